@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// sprx: social prescribing referral equity pipeline.
+///
+/// One library target per pipeline stage (ingest → clean → enrich → aggregate),
+/// a runner that connects them, and a thin `sprx` executable.
+let package = Package(
+    name: "sprx",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sprx", targets: ["sprx"]),
+        .library(name: "SPRXRunner", targets: ["SPRXRunner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .target(name: "SPRXCore"),
+        .target(name: "SPRXIngest", dependencies: ["CZlib", "SPRXCore"]),
+        .target(name: "SPRXPipeline", dependencies: ["SPRXCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "SPRXClean", dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline"]),
+        .target(name: "SPRXEnrich", dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline"]),
+        .target(name: "SPRXAggregate", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXEnrich"]),
+        .target(
+            name: "SPRXRunner",
+            dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline", "SPRXClean", "SPRXEnrich", "SPRXAggregate"]
+        ),
+        .target(name: "SPRXGenerate", dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline", "SPRXEnrich"]),
+        .executableTarget(
+            name: "sprx",
+            dependencies: [
+                "SPRXRunner", "SPRXGenerate", "SPRXCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SPRXCoreTests", dependencies: ["SPRXCore"]),
+        .testTarget(name: "SPRXIngestTests", dependencies: ["SPRXIngest", "CZlib"]),
+        .testTarget(name: "SPRXPipelineTests", dependencies: ["SPRXPipeline"]),
+        .testTarget(name: "SPRXCleanTests", dependencies: ["SPRXClean", "SPRXIngest"]),
+        .testTarget(name: "SPRXEnrichTests", dependencies: ["SPRXEnrich"]),
+        .testTarget(name: "SPRXAggregateTests", dependencies: ["SPRXAggregate"]),
+        .testTarget(name: "SPRXRunnerTests", dependencies: ["SPRXRunner", "SPRXGenerate"]),
+        .testTarget(name: "SPRXGenerateTests", dependencies: ["SPRXGenerate", "SPRXRunner"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SPRXIngest"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,82 @@
+/// Where in the data something happened: file, physical line, column and byte offset.
+///
+/// Every field but `file` is optional because not every failure has all of them: a
+/// corrupt gzip stream has a compressed byte offset but no line, a bad label has a
+/// line and column but its byte offset is not tracked.
+public struct DataLocation: Sendable, Hashable, CustomStringConvertible {
+    /// The path of the file as the user named it.
+    public var file: String
+    /// 1-based physical line where the row starts (the header is line 1).
+    public var line: Int?
+    /// The column's header name.
+    public var column: String?
+    /// Byte offset in the file: compressed bytes for gzip input.
+    public var byteOffset: Int64?
+
+    public init(file: String, line: Int? = nil, column: String? = nil, byteOffset: Int64? = nil) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.byteOffset = byteOffset
+    }
+
+    public var description: String {
+        var parts = [file]
+        if let line { parts.append("line \(line)") }
+        if let column { parts.append("column '\(column)'") }
+        if let byteOffset { parts.append("byte \(byteOffset)") }
+        return parts.joined(separator: ": ")
+    }
+}
+
+/// An error sprx reports to its user.
+///
+/// Modelled on NIO's `FileSystemError`: a stable ``Code`` that callers switch on (the
+/// executable maps codes to exit statuses), a message for people, where in the data it
+/// happened, and the underlying cause. Messages never carry raw field values, only
+/// file, line, column and what was expected, because the inputs are patient records.
+public struct SPRXError: Error, Sendable, CustomStringConvertible {
+    /// A stable, machine-readable category of failure.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(_ rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The command line was wrong.
+        public static let usage = Code("usage")
+        /// The pipeline file is missing, not YAML, or does not say what sprx needs.
+        public static let invalidPipeline = Code("pipeline.invalid")
+        /// An input file could not be opened or read.
+        public static let inputUnreadable = Code("input.unreadable")
+        /// A gzip stream is corrupt or truncated.
+        public static let inputCorrupt = Code("input.corrupt")
+        /// An input file does not have the shape the contract requires (header, columns).
+        public static let inputFormat = Code("input.format")
+        /// A reference lookup is missing or malformed.
+        public static let invalidReference = Code("reference.invalid")
+        /// Writing outputs failed.
+        public static let outputFailed = Code("output.failed")
+        /// A bug or an impossible state.
+        public static let internalError = Code("internal")
+    }
+
+    public var code: Code
+    public var message: String
+    public var location: DataLocation?
+    public var cause: (any Error)?
+
+    public init(_ code: Code, _ message: String, location: DataLocation? = nil, cause: (any Error)? = nil) {
+        self.code = code
+        self.message = message
+        self.location = location
+        self.cause = cause
+    }
+
+    public var description: String {
+        var text = "error[\(code)]: "
+        if let location { text += "\(location): " }
+        text += message
+        if let cause { text += " (cause: \(cause))" }
+        return text
+    }
+}

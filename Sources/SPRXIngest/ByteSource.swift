@@ -1,0 +1,127 @@
+import Foundation
+import SPRXCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Something that fills buffers with the decoded bytes of one input file.
+///
+/// `read(into:)` returns 0 only at the end of the data. Implementations are per-file and
+/// single-threaded.
+public protocol ByteSource: AnyObject {
+    /// Fills as much of `buffer` as is available; 0 means the end of the data.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}
+
+/// Reads a file's raw bytes with `read(2)`, hashing them (SHA-256) on the way.
+public final class FileByteSource: ByteSource {
+    public let path: String
+    private let descriptor: Int32
+    private var hasher = SHA256()
+    /// Raw bytes read so far.
+    public private(set) var bytesRead: Int64 = 0
+    /// The largest single read, so tests can feed a file one byte at a time.
+    private let maxRead: Int
+
+    public init(path: String, maxRead: Int = .max) throws {
+        self.path = path
+        self.maxRead = max(1, maxRead)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw SPRXError(.inputUnreadable, "cannot open input: \(reason)", location: DataLocation(file: path))
+        }
+        descriptor = fd
+    }
+
+    deinit { close(descriptor) }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let want = min(buffer.count, maxRead)
+        while true {
+            let n = Glibc.read(descriptor, buffer.baseAddress, want)
+            if n < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                throw SPRXError(
+                    .inputUnreadable, "read failed: \(reason)", location: DataLocation(file: path, byteOffset: bytesRead))
+            }
+            if n > 0 {
+                hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                bytesRead += Int64(n)
+            }
+            return n
+        }
+    }
+
+    /// The SHA-256 of every byte read; call once, after the end.
+    public func finalizeSHA256() -> String { hasher.finalizeHex() }
+}
+
+/// Inflates a gzip file read through a ``FileByteSource``.
+public final class GzipByteSource: ByteSource {
+    private let file: FileByteSource
+    private let inflater: GzipInflater
+    private var input: UnsafeMutableRawBufferPointer
+    private var inputStart = 0
+    private var inputEnd = 0
+    private var atEOF = false
+
+    public init(file: FileByteSource, inputBufferSize: Int = 256 * 1024) throws {
+        self.file = file
+        self.inflater = try GzipInflater(fileName: file.path)
+        input = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, inputBufferSize), alignment: 16)
+    }
+
+    deinit { input.deallocate() }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            if inputStart == inputEnd && !atEOF {
+                inputStart = 0
+                inputEnd = try file.read(into: input)
+                if inputEnd == 0 { atEOF = true }
+            }
+            if atEOF && inputStart == inputEnd {
+                try inflater.finish()
+                return 0
+            }
+            let (consumed, produced) = try inflater.inflate(
+                UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd]), into: buffer)
+            inputStart += consumed
+            if produced > 0 { return produced }
+            if consumed == 0 && inputStart < inputEnd {
+                throw SPRXError(
+                    .internalError, "inflate made no progress",
+                    location: DataLocation(file: file.path, byteOffset: inflater.compressedOffset))
+            }
+        }
+    }
+}
+
+/// Opens an input file, choosing gzip or plain by its first two bytes (`1f 8b`).
+public enum InputOpener {
+    /// The decoded-bytes source and the raw file under it (for hash and size).
+    public static func open(path: String, maxRead: Int = .max) throws -> (source: any ByteSource, file: FileByteSource) {
+        let isGzip = try sniffGzip(path: path)
+        let file = try FileByteSource(path: path, maxRead: maxRead)
+        if isGzip { return (try GzipByteSource(file: file), file) }
+        return (file, file)
+    }
+
+    /// Whether a file starts with the gzip magic number.
+    public static func sniffGzip(path: String) throws -> Bool {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw SPRXError(.inputUnreadable, "cannot open input: \(reason)", location: DataLocation(file: path))
+        }
+        defer { close(fd) }
+        var magic: (UInt8, UInt8) = (0, 0)
+        let n = withUnsafeMutableBytes(of: &magic) { Glibc.read(fd, $0.baseAddress, 2) }
+        return n == 2 && magic.0 == 0x1f && magic.1 == 0x8b
+    }
+}

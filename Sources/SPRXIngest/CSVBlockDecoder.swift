@@ -1,0 +1,169 @@
+/// One field of a decoded row: a byte range in the block, or in the row's scratch space
+/// when quotes had to be removed.
+public struct CSVField: Sendable {
+    @usableFromInline var start: Int32
+    @usableFromInline var end: Int32
+    @usableFromInline var inScratch: Bool
+}
+
+/// A decoded CSV row, valid only inside the ``CSVBlockDecoder/forEachRow`` callback.
+///
+/// Fields are views into the block's bytes; nothing is copied unless a field needed
+/// unescaping (`""` inside quotes, or text after a closing quote).
+public struct CSVRow {
+    /// 1-based physical line where the row starts.
+    public let line: Int
+    /// The raw bytes of the row, without its line terminator.
+    public let raw: UnsafeRawBufferPointer
+    /// The row ended inside quotes at the end of the file.
+    public let unterminatedQuote: Bool
+    @usableFromInline let block: UnsafeRawBufferPointer
+    @usableFromInline let scratch: UnsafeRawBufferPointer
+    @usableFromInline let fields: UnsafeBufferPointer<CSVField>
+
+    /// Number of fields in the row.
+    @inlinable public var fieldCount: Int { fields.count }
+
+    /// The unquoted bytes of field `index`.
+    @inlinable public subscript(index: Int) -> UnsafeRawBufferPointer {
+        let field = fields[index]
+        let source = field.inScratch ? scratch : block
+        return UnsafeRawBufferPointer(rebasing: source[Int(field.start)..<Int(field.end)])
+    }
+
+    /// Field `index` as a `String` (for headers and rare paths, not the per-row hot path).
+    public func string(_ index: Int) -> String { String(decoding: self[index], as: UTF8.self) }
+}
+
+/// Reusable buffers for decoding; one per worker, so the hot path allocates nothing.
+public final class CSVDecodeScratch {
+    var fields: [CSVField] = []
+    var unescaped: [UInt8] = []
+    public init() {
+        fields.reserveCapacity(64)
+        unescaped.reserveCapacity(1024)
+    }
+}
+
+/// Decodes a block of whole rows (as cut by ``RowSplitter``) into fields.
+public enum CSVBlockDecoder {
+    /// Calls `body` for every non-blank row in `block`, in order.
+    ///
+    /// - Parameters:
+    ///   - block: whole rows; only the last may lack a terminator (end of file).
+    ///   - firstLine: the physical line number of the block's first byte.
+    ///   - blankLines: incremented for every empty line skipped.
+    public static func forEachRow(
+        in block: UnsafeRawBufferPointer, firstLine: Int, scratch: CSVDecodeScratch, blankLines: inout Int,
+        _ body: (CSVRow) throws -> Void
+    ) rethrows {
+        guard let base = block.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        let count = block.count
+        var line = firstLine
+        var rowStart = 0
+        while rowStart < count {
+            scratch.fields.removeAll(keepingCapacity: true)
+            scratch.unescaped.removeAll(keepingCapacity: true)
+            var i = rowStart
+            var rowLines = 0
+            var unterminated = false
+            var rowEnded = false
+            // One field per iteration.
+            fieldLoop: while true {
+                if i < count && base[i] == quote {
+                    // Quoted field.
+                    i += 1
+                    let contentStart = i
+                    var needsUnescape = false
+                    var closedAt = -1
+                    while i < count {
+                        let b = base[i]
+                        if b == quote {
+                            if i + 1 < count && base[i + 1] == quote {
+                                needsUnescape = true
+                                i += 2
+                                continue
+                            }
+                            closedAt = i
+                            i += 1
+                            break
+                        }
+                        if b == lf { rowLines += 1 }
+                        i += 1
+                    }
+                    if closedAt < 0 {
+                        // Ran off the end inside quotes: only possible at end of file.
+                        unterminated = true
+                        appendQuoted(base, contentStart, count, needsUnescape: needsUnescape, extra: nil, scratch)
+                        rowEnded = true
+                        i = count
+                        break fieldLoop
+                    }
+                    // Text after the closing quote up to the delimiter is kept literally.
+                    let tailStart = i
+                    while i < count && base[i] != comma && base[i] != lf { i += 1 }
+                    var tailEnd = i
+                    if i < count && base[i] == lf && tailEnd > tailStart && base[tailEnd - 1] == cr { tailEnd -= 1 }
+                    let tail = tailEnd > tailStart ? (tailStart, tailEnd) : nil
+                    if needsUnescape || tail != nil {
+                        appendQuoted(base, contentStart, closedAt, needsUnescape: needsUnescape, extra: tail, scratch)
+                    } else {
+                        scratch.fields.append(CSVField(start: Int32(contentStart), end: Int32(closedAt), inScratch: false))
+                    }
+                } else {
+                    let fieldStart = i
+                    while i < count && base[i] != comma && base[i] != lf { i += 1 }
+                    var fieldEnd = i
+                    if (i == count || base[i] == lf) && fieldEnd > fieldStart && base[fieldEnd - 1] == cr { fieldEnd -= 1 }
+                    scratch.fields.append(CSVField(start: Int32(fieldStart), end: Int32(fieldEnd), inScratch: false))
+                }
+                if i >= count { rowEnded = true; break fieldLoop }
+                if base[i] == comma { i += 1; continue fieldLoop }
+                // base[i] == lf
+                rowLines += 1
+                i += 1
+                rowEnded = true
+                break fieldLoop
+            }
+            _ = rowEnded
+            var rawEnd = i
+            if rawEnd > rowStart && base[rawEnd - 1] == lf && !unterminated {
+                rawEnd -= 1
+                if rawEnd > rowStart && base[rawEnd - 1] == cr { rawEnd -= 1 }
+            }
+            let raw = UnsafeRawBufferPointer(rebasing: block[rowStart..<rawEnd])
+            if raw.isEmpty && !unterminated {
+                blankLines += 1
+            } else {
+                try scratch.unescaped.withUnsafeBytes { scratchBytes in
+                    try scratch.fields.withUnsafeBufferPointer { fields in
+                        try body(
+                            CSVRow(
+                                line: line, raw: raw, unterminatedQuote: unterminated, block: block, scratch: scratchBytes,
+                                fields: fields))
+                    }
+                }
+            }
+            line += rowLines
+            rowStart = i
+        }
+    }
+
+    private static func appendQuoted(
+        _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, needsUnescape: Bool, extra: (Int, Int)?,
+        _ scratch: CSVDecodeScratch
+    ) {
+        let fieldStart = scratch.unescaped.count
+        var j = start
+        while j < end {
+            let b = base[j]
+            scratch.unescaped.append(b)
+            j += (needsUnescape && b == UInt8(ascii: "\"") && j + 1 < end && base[j + 1] == UInt8(ascii: "\"")) ? 2 : 1
+        }
+        if let (tailStart, tailEnd) = extra {
+            scratch.unescaped.append(contentsOf: UnsafeBufferPointer(start: base + tailStart, count: tailEnd - tailStart))
+        }
+        scratch.fields.append(CSVField(start: Int32(fieldStart), end: Int32(scratch.unescaped.count), inScratch: true))
+    }
+}

@@ -1,0 +1,61 @@
+import Testing
+
+@testable import SPRXCore
+
+@Suite struct SHA256Tests {
+    // FIPS 180-4 example vectors (NIST CSRC "SHA256.pdf" / "SHA2_Additional.pdf").
+    @Test func nistVectors() {
+        #expect(SHA256.hex(of: Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(of: [UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            SHA256.hex(of: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(
+            SHA256.hex(of: [UInt8](repeating: 0x61, count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test func streamingInPiecesMatchesWhole() {
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        for piece in [1, 3, 63, 64, 65, 999] {
+            var h = SHA256()
+            var i = 0
+            while i < data.count {
+                let j = min(data.count, i + piece)
+                h.update(data[i..<j])
+                i = j
+            }
+            #expect(h.finalizeHex() == SHA256.hex(of: data))
+        }
+    }
+}
+
+@Suite struct CSVTextTests {
+    @Test func quotingAndFormulaNeutralisation() {
+        #expect(CSVText.text("plain") == "plain")
+        #expect(CSVText.text("a,b") == "\"a,b\"")
+        #expect(CSVText.text("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(CSVText.text("=SUM(A1)") == "'=SUM(A1)")
+        #expect(CSVText.text("-2+3") == "'-2+3")
+        #expect(CSVText.text("@x,y") == "\"'@x,y\"")
+    }
+
+    @Test func decimals() {
+        #expect(DecimalText.format(2.5, places: 0) == "3")
+        #expect(DecimalText.format(0.12345, places: 3) == "0.123")
+        #expect(DecimalText.format(99.9996, places: 3) == "100.000")
+        #expect(DecimalText.format(-0.0004, places: 3) == "0.000")
+        #expect(DecimalText.format(-1.25, places: 1) == "-1.3")
+        #expect(DecimalText.format(0.05, places: 3) == "0.050")
+    }
+
+    @Test func nationFromAreaCode() {
+        func nation(_ s: String) -> Nation { Array(s.utf8).withUnsafeBytes { Nation.of(areaCode: $0) } }
+        #expect(nation("E01021988") == .england)
+        #expect(nation("W01000240") == .wales)
+        #expect(nation("S01010891") == .scotland)
+        #expect(nation("95ZZ06W1") == .northernIreland)
+        #expect(nation("E02000001") == .unknown)
+        #expect(nation("") == .unknown)
+    }
+}

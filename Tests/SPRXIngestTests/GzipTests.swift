@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+@testable import SPRXIngest
+import SPRXCore
+
+/// Runs the system `gzip` so expected bytes come from an independent encoder.
+func systemGzip(_ data: [UInt8]) throws -> [UInt8] {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-gz-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("x")
+    try Data(data).write(to: file)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+    process.arguments = ["-n", file.path]
+    try process.run()
+    process.waitUntilExit()
+    return Array(try Data(contentsOf: dir.appendingPathComponent("x.gz")))
+}
+
+func writeTemp(_ bytes: [UInt8], name: String) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let path = dir.appendingPathComponent(name).path
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+}
+
+func readAllDecoded(path: String, maxRead: Int = .max) throws -> [UInt8] {
+    let (source, _) = try InputOpener.open(path: path, maxRead: maxRead)
+    var out: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+        if n == 0 { break }
+        out.append(contentsOf: buffer[0..<n])
+    }
+    return out
+}
+
+@Suite struct GzipTests {
+    let text = Array((0..<2000).map { "row \($0),value \($0 * 7)\n" }.joined().utf8)
+
+    @Test func inflatesSystemGzip() throws {
+        let path = try writeTemp(try systemGzip(text), name: "a.csv.gz")
+        #expect(try readAllDecoded(path: path) == text)
+        #expect(try readAllDecoded(path: path, maxRead: 1) == text)
+    }
+
+    @Test func multiMemberGzipIsOneStream() throws {
+        // `cat a.gz b.gz` as the contract allows: both members' bytes, in order.
+        let a = Array(text[0..<1000]), b = Array(text[1000...])
+        let path = try writeTemp(try systemGzip(a) + systemGzip(b), name: "ab.csv.gz")
+        #expect(try readAllDecoded(path: path) == text)
+        #expect(try readAllDecoded(path: path, maxRead: 7) == text)
+    }
+
+    @Test func truncatedGzipNamesFileAndOffset() throws {
+        let full = try systemGzip(text)
+        let cut = Array(full[0..<(full.count / 2)])
+        let path = try writeTemp(cut, name: "cut.csv.gz")
+        do {
+            _ = try readAllDecoded(path: path)
+            Issue.record("truncated gzip was accepted")
+        } catch let error as SPRXError {
+            #expect(error.code == .inputCorrupt)
+            #expect(error.location?.file == path)
+            #expect(error.location?.byteOffset == Int64(cut.count))
+            #expect(error.description.contains("truncated"))
+        }
+    }
+
+    @Test func corruptCRCIsAnError() throws {
+        var bytes = try systemGzip(text)
+        bytes[bytes.count - 6] ^= 0xFF  // inside the CRC-32 trailer
+        let path = try writeTemp(bytes, name: "crc.csv.gz")
+        #expect(throws: SPRXError.self) { _ = try readAllDecoded(path: path) }
+    }
+
+    @Test func deflaterOutputIsReadBySystemGunzip() throws {
+        let compressed = try GzipDeflater.compress(text)
+        let path = try writeTemp(compressed, name: "ours.gz")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        process.arguments = ["-dc", path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let out = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(Array(out) == text)
+        #expect(try GzipDeflater.compress(text) == compressed, "same input, same bytes")
+    }
+}
