@@ -1,0 +1,365 @@
+import SPRXCore
+import SPRXIngest
+import SPRXPipeline
+
+/// The cleaning rules of one pipeline, compiled once per run and shared read-only by
+/// every worker.
+public struct CleanRules: Sendable {
+    public let pipeline: PipelineConfiguration
+    let routes: LabelTable
+    let reasons: LabelTable
+    let sex: LabelTable
+    let ethnicity: LabelTable
+    let contacted: LabelTable
+    let unknownRoute: UInt8
+    let separators: [UInt8]
+
+    public init(pipeline: PipelineConfiguration) {
+        self.pipeline = pipeline
+        unknownRoute = UInt8(pipeline.unknownRouteIndex)
+        var routeEntries: [(String, UInt8)] = []
+        for (i, route) in pipeline.routes.enumerated() { routeEntries += route.labels.map { ($0, UInt8(i)) } }
+        routeEntries += pipeline.unknownRouteLabels.map { ($0, UInt8(pipeline.unknownRouteIndex)) }
+        routes = LabelTable(routeEntries)
+        var reasonEntries: [(String, UInt8)] = []
+        for (i, reason) in pipeline.reasons.enumerated() { reasonEntries += reason.labels.map { ($0, UInt8(i)) } }
+        reasons = LabelTable(reasonEntries)
+        sex = LabelTable(Sex.allCases.flatMap { s in (pipeline.sexLabels[s] ?? []).map { ($0, s.rawValue) } })
+        ethnicity = LabelTable(Ethnicity.allCases.flatMap { e in (pipeline.ethnicityLabels[e] ?? []).map { ($0, e.rawValue) } })
+        contacted = LabelTable(
+            [ContactFlag.yes, .no, .unknown].flatMap { c in (pipeline.contactedLabels[c] ?? []).map { ($0, c.rawValue) } })
+        separators = pipeline.reasonSeparators
+    }
+}
+
+/// A label no mapping names: counted per field, reported in data quality, never guessed.
+public struct UnmappedLabel: Hashable, Sendable, Comparable {
+    public var field: CanonicalField
+    /// The label normalised (lower-cased, spaces collapsed) so spellings that the
+    /// matcher treats alike are counted together.
+    public var label: String
+    public static func < (a: UnmappedLabel, b: UnmappedLabel) -> Bool {
+        (a.field.rawValue, a.label) < (b.field.rawValue, b.label)
+    }
+}
+
+/// What identifies a clean row for duplicate detection.
+///
+/// `id` is a 128-bit hash of the trimmed `referral_id`; `content` hashes every mapped
+/// field (trimmed) in canonical order. Two rows with the same id and content are an
+/// exact repeat (a duplicate); the same id with other content is a conflict.
+public struct RowIdentity: Hashable, Sendable {
+    public var idLow: UInt64
+    public var idHigh: UInt64
+    public var content: UInt64
+}
+
+/// What the clean stage made of one row.
+public enum CleanOutcome: Sendable {
+    case clean(ReferralRecord, RowIdentity)
+    case quarantined(QuarantineReason, column: String?)
+}
+
+/// The per-file, per-worker clean stage: turns a decoded CSV row into a
+/// ``ReferralRecord`` or a quarantine reason, counting unmapped labels.
+///
+/// Not `Sendable`: each worker owns one and its scratch space. Configuration lives in
+/// the shared ``CleanRules``.
+public final class CleanProcessor {
+    public let rules: CleanRules
+    public let layout: ColumnLayout
+    /// Unmapped labels seen by this processor, with counts.
+    public private(set) var unmapped: [UnmappedLabel: Int] = [:]
+    private let scratch: UnsafeMutableRawBufferPointer
+    private let columns: [Int]  // column index per CanonicalField.allCases position, -1 if absent
+
+    public init(rules: CleanRules, layout: ColumnLayout) {
+        self.rules = rules
+        self.layout = layout
+        scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: LabelTable.maxLabelLength, alignment: 8)
+        columns = CanonicalField.allCases.map { layout.index[$0] ?? -1 }
+    }
+
+    deinit { scratch.deallocate() }
+
+    @inline(__always) private func column(_ field: CanonicalField) -> Int {
+        switch field {
+        case .referralID: columns[0]
+        case .personID: columns[1]
+        case .referralDate: columns[2]
+        case .age: columns[3]
+        case .sex: columns[4]
+        case .ethnicity: columns[5]
+        case .areaCode: columns[6]
+        case .referralSource: columns[7]
+        case .referralReasons: columns[8]
+        case .contacted: columns[9]
+        case .contacts: columns[10]
+        case .interventions: columns[11]
+        case .organisationID: columns[12]
+        }
+    }
+
+    /// Cleans one row.
+    public func process(_ row: CSVRow) -> CleanOutcome {
+        if row.unterminatedQuote { return .quarantined(.unterminatedQuote, column: nil) }
+        guard row.fieldCount == layout.fieldCount else { return .quarantined(.fieldCount, column: nil) }
+        // Mapped fields must be UTF-8 so labels and ids compare as text.
+        for (position, field) in CanonicalField.allCases.enumerated() where columns[position] >= 0 {
+            if !Self.isValidUTF8(row[columns[position]]) { return .quarantined(.invalidEncoding, column: field.rawValue) }
+        }
+        for field in [CanonicalField.referralID, .personID, .referralDate] where trimmed(row[column(field)]).isEmpty {
+            return .quarantined(.missingRequired, column: field.rawValue)
+        }
+        guard let date = DateParser.parse(trimmed(row[column(.referralDate)]), forms: rules.pipeline.dateForms) else {
+            return .quarantined(.invalidDate, column: CanonicalField.referralDate.rawValue)
+        }
+        if let from = rules.pipeline.dateFrom, date < from {
+            return .quarantined(.dateOutOfWindow, column: CanonicalField.referralDate.rawValue)
+        }
+        if let to = rules.pipeline.dateTo, date > to {
+            return .quarantined(.dateOutOfWindow, column: CanonicalField.referralDate.rawValue)
+        }
+        var age: Int16 = -1
+        if column(.age) >= 0 {
+            switch Self.parseCount(trimmed(row[column(.age)]), max: 120) {
+            case .absent: break
+            case .invalid: return .quarantined(.invalidAge, column: CanonicalField.age.rawValue)
+            case .value(let v): age = Int16(v)
+            }
+        }
+        var contacts: Int32 = -1
+        if column(.contacts) >= 0 {
+            switch Self.parseCount(trimmed(row[column(.contacts)]), max: Int(Int32.max)) {
+            case .absent: break
+            case .invalid: return .quarantined(.invalidContacts, column: CanonicalField.contacts.rawValue)
+            case .value(let v): contacts = Int32(v)
+            }
+        }
+        var interventions: Int32 = -1
+        if column(.interventions) >= 0 {
+            switch Self.parseCount(trimmed(row[column(.interventions)]), max: Int(Int32.max)) {
+            case .absent: break
+            case .invalid: return .quarantined(.invalidInterventions, column: CanonicalField.interventions.rawValue)
+            case .value(let v): interventions = Int32(v)
+            }
+        }
+
+        var record = ReferralRecord(referralDate: date, age: age, route: rules.unknownRoute, contacts: contacts, interventions: interventions)
+        if column(.sex) >= 0 {
+            record.sex = lookup(rules.sex, .sex, row[column(.sex)]).flatMap { Sex(rawValue: $0) } ?? .unknown
+        }
+        if column(.ethnicity) >= 0 { record.ethnicity = ethnicity(row[column(.ethnicity)]) }
+        if column(.areaCode) >= 0 { record.area = ShortCode(normalising: row[column(.areaCode)]) }
+        if column(.organisationID) >= 0 { record.organisation = ShortCode(normalising: row[column(.organisationID)]) }
+        if column(.referralSource) >= 0 {
+            record.route = lookup(rules.routes, .referralSource, row[column(.referralSource)]) ?? rules.unknownRoute
+        }
+        if column(.referralReasons) >= 0 { record.reasons = reasons(row[column(.referralReasons)]) }
+        if column(.contacted) >= 0 {
+            record.contacted = lookup(rules.contacted, .contacted, row[column(.contacted)]).flatMap { ContactFlag(rawValue: $0) } ?? .unknown
+        }
+        return .clean(record, identity(row))
+    }
+
+    // MARK: fields
+
+    /// Looks a label up; an empty field is unknown, a non-empty unmatched one is counted.
+    private func lookup(_ table: LabelTable, _ field: CanonicalField, _ bytes: UnsafeRawBufferPointer) -> UInt8? {
+        let value = trimmed(bytes)
+        if value.isEmpty { return nil }
+        if let code = table.lookup(value, scratch: scratch) { return code }
+        unmapped[UnmappedLabel(field: field, label: LabelTable.normalisedText(value)), default: 0] += 1
+        return nil
+    }
+
+    private func ethnicity(_ bytes: UnsafeRawBufferPointer) -> Ethnicity {
+        let value = trimmed(bytes)
+        if value.isEmpty { return .unknown }
+        if let code = rules.ethnicity.lookup(value, scratch: scratch) { return Ethnicity(rawValue: code) ?? .unknown }
+        if rules.pipeline.ethnicityNHSCodes, let group = Self.nhsEthnicCategory(value) { return group }
+        unmapped[UnmappedLabel(field: .ethnicity, label: LabelTable.normalisedText(value)), default: 0] += 1
+        return .unknown
+    }
+
+    /// NHS Data Dictionary ETHNIC CATEGORY: a code of one or two characters whose first
+    /// letter gives the group (A-C White, D-G Mixed, H-L Asian, M-P Black, R-S Other,
+    /// Z Unknown), or `99` for not known.
+    static func nhsEthnicCategory(_ value: UnsafeRawBufferPointer) -> Ethnicity? {
+        guard value.count >= 1 && value.count <= 2 else { return nil }
+        if value.count == 2 && value[0] == UInt8(ascii: "9") && value[1] == UInt8(ascii: "9") { return .unknown }
+        var first = value[0]
+        if first >= 0x61 && first <= 0x7A { first -= 0x20 }
+        if value.count == 2 {
+            let second = value[1]
+            let alnum = (second >= 0x30 && second <= 0x39) || (second | 0x20 >= 0x61 && second | 0x20 <= 0x7A)
+            guard alnum else { return nil }
+        }
+        switch first {
+        case UInt8(ascii: "A")...UInt8(ascii: "C"): return .white
+        case UInt8(ascii: "D")...UInt8(ascii: "G"): return .mixed
+        case UInt8(ascii: "H")...UInt8(ascii: "L"): return .asian
+        case UInt8(ascii: "M")...UInt8(ascii: "P"): return .black
+        case UInt8(ascii: "R")...UInt8(ascii: "S"): return .other
+        case UInt8(ascii: "Z"): return .unknown
+        default: return nil
+        }
+    }
+
+    private func reasons(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        var mask: UInt32 = 0
+        var start = 0
+        let separators = rules.separators
+        for i in 0...bytes.count {
+            if i == bytes.count || separators.contains(bytes[i]) {
+                let part = trimmed(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
+                if !part.isEmpty {
+                    if let code = rules.reasons.lookup(part, scratch: scratch) {
+                        mask |= 1 << UInt32(code)
+                    } else {
+                        unmapped[UnmappedLabel(field: .referralReasons, label: LabelTable.normalisedText(part)), default: 0] += 1
+                    }
+                }
+                start = i + 1
+            }
+        }
+        return mask
+    }
+
+    private func identity(_ row: CSVRow) -> RowIdentity {
+        let id = trimmed(row[column(.referralID)])
+        var content = Hash64(seed: 0x5350_5258)
+        for position in columns.indices where columns[position] >= 0 {
+            content.add(trimmed(row[columns[position]]))
+            content.addSeparator()
+        }
+        var low = Hash64(seed: 1)
+        low.add(id)
+        var high = Hash64(seed: 0x9E37_79B9_7F4A_7C15)
+        high.add(id)
+        return RowIdentity(idLow: low.finalValue, idHigh: high.finalValue, content: content.finalValue)
+    }
+
+    // MARK: helpers
+
+    @inline(__always) func trimmed(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        var start = 0
+        var end = bytes.count
+        while start < end && (bytes[start] == 0x20 || bytes[start] == 0x09) { start += 1 }
+        while end > start && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+    }
+
+    enum ParsedCount { case absent, invalid, value(Int) }
+
+    /// An optional whole number from 0 to `max` (digits only, no sign or decimals).
+    static func parseCount(_ bytes: UnsafeRawBufferPointer, max: Int) -> ParsedCount {
+        if bytes.isEmpty { return .absent }
+        guard bytes.count <= 10 else { return .invalid }
+        var value = 0
+        for b in bytes {
+            guard b >= 0x30 && b <= 0x39 else { return .invalid }
+            value = value * 10 + Int(b - 0x30)
+        }
+        return value <= max ? .value(value) : .invalid
+    }
+
+    static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var ascii = true
+        for b in bytes where b >= 0x80 { ascii = false; break }
+        if ascii { return true }
+        return String(validating: bytes, as: UTF8.self) != nil
+    }
+}
+
+/// A seeded 64-bit hash (FNV-1a with a final avalanche), stable across runs and machines.
+struct Hash64 {
+    var value: UInt64
+    init(seed: UInt64) { value = 0xcbf2_9ce4_8422_2325 ^ (seed &* 0x9E37_79B9_7F4A_7C15) }
+    @inline(__always) mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        var h = value
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        value = h
+    }
+    @inline(__always) mutating func addSeparator() { value = (value ^ 0x1F) &* 0x100_0000_01b3 &+ 0x2545_F491_4F6C_DD1D }
+    var finalValue: UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Referral dates in the contract's three forms.
+public enum DateParser {
+    /// Parses `YYYY-MM-DD`, `D/M/YYYY` (one or two digits), or an ISO 8601 timestamp
+    /// (`YYYY-MM-DDTHH:MM…` or with a space) using its date; `nil` if none fits.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, forms: [DateForm]) -> Day? {
+        let n = bytes.count
+        @inline(__always) func digit(_ i: Int) -> Int? {
+            let b = bytes[i]
+            return b >= 0x30 && b <= 0x39 ? Int(b - 0x30) : nil
+        }
+        @inline(__always) func number(_ from: Int, _ count: Int) -> Int? {
+            var v = 0
+            for i in from..<(from + count) {
+                guard let d = digit(i) else { return nil }
+                v = v * 10 + d
+            }
+            return v
+        }
+        if n >= 10 && bytes[4] == UInt8(ascii: "-") && bytes[7] == UInt8(ascii: "-") {
+            guard let y = number(0, 4), let m = number(5, 2), let d = number(8, 2) else { return nil }
+            if n == 10 { return forms.contains(.iso) ? Day(year: y, month: m, day: d) : nil }
+            guard forms.contains(.timestamp), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "t"),
+                isTime(UnsafeRawBufferPointer(rebasing: bytes[11...]))
+            else { return nil }
+            return Day(year: y, month: m, day: d)
+        }
+        // D/M/YYYY, optionally followed by a time when timestamps are accepted.
+        guard forms.contains(.dayMonthYear) else { return nil }
+        var parts: [Int] = []
+        var value = 0
+        var digits = 0
+        var i = 0
+        while i < n {
+            let b = bytes[i]
+            if b >= 0x30 && b <= 0x39 {
+                value = value * 10 + Int(b - 0x30)
+                digits += 1
+                guard digits <= 4 else { return nil }
+            } else if b == UInt8(ascii: "/") && parts.count < 2 {
+                guard digits >= 1 && digits <= 2 else { return nil }
+                parts.append(value)
+                value = 0
+                digits = 0
+            } else {
+                break
+            }
+            i += 1
+        }
+        guard parts.count == 2, digits == 4 else { return nil }
+        if i < n {
+            guard forms.contains(.timestamp), bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "T"),
+                isTime(UnsafeRawBufferPointer(rebasing: bytes[(i + 1)...]))
+            else { return nil }
+        }
+        return Day(year: value, month: parts[1], day: parts[0])
+    }
+
+    /// `HH:MM`, optionally `:SS`, fractions and a zone (`Z`, `±HH:MM`).
+    static func isTime(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count >= 5 else { return false }
+        func d(_ i: Int) -> Bool { bytes[i] >= 0x30 && bytes[i] <= 0x39 }
+        guard d(0), d(1), bytes[2] == UInt8(ascii: ":"), d(3), d(4) else { return false }
+        let hour = Int(bytes[0] - 0x30) * 10 + Int(bytes[1] - 0x30)
+        let minute = Int(bytes[3] - 0x30) * 10 + Int(bytes[4] - 0x30)
+        guard hour <= 24, minute <= 59 else { return false }
+        for b in bytes[5...] {
+            let ok = (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: ":") || b == UInt8(ascii: ".") || b == UInt8(ascii: "Z")
+                || b == UInt8(ascii: "z") || b == UInt8(ascii: "+") || b == UInt8(ascii: "-")
+            if !ok { return false }
+        }
+        return true
+    }
+}

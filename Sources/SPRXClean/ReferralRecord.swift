@@ -1,0 +1,87 @@
+import SPRXCore
+import SPRXPipeline
+
+/// One clean referral: every contract field normalised to a small code.
+///
+/// Routes and reasons are indices into the pipeline's route and reason lists; the
+/// reasons are a bit set so a referral counts once under each of its reasons.
+public struct ReferralRecord: Sendable, Hashable {
+    public var referralDate: Day
+    /// Whole years, or -1 when unknown.
+    public var age: Int16
+    public var sex: Sex
+    public var ethnicity: Ethnicity
+    /// The area code as written (normalised), `nil` when empty or not a code.
+    public var area: ShortCode?
+    /// Index into ``PipelineConfiguration/routes``.
+    public var route: UInt8
+    /// Bit `i` set when the referral gives reason `i` of ``PipelineConfiguration/reasons``.
+    public var reasons: UInt32
+    public var contacted: ContactFlag
+    /// -1 when unknown.
+    public var contacts: Int32
+    /// -1 when unknown.
+    public var interventions: Int32
+    public var organisation: ShortCode?
+
+    public init(
+        referralDate: Day, age: Int16 = -1, sex: Sex = .unknown, ethnicity: Ethnicity = .unknown, area: ShortCode? = nil,
+        route: UInt8, reasons: UInt32 = 0, contacted: ContactFlag = .unknown, contacts: Int32 = -1,
+        interventions: Int32 = -1, organisation: ShortCode? = nil
+    ) {
+        self.referralDate = referralDate
+        self.age = age
+        self.sex = sex
+        self.ethnicity = ethnicity
+        self.area = area
+        self.route = route
+        self.reasons = reasons
+        self.contacted = contacted
+        self.contacts = contacts
+        self.interventions = interventions
+        self.organisation = organisation
+    }
+
+    /// Reached a link worker: contacted says yes, or (when contacted is not given) at
+    /// least one contact was recorded.
+    public var reachedLinkWorker: Bool {
+        switch contacted {
+        case .yes: return true
+        case .no: return false
+        case .unknown: return contacts > 0
+        }
+    }
+
+    /// Received at least one intervention.
+    public var hadIntervention: Bool { interventions > 0 }
+}
+
+/// Why a row was quarantined. Raw values are never part of a reason.
+public enum QuarantineReason: String, CaseIterable, Sendable, Codable {
+    case unterminatedQuote = "unterminated_quote"
+    case fieldCount = "field_count"
+    case invalidEncoding = "invalid_encoding"
+    case missingRequired = "missing_required"
+    case invalidDate = "invalid_date"
+    case dateOutOfWindow = "date_out_of_window"
+    case invalidAge = "invalid_age"
+    case invalidContacts = "invalid_contacts"
+    case invalidInterventions = "invalid_interventions"
+    case conflictingReferralID = "conflicting_referral_id"
+
+    /// What the reason means, for the README and report.
+    public var explanation: String {
+        switch self {
+        case .unterminatedQuote: "the file ended inside a quoted field"
+        case .fieldCount: "the row has more or fewer fields than the header"
+        case .invalidEncoding: "a mapped field is not valid UTF-8"
+        case .missingRequired: "referral_id, person_id or referral_date is empty"
+        case .invalidDate: "referral_date is not a date in an accepted form"
+        case .dateOutOfWindow: "referral_date is outside the pipeline's date window"
+        case .invalidAge: "age is present but not a whole number from 0 to 120"
+        case .invalidContacts: "contacts is present but not a whole number ≥ 0"
+        case .invalidInterventions: "interventions is present but not a whole number ≥ 0"
+        case .conflictingReferralID: "referral_id repeats an earlier clean row with different content"
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import SPRXCore
+
+/// A field of the canonical referral record (`referral-extract-v1.md`, "Columns").
+public enum CanonicalField: String, CaseIterable, Sendable, Codable {
+    case referralID = "referral_id"
+    case personID = "person_id"
+    case referralDate = "referral_date"
+    case age
+    case sex
+    case ethnicity
+    case areaCode = "area_code"
+    case referralSource = "referral_source"
+    case referralReasons = "referral_reasons"
+    case contacted
+    case contacts
+    case interventions
+    case organisationID = "organisation_id"
+
+    /// Whether a row without this value is quarantined.
+    public var isRequired: Bool { self == .referralID || self == .personID || self == .referralDate }
+}
+
+/// A calendar date as days since 1970-01-01 (proleptic Gregorian).
+public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    public var daysSinceEpoch: Int32
+    public init(daysSinceEpoch: Int32) { self.daysSinceEpoch = daysSinceEpoch }
+
+    /// The day for a valid year/month/day, or `nil`.
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month), day >= 1, day <= Day.daysIn(month: month, year: year)
+        else { return nil }
+        // Howard Hinnant's days_from_civil.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        daysSinceEpoch = Int32(era * 146_097 + doe - 719_468)
+    }
+
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// (year, month, day) of this date.
+    public var components: (year: Int, month: Int, day: Int) {
+        let z = Int(daysSinceEpoch) + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    /// ISO `YYYY-MM-DD`.
+    public var description: String {
+        let (y, m, d) = components
+        func pad(_ v: Int, _ n: Int) -> String { String(repeating: "0", count: max(0, n - String(v).count)) + String(v) }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+    }
+
+    public static func < (a: Day, b: Day) -> Bool { a.daysSinceEpoch < b.daysSinceEpoch }
+}
+
+/// An age band such as `18-24` or `85+`.
+public struct AgeBand: Hashable, Sendable, Codable {
+    public var label: String
+    public var lower: Int
+    public var upper: Int  // inclusive
+}
+
+/// One referral route: its contract id, route type and the labels that mean it.
+public struct RouteDefinition: Sendable, Hashable {
+    public var id: String
+    public var type: RouteType
+    public var labels: [String]
+}
+
+/// One referral reason: its contract id and the labels that mean it.
+public struct ReasonDefinition: Sendable, Hashable {
+    public var id: String
+    public var labels: [String]
+}
+
+/// Accepted date forms.
+public enum DateForm: String, Sendable, CaseIterable, Codable {
+    /// `YYYY-MM-DD`
+    case iso = "YYYY-MM-DD"
+    /// `DD/MM/YYYY`
+    case dayMonthYear = "DD/MM/YYYY"
+    /// An ISO 8601 timestamp; its date is used.
+    case timestamp = "ISO8601-timestamp"
+}
+
+/// One nation's deprivation index file.
+public struct DeprivationSource: Sendable, Hashable {
+    public var nation: Nation
+    public var file: String
+    public var edition: String
+    public var codeColumn: String
+    public var decileColumn: String
+}
+
+/// One nation's rurality classification file.
+public struct RuralitySource: Sendable, Hashable {
+    public var nation: Nation
+    public var file: String
+    public var edition: String
+    public var codeColumn: String
+    public var classColumn: String
+    public var urbanRuralColumn: String
+}
+
+/// Where the enrich stage finds its lookups.
+public struct EnrichSettings: Sendable {
+    /// Folder holding the reference files (absolute, or resolved against the pipeline file).
+    public var referenceDirectory: String
+    public var deprivation: [DeprivationSource]
+    public var rurality: [RuralitySource]
+    public var ageBands: [AgeBand]
+}
+
+/// Disclosure control applied to published tables (`outputs-v1.md`).
+public struct DisclosureSettings: Sendable, Hashable, Codable {
+    /// Whether counts are suppressed and rounded.
+    public var enabled: Bool
+    /// Counts from 1 up to this value are suppressed (7 in the contract).
+    public var suppressUpTo: Int
+    /// Other counts are rounded to the nearest multiple of this (5 in the contract).
+    public var roundTo: Int
+
+    public init(enabled: Bool = true, suppressUpTo: Int = 7, roundTo: Int = 5) {
+        self.enabled = enabled
+        self.suppressUpTo = suppressUpTo
+        self.roundTo = roundTo
+    }
+}
+
+/// Everything a pipeline file says, validated.
+///
+/// A pipeline file maps one platform's export onto the canonical referral record, so a
+/// new platform is a new YAML file, not new code. See `Pipelines/referral-equity.yaml`.
+public struct PipelineConfiguration: Sendable {
+    public var name: String
+    public var schemaVersion: Int
+    /// Header names (matched case-insensitively after trimming) for each canonical field.
+    public var columns: [CanonicalField: [String]]
+    public var routes: [RouteDefinition]
+    /// Labels meaning "route not known" (the `unknown` route); empty is always unknown.
+    public var unknownRouteLabels: [String]
+    public var reasons: [ReasonDefinition]
+    /// Bytes that separate several reasons in one field.
+    public var reasonSeparators: [UInt8]
+    public var sexLabels: [Sex: [String]]
+    public var ethnicityLabels: [Ethnicity: [String]]
+    /// Whether NHS ethnic category codes (A-S, Z, 99) are read by their first character.
+    public var ethnicityNHSCodes: Bool
+    public var contactedLabels: [ContactFlag: [String]]
+    public var dateForms: [DateForm]
+    public var dateFrom: Day?
+    public var dateTo: Day?
+    public var enrich: EnrichSettings
+    public var disclosure: DisclosureSettings
+    /// The file the configuration was read from, and its SHA-256.
+    public var sourcePath: String
+    public var sourceSHA256: String
+
+    /// The index of the `unknown` route, always present.
+    public var unknownRouteIndex: Int { routes.firstIndex { $0.id == "unknown" }! }
+}

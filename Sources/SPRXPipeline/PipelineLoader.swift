@@ -1,0 +1,302 @@
+import Foundation
+import SPRXCore
+import Yams
+
+/// Reads and validates a pipeline file before any data is read.
+///
+/// Every problem is reported as ``SPRXError/Code/invalidPipeline`` with the file, the
+/// YAML line, the key path (`labels.route.primary_care`) and what was expected. Unknown
+/// keys are errors too, so a typo cannot silently switch a setting off.
+public enum PipelineLoader {
+    /// Loads the pipeline file at `path`.
+    public static func load(path: String) throws -> PipelineConfiguration {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw SPRXError(.invalidPipeline, "cannot read pipeline file", location: DataLocation(file: path), cause: error)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SPRXError(.invalidPipeline, "pipeline file is not UTF-8", location: DataLocation(file: path))
+        }
+        let sha = SHA256.hex(of: Array(data))
+        let baseDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(yaml: text, path: path, baseDirectory: baseDirectory, sha256: sha)
+    }
+
+    /// Parses pipeline YAML; relative reference paths resolve against `baseDirectory`.
+    public static func parse(yaml: String, path: String, baseDirectory: String, sha256: String = "") throws -> PipelineConfiguration {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw SPRXError(.invalidPipeline, "pipeline file is empty", location: DataLocation(file: path))
+            }
+            root = node
+        } catch let error as SPRXError {
+            throw error
+        } catch {
+            throw SPRXError(.invalidPipeline, "not valid YAML: \(error)", location: DataLocation(file: path))
+        }
+        let top = Entry(node: root, path: "", file: path)
+        return try build(top, path: path, baseDirectory: baseDirectory, sha256: sha256)
+    }
+
+    private static let defaultAgeBands = ["0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+"]
+
+    private static func build(_ top: Entry, path: String, baseDirectory: String, sha256: String) throws -> PipelineConfiguration {
+        try top.allowKeys(["version", "name", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "disclosure"])
+        let version = try top.required("version").int()
+        guard version == 1 else { throw try top.required("version").fail("version 1 (the only schema this sprx reads)") }
+        let name = try top.required("name").string()
+
+        // columns
+        let columnsEntry = try top.required("columns")
+        try columnsEntry.allowKeys(CanonicalField.allCases.map(\.rawValue))
+        var columns: [CanonicalField: [String]] = [:]
+        for field in CanonicalField.allCases {
+            if let entry = try columnsEntry.optional(field.rawValue) {
+                columns[field] = try entry.stringList(nonEmpty: true)
+            } else if field.isRequired {
+                throw columnsEntry.fail("a header name list for required field '\(field.rawValue)'", key: field.rawValue)
+            } else {
+                columns[field] = [field.rawValue]
+            }
+        }
+
+        // routes
+        let routesEntry = try top.required("routes")
+        var routes: [RouteDefinition] = []
+        var unknownLabels: [String] = []
+        for (id, entry) in try routesEntry.mappingEntries() {
+            try entry.allowKeys(["type", "labels"])
+            let typeEntry = try entry.required("type")
+            let typeText = try typeEntry.string()
+            guard let type = RouteType(label: typeText) else { throw typeEntry.fail("one of medical, non_medical, unknown") }
+            let labels = try entry.required("labels").stringList(nonEmpty: false)
+            if type == .unknown {
+                guard id == "unknown" else { throw typeEntry.fail("type 'unknown' only on the route named 'unknown'") }
+                unknownLabels = labels
+            }
+            routes.append(RouteDefinition(id: id, type: type, labels: labels))
+        }
+        if !routes.contains(where: { $0.id == "unknown" }) {
+            routes.append(RouteDefinition(id: "unknown", type: .unknown, labels: []))
+        }
+        guard routes.count < 64 else { throw routesEntry.fail("at most 63 routes") }
+
+        // reasons
+        let reasonsEntry = try top.required("reasons")
+        var reasons: [ReasonDefinition] = []
+        for (id, entry) in try reasonsEntry.mappingEntries() {
+            reasons.append(ReasonDefinition(id: id, labels: try entry.stringList(nonEmpty: true)))
+        }
+        guard reasons.count <= 32 else { throw reasonsEntry.fail("at most 32 reasons") }
+        var separators: [UInt8] = [UInt8(ascii: ";")]
+        if let sepEntry = try top.optional("reason_separators") {
+            let text = try sepEntry.string()
+            guard !text.isEmpty, text.utf8.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: ",") }) else {
+                throw sepEntry.fail("one or more ASCII separator characters other than ','")
+            }
+            separators = Array(text.utf8)
+        }
+
+        // labels
+        let labelsEntry = try top.required("labels")
+        try labelsEntry.allowKeys(["sex", "ethnicity", "ethnicity_nhs_codes", "contacted"])
+        var sexLabels: [Sex: [String]] = [:]
+        let sexEntry = try labelsEntry.required("sex")
+        try sexEntry.allowKeys(Sex.allCases.map { $0.label.lowercased() })
+        for sex in Sex.allCases { sexLabels[sex] = try sexEntry.optional(sex.label.lowercased())?.stringList(nonEmpty: false) ?? [] }
+        var ethnicityLabels: [Ethnicity: [String]] = [:]
+        let ethEntry = try labelsEntry.required("ethnicity")
+        try ethEntry.allowKeys(Ethnicity.allCases.map { $0.label.lowercased() })
+        for eth in Ethnicity.allCases {
+            ethnicityLabels[eth] = try ethEntry.optional(eth.label.lowercased())?.stringList(nonEmpty: false) ?? []
+        }
+        let nhsCodes = try labelsEntry.optional("ethnicity_nhs_codes")?.bool() ?? true
+        var contactedLabels: [ContactFlag: [String]] = [:]
+        let contactedEntry = try labelsEntry.required("contacted")
+        try contactedEntry.allowKeys(["yes", "no", "unknown"])
+        contactedLabels[.yes] = try contactedEntry.required("yes").stringList(nonEmpty: true)
+        contactedLabels[.no] = try contactedEntry.required("no").stringList(nonEmpty: true)
+        contactedLabels[.unknown] = try contactedEntry.optional("unknown")?.stringList(nonEmpty: false) ?? []
+
+        // dates
+        var forms = DateForm.allCases
+        var from: Day? = nil
+        var to: Day? = nil
+        if let datesEntry = try top.optional("dates") {
+            try datesEntry.allowKeys(["formats", "from", "to"])
+            if let formsEntry = try datesEntry.optional("formats") {
+                forms = try formsEntry.stringList(nonEmpty: true).map { text in
+                    guard let form = DateForm(rawValue: text) else {
+                        throw formsEntry.fail("date forms from: \(DateForm.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    return form
+                }
+            }
+            from = try datesEntry.optional("from").map { try $0.day() }
+            to = try datesEntry.optional("to").map { try $0.day() }
+            if let from, let to, from > to { throw try datesEntry.required("to").fail("a date on or after 'from' (\(from))") }
+        }
+
+        // enrich
+        let enrichEntry = try top.required("enrich")
+        try enrichEntry.allowKeys(["reference_dir", "deprivation", "rurality", "age_bands"])
+        var referenceDir = try enrichEntry.required("reference_dir").string()
+        if !referenceDir.hasPrefix("/") { referenceDir = baseDirectory + "/" + referenceDir }
+        var deprivation: [DeprivationSource] = []
+        let deprivationEntry = try enrichEntry.required("deprivation")
+        try deprivationEntry.allowKeys(Nation.known.map(\.label))
+        for nation in Nation.known {
+            guard let entry = try deprivationEntry.optional(nation.label) else { continue }
+            try entry.allowKeys(["file", "edition", "code_column", "decile_column"])
+            deprivation.append(
+                DeprivationSource(
+                    nation: nation, file: try entry.required("file").string(), edition: try entry.required("edition").string(),
+                    codeColumn: try entry.optional("code_column")?.string() ?? "area_code",
+                    decileColumn: try entry.optional("decile_column")?.string() ?? "decile"))
+        }
+        var rurality: [RuralitySource] = []
+        let ruralityEntry = try enrichEntry.required("rurality")
+        try ruralityEntry.allowKeys(Nation.known.map(\.label))
+        for nation in Nation.known {
+            guard let entry = try ruralityEntry.optional(nation.label) else { continue }
+            try entry.allowKeys(["file", "edition", "code_column", "class_column", "urban_rural_column"])
+            rurality.append(
+                RuralitySource(
+                    nation: nation, file: try entry.required("file").string(), edition: try entry.required("edition").string(),
+                    codeColumn: try entry.optional("code_column")?.string() ?? "area_code",
+                    classColumn: try entry.optional("class_column")?.string() ?? "ruc_name",
+                    urbanRuralColumn: try entry.optional("urban_rural_column")?.string() ?? "urban_rural"))
+        }
+        let bandsEntry = try enrichEntry.optional("age_bands")
+        let bandLabels = try bandsEntry?.stringList(nonEmpty: true) ?? defaultAgeBands
+        let ageBands = try parseAgeBands(bandLabels, entry: bandsEntry ?? enrichEntry)
+
+        // disclosure
+        var disclosure = DisclosureSettings()
+        if let entry = try top.optional("disclosure") {
+            try entry.allowKeys(["enabled", "suppress_up_to", "round_to"])
+            disclosure.enabled = try entry.optional("enabled")?.bool() ?? true
+            disclosure.suppressUpTo = try entry.optional("suppress_up_to")?.int() ?? 7
+            disclosure.roundTo = try entry.optional("round_to")?.int() ?? 5
+            guard disclosure.roundTo >= 1 else { throw try entry.required("round_to").fail("a whole number ≥ 1") }
+            guard disclosure.suppressUpTo >= 0 else { throw try entry.required("suppress_up_to").fail("a whole number ≥ 0") }
+        }
+
+        return PipelineConfiguration(
+            name: name, schemaVersion: version, columns: columns, routes: routes, unknownRouteLabels: unknownLabels,
+            reasons: reasons, reasonSeparators: separators, sexLabels: sexLabels, ethnicityLabels: ethnicityLabels,
+            ethnicityNHSCodes: nhsCodes, contactedLabels: contactedLabels, dateForms: forms, dateFrom: from, dateTo: to,
+            enrich: EnrichSettings(referenceDirectory: referenceDir, deprivation: deprivation, rurality: rurality, ageBands: ageBands),
+            disclosure: disclosure, sourcePath: path, sourceSHA256: sha256)
+    }
+
+    /// Parses `0-17`, `18-24`, …, `85+` into bands that must not overlap and must cover
+    /// 0-120 without gaps, so every valid age has exactly one band.
+    static func parseAgeBands(_ labels: [String], entry: Entry) throws -> [AgeBand] {
+        var bands: [AgeBand] = []
+        for label in labels {
+            let text = label.trimmingCharacters(in: .whitespaces)
+            if text.hasSuffix("+"), let lower = Int(text.dropLast()) {
+                bands.append(AgeBand(label: text, lower: lower, upper: 120))
+            } else {
+                let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+                guard parts.count == 2, let lower = Int(parts[0]), let upper = Int(parts[1]), lower <= upper else {
+                    throw entry.fail("age bands written as 'LOW-HIGH' or 'LOW+' (got a band that is neither)")
+                }
+                bands.append(AgeBand(label: text, lower: lower, upper: upper))
+            }
+        }
+        var expectedLower = 0
+        for band in bands {
+            guard band.lower == expectedLower else {
+                throw entry.fail("age bands in order from 0 with no gap or overlap (band '\(band.label)' should start at \(expectedLower))")
+            }
+            expectedLower = band.upper + 1
+        }
+        guard expectedLower == 121 else { throw entry.fail("age bands that reach 120 (end with e.g. '85+')") }
+        return bands
+    }
+}
+
+/// A YAML node with the key path that led to it, for error messages.
+struct Entry {
+    let node: Node
+    let path: String
+    let file: String
+
+    func fail(_ expected: String, key: String? = nil) -> SPRXError {
+        let keyPath = key.map { path.isEmpty ? $0 : "\(path).\($0)" } ?? path
+        let line = node.mark.map { $0.line }
+        return SPRXError(
+            .invalidPipeline, "key '\(keyPath.isEmpty ? "(top level)" : keyPath)': expected \(expected)",
+            location: DataLocation(file: file, line: line))
+    }
+
+    private func child(_ key: String, _ node: Node) -> Entry {
+        Entry(node: node, path: path.isEmpty ? key : "\(path).\(key)", file: file)
+    }
+
+    func mappingEntries() throws -> [(String, Entry)] {
+        guard let mapping = node.mapping else { throw fail("a mapping of keys to values") }
+        return try mapping.map { key, value in
+            guard let name = key.string else { throw fail("text keys") }
+            return (name, child(name, value))
+        }
+    }
+
+    func allowKeys(_ allowed: [String]) throws {
+        for (key, entry) in try mappingEntries() where !allowed.contains(key) {
+            throw entry.fail("one of the keys \(allowed.joined(separator: ", ")) (unknown key '\(key)')")
+        }
+    }
+
+    func optional(_ key: String) throws -> Entry? {
+        try mappingEntries().first { $0.0 == key }?.1
+    }
+
+    func required(_ key: String) throws -> Entry {
+        guard let entry = try optional(key) else { throw fail("a value for '\(key)'", key: key) }
+        return entry
+    }
+
+    func string() throws -> String {
+        guard let scalar = node.scalar else { throw fail("text") }
+        return scalar.string
+    }
+
+    func int() throws -> Int {
+        guard let scalar = node.scalar, let value = Int(scalar.string) else { throw fail("a whole number") }
+        return value
+    }
+
+    func bool() throws -> Bool {
+        guard let scalar = node.scalar else { throw fail("true or false") }
+        switch scalar.string.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw fail("true or false")
+        }
+    }
+
+    func day() throws -> Day {
+        let text = try string()
+        let parts = text.split(separator: "-")
+        guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+            let day = Day(year: y, month: m, day: d)
+        else { throw fail("a date as YYYY-MM-DD") }
+        return day
+    }
+
+    func stringList(nonEmpty: Bool) throws -> [String] {
+        guard let sequence = node.sequence else { throw fail("a list of text values") }
+        let values = try sequence.map { item -> String in
+            guard let scalar = item.scalar else { throw fail("a list of text values") }
+            return scalar.string
+        }
+        if nonEmpty && values.isEmpty { throw fail("a non-empty list") }
+        return values
+    }
+}
