@@ -45,6 +45,13 @@ public struct ShortCode: Hashable, Sendable, Comparable, CustomStringConvertible
 
     public var description: String { String(decoding: bytes, as: UTF8.self) }
 
+    /// The UK nation the code belongs to, by its prefix (see ``Nation/of(areaCode:)``).
+    public var nation: Nation {
+        withUnsafeBytes(of: low.littleEndian) { word in
+            Nation.of(areaCode: UnsafeRawBufferPointer(rebasing: word[0..<min(8, Int(count))]))
+        }
+    }
+
     public static func < (a: ShortCode, b: ShortCode) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
 }
 

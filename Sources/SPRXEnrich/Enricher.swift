@@ -1,0 +1,99 @@
+import SPRXCore
+import SPRXPipeline
+
+/// The enrich stage's answer for one referral: nation, deprivation, rurality, age band.
+public struct Enrichment: Sendable, Hashable {
+    public var nation: Nation
+    /// Within-nation decile 1-10, 0 = Unknown.
+    public var decile: UInt8
+    public var rurality: Rurality
+    public var ruralityClass: Int16
+    /// Index into the pipeline's age bands; `ageBands.count` = Unknown.
+    public var ageBand: UInt8
+
+    /// Quintile 1-5 from the decile (deciles 1-2 → 1, …), 0 = Unknown.
+    @inlinable public var quintile: UInt8 { decile == 0 ? 0 : (decile + 1) / 2 }
+}
+
+/// Counts of area codes the lookups could not place, per nation.
+public struct AreaMatchCounts: Sendable, Hashable, Codable {
+    /// Empty, `Unknown`, or not a UK small-area code.
+    public var unknownArea = 0
+    /// A nation's code that is not in that nation's deprivation index, by nation.
+    public var unmatchedDeprivation = [Int](repeating: 0, count: Nation.known.count)
+    /// A nation's code with no rurality class, by nation.
+    public var unmatchedRurality = [Int](repeating: 0, count: Nation.known.count)
+
+    public init() {}
+
+    public mutating func merge(_ other: AreaMatchCounts) {
+        unknownArea += other.unknownArea
+        for i in unmatchedDeprivation.indices {
+            unmatchedDeprivation[i] += other.unmatchedDeprivation[i]
+            unmatchedRurality[i] += other.unmatchedRurality[i]
+        }
+    }
+
+    public mutating func subtract(_ other: AreaMatchCounts) {
+        unknownArea -= other.unknownArea
+        for i in unmatchedDeprivation.indices {
+            unmatchedDeprivation[i] -= other.unmatchedDeprivation[i]
+            unmatchedRurality[i] -= other.unmatchedRurality[i]
+        }
+    }
+}
+
+/// Shared, read-only enrichment: lookups plus age bands.
+public struct EnrichRules: Sendable {
+    public let reference: ReferenceData
+    public let ageBands: [AgeBand]
+    /// Age (0-120) → band index.
+    @usableFromInline let bandOfAge: [UInt8]
+
+    public init(reference: ReferenceData, ageBands: [AgeBand]) {
+        self.reference = reference
+        self.ageBands = ageBands
+        var table = [UInt8](repeating: UInt8(ageBands.count), count: 121)
+        for (i, band) in ageBands.enumerated() {
+            for age in band.lower...min(band.upper, 120) { table[age] = UInt8(i) }
+        }
+        bandOfAge = table
+    }
+
+    /// The band index for an age, `ageBands.count` when unknown.
+    @inlinable public func ageBand(_ age: Int16) -> UInt8 {
+        age >= 0 && age <= 120 ? bandOfAge[Int(age)] : UInt8(ageBands.count)
+    }
+
+    /// Enriches one area and age.
+    public func enrich(area: ShortCode?, age: Int16) -> (Enrichment, AreaMatchCounts?) {
+        var result = Enrichment(nation: .unknown, decile: 0, rurality: .unknown, ruralityClass: -1, ageBand: ageBand(age))
+        guard let area else {
+            var counts = AreaMatchCounts()
+            counts.unknownArea = 1
+            return (result, counts)
+        }
+        let nation = area.nation
+        result.nation = nation
+        guard nation != .unknown else {
+            var counts = AreaMatchCounts()
+            counts.unknownArea = 1
+            return (result, counts)
+        }
+        let info = reference.info(area)
+        var counts: AreaMatchCounts? = nil
+        if let info {
+            result.decile = info.decile
+            result.rurality = info.rurality
+            result.ruralityClass = info.ruralityClass
+        }
+        if result.decile == 0 || result.rurality == .unknown {
+            var c = AreaMatchCounts()
+            let n = Int(nation.rawValue)
+            if result.decile == 0 { c.unmatchedDeprivation[n] = 1 }
+            if result.rurality == .unknown { c.unmatchedRurality[n] = 1 }
+            counts = c
+        }
+        return (result, counts)
+    }
+}

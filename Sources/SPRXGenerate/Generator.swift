@@ -1,0 +1,452 @@
+import Foundation
+import SPRXCore
+import SPRXEnrich
+import SPRXIngest
+import SPRXPipeline
+
+/// A deterministic pseudo-random source (SplitMix64): same seed, same bytes, any machine.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    public mutating func bernoulli(_ p: Double) -> Bool { unit() < p }
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
+    public mutating func normal() -> Double {
+        let u1 = max(unit(), 1e-300), u2 = unit()
+        return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * .pi * u2)
+    }
+    /// Geometric count ≥ 0 with the given mean.
+    public mutating func geometric(mean: Double) -> Int {
+        let p = 1 / (1 + mean)
+        return Int(Foundation.log(max(unit(), 1e-300)) / Foundation.log(1 - p))
+    }
+    public mutating func pick<T>(_ items: [T], weights: [Double]) -> T {
+        let total = weights.reduce(0, +)
+        var r = unit() * total
+        for (item, w) in zip(items, weights) {
+            r -= w
+            if r < 0 { return item }
+        }
+        return items[items.count - 1]
+    }
+}
+
+/// Which export layout to write.
+public enum GeneratedLayout: String, Sendable, CaseIterable {
+    /// The canonical layout of `referral-extract-v1.md`.
+    case canonical
+    /// A second platform's export (see `Pipelines/casebook-export.yaml`).
+    case casebook
+}
+
+/// Settings for ``ReferralGenerator``.
+public struct GeneratorOptions: Sendable {
+    public var rows: Int
+    public var seed: UInt64
+    public var files: Int
+    public var messy: Bool
+    public var layout: GeneratedLayout
+    public var referenceDirectory: String
+    public var outputDirectory: String
+    public init(
+        rows: Int, seed: UInt64, files: Int = 4, messy: Bool = false, layout: GeneratedLayout = .canonical,
+        referenceDirectory: String, outputDirectory: String
+    ) {
+        self.rows = rows
+        self.seed = seed
+        self.files = max(1, files)
+        self.messy = messy
+        self.layout = layout
+        self.referenceDirectory = referenceDirectory
+        self.outputDirectory = outputDirectory
+    }
+}
+
+/// What the generator wrote, so tests can check the clean stage accounts for every row.
+public struct GeneratorSummary: Codable, Sendable, Equatable {
+    public var rowsWritten = 0
+    public var expectedClean = 0
+    public var duplicates = 0
+    public var quarantined: [String: Int] = [:]
+    public var files: [String] = []
+}
+
+/// Writes synthetic referral extracts calibrated to Bu et al. (2024).
+///
+/// Marginals: about 80% of referrals by medical routes (primary care most of all),
+/// about 90% contacted, about 38% with an intervention, mental health the most common
+/// reason. Non-medical routes are more likely for younger people, men, minority ethnic
+/// groups and more deprived areas (logistic model below), and every organisation has
+/// its own random effect and serves a contiguous run of real small areas of one nation,
+/// so referrals cluster by organisation as in platform data. Areas and their deciles
+/// come from the real reference lookups.
+public struct ReferralGenerator {
+    struct Organisation {
+        var code: String
+        var nation: Nation
+        var areas: ArraySlice<(code: String, decile: Int)>
+        var effect: Double
+        var weight: Double
+    }
+
+    static let routeLabels: [String: [String]] = [
+        "primary_care": ["GP", "General Practice", "GP practice", "Practice nurse", "Primary care", "Community pharmacy"],
+        "secondary_care": ["Hospital", "Secondary care", "Mental health services", "Emergency department", "Hospital discharge team"],
+        "social_care": ["Social care", "Adult social care", "Local authority", "Council", "Housing association"],
+        "education": ["School", "College", "Education"],
+        "vcse": ["Charity", "Voluntary sector", "VCSE", "Community group"],
+        "self_referral": ["Self-referral", "Self", "Self referral", "Family/friend"],
+        "other": ["Police", "Job centre", "Fire service", "Other"],
+        "unknown": ["Unknown", "Not known", ""],
+    ]
+    static let casebookRoutes: [String: [String]] = [
+        "primary_care": ["GP Surgery", "Practice Nurse", "Pharmacy"],
+        "secondary_care": ["Hospital Ward", "Community Mental Health Team", "A&E"],
+        "social_care": ["Social Services", "Council"],
+        "education": ["School / College"],
+        "vcse": ["Voluntary Organisation", "Community Group"],
+        "self_referral": ["Self", "Friend or Family"],
+        "other": ["Police", "DWP / Jobcentre"],
+        "unknown": ["Not Recorded", ""],
+    ]
+    static let reasons: [(String, [String], Double)] = [
+        ("mental_health", ["Mental health", "Low mood", "Anxiety"], 0.46),
+        ("loneliness_isolation", ["Loneliness", "Social isolation"], 0.30),
+        ("physical_health", ["Physical health", "Long-term condition"], 0.20),
+        ("financial", ["Debt", "Finance", "Benefits"], 0.16),
+        ("housing", ["Housing"], 0.10),
+        ("employment", ["Employment"], 0.06),
+        ("practical_support", ["Practical support", "Independent living"], 0.12),
+        ("carer_support", ["Carer support"], 0.05),
+        ("bereavement", ["Bereavement"], 0.06),
+        ("substance_use", ["Substance misuse"], 0.03),
+    ]
+    static let casebookReasons: [String: [String]] = [
+        "mental_health": ["Mental Wellbeing", "Anxiety / Depression"], "loneliness_isolation": ["Isolation"],
+        "physical_health": ["Long Term Condition"], "financial": ["Money / Debt"], "housing": ["Housing Issue"],
+        "employment": ["Work / Employment"], "practical_support": ["Practical Help"], "carer_support": ["Caring Responsibilities"],
+        "bereavement": ["Bereavement"], "substance_use": ["Drugs / Alcohol"],
+    ]
+
+    let options: GeneratorOptions
+    var rng: SplitMix64
+    var organisations: [Organisation] = []
+    var summary = GeneratorSummary()
+    var recentValid: [(id: String, fields: [String])] = []
+    var recentPeople: [(id: String, age: Int, sex: Int, ethnicity: Int)] = []
+
+    public init(options: GeneratorOptions) throws {
+        self.options = options
+        rng = SplitMix64(seed: options.seed)
+        try buildOrganisations()
+    }
+
+    private mutating func buildOrganisations() throws {
+        let dir = options.referenceDirectory
+        let sources: [(Nation, String)] = [
+            (.england, "imd2019_england_lsoa11.csv.gz"), (.wales, "wimd2019_wales_lsoa11.csv.gz"),
+            (.scotland, "simd2020v2_scotland_dz11.csv.gz"), (.northernIreland, "nimdm2017_ni_soa.csv.gz"),
+        ]
+        let shares: [Nation: Double] = [.england: 0.78, .scotland: 0.10, .wales: 0.07, .northernIreland: 0.05]
+        var code = 10001
+        for (nation, file) in sources {
+            let (rows, _, _) = try ReferenceTableReader.read(path: dir + "/" + file, columns: ["area_code", "decile"])
+            let areas = rows.compactMap { row -> (code: String, decile: Int)? in
+                guard let c = row["area_code"], let d = Int(row["decile"] ?? "") else { return nil }
+                return (c, d)
+            }.sorted { $0.code < $1.code }
+            let orgCount = max(3, Int((shares[nation]! * 120).rounded()))
+            let slice = max(1, areas.count / orgCount)
+            for i in 0..<orgCount {
+                let start = i * slice
+                let end = i == orgCount - 1 ? areas.count : min(areas.count, start + slice)
+                organisations.append(
+                    Organisation(
+                        code: "U\(code)", nation: nation, areas: areas[start..<end], effect: 0.45 * rng.normal(),
+                        weight: shares[nation]! / Double(orgCount) * Foundation.exp(0.6 * rng.normal())))
+                code += 137
+            }
+        }
+    }
+
+    /// Writes the files and a `generate.json` summary; returns the summary.
+    public mutating func run() throws -> GeneratorSummary {
+        try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
+        let perFile = (options.rows + options.files - 1) / options.files
+        var written = 0
+        for fileIndex in 0..<options.files {
+            let count = min(perFile, options.rows - written)
+            let name = String(format: "referrals-%03d.csv.gz", fileIndex + 1)
+            try writeFile(name: name, rows: count, fileIndex: fileIndex, isLast: fileIndex == options.files - 1)
+            written += count
+            summary.files.append(name)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(summary).write(to: URL(fileURLWithPath: options.outputDirectory + "/generate.json"))
+        return summary
+    }
+
+    private var header: [String] {
+        switch options.layout {
+        case .canonical:
+            let base = [
+                "referral_id", "person_id", "referral_date", "age", "sex", "ethnicity", "area_code", "referral_source",
+                "referral_reasons", "contacted", "contacts", "interventions", "organisation_id",
+            ]
+            return options.messy ? base + ["notes"] : base
+        case .casebook:
+            return [
+                "Referral Ref", "Client ID", "Date of Referral", "Age at Referral", "Gender", "Ethnic Category", "LSOA",
+                "Referral Source", "Reason(s) for Referral", "Contact Made", "Number of Contacts", "Interventions Received",
+                "Scheme Code", "Exported At",
+            ]
+        }
+    }
+
+    private mutating func writeFile(name: String, rows: Int, fileIndex: Int, isLast: Bool) throws {
+        let path = options.outputDirectory + "/" + name
+        FileManager.default.createFile(atPath: path, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw SPRXError(.outputFailed, "cannot write generated file", location: DataLocation(file: path))
+        }
+        defer { try? handle.close() }
+        let deflater = try GzipDeflater(level: 6) { bytes in handle.write(Data(bytes)) }
+        let lineEnd = options.messy && fileIndex % 2 == 1 ? "\r\n" : "\n"
+        if options.messy && fileIndex == 0 { try deflater.write("\u{FEFF}") }
+        try deflater.write(header.map(CSVText.quoted).joined(separator: ",") + lineEnd)
+        var buffer = ""
+        for i in 0..<rows {
+            let isFinal = isLast && i == rows - 1
+            buffer += nextRow(unterminated: isFinal && options.messy) + (isFinal && options.messy ? "" : lineEnd)
+            if buffer.utf8.count > 1 << 16 {
+                try Self.writeBytes(buffer, deflater)
+                buffer = ""
+            }
+        }
+        try Self.writeBytes(buffer, deflater)
+        try deflater.finish()
+    }
+
+    private var sequence = 0
+
+    /// Writes text, turning the invalid-encoding marker U+0001 into the byte 0xE9.
+    static func writeBytes(_ text: String, _ deflater: GzipDeflater) throws {
+        var bytes = Array(text.utf8)
+        for i in bytes.indices where bytes[i] == 0x01 { bytes[i] = 0xE9 }
+        try bytes.withUnsafeBytes { try deflater.write($0) }
+    }
+
+    /// One row of text (without line end), updating the expected-outcome summary.
+    private mutating func nextRow(unterminated: Bool) -> String {
+        sequence += 1
+        summary.rowsWritten += 1
+        if unterminated {
+            summary.quarantined["unterminated_quote", default: 0] += 1
+            var fields = makeFields()
+            fields[header.count - 1] = "\"never closed"
+            return fields.joined(separator: ",")
+        }
+        if options.messy {
+            let roll = rng.unit()
+            if roll < 0.005, let earlier = recentValid.randomElement(using: &rng) {
+                summary.duplicates += 1
+                return render(earlier.fields)
+            }
+            if roll < 0.007, let earlier = recentValid.randomElement(using: &rng) {
+                var fields = makeFields()
+                fields[0] = earlier.id
+                summary.quarantined["conflicting_referral_id", default: 0] += 1
+                return render(fields)
+            }
+            if roll < 0.017 { return invalidRow() }
+        }
+        let fields = makeFields()
+        summary.expectedClean += 1
+        recentValid.append((fields[0], fields))
+        if recentValid.count > 200 { recentValid.removeFirst(100) }
+        return render(fields)
+    }
+
+    private mutating func invalidRow() -> String {
+        var fields = makeFields()
+        let reasons = [
+            "field_count", "missing_required", "invalid_date", "date_out_of_window", "invalid_age", "invalid_contacts",
+            "invalid_interventions", "invalid_encoding",
+        ]
+        let reason = reasons[rng.below(reasons.count)]
+        summary.quarantined[reason, default: 0] += 1
+        switch reason {
+        case "field_count": return render(Array(fields.dropLast(2)))
+        case "missing_required": fields[[0, 1, 2][rng.below(3)]] = ""
+        case "invalid_date": fields[2] = ["2021-02-30", "31/13/2020", "yesterday", "2020/01/05"][rng.below(4)]
+        case "date_out_of_window": fields[2] = ["2009-03-02", "2031-05-01"][rng.below(2)]
+        case "invalid_age": fields[3] = ["-4", "130", "forty", "42.5"][rng.below(4)]
+        case "invalid_contacts": fields[10] = ["-1", "two", "1.5"][rng.below(3)]
+        case "invalid_interventions": fields[11] = ["-2", "many", "0.5"][rng.below(3)]
+        default:
+            // Latin-1 bytes in a mapped field: not UTF-8.
+            fields[1] = "P\u{FFFD}BADUTF8"
+        }
+        return render(fields)
+    }
+
+    private mutating func render(_ fields: [String]) -> String {
+        var cells: [String] = []
+        for field in fields {
+            if options.messy && rng.bernoulli(0.05) {
+                cells.append("\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+            } else {
+                cells.append(CSVText.quoted(field))
+            }
+        }
+        var line = cells.joined(separator: ",")
+        if line.contains("\u{FFFD}BADUTF8") {
+            // Marked with U+0001; ``writeBytes`` turns it into a lone 0xE9 (Latin-1 'é').
+            line = line.replacingOccurrences(of: "\u{FFFD}BADUTF8", with: "\u{1}")
+        }
+        return line
+    }
+
+    /// The fields of one valid referral, in header order.
+    private mutating func makeFields() -> [String] {
+        let org = rng.pick(organisations, weights: organisations.map(\.weight))
+        let area = org.areas[org.areas.startIndex + rng.below(org.areas.count)]
+        // Person: some people are referred more than once.
+        var age: Int
+        var sex: Int
+        var ethnicity: Int
+        let personID: String
+        if !recentPeople.isEmpty && rng.bernoulli(0.12) {
+            let person = recentPeople[rng.below(recentPeople.count)]
+            personID = person.id
+            (age, sex, ethnicity) = (person.age, person.sex, person.ethnicity)
+        } else {
+            personID = "P\(String(format: "%08d", sequence &* 7919 % 99_999_989))"
+            age = rng.bernoulli(0.06) ? 5 + rng.below(13) : min(100, max(18, Int(50 + 19 * rng.normal())))
+            sex = rng.pick([0, 1, 2, 3], weights: [0.58, 0.40, 0.005, 0.015])  // F, M, Other, Unknown
+            ethnicity = rng.pick([0, 1, 2, 3, 4, 5], weights: [0.82, 0.02, 0.07, 0.04, 0.015, 0.035])
+            recentPeople.append((personID, age, sex, ethnicity))
+            if recentPeople.count > 500 { recentPeople.removeFirst(250) }
+        }
+        // Route: logistic model for non-medical.
+        var logit = -1.75 + org.effect
+        if age < 18 { logit += 1.3 } else if age < 25 { logit += 0.5 } else if age < 35 { logit += 0.25 } else if age >= 65 { logit -= 0.3 }
+        if sex == 1 { logit += 0.25 }
+        if ethnicity >= 1 && ethnicity <= 4 { logit += 0.35 }
+        logit += 0.07 * (5.5 - Double(area.decile))
+        let route: String
+        if rng.bernoulli(0.02) {
+            route = "unknown"
+        } else if rng.bernoulli(1 / (1 + Foundation.exp(-logit))) {
+            let educationWeight = age < 18 ? 0.55 : 0.04
+            route = rng.pick(
+                ["social_care", "education", "vcse", "self_referral", "other"], weights: [0.2, educationWeight, 0.3, 0.32, 0.08])
+        } else {
+            route = rng.pick(["primary_care", "secondary_care"], weights: [0.86, 0.14])
+        }
+        let nonMedical = route != "primary_care" && route != "secondary_care" && route != "unknown"
+        let contactedKnown = !rng.bernoulli(0.01)
+        let contacted = rng.bernoulli(nonMedical ? 0.92 : 0.895)
+        let contacts = contacted ? 1 + rng.geometric(mean: 2.2) : 0
+        let intervention = contacted && rng.bernoulli(0.425)
+        let interventions = intervention ? 1 + rng.geometric(mean: 0.9) : 0
+        var reasonIDs: [String] = []
+        for (id, _, p) in Self.reasons where rng.bernoulli(p) { reasonIDs.append(id) }
+        if reasonIDs.isEmpty { reasonIDs = ["mental_health"] }
+        let year = 2019 + rng.below(6), month = 1 + rng.below(12), day = 1 + rng.below(Day.daysIn(month: month, year: year))
+        let ageMissing = rng.bernoulli(0.02)
+        let areaMissing = rng.bernoulli(0.01)
+
+        switch options.layout {
+        case .canonical:
+            return canonicalFields(
+                personID: personID, date: (year, month, day), age: ageMissing ? nil : age, sex: sex, ethnicity: ethnicity,
+                area: areaMissing ? "" : area.code, route: route, reasons: reasonIDs, contacted: contactedKnown ? contacted : nil,
+                contacts: contacts, interventions: interventions, org: org.code)
+        case .casebook:
+            return casebookFields(
+                personID: personID, date: (year, month, day), age: ageMissing ? nil : age, sex: sex, ethnicity: ethnicity,
+                area: areaMissing ? "" : area.code, route: route, reasons: reasonIDs, contacted: contactedKnown ? contacted : nil,
+                contacts: contacts, interventions: interventions, org: org.code)
+        }
+    }
+
+    private mutating func vary(_ label: String) -> String {
+        guard options.messy else { return label }
+        switch rng.below(6) {
+        case 0: return label.lowercased()
+        case 1: return label.uppercased()
+        case 2: return " " + label + " "
+        case 3: return label.replacingOccurrences(of: " ", with: "  ")
+        default: return label
+        }
+    }
+
+    private mutating func canonicalFields(
+        personID: String, date: (Int, Int, Int), age: Int?, sex: Int, ethnicity: Int, area: String, route: String,
+        reasons reasonIDs: [String], contacted: Bool?, contacts: Int, interventions: Int, org: String
+    ) -> [String] {
+        let (y, m, d) = date
+        var dateText = String(format: "%04d-%02d-%02d", y, m, d)
+        var sexText = ["Female", "Male", "Other", ""][sex]
+        var ethnicityText = ["White", "Mixed", "Asian", "Black", "Other", ""][ethnicity]
+        var routeText = options.messy ? Self.routeLabels[route]!.randomElement(using: &rng)! : Self.routeLabels[route]![0]
+        if route == "unknown" { routeText = options.messy ? routeText : "" }
+        var contactedText = contacted.map { $0 ? "Y" : "N" } ?? ""
+        var reasonLabels = reasonIDs.map { id in Self.reasons.first { $0.0 == id }!.1[0] }
+        var notes: String? = nil
+        if options.messy {
+            switch rng.below(10) {
+            case 0...4: break
+            case 5...7: dateText = String(format: "%02d/%02d/%04d", d, m, y)
+            case 8: dateText = String(format: "%d/%d/%04d", d, m, y)
+            default: dateText += "T\(String(format: "%02d", rng.below(24))):\(String(format: "%02d", rng.below(60))):00Z"
+            }
+            sexText = [["F", "Female", "2", "female"], ["M", "Male", "1", "MALE"], ["Other", "Non-binary", "9"], ["", "U", "Not known", "0"]][
+                sex
+            ].randomElement(using: &rng)!
+            if rng.bernoulli(0.4) {
+                ethnicityText = [["A", "B", "C"], ["D", "E", "F", "G"], ["H", "J", "K", "L"], ["M", "N", "P"], ["R", "S"], ["Z", "99", ""]][
+                    ethnicity
+                ].randomElement(using: &rng)!
+            }
+            contactedText = contacted.map { $0 ? ["Y", "Yes", "true", "1"].randomElement(using: &rng)! : ["N", "No", "false", "0"].randomElement(using: &rng)! } ?? ""
+            reasonLabels = reasonIDs.map { id in Self.reasons.first { $0.0 == id }!.1.randomElement(using: &rng)! }
+            if rng.bernoulli(0.004) { routeText = ["Walk-in centre", "Podiatry"].randomElement(using: &rng)! }
+            if rng.bernoulli(0.003) { reasonLabels.append("Transport") }
+            routeText = vary(routeText)
+            reasonLabels = reasonLabels.map { vary($0) }
+            notes = ["", "", "called twice, no answer", "said \"call after 5\"", "moved house,\nnew address pending"].randomElement(using: &rng)!
+        }
+        var fields = [
+            String(format: "R%09d", sequence), personID, dateText, age.map(String.init) ?? "", sexText, ethnicityText, area, routeText,
+            reasonLabels.joined(separator: options.messy ? "; " : ";"), contactedText, String(contacts), String(interventions), org,
+        ]
+        if let notes { fields.append(notes) }
+        return fields
+    }
+
+    private mutating func casebookFields(
+        personID: String, date: (Int, Int, Int), age: Int?, sex: Int, ethnicity: Int, area: String, route: String,
+        reasons reasonIDs: [String], contacted: Bool?, contacts: Int, interventions: Int, org: String
+    ) -> [String] {
+        let (y, m, d) = date
+        let ethnicCodes = [["A", "B", "C"], ["D", "E", "F", "G"], ["H", "J", "K", "L"], ["M", "N", "P"], ["R", "S"], ["Z", "99"]]
+        return [
+            String(format: "CB-%07d", sequence), personID, String(format: "%02d/%02d/%04d", d, m, y), age.map(String.init) ?? "",
+            ["Female", "Male", "Non-binary", "Not stated"][sex], ethnicCodes[ethnicity].randomElement(using: &rng)!, area,
+            Self.casebookRoutes[route]!.randomElement(using: &rng)!,
+            reasonIDs.map { Self.casebookReasons[$0]!.randomElement(using: &rng)! }.joined(separator: " | "),
+            contacted.map { $0 ? "Yes" : "No" } ?? "", String(contacts), String(interventions), org, "2025-01-31 02:00",
+        ]
+    }
+}

@@ -1,0 +1,110 @@
+import SPRXAggregate
+import SPRXClean
+import SPRXCore
+import SPRXEnrich
+import SPRXIngest
+import SPRXPipeline
+
+/// A row the runner set aside, with where it came from and why.
+public struct QuarantinedRow: Sendable {
+    public var line: Int
+    public var reason: QuarantineReason
+    public var column: String?
+    public var raw: [UInt8]
+}
+
+/// What the merge step needs to know about a clean row to undo it if it turns out to
+/// repeat an earlier referral.
+struct CleanRowTrace: Sendable {
+    var identity: RowIdentity
+    var line: Int32
+    var pattern: Pattern
+    var route: UInt8
+    var contacted: Bool
+    var intervention: Bool
+    var reasons: UInt32
+    var rawStart: Int32
+    var rawEnd: Int32
+    /// 0 = area matched; else 1 + (unknown area) / 2 + nation*4 flags packed (see `areaCounts`).
+    var areaFlags: UInt16
+}
+
+/// One worker's result for one block: counts plus what the in-order merge needs.
+struct BlockResult: Sendable {
+    var rowsRead = 0
+    var blankLines = 0
+    var counts = ReferralCounts()
+    var areaCounts = AreaMatchCounts()
+    var unmapped: [UnmappedLabel: Int] = [:]
+    var quarantined: [QuarantinedRow] = []
+    var cleanRows: [CleanRowTrace] = []
+    /// The block's bytes, kept until merged so a conflicting row can be quarantined raw.
+    var bytes: [UInt8] = []
+}
+
+/// Clean → enrich → aggregate for one block of rows. Runs on any worker thread; all it
+/// shares is read-only rules.
+struct BlockWorker: Sendable {
+    let clean: CleanRules
+    let enrich: EnrichRules
+
+    func process(_ block: RowBlock, layout: ColumnLayout) -> BlockResult {
+        var result = BlockResult()
+        let processor = CleanProcessor(rules: clean, layout: layout)
+        let scratch = CSVDecodeScratch()
+        result.cleanRows.reserveCapacity(block.bytes.count / 64)
+        block.bytes.withUnsafeBytes { blockBytes in
+            let base = blockBytes.baseAddress
+            CSVBlockDecoder.forEachRow(in: blockBytes, firstLine: block.firstLine, scratch: scratch, blankLines: &result.blankLines) { row in
+                result.rowsRead += 1
+                switch processor.process(row) {
+                case .quarantined(let reason, let column):
+                    result.quarantined.append(QuarantinedRow(line: row.line, reason: reason, column: column, raw: Array(row.raw)))
+                case .clean(let record, let identity):
+                    let (enrichment, areaCounts) = enrich.enrich(area: record.area, age: record.age)
+                    let pattern = Pattern(
+                        ageBand: enrichment.ageBand, sex: record.sex, ethnicity: record.ethnicity, nation: enrichment.nation,
+                        decile: enrichment.decile, rurality: enrichment.rurality)
+                    let contacted = record.reachedLinkWorker
+                    let intervention = record.hadIntervention
+                    result.counts.add(
+                        pattern: pattern, route: record.route, reasons: record.reasons, contacted: contacted, intervention: intervention)
+                    var flags: UInt16 = 0
+                    if let areaCounts {
+                        result.areaCounts.merge(areaCounts)
+                        flags = Self.pack(areaCounts)
+                    }
+                    let start = row.raw.baseAddress.map { $0 - UnsafeRawPointer(base!) } ?? 0
+                    result.cleanRows.append(
+                        CleanRowTrace(
+                            identity: identity, line: Int32(clamping: row.line), pattern: pattern, route: record.route,
+                            contacted: contacted, intervention: intervention, reasons: record.reasons, rawStart: Int32(start),
+                            rawEnd: Int32(start + row.raw.count), areaFlags: flags))
+                }
+            }
+        }
+        result.unmapped = processor.unmapped
+        result.bytes = block.bytes
+        return result
+    }
+
+    /// Packs one row's area-match counts into bits: 1 unknown area, then 2 bits per nation.
+    static func pack(_ counts: AreaMatchCounts) -> UInt16 {
+        var bits: UInt16 = counts.unknownArea > 0 ? 1 : 0
+        for i in 0..<Nation.known.count {
+            if counts.unmatchedDeprivation[i] > 0 { bits |= 1 << (1 + 2 * i) }
+            if counts.unmatchedRurality[i] > 0 { bits |= 1 << (2 + 2 * i) }
+        }
+        return bits
+    }
+
+    static func unpack(_ bits: UInt16) -> AreaMatchCounts {
+        var counts = AreaMatchCounts()
+        counts.unknownArea = Int(bits & 1)
+        for i in 0..<Nation.known.count {
+            counts.unmatchedDeprivation[i] = Int((bits >> (1 + 2 * i)) & 1)
+            counts.unmatchedRurality[i] = Int((bits >> (2 + 2 * i)) & 1)
+        }
+        return counts
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import SPRXCore
+import SPRXEnrich
+import SPRXPipeline
+
+/// `manifest.json`: provenance and reconciliation for information governance.
+struct Manifest: Encodable {
+    struct Tool: Encodable { var name = "sprx"; var version = sprxVersion }
+    struct Pipeline: Encodable { var name: String; var path: String; var sha256: String; var schema_version: Int }
+    struct Input: Encodable {
+        var path: String
+        var bytes: Int64
+        var decoded_bytes: Int64
+        var sha256: String
+        var rows_read: Int
+        var clean: Int
+        var duplicate: Int
+        var quarantined: Int
+        var reconciled: Bool
+    }
+    struct Reference: Encodable { var name: String; var edition: String; var used_for: String; var sha256: String; var rows: Int }
+    struct Disclosure: Encodable { var enabled: Bool; var suppress_up_to: Int; var round_to: Int; var statement: String }
+    struct Output: Encodable { var path: String; var bytes: Int; var sha256: String }
+    struct Totals: Encodable { var rows_read: Int; var clean: Int; var duplicate: Int; var quarantined: Int; var reconciled: Bool }
+
+    var tool = Tool()
+    var pipeline: Pipeline
+    var command_line: [String]
+    var started_at: String
+    var finished_at: String
+    var workers: Int
+    var inputs: [Input]
+    var totals: Totals
+    var reference_files: [Reference]
+    var disclosure_control: Disclosure
+    var outputs: [Output]
+
+    init(
+        options: RunOptions, pipeline config: PipelineConfiguration, files: [FileReconciliation], reference: [ReferenceFileInfo],
+        outputs: [(path: String, bytes: Int, sha256: String)], started: Date, finished: Date, disclosure: DisclosureSettings
+    ) {
+        let iso = ISO8601DateFormatter()
+        pipeline = Pipeline(name: config.name, path: config.sourcePath, sha256: config.sourceSHA256, schema_version: config.schemaVersion)
+        command_line = options.commandLine
+        started_at = iso.string(from: started)
+        finished_at = iso.string(from: finished)
+        workers = options.jobs
+        inputs = files.map {
+            Input(
+                path: $0.path, bytes: $0.bytes, decoded_bytes: $0.decodedBytes, sha256: $0.sha256, rows_read: $0.rowsRead, clean: $0.clean,
+                duplicate: $0.duplicate, quarantined: $0.quarantined, reconciled: $0.reconciles)
+        }
+        let rows = files.reduce(0) { $0 + $1.rowsRead }
+        let clean = files.reduce(0) { $0 + $1.clean }
+        let duplicate = files.reduce(0) { $0 + $1.duplicate }
+        let quarantined = files.reduce(0) { $0 + $1.quarantined }
+        totals = Totals(
+            rows_read: rows, clean: clean, duplicate: duplicate, quarantined: quarantined, reconciled: rows == clean + duplicate + quarantined)
+        reference_files = reference.map { Reference(name: $0.name, edition: $0.edition, used_for: $0.use, sha256: $0.sha256, rows: $0.rows) }
+        disclosure_control = Disclosure(
+            enabled: disclosure.enabled, suppress_up_to: disclosure.suppressUpTo, round_to: disclosure.roundTo,
+            statement: disclosure.enabled
+                ? "Disclosure control applied: counts of 1 to \(disclosure.suppressUpTo) are suppressed and other counts are rounded to the nearest \(disclosure.roundTo); totals and percentages are computed from the rounded counts."
+                : "DISCLOSURE CONTROL IS OFF: tables hold exact counts, including small numbers. For use inside the secure environment only; do not publish.")
+        self.outputs = outputs.map { Output(path: $0.path, bytes: $0.bytes, sha256: $0.sha256) }
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,290 @@
+import Dispatch
+import Foundation
+import SPRXAggregate
+import SPRXClean
+import SPRXCore
+import SPRXEnrich
+import SPRXIngest
+import SPRXPipeline
+
+/// The sprx version written into manifests.
+public let sprxVersion = "0.2.0"
+
+/// What `sprx run` was asked to do.
+public struct RunOptions: Sendable {
+    public var pipelinePath: String
+    public var inputs: [String]
+    public var outputDirectory: String
+    public var jobs: Int
+    public var disclosureControl: Bool
+    public var quiet: Bool
+    public var commandLine: [String]
+    /// Target size of the row-aligned blocks handed to workers.
+    public var blockSize: Int
+
+    public init(
+        pipelinePath: String, inputs: [String], outputDirectory: String, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+        disclosureControl: Bool = true, quiet: Bool = false, commandLine: [String] = CommandLine.arguments, blockSize: Int = 1 << 20
+    ) {
+        self.pipelinePath = pipelinePath
+        self.inputs = inputs
+        self.outputDirectory = outputDirectory
+        self.jobs = max(1, jobs)
+        self.disclosureControl = disclosureControl
+        self.quiet = quiet
+        self.commandLine = commandLine
+        self.blockSize = blockSize
+    }
+}
+
+/// What a finished run reports back.
+public struct RunSummary: Sendable {
+    public var files: [FileReconciliation]
+    public var counts: ReferralCounts
+    public var outputDirectory: String
+    public var rowsRead: Int { files.reduce(0) { $0 + $1.rowsRead } }
+    public var clean: Int { files.reduce(0) { $0 + $1.clean } }
+    public var duplicate: Int { files.reduce(0) { $0 + $1.duplicate } }
+    public var quarantined: Int { files.reduce(0) { $0 + $1.quarantined } }
+}
+
+/// Runs ingest → clean → enrich → aggregate over all inputs and writes the outputs.
+///
+/// Design note: concurrency is plain Dispatch. Up to `jobs` files are read at once, each
+/// by one reader that inflates and cuts row-aligned ``RowBlock``s; blocks go to a
+/// concurrent worker queue (at most `jobs` in flight) that cleans, enriches and counts
+/// them into a private ``BlockResult``. Results are merged strictly in (file, block)
+/// order by ``InOrderMerger``, which makes the tables byte-identical for any `--jobs`.
+/// Each file may have at most `2 × jobs + 2` blocks read but not yet merged, so memory
+/// stays flat however large the input is.
+public enum Runner {
+    /// Resolves inputs: files as given, folders as their `*.csv` and `*.csv.gz` files in name order.
+    public static func resolveInputs(_ inputs: [String]) throws -> [String] {
+        var files: [String] = []
+        for input in inputs {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+                throw SPRXError(.inputUnreadable, "input does not exist", location: DataLocation(file: input))
+            }
+            if isDirectory.boolValue {
+                let names = try FileManager.default.contentsOfDirectory(atPath: input)
+                    .filter { $0.hasSuffix(".csv") || $0.hasSuffix(".csv.gz") }
+                    .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+                if names.isEmpty {
+                    throw SPRXError(.inputUnreadable, "folder holds no *.csv or *.csv.gz files", location: DataLocation(file: input))
+                }
+                files += names.map { (input as NSString).appendingPathComponent($0) }
+            } else {
+                files.append(input)
+            }
+        }
+        return files
+    }
+
+    /// Runs the pipeline and writes the output folder.
+    @discardableResult
+    public static func run(_ options: RunOptions) throws -> RunSummary {
+        let started = Date()
+        var pipeline = try PipelineLoader.load(path: options.pipelinePath)
+        if !options.disclosureControl { pipeline.disclosure.enabled = false }
+        let files = try resolveInputs(options.inputs)
+        let reference = try ReferenceData.load(pipeline.enrich)
+        let worker = BlockWorker(
+            clean: CleanRules(pipeline: pipeline), enrich: EnrichRules(reference: reference, ageBands: pipeline.enrich.ageBands))
+
+        let output = try OutputFolder(target: options.outputDirectory)
+        do {
+            let quarantine = try QuarantineWriter(path: output.staging.appendingPathComponent("quarantine/rejected.csv.gz").path)
+            let merger = InOrderMerger(files: files, quarantine: quarantine)
+            try execute(files: files, worker: worker, pipeline: pipeline, options: options, merger: merger)
+            try quarantine.finish()
+            try output.recordExisting("quarantine/rejected.csv.gz")
+
+            let builder = EquityTableBuilder(
+                routes: pipeline.routes, reasons: pipeline.reasons, ageBands: pipeline.enrich.ageBands, disclosure: pipeline.disclosure)
+            for table in builder.build(merger.counts) { try output.write("tables/\(table.name).csv", table.csv) }
+            try output.write("tables/data_quality.csv", DataQualityTable.build(merger.files).csv)
+            let manifest = Manifest(
+                options: options, pipeline: pipeline, files: merger.files, reference: reference.files, outputs: output.written,
+                started: started, finished: Date(), disclosure: pipeline.disclosure)
+            try output.write("manifest.json", try manifest.json(), record: false)
+            try output.commit()
+            return RunSummary(files: merger.files, counts: merger.counts, outputDirectory: output.target.path)
+        } catch {
+            output.discard()
+            throw error
+        }
+    }
+
+    /// Reads, processes and merges every file.
+    static func execute(
+        files: [String], worker: BlockWorker, pipeline: PipelineConfiguration, options: RunOptions, merger: InOrderMerger
+    ) throws {
+        let coordinator = MergeCoordinator(merger: merger, fileCount: files.count, window: 2 * options.jobs + 2)
+        let progress = Progress(enabled: !options.quiet && isatty(2) == 1, files: files.count)
+        let readerQueue = DispatchQueue(label: "sprx.reader", attributes: .concurrent)
+        let workerQueue = DispatchQueue(label: "sprx.worker", attributes: .concurrent)
+        let readerSlots = DispatchSemaphore(value: max(1, min(options.jobs, files.count)))
+        let workerSlots = DispatchSemaphore(value: options.jobs)
+        let group = DispatchGroup()
+
+        for (fileIndex, path) in files.enumerated() {
+            readerSlots.wait()  // files start in order, so an earlier file always has its reader
+            if coordinator.failed { readerSlots.signal(); break }
+            group.enter()
+            readerQueue.async {
+                defer {
+                    readerSlots.signal()
+                    group.leave()
+                }
+                do {
+                    let (source, raw) = try InputOpener.open(path: path)
+                    let reader = RowBlockReader(source: source, fileName: path, targetBlockSize: options.blockSize)
+                    guard let header = try reader.readHeader() else {
+                        throw SPRXError(.inputFormat, "file is empty: no header row", location: DataLocation(file: path, line: 1))
+                    }
+                    let layout = try ColumnLayout(header: header.names, headerLines: header.lines, pipeline: pipeline, file: path)
+                    var blocks = 0
+                    while let block = try reader.next() {
+                        coordinator.waitForRoom(file: fileIndex)
+                        if coordinator.failed { return }
+                        workerSlots.wait()
+                        blocks += 1
+                        group.enter()
+                        workerQueue.async {
+                            defer {
+                                workerSlots.signal()
+                                group.leave()
+                            }
+                            let result = worker.process(block, layout: layout)
+                            coordinator.submit(result, file: fileIndex, block: block.index)
+                            progress.add(rows: result.rowsRead, file: fileIndex)
+                        }
+                    }
+                    coordinator.finishFile(
+                        fileIndex, blocks: blocks, bytes: raw.bytesRead, decodedBytes: reader.decodedBytes, sha256: raw.finalizeSHA256())
+                } catch {
+                    coordinator.fail(error)
+                }
+            }
+        }
+        group.wait()
+        progress.finish()
+        if let error = coordinator.error { throw error }
+        guard coordinator.mergedAll else {
+            throw SPRXError(.internalError, "not every block was merged")
+        }
+    }
+}
+
+/// Holds block results until they can be merged in order, and bounds how far each
+/// file's reader may run ahead.
+///
+/// `@unchecked Sendable`: every stored property is guarded by `lock`, except the
+/// per-file semaphores, which are themselves thread-safe.
+final class MergeCoordinator: @unchecked Sendable {
+    private let lock = NSLock()
+    private let merger: InOrderMerger
+    private var pending: [[Int: BlockResult]]
+    private var blockCounts: [Int?]
+    private var fileInfo: [(Int64, Int64, String)?]
+    private var currentFile = 0
+    private var nextBlock = 0
+    private var firstError: (any Error)?
+    private let windows: [DispatchSemaphore]
+    private let windowSize: Int
+
+    init(merger: InOrderMerger, fileCount: Int, window: Int) {
+        self.merger = merger
+        pending = Array(repeating: [:], count: fileCount)
+        blockCounts = Array(repeating: nil, count: fileCount)
+        fileInfo = Array(repeating: nil, count: fileCount)
+        windowSize = window
+        windows = (0..<fileCount).map { _ in DispatchSemaphore(value: window) }
+    }
+
+    var failed: Bool { lock.withLock { firstError != nil } }
+    var error: (any Error)? { lock.withLock { firstError } }
+    var mergedAll: Bool { lock.withLock { currentFile == pending.count } }
+
+    func waitForRoom(file: Int) { windows[file].wait() }
+
+    func submit(_ result: BlockResult, file: Int, block: Int) {
+        lock.withLock {
+            pending[file][block] = result
+            drain()
+        }
+    }
+
+    func finishFile(_ file: Int, blocks: Int, bytes: Int64, decodedBytes: Int64, sha256: String) {
+        lock.withLock {
+            blockCounts[file] = blocks
+            fileInfo[file] = (bytes, decodedBytes, sha256)
+            drain()
+        }
+    }
+
+    func fail(_ error: any Error) {
+        lock.withLock {
+            if firstError == nil { firstError = error }
+        }
+        // Wake readers waiting for room; they see the failure and stop.
+        for window in windows { for _ in 0..<(windowSize + 1) { window.signal() } }
+    }
+
+    /// Merges every result that is next in order. Called with `lock` held.
+    private func drain() {
+        guard firstError == nil else { return }
+        while currentFile < pending.count {
+            if let result = pending[currentFile].removeValue(forKey: nextBlock) {
+                do {
+                    try merger.merge(result, file: currentFile)
+                } catch {
+                    firstError = error
+                    return
+                }
+                nextBlock += 1
+                windows[currentFile].signal()
+            } else if let count = blockCounts[currentFile], count == nextBlock, let info = fileInfo[currentFile] {
+                merger.finishFile(currentFile, bytes: info.0, decodedBytes: info.1, sha256: info.2)
+                currentFile += 1
+                nextBlock = 0
+            } else {
+                return
+            }
+        }
+    }
+}
+
+/// Progress on stderr, only when stderr is a terminal.
+///
+/// `@unchecked Sendable`: counters are guarded by `lock`.
+final class Progress: @unchecked Sendable {
+    private let enabled: Bool
+    private let files: Int
+    private let lock = NSLock()
+    private var rows = 0
+    private var lastPrint = DispatchTime.now()
+
+    init(enabled: Bool, files: Int) {
+        self.enabled = enabled
+        self.files = files
+    }
+
+    func add(rows added: Int, file: Int) {
+        guard enabled else { return }
+        lock.withLock {
+            rows += added
+            let now = DispatchTime.now()
+            if now.uptimeNanoseconds - lastPrint.uptimeNanoseconds > 250_000_000 {
+                lastPrint = now
+                FileHandle.standardError.write(Data("\rsprx: file \(file + 1)/\(files), \(rows) rows read".utf8))
+            }
+        }
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\rsprx: \(rows) rows read\u{1B}[K\n".utf8))
+    }
+}

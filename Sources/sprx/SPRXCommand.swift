@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import SPRXCore
+import SPRXGenerate
+import SPRXRunner
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `sprx` command line: a thin layer over the SPRX libraries.
+@main
+struct SPRXCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sprx",
+        abstract: "Social prescribing referral equity tables from platform exports.",
+        version: sprxVersion,
+        subcommands: [Run.self, Generate.self]
+    )
+}
+
+/// Exit statuses, documented in the README.
+enum ExitStatus {
+    static let usage: Int32 = 64
+    static let inputFormat: Int32 = 65
+    static let inputUnreadable: Int32 = 66
+    static let internalError: Int32 = 70
+    static let outputFailed: Int32 = 73
+    static let invalidPipeline: Int32 = 78
+
+    static func code(for error: SPRXError) -> Int32 {
+        switch error.code {
+        case .usage: usage
+        case .invalidPipeline, .invalidReference: invalidPipeline
+        case .inputUnreadable: inputUnreadable
+        case .inputCorrupt, .inputFormat: inputFormat
+        case .outputFailed: outputFailed
+        default: internalError
+        }
+    }
+}
+
+/// Prints an error as `sprx: error[code]: file: line N: message` and exits with its status.
+func fail(_ error: SPRXError) -> Never {
+    FileHandle.standardError.write(Data("sprx: \(error)\n".utf8))
+    exit(ExitStatus.code(for: error))
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a pipeline over referral extracts and write tables, quarantine and manifest.")
+
+    @Option(help: "The pipeline file (YAML).")
+    var pipeline: String
+
+    @Option(name: .customLong("input"), parsing: .upToNextOption, help: "Input files or folders (*.csv, *.csv.gz).")
+    var inputs: [String]
+
+    @Option(help: "The output folder; replaced only when the run succeeds.")
+    var out: String
+
+    @Option(help: "Worker threads (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Publish exact counts (for use inside the secure environment only).")
+    var noDisclosureControl = false
+
+    @Flag(help: "No progress or summary on stderr.")
+    var quiet = false
+
+    @Option(help: .hidden)
+    var blockSize: Int = 1 << 20
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard !inputs.isEmpty else { throw ValidationError("give at least one --input") }
+    }
+
+    func run() throws {
+        let options = RunOptions(
+            pipelinePath: pipeline, inputs: inputs, outputDirectory: out, jobs: jobs, disclosureControl: !noDisclosureControl,
+            quiet: quiet, commandLine: CommandLine.arguments, blockSize: blockSize)
+        do {
+            let summary = try Runner.run(options)
+            if !quiet {
+                FileHandle.standardError.write(
+                    Data(
+                        "sprx: \(summary.rowsRead) rows read: \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined -> \(summary.outputDirectory)\n"
+                            .utf8))
+            }
+        } catch let error as SPRXError {
+            fail(error)
+        }
+    }
+}
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write synthetic referral extracts calibrated to Bu et al. (2024), over real small areas.")
+
+    @Option(help: "Number of rows to write (across all files).")
+    var rows: Int
+
+    @Option(help: "Random seed: the same seed gives the same bytes.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Output folder.")
+    var out: String
+
+    @Option(help: "Number of gzip files.")
+    var files: Int = 4
+
+    @Flag(help: "Vary spellings, case, date forms, quoting and line ends, and add invalid rows and duplicates.")
+    var messy = false
+
+    @Option(help: "Export layout: canonical or casebook.")
+    var layout: String = "canonical"
+
+    @Option(help: "Folder with the reference lookups.")
+    var referenceDir: String = "SampleData/reference"
+
+    func validate() throws {
+        guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
+        guard files >= 1 else { throw ValidationError("--files must be at least 1") }
+        guard GeneratedLayout(rawValue: layout) != nil else { throw ValidationError("--layout is canonical or casebook") }
+    }
+
+    func run() throws {
+        do {
+            var generator = try ReferralGenerator(
+                options: GeneratorOptions(
+                    rows: rows, seed: seed, files: files, messy: messy, layout: GeneratedLayout(rawValue: layout)!,
+                    referenceDirectory: referenceDir, outputDirectory: out))
+            let summary = try generator.run()
+            print("wrote \(summary.rowsWritten) rows in \(summary.files.count) files to \(out) (expected clean: \(summary.expectedClean))")
+        } catch let error as SPRXError {
+            fail(error)
+        }
+    }
+}
