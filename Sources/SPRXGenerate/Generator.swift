@@ -288,7 +288,8 @@ public struct ReferralGenerator {
         case "field_count": return render(Array(fields.dropLast(2)))
         case "missing_required": fields[[0, 1, 2][rng.below(3)]] = ""
         case "invalid_date": fields[2] = ["2021-02-30", "31/13/2020", "yesterday", "2020/01/05"][rng.below(4)]
-        case "date_out_of_window": fields[2] = ["2009-03-02", "2031-05-01"][rng.below(2)]
+        case "date_out_of_window":
+            fields[2] = (options.layout == .casebook ? ["02/03/2009", "01/05/2031"] : ["2009-03-02", "2031-05-01"])[rng.below(2)]
         case "invalid_age": fields[3] = ["-4", "130", "forty", "42.5"][rng.below(4)]
         case "invalid_contacts": fields[10] = ["-1", "two", "1.5"][rng.below(3)]
         case "invalid_interventions": fields[11] = ["-2", "many", "0.5"][rng.below(3)]

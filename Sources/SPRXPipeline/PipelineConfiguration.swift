@@ -75,6 +75,11 @@ public struct AgeBand: Hashable, Sendable, Codable {
     public var label: String
     public var lower: Int
     public var upper: Int  // inclusive
+    public init(label: String, lower: Int, upper: Int) {
+        self.label = label
+        self.lower = lower
+        self.upper = upper
+    }
 }
 
 /// One referral route: its contract id, route type and the labels that mean it.
@@ -82,12 +87,21 @@ public struct RouteDefinition: Sendable, Hashable {
     public var id: String
     public var type: RouteType
     public var labels: [String]
+    public init(id: String, type: RouteType, labels: [String]) {
+        self.id = id
+        self.type = type
+        self.labels = labels
+    }
 }
 
 /// One referral reason: its contract id and the labels that mean it.
 public struct ReasonDefinition: Sendable, Hashable {
     public var id: String
     public var labels: [String]
+    public init(id: String, labels: [String]) {
+        self.id = id
+        self.labels = labels
+    }
 }
 
 /// Accepted date forms.

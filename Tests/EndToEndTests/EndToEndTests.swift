@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// Runs the built `sprx` binary (built by `make test` before the suite).
+func sprx(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let candidates = ["\(packageRoot)/.build/debug/sprx", "\(packageRoot)/.build/release/sprx"]
+    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        Issue.record("sprx binary not built; run `swift build --product sprx` first")
+        return (-1, "", "")
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+func scratch() -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-e2e-\(UUID().uuidString)").path
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+@Suite struct EndToEndTests {
+    @Test func runWritesTheContractOutputs() throws {
+        let out = scratch() + "/out"
+        let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", out, "--jobs", "2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        for file in [
+            "manifest.json", "tables/data_quality.csv", "tables/route_type_by_group.csv", "tables/route_by_group.csv",
+            "tables/reasons_by_group.csv", "tables/pathway_by_group.csv", "quarantine/rejected.csv.gz",
+        ] {
+            #expect(FileManager.default.fileExists(atPath: "\(out)/\(file)"), "\(file)")
+        }
+        #expect(result.stderr.contains("3000 rows read"))
+        // No raw patient values on stderr: no referral or person ids.
+        #expect(!result.stderr.contains("R0000") && !result.stderr.contains("P0000"))
+    }
+
+    @Test func invalidPipelineExits78WithKeyPath() throws {
+        let dir = scratch()
+        let text = try String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "  suppress_up_to: 7", with: "  suppress_up_to: seven")
+        try text.write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        let result = try sprx(["run", "--pipeline", dir + "/bad.yaml", "--input", "SampleData/canonical", "--out", dir + "/out"])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("disclosure.suppress_up_to") && result.stderr.contains("whole number"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+    }
+
+    @Test func truncatedGzipExits65NamingFileAndOffset() throws {
+        let dir = scratch()
+        let good = try Data(contentsOf: URL(fileURLWithPath: "\(packageRoot)/SampleData/canonical/referrals-002.csv.gz"))
+        try good.prefix(1000).write(to: URL(fileURLWithPath: dir + "/cut.csv.gz"))
+        let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/cut.csv.gz", "--out", dir + "/out"])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("cut.csv.gz") && result.stderr.contains("byte 1000") && result.stderr.contains("truncated"))
+    }
+
+    @Test func missingInputAndMissingColumn() throws {
+        let dir = scratch()
+        let missing = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/nope", "--out", dir + "/out"])
+        #expect(missing.status == 66)
+        try "referral_id,person_id\n1,2\n".write(toFile: dir + "/x.csv", atomically: true, encoding: .utf8)
+        let noDate = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/x.csv", "--out", dir + "/out"])
+        #expect(noDate.status == 65)
+        #expect(noDate.stderr.contains("x.csv: line 1: column 'referral_date'"))
+        let usage = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/x.csv", "--out", dir + "/o", "--jobs", "0"])
+        #expect(usage.status == 64)
+    }
+
+    @Test func generateIsByteStable() throws {
+        let a = scratch(), b = scratch()
+        for dir in [a, b] {
+            let r = try sprx(["generate", "--rows", "300", "--seed", "5", "--files", "1", "--out", dir])
+            #expect(r.status == 0)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: a + "/referrals-001.csv.gz")) == Data(contentsOf: URL(fileURLWithPath: b + "/referrals-001.csv.gz")))
+    }
+}
