@@ -122,7 +122,6 @@ public enum Runner {
     ) throws {
         let coordinator = MergeCoordinator(merger: merger, fileCount: files.count, window: 2 * options.jobs + 2)
         let progress = Progress(enabled: !options.quiet && isatty(2) == 1, files: files.count)
-        let readerQueue = DispatchQueue(label: "sprx.reader", attributes: .concurrent)
         let workerQueue = DispatchQueue(label: "sprx.worker", attributes: .concurrent)
         let readerSlots = DispatchSemaphore(value: max(1, min(options.jobs, files.count)))
         let workerSlots = DispatchSemaphore(value: options.jobs)
@@ -132,7 +131,9 @@ public enum Runner {
             readerSlots.wait()  // files start in order, so an earlier file always has its reader
             if coordinator.failed { readerSlots.signal(); break }
             group.enter()
-            readerQueue.async {
+            // A serial queue per reader: readers block on semaphores, and libdispatch
+            // gives serial queues their own thread instead of starving the worker pool.
+            DispatchQueue(label: "sprx.reader.\(fileIndex)").async {
                 defer {
                     readerSlots.signal()
                     group.leave()
