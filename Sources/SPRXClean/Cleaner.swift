@@ -120,32 +120,27 @@ public final class CleanProcessor {
         if let to = rules.pipeline.dateTo, date > to {
             return .quarantined(.dateOutOfWindow, column: CanonicalField.referralDate.rawValue)
         }
-        var age: Int16 = -1
-        if column(.age) >= 0 {
-            switch Self.parseCount(trimmed(row[column(.age)]), max: 120) {
-            case .absent: break
-            case .invalid: return .quarantined(.invalidAge, column: CanonicalField.age.rawValue)
-            case .value(let v): age = Int16(v)
-            }
+        let age: Int
+        switch optionalCount(.age, in: row, max: 120) {
+        case .invalid: return .quarantined(.invalidAge, column: CanonicalField.age.rawValue)
+        case .absent: age = -1
+        case .value(let v): age = v
         }
-        var contacts: Int32 = -1
-        if column(.contacts) >= 0 {
-            switch Self.parseCount(trimmed(row[column(.contacts)]), max: Int(Int32.max)) {
-            case .absent: break
-            case .invalid: return .quarantined(.invalidContacts, column: CanonicalField.contacts.rawValue)
-            case .value(let v): contacts = Int32(v)
-            }
+        let contacts: Int
+        switch optionalCount(.contacts, in: row, max: Int(Int32.max)) {
+        case .invalid: return .quarantined(.invalidContacts, column: CanonicalField.contacts.rawValue)
+        case .absent: contacts = -1
+        case .value(let v): contacts = v
         }
-        var interventions: Int32 = -1
-        if column(.interventions) >= 0 {
-            switch Self.parseCount(trimmed(row[column(.interventions)]), max: Int(Int32.max)) {
-            case .absent: break
-            case .invalid: return .quarantined(.invalidInterventions, column: CanonicalField.interventions.rawValue)
-            case .value(let v): interventions = Int32(v)
-            }
+        let interventions: Int
+        switch optionalCount(.interventions, in: row, max: Int(Int32.max)) {
+        case .invalid: return .quarantined(.invalidInterventions, column: CanonicalField.interventions.rawValue)
+        case .absent: interventions = -1
+        case .value(let v): interventions = v
         }
 
-        var record = ReferralRecord(referralDate: date, age: age, route: rules.unknownRoute, contacts: contacts, interventions: interventions)
+        var record = ReferralRecord(
+            referralDate: date, age: Int16(age), route: rules.unknownRoute, contacts: Int32(contacts), interventions: Int32(interventions))
         if column(.sex) >= 0 {
             record.sex = lookup(rules.sex, .sex, row[column(.sex)]).flatMap { Sex(rawValue: $0) } ?? .unknown
         }
@@ -163,6 +158,12 @@ public final class CleanProcessor {
     }
 
     // MARK: fields
+
+    /// A whole-number column that may be absent from the file or empty in the row.
+    private func optionalCount(_ field: CanonicalField, in row: CSVRow, max: Int) -> ParsedCount {
+        let index = column(field)
+        return index < 0 ? .absent : Self.parseCount(trimmed(row[index]), max: max)
+    }
 
     /// Looks a label up; an empty field is unknown, a non-empty unmatched one is counted.
     private func lookup(_ table: LabelTable, _ field: CanonicalField, _ bytes: UnsafeRawBufferPointer) -> UInt8? {
