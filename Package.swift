@@ -27,7 +27,8 @@ let package = Package(
         .target(name: "SPRXPipeline", dependencies: ["SPRXCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "SPRXClean", dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline"]),
         .target(name: "SPRXEnrich", dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline"]),
-        .target(name: "SPRXAggregate", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXEnrich"]),
+        .target(name: "SPRXGLM"),
+        .target(name: "SPRXAggregate", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXEnrich", "SPRXGLM"]),
         .target(
             name: "SPRXRunner",
             dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline", "SPRXClean", "SPRXEnrich", "SPRXAggregate"]
@@ -45,6 +46,7 @@ let package = Package(
         .testTarget(name: "SPRXPipelineTests", dependencies: ["SPRXPipeline"]),
         .testTarget(name: "SPRXCleanTests", dependencies: ["SPRXClean", "SPRXIngest"]),
         .testTarget(name: "SPRXEnrichTests", dependencies: ["SPRXEnrich"]),
+        .testTarget(name: "SPRXGLMTests", dependencies: ["SPRXGLM"], exclude: ["Fixtures"]),
         .testTarget(name: "SPRXAggregateTests", dependencies: ["SPRXAggregate"]),
         .testTarget(name: "SPRXRunnerTests", dependencies: ["SPRXRunner", "SPRXGenerate"]),
         .testTarget(name: "SPRXGenerateTests", dependencies: ["SPRXGenerate", "SPRXRunner"]),

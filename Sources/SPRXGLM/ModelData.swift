@@ -1,0 +1,152 @@
+/// A categorical covariate with treatment coding: one indicator column per level,
+/// except the reference level, which is the intercept's.
+public struct Factor: Sendable, Hashable {
+    /// The covariate's name (`age_band`, `route_type`).
+    public var name: String
+    /// Every level, in the order they are published.
+    public var levels: [String]
+    /// Index of the reference level in ``levels``.
+    public var reference: Int
+
+    /// A factor whose reference is named; fails if `reference` is not one of `levels`
+    /// or a level is listed twice.
+    public init(name: String, levels: [String], reference: String) throws {
+        guard let index = levels.firstIndex(of: reference) else {
+            throw ModelFitError(.unknownReference, "reference level '\(reference)' of \(name) is not one of its levels")
+        }
+        guard Set(levels).count == levels.count else {
+            throw ModelFitError(.invalidDesign, "\(name) lists a level twice")
+        }
+        self.name = name
+        self.levels = levels
+        self.reference = index
+    }
+
+    /// Levels that get an indicator column (all but the reference), in order.
+    public var indicatorLevels: [Int] { levels.indices.filter { $0 != reference } }
+}
+
+/// Observations for a generalised linear model, held grouped rather than as rows.
+///
+/// Design note: every observation is one of a small number of covariate patterns
+/// (one level per factor), in one cluster, with one outcome value. Holding the weight
+/// of each (pattern, cluster, outcome) is exact: the likelihood, its derivatives and
+/// the cluster scores are sums over observations that share those three things. So
+/// the data are as large as the number of distinct patterns and clusters, never the
+/// number of rows, and ``merge(_:)`` of two chunks' data is the data of both.
+public struct ModelData: Sendable {
+    /// The covariates, in design-matrix order.
+    public let factors: [Factor]
+    /// Cluster names seen so far; entries refer to them by index.
+    public private(set) var clusterNames: [String] = []
+    private var clusterIndex: [String: Int32] = [:]
+    /// Weight of each (pattern, cluster, outcome).
+    public private(set) var entries: [Entry: Double] = [:]
+
+    /// One distinct kind of observation.
+    public struct Entry: Hashable, Sendable {
+        /// The covariate pattern: level indices packed in mixed radix (first factor lowest).
+        public var pattern: UInt64
+        /// Index into ``ModelData/clusterNames``, or -1 for an observation without a cluster.
+        public var cluster: Int32
+        /// The outcome: 0/1 for logistic models, a count for negative binomial ones.
+        public var outcome: Int64
+    }
+
+    public init(factors: [Factor]) {
+        self.factors = factors
+    }
+
+    /// Number of distinct (pattern, cluster, outcome) entries.
+    public var entryCount: Int { entries.count }
+
+    /// Adds `weight` observations with the given level of each factor (indices into
+    /// each factor's levels), cluster (`nil`: none) and outcome.
+    public mutating func add(levels: [Int], cluster: String?, outcome: Int64, weight: Double = 1) {
+        precondition(levels.count == factors.count, "one level per factor")
+        var pattern: UInt64 = 0
+        var radix: UInt64 = 1
+        for (factor, level) in zip(factors, levels) {
+            precondition(level >= 0 && level < factor.levels.count, "level index out of range")
+            pattern += UInt64(level) * radix
+            radix *= UInt64(factor.levels.count)
+        }
+        let clusterID: Int32
+        if let cluster {
+            if let known = clusterIndex[cluster] {
+                clusterID = known
+            } else {
+                clusterID = Int32(clusterNames.count)
+                clusterIndex[cluster] = clusterID
+                clusterNames.append(cluster)
+            }
+        } else {
+            clusterID = -1
+        }
+        let key = Entry(pattern: pattern, cluster: clusterID, outcome: outcome)
+        let sum = entries[key, default: 0] + weight
+        entries[key] = sum == 0 ? nil : sum
+    }
+
+    /// Adds another chunk's observations (same factors) to these.
+    public mutating func merge(_ other: ModelData) {
+        precondition(other.factors == factors, "merging data for different factors")
+        for (entry, weight) in other.entries {
+            var levels: [Int] = []
+            var rest = entry.pattern
+            for factor in factors {
+                levels.append(Int(rest % UInt64(factor.levels.count)))
+                rest /= UInt64(factor.levels.count)
+            }
+            add(levels: levels, cluster: entry.cluster < 0 ? nil : other.clusterNames[Int(entry.cluster)], outcome: entry.outcome, weight: weight)
+        }
+    }
+
+    /// The level index of each factor in a packed pattern.
+    public func levels(of pattern: UInt64) -> [Int] {
+        var levels: [Int] = []
+        var rest = pattern
+        for factor in factors {
+            levels.append(Int(rest % UInt64(factor.levels.count)))
+            rest /= UInt64(factor.levels.count)
+        }
+        return levels
+    }
+}
+
+/// Why a model could not be fitted.
+public struct ModelFitError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// A stable category of failure.
+    public enum Code: String, Sendable {
+        /// There are no observations to fit.
+        case noObservations = "no_observations"
+        /// A declared level has no observations.
+        case emptyLevel = "empty_level"
+        /// A named reference level is not a level of its factor.
+        case unknownReference = "unknown_reference"
+        /// Factors or levels are malformed.
+        case invalidDesign = "invalid_design"
+        /// An outcome value is impossible for the family (not 0/1, negative).
+        case invalidOutcome = "invalid_outcome"
+        /// Some indicator columns are linear combinations of others.
+        case collinear
+        /// (Quasi-)complete separation: the logistic likelihood has no finite maximum.
+        case separation
+        /// The iterations did not converge.
+        case nonConvergence = "non_convergence"
+        /// Cluster-robust errors need at least two clusters.
+        case singleCluster = "single_cluster"
+        /// The negative binomial dispersion has no finite estimate (no overdispersion).
+        case dispersion
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}
