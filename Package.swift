@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "SPRXEnrichTests", dependencies: ["SPRXEnrich"]),
         .testTarget(name: "SPRXGLMTests", dependencies: ["SPRXGLM"], exclude: ["Fixtures"]),
         .testTarget(name: "SPRXAggregateTests", dependencies: ["SPRXAggregate"]),
-        .testTarget(name: "SPRXRunnerTests", dependencies: ["SPRXRunner", "SPRXGenerate"]),
+        .testTarget(name: "SPRXRunnerTests", dependencies: ["SPRXRunner", "SPRXGenerate"], exclude: ["Fixtures"]),
         .testTarget(name: "SPRXGenerateTests", dependencies: ["SPRXGenerate", "SPRXRunner"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SPRXIngest"]),
     ],

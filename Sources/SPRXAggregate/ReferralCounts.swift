@@ -47,6 +47,8 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     public private(set) var outcomes: [UInt32: OutcomeCounts] = [:]
     /// Key: pattern bits | reason << 19; one count per reason a referral gives.
     public private(set) var reasons: [UInt32: Int64] = [:]
+    /// What the statistical models need: per organisation, pattern and outcomes.
+    public var models = ModelCounts()
 
     public init() {}
 
@@ -79,6 +81,7 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
             let sum = reasons[key, default: 0] + value
             reasons[key] = sum == 0 ? nil : sum
         }
+        models.merge(other.models)
     }
 
     /// Number of clean referrals counted.
@@ -88,5 +91,95 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     public mutating func compact() {
         outcomes = outcomes.filter { $0.value.referred != 0 || $0.value.contacted != 0 || $0.value.intervention != 0 }
         reasons = reasons.filter { $0.value != 0 }
+        models.compact()
+    }
+}
+
+/// One referral as the models see it: organisation, pattern, route type, whether it
+/// reached a link worker, and its contact and intervention counts.
+public struct ModelCell: Hashable, Sendable, Codable {
+    /// The organisation (cluster); an empty code when the referral has none.
+    public var organisation: ShortCode
+    /// Pattern bits | route type << 19 | reached a link worker << 21.
+    public var cell: UInt32
+    /// Contacts, -1 when unknown.
+    public var contacts: Int32
+    /// Interventions, -1 when unknown.
+    public var interventions: Int32
+
+    public init(organisation: ShortCode?, pattern: Pattern, routeType: RouteType, contacted: Bool, contacts: Int32, interventions: Int32) {
+        self.organisation = organisation ?? ShortCode()
+        self.cell = pattern.bits | UInt32(routeType.rawValue) << 19 | (contacted ? 1 << 21 : 0)
+        self.contacts = contacts
+        self.interventions = interventions
+    }
+
+    public var pattern: Pattern { Pattern(bits: cell & 0x7FFFF) }
+    public var routeType: RouteType { RouteType(rawValue: UInt8((cell >> 19) & 0x3)) ?? .unknown }
+    public var contacted: Bool { cell & (1 << 21) != 0 }
+    public var hasOrganisation: Bool { organisation.count > 0 }
+}
+
+/// One entry of the models' histograms: a referral's organisation, pattern, route type
+/// and contact flag, with one of its counts.
+public struct ModelHistogramKey: Hashable, Sendable, Codable {
+    /// Which count ``value`` is.
+    public enum Kind: UInt8, Sendable, Codable {
+        case contacts, interventions
+    }
+
+    public var organisation: ShortCode
+    /// As ``ModelCell/cell``.
+    public var cell: UInt32
+    public var kind: Kind
+    /// The count, -1 when unknown.
+    public var value: Int32
+
+    public var pattern: Pattern { Pattern(bits: cell & 0x7FFFF) }
+    public var routeType: RouteType { RouteType(rawValue: UInt8((cell >> 19) & 0x3)) ?? .unknown }
+    public var contacted: Bool { cell & (1 << 21) != 0 }
+    public var hasOrganisation: Bool { organisation.count > 0 }
+
+    /// Two words into the hasher instead of six fields (this key is hashed per row).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(organisation.low ^ (organisation.high &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(organisation.count) << 59)
+        hasher.combine(UInt64(cell) | UInt64(kind.rawValue) << 24 | UInt64(UInt32(bitPattern: value)) << 32)
+    }
+}
+
+/// The models' aggregation state: for every organisation × pattern × route type ×
+/// contact flag, the histogram of contacts and the histogram of interventions.
+///
+/// Design note: every referral is counted once in each histogram (unknown counts as
+/// -1), so the interventions histogram alone holds every referral: logistic models
+/// read events and trials from it, negative binomial models read the count they model.
+/// Two marginal histograms rather than one joint one keep the state small (it grows
+/// with distinct organisation × pattern × value, and saturates; it never grows with
+/// rows), and it merges by addition like ``ReferralCounts``.
+public struct ModelCounts: Sendable, Codable, Equatable {
+    public private(set) var histogram: [ModelHistogramKey: Int64] = [:]
+
+    public init() {}
+
+    /// Adds (or with `sign: -1` removes) one referral.
+    public mutating func add(_ referral: ModelCell, sign: Int64 = 1) {
+        histogram[
+            ModelHistogramKey(organisation: referral.organisation, cell: referral.cell, kind: .contacts, value: referral.contacts),
+            default: 0] += sign
+        histogram[
+            ModelHistogramKey(
+                organisation: referral.organisation, cell: referral.cell, kind: .interventions, value: referral.interventions), default: 0
+        ] += sign
+    }
+
+    public mutating func merge(_ other: ModelCounts) {
+        for (key, count) in other.histogram {
+            let sum = histogram[key, default: 0] + count
+            histogram[key] = sum == 0 ? nil : sum
+        }
+    }
+
+    mutating func compact() {
+        histogram = histogram.filter { $0.value != 0 }
     }
 }

@@ -10,6 +10,9 @@ public struct ShortCode: Hashable, Sendable, Comparable, CustomStringConvertible
 
     public static let capacity = 16
 
+    /// The empty code (no identifier).
+    public init() {}
+
     /// Trims ASCII spaces and tabs and upper-cases ASCII letters; `nil` if empty or too long.
     public init?(normalising bytes: UnsafeRawBufferPointer) {
         var start = 0

@@ -40,6 +40,8 @@ struct Design: Sendable {
     let observations: Double
     /// Observations left out because they have no cluster.
     let withoutCluster: Double
+    /// Distinct (pattern, cluster, outcome) entries.
+    let entries: Int
 
     var patternCount: Int { weight.count }
     var stride: Int { factors.count + 1 }
@@ -59,30 +61,23 @@ struct Design: Sendable {
         self.columns = columns
         self.columnOf = columnOf
 
-        // A fixed order: by pattern, then cluster name, then outcome.
+        // A fixed order: by pattern, then cluster name, then outcome. Sorting (not
+        // hashing) groups equal keys, so sums do not depend on the order of additions.
         let names = data.clusterNames
-        let sorted = data.entries.sorted { a, b in
-            if a.key.pattern != b.key.pattern { return a.key.pattern < b.key.pattern }
-            if a.key.cluster != b.key.cluster {
-                if a.key.cluster < 0 || b.key.cluster < 0 { return a.key.cluster < b.key.cluster }
-                return names[Int(a.key.cluster)].utf8.lexicographicallyPrecedes(names[Int(b.key.cluster)].utf8)
-            }
-            return a.key.outcome < b.key.outcome
+        var nameRank = Array(repeating: Int32(0), count: names.count)
+        for (rank, id) in names.indices.sorted(by: { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }).enumerated() {
+            nameRank[id] = Int32(rank)
         }
-
-        var patternIndex: [UInt64: Int] = [:]
-        var patternLevels: [Int] = []
-        var active: [Int32] = []
-        var weight: [Double] = []
-        var outcomeSum: [Double] = []
-        var histograms: [[Int64: Double]] = []
-        var cells: [Int64: (weight: Double, sum: Double)] = [:]
-        var usedClusters = Set<Int32>()
+        struct Item {
+            var pattern: UInt64
+            var cluster: Int32  // name rank, -1 none
+            var outcome: Int64
+            var weight: Double
+        }
+        var items: [Item] = []
+        items.reserveCapacity(data.items.count)
         var withoutCluster = 0.0
-        var levelWeight = factors.map { Array(repeating: 0.0, count: $0.levels.count) }
-        var levelEvents = levelWeight
-
-        for (entry, w) in sorted {
+        for (entry, w) in data.items {
             if w < 0 {
                 throw ModelFitError(.invalidDesign, "an observation has a negative weight")
             }
@@ -97,34 +92,63 @@ struct Design: Sendable {
                 withoutCluster += w
                 continue
             }
-            let p: Int
-            if let known = patternIndex[entry.pattern] {
-                p = known
-            } else {
-                p = weight.count
-                patternIndex[entry.pattern] = p
-                let levels = data.levels(of: entry.pattern)
+            items.append(Item(pattern: entry.pattern, cluster: entry.cluster < 0 ? -1 : nameRank[Int(entry.cluster)], outcome: entry.outcome, weight: w))
+        }
+        items.sort { a, b in
+            if a.pattern != b.pattern { return a.pattern < b.pattern }
+            if a.cluster != b.cluster { return a.cluster < b.cluster }
+            return a.outcome < b.outcome
+        }
+
+        var patternLevels: [Int] = []
+        var active: [Int32] = []
+        var weight: [Double] = []
+        var outcomeSum: [Double] = []
+        var histogram: [(pattern: Int32, value: Int64, weight: Double)] = []
+        var cells: [(cluster: Int32, pattern: Int32, weight: Double, sum: Double)] = []
+        var clusterCount = 0
+        var seenCluster = Array(repeating: false, count: names.count)
+        var levelWeight = factors.map { Array(repeating: 0.0, count: $0.levels.count) }
+        var levelEvents = levelWeight
+        var lastPattern: UInt64?
+        var entries = 0
+        var lastItem: Item?
+        for item in items where item.weight != 0 {
+            let repeatsLast = lastItem.map { $0.pattern == item.pattern && $0.cluster == item.cluster && $0.outcome == item.outcome }
+            if repeatsLast != true { entries += 1 }
+            lastItem = item
+            if item.pattern != lastPattern {
+                lastPattern = item.pattern
+                let levels = data.levels(of: item.pattern)
                 patternLevels += levels
                 active.append(0)
                 for (f, level) in levels.enumerated() { active.append(Int32(columnOf[f][level])) }
                 weight.append(0)
                 outcomeSum.append(0)
-                histograms.append([:])
             }
-            let y = Double(entry.outcome)
+            let p = weight.count - 1
+            let w = item.weight
+            let y = Double(item.outcome)
             weight[p] += w
             outcomeSum[p] += w * y
-            if family == .negativeBinomial { histograms[p][entry.outcome, default: 0] += w }
+            if family == .negativeBinomial { histogram.append((Int32(p), item.outcome, w)) }
             for f in factors.indices {
                 let level = patternLevels[p * factors.count + f]
                 levelWeight[f][level] += w
                 levelEvents[f][level] += w * y
             }
             if clusterRobust {
-                usedClusters.insert(entry.cluster)
-                let key = Int64(entry.cluster) << 32 | Int64(p)
-                let old = cells[key] ?? (0, 0)
-                cells[key] = (old.weight + w, old.sum + w * y)
+                let c = Int(item.cluster)
+                if !seenCluster[c] {
+                    seenCluster[c] = true
+                    clusterCount += 1
+                }
+                if let last = cells.last, last.cluster == item.cluster, last.pattern == Int32(p) {
+                    cells[cells.count - 1].weight += w
+                    cells[cells.count - 1].sum += w * y
+                } else {
+                    cells.append((item.cluster, Int32(p), w, w * y))
+                }
             }
         }
 
@@ -154,34 +178,44 @@ struct Design: Sendable {
                 }
             }
         }
-        if clusterRobust && usedClusters.count < 2 {
-            throw ModelFitError(.singleCluster, "cluster-robust standard errors need at least two clusters; the data have \(usedClusters.count)")
+        if clusterRobust && clusterCount < 2 {
+            throw ModelFitError(.singleCluster, "cluster-robust standard errors need at least two clusters; the data have \(clusterCount)")
         }
 
-        // Clusters numbered in name order; cells sorted by (cluster, pattern).
-        let clusterOrder = usedClusters.sorted { names[Int($0)].utf8.lexicographicallyPrecedes(names[Int($1)].utf8) }
-        var clusterRank: [Int32: Int32] = [:]
-        for (rank, id) in clusterOrder.enumerated() { clusterRank[id] = Int32(rank) }
-        let cellKeys = cells.keys.sorted { a, b in
-            let ra = clusterRank[Int32(a >> 32)]!, rb = clusterRank[Int32(b >> 32)]!
-            return ra != rb ? ra < rb : (a & 0xFFFF_FFFF) < (b & 0xFFFF_FFFF)
+        // Cells sorted by (cluster, pattern); clusters renumbered 0..<G in name order.
+        cells.sort { $0.cluster != $1.cluster ? $0.cluster < $1.cluster : $0.pattern < $1.pattern }
+        var clusterNumber = Array(repeating: Int32(-1), count: names.count)
+        var next: Int32 = 0
+        for cell in cells where clusterNumber[Int(cell.cluster)] < 0 {
+            clusterNumber[Int(cell.cluster)] = next
+            next += 1
         }
-        cellCluster = cellKeys.map { clusterRank[Int32($0 >> 32)]! }
-        cellPattern = cellKeys.map { Int32($0 & 0xFFFF_FFFF) }
-        cellWeight = cellKeys.map { cells[$0]!.weight }
-        cellOutcomeSum = cellKeys.map { cells[$0]!.sum }
-        clusterCount = clusterRobust ? clusterOrder.count : 0
+        cellCluster = cells.map { clusterNumber[Int($0.cluster)] }
+        cellPattern = cells.map(\.pattern)
+        cellWeight = cells.map(\.weight)
+        cellOutcomeSum = cells.map(\.sum)
+        self.clusterCount = clusterRobust ? clusterCount : 0
 
-        var histogramStart = [0]
+        // Histograms per pattern, values ascending, equal values combined.
+        histogram.sort { $0.pattern != $1.pattern ? $0.pattern < $1.pattern : $0.value < $1.value }
+        var histogramStart = Array(repeating: 0, count: weight.count + 1)
         var histogramValue: [Double] = []
         var histogramWeight: [Double] = []
-        for histogram in histograms {
-            for (value, w) in histogram.sorted(by: { $0.key < $1.key }) {
+        var h = 0
+        for p in 0..<weight.count {
+            histogramStart[p] = histogramValue.count
+            while h < histogram.count && histogram[h].pattern == Int32(p) {
+                let value = histogram[h].value
+                var w = 0.0
+                while h < histogram.count && histogram[h].pattern == Int32(p) && histogram[h].value == value {
+                    w += histogram[h].weight
+                    h += 1
+                }
                 histogramValue.append(Double(value))
                 histogramWeight.append(w)
             }
-            histogramStart.append(histogramValue.count)
         }
+        histogramStart[weight.count] = histogramValue.count
         self.patternLevels = patternLevels
         self.active = active
         self.weight = weight
@@ -191,6 +225,7 @@ struct Design: Sendable {
         self.histogramWeight = histogramWeight
         self.observations = total
         self.withoutCluster = withoutCluster
+        self.entries = entries
     }
 
     /// The linear predictor of pattern `p`.

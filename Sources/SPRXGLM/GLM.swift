@@ -51,6 +51,8 @@ public struct GLMFit: Sendable {
     public let observations: Double
     public let clusters: Int
     public let patterns: Int
+    /// Distinct (pattern, cluster, outcome) entries fitted from.
+    public var entries: Int { design.entries }
     /// Observations left out for having no cluster.
     public let withoutCluster: Double
     /// Maximised log-likelihood.

@@ -33,15 +33,18 @@ public struct Factor: Sendable, Hashable {
 /// of each (pattern, cluster, outcome) is exact: the likelihood, its derivatives and
 /// the cluster scores are sums over observations that share those three things. So
 /// the data are as large as the number of distinct patterns and clusters, never the
-/// number of rows, and ``merge(_:)`` of two chunks' data is the data of both.
+/// number of rows, and ``merge(_:)`` of two chunks' data is the data of both. Additions
+/// are appended and combined by sorting (no hashing), when asked for or when fitted.
 public struct ModelData: Sendable {
     /// The covariates, in design-matrix order.
     public let factors: [Factor]
     /// Cluster names seen so far; entries refer to them by index.
     public private(set) var clusterNames: [String] = []
     private var clusterIndex: [String: Int32] = [:]
-    /// Weight of each (pattern, cluster, outcome).
-    public private(set) var entries: [Entry: Double] = [:]
+    /// (pattern, cluster, outcome) and weight, in the order added; equal keys are
+    /// combined by ``compact()``.
+    private(set) var items: [(entry: Entry, weight: Double)] = []
+    private var isCompact = true
 
     /// One distinct kind of observation.
     public struct Entry: Hashable, Sendable {
@@ -57,12 +60,61 @@ public struct ModelData: Sendable {
         self.factors = factors
     }
 
+    /// Data whose clusters are known up front, to be added by index with
+    /// ``add(levels:clusterIndex:outcome:weight:)``.
+    public init(factors: [Factor], clusterNames: [String]) {
+        self.factors = factors
+        self.clusterNames = clusterNames
+        for (i, name) in clusterNames.enumerated() where clusterIndex[name] == nil { clusterIndex[name] = Int32(i) }
+    }
+
+    /// Weight of each distinct (pattern, cluster, outcome).
+    public var entries: [Entry: Double] {
+        var out: [Entry: Double] = [:]
+        for item in compacted() { out[item.entry] = item.weight }
+        return out
+    }
+
     /// Number of distinct (pattern, cluster, outcome) entries.
-    public var entryCount: Int { entries.count }
+    public var entryCount: Int { compacted().count }
+
+    /// Combines additions with the same key (and drops those that cancel out).
+    public mutating func compact() {
+        if !isCompact {
+            items = compacted()
+            isCompact = true
+        }
+    }
+
+    /// The items sorted by (pattern, cluster index, outcome) with equal keys combined.
+    func compacted() -> [(entry: Entry, weight: Double)] {
+        if isCompact { return items }
+        let sorted = items.sorted { a, b in
+            if a.entry.pattern != b.entry.pattern { return a.entry.pattern < b.entry.pattern }
+            if a.entry.cluster != b.entry.cluster { return a.entry.cluster < b.entry.cluster }
+            return a.entry.outcome < b.entry.outcome
+        }
+        var out: [(entry: Entry, weight: Double)] = []
+        out.reserveCapacity(sorted.count)
+        for item in sorted {
+            if let last = out.last, last.entry == item.entry {
+                out[out.count - 1].weight += item.weight
+            } else {
+                out.append(item)
+            }
+        }
+        return out.filter { $0.weight != 0 }
+    }
 
     /// Adds `weight` observations with the given level of each factor (indices into
-    /// each factor's levels), cluster (`nil`: none) and outcome.
-    public mutating func add(levels: [Int], cluster: String?, outcome: Int64, weight: Double = 1) {
+    /// each factor's levels), cluster index (into ``clusterNames``, -1: none) and outcome.
+    public mutating func add(levels: [Int], clusterIndex clusterID: Int32, outcome: Int64, weight: Double = 1) {
+        precondition(clusterID >= -1 && Int(clusterID) < clusterNames.count, "cluster index out of range")
+        items.append((Entry(pattern: pack(levels), cluster: clusterID, outcome: outcome), weight))
+        isCompact = false
+    }
+
+    private func pack(_ levels: [Int]) -> UInt64 {
         precondition(levels.count == factors.count, "one level per factor")
         var pattern: UInt64 = 0
         var radix: UInt64 = 1
@@ -71,6 +123,13 @@ public struct ModelData: Sendable {
             pattern += UInt64(level) * radix
             radix *= UInt64(factor.levels.count)
         }
+        return pattern
+    }
+
+    /// Adds `weight` observations with the given level of each factor (indices into
+    /// each factor's levels), cluster (`nil`: none) and outcome.
+    public mutating func add(levels: [Int], cluster: String?, outcome: Int64, weight: Double = 1) {
+        let pattern = pack(levels)
         let clusterID: Int32
         if let cluster {
             if let known = clusterIndex[cluster] {
@@ -83,15 +142,14 @@ public struct ModelData: Sendable {
         } else {
             clusterID = -1
         }
-        let key = Entry(pattern: pattern, cluster: clusterID, outcome: outcome)
-        let sum = entries[key, default: 0] + weight
-        entries[key] = sum == 0 ? nil : sum
+        items.append((Entry(pattern: pattern, cluster: clusterID, outcome: outcome), weight))
+        isCompact = false
     }
 
     /// Adds another chunk's observations (same factors) to these.
     public mutating func merge(_ other: ModelData) {
         precondition(other.factors == factors, "merging data for different factors")
-        for (entry, weight) in other.entries {
+        for (entry, weight) in other.items {
             var levels: [Int] = []
             var rest = entry.pattern
             for factor in factors {

@@ -183,6 +183,8 @@ public struct PipelineConfiguration: Sendable {
     public var dateTo: Day?
     public var enrich: EnrichSettings
     public var disclosure: DisclosureSettings
+    /// Statistical models to fit (none when the file has no `models` section).
+    public var models: ModelSettings
     /// The file the configuration was read from, and its SHA-256.
     public var sourcePath: String
     public var sourceSHA256: String

@@ -44,7 +44,7 @@ public enum PipelineLoader {
     private static let defaultAgeBands = ["0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+"]
 
     private static func build(_ top: Entry, path: String, baseDirectory: String, sha256: String) throws -> PipelineConfiguration {
-        try top.allowKeys(["version", "name", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "disclosure"])
+        try top.allowKeys(["version", "name", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "disclosure", "models"])
         let version = try top.required("version").int()
         guard version == 1 else { throw try top.required("version").fail("version 1 (the only schema this sprx reads)") }
         let name = try top.required("name").string()
@@ -185,12 +185,89 @@ public enum PipelineLoader {
             guard disclosure.suppressUpTo >= 0 else { throw try entry.required("suppress_up_to").fail("a whole number ≥ 0") }
         }
 
+        let models = try top.optional("models").map { try parseModels($0, ageBands: ageBands) } ?? ModelSettings()
+
         return PipelineConfiguration(
             name: name, schemaVersion: version, columns: columns, routes: routes, unknownRouteLabels: unknownLabels,
             reasons: reasons, reasonSeparators: separators, sexLabels: sexLabels, ethnicityLabels: ethnicityLabels,
             ethnicityNHSCodes: nhsCodes, contactedLabels: contactedLabels, dateForms: forms, dateFrom: from, dateTo: to,
             enrich: EnrichSettings(referenceDirectory: referenceDir, deprivation: deprivation, rurality: rurality, ageBands: ageBands),
-            disclosure: disclosure, sourcePath: path, sourceSHA256: sha256)
+            disclosure: disclosure, models: models, sourcePath: path, sourceSHA256: sha256)
+    }
+
+    /// Parses the `models` section: clustering, unknown levels, reference levels and
+    /// the models to fit. Every name, outcome, family, covariate and reference level is
+    /// checked here, before any data is read.
+    static func parseModels(_ entry: Entry, ageBands: [AgeBand]) throws -> ModelSettings {
+        try entry.allowKeys(["cluster", "unknown_levels", "reference", "fit"])
+        var settings = ModelSettings()
+        if let cluster = try entry.optional("cluster") {
+            switch try cluster.string() {
+            case "organisation_id": settings.clusterByOrganisation = true
+            case "none": settings.clusterByOrganisation = false
+            default: throw cluster.fail("organisation_id or none")
+            }
+        }
+        if let unknown = try entry.optional("unknown_levels") {
+            switch try unknown.string() {
+            case "exclude": settings.unknownAsLevel = false
+            case "level": settings.unknownAsLevel = true
+            default: throw unknown.fail("exclude (leave out referrals with an unknown covariate) or level (keep Unknown as a level)")
+            }
+        }
+        let covariateNames = ModelCovariate.allCases.map(\.rawValue)
+        if let reference = try entry.optional("reference") {
+            try reference.allowKeys(covariateNames)
+            for (key, value) in try reference.mappingEntries() {
+                let covariate = ModelCovariate(rawValue: key)!
+                let label = try value.string()
+                var allowed = covariate.levels(ageBands: ageBands)
+                if !settings.unknownAsLevel { allowed.removeAll { $0 == covariate.unknownLabel } }
+                guard allowed.contains(label) else {
+                    throw value.fail("one of the levels \(allowed.joined(separator: ", ")) (got '\(label)')")
+                }
+                settings.references[covariate] = label
+            }
+        }
+        guard let fit = try entry.optional("fit") else { return settings }
+        guard let items = fit.node.sequence else { throw fit.fail("a list of models") }
+        for (index, node) in items.enumerated() {
+            let item = Entry(node: node, path: "\(fit.path)[\(index)]", file: fit.file)
+            try item.allowKeys(["name", "outcome", "family", "covariates"])
+            let nameEntry = try item.required("name")
+            let name = try nameEntry.string()
+            guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }) else {
+                throw nameEntry.fail("a model name of lower-case letters, digits and _")
+            }
+            guard !settings.models.contains(where: { $0.name == name }) else {
+                throw nameEntry.fail("a model name not used before ('\(name)' is)")
+            }
+            let outcomeEntry = try item.required("outcome")
+            guard let outcome = ModelOutcome(rawValue: try outcomeEntry.string()) else {
+                throw outcomeEntry.fail("one of the outcomes \(ModelOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            var family = outcome.family
+            if let familyEntry = try item.optional("family") {
+                guard let named = ModelFamilyName(rawValue: try familyEntry.string()), named == outcome.family else {
+                    throw familyEntry.fail("\(outcome.family.rawValue) (the family for outcome \(outcome.rawValue))")
+                }
+                family = named
+            }
+            let covariatesEntry = try item.required("covariates")
+            var covariates: [ModelCovariate] = []
+            for label in try covariatesEntry.stringList(nonEmpty: true) {
+                guard let covariate = ModelCovariate(rawValue: label) else {
+                    throw covariatesEntry.fail("covariates from \(covariateNames.joined(separator: ", ")) (unknown '\(label)')")
+                }
+                guard !covariates.contains(covariate) else { throw covariatesEntry.fail("each covariate once ('\(label)' repeats)") }
+                if covariate == .routeType && outcome == .routeNonMedical {
+                    throw covariatesEntry.fail("covariates other than route_type: it is the outcome of route_nonmedical")
+                }
+                covariates.append(covariate)
+            }
+            settings.models.append(ModelDefinition(name: name, outcome: outcome, family: family, covariates: covariates))
+        }
+        return settings
     }
 
     /// Parses `0-17`, `18-24`, …, `85+` into bands that must not overlap and must cover

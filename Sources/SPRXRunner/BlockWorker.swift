@@ -25,6 +25,8 @@ struct CleanRowTrace: Sendable {
     var reasons: UInt32
     var rawStart: Int32
     var rawEnd: Int32
+    /// The referral as the models count it.
+    var model: ModelCell
     /// 0 = area matched; else 1 + (unknown area) / 2 + nation*4 flags packed (see `areaCounts`).
     var areaFlags: UInt16
 }
@@ -47,6 +49,10 @@ struct BlockResult: Sendable {
 struct BlockWorker: Sendable {
     let clean: CleanRules
     let enrich: EnrichRules
+    /// The type of each route, by route index.
+    let routeTypes: [RouteType]
+    /// Whether to count the models' histograms (only when the pipeline declares models).
+    let countForModels: Bool
 
     func process(_ block: RowBlock, layout: ColumnLayout) -> BlockResult {
         var result = BlockResult()
@@ -69,6 +75,10 @@ struct BlockWorker: Sendable {
                     let intervention = record.hadIntervention
                     result.counts.add(
                         pattern: pattern, route: record.route, reasons: record.reasons, contacted: contacted, intervention: intervention)
+                    let model = ModelCell(
+                        organisation: record.organisation, pattern: pattern, routeType: routeTypes[Int(record.route)], contacted: contacted,
+                        contacts: record.contacts, interventions: record.interventions)
+                    if countForModels { result.counts.models.add(model) }
                     var flags: UInt16 = 0
                     if let areaCounts {
                         result.areaCounts.merge(areaCounts)
@@ -79,7 +89,7 @@ struct BlockWorker: Sendable {
                         CleanRowTrace(
                             identity: identity, line: Int32(clamping: row.line), pattern: pattern, route: record.route,
                             contacted: contacted, intervention: intervention, reasons: record.reasons, rawStart: Int32(start),
-                            rawEnd: Int32(start + row.raw.count), areaFlags: flags))
+                            rawEnd: Int32(start + row.raw.count), model: model, areaFlags: flags))
                 }
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SPRXAggregate
 import SPRXCore
 import SPRXEnrich
 import SPRXPipeline
@@ -21,6 +22,23 @@ struct Manifest: Encodable {
     struct Reference: Encodable { var name: String; var edition: String; var used_for: String; var sha256: String; var rows: Int }
     struct Disclosure: Encodable { var enabled: Bool; var suppress_up_to: Int; var round_to: Int; var statement: String }
     struct Output: Encodable { var path: String; var bytes: Int; var sha256: String }
+    struct Model: Encodable {
+        var name: String
+        var outcome: String
+        var family: String
+        var status: String
+        var error_code: String?
+        var message: String?
+        var n_obs: Int64
+        var n_clusters: Int
+        var covariate_patterns: Int
+        var grouped_entries: Int
+        var excluded_unknown_covariate: Int64
+        var excluded_unknown_outcome: Int64
+        var excluded_no_organisation: Int64
+        var standard_errors: String
+        var fit_seconds: Double
+    }
     struct Totals: Encodable { var rows_read: Int; var clean: Int; var duplicate: Int; var quarantined: Int; var reconciled: Bool }
 
     var tool = Tool()
@@ -33,11 +51,13 @@ struct Manifest: Encodable {
     var totals: Totals
     var reference_files: [Reference]
     var disclosure_control: Disclosure
+    var models: [Model]
     var outputs: [Output]
 
     init(
         options: RunOptions, pipeline config: PipelineConfiguration, files: [FileReconciliation], reference: [ReferenceFileInfo],
-        outputs: [(path: String, bytes: Int, sha256: String)], started: Date, finished: Date, disclosure: DisclosureSettings
+        outputs: [(path: String, bytes: Int, sha256: String)], started: Date, finished: Date, disclosure: DisclosureSettings,
+        models: [ModelRunSummary]
     ) {
         let iso = ISO8601DateFormatter()
         pipeline = Pipeline(name: config.name, path: config.sourcePath, sha256: config.sourceSHA256, schema_version: config.schemaVersion)
@@ -62,6 +82,14 @@ struct Manifest: Encodable {
             statement: disclosure.enabled
                 ? "Disclosure control applied: counts of 1 to \(disclosure.suppressUpTo) are suppressed and other counts are rounded to the nearest \(disclosure.roundTo); totals and percentages are computed from the rounded counts."
                 : "DISCLOSURE CONTROL IS OFF: tables hold exact counts, including small numbers. For use inside the secure environment only; do not publish.")
+        self.models = models.map {
+            Model(
+                name: $0.name, outcome: $0.outcome, family: $0.family, status: $0.status, error_code: $0.errorCode, message: $0.message,
+                n_obs: $0.observations, n_clusters: $0.clusters, covariate_patterns: $0.patterns, grouped_entries: $0.entries,
+                excluded_unknown_covariate: $0.excludedUnknownCovariate, excluded_unknown_outcome: $0.excludedUnknownOutcome,
+                excluded_no_organisation: $0.excludedNoOrganisation, standard_errors: $0.standardErrors,
+                fit_seconds: ($0.fitSeconds * 1e4).rounded() / 1e4)
+        }
         self.outputs = outputs.map { Output(path: $0.path, bytes: $0.bytes, sha256: $0.sha256) }
     }
 

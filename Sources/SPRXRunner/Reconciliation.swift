@@ -37,13 +37,16 @@ final class InOrderMerger {
     private var seen: [IDKey: UInt64] = [:]
     private let quarantine: QuarantineWriter
     private let fileNames: [String]
+    /// Whether the workers count the models' histograms (so duplicates must be taken out of them).
+    private let countForModels: Bool
 
     struct IDKey: Hashable {
         var low: UInt64
         var high: UInt64
     }
 
-    init(files: [String], quarantine: QuarantineWriter) {
+    init(files: [String], quarantine: QuarantineWriter, countForModels: Bool) {
+        self.countForModels = countForModels
         self.files = files.map { FileReconciliation(path: $0) }
         self.fileNames = files
         self.quarantine = quarantine
@@ -64,6 +67,7 @@ final class InOrderMerger {
                 merged.add(
                     pattern: row.pattern, route: row.route, reasons: row.reasons, contacted: row.contacted, intervention: row.intervention,
                     sign: -1)
+                if countForModels { merged.models.add(row.model, sign: -1) }
                 areaCounts.subtract(BlockWorker.unpack(row.areaFlags))
                 if content == row.identity.content {
                     stats.duplicate += 1

@@ -41,6 +41,8 @@ public struct RunOptions: Sendable {
 public struct RunSummary: Sendable {
     public var files: [FileReconciliation]
     public var counts: ReferralCounts
+    /// How each declared model went.
+    public var models: [ModelRunSummary]
     public var outputDirectory: String
     public var rowsRead: Int { files.reduce(0) { $0 + $1.rowsRead } }
     public var clean: Int { files.reduce(0) { $0 + $1.clean } }
@@ -90,12 +92,13 @@ public enum Runner {
         let files = try resolveInputs(options.inputs)
         let reference = try ReferenceData.load(pipeline.enrich)
         let worker = BlockWorker(
-            clean: CleanRules(pipeline: pipeline), enrich: EnrichRules(reference: reference, ageBands: pipeline.enrich.ageBands))
+            clean: CleanRules(pipeline: pipeline), enrich: EnrichRules(reference: reference, ageBands: pipeline.enrich.ageBands),
+            routeTypes: pipeline.routes.map(\.type), countForModels: !pipeline.models.models.isEmpty)
 
         let output = try OutputFolder(target: options.outputDirectory)
         do {
             let quarantine = try QuarantineWriter(path: output.staging.appendingPathComponent("quarantine/rejected.csv.gz").path)
-            let merger = InOrderMerger(files: files, quarantine: quarantine)
+            let merger = InOrderMerger(files: files, quarantine: quarantine, countForModels: worker.countForModels)
             try execute(files: files, worker: worker, pipeline: pipeline, options: options, merger: merger)
             try quarantine.finish()
             try output.recordExisting("quarantine/rejected.csv.gz")
@@ -103,13 +106,20 @@ public enum Runner {
             let builder = EquityTableBuilder(
                 routes: pipeline.routes, reasons: pipeline.reasons, ageBands: pipeline.enrich.ageBands, disclosure: pipeline.disclosure)
             for table in builder.build(merger.counts) { try output.write("tables/\(table.name).csv", table.csv) }
+            let models = ModelTableBuilder(settings: pipeline.models, ageBands: pipeline.enrich.ageBands, disclosure: pipeline.disclosure)
+                .build(merger.counts.models)
+            try output.write("tables/models.csv", models.table.csv)
+            for failed in models.summaries where failed.status != "fitted" {
+                FileHandle.standardError.write(
+                    Data("sprx: warning: model \(failed.name) not fitted: \(failed.errorCode ?? ""): \(failed.message ?? "")\n".utf8))
+            }
             try output.write("tables/data_quality.csv", DataQualityTable.build(merger.files).csv)
             let manifest = Manifest(
                 options: options, pipeline: pipeline, files: merger.files, reference: reference.files, outputs: output.written,
-                started: started, finished: Date(), disclosure: pipeline.disclosure)
+                started: started, finished: Date(), disclosure: pipeline.disclosure, models: models.summaries)
             try output.write("manifest.json", try manifest.json(), record: false)
             try output.commit()
-            return RunSummary(files: merger.files, counts: merger.counts, outputDirectory: output.target.path)
+            return RunSummary(files: merger.files, counts: merger.counts, models: models.summaries, outputDirectory: output.target.path)
         } catch {
             output.discard()
             throw error

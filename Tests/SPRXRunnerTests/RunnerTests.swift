@@ -56,7 +56,8 @@ struct GeneratedExpectation: Decodable {
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
         let totals = manifest["totals"] as! [String: Any]
         #expect(totals["reconciled"] as? Bool == true)
-        #expect((manifest["outputs"] as! [[String: Any]]).count == 6)
+        // quarantine, five tables, models.csv
+        #expect((manifest["outputs"] as! [[String: Any]]).count == 7)
         #expect((manifest["reference_files"] as! [[String: Any]]).count == 7)
     }
 
@@ -75,7 +76,7 @@ struct GeneratedExpectation: Decodable {
             #expect(quarantine == first)
         }
         for other in outputs.dropFirst() { #expect(other == outputs[0]) }
-        #expect(outputs[0].count == 5)
+        #expect(outputs[0].count == 6)  // five equity/quality tables and models.csv
     }
 
     @Test func failedRunLeavesPreviousOutputInPlace() throws {

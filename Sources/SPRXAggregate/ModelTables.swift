@@ -1,0 +1,319 @@
+import Foundation
+import SPRXCore
+import SPRXGLM
+import SPRXPipeline
+
+/// How one declared model went: fitted (with its size) or not fitted and why.
+public struct ModelRunSummary: Sendable, Codable, Equatable {
+    public var name: String
+    public var outcome: String
+    public var family: String
+    /// `fitted` or `failed`.
+    public var status: String
+    /// The ``ModelFitError`` code and message when the model failed.
+    public var errorCode: String?
+    public var message: String?
+    /// Referrals used, organisations (clusters), distinct covariate patterns, distinct
+    /// (organisation, pattern, outcome) entries fitted from.
+    public var observations: Int64
+    public var clusters: Int
+    public var patterns: Int
+    public var entries: Int
+    /// Referrals left out: an unknown covariate, an unknown outcome, no organisation
+    /// while clustering.
+    public var excludedUnknownCovariate: Int64
+    public var excludedUnknownOutcome: Int64
+    public var excludedNoOrganisation: Int64
+    /// Standard errors: `cluster_robust_cr1` or `model`.
+    public var standardErrors: String
+    /// Wall time of the fit, seconds (not part of any table).
+    public var fitSeconds: Double
+}
+
+/// Fits the pipeline's models from ``ModelCounts`` and publishes `models.csv`.
+///
+/// Design note: for each model it walks the joint histogram once, maps every cell to
+/// its covariate levels, outcome and cluster (or leaves it out, counted), keeps only
+/// levels that occur (as R's `droplevels`; the reference must occur) and hands the
+/// grouped data to ``GLM``. A model that cannot be fitted does not stop the run: its
+/// reason goes into the returned summaries (and so the manifest and the report), and
+/// `models.csv` has no rows for it.
+public struct ModelTableBuilder: Sendable {
+    public let settings: ModelSettings
+    public let ageBands: [AgeBand]
+    public let disclosure: DisclosureSettings
+
+    public init(settings: ModelSettings, ageBands: [AgeBand], disclosure: DisclosureSettings) {
+        self.settings = settings
+        self.ageBands = ageBands
+        self.disclosure = disclosure
+    }
+
+    public static let header = [
+        "model", "outcome", "family", "term", "level", "reference", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_obs",
+        "n_clusters", "measure", "coefficient", "std_error_model", "se_type", "suppressed", "disclosure_control",
+    ]
+
+    /// One cell of the joint histogram, prepared once for every model: the level index
+    /// of each covariate (in ``ModelCovariate/levels(ageBands:)`` order, ``ModelCovariate``
+    /// case order), the organisation's index in name order (-1: none) and the outcomes.
+    struct PreparedCell {
+        var levels: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
+        var organisation: Int32
+        var key: ModelHistogramKey
+        var count: Int64
+
+        func level(_ covariate: ModelCovariate) -> Int {
+            switch covariate {
+            case .routeType: Int(levels.0)
+            case .ageBand: Int(levels.1)
+            case .sex: Int(levels.2)
+            case .ethnicity: Int(levels.3)
+            case .imdDecile: Int(levels.4)
+            case .imdQuintile: Int(levels.5)
+            case .rurality: Int(levels.6)
+            case .nation: Int(levels.7)
+            }
+        }
+    }
+
+    /// The table and one summary per declared model, in declaration order.
+    public func build(_ counts: ModelCounts) -> (table: PublishedTable, summaries: [ModelRunSummary]) {
+        // Organisations in name order. Cells need no order: every weight is a whole
+        // number, so the fit's sums are exact whatever order they are added in.
+        let organisations = Set(counts.histogram.keys.lazy.filter(\.hasOrganisation).map(\.organisation)).sorted()
+        var organisationIndex: [ShortCode: Int32] = [:]
+        for (i, code) in organisations.enumerated() { organisationIndex[code] = Int32(i) }
+        let organisationNames = organisations.map(\.description)
+        let bands = ageBands.count
+        let cells = counts.histogram.compactMap { cell, count -> PreparedCell? in
+            guard count > 0 else { return nil }
+            let p = cell.pattern
+            return PreparedCell(
+                levels: (
+                    cell.routeType.rawValue, min(p.ageBand, UInt8(bands)), p.sex.rawValue, p.ethnicity.rawValue,
+                    p.decile == 0 ? 10 : p.decile - 1, p.quintile == 0 ? 5 : p.quintile - 1, p.rurality.rawValue, p.nation.rawValue
+                ),
+                organisation: cell.hasOrganisation ? organisationIndex[cell.organisation]! : -1, key: cell, count: count)
+        }
+        // Models are independent: fit them side by side, each into its own slot, and
+        // publish in declaration order.
+        let slots = ModelSlots(count: settings.models.count)
+        let clustered = settings.clusterByOrganisation && !organisations.isEmpty
+        DispatchQueue.concurrentPerform(iterations: settings.models.count) { index in
+            let model = settings.models[index]
+            let started = DispatchTime.now().uptimeNanoseconds
+            var summary = ModelRunSummary(
+                name: model.name, outcome: model.outcome.rawValue, family: model.family.rawValue, status: "fitted", observations: 0,
+                clusters: 0, patterns: 0, entries: 0, excludedUnknownCovariate: 0, excludedUnknownOutcome: 0, excludedNoOrganisation: 0,
+                standardErrors: clustered ? "cluster_robust_cr1" : "model", fitSeconds: 0)
+            var rows: [[String]] = []
+            do {
+                rows = try fit(model, cells: cells, organisations: organisationNames, clustered: clustered, summary: &summary)
+            } catch let error as ModelFitError {
+                summary.status = "failed"
+                summary.errorCode = error.code.rawValue
+                summary.message = error.message
+            } catch {
+                summary.status = "failed"
+                summary.errorCode = "internal"
+                summary.message = "\(error)"
+            }
+            summary.fitSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            slots.store(index, rows: rows, summary: summary)
+        }
+        let results = slots.results
+        return (PublishedTable(name: "models", header: Self.header, rows: results.flatMap(\.rows)), results.map(\.summary))
+    }
+
+    /// The histogram a model reads: the one of its count, else the interventions one
+    /// (which holds every referral once).
+    static func histogramKind(_ outcome: ModelOutcome) -> ModelHistogramKey.Kind {
+        outcome == .contacts ? .contacts : .interventions
+    }
+
+    /// The model's outcome for a histogram entry of ``histogramKind(_:)``; `nil` when unknown.
+    static func outcome(_ outcome: ModelOutcome, _ key: ModelHistogramKey) -> Int64? {
+        switch outcome {
+        case .routeNonMedical:
+            switch key.routeType {
+            case .medical: return 0
+            case .nonMedical: return 1
+            case .unknown: return nil
+            }
+        case .contacted: return key.contacted ? 1 : 0
+        case .anyIntervention: return key.value < 0 ? nil : (key.value > 0 ? 1 : 0)
+        case .contacts, .interventions: return key.value < 0 ? nil : Int64(key.value)
+        }
+    }
+
+    private func fit(
+        _ model: ModelDefinition, cells: [PreparedCell], organisations: [String], clustered: Bool, summary: inout ModelRunSummary
+    ) throws -> [[String]] {
+        let covariates = model.covariates
+        let allLevels = covariates.map { $0.levels(ageBands: ageBands) }
+        let unknownLevel = covariates.indices.map { allLevels[$0].firstIndex(of: covariates[$0].unknownLabel)! }
+        // Pass 1: which referrals are in, and which levels occur among them.
+        let kind = Self.histogramKind(model.outcome)
+        var usedLevels: [UInt8] = []
+        var used: [(cluster: Int32, outcome: Int64, weight: Int64)] = []
+        var levelWeight = allLevels.map { Array(repeating: Int64(0), count: $0.count) }
+        var levelEvents = levelWeight
+        var levels = Array(repeating: 0, count: covariates.count)
+        nextCell: for prepared in cells where prepared.key.kind == kind {
+            let count = prepared.count
+            for c in covariates.indices {
+                levels[c] = prepared.level(covariates[c])
+                if !settings.unknownAsLevel && levels[c] == unknownLevel[c] {
+                    summary.excludedUnknownCovariate += count
+                    continue nextCell
+                }
+            }
+            guard let y = Self.outcome(model.outcome, prepared.key) else {
+                summary.excludedUnknownOutcome += count
+                continue
+            }
+            if clustered && prepared.organisation < 0 {
+                summary.excludedNoOrganisation += count
+                continue
+            }
+            for (c, level) in levels.enumerated() {
+                levelWeight[c][level] += count
+                levelEvents[c][level] += y > 0 ? count : 0
+            }
+            for level in levels { usedLevels.append(UInt8(level)) }
+            used.append((clustered ? prepared.organisation : -1, y, count))
+        }
+        // Levels that occur, in published order; the reference must be one of them.
+        var factors: [Factor] = []
+        var remap: [[Int]] = []
+        for (c, covariate) in covariates.enumerated() {
+            let present = allLevels[c].indices.filter { levelWeight[c][$0] > 0 }
+            let reference = settings.references[covariate] ?? ModelSettings.defaultReference(covariate, ageBands: ageBands)
+            guard present.contains(where: { allLevels[c][$0] == reference }) else {
+                throw ModelFitError(.emptyLevel, "reference level '\(reference)' of \(covariate.rawValue) has no referrals in this model's data")
+            }
+            factors.append(try Factor(name: covariate.rawValue, levels: present.map { allLevels[c][$0] }, reference: reference))
+            var map = Array(repeating: -1, count: allLevels[c].count)
+            for (i, level) in present.enumerated() { map[level] = i }
+            remap.append(map)
+        }
+        var data = ModelData(factors: factors, clusterNames: clustered ? organisations : [])
+        for (i, entry) in used.enumerated() {
+            for c in levels.indices { levels[c] = remap[c][Int(usedLevels[i * levels.count + c])] }
+            data.add(levels: levels, clusterIndex: entry.cluster, outcome: entry.outcome, weight: Double(entry.weight))
+        }
+        let fit = try GLM.fit(data, family: model.family == .logistic ? .logistic : .negativeBinomial, options: GLMOptions(clusterRobust: clustered))
+        summary.observations = Int64(fit.observations)
+        summary.clusters = fit.clusters
+        summary.patterns = fit.patterns
+        summary.entries = fit.entries
+
+        // Rows.
+        let logistic = model.family == .logistic
+        let nObs = publishCount(Int64(fit.observations))
+        let nClusters = clustered ? String(fit.clusters) : ""
+        let seType = clustered ? "cluster_robust_cr1" : "model"
+        let control = disclosure.enabled ? "on" : "off"
+        let prefix = [model.name, model.outcome.rawValue, model.family.rawValue].map(CSVText.text)
+        func levelIsSmall(_ f: Int, _ level: Int) -> Bool {
+            guard disclosure.enabled else { return false }
+            let original = remap[f].firstIndex(of: level)!
+            let n = levelWeight[f][original]
+            let events = levelEvents[f][original]
+            let limit = Int64(disclosure.suppressUpTo)
+            if n <= limit { return true }
+            return logistic && ((events > 0 && events <= limit) || (n - events > 0 && n - events <= limit))
+        }
+        func ratioRow(term: String, level: String, reference: String, measure: String, index i: Int, suppressed: Bool) -> [String] {
+            let b = fit.coefficients[i]
+            let se = fit.standardError(i)
+            let identity = [term, level, reference].map(CSVText.text)
+            if suppressed {
+                return prefix + identity + ["", "", "", "", "", nObs, nClusters, measure, "", "", seType, "TRUE", control]
+            }
+            return prefix + identity + [
+                Self.number(exp(b)), Self.number(se), Self.number(exp(b - SpecialFunctions.z975 * se)),
+                Self.number(exp(b + SpecialFunctions.z975 * se)), Self.pValue(SpecialFunctions.twoSidedNormalP(b / se)), nObs, nClusters,
+                measure, Self.number(b), Self.number(fit.modelStandardError(i)), seType, "FALSE", control,
+            ]
+        }
+
+        var rows: [[String]] = []
+        let referenceSmall = factors.indices.contains { levelIsSmall($0, factors[$0].reference) }
+        rows.append(ratioRow(term: "(Intercept)", level: "", reference: "", measure: logistic ? "baseline_odds" : "baseline_rate", index: 0, suppressed: referenceSmall))
+        for (i, column) in fit.columns.enumerated() {
+            guard let f = column.factor else { continue }
+            let factor = factors[f]
+            rows.append(
+                ratioRow(
+                    term: factor.name, level: factor.levels[column.level], reference: factor.levels[factor.reference],
+                    measure: logistic ? "odds_ratio" : "rate_ratio", index: i, suppressed: levelIsSmall(f, column.level)))
+        }
+        if let theta = fit.theta, let thetaSE = fit.thetaStandardError {
+            // θ (MASS::glm.nb) and α = 1/θ (Stata nbreg), Wald intervals on the log scale.
+            let low = exp(log(theta) - SpecialFunctions.z975 * thetaSE / theta)
+            let high = exp(log(theta) + SpecialFunctions.z975 * thetaSE / theta)
+            let none = ["", "", "", "", "", nObs, nClusters, "dispersion", "", "", "model", "FALSE", control]
+            var thetaRow = prefix + ["theta", "", ""] + none
+            thetaRow.replaceSubrange(6..<10, with: [Self.number(theta), Self.number(thetaSE), Self.number(low), Self.number(high)])
+            thetaRow[15] = Self.number(thetaSE)
+            var alphaRow = prefix + ["alpha", "", ""] + none
+            alphaRow.replaceSubrange(
+                6..<10, with: [Self.number(1 / theta), Self.number(thetaSE / (theta * theta)), Self.number(1 / high), Self.number(1 / low)])
+            alphaRow[15] = Self.number(thetaSE / (theta * theta))
+            rows += [thetaRow, alphaRow]
+        }
+        for effect in fit.averageMarginalEffects() {
+            let factor = factors[effect.factor]
+            let identity = [factor.name, factor.levels[effect.level], factor.levels[factor.reference]].map(CSVText.text)
+            if levelIsSmall(effect.factor, effect.level) {
+                rows.append(prefix + identity + ["", "", "", "", "", nObs, nClusters, "ame_pp", "", "", seType, "TRUE", control])
+                continue
+            }
+            let estimate = 100 * effect.estimate
+            let se = 100 * effect.standardError
+            rows.append(
+                prefix + identity + [
+                    Self.number(estimate), Self.number(se), Self.number(estimate - SpecialFunctions.z975 * se),
+                    Self.number(estimate + SpecialFunctions.z975 * se), Self.pValue(SpecialFunctions.twoSidedNormalP(estimate / se)), nObs,
+                    nClusters, "ame_pp", "", Self.number(100 * effect.modelStandardError), seType, "FALSE", control,
+                ])
+        }
+        return rows
+    }
+
+    private func publishCount(_ n: Int64) -> String {
+        DisclosureControl.publish(n, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
+            .map(String.init) ?? ""
+    }
+
+    /// Estimates: 8 significant digits (more than R or Stata print), `.` as the point.
+    static func number(_ value: Double) -> String {
+        guard value.isFinite else { return value.isNaN ? "NA" : (value > 0 ? "Inf" : "-Inf") }
+        if value == 0 { return "0" }
+        return String(format: "%.8g", value)
+    }
+
+    /// p-values: 4 significant digits; below 1e-300 printed as 0.
+    static func pValue(_ value: Double) -> String {
+        value < 1e-300 ? "0" : String(format: "%.4g", value)
+    }
+}
+
+/// One slot per model for fits that run concurrently.
+///
+/// `@unchecked Sendable`: `lock` protects `slots`; each fit writes only its own index.
+private final class ModelSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [(rows: [[String]], summary: ModelRunSummary)?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func store(_ index: Int, rows: [[String]], summary: ModelRunSummary) {
+        lock.withLock { slots[index] = (rows, summary) }
+    }
+
+    /// Every slot's result, in index order (all must be stored).
+    var results: [(rows: [[String]], summary: ModelRunSummary)] { lock.withLock { slots.map { $0! } } }
+}
