@@ -6,7 +6,7 @@ PIPELINE ?= Pipelines/referral-equity.yaml
 INPUT ?= SampleData/canonical
 OUT ?= out
 
-.PHONY: all build report test bench check-duckdb fixtures clean
+.PHONY: all build report test bench check-duckdb check-models fixtures clean
 
 all: build
 
@@ -30,6 +30,10 @@ bench: build
 ## check-duckdb: recount route tables for 160,128 generated rows in DuckDB and compare
 check-duckdb: build
 	bash scripts/check-duckdb.sh
+
+## check-models: fit the default models on 160,128 generated rows in R (rows rebuilt by DuckDB) and compare
+check-models: build
+	bash scripts/check-models.sh
 
 ## fixtures: regenerate the committed SampleData extracts (same seeds, same bytes)
 fixtures: build

@@ -34,3 +34,11 @@ for pair in "sprx run --jobs 1:$m1" "sprx run --jobs 2:$m2" "zcat floor (serial)
 done
 printf 'ratio sprx(jobs 2) / zcat(2 parallel): %.2f\n' "$(echo "$m2 / $z2" | bc -l)"
 printf 'peak RSS sprx --jobs 2: %s KB; input %s gz bytes, %s CSV bytes\n' "$rss" "$gz_bytes" "$raw_bytes"
+python3 - <<'PY'
+import json
+m = json.load(open(".bench/out-bench/manifest.json"))
+total = sum(x["fit_seconds"] for x in m["models"])
+for x in m["models"]:
+    print(f"model {x['name']:18} {x['status']:7} patterns {x['covariate_patterns']:5} grouped entries {x['grouped_entries']:6} fit {x['fit_seconds']:.3f} s")
+print(f"models: {len(m['models'])} models, {total:.3f} s of fit time, model stage wall time {m['models_seconds']:.3f} s (fits run concurrently)")
+PY

@@ -52,13 +52,16 @@ struct Manifest: Encodable {
     var reference_files: [Reference]
     var disclosure_control: Disclosure
     var models: [Model]
+    /// Wall time of the model stage (preparing the grouped data and all fits), seconds.
+    var models_seconds: Double
     var outputs: [Output]
 
     init(
         options: RunOptions, pipeline config: PipelineConfiguration, files: [FileReconciliation], reference: [ReferenceFileInfo],
         outputs: [(path: String, bytes: Int, sha256: String)], started: Date, finished: Date, disclosure: DisclosureSettings,
-        models: [ModelRunSummary]
+        models: [ModelRunSummary], modelsSeconds: Double
     ) {
+        models_seconds = (modelsSeconds * 1e4).rounded() / 1e4
         let iso = ISO8601DateFormatter()
         pipeline = Pipeline(name: config.name, path: config.sourcePath, sha256: config.sourceSHA256, schema_version: config.schemaVersion)
         command_line = options.commandLine

@@ -106,8 +106,10 @@ public enum Runner {
             let builder = EquityTableBuilder(
                 routes: pipeline.routes, reasons: pipeline.reasons, ageBands: pipeline.enrich.ageBands, disclosure: pipeline.disclosure)
             for table in builder.build(merger.counts) { try output.write("tables/\(table.name).csv", table.csv) }
+            let modelsStarted = DispatchTime.now().uptimeNanoseconds
             let models = ModelTableBuilder(settings: pipeline.models, ageBands: pipeline.enrich.ageBands, disclosure: pipeline.disclosure)
                 .build(merger.counts.models)
+            let modelsSeconds = Double(DispatchTime.now().uptimeNanoseconds - modelsStarted) / 1e9
             try output.write("tables/models.csv", models.table.csv)
             for failed in models.summaries where failed.status != "fitted" {
                 FileHandle.standardError.write(
@@ -116,7 +118,8 @@ public enum Runner {
             try output.write("tables/data_quality.csv", DataQualityTable.build(merger.files).csv)
             let manifest = Manifest(
                 options: options, pipeline: pipeline, files: merger.files, reference: reference.files, outputs: output.written,
-                started: started, finished: Date(), disclosure: pipeline.disclosure, models: models.summaries)
+                started: started, finished: Date(), disclosure: pipeline.disclosure, models: models.summaries,
+                modelsSeconds: modelsSeconds)
             try output.write("manifest.json", try manifest.json(), record: false)
             try output.commit()
             return RunSummary(files: merger.files, counts: merger.counts, models: models.summaries, outputDirectory: output.target.path)

@@ -37,13 +37,35 @@ func scratch() -> String {
         #expect(result.status == 0, "\(result.stderr)")
         for file in [
             "manifest.json", "tables/data_quality.csv", "tables/route_type_by_group.csv", "tables/route_by_group.csv",
-            "tables/reasons_by_group.csv", "tables/pathway_by_group.csv", "quarantine/rejected.csv.gz",
+            "tables/reasons_by_group.csv", "tables/pathway_by_group.csv", "tables/models.csv", "quarantine/rejected.csv.gz",
         ] {
             #expect(FileManager.default.fileExists(atPath: "\(out)/\(file)"), "\(file)")
         }
         #expect(result.stderr.contains("3000 rows read"))
         // No raw patient values on stderr: no referral or person ids.
         #expect(!result.stderr.contains("R0000") && !result.stderr.contains("P0000"))
+    }
+
+    /// A model the data cannot support (every male referral non-medical: separation)
+    /// is a warning naming the model and the reason, not a failed run: the tables are
+    /// still right. The manifest records it.
+    @Test func unfittableModelWarnsAndTheRunSucceeds() throws {
+        let dir = scratch()
+        var csv = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,contacts,interventions,organisation_id\n"
+        for i in 0..<40 {
+            let male = i % 2 == 0
+            let source = male ? "Self-referral" : (i % 4 == 1 ? "GP" : "Charity")
+            csv += "R\(i),P\(i),2024-03-0\(1 + i % 9),\(30 + i),\(male ? "M" : "F"),White,E01000001,\(source),\(i % 3),\(i % 2),U0000\(i % 3)\n"
+        }
+        try csv.write(toFile: dir + "/extract.csv", atomically: true, encoding: .utf8)
+        let out = dir + "/out"
+        let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/extract.csv", "--out", out, "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("warning: model route_nonmedical not fitted: separation: quasi-complete separation: every observation with sex = Male has outcome 1"))
+        let manifest = try String(contentsOfFile: out + "/manifest.json", encoding: .utf8)
+        #expect(manifest.contains("\"status\" : \"failed\""))
+        let models = try String(contentsOfFile: out + "/tables/models.csv", encoding: .utf8)
+        #expect(!models.contains("route_nonmedical,"))
     }
 
     @Test func invalidPipelineExits78WithKeyPath() throws {
