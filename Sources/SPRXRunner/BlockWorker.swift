@@ -1,3 +1,4 @@
+import Foundation
 import SPRXAggregate
 import SPRXClean
 import SPRXCore
@@ -31,11 +32,11 @@ struct CleanRowTrace: Sendable {
     var areaFlags: UInt16
 }
 
-/// One worker's result for one block: counts plus what the in-order merge needs.
+/// One worker's result for one block: what the in-order merge needs. (The block's
+/// referrals are already counted into the worker's ``ReferralCounts`` from the pool.)
 struct BlockResult: Sendable {
     var rowsRead = 0
     var blankLines = 0
-    var counts = ReferralCounts()
     var areaCounts = AreaMatchCounts()
     var unmapped: [UnmappedLabel: Int] = [:]
     var quarantined: [QuarantinedRow] = []
@@ -54,7 +55,9 @@ struct BlockWorker: Sendable {
     /// Whether to count the models' histograms (only when the pipeline declares models).
     let countForModels: Bool
 
-    func process(_ block: RowBlock, layout: ColumnLayout) -> BlockResult {
+    /// Cleans and enriches the block's rows, counts the clean ones into `counts`, and
+    /// returns what the in-order merge needs to judge duplicates and reconcile.
+    func process(_ block: RowBlock, layout: ColumnLayout, into counts: inout ReferralCounts) -> BlockResult {
         var result = BlockResult()
         let processor = CleanProcessor(rules: clean, layout: layout)
         let scratch = CSVDecodeScratch()
@@ -73,12 +76,12 @@ struct BlockWorker: Sendable {
                         decile: enrichment.decile, rurality: enrichment.rurality)
                     let contacted = record.reachedLinkWorker
                     let intervention = record.hadIntervention
-                    result.counts.add(
+                    counts.add(
                         pattern: pattern, route: record.route, reasons: record.reasons, contacted: contacted, intervention: intervention)
                     let model = ModelCell(
                         organisation: record.organisation, pattern: pattern, routeType: routeTypes[Int(record.route)], contacted: contacted,
                         contacts: record.contacts, interventions: record.interventions)
-                    if countForModels { result.counts.models.add(model) }
+                    if countForModels { counts.models.add(model) }
                     var flags: UInt16 = 0
                     if let areaCounts {
                         result.areaCounts.merge(areaCounts)
@@ -116,5 +119,35 @@ struct BlockWorker: Sendable {
             counts.unmatchedRurality[i] = Int((bits >> (2 + 2 * i)) & 1)
         }
         return counts
+    }
+}
+
+/// The workers' counts: each block is counted into a state taken from the pool and
+/// given back, so there are at most `jobs` states, each added to by one worker at a
+/// time, and nothing is merged on the serial in-order path. Counts are whole numbers,
+/// so which state a block lands in does not change the merged total.
+///
+/// `@unchecked Sendable`: `lock` protects `idle`.
+final class CountsPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var idle: [ReferralCounts] = []
+
+    /// A state to count into (a fresh one if every state is in use).
+    func take() -> ReferralCounts {
+        lock.withLock { idle.popLast() } ?? ReferralCounts()
+    }
+
+    func give(_ counts: ReferralCounts) {
+        lock.withLock { idle.append(counts) }
+    }
+
+    /// Every state merged, plus `adjustment` (the duplicates taken out again).
+    func merged(with adjustment: ReferralCounts) -> ReferralCounts {
+        var states = lock.withLock { idle } + [adjustment]
+        states.sort { $0.models.histogram.count + $0.outcomes.count > $1.models.histogram.count + $1.outcomes.count }
+        var total = states.removeFirst()
+        for state in states { total.merge(state) }
+        total.compact()
+        return total
     }
 }

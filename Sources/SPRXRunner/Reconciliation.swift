@@ -31,7 +31,8 @@ public struct FileReconciliation: Sendable, Codable, Equatable {
 /// in (file, block) order, so the first occurrence of a referral is always the one kept,
 /// whatever `--jobs` is.
 final class InOrderMerger {
-    private(set) var counts = ReferralCounts()
+    /// Duplicates found here, taken out again: added to the workers' counts at the end.
+    private(set) var removals = ReferralCounts()
     private(set) var files: [FileReconciliation]
     /// First clean occurrence of each referral_id (128-bit hash) → content hash.
     private var seen: [IDKey: UInt64] = [:]
@@ -58,16 +59,15 @@ final class InOrderMerger {
         stats.blankLines += result.blankLines
         // Quarantine rows and clean candidates interleave by line; write quarantine in line order.
         var conflicts: [QuarantinedRow] = []
-        var merged = result.counts
         var areaCounts = result.areaCounts
         var cleanHere = 0
         for row in result.cleanRows {
             let key = IDKey(low: row.identity.idLow, high: row.identity.idHigh)
             if let content = seen[key] {
-                merged.add(
+                removals.add(
                     pattern: row.pattern, route: row.route, reasons: row.reasons, contacted: row.contacted, intervention: row.intervention,
                     sign: -1)
-                if countForModels { merged.models.add(row.model, sign: -1) }
+                if countForModels { removals.models.add(row.model, sign: -1) }
                 areaCounts.subtract(BlockWorker.unpack(row.areaFlags))
                 if content == row.identity.content {
                     stats.duplicate += 1
@@ -92,7 +92,6 @@ final class InOrderMerger {
         }
         stats.areaCounts.merge(areaCounts)
         files[file] = stats
-        counts.merge(merged)
     }
 
     func finishFile(_ file: Int, bytes: Int64, decodedBytes: Int64, sha256: String) {

@@ -99,16 +99,18 @@ public enum Runner {
         do {
             let quarantine = try QuarantineWriter(path: output.staging.appendingPathComponent("quarantine/rejected.csv.gz").path)
             let merger = InOrderMerger(files: files, quarantine: quarantine, countForModels: worker.countForModels)
-            try execute(files: files, worker: worker, pipeline: pipeline, options: options, merger: merger)
+            let pool = CountsPool()
+            try execute(files: files, worker: worker, pipeline: pipeline, options: options, merger: merger, pool: pool)
+            let counts = pool.merged(with: merger.removals)
             try quarantine.finish()
             try output.recordExisting("quarantine/rejected.csv.gz")
 
             let builder = EquityTableBuilder(
                 routes: pipeline.routes, reasons: pipeline.reasons, ageBands: pipeline.enrich.ageBands, disclosure: pipeline.disclosure)
-            for table in builder.build(merger.counts) { try output.write("tables/\(table.name).csv", table.csv) }
+            for table in builder.build(counts) { try output.write("tables/\(table.name).csv", table.csv) }
             let modelsStarted = DispatchTime.now().uptimeNanoseconds
             let models = ModelTableBuilder(settings: pipeline.models, ageBands: pipeline.enrich.ageBands, disclosure: pipeline.disclosure)
-                .build(merger.counts.models)
+                .build(counts.models)
             let modelsSeconds = Double(DispatchTime.now().uptimeNanoseconds - modelsStarted) / 1e9
             try output.write("tables/models.csv", models.table.csv)
             for failed in models.summaries where failed.status != "fitted" {
@@ -122,7 +124,7 @@ public enum Runner {
                 modelsSeconds: modelsSeconds)
             try output.write("manifest.json", try manifest.json(), record: false)
             try output.commit()
-            return RunSummary(files: merger.files, counts: merger.counts, models: models.summaries, outputDirectory: output.target.path)
+            return RunSummary(files: merger.files, counts: counts, models: models.summaries, outputDirectory: output.target.path)
         } catch {
             output.discard()
             throw error
@@ -131,7 +133,8 @@ public enum Runner {
 
     /// Reads, processes and merges every file.
     static func execute(
-        files: [String], worker: BlockWorker, pipeline: PipelineConfiguration, options: RunOptions, merger: InOrderMerger
+        files: [String], worker: BlockWorker, pipeline: PipelineConfiguration, options: RunOptions, merger: InOrderMerger,
+        pool: CountsPool
     ) throws {
         let coordinator = MergeCoordinator(merger: merger, fileCount: files.count, window: 2 * options.jobs + 2)
         let progress = Progress(enabled: !options.quiet && isatty(2) == 1, files: files.count)
@@ -170,7 +173,9 @@ public enum Runner {
                                 workerSlots.signal()
                                 group.leave()
                             }
-                            let result = worker.process(block, layout: layout)
+                            var counts = pool.take()
+                            let result = worker.process(block, layout: layout, into: &counts)
+                            pool.give(counts)
                             coordinator.submit(result, file: fileIndex, block: block.index)
                             progress.add(rows: result.rowsRead, file: fileIndex)
                         }
