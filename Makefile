@@ -6,7 +6,7 @@ PIPELINE ?= Pipelines/referral-equity.yaml
 INPUT ?= SampleData/canonical
 OUT ?= out
 
-.PHONY: all build report test bench check-duckdb check-models fixtures clean
+.PHONY: all build report test validate expected bench check-duckdb check-models fixtures clean
 
 all: build
 
@@ -18,10 +18,34 @@ report: build
 	$(BIN) run --pipeline $(PIPELINE) --input $(INPUT) --out $(OUT)
 	@echo "tables: $(OUT)/tables/  manifest: $(OUT)/manifest.json  quarantine: $(OUT)/quarantine/rejected.csv.gz"
 
-## test: build and run the whole test suite (unit, end-to-end on the built binary)
+## test: build and run the whole test suite (unit, end-to-end on the built binary), then validate
 test:
 	$(SWIFT) build --product sprx
 	$(SWIFT) test --parallel
+	$(MAKE) --no-print-directory validate CONFIG=debug
+
+# The fixture runs that CI validates: name:pipeline:input
+VALIDATE_RUNS = referral-equity:Pipelines/referral-equity.yaml:SampleData/canonical \
+                casebook-export:Pipelines/casebook-export.yaml:SampleData/casebook
+
+## validate: run the pipelines on the fixtures and compare with SampleData/expected/
+validate: build
+	@status=0; for run in $(VALIDATE_RUNS); do \
+	  name=$${run%%:*}; rest=$${run#*:}; pipeline=$${rest%%:*}; input=$${rest#*:}; \
+	  $(BIN) run --pipeline $$pipeline --input $$input --out $(OUT)/validate/$$name --quiet || exit $$?; \
+	  $(BIN) validate --pipeline $$pipeline --expected SampleData/expected/$$name --actual $(OUT)/validate/$$name || status=1; \
+	done; exit $$status
+
+## expected: regenerate SampleData/expected/ from the fixtures; read the diff before committing
+expected: build
+	@for run in $(VALIDATE_RUNS); do \
+	  name=$${run%%:*}; rest=$${run#*:}; pipeline=$${rest%%:*}; input=$${rest#*:}; \
+	  $(BIN) run --pipeline $$pipeline --input $$input --out $(OUT)/expected/$$name --quiet || exit $$?; \
+	  rm -rf SampleData/expected/$$name; mkdir -p SampleData/expected/$$name; \
+	  cp -R $(OUT)/expected/$$name/tables $(OUT)/expected/$$name/manifest.json SampleData/expected/$$name/; \
+	done
+	@git --no-pager diff --stat -- SampleData/expected 2>/dev/null || true
+	@echo "review: git diff SampleData/expected   (then commit it with the change that caused it)"
 
 ## bench: ingest + clean (+ enrich/aggregate) throughput on 160,128 generated rows
 bench: build

@@ -33,11 +33,12 @@ let package = Package(
             name: "SPRXRunner",
             dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline", "SPRXClean", "SPRXEnrich", "SPRXAggregate"]
         ),
+        .target(name: "SPRXValidate", dependencies: ["SPRXCore"]),
         .target(name: "SPRXGenerate", dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline", "SPRXEnrich"]),
         .executableTarget(
             name: "sprx",
             dependencies: [
-                "SPRXRunner", "SPRXGenerate", "SPRXCore",
+                "SPRXRunner", "SPRXGenerate", "SPRXValidate", "SPRXCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "SPRXAggregateTests", dependencies: ["SPRXAggregate"]),
         .testTarget(name: "SPRXRunnerTests", dependencies: ["SPRXRunner", "SPRXGenerate"], exclude: ["Fixtures"]),
         .testTarget(name: "SPRXGenerateTests", dependencies: ["SPRXGenerate", "SPRXRunner"]),
+        .testTarget(name: "SPRXValidateTests", dependencies: ["SPRXValidate"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SPRXIngest"]),
     ],
     swiftLanguageModes: [.v6]

@@ -214,7 +214,7 @@ public struct ReferralGenerator {
 
     private mutating func writeFile(name: String, rows: Int, fileIndex: Int, isLast: Bool) throws {
         let path = options.outputDirectory + "/" + name
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw SPRXError(.outputFailed, "cannot write generated file", location: DataLocation(file: path))
         }

@@ -158,6 +158,17 @@ public struct DisclosureSettings: Sendable, Hashable, Codable {
     }
 }
 
+/// The `validate` section: how far estimates may move before `sprx validate` reports them.
+public struct ValidationSettings: Sendable, Hashable {
+    public var absoluteTolerance: Double
+    public var relativeTolerance: Double
+
+    public init(absoluteTolerance: Double = 1e-9, relativeTolerance: Double = 1e-6) {
+        self.absoluteTolerance = absoluteTolerance
+        self.relativeTolerance = relativeTolerance
+    }
+}
+
 /// Everything a pipeline file says, validated.
 ///
 /// A pipeline file maps one platform's export onto the canonical referral record, so a
@@ -185,6 +196,8 @@ public struct PipelineConfiguration: Sendable {
     public var disclosure: DisclosureSettings
     /// Statistical models to fit (none when the file has no `models` section).
     public var models: ModelSettings
+    /// Tolerances `sprx validate` uses for estimates.
+    public var validation: ValidationSettings
     /// The file the configuration was read from, and its SHA-256.
     public var sourcePath: String
     public var sourceSHA256: String

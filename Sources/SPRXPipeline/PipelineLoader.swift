@@ -44,7 +44,7 @@ public enum PipelineLoader {
     private static let defaultAgeBands = ["0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+"]
 
     private static func build(_ top: Entry, path: String, baseDirectory: String, sha256: String) throws -> PipelineConfiguration {
-        try top.allowKeys(["version", "name", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "disclosure", "models"])
+        try top.allowKeys(["version", "name", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "disclosure", "models", "validate"])
         let version = try top.required("version").int()
         guard version == 1 else { throw try top.required("version").fail("version 1 (the only schema this sprx reads)") }
         let name = try top.required("name").string()
@@ -187,12 +187,20 @@ public enum PipelineLoader {
 
         let models = try top.optional("models").map { try parseModels($0, ageBands: ageBands) } ?? ModelSettings()
 
+        // validate: tolerances for `sprx validate`
+        var validation = ValidationSettings()
+        if let entry = try top.optional("validate") {
+            try entry.allowKeys(["absolute_tolerance", "relative_tolerance"])
+            if let value = try entry.optional("absolute_tolerance") { validation.absoluteTolerance = try value.nonNegativeNumber() }
+            if let value = try entry.optional("relative_tolerance") { validation.relativeTolerance = try value.nonNegativeNumber() }
+        }
+
         return PipelineConfiguration(
             name: name, schemaVersion: version, columns: columns, routes: routes, unknownRouteLabels: unknownLabels,
             reasons: reasons, reasonSeparators: separators, sexLabels: sexLabels, ethnicityLabels: ethnicityLabels,
             ethnicityNHSCodes: nhsCodes, contactedLabels: contactedLabels, dateForms: forms, dateFrom: from, dateTo: to,
             enrich: EnrichSettings(referenceDirectory: referenceDir, deprivation: deprivation, rurality: rurality, ageBands: ageBands),
-            disclosure: disclosure, models: models, sourcePath: path, sourceSHA256: sha256)
+            disclosure: disclosure, models: models, validation: validation, sourcePath: path, sourceSHA256: sha256)
     }
 
     /// Parses the `models` section: clustering, unknown levels, reference levels and
@@ -365,6 +373,13 @@ struct Entry {
             let day = Day(year: y, month: m, day: d)
         else { throw fail("a date as YYYY-MM-DD") }
         return day
+    }
+
+    func nonNegativeNumber() throws -> Double {
+        guard let scalar = node.scalar, let value = Double(scalar.string), value >= 0, value.isFinite else {
+            throw fail("a number ≥ 0 (such as 1e-6)")
+        }
+        return value
     }
 
     func stringList(nonEmpty: Bool) throws -> [String] {

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import SPRXCore
 import SPRXGenerate
+import SPRXPipeline
 import SPRXRunner
+import SPRXValidate
 
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +17,7 @@ struct SPRXCommand: ParsableCommand {
         commandName: "sprx",
         abstract: "Social prescribing referral equity tables from platform exports.",
         version: sprxVersion,
-        subcommands: [Run.self, Generate.self]
+        subcommands: [Run.self, Generate.self, Validate.self]
     )
 }
 
@@ -26,6 +28,8 @@ enum ExitStatus {
     static let inputUnreadable: Int32 = 66
     static let internalError: Int32 = 70
     static let outputFailed: Int32 = 73
+    /// `sprx validate`: the folders differ beyond tolerance.
+    static let outputsDiffer: Int32 = 1
     static let invalidPipeline: Int32 = 78
 
     static func code(for error: SPRXError) -> Int32 {
@@ -133,6 +137,54 @@ struct Generate: ParsableCommand {
                     referenceDirectory: referenceDir, outputDirectory: out))
             let summary = try generator.run()
             print("wrote \(summary.rowsWritten) rows in \(summary.files.count) files to \(out) (expected clean: \(summary.expectedClean))")
+        } catch let error as SPRXError {
+            fail(error)
+        }
+    }
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare two output folders: counts exactly, estimates within tolerance, order ignored.",
+        discussion: """
+            Exit status: 0 equal within tolerance; 1 the outputs differ; 66 a folder or its \
+            manifest is missing or unreadable; 65 a table or manifest is malformed; 78 the \
+            pipeline file is invalid; 64 usage.
+            """)
+
+    @Option(help: "The folder holding the expected outputs (tables/ and manifest.json).")
+    var expected: String
+
+    @Option(help: "The folder holding the outputs to check.")
+    var actual: String
+
+    @Option(help: "A pipeline file whose validate section sets the tolerances.")
+    var pipeline: String?
+
+    @Option(help: "Absolute tolerance for estimates (default 1e-9, or the pipeline's).")
+    var absoluteTolerance: Double?
+
+    @Option(help: "Relative tolerance for estimates (default 1e-6, or the pipeline's).")
+    var relativeTolerance: Double?
+
+    @Option(help: "Differences shown per table.")
+    var limit: Int = 10
+
+    @Flag(help: "Print the full report as JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        do {
+            var tolerance = Tolerance()
+            if let pipeline {
+                let configuration = try PipelineLoader.load(path: pipeline)
+                tolerance = Tolerance(absolute: configuration.validation.absoluteTolerance, relative: configuration.validation.relativeTolerance)
+            }
+            if let absoluteTolerance { tolerance.absolute = absoluteTolerance }
+            if let relativeTolerance { tolerance.relative = relativeTolerance }
+            let report = try OutputValidator.compare(expected: expected, actual: actual, tolerance: tolerance)
+            print(json ? try report.json() : report.text(limit: limit), terminator: "")
+            if !report.equal { throw ExitCode(ExitStatus.outputsDiffer) }
         } catch let error as SPRXError {
             fail(error)
         }

@@ -68,6 +68,47 @@ func scratch() -> String {
         #expect(!models.contains("route_nonmedical,"))
     }
 
+    /// `sprx validate` exit statuses: 0 equal (even with other paths and --jobs), 1
+    /// differ, 66 missing folder; `--json` is machine-readable.
+    @Test func validateExitStatuses() throws {
+        let out = scratch() + "/out"
+        let run = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "\(packageRoot)/SampleData/canonical", "--out", out, "--jobs", "3", "--quiet"])
+        #expect(run.status == 0)
+        let equal = try sprx(["validate", "--pipeline", "Pipelines/referral-equity.yaml", "--expected", "SampleData/expected/referral-equity", "--actual", out])
+        #expect(equal.status == 0, "\(equal.stdout)")
+        let json = try sprx(["validate", "--expected", "SampleData/expected/referral-equity", "--actual", out, "--json"])
+        let decoded = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(decoded?["equal"] as? Bool == true)
+        try "file,rows_read\nx,1\n".write(toFile: out + "/tables/data_quality.csv", atomically: true, encoding: .utf8)
+        let differ = try sprx(["validate", "--expected", "SampleData/expected/referral-equity", "--actual", out])
+        #expect(differ.status == 1)
+        #expect(differ.stdout.contains("--- expected/tables/data_quality.csv"))
+        let missing = try sprx(["validate", "--expected", "SampleData/expected/referral-equity", "--actual", out + "-nope"])
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains("output folder does not exist"))
+    }
+
+    /// The acceptance case: one label mapping changed in the default pipeline
+    /// (GP no longer maps to primary_care) fails validation against the committed
+    /// expected outputs, naming the tables and cells it moved.
+    @Test func changedLabelMappingFailsValidationNamingCells() throws {
+        let dir = scratch()
+        let pipeline = try String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "labels: [GP, General Practice,", with: "labels: [General Practice,")
+            .replacingOccurrences(of: "reference_dir: ../SampleData/reference", with: "reference_dir: \(packageRoot)/SampleData/reference")
+        try pipeline.write(toFile: dir + "/changed.yaml", atomically: true, encoding: .utf8)
+        let run = try sprx(["run", "--pipeline", dir + "/changed.yaml", "--input", "SampleData/canonical", "--out", dir + "/out", "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let result = try sprx(["validate", "--expected", "SampleData/expected/referral-equity", "--actual", dir + "/out"])
+        #expect(result.status == 1)
+        for table in ["route_by_group.csv", "route_type_by_group.csv", "pathway_by_group.csv", "data_quality.csv", "models.csv"] {
+            #expect(result.stdout.contains("+++ actual/tables/\(table)"), "\(table)")
+        }
+        #expect(result.stdout.contains(" dimension=all group=all route=primary_care\n-  n: "))
+        #expect(result.stdout.contains("+  column unmapped:referral_source:gp (not in expected)"))
+        #expect(result.stdout.contains("pipeline.sha256"))
+    }
+
     @Test func invalidPipelineExits78WithKeyPath() throws {
         let dir = scratch()
         let text = try String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)

@@ -1,0 +1,175 @@
+import Foundation
+import SPRXCore
+import Testing
+
+@testable import SPRXValidate
+
+/// Builds a small output folder: one contract table, one data-quality table, a manifest.
+struct Folder {
+    let path: String
+
+    init(_ name: String) {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-validate-\(name)-\(UUID().uuidString)").path
+        try! FileManager.default.createDirectory(atPath: path + "/tables", withIntermediateDirectories: true)
+    }
+
+    func write(_ file: String, _ text: String) {
+        try! text.write(toFile: path + "/" + file, atomically: true, encoding: .utf8)
+    }
+
+    static let routeTable = """
+        dimension,group,route_type,n,total,percent,ci_low,ci_high,suppressed,disclosure_control
+        all,all,medical,1995,2950,67.63,65.92,69.29,FALSE,on
+        all,all,non_medical,880,2950,29.83,28.2,31.51,FALSE,on
+        sex,Other,non_medical,,10,,,,TRUE,on
+
+        """
+    static let quality = """
+        file,rows_read,clean,duplicate,quarantined
+        /home/a/SampleData/canonical/referrals-001.csv.gz,1500,1480,4,16
+
+        """
+    static func manifest(sha: String = "e930cc", started: String = "2026-11-21T08:00:00Z", workers: Int = 2, path: String = "/home/a/x.csv.gz")
+        -> String
+    {
+        """
+        {"tool": {"name": "sprx", "version": "0.2.0"}, "started_at": "\(started)", "finished_at": "\(started)", "workers": \(workers),
+         "command_line": ["sprx", "run", "--input", "\(path)"], "models_seconds": 0.1,
+         "inputs": [{"path": "\(path)", "sha256": "\(sha)", "rows_read": 1500, "clean": 1480, "reconciled": true}],
+         "totals": {"rows_read": 1500, "clean": 1480, "reconciled": true},
+         "disclosure_control": {"enabled": true, "suppress_up_to": 7, "round_to": 5},
+         "models": [{"name": "contacts", "status": "fitted", "n_obs": 1400, "fit_seconds": 0.05}],
+         "outputs": [{"path": "tables/x.csv", "sha256": "abc"}]}
+        """
+    }
+
+    static func standard(_ name: String) -> Folder {
+        let folder = Folder(name)
+        folder.write("tables/route_type_by_group.csv", routeTable)
+        folder.write("tables/data_quality.csv", quality)
+        folder.write("manifest.json", manifest())
+        return folder
+    }
+}
+
+@Suite struct ValidateTests {
+    func compare(_ a: Folder, _ b: Folder, _ tolerance: Tolerance = Tolerance()) throws -> ValidationReport {
+        try OutputValidator.compare(expected: a.path, actual: b.path, tolerance: tolerance)
+    }
+
+    @Test func identicalFoldersAreEqual() throws {
+        let report = try compare(.standard("a"), .standard("b"))
+        #expect(report.equal)
+        #expect(report.tables.map(\.status) == ["equal", "equal"])
+        #expect(report.text().hasPrefix("sprx validate: outputs equal within tolerance"))
+    }
+
+    @Test func changedCountNamesTableRowColumnAndBothValues() throws {
+        let actual = Folder.standard("b")
+        actual.write("tables/route_type_by_group.csv", Folder.routeTable.replacingOccurrences(of: "medical,1995,", with: "medical,1990,"))
+        let report = try compare(.standard("a"), actual)
+        #expect(!report.equal)
+        let table = try #require(report.tables.first { $0.table == "route_type_by_group.csv" })
+        #expect(table.status == "different")
+        #expect(
+            table.differences == [
+                Difference(
+                    kind: "cell", key: ["dimension=all", "group=all", "route_type=medical"], column: "n", expected: "1995", actual: "1990",
+                    role: "count")
+            ])
+        let text = report.text()
+        #expect(text.contains("--- expected/tables/route_type_by_group.csv\n+++ actual/tables/route_type_by_group.csv\n"))
+        #expect(text.contains(" dimension=all group=all route_type=medical\n-  n: 1995\n+  n: 1990\n"))
+    }
+
+    @Test func missingTableAndExtraRow() throws {
+        let actual = Folder.standard("b")
+        try FileManager.default.removeItem(atPath: actual.path + "/tables/data_quality.csv")
+        actual.write("tables/route_type_by_group.csv", Folder.routeTable + "sex,Male,medical,40,50,80,66.9,88.8,FALSE,on\n")
+        let report = try compare(.standard("a"), actual)
+        #expect(report.tables.first { $0.table == "data_quality.csv" }?.status == "missing")
+        let route = try #require(report.tables.first { $0.table == "route_type_by_group.csv" })
+        #expect(route.differences.map(\.kind) == ["row_only_in_actual"])
+        #expect(route.differences[0].key == ["dimension=sex", "group=Male", "route_type=medical"])
+        #expect(report.text().contains("+++ actual/tables/data_quality.csv: MISSING"))
+        #expect(report.text().contains("+  row dimension=sex group=Male route_type=medical (not in expected)"))
+    }
+
+    /// Relative tolerance 1e-6 on 67.63: 67.63·(1 ± 0.9e-6) passes, 67.63·(1 + 1.1e-6) does not.
+    @Test func toleranceJustInsideAndJustOutside() throws {
+        let tolerance = Tolerance(absolute: 0, relative: 1e-6)
+        for (factor, passes) in [(1 + 0.9e-6, true), (1 - 0.9e-6, true), (1 + 1.1e-6, false)] {
+            let actual = Folder.standard("b")
+            let value = String(67.63 * factor)
+            actual.write("tables/route_type_by_group.csv", Folder.routeTable.replacingOccurrences(of: ",67.63,", with: ",\(value),"))
+            let report = try compare(.standard("a"), actual, tolerance)
+            #expect(report.equal == passes, "67.63 vs \(value)")
+            if !passes {
+                #expect(report.tables[1].differences.first?.role == "estimate")
+            }
+        }
+        // An absolute bound alone also accepts.
+        let actual = Folder.standard("b")
+        actual.write("tables/route_type_by_group.csv", Folder.routeTable.replacingOccurrences(of: ",67.63,", with: ",67.64,"))
+        #expect(try compare(.standard("a"), actual, Tolerance(absolute: 0.011, relative: 0)).equal)
+        // Counts are never subject to tolerance, nor is empty (suppressed) vs a value.
+        actual.write("tables/route_type_by_group.csv", Folder.routeTable.replacingOccurrences(of: "non_medical,,10,", with: "non_medical,0,10,"))
+        #expect(try !compare(.standard("a"), actual, Tolerance(absolute: 100, relative: 1)).equal)
+    }
+
+    @Test func rowAndColumnOrderDoNotMatter() throws {
+        let actual = Folder.standard("b")
+        actual.write(
+            "tables/route_type_by_group.csv",
+            """
+            total,n,route_type,group,dimension,percent,ci_high,ci_low,disclosure_control,suppressed
+            10,,non_medical,Other,sex,,,,on,TRUE
+            2950,880,non_medical,all,all,29.83,31.51,28.2,on,FALSE
+            2950,1995,medical,all,all,67.63,69.29,65.92,on,FALSE
+
+            """)
+        #expect(try compare(.standard("a"), actual).equal)
+    }
+
+    @Test func manifestFieldsThatChangeAreIgnoredOthersCompared() throws {
+        let actual = Folder.standard("b")
+        // New time, worker count, path (same file name), durations and output hashes: equal.
+        actual.write(
+            "manifest.json",
+            Folder.manifest(started: "2027-01-01T00:00:00Z", workers: 8, path: "/ci/work/x.csv.gz")
+                .replacingOccurrences(of: "\"fit_seconds\": 0.05", with: "\"fit_seconds\": 0.5")
+                .replacingOccurrences(of: "\"sha256\": \"abc\"", with: "\"sha256\": \"def\""))
+        #expect(try compare(.standard("a"), actual).equal)
+        // A different input file hash is a difference, named by file.
+        actual.write("manifest.json", Folder.manifest(sha: "0000"))
+        let report = try compare(.standard("a"), actual)
+        #expect(report.manifest == [Difference(kind: "manifest", key: [], column: "inputs[x.csv.gz].sha256", expected: "e930cc", actual: "0000")])
+    }
+
+    @Test func unreadableFoldersThrow() {
+        let error = #expect(throws: SPRXError.self) {
+            try OutputValidator.compare(expected: Folder.standard("a").path, actual: "/nonexistent/sprx-out")
+        }
+        #expect(error?.code == .inputUnreadable)
+        let empty = Folder("empty")
+        let noManifest = #expect(throws: SPRXError.self) { try OutputValidator.compare(expected: empty.path, actual: empty.path) }
+        #expect(noManifest?.message.contains("no manifest.json") == true)
+    }
+
+    @Test func csvParserHandlesQuotingAndNamesBadLines() throws {
+        let table = try CSVTable(parsing: "a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\n\"two\nlines\",3\n", file: "t.csv")
+        #expect(table.rows == [["x, y", "say \"hi\""], ["two\nlines", "3"]])
+        let ragged = #expect(throws: SPRXError.self) { try CSVTable(parsing: "a,b\n1,2\n\"q\nr\",2\n3\n", file: "t.csv") }
+        #expect(ragged?.location?.line == 5)
+        let open = #expect(throws: SPRXError.self) { try CSVTable(parsing: "a,b\n1,\"2\n", file: "t.csv") }
+        #expect(open?.message.contains("quoted field") == true)
+    }
+
+    @Test func unknownTablesInferTheirKeys() throws {
+        let expected = CSVTable(header: ["area", "n", "rate"], rows: [["x", "3", "0.5"], ["y", "4", "0.25"]])
+        let actual = CSVTable(header: ["area", "n", "rate"], rows: [["y", "4", "0.2500000001"], ["x", "3", "0.5"]])
+        let comparison = try OutputValidator.compareTable("extra.csv", expected: expected, actual: actual, tolerance: Tolerance())
+        #expect(comparison.keyColumns == ["area"])
+        #expect(comparison.status == "equal")
+    }
+}
