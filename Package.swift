@@ -31,9 +31,10 @@ let package = Package(
         .target(name: "SPRXAggregate", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXEnrich", "SPRXGLM"]),
         .target(
             name: "SPRXRunner",
-            dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline", "SPRXClean", "SPRXEnrich", "SPRXAggregate"]
+            dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline", "SPRXClean", "SPRXEnrich", "SPRXAggregate", "SPRXReport"]
         ),
         .target(name: "SPRXValidate", dependencies: ["SPRXCore"]),
+        .target(name: "SPRXReport", dependencies: ["SPRXAggregate"]),
         .target(name: "SPRXGenerate", dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline", "SPRXEnrich"]),
         .executableTarget(
             name: "sprx",
@@ -52,6 +53,7 @@ let package = Package(
         .testTarget(name: "SPRXRunnerTests", dependencies: ["SPRXRunner", "SPRXGenerate"], exclude: ["Fixtures"]),
         .testTarget(name: "SPRXGenerateTests", dependencies: ["SPRXGenerate", "SPRXRunner"]),
         .testTarget(name: "SPRXValidateTests", dependencies: ["SPRXValidate"]),
+        .testTarget(name: "SPRXReportTests", dependencies: ["SPRXReport", "SPRXRunner"], exclude: ["Snapshots"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SPRXIngest"]),
     ],
     swiftLanguageModes: [.v6]

@@ -19,7 +19,7 @@ con, pipeline = build_base(data_dir, pipeline_path)
 
 dims = {"all": "'all'", "age_band": "age_band", "sex": "sex", "ethnicity": "ethnicity", "imd_decile": "imd_decile",
         "imd_quintile": "imd_quintile", "rurality": "rurality", "nation": "nation",
-        "nation/imd_quintile": "nation || '/' || imd_quintile"}
+        "nation/imd_quintile": "nation || '/' || imd_quintile", "nation/imd_decile": "nation || '/' || imd_decile"}
 failures = 0
 for table, category in (("route_type_by_group", "route_type"), ("route_by_group", "route")):
     expected = {}

@@ -13,6 +13,7 @@ public struct Dimension: Sendable {
         let quintiles = (1...5).map(String.init) + ["Unknown"]
         let bandCount = ageBands.count
         let nationQuintile = Nation.allCases.flatMap { nation in quintiles.map { "\(nation.label)/\($0)" } }
+        let nationDecile = Nation.allCases.flatMap { nation in deciles.map { "\(nation.label)/\($0)" } }
         return [
             Dimension(name: "all", groupLabels: ["all"]) { _ in 0 },
             Dimension(name: "age_band", groupLabels: ageBands.map(\.label) + ["Unknown"]) { Int(min($0.ageBand, UInt8(bandCount))) },
@@ -24,6 +25,10 @@ public struct Dimension: Sendable {
             Dimension(name: "nation", groupLabels: Nation.allCases.map(\.label)) { Int($0.nation.rawValue) },
             Dimension(name: "nation/imd_quintile", groupLabels: nationQuintile) {
                 Int($0.nation.rawValue) * 6 + ($0.quintile == 0 ? 5 : Int($0.quintile) - 1)
+            },
+            // The equity gradient: each nation's own deciles, never pooled.
+            Dimension(name: "nation/imd_decile", groupLabels: nationDecile) {
+                Int($0.nation.rawValue) * 11 + ($0.decile == 0 ? 10 : Int($0.decile) - 1)
             },
         ]
     }

@@ -156,6 +156,13 @@ public struct DisclosureSettings: Sendable, Hashable, Codable {
         self.suppressUpTo = suppressUpTo
         self.roundTo = roundTo
     }
+
+    /// What was done, in plain words (manifest and report).
+    public var statement: String {
+        enabled
+            ? "Disclosure control applied: counts of 1 to \(suppressUpTo) are suppressed and other counts are rounded to the nearest \(roundTo); totals and percentages are computed from the rounded counts."
+            : "DISCLOSURE CONTROL IS OFF: tables hold exact counts, including small numbers. For use inside the secure environment only; do not publish."
+    }
 }
 
 /// The `validate` section: how far estimates may move before `sprx validate` reports them.

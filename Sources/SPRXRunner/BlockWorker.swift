@@ -28,6 +28,8 @@ struct CleanRowTrace: Sendable {
     var rawEnd: Int32
     /// The referral as the models count it.
     var model: ModelCell
+    /// The referral date.
+    var day: Day
     /// 0 = area matched; else 1 + (unknown area) / 2 + nation*4 flags packed (see `areaCounts`).
     var areaFlags: UInt16
 }
@@ -92,7 +94,7 @@ struct BlockWorker: Sendable {
                         CleanRowTrace(
                             identity: identity, line: Int32(clamping: row.line), pattern: pattern, route: record.route,
                             contacted: contacted, intervention: intervention, reasons: record.reasons, rawStart: Int32(start),
-                            rawEnd: Int32(start + row.raw.count), model: model, areaFlags: flags))
+                            rawEnd: Int32(start + row.raw.count), model: model, day: record.referralDate, areaFlags: flags))
                 }
             }
         }

@@ -39,6 +39,7 @@ struct Manifest: Encodable {
         var standard_errors: String
         var fit_seconds: Double
     }
+    struct Period: Encodable { var first: String; var last: String }
     struct Totals: Encodable { var rows_read: Int; var clean: Int; var duplicate: Int; var quarantined: Int; var reconciled: Bool }
 
     var tool = Tool()
@@ -49,6 +50,8 @@ struct Manifest: Encodable {
     var workers: Int
     var inputs: [Input]
     var totals: Totals
+    /// First and last referral date among clean referrals.
+    var period: Period?
     var reference_files: [Reference]
     var disclosure_control: Disclosure
     var models: [Model]
@@ -59,8 +62,9 @@ struct Manifest: Encodable {
     init(
         options: RunOptions, pipeline config: PipelineConfiguration, files: [FileReconciliation], reference: [ReferenceFileInfo],
         outputs: [(path: String, bytes: Int, sha256: String)], started: Date, finished: Date, disclosure: DisclosureSettings,
-        models: [ModelRunSummary], modelsSeconds: Double
+        models: [ModelRunSummary], modelsSeconds: Double, period: (first: Day, last: Day)?
     ) {
+        self.period = period.map { Period(first: $0.first.description, last: $0.last.description) }
         models_seconds = (modelsSeconds * 1e4).rounded() / 1e4
         let iso = ISO8601DateFormatter()
         pipeline = Pipeline(name: config.name, path: config.sourcePath, sha256: config.sourceSHA256, schema_version: config.schemaVersion)
@@ -82,9 +86,7 @@ struct Manifest: Encodable {
         reference_files = reference.map { Reference(name: $0.name, edition: $0.edition, used_for: $0.use, sha256: $0.sha256, rows: $0.rows) }
         disclosure_control = Disclosure(
             enabled: disclosure.enabled, suppress_up_to: disclosure.suppressUpTo, round_to: disclosure.roundTo,
-            statement: disclosure.enabled
-                ? "Disclosure control applied: counts of 1 to \(disclosure.suppressUpTo) are suppressed and other counts are rounded to the nearest \(disclosure.roundTo); totals and percentages are computed from the rounded counts."
-                : "DISCLOSURE CONTROL IS OFF: tables hold exact counts, including small numbers. For use inside the secure environment only; do not publish.")
+            statement: disclosure.statement)
         self.models = models.map {
             Model(
                 name: $0.name, outcome: $0.outcome, family: $0.family, status: $0.status, error_code: $0.errorCode, message: $0.message,

@@ -2,6 +2,7 @@ import SPRXAggregate
 import SPRXClean
 import SPRXCore
 import SPRXEnrich
+import SPRXPipeline
 
 /// Per-file accounting: every row read ends clean, duplicate or quarantined.
 public struct FileReconciliation: Sendable, Codable, Equatable {
@@ -31,6 +32,9 @@ public struct FileReconciliation: Sendable, Codable, Equatable {
 /// in (file, block) order, so the first occurrence of a referral is always the one kept,
 /// whatever `--jobs` is.
 final class InOrderMerger {
+    /// The earliest and latest referral date among clean referrals.
+    private(set) var firstDay: Day?
+    private(set) var lastDay: Day?
     /// Duplicates found here, taken out again: added to the workers' counts at the end.
     private(set) var removals = ReferralCounts()
     private(set) var files: [FileReconciliation]
@@ -78,6 +82,8 @@ final class InOrderMerger {
             } else {
                 seen[key] = row.identity.content
                 cleanHere += 1
+                if firstDay.map({ row.day < $0 }) ?? true { firstDay = row.day }
+                if lastDay.map({ row.day > $0 }) ?? true { lastDay = row.day }
             }
         }
         stats.clean += cleanHere

@@ -6,6 +6,7 @@ import SPRXCore
 import SPRXEnrich
 import SPRXIngest
 import SPRXPipeline
+import SPRXReport
 
 /// The sprx version written into manifests.
 public let sprxVersion = "0.2.0"
@@ -44,6 +45,8 @@ public struct RunSummary: Sendable {
     /// How each declared model went.
     public var models: [ModelRunSummary]
     public var outputDirectory: String
+    /// The report's headline figures in one line.
+    public var headline: String
     public var rowsRead: Int { files.reduce(0) { $0 + $1.rowsRead } }
     public var clean: Int { files.reduce(0) { $0 + $1.clean } }
     public var duplicate: Int { files.reduce(0) { $0 + $1.duplicate } }
@@ -107,7 +110,8 @@ public enum Runner {
 
             let builder = EquityTableBuilder(
                 routes: pipeline.routes, reasons: pipeline.reasons, ageBands: pipeline.enrich.ageBands, disclosure: pipeline.disclosure)
-            for table in builder.build(counts) { try output.write("tables/\(table.name).csv", table.csv) }
+            let equityTables = builder.build(counts)
+            for table in equityTables { try output.write("tables/\(table.name).csv", table.csv) }
             let modelsStarted = DispatchTime.now().uptimeNanoseconds
             let models = ModelTableBuilder(settings: pipeline.models, ageBands: pipeline.enrich.ageBands, disclosure: pipeline.disclosure)
                 .build(counts.models)
@@ -117,14 +121,32 @@ public enum Runner {
                 FileHandle.standardError.write(
                     Data("sprx: warning: model \(failed.name) not fitted: \(failed.errorCode ?? ""): \(failed.message ?? "")\n".utf8))
             }
-            try output.write("tables/data_quality.csv", DataQualityTable.build(merger.files).csv)
+            let quality = DataQualityTable.build(merger.files)
+            try output.write("tables/data_quality.csv", quality.csv)
+            let period = merger.firstDay.flatMap { first in merger.lastDay.map { (first: first, last: $0) } }
+            let context = ReportContext(
+                toolVersion: sprxVersion, pipelineName: pipeline.name, pipelineSHA256: pipeline.sourceSHA256,
+                inputs: merger.files.map {
+                    ReportContext.Input(
+                        name: ($0.path as NSString).lastPathComponent, rowsRead: $0.rowsRead, clean: $0.clean, duplicate: $0.duplicate,
+                        quarantined: $0.quarantined)
+                },
+                firstDay: period?.first.description, lastDay: period?.last.description, disclosureEnabled: pipeline.disclosure.enabled,
+                disclosureStatement: pipeline.disclosure.statement,
+                references: reference.files.map { ReportContext.Reference(name: $0.name, edition: $0.edition, use: $0.use) },
+                models: models.summaries)
+            let published = equityTables + [models.table, quality]
+            try output.write("report.html", Report.html(tables: published, context: context))
+            try output.write("report.md", Report.markdown(tables: published, context: context))
             let manifest = Manifest(
                 options: options, pipeline: pipeline, files: merger.files, reference: reference.files, outputs: output.written,
                 started: started, finished: Date(), disclosure: pipeline.disclosure, models: models.summaries,
-                modelsSeconds: modelsSeconds)
+                modelsSeconds: modelsSeconds, period: period)
             try output.write("manifest.json", try manifest.json(), record: false)
             try output.commit()
-            return RunSummary(files: merger.files, counts: counts, models: models.summaries, outputDirectory: output.target.path)
+            return RunSummary(
+                files: merger.files, counts: counts, models: models.summaries, outputDirectory: output.target.path,
+                headline: Report.headline(tables: published))
         } catch {
             output.discard()
             throw error

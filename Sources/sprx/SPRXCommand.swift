@@ -91,6 +91,8 @@ struct Run: ParsableCommand {
                     Data(
                         "sprx: \(summary.rowsRead) rows read: \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined -> \(summary.outputDirectory)\n"
                             .utf8))
+                FileHandle.standardError.write(Data("sprx: \(summary.headline)\n".utf8))
+                FileHandle.standardError.write(Data("sprx: report: \(summary.outputDirectory)/report.html\n".utf8))
             }
         } catch let error as SPRXError {
             fail(error)

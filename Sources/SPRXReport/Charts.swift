@@ -1,0 +1,229 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The report's colours: Okabe & Ito's colour-blind-safe palette.
+enum Palette {
+    static let medical = "#0072B2"
+    static let nonMedical = "#E69F00"
+    static let unknown = "#BBBBBB"
+    static let contacted = "#009E73"
+    static let intervention = "#CC79A7"
+    static let neutral = "#56B4E9"
+    static let ink = "#222222"
+    static let grid = "#DDDDDD"
+
+    static func routeType(_ name: String) -> String {
+        switch name {
+        case "medical": medical
+        case "non_medical": nonMedical
+        default: unknown
+        }
+    }
+}
+
+/// Formats a number for chart labels with `places` decimals.
+func fixed(_ value: Double, _ places: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<places { scale *= 10 }
+    let rounded = (value * scale).rounded() / scale
+    var text = String(rounded)
+    if places == 0 {
+        text = String(Int(rounded))
+    } else {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let decimals = parts.count > 1 ? String(parts[1]) : ""
+        text = String(parts[0]) + "." + (decimals + String(repeating: "0", count: places)).prefix(places)
+    }
+    return text
+}
+
+private func n(_ value: Double) -> String { fixed(value, 1) }
+
+/// SVG charts, each with a title and a description for screen readers (the numbers
+/// are also in a table next to every chart).
+enum Charts {
+    /// One bar per group, segments in percent; a group whose category was suppressed
+    /// says so beside its label instead of showing it as zero.
+    struct StackedRow {
+        var label: String
+        var segments: [(category: String, percent: Double?)]
+    }
+
+    static func stackedBars(id: String, title: String, description: String, categories: [(name: String, label: String, colour: String)], rows: [StackedRow])
+        -> Node
+    {
+        let labelWidth = 190.0
+        let barWidth = 380.0
+        let rowHeight = 22.0
+        let top = 30.0
+        let height = top + Double(rows.count) * rowHeight + 8
+        var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
+        // Legend.
+        var x = labelWidth
+        for category in categories {
+            children.append(el("rect", [("x", n(x)), ("y", "6"), ("width", "12"), ("height", "12"), ("fill", category.colour)]))
+            children.append(el("text", [("x", n(x + 16)), ("y", "16"), ("class", "small")], text: category.label))
+            x += 16 + Double(category.label.count) * 6.5 + 14
+        }
+        for (i, row) in rows.enumerated() {
+            let y = top + Double(i) * rowHeight
+            let suppressed = row.segments.filter { $0.percent == nil }.map(\.category)
+            children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + 14)), ("text-anchor", "end"), ("class", "small")], text: row.label))
+            var offset = labelWidth
+            for segment in row.segments {
+                guard let percent = segment.percent, percent > 0 else { continue }
+                let width = barWidth * percent / 100
+                let colour = categories.first { $0.name == segment.category }?.colour ?? Palette.unknown
+                children.append(
+                    el("rect", [("x", n(offset)), ("y", n(y + 3)), ("width", n(width)), ("height", "15"), ("fill", colour)], [
+                        el("title", text: "\(row.label): \(segment.category) \(fixed(percent, 1))%")
+                    ]))
+                if width > 34 {
+                    children.append(
+                        el("text", [("x", n(offset + width / 2)), ("y", n(y + 14)), ("text-anchor", "middle"), ("class", "onbar")], text: fixed(percent, 0) + "%"))
+                }
+                offset += width
+            }
+            if !suppressed.isEmpty {
+                children.append(
+                    el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 14)), ("class", "small")],
+                        text: "suppressed: " + suppressed.joined(separator: ", ")))
+            }
+        }
+        return svg(id: id, width: 720, height: height, children)
+    }
+
+    /// A point with a 95% interval per x position, one panel per nation.
+    struct Panel {
+        var title: String
+        var points: [(label: String, percent: Double?, low: Double?, high: Double?)]
+    }
+
+    static func intervalPanels(id: String, title: String, description: String, panels: [Panel], xTitle: String, colour: String) -> Node {
+        let panelWidth = 340.0
+        let panelHeight = 190.0
+        let columns = 2
+        let rowsOfPanels = (panels.count + columns - 1) / columns
+        let maximum = panels.flatMap { $0.points.compactMap { $0.high ?? $0.percent } }.max() ?? 100
+        let yMax = max(10, min(100, (maximum / 10).rounded(.up) * 10))
+        var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
+        for (p, panel) in panels.enumerated() {
+            let ox = Double(p % columns) * (panelWidth + 20) + 10
+            let oy = Double(p / columns) * (panelHeight + 20) + 10
+            let left = ox + 40, right = ox + panelWidth - 10, topY = oy + 24, bottom = oy + panelHeight - 30
+            children.append(el("text", [("x", n(ox + panelWidth / 2)), ("y", n(oy + 14)), ("text-anchor", "middle"), ("class", "panel")], text: panel.title))
+            for tick in stride(from: 0.0, through: yMax, by: yMax / 5) {
+                let y = bottom - (bottom - topY) * tick / yMax
+                children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
+                children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: fixed(tick, 0) + "%"))
+            }
+            let count = max(1, panel.points.count)
+            let step = (right - left) / Double(count)
+            for (i, point) in panel.points.enumerated() {
+                let x = left + step * (Double(i) + 0.5)
+                children.append(el("text", [("x", n(x)), ("y", n(bottom + 14)), ("text-anchor", "middle"), ("class", "small")], text: point.label))
+                guard let percent = point.percent else {
+                    children.append(el("text", [("x", n(x)), ("y", n(bottom - 4)), ("text-anchor", "middle"), ("class", "small")], text: "s"))
+                    continue
+                }
+                func yOf(_ v: Double) -> Double { bottom - (bottom - topY) * min(v, yMax) / yMax }
+                if let low = point.low, let high = point.high {
+                    children.append(el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(yOf(low))), ("y2", n(yOf(high))), ("stroke", Palette.ink)]))
+                }
+                children.append(
+                    el("circle", [("cx", n(x)), ("cy", n(yOf(percent))), ("r", "4"), ("fill", colour)], [
+                        el("title", text: "\(panel.title), \(xTitle) \(point.label): \(fixed(percent, 1))%"
+                            + (point.low.map { " (95% CI \(fixed($0, 1))–\(fixed(point.high ?? $0, 1)))" } ?? ""))
+                    ]))
+            }
+            children.append(el("text", [("x", n((left + right) / 2)), ("y", n(bottom + 27)), ("text-anchor", "middle"), ("class", "small")], text: xTitle))
+        }
+        return svg(id: id, width: Double(columns) * (panelWidth + 20) + 10, height: Double(rowsOfPanels) * (panelHeight + 20) + 10, children)
+    }
+
+    /// Horizontal bars, one or more measures per group.
+    static func groupedBars(id: String, title: String, description: String, measures: [(label: String, colour: String)], rows: [(label: String, values: [Double?])])
+        -> Node
+    {
+        let labelWidth = 190.0
+        let barWidth = 380.0
+        let barHeight = 14.0
+        let groupHeight = Double(measures.count) * (barHeight + 2) + 10
+        let top = 30.0
+        var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
+        var x = labelWidth
+        for measure in measures where measures.count > 1 {
+            children.append(el("rect", [("x", n(x)), ("y", "6"), ("width", "12"), ("height", "12"), ("fill", measure.colour)]))
+            children.append(el("text", [("x", n(x + 16)), ("y", "16"), ("class", "small")], text: measure.label))
+            x += 16 + Double(measure.label.count) * 6.5 + 14
+        }
+        for (i, row) in rows.enumerated() {
+            let y = top + Double(i) * groupHeight
+            children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + groupHeight / 2)), ("text-anchor", "end"), ("class", "small")], text: row.label))
+            for (m, value) in row.values.enumerated() {
+                let by = y + Double(m) * (barHeight + 2)
+                guard let value else {
+                    children.append(el("text", [("x", n(labelWidth + 4)), ("y", n(by + 11)), ("class", "small")], text: "\(measures[m].label): suppressed"))
+                    continue
+                }
+                let width = barWidth * min(100, value) / 100
+                children.append(
+                    el("rect", [("x", n(labelWidth)), ("y", n(by)), ("width", n(width)), ("height", n(barHeight)), ("fill", measures[m].colour)], [
+                        el("title", text: "\(row.label): \(measures[m].label) \(fixed(value, 1))%")
+                    ]))
+                children.append(el("text", [("x", n(labelWidth + width + 4)), ("y", n(by + 11)), ("class", "small")], text: fixed(value, 1) + "%"))
+            }
+        }
+        return svg(id: id, width: 720, height: top + Double(rows.count) * groupHeight + 6, children)
+    }
+
+    /// Ratios with 95% intervals on a log scale, a line at 1.
+    static func forestPlot(id: String, title: String, description: String, rows: [(label: String, estimate: Double?, low: Double?, high: Double?)], colour: String)
+        -> Node
+    {
+        let labelWidth = 230.0
+        let plotWidth = 420.0
+        let rowHeight = 18.0
+        let top = 20.0
+        let values = rows.flatMap { [$0.low, $0.high, $0.estimate].compactMap { $0 } }.filter { $0 > 0 && $0.isFinite }
+        var lo = min(0.5, values.min() ?? 0.5)
+        var hi = max(2, values.max() ?? 2)
+        lo = max(lo, 1e-3)
+        hi = min(hi, 1e3)
+        let logLo = log(lo), logHi = log(hi)
+        func xOf(_ v: Double) -> Double { labelWidth + plotWidth * (log(min(max(v, lo), hi)) - logLo) / (logHi - logLo) }
+        let bottom = top + Double(rows.count) * rowHeight
+        var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
+        for tick in [0.1, 0.25, 0.5, 1, 2, 4, 10] where tick >= lo && tick <= hi {
+            let x = xOf(tick)
+            children.append(el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(top - 4)), ("y2", n(bottom)), ("stroke", tick == 1 ? Palette.ink : Palette.grid)]))
+            children.append(el("text", [("x", n(x)), ("y", n(bottom + 14)), ("text-anchor", "middle"), ("class", "small")], text: tick < 1 ? String(tick) : fixed(tick, 0)))
+        }
+        for (i, row) in rows.enumerated() {
+            let y = top + Double(i) * rowHeight + rowHeight / 2
+            children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: row.label))
+            guard let estimate = row.estimate else {
+                children.append(el("text", [("x", n(labelWidth + 4)), ("y", n(y + 4)), ("class", "small")], text: "suppressed"))
+                continue
+            }
+            if let low = row.low, let high = row.high {
+                children.append(el("line", [("x1", n(xOf(low))), ("x2", n(xOf(high))), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.ink)]))
+            }
+            children.append(
+                el("rect", [("x", n(xOf(estimate) - 4)), ("y", n(y - 4)), ("width", "8"), ("height", "8"), ("fill", colour)], [
+                    el("title", text: "\(row.label): \(fixed(estimate, 2))" + (row.low.map { " (95% CI \(fixed($0, 2))–\(fixed(row.high ?? $0, 2)))" } ?? ""))
+                ]))
+        }
+        return svg(id: id, width: labelWidth + plotWidth + 20, height: bottom + 22, children)
+    }
+
+    static func svg(id: String, width: Double, height: Double, _ children: [Node]) -> Node {
+        el("svg", [
+            ("id", id), ("role", "img"), ("aria-labelledby", "\(id)-title \(id)-desc"),
+            ("viewBox", "0 0 \(n(width)) \(n(height))"), ("width", n(width)), ("height", n(height)),
+        ], children)
+    }
+}

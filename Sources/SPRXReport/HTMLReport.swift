@@ -1,0 +1,386 @@
+import SPRXAggregate
+
+/// `report.html` and `report.md`: the published tables and the run, for people.
+///
+/// Both are built from the same ``ReportNumbers`` (read from the tidy tables the CSVs
+/// hold) and ``ReportContext``; neither carries a time stamp or an absolute path, so the
+/// same inputs give the same bytes. The HTML is one file: inline CSS, inline SVG, no
+/// script, nothing fetched.
+public enum Report {
+    /// Dimensions charted as route mix (crosses are covered by the gradient section).
+    static let routeMixDimensions = ["age_band", "sex", "ethnicity", "imd_quintile", "imd_decile", "rurality", "nation"]
+
+    /// The headline figures in one line (for the end of `sprx run` and `make report`).
+    public static func headline(tables: [PublishedTable]) -> String {
+        let numbers = ReportNumbers(tables: tables)
+        func pct(_ value: String?) -> String { value.map { "\($0)%" } ?? "suppressed" }
+        return "headlines: \(numbers.total ?? "suppressed") clean referrals; routes medical \(pct(numbers.share("medical"))), "
+            + "non-medical \(pct(numbers.share("non_medical"))), unknown \(pct(numbers.share("unknown"))); "
+            + "reached a link worker \(pct(numbers.pathwayAll("pct_contacted"))), an intervention \(pct(numbers.pathwayAll("pct_intervention")))"
+    }
+
+    // MARK: HTML
+
+    public static func html(tables: [PublishedTable], context: ReportContext) -> String {
+        let numbers = ReportNumbers(tables: tables)
+        let body: [Node] = [
+            header(numbers, context),
+            runSection(numbers, context),
+            headlineSection(numbers),
+            routeMixSection(numbers),
+            gradientSection(numbers),
+            pathwaySection(numbers),
+            reasonsSection(numbers),
+            modelsSection(numbers, context),
+            qualitySection(numbers),
+            el("footer", [], [
+                el("p", text: "sprx \(context.toolVersion), pipeline \(context.pipelineName). Every number here is in tables/*.csv beside this file; manifest.json records the inputs, reference files and settings.")
+            ]),
+        ]
+        let document = el("html", [("lang", "en-GB")], [
+            el("head", [], [
+                el("meta", [("charset", "utf-8")]),
+                el("meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")]),
+                el("title", text: "Social prescribing referrals: \(context.pipelineName)"),
+                el("style", [], [.trusted(css)]),
+            ]),
+            el("body", [], [el("main", [], body)]),
+        ])
+        return "<!DOCTYPE html>\n" + document.rendered + "\n"
+    }
+
+    static func header(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
+        var children: [Node] = [
+            el("h1", text: "Social prescribing referrals: who is referred, by which route, and who gets help"),
+            el("p", [("class", "lede")], text: "Pipeline \(context.pipelineName)" + period(context).map { ", referrals dated \($0)" }.orEmpty + "."),
+        ]
+        if !context.disclosureEnabled {
+            children.append(el("p", [("class", "warning"), ("role", "alert")], text: context.disclosureStatement))
+        }
+        return el("header", [], children)
+    }
+
+    static func period(_ context: ReportContext) -> String? {
+        guard let first = context.firstDay, let last = context.lastDay else { return nil }
+        return "\(first) to \(last)"
+    }
+
+    static func runSection(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
+        let totals = context.inputs.reduce(into: (0, 0, 0, 0)) { t, i in
+            t.0 += i.rowsRead
+            t.1 += i.clean
+            t.2 += i.duplicate
+            t.3 += i.quarantined
+        }
+        var rows = context.inputs.map { [$0.name, grouped($0.rowsRead), grouped($0.clean), grouped($0.duplicate), grouped($0.quarantined)] }
+        if context.inputs.count > 1 { rows.append(["All files", grouped(totals.0), grouped(totals.1), grouped(totals.2), grouped(totals.3)]) }
+        return section("run", "The run", [
+            el("ul", [], [
+                el("li", text: "Period covered: " + (period(context) ?? "no clean referrals")),
+                el("li", text: "Disclosure control: " + context.disclosureStatement),
+                el("li", text: "Pipeline: \(context.pipelineName) (sha256 \(context.pipelineSHA256.prefix(12))…), sprx \(context.toolVersion)"),
+            ]),
+            dataTable(
+                caption: "Rows read from each file: every row is clean, a duplicate (counted once) or quarantined with its reason",
+                header: ["File", "Rows read", "Clean", "Duplicate", "Quarantined"], rows: rows, numeric: [1, 2, 3, 4]),
+            dataTable(
+                caption: "Reference data (each nation's own deprivation index and rurality classification)", header: ["File", "Edition", "Used for"],
+                rows: context.references.map { [$0.name, $0.edition, $0.use] }),
+        ])
+    }
+
+    static func headlineSection(_ numbers: ReportNumbers) -> Node {
+        func card(_ value: String?, _ label: String) -> Node {
+            el("div", [("class", "card")], [el("p", [("class", "big")], text: value.map { "\($0)%" } ?? "suppressed"), el("p", text: label)])
+        }
+        return section("headlines", "Headline figures", [
+            el("div", [("class", "cards")], [
+                card(numbers.share("medical"), "of referrals came through medical routes (primary or secondary care)"),
+                card(numbers.share("non_medical"), "came through non-medical routes (self, school, charity, council, other)"),
+                card(numbers.share("unknown"), "had no recorded route"),
+                card(numbers.pathwayAll("pct_contacted"), "reached a link worker"),
+                card(numbers.pathwayAll("pct_intervention"), "received at least one intervention"),
+            ]),
+            el("p", text: "Out of \(numbers.total ?? "suppressed") clean referrals. Percentages are of all referrals, including those with no recorded route."),
+        ])
+    }
+
+    static func routeMixSection(_ numbers: ReportNumbers) -> Node {
+        let categories = [("medical", "Medical", Palette.medical), ("non_medical", "Non-medical", Palette.nonMedical), ("unknown", "Unknown route", Palette.unknown)]
+        var children: [Node] = [el("p", text: "Share of each group's referrals by route type. A route type suppressed for a group is named beside its bar, never drawn as zero.")]
+        for dimension in routeMixDimensions where !numbers.groups(dimension).isEmpty {
+            let groups = numbers.groups(dimension)
+            let rows = groups.map { group in
+                Charts.StackedRow(
+                    label: group,
+                    segments: categories.map { c in (c.0, ReportNumbers.percent(numbers.routeType.first(["dimension": dimension, "group": group, "route_type": c.0]))) })
+            }
+            let title = "Route type by \(ReportNumbers.title(dimension).lowercased())"
+            let id = "mix-" + dimension.replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: "_", with: "-")
+            children.append(
+                el("figure", [], [
+                    Charts.stackedBars(
+                        id: id, title: title,
+                        description: "Stacked bars, one per group, of the percentage of referrals by medical, non-medical and unknown routes. The same numbers are in the table below.",
+                        categories: categories, rows: rows),
+                    el("figcaption", text: title),
+                    details("Table: " + title, routeTypeTable(numbers, dimension: dimension, groups: groups)),
+                ]))
+        }
+        return section("route-mix", "Route mix by group", children)
+    }
+
+    static func routeTypeTable(_ numbers: ReportNumbers, dimension: String, groups: [String]) -> Node {
+        var rows: [[String]] = []
+        for group in groups {
+            for type in ["medical", "non_medical", "unknown"] {
+                guard let row = numbers.routeType.first(["dimension": dimension, "group": group, "route_type": type]) else { continue }
+                rows.append([group, type, cell(row, "n"), cell(row, "total"), cell(row, "percent"), interval(row)])
+            }
+        }
+        return dataTable(
+            caption: "Referrals by route type, \(ReportNumbers.title(dimension).lowercased())", header: ["Group", "Route type", "n", "Total", "%", "95% CI"],
+            rows: rows, numeric: [2, 3, 4])
+    }
+
+    static func gradientSection(_ numbers: ReportNumbers) -> Node {
+        var panels: [Charts.Panel] = []
+        var rows: [[String]] = []
+        for nation in ["England", "Wales", "Scotland", "Northern Ireland"] {
+            var points: [(label: String, percent: Double?, low: Double?, high: Double?)] = []
+            for decile in 1...10 {
+                guard let row = numbers.routeType.first(["dimension": "nation/imd_decile", "group": "\(nation)/\(decile)", "route_type": "non_medical"]) else {
+                    continue
+                }
+                points.append((String(decile), ReportNumbers.percent(row), ReportNumbers.percent(row, "ci_low"), ReportNumbers.percent(row, "ci_high")))
+                rows.append([nation, String(decile), cell(row, "n"), cell(row, "total"), cell(row, "percent"), interval(row)])
+            }
+            if !points.isEmpty { panels.append(Charts.Panel(title: nation, points: points)) }
+        }
+        guard !panels.isEmpty else {
+            return section("gradient", "The equity gradient", [el("p", text: "No referrals with a known nation and deprivation decile.")])
+        }
+        let title = "Non-medical share by deprivation decile within each nation (1 = most deprived), with 95% intervals"
+        return section("gradient", "The equity gradient", [
+            el("p", text: "Deciles are each nation's own (IMD, WIMD, SIMD, NIMDM) and are never pooled across nations. Bu et al. found people from more deprived areas reached more often through non-medical routes."),
+            el("figure", [], [
+                Charts.intervalPanels(
+                    id: "gradient", title: title,
+                    description: "One panel per nation; points are the percentage of referrals through non-medical routes in each deprivation decile, lines the 95% Wilson interval; s marks a suppressed cell.",
+                    panels: panels, xTitle: "deprivation decile", colour: Palette.nonMedical),
+                el("figcaption", text: title),
+                details(
+                    "Table: " + title,
+                    dataTable(
+                        caption: "Non-medical referrals by nation and deprivation decile", header: ["Nation", "Decile", "n", "Total", "%", "95% CI"], rows: rows,
+                        numeric: [2, 3, 4])),
+            ]),
+        ])
+    }
+
+    static func pathwaySection(_ numbers: ReportNumbers) -> Node {
+        let types = ["medical", "non_medical", "unknown", "all"]
+        let rows = types.compactMap { type -> [String: String]? in numbers.pathway.first(["dimension": "all", "group": "all", "route_type": type]) }
+        let title = "Referral → link worker contact → intervention, by route type"
+        return section("pathway", "From referral to help", [
+            el("p", text: "Bu et al. found 90% of referrals led to link worker contact but only 38% to any intervention."),
+            el("figure", [], [
+                Charts.groupedBars(
+                    id: "pathway", title: title,
+                    description: "For each route type, the percentage of referrals that reached a link worker and that received at least one intervention.",
+                    measures: [("reached a link worker", Palette.contacted), ("received an intervention", Palette.intervention)],
+                    rows: rows.map { ($0["route_type"] ?? "", [ReportNumbers.percent($0, "pct_contacted"), ReportNumbers.percent($0, "pct_intervention")]) }),
+                el("figcaption", text: title),
+            ]),
+            dataTable(
+                caption: title, header: ["Route type", "Referred", "Contacted", "Intervention", "% contacted", "% intervention"],
+                rows: rows.map { [$0["route_type"] ?? "", cell($0, "referred"), cell($0, "contacted"), cell($0, "intervention"), cell($0, "pct_contacted"), cell($0, "pct_intervention")] },
+                numeric: [1, 2, 3, 4, 5]),
+        ])
+    }
+
+    static func reasonsSection(_ numbers: ReportNumbers) -> Node {
+        let rows = numbers.reasons.select(["dimension": "all", "group": "all"])
+        let title = "Referral reasons (a referral may give several)"
+        return section("reasons", "Why people are referred", [
+            el("figure", [], [
+                Charts.groupedBars(
+                    id: "reasons", title: title, description: "Percentage of all referrals giving each reason.", measures: [("referrals", Palette.neutral)],
+                    rows: rows.map { ($0["reason"] ?? "", [ReportNumbers.percent($0)]) }),
+                el("figcaption", text: title),
+            ]),
+            dataTable(
+                caption: title, header: ["Reason", "n", "Referrals", "%", "95% CI"],
+                rows: rows.map { [$0["reason"] ?? "", cell($0, "n"), cell($0, "total"), cell($0, "percent"), interval($0)] }, numeric: [1, 2, 3]),
+        ])
+    }
+
+    static func modelsSection(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
+        var children: [Node] = [
+            el("p", text: "Odds ratios (logistic models) and incidence rate ratios (negative binomial models) against each covariate's reference level, adjusted for the other covariates, with 95% Wald intervals from cluster-robust (CR1) standard errors by organisation when the data name organisations. Average marginal effects are in percentage points.")
+        ]
+        if context.models.isEmpty { children.append(el("p", text: "The pipeline declares no models.")) }
+        for summary in context.models {
+            var parts: [Node] = [el("h3", text: "\(summary.name): \(summary.family.replacingOccurrences(of: "_", with: " ")) model of \(summary.outcome.replacingOccurrences(of: "_", with: " "))")]
+            guard summary.status == "fitted" else {
+                parts.append(el("p", [("class", "warning")], text: "Not fitted: \(summary.message ?? summary.errorCode ?? "unknown reason")."))
+                children.append(el("div", [("class", "model")], parts))
+                continue
+            }
+            let rows = numbers.models.select(["model": summary.name])
+            let ratios = rows.filter { $0["measure"] == "odds_ratio" || $0["measure"] == "rate_ratio" }
+            let first = rows.first
+            parts.append(
+                el("p", text: "Referrals used: \(cell(first, "n_obs"))" + ((first?["n_clusters"] ?? "").isEmpty ? "; model-based standard errors." : "; organisations: \(cell(first, "n_clusters")); cluster-robust standard errors.")))
+            let title = "\(summary.name): \(summary.family == "logistic" ? "odds ratios" : "rate ratios") with 95% intervals (log scale)"
+            parts.append(
+                el("figure", [], [
+                    Charts.forestPlot(
+                        id: "forest-\(summary.name)", title: title,
+                        description: "Forest plot: one row per covariate level, the square the ratio against the reference level, the line its 95% interval; 1 means no difference.",
+                        rows: ratios.map { ("\($0["term"] ?? "") \($0["level"] ?? "") vs \($0["reference"] ?? "")", Double($0["estimate"] ?? ""), Double($0["ci_low"] ?? ""), Double($0["ci_high"] ?? "")) },
+                        colour: summary.family == "logistic" ? Palette.nonMedical : Palette.contacted),
+                    el("figcaption", text: title),
+                ]))
+            let ame = Dictionary(
+                rows.filter { $0["measure"] == "ame_pp" }.map { ("\($0["term"] ?? "")|\($0["level"] ?? "")", $0) }, uniquingKeysWith: { a, _ in a })
+            var tableRows = ratios.map { row -> [String] in
+                var out = [row["term"] ?? "", row["level"] ?? "", row["reference"] ?? "", ratio(row), cell(row, "p_value")]
+                if summary.family == "logistic" { out.append(ame["\(row["term"] ?? "")|\(row["level"] ?? "")"].map(ratioPP) ?? "") }
+                return out
+            }
+            for dispersion in rows where dispersion["measure"] == "dispersion" {
+                tableRows.append([dispersion["term"] ?? "", "", "", ratio(dispersion), ""])
+            }
+            parts.append(
+                dataTable(
+                    caption: "\(summary.name): estimates",
+                    header: ["Covariate", "Level", "Reference", summary.family == "logistic" ? "Odds ratio (95% CI)" : "Rate ratio (95% CI)", "p"]
+                        + (summary.family == "logistic" ? ["AME, points (95% CI)"] : []),
+                    rows: tableRows, numeric: [3, 4, 5]))
+            children.append(el("div", [("class", "model")], parts))
+        }
+        return section("models", "Who is reached by which route: models", children)
+    }
+
+    static func qualitySection(_ numbers: ReportNumbers) -> Node {
+        var sums: [String: Int] = [:]
+        var order: [String] = []
+        for row in numbers.quality.rows {
+            for (key, value) in row where key != "file" {
+                if sums[key] == nil { order.append(key) }
+                sums[key, default: 0] += Int(value) ?? 0
+            }
+        }
+        order.sort()
+        let reasons = [
+            "unterminated_quote", "field_count", "invalid_encoding", "missing_required", "invalid_date", "date_out_of_window", "invalid_age", "invalid_contacts",
+            "invalid_interventions", "conflicting_referral_id",
+        ]
+        let unmapped = order.filter { $0.hasPrefix("unmapped:") }
+        let areas = order.filter { $0.hasPrefix("area_") }
+        return section("quality", "Data quality", [
+            el("p", text: "Counts of records, not people, so not rounded: they describe the extract, not the population."),
+            dataTable(
+                caption: "Quarantined rows by reason (the raw rows are in quarantine/rejected.csv.gz, readable by the owner only)", header: ["Reason", "Rows"],
+                rows: reasons.map { [$0, String(sums[$0] ?? 0)] } + [["duplicate (kept once)", String(sums["duplicate"] ?? 0)], ["blank lines", String(sums["blank_lines"] ?? 0)]],
+                numeric: [1]),
+            dataTable(
+                caption: "Labels no list in the pipeline file names (counted as unknown, never guessed)", header: ["Field: label", "Referrals"],
+                rows: unmapped.isEmpty ? [["none", "0"]] : unmapped.map { [String($0.dropFirst("unmapped:".count)), String(sums[$0] ?? 0)] }, numeric: [1]),
+            dataTable(
+                caption: "Area codes not matched to a small area, by nation", header: ["What", "Referrals"],
+                rows: areas.map { [$0.replacingOccurrences(of: "area_", with: "").replacingOccurrences(of: "_", with: " "), String(sums[$0] ?? 0)] }, numeric: [1]),
+        ])
+    }
+
+    // MARK: Helpers
+
+    static func section(_ id: String, _ title: String, _ children: [Node]) -> Node {
+        el("section", [("id", id), ("aria-labelledby", "\(id)-h")], [el("h2", [("id", "\(id)-h")], text: title)] + children)
+    }
+
+    static func details(_ summary: String, _ content: Node) -> Node {
+        el("details", [], [el("summary", text: summary), content])
+    }
+
+    /// A count or percentage cell as printed, "suppressed" when suppressed.
+    static func cell(_ row: [String: String]?, _ column: String) -> String {
+        guard let row else { return "" }
+        let value = row[column] ?? ""
+        if value.isEmpty && row["suppressed"] == "TRUE" { return "suppressed" }
+        return value
+    }
+
+    static func interval(_ row: [String: String]) -> String {
+        guard let low = row["ci_low"], let high = row["ci_high"], !low.isEmpty, !high.isEmpty else { return row["suppressed"] == "TRUE" ? "suppressed" : "" }
+        return "\(low)–\(high)"
+    }
+
+    static func ratio(_ row: [String: String]) -> String {
+        guard let estimate = Double(row["estimate"] ?? "") else { return row["suppressed"] == "TRUE" ? "suppressed" : "" }
+        let low = Double(row["ci_low"] ?? "").map { fixed($0, 2) } ?? ""
+        let high = Double(row["ci_high"] ?? "").map { fixed($0, 2) } ?? ""
+        return "\(fixed(estimate, 2)) (\(low)–\(high))"
+    }
+
+    static func ratioPP(_ row: [String: String]) -> String {
+        guard let estimate = Double(row["estimate"] ?? "") else { return row["suppressed"] == "TRUE" ? "suppressed" : "" }
+        let low = Double(row["ci_low"] ?? "").map { fixed($0, 1) } ?? ""
+        let high = Double(row["ci_high"] ?? "").map { fixed($0, 1) } ?? ""
+        return "\(fixed(estimate, 1)) (\(low) to \(high))"
+    }
+
+    /// 12345 → "12,345".
+    static func grouped(_ value: Int) -> String {
+        let digits = String(abs(value))
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(ch)
+        }
+        return (value < 0 ? "-" : "") + out
+    }
+
+    static let css = """
+        :root { color: #222; font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; line-height: 1.45; }
+        body { margin: 0; background: #fff; }
+        main { max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
+        h1 { font-size: 1.6rem; margin: 0.5rem 0; }
+        h2 { font-size: 1.25rem; border-bottom: 2px solid #0072B2; padding-bottom: 0.2rem; margin-top: 2rem; }
+        h3 { font-size: 1.05rem; margin-bottom: 0.3rem; }
+        .lede { color: #444; }
+        .warning { background: #fff3cd; border-left: 4px solid #b26b00; padding: 0.5rem 0.75rem; font-weight: 600; }
+        .cards { display: flex; flex-wrap: wrap; gap: 0.75rem; }
+        .card { flex: 1 1 10rem; border: 1px solid #ccc; border-radius: 4px; padding: 0.5rem 0.75rem; }
+        .card p { margin: 0.2rem 0; font-size: 0.9rem; }
+        .card .big { font-size: 1.7rem; font-weight: 700; color: #0072B2; }
+        table { border-collapse: collapse; margin: 0.75rem 0; font-size: 0.85rem; }
+        caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
+        th, td { border-bottom: 1px solid #ddd; padding: 0.2rem 0.6rem; text-align: left; vertical-align: top; }
+        thead th { border-bottom: 2px solid #999; }
+        td.num { text-align: right; font-variant-numeric: tabular-nums; }
+        figure { margin: 1rem 0; }
+        figcaption { font-size: 0.85rem; color: #444; }
+        svg { max-width: 100%; height: auto; display: block; }
+        svg text { font-family: inherit; fill: #222; }
+        svg .small { font-size: 11px; }
+        svg .panel { font-size: 12px; font-weight: 600; }
+        svg .onbar { font-size: 10px; fill: #fff; }
+        details { margin: 0.3rem 0 1rem; }
+        summary { cursor: pointer; color: #0060a0; }
+        footer { margin-top: 2rem; font-size: 0.8rem; color: #555; }
+        @media print {
+          @page { size: A4; margin: 14mm; }
+          main { max-width: none; padding: 0; }
+          h2 { break-after: avoid; }
+          figure, table, .card, .model { break-inside: avoid; }
+          details > summary { display: none; }
+          details:not([open]) > table { display: none; }
+        }
+        """
+}
+
+extension Optional where Wrapped == String {
+    var orEmpty: String { self ?? "" }
+}

@@ -1,0 +1,126 @@
+import SPRXAggregate
+
+extension Report {
+    /// `report.md`: the report's tables in Markdown, for wikis and pull requests.
+    public static func markdown(tables: [PublishedTable], context: ReportContext) -> String {
+        let numbers = ReportNumbers(tables: tables)
+        var out: [String] = []
+        out.append("# Social prescribing referrals: who is referred, by which route, and who gets help")
+        out.append("")
+        out.append("Pipeline `\(context.pipelineName)`" + period(context).map { ", referrals dated \($0)" }.orEmpty + ". sprx \(context.toolVersion).")
+        out.append("")
+        if !context.disclosureEnabled { out += ["> **\(context.disclosureStatement)**", ""] }
+
+        out.append("## The run")
+        out.append("")
+        out.append("- Period covered: " + (period(context) ?? "no clean referrals"))
+        out.append("- Disclosure control: " + context.disclosureStatement)
+        out.append("- Pipeline: `\(context.pipelineName)` (sha256 `\(context.pipelineSHA256.prefix(12))`)")
+        out.append("")
+        out += table(["File", "Rows read", "Clean", "Duplicate", "Quarantined"], context.inputs.map {
+            [$0.name, grouped($0.rowsRead), grouped($0.clean), grouped($0.duplicate), grouped($0.quarantined)]
+        }, right: [1, 2, 3, 4])
+        out += table(["Reference file", "Edition", "Used for"], context.references.map { [$0.name, $0.edition, $0.use] })
+
+        out.append("## Headline figures")
+        out.append("")
+        func pct(_ value: String?) -> String { value.map { "\($0)%" } ?? "suppressed" }
+        out.append("- Medical routes (primary or secondary care): \(pct(numbers.share("medical")))")
+        out.append("- Non-medical routes: \(pct(numbers.share("non_medical")))")
+        out.append("- No recorded route: \(pct(numbers.share("unknown")))")
+        out.append("- Reached a link worker: \(pct(numbers.pathwayAll("pct_contacted")))")
+        out.append("- Received at least one intervention: \(pct(numbers.pathwayAll("pct_intervention")))")
+        out.append("- Clean referrals: \(numbers.total ?? "suppressed")")
+        out.append("")
+
+        out.append("## Route mix by group")
+        out.append("")
+        for dimension in routeMixDimensions where !numbers.groups(dimension).isEmpty {
+            out.append("### \(ReportNumbers.title(dimension))")
+            out.append("")
+            var rows: [[String]] = []
+            for group in numbers.groups(dimension) {
+                for type in ["medical", "non_medical", "unknown"] {
+                    guard let row = numbers.routeType.first(["dimension": dimension, "group": group, "route_type": type]) else { continue }
+                    rows.append([group, type, cell(row, "n"), cell(row, "total"), cell(row, "percent"), interval(row)])
+                }
+            }
+            out += table(["Group", "Route type", "n", "Total", "%", "95% CI"], rows, right: [2, 3, 4])
+        }
+
+        out.append("## The equity gradient: non-medical share by deprivation decile within each nation")
+        out.append("")
+        var gradient: [[String]] = []
+        for nation in ["England", "Wales", "Scotland", "Northern Ireland"] {
+            for decile in 1...10 {
+                guard let row = numbers.routeType.first(["dimension": "nation/imd_decile", "group": "\(nation)/\(decile)", "route_type": "non_medical"]) else {
+                    continue
+                }
+                gradient.append([nation, String(decile), cell(row, "n"), cell(row, "total"), cell(row, "percent"), interval(row)])
+            }
+        }
+        out += table(["Nation", "Decile (1 = most deprived)", "n", "Total", "%", "95% CI"], gradient, right: [2, 3, 4])
+
+        out.append("## From referral to help, by route type")
+        out.append("")
+        let pathway = ["medical", "non_medical", "unknown", "all"].compactMap { numbers.pathway.first(["dimension": "all", "group": "all", "route_type": $0]) }
+        out += table(
+            ["Route type", "Referred", "Contacted", "Intervention", "% contacted", "% intervention"],
+            pathway.map { [$0["route_type"] ?? "", cell($0, "referred"), cell($0, "contacted"), cell($0, "intervention"), cell($0, "pct_contacted"), cell($0, "pct_intervention")] },
+            right: [1, 2, 3, 4, 5])
+
+        out.append("## Referral reasons")
+        out.append("")
+        out += table(
+            ["Reason", "n", "Referrals", "%", "95% CI"],
+            numbers.reasons.select(["dimension": "all", "group": "all"]).map { [$0["reason"] ?? "", cell($0, "n"), cell($0, "total"), cell($0, "percent"), interval($0)] },
+            right: [1, 2, 3])
+
+        out.append("## Models")
+        out.append("")
+        if context.models.isEmpty { out += ["The pipeline declares no models.", ""] }
+        for summary in context.models {
+            out.append("### \(summary.name) (\(summary.family.replacingOccurrences(of: "_", with: " ")), \(summary.outcome.replacingOccurrences(of: "_", with: " ")))")
+            out.append("")
+            guard summary.status == "fitted" else {
+                out += ["Not fitted: \(summary.message ?? summary.errorCode ?? "unknown reason").", ""]
+                continue
+            }
+            let rows = numbers.models.select(["model": summary.name])
+            let first = rows.first
+            out.append("Referrals used: \(cell(first, "n_obs"))" + ((first?["n_clusters"] ?? "").isEmpty ? "; model-based standard errors." : "; organisations: \(cell(first, "n_clusters")); cluster-robust (CR1) standard errors."))
+            out.append("")
+            let ame = Dictionary(rows.filter { $0["measure"] == "ame_pp" }.map { ("\($0["term"] ?? "")|\($0["level"] ?? "")", $0) }, uniquingKeysWith: { a, _ in a })
+            var tableRows = rows.filter { $0["measure"] == "odds_ratio" || $0["measure"] == "rate_ratio" }.map { row -> [String] in
+                var out = [row["term"] ?? "", row["level"] ?? "", row["reference"] ?? "", ratio(row), cell(row, "p_value")]
+                if summary.family == "logistic" { out.append(ame["\(row["term"] ?? "")|\(row["level"] ?? "")"].map(ratioPP) ?? "") }
+                return out
+            }
+            for dispersion in rows where dispersion["measure"] == "dispersion" { tableRows.append([dispersion["term"] ?? "", "", "", ratio(dispersion), ""]) }
+            out += table(
+                ["Covariate", "Level", "Reference", summary.family == "logistic" ? "Odds ratio (95% CI)" : "Rate ratio (95% CI)", "p"]
+                    + (summary.family == "logistic" ? ["AME, points (95% CI)"] : []), tableRows, right: [3, 4, 5])
+        }
+
+        out.append("## Data quality")
+        out.append("")
+        var sums: [String: Int] = [:]
+        for row in numbers.quality.rows { for (key, value) in row where key != "file" { sums[key, default: 0] += Int(value) ?? 0 } }
+        let reasons = [
+            "unterminated_quote", "field_count", "invalid_encoding", "missing_required", "invalid_date", "date_out_of_window", "invalid_age", "invalid_contacts",
+            "invalid_interventions", "conflicting_referral_id",
+        ]
+        out += table(["Quarantine reason", "Rows"], reasons.map { [$0, String(sums[$0] ?? 0)] }, right: [1])
+        let unmapped = sums.keys.filter { $0.hasPrefix("unmapped:") }.sorted()
+        out += table(["Unmapped field: label", "Referrals"], unmapped.isEmpty ? [["none", "0"]] : unmapped.map { [String($0.dropFirst("unmapped:".count)), String(sums[$0] ?? 0)] }, right: [1])
+        let areas = sums.keys.filter { $0.hasPrefix("area_") }.sorted()
+        out += table(["Area codes", "Referrals"], areas.map { [$0.replacingOccurrences(of: "area_", with: "").replacingOccurrences(of: "_", with: " "), String(sums[$0] ?? 0)] }, right: [1])
+        return out.joined(separator: "\n")
+    }
+
+    /// A Markdown table; `|` in cells escaped.
+    static func table(_ header: [String], _ rows: [[String]], right: Set<Int> = []) -> [String] {
+        func line(_ cells: [String]) -> String { "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |" }
+        return [line(header), "|" + header.indices.map { right.contains($0) ? "---:" : "---" }.joined(separator: "|") + "|"] + rows.map(line) + [""]
+    }
+}
