@@ -13,10 +13,10 @@ all: build
 build:
 	$(SWIFT) build -c $(CONFIG) --product sprx
 
-## report: run the default pipeline on SampleData into out/
+## report: run the default pipeline on SampleData into out/ (report.html, report.md, tables, manifest)
 report: build
 	$(BIN) run --pipeline $(PIPELINE) --input $(INPUT) --out $(OUT)
-	@echo "tables: $(OUT)/tables/  manifest: $(OUT)/manifest.json  quarantine: $(OUT)/quarantine/rejected.csv.gz"
+	@echo "report: $(abspath $(OUT))/report.html  (also report.md; tables: $(OUT)/tables/, manifest: $(OUT)/manifest.json)"
 
 ## test: build and run the whole test suite (unit, end-to-end on the built binary), then validate
 test:

@@ -90,10 +90,10 @@ enum Charts {
             if !suppressed.isEmpty {
                 children.append(
                     el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 14)), ("class", "small")],
-                        text: "suppressed: " + suppressed.joined(separator: ", ")))
+                        text: "suppressed: " + suppressed.map { name in categories.first { $0.name == name }?.label.lowercased() ?? name }.joined(separator: ", ")))
             }
         }
-        return svg(id: id, width: 720, height: height, children)
+        return svg(id: id, width: 880, height: height, children)
     }
 
     /// A point with a 95% interval per x position, one panel per nation.
@@ -115,7 +115,7 @@ enum Charts {
             let oy = Double(p / columns) * (panelHeight + 20) + 10
             let left = ox + 40, right = ox + panelWidth - 10, topY = oy + 24, bottom = oy + panelHeight - 30
             children.append(el("text", [("x", n(ox + panelWidth / 2)), ("y", n(oy + 14)), ("text-anchor", "middle"), ("class", "panel")], text: panel.title))
-            for tick in stride(from: 0.0, through: yMax, by: yMax / 5) {
+            for tick in stride(from: 0.0, through: yMax, by: yMax <= 50 ? 10 : 20) {
                 let y = bottom - (bottom - topY) * tick / yMax
                 children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
                 children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: fixed(tick, 0) + "%"))

@@ -221,7 +221,7 @@ public enum Report {
         ]
         if context.models.isEmpty { children.append(el("p", text: "The pipeline declares no models.")) }
         for summary in context.models {
-            var parts: [Node] = [el("h3", text: "\(summary.name): \(summary.family.replacingOccurrences(of: "_", with: " ")) model of \(summary.outcome.replacingOccurrences(of: "_", with: " "))")]
+            var parts: [Node] = [el("h3", text: modelHeading(summary))]
             guard summary.status == "fitted" else {
                 parts.append(el("p", [("class", "warning")], text: "Not fitted: \(summary.message ?? summary.errorCode ?? "unknown reason")."))
                 children.append(el("div", [("class", "model")], parts))
@@ -245,7 +245,7 @@ public enum Report {
             let ame = Dictionary(
                 rows.filter { $0["measure"] == "ame_pp" }.map { ("\($0["term"] ?? "")|\($0["level"] ?? "")", $0) }, uniquingKeysWith: { a, _ in a })
             var tableRows = ratios.map { row -> [String] in
-                var out = [row["term"] ?? "", row["level"] ?? "", row["reference"] ?? "", ratio(row), cell(row, "p_value")]
+                var out = [row["term"] ?? "", row["level"] ?? "", row["reference"] ?? "", ratio(row), pValue(row)]
                 if summary.family == "logistic" { out.append(ame["\(row["term"] ?? "")|\(row["level"] ?? "")"].map(ratioPP) ?? "") }
                 return out
             }
@@ -286,15 +286,24 @@ public enum Report {
                 rows: reasons.map { [$0, String(sums[$0] ?? 0)] } + [["duplicate (kept once)", String(sums["duplicate"] ?? 0)], ["blank lines", String(sums["blank_lines"] ?? 0)]],
                 numeric: [1]),
             dataTable(
-                caption: "Labels no list in the pipeline file names (counted as unknown, never guessed)", header: ["Field: label", "Referrals"],
+                caption: "Labels that no list in the pipeline file names (counted as unknown, never guessed)", header: ["Field: label", "Referrals"],
                 rows: unmapped.isEmpty ? [["none", "0"]] : unmapped.map { [String($0.dropFirst("unmapped:".count)), String(sums[$0] ?? 0)] }, numeric: [1]),
             dataTable(
                 caption: "Area codes not matched to a small area, by nation", header: ["What", "Referrals"],
-                rows: areas.map { [$0.replacingOccurrences(of: "area_", with: "").replacingOccurrences(of: "_", with: " "), String(sums[$0] ?? 0)] }, numeric: [1]),
+                rows: areas.map { [areaLabel($0), String(sums[$0] ?? 0)] }, numeric: [1]),
         ])
     }
 
     // MARK: Helpers
+
+    /// `area_unmatched_deprivation:Wales` → "Wales: not in the deprivation index".
+    static func areaLabel(_ column: String) -> String {
+        if column == "area_unknown" { return "Not a recognised small-area code (any nation)" }
+        let parts = column.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return column }
+        let what = parts[0].hasSuffix("deprivation") ? "not in the nation's deprivation index" : "not in the nation's rurality classification"
+        return "\(parts[1]): \(what)"
+    }
 
     static func section(_ id: String, _ title: String, _ children: [Node]) -> Node {
         el("section", [("id", id), ("aria-labelledby", "\(id)-h")], [el("h2", [("id", "\(id)-h")], text: title)] + children)
@@ -315,6 +324,25 @@ public enum Report {
     static func interval(_ row: [String: String]) -> String {
         guard let low = row["ci_low"], let high = row["ci_high"], !low.isEmpty, !high.isEmpty else { return row["suppressed"] == "TRUE" ? "suppressed" : "" }
         return "\(low)–\(high)"
+    }
+
+    /// p for people: 3 decimals, `<0.001` below that (models.csv keeps 4 significant digits).
+    static func pValue(_ row: [String: String]) -> String {
+        guard let p = Double(row["p_value"] ?? "") else { return cell(row, "p_value") }
+        return p < 0.001 ? "<0.001" : fixed(p, 3)
+    }
+
+    static func modelHeading(_ summary: ModelRunSummary) -> String {
+        let outcome: String
+        switch summary.outcome {
+        case "route_nonmedical": outcome = "referral through a non-medical (vs medical) route"
+        case "contacted": outcome = "reaching a link worker"
+        case "any_intervention": outcome = "receiving any intervention"
+        case "contacts": outcome = "the number of link worker contacts"
+        case "interventions": outcome = "the number of interventions"
+        default: outcome = summary.outcome.replacingOccurrences(of: "_", with: " ")
+        }
+        return "\(summary.name): \(summary.family == "logistic" ? "logistic regression" : "negative binomial regression") of \(outcome)"
     }
 
     static func ratio(_ row: [String: String]) -> String {
@@ -352,10 +380,10 @@ public enum Report {
         .lede { color: #444; }
         .warning { background: #fff3cd; border-left: 4px solid #b26b00; padding: 0.5rem 0.75rem; font-weight: 600; }
         .cards { display: flex; flex-wrap: wrap; gap: 0.75rem; }
-        .card { flex: 1 1 10rem; border: 1px solid #ccc; border-radius: 4px; padding: 0.5rem 0.75rem; }
+        .card { flex: 1 1 7.5rem; border: 1px solid #ccc; border-radius: 4px; padding: 0.5rem 0.75rem; }
         .card p { margin: 0.2rem 0; font-size: 0.9rem; }
         .card .big { font-size: 1.7rem; font-weight: 700; color: #0072B2; }
-        table { border-collapse: collapse; margin: 0.75rem 0; font-size: 0.85rem; }
+        table { border-collapse: collapse; margin: 0.75rem 0; font-size: 0.85rem; min-width: 24rem; }
         caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
         th, td { border-bottom: 1px solid #ddd; padding: 0.2rem 0.6rem; text-align: left; vertical-align: top; }
         thead th { border-bottom: 2px solid #999; }

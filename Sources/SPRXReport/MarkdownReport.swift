@@ -80,7 +80,7 @@ extension Report {
         out.append("")
         if context.models.isEmpty { out += ["The pipeline declares no models.", ""] }
         for summary in context.models {
-            out.append("### \(summary.name) (\(summary.family.replacingOccurrences(of: "_", with: " ")), \(summary.outcome.replacingOccurrences(of: "_", with: " ")))")
+            out.append("### " + modelHeading(summary))
             out.append("")
             guard summary.status == "fitted" else {
                 out += ["Not fitted: \(summary.message ?? summary.errorCode ?? "unknown reason").", ""]
@@ -92,7 +92,7 @@ extension Report {
             out.append("")
             let ame = Dictionary(rows.filter { $0["measure"] == "ame_pp" }.map { ("\($0["term"] ?? "")|\($0["level"] ?? "")", $0) }, uniquingKeysWith: { a, _ in a })
             var tableRows = rows.filter { $0["measure"] == "odds_ratio" || $0["measure"] == "rate_ratio" }.map { row -> [String] in
-                var out = [row["term"] ?? "", row["level"] ?? "", row["reference"] ?? "", ratio(row), cell(row, "p_value")]
+                var out = [row["term"] ?? "", row["level"] ?? "", row["reference"] ?? "", ratio(row), pValue(row)]
                 if summary.family == "logistic" { out.append(ame["\(row["term"] ?? "")|\(row["level"] ?? "")"].map(ratioPP) ?? "") }
                 return out
             }
@@ -114,7 +114,7 @@ extension Report {
         let unmapped = sums.keys.filter { $0.hasPrefix("unmapped:") }.sorted()
         out += table(["Unmapped field: label", "Referrals"], unmapped.isEmpty ? [["none", "0"]] : unmapped.map { [String($0.dropFirst("unmapped:".count)), String(sums[$0] ?? 0)] }, right: [1])
         let areas = sums.keys.filter { $0.hasPrefix("area_") }.sorted()
-        out += table(["Area codes", "Referrals"], areas.map { [$0.replacingOccurrences(of: "area_", with: "").replacingOccurrences(of: "_", with: " "), String(sums[$0] ?? 0)] }, right: [1])
+        out += table(["Area codes", "Referrals"], areas.map { [areaLabel($0), String(sums[$0] ?? 0)] }, right: [1])
         return out.joined(separator: "\n")
     }
 

@@ -56,8 +56,8 @@ struct GeneratedExpectation: Decodable {
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
         let totals = manifest["totals"] as! [String: Any]
         #expect(totals["reconciled"] as? Bool == true)
-        // quarantine, five tables, models.csv
-        #expect((manifest["outputs"] as! [[String: Any]]).count == 7)
+        // quarantine, five tables, models.csv, report.html, report.md
+        #expect((manifest["outputs"] as! [[String: Any]]).count == 9)
         #expect((manifest["reference_files"] as! [[String: Any]]).count == 7)
     }
 
