@@ -131,31 +131,22 @@ public enum Report {
     }
 
     static func routeTypeTable(_ numbers: ReportNumbers, dimension: String, groups: [String]) -> Node {
-        var rows: [[String]] = []
-        for group in groups {
-            for type in ["medical", "non_medical", "unknown"] {
-                guard let row = numbers.routeType.first(["dimension": dimension, "group": group, "route_type": type]) else { continue }
-                rows.append([group, type, cell(row, "n"), cell(row, "total"), cell(row, "percent"), interval(row)])
-            }
-        }
-        return dataTable(
+        dataTable(
             caption: "Referrals by route type, \(ReportNumbers.title(dimension).lowercased())", header: ["Group", "Route type", "n", "Total", "%", "95% CI"],
-            rows: rows, numeric: [2, 3, 4])
+            rows: routeTypeRows(numbers, dimension: dimension), numeric: [2, 3, 4])
     }
 
     static func gradientSection(_ numbers: ReportNumbers) -> Node {
+        let entries = gradientRows(numbers)
+        let rows = entries.map(gradientCells)
         var panels: [Charts.Panel] = []
-        var rows: [[String]] = []
-        for nation in ["England", "Wales", "Scotland", "Northern Ireland"] {
-            var points: [(label: String, percent: Double?, low: Double?, high: Double?)] = []
-            for decile in 1...10 {
-                guard let row = numbers.routeType.first(["dimension": "nation/imd_decile", "group": "\(nation)/\(decile)", "route_type": "non_medical"]) else {
-                    continue
-                }
-                points.append((String(decile), ReportNumbers.percent(row), ReportNumbers.percent(row, "ci_low"), ReportNumbers.percent(row, "ci_high")))
-                rows.append([nation, String(decile), cell(row, "n"), cell(row, "total"), cell(row, "percent"), interval(row)])
+        for entry in entries {
+            let point = (String(entry.decile), ReportNumbers.percent(entry.row), ReportNumbers.percent(entry.row, "ci_low"), ReportNumbers.percent(entry.row, "ci_high"))
+            if panels.last?.title == entry.nation {
+                panels[panels.count - 1].points.append(point)
+            } else {
+                panels.append(Charts.Panel(title: entry.nation, points: [point]))
             }
-            if !points.isEmpty { panels.append(Charts.Panel(title: nation, points: points)) }
         }
         guard !panels.isEmpty else {
             return section("gradient", "The equity gradient", [el("p", text: "No referrals with a known nation and deprivation decile.")])
@@ -179,8 +170,7 @@ public enum Report {
     }
 
     static func pathwaySection(_ numbers: ReportNumbers) -> Node {
-        let types = ["medical", "non_medical", "unknown", "all"]
-        let rows = types.compactMap { type -> [String: String]? in numbers.pathway.first(["dimension": "all", "group": "all", "route_type": type]) }
+        let rows = pathwayRows(numbers)
         let title = "Referral → link worker contact → intervention, by route type"
         return section("pathway", "From referral to help", [
             el("p", text: "Bu et al. found 90% of referrals led to link worker contact but only 38% to any intervention."),
@@ -192,10 +182,7 @@ public enum Report {
                     rows: rows.map { ($0["route_type"] ?? "", [ReportNumbers.percent($0, "pct_contacted"), ReportNumbers.percent($0, "pct_intervention")]) }),
                 el("figcaption", text: title),
             ]),
-            dataTable(
-                caption: title, header: ["Route type", "Referred", "Contacted", "Intervention", "% contacted", "% intervention"],
-                rows: rows.map { [$0["route_type"] ?? "", cell($0, "referred"), cell($0, "contacted"), cell($0, "intervention"), cell($0, "pct_contacted"), cell($0, "pct_intervention")] },
-                numeric: [1, 2, 3, 4, 5]),
+            dataTable(caption: title, header: pathwayHeader, rows: rows.map(pathwayCells), numeric: [1, 2, 3, 4, 5]),
         ])
     }
 
@@ -227,11 +214,8 @@ public enum Report {
                 children.append(el("div", [("class", "model")], parts))
                 continue
             }
-            let rows = numbers.models.select(["model": summary.name])
-            let ratios = rows.filter { $0["measure"] == "odds_ratio" || $0["measure"] == "rate_ratio" }
-            let first = rows.first
-            parts.append(
-                el("p", text: "Referrals used: \(cell(first, "n_obs"))" + ((first?["n_clusters"] ?? "").isEmpty ? "; model-based standard errors." : "; organisations: \(cell(first, "n_clusters")); cluster-robust standard errors.")))
+            let ratios = numbers.models.select(["model": summary.name]).filter { $0["measure"] == "odds_ratio" || $0["measure"] == "rate_ratio" }
+            parts.append(el("p", text: modelSize(numbers, summary)))
             let title = "\(summary.name): \(summary.family == "logistic" ? "odds ratios" : "rate ratios") with 95% intervals (log scale)"
             parts.append(
                 el("figure", [], [
@@ -242,48 +226,23 @@ public enum Report {
                         colour: summary.family == "logistic" ? Palette.nonMedical : Palette.contacted),
                     el("figcaption", text: title),
                 ]))
-            let ame = Dictionary(
-                rows.filter { $0["measure"] == "ame_pp" }.map { ("\($0["term"] ?? "")|\($0["level"] ?? "")", $0) }, uniquingKeysWith: { a, _ in a })
-            var tableRows = ratios.map { row -> [String] in
-                var out = [row["term"] ?? "", row["level"] ?? "", row["reference"] ?? "", ratio(row), pValue(row)]
-                if summary.family == "logistic" { out.append(ame["\(row["term"] ?? "")|\(row["level"] ?? "")"].map(ratioPP) ?? "") }
-                return out
-            }
-            for dispersion in rows where dispersion["measure"] == "dispersion" {
-                tableRows.append([dispersion["term"] ?? "", "", "", ratio(dispersion), ""])
-            }
-            parts.append(
-                dataTable(
-                    caption: "\(summary.name): estimates",
-                    header: ["Covariate", "Level", "Reference", summary.family == "logistic" ? "Odds ratio (95% CI)" : "Rate ratio (95% CI)", "p"]
-                        + (summary.family == "logistic" ? ["AME, points (95% CI)"] : []),
-                    rows: tableRows, numeric: [3, 4, 5]))
+            let estimates = modelTable(numbers, summary)
+            parts.append(dataTable(caption: "\(summary.name): estimates", header: estimates.header, rows: estimates.rows, numeric: [3, 4, 5]))
             children.append(el("div", [("class", "model")], parts))
         }
         return section("models", "Who is reached by which route: models", children)
     }
 
     static func qualitySection(_ numbers: ReportNumbers) -> Node {
-        var sums: [String: Int] = [:]
-        var order: [String] = []
-        for row in numbers.quality.rows {
-            for (key, value) in row where key != "file" {
-                if sums[key] == nil { order.append(key) }
-                sums[key, default: 0] += Int(value) ?? 0
-            }
-        }
-        order.sort()
-        let reasons = [
-            "unterminated_quote", "field_count", "invalid_encoding", "missing_required", "invalid_date", "date_out_of_window", "invalid_age", "invalid_contacts",
-            "invalid_interventions", "conflicting_referral_id",
-        ]
+        let sums = qualitySums(numbers)
+        let order = sums.keys.sorted()
         let unmapped = order.filter { $0.hasPrefix("unmapped:") }
         let areas = order.filter { $0.hasPrefix("area_") }
         return section("quality", "Data quality", [
             el("p", text: "Counts of records, not people, so not rounded: they describe the extract, not the population."),
             dataTable(
                 caption: "Quarantined rows by reason (the raw rows are in quarantine/rejected.csv.gz, readable by the owner only)", header: ["Reason", "Rows"],
-                rows: reasons.map { [$0, String(sums[$0] ?? 0)] } + [["duplicate (kept once)", String(sums["duplicate"] ?? 0)], ["blank lines", String(sums["blank_lines"] ?? 0)]],
+                rows: quarantineReasons.map { [$0, String(sums[$0] ?? 0)] } + [["duplicate (kept once)", String(sums["duplicate"] ?? 0)], ["blank lines", String(sums["blank_lines"] ?? 0)]],
                 numeric: [1]),
             dataTable(
                 caption: "Labels that no list in the pipeline file names (counted as unknown, never guessed)", header: ["Field: label", "Referrals"],

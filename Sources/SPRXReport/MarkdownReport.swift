@@ -38,36 +38,18 @@ extension Report {
         for dimension in routeMixDimensions where !numbers.groups(dimension).isEmpty {
             out.append("### \(ReportNumbers.title(dimension))")
             out.append("")
-            var rows: [[String]] = []
-            for group in numbers.groups(dimension) {
-                for type in ["medical", "non_medical", "unknown"] {
-                    guard let row = numbers.routeType.first(["dimension": dimension, "group": group, "route_type": type]) else { continue }
-                    rows.append([group, type, cell(row, "n"), cell(row, "total"), cell(row, "percent"), interval(row)])
-                }
-            }
+            let rows = routeTypeRows(numbers, dimension: dimension)
             out += table(["Group", "Route type", "n", "Total", "%", "95% CI"], rows, right: [2, 3, 4])
         }
 
         out.append("## The equity gradient: non-medical share by deprivation decile within each nation")
         out.append("")
-        var gradient: [[String]] = []
-        for nation in ["England", "Wales", "Scotland", "Northern Ireland"] {
-            for decile in 1...10 {
-                guard let row = numbers.routeType.first(["dimension": "nation/imd_decile", "group": "\(nation)/\(decile)", "route_type": "non_medical"]) else {
-                    continue
-                }
-                gradient.append([nation, String(decile), cell(row, "n"), cell(row, "total"), cell(row, "percent"), interval(row)])
-            }
-        }
+        let gradient = gradientRows(numbers).map(gradientCells)
         out += table(["Nation", "Decile (1 = most deprived)", "n", "Total", "%", "95% CI"], gradient, right: [2, 3, 4])
 
         out.append("## From referral to help, by route type")
         out.append("")
-        let pathway = ["medical", "non_medical", "unknown", "all"].compactMap { numbers.pathway.first(["dimension": "all", "group": "all", "route_type": $0]) }
-        out += table(
-            ["Route type", "Referred", "Contacted", "Intervention", "% contacted", "% intervention"],
-            pathway.map { [$0["route_type"] ?? "", cell($0, "referred"), cell($0, "contacted"), cell($0, "intervention"), cell($0, "pct_contacted"), cell($0, "pct_intervention")] },
-            right: [1, 2, 3, 4, 5])
+        out += table(pathwayHeader, pathwayRows(numbers).map(pathwayCells), right: [1, 2, 3, 4, 5])
 
         out.append("## Referral reasons")
         out.append("")
@@ -86,31 +68,16 @@ extension Report {
                 out += ["Not fitted: \(summary.message ?? summary.errorCode ?? "unknown reason").", ""]
                 continue
             }
-            let rows = numbers.models.select(["model": summary.name])
-            let first = rows.first
-            out.append("Referrals used: \(cell(first, "n_obs"))" + ((first?["n_clusters"] ?? "").isEmpty ? "; model-based standard errors." : "; organisations: \(cell(first, "n_clusters")); cluster-robust (CR1) standard errors."))
+            out.append(modelSize(numbers, summary))
             out.append("")
-            let ame = Dictionary(rows.filter { $0["measure"] == "ame_pp" }.map { ("\($0["term"] ?? "")|\($0["level"] ?? "")", $0) }, uniquingKeysWith: { a, _ in a })
-            var tableRows = rows.filter { $0["measure"] == "odds_ratio" || $0["measure"] == "rate_ratio" }.map { row -> [String] in
-                var out = [row["term"] ?? "", row["level"] ?? "", row["reference"] ?? "", ratio(row), pValue(row)]
-                if summary.family == "logistic" { out.append(ame["\(row["term"] ?? "")|\(row["level"] ?? "")"].map(ratioPP) ?? "") }
-                return out
-            }
-            for dispersion in rows where dispersion["measure"] == "dispersion" { tableRows.append([dispersion["term"] ?? "", "", "", ratio(dispersion), ""]) }
-            out += table(
-                ["Covariate", "Level", "Reference", summary.family == "logistic" ? "Odds ratio (95% CI)" : "Rate ratio (95% CI)", "p"]
-                    + (summary.family == "logistic" ? ["AME, points (95% CI)"] : []), tableRows, right: [3, 4, 5])
+            let estimates = modelTable(numbers, summary)
+            out += table(estimates.header, estimates.rows, right: [3, 4, 5])
         }
 
         out.append("## Data quality")
         out.append("")
-        var sums: [String: Int] = [:]
-        for row in numbers.quality.rows { for (key, value) in row where key != "file" { sums[key, default: 0] += Int(value) ?? 0 } }
-        let reasons = [
-            "unterminated_quote", "field_count", "invalid_encoding", "missing_required", "invalid_date", "date_out_of_window", "invalid_age", "invalid_contacts",
-            "invalid_interventions", "conflicting_referral_id",
-        ]
-        out += table(["Quarantine reason", "Rows"], reasons.map { [$0, String(sums[$0] ?? 0)] }, right: [1])
+        let sums = qualitySums(numbers)
+        out += table(["Quarantine reason", "Rows"], quarantineReasons.map { [$0, String(sums[$0] ?? 0)] }, right: [1])
         let unmapped = sums.keys.filter { $0.hasPrefix("unmapped:") }.sorted()
         out += table(["Unmapped field: label", "Referrals"], unmapped.isEmpty ? [["none", "0"]] : unmapped.map { [String($0.dropFirst("unmapped:".count)), String(sums[$0] ?? 0)] }, right: [1])
         let areas = sums.keys.filter { $0.hasPrefix("area_") }.sorted()

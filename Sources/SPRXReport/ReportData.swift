@@ -136,3 +136,87 @@ struct ReportNumbers {
 
     static func title(_ dimension: String) -> String { dimensionTitles[dimension] ?? dimension }
 }
+
+/// Rows shared by the HTML and Markdown reports, so both say the same thing.
+extension Report {
+    static let quarantineReasons = [
+        "unterminated_quote", "field_count", "invalid_encoding", "missing_required", "invalid_date", "date_out_of_window", "invalid_age",
+        "invalid_contacts", "invalid_interventions", "conflicting_referral_id",
+    ]
+
+    static let routeTypes = ["medical", "non_medical", "unknown"]
+
+    /// Group, route type, n, total, %, 95% CI for one dimension.
+    static func routeTypeRows(_ numbers: ReportNumbers, dimension: String) -> [[String]] {
+        var rows: [[String]] = []
+        for group in numbers.groups(dimension) {
+            for type in routeTypes {
+                guard let row = numbers.routeType.first(["dimension": dimension, "group": group, "route_type": type]) else { continue }
+                rows.append([group, type, cell(row, "n"), cell(row, "total"), cell(row, "percent"), interval(row)])
+            }
+        }
+        return rows
+    }
+
+    /// The non-medical row of every nation × decile group that has referrals, nation by nation.
+    static func gradientRows(_ numbers: ReportNumbers) -> [(nation: String, decile: Int, row: [String: String])] {
+        var rows: [(nation: String, decile: Int, row: [String: String])] = []
+        for nation in ["England", "Wales", "Scotland", "Northern Ireland"] {
+            for decile in 1...10 {
+                if let row = numbers.routeType.first(["dimension": "nation/imd_decile", "group": "\(nation)/\(decile)", "route_type": "non_medical"]) {
+                    rows.append((nation, decile, row))
+                }
+            }
+        }
+        return rows
+    }
+
+    static func gradientCells(_ entry: (nation: String, decile: Int, row: [String: String])) -> [String] {
+        [entry.nation, String(entry.decile), cell(entry.row, "n"), cell(entry.row, "total"), cell(entry.row, "percent"), interval(entry.row)]
+    }
+
+    /// The whole-population pathway rows: each route type, then all.
+    static func pathwayRows(_ numbers: ReportNumbers) -> [[String: String]] {
+        (routeTypes + ["all"]).compactMap { numbers.pathway.first(["dimension": "all", "group": "all", "route_type": $0]) }
+    }
+
+    static let pathwayHeader = ["Route type", "Referred", "Contacted", "Intervention", "% contacted", "% intervention"]
+
+    static func pathwayCells(_ row: [String: String]) -> [String] {
+        [row["route_type"] ?? "", cell(row, "referred"), cell(row, "contacted"), cell(row, "intervention"), cell(row, "pct_contacted"), cell(row, "pct_intervention")]
+    }
+
+    /// A fitted model's estimates table: header and rows (ratios, then θ and α).
+    static func modelTable(_ numbers: ReportNumbers, _ summary: ModelRunSummary) -> (header: [String], rows: [[String]]) {
+        let logistic = summary.family == "logistic"
+        let rows = numbers.models.select(["model": summary.name])
+        let ame = Dictionary(
+            rows.filter { $0["measure"] == "ame_pp" }.map { ("\($0["term"] ?? "")|\($0["level"] ?? "")", $0) }, uniquingKeysWith: { a, _ in a })
+        var table = rows.filter { $0["measure"] == "odds_ratio" || $0["measure"] == "rate_ratio" }.map { row -> [String] in
+            var cells = [row["term"] ?? "", row["level"] ?? "", row["reference"] ?? "", ratio(row), pValue(row)]
+            if logistic { cells.append(ame["\(row["term"] ?? "")|\(row["level"] ?? "")"].map(ratioPP) ?? "") }
+            return cells
+        }
+        for dispersion in rows where dispersion["measure"] == "dispersion" {
+            table.append([dispersion["term"] ?? "", "", "", ratio(dispersion), ""] + (logistic ? [""] : []))
+        }
+        let header = ["Covariate", "Level", "Reference", logistic ? "Odds ratio (95% CI)" : "Rate ratio (95% CI)", "p"] + (logistic ? ["AME, points (95% CI)"] : [])
+        return (header, table)
+    }
+
+    /// What a fitted model used, in one sentence.
+    static func modelSize(_ numbers: ReportNumbers, _ summary: ModelRunSummary) -> String {
+        let first = numbers.models.first(["model": summary.name])
+        return "Referrals used: \(cell(first, "n_obs"))"
+            + ((first?["n_clusters"] ?? "").isEmpty ? "; model-based standard errors." : "; organisations: \(cell(first, "n_clusters")); cluster-robust (CR1) standard errors.")
+    }
+
+    /// data_quality.csv summed over files, by column.
+    static func qualitySums(_ numbers: ReportNumbers) -> [String: Int] {
+        var sums: [String: Int] = [:]
+        for row in numbers.quality.rows {
+            for (key, value) in row where key != "file" { sums[key, default: 0] += Int(value) ?? 0 }
+        }
+        return sums
+    }
+}
