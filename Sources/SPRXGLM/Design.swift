@@ -40,7 +40,7 @@ struct Design: Sendable {
     let observations: Double
     /// Observations left out because they have no cluster.
     let withoutCluster: Double
-    /// Distinct (pattern, cluster, outcome) entries.
+    /// Distinct (pattern, cluster) cells.
     let entries: Int
 
     var patternCount: Int { weight.count }
@@ -68,43 +68,69 @@ struct Design: Sendable {
         for (rank, id) in names.indices.sorted(by: { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }).enumerated() {
             nameRank[id] = Int32(rank)
         }
+        // Everything becomes (pattern, cluster) counts and outcome sums, plus (negative
+        // binomial) a histogram of outcome values per pattern.
         struct Item {
             var pattern: UInt64
             var cluster: Int32  // name rank, -1 none
-            var outcome: Int64
-            var weight: Double
+            var count: Double
+            var sum: Double
         }
         var items: [Item] = []
-        items.reserveCapacity(data.items.count)
+        var histogramIn: [(pattern: UInt64, value: Int64, weight: Double)] = []
         var withoutCluster = 0.0
-        for (entry, w) in data.items {
-            if w < 0 {
-                throw ModelFitError(.invalidDesign, "an observation has a negative weight")
+        func rank(_ cluster: Int32) -> Int32 { cluster < 0 ? -1 : nameRank[Int(cluster)] }
+        if data.summaries.isEmpty {
+            items.reserveCapacity(data.items.count)
+            for (entry, w) in data.items {
+                if w < 0 {
+                    throw ModelFitError(.invalidDesign, "an observation has a negative weight")
+                }
+                switch family {
+                case .logistic where entry.outcome != 0 && entry.outcome != 1:
+                    throw ModelFitError(.invalidOutcome, "a logistic outcome must be 0 or 1")
+                case .negativeBinomial where entry.outcome < 0:
+                    throw ModelFitError(.invalidOutcome, "a count outcome must be 0 or more")
+                default: break
+                }
+                if clusterRobust && entry.cluster < 0 {
+                    withoutCluster += w
+                    continue
+                }
+                items.append(Item(pattern: entry.pattern, cluster: rank(entry.cluster), count: w, sum: w * Double(entry.outcome)))
+                if family == .negativeBinomial { histogramIn.append((entry.pattern, entry.outcome, w)) }
             }
-            switch family {
-            case .logistic where entry.outcome != 0 && entry.outcome != 1:
-                throw ModelFitError(.invalidOutcome, "a logistic outcome must be 0 or 1")
-            case .negativeBinomial where entry.outcome < 0:
-                throw ModelFitError(.invalidOutcome, "a count outcome must be 0 or more")
-            default: break
+        } else {
+            guard data.items.isEmpty else {
+                throw ModelFitError(.invalidDesign, "data hold both single observations and summaries")
             }
-            if clusterRobust && entry.cluster < 0 {
-                withoutCluster += w
-                continue
+            items.reserveCapacity(data.summaries.count)
+            for summary in data.summaries {
+                guard summary.count >= 0, summary.outcomeSum >= 0, family != .logistic || summary.outcomeSum <= summary.count else {
+                    throw ModelFitError(.invalidOutcome, family == .logistic ? "events must lie between 0 and the trials" : "counts must be 0 or more")
+                }
+                if clusterRobust && summary.cluster < 0 {
+                    withoutCluster += summary.count
+                    continue
+                }
+                items.append(Item(pattern: summary.pattern, cluster: rank(summary.cluster), count: summary.count, sum: summary.outcomeSum))
             }
-            items.append(Item(pattern: entry.pattern, cluster: entry.cluster < 0 ? -1 : nameRank[Int(entry.cluster)], outcome: entry.outcome, weight: w))
+            if family == .negativeBinomial {
+                for entry in data.histogram where !(clusterRobust && !entry.hasCluster) {
+                    guard entry.outcome >= 0, entry.weight >= 0 else {
+                        throw ModelFitError(.invalidOutcome, "a count outcome must be 0 or more")
+                    }
+                    histogramIn.append((entry.pattern, entry.outcome, entry.weight))
+                }
+            }
         }
-        items.sort { a, b in
-            if a.pattern != b.pattern { return a.pattern < b.pattern }
-            if a.cluster != b.cluster { return a.cluster < b.cluster }
-            return a.outcome < b.outcome
-        }
+        items.sort { a, b in a.pattern != b.pattern ? a.pattern < b.pattern : a.cluster < b.cluster }
 
         var patternLevels: [Int] = []
         var active: [Int32] = []
         var weight: [Double] = []
         var outcomeSum: [Double] = []
-        var histogram: [(pattern: Int32, value: Int64, weight: Double)] = []
+        var patternIndex: [UInt64: Int32] = [:]
         var cells: [(cluster: Int32, pattern: Int32, weight: Double, sum: Double)] = []
         var clusterCount = 0
         var seenCluster = Array(repeating: false, count: names.count)
@@ -112,14 +138,14 @@ struct Design: Sendable {
         var levelEvents = levelWeight
         var lastPattern: UInt64?
         var entries = 0
-        var lastItem: Item?
-        for item in items where item.weight != 0 {
-            let repeatsLast = lastItem.map { $0.pattern == item.pattern && $0.cluster == item.cluster && $0.outcome == item.outcome }
-            if repeatsLast != true { entries += 1 }
-            lastItem = item
+        var lastCell: (UInt64, Int32)?
+        for item in items where item.count != 0 {
+            if lastCell.map({ $0.0 != item.pattern || $0.1 != item.cluster }) ?? true { entries += 1 }
+            lastCell = (item.pattern, item.cluster)
             if item.pattern != lastPattern {
                 lastPattern = item.pattern
                 let levels = data.levels(of: item.pattern)
+                patternIndex[item.pattern] = Int32(weight.count)
                 patternLevels += levels
                 active.append(0)
                 for (f, level) in levels.enumerated() { active.append(Int32(columnOf[f][level])) }
@@ -127,15 +153,12 @@ struct Design: Sendable {
                 outcomeSum.append(0)
             }
             let p = weight.count - 1
-            let w = item.weight
-            let y = Double(item.outcome)
-            weight[p] += w
-            outcomeSum[p] += w * y
-            if family == .negativeBinomial { histogram.append((Int32(p), item.outcome, w)) }
+            weight[p] += item.count
+            outcomeSum[p] += item.sum
             for f in factors.indices {
                 let level = patternLevels[p * factors.count + f]
-                levelWeight[f][level] += w
-                levelEvents[f][level] += w * y
+                levelWeight[f][level] += item.count
+                levelEvents[f][level] += item.sum
             }
             if clusterRobust {
                 let c = Int(item.cluster)
@@ -144,12 +167,20 @@ struct Design: Sendable {
                     clusterCount += 1
                 }
                 if let last = cells.last, last.cluster == item.cluster, last.pattern == Int32(p) {
-                    cells[cells.count - 1].weight += w
-                    cells[cells.count - 1].sum += w * y
+                    cells[cells.count - 1].weight += item.count
+                    cells[cells.count - 1].sum += item.sum
                 } else {
-                    cells.append((item.cluster, Int32(p), w, w * y))
+                    cells.append((item.cluster, Int32(p), item.count, item.sum))
                 }
             }
+        }
+        var histogram: [(pattern: Int32, value: Int64, weight: Double)] = []
+        histogram.reserveCapacity(histogramIn.count)
+        for entry in histogramIn where entry.weight != 0 {
+            guard let p = patternIndex[entry.pattern] else {
+                throw ModelFitError(.invalidDesign, "the outcome histogram has a covariate pattern the counts do not")
+            }
+            histogram.append((p, entry.value, entry.weight))
         }
 
         let total = weight.reduce(0, +)
@@ -216,6 +247,19 @@ struct Design: Sendable {
             }
         }
         histogramStart[weight.count] = histogramValue.count
+        if family == .negativeBinomial {
+            for p in 0..<weight.count {
+                var total = 0.0
+                var sum = 0.0
+                for h in histogramStart[p]..<histogramStart[p + 1] {
+                    total += histogramWeight[h]
+                    sum += histogramWeight[h] * histogramValue[h]
+                }
+                guard total == weight[p] && sum == outcomeSum[p] else {
+                    throw ModelFitError(.invalidDesign, "the outcome histogram and the counts disagree for a covariate pattern")
+                }
+            }
+        }
         self.patternLevels = patternLevels
         self.active = active
         self.weight = weight

@@ -45,6 +45,28 @@ public struct ModelData: Sendable {
     /// combined by ``compact()``.
     private(set) var items: [(entry: Entry, weight: Double)] = []
     private var isCompact = true
+    /// The summarised form: per (pattern, cluster), observations and their outcome sum.
+    private(set) var summaries: [Summary] = []
+    /// With summaries, for negative binomial models: the outcome's histogram per pattern.
+    private(set) var histogram: [HistogramEntry] = []
+
+    /// Observations of one (pattern, cluster) summarised by their number and outcome sum:
+    /// all a logistic fit, and the β part of a negative binomial fit, need.
+    public struct Summary: Sendable, Hashable {
+        public var pattern: UInt64
+        public var cluster: Int32
+        public var count: Double
+        public var outcomeSum: Double
+    }
+
+    /// How many observations of a pattern have one outcome value (for θ).
+    public struct HistogramEntry: Sendable, Hashable {
+        public var pattern: UInt64
+        public var outcome: Int64
+        public var weight: Double
+        /// Whether these observations have a cluster (a clustered fit leaves out those that do not).
+        public var hasCluster: Bool
+    }
 
     /// One distinct kind of observation.
     public struct Entry: Hashable, Sendable {
@@ -126,29 +148,49 @@ public struct ModelData: Sendable {
         return pattern
     }
 
+    /// Adds `count` observations of one pattern and cluster (index, -1: none) whose
+    /// outcomes sum to `outcomeSum` (events, for a logistic model). Data are either all
+    /// single observations or all summaries; a negative binomial fit from summaries also
+    /// needs ``addHistogram(levels:outcome:weight:hasCluster:)``.
+    public mutating func add(levels: [Int], clusterIndex clusterID: Int32, count: Double, outcomeSum: Double) {
+        precondition(clusterID >= -1 && Int(clusterID) < clusterNames.count, "cluster index out of range")
+        summaries.append(Summary(pattern: pack(levels), cluster: clusterID, count: count, outcomeSum: outcomeSum))
+    }
+
+    /// Adds `weight` observations of a pattern with outcome value `outcome`, for the
+    /// negative binomial dispersion when the data are summaries.
+    public mutating func addHistogram(levels: [Int], outcome: Int64, weight: Double, hasCluster: Bool) {
+        histogram.append(HistogramEntry(pattern: pack(levels), outcome: outcome, weight: weight, hasCluster: hasCluster))
+    }
+
     /// Adds `weight` observations with the given level of each factor (indices into
     /// each factor's levels), cluster (`nil`: none) and outcome.
     public mutating func add(levels: [Int], cluster: String?, outcome: Int64, weight: Double = 1) {
         let pattern = pack(levels)
-        let clusterID: Int32
-        if let cluster {
-            if let known = clusterIndex[cluster] {
-                clusterID = known
-            } else {
-                clusterID = Int32(clusterNames.count)
-                clusterIndex[cluster] = clusterID
-                clusterNames.append(cluster)
-            }
-        } else {
-            clusterID = -1
-        }
+        let clusterID = intern(cluster)
         items.append((Entry(pattern: pattern, cluster: clusterID, outcome: outcome), weight))
         isCompact = false
+    }
+
+    /// The index of a cluster name, added if new; -1 for none.
+    private mutating func intern(_ cluster: String?) -> Int32 {
+        guard let cluster else { return -1 }
+        if let known = clusterIndex[cluster] { return known }
+        let id = Int32(clusterNames.count)
+        clusterIndex[cluster] = id
+        clusterNames.append(cluster)
+        return id
     }
 
     /// Adds another chunk's observations (same factors) to these.
     public mutating func merge(_ other: ModelData) {
         precondition(other.factors == factors, "merging data for different factors")
+        for summary in other.summaries {
+            var copy = summary
+            copy.cluster = intern(summary.cluster < 0 ? nil : other.clusterNames[Int(summary.cluster)])
+            summaries.append(copy)
+        }
+        histogram += other.histogram
         for (entry, weight) in other.items {
             var levels: [Int] = []
             var rest = entry.pattern

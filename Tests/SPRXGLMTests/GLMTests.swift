@@ -283,3 +283,50 @@ private func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) 
         #expect(abs(SpecialFunctions.twoSidedNormalP(-3) - 0.0026997960632601866) < 1e-17)
     }
 }
+
+@Suite struct GLMSummaryTests {
+    /// The same rows given as (pattern, cluster) counts and outcome sums, plus the
+    /// outcome histogram per pattern, give the same fit bit for bit: the sums are of
+    /// whole numbers, so exact in any grouping.
+    @Test(arguments: [GLMFamily.logistic, .negativeBinomial])
+    func summariesGiveTheSameFitAsRows(family: GLMFamily) throws {
+        let rows = try fixtureRows()
+        let outcome: (FixtureRow) -> Int64 = family == .logistic ? { $0.y } : { $0.count }
+        let fromRows = try GLM.fit(modelData(rows, outcome: outcome), family: family)
+        let factors = try fixtureFactors()
+        var cells: [[Int]: (count: Double, sum: Double)] = [:]
+        var histogram: [[Int]: Double] = [:]
+        var clusters: [String] = []
+        for row in rows {
+            if !clusters.contains(row.cluster) { clusters.append(row.cluster) }
+            let levels = [
+                factors[0].levels.firstIndex(of: row.group)!, factors[1].levels.firstIndex(of: row.sex)!,
+                factors[2].levels.firstIndex(of: row.band)!,
+            ]
+            let key = levels + [clusters.firstIndex(of: row.cluster)!]
+            let y = outcome(row)
+            cells[key, default: (0, 0)].count += 1
+            cells[key, default: (0, 0)].sum += Double(y)
+            histogram[levels + [Int(y)], default: 0] += 1
+        }
+        var data = ModelData(factors: factors, clusterNames: clusters)
+        for (key, value) in cells { data.add(levels: Array(key.prefix(3)), clusterIndex: Int32(key[3]), count: value.count, outcomeSum: value.sum) }
+        for (key, weight) in histogram { data.addHistogram(levels: Array(key.prefix(3)), outcome: Int64(key[3]), weight: weight, hasCluster: true) }
+        let fromSummaries = try GLM.fit(data, family: family)
+        #expect(fromSummaries.coefficients == fromRows.coefficients)
+        #expect(fromSummaries.clusterCovariance == fromRows.clusterCovariance)
+        #expect(fromSummaries.theta == fromRows.theta)
+        #expect(fromSummaries.entries == cells.count)
+    }
+
+    @Test func histogramMustAgreeWithCounts() throws {
+        var data = ModelData(factors: [try Factor(name: "x", levels: ["a", "b"], reference: "a")], clusterNames: ["C1", "C2"])
+        data.add(levels: [0], clusterIndex: 0, count: 4, outcomeSum: 6)
+        data.add(levels: [1], clusterIndex: 1, count: 4, outcomeSum: 9)
+        data.addHistogram(levels: [0], outcome: 1, weight: 2, hasCluster: true)
+        data.addHistogram(levels: [0], outcome: 2, weight: 2, hasCluster: true)
+        data.addHistogram(levels: [1], outcome: 2, weight: 4, hasCluster: true)  // sums to 8, not 9
+        let error = #expect(throws: ModelFitError.self) { try GLM.fit(data, family: .negativeBinomial) }
+        #expect(error?.code == .invalidDesign)
+    }
+}
