@@ -54,47 +54,66 @@ public struct ModelTableBuilder: Sendable {
         "n_clusters", "measure", "coefficient", "std_error_model", "se_type", "suppressed", "disclosure_control",
     ]
 
-    /// One cell of the joint histogram, prepared once for every model: the level index
-    /// of each covariate (in ``ModelCovariate/levels(ageBands:)`` order, ``ModelCovariate``
-    /// case order), the organisation's index in name order (-1: none) and the outcomes.
-    struct PreparedCell {
-        var levels: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
-        var organisation: Int32
-        var key: ModelHistogramKey
-        var count: Int64
+    /// The covariate levels of a cell (index into ``ModelCovariate/levels(ageBands:)``,
+    /// in ``ModelCovariate`` case order), worked out once for every model.
+    typealias Levels = (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
 
-        func level(_ covariate: ModelCovariate) -> Int {
-            switch covariate {
-            case .routeType: Int(levels.0)
-            case .ageBand: Int(levels.1)
-            case .sex: Int(levels.2)
-            case .ethnicity: Int(levels.3)
-            case .imdDecile: Int(levels.4)
-            case .imdQuintile: Int(levels.5)
-            case .rurality: Int(levels.6)
-            case .nation: Int(levels.7)
-            }
+    func levels(of cell: UInt32) -> Levels {
+        let p = Pattern(bits: cell & 0x7FFFF)
+        let routeType = RouteType(rawValue: UInt8((cell >> 19) & 0x3)) ?? .unknown
+        return (
+            routeType.rawValue, min(p.ageBand, UInt8(ageBands.count)), p.sex.rawValue, p.ethnicity.rawValue, p.decile == 0 ? 10 : p.decile - 1,
+            p.quintile == 0 ? 5 : p.quintile - 1, p.rurality.rawValue, p.nation.rawValue
+        )
+    }
+
+    static func level(_ levels: Levels, _ covariate: ModelCovariate) -> Int {
+        switch covariate {
+        case .routeType: Int(levels.0)
+        case .ageBand: Int(levels.1)
+        case .sex: Int(levels.2)
+        case .ethnicity: Int(levels.3)
+        case .imdDecile: Int(levels.4)
+        case .imdQuintile: Int(levels.5)
+        case .rurality: Int(levels.6)
+        case .nation: Int(levels.7)
         }
+    }
+
+    struct PreparedCell {
+        var levels: Levels
+        /// Index of the organisation in name order, -1 for none.
+        var organisation: Int32
+        var key: ModelCellKey
+        var sums: ModelCellSums
+    }
+
+    struct PreparedHistogramEntry {
+        var levels: Levels
+        var hasOrganisation: Bool
+        var kind: ModelCounts.Kind
+        var value: Int32
+        var count: Int64
     }
 
     /// The table and one summary per declared model, in declaration order.
     public func build(_ counts: ModelCounts) -> (table: PublishedTable, summaries: [ModelRunSummary]) {
-        // Organisations in name order. Cells need no order: every weight is a whole
-        // number, so the fit's sums are exact whatever order they are added in.
-        let organisations = Set(counts.histogram.keys.lazy.filter(\.hasOrganisation).map(\.organisation)).sorted()
+        // Organisations in name order. Nothing else needs an order: every weight is a
+        // whole number, so the fit's sums are exact whatever order they are added in.
+        let organisations = Set(counts.cells.keys.lazy.filter(\.hasOrganisation).map(\.organisation)).sorted()
         var organisationIndex: [ShortCode: Int32] = [:]
         for (i, code) in organisations.enumerated() { organisationIndex[code] = Int32(i) }
         let organisationNames = organisations.map(\.description)
-        let bands = ageBands.count
-        let cells = counts.histogram.compactMap { cell, count -> PreparedCell? in
-            guard count > 0 else { return nil }
-            let p = cell.pattern
+        let cells = counts.cells.compactMap { key, sums -> PreparedCell? in
+            guard sums.referrals > 0 else { return nil }
             return PreparedCell(
-                levels: (
-                    cell.routeType.rawValue, min(p.ageBand, UInt8(bands)), p.sex.rawValue, p.ethnicity.rawValue,
-                    p.decile == 0 ? 10 : p.decile - 1, p.quintile == 0 ? 5 : p.quintile - 1, p.rurality.rawValue, p.nation.rawValue
-                ),
-                organisation: cell.hasOrganisation ? organisationIndex[cell.organisation]! : -1, key: cell, count: count)
+                levels: levels(of: key.cell), organisation: key.hasOrganisation ? organisationIndex[key.organisation]! : -1, key: key, sums: sums)
+        }
+        let histogram = counts.histogram.compactMap { key, count -> PreparedHistogramEntry? in
+            guard count > 0 else { return nil }
+            let parts = ModelCounts.histogramParts(key)
+            return PreparedHistogramEntry(
+                levels: levels(of: parts.cell), hasOrganisation: parts.hasOrganisation, kind: parts.kind, value: parts.value, count: count)
         }
         // Models are independent: fit them side by side, each into its own slot, and
         // publish in declaration order.
@@ -109,7 +128,8 @@ public struct ModelTableBuilder: Sendable {
                 standardErrors: clustered ? "cluster_robust_cr1" : "model", fitSeconds: 0)
             var rows: [[String]] = []
             do {
-                rows = try fit(model, cells: cells, organisations: organisationNames, clustered: clustered, summary: &summary)
+                rows = try fit(
+                    model, cells: cells, histogram: histogram, organisations: organisationNames, clustered: clustered, summary: &summary)
             } catch let error as ModelFitError {
                 summary.status = "failed"
                 summary.errorCode = error.code.rawValue
@@ -126,63 +146,61 @@ public struct ModelTableBuilder: Sendable {
         return (PublishedTable(name: "models", header: Self.header, rows: results.flatMap(\.rows)), results.map(\.summary))
     }
 
-    /// The histogram a model reads: the one of its count, else the interventions one
-    /// (which holds every referral once).
-    static func histogramKind(_ outcome: ModelOutcome) -> ModelHistogramKey.Kind {
-        outcome == .contacts ? .contacts : .interventions
-    }
-
-    /// The model's outcome for a histogram entry of ``histogramKind(_:)``; `nil` when unknown.
-    static func outcome(_ outcome: ModelOutcome, _ key: ModelHistogramKey) -> Int64? {
+    /// A model's observations in one cell: how many have a known outcome and the sum
+    /// of their outcomes (events, for a binary outcome).
+    static func outcome(_ outcome: ModelOutcome, _ key: ModelCellKey, _ sums: ModelCellSums) -> (count: Int64, sum: Int64) {
         switch outcome {
         case .routeNonMedical:
             switch key.routeType {
-            case .medical: return 0
-            case .nonMedical: return 1
-            case .unknown: return nil
+            case .medical: return (sums.referrals, 0)
+            case .nonMedical: return (sums.referrals, sums.referrals)
+            case .unknown: return (0, 0)
             }
-        case .contacted: return key.contacted ? 1 : 0
-        case .anyIntervention: return key.value < 0 ? nil : (key.value > 0 ? 1 : 0)
-        case .contacts, .interventions: return key.value < 0 ? nil : Int64(key.value)
+        case .contacted: return (sums.referrals, key.contacted ? sums.referrals : 0)
+        case .anyIntervention: return (sums.interventionsKnown, sums.withIntervention)
+        case .contacts: return (sums.contactsKnown, sums.contacts)
+        case .interventions: return (sums.interventionsKnown, sums.interventions)
         }
     }
 
     private func fit(
-        _ model: ModelDefinition, cells: [PreparedCell], organisations: [String], clustered: Bool, summary: inout ModelRunSummary
+        _ model: ModelDefinition, cells: [PreparedCell], histogram: [PreparedHistogramEntry], organisations: [String], clustered: Bool,
+        summary: inout ModelRunSummary
     ) throws -> [[String]] {
         let covariates = model.covariates
         let allLevels = covariates.map { $0.levels(ageBands: ageBands) }
         let unknownLevel = covariates.indices.map { allLevels[$0].firstIndex(of: covariates[$0].unknownLabel)! }
+        func covariateLevels(_ levels: Levels, into out: inout [Int]) -> Bool {
+            for c in covariates.indices {
+                out[c] = Self.level(levels, covariates[c])
+                if !settings.unknownAsLevel && out[c] == unknownLevel[c] { return false }
+            }
+            return true
+        }
         // Pass 1: which referrals are in, and which levels occur among them.
-        let kind = Self.histogramKind(model.outcome)
         var usedLevels: [UInt8] = []
-        var used: [(cluster: Int32, outcome: Int64, weight: Int64)] = []
+        var used: [(cluster: Int32, count: Int64, sum: Int64)] = []
         var levelWeight = allLevels.map { Array(repeating: Int64(0), count: $0.count) }
         var levelEvents = levelWeight
         var levels = Array(repeating: 0, count: covariates.count)
-        nextCell: for prepared in cells where prepared.key.kind == kind {
-            let count = prepared.count
-            for c in covariates.indices {
-                levels[c] = prepared.level(covariates[c])
-                if !settings.unknownAsLevel && levels[c] == unknownLevel[c] {
-                    summary.excludedUnknownCovariate += count
-                    continue nextCell
-                }
-            }
-            guard let y = Self.outcome(model.outcome, prepared.key) else {
-                summary.excludedUnknownOutcome += count
+        for prepared in cells {
+            guard covariateLevels(prepared.levels, into: &levels) else {
+                summary.excludedUnknownCovariate += prepared.sums.referrals
                 continue
             }
+            let (count, sum) = Self.outcome(model.outcome, prepared.key, prepared.sums)
+            summary.excludedUnknownOutcome += prepared.sums.referrals - count
+            if count == 0 { continue }
             if clustered && prepared.organisation < 0 {
                 summary.excludedNoOrganisation += count
                 continue
             }
             for (c, level) in levels.enumerated() {
                 levelWeight[c][level] += count
-                levelEvents[c][level] += y > 0 ? count : 0
+                levelEvents[c][level] += sum
             }
             for level in levels { usedLevels.append(UInt8(level)) }
-            used.append((clustered ? prepared.organisation : -1, y, count))
+            used.append((clustered ? prepared.organisation : -1, count, sum))
         }
         // Levels that occur, in published order; the reference must be one of them.
         var factors: [Factor] = []
@@ -201,7 +219,15 @@ public struct ModelTableBuilder: Sendable {
         var data = ModelData(factors: factors, clusterNames: clustered ? organisations : [])
         for (i, entry) in used.enumerated() {
             for c in levels.indices { levels[c] = remap[c][Int(usedLevels[i * levels.count + c])] }
-            data.add(levels: levels, clusterIndex: entry.cluster, outcome: entry.outcome, weight: Double(entry.weight))
+            data.add(levels: levels, clusterIndex: entry.cluster, count: Double(entry.count), outcomeSum: Double(entry.sum))
+        }
+        if model.family == .negativeBinomial {
+            let kind: ModelCounts.Kind = model.outcome == .contacts ? .contacts : .interventions
+            for entry in histogram where entry.kind == kind && (entry.hasOrganisation || !clustered) {
+                guard covariateLevels(entry.levels, into: &levels) else { continue }
+                for c in levels.indices { levels[c] = remap[c][levels[c]] }
+                data.addHistogram(levels: levels, outcome: Int64(entry.value), weight: Double(entry.count), hasCluster: entry.hasOrganisation)
+            }
         }
         let fit = try GLM.fit(data, family: model.family == .logistic ? .logistic : .negativeBinomial, options: GLMOptions(clusterRobust: clustered))
         summary.observations = Int64(fit.observations)

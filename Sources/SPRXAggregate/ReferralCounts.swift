@@ -120,59 +120,112 @@ public struct ModelCell: Hashable, Sendable, Codable {
     public var hasOrganisation: Bool { organisation.count > 0 }
 }
 
-/// One entry of the models' histograms: a referral's organisation, pattern, route type
-/// and contact flag, with one of its counts.
-public struct ModelHistogramKey: Hashable, Sendable, Codable {
-    /// Which count ``value`` is.
-    public enum Kind: UInt8, Sendable, Codable {
-        case contacts, interventions
-    }
-
+/// One organisation × pattern × route type × contact flag in the models' state.
+public struct ModelCellKey: Hashable, Sendable, Codable {
     public var organisation: ShortCode
     /// As ``ModelCell/cell``.
     public var cell: UInt32
-    public var kind: Kind
-    /// The count, -1 when unknown.
-    public var value: Int32
 
     public var pattern: Pattern { Pattern(bits: cell & 0x7FFFF) }
     public var routeType: RouteType { RouteType(rawValue: UInt8((cell >> 19) & 0x3)) ?? .unknown }
     public var contacted: Bool { cell & (1 << 21) != 0 }
     public var hasOrganisation: Bool { organisation.count > 0 }
 
-    /// Two words into the hasher instead of six fields (this key is hashed per row).
+    /// Two words into the hasher (this key is hashed per referral).
     public func hash(into hasher: inout Hasher) {
         hasher.combine(organisation.low ^ (organisation.high &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(organisation.count) << 59)
-        hasher.combine(UInt64(cell) | UInt64(kind.rawValue) << 24 | UInt64(UInt32(bitPattern: value)) << 32)
+        hasher.combine(cell)
     }
 }
 
-/// The models' aggregation state: for every organisation × pattern × route type ×
-/// contact flag, the histogram of contacts and the histogram of interventions.
-///
-/// Design note: every referral is counted once in each histogram (unknown counts as
-/// -1), so the interventions histogram alone holds every referral: logistic models
-/// read events and trials from it, negative binomial models read the count they model.
-/// Two marginal histograms rather than one joint one keep the state small (it grows
-/// with distinct organisation × pattern × value, and saturates; it never grows with
-/// rows), and it merges by addition like ``ReferralCounts``.
-public struct ModelCounts: Sendable, Codable, Equatable {
-    public private(set) var histogram: [ModelHistogramKey: Int64] = [:]
+/// What the models need of the referrals in one ``ModelCellKey``: how many, and the
+/// number and sum of known contact and intervention counts.
+public struct ModelCellSums: Sendable, Codable, Equatable {
+    public var referrals: Int64 = 0
+    public var contactsKnown: Int64 = 0
+    public var contacts: Int64 = 0
+    public var interventionsKnown: Int64 = 0
+    public var interventions: Int64 = 0
+    /// Referrals with interventions > 0.
+    public var withIntervention: Int64 = 0
 
     public init() {}
 
+    mutating func add(_ other: ModelCellSums) {
+        referrals += other.referrals
+        contactsKnown += other.contactsKnown
+        contacts += other.contacts
+        interventionsKnown += other.interventionsKnown
+        interventions += other.interventions
+        withIntervention += other.withIntervention
+    }
+
+    var isZero: Bool { self == ModelCellSums() }
+}
+
+/// The models' aggregation state.
+///
+/// Design note: a logistic model needs events and trials per organisation × covariate
+/// pattern, a negative binomial model the count and sum of its outcome there (for β and
+/// the cluster scores) and the histogram of the outcome per pattern, across
+/// organisations (for θ). So the state is exactly that: ``cells`` keyed by organisation
+/// × pattern × route type × contact flag with six sums, and ``histogram`` of known
+/// contact and intervention counts per pattern (and whether the referral has an
+/// organisation). It grows with distinct organisation × pattern combinations, never
+/// with rows, and merges by addition like ``ReferralCounts``.
+public struct ModelCounts: Sendable, Codable, Equatable {
+    public private(set) var cells: [ModelCellKey: ModelCellSums] = [:]
+    /// Key: see ``histogramKey(cell:hasOrganisation:kind:value:)``.
+    public private(set) var histogram: [UInt64: Int64] = [:]
+
+    /// Which count a histogram entry holds.
+    public enum Kind: UInt64, Sendable {
+        case contacts = 0, interventions = 1
+    }
+
+    public init() {}
+
+    /// cell (22 bits) | has organisation << 22 | kind << 23 | value << 32.
+    public static func histogramKey(cell: UInt32, hasOrganisation: Bool, kind: Kind, value: Int32) -> UInt64 {
+        UInt64(cell & 0x3F_FFFF) | (hasOrganisation ? 1 << 22 : 0) | kind.rawValue << 23 | UInt64(UInt32(bitPattern: value)) << 32
+    }
+
+    /// The parts of a histogram key.
+    public static func histogramParts(_ key: UInt64) -> (cell: UInt32, hasOrganisation: Bool, kind: Kind, value: Int32) {
+        (UInt32(key & 0x3F_FFFF), key & (1 << 22) != 0, Kind(rawValue: (key >> 23) & 1)!, Int32(bitPattern: UInt32(key >> 32)))
+    }
+
     /// Adds (or with `sign: -1` removes) one referral.
     public mutating func add(_ referral: ModelCell, sign: Int64 = 1) {
-        histogram[
-            ModelHistogramKey(organisation: referral.organisation, cell: referral.cell, kind: .contacts, value: referral.contacts),
-            default: 0] += sign
-        histogram[
-            ModelHistogramKey(
-                organisation: referral.organisation, cell: referral.cell, kind: .interventions, value: referral.interventions), default: 0
-        ] += sign
+        var sums = ModelCellSums()
+        sums.referrals = sign
+        if referral.contacts >= 0 {
+            sums.contactsKnown = sign
+            sums.contacts = sign * Int64(referral.contacts)
+        }
+        if referral.interventions >= 0 {
+            sums.interventionsKnown = sign
+            sums.interventions = sign * Int64(referral.interventions)
+            sums.withIntervention = referral.interventions > 0 ? sign : 0
+        }
+        cells[ModelCellKey(organisation: referral.organisation, cell: referral.cell), default: ModelCellSums()].add(sums)
+        let hasOrganisation = referral.organisation.count > 0
+        if referral.contacts >= 0 {
+            histogram[Self.histogramKey(cell: referral.cell, hasOrganisation: hasOrganisation, kind: .contacts, value: referral.contacts), default: 0] += sign
+        }
+        if referral.interventions >= 0 {
+            histogram[
+                Self.histogramKey(cell: referral.cell, hasOrganisation: hasOrganisation, kind: .interventions, value: referral.interventions),
+                default: 0] += sign
+        }
     }
 
     public mutating func merge(_ other: ModelCounts) {
+        for (key, sums) in other.cells {
+            var current = cells[key, default: ModelCellSums()]
+            current.add(sums)
+            cells[key] = current.isZero ? nil : current
+        }
         for (key, count) in other.histogram {
             let sum = histogram[key, default: 0] + count
             histogram[key] = sum == 0 ? nil : sum
@@ -180,6 +233,7 @@ public struct ModelCounts: Sendable, Codable, Equatable {
     }
 
     mutating func compact() {
+        cells = cells.filter { !$0.value.isZero }
         histogram = histogram.filter { $0.value != 0 }
     }
 }
