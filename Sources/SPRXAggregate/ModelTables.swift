@@ -202,6 +202,9 @@ public struct ModelTableBuilder: Sendable {
             for level in levels { usedLevels.append(UInt8(level)) }
             used.append((clustered ? prepared.organisation : -1, count, sum))
         }
+        guard !used.isEmpty else {
+            throw ModelFitError(.noObservations, "no referral has every covariate and the outcome known")
+        }
         // Levels that occur, in published order; the reference must be one of them.
         var factors: [Factor] = []
         var remap: [[Int]] = []

@@ -13,6 +13,7 @@ public enum Report {
     /// The headline figures in one line (for the end of `sprx run` and `make report`).
     public static func headline(tables: [PublishedTable]) -> String {
         let numbers = ReportNumbers(tables: tables)
+        guard numbers.total != nil else { return "headlines: no clean referrals" }
         func pct(_ value: String?) -> String { value.map { "\($0)%" } ?? "suppressed" }
         return "headlines: \(numbers.total ?? "suppressed") clean referrals; routes medical \(pct(numbers.share("medical"))), "
             + "non-medical \(pct(numbers.share("non_medical"))), unknown \(pct(numbers.share("unknown"))); "
@@ -92,6 +93,9 @@ public enum Report {
     static func headlineSection(_ numbers: ReportNumbers) -> Node {
         func card(_ value: String?, _ label: String) -> Node {
             el("div", [("class", "card")], [el("p", [("class", "big")], text: value.map { "\($0)%" } ?? "suppressed"), el("p", text: label)])
+        }
+        guard numbers.total != nil else {
+            return section("headlines", "Headline figures", [el("p", text: "No clean referrals: there is nothing to report.")])
         }
         return section("headlines", "Headline figures", [
             el("div", [("class", "cards")], [

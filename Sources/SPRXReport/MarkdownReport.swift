@@ -25,12 +25,16 @@ extension Report {
         out.append("## Headline figures")
         out.append("")
         func pct(_ value: String?) -> String { value.map { "\($0)%" } ?? "suppressed" }
-        out.append("- Medical routes (primary or secondary care): \(pct(numbers.share("medical")))")
-        out.append("- Non-medical routes: \(pct(numbers.share("non_medical")))")
-        out.append("- No recorded route: \(pct(numbers.share("unknown")))")
-        out.append("- Reached a link worker: \(pct(numbers.pathwayAll("pct_contacted")))")
-        out.append("- Received at least one intervention: \(pct(numbers.pathwayAll("pct_intervention")))")
-        out.append("- Clean referrals: \(numbers.total ?? "suppressed")")
+        if numbers.total == nil {
+            out.append("No clean referrals: there is nothing to report.")
+        } else {
+            out.append("- Medical routes (primary or secondary care): \(pct(numbers.share("medical")))")
+            out.append("- Non-medical routes: \(pct(numbers.share("non_medical")))")
+            out.append("- No recorded route: \(pct(numbers.share("unknown")))")
+            out.append("- Reached a link worker: \(pct(numbers.pathwayAll("pct_contacted")))")
+            out.append("- Received at least one intervention: \(pct(numbers.pathwayAll("pct_intervention")))")
+            out.append("- Clean referrals: \(numbers.total ?? "suppressed")")
+        }
         out.append("")
 
         out.append("## Route mix by group")

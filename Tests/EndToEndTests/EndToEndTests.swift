@@ -109,6 +109,20 @@ func scratch() -> String {
         #expect(result.stdout.contains("pipeline.sha256"))
     }
 
+    /// A file with a header and no rows: the run succeeds with empty tables, the report
+    /// says there is nothing to report, and every model says why it was not fitted.
+    @Test func headerOnlyFileGivesAnEmptyButHonestReport() throws {
+        let dir = scratch()
+        try "referral_id,person_id,referral_date,age,sex\n".write(toFile: dir + "/empty.csv", atomically: true, encoding: .utf8)
+        let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/empty.csv", "--out", dir + "/out"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("sprx: headlines: no clean referrals"))
+        #expect(result.stderr.contains("model contacts not fitted: no_observations"))
+        let md = try String(contentsOfFile: dir + "/out/report.md", encoding: .utf8)
+        #expect(md.contains("No clean referrals: there is nothing to report."))
+        #expect(md.contains("- Period covered: no clean referrals"))
+    }
+
     @Test func invalidPipelineExits78WithKeyPath() throws {
         let dir = scratch()
         let text = try String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)
