@@ -70,13 +70,15 @@ struct GeneratedExpectation: Decodable {
                 RunOptions(
                     pipelinePath: defaultPipeline, inputs: ["\(packageRoot)/SampleData/canonical"], outputDirectory: out, jobs: jobs,
                     quiet: true, blockSize: block))
-            outputs.append(try tables(in: out))
+            var published = try tables(in: out)
+            for report in ["report.html", "report.md"] { published[report] = try String(contentsOfFile: out + "/" + report, encoding: .utf8) }
+            outputs.append(published)
             let quarantine = try Data(contentsOf: URL(fileURLWithPath: out + "/quarantine/rejected.csv.gz"))
             let first = try Data(contentsOf: URL(fileURLWithPath: "\(base)/out-1-\(1 << 20)/quarantine/rejected.csv.gz"))
             #expect(quarantine == first)
         }
         for other in outputs.dropFirst() { #expect(other == outputs[0]) }
-        #expect(outputs[0].count == 6)  // five equity/quality tables and models.csv
+        #expect(outputs[0].count == 8)  // five equity/quality tables, models.csv and both reports
     }
 
     @Test func failedRunLeavesPreviousOutputInPlace() throws {
