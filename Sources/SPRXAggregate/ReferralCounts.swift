@@ -113,11 +113,6 @@ public struct ModelCell: Hashable, Sendable, Codable {
         self.contacts = contacts
         self.interventions = interventions
     }
-
-    public var pattern: Pattern { Pattern(bits: cell & 0x7FFFF) }
-    public var routeType: RouteType { RouteType(rawValue: UInt8((cell >> 19) & 0x3)) ?? .unknown }
-    public var contacted: Bool { cell & (1 << 21) != 0 }
-    public var hasOrganisation: Bool { organisation.count > 0 }
 }
 
 /// One organisation × pattern × route type × contact flag in the models' state.

@@ -34,17 +34,16 @@ public struct Factor: Sendable, Hashable {
 /// the cluster scores are sums over observations that share those three things. So
 /// the data are as large as the number of distinct patterns and clusters, never the
 /// number of rows, and ``merge(_:)`` of two chunks' data is the data of both. Additions
-/// are appended and combined by sorting (no hashing), when asked for or when fitted.
+/// are appended; the fit combines equal keys by sorting (no hashing).
 public struct ModelData: Sendable {
     /// The covariates, in design-matrix order.
     public let factors: [Factor]
     /// Cluster names seen so far; entries refer to them by index.
     public private(set) var clusterNames: [String] = []
     private var clusterIndex: [String: Int32] = [:]
-    /// (pattern, cluster, outcome) and weight, in the order added; equal keys are
-    /// combined by ``compact()``.
+    /// (pattern, cluster, outcome) and weight, in the order added (equal keys are
+    /// combined when fitted).
     private(set) var items: [(entry: Entry, weight: Double)] = []
-    private var isCompact = true
     /// The summarised form: per (pattern, cluster), observations and their outcome sum.
     private(set) var summaries: [Summary] = []
     /// With summaries, for negative binomial models: the outcome's histogram per pattern.
@@ -90,42 +89,17 @@ public struct ModelData: Sendable {
         for (i, name) in clusterNames.enumerated() where clusterIndex[name] == nil { clusterIndex[name] = Int32(i) }
     }
 
-    /// Weight of each distinct (pattern, cluster, outcome).
-    public var entries: [Entry: Double] {
-        var out: [Entry: Double] = [:]
-        for item in compacted() { out[item.entry] = item.weight }
-        return out
-    }
-
-    /// Number of distinct (pattern, cluster, outcome) entries.
-    public var entryCount: Int { compacted().count }
-
-    /// Combines additions with the same key (and drops those that cancel out).
-    public mutating func compact() {
-        if !isCompact {
-            items = compacted()
-            isCompact = true
+    /// Number of distinct (pattern, cluster, outcome) entries (or, for summaries,
+    /// (pattern, cluster) cells) with a non-zero weight.
+    public var entryCount: Int {
+        if !summaries.isEmpty {
+            var weights: [UInt64: [Int32: Double]] = [:]
+            for summary in summaries { weights[summary.pattern, default: [:]][summary.cluster, default: 0] += summary.count }
+            return weights.values.reduce(0) { $0 + $1.values.filter { $0 != 0 }.count }
         }
-    }
-
-    /// The items sorted by (pattern, cluster index, outcome) with equal keys combined.
-    func compacted() -> [(entry: Entry, weight: Double)] {
-        if isCompact { return items }
-        let sorted = items.sorted { a, b in
-            if a.entry.pattern != b.entry.pattern { return a.entry.pattern < b.entry.pattern }
-            if a.entry.cluster != b.entry.cluster { return a.entry.cluster < b.entry.cluster }
-            return a.entry.outcome < b.entry.outcome
-        }
-        var out: [(entry: Entry, weight: Double)] = []
-        out.reserveCapacity(sorted.count)
-        for item in sorted {
-            if let last = out.last, last.entry == item.entry {
-                out[out.count - 1].weight += item.weight
-            } else {
-                out.append(item)
-            }
-        }
-        return out.filter { $0.weight != 0 }
+        var weights: [Entry: Double] = [:]
+        for (entry, weight) in items { weights[entry, default: 0] += weight }
+        return weights.values.filter { $0 != 0 }.count
     }
 
     /// Adds `weight` observations with the given level of each factor (indices into
@@ -133,7 +107,6 @@ public struct ModelData: Sendable {
     public mutating func add(levels: [Int], clusterIndex clusterID: Int32, outcome: Int64, weight: Double = 1) {
         precondition(clusterID >= -1 && Int(clusterID) < clusterNames.count, "cluster index out of range")
         items.append((Entry(pattern: pack(levels), cluster: clusterID, outcome: outcome), weight))
-        isCompact = false
     }
 
     private func pack(_ levels: [Int]) -> UInt64 {
@@ -169,7 +142,6 @@ public struct ModelData: Sendable {
         let pattern = pack(levels)
         let clusterID = intern(cluster)
         items.append((Entry(pattern: pattern, cluster: clusterID, outcome: outcome), weight))
-        isCompact = false
     }
 
     /// The index of a cluster name, added if new; -1 for none.

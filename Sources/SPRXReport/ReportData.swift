@@ -113,7 +113,7 @@ struct ReportNumbers {
 
     /// A percentage cell, `nil` when suppressed or empty.
     static func percent(_ row: [String: String]?, _ column: String = "percent") -> Double? {
-        guard let row, row["suppressed"] != "TRUE" || !(row[column] ?? "").isEmpty, let text = row[column], !text.isEmpty else { return nil }
+        guard let text = row?[column], !text.isEmpty else { return nil }
         return Double(text)
     }
 
