@@ -28,11 +28,13 @@ public struct Pattern: Hashable, Sendable, Comparable {
 }
 
 /// What is counted for each pattern × route: referrals, contacted, with an intervention.
-public struct OutcomeCounts: Hashable, Sendable, Codable {
+public struct OutcomeCounts: Hashable, Sendable, Codable, FlatTableValue {
     public var referred: Int64 = 0
     public var contacted: Int64 = 0
     public var intervention: Int64 = 0
     public init() {}
+    public static var zero: OutcomeCounts { OutcomeCounts() }
+    var isZero: Bool { referred == 0 && contacted == 0 && intervention == 0 }
 }
 
 /// The aggregation state: counts keyed by small integer codes.
@@ -44,9 +46,12 @@ public struct OutcomeCounts: Hashable, Sendable, Codable {
 /// referral again (a duplicate found later) is addition with `sign: -1`.
 public struct ReferralCounts: Sendable, Codable, Equatable {
     /// Key: pattern bits | route << 19.
-    public private(set) var outcomes: [UInt32: OutcomeCounts] = [:]
+    public private(set) var outcomes = FlatTable<UInt32, OutcomeCounts>(initial: OutcomeCounts())
     /// Key: pattern bits | reason << 19; one count per reason a referral gives.
-    public private(set) var reasons: [UInt32: Int64] = [:]
+    public private(set) var reasons = FlatTable<UInt32, Int64>(initial: 0)
+    /// Key: the referral date's days since 1970-01-01 (as bits); clean referrals per day,
+    /// so the reporting period survives merging and removals.
+    public private(set) var days = FlatTable<UInt32, Int64>(initial: 0)
     /// What the statistical models need: per organisation, pattern and outcomes.
     public var models = ModelCounts()
 
@@ -54,16 +59,20 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
 
     /// Adds (or with `sign: -1` removes) one referral.
     public mutating func add(
-        pattern: Pattern, route: UInt8, reasons reasonMask: UInt32, contacted: Bool, intervention: Bool, sign: Int64 = 1
+        pattern: Pattern, route: UInt8, reasons reasonMask: UInt32, contacted: Bool, intervention: Bool, day: Day? = nil,
+        sign: Int64 = 1
     ) {
+        if let day { days.update(UInt32(bitPattern: day.daysSinceEpoch)) { $0 += sign } }
         let key = pattern.bits | UInt32(route) << 19
-        outcomes[key, default: OutcomeCounts()].referred += sign
-        if contacted { outcomes[key, default: OutcomeCounts()].contacted += sign }
-        if intervention { outcomes[key, default: OutcomeCounts()].intervention += sign }
+        outcomes.update(key) { counts in
+            counts.referred += sign
+            if contacted { counts.contacted += sign }
+            if intervention { counts.intervention += sign }
+        }
         var mask = reasonMask
         while mask != 0 {
             let reason = UInt32(mask.trailingZeroBitCount)
-            reasons[pattern.bits | reason << 19, default: 0] += sign
+            reasons.update(pattern.bits | reason << 19) { $0 += sign }
             mask &= mask - 1
         }
     }
@@ -71,26 +80,41 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     /// Adds another state's counts to this one.
     public mutating func merge(_ other: ReferralCounts) {
         for (key, value) in other.outcomes {
-            var current = outcomes[key, default: OutcomeCounts()]
-            current.referred += value.referred
-            current.contacted += value.contacted
-            current.intervention += value.intervention
-            outcomes[key] = current.referred == 0 && current.contacted == 0 && current.intervention == 0 ? nil : current
+            outcomes.update(key) { current in
+                current.referred += value.referred
+                current.contacted += value.contacted
+                current.intervention += value.intervention
+            }
         }
-        for (key, value) in other.reasons {
-            let sum = reasons[key, default: 0] + value
-            reasons[key] = sum == 0 ? nil : sum
-        }
+        for (key, value) in other.reasons { reasons.update(key) { $0 += value } }
+        for (key, value) in other.days { days.update(key) { $0 += value } }
         models.merge(other.models)
+        outcomes = outcomes.filter { !$1.isZero }
+        reasons = reasons.filter { $1 != 0 }
+        days = days.filter { $1 != 0 }
     }
 
     /// Number of clean referrals counted.
-    public var referrals: Int64 { outcomes.values.reduce(0) { $0 + $1.referred } }
+    public var referrals: Int64 { outcomes.reduce(0) { $0 + $1.value.referred } }
+
+    /// The earliest and latest referral date counted, or `nil` when nothing is.
+    public var period: (first: Day, last: Day)? {
+        var first: Int32? = nil
+        var last: Int32? = nil
+        for (key, count) in days where count != 0 {
+            let day = Int32(bitPattern: key)
+            if first.map({ day < $0 }) ?? true { first = day }
+            if last.map({ day > $0 }) ?? true { last = day }
+        }
+        guard let first, let last else { return nil }
+        return (Day(daysSinceEpoch: first), Day(daysSinceEpoch: last))
+    }
 
     /// Drops zero entries (left by removals) so equal counts compare equal.
     public mutating func compact() {
-        outcomes = outcomes.filter { $0.value.referred != 0 || $0.value.contacted != 0 || $0.value.intervention != 0 }
-        reasons = reasons.filter { $0.value != 0 }
+        outcomes = outcomes.filter { !$1.isZero }
+        reasons = reasons.filter { $1 != 0 }
+        days = days.filter { $1 != 0 }
         models.compact()
     }
 }
@@ -115,8 +139,53 @@ public struct ModelCell: Hashable, Sendable, Codable {
     }
 }
 
+/// Which parts of a referral the declared models look at; the rest is dropped from
+/// ``ModelCell/cell`` before counting, so the models' state holds no more cells than
+/// the models can tell apart (deciles fold into quintiles unless a model adjusts for
+/// the decile; the contact flag is kept only when a model explains it).
+public struct ModelCellProjection: Sendable, Hashable {
+    /// Bits of ``ModelCell/cell`` to keep.
+    public var mask: UInt32
+    /// Replace the decile by the first decile of its quintile.
+    public var foldDeciles: Bool
+
+    /// Keeps everything.
+    public static let identity = ModelCellProjection(mask: 0x3F_FFFF, foldDeciles: false)
+
+    public init(mask: UInt32, foldDeciles: Bool) {
+        self.mask = mask
+        self.foldDeciles = foldDeciles
+    }
+
+    /// What the given models need.
+    public init(models: [ModelDefinition]) {
+        let covariates = Set(models.flatMap(\.covariates))
+        let outcomes = Set(models.map(\.outcome))
+        var mask: UInt32 = 0
+        if covariates.contains(.ageBand) { mask |= 0x1F }
+        if covariates.contains(.sex) { mask |= 0x3 << 5 }
+        if covariates.contains(.ethnicity) { mask |= 0x7 << 7 }
+        if covariates.contains(.nation) { mask |= 0x7 << 10 }
+        if covariates.contains(.imdDecile) || covariates.contains(.imdQuintile) { mask |= 0xF << 13 }
+        if covariates.contains(.rurality) { mask |= 0x3 << 17 }
+        if covariates.contains(.routeType) || outcomes.contains(.routeNonMedical) { mask |= 0x3 << 19 }
+        if outcomes.contains(.contacted) { mask |= 1 << 21 }
+        self.init(mask: mask, foldDeciles: !covariates.contains(.imdDecile))
+    }
+
+    /// The cell as the models see it.
+    @inlinable public func apply(_ cell: UInt32) -> UInt32 {
+        var cell = cell
+        if foldDeciles {
+            let decile = (cell >> 13) & 0xF
+            if decile != 0 { cell = cell & ~(0xF << 13) | (((decile + 1) / 2) * 2 - 1) << 13 }
+        }
+        return cell & mask
+    }
+}
+
 /// One organisation × pattern × route type × contact flag in the models' state.
-public struct ModelCellKey: Hashable, Sendable, Codable {
+public struct ModelCellKey: Hashable, Sendable, Codable, Comparable, FlatKey {
     public var organisation: ShortCode
     /// As ``ModelCell/cell``.
     public var cell: UInt32
@@ -126,16 +195,22 @@ public struct ModelCellKey: Hashable, Sendable, Codable {
     public var contacted: Bool { cell & (1 << 21) != 0 }
     public var hasOrganisation: Bool { organisation.count > 0 }
 
-    /// Two words into the hasher (this key is hashed per referral).
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(organisation.low ^ (organisation.high &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(organisation.count) << 59)
-        hasher.combine(cell)
+    public init(organisation: ShortCode, cell: UInt32) {
+        self.organisation = organisation
+        self.cell = cell
+    }
+
+    @inlinable public var flatHash: UInt64 { mix64(organisation.flatHash ^ UInt64(cell)) }
+    public static var vacant: ModelCellKey { ModelCellKey(organisation: ShortCode(), cell: 0) }
+    public static func < (a: ModelCellKey, b: ModelCellKey) -> Bool {
+        a.organisation != b.organisation ? a.organisation < b.organisation : a.cell < b.cell
     }
 }
 
 /// What the models need of the referrals in one ``ModelCellKey``: how many, and the
 /// number and sum of known contact and intervention counts.
-public struct ModelCellSums: Sendable, Codable, Equatable {
+public struct ModelCellSums: Sendable, Codable, Equatable, FlatTableValue {
+    public static var zero: ModelCellSums { ModelCellSums() }
     public var referrals: Int64 = 0
     public var contactsKnown: Int64 = 0
     public var contacts: Int64 = 0
@@ -169,9 +244,9 @@ public struct ModelCellSums: Sendable, Codable, Equatable {
 /// organisation). It grows with distinct organisation × pattern combinations, never
 /// with rows, and merges by addition like ``ReferralCounts``.
 public struct ModelCounts: Sendable, Codable, Equatable {
-    public private(set) var cells: [ModelCellKey: ModelCellSums] = [:]
+    public private(set) var cells = FlatTable<ModelCellKey, ModelCellSums>(initial: ModelCellSums())
     /// Key: see ``histogramKey(cell:hasOrganisation:kind:value:)``.
-    public private(set) var histogram: [UInt64: Int64] = [:]
+    public private(set) var histogram = FlatTable<UInt64, Int64>(initial: 0)
 
     /// Which count a histogram entry holds.
     public enum Kind: UInt64, Sendable {
@@ -203,32 +278,28 @@ public struct ModelCounts: Sendable, Codable, Equatable {
             sums.interventions = sign * Int64(referral.interventions)
             sums.withIntervention = referral.interventions > 0 ? sign : 0
         }
-        cells[ModelCellKey(organisation: referral.organisation, cell: referral.cell), default: ModelCellSums()].add(sums)
+        cells.update(ModelCellKey(organisation: referral.organisation, cell: referral.cell)) { $0.add(sums) }
         let hasOrganisation = referral.organisation.count > 0
         if referral.contacts >= 0 {
-            histogram[Self.histogramKey(cell: referral.cell, hasOrganisation: hasOrganisation, kind: .contacts, value: referral.contacts), default: 0] += sign
+            histogram.update(Self.histogramKey(cell: referral.cell, hasOrganisation: hasOrganisation, kind: .contacts, value: referral.contacts)) {
+                $0 += sign
+            }
         }
         if referral.interventions >= 0 {
-            histogram[
-                Self.histogramKey(cell: referral.cell, hasOrganisation: hasOrganisation, kind: .interventions, value: referral.interventions),
-                default: 0] += sign
+            histogram.update(
+                Self.histogramKey(cell: referral.cell, hasOrganisation: hasOrganisation, kind: .interventions, value: referral.interventions)
+            ) { $0 += sign }
         }
     }
 
     public mutating func merge(_ other: ModelCounts) {
-        for (key, sums) in other.cells {
-            var current = cells[key, default: ModelCellSums()]
-            current.add(sums)
-            cells[key] = current.isZero ? nil : current
-        }
-        for (key, count) in other.histogram {
-            let sum = histogram[key, default: 0] + count
-            histogram[key] = sum == 0 ? nil : sum
-        }
+        for (key, sums) in other.cells { cells.update(key) { $0.add(sums) } }
+        for (key, count) in other.histogram { histogram.update(key) { $0 += count } }
+        compact()
     }
 
     mutating func compact() {
-        cells = cells.filter { !$0.value.isZero }
-        histogram = histogram.filter { $0.value != 0 }
+        cells = cells.filter { !$1.isZero }
+        histogram = histogram.filter { $1 != 0 }
     }
 }

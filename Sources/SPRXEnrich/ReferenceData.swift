@@ -28,7 +28,7 @@ public struct ReferenceFileInfo: Sendable, Hashable, Codable {
 /// Deciles are never pooled across nations: an area's decile is the one its own
 /// nation's index gives it.
 public struct ReferenceData: Sendable {
-    public private(set) var areas: [ShortCode: AreaInfo] = [:]
+    public private(set) var areas = FlatTable<ShortCode, AreaInfo>(initial: AreaInfo())
     /// Detailed rurality class names as the classifications publish them.
     public private(set) var ruralityClasses: [String] = []
     public private(set) var files: [ReferenceFileInfo] = []
@@ -58,7 +58,7 @@ public struct ReferenceData: Sendable {
                         .invalidReference, "decile must be 1-10",
                         location: DataLocation(file: source.file, line: i + 2, column: source.decileColumn))
                 }
-                data.areas[code, default: AreaInfo()].decile = decile
+                data.areas.update(code) { $0.decile = decile }
             }
             data.record(source.file, edition: source.edition, use: "deprivation \(source.nation.label)", hashes[source.file]!, settings)
         }
@@ -83,8 +83,10 @@ public struct ReferenceData: Sendable {
                     classIndex[className] = index
                     data.ruralityClasses.append(className)
                 }
-                data.areas[code, default: AreaInfo()].rurality = rurality
-                data.areas[code, default: AreaInfo()].ruralityClass = index
+                data.areas.update(code) {
+                    $0.rurality = rurality
+                    $0.ruralityClass = index
+                }
             }
             data.record(source.file, edition: source.edition, use: "rurality \(source.nation.label)", hashes[source.file]!, settings)
         }

@@ -56,6 +56,8 @@ struct BlockWorker: Sendable {
     let routeTypes: [RouteType]
     /// Whether to count the models' histograms (only when the pipeline declares models).
     let countForModels: Bool
+    /// What of a referral the declared models look at.
+    let modelProjection: ModelCellProjection
 
     /// Cleans and enriches the block's rows, counts the clean ones into `counts`, and
     /// returns what the in-order merge needs to judge duplicates and reconcile.
@@ -79,10 +81,12 @@ struct BlockWorker: Sendable {
                     let contacted = record.reachedLinkWorker
                     let intervention = record.hadIntervention
                     counts.add(
-                        pattern: pattern, route: record.route, reasons: record.reasons, contacted: contacted, intervention: intervention)
-                    let model = ModelCell(
+                        pattern: pattern, route: record.route, reasons: record.reasons, contacted: contacted, intervention: intervention,
+                        day: record.referralDate)
+                    var model = ModelCell(
                         organisation: record.organisation, pattern: pattern, routeType: routeTypes[Int(record.route)], contacted: contacted,
                         contacts: record.contacts, interventions: record.interventions)
+                    model.cell = modelProjection.apply(model.cell)
                     if countForModels { counts.models.add(model) }
                     var flags: UInt16 = 0
                     if let areaCounts {

@@ -25,70 +25,43 @@ public struct FileReconciliation: Sendable, Codable, Equatable {
     public var reconciles: Bool { rowsRead == clean + duplicate + quarantined }
 }
 
-/// Merges block results in input order: duplicate detection across all files, global
-/// counts, per-file reconciliation and the quarantine stream.
+/// Merges block results in input order: per-file reconciliation, the quarantine
+/// stream, and the ``DuplicateLedger`` that finds repeated referral ids across all files.
 ///
 /// Not thread-safe by itself; ``Runner`` calls it under its lock, one block at a time,
 /// in (file, block) order, so the first occurrence of a referral is always the one kept,
-/// whatever `--jobs` is.
+/// whatever `--jobs` is. Repeats are only known for certain at the end:
+/// ``resolveRepeats()`` takes them out of the counts and quarantines the conflicts.
 final class InOrderMerger {
-    /// The earliest and latest referral date among clean referrals.
-    private(set) var firstDay: Day?
-    private(set) var lastDay: Day?
-    /// Duplicates found here, taken out again: added to the workers' counts at the end.
+    /// Repeats found by ``resolveRepeats()``, taken out again: added to the workers' counts at the end.
     private(set) var removals = ReferralCounts()
     private(set) var files: [FileReconciliation]
-    /// First clean occurrence of each referral_id (128-bit hash) → content hash.
-    private var seen: [IDKey: UInt64] = [:]
+    private let ledger: DuplicateLedger
     private let quarantine: QuarantineWriter
     private let fileNames: [String]
     /// Whether the workers count the models' histograms (so duplicates must be taken out of them).
     private let countForModels: Bool
 
-    struct IDKey: Hashable {
-        var low: UInt64
-        var high: UInt64
-    }
-
-    init(files: [String], quarantine: QuarantineWriter, countForModels: Bool) {
+    init(files: [String], quarantine: QuarantineWriter, ledger: DuplicateLedger, countForModels: Bool) {
         self.countForModels = countForModels
         self.files = files.map { FileReconciliation(path: $0) }
         self.fileNames = files
         self.quarantine = quarantine
+        self.ledger = ledger
     }
 
     func merge(_ result: BlockResult, file: Int) throws {
         var stats = files[file]
         stats.rowsRead += result.rowsRead
         stats.blankLines += result.blankLines
-        // Quarantine rows and clean candidates interleave by line; write quarantine in line order.
-        var conflicts: [QuarantinedRow] = []
-        var areaCounts = result.areaCounts
-        var cleanHere = 0
-        for row in result.cleanRows {
-            let key = IDKey(low: row.identity.idLow, high: row.identity.idHigh)
-            if let content = seen[key] {
-                removals.add(
-                    pattern: row.pattern, route: row.route, reasons: row.reasons, contacted: row.contacted, intervention: row.intervention,
-                    sign: -1)
-                if countForModels { removals.models.add(row.model, sign: -1) }
-                areaCounts.subtract(BlockWorker.unpack(row.areaFlags))
-                if content == row.identity.content {
-                    stats.duplicate += 1
-                } else {
-                    let raw = Array(result.bytes[Int(row.rawStart)..<Int(row.rawEnd)])
-                    conflicts.append(QuarantinedRow(line: Int(row.line), reason: .conflictingReferralID, column: "referral_id", raw: raw))
-                }
-            } else {
-                seen[key] = row.identity.content
-                cleanHere += 1
-                if firstDay.map({ row.day < $0 }) ?? true { firstDay = row.day }
-                if lastDay.map({ row.day > $0 }) ?? true { lastDay = row.day }
+        try result.bytes.withUnsafeBytes { bytes in
+            for row in result.cleanRows {
+                try ledger.record(row, file: file, raw: UnsafeRawBufferPointer(rebasing: bytes[Int(row.rawStart)..<Int(row.rawEnd)]))
             }
         }
-        stats.clean += cleanHere
-        let allQuarantined = (result.quarantined + conflicts).sorted { $0.line < $1.line }
-        for row in allQuarantined {
+        // Provisionally clean: repeats move to duplicate or quarantined in resolveRepeats().
+        stats.clean += result.cleanRows.count
+        for row in result.quarantined {
             stats.quarantined += 1
             stats.quarantineReasons[row.reason.rawValue, default: 0] += 1
             try quarantine.write(file: fileNames[file], row: row)
@@ -96,7 +69,7 @@ final class InOrderMerger {
         for (label, count) in result.unmapped {
             stats.unmapped["unmapped:\(label.field.rawValue):\(label.label)", default: 0] += count
         }
-        stats.areaCounts.merge(areaCounts)
+        stats.areaCounts.merge(result.areaCounts)
         files[file] = stats
     }
 
@@ -104,5 +77,31 @@ final class InOrderMerger {
         files[file].bytes = bytes
         files[file].decodedBytes = decodedBytes
         files[file].sha256 = sha256
+    }
+
+    /// Takes every later occurrence of a referral_id out of the counts: a duplicate is
+    /// counted as such, a conflict is quarantined (after the rows quarantined while
+    /// reading, in input order).
+    func resolveRepeats() throws {
+        try ledger.resolve { repeated in
+            let row = repeated.trace
+            removals.add(
+                pattern: row.pattern, route: row.route, reasons: row.reasons, contacted: row.contacted, intervention: row.intervention,
+                day: row.day, sign: -1)
+            if countForModels { removals.models.add(row.model, sign: -1) }
+            var stats = files[repeated.file]
+            stats.areaCounts.subtract(BlockWorker.unpack(row.areaFlags))
+            stats.clean -= 1
+            if repeated.isDuplicate {
+                stats.duplicate += 1
+            } else {
+                stats.quarantined += 1
+                stats.quarantineReasons[QuarantineReason.conflictingReferralID.rawValue, default: 0] += 1
+                try quarantine.write(
+                    file: fileNames[repeated.file],
+                    row: QuarantinedRow(line: Int(row.line), reason: .conflictingReferralID, column: "referral_id", raw: repeated.raw))
+            }
+            files[repeated.file] = stats
+        }
     }
 }

@@ -96,14 +96,22 @@ public enum Runner {
         let reference = try ReferenceData.load(pipeline.enrich)
         let worker = BlockWorker(
             clean: CleanRules(pipeline: pipeline), enrich: EnrichRules(reference: reference, ageBands: pipeline.enrich.ageBands),
-            routeTypes: pipeline.routes.map(\.type), countForModels: !pipeline.models.models.isEmpty)
+            routeTypes: pipeline.routes.map(\.type), countForModels: !pipeline.models.models.isEmpty,
+            modelProjection: ModelCellProjection(models: pipeline.models.models))
 
         let output = try OutputFolder(target: options.outputDirectory)
         do {
             let quarantine = try QuarantineWriter(path: output.staging.appendingPathComponent("quarantine/rejected.csv.gz").path)
-            let merger = InOrderMerger(files: files, quarantine: quarantine, countForModels: worker.countForModels)
+            let ledger = try DuplicateLedger(directory: output.staging.appendingPathComponent(".work"))
+            let merger = InOrderMerger(files: files, quarantine: quarantine, ledger: ledger, countForModels: worker.countForModels)
             let pool = CountsPool()
-            try execute(files: files, worker: worker, pipeline: pipeline, options: options, merger: merger, pool: pool)
+            do {
+                try execute(files: files, worker: worker, pipeline: pipeline, options: options, merger: merger, pool: pool)
+                try merger.resolveRepeats()
+            } catch {
+                ledger.discard()
+                throw error
+            }
             let counts = pool.merged(with: merger.removals)
             try quarantine.finish()
             try output.recordExisting("quarantine/rejected.csv.gz")
@@ -123,7 +131,7 @@ public enum Runner {
             }
             let quality = DataQualityTable.build(merger.files)
             try output.write("tables/data_quality.csv", quality.csv)
-            let period = merger.firstDay.flatMap { first in merger.lastDay.map { (first: first, last: $0) } }
+            let period = counts.period
             let context = ReportContext(
                 toolVersion: sprxVersion, pipelineName: pipeline.name, pipelineSHA256: pipeline.sourceSHA256,
                 inputs: merger.files.map {

@@ -1,0 +1,298 @@
+import Foundation
+import SPRXClean
+import SPRXCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Finds every repeated referral_id of a run in memory that does not grow with the rows.
+///
+/// Design note: a national extract has tens of millions of distinct referral ids; a hash
+/// set of them would be the largest thing in memory. Instead, in input order:
+///
+/// 1. every clean row's identity (128-bit id hash, content hash) is appended to a spill
+///    file, `identities`, whose record number is the row's sequence number;
+/// 2. a fixed-size blocked Bloom filter answers "may this id have been seen before?".
+///    Only rows for which it says yes, which includes every true repeat and a small
+///    share of false alarms, are appended to a second spill file, `candidates`, with
+///    what is needed to take them out of the counts again and their raw bytes (a
+///    conflicting row is quarantined as read).
+///
+/// ``resolve(_:)`` then collects the candidates' ids (a small set), reads `identities`
+/// once to find each id's first occurrence and its content, and reads `candidates` once
+/// more: a candidate that is not its id's first occurrence is a duplicate (same content)
+/// or a conflict (other content). Memory is the filter (16 MiB) plus the candidate ids;
+/// both spill files live in the staging folder (owner-only) and are deleted before the
+/// output is committed. Bloom false alarms cost disk and time, never correctness.
+final class DuplicateLedger {
+    /// What is needed to undo a clean row: the trace the worker made of it, and where it was.
+    struct Candidate {
+        var trace: CleanRowTrace
+        var file: Int32
+        var sequence: Int64
+        var rawLength: Int32
+    }
+
+    private let directory: URL
+    private let identities: SpillFile
+    private let candidates: SpillFile
+    private var bloom: BlockedBloomFilter
+    private(set) var rows: Int64 = 0
+    private(set) var candidateCount = 0
+
+    init(directory: URL, bloomBits: Int = 1 << 27) throws {
+        self.directory = directory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        identities = try SpillFile(path: directory.appendingPathComponent("identities.bin").path)
+        candidates = try SpillFile(path: directory.appendingPathComponent("candidates.bin").path)
+        bloom = BlockedBloomFilter(bits: bloomBits)
+    }
+
+    /// Records one clean row, in input order.
+    func record(_ trace: CleanRowTrace, file: Int, raw: UnsafeRawBufferPointer) throws {
+        var identity = trace.identity
+        try withUnsafeBytes(of: &identity) { try identities.append($0) }
+        if bloom.insert(low: trace.identity.idLow, high: trace.identity.idHigh) {
+            var candidate = Candidate(trace: trace, file: Int32(file), sequence: rows, rawLength: Int32(raw.count))
+            try withUnsafeBytes(of: &candidate) { try candidates.append($0) }
+            try candidates.append(raw)
+            candidateCount += 1
+        }
+        rows += 1
+    }
+
+    /// A later occurrence of a referral_id: the row to take out again.
+    struct Repeat {
+        var trace: CleanRowTrace
+        var file: Int
+        /// Same content as the first occurrence (a duplicate), or not (a conflict).
+        var isDuplicate: Bool
+        var raw: [UInt8]
+    }
+
+    /// Calls `body` for every later occurrence, in input order.
+    func resolve(_ body: (Repeat) throws -> Void) throws {
+        try identities.finish()
+        try candidates.finish()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        guard candidateCount > 0 else { return }
+
+        struct First {
+            var sequence: Int64 = -1
+            var content: UInt64 = 0
+        }
+        var firsts = FlatTable<IDKey, First>(initial: First(), minimumCapacity: candidateCount)
+        try candidates.forEachRecord { header, _ in
+            let candidate = header.loadUnaligned(as: Candidate.self)
+            firsts.update(IDKey(candidate.trace.identity)) { _ in }
+        }
+        var sequence: Int64 = 0
+        try identities.forEachFixed(size: MemoryLayout<RowIdentity>.size) { bytes in
+            let identity = bytes.loadUnaligned(as: RowIdentity.self)
+            let key = IDKey(identity)
+            if firsts[key]?.sequence == -1 {
+                firsts.update(key) {
+                    $0.sequence = sequence
+                    $0.content = identity.content
+                }
+            }
+            sequence += 1
+        }
+        try candidates.forEachRecord { header, raw in
+            let candidate = header.loadUnaligned(as: Candidate.self)
+            guard let first = firsts[IDKey(candidate.trace.identity)], first.sequence != candidate.sequence else { return }
+            try body(
+                Repeat(
+                    trace: candidate.trace, file: Int(candidate.file), isDuplicate: first.content == candidate.trace.identity.content,
+                    raw: Array(raw)))
+        }
+    }
+
+    /// Removes the spill files (after a failure).
+    func discard() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    struct IDKey: FlatKey {
+        var low: UInt64
+        var high: UInt64
+        init(_ identity: RowIdentity) {
+            low = identity.idLow
+            high = identity.idHigh
+        }
+        init(low: UInt64, high: UInt64) {
+            self.low = low
+            self.high = high
+        }
+        var flatHash: UInt64 { low }  // already a well-mixed hash
+        static var vacant: IDKey { IDKey(low: 0, high: 0) }
+    }
+}
+
+/// A Bloom filter whose probes for one key share a 512-bit block (one cache line), so a
+/// lookup costs one memory access. 4 bits per key; at 10 million keys in the default
+/// 2^27 bits about 0.5 % of new keys are false alarms.
+struct BlockedBloomFilter {
+    private var words: [UInt64]
+    private let blockMask: UInt64
+
+    init(bits: Int) {
+        let blocks = max(1, bits / 512)
+        precondition(blocks & (blocks - 1) == 0, "block count must be a power of two")
+        words = [UInt64](repeating: 0, count: blocks * 8)
+        blockMask = UInt64(blocks - 1)
+    }
+
+    /// Adds a key (two independent 64-bit hashes of it).
+    ///
+    /// - Returns: whether the key may have been added before (all its bits were set).
+    mutating func insert(low: UInt64, high: UInt64) -> Bool {
+        let block = Int(truncatingIfNeeded: (low >> 32) & blockMask) * 8
+        var h = high
+        var present = true
+        words.withUnsafeMutableBufferPointer { words in
+            for _ in 0..<4 {
+                let bit = Int(truncatingIfNeeded: h & 511)
+                let word = block + bit >> 6
+                let mask: UInt64 = 1 << UInt64(bit & 63)
+                if words[word] & mask == 0 {
+                    present = false
+                    words[word] |= mask
+                }
+                h >>= 9
+            }
+        }
+        return present
+    }
+}
+
+/// An append-only binary file written through a buffer, then read back sequentially.
+/// Created owner-only: its records are derived from patient rows.
+final class SpillFile {
+    let path: String
+    private var descriptor: Int32
+    private var buffer: [UInt8] = []
+    private let bufferSize = 1 << 20
+
+    init(path: String) throws {
+        self.path = path
+        descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw SPRXError(.outputFailed, "cannot create work file: \(String(cString: strerror(errno)))", location: DataLocation(file: path))
+        }
+        buffer.reserveCapacity(bufferSize)
+    }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
+        if buffer.count + bytes.count > bufferSize { try flush() }
+        if bytes.count > bufferSize {
+            try writeAll(bytes)
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
+    func finish() throws { try flush() }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try buffer.withUnsafeBytes { try writeAll($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SPRXError(.outputFailed, "cannot write work file: \(String(cString: strerror(errno)))", location: DataLocation(file: path))
+            }
+            offset += n
+        }
+    }
+
+    /// Reads the file from the start in chunks, calling `body` for each fixed-size record.
+    func forEachFixed(size: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try read { reader in
+            while let record = try reader.take(size) { try body(record) }
+        }
+    }
+
+    /// Reads ``DuplicateLedger/Candidate`` records, each followed by its raw bytes.
+    func forEachRecord(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
+        let size = MemoryLayout<DuplicateLedger.Candidate>.size
+        try read { reader in
+            while let header = try reader.take(size) {
+                let length = Int(header.loadUnaligned(as: DuplicateLedger.Candidate.self).rawLength)
+                let headerCopy = [UInt8](header)
+                guard let raw = try reader.take(length) else {
+                    throw SPRXError(.internalError, "work file ends inside a record", location: DataLocation(file: path))
+                }
+                try headerCopy.withUnsafeBytes { try body($0, raw) }
+            }
+        }
+    }
+
+    private func read(_ body: (ChunkReader) throws -> Void) throws {
+        guard lseek(descriptor, 0, SEEK_SET) == 0 else {
+            throw SPRXError(.outputFailed, "cannot read work file", location: DataLocation(file: path))
+        }
+        let reader = ChunkReader(descriptor: descriptor, path: path)
+        try body(reader)
+    }
+
+    /// Sequential reads through a window of at least 1 MiB; records may span reads. A
+    /// record returned by ``take(_:)`` stays valid until the next call.
+    final class ChunkReader {
+        let descriptor: Int32
+        let path: String
+        private var window: UnsafeMutableRawBufferPointer
+        private var start = 0
+        private var end = 0
+        private var atEnd = false
+
+        init(descriptor: Int32, path: String) {
+            self.descriptor = descriptor
+            self.path = path
+            window = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        }
+
+        deinit { window.deallocate() }
+
+        /// The next `count` bytes, or `nil` at the end of the file.
+        func take(_ count: Int) throws -> UnsafeRawBufferPointer? {
+            while end - start < count && !atEnd {
+                if start > 0 {
+                    if end > start { memmove(window.baseAddress!, window.baseAddress! + start, end - start) }
+                    end -= start
+                    start = 0
+                }
+                if window.count - end < count {
+                    let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: max(window.count * 2, end + count), alignment: 16)
+                    if end > 0 { grown.baseAddress!.copyMemory(from: window.baseAddress!, byteCount: end) }
+                    window.deallocate()
+                    window = grown
+                }
+                let n = Glibc.read(descriptor, window.baseAddress! + end, window.count - end)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SPRXError(.outputFailed, "cannot read work file", location: DataLocation(file: path))
+                }
+                if n == 0 { atEnd = true }
+                end += n
+            }
+            guard end - start >= count else {
+                if end > start {
+                    throw SPRXError(.internalError, "work file ends inside a record", location: DataLocation(file: path))
+                }
+                return nil
+            }
+            defer { start += count }
+            return UnsafeRawBufferPointer(rebasing: window[start..<(start + count)])
+        }
+    }
+}
