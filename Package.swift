@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "SPRXEnrichTests", dependencies: ["SPRXEnrich"]),
         .testTarget(name: "SPRXGLMTests", dependencies: ["SPRXGLM"], exclude: ["Fixtures"]),
         .testTarget(name: "SPRXAggregateTests", dependencies: ["SPRXAggregate"]),
-        .testTarget(name: "SPRXRunnerTests", dependencies: ["SPRXRunner", "SPRXGenerate"], exclude: ["Fixtures"]),
+        .testTarget(name: "SPRXRunnerTests", dependencies: ["SPRXRunner", "SPRXGenerate", "SPRXPipeline", "SPRXClean", "SPRXAggregate"], exclude: ["Fixtures"]),
         .testTarget(name: "SPRXGenerateTests", dependencies: ["SPRXGenerate", "SPRXRunner"]),
         .testTarget(name: "SPRXValidateTests", dependencies: ["SPRXValidate"]),
         .testTarget(name: "SPRXReportTests", dependencies: ["SPRXReport", "SPRXRunner"], exclude: ["Snapshots"]),

@@ -1,44 +1,72 @@
 #!/usr/bin/env bash
-# make bench: sprx run (ingest → clean → enrich → aggregate) on 160,128 generated rows
-# in four gzip files, side by side with the zlib floor (zcat), alternating runs so
-# machine drift cancels. Data is generated once into .bench/ (outside git).
+# make bench: sprx side by side with DuckDB doing the same job and with the zlib floor.
+#
+# For each data set (160,128 rows in 4 gzip files; 10,000,000 rows in 16), generated
+# once by `sprx generate` into .bench/ (outside git), it runs in turn, RUNS times,
+# rotating which goes first so machine drift cancels:
+#   sprx run --jobs 2 (ingest, clean, dedup, enrich, aggregate, four models, report)
+#   DuckDB 2 threads (scripts/bench_duckdb.py: read, normalise, join lookups, band, count)
+#   zcat, serial and 2 files at a time (the inflate floor)
+# then prints medians, rows/s, MB/s, peak RSS and the ratios, and checks that DuckDB's
+# route-type counts equal sprx's table (both did the same work).
+#
+# Environment: RUNS (default 5 for 160k, 3 for 10M), SIZES ("160k 10m"), BIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release/sprx}
-RUNS=${RUNS:-5}
-DATA=.bench/data-160k
+PIPELINE=Pipelines/referral-equity.yaml
+SIZES=${SIZES:-"160k 10m"}
 mkdir -p .bench
-[ -f "$DATA/generate.json" ] || "$BIN" generate --rows 160128 --seed 2024 --files 4 --messy --out "$DATA" >/dev/null
-gz_bytes=$(cat "$DATA"/*.csv.gz | wc -c)
-raw_bytes=$(zcat "$DATA"/*.csv.gz | wc -c)
-rows=160128
+if [ ! -x .bench/venv/bin/python ] || ! .bench/venv/bin/python -c 'import duckdb, yaml' 2>/dev/null; then
+  python3 -m venv .bench/venv && .bench/venv/bin/pip install -q duckdb pyyaml
+fi
+PY=.bench/venv/bin/python
+export PYTHONPATH=scripts
+
 now() { date +%s.%N; }
-declare -a t_sprx1 t_sprx2 t_zcat t_zcat2
-for i in $(seq "$RUNS"); do
-  s=$(now); "$BIN" run --pipeline Pipelines/referral-equity.yaml --input "$DATA" --out .bench/out-bench --jobs 2 --quiet; e=$(now)
-  t_sprx2+=("$(echo "$e - $s" | bc)")
-  s=$(now); "$BIN" run --pipeline Pipelines/referral-equity.yaml --input "$DATA" --out .bench/out-bench --jobs 1 --quiet; e=$(now)
-  t_sprx1+=("$(echo "$e - $s" | bc)")
-  s=$(now); zcat "$DATA"/*.csv.gz > /dev/null; e=$(now)
-  t_zcat+=("$(echo "$e - $s" | bc)")
-  s=$(now); ls "$DATA"/*.csv.gz | xargs -P 2 -n 2 sh -c 'zcat "$@" > /dev/null' _; e=$(now)
-  t_zcat2+=("$(echo "$e - $s" | bc)")
-done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-m1=$(median "${t_sprx1[@]}"); m2=$(median "${t_sprx2[@]}"); z1=$(median "${t_zcat[@]}"); z2=$(median "${t_zcat2[@]}")
-rss=$( { /usr/bin/time -f '%M' "$BIN" run --pipeline Pipelines/referral-equity.yaml --input "$DATA" --out .bench/out-bench --jobs 2 --quiet; } 2>&1 | tail -1)
-printf '%-28s %9s %12s %14s %14s\n' "what (median of $RUNS)" "wall s" "rows/s" "MB/s gz in" "MB/s csv"
-for pair in "sprx run --jobs 1:$m1" "sprx run --jobs 2:$m2" "zcat floor (serial):$z1" "zcat floor (2 parallel):$z2"; do
-  name=${pair%%:*}; t=${pair##*:}
-  printf '%-28s %9.3f %12.0f %14.1f %14.1f\n' "$name" "$t" "$(echo "$rows / $t" | bc -l)" "$(echo "$gz_bytes / $t / 1000000" | bc -l)" "$(echo "$raw_bytes / $t / 1000000" | bc -l)"
+peak_kb() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1; }
+
+for size in $SIZES; do
+  case $size in
+    160k) rows=160128; files=4; seed=1; data=.bench/data-160k-plain; runs=${RUNS:-5} ;;
+    10m) rows=10000000; files=16; seed=2026; data=.bench/data-10m; runs=${RUNS:-3} ;;
+    *) echo "unknown size $size" >&2; exit 64 ;;
+  esac
+  if [ ! -f "$data/generate.json" ]; then
+    echo "generating $rows rows into $data (once)..." >&2
+    "$BIN" generate --rows "$rows" --seed "$seed" --files "$files" --out "$data" >/dev/null
+  fi
+  gz_bytes=$(cat "$data"/*.csv.gz | wc -c)
+  out=.bench/out-$size; duck_csv=.bench/duckdb-$size.csv
+  sprx_cmd=("$BIN" run --pipeline "$PIPELINE" --input "$data" --out "$out" --jobs 2 --quiet --no-disclosure-control)
+  duck_cmd=("$PY" scripts/bench_duckdb.py "$data" "$PIPELINE" 2 "$duck_csv")
+  t_sprx=(); t_duck=(); t_zcat=(); t_zcat2=()
+  for i in $(seq "$runs"); do
+    for k in 0 1 2 3; do
+      case $(( (k + i) % 4 )) in
+        0) s=$(now); "${sprx_cmd[@]}"; e=$(now); t_sprx+=("$(echo "$e - $s" | bc)") ;;
+        1) s=$(now); "${duck_cmd[@]}"; e=$(now); t_duck+=("$(echo "$e - $s" | bc)") ;;
+        2) s=$(now); zcat "$data"/*.csv.gz > /dev/null; e=$(now); t_zcat+=("$(echo "$e - $s" | bc)") ;;
+        3) s=$(now); ls "$data"/*.csv.gz | xargs -P 2 -n 1 sh -c 'zcat "$0" > /dev/null'; e=$(now); t_zcat2+=("$(echo "$e - $s" | bc)") ;;
+      esac
+    done
+  done
+  ms=$(median "${t_sprx[@]}"); md=$(median "${t_duck[@]}"); z1=$(median "${t_zcat[@]}"); z2=$(median "${t_zcat2[@]}")
+  rss_sprx=$(peak_kb "${sprx_cmd[@]}"); rss_duck=$(peak_kb "${duck_cmd[@]}")
+  echo
+  echo "== $rows rows, $files gzip files, $gz_bytes bytes compressed; median of $runs alternating runs, 2 cores =="
+  printf '%-30s %8s %12s %10s %12s\n' "what" "wall s" "rows/s" "MB/s gz" "peak RSS MB"
+  printf '%-30s %8.3f %12.0f %10.1f %12.1f\n' "sprx run --jobs 2" "$ms" "$(echo "$rows / $ms" | bc -l)" "$(echo "$gz_bytes / $ms / 1e6" | bc -l)" "$(echo "$rss_sprx / 1024" | bc -l)"
+  printf '%-30s %8.3f %12.0f %10.1f %12.1f\n' "DuckDB $($PY -c 'import duckdb; print(duckdb.__version__)'), 2 threads" "$md" "$(echo "$rows / $md" | bc -l)" "$(echo "$gz_bytes / $md / 1e6" | bc -l)" "$(echo "$rss_duck / 1024" | bc -l)"
+  printf '%-30s %8.3f %12.0f %10.1f %12s\n' "zcat floor, serial" "$z1" "$(echo "$rows / $z1" | bc -l)" "$(echo "$gz_bytes / $z1 / 1e6" | bc -l)" "-"
+  printf '%-30s %8.3f %12.0f %10.1f %12s\n' "zcat floor, 2 in parallel" "$z2" "$(echo "$rows / $z2" | bc -l)" "$(echo "$gz_bytes / $z2 / 1e6" | bc -l)" "-"
+  printf 'ratios: sprx/DuckDB %.2f   sprx/floor(2 parallel) %.2f   sprx/floor(serial) %.2f\n' \
+    "$(echo "$ms / $md" | bc -l)" "$(echo "$ms / $z2" | bc -l)" "$(echo "$ms / $z1" | bc -l)"
+  echo "$size $ms $md $z1 $z2 $rss_sprx $rss_duck" >> .bench/results.txt
+  "$PY" scripts/bench_check.py "$duck_csv" "$out"
 done
-printf 'ratio sprx(jobs 2) / zcat(2 parallel): %.2f\n' "$(echo "$m2 / $z2" | bc -l)"
-printf 'peak RSS sprx --jobs 2: %s KB; input %s gz bytes, %s CSV bytes\n' "$rss" "$gz_bytes" "$raw_bytes"
-python3 - <<'PY'
-import json
-m = json.load(open(".bench/out-bench/manifest.json"))
-total = sum(x["fit_seconds"] for x in m["models"])
-for x in m["models"]:
-    print(f"model {x['name']:18} {x['status']:7} patterns {x['covariate_patterns']:5} grouped entries {x['grouped_entries']:6} fit {x['fit_seconds']:.3f} s")
-print(f"models: {len(m['models'])} models, {total:.3f} s of fit time, model stage wall time {m['models_seconds']:.3f} s (fits run concurrently)")
-PY
+if [[ " $SIZES " == *" 160k "* && " $SIZES " == *" 10m "* ]]; then
+  r160=$(grep '^160k ' .bench/results.txt | tail -1 | cut -d' ' -f6); r10=$(grep '^10m ' .bench/results.txt | tail -1 | cut -d' ' -f6)
+  printf '\npeak RSS: 10M-row run / 160k-row run = %.2f\n' "$(echo "$r10 / $r160" | bc -l)"
+fi

@@ -14,11 +14,13 @@ def norm(s):
     return " ".join(s.strip().lower().split())
 
 
-def build_base(data_dir, pipeline_path):
+def build_base(data_dir, pipeline_path, threads=None):
     """Returns (connection, pipeline) with table `base`: one row per referral."""
     pipeline = yaml.load(open(pipeline_path), Loader=yaml.BaseLoader)  # every scalar as text, as sprx reads them
     ref = os.path.join(os.path.dirname(os.path.abspath(pipeline_path)), pipeline["enrich"]["reference_dir"])
     con = duckdb.connect()
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
 
     route_rows = [(norm(l), rid, r["type"]) for rid, r in pipeline["routes"].items() for l in r["labels"]]
     con.execute("CREATE TABLE route_map(label VARCHAR, route VARCHAR, route_type VARCHAR)")

@@ -100,11 +100,11 @@ public struct ModelTableBuilder: Sendable {
     public func build(_ counts: ModelCounts) -> (table: PublishedTable, summaries: [ModelRunSummary]) {
         // Organisations in name order. Nothing else needs an order: every weight is a
         // whole number, so the fit's sums are exact whatever order they are added in.
-        let organisations = Set(counts.cells.keys.lazy.filter(\.hasOrganisation).map(\.organisation)).sorted()
+        let organisations = counts.organisations.filter { $0.count > 0 }.sorted()
         var organisationIndex: [ShortCode: Int32] = [:]
         for (i, code) in organisations.enumerated() { organisationIndex[code] = Int32(i) }
         let organisationNames = organisations.map(\.description)
-        let cells = counts.cells.compactMap { key, sums -> PreparedCell? in
+        let cells: [PreparedCell] = counts.cells.compactMap { key, sums -> PreparedCell? in
             guard sums.referrals > 0 else { return nil }
             return PreparedCell(
                 levels: levels(of: key.cell), organisation: key.hasOrganisation ? organisationIndex[key.organisation]! : -1, key: key, sums: sums)

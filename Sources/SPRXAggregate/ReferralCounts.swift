@@ -49,8 +49,8 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     public private(set) var outcomes = FlatTable<UInt32, OutcomeCounts>(initial: OutcomeCounts())
     /// Key: pattern bits | reason << 19; one count per reason a referral gives.
     public private(set) var reasons = FlatTable<UInt32, Int64>(initial: 0)
-    /// Key: the referral date's days since 1970-01-01 (as bits); clean referrals per day,
-    /// so the reporting period survives merging and removals.
+    /// Key: see ``dayKey(_:)``; clean referrals per day, so the reporting period
+    /// survives merging and removals.
     public private(set) var days = FlatTable<UInt32, Int64>(initial: 0)
     /// What the statistical models need: per organisation, pattern and outcomes.
     public var models = ModelCounts()
@@ -62,7 +62,7 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         pattern: Pattern, route: UInt8, reasons reasonMask: UInt32, contacted: Bool, intervention: Bool, day: Day? = nil,
         sign: Int64 = 1
     ) {
-        if let day { days.update(UInt32(bitPattern: day.daysSinceEpoch)) { $0 += sign } }
+        if let day { days.update(Self.dayKey(day)) { $0 += sign } }
         let key = pattern.bits | UInt32(route) << 19
         outcomes.update(key) { counts in
             counts.referred += sign
@@ -97,12 +97,15 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     /// Number of clean referrals counted.
     public var referrals: Int64 { outcomes.reduce(0) { $0 + $1.value.referred } }
 
+    /// Days since 1970-01-01 offset by 2^30 (years 1-9999 stay far from `UInt32.max`).
+    static func dayKey(_ day: Day) -> UInt32 { UInt32(Int64(day.daysSinceEpoch) + (1 << 30)) }
+
     /// The earliest and latest referral date counted, or `nil` when nothing is.
     public var period: (first: Day, last: Day)? {
         var first: Int32? = nil
         var last: Int32? = nil
         for (key, count) in days where count != 0 {
-            let day = Int32(bitPattern: key)
+            let day = Int32(Int64(key) - (1 << 30))
             if first.map({ day < $0 }) ?? true { first = day }
             if last.map({ day > $0 }) ?? true { last = day }
         }
@@ -209,25 +212,58 @@ public struct ModelCellKey: Hashable, Sendable, Codable, Comparable, FlatKey {
 
 /// What the models need of the referrals in one ``ModelCellKey``: how many, and the
 /// number and sum of known contact and intervention counts.
+///
+/// Stored in 32 bits each (one cell is one organisation and one covariate pattern: two
+/// billion referrals, or contacts, in one cell is beyond any UK extract, and overflow
+/// traps rather than wraps). That makes the models' table, the largest of a run, 32
+/// bytes a cell instead of 56.
 public struct ModelCellSums: Sendable, Codable, Equatable, FlatTableValue {
     public static var zero: ModelCellSums { ModelCellSums() }
-    public var referrals: Int64 = 0
-    public var contactsKnown: Int64 = 0
-    public var contacts: Int64 = 0
-    public var interventionsKnown: Int64 = 0
-    public var interventions: Int64 = 0
+    private var referralCount: Int32 = 0
+    private var contactsKnownCount: Int32 = 0
+    private var interventionsKnownCount: Int32 = 0
+    private var withInterventionCount: Int32 = 0
+    private var contactSum: Int32 = 0
+    private var interventionSum: Int32 = 0
+
+    /// Sum of known contact counts.
+    public var contacts: Int64 {
+        get { Int64(contactSum) }
+        set { contactSum = Int32(newValue) }
+    }
+    /// Sum of known intervention counts.
+    public var interventions: Int64 {
+        get { Int64(interventionSum) }
+        set { interventionSum = Int32(newValue) }
+    }
+
+    public var referrals: Int64 {
+        get { Int64(referralCount) }
+        set { referralCount = Int32(newValue) }
+    }
+    public var contactsKnown: Int64 {
+        get { Int64(contactsKnownCount) }
+        set { contactsKnownCount = Int32(newValue) }
+    }
+    public var interventionsKnown: Int64 {
+        get { Int64(interventionsKnownCount) }
+        set { interventionsKnownCount = Int32(newValue) }
+    }
     /// Referrals with interventions > 0.
-    public var withIntervention: Int64 = 0
+    public var withIntervention: Int64 {
+        get { Int64(withInterventionCount) }
+        set { withInterventionCount = Int32(newValue) }
+    }
 
     public init() {}
 
     mutating func add(_ other: ModelCellSums) {
-        referrals += other.referrals
-        contactsKnown += other.contactsKnown
-        contacts += other.contacts
-        interventionsKnown += other.interventionsKnown
-        interventions += other.interventions
-        withIntervention += other.withIntervention
+        referralCount += other.referralCount
+        contactsKnownCount += other.contactsKnownCount
+        contactSum += other.contactSum
+        interventionsKnownCount += other.interventionsKnownCount
+        interventionSum += other.interventionSum
+        withInterventionCount += other.withInterventionCount
     }
 
     var isZero: Bool { self == ModelCellSums() }
@@ -244,9 +280,65 @@ public struct ModelCellSums: Sendable, Codable, Equatable, FlatTableValue {
 /// organisation). It grows with distinct organisation × pattern combinations, never
 /// with rows, and merges by addition like ``ReferralCounts``.
 public struct ModelCounts: Sendable, Codable, Equatable {
-    public private(set) var cells = FlatTable<ModelCellKey, ModelCellSums>(initial: ModelCellSums())
+    /// Organisations in the order this state first saw them; index 0 is "none".
+    public private(set) var organisations: [ShortCode] = [ShortCode()]
+    private var organisationIndex = FlatTable<ShortCode, UInt32>(initial: UInt32.max)
+    /// Key: organisation index << 32 | cell (see ``ModelCell/cell``). Eight bytes instead
+    /// of the 24 a ``ModelCellKey`` takes: this is the largest table of a run.
+    public private(set) var cellSums = FlatTable<UInt64, ModelCellSums>(initial: ModelCellSums())
     /// Key: see ``histogramKey(cell:hasOrganisation:kind:value:)``.
     public private(set) var histogram = FlatTable<UInt64, Int64>(initial: 0)
+
+    /// The cells with their organisation codes.
+    public var cells: LazyMapSequence<FlatTable<UInt64, ModelCellSums>, (key: ModelCellKey, value: ModelCellSums)> {
+        cellSums.lazy.map { (ModelCellKey(organisation: organisations[Int($0.key >> 32)], cell: UInt32(truncatingIfNeeded: $0.key)), $0.value) }
+    }
+
+    /// The index of an organisation in ``organisations``, added if new.
+    @inline(__always) mutating func index(of organisation: ShortCode) -> UInt64 {
+        if organisation.count == 0 { return 0 }
+        let next = UInt32(organisations.count)
+        let index = organisationIndex.update(organisation) { value -> UInt32 in
+            if value == UInt32.max { value = next }
+            return value
+        }
+        if index == next { organisations.append(organisation) }
+        return UInt64(index)
+    }
+
+    public static func == (a: ModelCounts, b: ModelCounts) -> Bool {
+        a.histogram == b.histogram && Dictionary(uniqueKeysWithValues: a.cells.map { ($0.key, $0.value) })
+            == Dictionary(uniqueKeysWithValues: b.cells.map { ($0.key, $0.value) })
+    }
+
+    private enum CodingKeys: String, CodingKey { case organisations, cells, histogram }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let codes = try container.decode([ShortCode].self, forKey: .organisations)
+        let sums = try container.decode(FlatTable<UInt64, ModelCellSums>.self, forKey: .cells)
+        histogram = try container.decode(FlatTable<UInt64, Int64>.self, forKey: .histogram)
+        for (key, value) in sums {
+            guard Int(key >> 32) < codes.count else {
+                throw DecodingError.dataCorruptedError(forKey: .cells, in: container, debugDescription: "organisation index out of range")
+            }
+            let organisation = index(of: codes[Int(key >> 32)])
+            cellSums.update(organisation << 32 | (key & 0xFFFF_FFFF)) { $0.add(value) }
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        // Organisations in code order, so equal states encode to equal bytes.
+        let sorted = organisations.enumerated().sorted { $0.element < $1.element }
+        var remap = [UInt64](repeating: 0, count: organisations.count)
+        for (new, old) in sorted.enumerated() { remap[old.offset] = UInt64(new) }
+        var renumbered = FlatTable<UInt64, ModelCellSums>(initial: ModelCellSums(), minimumCapacity: cellSums.count)
+        for (key, value) in cellSums { renumbered.update(remap[Int(key >> 32)] << 32 | (key & 0xFFFF_FFFF)) { $0 = value } }
+        try container.encode(sorted.map(\.element), forKey: .organisations)
+        try container.encode(renumbered, forKey: .cells)
+        try container.encode(histogram, forKey: .histogram)
+    }
 
     /// Which count a histogram entry holds.
     public enum Kind: UInt64, Sendable {
@@ -278,7 +370,8 @@ public struct ModelCounts: Sendable, Codable, Equatable {
             sums.interventions = sign * Int64(referral.interventions)
             sums.withIntervention = referral.interventions > 0 ? sign : 0
         }
-        cells.update(ModelCellKey(organisation: referral.organisation, cell: referral.cell)) { $0.add(sums) }
+        let organisation = index(of: referral.organisation)
+        cellSums.update(organisation << 32 | UInt64(referral.cell)) { $0.add(sums) }
         let hasOrganisation = referral.organisation.count > 0
         if referral.contacts >= 0 {
             histogram.update(Self.histogramKey(cell: referral.cell, hasOrganisation: hasOrganisation, kind: .contacts, value: referral.contacts)) {
@@ -293,13 +386,15 @@ public struct ModelCounts: Sendable, Codable, Equatable {
     }
 
     public mutating func merge(_ other: ModelCounts) {
-        for (key, sums) in other.cells { cells.update(key) { $0.add(sums) } }
+        var remap = [UInt64](repeating: 0, count: other.organisations.count)
+        for (i, code) in other.organisations.enumerated() { remap[i] = index(of: code) }
+        for (key, sums) in other.cellSums { cellSums.update(remap[Int(key >> 32)] << 32 | (key & 0xFFFF_FFFF)) { $0.add(sums) } }
         for (key, count) in other.histogram { histogram.update(key) { $0 += count } }
         compact()
     }
 
     mutating func compact() {
-        cells = cells.filter { !$1.isZero }
+        cellSums = cellSums.filter { !$1.isZero }
         histogram = histogram.filter { $1 != 0 }
     }
 }

@@ -52,6 +52,12 @@ public struct RowIdentity: Hashable, Sendable {
     public var idLow: UInt64
     public var idHigh: UInt64
     public var content: UInt64
+
+    public init(idLow: UInt64, idHigh: UInt64, content: UInt64) {
+        self.idLow = idLow
+        self.idHigh = idHigh
+        self.content = content
+    }
 }
 
 /// What the clean stage made of one row.

@@ -2,7 +2,7 @@
 public protocol FlatKey: Hashable, Sendable {
     /// A 64-bit hash whose low bits are evenly spread (the table masks them).
     var flatHash: UInt64 { get }
-    /// A placeholder that empty slots hold (never looked at).
+    /// The key that marks an empty slot: a value no real key ever takes.
     static var vacant: Self { get }
 }
 
@@ -15,25 +15,26 @@ public func mix64(_ x: UInt64) -> UInt64 {
     return z ^ (z >> 33)
 }
 
+/// Integer keys: `max` marks an empty slot, so keys built from bit fields must leave
+/// the top bit clear (every sprx key does).
 extension UInt32: FlatKey {
     @inlinable public var flatHash: UInt64 { mix64(UInt64(self)) }
-    @inlinable public static var vacant: UInt32 { 0 }
+    @inlinable public static var vacant: UInt32 { .max }
 }
 
 extension UInt64: FlatKey {
     @inlinable public var flatHash: UInt64 { mix64(self) }
-    @inlinable public static var vacant: UInt64 { 0 }
+    @inlinable public static var vacant: UInt64 { .max }
 }
 
 extension ShortCode: FlatKey {
     @inlinable public var flatHash: UInt64 { mix64(low ^ mix64(high ^ UInt64(count) << 56)) }
-    @inlinable public static var vacant: ShortCode { ShortCode() }
+    /// A code of length 255, which no real code has (at most ``capacity`` bytes).
+    public static let vacant = ShortCode(vacantMarker: ())
 }
 
 /// A hash table for the per-row hot path: open addressing with linear probing over one
-/// flat array of slots, power-of-two capacity, at most 3/4 full, slot chosen by the
-/// hash's top bits (so copying one table into a smaller one in slot order inserts in
-/// ascending slot order and cannot build the long probe runs that low-bit indexing does).
+/// flat array of slots, power-of-two capacity, at most 3/4 full.
 ///
 /// Design note: Swift's `Dictionary` hashes every key with seeded SipHash, which is what
 /// the profile showed dominating the per-referral work (several lookups per row). Keys
@@ -42,22 +43,30 @@ extension ShortCode: FlatKey {
 /// state only grows, and ``filter(_:)`` rebuilds a table without the entries that
 /// cancelled out. Iteration order depends on capacity and insertion history, so callers
 /// that publish anything sort first.
+///
+/// The first slot of a key is the top bits of (hash ⊕ salt) × φ, where the salt depends
+/// on the capacity. Without the salt, copying a table into a smaller one in slot order
+/// (merging worker states, growing, filtering) delivers keys in the order of their home
+/// slots, which piles them into one ever longer probe run: quadratic time (measured:
+/// minutes for a merge of 250,000 model cells). Tables of different capacity now
+/// disagree about order, so such copies look random to the target.
 public struct FlatTable<Key: FlatKey, Value: Sendable>: Sendable, Sequence {
     @usableFromInline struct Slot: Sendable {
         @usableFromInline var key: Key
         @usableFromInline var value: Value
-        @usableFromInline var used: Bool
-        @inlinable init(key: Key, value: Value, used: Bool) {
+        @inlinable init(key: Key, value: Value) {
             self.key = key
             self.value = value
-            self.used = used
         }
+        @inlinable var used: Bool { key != Key.vacant }
     }
 
     @usableFromInline var slots: ContiguousArray<Slot>
     @usableFromInline var mask: Int
-    /// 64 − log2(capacity): slots are chosen by the hash's top bits.
+    /// 64 − log2(capacity): slots are chosen by the top bits of the salted hash.
     @usableFromInline var shift: UInt64
+    /// Salt that depends on the capacity, see the design note.
+    @usableFromInline var salt: UInt64
     @usableFromInline var occupied: Int
     /// Number of keys held.
     @inlinable public var count: Int { occupied }
@@ -68,9 +77,10 @@ public struct FlatTable<Key: FlatKey, Value: Sendable>: Sendable, Sequence {
     public init(initial: Value, minimumCapacity: Int = 16) {
         var capacity = 16
         while capacity * 3 < minimumCapacity * 4 { capacity *= 2 }
-        slots = ContiguousArray(repeating: Slot(key: .vacant, value: initial, used: false), count: capacity)
+        slots = ContiguousArray(repeating: Slot(key: .vacant, value: initial), count: capacity)
         mask = capacity - 1
         shift = UInt64(64 - capacity.trailingZeroBitCount)
+        salt = mix64(UInt64(capacity) &* 0x9E37_79B9_7F4A_7C15)
         occupied = 0
         self.initial = initial
     }
@@ -80,6 +90,7 @@ public struct FlatTable<Key: FlatKey, Value: Sendable>: Sendable, Sequence {
     /// Runs `body` on the value for `key`, inserting `initial` first if the key is new.
     @inlinable @inline(__always)
     public mutating func update<R>(_ key: Key, _ body: (inout Value) -> R) -> R {
+        precondition(key != Key.vacant, "the vacant key cannot be stored")
         let index = slotIndex(inserting: key)
         return body(&slots[index].value)
     }
@@ -88,7 +99,7 @@ public struct FlatTable<Key: FlatKey, Value: Sendable>: Sendable, Sequence {
     @inlinable
     public subscript(key: Key) -> Value? {
         slots.withUnsafeBufferPointer { buffer in
-            var i = Int(truncatingIfNeeded: key.flatHash >> shift)
+            var i = home(key)
             while buffer[i].used {
                 if buffer[i].key == key { return buffer[i].value }
                 i = (i &+ 1) & mask
@@ -97,11 +108,17 @@ public struct FlatTable<Key: FlatKey, Value: Sendable>: Sendable, Sequence {
         }
     }
 
+    /// The slot a key probes first.
+    @inlinable @inline(__always)
+    func home(_ key: Key) -> Int {
+        Int(truncatingIfNeeded: ((key.flatHash ^ salt) &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
+
     @inlinable @inline(__always)
     mutating func slotIndex(inserting key: Key) -> Int {
         if (count &+ 1) &* 4 > slots.count &* 3 { grow() }
         let mask = self.mask
-        var i = Int(truncatingIfNeeded: key.flatHash >> shift)
+        var i = home(key)
         let found = slots.withUnsafeBufferPointer { buffer -> Bool in
             while buffer[i].used {
                 if buffer[i].key == key { return true }
@@ -110,7 +127,7 @@ public struct FlatTable<Key: FlatKey, Value: Sendable>: Sendable, Sequence {
             return false
         }
         if !found {
-            slots[i] = Slot(key: key, value: initial, used: true)
+            slots[i] = Slot(key: key, value: initial)
             occupied += 1
         }
         return i
@@ -124,14 +141,15 @@ public struct FlatTable<Key: FlatKey, Value: Sendable>: Sendable, Sequence {
 
     /// Inserts a key known to be absent.
     private mutating func insertNew(_ key: Key, _ value: Value) {
-        var i = Int(truncatingIfNeeded: key.flatHash >> shift)
+        var i = home(key)
         while slots[i].used { i = (i &+ 1) & mask }
-        slots[i] = Slot(key: key, value: value, used: true)
+        slots[i] = Slot(key: key, value: value)
         occupied += 1
     }
 
     /// A table with only the entries for which `keep` is true.
     public func filter(_ keep: (Key, Value) -> Bool) -> FlatTable {
+        if !contains(where: { !keep($0.key, $0.value) }) { return self }
         var result = FlatTable(initial: initial, minimumCapacity: count)
         for slot in slots where slot.used && keep(slot.key, slot.value) { result.insertNew(slot.key, slot.value) }
         return result

@@ -13,6 +13,8 @@ public struct ShortCode: Hashable, Sendable, Comparable, CustomStringConvertible
     /// The empty code (no identifier).
     public init() {}
 
+    init(vacantMarker: Void) { count = 255 }
+
     /// Trims ASCII spaces and tabs and upper-cases ASCII letters; `nil` if empty or too long.
     public init?(normalising bytes: UnsafeRawBufferPointer) {
         var start = 0

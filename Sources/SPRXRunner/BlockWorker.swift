@@ -149,7 +149,11 @@ final class CountsPool: @unchecked Sendable {
 
     /// Every state merged, plus `adjustment` (the duplicates taken out again).
     func merged(with adjustment: ReferralCounts) -> ReferralCounts {
-        var states = lock.withLock { idle } + [adjustment]
+        // Take the states out of the pool, so merging into one does not copy it.
+        var states = lock.withLock {
+            defer { idle.removeAll() }
+            return idle
+        } + [adjustment]
         states.sort { $0.models.histogram.count + $0.outcomes.count > $1.models.histogram.count + $1.outcomes.count }
         var total = states.removeFirst()
         for state in states { total.merge(state) }

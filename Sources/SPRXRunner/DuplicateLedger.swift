@@ -117,9 +117,11 @@ final class DuplicateLedger {
     struct IDKey: FlatKey {
         var low: UInt64
         var high: UInt64
+        /// The lowest bit of `high` is forced to 1, so no id is the vacant key (0, 0);
+        /// the 127 bits left are still far beyond any chance of two ids colliding.
         init(_ identity: RowIdentity) {
             low = identity.idLow
-            high = identity.idHigh
+            high = identity.idHigh | 1
         }
         init(low: UInt64, high: UInt64) {
             self.low = low

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SPRXCore
@@ -57,5 +58,52 @@ import Testing
         #expect(nation("95ZZ06W1") == .northernIreland)
         #expect(nation("E02000001") == .unknown)
         #expect(nation("") == .unknown)
+    }
+}
+
+@Suite struct FlatTableTests {
+    /// Expected values come from Swift's `Dictionary` fed the same operations.
+    @Test func agreesWithDictionaryUnderRandomUpdatesAndGrowth() {
+        var rng = SystemRandomNumberGenerator()
+        var table = FlatTable<UInt64, Int64>(initial: 0)
+        var reference: [UInt64: Int64] = [:]
+        for _ in 0..<50_000 {
+            // Few distinct keys at first, then many, so the table grows several times.
+            let key = UInt64.random(in: 0..<20_000, using: &rng) << 7
+            let delta = Int64.random(in: -3...5, using: &rng)
+            table.update(key) { $0 += delta }
+            reference[key, default: 0] += delta
+        }
+        #expect(table.count == reference.count)
+        for (key, value) in reference { #expect(table[key] == value) }
+        #expect(table[UInt64(1)] == nil)
+        let kept = table.filter { $1 != 0 }
+        #expect(kept.count == reference.values.filter { $0 != 0 }.count)
+        #expect(Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) }) == reference.filter { $0.value != 0 })
+    }
+
+    @Test func copyingIntoASmallerTableInSlotOrderKeepsEveryEntry() {
+        // Low-bit indexing makes this quadratic (long probe runs); top-bit indexing must not.
+        var big = FlatTable<UInt32, Int64>(initial: 0, minimumCapacity: 1 << 17)
+        for key in 0..<UInt32(60_000) { big.update(key &* 2_654_435_761 & 0x7FFF_FFFF) { $0 = 1 } }
+        var small = FlatTable<UInt32, Int64>(initial: 0)
+        for (key, value) in big { small.update(key) { $0 = value } }
+        #expect(small == big)
+    }
+
+    @Test func vacantKeysAreImpossibleKeys() {
+        #expect(ShortCode.vacant != ShortCode())
+        #expect(ShortCode.vacant.count > ShortCode.capacity)
+    }
+
+    @Test func codableRoundTripIsOrderIndependent() throws {
+        var a = FlatTable<UInt32, Int64>(initial: 0)
+        var b = FlatTable<UInt32, Int64>(initial: 0, minimumCapacity: 1000)
+        for k in [5, 1, 9, 3] as [UInt32] { a.update(k) { $0 = Int64(k) * 10 } }
+        for k in [3, 9, 1, 5] as [UInt32] { b.update(k) { $0 = Int64(k) * 10 } }
+        let encoder = JSONEncoder()
+        #expect(try encoder.encode(a) == encoder.encode(b))
+        let decoded = try JSONDecoder().decode(FlatTable<UInt32, Int64>.self, from: encoder.encode(a))
+        #expect(decoded == a)
     }
 }
