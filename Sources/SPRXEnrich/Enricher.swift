@@ -34,6 +34,24 @@ public struct AreaMatchCounts: Sendable, Hashable, Codable {
         }
     }
 
+    /// The counts of one referral's packed flags (see ``EnrichRules/enrichPacked(area:age:)``).
+    public init(packed bits: UInt16) {
+        unknownArea = Int(bits & 1)
+        for i in 0..<Nation.known.count {
+            unmatchedDeprivation[i] = Int((bits >> (1 + 2 * i)) & 1)
+            unmatchedRurality[i] = Int((bits >> (2 + 2 * i)) & 1)
+        }
+    }
+
+    /// Adds `times` referrals with the packed flags `bits`.
+    public mutating func add(packed bits: UInt16, times: Int) {
+        unknownArea += Int(bits & 1) * times
+        for i in 0..<Nation.known.count {
+            unmatchedDeprivation[i] += Int((bits >> (1 + 2 * i)) & 1) * times
+            unmatchedRurality[i] += Int((bits >> (2 + 2 * i)) & 1) * times
+        }
+    }
+
     public mutating func subtract(_ other: AreaMatchCounts) {
         unknownArea -= other.unknownArea
         for i in unmatchedDeprivation.indices {
@@ -63,6 +81,27 @@ public struct EnrichRules: Sendable {
     /// The band index for an age, `ageBands.count` when unknown.
     @inlinable public func ageBand(_ age: Int16) -> UInt8 {
         age >= 0 && age <= 120 ? bandOfAge[Int(age)] : UInt8(ageBands.count)
+    }
+
+    /// Enriches one area and age; the second value packs what could not be placed:
+    /// bit 0 unknown area, then per nation i bit 1 + 2i no decile, bit 2 + 2i no rurality
+    /// (see ``AreaMatchCounts/init(packed:)``). Allocates nothing: this runs per referral.
+    public func enrichPacked(area: ShortCode?, age: Int16) -> (Enrichment, UInt16) {
+        var result = Enrichment(nation: .unknown, decile: 0, rurality: .unknown, ruralityClass: -1, ageBand: ageBand(age))
+        guard let area else { return (result, 1) }
+        let nation = area.nation
+        result.nation = nation
+        guard nation != .unknown else { return (result, 1) }
+        if let info = reference.info(area) {
+            result.decile = info.decile
+            result.rurality = info.rurality
+            result.ruralityClass = info.ruralityClass
+        }
+        var flags: UInt16 = 0
+        let n = UInt16(nation.rawValue)
+        if result.decile == 0 { flags |= 1 << (1 + 2 * n) }
+        if result.rurality == .unknown { flags |= 1 << (2 + 2 * n) }
+        return (result, flags)
     }
 
     /// Enriches one area and age.

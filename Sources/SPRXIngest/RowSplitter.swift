@@ -48,6 +48,26 @@ public struct RowSplitter: Sendable {
         let count = bytes.count
         var i = 0
         scanLoop: while i < count {
+            if state != .quoted && state != .quoteInQuoted {
+                // Fast path outside quotes: only a quote or a newline can change what
+                // happens next, so skip eight bytes at a time to the first of them.
+                while i + 8 <= count {
+                    let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                    let hits = SWAR.bytesEqual(word, quote) | SWAR.bytesEqual(word, lf)
+                    if hits == 0 {
+                        state = base[i + 7] == comma ? .fieldStart : .unquoted
+                        i += 8
+                        continue
+                    }
+                    let skip = hits.trailingZeroBitCount >> 3
+                    if skip > 0 {
+                        state = base[i + skip - 1] == comma ? .fieldStart : .unquoted
+                        i += skip
+                    }
+                    break
+                }
+                if i >= count { break scanLoop }
+            }
             let byte = base[i]
             switch state {
             case .quoted:
@@ -91,5 +111,16 @@ public struct RowSplitter: Sendable {
         self.state = state
         self.newlines = newlines
         return lastEnd
+    }
+}
+
+/// Byte-parallel tests on 64-bit words ("SIMD within a register").
+public enum SWAR {
+    /// The high bit of each byte of `word` that equals `byte`, exact for the lowest
+    /// such byte (higher bytes may show false hits only above a true one).
+    @inlinable @inline(__always)
+    public static func bytesEqual(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+        let x = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
     }
 }

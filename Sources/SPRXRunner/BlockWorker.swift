@@ -66,6 +66,8 @@ struct BlockWorker: Sendable {
         let processor = CleanProcessor(rules: clean, layout: layout)
         let scratch = CSVDecodeScratch()
         result.cleanRows.reserveCapacity(block.bytes.count / 64)
+        // Referrals per packed area flags value (at most 2^9), turned into counts at the end.
+        var flagCounts = [Int](repeating: 0, count: 1 << 9)
         block.bytes.withUnsafeBytes { blockBytes in
             let base = blockBytes.baseAddress
             CSVBlockDecoder.forEachRow(in: blockBytes, firstLine: block.firstLine, scratch: scratch, blankLines: &result.blankLines) { row in
@@ -74,7 +76,8 @@ struct BlockWorker: Sendable {
                 case .quarantined(let reason, let column):
                     result.quarantined.append(QuarantinedRow(line: row.line, reason: reason, column: column, raw: Array(row.raw)))
                 case .clean(let record, let identity):
-                    let (enrichment, areaCounts) = enrich.enrich(area: record.area, age: record.age)
+                    let (enrichment, flags) = enrich.enrichPacked(area: record.area, age: record.age)
+                    if flags != 0 { flagCounts[Int(flags)] += 1 }
                     let pattern = Pattern(
                         ageBand: enrichment.ageBand, sex: record.sex, ethnicity: record.ethnicity, nation: enrichment.nation,
                         decile: enrichment.decile, rurality: enrichment.rurality)
@@ -88,11 +91,6 @@ struct BlockWorker: Sendable {
                         contacts: record.contacts, interventions: record.interventions)
                     model.cell = modelProjection.apply(model.cell)
                     if countForModels { counts.models.add(model) }
-                    var flags: UInt16 = 0
-                    if let areaCounts {
-                        result.areaCounts.merge(areaCounts)
-                        flags = Self.pack(areaCounts)
-                    }
                     let start = row.raw.baseAddress.map { $0 - UnsafeRawPointer(base!) } ?? 0
                     result.cleanRows.append(
                         CleanRowTrace(
@@ -102,29 +100,10 @@ struct BlockWorker: Sendable {
                 }
             }
         }
+        for (flags, count) in flagCounts.enumerated() where count > 0 { result.areaCounts.add(packed: UInt16(flags), times: count) }
         result.unmapped = processor.unmapped
         result.bytes = block.bytes
         return result
-    }
-
-    /// Packs one row's area-match counts into bits: 1 unknown area, then 2 bits per nation.
-    static func pack(_ counts: AreaMatchCounts) -> UInt16 {
-        var bits: UInt16 = counts.unknownArea > 0 ? 1 : 0
-        for i in 0..<Nation.known.count {
-            if counts.unmatchedDeprivation[i] > 0 { bits |= 1 << (1 + 2 * i) }
-            if counts.unmatchedRurality[i] > 0 { bits |= 1 << (2 + 2 * i) }
-        }
-        return bits
-    }
-
-    static func unpack(_ bits: UInt16) -> AreaMatchCounts {
-        var counts = AreaMatchCounts()
-        counts.unknownArea = Int(bits & 1)
-        for i in 0..<Nation.known.count {
-            counts.unmatchedDeprivation[i] = Int((bits >> (1 + 2 * i)) & 1)
-            counts.unmatchedRurality[i] = Int((bits >> (2 + 2 * i)) & 1)
-        }
-        return counts
     }
 }
 

@@ -90,7 +90,7 @@ final class InOrderMerger {
                 day: row.day, sign: -1)
             if countForModels { removals.models.add(row.model, sign: -1) }
             var stats = files[repeated.file]
-            stats.areaCounts.subtract(BlockWorker.unpack(row.areaFlags))
+            stats.areaCounts.subtract(AreaMatchCounts(packed: row.areaFlags))
             stats.clean -= 1
             if repeated.isDuplicate {
                 stats.duplicate += 1
