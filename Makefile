@@ -6,7 +6,7 @@ PIPELINE ?= Pipelines/referral-equity.yaml
 INPUT ?= SampleData/canonical
 OUT ?= out
 
-.PHONY: all build report test validate expected bench check-duckdb check-models fixtures clean
+.PHONY: all build report test validate expected bench fuzz sanitize check-duckdb check-models fixtures clean
 
 all: build
 
@@ -47,9 +47,19 @@ expected: build
 	@git --no-pager diff --stat -- SampleData/expected 2>/dev/null || true
 	@echo "review: git diff SampleData/expected   (then commit it with the change that caused it)"
 
-## bench: ingest + clean (+ enrich/aggregate) throughput on 160,128 generated rows
+## bench: sprx vs DuckDB (same job, 2 threads) vs the zcat floor on 160,128 and 10,000,000 rows
 bench: build
 	bash scripts/bench.sh
+
+## fuzz: libFuzzer over gzip reader + CSV decoder + clean stage (FUZZ_RUNS, default 10 million)
+fuzz:
+	bash scripts/fuzz.sh
+
+## sanitize: the test suite under AddressSanitizer, then ThreadSanitizer (own build folders)
+sanitize:
+	$(SWIFT) build --product sprx
+	SWIFT_BACKTRACE=enable=no $(SWIFT) test --sanitize=address --build-path .build-asan
+	SWIFT_BACKTRACE=enable=no $(SWIFT) test --sanitize=thread --build-path .build-tsan
 
 ## check-duckdb: recount route tables for 160,128 generated rows in DuckDB and compare
 check-duckdb: build
@@ -66,4 +76,4 @@ fixtures: build
 	$(BIN) generate --rows 1200 --seed 21 --files 1 --messy --layout casebook --out SampleData/casebook
 
 clean:
-	rm -rf .build out
+	rm -rf .build .build-asan .build-tsan .build-fuzz out

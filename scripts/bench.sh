@@ -57,10 +57,10 @@ for size in $SIZES; do
   echo
   echo "== $rows rows, $files gzip files, $gz_bytes bytes compressed; median of $runs alternating runs, 2 cores =="
   printf '%-30s %8s %12s %10s %12s\n' "what" "wall s" "rows/s" "MB/s gz" "peak RSS MB"
-  printf '%-30s %8.3f %12.0f %10.1f %12.1f\n' "sprx run --jobs 2" "$ms" "$(echo "$rows / $ms" | bc -l)" "$(echo "$gz_bytes / $ms / 1e6" | bc -l)" "$(echo "$rss_sprx / 1024" | bc -l)"
-  printf '%-30s %8.3f %12.0f %10.1f %12.1f\n' "DuckDB $($PY -c 'import duckdb; print(duckdb.__version__)'), 2 threads" "$md" "$(echo "$rows / $md" | bc -l)" "$(echo "$gz_bytes / $md / 1e6" | bc -l)" "$(echo "$rss_duck / 1024" | bc -l)"
-  printf '%-30s %8.3f %12.0f %10.1f %12s\n' "zcat floor, serial" "$z1" "$(echo "$rows / $z1" | bc -l)" "$(echo "$gz_bytes / $z1 / 1e6" | bc -l)" "-"
-  printf '%-30s %8.3f %12.0f %10.1f %12s\n' "zcat floor, 2 in parallel" "$z2" "$(echo "$rows / $z2" | bc -l)" "$(echo "$gz_bytes / $z2 / 1e6" | bc -l)" "-"
+  printf '%-30s %8.3f %12.0f %10.1f %12.1f\n' "sprx run --jobs 2" "$ms" "$(echo "$rows / $ms" | bc -l)" "$(echo "$gz_bytes / $ms / 1000000" | bc -l)" "$(echo "$rss_sprx / 1024" | bc -l)"
+  printf '%-30s %8.3f %12.0f %10.1f %12.1f\n' "DuckDB $($PY -c 'import duckdb; print(duckdb.__version__)'), 2 threads" "$md" "$(echo "$rows / $md" | bc -l)" "$(echo "$gz_bytes / $md / 1000000" | bc -l)" "$(echo "$rss_duck / 1024" | bc -l)"
+  printf '%-30s %8.3f %12.0f %10.1f %12s\n' "zcat floor, serial" "$z1" "$(echo "$rows / $z1" | bc -l)" "$(echo "$gz_bytes / $z1 / 1000000" | bc -l)" "-"
+  printf '%-30s %8.3f %12.0f %10.1f %12s\n' "zcat floor, 2 in parallel" "$z2" "$(echo "$rows / $z2" | bc -l)" "$(echo "$gz_bytes / $z2 / 1000000" | bc -l)" "-"
   printf 'ratios: sprx/DuckDB %.2f   sprx/floor(2 parallel) %.2f   sprx/floor(serial) %.2f\n' \
     "$(echo "$ms / $md" | bc -l)" "$(echo "$ms / $z2" | bc -l)" "$(echo "$ms / $z1" | bc -l)"
   echo "$size $ms $md $z1 $z2 $rss_sprx $rss_duck" >> .bench/results.txt

@@ -271,9 +271,14 @@ public final class CleanProcessor {
         return value <= max ? .value(value) : .invalid
     }
 
+    /// UTF-8 text without NUL bytes (a NUL is never text; it marks a corrupt export).
     static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var ascii = true
-        for b in bytes where b >= 0x80 { ascii = false; break }
+        for b in bytes where b >= 0x80 || b == 0 {
+            if b == 0 { return false }
+            ascii = false
+            break
+        }
         if ascii { return true }
         return String(validating: bytes, as: UTF8.self) != nil
     }

@@ -74,7 +74,7 @@ public enum QuarantineReason: String, CaseIterable, Sendable, Codable {
         switch self {
         case .unterminatedQuote: "the file ended inside a quoted field"
         case .fieldCount: "the row has more or fewer fields than the header"
-        case .invalidEncoding: "a mapped field is not valid UTF-8"
+        case .invalidEncoding: "a mapped field is not valid UTF-8 text (or holds a NUL byte)"
         case .missingRequired: "referral_id, person_id or referral_date is empty"
         case .invalidDate: "referral_date is not a date in an accepted form"
         case .dateOutOfWindow: "referral_date is outside the pipeline's date window"

@@ -56,6 +56,8 @@ public struct SPRXError: Error, Sendable, CustomStringConvertible {
         public static let invalidReference = Code("reference.invalid")
         /// Writing outputs failed.
         public static let outputFailed = Code("output.failed")
+        /// Another run holds the output folder's lock.
+        public static let outputLocked = Code("output.locked")
         /// A bug or an impossible state.
         public static let internalError = Code("internal")
     }

@@ -61,18 +61,46 @@ public final class FileByteSource: ByteSource {
     public func finalizeSHA256() -> String { hasher.finalizeHex() }
 }
 
-/// Inflates a gzip file read through a ``FileByteSource``.
+/// Bytes held in memory, handed out at most `maxRead` at a time (tests and the fuzzer
+/// use it to cut input at every possible place).
+public final class MemoryByteSource: ByteSource {
+    private let bytes: [UInt8]
+    private var offset = 0
+    private let maxRead: Int
+
+    public init(_ bytes: [UInt8], maxRead: Int = .max) {
+        self.bytes = bytes
+        self.maxRead = max(1, maxRead)
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = min(buffer.count, maxRead, bytes.count - offset)
+        guard n > 0 else { return 0 }
+        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+        offset += n
+        return n
+    }
+}
+
+/// Inflates gzip read from another ``ByteSource`` (a file, or memory).
 public final class GzipByteSource: ByteSource {
-    private let file: FileByteSource
+    private let file: any ByteSource
+    private let name: String
     private let inflater: GzipInflater
     private var input: UnsafeMutableRawBufferPointer
     private var inputStart = 0
     private var inputEnd = 0
     private var atEOF = false
 
-    public init(file: FileByteSource, inputBufferSize: Int = 256 * 1024) throws {
-        self.file = file
-        self.inflater = try GzipInflater(fileName: file.path)
+    public convenience init(file: FileByteSource, inputBufferSize: Int = 256 * 1024) throws {
+        try self.init(compressed: file, name: file.path, inputBufferSize: inputBufferSize)
+    }
+
+    /// - Parameter name: the file name used in errors.
+    public init(compressed: any ByteSource, name: String, inputBufferSize: Int = 256 * 1024) throws {
+        self.file = compressed
+        self.name = name
+        self.inflater = try GzipInflater(fileName: name)
         input = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, inputBufferSize), alignment: 16)
     }
 
@@ -96,7 +124,7 @@ public final class GzipByteSource: ByteSource {
             if consumed == 0 && inputStart < inputEnd {
                 throw SPRXError(
                     .internalError, "inflate made no progress",
-                    location: DataLocation(file: file.path, byteOffset: inflater.compressedOffset))
+                    location: DataLocation(file: name, byteOffset: inflater.compressedOffset))
             }
         }
     }

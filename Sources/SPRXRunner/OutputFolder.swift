@@ -57,8 +57,22 @@ public final class OutputFolder {
     }
 
     /// Moves the finished folder into place.
+    ///
+    /// On Linux the new folder and the old one are swapped by one `renameat2(2)` with
+    /// `RENAME_EXCHANGE`, so at every instant the target holds a complete folder, then
+    /// the old one (now at the staging path) is removed. Where the file system cannot
+    /// exchange, the old folder is renamed aside first; a kill between the two renames
+    /// leaves it at `.NAME.old-PID`, which the next run's ``RunLock`` puts back.
     public func commit() throws {
         let fm = FileManager.default
+        #if os(Linux)
+        if fm.fileExists(atPath: target.path) {
+            if renameat2(AT_FDCWD, staging.path, AT_FDCWD, target.path, 2 /* RENAME_EXCHANGE */) == 0 {
+                try? fm.removeItem(at: staging)
+                return
+            }
+        }
+        #endif
         let aside = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).old-\(getpid())")
         do {
             if fm.fileExists(atPath: target.path) { try fm.moveItem(at: target, to: aside) }
@@ -73,6 +87,86 @@ public final class OutputFolder {
     /// Removes the partial folder after a failure.
     public func discard() {
         try? FileManager.default.removeItem(at: staging)
+    }
+}
+
+#if os(Linux)
+/// Linux `renameat2(2)`, declared by glibc but not part of the Glibc module.
+@_silgen_name("renameat2")
+private func renameat2(_ olddirfd: Int32, _ oldpath: UnsafePointer<CChar>, _ newdirfd: Int32, _ newpath: UnsafePointer<CChar>, _ flags: UInt32)
+    -> Int32
+#endif
+
+/// An exclusive lock on an output folder, so two runs (an overlapping cron job, a person
+/// and a cron job) never write the same output.
+///
+/// Design note: the lock is `flock(2)` on `.NAME.lock` beside the folder. The kernel
+/// drops it when the holder exits however it exits, SIGKILL included, so a lock file
+/// left behind is stale by definition: the next run takes it at once and says so. The
+/// file holds the holder's pid and start time, for the refusal message. While holding
+/// the lock, a run removes what killed runs left: `.NAME.partial-PID` staging folders,
+/// and puts back a `.NAME.old-PID` folder if the target itself is missing.
+public final class RunLock {
+    public let path: String
+    private let descriptor: Int32
+    /// What the lock file said when this run took it over from a run that died.
+    public private(set) var staleHolder: String?
+
+    /// Takes the lock for `target`, or throws ``SPRXError/Code/outputLocked`` at once.
+    public init(target: String) throws {
+        let url = URL(fileURLWithPath: target).standardizedFileURL
+        let parent = url.deletingLastPathComponent()
+        path = parent.appendingPathComponent(".\(url.lastPathComponent).lock").path
+        do {
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        } catch {
+            throw SPRXError(.outputFailed, "cannot create output folder's parent", location: DataLocation(file: parent.path), cause: error)
+        }
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw SPRXError(.outputFailed, "cannot create lock file: \(String(cString: strerror(errno)))", location: DataLocation(file: path))
+        }
+        let previous = Self.contents(fd)
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            let holder = previous.isEmpty ? "another sprx run" : previous
+            throw SPRXError(
+                .outputLocked, "another run is writing this output (\(holder)); not starting", location: DataLocation(file: path))
+        }
+        descriptor = fd
+        if !previous.isEmpty { staleHolder = previous }
+        let note = "pid \(getpid()) started \(ISO8601DateFormatter().string(from: Date()))"
+        _ = ftruncate(fd, 0)
+        _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
+        Self.cleanUpAfterKilledRuns(target: url)
+    }
+
+    deinit {
+        // Empty the file before unlocking: an empty lock file is not stale.
+        _ = ftruncate(descriptor, 0)
+        close(descriptor)
+    }
+
+    private static func contents(_ fd: Int32) -> String {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 256, 0) }
+        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
+    }
+
+    /// Removes staging folders of dead runs; restores an old folder a killed commit left aside.
+    static func cleanUpAfterKilledRuns(target: URL) {
+        let fm = FileManager.default
+        let parent = target.deletingLastPathComponent()
+        let name = target.lastPathComponent
+        guard let entries = try? fm.contentsOfDirectory(atPath: parent.path) else { return }
+        for entry in entries.sorted() {
+            let url = parent.appendingPathComponent(entry)
+            if entry.hasPrefix(".\(name).old-") && !fm.fileExists(atPath: target.path) {
+                try? fm.moveItem(at: url, to: target)
+            } else if entry.hasPrefix(".\(name).partial-") || entry.hasPrefix(".\(name).old-") {
+                try? fm.removeItem(at: url)
+            }
+        }
     }
 }
 

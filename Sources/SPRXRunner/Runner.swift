@@ -97,6 +97,12 @@ public enum Runner {
         // keeps them in mmap, returned on free.
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 128 * 1024)
         #endif
+        // First, so a second run on the same output is refused before it does any work.
+        let lock = try RunLock(target: options.outputDirectory)
+        defer { withExtendedLifetime(lock) {} }
+        if let stale = lock.staleHolder, !options.quiet {
+            FileHandle.standardError.write(Data("sprx: note: took over a stale lock (\(stale), no longer running)\n".utf8))
+        }
         var pipeline = try PipelineLoader.load(path: options.pipelinePath)
         if !options.disclosureControl { pipeline.disclosure.enabled = false }
         let files = try resolveInputs(options.inputs)

@@ -28,6 +28,10 @@ enum ExitStatus {
     static let inputUnreadable: Int32 = 66
     static let internalError: Int32 = 70
     static let outputFailed: Int32 = 73
+    /// Another run holds the output's lock (EX_TEMPFAIL: try again later).
+    static let outputLocked: Int32 = 75
+    /// `sprx run --fail-on-quarantine`: the run succeeded and published, but rows were quarantined.
+    static let quarantinedRows: Int32 = 3
     /// `sprx validate`: the folders differ beyond tolerance.
     static let outputsDiffer: Int32 = 1
     static let invalidPipeline: Int32 = 78
@@ -39,6 +43,7 @@ enum ExitStatus {
         case .inputUnreadable: inputUnreadable
         case .inputCorrupt, .inputFormat: inputFormat
         case .outputFailed: outputFailed
+        case .outputLocked: outputLocked
         default: internalError
         }
     }
@@ -72,6 +77,9 @@ struct Run: ParsableCommand {
     @Flag(help: "No progress or summary on stderr.")
     var quiet = false
 
+    @Flag(help: "Exit with status 3 when any row was quarantined (outputs are still published). For CI.")
+    var failOnQuarantine = false
+
     @Option(help: .hidden)
     var blockSize: Int = 1 << 20
 
@@ -84,6 +92,9 @@ struct Run: ParsableCommand {
         let options = RunOptions(
             pipelinePath: pipeline, inputs: inputs, outputDirectory: out, jobs: jobs, disclosureControl: !noDisclosureControl,
             quiet: quiet, commandLine: CommandLine.arguments, blockSize: blockSize)
+        // A file-size limit (ulimit -f) must fail the write (EFBIG, exit 73) rather than
+        // kill the process, so the staging folder is cleaned up like any output error.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             let summary = try Runner.run(options)
             if !quiet {
@@ -93,6 +104,11 @@ struct Run: ParsableCommand {
                             .utf8))
                 FileHandle.standardError.write(Data("sprx: \(summary.headline)\n".utf8))
                 FileHandle.standardError.write(Data("sprx: report: \(summary.outputDirectory)/report.html\n".utf8))
+            }
+            if failOnQuarantine && summary.quarantined > 0 {
+                FileHandle.standardError.write(
+                    Data("sprx: \(summary.quarantined) rows quarantined and --fail-on-quarantine given: exit \(ExitStatus.quarantinedRows)\n".utf8))
+                throw ExitCode(ExitStatus.quarantinedRows)
             }
         } catch let error as SPRXError {
             fail(error)

@@ -95,7 +95,8 @@ struct GeneratedExpectation: Decodable {
         }
         #expect(error?.code == .inputCorrupt && error?.location?.file == bad && error?.location?.byteOffset != nil)
         #expect(try tables(in: out) == before)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: base).sorted() == ["bad.csv.gz", "out"])
+        // No staging folder is left; the (empty, unlocked) lock file stays, as flock files must.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: base).sorted() == [".out.lock", "bad.csv.gz", "out"])
     }
 
     @Test func duplicatesAcrossFilesKeepTheFirst() throws {
