@@ -29,19 +29,22 @@ let canonicalHeader = Array(
     "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id,notes\n"
         .utf8)
 
-/// What one pass saw: per row its line, raw bytes, field count and clean outcome.
+/// What one pass saw, folded into a hash: per row its line, raw bytes, field count and
+/// clean outcome (a hash keeps each execution cheap; equal passes hash equal).
 struct Trace: Equatable {
-    var rows: [String] = []
+    var rows = 0
+    var digest = 0
     var error: String?
 }
 
-func describe(_ outcome: CleanOutcome) -> String {
+func fold(_ hasher: inout Hasher, _ outcome: CleanOutcome) {
     switch outcome {
     case .clean(let record, let identity):
-        return "clean \(record.referralDate.daysSinceEpoch) \(record.age) \(record.route) \(record.reasons) \(record.contacts) "
-            + "\(record.interventions) \(record.sex) \(record.ethnicity) \(String(describing: record.area)) \(identity.idLow) \(identity.content)"
+        hasher.combine(record)
+        hasher.combine(identity)
     case .quarantined(let reason, let column):
-        return "quarantined \(reason.rawValue) \(column ?? "")"
+        hasher.combine(reason)
+        hasher.combine(column)
     }
 }
 
@@ -59,12 +62,18 @@ func pass(_ file: [UInt8], gzip: Bool, readSize: Int) -> Trace {
         let scratch = CSVDecodeScratch()
         var blank = 0
         var lastLine = header.lines
+        var hasher = Hasher()
+        defer { trace.digest = hasher.finalize() }
         while let block = try reader.next() {
             block.bytes.withUnsafeBytes { bytes in
                 CSVBlockDecoder.forEachRow(in: bytes, firstLine: block.firstLine, scratch: scratch, blankLines: &blank) { row in
                     precondition(row.line > lastLine, "line numbers must increase")
                     lastLine = row.line
-                    trace.rows.append("\(row.line) \(Array(row.raw)) \(row.fieldCount) \(describe(processor.process(row)))")
+                    trace.rows += 1
+                    hasher.combine(row.line)
+                    hasher.combine(bytes: row.raw)
+                    hasher.combine(row.fieldCount)
+                    fold(&hasher, processor.process(row))
                 }
             }
         }
