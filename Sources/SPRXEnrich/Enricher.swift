@@ -36,11 +36,7 @@ public struct AreaMatchCounts: Sendable, Hashable, Codable {
 
     /// The counts of one referral's packed flags (see ``EnrichRules/enrichPacked(area:age:)``).
     public init(packed bits: UInt16) {
-        unknownArea = Int(bits & 1)
-        for i in 0..<Nation.known.count {
-            unmatchedDeprivation[i] = Int((bits >> (1 + 2 * i)) & 1)
-            unmatchedRurality[i] = Int((bits >> (2 + 2 * i)) & 1)
-        }
+        add(packed: bits, times: 1)
     }
 
     /// Adds `times` referrals with the packed flags `bits`.
@@ -104,35 +100,9 @@ public struct EnrichRules: Sendable {
         return (result, flags)
     }
 
-    /// Enriches one area and age.
+    /// Enriches one area and age; `nil` counts when the area was placed fully.
     public func enrich(area: ShortCode?, age: Int16) -> (Enrichment, AreaMatchCounts?) {
-        var result = Enrichment(nation: .unknown, decile: 0, rurality: .unknown, ruralityClass: -1, ageBand: ageBand(age))
-        guard let area else {
-            var counts = AreaMatchCounts()
-            counts.unknownArea = 1
-            return (result, counts)
-        }
-        let nation = area.nation
-        result.nation = nation
-        guard nation != .unknown else {
-            var counts = AreaMatchCounts()
-            counts.unknownArea = 1
-            return (result, counts)
-        }
-        let info = reference.info(area)
-        var counts: AreaMatchCounts? = nil
-        if let info {
-            result.decile = info.decile
-            result.rurality = info.rurality
-            result.ruralityClass = info.ruralityClass
-        }
-        if result.decile == 0 || result.rurality == .unknown {
-            var c = AreaMatchCounts()
-            let n = Int(nation.rawValue)
-            if result.decile == 0 { c.unmatchedDeprivation[n] = 1 }
-            if result.rurality == .unknown { c.unmatchedRurality[n] = 1 }
-            counts = c
-        }
-        return (result, counts)
+        let (result, flags) = enrichPacked(area: area, age: age)
+        return (result, flags == 0 ? nil : AreaMatchCounts(packed: flags))
     }
 }
