@@ -56,9 +56,12 @@ fuzz:
 	bash scripts/fuzz.sh
 
 ## sanitize: the test suite under AddressSanitizer, then ThreadSanitizer (own build folders)
+## (the end-to-end tests run the sprx built beside the test bundle, so it is sanitized too)
 sanitize:
-	$(SWIFT) build --product sprx
-	SWIFT_BACKTRACE=enable=no $(SWIFT) test --sanitize=address --build-path .build-asan
+	$(SWIFT) build --sanitize=address --build-path .build-asan --product sprx
+	SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan-suppressions.txt \
+	  $(SWIFT) test --sanitize=address --build-path .build-asan
+	$(SWIFT) build --sanitize=thread --build-path .build-tsan --product sprx
 	SWIFT_BACKTRACE=enable=no $(SWIFT) test --sanitize=thread --build-path .build-tsan
 
 ## check-duckdb: recount route tables for 160,128 generated rows in DuckDB and compare

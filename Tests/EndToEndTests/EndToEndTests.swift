@@ -3,10 +3,18 @@ import Testing
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
+/// The `sprx` binary under test: the one built beside this test bundle (so
+/// `swift test --sanitize=address --build-path .build-asan` runs the sanitized binary),
+/// else the ordinary debug or release build.
+let sprxBinary: String? = {
+    let bundleFolder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
+    let candidates = ["\(bundleFolder)/sprx", "\(packageRoot)/.build/debug/sprx", "\(packageRoot)/.build/release/sprx"]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+}()
+
 /// Runs the built `sprx` binary (built by `make test` before the suite).
 func sprx(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let candidates = ["\(packageRoot)/.build/debug/sprx", "\(packageRoot)/.build/release/sprx"]
-    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+    guard let binary = sprxBinary else {
         Issue.record("sprx binary not built; run `swift build --product sprx` first")
         return (-1, "", "")
     }

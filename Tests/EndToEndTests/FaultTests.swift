@@ -7,15 +7,27 @@ import Glibc
 
 /// Starts the built binary without waiting for it.
 func startSprx(_ arguments: [String]) throws -> Process {
-    let candidates = ["\(packageRoot)/.build/debug/sprx", "\(packageRoot)/.build/release/sprx"]
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: candidates.first { FileManager.default.isExecutableFile(atPath: $0) }!)
+    process.executableURL = URL(fileURLWithPath: sprxBinary!)
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
     return process
+}
+
+/// Whether this process (and so the sprx built beside it) runs under ThreadSanitizer.
+let underThreadSanitizer = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__tsan_init") != nil
+
+/// The current bytes of a small file another process is writing, as text ("" if absent).
+func readWhileWritten(_ path: String) -> String {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return "" }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    let n = read(fd, &buffer, buffer.count)
+    return String(decoding: buffer[0..<max(0, n)], as: UTF8.self)
 }
 
 /// Whether every file the manifest lists exists with its recorded size: a complete folder.
@@ -76,7 +88,10 @@ func isCompleteOutput(_ out: String) -> Bool {
         let first = try startSprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", Self.bigInput, "--out", out, "--jobs", "1"])
         // Wait until the first run holds the lock (its pid is written into the lock file).
         let lockFile = dir + "/.out.lock"
-        for _ in 0..<500 where (try? String(contentsOfFile: lockFile, encoding: .utf8))?.contains("pid") != true { usleep(10_000) }
+        // (read with POSIX calls: polling this file with String(contentsOfFile:) while
+        // the other process writes it made LeakSanitizer report a 4 KiB leak inside
+        // FoundationEssentials' readBytesFromFile)
+        for _ in 0..<500 where readWhileWritten(lockFile).contains("pid") != true { usleep(10_000) }
         let second = try run("SampleData/canonical", out)
         #expect(second.status == 75, "\(second.stderr)")
         #expect(second.stderr.contains("another run is writing this output"))
@@ -97,7 +112,11 @@ func isCompleteOutput(_ out: String) -> Bool {
 
     /// Out of space is simulated with a file-size limit: writes fail with EFBIG, as they
     /// would with ENOSPC. The run fails with the output status and the old output stays.
-    @Test func aFullDiskFailsTheRunCleanly() throws {
+    /// Not under ThreadSanitizer: its runtime cannot start under a file-size limit (even
+    /// `sprx --version` dies with SIGBUS inside TSan's initialisation, exit 66); the
+    /// plain and AddressSanitizer runs cover it.
+    @Test(.disabled(if: underThreadSanitizer, "TSan's runtime cannot start under ulimit -f"))
+    func aFullDiskFailsTheRunCleanly() throws {
         let dir = scratch()
         let out = dir + "/out"
         #expect(try run("SampleData/canonical", out).status == 0)
@@ -129,7 +148,7 @@ func isCompleteOutput(_ out: String) -> Bool {
 
 /// Runs the binary under `sh -c 'ulimit -f BLOCKS; exec sprx …'`.
 func sprxWithFileSizeLimit(blocks: Int, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
-    let binary = ["\(packageRoot)/.build/debug/sprx", "\(packageRoot)/.build/release/sprx"].first { FileManager.default.isExecutableFile(atPath: $0) }!
+    let binary = sprxBinary!
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
     process.arguments = ["-c", "ulimit -f \(blocks); exec \"$0\" \"$@\"", binary] + arguments
