@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "SPRXCoreTests", dependencies: ["SPRXCore"]),
         .testTarget(name: "SPRXIngestTests", dependencies: ["SPRXIngest", "CZlib"]),
         .testTarget(name: "SPRXPipelineTests", dependencies: ["SPRXPipeline"]),
-        .testTarget(name: "SPRXCleanTests", dependencies: ["SPRXClean", "SPRXIngest"]),
+        .testTarget(name: "SPRXCleanTests", dependencies: ["SPRXClean", "SPRXIngest", "SPRXPipeline"]),
         .testTarget(name: "SPRXEnrichTests", dependencies: ["SPRXEnrich"]),
         .testTarget(name: "SPRXGLMTests", dependencies: ["SPRXGLM"], exclude: ["Fixtures"]),
         .testTarget(name: "SPRXAggregateTests", dependencies: ["SPRXAggregate"]),
