@@ -77,21 +77,23 @@ public struct EquityTableBuilder: Sendable {
         DisclosureControl.publish(count, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
     }
 
+    /// The columns of a share table (route type, route or reason by group).
+    static func shareHeader(category: String) -> [String] {
+        ["dimension", "group", category, "n", "total", "percent", "ci_low", "ci_high", "suppressed", "disclosure_control"]
+    }
+
     /// All four tables: route type, route, reasons and pathway by group.
     public func build(_ counts: ReferralCounts) -> [PublishedTable] {
         let dimensions = Dimension.all(ageBands: ageBands)
         let routeTypes = RouteType.allCases
         var routeTypeTable = PublishedTable(
-            name: "route_type_by_group",
-            header: ["dimension", "group", "route_type", "n", "total", "percent", "ci_low", "ci_high", "suppressed", "disclosure_control"],
+            name: "route_type_by_group", header: Self.shareHeader(category: "route_type"),
             rows: [])
         var routeTable = PublishedTable(
-            name: "route_by_group",
-            header: ["dimension", "group", "route", "n", "total", "percent", "ci_low", "ci_high", "suppressed", "disclosure_control"],
+            name: "route_by_group", header: Self.shareHeader(category: "route"),
             rows: [])
         var reasonTable = PublishedTable(
-            name: "reasons_by_group",
-            header: ["dimension", "group", "reason", "n", "total", "percent", "ci_low", "ci_high", "suppressed", "disclosure_control"],
+            name: "reasons_by_group", header: Self.shareHeader(category: "reason"),
             rows: [])
         var pathwayTable = PublishedTable(
             name: "pathway_by_group",
