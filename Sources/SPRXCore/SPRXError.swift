@@ -58,6 +58,10 @@ public struct SPRXError: Error, Sendable, CustomStringConvertible {
         public static let outputFailed = Code("output.failed")
         /// Another run holds the output folder's lock.
         public static let outputLocked = Code("output.locked")
+        /// The run finished but failed a quality gate of the pipeline (`quality:`), so
+        /// nothing was published: too few clean rows, too many quarantined, too many
+        /// unknown or unmapped values in a field.
+        public static let qualityGate = Code("quality.gate")
         /// A bug or an impossible state.
         public static let internalError = Code("internal")
     }
