@@ -1,0 +1,25 @@
+/// The limits that keep a run bounded whatever its input, each declared once here.
+///
+/// A run's memory grows with distinct combinations, never with one row's length or the
+/// number of distinct free-text values in a field; these limits are what make that true
+/// for inputs sprx did not expect (a file with no line ends, a gzip bomb of one line, a
+/// mapped column full of free text). Each is documented in the README's "Limits" table,
+/// and passing one is a quarantine reason or a named error, never a crash.
+public enum InputLimits {
+    /// Longest row sprx reads, in decoded bytes (quoted newlines included). A longer row
+    /// is quarantined as `row_too_long` and skipped to its end without being held.
+    public static let maxRowBytes = 16 << 20
+    /// Longest value of a mapped field, in bytes; a longer one is quarantined as
+    /// `field_too_long` (free text in a column that should hold a code or a label).
+    public static let maxMappedFieldBytes = 1024
+    /// Longest header row, in bytes; a longer header fails the file (exit 65).
+    public static let maxHeaderBytes = 1 << 20
+    /// Most columns a header may have; more fails the file (exit 65).
+    public static let maxHeaderColumns = 4096
+    /// Most distinct unmapped labels kept per field, per worker and for the whole run;
+    /// referrals with labels first seen after that are counted under
+    /// ``unmappedOverflowLabel``.
+    public static let maxDistinctUnmappedLabelsPerField = 5000
+    /// The label under which unmapped labels beyond the limit are counted.
+    public static let unmappedOverflowLabel = "(more distinct labels than sprx keeps)"
+}
