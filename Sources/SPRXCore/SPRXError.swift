@@ -20,10 +20,12 @@ public struct DataLocation: Sendable, Hashable, CustomStringConvertible {
         self.byteOffset = byteOffset
     }
 
+    /// The place as one line: file name, line, column and byte, with the file and column
+    /// names escaped (``DisplayText``) because they come from outside sprx.
     public var description: String {
-        var parts = [file]
+        var parts = [DisplayText.escaped(file)]
         if let line { parts.append("line \(line)") }
-        if let column { parts.append("column '\(column)'") }
+        if let column { parts.append("column '\(DisplayText.escaped(column))'") }
         if let byteOffset { parts.append("byte \(byteOffset)") }
         return parts.joined(separator: ": ")
     }
@@ -82,7 +84,18 @@ public struct SPRXError: Error, Sendable, CustomStringConvertible {
         var text = "error[\(code)]: "
         if let location { text += "\(location): " }
         text += message
-        if let cause { text += " (cause: \(cause))" }
+        if let cause { text += " (cause: \(Self.summary(of: cause)))" }
         return text
+    }
+
+    /// A cause in one line: an ``SPRXError``'s own description, else the first line of
+    /// the error's description (at most 200 characters), escaped: never a multi-line dump
+    /// of a Foundation error's user-info dictionary.
+    static func summary(of cause: any Error) -> String {
+        if let error = cause as? SPRXError { return error.description }
+        var text = String(describing: cause)
+        if let newline = text.firstIndex(where: { $0 == "\n" || $0 == "\r" }) { text = String(text[..<newline]) + " …" }
+        if text.count > 200 { text = String(text.prefix(200)) + "…" }
+        return DisplayText.escaped(text)
     }
 }

@@ -13,16 +13,19 @@ import Glibc
 /// folder (so the final `rename(2)` stays on one file system). ``commit()`` moves an
 /// existing folder aside, renames the new one into place and only then removes the old
 /// one, so a run that fails or is killed never leaves a half-written folder at the
-/// target and the last good output survives.
+/// target and the last good output survives. The target is an ``OutputTarget``: already
+/// checked to be sprx's to replace, with any symbolic link followed.
 public final class OutputFolder {
     public let target: URL
     public let staging: URL
+    private let mode: mode_t?
     private(set) var written: [(path: String, bytes: Int, sha256: String)] = []
 
-    public init(target: String) throws {
-        self.target = URL(fileURLWithPath: target).standardizedFileURL
-        let parent = self.target.deletingLastPathComponent()
-        staging = parent.appendingPathComponent(".\(self.target.lastPathComponent).partial-\(getpid())")
+    public init(target checked: OutputTarget) throws {
+        target = URL(fileURLWithPath: checked.path)
+        mode = checked.existingMode
+        let parent = target.deletingLastPathComponent()
+        staging = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())")
         do {
             try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
             if FileManager.default.fileExists(atPath: staging.path) { try FileManager.default.removeItem(at: staging) }
@@ -33,6 +36,7 @@ public final class OutputFolder {
         } catch {
             throw SPRXError(.outputFailed, "cannot create output folder", location: DataLocation(file: staging.path), cause: error)
         }
+        InterruptCleanup.register(staging.path)
     }
 
     /// Writes a file inside the folder and records its hash for the manifest.
@@ -58,13 +62,20 @@ public final class OutputFolder {
 
     /// Moves the finished folder into place.
     ///
-    /// On Linux the new folder and the old one are swapped by one `renameat2(2)` with
+    /// The new folder first takes the permissions of the one it replaces (a 0700 output
+    /// stays 0700). On Linux the two are swapped by one `renameat2(2)` with
     /// `RENAME_EXCHANGE`, so at every instant the target holds a complete folder, then
     /// the old one (now at the staging path) is removed. Where the file system cannot
     /// exchange, the old folder is renamed aside first; a kill between the two renames
     /// leaves it at `.NAME.old-PID`, which the next run's ``RunLock`` puts back.
     public func commit() throws {
         let fm = FileManager.default
+        if let mode, chmod(staging.path, mode) != 0 {
+            throw SPRXError(
+                .outputFailed, "cannot give the new output the old one's permissions: \(String(cString: strerror(errno)))",
+                location: DataLocation(file: staging.path))
+        }
+        defer { InterruptCleanup.unregister(staging.path) }
         #if os(Linux)
         if fm.fileExists(atPath: target.path) {
             if renameat2(AT_FDCWD, staging.path, AT_FDCWD, target.path, 2 /* RENAME_EXCHANGE */) == 0 {
@@ -87,6 +98,35 @@ public final class OutputFolder {
     /// Removes the partial folder after a failure.
     public func discard() {
         try? FileManager.default.removeItem(at: staging)
+        InterruptCleanup.unregister(staging.path)
+    }
+}
+
+/// Staging folders to remove if the process is told to stop (SIGTERM, SIGINT, SIGHUP).
+///
+/// The executable installs the signal handlers (``removeAll()`` then the default
+/// action); this holds the paths. `@unchecked Sendable` state behind one lock.
+public enum InterruptCleanup {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var paths: Set<String> = []
+
+    static func register(_ path: String) { lock.withLock { _ = paths.insert(path) } }
+    static func unregister(_ path: String) { lock.withLock { _ = paths.remove(path) } }
+
+    nonisolated(unsafe) private static var stopping = false
+
+    /// Whether a stop signal arrived: the run's own failure (its staging folder vanished
+    /// under it) must then wait for the signal's default action instead of exiting with
+    /// a misleading status.
+    public static var interrupted: Bool { lock.withLock { stopping } }
+
+    /// Removes every registered staging folder; called from a signal source's handler.
+    public static func removeAll() {
+        let current = lock.withLock {
+            stopping = true
+            return paths
+        }
+        for path in current { try? FileManager.default.removeItem(atPath: path) }
     }
 }
 
@@ -100,21 +140,24 @@ private func renameat2(_ olddirfd: Int32, _ oldpath: UnsafePointer<CChar>, _ new
 /// An exclusive lock on an output folder, so two runs (an overlapping cron job, a person
 /// and a cron job) never write the same output.
 ///
-/// Design note: the lock is `flock(2)` on `.NAME.lock` beside the folder. The kernel
-/// drops it when the holder exits however it exits, SIGKILL included, so a lock file
-/// left behind is stale by definition: the next run takes it at once and says so. The
-/// file holds the holder's pid and start time, for the refusal message. While holding
-/// the lock, a run removes what killed runs left: `.NAME.partial-PID` staging folders,
-/// and puts back a `.NAME.old-PID` folder if the target itself is missing.
+/// Design note: the lock is `flock(2)` on `.NAME.lock` beside the folder, opened with
+/// `O_NOFOLLOW` (a symbolic link planted there is refused, never followed) and created
+/// owner-only; it must be a regular file. The kernel drops the lock when the holder
+/// exits however it exits, SIGKILL included, so a non-empty lock file left behind is
+/// stale by definition: the next run takes it at once and says so. The file holds the
+/// holder's pid and start time for people looking at it; sprx never prints what it
+/// holds. While holding the lock, a run removes what killed runs left: `.NAME.partial-PID`
+/// staging folders, and puts back a `.NAME.old-PID` folder if the target is missing
+/// (only real folders, never symbolic links).
 public final class RunLock {
     public let path: String
     private let descriptor: Int32
-    /// What the lock file said when this run took it over from a run that died.
-    public private(set) var staleHolder: String?
+    /// Whether this run took the lock over from a run that died.
+    public private(set) var tookOverStaleLock = false
 
     /// Takes the lock for `target`, or throws ``SPRXError/Code/outputLocked`` at once.
-    public init(target: String) throws {
-        let url = URL(fileURLWithPath: target).standardizedFileURL
+    public init(target checked: OutputTarget) throws {
+        let url = URL(fileURLWithPath: checked.path)
         let parent = url.deletingLastPathComponent()
         path = parent.appendingPathComponent(".\(url.lastPathComponent).lock").path
         do {
@@ -122,19 +165,23 @@ public final class RunLock {
         } catch {
             throw SPRXError(.outputFailed, "cannot create output folder's parent", location: DataLocation(file: parent.path), cause: error)
         }
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
         guard fd >= 0 else {
-            throw SPRXError(.outputFailed, "cannot create lock file: \(String(cString: strerror(errno)))", location: DataLocation(file: path))
+            let reason = errno == ELOOP ? "it is a symbolic link (refused, not followed)" : String(cString: strerror(errno))
+            throw SPRXError(.outputFailed, "cannot open lock file: \(reason)", location: DataLocation(file: path))
         }
-        let previous = Self.contents(fd)
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw SPRXError(.outputFailed, "lock file is not a regular file; remove it", location: DataLocation(file: path))
+        }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
-            let holder = previous.isEmpty ? "another sprx run" : previous
-            throw SPRXError(
-                .outputLocked, "another run is writing this output (\(holder)); not starting", location: DataLocation(file: path))
+            throw SPRXError(.outputLocked, "another run is writing this output; not starting", location: DataLocation(file: path))
         }
         descriptor = fd
-        if !previous.isEmpty { staleHolder = previous }
+        tookOverStaleLock = info.st_size > 0
+        if info.st_uid == getuid() { _ = fchmod(fd, 0o600) }
         let note = "pid \(getpid()) started \(ISO8601DateFormatter().string(from: Date()))"
         _ = ftruncate(fd, 0)
         _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
@@ -147,23 +194,19 @@ public final class RunLock {
         close(descriptor)
     }
 
-    private static func contents(_ fd: Int32) -> String {
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 256, 0) }
-        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
-    }
-
     /// Removes staging folders of dead runs; restores an old folder a killed commit left aside.
     static func cleanUpAfterKilledRuns(target: URL) {
         let fm = FileManager.default
         let parent = target.deletingLastPathComponent()
         let name = target.lastPathComponent
         guard let entries = try? fm.contentsOfDirectory(atPath: parent.path) else { return }
-        for entry in entries.sorted() {
+        for entry in entries.sorted() where entry.hasPrefix(".\(name).partial-") || entry.hasPrefix(".\(name).old-") {
             let url = parent.appendingPathComponent(entry)
+            var info = stat()
+            guard lstat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
             if entry.hasPrefix(".\(name).old-") && !fm.fileExists(atPath: target.path) {
                 try? fm.moveItem(at: url, to: target)
-            } else if entry.hasPrefix(".\(name).partial-") || entry.hasPrefix(".\(name).old-") {
+            } else {
                 try? fm.removeItem(at: url)
             }
         }

@@ -22,6 +22,8 @@ public struct RunOptions: Sendable {
     public var commandLine: [String]
     /// Target size of the row-aligned blocks handed to workers.
     public var blockSize: Int
+    /// Most worker threads a run uses (`--jobs` above it is a usage error).
+    public static let maxJobs = 256
 
     public init(
         pipelinePath: String, inputs: [String], outputDirectory: String, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -30,7 +32,7 @@ public struct RunOptions: Sendable {
         self.pipelinePath = pipelinePath
         self.inputs = inputs
         self.outputDirectory = outputDirectory
-        self.jobs = max(1, jobs)
+        self.jobs = min(max(1, jobs), Self.maxJobs)
         self.disclosureControl = disclosureControl
         self.quiet = quiet
         self.commandLine = commandLine
@@ -47,6 +49,8 @@ public struct RunSummary: Sendable {
     public var outputDirectory: String
     /// The report's headline figures in one line.
     public var headline: String
+    /// Per mapped field, one line with the share of clean referrals unknown and unmapped.
+    public var fieldQuality: [String] = []
     public var rowsRead: Int { files.reduce(0) { $0 + $1.rowsRead } }
     public var clean: Int { files.reduce(0) { $0 + $1.clean } }
     public var duplicate: Int { files.reduce(0) { $0 + $1.duplicate } }
@@ -97,22 +101,28 @@ public enum Runner {
         // keeps them in mmap, returned on free.
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 128 * 1024)
         #endif
-        // First, so a second run on the same output is refused before it does any work.
-        let lock = try RunLock(target: options.outputDirectory)
-        defer { withExtendedLifetime(lock) {} }
-        if let stale = lock.staleHolder, !options.quiet {
-            FileHandle.standardError.write(Data("sprx: note: took over a stale lock (\(stale), no longer running)\n".utf8))
-        }
         var pipeline = try PipelineLoader.load(path: options.pipelinePath)
         if !options.disclosureControl { pipeline.disclosure.enabled = false }
         let files = try resolveInputs(options.inputs)
+        // Before any work: the target must be sprx's to replace, then a second run on the
+        // same output is refused (75) before it writes anything.
+        let enrich = pipeline.enrich
+        let readPaths =
+            [options.pipelinePath, enrich.referenceDirectory] + enrich.deprivation.map { enrich.referenceDirectory + "/" + $0.file }
+            + enrich.rurality.map { enrich.referenceDirectory + "/" + $0.file }
+        let target = try OutputTarget(options.outputDirectory, inputs: options.inputs + files, protected: readPaths)
+        let lock = try RunLock(target: target)
+        defer { withExtendedLifetime(lock) {} }
+        if lock.tookOverStaleLock && !options.quiet {
+            StandardError.line("sprx: note: took over a stale lock (the run that held it is no longer running)")
+        }
         let reference = try ReferenceData.load(pipeline.enrich)
         let worker = BlockWorker(
             clean: CleanRules(pipeline: pipeline), enrich: EnrichRules(reference: reference, ageBands: pipeline.enrich.ageBands),
             routeTypes: pipeline.routes.map(\.type), countForModels: !pipeline.models.models.isEmpty,
             modelProjection: ModelCellProjection(models: pipeline.models.models))
 
-        let output = try OutputFolder(target: options.outputDirectory)
+        let output = try OutputFolder(target: target)
         do {
             let quarantine = try QuarantineWriter(path: output.staging.appendingPathComponent("quarantine/rejected.csv.gz").path)
             let ledger = try DuplicateLedger(directory: output.staging.appendingPathComponent(".work"))
@@ -340,14 +350,14 @@ final class Progress: @unchecked Sendable {
             let now = DispatchTime.now()
             if now.uptimeNanoseconds - lastPrint.uptimeNanoseconds > 250_000_000 {
                 lastPrint = now
-                FileHandle.standardError.write(Data("\rsprx: file \(file + 1)/\(files), \(rows) rows read".utf8))
+                StandardError.raw("\rsprx: file \(file + 1)/\(files), \(rows) rows read")
             }
         }
     }
 
     func finish() {
         guard enabled else { return }
-        FileHandle.standardError.write(Data("\rsprx: \(rows) rows read\u{1B}[K\n".utf8))
+        StandardError.raw("\rsprx: \(rows) rows read\u{1B}[K\n")
     }
 }
 

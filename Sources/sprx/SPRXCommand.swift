@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import SPRXCore
 import SPRXGenerate
@@ -51,8 +52,45 @@ enum ExitStatus {
 
 /// Prints an error as `sprx: error[code]: file: line N: message` and exits with its status.
 func fail(_ error: SPRXError) -> Never {
-    FileHandle.standardError.write(Data("sprx: \(error)\n".utf8))
+    // A stop signal is being handled: it ends the process (by the signal) in a moment.
+    while InterruptCleanup.interrupted { pause() }
+    StandardError.line("sprx: \(error)")
     exit(ExitStatus.code(for: error))
+}
+
+/// What the process does before any command runs.
+///
+/// Standard descriptors closed by the caller (`2>&-`) are reopened on `/dev/null`, so no
+/// output file can become "stderr"; SIGPIPE is ignored, so a reader that went away is a
+/// failed write, not a killed run. SIGTERM, SIGINT and SIGHUP remove the run's staging
+/// folder and then take their default action (the process ends by that signal: the
+/// shell reports 128 + its number), leaving the previous output as it was.
+enum ProcessSetup {
+    nonisolated(unsafe) static var signalSources: [any DispatchSourceSignal] = []
+
+    static func prepare() {
+        StandardError.reserveStandardDescriptors()
+        signal(SIGPIPE, SIG_IGN)
+        for number in [SIGTERM, SIGINT, SIGHUP] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                InterruptCleanup.removeAll()
+                // Default action, delivered to this thread (Dispatch keeps the signal
+                // blocked in its threads); if it is somehow still blocked, exit as a
+                // shell would report it.
+                signal(number, SIG_DFL)
+                var only = sigset_t()
+                sigemptyset(&only)
+                sigaddset(&only, number)
+                pthread_sigmask(SIG_UNBLOCK, &only, nil)
+                raise(number)
+                _exit(128 + number)
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
 }
 
 struct Run: ParsableCommand {
@@ -84,8 +122,10 @@ struct Run: ParsableCommand {
     var blockSize: Int = 1 << 20
 
     func validate() throws {
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard (1...RunOptions.maxJobs).contains(jobs) else { throw ValidationError("--jobs must be from 1 to \(RunOptions.maxJobs)") }
+        guard (1...(64 << 20)).contains(blockSize) else { throw ValidationError("--block-size must be from 1 byte to 64 MiB") }
         guard !inputs.isEmpty else { throw ValidationError("give at least one --input") }
+        guard !out.isEmpty else { throw ValidationError("--out must name a folder") }
     }
 
     func run() throws {
@@ -95,19 +135,20 @@ struct Run: ParsableCommand {
         // A file-size limit (ulimit -f) must fail the write (EFBIG, exit 73) rather than
         // kill the process, so the staging folder is cleaned up like any output error.
         signal(SIGXFSZ, SIG_IGN)
+        ProcessSetup.prepare()
+        let started = DispatchTime.now().uptimeNanoseconds
         do {
             let summary = try Runner.run(options)
             if !quiet {
-                FileHandle.standardError.write(
-                    Data(
-                        "sprx: \(summary.rowsRead) rows read: \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined -> \(summary.outputDirectory)\n"
-                            .utf8))
-                FileHandle.standardError.write(Data("sprx: \(summary.headline)\n".utf8))
-                FileHandle.standardError.write(Data("sprx: report: \(summary.outputDirectory)/report.html\n".utf8))
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                StandardError.line(
+                    "sprx: \(summary.rowsRead) rows read: \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined in \(String(format: "%.2f", seconds)) s -> \(summary.outputDirectory)")
+                for line in summary.fieldQuality { StandardError.line("sprx: \(line)") }
+                StandardError.line("sprx: \(summary.headline)")
+                StandardError.line("sprx: report: \(summary.outputDirectory)/report.html")
             }
             if failOnQuarantine && summary.quarantined > 0 {
-                FileHandle.standardError.write(
-                    Data("sprx: \(summary.quarantined) rows quarantined and --fail-on-quarantine given: exit \(ExitStatus.quarantinedRows)\n".utf8))
+                StandardError.line("sprx: \(summary.quarantined) rows quarantined and --fail-on-quarantine given: exit \(ExitStatus.quarantinedRows)")
                 throw ExitCode(ExitStatus.quarantinedRows)
             }
         } catch let error as SPRXError {

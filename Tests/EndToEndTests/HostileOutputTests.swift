@@ -1,0 +1,223 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every file and folder under `root` (not following links) with its kind, mode and
+/// content hash: a fingerprint that changes if anything in the tree was touched.
+func outputTreeFingerprint(_ root: String) -> [String: String] {
+    var result: [String: String] = [:]
+    let fm = FileManager.default
+    guard let enumerator = fm.enumerator(atPath: root) else { return result }
+    while let relative = enumerator.nextObject() as? String {
+        let path = root + "/" + relative
+        var info = stat()
+        guard lstat(path, &info) == 0 else { continue }
+        let kind = info.st_mode & S_IFMT
+        var entry = "mode \(String(info.st_mode & 0o7777, radix: 8)) kind \(kind)"
+        if kind == S_IFREG, let data = fm.contents(atPath: path) {
+            entry += " bytes \(data.count) hash \(data.hashValue)"
+        } else if kind == S_IFLNK, let destination = try? fm.destinationOfSymbolicLink(atPath: path) {
+            entry += " -> \(destination)"
+        }
+        result[relative] = entry
+    }
+    return result
+}
+
+/// Runs the built binary in `directory` through `/bin/sh -c`, so a test can close
+/// descriptors (`2>&-`) or set limits; returns status, stdout, stderr.
+func sprxInShell(_ script: String, in directory: String) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", script, "sh", sprxBinary!]
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+/// A hostile user's `--out` (issue 14, "Data loss" and "Leaks"): the output target is
+/// only ever sprx's. Each case is built here, runs the binary and checks the exit status,
+/// the message, and that nothing in the working folder was changed (fingerprint of
+/// every file: kind, mode, bytes, content hash).
+@Suite(.serialized) struct HostileOutputTests {
+    /// A working folder: `in/` with a small extract, the pipeline and its reference
+    /// folder copied beside it, a README and an `other/` folder with a file.
+    func workspace() throws -> String {
+        let dir = scratch()
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir + "/in", withIntermediateDirectories: true)
+        try (header + "\n" + body(30)).write(toFile: dir + "/in/a.csv", atomically: true, encoding: .utf8)
+        try fm.createDirectory(atPath: dir + "/pipelines", withIntermediateDirectories: true)
+        let pipeline = try String(contentsOfFile: packageRoot + "/Pipelines/referral-equity.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "reference_dir: ../SampleData/reference", with: "reference_dir: ../reference")
+        try pipeline.write(toFile: dir + "/pipelines/p.yaml", atomically: true, encoding: .utf8)
+        try fm.copyItem(atPath: packageRoot + "/SampleData/reference", toPath: dir + "/reference")
+        try "# notes\n".write(toFile: dir + "/README.md", atomically: true, encoding: .utf8)
+        try fm.createDirectory(atPath: dir + "/other", withIntermediateDirectories: true)
+        try "keep me\n".write(toFile: dir + "/other/keep.txt", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    func run(_ dir: String, out: String, input: String = "in", extra: String = "") throws -> (status: Int32, stdout: String, stderr: String) {
+        try sprxInShell("exec \"$1\" run --pipeline pipelines/p.yaml --input \(input) --out '\(out)' --jobs 2 \(extra)", in: dir)
+    }
+
+    /// Targets that are not sprx's: each refused with 64 before any work, tree untouched.
+    @Test(arguments: [
+        ("in", "it is an input"),
+        ("in/a.csv", "it is an input"),
+        ("in/new", "inside an input folder"),
+        (".", "current folder"),
+        ("..", "holds the current folder"),
+        ("README.md", "not a folder"),
+        ("other", "did not make"),
+        ("pipelines", "holds a file the run reads"),
+        ("pipelines/p.yaml", "file the run reads"),
+        ("reference", "file the run reads"),
+        ("reference/x", "inside a folder the run reads"),
+        ("/", "filesystem root"),
+        ("./in/../in", "it is an input"),
+    ])
+    func refusedTargetsAreLeftExactlyAsTheyWere(target: String, mentions: String) throws {
+        let dir = try workspace()
+        let before = outputTreeFingerprint(dir)
+        let result = try run(dir, out: target)
+        #expect(result.status == 64, "\(target): \(result.stderr)")
+        #expect(result.stderr.contains("refusing --out") && result.stderr.contains(mentions), "\(target): \(result.stderr)")
+        #expect(outputTreeFingerprint(dir) == before, "\(target): nothing in the working folder changed")
+    }
+
+    /// A previous sprx output is replaced; one the user has put other files into is not.
+    @Test func aPreviousOutputIsReplacedButNotOneWithForeignFiles() throws {
+        let dir = try workspace()
+        #expect(try run(dir, out: "out").status == 0)
+        #expect(try run(dir, out: "out").status == 0, "a previous sprx output is sprx's to replace")
+        try "mine".write(toFile: dir + "/out/my-notes.txt", atomically: true, encoding: .utf8)
+        let before = outputTreeFingerprint(dir)
+        let result = try run(dir, out: "out")
+        #expect(result.status == 64 && result.stderr.contains("my-notes.txt"), "\(result.stderr)")
+        #expect(outputTreeFingerprint(dir) == before)
+        // A folder with a manifest.json that sprx did not write is not an output.
+        try FileManager.default.createDirectory(atPath: dir + "/fake", withIntermediateDirectories: true)
+        try "{\"tool\": {\"name\": \"other\"}}".write(toFile: dir + "/fake/manifest.json", atomically: true, encoding: .utf8)
+        #expect(try run(dir, out: "fake").status == 64)
+        // An empty folder (made by `mkdir -p` in a cron script) is fine.
+        try FileManager.default.createDirectory(atPath: dir + "/empty", withIntermediateDirectories: true)
+        #expect(try run(dir, out: "empty").status == 0)
+    }
+
+    /// A symbolic link as `--out` is followed: the folder it points to is replaced, the
+    /// link stays a link, and a 0700 folder stays 0700.
+    @Test func aSymlinkedTargetIsFollowedAndItsModeKept() throws {
+        let dir = try workspace()
+        try FileManager.default.createDirectory(atPath: dir + "/secure", withIntermediateDirectories: true)
+        #expect(try run(dir, out: "secure/out").status == 0)
+        #expect(chmod(dir + "/secure/out", 0o700) == 0)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/latest", withDestinationPath: "secure/out")
+        let result = try run(dir, out: "latest")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/latest")) == "secure/out", "the link is still a link")
+        var info = stat()
+        #expect(stat(dir + "/secure/out", &info) == 0 && info.st_mode & 0o777 == 0o700, "the replaced folder keeps its mode")
+        #expect(isCompleteOutput(dir + "/secure/out"))
+        // A link to nothing is refused.
+        try FileManager.default.createSymbolicLink(atPath: dir + "/dangling", withDestinationPath: "nowhere/at/all")
+        #expect(try run(dir, out: "dangling").status == 64)
+    }
+
+    /// A lock file planted as a symbolic link is refused, never followed: the file it
+    /// points to keeps its bytes and is not printed. A stale lock's contents are never
+    /// echoed either.
+    @Test func theLockFileIsNeverFollowedNorEchoed() throws {
+        let dir = try workspace()
+        try "SECRET-FIRST-LINE\nsecond\n".write(toFile: dir + "/other/victim.txt", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/.out.lock", withDestinationPath: "other/victim.txt")
+        let result = try run(dir, out: "out")
+        #expect(result.status == 73, "\(result.stderr)")
+        #expect(result.stderr.contains("symbolic link"))
+        #expect(!result.stderr.contains("SECRET"))
+        #expect(try String(contentsOfFile: dir + "/other/victim.txt", encoding: .utf8) == "SECRET-FIRST-LINE\nsecond\n")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+
+        try "SECRET-IN-LOCK pid 1".write(toFile: dir + "/.out2.lock", atomically: true, encoding: .utf8)
+        let stale = try run(dir, out: "out2")
+        #expect(stale.status == 0, "\(stale.stderr)")
+        #expect(stale.stderr.contains("stale lock") && !stale.stderr.contains("SECRET"), "\(stale.stderr)")
+        var info = stat()
+        #expect(stat(dir + "/.out2.lock", &info) == 0 && info.st_mode & 0o777 == 0o600, "the lock is owner-only")
+    }
+
+    /// SIGTERM, SIGINT and SIGHUP end the run by that signal, remove its staging folder
+    /// and leave the previous output exactly as it was.
+    @Test(arguments: [SIGTERM, SIGINT, SIGHUP])
+    func signalsCleanUpAndLeaveThePreviousOutput(signal number: Int32) throws {
+        let dir = scratch()
+        let out = dir + "/out"
+        #expect(try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", out, "--quiet"]).status == 0)
+        let before = outputTreeFingerprint(out)
+        let process = try startSprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", FaultTests.bigInput, "--out", out, "--jobs", "2"])
+        // Wait until the run has its staging folder, then signal it.
+        var staged = false
+        for _ in 0..<1000 where !staged {
+            staged = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).contains { $0.hasPrefix(".out.partial-") }
+            if !staged { usleep(5_000) }
+        }
+        #expect(staged, "the run started writing")
+        kill(process.processIdentifier, number)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == number, "ended by the signal")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".partial-") || $0.contains(".old-") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        #expect(outputTreeFingerprint(out) == before, "the previous output is untouched")
+    }
+
+    /// With stderr closed (`2>&-`) and no `--quiet`, the run succeeds and no output file
+    /// receives the messages meant for stderr; with stdout and stderr closed `validate` too.
+    @Test func closedStandardErrorIsNotACrash() throws {
+        let dir = try workspace()
+        let result = try run(dir, out: "out", extra: "2>&-")
+        #expect(result.status == 0, "exit \(result.status)")
+        #expect(isCompleteOutput(dir + "/out"))
+        for file in ["tables/route_type_by_group.csv", "report.md", "manifest.json"] {
+            let text = try String(contentsOfFile: dir + "/out/" + file, encoding: .utf8)
+            #expect(!text.contains("rows read:"), "\(file) received stderr's messages")
+        }
+        let closedBoth = try sprxInShell(
+            "exec \"$1\" validate --expected out --actual out >&- 2>&-", in: dir)
+        #expect(closedBoth.status == 0)
+        let failing = try run(dir, out: "README.md", extra: "2>&-")
+        #expect(failing.status == 64)
+    }
+
+    /// `--jobs` and the hidden block size are bounded: a huge value is a usage error (64),
+    /// never a crash.
+    @Test(arguments: ["--jobs 9223372036854775807", "--jobs 0", "--jobs -3", "--block-size 0", "--block-size 9223372036854775807"])
+    func absurdNumbersOnTheCommandLineAreUsageErrors(option: String) throws {
+        let dir = try workspace()
+        let result = try run(dir, out: "out", extra: option)
+        #expect(result.status == 64, "\(option): \(result.status) \(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+    }
+
+    /// File names are printed escaped: a name with an escape sequence and a newline
+    /// cannot colour the terminal or forge a second message line.
+    @Test func fileNamesAreEscapedOnStandardError() throws {
+        let dir = try workspace()
+        let hostile = "in/x\u{1B}[31mred\nsprx: all good.csv"
+        try Data().write(to: URL(fileURLWithPath: dir + "/" + hostile))
+        let result = try run(dir, out: "out")
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(!result.stderr.contains("\u{1B}"), "no raw escape character")
+        #expect(!result.stderr.contains("\nsprx: all good"), "no forged line")
+        #expect(result.stderr.contains("\\u{1B}[31mred\\u{A}sprx: all good.csv"), "\(result.stderr)")
+    }
+}
