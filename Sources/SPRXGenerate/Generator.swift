@@ -179,6 +179,7 @@ public struct ReferralGenerator {
 
     /// Writes the files and a `generate.json` summary; returns the summary.
     public mutating func run() throws -> GeneratorSummary {
+        try Self.checkTarget(options.outputDirectory)
         try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
         let perFile = (options.rows + options.files - 1) / options.files
         var written = 0
@@ -193,6 +194,26 @@ public struct ReferralGenerator {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(summary).write(to: URL(fileURLWithPath: options.outputDirectory + "/generate.json"))
         return summary
+    }
+
+    /// Refuses a target that is not a new folder, an empty one or a previous `generate`'s
+    /// (only `generate.json` and `referrals-NNN.csv.gz`): generate never overwrites files
+    /// it did not make, such as real extracts that happen to share its file names.
+    public static func checkTarget(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+        func refuse(_ why: String) -> SPRXError {
+            SPRXError(.usage, "refusing --out: \(why); nothing was changed", location: DataLocation(file: path))
+        }
+        guard isDirectory.boolValue else { throw refuse("it exists and is not a folder") }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        guard !entries.isEmpty else { return }
+        let own = entries.allSatisfy { name in
+            name == "generate.json" || (name.hasPrefix("referrals-") && name.hasSuffix(".csv.gz"))
+        }
+        guard own && entries.contains("generate.json") else {
+            throw refuse("it is a folder that `sprx generate` did not make (no generate.json, or other files)")
+        }
     }
 
     private var header: [String] {

@@ -20,6 +20,13 @@ struct SPRXCommand: ParsableCommand {
         version: sprxVersion,
         subcommands: [Run.self, Generate.self, Validate.self]
     )
+
+    /// Makes the standard descriptors safe before any command runs, then parses and runs.
+    static func main() {
+        StandardError.reserveStandardDescriptors()
+        signal(SIGPIPE, SIG_IGN)
+        main(nil)
+    }
 }
 
 /// Exit statuses, documented in the README.
@@ -69,8 +76,6 @@ enum ProcessSetup {
     nonisolated(unsafe) static var signalSources: [any DispatchSourceSignal] = []
 
     static func prepare() {
-        StandardError.reserveStandardDescriptors()
-        signal(SIGPIPE, SIG_IGN)
         for number in [SIGTERM, SIGINT, SIGHUP] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -184,12 +189,13 @@ struct Generate: ParsableCommand {
 
     func validate() throws {
         guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
-        guard files >= 1 else { throw ValidationError("--files must be at least 1") }
+        guard (1...1000).contains(files) else { throw ValidationError("--files must be from 1 to 1000") }
         guard GeneratedLayout(rawValue: layout) != nil else { throw ValidationError("--layout is canonical or casebook") }
     }
 
     func run() throws {
         do {
+            try ReferralGenerator.checkTarget(out)
             var generator = try ReferralGenerator(
                 options: GeneratorOptions(
                     rows: rows, seed: seed, files: files, messy: messy, layout: GeneratedLayout(rawValue: layout)!,

@@ -220,4 +220,19 @@ func sprxInShell(_ script: String, in directory: String) throws -> (status: Int3
         #expect(!result.stderr.contains("\nsprx: all good"), "no forged line")
         #expect(result.stderr.contains("\\u{1B}[31mred\\u{A}sprx: all good.csv"), "\(result.stderr)")
     }
+
+    /// `sprx generate` never overwrites files it did not make: a real extract folder
+    /// whose file names happen to match is refused, a previous generate's folder is not.
+    @Test func generateRefusesAFolderItDidNotMake() throws {
+        let dir = try workspace()
+        try "real extract".write(toFile: dir + "/in/referrals-001.csv.gz", atomically: true, encoding: .utf8)
+        let before = outputTreeFingerprint(dir)
+        let refused = try sprxInShell("exec \"$1\" generate --rows 10 --out in", in: dir)
+        #expect(refused.status == 64 && refused.stderr.contains("refusing --out"), "\(refused.stderr)")
+        let onFile = try sprxInShell("exec \"$1\" generate --rows 10 --out README.md", in: dir)
+        #expect(onFile.status == 64)
+        #expect(outputTreeFingerprint(dir) == before)
+        #expect(try sprxInShell("exec \"$1\" generate --rows 10 --reference-dir reference --out gen", in: dir).status == 0)
+        #expect(try sprxInShell("exec \"$1\" generate --rows 10 --reference-dir reference --out gen", in: dir).status == 0, "its own folder is regenerated")
+    }
 }
