@@ -71,7 +71,7 @@ public struct CSVTable: Sendable, Equatable {
             records.append(record)
             lines.append(recordLine)
         }
-        guard let header = records.first else {
+        guard let header = records.first, header != [""] else {
             throw SPRXError(.inputFormat, "the table is empty: no header row", location: DataLocation(file: file, line: 1))
         }
         var seen = Set<String>()
