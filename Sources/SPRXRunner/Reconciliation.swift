@@ -50,14 +50,15 @@ public struct UnmappedLabelStore: Sendable, Equatable {
     /// Counts `count` occurrences of `label` in `field`.
     public mutating func add(field: CanonicalField, label: String, count: Int) {
         guard count > 0 else { return }
-        var kept = labels[field, default: [:]]
-        if kept[label] != nil || label == InputLimits.unmappedOverflowLabel {
-            kept[label, default: 0] += count
-        } else {
-            let distinct = kept.count - (kept[InputLimits.unmappedOverflowLabel] == nil ? 0 : 1)
-            kept[distinct < limit ? label : InputLimits.unmappedOverflowLabel, default: 0] += count
+        // Mutated in place: copying a field's labels out and back would copy them all.
+        let known = labels[field]?[label] != nil || label == InputLimits.unmappedOverflowLabel
+        var key = label
+        if !known {
+            let kept = labels[field]?.count ?? 0
+            let distinct = kept - (labels[field]?[InputLimits.unmappedOverflowLabel] == nil ? 0 : 1)
+            if distinct >= limit { key = InputLimits.unmappedOverflowLabel }
         }
-        labels[field] = kept
+        labels[field, default: [:]][key, default: 0] += count
     }
 
     /// Every unmapped label of `field` counted (the overflow included).
