@@ -66,7 +66,7 @@ public struct UnmappedLabelStore: Sendable, Equatable {
 
     /// A field's labels with their counts, sorted by label (UTF-8 byte order).
     public func sorted(_ field: CanonicalField) -> [(label: String, count: Int)] {
-        (labels[field] ?? [:]).map { ($0.key, $0.value) }.sorted { Array($0.label.utf8).lexicographicallyPrecedes(Array($1.label.utf8)) }
+        (labels[field] ?? [:]).map { ($0.key, $0.value) }.sorted { $0.label.utf8.lexicographicallyPrecedes($1.label.utf8) }
     }
 }
 

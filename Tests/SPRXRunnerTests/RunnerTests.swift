@@ -1,6 +1,7 @@
 import Foundation
 import SPRXCore
 import SPRXGenerate
+import SPRXPipeline
 import Testing
 
 @testable import SPRXRunner
@@ -266,5 +267,19 @@ struct GeneratedExpectation: Decodable {
         let disclosure = try #require(manifest["disclosure_control"] as? [String: Any])
         #expect((disclosure["rule"] as? String)?.hasPrefix("NHS Digital HES/ECDS rule") == true)
         #expect(disclosure["statement"] != nil && disclosure["enabled"] as? Bool == true)
+    }
+
+    /// The published table by hand from a store: `=cmd` 9 → 10 (formula-neutralised),
+    /// `ok` 8 → 10, a data label that reads `(other labels)` is never published by name
+    /// (it would be taken for sprx's own row) and joins the rest: 10 + 3 = 13 → 15.
+    /// With control off the same labels are named (the rule is about the text) with
+    /// exact counts.
+    @Test func publishedLabelsFromAStore() {
+        var store = UnmappedLabelStore()
+        for (label, count) in [("ok", 8), ("=cmd", 9), ("(other labels)", 10), ("rare", 3)] { store.add(field: .sex, label: label, count: count) }
+        let on = UnmappedLabelTable.published(store, disclosure: DisclosureSettings()).csv
+        #expect(on == "field,label,n,suppressed,disclosure_control\nsex,'=cmd,10,FALSE,on\nsex,ok,10,FALSE,on\nsex,(other labels),15,FALSE,on\n")
+        let off = UnmappedLabelTable.published(store, disclosure: DisclosureSettings(enabled: false)).csv
+        #expect(off == "field,label,n,suppressed,disclosure_control\nsex,'=cmd,9,FALSE,off\nsex,ok,8,FALSE,off\nsex,(other labels),13,FALSE,off\n")
     }
 }
