@@ -198,11 +198,15 @@ public enum OutputValidator {
 
     static func read(_ path: String) throws -> CSVTable {
         try requireRegularFile(path, what: "table")
-        let text: String
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw SPRXError(.inputUnreadable, "cannot read table", location: DataLocation(file: path), cause: error)
+        }
+        // Readable but not text sprx writes: bad input (65), not an unreadable file (66).
+        guard let text = String(bytes: data, encoding: .utf8) else {
+            throw SPRXError(.inputFormat, "the table is not UTF-8 text", location: DataLocation(file: path))
         }
         return try CSVTable(parsing: text, file: path)
     }

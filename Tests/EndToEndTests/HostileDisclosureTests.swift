@@ -52,6 +52,14 @@ import Testing
         for word in mentions { #expect(result.stderr.contains(word), "\(word): \(result.stderr)") }
     }
 
+    /// A table that is not UTF-8 is bad input (65) naming the file, not "unreadable" (66).
+    @Test func validateNamesANonUTF8TableWithExit65() throws {
+        let (expected, actual) = try disclosureValidateFolders(Array("dimension,group,route,n\nall,all,g".utf8) + [0xC3, 0x28] + Array(",10\n".utf8))
+        let result = try sprx(["validate", "--expected", expected, "--actual", actual])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("route_by_group.csv") && result.stderr.contains("not UTF-8"), "\(result.stderr)")
+    }
+
     /// HES/ECDS rule end to end, by hand: 20 GP referrals and 3 self-referrals. v1
     /// published total 20 (the published cells) and medical 100%; now the total is the
     /// true 23 rounded to 25, medical 20/25 = 80.00% with Wilson bounds 60.87-91.14
