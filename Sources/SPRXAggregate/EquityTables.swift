@@ -54,7 +54,7 @@ public struct PublishedTable: Sendable {
     }
 }
 
-/// Builds the referral-route equity tables of `outputs-v1.md` from ``ReferralCounts``.
+/// Builds the referral-route equity tables of `outputs-v2.md` from ``ReferralCounts``.
 public struct EquityTableBuilder: Sendable {
     public let routes: [RouteDefinition]
     public let reasons: [ReasonDefinition]
@@ -72,10 +72,6 @@ public struct EquityTableBuilder: Sendable {
     public static let percentPlaces = 2
 
     private var controlLabel: String { disclosure.enabled ? "on" : "off" }
-
-    private func publish(_ count: Int64) -> Int64? {
-        DisclosureControl.publish(count, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
-    }
 
     /// The columns of a share table (route type, route or reason by group).
     static func shareHeader(category: String) -> [String] {
@@ -130,13 +126,13 @@ public struct EquityTableBuilder: Sendable {
                 let groupTotal = byRoute[g].reduce(0, +)
                 guard groupTotal > 0 else { continue }
                 let label = dimension.groupLabels[g]
-                // Route type: categories partition the group.
+                // Every clean referral of the group, unknown routes included: the true total.
                 let typeCounts = routeTypes.map { type in
                     routes.indices.filter { routes[$0].type == type }.reduce(Int64(0)) { $0 + byRoute[g][$1] }
                 }
-                routeTypeTable.rows += partitionRows(dimension.name, label, routeTypes.map(\.label), typeCounts)
-                routeTable.rows += partitionRows(dimension.name, label, routes.map(\.id), byRoute[g])
-                reasonTable.rows += multiResponseRows(dimension.name, label, reasons.map(\.id), byReason[g], groupTotal: groupTotal)
+                routeTypeTable.rows += shareRows(dimension.name, label, routeTypes.map(\.label), typeCounts, groupTotal: groupTotal)
+                routeTable.rows += shareRows(dimension.name, label, routes.map(\.id), byRoute[g], groupTotal: groupTotal)
+                reasonTable.rows += shareRows(dimension.name, label, reasons.map(\.id), byReason[g], groupTotal: groupTotal)
                 for (slot, name) in (routeTypes.map(\.label) + ["all"]).enumerated() {
                     pathwayTable.rows.append(pathwayRow(dimension.name, label, name, pathway[g][slot]))
                 }
@@ -145,60 +141,46 @@ public struct EquityTableBuilder: Sendable {
         return [routeTypeTable, routeTable, reasonTable, pathwayTable]
     }
 
-    /// Rows for categories that partition a group: the published total is the sum of
-    /// the published counts, so a suppressed cell cannot be recovered by subtraction.
-    private func partitionRows(_ dimension: String, _ group: String, _ categories: [String], _ counts: [Int64]) -> [[String]] {
-        let published = counts.map(publish)
-        let total = published.reduce(Int64(0)) { $0 + ($1 ?? 0) }
-        return categories.indices.map { i in
-            row(dimension, group, categories[i], published[i], total: total)
+    /// Rows for the categories of one group (route types, routes, or reasons, which a
+    /// referral may have several of): each n against the group's true total, both
+    /// controlled on their own (`outputs-v2.md`, "Disclosure control").
+    private func shareRows(_ dimension: String, _ group: String, _ categories: [String], _ counts: [Int64], groupTotal: Int64) -> [[String]] {
+        categories.indices.map { i in
+            let share = DisclosureControl.share(
+                counts[i], of: groupTotal, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
+            var cells = [CSVText.text(dimension), CSVText.text(group), CSVText.text(categories[i])]
+            cells += [Self.count(share.numerator), Self.count(share.denominator)]
+            cells += Self.percentCells(share.percent)
+            return cells + [share.isSuppressed ? "TRUE" : "FALSE", controlLabel]
         }
     }
 
-    /// Rows for a multi-response question (reasons): the total is the group's referrals.
-    private func multiResponseRows(
-        _ dimension: String, _ group: String, _ categories: [String], _ counts: [Int64], groupTotal: Int64
-    ) -> [[String]] {
-        let total = publish(groupTotal)
-        return categories.indices.map { i in
-            guard let total else {
-                return [dimension, group, categories[i], "", "", "", "", "", "TRUE", controlLabel].map(CSVText.text)
-            }
-            return row(dimension, group, categories[i], publish(counts[i]).map { min($0, total) }, total: total)
-        }
+    /// A published count: empty when suppressed.
+    private static func count(_ value: Int64?) -> String { value.map(String.init) ?? "" }
+
+    /// Percent, ci_low and ci_high cells: empty when the share is withheld.
+    private static func percentCells(_ percent: (value: Double, low: Double, high: Double)?) -> [String] {
+        guard let percent else { return ["", "", ""] }
+        return [percent.value, percent.low, percent.high].map { DecimalText.format($0, places: percentPlaces) }
     }
 
-    private func row(_ dimension: String, _ group: String, _ category: String, _ n: Int64?, total: Int64) -> [String] {
-        var cells = [CSVText.text(dimension), CSVText.text(group), CSVText.text(category)]
-        guard let n else {
-            return cells + ["", String(total), "", "", "", "TRUE", controlLabel]
-        }
-        cells += [String(n), String(total)]
-        if total > 0, let ci = WilsonInterval.bounds(successes: n, total: total) {
-            cells += [
-                DecimalText.format(100 * Double(n) / Double(total), places: Self.percentPlaces),
-                DecimalText.format(100 * ci.low, places: Self.percentPlaces),
-                DecimalText.format(100 * ci.high, places: Self.percentPlaces),
-            ]
-        } else {
-            cells += ["", "", ""]
-        }
-        return cells + ["FALSE", controlLabel]
-    }
-
+    /// One pathway row: `referred` is the denominator, controlled on its own; each
+    /// percentage comes from its controlled numerator and the controlled denominator.
     private func pathwayRow(_ dimension: String, _ group: String, _ routeType: String, _ counts: OutcomeCounts) -> [String] {
-        let referred = publish(counts.referred)
-        let contacted = publish(counts.contacted)
-        let intervention = publish(counts.intervention)
-        func cell(_ v: Int64?) -> String { v.map(String.init) ?? "" }
-        func pct(_ v: Int64?) -> String {
-            guard let v, let referred, referred > 0 else { return "" }
-            return DecimalText.format(100 * Double(min(v, referred)) / Double(referred), places: Self.percentPlaces)
+        let contacted = DisclosureControl.share(
+            counts.contacted, of: counts.referred, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo,
+            roundTo: disclosure.roundTo)
+        let intervention = DisclosureControl.share(
+            counts.intervention, of: counts.referred, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo,
+            roundTo: disclosure.roundTo)
+        func pct(_ share: DisclosureControl.Share) -> String {
+            share.percent.map { DecimalText.format($0.value, places: Self.percentPlaces) } ?? ""
         }
-        let suppressed = referred == nil || contacted == nil || intervention == nil
+        let suppressed = contacted.isSuppressed || intervention.isSuppressed
         return [
-            CSVText.text(dimension), CSVText.text(group), CSVText.text(routeType), cell(referred), cell(contacted), cell(intervention),
-            pct(contacted), pct(intervention), suppressed ? "TRUE" : "FALSE", controlLabel,
+            CSVText.text(dimension), CSVText.text(group), CSVText.text(routeType), Self.count(contacted.denominator),
+            Self.count(contacted.numerator), Self.count(intervention.numerator), pct(contacted), pct(intervention),
+            suppressed ? "TRUE" : "FALSE", controlLabel,
         ]
     }
 }

@@ -1,26 +1,50 @@
+import Foundation
 import SPRXAggregate
 import SPRXClean
 import SPRXCore
+import SPRXPipeline
 
-/// `tables/data_quality.csv`: one row per input file and a final `ALL` row.
+/// `tables/data_quality.csv`, long (tidy): one row per input file and measure, then the
+/// same measures for `all` files.
 ///
-/// Columns: file, rows_read, clean, duplicate, quarantined, one count per quarantine
-/// reason (every reason, always, so the schema is stable), blank_lines, area match
-/// counts (`area_unknown`, `area_unmatched_deprivation:<nation>`,
-/// `area_unmatched_rurality:<nation>`), then one column per unmapped label
-/// (`unmapped:<field>:<label>`) in sorted order. These counts describe records, not
+/// Columns: file, measure, value. `file` is the input's file name (not its path: paths
+/// differ between machines and may say more than the data owner means to publish).
+/// The measures, in ``measures`` order, are the same for every file, so the table's
+/// shape depends only on the number of files. These counts describe records, not
 /// people's characteristics, and are published exactly (no disclosure rounding) so the
-/// data owner can reconcile them with the source system.
+/// data owner can reconcile them with the source system. No label text appears here:
+/// unmapped labels have their own table (``UnmappedLabelTable``).
 enum DataQualityTable {
+    /// The file value of the row for every file together.
+    static let allFiles = "all"
+
+    /// Every measure, in publication order, with how it is read from a file's accounting.
+    static let measures: [(name: String, value: @Sendable (FileReconciliation) -> Int)] = {
+        var list: [(name: String, value: @Sendable (FileReconciliation) -> Int)] = [
+            ("rows_read", { $0.rowsRead }), ("clean", { $0.clean }), ("duplicate", { $0.duplicate }),
+            ("quarantined", { $0.quarantined }),
+        ]
+        for reason in QuarantineReason.allCases.map(\.rawValue) {
+            list.append(("quarantined:\(reason)", { $0.quarantineReasons[reason] ?? 0 }))
+        }
+        list.append(("blank_lines", { $0.blankLines }))
+        list.append(("area_unknown", { $0.areaCounts.unknownArea }))
+        for (i, nation) in Nation.known.enumerated() {
+            list.append(("area_unmatched_deprivation:\(nation.label)", { $0.areaCounts.unmatchedDeprivation[i] }))
+        }
+        for (i, nation) in Nation.known.enumerated() {
+            list.append(("area_unmatched_rurality:\(nation.label)", { $0.areaCounts.unmatchedRurality[i] }))
+        }
+        for field in UnmappedLabelStore.fields.map(\.rawValue) {
+            list.append(("unmapped:\(field)", { $0.unmapped[field] ?? 0 }))
+        }
+        return list
+    }()
+
+    static let header = ["file", "measure", "value"]
+
     static func build(_ files: [FileReconciliation]) -> PublishedTable {
-        let reasons = QuarantineReason.allCases.map(\.rawValue)
-        let unmappedColumns = Set(files.flatMap { $0.unmapped.keys }).sorted()
-        let areaColumns =
-            ["area_unknown"] + Nation.known.map { "area_unmatched_deprivation:\($0.label)" }
-            + Nation.known.map { "area_unmatched_rurality:\($0.label)" }
-        let header =
-            ["file", "rows_read", "clean", "duplicate", "quarantined"] + reasons + ["blank_lines"] + areaColumns + unmappedColumns
-        var total = FileReconciliation(path: "ALL")
+        var total = FileReconciliation(path: allFiles)
         for file in files {
             total.rowsRead += file.rowsRead
             total.clean += file.clean
@@ -31,17 +55,13 @@ enum DataQualityTable {
             for (k, v) in file.quarantineReasons { total.quarantineReasons[k, default: 0] += v }
             for (k, v) in file.unmapped { total.unmapped[k, default: 0] += v }
         }
-        func row(_ f: FileReconciliation) -> [String] {
-            var cells = [CSVText.text(f.path), String(f.rowsRead), String(f.clean), String(f.duplicate), String(f.quarantined)]
-            cells += reasons.map { String(f.quarantineReasons[$0] ?? 0) }
-            cells.append(String(f.blankLines))
-            cells.append(String(f.areaCounts.unknownArea))
-            cells += f.areaCounts.unmatchedDeprivation.map(String.init)
-            cells += f.areaCounts.unmatchedRurality.map(String.init)
-            cells += unmappedColumns.map { String(f.unmapped[$0] ?? 0) }
-            return cells
+        var rows: [[String]] = []
+        rows.reserveCapacity((files.count + 1) * measures.count)
+        let named = files.map { ($0, ($0.path as NSString).lastPathComponent) } + [(total, allFiles)]
+        for (file, name) in named {
+            let cell = CSVText.text(name)
+            for measure in measures { rows.append([cell, CSVText.text(measure.name), String(measure.value(file))]) }
         }
-        return PublishedTable(
-            name: "data_quality", header: header.map(CSVText.text), rows: files.map(row) + [row(total)])
+        return PublishedTable(name: "data_quality", header: header, rows: rows)
     }
 }

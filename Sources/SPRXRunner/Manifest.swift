@@ -20,7 +20,33 @@ struct Manifest: Encodable {
         var reconciled: Bool
     }
     struct Reference: Encodable { var name: String; var edition: String; var used_for: String; var sha256: String; var rows: Int }
-    struct Disclosure: Encodable { var enabled: Bool; var suppress_up_to: Int; var round_to: Int; var statement: String }
+    struct Disclosure: Encodable {
+        var enabled: Bool
+        var suppress_up_to: Int
+        var round_to: Int
+        var statement: String
+        /// The rule applied, in plain words (`none: ...` when control is off).
+        var rule: String
+    }
+    /// What `tables/unmapped_labels.csv` publishes and what it leaves out, per field.
+    struct UnmappedLabels: Encodable {
+        struct Field: Encodable {
+            /// Unmapped labels seen (referrals; a referral with two unmapped reasons counts twice).
+            var referrals: Int
+            /// Distinct labels in `quarantine/unmapped_labels.csv`, the overflow label not included.
+            var distinct_labels_kept: Int
+            /// Labels named in `tables/unmapped_labels.csv`.
+            var labels_published: Int
+            /// Referrals whose label was first seen after the distinct-label limit.
+            var referrals_over_limit: Int
+        }
+        var rule: String
+        var min_count_published: Int
+        var max_label_characters: Int
+        var max_distinct_labels_per_field: Int
+        var complete_list: String
+        var fields: [String: Field]
+    }
     struct Output: Encodable { var path: String; var bytes: Int; var sha256: String }
     struct Model: Encodable {
         var name: String
@@ -54,6 +80,7 @@ struct Manifest: Encodable {
     var period: Period?
     var reference_files: [Reference]
     var disclosure_control: Disclosure
+    var unmapped_labels: UnmappedLabels
     var models: [Model]
     /// Wall time of the model stage (preparing the grouped data and all fits), seconds.
     var models_seconds: Double
@@ -62,7 +89,8 @@ struct Manifest: Encodable {
     init(
         options: RunOptions, pipeline config: PipelineConfiguration, files: [FileReconciliation], reference: [ReferenceFileInfo],
         outputs: [(path: String, bytes: Int, sha256: String)], started: Date, finished: Date, disclosure: DisclosureSettings,
-        models: [ModelRunSummary], modelsSeconds: Double, period: (first: Day, last: Day)?
+        models: [ModelRunSummary], modelsSeconds: Double, period: (first: Day, last: Day)?,
+        unmappedLabels: UnmappedLabelStore = UnmappedLabelStore()
     ) {
         self.period = period.map { Period(first: $0.first.description, last: $0.last.description) }
         models_seconds = (modelsSeconds * 1e4).rounded() / 1e4
@@ -86,7 +114,26 @@ struct Manifest: Encodable {
         reference_files = reference.map { Reference(name: $0.name, edition: $0.edition, used_for: $0.use, sha256: $0.sha256, rows: $0.rows) }
         disclosure_control = Disclosure(
             enabled: disclosure.enabled, suppress_up_to: disclosure.suppressUpTo, round_to: disclosure.roundTo,
-            statement: disclosure.statement)
+            statement: disclosure.statement,
+            rule: disclosure.enabled
+                ? DisclosureControl.ruleDescription(suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
+                : "none: disclosure control is off (--no-disclosure-control); tables hold exact counts")
+        let summaries = UnmappedLabelTable.summary(unmappedLabels, disclosure: disclosure)
+        var fields: [String: UnmappedLabels.Field] = [:]
+        for field in UnmappedLabelStore.fields {
+            let summary = summaries[field] ?? UnmappedLabelTable.FieldSummary()
+            fields[field.rawValue] = UnmappedLabels.Field(
+                referrals: files.reduce(0) { $0 + ($1.unmapped[field.rawValue] ?? 0) }, distinct_labels_kept: summary.distinctLabelsKept,
+                labels_published: summary.labelsPublished, referrals_over_limit: summary.referralsOverLimit)
+        }
+        unmapped_labels = UnmappedLabels(
+            rule:
+                "an unmapped label is published in tables/unmapped_labels.csv only when seen at least \(disclosure.suppressUpTo + 1) "
+                + "times and at most \(UnmappedLabelTable.maxPublishedLabelCharacters) characters long; a field's other unmapped "
+                + "labels are counted together as \(UnmappedLabelTable.otherLabels)",
+            min_count_published: disclosure.suppressUpTo + 1, max_label_characters: UnmappedLabelTable.maxPublishedLabelCharacters,
+            max_distinct_labels_per_field: InputLimits.maxDistinctUnmappedLabelsPerField, complete_list: UnmappedLabelTable.quarantinePath,
+            fields: fields)
         self.models = models.map {
             Model(
                 name: $0.name, outcome: $0.outcome, family: $0.family, status: $0.status, error_code: $0.errorCode, message: $0.message,

@@ -16,6 +16,8 @@ public struct FileReconciliation: Sendable, Codable, Equatable {
     public var quarantined = 0
     public var blankLines = 0
     public var quarantineReasons: [String: Int] = [:]
+    /// Unmapped labels seen in this file, per field (by the field's name): the
+    /// label texts themselves are only in the run-wide ``UnmappedLabelStore``.
     public var unmapped: [String: Int] = [:]
     public var areaCounts = AreaMatchCounts()
 
@@ -23,6 +25,49 @@ public struct FileReconciliation: Sendable, Codable, Equatable {
 
     /// rows read = clean + duplicate + quarantined.
     public var reconciles: Bool { rowsRead == clean + duplicate + quarantined }
+}
+
+/// Every unmapped label of the run with its exact count, per field, bounded.
+///
+/// Labels are kept in the order first seen (blocks in input order, a block's labels in
+/// sorted order: the same for any `--jobs`)
+/// up to ``InputLimits/maxDistinctUnmappedLabelsPerField`` distinct labels per field;
+/// referrals with a label first seen after that are counted under
+/// ``InputLimits/unmappedOverflowLabel``, so the counts stay complete while memory
+/// stays bounded whatever the input holds.
+public struct UnmappedLabelStore: Sendable, Equatable {
+    /// The fields whose values are looked up in the pipeline's label lists (and so can
+    /// be unmapped), in publication order.
+    public static let fields: [CanonicalField] = [.sex, .ethnicity, .referralSource, .referralReasons, .contacted]
+
+    /// Exact counts per label, per field.
+    public private(set) var labels: [CanonicalField: [String: Int]] = [:]
+    /// Most distinct labels kept per field, besides the overflow label.
+    public let limit: Int
+
+    public init(limit: Int = InputLimits.maxDistinctUnmappedLabelsPerField) { self.limit = max(0, limit) }
+
+    /// Counts `count` occurrences of `label` in `field`.
+    public mutating func add(field: CanonicalField, label: String, count: Int) {
+        guard count > 0 else { return }
+        // Mutated in place: copying a field's labels out and back would copy them all.
+        let known = labels[field]?[label] != nil || label == InputLimits.unmappedOverflowLabel
+        var key = label
+        if !known {
+            let kept = labels[field]?.count ?? 0
+            let distinct = kept - (labels[field]?[InputLimits.unmappedOverflowLabel] == nil ? 0 : 1)
+            if distinct >= limit { key = InputLimits.unmappedOverflowLabel }
+        }
+        labels[field, default: [:]][key, default: 0] += count
+    }
+
+    /// Every unmapped label of `field` counted (the overflow included).
+    public func total(_ field: CanonicalField) -> Int { labels[field]?.values.reduce(0, +) ?? 0 }
+
+    /// A field's labels with their counts, sorted by label (UTF-8 byte order).
+    public func sorted(_ field: CanonicalField) -> [(label: String, count: Int)] {
+        (labels[field] ?? [:]).map { ($0.key, $0.value) }.sorted { $0.label.utf8.lexicographicallyPrecedes($1.label.utf8) }
+    }
 }
 
 /// Merges block results in input order: per-file reconciliation, the quarantine
@@ -36,6 +81,8 @@ final class InOrderMerger {
     /// Repeats found by ``resolveRepeats()``, taken out again: added to the workers' counts at the end.
     private(set) var removals = ReferralCounts()
     private(set) var files: [FileReconciliation]
+    /// Every unmapped label of the run, bounded per field.
+    private(set) var unmappedLabels = UnmappedLabelStore()
     private let ledger: DuplicateLedger
     private let quarantine: QuarantineWriter
     private let fileNames: [String]
@@ -66,8 +113,11 @@ final class InOrderMerger {
             stats.quarantineReasons[row.reason.rawValue, default: 0] += 1
             try quarantine.write(file: fileNames[file], row: row)
         }
-        for (label, count) in result.unmapped {
-            stats.unmapped["unmapped:\(label.field.rawValue):\(label.label)", default: 0] += count
+        // In (field, label) order, so which labels pass the store's limit does not
+        // depend on dictionary order.
+        for (label, count) in result.unmapped.sorted(by: { $0.key < $1.key }) {
+            stats.unmapped[label.field.rawValue, default: 0] += count
+            unmappedLabels.add(field: label.field, label: label.label, count: count)
         }
         stats.areaCounts.merge(result.areaCounts)
         files[file] = stats

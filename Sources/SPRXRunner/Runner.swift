@@ -154,6 +154,9 @@ public enum Runner {
             }
             let quality = DataQualityTable.build(merger.files)
             try output.write("tables/data_quality.csv", quality.csv)
+            let unmappedLabels = UnmappedLabelTable.published(merger.unmappedLabels, disclosure: pipeline.disclosure)
+            try output.write("tables/unmapped_labels.csv", unmappedLabels.csv)
+            try UnmappedLabelTable.writeQuarantine(merger.unmappedLabels, to: output)
             let period = counts.period
             let context = ReportContext(
                 toolVersion: sprxVersion, pipelineName: pipeline.name, pipelineSHA256: pipeline.sourceSHA256,
@@ -172,7 +175,7 @@ public enum Runner {
             let manifest = Manifest(
                 options: options, pipeline: pipeline, files: merger.files, reference: reference.files, outputs: output.written,
                 started: started, finished: Date(), disclosure: pipeline.disclosure, models: models.summaries,
-                modelsSeconds: modelsSeconds, period: period)
+                modelsSeconds: modelsSeconds, period: period, unmappedLabels: merger.unmappedLabels)
             try output.write("manifest.json", try manifest.json(), record: false)
             try output.commit()
             return RunSummary(

@@ -12,8 +12,8 @@ public struct CSVTable: Sendable, Equatable {
         self.rows = rows
     }
 
-    /// Parses `text`; fails naming the line when a quote is left open or a row has
-    /// more or fewer cells than the header.
+    /// Parses `text`; fails naming the line when a quote is left open, the header
+    /// repeats a column name, or a row has more or fewer cells than the header.
     public init(parsing text: String, file: String) throws {
         var records: [[String]] = []
         var lines: [Int] = []
@@ -71,8 +71,12 @@ public struct CSVTable: Sendable, Equatable {
             records.append(record)
             lines.append(recordLine)
         }
-        guard let header = records.first else {
+        guard let header = records.first, header != [""] else {
             throw SPRXError(.inputFormat, "the table is empty: no header row", location: DataLocation(file: file, line: 1))
+        }
+        var seen = Set<String>()
+        for name in header where !seen.insert(name).inserted {
+            throw SPRXError(.inputFormat, "the header repeats the column \(name)", location: DataLocation(file: file, line: 1))
         }
         self.header = header
         rows = []

@@ -64,7 +64,8 @@ public struct TableSchema: Sendable {
                 ["model", "term", "level", "measure"], counts: ["n_obs", "n_clusters"],
                 estimates: ["estimate", "std_error", "ci_low", "ci_high", "p_value", "coefficient", "std_error_model"])
         case "data_quality.csv":
-            return schema(["file"], counts: header.filter { $0 != "file" }, estimates: [], pathKeys: ["file"])
+            return schema(["file", "measure"], counts: ["value"], estimates: [], pathKeys: ["file"])
+        case "unmapped_labels.csv": return schema(["field", "label"], counts: ["n"], estimates: [])
         default: return nil
         }
     }
@@ -75,7 +76,7 @@ public struct TableSchema: Sendable {
         var roles: [String: ColumnRole] = [:]
         var keys: [String] = []
         for (c, name) in table.header.enumerated() {
-            let values = table.rows.map { $0[c] }.filter { !$0.isEmpty }
+            let values = table.rows.map { c < $0.count ? $0[c] : "" }.filter { !$0.isEmpty }
             let numbers = values.compactMap(Double.init)
             if !values.isEmpty && numbers.count == values.count {
                 roles[name] = numbers.allSatisfy { $0 == $0.rounded() } && values.allSatisfy { !$0.contains(".") } ? .count : .estimate
@@ -187,12 +188,25 @@ public enum OutputValidator {
         }
     }
 
+    /// Fails unless `path` is a regular file (a FIFO or device would block or never end).
+    static func requireRegularFile(_ path: String, what: String) throws {
+        let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
+        guard type == .typeRegular else {
+            throw SPRXError(.inputUnreadable, "cannot read \(what): not a regular file", location: DataLocation(file: path))
+        }
+    }
+
     static func read(_ path: String) throws -> CSVTable {
-        let text: String
+        try requireRegularFile(path, what: "table")
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw SPRXError(.inputUnreadable, "cannot read table", location: DataLocation(file: path), cause: error)
+        }
+        // Readable but not text sprx writes: bad input (65), not an unreadable file (66).
+        guard let text = String(bytes: data, encoding: .utf8) else {
+            throw SPRXError(.inputFormat, "the table is not UTF-8 text", location: DataLocation(file: path))
         }
         return try CSVTable(parsing: text, file: path)
     }
@@ -201,8 +215,12 @@ public enum OutputValidator {
     public static func compareTable(_ name: String, expected: CSVTable, actual: CSVTable, tolerance: Tolerance) throws -> TableComparison {
         let schema = TableSchema.known(name, header: expected.header) ?? TableSchema.inferred(from: expected)
         var differences: [Difference] = []
-        let expectedColumns = Dictionary(uniqueKeysWithValues: expected.header.enumerated().map { ($1, $0) })
-        let actualColumns = Dictionary(uniqueKeysWithValues: actual.header.enumerated().map { ($1, $0) })
+        // A repeated column name is refused when a table is parsed; here the first one wins,
+        // so a table built in code cannot trap the comparison either.
+        let expectedColumns = Dictionary(expected.header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let actualColumns = Dictionary(actual.header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        /// A row's cell, empty when a row built in code is shorter than its header.
+        func cell(_ row: [String], _ index: Int) -> String { index < row.count ? row[index] : "" }
         for column in expected.header where actualColumns[column] == nil {
             differences.append(Difference(kind: "column_only_in_expected", key: [], column: column))
         }
@@ -212,7 +230,7 @@ public enum OutputValidator {
         let keys = schema.keys.filter { expectedColumns[$0] != nil && actualColumns[$0] != nil }
         func rowKey(_ row: [String], _ columns: [String: Int]) -> [String] {
             keys.map { k in
-                let value = row[columns[k]!]
+                let value = cell(row, columns[k]!)
                 return "\(k)=\(schema.pathKeys.contains(k) ? (value as NSString).lastPathComponent : value)"
             }
         }
@@ -241,8 +259,8 @@ public enum OutputValidator {
             }
             let e = expectedRows[key]!
             for column in shared {
-                let ev = e[expectedColumns[column]!]
-                let av = a[actualColumns[column]!]
+                let ev = cell(e, expectedColumns[column]!)
+                let av = cell(a, actualColumns[column]!)
                 let role = schema.role(column)
                 if !same(ev, av, role: role, tolerance: tolerance) {
                     differences.append(Difference(kind: "cell", key: key, column: column, expected: ev, actual: av, role: role.rawValue))
@@ -290,6 +308,7 @@ public enum OutputValidator {
     }
 
     static func loadJSON(_ path: String) throws -> JSONValue {
+        try requireRegularFile(path, what: "manifest")
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {

@@ -15,11 +15,17 @@ func row(_ id: Int, date: String = "2024-03-01", age: String = "40", area: Strin
 
 func body(_ rows: Int) -> String { (1...rows).map { row($0) }.joined(separator: "\n") + "\n" }
 
-/// One file's data-quality row as column → value.
+/// The first file's data-quality measures as measure → value (data_quality.csv is long:
+/// file, measure, value); a quarantine reason is also there without its `quarantined:` prefix.
 func dataQuality(_ out: String) throws -> [String: String] {
     let text = try String(contentsOfFile: out + "/tables/data_quality.csv", encoding: .utf8)
-    let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-    return Dictionary(uniqueKeysWithValues: zip(lines[0], lines[1]))
+    let lines = text.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    var measures: [String: String] = [:]
+    for cells in lines where cells.count == 3 && cells[0] == lines.first?[0] {
+        measures[cells[1]] = cells[2]
+        if cells[1].hasPrefix("quarantined:") { measures[String(cells[1].dropFirst("quarantined:".count))] = cells[2] }
+    }
+    return measures
 }
 
 struct CorpusCase: CustomStringConvertible, Sendable {

@@ -46,6 +46,7 @@ func scratch() -> String {
         for file in [
             "manifest.json", "tables/data_quality.csv", "tables/route_type_by_group.csv", "tables/route_by_group.csv",
             "tables/reasons_by_group.csv", "tables/pathway_by_group.csv", "tables/models.csv", "quarantine/rejected.csv.gz",
+            "tables/unmapped_labels.csv", "quarantine/unmapped_labels.csv",
         ] {
             #expect(FileManager.default.fileExists(atPath: "\(out)/\(file)"), "\(file)")
         }
@@ -109,11 +110,11 @@ func scratch() -> String {
         #expect(run.status == 0, "\(run.stderr)")
         let result = try sprx(["validate", "--expected", "SampleData/expected/referral-equity", "--actual", dir + "/out"])
         #expect(result.status == 1)
-        for table in ["route_by_group.csv", "route_type_by_group.csv", "pathway_by_group.csv", "data_quality.csv", "models.csv"] {
+        for table in ["route_by_group.csv", "route_type_by_group.csv", "pathway_by_group.csv", "data_quality.csv", "unmapped_labels.csv", "models.csv"] {
             #expect(result.stdout.contains("+++ actual/tables/\(table)"), "\(table)")
         }
         #expect(result.stdout.contains(" dimension=all group=all route=primary_care\n-  n: "))
-        #expect(result.stdout.contains("+  column unmapped:referral_source:gp (not in expected)"))
+        #expect(result.stdout.contains("+  row field=referral_source label=gp (not in expected)"))
         #expect(result.stdout.contains("pipeline.sha256"))
     }
 

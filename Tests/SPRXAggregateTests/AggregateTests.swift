@@ -42,41 +42,99 @@ import Testing
         ]
     }
 
-    @Test func noSmallCountPublishedOrRecoverable() {
+    /// 42 + 3 referrals in group a (male), 9 in b (female), 5 in c (sex Other).
+    func hesCounts() -> ReferralCounts {
         var counts = ReferralCounts()
         let a = Pattern(ageBand: 1, sex: .male, ethnicity: .white, nation: .wales, decile: 3, rurality: .rural)
         let b = Pattern(ageBand: 2, sex: .female, ethnicity: .asian, nation: .wales, decile: 4, rurality: .urban)
-        for _ in 0..<3 { counts.add(pattern: a, route: 1, reasons: 1, contacted: true, intervention: false) }
+        let c = Pattern(ageBand: 2, sex: .other, ethnicity: .black, nation: .wales, decile: 4, rurality: .urban)
         for _ in 0..<42 { counts.add(pattern: a, route: 0, reasons: 1, contacted: true, intervention: true) }
+        for _ in 0..<3 { counts.add(pattern: a, route: 1, reasons: 1, contacted: true, intervention: false) }
         for _ in 0..<9 { counts.add(pattern: b, route: 0, reasons: 0, contacted: false, intervention: false) }
+        for _ in 0..<5 { counts.add(pattern: c, route: 2, reasons: 0, contacted: false, intervention: false) }
+        return counts
+    }
+
+    func hesTables(_ disclosure: DisclosureSettings = DisclosureSettings()) -> [String: [String]] {
         let builder = EquityTableBuilder(
             routes: routes(), reasons: [ReasonDefinition(id: "mental_health", labels: [])],
             ageBands: [AgeBand(label: "0-17", lower: 0, upper: 17), AgeBand(label: "18-24", lower: 18, upper: 24), AgeBand(label: "25+", lower: 25, upper: 120)],
-            disclosure: DisclosureSettings())
-        let tables = builder.build(counts)
-        for table in tables {
-            let nColumns = table.header.indices.filter { ["n", "total", "referred", "contacted", "intervention"].contains(table.header[$0]) }
-            for row in table.rows {
-                for c in nColumns where !row[c].isEmpty {
-                    let v = Int(row[c])!
-                    #expect(v == 0 || (v > 7 && v % 5 == 0), "\(table.name) \(row)")
+            disclosure: disclosure)
+        var lines: [String: [String]] = [:]
+        for table in builder.build(hesCounts()) { lines[table.name] = table.rows.map { $0.joined(separator: ",") } }
+        return lines
+    }
+
+    /// outputs-v2 "Disclosure control" (NHS Digital's HES/ECDS rule), by hand: all
+    /// referrals 42 + 3 + 9 + 5 = 59, published as 60 (the true total rounded, not the
+    /// sum of published cells, which v1 gave as 50); medical 42 + 9 = 51 → 50; 3
+    /// self-referrals and 5 unknown routes are suppressed. Percentages from the rounded
+    /// counts: 50/60 = 83.33%; Wilson 95% bounds (computed by hand in Python from
+    /// Wilson's formula, z = 1.959964) 71.97-90.69.
+    @Test func totalsAreTrueTotalsControlledOnTheirOwn() {
+        let t = hesTables()
+        let routeType = t["route_type_by_group"]!
+        #expect(routeType.contains("all,all,medical,50,60,83.33,71.97,90.69,FALSE,on"))
+        #expect(routeType.contains("all,all,non_medical,,60,,,,TRUE,on"))
+        #expect(routeType.contains("all,all,unknown,,60,,,,TRUE,on"))
+        let route = t["route_by_group"]!
+        #expect(route.contains("all,all,primary_care,50,60,83.33,71.97,90.69,FALSE,on"))
+        #expect(route.contains("all,all,self_referral,,60,,,,TRUE,on"))
+        // Male: 45 → 45; 42 → 40; 40/45 = 88.89% (76.50-95.16); zero stays zero: 0/45.
+        #expect(route.contains("sex,Male,primary_care,40,45,88.89,76.50,95.16,FALSE,on"))
+        #expect(route.contains("sex,Male,self_referral,,45,,,,TRUE,on"))
+        #expect(route.contains("sex,Male,unknown,0,45,0.00,0.00,7.87,FALSE,on"))
+        // Female: 9 → 10 of 9 → 10: 100% (72.25-100).
+        #expect(route.contains("sex,Female,primary_care,10,10,100.00,72.25,100.00,FALSE,on"))
+        // Other: the total (5) is itself suppressed, so no percentage; 0 stays 0.
+        #expect(route.contains("sex,Other,primary_care,0,,,,,TRUE,on"))
+        #expect(route.contains("sex,Other,unknown,,,,,,TRUE,on"))
+        // No group reads total 0 while it has referrals.
+        for line in route + routeType { #expect(!line.contains(",0,0,"), "\(line)") }
+        // Reasons: 45 of 59 → 45 of 60 = 75.00% (62.77-84.22).
+        #expect(t["reasons_by_group"]!.contains("all,all,mental_health,45,60,75.00,62.77,84.22,FALSE,on"))
+        #expect(t["reasons_by_group"]!.contains("sex,Other,mental_health,0,,,,,TRUE,on"))
+        // Pathway: referred 59 → 60, contacted 45 → 45 (75.00%), intervention 42 → 40 (66.67%).
+        let pathway = t["pathway_by_group"]!
+        #expect(pathway.contains("all,all,all,60,45,40,75.00,66.67,FALSE,on"))
+        #expect(pathway.contains("all,all,medical,50,40,40,80.00,80.00,FALSE,on"))
+        #expect(pathway.contains("all,all,non_medical,,,0,,,TRUE,on"))
+    }
+
+    /// No published count is 1-7 or off the multiple of 5, in any table and column.
+    @Test func noSmallCountPublished() {
+        for (name, lines) in hesTables() {
+            let header = EquityTableBuilder.shareHeader(category: "x")
+            for line in lines {
+                let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+                let countColumns = name == "pathway_by_group" ? [3, 4, 5] : [header.firstIndex(of: "n")!, header.firstIndex(of: "total")!]
+                for c in countColumns where !cells[c].isEmpty {
+                    let v = Int(cells[c])!
+                    #expect(v == 0 || (v > 7 && v % 5 == 0), "\(name) \(line)")
                 }
             }
         }
-        // In partition tables the total is the sum of the published cells: subtracting
-        // published cells from the total always gives 0, never the suppressed count.
-        for table in tables where table.name == "route_by_group" || table.name == "route_type_by_group" {
-            var groups: [String: (sum: Int, total: Int)] = [:]
-            for row in table.rows {
-                let key = row[0] + "|" + row[1]
-                groups[key, default: (0, Int(row[4])!)].sum += Int(row[3]) ?? 0
-            }
-            for (key, value) in groups { #expect(value.sum == value.total, "\(table.name) \(key)") }
-        }
-        let all = tables[1].rows.filter { $0[0] == "all" }
-        #expect(all.map { $0[2] } == ["primary_care", "self_referral", "unknown"])
-        #expect(all[1][3] == "" && all[1][8] == "TRUE", "3 self-referrals are suppressed")
-        #expect(all[0][3] == "50" && all[0][4] == "50", "42 + 9 = 51 rounds to 50; total from published cells")
+    }
+
+    /// `--no-disclosure-control`: exact counts, said in every row: 51 of 59 = 86.44%
+    /// (75.46-92.97, by hand as above).
+    @Test func controlOffKeepsExactCounts() {
+        let t = hesTables(DisclosureSettings(enabled: false))
+        #expect(t["route_type_by_group"]!.contains("all,all,medical,51,59,86.44,75.46,92.97,FALSE,off"))
+        #expect(t["route_by_group"]!.contains("all,all,self_referral,3,59,5.08,1.74,13.92,FALSE,off"))
+        #expect(t["pathway_by_group"]!.contains("all,all,all,59,45,42,76.27,71.19,FALSE,off"))
+    }
+
+    /// The share helper: numerator and denominator controlled on their own, the
+    /// percentage suppressed when either is; extreme counts round without overflow.
+    @Test func shareAndExtremes() {
+        let share = DisclosureControl.share(12, of: 13, enabled: true, suppressUpTo: 7, roundTo: 5)
+        #expect(share.numerator == 10 && share.denominator == 15)
+        #expect(DecimalText.format(share.percent!.value, places: 2) == "66.67")
+        let hidden = DisclosureControl.share(9, of: 7, enabled: true, suppressUpTo: 7, roundTo: 5)
+        #expect(hidden.numerator == 10 && hidden.denominator == nil && hidden.percent == nil && hidden.isSuppressed)
+        // Int64.max = 9223372036854775807 ≡ 2 (mod 5): nearest multiple ...805.
+        #expect(DisclosureControl.publish(Int64.max, enabled: true, suppressUpTo: 7, roundTo: 5) == 9_223_372_036_854_775_805)
     }
 
     @Test func mergeIsAdditionAndRemovalUndoes() throws {

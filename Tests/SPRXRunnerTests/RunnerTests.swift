@@ -1,6 +1,7 @@
 import Foundation
 import SPRXCore
 import SPRXGenerate
+import SPRXPipeline
 import Testing
 
 @testable import SPRXRunner
@@ -56,8 +57,10 @@ struct GeneratedExpectation: Decodable {
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
         let totals = manifest["totals"] as! [String: Any]
         #expect(totals["reconciled"] as? Bool == true)
-        // quarantine, five tables, models.csv, report.html, report.md
-        #expect((manifest["outputs"] as! [[String: Any]]).count == 9)
+        // rejected.csv.gz, quarantine/unmapped_labels.csv, six tables, models.csv, report.html, report.md
+        #expect((manifest["outputs"] as! [[String: Any]]).count == 11)
+        let labels = try FileManager.default.attributesOfItem(atPath: out + "/quarantine/unmapped_labels.csv")
+        #expect((labels[.posixPermissions] as? Int) == 0o600)
         #expect((manifest["reference_files"] as! [[String: Any]]).count == 7)
     }
 
@@ -76,9 +79,11 @@ struct GeneratedExpectation: Decodable {
             let quarantine = try Data(contentsOf: URL(fileURLWithPath: out + "/quarantine/rejected.csv.gz"))
             let first = try Data(contentsOf: URL(fileURLWithPath: "\(base)/out-1-\(1 << 20)/quarantine/rejected.csv.gz"))
             #expect(quarantine == first)
+            let labels = try Data(contentsOf: URL(fileURLWithPath: out + "/quarantine/unmapped_labels.csv"))
+            #expect(labels == (try Data(contentsOf: URL(fileURLWithPath: "\(base)/out-1-\(1 << 20)/quarantine/unmapped_labels.csv"))))
         }
         for other in outputs.dropFirst() { #expect(other == outputs[0]) }
-        #expect(outputs[0].count == 8)  // five equity/quality tables, models.csv and both reports
+        #expect(outputs[0].count == 9)  // six equity/quality/label tables, models.csv and both reports
     }
 
     @Test func failedRunLeavesPreviousOutputInPlace() throws {
@@ -146,5 +151,135 @@ struct GeneratedExpectation: Decodable {
         #expect(summary.duplicate == written.duplicates)
         #expect(summary.files.allSatisfy { $0.reconciles })
         try? FileManager.default.removeItem(atPath: data)
+    }
+
+    // MARK: data quality and unmapped labels (outputs-v2)
+
+    static let fullHeader =
+        "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id\n"
+
+    static func referral(_ id: String, sex: String = "F", source: String = "GP", reasons: String = "Anxiety", age: String = "40") -> String {
+        "\(id),P\(id),2024-03-01,\(age),\(sex),White,E01000001,\(source),\(reasons),Y,2,1,U00001\n"
+    }
+
+    /// data_quality.csv is long: `file, measure, value`, every measure for each file
+    /// (by name) and for `all`, no label text. Expected counts by hand from the rows
+    /// written here.
+    @Test func dataQualityIsLongByFileNameWithoutLabels() throws {
+        let base = temporaryDirectory("dq")
+        try FileManager.default.createDirectory(atPath: base + "/in", withIntermediateDirectories: true)
+        // a.csv: 4 rows (one blank line): R1 clean; R2 invalid age; R3 clean with an unmapped
+        // sex and two unmapped reasons; R4 clean with an unmapped source.
+        let a =
+            Self.fullHeader + Self.referral("R1") + Self.referral("R2", age: "400") + "\n"
+            + Self.referral("R3", sex: "Jane Doe", reasons: "Anxiety;Moon;Sun") + Self.referral("R4", source: "Pigeon post")
+        // b.csv: R1 again, exactly (a duplicate), and R5 clean.
+        let b = Self.fullHeader + Self.referral("R1") + Self.referral("R5")
+        try a.write(toFile: base + "/in/a.csv", atomically: true, encoding: .utf8)
+        try b.write(toFile: base + "/in/b.csv", atomically: true, encoding: .utf8)
+        try Runner.run(RunOptions(pipelinePath: defaultPipeline, inputs: [base + "/in"], outputDirectory: base + "/out", jobs: 2, quiet: true))
+        let text = try String(contentsOfFile: base + "/out/tables/data_quality.csv", encoding: .utf8)
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "file,measure,value")
+        #expect(lines.count == 1 + 3 * DataQualityTable.measures.count)
+        for expected in [
+            "a.csv,rows_read,4", "a.csv,clean,3", "a.csv,duplicate,0", "a.csv,quarantined,1", "a.csv,quarantined:invalid_age,1",
+            "a.csv,blank_lines,1", "a.csv,unmapped:sex,1", "a.csv,unmapped:referral_reasons,2", "a.csv,unmapped:referral_source,1",
+            "a.csv,unmapped:ethnicity,0", "b.csv,rows_read,2", "b.csv,clean,1", "b.csv,duplicate,1", "b.csv,unmapped:sex,0",
+            "all,rows_read,6", "all,clean,4", "all,duplicate,1", "all,quarantined,1", "all,quarantined:invalid_age,1", "all,blank_lines,1",
+            "all,unmapped:sex,1", "all,unmapped:referral_reasons,2", "all,area_unmatched_deprivation:Northern Ireland,0",
+        ] {
+            #expect(lines.contains(expected), "\(expected)")
+        }
+        // Measures in one declared order, the same for every file.
+        let measures = lines.dropFirst().map { $0.split(separator: ",").dropFirst().first.map(String.init)! }
+        #expect(Array(measures.prefix(DataQualityTable.measures.count)) == DataQualityTable.measures.map(\.name))
+        #expect(measures.count == 3 * DataQualityTable.measures.count)
+        for label in ["jane", "moon", "sun", "pigeon"] { #expect(!text.lowercased().contains(label), "\(label)") }
+        #expect(!text.contains(base), "file names, not paths")
+    }
+
+    /// The run-wide store keeps at most `limit` distinct labels per field; later ones
+    /// are counted under the overflow label, so counts stay complete.
+    @Test func unmappedLabelStoreIsBounded() {
+        var store = UnmappedLabelStore(limit: 3)
+        for (label, count) in [("a", 2), ("b", 1), ("c", 5), ("d", 7), ("a", 1), ("e", 4)] { store.add(field: .sex, label: label, count: count) }
+        store.add(field: .sex, label: InputLimits.unmappedOverflowLabel, count: 10)  // a worker's own overflow
+        store.add(field: .contacted, label: "d", count: 1)
+        // Hand count: a 3, b 1, c 5; d 7 + e 4 + 10 from the worker's overflow = 21.
+        #expect(store.sorted(.sex).map { "\($0.label)=\($0.count)" } == ["(more distinct labels than sprx keeps)=21", "a=3", "b=1", "c=5"])
+        #expect(store.total(.sex) == 30 && store.sorted(.contacted).map(\.label) == ["d"])
+        #expect(InputLimits.maxDistinctUnmappedLabelsPerField == UnmappedLabelStore().limit)
+    }
+
+    /// tables/unmapped_labels.csv names a label only when seen ≥ 8 times (suppress_up_to
+    /// 7 + 1) and ≤ 60 characters, n rounded; the rest is `(other labels)`;
+    /// quarantine/unmapped_labels.csv (0600) has every label with its exact count.
+    /// Expected rows by hand from the rows written here.
+    @Test func unmappedLabelsPublishedOnlyWhenCommonAndShort() throws {
+        let base = temporaryDirectory("labels")
+        let long = String(repeating: "x", count: 61)
+        let sixty = "=" + String(repeating: "y", count: 59)
+        var rows = Self.fullHeader
+        var id = 0
+        func add(_ n: Int, sex: String = "F", source: String = "GP") {
+            for _ in 0..<n {
+                id += 1
+                rows += Self.referral("R\(id)", sex: sex, source: source)
+            }
+        }
+        add(9, source: "Hospice")  // 9 → published as 10
+        add(7, source: "Pharmacy")  // 7: too rare
+        add(20, source: long)  // common but 61 characters
+        add(8, source: sixty)  // 8, exactly 60 characters: published (formula-neutralised)
+        add(1, sex: "Q")
+        try rows.write(toFile: base + "/in.csv", atomically: true, encoding: .utf8)
+        try Runner.run(RunOptions(pipelinePath: defaultPipeline, inputs: [base + "/in.csv"], outputDirectory: base + "/out", quiet: true))
+        let published = try String(contentsOfFile: base + "/out/tables/unmapped_labels.csv", encoding: .utf8)
+        // sex: 1 other → suppressed; source: 9 → 10, 8 → 10, other 7 + 20 = 27 → 25.
+        #expect(
+            published == """
+                field,label,n,suppressed,disclosure_control
+                sex,(other labels),,TRUE,on
+                referral_source,'\(sixty),10,FALSE,on
+                referral_source,hospice,10,FALSE,on
+                referral_source,(other labels),25,FALSE,on
+
+                """)
+        let complete = try String(contentsOfFile: base + "/out/quarantine/unmapped_labels.csv", encoding: .utf8)
+        #expect(
+            complete == """
+                field,label,n
+                sex,q,1
+                referral_source,'\(sixty),8
+                referral_source,hospice,9
+                referral_source,pharmacy,7
+                referral_source,\(long),20
+
+                """)
+        let attributes = try FileManager.default.attributesOfItem(atPath: base + "/out/quarantine/unmapped_labels.csv")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: base + "/out/manifest.json"))) as! [String: Any]
+        let unmapped = try #require(manifest["unmapped_labels"] as? [String: Any])
+        let source = try #require((unmapped["fields"] as? [String: Any])?["referral_source"] as? [String: Int])
+        #expect(source == ["referrals": 44, "distinct_labels_kept": 4, "labels_published": 2, "referrals_over_limit": 0])
+        #expect(unmapped["min_count_published"] as? Int == 8 && unmapped["max_label_characters"] as? Int == 60)
+        let disclosure = try #require(manifest["disclosure_control"] as? [String: Any])
+        #expect((disclosure["rule"] as? String)?.hasPrefix("NHS Digital HES/ECDS rule") == true)
+        #expect(disclosure["statement"] != nil && disclosure["enabled"] as? Bool == true)
+    }
+
+    /// The published table by hand from a store: `=cmd` 9 → 10 (formula-neutralised),
+    /// `ok` 8 → 10, a data label that reads `(other labels)` is never published by name
+    /// (it would be taken for sprx's own row) and joins the rest: 10 + 3 = 13 → 15.
+    /// With control off the same labels are named (the rule is about the text) with
+    /// exact counts.
+    @Test func publishedLabelsFromAStore() {
+        var store = UnmappedLabelStore()
+        for (label, count) in [("ok", 8), ("=cmd", 9), ("(other labels)", 10), ("rare", 3)] { store.add(field: .sex, label: label, count: count) }
+        let on = UnmappedLabelTable.published(store, disclosure: DisclosureSettings()).csv
+        #expect(on == "field,label,n,suppressed,disclosure_control\nsex,'=cmd,10,FALSE,on\nsex,ok,10,FALSE,on\nsex,(other labels),15,FALSE,on\n")
+        let off = UnmappedLabelTable.published(store, disclosure: DisclosureSettings(enabled: false)).csv
+        #expect(off == "field,label,n,suppressed,disclosure_control\nsex,'=cmd,9,FALSE,off\nsex,ok,8,FALSE,off\nsex,(other labels),13,FALSE,off\n")
     }
 }

@@ -25,8 +25,13 @@ struct Folder {
 
         """
     static let quality = """
-        file,rows_read,clean,duplicate,quarantined
-        /home/a/SampleData/canonical/referrals-001.csv.gz,1500,1480,4,16
+        file,measure,value
+        referrals-001.csv.gz,rows_read,1500
+        referrals-001.csv.gz,clean,1480
+        referrals-001.csv.gz,quarantined:invalid_age,4
+        all,rows_read,1500
+        all,clean,1480
+        all,quarantined:invalid_age,4
 
         """
     static func manifest(sha: String = "e930cc", started: String = "2026-11-21T08:00:00Z", workers: Int = 2, path: String = "/home/a/x.csv.gz")
@@ -171,5 +176,76 @@ struct Folder {
         let comparison = try OutputValidator.compareTable("extra.csv", expected: expected, actual: actual, tolerance: Tolerance())
         #expect(comparison.keyColumns == ["area"])
         #expect(comparison.status == "equal")
+    }
+
+    /// data_quality.csv (long) matches rows on file and measure: a changed count names
+    /// both; the same measures in another order are equal.
+    @Test func dataQualityKeysAreFileAndMeasure() throws {
+        let actual = Folder.standard("b")
+        let reordered = Folder.quality.split(separator: "\n").map(String.init)
+        actual.write("tables/data_quality.csv", ([reordered[0]] + reordered.dropFirst().reversed()).joined(separator: "\n") + "\n")
+        #expect(try compare(.standard("a"), actual).equal)
+        actual.write("tables/data_quality.csv", Folder.quality.replacingOccurrences(of: "all,clean,1480", with: "all,clean,1479"))
+        let table = try #require(try compare(.standard("a"), actual).tables.first { $0.table == "data_quality.csv" })
+        #expect(table.keyColumns == ["file", "measure"])
+        #expect(
+            table.differences == [
+                Difference(kind: "cell", key: ["file=all", "measure=clean"], column: "value", expected: "1480", actual: "1479", role: "count")
+            ])
+    }
+
+    /// unmapped_labels.csv matches rows on field and label; n is a count.
+    @Test func unmappedLabelsKeysAreFieldAndLabel() throws {
+        let expected = Folder.standard("a")
+        let labels = "field,label,n,suppressed,disclosure_control\nreferral_source,walk-in centre,10,FALSE,on\nreferral_source,(other labels),,TRUE,on\n"
+        expected.write("tables/unmapped_labels.csv", labels)
+        let actual = Folder.standard("b")
+        actual.write("tables/unmapped_labels.csv", labels.replacingOccurrences(of: "centre,10,", with: "centre,15,"))
+        let table = try #require(try compare(expected, actual).tables.first { $0.table == "unmapped_labels.csv" })
+        #expect(table.keyColumns == ["field", "label"])
+        #expect(
+            table.differences == [
+                Difference(
+                    kind: "cell", key: ["field=referral_source", "label=walk-in centre"], column: "n", expected: "10", actual: "15",
+                    role: "count")
+            ])
+    }
+
+    /// A header that repeats a column is refused naming the file and the column (it
+    /// trapped before: a dictionary built from the header).
+    @Test func repeatedHeaderColumnIsAnErrorNotATrap() throws {
+        let error = #expect(throws: SPRXError.self) { try CSVTable(parsing: "a,n,n\nx,1,2\n", file: "t.csv") }
+        #expect(error?.code == .inputFormat && error?.location?.file == "t.csv" && error?.message.contains("column n") == true)
+        let actual = Folder.standard("b")
+        actual.write("tables/route_type_by_group.csv", "dimension,group,route_type,n,n\nall,all,medical,1,2\n")
+        let viaCompare = #expect(throws: SPRXError.self) { try compare(.standard("a"), actual) }
+        #expect(viaCompare?.code == .inputFormat && viaCompare?.location?.file.hasSuffix("route_type_by_group.csv") == true)
+        // Tables built in code with a repeated column or a short row compare without trapping.
+        let odd = CSVTable(header: ["k", "n", "n"], rows: [["x", "1"]])
+        let comparison = try OutputValidator.compareTable("odd.csv", expected: odd, actual: odd, tolerance: Tolerance())
+        #expect(comparison.status == "equal")
+    }
+
+    /// Odd tables: empty, blank, ragged, huge or non-numeric numbers; none traps.
+    @Test func oddTablesAreErrorsOrDifferencesNeverTraps() throws {
+        for text in ["", "\n\n"] {
+            let error = #expect(throws: SPRXError.self) { try CSVTable(parsing: text, file: "e.csv") }
+            #expect(error?.code == .inputFormat, "\(text.debugDescription)")
+        }
+        let ragged = #expect(throws: SPRXError.self) { try CSVTable(parsing: "a,b\n1\n", file: "r.csv") }
+        #expect(ragged?.location?.line == 2)
+        let huge = "dimension,group,route_type,n,total,percent,ci_low,ci_high,suppressed,disclosure_control\n"
+        let expected = try CSVTable(parsing: huge + "all,all,medical,99999999999999999999999,1e400,nan,inf,-inf,FALSE,on\n", file: "x.csv")
+        let actual = try CSVTable(parsing: huge + "all,all,medical,99999999999999999999998,1e401,NaN,Inf,x,FALSE,on\n", file: "y.csv")
+        let comparison = try OutputValidator.compareTable("route_type_by_group.csv", expected: expected, actual: actual, tolerance: Tolerance())
+        #expect(comparison.status == "different")
+        // inf and Inf are the same number; NaN never equals anything; x is not a number.
+        #expect(Set(comparison.differences.map(\.column)) == ["n", "total", "percent", "ci_high"])
+        // A table that is not a regular file (a FIFO would block forever) is an error.
+        let folder = Folder.standard("fifo")
+        try FileManager.default.removeItem(atPath: folder.path + "/tables/data_quality.csv")
+        #expect(mkfifo(folder.path + "/tables/data_quality.csv", 0o600) == 0)
+        let fifo = #expect(throws: SPRXError.self) { try compare(.standard("a"), folder) }
+        #expect(fifo?.message.contains("not a regular file") == true)
     }
 }

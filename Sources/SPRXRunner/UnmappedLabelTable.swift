@@ -1,0 +1,110 @@
+import Foundation
+import SPRXAggregate
+import SPRXCore
+import SPRXPipeline
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The two unmapped-label tables of `outputs-v2.md`: the published one, which names a
+/// label only when it is common and short, and the complete one in the owner-only
+/// quarantine folder.
+///
+/// Design note: a label in a mapped column is whatever a case-management system let
+/// someone type, so it can be a name or an NHS number. A label is published only when
+/// it was seen more often than disclosure control suppresses (`suppress_up_to` + 1
+/// times or more) and is at most ``maxPublishedLabelCharacters`` long; free text is
+/// rarely both. Everything else of a field is one `(other labels)` row. This holds
+/// with disclosure control off as well (counts are then exact): the rule is about
+/// what the text may say, not only about small numbers.
+enum UnmappedLabelTable {
+    /// Longest label published, in Unicode scalars (after the label normalisation).
+    static let maxPublishedLabelCharacters = 60
+    /// The row that counts a field's unmapped labels not published by name.
+    static let otherLabels = "(other labels)"
+    static let header = ["field", "label", "n"]
+    static let publishedHeader = header + ["suppressed", "disclosure_control"]
+    /// Where the complete list goes, inside the output folder.
+    static let quarantinePath = "quarantine/unmapped_labels.csv"
+
+    /// Whether `label`, seen `count` times, may be published by name.
+    static func isPublishable(_ label: String, count: Int, disclosure: DisclosureSettings) -> Bool {
+        count >= disclosure.suppressUpTo + 1 && label.unicodeScalars.count <= maxPublishedLabelCharacters && label != otherLabels
+    }
+
+    /// Per field: how many labels are kept, how many published, how many referrals over the limit.
+    struct FieldSummary: Equatable {
+        var distinctLabelsKept = 0
+        var labelsPublished = 0
+        var referralsOverLimit = 0
+    }
+
+    static func summary(_ store: UnmappedLabelStore, disclosure: DisclosureSettings) -> [CanonicalField: FieldSummary] {
+        var out: [CanonicalField: FieldSummary] = [:]
+        for field in UnmappedLabelStore.fields {
+            let labels = store.sorted(field)
+            out[field] = FieldSummary(
+                distinctLabelsKept: labels.count { $0.label != InputLimits.unmappedOverflowLabel },
+                labelsPublished: labels.count { isPublishable($0.label, count: $0.count, disclosure: disclosure) },
+                referralsOverLimit: labels.first { $0.label == InputLimits.unmappedOverflowLabel }?.count ?? 0)
+        }
+        return out
+    }
+
+    /// `tables/unmapped_labels.csv`: per field (in ``UnmappedLabelStore/fields`` order),
+    /// its publishable labels sorted by label, then `(other labels)` for the rest (when
+    /// there is a rest); n controlled like every published count.
+    static func published(_ store: UnmappedLabelStore, disclosure: DisclosureSettings) -> PublishedTable {
+        let control = disclosure.enabled ? "on" : "off"
+        var rows: [[String]] = []
+        func append(_ field: CanonicalField, _ label: String, _ count: Int) {
+            let n = DisclosureControl.publish(
+                Int64(count), enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
+            rows.append([CSVText.text(field.rawValue), CSVText.text(label), n.map(String.init) ?? "", n == nil ? "TRUE" : "FALSE", control])
+        }
+        for field in UnmappedLabelStore.fields {
+            var rest = 0
+            for (label, count) in store.sorted(field) {
+                if isPublishable(label, count: count, disclosure: disclosure) { append(field, label, count) } else { rest += count }
+            }
+            if rest > 0 { append(field, otherLabels, rest) }
+        }
+        return PublishedTable(name: "unmapped_labels", header: publishedHeader, rows: rows)
+    }
+
+    /// `quarantine/unmapped_labels.csv`: every kept label with its exact count, per field.
+    static func complete(_ store: UnmappedLabelStore) -> PublishedTable {
+        var rows: [[String]] = []
+        for field in UnmappedLabelStore.fields {
+            for (label, count) in store.sorted(field) { rows.append([CSVText.text(field.rawValue), CSVText.text(label), String(count)]) }
+        }
+        return PublishedTable(name: "unmapped_labels", header: header, rows: rows)
+    }
+
+    /// Writes the complete list into the quarantine folder, created owner-only (0600)
+    /// so it is never readable by others, not even for a moment.
+    static func writeQuarantine(_ store: UnmappedLabelStore, to output: OutputFolder) throws {
+        let path = output.staging.appendingPathComponent(quarantinePath).path
+        let bytes = Array(complete(store).csv.utf8)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            throw SPRXError(.outputFailed, "cannot create quarantine file: \(String(cString: strerror(errno)))", location: DataLocation(file: path))
+        }
+        defer { close(fd) }
+        fchmod(fd, 0o600)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SPRXError(.outputFailed, "cannot write quarantine file: \(String(cString: strerror(errno)))", location: DataLocation(file: path))
+            }
+            offset += n
+        }
+        guard fsync(fd) == 0 || errno == EINVAL else {
+            throw SPRXError(.outputFailed, "cannot flush quarantine file", location: DataLocation(file: path))
+        }
+        try output.recordExisting(quarantinePath)
+    }
+}
