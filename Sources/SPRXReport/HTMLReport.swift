@@ -288,7 +288,7 @@ public enum Report {
     }
 
     static let qualityIntro = "Exact counts of records, not people, from tables/data_quality.csv (its all rows): not rounded, because they describe the extract, not the population."
-    static let quarantineCaption = "Quarantined rows by reason, largest first, then by reason (the raw rows are in quarantine/rejected.csv.gz, readable by the owner only)"
+    static let quarantineCaption = "Quarantined rows by reason, largest first, equal counts in the order of their reason ids (the raw rows are in quarantine/rejected.csv.gz, readable by the owner only)"
     static let unmappedCaption = "Referrals with a label that no list in the pipeline file names, by field (counted as unknown, never guessed)"
     static let unmappedLabelCaption = "Unmapped labels from tables/unmapped_labels.csv: only labels seen often enough and short enough to publish; the rest are counted as (other labels); the full list is in quarantine/unmapped_labels.csv, readable by the owner only"
     static let areaCaption = "Area codes not matched to a small area, by nation"

@@ -111,6 +111,8 @@ func outline(_ html: String) -> String {
     }
 
     @Test func htmlStructureMatchesSnapshot() throws {
+        // SPRX_FIXTURE_REPORT=path writes the fixture's report.html there (to look at it, or for docs/*.png).
+        if let path = ProcessInfo.processInfo.environment["SPRX_FIXTURE_REPORT"] { try fixtureHTML.write(toFile: path, atomically: true, encoding: .utf8) }
         try matchSnapshot(outline(fixtureHTML), "report-structure.txt")
     }
 
