@@ -100,6 +100,7 @@ enum Charts {
     struct StackedRow {
         var label: String
         var total: Int?
+        /// `suppressed`: the table publishes the category with its count suppressed.
         var segments: [(category: String, percent: Double?, suppressed: Bool)]
     }
 
@@ -148,7 +149,7 @@ enum Charts {
                 children.append(el("text", [("x", n(labelWidth + 4)), ("y", n(y + 14)), ("class", "small")], text: "no referrals"))
                 continue
             }
-            let suppressed = row.segments.filter { $0.percent == nil }.map(\.category)
+            let suppressed = row.segments.filter(\.suppressed).map(\.category)
             let published = row.segments.compactMap(\.percent).reduce(0, +)
             let hatched = suppressed.isEmpty ? 0 : max(100 - published, minimumSuppressedPercent)
             let scale = max(100, published + hatched)

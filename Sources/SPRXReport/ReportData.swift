@@ -127,6 +127,11 @@ struct Labels {
         let spaced = id.replacingOccurrences(of: "_", with: " ")
         return spaced.prefix(1).uppercased() + spaced.dropFirst()
     }
+
+    /// The label inside a sentence: a default in lower case, a pipeline's as it wrote it.
+    func inSentence(_ kind: String, _ id: String) -> String {
+        overrides[kind]?[id] ?? self(kind, id).lowercased()
+    }
 }
 
 /// A published table read by column name.
@@ -298,8 +303,8 @@ extension Report {
         if let top = reasons.max(by: { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 > $1.0 }) {
             findings.append(
                 Finding(
-                    here: "The most common referral reason was \(label("reason", top.0).lowercased()) (\(top.2)% of referrals).",
-                    literature: "\(study): mental health was the most common reason; here: \(label("reason", top.0).lowercased()) (\(top.2)%)."))
+                    here: "The most common referral reason was \(label.inSentence("reason", top.0)) (\(top.2)% of referrals).",
+                    literature: "\(study): mental health was the most common reason; here: \(label.inSentence("reason", top.0)) (\(top.2)%)."))
         }
         return findings
     }
