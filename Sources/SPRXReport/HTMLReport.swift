@@ -39,7 +39,7 @@ public enum Report {
             header(numbers, context),
             runSection(numbers, context),
             headlineSection(numbers, context),
-            findingsSection(numbers, label),
+            findingsSection(numbers, context, label),
             routeMixSection(numbers, context, label),
             gradientSection(numbers, context),
             pathwaySection(numbers, context, label),
@@ -129,12 +129,17 @@ public enum Report {
     static let findingsIntro = "Each sentence is computed from this run's tables. Where the literature reports the same figure, it is given beside this data's, as a comparison, not as a finding."
     static let allSuppressed = "Every figure these sentences rest on is suppressed or absent in this run's tables: there is nothing to report."
 
-    static func findingsSection(_ numbers: ReportNumbers, _ label: Labels) -> Node {
+    /// The findings' opening: how they are made, and that their percentages come from rounded counts when they do.
+    static func findingsOpening(_ context: ReportContext) -> String {
+        findingsIntro + (context.disclosureEnabled ? " Their percentages are computed from counts rounded to the nearest \(context.roundTo)." : "")
+    }
+
+    static func findingsSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
         guard numbers.hasReferrals else { return section("findings", "What this data shows", [el("p", text: noReferrals)]) }
         let findings = findings(numbers, label)
         guard !findings.isEmpty else { return section("findings", "What this data shows", [el("p", text: allSuppressed)]) }
         return section("findings", "What this data shows", [
-            el("p", text: findingsIntro),
+            el("p", text: findingsOpening(context)),
             el("ul", [("class", "findings")], findings.map { finding in
                 el("li", [], [el("p", text: finding.here)] + (finding.literature.map { [el("p", [("class", "comparison")], text: "Comparison: " + $0)] } ?? []))
             }),
@@ -262,7 +267,7 @@ public enum Report {
                 continue
             }
             let ratios = numbers.models.select(["model": summary.name]).filter { $0["measure"] == "odds_ratio" || $0["measure"] == "rate_ratio" }
-            parts.append(el("p", text: modelSize(numbers, summary)))
+            parts.append(el("p", text: modelSize(numbers, summary, context)))
             let ratioName = summary.family == "logistic" ? "Odds ratio" : "Rate ratio"
             let title = "\(summary.name): \(ratioName.lowercased())s with 95% intervals (log scale)"
             parts.append(

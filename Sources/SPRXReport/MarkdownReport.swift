@@ -51,7 +51,7 @@ extension Report {
         } else if findings.isEmpty {
             out.append(allSuppressed)
         } else {
-            out.append(findingsIntro)
+            out.append(findingsOpening(context))
             out.append("")
             for finding in findings {
                 out.append("- " + md(finding.here) + (finding.literature.map { " *Comparison:* " + md($0) } ?? ""))
@@ -99,7 +99,7 @@ extension Report {
                 out += [md("Not fitted: \(summary.message ?? summary.errorCode ?? "unknown reason")."), ""]
                 continue
             }
-            out.append(md(modelSize(numbers, summary)))
+            out.append(md(modelSize(numbers, summary, context)))
             out.append("")
             let estimates = modelTable(numbers, summary, label)
             out += table(estimates.header, estimates.rows, right: [3, 4, 5])

@@ -418,9 +418,9 @@ extension Report {
     }
 
     /// What a fitted model used, in one sentence.
-    static func modelSize(_ numbers: ReportNumbers, _ summary: ModelRunSummary) -> String {
+    static func modelSize(_ numbers: ReportNumbers, _ summary: ModelRunSummary, _ context: ReportContext) -> String {
         let first = numbers.models.first(["model": summary.name])
-        return "Referrals used: \(cell(first, "n_obs"))"
+        return "Referrals used: \(cell(first, "n_obs"))" + (context.disclosureEnabled ? " (rounded to the nearest \(context.roundTo))" : "")
             + ((first?["n_clusters"] ?? "").isEmpty ? "; model-based standard errors." : "; organisations: \(cell(first, "n_clusters")); cluster-robust (CR1) standard errors.")
     }
 
