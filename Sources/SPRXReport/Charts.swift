@@ -4,16 +4,30 @@ import Glibc
 import Darwin
 #endif
 
-/// The report's colours: Okabe & Ito's colour-blind-safe palette.
+/// The report's colours, declared once: Okabe & Ito's colour-blind-safe palette for
+/// fills, and the text and page colours. Every text colour is used only on the
+/// backgrounds ``textPairs`` lists, each at a contrast of at least 4.5:1 (WCAG 2 AA;
+/// tested).
 enum Palette {
+    // Fills (Okabe & Ito).
     static let medical = "#0072B2"
     static let nonMedical = "#E69F00"
     static let unknown = "#BBBBBB"
     static let contacted = "#009E73"
     static let intervention = "#CC79A7"
     static let neutral = "#56B4E9"
+    // Text, page and lines.
     static let ink = "#222222"
+    static let white = "#FFFFFF"
+    static let page = white
+    static let muted = "#555555"
+    static let link = "#0060A0"
+    static let warningBackground = "#FFF3CD"
+    static let warningBorder = "#B26B00"
+    static let rule = "#CCCCCC"
     static let grid = "#DDDDDD"
+    /// The lines of a suppressed segment's hatching.
+    static let hatch = "#767676"
 
     static func routeType(_ name: String) -> String {
         switch name {
@@ -21,6 +35,36 @@ enum Palette {
         case "non_medical": nonMedical
         default: unknown
         }
+    }
+
+    /// Fills that carry a percentage drawn on them.
+    static let labelledFills = [medical, nonMedical, unknown]
+
+    /// The text colour for a label drawn on `fill`: ink or white, whichever contrasts more.
+    static func text(on fill: String) -> String {
+        let l = luminance(fill)
+        return (l + 0.05) / (luminance(ink) + 0.05) >= (luminance(white) + 0.05) / (l + 0.05) ? ink : white
+    }
+
+    /// Every text colour on every background it is drawn on, in the page and its charts.
+    static var textPairs: [(text: String, background: String, use: String)] {
+        [
+            (ink, page, "body text, tables, chart labels and axis titles"),
+            (muted, page, "lede, captions, comparisons, footer"),
+            (link, page, "table disclosure summaries"),
+            (medical, page, "headline figures"),
+            (ink, warningBackground, "disclosure-off warning, model not fitted"),
+        ] + labelledFills.map { (text(on: $0), $0, "percentage on a bar segment") }
+    }
+
+    /// WCAG 2 relative luminance of `#RRGGBB`.
+    static func luminance(_ hex: String) -> Double {
+        let value = Int(hex.dropFirst(), radix: 16) ?? 0
+        func channel(_ shift: Int) -> Double {
+            let c = Double((value >> shift) & 0xFF) / 255
+            return c <= 0.03928 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4)
+        }
+        return 0.2126 * channel(16) + 0.7152 * channel(8) + 0.0722 * channel(0)
     }
 }
 
@@ -45,54 +89,103 @@ private func n(_ value: Double) -> String { fixed(value, 1) }
 /// SVG charts, each with a title and a description for screen readers (the numbers
 /// are also in a table next to every chart).
 enum Charts {
-    /// One bar per group, segments in percent; a group whose category was suppressed
-    /// says so beside its label instead of showing it as zero.
+    /// One bar per group, segments in percent as the table publishes them.
+    ///
+    /// `total` is the group's published total (`nil` when suppressed). A suppressed
+    /// category is one hatched segment labelled "suppressed" after the published ones,
+    /// filling what their percentages leave and never narrower than
+    /// ``minimumSuppressedPercent``, so the published part of a bar with a suppressed
+    /// category never reads 100%; when the published percentages leave less room (they
+    /// are computed from rounded counts), the whole bar is drawn to a longer scale.
     struct StackedRow {
         var label: String
-        var segments: [(category: String, percent: Double?)]
+        var total: Int?
+        /// `suppressed`: the table publishes the category with its count suppressed.
+        var segments: [(category: String, percent: Double?, suppressed: Bool)]
     }
 
-    static func stackedBars(id: String, title: String, description: String, categories: [(name: String, label: String, colour: String)], rows: [StackedRow])
-        -> Node
-    {
+    /// The narrowest a suppressed segment is drawn, in percent of the bar.
+    static let minimumSuppressedPercent = 4.0
+
+    static func stackedBars(
+        id: String, title: String, description: String, categories: [(name: String, label: String, colour: String)], rows: [StackedRow],
+        groupTitle: String, valueTitle: String
+    ) -> Node {
         let labelWidth = 190.0
         let barWidth = 380.0
         let rowHeight = 22.0
-        let top = 30.0
-        let height = top + Double(rows.count) * rowHeight + 8
-        var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
-        // Legend.
+        let top = 42.0
+        let barsBottom = top + Double(rows.count) * rowHeight
+        let height = barsBottom + 40
+        let hatch = "\(id)-hatch"
+        var children: [Node] = [
+            el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description),
+            el("defs", [], [
+                el("pattern", [("id", hatch), ("width", "6"), ("height", "6"), ("patternUnits", "userSpaceOnUse"), ("patternTransform", "rotate(45)")], [
+                    el("rect", [("width", "6"), ("height", "6"), ("fill", Palette.page)]),
+                    el("line", [("x1", "0"), ("y1", "0"), ("x2", "0"), ("y2", "6"), ("stroke", Palette.hatch), ("stroke-width", "3")]),
+                ])
+            ]),
+        ]
+        // Legend, then the group axis title above the labels.
         var x = labelWidth
-        for category in categories {
-            children.append(el("rect", [("x", n(x)), ("y", "6"), ("width", "12"), ("height", "12"), ("fill", category.colour)]))
-            children.append(el("text", [("x", n(x + 16)), ("y", "16"), ("class", "small")], text: category.label))
-            x += 16 + Double(category.label.count) * 6.5 + 14
+        for category in categories.map({ ($0.label, $0.colour) }) + [("suppressed", "url(#\(hatch))")] {
+            children.append(el("rect", [("x", n(x)), ("y", "6"), ("width", "12"), ("height", "12"), ("fill", category.1), ("stroke", Palette.hatch), ("stroke-width", "0.5")]))
+            children.append(el("text", [("x", n(x + 16)), ("y", "16"), ("class", "small")], text: category.0))
+            x += 16 + Double(category.0.count) * 6.5 + 14
         }
+        children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(top - 6)), ("text-anchor", "end"), ("class", "axis")], text: groupTitle))
         for (i, row) in rows.enumerated() {
             let y = top + Double(i) * rowHeight
-            let suppressed = row.segments.filter { $0.percent == nil }.map(\.category)
             children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + 14)), ("text-anchor", "end"), ("class", "small")], text: row.label))
+            guard let total = row.total else {
+                children.append(el("rect", [("x", n(labelWidth)), ("y", n(y + 3)), ("width", n(barWidth)), ("height", "15"), ("fill", "url(#\(hatch))")], [
+                    el("title", text: "\(row.label): suppressed (the group's total is suppressed)")
+                ]))
+                children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 14)), ("class", "small")], text: "suppressed: whole group"))
+                continue
+            }
+            guard total > 0 else {
+                children.append(el("text", [("x", n(labelWidth + 4)), ("y", n(y + 14)), ("class", "small")], text: "no referrals"))
+                continue
+            }
+            let suppressed = row.segments.filter(\.suppressed).map(\.category)
+            let published = row.segments.compactMap(\.percent).reduce(0, +)
+            let hatched = suppressed.isEmpty ? 0 : max(100 - published, minimumSuppressedPercent)
+            let scale = max(100, published + hatched)
             var offset = labelWidth
             for segment in row.segments {
                 guard let percent = segment.percent, percent > 0 else { continue }
-                let width = barWidth * percent / 100
+                let width = barWidth * percent / scale
                 let colour = categories.first { $0.name == segment.category }?.colour ?? Palette.unknown
+                let name = categories.first { $0.name == segment.category }?.label ?? segment.category
                 children.append(
                     el("rect", [("x", n(offset)), ("y", n(y + 3)), ("width", n(width)), ("height", "15"), ("fill", colour)], [
-                        el("title", text: "\(row.label): \(segment.category) \(fixed(percent, 1))%")
+                        el("title", text: "\(row.label): \(name) \(fixed(percent, 2))%")
                     ]))
                 if width > 34 {
                     children.append(
-                        el("text", [("x", n(offset + width / 2)), ("y", n(y + 14)), ("text-anchor", "middle"), ("class", "onbar")], text: fixed(percent, 0) + "%"))
+                        el("text", [("x", n(offset + width / 2)), ("y", n(y + 14)), ("text-anchor", "middle"), ("class", "onbar"), ("fill", Palette.text(on: colour))],
+                            text: fixed(percent, 0) + "%"))
                 }
                 offset += width
             }
             if !suppressed.isEmpty {
+                let names = suppressed.map { name in categories.first { $0.name == name }?.label.lowercased() ?? name }.joined(separator: ", ")
                 children.append(
-                    el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 14)), ("class", "small")],
-                        text: "suppressed: " + suppressed.map { name in categories.first { $0.name == name }?.label.lowercased() ?? name }.joined(separator: ", ")))
+                    el("rect", [("x", n(offset)), ("y", n(y + 3)), ("width", n(barWidth * hatched / scale)), ("height", "15"), ("fill", "url(#\(hatch))")], [
+                        el("title", text: "\(row.label): \(names) suppressed")
+                    ]))
+                children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 14)), ("class", "small")], text: "suppressed: " + names))
             }
         }
+        // Value axis: ticks and title.
+        for tick in stride(from: 0.0, through: 100, by: 25) {
+            let tx = labelWidth + barWidth * tick / 100
+            children.append(el("line", [("x1", n(tx)), ("x2", n(tx)), ("y1", n(barsBottom + 2)), ("y2", n(barsBottom + 6)), ("stroke", Palette.ink)]))
+            children.append(el("text", [("x", n(tx)), ("y", n(barsBottom + 17)), ("text-anchor", "middle"), ("class", "small")], text: fixed(tick, 0) + "%"))
+        }
+        children.append(el("text", [("x", n(labelWidth + barWidth / 2)), ("y", n(barsBottom + 33)), ("text-anchor", "middle"), ("class", "axis")], text: valueTitle))
         return svg(id: id, width: 880, height: height, children)
     }
 
@@ -102,7 +195,7 @@ enum Charts {
         var points: [(label: String, percent: Double?, low: Double?, high: Double?)]
     }
 
-    static func intervalPanels(id: String, title: String, description: String, panels: [Panel], xTitle: String, colour: String) -> Node {
+    static func intervalPanels(id: String, title: String, description: String, panels: [Panel], xTitle: String, yTitle: String, colour: String) -> Node {
         let panelWidth = 340.0
         let panelHeight = 190.0
         let columns = 2
@@ -113,8 +206,12 @@ enum Charts {
         for (p, panel) in panels.enumerated() {
             let ox = Double(p % columns) * (panelWidth + 20) + 10
             let oy = Double(p / columns) * (panelHeight + 20) + 10
-            let left = ox + 40, right = ox + panelWidth - 10, topY = oy + 24, bottom = oy + panelHeight - 30
+            let left = ox + 52, right = ox + panelWidth - 10, topY = oy + 24, bottom = oy + panelHeight - 30
             children.append(el("text", [("x", n(ox + panelWidth / 2)), ("y", n(oy + 14)), ("text-anchor", "middle"), ("class", "panel")], text: panel.title))
+            let middle = (topY + bottom) / 2
+            children.append(
+                el("text", [("x", n(ox + 10)), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"), ("transform", "rotate(-90 \(n(ox + 10)) \(n(middle)))")],
+                    text: yTitle))
             for tick in stride(from: 0.0, through: yMax, by: yMax <= 50 ? 10 : 20) {
                 let y = bottom - (bottom - topY) * tick / yMax
                 children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
@@ -139,21 +236,23 @@ enum Charts {
                             + (point.low.map { " (95% CI \(fixed($0, 1))–\(fixed(point.high ?? $0, 1)))" } ?? ""))
                     ]))
             }
-            children.append(el("text", [("x", n((left + right) / 2)), ("y", n(bottom + 27)), ("text-anchor", "middle"), ("class", "small")], text: xTitle))
+            children.append(el("text", [("x", n((left + right) / 2)), ("y", n(bottom + 27)), ("text-anchor", "middle"), ("class", "axis")], text: xTitle))
         }
         return svg(id: id, width: Double(columns) * (panelWidth + 20) + 10, height: Double(rowsOfPanels) * (panelHeight + 20) + 10, children)
     }
 
     /// Horizontal bars, one or more measures per group.
-    static func groupedBars(id: String, title: String, description: String, measures: [(label: String, colour: String)], rows: [(label: String, values: [Double?])])
-        -> Node
-    {
+    static func groupedBars(
+        id: String, title: String, description: String, measures: [(label: String, colour: String)], rows: [(label: String, values: [Double?])],
+        groupTitle: String, valueTitle: String
+    ) -> Node {
         let labelWidth = 190.0
         let barWidth = 380.0
         let barHeight = 14.0
         let groupHeight = Double(measures.count) * (barHeight + 2) + 10
-        let top = 30.0
+        let top = 42.0
         var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
+        children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(top - 6)), ("text-anchor", "end"), ("class", "axis")], text: groupTitle))
         var x = labelWidth
         for measure in measures where measures.count > 1 {
             children.append(el("rect", [("x", n(x)), ("y", "6"), ("width", "12"), ("height", "12"), ("fill", measure.colour)]))
@@ -177,13 +276,21 @@ enum Charts {
                 children.append(el("text", [("x", n(labelWidth + width + 4)), ("y", n(by + 11)), ("class", "small")], text: fixed(value, 1) + "%"))
             }
         }
-        return svg(id: id, width: 720, height: top + Double(rows.count) * groupHeight + 6, children)
+        let barsBottom = top + Double(rows.count) * groupHeight
+        for tick in stride(from: 0.0, through: 100, by: 25) {
+            let tx = labelWidth + barWidth * tick / 100
+            children.append(el("line", [("x1", n(tx)), ("x2", n(tx)), ("y1", n(barsBottom)), ("y2", n(barsBottom + 4)), ("stroke", Palette.ink)]))
+            children.append(el("text", [("x", n(tx)), ("y", n(barsBottom + 15)), ("text-anchor", "middle"), ("class", "small")], text: fixed(tick, 0) + "%"))
+        }
+        children.append(el("text", [("x", n(labelWidth + barWidth / 2)), ("y", n(barsBottom + 31)), ("text-anchor", "middle"), ("class", "axis")], text: valueTitle))
+        return svg(id: id, width: 720, height: barsBottom + 38, children)
     }
 
     /// Ratios with 95% intervals on a log scale, a line at 1.
-    static func forestPlot(id: String, title: String, description: String, rows: [(label: String, estimate: Double?, low: Double?, high: Double?)], colour: String)
-        -> Node
-    {
+    static func forestPlot(
+        id: String, title: String, description: String, rows: [(label: String, estimate: Double?, low: Double?, high: Double?)], colour: String,
+        valueTitle: String
+    ) -> Node {
         let labelWidth = 230.0
         let plotWidth = 420.0
         let rowHeight = 18.0
@@ -217,7 +324,8 @@ enum Charts {
                     el("title", text: "\(row.label): \(fixed(estimate, 2))" + (row.low.map { " (95% CI \(fixed($0, 2))–\(fixed(row.high ?? $0, 2)))" } ?? ""))
                 ]))
         }
-        return svg(id: id, width: labelWidth + plotWidth + 20, height: bottom + 22, children)
+        children.append(el("text", [("x", n(labelWidth + plotWidth / 2)), ("y", n(bottom + 30)), ("text-anchor", "middle"), ("class", "axis")], text: valueTitle))
+        return svg(id: id, width: labelWidth + plotWidth + 20, height: bottom + 38, children)
     }
 
     static func svg(id: String, width: Double, height: Double, _ children: [Node]) -> Node {

@@ -6,6 +6,10 @@ import SPRXAggregate
 /// hold) and ``ReportContext``; neither carries a time stamp or an absolute path, so the
 /// same inputs give the same bytes. The HTML is one file: inline CSS, inline SVG, no
 /// script, nothing fetched.
+///
+/// One clean-referral figure: the page names the exact count of clean records from
+/// `data_quality.csv` (`all`, `clean`) wherever it names the population; every count
+/// from a disclosure-controlled table is said to be rounded where it is shown.
 public enum Report {
     /// Dimensions charted as route mix (crosses are covered by the gradient section).
     static let routeMixDimensions = ["age_band", "sex", "ethnicity", "imd_quintile", "imd_decile", "rurality", "nation"]
@@ -13,27 +17,35 @@ public enum Report {
     /// The headline figures in one line (for the end of `sprx run` and `make report`).
     public static func headline(tables: [PublishedTable]) -> String {
         let numbers = ReportNumbers(tables: tables)
-        guard numbers.total != nil else { return "headlines: no clean referrals" }
+        guard numbers.hasReferrals else { return "headlines: no clean referrals" }
         func pct(_ value: String?) -> String { value.map { "\($0)%" } ?? "suppressed" }
-        return "headlines: \(numbers.total ?? "suppressed") clean referrals; routes medical \(pct(numbers.share("medical"))), "
+        return "headlines: \(numbers.cleanReferrals.map(grouped) ?? "an unrecorded number of") clean referrals; routes medical \(pct(numbers.share("medical"))), "
             + "non-medical \(pct(numbers.share("non_medical"))), unknown \(pct(numbers.share("unknown"))); "
             + "reached a link worker \(pct(numbers.pathwayAll("pct_contacted"))), an intervention \(pct(numbers.pathwayAll("pct_intervention")))"
+    }
+
+    /// "2,956 clean referrals (an exact count of records)": the page's one population figure.
+    static func cleanPhrase(_ numbers: ReportNumbers) -> String {
+        guard let clean = numbers.cleanReferrals else { return "clean referrals (their number is not in data_quality.csv)" }
+        return "\(grouped(clean)) clean \(clean == 1 ? "referral" : "referrals") (an exact count of records, not people)"
     }
 
     // MARK: HTML
 
     public static func html(tables: [PublishedTable], context: ReportContext) -> String {
         let numbers = ReportNumbers(tables: tables)
+        let label = Labels(overrides: context.displayNames)
         let body: [Node] = [
             header(numbers, context),
             runSection(numbers, context),
-            headlineSection(numbers),
-            routeMixSection(numbers),
-            gradientSection(numbers),
-            pathwaySection(numbers),
-            reasonsSection(numbers),
-            modelsSection(numbers, context),
-            qualitySection(numbers),
+            headlineSection(numbers, context),
+            findingsSection(numbers, context, label),
+            routeMixSection(numbers, context, label),
+            gradientSection(numbers, context),
+            pathwaySection(numbers, context, label),
+            reasonsSection(numbers, context, label),
+            modelsSection(numbers, context, label),
+            qualitySection(numbers, context, label),
             el("footer", [], [
                 el("p", text: "sprx \(context.toolVersion), pipeline \(context.pipelineName). Every number here is in tables/*.csv beside this file; manifest.json records the inputs, reference files and settings.")
             ]),
@@ -66,36 +78,41 @@ public enum Report {
         return "\(first) to \(last)"
     }
 
+    /// A table caption with the rounding note when its counts are disclosure-controlled.
+    static func controlled(_ caption: String, _ context: ReportContext) -> String {
+        context.roundingNote.map { "\(caption). \($0)" } ?? caption
+    }
+
+    static let fileCaption = "Rows read from each file (exact counts of records, from data_quality.csv): every row is clean, a duplicate (counted once) or quarantined with its reason"
+
     static func runSection(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
-        let totals = context.inputs.reduce(into: (0, 0, 0, 0)) { t, i in
-            t.0 += i.rowsRead
-            t.1 += i.clean
-            t.2 += i.duplicate
-            t.3 += i.quarantined
-        }
-        var rows = context.inputs.map { [$0.name, grouped($0.rowsRead), grouped($0.clean), grouped($0.duplicate), grouped($0.quarantined)] }
-        if context.inputs.count > 1 { rows.append(["All files", grouped(totals.0), grouped(totals.1), grouped(totals.2), grouped(totals.3)]) }
-        return section("run", "The run", [
+        section("run", "The run", [
             el("ul", [], [
                 el("li", text: "Period covered: " + (period(context) ?? "no clean referrals")),
                 el("li", text: "Disclosure control: " + context.disclosureStatement),
                 el("li", text: "Pipeline: \(context.pipelineName) (sha256 \(context.pipelineSHA256.prefix(12))…), sprx \(context.toolVersion)"),
             ]),
-            dataTable(
-                caption: "Rows read from each file: every row is clean, a duplicate (counted once) or quarantined with its reason",
-                header: ["File", "Rows read", "Clean", "Duplicate", "Quarantined"], rows: rows, numeric: [1, 2, 3, 4]),
+            dataTable(caption: fileCaption, header: fileHeader, rows: fileRows(numbers), numeric: [1, 2, 3, 4]),
             dataTable(
                 caption: "Reference data (each nation's own deprivation index and rurality classification)", header: ["File", "Edition", "Used for"],
                 rows: context.references.map { [$0.name, $0.edition, $0.use] }),
         ])
     }
 
-    static func headlineSection(_ numbers: ReportNumbers) -> Node {
+    /// What the headline percentages are of, in one sentence.
+    static func headlineNote(_ numbers: ReportNumbers, _ context: ReportContext) -> String {
+        "Out of \(cleanPhrase(numbers)). Percentages are of all clean referrals, including those with no recorded route"
+            + (context.disclosureEnabled ? ", computed from counts rounded to the nearest \(context.roundTo) (tables/route_type_by_group.csv, tables/pathway_by_group.csv)." : ".")
+    }
+
+    static let noReferrals = "No clean referrals: there is nothing to report."
+
+    static func headlineSection(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
         func card(_ value: String?, _ label: String) -> Node {
             el("div", [("class", "card")], [el("p", [("class", "big")], text: value.map { "\($0)%" } ?? "suppressed"), el("p", text: label)])
         }
-        guard numbers.total != nil else {
-            return section("headlines", "Headline figures", [el("p", text: "No clean referrals: there is nothing to report.")])
+        guard numbers.hasReferrals else {
+            return section("headlines", "Headline figures", [el("p", text: noReferrals)])
         }
         return section("headlines", "Headline figures", [
             el("div", [("class", "cards")], [
@@ -105,42 +122,74 @@ public enum Report {
                 card(numbers.pathwayAll("pct_contacted"), "reached a link worker"),
                 card(numbers.pathwayAll("pct_intervention"), "received at least one intervention"),
             ]),
-            el("p", text: "Out of \(numbers.total ?? "suppressed") clean referrals. Percentages are of all referrals, including those with no recorded route."),
+            el("p", text: headlineNote(numbers, context)),
         ])
     }
 
-    static func routeMixSection(_ numbers: ReportNumbers) -> Node {
-        let categories = [("medical", "Medical", Palette.medical), ("non_medical", "Non-medical", Palette.nonMedical), ("unknown", "Unknown route", Palette.unknown)]
-        var children: [Node] = [el("p", text: "Share of each group's referrals by route type. A route type suppressed for a group is named beside its bar, never drawn as zero.")]
+    static let findingsIntro = "Each sentence is computed from this run's tables. Where the literature reports the same figure, it is given beside this data's, as a comparison, not as a finding."
+    static let allSuppressed = "Every figure these sentences rest on is suppressed or absent in this run's tables: there is nothing to report."
+
+    /// The findings' opening: how they are made, and that their percentages come from rounded counts when they do.
+    static func findingsOpening(_ context: ReportContext) -> String {
+        findingsIntro + (context.disclosureEnabled ? " Their percentages are computed from counts rounded to the nearest \(context.roundTo)." : "")
+    }
+
+    static func findingsSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
+        guard numbers.hasReferrals else { return section("findings", "What this data shows", [el("p", text: noReferrals)]) }
+        let findings = findings(numbers, label)
+        guard !findings.isEmpty else { return section("findings", "What this data shows", [el("p", text: allSuppressed)]) }
+        return section("findings", "What this data shows", [
+            el("p", text: findingsOpening(context)),
+            el("ul", [("class", "findings")], findings.map { finding in
+                el("li", [], [el("p", text: finding.here)] + (finding.literature.map { [el("p", [("class", "comparison")], text: "Comparison: " + $0)] } ?? []))
+            }),
+        ])
+    }
+
+    static func routeTypeCategories(_ label: Labels) -> [(name: String, label: String, colour: String)] {
+        routeTypes.map { ($0, label("route_type", $0), Palette.routeType($0)) }
+    }
+
+    static func routeMixSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
+        let categories = routeTypeCategories(label)
+        var children: [Node] = [
+            el("p", text: "Share of each group's referrals by route type, as published in tables/route_type_by_group.csv. A suppressed route type is drawn as a hatched segment labelled suppressed, filling what the published percentages leave; it is never drawn as zero and never lets the rest of the bar read 100%.")
+        ]
+        let routes = routeRows(numbers, label)
+        if !routes.isEmpty {
+            children.append(dataTable(caption: controlled(routeCaption, context), header: routeHeader, rows: routes, numeric: [1, 2, 3]))
+        }
         for dimension in routeMixDimensions where !numbers.groups(dimension).isEmpty {
             let groups = numbers.groups(dimension)
             let rows = groups.map { group in
-                Charts.StackedRow(
-                    label: group,
-                    segments: categories.map { c in (c.0, ReportNumbers.percent(numbers.routeType.first(["dimension": dimension, "group": group, "route_type": c.0]))) })
+                let cells = categories.map { c in numbers.routeType.first(["dimension": dimension, "group": group, "route_type": c.name]) }
+                let total = cells.compactMap { $0?["total"] }.first ?? ""
+                return Charts.StackedRow(
+                    label: group, total: total.isEmpty ? nil : Int(total),
+                    segments: zip(categories, cells).map { c, row in (c.name, ReportNumbers.percent(row), row?["n"].map { $0.isEmpty } ?? false) })
             }
-            let title = "Route type by \(ReportNumbers.title(dimension).lowercased())"
+            let dimensionTitle = label("dimension", dimension)
+            let title = "Route type by \(dimensionTitle.lowercased())"
             let id = "mix-" + dimension.replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: "_", with: "-")
             children.append(
                 el("figure", [], [
                     Charts.stackedBars(
                         id: id, title: title,
-                        description: "Stacked bars, one per group, of the percentage of referrals by medical, non-medical and unknown routes. The same numbers are in the table below.",
-                        categories: categories, rows: rows),
+                        description: "Stacked bars, one per group, of the percentage of referrals by medical, non-medical and unknown routes; a hatched segment is a suppressed route type. The same numbers are in the table below.",
+                        categories: categories, rows: rows, groupTitle: dimensionTitle, valueTitle: "Percentage of the group's referrals"),
                     el("figcaption", text: title),
-                    details("Table: " + title, routeTypeTable(numbers, dimension: dimension, groups: groups)),
+                    details(
+                        "Table: " + title,
+                        dataTable(
+                            caption: controlled("Referrals by route type, \(dimensionTitle.lowercased())", context),
+                            header: ["Group", "Route type", "n", "Total", "%", "95% CI"], rows: routeTypeRows(numbers, label, dimension: dimension),
+                            numeric: [2, 3, 4])),
                 ]))
         }
         return section("route-mix", "Route mix by group", children)
     }
 
-    static func routeTypeTable(_ numbers: ReportNumbers, dimension: String, groups: [String]) -> Node {
-        dataTable(
-            caption: "Referrals by route type, \(ReportNumbers.title(dimension).lowercased())", header: ["Group", "Route type", "n", "Total", "%", "95% CI"],
-            rows: routeTypeRows(numbers, dimension: dimension), numeric: [2, 3, 4])
-    }
-
-    static func gradientSection(_ numbers: ReportNumbers) -> Node {
+    static func gradientSection(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
         let entries = gradientRows(numbers)
         let rows = entries.map(gradientCells)
         var panels: [Charts.Panel] = []
@@ -157,56 +206,55 @@ public enum Report {
         }
         let title = "Non-medical share by deprivation decile within each nation (1 = most deprived), with 95% intervals"
         return section("gradient", "The equity gradient", [
-            el("p", text: "Deciles are each nation's own (IMD, WIMD, SIMD, NIMDM) and are never pooled across nations. Bu et al. found people from more deprived areas reached more often through non-medical routes."),
+            el("p", text: "Deciles are each nation's own (IMD, WIMD, SIMD, NIMDM) and are never pooled across nations."),
             el("figure", [], [
                 Charts.intervalPanels(
                     id: "gradient", title: title,
                     description: "One panel per nation; points are the percentage of referrals through non-medical routes in each deprivation decile, lines the 95% Wilson interval; s marks a suppressed cell.",
-                    panels: panels, xTitle: "deprivation decile", colour: Palette.nonMedical),
+                    panels: panels, xTitle: "Deprivation decile (1 = most deprived)", yTitle: "Non-medical share (%)", colour: Palette.nonMedical),
                 el("figcaption", text: title),
                 details(
                     "Table: " + title,
                     dataTable(
-                        caption: "Non-medical referrals by nation and deprivation decile", header: ["Nation", "Decile", "n", "Total", "%", "95% CI"], rows: rows,
-                        numeric: [2, 3, 4])),
+                        caption: controlled("Non-medical referrals by nation and deprivation decile", context),
+                        header: ["Nation", "Decile", "n", "Total", "%", "95% CI"], rows: rows, numeric: [2, 3, 4])),
             ]),
         ])
     }
 
-    static func pathwaySection(_ numbers: ReportNumbers) -> Node {
+    static func pathwaySection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
         let rows = pathwayRows(numbers)
         let title = "Referral → link worker contact → intervention, by route type"
         return section("pathway", "From referral to help", [
-            el("p", text: "Bu et al. found 90% of referrals led to link worker contact but only 38% to any intervention."),
             el("figure", [], [
                 Charts.groupedBars(
                     id: "pathway", title: title,
                     description: "For each route type, the percentage of referrals that reached a link worker and that received at least one intervention.",
                     measures: [("reached a link worker", Palette.contacted), ("received an intervention", Palette.intervention)],
-                    rows: rows.map { ($0["route_type"] ?? "", [ReportNumbers.percent($0, "pct_contacted"), ReportNumbers.percent($0, "pct_intervention")]) }),
+                    rows: rows.map { (label("route_type", $0["route_type"] ?? ""), [ReportNumbers.percent($0, "pct_contacted"), ReportNumbers.percent($0, "pct_intervention")]) },
+                    groupTitle: "Route type", valueTitle: "Percentage of the route type's referrals"),
                 el("figcaption", text: title),
             ]),
-            dataTable(caption: title, header: pathwayHeader, rows: rows.map(pathwayCells), numeric: [1, 2, 3, 4, 5]),
+            dataTable(caption: controlled(title, context), header: pathwayHeader, rows: rows.map { pathwayCells($0, label) }, numeric: [1, 2, 3, 4, 5]),
         ])
     }
 
-    static func reasonsSection(_ numbers: ReportNumbers) -> Node {
+    static func reasonsSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
         let rows = numbers.reasons.select(["dimension": "all", "group": "all"])
         let title = "Referral reasons (a referral may give several)"
         return section("reasons", "Why people are referred", [
             el("figure", [], [
                 Charts.groupedBars(
                     id: "reasons", title: title, description: "Percentage of all referrals giving each reason.", measures: [("referrals", Palette.neutral)],
-                    rows: rows.map { ($0["reason"] ?? "", [ReportNumbers.percent($0)]) }),
+                    rows: rows.map { (label("reason", $0["reason"] ?? ""), [ReportNumbers.percent($0)]) },
+                    groupTitle: "Reason", valueTitle: "Percentage of referrals giving the reason"),
                 el("figcaption", text: title),
             ]),
-            dataTable(
-                caption: title, header: ["Reason", "n", "Referrals", "%", "95% CI"],
-                rows: rows.map { [$0["reason"] ?? "", cell($0, "n"), cell($0, "total"), cell($0, "percent"), interval($0)] }, numeric: [1, 2, 3]),
+            dataTable(caption: controlled(title, context), header: reasonsHeader, rows: reasonCells(numbers, label), numeric: [1, 2, 3]),
         ])
     }
 
-    static func modelsSection(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
+    static func modelsSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
         var children: [Node] = [
             el("p", text: "Odds ratios (logistic models) and incidence rate ratios (negative binomial models) against each covariate's reference level, adjusted for the other covariates, with 95% Wald intervals from cluster-robust (CR1) standard errors by organisation when the data name organisations. Average marginal effects are in percentage points.")
         ]
@@ -219,41 +267,49 @@ public enum Report {
                 continue
             }
             let ratios = numbers.models.select(["model": summary.name]).filter { $0["measure"] == "odds_ratio" || $0["measure"] == "rate_ratio" }
-            parts.append(el("p", text: modelSize(numbers, summary)))
-            let title = "\(summary.name): \(summary.family == "logistic" ? "odds ratios" : "rate ratios") with 95% intervals (log scale)"
+            parts.append(el("p", text: modelSize(numbers, summary, context)))
+            let ratioName = summary.family == "logistic" ? "Odds ratio" : "Rate ratio"
+            let title = "\(summary.name): \(ratioName.lowercased())s with 95% intervals (log scale)"
             parts.append(
                 el("figure", [], [
                     Charts.forestPlot(
                         id: "forest-\(summary.name)", title: title,
                         description: "Forest plot: one row per covariate level, the square the ratio against the reference level, the line its 95% interval; 1 means no difference.",
-                        rows: ratios.map { ("\($0["term"] ?? "") \($0["level"] ?? "") vs \($0["reference"] ?? "")", Double($0["estimate"] ?? ""), Double($0["ci_low"] ?? ""), Double($0["ci_high"] ?? "")) },
-                        colour: summary.family == "logistic" ? Palette.nonMedical : Palette.contacted),
+                        rows: ratios.map { row in
+                            let term = row["term"] ?? ""
+                            return (
+                                "\(label("dimension", term)) \(level(term, row["level"] ?? "", label)) vs \(level(term, row["reference"] ?? "", label))",
+                                Double(row["estimate"] ?? ""), Double(row["ci_low"] ?? ""), Double(row["ci_high"] ?? "")
+                            )
+                        },
+                        colour: summary.family == "logistic" ? Palette.nonMedical : Palette.contacted, valueTitle: "\(ratioName) (log scale; 1 = no difference)"),
                     el("figcaption", text: title),
                 ]))
-            let estimates = modelTable(numbers, summary)
+            let estimates = modelTable(numbers, summary, label)
             parts.append(dataTable(caption: "\(summary.name): estimates", header: estimates.header, rows: estimates.rows, numeric: [3, 4, 5]))
             children.append(el("div", [("class", "model")], parts))
         }
         return section("models", "Who is reached by which route: models", children)
     }
 
-    static func qualitySection(_ numbers: ReportNumbers) -> Node {
-        let sums = qualitySums(numbers)
-        let order = sums.keys.sorted()
-        let unmapped = order.filter { $0.hasPrefix("unmapped:") }
-        let areas = order.filter { $0.hasPrefix("area_") }
+    static let qualityIntro = "Exact counts of records, not people, from tables/data_quality.csv (its all rows): not rounded, because they describe the extract, not the population."
+    static let quarantineCaption = "Quarantined rows by reason, largest first, equal counts in the order of their reason ids (the raw rows are in quarantine/rejected.csv.gz, readable by the owner only)"
+    static let unmappedCaption = "Referrals with a label that no list in the pipeline file names, by field (counted as unknown, never guessed)"
+    static let unmappedLabelCaption = "Unmapped labels from tables/unmapped_labels.csv: only labels seen often enough and short enough to publish; the rest are counted as (other labels); the full list is in quarantine/unmapped_labels.csv, readable by the owner only"
+    static let areaCaption = "Area codes not matched to a small area, by nation"
+
+    static func qualitySection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
+        guard !numbers.quality.all.isEmpty else {
+            return section("quality", "Data quality", [el("p", text: "tables/data_quality.csv gives no figures for the whole run.")])
+        }
+        let labels = unmappedLabelRows(numbers, label)
         return section("quality", "Data quality", [
-            el("p", text: "Counts of records, not people, so not rounded: they describe the extract, not the population."),
+            el("p", text: qualityIntro),
+            dataTable(caption: quarantineCaption, header: quarantineHeader, rows: quarantineRows(numbers, label), numeric: [1]),
+            dataTable(caption: unmappedCaption, header: unmappedHeader, rows: unmappedFieldRows(numbers, label), numeric: [1]),
             dataTable(
-                caption: "Quarantined rows by reason (the raw rows are in quarantine/rejected.csv.gz, readable by the owner only)", header: ["Reason", "Rows"],
-                rows: quarantineReasons.map { [$0, String(sums[$0] ?? 0)] } + [["duplicate (kept once)", String(sums["duplicate"] ?? 0)], ["blank lines", String(sums["blank_lines"] ?? 0)]],
-                numeric: [1]),
-            dataTable(
-                caption: "Labels that no list in the pipeline file names (counted as unknown, never guessed)", header: ["Field: label", "Referrals"],
-                rows: unmapped.isEmpty ? [["none", "0"]] : unmapped.map { [String($0.dropFirst("unmapped:".count)), String(sums[$0] ?? 0)] }, numeric: [1]),
-            dataTable(
-                caption: "Area codes not matched to a small area, by nation", header: ["What", "Referrals"],
-                rows: areas.map { [areaLabel($0), String(sums[$0] ?? 0)] }, numeric: [1]),
+                caption: controlled(unmappedLabelCaption, context), header: unmappedLabelHeader, rows: labels.isEmpty ? [["none", "", "0"]] : labels, numeric: [2]),
+            dataTable(caption: areaCaption, header: areaHeader, rows: areaRows(numbers), numeric: [1]),
         ])
     }
 
@@ -277,10 +333,11 @@ public enum Report {
     }
 
     /// A count or percentage cell as printed, "suppressed" when suppressed.
-    static func cell(_ row: [String: String]?, _ column: String) -> String {
+    /// `suppressedWhenEmpty`: for tables without a `suppressed` column, where an empty count is a suppressed one.
+    static func cell(_ row: [String: String]?, _ column: String, suppressedWhenEmpty: Bool = false) -> String {
         guard let row else { return "" }
         let value = row[column] ?? ""
-        if value.isEmpty && row["suppressed"] == "TRUE" { return "suppressed" }
+        if value.isEmpty && (row["suppressed"] == "TRUE" || suppressedWhenEmpty) { return "suppressed" }
         return value
     }
 
@@ -333,34 +390,38 @@ public enum Report {
         return (value < 0 ? "-" : "") + out
     }
 
+    /// The style sheet; every colour is a ``Palette`` constant (their contrast is tested).
     static let css = """
-        :root { color: #222; font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; line-height: 1.45; }
-        body { margin: 0; background: #fff; }
+        :root { color: \(Palette.ink); font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; line-height: 1.45; }
+        body { margin: 0; background: \(Palette.page); }
         main { max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
         h1 { font-size: 1.6rem; margin: 0.5rem 0; }
-        h2 { font-size: 1.25rem; border-bottom: 2px solid #0072B2; padding-bottom: 0.2rem; margin-top: 2rem; }
+        h2 { font-size: 1.25rem; border-bottom: 2px solid \(Palette.medical); padding-bottom: 0.2rem; margin-top: 2rem; }
         h3 { font-size: 1.05rem; margin-bottom: 0.3rem; }
-        .lede { color: #444; }
-        .warning { background: #fff3cd; border-left: 4px solid #b26b00; padding: 0.5rem 0.75rem; font-weight: 600; }
+        .lede { color: \(Palette.muted); }
+        .warning { background: \(Palette.warningBackground); border-left: 4px solid \(Palette.warningBorder); padding: 0.5rem 0.75rem; font-weight: 600; }
         .cards { display: flex; flex-wrap: wrap; gap: 0.75rem; }
-        .card { flex: 1 1 7.5rem; border: 1px solid #ccc; border-radius: 4px; padding: 0.5rem 0.75rem; }
+        .card { flex: 1 1 7.5rem; border: 1px solid \(Palette.rule); border-radius: 4px; padding: 0.5rem 0.75rem; }
         .card p { margin: 0.2rem 0; font-size: 0.9rem; }
-        .card .big { font-size: 1.7rem; font-weight: 700; color: #0072B2; }
+        .card .big { font-size: 1.7rem; font-weight: 700; color: \(Palette.medical); }
+        .findings p { margin: 0.2rem 0; }
+        .findings .comparison { color: \(Palette.muted); font-size: 0.9rem; }
         table { border-collapse: collapse; margin: 0.75rem 0; font-size: 0.85rem; min-width: 24rem; }
         caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
-        th, td { border-bottom: 1px solid #ddd; padding: 0.2rem 0.6rem; text-align: left; vertical-align: top; }
-        thead th { border-bottom: 2px solid #999; }
+        th, td { border-bottom: 1px solid \(Palette.rule); padding: 0.2rem 0.6rem; text-align: left; vertical-align: top; }
+        thead th { border-bottom: 2px solid \(Palette.muted); }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         figure { margin: 1rem 0; }
-        figcaption { font-size: 0.85rem; color: #444; }
+        figcaption { font-size: 0.85rem; color: \(Palette.muted); }
         svg { max-width: 100%; height: auto; display: block; }
-        svg text { font-family: inherit; fill: #222; }
+        svg text { font-family: inherit; fill: \(Palette.ink); }
         svg .small { font-size: 11px; }
+        svg .axis { font-size: 11px; font-weight: 600; }
         svg .panel { font-size: 12px; font-weight: 600; }
-        svg .onbar { font-size: 10px; fill: #fff; }
+        svg .onbar { font-size: 10px; }
         details { margin: 0.3rem 0 1rem; }
-        summary { cursor: pointer; color: #0060a0; }
-        footer { margin-top: 2rem; font-size: 0.8rem; color: #555; }
+        summary { cursor: pointer; color: \(Palette.link); }
+        footer { margin-top: 2rem; font-size: 0.8rem; color: \(Palette.muted); }
         @media print {
           @page { size: A4; margin: 14mm; }
           main { max-width: none; padding: 0; }
