@@ -149,8 +149,7 @@ public enum Runner {
             let modelsSeconds = Double(DispatchTime.now().uptimeNanoseconds - modelsStarted) / 1e9
             try output.write("tables/models.csv", models.table.csv)
             for failed in models.summaries where failed.status != "fitted" {
-                FileHandle.standardError.write(
-                    Data("sprx: warning: model \(failed.name) not fitted: \(failed.errorCode ?? ""): \(failed.message ?? "")\n".utf8))
+                StandardError.line("sprx: warning: model \(failed.name) not fitted: \(failed.errorCode ?? ""): \(failed.message ?? "")")
             }
             let quality = DataQualityTable.build(merger.files)
             try output.write("tables/data_quality.csv", quality.csv)
@@ -168,8 +167,8 @@ public enum Runner {
                 firstDay: period?.first.description, lastDay: period?.last.description, disclosureEnabled: pipeline.disclosure.enabled,
                 disclosureStatement: pipeline.disclosure.statement,
                 references: reference.files.map { ReportContext.Reference(name: $0.name, edition: $0.edition, use: $0.use) },
-                models: models.summaries)
-            let published = equityTables + [models.table, quality]
+                models: models.summaries, roundTo: pipeline.disclosure.roundTo, suppressUpTo: pipeline.disclosure.suppressUpTo)
+            let published = equityTables + [models.table, quality, unmappedLabels]
             try output.write("report.html", Report.html(tables: published, context: context))
             try output.write("report.md", Report.markdown(tables: published, context: context))
             let manifest = Manifest(
