@@ -100,14 +100,17 @@ public struct ModelTableBuilder: Sendable {
     public func build(_ counts: ModelCounts) -> (table: PublishedTable, summaries: [ModelRunSummary]) {
         // Organisations in name order. Nothing else needs an order: every weight is a
         // whole number, so the fit's sums are exact whatever order they are added in.
-        let organisations = counts.organisations.filter { $0.count > 0 }.sorted()
-        var organisationIndex: [ShortCode: Int32] = [:]
-        for (i, code) in organisations.enumerated() { organisationIndex[code] = Int32(i) }
-        let organisationNames = organisations.map(\.description)
-        let cells: [PreparedCell] = counts.cells.compactMap { key, sums -> PreparedCell? in
+        // Ranked by sorting indices (no dictionary: there may be millions).
+        let ranked = counts.organisations.indices.dropFirst().sorted { counts.organisations[$0] < counts.organisations[$1] }
+        var organisationRank = [Int32](repeating: -1, count: counts.organisations.count)
+        for (rank, index) in ranked.enumerated() { organisationRank[index] = Int32(rank) }
+        let organisationNames = ranked.map { counts.organisations[$0].description }
+        let cells: [PreparedCell] = counts.cellSums.compactMap { key, sums -> PreparedCell? in
             guard sums.referrals > 0 else { return nil }
+            let cell = UInt32(truncatingIfNeeded: key)
+            let organisation = organisationRank[Int(key >> 32)]
             return PreparedCell(
-                levels: levels(of: key.cell), organisation: key.hasOrganisation ? organisationIndex[key.organisation]! : -1, key: key, sums: sums)
+                levels: levels(of: cell), organisation: organisation, key: ModelCellKey(organisation: ShortCode(), cell: cell), sums: sums)
         }
         let histogram = counts.histogram.compactMap { key, count -> PreparedHistogramEntry? in
             guard count > 0 else { return nil }
@@ -118,7 +121,10 @@ public struct ModelTableBuilder: Sendable {
         // Models are independent: fit them side by side, each into its own slot, and
         // publish in declaration order.
         let slots = ModelSlots(count: settings.models.count)
-        let clustered = settings.clusterByOrganisation && !organisations.isEmpty
+        // Clustering asked for is clustering done: with no organisation ids at all, every
+        // referral is left out (as with some missing) and the models say why, rather than
+        // quietly falling back to model-based standard errors.
+        let clustered = settings.clusterByOrganisation
         DispatchQueue.concurrentPerform(iterations: settings.models.count) { index in
             let model = settings.models[index]
             let started = DispatchTime.now().uptimeNanoseconds
@@ -203,6 +209,11 @@ public struct ModelTableBuilder: Sendable {
             used.append((clustered ? prepared.organisation : -1, count, sum))
         }
         guard !used.isEmpty else {
+            if clustered && summary.excludedNoOrganisation > 0 {
+                throw ModelFitError(
+                    .noObservations,
+                    "no referral with every covariate and the outcome known has an organisation id, and the pipeline clusters standard errors by organisation")
+            }
             throw ModelFitError(.noObservations, "no referral has every covariate and the outcome known")
         }
         // Levels that occur, in published order; the reference must be one of them.
