@@ -84,7 +84,8 @@ public struct ModelTableBuilder: Sendable {
         var levels: Levels
         /// Index of the organisation in name order, -1 for none.
         var organisation: Int32
-        var key: ModelCellKey
+        /// As ``ModelCell/cell`` (route type and contact flag are read from it).
+        var cell: UInt32
         var sums: ModelCellSums
     }
 
@@ -109,8 +110,7 @@ public struct ModelTableBuilder: Sendable {
             guard sums.referrals > 0 else { return nil }
             let cell = UInt32(truncatingIfNeeded: key)
             let organisation = organisationRank[Int(key >> 32)]
-            return PreparedCell(
-                levels: levels(of: cell), organisation: organisation, key: ModelCellKey(organisation: ShortCode(), cell: cell), sums: sums)
+            return PreparedCell(levels: levels(of: cell), organisation: organisation, cell: cell, sums: sums)
         }
         let histogram = counts.histogram.compactMap { key, count -> PreparedHistogramEntry? in
             guard count > 0 else { return nil }
@@ -154,7 +154,8 @@ public struct ModelTableBuilder: Sendable {
 
     /// A model's observations in one cell: how many have a known outcome and the sum
     /// of their outcomes (events, for a binary outcome).
-    static func outcome(_ outcome: ModelOutcome, _ key: ModelCellKey, _ sums: ModelCellSums) -> (count: Int64, sum: Int64) {
+    static func outcome(_ outcome: ModelOutcome, _ cell: UInt32, _ sums: ModelCellSums) -> (count: Int64, sum: Int64) {
+        let key = ModelCellKey(organisation: ShortCode(), cell: cell)
         switch outcome {
         case .routeNonMedical:
             switch key.routeType {
@@ -194,7 +195,7 @@ public struct ModelTableBuilder: Sendable {
                 summary.excludedUnknownCovariate += prepared.sums.referrals
                 continue
             }
-            let (count, sum) = Self.outcome(model.outcome, prepared.key, prepared.sums)
+            let (count, sum) = Self.outcome(model.outcome, prepared.cell, prepared.sums)
             summary.excludedUnknownOutcome += prepared.sums.referrals - count
             if count == 0 { continue }
             if clustered && prepared.organisation < 0 {
