@@ -3,9 +3,9 @@ import Testing
 
 /// A small extract the models can fit: 600 referrals in 6 organisations over three age
 /// bands, both sexes, two ethnicities, three IMD quintiles and both route types, from a
-/// fixed linear congruential generator (the same sequence as the Python script quoted
-/// in ``HostileNumbersTests/oneHugeOutlierIsNotCalledCollinear()``, so R can read the
-/// very same bytes).
+/// fixed linear congruential generator (x ← (1103515245·x + 12345) mod 2^31 from 12345,
+/// using x >> 16), so the bytes are the same everywhere and R could read exactly the
+/// file the outlier test runs on.
 ///
 /// - Parameters:
 ///   - organisationLength: 0 for ids like `U00001`; otherwise the same ids padded with
@@ -67,8 +67,8 @@ private func numbersRun(_ csv: String, in dir: String) throws -> (status: Int32,
     /// and the contacts model either fits or says why, in bounded memory.
     @Test func cellSumsPastTwoToThe31DoNotCrash() throws {
         let dir = scratch()
-        // Rows 0 and 6: same organisation (i % 6), and the cell is organisation ×
-        // pattern, so make the two rows' patterns equal by giving both the same line.
+        // Row 0 and a copy of it with new ids: same organisation and pattern, so the
+        // same model cell.
         var csv = numbersExtract(rows: 600)
         var lines = csv.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var second = lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
@@ -92,8 +92,8 @@ private func numbersRun(_ csv: String, in dir: String) throws -> (status: Int32,
     /// the information matrix full of NaN was then reported as "the intercept is a linear
     /// combination of earlier terms (the covariates are collinear)", which is false.
     ///
-    /// Independent check (R 4.2.2, MASS 7.3-58.2, on the same bytes, written by
-    /// `python3 gen.py 600 0 123456789` with the generator above):
+    /// Independent check (R with MASS 7.3-58.2 from Debian's r-cran-mass, on this very
+    /// file, diffed byte for byte against a Python port of the generator):
     /// `glm.nb(contacts ~ route + age_band + sex + ethnicity + area_code)` warns "glm.fit:
     /// fitted rates numerically 0 occurred" and stops with "no valid set of coefficients
     /// has been found: please supply starting values". So the model is not fitted, and
