@@ -84,7 +84,8 @@ public struct ModelTableBuilder: Sendable {
         var levels: Levels
         /// Index of the organisation in name order, -1 for none.
         var organisation: Int32
-        var key: ModelCellKey
+        /// As ``ModelCell/cell`` (route type and contact flag are read from it).
+        var cell: UInt32
         var sums: ModelCellSums
     }
 
@@ -100,14 +101,16 @@ public struct ModelTableBuilder: Sendable {
     public func build(_ counts: ModelCounts) -> (table: PublishedTable, summaries: [ModelRunSummary]) {
         // Organisations in name order. Nothing else needs an order: every weight is a
         // whole number, so the fit's sums are exact whatever order they are added in.
-        let organisations = counts.organisations.filter { $0.count > 0 }.sorted()
-        var organisationIndex: [ShortCode: Int32] = [:]
-        for (i, code) in organisations.enumerated() { organisationIndex[code] = Int32(i) }
-        let organisationNames = organisations.map(\.description)
-        let cells: [PreparedCell] = counts.cells.compactMap { key, sums -> PreparedCell? in
+        // Ranked by sorting indices (no dictionary: there may be millions).
+        let ranked = counts.organisations.indices.dropFirst().sorted { counts.organisations[$0] < counts.organisations[$1] }
+        var organisationRank = [Int32](repeating: -1, count: counts.organisations.count)
+        for (rank, index) in ranked.enumerated() { organisationRank[index] = Int32(rank) }
+        let organisationNames = ranked.map { counts.organisations[$0].description }
+        let cells: [PreparedCell] = counts.cellSums.compactMap { key, sums -> PreparedCell? in
             guard sums.referrals > 0 else { return nil }
-            return PreparedCell(
-                levels: levels(of: key.cell), organisation: key.hasOrganisation ? organisationIndex[key.organisation]! : -1, key: key, sums: sums)
+            let cell = UInt32(truncatingIfNeeded: key)
+            let organisation = organisationRank[Int(key >> 32)]
+            return PreparedCell(levels: levels(of: cell), organisation: organisation, cell: cell, sums: sums)
         }
         let histogram = counts.histogram.compactMap { key, count -> PreparedHistogramEntry? in
             guard count > 0 else { return nil }
@@ -118,7 +121,10 @@ public struct ModelTableBuilder: Sendable {
         // Models are independent: fit them side by side, each into its own slot, and
         // publish in declaration order.
         let slots = ModelSlots(count: settings.models.count)
-        let clustered = settings.clusterByOrganisation && !organisations.isEmpty
+        // Clustering asked for is clustering done: with no organisation ids at all, every
+        // referral is left out (as with some missing) and the models say why, rather than
+        // quietly falling back to model-based standard errors.
+        let clustered = settings.clusterByOrganisation
         DispatchQueue.concurrentPerform(iterations: settings.models.count) { index in
             let model = settings.models[index]
             let started = DispatchTime.now().uptimeNanoseconds
@@ -148,7 +154,8 @@ public struct ModelTableBuilder: Sendable {
 
     /// A model's observations in one cell: how many have a known outcome and the sum
     /// of their outcomes (events, for a binary outcome).
-    static func outcome(_ outcome: ModelOutcome, _ key: ModelCellKey, _ sums: ModelCellSums) -> (count: Int64, sum: Int64) {
+    static func outcome(_ outcome: ModelOutcome, _ cell: UInt32, _ sums: ModelCellSums) -> (count: Int64, sum: Int64) {
+        let key = ModelCellKey(organisation: ShortCode(), cell: cell)
         switch outcome {
         case .routeNonMedical:
             switch key.routeType {
@@ -188,7 +195,7 @@ public struct ModelTableBuilder: Sendable {
                 summary.excludedUnknownCovariate += prepared.sums.referrals
                 continue
             }
-            let (count, sum) = Self.outcome(model.outcome, prepared.key, prepared.sums)
+            let (count, sum) = Self.outcome(model.outcome, prepared.cell, prepared.sums)
             summary.excludedUnknownOutcome += prepared.sums.referrals - count
             if count == 0 { continue }
             if clustered && prepared.organisation < 0 {
@@ -203,6 +210,11 @@ public struct ModelTableBuilder: Sendable {
             used.append((clustered ? prepared.organisation : -1, count, sum))
         }
         guard !used.isEmpty else {
+            if clustered && summary.excludedNoOrganisation > 0 {
+                throw ModelFitError(
+                    .noObservations,
+                    "no referral with every covariate and the outcome known has an organisation id, and the pipeline clusters standard errors by organisation")
+            }
             throw ModelFitError(.noObservations, "no referral has every covariate and the outcome known")
         }
         // Levels that occur, in published order; the reference must be one of them.

@@ -1,28 +1,42 @@
 /// A short identifier (area code, organisation code) held inline in 16 bytes.
 ///
 /// Area codes (`E01021988`, `95ZZ06W1`) and ODS codes (`U12345`) fit easily, so lookups
-/// hash two words instead of allocating a `String` per row. Longer text does not fit:
-/// ``init(normalising:)`` returns `nil` and callers treat the value as unrecognised.
+/// hash two words instead of allocating a `String` per row. Longer text (an organisation
+/// id of 40 characters, say) is held as the first 128 bits of the SHA-256 of its
+/// normalised bytes: still one identifier per distinct text, deterministic, and
+/// collision-free in practice (two of a billion ids share a digest with probability
+/// about 10⁻²¹), so long organisation ids cluster exactly as short ones do. A digest is
+/// never a real area code (``nation`` is unknown), so a long area code stays
+/// unrecognised, as before.
 public struct ShortCode: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     public private(set) var low: UInt64 = 0
     public private(set) var high: UInt64 = 0
+    /// Bytes held inline (1...``capacity``), 0 for the empty code, ``digestMarker`` for
+    /// a digest of longer text.
     public private(set) var count: UInt8 = 0
 
     public static let capacity = 16
+    /// ``count`` of a code that holds the digest of text longer than ``capacity``.
+    public static let digestMarker: UInt8 = 128
 
     /// The empty code (no identifier).
     public init() {}
 
     init(vacantMarker: Void) { count = 255 }
 
-    /// Trims ASCII spaces and tabs and upper-cases ASCII letters; `nil` if empty or too long.
+    /// Trims ASCII spaces and tabs and upper-cases ASCII letters; `nil` if empty. Text
+    /// longer than ``capacity`` is held as its digest.
     public init?(normalising bytes: UnsafeRawBufferPointer) {
         var start = 0
         var end = bytes.count
         while start < end && (bytes[start] == 0x20 || bytes[start] == 0x09) { start += 1 }
         while end > start && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
         let length = end - start
-        guard length > 0 && length <= Self.capacity else { return nil }
+        guard length > 0 else { return nil }
+        guard length <= Self.capacity else {
+            self = Self.digest(of: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+            return
+        }
         for i in 0..<length {
             var b = bytes[start + i]
             if b >= 0x61 && b <= 0x7A { b -= 0x20 }
@@ -31,6 +45,23 @@ public struct ShortCode: Hashable, Sendable, Comparable, CustomStringConvertible
         count = UInt8(length)
     }
 
+    /// The digest of trimmed text longer than ``capacity``, upper-cased as short codes are.
+    private static func digest(of text: UnsafeRawBufferPointer) -> ShortCode {
+        var upper = [UInt8](text)
+        for i in upper.indices where upper[i] >= 0x61 && upper[i] <= 0x7A { upper[i] -= 0x20 }
+        var hasher = SHA256()
+        hasher.update(upper)
+        let hex = Array(hasher.finalizeHex().utf8)
+        var code = ShortCode()
+        code.low = UInt64(String(decoding: hex[0..<16], as: UTF8.self), radix: 16)!
+        code.high = UInt64(String(decoding: hex[16..<32], as: UTF8.self), radix: 16)!
+        code.count = digestMarker
+        return code
+    }
+
+    /// Whether this code holds the digest of text longer than ``capacity``.
+    public var isDigest: Bool { count == Self.digestMarker }
+
     /// From text (for lookups built from reference files).
     public init?(_ text: String) {
         var text = text
@@ -38,7 +69,10 @@ public struct ShortCode: Hashable, Sendable, Comparable, CustomStringConvertible
         self = code
     }
 
+    /// The code's text as bytes; for a digest, `#` and 32 hex digits (no short code is
+    /// that long, so the text is as distinct as the code).
     public var bytes: [UInt8] {
+        if isDigest { return Array(("#" + Self.hex(low) + Self.hex(high)).utf8) }
         var out: [UInt8] = []
         for i in 0..<Int(count) {
             let word: UInt64 = i < 8 ? low : high
@@ -48,16 +82,33 @@ public struct ShortCode: Hashable, Sendable, Comparable, CustomStringConvertible
         return out
     }
 
+    private static func hex(_ word: UInt64) -> String {
+        let digits = String(word, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
     public var description: String { String(decoding: bytes, as: UTF8.self) }
 
-    /// The UK nation the code belongs to, by its prefix (see ``Nation/of(areaCode:)``).
+    /// The UK nation the code belongs to, by its prefix (see ``Nation/of(areaCode:)``);
+    /// unknown for a digest.
     public var nation: Nation {
-        withUnsafeBytes(of: low.littleEndian) { word in
+        if isDigest { return .unknown }
+        return withUnsafeBytes(of: low.littleEndian) { word in
             Nation.of(areaCode: UnsafeRawBufferPointer(rebasing: word[0..<min(8, Int(count))]))
         }
     }
 
-    public static func < (a: ShortCode, b: ShortCode) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    /// Text order for inline codes (without allocating: bytes are held little-endian, so
+    /// byte-swapped words compare as the text does), then digests by value after them.
+    public static func < (a: ShortCode, b: ShortCode) -> Bool {
+        if a.isDigest != b.isDigest { return b.isDigest }
+        if a.isDigest { return (a.low, a.high) < (b.low, b.high) }
+        let (al, bl) = (a.low.byteSwapped, b.low.byteSwapped)
+        if al != bl { return al < bl }
+        let (ah, bh) = (a.high.byteSwapped, b.high.byteSwapped)
+        if ah != bh { return ah < bh }
+        return a.count < b.count
+    }
 }
 
 /// Maps labels to small integer codes, matching case-insensitively and ignoring

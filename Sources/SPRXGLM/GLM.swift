@@ -110,6 +110,7 @@ public enum GLM {
                 candidate = zip(beta, step).map { $0 + scale * $1 }
                 candidateLoglik = logisticLogLikelihood(d, candidate)
             }
+            guard candidateLoglik.isFinite else { throw outOfRange() }
             let change = zip(step, beta).map { abs(scale * $0) / max(1, abs($1)) }.max() ?? 0
             beta = candidate
             loglik = candidateLoglik
@@ -241,6 +242,7 @@ public enum GLM {
                 candidate = zip(beta, step).map { $0 + scale * $1 }
                 candidateLoglik = nbKernel(d, candidate, theta: theta)
             }
+            guard candidateLoglik.isFinite else { throw outOfRange() }
             let change = zip(step, beta).map { abs(scale * $0) / max(1, abs($1)) }.max() ?? 0
             beta = candidate
             loglik = candidateLoglik
@@ -405,6 +407,7 @@ public enum GLM {
     }
 
     static func solve(_ information: SymmetricMatrix, _ gradient: [Double], _ d: Design) throws -> [Double] {
+        guard information.values.allSatisfy(\.isFinite), gradient.allSatisfy(\.isFinite) else { throw outOfRange() }
         switch Cholesky.factor(information) {
         case .success(let factor): return factor.solve(gradient)
         case .failure(let column): throw collinear(column.index, d)
@@ -412,10 +415,23 @@ public enum GLM {
     }
 
     static func invert(_ information: SymmetricMatrix, _ d: Design) throws -> SymmetricMatrix {
+        guard information.values.allSatisfy(\.isFinite) else { throw outOfRange() }
         switch Cholesky.factor(information) {
         case .success(let factor): return factor.inverse()
         case .failure(let column): throw collinear(column.index, d)
         }
+    }
+
+    /// The fit's numbers left the range of doubles (a step whose likelihood is not a
+    /// number, an information matrix with infinities): not collinearity, but outcomes
+    /// the model cannot follow. Seen with one referral of 123,456,789 contacts among
+    /// ordinary ones: the Poisson start fits rates of 0 elsewhere, θ by moments is
+    /// ~1e-38, and the steps overflow. `MASS::glm.nb` fails on the same data ("no valid
+    /// set of coefficients has been found"), so this is a failure to report, not to mend.
+    static func outOfRange() -> ModelFitError {
+        ModelFitError(
+            .nonConvergence,
+            "the fit left the range of floating-point numbers: the outcome's values are too large or too spread out for the model")
     }
 
     static func collinear(_ column: Int, _ d: Design) -> ModelFitError {

@@ -82,11 +82,12 @@ public struct ModelData: Sendable {
     }
 
     /// Data whose clusters are known up front, to be added by index with
-    /// ``add(levels:clusterIndex:outcome:weight:)``.
+    /// ``add(levels:clusterIndex:outcome:weight:)``. The names must be distinct. The
+    /// name-to-index table is built only if names are later added by name (there may be
+    /// millions of clusters, and several models hold their data at once).
     public init(factors: [Factor], clusterNames: [String]) {
         self.factors = factors
         self.clusterNames = clusterNames
-        for (i, name) in clusterNames.enumerated() where clusterIndex[name] == nil { clusterIndex[name] = Int32(i) }
     }
 
     /// Number of distinct (pattern, cluster, outcome) entries (or, for summaries,
@@ -147,6 +148,9 @@ public struct ModelData: Sendable {
     /// The index of a cluster name, added if new; -1 for none.
     private mutating func intern(_ cluster: String?) -> Int32 {
         guard let cluster else { return -1 }
+        if clusterIndex.count < clusterNames.count {
+            for (i, name) in clusterNames.enumerated() where clusterIndex[name] == nil { clusterIndex[name] = Int32(i) }
+        }
         if let known = clusterIndex[cluster] { return known }
         let id = Int32(clusterNames.count)
         clusterIndex[cluster] = id

@@ -137,4 +137,19 @@ import Testing
         let models = [bySex, ModelDefinition(name: "contacts", outcome: .contacts, family: .negativeBinomial, covariates: [.sex, .routeType])]
         #expect(builder(models, cluster: true).build(left).table.csv == builder(models, cluster: true).build(whole).table.csv)
     }
+
+    /// Two referrals with the largest count the Cleaner accepts (Int32.max) in one cell:
+    /// sums 2 × 2,147,483,647 = 4,294,967,294 by hand. The 32-bit cell sums trapped.
+    @Test func cellSumsHoldTwoLargestCounts() {
+        var counts = ModelCounts()
+        add(&counts, 2, sex: .female, route: .medical, organisation: "U00001", contacts: Int32.max, interventions: Int32.max)
+        var other = ModelCounts()
+        add(&other, 1, sex: .female, route: .medical, organisation: "U00001", contacts: Int32.max, interventions: 0)
+        counts.merge(other)
+        let sums = Array(counts.cells.map(\.value))
+        #expect(sums.count == 1)
+        #expect(sums.first?.contacts == 6_442_450_941)
+        #expect(sums.first?.interventions == 4_294_967_294)
+        #expect(sums.first?.referrals == 3 && sums.first?.withIntervention == 2)
+    }
 }
