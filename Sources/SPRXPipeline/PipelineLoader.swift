@@ -492,10 +492,14 @@ struct Entry {
         Entry(node: node, path: path.isEmpty ? key : "\(path).\(key)", file: file)
     }
 
+    /// The mapping's keys and values in file order; a key given twice is an error (YAML
+    /// parsers keep one of them silently, so half of what was written would be ignored).
     func mappingEntries() throws -> [(String, Entry)] {
         guard let mapping = node.mapping else { throw fail("a mapping of keys to values") }
+        var seen: Set<String> = []
         return try mapping.map { key, value in
             guard let name = key.string else { throw fail("text keys") }
+            guard seen.insert(name).inserted else { throw child(name, value).fail("each key once ('\(name)' is given twice)") }
             return (name, child(name, value))
         }
     }

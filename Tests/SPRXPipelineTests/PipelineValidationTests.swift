@@ -134,7 +134,7 @@ import Testing
     // MARK: quality
 
     @Test func qualityDefaultsWhenTheSectionIsAbsent() throws {
-        let gates = try parse(valid).quality
+        let gates = try parse(withQuality("")).quality
         #expect(gates.minCleanRows == 1 && gates.maxQuarantinedShare == 0.5)
         for field in QualityGates.gatedFields {
             #expect(gates.maxUnknownShare[field] == 1.0 && gates.maxUnmappedShare[field] == 0.5)
@@ -142,15 +142,32 @@ import Testing
         #expect(QualityGates.gatedFields.map(\.rawValue) == ["sex", "ethnicity", "referral_source", "referral_reasons", "contacted", "area_code"])
     }
 
-    @Test func qualityScalarAndPerFieldForms() throws {
-        let yaml = valid + """
+    /// The pipeline with its `quality` section replaced by `section`.
+    func withQuality(_ section: String) -> String {
+        edited("quality:\n  min_clean_rows: 1\n  max_quarantined_share: 0.5\n  max_unknown_share: 1\n  max_unmapped_share: 0.5\n", section)
+    }
 
+    @Test func theShippedQualitySectionStatesTheDefaults() throws {
+        #expect(try parse(valid).quality == QualityGates())
+        #expect(try parse(withQuality("")).quality == QualityGates())
+    }
+
+    @Test func aKeyGivenTwiceIsInvalid() {
+        let error = failure(valid + "\nquality:\n  min_clean_rows: 5\n")
+        #expect(error?.message.contains("key 'quality': expected each key once ('quality' is given twice)") == true, "\(String(describing: error))")
+        let nested = failure(edited("  sex: [sex]\n", "  sex: [sex]\n  sex: [gender]\n"))
+        #expect(nested?.message.contains("key 'columns.sex'") == true)
+    }
+
+    @Test func qualityScalarAndPerFieldForms() throws {
+        let yaml = withQuality("""
             quality:
               min_clean_rows: 100
               max_quarantined_share: 0.1
               max_unknown_share: 0.25
               max_unmapped_share: {sex: 0, referral_source: 0.05}
-            """
+
+            """)
         let gates = try parse(yaml).quality
         #expect(gates.minCleanRows == 100 && gates.maxQuarantinedShare == 0.1)
         #expect(QualityGates.gatedFields.allSatisfy { gates.maxUnknownShare[$0] == 0.25 })
@@ -171,7 +188,7 @@ import Testing
         ("min_rows: 1", "quality.min_rows", "unknown key 'min_rows'"),
     ])
     func invalidQualityNamesTheKey(line: String, keyPath: String, expected: String) {
-        let error = failure(valid + "\nquality:\n  \(line)\n")
+        let error = failure(withQuality("quality:\n  \(line)\n"))
         #expect(error?.code == .invalidPipeline)
         #expect(error?.message.contains("key '\(keyPath)'") == true, "\(String(describing: error))")
         #expect(error?.message.contains(expected) == true, "\(String(describing: error))")
