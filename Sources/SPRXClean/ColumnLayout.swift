@@ -51,7 +51,8 @@ public struct ColumnLayout: Sendable, Hashable {
                 "header has no column for \(unmatched.count) mapped field\(unmatched.count == 1 ? "" : "s"): \(fields.joined(separator: "; ")). "
                     + "The file's header has \(Self.headerListing(header)). "
                     + "Fix the pipeline's columns aliases, or list a field the export does not have under columns.optional",
-                location: DataLocation(file: file, line: 1))
+                // A missing required field is named as the column, as before optional fields.
+                location: DataLocation(file: file, line: 1, column: unmatched.first { $0.isRequired }?.rawValue))
         }
         self.index = index
     }
