@@ -351,7 +351,9 @@ public enum PipelineLoader {
                 let name = try value.string()
                 let trimmed = name.trimmingCharacters(in: .whitespaces)
                 guard !trimmed.isEmpty else { throw value.fail("a non-empty display name") }
-                guard name.count <= DisplayNameDimension.maxLength else {
+                // Characters as people count them, and bytes, so one "character" of a
+                // thousand combining marks cannot pass as short.
+                guard name.count <= DisplayNameDimension.maxLength, name.utf8.count <= 4 * DisplayNameDimension.maxLength else {
                     throw value.fail("a display name of at most \(DisplayNameDimension.maxLength) characters")
                 }
                 guard !name.unicodeScalars.contains(where: DisplayNameDimension.isForbidden) else {

@@ -218,6 +218,7 @@ import Testing
         ("routes: {vcse: \"VCSE\"}", "display_names.routes", "unknown key 'routes'"),
         ("route: {vcse: \"  \"}", "display_names.route.vcse", "a non-empty display name"),
         ("route: {vcse: \"\(String(repeating: "x", count: 61))\"}", "display_names.route.vcse", "at most 60 characters"),
+        ("route: {vcse: \"V\(String(repeating: "\u{301}", count: 300))\"}", "display_names.route.vcse", "at most 60 characters"),
         ("route: {vcse: \"Voluntary\\tsector\"}", "display_names.route.vcse", "without control characters"),
         ("route: {vcse: \"Voluntary\\u202Esector\"}", "display_names.route.vcse", "without control characters"),
         ("route: {vcse: \"Community\", other: \"community\"}", "display_names.route.other", "not already given to 'vcse'"),
