@@ -97,7 +97,8 @@ public enum PipelineLoader {
                         "canonical fields from \(CanonicalField.allCases.filter { !$0.isRequired }.map(\.rawValue).joined(separator: ", ")) (unknown field '\(name)')")
                 }
                 guard !field.isRequired else {
-                    throw optionalEntry.fail("fields other than referral_id, person_id and referral_date: '\(name)' is required by the contract")
+                    let required = CanonicalField.allCases.filter(\.isRequired).map(\.rawValue).joined(separator: ", ")
+                    throw optionalEntry.fail("fields other than the required \(required): '\(name)' is required by the contract")
                 }
                 guard optionalColumns.insert(field).inserted else { throw optionalEntry.fail("each field once ('\(name)' repeats)") }
             }
