@@ -14,15 +14,21 @@ public struct ColumnLayout: Sendable, Hashable {
 
     /// Matches header names against the pipeline's aliases (case-insensitive, trimmed).
     ///
-    /// - Throws: ``SPRXError/Code/inputFormat`` when a required field has no column, or
-    ///   when two columns both name the same canonical field.
+    /// Every field the pipeline maps must match a header unless the pipeline declares it
+    /// optional (`columns.optional`): an alias that matches nothing would otherwise make
+    /// every value of the field unknown without a word.
+    ///
+    /// - Throws: ``SPRXError/Code/inputFormat`` when two columns both name the same
+    ///   canonical field, or, in one message, naming every mapped field with no column,
+    ///   its aliases and the headers the file has.
     public init(header: [String], headerLines: Int = 1, pipeline: PipelineConfiguration, file: String) throws {
         headerNames = header
         self.headerLines = headerLines
         let normalised = header.map { $0.trimmingSpaces().lowercased() }
         var index: [CanonicalField: Int] = [:]
+        var unmatched: [CanonicalField] = []
         for field in CanonicalField.allCases {
-            let aliases = Set((pipeline.columns[field] ?? [field.rawValue]).map { $0.trimmingSpaces().lowercased() })
+            let aliases = Set(Self.aliases(field, pipeline).map { $0.trimmingSpaces().lowercased() })
             let matches = normalised.indices.filter { aliases.contains(normalised[$0]) }
             if matches.count > 1 {
                 throw SPRXError(
@@ -32,14 +38,69 @@ public struct ColumnLayout: Sendable, Hashable {
             }
             if let match = matches.first {
                 index[field] = match
-            } else if field.isRequired {
-                let expected = (pipeline.columns[field] ?? []).joined(separator: "' or '")
-                throw SPRXError(
-                    .inputFormat, "header has no column for required field '\(field.rawValue)' (expected '\(expected)')",
-                    location: DataLocation(file: file, line: 1, column: field.rawValue))
+            } else if field.isRequired || !pipeline.optionalColumns.contains(field) {
+                unmatched.append(field)
             }
         }
+        guard unmatched.isEmpty else {
+            let fields = unmatched.map { field in
+                "'\(field.rawValue)'\(field.isRequired ? " (required)" : "") as \(Self.aliases(field, pipeline).map { "'\(Self.escaped($0))'" }.joined(separator: " or "))"
+            }
+            throw SPRXError(
+                .inputFormat,
+                "header has no column for \(unmatched.count) mapped field\(unmatched.count == 1 ? "" : "s"): \(fields.joined(separator: "; ")). "
+                    + "The file's header has \(Self.headerListing(header)). "
+                    + "Fix the pipeline's columns aliases, or list a field the export does not have under columns.optional",
+                // A missing required field is named as the column, as before optional fields.
+                location: DataLocation(file: file, line: 1, column: unmatched.first { $0.isRequired }?.rawValue))
+        }
         self.index = index
+    }
+
+    /// The header names the pipeline maps a field to.
+    static func aliases(_ field: CanonicalField, _ pipeline: PipelineConfiguration) -> [String] {
+        pipeline.columns[field] ?? [field.rawValue]
+    }
+
+    /// Longest header name shown in a message, in Unicode scalars; longer ones end in `…`.
+    static let maxShownHeaderLength = 40
+    /// Most header names listed in a message; the rest are counted (`and N more`).
+    static let maxShownHeaders = 40
+
+    /// The header names for a message: quoted, escaped, each cut to
+    /// ``maxShownHeaderLength`` scalars, at most ``maxShownHeaders`` of them.
+    static func headerListing(_ header: [String]) -> String {
+        guard !header.isEmpty else { return "no columns" }
+        var parts = header.prefix(maxShownHeaders).map { name -> String in
+            // Cut by Unicode scalars, not characters: one character may hold thousands.
+            let scalars = name.unicodeScalars
+            let cut = scalars.count > maxShownHeaderLength ? String(String.UnicodeScalarView(scalars.prefix(maxShownHeaderLength))) + "…" : name
+            return "'\(escaped(cut))'"
+        }
+        if header.count > maxShownHeaders { parts.append("and \(header.count - maxShownHeaders) more") }
+        return "\(header.count) column\(header.count == 1 ? "" : "s"): " + parts.joined(separator: ", ")
+    }
+
+    /// Text safe for a one-line message: control characters (C0, DEL, C1), line and
+    /// paragraph separators and bidirectional controls as `\xNN` / `\u{NNNN}`, and a
+    /// backslash or quote escaped so the listing cannot be confused.
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x00...0x1F, 0x7F...0x9F: out += "\\x" + hex(scalar.value, digits: 2)
+            case 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF: out += "\\u{" + hex(scalar.value, digits: 4) + "}"
+            case 0x5C: out += "\\\\"
+            case 0x27: out += "\\'"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    private static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
     }
 }
 

@@ -140,6 +140,12 @@ public struct EnrichSettings: Sendable {
     public var deprivation: [DeprivationSource]
     public var rurality: [RuralitySource]
     public var ageBands: [AgeBand]
+
+    /// Most age bands a pipeline may declare: the aggregation key packs the band index
+    /// into 5 bits (values 0-31, `Pattern` in SPRXAggregate), and index `ageBands.count`
+    /// means Unknown, so 31 bands plus Unknown fill it. A 32nd band would make Unknown
+    /// wrap to band 0 and publish referrals under the wrong band.
+    public static let maxAgeBands = 31
 }
 
 /// Disclosure control applied to published tables (`outputs-v1.md`).
@@ -184,7 +190,13 @@ public struct PipelineConfiguration: Sendable {
     public var name: String
     public var schemaVersion: Int
     /// Header names (matched case-insensitively after trimming) for each canonical field.
+    ///
+    /// Every field is mapped (a field the file does not list means a header of its own
+    /// name), and every mapped field must match a header unless it is in
+    /// ``optionalColumns``.
     public var columns: [CanonicalField: [String]]
+    /// Fields an export may leave out (`columns.optional`); never a required field.
+    public var optionalColumns: Set<CanonicalField> = []
     public var routes: [RouteDefinition]
     /// Labels meaning "route not known" (the `unknown` route); empty is always unknown.
     public var unknownRouteLabels: [String]
@@ -208,6 +220,11 @@ public struct PipelineConfiguration: Sendable {
     /// The file the configuration was read from, and its SHA-256.
     public var sourcePath: String
     public var sourceSHA256: String
+    /// The `quality` section: when a run cannot mean anything and is not published.
+    public var quality = QualityGates()
+    /// The `display_names` section: dimension (``DisplayNameDimension``) → id → the
+    /// label the report prints. Empty when the file has none (the report has defaults).
+    public var displayNames: [String: [String: String]] = [:]
 
     /// The index of the `unknown` route, always present.
     public var unknownRouteIndex: Int { routes.firstIndex { $0.id == "unknown" }! }

@@ -8,20 +8,53 @@ import Yams
 /// YAML line, the key path (`labels.route.primary_care`) and what was expected. Unknown
 /// keys are errors too, so a typo cannot silently switch a setting off.
 public enum PipelineLoader {
+    /// Largest pipeline file sprx reads: the shipped ones are a few kilobytes.
+    public static let maxFileBytes = 1 << 20
+
     /// Loads the pipeline file at `path`.
+    ///
+    /// A file that is missing, unreadable, not a regular file or too large is
+    /// ``SPRXError/Code/invalidPipeline`` (exit 78, like every fault of the pipeline)
+    /// with one line saying why, never a system error dump.
     public static func load(path: String) throws -> PipelineConfiguration {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw SPRXError(.invalidPipeline, "cannot read pipeline file", location: DataLocation(file: path), cause: error)
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
+        let bytes = try readFile(path)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw SPRXError(.invalidPipeline, "pipeline file is not UTF-8", location: DataLocation(file: path))
         }
-        let sha = SHA256.hex(of: Array(data))
+        let sha = SHA256.hex(of: bytes)
         let baseDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return try parse(yaml: text, path: path, baseDirectory: baseDirectory, sha256: sha)
+    }
+
+    /// The bytes of the pipeline file, or one clean ``SPRXError/Code/invalidPipeline``.
+    static func readFile(_ path: String) throws -> [UInt8] {
+        func failure(_ why: String) -> SPRXError {
+            SPRXError(.invalidPipeline, "cannot read pipeline file: \(why)", location: DataLocation(file: path))
+        }
+        func reason(_ code: Int32) -> String { String(cString: strerror(code)).lowercased() }
+        // O_NONBLOCK: a FIFO named as the pipeline must not block the open.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw failure(reason(errno)) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw failure(reason(errno)) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw failure((info.st_mode & S_IFMT) == S_IFDIR ? "it is a folder, not a file" : "it is not a regular file")
+        }
+        guard Int(info.st_size) <= maxFileBytes else { throw failure("larger than \(maxFileBytes >> 20) MiB") }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure(reason(errno))
+            }
+            if n == 0 { break }
+            bytes += chunk[0..<n]
+            guard bytes.count <= maxFileBytes else { throw failure("larger than \(maxFileBytes >> 20) MiB") }
+        }
+        return bytes
     }
 
     /// Parses pipeline YAML; relative reference paths resolve against `baseDirectory`.
@@ -44,15 +77,32 @@ public enum PipelineLoader {
     private static let defaultAgeBands = ["0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+"]
 
     private static func build(_ top: Entry, path: String, baseDirectory: String, sha256: String) throws -> PipelineConfiguration {
-        try top.allowKeys(["version", "name", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "disclosure", "models", "validate"])
+        try top.allowKeys([
+            "version", "name", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "disclosure", "models",
+            "validate", "quality", "display_names",
+        ])
         let version = try top.required("version").int()
         guard version == 1 else { throw try top.required("version").fail("version 1 (the only schema this sprx reads)") }
         let name = try top.required("name").string()
 
         // columns
         let columnsEntry = try top.required("columns")
-        try columnsEntry.allowKeys(CanonicalField.allCases.map(\.rawValue))
+        try columnsEntry.allowKeys(CanonicalField.allCases.map(\.rawValue) + [optionalColumnsKey])
         var columns: [CanonicalField: [String]] = [:]
+        var optionalColumns: Set<CanonicalField> = []
+        if let optionalEntry = try columnsEntry.optional(optionalColumnsKey) {
+            for name in try optionalEntry.stringList(nonEmpty: false) {
+                guard let field = CanonicalField(rawValue: name) else {
+                    throw optionalEntry.fail(
+                        "canonical fields from \(CanonicalField.allCases.filter { !$0.isRequired }.map(\.rawValue).joined(separator: ", ")) (unknown field '\(name)')")
+                }
+                guard !field.isRequired else {
+                    let required = CanonicalField.allCases.filter(\.isRequired).map(\.rawValue).joined(separator: ", ")
+                    throw optionalEntry.fail("fields other than the required \(required): '\(name)' is required by the contract")
+                }
+                guard optionalColumns.insert(field).inserted else { throw optionalEntry.fail("each field once ('\(name)' repeats)") }
+            }
+        }
         for field in CanonicalField.allCases {
             if let entry = try columnsEntry.optional(field.rawValue) {
                 columns[field] = try entry.stringList(nonEmpty: true)
@@ -67,12 +117,15 @@ public enum PipelineLoader {
         let routesEntry = try top.required("routes")
         var routes: [RouteDefinition] = []
         var unknownLabels: [String] = []
+        var routeLists: [(Entry, [String])] = []
         for (id, entry) in try routesEntry.mappingEntries() {
             try entry.allowKeys(["type", "labels"])
             let typeEntry = try entry.required("type")
             let typeText = try typeEntry.string()
             guard let type = RouteType(label: typeText) else { throw typeEntry.fail("one of medical, non_medical, unknown") }
-            let labels = try entry.required("labels").stringList(nonEmpty: false)
+            let labelsEntry = try entry.required("labels")
+            let labels = try labelsEntry.stringList(nonEmpty: false)
+            routeLists.append((labelsEntry, labels))
             if type == .unknown {
                 guard id == "unknown" else { throw typeEntry.fail("type 'unknown' only on the route named 'unknown'") }
                 unknownLabels = labels
@@ -83,14 +136,18 @@ public enum PipelineLoader {
             routes.append(RouteDefinition(id: "unknown", type: .unknown, labels: []))
         }
         guard routes.count < 64 else { throw routesEntry.fail("at most 63 routes") }
+        try checkEachLabelMeansOneValue(routeLists)
 
         // reasons
         let reasonsEntry = try top.required("reasons")
         var reasons: [ReasonDefinition] = []
+        var reasonLists: [(Entry, [String])] = []
         for (id, entry) in try reasonsEntry.mappingEntries() {
             reasons.append(ReasonDefinition(id: id, labels: try entry.stringList(nonEmpty: true)))
+            reasonLists.append((entry, reasons.last!.labels))
         }
         guard reasons.count <= 32 else { throw reasonsEntry.fail("at most 32 reasons") }
+        try checkEachLabelMeansOneValue(reasonLists)
         var separators: [UInt8] = [UInt8(ascii: ";")]
         if let sepEntry = try top.optional("reason_separators") {
             let text = try sepEntry.string()
@@ -106,13 +163,23 @@ public enum PipelineLoader {
         var sexLabels: [Sex: [String]] = [:]
         let sexEntry = try labelsEntry.required("sex")
         try sexEntry.allowKeys(Sex.allCases.map { $0.label.lowercased() })
-        for sex in Sex.allCases { sexLabels[sex] = try sexEntry.optional(sex.label.lowercased())?.stringList(nonEmpty: false) ?? [] }
+        var sexLists: [(Entry, [String])] = []
+        for sex in Sex.allCases {
+            let entry = try sexEntry.optional(sex.label.lowercased())
+            sexLabels[sex] = try entry?.stringList(nonEmpty: false) ?? []
+            if let entry { sexLists.append((entry, sexLabels[sex]!)) }
+        }
+        try checkEachLabelMeansOneValue(sexLists)
         var ethnicityLabels: [Ethnicity: [String]] = [:]
         let ethEntry = try labelsEntry.required("ethnicity")
         try ethEntry.allowKeys(Ethnicity.allCases.map { $0.label.lowercased() })
+        var ethnicityLists: [(Entry, [String])] = []
         for eth in Ethnicity.allCases {
-            ethnicityLabels[eth] = try ethEntry.optional(eth.label.lowercased())?.stringList(nonEmpty: false) ?? []
+            let entry = try ethEntry.optional(eth.label.lowercased())
+            ethnicityLabels[eth] = try entry?.stringList(nonEmpty: false) ?? []
+            if let entry { ethnicityLists.append((entry, ethnicityLabels[eth]!)) }
         }
+        try checkEachLabelMeansOneValue(ethnicityLists)
         let nhsCodes = try labelsEntry.optional("ethnicity_nhs_codes")?.bool() ?? true
         var contactedLabels: [ContactFlag: [String]] = [:]
         let contactedEntry = try labelsEntry.required("contacted")
@@ -120,6 +187,10 @@ public enum PipelineLoader {
         contactedLabels[.yes] = try contactedEntry.required("yes").stringList(nonEmpty: true)
         contactedLabels[.no] = try contactedEntry.required("no").stringList(nonEmpty: true)
         contactedLabels[.unknown] = try contactedEntry.optional("unknown")?.stringList(nonEmpty: false) ?? []
+        try checkEachLabelMeansOneValue(
+            try [(ContactFlag.yes, "yes"), (.no, "no"), (.unknown, "unknown")].compactMap { flag, key in
+                try contactedEntry.optional(key).map { ($0, contactedLabels[flag] ?? []) }
+            })
 
         // dates
         var forms = DateForm.allCases
@@ -186,6 +257,8 @@ public enum PipelineLoader {
         }
 
         let models = try top.optional("models").map { try parseModels($0, ageBands: ageBands) } ?? ModelSettings()
+        let quality = try top.optional("quality").map { try parseQuality($0) } ?? QualityGates()
+        let displayNames = try top.optional("display_names").map { try parseDisplayNames($0, routes: routes, reasons: reasons) } ?? [:]
 
         // validate: tolerances for `sprx validate`
         var validation = ValidationSettings()
@@ -196,11 +269,106 @@ public enum PipelineLoader {
         }
 
         return PipelineConfiguration(
-            name: name, schemaVersion: version, columns: columns, routes: routes, unknownRouteLabels: unknownLabels,
+            name: name, schemaVersion: version, columns: columns, optionalColumns: optionalColumns, routes: routes, unknownRouteLabels: unknownLabels,
             reasons: reasons, reasonSeparators: separators, sexLabels: sexLabels, ethnicityLabels: ethnicityLabels,
             ethnicityNHSCodes: nhsCodes, contactedLabels: contactedLabels, dateForms: forms, dateFrom: from, dateTo: to,
             enrich: EnrichSettings(referenceDirectory: referenceDir, deprivation: deprivation, rurality: rurality, ageBands: ageBands),
-            disclosure: disclosure, models: models, validation: validation, sourcePath: path, sourceSHA256: sha256)
+            disclosure: disclosure, models: models,
+            validation: validation, sourcePath: path, sourceSHA256: sha256, quality: quality, displayNames: displayNames)
+    }
+
+    /// The key under `columns` that lists the fields an export may leave out.
+    static let optionalColumnsKey = "optional"
+
+    /// Refuses a label listed under two different values of one vocabulary (two routes,
+    /// two sexes, …), compared as the matcher compares them (``LabelTable/normalise``:
+    /// case, surrounding and repeated inner spaces), because the matcher would silently
+    /// keep the first. A label repeated under the same value is harmless.
+    static func checkEachLabelMeansOneValue(_ lists: [(Entry, [String])]) throws {
+        var owner: [[UInt8]: Int] = [:]
+        for (position, (entry, labels)) in lists.enumerated() {
+            for label in labels {
+                let key = normalisedLabel(label)
+                if let first = owner[key], first != position {
+                    throw entry.fail(
+                        "each label under one value only (a label here is also under '\(lists[first].0.path)', compared ignoring case and spaces)")
+                }
+                owner[key] = position
+            }
+        }
+    }
+
+    /// A label as the matcher sees it.
+    static func normalisedLabel(_ label: String) -> [UInt8] {
+        let bytes = Array(label.utf8)
+        var out = [UInt8](repeating: 0, count: bytes.count)
+        let n = bytes.withUnsafeBytes { raw in out.withUnsafeMutableBytes { LabelTable.normalise(raw, into: $0) } }
+        return Array(out[0..<max(0, n)])
+    }
+
+    /// Parses the `quality` section (see ``QualityGates``): shares from 0 to 1, a whole
+    /// number of rows ≥ 0, per-field forms naming only gated fields.
+    static func parseQuality(_ entry: Entry) throws -> QualityGates {
+        try entry.allowKeys(["min_clean_rows", "max_quarantined_share", "max_unknown_share", "max_unmapped_share"])
+        var minCleanRows = QualityGates.defaultMinCleanRows
+        if let value = try entry.optional("min_clean_rows") {
+            minCleanRows = try value.int()
+            guard minCleanRows >= 0 else { throw value.fail("a whole number ≥ 0 (0 switches the gate off)") }
+        }
+        let quarantined = try entry.optional("max_quarantined_share").map { try $0.share() } ?? QualityGates.defaultMaxQuarantinedShare
+        func perField(_ key: String) throws -> [CanonicalField: Double] {
+            guard let value = try entry.optional(key) else { return [:] }
+            if value.node.scalar != nil {
+                let share = try value.share()
+                return Dictionary(uniqueKeysWithValues: QualityGates.gatedFields.map { ($0, share) })
+            }
+            guard value.node.mapping != nil else { throw value.fail("a share from 0 to 1, or a mapping of fields to shares") }
+            try value.allowKeys(QualityGates.gatedFields.map(\.rawValue))
+            var shares: [CanonicalField: Double] = [:]
+            for (name, item) in try value.mappingEntries() { shares[CanonicalField(rawValue: name)!] = try item.share() }
+            return shares
+        }
+        return QualityGates(
+            minCleanRows: minCleanRows, maxQuarantinedShare: quarantined, maxUnknownShare: try perField("max_unknown_share"),
+            maxUnmappedShare: try perField("max_unmapped_share"))
+    }
+
+    /// Parses `display_names`: per dimension, the report's label for each id.
+    static func parseDisplayNames(_ entry: Entry, routes: [RouteDefinition], reasons: [ReasonDefinition]) throws -> [String: [String: String]] {
+        try entry.allowKeys(DisplayNameDimension.allCases.map(\.rawValue))
+        var result: [String: [String: String]] = [:]
+        for (key, dimensionEntry) in try entry.mappingEntries() {
+            let dimension = DisplayNameDimension(rawValue: key)!
+            let ids: [String] =
+                switch dimension {
+                case .routeType: RouteType.allCases.map(\.label)
+                case .route: routes.map(\.id)
+                case .reason: reasons.map(\.id)
+                }
+            try dimensionEntry.allowKeys(ids)
+            var names: [String: String] = [:]
+            var idOfName: [String: String] = [:]
+            for (id, value) in try dimensionEntry.mappingEntries() {
+                let name = try value.string()
+                let trimmed = name.trimmingCharacters(in: .whitespaces)
+                guard !trimmed.isEmpty else { throw value.fail("a non-empty display name") }
+                // Characters as people count them, and bytes, so one "character" of a
+                // thousand combining marks cannot pass as short.
+                guard name.count <= DisplayNameDimension.maxLength, name.utf8.count <= 4 * DisplayNameDimension.maxLength else {
+                    throw value.fail("a display name of at most \(DisplayNameDimension.maxLength) characters")
+                }
+                guard !name.unicodeScalars.contains(where: DisplayNameDimension.isForbidden) else {
+                    throw value.fail("a display name without control characters")
+                }
+                if let other = idOfName[trimmed.lowercased()] {
+                    throw value.fail("a display name not already given to '\(other)'")
+                }
+                idOfName[trimmed.lowercased()] = id
+                names[id] = name
+            }
+            result[dimension.rawValue] = names
+        }
+        return result
     }
 
     /// Parses the `models` section: clustering, unknown levels, reference levels and
@@ -281,6 +449,9 @@ public enum PipelineLoader {
     /// Parses `0-17`, `18-24`, …, `85+` into bands that must not overlap and must cover
     /// 0-120 without gaps, so every valid age has exactly one band.
     static func parseAgeBands(_ labels: [String], entry: Entry) throws -> [AgeBand] {
+        guard labels.count <= EnrichSettings.maxAgeBands else {
+            throw entry.fail("at most \(EnrichSettings.maxAgeBands) age bands (the aggregation key holds \(EnrichSettings.maxAgeBands) and Unknown)")
+        }
         var bands: [AgeBand] = []
         for label in labels {
             let text = label.trimmingCharacters(in: .whitespaces)
@@ -324,10 +495,14 @@ struct Entry {
         Entry(node: node, path: path.isEmpty ? key : "\(path).\(key)", file: file)
     }
 
+    /// The mapping's keys and values in file order; a key given twice is an error (YAML
+    /// parsers keep one of them silently, so half of what was written would be ignored).
     func mappingEntries() throws -> [(String, Entry)] {
         guard let mapping = node.mapping else { throw fail("a mapping of keys to values") }
+        var seen: Set<String> = []
         return try mapping.map { key, value in
             guard let name = key.string else { throw fail("text keys") }
+            guard seen.insert(name).inserted else { throw child(name, value).fail("each key once ('\(name)' is given twice)") }
             return (name, child(name, value))
         }
     }
@@ -378,6 +553,13 @@ struct Entry {
     func nonNegativeNumber() throws -> Double {
         guard let scalar = node.scalar, let value = Double(scalar.string), value >= 0, value.isFinite else {
             throw fail("a number ≥ 0 (such as 1e-6)")
+        }
+        return value
+    }
+
+    func share() throws -> Double {
+        guard let scalar = node.scalar, let value = Double(scalar.string), value.isFinite, value >= 0, value <= 1 else {
+            throw fail("a share from 0 to 1 (such as 0.5)")
         }
         return value
     }

@@ -60,11 +60,11 @@ func scratch() -> String {
     /// still right. The manifest records it.
     @Test func unfittableModelWarnsAndTheRunSucceeds() throws {
         let dir = scratch()
-        var csv = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,contacts,interventions,organisation_id\n"
+        var csv = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,contacts,interventions,organisation_id,referral_reasons,contacted\n"
         for i in 0..<40 {
             let male = i % 2 == 0
             let source = male ? "Self-referral" : (i % 4 == 1 ? "GP" : "Charity")
-            csv += "R\(i),P\(i),2024-03-0\(1 + i % 9),\(30 + i),\(male ? "M" : "F"),White,E01000001,\(source),\(i % 3),\(i % 2),U0000\(i % 3)\n"
+            csv += "R\(i),P\(i),2024-03-0\(1 + i % 9),\(30 + i),\(male ? "M" : "F"),White,E01000001,\(source),\(i % 3),\(i % 2),U0000\(i % 3),,\n"
         }
         try csv.write(toFile: dir + "/extract.csv", atomically: true, encoding: .utf8)
         let out = dir + "/out"
@@ -122,7 +122,7 @@ func scratch() -> String {
     /// says there is nothing to report, and every model says why it was not fitted.
     @Test func headerOnlyFileGivesAnEmptyButHonestReport() throws {
         let dir = scratch()
-        try "referral_id,person_id,referral_date,age,sex\n".write(toFile: dir + "/empty.csv", atomically: true, encoding: .utf8)
+        try "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id\n".write(toFile: dir + "/empty.csv", atomically: true, encoding: .utf8)
         let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/empty.csv", "--out", dir + "/out"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("sprx: headlines: no clean referrals"))

@@ -106,10 +106,11 @@ struct GeneratedExpectation: Decodable {
 
     @Test func duplicatesAcrossFilesKeepTheFirst() throws {
         let base = temporaryDirectory("dups")
-        let header = "referral_id,person_id,referral_date,referral_source\n"
-        try (header + "A,P1,2021-01-01,GP\nB,P2,2021-01-01,Self\n").write(toFile: base + "/1.csv", atomically: true, encoding: .utf8)
+        // Every mapped column must be in the header (issue 14); the ones this test does not use are empty.
+        let header = "referral_id,person_id,referral_date,referral_source,age,sex,ethnicity,area_code,referral_reasons,contacted,contacts,interventions,organisation_id\n"
+        try (header + "A,P1,2021-01-01,GP,,,,,,,,,\nB,P2,2021-01-01,Self,,,,,,,,,\n").write(toFile: base + "/1.csv", atomically: true, encoding: .utf8)
         // A again (exact, with other spacing: duplicate), B with another route (conflict), C new.
-        try (header + "A, P1 ,2021-01-01,GP\nB,P2,2021-01-01,GP\nC,P3,2021-01-02,School\n").write(
+        try (header + "A, P1 ,2021-01-01,GP,,,,,,,,,\nB,P2,2021-01-01,GP,,,,,,,,,\nC,P3,2021-01-02,School,,,,,,,,,\n").write(
             toFile: base + "/2.csv", atomically: true, encoding: .utf8)
         let summary = try Runner.run(
             RunOptions(pipelinePath: defaultPipeline, inputs: [base], outputDirectory: base + "/out", jobs: 3, disclosureControl: false, quiet: true))
