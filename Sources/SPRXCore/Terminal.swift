@@ -40,9 +40,11 @@ public enum DisplayText {
 /// (`2>&-`) or the reader has gone (EPIPE), which once turned a published run into
 /// exit 132. Messages are best-effort: a failed write to stderr is not a failed run.
 public enum StandardError {
-    /// Writes one message line: `text` escaped by ``DisplayText/escaped(_:)``, then a newline.
+    /// Writes a message and a newline, each of its lines escaped by
+    /// ``DisplayText/escaped(_:)`` (a message may span lines; text from outside sprx is
+    /// escaped where it enters a message, as ``DataLocation`` does for file names).
     public static func line(_ text: String) {
-        raw(DisplayText.escaped(text) + "\n")
+        raw(text.split(separator: "\n", omittingEmptySubsequences: false).map { DisplayText.escaped(String($0)) }.joined(separator: "\n") + "\n")
     }
 
     /// Writes `text` as it is: only for text sprx composed itself (progress, ANSI erase).

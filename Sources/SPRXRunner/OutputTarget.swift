@@ -55,15 +55,15 @@ public struct OutputTarget: Sendable, Equatable {
             throw refuse(path == cwd ? "it is the current folder" : "it holds the current folder")
         }
         let resolvedInputs = inputs.map { ($0, Self.canonical($0)) }
-        if let (input, _) = resolvedInputs.first(where: { $0.1 == path }) { throw refuse("it is an input (\(input))") }
+        if let (input, _) = resolvedInputs.first(where: { $0.1 == path }) { throw refuse("it is an input (\(DisplayText.escaped(input)))") }
         for (input, resolved) in resolvedInputs {
-            if Self.isInside(resolved, path) { throw refuse("it holds an input (\(input))") }
-            if Self.isDirectory(resolved) && Self.isInside(path, resolved) { throw refuse("it is inside an input folder (\(input))") }
+            if Self.isInside(resolved, path) { throw refuse("it holds an input (\(DisplayText.escaped(input)))") }
+            if Self.isDirectory(resolved) && Self.isInside(path, resolved) { throw refuse("it is inside an input folder (\(DisplayText.escaped(input)))") }
         }
         for file in protected {
             let resolved = Self.canonical(file)
-            if resolved == path || Self.isInside(resolved, path) { throw refuse("it is or holds a file the run reads (\(file))") }
-            if Self.isDirectory(resolved) && Self.isInside(path, resolved) { throw refuse("it is inside a folder the run reads (\(file))") }
+            if resolved == path || Self.isInside(resolved, path) { throw refuse("it is or holds a file the run reads (\(DisplayText.escaped(file)))") }
+            if Self.isDirectory(resolved) && Self.isInside(path, resolved) { throw refuse("it is inside a folder the run reads (\(DisplayText.escaped(file)))") }
         }
         var existing = stat()
         if stat(path, &existing) == 0 {
@@ -75,7 +75,7 @@ public struct OutputTarget: Sendable, Equatable {
                 }
                 let foreign = entries.filter { !Self.ownEntries.contains($0) }.sorted()
                 if !foreign.isEmpty {
-                    let shown = foreign.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
+                    let shown = foreign.prefix(5).map { "'\(DisplayText.escaped($0))'" }.joined(separator: ", ")
                     throw refuse("it holds \(foreign.count) entr\(foreign.count == 1 ? "y" : "ies") sprx did not write (\(shown)); move them out first")
                 }
             }

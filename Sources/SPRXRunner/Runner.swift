@@ -136,6 +136,11 @@ public enum Runner {
                 throw error
             }
             let counts = pool.merged(with: merger.removals)
+            // A run that cannot mean anything (no clean rows, mostly quarantined, a field
+            // mostly unmapped) fails here, before anything is published.
+            let figures = RunFigures.quality(counts: counts, files: merger.files, pipeline: pipeline)
+            let failedGates = pipeline.quality.evaluate(figures)
+            if !failedGates.isEmpty { throw QualityGates.error(for: failedGates, pipelineFile: options.pipelinePath) }
             try quarantine.finish()
             try output.recordExisting("quarantine/rejected.csv.gz")
 
@@ -167,7 +172,7 @@ public enum Runner {
                 firstDay: period?.first.description, lastDay: period?.last.description, disclosureEnabled: pipeline.disclosure.enabled,
                 disclosureStatement: pipeline.disclosure.statement,
                 references: reference.files.map { ReportContext.Reference(name: $0.name, edition: $0.edition, use: $0.use) },
-                models: models.summaries, roundTo: pipeline.disclosure.roundTo, suppressUpTo: pipeline.disclosure.suppressUpTo)
+                models: models.summaries, displayNames: pipeline.displayNames, roundTo: pipeline.disclosure.roundTo, suppressUpTo: pipeline.disclosure.suppressUpTo)
             let published = equityTables + [models.table, quality, unmappedLabels]
             try output.write("report.html", Report.html(tables: published, context: context))
             try output.write("report.md", Report.markdown(tables: published, context: context))
@@ -179,7 +184,7 @@ public enum Runner {
             try output.commit()
             return RunSummary(
                 files: merger.files, counts: counts, models: models.summaries, outputDirectory: output.target.path,
-                headline: Report.headline(tables: published))
+                headline: Report.headline(tables: published), fieldQuality: RunFigures.summaryLines(figures))
         } catch {
             output.discard()
             throw error

@@ -40,6 +40,8 @@ enum ExitStatus {
     static let outputLocked: Int32 = 75
     /// `sprx run --fail-on-quarantine`: the run succeeded and published, but rows were quarantined.
     static let quarantinedRows: Int32 = 3
+    /// `sprx run`: the run failed a quality gate of the pipeline; nothing was published.
+    static let qualityGate: Int32 = 4
     /// `sprx validate`: the folders differ beyond tolerance.
     static let outputsDiffer: Int32 = 1
     static let invalidPipeline: Int32 = 78
@@ -52,6 +54,7 @@ enum ExitStatus {
         case .inputCorrupt, .inputFormat: inputFormat
         case .outputFailed: outputFailed
         case .outputLocked: outputLocked
+        case .qualityGate: qualityGate
         default: internalError
         }
     }
@@ -147,10 +150,10 @@ struct Run: ParsableCommand {
             if !quiet {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 StandardError.line(
-                    "sprx: \(summary.rowsRead) rows read: \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined in \(String(format: "%.2f", seconds)) s -> \(summary.outputDirectory)")
+                    "sprx: \(summary.rowsRead) rows read: \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(summary.outputDirectory))")
                 for line in summary.fieldQuality { StandardError.line("sprx: \(line)") }
                 StandardError.line("sprx: \(summary.headline)")
-                StandardError.line("sprx: report: \(summary.outputDirectory)/report.html")
+                StandardError.line("sprx: report: \(DisplayText.escaped(summary.outputDirectory))/report.html")
             }
             if failOnQuarantine && summary.quarantined > 0 {
                 StandardError.line("sprx: \(summary.quarantined) rows quarantined and --fail-on-quarantine given: exit \(ExitStatus.quarantinedRows)")

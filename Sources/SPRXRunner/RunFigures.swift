@@ -1,0 +1,66 @@
+import SPRXAggregate
+import SPRXCore
+import SPRXEnrich
+import SPRXPipeline
+
+/// What a finished run counted, read for the quality gates and the end-of-run summary.
+///
+/// Per gated field, the denominator is every clean referral; "unknown" is a referral
+/// whose value ended unknown for any reason, "unmapped" one whose label no list of the
+/// pipeline names. Where the counts cannot tell one referral's value apart (reasons and
+/// the contacted flag are counted per label, not per referral), unknown is the unmapped
+/// count, capped at the clean referrals. For `area_code`, unknown is a referral placed in
+/// no nation's deprivation decile (empty, unrecognised or unlisted code) and unmapped a
+/// code that looks like a nation's but is not in that nation's lookup.
+enum RunFigures {
+    static func quality(counts: ReferralCounts, files: [FileReconciliation], pipeline: PipelineConfiguration) -> QualityFigures {
+        let unknownRoute = UInt32(pipeline.unknownRouteIndex)
+        var clean: Int64 = 0
+        var sexUnknown: Int64 = 0, ethnicityUnknown: Int64 = 0, routeUnknown: Int64 = 0, areaUnknown: Int64 = 0
+        for (key, value) in counts.outcomes {
+            let referred = value.referred
+            guard referred != 0 else { continue }
+            let pattern = Pattern(bits: key & 0x7FFFF)
+            clean += referred
+            if pattern.sex == .unknown { sexUnknown += referred }
+            if pattern.ethnicity == .unknown { ethnicityUnknown += referred }
+            if key >> 19 == unknownRoute { routeUnknown += referred }
+            if pattern.decile == 0 { areaUnknown += referred }
+        }
+        var unmapped: [String: Int] = [:]
+        var area = AreaMatchCounts()
+        for file in files {
+            for (field, n) in file.unmapped { unmapped[field, default: 0] += n }
+            area.merge(file.areaCounts)
+        }
+        let total = Int(clean)
+        func figures(_ field: CanonicalField, unknown: Int64?) -> FieldQualityFigures {
+            let unmappedCount = min(unmapped[field.rawValue] ?? 0, total)
+            return FieldQualityFigures(cleanReferrals: total, unknown: min(Int(unknown ?? Int64(unmappedCount)), total), unmapped: unmappedCount)
+        }
+        var fields: [CanonicalField: FieldQualityFigures] = [
+            .sex: figures(.sex, unknown: sexUnknown),
+            .ethnicity: figures(.ethnicity, unknown: ethnicityUnknown),
+            .referralSource: figures(.referralSource, unknown: routeUnknown),
+            .referralReasons: figures(.referralReasons, unknown: nil),
+            .contacted: figures(.contacted, unknown: nil),
+        ]
+        let areaUnmapped = min(area.unmatchedDeprivation.reduce(0, +), total)
+        fields[.areaCode] = FieldQualityFigures(cleanReferrals: total, unknown: min(Int(areaUnknown), total), unmapped: areaUnmapped)
+        return QualityFigures(
+            rowsRead: files.reduce(0) { $0 + $1.rowsRead }, cleanRows: total, quarantinedRows: files.reduce(0) { $0 + $1.quarantined },
+            fields: fields)
+    }
+
+    /// One line per gated field for the end-of-run summary: shares unknown and unmapped.
+    static func summaryLines(_ figures: QualityFigures) -> [String] {
+        QualityGates.gatedFields.compactMap { field in
+            guard let f = figures.fields[field], f.cleanReferrals > 0 else { return nil }
+            func percent(_ n: Int) -> String {
+                let tenths = Int((Double(n) * 1000 / Double(f.cleanReferrals)).rounded())
+                return "\(tenths / 10).\(tenths % 10)%"
+            }
+            return "\(field.rawValue): \(percent(f.unknown)) unknown, \(percent(f.unmapped)) unmapped"
+        }
+    }
+}
