@@ -166,7 +166,7 @@ public struct DisclosureSettings: Sendable, Hashable, Codable {
     /// What was done, in plain words (manifest and report).
     public var statement: String {
         enabled
-            ? "Disclosure control applied: counts of 1 to \(suppressUpTo) are suppressed and other counts are rounded to the nearest \(roundTo); totals and percentages are computed from the rounded counts."
+            ? "Disclosure control applied: counts of 1 to \(suppressUpTo) are suppressed and every other count, group totals included, is rounded to the nearest \(roundTo) on its own (NHS Digital's HES/ECDS rule); percentages are computed from the rounded count and the rounded total, and are suppressed when either is."
             : "DISCLOSURE CONTROL IS OFF: tables hold exact counts, including small numbers. For use inside the secure environment only; do not publish."
     }
 }

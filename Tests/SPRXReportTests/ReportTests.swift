@@ -57,7 +57,7 @@ let fixtureContext: ReportContext = {
     return ReportContext(
         toolVersion: "0.2.0", pipelineName: "referral-equity", pipelineSHA256: "98da1f7d8251" + String(repeating: "0", count: 52), inputs: [],
         firstDay: "2019-01-02", lastDay: "2024-12-30", disclosureEnabled: true,
-        disclosureStatement: "Disclosure control applied: counts of 1 to 7 are suppressed and other counts are rounded to the nearest 5; totals and percentages are computed from the rounded counts.",
+        disclosureStatement: "Disclosure control applied: counts of 1 to 7 are suppressed and every other count, group totals included, is rounded to the nearest 5 on its own (NHS Digital's HES/ECDS rule); percentages are computed from the rounded count and the rounded total, and are suppressed when either is.",
         references: references, models: sampleRun.summary.models)
 }()
 
