@@ -14,21 +14,40 @@ public struct RowBlock: Sendable {
     public var index: Int
     /// Whether the file ended inside a quoted field (the last row is then unterminated).
     public var endsInsideQuotes: Bool
+    /// A row after the block's rows that was longer than the reader holds: skipped to
+    /// its end, only its line and first bytes kept (quarantined as `row_too_long`).
+    public var rowTooLong: SkippedRow?
 
-    public init(bytes: [UInt8], firstLine: Int, index: Int, endsInsideQuotes: Bool = false) {
+    public init(bytes: [UInt8], firstLine: Int, index: Int, endsInsideQuotes: Bool = false, rowTooLong: SkippedRow? = nil) {
         self.bytes = bytes
         self.firstLine = firstLine
         self.index = index
         self.endsInsideQuotes = endsInsideQuotes
+        self.rowTooLong = rowTooLong
     }
+}
+
+/// A row too long to hold (more than ``InputLimits/maxRowBytes``): where it starts and
+/// its first ``InputLimits/quarantinedRowPrefixBytes`` bytes.
+public struct SkippedRow: Sendable, Hashable {
+    /// 1-based physical line where the row starts.
+    public var line: Int
+    /// The row's first bytes.
+    public var prefix: [UInt8]
 }
 
 /// Cuts a decoded byte stream into row-aligned ``RowBlock``s of about `targetBlockSize`.
 ///
-/// Memory stays bounded by the block size plus the longest row: bytes are read into a
-/// working buffer, the ``RowSplitter`` marks where rows end, and a block is cut at the
-/// last row end once the buffer holds enough. A row split across reads simply stays in
-/// the buffer until its end arrives. A UTF-8 byte-order mark at the very start is dropped.
+/// Memory stays bounded by the block size plus the row limit, whatever the input: bytes
+/// are read into a working buffer, the ``RowSplitter`` marks where rows end, and a block
+/// is cut at the last row end once the buffer holds enough. A row split across reads
+/// stays in the buffer until its end arrives; a row that passes `maxRowBytes` without
+/// ending is cut off: the block ends before it, carries its line and first bytes as
+/// ``RowBlock/rowTooLong``, and the reader scans on to the row's end without keeping
+/// its bytes. A row that ends within one read of the limit may still be held whole, so
+/// the clean stage checks every row's length too. The header is limited the same way
+/// (``InputLimits/maxHeaderBytes``, ``InputLimits/maxHeaderColumns``) and fails the file.
+/// A UTF-8 byte-order mark at the very start is dropped.
 public final class RowBlockReader {
     /// The file name used in errors.
     public let fileName: String
@@ -43,14 +62,28 @@ public final class RowBlockReader {
     private var atEOF = false
     private var startedFile = false
     private var nextIndex = 0
+    private let maxRowBytes: Int
+    private let maxHeaderBytes: Int
+    private let maxHeaderColumns: Int
+    /// Set by ``fill()`` when the row after `lastRowEnd` has passed `maxRowBytes`.
+    private var rowOverLimit = false
     /// Decoded bytes delivered so far.
     public private(set) var decodedBytes: Int64 = 0
 
-    public init(source: any ByteSource, fileName: String, targetBlockSize: Int = 1 << 20, readSize: Int = 1 << 18) {
+    /// - Parameters:
+    ///   - maxRowBytes, maxHeaderBytes, maxHeaderColumns: the limits (tests make them small).
+    public init(
+        source: any ByteSource, fileName: String, targetBlockSize: Int = 1 << 20, readSize: Int = 1 << 18,
+        maxRowBytes: Int = InputLimits.maxRowBytes, maxHeaderBytes: Int = InputLimits.maxHeaderBytes,
+        maxHeaderColumns: Int = InputLimits.maxHeaderColumns
+    ) {
         self.source = source
         self.fileName = fileName
-        self.targetBlockSize = max(1, targetBlockSize)
-        self.readSize = max(1, readSize)
+        self.maxRowBytes = max(1, maxRowBytes)
+        self.maxHeaderBytes = max(1, maxHeaderBytes)
+        self.maxHeaderColumns = max(1, maxHeaderColumns)
+        self.targetBlockSize = max(1, min(targetBlockSize, Int(Int32.max) / 2))
+        self.readSize = max(1, min(readSize, Int(Int32.max) / 4))
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(16, self.targetBlockSize + self.readSize), alignment: 16)
     }
 
@@ -59,27 +92,81 @@ public final class RowBlockReader {
     /// Reads and removes the header row.
     ///
     /// - Returns: the header's fields, trimmed, or `nil` if the file holds no bytes at all.
+    /// - Throws: ``SPRXError/Code/inputFormat`` (exit 65) when the header has bare-CR line
+    ///   ends, is longer than `maxHeaderBytes` or has more than `maxHeaderColumns` columns.
     public func readHeader() throws -> (names: [String], lines: Int)? {
-        while lastRowEnd == 0 && !atEOF { try fill() }
+        while lastRowEnd == 0 && !atEOF {
+            let before = filled
+            try fill()
+            // Until the header ends, every byte read is the header's: check the new ones
+            // (and the byte before them, which may be a CR).
+            if lastRowEnd == 0 {
+                try checkLineEnds(UnsafeRawBufferPointer(rebasing: buffer[min(max(0, before - 1), filled)..<filled]))
+                if filled > maxHeaderBytes + 1 { throw headerTooLong() }
+            }
+        }
         guard filled > 0 else { return nil }
         var headerSplitter = RowSplitter()
         let firstEnd = headerSplitter.scanFirst(UnsafeRawBufferPointer(rebasing: buffer[0..<filled]))
         let headerEnd = firstEnd ?? filled
+        // The header row without its line end (a CR before the LF is part of a CRLF).
+        let headerLength = firstEnd != nil ? headerEnd - 1 : headerEnd
+        try checkLineEnds(UnsafeRawBufferPointer(rebasing: buffer[0..<headerLength]))
+        if headerLength > maxHeaderBytes + (headerLength > 0 && buffer[headerLength - 1] == 0x0D ? 1 : 0) { throw headerTooLong() }
         let headerBytes = UnsafeRawBufferPointer(rebasing: buffer[0..<headerEnd])
         var names: [String] = []
+        var fieldCount = 0
         var blank = 0
         let scratch = CSVDecodeScratch()
         CSVBlockDecoder.forEachRow(in: headerBytes, firstLine: 1, scratch: scratch, blankLines: &blank) { row in
-            if names.isEmpty { names = (0..<row.fieldCount).map { row.string($0) } }
+            if fieldCount == 0 { fieldCount = row.fieldCount }
+            if names.isEmpty && row.fieldCount <= maxHeaderColumns { names = (0..<row.fieldCount).map { row.string($0) } }
+        }
+        if fieldCount > maxHeaderColumns {
+            throw SPRXError(
+                .inputFormat,
+                "header has \(fieldCount) columns, more than sprx reads (\(maxHeaderColumns), InputLimits.maxHeaderColumns); is this a CSV extract?",
+                location: DataLocation(file: fileName, line: 1))
         }
         let headerLines = firstEnd != nil ? headerSplitter.newlinesAtLastRowEnd : headerSplitter.newlines
         consume(upTo: headerEnd, lines: headerLines - linesBeforeBuffer)
+        // The main splitter has scanned past the header already: look again for a row over
+        // the limit among the bytes after it.
+        rowOverLimit = filled - lastRowEnd > maxRowBytes + 1
         return (names, headerLines)
+    }
+
+    private func headerTooLong() -> SPRXError {
+        SPRXError(
+            .inputFormat,
+            "header row is longer than sprx reads (\(maxHeaderBytes) bytes, InputLimits.maxHeaderBytes); is this a CSV extract with line ends?",
+            location: DataLocation(file: fileName, line: 1))
+    }
+
+    /// Fails the file if `header` holds a carriage return not followed by a line feed
+    /// (classic Mac OS line ends): read as one row, such a file would be one enormous
+    /// header and no data. A CR as the last byte is left to the next check (or ends the
+    /// file, which is harmless).
+    private func checkLineEnds(_ header: UnsafeRawBufferPointer) throws {
+        let cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
+        var i = 0
+        while i < header.count {
+            if header[i] == cr {
+                if i + 1 < header.count && header[i + 1] != lf {
+                    throw SPRXError(
+                        .inputFormat,
+                        "file has bare-CR line ends (classic Mac OS); sprx reads LF or CRLF line ends: convert the line ends (or save it as 'CSV UTF-8')",
+                        location: DataLocation(file: fileName, line: 1))
+                }
+            }
+            i += 1
+        }
     }
 
     /// The next block of whole rows, or `nil` at the end of the file.
     public func next() throws -> RowBlock? {
-        while lastRowEnd < targetBlockSize && !atEOF { try fill() }
+        while lastRowEnd < targetBlockSize && !atEOF && !rowOverLimit { try fill() }
+        if rowOverLimit { return try cutBeforeLongRow() }
         if atEOF && lastRowEnd < filled {
             // The rest of the file: whole rows and a final row without a terminator.
             guard filled > 0 else { return nil }
@@ -90,6 +177,40 @@ public final class RowBlockReader {
         guard lastRowEnd > 0 else { return nil }
         let block = makeBlock(upTo: lastRowEnd, endsInsideQuotes: false)
         consume(upTo: lastRowEnd, lines: splitter.newlinesAtLastRowEnd - linesBeforeBuffer)
+        return block
+    }
+
+    /// The whole rows before a row over the limit, carrying that row's line and first
+    /// bytes; reads on to the row's end, keeping none of its bytes.
+    private func cutBeforeLongRow() throws -> RowBlock {
+        rowOverLimit = false
+        let prefixEnd = lastRowEnd + min(InputLimits.quarantinedRowPrefixBytes, filled - lastRowEnd)
+        let skipped = SkippedRow(line: splitter.newlinesAtLastRowEnd + 1, prefix: Array(buffer[lastRowEnd..<prefixEnd]))
+        var block = makeBlock(upTo: lastRowEnd, endsInsideQuotes: false)
+        block.rowTooLong = skipped
+        consume(upTo: lastRowEnd, lines: splitter.newlinesAtLastRowEnd - linesBeforeBuffer)
+        // Everything left in the buffer belongs to the long row (the splitter found no
+        // row end in it): drop it and scan on, reusing the start of the buffer.
+        filled = 0
+        lastRowEnd = 0
+        let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<readSize])
+        while true {
+            let n = try source.read(into: chunk)
+            if n == 0 {
+                atEOF = true
+                linesBeforeBuffer = splitter.newlines
+                break
+            }
+            decodedBytes += Int64(n)
+            guard let end = splitter.scanFirst(UnsafeRawBufferPointer(rebasing: chunk[0..<n])) else { continue }
+            // The long row ends here; what follows is ordinary rows.
+            linesBeforeBuffer = splitter.newlinesAtLastRowEnd
+            filled = n - end
+            if filled > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + end, filled) }
+            if let last = splitter.scan(UnsafeRawBufferPointer(rebasing: buffer[0..<filled])) { lastRowEnd = last }
+            rowOverLimit = filled - lastRowEnd > maxRowBytes + 1
+            break
+        }
         return block
     }
 
@@ -145,5 +266,7 @@ public final class RowBlockReader {
         let scanned = UnsafeRawBufferPointer(rebasing: buffer[filled..<(filled + n)])
         if let end = splitter.scan(scanned) { lastRowEnd = filled + end }
         filled += n
+        // The row in progress may end in a CR of a CRLF, hence the one byte of slack.
+        if filled - lastRowEnd > maxRowBytes + 1 { rowOverLimit = true }
     }
 }
