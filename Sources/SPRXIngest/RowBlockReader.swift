@@ -47,7 +47,9 @@ public struct SkippedRow: Sendable, Hashable {
 /// its bytes. A row that ends within one read of the limit may still be held whole, so
 /// the clean stage checks every row's length too. The header is limited the same way
 /// (``InputLimits/maxHeaderBytes``, ``InputLimits/maxHeaderColumns``) and fails the file.
-/// A UTF-8 byte-order mark at the very start is dropped.
+/// A UTF-8 byte-order mark at the very start is dropped. Line ends are LF, CRLF, or
+/// (decided from the header) bare CR, which is read as LF so nothing downstream changes;
+/// LF and CRLF files pay nothing for it.
 public final class RowBlockReader {
     /// The file name used in errors.
     public let fileName: String
@@ -67,6 +69,8 @@ public final class RowBlockReader {
     private let maxHeaderColumns: Int
     /// Set by ``fill()`` when the row after `lastRowEnd` has passed `maxRowBytes`.
     private var rowOverLimit = false
+    /// Whether the file's line ends are bare CRs (classic Mac OS), read as LFs.
+    public private(set) var carriageReturnLineEnds = false
     /// Decoded bytes delivered so far.
     public private(set) var decodedBytes: Int64 = 0
 
@@ -91,27 +95,41 @@ public final class RowBlockReader {
 
     /// Reads and removes the header row.
     ///
+    /// The line ends are decided here, from the header's end: if a bare CR (not part of a
+    /// CRLF, outside quotes) comes before the first LF, the file has classic Mac OS line
+    /// ends and every CR is read as an LF from then on (``carriageReturnLineEnds``).
+    ///
     /// - Returns: the header's fields, trimmed, or `nil` if the file holds no bytes at all.
-    /// - Throws: ``SPRXError/Code/inputFormat`` (exit 65) when the header has bare-CR line
-    ///   ends, is longer than `maxHeaderBytes` or has more than `maxHeaderColumns` columns.
+    /// - Throws: ``SPRXError/Code/inputFormat`` (exit 65) when the header is longer than
+    ///   `maxHeaderBytes` or has more than `maxHeaderColumns` columns.
     public func readHeader() throws -> (names: [String], lines: Int)? {
+        var lineEnds = LineEndDetector()
         while lastRowEnd == 0 && !atEOF {
-            let before = filled
             try fill()
-            // Until the header ends, every byte read is the header's: check the new ones
-            // (and the byte before them, which may be a CR).
-            if lastRowEnd == 0 {
-                try checkLineEnds(UnsafeRawBufferPointer(rebasing: buffer[min(max(0, before - 1), filled)..<filled]))
-                if filled > maxHeaderBytes + 1 { throw headerTooLong() }
+            // Until the header ends, every byte read is the header's: look at the new ones
+            // for a bare CR, so a CR-only file is known before its "header" grows huge.
+            if lastRowEnd == 0 && !carriageReturnLineEnds {
+                if lineEnds.findsBareCR(UnsafeRawBufferPointer(rebasing: buffer[0..<filled])) { readCarriageReturnsAsLineFeeds() }
             }
+            if lastRowEnd == 0 && filled > maxHeaderBytes + 1 { throw headerTooLong() }
         }
         guard filled > 0 else { return nil }
+        if !carriageReturnLineEnds {
+            // The header ended at an LF: a bare CR before it still makes the CR the line end.
+            var headerSplitter = RowSplitter()
+            let end = headerSplitter.scanFirst(UnsafeRawBufferPointer(rebasing: buffer[0..<filled])) ?? filled
+            var detector = LineEndDetector()
+            if detector.findsBareCR(UnsafeRawBufferPointer(rebasing: buffer[0..<end])) { readCarriageReturnsAsLineFeeds() }
+            while lastRowEnd == 0 && !atEOF {
+                try fill()
+                if lastRowEnd == 0 && filled > maxHeaderBytes + 1 { throw headerTooLong() }
+            }
+        }
         var headerSplitter = RowSplitter()
         let firstEnd = headerSplitter.scanFirst(UnsafeRawBufferPointer(rebasing: buffer[0..<filled]))
         let headerEnd = firstEnd ?? filled
         // The header row without its line end (a CR before the LF is part of a CRLF).
         let headerLength = firstEnd != nil ? headerEnd - 1 : headerEnd
-        try checkLineEnds(UnsafeRawBufferPointer(rebasing: buffer[0..<headerLength]))
         if headerLength > maxHeaderBytes + (headerLength > 0 && buffer[headerLength - 1] == 0x0D ? 1 : 0) { throw headerTooLong() }
         let headerBytes = UnsafeRawBufferPointer(rebasing: buffer[0..<headerEnd])
         var names: [String] = []
@@ -143,24 +161,18 @@ public final class RowBlockReader {
             location: DataLocation(file: fileName, line: 1))
     }
 
-    /// Fails the file if `header` holds a carriage return not followed by a line feed
-    /// (classic Mac OS line ends): read as one row, such a file would be one enormous
-    /// header and no data. A CR as the last byte is left to the next check (or ends the
-    /// file, which is harmless).
-    private func checkLineEnds(_ header: UnsafeRawBufferPointer) throws {
-        let cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
-        var i = 0
-        while i < header.count {
-            if header[i] == cr {
-                if i + 1 < header.count && header[i + 1] != lf {
-                    throw SPRXError(
-                        .inputFormat,
-                        "file has bare-CR line ends (classic Mac OS); sprx reads LF or CRLF line ends: convert the line ends (or save it as 'CSV UTF-8')",
-                        location: DataLocation(file: fileName, line: 1))
-                }
-            }
-            i += 1
-        }
+    /// Switches to bare-CR line ends: every CR read from here on (and in the buffer now)
+    /// is read as an LF, and the buffer is scanned again for row ends. Called while the
+    /// buffer still starts at the file's first byte.
+    private func readCarriageReturnsAsLineFeeds() {
+        carriageReturnLineEnds = true
+        Self.carriageReturnsToLineFeeds(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<filled]))
+        splitter = RowSplitter()
+        lastRowEnd = splitter.scan(UnsafeRawBufferPointer(rebasing: buffer[0..<filled])) ?? 0
+    }
+
+    @inline(__always) static func carriageReturnsToLineFeeds(_ bytes: UnsafeMutableRawBufferPointer) {
+        for i in bytes.indices where bytes[i] == 0x0D { bytes[i] = 0x0A }
     }
 
     /// The next block of whole rows, or `nil` at the end of the file.
@@ -202,6 +214,7 @@ public final class RowBlockReader {
                 break
             }
             decodedBytes += Int64(n)
+            if carriageReturnLineEnds { Self.carriageReturnsToLineFeeds(UnsafeMutableRawBufferPointer(rebasing: chunk[0..<n])) }
             guard let end = splitter.scanFirst(UnsafeRawBufferPointer(rebasing: chunk[0..<n])) else { continue }
             // The long row ends here; what follows is ordinary rows.
             linesBeforeBuffer = splitter.newlinesAtLastRowEnd
@@ -263,10 +276,35 @@ public final class RowBlockReader {
             }
             target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n])
         }
+        if carriageReturnLineEnds { Self.carriageReturnsToLineFeeds(UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + n)])) }
         let scanned = UnsafeRawBufferPointer(rebasing: buffer[filled..<(filled + n)])
         if let end = splitter.scan(scanned) { lastRowEnd = filled + end }
         filled += n
         // The row in progress may end in a CR of a CRLF, hence the one byte of slack.
         if filled - lastRowEnd > maxRowBytes + 1 { rowOverLimit = true }
+    }
+}
+
+/// Finds the first bare CR (a carriage return followed by anything but a line feed)
+/// outside double quotes in a header read so far, resuming where it stopped.
+///
+/// Quotes are counted by parity, which is exact for well-formed quoting; a CR as the
+/// last byte waits for the next one.
+struct LineEndDetector {
+    private var checked = 0
+    private var insideQuotes = false
+
+    /// Whether `header` (the bytes so far, from the file's start) has a bare CR outside quotes.
+    mutating func findsBareCR(_ header: UnsafeRawBufferPointer) -> Bool {
+        while checked + 1 < header.count {
+            let byte = header[checked]
+            if byte == UInt8(ascii: "\"") {
+                insideQuotes.toggle()
+            } else if byte == 0x0D && !insideQuotes && header[checked + 1] != 0x0A {
+                return true
+            }
+            checked += 1
+        }
+        return false
     }
 }

@@ -93,19 +93,23 @@ private func ingestReadAll(
         }
     }
 
-    /// Bare-CR line ends fail the file naming the line ends, at every read size; CRLF
-    /// does not, even when a read stops between the CR and the LF.
-    @Test func bareCarriageReturnLineEndsAreNamed() throws {
-        let rows = ["id,a", "1,p", "2,q"]
+    /// Bare-CR line ends (classic Mac OS) are detected from the header's end and read
+    /// as line ends at every read size, with a CR inside quotes kept as a line break and
+    /// lines counted by CR (hand count below); CRLF is not mistaken for them, even when a
+    /// read stops between the CR and the LF, and a CR inside a quoted header name is not
+    /// a line end.
+    @Test func bareCarriageReturnLineEndsAreRead() throws {
+        let cr = "id,a\r1,p\r2,\"q\rr\"\r\r3,s"
+        let crlf = "id,a\r\n1,p\r\n2,\"q\rr\"\r\n"
+        let quotedHeader = "\"i\rd\",a\n1,p\n"
         for chunk in [1, 2, 3, 4096] {
-            do {
-                _ = try ingestReadAll(Array(rows.joined(separator: "\r").utf8), chunk: chunk, block: 64, maxRow: 1000)
-                Issue.record("bare CR accepted at chunk \(chunk)")
-            } catch let error as SPRXError {
-                #expect(error.code == .inputFormat && error.message.contains("bare-CR line ends"))
-            }
-            let crlf = try ingestReadAll(Array((rows.joined(separator: "\r\n") + "\r\n").utf8), chunk: chunk, block: 64, maxRow: 1000)
-            #expect(crlf.rows == ["2:1,p", "3:2,q"])
+            let crResult = try ingestReadAll(Array(cr.utf8), chunk: chunk, block: 4, maxRow: 1000)
+            #expect(crResult.header == ["id", "a"])
+            #expect(crResult.rows == ["2:1,p", "3:2,\"q\nr\"", "6:3,s"], "chunk \(chunk)")
+            let crlfResult = try ingestReadAll(Array(crlf.utf8), chunk: chunk, block: 4, maxRow: 1000)
+            #expect(crlfResult.rows == ["2:1,p", "3:2,\"q\rr\""], "chunk \(chunk)")
+            let quoted = try ingestReadAll(Array(quotedHeader.utf8), chunk: chunk, block: 4, maxRow: 1000)
+            #expect(quoted.header == ["i\rd", "a"] && quoted.rows == ["2:1,p"], "chunk \(chunk)")
         }
     }
 
