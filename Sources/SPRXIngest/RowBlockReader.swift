@@ -143,7 +143,7 @@ public final class RowBlockReader {
         if fieldCount > maxHeaderColumns {
             throw SPRXError(
                 .inputFormat,
-                "header has \(fieldCount) columns, more than sprx reads (\(maxHeaderColumns), InputLimits.maxHeaderColumns); is this a CSV extract?",
+                "header has \(fieldCount) columns, more than the \(maxHeaderColumns) sprx reads (the header column limit); is this a CSV extract?",
                 location: DataLocation(file: fileName, line: 1))
         }
         let headerLines = firstEnd != nil ? headerSplitter.newlinesAtLastRowEnd : headerSplitter.newlines
@@ -157,7 +157,7 @@ public final class RowBlockReader {
     private func headerTooLong() -> SPRXError {
         SPRXError(
             .inputFormat,
-            "header row is longer than sprx reads (\(maxHeaderBytes) bytes, InputLimits.maxHeaderBytes); is this a CSV extract with line ends?",
+            "header row is longer than the \(maxHeaderBytes) bytes sprx reads (the header length limit); is this a CSV extract with line ends?",
             location: DataLocation(file: fileName, line: 1))
     }
 

@@ -328,7 +328,7 @@ private let ingestFormatCases: [IngestFormatCase] = {
         let wide = dir + "/wide-header.csv"
         let extra = (1...InputLimits.maxHeaderColumns).map { "extra\($0)" }.joined(separator: ",")
         try (header + "," + extra + "\n").write(toFile: wide, atomically: true, encoding: .utf8)
-        for (input, limit) in [(long, "InputLimits.maxHeaderBytes"), (wide, "InputLimits.maxHeaderColumns")] {
+        for (input, limit) in [(long, "header length limit"), (wide, "header column limit")] {
             let result = try ingestRun(["run", "--pipeline", ingestPipeline, "--input", input, "--out", dir + "/out", "--quiet"])
             #expect(result.status == 65, "\(result.stderr)")
             #expect(result.stderr.contains(limit) && result.stderr.contains((input as NSString).lastPathComponent), "\(result.stderr)")

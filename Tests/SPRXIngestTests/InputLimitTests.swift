@@ -84,12 +84,12 @@ private func ingestReadAll(
         do {
             _ = try ingestReadAll(Array(wide.utf8), chunk: 7, block: 64, maxRow: 1000, maxHeader: 50)
         } catch let error as SPRXError {
-            #expect(error.code == .inputFormat && error.message.contains("InputLimits.maxHeaderBytes"))
+            #expect(error.code == .inputFormat && error.message.contains("header length limit") && error.message.contains("50 bytes"))
         }
         do {
             _ = try ingestReadAll(Array(wide.utf8), chunk: 7, block: 64, maxRow: 1000, maxColumns: 29)
         } catch let error as SPRXError {
-            #expect(error.code == .inputFormat && error.message.contains("30 columns") && error.message.contains("maxHeaderColumns"))
+            #expect(error.code == .inputFormat && error.message.contains("30 columns") && error.message.contains("header column limit"))
         }
     }
 
