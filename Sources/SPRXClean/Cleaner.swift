@@ -74,14 +74,22 @@ public enum CleanOutcome: Sendable {
 public final class CleanProcessor {
     public let rules: CleanRules
     public let layout: ColumnLayout
-    /// Unmapped labels seen by this processor, with counts.
+    /// Unmapped labels seen by this processor, with counts: at most
+    /// ``InputLimits/maxDistinctUnmappedLabelsPerField`` distinct labels per field, then
+    /// the rest counted under ``InputLimits/unmappedOverflowLabel``.
     public private(set) var unmapped: [UnmappedLabel: Int] = [:]
+    /// Distinct labels kept in `unmapped`, per field (by `CanonicalField.allCases` position).
+    private var distinctUnmapped: [Int]
+    private let maxDistinctUnmapped: Int
     private let scratch: UnsafeMutableRawBufferPointer
     private let columns: [Int]  // column index per CanonicalField.allCases position, -1 if absent
 
-    public init(rules: CleanRules, layout: ColumnLayout) {
+    /// - Parameter maxDistinctUnmapped: the per-field label limit (tests make it small).
+    public init(rules: CleanRules, layout: ColumnLayout, maxDistinctUnmapped: Int = InputLimits.maxDistinctUnmappedLabelsPerField) {
         self.rules = rules
         self.layout = layout
+        self.maxDistinctUnmapped = maxDistinctUnmapped
+        distinctUnmapped = [Int](repeating: 0, count: CanonicalField.allCases.count)
         scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: LabelTable.maxLabelLength, alignment: 8)
         columns = CanonicalField.allCases.map { layout.index[$0] ?? -1 }
     }
@@ -107,9 +115,17 @@ public final class CleanProcessor {
     }
 
     /// Cleans one row.
+    ///
+    /// Checks run in ``QuarantineReason``'s order. The reader cuts off most rows over
+    /// ``InputLimits/maxRowBytes`` before they get here; one that ended within a read of
+    /// the limit is caught here, so the outcome never depends on where reads stop.
     public func process(_ row: CSVRow) -> CleanOutcome {
+        if row.raw.count > InputLimits.maxRowBytes { return .quarantined(.rowTooLong, column: nil) }
         if row.unterminatedQuote { return .quarantined(.unterminatedQuote, column: nil) }
         guard row.fieldCount == layout.fieldCount else { return .quarantined(.fieldCount, column: nil) }
+        for (position, field) in CanonicalField.allCases.enumerated() where columns[position] >= 0 {
+            if row[columns[position]].count > InputLimits.maxMappedFieldBytes { return .quarantined(.fieldTooLong, column: field.rawValue) }
+        }
         // Mapped fields must be UTF-8 so labels and ids compare as text.
         for (position, field) in CanonicalField.allCases.enumerated() where columns[position] >= 0 {
             if !Self.isValidUTF8(row[columns[position]]) { return .quarantined(.invalidEncoding, column: field.rawValue) }
@@ -176,8 +192,25 @@ public final class CleanProcessor {
         let value = trimmed(bytes)
         if value.isEmpty { return nil }
         if let code = table.lookup(value, scratch: scratch) { return code }
-        unmapped[UnmappedLabel(field: field, label: LabelTable.normalisedText(value)), default: 0] += 1
+        countUnmapped(field, value)
         return nil
+    }
+
+    /// Counts an unmapped label, or the overflow label once the field has as many
+    /// distinct labels as it keeps.
+    private func countUnmapped(_ field: CanonicalField, _ value: UnsafeRawBufferPointer) {
+        let label = UnmappedLabel(field: field, label: LabelTable.normalisedText(value))
+        if let count = unmapped[label] {
+            unmapped[label] = count + 1
+            return
+        }
+        let position = CanonicalField.allCases.firstIndex(of: field)!
+        if distinctUnmapped[position] < maxDistinctUnmapped {
+            distinctUnmapped[position] += 1
+            unmapped[label] = 1
+        } else {
+            unmapped[UnmappedLabel(field: field, label: InputLimits.unmappedOverflowLabel), default: 0] += 1
+        }
     }
 
     private func ethnicity(_ bytes: UnsafeRawBufferPointer) -> Ethnicity {
@@ -185,7 +218,7 @@ public final class CleanProcessor {
         if value.isEmpty { return .unknown }
         if let code = rules.ethnicity.lookup(value, scratch: scratch) { return Ethnicity(rawValue: code) ?? .unknown }
         if rules.pipeline.ethnicityNHSCodes, let group = Self.nhsEthnicCategory(value) { return group }
-        unmapped[UnmappedLabel(field: .ethnicity, label: LabelTable.normalisedText(value)), default: 0] += 1
+        countUnmapped(.ethnicity, value)
         return .unknown
     }
 
@@ -224,7 +257,7 @@ public final class CleanProcessor {
                     if let code = rules.reasons.lookup(part, scratch: scratch) {
                         mask |= 1 << UInt32(code)
                     } else {
-                        unmapped[UnmappedLabel(field: .referralReasons, label: LabelTable.normalisedText(part)), default: 0] += 1
+                        countUnmapped(.referralReasons, part)
                     }
                 }
                 start = i + 1

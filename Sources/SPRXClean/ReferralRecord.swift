@@ -57,9 +57,14 @@ public struct ReferralRecord: Sendable, Hashable {
 }
 
 /// Why a row was quarantined. Raw values are never part of a reason.
+///
+/// The cases are in the order a row is checked: a row gets the first reason that
+/// applies. Length limits come first, so a row is judged by its length before its content.
 public enum QuarantineReason: String, CaseIterable, Sendable, Codable {
+    case rowTooLong = "row_too_long"
     case unterminatedQuote = "unterminated_quote"
     case fieldCount = "field_count"
+    case fieldTooLong = "field_too_long"
     case invalidEncoding = "invalid_encoding"
     case missingRequired = "missing_required"
     case invalidDate = "invalid_date"
@@ -72,8 +77,12 @@ public enum QuarantineReason: String, CaseIterable, Sendable, Codable {
     /// What the reason means, for the README and report.
     public var explanation: String {
         switch self {
+        case .rowTooLong:
+            "the row is longer than \(InputLimits.maxRowBytes) bytes (a file without line ends, or an unclosed quote); skipped to its end, the quarantine file keeps its first \(InputLimits.quarantinedRowPrefixBytes) bytes"
         case .unterminatedQuote: "the file ended inside a quoted field"
         case .fieldCount: "the row has more or fewer fields than the header"
+        case .fieldTooLong:
+            "a mapped field is longer than \(InputLimits.maxMappedFieldBytes) bytes (free text in a column that should hold a code or a label)"
         case .invalidEncoding: "a mapped field is not valid UTF-8 text (or holds a NUL byte)"
         case .missingRequired: "referral_id, person_id or referral_date is empty"
         case .invalidDate: "referral_date is not a date in an accepted form"

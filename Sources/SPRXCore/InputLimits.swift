@@ -9,6 +9,8 @@ public enum InputLimits {
     /// Longest row sprx reads, in decoded bytes (quoted newlines included). A longer row
     /// is quarantined as `row_too_long` and skipped to its end without being held.
     public static let maxRowBytes = 16 << 20
+    /// How much of a `row_too_long` row the quarantine file keeps: its first bytes only.
+    public static let quarantinedRowPrefixBytes = 4096
     /// Longest value of a mapped field, in bytes; a longer one is quarantined as
     /// `field_too_long` (free text in a column that should hold a code or a label).
     public static let maxMappedFieldBytes = 1024

@@ -26,13 +26,31 @@ public final class FileByteSource: ByteSource {
     /// The largest single read, so tests can feed a file one byte at a time.
     private let maxRead: Int
 
+    /// Opens `path` once and checks, on the open descriptor, that it is a regular file or
+    /// a pipe (a FIFO, `/dev/stdin` as a pipe, `<(command)`); anything else is refused.
     public init(path: String, maxRead: Int = .max) throws {
         self.path = path
         self.maxRead = max(1, maxRead)
+        // Refuse what is not a file or a pipe before opening it: opening a device can block
+        // or have effects of its own. The open descriptor is checked again below.
+        var before = stat()
+        if stat(path, &before) == 0 { try InputKind(mode: before.st_mode).requireReadable(path) }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
             throw SPRXError(.inputUnreadable, "cannot open input: \(reason)", location: DataLocation(file: path))
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw SPRXError(.inputUnreadable, "cannot open input: \(reason)", location: DataLocation(file: path))
+        }
+        do {
+            try InputKind(mode: info.st_mode).requireReadable(path)
+        } catch {
+            close(fd)
+            throw error
         }
         descriptor = fd
     }
@@ -130,26 +148,68 @@ public final class GzipByteSource: ByteSource {
     }
 }
 
-/// Opens an input file, choosing gzip or plain by its first two bytes (`1f 8b`).
-public enum InputOpener {
-    /// The decoded-bytes source and the raw file under it (for hash and size).
-    public static func open(path: String, maxRead: Int = .max) throws -> (source: any ByteSource, file: FileByteSource) {
-        let isGzip = try sniffGzip(path: path)
-        let file = try FileByteSource(path: path, maxRead: maxRead)
-        if isGzip { return (try GzipByteSource(file: file), file) }
-        return (file, file)
+/// Hands out bytes read ahead to look at the start of a stream, then the rest of it, so
+/// a pipe can be sniffed without losing a byte.
+public final class PeekableByteSource: ByteSource {
+    private let source: any ByteSource
+    private var pending: [UInt8] = []
+    private var pendingOffset = 0
+
+    public init(_ source: any ByteSource) { self.source = source }
+
+    /// Up to `count` bytes from the start of the data (fewer only at its end); they are
+    /// handed out again by ``read(into:)``. Call before the first read.
+    public func peek(_ count: Int) throws -> [UInt8] {
+        var chunk = [UInt8](repeating: 0, count: max(1, count))
+        while pending.count < count {
+            let n = try chunk.withUnsafeMutableBytes {
+                try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<(count - pending.count)]))
+            }
+            if n == 0 { break }
+            pending += chunk[0..<n]
+        }
+        return pending
     }
 
-    /// Whether a file starts with the gzip magic number.
-    public static func sniffGzip(path: String) throws -> Bool {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
-            throw SPRXError(.inputUnreadable, "cannot open input: \(reason)", location: DataLocation(file: path))
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if pendingOffset < pending.count {
+            let n = min(buffer.count, pending.count - pendingOffset)
+            pending.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + pendingOffset, byteCount: n) }
+            pendingOffset += n
+            if pendingOffset == pending.count {
+                pending = []
+                pendingOffset = 0
+            }
+            return n
         }
-        defer { close(fd) }
-        var magic: (UInt8, UInt8) = (0, 0)
-        let n = withUnsafeMutableBytes(of: &magic) { Glibc.read(fd, $0.baseAddress, 2) }
-        return n == 2 && magic.0 == 0x1f && magic.1 == 0x8b
+        return try source.read(into: buffer)
     }
+}
+
+/// Opens an input file once, choosing gzip or plain by its first bytes (`1f 8b`), and
+/// refusing by name the encodings and compressions sprx does not read.
+public enum InputOpener {
+    /// The decoded-bytes source and the raw file under it (for hash and size).
+    ///
+    /// The bytes looked at to choose are read from the one open descriptor and handed on,
+    /// so a pipe loses nothing; a FIFO is opened once (waiting for its writer).
+    public static func open(path: String, maxRead: Int = .max) throws -> (source: any ByteSource, file: FileByteSource) {
+        let file = try FileByteSource(path: path, maxRead: maxRead)
+        let raw = PeekableByteSource(file)
+        let head = try raw.peek(InputFormat.sniffLength)
+        let format = InputFormat.sniff(head)
+        if format == .gzip {
+            let decoded = PeekableByteSource(try GzipByteSource(compressed: raw, name: path))
+            let inner = InputFormat.sniff(try decoded.peek(InputFormat.sniffLength))
+            if let problem = inner.problem {
+                throw SPRXError(.inputFormat, "gzip file holds \(problem)", location: DataLocation(file: path))
+            }
+            return (decoded, file)
+        }
+        if let problem = format.problem {
+            throw SPRXError(.inputFormat, "file is \(problem)", location: DataLocation(file: path))
+        }
+        return (raw, file)
+    }
+
 }

@@ -1,8 +1,11 @@
 /// One field of a decoded row: a byte range in the block, or in the row's scratch space
 /// when quotes had to be removed.
+///
+/// Offsets are full-width `Int`s: a block holds at most the block size plus one row, but
+/// nothing here should trap if a caller hands it more than 2 GiB.
 public struct CSVField: Sendable {
-    @usableFromInline var start: Int32
-    @usableFromInline var end: Int32
+    @usableFromInline var start: Int
+    @usableFromInline var end: Int
     @usableFromInline var inScratch: Bool
 }
 
@@ -28,7 +31,7 @@ public struct CSVRow {
     @inlinable public subscript(index: Int) -> UnsafeRawBufferPointer {
         let field = fields[index]
         let source = field.inScratch ? scratch : block
-        return UnsafeRawBufferPointer(rebasing: source[Int(field.start)..<Int(field.end)])
+        return UnsafeRawBufferPointer(rebasing: source[field.start..<field.end])
     }
 
     /// Field `index` as a `String` (for headers and rare paths, not the per-row hot path).
@@ -109,14 +112,14 @@ public enum CSVBlockDecoder {
                     if needsUnescape || tail != nil {
                         appendQuoted(base, contentStart, closedAt, needsUnescape: needsUnescape, extra: tail, scratch)
                     } else {
-                        scratch.fields.append(CSVField(start: Int32(contentStart), end: Int32(closedAt), inScratch: false))
+                        scratch.fields.append(CSVField(start: contentStart, end: closedAt, inScratch: false))
                     }
                 } else {
                     let fieldStart = i
                     while i < count && base[i] != comma && base[i] != lf { i += 1 }
                     var fieldEnd = i
                     if (i == count || base[i] == lf) && fieldEnd > fieldStart && base[fieldEnd - 1] == cr { fieldEnd -= 1 }
-                    scratch.fields.append(CSVField(start: Int32(fieldStart), end: Int32(fieldEnd), inScratch: false))
+                    scratch.fields.append(CSVField(start: fieldStart, end: fieldEnd, inScratch: false))
                 }
                 if i >= count { rowEnded = true; break fieldLoop }
                 if base[i] == comma { i += 1; continue fieldLoop }
@@ -164,6 +167,6 @@ public enum CSVBlockDecoder {
         if let (tailStart, tailEnd) = extra {
             scratch.unescaped.append(contentsOf: UnsafeBufferPointer(start: base + tailStart, count: tailEnd - tailStart))
         }
-        scratch.fields.append(CSVField(start: Int32(fieldStart), end: Int32(scratch.unescaped.count), inScratch: true))
+        scratch.fields.append(CSVField(start: fieldStart, end: scratch.unescaped.count, inScratch: true))
     }
 }

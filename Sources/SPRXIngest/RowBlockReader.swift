@@ -14,21 +14,42 @@ public struct RowBlock: Sendable {
     public var index: Int
     /// Whether the file ended inside a quoted field (the last row is then unterminated).
     public var endsInsideQuotes: Bool
+    /// A row after the block's rows that was longer than the reader holds: skipped to
+    /// its end, only its line and first bytes kept (quarantined as `row_too_long`).
+    public var rowTooLong: SkippedRow?
 
-    public init(bytes: [UInt8], firstLine: Int, index: Int, endsInsideQuotes: Bool = false) {
+    public init(bytes: [UInt8], firstLine: Int, index: Int, endsInsideQuotes: Bool = false, rowTooLong: SkippedRow? = nil) {
         self.bytes = bytes
         self.firstLine = firstLine
         self.index = index
         self.endsInsideQuotes = endsInsideQuotes
+        self.rowTooLong = rowTooLong
     }
+}
+
+/// A row too long to hold (more than ``InputLimits/maxRowBytes``): where it starts and
+/// its first ``InputLimits/quarantinedRowPrefixBytes`` bytes.
+public struct SkippedRow: Sendable, Hashable {
+    /// 1-based physical line where the row starts.
+    public var line: Int
+    /// The row's first bytes.
+    public var prefix: [UInt8]
 }
 
 /// Cuts a decoded byte stream into row-aligned ``RowBlock``s of about `targetBlockSize`.
 ///
-/// Memory stays bounded by the block size plus the longest row: bytes are read into a
-/// working buffer, the ``RowSplitter`` marks where rows end, and a block is cut at the
-/// last row end once the buffer holds enough. A row split across reads simply stays in
-/// the buffer until its end arrives. A UTF-8 byte-order mark at the very start is dropped.
+/// Memory stays bounded by the block size plus the row limit, whatever the input: bytes
+/// are read into a working buffer, the ``RowSplitter`` marks where rows end, and a block
+/// is cut at the last row end once the buffer holds enough. A row split across reads
+/// stays in the buffer until its end arrives; a row that passes `maxRowBytes` without
+/// ending is cut off: the block ends before it, carries its line and first bytes as
+/// ``RowBlock/rowTooLong``, and the reader scans on to the row's end without keeping
+/// its bytes. A row that ends within one read of the limit may still be held whole, so
+/// the clean stage checks every row's length too. The header is limited the same way
+/// (``InputLimits/maxHeaderBytes``, ``InputLimits/maxHeaderColumns``) and fails the file.
+/// A UTF-8 byte-order mark at the very start is dropped. Line ends are LF, CRLF, or
+/// (decided from the header) bare CR, which is read as LF so nothing downstream changes;
+/// LF and CRLF files pay nothing for it.
 public final class RowBlockReader {
     /// The file name used in errors.
     public let fileName: String
@@ -43,14 +64,30 @@ public final class RowBlockReader {
     private var atEOF = false
     private var startedFile = false
     private var nextIndex = 0
+    private let maxRowBytes: Int
+    private let maxHeaderBytes: Int
+    private let maxHeaderColumns: Int
+    /// Set by ``fill()`` when the row after `lastRowEnd` has passed `maxRowBytes`.
+    private var rowOverLimit = false
+    /// Whether the file's line ends are bare CRs (classic Mac OS), read as LFs.
+    public private(set) var carriageReturnLineEnds = false
     /// Decoded bytes delivered so far.
     public private(set) var decodedBytes: Int64 = 0
 
-    public init(source: any ByteSource, fileName: String, targetBlockSize: Int = 1 << 20, readSize: Int = 1 << 18) {
+    /// - Parameters:
+    ///   - maxRowBytes, maxHeaderBytes, maxHeaderColumns: the limits (tests make them small).
+    public init(
+        source: any ByteSource, fileName: String, targetBlockSize: Int = 1 << 20, readSize: Int = 1 << 18,
+        maxRowBytes: Int = InputLimits.maxRowBytes, maxHeaderBytes: Int = InputLimits.maxHeaderBytes,
+        maxHeaderColumns: Int = InputLimits.maxHeaderColumns
+    ) {
         self.source = source
         self.fileName = fileName
-        self.targetBlockSize = max(1, targetBlockSize)
-        self.readSize = max(1, readSize)
+        self.maxRowBytes = max(1, maxRowBytes)
+        self.maxHeaderBytes = max(1, maxHeaderBytes)
+        self.maxHeaderColumns = max(1, maxHeaderColumns)
+        self.targetBlockSize = max(1, min(targetBlockSize, Int(Int32.max) / 2))
+        self.readSize = max(1, min(readSize, Int(Int32.max) / 4))
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(16, self.targetBlockSize + self.readSize), alignment: 16)
     }
 
@@ -58,28 +95,90 @@ public final class RowBlockReader {
 
     /// Reads and removes the header row.
     ///
+    /// The line ends are decided here, from the header's end: if a bare CR (not part of a
+    /// CRLF, outside quotes) comes before the first LF, the file has classic Mac OS line
+    /// ends and every CR is read as an LF from then on (``carriageReturnLineEnds``).
+    ///
     /// - Returns: the header's fields, trimmed, or `nil` if the file holds no bytes at all.
+    /// - Throws: ``SPRXError/Code/inputFormat`` (exit 65) when the header is longer than
+    ///   `maxHeaderBytes` or has more than `maxHeaderColumns` columns.
     public func readHeader() throws -> (names: [String], lines: Int)? {
-        while lastRowEnd == 0 && !atEOF { try fill() }
+        var lineEnds = LineEndDetector()
+        while lastRowEnd == 0 && !atEOF {
+            try fill()
+            // Until the header ends, every byte read is the header's: look at the new ones
+            // for a bare CR, so a CR-only file is known before its "header" grows huge.
+            if lastRowEnd == 0 && !carriageReturnLineEnds {
+                if lineEnds.findsBareCR(UnsafeRawBufferPointer(rebasing: buffer[0..<filled])) { readCarriageReturnsAsLineFeeds() }
+            }
+            if lastRowEnd == 0 && filled > maxHeaderBytes + 1 { throw headerTooLong() }
+        }
         guard filled > 0 else { return nil }
+        if !carriageReturnLineEnds {
+            // The header ended at an LF: a bare CR before it still makes the CR the line end.
+            var headerSplitter = RowSplitter()
+            let end = headerSplitter.scanFirst(UnsafeRawBufferPointer(rebasing: buffer[0..<filled])) ?? filled
+            var detector = LineEndDetector()
+            if detector.findsBareCR(UnsafeRawBufferPointer(rebasing: buffer[0..<end])) { readCarriageReturnsAsLineFeeds() }
+            while lastRowEnd == 0 && !atEOF {
+                try fill()
+                if lastRowEnd == 0 && filled > maxHeaderBytes + 1 { throw headerTooLong() }
+            }
+        }
         var headerSplitter = RowSplitter()
         let firstEnd = headerSplitter.scanFirst(UnsafeRawBufferPointer(rebasing: buffer[0..<filled]))
         let headerEnd = firstEnd ?? filled
+        // The header row without its line end (a CR before the LF is part of a CRLF).
+        let headerLength = firstEnd != nil ? headerEnd - 1 : headerEnd
+        if headerLength > maxHeaderBytes + (headerLength > 0 && buffer[headerLength - 1] == 0x0D ? 1 : 0) { throw headerTooLong() }
         let headerBytes = UnsafeRawBufferPointer(rebasing: buffer[0..<headerEnd])
         var names: [String] = []
+        var fieldCount = 0
         var blank = 0
         let scratch = CSVDecodeScratch()
         CSVBlockDecoder.forEachRow(in: headerBytes, firstLine: 1, scratch: scratch, blankLines: &blank) { row in
-            if names.isEmpty { names = (0..<row.fieldCount).map { row.string($0) } }
+            if fieldCount == 0 { fieldCount = row.fieldCount }
+            if names.isEmpty && row.fieldCount <= maxHeaderColumns { names = (0..<row.fieldCount).map { row.string($0) } }
+        }
+        if fieldCount > maxHeaderColumns {
+            throw SPRXError(
+                .inputFormat,
+                "header has \(fieldCount) columns, more than the \(maxHeaderColumns) sprx reads (the header column limit); is this a CSV extract?",
+                location: DataLocation(file: fileName, line: 1))
         }
         let headerLines = firstEnd != nil ? headerSplitter.newlinesAtLastRowEnd : headerSplitter.newlines
         consume(upTo: headerEnd, lines: headerLines - linesBeforeBuffer)
+        // The main splitter has scanned past the header already: look again for a row over
+        // the limit among the bytes after it.
+        rowOverLimit = filled - lastRowEnd > maxRowBytes + 1
         return (names, headerLines)
+    }
+
+    private func headerTooLong() -> SPRXError {
+        SPRXError(
+            .inputFormat,
+            "header row is longer than the \(maxHeaderBytes) bytes sprx reads (the header length limit); is this a CSV extract with line ends?",
+            location: DataLocation(file: fileName, line: 1))
+    }
+
+    /// Switches to bare-CR line ends: every CR read from here on (and in the buffer now)
+    /// is read as an LF, and the buffer is scanned again for row ends. Called while the
+    /// buffer still starts at the file's first byte.
+    private func readCarriageReturnsAsLineFeeds() {
+        carriageReturnLineEnds = true
+        Self.carriageReturnsToLineFeeds(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<filled]))
+        splitter = RowSplitter()
+        lastRowEnd = splitter.scan(UnsafeRawBufferPointer(rebasing: buffer[0..<filled])) ?? 0
+    }
+
+    @inline(__always) static func carriageReturnsToLineFeeds(_ bytes: UnsafeMutableRawBufferPointer) {
+        for i in bytes.indices where bytes[i] == 0x0D { bytes[i] = 0x0A }
     }
 
     /// The next block of whole rows, or `nil` at the end of the file.
     public func next() throws -> RowBlock? {
-        while lastRowEnd < targetBlockSize && !atEOF { try fill() }
+        while lastRowEnd < targetBlockSize && !atEOF && !rowOverLimit { try fill() }
+        if rowOverLimit { return try cutBeforeLongRow() }
         if atEOF && lastRowEnd < filled {
             // The rest of the file: whole rows and a final row without a terminator.
             guard filled > 0 else { return nil }
@@ -90,6 +189,41 @@ public final class RowBlockReader {
         guard lastRowEnd > 0 else { return nil }
         let block = makeBlock(upTo: lastRowEnd, endsInsideQuotes: false)
         consume(upTo: lastRowEnd, lines: splitter.newlinesAtLastRowEnd - linesBeforeBuffer)
+        return block
+    }
+
+    /// The whole rows before a row over the limit, carrying that row's line and first
+    /// bytes; reads on to the row's end, keeping none of its bytes.
+    private func cutBeforeLongRow() throws -> RowBlock {
+        rowOverLimit = false
+        let prefixEnd = lastRowEnd + min(InputLimits.quarantinedRowPrefixBytes, filled - lastRowEnd)
+        let skipped = SkippedRow(line: splitter.newlinesAtLastRowEnd + 1, prefix: Array(buffer[lastRowEnd..<prefixEnd]))
+        var block = makeBlock(upTo: lastRowEnd, endsInsideQuotes: false)
+        block.rowTooLong = skipped
+        consume(upTo: lastRowEnd, lines: splitter.newlinesAtLastRowEnd - linesBeforeBuffer)
+        // Everything left in the buffer belongs to the long row (the splitter found no
+        // row end in it): drop it and scan on, reusing the start of the buffer.
+        filled = 0
+        lastRowEnd = 0
+        let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<readSize])
+        while true {
+            let n = try source.read(into: chunk)
+            if n == 0 {
+                atEOF = true
+                linesBeforeBuffer = splitter.newlines
+                break
+            }
+            decodedBytes += Int64(n)
+            if carriageReturnLineEnds { Self.carriageReturnsToLineFeeds(UnsafeMutableRawBufferPointer(rebasing: chunk[0..<n])) }
+            guard let end = splitter.scanFirst(UnsafeRawBufferPointer(rebasing: chunk[0..<n])) else { continue }
+            // The long row ends here; what follows is ordinary rows.
+            linesBeforeBuffer = splitter.newlinesAtLastRowEnd
+            filled = n - end
+            if filled > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + end, filled) }
+            if let last = splitter.scan(UnsafeRawBufferPointer(rebasing: buffer[0..<filled])) { lastRowEnd = last }
+            rowOverLimit = filled - lastRowEnd > maxRowBytes + 1
+            break
+        }
         return block
     }
 
@@ -142,8 +276,35 @@ public final class RowBlockReader {
             }
             target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n])
         }
+        if carriageReturnLineEnds { Self.carriageReturnsToLineFeeds(UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + n)])) }
         let scanned = UnsafeRawBufferPointer(rebasing: buffer[filled..<(filled + n)])
         if let end = splitter.scan(scanned) { lastRowEnd = filled + end }
         filled += n
+        // The row in progress may end in a CR of a CRLF, hence the one byte of slack.
+        if filled - lastRowEnd > maxRowBytes + 1 { rowOverLimit = true }
+    }
+}
+
+/// Finds the first bare CR (a carriage return followed by anything but a line feed)
+/// outside double quotes in a header read so far, resuming where it stopped.
+///
+/// Quotes are counted by parity, which is exact for well-formed quoting; a CR as the
+/// last byte waits for the next one.
+struct LineEndDetector {
+    private var checked = 0
+    private var insideQuotes = false
+
+    /// Whether `header` (the bytes so far, from the file's start) has a bare CR outside quotes.
+    mutating func findsBareCR(_ header: UnsafeRawBufferPointer) -> Bool {
+        while checked + 1 < header.count {
+            let byte = header[checked]
+            if byte == UInt8(ascii: "\"") {
+                insideQuotes.toggle()
+            } else if byte == 0x0D && !insideQuotes && header[checked + 1] != 0x0A {
+                return true
+            }
+            checked += 1
+        }
+        return false
     }
 }

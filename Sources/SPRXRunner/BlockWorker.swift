@@ -74,7 +74,9 @@ struct BlockWorker: Sendable {
                 result.rowsRead += 1
                 switch processor.process(row) {
                 case .quarantined(let reason, let column):
-                    result.quarantined.append(QuarantinedRow(line: row.line, reason: reason, column: column, raw: Array(row.raw)))
+                    // A row over the length limit is kept only as its first bytes.
+                    let raw = reason == .rowTooLong ? Array(row.raw.prefix(InputLimits.quarantinedRowPrefixBytes)) : Array(row.raw)
+                    result.quarantined.append(QuarantinedRow(line: row.line, reason: reason, column: column, raw: raw))
                 case .clean(let record, let identity):
                     let (enrichment, flags) = enrich.enrichPacked(area: record.area, age: record.age)
                     if flags != 0 { flagCounts[Int(flags)] += 1 }
@@ -99,6 +101,11 @@ struct BlockWorker: Sendable {
                             rawEnd: Int32(start + row.raw.count), model: model, day: record.referralDate, areaFlags: flags))
                 }
             }
+        }
+        if let skipped = block.rowTooLong {
+            // The reader cut this row off after the block's rows: it was read, and is quarantined.
+            result.rowsRead += 1
+            result.quarantined.append(QuarantinedRow(line: skipped.line, reason: .rowTooLong, column: nil, raw: skipped.prefix))
         }
         for (flags, count) in flagCounts.enumerated() where count > 0 { result.areaCounts.add(packed: UInt16(flags), times: count) }
         result.unmapped = processor.unmapped

@@ -69,25 +69,7 @@ public struct RunSummary: Sendable {
 public enum Runner {
     /// Resolves inputs: files as given, folders as their `*.csv` and `*.csv.gz` files in name order.
     public static func resolveInputs(_ inputs: [String]) throws -> [String] {
-        var files: [String] = []
-        for input in inputs {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
-                throw SPRXError(.inputUnreadable, "input does not exist", location: DataLocation(file: input))
-            }
-            if isDirectory.boolValue {
-                let names = try FileManager.default.contentsOfDirectory(atPath: input)
-                    .filter { $0.hasSuffix(".csv") || $0.hasSuffix(".csv.gz") }
-                    .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-                if names.isEmpty {
-                    throw SPRXError(.inputUnreadable, "folder holds no *.csv or *.csv.gz files", location: DataLocation(file: input))
-                }
-                files += names.map { (input as NSString).appendingPathComponent($0) }
-            } else {
-                files.append(input)
-            }
-        }
-        return files
+        try InputResolver.resolve(inputs)
     }
 
     /// Runs the pipeline and writes the output folder.

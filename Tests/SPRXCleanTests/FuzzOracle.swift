@@ -19,6 +19,11 @@ import SPRXPipeline
 /// Oracles: nothing may trap; every error must be an `SPRXError`; the rows and clean
 /// outcomes seen with the chosen read size must equal those seen reading 4 KiB at a
 /// time (chunk boundaries must never change a result); line numbers must increase.
+///
+/// The reader runs with small limits (``limits``) so fuzz-sized inputs reach the
+/// row-too-long and header-limit paths: a row over the row limit, whether the reader cut
+/// it off or it arrived whole, is traced as its line alone (as the clean stage
+/// quarantines both alike).
 enum FuzzOracle {
     static let canonicalHeader = Array(
         "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id,notes\n"
@@ -33,6 +38,9 @@ enum FuzzOracle {
         /// Set when the oracle itself is violated (not an SPRXError, lines out of order).
         var violation: String?
     }
+
+    /// The reader's limits under fuzzing: row, header bytes, header columns.
+    static let limits = (row: 300, headerBytes: 1024, headerColumns: 64)
 
     /// The file the control byte describes, and whether it is to be read as gzip.
     static func file(from input: [UInt8]) -> (bytes: [UInt8], gzip: Bool, readSize: Int)? {
@@ -57,7 +65,9 @@ enum FuzzOracle {
             let source: any ByteSource =
                 gzip || (file.count >= 2 && file[0] == 0x1f && file[1] == 0x8b)
                 ? try GzipByteSource(compressed: memory, name: "fuzz", inputBufferSize: max(1, readSize)) : memory
-            let reader = RowBlockReader(source: source, fileName: "fuzz", targetBlockSize: max(1, readSize * 3), readSize: readSize)
+            let reader = RowBlockReader(
+                source: source, fileName: "fuzz", targetBlockSize: max(1, readSize * 3), readSize: readSize, maxRowBytes: limits.row,
+                maxHeaderBytes: limits.headerBytes, maxHeaderColumns: limits.headerColumns)
             guard let header = try reader.readHeader() else { return trace }
             let layout = try ColumnLayout(header: header.names, headerLines: header.lines, pipeline: rules.pipeline, file: "fuzz")
             let processor = CleanProcessor(rules: rules, layout: layout)
@@ -73,6 +83,10 @@ enum FuzzOracle {
                         lastLine = row.line
                         trace.rows += 1
                         hasher.combine(row.line)
+                        if row.raw.count > limits.row {
+                            hasher.combine("row too long")
+                            return
+                        }
                         hasher.combine(bytes: row.raw)
                         hasher.combine(row.fieldCount)
                         switch processor.process(row) {
@@ -84,6 +98,14 @@ enum FuzzOracle {
                             hasher.combine(column)
                         }
                     }
+                }
+                if let long = block.rowTooLong {
+                    if long.line <= lastLine { trace.violation = "line numbers must increase (\(long.line) after \(lastLine))" }
+                    if long.prefix.count <= limits.row { trace.violation = "a row cut off at \(long.prefix.count) bytes, within the limit" }
+                    lastLine = long.line
+                    trace.rows += 1
+                    hasher.combine(long.line)
+                    hasher.combine("row too long")
                 }
             }
         } catch let error as SPRXError {

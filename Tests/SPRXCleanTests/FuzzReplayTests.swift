@@ -46,4 +46,22 @@ import Testing
         let (file, gzip, readSize) = FuzzOracle.file(from: truncated)!
         #expect(FuzzOracle.pass(file, gzip: gzip, readSize: readSize, rules: Self.rules).error != nil)
     }
+
+    /// The seeds for the input limits reach them: a row over the fuzzing row limit is one
+    /// row of three (hand count) at a 5-byte read and at 4 KiB (where it arrives whole),
+    /// and a file with bare-CR line ends reads as its three rows in both passes.
+    @Test func theOracleReachesTheLimits() throws {
+        let long = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(packageRoot)/Tests/FuzzTarget/seeds/row-too-long-read5")))
+        let (file, gzip, readSize) = FuzzOracle.file(from: long)!
+        #expect(readSize == 5)
+        let small = FuzzOracle.pass(file, gzip: gzip, readSize: readSize, rules: Self.rules)
+        let whole = FuzzOracle.pass(file, gzip: gzip, readSize: 4096, rules: Self.rules)
+        #expect(small.rows == 3 && small.error == nil && small.violation == nil)
+        #expect(small == whole)
+        let cr = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(packageRoot)/Tests/FuzzTarget/seeds/bare-cr-line-ends-read2")))
+        let (crFile, crGzip, crRead) = FuzzOracle.file(from: cr)!
+        let crSmall = FuzzOracle.pass(crFile, gzip: crGzip, readSize: crRead, rules: Self.rules)
+        #expect(crSmall.rows == 3 && crSmall.error == nil && crSmall.violation == nil)
+        #expect(crSmall == FuzzOracle.pass(crFile, gzip: crGzip, readSize: 4096, rules: Self.rules))
+    }
 }
