@@ -8,7 +8,11 @@
 public enum InputLimits {
     /// Longest row sprx reads, in decoded bytes (quoted newlines included). A longer row
     /// is quarantined as `row_too_long` and skipped to its end without being held.
-    public static let maxRowBytes = 16 << 20
+    ///
+    /// 1 MiB is hundreds of times a referral row with long case notes, and keeps a block
+    /// (target 1 MiB plus at most one row) within twice its usual size, so the runner's
+    /// per-file window of blocks bounds memory the same way for any input.
+    public static let maxRowBytes = 1 << 20
     /// How much of a `row_too_long` row the quarantine file keeps: its first bytes only.
     public static let quarantinedRowPrefixBytes = 4096
     /// Longest value of a mapped field, in bytes; a longer one is quarantined as

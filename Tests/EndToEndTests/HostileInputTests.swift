@@ -17,7 +17,7 @@ private struct IngestRun {
 }
 
 /// Peak memory allowed for a run whose input holds one enormous line, in KB. sprx holds
-/// at most a block plus the row limit (16 MiB) per file; a small run of the sample data
+/// at most a window of blocks, each under twice the 1 MiB target (the row limit is 1 MiB), per file; a small run of the sample data
 /// peaks near 70 MB in a debug build. Today's main needs over 350 MB for the 256 MiB line.
 private let ingestMemoryBoundKB = 150 * 1024
 
@@ -294,7 +294,7 @@ private let ingestFormatCases: [IngestFormatCase] = {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    /// A plain file with one 40 MiB line (over the 16 MiB row limit): bounded memory,
+    /// A plain file with one 40 MiB line (over the 1 MiB row limit): bounded memory,
     /// the line quarantined, 3 read = 2 clean + 1 quarantined (hand count). Main held
     /// the line and its block copy (near 200 MB).
     @Test func plainFileWithOneHugeLineStaysBounded() throws {
