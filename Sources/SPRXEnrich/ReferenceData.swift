@@ -176,7 +176,7 @@ struct AreaLines {
     ///   or one listed before.
     mutating func area(_ text: String?, line: Int) throws -> ShortCode? {
         let value = text ?? ""
-        guard let code = ShortCode(value) else {
+        guard let code = ShortCode(value), !code.isDigest else {
             let empty = value.allSatisfy { $0 == " " || $0 == "\t" }
             throw SPRXError(
                 .invalidReference,

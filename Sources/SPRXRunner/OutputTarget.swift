@@ -12,8 +12,9 @@ import Glibc
 /// previous `sprx run` made (its `manifest.json` names sprx as the tool and it holds
 /// nothing but what sprx writes). Everything else is refused with a clear error and left
 /// exactly as it was: a file, a folder with other content, the current folder, the
-/// filesystem root, an input file or a folder that holds one or lies inside an input
-/// folder, the pipeline file, the reference folder or its files. A symbolic link as the
+/// filesystem root, an input file or a folder that holds one, the pipeline file, the
+/// reference folder or its files. A new folder inside an input folder is allowed (a
+/// folder input is read for its top-level `*.csv` and `*.csv.gz` files only). A symbolic link as the
 /// target is followed (the folder it points to is replaced, the link stays), so a link
 /// into a secure area keeps pointing there. All comparisons use canonical paths
 /// (`realpath(3)` of the longest existing prefix), so `.`, `..`, repeated slashes and
@@ -58,12 +59,10 @@ public struct OutputTarget: Sendable, Equatable {
         if let (input, _) = resolvedInputs.first(where: { $0.1 == path }) { throw refuse("it is an input (\(DisplayText.escaped(input)))") }
         for (input, resolved) in resolvedInputs {
             if Self.isInside(resolved, path) { throw refuse("it holds an input (\(DisplayText.escaped(input)))") }
-            if Self.isDirectory(resolved) && Self.isInside(path, resolved) { throw refuse("it is inside an input folder (\(DisplayText.escaped(input)))") }
         }
         for file in protected {
             let resolved = Self.canonical(file)
             if resolved == path || Self.isInside(resolved, path) { throw refuse("it is or holds a file the run reads (\(DisplayText.escaped(file)))") }
-            if Self.isDirectory(resolved) && Self.isInside(path, resolved) { throw refuse("it is inside a folder the run reads (\(DisplayText.escaped(file)))") }
         }
         var existing = stat()
         if stat(path, &existing) == 0 {

@@ -119,7 +119,7 @@ let corpus: [CorpusCase] = {
 }()
 
 /// The default pipeline with its quality gates opened up (`min_clean_rows: 0`,
-/// `max_quarantined_share: 1`), for cases whose documented outcome is quarantining most
+/// `max_quarantined_share: 1`, `max_unmapped_share: 1`), for cases whose documented outcome is quarantining most
 /// or all rows: they test the quarantine itself; the gates have their own tests
 /// (QualityGateRunTests), which show the default pipeline refuses these runs.
 let ungatedPipeline: String = {
@@ -127,6 +127,7 @@ let ungatedPipeline: String = {
     let text = try! String(contentsOfFile: packageRoot + "/Pipelines/referral-equity.yaml", encoding: .utf8)
         .replacingOccurrences(of: "  min_clean_rows: 1", with: "  min_clean_rows: 0")
         .replacingOccurrences(of: "  max_quarantined_share: 0.5", with: "  max_quarantined_share: 1")
+        .replacingOccurrences(of: "  max_unmapped_share: 0.5", with: "  max_unmapped_share: 1")
         .replacingOccurrences(of: "reference_dir: ../SampleData/reference", with: "reference_dir: \(packageRoot)/SampleData/reference")
     try! text.write(toFile: path, atomically: true, encoding: .utf8)
     return path

@@ -107,7 +107,7 @@ import Testing
         }
         try text.write(toFile: dir + "/in.csv", atomically: true, encoding: .utf8)
         let run = try disclosureTimedRun(
-            ["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/in.csv", "--out", dir + "/out", "--quiet"])
+            ["run", "--pipeline", ungatedPipeline, "--input", dir + "/in.csv", "--out", dir + "/out", "--quiet"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.maxRSSKB > 0 && run.maxRSSKB < 300_000, "max RSS \(run.maxRSSKB) KB")
         let published = try String(contentsOfFile: dir + "/out/tables/unmapped_labels.csv", encoding: .utf8)

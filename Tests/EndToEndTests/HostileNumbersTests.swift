@@ -19,7 +19,9 @@ private func numbersExtract(rows: Int = 600, organisationLength: Int = 0, organi
         x = (x &* 1_103_515_245 &+ 12345) % (1 << 31)
         return Int(x >> 16)
     }
-    var csv = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,contacts,interventions,organisation_id\n"
+    // referral_reasons and contacted are mapped by the default pipeline, so present (empty:
+    // no reasons; contacted then read from contacts > 0, as when the column was absent).
+    var csv = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,contacts,interventions,organisation_id,referral_reasons,contacted\n"
     for i in 0..<rows {
         var org = "U" + String(repeating: "0", count: 4) + String(i % 6)
         if organisationLength > 0 { org += "-" + String(repeating: "X", count: organisationLength - 7) }
@@ -32,7 +34,7 @@ private func numbersExtract(rows: Int = 600, organisationLength: Int = 0, organi
         let ethnicity = next() % 3 != 0 ? "White" : "Asian"
         let area = areas[next() % 4]
         let source = next() % 2 == 1 ? "GP" : "Self-referral"
-        csv += "R\(i),P\(i),2024-03-0\(1 + i % 9),\(age),\(sex),\(ethnicity),\(area),\(source),\(contacts[i] ?? String(c)),\(interventions),\(org)\n"
+        csv += "R\(i),P\(i),2024-03-0\(1 + i % 9),\(age),\(sex),\(ethnicity),\(area),\(source),\(contacts[i] ?? String(c)),\(interventions),\(org),,\n"
     }
     return csv
 }
