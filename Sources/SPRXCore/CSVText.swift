@@ -5,12 +5,16 @@ import Foundation
 /// Cells are quoted only when they must be (comma, quote, CR or LF). Text cells that a
 /// spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab or CR) are
 /// prefixed with `'` so that opening a published table never executes a label someone
-/// typed into a case-management system. Numeric cells are written by the caller and
+/// typed into a case-management system. Control characters are escaped as `\u{XX}`.
+/// Numeric cells are written by the caller and
 /// never pass through ``text(_:)``.
 public enum CSVText {
     /// A text cell, quoted if needed and neutralised against formula injection.
     public static func text(_ value: String) -> String {
-        var value = value
+        // Control characters, bidirectional overrides and line separators from the data
+        // are written as `\u{XX}`, so a published table cannot recolour a terminal,
+        // reorder a line or hide text (``DisplayText``).
+        var value = DisplayText.escaped(value)
         if let first = value.utf8.first,
             first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
                 || first == UInt8(ascii: "@") || first == 0x09 || first == 0x0D

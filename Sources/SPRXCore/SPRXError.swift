@@ -94,6 +94,12 @@ public struct SPRXError: Error, Sendable, CustomStringConvertible {
     static func summary(of cause: any Error) -> String {
         if let error = cause as? SPRXError { return error.description }
         var text = String(describing: cause)
+        // Foundation's `Error Domain=… Code=N "what happened" UserInfo={…}`: keep the sentence.
+        if text.hasPrefix("Error Domain="), let open = text.firstIndex(of: "\""),
+            let close = text[text.index(after: open)...].firstIndex(of: "\"")
+        {
+            text = String(text[text.index(after: open)..<close])
+        }
         if let newline = text.firstIndex(where: { $0 == "\n" || $0 == "\r" }) { text = String(text[..<newline]) + " …" }
         if text.count > 200 { text = String(text.prefix(200)) + "…" }
         return DisplayText.escaped(text)

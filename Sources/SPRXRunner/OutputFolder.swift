@@ -18,24 +18,36 @@ import Glibc
 public final class OutputFolder {
     public let target: URL
     public let staging: URL
-    private let mode: mode_t?
+    private let checked: OutputTarget
     private(set) var written: [(path: String, bytes: Int, sha256: String)] = []
 
     public init(target checked: OutputTarget) throws {
+        self.checked = checked
         target = URL(fileURLWithPath: checked.path)
-        mode = checked.existingMode
         let parent = target.deletingLastPathComponent()
         staging = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())")
         do {
             try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-            if FileManager.default.fileExists(atPath: staging.path) { try FileManager.default.removeItem(at: staging) }
+            var info = stat()
+            if lstat(staging.path, &info) == 0 {
+                // Left by a dead run that had this pid (the lock is ours): only a folder is removed.
+                guard (info.st_mode & S_IFMT) == S_IFDIR else {
+                    throw SPRXError(.outputFailed, "the staging path exists and is not a folder; remove it", location: DataLocation(file: staging.path))
+                }
+                try FileManager.default.removeItem(at: staging)
+            }
             try FileManager.default.createDirectory(at: staging.appendingPathComponent("tables"), withIntermediateDirectories: true)
             try FileManager.default.createDirectory(
                 at: staging.appendingPathComponent("quarantine"), withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700])
+        } catch let error as SPRXError {
+            throw error
         } catch {
             throw SPRXError(.outputFailed, "cannot create output folder", location: DataLocation(file: staging.path), cause: error)
         }
+        // The replaced folder's group (a shared 2770 folder stays the team's); files
+        // written later inherit it where the mode has the set-group-id bit.
+        if let group = checked.existingGroup { _ = chown(staging.path, uid_t.max, group) }
         InterruptCleanup.register(staging.path)
     }
 
@@ -70,18 +82,29 @@ public final class OutputFolder {
     /// leaves it at `.NAME.old-PID`, which the next run's ``RunLock`` puts back.
     public func commit() throws {
         let fm = FileManager.default
-        if let mode, chmod(staging.path, mode) != 0 {
+        if let mode = checked.existingMode, chmod(staging.path, mode) != 0 {
             throw SPRXError(
                 .outputFailed, "cannot give the new output the old one's permissions: \(String(cString: strerror(errno)))",
                 location: DataLocation(file: staging.path))
         }
+        // From here a stop signal no longer cancels the run: the swap is moments away.
+        guard InterruptCleanup.beginCommit() else {
+            while true { pause() }  // a stop signal is being handled; it ends the process
+        }
+        try checked.verifyUnchanged()
         defer { InterruptCleanup.unregister(staging.path) }
         #if os(Linux)
-        if fm.fileExists(atPath: target.path) {
+        if checked.identity != nil {
             if renameat2(AT_FDCWD, staging.path, AT_FDCWD, target.path, 2 /* RENAME_EXCHANGE */) == 0 {
                 try? fm.removeItem(at: staging)
                 return
             }
+        } else if renameat2(AT_FDCWD, staging.path, AT_FDCWD, target.path, 1 /* RENAME_NOREPLACE */) == 0 {
+            return
+        } else if errno == EEXIST {
+            throw SPRXError(
+                .outputFailed, "the output target changed during the run (something was created there); nothing was replaced",
+                location: DataLocation(file: checked.given))
         }
         #endif
         let aside = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).old-\(getpid())")
@@ -114,6 +137,16 @@ public enum InterruptCleanup {
     static func unregister(_ path: String) { lock.withLock { _ = paths.remove(path) } }
 
     nonisolated(unsafe) private static var stopping = false
+    nonisolated(unsafe) private static var committing = false
+
+    /// Marks the swap as begun, unless a stop signal came first (then `false`).
+    static func beginCommit() -> Bool {
+        lock.withLock {
+            if stopping { return false }
+            committing = true
+            return true
+        }
+    }
 
     /// Whether a stop signal arrived: the run's own failure (its staging folder vanished
     /// under it) must then wait for the signal's default action instead of exiting with
@@ -121,12 +154,29 @@ public enum InterruptCleanup {
     public static var interrupted: Bool { lock.withLock { stopping } }
 
     /// Removes every registered staging folder; called from a signal source's handler.
-    public static func removeAll() {
-        let current = lock.withLock {
+    /// Returns `false` (doing nothing) when the swap into place has begun: the run then
+    /// finishes and its exit status says what happened.
+    ///
+    /// Each folder is first renamed to `.NAME.stopped-PID`, so the run's own threads can
+    /// no longer create files in it while it is being removed.
+    @discardableResult
+    public static func removeAll() -> Bool {
+        let current: Set<String>? = lock.withLock {
+            if committing { return nil }
             stopping = true
             return paths
         }
-        for path in current { try? FileManager.default.removeItem(atPath: path) }
+        guard let current else { return false }
+        for path in current {
+            let stopped = path.replacingOccurrences(of: ".partial-", with: ".stopped-")
+            let victim = rename(path, stopped) == 0 ? stopped : path
+            for _ in 0..<5 {
+                try? FileManager.default.removeItem(atPath: victim)
+                if !FileManager.default.fileExists(atPath: victim) { break }
+                usleep(20_000)
+            }
+        }
+        return true
     }
 }
 
@@ -175,6 +225,12 @@ public final class RunLock {
             close(fd)
             throw SPRXError(.outputFailed, "lock file is not a regular file; remove it", location: DataLocation(file: path))
         }
+        guard info.st_nlink == 1 else {
+            close(fd)
+            throw SPRXError(
+                .outputFailed, "lock file has other hard links (it may be another file); refused, not changed: remove it",
+                location: DataLocation(file: path))
+        }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
             throw SPRXError(.outputLocked, "another run is writing this output; not starting", location: DataLocation(file: path))
@@ -195,18 +251,36 @@ public final class RunLock {
     }
 
     /// Removes staging folders of dead runs; restores an old folder a killed commit left aside.
+    ///
+    /// Only what sprx makes is touched: a folder (never a link or a file) named
+    /// `.NAME.partial-PID`, `.NAME.stopped-PID` or `.NAME.old-PID` where PID is a number
+    /// and no process with that pid is running. Staging folders are removed only if they
+    /// hold nothing but what a run writes; an old folder is put back only if it is a
+    /// previous output (``OutputTarget/whyNotReplaceable(_:)`` finds nothing foreign) and
+    /// the target is missing, and is otherwise left alone.
     static func cleanUpAfterKilledRuns(target: URL) {
         let fm = FileManager.default
         let parent = target.deletingLastPathComponent()
         let name = target.lastPathComponent
         guard let entries = try? fm.contentsOfDirectory(atPath: parent.path) else { return }
-        for entry in entries.sorted() where entry.hasPrefix(".\(name).partial-") || entry.hasPrefix(".\(name).old-") {
+        let staging: Set<String> = OutputTarget.ownEntries.union([".work"])
+        for entry in entries.sorted() {
+            let kinds = ["partial", "stopped", "old"]
+            guard let kind = kinds.first(where: { entry.hasPrefix(".\(name).\($0)-") }) else { continue }
+            let suffix = entry.dropFirst(".\(name).\(kind)-".count)
+            guard !suffix.isEmpty, suffix.count <= 10, suffix.allSatisfy(\.isASCII), suffix.allSatisfy(\.isNumber),
+                let pid = Int32(suffix), pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH)
+            else { continue }
             let url = parent.appendingPathComponent(entry)
             var info = stat()
             guard lstat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
-            if entry.hasPrefix(".\(name).old-") && !fm.fileExists(atPath: target.path) {
-                try? fm.moveItem(at: url, to: target)
-            } else {
+            if kind == "old" {
+                if !fm.fileExists(atPath: target.path) && OutputTarget.whyNotReplaceable(url.path) == nil
+                    && OutputTarget.isSprxManifest(url.path + "/manifest.json")
+                {
+                    try? fm.moveItem(at: url, to: target)
+                }
+            } else if ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).allSatisfy({ staging.contains($0) }) {
                 try? fm.removeItem(at: url)
             }
         }

@@ -26,6 +26,17 @@ public struct OutputTarget: Sendable, Equatable {
     public let given: String
     /// The permission bits of the folder being replaced, kept on the new one.
     public let existingMode: mode_t?
+    /// The group of the folder being replaced, kept on the new one.
+    public let existingGroup: gid_t?
+    /// Device and inode of the folder being replaced (`nil`: the target did not exist),
+    /// checked again just before the swap.
+    let identity: FolderIdentity?
+
+    /// A folder's device and inode: what `--out` named when the run was checked.
+    struct FolderIdentity: Sendable, Equatable {
+        var device: UInt64
+        var inode: UInt64
+    }
 
     /// The names a previous sprx output may hold at its top level.
     public static let ownEntries: Set<String> = ["manifest.json", "report.html", "report.md", "tables", "quarantine"]
@@ -67,30 +78,98 @@ public struct OutputTarget: Sendable, Equatable {
         var existing = stat()
         if stat(path, &existing) == 0 {
             guard (existing.st_mode & S_IFMT) == S_IFDIR else { throw refuse("it exists and is not a folder") }
-            let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-            if !entries.isEmpty {
-                guard Self.isSprxManifest(path + "/manifest.json") else {
-                    throw refuse("it is a folder that a previous sprx run did not make (no sprx manifest.json)")
-                }
-                let foreign = entries.filter { !Self.ownEntries.contains($0) }.sorted()
-                if !foreign.isEmpty {
-                    let shown = foreign.prefix(5).map { "'\(DisplayText.escaped($0))'" }.joined(separator: ", ")
-                    throw refuse("it holds \(foreign.count) entr\(foreign.count == 1 ? "y" : "ies") sprx did not write (\(shown)); move them out first")
-                }
-            }
+            if let why = Self.whyNotReplaceable(path) { throw refuse(why) }
             existingMode = existing.st_mode & 0o7777
+            existingGroup = existing.st_gid
+            identity = FolderIdentity(device: UInt64(existing.st_dev), inode: UInt64(existing.st_ino))
         } else {
+            if let blocker = Self.nonFolderAncestor(of: path) {
+                throw refuse("a folder on its path is a file, not a folder (\(DisplayText.escaped(blocker)))")
+            }
             existingMode = nil
+            existingGroup = nil
+            identity = nil
         }
     }
 
+    /// Checks again, just before the new output is swapped in, that the target is what it
+    /// was when the run was checked: still absent, or the same folder (device and inode)
+    /// still holding only a previous output's files. A folder made or swapped in at the
+    /// target during the run, or files put into the old output, are never replaced.
+    func verifyUnchanged() throws {
+        func changed(_ why: String) -> SPRXError {
+            SPRXError(.outputFailed, "the output target changed during the run (\(why)); nothing was replaced", location: DataLocation(file: given))
+        }
+        var now = stat()
+        guard stat(path, &now) == 0 else {
+            if identity != nil { throw changed("the previous output is gone") }
+            return
+        }
+        guard let identity else { throw changed("something was created there") }
+        guard identity == FolderIdentity(device: UInt64(now.st_dev), inode: UInt64(now.st_ino)) else {
+            throw changed("another folder was put in its place")
+        }
+        if let why = Self.whyNotReplaceable(path) { throw changed(why) }
+    }
+
+    /// Why an existing folder is not sprx's to replace, or `nil` when it is: empty, or
+    /// a previous output whose `manifest.json` names sprx and lists every file in it
+    /// (`tables/` and `quarantine/` hold only files the manifest lists; no links).
+    static func whyNotReplaceable(_ path: String) -> String? {
+        let fm = FileManager.default
+        let entries = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+        if entries.isEmpty { return nil }
+        guard let listed = sprxManifestOutputs(path + "/manifest.json") else {
+            return "it is a folder that a previous sprx run did not make (no sprx manifest.json)"
+        }
+        var foreign: [String] = []
+        var pending = [""]
+        while let folder = pending.popLast() {
+            let names = ((try? fm.contentsOfDirectory(atPath: folder.isEmpty ? path : path + "/" + folder)) ?? []).sorted()
+            for name in names {
+                let relative = folder.isEmpty ? name : folder + "/" + name
+                var info = stat()
+                guard lstat(path + "/" + relative, &info) == 0 else { continue }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR where folder.isEmpty && (name == "tables" || name == "quarantine"):
+                    pending.append(relative)
+                case S_IFREG where relative == "manifest.json" || listed.contains(relative):
+                    continue
+                default:
+                    foreign.append(relative)
+                }
+            }
+        }
+        guard !foreign.isEmpty else { return nil }
+        foreign.sort()
+        let shown = foreign.prefix(5).map { "'\(DisplayText.escaped($0))'" }.joined(separator: ", ")
+        return "it holds \(foreign.count) entr\(foreign.count == 1 ? "y" : "ies") sprx did not write (\(shown)\(foreign.count > 5 ? ", …" : "")); move them out first"
+    }
+
+    /// The nearest existing ancestor of a missing `path`, if it is not a folder.
+    static func nonFolderAncestor(of path: String) -> String? {
+        var current = path
+        while let slash = current.lastIndex(of: "/"), current != "/" {
+            current = slash == current.startIndex ? "/" : String(current[..<slash])
+            var info = stat()
+            if stat(current, &info) == 0 { return (info.st_mode & S_IFMT) == S_IFDIR ? nil : current }
+        }
+        return nil
+    }
+
     /// Whether `file` is a manifest written by sprx.
-    static func isSprxManifest(_ file: String) -> Bool {
-        guard let data = FileManager.default.contents(atPath: file),
+    static func isSprxManifest(_ file: String) -> Bool { sprxManifestOutputs(file) != nil }
+
+    /// The output files a sprx manifest lists, or `nil` if `file` is not a sprx manifest.
+    static func sprxManifestOutputs(_ file: String) -> Set<String>? {
+        var info = stat()
+        guard lstat(file, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size < 64 << 20,
+            let data = FileManager.default.contents(atPath: file),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let tool = object["tool"] as? [String: Any]
-        else { return false }
-        return tool["name"] as? String == "sprx"
+            let tool = object["tool"] as? [String: Any], tool["name"] as? String == "sprx"
+        else { return nil }
+        let outputs = (object["outputs"] as? [[String: Any]]) ?? []
+        return Set(outputs.compactMap { $0["path"] as? String })
     }
 
     /// `realpath(3)` of the longest existing prefix of `path`, with the rest appended

@@ -83,7 +83,9 @@ enum ProcessSetup {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
-                InterruptCleanup.removeAll()
+                // Once the finished output is being swapped in, the run completes and its
+                // own status (0) is the truth; the signal is not acted on.
+                guard InterruptCleanup.removeAll() else { return }
                 // Default action, delivered to this thread (Dispatch keeps the signal
                 // blocked in its threads); if it is somehow still blocked, exit as a
                 // shell would report it.

@@ -128,11 +128,15 @@ func isCompleteOutput(_ out: String) -> Bool {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".partial-") }.isEmpty)
     }
 
-    @Test func anOutputThatCannotBeCreatedFailsWithTheOutputStatus() throws {
+    /// An output under a file can never be sprx's: refused before any work as a usage
+    /// error (64, since issue 14), the file untouched. (A full disk, above, is the 73 case.)
+    @Test func anOutputThatCannotBeCreatedIsRefused() throws {
         let dir = scratch()
         try "not a folder".write(toFile: dir + "/file", atomically: true, encoding: .utf8)
         let result = try run("SampleData/canonical", dir + "/file/out")
-        #expect(result.status == 73, "\(result.stderr)")
+        #expect(result.status == 64 && result.stderr.contains("is a file, not a folder"), "\(result.stderr)")
+        #expect(!result.stderr.contains("NSCocoaErrorDomain"))
+        #expect(try String(contentsOfFile: dir + "/file", encoding: .utf8) == "not a folder")
     }
 
     @Test func failOnQuarantineExitsThreeAndStillPublishes() throws {

@@ -235,4 +235,104 @@ func sprxInShell(_ script: String, in directory: String) throws -> (status: Int3
         #expect(try sprxInShell("exec \"$1\" generate --rows 10 --reference-dir reference --out gen", in: dir).status == 0)
         #expect(try sprxInShell("exec \"$1\" generate --rows 10 --reference-dir reference --out gen", in: dir).status == 0, "its own folder is regenerated")
     }
+
+    /// A lock file planted as a hard link to another file is refused (73), the file keeps
+    /// its bytes and mode (found by the red-team pass: O_NOFOLLOW stops only symlinks).
+    @Test func aHardLinkedLockIsRefused() throws {
+        let dir = try workspace()
+        try "precious\n".write(toFile: dir + "/other/precious.txt", atomically: true, encoding: .utf8)
+        #expect(chmod(dir + "/other/precious.txt", 0o644) == 0)
+        #expect(link(dir + "/other/precious.txt", dir + "/.out.lock") == 0)
+        let result = try run(dir, out: "out")
+        #expect(result.status == 73 && result.stderr.contains("hard links"), "\(result.stderr)")
+        #expect(try String(contentsOfFile: dir + "/other/precious.txt", encoding: .utf8) == "precious\n")
+        var info = stat()
+        #expect(stat(dir + "/other/precious.txt", &info) == 0 && info.st_mode & 0o777 == 0o644)
+    }
+
+    /// Names that look like sprx's leftovers are touched only when they are: a user's
+    /// `.out.old-backup` and `.out.partial-mywork` are left alone, a dead run's staging
+    /// folder holding a file sprx does not write is left alone, and a dead run's real
+    /// staging folder (pid 999999, tables only) is removed.
+    @Test func onlyRealLeftoversOfDeadRunsAreCleanedUp() throws {
+        let dir = try workspace()
+        let fm = FileManager.default
+        for folder in [".out.old-backup", ".out.partial-mywork", ".out.partial-999998"] {
+            try fm.createDirectory(atPath: dir + "/" + folder, withIntermediateDirectories: true)
+            try "user file".write(toFile: dir + "/" + folder + "/notes.txt", atomically: true, encoding: .utf8)
+        }
+        try fm.createDirectory(atPath: dir + "/.out.partial-999999/tables", withIntermediateDirectories: true)
+        let before = outputTreeFingerprint(dir).filter { !$0.key.hasPrefix(".out.partial-999999") }
+        let result = try run(dir, out: "out")
+        #expect(result.status == 0, "\(result.stderr)")
+        let after = outputTreeFingerprint(dir).filter { !$0.key.hasPrefix("out") && !$0.key.hasPrefix(".out.lock") }
+        #expect(after == before.filter { !$0.key.hasPrefix(".out.lock") }, "the user's folders are untouched")
+        #expect(!fm.fileExists(atPath: dir + "/.out.partial-999999"), "a dead run's staging folder is removed")
+    }
+
+    /// A previous output is replaceable only if every file in it is one its manifest
+    /// lists: a file put into `tables/` or `quarantine/`, or a forged manifest beside
+    /// other files, is refused and kept.
+    @Test func filesNestedInAPreviousOutputAreNeverDeleted() throws {
+        let dir = try workspace()
+        #expect(try run(dir, out: "out").status == 0)
+        try "mine".write(toFile: dir + "/out/tables/my_analysis.xlsx", atomically: true, encoding: .utf8)
+        var result = try run(dir, out: "out")
+        #expect(result.status == 64 && result.stderr.contains("tables/my_analysis.xlsx"), "\(result.stderr)")
+        try FileManager.default.removeItem(atPath: dir + "/out/tables/my_analysis.xlsx")
+        try FileManager.default.createDirectory(atPath: dir + "/out/quarantine/reviewed", withIntermediateDirectories: true)
+        result = try run(dir, out: "out")
+        #expect(result.status == 64 && result.stderr.contains("quarantine/reviewed"), "\(result.stderr)")
+        try FileManager.default.createDirectory(atPath: dir + "/forged/tables", withIntermediateDirectories: true)
+        try "{\"tool\": {\"name\": \"sprx\"}}".write(toFile: dir + "/forged/manifest.json", atomically: true, encoding: .utf8)
+        try "thesis".write(toFile: dir + "/forged/tables/thesis.docx", atomically: true, encoding: .utf8)
+        let before = outputTreeFingerprint(dir + "/forged")
+        #expect(try run(dir, out: "forged").status == 64)
+        #expect(outputTreeFingerprint(dir + "/forged") == before)
+    }
+
+    /// The target is checked again just before the swap: a folder created at `--out`
+    /// while the run was working is not replaced (73), and the user's file survives.
+    @Test func aTargetCreatedDuringTheRunIsNotReplaced() throws {
+        let dir = scratch()
+        let out = dir + "/out"
+        let process = try startSprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", FaultTests.bigInput, "--out", out, "--jobs", "1"])
+        var staged = false
+        for _ in 0..<1000 where !staged {
+            staged = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).contains { $0.hasPrefix(".out.partial-") }
+            if !staged { usleep(5_000) }
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try "someone else's".write(toFile: out + "/user.txt", atomically: true, encoding: .utf8)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 73, "refused at the swap")
+        #expect(try String(contentsOfFile: out + "/user.txt", encoding: .utf8) == "someone else's")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".partial-") }.isEmpty)
+    }
+
+    /// A replaced output keeps its group as well as its mode (a team's 2770 folder).
+    @Test func aReplacedOutputKeepsItsGroup() throws {
+        let dir = try workspace()
+        #expect(try run(dir, out: "out").status == 0)
+        let group: gid_t = getgid() == 8 ? 12 : 8  // any group other than ours (root may give it)
+        guard chown(dir + "/out", uid_t.max, group) == 0, chmod(dir + "/out", 0o2770) == 0 else { return }  // not permitted here
+        #expect(try run(dir, out: "out").status == 0)
+        var info = stat()
+        #expect(stat(dir + "/out", &info) == 0 && info.st_gid == group && info.st_mode & 0o7777 == 0o2770)
+    }
+
+    /// Control characters in a common label are published escaped (`\u{1B}`), never as
+    /// raw bytes, in the tables and both reports.
+    @Test func controlCharactersInLabelsArePublishedEscaped() throws {
+        let dir = try workspace()
+        let rows = (1...12).map { row($0).replacingOccurrences(of: ",GP,", with: ",gp\u{1B}[31mred\u{202E}x,") }
+        try (header + "\n" + body(40) + rows.joined(separator: "\n") + "\n").write(toFile: dir + "/in/b.csv", atomically: true, encoding: .utf8)
+        let result = try run(dir, out: "out")
+        #expect(result.status == 0, "\(result.stderr)")
+        for file in ["tables/unmapped_labels.csv", "report.html", "report.md"] {
+            let text = try String(contentsOfFile: dir + "/out/" + file, encoding: .utf8)
+            #expect(!text.contains("\u{1B}") && !text.contains("\u{202E}"), "\(file) holds a raw control character")
+        }
+        #expect(try String(contentsOfFile: dir + "/out/tables/unmapped_labels.csv", encoding: .utf8).contains("\\u{1B}[31mred"))
+    }
 }
