@@ -31,6 +31,13 @@ public enum CSVText {
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
+    /// A cell's text as written by ``quoted(_:)``, without its RFC 4180 quoting (for
+    /// showing a published cell to a person: `"a,""b"""` reads `a,"b"`).
+    public static func unquoted(_ cell: String) -> String {
+        guard cell.count >= 2, cell.hasPrefix("\""), cell.hasSuffix("\"") else { return cell }
+        return String(cell.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+    }
+
     /// One CSV line (without the terminator) from already-formatted cells.
     public static func line(_ cells: [String]) -> String { cells.joined(separator: ",") }
 }

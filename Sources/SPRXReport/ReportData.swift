@@ -1,4 +1,5 @@
 import SPRXAggregate
+import SPRXCore
 
 /// What the report says about the run itself (everything else comes from the tables).
 public struct ReportContext: Sendable {
@@ -142,7 +143,8 @@ struct TableView {
     init(_ table: PublishedTable?) {
         name = table?.name ?? ""
         let header = table?.header ?? []
-        rows = (table?.rows ?? []).map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
+        // Cells are as published (CSV-quoted where needed); the page shows their text.
+        rows = (table?.rows ?? []).map { Dictionary(uniqueKeysWithValues: zip(header, $0.map(CSVText.unquoted))) }
     }
 
     func select(_ conditions: [String: String]) -> [[String: String]] {

@@ -335,4 +335,20 @@ func sprxInShell(_ script: String, in directory: String) throws -> (status: Int3
         }
         #expect(try String(contentsOfFile: dir + "/out/tables/unmapped_labels.csv", encoding: .utf8).contains("\\u{1B}[31mred"))
     }
+
+    /// The report shows a label as read, not as the CSV encodes it: `a,"b"` (seen 9
+    /// times, published) appears unquoted, never as `"a,""b"""`.
+    @Test func theReportShowsLabelsNotTheirCSVEncoding() throws {
+        let dir = try workspace()
+        let rows = (1...9).map { row($0).replacingOccurrences(of: ",GP,", with: ",\"weird, \"\"source\"\"\",") }
+        try (header + "\n" + body(40) + rows.joined(separator: "\n") + "\n").write(toFile: dir + "/in/b.csv", atomically: true, encoding: .utf8)
+        let result = try run(dir, out: "out")
+        #expect(result.status == 0, "\(result.stderr)")
+        let csv = try String(contentsOfFile: dir + "/out/tables/unmapped_labels.csv", encoding: .utf8)
+        #expect(csv.contains("\"weird, \"\"source\"\"\""), "the table quotes it (RFC 4180)")
+        for file in ["report.md", "report.html"] {
+            let text = try String(contentsOfFile: dir + "/out/" + file, encoding: .utf8)
+            #expect(!text.contains("\"\"source\"\""), "\(file) shows the CSV encoding")
+        }
+    }
 }
