@@ -46,10 +46,18 @@ public struct ColumnLayout: Sendable, Hashable {
             let fields = unmatched.map { field in
                 "'\(field.rawValue)'\(field.isRequired ? " (required)" : "") as \(Self.aliases(field, pipeline).map { "'\(Self.escaped($0))'" }.joined(separator: " or "))"
             }
+            // The first line is shown only when it is recognisably a header (some cell is
+            // one of the pipeline's column names). Otherwise it may be data (a file without
+            // a header) or a title line naming a person, and is described, never echoed.
+            let looksLikeHeader = !index.isEmpty
+            let listing =
+                looksLikeHeader
+                ? "The file's header has \(Self.headerListing(header)). "
+                : "The file's first line (\(header.count) column\(header.count == 1 ? "" : "s")) matches none of the pipeline's column names, so it is not shown: is the header missing, or is a title line above it? "
             throw SPRXError(
                 .inputFormat,
                 "header has no column for \(unmatched.count) mapped field\(unmatched.count == 1 ? "" : "s"): \(fields.joined(separator: "; ")). "
-                    + "The file's header has \(Self.headerListing(header)). "
+                    + listing
                     + "Fix the pipeline's columns aliases, or list a field the export does not have under columns.optional",
                 // A missing required field is named as the column, as before optional fields.
                 location: DataLocation(file: file, line: 1, column: unmatched.first { $0.isRequired }?.rawValue))

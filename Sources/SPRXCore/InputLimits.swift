@@ -15,6 +15,11 @@ public enum InputLimits {
     public static let maxRowBytes = 1 << 20
     /// How much of a `row_too_long` row the quarantine file keeps: its first bytes only.
     public static let quarantinedRowPrefixBytes = 4096
+    /// Most physical lines one quarantined row may swallow (a quote left open, or a row
+    /// over the row limit). More means a stray quote turned the rows after it into one
+    /// field: the file fails (exit 65) naming the line where the quote opened, rather
+    /// than losing those rows as a single quarantined one.
+    public static let maxLinesInAQuarantinedRow = 100
     /// Longest value of a mapped field, in bytes; a longer one is quarantined as
     /// `field_too_long` (free text in a column that should hold a code or a label).
     public static let maxMappedFieldBytes = 1024

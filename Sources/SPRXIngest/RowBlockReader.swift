@@ -34,6 +34,8 @@ public struct SkippedRow: Sendable, Hashable {
     public var line: Int
     /// The row's first bytes.
     public var prefix: [UInt8]
+    /// Physical lines the row spans (it may end at the end of the file).
+    public var lines: Int = 1
 }
 
 /// Cuts a decoded byte stream into row-aligned ``RowBlock``s of about `targetBlockSize`.
@@ -224,6 +226,7 @@ public final class RowBlockReader {
             rowOverLimit = filled - lastRowEnd > maxRowBytes + 1
             break
         }
+        block.rowTooLong?.lines = max(1, linesBeforeBuffer + 1 - skipped.line)
         return block
     }
 

@@ -60,6 +60,11 @@ public enum PipelineLoader {
     /// Parses pipeline YAML; relative reference paths resolve against `baseDirectory`.
     public static func parse(yaml: String, path: String, baseDirectory: String, sha256: String = "") throws -> PipelineConfiguration {
         let root: Node
+        if let depth = flowNestingDepth(yaml), depth > maxNestingDepth {
+            throw SPRXError(
+                .invalidPipeline, "YAML nested \(depth) levels deep; a pipeline file needs a handful (at most \(maxNestingDepth))",
+                location: DataLocation(file: path))
+        }
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
                 throw SPRXError(.invalidPipeline, "pipeline file is empty", location: DataLocation(file: path))
@@ -74,6 +79,43 @@ public enum PipelineLoader {
         return try build(top, path: path, baseDirectory: baseDirectory, sha256: sha256)
     }
 
+    /// Deepest `[`/`{` nesting a pipeline file may have: the parser recurses per level,
+    /// so a 20 KB file of brackets would otherwise overflow the stack (a crash, not 78).
+    static let maxNestingDepth = 64
+
+    /// The deepest nesting of flow collections (`[`, `{`) outside quotes and comments, or
+    /// `nil` when the text never nests; block nesting needs indentation, which the size
+    /// limit already bounds well below what the parser can take.
+    static func flowNestingDepth(_ yaml: String) -> Int? {
+        var depth = 0, deepest = 0
+        var quote: UInt8? = nil
+        var comment = false
+        var previous: UInt8 = 0x0A
+        for byte in yaml.utf8 {
+            defer { previous = byte }
+            if byte == 0x0A { comment = false; if quote == UInt8(ascii: "'") || quote == UInt8(ascii: "\"") { continue } }
+            if comment { continue }
+            if let open = quote {
+                if byte == open && (open == UInt8(ascii: "'") || previous != UInt8(ascii: "\\")) { quote = nil }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "#") where previous == 0x20 || previous == 0x09 || previous == 0x0A: comment = true
+            case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
+            default: break
+            }
+        }
+        return deepest == 0 ? nil : deepest
+    }
+
+    /// Largest `suppress_up_to` and `round_to`: far above any disclosure rule in use, far
+    /// below where arithmetic on them could overflow.
+    static let maxDisclosureCount = 1_000_000
+
     private static let defaultAgeBands = ["0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+"]
 
     private static func build(_ top: Entry, path: String, baseDirectory: String, sha256: String) throws -> PipelineConfiguration {
@@ -84,6 +126,9 @@ public enum PipelineLoader {
         let version = try top.required("version").int()
         guard version == 1 else { throw try top.required("version").fail("version 1 (the only schema this sprx reads)") }
         let name = try top.required("name").string()
+        guard !name.isEmpty, name.count <= 100, !name.unicodeScalars.contains(where: DisplayNameDimension.isForbidden) else {
+            throw try top.required("name").fail("a name of 1 to 100 characters without control, line-separator or bidirectional characters")
+        }
 
         // columns
         let columnsEntry = try top.required("columns")
@@ -103,13 +148,28 @@ public enum PipelineLoader {
                 guard optionalColumns.insert(field).inserted else { throw optionalEntry.fail("each field once ('\(name)' repeats)") }
             }
         }
+        var claimedBy: [String: CanonicalField] = [:]
         for field in CanonicalField.allCases {
             if let entry = try columnsEntry.optional(field.rawValue) {
                 columns[field] = try entry.stringList(nonEmpty: true)
+                if let blank = columns[field]!.first(where: { $0.allSatisfy { $0 == " " || $0 == "\t" } }) {
+                    _ = blank
+                    throw entry.fail("header names that are not blank")
+                }
             } else if field.isRequired {
                 throw columnsEntry.fail("a header name list for required field '\(field.rawValue)'", key: field.rawValue)
             } else {
                 columns[field] = [field.rawValue]
+            }
+            // One header means one field: `age: [contacts]` would read contacts as ages.
+            for alias in columns[field]! {
+                let key = alias.trimmingCharacters(in: .whitespaces).lowercased()
+                if let other = claimedBy[key], other != field {
+                    throw columnsEntry.fail(
+                        "each header name under one field only: '\(alias)' is also \(other.rawValue)'s (a field not listed uses its own name)",
+                        key: field.rawValue)
+                }
+                claimedBy[key] = field
             }
         }
 
@@ -252,8 +312,18 @@ public enum PipelineLoader {
             disclosure.enabled = try entry.optional("enabled")?.bool() ?? true
             disclosure.suppressUpTo = try entry.optional("suppress_up_to")?.int() ?? 7
             disclosure.roundTo = try entry.optional("round_to")?.int() ?? 5
-            guard disclosure.roundTo >= 1 else { throw try entry.required("round_to").fail("a whole number ≥ 1") }
-            guard disclosure.suppressUpTo >= 0 else { throw try entry.required("suppress_up_to").fail("a whole number ≥ 0") }
+            guard (1...maxDisclosureCount).contains(disclosure.roundTo) else {
+                throw try entry.required("round_to").fail("a whole number from 1 to \(maxDisclosureCount)")
+            }
+            guard (0...maxDisclosureCount).contains(disclosure.suppressUpTo) else {
+                throw try entry.required("suppress_up_to").fail("a whole number from 0 to \(maxDisclosureCount)")
+            }
+            // A count above suppress_up_to must never round to 0 (it would read "none"):
+            // the smallest published count, suppress_up_to + 1, must be at least round_to / 2.
+            guard disclosure.roundTo <= 2 * (disclosure.suppressUpTo + 1) else {
+                throw try entry.required("round_to").fail(
+                    "at most 2 × (suppress_up_to + 1) = \(2 * (disclosure.suppressUpTo + 1)), so no published count rounds to 0")
+            }
         }
 
         let models = try top.optional("models").map { try parseModels($0, ageBands: ageBands) } ?? ModelSettings()

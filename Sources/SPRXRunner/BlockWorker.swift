@@ -45,6 +45,9 @@ struct BlockResult: Sendable {
     var cleanRows: [CleanRowTrace] = []
     /// The block's bytes, kept until merged so a conflicting row can be quarantined raw.
     var bytes: [UInt8] = []
+    /// A quarantined row that swallowed more than ``InputLimits/maxLinesInAQuarantinedRow``
+    /// physical lines (its first line and how many): the merge fails the file on it.
+    var swallowed: (line: Int, lines: Int)?
 }
 
 /// Clean → enrich → aggregate for one block of rows. Runs on any worker thread; all it
@@ -58,6 +61,9 @@ struct BlockWorker: Sendable {
     let countForModels: Bool
     /// What of a referral the declared models look at.
     let modelProjection: ModelCellProjection
+    /// Whether the models cluster by organisation; if not, model cells are not keyed by
+    /// organisation at all, so a column of per-referral ids cannot grow the state.
+    var modelsByOrganisation = true
 
     /// Cleans and enriches the block's rows, counts the clean ones into `counts`, and
     /// returns what the in-order merge needs to judge duplicates and reconcile.
@@ -77,6 +83,10 @@ struct BlockWorker: Sendable {
                     // A row over the length limit is kept only as its first bytes.
                     let raw = reason == .rowTooLong ? Array(row.raw.prefix(InputLimits.quarantinedRowPrefixBytes)) : Array(row.raw)
                     result.quarantined.append(QuarantinedRow(line: row.line, reason: reason, column: column, raw: raw))
+                    if reason == .unterminatedQuote && result.swallowed == nil {
+                        let lines = 1 + row.raw.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                        if lines > InputLimits.maxLinesInAQuarantinedRow { result.swallowed = (row.line, lines) }
+                    }
                 case .clean(let record, let identity):
                     let (enrichment, flags) = enrich.enrichPacked(area: record.area, age: record.age)
                     if flags != 0 { flagCounts[Int(flags)] += 1 }
@@ -89,7 +99,7 @@ struct BlockWorker: Sendable {
                         pattern: pattern, route: record.route, reasons: record.reasons, contacted: contacted, intervention: intervention,
                         day: record.referralDate)
                     var model = ModelCell(
-                        organisation: record.organisation, pattern: pattern, routeType: routeTypes[Int(record.route)], contacted: contacted,
+                        organisation: modelsByOrganisation ? record.organisation : nil, pattern: pattern, routeType: routeTypes[Int(record.route)], contacted: contacted,
                         contacts: record.contacts, interventions: record.interventions)
                     model.cell = modelProjection.apply(model.cell)
                     if countForModels { counts.models.add(model) }
@@ -106,6 +116,9 @@ struct BlockWorker: Sendable {
             // The reader cut this row off after the block's rows: it was read, and is quarantined.
             result.rowsRead += 1
             result.quarantined.append(QuarantinedRow(line: skipped.line, reason: .rowTooLong, column: nil, raw: skipped.prefix))
+            if skipped.lines > InputLimits.maxLinesInAQuarantinedRow && result.swallowed == nil {
+                result.swallowed = (skipped.line, skipped.lines)
+            }
         }
         for (flags, count) in flagCounts.enumerated() where count > 0 { result.areaCounts.add(packed: UInt16(flags), times: count) }
         result.unmapped = processor.unmapped

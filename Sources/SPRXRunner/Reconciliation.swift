@@ -98,6 +98,12 @@ final class InOrderMerger {
     }
 
     func merge(_ result: BlockResult, file: Int) throws {
+        if let swallowed = result.swallowed {
+            throw SPRXError(
+                .inputFormat,
+                "a quoted field opened on this line is not closed for \(swallowed.lines) lines (more than the \(InputLimits.maxLinesInAQuarantinedRow) one row may span): a stray quote would turn the rows after it into one field; fix the quoting (a quote inside a field is written twice)",
+                location: DataLocation(file: files[file].path, line: swallowed.line))
+        }
         var stats = files[file]
         stats.rowsRead += result.rowsRead
         stats.blankLines += result.blankLines

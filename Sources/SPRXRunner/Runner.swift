@@ -99,10 +99,11 @@ public enum Runner {
             StandardError.line("sprx: note: took over a stale lock (the run that held it is no longer running)")
         }
         let reference = try ReferenceData.load(pipeline.enrich)
-        let worker = BlockWorker(
+        var worker = BlockWorker(
             clean: CleanRules(pipeline: pipeline), enrich: EnrichRules(reference: reference, ageBands: pipeline.enrich.ageBands),
             routeTypes: pipeline.routes.map(\.type), countForModels: !pipeline.models.models.isEmpty,
             modelProjection: ModelCellProjection(models: pipeline.models.models))
+        worker.modelsByOrganisation = pipeline.models.clusterByOrganisation
 
         let output = try OutputFolder(target: target)
         do {
@@ -289,9 +290,22 @@ final class MergeCoordinator: @unchecked Sendable {
         lock.withLock {
             if firstError == nil { firstError = error }
         }
-        // Wake readers waiting for room; they see the failure and stop.
+        wakeReaders()
+    }
+
+    /// Wakes readers waiting for room (they see the failure and stop), once. It also
+    /// leaves every window semaphore at or above its starting value, which libdispatch
+    /// requires when a semaphore is freed (else it traps: "deallocated while in use").
+    private func wakeReaders() {
+        let first: Bool = wokeLock.withLock {
+            defer { woke = true }
+            return !woke
+        }
+        guard first else { return }
         for window in windows { for _ in 0..<(windowSize + 1) { window.signal() } }
     }
+    private let wokeLock = NSLock()
+    private var woke = false
 
     /// Merges every result that is next in order. Called with `lock` held.
     private func drain() {
@@ -302,6 +316,7 @@ final class MergeCoordinator: @unchecked Sendable {
                     try merger.merge(result, file: currentFile)
                 } catch {
                     firstError = error
+                    wakeReaders()
                     return
                 }
                 nextBlock += 1

@@ -196,8 +196,24 @@ public enum OutputValidator {
         }
     }
 
+    /// Largest table or manifest `sprx validate` reads: far above any output sprx writes
+    /// (a 10 million-row run's largest table is under 1 MiB), far below what would take
+    /// gigabytes to compare.
+    public static let maxFileBytes = 64 << 20
+
+    /// Refuses a file over ``maxFileBytes`` (65) before reading it.
+    static func requireSize(_ path: String, what: String) throws {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        if size > maxFileBytes {
+            throw SPRXError(
+                .inputFormat, "the \(what) is larger than the \(maxFileBytes >> 20) MiB sprx validate reads; it is not an output sprx wrote",
+                location: DataLocation(file: path))
+        }
+    }
+
     static func read(_ path: String) throws -> CSVTable {
         try requireRegularFile(path, what: "table")
+        try requireSize(path, what: "table")
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -309,6 +325,7 @@ public enum OutputValidator {
 
     static func loadJSON(_ path: String) throws -> JSONValue {
         try requireRegularFile(path, what: "manifest")
+        try requireSize(path, what: "manifest")
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {

@@ -195,6 +195,7 @@ struct Generate: ParsableCommand {
     func validate() throws {
         guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
         guard (1...1000).contains(files) else { throw ValidationError("--files must be from 1 to 1000") }
+        guard rows <= 1_000_000_000 else { throw ValidationError("--rows must be from 1 to 1,000,000,000") }
         guard GeneratedLayout(rawValue: layout) != nil else { throw ValidationError("--layout is canonical or casebook") }
     }
 
@@ -243,6 +244,13 @@ struct Validate: ParsableCommand {
     @Flag(help: "Print the full report as JSON instead of text.")
     var json = false
 
+    func validate() throws {
+        for (name, value) in [("--absolute-tolerance", absoluteTolerance), ("--relative-tolerance", relativeTolerance)] {
+            if let value, !(value.isFinite && value >= 0) { throw ValidationError("\(name) must be a finite number ≥ 0") }
+        }
+        guard (0...100_000).contains(limit) else { throw ValidationError("--limit must be from 0 to 100000") }
+    }
+
     func run() throws {
         do {
             var tolerance = Tolerance()
@@ -253,7 +261,15 @@ struct Validate: ParsableCommand {
             if let absoluteTolerance { tolerance.absolute = absoluteTolerance }
             if let relativeTolerance { tolerance.relative = relativeTolerance }
             let report = try OutputValidator.compare(expected: expected, actual: actual, tolerance: tolerance)
-            print(json ? try report.json() : report.text(limit: limit), terminator: "")
+            // Table cells are data: each printed line has control characters escaped and
+            // is cut to a screenful, so a table cannot drive the terminal or flood it.
+            let text = json
+                ? try report.json()
+                : report.text(limit: limit).split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+                    let escaped = DisplayText.escaped(String(line))
+                    return escaped.count > 500 ? String(escaped.prefix(500)) + "… (cut)" : escaped
+                }.joined(separator: "\n")
+            print(text, terminator: "")
             if !report.equal { throw ExitCode(ExitStatus.outputsDiffer) }
         } catch let error as SPRXError {
             fail(error)

@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+/// What the red-team pass on the integrated build found (issue 14), one test per
+/// finding: each failed before its fix. Extracts and pipelines are built here; expected
+/// outcomes are the documented exit statuses and messages.
+@Suite struct RedTeamTests {
+    /// The default pipeline with `replace` applied, reference folder made absolute.
+    func pipeline(_ dir: String, _ replace: [(String, String)]) throws -> String {
+        var text = try String(contentsOfFile: packageRoot + "/Pipelines/referral-equity.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "reference_dir: ../SampleData/reference", with: "reference_dir: \(packageRoot)/SampleData/reference")
+        for (old, new) in replace {
+            #expect(text.contains(old), "the pipeline holds \(old)")
+            text = text.replacingOccurrences(of: old, with: new)
+        }
+        let path = dir + "/p-\(UUID().uuidString).yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// A stray quote in the free-text column of row 11 (line 12) turns every later line
+    /// into one field: once as a row under the row limit (5,000 lines), once over it
+    /// (30,000 lines). Before: exit 0 with about 4,990 (or 29,990) referrals silently
+    /// gone. Now: 65 naming line 12, the previous output untouched.
+    @Test(arguments: [5_000, 30_000])
+    func aStrayQuoteFailsTheFileInsteadOfSwallowingIt(lines: Int) throws {
+        let dir = scratch()
+        #expect(try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", dir + "/out", "--quiet"]).status == 0)
+        let before = outputTreeFingerprint(dir + "/out")
+        var rows = (1...lines).map { row($0) }
+        rows[10] += "\"said ok"
+        try (header + "\n" + rows.joined(separator: "\n") + "\n").write(toFile: dir + "/stray.csv", atomically: true, encoding: .utf8)
+        let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/stray.csv", "--out", dir + "/out"])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("stray.csv: line 12:") && result.stderr.contains("not closed"), "\(result.stderr)")
+        #expect(outputTreeFingerprint(dir + "/out") == before)
+        // A quote left open in the last row only (a truncated file) is still one quarantined row.
+        var truncated = (1...30).map { row($0) }
+        truncated[29] += "\"notes cut off\nhalf a line"
+        try (header + "\n" + truncated.joined(separator: "\n") + "\n").write(toFile: dir + "/cut.csv", atomically: true, encoding: .utf8)
+        let cut = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/cut.csv", "--out", dir + "/out2", "--quiet"])
+        #expect(cut.status == 0, "\(cut.stderr)")
+    }
+
+    /// Pipelines that used to crash or publish nonsense are invalid (78): brackets nested
+    /// 10,000 deep (the YAML parser's recursion overflowed the stack, 139), a
+    /// suppress_up_to of Int64.max (overflow, 132), a round_to that rounds published
+    /// counts to 0, and one header claimed by two fields (`age: [contacts]`).
+    @Test func pipelinesThatCrashedOrMisledAreInvalid() throws {
+        let dir = scratch()
+        try (header + "\n" + body(20)).write(toFile: dir + "/a.csv", atomically: true, encoding: .utf8)
+        try ("version: 1\nname: deep\na: " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "\n")
+            .write(toFile: dir + "/deep.yaml", atomically: true, encoding: .utf8)
+        let cases: [(String, String)] = [
+            (dir + "/deep.yaml", "nested"),
+            (try pipeline(dir, [("suppress_up_to: 7", "suppress_up_to: 9223372036854775807")]), "suppress_up_to"),
+            (try pipeline(dir, [("round_to: 5 ", "round_to: 50 ")]), "rounds to 0"),
+            (try pipeline(dir, [("age: [age]", "age: [contacts]")]), "one field only"),
+            (try pipeline(dir, [("name: referral-equity", "name: \"x\\u001B[31m\"")]), "control"),
+        ]
+        for (path, mentions) in cases {
+            let result = try sprx(["run", "--pipeline", path, "--input", dir + "/a.csv", "--out", dir + "/out"])
+            #expect(result.status == 78 && result.stderr.contains(mentions), "\(mentions): \(result.status) \(result.stderr)")
+        }
+    }
+
+    /// A file without a header (or with a title line above it) is not echoed: its first
+    /// line is data, so the message describes it instead of listing its cells.
+    @Test func aHeaderlessFileIsNotEchoed() throws {
+        let dir = scratch()
+        let rows = (1...5).map { row($0, notes: "SECRETNOTE") }.joined(separator: "\n") + "\n"
+        try rows.write(toFile: dir + "/nohdr.csv", atomically: true, encoding: .utf8)
+        try ("Export for Jane SECRETUSER\n" + header + "\n" + body(5)).write(toFile: dir + "/title.csv", atomically: true, encoding: .utf8)
+        for file in ["nohdr.csv", "title.csv"] {
+            let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/" + file, "--out", dir + "/out"])
+            #expect(result.status == 65, "\(result.stderr)")
+            #expect(result.stderr.contains("matches none of the pipeline's column names"), "\(result.stderr)")
+            #expect(!result.stderr.contains("SECRET") && !result.stderr.contains("'R1'"), "\(result.stderr)")
+        }
+    }
+
+    /// Absurd numbers for the other commands are usage errors, not crashes (generate's
+    /// `--rows Int64.max` trapped with 132) or silent passes (validate with an infinite
+    /// tolerance passed any difference).
+    @Test func absurdNumbersForGenerateAndValidate() throws {
+        let dir = scratch()
+        #expect(try sprx(["generate", "--rows", "9223372036854775807", "--out", dir + "/gen"]).status == 64)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/gen"))
+        for option in [["--absolute-tolerance", "inf"], ["--relative-tolerance", "nan"], ["--absolute-tolerance", "-1"]] {
+            let result = try sprx(["validate", "--expected", "SampleData/expected/referral-equity", "--actual", "SampleData/expected/referral-equity"] + option)
+            #expect(result.status == 64, "\(option)")
+        }
+    }
+
+    /// `sprx validate` prints a differing cell escaped: an escape sequence planted in a
+    /// table does not reach the terminal raw.
+    @Test func validatePrintsCellsEscaped() throws {
+        let dir = scratch()
+        try FileManager.default.copyItem(atPath: packageRoot + "/SampleData/expected/referral-equity", toPath: dir + "/actual")
+        let table = dir + "/actual/tables/route_type_by_group.csv"
+        let text = try String(contentsOfFile: table, encoding: .utf8)
+        try text.replacingOccurrences(of: "all,all,medical,", with: "all,all,med\u{1B}[31mical,").write(toFile: table, atomically: true, encoding: .utf8)
+        let result = try sprx(["validate", "--expected", "SampleData/expected/referral-equity", "--actual", dir + "/actual"])
+        #expect(result.status == 1)
+        #expect(!result.stdout.contains("\u{1B}") && result.stdout.contains("\\u{1B}[31mical"), "\(result.stdout)")
+    }
+}
