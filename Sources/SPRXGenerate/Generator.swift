@@ -196,6 +196,37 @@ public struct ReferralGenerator {
         return summary
     }
 
+    /// Generates into `.NAME.partial-PID` beside the target and moves the folder into place
+    /// only when every file is written, so an interrupted run never leaves a half-written
+    /// folder that the next run (rightly) refuses as not its own.
+    public static func generateAtomically(_ options: GeneratorOptions) throws -> GeneratorSummary {
+        try checkTarget(options.outputDirectory)
+        let fm = FileManager.default
+        let target = URL(fileURLWithPath: options.outputDirectory).standardizedFileURL
+        let staging = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())")
+        var staged = options
+        staged.outputDirectory = staging.path
+        do {
+            if fm.fileExists(atPath: staging.path) { try fm.removeItem(at: staging) }
+            var generator = try ReferralGenerator(options: staged)
+            let summary = try generator.run()
+            if fm.fileExists(atPath: target.path) {
+                // A previous generate's folder (checked above): remove its own files only.
+                for name in try fm.contentsOfDirectory(atPath: target.path)
+                where name == "generate.json" || (name.hasPrefix("referrals-") && name.hasSuffix(".csv.gz")) {
+                    try fm.removeItem(at: target.appendingPathComponent(name))
+                }
+                try fm.removeItem(at: target)  // empty now, or this fails and nothing is lost
+            }
+            try fm.moveItem(at: staging, to: target)
+            return summary
+        } catch {
+            try? fm.removeItem(at: staging)
+            if let error = error as? SPRXError { throw error }
+            throw SPRXError(.outputFailed, "cannot write the generated extracts", location: DataLocation(file: options.outputDirectory), cause: error)
+        }
+    }
+
     /// Refuses a target that is not a new folder, an empty one or a previous `generate`'s
     /// (only `generate.json` and `referrals-NNN.csv.gz`): generate never overwrites files
     /// it did not make, such as real extracts that happen to share its file names.

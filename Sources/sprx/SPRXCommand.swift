@@ -201,12 +201,10 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         do {
-            try ReferralGenerator.checkTarget(out)
-            var generator = try ReferralGenerator(
-                options: GeneratorOptions(
+            let summary = try ReferralGenerator.generateAtomically(
+                GeneratorOptions(
                     rows: rows, seed: seed, files: files, messy: messy, layout: GeneratedLayout(rawValue: layout)!,
                     referenceDirectory: referenceDir, outputDirectory: out))
-            let summary = try generator.run()
             print("wrote \(summary.rowsWritten) rows in \(summary.files.count) files to \(out) (expected clean: \(summary.expectedClean))")
         } catch let error as SPRXError {
             fail(error)
