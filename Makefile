@@ -5,6 +5,10 @@ BIN = .build/$(CONFIG)/sprx
 PIPELINE ?= Pipelines/referral-equity.yaml
 INPUT ?= SampleData/canonical
 OUT ?= out
+# Where make validate and make expected write their runs: beside out/, never inside it
+# (out/ is a sprx output folder, which holds only what a run writes).
+VALIDATE_OUT ?= out.validate
+EXPECTED_OUT ?= out.expected
 
 .PHONY: all build report test validate expected bench fuzz sanitize check-duckdb check-models fixtures clean
 
@@ -32,17 +36,17 @@ VALIDATE_RUNS = referral-equity:Pipelines/referral-equity.yaml:SampleData/canoni
 validate: build
 	@status=0; for run in $(VALIDATE_RUNS); do \
 	  name=$${run%%:*}; rest=$${run#*:}; pipeline=$${rest%%:*}; input=$${rest#*:}; \
-	  $(BIN) run --pipeline $$pipeline --input $$input --out $(OUT)/validate/$$name --quiet || exit $$?; \
-	  $(BIN) validate --pipeline $$pipeline --expected SampleData/expected/$$name --actual $(OUT)/validate/$$name || status=1; \
+	  $(BIN) run --pipeline $$pipeline --input $$input --out $(VALIDATE_OUT)/$$name --quiet || exit $$?; \
+	  $(BIN) validate --pipeline $$pipeline --expected SampleData/expected/$$name --actual $(VALIDATE_OUT)/$$name || status=1; \
 	done; exit $$status
 
 ## expected: regenerate SampleData/expected/ from the fixtures; read the diff before committing
 expected: build
 	@for run in $(VALIDATE_RUNS); do \
 	  name=$${run%%:*}; rest=$${run#*:}; pipeline=$${rest%%:*}; input=$${rest#*:}; \
-	  $(BIN) run --pipeline $$pipeline --input $$input --out $(OUT)/expected/$$name --quiet || exit $$?; \
+	  $(BIN) run --pipeline $$pipeline --input $$input --out $(EXPECTED_OUT)/$$name --quiet || exit $$?; \
 	  rm -rf SampleData/expected/$$name; mkdir -p SampleData/expected/$$name; \
-	  cp -R $(OUT)/expected/$$name/tables $(OUT)/expected/$$name/manifest.json SampleData/expected/$$name/; \
+	  cp -R $(EXPECTED_OUT)/$$name/tables $(EXPECTED_OUT)/$$name/manifest.json SampleData/expected/$$name/; \
 	done
 	@git --no-pager diff --stat -- SampleData/expected 2>/dev/null || true
 	@echo "review: git diff SampleData/expected   (then commit it with the change that caused it)"
@@ -79,4 +83,4 @@ fixtures: build
 	$(BIN) generate --rows 1200 --seed 21 --files 1 --messy --layout casebook --out SampleData/casebook
 
 clean:
-	rm -rf .build .build-asan .build-tsan .build-fuzz out
+	rm -rf .build .build-asan .build-tsan .build-fuzz out out.validate out.expected .out.lock .out.*.lock
