@@ -53,7 +53,9 @@ public struct ColumnLayout: Sendable, Hashable {
             let listing =
                 looksLikeHeader
                 ? "The file's header has \(Self.headerListing(header)). "
-                : "The file's first line (\(header.count) column\(header.count == 1 ? "" : "s")) matches none of the pipeline's column names, so it is not shown: is the header missing, or is a title line above it? "
+                : "The file's first line (\(header.count) column\(header.count == 1 ? "" : "s")) matches none of the pipeline's column names, so it is not shown: "
+                    + (Self.otherDelimiter(header).map { "it holds \($0) but no comma: sprx reads comma-separated files (save the export as CSV with commas). " }
+                        ?? "is the header missing, or is a title line above it? ")
             throw SPRXError(
                 .inputFormat,
                 "header has no column for \(unmatched.count) mapped field\(unmatched.count == 1 ? "" : "s"): \(fields.joined(separator: "; ")). "
@@ -63,6 +65,16 @@ public struct ColumnLayout: Sendable, Hashable {
                 location: DataLocation(file: file, line: 1, column: unmatched.first { $0.isRequired }?.rawValue))
         }
         self.index = index
+    }
+
+    /// The delimiter a one-column first line seems to use instead of commas
+    /// (`semicolons`, `tabs`, `vertical bars`), if any.
+    static func otherDelimiter(_ header: [String]) -> String? {
+        guard header.count == 1, let line = header.first else { return nil }
+        if line.contains(";") { return "semicolons" }
+        if line.contains("\t") { return "tabs" }
+        if line.contains("|") { return "vertical bars" }
+        return nil
     }
 
     /// The header names the pipeline maps a field to.

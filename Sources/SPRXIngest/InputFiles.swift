@@ -140,10 +140,15 @@ public enum InputResolver {
             }
             if kind == .folder {
                 let names = try entries(of: input)
-                    .filter { $0.hasSuffix(".csv") || $0.hasSuffix(".csv.gz") }
+                    // Extensions in any case (Windows exports write `.CSV`); never the
+                    // AppleDouble `._name` files macOS leaves beside copies.
+                    .filter { name in
+                        let lower = name.lowercased()
+                        return (lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz")) && !name.hasPrefix("._")
+                    }
                     .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
                 if names.isEmpty {
-                    throw SPRXError(.inputUnreadable, "folder holds no *.csv or *.csv.gz files", location: DataLocation(file: input))
+                    throw SPRXError(.inputUnreadable, "folder holds no *.csv or *.csv.gz files (extensions in any case); name other files as --input directly", location: DataLocation(file: input))
                 }
                 for name in names {
                     let path = (input as NSString).appendingPathComponent(name)

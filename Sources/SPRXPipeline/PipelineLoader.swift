@@ -361,7 +361,7 @@ public enum PipelineLoader {
                 let key = normalisedLabel(label)
                 if let first = owner[key], first != position {
                     throw entry.fail(
-                        "each label under one value only (a label here is also under '\(lists[first].0.path)', compared ignoring case and spaces)")
+                        "each label under one value only ('\(DisplayText.escaped(label))' is also under '\(lists[first].0.path)', compared ignoring case and spaces)")
                 }
                 owner[key] = position
             }

@@ -100,7 +100,8 @@ public struct QualityGates: Sendable, Hashable {
         SPRXError(
             .qualityGate,
             "the run failed \(failures.count) quality gate\(failures.count == 1 ? "" : "s") of the pipeline's quality section and nothing was published:\n"
-                + failures.map { "  " + $0.message }.joined(separator: "\n"),
+                + failures.map { "  " + $0.message }.joined(separator: "\n")
+                + "\n  Next: for unmapped labels, add them to the pipeline's lists (routes, reasons, labels); to see them, run once with a copy of the pipeline whose quality section allows it and read quarantine/unmapped_labels.csv. A gate's limit is set in the pipeline's quality section.",
             location: DataLocation(file: pipelineFile))
     }
 

@@ -89,7 +89,7 @@ public enum Report {
         section("run", "The run", [
             el("ul", [], [
                 el("li", text: "Period covered: " + (period(context) ?? "no clean referrals")),
-                el("li", text: "Disclosure control: " + context.disclosureStatement),
+                el("li", text: context.disclosureStatement),
                 el("li", text: "Pipeline: \(context.pipelineName) (sha256 \(context.pipelineSHA256.prefix(12))…), sprx \(context.toolVersion)"),
             ]),
             dataTable(caption: fileCaption, header: fileHeader, rows: fileRows(numbers), numeric: [1, 2, 3, 4]),

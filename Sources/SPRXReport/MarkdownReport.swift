@@ -20,7 +20,7 @@ extension Report {
         out.append("## The run")
         out.append("")
         out.append("- Period covered: " + (period(context).map(md) ?? "no clean referrals"))
-        out.append("- Disclosure control: " + md(context.disclosureStatement))
+        out.append("- " + md(context.disclosureStatement))
         out.append("- Pipeline: " + md(context.pipelineName) + " (sha256 " + md(String(context.pipelineSHA256.prefix(12))) + ")")
         out.append("")
         out += [md(fileCaption) + ".", ""]

@@ -138,6 +138,9 @@ public enum InterruptCleanup {
 
     nonisolated(unsafe) private static var stopping = false
     nonisolated(unsafe) private static var committing = false
+    /// The held lock's descriptor: emptied on a stop, so the next run does not report a
+    /// stale lock after a clean stop.
+    nonisolated(unsafe) static var lockDescriptor: Int32 = -1
 
     /// Marks the swap as begun, unless a stop signal came first (then `false`).
     static func beginCommit() -> Bool {
@@ -167,6 +170,7 @@ public enum InterruptCleanup {
             return paths
         }
         guard let current else { return false }
+        if lockDescriptor >= 0 { _ = ftruncate(lockDescriptor, 0) }
         for path in current {
             let stopped = path.replacingOccurrences(of: ".partial-", with: ".stopped-")
             let victim = rename(path, stopped) == 0 ? stopped : path
@@ -233,10 +237,11 @@ public final class RunLock {
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
-            throw SPRXError(.outputLocked, "another run is writing this output; not starting", location: DataLocation(file: path))
+            throw SPRXError(.outputLocked, "another run is writing this output; not starting: try again when it has finished", location: DataLocation(file: path))
         }
         descriptor = fd
         tookOverStaleLock = info.st_size > 0
+        InterruptCleanup.lockDescriptor = fd
         if info.st_uid == getuid() { _ = fchmod(fd, 0o600) }
         let note = "pid \(getpid()) started \(ISO8601DateFormatter().string(from: Date()))"
         _ = ftruncate(fd, 0)

@@ -86,6 +86,8 @@ enum ProcessSetup {
                 // Once the finished output is being swapped in, the run completes and its
                 // own status (0) is the truth; the signal is not acted on.
                 guard InterruptCleanup.removeAll() else { return }
+                let name = number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : "SIGHUP"
+                StandardError.line("sprx: stopped by \(name): nothing was published; the previous output, if any, is untouched")
                 // Default action, delivered to this thread (Dispatch keeps the signal
                 // blocked in its threads); if it is somehow still blocked, exit as a
                 // shell would report it.

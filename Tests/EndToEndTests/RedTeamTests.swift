@@ -104,4 +104,46 @@ import Testing
         #expect(result.status == 1)
         #expect(!result.stdout.contains("\u{1B}") && result.stdout.contains("\\u{1B}[31mical"), "\(result.stdout)")
     }
+
+    /// What a new-user trial found: a semicolon-delimited export is told about commas;
+    /// an upper-case `.CSV` in a folder is read (and macOS `._` files are not).
+    @Test func newUserExportsGetUsefulAnswers() throws {
+        let dir = scratch()
+        let semicolons = (header + "\n" + body(5)).replacingOccurrences(of: ",", with: ";")
+        try semicolons.write(toFile: dir + "/semi.csv", atomically: true, encoding: .utf8)
+        let semi = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/semi.csv", "--out", dir + "/out"])
+        #expect(semi.status == 65 && semi.stderr.contains("semicolons but no comma"), "\(semi.stderr)")
+        try FileManager.default.createDirectory(atPath: dir + "/in", withIntermediateDirectories: true)
+        try (header + "\n" + body(12)).write(toFile: dir + "/in/EXPORT.CSV", atomically: true, encoding: .utf8)
+        try Data([0, 5, 22, 7, 0, 2]).write(to: URL(fileURLWithPath: dir + "/in/._EXPORT.CSV"))
+        let upper = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/in", "--out", dir + "/out", "--quiet"])
+        #expect(upper.status == 0, "\(upper.stderr)")
+        let manifest = try String(contentsOfFile: dir + "/out/manifest.json", encoding: .utf8)
+        #expect(manifest.contains("EXPORT.CSV") && !manifest.contains("._EXPORT"))
+    }
+
+    /// A stop says so, and leaves no stale-lock note for the next run.
+    @Test func aStopIsAnnouncedAndLeavesNoStaleLock() throws {
+        let dir = scratch()
+        let out = dir + "/out"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: sprxBinary!)
+        process.arguments = ["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", FaultTests.bigInput, "--out", out, "--jobs", "1"]
+        process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var staged = false
+        for _ in 0..<1000 where !staged {
+            staged = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).contains { $0.hasPrefix(".out.partial-") }
+            if !staged { usleep(5_000) }
+        }
+        kill(process.processIdentifier, SIGINT)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == SIGINT && stderr.contains("stopped by SIGINT"), "\(stderr)")
+        let next = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", out])
+        #expect(next.status == 0 && !next.stderr.contains("stale lock"), "\(next.stderr)")
+    }
 }
