@@ -134,10 +134,10 @@ enum Charts {
             children.append(el("text", [("x", n(x + 16)), ("y", "16"), ("class", "small")], text: category.0))
             x += 16 + Double(category.0.count) * 6.5 + 14
         }
-        children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(top - 6)), ("text-anchor", "end"), ("class", "axis")], text: groupTitle))
+        children.append(el("text", [("x", "4"), ("y", n(top - 6)), ("class", "axis")], text: groupTitle))
         for (i, row) in rows.enumerated() {
             let y = top + Double(i) * rowHeight
-            children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + 14)), ("text-anchor", "end"), ("class", "small")], text: row.label))
+            children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + 14)), ("text-anchor", "end"), ("class", "small")], text: fitted(row.label, width: labelWidth - 10)))
             guard let total = row.total else {
                 children.append(el("rect", [("x", n(labelWidth)), ("y", n(y + 3)), ("width", n(barWidth)), ("height", "15"), ("fill", "url(#\(hatch))")], [
                     el("title", text: "\(row.label): suppressed (the group's total is suppressed)")
@@ -252,7 +252,7 @@ enum Charts {
         let groupHeight = Double(measures.count) * (barHeight + 2) + 10
         let top = 42.0
         var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
-        children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(top - 6)), ("text-anchor", "end"), ("class", "axis")], text: groupTitle))
+        children.append(el("text", [("x", "4"), ("y", n(top - 6)), ("class", "axis")], text: groupTitle))
         var x = labelWidth
         for measure in measures where measures.count > 1 {
             children.append(el("rect", [("x", n(x)), ("y", "6"), ("width", "12"), ("height", "12"), ("fill", measure.colour)]))
@@ -261,7 +261,7 @@ enum Charts {
         }
         for (i, row) in rows.enumerated() {
             let y = top + Double(i) * groupHeight
-            children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + groupHeight / 2)), ("text-anchor", "end"), ("class", "small")], text: row.label))
+            children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + groupHeight / 2)), ("text-anchor", "end"), ("class", "small")], text: fitted(row.label, width: labelWidth - 10)))
             for (m, value) in row.values.enumerated() {
                 let by = y + Double(m) * (barHeight + 2)
                 guard let value else {
@@ -287,6 +287,14 @@ enum Charts {
     }
 
     /// Ratios with 95% intervals on a log scale, a line at 1.
+    /// `label` cut with `…` to fit `width` points of chart text (about 6.2 points a
+    /// character at the chart's small size), so a long label never runs off the left
+    /// edge; the data table beside each chart has the full text.
+    static func fitted(_ label: String, width: Double) -> String {
+        let characters = max(4, Int(width / 6.2))
+        return label.count <= characters ? label : String(label.prefix(characters - 1)) + "…"
+    }
+
     static func forestPlot(
         id: String, title: String, description: String, rows: [(label: String, estimate: Double?, low: Double?, high: Double?)], colour: String,
         valueTitle: String
@@ -311,7 +319,7 @@ enum Charts {
         }
         for (i, row) in rows.enumerated() {
             let y = top + Double(i) * rowHeight + rowHeight / 2
-            children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: row.label))
+            children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: fitted(row.label, width: labelWidth - 10)))
             guard let estimate = row.estimate else {
                 children.append(el("text", [("x", n(labelWidth + 4)), ("y", n(y + 4)), ("class", "small")], text: "suppressed"))
                 continue

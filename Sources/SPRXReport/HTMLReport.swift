@@ -153,7 +153,7 @@ public enum Report {
     static func routeMixSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
         let categories = routeTypeCategories(label)
         var children: [Node] = [
-            el("p", text: "Share of each group's referrals by route type, as published in tables/route_type_by_group.csv. A suppressed route type is drawn as a hatched segment labelled suppressed, filling what the published percentages leave; it is never drawn as zero and never lets the rest of the bar read 100%.")
+            el("p", text: "Share of each group's referrals by route type, as published in tables/route_type_by_group.csv. A suppressed route type is drawn as a hatched segment labelled suppressed, filling what the published percentages leave; it is never drawn as zero or as part of another route type. Rounding to 5 can make the published parts sum to 100% or more (9 of 11 publishes as 10 of 10); the hatched segment is then still drawn.")
         ]
         let routes = routeRows(numbers, label)
         if !routes.isEmpty {
