@@ -18,7 +18,8 @@ public enum InputLimits {
     /// Most physical lines one quarantined row may swallow (a quote left open, or a row
     /// over the row limit). More means a stray quote turned the rows after it into one
     /// field: the file fails (exit 65) naming the line where the quote opened, rather
-    /// than losing those rows as a single quarantined one.
+    /// than losing those rows as a single quarantined one. (A quote open to the end of
+    /// the file fails it too when any line after the quote is shaped like a row.)
     public static let maxLinesInAQuarantinedRow = 100
     /// Longest value of a mapped field, in bytes; a longer one is quarantined as
     /// `field_too_long` (free text in a column that should hold a code or a label).

@@ -116,8 +116,8 @@ public enum Report {
         }
         return section("headlines", "Headline figures", [
             el("div", [("class", "cards")], [
-                card(numbers.share("medical"), "of referrals came through medical routes (primary or secondary care)"),
-                card(numbers.share("non_medical"), "came through non-medical routes (self, school, charity, council, other)"),
+                card(numbers.share("medical"), "of referrals came through medical routes (as the pipeline defines them)"),
+                card(numbers.share("non_medical"), "came through non-medical routes (as the pipeline defines them)"),
                 card(numbers.share("unknown"), "had no recorded route"),
                 card(numbers.pathwayAll("pct_contacted"), "reached a link worker"),
                 card(numbers.pathwayAll("pct_intervention"), "received at least one intervention"),

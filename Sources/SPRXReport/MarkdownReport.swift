@@ -33,7 +33,7 @@ extension Report {
         if !numbers.hasReferrals {
             out.append(noReferrals)
         } else {
-            out.append("- Medical routes (primary or secondary care): \(pct(numbers.share("medical")))")
+            out.append("- Medical routes (as the pipeline defines them): \(pct(numbers.share("medical")))")
             out.append("- Non-medical routes: \(pct(numbers.share("non_medical")))")
             out.append("- No recorded route: \(pct(numbers.share("unknown")))")
             out.append("- Reached a link worker: \(pct(numbers.pathwayAll("pct_contacted")))")

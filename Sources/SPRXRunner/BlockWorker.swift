@@ -84,8 +84,16 @@ struct BlockWorker: Sendable {
                     let raw = reason == .rowTooLong ? Array(row.raw.prefix(InputLimits.quarantinedRowPrefixBytes)) : Array(row.raw)
                     result.quarantined.append(QuarantinedRow(line: row.line, reason: reason, column: column, raw: raw))
                     if reason == .unterminatedQuote && result.swallowed == nil {
-                        let lines = 1 + row.raw.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-                        if lines > InputLimits.maxLinesInAQuarantinedRow { result.swallowed = (row.line, lines) }
+                        // Open to the end of the file: rows after the quote would be lost
+                        // as one field if there are many lines, or any line shaped like a
+                        // row (as many commas as the header); a truncated last row is not.
+                        let lines = row.raw.split(separator: 0x0A, omittingEmptySubsequences: false)
+                        let rowShaped = lines.dropFirst().contains { line in
+                            line.reduce(0) { $0 + ($1 == 0x2C ? 1 : 0) } >= layout.fieldCount - 1
+                        }
+                        if lines.count > InputLimits.maxLinesInAQuarantinedRow || (layout.fieldCount > 1 && rowShaped) {
+                            result.swallowed = (row.line, lines.count)
+                        }
                     }
                 case .clean(let record, let identity):
                     let (enrichment, flags) = enrich.enrichPacked(area: record.area, age: record.age)

@@ -75,9 +75,24 @@ public struct OutputTarget: Sendable, Equatable {
             let resolved = Self.canonical(file)
             if resolved == path || Self.isInside(resolved, path) { throw refuse("it is or holds a file the run reads (\(DisplayText.escaped(file)))") }
         }
+        // Inside a previous output, a run would add to (and so spoil) that output.
+        var ancestor = path
+        while let slash = ancestor.lastIndex(of: "/"), ancestor != "/" {
+            ancestor = slash == ancestor.startIndex ? "/" : String(ancestor[..<slash])
+            if Self.isSprxManifest(ancestor == "/" ? "/manifest.json" : ancestor + "/manifest.json") {
+                throw refuse("it is inside a previous sprx output (\(DisplayText.escaped(ancestor)))")
+            }
+        }
         var existing = stat()
         if stat(path, &existing) == 0 {
             guard (existing.st_mode & S_IFMT) == S_IFDIR else { throw refuse("it exists and is not a folder") }
+            // The swap renames the folder itself, which a mount point cannot be; the work
+            // would also be staged on the parent's file system, not the mounted one.
+            var parentInfo = stat()
+            let parent = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "/"
+            if stat(parent, &parentInfo) == 0 && parentInfo.st_dev != existing.st_dev {
+                throw refuse("it is a mount point; sprx replaces its output folder as a whole, so give a folder inside it")
+            }
             if let why = Self.whyNotReplaceable(path) { throw refuse(why) }
             existingMode = existing.st_mode & 0o7777
             existingGroup = existing.st_gid

@@ -2,6 +2,7 @@ import SPRXAggregate
 import SPRXClean
 import SPRXCore
 import SPRXEnrich
+import SPRXIngest
 import SPRXPipeline
 
 /// Per-file accounting: every row read ends clean, duplicate or quarantined.
@@ -61,6 +62,16 @@ public struct UnmappedLabelStore: Sendable, Equatable {
         labels[field, default: [:]][key, default: 0] += count
     }
 
+    /// Takes back `count` occurrences of `label` (a row found later to repeat an earlier
+    /// referral): from the label if it is kept, else from the overflow label.
+    public mutating func subtract(field: CanonicalField, label: String, count: Int) {
+        guard count > 0, var field_ = labels[field] else { return }
+        let key = field_[label] != nil ? label : InputLimits.unmappedOverflowLabel
+        guard let current = field_[key] else { return }
+        field_[key] = current > count ? current - count : nil
+        labels[field] = field_
+    }
+
     /// Every unmapped label of `field` counted (the overflow included).
     public func total(_ field: CanonicalField) -> Int { labels[field]?.values.reduce(0, +) ?? 0 }
 
@@ -88,9 +99,15 @@ final class InOrderMerger {
     private let fileNames: [String]
     /// Whether the workers count the models' histograms (so duplicates must be taken out of them).
     private let countForModels: Bool
+    /// The clean rules and each file's column layout, to find a repeated row's unmapped
+    /// labels again from its raw bytes and take them back out.
+    private let clean: CleanRules?
+    private var layouts: [ColumnLayout?]
 
-    init(files: [String], quarantine: QuarantineWriter, ledger: DuplicateLedger, countForModels: Bool) {
+    init(files: [String], quarantine: QuarantineWriter, ledger: DuplicateLedger, countForModels: Bool, clean: CleanRules? = nil) {
         self.countForModels = countForModels
+        self.clean = clean
+        self.layouts = Array(repeating: nil, count: files.count)
         self.files = files.map { FileReconciliation(path: $0) }
         self.fileNames = files
         self.quarantine = quarantine
@@ -101,7 +118,7 @@ final class InOrderMerger {
         if let swallowed = result.swallowed {
             throw SPRXError(
                 .inputFormat,
-                "a quoted field opened on this line is not closed for \(swallowed.lines) lines (more than the \(InputLimits.maxLinesInAQuarantinedRow) one row may span): a stray quote would turn the rows after it into one field; fix the quoting (a quote inside a field is written twice)",
+                "a quoted field opened on this line is not closed for \(swallowed.lines) lines: a stray quote would turn the rows after it into one field and lose them; fix the quoting (a quote inside a field is written twice)",
                 location: DataLocation(file: files[file].path, line: swallowed.line))
         }
         var stats = files[file]
@@ -129,6 +146,21 @@ final class InOrderMerger {
         files[file] = stats
     }
 
+    /// Records a file's column layout (called once its header is read).
+    func setLayout(_ layout: ColumnLayout, file: Int) { layouts[file] = layout }
+
+    /// The unmapped labels of one row, found again from its raw bytes.
+    private func unmappedLabels(ofRaw raw: [UInt8], file: Int) -> [UnmappedLabel: Int] {
+        guard let clean, let layout = layouts[file] else { return [:] }
+        let processor = CleanProcessor(rules: clean, layout: layout)
+        let scratch = CSVDecodeScratch()
+        var blank = 0
+        raw.withUnsafeBytes { bytes in
+            CSVBlockDecoder.forEachRow(in: bytes, firstLine: 1, scratch: scratch, blankLines: &blank) { row in _ = processor.process(row) }
+        }
+        return processor.unmapped
+    }
+
     func finishFile(_ file: Int, bytes: Int64, decodedBytes: Int64, sha256: String) {
         files[file].bytes = bytes
         files[file].decodedBytes = decodedBytes
@@ -147,6 +179,12 @@ final class InOrderMerger {
             if countForModels { removals.models.add(row.model, sign: -1) }
             var stats = files[repeated.file]
             stats.areaCounts.subtract(AreaMatchCounts(packed: row.areaFlags))
+            // Its unmapped labels were counted when it was read: take them back, so
+            // overlapping extracts do not double the unmapped counts (or fail a gate).
+            for (label, count) in unmappedLabels(ofRaw: repeated.raw, file: repeated.file) {
+                stats.unmapped[label.field.rawValue] = max(0, (stats.unmapped[label.field.rawValue] ?? 0) - count)
+                unmappedLabels.subtract(field: label.field, label: label.label, count: count)
+            }
             stats.clean -= 1
             if repeated.isDuplicate {
                 stats.duplicate += 1

@@ -109,7 +109,8 @@ public enum Runner {
         do {
             let quarantine = try QuarantineWriter(path: output.staging.appendingPathComponent("quarantine/rejected.csv.gz").path)
             let ledger = try DuplicateLedger(directory: output.staging.appendingPathComponent(".work"))
-            let merger = InOrderMerger(files: files, quarantine: quarantine, ledger: ledger, countForModels: worker.countForModels)
+            let merger = InOrderMerger(
+                files: files, quarantine: quarantine, ledger: ledger, countForModels: worker.countForModels, clean: worker.clean)
             let pool = CountsPool()
             do {
                 try execute(files: files, worker: worker, pipeline: pipeline, options: options, merger: merger, pool: pool)
@@ -204,6 +205,7 @@ public enum Runner {
                         throw SPRXError(.inputFormat, "file is empty: no header row", location: DataLocation(file: path, line: 1))
                     }
                     let layout = try ColumnLayout(header: header.names, headerLines: header.lines, pipeline: pipeline, file: path)
+                    coordinator.setLayout(layout, file: fileIndex)
                     var blocks = 0
                     while let block = try reader.next() {
                         coordinator.waitForRoom(file: fileIndex)
@@ -276,6 +278,10 @@ final class MergeCoordinator: @unchecked Sendable {
             pending[file][block] = result
             drain()
         }
+    }
+
+    func setLayout(_ layout: ColumnLayout, file: Int) {
+        lock.withLock { merger.setLayout(layout, file: file) }
     }
 
     func finishFile(_ file: Int, blocks: Int, bytes: Int64, decodedBytes: Int64, sha256: String) {

@@ -156,6 +156,9 @@ struct Run: ParsableCommand {
                 StandardError.line(
                     "sprx: \(summary.rowsRead) rows read: \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(summary.outputDirectory))")
                 for line in summary.fieldQuality { StandardError.line("sprx: \(line)") }
+                if noDisclosureControl {
+                    StandardError.line("sprx: DISCLOSURE CONTROL IS OFF: the tables hold exact counts; for the secure environment only, do not publish")
+                }
                 StandardError.line("sprx: \(summary.headline)")
                 StandardError.line("sprx: report: \(DisplayText.escaped(summary.outputDirectory))/report.html")
             }
@@ -270,6 +273,10 @@ struct Validate: ParsableCommand {
                     return escaped.count > 500 ? String(escaped.prefix(500)) + "… (cut)" : escaped
                 }.joined(separator: "\n")
             print(text, terminator: "")
+            // A CI job saving the report must not get 0 when nothing could be written.
+            if fflush(nil) != 0 {
+                fail(SPRXError(.outputFailed, "cannot write the comparison to standard output: \(String(cString: strerror(errno)))"))
+            }
             if !report.equal { throw ExitCode(ExitStatus.outputsDiffer) }
         } catch let error as SPRXError {
             fail(error)

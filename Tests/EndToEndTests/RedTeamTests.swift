@@ -146,4 +146,71 @@ import Testing
         let next = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", out])
         #expect(next.status == 0 && !next.stderr.contains("stale lock"), "\(next.stderr)")
     }
+
+    /// Second red-team pass: overlapping extracts (the same 100 referrals in two files,
+    /// 40 with an unmapped sex) count each unmapped label once, as the referrals are
+    /// counted once: 40 of 100, not 80 (which failed the 50% gate on clean data).
+    @Test func overlappingExtractsCountUnmappedLabelsOnce() throws {
+        let dir = scratch()
+        var rows = (1...100).map { row($0) }
+        for i in 60..<100 { rows[i] = rows[i].replacingOccurrences(of: ",F,White,", with: ",Zork,White,") }
+        let text = header + "\n" + rows.joined(separator: "\n") + "\n"
+        try text.write(toFile: dir + "/jan.csv", atomically: true, encoding: .utf8)
+        try text.write(toFile: dir + "/jan-feb.csv", atomically: true, encoding: .utf8)
+        let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/jan.csv", dir + "/jan-feb.csv", "--out", dir + "/out"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("sprx: sex: 40.0% unknown, 40.0% unmapped"), "\(result.stderr)")
+        let quality = try String(contentsOfFile: dir + "/out/tables/data_quality.csv", encoding: .utf8)
+        #expect(quality.contains("all,unmapped:sex,40\n") && quality.contains("jan-feb.csv,unmapped:sex,0\n"), "\(quality)")
+        #expect(try String(contentsOfFile: dir + "/out/tables/unmapped_labels.csv", encoding: .utf8).contains("sex,zork,40,"))
+    }
+
+    /// A stray quote with fewer than 100 lines left still fails the file when the lines
+    /// after it are shaped like rows (39 referrals would have been lost, exit 0).
+    @Test func aStrayQuoteNearTheEndFailsToo() throws {
+        let dir = scratch()
+        var rows = (1...60).map { row($0) }
+        rows[20] += "\"stray"
+        try (header + "\n" + rows.joined(separator: "\n") + "\n").write(toFile: dir + "/late.csv", atomically: true, encoding: .utf8)
+        let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/late.csv", "--out", dir + "/out"])
+        #expect(result.status == 65 && result.stderr.contains("late.csv: line 22:"), "\(result.stderr)")
+    }
+
+    /// An `--out` inside a previous output (its quarantine folder) is refused: the run
+    /// would add to that output and spoil it. A mount point is refused where one can be
+    /// made (root with tmpfs): the swap cannot rename it and would stage on the parent.
+    @Test func outputsInsideOutputsAndMountPointsAreRefused() throws {
+        let dir = scratch()
+        #expect(try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", dir + "/out", "--quiet"]).status == 0)
+        let before = outputTreeFingerprint(dir + "/out")
+        let nested = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", dir + "/out/quarantine/nested"])
+        #expect(nested.status == 64 && nested.stderr.contains("inside a previous sprx output"), "\(nested.stderr)")
+        #expect(outputTreeFingerprint(dir + "/out") == before)
+        try FileManager.default.createDirectory(atPath: dir + "/mnt", withIntermediateDirectories: true)
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=8m", "tmpfs", dir + "/mnt"]
+        mount.standardError = FileHandle.nullDevice
+        guard (try? mount.run()) != nil else { return }
+        mount.waitUntilExit()
+        guard mount.terminationStatus == 0 else { return }  // not permitted here
+        defer {
+            let umount = Process()
+            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+            umount.arguments = [dir + "/mnt"]
+            try? umount.run()
+            umount.waitUntilExit()
+        }
+        let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", dir + "/mnt"])
+        #expect(result.status == 64 && result.stderr.contains("mount point"), "\(result.stderr)")
+    }
+
+    /// `sprx validate` whose report cannot be written (stdout on a full device) fails
+    /// with 73 instead of passing with nothing written.
+    @Test func validateFailsWhenItsReportCannotBeWritten() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let result = try sprxInShell(
+            "exec \"$1\" validate --expected SampleData/expected/referral-equity --actual SampleData/expected/referral-equity --json > /dev/full", in: packageRoot)
+        #expect(result.status == 73, "\(result.stderr)")
+    }
 }
