@@ -325,7 +325,7 @@ func sprxInShell(_ script: String, in directory: String) throws -> (status: Int3
     /// raw bytes, in the tables and both reports.
     @Test func controlCharactersInLabelsArePublishedEscaped() throws {
         let dir = try workspace()
-        let rows = (1...12).map { row($0).replacingOccurrences(of: ",GP,", with: ",gp\u{1B}[31mred\u{202E}x,") }
+        let rows = (101...112).map { row($0).replacingOccurrences(of: ",GP,", with: ",gp\u{1B}[31mred\u{202E}x,") }
         try (header + "\n" + body(40) + rows.joined(separator: "\n") + "\n").write(toFile: dir + "/in/b.csv", atomically: true, encoding: .utf8)
         let result = try run(dir, out: "out")
         #expect(result.status == 0, "\(result.stderr)")
@@ -340,7 +340,7 @@ func sprxInShell(_ script: String, in directory: String) throws -> (status: Int3
     /// times, published) appears unquoted, never as `"a,""b"""`.
     @Test func theReportShowsLabelsNotTheirCSVEncoding() throws {
         let dir = try workspace()
-        let rows = (1...9).map { row($0).replacingOccurrences(of: ",GP,", with: ",\"weird, \"\"source\"\"\",") }
+        let rows = (101...109).map { row($0).replacingOccurrences(of: ",GP,", with: ",\"weird, \"\"source\"\"\",") }
         try (header + "\n" + body(40) + rows.joined(separator: "\n") + "\n").write(toFile: dir + "/in/b.csv", atomically: true, encoding: .utf8)
         let result = try run(dir, out: "out")
         #expect(result.status == 0, "\(result.stderr)")

@@ -40,8 +40,13 @@ import Testing
 
     @Test func rawValuesStayInTheQuarantineFile() throws {
         let dir = scratch()
-        var bytes = Array(Self.extract().utf8)
+        // The invalid-UTF-8 row goes before the last row, whose quote is never closed: a
+        // quote open to the end over rows shaped like rows fails the file (RedTeamTests).
+        var lines = Self.extract().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let neverClosed = lines.remove(at: lines.count - 2)
+        var bytes = Array(lines.dropLast().joined(separator: "\n").utf8) + Array("\n".utf8)
         bytes += Array("ZQXR99,ZQXP99,2024-03-01,40,F,White,E01000001,GP,,,,,ZQXORG1,ZQX".utf8) + [0xC3, 0x28] + Array("\n".utf8)
+        bytes += Array((neverClosed + "\n").utf8)
         try Data(bytes).write(to: URL(fileURLWithPath: dir + "/extract.csv"))
         let out = dir + "/out"
         let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/extract.csv", "--out", out, "--jobs", "2"])
@@ -65,7 +70,9 @@ import Testing
         try unzip.run()
         let rejected = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         unzip.waitUntilExit()
-        for value in ["ZQXAGE", "ZQXDATE", "ZQXCOUNT", "ZQXEXTRA", "ZQXNEVERCLOSED", "ZQXR99"] {
+        // (ZQXR99, whose invalid UTF-8 is in the unmapped notes column, is a clean row:
+        // it must appear nowhere published, which the checks above cover.)
+        for value in ["ZQXAGE", "ZQXDATE", "ZQXCOUNT", "ZQXEXTRA", "ZQXNEVERCLOSED"] {
             #expect(rejected.contains(value), "\(value) is in the quarantine file")
         }
         // The later, conflicting version of referral ZQXR1 is quarantined (the first stays clean).
