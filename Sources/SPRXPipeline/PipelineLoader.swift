@@ -195,7 +195,9 @@ public enum PipelineLoader {
         if !routes.contains(where: { $0.id == "unknown" }) {
             routes.append(RouteDefinition(id: "unknown", type: .unknown, labels: []))
         }
-        guard routes.count < 64 else { throw routesEntry.fail("at most 63 routes") }
+        guard routes.count < 64 else {
+            throw routesEntry.fail("at most 63 routes, counting the 'unknown' route (added when not listed): 62 others")
+        }
         try checkEachLabelMeansOneValue(routeLists)
 
         // reasons
