@@ -10,6 +10,7 @@ public enum DisplayText {
     /// as `\u{XX}` escapes, so a file name cannot move the cursor, rewrite a line or
     /// forge a second message.
     public static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
         var out = ""
         out.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
         for scalar in text.unicodeScalars {

@@ -152,8 +152,7 @@ public enum PipelineLoader {
         for field in CanonicalField.allCases {
             if let entry = try columnsEntry.optional(field.rawValue) {
                 columns[field] = try entry.stringList(nonEmpty: true)
-                if let blank = columns[field]!.first(where: { $0.allSatisfy { $0 == " " || $0 == "\t" } }) {
-                    _ = blank
+                if columns[field]!.contains(where: { $0.allSatisfy { $0 == " " || $0 == "\t" } }) {
                     throw entry.fail("header names that are not blank")
                 }
             } else if field.isRequired {

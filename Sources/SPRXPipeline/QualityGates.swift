@@ -106,7 +106,7 @@ public struct QualityGates: Sendable, Hashable {
     }
 
     /// A share as a percentage with one decimal (`0.615` → `61.5%`), locale-free.
-    static func percent(_ share: Double) -> String {
+    public static func percent(_ share: Double) -> String {
         let tenths = Int((share * 1000).rounded())
         return "\(tenths / 10).\(tenths % 10)%"
     }

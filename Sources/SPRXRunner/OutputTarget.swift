@@ -76,12 +76,8 @@ public struct OutputTarget: Sendable, Equatable {
             if resolved == path || Self.isInside(resolved, path) { throw refuse("it is or holds a file the run reads (\(DisplayText.escaped(file)))") }
         }
         // Inside a previous output, a run would add to (and so spoil) that output.
-        var ancestor = path
-        while let slash = ancestor.lastIndex(of: "/"), ancestor != "/" {
-            ancestor = slash == ancestor.startIndex ? "/" : String(ancestor[..<slash])
-            if Self.isSprxManifest(ancestor == "/" ? "/manifest.json" : ancestor + "/manifest.json") {
-                throw refuse("it is inside a previous sprx output (\(DisplayText.escaped(ancestor)))")
-            }
+        if let output = Self.ancestors(of: path).first(where: { Self.isSprxManifest($0 == "/" ? "/manifest.json" : $0 + "/manifest.json") }) {
+            throw refuse("it is inside a previous sprx output (\(DisplayText.escaped(output)))")
         }
         var existing = stat()
         if stat(path, &existing) == 0 {
@@ -89,8 +85,7 @@ public struct OutputTarget: Sendable, Equatable {
             // The swap renames the folder itself, which a mount point cannot be; the work
             // would also be staged on the parent's file system, not the mounted one.
             var parentInfo = stat()
-            let parent = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "/"
-            if stat(parent, &parentInfo) == 0 && parentInfo.st_dev != existing.st_dev {
+            if stat(Self.ancestors(of: path).first ?? "/", &parentInfo) == 0 && parentInfo.st_dev != existing.st_dev {
                 throw refuse("it is a mount point; sprx replaces its output folder as a whole, so give a folder inside it")
             }
             if let why = Self.whyNotReplaceable(path) { throw refuse(why) }
@@ -161,13 +156,22 @@ public struct OutputTarget: Sendable, Equatable {
         return "it holds \(foreign.count) entr\(foreign.count == 1 ? "y" : "ies") sprx did not write (\(shown)\(foreign.count > 5 ? ", …" : "")); move them out first"
     }
 
-    /// The nearest existing ancestor of a missing `path`, if it is not a folder.
-    static func nonFolderAncestor(of path: String) -> String? {
+    /// The folders above canonical `path`, nearest first, ending with `/`.
+    static func ancestors(of path: String) -> [String] {
+        var result: [String] = []
         var current = path
         while let slash = current.lastIndex(of: "/"), current != "/" {
             current = slash == current.startIndex ? "/" : String(current[..<slash])
+            result.append(current)
+        }
+        return result
+    }
+
+    /// The nearest existing ancestor of a missing `path`, if it is not a folder.
+    static func nonFolderAncestor(of path: String) -> String? {
+        for ancestor in ancestors(of: path) {
             var info = stat()
-            if stat(current, &info) == 0 { return (info.st_mode & S_IFMT) == S_IFDIR ? nil : current }
+            if stat(ancestor, &info) == 0 { return (info.st_mode & S_IFMT) == S_IFDIR ? nil : ancestor }
         }
         return nil
     }

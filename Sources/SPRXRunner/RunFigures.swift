@@ -56,10 +56,7 @@ enum RunFigures {
     static func summaryLines(_ figures: QualityFigures) -> [String] {
         QualityGates.gatedFields.compactMap { field in
             guard let f = figures.fields[field], f.cleanReferrals > 0 else { return nil }
-            func percent(_ n: Int) -> String {
-                let tenths = Int((Double(n) * 1000 / Double(f.cleanReferrals)).rounded())
-                return "\(tenths / 10).\(tenths % 10)%"
-            }
+            func percent(_ n: Int) -> String { QualityGates.percent(Double(n) / Double(f.cleanReferrals)) }
             return "\(field.rawValue): \(percent(f.unknown)) unknown, \(percent(f.unmapped)) unmapped"
         }
     }

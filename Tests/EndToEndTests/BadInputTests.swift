@@ -124,11 +124,10 @@ let corpus: [CorpusCase] = {
 /// (QualityGateRunTests), which show the default pipeline refuses these runs.
 let ungatedPipeline: String = {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-ungated-\(getpid()).yaml").path
-    let text = try! String(contentsOfFile: packageRoot + "/Pipelines/referral-equity.yaml", encoding: .utf8)
-        .replacingOccurrences(of: "  min_clean_rows: 1", with: "  min_clean_rows: 0")
-        .replacingOccurrences(of: "  max_quarantined_share: 0.5", with: "  max_quarantined_share: 1")
-        .replacingOccurrences(of: "  max_unmapped_share: 0.5", with: "  max_unmapped_share: 1")
-        .replacingOccurrences(of: "reference_dir: ../SampleData/reference", with: "reference_dir: \(packageRoot)/SampleData/reference")
+    let text = pipelineText([
+        ("  min_clean_rows: 1", "  min_clean_rows: 0"), ("  max_quarantined_share: 0.5", "  max_quarantined_share: 1"),
+        ("  max_unmapped_share: 0.5", "  max_unmapped_share: 1"),
+    ])
     try! text.write(toFile: path, atomically: true, encoding: .utf8)
     return path
 }()

@@ -12,16 +12,15 @@ let sprxBinary: String? = {
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
 }()
 
-/// Runs the built `sprx` binary (built by `make test` before the suite).
-func sprx(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    guard let binary = sprxBinary else {
-        Issue.record("sprx binary not built; run `swift build --product sprx` first")
-        return (-1, "", "")
-    }
+/// Runs `executable` with `arguments` in `directory`; its status, stdout and stderr.
+func runCaptured(
+    _ executable: String, _ arguments: [String], in directory: String = packageRoot, environment: [String: String]? = nil
+) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    if let environment { process.environment = environment }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
@@ -30,6 +29,48 @@ func sprx(_ arguments: [String]) throws -> (status: Int32, stdout: String, stder
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+/// Runs the built `sprx` binary (built by `make test` before the suite).
+func sprx(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    guard let binary = sprxBinary else {
+        Issue.record("sprx binary not built; run `swift build --product sprx` first")
+        return (-1, "", "")
+    }
+    return try runCaptured(binary, arguments)
+}
+
+/// Runs the built `sprx` under `/usr/bin/time -f %M`: its status, its stderr (without
+/// time's line) and its peak resident memory in KB (`Int.max` when it could not be
+/// read, so a memory bound fails rather than passing unmeasured).
+func sprxMeasured(_ arguments: [String]) throws -> (status: Int32, stderr: String, peakKB: Int) {
+    let binary = try #require(sprxBinary)
+    var environment = ProcessInfo.processInfo.environment
+    environment["SWIFT_BACKTRACE"] = "enable=no"
+    let result = try runCaptured("/usr/bin/time", ["-f", "%M", binary] + arguments, environment: environment)
+    var lines = result.stderr.split(separator: "\n").map(String.init)
+    let peak = lines.popLast().flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? Int.max
+    // `time` exits with the child's status (128 + n for a child killed by signal n).
+    return (result.status, lines.joined(separator: "\n"), peak)
+}
+
+/// The default pipeline's text with its reference folder made absolute (so a copy can
+/// live in a scratch folder) and each (old, new) edit applied.
+func pipelineText(_ edits: [(String, String)] = []) -> String {
+    var yaml = (try? String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)) ?? ""
+    yaml = yaml.replacingOccurrences(of: "reference_dir: ../SampleData/reference", with: "reference_dir: \(packageRoot)/SampleData/reference")
+    for (old, new) in edits { yaml = yaml.replacingOccurrences(of: old, with: new) }
+    return yaml
+}
+
+/// Writes a variant of the default pipeline (``pipelineText(_:)``) into `dir` and
+/// returns its path; every edit's `old` text must occur in the pipeline.
+func pipelineVariant(in dir: String, _ edits: [(String, String)] = [], name: String = "pipeline-\(UUID().uuidString).yaml") throws -> String {
+    let original = pipelineText()
+    for (old, _) in edits { #expect(original.contains(old), "edit target '\(old)' not in the pipeline") }
+    let path = dir + "/" + name
+    try pipelineText(edits).write(toFile: path, atomically: true, encoding: .utf8)
+    return path
 }
 
 func scratch() -> String {
@@ -128,11 +169,8 @@ func scratch() -> String {
         #expect(gated.status == 4 && gated.stderr.contains("quality gate min_clean_rows failed: 0 clean rows"), "\(gated.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
         // A pipeline that allows it (min_clean_rows: 0) gets an empty but honest report.
-        let pipeline = try String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "  min_clean_rows: 1", with: "  min_clean_rows: 0")
-            .replacingOccurrences(of: "reference_dir: ../SampleData/reference", with: "reference_dir: \(packageRoot)/SampleData/reference")
-        try pipeline.write(toFile: dir + "/allow-empty.yaml", atomically: true, encoding: .utf8)
-        let result = try sprx(["run", "--pipeline", dir + "/allow-empty.yaml", "--input", dir + "/empty.csv", "--out", dir + "/out"])
+        let allowEmpty = try pipelineVariant(in: dir, [("  min_clean_rows: 1", "  min_clean_rows: 0")])
+        let result = try sprx(["run", "--pipeline", allowEmpty, "--input", dir + "/empty.csv", "--out", dir + "/out"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("sprx: headlines: no clean referrals"))
         #expect(result.stderr.contains("model contacts not fitted: no_observations"))

@@ -7,23 +7,6 @@ import Testing
 /// whose suppressed cell used to make the rest read 100%, and a column full of
 /// distinct free text.
 @Suite struct HostileDisclosureTests {
-    /// Runs `sprx` under `/usr/bin/time -f %M`: its result and its peak memory in KB.
-    func disclosureTimedRun(_ arguments: [String]) throws -> (status: Int32, stderr: String, maxRSSKB: Int) {
-        let binary = try #require(sprxBinary)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-        process.arguments = ["-f", "%M", binary] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
-        let err = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        try process.run()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let last = stderr.split(separator: "\n").last.map(String.init) ?? ""
-        return (process.terminationStatus, stderr, Int(last.trimmingCharacters(in: .whitespaces)) ?? -1)
-    }
-
     /// Two minimal output folders; `actual` gets `tables/route_by_group.csv` = `table`.
     func disclosureValidateFolders(_ table: [UInt8]) throws -> (expected: String, actual: String) {
         let dir = scratch()
@@ -106,10 +89,10 @@ import Testing
             text += "R\(i),P\(i),2024-03-01,40,F,White,E01000001,Referred by Dr \(i) for patient \(i * 7919),Anxiety,Y,2,1,U00001,\n"
         }
         try text.write(toFile: dir + "/in.csv", atomically: true, encoding: .utf8)
-        let run = try disclosureTimedRun(
+        let run = try sprxMeasured(
             ["run", "--pipeline", ungatedPipeline, "--input", dir + "/in.csv", "--out", dir + "/out", "--quiet"])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.maxRSSKB > 0 && run.maxRSSKB < 300_000, "max RSS \(run.maxRSSKB) KB")
+        #expect(run.peakKB > 0 && run.peakKB < 300_000, "max RSS \(run.peakKB) KB")
         let published = try String(contentsOfFile: dir + "/out/tables/unmapped_labels.csv", encoding: .utf8)
         let rows = published.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         #expect(rows.map { $0[0] + "," + $0[1] } == ["referral_source,(more distinct labels than sprx keeps)", "referral_source,(other labels)"])

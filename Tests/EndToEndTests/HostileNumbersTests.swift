@@ -39,27 +39,12 @@ private func numbersExtract(rows: Int = 600, organisationLength: Int = 0, organi
     return csv
 }
 
-/// Runs the default pipeline on one extract under `/usr/bin/time -f %M`; the peak
-/// resident memory in KB is the last stderr line.
+/// Runs the default pipeline on one extract under ``sprxMeasured(_:)``.
 private func numbersRun(_ csv: String, in dir: String) throws -> (status: Int32, stderr: String, out: String, peakKB: Int) {
     try csv.write(toFile: dir + "/extract.csv", atomically: true, encoding: .utf8)
     let out = dir + "/out"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-    process.arguments = ["-f", "%M", sprxBinary ?? "sprx", "run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/extract.csv", "--out", out, "--quiet"]
-    process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
-    var environment = ProcessInfo.processInfo.environment
-    environment["SWIFT_BACKTRACE"] = "enable=no"
-    process.environment = environment
-    let err = Pipe()
-    process.standardError = err
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    let peak = stderr.split(separator: "\n").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? -1
-    // `time` exits with the child's status, 128 + n for a child killed by signal n.
-    return (process.terminationStatus, stderr, out, peak)
+    let result = try sprxMeasured(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/extract.csv", "--out", out, "--quiet"])
+    return (result.status, result.stderr, out, result.peakKB)
 }
 
 @Suite struct HostileNumbersTests {

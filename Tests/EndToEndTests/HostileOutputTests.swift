@@ -30,18 +30,7 @@ func outputTreeFingerprint(_ root: String) -> [String: String] {
 /// Runs the built binary in `directory` through `/bin/sh -c`, so a test can close
 /// descriptors (`2>&-`) or set limits; returns status, stdout, stderr.
 func sprxInShell(_ script: String, in directory: String) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", script, "sh", sprxBinary!]
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    try runCaptured("/bin/sh", ["-c", script, "sh", sprxBinary!], in: directory)
 }
 
 /// A hostile user's `--out` (issue 14, "Data loss" and "Leaks"): the output target is

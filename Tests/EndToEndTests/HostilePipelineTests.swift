@@ -5,18 +5,9 @@ import Testing
 /// make a run mean nothing fail before publishing, with the documented status, a
 /// message naming what is wrong, and the previous output untouched.
 @Suite struct HostilePipelineTests {
-    /// The default pipeline with its reference folder made absolute (so the copy can
-    /// live in a scratch folder) and each (old, new) edit applied; every `old` must occur.
+    /// The default pipeline with each (old, new) edit applied, as `dir/pipeline.yaml`.
     private func pipelineFile(in dir: String, _ edits: [(String, String)] = []) throws -> String {
-        var yaml = try String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)
-        yaml = yaml.replacingOccurrences(of: "reference_dir: ../SampleData/reference", with: "reference_dir: \(packageRoot)/SampleData/reference")
-        for (old, new) in edits {
-            #expect(yaml.contains(old), "edit target '\(old)' not in the pipeline")
-            yaml = yaml.replacingOccurrences(of: old, with: new)
-        }
-        let path = dir + "/pipeline.yaml"
-        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        try pipelineVariant(in: dir, edits, name: "pipeline.yaml")
     }
 
     /// A good previous output in `dir/out` and its manifest, to show a failed run leaves it.
@@ -35,25 +26,6 @@ import Testing
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: (previous.out as NSString).deletingLastPathComponent)
             .filter { $0.contains(".partial") }
         #expect(leftovers.isEmpty, "partial output left: \(leftovers)")
-    }
-
-    /// Runs sprx under `/usr/bin/time -f %M`: the result and the peak RSS in KB.
-    private func pipelineSprxMeasured(_ arguments: [String]) throws -> (status: Int32, stderr: String, maxRSSKB: Int) {
-        let binary = try #require(sprxBinary)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-        process.arguments = ["-f", "%M", binary] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let bytes = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: bytes, as: UTF8.self)
-        let lines = text.split(separator: "\n")
-        let rss = Int(lines.last ?? "") ?? Int.max
-        return (process.terminationStatus, lines.dropLast().joined(separator: "\n"), rss)
     }
 
     // MARK: columns
@@ -90,7 +62,7 @@ import Testing
         let rows = (1...5).map { _ in "R1,P1,2024-03-01,40,F,White,E01000001,GP,Anxiety,Y,2,1" + String(repeating: ",x", count: extra.count) }
         try (((canonical + extra).map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ",")) + "\n" + rows.joined(separator: "\n") + "\n")
             .write(toFile: input, atomically: true, encoding: .utf8)
-        let result = try pipelineSprxMeasured(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", input, "--out", dir + "/out", "--quiet"])
+        let result = try sprxMeasured(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", input, "--out", dir + "/out", "--quiet"])
         #expect(result.status == 65, "\(result.stderr)")
         #expect(result.stderr.contains("header has no column for 1 mapped field: 'organisation_id' as 'organisation_id'."))
         #expect(result.stderr.contains("The file's header has 72 columns: 'referral_id',"))
@@ -100,7 +72,7 @@ import Testing
         #expect(result.stderr.contains("'extra_26', and 32 more."), "columns 41-72 are counted, not listed")
         #expect(!result.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "no control character reaches stderr")
         #expect(result.stderr.utf8.count < 2000, "\(result.stderr.utf8.count) bytes")
-        #expect(result.maxRSSKB < 200_000, "peak RSS \(result.maxRSSKB) KB, bound 200 MB")
+        #expect(result.peakKB < 200_000, "peak RSS \(result.peakKB) KB, bound 200 MB")
         #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
     }
 

@@ -13,22 +13,6 @@ import Testing
     static let label = "<img src=x onerror=alert(1)>|*x*"
     static let fileName = "r<i>x|*y*_.csv"
 
-    /// Runs the binary under /usr/bin/time; the last stderr line is the peak RSS in KB.
-    static func hostileReportRun(_ arguments: [String]) throws -> (status: Int32, stderr: String, peakKB: Int) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-        process.arguments = ["-f", "%M", sprxBinary ?? "sprx"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let peak = Int(stderr.split(separator: "\n").last.map(String.init) ?? "") ?? Int.max
-        return (process.terminationStatus, stderr, peak)
-    }
-
     /// Reads a CSV without quoted fields (the tables this test reads have none) into rows of cells.
     static func hostileReportCSV(_ path: String) throws -> [[String]] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
@@ -42,7 +26,7 @@ import Testing
         for id in 21...32 { rows.append("R\(id),P\(id),2024-03-01,40,F,White,E01000001,\(Self.label),Anxiety,Y,2,1,U00001,") }
         try (header + "\n" + rows.joined(separator: "\n") + "\n").write(toFile: input + "/" + Self.fileName, atomically: true, encoding: .utf8)
         let out = dir + "/out"
-        let result = try Self.hostileReportRun(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", input, "--out", out, "--quiet"])
+        let result = try sprxMeasured(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", input, "--out", out, "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.peakKB < 300_000, "peak RSS \(result.peakKB) KB over the 300 MB bound")
         // Nothing outside the output folder was touched: the input folder holds only its file.

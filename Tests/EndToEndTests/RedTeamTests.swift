@@ -5,17 +5,9 @@ import Testing
 /// finding: each failed before its fix. Extracts and pipelines are built here; expected
 /// outcomes are the documented exit statuses and messages.
 @Suite struct RedTeamTests {
-    /// The default pipeline with `replace` applied, reference folder made absolute.
+    /// The default pipeline with `replace` applied (``pipelineVariant(in:_:name:)``).
     func pipeline(_ dir: String, _ replace: [(String, String)]) throws -> String {
-        var text = try String(contentsOfFile: packageRoot + "/Pipelines/referral-equity.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "reference_dir: ../SampleData/reference", with: "reference_dir: \(packageRoot)/SampleData/reference")
-        for (old, new) in replace {
-            #expect(text.contains(old), "the pipeline holds \(old)")
-            text = text.replacingOccurrences(of: old, with: new)
-        }
-        let path = dir + "/p-\(UUID().uuidString).yaml"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        try pipelineVariant(in: dir, replace)
     }
 
     /// A stray quote in the free-text column of row 11 (line 12) turns every later line
