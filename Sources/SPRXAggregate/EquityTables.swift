@@ -1,39 +1,6 @@
 import SPRXCore
 import SPRXPipeline
 
-/// A grouping of referrals that the tables break down by (`outputs-v1.md`, "dimension").
-public struct Dimension: Sendable {
-    public let name: String
-    public let groupLabels: [String]
-    let groupOf: @Sendable (Pattern) -> Int
-
-    /// The dimensions of the contract, in publication order.
-    public static func all(ageBands: [AgeBand]) -> [Dimension] {
-        let deciles = (1...10).map(String.init) + ["Unknown"]
-        let quintiles = (1...5).map(String.init) + ["Unknown"]
-        let bandCount = ageBands.count
-        let nationQuintile = Nation.allCases.flatMap { nation in quintiles.map { "\(nation.label)/\($0)" } }
-        let nationDecile = Nation.allCases.flatMap { nation in deciles.map { "\(nation.label)/\($0)" } }
-        return [
-            Dimension(name: "all", groupLabels: ["all"]) { _ in 0 },
-            Dimension(name: "age_band", groupLabels: ageBands.map(\.label) + ["Unknown"]) { Int(min($0.ageBand, UInt8(bandCount))) },
-            Dimension(name: "sex", groupLabels: Sex.allCases.map(\.label)) { Int($0.sex.rawValue) },
-            Dimension(name: "ethnicity", groupLabels: Ethnicity.allCases.map(\.label)) { Int($0.ethnicity.rawValue) },
-            Dimension(name: "imd_decile", groupLabels: deciles) { $0.decile == 0 ? 10 : Int($0.decile) - 1 },
-            Dimension(name: "imd_quintile", groupLabels: quintiles) { $0.quintile == 0 ? 5 : Int($0.quintile) - 1 },
-            Dimension(name: "rurality", groupLabels: Rurality.allCases.map(\.label)) { Int($0.rurality.rawValue) },
-            Dimension(name: "nation", groupLabels: Nation.allCases.map(\.label)) { Int($0.nation.rawValue) },
-            Dimension(name: "nation/imd_quintile", groupLabels: nationQuintile) {
-                Int($0.nation.rawValue) * 6 + ($0.quintile == 0 ? 5 : Int($0.quintile) - 1)
-            },
-            // The equity gradient: each nation's own deciles, never pooled.
-            Dimension(name: "nation/imd_decile", groupLabels: nationDecile) {
-                Int($0.nation.rawValue) * 11 + ($0.decile == 0 ? 10 : Int($0.decile) - 1)
-            },
-        ]
-    }
-}
-
 /// A published table: a name, a header and formatted rows.
 public struct PublishedTable: Sendable {
     public var name: String
@@ -58,14 +25,20 @@ public struct PublishedTable: Sendable {
 public struct EquityTableBuilder: Sendable {
     public let routes: [RouteDefinition]
     public let reasons: [ReasonDefinition]
-    public let ageBands: [AgeBand]
+    /// The key the counts were made with: its table dimensions are the tables' rows.
+    public let groupKey: GroupKeySchema
     public let disclosure: DisclosureSettings
 
-    public init(routes: [RouteDefinition], reasons: [ReasonDefinition], ageBands: [AgeBand], disclosure: DisclosureSettings) {
+    public init(routes: [RouteDefinition], reasons: [ReasonDefinition], groupKey: GroupKeySchema, disclosure: DisclosureSettings) {
         self.routes = routes
         self.reasons = reasons
-        self.ageBands = ageBands
+        self.groupKey = groupKey
         self.disclosure = disclosure
+    }
+
+    /// The builder for a pipeline's routes, reasons, key and disclosure settings.
+    public init(pipeline: PipelineConfiguration) {
+        self.init(routes: pipeline.routes, reasons: pipeline.reasons, groupKey: pipeline.groupKey, disclosure: pipeline.disclosure)
     }
 
     /// Decimal places for percentages and intervals.
@@ -80,7 +53,6 @@ public struct EquityTableBuilder: Sendable {
 
     /// All four tables: route type, route, reasons and pathway by group.
     public func build(_ counts: ReferralCounts) -> [PublishedTable] {
-        let dimensions = Dimension.all(ageBands: ageBands)
         let routeTypes = RouteType.allCases
         var routeTypeTable = PublishedTable(
             name: "route_type_by_group", header: Self.shareHeader(category: "route_type"),
@@ -101,14 +73,14 @@ public struct EquityTableBuilder: Sendable {
 
         let outcomeEntries = counts.outcomes.sorted { $0.key < $1.key }
         let reasonEntries = counts.reasons.sorted { $0.key < $1.key }
-        for dimension in dimensions {
+        for dimension in groupKey.tableDimensions {
             let groups = dimension.groupLabels.count
             var byRoute = [[Int64]](repeating: [Int64](repeating: 0, count: routes.count), count: groups)
             var pathway = [[OutcomeCounts]](repeating: [OutcomeCounts](repeating: OutcomeCounts(), count: routeTypes.count + 1), count: groups)
             var byReason = [[Int64]](repeating: [Int64](repeating: 0, count: reasons.count), count: groups)
             for (key, value) in outcomeEntries {
-                let g = dimension.groupOf(Pattern(bits: key))
-                let route = Int(key >> 19)
+                let g = groupKey.group(dimension, of: key)
+                let route = groupKey.level(.route, of: key)
                 guard route < routes.count else { continue }
                 byRoute[g][route] += value.referred
                 for slot in [Int(routes[route].type.rawValue), routeTypes.count] {
@@ -118,9 +90,9 @@ public struct EquityTableBuilder: Sendable {
                 }
             }
             for (key, value) in reasonEntries {
-                let reason = Int(key >> 19)
+                let reason = groupKey.level(.reason, of: key)
                 guard reason < reasons.count else { continue }
-                byReason[dimension.groupOf(Pattern(bits: key))][reason] += value
+                byReason[groupKey.group(dimension, of: key)][reason] += value
             }
             for g in 0..<groups {
                 let groupTotal = byRoute[g].reduce(0, +)

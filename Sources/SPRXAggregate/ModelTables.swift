@@ -40,12 +40,13 @@ public struct ModelRunSummary: Sendable, Codable, Equatable {
 /// `models.csv` has no rows for it.
 public struct ModelTableBuilder: Sendable {
     public let settings: ModelSettings
-    public let ageBands: [AgeBand]
+    /// The key the model cells were projected from: covariate levels are read from it.
+    public let groupKey: GroupKeySchema
     public let disclosure: DisclosureSettings
 
-    public init(settings: ModelSettings, ageBands: [AgeBand], disclosure: DisclosureSettings) {
+    public init(settings: ModelSettings, groupKey: GroupKeySchema, disclosure: DisclosureSettings) {
         self.settings = settings
-        self.ageBands = ageBands
+        self.groupKey = groupKey
         self.disclosure = disclosure
     }
 
@@ -54,43 +55,17 @@ public struct ModelTableBuilder: Sendable {
         "n_clusters", "measure", "coefficient", "std_error_model", "se_type", "suppressed", "disclosure_control",
     ]
 
-    /// The covariate levels of a cell (index into ``ModelCovariate/levels(ageBands:)``,
-    /// in ``ModelCovariate`` case order), worked out once for every model.
-    typealias Levels = (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
-
-    func levels(of cell: UInt32) -> Levels {
-        let p = Pattern(bits: cell & 0x7FFFF)
-        let routeType = RouteType(rawValue: UInt8((cell >> 19) & 0x3)) ?? .unknown
-        return (
-            routeType.rawValue, min(p.ageBand, UInt8(ageBands.count)), p.sex.rawValue, p.ethnicity.rawValue, p.decile == 0 ? 10 : p.decile - 1,
-            p.quintile == 0 ? 5 : p.quintile - 1, p.rurality.rawValue, p.nation.rawValue
-        )
-    }
-
-    static func level(_ levels: Levels, _ covariate: ModelCovariate) -> Int {
-        switch covariate {
-        case .routeType: Int(levels.0)
-        case .ageBand: Int(levels.1)
-        case .sex: Int(levels.2)
-        case .ethnicity: Int(levels.3)
-        case .imdDecile: Int(levels.4)
-        case .imdQuintile: Int(levels.5)
-        case .rurality: Int(levels.6)
-        case .nation: Int(levels.7)
-        }
-    }
-
     struct PreparedCell {
-        var levels: Levels
         /// Index of the organisation in name order, -1 for none.
         var organisation: Int32
-        /// As ``ModelCell/cell`` (route type and contact flag are read from it).
+        /// As ``ModelCell/cell``: covariate levels, route type and contact flag are read from it.
         var cell: UInt32
         var sums: ModelCellSums
     }
 
     struct PreparedHistogramEntry {
-        var levels: Levels
+        /// As ``ModelCell/cell``.
+        var cell: UInt32
         var hasOrganisation: Bool
         var kind: ModelCounts.Kind
         var value: Int32
@@ -110,13 +85,13 @@ public struct ModelTableBuilder: Sendable {
             guard sums.referrals > 0 else { return nil }
             let cell = UInt32(truncatingIfNeeded: key)
             let organisation = organisationRank[Int(key >> 32)]
-            return PreparedCell(levels: levels(of: cell), organisation: organisation, cell: cell, sums: sums)
+            return PreparedCell(organisation: organisation, cell: cell, sums: sums)
         }
         let histogram = counts.histogram.compactMap { key, count -> PreparedHistogramEntry? in
             guard count > 0 else { return nil }
             let parts = ModelCounts.histogramParts(key)
             return PreparedHistogramEntry(
-                levels: levels(of: parts.cell), hasOrganisation: parts.hasOrganisation, kind: parts.kind, value: parts.value, count: count)
+                cell: parts.cell, hasOrganisation: parts.hasOrganisation, kind: parts.kind, value: parts.value, count: count)
         }
         // Models are independent: fit them side by side, each into its own slot, and
         // publish in declaration order.
@@ -154,16 +129,15 @@ public struct ModelTableBuilder: Sendable {
 
     /// A model's observations in one cell: how many have a known outcome and the sum
     /// of their outcomes (events, for a binary outcome).
-    static func outcome(_ outcome: ModelOutcome, _ cell: UInt32, _ sums: ModelCellSums) -> (count: Int64, sum: Int64) {
-        let key = ModelCellKey(organisation: ShortCode(), cell: cell)
+    func outcome(_ outcome: ModelOutcome, _ cell: UInt32, _ sums: ModelCellSums) -> (count: Int64, sum: Int64) {
         switch outcome {
         case .routeNonMedical:
-            switch key.routeType {
+            switch RouteType(rawValue: UInt8(groupKey.level(.routeType, of: UInt64(cell)))) ?? .unknown {
             case .medical: return (sums.referrals, 0)
             case .nonMedical: return (sums.referrals, sums.referrals)
             case .unknown: return (0, 0)
             }
-        case .contacted: return (sums.referrals, key.contacted ? sums.referrals : 0)
+        case .contacted: return (sums.referrals, groupKey.level(.contacted, of: UInt64(cell)) == 1 ? sums.referrals : 0)
         case .anyIntervention: return (sums.interventionsKnown, sums.withIntervention)
         case .contacts: return (sums.contactsKnown, sums.contacts)
         case .interventions: return (sums.interventionsKnown, sums.interventions)
@@ -175,11 +149,12 @@ public struct ModelTableBuilder: Sendable {
         summary: inout ModelRunSummary
     ) throws -> [[String]] {
         let covariates = model.covariates
-        let allLevels = covariates.map { $0.levels(ageBands: ageBands) }
-        let unknownLevel = covariates.indices.map { allLevels[$0].firstIndex(of: covariates[$0].unknownLabel)! }
-        func covariateLevels(_ levels: Levels, into out: inout [Int]) -> Bool {
+        let groupings = covariates.map { groupKey.grouping($0) }
+        let allLevels = groupings.map(\.levels)
+        let unknownLevel = groupings.map { $0.levels.count - 1 }
+        func covariateLevels(_ cell: UInt32, into out: inout [Int]) -> Bool {
             for c in covariates.indices {
-                out[c] = Self.level(levels, covariates[c])
+                out[c] = groupKey.level(groupings[c], of: UInt64(cell))
                 if !settings.unknownAsLevel && out[c] == unknownLevel[c] { return false }
             }
             return true
@@ -191,11 +166,11 @@ public struct ModelTableBuilder: Sendable {
         var levelEvents = levelWeight
         var levels = Array(repeating: 0, count: covariates.count)
         for prepared in cells {
-            guard covariateLevels(prepared.levels, into: &levels) else {
+            guard covariateLevels(prepared.cell, into: &levels) else {
                 summary.excludedUnknownCovariate += prepared.sums.referrals
                 continue
             }
-            let (count, sum) = Self.outcome(model.outcome, prepared.cell, prepared.sums)
+            let (count, sum) = outcome(model.outcome, prepared.cell, prepared.sums)
             summary.excludedUnknownOutcome += prepared.sums.referrals - count
             if count == 0 { continue }
             if clustered && prepared.organisation < 0 {
@@ -222,7 +197,7 @@ public struct ModelTableBuilder: Sendable {
         var remap: [[Int]] = []
         for (c, covariate) in covariates.enumerated() {
             let present = allLevels[c].indices.filter { levelWeight[c][$0] > 0 }
-            let reference = settings.references[covariate] ?? ModelSettings.defaultReference(covariate, ageBands: ageBands)
+            let reference = settings.references[covariate] ?? ModelSettings.defaultReference(covariate, groupKey: groupKey)
             guard present.contains(where: { allLevels[c][$0] == reference }) else {
                 throw ModelFitError(.emptyLevel, "reference level '\(reference)' of \(covariate.rawValue) has no referrals in this model's data")
             }
@@ -239,7 +214,7 @@ public struct ModelTableBuilder: Sendable {
         if model.family == .negativeBinomial {
             let kind: ModelCounts.Kind = model.outcome == .contacts ? .contacts : .interventions
             for entry in histogram where entry.kind == kind && (entry.hasOrganisation || !clustered) {
-                guard covariateLevels(entry.levels, into: &levels) else { continue }
+                guard covariateLevels(entry.cell, into: &levels) else { continue }
                 for c in levels.indices { levels[c] = remap[c][levels[c]] }
                 data.addHistogram(levels: levels, outcome: Int64(entry.value), weight: Double(entry.count), hasCluster: entry.hasOrganisation)
             }

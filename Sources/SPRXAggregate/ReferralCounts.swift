@@ -1,33 +1,7 @@
 import SPRXCore
-import SPRXEnrich
 import SPRXPipeline
 
-/// The demographic pattern of a referral, packed into 19 bits.
-///
-/// Bits: age band 0-4, sex 5-6, ethnicity 7-9, nation 10-12, decile 13-16,
-/// rurality 17-18. Every table dimension is a function of the pattern.
-public struct Pattern: Hashable, Sendable, Comparable {
-    public var bits: UInt32
-
-    public init(bits: UInt32) { self.bits = bits & 0x7FFFF }
-
-    public init(ageBand: UInt8, sex: Sex, ethnicity: Ethnicity, nation: Nation, decile: UInt8, rurality: Rurality) {
-        bits = UInt32(ageBand & 0x1F) | UInt32(sex.rawValue) << 5 | UInt32(ethnicity.rawValue) << 7
-            | UInt32(nation.rawValue) << 10 | UInt32(decile & 0xF) << 13 | UInt32(rurality.rawValue) << 17
-    }
-
-    public var ageBand: UInt8 { UInt8(bits & 0x1F) }
-    public var sex: Sex { Sex(rawValue: UInt8((bits >> 5) & 0x3))! }
-    public var ethnicity: Ethnicity { Ethnicity(rawValue: UInt8((bits >> 7) & 0x7)) ?? .unknown }
-    public var nation: Nation { Nation(rawValue: UInt8((bits >> 10) & 0x7)) ?? .unknown }
-    public var decile: UInt8 { UInt8((bits >> 13) & 0xF) }
-    public var quintile: UInt8 { decile == 0 ? 0 : (decile + 1) / 2 }
-    public var rurality: Rurality { Rurality(rawValue: UInt8((bits >> 17) & 0x3))! }
-
-    public static func < (a: Pattern, b: Pattern) -> Bool { a.bits < b.bits }
-}
-
-/// What is counted for each pattern × route: referrals, contacted, with an intervention.
+/// What is counted for each group: referrals, contacted, with an intervention.
 public struct OutcomeCounts: Hashable, Sendable, Codable, FlatTableValue {
     public var referred: Int64 = 0
     public var contacted: Int64 = 0
@@ -35,63 +9,97 @@ public struct OutcomeCounts: Hashable, Sendable, Codable, FlatTableValue {
     public init() {}
     public static var zero: OutcomeCounts { OutcomeCounts() }
     var isZero: Bool { referred == 0 && contacted == 0 && intervention == 0 }
+
+    /// Adds (or with `sign: -1` removes) one referral.
+    @inline(__always) mutating func add(contacted isContacted: Bool, intervention hasIntervention: Bool, sign: Int64) {
+        referred += sign
+        if isContacted { contacted += sign }
+        if hasIntervention { intervention += sign }
+    }
+
+    /// Adds another group's counts.
+    public mutating func add(_ other: OutcomeCounts) {
+        referred += other.referred
+        contacted += other.contacted
+        intervention += other.intervention
+    }
 }
 
-/// The aggregation state: counts keyed by small integer codes.
+/// The aggregation state: counts keyed by projections of the referral's group key.
 ///
-/// Design note: its size depends on how many distinct patterns occur (thousands), never
+/// Design note: its size depends on how many distinct groups occur (thousands), never
 /// on the number of rows, and ``merge(_:)`` is plain addition, so workers build one each,
 /// the runner merges them in input order, and shards of a national extract can be
 /// counted on different machines, serialised (`Codable`) and merged. Removing a
-/// referral again (a duplicate found later) is addition with `sign: -1`.
+/// referral again (a duplicate found later) is addition with `sign: -1`. Every key is a
+/// referral's ``GroupKeySchema`` key masked to what the table needs (``Projection``),
+/// and the state carries the layout it was keyed with, so states keyed differently are
+/// never added together.
 public struct ReferralCounts: Sendable, Codable, Equatable {
-    /// Key: pattern bits | route << 19.
-    public private(set) var outcomes = FlatTable<UInt32, OutcomeCounts>(initial: OutcomeCounts())
-    /// Key: pattern bits | reason << 19; one count per reason a referral gives.
-    public private(set) var reasons = FlatTable<UInt32, Int64>(initial: 0)
+    /// Which parts of a referral's key each table of the state keeps.
+    public struct Projection: Sendable, Codable, Equatable {
+        /// The key layout (``GroupKeySchema/layoutDescription``).
+        public let layout: String
+        /// ``outcomes``: the demographic pattern and the route.
+        public let outcome: UInt64
+        /// The demographic pattern (``reasons`` adds the reason).
+        public let pattern: UInt64
+        /// Where ``reasons`` puts the reason.
+        public let reasonShift: UInt64
+        /// ``months``: the month, the route, the nation and the decile.
+        public let month: UInt64
+
+        public init(_ schema: GroupKeySchema) {
+            layout = schema.layoutDescription
+            pattern = schema.demographicMask
+            outcome = schema.mask(GroupAxis.demographic + [.route])
+            reasonShift = schema.field(.reason).shift
+            month = schema.mask([.month, .route, .nation, .decile])
+        }
+    }
+
+    /// The key projections this state was counted with.
+    public let projection: Projection
+    /// Key: pattern and route (``Projection/outcome``).
+    public private(set) var outcomes = FlatTable<UInt64, OutcomeCounts>(initial: OutcomeCounts())
+    /// Key: pattern and reason; one count per reason a referral gives.
+    public private(set) var reasons = FlatTable<UInt64, Int64>(initial: 0)
     /// Key: see ``dayKey(_:)``; clean referrals per day, so the reporting period
     /// survives merging and removals.
     public private(set) var days = FlatTable<UInt32, Int64>(initial: 0)
-    /// What the statistical models need: per organisation, pattern and outcomes.
+    /// Key: month, route, nation and decile (``Projection/month``): the outcomes over time.
+    public private(set) var months = FlatTable<UInt64, OutcomeCounts>(initial: OutcomeCounts())
+    /// What the statistical models need: per organisation, model cell and outcomes.
     public var models = ModelCounts()
 
-    public init() {}
+    /// An empty state for keys of `schema`.
+    public init(schema: GroupKeySchema) { projection = Projection(schema) }
 
-    /// Adds (or with `sign: -1` removes) one referral.
+    /// Adds (or with `sign: -1` removes) one referral with its full group key.
     public mutating func add(
-        pattern: Pattern, route: UInt8, reasons reasonMask: UInt32, contacted: Bool, intervention: Bool, day: Day? = nil,
-        sign: Int64 = 1
+        key: UInt64, reasons reasonMask: UInt32, contacted: Bool, intervention: Bool, day: Day? = nil, sign: Int64 = 1
     ) {
         if let day { days.update(Self.dayKey(day)) { $0 += sign } }
-        let key = pattern.bits | UInt32(route) << 19
-        outcomes.update(key) { counts in
-            counts.referred += sign
-            if contacted { counts.contacted += sign }
-            if intervention { counts.intervention += sign }
-        }
+        outcomes.update(key & projection.outcome) { $0.add(contacted: contacted, intervention: intervention, sign: sign) }
+        months.update(key & projection.month) { $0.add(contacted: contacted, intervention: intervention, sign: sign) }
+        let pattern = key & projection.pattern
         var mask = reasonMask
         while mask != 0 {
-            let reason = UInt32(mask.trailingZeroBitCount)
-            reasons.update(pattern.bits | reason << 19) { $0 += sign }
+            let reason = UInt64(mask.trailingZeroBitCount)
+            reasons.update(pattern | reason << projection.reasonShift) { $0 += sign }
             mask &= mask - 1
         }
     }
 
-    /// Adds another state's counts to this one.
+    /// Adds another state's counts to this one (both keyed by the same layout).
     public mutating func merge(_ other: ReferralCounts) {
-        for (key, value) in other.outcomes {
-            outcomes.update(key) { current in
-                current.referred += value.referred
-                current.contacted += value.contacted
-                current.intervention += value.intervention
-            }
-        }
+        precondition(projection == other.projection, "counts keyed by different layouts cannot be merged")
+        for (key, value) in other.outcomes { outcomes.update(key) { $0.add(value) } }
+        for (key, value) in other.months { months.update(key) { $0.add(value) } }
         for (key, value) in other.reasons { reasons.update(key) { $0 += value } }
         for (key, value) in other.days { days.update(key) { $0 += value } }
         models.merge(other.models)
-        outcomes = outcomes.filter { !$1.isZero }
-        reasons = reasons.filter { $1 != 0 }
-        days = days.filter { $1 != 0 }
+        compact()
     }
 
     /// Number of clean referrals counted.
@@ -116,86 +124,68 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     /// Drops zero entries (left by removals) so equal counts compare equal.
     public mutating func compact() {
         outcomes = outcomes.filter { !$1.isZero }
+        months = months.filter { !$1.isZero }
         reasons = reasons.filter { $1 != 0 }
         days = days.filter { $1 != 0 }
         models.compact()
     }
 }
 
-/// One referral as the models see it: organisation, pattern, route type, whether it
-/// reached a link worker, and its contact and intervention counts.
+/// One referral as the models see it: organisation, model cell (pattern, route type,
+/// whether it reached a link worker), and its contact and intervention counts.
 public struct ModelCell: Hashable, Sendable, Codable {
     /// The organisation (cluster); an empty code when the referral has none.
     public var organisation: ShortCode
-    /// Pattern bits | route type << 19 | reached a link worker << 21.
+    /// The referral's group key projected by ``ModelCellProjection``: its low
+    /// ``GroupKeySchema/modelCellMask`` bits.
     public var cell: UInt32
     /// Contacts, -1 when unknown.
     public var contacts: Int32
     /// Interventions, -1 when unknown.
     public var interventions: Int32
 
-    public init(organisation: ShortCode?, pattern: Pattern, routeType: RouteType, contacted: Bool, contacts: Int32, interventions: Int32) {
+    public init(organisation: ShortCode?, cell: UInt32, contacts: Int32, interventions: Int32) {
         self.organisation = organisation ?? ShortCode()
-        self.cell = pattern.bits | UInt32(routeType.rawValue) << 19 | (contacted ? 1 << 21 : 0)
+        self.cell = cell
         self.contacts = contacts
         self.interventions = interventions
     }
 }
 
-/// Which parts of a referral the declared models look at; the rest is dropped from
-/// ``ModelCell/cell`` before counting, so the models' state holds no more cells than
-/// the models can tell apart (deciles fold into quintiles unless a model adjusts for
-/// the decile; the contact flag is kept only when a model explains it).
+/// Which parts of a referral the declared models look at; the rest is dropped from the
+/// key before counting, so the models' state holds no more cells than the models can
+/// tell apart (deciles fold into quintiles unless a model adjusts for the decile; the
+/// contact flag is kept only when a model explains it).
 public struct ModelCellProjection: Sendable, Hashable {
-    /// Bits of ``ModelCell/cell`` to keep.
-    public var mask: UInt32
-    /// Replace the decile by the first decile of its quintile.
-    public var foldDeciles: Bool
-
-    /// Keeps everything.
-    public static let identity = ModelCellProjection(mask: 0x3F_FFFF, foldDeciles: false)
-
-    public init(mask: UInt32, foldDeciles: Bool) {
-        self.mask = mask
-        self.foldDeciles = foldDeciles
-    }
+    /// Bits of the group key to keep (within ``GroupKeySchema/modelCellMask``).
+    public let mask: UInt64
+    /// The lowest bit of the decile field when deciles fold into quintiles (decile
+    /// levels 2q and 2q + 1 are quintile q; clearing that bit keeps the first), else 0.
+    public let foldBit: UInt64
 
     /// What the given models need.
-    public init(models: [ModelDefinition]) {
+    public init(models: [ModelDefinition], schema: GroupKeySchema) {
         let covariates = Set(models.flatMap(\.covariates))
         let outcomes = Set(models.map(\.outcome))
-        var mask: UInt32 = 0
-        if covariates.contains(.ageBand) { mask |= 0x1F }
-        if covariates.contains(.sex) { mask |= 0x3 << 5 }
-        if covariates.contains(.ethnicity) { mask |= 0x7 << 7 }
-        if covariates.contains(.nation) { mask |= 0x7 << 10 }
-        if covariates.contains(.imdDecile) || covariates.contains(.imdQuintile) { mask |= 0xF << 13 }
-        if covariates.contains(.rurality) { mask |= 0x3 << 17 }
-        if covariates.contains(.routeType) || outcomes.contains(.routeNonMedical) { mask |= 0x3 << 19 }
-        if outcomes.contains(.contacted) { mask |= 1 << 21 }
-        self.init(mask: mask, foldDeciles: !covariates.contains(.imdDecile))
+        var axes = covariates.map { schema.grouping($0).axis }
+        if outcomes.contains(.routeNonMedical) { axes.append(.routeType) }
+        if outcomes.contains(.contacted) { axes.append(.contacted) }
+        mask = schema.mask(axes) & schema.modelCellMask
+        foldBit = covariates.contains(.imdDecile) ? 0 : 1 << schema.field(.decile).shift
     }
 
-    /// The cell as the models see it.
-    @inlinable public func apply(_ cell: UInt32) -> UInt32 {
-        var cell = cell
-        if foldDeciles {
-            let decile = (cell >> 13) & 0xF
-            if decile != 0 { cell = cell & ~(0xF << 13) | (((decile + 1) / 2) * 2 - 1) << 13 }
-        }
-        return cell & mask
+    /// The model cell of a referral's full group key.
+    @inlinable public func apply(_ key: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: key & mask & ~foldBit)
     }
 }
 
-/// One organisation × pattern × route type × contact flag in the models' state.
+/// One organisation × model cell in the models' state.
 public struct ModelCellKey: Hashable, Sendable, Codable, Comparable, FlatKey {
     public var organisation: ShortCode
     /// As ``ModelCell/cell``.
     public var cell: UInt32
 
-    public var pattern: Pattern { Pattern(bits: cell & 0x7FFFF) }
-    public var routeType: RouteType { RouteType(rawValue: UInt8((cell >> 19) & 0x3)) ?? .unknown }
-    public var contacted: Bool { cell & (1 << 21) != 0 }
     public var hasOrganisation: Bool { organisation.count > 0 }
 
     public init(organisation: ShortCode, cell: UInt32) {
@@ -322,14 +312,21 @@ public struct ModelCounts: Sendable, Codable, Equatable {
 
     public init() {}
 
-    /// cell (22 bits) | has organisation << 22 | kind << 23 | value << 32.
+    /// Bits of a histogram key below its flags: a model cell never takes more.
+    static let cellBits = GroupKeySchema.modelCellBitLimit
+
+    /// cell | has organisation << ``cellBits`` | kind << (``cellBits`` + 1) | value << 32.
     public static func histogramKey(cell: UInt32, hasOrganisation: Bool, kind: Kind, value: Int32) -> UInt64 {
-        UInt64(cell & 0x3F_FFFF) | (hasOrganisation ? 1 << 22 : 0) | kind.rawValue << 23 | UInt64(UInt32(bitPattern: value)) << 32
+        UInt64(cell) & ((1 << cellBits) - 1) | (hasOrganisation ? 1 << cellBits : 0) | kind.rawValue << (cellBits + 1)
+            | UInt64(UInt32(bitPattern: value)) << 32
     }
 
     /// The parts of a histogram key.
     public static func histogramParts(_ key: UInt64) -> (cell: UInt32, hasOrganisation: Bool, kind: Kind, value: Int32) {
-        (UInt32(key & 0x3F_FFFF), key & (1 << 22) != 0, Kind(rawValue: (key >> 23) & 1)!, Int32(bitPattern: UInt32(key >> 32)))
+        (
+            UInt32(key & ((1 << cellBits) - 1)), key & (1 << cellBits) != 0, Kind(rawValue: (key >> (cellBits + 1)) & 1)!,
+            Int32(bitPattern: UInt32(key >> 32))
+        )
     }
 
     /// Adds (or with `sign: -1` removes) one referral.

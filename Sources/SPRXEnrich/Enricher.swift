@@ -7,7 +7,6 @@ public struct Enrichment: Sendable, Hashable {
     /// Within-nation decile 1-10, 0 = Unknown.
     public var decile: UInt8
     public var rurality: Rurality
-    public var ruralityClass: Int16
     /// Index into the pipeline's age bands; `ageBands.count` = Unknown.
     public var ageBand: UInt8
 
@@ -83,7 +82,7 @@ public struct EnrichRules: Sendable {
     /// bit 0 unknown area, then per nation i bit 1 + 2i no decile, bit 2 + 2i no rurality
     /// (see ``AreaMatchCounts/init(packed:)``). Allocates nothing: this runs per referral.
     public func enrichPacked(area: ShortCode?, age: Int16) -> (Enrichment, UInt16) {
-        var result = Enrichment(nation: .unknown, decile: 0, rurality: .unknown, ruralityClass: -1, ageBand: ageBand(age))
+        var result = Enrichment(nation: .unknown, decile: 0, rurality: .unknown, ageBand: ageBand(age))
         guard let area else { return (result, 1) }
         let nation = area.nation
         result.nation = nation
@@ -91,7 +90,6 @@ public struct EnrichRules: Sendable {
         if let info = reference.info(area) {
             result.decile = info.decile
             result.rurality = info.rurality
-            result.ruralityClass = info.ruralityClass
         }
         var flags: UInt16 = 0
         let n = UInt16(nation.rawValue)

@@ -80,35 +80,21 @@ public struct ModelSettings: Sendable, Hashable {
     /// The reference level used when a pipeline names none: the first level in the
     /// published order, except route type (`medical`) and deprivation (least deprived,
     /// so odds ratios read as "more deprived vs least deprived", as in Bu et al.).
-    public static func defaultReference(_ covariate: ModelCovariate, ageBands: [AgeBand]) -> String {
+    public static func defaultReference(_ covariate: ModelCovariate, groupKey: GroupKeySchema) -> String {
         switch covariate {
-        case .routeType: "medical"
-        case .ageBand: ageBands.first?.label ?? "Unknown"
-        case .sex: "Female"
-        case .ethnicity: "White"
-        case .imdDecile: "10"
-        case .imdQuintile: "5"
-        case .rurality: "Urban"
-        case .nation: "England"
+        case .routeType: RouteType.medical.label
+        case .ageBand: groupKey.grouping(covariate).levels[0]
+        case .sex: Sex.female.label
+        case .ethnicity: Ethnicity.white.label
+        case .imdDecile, .imdQuintile: groupKey.grouping(covariate).levels.dropLast().last!
+        case .rurality: Rurality.urban.label
+        case .nation: Nation.england.label
         }
     }
 }
 
-extension ModelCovariate {
-    /// The covariate's levels as published (the table group labels), unknown last.
-    public func levels(ageBands: [AgeBand]) -> [String] {
-        switch self {
-        case .routeType: RouteType.allCases.map(\.label)
-        case .ageBand: ageBands.map(\.label) + ["Unknown"]
-        case .sex: Sex.allCases.map(\.label)
-        case .ethnicity: Ethnicity.allCases.map(\.label)
-        case .imdDecile: (1...10).map(String.init) + ["Unknown"]
-        case .imdQuintile: (1...5).map(String.init) + ["Unknown"]
-        case .rurality: Rurality.allCases.map(\.label)
-        case .nation: Nation.allCases.map(\.label)
-        }
-    }
-
-    /// The label of the unknown level (`unknown` for route type, `Unknown` otherwise).
-    public var unknownLabel: String { self == .routeType ? RouteType.unknown.label : "Unknown" }
+extension GroupKeySchema {
+    /// The grouping a model covariate reads: the one of the same name, with its levels
+    /// as published (the table group labels), unknown last.
+    public func grouping(_ covariate: ModelCovariate) -> Grouping { grouping(named: covariate.rawValue)! }
 }

@@ -140,12 +140,6 @@ public struct EnrichSettings: Sendable {
     public var deprivation: [DeprivationSource]
     public var rurality: [RuralitySource]
     public var ageBands: [AgeBand]
-
-    /// Most age bands a pipeline may declare: the aggregation key packs the band index
-    /// into 5 bits (values 0-31, `Pattern` in SPRXAggregate), and index `ageBands.count`
-    /// means Unknown, so 31 bands plus Unknown fill it. A 32nd band would make Unknown
-    /// wrap to band 0 and publish referrals under the wrong band.
-    public static let maxAgeBands = 31
 }
 
 /// Disclosure control applied to published tables (`outputs-v1.md`).
@@ -215,6 +209,9 @@ public struct PipelineConfiguration: Sendable {
     public var disclosure: DisclosureSettings
     /// Statistical models to fit (none when the file has no `models` section).
     public var models: ModelSettings
+    /// How referrals' groups are packed into the aggregation key: derived from the age
+    /// bands, routes and reasons when the file is loaded (change those, derive it again).
+    public var groupKey: GroupKeySchema
     /// Tolerances `sprx validate` uses for estimates.
     public var validation: ValidationSettings
     /// The file the configuration was read from, and its SHA-256.

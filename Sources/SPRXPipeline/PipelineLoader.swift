@@ -327,7 +327,14 @@ public enum PipelineLoader {
             }
         }
 
-        let models = try top.optional("models").map { try parseModels($0, ageBands: ageBands) } ?? ModelSettings()
+        // Every group must fit its field of the aggregation key: derived here, once.
+        let groupKey: GroupKeySchema
+        do {
+            groupKey = try GroupKeySchema(ageBands: ageBands, routes: routes.map(\.id), reasons: reasons.map(\.id))
+        } catch {
+            throw (bandsEntry ?? enrichEntry).fail("age bands, routes and reasons that fit the aggregation key (\(error.message))")
+        }
+        let models = try top.optional("models").map { try parseModels($0, groupKey: groupKey) } ?? ModelSettings()
         let quality = try top.optional("quality").map { try parseQuality($0) } ?? QualityGates()
         let displayNames = try top.optional("display_names").map { try parseDisplayNames($0, routes: routes, reasons: reasons) } ?? [:]
 
@@ -344,7 +351,7 @@ public enum PipelineLoader {
             reasons: reasons, reasonSeparators: separators, sexLabels: sexLabels, ethnicityLabels: ethnicityLabels,
             ethnicityNHSCodes: nhsCodes, contactedLabels: contactedLabels, dateForms: forms, dateFrom: from, dateTo: to,
             enrich: EnrichSettings(referenceDirectory: referenceDir, deprivation: deprivation, rurality: rurality, ageBands: ageBands),
-            disclosure: disclosure, models: models,
+            disclosure: disclosure, models: models, groupKey: groupKey,
             validation: validation, sourcePath: path, sourceSHA256: sha256, quality: quality, displayNames: displayNames)
     }
 
@@ -445,7 +452,7 @@ public enum PipelineLoader {
     /// Parses the `models` section: clustering, unknown levels, reference levels and
     /// the models to fit. Every name, outcome, family, covariate and reference level is
     /// checked here, before any data is read.
-    static func parseModels(_ entry: Entry, ageBands: [AgeBand]) throws -> ModelSettings {
+    static func parseModels(_ entry: Entry, groupKey: GroupKeySchema) throws -> ModelSettings {
         try entry.allowKeys(["cluster", "unknown_levels", "reference", "fit"])
         var settings = ModelSettings()
         if let cluster = try entry.optional("cluster") {
@@ -468,8 +475,9 @@ public enum PipelineLoader {
             for (key, value) in try reference.mappingEntries() {
                 let covariate = ModelCovariate(rawValue: key)!
                 let label = try value.string()
-                var allowed = covariate.levels(ageBands: ageBands)
-                if !settings.unknownAsLevel { allowed.removeAll { $0 == covariate.unknownLabel } }
+                let grouping = groupKey.grouping(covariate)
+                var allowed = grouping.levels
+                if !settings.unknownAsLevel { allowed.removeAll { $0 == grouping.unknownLabel } }
                 guard allowed.contains(label) else {
                     throw value.fail("one of the levels \(allowed.joined(separator: ", ")) (got '\(label)')")
                 }
@@ -520,9 +528,6 @@ public enum PipelineLoader {
     /// Parses `0-17`, `18-24`, …, `85+` into bands that must not overlap and must cover
     /// 0-120 without gaps, so every valid age has exactly one band.
     static func parseAgeBands(_ labels: [String], entry: Entry) throws -> [AgeBand] {
-        guard labels.count <= EnrichSettings.maxAgeBands else {
-            throw entry.fail("at most \(EnrichSettings.maxAgeBands) age bands (the aggregation key holds \(EnrichSettings.maxAgeBands) and Unknown)")
-        }
         var bands: [AgeBand] = []
         for label in labels {
             let text = label.trimmingCharacters(in: .whitespaces)

@@ -19,9 +19,8 @@ public struct QuarantinedRow: Sendable {
 struct CleanRowTrace: Sendable {
     var identity: RowIdentity
     var line: Int32
-    var pattern: Pattern
-    var route: UInt8
-    var contacted: Bool
+    /// The referral's full group key (``GroupKeySchema``).
+    var key: UInt64
     var intervention: Bool
     var reasons: UInt32
     var rawStart: Int32
@@ -55,6 +54,8 @@ struct BlockResult: Sendable {
 struct BlockWorker: Sendable {
     let clean: CleanRules
     let enrich: EnrichRules
+    /// How a referral's groups are packed into its key.
+    let groupKey: GroupKeySchema
     /// The type of each route, by route index.
     let routeTypes: [RouteType]
     /// Whether to count the models' histograms (only when the pipeline declares models).
@@ -98,24 +99,22 @@ struct BlockWorker: Sendable {
                 case .clean(let record, let identity):
                     let (enrichment, flags) = enrich.enrichPacked(area: record.area, age: record.age)
                     if flags != 0 { flagCounts[Int(flags)] += 1 }
-                    let pattern = Pattern(
-                        ageBand: enrichment.ageBand, sex: record.sex, ethnicity: record.ethnicity, nation: enrichment.nation,
-                        decile: enrichment.decile, rurality: enrichment.rurality)
                     let contacted = record.reachedLinkWorker
                     let intervention = record.hadIntervention
-                    counts.add(
-                        pattern: pattern, route: record.route, reasons: record.reasons, contacted: contacted, intervention: intervention,
-                        day: record.referralDate)
-                    var model = ModelCell(
-                        organisation: modelsByOrganisation ? record.organisation : nil, pattern: pattern, routeType: routeTypes[Int(record.route)], contacted: contacted,
+                    let key = groupKey.key(
+                        ageBand: enrichment.ageBand, sex: record.sex, ethnicity: record.ethnicity, nation: enrichment.nation,
+                        decile: enrichment.decile, rurality: enrichment.rurality, routeType: routeTypes[Int(record.route)],
+                        contacted: contacted, route: record.route, month: GroupKeySchema.monthLevel(record.referralDate))
+                    counts.add(key: key, reasons: record.reasons, contacted: contacted, intervention: intervention, day: record.referralDate)
+                    let model = ModelCell(
+                        organisation: modelsByOrganisation ? record.organisation : nil, cell: modelProjection.apply(key),
                         contacts: record.contacts, interventions: record.interventions)
-                    model.cell = modelProjection.apply(model.cell)
                     if countForModels { counts.models.add(model) }
                     let start = row.raw.baseAddress.map { $0 - UnsafeRawPointer(base!) } ?? 0
                     result.cleanRows.append(
                         CleanRowTrace(
-                            identity: identity, line: Int32(clamping: row.line), pattern: pattern, route: record.route,
-                            contacted: contacted, intervention: intervention, reasons: record.reasons, rawStart: Int32(start),
+                            identity: identity, line: Int32(clamping: row.line), key: key, intervention: intervention,
+                            reasons: record.reasons, rawStart: Int32(start),
                             rawEnd: Int32(start + row.raw.count), model: model, day: record.referralDate, areaFlags: flags))
                 }
             }
@@ -144,10 +143,13 @@ struct BlockWorker: Sendable {
 final class CountsPool: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [ReferralCounts] = []
+    private let groupKey: GroupKeySchema
+
+    init(groupKey: GroupKeySchema) { self.groupKey = groupKey }
 
     /// A state to count into (a fresh one if every state is in use).
     func take() -> ReferralCounts {
-        lock.withLock { idle.popLast() } ?? ReferralCounts()
+        lock.withLock { idle.popLast() } ?? ReferralCounts(schema: groupKey)
     }
 
     func give(_ counts: ReferralCounts) {

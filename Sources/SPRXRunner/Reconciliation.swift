@@ -90,7 +90,9 @@ public struct UnmappedLabelStore: Sendable, Equatable {
 /// ``resolveRepeats()`` takes them out of the counts and quarantines the conflicts.
 final class InOrderMerger {
     /// Repeats found by ``resolveRepeats()``, taken out again: added to the workers' counts at the end.
-    private(set) var removals = ReferralCounts()
+    private(set) var removals: ReferralCounts
+    /// How the counts' keys are packed (a removed referral's contact flag is read from its key).
+    private let groupKey: GroupKeySchema
     private(set) var files: [FileReconciliation]
     /// Every unmapped label of the run, bounded per field.
     private(set) var unmappedLabels = UnmappedLabelStore()
@@ -104,7 +106,12 @@ final class InOrderMerger {
     private let clean: CleanRules?
     private var layouts: [ColumnLayout?]
 
-    init(files: [String], quarantine: QuarantineWriter, ledger: DuplicateLedger, countForModels: Bool, clean: CleanRules? = nil) {
+    init(
+        files: [String], quarantine: QuarantineWriter, ledger: DuplicateLedger, groupKey: GroupKeySchema, countForModels: Bool,
+        clean: CleanRules? = nil
+    ) {
+        self.groupKey = groupKey
+        removals = ReferralCounts(schema: groupKey)
         self.countForModels = countForModels
         self.clean = clean
         self.layouts = Array(repeating: nil, count: files.count)
@@ -174,8 +181,8 @@ final class InOrderMerger {
         try ledger.resolve { repeated in
             let row = repeated.trace
             removals.add(
-                pattern: row.pattern, route: row.route, reasons: row.reasons, contacted: row.contacted, intervention: row.intervention,
-                day: row.day, sign: -1)
+                key: row.key, reasons: row.reasons, contacted: groupKey.level(.contacted, of: row.key) == 1,
+                intervention: row.intervention, day: row.day, sign: -1)
             if countForModels { removals.models.add(row.model, sign: -1) }
             var stats = files[repeated.file]
             stats.areaCounts.subtract(AreaMatchCounts(packed: row.areaFlags))

@@ -14,18 +14,18 @@ import SPRXPipeline
 /// code that looks like a nation's but is not in that nation's lookup.
 enum RunFigures {
     static func quality(counts: ReferralCounts, files: [FileReconciliation], pipeline: PipelineConfiguration) -> QualityFigures {
-        let unknownRoute = UInt32(pipeline.unknownRouteIndex)
+        let unknownRoute = pipeline.unknownRouteIndex
+        let groupKey = pipeline.groupKey
         var clean: Int64 = 0
         var sexUnknown: Int64 = 0, ethnicityUnknown: Int64 = 0, routeUnknown: Int64 = 0, areaUnknown: Int64 = 0
         for (key, value) in counts.outcomes {
             let referred = value.referred
             guard referred != 0 else { continue }
-            let pattern = Pattern(bits: key & 0x7FFFF)
             clean += referred
-            if pattern.sex == .unknown { sexUnknown += referred }
-            if pattern.ethnicity == .unknown { ethnicityUnknown += referred }
-            if key >> 19 == unknownRoute { routeUnknown += referred }
-            if pattern.decile == 0 { areaUnknown += referred }
+            if groupKey.level(.sex, of: key) == Int(Sex.unknown.rawValue) { sexUnknown += referred }
+            if groupKey.level(.ethnicity, of: key) == Int(Ethnicity.unknown.rawValue) { ethnicityUnknown += referred }
+            if groupKey.level(.route, of: key) == unknownRoute { routeUnknown += referred }
+            if groupKey.level(.decile, of: key) == GroupKeySchema.unknownDecileLevel { areaUnknown += referred }
         }
         var unmapped: [String: Int] = [:]
         var area = AreaMatchCounts()

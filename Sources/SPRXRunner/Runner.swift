@@ -101,8 +101,8 @@ public enum Runner {
         let reference = try ReferenceData.load(pipeline.enrich)
         var worker = BlockWorker(
             clean: CleanRules(pipeline: pipeline), enrich: EnrichRules(reference: reference, ageBands: pipeline.enrich.ageBands),
-            routeTypes: pipeline.routes.map(\.type), countForModels: !pipeline.models.models.isEmpty,
-            modelProjection: ModelCellProjection(models: pipeline.models.models))
+            groupKey: pipeline.groupKey, routeTypes: pipeline.routes.map(\.type), countForModels: !pipeline.models.models.isEmpty,
+            modelProjection: ModelCellProjection(models: pipeline.models.models, schema: pipeline.groupKey))
         worker.modelsByOrganisation = pipeline.models.clusterByOrganisation
 
         let output = try OutputFolder(target: target)
@@ -110,8 +110,9 @@ public enum Runner {
             let quarantine = try QuarantineWriter(path: output.staging.appendingPathComponent("quarantine/rejected.csv.gz").path)
             let ledger = try DuplicateLedger(directory: output.staging.appendingPathComponent(".work"))
             let merger = InOrderMerger(
-                files: files, quarantine: quarantine, ledger: ledger, countForModels: worker.countForModels, clean: worker.clean)
-            let pool = CountsPool()
+                files: files, quarantine: quarantine, ledger: ledger, groupKey: pipeline.groupKey, countForModels: worker.countForModels,
+                clean: worker.clean)
+            let pool = CountsPool(groupKey: pipeline.groupKey)
             do {
                 try execute(files: files, worker: worker, pipeline: pipeline, options: options, merger: merger, pool: pool)
                 try merger.resolveRepeats()
@@ -128,12 +129,11 @@ public enum Runner {
             try quarantine.finish()
             try output.recordExisting("quarantine/rejected.csv.gz")
 
-            let builder = EquityTableBuilder(
-                routes: pipeline.routes, reasons: pipeline.reasons, ageBands: pipeline.enrich.ageBands, disclosure: pipeline.disclosure)
+            let builder = EquityTableBuilder(pipeline: pipeline)
             let equityTables = builder.build(counts)
             for table in equityTables { try output.write("tables/\(table.name).csv", table.csv) }
             let modelsStarted = DispatchTime.now().uptimeNanoseconds
-            let models = ModelTableBuilder(settings: pipeline.models, ageBands: pipeline.enrich.ageBands, disclosure: pipeline.disclosure)
+            let models = ModelTableBuilder(settings: pipeline.models, groupKey: pipeline.groupKey, disclosure: pipeline.disclosure)
                 .build(counts.models)
             let modelsSeconds = Double(DispatchTime.now().uptimeNanoseconds - modelsStarted) / 1e9
             try output.write("tables/models.csv", models.table.csv)

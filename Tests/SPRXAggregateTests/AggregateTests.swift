@@ -42,24 +42,31 @@ import Testing
         ]
     }
 
+    static let bands = [
+        AgeBand(label: "0-17", lower: 0, upper: 17), AgeBand(label: "18-24", lower: 18, upper: 24), AgeBand(label: "25+", lower: 25, upper: 120),
+    ]
+    var schema: GroupKeySchema { try! GroupKeySchema(ageBands: Self.bands, routes: routes().map(\.id), reasons: ["mental_health"]) }
+
+    /// A referral's key with the given groups (route type from the route, July 2024).
+    func key(_ ageBand: UInt8, _ sex: Sex, _ ethnicity: Ethnicity, _ decile: UInt8, _ rurality: Rurality, route: UInt8, contacted: Bool = false) -> UInt64 {
+        schema.key(
+            ageBand: ageBand, sex: sex, ethnicity: ethnicity, nation: .wales, decile: decile, rurality: rurality,
+            routeType: routes()[Int(route)].type, contacted: contacted, route: route, month: GroupKeySchema.monthLevel(Day(year: 2024, month: 7, day: 1)!))
+    }
+
     /// 42 + 3 referrals in group a (male), 9 in b (female), 5 in c (sex Other).
     func hesCounts() -> ReferralCounts {
-        var counts = ReferralCounts()
-        let a = Pattern(ageBand: 1, sex: .male, ethnicity: .white, nation: .wales, decile: 3, rurality: .rural)
-        let b = Pattern(ageBand: 2, sex: .female, ethnicity: .asian, nation: .wales, decile: 4, rurality: .urban)
-        let c = Pattern(ageBand: 2, sex: .other, ethnicity: .black, nation: .wales, decile: 4, rurality: .urban)
-        for _ in 0..<42 { counts.add(pattern: a, route: 0, reasons: 1, contacted: true, intervention: true) }
-        for _ in 0..<3 { counts.add(pattern: a, route: 1, reasons: 1, contacted: true, intervention: false) }
-        for _ in 0..<9 { counts.add(pattern: b, route: 0, reasons: 0, contacted: false, intervention: false) }
-        for _ in 0..<5 { counts.add(pattern: c, route: 2, reasons: 0, contacted: false, intervention: false) }
+        var counts = ReferralCounts(schema: schema)
+        for _ in 0..<42 { counts.add(key: key(1, .male, .white, 3, .rural, route: 0), reasons: 1, contacted: true, intervention: true) }
+        for _ in 0..<3 { counts.add(key: key(1, .male, .white, 3, .rural, route: 1), reasons: 1, contacted: true, intervention: false) }
+        for _ in 0..<9 { counts.add(key: key(2, .female, .asian, 4, .urban, route: 0), reasons: 0, contacted: false, intervention: false) }
+        for _ in 0..<5 { counts.add(key: key(2, .other, .black, 4, .urban, route: 2), reasons: 0, contacted: false, intervention: false) }
         return counts
     }
 
     func hesTables(_ disclosure: DisclosureSettings = DisclosureSettings()) -> [String: [String]] {
         let builder = EquityTableBuilder(
-            routes: routes(), reasons: [ReasonDefinition(id: "mental_health", labels: [])],
-            ageBands: [AgeBand(label: "0-17", lower: 0, upper: 17), AgeBand(label: "18-24", lower: 18, upper: 24), AgeBand(label: "25+", lower: 25, upper: 120)],
-            disclosure: disclosure)
+            routes: routes(), reasons: [ReasonDefinition(id: "mental_health", labels: [])], groupKey: schema, disclosure: disclosure)
         var lines: [String: [String]] = [:]
         for table in builder.build(hesCounts()) { lines[table.name] = table.rows.map { $0.joined(separator: ",") } }
         return lines
@@ -138,14 +145,14 @@ import Testing
     }
 
     @Test func mergeIsAdditionAndRemovalUndoes() throws {
-        let p = Pattern(ageBand: 3, sex: .other, ethnicity: .black, nation: .scotland, decile: 10, rurality: .rural)
-        var whole = ReferralCounts(), left = ReferralCounts(), right = ReferralCounts()
+        func k(_ i: Int) -> UInt64 { key(3, .other, .black, 10, .rural, route: UInt8(i % 3), contacted: i % 2 == 0) }
+        var whole = ReferralCounts(schema: schema), left = ReferralCounts(schema: schema), right = ReferralCounts(schema: schema)
         for i in 0..<20 {
-            whole.add(pattern: p, route: UInt8(i % 3), reasons: UInt32(i % 4), contacted: i % 2 == 0, intervention: i % 5 == 0)
+            whole.add(key: k(i), reasons: UInt32(i % 4), contacted: i % 2 == 0, intervention: i % 5 == 0)
             if i < 7 {
-                left.add(pattern: p, route: UInt8(i % 3), reasons: UInt32(i % 4), contacted: i % 2 == 0, intervention: i % 5 == 0)
+                left.add(key: k(i), reasons: UInt32(i % 4), contacted: i % 2 == 0, intervention: i % 5 == 0)
             } else {
-                right.add(pattern: p, route: UInt8(i % 3), reasons: UInt32(i % 4), contacted: i % 2 == 0, intervention: i % 5 == 0)
+                right.add(key: k(i), reasons: UInt32(i % 4), contacted: i % 2 == 0, intervention: i % 5 == 0)
             }
         }
         var merged = left
@@ -153,14 +160,16 @@ import Testing
         #expect(merged == whole)
         var undo = whole
         undo.merge(left)
-        undo.add(pattern: p, route: 0, reasons: 0, contacted: false, intervention: false)
-        undo.add(pattern: p, route: 0, reasons: 0, contacted: false, intervention: false, sign: -1)
+        undo.add(key: k(0), reasons: 0, contacted: false, intervention: false)
+        undo.add(key: k(0), reasons: 0, contacted: false, intervention: false, sign: -1)
         // Serialisable: a shard's state survives JSON and merges the same.
         let data = try JSONEncoder().encode(left)
         var decoded = try JSONDecoder().decode(ReferralCounts.self, from: data)
         decoded.merge(right)
         #expect(decoded == whole)
         #expect(whole.referrals == 20)
-        #expect(Pattern(bits: p.bits).nation == .scotland && p.decile == 10 && p.quintile == 5 && p.rurality == .rural && p.sex == .other)
+        let first = k(0)
+        #expect(schema.level(.nation, of: first) == Int(Nation.wales.rawValue) && schema.level(.decile, of: first) == 9)
+        #expect(schema.level(schema.grouping(.imdQuintile), of: first) == 4 && schema.level(.rurality, of: first) == Int(Rurality.rural.rawValue))
     }
 }

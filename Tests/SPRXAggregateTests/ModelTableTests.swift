@@ -8,8 +8,14 @@ import Testing
 @Suite struct ModelTableTests {
     static let bands = [AgeBand(label: "0-49", lower: 0, upper: 49), AgeBand(label: "50+", lower: 50, upper: 120)]
 
-    func pattern(sex: Sex, nation: Nation = .england, decile: UInt8 = 3) -> Pattern {
-        Pattern(ageBand: 0, sex: sex, ethnicity: .white, nation: nation, decile: decile, rurality: .urban)
+    static let schema = try! GroupKeySchema(ageBands: bands, routes: ["a", "b", "unknown"], reasons: [])
+
+    /// The model cell of a referral in band 0-49, White, decile 3, urban.
+    func cell(sex: Sex, route: RouteType, contacted: Bool, nation: Nation = .england, decile: UInt8 = 3) -> UInt32 {
+        let key = Self.schema.key(
+            ageBand: 0, sex: sex, ethnicity: .white, nation: nation, decile: decile, rurality: .urban, routeType: route, contacted: contacted,
+            route: 0, month: 0)
+        return UInt32(key & Self.schema.modelCellMask)
     }
 
     /// Adds `n` referrals of one kind.
@@ -20,14 +26,14 @@ import Testing
         for _ in 0..<n {
             counts.add(
                 ModelCell(
-                    organisation: organisation.flatMap { ShortCode($0) }, pattern: pattern(sex: sex, nation: nation), routeType: route,
-                    contacted: contacts > 0, contacts: contacts, interventions: interventions))
+                    organisation: organisation.flatMap { ShortCode($0) }, cell: cell(sex: sex, route: route, contacted: contacts > 0, nation: nation),
+                    contacts: contacts, interventions: interventions))
         }
     }
 
     func builder(_ models: [ModelDefinition], cluster: Bool = false, unknownAsLevel: Bool = false, disclosure: Bool = false) -> ModelTableBuilder {
         ModelTableBuilder(
-            settings: ModelSettings(clusterByOrganisation: cluster, unknownAsLevel: unknownAsLevel, models: models), ageBands: Self.bands,
+            settings: ModelSettings(clusterByOrganisation: cluster, unknownAsLevel: unknownAsLevel, models: models), groupKey: Self.schema,
             disclosure: DisclosureSettings(enabled: disclosure))
     }
 

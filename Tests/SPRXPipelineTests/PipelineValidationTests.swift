@@ -89,23 +89,17 @@ import Testing
         ((0..<(n - 1)).map { "\"\($0)-\($0)\"" } + ["\"\(n - 1)+\""]).joined(separator: ", ")
     }
 
-    @Test func thirtyOneAgeBandsFitTheAggregationKey() throws {
-        // Pattern keeps the band in 5 bits: values 0-31; 31 bands use 0-30, Unknown is 31.
-        #expect(EnrichSettings.maxAgeBands == 31)
-        let yaml = edited("age_bands: [\"0-17\", \"18-24\", \"25-34\", \"35-44\", \"45-54\", \"55-64\", \"65-74\", \"75-84\", \"85+\"]", "age_bands: [\(bands(31))]")
+    /// Expected by hand: 121 one-year bands (0-0 … 119-119, then 120+) are the most
+    /// ages 0-120 allow; with Unknown that is 122 levels, 7 bits of the key.
+    @Test func everyOneYearAgeBandFitsTheAggregationKey() throws {
+        let yaml = edited("age_bands: [\"0-17\", \"18-24\", \"25-34\", \"35-44\", \"45-54\", \"55-64\", \"65-74\", \"75-84\", \"85+\"]", "age_bands: [\(bands(121))]")
             .replacingOccurrences(of: "    age_band: \"45-54\"\n", with: "")
         let config = try parse(yaml)
-        #expect(config.enrich.ageBands.count == 31)
-        #expect(config.enrich.ageBands.last?.label == "30+")
-    }
-
-    @Test func thirtyTwoAgeBandsAreInvalid() {
-        let yaml = edited("age_bands: [\"0-17\", \"18-24\", \"25-34\", \"35-44\", \"45-54\", \"55-64\", \"65-74\", \"75-84\", \"85+\"]", "age_bands: [\(bands(32))]")
-            .replacingOccurrences(of: "    age_band: \"45-54\"\n", with: "")
-        let error = failure(yaml)
-        #expect(error?.code == .invalidPipeline)
-        #expect(error?.message.contains("enrich.age_bands") == true)
-        #expect(error?.message.contains("at most 31 age bands") == true)
+        #expect(config.enrich.ageBands.count == 121)
+        #expect(config.enrich.ageBands.last?.label == "120+")
+        #expect(config.groupKey.field(.ageBand).width == 7)
+        #expect(config.groupKey.grouping(.ageBand).levels.count == 122)
+        #expect(config.groupKey.bits <= 64)
     }
 
     // MARK: the pipeline file itself

@@ -14,8 +14,8 @@ import Testing
     func trace(id: UInt64, content: UInt64, line: Int32) -> CleanRowTrace {
         CleanRowTrace(
             identity: RowIdentity(idLow: id &* 0x9E37_79B9_7F4A_7C15, idHigh: id ^ 0x5555, content: content), line: line,
-            pattern: Pattern(bits: 0), route: 0, contacted: false, intervention: false, reasons: 0, rawStart: 0, rawEnd: 0,
-            model: ModelCell(organisation: nil, pattern: Pattern(bits: 0), routeType: .medical, contacted: false, contacts: -1, interventions: -1),
+            key: 0, intervention: false, reasons: 0, rawStart: 0, rawEnd: 0,
+            model: ModelCell(organisation: nil, cell: 0, contacts: -1, interventions: -1),
             day: Day(daysSinceEpoch: 0), areaFlags: 0)
     }
 

@@ -1,0 +1,242 @@
+import SPRXCore
+
+/// A part of a referral that it is counted by: one field of a packed group key.
+///
+/// The cases are in key order, low bits first. The parts the models look at come first,
+/// so a model cell (``GroupKeySchema/modelCellMask``) is the key's low bits and fits the
+/// models' 32-bit cell.
+public enum GroupAxis: Int, CaseIterable, Sendable, Hashable {
+    case ageBand, sex, ethnicity, nation, decile, rurality, routeType, contacted, route, reason, month
+
+    /// The axes of a referral's demographic pattern (what every table dimension is made of).
+    public static let demographic: [GroupAxis] = [.ageBand, .sex, .ethnicity, .nation, .decile, .rurality]
+}
+
+/// One published way of grouping referrals: a name, its levels in published order
+/// (unknown last) and the key field it reads.
+///
+/// The name is the one tables (`dimension` column) and models (`term` column) print.
+/// A grouping may coarsen its field: `imd_quintile` reads the decile field through
+/// ``levelOfField``.
+public struct Grouping: Sendable, Hashable {
+    public let name: String
+    public let levels: [String]
+    public let axis: GroupAxis
+    /// The grouping's level for each level of the field; `nil` when they are the same.
+    public let levelOfField: [UInt8]?
+
+    /// The label of the unknown level.
+    public var unknownLabel: String { levels.last! }
+}
+
+/// A table dimension: one grouping, several crossed (`nation/imd_decile`), or none (`all`).
+///
+/// Its groups are the product of its groupings' levels, the last grouping varying
+/// fastest, labelled with the groupings' labels joined by `/`.
+public struct TableDimension: Sendable, Hashable {
+    public let name: String
+    public let groupings: [Grouping]
+    public let groupLabels: [String]
+
+    init(_ groupings: [Grouping]) {
+        self.groupings = groupings
+        name = groupings.isEmpty ? "all" : groupings.map(\.name).joined(separator: "/")
+        var labels = [groupings.isEmpty ? "all" : ""]
+        for (i, grouping) in groupings.enumerated() {
+            labels = labels.flatMap { prefix in grouping.levels.map { i == 0 ? $0 : prefix + "/" + $0 } }
+        }
+        groupLabels = labels
+    }
+}
+
+/// The one declaration of how a referral's groups are packed into a 64-bit key.
+///
+/// Design note: every count sprx keeps is keyed by a projection of one key built per
+/// referral (``key(ageBand:sex:ethnicity:nation:decile:rurality:routeType:contacted:route:month:)``).
+/// Each ``GroupAxis`` has a level count, declared once here (from the domain's
+/// vocabularies and the pipeline's age bands, routes and reasons); its width is the
+/// fewest bits that hold it and its offset follows the axes before it. Masks, table
+/// dimensions, model covariates and their levels are all derived from that, so a new
+/// dimension is one more axis and one more grouping, and a pipeline cannot declare more
+/// levels than its field holds (the loader refuses a schema that does not fit).
+public struct GroupKeySchema: Sendable, Hashable {
+    /// Where one axis sits in the key.
+    public struct Field: Sendable, Hashable {
+        public let shift: UInt64
+        public let width: UInt64
+        public var mask: UInt64 { (width == 64 ? UInt64.max : (1 << width) - 1) << shift }
+    }
+
+    /// Most bits a model cell may take: the models' state packs a cell into 32 bits and
+    /// its histogram key puts two flags above the cell (``modelCellMask``).
+    public static let modelCellBitLimit: UInt64 = 30
+
+    /// Month levels: months since January of year 0, so years 1-9999 fit.
+    public static let monthLevels = 12 * 10_000
+
+    /// Field per axis, by ``GroupAxis`` raw value.
+    public let fields: [Field]
+    /// Level count per axis, by ``GroupAxis`` raw value.
+    public let levelCounts: [Int]
+    /// Every grouping a table or a model can use, by name.
+    public let groupings: [Grouping]
+    /// The dimensions the equity tables publish, in publication order.
+    public let tableDimensions: [TableDimension]
+    /// Total bits of a full key.
+    public let bits: UInt64
+
+    /// Why a pipeline's groups do not fit the key.
+    public struct Overflow: Error, Sendable {
+        public let message: String
+    }
+
+    /// The schema for a pipeline's age bands, routes and reasons.
+    ///
+    /// - Throws: ``Overflow`` when the key would need more than 64 bits or a model cell
+    ///   more than ``modelCellBitLimit``.
+    public init(ageBands: [AgeBand], routes: [String], reasons: [String]) throws(Overflow) {
+        func count(_ axis: GroupAxis) -> Int {
+            switch axis {
+            case .ageBand: ageBands.count + 1
+            case .sex: Sex.allCases.count
+            case .ethnicity: Ethnicity.allCases.count
+            case .nation: Nation.allCases.count
+            case .decile: Self.unknownDecileLevel + 1
+            case .rurality: Rurality.allCases.count
+            case .routeType: RouteType.allCases.count
+            case .contacted: 2
+            case .route: max(1, routes.count)
+            case .reason: max(1, reasons.count)
+            case .month: Self.monthLevels
+            }
+        }
+        var fields: [Field] = []
+        var shift: UInt64 = 0
+        for axis in GroupAxis.allCases {
+            let levels = count(axis)
+            let width = UInt64(max(1, Int.bitWidth - (levels - 1).leadingZeroBitCount))
+            fields.append(Field(shift: shift, width: width))
+            shift += width
+        }
+        guard shift <= 64 else {
+            throw Overflow(message: "the groups need a \(shift)-bit key and sprx packs them into 64 bits")
+        }
+        self.fields = fields
+        self.levelCounts = GroupAxis.allCases.map(count)
+        bits = shift
+        let deciles = (1...10).map(String.init) + ["Unknown"]
+        let groupings = [
+            Grouping(name: "route_type", levels: RouteType.allCases.map(\.label), axis: .routeType, levelOfField: nil),
+            Grouping(name: "age_band", levels: ageBands.map(\.label) + ["Unknown"], axis: .ageBand, levelOfField: nil),
+            Grouping(name: "sex", levels: Sex.allCases.map(\.label), axis: .sex, levelOfField: nil),
+            Grouping(name: "ethnicity", levels: Ethnicity.allCases.map(\.label), axis: .ethnicity, levelOfField: nil),
+            Grouping(name: "imd_decile", levels: deciles, axis: .decile, levelOfField: nil),
+            // Deciles 1-2 are quintile 1, …, 9-10 quintile 5; Unknown stays Unknown.
+            Grouping(name: "imd_quintile", levels: (1...5).map(String.init) + ["Unknown"], axis: .decile, levelOfField: [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5]),
+            Grouping(name: "rurality", levels: Rurality.allCases.map(\.label), axis: .rurality, levelOfField: nil),
+            Grouping(name: "nation", levels: Nation.allCases.map(\.label), axis: .nation, levelOfField: nil),
+            Grouping(name: "route", levels: routes, axis: .route, levelOfField: nil),
+            Grouping(name: "reason", levels: reasons, axis: .reason, levelOfField: nil),
+        ]
+        self.groupings = groupings
+        func named(_ name: String) -> Grouping { groupings.first { $0.name == name }! }
+        // The equity gradient is each nation's own deciles, never pooled.
+        tableDimensions = [
+            [], ["age_band"], ["sex"], ["ethnicity"], ["imd_decile"], ["imd_quintile"], ["rurality"], ["nation"],
+            ["nation", "imd_quintile"], ["nation", "imd_decile"],
+        ].map { TableDimension($0.map(named)) }
+        guard modelCellMask >> Self.modelCellBitLimit == 0 else {
+            throw Overflow(message: "a model cell needs more than \(Self.modelCellBitLimit) bits")
+        }
+    }
+
+    /// The schema of a validated pipeline.
+    public init(pipeline: PipelineConfiguration) throws(Overflow) {
+        try self.init(ageBands: pipeline.enrich.ageBands, routes: pipeline.routes.map(\.id), reasons: pipeline.reasons.map(\.id))
+    }
+
+    /// Where an axis sits.
+    @inlinable public func field(_ axis: GroupAxis) -> Field { fields[axis.rawValue] }
+
+    /// The bits of the given axes.
+    public func mask(_ axes: [GroupAxis]) -> UInt64 { axes.reduce(0) { $0 | field($1).mask } }
+
+    /// The bits of a referral's demographic pattern.
+    public var demographicMask: UInt64 { mask(GroupAxis.demographic) }
+    /// The bits of a model cell: the pattern, the route type and the contact flag.
+    public var modelCellMask: UInt64 { mask(GroupAxis.demographic + [.routeType, .contacted]) }
+
+    /// An axis's level in a key.
+    @inlinable public func level(_ axis: GroupAxis, of key: UInt64) -> Int {
+        let f = fields[axis.rawValue]
+        return Int((key >> f.shift) & ((1 << f.width) - 1))
+    }
+
+    /// A key with one axis set to a level (other axes as in `key`).
+    @inlinable public func setting(_ axis: GroupAxis, to level: Int, in key: UInt64) -> UInt64 {
+        let f = fields[axis.rawValue]
+        return key & ~f.mask | UInt64(level) << f.shift
+    }
+
+    /// A grouping's level in a key.
+    @inlinable public func level(_ grouping: Grouping, of key: UInt64) -> Int {
+        let level = self.level(grouping.axis, of: key)
+        return grouping.levelOfField.map { Int($0[level]) } ?? level
+    }
+
+    /// A table dimension's group (index into its ``TableDimension/groupLabels``) for a key.
+    public func group(_ dimension: TableDimension, of key: UInt64) -> Int {
+        var group = 0
+        for grouping in dimension.groupings { group = group * grouping.levels.count + level(grouping, of: key) }
+        return group
+    }
+
+    /// The grouping with this name (a ``ModelCovariate`` raw value, a table dimension part).
+    public func grouping(named name: String) -> Grouping? { groupings.first { $0.name == name } }
+
+    /// The decile field's level for a within-nation decile 1-10, or 0 for unknown.
+    @inlinable public static func decileLevel(_ decile: UInt8) -> UInt64 { decile == 0 ? UInt64(unknownDecileLevel) : UInt64(decile) - 1 }
+
+    /// The decile field's level for unknown: after deciles 1-10.
+    public static let unknownDecileLevel = 10
+
+    /// The month field's level for a date.
+    @inlinable public static func monthLevel(_ day: Day) -> UInt64 {
+        let (year, month, _) = day.components
+        return UInt64(year * 12 + month - 1)
+    }
+
+    /// `YYYY-MM` for a month level.
+    public static func monthLabel(_ level: Int) -> String {
+        let year = String(level / 12), month = String(level % 12 + 1)
+        return String(repeating: "0", count: max(0, 4 - year.count)) + year + "-" + (month.count == 1 ? "0" : "") + month
+    }
+
+    /// The full key of one referral.
+    ///
+    /// `ageBand` is the band index (the band count for unknown), `decile` 1-10 or 0 for
+    /// unknown, `route` the route index. Runs per referral: no allocation.
+    @inlinable public func key(
+        ageBand: UInt8, sex: Sex, ethnicity: Ethnicity, nation: Nation, decile: UInt8, rurality: Rurality, routeType: RouteType,
+        contacted: Bool, route: UInt8, month: UInt64
+    ) -> UInt64 {
+        fields.withUnsafeBufferPointer { f in
+            UInt64(ageBand) << f[GroupAxis.ageBand.rawValue].shift
+                | UInt64(sex.rawValue) << f[GroupAxis.sex.rawValue].shift
+                | UInt64(ethnicity.rawValue) << f[GroupAxis.ethnicity.rawValue].shift
+                | UInt64(nation.rawValue) << f[GroupAxis.nation.rawValue].shift
+                | Self.decileLevel(decile) << f[GroupAxis.decile.rawValue].shift
+                | UInt64(rurality.rawValue) << f[GroupAxis.rurality.rawValue].shift
+                | UInt64(routeType.rawValue) << f[GroupAxis.routeType.rawValue].shift
+                | (contacted ? 1 : 0) << f[GroupAxis.contacted.rawValue].shift
+                | UInt64(route) << f[GroupAxis.route.rawValue].shift
+                | month << f[GroupAxis.month.rawValue].shift
+        }
+    }
+
+    /// A one-line description of the layout (`age_band:4@0 sex:2@4 …`), stored with
+    /// serialised counts so states packed differently are never merged.
+    public var layoutDescription: String {
+        GroupAxis.allCases.map { "\($0):\(field($0).width)@\(field($0).shift)" }.joined(separator: " ")
+    }
+}
