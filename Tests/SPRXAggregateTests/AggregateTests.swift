@@ -173,3 +173,56 @@ import Testing
         #expect(schema.level(schema.grouping(.imdQuintile), of: first) == 4 && schema.level(.rurality, of: first) == Int(Rurality.rural.rawValue))
     }
 }
+
+/// The referral month in the state: counted per month, route, nation and decile, and
+/// merged and removed like every other count. Expected values by construction.
+@Suite struct MonthCountsTests {
+    static let schema = try! GroupKeySchema(ageBands: [AgeBand(label: "0+", lower: 0, upper: 120)], routes: ["gp", "unknown"], reasons: [])
+
+    func key(month: Int, route: UInt8, decile: UInt8, age: UInt8 = 0) -> UInt64 {
+        Self.schema.key(
+            ageBand: age, sex: .female, ethnicity: .white, nation: .england, decile: decile, rurality: .urban, routeType: route == 0 ? .medical : .unknown,
+            contacted: false, route: route, month: GroupKeySchema.monthLevel(Day(year: 2024, month: month, day: 15)!))
+    }
+
+    /// 3 referrals in January (two ages, one group), 2 in March; one January one removed again.
+    @Test func monthsCountReferralsAndMergeAndUndo() throws {
+        var a = ReferralCounts(schema: Self.schema), b = ReferralCounts(schema: Self.schema)
+        a.add(key: key(month: 1, route: 0, decile: 2, age: 0), reasons: 0, contacted: true, intervention: false, day: Day(year: 2024, month: 1, day: 15))
+        a.add(key: key(month: 1, route: 0, decile: 2, age: 1), reasons: 0, contacted: false, intervention: true, day: Day(year: 2024, month: 1, day: 15))
+        b.add(key: key(month: 1, route: 0, decile: 2), reasons: 0, contacted: true, intervention: true, day: Day(year: 2024, month: 1, day: 15))
+        b.add(key: key(month: 3, route: 1, decile: 0), reasons: 0, contacted: false, intervention: false, day: Day(year: 2024, month: 3, day: 15))
+        b.add(key: key(month: 3, route: 1, decile: 0), reasons: 0, contacted: false, intervention: false, day: Day(year: 2024, month: 3, day: 15))
+        a.merge(b)
+        var byMonth: [String: OutcomeCounts] = [:]
+        for (k, v) in a.months { byMonth[GroupKeySchema.monthLabel(Self.schema.level(.month, of: k)), default: .zero].add(v) }
+        #expect(a.months.count == 2, "age is not part of the month key: January is one entry")
+        #expect(byMonth["2024-01"]?.referred == 3 && byMonth["2024-01"]?.contacted == 2 && byMonth["2024-01"]?.intervention == 2)
+        #expect(byMonth["2024-03"]?.referred == 2)
+        a.add(key: key(month: 3, route: 1, decile: 0), reasons: 0, contacted: false, intervention: false, day: nil, sign: -1)
+        a.add(key: key(month: 3, route: 1, decile: 0), reasons: 0, contacted: false, intervention: false, day: nil, sign: -1)
+        a.compact()
+        #expect(a.months.count == 1)
+        for (k, _) in a.months {
+            #expect(Self.schema.level(.decile, of: k) == 1 && Self.schema.level(.route, of: k) == 0)
+        }
+    }
+
+    /// Deciles fold into quintiles unless a model adjusts for the decile; the contact flag
+    /// is kept only when a model explains it; the route (not a model covariate) never is.
+    @Test func modelCellsKeepOnlyWhatTheModelsTellApart() {
+        let s = Self.schema
+        let byQuintile = ModelCellProjection(
+            models: [ModelDefinition(name: "m", outcome: .anyIntervention, family: .logistic, covariates: [.imdQuintile])], schema: s)
+        let byDecile = ModelCellProjection(
+            models: [ModelDefinition(name: "m", outcome: .contacted, family: .logistic, covariates: [.imdDecile])], schema: s)
+        let three = key(month: 1, route: 0, decile: 3), four = key(month: 1, route: 0, decile: 4), five = key(month: 2, route: 1, decile: 5)
+        #expect(byQuintile.apply(three) == byQuintile.apply(four), "deciles 3 and 4 are quintile 2")
+        #expect(byQuintile.apply(four) != byQuintile.apply(five))
+        #expect(byDecile.apply(three) != byDecile.apply(four))
+        let contacted = s.setting(.contacted, to: 1, in: three)
+        #expect(byQuintile.apply(contacted) == byQuintile.apply(three))
+        #expect(byDecile.apply(contacted) != byDecile.apply(three))
+        #expect(UInt64(byDecile.apply(contacted)) & ~s.modelCellMask == 0)
+    }
+}
