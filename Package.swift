@@ -3,8 +3,10 @@ import PackageDescription
 
 /// sprx: social prescribing referral equity pipeline.
 ///
-/// One library target per pipeline stage (ingest → clean → enrich → aggregate),
-/// a runner that connects them, and a thin `sprx` executable.
+/// One library target per pipeline stage (ingest → clean → enrich → aggregate), an
+/// engine that connects them (`SPRXRunner`), models, report and the publishing layer
+/// after it, and a thin `sprx` executable. Dependencies flow one way, with the data:
+/// the allowed import graph is in README.md ("Layout") and checked by a test.
 /// The per-row hot path (ingest, clean, enrich, aggregate, runner) is built without
 /// dynamic exclusivity checks in release builds: the profile showed them at ~5 % of a
 /// run. Debug builds, and so the test suite and its sanitizer runs, keep them.
@@ -16,6 +18,7 @@ let package = Package(
     products: [
         .executable(name: "sprx", targets: ["sprx"]),
         .library(name: "SPRXRunner", targets: ["SPRXRunner"]),
+        .library(name: "SPRXPublish", targets: ["SPRXPublish"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,24 +31,28 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
         .target(name: "SPRXCore", swiftSettings: hotPath),
-        .target(name: "SPRXIngest", dependencies: ["CZlib", "SPRXCore"], swiftSettings: hotPath),
         .target(name: "SPRXPipeline", dependencies: ["SPRXCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "SPRXClean", dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline"], swiftSettings: hotPath),
-        .target(name: "SPRXEnrich", dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline"], swiftSettings: hotPath),
-        .target(name: "SPRXGLM"),
-        .target(name: "SPRXAggregate", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXEnrich", "SPRXGLM"], swiftSettings: hotPath),
+        .target(name: "SPRXIngest", dependencies: ["CZlib", "SPRXCore"], swiftSettings: hotPath),
+        .target(name: "SPRXClean", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest"], swiftSettings: hotPath),
+        .target(name: "SPRXEnrich", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest"], swiftSettings: hotPath),
+        .target(name: "SPRXAggregate", dependencies: ["SPRXCore", "SPRXPipeline"], swiftSettings: hotPath),
         .target(
             name: "SPRXRunner",
-            dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline", "SPRXClean", "SPRXEnrich", "SPRXAggregate", "SPRXReport"],
+            dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest", "SPRXClean", "SPRXEnrich", "SPRXAggregate"],
             swiftSettings: hotPath
         ),
+        .target(name: "SPRXModels", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXAggregate"]),
+        .target(name: "SPRXReport", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXClean", "SPRXAggregate", "SPRXModels"]),
+        .target(
+            name: "SPRXPublish",
+            dependencies: ["SPRXCore", "SPRXPipeline", "SPRXClean", "SPRXEnrich", "SPRXAggregate", "SPRXRunner", "SPRXModels", "SPRXReport"]
+        ),
         .target(name: "SPRXValidate", dependencies: ["SPRXCore"]),
-        .target(name: "SPRXReport", dependencies: ["SPRXCore", "SPRXAggregate"]),
-        .target(name: "SPRXGenerate", dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline", "SPRXEnrich"]),
+        .target(name: "SPRXGenerate", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest", "SPRXEnrich"]),
         .executableTarget(
             name: "sprx",
             dependencies: [
-                "SPRXRunner", "SPRXGenerate", "SPRXValidate", "SPRXCore",
+                "SPRXCore", "SPRXPipeline", "SPRXRunner", "SPRXPublish", "SPRXGenerate", "SPRXValidate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,12 +61,14 @@ let package = Package(
         .testTarget(name: "SPRXPipelineTests", dependencies: ["SPRXPipeline"]),
         .testTarget(name: "SPRXCleanTests", dependencies: ["SPRXClean", "SPRXIngest", "SPRXPipeline"]),
         .testTarget(name: "SPRXEnrichTests", dependencies: ["SPRXEnrich"]),
-        .testTarget(name: "SPRXGLMTests", dependencies: ["SPRXGLM"], exclude: ["Fixtures"]),
         .testTarget(name: "SPRXAggregateTests", dependencies: ["SPRXAggregate"]),
-        .testTarget(name: "SPRXRunnerTests", dependencies: ["SPRXRunner", "SPRXGenerate", "SPRXPipeline", "SPRXClean", "SPRXAggregate"], exclude: ["Fixtures"]),
-        .testTarget(name: "SPRXGenerateTests", dependencies: ["SPRXGenerate", "SPRXRunner"]),
+        .testTarget(
+            name: "SPRXRunnerTests", dependencies: ["SPRXRunner", "SPRXPublish", "SPRXGenerate", "SPRXPipeline", "SPRXClean", "SPRXAggregate"],
+            exclude: ["Fixtures"]),
+        .testTarget(name: "SPRXModelsTests", dependencies: ["SPRXModels", "SPRXAggregate"], exclude: ["Fixtures"]),
+        .testTarget(name: "SPRXGenerateTests", dependencies: ["SPRXGenerate", "SPRXPublish"]),
         .testTarget(name: "SPRXValidateTests", dependencies: ["SPRXValidate"]),
-        .testTarget(name: "SPRXReportTests", dependencies: ["SPRXReport", "SPRXRunner"], exclude: ["Snapshots"]),
+        .testTarget(name: "SPRXReportTests", dependencies: ["SPRXReport", "SPRXPublish"], exclude: ["Snapshots"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SPRXIngest"]),
     ],
     swiftLanguageModes: [.v6]

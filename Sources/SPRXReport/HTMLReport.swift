@@ -1,4 +1,5 @@
 import SPRXAggregate
+import SPRXModels
 
 /// `report.html` and `report.md`: the published tables and the run, for people.
 ///

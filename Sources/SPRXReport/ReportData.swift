@@ -1,4 +1,5 @@
 import SPRXAggregate
+import SPRXModels
 import SPRXCore
 
 /// What the report says about the run itself (everything else comes from the tables).

@@ -19,7 +19,7 @@ public final class OutputFolder {
     public let target: URL
     public let staging: URL
     private let checked: OutputTarget
-    private(set) var written: [(path: String, bytes: Int, sha256: String)] = []
+    public private(set) var written: [(path: String, bytes: Int, sha256: String)] = []
 
     public init(target checked: OutputTarget) throws {
         self.checked = checked
@@ -64,7 +64,7 @@ public final class OutputFolder {
     }
 
     /// Records a file written by someone else (the quarantine stream).
-    func recordExisting(_ relativePath: String) throws {
+    public func recordExisting(_ relativePath: String) throws {
         let url = staging.appendingPathComponent(relativePath)
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw SPRXError(.outputFailed, "output file vanished", location: DataLocation(file: url.path))

@@ -6,7 +6,6 @@ import SPRXCore
 import SPRXEnrich
 import SPRXIngest
 import SPRXPipeline
-import SPRXReport
 
 /// The sprx version written into manifests.
 public let sprxVersion = "0.2.0"
@@ -40,24 +39,36 @@ public struct RunOptions: Sendable {
     }
 }
 
-/// What a finished run reports back.
-public struct RunSummary: Sendable {
+/// What the engine made of a run's inputs: everything publishing needs, typed.
+///
+/// The engine (``Runner/count(pipeline:reference:files:options:output:)``) fills it; the
+/// publishing layer (`SPRXPublish`) turns it into tables, models, the report and the
+/// manifest. Nothing in it is formatted text.
+public struct RunResult: Sendable {
+    /// The pipeline as run (disclosure control as the command line set it).
+    public var pipeline: PipelineConfiguration
+    /// Per input file, in input order: rows read, clean, duplicate, quarantined and why.
     public var files: [FileReconciliation]
+    /// The merged aggregation state, repeats taken out.
     public var counts: ReferralCounts
-    /// How each declared model went.
-    public var models: [ModelRunSummary]
-    public var outputDirectory: String
-    /// The report's headline figures in one line.
-    public var headline: String
-    /// Per mapped field, one line with the share of clean referrals unknown and unmapped.
-    public var fieldQuality: [String] = []
+    /// Every unmapped label with its count, bounded per field.
+    public var unmappedLabels: UnmappedLabelStore
+    /// The figures the quality gates judged (all passed) and the end-of-run summary shows.
+    public var quality: QualityFigures
+    /// The reference files used.
+    public var reference: [ReferenceFileInfo]
+
+    /// The earliest and latest referral date counted.
+    public var period: (first: Day, last: Day)? { counts.period }
     public var rowsRead: Int { files.reduce(0) { $0 + $1.rowsRead } }
     public var clean: Int { files.reduce(0) { $0 + $1.clean } }
     public var duplicate: Int { files.reduce(0) { $0 + $1.duplicate } }
     public var quarantined: Int { files.reduce(0) { $0 + $1.quarantined } }
+    /// Per gated field, one line with the share of clean referrals unknown and unmapped.
+    public var fieldQualityLines: [String] { RunFigures.summaryLines(quality) }
 }
 
-/// Runs ingest → clean → enrich → aggregate over all inputs and writes the outputs.
+/// The engine: ingest → clean → enrich → aggregate over every input, into a ``RunResult``.
 ///
 /// Design note: concurrency is plain Dispatch. Up to `jobs` files are read at once, each
 /// by one reader that inflates and cuts row-aligned ``RowBlock``s; blocks go to a
@@ -65,17 +76,17 @@ public struct RunSummary: Sendable {
 /// them into a private ``BlockResult``. Results are merged strictly in (file, block)
 /// order by ``InOrderMerger``, which makes the tables byte-identical for any `--jobs`.
 /// Each file may have at most `2 × jobs + 2` blocks read but not yet merged, so memory
-/// stays flat however large the input is.
+/// stays flat however large the input is. The engine publishes nothing: it writes only
+/// the quarantine (and its spill files) into the output folder's staging area.
 public enum Runner {
     /// Resolves inputs: files as given, folders as their `*.csv` and `*.csv.gz` files in name order.
     public static func resolveInputs(_ inputs: [String]) throws -> [String] {
         try InputResolver.resolve(inputs)
     }
 
-    /// Runs the pipeline and writes the output folder.
-    @discardableResult
-    public static func run(_ options: RunOptions) throws -> RunSummary {
-        let started = Date()
+    /// Sets the process up for a run: large blocks are allocated on one thread and freed
+    /// on another.
+    public static func prepareProcess() {
         #if os(Linux)
         // Blocks of about 1 MiB are allocated on reader threads and freed on others. With
         // glibc's adaptive threshold they soon come from the arenas, which then keep
@@ -83,96 +94,45 @@ public enum Runner {
         // keeps them in mmap, returned on free.
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 128 * 1024)
         #endif
-        var pipeline = try PipelineLoader.load(path: options.pipelinePath)
-        if !options.disclosureControl { pipeline.disclosure.enabled = false }
-        let files = try resolveInputs(options.inputs)
-        // Before any work: the target must be sprx's to replace, then a second run on the
-        // same output is refused (75) before it writes anything.
-        let enrich = pipeline.enrich
-        let readPaths =
-            [options.pipelinePath, enrich.referenceDirectory] + enrich.deprivation.map { enrich.referenceDirectory + "/" + $0.file }
-            + enrich.rurality.map { enrich.referenceDirectory + "/" + $0.file }
-        let target = try OutputTarget(options.outputDirectory, inputs: options.inputs + files, protected: readPaths)
-        let lock = try RunLock(target: target)
-        defer { withExtendedLifetime(lock) {} }
-        if lock.tookOverStaleLock && !options.quiet {
-            StandardError.line("sprx: note: took over a stale lock (the run that held it is no longer running)")
-        }
-        let reference = try ReferenceData.load(pipeline.enrich)
+    }
+
+    /// Reads, cleans, enriches and counts every file; writes the quarantine into
+    /// `output`'s staging folder; judges the quality gates.
+    ///
+    /// - Throws: any input, reference or output error, and ``SPRXError/Code/qualityGate``
+    ///   when the run cannot mean anything (nothing is published then).
+    public static func count(
+        pipeline: PipelineConfiguration, reference: ReferenceData, files: [String], options: RunOptions, output: OutputFolder
+    ) throws -> RunResult {
         var worker = BlockWorker(
             clean: CleanRules(pipeline: pipeline), enrich: EnrichRules(reference: reference, ageBands: pipeline.enrich.ageBands),
             groupKey: pipeline.groupKey, routeTypes: pipeline.routes.map(\.type), countForModels: !pipeline.models.models.isEmpty,
             modelProjection: ModelCellProjection(models: pipeline.models.models, schema: pipeline.groupKey))
         worker.modelsByOrganisation = pipeline.models.clusterByOrganisation
-
-        let output = try OutputFolder(target: target)
+        let quarantine = try QuarantineWriter(path: output.staging.appendingPathComponent("quarantine/rejected.csv.gz").path)
+        let ledger = try DuplicateLedger(directory: output.staging.appendingPathComponent(".work"))
+        let merger = InOrderMerger(
+            files: files, quarantine: quarantine, ledger: ledger, groupKey: pipeline.groupKey, countForModels: worker.countForModels,
+            clean: worker.clean)
+        let pool = CountsPool(groupKey: pipeline.groupKey)
         do {
-            let quarantine = try QuarantineWriter(path: output.staging.appendingPathComponent("quarantine/rejected.csv.gz").path)
-            let ledger = try DuplicateLedger(directory: output.staging.appendingPathComponent(".work"))
-            let merger = InOrderMerger(
-                files: files, quarantine: quarantine, ledger: ledger, groupKey: pipeline.groupKey, countForModels: worker.countForModels,
-                clean: worker.clean)
-            let pool = CountsPool(groupKey: pipeline.groupKey)
-            do {
-                try execute(files: files, worker: worker, pipeline: pipeline, options: options, merger: merger, pool: pool)
-                try merger.resolveRepeats()
-            } catch {
-                ledger.discard()
-                throw error
-            }
-            let counts = pool.merged(with: merger.removals)
-            // A run that cannot mean anything (no clean rows, mostly quarantined, a field
-            // mostly unmapped) fails here, before anything is published.
-            let figures = RunFigures.quality(counts: counts, files: merger.files, pipeline: pipeline)
-            let failedGates = pipeline.quality.evaluate(figures)
-            if !failedGates.isEmpty { throw QualityGates.error(for: failedGates, pipelineFile: options.pipelinePath) }
-            try quarantine.finish()
-            try output.recordExisting("quarantine/rejected.csv.gz")
-
-            let builder = EquityTableBuilder(pipeline: pipeline)
-            let equityTables = builder.build(counts)
-            for table in equityTables { try output.write("tables/\(table.name).csv", table.csv) }
-            let modelsStarted = DispatchTime.now().uptimeNanoseconds
-            let models = ModelTableBuilder(settings: pipeline.models, groupKey: pipeline.groupKey, disclosure: pipeline.disclosure)
-                .build(counts.models)
-            let modelsSeconds = Double(DispatchTime.now().uptimeNanoseconds - modelsStarted) / 1e9
-            try output.write("tables/models.csv", models.table.csv)
-            for failed in models.summaries where failed.status != "fitted" {
-                StandardError.line("sprx: warning: model \(failed.name) not fitted: \(failed.errorCode ?? ""): \(failed.message ?? "")")
-            }
-            let quality = DataQualityTable.build(merger.files)
-            try output.write("tables/data_quality.csv", quality.csv)
-            let unmappedLabels = UnmappedLabelTable.published(merger.unmappedLabels, disclosure: pipeline.disclosure)
-            try output.write("tables/unmapped_labels.csv", unmappedLabels.csv)
-            try UnmappedLabelTable.writeQuarantine(merger.unmappedLabels, to: output)
-            let period = counts.period
-            let context = ReportContext(
-                toolVersion: sprxVersion, pipelineName: pipeline.name, pipelineSHA256: pipeline.sourceSHA256,
-                inputs: merger.files.map {
-                    ReportContext.Input(
-                        name: ($0.path as NSString).lastPathComponent, rowsRead: $0.rowsRead, clean: $0.clean, duplicate: $0.duplicate,
-                        quarantined: $0.quarantined)
-                },
-                firstDay: period?.first.description, lastDay: period?.last.description, disclosureEnabled: pipeline.disclosure.enabled,
-                disclosureStatement: pipeline.disclosure.statement,
-                references: reference.files.map { ReportContext.Reference(name: $0.name, edition: $0.edition, use: $0.use) },
-                models: models.summaries, displayNames: pipeline.displayNames, roundTo: pipeline.disclosure.roundTo, suppressUpTo: pipeline.disclosure.suppressUpTo)
-            let published = equityTables + [models.table, quality, unmappedLabels]
-            try output.write("report.html", Report.html(tables: published, context: context))
-            try output.write("report.md", Report.markdown(tables: published, context: context))
-            let manifest = Manifest(
-                options: options, pipeline: pipeline, files: merger.files, reference: reference.files, outputs: output.written,
-                started: started, finished: Date(), disclosure: pipeline.disclosure, models: models.summaries,
-                modelsSeconds: modelsSeconds, period: period, unmappedLabels: merger.unmappedLabels)
-            try output.write("manifest.json", try manifest.json(), record: false)
-            try output.commit()
-            return RunSummary(
-                files: merger.files, counts: counts, models: models.summaries, outputDirectory: output.target.path,
-                headline: Report.headline(tables: published), fieldQuality: RunFigures.summaryLines(figures))
+            try execute(files: files, worker: worker, pipeline: pipeline, options: options, merger: merger, pool: pool)
+            try merger.resolveRepeats()
         } catch {
-            output.discard()
+            ledger.discard()
             throw error
         }
+        let counts = pool.merged(with: merger.removals)
+        // A run that cannot mean anything (no clean rows, mostly quarantined, a field
+        // mostly unmapped) fails here, before anything is published.
+        let figures = RunFigures.quality(counts: counts, files: merger.files, pipeline: pipeline)
+        let failedGates = pipeline.quality.evaluate(figures)
+        if !failedGates.isEmpty { throw QualityGates.error(for: failedGates, pipelineFile: options.pipelinePath) }
+        try quarantine.finish()
+        try output.recordExisting("quarantine/rejected.csv.gz")
+        return RunResult(
+            pipeline: pipeline, files: merger.files, counts: counts, unmappedLabels: merger.unmappedLabels, quality: figures,
+            reference: reference.files)
     }
 
     /// Reads, processes and merges every file.

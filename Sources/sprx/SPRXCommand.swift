@@ -4,6 +4,7 @@ import Foundation
 import SPRXCore
 import SPRXGenerate
 import SPRXPipeline
+import SPRXPublish
 import SPRXRunner
 import SPRXValidate
 
@@ -150,7 +151,7 @@ struct Run: ParsableCommand {
         ProcessSetup.prepare()
         let started = DispatchTime.now().uptimeNanoseconds
         do {
-            let summary = try Runner.run(options)
+            let summary = try Publisher.run(options)
             if !quiet {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 StandardError.line(

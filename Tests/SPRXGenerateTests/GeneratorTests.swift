@@ -2,6 +2,7 @@ import Foundation
 import SPRXAggregate
 import SPRXCore
 import SPRXRunner
+import SPRXPublish
 import Testing
 
 @testable import SPRXGenerate
@@ -18,7 +19,7 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         var generator = try ReferralGenerator(
             options: GeneratorOptions(rows: 40_000, seed: 3, files: 2, referenceDirectory: "\(packageRoot)/SampleData/reference", outputDirectory: dir))
         _ = try generator.run()
-        try Runner.run(
+        try Publisher.run(
             RunOptions(
                 pipelinePath: "\(packageRoot)/Pipelines/referral-equity.yaml", inputs: [dir], outputDirectory: dir + "/out",
                 disclosureControl: false, quiet: true))

@@ -1,6 +1,7 @@
 import Foundation
 import SPRXAggregate
 import SPRXRunner
+import SPRXPublish
 import Testing
 
 @testable import SPRXReport
@@ -11,7 +12,7 @@ let snapshots = "\(packageRoot)/Tests/SPRXReportTests/Snapshots"
 /// The default pipeline on SampleData/canonical, run once: its models and reference files give the fixture's context.
 let sampleRun: (out: String, summary: RunSummary) = {
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-report-\(UUID().uuidString)").path
-    let summary = try! Runner.run(
+    let summary = try! Publisher.run(
         RunOptions(
             pipelinePath: "\(packageRoot)/Pipelines/referral-equity.yaml", inputs: ["\(packageRoot)/SampleData/canonical"],
             outputDirectory: out, jobs: 2, quiet: true))

@@ -2,6 +2,7 @@ import Foundation
 import SPRXCore
 import SPRXGenerate
 import SPRXPipeline
+@testable import SPRXPublish
 import Testing
 
 @testable import SPRXRunner
@@ -35,7 +36,7 @@ struct GeneratedExpectation: Decodable {
     @Test(arguments: [("canonical", "referral-equity.yaml"), ("casebook", "casebook-export.yaml")])
     func sampleDataReconcilesWithWhatWasWritten(folder: String, pipeline: String) throws {
         let out = temporaryDirectory("recon") + "/out"
-        let summary = try Runner.run(
+        let summary = try Publisher.run(
             RunOptions(
                 pipelinePath: "\(packageRoot)/Pipelines/\(pipeline)", inputs: ["\(packageRoot)/SampleData/\(folder)"],
                 outputDirectory: out, jobs: 2, quiet: true))
@@ -69,7 +70,7 @@ struct GeneratedExpectation: Decodable {
         var outputs: [[String: String]] = []
         for (jobs, block) in [(1, 1 << 20), (4, 4096), (2, 700), (8, 1)] {
             let out = "\(base)/out-\(jobs)-\(block)"
-            try Runner.run(
+            try Publisher.run(
                 RunOptions(
                     pipelinePath: defaultPipeline, inputs: ["\(packageRoot)/SampleData/canonical"], outputDirectory: out, jobs: jobs,
                     quiet: true, blockSize: block))
@@ -89,14 +90,14 @@ struct GeneratedExpectation: Decodable {
     @Test func failedRunLeavesPreviousOutputInPlace() throws {
         let base = temporaryDirectory("fail")
         let out = base + "/out"
-        try Runner.run(RunOptions(pipelinePath: defaultPipeline, inputs: ["\(packageRoot)/SampleData/canonical"], outputDirectory: out, quiet: true))
+        try Publisher.run(RunOptions(pipelinePath: defaultPipeline, inputs: ["\(packageRoot)/SampleData/canonical"], outputDirectory: out, quiet: true))
         let before = try tables(in: out)
         // A truncated copy of a fixture.
         let good = try Data(contentsOf: URL(fileURLWithPath: "\(packageRoot)/SampleData/canonical/referrals-001.csv.gz"))
         let bad = base + "/bad.csv.gz"
         try good.prefix(good.count / 2).write(to: URL(fileURLWithPath: bad))
         let error = #expect(throws: SPRXError.self) {
-            try Runner.run(RunOptions(pipelinePath: defaultPipeline, inputs: [bad], outputDirectory: out, quiet: true))
+            try Publisher.run(RunOptions(pipelinePath: defaultPipeline, inputs: [bad], outputDirectory: out, quiet: true))
         }
         #expect(error?.code == .inputCorrupt && error?.location?.file == bad && error?.location?.byteOffset != nil)
         #expect(try tables(in: out) == before)
@@ -112,7 +113,7 @@ struct GeneratedExpectation: Decodable {
         // A again (exact, with other spacing: duplicate), B with another route (conflict), C new.
         try (header + "A, P1 ,2021-01-01,GP,,,,,,,,,\nB,P2,2021-01-01,GP,,,,,,,,,\nC,P3,2021-01-02,School,,,,,,,,,\n").write(
             toFile: base + "/2.csv", atomically: true, encoding: .utf8)
-        let summary = try Runner.run(
+        let summary = try Publisher.run(
             RunOptions(pipelinePath: defaultPipeline, inputs: [base], outputDirectory: base + "/out", jobs: 3, disclosureControl: false, quiet: true))
         #expect(summary.files.map(\.clean) == [2, 1])
         #expect(summary.files.map(\.duplicate) == [0, 1])
@@ -145,7 +146,7 @@ struct GeneratedExpectation: Decodable {
             options: GeneratorOptions(
                 rows: 160_128, seed: 2024, files: 4, messy: true, referenceDirectory: "\(packageRoot)/SampleData/reference", outputDirectory: data))
         let written = try generator.run()
-        let summary = try Runner.run(RunOptions(pipelinePath: defaultPipeline, inputs: [data], outputDirectory: data + "/out", quiet: true))
+        let summary = try Publisher.run(RunOptions(pipelinePath: defaultPipeline, inputs: [data], outputDirectory: data + "/out", quiet: true))
         #expect(summary.files.count == 4)
         #expect(summary.rowsRead == 160_128)
         #expect(summary.clean == written.expectedClean)
@@ -178,7 +179,7 @@ struct GeneratedExpectation: Decodable {
         let b = Self.fullHeader + Self.referral("R1") + Self.referral("R5")
         try a.write(toFile: base + "/in/a.csv", atomically: true, encoding: .utf8)
         try b.write(toFile: base + "/in/b.csv", atomically: true, encoding: .utf8)
-        try Runner.run(RunOptions(pipelinePath: defaultPipeline, inputs: [base + "/in"], outputDirectory: base + "/out", jobs: 2, quiet: true))
+        try Publisher.run(RunOptions(pipelinePath: defaultPipeline, inputs: [base + "/in"], outputDirectory: base + "/out", jobs: 2, quiet: true))
         let text = try String(contentsOfFile: base + "/out/tables/data_quality.csv", encoding: .utf8)
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines[0] == "file,measure,value")
@@ -241,7 +242,7 @@ struct GeneratedExpectation: Decodable {
             .replacingOccurrences(of: "  max_unmapped_share: 0.5", with: "  max_unmapped_share: 1")
             .replacingOccurrences(of: "reference_dir: ../SampleData/reference", with: "reference_dir: \(packageRoot)/SampleData/reference")
         try pipeline.write(toFile: base + "/ungated.yaml", atomically: true, encoding: .utf8)
-        try Runner.run(RunOptions(pipelinePath: base + "/ungated.yaml", inputs: [base + "/in.csv"], outputDirectory: base + "/out", quiet: true))
+        try Publisher.run(RunOptions(pipelinePath: base + "/ungated.yaml", inputs: [base + "/in.csv"], outputDirectory: base + "/out", quiet: true))
         let published = try String(contentsOfFile: base + "/out/tables/unmapped_labels.csv", encoding: .utf8)
         // sex: 1 other → suppressed; source: 9 → 10, 8 → 10, other 7 + 20 = 27 → 25.
         #expect(

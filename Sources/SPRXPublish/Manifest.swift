@@ -2,7 +2,9 @@ import Foundation
 import SPRXAggregate
 import SPRXCore
 import SPRXEnrich
+import SPRXModels
 import SPRXPipeline
+import SPRXRunner
 
 /// `manifest.json`: provenance and reconciliation for information governance.
 struct Manifest: Encodable {

@@ -2,6 +2,7 @@ import Foundation
 import SPRXAggregate
 import SPRXCore
 import SPRXPipeline
+import SPRXRunner
 
 #if canImport(Glibc)
 import Glibc

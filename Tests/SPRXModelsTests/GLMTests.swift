@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import SPRXGLM
+@testable import SPRXModels
 
 private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 

@@ -3,6 +3,7 @@ import SPRXAggregate
 import SPRXClean
 import SPRXCore
 import SPRXPipeline
+import SPRXRunner
 
 /// `tables/data_quality.csv`, long (tidy): one row per input file and measure, then the
 /// same measures for `all` files.

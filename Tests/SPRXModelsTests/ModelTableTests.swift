@@ -3,7 +3,8 @@ import SPRXCore
 import SPRXPipeline
 import Testing
 
-@testable import SPRXAggregate
+import SPRXAggregate
+@testable import SPRXModels
 
 @Suite struct ModelTableTests {
     static let bands = [AgeBand(label: "0-49", lower: 0, upper: 49), AgeBand(label: "50+", lower: 50, upper: 120)]

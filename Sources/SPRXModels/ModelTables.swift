@@ -1,6 +1,6 @@
 import Foundation
+import SPRXAggregate
 import SPRXCore
-import SPRXGLM
 import SPRXPipeline
 
 /// How one declared model went: fitted (with its size) or not fitted and why.

@@ -1,0 +1,115 @@
+import Dispatch
+import Foundation
+import SPRXAggregate
+import SPRXCore
+import SPRXEnrich
+import SPRXModels
+import SPRXPipeline
+import SPRXReport
+import SPRXRunner
+
+/// What a finished, published run reports back to the command line.
+public struct RunSummary: Sendable {
+    /// The engine's result: reconciliation, counts, quality figures.
+    public var result: RunResult
+    /// How each declared model went.
+    public var models: [ModelRunSummary]
+    public var outputDirectory: String
+    /// The report's headline figures in one line.
+    public var headline: String
+
+    public var files: [FileReconciliation] { result.files }
+    public var counts: ReferralCounts { result.counts }
+    /// Per mapped field, one line with the share of clean referrals unknown and unmapped.
+    public var fieldQuality: [String] { result.fieldQualityLines }
+    public var rowsRead: Int { result.rowsRead }
+    public var clean: Int { result.clean }
+    public var duplicate: Int { result.duplicate }
+    public var quarantined: Int { result.quarantined }
+}
+
+/// `sprx run` whole: prepares the output folder, runs the engine, publishes what it
+/// counted and commits the folder.
+///
+/// Design note: the engine (`SPRXRunner`) returns a typed ``RunResult``; everything a
+/// person or a program reads (tables, models, report, manifest) is made here from it,
+/// so a second way to finish a run (merging shards' results) needs only a second way to
+/// build a ``RunResult``. The folder is committed only when every file is written.
+public enum Publisher {
+    /// Runs the pipeline and writes the output folder.
+    @discardableResult
+    public static func run(_ options: RunOptions) throws -> RunSummary {
+        let started = Date()
+        Runner.prepareProcess()
+        var pipeline = try PipelineLoader.load(path: options.pipelinePath)
+        if !options.disclosureControl { pipeline.disclosure.enabled = false }
+        let files = try Runner.resolveInputs(options.inputs)
+        // Before any work: the target must be sprx's to replace, then a second run on the
+        // same output is refused (75) before it writes anything.
+        let enrich = pipeline.enrich
+        let readPaths =
+            [options.pipelinePath, enrich.referenceDirectory] + enrich.deprivation.map { enrich.referenceDirectory + "/" + $0.file }
+            + enrich.rurality.map { enrich.referenceDirectory + "/" + $0.file }
+        let target = try OutputTarget(options.outputDirectory, inputs: options.inputs + files, protected: readPaths)
+        let lock = try RunLock(target: target)
+        defer { withExtendedLifetime(lock) {} }
+        if lock.tookOverStaleLock && !options.quiet {
+            StandardError.line("sprx: note: took over a stale lock (the run that held it is no longer running)")
+        }
+        let reference = try ReferenceData.load(pipeline.enrich)
+        let output = try OutputFolder(target: target)
+        do {
+            let result = try Runner.count(pipeline: pipeline, reference: reference, files: files, options: options, output: output)
+            let summary = try publish(result, options: options, started: started, into: output)
+            try output.commit()
+            return summary
+        } catch {
+            output.discard()
+            throw error
+        }
+    }
+
+    /// Writes the tables, the models, the report and the manifest of a run into
+    /// `output`'s staging folder (the caller commits it).
+    public static func publish(_ result: RunResult, options: RunOptions, started: Date, into output: OutputFolder) throws -> RunSummary {
+        let pipeline = result.pipeline
+        let equityTables = EquityTableBuilder(pipeline: pipeline).build(result.counts)
+        for table in equityTables { try output.write("tables/\(table.name).csv", table.csv) }
+        let modelsStarted = DispatchTime.now().uptimeNanoseconds
+        let models = ModelTableBuilder(settings: pipeline.models, groupKey: pipeline.groupKey, disclosure: pipeline.disclosure)
+            .build(result.counts.models)
+        let modelsSeconds = Double(DispatchTime.now().uptimeNanoseconds - modelsStarted) / 1e9
+        try output.write("tables/models.csv", models.table.csv)
+        for failed in models.summaries where failed.status != "fitted" {
+            StandardError.line("sprx: warning: model \(failed.name) not fitted: \(failed.errorCode ?? ""): \(failed.message ?? "")")
+        }
+        let quality = DataQualityTable.build(result.files)
+        try output.write("tables/data_quality.csv", quality.csv)
+        let unmappedLabels = UnmappedLabelTable.published(result.unmappedLabels, disclosure: pipeline.disclosure)
+        try output.write("tables/unmapped_labels.csv", unmappedLabels.csv)
+        try UnmappedLabelTable.writeQuarantine(result.unmappedLabels, to: output)
+        let period = result.period
+        let context = ReportContext(
+            toolVersion: sprxVersion, pipelineName: pipeline.name, pipelineSHA256: pipeline.sourceSHA256,
+            inputs: result.files.map {
+                ReportContext.Input(
+                    name: ($0.path as NSString).lastPathComponent, rowsRead: $0.rowsRead, clean: $0.clean, duplicate: $0.duplicate,
+                    quarantined: $0.quarantined)
+            },
+            firstDay: period?.first.description, lastDay: period?.last.description, disclosureEnabled: pipeline.disclosure.enabled,
+            disclosureStatement: pipeline.disclosure.statement,
+            references: result.reference.map { ReportContext.Reference(name: $0.name, edition: $0.edition, use: $0.use) },
+            models: models.summaries, displayNames: pipeline.displayNames, roundTo: pipeline.disclosure.roundTo,
+            suppressUpTo: pipeline.disclosure.suppressUpTo)
+        let published = equityTables + [models.table, quality, unmappedLabels]
+        try output.write("report.html", Report.html(tables: published, context: context))
+        try output.write("report.md", Report.markdown(tables: published, context: context))
+        let manifest = Manifest(
+            options: options, pipeline: pipeline, files: result.files, reference: result.reference, outputs: output.written,
+            started: started, finished: Date(), disclosure: pipeline.disclosure, models: models.summaries,
+            modelsSeconds: modelsSeconds, period: period, unmappedLabels: result.unmappedLabels)
+        try output.write("manifest.json", try manifest.json(), record: false)
+        return RunSummary(
+            result: result, models: models.summaries, outputDirectory: output.target.path, headline: Report.headline(tables: published))
+    }
+}
