@@ -40,7 +40,7 @@ let package = Package(
             swiftSettings: hotPath
         ),
         .target(name: "SPRXValidate", dependencies: ["SPRXCore"]),
-        .target(name: "SPRXReport", dependencies: ["SPRXCore", "SPRXAggregate"]),
+        .target(name: "SPRXReport", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXClean", "SPRXAggregate"]),
         .target(name: "SPRXGenerate", dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline", "SPRXEnrich"]),
         .executableTarget(
             name: "sprx",

@@ -10,7 +10,11 @@ import Foundation
 /// never pass through ``text(_:)``.
 public enum CSVText {
     /// A text cell, quoted if needed and neutralised against formula injection.
-    public static func text(_ value: String) -> String {
+    public static func text(_ value: String) -> String { quoted(neutralised(value)) }
+
+    /// A text cell's content before quoting: controls escaped, a formula-like start
+    /// prefixed with `'` (what a person reading the cell sees).
+    public static func neutralised(_ value: String) -> String {
         // Control characters, bidirectional overrides and line separators from the data
         // are written as `\u{XX}`, so a published table cannot recolour a terminal,
         // reorder a line or hide text (``DisplayText``).
@@ -21,7 +25,7 @@ public enum CSVText {
         {
             value = "'" + value
         }
-        return quoted(value)
+        return value
     }
 
     /// Quotes a cell when it holds a comma, quote or line break (RFC 4180).
