@@ -83,9 +83,9 @@ public enum Cell: Sendable, Equatable {
         return value < 0 ? -scaled : scaled
     }
 
-    /// `value` rounded to `digits` significant digits: the number `%.<digits>g` prints.
-    /// (Only a product exactly half-way after its own rounding could differ from
-    /// printf's exact decimal rounding; tested against printf on seeded values.)
+    /// `value` rounded to `digits` significant digits: the number `%.<digits>g` prints
+    /// (tested against printf on seeded values). Only a product exactly half-way after
+    /// its own rounding could round differently from printf's exact decimal rounding.
     static func rounded(_ value: Double, significant digits: Int) -> Double {
         guard value.isFinite, value != 0 else { return value == 0 ? 0 : value }
         let magnitude = abs(value)
@@ -100,12 +100,19 @@ public enum Cell: Sendable, Equatable {
             shift += 1
             mantissa = scaled(magnitude, shift).rounded(.toNearestOrEven)
         }
+        // Trailing zeros off, so that the one division or multiplication left is by an
+        // exact power of ten (and so correctly rounded) for every number from 1e-15 up.
+        while shift > 0 && mantissa.truncatingRemainder(dividingBy: 10) == 0 {
+            mantissa /= 10
+            shift -= 1
+        }
         let result = scaled(mantissa, -shift)
         return value < 0 ? -result : result
     }
 
-    /// `value` × 10^`shift`, dividing by exact powers of ten for a negative shift (each
-    /// step correctly rounded; one step for every shift up to 22).
+    /// `value` × 10^`shift`: one correctly rounded step for a shift up to 22 either way;
+    /// beyond that (numbers below about 1e-15 or above 1e22) a step per 22, which can
+    /// be one unit in the last place off, far below any rounding the report prints.
     private static func scaled(_ value: Double, _ shift: Int) -> Double {
         var result = value
         var remaining = shift

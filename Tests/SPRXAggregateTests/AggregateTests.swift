@@ -61,7 +61,7 @@ import Testing
             ageBands: [AgeBand(label: "0-17", lower: 0, upper: 17), AgeBand(label: "18-24", lower: 18, upper: 24), AgeBand(label: "25+", lower: 25, upper: 120)],
             disclosure: disclosure)
         var lines: [String: [String]] = [:]
-        for table in builder.build(hesCounts()) { lines[table.name] = table.rows.map { $0.joined(separator: ",") } }
+        for table in builder.build(hesCounts()) { lines[table.name] = table.rows.map { $0.map(\.csv).joined(separator: ",") } }
         return lines
     }
 

@@ -36,7 +36,7 @@ import Testing
     func cell(_ table: PublishedTable, term: String, level: String, measure: String, _ column: String) -> String? {
         let index = table.header.firstIndex(of: column)!
         let m = table.header.firstIndex(of: "measure")!
-        return table.rows.first { $0[3] == term && $0[4] == level && $0[m] == measure }?[index]
+        return table.rows.first { $0[3].string == term && $0[4].string == level && $0[m].string == measure }?[index].shown
     }
 
     /// Hand calculation (a 2×2 table): female 30 of 100 non-medical, male 60 of 100.
@@ -65,7 +65,7 @@ import Testing
         #expect(cell(table, term: "sex", level: "Male", measure: "odds_ratio", "se_type") == "model")
         #expect(cell(table, term: "(Intercept)", level: "", measure: "baseline_odds", "reference") == "")
         // Other is not in the data: no row for it (levels without referrals are dropped).
-        #expect(!table.rows.contains { $0[4] == "Other" })
+        #expect(!table.rows.contains { $0[4].string == "Other" })
     }
 
     @Test func unknownKeptAsALevelWhenAsked() throws {
