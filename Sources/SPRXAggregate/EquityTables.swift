@@ -51,7 +51,7 @@ public struct EquityTableBuilder: Sendable {
     /// Decimal places for percentages and intervals.
     public static let percentPlaces = 2
 
-    private var controlLabel: String { disclosure.enabled ? "on" : "off" }
+    private var controlLabel: Cell { .disclosureControl(disclosure.enabled) }
 
     /// The columns of a share table (route type, route or reason by group).
     static func shareHeader(category: String) -> [String] { ShareColumn.header(category: category) }
@@ -129,7 +129,7 @@ public struct EquityTableBuilder: Sendable {
             var cells: [Cell] = [.text(dimension), .text(group), .text(categories[i])]
             cells += [.count(share.numerator), .count(share.denominator)]
             cells += Self.percentCells(share.percent)
-            return cells + [.flag(share.isSuppressed), .text(controlLabel)]
+            return cells + [.flag(share.isSuppressed), controlLabel]
         }
     }
 
@@ -154,7 +154,7 @@ public struct EquityTableBuilder: Sendable {
         return [
             .text(dimension), .text(group), .text(routeType), .count(contacted.denominator), .count(contacted.numerator),
             .count(intervention.numerator), Self.percent(contacted.percent?.value), Self.percent(intervention.percent?.value),
-            .flag(suppressed), .text(controlLabel),
+            .flag(suppressed), controlLabel,
         ]
     }
 }

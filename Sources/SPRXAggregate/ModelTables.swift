@@ -146,7 +146,7 @@ public struct ModelTableBuilder: Sendable {
             slots.store(index, rows: rows, summary: summary)
         }
         let results = slots.results
-        return (PublishedTable(name: "models", header: Self.header, rows: results.flatMap(\.rows)), results.map(\.summary))
+        return (PublishedTable(name: PublishedTable.Name.models, header: Self.header, rows: results.flatMap(\.rows)), results.map(\.summary))
     }
 
     /// A model's observations in one cell: how many have a known outcome and the sum
@@ -252,7 +252,7 @@ public struct ModelTableBuilder: Sendable {
         let nObs = publishCount(Int64(fit.observations))
         let nClusters: Cell = clustered ? .count(Int64(fit.clusters)) : .empty
         let seType = Cell.text(clustered ? "cluster_robust_cr1" : "model")
-        let control = Cell.text(disclosure.enabled ? "on" : "off")
+        let control = Cell.disclosureControl(disclosure.enabled)
         let prefix: [Cell] = [.text(model.name), .text(model.outcome.rawValue), .text(model.family.rawValue)]
         func levelIsSmall(_ f: Int, _ level: Int) -> Bool {
             guard disclosure.enabled else { return false }

@@ -20,6 +20,9 @@ public enum Cell: Sendable, Equatable {
     /// An empty cell: a value that does not apply to the row.
     case empty
 
+    /// A `disclosure_control` cell: `on` or `off`.
+    public static func disclosureControl(_ enabled: Bool) -> Cell { .text(enabled ? "on" : "off") }
+
     /// The cell as written in the CSV file.
     public var csv: String {
         if case .text(let text) = self { return CSVText.text(text) }
@@ -175,6 +178,15 @@ public struct PublishedTable: Sendable, Equatable {
             text += "\n"
         }
         return text
+    }
+}
+
+extension PublishedTable {
+    /// The published tables' names (`tables/<name>.csv`), declared once for the builders and the report.
+    public enum Name {
+        public static let routeTypeByGroup = "route_type_by_group", routeByGroup = "route_by_group", reasonsByGroup = "reasons_by_group"
+        public static let pathwayByGroup = "pathway_by_group", models = "models", dataQuality = "data_quality"
+        public static let unmappedLabels = "unmapped_labels"
     }
 }
 

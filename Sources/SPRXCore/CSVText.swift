@@ -6,7 +6,7 @@ import Foundation
 /// spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab or CR) are
 /// prefixed with `'` so that opening a published table never executes a label someone
 /// typed into a case-management system. Control characters are escaped as `\u{XX}`.
-/// Numeric cells are written by the caller and
+/// Numeric cells are written by `Cell` (SPRXAggregate) and
 /// never pass through ``text(_:)``.
 public enum CSVText {
     /// A text cell, quoted if needed and neutralised against formula injection.
@@ -33,13 +33,6 @@ public enum CSVText {
         let needsQuotes = value.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
         guard needsQuotes else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    /// A cell's text as written by ``quoted(_:)``, without its RFC 4180 quoting (for
-    /// showing a published cell to a person: `"a,""b"""` reads `a,"b"`).
-    public static func unquoted(_ cell: String) -> String {
-        guard cell.count >= 2, cell.hasPrefix("\""), cell.hasSuffix("\"") else { return cell }
-        return String(cell.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
     }
 
     /// One CSV line (without the terminator) from already-formatted cells.

@@ -149,7 +149,7 @@ public enum Report {
     }
 
     static func routeTypeCategories(_ label: Labels) -> [(name: String, label: String, colour: String)] {
-        RouteType.allCases.map { ($0.label, label("route_type", $0.label), Palette.routeType($0)) }
+        RouteType.allCases.map { ($0.label, label(.routeType, $0.label), Palette.routeType($0)) }
     }
 
     static func routeMixSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
@@ -170,7 +170,7 @@ public enum Report {
                     label: published.first?[ShareColumn.group].shown ?? group, total: published.first?[ShareColumn.total].count.map { Int($0) },
                     segments: zip(categories, cells).map { c, row in (c.name, ReportNumbers.percent(row), row.map { $0[ShareColumn.n].isEmpty } ?? false) })
             }
-            let dimensionTitle = label("dimension", dimension)
+            let dimensionTitle = label(.dimension, dimension)
             let title = "Route type by \(dimensionTitle.lowercased())"
             let id = "mix-" + dimension.replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: "_", with: "-")
             children.append(
@@ -238,7 +238,7 @@ public enum Report {
                     measures: [("reached a link worker", Palette.contacted), ("received an intervention", Palette.intervention)],
                     rows: rows.map {
                         (
-                            label("route_type", $0[PathwayColumn.routeType].shown),
+                            label(.routeType, $0[PathwayColumn.routeType].shown),
                             [ReportNumbers.percent($0, PathwayColumn.pctContacted), ReportNumbers.percent($0, PathwayColumn.pctIntervention)]
                         )
                     },
@@ -256,7 +256,7 @@ public enum Report {
             el("figure", [], [
                 Charts.groupedBars(
                     id: "reasons", title: title, description: "Percentage of all referrals giving each reason.", measures: [("referrals", Palette.neutral)],
-                    rows: rows.map { (label("reason", $0[ShareColumn.category].shown), [ReportNumbers.percent($0)]) },
+                    rows: rows.map { (label(.reason, $0[ShareColumn.category].shown), [ReportNumbers.percent($0)]) },
                     groupTitle: "Reason", valueTitle: "Percentage of referrals giving the reason"),
                 el("figcaption", text: title),
             ]),
@@ -289,7 +289,7 @@ public enum Report {
                         rows: ratios.map { row in
                             let term = row[ModelColumn.term].shown
                             return (
-                                "\(label("dimension", term)) \(level(term, row[ModelColumn.level].shown, label)) vs \(level(term, row[ModelColumn.reference].shown, label))",
+                                "\(label(.dimension, term)) \(level(term, row[ModelColumn.level].shown, label)) vs \(level(term, row[ModelColumn.reference].shown, label))",
                                 row[ModelColumn.estimate].value, row[ModelColumn.ciLow].value, row[ModelColumn.ciHigh].value
                             )
                         },

@@ -68,7 +68,7 @@ extension Report {
             out += table(routeHeader, routes, right: [1, 2, 3])
         }
         for dimension in routeMixDimensions where !numbers.groups(dimension).isEmpty {
-            out.append("### " + md(label("dimension", dimension)))
+            out.append("### " + md(label(.dimension, dimension)))
             out.append("")
             out += table(["Group", "Route type", "n", "Total", "%", "95% CI"], routeTypeRows(numbers, label, dimension: dimension), right: [2, 3, 4])
         }

@@ -89,24 +89,27 @@ public struct ReportContext: Sendable {
 /// Kinds: `route_type`, `route`, `reason` (referral reasons), `quarantine_reason`,
 /// `field` (canonical input fields), `dimension` (table dimensions and model terms).
 public enum DisplayNames {
+    /// What an id names: first the kinds a pipeline's `display_names` may name
+    /// (``DisplayNameDimension``, same keys; tested), then those only sprx names.
+    public enum Kind: String, Sendable, CaseIterable {
+        case routeType = "route_type", route, reason
+        case quarantineReason = "quarantine_reason", field, dimension
+    }
+
     public static let defaults: [String: [String: String]] = [
-        "route_type": Dictionary(uniqueKeysWithValues: RouteType.allCases.map { ($0.label, routeTypeName($0)) } + [(allRouteTypes, "All routes")]),
-        "route": [
+        Kind.routeType.rawValue: Dictionary(uniqueKeysWithValues: RouteType.allCases.map { ($0.label, routeTypeName($0)) } + [(allRouteTypes, "All routes")]),
+        Kind.route.rawValue: [
             "primary_care": "Primary care", "secondary_care": "Secondary care", "social_care": "Social care", "education": "Education",
             "vcse": "Voluntary and community sector", "self_referral": "Self-referral", "other": "Other", "unknown": "Unknown",
         ],
-        "reason": [
+        Kind.reason.rawValue: [
             "mental_health": "Mental health", "loneliness_isolation": "Loneliness or isolation", "physical_health": "Physical health",
             "financial": "Money and debt", "housing": "Housing", "employment": "Employment", "practical_support": "Practical support",
             "carer_support": "Carer support", "bereavement": "Bereavement", "substance_use": "Substance use",
         ],
-        "quarantine_reason": Dictionary(uniqueKeysWithValues: QuarantineReason.allCases.map { ($0.rawValue, quarantineReasonName($0)) }),
-        "field": [
-            "referral_id": "Referral id", "person_id": "Person id", "referral_date": "Referral date", "age": "Age", "sex": "Sex",
-            "ethnicity": "Ethnicity", "area_code": "Area code", "referral_source": "Referral source", "referral_reasons": "Referral reasons",
-            "contacted": "Contacted", "contacts": "Contacts", "interventions": "Interventions", "organisation_id": "Organisation",
-        ],
-        "dimension": [
+        Kind.quarantineReason.rawValue: Dictionary(uniqueKeysWithValues: QuarantineReason.allCases.map { ($0.rawValue, quarantineReasonName($0)) }),
+        Kind.field.rawValue: Dictionary(uniqueKeysWithValues: CanonicalField.allCases.map { ($0.rawValue, fieldName($0)) }),
+        Kind.dimension.rawValue: [
             "all": "All referrals", "age_band": "Age band", "sex": "Sex", "ethnicity": "Ethnicity",
             "imd_decile": "Deprivation decile (each nation's own index)", "imd_quintile": "Deprivation quintile (each nation's own index)",
             "rurality": "Rurality", "nation": "Nation", "nation/imd_quintile": "Nation × deprivation quintile",
@@ -123,6 +126,25 @@ public enum DisplayNames {
         case .medical: "Medical"
         case .nonMedical: "Non-medical"
         case .unknown: "Unknown route"
+        }
+    }
+
+    /// An input field's name on the page.
+    static func fieldName(_ field: CanonicalField) -> String {
+        switch field {
+        case .referralID: "Referral id"
+        case .personID: "Person id"
+        case .referralDate: "Referral date"
+        case .age: "Age"
+        case .sex: "Sex"
+        case .ethnicity: "Ethnicity"
+        case .areaCode: "Area code"
+        case .referralSource: "Referral source"
+        case .referralReasons: "Referral reasons"
+        case .contacted: "Contacted"
+        case .contacts: "Contacts"
+        case .interventions: "Interventions"
+        case .organisationID: "Organisation"
         }
     }
 
@@ -147,17 +169,18 @@ public enum DisplayNames {
 
 /// Looks labels up: the pipeline's, else the defaults, else the id made readable.
 struct Labels {
+    typealias Kind = DisplayNames.Kind
     let overrides: [String: [String: String]]
 
-    func callAsFunction(_ kind: String, _ id: String) -> String {
-        if let label = overrides[kind]?[id] ?? DisplayNames.defaults[kind]?[id] { return label }
+    func callAsFunction(_ kind: Kind, _ id: String) -> String {
+        if let label = overrides[kind.rawValue]?[id] ?? DisplayNames.defaults[kind.rawValue]?[id] { return label }
         let spaced = id.replacingOccurrences(of: "_", with: " ")
         return spaced.prefix(1).uppercased() + spaced.dropFirst()
     }
 
     /// The label inside a sentence: a default in lower case, a pipeline's as it wrote it.
-    func inSentence(_ kind: String, _ id: String) -> String {
-        overrides[kind]?[id] ?? self(kind, id).lowercased()
+    func inSentence(_ kind: Kind, _ id: String) -> String {
+        overrides[kind.rawValue]?[id] ?? self(kind, id).lowercased()
     }
 }
 
@@ -248,13 +271,14 @@ struct ReportNumbers {
 
     init(tables: [PublishedTable]) {
         func table(_ name: String) -> PublishedTable? { tables.first { $0.name == name } }
-        routeType = TableView(table("route_type_by_group"))
-        route = TableView(table("route_by_group"))
-        reasons = TableView(table("reasons_by_group"))
-        pathway = TableView(table("pathway_by_group"))
-        models = TableView(table("models"))
-        unmappedLabels = TableView(table("unmapped_labels"))
-        quality = QualityFigures(TableView(table("data_quality")))
+        typealias Name = PublishedTable.Name
+        routeType = TableView(table(Name.routeTypeByGroup))
+        route = TableView(table(Name.routeByGroup))
+        reasons = TableView(table(Name.reasonsByGroup))
+        pathway = TableView(table(Name.pathwayByGroup))
+        models = TableView(table(Name.models))
+        unmappedLabels = TableView(table(Name.unmappedLabels))
+        quality = QualityFigures(TableView(table(Name.dataQuality)))
     }
 
     /// The page's one clean-referral figure: the exact count of clean records in
@@ -355,8 +379,8 @@ extension Report {
         if let top = reasons.max(by: { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 > $1.0 }) {
             findings.append(
                 Finding(
-                    here: "The most common referral reason was \(label.inSentence("reason", top.0)) (\(top.2)% of referrals).",
-                    literature: "\(study): mental health was the most common reason; here: \(label.inSentence("reason", top.0)) (\(top.2)%)."))
+                    here: "The most common referral reason was \(label.inSentence(.reason, top.0)) (\(top.2)% of referrals).",
+                    literature: "\(study): mental health was the most common reason; here: \(label.inSentence(.reason, top.0)) (\(top.2)%)."))
         }
         return findings
     }
@@ -389,7 +413,7 @@ extension Report {
             for type in routeTypes {
                 guard let row = numbers.routeType.first([.dimension: dimension, .group: group, .category: type]) else { continue }
                 rows.append([
-                    row[ShareColumn.group].shown, label("route_type", type), cell(row, .n), cell(row, .total), cell(row, .percent), interval(row),
+                    row[ShareColumn.group].shown, label(.routeType, type), cell(row, .n), cell(row, .total), cell(row, .percent), interval(row),
                 ])
             }
         }
@@ -402,7 +426,7 @@ extension Report {
     /// Every route for all referrals, labelled.
     static func routeRows(_ numbers: ReportNumbers, _ label: Labels) -> [[String]] {
         numbers.route.select([.dimension: allGroups, .group: allGroups]).map {
-            [label("route", $0[ShareColumn.category].shown), cell($0, .n), cell($0, .total), cell($0, .percent), interval($0)]
+            [label(.route, $0[ShareColumn.category].shown), cell($0, .n), cell($0, .total), cell($0, .percent), interval($0)]
         }
     }
 
@@ -432,7 +456,7 @@ extension Report {
 
     static func pathwayCells(_ row: [Cell], _ label: Labels) -> [String] {
         [
-            label("route_type", row[PathwayColumn.routeType].shown), cell(row, .referred), cell(row, .contacted), cell(row, .intervention),
+            label(.routeType, row[PathwayColumn.routeType].shown), cell(row, .referred), cell(row, .contacted), cell(row, .intervention),
             cell(row, .pctContacted), cell(row, .pctIntervention),
         ]
     }
@@ -441,7 +465,7 @@ extension Report {
 
     static func reasonCells(_ numbers: ReportNumbers, _ label: Labels) -> [[String]] {
         numbers.reasons.select([.dimension: allGroups, .group: allGroups]).map {
-            [label("reason", $0[ShareColumn.category].shown), cell($0, .n), cell($0, .total), cell($0, .percent), interval($0)]
+            [label(.reason, $0[ShareColumn.category].shown), cell($0, .n), cell($0, .total), cell($0, .percent), interval($0)]
         }
     }
 
@@ -465,7 +489,7 @@ extension Report {
         var table = ratioRows(numbers, summary).map { row -> [String] in
             let term = row[ModelColumn.term].shown
             var cells = [
-                label("dimension", term), level(term, row[ModelColumn.level].shown, label), level(term, row[ModelColumn.reference].shown, label), ratio(row),
+                label(.dimension, term), level(term, row[ModelColumn.level].shown, label), level(term, row[ModelColumn.reference].shown, label), ratio(row),
                 pValue(row),
             ]
             if logistic { cells.append(ame[key(row)].map(ratioPP) ?? "") }
@@ -480,7 +504,7 @@ extension Report {
 
     /// A model level as people read it: route types by their label, groups as published.
     static func level(_ term: String, _ level: String, _ label: Labels) -> String {
-        term == ModelCovariate.routeType.rawValue ? label("route_type", level) : level
+        term == ModelCovariate.routeType.rawValue ? label(.routeType, level) : level
     }
 
     /// What a fitted model used, in one sentence.
@@ -507,7 +531,7 @@ extension Report {
     /// Quarantine reasons, largest first (then by id), then duplicates and blank lines.
     static func quarantineRows(_ numbers: ReportNumbers, _ label: Labels) -> [[String]] {
         let all = numbers.quality.all
-        return numbers.quality.quarantineReasons.map { [label("quarantine_reason", $0.reason.rawValue), grouped($0.rows)] }
+        return numbers.quality.quarantineReasons.map { [label(.quarantineReason, $0.reason.rawValue), grouped($0.rows)] }
             + [
                 ["Duplicate rows (each kept once)", all[DataQualityMeasure.duplicate].map(grouped) ?? ""],
                 ["Blank lines (skipped)", all[DataQualityMeasure.blankLines].map(grouped) ?? ""],
@@ -520,7 +544,7 @@ extension Report {
     static func unmappedFieldRows(_ numbers: ReportNumbers, _ label: Labels) -> [[String]] {
         let prefix = DataQualityMeasure.unmappedPrefix
         return numbers.quality.measures(prefix: prefix).map { measure in
-            [label("field", String(measure.dropFirst(prefix.count))), grouped(numbers.quality.all[measure] ?? 0)]
+            [label(.field, String(measure.dropFirst(prefix.count))), grouped(numbers.quality.all[measure] ?? 0)]
         }
     }
 
@@ -529,7 +553,7 @@ extension Report {
     /// unmapped_labels.csv as published: only common short labels, the rest as `(other labels)`.
     static func unmappedLabelRows(_ numbers: ReportNumbers, _ label: Labels) -> [[String]] {
         numbers.unmappedLabels.rows.map {
-            [label("field", $0[UnmappedLabelColumn.field].shown), $0[UnmappedLabelColumn.label].shown, printed($0[UnmappedLabelColumn.n]) ?? "suppressed"]
+            [label(.field, $0[UnmappedLabelColumn.field].shown), $0[UnmappedLabelColumn.label].shown, printed($0[UnmappedLabelColumn.n]) ?? "suppressed"]
         }
     }
 

@@ -63,6 +63,6 @@ enum DataQualityTable {
         for (file, name) in named {
             for measure in measures { rows.append([.text(name), .text(measure.name), .count(Int64(measure.value(file)))]) }
         }
-        return PublishedTable(name: "data_quality", header: header, rows: rows)
+        return PublishedTable(name: PublishedTable.Name.dataQuality, header: header, rows: rows)
     }
 }

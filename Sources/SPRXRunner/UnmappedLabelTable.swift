@@ -56,7 +56,7 @@ enum UnmappedLabelTable {
     /// its publishable labels sorted by label, then `(other labels)` for the rest (when
     /// there is a rest); n controlled like every published count.
     static func published(_ store: UnmappedLabelStore, disclosure: DisclosureSettings) -> PublishedTable {
-        let control = Cell.text(disclosure.enabled ? "on" : "off")
+        let control = Cell.disclosureControl(disclosure.enabled)
         var rows: [[Cell]] = []
         func append(_ field: CanonicalField, _ label: String, _ count: Int) {
             let n = DisclosureControl.publish(
@@ -70,7 +70,7 @@ enum UnmappedLabelTable {
             }
             if rest > 0 { append(field, otherLabels, rest) }
         }
-        return PublishedTable(name: "unmapped_labels", header: publishedHeader, rows: rows)
+        return PublishedTable(name: PublishedTable.Name.unmappedLabels, header: publishedHeader, rows: rows)
     }
 
     /// `quarantine/unmapped_labels.csv`: every kept label with its exact count, per field.
@@ -79,7 +79,7 @@ enum UnmappedLabelTable {
         for field in UnmappedLabelStore.fields {
             for (label, count) in store.sorted(field) { rows.append([.text(field.rawValue), .text(label), .count(Int64(count))]) }
         }
-        return PublishedTable(name: "unmapped_labels", header: header, rows: rows)
+        return PublishedTable(name: PublishedTable.Name.unmappedLabels, header: header, rows: rows)
     }
 
     /// Writes the complete list into the quarantine folder, created owner-only (0600)

@@ -1,5 +1,6 @@
 import Foundation
 import SPRXAggregate
+import SPRXPipeline
 import Testing
 
 @testable import SPRXReport
@@ -193,10 +194,14 @@ func trustSection(_ text: String, _ start: String) -> String {
     /// Plain-English labels by default, the pipeline's where it names them; ids never shown.
     @Test func labelsAreReadableAndOverridable() {
         let label = Labels(overrides: [:])
-        #expect(label("route_type", "non_medical") == "Non-medical")
-        #expect(label("route", "primary_care") == "Primary care")
-        #expect(label("route", "vcse") == "Voluntary and community sector")
-        #expect(label("quarantine_reason", "line_too_long") == "Line too long")
+        #expect(label(.routeType, "non_medical") == "Non-medical")
+        #expect(label(.route, "primary_care") == "Primary care")
+        #expect(label(.route, "vcse") == "Voluntary and community sector")
+        #expect(label(.quarantineReason, "line_too_long") == "Line too long")
+        // Every quarantine reason and input field has a name (the names are keyed by their enums).
+        #expect(label(.quarantineReason, "row_too_long") == "Row too long" && label(.field, "organisation_id") == "Organisation")
+        // The kinds a pipeline may name are the report's kinds of the same keys.
+        #expect(DisplayNameDimension.allCases.allSatisfy { DisplayNames.Kind(rawValue: $0.rawValue) != nil })
         let md = Report.markdown(tables: trustTables, context: trustContext())
         #expect(md.contains("| Other | Non-medical | suppressed | 10 | suppressed | suppressed |"))
         #expect(md.contains("| Voluntary and community sector | 200 | 2955 | 6.77 | 5.92–7.73 |"))
