@@ -57,7 +57,15 @@ public enum Cell: Sendable, Equatable {
     }
 
     /// Whether the cell is empty in the file (a suppressed or withheld value, or no value).
-    public var isEmpty: Bool { shown.isEmpty }
+    public var isEmpty: Bool {
+        switch self {
+        case .text(let text): return text.isEmpty
+        case .count(let count): return count == nil
+        case .decimal(let value, _): return value == nil
+        case .significant, .flag: return false
+        case .empty: return true
+        }
+    }
 
     /// A number as published, that is as rounded in the file (a decimal to its places,
     /// an estimate to its significant digits; so the report's figures agree with the
