@@ -165,9 +165,10 @@ public enum Report {
             let groups = numbers.groups(dimension)
             let rows = groups.map { group in
                 let cells = categories.map { c in numbers.routeType.first([.dimension: dimension, .group: group, .category: c.name]) }
-                let published = cells.compactMap { $0 }
+                // The group's total is on each of its rows: the first published one gives it.
+                let total = cells.compactMap { $0 }.first?[ShareColumn.total].count
                 return Charts.StackedRow(
-                    label: published.first?[ShareColumn.group].shown ?? group, total: published.first?[ShareColumn.total].count.map { Int($0) },
+                    label: CSVText.neutralised(group), total: total.map { Int($0) },
                     segments: zip(categories, cells).map { c, row in (c.name, ReportNumbers.percent(row), row.map { $0[ShareColumn.n].isEmpty } ?? false) })
             }
             let dimensionTitle = label(.dimension, dimension)
