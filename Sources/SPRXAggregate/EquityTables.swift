@@ -1,26 +1,6 @@
 import SPRXCore
 import SPRXPipeline
 
-/// A published table: a name, a header and formatted rows.
-public struct PublishedTable: Sendable {
-    public var name: String
-    public var header: [String]
-    public var rows: [[String]]
-
-    public init(name: String, header: [String], rows: [[String]]) {
-        self.name = name
-        self.header = header
-        self.rows = rows
-    }
-
-    /// The table as CSV text (LF line ends, header first).
-    public var csv: String {
-        var text = CSVText.line(header) + "\n"
-        for row in rows { text += CSVText.line(row) + "\n" }
-        return text
-    }
-}
-
 /// Builds the referral-route equity tables of `outputs-v2.md` from ``ReferralCounts``.
 public struct EquityTableBuilder: Sendable {
     public let routes: [RouteDefinition]
@@ -44,12 +24,10 @@ public struct EquityTableBuilder: Sendable {
     /// Decimal places for percentages and intervals.
     public static let percentPlaces = 2
 
-    private var controlLabel: String { disclosure.enabled ? "on" : "off" }
+    private var controlLabel: Cell { .disclosureControl(disclosure.enabled) }
 
     /// The columns of a share table (route type, route or reason by group).
-    static func shareHeader(category: String) -> [String] {
-        ["dimension", "group", category, "n", "total", "percent", "ci_low", "ci_high", "suppressed", "disclosure_control"]
-    }
+    static func shareHeader(category: String) -> [String] { ShareColumn.header(category: category) }
 
     /// All four tables: route type, route, reasons and pathway by group.
     public func build(_ counts: ReferralCounts) -> [PublishedTable] {
@@ -116,43 +94,39 @@ public struct EquityTableBuilder: Sendable {
     /// Rows for the categories of one group (route types, routes, or reasons, which a
     /// referral may have several of): each n against the group's true total, both
     /// controlled on their own (`outputs-v2.md`, "Disclosure control").
-    private func shareRows(_ dimension: String, _ group: String, _ categories: [String], _ counts: [Int64], groupTotal: Int64) -> [[String]] {
+    private func shareRows(_ dimension: String, _ group: String, _ categories: [String], _ counts: [Int64], groupTotal: Int64) -> [[Cell]] {
         categories.indices.map { i in
             let share = DisclosureControl.share(
                 counts[i], of: groupTotal, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
-            var cells = [CSVText.text(dimension), CSVText.text(group), CSVText.text(categories[i])]
-            cells += [Self.count(share.numerator), Self.count(share.denominator)]
+            var cells: [Cell] = [.text(dimension), .text(group), .text(categories[i])]
+            cells += [.count(share.numerator), .count(share.denominator)]
             cells += Self.percentCells(share.percent)
-            return cells + [share.isSuppressed ? "TRUE" : "FALSE", controlLabel]
+            return cells + [.flag(share.isSuppressed), controlLabel]
         }
     }
 
-    /// A published count: empty when suppressed.
-    private static func count(_ value: Int64?) -> String { value.map(String.init) ?? "" }
+    /// A percentage cell: empty when withheld.
+    private static func percent(_ value: Double?) -> Cell { .decimal(value, places: percentPlaces) }
 
     /// Percent, ci_low and ci_high cells: empty when the share is withheld.
-    private static func percentCells(_ percent: (value: Double, low: Double, high: Double)?) -> [String] {
-        guard let percent else { return ["", "", ""] }
-        return [percent.value, percent.low, percent.high].map { DecimalText.format($0, places: percentPlaces) }
+    private static func percentCells(_ percent: (value: Double, low: Double, high: Double)?) -> [Cell] {
+        [Self.percent(percent?.value), Self.percent(percent?.low), Self.percent(percent?.high)]
     }
 
     /// One pathway row: `referred` is the denominator, controlled on its own; each
     /// percentage comes from its controlled numerator and the controlled denominator.
-    private func pathwayRow(_ dimension: String, _ group: String, _ routeType: String, _ counts: OutcomeCounts) -> [String] {
+    private func pathwayRow(_ dimension: String, _ group: String, _ routeType: String, _ counts: OutcomeCounts) -> [Cell] {
         let contacted = DisclosureControl.share(
             counts.contacted, of: counts.referred, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo,
             roundTo: disclosure.roundTo)
         let intervention = DisclosureControl.share(
             counts.intervention, of: counts.referred, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo,
             roundTo: disclosure.roundTo)
-        func pct(_ share: DisclosureControl.Share) -> String {
-            share.percent.map { DecimalText.format($0.value, places: Self.percentPlaces) } ?? ""
-        }
         let suppressed = contacted.isSuppressed || intervention.isSuppressed
         return [
-            CSVText.text(dimension), CSVText.text(group), CSVText.text(routeType), Self.count(contacted.denominator),
-            Self.count(contacted.numerator), Self.count(intervention.numerator), pct(contacted), pct(intervention),
-            suppressed ? "TRUE" : "FALSE", controlLabel,
+            .text(dimension), .text(group), .text(routeType), .count(contacted.denominator), .count(contacted.numerator),
+            .count(intervention.numerator), Self.percent(contacted.percent?.value), Self.percent(intervention.percent?.value),
+            .flag(suppressed), controlLabel,
         ]
     }
 }

@@ -6,11 +6,15 @@ import Foundation
 /// spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab or CR) are
 /// prefixed with `'` so that opening a published table never executes a label someone
 /// typed into a case-management system. Control characters are escaped as `\u{XX}`.
-/// Numeric cells are written by the caller and
+/// Numeric cells are written by `Cell` (SPRXAggregate) and
 /// never pass through ``text(_:)``.
 public enum CSVText {
     /// A text cell, quoted if needed and neutralised against formula injection.
-    public static func text(_ value: String) -> String {
+    public static func text(_ value: String) -> String { quoted(neutralised(value)) }
+
+    /// A text cell's content before quoting: controls escaped, a formula-like start
+    /// prefixed with `'` (what a person reading the cell sees).
+    public static func neutralised(_ value: String) -> String {
         // Control characters, bidirectional overrides and line separators from the data
         // are written as `\u{XX}`, so a published table cannot recolour a terminal,
         // reorder a line or hide text (``DisplayText``).
@@ -21,7 +25,7 @@ public enum CSVText {
         {
             value = "'" + value
         }
-        return quoted(value)
+        return value
     }
 
     /// Quotes a cell when it holds a comma, quote or line break (RFC 4180).
@@ -29,13 +33,6 @@ public enum CSVText {
         let needsQuotes = value.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
         guard needsQuotes else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    /// A cell's text as written by ``quoted(_:)``, without its RFC 4180 quoting (for
-    /// showing a published cell to a person: `"a,""b"""` reads `a,"b"`).
-    public static func unquoted(_ cell: String) -> String {
-        guard cell.count >= 2, cell.hasPrefix("\""), cell.hasSuffix("\"") else { return cell }
-        return String(cell.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
     }
 
     /// One CSV line (without the terminator) from already-formatted cells.

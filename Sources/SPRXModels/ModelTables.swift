@@ -50,10 +50,7 @@ public struct ModelTableBuilder: Sendable {
         self.disclosure = disclosure
     }
 
-    public static let header = [
-        "model", "outcome", "family", "term", "level", "reference", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_obs",
-        "n_clusters", "measure", "coefficient", "std_error_model", "se_type", "suppressed", "disclosure_control",
-    ]
+    public static let header = ModelColumn.header
 
     struct PreparedCell {
         /// Index of the organisation in name order, -1 for none.
@@ -107,7 +104,7 @@ public struct ModelTableBuilder: Sendable {
                 name: model.name, outcome: model.outcome.rawValue, family: model.family.rawValue, status: "fitted", observations: 0,
                 clusters: 0, patterns: 0, entries: 0, excludedUnknownCovariate: 0, excludedUnknownOutcome: 0, excludedNoOrganisation: 0,
                 standardErrors: clustered ? "cluster_robust_cr1" : "model", fitSeconds: 0)
-            var rows: [[String]] = []
+            var rows: [[Cell]] = []
             do {
                 rows = try fit(
                     model, cells: cells, histogram: histogram, organisations: organisationNames, clustered: clustered, summary: &summary)
@@ -124,7 +121,7 @@ public struct ModelTableBuilder: Sendable {
             slots.store(index, rows: rows, summary: summary)
         }
         let results = slots.results
-        return (PublishedTable(name: "models", header: Self.header, rows: results.flatMap(\.rows)), results.map(\.summary))
+        return (PublishedTable(name: PublishedTable.Name.models, header: Self.header, rows: results.flatMap(\.rows)), results.map(\.summary))
     }
 
     /// A model's observations in one cell: how many have a known outcome and the sum
@@ -147,7 +144,7 @@ public struct ModelTableBuilder: Sendable {
     private func fit(
         _ model: ModelDefinition, cells: [PreparedCell], histogram: [PreparedHistogramEntry], organisations: [String], clustered: Bool,
         summary: inout ModelRunSummary
-    ) throws -> [[String]] {
+    ) throws -> [[Cell]] {
         let covariates = model.covariates
         let groupings = covariates.map { groupKey.grouping($0) }
         let allLevels = groupings.map(\.levels)
@@ -228,10 +225,10 @@ public struct ModelTableBuilder: Sendable {
         // Rows.
         let logistic = model.family == .logistic
         let nObs = publishCount(Int64(fit.observations))
-        let nClusters = clustered ? String(fit.clusters) : ""
-        let seType = clustered ? "cluster_robust_cr1" : "model"
-        let control = disclosure.enabled ? "on" : "off"
-        let prefix = [model.name, model.outcome.rawValue, model.family.rawValue].map(CSVText.text)
+        let nClusters: Cell = clustered ? .count(Int64(fit.clusters)) : .empty
+        let seType = Cell.text(clustered ? "cluster_robust_cr1" : "model")
+        let control = Cell.disclosureControl(disclosure.enabled)
+        let prefix: [Cell] = [.text(model.name), .text(model.outcome.rawValue), .text(model.family.rawValue)]
         func levelIsSmall(_ f: Int, _ level: Int) -> Bool {
             guard disclosure.enabled else { return false }
             let original = remap[f].firstIndex(of: level)!
@@ -241,21 +238,29 @@ public struct ModelTableBuilder: Sendable {
             if n <= limit { return true }
             return logistic && ((events > 0 && events <= limit) || (n - events > 0 && n - events <= limit))
         }
-        func ratioRow(term: String, level: String, reference: String, measure: String, index i: Int, suppressed: Bool) -> [String] {
+        /// A row with its estimate, standard error and interval (`nil`: suppressed, all
+        /// empty), p-value, coefficient and model-based standard error (`nil`: empty).
+        func row(
+            _ identity: [Cell], measure: String, _ values: (estimate: Double, se: Double, low: Double, high: Double)?, p: Double?,
+            coefficient: Double?, modelSE: Double?, seType: Cell = seType, suppressed: Bool = false
+        ) -> [Cell] {
+            let estimates: [Cell] = values.map { [Self.number($0.estimate), Self.number($0.se), Self.number($0.low), Self.number($0.high)] }
+                ?? [.empty, .empty, .empty, .empty]
+            return prefix + identity + estimates + [p.map(Self.pValue) ?? .empty, nObs, nClusters, .text(measure)]
+                + [coefficient.map(Self.number) ?? .empty, modelSE.map(Self.number) ?? .empty, seType, .flag(suppressed), control]
+        }
+        func ratioRow(term: String, level: String, reference: String, measure: String, index i: Int, suppressed: Bool) -> [Cell] {
             let b = fit.coefficients[i]
             let se = fit.standardError(i)
-            let identity = [term, level, reference].map(CSVText.text)
-            if suppressed {
-                return prefix + identity + ["", "", "", "", "", nObs, nClusters, measure, "", "", seType, "TRUE", control]
-            }
-            return prefix + identity + [
-                Self.number(exp(b)), Self.number(se), Self.number(exp(b - SpecialFunctions.z975 * se)),
-                Self.number(exp(b + SpecialFunctions.z975 * se)), Self.pValue(SpecialFunctions.twoSidedNormalP(b / se)), nObs, nClusters,
-                measure, Self.number(b), Self.number(fit.modelStandardError(i)), seType, "FALSE", control,
-            ]
+            let identity: [Cell] = [.text(term), .text(level), .text(reference)]
+            if suppressed { return row(identity, measure: measure, nil, p: nil, coefficient: nil, modelSE: nil, suppressed: true) }
+            return row(
+                identity, measure: measure,
+                (exp(b), se, exp(b - SpecialFunctions.z975 * se), exp(b + SpecialFunctions.z975 * se)),
+                p: SpecialFunctions.twoSidedNormalP(b / se), coefficient: b, modelSE: fit.modelStandardError(i))
         }
 
-        var rows: [[String]] = []
+        var rows: [[Cell]] = []
         let referenceSmall = factors.indices.contains { levelIsSmall($0, factors[$0].reference) }
         rows.append(ratioRow(term: "(Intercept)", level: "", reference: "", measure: logistic ? "baseline_odds" : "baseline_rate", index: 0, suppressed: referenceSmall))
         for (i, column) in fit.columns.enumerated() {
@@ -270,51 +275,41 @@ public struct ModelTableBuilder: Sendable {
             // θ (MASS::glm.nb) and α = 1/θ (Stata nbreg), Wald intervals on the log scale.
             let low = exp(log(theta) - SpecialFunctions.z975 * thetaSE / theta)
             let high = exp(log(theta) + SpecialFunctions.z975 * thetaSE / theta)
-            let none = ["", "", "", "", "", nObs, nClusters, "dispersion", "", "", "model", "FALSE", control]
-            var thetaRow = prefix + ["theta", "", ""] + none
-            thetaRow.replaceSubrange(6..<10, with: [Self.number(theta), Self.number(thetaSE), Self.number(low), Self.number(high)])
-            thetaRow[15] = Self.number(thetaSE)
-            var alphaRow = prefix + ["alpha", "", ""] + none
-            alphaRow.replaceSubrange(
-                6..<10, with: [Self.number(1 / theta), Self.number(thetaSE / (theta * theta)), Self.number(1 / high), Self.number(1 / low)])
-            alphaRow[15] = Self.number(thetaSE / (theta * theta))
-            rows += [thetaRow, alphaRow]
+            let alphaSE = thetaSE / (theta * theta)
+            rows.append(
+                row([.text("theta"), .text(""), .text("")], measure: "dispersion", (theta, thetaSE, low, high), p: nil, coefficient: nil, modelSE: thetaSE,
+                    seType: .text("model")))
+            rows.append(
+                row([.text("alpha"), .text(""), .text("")], measure: "dispersion", (1 / theta, alphaSE, 1 / high, 1 / low), p: nil, coefficient: nil,
+                    modelSE: alphaSE, seType: .text("model")))
         }
         for effect in fit.averageMarginalEffects() {
             let factor = factors[effect.factor]
-            let identity = [factor.name, factor.levels[effect.level], factor.levels[factor.reference]].map(CSVText.text)
+            let identity: [Cell] = [.text(factor.name), .text(factor.levels[effect.level]), .text(factor.levels[factor.reference])]
             if levelIsSmall(effect.factor, effect.level) {
-                rows.append(prefix + identity + ["", "", "", "", "", nObs, nClusters, "ame_pp", "", "", seType, "TRUE", control])
+                rows.append(row(identity, measure: "ame_pp", nil, p: nil, coefficient: nil, modelSE: nil, suppressed: true))
                 continue
             }
             let estimate = 100 * effect.estimate
             let se = 100 * effect.standardError
             rows.append(
-                prefix + identity + [
-                    Self.number(estimate), Self.number(se), Self.number(estimate - SpecialFunctions.z975 * se),
-                    Self.number(estimate + SpecialFunctions.z975 * se), Self.pValue(SpecialFunctions.twoSidedNormalP(estimate / se)), nObs,
-                    nClusters, "ame_pp", "", Self.number(100 * effect.modelStandardError), seType, "FALSE", control,
-                ])
+                row(
+                    identity, measure: "ame_pp",
+                    (estimate, se, estimate - SpecialFunctions.z975 * se, estimate + SpecialFunctions.z975 * se),
+                    p: SpecialFunctions.twoSidedNormalP(estimate / se), coefficient: nil, modelSE: 100 * effect.modelStandardError))
         }
         return rows
     }
 
-    private func publishCount(_ n: Int64) -> String {
-        DisclosureControl.publish(n, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
-            .map(String.init) ?? ""
+    private func publishCount(_ n: Int64) -> Cell {
+        .count(DisclosureControl.publish(n, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo))
     }
 
     /// Estimates: 8 significant digits (more than R or Stata print), `.` as the point.
-    static func number(_ value: Double) -> String {
-        guard value.isFinite else { return value.isNaN ? "NA" : (value > 0 ? "Inf" : "-Inf") }
-        if value == 0 { return "0" }
-        return String(format: "%.8g", value)
-    }
+    static func number(_ value: Double) -> Cell { .significant(value, digits: 8) }
 
     /// p-values: 4 significant digits; below 1e-300 printed as 0.
-    static func pValue(_ value: Double) -> String {
-        value < 1e-300 ? "0" : String(format: "%.4g", value)
-    }
+    static func pValue(_ value: Double) -> Cell { .significant(value < 1e-300 ? 0 : value, digits: 4) }
 }
 
 /// One slot per model for fits that run concurrently.
@@ -322,14 +317,14 @@ public struct ModelTableBuilder: Sendable {
 /// `@unchecked Sendable`: `lock` protects `slots`; each fit writes only its own index.
 private final class ModelSlots: @unchecked Sendable {
     private let lock = NSLock()
-    private var slots: [(rows: [[String]], summary: ModelRunSummary)?]
+    private var slots: [(rows: [[Cell]], summary: ModelRunSummary)?]
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
 
-    func store(_ index: Int, rows: [[String]], summary: ModelRunSummary) {
+    func store(_ index: Int, rows: [[Cell]], summary: ModelRunSummary) {
         lock.withLock { slots[index] = (rows, summary) }
     }
 
     /// Every slot's result, in index order (all must be stored).
-    var results: [(rows: [[String]], summary: ModelRunSummary)] { lock.withLock { slots.map { $0! } } }
+    var results: [(rows: [[Cell]], summary: ModelRunSummary)] { lock.withLock { slots.map { $0! } } }
 }

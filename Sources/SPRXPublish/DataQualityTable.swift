@@ -17,32 +17,34 @@ import SPRXRunner
 /// unmapped labels have their own table (``UnmappedLabelTable``).
 enum DataQualityTable {
     /// The file value of the row for every file together.
-    static let allFiles = "all"
+    static let allFiles = DataQualityColumn.allFiles
 
     /// Every measure, in publication order, with how it is read from a file's accounting.
     static let measures: [(name: String, value: @Sendable (FileReconciliation) -> Int)] = {
-        var list: [(name: String, value: @Sendable (FileReconciliation) -> Int)] = [
-            ("rows_read", { $0.rowsRead }), ("clean", { $0.clean }), ("duplicate", { $0.duplicate }),
-            ("quarantined", { $0.quarantined }),
-        ]
+        typealias Measure = DataQualityMeasure
+        var list: [(name: String, value: @Sendable (FileReconciliation) -> Int)] = []
+        list.append((Measure.rowsRead, { $0.rowsRead }))
+        list.append((Measure.clean, { $0.clean }))
+        list.append((Measure.duplicate, { $0.duplicate }))
+        list.append((Measure.quarantined, { $0.quarantined }))
         for reason in QuarantineReason.allCases.map(\.rawValue) {
-            list.append(("quarantined:\(reason)", { $0.quarantineReasons[reason] ?? 0 }))
+            list.append((Measure.quarantined(reason), { $0.quarantineReasons[reason] ?? 0 }))
         }
-        list.append(("blank_lines", { $0.blankLines }))
-        list.append(("area_unknown", { $0.areaCounts.unknownArea }))
+        list.append((Measure.blankLines, { $0.blankLines }))
+        list.append((Measure.areaUnknown, { $0.areaCounts.unknownArea }))
         for (i, nation) in Nation.known.enumerated() {
-            list.append(("area_unmatched_deprivation:\(nation.label)", { $0.areaCounts.unmatchedDeprivation[i] }))
+            list.append((Measure.areaUnmatchedDeprivation(nation), { $0.areaCounts.unmatchedDeprivation[i] }))
         }
         for (i, nation) in Nation.known.enumerated() {
-            list.append(("area_unmatched_rurality:\(nation.label)", { $0.areaCounts.unmatchedRurality[i] }))
+            list.append((Measure.areaUnmatchedRurality(nation), { $0.areaCounts.unmatchedRurality[i] }))
         }
         for field in UnmappedLabelStore.fields.map(\.rawValue) {
-            list.append(("unmapped:\(field)", { $0.unmapped[field] ?? 0 }))
+            list.append((Measure.unmapped(field), { $0.unmapped[field] ?? 0 }))
         }
         return list
     }()
 
-    static let header = ["file", "measure", "value"]
+    static let header = DataQualityColumn.header
 
     static func build(_ files: [FileReconciliation]) -> PublishedTable {
         var total = FileReconciliation(path: allFiles)
@@ -56,13 +58,12 @@ enum DataQualityTable {
             for (k, v) in file.quarantineReasons { total.quarantineReasons[k, default: 0] += v }
             for (k, v) in file.unmapped { total.unmapped[k, default: 0] += v }
         }
-        var rows: [[String]] = []
+        var rows: [[Cell]] = []
         rows.reserveCapacity((files.count + 1) * measures.count)
         let named = files.map { ($0, ($0.path as NSString).lastPathComponent) } + [(total, allFiles)]
         for (file, name) in named {
-            let cell = CSVText.text(name)
-            for measure in measures { rows.append([cell, CSVText.text(measure.name), String(measure.value(file))]) }
+            for measure in measures { rows.append([.text(name), .text(measure.name), .count(Int64(measure.value(file)))]) }
         }
-        return PublishedTable(name: "data_quality", header: header, rows: rows)
+        return PublishedTable(name: PublishedTable.Name.dataQuality, header: header, rows: rows)
     }
 }

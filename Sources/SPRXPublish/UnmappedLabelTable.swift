@@ -24,8 +24,8 @@ enum UnmappedLabelTable {
     static let maxPublishedLabelCharacters = 60
     /// The row that counts a field's unmapped labels not published by name.
     static let otherLabels = "(other labels)"
-    static let header = ["field", "label", "n"]
-    static let publishedHeader = header + ["suppressed", "disclosure_control"]
+    static let header = UnmappedLabelColumn.completeHeader
+    static let publishedHeader = UnmappedLabelColumn.header
     /// Where the complete list goes, inside the output folder.
     static let quarantinePath = "quarantine/unmapped_labels.csv"
 
@@ -57,12 +57,12 @@ enum UnmappedLabelTable {
     /// its publishable labels sorted by label, then `(other labels)` for the rest (when
     /// there is a rest); n controlled like every published count.
     static func published(_ store: UnmappedLabelStore, disclosure: DisclosureSettings) -> PublishedTable {
-        let control = disclosure.enabled ? "on" : "off"
-        var rows: [[String]] = []
+        let control = Cell.disclosureControl(disclosure.enabled)
+        var rows: [[Cell]] = []
         func append(_ field: CanonicalField, _ label: String, _ count: Int) {
             let n = DisclosureControl.publish(
                 Int64(count), enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
-            rows.append([CSVText.text(field.rawValue), CSVText.text(label), n.map(String.init) ?? "", n == nil ? "TRUE" : "FALSE", control])
+            rows.append([.text(field.rawValue), .text(label), .count(n), .flag(n == nil), control])
         }
         for field in UnmappedLabelStore.fields {
             var rest = 0
@@ -71,16 +71,16 @@ enum UnmappedLabelTable {
             }
             if rest > 0 { append(field, otherLabels, rest) }
         }
-        return PublishedTable(name: "unmapped_labels", header: publishedHeader, rows: rows)
+        return PublishedTable(name: PublishedTable.Name.unmappedLabels, header: publishedHeader, rows: rows)
     }
 
     /// `quarantine/unmapped_labels.csv`: every kept label with its exact count, per field.
     static func complete(_ store: UnmappedLabelStore) -> PublishedTable {
-        var rows: [[String]] = []
+        var rows: [[Cell]] = []
         for field in UnmappedLabelStore.fields {
-            for (label, count) in store.sorted(field) { rows.append([CSVText.text(field.rawValue), CSVText.text(label), String(count)]) }
+            for (label, count) in store.sorted(field) { rows.append([.text(field.rawValue), .text(label), .count(Int64(count))]) }
         }
-        return PublishedTable(name: "unmapped_labels", header: header, rows: rows)
+        return PublishedTable(name: PublishedTable.Name.unmappedLabels, header: header, rows: rows)
     }
 
     /// Writes the complete list into the quarantine folder, created owner-only (0600)

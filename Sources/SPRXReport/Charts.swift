@@ -1,3 +1,5 @@
+import SPRXCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -29,11 +31,11 @@ enum Palette {
     /// The lines of a suppressed segment's hatching.
     static let hatch = "#767676"
 
-    static func routeType(_ name: String) -> String {
-        switch name {
-        case "medical": medical
-        case "non_medical": nonMedical
-        default: unknown
+    static func routeType(_ type: RouteType) -> String {
+        switch type {
+        case .medical: medical
+        case .nonMedical: nonMedical
+        case .unknown: unknown
         }
     }
 

@@ -1,5 +1,7 @@
 import SPRXAggregate
 import SPRXModels
+import SPRXCore
+import SPRXPipeline
 
 /// `report.html` and `report.md`: the published tables and the run, for people.
 ///
@@ -20,9 +22,9 @@ public enum Report {
         let numbers = ReportNumbers(tables: tables)
         guard numbers.hasReferrals else { return "headlines: no clean referrals" }
         func pct(_ value: String?) -> String { value.map { "\($0)%" } ?? "suppressed" }
-        return "headlines: \(numbers.cleanReferrals.map(grouped) ?? "an unrecorded number of") clean referrals; routes medical \(pct(numbers.share("medical"))), "
-            + "non-medical \(pct(numbers.share("non_medical"))), unknown \(pct(numbers.share("unknown"))); "
-            + "reached a link worker \(pct(numbers.pathwayAll("pct_contacted"))), an intervention \(pct(numbers.pathwayAll("pct_intervention")))"
+        return "headlines: \(numbers.cleanReferrals.map(grouped) ?? "an unrecorded number of") clean referrals; routes medical \(pct(numbers.share(.medical))), "
+            + "non-medical \(pct(numbers.share(.nonMedical))), unknown \(pct(numbers.share(.unknown))); "
+            + "reached a link worker \(pct(numbers.pathwayAll(.pctContacted))), an intervention \(pct(numbers.pathwayAll(.pctIntervention)))"
     }
 
     /// "2,956 clean referrals (an exact count of records)": the page's one population figure.
@@ -117,11 +119,11 @@ public enum Report {
         }
         return section("headlines", "Headline figures", [
             el("div", [("class", "cards")], [
-                card(numbers.share("medical"), "of referrals came through medical routes (as the pipeline defines them)"),
-                card(numbers.share("non_medical"), "came through non-medical routes (as the pipeline defines them)"),
-                card(numbers.share("unknown"), "had no recorded route"),
-                card(numbers.pathwayAll("pct_contacted"), "reached a link worker"),
-                card(numbers.pathwayAll("pct_intervention"), "received at least one intervention"),
+                card(numbers.share(.medical), "of referrals came through medical routes (as the pipeline defines them)"),
+                card(numbers.share(.nonMedical), "came through non-medical routes (as the pipeline defines them)"),
+                card(numbers.share(.unknown), "had no recorded route"),
+                card(numbers.pathwayAll(.pctContacted), "reached a link worker"),
+                card(numbers.pathwayAll(.pctIntervention), "received at least one intervention"),
             ]),
             el("p", text: headlineNote(numbers, context)),
         ])
@@ -148,7 +150,7 @@ public enum Report {
     }
 
     static func routeTypeCategories(_ label: Labels) -> [(name: String, label: String, colour: String)] {
-        routeTypes.map { ($0, label("route_type", $0), Palette.routeType($0)) }
+        RouteType.allCases.map { ($0.label, label(.routeType, $0.label), Palette.routeType($0)) }
     }
 
     static func routeMixSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
@@ -163,13 +165,14 @@ public enum Report {
         for dimension in routeMixDimensions where !numbers.groups(dimension).isEmpty {
             let groups = numbers.groups(dimension)
             let rows = groups.map { group in
-                let cells = categories.map { c in numbers.routeType.first(["dimension": dimension, "group": group, "route_type": c.name]) }
-                let total = cells.compactMap { $0?["total"] }.first ?? ""
+                let cells = categories.map { c in numbers.routeType.first([.dimension: dimension, .group: group, .category: c.name]) }
+                // The group's total is on each of its rows: the first published one gives it.
+                let total = cells.compactMap { $0 }.first?[ShareColumn.total].count
                 return Charts.StackedRow(
-                    label: group, total: total.isEmpty ? nil : Int(total),
-                    segments: zip(categories, cells).map { c, row in (c.name, ReportNumbers.percent(row), row?["n"].map { $0.isEmpty } ?? false) })
+                    label: CSVText.neutralised(group), total: total.map { Int($0) },
+                    segments: zip(categories, cells).map { c, row in (c.name, ReportNumbers.percent(row), row.map { $0[ShareColumn.n].isEmpty } ?? false) })
             }
-            let dimensionTitle = label("dimension", dimension)
+            let dimensionTitle = label(.dimension, dimension)
             let title = "Route type by \(dimensionTitle.lowercased())"
             let id = "mix-" + dimension.replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: "_", with: "-")
             children.append(
@@ -195,7 +198,10 @@ public enum Report {
         let rows = entries.map(gradientCells)
         var panels: [Charts.Panel] = []
         for entry in entries {
-            let point = (String(entry.decile), ReportNumbers.percent(entry.row), ReportNumbers.percent(entry.row, "ci_low"), ReportNumbers.percent(entry.row, "ci_high"))
+            let point = (
+                String(entry.decile), ReportNumbers.percent(entry.row), ReportNumbers.percent(entry.row, ShareColumn.ciLow),
+                ReportNumbers.percent(entry.row, ShareColumn.ciHigh)
+            )
             if panels.last?.title == entry.nation {
                 panels[panels.count - 1].points.append(point)
             } else {
@@ -232,7 +238,12 @@ public enum Report {
                     id: "pathway", title: title,
                     description: "For each route type, the percentage of referrals that reached a link worker and that received at least one intervention.",
                     measures: [("reached a link worker", Palette.contacted), ("received an intervention", Palette.intervention)],
-                    rows: rows.map { (label("route_type", $0["route_type"] ?? ""), [ReportNumbers.percent($0, "pct_contacted"), ReportNumbers.percent($0, "pct_intervention")]) },
+                    rows: rows.map {
+                        (
+                            label(.routeType, $0[PathwayColumn.routeType].shown),
+                            [ReportNumbers.percent($0, PathwayColumn.pctContacted), ReportNumbers.percent($0, PathwayColumn.pctIntervention)]
+                        )
+                    },
                     groupTitle: "Route type", valueTitle: "Percentage of the route type's referrals"),
                 el("figcaption", text: title),
             ]),
@@ -241,13 +252,13 @@ public enum Report {
     }
 
     static func reasonsSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
-        let rows = numbers.reasons.select(["dimension": "all", "group": "all"])
+        let rows = numbers.reasons.select([.dimension: allGroups, .group: allGroups])
         let title = "Referral reasons (a referral may give several)"
         return section("reasons", "Why people are referred", [
             el("figure", [], [
                 Charts.groupedBars(
                     id: "reasons", title: title, description: "Percentage of all referrals giving each reason.", measures: [("referrals", Palette.neutral)],
-                    rows: rows.map { (label("reason", $0["reason"] ?? ""), [ReportNumbers.percent($0)]) },
+                    rows: rows.map { (label(.reason, $0[ShareColumn.category].shown), [ReportNumbers.percent($0)]) },
                     groupTitle: "Reason", valueTitle: "Percentage of referrals giving the reason"),
                 el("figcaption", text: title),
             ]),
@@ -267,9 +278,10 @@ public enum Report {
                 children.append(el("div", [("class", "model")], parts))
                 continue
             }
-            let ratios = numbers.models.select(["model": summary.name]).filter { $0["measure"] == "odds_ratio" || $0["measure"] == "rate_ratio" }
+            let ratios = ratioRows(numbers, summary)
             parts.append(el("p", text: modelSize(numbers, summary, context)))
-            let ratioName = summary.family == "logistic" ? "Odds ratio" : "Rate ratio"
+            let logistic = summary.family == ModelFamilyName.logistic.rawValue
+            let ratioName = logistic ? "Odds ratio" : "Rate ratio"
             let title = "\(summary.name): \(ratioName.lowercased())s with 95% intervals (log scale)"
             parts.append(
                 el("figure", [], [
@@ -277,13 +289,13 @@ public enum Report {
                         id: "forest-\(summary.name)", title: title,
                         description: "Forest plot: one row per covariate level, the square the ratio against the reference level, the line its 95% interval; 1 means no difference.",
                         rows: ratios.map { row in
-                            let term = row["term"] ?? ""
+                            let term = row[ModelColumn.term].shown
                             return (
-                                "\(label("dimension", term)) \(level(term, row["level"] ?? "", label)) vs \(level(term, row["reference"] ?? "", label))",
-                                Double(row["estimate"] ?? ""), Double(row["ci_low"] ?? ""), Double(row["ci_high"] ?? "")
+                                "\(label(.dimension, term)) \(level(term, row[ModelColumn.level].shown, label)) vs \(level(term, row[ModelColumn.reference].shown, label))",
+                                row[ModelColumn.estimate].value, row[ModelColumn.ciLow].value, row[ModelColumn.ciHigh].value
                             )
                         },
-                        colour: summary.family == "logistic" ? Palette.nonMedical : Palette.contacted, valueTitle: "\(ratioName) (log scale; 1 = no difference)"),
+                        colour: logistic ? Palette.nonMedical : Palette.contacted, valueTitle: "\(ratioName) (log scale; 1 = no difference)"),
                     el("figcaption", text: title),
                 ]))
             let estimates = modelTable(numbers, summary, label)
@@ -316,15 +328,6 @@ public enum Report {
 
     // MARK: Helpers
 
-    /// `area_unmatched_deprivation:Wales` → "Wales: not in the deprivation index".
-    static func areaLabel(_ column: String) -> String {
-        if column == "area_unknown" { return "Not a recognised small-area code (any nation)" }
-        let parts = column.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return column }
-        let what = parts[0].hasSuffix("deprivation") ? "not in the nation's deprivation index" : "not in the nation's rurality classification"
-        return "\(parts[1]): \(what)"
-    }
-
     static func section(_ id: String, _ title: String, _ children: [Node]) -> Node {
         el("section", [("id", id), ("aria-labelledby", "\(id)-h")], [el("h2", [("id", "\(id)-h")], text: title)] + children)
     }
@@ -333,51 +336,55 @@ public enum Report {
         el("details", [], [el("summary", text: summary), content])
     }
 
-    /// A count or percentage cell as printed, "suppressed" when suppressed.
-    /// `suppressedWhenEmpty`: for tables without a `suppressed` column, where an empty count is a suppressed one.
-    static func cell(_ row: [String: String]?, _ column: String, suppressedWhenEmpty: Bool = false) -> String {
+    /// A count or percentage cell as printed, "suppressed" when empty in a suppressed row.
+    static func cell<Column: SuppressibleColumn>(_ row: [Cell]?, in column: Column) -> String {
         guard let row else { return "" }
-        let value = row[column] ?? ""
-        if value.isEmpty && (row["suppressed"] == "TRUE" || suppressedWhenEmpty) { return "suppressed" }
-        return value
+        return printed(row[column]) ?? (row[Column.suppressed].flag == true ? "suppressed" : "")
     }
 
-    static func interval(_ row: [String: String]) -> String {
-        guard let low = row["ci_low"], let high = row["ci_high"], !low.isEmpty, !high.isEmpty else { return row["suppressed"] == "TRUE" ? "suppressed" : "" }
+    static func cell(_ row: [Cell]?, _ column: ShareColumn) -> String { cell(row, in: column) }
+    static func cell(_ row: [Cell]?, _ column: PathwayColumn) -> String { cell(row, in: column) }
+    static func cell(_ row: [Cell]?, _ column: ModelColumn) -> String { cell(row, in: column) }
+
+    /// A share's 95% interval as printed, "suppressed" when withheld in a suppressed row.
+    static func interval(_ row: [Cell]) -> String {
+        guard let low = printed(row[ShareColumn.ciLow]), let high = printed(row[ShareColumn.ciHigh]) else {
+            return row[ShareColumn.suppressed].flag == true ? "suppressed" : ""
+        }
         return "\(low)–\(high)"
     }
 
     /// p for people: 3 decimals, `<0.001` below that (models.csv keeps 4 significant digits).
-    static func pValue(_ row: [String: String]) -> String {
-        guard let p = Double(row["p_value"] ?? "") else { return cell(row, "p_value") }
+    static func pValue(_ row: [Cell]) -> String {
+        guard let p = row[ModelColumn.pValue].value else { return cell(row, ModelColumn.pValue) }
         return p < 0.001 ? "<0.001" : fixed(p, 3)
     }
 
     static func modelHeading(_ summary: ModelRunSummary) -> String {
         let outcome: String
-        switch summary.outcome {
-        case "route_nonmedical": outcome = "referral through a non-medical (vs medical) route"
-        case "contacted": outcome = "reaching a link worker"
-        case "any_intervention": outcome = "receiving any intervention"
-        case "contacts": outcome = "the number of link worker contacts"
-        case "interventions": outcome = "the number of interventions"
-        default: outcome = summary.outcome.replacingOccurrences(of: "_", with: " ")
+        switch ModelOutcome(rawValue: summary.outcome) {
+        case .routeNonMedical: outcome = "referral through a non-medical (vs medical) route"
+        case .contacted: outcome = "reaching a link worker"
+        case .anyIntervention: outcome = "receiving any intervention"
+        case .contacts: outcome = "the number of link worker contacts"
+        case .interventions: outcome = "the number of interventions"
+        case nil: outcome = summary.outcome.replacingOccurrences(of: "_", with: " ")
         }
-        return "\(summary.name): \(summary.family == "logistic" ? "logistic regression" : "negative binomial regression") of \(outcome)"
+        return "\(summary.name): \(summary.family == ModelFamilyName.logistic.rawValue ? "logistic regression" : "negative binomial regression") of \(outcome)"
     }
 
-    static func ratio(_ row: [String: String]) -> String {
-        guard let estimate = Double(row["estimate"] ?? "") else { return row["suppressed"] == "TRUE" ? "suppressed" : "" }
-        let low = Double(row["ci_low"] ?? "").map { fixed($0, 2) } ?? ""
-        let high = Double(row["ci_high"] ?? "").map { fixed($0, 2) } ?? ""
-        return "\(fixed(estimate, 2)) (\(low)–\(high))"
-    }
+    /// A ratio with its 95% interval, 2 decimals.
+    static func ratio(_ row: [Cell]) -> String { estimate(row, places: 2, to: "–") }
 
-    static func ratioPP(_ row: [String: String]) -> String {
-        guard let estimate = Double(row["estimate"] ?? "") else { return row["suppressed"] == "TRUE" ? "suppressed" : "" }
-        let low = Double(row["ci_low"] ?? "").map { fixed($0, 1) } ?? ""
-        let high = Double(row["ci_high"] ?? "").map { fixed($0, 1) } ?? ""
-        return "\(fixed(estimate, 1)) (\(low) to \(high))"
+    /// An average marginal effect in points with its 95% interval, 1 decimal.
+    static func ratioPP(_ row: [Cell]) -> String { estimate(row, places: 1, to: " to ") }
+
+    /// A model row's estimate and interval as published, rounded for people; "suppressed" when suppressed.
+    static func estimate(_ row: [Cell], places: Int, to: String) -> String {
+        guard let estimate = row[ModelColumn.estimate].value else { return row[ModelColumn.suppressed].flag == true ? "suppressed" : "" }
+        let low = row[ModelColumn.ciLow].value.map { fixed($0, places) } ?? ""
+        let high = row[ModelColumn.ciHigh].value.map { fixed($0, places) } ?? ""
+        return "\(fixed(estimate, places)) (\(low)\(to)\(high))"
     }
 
     /// 12345 → "12,345".

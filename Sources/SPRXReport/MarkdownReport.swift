@@ -33,11 +33,11 @@ extension Report {
         if !numbers.hasReferrals {
             out.append(noReferrals)
         } else {
-            out.append("- Medical routes (as the pipeline defines them): \(pct(numbers.share("medical")))")
-            out.append("- Non-medical routes: \(pct(numbers.share("non_medical")))")
-            out.append("- No recorded route: \(pct(numbers.share("unknown")))")
-            out.append("- Reached a link worker: \(pct(numbers.pathwayAll("pct_contacted")))")
-            out.append("- Received at least one intervention: \(pct(numbers.pathwayAll("pct_intervention")))")
+            out.append("- Medical routes (as the pipeline defines them): \(pct(numbers.share(.medical)))")
+            out.append("- Non-medical routes: \(pct(numbers.share(.nonMedical)))")
+            out.append("- No recorded route: \(pct(numbers.share(.unknown)))")
+            out.append("- Reached a link worker: \(pct(numbers.pathwayAll(.pctContacted)))")
+            out.append("- Received at least one intervention: \(pct(numbers.pathwayAll(.pctIntervention)))")
             out.append("")
             out.append(md(headlineNote(numbers, context)))
         }
@@ -68,7 +68,7 @@ extension Report {
             out += table(routeHeader, routes, right: [1, 2, 3])
         }
         for dimension in routeMixDimensions where !numbers.groups(dimension).isEmpty {
-            out.append("### " + md(label("dimension", dimension)))
+            out.append("### " + md(label(.dimension, dimension)))
             out.append("")
             out += table(["Group", "Route type", "n", "Total", "%", "95% CI"], routeTypeRows(numbers, label, dimension: dimension), right: [2, 3, 4])
         }

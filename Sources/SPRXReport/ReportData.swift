@@ -1,6 +1,8 @@
 import SPRXAggregate
 import SPRXModels
+import SPRXClean
 import SPRXCore
+import SPRXPipeline
 
 /// What the report says about the run itself (everything else comes from the tables).
 public struct ReportContext: Sendable {
@@ -88,171 +90,230 @@ public struct ReportContext: Sendable {
 /// Kinds: `route_type`, `route`, `reason` (referral reasons), `quarantine_reason`,
 /// `field` (canonical input fields), `dimension` (table dimensions and model terms).
 public enum DisplayNames {
+    /// What an id names: first the kinds a pipeline's `display_names` may name
+    /// (``DisplayNameDimension``, same keys; tested), then those only sprx names.
+    public enum Kind: String, Sendable, CaseIterable {
+        case routeType = "route_type", route, reason
+        case quarantineReason = "quarantine_reason", field, dimension
+    }
+
     public static let defaults: [String: [String: String]] = [
-        "route_type": ["medical": "Medical", "non_medical": "Non-medical", "unknown": "Unknown route", "all": "All routes"],
-        "route": [
+        Kind.routeType.rawValue: Dictionary(uniqueKeysWithValues: RouteType.allCases.map { ($0.label, routeTypeName($0)) } + [(allRouteTypes, "All routes")]),
+        Kind.route.rawValue: [
             "primary_care": "Primary care", "secondary_care": "Secondary care", "social_care": "Social care", "education": "Education",
             "vcse": "Voluntary and community sector", "self_referral": "Self-referral", "other": "Other", "unknown": "Unknown",
         ],
-        "reason": [
+        Kind.reason.rawValue: [
             "mental_health": "Mental health", "loneliness_isolation": "Loneliness or isolation", "physical_health": "Physical health",
             "financial": "Money and debt", "housing": "Housing", "employment": "Employment", "practical_support": "Practical support",
             "carer_support": "Carer support", "bereavement": "Bereavement", "substance_use": "Substance use",
         ],
-        "quarantine_reason": [
-            "unterminated_quote": "File ended inside a quoted field", "field_count": "Wrong number of fields",
-            "invalid_encoding": "Not valid UTF-8 text", "missing_required": "Required field empty", "invalid_date": "Referral date not a date",
-            "date_out_of_window": "Referral date outside the window", "invalid_age": "Age not a whole number from 0 to 120",
-            "invalid_contacts": "Contacts not a whole number", "invalid_interventions": "Interventions not a whole number",
-            "conflicting_referral_id": "Referral id repeated with different content",
-        ],
-        "field": [
-            "referral_id": "Referral id", "person_id": "Person id", "referral_date": "Referral date", "age": "Age", "sex": "Sex",
-            "ethnicity": "Ethnicity", "area_code": "Area code", "referral_source": "Referral source", "referral_reasons": "Referral reasons",
-            "contacted": "Contacted", "contacts": "Contacts", "interventions": "Interventions", "organisation_id": "Organisation",
-        ],
-        "dimension": [
+        Kind.quarantineReason.rawValue: Dictionary(uniqueKeysWithValues: QuarantineReason.allCases.map { ($0.rawValue, quarantineReasonName($0)) }),
+        Kind.field.rawValue: Dictionary(uniqueKeysWithValues: CanonicalField.allCases.map { ($0.rawValue, fieldName($0)) }),
+        Kind.dimension.rawValue: [
             "all": "All referrals", "age_band": "Age band", "sex": "Sex", "ethnicity": "Ethnicity",
             "imd_decile": "Deprivation decile (each nation's own index)", "imd_quintile": "Deprivation quintile (each nation's own index)",
             "rurality": "Rurality", "nation": "Nation", "nation/imd_quintile": "Nation × deprivation quintile",
             "nation/imd_decile": "Nation × deprivation decile", "route_type": "Route type",
         ],
     ]
+
+    /// The `route_type` of the pathway rows for every route type together.
+    static let allRouteTypes = "all"
+
+    /// A route type's name on the page.
+    static func routeTypeName(_ type: RouteType) -> String {
+        switch type {
+        case .medical: "Medical"
+        case .nonMedical: "Non-medical"
+        case .unknown: "Unknown route"
+        }
+    }
+
+    /// An input field's name on the page.
+    static func fieldName(_ field: CanonicalField) -> String {
+        switch field {
+        case .referralID: "Referral id"
+        case .personID: "Person id"
+        case .referralDate: "Referral date"
+        case .age: "Age"
+        case .sex: "Sex"
+        case .ethnicity: "Ethnicity"
+        case .areaCode: "Area code"
+        case .referralSource: "Referral source"
+        case .referralReasons: "Referral reasons"
+        case .contacted: "Contacted"
+        case .contacts: "Contacts"
+        case .interventions: "Interventions"
+        case .organisationID: "Organisation"
+        }
+    }
+
+    /// Why a row was quarantined, in words.
+    static func quarantineReasonName(_ reason: QuarantineReason) -> String {
+        switch reason {
+        case .rowTooLong: "Row too long"
+        case .unterminatedQuote: "File ended inside a quoted field"
+        case .fieldCount: "Wrong number of fields"
+        case .fieldTooLong: "Field too long"
+        case .invalidEncoding: "Not valid UTF-8 text"
+        case .missingRequired: "Required field empty"
+        case .invalidDate: "Referral date not a date"
+        case .dateOutOfWindow: "Referral date outside the window"
+        case .invalidAge: "Age not a whole number from 0 to 120"
+        case .invalidContacts: "Contacts not a whole number"
+        case .invalidInterventions: "Interventions not a whole number"
+        case .conflictingReferralID: "Referral id repeated with different content"
+        }
+    }
 }
 
 /// Looks labels up: the pipeline's, else the defaults, else the id made readable.
 struct Labels {
+    typealias Kind = DisplayNames.Kind
     let overrides: [String: [String: String]]
 
-    func callAsFunction(_ kind: String, _ id: String) -> String {
-        if let label = overrides[kind]?[id] ?? DisplayNames.defaults[kind]?[id] { return label }
+    func callAsFunction(_ kind: Kind, _ id: String) -> String {
+        if let label = overrides[kind.rawValue]?[id] ?? DisplayNames.defaults[kind.rawValue]?[id] { return label }
         let spaced = id.replacingOccurrences(of: "_", with: " ")
         return spaced.prefix(1).uppercased() + spaced.dropFirst()
     }
 
     /// The label inside a sentence: a default in lower case, a pipeline's as it wrote it.
-    func inSentence(_ kind: String, _ id: String) -> String {
-        overrides[kind]?[id] ?? self(kind, id).lowercased()
+    func inSentence(_ kind: Kind, _ id: String) -> String {
+        overrides[kind.rawValue]?[id] ?? self(kind, id).lowercased()
     }
 }
 
-/// A published table read by column name.
-struct TableView {
-    let name: String
-    let rows: [[String: String]]
+/// Columns with a `suppressed` flag: an empty cell in a suppressed row reads "suppressed".
+protocol SuppressibleColumn: TableColumn {
+    static var suppressed: Self { get }
+}
 
-    init(_ table: PublishedTable?) {
-        name = table?.name ?? ""
-        let header = table?.header ?? []
-        // Cells are as published (CSV-quoted where needed); the page shows their text.
-        rows = (table?.rows ?? []).map { Dictionary(uniqueKeysWithValues: zip(header, $0.map(CSVText.unquoted))) }
+extension ShareColumn: SuppressibleColumn {}
+extension PathwayColumn: SuppressibleColumn {}
+extension ModelColumn: SuppressibleColumn {}
+
+/// A published table read by its typed columns.
+struct TableView<Column: TableColumn> {
+    let rows: [[Cell]]
+
+    init(_ table: PublishedTable?) { rows = table?.rows ?? [] }
+
+    /// Rows whose text cells hold the given texts (as the table was given them).
+    func select(_ conditions: KeyValuePairs<Column, String>) -> [[Cell]] {
+        let indexed = conditions.map { ($0.key.index, $0.value) }
+        return rows.filter { row in indexed.allSatisfy { row[$0.0].string == $0.1 } }
     }
 
-    func select(_ conditions: [String: String]) -> [[String: String]] {
-        rows.filter { row in conditions.allSatisfy { row[$0.key] == $0.value } }
-    }
-
-    func first(_ conditions: [String: String]) -> [String: String]? {
-        rows.first { row in conditions.allSatisfy { row[$0.key] == $0.value } }
+    func first(_ conditions: KeyValuePairs<Column, String>) -> [Cell]? {
+        let indexed = conditions.map { ($0.key.index, $0.value) }
+        return rows.first { row in indexed.allSatisfy { row[$0.0].string == $0.1 } }
     }
 }
 
 /// `data_quality.csv` (long: `file, measure, value`), exact counts of records.
 struct QualityFigures {
+    typealias Measure = DataQualityMeasure
+
     /// Measure → value for the whole run (the `all` rows; never the files summed with them).
     var all: [String: Int] = [:]
-    /// Each input file's measures, in the table's order.
+    /// Each input file's name as shown and its measures, in the table's order.
     var files: [(name: String, measures: [String: Int])] = []
-    /// Measures in the table's order (for area codes and unmapped fields).
+    /// Measures in the table's order (for unmapped fields).
     var order: [String] = []
 
-    init(_ table: TableView) {
+    init(_ table: TableView<DataQualityColumn>) {
         var index: [String: Int] = [:]
         for row in table.rows {
-            guard let file = row["file"], let measure = row["measure"], let value = Int(row["value"] ?? "") else { continue }
-            if file == "all" {
+            guard let file = row[DataQualityColumn.file].string, let measure = row[DataQualityColumn.measure].string,
+                let value = row[DataQualityColumn.value].count
+            else { continue }
+            if file == DataQualityColumn.allFiles {
                 if all[measure] == nil { order.append(measure) }
-                all[measure] = value
+                all[measure] = Int(value)
                 continue
             }
             if index[file] == nil {
                 index[file] = files.count
-                files.append((file, [:]))
+                files.append((row[DataQualityColumn.file].shown, [:]))
             }
-            files[index[file]!].measures[measure] = value
+            files[index[file]!].measures[measure] = Int(value)
         }
     }
 
-    /// `quarantined:<reason>` counts, largest first, then by reason id.
-    var quarantineReasons: [(reason: String, rows: Int)] {
-        all.compactMap { key, value in key.hasPrefix(Self.reasonPrefix) ? (String(key.dropFirst(Self.reasonPrefix.count)), value) : nil }
-            .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+    /// Quarantine reasons the table counts, largest first, then by reason id.
+    var quarantineReasons: [(reason: QuarantineReason, rows: Int)] {
+        QuarantineReason.allCases.compactMap { reason in all[Measure.quarantined(reason.rawValue)].map { (reason, $0) } }
+            .sorted { $0.rows != $1.rows ? $0.rows > $1.rows : $0.reason.rawValue < $1.reason.rawValue }
     }
 
     /// Measures with a prefix, in the table's order.
     func measures(prefix: String) -> [String] { order.filter { $0.hasPrefix(prefix) } }
 
-    static let reasonPrefix = "quarantined:"
+    /// Area-code measures the table gives, with what each counts: unknown codes, then
+    /// each nation's codes missing from its deprivation index, then from its rurality classification.
+    var areaMeasures: [(measure: String, label: String)] {
+        let deprivation = Nation.known.map { (Measure.areaUnmatchedDeprivation($0), "\($0.label): not in the nation's deprivation index") }
+        let rurality = Nation.known.map { (Measure.areaUnmatchedRurality($0), "\($0.label): not in the nation's rurality classification") }
+        return ([(Measure.areaUnknown, "Not a recognised small-area code (any nation)")] + deprivation + rurality).filter { all[$0.0] != nil }
+    }
 }
 
 /// The numbers the report shows, taken from the published tables only.
 struct ReportNumbers {
-    let routeType: TableView
-    let route: TableView
-    let reasons: TableView
-    let pathway: TableView
-    let models: TableView
-    let unmappedLabels: TableView
+    let routeType: TableView<ShareColumn>
+    let route: TableView<ShareColumn>
+    let reasons: TableView<ShareColumn>
+    let pathway: TableView<PathwayColumn>
+    let models: TableView<ModelColumn>
+    let unmappedLabels: TableView<UnmappedLabelColumn>
     let quality: QualityFigures
 
     init(tables: [PublishedTable]) {
-        func table(_ name: String) -> TableView { TableView(tables.first { $0.name == name }) }
-        routeType = table("route_type_by_group")
-        route = table("route_by_group")
-        reasons = table("reasons_by_group")
-        pathway = table("pathway_by_group")
-        models = table("models")
-        unmappedLabels = table("unmapped_labels")
-        quality = QualityFigures(table("data_quality"))
+        func table(_ name: String) -> PublishedTable? { tables.first { $0.name == name } }
+        typealias Name = PublishedTable.Name
+        routeType = TableView(table(Name.routeTypeByGroup))
+        route = TableView(table(Name.routeByGroup))
+        reasons = TableView(table(Name.reasonsByGroup))
+        pathway = TableView(table(Name.pathwayByGroup))
+        models = TableView(table(Name.models))
+        unmappedLabels = TableView(table(Name.unmappedLabels))
+        quality = QualityFigures(TableView(table(Name.dataQuality)))
     }
 
     /// The page's one clean-referral figure: the exact count of clean records in
     /// `data_quality.csv` (`all`, `clean`), `nil` when that table does not give it.
-    var cleanReferrals: Int? { quality.all["clean"] }
+    var cleanReferrals: Int? { quality.all[DataQualityMeasure.clean] }
 
     /// Whether there is anything to report: clean referrals, by data_quality.csv or, without it, by the tables.
     var hasReferrals: Bool {
         if let clean = cleanReferrals { return clean > 0 }
-        let total = routeType.first(["dimension": "all", "group": "all"])?["total"] ?? ""
-        return !total.isEmpty && total != "0"
+        let total = routeType.first([.dimension: Report.allGroups, .group: Report.allGroups])?[ShareColumn.total].count
+        return (total ?? 0) != 0
     }
 
-    /// Dimensions in the order the tables publish them.
-    var dimensions: [String] {
-        var seen: [String] = []
-        for row in routeType.rows where !seen.contains(row["dimension"] ?? "") { seen.append(row["dimension"] ?? "") }
-        return seen
-    }
-
+    /// The groups of a dimension, in the order the tables publish them (as the table was given them).
     func groups(_ dimension: String) -> [String] {
         var seen: [String] = []
-        for row in routeType.rows where row["dimension"] == dimension && !seen.contains(row["group"] ?? "") { seen.append(row["group"] ?? "") }
+        for row in routeType.rows where row[ShareColumn.dimension].string == dimension {
+            if let group = row[ShareColumn.group].string, !seen.contains(group) { seen.append(group) }
+        }
         return seen
     }
 
-    /// A percentage cell, `nil` when suppressed or empty.
-    static func percent(_ row: [String: String]?, _ column: String = "percent") -> Double? {
-        guard let text = row?[column], !text.isEmpty else { return nil }
-        return Double(text)
-    }
+    /// A number as published (rounded as in the file), `nil` when suppressed or empty.
+    static func percent<Column: TableColumn>(_ row: [Cell]?, _ column: Column) -> Double? { row?[column].value }
+
+    static func percent(_ row: [Cell]?) -> Double? { percent(row, ShareColumn.percent) }
 
     /// The whole-population share of a route type, as printed in the table.
-    func share(_ routeType: String) -> String? {
-        self.routeType.first(["dimension": "all", "group": "all", "route_type": routeType])?["percent"].flatMap { $0.isEmpty ? nil : $0 }
+    func share(_ routeType: RouteType) -> String? {
+        self.routeType.first([.dimension: Report.allGroups, .group: Report.allGroups, .category: routeType.label]).flatMap { Report.printed($0[ShareColumn.percent]) }
     }
 
-    func pathwayAll(_ column: String) -> String? {
-        pathway.first(["dimension": "all", "group": "all", "route_type": "all"])?[column].flatMap { $0.isEmpty ? nil : $0 }
+    func pathwayAll(_ column: PathwayColumn) -> String? {
+        pathway.first([.dimension: Report.allGroups, .group: Report.allGroups, .routeType: DisplayNames.allRouteTypes]).flatMap { Report.printed($0[column]) }
     }
 }
 
@@ -265,26 +326,39 @@ struct Finding {
 
 /// Rows shared by the HTML and Markdown reports, so both say the same thing.
 extension Report {
-    static let routeTypes = ["medical", "non_medical", "unknown"]
+    /// Route types in the tables' order (their ids as published).
+    static let routeTypes = RouteType.allCases.map(\.label)
+
+    /// The dimension and group of the rows for all referrals.
+    static let allGroups = "all"
+
+    /// The nations, each with its own deprivation index, in the tables' order.
+    static let nations = Nation.known.map(\.label)
 
     /// The study the findings are compared with, named once.
     static let study = "Bu et al. (2024), 160,128 referrals across the UK"
+
+    /// A cell as printed, `nil` when empty (suppressed or withheld).
+    static func printed(_ cell: Cell) -> String? {
+        let text = cell.shown
+        return text.isEmpty ? nil : text
+    }
 
     /// Sentences computed from this run's tables; none when a figure is suppressed or absent.
     static func findings(_ numbers: ReportNumbers, _ label: Labels) -> [Finding] {
         guard numbers.hasReferrals else { return [] }
         var findings: [Finding] = []
-        if let medical = numbers.share("medical") {
+        if let medical = numbers.share(.medical) {
             findings.append(
                 Finding(
                     here: "\(medical)% of referrals came through medical routes (primary or secondary care).",
                     literature: "\(study): 72–85% through medical routes; here: \(medical)%."))
         }
-        if let contacted = numbers.pathwayAll("pct_contacted") {
+        if let contacted = numbers.pathwayAll(.pctContacted) {
             findings.append(
                 Finding(here: "\(contacted)% of referrals reached a link worker.", literature: "\(study): 90% reached a link worker; here: \(contacted)%."))
         }
-        if let intervention = numbers.pathwayAll("pct_intervention") {
+        if let intervention = numbers.pathwayAll(.pctIntervention) {
             findings.append(
                 Finding(
                     here: "\(intervention)% of referrals received at least one intervention.",
@@ -299,15 +373,15 @@ extension Report {
                     literature: "\(study): people in more deprived areas were more often referred through non-medical routes; here: the most deprived fifth's non-medical share is the higher of the two in \(higher) of \(gradient.count) \(gradient.count == 1 ? "nation" : "nations") where both are published."
                 ))
         }
-        let reasons = numbers.reasons.select(["dimension": "all", "group": "all"]).compactMap { row -> (String, Double, String)? in
-            guard let percent = ReportNumbers.percent(row), let text = row["percent"] else { return nil }
-            return (row["reason"] ?? "", percent, text)
+        let reasons = numbers.reasons.select([.dimension: allGroups, .group: allGroups]).compactMap { row -> (String, Double, String)? in
+            guard let percent = ReportNumbers.percent(row), let text = printed(row[ShareColumn.percent]) else { return nil }
+            return (row[ShareColumn.category].shown, percent, text)
         }
         if let top = reasons.max(by: { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 > $1.0 }) {
             findings.append(
                 Finding(
-                    here: "The most common referral reason was \(label.inSentence("reason", top.0)) (\(top.2)% of referrals).",
-                    literature: "\(study): mental health was the most common reason; here: \(label.inSentence("reason", top.0)) (\(top.2)%)."))
+                    here: "The most common referral reason was \(label.inSentence(.reason, top.0)) (\(top.2)% of referrals).",
+                    literature: "\(study): mental health was the most common reason; here: \(label.inSentence(.reason, top.0)) (\(top.2)%)."))
         }
         return findings
     }
@@ -316,13 +390,13 @@ extension Report {
     static func gradientFindings(_ numbers: ReportNumbers) -> [(sentence: String, most: Double, least: Double)] {
         var out: [(sentence: String, most: Double, least: Double)] = []
         for nation in nations {
-            func row(_ quintile: Int) -> [String: String]? {
-                numbers.routeType.first(["dimension": "nation/imd_quintile", "group": "\(nation)/\(quintile)", "route_type": "non_medical"])
+            func row(_ quintile: Int) -> [Cell]? {
+                numbers.routeType.first([.dimension: "nation/imd_quintile", .group: "\(nation)/\(quintile)", .category: RouteType.nonMedical.label])
             }
             guard let most = row(1), let least = row(5), let p1 = ReportNumbers.percent(most), let p5 = ReportNumbers.percent(least) else { continue }
-            var sentence = "In \(nation), \(most["percent"] ?? "")% of referrals from the most deprived fifth of areas (quintile 1) came through non-medical routes, against \(least["percent"] ?? "")% from the least deprived fifth (quintile 5)"
-            if let l1 = ReportNumbers.percent(most, "ci_low"), let h1 = ReportNumbers.percent(most, "ci_high"), let l5 = ReportNumbers.percent(least, "ci_low"),
-                let h5 = ReportNumbers.percent(least, "ci_high")
+            var sentence = "In \(nation), \(most[ShareColumn.percent].shown)% of referrals from the most deprived fifth of areas (quintile 1) came through non-medical routes, against \(least[ShareColumn.percent].shown)% from the least deprived fifth (quintile 5)"
+            if let l1 = ReportNumbers.percent(most, ShareColumn.ciLow), let h1 = ReportNumbers.percent(most, ShareColumn.ciHigh),
+                let l5 = ReportNumbers.percent(least, ShareColumn.ciLow), let h5 = ReportNumbers.percent(least, ShareColumn.ciHigh)
             {
                 sentence += l1 <= h5 && l5 <= h1 ? "; their 95% intervals overlap." : "; their 95% intervals do not overlap."
             } else {
@@ -333,15 +407,15 @@ extension Report {
         return out
     }
 
-    static let nations = ["England", "Wales", "Scotland", "Northern Ireland"]
-
     /// Group, route type, n, total, %, 95% CI for one dimension.
     static func routeTypeRows(_ numbers: ReportNumbers, _ label: Labels, dimension: String) -> [[String]] {
         var rows: [[String]] = []
         for group in numbers.groups(dimension) {
             for type in routeTypes {
-                guard let row = numbers.routeType.first(["dimension": dimension, "group": group, "route_type": type]) else { continue }
-                rows.append([group, label("route_type", type), cell(row, "n"), cell(row, "total"), cell(row, "percent"), interval(row)])
+                guard let row = numbers.routeType.first([.dimension: dimension, .group: group, .category: type]) else { continue }
+                rows.append([
+                    row[ShareColumn.group].shown, label(.routeType, type), cell(row, .n), cell(row, .total), cell(row, .percent), interval(row),
+                ])
             }
         }
         return rows
@@ -352,17 +426,17 @@ extension Report {
 
     /// Every route for all referrals, labelled.
     static func routeRows(_ numbers: ReportNumbers, _ label: Labels) -> [[String]] {
-        numbers.route.select(["dimension": "all", "group": "all"]).map {
-            [label("route", $0["route"] ?? ""), cell($0, "n"), cell($0, "total"), cell($0, "percent"), interval($0)]
+        numbers.route.select([.dimension: allGroups, .group: allGroups]).map {
+            [label(.route, $0[ShareColumn.category].shown), cell($0, .n), cell($0, .total), cell($0, .percent), interval($0)]
         }
     }
 
     /// The non-medical row of every nation × decile group that has referrals, nation by nation.
-    static func gradientRows(_ numbers: ReportNumbers) -> [(nation: String, decile: Int, row: [String: String])] {
-        var rows: [(nation: String, decile: Int, row: [String: String])] = []
+    static func gradientRows(_ numbers: ReportNumbers) -> [(nation: String, decile: Int, row: [Cell])] {
+        var rows: [(nation: String, decile: Int, row: [Cell])] = []
         for nation in nations {
             for decile in 1...10 {
-                if let row = numbers.routeType.first(["dimension": "nation/imd_decile", "group": "\(nation)/\(decile)", "route_type": "non_medical"]) {
+                if let row = numbers.routeType.first([.dimension: "nation/imd_decile", .group: "\(nation)/\(decile)", .category: RouteType.nonMedical.label]) {
                     rows.append((nation, decile, row))
                 }
             }
@@ -370,46 +444,60 @@ extension Report {
         return rows
     }
 
-    static func gradientCells(_ entry: (nation: String, decile: Int, row: [String: String])) -> [String] {
-        [entry.nation, String(entry.decile), cell(entry.row, "n"), cell(entry.row, "total"), cell(entry.row, "percent"), interval(entry.row)]
+    static func gradientCells(_ entry: (nation: String, decile: Int, row: [Cell])) -> [String] {
+        [entry.nation, String(entry.decile), cell(entry.row, .n), cell(entry.row, .total), cell(entry.row, .percent), interval(entry.row)]
     }
 
     /// The whole-population pathway rows: each route type, then all.
-    static func pathwayRows(_ numbers: ReportNumbers) -> [[String: String]] {
-        (routeTypes + ["all"]).compactMap { numbers.pathway.first(["dimension": "all", "group": "all", "route_type": $0]) }
+    static func pathwayRows(_ numbers: ReportNumbers) -> [[Cell]] {
+        (routeTypes + [DisplayNames.allRouteTypes]).compactMap { numbers.pathway.first([.dimension: allGroups, .group: allGroups, .routeType: $0]) }
     }
 
     static let pathwayHeader = ["Route type", "Referred", "Contacted", "Intervention", "% contacted", "% intervention"]
 
-    static func pathwayCells(_ row: [String: String], _ label: Labels) -> [String] {
+    static func pathwayCells(_ row: [Cell], _ label: Labels) -> [String] {
         [
-            label("route_type", row["route_type"] ?? ""), cell(row, "referred"), cell(row, "contacted"), cell(row, "intervention"), cell(row, "pct_contacted"),
-            cell(row, "pct_intervention"),
+            label(.routeType, row[PathwayColumn.routeType].shown), cell(row, .referred), cell(row, .contacted), cell(row, .intervention),
+            cell(row, .pctContacted), cell(row, .pctIntervention),
         ]
     }
 
     static let reasonsHeader = ["Reason", "n", "Referrals", "%", "95% CI"]
 
     static func reasonCells(_ numbers: ReportNumbers, _ label: Labels) -> [[String]] {
-        numbers.reasons.select(["dimension": "all", "group": "all"]).map {
-            [label("reason", $0["reason"] ?? ""), cell($0, "n"), cell($0, "total"), cell($0, "percent"), interval($0)]
+        numbers.reasons.select([.dimension: allGroups, .group: allGroups]).map {
+            [label(.reason, $0[ShareColumn.category].shown), cell($0, .n), cell($0, .total), cell($0, .percent), interval($0)]
         }
+    }
+
+    /// A model's measure column for its ratios, average marginal effects and dispersion.
+    static let ratioMeasures: Set<String> = ["odds_ratio", "rate_ratio"]
+    static let marginalEffectMeasure = "ame_pp"
+    static let dispersionMeasure = "dispersion"
+
+    /// A fitted model's ratio rows (odds or rate ratios), in the table's order.
+    static func ratioRows(_ numbers: ReportNumbers, _ summary: ModelRunSummary) -> [[Cell]] {
+        numbers.models.select([.model: summary.name]).filter { ratioMeasures.contains($0[ModelColumn.measure].string ?? "") }
     }
 
     /// A fitted model's estimates table: header and rows (ratios, then θ and α).
     static func modelTable(_ numbers: ReportNumbers, _ summary: ModelRunSummary, _ label: Labels) -> (header: [String], rows: [[String]]) {
-        let logistic = summary.family == "logistic"
-        let rows = numbers.models.select(["model": summary.name])
+        let logistic = summary.family == ModelFamilyName.logistic.rawValue
+        let rows = numbers.models.select([.model: summary.name])
+        func key(_ row: [Cell]) -> String { "\(row[ModelColumn.term].shown)|\(row[ModelColumn.level].shown)" }
         let ame = Dictionary(
-            rows.filter { $0["measure"] == "ame_pp" }.map { ("\($0["term"] ?? "")|\($0["level"] ?? "")", $0) }, uniquingKeysWith: { a, _ in a })
-        var table = rows.filter { $0["measure"] == "odds_ratio" || $0["measure"] == "rate_ratio" }.map { row -> [String] in
-            let term = row["term"] ?? ""
-            var cells = [label("dimension", term), level(term, row["level"] ?? "", label), level(term, row["reference"] ?? "", label), ratio(row), pValue(row)]
-            if logistic { cells.append(ame["\(term)|\(row["level"] ?? "")"].map(ratioPP) ?? "") }
+            rows.filter { $0[ModelColumn.measure].string == marginalEffectMeasure }.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        var table = ratioRows(numbers, summary).map { row -> [String] in
+            let term = row[ModelColumn.term].shown
+            var cells = [
+                label(.dimension, term), level(term, row[ModelColumn.level].shown, label), level(term, row[ModelColumn.reference].shown, label), ratio(row),
+                pValue(row),
+            ]
+            if logistic { cells.append(ame[key(row)].map(ratioPP) ?? "") }
             return cells
         }
-        for dispersion in rows where dispersion["measure"] == "dispersion" {
-            table.append([dispersion["term"] ?? "", "", "", ratio(dispersion), ""] + (logistic ? [""] : []))
+        for dispersion in rows where dispersion[ModelColumn.measure].string == dispersionMeasure {
+            table.append([dispersion[ModelColumn.term].shown, "", "", ratio(dispersion), ""] + (logistic ? [""] : []))
         }
         let header = ["Covariate", "Level", "Reference", logistic ? "Odds ratio (95% CI)" : "Rate ratio (95% CI)", "p"] + (logistic ? ["AME, points (95% CI)"] : [])
         return (header, table)
@@ -417,21 +505,22 @@ extension Report {
 
     /// A model level as people read it: route types by their label, groups as published.
     static func level(_ term: String, _ level: String, _ label: Labels) -> String {
-        term == "route_type" ? label("route_type", level) : level
+        term == ModelCovariate.routeType.rawValue ? label(.routeType, level) : level
     }
 
     /// What a fitted model used, in one sentence.
     static func modelSize(_ numbers: ReportNumbers, _ summary: ModelRunSummary, _ context: ReportContext) -> String {
-        let first = numbers.models.first(["model": summary.name])
-        return "Referrals used: \(cell(first, "n_obs"))" + (context.disclosureEnabled ? " (rounded to the nearest \(context.roundTo))" : "")
-            + ((first?["n_clusters"] ?? "").isEmpty ? "; model-based standard errors." : "; organisations: \(cell(first, "n_clusters")); cluster-robust (CR1) standard errors.")
+        let first = numbers.models.first([.model: summary.name])
+        return "Referrals used: \(cell(first, .observations))" + (context.disclosureEnabled ? " (rounded to the nearest \(context.roundTo))" : "")
+            + ((first?[ModelColumn.clusters].isEmpty ?? true)
+                ? "; model-based standard errors." : "; organisations: \(cell(first, .clusters)); cluster-robust (CR1) standard errors.")
     }
 
     static let fileHeader = ["File", "Rows read", "Clean", "Duplicate", "Quarantined"]
 
     /// Each file's reconciliation from data_quality.csv, then the `all` row as published (never a sum).
     static func fileRows(_ numbers: ReportNumbers) -> [[String]] {
-        let measures = ["rows_read", "clean", "duplicate", "quarantined"]
+        let measures = [DataQualityMeasure.rowsRead, DataQualityMeasure.clean, DataQualityMeasure.duplicate, DataQualityMeasure.quarantined]
         func count(_ values: [String: Int], _ measure: String) -> String { values[measure].map(grouped) ?? "" }
         var rows = numbers.quality.files.map { file in [file.name] + measures.map { count(file.measures, $0) } }
         if !numbers.quality.all.isEmpty { rows.append(["All files"] + measures.map { count(numbers.quality.all, $0) }) }
@@ -443,16 +532,20 @@ extension Report {
     /// Quarantine reasons, largest first (then by id), then duplicates and blank lines.
     static func quarantineRows(_ numbers: ReportNumbers, _ label: Labels) -> [[String]] {
         let all = numbers.quality.all
-        return numbers.quality.quarantineReasons.map { [label("quarantine_reason", $0.reason), grouped($0.rows)] }
-            + [["Duplicate rows (each kept once)", all["duplicate"].map(grouped) ?? ""], ["Blank lines (skipped)", all["blank_lines"].map(grouped) ?? ""]]
+        return numbers.quality.quarantineReasons.map { [label(.quarantineReason, $0.reason.rawValue), grouped($0.rows)] }
+            + [
+                ["Duplicate rows (each kept once)", all[DataQualityMeasure.duplicate].map(grouped) ?? ""],
+                ["Blank lines (skipped)", all[DataQualityMeasure.blankLines].map(grouped) ?? ""],
+            ]
     }
 
     static let unmappedHeader = ["Field", "Referrals with a label no list names"]
 
     /// `unmapped:<field>` referrals per field (exact), in the table's order.
     static func unmappedFieldRows(_ numbers: ReportNumbers, _ label: Labels) -> [[String]] {
-        numbers.quality.measures(prefix: "unmapped:").map { measure in
-            [label("field", String(measure.dropFirst("unmapped:".count))), grouped(numbers.quality.all[measure] ?? 0)]
+        let prefix = DataQualityMeasure.unmappedPrefix
+        return numbers.quality.measures(prefix: prefix).map { measure in
+            [label(.field, String(measure.dropFirst(prefix.count))), grouped(numbers.quality.all[measure] ?? 0)]
         }
     }
 
@@ -460,12 +553,14 @@ extension Report {
 
     /// unmapped_labels.csv as published: only common short labels, the rest as `(other labels)`.
     static func unmappedLabelRows(_ numbers: ReportNumbers, _ label: Labels) -> [[String]] {
-        numbers.unmappedLabels.rows.map { [label("field", $0["field"] ?? ""), $0["label"] ?? "", cell($0, "n", suppressedWhenEmpty: true)] }
+        numbers.unmappedLabels.rows.map {
+            [label(.field, $0[UnmappedLabelColumn.field].shown), $0[UnmappedLabelColumn.label].shown, printed($0[UnmappedLabelColumn.n]) ?? "suppressed"]
+        }
     }
 
     static let areaHeader = ["Area codes", "Referrals"]
 
     static func areaRows(_ numbers: ReportNumbers) -> [[String]] {
-        numbers.quality.measures(prefix: "area_").map { [areaLabel($0), grouped(numbers.quality.all[$0] ?? 0)] }
+        numbers.quality.areaMeasures.map { [$0.label, grouped(numbers.quality.all[$0.measure] ?? 0)] }
     }
 }

@@ -68,7 +68,7 @@ import Testing
         let builder = EquityTableBuilder(
             routes: routes(), reasons: [ReasonDefinition(id: "mental_health", labels: [])], groupKey: schema, disclosure: disclosure)
         var lines: [String: [String]] = [:]
-        for table in builder.build(hesCounts()) { lines[table.name] = table.rows.map { $0.joined(separator: ",") } }
+        for table in builder.build(hesCounts()) { lines[table.name] = table.rows.map { $0.map(\.csv).joined(separator: ",") } }
         return lines
     }
 

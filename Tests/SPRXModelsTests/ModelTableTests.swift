@@ -43,7 +43,7 @@ import SPRXAggregate
     func cell(_ table: PublishedTable, term: String, level: String, measure: String, _ column: String) -> String? {
         let index = table.header.firstIndex(of: column)!
         let m = table.header.firstIndex(of: "measure")!
-        return table.rows.first { $0[3] == term && $0[4] == level && $0[m] == measure }?[index]
+        return table.rows.first { $0[3].string == term && $0[4].string == level && $0[m].string == measure }?[index].shown
     }
 
     /// Hand calculation (a 2×2 table): female 30 of 100 non-medical, male 60 of 100.
@@ -72,7 +72,7 @@ import SPRXAggregate
         #expect(cell(table, term: "sex", level: "Male", measure: "odds_ratio", "se_type") == "model")
         #expect(cell(table, term: "(Intercept)", level: "", measure: "baseline_odds", "reference") == "")
         // Other is not in the data: no row for it (levels without referrals are dropped).
-        #expect(!table.rows.contains { $0[4] == "Other" })
+        #expect(!table.rows.contains { $0[4].string == "Other" })
     }
 
     @Test func unknownKeptAsALevelWhenAsked() throws {
@@ -158,5 +158,13 @@ import SPRXAggregate
         #expect(sums.first?.contacts == 6_442_450_941)
         #expect(sums.first?.interventions == 4_294_967_294)
         #expect(sums.first?.referrals == 3 && sums.first?.withIntervention == 2)
+    }
+}
+
+extension ModelTableTests {
+    /// p-values: 4 significant digits, and a p below the smallest the table shows as 0
+    /// (by hand: 0.04321987 → 0.04322).
+    @Test func pValueCells() {
+        #expect(ModelTableBuilder.pValue(1e-301).csv == "0" && ModelTableBuilder.pValue(0.04321987).csv == "0.04322")
     }
 }

@@ -38,7 +38,28 @@ func readTable(_ path: String) throws -> PublishedTable {
         } else { field.append(ch) }
     }
     let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-    return PublishedTable(name: name, header: rows[0], rows: Array(rows.dropFirst()))
+    return typedTable(name, header: rows[0], rows: Array(rows.dropFirst()))
+}
+
+/// A published table from cells written as in a CSV file, each typed by its column
+/// (outputs-v2.md: counts empty when suppressed; percentages to 2 decimals; model
+/// estimates to 8 and p-values to 4 significant digits; `suppressed` TRUE or FALSE).
+func typedTable(_ name: String, header: [String], rows: [[String]]) -> PublishedTable {
+    let counts: Set<String> = ["n", "total", "referred", "contacted", "intervention", "n_obs", "value"]
+    let percents: Set<String> = ["percent", "ci_low", "ci_high", "pct_contacted", "pct_intervention"]
+    let estimates: Set<String> = ["estimate", "std_error", "ci_low", "ci_high", "p_value", "coefficient", "std_error_model"]
+    let isModel = header.contains("estimate")
+    func cell(_ column: String, _ text: String) -> Cell {
+        if column == "suppressed" { return .flag(text == "TRUE") }
+        if column == "n_clusters" { return text.isEmpty ? .empty : .count(Int64(text)!) }
+        if counts.contains(column) { return .count(text.isEmpty ? nil : Int64(text)!) }
+        if isModel && estimates.contains(column) {
+            return text.isEmpty ? .empty : .significant(text == "NA" ? .nan : Double(text)!, digits: column == "p_value" ? 4 : 8)
+        }
+        if percents.contains(column) { return .decimal(text.isEmpty ? nil : Double(text)!, places: 2) }
+        return .text(text)
+    }
+    return PublishedTable(name: name, header: header, rows: rows.map { row in zip(header, row).map { cell($0, $1) } })
 }
 
 /// The outputs-v2 tables of SampleData/canonical (Snapshots/fixture, built by its
@@ -161,8 +182,8 @@ func outline(_ html: String) -> String {
     }
 
     @Test func labelsAreEscaped() {
-        let table = PublishedTable(
-            name: "route_type_by_group", header: ["dimension", "group", "route_type", "n", "total", "percent", "ci_low", "ci_high", "suppressed", "disclosure_control"],
+        let table = typedTable(
+            "route_type_by_group", header: ["dimension", "group", "route_type", "n", "total", "percent", "ci_low", "ci_high", "suppressed", "disclosure_control"],
             rows: [["sex", "<script>alert(1)</script>", "medical", "10", "10", "100.00", "72.25", "100.00", "FALSE", "on"]])
         let context = ReportContext(
             toolVersion: "t", pipelineName: "p&q", pipelineSHA256: "0", inputs: [], firstDay: nil, lastDay: nil, disclosureEnabled: false,

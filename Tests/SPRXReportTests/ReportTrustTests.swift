@@ -1,5 +1,6 @@
 import Foundation
 import SPRXAggregate
+import SPRXPipeline
 import Testing
 
 @testable import SPRXReport
@@ -11,18 +12,18 @@ let shareColumns = ["n", "total", "percent", "ci_low", "ci_high", "suppressed", 
 
 /// A share table from rows of `dimension, group, category, n, total, percent, ci_low, ci_high`; `suppressed` is TRUE when n or total is empty.
 func trustShareTable(_ name: String, _ category: String, _ rows: [[String]]) -> PublishedTable {
-    PublishedTable(
-        name: name, header: ["dimension", "group", category] + shareColumns,
+    typedTable(
+        name, header: ["dimension", "group", category] + shareColumns,
         rows: rows.map { $0 + [($0[3].isEmpty || $0[4].isEmpty) ? "TRUE" : "FALSE", "on"] })
 }
 
 func trustQuality(_ rows: [(String, String, Int)]) -> PublishedTable {
-    PublishedTable(name: "data_quality", header: ["file", "measure", "value"], rows: rows.map { [$0.0, $0.1, String($0.2)] })
+    typedTable("data_quality", header: ["file", "measure", "value"], rows: rows.map { [$0.0, $0.1, String($0.2)] })
 }
 
 func trustPathway(_ rows: [[String]]) -> PublishedTable {
-    PublishedTable(
-        name: "pathway_by_group",
+    typedTable(
+        "pathway_by_group",
         header: ["dimension", "group", "route_type", "referred", "contacted", "intervention", "pct_contacted", "pct_intervention", "suppressed", "disclosure_control"],
         rows: rows.map { $0 + [$0[3...5].contains("") ? "TRUE" : "FALSE", "on"] })
 }
@@ -69,8 +70,8 @@ let trustTables: [PublishedTable] = [
         ("all", "quarantined:unterminated_quote", 0), ("all", "quarantined:conflicting_referral_id", 0), ("all", "blank_lines", 3),
         ("all", "area_unknown", 28), ("all", "area_unmatched_deprivation:Wales", 2), ("all", "unmapped:referral_source", 14),
     ]),
-    PublishedTable(
-        name: "unmapped_labels", header: ["field", "label", "n"],
+    typedTable(
+        "unmapped_labels", header: ["field", "label", "n"],
         rows: [["referral_source", "walk-in centre", "10"], ["referral_source", "(other labels)", ""]]),
 ]
 
@@ -193,10 +194,14 @@ func trustSection(_ text: String, _ start: String) -> String {
     /// Plain-English labels by default, the pipeline's where it names them; ids never shown.
     @Test func labelsAreReadableAndOverridable() {
         let label = Labels(overrides: [:])
-        #expect(label("route_type", "non_medical") == "Non-medical")
-        #expect(label("route", "primary_care") == "Primary care")
-        #expect(label("route", "vcse") == "Voluntary and community sector")
-        #expect(label("quarantine_reason", "line_too_long") == "Line too long")
+        #expect(label(.routeType, "non_medical") == "Non-medical")
+        #expect(label(.route, "primary_care") == "Primary care")
+        #expect(label(.route, "vcse") == "Voluntary and community sector")
+        #expect(label(.quarantineReason, "line_too_long") == "Line too long")
+        // Every quarantine reason and input field has a name (the names are keyed by their enums).
+        #expect(label(.quarantineReason, "row_too_long") == "Row too long" && label(.field, "organisation_id") == "Organisation")
+        // The kinds a pipeline may name are the report's kinds of the same keys.
+        #expect(DisplayNameDimension.allCases.allSatisfy { DisplayNames.Kind(rawValue: $0.rawValue) != nil })
         let md = Report.markdown(tables: trustTables, context: trustContext())
         #expect(md.contains("| Other | Non-medical | suppressed | 10 | suppressed | suppressed |"))
         #expect(md.contains("| Voluntary and community sector | 200 | 2955 | 6.77 | 5.92–7.73 |"))
@@ -244,7 +249,7 @@ func trustSection(_ text: String, _ start: String) -> String {
 
     /// Data never reaches Markdown as markup: a hostile label in a group, a file name and
     /// an unmapped label are shown as text in report.md (Markdown and HTML specials
-    /// backslash-escaped, a newline kept inside its cell) and escaped in report.html.
+    /// backslash-escaped, a line break shown as the table writes it) and escaped in report.html.
     @Test func hostileLabelsAreShownAsText() {
         let hostile = "<img src=x onerror=alert(1)>|*x*"
         let escaped = "\\<img src=x onerror=alert(1)\\>\\|\\*x\\*"
@@ -255,7 +260,7 @@ func trustSection(_ text: String, _ start: String) -> String {
                 ["sex", "line\nbreak_[x](y)`z`", "medical", "10", "10", "100.00", "72.25", "100.00"],
             ]),
             trustQuality([(hostile + ".csv", "clean", 10), ("all", "clean", 10)]),
-            PublishedTable(name: "unmapped_labels", header: ["field", "label", "n"], rows: [["referral_source", hostile, "10"]]),
+            typedTable("unmapped_labels", header: ["field", "label", "n"], rows: [["referral_source", hostile, "10"]]),
         ]
         let context = trustContext(displayNames: ["route_type": ["medical": "<b>bold</b>"]])
         let md = Report.markdown(tables: tables, context: context)
@@ -265,7 +270,8 @@ func trustSection(_ text: String, _ start: String) -> String {
         #expect(md.contains("| \(escaped) | \\<b\\>bold\\</b\\> | 10 | 10 | 100.00 | 72.25–100.00 |"))
         #expect(md.contains("| \(escaped).csv |  |"))
         #expect(md.contains("| Referral source | \(escaped) | 10 |"))
-        #expect(md.contains("| line\u{FFFD}break\\_\\[x\\](y)\\`z\\` |"))
+        // A line break is shown as the table writes it (`\u{A}`, CSVText), its backslash escaped.
+        #expect(md.contains("| line\\\\u{A}break\\_\\[x\\](y)\\`z\\` |"))
         let html = Report.html(tables: tables, context: context)
         #expect(!html.contains("<img") && !html.contains("<b>"))
         #expect(html.contains("&lt;img src=x onerror=alert(1)&gt;|*x*"))

@@ -1,0 +1,288 @@
+import Foundation
+import SPRXCore
+
+/// One cell of a published table: a typed value, written as CSV text in one place
+/// (``csv``) and read by the report as the value it publishes (``count``, ``value``,
+/// ``flag``), never parsed back from text.
+public enum Cell: Sendable, Equatable {
+    /// Text from data or configuration: neutralised and quoted when written (``CSVText/text(_:)``).
+    case text(String)
+    /// A count; `nil` when disclosure control suppresses it (an empty cell).
+    case count(Int64?)
+    /// A fixed-point decimal rounded half away from zero to `places` (``DecimalText``);
+    /// `nil` when withheld (an empty cell).
+    case decimal(Double?, places: Int)
+    /// An estimate to `digits` significant digits (`%.<digits>g`), `0` for zero and
+    /// `NA`, `Inf` or `-Inf` when not finite.
+    case significant(Double, digits: Int)
+    /// `TRUE` or `FALSE`.
+    case flag(Bool)
+    /// An empty cell: a value that does not apply to the row.
+    case empty
+
+    /// A `disclosure_control` cell: `on` or `off`.
+    public static func disclosureControl(_ enabled: Bool) -> Cell { .text(enabled ? "on" : "off") }
+
+    /// The cell as written in the CSV file.
+    public var csv: String {
+        if case .text(let text) = self { return CSVText.text(text) }
+        return shown
+    }
+
+    /// The cell's text as a person reads it: what ``csv`` writes, without the CSV
+    /// quoting (text is neutralised as in the file: escaped controls, formula prefix).
+    public var shown: String {
+        switch self {
+        case .text(let text): return CSVText.neutralised(text)
+        case .count(let count): return count.map { String($0) } ?? ""
+        case .decimal(let value, let places): return value.map { DecimalText.format($0, places: places) } ?? ""
+        case .significant(let value, let digits):
+            guard value.isFinite else { return value.isNaN ? "NA" : (value > 0 ? "Inf" : "-Inf") }
+            return value == 0 ? "0" : String(format: "%.\(digits)g", value)
+        case .flag(let flag): return flag ? "TRUE" : "FALSE"
+        case .empty: return ""
+        }
+    }
+
+    /// The text of a text cell as the table was given it (for matching rows; show it with ``shown``).
+    public var string: String? {
+        if case .text(let text) = self { return text }
+        return nil
+    }
+
+    /// A count as published; `nil` when suppressed or not a count.
+    public var count: Int64? {
+        if case .count(let count) = self { return count }
+        return nil
+    }
+
+    /// Whether the cell is empty in the file (a suppressed or withheld value, or no value).
+    public var isEmpty: Bool {
+        switch self {
+        case .text(let text): return text.isEmpty
+        case .count(let count): return count == nil
+        case .decimal(let value, _): return value == nil
+        case .significant, .flag: return false
+        case .empty: return true
+        }
+    }
+
+    /// A number as published, that is as rounded in the file (a decimal to its places,
+    /// an estimate to its significant digits; so the report's figures agree with the
+    /// table's to the last digit); `nil` when empty, `NA` or not a number.
+    public var value: Double? {
+        switch self {
+        case .count(let count): return count.map(Double.init)
+        case .decimal(let value, let places): return value.map { Self.rounded($0, places: places) }
+        case .significant(let value, let digits): return value.isNaN ? nil : Self.rounded(value, significant: digits)
+        default: return nil
+        }
+    }
+
+    /// A flag's value; `nil` for any other cell.
+    public var flag: Bool? {
+        if case .flag(let flag) = self { return flag }
+        return nil
+    }
+
+    /// `value` rounded half away from zero to `places` decimals: the number ``DecimalText``
+    /// prints (the same scaled integer, divided by an exact power of ten).
+    static func rounded(_ value: Double, places: Int) -> Double {
+        guard value.isFinite else { return value }
+        let scale = powerOfTen(places)
+        let scaled = (abs(value) * scale).rounded(.toNearestOrAwayFromZero) / scale
+        return value < 0 ? -scaled : scaled
+    }
+
+    /// `value` rounded to `digits` significant digits: the number `%.<digits>g` prints
+    /// (tested against printf on seeded values). Only a product exactly half-way after
+    /// its own rounding could round differently from printf's exact decimal rounding.
+    static func rounded(_ value: Double, significant digits: Int) -> Double {
+        guard value.isFinite, value != 0 else { return value == 0 ? 0 : value }
+        let magnitude = abs(value)
+        var shift = digits - 1 - Int(log10(magnitude).rounded(.down))
+        var mantissa = scaled(magnitude, shift).rounded(.toNearestOrEven)
+        // log10 can land on the wrong side of a power of ten: take the shift that
+        // leaves exactly `digits` digits.
+        if mantissa >= powerOfTen(digits) {
+            shift -= 1
+            mantissa = scaled(magnitude, shift).rounded(.toNearestOrEven)
+        } else if mantissa < powerOfTen(digits - 1) {
+            shift += 1
+            mantissa = scaled(magnitude, shift).rounded(.toNearestOrEven)
+        }
+        // Trailing zeros off, so that the one division or multiplication left is by an
+        // exact power of ten (and so correctly rounded) for every number from 1e-15 up.
+        while shift > 0 && mantissa.truncatingRemainder(dividingBy: 10) == 0 {
+            mantissa /= 10
+            shift -= 1
+        }
+        let result = scaled(mantissa, -shift)
+        return value < 0 ? -result : result
+    }
+
+    /// `value` × 10^`shift`: one correctly rounded step for a shift up to 22 either way;
+    /// beyond that (numbers below about 1e-15 or above 1e22) a step per 22, which can
+    /// be one unit in the last place off, far below any rounding the report prints.
+    private static func scaled(_ value: Double, _ shift: Int) -> Double {
+        var result = value
+        var remaining = shift
+        while remaining != 0 {
+            let step = min(abs(remaining), 22)
+            result = remaining > 0 ? result * powerOfTen(step) : result / powerOfTen(step)
+            remaining += remaining > 0 ? -step : step
+        }
+        return result
+    }
+
+    /// 10^`n` for n from 0 to 22, exact.
+    private static func powerOfTen(_ n: Int) -> Double {
+        var result = 1.0
+        for _ in 0..<n { result *= 10 }
+        return result
+    }
+}
+
+/// The columns of one kind of published table, in file order: each column's name
+/// declared once, the header derived from it and every cell read by it.
+public protocol TableColumn: CaseIterable, Hashable, Sendable where AllCases == [Self] {
+    /// The column's name in the header.
+    var name: String { get }
+}
+
+extension TableColumn {
+    /// The header: every column's name, in order.
+    public static var header: [String] { allCases.map(\.name) }
+
+    /// The column's place in a row.
+    public var index: Int { Self.allCases.firstIndex(of: self)! }
+}
+
+extension Array where Element == Cell {
+    /// The cell of `column`.
+    public subscript<Column: TableColumn>(_ column: Column) -> Cell { self[column.index] }
+}
+
+/// A published table: a name, a header and typed rows.
+public struct PublishedTable: Sendable, Equatable {
+    public var name: String
+    public var header: [String]
+    public var rows: [[Cell]]
+
+    public init(name: String, header: [String], rows: [[Cell]]) {
+        self.name = name
+        self.header = header
+        self.rows = rows
+    }
+
+    /// The table as CSV text (LF line ends, header first): the one place cells become text.
+    public var csv: String {
+        var text = CSVText.line(header) + "\n"
+        for row in rows {
+            for (i, cell) in row.enumerated() {
+                if i > 0 { text += "," }
+                text += cell.csv
+            }
+            text += "\n"
+        }
+        return text
+    }
+}
+
+extension PublishedTable {
+    /// The published tables' names (`tables/<name>.csv`), declared once for the builders and the report.
+    public enum Name {
+        public static let routeTypeByGroup = "route_type_by_group", routeByGroup = "route_by_group", reasonsByGroup = "reasons_by_group"
+        public static let pathwayByGroup = "pathway_by_group", models = "models", dataQuality = "data_quality"
+        public static let unmappedLabels = "unmapped_labels"
+    }
+}
+
+/// The columns of a share table (`route_type_by_group`, `route_by_group`,
+/// `reasons_by_group`): each category's n against its group's total.
+public enum ShareColumn: String, TableColumn {
+    case dimension, group
+    /// The category: a route type, a route id or a reason id (named by ``header(category:)``).
+    case category
+    case n, total, percent
+    case ciLow = "ci_low", ciHigh = "ci_high"
+    case suppressed
+    case disclosureControl = "disclosure_control"
+
+    public var name: String { rawValue }
+
+    /// The header with the category column named `category`.
+    public static func header(category: String) -> [String] { allCases.map { $0 == .category ? category : $0.name } }
+
+    /// The category column's names in the three share tables.
+    public static let routeType = "route_type", route = "route", reason = "reason"
+}
+
+/// The columns of `pathway_by_group`: referred, contacted and helped, per route type.
+public enum PathwayColumn: String, TableColumn {
+    case dimension, group
+    case routeType = "route_type"
+    case referred, contacted, intervention
+    case pctContacted = "pct_contacted", pctIntervention = "pct_intervention"
+    case suppressed
+    case disclosureControl = "disclosure_control"
+
+    public var name: String { rawValue }
+}
+
+/// The columns of `models.csv`.
+public enum ModelColumn: String, TableColumn {
+    case model, outcome, family, term, level, reference, estimate
+    case standardError = "std_error"
+    case ciLow = "ci_low", ciHigh = "ci_high"
+    case pValue = "p_value"
+    case observations = "n_obs"
+    case clusters = "n_clusters"
+    case measure, coefficient
+    case standardErrorModel = "std_error_model"
+    case standardErrorType = "se_type"
+    case suppressed
+    case disclosureControl = "disclosure_control"
+
+    public var name: String { rawValue }
+}
+
+/// The columns of `data_quality.csv` (long: one row per file and measure).
+public enum DataQualityColumn: String, TableColumn {
+    case file, measure, value
+
+    public var name: String { rawValue }
+
+    /// The `file` of the rows for every file together.
+    public static let allFiles = "all"
+}
+
+/// The measures of `data_quality.csv`, named once for the table and the report.
+public enum DataQualityMeasure {
+    public static let rowsRead = "rows_read", clean = "clean", duplicate = "duplicate", quarantined = "quarantined"
+    public static let blankLines = "blank_lines", areaUnknown = "area_unknown"
+
+    /// Rows quarantined for one reason (a `QuarantineReason` raw value).
+    public static func quarantined(_ reason: String) -> String { quarantinedPrefix + reason }
+    /// Referrals whose area code is a nation's but not in its deprivation index.
+    public static func areaUnmatchedDeprivation(_ nation: Nation) -> String { "area_unmatched_deprivation:" + nation.label }
+    /// Referrals whose area code is a nation's but not in its rurality classification.
+    public static func areaUnmatchedRurality(_ nation: Nation) -> String { "area_unmatched_rurality:" + nation.label }
+    /// Referrals with a label in `field` that no list of the pipeline names.
+    public static func unmapped(_ field: String) -> String { unmappedPrefix + field }
+
+    public static let quarantinedPrefix = "quarantined:"
+    public static let unmappedPrefix = "unmapped:"
+}
+
+/// The columns of the unmapped-label tables: `tables/unmapped_labels.csv` has all five,
+/// the owner-only `quarantine/unmapped_labels.csv` the first three.
+public enum UnmappedLabelColumn: String, TableColumn {
+    case field, label, n, suppressed
+    case disclosureControl = "disclosure_control"
+
+    public var name: String { rawValue }
+
+    /// The owner-only table's columns: exact counts, nothing suppressed.
+    public static let completeHeader = [field, label, n].map(\.name)
+}

@@ -1,0 +1,103 @@
+import Foundation
+import SPRXCore
+import Testing
+
+@testable import SPRXAggregate
+
+/// SplitMix64 (Steele, Lea and Flood 2014) with a fixed seed, so a failure replays.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// The CSV bytes of typed cells. Every expected string is written by hand from
+/// `shared/contract/outputs-v2.md` ("Tidy tables": `.` as the decimal point, no
+/// thousands separators; "Disclosure control": a suppressed count is an empty cell
+/// with the `suppressed` flag, zero stays zero) and the CSV rules of ``CSVText``
+/// (RFC 4180 quoting, formula-like text prefixed with `'`).
+struct PublishedTableTests {
+    @Test func suppressedAndZeroCells() {
+        #expect(Cell.count(nil).csv == "")
+        #expect(Cell.decimal(nil, places: 2).csv == "")
+        #expect(Cell.flag(true).csv == "TRUE" && Cell.flag(false).csv == "FALSE")
+        #expect(Cell.count(0).csv == "0")
+        #expect(Cell.decimal(0, places: 2).csv == "0.00")
+        #expect(Cell.empty.csv == "")
+        #expect(Cell.count(nil).count == nil && Cell.count(nil).value == nil && Cell.count(nil).isEmpty)
+    }
+
+    @Test func roundedAndDecimalCells() {
+        // 0.125 is exact in binary: half-way, rounded away from zero.
+        #expect(Cell.decimal(0.125, places: 2).csv == "0.13")
+        #expect(Cell.decimal(50.0 / 60 * 100, places: 2).csv == "83.33")
+        #expect(Cell.decimal(100, places: 2).csv == "100.00")
+        #expect(Cell.count(123_455).csv == "123455")
+        // Model estimates: 8 significant digits; p-values 4; zero as 0; not finite as NA/Inf.
+        #expect(Cell.significant(3.5000000001, digits: 8).csv == "3.5")
+        #expect(Cell.significant(1.0 / 3, digits: 8).csv == "0.33333333")
+        #expect(Cell.significant(0.000012345678, digits: 4).csv == "1.235e-05")
+        #expect(Cell.significant(-0.0, digits: 8).csv == "0")
+        #expect(Cell.significant(.nan, digits: 8).csv == "NA" && Cell.significant(-.infinity, digits: 8).csv == "-Inf")
+    }
+
+    @Test func quotedTextCells() {
+        #expect(Cell.text("primary_care").csv == "primary_care")
+        #expect(Cell.text("a,b").csv == "\"a,b\"")
+        #expect(Cell.text("say \"hi\"").csv == "\"say \"\"hi\"\"\"")
+        #expect(Cell.text("=SUM(A1)").csv == "'=SUM(A1)")
+        #expect(Cell.text("-5").csv == "'-5")
+        #expect(Cell.text("line\nbreak").csv == "line\\u{A}break")
+        // A person reads the text as the file holds it, without the CSV quoting.
+        #expect(Cell.text("say \"hi\", =1").shown == "say \"hi\", =1" && Cell.text("=1").shown == "'=1")
+        #expect(Cell.text("a,b").string == "a,b")
+    }
+
+    /// A share table (outputs-v2's worked example in AggregateTests: 50 of 60 medical,
+    /// 83.33%, Wilson 71.97-90.69; self-referral suppressed) as the file holds it.
+    @Test func tableBytes() {
+        let table = PublishedTable(
+            name: "route_by_group", header: ShareColumn.header(category: ShareColumn.route),
+            rows: [
+                [.text("all"), .text("all"), .text("primary_care"), .count(50), .count(60), .decimal(83.333333, places: 2), .decimal(71.9666, places: 2),
+                    .decimal(90.6944, places: 2), .flag(false), .text("on")],
+                [.text("all"), .text("all"), .text("self_referral"), .count(nil), .count(60), .decimal(nil, places: 2), .decimal(nil, places: 2),
+                    .decimal(nil, places: 2), .flag(true), .text("on")],
+            ])
+        #expect(
+            table.csv
+                == "dimension,group,route,n,total,percent,ci_low,ci_high,suppressed,disclosure_control\n"
+                + "all,all,primary_care,50,60,83.33,71.97,90.69,FALSE,on\n" + "all,all,self_referral,,60,,,,TRUE,on\n")
+        #expect(table.rows[0][ShareColumn.percent].value == 83.33 && table.rows[1][ShareColumn.suppressed].flag == true)
+    }
+
+    /// The number a cell gives the report is the number its text says: for decimals and
+    /// significant digits, on seeded values across magnitudes, equal to the text read
+    /// back (which is what the report used to do).
+    @Test func publishedValueEqualsItsText() {
+        var random = SeededGenerator(state: 15)
+        for _ in 0..<100_000 {
+            let magnitude = Double.random(in: -15...15, using: &random)
+            let value = (Bool.random(using: &random) ? 1 : -1) * Double.random(in: 1..<10, using: &random) * pow(10, magnitude.rounded(.down))
+            for cell in [Cell.significant(value, digits: 8), .significant(value, digits: 4)] {
+                #expect(cell.value == Double(cell.csv), "\(cell.csv)")
+            }
+            let percent = Double.random(in: 0...100, using: &random)
+            let decimal = Cell.decimal(percent, places: 2)
+            #expect(decimal.value == Double(decimal.csv), "\(decimal.csv)")
+        }
+        // Powers of ten and values just under them, where log10 rounds.
+        for exponent in -20...20 {
+            for value in [pow(10, Double(exponent)), pow(10, Double(exponent)).nextDown, 9.9999999999 * pow(10, Double(exponent))] {
+                let cell = Cell.significant(value, digits: 8)
+                #expect(cell.value == Double(cell.csv), "\(cell.csv)")
+            }
+        }
+    }
+}
