@@ -32,22 +32,10 @@ public struct EquityTableBuilder: Sendable {
     /// All four tables: route type, route, reasons and pathway by group.
     public func build(_ counts: ReferralCounts) -> [PublishedTable] {
         let routeTypes = RouteType.allCases
-        var routeTypeTable = PublishedTable(
-            name: "route_type_by_group", header: Self.shareHeader(category: "route_type"),
-            rows: [])
-        var routeTable = PublishedTable(
-            name: "route_by_group", header: Self.shareHeader(category: "route"),
-            rows: [])
-        var reasonTable = PublishedTable(
-            name: "reasons_by_group", header: Self.shareHeader(category: "reason"),
-            rows: [])
-        var pathwayTable = PublishedTable(
-            name: "pathway_by_group",
-            header: [
-                "dimension", "group", "route_type", "referred", "contacted", "intervention", "pct_contacted", "pct_intervention",
-                "suppressed", "disclosure_control",
-            ],
-            rows: [])
+        var routeTypeTable = PublishedTable(name: PublishedTable.Name.routeTypeByGroup, header: Self.shareHeader(category: ShareColumn.routeType), rows: [])
+        var routeTable = PublishedTable(name: PublishedTable.Name.routeByGroup, header: Self.shareHeader(category: ShareColumn.route), rows: [])
+        var reasonTable = PublishedTable(name: PublishedTable.Name.reasonsByGroup, header: Self.shareHeader(category: ShareColumn.reason), rows: [])
+        var pathwayTable = PublishedTable(name: PublishedTable.Name.pathwayByGroup, header: PathwayColumn.header, rows: [])
 
         let outcomeEntries = counts.outcomes.sorted { $0.key < $1.key }
         let reasonEntries = counts.reasons.sorted { $0.key < $1.key }

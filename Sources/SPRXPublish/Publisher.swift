@@ -79,14 +79,14 @@ public enum Publisher {
         let models = ModelTableBuilder(settings: pipeline.models, groupKey: pipeline.groupKey, disclosure: pipeline.disclosure)
             .build(result.counts.models)
         let modelsSeconds = Double(DispatchTime.now().uptimeNanoseconds - modelsStarted) / 1e9
-        try output.write("tables/models.csv", models.table.csv)
+        try output.write("tables/\(models.table.name).csv", models.table.csv)
         for failed in models.summaries where failed.status != "fitted" {
             StandardError.line("sprx: warning: model \(failed.name) not fitted: \(failed.errorCode ?? ""): \(failed.message ?? "")")
         }
         let quality = DataQualityTable.build(result.files)
-        try output.write("tables/data_quality.csv", quality.csv)
+        try output.write("tables/\(quality.name).csv", quality.csv)
         let unmappedLabels = UnmappedLabelTable.published(result.unmappedLabels, disclosure: pipeline.disclosure)
-        try output.write("tables/unmapped_labels.csv", unmappedLabels.csv)
+        try output.write("tables/\(unmappedLabels.name).csv", unmappedLabels.csv)
         try UnmappedLabelTable.writeQuarantine(result.unmappedLabels, to: output)
         let period = result.period
         let context = ReportContext(
