@@ -1,4 +1,5 @@
 import SPRXAggregate
+import SPRXCore
 
 extension Report {
     /// `report.md`: the report's tables in Markdown, for wikis and pull requests.

@@ -20,18 +20,6 @@ public struct Tolerance: Sendable, Hashable, Codable {
     }
 }
 
-/// What a column holds, which decides how its cells are compared.
-public enum ColumnRole: String, Sendable, Codable {
-    /// Identifies the row (matched, never compared).
-    case key
-    /// A count: must match exactly.
-    case count
-    /// An estimate, percentage or interval: within tolerance.
-    case estimate
-    /// Any other text (flags, labels): must match exactly.
-    case text
-}
-
 /// The roles of a table's columns.
 public struct TableSchema: Sendable {
     public var keys: [String]
@@ -41,33 +29,15 @@ public struct TableSchema: Sendable {
 
     public func role(_ column: String) -> ColumnRole { roles[column] ?? .text }
 
-    /// The contract's tables; any other table's roles are inferred from its contents.
+    /// The contract's tables (their columns' roles as the builders declare them, in
+    /// ``PublishedTable/layouts``); any other table's roles are inferred from its contents.
     public static func known(_ name: String, header: [String]) -> TableSchema? {
-        func schema(_ keys: [String], counts: [String], estimates: [String], pathKeys: Set<String> = []) -> TableSchema {
-            var roles: [String: ColumnRole] = [:]
-            for k in keys { roles[k] = .key }
-            for c in counts { roles[c] = .count }
-            for e in estimates { roles[e] = .estimate }
-            return TableSchema(keys: keys, roles: roles, pathKeys: pathKeys)
-        }
-        let proportion = ["percent", "ci_low", "ci_high"]
-        switch name {
-        case "route_type_by_group.csv": return schema(["dimension", "group", "route_type"], counts: ["n", "total"], estimates: proportion)
-        case "route_by_group.csv": return schema(["dimension", "group", "route"], counts: ["n", "total"], estimates: proportion)
-        case "reasons_by_group.csv": return schema(["dimension", "group", "reason"], counts: ["n", "total"], estimates: proportion)
-        case "pathway_by_group.csv":
-            return schema(
-                ["dimension", "group", "route_type"], counts: ["referred", "contacted", "intervention"],
-                estimates: ["pct_contacted", "pct_intervention"])
-        case "models.csv":
-            return schema(
-                ["model", "term", "level", "measure"], counts: ["n_obs", "n_clusters"],
-                estimates: ["estimate", "std_error", "ci_low", "ci_high", "p_value", "coefficient", "std_error_model"])
-        case "data_quality.csv":
-            return schema(["file", "measure"], counts: ["value"], estimates: [], pathKeys: ["file"])
-        case "unmapped_labels.csv": return schema(["field", "label"], counts: ["n"], estimates: [])
-        default: return nil
-        }
+        guard let layout = PublishedTable.layouts.first(where: { $0.name + ".csv" == name }) else { return nil }
+        var roles: [String: ColumnRole] = [:]
+        for column in layout.columns { roles[column.name] = column.role }
+        // Files are matched by name: the path of an input differs between machines.
+        let pathKeys: Set<String> = name == PublishedTable.Name.dataQuality + ".csv" ? [DataQualityColumn.file.name] : []
+        return TableSchema(keys: layout.columns.filter { $0.role == .key }.map(\.name), roles: roles, pathKeys: pathKeys)
     }
 
     /// For tables sprx does not know: columns that are numbers in every row are

@@ -1,5 +1,6 @@
 import Foundation
 import SPRXAggregate
+import SPRXCore
 import SPRXRunner
 import SPRXPublish
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import SPRXAggregate
+import SPRXCore
 import SPRXPipeline
 import Testing
 

@@ -1,5 +1,4 @@
 import Foundation
-import SPRXCore
 
 /// One cell of a published table: a typed value, written as CSV text in one place
 /// (``csv``) and read by the report as the value it publishes (``count``, ``value``,
@@ -148,6 +147,20 @@ public enum Cell: Sendable, Equatable {
 public protocol TableColumn: CaseIterable, Hashable, Sendable where AllCases == [Self] {
     /// The column's name in the header.
     var name: String { get }
+    /// What the column holds, which decides how `sprx validate` compares it.
+    var role: ColumnRole { get }
+}
+
+/// What a column holds, which decides how `sprx validate` compares its cells.
+public enum ColumnRole: String, Sendable, Codable {
+    /// Identifies the row (matched, never compared).
+    case key
+    /// A count: must match exactly.
+    case count
+    /// An estimate, percentage or interval: within tolerance.
+    case estimate
+    /// Any other text (flags, labels): must match exactly.
+    case text
 }
 
 extension TableColumn {
@@ -196,6 +209,21 @@ extension PublishedTable {
         public static let pathwayByGroup = "pathway_by_group", models = "models", dataQuality = "data_quality"
         public static let unmappedLabels = "unmapped_labels"
     }
+
+    /// Every table sprx publishes: its name and each column's name and role, in file
+    /// order, derived from the column declarations (`sprx validate` compares by them).
+    public static let layouts: [(name: String, columns: [(name: String, role: ColumnRole)])] = {
+        func columns<Column: TableColumn>(_ type: Column.Type) -> [(name: String, role: ColumnRole)] { type.allCases.map { ($0.name, $0.role) } }
+        func share(_ category: String) -> [(name: String, role: ColumnRole)] {
+            ShareColumn.allCases.map { ($0 == .category ? category : $0.name, $0.role) }
+        }
+        return [
+            (Name.routeTypeByGroup, share(ShareColumn.routeType)), (Name.routeByGroup, share(ShareColumn.route)),
+            (Name.reasonsByGroup, share(ShareColumn.reason)), (Name.pathwayByGroup, columns(PathwayColumn.self)),
+            (Name.models, columns(ModelColumn.self)), (Name.dataQuality, columns(DataQualityColumn.self)),
+            (Name.unmappedLabels, columns(UnmappedLabelColumn.self)),
+        ]
+    }()
 }
 
 /// The columns of a share table (`route_type_by_group`, `route_by_group`,
@@ -210,6 +238,15 @@ public enum ShareColumn: String, TableColumn {
     case disclosureControl = "disclosure_control"
 
     public var name: String { rawValue }
+
+    public var role: ColumnRole {
+        switch self {
+        case .dimension, .group, .category: .key
+        case .n, .total: .count
+        case .percent, .ciLow, .ciHigh: .estimate
+        case .suppressed, .disclosureControl: .text
+        }
+    }
 
     /// The header with the category column named `category`.
     public static func header(category: String) -> [String] { allCases.map { $0 == .category ? category : $0.name } }
@@ -228,6 +265,15 @@ public enum PathwayColumn: String, TableColumn {
     case disclosureControl = "disclosure_control"
 
     public var name: String { rawValue }
+
+    public var role: ColumnRole {
+        switch self {
+        case .dimension, .group, .routeType: .key
+        case .referred, .contacted, .intervention: .count
+        case .pctContacted, .pctIntervention: .estimate
+        case .suppressed, .disclosureControl: .text
+        }
+    }
 }
 
 /// The columns of `models.csv`.
@@ -245,6 +291,15 @@ public enum ModelColumn: String, TableColumn {
     case disclosureControl = "disclosure_control"
 
     public var name: String { rawValue }
+
+    public var role: ColumnRole {
+        switch self {
+        case .model, .term, .level, .measure: .key
+        case .observations, .clusters: .count
+        case .estimate, .standardError, .ciLow, .ciHigh, .pValue, .coefficient, .standardErrorModel: .estimate
+        case .outcome, .family, .reference, .standardErrorType, .suppressed, .disclosureControl: .text
+        }
+    }
 }
 
 /// The columns of `data_quality.csv` (long: one row per file and measure).
@@ -252,6 +307,13 @@ public enum DataQualityColumn: String, TableColumn {
     case file, measure, value
 
     public var name: String { rawValue }
+
+    public var role: ColumnRole {
+        switch self {
+        case .file, .measure: .key
+        case .value: .count
+        }
+    }
 
     /// The `file` of the rows for every file together.
     public static let allFiles = "all"
@@ -282,6 +344,14 @@ public enum UnmappedLabelColumn: String, TableColumn {
     case disclosureControl = "disclosure_control"
 
     public var name: String { rawValue }
+
+    public var role: ColumnRole {
+        switch self {
+        case .field, .label: .key
+        case .n: .count
+        case .suppressed, .disclosureControl: .text
+        }
+    }
 
     /// The owner-only table's columns: exact counts, nothing suppressed.
     public static let completeHeader = [field, label, n].map(\.name)

@@ -2,7 +2,7 @@ import Foundation
 import SPRXCore
 import Testing
 
-@testable import SPRXAggregate
+@testable import SPRXCore
 
 /// SplitMix64 (Steele, Lea and Flood 2014) with a fixed seed, so a failure replays.
 struct SeededGenerator: RandomNumberGenerator {
