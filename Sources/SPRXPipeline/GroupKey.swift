@@ -27,6 +27,13 @@ public struct Grouping: Sendable, Hashable {
 
     /// The label of the unknown level.
     public var unknownLabel: String { levels.last! }
+
+    /// The published groupings' names, declared once (tables, models, report).
+    public enum Name {
+        public static let routeType = "route_type", ageBand = "age_band", sex = "sex", ethnicity = "ethnicity"
+        public static let imdDecile = "imd_decile", imdQuintile = "imd_quintile", rurality = "rurality", nation = "nation"
+        public static let route = "route", reason = "reason"
+    }
 }
 
 /// A table dimension: one grouping, several crossed (`nation/imd_decile`), or none (`all`).
@@ -40,13 +47,20 @@ public struct TableDimension: Sendable, Hashable {
 
     init(_ groupings: [Grouping]) {
         self.groupings = groupings
-        name = groupings.isEmpty ? "all" : groupings.map(\.name).joined(separator: "/")
-        var labels = [groupings.isEmpty ? "all" : ""]
-        for (i, grouping) in groupings.enumerated() {
-            labels = labels.flatMap { prefix in grouping.levels.map { i == 0 ? $0 : prefix + "/" + $0 } }
-        }
-        groupLabels = labels
+        name = Self.name(groupings.map(\.name))
+        var labels: [[String]] = [[]]
+        for grouping in groupings { labels = labels.flatMap { prefix in grouping.levels.map { prefix + [$0] } } }
+        groupLabels = labels.map(Self.groupLabel)
     }
+
+    /// The name and the only group of the dimension without groupings: every referral.
+    public static let all = "all"
+
+    /// A dimension's name from its groupings' names (`nation/imd_decile`).
+    public static func name(_ groupings: [String]) -> String { groupings.isEmpty ? all : groupings.joined(separator: "/") }
+
+    /// A group's label from its groupings' levels (`Wales/3`).
+    public static func groupLabel(_ levels: [String]) -> String { levels.isEmpty ? all : levels.joined(separator: "/") }
 }
 
 /// The one declaration of how a referral's groups are packed into a 64-bit key.
@@ -125,30 +139,35 @@ public struct GroupKeySchema: Sendable, Hashable {
         self.levelCounts = GroupAxis.allCases.map(count)
         bits = shift
         let deciles = (1...10).map(String.init) + ["Unknown"]
+        typealias Name = Grouping.Name
         let groupings = [
-            Grouping(name: "route_type", levels: RouteType.allCases.map(\.label), axis: .routeType, levelOfField: nil),
-            Grouping(name: "age_band", levels: ageBands.map(\.label) + ["Unknown"], axis: .ageBand, levelOfField: nil),
-            Grouping(name: "sex", levels: Sex.allCases.map(\.label), axis: .sex, levelOfField: nil),
-            Grouping(name: "ethnicity", levels: Ethnicity.allCases.map(\.label), axis: .ethnicity, levelOfField: nil),
-            Grouping(name: "imd_decile", levels: deciles, axis: .decile, levelOfField: nil),
+            Grouping(name: Name.routeType, levels: RouteType.allCases.map(\.label), axis: .routeType, levelOfField: nil),
+            Grouping(name: Name.ageBand, levels: ageBands.map(\.label) + ["Unknown"], axis: .ageBand, levelOfField: nil),
+            Grouping(name: Name.sex, levels: Sex.allCases.map(\.label), axis: .sex, levelOfField: nil),
+            Grouping(name: Name.ethnicity, levels: Ethnicity.allCases.map(\.label), axis: .ethnicity, levelOfField: nil),
+            Grouping(name: Name.imdDecile, levels: deciles, axis: .decile, levelOfField: nil),
             // Deciles 1-2 are quintile 1, …, 9-10 quintile 5; Unknown stays Unknown.
-            Grouping(name: "imd_quintile", levels: (1...5).map(String.init) + ["Unknown"], axis: .decile, levelOfField: [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5]),
-            Grouping(name: "rurality", levels: Rurality.allCases.map(\.label), axis: .rurality, levelOfField: nil),
-            Grouping(name: "nation", levels: Nation.allCases.map(\.label), axis: .nation, levelOfField: nil),
-            Grouping(name: "route", levels: routes, axis: .route, levelOfField: nil),
-            Grouping(name: "reason", levels: reasons, axis: .reason, levelOfField: nil),
+            Grouping(name: Name.imdQuintile, levels: (1...5).map(String.init) + ["Unknown"], axis: .decile, levelOfField: [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5]),
+            Grouping(name: Name.rurality, levels: Rurality.allCases.map(\.label), axis: .rurality, levelOfField: nil),
+            Grouping(name: Name.nation, levels: Nation.allCases.map(\.label), axis: .nation, levelOfField: nil),
+            Grouping(name: Name.route, levels: routes, axis: .route, levelOfField: nil),
+            Grouping(name: Name.reason, levels: reasons, axis: .reason, levelOfField: nil),
         ]
         self.groupings = groupings
         func named(_ name: String) -> Grouping { groupings.first { $0.name == name }! }
-        // The equity gradient is each nation's own deciles, never pooled.
-        tableDimensions = [
-            [], ["age_band"], ["sex"], ["ethnicity"], ["imd_decile"], ["imd_quintile"], ["rurality"], ["nation"],
-            ["nation", "imd_quintile"], ["nation", "imd_decile"],
-        ].map { TableDimension($0.map(named)) }
+        tableDimensions = Self.tableDimensionGroupings.map { TableDimension($0.map(named)) }
         guard modelCellMask >> Self.modelCellBitLimit == 0 else {
             throw Overflow(message: "a model cell needs more than \(Self.modelCellBitLimit) bits")
         }
     }
+
+    /// The equity tables' dimensions, in publication order, by their groupings' names.
+    /// The equity gradient is each nation's own deciles, never pooled.
+    public static let tableDimensionGroupings: [[String]] = [
+        [], [Grouping.Name.ageBand], [Grouping.Name.sex], [Grouping.Name.ethnicity], [Grouping.Name.imdDecile], [Grouping.Name.imdQuintile],
+        [Grouping.Name.rurality], [Grouping.Name.nation], [Grouping.Name.nation, Grouping.Name.imdQuintile],
+        [Grouping.Name.nation, Grouping.Name.imdDecile],
+    ]
 
     /// The schema of a validated pipeline.
     public init(pipeline: PipelineConfiguration) throws(Overflow) {

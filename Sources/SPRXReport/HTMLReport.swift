@@ -15,7 +15,10 @@ import SPRXPipeline
 /// from a disclosure-controlled table is said to be rounded where it is shown.
 public enum Report {
     /// Dimensions charted as route mix (crosses are covered by the gradient section).
-    static let routeMixDimensions = ["age_band", "sex", "ethnicity", "imd_quintile", "imd_decile", "rurality", "nation"]
+    static let routeMixDimensions = [
+        Grouping.Name.ageBand, Grouping.Name.sex, Grouping.Name.ethnicity, Grouping.Name.imdQuintile, Grouping.Name.imdDecile, Grouping.Name.rurality,
+        Grouping.Name.nation,
+    ]
 
     /// The headline figures in one line (for the end of `sprx run` and `make report`).
     public static func headline(tables: [PublishedTable]) -> String {

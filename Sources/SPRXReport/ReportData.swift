@@ -111,15 +111,20 @@ public enum DisplayNames {
         Kind.quarantineReason.rawValue: Dictionary(uniqueKeysWithValues: QuarantineReason.allCases.map { ($0.rawValue, quarantineReasonName($0)) }),
         Kind.field.rawValue: Dictionary(uniqueKeysWithValues: CanonicalField.allCases.map { ($0.rawValue, fieldName($0)) }),
         Kind.dimension.rawValue: [
-            "all": "All referrals", "age_band": "Age band", "sex": "Sex", "ethnicity": "Ethnicity",
-            "imd_decile": "Deprivation decile (each nation's own index)", "imd_quintile": "Deprivation quintile (each nation's own index)",
-            "rurality": "Rurality", "nation": "Nation", "nation/imd_quintile": "Nation × deprivation quintile",
-            "nation/imd_decile": "Nation × deprivation decile", "route_type": "Route type",
+            TableDimension.all: "All referrals", Grouping.Name.ageBand: "Age band", Grouping.Name.sex: "Sex", Grouping.Name.ethnicity: "Ethnicity",
+            Grouping.Name.imdDecile: "Deprivation decile (each nation's own index)",
+            Grouping.Name.imdQuintile: "Deprivation quintile (each nation's own index)", Grouping.Name.rurality: "Rurality",
+            Grouping.Name.nation: "Nation", nationByQuintile: "Nation × deprivation quintile", nationByDecile: "Nation × deprivation decile",
+            Grouping.Name.routeType: "Route type",
         ],
     ]
 
     /// The `route_type` of the pathway rows for every route type together.
     static let allRouteTypes = "all"
+
+    /// The crossed dimensions the report reads: each nation's own quintiles and deciles.
+    static let nationByQuintile = TableDimension.name([Grouping.Name.nation, Grouping.Name.imdQuintile])
+    static let nationByDecile = TableDimension.name([Grouping.Name.nation, Grouping.Name.imdDecile])
 
     /// A route type's name on the page.
     static func routeTypeName(_ type: RouteType) -> String {
@@ -330,7 +335,7 @@ extension Report {
     static let routeTypes = RouteType.allCases.map(\.label)
 
     /// The dimension and group of the rows for all referrals.
-    static let allGroups = "all"
+    static let allGroups = TableDimension.all
 
     /// The nations, each with its own deprivation index, in the tables' order.
     static let nations = Nation.known.map(\.label)
@@ -391,7 +396,10 @@ extension Report {
         var out: [(sentence: String, most: Double, least: Double)] = []
         for nation in nations {
             func row(_ quintile: Int) -> [Cell]? {
-                numbers.routeType.first([.dimension: "nation/imd_quintile", .group: "\(nation)/\(quintile)", .category: RouteType.nonMedical.label])
+                numbers.routeType.first([
+                    .dimension: DisplayNames.nationByQuintile, .group: TableDimension.groupLabel([nation, String(quintile)]),
+                    .category: RouteType.nonMedical.label,
+                ])
             }
             guard let most = row(1), let least = row(5), let p1 = ReportNumbers.percent(most), let p5 = ReportNumbers.percent(least) else { continue }
             var sentence = "In \(nation), \(most[ShareColumn.percent].shown)% of referrals from the most deprived fifth of areas (quintile 1) came through non-medical routes, against \(least[ShareColumn.percent].shown)% from the least deprived fifth (quintile 5)"
@@ -436,7 +444,10 @@ extension Report {
         var rows: [(nation: String, decile: Int, row: [Cell])] = []
         for nation in nations {
             for decile in 1...10 {
-                if let row = numbers.routeType.first([.dimension: "nation/imd_decile", .group: "\(nation)/\(decile)", .category: RouteType.nonMedical.label]) {
+                if let row = numbers.routeType.first([
+                    .dimension: DisplayNames.nationByDecile, .group: TableDimension.groupLabel([nation, String(decile)]),
+                    .category: RouteType.nonMedical.label,
+                ]) {
                     rows.append((nation, decile, row))
                 }
             }
