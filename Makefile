@@ -51,7 +51,7 @@ expected: build
 	@git --no-pager diff --stat -- SampleData/expected 2>/dev/null || true
 	@echo "review: git diff SampleData/expected   (then commit it with the change that caused it)"
 
-## bench: sprx vs DuckDB (same job, 2 threads) vs the zcat floor on 160,128 and 10,000,000 rows
+## bench: sprx vs DuckDB (same job, 2 threads) vs the zcat floor on 160,128 and 10,000,000 rows (BASELINE=other/sprx adds a side-by-side build)
 bench: build
 	bash scripts/bench.sh
 

@@ -11,9 +11,12 @@
 # route-type counts equal sprx's table (both did the same work).
 #
 # Environment: RUNS (default 5 for 160k, 3 for 10M), SIZES ("160k 10m"), BIN.
+# BASELINE=path/to/another/sprx adds that build to the same rotation and prints
+# sprx/baseline (time and peak RSS): a change's cost, measured side by side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release/sprx}
+BASELINE=${BASELINE:-}
 PIPELINE=Pipelines/referral-equity.yaml
 SIZES=${SIZES:-"160k 10m"}
 mkdir -p .bench
@@ -41,10 +44,14 @@ for size in $SIZES; do
   out=.bench/out-$size; duck_csv=.bench/duckdb-$size.csv
   sprx_cmd=("$BIN" run --pipeline "$PIPELINE" --input "$data" --out "$out" --jobs 2 --quiet --no-disclosure-control)
   duck_cmd=("$PY" scripts/bench_duckdb.py "$data" "$PIPELINE" 2 "$duck_csv")
-  t_sprx=(); t_duck=(); t_zcat=(); t_zcat2=()
+  base_cmd=()
+  [ -n "$BASELINE" ] && base_cmd=("$BASELINE" run --pipeline "$PIPELINE" --input "$data" --out "$out-baseline" --jobs 2 --quiet --no-disclosure-control)
+  slots=4; [ -n "$BASELINE" ] && slots=5
+  t_sprx=(); t_duck=(); t_zcat=(); t_zcat2=(); t_base=()
   for i in $(seq "$runs"); do
-    for k in 0 1 2 3; do
-      case $(( (k + i) % 4 )) in
+    for k in $(seq 0 $((slots - 1))); do
+      case $(( (k + i) % slots )) in
+        4) s=$(now); "${base_cmd[@]}"; e=$(now); t_base+=("$(echo "$e - $s" | bc)") ;;
         0) s=$(now); "${sprx_cmd[@]}"; e=$(now); t_sprx+=("$(echo "$e - $s" | bc)") ;;
         1) s=$(now); "${duck_cmd[@]}"; e=$(now); t_duck+=("$(echo "$e - $s" | bc)") ;;
         2) s=$(now); zcat "$data"/*.csv.gz > /dev/null; e=$(now); t_zcat+=("$(echo "$e - $s" | bc)") ;;
@@ -63,6 +70,11 @@ for size in $SIZES; do
   printf '%-30s %8.3f %12.0f %10.1f %12s\n' "zcat floor, 2 in parallel" "$z2" "$(echo "$rows / $z2" | bc -l)" "$(echo "$gz_bytes / $z2 / 1000000" | bc -l)" "-"
   printf 'ratios: sprx/DuckDB %.2f   sprx/floor(2 parallel) %.2f   sprx/floor(serial) %.2f\n' \
     "$(echo "$ms / $md" | bc -l)" "$(echo "$ms / $z2" | bc -l)" "$(echo "$ms / $z1" | bc -l)"
+  if [ -n "$BASELINE" ]; then
+    mb=$(median "${t_base[@]}"); rss_base=$(peak_kb "${base_cmd[@]}")
+    printf '%-30s %8.3f %12.0f %10.1f %12.1f\n' "baseline $BASELINE" "$mb" "$(echo "$rows / $mb" | bc -l)" "$(echo "$gz_bytes / $mb / 1000000" | bc -l)" "$(echo "$rss_base / 1024" | bc -l)"
+    printf 'ratios: sprx/baseline time %.3f   peak RSS %.3f\n' "$(echo "$ms / $mb" | bc -l)" "$(echo "$rss_sprx / $rss_base" | bc -l)"
+  fi
   echo "$size $ms $md $z1 $z2 $rss_sprx $rss_duck" >> .bench/results.txt
   "$PY" scripts/bench_check.py "$duck_csv" "$out"
 done
