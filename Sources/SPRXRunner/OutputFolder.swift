@@ -95,16 +95,19 @@ public final class OutputFolder {
         defer { InterruptCleanup.unregister(staging.path) }
         #if os(Linux)
         if checked.identity != nil {
-            if renameat2(AT_FDCWD, staging.path, AT_FDCWD, target.path, 2 /* RENAME_EXCHANGE */) == 0 {
+            if case .success = SystemCall.rename(staging.path, to: target.path, .exchange) {
                 try? fm.removeItem(at: staging)
                 return
             }
-        } else if renameat2(AT_FDCWD, staging.path, AT_FDCWD, target.path, 1 /* RENAME_NOREPLACE */) == 0 {
-            return
-        } else if errno == EEXIST {
-            throw SPRXError(
-                .outputFailed, "the output target changed during the run (something was created there); nothing was replaced",
-                location: DataLocation(file: checked.given))
+        } else {
+            switch SystemCall.rename(staging.path, to: target.path, .noReplace) {
+            case .success: return
+            case .failure(let error) where error.code == EEXIST:
+                throw SPRXError(
+                    .outputFailed, "the output target changed during the run (something was created there); nothing was replaced",
+                    location: DataLocation(file: checked.given))
+            case .failure: break
+            }
         }
         #endif
         let aside = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).old-\(getpid())")
@@ -183,13 +186,6 @@ public enum InterruptCleanup {
         return true
     }
 }
-
-#if os(Linux)
-/// Linux `renameat2(2)`, declared by glibc but not part of the Glibc module.
-@_silgen_name("renameat2")
-private func renameat2(_ olddirfd: Int32, _ oldpath: UnsafePointer<CChar>, _ newdirfd: Int32, _ newpath: UnsafePointer<CChar>, _ flags: UInt32)
-    -> Int32
-#endif
 
 /// An exclusive lock on an output folder, so two runs (an overlapping cron job, a person
 /// and a cron job) never write the same output.
@@ -297,35 +293,27 @@ public final class RunLock {
 /// Columns: file, line, reason, column, raw_row. The raw row is the row's bytes as read
 /// (quoted as one CSV field); it is patient data, hence the 0600 permissions.
 final class QuarantineWriter {
-    private let descriptor: Int32
+    private let descriptor: FileDescriptor
     private var deflater: GzipDeflater!
     let path: String
 
     init(path: String) throws {
         self.path = path
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw SPRXError(
-                .outputFailed, "cannot create quarantine file: \(String(cString: strerror(errno)))", location: DataLocation(file: path))
+        let fd: FileDescriptor
+        do { fd = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC, permissions: 0o600) } catch {
+            throw SPRXError(.outputFailed, "cannot create quarantine file: \(error.reason)", location: DataLocation(file: path))
         }
-        fchmod(fd, 0o600)
+        fd.setPermissions(0o600)
         descriptor = fd
         deflater = try GzipDeflater(level: 6) { [fd, path] bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw SPRXError(
-                        .outputFailed, "cannot write quarantine file: \(String(cString: strerror(errno)))", location: DataLocation(file: path))
-                }
-                offset += n
+            if case .failure(let error) = Result(catching: { () throws(Errno) in try fd.writeAll(bytes) }) {
+                throw SPRXError(.outputFailed, "cannot write quarantine file: \(error.reason)", location: DataLocation(file: path))
             }
         }
         try deflater.write("file,line,reason,column,raw_row\n")
     }
 
-    deinit { close(descriptor) }
+    deinit { descriptor.close() }
 
     func write(file: String, row: QuarantinedRow) throws {
         var line = CSVText.text(file) + "," + String(row.line) + "," + row.reason.rawValue + "," + CSVText.text(row.column ?? "") + ",\""
@@ -344,8 +332,8 @@ final class QuarantineWriter {
 
     func finish() throws {
         try deflater.finish()
-        guard fsync(descriptor) == 0 || errno == EINVAL else {
+        do { try descriptor.sync() } catch where error.code != EINVAL {
             throw SPRXError(.outputFailed, "cannot flush quarantine file", location: DataLocation(file: path))
-        }
+        } catch {}
     }
 }
