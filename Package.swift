@@ -39,7 +39,7 @@ let package = Package(
             dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline", "SPRXClean", "SPRXEnrich", "SPRXAggregate", "SPRXReport"],
             swiftSettings: hotPath
         ),
-        .target(name: "SPRXValidate", dependencies: ["SPRXCore"]),
+        .target(name: "SPRXValidate", dependencies: ["SPRXCore", "SPRXIngest"]),
         .target(name: "SPRXReport", dependencies: ["SPRXCore", "SPRXAggregate"]),
         .target(name: "SPRXGenerate", dependencies: ["SPRXCore", "SPRXIngest", "SPRXPipeline", "SPRXEnrich"]),
         .executableTarget(
@@ -49,18 +49,23 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "SPRXCoreTests", dependencies: ["SPRXCore"]),
-        .testTarget(name: "SPRXIngestTests", dependencies: ["SPRXIngest", "CZlib"]),
-        .testTarget(name: "SPRXPipelineTests", dependencies: ["SPRXPipeline"]),
-        .testTarget(name: "SPRXCleanTests", dependencies: ["SPRXClean", "SPRXIngest", "SPRXPipeline"]),
-        .testTarget(name: "SPRXEnrichTests", dependencies: ["SPRXEnrich"]),
-        .testTarget(name: "SPRXGLMTests", dependencies: ["SPRXGLM"], exclude: ["Fixtures"]),
+        // What the tests share: the package root, a seeded random generator and a
+        // verifier that feeds a decoder its input in every kind of split.
+        .target(name: "SPRXTestSupport", dependencies: ["SPRXIngest"], path: "Tests/SPRXTestSupport"),
+        .testTarget(name: "SPRXCoreTests", dependencies: ["SPRXCore", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXIngestTests", dependencies: ["SPRXIngest", "CZlib", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXPipelineTests", dependencies: ["SPRXPipeline", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXCleanTests", dependencies: ["SPRXClean", "SPRXIngest", "SPRXPipeline", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXEnrichTests", dependencies: ["SPRXEnrich", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXGLMTests", dependencies: ["SPRXGLM", "SPRXTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SPRXAggregateTests", dependencies: ["SPRXAggregate"]),
-        .testTarget(name: "SPRXRunnerTests", dependencies: ["SPRXRunner", "SPRXGenerate", "SPRXPipeline", "SPRXClean", "SPRXAggregate"], exclude: ["Fixtures"]),
-        .testTarget(name: "SPRXGenerateTests", dependencies: ["SPRXGenerate", "SPRXRunner"]),
-        .testTarget(name: "SPRXValidateTests", dependencies: ["SPRXValidate"]),
-        .testTarget(name: "SPRXReportTests", dependencies: ["SPRXReport", "SPRXRunner"], exclude: ["Snapshots"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["SPRXIngest"]),
+        .testTarget(
+            name: "SPRXRunnerTests", dependencies: ["SPRXRunner", "SPRXGenerate", "SPRXPipeline", "SPRXClean", "SPRXAggregate", "SPRXTestSupport"],
+            exclude: ["Fixtures"]),
+        .testTarget(name: "SPRXGenerateTests", dependencies: ["SPRXGenerate", "SPRXRunner", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXValidateTests", dependencies: ["SPRXValidate", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXReportTests", dependencies: ["SPRXReport", "SPRXRunner", "SPRXTestSupport"], exclude: ["Snapshots"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SPRXIngest", "SPRXTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

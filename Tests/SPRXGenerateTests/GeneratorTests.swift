@@ -2,11 +2,10 @@ import Foundation
 import SPRXAggregate
 import SPRXCore
 import SPRXRunner
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXGenerate
-
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
 @Suite struct GeneratorCalibrationTests {
     /// The synthetic data should look like Bu et al. (2024): 72-85% medical routes,

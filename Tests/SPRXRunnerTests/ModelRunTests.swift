@@ -1,6 +1,7 @@
 import Foundation
 import SPRXAggregate
 import SPRXCore
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXRunner

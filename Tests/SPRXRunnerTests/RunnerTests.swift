@@ -2,11 +2,11 @@ import Foundation
 import SPRXCore
 import SPRXGenerate
 import SPRXPipeline
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXRunner
 
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 let defaultPipeline = "\(packageRoot)/Pipelines/referral-equity.yaml"
 
 func temporaryDirectory(_ name: String) -> String {
