@@ -1,9 +1,5 @@
 import SPRXCore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A run of whole CSV rows cut from one input file, ready for a worker.
 public struct RowBlock: Sendable {
     /// The rows' bytes; the last row lacks a terminator only at the end of the file.
@@ -38,9 +34,9 @@ public struct SkippedRow: Sendable, Hashable {
 /// Cuts a decoded byte stream into row-aligned ``RowBlock``s of about `targetBlockSize`.
 ///
 /// Memory stays bounded by the block size plus the row limit, whatever the input: bytes
-/// are read into a working buffer, the ``RowSplitter`` marks where rows end, and a block
-/// is cut at the last row end once the buffer holds enough. A row split across reads
-/// stays in the buffer until its end arrives; a row that passes `maxRowBytes` without
+/// are read into a ``ByteWindow``, the ``RowSplitter`` marks where rows end, and a block
+/// is cut at the last row end once the window holds enough. A row split across reads
+/// stays in the window until its end arrives; a row that passes `maxRowBytes` without
 /// ending is cut off: the block ends before it, carries its line and first bytes as
 /// ``RowBlock/rowTooLong``, and the reader scans on to the row's end without keeping
 /// its bytes. A row that ends within one read of the limit may still be held whole, so
@@ -109,7 +105,7 @@ public final class RowBlockReader {
             // Until the header ends, every byte read is the header's: look at the new ones
             // for a bare CR, so a CR-only file is known before its "header" grows huge.
             if lastRowEnd == 0 && !carriageReturnLineEnds {
-                if lineEnds.findsBareCR(UnsafeRawBufferPointer(rebasing: window.readable[0..<filled])) { readCarriageReturnsAsLineFeeds() }
+                if lineEnds.findsBareCR(UnsafeRawBufferPointer(window.readable)) { readCarriageReturnsAsLineFeeds() }
             }
             if lastRowEnd == 0 && filled > maxHeaderBytes + 1 { throw headerTooLong() }
         }
@@ -117,7 +113,7 @@ public final class RowBlockReader {
         if !carriageReturnLineEnds {
             // The header ended at an LF: a bare CR before it still makes the CR the line end.
             var headerSplitter = RowSplitter()
-            let end = headerSplitter.scanFirst(UnsafeRawBufferPointer(rebasing: window.readable[0..<filled])) ?? filled
+            let end = headerSplitter.scanFirst(UnsafeRawBufferPointer(window.readable)) ?? filled
             var detector = LineEndDetector()
             if detector.findsBareCR(UnsafeRawBufferPointer(rebasing: window.readable[0..<end])) { readCarriageReturnsAsLineFeeds() }
             while lastRowEnd == 0 && !atEOF {
@@ -126,7 +122,7 @@ public final class RowBlockReader {
             }
         }
         var headerSplitter = RowSplitter()
-        let firstEnd = headerSplitter.scanFirst(UnsafeRawBufferPointer(rebasing: window.readable[0..<filled]))
+        let firstEnd = headerSplitter.scanFirst(UnsafeRawBufferPointer(window.readable))
         let headerEnd = firstEnd ?? filled
         // The header row without its line end (a CR before the LF is part of a CRLF).
         let headerLength = firstEnd != nil ? headerEnd - 1 : headerEnd
@@ -161,14 +157,14 @@ public final class RowBlockReader {
             location: DataLocation(file: fileName, line: 1))
     }
 
-    /// Switches to bare-CR line ends: every CR read from here on (and in the buffer now)
-    /// is read as an LF, and the buffer is scanned again for row ends. Called while the
-    /// buffer still starts at the file's first byte.
+    /// Switches to bare-CR line ends: every CR read from here on (and in the window now)
+    /// is read as an LF, and the window is scanned again for row ends. Called while the
+    /// window still starts at the file's first byte.
     private func readCarriageReturnsAsLineFeeds() {
         carriageReturnLineEnds = true
-        Self.carriageReturnsToLineFeeds(UnsafeMutableRawBufferPointer(rebasing: window.readable[0..<filled]))
+        Self.carriageReturnsToLineFeeds(window.readable)
         splitter = RowSplitter()
-        lastRowEnd = splitter.scan(UnsafeRawBufferPointer(rebasing: window.readable[0..<filled])) ?? 0
+        lastRowEnd = splitter.scan(UnsafeRawBufferPointer(window.readable)) ?? 0
     }
 
     @inline(__always) static func carriageReturnsToLineFeeds(_ bytes: UnsafeMutableRawBufferPointer) {
@@ -220,7 +216,7 @@ public final class RowBlockReader {
             linesBeforeBuffer = splitter.newlinesAtLastRowEnd
             window.append(count: n)
             window.consume(end)
-            if let last = splitter.scan(UnsafeRawBufferPointer(rebasing: window.readable[0..<filled])) { lastRowEnd = last }
+            if let last = splitter.scan(UnsafeRawBufferPointer(window.readable)) { lastRowEnd = last }
             rowOverLimit = filled - lastRowEnd > maxRowBytes + 1
             break
         }
