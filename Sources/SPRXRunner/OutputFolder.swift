@@ -201,7 +201,7 @@ public enum InterruptCleanup {
 /// (only real folders, never symbolic links).
 public final class RunLock {
     public let path: String
-    private let descriptor: Int32
+    private let descriptor: FileDescriptor
     /// Whether this run took the lock over from a run that died.
     public private(set) var tookOverStaleLock = false
 
@@ -215,27 +215,27 @@ public final class RunLock {
         } catch {
             throw SPRXError(.outputFailed, "cannot create output folder's parent", location: DataLocation(file: parent.path), cause: error)
         }
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
-        guard fd >= 0 else {
-            let reason = errno == ELOOP ? "it is a symbolic link (refused, not followed)" : String(cString: strerror(errno))
+        let lockFile: FileDescriptor
+        do { lockFile = try FileDescriptor.open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, permissions: 0o600) } catch {
+            let reason = error.code == ELOOP ? "it is a symbolic link (refused, not followed)" : error.reason
             throw SPRXError(.outputFailed, "cannot open lock file: \(reason)", location: DataLocation(file: path))
         }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            close(fd)
+        let fd = lockFile.rawValue
+        guard let info = try? lockFile.status(), (info.st_mode & S_IFMT) == S_IFREG else {
+            lockFile.close()
             throw SPRXError(.outputFailed, "lock file is not a regular file; remove it", location: DataLocation(file: path))
         }
         guard info.st_nlink == 1 else {
-            close(fd)
+            lockFile.close()
             throw SPRXError(
                 .outputFailed, "lock file has other hard links (it may be another file); refused, not changed: remove it",
                 location: DataLocation(file: path))
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            close(fd)
+            lockFile.close()
             throw SPRXError(.outputLocked, "another run is writing this output; not starting: try again when it has finished", location: DataLocation(file: path))
         }
-        descriptor = fd
+        descriptor = lockFile
         tookOverStaleLock = info.st_size > 0
         InterruptCleanup.lockDescriptor = fd
         if info.st_uid == getuid() { _ = fchmod(fd, 0o600) }
@@ -247,8 +247,8 @@ public final class RunLock {
 
     deinit {
         // Empty the file before unlocking: an empty lock file is not stale.
-        _ = ftruncate(descriptor, 0)
-        close(descriptor)
+        _ = ftruncate(descriptor.rawValue, 0)
+        descriptor.close()
     }
 
     /// Removes staging folders of dead runs; restores an old folder a killed commit left aside.
