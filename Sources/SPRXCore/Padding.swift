@@ -5,14 +5,20 @@ public enum Padding {
     @inlinable @inline(__always)
     public static func isPadding(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
 
-    /// `bytes` without the padding at either end (a view into `bytes`, nothing copied).
+    /// The offsets of `bytes` left when the padding at either end is removed.
     @inlinable @inline(__always)
-    public static func trimmed(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+    public static func unpadded(_ bytes: UnsafeRawBufferPointer) -> Range<Int> {
         var start = 0
         var end = bytes.count
         while start < end && isPadding(bytes[start]) { start += 1 }
         while end > start && isPadding(bytes[end - 1]) { end -= 1 }
-        return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        return start..<end
+    }
+
+    /// `bytes` without the padding at either end (a view into `bytes`, nothing copied).
+    @inlinable @inline(__always)
+    public static func trimmed(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[unpadded(bytes)])
     }
 }
 

@@ -27,15 +27,16 @@ public struct ShortCode: Hashable, Sendable, Comparable, CustomStringConvertible
     /// Trims ASCII spaces and tabs and upper-cases ASCII letters; `nil` if empty. Text
     /// longer than ``capacity`` is held as its digest.
     public init?(normalising bytes: UnsafeRawBufferPointer) {
-        let text = Padding.trimmed(bytes)
+        let text = Padding.unpadded(bytes)
+        let start = text.lowerBound
         let length = text.count
         guard length > 0 else { return nil }
         guard length <= Self.capacity else {
-            self = Self.digest(of: text)
+            self = Self.digest(of: UnsafeRawBufferPointer(rebasing: bytes[text]))
             return
         }
         for i in 0..<length {
-            var b = text[i]
+            var b = bytes[start + i]
             if b >= 0x61 && b <= 0x7A { b -= 0x20 }
             if i < 8 { low |= UInt64(b) << UInt64(i * 8) } else { high |= UInt64(b) << UInt64((i - 8) * 8) }
         }
