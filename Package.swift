@@ -47,7 +47,7 @@ let package = Package(
             name: "SPRXPublish",
             dependencies: ["SPRXCore", "SPRXPipeline", "SPRXClean", "SPRXEnrich", "SPRXAggregate", "SPRXRunner", "SPRXModels", "SPRXReport"]
         ),
-        .target(name: "SPRXValidate", dependencies: ["SPRXCore"]),
+        .target(name: "SPRXValidate", dependencies: ["SPRXCore", "SPRXIngest"]),
         .target(name: "SPRXGenerate", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest", "SPRXEnrich"]),
         .executableTarget(
             name: "sprx",
@@ -56,20 +56,24 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "SPRXCoreTests", dependencies: ["SPRXCore"]),
-        .testTarget(name: "SPRXIngestTests", dependencies: ["SPRXIngest", "CZlib"]),
-        .testTarget(name: "SPRXPipelineTests", dependencies: ["SPRXPipeline"]),
-        .testTarget(name: "SPRXCleanTests", dependencies: ["SPRXClean", "SPRXIngest", "SPRXPipeline"]),
-        .testTarget(name: "SPRXEnrichTests", dependencies: ["SPRXEnrich"]),
-        .testTarget(name: "SPRXAggregateTests", dependencies: ["SPRXAggregate"]),
+        // What the tests share: the package root, a seeded random generator and a
+        // verifier that feeds a decoder its input in every kind of split.
+        .target(name: "SPRXTestSupport", dependencies: ["SPRXIngest"], path: "Tests/SPRXTestSupport"),
+        .testTarget(name: "SPRXCoreTests", dependencies: ["SPRXCore", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXIngestTests", dependencies: ["SPRXIngest", "CZlib", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXPipelineTests", dependencies: ["SPRXPipeline", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXCleanTests", dependencies: ["SPRXClean", "SPRXIngest", "SPRXPipeline", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXEnrichTests", dependencies: ["SPRXEnrich", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXAggregateTests", dependencies: ["SPRXAggregate", "SPRXTestSupport"]),
         .testTarget(
-            name: "SPRXRunnerTests", dependencies: ["SPRXRunner", "SPRXPublish", "SPRXGenerate", "SPRXPipeline", "SPRXClean", "SPRXAggregate"],
+            name: "SPRXRunnerTests",
+            dependencies: ["SPRXRunner", "SPRXPublish", "SPRXGenerate", "SPRXPipeline", "SPRXClean", "SPRXAggregate", "SPRXTestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "SPRXModelsTests", dependencies: ["SPRXModels", "SPRXAggregate"], exclude: ["Fixtures"]),
-        .testTarget(name: "SPRXGenerateTests", dependencies: ["SPRXGenerate", "SPRXPublish"]),
-        .testTarget(name: "SPRXValidateTests", dependencies: ["SPRXValidate"]),
-        .testTarget(name: "SPRXReportTests", dependencies: ["SPRXReport", "SPRXPublish"], exclude: ["Snapshots"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["SPRXIngest"]),
+        .testTarget(name: "SPRXModelsTests", dependencies: ["SPRXModels", "SPRXAggregate", "SPRXTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SPRXGenerateTests", dependencies: ["SPRXGenerate", "SPRXPublish", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXValidateTests", dependencies: ["SPRXValidate", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXReportTests", dependencies: ["SPRXReport", "SPRXPublish", "SPRXTestSupport"], exclude: ["Snapshots"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SPRXIngest", "SPRXTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -123,12 +123,3 @@ public struct ColumnLayout: Sendable, Hashable {
         return String(repeating: "0", count: max(0, digits - text.count)) + text
     }
 }
-
-extension String {
-    func trimmingSpaces() -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first == " " || first == "\t" { scalars = scalars.dropFirst() }
-        while let last = scalars.last, last == " " || last == "\t" { scalars = scalars.dropLast() }
-        return String(scalars)
-    }
-}

@@ -7,6 +7,8 @@ public protocol FlatKey: Hashable, Sendable {
 }
 
 /// The finaliser of MurmurHash3: spreads every input bit over every output bit.
+///
+/// sprx's one 64-bit mixer: ``FlatTable`` keys and the clean stage's row identity use it.
 @inlinable @inline(__always)
 public func mix64(_ x: UInt64) -> UInt64 {
     var z = x

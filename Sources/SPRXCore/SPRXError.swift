@@ -39,33 +39,35 @@ public struct DataLocation: Sendable, Hashable, CustomStringConvertible {
 /// file, line, column and what was expected, because the inputs are patient records.
 public struct SPRXError: Error, Sendable, CustomStringConvertible {
     /// A stable, machine-readable category of failure.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: String
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-
+    ///
+    /// A closed set: the executable maps each to an exit status, so no module can add a
+    /// code that would fall through to "internal error". The raw value is what messages
+    /// and the manifest show (`error[input.format]`).
+    public enum Code: String, Hashable, Sendable, CaseIterable, CustomStringConvertible {
         /// The command line was wrong.
-        public static let usage = Code("usage")
+        case usage = "usage"
         /// The pipeline file is missing, not YAML, or does not say what sprx needs.
-        public static let invalidPipeline = Code("pipeline.invalid")
+        case invalidPipeline = "pipeline.invalid"
         /// An input file could not be opened or read.
-        public static let inputUnreadable = Code("input.unreadable")
+        case inputUnreadable = "input.unreadable"
         /// A gzip stream is corrupt or truncated.
-        public static let inputCorrupt = Code("input.corrupt")
+        case inputCorrupt = "input.corrupt"
         /// An input file does not have the shape the contract requires (header, columns).
-        public static let inputFormat = Code("input.format")
+        case inputFormat = "input.format"
         /// A reference lookup is missing or malformed.
-        public static let invalidReference = Code("reference.invalid")
+        case invalidReference = "reference.invalid"
         /// Writing outputs failed.
-        public static let outputFailed = Code("output.failed")
+        case outputFailed = "output.failed"
         /// Another run holds the output folder's lock.
-        public static let outputLocked = Code("output.locked")
+        case outputLocked = "output.locked"
         /// The run finished but failed a quality gate of the pipeline (`quality:`), so
         /// nothing was published: too few clean rows, too many quarantined, too many
         /// unknown or unmapped values in a field.
-        public static let qualityGate = Code("quality.gate")
+        case qualityGate = "quality.gate"
         /// A bug or an impossible state.
-        public static let internalError = Code("internal")
+        case internalError = "internal"
+
+        public var description: String { rawValue }
     }
 
     public var code: Code

@@ -27,14 +27,12 @@ public struct ShortCode: Hashable, Sendable, Comparable, CustomStringConvertible
     /// Trims ASCII spaces and tabs and upper-cases ASCII letters; `nil` if empty. Text
     /// longer than ``capacity`` is held as its digest.
     public init?(normalising bytes: UnsafeRawBufferPointer) {
-        var start = 0
-        var end = bytes.count
-        while start < end && (bytes[start] == 0x20 || bytes[start] == 0x09) { start += 1 }
-        while end > start && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
-        let length = end - start
+        let text = Padding.unpadded(bytes)
+        let start = text.lowerBound
+        let length = text.count
         guard length > 0 else { return nil }
         guard length <= Self.capacity else {
-            self = Self.digest(of: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+            self = Self.digest(of: UnsafeRawBufferPointer(rebasing: bytes[text]))
             return
         }
         for i in 0..<length {

@@ -50,16 +50,8 @@ public enum StandardError {
 
     /// Writes `text` as it is: only for text sprx composed itself (progress, ANSI erase).
     public static func raw(_ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        bytes.withUnsafeMutableBytes { buffer in
-            while offset < buffer.count {
-                let n = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
-                offset += n
-            }
-        }
+        var text = text
+        text.withUTF8 { try? FileDescriptor.standardError.writeAll(UnsafeRawBufferPointer($0)) }
     }
 
     /// Makes sure descriptors 0, 1 and 2 are open (on `/dev/null` if they were closed).

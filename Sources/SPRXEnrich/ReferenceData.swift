@@ -148,10 +148,6 @@ public struct ReferenceData: Sendable {
                 name: file, path: settings.referenceDirectory + "/" + file, edition: edition, use: use, sha256: hash.0, rows: hash.1))
     }
 
-    static func nationOf(_ code: ShortCode) -> Nation {
-        code.nation
-    }
-
     /// The lookups' answer for an area code, or `nil` if no lookup lists it.
     @inlinable public func info(_ code: ShortCode) -> AreaInfo? { areas[code] }
 }

@@ -19,7 +19,7 @@ public protocol ByteSource: AnyObject {
 /// Reads a file's raw bytes with `read(2)`, hashing them (SHA-256) on the way.
 public final class FileByteSource: ByteSource {
     public let path: String
-    private let descriptor: Int32
+    private let descriptor: FileDescriptor
     private var hasher = SHA256()
     /// Raw bytes read so far.
     public private(set) var bytesRead: Int64 = 0
@@ -35,44 +35,36 @@ public final class FileByteSource: ByteSource {
         // or have effects of its own. The open descriptor is checked again below.
         var before = stat()
         if stat(path, &before) == 0 { try InputKind(mode: before.st_mode).requireReadable(path) }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
-            throw SPRXError(.inputUnreadable, "cannot open input: \(reason)", location: DataLocation(file: path))
+        func unreadable(_ error: Errno) -> SPRXError {
+            SPRXError(.inputUnreadable, "cannot open input: \(error.reason)", location: DataLocation(file: path))
         }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            throw SPRXError(.inputUnreadable, "cannot open input: \(reason)", location: DataLocation(file: path))
-        }
+        let opened: FileDescriptor
+        do { opened = try FileDescriptor.open(path, O_RDONLY) } catch { throw unreadable(error) }
         do {
+            let info: stat
+            do { info = try opened.status() } catch { throw unreadable(error) }
             try InputKind(mode: info.st_mode).requireReadable(path)
         } catch {
-            close(fd)
+            opened.close()
             throw error
         }
-        descriptor = fd
+        descriptor = opened
     }
 
-    deinit { close(descriptor) }
+    deinit { descriptor.close() }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let want = min(buffer.count, maxRead)
-        while true {
-            let n = Glibc.read(descriptor, buffer.baseAddress, want)
-            if n < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
-                throw SPRXError(
-                    .inputUnreadable, "read failed: \(reason)", location: DataLocation(file: path, byteOffset: bytesRead))
-            }
-            if n > 0 {
-                hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-                bytesRead += Int64(n)
-            }
-            return n
+        let target = buffer.count > maxRead ? UnsafeMutableRawBufferPointer(rebasing: buffer[0..<maxRead]) : buffer
+        let n: Int
+        do { n = try descriptor.read(into: target) } catch {
+            throw SPRXError(
+                .inputUnreadable, "read failed: \(error.reason)", location: DataLocation(file: path, byteOffset: bytesRead))
         }
+        if n > 0 {
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            bytesRead += Int64(n)
+        }
+        return n
     }
 
     /// The SHA-256 of every byte read; call once, after the end.
@@ -105,9 +97,9 @@ public final class GzipByteSource: ByteSource {
     private let file: any ByteSource
     private let name: String
     private let inflater: GzipInflater
-    private var input: UnsafeMutableRawBufferPointer
-    private var inputStart = 0
-    private var inputEnd = 0
+    /// Compressed bytes read and not yet inflated.
+    private var input: ByteWindow
+    private let inputBufferSize: Int
     private var atEOF = false
 
     public convenience init(file: FileByteSource, inputBufferSize: Int = 256 * 1024) throws {
@@ -119,27 +111,26 @@ public final class GzipByteSource: ByteSource {
         self.file = compressed
         self.name = name
         self.inflater = try GzipInflater(fileName: name)
-        input = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, inputBufferSize), alignment: 16)
+        self.inputBufferSize = max(1, inputBufferSize)
+        input = ByteWindow(capacity: self.inputBufferSize)
     }
-
-    deinit { input.deallocate() }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
-            if inputStart == inputEnd && !atEOF {
-                inputStart = 0
-                inputEnd = try file.read(into: input)
-                if inputEnd == 0 { atEOF = true }
+            if input.isEmpty && !atEOF {
+                let space = input.freeSpace(minimum: inputBufferSize)
+                let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: space[0..<inputBufferSize]))
+                input.append(count: n)
+                if n == 0 { atEOF = true }
             }
-            if atEOF && inputStart == inputEnd {
+            if atEOF && input.isEmpty {
                 try inflater.finish()
                 return 0
             }
-            let (consumed, produced) = try inflater.inflate(
-                UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd]), into: buffer)
-            inputStart += consumed
+            let (consumed, produced) = try inflater.inflate(UnsafeRawBufferPointer(input.readable), into: buffer)
+            input.consume(consumed)
             if produced > 0 { return produced }
-            if consumed == 0 && inputStart < inputEnd {
+            if consumed == 0 && !input.isEmpty {
                 throw SPRXError(
                     .internalError, "inflate made no progress",
                     location: DataLocation(file: name, byteOffset: inflater.compressedOffset))

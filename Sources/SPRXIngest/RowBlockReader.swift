@@ -1,9 +1,5 @@
 import SPRXCore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A run of whole CSV rows cut from one input file, ready for a worker.
 public struct RowBlock: Sendable {
     /// The rows' bytes; the last row lacks a terminator only at the end of the file.
@@ -12,17 +8,14 @@ public struct RowBlock: Sendable {
     public var firstLine: Int
     /// 0-based position of the block in its file.
     public var index: Int
-    /// Whether the file ended inside a quoted field (the last row is then unterminated).
-    public var endsInsideQuotes: Bool
     /// A row after the block's rows that was longer than the reader holds: skipped to
     /// its end, only its line and first bytes kept (quarantined as `row_too_long`).
     public var rowTooLong: SkippedRow?
 
-    public init(bytes: [UInt8], firstLine: Int, index: Int, endsInsideQuotes: Bool = false, rowTooLong: SkippedRow? = nil) {
+    public init(bytes: [UInt8], firstLine: Int, index: Int, rowTooLong: SkippedRow? = nil) {
         self.bytes = bytes
         self.firstLine = firstLine
         self.index = index
-        self.endsInsideQuotes = endsInsideQuotes
         self.rowTooLong = rowTooLong
     }
 }
@@ -41,9 +34,9 @@ public struct SkippedRow: Sendable, Hashable {
 /// Cuts a decoded byte stream into row-aligned ``RowBlock``s of about `targetBlockSize`.
 ///
 /// Memory stays bounded by the block size plus the row limit, whatever the input: bytes
-/// are read into a working buffer, the ``RowSplitter`` marks where rows end, and a block
-/// is cut at the last row end once the buffer holds enough. A row split across reads
-/// stays in the buffer until its end arrives; a row that passes `maxRowBytes` without
+/// are read into a ``ByteWindow``, the ``RowSplitter`` marks where rows end, and a block
+/// is cut at the last row end once the window holds enough. A row split across reads
+/// stays in the window until its end arrives; a row that passes `maxRowBytes` without
 /// ending is cut off: the block ends before it, carries its line and first bytes as
 /// ``RowBlock/rowTooLong``, and the reader scans on to the row's end without keeping
 /// its bytes. A row that ends within one read of the limit may still be held whole, so
@@ -58,8 +51,11 @@ public final class RowBlockReader {
     private let source: any ByteSource
     private let targetBlockSize: Int
     private let readSize: Int
-    private var buffer: UnsafeMutableRawBufferPointer
-    private var filled = 0
+    /// The bytes read and not yet handed out in a block; offsets below are into it.
+    private var window: ByteWindow
+    /// Bytes held in `window`.
+    private var filled: Int { window.count }
+    /// Offset in `window` just past the last complete row found (0: none yet).
     private var lastRowEnd = 0
     private var splitter = RowSplitter()
     private var linesBeforeBuffer = 0
@@ -90,10 +86,8 @@ public final class RowBlockReader {
         self.maxHeaderColumns = max(1, maxHeaderColumns)
         self.targetBlockSize = max(1, min(targetBlockSize, Int(Int32.max) / 2))
         self.readSize = max(1, min(readSize, Int(Int32.max) / 4))
-        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(16, self.targetBlockSize + self.readSize), alignment: 16)
+        window = ByteWindow(capacity: self.targetBlockSize + self.readSize)
     }
-
-    deinit { buffer.deallocate() }
 
     /// Reads and removes the header row.
     ///
@@ -111,7 +105,7 @@ public final class RowBlockReader {
             // Until the header ends, every byte read is the header's: look at the new ones
             // for a bare CR, so a CR-only file is known before its "header" grows huge.
             if lastRowEnd == 0 && !carriageReturnLineEnds {
-                if lineEnds.findsBareCR(UnsafeRawBufferPointer(rebasing: buffer[0..<filled])) { readCarriageReturnsAsLineFeeds() }
+                if lineEnds.findsBareCR(UnsafeRawBufferPointer(window.readable)) { readCarriageReturnsAsLineFeeds() }
             }
             if lastRowEnd == 0 && filled > maxHeaderBytes + 1 { throw headerTooLong() }
         }
@@ -119,21 +113,21 @@ public final class RowBlockReader {
         if !carriageReturnLineEnds {
             // The header ended at an LF: a bare CR before it still makes the CR the line end.
             var headerSplitter = RowSplitter()
-            let end = headerSplitter.scanFirst(UnsafeRawBufferPointer(rebasing: buffer[0..<filled])) ?? filled
+            let end = headerSplitter.scanFirst(UnsafeRawBufferPointer(window.readable)) ?? filled
             var detector = LineEndDetector()
-            if detector.findsBareCR(UnsafeRawBufferPointer(rebasing: buffer[0..<end])) { readCarriageReturnsAsLineFeeds() }
+            if detector.findsBareCR(UnsafeRawBufferPointer(rebasing: window.readable[0..<end])) { readCarriageReturnsAsLineFeeds() }
             while lastRowEnd == 0 && !atEOF {
                 try fill()
                 if lastRowEnd == 0 && filled > maxHeaderBytes + 1 { throw headerTooLong() }
             }
         }
         var headerSplitter = RowSplitter()
-        let firstEnd = headerSplitter.scanFirst(UnsafeRawBufferPointer(rebasing: buffer[0..<filled]))
+        let firstEnd = headerSplitter.scanFirst(UnsafeRawBufferPointer(window.readable))
         let headerEnd = firstEnd ?? filled
         // The header row without its line end (a CR before the LF is part of a CRLF).
         let headerLength = firstEnd != nil ? headerEnd - 1 : headerEnd
-        if headerLength > maxHeaderBytes + (headerLength > 0 && buffer[headerLength - 1] == 0x0D ? 1 : 0) { throw headerTooLong() }
-        let headerBytes = UnsafeRawBufferPointer(rebasing: buffer[0..<headerEnd])
+        if headerLength > maxHeaderBytes + (headerLength > 0 && window.readable[headerLength - 1] == 0x0D ? 1 : 0) { throw headerTooLong() }
+        let headerBytes = UnsafeRawBufferPointer(rebasing: window.readable[0..<headerEnd])
         var names: [String] = []
         var fieldCount = 0
         var blank = 0
@@ -163,14 +157,14 @@ public final class RowBlockReader {
             location: DataLocation(file: fileName, line: 1))
     }
 
-    /// Switches to bare-CR line ends: every CR read from here on (and in the buffer now)
-    /// is read as an LF, and the buffer is scanned again for row ends. Called while the
-    /// buffer still starts at the file's first byte.
+    /// Switches to bare-CR line ends: every CR read from here on (and in the window now)
+    /// is read as an LF, and the window is scanned again for row ends. Called while the
+    /// window still starts at the file's first byte.
     private func readCarriageReturnsAsLineFeeds() {
         carriageReturnLineEnds = true
-        Self.carriageReturnsToLineFeeds(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<filled]))
+        Self.carriageReturnsToLineFeeds(window.readable)
         splitter = RowSplitter()
-        lastRowEnd = splitter.scan(UnsafeRawBufferPointer(rebasing: buffer[0..<filled])) ?? 0
+        lastRowEnd = splitter.scan(UnsafeRawBufferPointer(window.readable)) ?? 0
     }
 
     @inline(__always) static func carriageReturnsToLineFeeds(_ bytes: UnsafeMutableRawBufferPointer) {
@@ -184,12 +178,12 @@ public final class RowBlockReader {
         if atEOF && lastRowEnd < filled {
             // The rest of the file: whole rows and a final row without a terminator.
             guard filled > 0 else { return nil }
-            let block = makeBlock(upTo: filled, endsInsideQuotes: splitter.insideQuotes)
+            let block = makeBlock(upTo: filled)
             consume(upTo: filled, lines: splitter.newlines - linesBeforeBuffer)
             return block
         }
         guard lastRowEnd > 0 else { return nil }
-        let block = makeBlock(upTo: lastRowEnd, endsInsideQuotes: false)
+        let block = makeBlock(upTo: lastRowEnd)
         consume(upTo: lastRowEnd, lines: splitter.newlinesAtLastRowEnd - linesBeforeBuffer)
         return block
     }
@@ -199,15 +193,15 @@ public final class RowBlockReader {
     private func cutBeforeLongRow() throws -> RowBlock {
         rowOverLimit = false
         let prefixEnd = lastRowEnd + min(InputLimits.quarantinedRowPrefixBytes, filled - lastRowEnd)
-        let skipped = SkippedRow(line: splitter.newlinesAtLastRowEnd + 1, prefix: Array(buffer[lastRowEnd..<prefixEnd]))
-        var block = makeBlock(upTo: lastRowEnd, endsInsideQuotes: false)
+        let skipped = SkippedRow(line: splitter.newlinesAtLastRowEnd + 1, prefix: Array(window.readable[lastRowEnd..<prefixEnd]))
+        var block = makeBlock(upTo: lastRowEnd)
         block.rowTooLong = skipped
         consume(upTo: lastRowEnd, lines: splitter.newlinesAtLastRowEnd - linesBeforeBuffer)
-        // Everything left in the buffer belongs to the long row (the splitter found no
-        // row end in it): drop it and scan on, reusing the start of the buffer.
-        filled = 0
+        // Everything left in the window belongs to the long row (the splitter found no
+        // row end in it): drop it and scan on, reusing the window's storage.
+        window.removeAll()
         lastRowEnd = 0
-        let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<readSize])
+        let chunk = UnsafeMutableRawBufferPointer(rebasing: window.freeSpace(minimum: readSize)[0..<readSize])
         while true {
             let n = try source.read(into: chunk)
             if n == 0 {
@@ -220,9 +214,9 @@ public final class RowBlockReader {
             guard let end = splitter.scanFirst(UnsafeRawBufferPointer(rebasing: chunk[0..<n])) else { continue }
             // The long row ends here; what follows is ordinary rows.
             linesBeforeBuffer = splitter.newlinesAtLastRowEnd
-            filled = n - end
-            if filled > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + end, filled) }
-            if let last = splitter.scan(UnsafeRawBufferPointer(rebasing: buffer[0..<filled])) { lastRowEnd = last }
+            window.append(count: n)
+            window.consume(end)
+            if let last = splitter.scan(UnsafeRawBufferPointer(window.readable)) { lastRowEnd = last }
             rowOverLimit = filled - lastRowEnd > maxRowBytes + 1
             break
         }
@@ -230,57 +224,54 @@ public final class RowBlockReader {
         return block
     }
 
-    private func makeBlock(upTo end: Int, endsInsideQuotes: Bool) -> RowBlock {
+    private func makeBlock(upTo end: Int) -> RowBlock {
+        let held = window.readable
         let bytes = [UInt8](unsafeUninitializedCapacity: end) { target, count in
-            if end > 0 { target.baseAddress!.initialize(from: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: end) }
+            if end > 0 { target.baseAddress!.initialize(from: held.baseAddress!.assumingMemoryBound(to: UInt8.self), count: end) }
             count = end
         }
         defer { nextIndex += 1 }
-        return RowBlock(bytes: bytes, firstLine: linesBeforeBuffer + 1, index: nextIndex, endsInsideQuotes: endsInsideQuotes)
+        return RowBlock(bytes: bytes, firstLine: linesBeforeBuffer + 1, index: nextIndex)
     }
 
-    /// Drops the first `end` bytes of the buffer, which held `lines` newlines.
+    /// Drops the first `end` bytes of the window, which held `lines` newlines.
     private func consume(upTo end: Int, lines: Int) {
-        let remaining = filled - end
-        if remaining > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + end, remaining) }
-        filled = remaining
+        window.consume(end)
         lastRowEnd = max(0, lastRowEnd - end)
         linesBeforeBuffer += lines
     }
 
-    /// Reads more bytes into the buffer and scans them for row ends.
+    /// Reads more bytes into the window and scans them for row ends.
     private func fill() throws {
-        if filled + readSize > buffer.count {
-            let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: max(buffer.count * 2, filled + readSize), alignment: 16)
-            grown.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: filled)
-            buffer.deallocate()
-            buffer = grown
-        }
-        var target = UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + readSize)])
-        var n = try source.read(into: target)
+        var filled = self.filled
+        // Three bytes at least on the first read: a byte-order mark is collected whole.
+        let space = window.freeSpace(minimum: max(readSize, 3))
+        var n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: space[0..<readSize]))
         if n == 0 {
             atEOF = true
             return
         }
         decodedBytes += Int64(n)
+        window.append(count: n)
         if !startedFile {
             startedFile = true
             // A byte-order mark may arrive split across reads: collect three bytes first.
-            while n < 3 && target[0] == 0xEF {
-                let more = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[n..<(n + 1)]))
+            while n < 3 && space[0] == 0xEF {
+                let more = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: space[n..<(n + 1)]))
                 if more == 0 { break }
                 decodedBytes += Int64(more)
+                window.append(count: more)
                 n += more
             }
-            if n >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF {
-                memmove(buffer.baseAddress!, buffer.baseAddress! + 3, n - 3)
+            if n >= 3 && space[0] == 0xEF && space[1] == 0xBB && space[2] == 0xBF {
+                window.consume(3)
                 n -= 3
                 if n == 0 { return }
             }
-            target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n])
+            filled = 0
         }
-        if carriageReturnLineEnds { Self.carriageReturnsToLineFeeds(UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + n)])) }
-        let scanned = UnsafeRawBufferPointer(rebasing: buffer[filled..<(filled + n)])
+        if carriageReturnLineEnds { Self.carriageReturnsToLineFeeds(UnsafeMutableRawBufferPointer(rebasing: window.readable[filled..<(filled + n)])) }
+        let scanned = UnsafeRawBufferPointer(rebasing: window.readable[filled..<(filled + n)])
         if let end = splitter.scan(scanned) { lastRowEnd = filled + end }
         filled += n
         // The row in progress may end in a CR of a CRLF, hence the one byte of slack.

@@ -23,9 +23,6 @@ public struct RowSplitter: Sendable {
 
     public init() {}
 
-    /// Whether the bytes so far end inside a quoted field.
-    public var insideQuotes: Bool { state == .quoted }
-
     /// Scans `bytes` (the continuation of everything scanned before).
     ///
     /// - Returns: the offset just past the last row terminator (`\n`) in `bytes`, or

@@ -174,9 +174,6 @@ public enum SpecialFunctions {
         return result + series + f / 2
     }
 
-    /// log Γ(x).
-    public static func logGamma(_ x: Double) -> Double { lgamma(x) }
-
     /// Two-sided p-value of a standard normal statistic: 2 Φ(−|z|).
     public static func twoSidedNormalP(_ z: Double) -> Double { erfc(abs(z) / 2.0.squareRoot()) }
 

@@ -33,11 +33,11 @@ public enum PipelineLoader {
         }
         func reason(_ code: Int32) -> String { String(cString: strerror(code)).lowercased() }
         // O_NONBLOCK: a FIFO named as the pipeline must not block the open.
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw failure(reason(errno)) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw failure(reason(errno)) }
+        let fd: FileDescriptor
+        do { fd = try FileDescriptor.open(path, O_RDONLY | O_NONBLOCK) } catch { throw failure(reason(error.code)) }
+        defer { fd.close() }
+        let info: stat
+        do { info = try fd.status() } catch { throw failure(reason(error.code)) }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw failure((info.st_mode & S_IFMT) == S_IFDIR ? "it is a folder, not a file" : "it is not a regular file")
         }
@@ -45,10 +45,10 @@ public enum PipelineLoader {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw failure(reason(errno))
+            let n: Int
+            switch chunk.withUnsafeMutableBytes({ chunk in Result { () throws(Errno) in try fd.read(into: chunk) } }) {
+            case .success(let count): n = count
+            case .failure(let error): throw failure(reason(error.code))
             }
             if n == 0 { break }
             bytes += chunk[0..<n]

@@ -88,24 +88,18 @@ enum UnmappedLabelTable {
     static func writeQuarantine(_ store: UnmappedLabelStore, to output: OutputFolder) throws {
         let path = output.staging.appendingPathComponent(quarantinePath).path
         let bytes = Array(complete(store).csv.utf8)
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else {
-            throw SPRXError(.outputFailed, "cannot create quarantine file: \(String(cString: strerror(errno)))", location: DataLocation(file: path))
+        let fd: FileDescriptor
+        do { fd = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, permissions: 0o600) } catch {
+            throw SPRXError(.outputFailed, "cannot create quarantine file: \(error.reason)", location: DataLocation(file: path))
         }
-        defer { close(fd) }
-        fchmod(fd, 0o600)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SPRXError(.outputFailed, "cannot write quarantine file: \(String(cString: strerror(errno)))", location: DataLocation(file: path))
-            }
-            offset += n
+        defer { fd.close() }
+        fd.setPermissions(0o600)
+        if case .failure(let error) = bytes.withUnsafeBytes({ bytes in Result { () throws(Errno) in try fd.writeAll(bytes) } }) {
+            throw SPRXError(.outputFailed, "cannot write quarantine file: \(error.reason)", location: DataLocation(file: path))
         }
-        guard fsync(fd) == 0 || errno == EINVAL else {
+        do { try fd.sync() } catch where error.code != EINVAL {
             throw SPRXError(.outputFailed, "cannot flush quarantine file", location: DataLocation(file: path))
-        }
+        } catch {}
         try output.recordExisting(quarantinePath)
     }
 }

@@ -173,20 +173,21 @@ struct BlockedBloomFilter {
 /// Created owner-only: its records are derived from patient rows.
 final class SpillFile {
     let path: String
-    private var descriptor: Int32
+    private let descriptor: FileDescriptor
     private var buffer: [UInt8] = []
     private let bufferSize = 1 << 20
 
     init(path: String) throws {
         self.path = path
-        descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw SPRXError(.outputFailed, "cannot create work file: \(String(cString: strerror(errno)))", location: DataLocation(file: path))
+        do {
+            descriptor = try FileDescriptor.open(path, O_RDWR | O_CREAT | O_TRUNC, permissions: 0o600)
+        } catch {
+            throw SPRXError(.outputFailed, "cannot create work file: \(error.reason)", location: DataLocation(file: path))
         }
         buffer.reserveCapacity(bufferSize)
     }
 
-    deinit { if descriptor >= 0 { close(descriptor) } }
+    deinit { descriptor.close() }
 
     func append(_ bytes: UnsafeRawBufferPointer) throws {
         if buffer.count + bytes.count > bufferSize { try flush() }
@@ -206,14 +207,8 @@ final class SpillFile {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SPRXError(.outputFailed, "cannot write work file: \(String(cString: strerror(errno)))", location: DataLocation(file: path))
-            }
-            offset += n
+        do { try descriptor.writeAll(bytes) } catch {
+            throw SPRXError(.outputFailed, "cannot write work file: \(error.reason)", location: DataLocation(file: path))
         }
     }
 
@@ -240,7 +235,7 @@ final class SpillFile {
     }
 
     private func read(_ body: (ChunkReader) throws -> Void) throws {
-        guard lseek(descriptor, 0, SEEK_SET) == 0 else {
+        do { try descriptor.seekToStart() } catch {
             throw SPRXError(.outputFailed, "cannot read work file", location: DataLocation(file: path))
         }
         let reader = ChunkReader(descriptor: descriptor, path: path)
@@ -250,51 +245,40 @@ final class SpillFile {
     /// Sequential reads through a window of at least 1 MiB; records may span reads. A
     /// record returned by ``take(_:)`` stays valid until the next call.
     final class ChunkReader {
-        let descriptor: Int32
+        let descriptor: FileDescriptor
         let path: String
-        private var window: UnsafeMutableRawBufferPointer
-        private var start = 0
-        private var end = 0
+        private var window = ByteWindow(capacity: 1 << 20)
         private var atEnd = false
+        /// The least a read asks for, so reads stay large as the window's end nears.
+        private let readSize = 1 << 16
 
-        init(descriptor: Int32, path: String) {
+        init(descriptor: FileDescriptor, path: String) {
             self.descriptor = descriptor
             self.path = path
-            window = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         }
-
-        deinit { window.deallocate() }
 
         /// The next `count` bytes, or `nil` at the end of the file.
         func take(_ count: Int) throws -> UnsafeRawBufferPointer? {
-            while end - start < count && !atEnd {
-                if start > 0 {
-                    if end > start { memmove(window.baseAddress!, window.baseAddress! + start, end - start) }
-                    end -= start
-                    start = 0
-                }
-                if window.count - end < count {
-                    let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: max(window.count * 2, end + count), alignment: 16)
-                    if end > 0 { grown.baseAddress!.copyMemory(from: window.baseAddress!, byteCount: end) }
-                    window.deallocate()
-                    window = grown
-                }
-                let n = Glibc.read(descriptor, window.baseAddress! + end, window.count - end)
-                if n < 0 {
-                    if errno == EINTR { continue }
+            while window.count < count && !atEnd {
+                let space = window.freeSpace(minimum: max(count - window.count, readSize))
+                let n: Int
+                do { n = try descriptor.read(into: space) } catch {
                     throw SPRXError(.outputFailed, "cannot read work file", location: DataLocation(file: path))
                 }
                 if n == 0 { atEnd = true }
-                end += n
+                window.append(count: n)
             }
-            guard end - start >= count else {
-                if end > start {
+            guard window.count >= count else {
+                if !window.isEmpty {
                     throw SPRXError(.internalError, "work file ends inside a record", location: DataLocation(file: path))
                 }
                 return nil
             }
-            defer { start += count }
-            return UnsafeRawBufferPointer(rebasing: window[start..<(start + count)])
+            // Consuming moves only the front: the bytes stay where they are until the
+            // next read asks for room.
+            let record = UnsafeRawBufferPointer(rebasing: window.readable[0..<count])
+            window.consume(count)
+            return record
         }
     }
 }

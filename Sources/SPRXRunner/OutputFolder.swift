@@ -36,19 +36,23 @@ public final class OutputFolder {
                 }
                 try FileManager.default.removeItem(at: staging)
             }
+            // Registered before it exists: a stop that comes while it is being made must
+            // still find and remove it (a folder not there yet is simply not removed).
+            InterruptCleanup.register(staging.path)
             try FileManager.default.createDirectory(at: staging.appendingPathComponent("tables"), withIntermediateDirectories: true)
             try FileManager.default.createDirectory(
                 at: staging.appendingPathComponent("quarantine"), withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700])
         } catch let error as SPRXError {
+            InterruptCleanup.unregister(staging.path)
             throw error
         } catch {
+            InterruptCleanup.unregister(staging.path)
             throw SPRXError(.outputFailed, "cannot create output folder", location: DataLocation(file: staging.path), cause: error)
         }
         // The replaced folder's group (a shared 2770 folder stays the team's); files
         // written later inherit it where the mode has the set-group-id bit.
         if let group = checked.existingGroup { _ = chown(staging.path, uid_t.max, group) }
-        InterruptCleanup.register(staging.path)
     }
 
     /// Writes a file inside the folder and records its hash for the manifest.
@@ -95,16 +99,19 @@ public final class OutputFolder {
         defer { InterruptCleanup.unregister(staging.path) }
         #if os(Linux)
         if checked.identity != nil {
-            if renameat2(AT_FDCWD, staging.path, AT_FDCWD, target.path, 2 /* RENAME_EXCHANGE */) == 0 {
+            if case .success = SystemCall.rename(staging.path, to: target.path, .exchange) {
                 try? fm.removeItem(at: staging)
                 return
             }
-        } else if renameat2(AT_FDCWD, staging.path, AT_FDCWD, target.path, 1 /* RENAME_NOREPLACE */) == 0 {
-            return
-        } else if errno == EEXIST {
-            throw SPRXError(
-                .outputFailed, "the output target changed during the run (something was created there); nothing was replaced",
-                location: DataLocation(file: checked.given))
+        } else {
+            switch SystemCall.rename(staging.path, to: target.path, .noReplace) {
+            case .success: return
+            case .failure(let error) where error.code == EEXIST:
+                throw SPRXError(
+                    .outputFailed, "the output target changed during the run (something was created there); nothing was replaced",
+                    location: DataLocation(file: checked.given))
+            case .failure: break
+            }
         }
         #endif
         let aside = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).old-\(getpid())")
@@ -184,13 +191,6 @@ public enum InterruptCleanup {
     }
 }
 
-#if os(Linux)
-/// Linux `renameat2(2)`, declared by glibc but not part of the Glibc module.
-@_silgen_name("renameat2")
-private func renameat2(_ olddirfd: Int32, _ oldpath: UnsafePointer<CChar>, _ newdirfd: Int32, _ newpath: UnsafePointer<CChar>, _ flags: UInt32)
-    -> Int32
-#endif
-
 /// An exclusive lock on an output folder, so two runs (an overlapping cron job, a person
 /// and a cron job) never write the same output.
 ///
@@ -205,7 +205,7 @@ private func renameat2(_ olddirfd: Int32, _ oldpath: UnsafePointer<CChar>, _ new
 /// (only real folders, never symbolic links).
 public final class RunLock {
     public let path: String
-    private let descriptor: Int32
+    private let descriptor: FileDescriptor
     /// Whether this run took the lock over from a run that died.
     public private(set) var tookOverStaleLock = false
 
@@ -219,27 +219,27 @@ public final class RunLock {
         } catch {
             throw SPRXError(.outputFailed, "cannot create output folder's parent", location: DataLocation(file: parent.path), cause: error)
         }
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
-        guard fd >= 0 else {
-            let reason = errno == ELOOP ? "it is a symbolic link (refused, not followed)" : String(cString: strerror(errno))
+        let lockFile: FileDescriptor
+        do { lockFile = try FileDescriptor.open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, permissions: 0o600) } catch {
+            let reason = error.code == ELOOP ? "it is a symbolic link (refused, not followed)" : error.reason
             throw SPRXError(.outputFailed, "cannot open lock file: \(reason)", location: DataLocation(file: path))
         }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            close(fd)
+        let fd = lockFile.rawValue
+        guard let info = try? lockFile.status(), (info.st_mode & S_IFMT) == S_IFREG else {
+            lockFile.close()
             throw SPRXError(.outputFailed, "lock file is not a regular file; remove it", location: DataLocation(file: path))
         }
         guard info.st_nlink == 1 else {
-            close(fd)
+            lockFile.close()
             throw SPRXError(
                 .outputFailed, "lock file has other hard links (it may be another file); refused, not changed: remove it",
                 location: DataLocation(file: path))
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            close(fd)
+            lockFile.close()
             throw SPRXError(.outputLocked, "another run is writing this output; not starting: try again when it has finished", location: DataLocation(file: path))
         }
-        descriptor = fd
+        descriptor = lockFile
         tookOverStaleLock = info.st_size > 0
         InterruptCleanup.lockDescriptor = fd
         if info.st_uid == getuid() { _ = fchmod(fd, 0o600) }
@@ -251,8 +251,8 @@ public final class RunLock {
 
     deinit {
         // Empty the file before unlocking: an empty lock file is not stale.
-        _ = ftruncate(descriptor, 0)
-        close(descriptor)
+        _ = ftruncate(descriptor.rawValue, 0)
+        descriptor.close()
     }
 
     /// Removes staging folders of dead runs; restores an old folder a killed commit left aside.
@@ -297,35 +297,27 @@ public final class RunLock {
 /// Columns: file, line, reason, column, raw_row. The raw row is the row's bytes as read
 /// (quoted as one CSV field); it is patient data, hence the 0600 permissions.
 final class QuarantineWriter {
-    private let descriptor: Int32
+    private let descriptor: FileDescriptor
     private var deflater: GzipDeflater!
     let path: String
 
     init(path: String) throws {
         self.path = path
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw SPRXError(
-                .outputFailed, "cannot create quarantine file: \(String(cString: strerror(errno)))", location: DataLocation(file: path))
+        let fd: FileDescriptor
+        do { fd = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC, permissions: 0o600) } catch {
+            throw SPRXError(.outputFailed, "cannot create quarantine file: \(error.reason)", location: DataLocation(file: path))
         }
-        fchmod(fd, 0o600)
+        fd.setPermissions(0o600)
         descriptor = fd
         deflater = try GzipDeflater(level: 6) { [fd, path] bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw SPRXError(
-                        .outputFailed, "cannot write quarantine file: \(String(cString: strerror(errno)))", location: DataLocation(file: path))
-                }
-                offset += n
+            if case .failure(let error) = Result(catching: { () throws(Errno) in try fd.writeAll(bytes) }) {
+                throw SPRXError(.outputFailed, "cannot write quarantine file: \(error.reason)", location: DataLocation(file: path))
             }
         }
         try deflater.write("file,line,reason,column,raw_row\n")
     }
 
-    deinit { close(descriptor) }
+    deinit { descriptor.close() }
 
     func write(file: String, row: QuarantinedRow) throws {
         var line = CSVText.text(file) + "," + String(row.line) + "," + row.reason.rawValue + "," + CSVText.text(row.column ?? "") + ",\""
@@ -344,8 +336,8 @@ final class QuarantineWriter {
 
     func finish() throws {
         try deflater.finish()
-        guard fsync(descriptor) == 0 || errno == EINVAL else {
+        do { try descriptor.sync() } catch where error.code != EINVAL {
             throw SPRXError(.outputFailed, "cannot flush quarantine file", location: DataLocation(file: path))
-        }
+        } catch {}
     }
 }

@@ -92,7 +92,7 @@ public enum Runner {
         // glibc's adaptive threshold they soon come from the arenas, which then keep
         // ~100 MB they cannot give back (measured on 10 million rows); a fixed threshold
         // keeps them in mmap, returned on free.
-        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 128 * 1024)
+        SystemCall.setMmapThreshold(bytes: 128 * 1024)
         #endif
     }
 
@@ -330,9 +330,3 @@ final class Progress: @unchecked Sendable {
         StandardError.raw("\rsprx: \(rows) rows read\u{1B}[K\n")
     }
 }
-
-#if os(Linux)
-/// glibc's `mallopt(3)`; `<malloc.h>` is not part of the Glibc module.
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif

@@ -1,4 +1,5 @@
 import Foundation
+import SPRXTestSupport
 import Testing
 
 /// The import graph: dependencies flow one way, with the data.

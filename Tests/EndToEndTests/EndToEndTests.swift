@@ -1,7 +1,6 @@
 import Foundation
+import SPRXTestSupport
 import Testing
-
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
 /// The `sprx` binary under test: the one built beside this test bundle (so
 /// `swift test --sanitize=address --build-path .build-asan` runs the sanitized binary),

@@ -1,4 +1,5 @@
 import Foundation
+import SPRXTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -69,13 +70,13 @@ func isCompleteOutput(_ out: String) -> Bool {
         #expect(try run(Self.bigInput, out).status == 0)
         let duration = Date().timeIntervalSince(started)
         #expect(isCompleteOutput(out))
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededRandom()
         for _ in 0..<6 {
             let process = try startSprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", Self.bigInput, "--out", out, "--jobs", "2"])
             usleep(UInt32(Double.random(in: 0...(duration * 1.1), using: &generator) * 1_000_000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            #expect(isCompleteOutput(out), "after a kill the target is a complete output folder")
+            #expect(isCompleteOutput(out), "after a kill the target is a complete output folder; \(generator)")
         }
         #expect(try run(Self.bigInput, out).status == 0)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".partial-") || $0.contains(".old-") }

@@ -1,4 +1,5 @@
 import Foundation
+import SPRXTestSupport
 import Testing
 
 /// A pipeline's own groups, end to end: what the aggregation key must hold comes from

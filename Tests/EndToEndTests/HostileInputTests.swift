@@ -1,6 +1,7 @@
 import Foundation
 import SPRXCore
 import SPRXIngest
+import SPRXTestSupport
 import Testing
 
 #if canImport(Glibc)

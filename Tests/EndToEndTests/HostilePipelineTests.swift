@@ -1,4 +1,5 @@
 import Foundation
+import SPRXTestSupport
 import Testing
 
 /// Hostile configuration (issue 14, "Fail loudly"): pipelines and lookups that would

@@ -1,4 +1,5 @@
 import Foundation
+import SPRXTestSupport
 import Testing
 
 /// What the red-team pass on the integrated build found (issue 14), one test per

@@ -2,6 +2,7 @@ import Foundation
 import SPRXCore
 import SPRXIngest
 import SPRXPipeline
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXClean

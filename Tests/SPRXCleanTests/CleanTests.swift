@@ -2,11 +2,10 @@ import Foundation
 import SPRXCore
 import SPRXIngest
 import SPRXPipeline
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXClean
-
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
 /// Cleans CSV text (header + rows) with a pipeline; returns outcomes and the processor.
 func clean(_ csv: String, pipeline name: String = "referral-equity.yaml") throws -> ([CleanOutcome], CleanProcessor) {

@@ -2,6 +2,7 @@ import Foundation
 import SPRXClean
 import SPRXIngest
 import SPRXPipeline
+import SPRXTestSupport
 import Testing
 
 /// Replays the fuzzer's seeds and every input it ever flagged through ``FuzzOracle``

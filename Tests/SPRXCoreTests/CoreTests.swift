@@ -1,4 +1,5 @@
 import Foundation
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXCore
@@ -64,7 +65,7 @@ import Testing
 @Suite struct FlatTableTests {
     /// Expected values come from Swift's `Dictionary` fed the same operations.
     @Test func agreesWithDictionaryUnderRandomUpdatesAndGrowth() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededRandom()
         var table = FlatTable<UInt64, Int64>(initial: 0)
         var reference: [UInt64: Int64] = [:]
         for _ in 0..<50_000 {
@@ -74,8 +75,8 @@ import Testing
             table.update(key) { $0 += delta }
             reference[key, default: 0] += delta
         }
-        #expect(table.count == reference.count)
-        for (key, value) in reference { #expect(table[key] == value) }
+        #expect(table.count == reference.count, "\(rng)")
+        for (key, value) in reference { #expect(table[key] == value, "\(rng)") }
         #expect(table[UInt64(1)] == nil)
         let kept = table.filter { $1 != 0 }
         #expect(kept.count == reference.values.filter { $0 != 0 }.count)

@@ -1,11 +1,10 @@
 import Foundation
 import SPRXCore
 import SPRXPipeline
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXEnrich
-
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
 @Suite(.serialized) struct EnrichTests {
     static let defaultRules: EnrichRules = {

@@ -3,11 +3,10 @@ import SPRXAggregate
 import SPRXCore
 import SPRXRunner
 import SPRXPublish
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXGenerate
-
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
 @Suite struct GeneratorCalibrationTests {
     /// The synthetic data should look like Bu et al. (2024): 72-85% medical routes,

@@ -1,4 +1,5 @@
 import Foundation
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXIngest
@@ -101,7 +102,7 @@ func decodeAll(_ bytes: [UInt8], chunk: Int, block: Int) throws -> (header: [Str
     @Test func splitterAgreesWithDecoderOnRandomInput() throws {
         // Random bytes drawn from the CSV alphabet; splitting then decoding at every
         // chunk size must give what decoding the whole input at once gives.
-        var rng = SplitMix(seed: 42)
+        var rng = SeededRandom(seed: 42)
         let alphabet = Array("ab,\"\n\r ".utf8)
         for _ in 0..<200 {
             let length = Int(rng.next() % 60)
@@ -113,17 +114,5 @@ func decodeAll(_ bytes: [UInt8], chunk: Int, block: Int) throws -> (header: [Str
                 #expect(pieces.rows == whole.rows, "input \(String(decoding: bytes, as: UTF8.self).debugDescription) chunk \(chunk)")
             }
         }
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

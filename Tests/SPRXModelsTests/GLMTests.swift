@@ -1,9 +1,10 @@
 import Foundation
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXModels
 
-private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+private let fixtures = URL(fileURLWithPath: packageRoot).appendingPathComponent("Tests/SPRXGLMTests/Fixtures")
 
 /// The committed fixture (Fixtures/make_fixture.py): 2,400 rows, 40 clusters.
 private struct FixtureRow {

@@ -1,5 +1,6 @@
 import Foundation
 import SPRXCore
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXPipeline

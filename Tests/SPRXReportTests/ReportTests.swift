@@ -3,11 +3,11 @@ import SPRXAggregate
 import SPRXCore
 import SPRXRunner
 import SPRXPublish
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXReport
 
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 let snapshots = "\(packageRoot)/Tests/SPRXReportTests/Snapshots"
 
 /// The default pipeline on SampleData/canonical, run once: its models and reference files give the fixture's context.

@@ -2,6 +2,7 @@ import Foundation
 import SPRXAggregate
 import SPRXCore
 import SPRXPublish
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXRunner

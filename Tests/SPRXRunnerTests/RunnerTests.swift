@@ -3,11 +3,11 @@ import SPRXCore
 import SPRXGenerate
 import SPRXPipeline
 @testable import SPRXPublish
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXRunner
 
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 let defaultPipeline = "\(packageRoot)/Pipelines/referral-equity.yaml"
 
 func temporaryDirectory(_ name: String) -> String {

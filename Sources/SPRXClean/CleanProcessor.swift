@@ -2,36 +2,6 @@ import SPRXCore
 import SPRXIngest
 import SPRXPipeline
 
-/// The cleaning rules of one pipeline, compiled once per run and shared read-only by
-/// every worker.
-public struct CleanRules: Sendable {
-    public let pipeline: PipelineConfiguration
-    let routes: LabelTable
-    let reasons: LabelTable
-    let sex: LabelTable
-    let ethnicity: LabelTable
-    let contacted: LabelTable
-    let unknownRoute: UInt8
-    let separators: [UInt8]
-
-    public init(pipeline: PipelineConfiguration) {
-        self.pipeline = pipeline
-        unknownRoute = UInt8(pipeline.unknownRouteIndex)
-        var routeEntries: [(String, UInt8)] = []
-        for (i, route) in pipeline.routes.enumerated() { routeEntries += route.labels.map { ($0, UInt8(i)) } }
-        routeEntries += pipeline.unknownRouteLabels.map { ($0, UInt8(pipeline.unknownRouteIndex)) }
-        routes = LabelTable(routeEntries)
-        var reasonEntries: [(String, UInt8)] = []
-        for (i, reason) in pipeline.reasons.enumerated() { reasonEntries += reason.labels.map { ($0, UInt8(i)) } }
-        reasons = LabelTable(reasonEntries)
-        sex = LabelTable(Sex.allCases.flatMap { s in (pipeline.sexLabels[s] ?? []).map { ($0, s.rawValue) } })
-        ethnicity = LabelTable(Ethnicity.allCases.flatMap { e in (pipeline.ethnicityLabels[e] ?? []).map { ($0, e.rawValue) } })
-        contacted = LabelTable(
-            [ContactFlag.yes, .no, .unknown].flatMap { c in (pipeline.contactedLabels[c] ?? []).map { ($0, c.rawValue) } })
-        separators = pipeline.reasonSeparators
-    }
-}
-
 /// A label no mapping names: counted per field, reported in data quality, never guessed.
 public struct UnmappedLabel: Hashable, Sendable, Comparable {
     public var field: CanonicalField
@@ -40,23 +10,6 @@ public struct UnmappedLabel: Hashable, Sendable, Comparable {
     public var label: String
     public static func < (a: UnmappedLabel, b: UnmappedLabel) -> Bool {
         (a.field.rawValue, a.label) < (b.field.rawValue, b.label)
-    }
-}
-
-/// What identifies a clean row for duplicate detection.
-///
-/// `id` is a 128-bit hash of the trimmed `referral_id`; `content` hashes every mapped
-/// field (trimmed) in canonical order. Two rows with the same id and content are an
-/// exact repeat (a duplicate); the same id with other content is a conflict.
-public struct RowIdentity: Hashable, Sendable {
-    public var idLow: UInt64
-    public var idHigh: UInt64
-    public var content: UInt64
-
-    public init(idLow: UInt64, idHigh: UInt64, content: UInt64) {
-        self.idLow = idLow
-        self.idHigh = idHigh
-        self.content = content
     }
 }
 
@@ -130,10 +83,10 @@ public final class CleanProcessor {
         for (position, field) in CanonicalField.allCases.enumerated() where columns[position] >= 0 {
             if !Self.isValidUTF8(row[columns[position]]) { return .quarantined(.invalidEncoding, column: field.rawValue) }
         }
-        for field in [CanonicalField.referralID, .personID, .referralDate] where trimmed(row[column(field)]).isEmpty {
+        for field in [CanonicalField.referralID, .personID, .referralDate] where Padding.trimmed(row[column(field)]).isEmpty {
             return .quarantined(.missingRequired, column: field.rawValue)
         }
-        guard let date = DateParser.parse(trimmed(row[column(.referralDate)]), forms: rules.pipeline.dateForms) else {
+        guard let date = DateParser.parse(Padding.trimmed(row[column(.referralDate)]), forms: rules.pipeline.dateForms) else {
             return .quarantined(.invalidDate, column: CanonicalField.referralDate.rawValue)
         }
         if let from = rules.pipeline.dateFrom, date < from {
@@ -184,12 +137,12 @@ public final class CleanProcessor {
     /// A whole-number column that may be absent from the file or empty in the row.
     private func optionalCount(_ field: CanonicalField, in row: CSVRow, max: Int) -> ParsedCount {
         let index = column(field)
-        return index < 0 ? .absent : Self.parseCount(trimmed(row[index]), max: max)
+        return index < 0 ? .absent : Self.parseCount(Padding.trimmed(row[index]), max: max)
     }
 
     /// Looks a label up; an empty field is unknown, a non-empty unmatched one is counted.
     private func lookup(_ table: LabelTable, _ field: CanonicalField, _ bytes: UnsafeRawBufferPointer) -> UInt8? {
-        let value = trimmed(bytes)
+        let value = Padding.trimmed(bytes)
         if value.isEmpty { return nil }
         if let code = table.lookup(value, scratch: scratch) { return code }
         countUnmapped(field, value)
@@ -214,7 +167,7 @@ public final class CleanProcessor {
     }
 
     private func ethnicity(_ bytes: UnsafeRawBufferPointer) -> Ethnicity {
-        let value = trimmed(bytes)
+        let value = Padding.trimmed(bytes)
         if value.isEmpty { return .unknown }
         if let code = rules.ethnicity.lookup(value, scratch: scratch) { return Ethnicity(rawValue: code) ?? .unknown }
         if rules.pipeline.ethnicityNHSCodes, let group = Self.nhsEthnicCategory(value) { return group }
@@ -252,7 +205,7 @@ public final class CleanProcessor {
         let separators = rules.separators
         for i in 0...bytes.count {
             if i == bytes.count || separators.contains(bytes[i]) {
-                let part = trimmed(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
+                let part = Padding.trimmed(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
                 if !part.isEmpty {
                     if let code = rules.reasons.lookup(part, scratch: scratch) {
                         mask |= 1 << UInt32(code)
@@ -267,10 +220,10 @@ public final class CleanProcessor {
     }
 
     private func identity(_ row: CSVRow) -> RowIdentity {
-        let id = trimmed(row[column(.referralID)])
+        let id = Padding.trimmed(row[column(.referralID)])
         var content = Hash64(seed: 0x5350_5258)
         for position in columns.indices where columns[position] >= 0 {
-            content.add(trimmed(row[columns[position]]))
+            content.add(Padding.trimmed(row[columns[position]]))
             content.addSeparator()
         }
         var low = Hash64(seed: 1)
@@ -282,13 +235,6 @@ public final class CleanProcessor {
 
     // MARK: helpers
 
-    @inline(__always) func trimmed(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        var start = 0
-        var end = bytes.count
-        while start < end && (bytes[start] == 0x20 || bytes[start] == 0x09) { start += 1 }
-        while end > start && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
-        return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-    }
 
     enum ParsedCount { case absent, invalid, value(Int) }
 
@@ -314,122 +260,5 @@ public final class CleanProcessor {
         }
         if ascii { return true }
         return String(validating: bytes, as: UTF8.self) != nil
-    }
-}
-
-/// A seeded 64-bit hash of byte strings, stable across runs and machines, eight bytes
-/// per step (the row identity hashes every mapped field of every row).
-///
-/// Each step mixes one little-endian word: h = (h ⊕ w) × M, h ^= h >> 29; the tail is
-/// packed into a word with the length, and a field separator is a distinct step, so
-/// ("ab", "c") and ("a", "bc") differ. ``finalValue`` runs the MurmurHash3 finaliser.
-struct Hash64 {
-    var value: UInt64
-    init(seed: UInt64) { value = 0xcbf2_9ce4_8422_2325 ^ (seed &* 0x9E37_79B9_7F4A_7C15) }
-
-    @inline(__always) private mutating func step(_ word: UInt64) {
-        var h = (value ^ word) &* 0xff51_afd7_ed55_8ccd
-        h ^= h >> 29
-        value = h
-    }
-
-    @inline(__always) mutating func add(_ bytes: UnsafeRawBufferPointer) {
-        let n = bytes.count
-        var i = 0
-        while i + 8 <= n {
-            step(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            i += 8
-        }
-        var tail = UInt64(n - i) << 56 | 0x80_0000_0000_0000
-        var shift: UInt64 = 0
-        while i < n {
-            tail |= UInt64(bytes[i]) << shift
-            shift += 8
-            i += 1
-        }
-        step(tail)
-    }
-
-    @inline(__always) mutating func addSeparator() { step(0x1F1F_1F1F_2545_F491) }
-
-    var finalValue: UInt64 {
-        var z = value
-        z = (z ^ (z >> 33)) &* 0xff51_afd7_ed55_8ccd
-        z = (z ^ (z >> 33)) &* 0xc4ce_b9fe_1a85_ec53
-        return z ^ (z >> 33)
-    }
-}
-
-/// Referral dates in the contract's three forms.
-public enum DateParser {
-    /// Parses `YYYY-MM-DD`, `D/M/YYYY` (one or two digits), or an ISO 8601 timestamp
-    /// (`YYYY-MM-DDTHH:MM…` or with a space) using its date; `nil` if none fits.
-    public static func parse(_ bytes: UnsafeRawBufferPointer, forms: [DateForm]) -> Day? {
-        let n = bytes.count
-        @inline(__always) func digit(_ i: Int) -> Int? {
-            let b = bytes[i]
-            return b >= 0x30 && b <= 0x39 ? Int(b - 0x30) : nil
-        }
-        @inline(__always) func number(_ from: Int, _ count: Int) -> Int? {
-            var v = 0
-            for i in from..<(from + count) {
-                guard let d = digit(i) else { return nil }
-                v = v * 10 + d
-            }
-            return v
-        }
-        if n >= 10 && bytes[4] == UInt8(ascii: "-") && bytes[7] == UInt8(ascii: "-") {
-            guard let y = number(0, 4), let m = number(5, 2), let d = number(8, 2) else { return nil }
-            if n == 10 { return forms.contains(.iso) ? Day(year: y, month: m, day: d) : nil }
-            guard forms.contains(.timestamp), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "t"),
-                isTime(UnsafeRawBufferPointer(rebasing: bytes[11...]))
-            else { return nil }
-            return Day(year: y, month: m, day: d)
-        }
-        // D/M/YYYY, optionally followed by a time when timestamps are accepted.
-        guard forms.contains(.dayMonthYear) else { return nil }
-        var parts: [Int] = []
-        var value = 0
-        var digits = 0
-        var i = 0
-        while i < n {
-            let b = bytes[i]
-            if b >= 0x30 && b <= 0x39 {
-                value = value * 10 + Int(b - 0x30)
-                digits += 1
-                guard digits <= 4 else { return nil }
-            } else if b == UInt8(ascii: "/") && parts.count < 2 {
-                guard digits >= 1 && digits <= 2 else { return nil }
-                parts.append(value)
-                value = 0
-                digits = 0
-            } else {
-                break
-            }
-            i += 1
-        }
-        guard parts.count == 2, digits == 4 else { return nil }
-        if i < n {
-            guard forms.contains(.timestamp), bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "T"),
-                isTime(UnsafeRawBufferPointer(rebasing: bytes[(i + 1)...]))
-            else { return nil }
-        }
-        return Day(year: value, month: parts[1], day: parts[0])
-    }
-
-    /// `HH:MM`, optionally `:SS`, fractions and a zone (`Z`, `±HH:MM`).
-    static func isTime(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard bytes.count >= 5 else { return false }
-        func d(_ i: Int) -> Bool { bytes[i] >= 0x30 && bytes[i] <= 0x39 }
-        guard d(0), d(1), bytes[2] == UInt8(ascii: ":"), d(3), d(4) else { return false }
-        let hour = Int(bytes[0] - 0x30) * 10 + Int(bytes[1] - 0x30)
-        let minute = Int(bytes[3] - 0x30) * 10 + Int(bytes[4] - 0x30)
-        guard hour <= 24, minute <= 59 else { return false }
-        for b in bytes[5...] {
-            let ok = (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: ":") || b == UInt8(ascii: ".") || b == UInt8(ascii: "Z")
-                || b == UInt8(ascii: "z") || b == UInt8(ascii: "+") || b == UInt8(ascii: "-")
-            if !ok { return false }
-        }
-        return true
     }
 }

@@ -1,0 +1,32 @@
+import SPRXCore
+import SPRXPipeline
+
+/// The cleaning rules of one pipeline, compiled once per run and shared read-only by
+/// every worker.
+public struct CleanRules: Sendable {
+    public let pipeline: PipelineConfiguration
+    let routes: LabelTable
+    let reasons: LabelTable
+    let sex: LabelTable
+    let ethnicity: LabelTable
+    let contacted: LabelTable
+    let unknownRoute: UInt8
+    let separators: [UInt8]
+
+    public init(pipeline: PipelineConfiguration) {
+        self.pipeline = pipeline
+        unknownRoute = UInt8(pipeline.unknownRouteIndex)
+        var routeEntries: [(String, UInt8)] = []
+        for (i, route) in pipeline.routes.enumerated() { routeEntries += route.labels.map { ($0, UInt8(i)) } }
+        routeEntries += pipeline.unknownRouteLabels.map { ($0, UInt8(pipeline.unknownRouteIndex)) }
+        routes = LabelTable(routeEntries)
+        var reasonEntries: [(String, UInt8)] = []
+        for (i, reason) in pipeline.reasons.enumerated() { reasonEntries += reason.labels.map { ($0, UInt8(i)) } }
+        reasons = LabelTable(reasonEntries)
+        sex = LabelTable(Sex.allCases.flatMap { s in (pipeline.sexLabels[s] ?? []).map { ($0, s.rawValue) } })
+        ethnicity = LabelTable(Ethnicity.allCases.flatMap { e in (pipeline.ethnicityLabels[e] ?? []).map { ($0, e.rawValue) } })
+        contacted = LabelTable(
+            [ContactFlag.yes, .no, .unknown].flatMap { c in (pipeline.contactedLabels[c] ?? []).map { ($0, c.rawValue) } })
+        separators = pipeline.reasonSeparators
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import SPRXCore
+import SPRXTestSupport
+import Testing
+
+@testable import SPRXIngest
+
+/// The readers' output does not depend on where reads end: every input below is
+/// decoded whole, one byte a read and in random cuts (``SplitVerifier``), and the whole
+/// input's output is checked against rows written out by hand.
+@Suite struct SplitVerificationTests {
+    /// Everything the row reader and the decoder make of a file.
+    struct DecodedFile: Equatable, CustomStringConvertible {
+        var header: [String]
+        var rows: [DecodedRow]
+        var skipped: [SkippedRow]
+        var blankLines: Int
+        var carriageReturnLineEnds: Bool
+        var description: String { "header \(header), rows \(rows), skipped \(skipped.map { ($0.line, $0.lines) }), blank \(blankLines)" }
+    }
+
+    /// Reads `source` as the runner does: the header, then blocks of whole rows.
+    static func decode(_ source: any ByteSource, readSize: Int, block: Int, maxRowBytes: Int = InputLimits.maxRowBytes) throws -> DecodedFile {
+        let reader = RowBlockReader(source: source, fileName: "split.csv", targetBlockSize: block, readSize: readSize, maxRowBytes: maxRowBytes)
+        var file = DecodedFile(header: try reader.readHeader()?.names ?? [], rows: [], skipped: [], blankLines: 0, carriageReturnLineEnds: false)
+        let scratch = CSVDecodeScratch()
+        while let b = try reader.next() {
+            b.bytes.withUnsafeBytes { raw in
+                CSVBlockDecoder.forEachRow(in: raw, firstLine: b.firstLine, scratch: scratch, blankLines: &file.blankLines) { row in
+                    file.rows.append(DecodedRow(line: row.line, fields: (0..<row.fieldCount).map { row.string($0) }, unterminated: row.unterminatedQuote))
+                }
+            }
+            if let long = b.rowTooLong { file.skipped.append(long) }
+        }
+        file.carriageReturnLineEnds = reader.carriageReturnLineEnds
+        return file
+    }
+
+    static let readShapes: [(readSize: Int, block: Int)] = [(1 << 16, 1 << 20), (5, 1), (3, 16)]
+
+    /// The RFC 4180 cases of ``CSVDecodingTests/tricky`` (a byte-order mark, CRLF and LF,
+    /// quotes, a quoted line break, a blank line, no final line end).
+    @Test(arguments: readShapes)
+    func rowReaderOnTrickyRows(readSize: Int, block: Int) throws {
+        var random = SeededRandom()
+        let whole = try SplitVerifier.verify(CSVDecodingTests.tricky, random: &random) {
+            try Self.decode($0, readSize: readSize, block: block)
+        }
+        #expect(whole.header == ["id", "text", "n"], "\(random)")
+        #expect(whole.rows == CSVDecodingTests.expected, "\(random)")
+        #expect(whole.blankLines == 1, "\(random)")
+    }
+
+    /// Classic Mac OS line ends (bare CR) are decided from the header, however the
+    /// header arrives; a CR inside quotes stays text.
+    @Test(arguments: readShapes)
+    func rowReaderOnBareCarriageReturns(readSize: Int, block: Int) throws {
+        var random = SeededRandom()
+        let input = Array("a,b\r1,\"x\ry\"\r3,4\r".utf8)
+        let whole = try SplitVerifier.verify(input, random: &random) { try Self.decode($0, readSize: readSize, block: block) }
+        #expect(whole.carriageReturnLineEnds, "\(random)")
+        #expect(whole.header == ["a", "b"], "\(random)")
+        // Every CR is read as an LF, the one inside quotes too (RowBlockReader's contract).
+        #expect(whole.rows == [DecodedRow(line: 2, fields: ["1", "x\ny"]), DecodedRow(line: 4, fields: ["3", "4"])], "\(random)")
+    }
+
+    /// A row over the limit is skipped to its end, its line and line count kept, and the
+    /// rows around it are read, whatever the reads. By design (``RowBlockReader``) a
+    /// long row that arrives within one read may instead be handed on whole, for the
+    /// clean stage's own length check: both are "the long row at line 3, 2 lines".
+    @Test(arguments: readShapes)
+    func rowReaderSkipsALongRow(readSize: Int, block: Int) throws {
+        struct LongRows: Equatable {
+            var rows: [DecodedRow]
+            var long: [[Int]]
+        }
+        var random = SeededRandom()
+        let limit = 12
+        let input = Array("h,i\nshort,1\n\"this row is\nmuch too long\",2\nok,3\n".utf8)
+        let whole = try SplitVerifier.verify(input, random: &random) { source in
+            let file = try Self.decode(source, readSize: readSize, block: block, maxRowBytes: limit)
+            let isLong = { (row: DecodedRow) in row.fields.joined(separator: ",").utf8.count > limit }
+            let held = file.rows.filter(isLong).map { [$0.line, $0.fields.joined().split(separator: "\n").count] }
+            return LongRows(rows: file.rows.filter { !isLong($0) }, long: (file.skipped.map { [$0.line, $0.lines] } + held).sorted { $0[0] < $1[0] })
+        }
+        #expect(whole.rows == [DecodedRow(line: 2, fields: ["short", "1"]), DecodedRow(line: 5, fields: ["ok", "3"])], "\(random)")
+        #expect(whole.long == [[3, 2]], "\(random)")
+    }
+
+    /// A quote left open runs to the end of the file and is flagged there.
+    @Test func rowReaderOnAnOpenQuote() throws {
+        var random = SeededRandom()
+        let input = Array("a,b\n1,2\n3,\"open\n4,5\n".utf8)
+        let whole = try SplitVerifier.verify(input, random: &random) { try Self.decode($0, readSize: 4, block: 2) }
+        #expect(whole.rows == [DecodedRow(line: 2, fields: ["1", "2"]), DecodedRow(line: 3, fields: ["3", "open\n4,5\n"], unterminated: true)], "\(random)")
+    }
+
+    /// Gzip (two members, as `cat a.gz b.gz` makes) inflates to the same bytes however
+    /// the compressed bytes arrive; the expected bytes are what `gzip` was given.
+    @Test func gzipReaderOnTwoMembers() throws {
+        let text = Array((0..<300).map { "row \($0),value \($0 * 7)\n" }.joined().utf8)
+        let compressed = try systemGzip(Array(text[0..<2000])) + systemGzip(Array(text[2000...]))
+        var random = SeededRandom()
+        let whole = try SplitVerifier.verify(compressed, randomCuts: 12, random: &random) { source in
+            let gzip = try GzipByteSource(compressed: source, name: "split.csv.gz", inputBufferSize: 64)
+            var out: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 100)
+            while true {
+                let n = try buffer.withUnsafeMutableBytes { try gzip.read(into: $0) }
+                if n == 0 { break }
+                out += buffer[0..<n]
+            }
+            return out
+        }
+        #expect(whole == text, "\(random)")
+    }
+}
+
+extension SkippedRow: CustomStringConvertible {
+    public var description: String { "line \(line) (\(lines) lines)" }
+}
