@@ -56,7 +56,7 @@ enum ExitStatus {
         case .outputFailed: outputFailed
         case .outputLocked: outputLocked
         case .qualityGate: qualityGate
-        default: internalError
+        case .internalError: internalError
         }
     }
 }
