@@ -4,7 +4,7 @@ import Testing
 
 @testable import SPRXModels
 
-private let fixtures = URL(fileURLWithPath: packageRoot).appendingPathComponent("Tests/SPRXGLMTests/Fixtures")
+private let fixtures = URL(fileURLWithPath: packageRoot).appendingPathComponent("Tests/SPRXModelsTests/Fixtures")
 
 /// The committed fixture (Fixtures/make_fixture.py): 2,400 rows, 40 clusters.
 private struct FixtureRow {

@@ -1,4 +1,4 @@
-# Expected values for Tests/SPRXGLMTests (independent of sprx).
+# Expected values for Tests/SPRXModelsTests (independent of sprx).
 # Run: Rscript expected.R > expected_r.csv
 # Tools: R (glm), MASS::glm.nb, sandwich::vcovCL(type = "HC1"); versions are written
 # into the output's first lines.
