@@ -162,7 +162,7 @@ public enum PipelineLoader {
             }
             // One header means one field: `age: [contacts]` would read contacts as ages.
             for alias in columns[field]! {
-                let key = alias.trimmingCharacters(in: .whitespaces).lowercased()
+                let key = alias.trimmingSpaces().lowercased()  // as ColumnLayout matches headers
                 if let other = claimedBy[key], other != field {
                     throw columnsEntry.fail(
                         "each header name under one field only: '\(alias)' is also \(other.rawValue)'s (a field not listed uses its own name)",
