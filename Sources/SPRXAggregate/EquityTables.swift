@@ -71,7 +71,7 @@ public struct EquityTableBuilder: Sendable {
                 routeTypeTable.rows += shareRows(dimension.name, label, routeTypes.map(\.label), typeCounts, groupTotal: groupTotal)
                 routeTable.rows += shareRows(dimension.name, label, routes.map(\.id), byRoute[g], groupTotal: groupTotal)
                 reasonTable.rows += shareRows(dimension.name, label, reasons.map(\.id), byReason[g], groupTotal: groupTotal)
-                for (slot, name) in (routeTypes.map(\.label) + ["all"]).enumerated() {
+                for (slot, name) in (routeTypes.map(\.label) + [PathwayColumn.allRouteTypes]).enumerated() {
                     pathwayTable.rows.append(pathwayRow(dimension.name, label, name, pathway[g][slot]))
                 }
             }

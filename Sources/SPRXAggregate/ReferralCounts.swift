@@ -91,7 +91,23 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         }
     }
 
-    /// Adds another state's counts to this one (both keyed by the same layout).
+    /// Adds a state counted elsewhere (another shard, a serialised file), after checking
+    /// it was keyed by the same layout and levels.
+    ///
+    /// - Throws: ``SPRXError/Code/inputFormat`` when the layouts differ (other age bands,
+    ///   routes or reasons, or the same ones listed in another order): adding such
+    ///   counts would put referrals under the wrong groups.
+    public mutating func merge(counted other: ReferralCounts) throws(SPRXError) {
+        guard projection == other.projection else {
+            throw SPRXError(
+                .inputFormat,
+                "these counts were keyed by another layout (\(other.projection.layout)) than this run's (\(projection.layout)): the pipelines' age bands, routes or reasons differ; count every shard with the same pipeline")
+        }
+        merge(other)
+    }
+
+    /// Adds another state's counts to this one; both come from this run, so they were
+    /// keyed by the same layout (``merge(counted:)`` checks that for states from elsewhere).
     public mutating func merge(_ other: ReferralCounts) {
         precondition(projection == other.projection, "counts keyed by different layouts cannot be merged")
         for (key, value) in other.outcomes { outcomes.update(key) { $0.add(value) } }

@@ -6,7 +6,7 @@ import Foundation
 /// spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab or CR) are
 /// prefixed with `'` so that opening a published table never executes a label someone
 /// typed into a case-management system. Control characters are escaped as `\u{XX}`.
-/// Numeric cells are written by `Cell` (SPRXAggregate) and
+/// Numeric cells are written by ``Cell`` and
 /// never pass through ``text(_:)``.
 public enum CSVText {
     /// A text cell, quoted if needed and neutralised against formula injection.

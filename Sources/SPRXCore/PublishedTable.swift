@@ -266,6 +266,9 @@ public enum PathwayColumn: String, TableColumn {
 
     public var name: String { rawValue }
 
+    /// The `route_type` of the rows for every route type together.
+    public static let allRouteTypes = "all"
+
     public var role: ColumnRole {
         switch self {
         case .dimension, .group, .routeType: .key

@@ -148,7 +148,7 @@ public struct ModelTableBuilder: Sendable {
         let covariates = model.covariates
         let groupings = covariates.map { groupKey.grouping($0) }
         let allLevels = groupings.map(\.levels)
-        let unknownLevel = groupings.map { $0.levels.count - 1 }
+        let unknownLevel = groupings.map { $0.unknownLevel ?? -1 }
         func covariateLevels(_ cell: UInt32, into out: inout [Int]) -> Bool {
             for c in covariates.indices {
                 out[c] = groupKey.level(groupings[c], of: UInt64(cell))

@@ -12,8 +12,8 @@ public enum GroupAxis: Int, CaseIterable, Sendable, Hashable {
     public static let demographic: [GroupAxis] = [.ageBand, .sex, .ethnicity, .nation, .decile, .rurality]
 }
 
-/// One published way of grouping referrals: a name, its levels in published order
-/// (unknown last) and the key field it reads.
+/// One published way of grouping referrals: a name, its levels in published order and
+/// the key field it reads.
 ///
 /// The name is the one tables (`dimension` column) and models (`term` column) print.
 /// A grouping may coarsen its field: `imd_quintile` reads the decile field through
@@ -25,8 +25,26 @@ public struct Grouping: Sendable, Hashable {
     /// The grouping's level for each level of the field; `nil` when they are the same.
     public let levelOfField: [UInt8]?
 
-    /// The label of the unknown level.
-    public var unknownLabel: String { levels.last! }
+    /// The index of the level meaning "not known": last for every grouping of the
+    /// domain's vocabularies, wherever the pipeline lists its `unknown` route, and none
+    /// for reasons (a referral without a reason is simply not counted under any).
+    public let unknownLevel: Int?
+
+    /// The label of the unknown level, if the grouping has one.
+    public var unknownLabel: String? { unknownLevel.map { levels[$0] } }
+
+    init(name: String, levels: [String], axis: GroupAxis, levelOfField: [UInt8]?, unknownLevel: Int?) {
+        self.name = name
+        self.levels = levels
+        self.axis = axis
+        self.levelOfField = levelOfField
+        self.unknownLevel = unknownLevel
+    }
+
+    /// A grouping whose unknown level is its last.
+    init(name: String, levels: [String], axis: GroupAxis, levelOfField: [UInt8]?) {
+        self.init(name: name, levels: levels, axis: axis, levelOfField: levelOfField, unknownLevel: levels.count - 1)
+    }
 
     /// The published groupings' names, declared once (tables, models, report).
     public enum Name {
@@ -150,8 +168,8 @@ public struct GroupKeySchema: Sendable, Hashable {
             Grouping(name: Name.imdQuintile, levels: (1...5).map(String.init) + ["Unknown"], axis: .decile, levelOfField: [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5]),
             Grouping(name: Name.rurality, levels: Rurality.allCases.map(\.label), axis: .rurality, levelOfField: nil),
             Grouping(name: Name.nation, levels: Nation.allCases.map(\.label), axis: .nation, levelOfField: nil),
-            Grouping(name: Name.route, levels: routes, axis: .route, levelOfField: nil),
-            Grouping(name: Name.reason, levels: reasons, axis: .reason, levelOfField: nil),
+            Grouping(name: Name.route, levels: routes, axis: .route, levelOfField: nil, unknownLevel: routes.firstIndex(of: RouteType.unknown.label)),
+            Grouping(name: Name.reason, levels: reasons, axis: .reason, levelOfField: nil, unknownLevel: nil),
         ]
         self.groupings = groupings
         func named(_ name: String) -> Grouping { groupings.first { $0.name == name }! }
@@ -239,7 +257,9 @@ public struct GroupKeySchema: Sendable, Hashable {
         ageBand: UInt8, sex: Sex, ethnicity: Ethnicity, nation: Nation, decile: UInt8, rurality: Rurality, routeType: RouteType,
         contacted: Bool, route: UInt8, month: UInt64
     ) -> UInt64 {
-        fields.withUnsafeBufferPointer { f in
+        assert(Int(ageBand) < levelCounts[GroupAxis.ageBand.rawValue] && Int(route) < levelCounts[GroupAxis.route.rawValue])
+        assert(decile <= 10 && month < UInt64(Self.monthLevels))
+        return fields.withUnsafeBufferPointer { f in
             UInt64(ageBand) << f[GroupAxis.ageBand.rawValue].shift
                 | UInt64(sex.rawValue) << f[GroupAxis.sex.rawValue].shift
                 | UInt64(ethnicity.rawValue) << f[GroupAxis.ethnicity.rawValue].shift
@@ -253,9 +273,15 @@ public struct GroupKeySchema: Sendable, Hashable {
         }
     }
 
-    /// A one-line description of the layout (`age_band:4@0 sex:2@4 …`), stored with
-    /// serialised counts so states packed differently are never merged.
+    /// A one-line description of the layout and the levels it packs (`ageBand:2@0/3
+    /// sex:2@2/4 … levels:9f3a…`: width@offset/level count per axis, then the first 16 hex
+    /// digits of the SHA-256 of every grouping's labels), stored with serialised counts: two states merge only when it
+    /// is equal, so shards of pipelines that list routes or bands differently never do.
     public var layoutDescription: String {
-        GroupAxis.allCases.map { "\($0):\(field($0).width)@\(field($0).shift)" }.joined(separator: " ")
+        let fields = GroupAxis.allCases.map { "\($0):\(field($0).width)@\(field($0).shift)/\(levelCounts[$0.rawValue])" }
+        // Every grouping's name and labels, each ended by a unit separator (0x1F).
+        let labels = groupings.flatMap { [$0.name] + $0.levels }.map { $0 + "\u{1F}" }.joined()
+        return (fields + ["levels:" + SHA256.hex(of: Array(labels.utf8)).prefix(16)]).joined(separator: " ")
     }
 }
+

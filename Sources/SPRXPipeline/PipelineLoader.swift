@@ -477,7 +477,7 @@ public enum PipelineLoader {
                 let label = try value.string()
                 let grouping = groupKey.grouping(covariate)
                 var allowed = grouping.levels
-                if !settings.unknownAsLevel { allowed.removeAll { $0 == grouping.unknownLabel } }
+                if !settings.unknownAsLevel, let unknown = grouping.unknownLabel { allowed.removeAll { $0 == unknown } }
                 guard allowed.contains(label) else {
                     throw value.fail("one of the levels \(allowed.joined(separator: ", ")) (got '\(label)')")
                 }

@@ -120,7 +120,7 @@ public enum DisplayNames {
     ]
 
     /// The `route_type` of the pathway rows for every route type together.
-    static let allRouteTypes = "all"
+    static let allRouteTypes = PathwayColumn.allRouteTypes
 
     /// The crossed dimensions the report reads: each nation's own quintiles and deciles.
     static let nationByQuintile = TableDimension.name([Grouping.Name.nation, Grouping.Name.imdQuintile])

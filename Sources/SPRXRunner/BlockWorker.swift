@@ -75,6 +75,9 @@ struct BlockWorker: Sendable {
         result.cleanRows.reserveCapacity(block.bytes.count / 64)
         // Referrals per packed area flags value (at most 2^9), turned into counts at the end.
         var flagCounts = [Int](repeating: 0, count: 1 << 9)
+        // The month of the last referral date seen: exports are often in date order, so
+        // most rows skip the calendar arithmetic.
+        var lastDay = Day(daysSinceEpoch: Int32.min), lastMonth: UInt64 = 0
         block.bytes.withUnsafeBytes { blockBytes in
             let base = blockBytes.baseAddress
             CSVBlockDecoder.forEachRow(in: blockBytes, firstLine: block.firstLine, scratch: scratch, blankLines: &result.blankLines) { row in
@@ -99,12 +102,16 @@ struct BlockWorker: Sendable {
                 case .clean(let record, let identity):
                     let (enrichment, flags) = enrich.enrichPacked(area: record.area, age: record.age)
                     if flags != 0 { flagCounts[Int(flags)] += 1 }
+                    if record.referralDate != lastDay {
+                        lastDay = record.referralDate
+                        lastMonth = GroupKeySchema.monthLevel(lastDay)
+                    }
                     let contacted = record.reachedLinkWorker
                     let intervention = record.hadIntervention
                     let key = groupKey.key(
                         ageBand: enrichment.ageBand, sex: record.sex, ethnicity: record.ethnicity, nation: enrichment.nation,
                         decile: enrichment.decile, rurality: enrichment.rurality, routeType: routeTypes[Int(record.route)],
-                        contacted: contacted, route: record.route, month: GroupKeySchema.monthLevel(record.referralDate))
+                        contacted: contacted, route: record.route, month: lastMonth)
                     counts.add(key: key, reasons: record.reasons, contacted: contacted, intervention: intervention, day: record.referralDate)
                     let model = ModelCell(
                         organisation: modelsByOrganisation ? record.organisation : nil, cell: modelProjection.apply(key),

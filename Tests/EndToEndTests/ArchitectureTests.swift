@@ -46,14 +46,17 @@ import Testing
     @Test func sourcesImportOnlyAllowedTargets() throws {
         let (order, allowed) = try Self.declaredGraph()
         let targets = Set(order)
-        let importLine = try Regex(#"^\s*(?:@[A-Za-z_]+(?:\([^)]*\))?\s+)*import\s+(?:(?:struct|class|enum|protocol|func|var|let|typealias)\s+)?([A-Za-z_][A-Za-z0-9_]*)"#)
+        // `import X`, `@testable import X`, `public import X`, `import struct X.Y`, … (one
+        // statement each: lines are split at `;` first).
+        let importLine = try Regex(
+            #"^\s*(?:@[A-Za-z_]+(?:\([^)]*\))?\s+)*(?:(?:public|package|internal|fileprivate|private)\s+)?import\s+(?:(?:struct|class|enum|protocol|func|var|let|typealias)\s+)?([A-Za-z_][A-Za-z0-9_]*)"#)
         var checked = 0
         for target in try Self.sourceTargets() {
             let folder = packageRoot + "/Sources/" + target
             guard let files = FileManager.default.enumerator(atPath: folder) else { continue }
             for case let file as String in files where file.hasSuffix(".swift") {
                 let text = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
-                for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                for line in text.split(whereSeparator: { $0 == "\n" || $0 == ";" }) {
                     guard let match = try importLine.firstMatch(in: String(line)), let name = match.output[1].substring.map(String.init)
                     else { continue }
                     guard targets.contains(name) else { continue }  // Foundation, Glibc, Yams, …

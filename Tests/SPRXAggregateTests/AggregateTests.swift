@@ -158,16 +158,23 @@ import Testing
         var merged = left
         merged.merge(right)
         #expect(merged == whole)
+        // Removing the first 7 again (as a duplicate found later is) leaves the other 13.
         var undo = whole
-        undo.merge(left)
-        undo.add(key: k(0), reasons: 0, contacted: false, intervention: false)
-        undo.add(key: k(0), reasons: 0, contacted: false, intervention: false, sign: -1)
+        for i in 0..<7 { undo.add(key: k(i), reasons: UInt32(i % 4), contacted: i % 2 == 0, intervention: i % 5 == 0, sign: -1) }
+        undo.compact()
+        #expect(undo == right)
+        #expect(undo != whole)
         // Serialisable: a shard's state survives JSON and merges the same.
         let data = try JSONEncoder().encode(left)
         var decoded = try JSONDecoder().decode(ReferralCounts.self, from: data)
         decoded.merge(right)
         #expect(decoded == whole)
         #expect(whole.referrals == 20)
+        // A state keyed by another layout (the same routes listed in another order) is refused.
+        let reordered = try GroupKeySchema(ageBands: Self.bands, routes: routes().map(\.id).reversed(), reasons: ["mental_health"])
+        var checked = ReferralCounts(schema: schema)
+        try checked.merge(counted: left)
+        #expect(throws: SPRXError.self) { try checked.merge(counted: ReferralCounts(schema: reordered)) }
         let first = k(0)
         #expect(schema.level(.nation, of: first) == Int(Nation.wales.rawValue) && schema.level(.decile, of: first) == 9)
         #expect(schema.level(schema.grouping(.imdQuintile), of: first) == 4 && schema.level(.rurality, of: first) == Int(Rurality.rural.rawValue))

@@ -70,4 +70,17 @@ import Testing
         #expect(ModelSettings.defaultReference(.imdQuintile, groupKey: s) == "5")
         #expect(ModelSettings.defaultReference(.imdDecile, groupKey: s) == "10")
     }
+
+    /// The unknown level is the domain's last, the pipeline's `unknown` route wherever it
+    /// is listed, and none for reasons; the layout tells apart routes listed in another order.
+    @Test func unknownLevelsAndLayoutFingerprint() throws {
+        let s = Self.schema
+        #expect(s.grouping(.sex).unknownLabel == "Unknown" && s.grouping(named: Grouping.Name.route)?.unknownLevel == 3)
+        #expect(s.grouping(named: Grouping.Name.reason)?.unknownLevel == nil)
+        let first = try GroupKeySchema(ageBands: Self.bands, routes: ["unknown", "gp", "self", "council"], reasons: ["a", "b", "c"])
+        #expect(first.grouping(named: Grouping.Name.route)?.unknownLevel == 0)
+        #expect(first.bits == s.bits && first.layoutDescription != s.layoutDescription)
+        let same = try GroupKeySchema(ageBands: Self.bands, routes: ["gp", "self", "council", "unknown"], reasons: ["a", "b", "c"])
+        #expect(same.layoutDescription == s.layoutDescription)
+    }
 }
