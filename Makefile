@@ -10,7 +10,7 @@ OUT ?= out
 VALIDATE_OUT ?= out.validate
 EXPECTED_OUT ?= out.expected
 
-.PHONY: all build report test validate expected bench fuzz sanitize check-duckdb check-models fixtures clean
+.PHONY: all build report test validate expected bench compare fuzz sanitize check-duckdb check-models fixtures clean
 
 all: build
 
@@ -54,6 +54,10 @@ expected: build
 ## bench: sprx vs DuckDB (same job, 2 threads) vs the zcat floor on 160,128 and 10,000,000 rows (BASELINE=other/sprx adds a side-by-side build)
 bench: build
 	bash scripts/bench.sh
+
+## compare: BASELINE=other/sprx: both builds on the fixtures and two 160,128-row sets; every output byte-identical?
+compare: build
+	bash scripts/compare-builds.sh
 
 ## fuzz: libFuzzer over gzip reader + CSV decoder + clean stage (FUZZ_RUNS, default 10 million)
 fuzz:
