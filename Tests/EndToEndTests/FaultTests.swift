@@ -92,7 +92,7 @@ func isCompleteOutput(_ out: String) -> Bool {
         // (read with POSIX calls: polling this file with String(contentsOfFile:) while
         // the other process writes it made LeakSanitizer report a 4 KiB leak inside
         // FoundationEssentials' readBytesFromFile)
-        for _ in 0..<500 where readWhileWritten(lockFile).contains("pid") != true { usleep(10_000) }
+        for _ in 0..<6_000 where first.isRunning && readWhileWritten(lockFile).contains("pid") != true { usleep(10_000) }
         let second = try run("SampleData/canonical", out)
         #expect(second.status == 75, "\(second.stderr)")
         #expect(second.stderr.contains("another run is writing this output"))

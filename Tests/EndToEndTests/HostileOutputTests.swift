@@ -155,9 +155,10 @@ func sprxInShell(_ script: String, in directory: String) throws -> (status: Int3
         #expect(try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", out, "--quiet"]).status == 0)
         let before = outputTreeFingerprint(out)
         let process = try startSprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", FaultTests.bigInput, "--out", out, "--jobs", "2"])
-        // Wait until the run has its staging folder, then signal it.
+        // Wait until the run has its staging folder, then signal it (up to a minute: a
+        // debug build on a loaded machine takes seconds to load the reference lookups).
         var staged = false
-        for _ in 0..<1000 where !staged {
+        for _ in 0..<12_000 where !staged && process.isRunning {
             staged = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).contains { $0.hasPrefix(".out.partial-") }
             if !staged { usleep(5_000) }
         }
@@ -288,10 +289,11 @@ func sprxInShell(_ script: String, in directory: String) throws -> (status: Int3
         let out = dir + "/out"
         let process = try startSprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", FaultTests.bigInput, "--out", out, "--jobs", "1"])
         var staged = false
-        for _ in 0..<1000 where !staged {
+        for _ in 0..<12_000 where !staged && process.isRunning {
             staged = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).contains { $0.hasPrefix(".out.partial-") }
             if !staged { usleep(5_000) }
         }
+        #expect(staged, "the run started writing")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try "someone else's".write(toFile: out + "/user.txt", atomically: true, encoding: .utf8)
         process.waitUntilExit()
