@@ -171,13 +171,13 @@ enum PlatformVocabulary {
         "education": ["1065401000000101"],
         "self_referral": ["310434002", "185373006", "1065391000000104"],
     ]
-    /// Findings a GP codes as the problem behind the referral; reasons with no such code
-    /// here are not in the search's output.
+    /// Findings a GP codes as the problem behind the referral: 48694002 |Anxiety|,
+    /// 422650009 |Social isolation|, 160932005 |Financial problem|. Reasons with no
+    /// such code here are not in the search's output.
     static let gpReasonCodes: [String: [String]] = [
-        "mental_health": ["73595000"],
-        "loneliness_isolation": ["422650009", "267076002"],
+        "mental_health": ["48694002"],
+        "loneliness_isolation": ["422650009"],
         "financial": ["160932005"],
-        "housing": ["105531004", "32911000"],
     ]
     /// NHS Data Dictionary ETHNIC CATEGORY codes by group.
     static let gpEthnicity: [[String]] = [["A", "B", "C"], ["D", "E", "F", "G"], ["H", "J", "K", "L"], ["M", "N", "P"], ["R", "S"], ["Z", ""]]
