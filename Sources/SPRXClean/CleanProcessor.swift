@@ -86,7 +86,7 @@ public final class CleanProcessor {
         for field in [CanonicalField.referralID, .personID, .referralDate] where Padding.trimmed(row[column(field)]).isEmpty {
             return .quarantined(.missingRequired, column: field.rawValue)
         }
-        guard let date = DateParser.parse(Padding.trimmed(row[column(.referralDate)]), forms: rules.pipeline.dateForms) else {
+        guard let date = rules.dates.parse(Padding.trimmed(row[column(.referralDate)])) else {
             return .quarantined(.invalidDate, column: CanonicalField.referralDate.rawValue)
         }
         if let from = rules.pipeline.dateFrom, date < from {
@@ -203,8 +203,11 @@ public final class CleanProcessor {
         var mask: UInt32 = 0
         var start = 0
         let separators = rules.separators
+        @inline(__always) func isSeparator(_ byte: UInt8) -> Bool {
+            byte < 64 ? separators.low & (1 << UInt64(byte)) != 0 : byte < 128 && separators.high & (1 << UInt64(byte - 64)) != 0
+        }
         for i in 0...bytes.count {
-            if i == bytes.count || separators.contains(bytes[i]) {
+            if i == bytes.count || isSeparator(bytes[i]) {
                 let part = Padding.trimmed(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
                 if !part.isEmpty {
                     if let code = rules.reasons.lookup(part, scratch: scratch) {

@@ -11,7 +11,10 @@ public struct CleanRules: Sendable {
     let ethnicity: LabelTable
     let contacted: LabelTable
     let unknownRoute: UInt8
-    let separators: [UInt8]
+    /// Bytes between reasons in one field, as a 128-bit set (the pipeline allows ASCII only).
+    let separators: (low: UInt64, high: UInt64)
+    /// The pipeline's date forms, compiled.
+    public let dates: DateParser
 
     public init(pipeline: PipelineConfiguration) {
         self.pipeline = pipeline
@@ -27,6 +30,11 @@ public struct CleanRules: Sendable {
         ethnicity = LabelTable(Ethnicity.allCases.flatMap { e in (pipeline.ethnicityLabels[e] ?? []).map { ($0, e.rawValue) } })
         contacted = LabelTable(
             [ContactFlag.yes, .no, .unknown].flatMap { c in (pipeline.contactedLabels[c] ?? []).map { ($0, c.rawValue) } })
-        separators = pipeline.reasonSeparators
+        var set: (low: UInt64, high: UInt64) = (0, 0)
+        for byte in pipeline.reasonSeparators where byte < 0x80 {
+            if byte < 64 { set.low |= 1 << UInt64(byte) } else { set.high |= 1 << UInt64(byte - 64) }
+        }
+        separators = set
+        dates = DateParser(forms: pipeline.dateForms)
     }
 }

@@ -11,6 +11,9 @@ public struct ColumnLayout: Sendable, Hashable {
     public var fieldCount: Int { headerNames.count }
     /// Physical lines the header took (usually 1).
     public var headerLines: Int
+    /// The byte between fields (the pipeline's `input.delimiter`), for every reader of
+    /// this file's rows.
+    public var delimiter: FieldDelimiter
 
     /// Matches header names against the pipeline's aliases (case-insensitive, trimmed).
     ///
@@ -24,6 +27,7 @@ public struct ColumnLayout: Sendable, Hashable {
     public init(header: [String], headerLines: Int = 1, pipeline: PipelineConfiguration, file: String) throws {
         headerNames = header
         self.headerLines = headerLines
+        delimiter = pipeline.input.delimiter
         let normalised = header.map { $0.trimmingSpaces().lowercased() }
         var index: [CanonicalField: Int] = [:]
         var unmatched: [CanonicalField] = []
@@ -54,7 +58,9 @@ public struct ColumnLayout: Sendable, Hashable {
                 looksLikeHeader
                 ? "The file's header has \(Self.headerListing(header)). "
                 : "The file's first line (\(header.count) column\(header.count == 1 ? "" : "s")) matches none of the pipeline's column names, so it is not shown: "
-                    + (Self.otherDelimiter(header).map { "it holds \($0) but no comma: sprx reads comma-separated files (save the export as CSV with commas). " }
+                    + (Self.otherDelimiter(header, expected: pipeline.input.delimiter).map {
+                        "it holds \($0.plural) but no \(pipeline.input.delimiter.plural): if the export is \($0.pipelineName)-separated, add `input: {delimiter: \"\($0.pipelineName)\"}` to the pipeline. "
+                    }
                         ?? "is the header missing, or is a title line above it? ")
             throw SPRXError(
                 .inputFormat,
@@ -67,14 +73,11 @@ public struct ColumnLayout: Sendable, Hashable {
         self.index = index
     }
 
-    /// The delimiter a one-column first line seems to use instead of commas
-    /// (`semicolons`, `tabs`, `vertical bars`), if any.
-    static func otherDelimiter(_ header: [String]) -> String? {
+    /// The delimiter a one-column first line seems to use instead of `expected`, if any
+    /// (the first of `,` `;` tab `|` it holds).
+    static func otherDelimiter(_ header: [String], expected: FieldDelimiter) -> FieldDelimiter? {
         guard header.count == 1, let line = header.first else { return nil }
-        if line.contains(";") { return "semicolons" }
-        if line.contains("\t") { return "tabs" }
-        if line.contains("|") { return "vertical bars" }
-        return nil
+        return FieldDelimiter.allCases.first { $0 != expected && line.utf8.contains($0.byte) }
     }
 
     /// The header names the pipeline maps a field to.

@@ -1,35 +1,77 @@
 import SPRXCore
 import SPRXPipeline
 
-/// Referral dates in the contract's three forms.
-public enum DateParser {
-    /// Parses `YYYY-MM-DD`, `D/M/YYYY` (one or two digits), or an ISO 8601 timestamp
-    /// (`YYYY-MM-DDTHH:MM…` or with a space) using its date; `nil` if none fits.
-    public static func parse(_ bytes: UnsafeRawBufferPointer, forms: [DateForm]) -> Day? {
-        let n = bytes.count
-        @inline(__always) func digit(_ i: Int) -> Int? {
-            let b = bytes[i]
-            return b >= 0x30 && b <= 0x39 ? Int(b - 0x30) : nil
-        }
-        @inline(__always) func number(_ from: Int, _ count: Int) -> Int? {
-            var v = 0
-            for i in from..<(from + count) {
-                guard let d = digit(i) else { return nil }
-                v = v * 10 + d
+/// Reads referral dates in a pipeline's forms (``DateForm``), tried in the order listed.
+///
+/// Built once per run (``CleanRules``) and shared read-only; ``parse(_:)`` allocates
+/// nothing, so it runs on every row.
+public struct DateParser: Sendable {
+    /// The forms, in the order they are tried.
+    public let forms: [DateForm]
+    private let timestampsAccepted: Bool
+
+    public init(forms: [DateForm]) {
+        self.forms = forms
+        timestampsAccepted = forms.contains(.timestamp)
+    }
+
+    /// The date `bytes` (already trimmed) holds in the first form that fits, or `nil`.
+    public func parse(_ bytes: UnsafeRawBufferPointer) -> Day? {
+        for form in forms {
+            let day: Day?
+            switch form {
+            case .iso: day = Self.isoDate(bytes)
+            case .timestamp: day = Self.isoTimestamp(bytes)
+            case .dayMonthYear: day = Self.dayMonthYear(bytes, timeAllowed: timestampsAccepted)
+            case .excelSerial: day = Self.excelSerial(bytes)
+            case .pattern(let pattern): day = Self.match(bytes, pattern.steps)
             }
-            return v
+            if let day { return day }
         }
-        if n >= 10 && bytes[4] == UInt8(ascii: "-") && bytes[7] == UInt8(ascii: "-") {
-            guard let y = number(0, 4), let m = number(5, 2), let d = number(8, 2) else { return nil }
-            if n == 10 { return forms.contains(.iso) ? Day(year: y, month: m, day: d) : nil }
-            guard forms.contains(.timestamp), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "t"),
-                isTime(UnsafeRawBufferPointer(rebasing: bytes[11...]))
-            else { return nil }
-            return Day(year: y, month: m, day: d)
+        return nil
+    }
+
+    /// The date in any of `forms` (tests and `sprx inspect`; a run builds one parser).
+    public static func parse(_ bytes: UnsafeRawBufferPointer, forms: [DateForm]) -> Day? {
+        DateParser(forms: forms).parse(bytes)
+    }
+
+    // MARK: the named forms
+
+    @inline(__always) private static func number(_ bytes: UnsafeRawBufferPointer, _ from: Int, _ count: Int) -> Int? {
+        var value = 0
+        for i in from..<(from + count) {
+            let b = bytes[i]
+            guard b >= 0x30 && b <= 0x39 else { return nil }
+            value = value * 10 + Int(b - 0x30)
         }
-        // D/M/YYYY, optionally followed by a time when timestamps are accepted.
-        guard forms.contains(.dayMonthYear) else { return nil }
-        var parts: [Int] = []
+        return value
+    }
+
+    /// `YYYY-MM-DD`, exactly.
+    static func isoDate(_ bytes: UnsafeRawBufferPointer) -> Day? {
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            let y = number(bytes, 0, 4), let m = number(bytes, 5, 2), let d = number(bytes, 8, 2)
+        else { return nil }
+        return Day(year: y, month: m, day: d)
+    }
+
+    /// `YYYY-MM-DD`, then `T`, `t` or a space and a time (``isTime(_:)``).
+    static func isoTimestamp(_ bytes: UnsafeRawBufferPointer) -> Day? {
+        guard bytes.count > 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            let y = number(bytes, 0, 4), let m = number(bytes, 5, 2), let d = number(bytes, 8, 2),
+            bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "t"),
+            isTime(UnsafeRawBufferPointer(rebasing: bytes[11...]))
+        else { return nil }
+        return Day(year: y, month: m, day: d)
+    }
+
+    /// `D/M/YYYY` with one- or two-digit day and month; then, when `timeAllowed`, an
+    /// optional space or `T` and a time.
+    static func dayMonthYear(_ bytes: UnsafeRawBufferPointer, timeAllowed: Bool) -> Day? {
+        let n = bytes.count
+        var parts = (0, 0)
+        var partCount = 0
         var value = 0
         var digits = 0
         var i = 0
@@ -39,9 +81,10 @@ public enum DateParser {
                 value = value * 10 + Int(b - 0x30)
                 digits += 1
                 guard digits <= 4 else { return nil }
-            } else if b == UInt8(ascii: "/") && parts.count < 2 {
+            } else if b == UInt8(ascii: "/") && partCount < 2 {
                 guard digits >= 1 && digits <= 2 else { return nil }
-                parts.append(value)
+                if partCount == 0 { parts.0 = value } else { parts.1 = value }
+                partCount += 1
                 value = 0
                 digits = 0
             } else {
@@ -49,13 +92,13 @@ public enum DateParser {
             }
             i += 1
         }
-        guard parts.count == 2, digits == 4 else { return nil }
+        guard partCount == 2, digits == 4 else { return nil }
         if i < n {
-            guard forms.contains(.timestamp), bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "T"),
+            guard timeAllowed, bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "T"),
                 isTime(UnsafeRawBufferPointer(rebasing: bytes[(i + 1)...]))
             else { return nil }
         }
-        return Day(year: value, month: parts[1], day: parts[0])
+        return Day(year: value, month: parts.1, day: parts.0)
     }
 
     /// `HH:MM`, optionally `:SS`, fractions and a zone (`Z`, `±HH:MM`).
@@ -72,5 +115,69 @@ public enum DateParser {
             if !ok { return false }
         }
         return true
+    }
+
+    // MARK: Excel serial numbers
+
+    /// Excel's 1900 date system counts days from 1899-12-30 (so that its serial 60, the
+    /// 29 February 1900 that never was, falls between 59 and 61 without shifting later dates).
+    static let excelEpoch = Day(year: 1899, month: 12, day: 30)!.daysSinceEpoch
+    /// 9999-12-31, the last day Excel (and ``Day``) has.
+    static let largestExcelSerial = 2_958_465
+
+    /// A whole number of days from 1, optionally with a fraction (the time, dropped).
+    static func excelSerial(_ bytes: UnsafeRawBufferPointer) -> Day? {
+        var value = 0
+        var digits = 0
+        var i = 0
+        while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 {
+            value = value * 10 + Int(bytes[i] - 0x30)
+            digits += 1
+            guard digits <= 7 else { return nil }
+            i += 1
+        }
+        guard digits > 0 else { return nil }
+        if i < bytes.count {
+            guard bytes[i] == UInt8(ascii: "."), i + 1 < bytes.count else { return nil }
+            for b in bytes[(i + 1)...] where !(b >= 0x30 && b <= 0x39) { return nil }
+        }
+        guard value >= 1 && value <= largestExcelSerial else { return nil }
+        return Day(daysSinceEpoch: excelEpoch + Int32(value))
+    }
+
+    // MARK: patterns
+
+    /// Matches the whole of `bytes` against a compiled pattern.
+    static func match(_ bytes: UnsafeRawBufferPointer, _ steps: [DatePattern.Step]) -> Day? {
+        var year = 0, month = 0, day = 0
+        var i = 0
+        let n = bytes.count
+        for step in steps {
+            if case .literal(let byte) = step.element {
+                guard i < n, bytes[i] == byte else { return nil }
+                i += 1
+                continue
+            }
+            var value = 0
+            var digits = 0
+            // Fixed widths take exactly their digits; a one-or-two-digit token is always
+            // followed by a separator (the pattern guarantees it), so taking two is safe.
+            while digits < step.maxDigits, i < n, bytes[i] >= 0x30 && bytes[i] <= 0x39 {
+                value = value * 10 + Int(bytes[i] - 0x30)
+                digits += 1
+                i += 1
+            }
+            guard digits >= step.minDigits else { return nil }
+            switch step.element {
+            case .year: year = value
+            case .month: month = value
+            case .day: day = value
+            case .hour: guard value <= 23 else { return nil }
+            case .minute, .second: guard value <= 59 else { return nil }
+            case .literal: break
+            }
+        }
+        guard i == n else { return nil }
+        return Day(year: year, month: month, day: day)
     }
 }

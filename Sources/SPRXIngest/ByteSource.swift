@@ -177,30 +177,60 @@ public final class PeekableByteSource: ByteSource {
     }
 }
 
-/// Opens an input file once, choosing gzip or plain by its first bytes (`1f 8b`), and
-/// refusing by name the encodings and compressions sprx does not read.
+/// Opens an input file once, choosing gzip or plain by its first bytes (`1f 8b`),
+/// converting the pipeline's declared encoding to UTF-8, and refusing by name the
+/// encodings and compressions sprx does not read.
 public enum InputOpener {
-    /// The decoded-bytes source and the raw file under it (for hash and size).
+    /// The decoded-bytes source (UTF-8) and the raw file under it (for hash and size).
     ///
     /// The bytes looked at to choose are read from the one open descriptor and handed on,
     /// so a pipe loses nothing; a FIFO is opened once (waiting for its writer).
-    public static func open(path: String, maxRead: Int = .max) throws -> (source: any ByteSource, file: FileByteSource) {
+    ///
+    /// - Parameter encoding: the pipeline's `input.encoding`. UTF-16 needs its byte-order
+    ///   mark (which decides the byte order); a file whose first bytes contradict the
+    ///   declared encoding (a UTF-16 file read as UTF-8, a UTF-8 byte-order mark on a
+    ///   Windows-1252 file) is refused, naming the setting that would read it.
+    /// - Throws: ``SPRXError/Code/inputFormat`` (exit 65) for what sprx does not read.
+    public static func open(path: String, encoding: TextEncoding = .utf8, maxRead: Int = .max) throws -> (
+        source: any ByteSource, file: FileByteSource
+    ) {
         let file = try FileByteSource(path: path, maxRead: maxRead)
         let raw = PeekableByteSource(file)
         let head = try raw.peek(InputFormat.sniffLength)
-        let format = InputFormat.sniff(head)
-        if format == .gzip {
+        if InputFormat.sniff(head) == .gzip {
             let decoded = PeekableByteSource(try GzipByteSource(compressed: raw, name: path))
-            let inner = InputFormat.sniff(try decoded.peek(InputFormat.sniffLength))
-            if let problem = inner.problem {
-                throw SPRXError(.inputFormat, "gzip file holds \(problem)", location: DataLocation(file: path))
-            }
-            return (decoded, file)
+            let source = try text(decoded, head: try decoded.peek(InputFormat.sniffLength), encoding: encoding, path: path, what: "gzip file holds")
+            return (source, file)
         }
-        if let problem = format.problem {
-            throw SPRXError(.inputFormat, "file is \(problem)", location: DataLocation(file: path))
-        }
-        return (raw, file)
+        return (try text(raw, head: head, encoding: encoding, path: path, what: "file is"), file)
     }
 
+    /// The UTF-8 text of `source` (whose first bytes are `head`), read as `encoding`.
+    static func text(_ source: PeekableByteSource, head: [UInt8], encoding: TextEncoding, path: String, what: String) throws -> any ByteSource {
+        let format = InputFormat.sniff(head)
+        func refuse(_ problem: String) -> SPRXError { SPRXError(.inputFormat, "\(what) \(problem)", location: DataLocation(file: path)) }
+        switch encoding {
+        case .utf16:
+            let littleEndian = head.starts(with: [0xFF, 0xFE]) && !head.starts(with: [0xFF, 0xFE, 0x00, 0x00])
+            let bigEndian = head.starts(with: [0xFE, 0xFF])
+            guard littleEndian || bigEndian else {
+                if case .utf16 = format { throw refuse("UTF-16 text without a byte-order mark; sprx reads UTF-16 only with one (Excel's 'Unicode Text' save writes it): save it as 'CSV UTF-8'") }
+                if let problem = format.problem { throw refuse(problem) }
+                throw refuse("not UTF-16 text (no UTF-16 byte-order mark at its start), but the pipeline says input.encoding: utf-16; remove that setting if the file is UTF-8")
+            }
+            var mark = [UInt8](repeating: 0, count: 2)
+            _ = try mark.withUnsafeMutableBytes { try source.read(into: $0) }
+            return TranscodingByteSource(source, encoding: .utf16(bigEndian: bigEndian))
+        case .utf8, .windows1252:
+            if case .utf16 = format, !(head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF])) {
+                throw refuse("UTF-16 text without a byte-order mark; sprx reads UTF-16 only with one (input.encoding: utf-16): save it as 'CSV UTF-8'")
+            }
+            if let problem = format.problem { throw refuse(problem) }
+            guard encoding == .windows1252 else { return source }
+            if head.starts(with: [0xEF, 0xBB, 0xBF]) {
+                throw refuse("UTF-8 text (it starts with a UTF-8 byte-order mark), but the pipeline says input.encoding: windows-1252; remove that setting")
+            }
+            return TranscodingByteSource(source, encoding: .windows1252)
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import SPRXCore
+
 /// One field of a decoded row: a byte range in the block, or in the row's scratch space
 /// when quotes had to be removed.
 ///
@@ -55,13 +57,14 @@ public enum CSVBlockDecoder {
     /// - Parameters:
     ///   - block: whole rows; only the last may lack a terminator (end of file).
     ///   - firstLine: the physical line number of the block's first byte.
+    ///   - delimiter: the byte between fields (the pipeline's `input.delimiter`).
     ///   - blankLines: incremented for every empty line skipped.
     public static func forEachRow(
-        in block: UnsafeRawBufferPointer, firstLine: Int, scratch: CSVDecodeScratch, blankLines: inout Int,
-        _ body: (CSVRow) throws -> Void
+        in block: UnsafeRawBufferPointer, firstLine: Int, delimiter: FieldDelimiter = .comma, scratch: CSVDecodeScratch,
+        blankLines: inout Int, _ body: (CSVRow) throws -> Void
     ) rethrows {
         guard let base = block.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        let quote = UInt8(ascii: "\""), separator = delimiter.byte, lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
         let count = block.count
         var line = firstLine
         var rowStart = 0
@@ -105,7 +108,7 @@ public enum CSVBlockDecoder {
                     }
                     // Text after the closing quote up to the delimiter is kept literally.
                     let tailStart = i
-                    while i < count && base[i] != comma && base[i] != lf { i += 1 }
+                    while i < count && base[i] != separator && base[i] != lf { i += 1 }
                     var tailEnd = i
                     if i < count && base[i] == lf && tailEnd > tailStart && base[tailEnd - 1] == cr { tailEnd -= 1 }
                     let tail = tailEnd > tailStart ? (tailStart, tailEnd) : nil
@@ -116,13 +119,13 @@ public enum CSVBlockDecoder {
                     }
                 } else {
                     let fieldStart = i
-                    while i < count && base[i] != comma && base[i] != lf { i += 1 }
+                    while i < count && base[i] != separator && base[i] != lf { i += 1 }
                     var fieldEnd = i
                     if (i == count || base[i] == lf) && fieldEnd > fieldStart && base[fieldEnd - 1] == cr { fieldEnd -= 1 }
                     scratch.fields.append(CSVField(start: fieldStart, end: fieldEnd, inScratch: false))
                 }
                 if i >= count { rowEnded = true; break fieldLoop }
-                if base[i] == comma { i += 1; continue fieldLoop }
+                if base[i] == separator { i += 1; continue fieldLoop }
                 // base[i] == lf
                 rowLines += 1
                 i += 1

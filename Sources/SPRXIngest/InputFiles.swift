@@ -110,8 +110,8 @@ public enum InputFormat: Sendable, Equatable {
         switch self {
         case .plain, .gzip: nil
         case .utf16(let bigEndian):
-            "UTF-16\(bigEndian ? " big-endian" : "") text (Excel's 'Unicode Text' save, for one); sprx reads UTF-8: save it as 'CSV UTF-8'"
-        case .utf32: "UTF-32 text; sprx reads UTF-8: save it as 'CSV UTF-8'"
+            "UTF-16\(bigEndian ? " big-endian" : "") text (Excel's 'Unicode Text' save, for one): add `input: {encoding: utf-16}` to the pipeline (with `delimiter: tab` for Excel's tab-separated save), or save it as 'CSV UTF-8'"
+        case .utf32: "UTF-32 text; sprx reads UTF-8, UTF-16 and Windows-1252: save it as 'CSV UTF-8'"
         case .xz: "xz-compressed; sprx reads plain or gzip CSV: decompress it (unxz) or compress it with gzip"
         case .bzip2: "bzip2-compressed; sprx reads plain or gzip CSV: decompress it (bunzip2) or compress it with gzip"
         case .zstd: "zstd-compressed; sprx reads plain or gzip CSV: decompress it (unzstd) or compress it with gzip"

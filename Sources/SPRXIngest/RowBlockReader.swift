@@ -57,7 +57,9 @@ public final class RowBlockReader {
     private var filled: Int { window.count }
     /// Offset in `window` just past the last complete row found (0: none yet).
     private var lastRowEnd = 0
-    private var splitter = RowSplitter()
+    private var splitter: RowSplitter
+    /// The byte between fields (the pipeline's `input.delimiter`).
+    public let delimiter: FieldDelimiter
     private var linesBeforeBuffer = 0
     private var atEOF = false
     private var startedFile = false
@@ -73,14 +75,17 @@ public final class RowBlockReader {
     public private(set) var decodedBytes: Int64 = 0
 
     /// - Parameters:
+    ///   - delimiter: the byte between fields; rows are cut and the header read with it.
     ///   - maxRowBytes, maxHeaderBytes, maxHeaderColumns: the limits (tests make them small).
     public init(
-        source: any ByteSource, fileName: String, targetBlockSize: Int = 1 << 20, readSize: Int = 1 << 18,
-        maxRowBytes: Int = InputLimits.maxRowBytes, maxHeaderBytes: Int = InputLimits.maxHeaderBytes,
+        source: any ByteSource, fileName: String, delimiter: FieldDelimiter = .comma, targetBlockSize: Int = 1 << 20,
+        readSize: Int = 1 << 18, maxRowBytes: Int = InputLimits.maxRowBytes, maxHeaderBytes: Int = InputLimits.maxHeaderBytes,
         maxHeaderColumns: Int = InputLimits.maxHeaderColumns
     ) {
         self.source = source
         self.fileName = fileName
+        self.delimiter = delimiter
+        splitter = RowSplitter(delimiter: delimiter)
         self.maxRowBytes = max(1, maxRowBytes)
         self.maxHeaderBytes = max(1, maxHeaderBytes)
         self.maxHeaderColumns = max(1, maxHeaderColumns)
@@ -112,7 +117,7 @@ public final class RowBlockReader {
         guard filled > 0 else { return nil }
         if !carriageReturnLineEnds {
             // The header ended at an LF: a bare CR before it still makes the CR the line end.
-            var headerSplitter = RowSplitter()
+            var headerSplitter = RowSplitter(delimiter: delimiter)
             let end = headerSplitter.scanFirst(UnsafeRawBufferPointer(window.readable)) ?? filled
             var detector = LineEndDetector()
             if detector.findsBareCR(UnsafeRawBufferPointer(rebasing: window.readable[0..<end])) { readCarriageReturnsAsLineFeeds() }
@@ -121,7 +126,7 @@ public final class RowBlockReader {
                 if lastRowEnd == 0 && filled > maxHeaderBytes + 1 { throw headerTooLong() }
             }
         }
-        var headerSplitter = RowSplitter()
+        var headerSplitter = RowSplitter(delimiter: delimiter)
         let firstEnd = headerSplitter.scanFirst(UnsafeRawBufferPointer(window.readable))
         let headerEnd = firstEnd ?? filled
         // The header row without its line end (a CR before the LF is part of a CRLF).
@@ -132,7 +137,7 @@ public final class RowBlockReader {
         var fieldCount = 0
         var blank = 0
         let scratch = CSVDecodeScratch()
-        CSVBlockDecoder.forEachRow(in: headerBytes, firstLine: 1, scratch: scratch, blankLines: &blank) { row in
+        CSVBlockDecoder.forEachRow(in: headerBytes, firstLine: 1, delimiter: delimiter, scratch: scratch, blankLines: &blank) { row in
             if fieldCount == 0 { fieldCount = row.fieldCount }
             if names.isEmpty && row.fieldCount <= maxHeaderColumns { names = (0..<row.fieldCount).map { row.string($0) } }
         }
@@ -163,7 +168,7 @@ public final class RowBlockReader {
     private func readCarriageReturnsAsLineFeeds() {
         carriageReturnLineEnds = true
         Self.carriageReturnsToLineFeeds(window.readable)
-        splitter = RowSplitter()
+        splitter = RowSplitter(delimiter: delimiter)
         lastRowEnd = splitter.scan(UnsafeRawBufferPointer(window.readable)) ?? 0
     }
 

@@ -1,3 +1,5 @@
+import SPRXCore
+
 /// Finds where rows end in RFC 4180 bytes, resuming across chunks.
 ///
 /// This is the cheap half of CSV decoding that must run in order: a newline ends a row
@@ -10,6 +12,9 @@
 /// - inside quotes, `""` is a literal quote and `"` followed by anything else closes
 ///   the quotes (text after the closing quote is kept literally, as Python's `csv` does);
 /// - a `"` elsewhere in an unquoted field is a literal character.
+///
+/// The field delimiter is the pipeline's (``FieldDelimiter``, a comma by default): it
+/// decides where a field starts, and so whether a `"` opens quotes.
 public struct RowSplitter: Sendable {
     @usableFromInline enum State: UInt8, Sendable {
         case fieldStart, unquoted, quoted, quoteInQuoted
@@ -20,8 +25,10 @@ public struct RowSplitter: Sendable {
     public private(set) var newlines = 0
     /// Newlines seen up to and including the last row terminator returned.
     public private(set) var newlinesAtLastRowEnd = 0
+    /// The byte between fields.
+    public let delimiter: UInt8
 
-    public init() {}
+    public init(delimiter: FieldDelimiter = .comma) { self.delimiter = delimiter.byte }
 
     /// Scans `bytes` (the continuation of everything scanned before).
     ///
@@ -40,7 +47,7 @@ public struct RowSplitter: Sendable {
         var lastEnd: Int? = nil
         var state = self.state
         var newlines = self.newlines
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n")
+        let quote = UInt8(ascii: "\""), separator = delimiter, lf = UInt8(ascii: "\n")
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         let count = bytes.count
         var i = 0
@@ -52,13 +59,13 @@ public struct RowSplitter: Sendable {
                     let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
                     let hits = SWAR.bytesEqual(word, quote) | SWAR.bytesEqual(word, lf)
                     if hits == 0 {
-                        state = base[i + 7] == comma ? .fieldStart : .unquoted
+                        state = base[i + 7] == separator ? .fieldStart : .unquoted
                         i += 8
                         continue
                     }
                     let skip = hits.trailingZeroBitCount >> 3
                     if skip > 0 {
-                        state = base[i + skip - 1] == comma ? .fieldStart : .unquoted
+                        state = base[i + skip - 1] == separator ? .fieldStart : .unquoted
                         i += skip
                     }
                     break
@@ -81,7 +88,7 @@ public struct RowSplitter: Sendable {
                     lastEnd = i + 1
                     newlinesAtLastRowEnd = newlines
                     if stopAtFirst { break scanLoop }
-                } else if byte == comma {
+                } else if byte == separator {
                     state = .fieldStart
                 } else if byte == quote && state == .fieldStart {
                     state = .quoted
@@ -97,7 +104,7 @@ public struct RowSplitter: Sendable {
                     lastEnd = i + 1
                     newlinesAtLastRowEnd = newlines
                     if stopAtFirst { break scanLoop }
-                } else if byte == comma {
+                } else if byte == separator {
                     state = .fieldStart
                 } else {
                     state = .unquoted

@@ -104,16 +104,6 @@ public struct ReasonDefinition: Sendable, Hashable {
     }
 }
 
-/// Accepted date forms.
-public enum DateForm: String, Sendable, CaseIterable, Codable {
-    /// `YYYY-MM-DD`
-    case iso = "YYYY-MM-DD"
-    /// `DD/MM/YYYY`
-    case dayMonthYear = "DD/MM/YYYY"
-    /// An ISO 8601 timestamp; its date is used.
-    case timestamp = "ISO8601-timestamp"
-}
-
 /// One nation's deprivation index file.
 public struct DeprivationSource: Sendable, Hashable {
     public var nation: Nation
@@ -135,8 +125,11 @@ public struct RuralitySource: Sendable, Hashable {
 
 /// Where the enrich stage finds its lookups.
 public struct EnrichSettings: Sendable {
-    /// Folder holding the reference files (absolute, or resolved against the pipeline file).
+    /// Folder holding the reference files: as the pipeline file says (resolved against
+    /// its folder), or as ``ReferenceLookup`` chose when the pipeline was loaded with it.
     public var referenceDirectory: String
+    /// Which step of the lookup order gave ``referenceDirectory``.
+    public var referenceOrigin: ReferenceLookup.Origin = .pipeline
     public var deprivation: [DeprivationSource]
     public var rurality: [RuralitySource]
     public var ageBands: [AgeBand]
@@ -183,6 +176,8 @@ public struct ValidationSettings: Sendable, Hashable {
 public struct PipelineConfiguration: Sendable {
     public var name: String
     public var schemaVersion: Int
+    /// The `input` section: the export's field delimiter and text encoding.
+    public var input = InputDialect.standard
     /// Header names (matched case-insensitively after trimming) for each canonical field.
     ///
     /// Every field is mapped (a field the file does not list means a header of its own
@@ -202,6 +197,7 @@ public struct PipelineConfiguration: Sendable {
     /// Whether NHS ethnic category codes (A-S, Z, 99) are read by their first character.
     public var ethnicityNHSCodes: Bool
     public var contactedLabels: [ContactFlag: [String]]
+    /// Accepted date forms, in the order they are tried.
     public var dateForms: [DateForm]
     public var dateFrom: Day?
     public var dateTo: Day?

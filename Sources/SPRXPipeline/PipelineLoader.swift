@@ -16,6 +16,10 @@ public enum PipelineLoader {
     /// A file that is missing, unreadable, not a regular file or too large is
     /// ``SPRXError/Code/invalidPipeline`` (exit 78, like every fault of the pipeline)
     /// with one line saying why, never a system error dump.
+    ///
+    /// The reference folder is the pipeline's own `enrich.reference_dir` (or the
+    /// installed default when it has none), whether or not it exists: this is the file as
+    /// written. A run uses ``load(path:referenceDirectory:environment:)``.
     public static func load(path: String) throws -> PipelineConfiguration {
         let bytes = try readFile(path)
         guard let text = String(validating: bytes, as: UTF8.self) else {
@@ -24,6 +28,25 @@ public enum PipelineLoader {
         let sha = SHA256.hex(of: bytes)
         let baseDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return try parse(yaml: text, path: path, baseDirectory: baseDirectory, sha256: sha)
+    }
+
+    /// Loads the pipeline file at `path` and finds its reference folder in the lookup
+    /// order (``ReferenceLookup``): `referenceDirectory` (the `--reference-dir` option),
+    /// then `SPRX_REFERENCE_DIR` in `environment`, then the pipeline's
+    /// `enrich.reference_dir`, then the installed default.
+    ///
+    /// - Throws: as ``load(path:)``, and ``SPRXError/Code/invalidReference`` (exit 78)
+    ///   when the option or the variable names no folder, or no step gives one.
+    public static func load(
+        path: String, referenceDirectory: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> PipelineConfiguration {
+        var configuration = try load(path: path)
+        let declared = configuration.enrich.referenceOrigin == .pipeline ? configuration.enrich.referenceDirectory : nil
+        let (folder, origin) = try ReferenceLookup.resolve(
+            option: referenceDirectory, environment: environment, fallback: declared.map { ($0, .pipeline) })
+        configuration.enrich.referenceDirectory = folder
+        configuration.enrich.referenceOrigin = origin
+        return configuration
     }
 
     /// The bytes of the pipeline file, or one clean ``SPRXError/Code/invalidPipeline``.
@@ -120,7 +143,7 @@ public enum PipelineLoader {
 
     private static func build(_ top: Entry, path: String, baseDirectory: String, sha256: String) throws -> PipelineConfiguration {
         try top.allowKeys([
-            "version", "name", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "disclosure", "models",
+            "version", "name", "input", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "disclosure", "models",
             "validate", "quality", "display_names",
         ])
         let version = try top.required("version").int()
@@ -128,6 +151,24 @@ public enum PipelineLoader {
         let name = try top.required("name").string()
         guard !name.isEmpty, name.count <= 100, !name.unicodeScalars.contains(where: DisplayNameDimension.isForbidden) else {
             throw try top.required("name").fail("a name of 1 to 100 characters without control, line-separator or bidirectional characters")
+        }
+
+        // input
+        var input = InputDialect.standard
+        if let inputEntry = try top.optional("input") {
+            try inputEntry.allowKeys(["delimiter", "encoding"])
+            if let entry = try inputEntry.optional("delimiter") {
+                guard let delimiter = FieldDelimiter(pipelineName: try entry.string()) else {
+                    throw entry.fail("one of the delimiters \",\" \";\" \"|\" or tab")
+                }
+                input.delimiter = delimiter
+            }
+            if let entry = try inputEntry.optional("encoding") {
+                guard let encoding = TextEncoding(rawValue: try entry.string().lowercased()) else {
+                    throw entry.fail("one of the encodings \(TextEncoding.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                input.encoding = encoding
+            }
         }
 
         // columns
@@ -212,8 +253,9 @@ public enum PipelineLoader {
         var separators: [UInt8] = [UInt8(ascii: ";")]
         if let sepEntry = try top.optional("reason_separators") {
             let text = try sepEntry.string()
-            guard !text.isEmpty, text.utf8.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: ",") }) else {
-                throw sepEntry.fail("one or more ASCII separator characters other than ','")
+            // Any ASCII, the delimiter too: a field holding it is quoted in the CSV.
+            guard !text.isEmpty, text.utf8.allSatisfy({ $0 < 0x80 }) else {
+                throw sepEntry.fail("one or more ASCII separator characters")
             }
             separators = Array(text.utf8)
         }
@@ -254,17 +296,20 @@ public enum PipelineLoader {
             })
 
         // dates
-        var forms = DateForm.allCases
+        var forms = DateForm.defaults
         var from: Day? = nil
         var to: Day? = nil
         if let datesEntry = try top.optional("dates") {
             try datesEntry.allowKeys(["formats", "from", "to"])
             if let formsEntry = try datesEntry.optional("formats") {
-                forms = try formsEntry.stringList(nonEmpty: true).map { text in
-                    guard let form = DateForm(rawValue: text) else {
-                        throw formsEntry.fail("date forms from: \(DateForm.allCases.map(\.rawValue).joined(separator: ", "))")
+                forms = []
+                for text in try formsEntry.stringList(nonEmpty: true) {
+                    let form: DateForm
+                    do { form = try DateForm(text) } catch {
+                        throw formsEntry.fail("date formats named \(DateForm.names.joined(separator: ", ")) or \(error.description)")
                     }
-                    return form
+                    guard !forms.contains(form) else { throw formsEntry.fail("each date format once ('\(text)' repeats)") }
+                    forms.append(form)
                 }
             }
             from = try datesEntry.optional("from").map { try $0.day() }
@@ -275,8 +320,15 @@ public enum PipelineLoader {
         // enrich
         let enrichEntry = try top.required("enrich")
         try enrichEntry.allowKeys(["reference_dir", "deprivation", "rurality", "age_bands"])
-        var referenceDir = try enrichEntry.required("reference_dir").string()
-        if !referenceDir.hasPrefix("/") { referenceDir = baseDirectory + "/" + referenceDir }
+        // Optional: without it, the lookup order goes on to the installed default.
+        var referenceDir = ReferenceLookup.installedDefault
+        var referenceOrigin = ReferenceLookup.Origin.installed
+        if let entry = try enrichEntry.optional("reference_dir") {
+            referenceDir = try entry.string()
+            guard !referenceDir.isEmpty else { throw entry.fail("a folder (relative to the pipeline file's folder)") }
+            if !referenceDir.hasPrefix("/") { referenceDir = baseDirectory + "/" + referenceDir }
+            referenceOrigin = .pipeline
+        }
         var deprivation: [DeprivationSource] = []
         let deprivationEntry = try enrichEntry.required("deprivation")
         try deprivationEntry.allowKeys(Nation.known.map(\.label))
@@ -346,11 +398,13 @@ public enum PipelineLoader {
             if let value = try entry.optional("relative_tolerance") { validation.relativeTolerance = try value.nonNegativeNumber() }
         }
 
+        var enrich = EnrichSettings(referenceDirectory: referenceDir, deprivation: deprivation, rurality: rurality, ageBands: ageBands)
+        enrich.referenceOrigin = referenceOrigin
         return PipelineConfiguration(
-            name: name, schemaVersion: version, columns: columns, optionalColumns: optionalColumns, routes: routes, unknownRouteLabels: unknownLabels,
+            name: name, schemaVersion: version, input: input, columns: columns, optionalColumns: optionalColumns, routes: routes, unknownRouteLabels: unknownLabels,
             reasons: reasons, reasonSeparators: separators, sexLabels: sexLabels, ethnicityLabels: ethnicityLabels,
             ethnicityNHSCodes: nhsCodes, contactedLabels: contactedLabels, dateForms: forms, dateFrom: from, dateTo: to,
-            enrich: EnrichSettings(referenceDirectory: referenceDir, deprivation: deprivation, rurality: rurality, ageBands: ageBands),
+            enrich: enrich,
             disclosure: disclosure, models: models, groupKey: groupKey,
             validation: validation, sourcePath: path, sourceSHA256: sha256, quality: quality, displayNames: displayNames)
     }

@@ -22,6 +22,8 @@ struct Manifest: Encodable {
         var reconciled: Bool
     }
     struct Reference: Encodable { var name: String; var edition: String; var used_for: String; var sha256: String; var rows: Int }
+    /// The reference folder used and the step of the lookup order that chose it.
+    struct ReferenceDirectory: Encodable { var path: String; var chosen_by: String }
     struct Disclosure: Encodable {
         var enabled: Bool
         var suppress_up_to: Int
@@ -81,6 +83,7 @@ struct Manifest: Encodable {
     /// First and last referral date among clean referrals.
     var period: Period?
     var reference_files: [Reference]
+    var reference_directory: ReferenceDirectory
     var disclosure_control: Disclosure
     var unmapped_labels: UnmappedLabels
     var models: [Model]
@@ -113,6 +116,7 @@ struct Manifest: Encodable {
         let quarantined = files.reduce(0) { $0 + $1.quarantined }
         totals = Totals(
             rows_read: rows, clean: clean, duplicate: duplicate, quarantined: quarantined, reconciled: rows == clean + duplicate + quarantined)
+        reference_directory = ReferenceDirectory(path: config.enrich.referenceDirectory, chosen_by: config.enrich.referenceOrigin.rawValue)
         reference_files = reference.map { Reference(name: $0.name, edition: $0.edition, used_for: $0.use, sha256: $0.sha256, rows: $0.rows) }
         disclosure_control = Disclosure(
             enabled: disclosure.enabled, suppress_up_to: disclosure.suppressUpTo, round_to: disclosure.roundTo,

@@ -41,7 +41,7 @@ public enum Publisher {
     public static func run(_ options: RunOptions) throws -> RunSummary {
         let started = Date()
         Runner.prepareProcess()
-        var pipeline = try PipelineLoader.load(path: options.pipelinePath)
+        var pipeline = try PipelineLoader.load(path: options.pipelinePath, referenceDirectory: options.referenceDirectory)
         if !options.disclosureControl { pipeline.disclosure.enabled = false }
         let files = try Runner.resolveInputs(options.inputs)
         // Before any work: the target must be sprx's to replace, then a second run on the

@@ -77,7 +77,9 @@ struct BlockWorker: Sendable {
         var flagCounts = [Int](repeating: 0, count: 1 << 9)
         block.bytes.withUnsafeBytes { blockBytes in
             let base = blockBytes.baseAddress
-            CSVBlockDecoder.forEachRow(in: blockBytes, firstLine: block.firstLine, scratch: scratch, blankLines: &result.blankLines) { row in
+            CSVBlockDecoder.forEachRow(
+                in: blockBytes, firstLine: block.firstLine, delimiter: layout.delimiter, scratch: scratch, blankLines: &result.blankLines
+            ) { row in
                 result.rowsRead += 1
                 switch processor.process(row) {
                 case .quarantined(let reason, let column):
@@ -87,10 +89,10 @@ struct BlockWorker: Sendable {
                     if reason == .unterminatedQuote && result.swallowed == nil {
                         // Open to the end of the file: rows after the quote would be lost
                         // as one field if there are many lines, or any line shaped like a
-                        // row (as many commas as the header); a truncated last row is not.
+                        // row (as many delimiters as the header); a truncated last row is not.
                         let lines = row.raw.split(separator: 0x0A, omittingEmptySubsequences: false)
                         let rowShaped = lines.dropFirst().contains { line in
-                            line.reduce(0) { $0 + ($1 == 0x2C ? 1 : 0) } >= layout.fieldCount - 1
+                            line.reduce(0) { $0 + ($1 == layout.delimiter.byte ? 1 : 0) } >= layout.fieldCount - 1
                         }
                         if lines.count > InputLimits.maxLinesInAQuarantinedRow || (layout.fieldCount > 1 && rowShaped) {
                             result.swallowed = (row.line, lines.count)

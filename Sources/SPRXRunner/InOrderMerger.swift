@@ -87,7 +87,9 @@ final class InOrderMerger {
         let scratch = CSVDecodeScratch()
         var blank = 0
         raw.withUnsafeBytes { bytes in
-            CSVBlockDecoder.forEachRow(in: bytes, firstLine: 1, scratch: scratch, blankLines: &blank) { row in _ = processor.process(row) }
+            CSVBlockDecoder.forEachRow(in: bytes, firstLine: 1, delimiter: layout.delimiter, scratch: scratch, blankLines: &blank) {
+                _ = processor.process($0)
+            }
         }
         return processor.unmapped
     }

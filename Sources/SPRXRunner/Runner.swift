@@ -21,12 +21,15 @@ public struct RunOptions: Sendable {
     public var commandLine: [String]
     /// Target size of the row-aligned blocks handed to workers.
     public var blockSize: Int
+    /// `--reference-dir`: the reference folder, first in the lookup order (``ReferenceLookup``).
+    public var referenceDirectory: String?
     /// Most worker threads a run uses (`--jobs` above it is a usage error).
     public static let maxJobs = 256
 
     public init(
         pipelinePath: String, inputs: [String], outputDirectory: String, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
-        disclosureControl: Bool = true, quiet: Bool = false, commandLine: [String] = CommandLine.arguments, blockSize: Int = 1 << 20
+        disclosureControl: Bool = true, quiet: Bool = false, commandLine: [String] = CommandLine.arguments, blockSize: Int = 1 << 20,
+        referenceDirectory: String? = nil
     ) {
         self.pipelinePath = pipelinePath
         self.inputs = inputs
@@ -36,6 +39,7 @@ public struct RunOptions: Sendable {
         self.quiet = quiet
         self.commandLine = commandLine
         self.blockSize = blockSize
+        self.referenceDirectory = referenceDirectory
     }
 }
 
@@ -159,8 +163,9 @@ public enum Runner {
                     group.leave()
                 }
                 do {
-                    let (source, raw) = try InputOpener.open(path: path)
-                    let reader = RowBlockReader(source: source, fileName: path, targetBlockSize: options.blockSize)
+                    let (source, raw) = try InputOpener.open(path: path, encoding: pipeline.input.encoding)
+                    let reader = RowBlockReader(
+                        source: source, fileName: path, delimiter: pipeline.input.delimiter, targetBlockSize: options.blockSize)
                     guard let header = try reader.readHeader() else {
                         throw SPRXError(.inputFormat, "file is empty: no header row", location: DataLocation(file: path, line: 1))
                     }

@@ -108,7 +108,7 @@ public struct ValidationReport: Sendable, Codable, Equatable {
 public enum OutputValidator {
     public static let ignoredManifestFields = [
         "tool", "command_line", "started_at", "finished_at", "workers", "outputs", "models_seconds", "pipeline.path",
-        "models[*].fit_seconds", "inputs[*].path",
+        "models[*].fit_seconds", "inputs[*].path", "reference_directory",
     ]
 
     /// Compares the folders; throws only when one cannot be read at all.

@@ -131,6 +131,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Exit with status 3 when any row was quarantined (outputs are still published). For CI.")
     var failOnQuarantine = false
 
+    @Option(help: "The folder of reference lookups (before SPRX_REFERENCE_DIR, the pipeline's enrich.reference_dir and the installed default).")
+    var referenceDir: String?
+
     @Option(help: .hidden)
     var blockSize: Int = 1 << 20
 
@@ -144,7 +147,7 @@ struct Run: ParsableCommand {
     func run() throws {
         let options = RunOptions(
             pipelinePath: pipeline, inputs: inputs, outputDirectory: out, jobs: jobs, disclosureControl: !noDisclosureControl,
-            quiet: quiet, commandLine: CommandLine.arguments, blockSize: blockSize)
+            quiet: quiet, commandLine: CommandLine.arguments, blockSize: blockSize, referenceDirectory: referenceDir)
         // A file-size limit (ulimit -f) must fail the write (EFBIG, exit 73) rather than
         // kill the process, so the staging folder is cleaned up like any output error.
         signal(SIGXFSZ, SIG_IGN)
@@ -195,8 +198,8 @@ struct Generate: ParsableCommand {
     @Option(help: "Export layout: canonical or casebook.")
     var layout: String = "canonical"
 
-    @Option(help: "Folder with the reference lookups.")
-    var referenceDir: String = "SampleData/reference"
+    @Option(help: "The folder of reference lookups (before SPRX_REFERENCE_DIR, ./SampleData/reference and the installed default).")
+    var referenceDir: String?
 
     func validate() throws {
         guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
@@ -207,10 +210,11 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         do {
+            let reference = try ReferenceLookup.resolve(option: referenceDir, fallback: ("SampleData/reference", .currentFolder)).path
             let summary = try ReferralGenerator.generateAtomically(
                 GeneratorOptions(
                     rows: rows, seed: seed, files: files, messy: messy, layout: GeneratedLayout(rawValue: layout)!,
-                    referenceDirectory: referenceDir, outputDirectory: out))
+                    referenceDirectory: reference, outputDirectory: out))
             print("wrote \(summary.rowsWritten) rows in \(summary.files.count) files to \(out) (expected clean: \(summary.expectedClean))")
         } catch let error as SPRXError {
             fail(error)
