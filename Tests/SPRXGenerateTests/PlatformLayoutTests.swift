@@ -133,7 +133,7 @@ import Testing
     /// Each committed fixture, read through its pipeline, ends as the generator recorded
     /// when it wrote it (`generate.json`): rows read, clean, duplicates and every
     /// quarantine reason, file by file reconciled.
-    @Test(.disabled("needs the read branch: the pipelines' input section, date patterns, excel_serial and ',' as a reason separator"), arguments: fixtures)
+    @Test(arguments: fixtures)
     func fixtureReconcilesWithWhatWasWritten(layout: GeneratedLayout, folder: String, pipeline: String) throws {
         let out = Self.temporaryFolder("layout-run") + "/out"
         defer { try? FileManager.default.removeItem(atPath: (out as NSString).deletingLastPathComponent) }
