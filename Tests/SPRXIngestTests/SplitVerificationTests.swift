@@ -20,13 +20,16 @@ import Testing
     }
 
     /// Reads `source` as the runner does: the header, then blocks of whole rows.
-    static func decode(_ source: any ByteSource, readSize: Int, block: Int, maxRowBytes: Int = InputLimits.maxRowBytes) throws -> DecodedFile {
-        let reader = RowBlockReader(source: source, fileName: "split.csv", targetBlockSize: block, readSize: readSize, maxRowBytes: maxRowBytes)
+    static func decode(
+        _ source: any ByteSource, readSize: Int, block: Int, maxRowBytes: Int = InputLimits.maxRowBytes, delimiter: FieldDelimiter = .comma
+    ) throws -> DecodedFile {
+        let reader = RowBlockReader(
+            source: source, fileName: "split.csv", delimiter: delimiter, targetBlockSize: block, readSize: readSize, maxRowBytes: maxRowBytes)
         var file = DecodedFile(header: try reader.readHeader()?.names ?? [], rows: [], skipped: [], blankLines: 0, carriageReturnLineEnds: false)
         let scratch = CSVDecodeScratch()
         while let b = try reader.next() {
             b.bytes.withUnsafeBytes { raw in
-                CSVBlockDecoder.forEachRow(in: raw, firstLine: b.firstLine, scratch: scratch, blankLines: &file.blankLines) { row in
+                CSVBlockDecoder.forEachRow(in: raw, firstLine: b.firstLine, delimiter: delimiter, scratch: scratch, blankLines: &file.blankLines) { row in
                     file.rows.append(DecodedRow(line: row.line, fields: (0..<row.fieldCount).map { row.string($0) }, unterminated: row.unterminatedQuote))
                 }
             }
@@ -85,6 +88,87 @@ import Testing
         }
         #expect(whole.rows == [DecodedRow(line: 2, fields: ["short", "1"]), DecodedRow(line: 5, fields: ["ok", "3"])], "\(random)")
         #expect(whole.long == [[3, 2]], "\(random)")
+    }
+
+    /// Each delimiter a pipeline may name cuts fields, and only it: the other three and a
+    /// comma are text, a quoted field may hold the delimiter and a line break, and a
+    /// quote opens only at a field's start (which the delimiter decides). The rows are
+    /// written out by hand.
+    @Test(arguments: FieldDelimiter.allCases)
+    func rowReaderOnEachDelimiter(delimiter: FieldDelimiter) throws {
+        let d = String(UnicodeScalar(delimiter.byte))
+        let others = ",;\t|".filter { String($0) != d }
+        let input = Array(
+            "\u{FEFF}id\(d)text\(d)n\r\n1\(d)plain \(others)\(d)10\n2\(d)\"with \(d) and\nbreak\"\(d)20\r\n3\(d)x\"y\(d)\"q\"\"\"\n\n4\(d)\(d)"
+                .utf8)
+        var random = SeededRandom()
+        for (readSize, block) in Self.readShapes {
+            let whole = try SplitVerifier.verify(input, random: &random) {
+                try Self.decode($0, readSize: readSize, block: block, delimiter: delimiter)
+            }
+            #expect(whole.header == ["id", "text", "n"], "\(random)")
+            #expect(
+                whole.rows == [
+                    DecodedRow(line: 2, fields: ["1", "plain \(others)", "10"]),
+                    DecodedRow(line: 3, fields: ["2", "with \(d) and\nbreak", "20"]),
+                    DecodedRow(line: 5, fields: ["3", "x\"y", "q\""]),
+                    DecodedRow(line: 7, fields: ["4", "", ""]),
+                ], "\(random)")
+            #expect(whole.blankLines == 1, "\(random)")
+        }
+    }
+
+    /// UTF-16 (either byte order) and Windows-1252 reach the row reader as UTF-8 however
+    /// the raw bytes arrive, a character split across reads included. The raw bytes
+    /// come from Foundation's encoders, the expected text is the string they encoded.
+    @Test(arguments: [String.Encoding.utf16LittleEndian, .utf16BigEndian, .windowsCP1252])
+    func transcodingToUTF8(encoding: String.Encoding) throws {
+        let text = encoding == .windowsCP1252
+            ? "id;name\r\n1;Café – “Zoë” €5 ™\r\n2;naïve Œuvre\r\n"
+            : "id;name\r\n1;Café – “Zoë” €5 ™ 𝄞 😀\r\n2;日本語\r\n"
+        let raw = Array(try #require(text.data(using: encoding)))
+        let source: (ChunkedByteSource) -> TranscodingByteSource = {
+            TranscodingByteSource($0, encoding: encoding == .windowsCP1252 ? .windows1252 : .utf16(bigEndian: encoding == .utf16BigEndian), readSize: 4)
+        }
+        var random = SeededRandom()
+        // Byte by byte out, too: a character's UTF-8 may be handed out across reads.
+        let whole = try SplitVerifier.verify(raw, random: &random) { try Self.drain(source($0), outSize: 1) }
+        #expect(whole == Array(text.utf8), "\(random)")
+        let rows = try SplitVerifier.verify(raw, random: &random) {
+            try Self.decode(source($0), readSize: 3, block: 8, delimiter: .semicolon)
+        }
+        #expect(rows.rows.map(\.fields.last) == text.split(separator: "\r\n").dropFirst().map { $0.split(separator: ";").last.map(String.init) })
+    }
+
+    /// Text that is not valid in the declared encoding becomes the byte FF (never UTF-8,
+    /// so the clean stage quarantines the row as invalid_encoding), and reading goes on.
+    @Test func invalidSourceTextBecomesAnInvalidByte() throws {
+        let cases: [(TranscodingByteSource.SourceEncoding, [UInt8], [UInt8])] = [
+            // A lone low surrogate, a high surrogate followed by "a", a final odd byte.
+            (.utf16(bigEndian: false), [0x61, 0x00, 0x00, 0xDC, 0x62, 0x00, 0x00, 0xD8, 0x61, 0x00, 0x63], [0x61, 0xFF, 0x62, 0xFF, 0x61, 0xFF]),
+            // A high surrogate at the very end.
+            (.utf16(bigEndian: true), [0x00, 0x61, 0xD8, 0x3D], [0x61, 0xFF]),
+            // The five bytes CP1252.TXT leaves undefined.
+            (.windows1252, [0x41, 0x81, 0x8D, 0x8F, 0x90, 0x9D, 0x42], [0x41, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x42]),
+        ]
+        for (encoding, input, expected) in cases {
+            var random = SeededRandom()
+            let out = try SplitVerifier.verify(input, random: &random) {
+                try Self.drain(TranscodingByteSource($0, encoding: encoding, readSize: 4), outSize: 3)
+            }
+            #expect(out == expected, "\(encoding)")
+        }
+    }
+
+    /// Everything `source` gives, read `outSize` bytes at a time.
+    static func drain(_ source: any ByteSource, outSize: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: outSize)
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+            if n == 0 { return out }
+            out += buffer[0..<n]
+        }
     }
 
     /// A quote left open runs to the end of the file and is flagged there.
