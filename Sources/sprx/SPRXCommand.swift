@@ -210,6 +210,8 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         do {
+            // A refused --out (64) is reported before a missing reference folder (78).
+            try ReferralGenerator.checkTarget(out)
             let reference = try ReferenceLookup.resolve(option: referenceDir, fallback: ("SampleData/reference", .currentFolder)).path
             let summary = try ReferralGenerator.generateAtomically(
                 GeneratorOptions(
