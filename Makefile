@@ -30,7 +30,10 @@ test:
 
 # The fixture runs that CI validates: name:pipeline:input
 VALIDATE_RUNS = referral-equity:Pipelines/referral-equity.yaml:SampleData/canonical \
-                casebook-export:Pipelines/casebook-export.yaml:SampleData/casebook
+                casebook-export:Pipelines/casebook-export.yaml:SampleData/casebook \
+                case-management-export:Pipelines/case-management-export.yaml:SampleData/casemanagement \
+                gp-system-search:Pipelines/gp-system-search.yaml:SampleData/gpsearch \
+                hand-kept-spreadsheet:Pipelines/hand-kept-spreadsheet.yaml:SampleData/spreadsheet
 
 ## validate: run the pipelines on the fixtures and compare with SampleData/expected/
 validate: build
@@ -82,9 +85,12 @@ check-models: build
 
 ## fixtures: regenerate the committed SampleData extracts (same seeds, same bytes)
 fixtures: build
-	rm -rf SampleData/canonical SampleData/casebook
+	rm -rf SampleData/canonical SampleData/casebook SampleData/casemanagement SampleData/gpsearch SampleData/spreadsheet
 	$(BIN) generate --rows 3000 --seed 11 --files 2 --messy --out SampleData/canonical
 	$(BIN) generate --rows 1200 --seed 21 --files 1 --messy --layout casebook --out SampleData/casebook
+	$(BIN) generate --rows 1500 --seed 43 --files 1 --messy --layout casemanagement --out SampleData/casemanagement
+	$(BIN) generate --rows 1500 --seed 43 --files 1 --messy --layout gpsearch --out SampleData/gpsearch
+	$(BIN) generate --rows 1000 --seed 60 --files 1 --messy --layout spreadsheet --out SampleData/spreadsheet
 
 clean:
 	rm -rf .build .build-asan .build-tsan .build-fuzz out out.validate out.expected .out.lock .out.*.lock

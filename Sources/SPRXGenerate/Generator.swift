@@ -45,6 +45,12 @@ public enum GeneratedLayout: String, Sendable, CaseIterable {
     case canonical
     /// A second platform's export (see `Pipelines/casebook-export.yaml`).
     case casebook
+    /// A case-management platform's referral report (see `Pipelines/case-management-export.yaml`).
+    case casemanagement
+    /// A GP system search report coded with SNOMED CT (see `Pipelines/gp-system-search.yaml`).
+    case gpsearch
+    /// A spreadsheet kept by hand, saved from Excel (see `Pipelines/hand-kept-spreadsheet.yaml`).
+    case spreadsheet
 }
 
 /// Settings for ``ReferralGenerator``.
@@ -137,6 +143,7 @@ public struct ReferralGenerator {
     ]
 
     let options: GeneratorOptions
+    let platformLayout: PlatformLayout
     var rng: SplitMix64
     var organisations: [Organisation] = []
     var summary = GeneratorSummary()
@@ -145,6 +152,7 @@ public struct ReferralGenerator {
 
     public init(options: GeneratorOptions) throws {
         self.options = options
+        platformLayout = PlatformLayout.of(options.layout)
         rng = SplitMix64(seed: options.seed)
         try buildOrganisations()
     }
@@ -261,6 +269,8 @@ public struct ReferralGenerator {
                 "Referral Source", "Reason(s) for Referral", "Contact Made", "Number of Contacts", "Interventions Received",
                 "Scheme Code", "Exported At",
             ]
+        case .casemanagement, .gpsearch, .spreadsheet:
+            return platformLayout.header
         }
     }
 
@@ -272,28 +282,42 @@ public struct ReferralGenerator {
         }
         defer { try? handle.close() }
         let deflater = try GzipDeflater(level: 6) { bytes in handle.write(Data(bytes)) }
-        let lineEnd = options.messy && fileIndex % 2 == 1 ? "\r\n" : "\n"
-        if options.messy && fileIndex == 0 { try deflater.write("\u{FEFF}") }
+        let layout = platformLayout
+        let lineEnd = layout.alwaysCRLF || (options.messy && fileIndex % 2 == 1) ? "\r\n" : "\n"
+        if options.messy && fileIndex == 0 && layout.encoding == .utf8 { try deflater.write("\u{FEFF}") }
         try deflater.write(header.map(CSVText.quoted).joined(separator: ",") + lineEnd)
         var buffer = ""
         for i in 0..<rows {
             let isFinal = isLast && i == rows - 1
             buffer += nextRow(unterminated: isFinal && options.messy) + (isFinal && options.messy ? "" : lineEnd)
             if buffer.utf8.count > 1 << 16 {
-                try Self.writeBytes(buffer, deflater)
+                try Self.writeBytes(buffer, deflater, encoding: layout.encoding)
                 buffer = ""
             }
         }
-        try Self.writeBytes(buffer, deflater)
+        try Self.writeBytes(buffer, deflater, encoding: layout.encoding)
         try deflater.finish()
     }
 
-    private var sequence = 0
+    var sequence = 0
 
     /// Writes text, turning the invalid-encoding marker U+0001 into the byte 0xE9.
-    static func writeBytes(_ text: String, _ deflater: GzipDeflater) throws {
-        var bytes = Array(text.utf8)
-        for i in bytes.indices where bytes[i] == 0x01 { bytes[i] = 0xE9 }
+    ///
+    /// In Windows-1252 every character the generator writes is ASCII or in U+00A0-U+00FF,
+    /// whose code page bytes equal the code points; U+0001 is never written there (0xE9 is
+    /// a valid "é" in that code page, so no row can be invalid by encoding).
+    static func writeBytes(_ text: String, _ deflater: GzipDeflater, encoding: GeneratedEncoding = .utf8) throws {
+        var bytes: [UInt8]
+        switch encoding {
+        case .utf8:
+            bytes = Array(text.utf8)
+            for i in bytes.indices where bytes[i] == 0x01 { bytes[i] = 0xE9 }
+        case .windows1252:
+            bytes = text.unicodeScalars.map { scalar in
+                precondition(scalar.value < 0x80 || (0xA0...0xFF).contains(scalar.value), "not in the Windows-1252 subset the generator writes")
+                return UInt8(scalar.value)
+            }
+        }
         try bytes.withUnsafeBytes { try deflater.write($0) }
     }
 
@@ -304,7 +328,7 @@ public struct ReferralGenerator {
         if unterminated {
             summary.quarantined["unterminated_quote", default: 0] += 1
             var fields = makeFields()
-            fields[header.count - 1] = "\"never closed"
+            fields[fields.count - 1] = "\"never closed"
             return fields.joined(separator: ",")
         }
         if options.messy {
@@ -330,10 +354,11 @@ public struct ReferralGenerator {
 
     private mutating func invalidRow() -> String {
         var fields = makeFields()
-        let reasons = [
+        var reasons = [
             "field_count", "missing_required", "invalid_date", "date_out_of_window", "invalid_age", "invalid_contacts",
             "invalid_interventions", "invalid_encoding",
         ]
+        if platformLayout.encoding == .windows1252 { reasons.removeLast() }
         let reason = reasons[rng.below(reasons.count)]
         summary.quarantined[reason, default: 0] += 1
         switch reason {
@@ -341,7 +366,12 @@ public struct ReferralGenerator {
         case "missing_required": fields[[0, 1, 2][rng.below(3)]] = ""
         case "invalid_date": fields[2] = ["2021-02-30", "31/13/2020", "yesterday", "2020/01/05"][rng.below(4)]
         case "date_out_of_window":
-            fields[2] = (options.layout == .casebook ? ["02/03/2009", "01/05/2031"] : ["2009-03-02", "2031-05-01"])[rng.below(2)]
+            switch options.layout {
+            case .canonical: fields[2] = ["2009-03-02", "2031-05-01"][rng.below(2)]
+            case .casebook: fields[2] = ["02/03/2009", "01/05/2031"][rng.below(2)]
+            case .casemanagement, .gpsearch, .spreadsheet:
+                fields[2] = platformLayout.outOfWindowDates[rng.below(2)]
+            }
         case "invalid_age": fields[3] = ["-4", "130", "forty", "42.5"][rng.below(4)]
         case "invalid_contacts": fields[10] = ["-1", "two", "1.5"][rng.below(3)]
         case "invalid_interventions": fields[11] = ["-2", "many", "0.5"][rng.below(3)]
@@ -361,6 +391,9 @@ public struct ReferralGenerator {
                 cells.append(CSVText.quoted(field))
             }
         }
+        if let order = platformLayout.columnOrder, cells.count == platformLayout.fieldCount {
+            cells = order.map { cells[$0] }
+        }
         var line = cells.joined(separator: ",")
         if line.contains("\u{FFFD}BADUTF8") {
             // Marked with U+0001; ``writeBytes`` turns it into a lone 0xE9 (Latin-1 'é').
@@ -371,7 +404,7 @@ public struct ReferralGenerator {
 
     /// The fields of one valid referral, in header order.
     private mutating func makeFields() -> [String] {
-        let org = rng.pick(organisations, weights: organisations.map(\.weight))
+        let org = rng.pick(organisations, weights: organisations.map { platformLayout.serves($0.nation) ? $0.weight : 0 })
         let area = org.areas[org.areas.startIndex + rng.below(org.areas.count)]
         // Person: some people are referred more than once.
         var age: Int
@@ -430,6 +463,12 @@ public struct ReferralGenerator {
                 personID: personID, date: (year, month, day), age: ageMissing ? nil : age, sex: sex, ethnicity: ethnicity,
                 area: areaMissing ? "" : area.code, route: route, reasons: reasonIDs, contacted: contactedKnown ? contacted : nil,
                 contacts: contacts, interventions: interventions, org: org.code)
+        case .casemanagement, .gpsearch, .spreadsheet:
+            return platformFields(
+                GeneratedReferral(
+                    personID: personID, date: (year, month, day), age: ageMissing ? nil : age, sex: sex, ethnicity: ethnicity,
+                    area: areaMissing ? "" : area.code, route: route, reasons: reasonIDs, contacted: contactedKnown ? contacted : nil,
+                    contacts: contacts, interventions: interventions, organisation: org.code, nation: org.nation))
         }
     }
 

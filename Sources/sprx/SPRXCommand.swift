@@ -195,7 +195,7 @@ struct Generate: ParsableCommand {
     @Flag(help: "Vary spellings, case, date forms, quoting and line ends, and add invalid rows and duplicates.")
     var messy = false
 
-    @Option(help: "Export layout: canonical or casebook.")
+    @Option(help: "Export layout: canonical, casebook, casemanagement, gpsearch or spreadsheet.")
     var layout: String = "canonical"
 
     @Option(help: "The folder of reference lookups (before SPRX_REFERENCE_DIR, ./SampleData/reference and the installed default).")
@@ -205,7 +205,7 @@ struct Generate: ParsableCommand {
         guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
         guard (1...1000).contains(files) else { throw ValidationError("--files must be from 1 to 1000") }
         guard rows <= 1_000_000_000 else { throw ValidationError("--rows must be from 1 to 1,000,000,000") }
-        guard GeneratedLayout(rawValue: layout) != nil else { throw ValidationError("--layout is canonical or casebook") }
+        guard GeneratedLayout(rawValue: layout) != nil else { throw ValidationError("--layout is one of \(GeneratedLayout.allCases.map(\.rawValue).joined(separator: ", "))") }
     }
 
     func run() throws {
