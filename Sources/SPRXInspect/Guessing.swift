@@ -132,18 +132,16 @@ public enum Guessing {
         }?.0
     }
 
-    /// Whether most labels of an ethnicity column are NHS ethnic category codes (one
-    /// letter A-S or Z, optionally a second character, or `99`).
+    /// Whether most of an ethnicity column's values that no word names are NHS ethnic
+    /// category codes (one letter, optionally a second character, or `99`), so
+    /// `ethnicity_nhs_codes` should be on (an export may mix codes and group names).
     public static func looksLikeNHSEthnicCodes(_ profile: ColumnProfile) -> Bool {
-        var codes = 0
-        for (key, label) in profile.labels {
-            let bytes = Array(key.utf8)
-            let isCode =
-                key == "99"
-                || (bytes.count >= 1 && bytes.count <= 2 && (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(bytes[0]))
-            if isCode { codes += label.count }
+        var codes = 0, rest = 0
+        for (key, label) in profile.labels where value(forLabel: key, field: .ethnicity) == nil {
+            var bytes = Array(key.utf8)
+            if PipelineLabels.nhsEthnicGroup(&bytes) != nil { codes += label.count } else { rest += label.count }
         }
-        return profile.share(codes) > 0.5
+        return codes > 0 && codes > rest
     }
 
     /// The reason separator values suggest: the candidate found in most values, `;` when none is.
