@@ -38,6 +38,8 @@ public struct ColumnProfile: Sendable {
     public private(set) var areaNation = [Int](repeating: 0, count: Nation.known.count)
     /// Of those, the values the nation's deprivation index lists (when a reference was loaded).
     public private(set) var areaInIndex = [Int](repeating: 0, count: Nation.known.count)
+    /// Values that are not UTF-8 (a run quarantines them, `invalid_encoding`, in a mapped column).
+    public private(set) var notUTF8 = 0
     /// Values with letters and spaces (free text or labels).
     public private(set) var withSpaces = 0
 
@@ -59,6 +61,7 @@ public struct ColumnProfile: Sendable {
         }
         longestBytes = max(longestBytes, value.count)
         if value.contains(0x20) { withSpaces += 1 }
+        if value.contains(where: { $0 >= 0x80 }), !ExportSniff.isUTF8(Array(value), allowingCutEnd: false) { notUTF8 += 1 }
         countLabel(value)
         if let number = Self.wholeNumber(value) {
             integers += 1
@@ -151,5 +154,6 @@ public struct ColumnProfile: Sendable {
             areaInIndex[i] += other.areaInIndex[i]
         }
         withSpaces += other.withSpaces
+        notUTF8 += other.notUTF8
     }
 }

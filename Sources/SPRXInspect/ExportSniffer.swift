@@ -83,8 +83,8 @@ public struct ExportSniff: Sendable, Codable, Equatable {
         return ExportSniff(encoding: encoding, delimiter: delimiter, lineEnds: lineEnds)
     }
 
-    /// Whether `bytes` is UTF-8, allowing a multi-byte sequence cut off at the end.
-    static func isUTF8(_ bytes: [UInt8]) -> Bool {
+    /// Whether `bytes` is UTF-8, allowing (for a sample) a multi-byte sequence cut off at the end.
+    static func isUTF8(_ bytes: [UInt8], allowingCutEnd: Bool = true) -> Bool {
         var i = 0
         let n = bytes.count
         while i < n {
@@ -97,7 +97,7 @@ public struct ExportSniff: Sendable, Codable, Equatable {
             case 0xF0...0xF4: length = 4
             default: return false
             }
-            if i + length > n { return (i + 1..<n).allSatisfy { bytes[$0] & 0xC0 == 0x80 } }
+            if i + length > n { return allowingCutEnd && (i + 1..<n).allSatisfy { bytes[$0] & 0xC0 == 0x80 } }
             for j in 1..<length where bytes[i + j] & 0xC0 != 0x80 { return false }
             i += length
         }

@@ -59,6 +59,8 @@ public struct InspectionReport: Sendable, Codable {
         public var field: String?
         /// `pipeline`, `header name` or `values`.
         public var evidence: String?
+        /// For a column the pipeline does not map: the field its header or values suggest.
+        public var couldBe: String?
         /// The field the values alone suggest, when it differs.
         public var valuesSuggest: String?
         public var values: Int
@@ -110,7 +112,10 @@ public struct InspectionReport: Sendable, Codable {
                 header: InspectionPrivacy.shown(column.header), field: field?.rawValue, evidence: field.flatMap { inspection.fieldEvidence[$0] },
                 valuesSuggest: byValues != field && (byValues == .areaCode || byValues == .referralDate) ? byValues?.rawValue : nil,
                 values: profile.values, empty: profile.empty, distinct: profile.distinct, distinctAtLeast: profile.overflowCount > 0)
-            if let field, InspectionPrivacy.categoricalFields.contains(field) {
+            out.couldBe = inspection.suggestions[index]?.rawValue
+            // Labels of a column the pipeline misses are shown too when its header suggests
+            // a categorical field: that is what fixing the pipeline needs.
+            if let field = field ?? inspection.suggestions[index], InspectionPrivacy.categoricalFields.contains(field) {
                 let separator = mapper.map { String(decoding: $0.separators, as: UTF8.self) } ?? Guessing.reasonSeparator(profile)
                 let counted = Self.labelCounts(profile, splitBy: field == .referralReasons ? separator : nil)
                 var shown: [Label] = []
@@ -213,7 +218,7 @@ public struct InspectionReport: Sendable, Codable {
             if let field = column.field {
                 head += " -> \(field)" + (column.evidence == "pipeline" ? "" : " (suggested by \(column.evidence ?? "?"))")
             } else {
-                head += " -> not mapped"
+                head += " -> not mapped" + (column.couldBe.map { " (could be \($0))" } ?? "")
             }
             if let v = column.valuesSuggest { head += "; values look like \(v)" }
             lines.append(head)

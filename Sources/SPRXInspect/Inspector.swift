@@ -57,6 +57,8 @@ public struct Inspection: Sendable {
     public var fieldColumns: [CanonicalField: Int]
     /// For each field, whether its column came from the pipeline, a header name or values.
     public var fieldEvidence: [CanonicalField: String]
+    /// Columns a pipeline does not map, with the field their header name suggests.
+    public var suggestions: [Int: CanonicalField] = [:]
 }
 
 /// Reads exports row by row and profiles every column, with bounded memory.
@@ -91,21 +93,12 @@ public enum Inspector {
             var facts = InspectedFile(
                 name: DisplayText.escaped(path), compression: head.gzip ? "gzip" : "none", encoding: sniff.encoding,
                 delimiter: sniff.delimiter, lineEnds: sniff.lineEnds, headerColumns: 0)
-            if sniff.encoding == .utf16LE || sniff.encoding == .utf16BE {
-                // SWITCH (issue 16, input reader): once the reader converts UTF-16, drop this
-                // branch and read the file like any other with the sniffed encoding.
-                let header = utf16Header(head.bytes, delimiter: sniff.delimiter)
-                facts.headerColumns = header.count
-                facts.note = "UTF-16: header read from the first bytes; values not read by this sprx (a pipeline with input.encoding: utf-16 reads them)"
-                for name in header { _ = column(name, &columns, &columnByName, window: window, total: header.count) }
-                files.append(facts)
-                continue
-            }
-            let (opened, _) = try InputOpener.open(path: path)
             // SWITCH (issue 16, input reader): here the reader should be opened with the
-            // sniffed `input.delimiter` and `input.encoding` (Windows-1252 converted); until
-            // it is, a non-comma file is read by swapping its delimiter with the comma.
-            let source: any ByteSource = sniff.delimiter == .comma ? opened : DelimiterSwappingSource(opened, delimiter: sniff.delimiter.byte)
+            // sniffed `input.delimiter` and `input.encoding`; until it is, UTF-16 and
+            // Windows-1252 are converted by ``TranscodingSource`` and a non-comma file is
+            // read by swapping its delimiter with the comma (``DelimiterSwappingSource``).
+            var source = try openDecoded(path, encoding: sniff.encoding)
+            if sniff.delimiter != .comma { source = DelimiterSwappingSource(source, delimiter: sniff.delimiter.byte) }
             let reader = RowBlockReader(source: source, fileName: path)
             guard let (header, _) = try reader.readHeader() else {
                 facts.rows = 0
@@ -135,12 +128,25 @@ public enum Inspector {
             for (i, index) in indices.enumerated() { columns[index].profile.merge(local[i]) }
             facts.rows = rows
             facts.raggedRows = ragged
+            let notUTF8 = local.reduce(0) { $0 + $1.notUTF8 }
+            if notUTF8 > 0 && (sniff.encoding == .utf8 || sniff.encoding == .utf8BOM) {
+                // The first bytes were UTF-8 but later ones are not: most likely Windows-1252.
+                facts.encoding = .windows1252
+                facts.note = "\(notUTF8) values after the first bytes are not UTF-8 (a run quarantines them in mapped columns): the file is most likely Windows-1252"
+            }
             files.append(facts)
         }
         let (fieldColumns, evidence) = assignFields(columns, pipeline: pipeline)
-        return Inspection(
+        var inspection = Inspection(
             files: files, columns: columns, pipeline: pipeline, settings: settings,
             referenceDirectory: reference == nil ? nil : referenceDirectory, fieldColumns: fieldColumns, fieldEvidence: evidence)
+        if pipeline != nil {
+            let mapped = Set(fieldColumns.values)
+            for (index, column) in columns.enumerated() where !mapped.contains(index) {
+                if let field = Guessing.field(forHeader: column.header) ?? Guessing.field(forValues: column.profile) { inspection.suggestions[index] = field }
+            }
+        }
+        return inspection
     }
 
     /// The reference folder used without a pipeline: `SampleData/reference` under the
@@ -163,6 +169,23 @@ public enum Inspector {
         return columns.count - 1
     }
 
+    /// The file's bytes as UTF-8 text: through ``InputOpener`` (gzip, refusals by name),
+    /// except UTF-16, which the opener refuses, and Windows-1252, which it reads as bytes.
+    static func openDecoded(_ path: String, encoding: SniffedEncoding) throws -> any ByteSource {
+        switch encoding {
+        case .utf16LE, .utf16BE:
+            let file = try FileByteSource(path: path)
+            let raw = PeekableByteSource(file)
+            let gzip = InputFormat.sniff(try raw.peek(InputFormat.sniffLength)) == .gzip
+            let decoded: any ByteSource = gzip ? try GzipByteSource(compressed: raw, name: path) : raw
+            return TranscodingSource(decoded, encoding: .utf16(bigEndian: encoding == .utf16BE))
+        case .windows1252:
+            return TranscodingSource(try InputOpener.open(path: path).source, encoding: .windows1252)
+        case .utf8, .utf8BOM:
+            return try InputOpener.open(path: path).source
+        }
+    }
+
     /// The first ``ExportSniff/sampleBytes`` decoded bytes of a file (inflated if gzip).
     static func readHead(_ path: String) throws -> (bytes: [UInt8], gzip: Bool) {
         let file = try FileByteSource(path: path)
@@ -178,24 +201,6 @@ public enum Inspector {
             filled += n
         }
         return (Array(bytes[0..<filled]), gzip)
-    }
-
-    /// The header cells of a UTF-16 file's first line (no quoting beyond plain cells).
-    static func utf16Header(_ head: [UInt8], delimiter: SniffedDelimiter) -> [String] {
-        let bigEndian = head.starts(with: [0xFE, 0xFF])
-        var units: [UInt16] = []
-        var i = 2
-        while i + 1 < head.count {
-            let high = UInt16(head[bigEndian ? i : i + 1]), low = UInt16(head[bigEndian ? i + 1 : i])
-            units.append(high << 8 | low)
-            i += 2
-        }
-        let text = String(decoding: units, as: UTF16.self)
-        let line: Substring = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).first ?? ""
-        let separator = Character(Unicode.Scalar(delimiter.byte))
-        return line.split(separator: separator, omittingEmptySubsequences: false).map {
-            String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
-        }
     }
 
     /// Which column each field is: the pipeline's aliases when there is a pipeline, then
