@@ -238,7 +238,7 @@ public enum DraftPipeline {
         line("")
         line("# Copied from Pipelines/referral-equity.yaml: disclosure control, models, quality gates, tolerances.")
         out.append(DefaultPipelineText.fromDisclosure)
-        return out.joined(separator: "\n")
+        return out.joined(separator: "\n") + "\n"
     }
 
     /// `target` relative to `folder` (both absolute, links resolved), or `target` itself
