@@ -40,6 +40,8 @@ public struct ColumnProfile: Sendable {
     public private(set) var areaInIndex = [Int](repeating: 0, count: Nation.known.count)
     /// Values that are not UTF-8 (a run quarantines them, `invalid_encoding`, in a mapped column).
     public private(set) var notUTF8 = 0
+    /// Values that are UTF-8 beyond ASCII (accents, symbols): evidence the file is UTF-8.
+    public private(set) var utf8NonASCII = 0
     /// Values with letters and spaces (free text or labels).
     public private(set) var withSpaces = 0
 
@@ -61,7 +63,9 @@ public struct ColumnProfile: Sendable {
         }
         longestBytes = max(longestBytes, value.count)
         if value.contains(0x20) { withSpaces += 1 }
-        if value.contains(where: { $0 >= 0x80 }), !ExportSniff.isUTF8(Array(value), allowingCutEnd: false) { notUTF8 += 1 }
+        if value.contains(where: { $0 >= 0x80 }) {
+            if ExportSniff.isUTF8(Array(value), allowingCutEnd: false) { utf8NonASCII += 1 } else { notUTF8 += 1 }
+        }
         countLabel(value)
         if let number = Self.wholeNumber(value) {
             integers += 1
@@ -155,5 +159,6 @@ public struct ColumnProfile: Sendable {
         }
         withSpaces += other.withSpaces
         notUTF8 += other.notUTF8
+        utf8NonASCII += other.utf8NonASCII
     }
 }

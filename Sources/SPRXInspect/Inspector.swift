@@ -129,10 +129,17 @@ public enum Inspector {
             facts.rows = rows
             facts.raggedRows = ragged
             let notUTF8 = local.reduce(0) { $0 + $1.notUTF8 }
+            let utf8 = local.reduce(0) { $0 + $1.utf8NonASCII }
             if notUTF8 > 0 && (sniff.encoding == .utf8 || sniff.encoding == .utf8BOM) {
-                // The first bytes were UTF-8 but later ones are not: most likely Windows-1252.
-                facts.encoding = .windows1252
-                facts.note = "\(notUTF8) values after the first bytes are not UTF-8 (a run quarantines them in mapped columns): the file is most likely Windows-1252"
+                // The first bytes were UTF-8 but later ones are not. With no UTF-8 beyond
+                // ASCII anywhere and more than a stray row or two, it is most likely
+                // Windows-1252; otherwise a few corrupt values in a UTF-8 file.
+                if utf8 == 0 && notUTF8 * 100 > rows {
+                    facts.encoding = .windows1252
+                    facts.note = "\(notUTF8) values after the first bytes are not UTF-8 and none is UTF-8 beyond ASCII: most likely Windows-1252"
+                } else {
+                    facts.note = "\(notUTF8) values are not UTF-8: a run quarantines their rows (invalid_encoding) when the column is mapped"
+                }
             }
             files.append(facts)
         }
