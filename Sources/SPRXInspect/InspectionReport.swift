@@ -118,6 +118,7 @@ public struct InspectionReport: Sendable, Codable {
             if let field = field ?? inspection.suggestions[index], InspectionPrivacy.categoricalFields.contains(field) {
                 let separator = mapper.map { String(decoding: $0.separators, as: UTF8.self) } ?? Guessing.reasonSeparator(profile)
                 let counted = Self.labelCounts(profile, splitBy: field == .referralReasons ? separator : nil)
+                let nhsCodes = field == .ethnicity && Guessing.looksLikeNHSEthnicCodes(profile)
                 var shown: [Label] = []
                 var rare = 0, rareValues = 0, more = 0, unmapped = 0
                 for (label, count) in counted {
@@ -131,7 +132,7 @@ public struct InspectionReport: Sendable, Codable {
                     } else {
                         shown.append(
                             Label(label: InspectionPrivacy.shown(label), count: count, mapsTo: mapsTo,
-                                guess: mapsTo == nil ? Guessing.value(forLabel: label, field: field) : nil))
+                                guess: mapsTo == nil ? Self.guess(label, field: field, nhsCodes: nhsCodes) : nil))
                     }
                 }
                 out.labels = shown
@@ -187,6 +188,15 @@ public struct InspectionReport: Sendable, Codable {
             }
         }
         return counts.values.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+    }
+
+    /// What sprx guesses a label means: from its words, or as an NHS ethnic category code
+    /// when the column is mostly such codes.
+    static func guess(_ label: String, field: CanonicalField, nhsCodes: Bool) -> String? {
+        if let value = Guessing.value(forLabel: label, field: field) { return value }
+        guard nhsCodes else { return nil }
+        var bytes = Array(label.utf8)
+        return PipelineLabels.nhsEthnicGroup(&bytes).map { "\($0) (NHS ethnic category code)" }
     }
 
     /// The report as pretty-printed JSON with sorted keys.
