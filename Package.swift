@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "SPRXIngest", dependencies: ["CZlib", "SPRXCore"], swiftSettings: hotPath),
         .target(name: "SPRXClean", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest"], swiftSettings: hotPath),
         .target(name: "SPRXEnrich", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest"], swiftSettings: hotPath),
-        .target(name: "SPRXInspect", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest", "SPRXEnrich"]),
+        .target(name: "SPRXInspect", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest", "SPRXClean", "SPRXEnrich"]),
         .target(name: "SPRXAggregate", dependencies: ["SPRXCore", "SPRXPipeline"], swiftSettings: hotPath),
         .target(
             name: "SPRXRunner",

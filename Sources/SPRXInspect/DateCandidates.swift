@@ -26,10 +26,6 @@ public enum DateCandidate: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// Whether the current reader (before the `dates.formats` patterns of issue 16 land)
-    /// names this format: only those three are written into a draft when they suffice.
-    public var readByCurrentCleaner: Bool { self == .iso || self == .dayMonthYear || self == .timestamp }
-
     /// The day `value` (trimmed bytes) means in this format, or `nil`.
     public func parse(_ value: UnsafeRawBufferPointer) -> Day? {
         let n = value.count

@@ -233,7 +233,7 @@ public enum DraftPipeline {
         line("")
         line("enrich:")
         line("  # Relative to this file's folder; `--reference-dir` or SPRX_REFERENCE_DIR override it.")
-        line("  reference_dir: \(quoted(referenceDirectory))")
+        line("  reference_dir: \(quoted(referenceDirectory))\(inspection.referenceDirectory == nil ? "   # REVIEW: no reference folder was found; name the folder holding the lookups" : "")")
         line(DefaultPipelineText.enrichLookups)
         line("")
         line("# Copied from Pipelines/referral-equity.yaml: disclosure control, models, quality gates, tolerances.")

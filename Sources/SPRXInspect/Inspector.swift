@@ -73,10 +73,12 @@ public enum Inspector {
     ///   text (65), or a pipeline or reference folder that is invalid (78).
     public static func inspect(_ options: InspectOptions) throws -> Inspection {
         let pipeline = try options.pipelinePath.map { try PipelineLoader.load(path: $0) }
-        var settings = try pipeline ?? DraftPipeline.defaults(referenceDirectory: options.referenceDirectory ?? "reference")
-        if let directory = options.referenceDirectory { settings.enrich.referenceDirectory = directory }
-        let referenceDirectory = pipeline != nil || options.referenceDirectory != nil
-            ? settings.enrich.referenceDirectory : defaultReferenceDirectory()
+        // The lookup order of issue 16: --reference-dir, SPRX_REFERENCE_DIR, the
+        // pipeline's reference_dir, the default folder.
+        let override = options.referenceDirectory ?? ProcessInfo.processInfo.environment["SPRX_REFERENCE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        var settings = try pipeline ?? DraftPipeline.defaults(referenceDirectory: override ?? "reference")
+        if let override { settings.enrich.referenceDirectory = override }
+        let referenceDirectory = pipeline != nil || override != nil ? settings.enrich.referenceDirectory : defaultReferenceDirectory()
         var reference: ReferenceData?
         if let referenceDirectory, InputKind.of(referenceDirectory) == .folder {
             settings.enrich.referenceDirectory = referenceDirectory
