@@ -90,7 +90,8 @@ public enum Inspector {
         var columns: [InspectedColumn] = []
         var columnByName: [String: Int] = [:]
         for path in try InputResolver.resolve(options.inputs) {
-            let head = try readHead(path)
+            // Opened once and sniffed from the same descriptor, so a pipe loses nothing.
+            let head = try openSniffing(path)
             let sniff = ExportSniff.sniff(head.bytes)
             var facts = InspectedFile(
                 name: DisplayText.escaped(path), compression: head.gzip ? "gzip" : "none", encoding: sniff.encoding,
@@ -99,7 +100,12 @@ public enum Inspector {
             // sniffed `input.delimiter` and `input.encoding`; until it is, UTF-16 and
             // Windows-1252 are converted by ``TranscodingSource`` and a non-comma file is
             // read by swapping its delimiter with the comma (``DelimiterSwappingSource``).
-            var source = try openDecoded(path, encoding: sniff.encoding)
+            var source: any ByteSource = head.source
+            switch sniff.encoding {
+            case .utf16LE, .utf16BE: source = TranscodingSource(source, encoding: .utf16(bigEndian: sniff.encoding == .utf16BE))
+            case .windows1252: source = TranscodingSource(source, encoding: .windows1252)
+            case .utf8, .utf8BOM: break
+            }
             if sniff.delimiter != .comma { source = DelimiterSwappingSource(source, delimiter: sniff.delimiter.byte) }
             let reader = RowBlockReader(source: source, fileName: path)
             guard let (header, _) = try reader.readHeader() else {
@@ -178,38 +184,23 @@ public enum Inspector {
         return columns.count - 1
     }
 
-    /// The file's bytes as UTF-8 text: through ``InputOpener`` (gzip, refusals by name),
-    /// except UTF-16, which the opener refuses, and Windows-1252, which it reads as bytes.
-    static func openDecoded(_ path: String, encoding: SniffedEncoding) throws -> any ByteSource {
-        switch encoding {
-        case .utf16LE, .utf16BE:
-            let file = try FileByteSource(path: path)
-            let raw = PeekableByteSource(file)
-            let gzip = InputFormat.sniff(try raw.peek(InputFormat.sniffLength)) == .gzip
-            let decoded: any ByteSource = gzip ? try GzipByteSource(compressed: raw, name: path) : raw
-            return TranscodingSource(decoded, encoding: .utf16(bigEndian: encoding == .utf16BE))
-        case .windows1252:
-            return TranscodingSource(try InputOpener.open(path: path).source, encoding: .windows1252)
-        case .utf8, .utf8BOM:
-            return try InputOpener.open(path: path).source
+    /// Opens a file once: its decoded (inflated if gzip) bytes, with the first
+    /// ``ExportSniff/sampleBytes`` of them peeked for sniffing and handed out again.
+    ///
+    /// Refuses by name, as ``InputOpener`` does, what sprx cannot read (xz, zip, Excel
+    /// workbooks, UTF-32, …), except UTF-16 with a byte-order mark, which inspect converts.
+    static func openSniffing(_ path: String) throws -> (source: PeekableByteSource, bytes: [UInt8], gzip: Bool) {
+        let raw = PeekableByteSource(try FileByteSource(path: path))
+        let format = InputFormat.sniff(try raw.peek(InputFormat.sniffLength))
+        let gzip = format == .gzip
+        let decoded = gzip ? PeekableByteSource(try GzipByteSource(compressed: raw, name: path)) : raw
+        let head = try decoded.peek(ExportSniff.sampleBytes)
+        let inner = gzip ? InputFormat.sniff(Array(head.prefix(InputFormat.sniffLength))) : format
+        let hasMark = head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF])
+        if let problem = inner.problem, !(hasMark && { if case .utf16 = inner { true } else { false } }()) {
+            throw SPRXError(.inputFormat, gzip ? "gzip file holds \(problem)" : "file is \(problem)", location: DataLocation(file: path))
         }
-    }
-
-    /// The first ``ExportSniff/sampleBytes`` decoded bytes of a file (inflated if gzip).
-    static func readHead(_ path: String) throws -> (bytes: [UInt8], gzip: Bool) {
-        let file = try FileByteSource(path: path)
-        let raw = PeekableByteSource(file)
-        let magic = try raw.peek(InputFormat.sniffLength)
-        let gzip = InputFormat.sniff(magic) == .gzip
-        let source: any ByteSource = gzip ? try GzipByteSource(compressed: raw, name: path) : raw
-        var bytes = [UInt8](repeating: 0, count: ExportSniff.sampleBytes)
-        var filled = 0
-        while filled < bytes.count {
-            let n = try bytes.withUnsafeMutableBytes { try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
-            if n == 0 { break }
-            filled += n
-        }
-        return (Array(bytes[0..<filled]), gzip)
+        return (decoded, head, gzip)
     }
 
     /// Which column each field is: the pipeline's aliases when there is a pipeline, then

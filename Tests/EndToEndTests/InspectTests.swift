@@ -92,3 +92,37 @@ import Testing
         #expect(try String(contentsOfFile: draft, encoding: .utf8) == text)
     }
 }
+
+/// Exports sprx's run cannot read before its pipeline says how: inspect sniffs them and
+/// the draft says so in `input:` (the syntax agreed for issue 16).
+@Suite struct InspectForeignShapeTests {
+    static let rows = ["Referral Ref\tGender\tDate of Referral", "ZQXR1\tMale\t05/07/2021", "ZQXR2\tFemale\t06/07/2021", "ZQXR3\tMale\t07/07/2021"]
+
+    @Test func utf16TabExportFromAPipe() throws {
+        let folder = scratch()
+        let text = Self.rows.joined(separator: "\r\n") + "\r\n"
+        var bytes: [UInt8] = [0xFF, 0xFE]
+        for unit in text.utf16 { bytes += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/export.csv"))
+        // Read once through a pipe: sniffing must not lose the bytes it looked at.
+        let result = try runCaptured("/bin/sh", ["-c", "\"$0\" inspect --input /dev/stdin --draft-pipeline \"$1\" < \"$2\"", try #require(sprxBinary), folder + "/draft.yaml", folder + "/export.csv"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("UTF-16 LE (BOM), delimiter tab, line ends CRLF, 3 columns, 3 rows"), "\(result.stdout)")
+        #expect(result.stdout.contains("'Gender' -> sex (suggested by header name)"))
+        let draft = try String(contentsOfFile: folder + "/draft.yaml", encoding: .utf8)
+        #expect(draft.contains("input:\n  delimiter: \"tab\"\n  encoding: utf-16\n"))
+        #expect(draft.contains("formats: [\"DD/MM/YYYY\"]"))
+        #expect(!result.stdout.contains("ZQX") && !draft.contains("ZQX"))
+    }
+
+    @Test func semicolonExportWithCROnlyLineEnds() throws {
+        let folder = scratch()
+        let text = Self.rows.map { $0.replacingOccurrences(of: "\t", with: ";") }.joined(separator: "\r") + "\r"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/export.csv"))
+        let result = try sprx(["inspect", "--input", folder + "/export.csv", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let file = try #require((report["files"] as? [[String: Any]])?.first)
+        #expect(file["delimiter"] as? String == ";" && file["lineEnds"] as? String == "CR (classic Mac OS)" && file["rows"] as? Int == 3)
+    }
+}
