@@ -236,7 +236,7 @@ public struct InspectionReport: Sendable, Codable {
             if let labels = column.labels {
                 for label in labels {
                     let mapping = label.mapsTo.map { "-> \($0)" } ?? (pipeline == nil ? "" : "UNMAPPED") + (label.guess.map { " (guess: \($0))" } ?? "")
-                    lines.append("      \(String(label.count).leftPadded(8))  \(label.label)  \(mapping)")
+                    lines.append("      \(String(label.count).leftPadded(8))  \(label.label)\(mapping.isEmpty ? "" : "  " + mapping)")
                 }
                 if let rare = column.rareLabels, rare > 0 {
                     lines.append("      \(rare) more label\(rare == 1 ? "" : "s") (\(column.rareValues ?? 0) values) seen fewer than \(labelThreshold) times each: not shown")
