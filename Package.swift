@@ -35,6 +35,7 @@ let package = Package(
         .target(name: "SPRXIngest", dependencies: ["CZlib", "SPRXCore"], swiftSettings: hotPath),
         .target(name: "SPRXClean", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest"], swiftSettings: hotPath),
         .target(name: "SPRXEnrich", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest"], swiftSettings: hotPath),
+        .target(name: "SPRXInspect", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest", "SPRXClean", "SPRXEnrich"]),
         .target(name: "SPRXAggregate", dependencies: ["SPRXCore", "SPRXPipeline"], swiftSettings: hotPath),
         .target(
             name: "SPRXRunner",
@@ -52,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "sprx",
             dependencies: [
-                "SPRXCore", "SPRXPipeline", "SPRXRunner", "SPRXPublish", "SPRXGenerate", "SPRXValidate",
+                "SPRXCore", "SPRXPipeline", "SPRXRunner", "SPRXPublish", "SPRXGenerate", "SPRXValidate", "SPRXInspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,6 +72,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "SPRXModelsTests", dependencies: ["SPRXModels", "SPRXAggregate", "SPRXTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SPRXGenerateTests", dependencies: ["SPRXGenerate", "SPRXPublish", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXInspectTests", dependencies: ["SPRXInspect", "SPRXIngest", "SPRXPipeline", "SPRXTestSupport"]),
         .testTarget(name: "SPRXValidateTests", dependencies: ["SPRXValidate", "SPRXTestSupport"]),
         .testTarget(name: "SPRXReportTests", dependencies: ["SPRXReport", "SPRXPublish", "SPRXTestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SPRXIngest", "SPRXTestSupport"]),

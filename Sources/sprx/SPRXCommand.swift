@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import SPRXCore
 import SPRXGenerate
+import SPRXInspect
 import SPRXPipeline
 import SPRXPublish
 import SPRXRunner
@@ -19,7 +20,7 @@ struct SPRXCommand: ParsableCommand {
         commandName: "sprx",
         abstract: "Social prescribing referral equity tables from platform exports.",
         version: sprxVersion,
-        subcommands: [Run.self, Generate.self, Validate.self]
+        subcommands: [Run.self, Generate.self, Validate.self, Inspect.self]
     )
 
     /// Makes the standard descriptors safe before any command runs, then parses and runs.
@@ -285,6 +286,52 @@ struct Validate: ParsableCommand {
                 fail(SPRXError(.outputFailed, "cannot write the comparison to standard output: \(String(cString: strerror(errno)))"))
             }
             if !report.equal { throw ExitCode(ExitStatus.outputsDiffer) }
+        } catch let error as SPRXError {
+            fail(error)
+        }
+    }
+}
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Describe an export for writing its pipeline: shape, headers, fields, labels, dates, areas; never ids or free text.",
+        discussion: """
+            Reads every row. Labels are shown only for categorical fields, and only when seen \
+            at least suppress_up_to + 1 (8) times. --draft-pipeline writes a commented pipeline \
+            with every guess marked REVIEW; it never replaces a file (73).
+            """)
+
+    @Option(name: .customLong("input"), parsing: .upToNextOption, help: "Input files or folders (*.csv, *.csv.gz).")
+    var inputs: [String]
+
+    @Option(help: "A pipeline to judge the export against (mapped fields, labels, reference files).")
+    var pipeline: String?
+
+    @Option(help: "Folder with the reference lookups (default: the pipeline's, else SampleData/reference or the installed one).")
+    var referenceDir: String?
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    @Option(help: "Write a draft pipeline for this export to this new file.")
+    var draftPipeline: String?
+
+    func validate() throws {
+        guard !inputs.isEmpty else { throw ValidationError("give at least one --input") }
+    }
+
+    func run() throws {
+        do {
+            let inspection = try Inspector.inspect(InspectOptions(inputs: inputs, pipelinePath: pipeline, referenceDirectory: referenceDir))
+            let report = InspectionReport(inspection)
+            print(json ? try report.json() : report.text(), terminator: "")
+            if let draftPipeline {
+                try DraftPipeline.write(inspection, to: draftPipeline)
+                StandardError.line("sprx: draft pipeline written to \(DisplayText.escaped(draftPipeline)): review every REVIEW mark, then sprx run --pipeline \(DisplayText.escaped(draftPipeline))")
+            }
+            if fflush(nil) != 0 {
+                fail(SPRXError(.outputFailed, "cannot write the report to standard output: \(String(cString: strerror(errno)))"))
+            }
         } catch let error as SPRXError {
             fail(error)
         }

@@ -1,0 +1,164 @@
+import SPRXCore
+import SPRXEnrich
+import SPRXPipeline
+
+/// What one column's values look like, gathered row by row with bounded memory.
+///
+/// Labels are kept normalised as the label matcher compares them (lower-cased, spaces
+/// collapsed), each with the first spelling seen, at most `maxDistinct` of them; later
+/// new labels are only counted (``overflowCount``). No value is kept beyond that table,
+/// and the table is printed only for categorical fields, under the privacy rules of
+/// ``InspectionPrivacy``.
+public struct ColumnProfile: Sendable {
+    /// A distinct label: how often it occurs and its first spelling.
+    public struct LabelCount: Sendable {
+        public var count: Int
+        public var spelling: String
+    }
+
+    public private(set) var values = 0
+    public private(set) var empty = 0
+    /// Normalised label → count and first spelling.
+    public private(set) var labels: [String: LabelCount] = [:]
+    /// Values whose label was new after the table was full.
+    public private(set) var overflowCount = 0
+    public private(set) var longestBytes = 0
+    /// Whole numbers (optionally signed) and their range.
+    public private(set) var integers = 0
+    public private(set) var minimum: Int?
+    public private(set) var maximum: Int?
+    /// Non-empty values that are not whole numbers.
+    public private(set) var nonIntegers = 0
+    /// Values (within the date window) each date candidate parses, and those only it parses.
+    public private(set) var dateParsed: [DateCandidate: Int] = [:]
+    public private(set) var dateExclusive: [DateCandidate: Int] = [:]
+    /// Values some date candidate parses, within the date window.
+    public private(set) var datesInWindow = 0
+    /// Values whose first characters name a nation's small-area code (`E01` …, `95`).
+    public private(set) var areaNation = [Int](repeating: 0, count: Nation.known.count)
+    /// Of those, the values the nation's deprivation index lists (when a reference was loaded).
+    public private(set) var areaInIndex = [Int](repeating: 0, count: Nation.known.count)
+    /// Values that are not UTF-8 (a run quarantines them, `invalid_encoding`, in a mapped column).
+    public private(set) var notUTF8 = 0
+    /// Values that are UTF-8 beyond ASCII (accents, symbols): evidence the file is UTF-8.
+    public private(set) var utf8NonASCII = 0
+    /// Values with letters and spaces (free text or labels).
+    public private(set) var withSpaces = 0
+
+    let maxDistinct: Int
+    let window: ClosedRange<Day>
+
+    public init(maxDistinct: Int, window: ClosedRange<Day>) {
+        self.maxDistinct = max(1, maxDistinct)
+        self.window = window
+    }
+
+    /// Counts one value (the raw field bytes).
+    public mutating func add(_ field: UnsafeRawBufferPointer, reference: ReferenceData? = nil) {
+        values += 1
+        let value = Padding.trimmed(field)
+        if value.isEmpty {
+            empty += 1
+            return
+        }
+        longestBytes = max(longestBytes, value.count)
+        if value.contains(0x20) { withSpaces += 1 }
+        if value.contains(where: { $0 >= 0x80 }) {
+            if ExportSniff.isUTF8(Array(value), allowingCutEnd: false) { utf8NonASCII += 1 } else { notUTF8 += 1 }
+        }
+        countLabel(value)
+        if let number = Self.wholeNumber(value) {
+            integers += 1
+            minimum = Swift.min(minimum ?? number, number)
+            maximum = Swift.max(maximum ?? number, number)
+        } else {
+            nonIntegers += 1
+        }
+        var matched: DateCandidate?
+        var matches = 0
+        for candidate in DateCandidate.allCases {
+            guard let day = candidate.parse(value), window.contains(day) else { continue }
+            dateParsed[candidate, default: 0] += 1
+            matched = candidate
+            matches += 1
+        }
+        if matches > 0 { datesInWindow += 1 }
+        if matches == 1, let matched { dateExclusive[matched, default: 0] += 1 }
+        let nation = Nation.of(areaCode: value)
+        if nation != .unknown, value.count >= 8, value.count <= 10 {
+            areaNation[Int(nation.rawValue)] += 1
+            if let reference, let code = ShortCode(normalising: value), let info = reference.info(code), info.decile > 0 {
+                areaInIndex[Int(nation.rawValue)] += 1
+            }
+        }
+    }
+
+    private mutating func countLabel(_ value: UnsafeRawBufferPointer) {
+        let key = LabelTable.normalisedText(UnsafeRawBufferPointer(rebasing: value.prefix(LabelTable.maxLabelLength)))
+        if labels[key] != nil {
+            labels[key]!.count += 1
+        } else if labels.count < maxDistinct {
+            labels[key] = LabelCount(count: 1, spelling: String(decoding: value.prefix(LabelTable.maxLabelLength), as: UTF8.self))
+        } else {
+            overflowCount += 1
+        }
+    }
+
+    /// A whole number of at most 12 digits, optionally with a leading minus.
+    static func wholeNumber(_ value: UnsafeRawBufferPointer) -> Int? {
+        var i = 0
+        var negative = false
+        if value.first == UInt8(ascii: "-") { negative = true; i = 1 }
+        guard i < value.count, value.count - i <= 12 else { return nil }
+        var v = 0
+        while i < value.count {
+            let b = value[i]
+            guard b >= 0x30 && b <= 0x39 else { return nil }
+            v = v * 10 + Int(b - 0x30)
+            i += 1
+        }
+        return negative ? -v : v
+    }
+
+    /// Non-empty values.
+    public var nonEmpty: Int { values - empty }
+    /// Distinct labels kept (a lower bound when ``overflowCount`` > 0).
+    public var distinct: Int { labels.count }
+    /// Share of non-empty values that `count` is.
+    public func share(_ count: Int) -> Double { nonEmpty == 0 ? 0 : Double(count) / Double(nonEmpty) }
+    /// The date formats a pipeline should list for this column, best first.
+    public var chosenDateFormats: [DateCandidate] { DateCandidate.choose(parsed: dateParsed, exclusive: dateExclusive) }
+    /// Values shaped like a nation's small-area code.
+    public var areaLike: Int { areaNation.reduce(0, +) }
+
+    /// Merges the profile of the same column in another file.
+    public mutating func merge(_ other: ColumnProfile) {
+        values += other.values
+        empty += other.empty
+        for (key, label) in other.labels {
+            if labels[key] != nil {
+                labels[key]!.count += label.count
+            } else if labels.count < maxDistinct {
+                labels[key] = label
+            } else {
+                overflowCount += label.count
+            }
+        }
+        overflowCount += other.overflowCount
+        longestBytes = max(longestBytes, other.longestBytes)
+        integers += other.integers
+        nonIntegers += other.nonIntegers
+        if let m = other.minimum { minimum = Swift.min(minimum ?? m, m) }
+        if let m = other.maximum { maximum = Swift.max(maximum ?? m, m) }
+        for (k, v) in other.dateParsed { dateParsed[k, default: 0] += v }
+        for (k, v) in other.dateExclusive { dateExclusive[k, default: 0] += v }
+        datesInWindow += other.datesInWindow
+        for i in areaNation.indices {
+            areaNation[i] += other.areaNation[i]
+            areaInIndex[i] += other.areaInIndex[i]
+        }
+        withSpaces += other.withSpaces
+        notUTF8 += other.notUTF8
+        utf8NonASCII += other.utf8NonASCII
+    }
+}

@@ -1,0 +1,104 @@
+/// The sections a draft pipeline copies from `Pipelines/referral-equity.yaml`, word for
+/// word (a test compares them): the lookups after `reference_dir`, and everything from
+/// `disclosure:` on (disclosure control, models, quality gates, validate tolerances).
+enum DefaultPipelineText {
+    /// `enrich:` after its `reference_dir` line.
+    static let enrichLookups = """
+  deprivation:
+    England: {file: imd2019_england_lsoa11.csv.gz, edition: "English Indices of Deprivation 2019 (IMD, LSOA 2011)"}
+    Wales: {file: wimd2019_wales_lsoa11.csv.gz, edition: "Welsh Index of Multiple Deprivation 2019 (LSOA 2011)"}
+    Scotland: {file: simd2020v2_scotland_dz11.csv.gz, edition: "Scottish Index of Multiple Deprivation 2020v2 (Data Zone 2011)"}
+    Northern Ireland: {file: nimdm2017_ni_soa.csv.gz, edition: "Northern Ireland Multiple Deprivation Measure 2017 (SOA)"}
+  rurality:
+    England: {file: ruc2011_ew_lsoa11.csv.gz, edition: "ONS Rural-Urban Classification 2011 (LSOA 2011)"}
+    Wales: {file: ruc2011_ew_lsoa11.csv.gz, edition: "ONS Rural-Urban Classification 2011 (LSOA 2011)"}
+    Scotland: {file: sgurc2016_scotland_dz11.csv.gz, edition: "Scottish Government Urban Rural Classification 2016 (Data Zone 2011)"}
+    Northern Ireland: {file: nisra_urban_rural2015_ni_soa.csv.gz, edition: "NISRA 2015 default urban/rural classification (SOA)"}
+  # In order from 0, without gaps, reaching 120; at most 31 bands (the aggregation
+  # key holds 31 bands and Unknown).
+  age_bands: ["0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+"]
+"""
+
+    /// From `disclosure:` to the end of the file.
+    static let fromDisclosure = """
+disclosure:
+  enabled: true
+  suppress_up_to: 7   # counts 1-7 are suppressed
+  round_to: 5         # other counts are rounded to the nearest 5
+
+# Regression models (Bu et al. 2024; Wilding et al. 2024, 2025), fitted from the
+# aggregated counts: logistic for binary outcomes, negative binomial (NB2, θ by maximum
+# likelihood) for counts. Standard errors are cluster-robust (CR1) by organisation_id;
+# referrals without one are then left out of the models (as Stata does). Referrals with
+# an unknown covariate are left out unless unknown_levels is "level".
+models:
+  cluster: organisation_id
+  unknown_levels: exclude
+  reference:
+    route_type: medical
+    age_band: "45-54"
+    sex: Female
+    ethnicity: White
+    imd_quintile: "5"     # least deprived: odds ratios read "more deprived vs least"
+    rurality: Urban
+    nation: England
+  fit:
+    - name: route_nonmedical
+      outcome: route_nonmedical
+      family: logistic
+      covariates: [age_band, sex, ethnicity, imd_quintile, rurality, nation]
+    - name: any_intervention
+      outcome: any_intervention
+      family: logistic
+      covariates: [route_type, age_band, sex, ethnicity, imd_quintile, rurality, nation]
+    - name: contacts
+      outcome: contacts
+      family: negative_binomial
+      covariates: [route_type, age_band, sex, ethnicity, imd_quintile, rurality, nation]
+    - name: interventions
+      outcome: interventions
+      family: negative_binomial
+      covariates: [route_type, age_band, sex, ethnicity, imd_quintile, rurality, nation]
+
+# Quality gates: a run whose figures pass a limit cannot mean anything, so it fails
+# with its own exit status, names the gate, the figure and the limit, and publishes
+# nothing (the previous output stays). The values below are the defaults a pipeline
+# without this section gets. Shares are from 0 to 1; a share equal to its limit
+# passes, so 1 switches a share gate off (0 switches min_clean_rows off).
+#   min_clean_rows         fewest clean referrals (after duplicates are removed)
+#   max_quarantined_share  of the rows read
+#   max_unknown_share      of clean referrals whose value is unknown (empty, a label
+#                          meaning unknown, or unmapped), per field; off by default
+#                          because unknown values are real data (ethnicity not stated)
+#   max_unmapped_share     of clean referrals whose label no list above names, per
+#                          field: over half means this pipeline does not describe
+#                          the export
+# The two per-field gates take one share for every field, or a mapping of fields
+# to shares (fields not named keep the default), over the fields sex, ethnicity,
+# referral_source, referral_reasons, contacted and area_code, e.g.
+#   max_unknown_share: {sex: 0.2, area_code: 0.5}
+# A failed gate is named as written here: min_clean_rows, max_quarantined_share,
+# max_unknown_share.<field>, max_unmapped_share.<field>.
+quality:
+  min_clean_rows: 1
+  max_quarantined_share: 0.5
+  max_unknown_share: 1
+  max_unmapped_share: 0.5
+
+# Display names for the report (optional; without them the report uses plain-English
+# defaults). Per dimension, id -> label: route_type (medical, non_medical, unknown),
+# route (the route ids above) and reason (the reason ids above). A label is 1 to 60
+# characters without control characters, unique within its dimension; an id the
+# pipeline does not have is invalid (exit 78). For example:
+# display_names:
+#   route_type: {medical: "Medical", non_medical: "Non-medical", unknown: "Not recorded"}
+#   route: {primary_care: "Primary care", vcse: "Voluntary and community sector"}
+#   reason: {loneliness_isolation: "Loneliness or isolation"}
+
+# Tolerances for `sprx validate --pipeline` (CI comparisons of output folders):
+# estimates pass when within either bound; counts, labels and flags must be equal.
+validate:
+  absolute_tolerance: 1e-9
+  relative_tolerance: 1e-6
+"""
+}

@@ -1,0 +1,263 @@
+import Foundation
+import SPRXCore
+import SPRXEnrich
+import SPRXIngest
+import SPRXPipeline
+
+/// What `sprx inspect` is asked to look at.
+public struct InspectOptions: Sendable {
+    public var inputs: [String]
+    /// A pipeline to judge the export against; without one, fields are only suggested.
+    public var pipelinePath: String?
+    /// The reference folder for area matching when no pipeline names one (or to override it).
+    public var referenceDirectory: String?
+
+    public init(inputs: [String], pipelinePath: String? = nil, referenceDirectory: String? = nil) {
+        self.inputs = inputs
+        self.pipelinePath = pipelinePath
+        self.referenceDirectory = referenceDirectory
+    }
+}
+
+/// One column of the export across all files: its header and its values' profile.
+public struct InspectedColumn: Sendable {
+    /// The header as first written (not escaped: escape before printing).
+    public var header: String
+    public var profile: ColumnProfile
+}
+
+/// What one input file is: its container and text shape and its size in rows.
+public struct InspectedFile: Sendable, Codable {
+    /// The path as given, escaped for printing.
+    public var name: String
+    public var compression: String
+    public var encoding: SniffedEncoding
+    public var delimiter: SniffedDelimiter
+    public var lineEnds: SniffedLineEnds
+    public var headerColumns: Int
+    /// Data rows (blank lines not counted); `nil` when the values could not be read yet.
+    public var rows: Int?
+    /// Rows with more or fewer fields than the header (quarantined by a run).
+    public var raggedRows: Int?
+    /// Why the values were not read, if they were not.
+    public var note: String?
+}
+
+/// Everything `sprx inspect` found, before the privacy rules choose what is shown.
+public struct Inspection: Sendable {
+    public var files: [InspectedFile]
+    public var columns: [InspectedColumn]
+    /// The pipeline judged against, if any.
+    public var pipeline: PipelineConfiguration?
+    /// The settings used for date windows and reference files: the pipeline's, or the defaults.
+    public var settings: PipelineConfiguration
+    /// The reference folder areas were matched against, or `nil` when none was found.
+    public var referenceDirectory: String?
+    /// Which column each canonical field is: under the pipeline, or guessed.
+    public var fieldColumns: [CanonicalField: Int]
+    /// For each field, whether its column came from the pipeline, a header name or values.
+    public var fieldEvidence: [CanonicalField: String]
+    /// Columns a pipeline does not map, with the field their header name suggests.
+    public var suggestions: [Int: CanonicalField] = [:]
+}
+
+/// Reads exports row by row and profiles every column, with bounded memory.
+public enum Inspector {
+    /// Distinct labels kept over all columns; each column gets its share, at least 50
+    /// and at most ``InputLimits/maxDistinctUnmappedLabelsPerField``.
+    public static let maxDistinctLabelsInAll = 250_000
+
+    /// Inspects the inputs.
+    ///
+    /// - Throws: ``SPRXError`` for inputs that cannot be found or read (66), are not CSV
+    ///   text (65), or a pipeline or reference folder that is invalid (78).
+    public static func inspect(_ options: InspectOptions) throws -> Inspection {
+        let pipeline = try options.pipelinePath.map { try PipelineLoader.load(path: $0) }
+        // The lookup order of issue 16: --reference-dir, SPRX_REFERENCE_DIR, the
+        // pipeline's reference_dir, the default folder.
+        let override = options.referenceDirectory ?? ProcessInfo.processInfo.environment["SPRX_REFERENCE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        var settings = try pipeline ?? DraftPipeline.defaults(referenceDirectory: override ?? "reference")
+        if let override { settings.enrich.referenceDirectory = override }
+        let referenceDirectory = pipeline != nil || override != nil ? settings.enrich.referenceDirectory : defaultReferenceDirectory()
+        var reference: ReferenceData?
+        if let referenceDirectory, InputKind.of(referenceDirectory) == .folder {
+            settings.enrich.referenceDirectory = referenceDirectory
+            reference = try ReferenceData.load(settings.enrich)
+        }
+        let window = (settings.dateFrom ?? Day(daysSinceEpoch: Int32.min))...(settings.dateTo ?? Day(daysSinceEpoch: Int32.max))
+
+        var files: [InspectedFile] = []
+        var columns: [InspectedColumn] = []
+        var columnByName: [String: Int] = [:]
+        for path in try InputResolver.resolve(options.inputs) {
+            // Opened once and sniffed from the same descriptor, so a pipe loses nothing.
+            let head = try openSniffing(path)
+            let sniff = ExportSniff.sniff(head.bytes)
+            var facts = InspectedFile(
+                name: DisplayText.escaped(path), compression: head.gzip ? "gzip" : "none", encoding: sniff.encoding,
+                delimiter: sniff.delimiter, lineEnds: sniff.lineEnds, headerColumns: 0)
+            // SWITCH (issue 16, input reader): here the reader should be opened with the
+            // sniffed `input.delimiter` and `input.encoding`; until it is, UTF-16 and
+            // Windows-1252 are converted by ``TranscodingSource`` and a non-comma file is
+            // read by swapping its delimiter with the comma (``DelimiterSwappingSource``).
+            var source: any ByteSource = head.source
+            switch sniff.encoding {
+            case .utf16LE, .utf16BE: source = TranscodingSource(source, encoding: .utf16(bigEndian: sniff.encoding == .utf16BE))
+            case .windows1252: source = TranscodingSource(source, encoding: .windows1252)
+            case .utf8, .utf8BOM: break
+            }
+            if sniff.delimiter != .comma { source = DelimiterSwappingSource(source, delimiter: sniff.delimiter.byte) }
+            let reader = RowBlockReader(source: source, fileName: path)
+            guard let (header, _) = try reader.readHeader() else {
+                facts.rows = 0
+                facts.note = "empty file"
+                files.append(facts)
+                continue
+            }
+            facts.headerColumns = header.count
+            let indices = header.map { column($0, &columns, &columnByName, window: window, total: header.count) }
+            var local = indices.map { columns[$0].profile }
+            for i in local.indices { local[i] = ColumnProfile(maxDistinct: local[i].maxDistinct, window: window) }
+            var rows = 0, ragged = 0, blank = 0
+            let scratch = CSVDecodeScratch()
+            while let block = try reader.next() {
+                try block.bytes.withUnsafeBytes { bytes in
+                    try CSVBlockDecoder.forEachRow(in: bytes, firstLine: block.firstLine, scratch: scratch, blankLines: &blank) { row in
+                        rows += 1
+                        if row.fieldCount != header.count { ragged += 1 }
+                        for i in 0..<min(row.fieldCount, header.count) { local[i].add(row[i], reference: reference) }
+                    }
+                }
+                if block.rowTooLong != nil {
+                    rows += 1
+                    ragged += 1
+                }
+            }
+            for (i, index) in indices.enumerated() { columns[index].profile.merge(local[i]) }
+            facts.rows = rows
+            facts.raggedRows = ragged
+            let notUTF8 = local.reduce(0) { $0 + $1.notUTF8 }
+            let utf8 = local.reduce(0) { $0 + $1.utf8NonASCII }
+            if notUTF8 > 0 && (sniff.encoding == .utf8 || sniff.encoding == .utf8BOM) {
+                // The first bytes were UTF-8 but later ones are not. With no UTF-8 beyond
+                // ASCII anywhere and more than a stray row or two, it is most likely
+                // Windows-1252; otherwise a few corrupt values in a UTF-8 file.
+                if utf8 == 0 && notUTF8 * 100 > rows {
+                    facts.encoding = .windows1252
+                    facts.note = "\(notUTF8) values after the first bytes are not UTF-8 and none is UTF-8 beyond ASCII: most likely Windows-1252"
+                } else {
+                    facts.note = "\(notUTF8) values are not UTF-8: a run quarantines their rows (invalid_encoding) when the column is mapped"
+                }
+            }
+            files.append(facts)
+        }
+        let (fieldColumns, evidence) = assignFields(columns, pipeline: pipeline)
+        var inspection = Inspection(
+            files: files, columns: columns, pipeline: pipeline, settings: settings,
+            referenceDirectory: reference == nil ? nil : referenceDirectory, fieldColumns: fieldColumns, fieldEvidence: evidence)
+        if pipeline != nil {
+            let mapped = Set(fieldColumns.values)
+            for (index, column) in columns.enumerated() where !mapped.contains(index) {
+                if let field = Guessing.field(forHeader: column.header) ?? Guessing.field(forValues: column.profile) { inspection.suggestions[index] = field }
+            }
+        }
+        return inspection
+    }
+
+    /// The reference folder used without a pipeline: `SampleData/reference` under the
+    /// current folder, else the installed `<executable's folder>/../share/sprx/reference`.
+    static func defaultReferenceDirectory() -> String? {
+        let installed = URL(fileURLWithPath: CommandLine.arguments.first ?? "")
+            .resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("share/sprx/reference").path
+        return ["SampleData/reference", installed].first { InputKind.of($0) == .folder }
+    }
+
+    private static func column(
+        _ name: String, _ columns: inout [InspectedColumn], _ byName: inout [String: Int], window: ClosedRange<Day>, total: Int
+    ) -> Int {
+        let key = name.trimmingSpaces().lowercased()
+        if let index = byName[key] { return index }
+        let share = max(50, min(InputLimits.maxDistinctUnmappedLabelsPerField, maxDistinctLabelsInAll / max(1, total)))
+        columns.append(InspectedColumn(header: name.trimmingSpaces(), profile: ColumnProfile(maxDistinct: share, window: window)))
+        byName[key] = columns.count - 1
+        return columns.count - 1
+    }
+
+    /// Opens a file once: its decoded (inflated if gzip) bytes, with the first
+    /// ``ExportSniff/sampleBytes`` of them peeked for sniffing and handed out again.
+    ///
+    /// Refuses by name, as ``InputOpener`` does, what sprx cannot read (xz, zip, Excel
+    /// workbooks, UTF-32, …), except UTF-16 with a byte-order mark, which inspect converts.
+    static func openSniffing(_ path: String) throws -> (source: PeekableByteSource, bytes: [UInt8], gzip: Bool) {
+        let raw = PeekableByteSource(try FileByteSource(path: path))
+        let format = InputFormat.sniff(try raw.peek(InputFormat.sniffLength))
+        let gzip = format == .gzip
+        let decoded = gzip ? PeekableByteSource(try GzipByteSource(compressed: raw, name: path)) : raw
+        let head = try decoded.peek(ExportSniff.sampleBytes)
+        let inner = gzip ? InputFormat.sniff(Array(head.prefix(InputFormat.sniffLength))) : format
+        let hasMark = head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF])
+        if let problem = inner.problem, !(hasMark && { if case .utf16 = inner { true } else { false } }()) {
+            throw SPRXError(.inputFormat, gzip ? "gzip file holds \(problem)" : "file is \(problem)", location: DataLocation(file: path))
+        }
+        return (decoded, head, gzip)
+    }
+
+    /// Which column each field is: the pipeline's aliases when there is a pipeline, then
+    /// header names, then values (areas, dates), each column and field used once.
+    static func assignFields(_ columns: [InspectedColumn], pipeline: PipelineConfiguration?) -> ([CanonicalField: Int], [CanonicalField: String]) {
+        var assigned: [CanonicalField: Int] = [:]
+        var evidence: [CanonicalField: String] = [:]
+        var taken = Set<Int>()
+        let names = columns.map { $0.header.trimmingSpaces().lowercased() }
+        if let pipeline {
+            for field in CanonicalField.allCases {
+                let aliases = Set((pipeline.columns[field] ?? [field.rawValue]).map { $0.trimmingSpaces().lowercased() })
+                if let index = names.indices.first(where: { aliases.contains(names[$0]) && !taken.contains($0) }) {
+                    assigned[field] = index
+                    evidence[field] = "pipeline"
+                    taken.insert(index)
+                }
+            }
+            return (assigned, evidence)
+        }
+        for (index, column) in columns.enumerated() {
+            guard let field = Guessing.field(forHeader: column.header), assigned[field] == nil else { continue }
+            assigned[field] = index
+            evidence[field] = "header name"
+            taken.insert(index)
+        }
+        for (index, column) in columns.enumerated() where !taken.contains(index) {
+            guard let field = Guessing.field(forValues: column.profile), field == .areaCode || field == .referralDate, assigned[field] == nil
+            else { continue }
+            assigned[field] = index
+            evidence[field] = "values"
+            taken.insert(index)
+        }
+        return (assigned, evidence)
+    }
+}
+
+/// Reads another source with one delimiter byte and the comma swapped, so the comma
+/// reader splits a `;`, tab or `|` file at its own delimiter (values that held a comma
+/// then show the delimiter in its place).
+///
+/// Temporary: replaced by the reader's `input.delimiter` (issue 16) when that lands.
+final class DelimiterSwappingSource: ByteSource {
+    private let source: any ByteSource
+    private let delimiter: UInt8
+
+    init(_ source: any ByteSource, delimiter: UInt8) {
+        self.source = source
+        self.delimiter = delimiter
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = try source.read(into: buffer)
+        let comma = UInt8(ascii: ",")
+        for i in 0..<n {
+            if buffer[i] == delimiter { buffer[i] = comma } else if buffer[i] == comma { buffer[i] = delimiter }
+        }
+        return n
+    }
+}

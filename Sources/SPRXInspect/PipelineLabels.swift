@@ -1,0 +1,56 @@
+import SPRXCore
+import SPRXPipeline
+
+/// What a pipeline makes of each categorical label, as the cleaner matches it
+/// (``LabelTable``: case, surrounding and repeated spaces ignored).
+final class PipelineLabels {
+    private var tables: [CanonicalField: (LabelTable, [String])] = [:]
+    deinit { scratch.deallocate() }
+    private let nhsCodes: Bool
+    let separators: [UInt8]
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: LabelTable.maxLabelLength, alignment: 8)
+
+    init(_ pipeline: PipelineConfiguration) {
+        func table(_ named: [(String, [String])]) -> (LabelTable, [String]) {
+            (LabelTable(named.enumerated().flatMap { i, entry in entry.1.map { ($0, UInt8(i)) } }), named.map(\.0))
+        }
+        let routes = pipeline.routes.map { ($0.id, $0.id == "unknown" ? $0.labels + pipeline.unknownRouteLabels : $0.labels) }
+        tables[.referralSource] = table(routes)
+        tables[.referralReasons] = table(pipeline.reasons.map { ($0.id, $0.labels) })
+        tables[.sex] = table(Sex.allCases.map { ($0.label.lowercased(), pipeline.sexLabels[$0] ?? []) })
+        tables[.ethnicity] = table(Ethnicity.allCases.map { ($0.label.lowercased(), pipeline.ethnicityLabels[$0] ?? []) })
+        let flags: [(String, ContactFlag)] = [("yes", .yes), ("no", .no), ("unknown", .unknown)]
+        tables[.contacted] = table(flags.map { ($0.0, pipeline.contactedLabels[$0.1] ?? []) })
+        nhsCodes = pipeline.ethnicityNHSCodes
+        separators = pipeline.reasonSeparators
+    }
+
+    /// The value `label` maps to for `field`, or `nil` when the pipeline leaves it unmapped.
+    func value(of label: String, field: CanonicalField) -> String? {
+        guard let (table, names) = tables[field] else { return nil }
+        var bytes = Array(label.utf8)
+        if let code = bytes.withUnsafeBytes({ table.lookup($0, scratch: scratch) }) { return names[Int(code)] }
+        if field == .ethnicity && nhsCodes { return Self.nhsEthnicGroup(&bytes) }
+        return nil
+    }
+
+    /// NHS ethnic category by its first letter, as `CleanProcessor.nhsEthnicCategory`
+    /// reads it (A-C White, D-G Mixed, H-L Asian, M-P Black, R-S Other, Z and 99 Unknown).
+    static func nhsEthnicGroup(_ bytes: inout [UInt8]) -> String? {
+        guard (1...2).contains(bytes.count) else { return nil }
+        if bytes == Array("99".utf8) { return "unknown" }
+        if bytes.count == 2 {
+            let second = bytes[1] | 0x20
+            guard (bytes[1] >= 0x30 && bytes[1] <= 0x39) || (second >= 0x61 && second <= 0x7A) else { return nil }
+        }
+        switch bytes[0] | 0x20 {
+        case UInt8(ascii: "a")...UInt8(ascii: "c"): return "white"
+        case UInt8(ascii: "d")...UInt8(ascii: "g"): return "mixed"
+        case UInt8(ascii: "h")...UInt8(ascii: "l"): return "asian"
+        case UInt8(ascii: "m")...UInt8(ascii: "p"): return "black"
+        case UInt8(ascii: "r")...UInt8(ascii: "s"): return "other"
+        case UInt8(ascii: "z"): return "unknown"
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import SPRXCore
+import SPRXIngest
+import SPRXPipeline
+import SPRXTestSupport
+import Testing
+
+@testable import SPRXInspect
+
+/// Writes `text` (or bytes) to a new scratch file and returns its path.
+func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-inspect-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let path = folder + "/" + name
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+}
+
+/// Sniffing from raw first bytes. Expected values are the bytes' own definitions: the
+/// Unicode byte-order marks (EF BB BF, FF FE, FE FF), 0xE9 alone is not UTF-8 (RFC 3629).
+@Suite struct SniffingTests {
+    @Test func commaUTF8WithLF() {
+        #expect(ExportSniff.sniff(Array("a,b,c\n1,2,3\n".utf8)) == ExportSniff(encoding: .utf8, delimiter: .comma, lineEnds: .lf))
+    }
+
+    @Test func bomSemicolonCRLF() {
+        let sniff = ExportSniff.sniff([0xEF, 0xBB, 0xBF] + Array("a;b;c\r\n1;2;3\r\n".utf8))
+        #expect(sniff == ExportSniff(encoding: .utf8BOM, delimiter: .semicolon, lineEnds: .crlf))
+    }
+
+    @Test func utf16BothByteOrders() {
+        let text = "a\tb\tc\r\n"
+        let le: [UInt8] = [0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        let be: [UInt8] = [0xFE, 0xFF] + text.utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        #expect(ExportSniff.sniff(le) == ExportSniff(encoding: .utf16LE, delimiter: .tab, lineEnds: .crlf))
+        #expect(ExportSniff.sniff(be) == ExportSniff(encoding: .utf16BE, delimiter: .tab, lineEnds: .crlf))
+        #expect(SniffedEncoding.utf16LE.pipelineValue == "utf-16")
+    }
+
+    @Test func carriageReturnOnlyAndBars() {
+        #expect(ExportSniff.sniff(Array("a|b|c\r1|2|3\r".utf8)) == ExportSniff(encoding: .utf8, delimiter: .bar, lineEnds: .cr))
+    }
+
+    /// Delimiters inside a quoted header cell do not count: two commas outside quotes beat
+    /// three semicolons inside them.
+    @Test func quotedDelimitersAreIgnored() {
+        #expect(ExportSniff.sniff(Array("\"x;y;z;w\",b,c\n".utf8)).delimiter == .comma)
+        #expect(ExportSniff.sniff(Array("just one header\n".utf8)).delimiter == .comma)
+    }
+
+    @Test func windows1252IsGuessedFromBytesThatAreNotUTF8() {
+        // "Café" in Windows-1252: E9 alone is not UTF-8.
+        #expect(ExportSniff.sniff(Array("name\nCaf".utf8) + [0xE9, 0x0A]).encoding == .windows1252)
+        #expect(SniffedEncoding.windows1252.pipelineValue == "windows-1252")
+        // A UTF-8 "é" (C3 A9) cut after its first byte at the end of the sample is still UTF-8.
+        #expect(ExportSniff.sniff(Array("name\nCaf".utf8) + [0xC3]).encoding == .utf8)
+        #expect(!ExportSniff.isUTF8(Array("Caf".utf8) + [0xC3], allowingCutEnd: false))
+    }
+}
+
+/// Date candidates. Expected days by hand; the Excel serial from Excel's 1900 date
+/// system (serial 1 = 1900-01-01, epoch 1899-12-30: 44382 is 2021-07-05, checked with
+/// Python's `date(1899, 12, 30) + timedelta(44382)`).
+@Suite struct DateCandidateTests {
+    func parse(_ candidate: DateCandidate, _ text: String) -> String? {
+        Array(text.utf8).withUnsafeBytes { candidate.parse($0)?.description }
+    }
+
+    @Test func eachFormat() {
+        #expect(parse(.iso, "2021-07-05") == "2021-07-05")
+        #expect(parse(.dayMonthYear, "5/7/2021") == "2021-07-05")
+        #expect(parse(.dayMonthYear, "05/07/2021 09:22") == nil)
+        #expect(parse(.dayMonthYearTime, "05/07/2021 09:22") == "2021-07-05")
+        #expect(parse(.dayMonthYearTime, "05/07/2021 25:22") == nil)
+        #expect(parse(.monthDayYear, "7/5/2021") == "2021-07-05")
+        #expect(parse(.compact, "20210705") == "2021-07-05")
+        #expect(parse(.timestamp, "2021-07-05T09:22:00Z") == "2021-07-05")
+        #expect(parse(.excelSerial, "44382") == "2021-07-05")
+        #expect(parse(.excelSerial, "44382.75") == "2021-07-05")
+        #expect(parse(.excelSerial, "2") == "1900-01-01")
+        #expect(parse(.dayMonthYear, "31/02/2021") == nil)
+    }
+
+    /// The formats chosen for a column: the best, then each that adds values, never two
+    /// readings of the same shape (DD/MM/YYYY and M/D/YYYY).
+    @Test func choiceCoversMixedFormsWithoutConflicts() {
+        var profile = ColumnProfile(maxDistinct: 100, window: Day(year: 2015, month: 1, day: 1)!...Day(year: 2026, month: 12, day: 31)!)
+        for text in ["2021-07-05", "2021-07-06", "2021-07-07", "13/07/2021", "05/07/2021", "2021-07-05T10:00:00Z", "07/31/2021"] {
+            Array(text.utf8).withUnsafeBytes { profile.add($0) }
+        }
+        // YYYY-MM-DD parses 3, DD/MM/YYYY 2, M/D/YYYY 2 (05/07 and 07/31), the timestamp 1.
+        #expect(profile.chosenDateFormats == [.iso, .dayMonthYear, .timestamp])
+        #expect(profile.datesInWindow == 7)
+    }
+}
+
+/// Field and label suggestions. Expected fields: the aliases of the shipped
+/// `Pipelines/casebook-export.yaml`, written by hand for that platform.
+@Suite struct GuessingTests {
+    @Test func casebookHeadersAsItsPipelineMapsThem() throws {
+        let pipeline = try PipelineLoader.load(path: "\(packageRoot)/Pipelines/casebook-export.yaml")
+        for field in CanonicalField.allCases {
+            for header in pipeline.columns[field] ?? [] where header != "NHS Pseudonym" && header != "LSOA Code" {
+                #expect(Guessing.field(forHeader: header) == field, "\(header)")
+            }
+        }
+        #expect(Guessing.field(forHeader: "Exported At") == nil)
+        #expect(Guessing.field(forHeader: "notes") == nil)
+        #expect(Guessing.field(forHeader: "REFERRAL_DATE") == .referralDate)
+    }
+
+    @Test func labelsFromTheirWords() {
+        #expect(Guessing.value(forLabel: "GP", field: .referralSource) == "primary_care")
+        #expect(Guessing.value(forLabel: "Self", field: .referralSource) == "self_referral")
+        #expect(Guessing.value(forLabel: "Community Mental Health Team", field: .referralSource) == "secondary_care")
+        #expect(Guessing.value(forLabel: "Community Group", field: .referralSource) == "vcse")
+        #expect(Guessing.value(forLabel: "Walk-in centre", field: .referralSource) == nil)
+        #expect(Guessing.value(forLabel: "M", field: .sex) == "male")
+        #expect(Guessing.value(forLabel: "Male", field: .sex) == "male")
+        #expect(Guessing.value(forLabel: "Prefer not to say", field: .sex) == "unknown")
+        #expect(Guessing.value(forLabel: "Mr Smith", field: .sex) == nil)
+        #expect(Guessing.value(forLabel: "Yes", field: .contacted) == "yes")
+        #expect(Guessing.value(forLabel: "Drugs / Alcohol", field: .referralReasons) == "substance_use")
+        #expect(Guessing.value(forLabel: "White British", field: .ethnicity) == "white")
+    }
+
+    @Test func valuesSuggestAreasAndDates() {
+        let window = Day(year: 2015, month: 1, day: 1)!...Day(year: 2026, month: 12, day: 31)!
+        var areas = ColumnProfile(maxDistinct: 10, window: window)
+        var dates = ColumnProfile(maxDistinct: 10, window: window)
+        for code in ["E01000001", "W01000001", "S01006506", "95AA01S1", "x"] { Array(code.utf8).withUnsafeBytes { areas.add($0) } }
+        for text in ["01/02/2020", "2020-02-01", "soon"] { Array(text.utf8).withUnsafeBytes { dates.add($0) } }
+        #expect(Guessing.field(forValues: areas) == .areaCode)
+        #expect(Guessing.field(forValues: dates) == .referralDate)
+    }
+}
+
+/// The privacy rules: labels only for categorical fields, only when seen at least
+/// suppress_up_to + 1 = 8 times (outputs-v2's rule for unmapped labels), at most 50,
+/// cut to 60 characters and escaped; identifiers and free text never.
+@Suite struct PrivacyRuleTests {
+    static func extract() -> String {
+        var rows = ["Referral Ref,Gender,Referral Source,Notes"]
+        for i in 1...8 { rows.append("ZQXID\(i),Male,GP,ZQXNOTE\(i) lives at 1 High St") }
+        for i in 9...15 { rows.append("ZQXID\(i),ZQXRARE,GP,ZQXNOTE\(i)") }  // 7 times: counted, not shown
+        let long = String(repeating: "L", count: 70)
+        for i in 16...23 { rows.append("ZQXID\(i),\(long),\u{1B}[31mGP,ZQXNOTE\(i)") }
+        return rows.joined(separator: "\n") + "\n"
+    }
+
+    @Test func rareLabelsAreCountedNotShownAndIdentifiersNever() throws {
+        let path = try scratchFile("extract.csv", Array(Self.extract().utf8))
+        let report = InspectionReport(try Inspector.inspect(InspectOptions(inputs: [path])))
+        let text = report.text()
+        let json = try report.json()
+        for output in [text, json] {
+            #expect(!output.contains("ZQXID") && !output.contains("ZQXNOTE") && !output.contains("ZQXRARE"))
+            #expect(!output.contains("\u{1B}"))
+        }
+        let sex = try #require(report.columns.first { $0.field == "sex" })
+        // Equal counts are listed by label.
+        #expect(sex.labels?.map(\.label) == [String(repeating: "L", count: 60) + "…", "Male"])
+        #expect(sex.rareLabels == 1 && sex.rareValues == 7)
+        let source = try #require(report.columns.first { $0.field == "referral_source" })
+        #expect(source.labels?.map(\.label) == ["GP", "\\u{1B}[31mGP"])
+        // The id and notes columns are profiled (counts) but never show a label.
+        for column in report.columns where column.field != "sex" && column.field != "referral_source" { #expect(column.labels == nil) }
+    }
+
+    @Test func atMostFiftyLabelsPerField() throws {
+        var rows = ["id,sex"]
+        for label in 0..<51 { for i in 0..<8 { rows.append("r\(label)-\(i),S\(label)") } }
+        let path = try scratchFile("many.csv", Array((rows.joined(separator: "\n") + "\n").utf8))
+        let report = InspectionReport(try Inspector.inspect(InspectOptions(inputs: [path])))
+        let sex = try #require(report.columns.first { $0.field == "sex" })
+        #expect(sex.labels?.count == 50 && sex.moreLabels == 1)
+    }
+}
+
+/// Drafts, the reader shims and paths.
+@Suite struct DraftTests {
+    /// The draft copies the default pipeline's sections word for word.
+    @Test func defaultSectionsAreTheDefaultPipelines() throws {
+        let shipped = try String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)
+        #expect(shipped.contains(DefaultPipelineText.enrichLookups + "\n\ndisclosure:"))
+        #expect(shipped.hasSuffix(DefaultPipelineText.fromDisclosure + "\n"))
+    }
+
+    @Test func yamlQuoting() {
+        #expect(DraftPipeline.quoted("A&E") == "\"A&E\"")
+        #expect(DraftPipeline.quoted("say \"hi\" \\ now") == "\"say \\\"hi\\\" \\\\ now\"")
+        #expect(DraftPipeline.quoted("a\u{1B}b") == "\"a\\x1Bb\"")
+    }
+
+    @Test func aDraftNeverReplacesAFile() throws {
+        let path = try scratchFile("extract.csv", Array("referral_id,person_id,referral_date\nr1,p1,2021-01-01\n".utf8))
+        let inspection = try Inspector.inspect(InspectOptions(inputs: [path]))
+        let existing = try scratchFile("mine.yaml", Array("keep me".utf8))
+        #expect(throws: SPRXError.self) { try DraftPipeline.write(inspection, to: existing) }
+        #expect(try String(contentsOfFile: existing, encoding: .utf8) == "keep me")
+        let draft = URL(fileURLWithPath: existing).deletingLastPathComponent().appendingPathComponent("new.yaml").path
+        try DraftPipeline.write(inspection, to: draft)
+        // It parses as a pipeline (the loader of this sprx).
+        #expect(try PipelineLoader.load(path: draft).columns[.referralID] == ["referral_id"])
+    }
+
+    @Test func relativePaths() {
+        #expect(DraftPipeline.relativePath(from: "/a/b/c", to: "/a/d") == "../../d")
+        #expect(DraftPipeline.relativePath(from: "/x", to: "/y/z") == "/y/z")
+    }
+
+    /// UTF-16 LE with a surrogate pair (U+1F600, D83D DE00) handed over one byte at a
+    /// time, and Windows-1252's 0x80 (€, U+20AC per the code page table).
+    @Test func transcoding() throws {
+        let text = "a,é😀\n"
+        let utf16: [UInt8] = [0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        func drain(_ source: any ByteSource) throws -> [UInt8] {
+            var out: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 3)
+            while true {
+                let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+                if n == 0 { return out }
+                out += buffer[0..<n]
+            }
+        }
+        #expect(try drain(TranscodingSource(MemoryByteSource(utf16, maxRead: 1), encoding: .utf16(bigEndian: false))) == Array(text.utf8))
+        #expect(try drain(TranscodingSource(MemoryByteSource([0x80, 0x41, 0xE9]), encoding: .windows1252)) == Array("€Aé".utf8))
+        let swapped = try drain(DelimiterSwappingSource(MemoryByteSource(Array("a;b,c\n".utf8)), delimiter: UInt8(ascii: ";")))
+        #expect(swapped == Array("a,b;c\n".utf8))
+    }
+}
