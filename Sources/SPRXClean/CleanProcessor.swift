@@ -178,7 +178,7 @@ public final class CleanProcessor {
     /// NHS Data Dictionary ETHNIC CATEGORY: a code of one or two characters whose first
     /// letter gives the group (A-C White, D-G Mixed, H-L Asian, M-P Black, R-S Other,
     /// Z Unknown), or `99` for not known.
-    static func nhsEthnicCategory(_ value: UnsafeRawBufferPointer) -> Ethnicity? {
+    public static func nhsEthnicCategory(_ value: UnsafeRawBufferPointer) -> Ethnicity? {
         guard value.count >= 1 && value.count <= 2 else { return nil }
         if value.count == 2 && value[0] == UInt8(ascii: "9") && value[1] == UInt8(ascii: "9") { return .unknown }
         var first = value[0]

@@ -205,8 +205,9 @@ public enum InputOpener {
         return (try text(raw, head: head, encoding: encoding, path: path, what: "file is"), file)
     }
 
-    /// The UTF-8 text of `source` (whose first bytes are `head`), read as `encoding`.
-    static func text(_ source: PeekableByteSource, head: [UInt8], encoding: TextEncoding, path: String, what: String) throws -> any ByteSource {
+    /// The UTF-8 text of `source` (whose first bytes are `head`), read as `encoding`;
+    /// `what` starts a refusal's message (`file is`, `gzip file holds`).
+    public static func text(_ source: PeekableByteSource, head: [UInt8], encoding: TextEncoding, path: String, what: String) throws -> any ByteSource {
         let format = InputFormat.sniff(head)
         func refuse(_ problem: String) -> SPRXError { SPRXError(.inputFormat, "\(what) \(problem)", location: DataLocation(file: path)) }
         switch encoding {

@@ -135,7 +135,8 @@ public struct ColumnProfile: Sendable {
     public mutating func merge(_ other: ColumnProfile) {
         values += other.values
         empty += other.empty
-        for (key, label) in other.labels {
+        // In key order, so which labels are kept past the limit is the same on every run.
+        for (key, label) in other.labels.sorted(by: { $0.key < $1.key }) {
             if labels[key] != nil {
                 labels[key]!.count += label.count
             } else if labels.count < maxDistinct {

@@ -26,6 +26,9 @@ public enum SniffedDelimiter: String, Sendable, Codable, Equatable, CaseIterable
     case tab = "tab"
     case bar = "|"
 
+    /// The delimiter as pipelines and the reader name it.
+    public var field: FieldDelimiter { FieldDelimiter(rawValue: byte)! }
+
     /// The delimiter byte.
     public var byte: UInt8 {
         switch self {

@@ -111,7 +111,8 @@ public enum Guessing {
     /// Short vocabularies (sex, contacted) match whole labels only; routes, reasons and
     /// ethnic groups match a word or phrase inside the label.
     public static func value(forLabel label: String, field: CanonicalField) -> String? {
-        let label = label.lowercased()
+        // As the clean stage matches labels: case and runs of spaces do not matter.
+        let label = label.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
         switch field {
         case .sex: return sexWords.first { $0.1.contains(label) }?.0
         case .contacted: return contactedWords.first { $0.1.contains(label) }?.0

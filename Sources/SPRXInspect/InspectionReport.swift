@@ -173,7 +173,8 @@ public struct InspectionReport: Sendable, Codable {
     /// `separator` and trimmed; keyed by the first spelling seen.
     static func labelCounts(_ profile: ColumnProfile, splitBy separator: String?) -> [(String, Int)] {
         var counts: [String: (String, Int)] = [:]
-        for (key, entry) in profile.labels {
+        // In key order, so the spelling kept for a piece is the same on every run.
+        for (key, entry) in profile.labels.sorted(by: { $0.key < $1.key }) {
             if let separator, !separator.isEmpty {
                 let separators = Set(separator.unicodeScalars)
                 let pieces = entry.spelling.unicodeScalars.split(omittingEmptySubsequences: true) { separators.contains($0) }

@@ -72,13 +72,20 @@ public enum Inspector {
     /// - Throws: ``SPRXError`` for inputs that cannot be found or read (66), are not CSV
     ///   text (65), or a pipeline or reference folder that is invalid (78).
     public static func inspect(_ options: InspectOptions) throws -> Inspection {
-        let pipeline = try options.pipelinePath.map { try PipelineLoader.load(path: $0) }
-        // The lookup order of issue 16: --reference-dir, SPRX_REFERENCE_DIR, the
-        // pipeline's reference_dir, the default folder.
-        let override = options.referenceDirectory ?? ProcessInfo.processInfo.environment["SPRX_REFERENCE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-        var settings = try pipeline ?? DraftPipeline.defaults(referenceDirectory: override ?? "reference")
-        if let override { settings.enrich.referenceDirectory = override }
-        let referenceDirectory = pipeline != nil || override != nil ? settings.enrich.referenceDirectory : defaultReferenceDirectory()
+        // The reference folder in sprx's one lookup order (ReferenceLookup): --reference-dir,
+        // SPRX_REFERENCE_DIR, the pipeline's reference_dir (without a pipeline, the current
+        // folder's SampleData/reference), the installed default. Without any, inspect still
+        // runs; it cannot then say which area codes the lookups hold.
+        let pipeline = try options.pipelinePath.map { try PipelineLoader.load(path: $0, referenceDirectory: options.referenceDirectory) }
+        var settings = try pipeline ?? DraftPipeline.defaults(referenceDirectory: "reference")
+        let referenceDirectory: String?
+        if pipeline != nil {
+            referenceDirectory = settings.enrich.referenceDirectory
+        } else if options.referenceDirectory != nil || ProcessInfo.processInfo.environment[ReferenceLookup.environmentVariable] != nil {
+            referenceDirectory = try ReferenceLookup.resolve(option: options.referenceDirectory, fallback: nil).path
+        } else {
+            referenceDirectory = try? ReferenceLookup.resolve(option: nil, fallback: ("SampleData/reference", .currentFolder)).path
+        }
         var reference: ReferenceData?
         if let referenceDirectory, InputKind.of(referenceDirectory) == .folder {
             settings.enrich.referenceDirectory = referenceDirectory
@@ -96,18 +103,17 @@ public enum Inspector {
             var facts = InspectedFile(
                 name: DisplayText.escaped(path), compression: head.gzip ? "gzip" : "none", encoding: sniff.encoding,
                 delimiter: sniff.delimiter, lineEnds: sniff.lineEnds, headerColumns: 0)
-            // SWITCH (issue 16, input reader): here the reader should be opened with the
-            // sniffed `input.delimiter` and `input.encoding`; until it is, UTF-16 and
-            // Windows-1252 are converted by ``TranscodingSource`` and a non-comma file is
-            // read by swapping its delimiter with the comma (``DelimiterSwappingSource``).
-            var source: any ByteSource = head.source
+            // Read as sprx run would with the sniffed `input.encoding` and `input.delimiter`.
+            let encoding: TextEncoding
             switch sniff.encoding {
-            case .utf16LE, .utf16BE: source = TranscodingSource(source, encoding: .utf16(bigEndian: sniff.encoding == .utf16BE))
-            case .windows1252: source = TranscodingSource(source, encoding: .windows1252)
-            case .utf8, .utf8BOM: break
+            case .utf16LE, .utf16BE: encoding = .utf16
+            case .windows1252: encoding = .windows1252
+            case .utf8, .utf8BOM: encoding = .utf8
             }
-            if sniff.delimiter != .comma { source = DelimiterSwappingSource(source, delimiter: sniff.delimiter.byte) }
-            let reader = RowBlockReader(source: source, fileName: path)
+            let delimiter = sniff.delimiter.field
+            let source = try InputOpener.text(
+                head.source, head: head.bytes, encoding: encoding, path: path, what: head.gzip ? "gzip file holds" : "file is")
+            let reader = RowBlockReader(source: source, fileName: path, delimiter: delimiter)
             guard let (header, _) = try reader.readHeader() else {
                 facts.rows = 0
                 facts.note = "empty file"
@@ -122,7 +128,7 @@ public enum Inspector {
             let scratch = CSVDecodeScratch()
             while let block = try reader.next() {
                 try block.bytes.withUnsafeBytes { bytes in
-                    try CSVBlockDecoder.forEachRow(in: bytes, firstLine: block.firstLine, scratch: scratch, blankLines: &blank) { row in
+                    try CSVBlockDecoder.forEachRow(in: bytes, firstLine: block.firstLine, delimiter: delimiter, scratch: scratch, blankLines: &blank) { row in
                         rows += 1
                         if row.fieldCount != header.count { ragged += 1 }
                         for i in 0..<min(row.fieldCount, header.count) { local[i].add(row[i], reference: reference) }
@@ -162,15 +168,6 @@ public enum Inspector {
             }
         }
         return inspection
-    }
-
-    /// The reference folder used without a pipeline: `SampleData/reference` under the
-    /// current folder, else the installed `<executable's folder>/../share/sprx/reference`.
-    static func defaultReferenceDirectory() -> String? {
-        let installed = URL(fileURLWithPath: CommandLine.arguments.first ?? "")
-            .resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("share/sprx/reference").path
-        return ["SampleData/reference", installed].first { InputKind.of($0) == .folder }
     }
 
     private static func column(
@@ -235,29 +232,5 @@ public enum Inspector {
             taken.insert(index)
         }
         return (assigned, evidence)
-    }
-}
-
-/// Reads another source with one delimiter byte and the comma swapped, so the comma
-/// reader splits a `;`, tab or `|` file at its own delimiter (values that held a comma
-/// then show the delimiter in its place).
-///
-/// Temporary: replaced by the reader's `input.delimiter` (issue 16) when that lands.
-final class DelimiterSwappingSource: ByteSource {
-    private let source: any ByteSource
-    private let delimiter: UInt8
-
-    init(_ source: any ByteSource, delimiter: UInt8) {
-        self.source = source
-        self.delimiter = delimiter
-    }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let n = try source.read(into: buffer)
-        let comma = UInt8(ascii: ",")
-        for i in 0..<n {
-            if buffer[i] == delimiter { buffer[i] = comma } else if buffer[i] == comma { buffer[i] = delimiter }
-        }
-        return n
     }
 }

@@ -1,3 +1,4 @@
+import SPRXClean
 import SPRXCore
 import SPRXPipeline
 
@@ -34,23 +35,9 @@ final class PipelineLabels {
         return nil
     }
 
-    /// NHS ethnic category by its first letter, as `CleanProcessor.nhsEthnicCategory`
-    /// reads it (A-C White, D-G Mixed, H-L Asian, M-P Black, R-S Other, Z and 99 Unknown).
+    /// NHS ethnic category by its first letter, exactly as the clean stage reads it
+    /// (``CleanProcessor/nhsEthnicCategory(_:)``): the pipeline's name of the group.
     static func nhsEthnicGroup(_ bytes: inout [UInt8]) -> String? {
-        guard (1...2).contains(bytes.count) else { return nil }
-        if bytes == Array("99".utf8) { return "unknown" }
-        if bytes.count == 2 {
-            let second = bytes[1] | 0x20
-            guard (bytes[1] >= 0x30 && bytes[1] <= 0x39) || (second >= 0x61 && second <= 0x7A) else { return nil }
-        }
-        switch bytes[0] | 0x20 {
-        case UInt8(ascii: "a")...UInt8(ascii: "c"): return "white"
-        case UInt8(ascii: "d")...UInt8(ascii: "g"): return "mixed"
-        case UInt8(ascii: "h")...UInt8(ascii: "l"): return "asian"
-        case UInt8(ascii: "m")...UInt8(ascii: "p"): return "black"
-        case UInt8(ascii: "r")...UInt8(ascii: "s"): return "other"
-        case UInt8(ascii: "z"): return "unknown"
-        default: return nil
-        }
+        bytes.withUnsafeBytes { CleanProcessor.nhsEthnicCategory($0) }.map { String(describing: $0) }
     }
 }

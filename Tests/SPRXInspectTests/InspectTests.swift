@@ -208,24 +208,4 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
         #expect(DraftPipeline.relativePath(from: "/a/b/c", to: "/a/d") == "../../d")
         #expect(DraftPipeline.relativePath(from: "/x", to: "/y/z") == "/y/z")
     }
-
-    /// UTF-16 LE with a surrogate pair (U+1F600, D83D DE00) handed over one byte at a
-    /// time, and Windows-1252's 0x80 (€, U+20AC per the code page table).
-    @Test func transcoding() throws {
-        let text = "a,é😀\n"
-        let utf16: [UInt8] = [0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
-        func drain(_ source: any ByteSource) throws -> [UInt8] {
-            var out: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 3)
-            while true {
-                let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
-                if n == 0 { return out }
-                out += buffer[0..<n]
-            }
-        }
-        #expect(try drain(TranscodingSource(MemoryByteSource(utf16, maxRead: 1), encoding: .utf16(bigEndian: false))) == Array(text.utf8))
-        #expect(try drain(TranscodingSource(MemoryByteSource([0x80, 0x41, 0xE9]), encoding: .windows1252)) == Array("€Aé".utf8))
-        let swapped = try drain(DelimiterSwappingSource(MemoryByteSource(Array("a;b,c\n".utf8)), delimiter: UInt8(ascii: ";")))
-        #expect(swapped == Array("a,b;c\n".utf8))
-    }
 }
