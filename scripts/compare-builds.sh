@@ -8,7 +8,8 @@
 # manifest.json with its run-specific fields left out (times, durations, paths, the
 # command line). A refactor must print "identical" for every run.
 #
-# Environment: BASELINE (required), BIN (default .build/release/sprx).
+# Environment: BASELINE (required), BIN (default .build/release/sprx), NEW_MANIFEST_KEYS
+# (top-level manifest keys the new build adds on purpose, left out of the comparison).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release/sprx}
@@ -32,14 +33,16 @@ while IFS=: read -r name pipeline input; do
     cmp -s "$a/$f" "$b/$f" || differ="$differ $f"
   done
   cmp -s <(zcat "$a/quarantine/rejected.csv.gz") <(zcat "$b/quarantine/rejected.csv.gz") || differ="$differ quarantine/rejected.csv.gz"
-  python3 - "$a/manifest.json" "$b/manifest.json" <<'PY' || differ="$differ manifest.json"
-import json, sys
+  NEW_MANIFEST_KEYS=${NEW_MANIFEST_KEYS:-} python3 - "$a/manifest.json" "$b/manifest.json" <<'PY' || differ="$differ manifest.json"
+import json, os, sys
 RUN_SPECIFIC = {"started_at", "finished_at", "seconds", "fit_seconds", "models_seconds", "command_line", "output_directory", "path"}
 def strip(o):
     if isinstance(o, dict): return {k: strip(v) for k, v in o.items() if k not in RUN_SPECIFIC and not k.endswith("_seconds")}
     if isinstance(o, list): return [strip(x) for x in o]
     return o
-sys.exit(0 if strip(json.load(open(sys.argv[1]))) == strip(json.load(open(sys.argv[2]))) else 1)
+new = strip(json.load(open(sys.argv[1])))
+for key in os.environ.get("NEW_MANIFEST_KEYS", "").split(): new.pop(key, None)
+sys.exit(0 if new == strip(json.load(open(sys.argv[2]))) else 1)
 PY
   if [ -z "$differ" ]; then echo "$name: identical"; else echo "$name: DIFFERENT:$differ"; status=1; fi
 done <<< "$runs"

@@ -52,7 +52,21 @@ public struct ModelTableBuilder: Sendable {
 
     public static let header = ModelColumn.header
 
+    /// Every covariate's level of a cell, by ``ModelCovariate`` case order (there are 8),
+    /// worked out once per cell for every model.
+    typealias Levels = SIMD8<UInt8>
+
+    /// The covariate levels of a model cell.
+    static func levels(of cell: UInt32, _ groupKey: GroupKeySchema, _ groupings: [Grouping]) -> Levels {
+        precondition(groupings.count <= Levels.scalarCount, "more model covariates than Levels holds")
+        var levels = Levels()
+        for (i, grouping) in groupings.enumerated() { levels[i] = UInt8(groupKey.level(grouping, of: UInt64(cell))) }
+        return levels
+    }
+
     struct PreparedCell {
+        /// The covariates' levels (``Levels``).
+        var levels: Levels
         /// Index of the organisation in name order, -1 for none.
         var organisation: Int32
         /// As ``ModelCell/cell``: covariate levels, route type and contact flag are read from it.
@@ -61,8 +75,8 @@ public struct ModelTableBuilder: Sendable {
     }
 
     struct PreparedHistogramEntry {
-        /// As ``ModelCell/cell``.
-        var cell: UInt32
+        /// The covariates' levels (``Levels``).
+        var levels: Levels
         var hasOrganisation: Bool
         var kind: ModelCounts.Kind
         var value: Int32
@@ -78,17 +92,19 @@ public struct ModelTableBuilder: Sendable {
         var organisationRank = [Int32](repeating: -1, count: counts.organisations.count)
         for (rank, index) in ranked.enumerated() { organisationRank[index] = Int32(rank) }
         let organisationNames = ranked.map { counts.organisations[$0].description }
+        let groupings = ModelCovariate.allCases.map { groupKey.grouping($0) }
         let cells: [PreparedCell] = counts.cellSums.compactMap { key, sums -> PreparedCell? in
             guard sums.referrals > 0 else { return nil }
             let cell = UInt32(truncatingIfNeeded: key)
             let organisation = organisationRank[Int(key >> 32)]
-            return PreparedCell(organisation: organisation, cell: cell, sums: sums)
+            return PreparedCell(levels: Self.levels(of: cell, groupKey, groupings), organisation: organisation, cell: cell, sums: sums)
         }
         let histogram = counts.histogram.compactMap { key, count -> PreparedHistogramEntry? in
             guard count > 0 else { return nil }
             let parts = ModelCounts.histogramParts(key)
             return PreparedHistogramEntry(
-                cell: parts.cell, hasOrganisation: parts.hasOrganisation, kind: parts.kind, value: parts.value, count: count)
+                levels: Self.levels(of: parts.cell, groupKey, groupings), hasOrganisation: parts.hasOrganisation, kind: parts.kind,
+                value: parts.value, count: count)
         }
         // Models are independent: fit them side by side, each into its own slot, and
         // publish in declaration order.
@@ -149,9 +165,10 @@ public struct ModelTableBuilder: Sendable {
         let groupings = covariates.map { groupKey.grouping($0) }
         let allLevels = groupings.map(\.levels)
         let unknownLevel = groupings.map { $0.unknownLevel ?? -1 }
-        func covariateLevels(_ cell: UInt32, into out: inout [Int]) -> Bool {
+        let slot = covariates.map { ModelCovariate.allCases.firstIndex(of: $0)! }
+        func covariateLevels(_ levels: Levels, into out: inout [Int]) -> Bool {
             for c in covariates.indices {
-                out[c] = groupKey.level(groupings[c], of: UInt64(cell))
+                out[c] = Int(levels[slot[c]])
                 if !settings.unknownAsLevel && out[c] == unknownLevel[c] { return false }
             }
             return true
@@ -163,7 +180,7 @@ public struct ModelTableBuilder: Sendable {
         var levelEvents = levelWeight
         var levels = Array(repeating: 0, count: covariates.count)
         for prepared in cells {
-            guard covariateLevels(prepared.cell, into: &levels) else {
+            guard covariateLevels(prepared.levels, into: &levels) else {
                 summary.excludedUnknownCovariate += prepared.sums.referrals
                 continue
             }
@@ -211,7 +228,7 @@ public struct ModelTableBuilder: Sendable {
         if model.family == .negativeBinomial {
             let kind: ModelCounts.Kind = model.outcome == .contacts ? .contacts : .interventions
             for entry in histogram where entry.kind == kind && (entry.hasOrganisation || !clustered) {
-                guard covariateLevels(entry.cell, into: &levels) else { continue }
+                guard covariateLevels(entry.levels, into: &levels) else { continue }
                 for c in levels.indices { levels[c] = remap[c][levels[c]] }
                 data.addHistogram(levels: levels, outcome: Int64(entry.value), weight: Double(entry.count), hasCluster: entry.hasOrganisation)
             }
