@@ -71,6 +71,7 @@ public struct QualityGates: Sendable, Hashable {
                     QualityGateFailure(
                         gate: "max_quarantined_share", figure: share, limit: maxQuarantinedShare,
                         message: "quality gate max_quarantined_share failed: \(figures.quarantinedRows) of \(figures.rowsRead) rows read were quarantined (\(Self.percent(share))), more than the limit \(Self.percent(maxQuarantinedShare))"
+                        + (figures.quarantineReasons.isEmpty ? "" : "; most often: \(figures.commonestQuarantineReasons()) (the reasons are explained in the README; a date format the pipeline does not list shows as invalid_date)")
                     ))
             }
         }
@@ -101,7 +102,7 @@ public struct QualityGates: Sendable, Hashable {
             .qualityGate,
             "the run failed \(failures.count) quality gate\(failures.count == 1 ? "" : "s") of the pipeline's quality section and nothing was published:\n"
                 + failures.map { "  " + $0.message }.joined(separator: "\n")
-                + "\n  Next: for unmapped labels, add them to the pipeline's lists (routes, reasons, labels); to see them, run once with a copy of the pipeline whose quality section allows it and read quarantine/unmapped_labels.csv. A gate's limit is set in the pipeline's quality section.",
+                + "\n  Next: for quarantined rows, fix what their reason names (dates.formats for invalid_date, input.delimiter for field_count); for unmapped labels, add them to the pipeline's lists (routes, reasons, labels); to see them, run once with a copy of the pipeline whose quality section allows it and read quarantine/unmapped_labels.csv. A gate's limit is set in the pipeline's quality section.",
             location: DataLocation(file: pipelineFile))
     }
 
@@ -120,14 +121,27 @@ public struct QualityFigures: Sendable, Hashable {
     public var cleanRows: Int
     /// Rows quarantined.
     public var quarantinedRows: Int
+    /// Rows quarantined per reason (the reason's name as data_quality.csv writes it).
+    public var quarantineReasons: [String: Int]
     /// Per gated field (``QualityGates/gatedFields``): its figures.
     public var fields: [CanonicalField: FieldQualityFigures]
 
-    public init(rowsRead: Int, cleanRows: Int, quarantinedRows: Int, fields: [CanonicalField: FieldQualityFigures] = [:]) {
+    public init(
+        rowsRead: Int, cleanRows: Int, quarantinedRows: Int, quarantineReasons: [String: Int] = [:],
+        fields: [CanonicalField: FieldQualityFigures] = [:]
+    ) {
         self.rowsRead = rowsRead
         self.cleanRows = cleanRows
         self.quarantinedRows = quarantinedRows
+        self.quarantineReasons = quarantineReasons
         self.fields = fields
+    }
+
+    /// The commonest quarantine reasons, most first (ties by name), as `reason N`: what a
+    /// person fixes first when too much was quarantined.
+    public func commonestQuarantineReasons(_ limit: Int = 3) -> String {
+        quarantineReasons.filter { $0.value > 0 }.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .prefix(limit).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     }
 }
 

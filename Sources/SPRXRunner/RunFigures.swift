@@ -49,6 +49,7 @@ enum RunFigures {
         fields[.areaCode] = FieldQualityFigures(cleanReferrals: total, unknown: min(Int(areaUnknown), total), unmapped: areaUnmapped)
         return QualityFigures(
             rowsRead: files.reduce(0) { $0 + $1.rowsRead }, cleanRows: total, quarantinedRows: files.reduce(0) { $0 + $1.quarantined },
+            quarantineReasons: files.reduce(into: [:]) { all, file in all.merge(file.quarantineReasons, uniquingKeysWith: +) },
             fields: fields)
     }
 

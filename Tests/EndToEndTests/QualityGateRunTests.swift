@@ -25,6 +25,8 @@ import Testing
         #expect(result.status == 4, "\(result.stderr)")
         #expect(result.stderr.contains("quality gate min_clean_rows failed: 0 clean rows, fewer than the 1 required"), "\(result.stderr)")
         #expect(result.stderr.contains("quality gate max_quarantined_share failed: 30 of 30 rows read were quarantined (100.0%)"))
+        // What to fix first is named: all 30 for invalid_date (by construction).
+        #expect(result.stderr.contains("most often: invalid_date 30"), "\(result.stderr)")
         #expect(outputTreeFingerprint(dir + "/out") == before, "the previous output is untouched")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".partial-") }.isEmpty)
     }
