@@ -151,12 +151,17 @@ public enum DraftPipeline {
                 }
             }
             for key in guessed.keys { guessed[key]!.sort() }
-            return (guessed, notGuessed.sorted(), rare, separator)
+            return (guessed, notGuessed, rare, separator)   // most frequent first (labelCounts)
         }
         func list(_ labels: [String]) -> String { "[" + labels.map(quoted).joined(separator: ", ") + "]" }
         func leftovers(_ notGuessed: [String], _ rare: Int) {
-            if !notGuessed.isEmpty {
-                line("  # REVIEW: labels not guessed (they become unknown until listed): \(notGuessed.prefix(InspectionPrivacy.maxLabelsShown).map { "'\(commentText($0))'" }.joined(separator: ", "))")
+            let codes = notGuessed.filter(Guessing.isSNOMEDConceptID)
+            let words = notGuessed.filter { !Guessing.isSNOMEDConceptID($0) }
+            if !codes.isEmpty {
+                line("  # REVIEW: SNOMED CT codes (a code's meaning cannot be guessed: look each up and list it where it belongs): \(codes.prefix(InspectionPrivacy.maxLabelsShown).map { "'\(commentText($0))'" }.joined(separator: ", "))")
+            }
+            if !words.isEmpty {
+                line("  # REVIEW: labels not guessed (they become unknown until listed): \(words.prefix(InspectionPrivacy.maxLabelsShown).map { "'\(commentText($0))'" }.joined(separator: ", "))")
             }
             if rare > 0 { line("  # REVIEW: \(rare) more label\(rare == 1 ? "" : "s") seen fewer than \(threshold) times, not guessed and not shown: `sprx run` counts them in unmapped_labels") }
         }
