@@ -171,7 +171,8 @@ public enum DraftPipeline {
         line("routes:")
         for (id, type) in routes {
             let found = source.guessed[id] ?? []
-            line("  \(id): {type: \(type.label), labels: \(list(found))}\(found.isEmpty ? "" : "   # REVIEW")")
+            let note = !found.isEmpty ? "   # REVIEW" : type == .unknown ? "" : "   # REVIEW: no label guessed: list this route's labels, or delete the line if the export has none (tables list every route declared)"
+            line("  \(id): {type: \(type.label), labels: \(list(found))}\(note)")
         }
         leftovers(source.notGuessed, source.rareNotGuessed)
         line("")

@@ -32,6 +32,10 @@ import Testing
     /// Pipelines/gp-system-search.yaml documents them (the independent source).
     static let snomedReview = "SNOMED CT codes (a code's meaning cannot be guessed"
 
+    /// The draft's note on a route it found no label for ("map codes" fills it, "delete a route" drops it).
+    static let emptyRouteReview = "no label guessed: list this route's labels, or delete the line"
+    static let emptyRoute = "   # REVIEW: " + emptyRouteReview + " if the export has none (tables list every route declared)"
+
     static let layouts: [Layout] = [
         Layout(input: "SampleData/canonical", expected: "referral-equity", edits: []),
         Layout(input: "SampleData/casebook", expected: "casebook-export", edits: []),
@@ -39,25 +43,28 @@ import Testing
         Layout(input: "SampleData/spreadsheet", expected: "hand-kept-spreadsheet", edits: []),
         Layout(input: "SampleData/gpsearch", expected: "gp-system-search", edits: [
             // Referred by general practitioner / nurse / pharmacist / member of primary health care team.
-            Edit(old: "  primary_care: {type: medical, labels: []}",
+            Edit(old: "  primary_care: {type: medical, labels: []}" + emptyRoute,
                  new: #"  primary_care: {type: medical, labels: ["108161000000109", "185362004", "185369008", "276491000"]}"#,
                  review: snomedReview),
             // Referred by hospital doctor / consultant / community mental health nurse.
-            Edit(old: "  secondary_care: {type: medical, labels: []}",
+            Edit(old: "  secondary_care: {type: medical, labels: []}" + emptyRoute,
                  new: #"  secondary_care: {type: medical, labels: ["185360007", "312357002", "1077201000000101"]}"#,
                  review: snomedReview),
             // Referred by social worker.
-            Edit(old: "  social_care: {type: non_medical, labels: []}",
+            Edit(old: "  social_care: {type: non_medical, labels: []}" + emptyRoute,
                  new: #"  social_care: {type: non_medical, labels: ["185365002"]}"#,
                  review: snomedReview),
             // Referred by school nurse (counted as a referral from school).
-            Edit(old: "  education: {type: non_medical, labels: []}",
+            Edit(old: "  education: {type: non_medical, labels: []}" + emptyRoute,
                  new: #"  education: {type: non_medical, labels: ["1065401000000101"]}"#,
                  review: snomedReview),
             // Self-referral to service / referred by family / referred by carer.
-            Edit(old: "  self_referral: {type: non_medical, labels: []}",
+            Edit(old: "  self_referral: {type: non_medical, labels: []}" + emptyRoute,
                  new: #"  self_referral: {type: non_medical, labels: ["310434002", "185373006", "1065391000000104"]}"#,
                  review: snomedReview),
+            // "Delete a route" (guide): no code of the export means a VCSE or other referrer.
+            Edit(old: "  vcse: {type: non_medical, labels: []}" + emptyRoute + "\n", new: "", review: emptyRouteReview),
+            Edit(old: "  other: {type: non_medical, labels: []}" + emptyRoute + "\n", new: "", review: emptyRouteReview),
             // Anxiety, Social isolation, Financial problem (findings).
             Edit(old: "reasons:\n  {}\n",
                  new: "reasons:\n  mental_health: [\"48694002\"]\n  loneliness_isolation: [\"422650009\"]\n  financial: [\"160932005\"]\n",
