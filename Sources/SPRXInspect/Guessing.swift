@@ -99,10 +99,20 @@ public enum Guessing {
         guard profile.nonEmpty > 0 else { return nil }
         if profile.share(profile.areaLike) > 0.5 { return .areaCode }
         if profile.share(profile.datesInWindow) > 0.5 { return .referralDate }
+        let odsLike = profile.labels.filter { isODSPracticeCode($0.key) }.reduce(0) { $0 + $1.value.count }
+        if profile.share(odsLike) > 0.5 { return .organisationID }
         if profile.nonIntegers == 0, let lo = profile.minimum, let hi = profile.maximum, lo >= 0 {
             return hi <= 120 && hi >= 18 ? .age : .contacts
         }
         return nil
+    }
+
+    /// Whether `label` is shaped like an NHS ODS GP practice code: one letter, then five
+    /// digits (`A81001`; NHS Digital ODS, "GP practice" organisation codes).
+    public static func isODSPracticeCode(_ label: String) -> Bool {
+        let b = Array(label.utf8)
+        guard b.count == 6, (b[0] | 0x20) >= UInt8(ascii: "a"), (b[0] | 0x20) <= UInt8(ascii: "z") else { return false }
+        return b[1...].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
 
     /// Route id → words that suggest it, checked in this order (secondary care before
