@@ -189,7 +189,7 @@ public enum DraftPipeline {
         let missingReasons = Guessing.reasonWords.map(\.0).filter { reasons.guessed[$0] == nil }
         if !missingReasons.isEmpty { line("  # No label guessed for: \(missingReasons.joined(separator: ", ")) (a reason needs at least one label to be listed)") }
         leftovers(reasons.notGuessed, reasons.rareNotGuessed)
-        line("reason_separators: \(quoted(reasons.separator ?? ";"))\(reasons.separator == nil ? "" : "   # REVIEW: the separator found in most values")")
+        line("reason_separators: \(quoted(reasons.separator ?? ";"))\(reasons.separator == nil ? "" : "   # REVIEW: each splits values into pieces also seen alone (`;` when none does); remove one that is part of a label")")
         line("")
 
         line("labels:")
