@@ -151,12 +151,17 @@ public enum DraftPipeline {
                 }
             }
             for key in guessed.keys { guessed[key]!.sort() }
-            return (guessed, notGuessed.sorted(), rare, separator)
+            return (guessed, notGuessed, rare, separator)   // most frequent first (labelCounts)
         }
         func list(_ labels: [String]) -> String { "[" + labels.map(quoted).joined(separator: ", ") + "]" }
         func leftovers(_ notGuessed: [String], _ rare: Int) {
-            if !notGuessed.isEmpty {
-                line("  # REVIEW: labels not guessed (they become unknown until listed): \(notGuessed.prefix(InspectionPrivacy.maxLabelsShown).map { "'\(commentText($0))'" }.joined(separator: ", "))")
+            let codes = notGuessed.filter(Guessing.isSNOMEDConceptID)
+            let words = notGuessed.filter { !Guessing.isSNOMEDConceptID($0) }
+            if !codes.isEmpty {
+                line("  # REVIEW: SNOMED CT codes (a code's meaning cannot be guessed: look each up and list it where it belongs): \(codes.prefix(InspectionPrivacy.maxLabelsShown).map { "'\(commentText($0))'" }.joined(separator: ", "))")
+            }
+            if !words.isEmpty {
+                line("  # REVIEW: labels not guessed (they become unknown until listed): \(words.prefix(InspectionPrivacy.maxLabelsShown).map { "'\(commentText($0))'" }.joined(separator: ", "))")
             }
             if rare > 0 { line("  # REVIEW: \(rare) more label\(rare == 1 ? "" : "s") seen fewer than \(threshold) times, not guessed and not shown: `sprx run` counts them in unmapped_labels") }
         }
@@ -166,7 +171,8 @@ public enum DraftPipeline {
         line("routes:")
         for (id, type) in routes {
             let found = source.guessed[id] ?? []
-            line("  \(id): {type: \(type.label), labels: \(list(found))}\(found.isEmpty ? "" : "   # REVIEW")")
+            let note = !found.isEmpty ? "   # REVIEW" : type == .unknown ? "" : "   # REVIEW: no label guessed: list this route's labels, or delete the line if the export has none (tables list every route declared)"
+            line("  \(id): {type: \(type.label), labels: \(list(found))}\(note)")
         }
         leftovers(source.notGuessed, source.rareNotGuessed)
         line("")
@@ -183,7 +189,7 @@ public enum DraftPipeline {
         let missingReasons = Guessing.reasonWords.map(\.0).filter { reasons.guessed[$0] == nil }
         if !missingReasons.isEmpty { line("  # No label guessed for: \(missingReasons.joined(separator: ", ")) (a reason needs at least one label to be listed)") }
         leftovers(reasons.notGuessed, reasons.rareNotGuessed)
-        line("reason_separators: \(quoted(reasons.separator ?? ";"))\(reasons.separator == nil ? "" : "   # REVIEW: the separator found in most values")")
+        line("reason_separators: \(quoted(reasons.separator ?? ";"))\(reasons.separator == nil ? "" : "   # REVIEW: each splits values into pieces also seen alone (`;` when none does); remove one that is part of a label")")
         line("")
 
         line("labels:")

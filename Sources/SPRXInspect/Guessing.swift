@@ -18,6 +18,7 @@ public enum Guessing {
         let w = words(header)
         let joined = w.joined(separator: "_")
         if let exact = CanonicalField(rawValue: joined) { return exact }
+        if let named = headerSynonyms[w.joined(separator: " ")] { return named }
         let text = " " + w.joined(separator: " ") + " "
         func has(_ phrases: String...) -> Bool { phrases.contains { text.contains(" \($0) ") } }
         func hasPrefix(_ stems: String...) -> Bool { stems.contains { stem in w.contains { $0.hasPrefix(stem) } } }
@@ -44,6 +45,53 @@ public enum Guessing {
         return nil
     }
 
+    /// Whole header names exports use for each field, as ``words(_:)`` joins them with
+    /// single spaces (`No. of sessions` → `no of sessions`, `M/F` → `m f`). Checked before
+    /// the word rules of ``field(forHeader:)``, so a name listed here means one field.
+    /// Sources: NHS Digital GP extract field names, common case-management export columns
+    /// and the headers people give hand-kept referral spreadsheets.
+    static let headerSynonymTable: [(CanonicalField, [String])] = [
+        (.referralID, ["referral id", "referral ref", "referral reference", "referral number", "referral no", "record id",
+                       "record no", "ref", "ref no", "ref number", "reference", "reference no", "reference number", "case id",
+                       "case ref", "case no", "episode id", "id"]),
+        (.personID, ["client", "client id", "client ref", "client no", "patient", "patient id", "patient pseudonym",
+                     "pseudonym", "nhs pseudonym", "pseudo id", "person", "person id", "service user", "service user id",
+                     "individual id", "customer id"]),
+        (.referralDate, ["date", "date referred", "referral date", "date of referral", "referred on", "date received",
+                         "received", "received date", "referral received", "date referral received", "date referral submitted",
+                         "referral submitted", "event date", "consultation date"]),
+        (.age, ["age", "age at referral", "age years", "age in years", "age on referral"]),
+        (.sex, ["sex", "gender", "m f", "f m", "sex gender", "gender identity"]),
+        (.ethnicity, ["ethnicity", "ethnic group", "ethnic category", "ethnic origin", "ethnic background"]),
+        (.areaCode, ["lsoa", "lsoa code", "lsoa 2011", "lsoa 2021", "lsoa11", "lsoa21", "lsoa11cd", "lsoa21cd",
+                     "data zone", "datazone", "dz", "dz2011", "soa", "soa code", "small area", "area code"]),
+        (.referralSource, ["referred by", "referral source", "referral source code", "source", "source of referral",
+                           "referrer", "referrer type", "referring organisation", "referring organisation type",
+                           "referring organization type", "referral route", "route", "referral from", "referred from"]),
+        (.referralReasons, ["reason", "reasons", "reason code", "reason codes", "referral reason", "referral reasons",
+                            "referral reason s", "reason s for referral", "reason for referral", "reasons for referral",
+                            "needs", "presenting needs", "presenting issues"]),
+        (.contacted, ["seen", "contacted", "contact made", "engaged", "first contact", "referral status", "contact status"]),
+        (.contacts, ["contacts", "no of contacts", "number of contacts", "contact count", "link worker contacts",
+                     "sessions", "no of sessions", "number of sessions", "appointments", "no of appointments",
+                     "number of appointments", "attendances"]),
+        (.interventions, ["interventions", "no of interventions", "number of interventions", "sp interventions",
+                          "interventions received", "onward referrals", "no of onward referrals", "number of onward referrals",
+                          "groups activities", "activities", "groups", "signposted to"]),
+        (.organisationID, ["practice code", "practice", "ods code", "org code", "organisation code", "organization code",
+                           "organisation", "organisation id", "hub", "hub code", "scheme", "scheme code", "site", "site code",
+                           "service code", "provider", "provider code", "team"]),
+    ]
+
+    /// ``headerSynonymTable`` by name.
+    static let headerSynonyms: [String: CanonicalField] = {
+        var out: [String: CanonicalField] = [:]
+        for (field, names) in headerSynonymTable {
+            for name in names { precondition(out.updateValue(field, forKey: name) == nil, "header synonym listed twice") }
+        }
+        return out
+    }()
+
     /// The field a column's values suggest, or `nil`: area codes (over half shaped like
     /// `E01…`, `W01…`, `S01…`, `95…`), dates (over half parse), or whole numbers
     /// 0-120 (age) when every value is one.
@@ -51,59 +99,80 @@ public enum Guessing {
         guard profile.nonEmpty > 0 else { return nil }
         if profile.share(profile.areaLike) > 0.5 { return .areaCode }
         if profile.share(profile.datesInWindow) > 0.5 { return .referralDate }
+        let odsLike = profile.labels.filter { isODSPracticeCode($0.key) }.reduce(0) { $0 + $1.value.count }
+        if profile.share(odsLike) > 0.5 { return .organisationID }
         if profile.nonIntegers == 0, let lo = profile.minimum, let hi = profile.maximum, lo >= 0 {
             return hi <= 120 && hi >= 18 ? .age : .contacts
         }
         return nil
     }
 
+    /// Whether `label` is shaped like an NHS ODS GP practice code: one letter, then five
+    /// digits (`A81001`; NHS Digital ODS, "GP practice" organisation codes).
+    public static func isODSPracticeCode(_ label: String) -> Bool {
+        let b = Array(label.utf8)
+        guard b.count == 6, (b[0] | 0x20) >= UInt8(ascii: "a"), (b[0] | 0x20) <= UInt8(ascii: "z") else { return false }
+        return b[1...].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
     /// Route id → words that suggest it, checked in this order (secondary care before
     /// VCSE, so "Community Mental Health Team" is not a community group).
     static let routeWords: [(String, [String])] = [
-        ("unknown", ["unknown", "not known", "not recorded", "not stated", "missing", "n/a"]),
-        ("self_referral", ["self", "friend", "family", "relative", "carer"]),
-        ("secondary_care", ["hospital", "secondary", "a&e", "a & e", "emergency", "mental health", "cmht", "ward", "discharge", "consultant", "outpatient", "acute"]),
-        ("primary_care", ["gp", "general pract", "practice", "surgery", "nurse", "pharmac", "primary", "health visitor", "physio"]),
+        ("unknown", ["unknown", "not known", "not recorded", "not stated", "missing", "n/a", "n/k", "?"]),
+        ("self_referral", ["self", "friend", "family", "relative", "carer", "daughter", "son", "wife", "husband",
+                           "partner", "neighbour", "parent"]),
+        ("secondary_care", ["hosp", "secondary", "a&e", "a & e", "emergency", "mental health", "cmht", "ward", "discharge",
+                            "consultant", "outpatient", "acute", "community health services"]),
+        ("primary_care", ["gp", "general pract", "practice", "surgery", "nurse", "pharmac", "primary", "health visitor",
+                          "physio", "dr", "doctor", "pcn"]),
         ("education", ["school", "college", "education", "universit"]),
         ("social_care", ["social", "council", "local authority", "housing", "adult care"]),
-        ("vcse", ["voluntary", "charity", "vcse", "community", "third sector", "faith", "church"]),
-        ("other", ["police", "job", "dwp", "fire", "probation", "other"]),
+        ("vcse", ["voluntary", "charity", "vcse", "community", "third sector", "faith", "church", "food bank", "foodbank"]),
+        ("other", ["police", "job", "jobcentre", "dwp", "fire", "probation", "other"]),
     ]
 
-    /// Reason id → words that suggest it.
+    /// Reason id → words that suggest it (`£` counts as a word: "£ worries").
     static let reasonWords: [(String, [String])] = [
-        ("mental_health", ["mental", "mood", "anxi", "depress", "wellbeing", "well-being", "stress"]),
+        ("mental_health", ["mental", "mood", "anxi", "depress", "wellbeing", "well-being", "stress", "mh"]),
         ("loneliness_isolation", ["lonel", "isolat"]),
-        ("physical_health", ["physical", "long term", "long-term", "condition", "pain", "mobility", "weight"]),
-        ("financial", ["debt", "financ", "money", "benefit", "income"]),
+        ("physical_health", ["physical", "long term", "long-term", "ltc", "condition", "pain", "mobility", "weight"]),
+        ("financial", ["debt", "financ", "money", "benefit", "income", "£"]),
+        ("practical_support", ["practical", "independent living", "daily living", "shopping"]),
         ("housing", ["housing", "home", "accommodation", "tenan"]),
         ("employment", ["employ", "work", "job", "volunteer"]),
-        ("practical_support", ["practical", "independent living", "daily living"]),
         ("carer_support", ["carer", "caring"]),
         ("bereavement", ["bereave", "grief", "loss"]),
         ("substance_use", ["substance", "drug", "alcohol", "smok"]),
     ]
 
+    /// Sex → labels (whole). `I` and `9` are NHS Data Dictionary codes for indeterminate,
+    /// `X` and `0` for not known.
     static let sexWords: [(String, [String])] = [
         ("male", ["m", "male", "man", "1"]),
         ("female", ["f", "female", "woman", "2"]),
-        ("other", ["other", "non-binary", "nonbinary", "indeterminate", "9", "intersex"]),
-        ("unknown", ["u", "x", "0", "unknown", "not known", "not stated", "not recorded", "prefer not to say", "refused"]),
+        ("other", ["other", "non-binary", "nonbinary", "indeterminate", "i", "9", "intersex"]),
+        ("unknown", ["u", "x", "0", "?", "unknown", "not known", "n/k", "not stated", "not recorded", "prefer not to say", "refused"]),
     ]
 
+    /// Ethnic group → words. "Other ethnic group" (the NHS heading under which Chinese was
+    /// listed before 2011) comes before the Asian words; Asian and Black before White,
+    /// so "Asian British" is not White for its "British".
     static let ethnicityWords: [(String, [String])] = [
-        ("unknown", ["unknown", "not known", "not stated", "prefer not", "refused", "not recorded", "declined"]),
+        ("unknown", ["unknown", "not known", "n/k", "not stated", "prefer not", "refused", "not recorded", "declined"]),
         ("mixed", ["mixed", "multiple"]),
-        ("white", ["white", "british", "irish", "gypsy", "traveller"]),
+        ("other", ["other ethnic group"]),
         ("asian", ["asian", "indian", "pakistani", "bangladeshi", "chinese"]),
         ("black", ["black", "african", "caribbean"]),
+        ("white", ["white", "british", "irish", "gypsy", "traveller"]),
         ("other", ["other", "arab"]),
     ]
 
+    /// Contacted → words, the negative before the positive ("not contacted" before
+    /// "contacted"); "disengaged" is a yes (a person who disengaged was contacted).
     static let contactedWords: [(String, [String])] = [
-        ("yes", ["y", "yes", "true", "1", "contacted", "contact made"]),
-        ("no", ["n", "no", "false", "0", "not contacted", "no contact"]),
-        ("unknown", ["unknown", "not known", "not recorded"]),
+        ("unknown", ["unknown", "not known", "not recorded", "?", "awaiting", "pending"]),
+        ("no", ["n", "no", "false", "0", "not contacted", "no contact", "unable to contact", "uncontactable", "not seen"]),
+        ("yes", ["y", "yes", "true", "1", "contacted", "contact made", "engaged", "disengaged", "seen", "completed"]),
     ]
 
     /// The value a normalised label suggests for a categorical field, or `nil`.
@@ -115,7 +184,7 @@ public enum Guessing {
         let label = label.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
         switch field {
         case .sex: return sexWords.first { $0.1.contains(label) }?.0
-        case .contacted: return contactedWords.first { $0.1.contains(label) }?.0
+        case .contacted: return firstContaining(label, contactedWords)
         case .referralSource: return firstContaining(label, routeWords)
         case .referralReasons: return firstContaining(label, reasonWords)
         case .ethnicity: return firstContaining(label, ethnicityWords)
@@ -124,11 +193,13 @@ public enum Guessing {
     }
 
     private static func firstContaining(_ label: String, _ table: [(String, [String])]) -> String? {
-        let padded = " " + label.map { $0.isLetter || $0.isNumber || $0 == "&" || $0 == "-" ? $0 : " " } + " "
+        // Full stops inside a word do not part it ("G.P." is "gp").
+        let padded = " " + label.filter { $0 != "." }.map { $0.isLetter || $0.isNumber || $0 == "&" || $0 == "-" ? $0 : " " } + " "
         return table.first { _, words in
             words.contains { word in
+                if word.count == 1 && word.first!.isCurrencySymbol { return label.contains(word) }
                 // Short words must stand alone ("gp", "job"); stems may start a word.
-                word.count <= 3 ? padded.contains(" \(word) ") || label == word : padded.contains(" \(word)") || label.contains(word)
+                return word.count <= 3 ? padded.contains(" \(word) ") || label == word : padded.contains(" \(word)") || label.contains(word)
             }
         }?.0
     }
@@ -145,13 +216,58 @@ public enum Guessing {
         return codes > 0 && codes > rest
     }
 
-    /// The reason separator values suggest: the candidate found in most values, `;` when none is.
+    /// Whether `label` is a SNOMED CT concept id: 6-18 digits, no leading zero, partition
+    /// `00` or `10` (concept; the second and third digits from the end), and a valid
+    /// Verhoeff check digit (SNOMED CT Technical Implementation Guide, "SCTID"). A code's
+    /// meaning cannot be guessed from it: a draft lists frequent ones for the analyst to map.
+    public static func isSNOMEDConceptID(_ label: String) -> Bool {
+        let digits = label.utf8.map { Int($0) - 0x30 }
+        guard (6...18).contains(digits.count), digits.allSatisfy({ (0...9).contains($0) }), digits[0] != 0 else { return false }
+        let partition = digits[digits.count - 3] * 10 + digits[digits.count - 2]
+        guard partition == 0 || partition == 10 else { return false }
+        var check = 0
+        for (i, d) in digits.reversed().enumerated() { check = verhoeffD[check][verhoeffP[i % 8][d]] }
+        return check == 0
+    }
+
+    private static let verhoeffD: [[Int]] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5], [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7], [4, 0, 1, 2, 3, 9, 5, 6, 7, 8], [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3], [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+    ]
+    private static let verhoeffP: [[Int]] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4], [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7], [9, 4, 5, 3, 1, 2, 6, 8, 7, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+    ]
+
+    /// Characters exports put between several reasons in one value.
+    static let reasonSeparatorCandidates = ["|", ";", ",", "/", "&", "+"]
+
+    /// The reason separators values suggest, `;` when none is.
+    ///
+    /// A candidate is a separator when it occurs and, in most values (by count) that
+    /// hold it, a piece it cuts off is itself a whole value seen alone: "isolated/physical
+    /// health" next to "isolated" makes `/` a separator, while "Drugs & alcohol" never
+    /// seen as "Drugs" does not make `&` one. Candidates are written in the order above.
     public static func reasonSeparator(_ profile: ColumnProfile) -> String {
-        var best = (";", 0)
-        for separator in ["|", ";", ","] {
-            let n = profile.labels.values.filter { $0.spelling.contains(separator) }.reduce(0) { $0 + $1.count }
-            if n > best.1 { best = (separator, n) }
+        let candidates = Set(reasonSeparatorCandidates.flatMap(\.unicodeScalars))
+        // Whole values that hold no candidate: the single reasons.
+        var single = Set<String>()
+        for (key, _) in profile.labels where !key.unicodeScalars.contains(where: candidates.contains) { single.insert(key) }
+        var chosen = ""
+        for separator in reasonSeparatorCandidates {
+            let scalar = separator.unicodeScalars.first!
+            var holding = 0, confirmed = 0
+            for (_, label) in profile.labels.sorted(by: { $0.key < $1.key }) where label.spelling.unicodeScalars.contains(scalar) {
+                holding += label.count
+                let pieces = label.spelling.lowercased().unicodeScalars.split(whereSeparator: candidates.contains)
+                    .map { String(String.UnicodeScalarView($0)).split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }
+                if pieces.contains(where: single.contains) { confirmed += label.count }
+            }
+            if holding > 0 && confirmed * 2 > holding { chosen += separator }
         }
-        return best.0
+        return chosen.isEmpty ? ";" : chosen
     }
 }

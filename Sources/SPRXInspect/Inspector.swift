@@ -201,7 +201,7 @@ public enum Inspector {
     }
 
     /// Which column each field is: the pipeline's aliases when there is a pipeline, then
-    /// header names, then values (areas, dates), each column and field used once.
+    /// header names, then values (areas, dates, ODS practice codes), each column and field used once.
     static func assignFields(_ columns: [InspectedColumn], pipeline: PipelineConfiguration?) -> ([CanonicalField: Int], [CanonicalField: String]) {
         var assigned: [CanonicalField: Int] = [:]
         var evidence: [CanonicalField: String] = [:]
@@ -225,7 +225,7 @@ public enum Inspector {
             taken.insert(index)
         }
         for (index, column) in columns.enumerated() where !taken.contains(index) {
-            guard let field = Guessing.field(forValues: column.profile), field == .areaCode || field == .referralDate, assigned[field] == nil
+            guard let field = Guessing.field(forValues: column.profile), [.areaCode, .referralDate, .organisationID].contains(field), assigned[field] == nil
             else { continue }
             assigned[field] = index
             evidence[field] = "values"

@@ -132,6 +132,75 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
         for text in ["01/02/2020", "2020-02-01", "soon"] { Array(text.utf8).withUnsafeBytes { dates.add($0) } }
         #expect(Guessing.field(forValues: areas) == .areaCode)
         #expect(Guessing.field(forValues: dates) == .referralDate)
+        var practices = ColumnProfile(maxDistinct: 10, window: window)
+        for code in ["A81001", "Y02345", "B86007", "unknown"] { Array(code.utf8).withUnsafeBytes { practices.add($0) } }
+        #expect(Guessing.field(forValues: practices) == .organisationID)
+    }
+
+    /// Header names of GP-system searches, case-management exports and hand-kept
+    /// spreadsheets, as the repository's hand-written pipelines map them
+    /// (Pipelines/gp-system-search.yaml, case-management-export.yaml, hand-kept-spreadsheet.yaml).
+    @Test func headerSynonymsAsTheHandWrittenPipelinesMapThem() throws {
+        for file in ["gp-system-search", "case-management-export", "hand-kept-spreadsheet"] {
+            let pipeline = try PipelineLoader.load(path: "\(packageRoot)/Pipelines/\(file).yaml")
+            for field in CanonicalField.allCases {
+                for header in pipeline.columns[field] ?? [] {
+                    #expect(Guessing.field(forHeader: header) == field, "\(file): \(header)")
+                }
+            }
+        }
+        #expect(Guessing.field(forHeader: "Code") == nil)
+        #expect(Guessing.field(forHeader: "Term") == nil)
+        #expect(Guessing.field(forHeader: "Date Closed") == nil)
+        #expect(Guessing.field(forHeader: "Notes") == nil)
+    }
+
+    /// Spellings people type: full stops in abbreviations, symbols, NHS sex codes.
+    @Test func labelSpellings() {
+        #expect(Guessing.value(forLabel: "G.P.", field: .referralSource) == "primary_care")
+        #expect(Guessing.value(forLabel: "Dr", field: .referralSource) == "primary_care")
+        #expect(Guessing.value(forLabel: "self-referral", field: .referralSource) == "self_referral")
+        #expect(Guessing.value(forLabel: "A&E", field: .referralSource) == "secondary_care")
+        #expect(Guessing.value(forLabel: "Jobcentre Plus", field: .referralSource) == "other")
+        #expect(Guessing.value(forLabel: "?", field: .referralSource) == "unknown")
+        #expect(Guessing.value(forLabel: "Practical help at home", field: .referralReasons) == "practical_support")
+        #expect(Guessing.value(forLabel: "\u{A3} worries", field: .referralReasons) == "financial")
+        #expect(Guessing.value(forLabel: "MH", field: .referralReasons) == "mental_health")
+        #expect(Guessing.value(forLabel: "I", field: .sex) == "other")
+        #expect(Guessing.value(forLabel: "Asian British", field: .ethnicity) == "asian")
+        #expect(Guessing.value(forLabel: "Black British", field: .ethnicity) == "black")
+        #expect(Guessing.value(forLabel: "Other Ethnic Groups - Chinese", field: .ethnicity) == "other")
+        #expect(Guessing.value(forLabel: "Closed - No Contact Made", field: .contacted) == "no")
+        #expect(Guessing.value(forLabel: "not contacted", field: .contacted) == "no")
+        #expect(Guessing.value(forLabel: "Closed - Disengaged", field: .contacted) == "yes")
+        #expect(Guessing.value(forLabel: "Awaiting Triage", field: .contacted) == "unknown")
+    }
+
+    /// SNOMED CT concept ids are recognised by their check digit and partition, never
+    /// given a meaning. Valid ids from the SNOMED CT UK edition: 185362004 (Referred by
+    /// general practitioner), 48694002 (Anxiety), 1077201000000101 (UK extension).
+    @Test func snomedIdsAreRecognisedNotGuessed() {
+        for id in ["185362004", "48694002", "1077201000000101", "108161000000109"] {
+            #expect(Guessing.isSNOMEDConceptID(id), "\(id)")
+            #expect(Guessing.value(forLabel: id, field: .referralSource) == nil)
+        }
+        // A changed digit breaks the Verhoeff check; a description id has partition 01.
+        for id in ["185362005", "48694003", "20190507", "123", "E01000001"] { #expect(!Guessing.isSNOMEDConceptID(id), "\(id)") }
+    }
+
+    /// Separators: one that cuts off a value also seen alone; never `&` inside a label.
+    @Test func reasonSeparatorsConfirmedByPiecesSeenAlone() {
+        let window = Day(year: 2015, month: 1, day: 1)!...Day(year: 2026, month: 12, day: 31)!
+        var mixed = ColumnProfile(maxDistinct: 20, window: window)
+        for text in ["MH & isolated/physical health, debt", "isolated", "debt", "MH", "physical health"] {
+            Array(text.utf8).withUnsafeBytes { mixed.add($0) }
+        }
+        #expect(Guessing.reasonSeparator(mixed) == ",/&")
+        var joined = ColumnProfile(maxDistinct: 20, window: window)
+        for text in ["Drugs & alcohol", "Drugs & alcohol", "Housing; Debt", "Housing", "Debt"] {
+            Array(text.utf8).withUnsafeBytes { joined.add($0) }
+        }
+        #expect(Guessing.reasonSeparator(joined) == ";")
     }
 }
 
