@@ -238,7 +238,7 @@ public enum DraftPipeline {
         line(datesSection(formats, comment: dateComment))
         line("")
         line("enrich:")
-        line("  # Relative to this file's folder; `--reference-dir` or SPRX_REFERENCE_DIR override it.")
+        line("  # A relative path is read from this file's folder (an absolute one as it is); `--reference-dir` or SPRX_REFERENCE_DIR override it.")
         line("  reference_dir: \(quoted(referenceDirectory))\(inspection.referenceDirectory == nil ? "   # REVIEW: no reference folder was found; name the folder holding the lookups" : "")")
         line(DefaultPipelineText.enrichLookups)
         line("")
