@@ -8,18 +8,7 @@ import Testing
 /// The pipeline keys that let a file describe a real export (issue 16, item 3): the
 /// `input` section, date format patterns, a comma among the reason separators, and the
 /// reference folder's lookup order. Expected values are the syntax agreed for issue 16.
-@Suite struct InputSettingsTests {
-    var valid: String { try! String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8) }
-
-    func parse(_ yaml: String) throws -> PipelineConfiguration {
-        try PipelineLoader.parse(yaml: yaml, path: "test.yaml", baseDirectory: "/tmp")
-    }
-
-    func edited(_ old: String, _ new: String) -> String {
-        precondition(valid.components(separatedBy: old).count == 2, "'\(old)' must occur once in the shipped pipeline")
-        return valid.replacingOccurrences(of: old, with: new)
-    }
-
+@Suite struct InputSettingsTests: ShippedPipelineEditing {
     func withInput(_ section: String) -> String { edited("name: referral-equity\n", "name: referral-equity\ninput: \(section)\n") }
 
     func failure(_ yaml: String) -> SPRXError? { #expect(throws: SPRXError.self) { try parse(yaml) } }

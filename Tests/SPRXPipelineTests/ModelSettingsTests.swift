@@ -5,13 +5,7 @@ import Testing
 
 @testable import SPRXPipeline
 
-@Suite struct ModelSettingsTests {
-    var valid: String { try! String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8) }
-
-    func parse(_ yaml: String) throws -> PipelineConfiguration {
-        try PipelineLoader.parse(yaml: yaml, path: "test.yaml", baseDirectory: "/tmp")
-    }
-
+@Suite struct ModelSettingsTests: ShippedPipelineEditing {
     func failure(_ from: String, _ to: String) -> SPRXError? {
         let yaml = valid.replacingOccurrences(of: from, with: to)
         #expect(yaml != valid, "the replacement must change the file")

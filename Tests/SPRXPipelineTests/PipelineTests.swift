@@ -5,7 +5,7 @@ import Testing
 
 @testable import SPRXPipeline
 
-@Suite struct PipelineFileTests {
+@Suite struct PipelineFileTests: ShippedPipelineEditing {
     @Test(arguments: ["referral-equity.yaml", "casebook-export.yaml", "referral-equity-lsoa21.yaml"])
     func shippedPipelinesLoad(name: String) throws {
         let config = try PipelineLoader.load(path: "\(packageRoot)/Pipelines/\(name)")
@@ -29,11 +29,7 @@ import Testing
         #expect(config.contactedLabels[.yes] == ["Y", "Yes", "true", "1"])
     }
 
-    func parse(_ yaml: String) throws -> PipelineConfiguration {
-        try PipelineLoader.parse(yaml: yaml, path: "test.yaml", baseDirectory: "/tmp")
-    }
 
-    var valid: String { try! String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8) }
 
     @Test func unknownKeyIsRejectedWithKeyPath() {
         let yaml = valid.replacingOccurrences(of: "  round_to: 5", with: "  round_too: 5")

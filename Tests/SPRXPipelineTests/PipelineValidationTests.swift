@@ -8,19 +8,7 @@ import Testing
 /// A pipeline that cannot mean anything is refused before any data is read (issue 14,
 /// "Fail loudly"): optional columns declared, one label per value, the age-band limit
 /// of the aggregation key, an unreadable pipeline path, `quality` and `display_names`.
-@Suite struct PipelineValidationTests {
-    var valid: String { try! String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8) }
-
-    func parse(_ yaml: String) throws -> PipelineConfiguration {
-        try PipelineLoader.parse(yaml: yaml, path: "test.yaml", baseDirectory: "/tmp")
-    }
-
-    /// The pipeline with `old` replaced by `new` (which must occur exactly once).
-    func edited(_ old: String, _ new: String) -> String {
-        precondition(valid.components(separatedBy: old).count == 2, "'\(old)' must occur once in the shipped pipeline")
-        return valid.replacingOccurrences(of: old, with: new)
-    }
-
+@Suite struct PipelineValidationTests: ShippedPipelineEditing {
     func failure(_ yaml: String) -> SPRXError? {
         #expect(throws: SPRXError.self) { try parse(yaml) }
     }
