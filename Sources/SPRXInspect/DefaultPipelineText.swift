@@ -14,8 +14,8 @@ enum DefaultPipelineText {
     Wales: {file: ruc2011_ew_lsoa11.csv.gz, edition: "ONS Rural-Urban Classification 2011 (LSOA 2011)"}
     Scotland: {file: sgurc2016_scotland_dz11.csv.gz, edition: "Scottish Government Urban Rural Classification 2016 (Data Zone 2011)"}
     Northern Ireland: {file: nisra_urban_rural2015_ni_soa.csv.gz, edition: "NISRA 2015 default urban/rural classification (SOA)"}
-  # In order from 0, without gaps, reaching 120; at most 31 bands (the aggregation
-  # key holds 31 bands and Unknown).
+  # In order from 0, without gaps, reaching 120 (as many bands as you like, down to one
+  # per year: the aggregation key is sized from this list).
   age_bands: ["0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+"]
 """
 
