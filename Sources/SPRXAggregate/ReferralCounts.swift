@@ -25,6 +25,34 @@ public struct OutcomeCounts: Hashable, Sendable, Codable, FlatTableValue {
     }
 }
 
+/// What the population rates count in one resident cell: referrals, and of them the
+/// non-medical ones, those that reached a link worker and those with an intervention.
+public struct ResidentCounts: Hashable, Sendable, Codable, FlatTableValue {
+    public var referred: Int64 = 0
+    public var nonMedical: Int64 = 0
+    public var contacted: Int64 = 0
+    public var intervention: Int64 = 0
+    public init() {}
+    public static var zero: ResidentCounts { ResidentCounts() }
+    var isZero: Bool { self == ResidentCounts() }
+
+    /// Adds (or with `sign: -1` removes) one referral.
+    @inline(__always) mutating func add(nonMedical isNonMedical: Bool, contacted isContacted: Bool, intervention hasIntervention: Bool, sign: Int64) {
+        referred += sign
+        if isNonMedical { nonMedical += sign }
+        if isContacted { contacted += sign }
+        if hasIntervention { intervention += sign }
+    }
+
+    /// Adds another cell's counts.
+    public mutating func add(_ other: ResidentCounts) {
+        referred += other.referred
+        nonMedical += other.nonMedical
+        contacted += other.contacted
+        intervention += other.intervention
+    }
+}
+
 /// The aggregation state: counts keyed by projections of the referral's group key.
 ///
 /// Design note: its size depends on how many distinct groups occur (thousands), never
@@ -48,6 +76,13 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         public let reasonShift: UInt64
         /// ``months``: the month, the route, the nation and the decile.
         public let month: UInt64
+        /// ``residents``: the nation, decile, rurality, standard age group and whether
+        /// the area is in the population catchment.
+        public let resident: UInt64
+        /// ``residentBands``: the nation, the pipeline's age band and the catchment flag.
+        public let residentBand: UInt64
+        /// The route type field, and the bits a non-medical referral sets in it.
+        public let routeTypeMask: UInt64, nonMedical: UInt64
 
         public init(_ schema: GroupKeySchema) {
             layout = schema.layoutDescription
@@ -55,6 +90,11 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
             outcome = schema.mask(GroupAxis.demographic + [.route])
             reasonShift = schema.field(.reason).shift
             month = schema.mask([.month, .route, .nation, .decile])
+            resident = schema.mask([.nation, .decile, .rurality, .standardAge, .resident])
+            residentBand = schema.mask([.nation, .ageBand, .resident])
+            let routeType = schema.field(.routeType)
+            routeTypeMask = routeType.mask
+            nonMedical = UInt64(RouteType.nonMedical.rawValue) << routeType.shift
         }
     }
 
@@ -69,6 +109,13 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     public private(set) var days = FlatTable<UInt32, Int64>(initial: 0)
     /// Key: month, route, nation and decile (``Projection/month``): the outcomes over time.
     public private(set) var months = FlatTable<UInt64, OutcomeCounts>(initial: OutcomeCounts())
+    /// Key: nation, decile, rurality, standard age group and catchment flag
+    /// (``Projection/resident``): the numerators of the population rates and of the
+    /// inequality indices' shares.
+    public private(set) var residents = FlatTable<UInt64, ResidentCounts>(initial: ResidentCounts())
+    /// Key: nation, age band and catchment flag (``Projection/residentBand``): the
+    /// numerators of the rates by the pipeline's age bands.
+    public private(set) var residentBands = FlatTable<UInt64, Int64>(initial: 0)
     /// What the statistical models need: per organisation, model cell and outcomes.
     public var models = ModelCounts()
 
@@ -82,6 +129,11 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         if let day { days.update(Self.dayKey(day)) { $0 += sign } }
         outcomes.update(key & projection.outcome) { $0.add(contacted: contacted, intervention: intervention, sign: sign) }
         months.update(key & projection.month) { $0.add(contacted: contacted, intervention: intervention, sign: sign) }
+        let nonMedical = key & projection.routeTypeMask == projection.nonMedical
+        residents.update(key & projection.resident) {
+            $0.add(nonMedical: nonMedical, contacted: contacted, intervention: intervention, sign: sign)
+        }
+        residentBands.update(key & projection.residentBand) { $0 += sign }
         let pattern = key & projection.pattern
         var mask = reasonMask
         while mask != 0 {
@@ -112,6 +164,8 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         precondition(projection == other.projection, "counts keyed by different layouts cannot be merged")
         for (key, value) in other.outcomes { outcomes.update(key) { $0.add(value) } }
         for (key, value) in other.months { months.update(key) { $0.add(value) } }
+        for (key, value) in other.residents { residents.update(key) { $0.add(value) } }
+        for (key, value) in other.residentBands { residentBands.update(key) { $0 += value } }
         for (key, value) in other.reasons { reasons.update(key) { $0 += value } }
         for (key, value) in other.days { days.update(key) { $0 += value } }
         models.merge(other.models)
@@ -141,6 +195,8 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     public mutating func compact() {
         outcomes = outcomes.filter { !$1.isZero }
         months = months.filter { !$1.isZero }
+        residents = residents.filter { !$1.isZero }
+        residentBands = residentBands.filter { $1 != 0 }
         reasons = reasons.filter { $1 != 0 }
         days = days.filter { $1 != 0 }
         models.compact()

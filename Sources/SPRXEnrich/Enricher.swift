@@ -9,6 +9,10 @@ public struct Enrichment: Sendable, Hashable {
     public var rurality: Rurality
     /// Index into the pipeline's age bands; `ageBands.count` = Unknown.
     public var ageBand: UInt8
+    /// European Standard Population age group, ``GroupKeySchema/unknownStandardAgeLevel`` = Unknown.
+    public var standardAge: UInt8
+    /// Whether the area is in the population catchment (``AreaInfo/resident``).
+    public var resident: Bool
 
     /// Quintile 1-5 from the decile (deciles 1-2 → 1, …), 0 = Unknown.
     @inlinable public var quintile: UInt8 { decile == 0 ? 0 : (decile + 1) / 2 }
@@ -62,6 +66,8 @@ public struct EnrichRules: Sendable {
     public let ageBands: [AgeBand]
     /// Age (0-120) → band index.
     @usableFromInline let bandOfAge: [UInt8]
+    /// Age (0-120) → European Standard Population group.
+    @usableFromInline let standardGroupOfAge: [UInt8]
 
     public init(reference: ReferenceData, ageBands: [AgeBand]) {
         self.reference = reference
@@ -71,6 +77,7 @@ public struct EnrichRules: Sendable {
             for age in band.lower...min(band.upper, 120) { table[age] = UInt8(i) }
         }
         bandOfAge = table
+        standardGroupOfAge = (0...120).map { UInt8(EuropeanStandardPopulation.group(ofAge: $0)!) }
     }
 
     /// The band index for an age, `ageBands.count` when unknown.
@@ -78,11 +85,17 @@ public struct EnrichRules: Sendable {
         age >= 0 && age <= 120 ? bandOfAge[Int(age)] : UInt8(ageBands.count)
     }
 
+    /// The European Standard Population group for an age, ``GroupKeySchema/unknownStandardAgeLevel`` when unknown.
+    @inlinable public func standardAge(_ age: Int16) -> UInt8 {
+        age >= 0 && age <= 120 ? standardGroupOfAge[Int(age)] : UInt8(GroupKeySchema.unknownStandardAgeLevel)
+    }
+
     /// Enriches one area and age; the second value packs what could not be placed:
     /// bit 0 unknown area, then per nation i bit 1 + 2i no decile, bit 2 + 2i no rurality
     /// (see ``AreaMatchCounts/init(packed:)``). Allocates nothing: this runs per referral.
     public func enrichPacked(area: ShortCode?, age: Int16) -> (Enrichment, UInt16) {
-        var result = Enrichment(nation: .unknown, decile: 0, rurality: .unknown, ageBand: ageBand(age))
+        var result = Enrichment(
+            nation: .unknown, decile: 0, rurality: .unknown, ageBand: ageBand(age), standardAge: standardAge(age), resident: false)
         guard let area else { return (result, 1) }
         let nation = area.nation
         result.nation = nation
@@ -90,6 +103,7 @@ public struct EnrichRules: Sendable {
         if let info = reference.info(area) {
             result.decile = info.decile
             result.rurality = info.rurality
+            result.resident = info.resident
         }
         var flags: UInt16 = 0
         let n = UInt16(nation.rawValue)

@@ -12,6 +12,9 @@ public struct AreaInfo: Sendable, Hashable {
     public var rurality: Rurality = .unknown
     /// Index into ``ReferenceData/ruralityClasses``; -1 when not classified.
     public var ruralityClass: Int16 = -1
+    /// Whether the area is in the population catchment and has a population: its
+    /// referrals are counted in the population rates.
+    public var resident = false
 }
 
 /// A reference file the run used, for the manifest.

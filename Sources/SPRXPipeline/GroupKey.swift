@@ -7,6 +7,12 @@ import SPRXCore
 /// models' 32-bit cell.
 public enum GroupAxis: Int, CaseIterable, Sendable, Hashable {
     case ageBand, sex, ethnicity, nation, decile, rurality, routeType, contacted, route, reason, month
+    /// The referral's age group of the European Standard Population (19 groups, then
+    /// unknown): what age-standardised rates count by, whatever the pipeline's bands.
+    case standardAge
+    /// Whether the referral's small area is in the population catchment: a resident
+    /// counted in the population rates (1) or not (0: an unknown area, or outside it).
+    case resident
 
     /// The axes of a referral's demographic pattern (what every table dimension is made of).
     public static let demographic: [GroupAxis] = [.ageBand, .sex, .ethnicity, .nation, .decile, .rurality]
@@ -84,7 +90,7 @@ public struct TableDimension: Sendable, Hashable {
 /// The one declaration of how a referral's groups are packed into a 64-bit key.
 ///
 /// Design note: every count sprx keeps is keyed by a projection of one key built per
-/// referral (``key(ageBand:sex:ethnicity:nation:decile:rurality:routeType:contacted:route:month:)``).
+/// referral (``key(ageBand:sex:ethnicity:nation:decile:rurality:routeType:contacted:route:month:standardAge:resident:)``).
 /// Each ``GroupAxis`` has a level count, declared once here (from the domain's
 /// vocabularies and the pipeline's age bands, routes and reasons); its width is the
 /// fewest bits that hold it and its offset follows the axes before it. Masks, table
@@ -140,6 +146,8 @@ public struct GroupKeySchema: Sendable, Hashable {
             case .route: max(1, routes.count)
             case .reason: max(1, reasons.count)
             case .month: Self.monthLevels
+            case .standardAge: Self.unknownStandardAgeLevel + 1
+            case .resident: 2
             }
         }
         var fields: [Field] = []
@@ -237,6 +245,9 @@ public struct GroupKeySchema: Sendable, Hashable {
     /// The decile field's level for unknown: after deciles 1-10.
     public static let unknownDecileLevel = 10
 
+    /// The standard-age field's level for unknown: after the standard's age groups.
+    public static var unknownStandardAgeLevel: Int { EuropeanStandardPopulation.groupCount }
+
     /// The month field's level for a date.
     @inlinable public static func monthLevel(_ day: Day) -> UInt64 {
         let (year, month, _) = day.components
@@ -252,13 +263,15 @@ public struct GroupKeySchema: Sendable, Hashable {
     /// The full key of one referral.
     ///
     /// `ageBand` is the band index (the band count for unknown), `decile` 1-10 or 0 for
-    /// unknown, `route` the route index. Runs per referral: no allocation.
+    /// unknown, `route` the route index, `standardAge` the European Standard Population
+    /// group (``unknownStandardAgeLevel`` for unknown). Runs per referral: no allocation.
     @inlinable public func key(
         ageBand: UInt8, sex: Sex, ethnicity: Ethnicity, nation: Nation, decile: UInt8, rurality: Rurality, routeType: RouteType,
-        contacted: Bool, route: UInt8, month: UInt64
+        contacted: Bool, route: UInt8, month: UInt64, standardAge: UInt8 = UInt8(GroupKeySchema.unknownStandardAgeLevel),
+        resident: Bool = false
     ) -> UInt64 {
         assert(Int(ageBand) < levelCounts[GroupAxis.ageBand.rawValue] && Int(route) < levelCounts[GroupAxis.route.rawValue])
-        assert(decile <= 10 && month < UInt64(Self.monthLevels))
+        assert(decile <= 10 && month < UInt64(Self.monthLevels) && Int(standardAge) <= Self.unknownStandardAgeLevel)
         return fields.withUnsafeBufferPointer { f in
             UInt64(ageBand) << f[GroupAxis.ageBand.rawValue].shift
                 | UInt64(sex.rawValue) << f[GroupAxis.sex.rawValue].shift
@@ -270,6 +283,8 @@ public struct GroupKeySchema: Sendable, Hashable {
                 | (contacted ? 1 : 0) << f[GroupAxis.contacted.rawValue].shift
                 | UInt64(route) << f[GroupAxis.route.rawValue].shift
                 | month << f[GroupAxis.month.rawValue].shift
+                | UInt64(standardAge) << f[GroupAxis.standardAge.rawValue].shift
+                | (resident ? 1 : 0) << f[GroupAxis.resident.rawValue].shift
         }
     }
 

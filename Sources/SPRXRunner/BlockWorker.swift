@@ -113,7 +113,8 @@ struct BlockWorker: Sendable {
                     let key = groupKey.key(
                         ageBand: enrichment.ageBand, sex: record.sex, ethnicity: record.ethnicity, nation: enrichment.nation,
                         decile: enrichment.decile, rurality: enrichment.rurality, routeType: routeTypes[Int(record.route)],
-                        contacted: contacted, route: record.route, month: lastMonth)
+                        contacted: contacted, route: record.route, month: lastMonth, standardAge: enrichment.standardAge,
+                        resident: enrichment.resident)
                     counts.add(key: key, reasons: record.reasons, contacted: contacted, intervention: intervention, day: record.referralDate)
                     let model = ModelCell(
                         organisation: modelsByOrganisation ? record.organisation : nil, cell: modelProjection.apply(key),
