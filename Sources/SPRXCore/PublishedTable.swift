@@ -208,6 +208,7 @@ extension PublishedTable {
         public static let routeTypeByGroup = "route_type_by_group", routeByGroup = "route_by_group", reasonsByGroup = "reasons_by_group"
         public static let pathwayByGroup = "pathway_by_group", models = "models", dataQuality = "data_quality"
         public static let unmappedLabels = "unmapped_labels"
+        public static let ratesByGroup = "rates_by_group", inequality = "inequality"
     }
 
     /// Every table sprx publishes: its name and each column's name and role, in file
@@ -222,6 +223,7 @@ extension PublishedTable {
             (Name.reasonsByGroup, share(ShareColumn.reason)), (Name.pathwayByGroup, columns(PathwayColumn.self)),
             (Name.models, columns(ModelColumn.self)), (Name.dataQuality, columns(DataQualityColumn.self)),
             (Name.unmappedLabels, columns(UnmappedLabelColumn.self)),
+            (Name.ratesByGroup, columns(RateColumn.self)), (Name.inequality, columns(InequalityColumn.self)),
         ]
     }()
 }
@@ -358,4 +360,109 @@ public enum UnmappedLabelColumn: String, TableColumn {
 
     /// The owner-only table's columns: exact counts, nothing suppressed.
     public static let completeHeader = [field, label, n].map(\.name)
+}
+
+/// The columns of `rates_by_group.csv`: referrals per 1,000 residents per year, crude
+/// and age-standardised, and each group's share of referrals beside its share of the
+/// population.
+public enum RateColumn: String, TableColumn {
+    case dimension, group, referrals, population
+    case personYears = "person_years"
+    case crudeRate = "crude_rate", crudeCILow = "crude_ci_low", crudeCIHigh = "crude_ci_high"
+    case dsr
+    case dsrCILow = "dsr_ci_low", dsrCIHigh = "dsr_ci_high"
+    /// The group's share of its parent's referrals, in percent (the parent is the
+    /// nation for `nation/…` groups, every resident referral otherwise).
+    case referralShare = "referral_share"
+    /// The group's share of its parent's population, in percent.
+    case populationShare = "population_share"
+    /// `referral_share` / `population_share`: 1 is "referred in proportion to its population".
+    case representation
+    /// Why a rate is empty, or that the row is crude only (``Note``).
+    case note
+    case suppressed
+    case disclosureControl = "disclosure_control"
+
+    public var name: String { rawValue }
+
+    public var role: ColumnRole {
+        switch self {
+        case .dimension, .group: .key
+        case .referrals, .population: .count
+        case .personYears, .crudeRate, .crudeCILow, .crudeCIHigh, .dsr, .dsrCILow, .dsrCIHigh, .referralShare, .populationShare,
+            .representation:
+            .estimate
+        case .note, .suppressed, .disclosureControl: .text
+        }
+    }
+
+    /// The values of `note`, declared once for the table and the report.
+    public enum Note {
+        /// No single-year-of-age population for (some of) the group's residents.
+        public static let noAgePopulation = "no_single_year_population"
+        /// Fewer than 10 referrals with a known age: too few for a standardised rate (PHE's rule).
+        public static let fewerThanTen = "fewer_than_10_referrals"
+        /// An age group with referrals has no population (the rate would be infinite).
+        public static let referralsWithoutPopulation = "referrals_without_population"
+        /// Disclosure control withholds the group's count, so its rates too.
+        public static let suppressed = "suppressed"
+        /// The dimension is published crude only (`age_band`).
+        public static let crudeOnly = "crude_only"
+        /// The band's population cannot be formed from single years (it splits the open 90+ group).
+        public static let bandPopulationUnavailable = "band_population_unavailable"
+    }
+}
+
+/// The columns of `inequality.csv`: per nation and indicator, the slope and relative
+/// indices of inequality across that nation's deprivation deciles.
+public enum InequalityColumn: String, TableColumn {
+    case nation, indicator, measure, value
+    case ciLow = "ci_low", ciHigh = "ci_high"
+    case quantiles
+    /// The fitted value at the most deprived end of the regression line (the indicator's unit).
+    case fittedMostDeprived = "fitted_most_deprived"
+    /// The fitted value at the least deprived end.
+    case fittedLeastDeprived = "fitted_least_deprived"
+    /// The indicator's unit: `per 1,000 per year` or `percent`.
+    case unit
+    /// Why `value` is empty, when it is.
+    case note
+    case suppressed
+    case disclosureControl = "disclosure_control"
+
+    public var name: String { rawValue }
+
+    public var role: ColumnRole {
+        switch self {
+        case .nation, .indicator, .measure: .key
+        case .quantiles: .count
+        case .value, .ciLow, .ciHigh, .fittedMostDeprived, .fittedLeastDeprived: .estimate
+        case .unit, .note, .suppressed, .disclosureControl: .text
+        }
+    }
+
+    /// The `indicator` values, declared once.
+    public enum Indicator: String, CaseIterable, Sendable {
+        case referralRate = "referral_rate"
+        case nonMedicalShare = "non_medical_share"
+        case contactedShare = "contacted_share"
+        case interventionShare = "intervention_share"
+    }
+
+    /// The `measure` values.
+    public enum Measure: String, CaseIterable, Sendable {
+        case sii, rii
+    }
+
+    /// The values of `note`: why an index is empty.
+    public enum Note {
+        /// A decile of the nation has no residents in the catchment.
+        public static let decileWithoutPopulation = "decile_without_population"
+        /// A decile has no referrals, so no share.
+        public static let decileWithoutReferrals = "decile_without_referrals"
+        /// Disclosure control withholds a decile's count.
+        public static let suppressed = "suppressed"
+        /// The regression cannot be fitted (e.g. every decile's value is zero for the relative index).
+        public static let notEstimable = "not_estimable"
+    }
 }

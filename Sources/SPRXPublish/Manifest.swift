@@ -89,14 +89,17 @@ struct Manifest: Encodable {
     var models: [Model]
     /// Wall time of the model stage (preparing the grouped data and all fits), seconds.
     var models_seconds: Double
+    /// What the population rates were computed from; absent when the pipeline names no population.
+    var population_rates: RateFigures?
     var outputs: [Output]
 
     init(
         options: RunOptions, pipeline config: PipelineConfiguration, files: [FileReconciliation], reference: [ReferenceFileInfo],
         outputs: [(path: String, bytes: Int, sha256: String)], started: Date, finished: Date, disclosure: DisclosureSettings,
         models: [ModelRunSummary], modelsSeconds: Double, period: (first: Day, last: Day)?,
-        unmappedLabels: UnmappedLabelStore = UnmappedLabelStore()
+        unmappedLabels: UnmappedLabelStore = UnmappedLabelStore(), rates: RateFigures? = nil
     ) {
+        population_rates = rates
         self.period = period.map { Period(first: $0.first.description, last: $0.last.description) }
         models_seconds = (modelsSeconds * 1e4).rounded() / 1e4
         let iso = ISO8601DateFormatter()

@@ -83,6 +83,10 @@ public enum Publisher {
         for failed in models.summaries where failed.status != "fitted" {
             StandardError.line("sprx: warning: model \(failed.name) not fitted: \(failed.errorCode ?? ""): \(failed.message ?? "")")
         }
+        let rates = RateTableBuilder(pipeline: pipeline).build(
+            result.counts, population: result.population, period: result.ratePeriod, periodFixed: result.ratePeriodFixed)
+        try output.write("tables/\(rates.rates.name).csv", rates.rates.csv)
+        try output.write("tables/\(rates.inequality.name).csv", rates.inequality.csv)
         let quality = DataQualityTable.build(result.files)
         try output.write("tables/\(quality.name).csv", quality.csv)
         let unmappedLabels = UnmappedLabelTable.published(result.unmappedLabels, disclosure: pipeline.disclosure)
@@ -101,13 +105,13 @@ public enum Publisher {
             references: result.reference.map { ReportContext.Reference(name: $0.name, edition: $0.edition, use: $0.use) },
             models: models.summaries, displayNames: pipeline.displayNames, roundTo: pipeline.disclosure.roundTo,
             suppressUpTo: pipeline.disclosure.suppressUpTo)
-        let published = equityTables + [models.table, quality, unmappedLabels]
+        let published = equityTables + [models.table, rates.rates, rates.inequality, quality, unmappedLabels]
         try output.write("report.html", Report.html(tables: published, context: context))
         try output.write("report.md", Report.markdown(tables: published, context: context))
         let manifest = Manifest(
             options: options, pipeline: pipeline, files: result.files, reference: result.reference, outputs: output.written,
             started: started, finished: Date(), disclosure: pipeline.disclosure, models: models.summaries,
-            modelsSeconds: modelsSeconds, period: period, unmappedLabels: result.unmappedLabels)
+            modelsSeconds: modelsSeconds, period: period, unmappedLabels: result.unmappedLabels, rates: rates.figures)
         try output.write("manifest.json", try manifest.json(), record: false)
         return RunSummary(
             result: result, models: models.summaries, outputDirectory: output.target.path, headline: Report.headline(tables: published))

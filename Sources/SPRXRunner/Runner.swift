@@ -61,9 +61,15 @@ public struct RunResult: Sendable {
     public var quality: QualityFigures
     /// The reference files used.
     public var reference: [ReferenceFileInfo]
+    /// The catchment's residents per group, `nil` when the pipeline names no population.
+    public var population: PopulationDenominators?
 
     /// The earliest and latest referral date counted.
     public var period: (first: Day, last: Day)? { counts.period }
+    /// The period the population rates' person-years cover: the pipeline's, or ``period``.
+    public var ratePeriod: (first: Day, last: Day)? { period }  // TEMPORARY until the population settings land
+    /// Whether the pipeline fixed ``ratePeriod``.
+    public var ratePeriodFixed: Bool { false }
     public var rowsRead: Int { files.reduce(0) { $0 + $1.rowsRead } }
     public var clean: Int { files.reduce(0) { $0 + $1.clean } }
     public var duplicate: Int { files.reduce(0) { $0 + $1.duplicate } }
@@ -119,6 +125,9 @@ public enum Runner {
             files: files, quarantine: quarantine, ledger: ledger, groupKey: pipeline.groupKey, countForModels: worker.countForModels,
             clean: worker.clean)
         let pool = CountsPool(groupKey: pipeline.groupKey)
+        // The single-year-of-age populations are summed while rows are counted: only
+        // publishing needs them.
+        let population = Deferred { try loadDenominators(pipeline: pipeline, reference: reference) }
         do {
             try execute(files: files, worker: worker, pipeline: pipeline, options: options, merger: merger, pool: pool)
             try merger.resolveRepeats()
@@ -136,7 +145,12 @@ public enum Runner {
         try output.recordExisting("quarantine/rejected.csv.gz")
         return RunResult(
             pipeline: pipeline, files: merger.files, counts: counts, unmappedLabels: merger.unmappedLabels, quality: figures,
-            reference: reference.files)
+            reference: reference.files, population: try population.value())
+    }
+
+    /// The catchment's residents per group, as the pipeline's population section names them.
+    static func loadDenominators(pipeline: PipelineConfiguration, reference: ReferenceData) throws -> PopulationDenominators? {
+        nil  // TEMPORARY until the population loader lands
     }
 
     /// Reads, processes and merges every file.

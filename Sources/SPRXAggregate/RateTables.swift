@@ -1,0 +1,381 @@
+import SPRXCore
+import SPRXPipeline
+
+/// What the population rates were computed from: the period, and the referrals each
+/// rate leaves out (for the manifest and the report).
+public struct RateFigures: Sendable, Equatable, Codable {
+    /// The first and last day of the period the person-years cover (ISO dates).
+    public var firstDay: String?
+    public var lastDay: String?
+    /// Whether the pipeline fixed the period (else it runs from the first to the last clean referral).
+    public var periodFixed: Bool
+    /// The period's length in years: days inclusive / 365.25.
+    public var years: Double
+    /// Referrals counted in the rates: their area is in the catchment and has a population.
+    public var referralsInRates: Int64
+    /// Referrals left out: no usable area code.
+    public var unknownArea: Int64
+    /// Referrals left out: a nation's area code outside the catchment or without a population, by nation.
+    public var outsideCatchment: [String: Int64]
+    /// Referrals in the crude rates whose age is unknown, so left out of the age-standardised ones.
+    public var unknownAge: Int64
+    /// Nations in the catchment without single-year-of-age populations (no standardised rates, no age-band rates).
+    public var nationsWithoutAges: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case firstDay = "first_day", lastDay = "last_day", periodFixed = "period_fixed_by_pipeline", years
+        case referralsInRates = "referrals_in_rates", unknownArea = "left_out_unknown_area"
+        case outsideCatchment = "left_out_outside_catchment", unknownAge = "in_crude_rates_only_unknown_age"
+        case nationsWithoutAges = "nations_without_single_year_populations"
+    }
+}
+
+/// Builds `rates_by_group.csv` and `inequality.csv` (`outputs-v2.md`) from the resident
+/// counts and the catchment's population.
+///
+/// Design note: referrals and residents are grouped by the same cells (nation, the
+/// nation's own decile, rurality; ``ResidentCell``), so a group's numerator and
+/// denominator always cover the same small areas. Disclosure control works as for
+/// shares: the referral count is published controlled, and every rate is computed from
+/// the published count and the exact (public) population. A standardised rate is
+/// computed from the group's age-specific counts scaled to its published count (so it
+/// tells no more about the count than the crude rate does).
+public struct RateTableBuilder: Sendable {
+    public let groupKey: GroupKeySchema
+    public let ageBands: [AgeBand]
+    public let disclosure: DisclosureSettings
+    /// Simulations and seed for the inequality indices' intervals.
+    public let inequality: RateEstimates.Simulation
+
+    /// Rates are per this many residents per year.
+    public static let perResidents = 1000.0
+    /// Days in a year for person-years.
+    public static let daysPerYear = 365.25
+    /// Decimal places of rates, person-years, shares (percent) and the representation ratio.
+    public static let ratePlaces = 3, personYearPlaces = 1, sharePlaces = 2, ratioPlaces = 3
+    /// The unit of each indicator, as `inequality.csv` names it.
+    public static let rateUnit = "per 1,000 per year", percentUnit = "percent"
+
+    public init(groupKey: GroupKeySchema, ageBands: [AgeBand], disclosure: DisclosureSettings, inequality: RateEstimates.Simulation = RateEstimates.Simulation()) {
+        self.groupKey = groupKey
+        self.ageBands = ageBands
+        self.disclosure = disclosure
+        self.inequality = inequality
+    }
+
+    /// The builder for a pipeline's key, bands and disclosure settings.
+    public init(pipeline: PipelineConfiguration) {
+        self.init(groupKey: pipeline.groupKey, ageBands: pipeline.enrich.ageBands, disclosure: pipeline.disclosure)
+    }
+
+    /// The two tables (header-only without a population) and what they were computed from.
+    public func build(_ counts: ReferralCounts, population: PopulationDenominators?, period: (first: Day, last: Day)?, periodFixed: Bool = false)
+        -> (rates: PublishedTable, inequality: PublishedTable, figures: RateFigures?)
+    {
+        var rates = PublishedTable(name: PublishedTable.Name.ratesByGroup, header: RateColumn.header, rows: [])
+        var indices = PublishedTable(name: PublishedTable.Name.inequality, header: InequalityColumn.header, rows: [])
+        guard let population else { return (rates, indices, nil) }
+        let years = period.map { Double($0.last.daysSinceEpoch - $0.first.daysSinceEpoch + 1) / Self.daysPerYear } ?? 0
+        var figures = RateFigures(
+            firstDay: period?.first.description, lastDay: period?.last.description, periodFixed: periodFixed, years: years,
+            referralsInRates: 0, unknownArea: 0, outsideCatchment: [:], unknownAge: 0,
+            nationsWithoutAges: Nation.known.filter { nation in
+                !population.nationsWithAges.contains(nation) && population.totals.contains { $0.key.nation == nation && $0.value > 0 }
+            }.map(\.label))
+        let tallies = cellTallies(counts, figures: &figures)
+        let context = Context(population: population, tallies: tallies, years: years)
+
+        // Groups in publication order: all, nation, nation/decile, nation/quintile, nation/rurality.
+        let deciles = groupKey.grouping(named: Grouping.Name.imdDecile)!, quintiles = groupKey.grouping(named: Grouping.Name.imdQuintile)!
+        var groups: [(dimension: String, label: String, parent: GroupTally?, tally: GroupTally)] = []
+        let everyone = context.tally { _ in true }
+        groups.append((TableDimension.all, TableDimension.all, nil, everyone))
+        let nations = Nation.known.filter { n in context.cells.contains { $0.nation == n } }
+        for nation in nations {
+            groups.append((Grouping.Name.nation, nation.label, everyone, context.tally { $0.nation == nation }))
+        }
+        for nation in nations {
+            let parent = context.tally { $0.nation == nation }
+            for (level, label) in deciles.levels.enumerated() {
+                let decile = level == GroupKeySchema.unknownDecileLevel ? UInt8(0) : UInt8(level + 1)
+                groups.append((
+                    TableDimension.name([Grouping.Name.nation, Grouping.Name.imdDecile]), TableDimension.groupLabel([nation.label, label]), parent,
+                    context.tally { $0.nation == nation && $0.decile == decile }
+                ))
+            }
+            for (level, label) in quintiles.levels.enumerated() {
+                groups.append((
+                    TableDimension.name([Grouping.Name.nation, Grouping.Name.imdQuintile]), TableDimension.groupLabel([nation.label, label]), parent,
+                    context.tally { cell in
+                        let decileLevel = cell.decile == 0 ? GroupKeySchema.unknownDecileLevel : Int(cell.decile) - 1
+                        return Int(quintiles.levelOfField![decileLevel]) == level && cell.nation == nation
+                    }
+                ))
+            }
+            for rurality in Rurality.allCases {
+                groups.append((
+                    TableDimension.name([Grouping.Name.nation, Grouping.Name.rurality]), TableDimension.groupLabel([nation.label, rurality.label]),
+                    parent, context.tally { $0.nation == nation && $0.rurality == rurality }
+                ))
+            }
+        }
+        // Dimension by dimension: `all` and `nation` first, then each nation's crosses.
+        let order = [TableDimension.all, Grouping.Name.nation] + [Grouping.Name.imdDecile, Grouping.Name.imdQuintile, Grouping.Name.rurality].map {
+            TableDimension.name([Grouping.Name.nation, $0])
+        }
+        for dimension in order {
+            for group in groups where group.dimension == dimension && (group.tally.population > 0 || group.tally.referrals > 0) {
+                rates.rows.append(rateRow(dimension: group.dimension, label: group.label, tally: group.tally, parent: group.parent, years: years))
+            }
+        }
+        for row in ageBandRows(counts, population: population, years: years) { rates.rows.append(row) }
+
+        for nation in nations {
+            let byDecile = (1...10).map { decile in context.tally { $0.nation == nation && $0.decile == UInt8(decile) } }
+            indices.rows += inequalityRows(nation: nation, deciles: byDecile, years: years)
+        }
+        return (rates, indices, figures)
+    }
+
+    // MARK: - Cells
+
+    /// What one cell's resident referrals add up to, and by standard age group.
+    struct CellTally {
+        var counts = ResidentCounts()
+        /// Referrals by European Standard Population group (unknown age not included).
+        var byAge = [Int64](repeating: 0, count: EuropeanStandardPopulation.groupCount)
+    }
+
+    /// The resident referrals per cell; the rest counted into `figures`.
+    func cellTallies(_ counts: ReferralCounts, figures: inout RateFigures) -> [ResidentCell: CellTally] {
+        var cells: [ResidentCell: CellTally] = [:]
+        for (key, value) in counts.residents {
+            let nation = Nation(rawValue: UInt8(groupKey.level(.nation, of: key))) ?? .unknown
+            if nation == .unknown {
+                figures.unknownArea += value.referred
+                continue
+            }
+            guard groupKey.level(.resident, of: key) == 1 else {
+                figures.outsideCatchment[nation.label, default: 0] += value.referred
+                continue
+            }
+            let decileLevel = groupKey.level(.decile, of: key)
+            let cell = ResidentCell(
+                nation: nation, decile: decileLevel == GroupKeySchema.unknownDecileLevel ? 0 : UInt8(decileLevel + 1),
+                rurality: Rurality(rawValue: UInt8(groupKey.level(.rurality, of: key))) ?? .unknown)
+            let age = groupKey.level(.standardAge, of: key)
+            cells[cell, default: CellTally()].counts.add(value)
+            if age < EuropeanStandardPopulation.groupCount {
+                cells[cell, default: CellTally()].byAge[age] += value.referred
+            } else {
+                figures.unknownAge += value.referred
+            }
+            figures.referralsInRates += value.referred
+        }
+        return cells
+    }
+
+    /// The cells and their referrals and residents, for summing into groups.
+    struct Context {
+        let population: PopulationDenominators
+        let tallies: [ResidentCell: CellTally]
+        let years: Double
+        /// Every cell with residents or resident referrals, in a fixed order.
+        let cells: [ResidentCell]
+
+        init(population: PopulationDenominators, tallies: [ResidentCell: CellTally], years: Double) {
+            self.population = population
+            self.tallies = tallies
+            self.years = years
+            cells = Set(population.totals.filter { $0.value > 0 }.keys).union(tallies.keys).sorted()
+        }
+
+        /// The sums over the cells `include` accepts.
+        func tally(_ include: (ResidentCell) -> Bool) -> GroupTally {
+            var group = GroupTally()
+            for cell in cells where include(cell) {
+                let tally = tallies[cell] ?? CellTally()
+                group.referrals += tally.counts.referred
+                group.nonMedical += tally.counts.nonMedical
+                group.contacted += tally.counts.contacted
+                group.intervention += tally.counts.intervention
+                let residents = population.totals[cell] ?? 0
+                group.population += residents
+                for i in group.byAge.indices { group.byAge[i] += tally.byAge[i] }
+                if let ages = population.byStandardAge[cell] {
+                    for i in group.populationByAge.indices { group.populationByAge[i] += ages[i] }
+                } else if residents > 0 || tally.counts.referred > 0 {
+                    group.lacksAges = true
+                }
+            }
+            return group
+        }
+    }
+
+    /// One group's referrals and residents.
+    struct GroupTally {
+        var referrals: Int64 = 0
+        var nonMedical: Int64 = 0
+        var contacted: Int64 = 0
+        var intervention: Int64 = 0
+        var population: Int64 = 0
+        var byAge = [Int64](repeating: 0, count: EuropeanStandardPopulation.groupCount)
+        var populationByAge = [Int64](repeating: 0, count: EuropeanStandardPopulation.groupCount)
+        /// Some of the group's residents have no single-year-of-age population.
+        var lacksAges = false
+    }
+
+    // MARK: - Rows
+
+    private func published(_ count: Int64) -> Int64? {
+        DisclosureControl.publish(count, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
+    }
+
+    /// One row of `rates_by_group.csv`.
+    func rateRow(dimension: String, label: String, tally: GroupTally, parent: GroupTally?, years: Double) -> [Cell] {
+        var row = [Cell](repeating: .empty, count: RateColumn.allCases.count)
+        row[RateColumn.dimension.index] = .text(dimension)
+        row[RateColumn.group.index] = .text(label)
+        let referrals = published(tally.referrals)
+        row[RateColumn.referrals.index] = .count(referrals)
+        row[RateColumn.population.index] = .count(tally.population)
+        let personYears = Double(tally.population) * years
+        row[RateColumn.personYears.index] = .decimal(personYears, places: Self.personYearPlaces)
+        var note: String? = nil
+        if let referrals, personYears > 0 {
+            let crude = RateEstimates.crude(count: referrals, personYears: personYears, per: Self.perResidents)
+            row[RateColumn.crudeRate.index] = .decimal(crude.value, places: Self.ratePlaces)
+            row[RateColumn.crudeCILow.index] = .decimal(crude.low, places: Self.ratePlaces)
+            row[RateColumn.crudeCIHigh.index] = .decimal(crude.high, places: Self.ratePlaces)
+            if tally.lacksAges {
+                note = RateColumn.Note.noAgePopulation
+            } else {
+                // Age-specific counts scaled to the published count (exact when control is off).
+                let scale = tally.referrals > 0 ? Double(referrals) / Double(tally.referrals) : 0
+                let counts = tally.byAge.map { Double($0) * scale }
+                let exposure = tally.populationByAge.map { Double($0) * years }
+                switch RateEstimates.standardised(counts: counts, personYears: exposure, per: Self.perResidents) {
+                case .rate(let value, let low, let high):
+                    row[RateColumn.dsr.index] = .decimal(value, places: Self.ratePlaces)
+                    row[RateColumn.dsrCILow.index] = .decimal(low, places: Self.ratePlaces)
+                    row[RateColumn.dsrCIHigh.index] = .decimal(high, places: Self.ratePlaces)
+                case .fewerThanTen: note = RateColumn.Note.fewerThanTen
+                case .referralsWithoutPopulation: note = RateColumn.Note.referralsWithoutPopulation
+                }
+            }
+        } else if referrals == nil {
+            note = RateColumn.Note.suppressed
+        }
+        if let parent {
+            let parentReferrals = published(parent.referrals)
+            if let referrals, let parentReferrals, parentReferrals > 0, parent.population > 0, tally.population > 0 {
+                let referralShare = 100 * Double(referrals) / Double(parentReferrals)
+                let populationShare = 100 * Double(tally.population) / Double(parent.population)
+                row[RateColumn.referralShare.index] = .decimal(referralShare, places: Self.sharePlaces)
+                row[RateColumn.populationShare.index] = .decimal(populationShare, places: Self.sharePlaces)
+                row[RateColumn.representation.index] = .decimal(referralShare / populationShare, places: Self.ratioPlaces)
+            } else if parent.population > 0 {
+                row[RateColumn.populationShare.index] = .decimal(100 * Double(tally.population) / Double(parent.population), places: Self.sharePlaces)
+            }
+        }
+        row[RateColumn.note.index] = note.map(Cell.text) ?? .empty
+        row[RateColumn.suppressed.index] = .flag(referrals == nil)
+        row[RateColumn.disclosureControl.index] = .disclosureControl(disclosure.enabled)
+        return row
+    }
+
+    /// The `age_band` rows: crude rates by the pipeline's bands, for the nations with
+    /// single-year-of-age populations.
+    func ageBandRows(_ counts: ReferralCounts, population: PopulationDenominators, years: Double) -> [[Cell]] {
+        let nations = Set(population.nationsWithAges)
+        guard !nations.isEmpty else { return [] }
+        var referrals = [Int64](repeating: 0, count: ageBands.count + 1)
+        for (key, value) in counts.residentBands where groupKey.level(.resident, of: key) == 1 {
+            guard let nation = Nation(rawValue: UInt8(groupKey.level(.nation, of: key))), nations.contains(nation) else { continue }
+            referrals[groupKey.level(.ageBand, of: key)] += value
+        }
+        var residents = [Int64?](repeating: 0, count: ageBands.count)
+        for nation in nations {
+            let bands = population.byAgeBand[nation] ?? []
+            for band in ageBands.indices {
+                let count = band < bands.count ? bands[band] : nil
+                residents[band] = residents[band].flatMap { sum in count.map { sum + $0 } }
+            }
+        }
+        let knownTotal = referrals.prefix(ageBands.count).reduce(0, +)
+        let parentPopulation = residents.reduce(Int64(0)) { $0 + ($1 ?? 0) }
+        let parent = GroupTally(referrals: knownTotal, population: residents.contains(nil) ? 0 : parentPopulation)
+        var rows: [[Cell]] = []
+        for (band, definition) in ageBands.enumerated() {
+            var tally = GroupTally(referrals: referrals[band], population: residents[band] ?? 0)
+            tally.lacksAges = true
+            var row = rateRow(dimension: Grouping.Name.ageBand, label: definition.label, tally: tally, parent: parent, years: years)
+            row[RateColumn.note.index] = .text(residents[band] == nil ? RateColumn.Note.bandPopulationUnavailable : RateColumn.Note.crudeOnly)
+            if residents[band] == nil { row[RateColumn.population.index] = .empty }
+            rows.append(row)
+        }
+        return rows
+    }
+
+    /// The `sii` and `rii` rows of one nation's indicators across its ten deciles.
+    func inequalityRows(nation: Nation, deciles: [GroupTally], years: Double) -> [[Cell]] {
+        var rows: [[Cell]] = []
+        let populations = deciles.map { Double($0.population) }
+        for indicator in InequalityColumn.Indicator.allCases {
+            var quantiles: [RateEstimates.Quantile] = []
+            var note: String? = deciles.contains { $0.population <= 0 } ? InequalityColumn.Note.decileWithoutPopulation : nil
+            if note == nil {
+                for (i, decile) in deciles.enumerated() {
+                    let numerator: Int64, denominator: Int64?
+                    switch indicator {
+                    case .referralRate: (numerator, denominator) = (decile.referrals, nil)
+                    case .nonMedicalShare: (numerator, denominator) = (decile.nonMedical, decile.referrals)
+                    case .contactedShare: (numerator, denominator) = (decile.contacted, decile.referrals)
+                    case .interventionShare: (numerator, denominator) = (decile.intervention, decile.referrals)
+                    }
+                    guard let n = published(numerator), denominator.map({ published($0) != nil }) ?? true else {
+                        note = InequalityColumn.Note.suppressed
+                        break
+                    }
+                    if let denominator {
+                        let d = published(denominator)!
+                        guard d > 0, let ci = WilsonInterval.bounds(successes: min(n, d), total: d) else {
+                            note = InequalityColumn.Note.decileWithoutReferrals
+                            break
+                        }
+                        quantiles.append(
+                            RateEstimates.Quantile(
+                                value: 100 * Double(min(n, d)) / Double(d), low: 100 * ci.low, high: 100 * ci.high, population: populations[i]))
+                    } else {
+                        let rate = RateEstimates.crude(count: n, personYears: populations[i] * years, per: Self.perResidents)
+                        quantiles.append(RateEstimates.Quantile(value: rate.value, low: rate.low, high: rate.high, population: populations[i]))
+                    }
+                }
+            }
+            let kind: RateEstimates.Kind = indicator == .referralRate ? .rate : .percentage
+            let result = note == nil ? RateEstimates.inequality(quantiles, kind: kind, simulation: inequality) : nil
+            if note == nil && result == nil { note = InequalityColumn.Note.notEstimable }
+            for measure in InequalityColumn.Measure.allCases {
+                var row = [Cell](repeating: .empty, count: InequalityColumn.allCases.count)
+                row[InequalityColumn.nation.index] = .text(nation.label)
+                row[InequalityColumn.indicator.index] = .text(indicator.rawValue)
+                row[InequalityColumn.measure.index] = .text(measure.rawValue)
+                row[InequalityColumn.quantiles.index] = .count(Int64(deciles.count))
+                if let result {
+                    let estimate = measure == .sii ? result.sii : result.rii
+                    row[InequalityColumn.value.index] = .significant(estimate.value, digits: 6)
+                    row[InequalityColumn.ciLow.index] = .significant(estimate.low, digits: 6)
+                    row[InequalityColumn.ciHigh.index] = .significant(estimate.high, digits: 6)
+                    row[InequalityColumn.fittedMostDeprived.index] = .significant(result.fittedMostDeprived, digits: 6)
+                    row[InequalityColumn.fittedLeastDeprived.index] = .significant(result.fittedLeastDeprived, digits: 6)
+                }
+                row[InequalityColumn.unit.index] = .text(indicator == .referralRate ? Self.rateUnit : Self.percentUnit)
+                row[InequalityColumn.note.index] = note.map(Cell.text) ?? .empty
+                row[InequalityColumn.suppressed.index] = .flag(note == InequalityColumn.Note.suppressed)
+                row[InequalityColumn.disclosureControl.index] = .disclosureControl(disclosure.enabled)
+                rows.append(row)
+            }
+        }
+        return rows
+    }
+}
