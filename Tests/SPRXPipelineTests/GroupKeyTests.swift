@@ -10,12 +10,13 @@ import Testing
 
     /// Widths by hand: levels 3 (two bands + Unknown) → 2 bits, sex 4 → 2, ethnicity 6 → 3,
     /// nation 5 → 3, decile 11 → 4, rurality 4 → 2, route type 3 → 2, contacted 2 → 1,
-    /// routes 4 → 2, reasons 3 → 2, months 120,000 → 17 (2^17 = 131,072); offsets are
-    /// the running sum, 40 bits in all.
+    /// routes 4 → 2, reasons 3 → 2, months 120,000 → 17 (2^17 = 131,072), standard age
+    /// groups 20 (19 + Unknown) → 5, resident 2 → 1; offsets are the running sum, 46 bits in all.
     @Test func widthsAndOffsetsFollowTheLevelCounts() {
         let s = Self.schema
         let widths: [GroupAxis: UInt64] = [
             .ageBand: 2, .sex: 2, .ethnicity: 3, .nation: 3, .decile: 4, .rurality: 2, .routeType: 2, .contacted: 1, .route: 2, .reason: 2, .month: 17,
+            .standardAge: 5, .resident: 1,
         ]
         var offset: UInt64 = 0
         for axis in GroupAxis.allCases {
@@ -23,7 +24,7 @@ import Testing
             #expect(s.field(axis).shift == offset, "\(axis)")
             offset += widths[axis]!
         }
-        #expect(s.bits == 40)
+        #expect(s.bits == 46)
         #expect(s.modelCellMask == (1 << 19) - 1)
     }
 
@@ -36,8 +37,10 @@ import Testing
         for (band, decile) in [(UInt8(0), UInt8(1)), (1, 10), (2, 0)] {
             let key = s.key(
                 ageBand: band, sex: .other, ethnicity: .black, nation: .northernIreland, decile: decile, rurality: .mixed, routeType: .nonMedical,
-                contacted: true, route: 3, month: july2024)
+                contacted: true, route: 3, month: july2024, standardAge: band * 9, resident: band != 1)
             #expect(s.level(.ageBand, of: key) == Int(band))
+            #expect(s.level(.standardAge, of: key) == Int(band) * 9)
+            #expect(s.level(.resident, of: key) == (band != 1 ? 1 : 0))
             #expect(s.level(.sex, of: key) == Int(Sex.other.rawValue))
             #expect(s.level(.ethnicity, of: key) == Int(Ethnicity.black.rawValue))
             #expect(s.level(.nation, of: key) == Int(Nation.northernIreland.rawValue))

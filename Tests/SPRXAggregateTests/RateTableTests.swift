@@ -1,0 +1,197 @@
+import Foundation
+import SPRXCore
+import SPRXPipeline
+import Testing
+
+@testable import SPRXAggregate
+
+/// `rates_by_group.csv` and `inequality.csv` from hand-made counts and populations.
+///
+/// Every expected figure is a hand calculation from the referrals and residents the
+/// fixture puts in (written out beside each check); the period is 2024, 366 days, so
+/// person-years are population × 366 / 365.25.
+@Suite struct RateTableTests {
+    static let bands = [
+        AgeBand(label: "0-17", lower: 0, upper: 17), AgeBand(label: "18-64", lower: 18, upper: 64), AgeBand(label: "65+", lower: 65, upper: 120),
+    ]
+    static let routes: [(String, RouteType)] = [("primary_care", .medical), ("self_referral", .nonMedical), ("unknown", .unknown)]
+    static let schema = try! GroupKeySchema(ageBands: bands, routes: routes.map(\.0), reasons: ["mental_health"])
+    static let period = (first: Day(year: 2024, month: 1, day: 1)!, last: Day(year: 2024, month: 12, day: 31)!)
+    static let years = 366.0 / 365.25
+
+    /// `count` referrals of one kind.
+    static func add(
+        _ counts: inout ReferralCounts, _ count: Int, nation: Nation, decile: UInt8, rurality: Rurality, age: Int?, route: UInt8,
+        resident: Bool = true, contacted: Bool = false, intervention: Bool = false
+    ) {
+        let band = age.map { a in UInt8(bands.firstIndex { $0.lower <= a && a <= $0.upper }!) } ?? UInt8(bands.count)
+        let standard = age.map { UInt8(EuropeanStandardPopulation.group(ofAge: $0)!) } ?? UInt8(GroupKeySchema.unknownStandardAgeLevel)
+        let key = schema.key(
+            ageBand: band, sex: .female, ethnicity: .white, nation: nation, decile: decile, rurality: rurality, routeType: routes[Int(route)].1,
+            contacted: contacted, route: route, month: GroupKeySchema.monthLevel(period.first), standardAge: standard, resident: resident)
+        for _ in 0..<count { counts.add(key: key, reasons: 1, contacted: contacted, intervention: intervention) }
+    }
+
+    /// England decile 1 urban: 10 aged 22 (medical, contacted, helped), 10 aged 72
+    /// (non-medical, contacted); England decile 10 rural: 12 aged 23; Wales decile 5: 3
+    /// aged 30; Northern Ireland decile 2: 9 of unknown age; 4 English referrals outside
+    /// the catchment; 5 with no area.
+    static func counts() -> ReferralCounts {
+        var counts = ReferralCounts(schema: schema)
+        add(&counts, 10, nation: .england, decile: 1, rurality: .urban, age: 22, route: 0, contacted: true, intervention: true)
+        add(&counts, 10, nation: .england, decile: 1, rurality: .urban, age: 72, route: 1, contacted: true)
+        add(&counts, 12, nation: .england, decile: 10, rurality: .rural, age: 23, route: 0)
+        add(&counts, 3, nation: .wales, decile: 5, rurality: .urban, age: 30, route: 0)
+        add(&counts, 9, nation: .northernIreland, decile: 2, rurality: .urban, age: nil, route: 2)
+        add(&counts, 4, nation: .england, decile: 3, rurality: .urban, age: 40, route: 0, resident: false)
+        add(&counts, 5, nation: .unknown, decile: 0, rurality: .unknown, age: 40, route: 0, resident: false)
+        return counts
+    }
+
+    /// Residents: England decile 1 urban 1,000 (100 aged 0-4, 400 aged 20-24, 500 aged
+    /// 70-74); England decile 10 rural 3,000 (1,000 aged 20-24, 2,000 aged 70-74); Wales
+    /// decile 5 urban 500 (all 20-24); Northern Ireland decile 2 urban 800 (no ages).
+    static func population() -> PopulationDenominators {
+        func ages(_ pairs: [Int: Int64]) -> [Int64] {
+            (0..<EuropeanStandardPopulation.groupCount).map { pairs[$0] ?? 0 }
+        }
+        var population = PopulationDenominators()
+        let e1 = ResidentCell(nation: .england, decile: 1, rurality: .urban), e10 = ResidentCell(nation: .england, decile: 10, rurality: .rural)
+        let w5 = ResidentCell(nation: .wales, decile: 5, rurality: .urban), n2 = ResidentCell(nation: .northernIreland, decile: 2, rurality: .urban)
+        population.totals = [e1: 1000, e10: 3000, w5: 500, n2: 800]
+        population.byStandardAge = [e1: ages([0: 100, 4: 400, 14: 500]), e10: ages([4: 1000, 14: 2000]), w5: ages([4: 500])]
+        population.byAgeBand = [.england: [100, 1400, 2500], .wales: [0, 500, 0]]
+        population.nationsWithAges = [.england, .wales]
+        return population
+    }
+
+    static func build(disclosure: DisclosureSettings = DisclosureSettings(enabled: false)) -> (
+        rates: [String: [Cell]], inequality: PublishedTable, figures: RateFigures?
+    ) {
+        let builder = RateTableBuilder(groupKey: schema, ageBands: bands, disclosure: disclosure)
+        let built = builder.build(counts(), population: population(), period: period)
+        var rows: [String: [Cell]] = [:]
+        for row in built.rates.rows { rows[row[RateColumn.dimension].string! + " " + row[RateColumn.group].string!] = row }
+        return (rows, built.inequality, built.figures)
+    }
+
+    static func close(_ cell: Cell, _ expected: Double, places: Int = RateTableBuilder.ratePlaces) -> Bool {
+        guard let value = cell.value else { return false }
+        return abs(value - expected) <= 0.5 * pow(10, -Double(places)) + 1e-12
+    }
+
+    @Test func groupsCountResidentsAndTheirReferralsByTheSameCells() throws {
+        let (rows, _, _) = Self.build()
+        // Rows: all, 3 nations, England deciles 1 and 10, Wales 5, NI 2, their quintiles
+        // and rurality, and 3 age bands; groups with neither residents nor referrals are left out.
+        #expect(rows.count == 1 + 3 + 4 + 4 + 4 + 3)
+        let all = try #require(rows["all all"])
+        #expect(all[RateColumn.referrals].count == 44)  // 20 + 12 + 3 + 9: not the 4 outside the catchment nor the 5 without an area
+        #expect(all[RateColumn.population].count == 5300)
+        // 1000 × 44 / (5300 × 366 / 365.25) = 8.2836…
+        #expect(Self.close(all[RateColumn.crudeRate], 1000 * 44 / (5300 * Self.years)))
+        #expect(all[RateColumn.dsr].isEmpty && all[RateColumn.note].string == RateColumn.Note.noAgePopulation)
+        #expect(all[RateColumn.referralShare].isEmpty && all[RateColumn.representation].isEmpty)
+        #expect(rows["nation/imd_decile England/3"] == nil && rows["nation/imd_decile England/Unknown"] == nil)
+        #expect(rows["nation/imd_quintile England/1"]?[RateColumn.referrals].count == 20)
+        #expect(rows["nation/imd_quintile England/5"]?[RateColumn.referrals].count == 12)
+        #expect(rows["nation/rurality England/Rural"]?[RateColumn.population].count == 3000)
+        #expect(Self.close(try #require(rows["nation/rurality England/Urban"])[RateColumn.personYears], 1000 * Self.years, places: 1))
+    }
+
+    @Test func standardisedRatesWeightTheAgeSpecificRatesByTheEuropeanStandard() throws {
+        let (rows, _, _) = Self.build()
+        // England decile 1: (6000 × 10/400 + 5000 × 10/500) / 100000 per person-year
+        // = (150 + 100) / 100000, × 1000 / years = 2.5 / years.
+        let e1 = try #require(rows["nation/imd_decile England/1"])
+        #expect(Self.close(e1[RateColumn.dsr], 2.5 / Self.years))
+        // England: 22 aged 20-24 of 1,400 and 10 aged 70-74 of 2,500:
+        // (6000 × 22/1400 + 5000 × 10/2500) / 100 / years.
+        let england = try #require(rows["nation England"])
+        #expect(Self.close(england[RateColumn.dsr], (6000 * 22 / 1400 + 5000 * 10 / 2500) / 100 / Self.years))
+        // Wales has 3 referrals: PHE computes no standardised rate below 10.
+        #expect(rows["nation Wales"]?[RateColumn.note].string == RateColumn.Note.fewerThanTen)
+        #expect(rows["nation Northern Ireland"]?[RateColumn.note].string == RateColumn.Note.noAgePopulation)
+    }
+
+    @Test func representationComparesShareOfReferralsWithShareOfResidents() throws {
+        let (rows, _, _) = Self.build()
+        // England decile 1: 20 of England's 32 referrals (62.5%), 1,000 of its 4,000 residents (25%): 2.5.
+        let e1 = try #require(rows["nation/imd_decile England/1"])
+        #expect(Self.close(e1[RateColumn.referralShare], 62.5, places: 2) && Self.close(e1[RateColumn.populationShare], 25, places: 2))
+        #expect(Self.close(e1[RateColumn.representation], 2.5))
+        // England of all: 32/44 = 72.73% against 4000/5300 = 75.47%: 0.964.
+        let england = try #require(rows["nation England"])
+        #expect(Self.close(england[RateColumn.representation], (32.0 / 44) / (4000.0 / 5300)))
+    }
+
+    @Test func ageBandRatesCoverNationsWithSingleYearPopulations() throws {
+        let (rows, _, _) = Self.build()
+        // 18-64: 10 + 12 (England) + 3 (Wales) of 1,400 + 500 residents; NI's 9 have no age.
+        let adults = try #require(rows["age_band 18-64"])
+        #expect(adults[RateColumn.referrals].count == 25 && adults[RateColumn.population].count == 1900)
+        #expect(Self.close(adults[RateColumn.crudeRate], 1000 * 25 / (1900 * Self.years)))
+        #expect(adults[RateColumn.note].string == RateColumn.Note.crudeOnly && adults[RateColumn.dsr].isEmpty)
+        #expect(rows["age_band 0-17"]?[RateColumn.referrals].count == 0)
+    }
+
+    @Test func figuresCountWhatTheRatesLeaveOut() throws {
+        let figures = try #require(Self.build().figures)
+        #expect(figures.referralsInRates == 44 && figures.unknownArea == 5 && figures.outsideCatchment == ["England": 4])
+        #expect(figures.unknownAge == 9 && figures.nationsWithoutAges == ["Northern Ireland"])
+        #expect(figures.firstDay == "2024-01-01" && figures.lastDay == "2024-12-31" && abs(figures.years - Self.years) < 1e-15)
+    }
+
+    @Test func disclosureControlRoundsTheCountAndRatesFollowIt() throws {
+        let (rows, _, _) = Self.build(disclosure: DisclosureSettings())
+        // England decile 10: 12 published as 10; crude 1000 × 10 / (3000 × years).
+        let e10 = try #require(rows["nation/imd_decile England/10"])
+        #expect(e10[RateColumn.referrals].count == 10 && e10[RateColumn.population].count == 3000)
+        #expect(Self.close(e10[RateColumn.crudeRate], 1000 * 10 / (3000 * Self.years)))
+        // Its 12 aged 20-24 scaled to the published 10: 6000 × 10/1000 / 100 / years.
+        #expect(Self.close(e10[RateColumn.dsr], 6000 * 10 / 1000 / 100 / Self.years))
+        // Wales's 3 are suppressed: no rate, no share; the population stays (it is public).
+        let wales = try #require(rows["nation Wales"])
+        #expect(wales[RateColumn.referrals].isEmpty && wales[RateColumn.crudeRate].isEmpty && wales[RateColumn.suppressed].flag == true)
+        #expect(wales[RateColumn.population].count == 500 && wales[RateColumn.representation].isEmpty)
+        #expect(wales[RateColumn.note].string == RateColumn.Note.suppressed)
+    }
+
+    @Test func residentCountsMergeAndAreUndoneLikeEveryOtherCount() {
+        // Two halves merged equal the whole; a referral added and removed again leaves nothing.
+        var first = ReferralCounts(schema: Self.schema), second = ReferralCounts(schema: Self.schema)
+        Self.add(&first, 10, nation: .england, decile: 1, rurality: .urban, age: 22, route: 0, contacted: true, intervention: true)
+        Self.add(&first, 10, nation: .england, decile: 1, rurality: .urban, age: 72, route: 1, contacted: true)
+        Self.add(&second, 12, nation: .england, decile: 10, rurality: .rural, age: 23, route: 0)
+        Self.add(&second, 3, nation: .wales, decile: 5, rurality: .urban, age: 30, route: 0)
+        Self.add(&second, 9, nation: .northernIreland, decile: 2, rurality: .urban, age: nil, route: 2)
+        Self.add(&second, 4, nation: .england, decile: 3, rurality: .urban, age: 40, route: 0, resident: false)
+        Self.add(&second, 5, nation: .unknown, decile: 0, rurality: .unknown, age: 40, route: 0, resident: false)
+        first.merge(second)
+        #expect(first == Self.counts())
+        var undone = ReferralCounts(schema: Self.schema)
+        let key = Self.schema.key(
+            ageBand: 1, sex: .male, ethnicity: .asian, nation: .wales, decile: 4, rurality: .rural, routeType: .nonMedical, contacted: true,
+            route: 1, month: 0, standardAge: 7, resident: true)
+        undone.add(key: key, reasons: 1, contacted: true, intervention: true)
+        #expect(undone.residents.count == 1 && undone.residentBands.count == 1)
+        #expect(undone.residents.map(\.value) == [{ var c = ResidentCounts(); c.referred = 1; c.nonMedical = 1; c.contacted = 1; c.intervention = 1; return c }()])
+        undone.add(key: key, reasons: 1, contacted: true, intervention: true, sign: -1)
+        undone.compact()
+        #expect(undone == ReferralCounts(schema: Self.schema))
+    }
+
+    @Test func noPopulationGivesHeaderOnlyTables() {
+        let built = RateTableBuilder(groupKey: Self.schema, ageBands: Self.bands, disclosure: DisclosureSettings())
+            .build(Self.counts(), population: nil, period: Self.period)
+        #expect(built.rates.rows.isEmpty && built.inequality.rows.isEmpty && built.figures == nil)
+        #expect(built.rates.csv == RateColumn.header.joined(separator: ",") + "\n")
+    }
+
+    @Test func inequalityNeedsEveryDecileToHaveResidents() {
+        let (_, inequality, _) = Self.build()
+        // Three nations × four indicators × SII and RII, each empty with its reason.
+        #expect(inequality.rows.count == 3 * 4 * 2)
+        #expect(inequality.rows.allSatisfy { $0[InequalityColumn.value].isEmpty && $0[InequalityColumn.note].string == InequalityColumn.Note.decileWithoutPopulation })
+    }
+}
