@@ -10,7 +10,7 @@ OUT ?= out
 VALIDATE_OUT ?= out.validate
 EXPECTED_OUT ?= out.expected
 
-.PHONY: all build report test validate expected bench compare fuzz sanitize check-duckdb check-models fixtures clean
+.PHONY: all build report test validate expected bench compare fuzz sanitize check-duckdb check-models check-rates fixtures clean
 
 all: build
 
@@ -78,6 +78,10 @@ sanitize:
 ## check-duckdb: recount route tables for 160,128 generated rows in DuckDB and compare
 check-duckdb: build
 	bash scripts/check-duckdb.sh
+
+## check-rates: recompute every rate in rates_by_group.csv for 160,128 generated rows in DuckDB and compare
+check-rates: build
+	bash scripts/check-rates.sh
 
 ## check-models: fit the default models on 160,128 generated rows in R (rows rebuilt by DuckDB) and compare
 check-models: build

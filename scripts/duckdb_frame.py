@@ -61,7 +61,8 @@ def build_base(data_dir, pipeline_path, threads=None):
              regexp_replace(lower(trim(coalesce(referral_source,''))), '\\s+', ' ', 'g') AS src_l,
              nullif(upper(trim(coalesce(organisation_id,''))), '') AS organisation,
              TRY_CAST(trim(contacts) AS INTEGER) AS contacts, TRY_CAST(trim(interventions) AS INTEGER) AS interventions,
-             regexp_replace(lower(trim(coalesce(contacted,''))), '\\s+', ' ', 'g') AS contacted_l
+             regexp_replace(lower(trim(coalesce(contacted,''))), '\\s+', ' ', 'g') AS contacted_l,
+             coalesce(try_strptime(trim(referral_date), '%Y-%m-%d'), try_strptime(trim(referral_date), '%d/%m/%Y'))::DATE AS referral_day
       FROM read_csv('{data_dir}/*.csv.gz', header=true, all_varchar=true)
     )
     SELECT {age_case} AS age_band,
@@ -81,7 +82,7 @@ def build_base(data_dir, pipeline_path, threads=None):
            coalesce(u.rurality, 'Unknown') AS rurality,
            coalesce(m.route, 'unknown') AS route,
            replace(coalesce(m.route_type, 'unknown'), '-', '_') AS route_type,
-           organisation, contacts, interventions,
+           organisation, contacts, interventions, area, age, referral_day,
            CASE WHEN c.flag = 'yes' THEN 1 WHEN c.flag = 'no' THEN 0 WHEN coalesce(contacts, 0) > 0 THEN 1 ELSE 0 END AS contacted
     FROM raw
     LEFT JOIN sex_map s ON s.label = raw.sex_l
