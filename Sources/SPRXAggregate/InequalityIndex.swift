@@ -88,10 +88,14 @@ public struct InequalityIndices: Sendable, Equatable {
 
     /// One quantile's indicator value, population and uncertainty.
     public struct Quantile: Sendable, Equatable {
+        /// The indicator's value (a rate above 0; a proportion in 0-1, not percent).
         public var value: Double
+        /// The quantile's population (the weight of its share and rank).
         public var population: Double
+        /// Its standard error or 95% limits.
         public var uncertainty: Uncertainty
 
+        /// A quantile with `value`, `population` and `uncertainty`.
         public init(value: Double, population: Double, uncertainty: Uncertainty) {
             self.value = value
             self.population = population
@@ -195,35 +199,28 @@ public struct InequalityIndices: Sendable, Equatable {
             rii: sign < 0 ? 1 / ratio : ratio, riiLimits: ConfidenceLimits(lower: .nan, upper: .nan),
             fittedMostDeprived: atMost * magnitude, fittedLeastDeprived: atLeast * magnitude, quantiles: count)
 
-        // Simulation.
+        // Simulation: `repetitions` refits on normal draws around each quantile's mean.
         var random = SimulationRandom(seed: seed)
         var simulatedSlopes = [Double](repeating: 0, count: repetitions)
         var simulatedRatios = [Double](repeating: 0, count: transform ? 0 : repetitions)
-        var draws = [Double](repeating: 0, count: count)
-        for repetition in 0..<repetitions {
-            for index in 0..<count {
-                let draw = means[index] + errors[index] * random.nextStandardNormal()
-                draws[index] = transform ? draw : scale.backward(draw)
-            }
-            let simulatedSlope = fit.slope(draws)
-            if transform {
-                simulatedSlopes[repetition] = simulatedSlope
-            } else {
-                let simulatedIntercept = fit.intercept(draws)
-                simulatedSlopes[repetition] = simulatedSlope * multiplier
-                let simulatedRatio = (simulatedIntercept + simulatedSlope) / simulatedIntercept
-                simulatedRatios[repetition] = sign < 0 ? 1 / simulatedRatio : simulatedRatio
-            }
+        let simulation = Simulation(means: means, errors: errors, fit: fit)
+        switch (transform, kind) {
+        case (true, _), (false, .other):
+            simulation.run(into: &simulatedSlopes, &simulatedRatios, multiplier: multiplier, transform: transform, random: &random) { $0 }
+        case (false, .rate):
+            simulation.run(into: &simulatedSlopes, &simulatedRatios, multiplier: multiplier, transform: false, random: &random) { exp($0) }
+        case (false, .proportion):
+            simulation.run(into: &simulatedSlopes, &simulatedRatios, multiplier: multiplier, transform: false, random: &random) { let odds = exp($0); return odds / (1 + odds) }
         }
         let alpha = confidence + (1 - confidence) / 2
         let lowerPosition = max(1, min(repetitions, Int((Double(repetitions) * (1 - alpha)).rounded(.toNearestOrEven)))) - 1
         let upperPosition = max(1, min(repetitions, Int((Double(repetitions) * alpha).rounded(.toNearestOrEven)))) - 1
-        simulatedSlopes.sort()
+        let slopeLimits = OrderStatistics.select(lowerPosition, upperPosition, in: &simulatedSlopes)
         if transform {
             // PHE's rule: the simulated log-scale slopes placed about the fitted midpoint.
             let middle = intercept + slope / 2
-            let lowSlope = simulatedSlopes[lowerPosition]
-            let highSlope = simulatedSlopes[upperPosition]
+            let lowSlope = slopeLimits.low
+            let highSlope = slopeLimits.high
             let lowAtMost = scale.backward(middle - lowSlope / 2)
             let lowAtLeast = scale.backward(middle + lowSlope / 2)
             let highAtMost = scale.backward(middle - highSlope / 2)
@@ -240,9 +237,9 @@ public struct InequalityIndices: Sendable, Equatable {
                 result.riiLimits = ConfidenceLimits(lower: lowRatio, upper: highRatio)
             }
         } else {
-            simulatedRatios.sort()
-            result.siiLimits = ConfidenceLimits(lower: simulatedSlopes[lowerPosition], upper: simulatedSlopes[upperPosition])
-            result.riiLimits = ConfidenceLimits(lower: simulatedRatios[lowerPosition], upper: simulatedRatios[upperPosition])
+            let ratioLimits = OrderStatistics.select(lowerPosition, upperPosition, in: &simulatedRatios)
+            result.siiLimits = ConfidenceLimits(lower: slopeLimits.low, upper: slopeLimits.high)
+            result.riiLimits = ConfidenceLimits(lower: ratioLimits.low, upper: ratioLimits.high)
         }
         return .success(result)
     }
@@ -280,6 +277,95 @@ struct WeightedLine {
         var sum = 0.0
         for index in values.indices { sum += interceptCoefficients[index] * values[index] }
         return sum
+    }
+}
+
+/// The simulation's inner loop, specialised for each back-transformation.
+struct Simulation {
+    let means: [Double]
+    let errors: [Double]
+    let fit: WeightedLine
+
+    /// Fills `slopes` (× multiplier unless `transform`) and, unless `transform`, `ratios`
+    /// (the RII, inverted for a negative multiplier) with one refit per repetition.
+    @inline(__always) func run(
+        into slopes: inout [Double], _ ratios: inout [Double], multiplier: Double, transform: Bool, random: inout SimulationRandom,
+        _ backward: (Double) -> Double
+    ) {
+        let count = means.count
+        let invert = multiplier < 0
+        means.withUnsafeBufferPointer { means in
+            errors.withUnsafeBufferPointer { errors in
+                fit.slopeCoefficients.withUnsafeBufferPointer { slopeCoefficients in
+                    fit.interceptCoefficients.withUnsafeBufferPointer { interceptCoefficients in
+                        for repetition in slopes.indices {
+                            var slope = 0.0
+                            var intercept = 0.0
+                            for index in 0..<count {
+                                let draw = backward(means[index] + errors[index] * random.nextStandardNormal())
+                                slope += slopeCoefficients[index] * draw
+                                intercept += interceptCoefficients[index] * draw
+                            }
+                            if transform {
+                                slopes[repetition] = slope
+                            } else {
+                                slopes[repetition] = slope * multiplier
+                                let ratio = (intercept + slope) / intercept
+                                ratios[repetition] = invert ? 1 / ratio : ratio
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Order statistics without a full sort.
+enum OrderStatistics {
+    /// The values that would sit at 0-based positions `low` ≤ `high` if `values` were
+    /// sorted ascending (the same numbers a sort gives); reorders `values`.
+    static func select(_ low: Int, _ high: Int, in values: inout [Double]) -> (low: Double, high: Double) {
+        precondition(low <= high && high < values.count)
+        return values.withUnsafeMutableBufferPointer { buffer in
+            let lowValue = select(low, in: buffer, from: 0, to: buffer.count - 1)
+            // After selecting `low`, everything right of it is ≥ it: select `high` there.
+            let highValue = select(high, in: buffer, from: low, to: buffer.count - 1)
+            return (lowValue, highValue)
+        }
+    }
+
+    /// Hoare's selection (median-of-three pivot) of 0-based position `k` in `from...to`.
+    private static func select(_ k: Int, in a: UnsafeMutableBufferPointer<Double>, from: Int, to: Int) -> Double {
+        var left = from
+        var right = to
+        while left < right {
+            let middle = left + (right - left) / 2
+            // Median of three as pivot.
+            if a[middle] < a[left] { a.swapAt(middle, left) }
+            if a[right] < a[left] { a.swapAt(right, left) }
+            if a[right] < a[middle] { a.swapAt(right, middle) }
+            let pivot = a[middle]
+            var i = left
+            var j = right
+            while i <= j {
+                while a[i] < pivot { i += 1 }
+                while pivot < a[j] { j -= 1 }
+                if i <= j {
+                    a.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j {
+                right = j
+            } else if k >= i {
+                left = i
+            } else {
+                return a[k]
+            }
+        }
+        return a[k]
     }
 }
 

@@ -56,6 +56,7 @@ public struct ConfidenceLimits: Sendable, Equatable {
     /// The upper limit.
     public var upper: Double
 
+    /// An interval from `lower` to `upper`.
     public init(lower: Double, upper: Double) {
         self.lower = lower
         self.upper = upper
@@ -177,6 +178,7 @@ public struct RateEstimate: Sendable, Equatable {
     /// The unit: events per `multiplier` person-years (or people).
     public var multiplier: Double
 
+    /// A rate of `value` per `multiplier`, with its interval's `limits`.
     public init(value: Double, limits: ConfidenceLimits, multiplier: Double) {
         self.value = value
         self.limits = limits
