@@ -146,6 +146,21 @@ func monteCarloTolerance(sd: Double, confidence: Double, repetitions: [Int]) -> 
         #expect(streamOne != (0..<8).map { _ in three.next() })
     }
 
+    @Test func selectionGivesTheSortedValues() {
+        // The limits are picked by selection, not a full sort: the same numbers as sorting.
+        var random = SeededRandom()
+        for trial in 0..<200 {
+            let count = Int.random(in: 1...300, using: &random)
+            let values = (0..<count).map { _ in Double(Int.random(in: -20...20, using: &random)) / 4 }
+            let low = Int.random(in: 0..<count, using: &random)
+            let high = Int.random(in: low..<count, using: &random)
+            var scratch = values
+            let picked = OrderStatistics.select(low, high, in: &scratch)
+            let sorted = values.sorted()
+            #expect(picked.low == sorted[low] && picked.high == sorted[high], "trial \(trial), \(random)")
+        }
+    }
+
     @Test func normalDrawsHaveUnitMoments() {
         var random = SimulationRandom(seed: InequalityIndices.defaultSeed)
         let n = 200_000

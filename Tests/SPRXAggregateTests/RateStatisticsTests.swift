@@ -196,6 +196,16 @@ func close(_ actual: Double, _ expected: Double, relative: Double) -> Bool {
         #expect(DirectlyStandardisedRate.calculate(counts: [4, 5], personYears: [10, 10], standardWeights: [1, 1]) == .failure(.fewerThanMinimumCount))
     }
 
+    @Test func equalRatesStandardiseToThatRate() throws {
+        // Every ESP 2013 group at 3 referrals per 1,000 person-years: the DSR is 3 whatever
+        // the age structure (the weights sum out).
+        let personYears = (0..<19).map { Double(1000 * (1 + $0 % 4)) }
+        let counts = personYears.map { Int($0 * 3 / 1000) }
+        let dsr = try DirectlyStandardisedRate.calculate(counts: counts, personYears: personYears).get()
+        #expect(abs(dsr.estimate.value - 3) < 1e-12)
+        #expect(dsr.estimate.limits.lower < 3 && dsr.estimate.limits.upper > 3)
+    }
+
     @Test func defaultStandardIsESP2013() {
         #expect(DirectlyStandardisedRate.europeanStandard2013.count == 19)
         #expect(DirectlyStandardisedRate.europeanStandard2013.reduce(0, +) == 100_000)
