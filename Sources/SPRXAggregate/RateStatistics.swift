@@ -219,8 +219,9 @@ public enum CrudeRate {
 public struct DirectlyStandardisedRate: Sendable, Equatable {
     /// The rate and its interval, per ``RateEstimate/multiplier``.
     public var estimate: RateEstimate
-    /// Σ events over the age groups.
-    public var totalCount: Int
+    /// Σ events over the age groups (whole unless the counts were scaled, as disclosure
+    /// control scales a group's age-specific counts to its published total).
+    public var totalCount: Double
     /// Σ person-years over the age groups.
     public var totalPersonYears: Double
     /// Age groups left out for having neither population nor events.
@@ -248,11 +249,23 @@ public struct DirectlyStandardisedRate: Sendable, Equatable {
         counts: [Int], personYears: [Double], standardWeights: [Double] = europeanStandard2013,
         multiplier: Double = CrudeRate.perThousand, confidence: Double = 0.95
     ) -> Result<DirectlyStandardisedRate, Withheld> {
+        calculate(
+            counts: counts.map(Double.init), personYears: personYears, standardWeights: standardWeights, multiplier: multiplier,
+            confidence: confidence)
+    }
+
+    /// The DSR of event counts that need not be whole: a group's age-specific counts
+    /// scaled to its published (rounded) total, so the rate says no more about the count
+    /// than the published count does. Otherwise as ``calculate(counts:personYears:standardWeights:multiplier:confidence:)-([Int],_,_,_,_)``.
+    public static func calculate(
+        counts: [Double], personYears: [Double], standardWeights: [Double] = europeanStandard2013,
+        multiplier: Double = CrudeRate.perThousand, confidence: Double = 0.95
+    ) -> Result<DirectlyStandardisedRate, Withheld> {
         precondition(counts.count == standardWeights.count && personYears.count == standardWeights.count, "one count and one population per standard age group")
         var weightedRate = 0.0
         var weightedSquare = 0.0
         var weightSum = 0.0
-        var total = 0
+        var total = 0.0
         var totalPersonYears = 0.0
         var omitted = 0
         for group in counts.indices {
@@ -266,17 +279,17 @@ public struct DirectlyStandardisedRate: Sendable, Equatable {
                 continue
             }
             let ratio = w / n
-            weightedRate += Double(d) * ratio
-            weightedSquare += Double(d) * ratio * ratio
+            weightedRate += d * ratio
+            weightedSquare += d * ratio * ratio
             weightSum += w
             total += d
             totalPersonYears += n
         }
         guard weightSum > 0 else { return .failure(.noPopulation) }
-        guard total >= minimumCount else { return .failure(.fewerThanMinimumCount) }
+        guard total >= Double(minimumCount) else { return .failure(.fewerThanMinimumCount) }
         let value = weightedRate / weightSum * multiplier
         let variance = weightedSquare / (weightSum * weightSum)
-        let d = Double(total)
+        let d = total
         let byar = PoissonCountInterval.byarLimits(count: d, confidence: confidence)
         let spread = (variance / d).squareRoot() * multiplier
         let lower = byar.lower.map { value + spread * ($0 - d) } ?? 0

@@ -1,3 +1,4 @@
+import Dispatch
 import SPRXCore
 import SPRXPipeline
 
@@ -30,6 +31,14 @@ public struct RateFigures: Sendable, Equatable, Codable {
     }
 }
 
+/// How the inequality indices' intervals are simulated: PHE's 100,000 refits from one
+/// fixed seed, so reruns give the same bytes.
+public struct InequalitySimulation: Sendable, Hashable, Codable {
+    public var repetitions = InequalityIndices.defaultRepetitions
+    public var seed = InequalityIndices.defaultSeed
+    public init() {}
+}
+
 /// Builds `rates_by_group.csv` and `inequality.csv` (`outputs-v2.md`) from the resident
 /// counts and the catchment's population.
 ///
@@ -45,7 +54,7 @@ public struct RateTableBuilder: Sendable {
     public let ageBands: [AgeBand]
     public let disclosure: DisclosureSettings
     /// Simulations and seed for the inequality indices' intervals.
-    public let inequality: RateEstimates.Simulation
+    public let inequality: InequalitySimulation
 
     /// Rates are per this many residents per year.
     public static let perResidents = 1000.0
@@ -55,8 +64,10 @@ public struct RateTableBuilder: Sendable {
     public static let ratePlaces = 3, personYearPlaces = 1, sharePlaces = 2, ratioPlaces = 3
     /// The unit of each indicator, as `inequality.csv` names it.
     public static let rateUnit = "per 1,000 per year", percentUnit = "percent"
+    /// Significant digits of the inequality indices and their fitted ends.
+    public static let indexDigits = 6
 
-    public init(groupKey: GroupKeySchema, ageBands: [AgeBand], disclosure: DisclosureSettings, inequality: RateEstimates.Simulation = RateEstimates.Simulation()) {
+    public init(groupKey: GroupKeySchema, ageBands: [AgeBand], disclosure: DisclosureSettings, inequality: InequalitySimulation = InequalitySimulation()) {
         self.groupKey = groupKey
         self.ageBands = ageBands
         self.disclosure = disclosure
@@ -130,10 +141,11 @@ public struct RateTableBuilder: Sendable {
         }
         for row in ageBandRows(counts, population: population, years: years) { rates.rows.append(row) }
 
-        for nation in nations {
-            let byDecile = (1...10).map { decile in context.tally { $0.nation == nation && $0.decile == UInt8(decile) } }
-            indices.rows += inequalityRows(nation: nation, deciles: byDecile, years: years)
+        let inputs = nations.flatMap { nation in
+            let byDecile = (1...InequalityColumn.deciles).map { decile in context.tally { $0.nation == nation && $0.decile == UInt8(decile) } }
+            return inequalityInputs(nation: nation, deciles: byDecile, years: years)
         }
+        indices.rows = inequalityRows(inputs)
         return (rates, indices, figures)
     }
 
@@ -242,11 +254,10 @@ public struct RateTableBuilder: Sendable {
         let personYears = Double(tally.population) * years
         row[RateColumn.personYears.index] = .decimal(personYears, places: Self.personYearPlaces)
         var note: String? = nil
-        if let referrals, personYears > 0 {
-            let crude = RateEstimates.crude(count: referrals, personYears: personYears, per: Self.perResidents)
+        if let referrals, let crude = CrudeRate.estimate(count: Int(referrals), personYears: personYears, multiplier: Self.perResidents) {
             row[RateColumn.crudeRate.index] = .decimal(crude.value, places: Self.ratePlaces)
-            row[RateColumn.crudeCILow.index] = .decimal(crude.low, places: Self.ratePlaces)
-            row[RateColumn.crudeCIHigh.index] = .decimal(crude.high, places: Self.ratePlaces)
+            row[RateColumn.crudeCILow.index] = .decimal(crude.limits.lower, places: Self.ratePlaces)
+            row[RateColumn.crudeCIHigh.index] = .decimal(crude.limits.upper, places: Self.ratePlaces)
             if tally.lacksAges {
                 note = RateColumn.Note.noAgePopulation
             } else {
@@ -254,13 +265,14 @@ public struct RateTableBuilder: Sendable {
                 let scale = tally.referrals > 0 ? Double(referrals) / Double(tally.referrals) : 0
                 let counts = tally.byAge.map { Double($0) * scale }
                 let exposure = tally.populationByAge.map { Double($0) * years }
-                switch RateEstimates.standardised(counts: counts, personYears: exposure, per: Self.perResidents) {
-                case .rate(let value, let low, let high):
-                    row[RateColumn.dsr.index] = .decimal(value, places: Self.ratePlaces)
-                    row[RateColumn.dsrCILow.index] = .decimal(low, places: Self.ratePlaces)
-                    row[RateColumn.dsrCIHigh.index] = .decimal(high, places: Self.ratePlaces)
-                case .fewerThanTen: note = RateColumn.Note.fewerThanTen
-                case .referralsWithoutPopulation: note = RateColumn.Note.referralsWithoutPopulation
+                switch DirectlyStandardisedRate.calculate(counts: counts, personYears: exposure, multiplier: Self.perResidents) {
+                case .success(let dsr):
+                    row[RateColumn.dsr.index] = .decimal(dsr.estimate.value, places: Self.ratePlaces)
+                    row[RateColumn.dsrCILow.index] = .decimal(dsr.estimate.limits.lower, places: Self.ratePlaces)
+                    row[RateColumn.dsrCIHigh.index] = .decimal(dsr.estimate.limits.upper, places: Self.ratePlaces)
+                case .failure(.fewerThanMinimumCount): note = RateColumn.Note.fewerThanTen
+                case .failure(.countWithoutPopulation): note = RateColumn.Note.referralsWithoutPopulation
+                case .failure(.noPopulation): note = RateColumn.Note.noAgePopulation
                 }
             }
         } else if referrals == nil {
@@ -317,59 +329,102 @@ public struct RateTableBuilder: Sendable {
         return rows
     }
 
-    /// The `sii` and `rii` rows of one nation's indicators across its ten deciles.
-    func inequalityRows(nation: Nation, deciles: [GroupTally], years: Double) -> [[Cell]] {
-        var rows: [[Cell]] = []
-        let populations = deciles.map { Double($0.population) }
-        for indicator in InequalityColumn.Indicator.allCases {
-            var quantiles: [RateEstimates.Quantile] = []
-            var note: String? = deciles.contains { $0.population <= 0 } ? InequalityColumn.Note.decileWithoutPopulation : nil
-            if note == nil {
-                for (i, decile) in deciles.enumerated() {
-                    let numerator: Int64, denominator: Int64?
-                    switch indicator {
-                    case .referralRate: (numerator, denominator) = (decile.referrals, nil)
-                    case .nonMedicalShare: (numerator, denominator) = (decile.nonMedical, decile.referrals)
-                    case .contactedShare: (numerator, denominator) = (decile.contacted, decile.referrals)
-                    case .interventionShare: (numerator, denominator) = (decile.intervention, decile.referrals)
-                    }
-                    guard let n = published(numerator), denominator.map({ published($0) != nil }) ?? true else {
-                        note = InequalityColumn.Note.suppressed
+    /// One nation's indicator across its deciles, ready to fit: the deciles' values with
+    /// their limits and residents, or why there is nothing to fit.
+    struct InequalityInput: Sendable {
+        var nation: Nation
+        var indicator: InequalityColumn.Indicator
+        var quantiles: [InequalityIndices.Quantile]
+        var note: String?
+    }
+
+    /// The inputs of every nation's indicators, in publication order. Values and limits
+    /// come from the published counts (rates per 1,000 per year with their Poisson
+    /// limits; shares as proportions with their Wilson limits), as the tables show them.
+    func inequalityInputs(nation: Nation, deciles: [GroupTally], years: Double) -> [InequalityInput] {
+        InequalityColumn.Indicator.allCases.map { indicator in
+            var input = InequalityInput(nation: nation, indicator: indicator, quantiles: [], note: nil)
+            for decile in deciles {
+                guard decile.population > 0 else {
+                    input.note = InequalityColumn.Note.decileWithoutPopulation
+                    break
+                }
+                let population = Double(decile.population)
+                let numerator: Int64
+                switch indicator {
+                case .referralRate: numerator = decile.referrals
+                case .nonMedicalShare: numerator = decile.nonMedical
+                case .contactedShare: numerator = decile.contacted
+                case .interventionShare: numerator = decile.intervention
+                }
+                guard let n = published(numerator), let d = published(decile.referrals) else {
+                    input.note = InequalityColumn.Note.suppressed
+                    break
+                }
+                if indicator == .referralRate {
+                    let rate = CrudeRate.estimate(count: Int(n), personYears: population * years, multiplier: Self.perResidents)!
+                    input.quantiles.append(
+                        InequalityIndices.Quantile(
+                            value: rate.value, population: population, uncertainty: .limits95(lower: rate.limits.lower, upper: rate.limits.upper)))
+                } else {
+                    guard d > 0, let ci = WilsonInterval.bounds(successes: min(n, d), total: d) else {
+                        input.note = InequalityColumn.Note.decileWithoutReferrals
                         break
                     }
-                    if let denominator {
-                        let d = published(denominator)!
-                        guard d > 0, let ci = WilsonInterval.bounds(successes: min(n, d), total: d) else {
-                            note = InequalityColumn.Note.decileWithoutReferrals
-                            break
-                        }
-                        quantiles.append(
-                            RateEstimates.Quantile(
-                                value: 100 * Double(min(n, d)) / Double(d), low: 100 * ci.low, high: 100 * ci.high, population: populations[i]))
-                    } else {
-                        let rate = RateEstimates.crude(count: n, personYears: populations[i] * years, per: Self.perResidents)
-                        quantiles.append(RateEstimates.Quantile(value: rate.value, low: rate.low, high: rate.high, population: populations[i]))
-                    }
+                    input.quantiles.append(
+                        InequalityIndices.Quantile(
+                            value: Double(min(n, d)) / Double(d), population: population, uncertainty: .limits95(lower: ci.low, upper: ci.high)))
                 }
             }
-            let kind: RateEstimates.Kind = indicator == .referralRate ? .rate : .percentage
-            let result = note == nil ? RateEstimates.inequality(quantiles, kind: kind, simulation: inequality) : nil
-            if note == nil && result == nil { note = InequalityColumn.Note.notEstimable }
+            return input
+        }
+    }
+
+    /// The `sii` and `rii` rows of the inputs, fitted concurrently (each fit is
+    /// independent and seeded, so the rows are the same for any number of threads).
+    ///
+    /// As PHE recommends for rates and proportions, the regression runs on the log
+    /// (rates) or logit (shares) scale and is transformed back (`transform = TRUE`);
+    /// shares are published in percentage points (multiplier 100).
+    func inequalityRows(_ inputs: [InequalityInput]) -> [[Cell]] {
+        let results = UnsafeMutableBufferPointer<Result<InequalityIndices, InequalityIndices.Withheld>?>.allocate(capacity: inputs.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        let simulation = inequality
+        nonisolated(unsafe) let slots = results
+        DispatchQueue.concurrentPerform(iterations: inputs.count) { i in
+            let input = inputs[i]
+            guard input.note == nil else { return }
+            slots[i] = InequalityIndices.calculate(
+                input.quantiles, kind: input.indicator == .referralRate ? .rate : .proportion, transform: true,
+                multiplier: input.indicator == .referralRate ? 1 : 100, repetitions: simulation.repetitions, seed: simulation.seed)
+        }
+        var rows: [[Cell]] = []
+        for (i, input) in inputs.enumerated() {
+            var note = input.note
+            var fitted: InequalityIndices? = nil
+            switch results[i] {
+            case .success(let indices): fitted = indices
+            case .failure(.noPopulation): note = InequalityColumn.Note.decileWithoutPopulation
+            case .failure(.valueOutsideScale), .failure(.invalidUncertainty): note = InequalityColumn.Note.decileValueAtLimit
+            case .failure: note = InequalityColumn.Note.notEstimable
+            case nil: break
+            }
             for measure in InequalityColumn.Measure.allCases {
                 var row = [Cell](repeating: .empty, count: InequalityColumn.allCases.count)
-                row[InequalityColumn.nation.index] = .text(nation.label)
-                row[InequalityColumn.indicator.index] = .text(indicator.rawValue)
+                row[InequalityColumn.nation.index] = .text(input.nation.label)
+                row[InequalityColumn.indicator.index] = .text(input.indicator.rawValue)
                 row[InequalityColumn.measure.index] = .text(measure.rawValue)
-                row[InequalityColumn.quantiles.index] = .count(Int64(deciles.count))
-                if let result {
-                    let estimate = measure == .sii ? result.sii : result.rii
-                    row[InequalityColumn.value.index] = .significant(estimate.value, digits: 6)
-                    row[InequalityColumn.ciLow.index] = .significant(estimate.low, digits: 6)
-                    row[InequalityColumn.ciHigh.index] = .significant(estimate.high, digits: 6)
-                    row[InequalityColumn.fittedMostDeprived.index] = .significant(result.fittedMostDeprived, digits: 6)
-                    row[InequalityColumn.fittedLeastDeprived.index] = .significant(result.fittedLeastDeprived, digits: 6)
+                row[InequalityColumn.quantiles.index] = .count(Int64(InequalityColumn.deciles))
+                if let fitted {
+                    let (value, limits) = measure == .sii ? (fitted.sii, fitted.siiLimits) : (fitted.rii, fitted.riiLimits)
+                    row[InequalityColumn.value.index] = .significant(value, digits: Self.indexDigits)
+                    row[InequalityColumn.ciLow.index] = .significant(limits.lower, digits: Self.indexDigits)
+                    row[InequalityColumn.ciHigh.index] = .significant(limits.upper, digits: Self.indexDigits)
+                    row[InequalityColumn.fittedMostDeprived.index] = .significant(fitted.fittedMostDeprived, digits: Self.indexDigits)
+                    row[InequalityColumn.fittedLeastDeprived.index] = .significant(fitted.fittedLeastDeprived, digits: Self.indexDigits)
                 }
-                row[InequalityColumn.unit.index] = .text(indicator == .referralRate ? Self.rateUnit : Self.percentUnit)
+                row[InequalityColumn.unit.index] = .text(input.indicator == .referralRate ? Self.rateUnit : Self.percentUnit)
                 row[InequalityColumn.note.index] = note.map(Cell.text) ?? .empty
                 row[InequalityColumn.suppressed.index] = .flag(note == InequalityColumn.Note.suppressed)
                 row[InequalityColumn.disclosureControl.index] = .disclosureControl(disclosure.enabled)

@@ -449,6 +449,9 @@ public enum InequalityColumn: String, TableColumn {
         case interventionShare = "intervention_share"
     }
 
+    /// How many quantiles the indices are across: each nation's deprivation deciles.
+    public static let deciles = 10
+
     /// The `measure` values.
     public enum Measure: String, CaseIterable, Sendable {
         case sii, rii
@@ -462,7 +465,10 @@ public enum InequalityColumn: String, TableColumn {
         public static let decileWithoutReferrals = "decile_without_referrals"
         /// Disclosure control withholds a decile's count.
         public static let suppressed = "suppressed"
-        /// The regression cannot be fitted (e.g. every decile's value is zero for the relative index).
+        /// A decile's rate is 0, or its share 0% or 100%: the log or logit scale the
+        /// regression runs on cannot hold it.
+        public static let decileValueAtLimit = "decile_value_at_limit"
+        /// The regression cannot be fitted for another reason.
         public static let notEstimable = "not_estimable"
     }
 }

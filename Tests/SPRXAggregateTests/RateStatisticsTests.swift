@@ -153,7 +153,7 @@ func close(_ actual: Double, _ expected: Double, relative: Double) -> Bool {
                 continue
             }
             let dsr = try result.get()
-            #expect(dsr.totalCount == Int(try #require(row.number("total_count"))))
+            #expect(dsr.totalCount == (try #require(row.number("total_count"))))
             #expect(dsr.totalPersonYears == row.number("total_pop"))
             #expect(close(dsr.estimate.value, value, relative: 1e-6), "\(area)")
             #expect(close(dsr.estimate.limits.lower, try #require(row.number("lower95")), relative: 1e-6), "\(area)")

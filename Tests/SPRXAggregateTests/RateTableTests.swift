@@ -34,14 +34,14 @@ import Testing
 
     /// England decile 1 urban: 10 aged 22 (medical, contacted, helped), 10 aged 72
     /// (non-medical, contacted); England decile 10 rural: 12 aged 23; Wales decile 5: 3
-    /// aged 30; Northern Ireland decile 2: 9 of unknown age; 4 English referrals outside
+    /// aged 22; Northern Ireland decile 2: 9 of unknown age; 4 English referrals outside
     /// the catchment; 5 with no area.
     static func counts() -> ReferralCounts {
         var counts = ReferralCounts(schema: schema)
         add(&counts, 10, nation: .england, decile: 1, rurality: .urban, age: 22, route: 0, contacted: true, intervention: true)
         add(&counts, 10, nation: .england, decile: 1, rurality: .urban, age: 72, route: 1, contacted: true)
         add(&counts, 12, nation: .england, decile: 10, rurality: .rural, age: 23, route: 0)
-        add(&counts, 3, nation: .wales, decile: 5, rurality: .urban, age: 30, route: 0)
+        add(&counts, 3, nation: .wales, decile: 5, rurality: .urban, age: 22, route: 0)
         add(&counts, 9, nation: .northernIreland, decile: 2, rurality: .urban, age: nil, route: 2)
         add(&counts, 4, nation: .england, decile: 3, rurality: .urban, age: 40, route: 0, resident: false)
         add(&counts, 5, nation: .unknown, decile: 0, rurality: .unknown, age: 40, route: 0, resident: false)
@@ -101,14 +101,16 @@ import Testing
 
     @Test func standardisedRatesWeightTheAgeSpecificRatesByTheEuropeanStandard() throws {
         let (rows, _, _) = Self.build()
-        // England decile 1: (6000 × 10/400 + 5000 × 10/500) / 100000 per person-year
-        // = (150 + 100) / 100000, × 1000 / years = 2.5 / years.
+        // Age groups without residents or referrals are left out with their weights, so
+        // England's cells weigh 0-4 (5000), 20-24 (6000) and 70-74 (5000): 16,000 in all.
+        // England decile 1: (6000 × 10/400 + 5000 × 10/500) / 16000 per person-year
+        // = 250 / 16000, × 1000 / years = 15.625 / years.
         let e1 = try #require(rows["nation/imd_decile England/1"])
-        #expect(Self.close(e1[RateColumn.dsr], 2.5 / Self.years))
+        #expect(Self.close(e1[RateColumn.dsr], 15.625 / Self.years))
         // England: 22 aged 20-24 of 1,400 and 10 aged 70-74 of 2,500:
-        // (6000 × 22/1400 + 5000 × 10/2500) / 100 / years.
+        // (6000 × 22/1400 + 5000 × 10/2500) / 16000 × 1000 / years.
         let england = try #require(rows["nation England"])
-        #expect(Self.close(england[RateColumn.dsr], (6000 * 22 / 1400 + 5000 * 10 / 2500) / 100 / Self.years))
+        #expect(Self.close(england[RateColumn.dsr], (6000 * 22 / 1400 + 5000 * 10 / 2500) / 16 / Self.years))
         // Wales has 3 referrals: PHE computes no standardised rate below 10.
         #expect(rows["nation Wales"]?[RateColumn.note].string == RateColumn.Note.fewerThanTen)
         #expect(rows["nation Northern Ireland"]?[RateColumn.note].string == RateColumn.Note.noAgePopulation)
@@ -148,8 +150,9 @@ import Testing
         let e10 = try #require(rows["nation/imd_decile England/10"])
         #expect(e10[RateColumn.referrals].count == 10 && e10[RateColumn.population].count == 3000)
         #expect(Self.close(e10[RateColumn.crudeRate], 1000 * 10 / (3000 * Self.years)))
-        // Its 12 aged 20-24 scaled to the published 10: 6000 × 10/1000 / 100 / years.
-        #expect(Self.close(e10[RateColumn.dsr], 6000 * 10 / 1000 / 100 / Self.years))
+        // Its 12 aged 20-24 scaled to the published 10, over weights 6000 + 5000 (its
+        // residents are 20-24 and 70-74): 6000 × 10/1000 / 11000 × 1000 / years.
+        #expect(Self.close(e10[RateColumn.dsr], 6000.0 * 10 / 1000 / 11 / Self.years))
         // Wales's 3 are suppressed: no rate, no share; the population stays (it is public).
         let wales = try #require(rows["nation Wales"])
         #expect(wales[RateColumn.referrals].isEmpty && wales[RateColumn.crudeRate].isEmpty && wales[RateColumn.suppressed].flag == true)
@@ -163,7 +166,7 @@ import Testing
         Self.add(&first, 10, nation: .england, decile: 1, rurality: .urban, age: 22, route: 0, contacted: true, intervention: true)
         Self.add(&first, 10, nation: .england, decile: 1, rurality: .urban, age: 72, route: 1, contacted: true)
         Self.add(&second, 12, nation: .england, decile: 10, rurality: .rural, age: 23, route: 0)
-        Self.add(&second, 3, nation: .wales, decile: 5, rurality: .urban, age: 30, route: 0)
+        Self.add(&second, 3, nation: .wales, decile: 5, rurality: .urban, age: 22, route: 0)
         Self.add(&second, 9, nation: .northernIreland, decile: 2, rurality: .urban, age: nil, route: 2)
         Self.add(&second, 4, nation: .england, decile: 3, rurality: .urban, age: 40, route: 0, resident: false)
         Self.add(&second, 5, nation: .unknown, decile: 0, rurality: .unknown, age: 40, route: 0, resident: false)
@@ -193,5 +196,50 @@ import Testing
         // Three nations × four indicators × SII and RII, each empty with its reason.
         #expect(inequality.rows.count == 3 * 4 * 2)
         #expect(inequality.rows.allSatisfy { $0[InequalityColumn.value].isEmpty && $0[InequalityColumn.note].string == InequalityColumn.Note.decileWithoutPopulation })
+    }
+
+    /// England with all ten deciles: decile d has 10,000 residents and 1100 − 100d
+    /// referrals (1,000 in the most deprived, 100 in the least), of which half less
+    /// 10 × (d mod 3) are non-medical (and contacted), the rest medical (with an intervention). The table's indices are the library's on the published values, in
+    /// decile order, and point the way the data do.
+    @Test func inequalityIndicesFitEachNationsDecilesFromThePublishedCounts() throws {
+        var counts = ReferralCounts(schema: Self.schema)
+        var population = PopulationDenominators()
+        for decile in 1...10 {
+            let cell = ResidentCell(nation: .england, decile: UInt8(decile), rurality: .urban)
+            population.totals[cell] = 10_000
+            population.byStandardAge[cell] = (0..<EuropeanStandardPopulation.groupCount).map { $0 == 8 ? 10_000 : 0 }
+            let referrals = 1100 - 100 * decile
+            let nonMedical = referrals / 2 - 10 * (decile % 3)
+            Self.add(&counts, nonMedical, nation: .england, decile: UInt8(decile), rurality: .urban, age: 40, route: 1, contacted: true)
+            Self.add(&counts, referrals - nonMedical, nation: .england, decile: UInt8(decile), rurality: .urban, age: 40, route: 0, intervention: true)
+        }
+        population.nationsWithAges = [.england]
+        population.byAgeBand = [.england: [0, 100_000, 0]]
+        var simulation = InequalitySimulation()
+        simulation.repetitions = 2_000
+        let builder = RateTableBuilder(groupKey: Self.schema, ageBands: Self.bands, disclosure: DisclosureSettings(), inequality: simulation)
+        let table = builder.build(counts, population: population, period: Self.period).inequality
+        #expect(table.rows.count == 4 * 2)
+        func row(_ indicator: InequalityColumn.Indicator, _ measure: InequalityColumn.Measure) throws -> [Cell] {
+            try #require(table.rows.first { $0[InequalityColumn.indicator].string == indicator.rawValue && $0[InequalityColumn.measure].string == measure.rawValue })
+        }
+        // Referral rate: the published counts (1000, 900, …, 100: multiples of 5 stay) per 10,000 × years.
+        let quantiles = (1...10).map { decile -> InequalityIndices.Quantile in
+            let rate = CrudeRate.estimate(count: 1100 - 100 * decile, personYears: 10_000 * Self.years)!
+            return InequalityIndices.Quantile(value: rate.value, population: 10_000, uncertainty: .limits95(lower: rate.limits.lower, upper: rate.limits.upper))
+        }
+        let expected = try InequalityIndices.calculate(quantiles, kind: .rate, transform: true, repetitions: 2_000).get()
+        let sii = try row(.referralRate, .sii), rii = try row(.referralRate, .rii)
+        #expect(sii[InequalityColumn.value].value == Cell.significant(expected.sii, digits: 6).value)
+        #expect(rii[InequalityColumn.ciHigh].value == Cell.significant(expected.riiLimits.upper, digits: 6).value)
+        // More referrals where deprivation is higher: SII (least − most) below 0, RII below 1.
+        let siiValue = try #require(sii[InequalityColumn.value].value), riiValue = try #require(rii[InequalityColumn.value].value)
+        let most = try #require(sii[InequalityColumn.fittedMostDeprived].value), least = try #require(sii[InequalityColumn.fittedLeastDeprived].value)
+        #expect(siiValue < 0 && riiValue < 1 && most > least)
+        #expect(sii[InequalityColumn.unit].string == RateTableBuilder.rateUnit && sii[InequalityColumn.quantiles].count == 10)
+        // Contacted share is 100% in no decile and 0% in none, so it is fitted; its unit is percent.
+        let contacted = try row(.contactedShare, .sii)
+        #expect(!contacted[InequalityColumn.value].isEmpty && contacted[InequalityColumn.unit].string == RateTableBuilder.percentUnit)
     }
 }
