@@ -48,6 +48,7 @@ public enum Report {
             findingsSection(numbers, context, label),
             routeMixSection(numbers, context, label),
             gradientSection(numbers, context),
+            reachSection(numbers, context),
             pathwaySection(numbers, context, label),
             reasonsSection(numbers, context, label),
             modelsSection(numbers, context, label),
