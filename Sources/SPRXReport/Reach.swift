@@ -129,9 +129,9 @@ struct InequalityIndex {
 ///   when its 95% interval includes 1 the sentence says "about as often" and gives the
 ///   interval; below 1, 1/X of 2, 3 or 4 (to one decimal) reads "half", "a third",
 ///   "a quarter as often", any other "0.62 times as often" followed by the inverse.
-/// - A gap's direction is said in words ("higher at the most deprived end"); when its
+/// - A gap's direction is said in words ("higher in the most deprived"); when its
 ///   interval includes 0 the sentence says the interval includes no gap. The published
-///   signed index follows in brackets with PHE's sign convention named.
+///   signed indices follow in brackets (their sign convention is in the notes).
 /// - An empty value is "suppressed" when disclosure control withheld it, otherwise "—";
 ///   the reason is said in words (``rateNote(_:)``, ``indexNote(_:)``), never as 0.
 enum ReachWording {
@@ -214,61 +214,59 @@ enum ReachWording {
 
     /// The sentences about one nation's indicator, from its published indices.
     static func sentence(nation: String, _ index: InequalityIndex) -> String {
-        let subject = index.indicator == .referralRate ? "the referral rate" : "the share of referrals that \(shareOutcome(index.indicator))"
+        let indicator = index.indicator
         guard index.sii != nil || index.rii != nil else {
+            let subject = indicator == .referralRate ? "the referral rate" : "the share of referrals that \(shareOutcome(indicator))"
             let reason = index.note.map(indexNote) ?? "the table gives no value"
             return "In \(nation), the inequality indices for \(subject) are \(index.suppressed ? "suppressed" : "not given"): \(reason)."
         }
         var parts: [String] = []
         let ends = fittedEnds(index)
-        if index.indicator == .referralRate {
+        if indicator == .referralRate {
             if let ratio = index.mostToLeast {
-                var first = "In \(nation), people in the most deprived areas were referred \(howOften(ratio)) people in the least deprived"
                 var bracket: [String] = []
-                if let ends { bracket.append("on the line fitted across the deciles, \(ends.most) against \(ends.least) \(rateUnit)") }
-                let low = ratio.low.map(self.ratio), high = ratio.high.map(self.ratio)
-                if let range = interval(low, high) {
-                    let includesOne = (ratio.low ?? 2) <= 1 && (ratio.high ?? 0) >= 1
-                    bracket.append("ratio \(self.ratio(ratio.value)), \(range)" + (includesOne ? ", which includes 1" : ""))
+                let range = interval(ratio.low.map(self.ratio), ratio.high.map(self.ratio))
+                let includesOne = (ratio.low ?? 2) <= 1 && (ratio.high ?? 0) >= 1
+                if includesOne, let range {
+                    bracket.append("ratio \(self.ratio(ratio.value)), \(range), which includes 1")
+                } else if let range {
+                    bracket.append(range)
                 }
-                if !bracket.isEmpty { first += " (" + bracket.joined(separator: "; ") + ")" }
-                parts.append(first + ".")
-                if ratio.value < 1, howOften(ratio).hasSuffix("times as often as"), (ratio.low ?? 0) > 1 || (ratio.high ?? 2) < 1 {
+                if let ends { bracket.append("fitted rates \(ends.most) and \(ends.least) \(shortRateUnit)") }
+                parts.append(
+                    "In \(nation), people in the most deprived areas were referred \(howOften(ratio)) people in the least deprived"
+                        + (bracket.isEmpty ? "" : " (" + bracket.joined(separator: "; ") + ")") + ".")
+                if ratio.value < 1, !includesOne, howOften(ratio).hasSuffix("times as often as") {
                     parts.append("Put the other way, people in the least deprived areas were referred \(self.ratio(1 / ratio.value)) times as often.")
                 }
             } else {
-                parts.append("In \(nation), the referral rate's fitted values do not give a ratio of the most to the least deprived end.")
-            }
-            if let rii = index.rii {
-                parts.append(
-                    "The relative index of inequality, as Public Health England's Fingertips publishes it (least over most deprived), is \(self.ratio(rii.value))"
-                        + (interval(rii.low.map(self.ratio), rii.high.map(self.ratio)).map { " (\($0))" } ?? "") + ".")
+                parts.append("In \(nation), the fitted rates do not give a ratio of the most to the least deprived.")
             }
         } else if let ends {
             parts.append(
-                "In \(nation), on the line fitted across the deciles, \(ends.most) of referrals from the most deprived end \(shareOutcome(index.indicator)), against \(ends.least) at the least deprived end.")
+                "In \(nation), \(ends.most) of referrals from the most deprived areas \(shareOutcome(indicator)), against \(ends.least) from the least deprived (fitted values).")
         } else {
-            parts.append("In \(nation), for the share of referrals that \(shareOutcome(index.indicator)):")
+            parts.append("In \(nation), for the share of referrals that \(shareOutcome(indicator)):")
         }
-        if let gap = index.gap, let sii = index.sii {
-            let unit = index.indicator == .referralRate ? rateUnit : "percentage points"
-            let size = index.indicator == .referralRate ? significant(abs(gap.value)) : fixed(abs(gap.value), 1)
-            let name = index.indicator == .referralRate ? "The slope index of inequality, the modelled gap from the most to the least deprived end, is" : "The slope index of inequality, the modelled gap, is"
-            let includesZero = (gap.low ?? 1) <= 0 && (gap.high ?? -1) >= 0
-            let direction: String
-            if includesZero, gap.low != nil {
-                direction = ", and its 95% interval includes no gap"
-            } else if gap.value > 0 {
-                direction = ", higher at the most deprived end"
-            } else if gap.value < 0 {
-                direction = ", lower at the most deprived end"
-            } else {
-                direction = ""
-            }
-            let published = interval(sii.low.map { amountText($0, index.indicator) }, sii.high.map { amountText($0, index.indicator) })
-            parts.append(
-                "\(name) \(size) \(unit)\(direction) (published as \(amountText(sii.value, index.indicator))"
-                    + (published.map { ", \($0)" } ?? "") + ", least minus most deprived).")
+        var published: [String] = []
+        if let sii = index.sii {
+            published.append(
+                "SII \(amountText(sii.value, indicator))"
+                    + (interval(sii.low.map { amountText($0, indicator) }, sii.high.map { amountText($0, indicator) }).map { ", \($0)" } ?? ""))
+        }
+        if let rii = index.rii, indicator == .referralRate {
+            published.append("RII \(self.ratio(rii.value))" + (interval(rii.low.map(self.ratio), rii.high.map(self.ratio)).map { ", \($0)" } ?? ""))
+        }
+        if let gap = index.gap {
+            let size = indicator == .referralRate ? "\(significant(abs(gap.value))) \(rateUnit)" : "\(fixed(abs(gap.value), 1)) percentage points"
+            let includesZero = gap.low != nil && (gap.low ?? 1) <= 0 && (gap.high ?? -1) >= 0
+            let direction =
+                includesZero
+                ? ", and its 95% interval includes no gap" : gap.value > 0 ? ", higher in the most deprived" : gap.value < 0 ? ", lower in the most deprived" : ""
+            let subject = indicator == .referralRate ? "The slope index of inequality, the modelled gap from the most to the least deprived," : "The modelled gap"
+            parts.append("\(subject) is \(size)\(direction) (" + published.joined(separator: "; ") + ").")
+        } else if !published.isEmpty {
+            parts.append("(" + published.joined(separator: "; ") + ".)")
         }
         return parts.joined(separator: " ")
     }
@@ -325,6 +323,14 @@ extension Report {
         printed(row[column]) ?? (row[RateColumn.suppressed].flag == true ? ReachWording.suppressed : ReachWording.empty)
     }
 
+    /// A count or person-years as printed, with thousands separators (`100,000`, `200,000.0`).
+    static func groupedCell(_ row: [Cell], _ column: RateColumn) -> String {
+        guard let text = printed(row[column]) else { return rateCell(row, column) }
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = Int(parts[0]) else { return text }
+        return grouped(whole) + (parts.count > 1 ? "." + parts[1] : "")
+    }
+
     /// A rate and its interval: "12.345 (11.000–13.800)", or the empty mark.
     static func rateWithInterval(_ row: [Cell], _ value: RateColumn, _ low: RateColumn, _ high: RateColumn) -> String {
         guard let v = printed(row[value]) else { return rateCell(row, value) }
@@ -345,7 +351,7 @@ extension Report {
     static func reachRateRows(_ reach: ReachFigures, nation: String) -> [[String]] {
         func cells(_ label: String, _ row: [Cell]) -> [String] {
             [
-                label, rateCell(row, .referrals), rateCell(row, .population),
+                label, groupedCell(row, .referrals), groupedCell(row, .population),
                 rateWithInterval(row, .crudeRate, .crudeCILow, .crudeCIHigh), rateWithInterval(row, .dsr, .dsrCILow, .dsrCIHigh), rateNoteText(row),
             ]
         }
@@ -361,7 +367,7 @@ extension Report {
     static func reachNationRows(_ reach: ReachFigures) -> [[String]] {
         func cells(_ label: String, _ row: [Cell]) -> [String] {
             [
-                label, rateCell(row, .referrals), rateCell(row, .population), rateCell(row, .personYears),
+                label, groupedCell(row, .referrals), groupedCell(row, .population), groupedCell(row, .personYears),
                 rateWithInterval(row, .crudeRate, .crudeCILow, .crudeCIHigh), rateWithInterval(row, .dsr, .dsrCILow, .dsrCIHigh), rateNoteText(row),
             ]
         }
@@ -413,7 +419,7 @@ extension Report {
 
     static func reachAgeRows(_ reach: ReachFigures) -> [[String]] {
         reach.ageBands.map { row in
-            [row[RateColumn.group].shown, rateCell(row, .referrals), rateCell(row, .population), rateWithInterval(row, .crudeRate, .crudeCILow, .crudeCIHigh), rateNoteText(row)]
+            [row[RateColumn.group].shown, groupedCell(row, .referrals), groupedCell(row, .population), rateWithInterval(row, .crudeRate, .crudeCILow, .crudeCIHigh), rateNoteText(row)]
         }
     }
 
@@ -434,7 +440,7 @@ extension Report {
         notes.append(
             "Crude rates carry Byar's 95% interval (exact Poisson below 10 referrals). Age-standardised rates are directly standardised to the 2013 European Standard Population (19 five-year groups, 90 and over) with Dobson's 95% interval; they are given only where single-year-of-age populations exist (not for Northern Ireland) and compare groups as if they had the same age structure.")
         notes.append(
-            "Deciles are each nation's own (IMD, WIMD, SIMD, NIMDM; 1 = most deprived) and are never pooled across nations. The slope and relative indices of inequality are fitted across a nation's ten deciles by Low and Low's method as Public Health England's Fingertips computes it, with 95% intervals by simulation from a fixed seed.")
+            "Deciles are each nation's own (IMD, WIMD, SIMD, NIMDM; 1 = most deprived) and are never pooled across nations. The slope and relative indices of inequality are fitted across a nation's ten deciles by Low and Low's method as Public Health England's Fingertips computes it, with 95% intervals by simulation from a fixed seed. SII and RII are given as Fingertips publishes them, least against most deprived (SII = least minus most deprived, RII = least over most deprived), so an SII below 0 or an RII below 1 means higher in the most deprived; the sentences say the direction in words.")
         if context.disclosureEnabled {
             notes.append(
                 "Disclosure control: referral counts are rounded to the nearest \(context.roundTo) and counts of 1 to \(context.suppressUpTo) are suppressed; every rate and share is computed from the published count and the exact population (which is public), and is suppressed when the count is. A value shown as \"suppressed\" was withheld; \"\(ReachWording.empty)\" is a value that does not exist, with the reason beside it; neither is zero.")

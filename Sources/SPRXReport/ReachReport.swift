@@ -5,8 +5,10 @@ extension Report {
         "How often people were referred, against how many people live in the areas they come from: referral rates per 1,000 residents per year by deprivation decile, how far they differ from the most to the least deprived areas, and each decile's share of referrals beside its share of the population."
     static let reachRateTitle = "Referral rate per 1,000 residents per year by deprivation decile within each nation (1 = most deprived), with 95% intervals"
     static let reachRepresentationTitle = "Each decile's share of referrals over its share of the population, within each nation (1 = referred in proportion to its population)"
-    static let reachIndexCaption =
-        "Inequality indices across the nation's deciles (tables/inequality.csv): fitted values at the two ends; SII = least minus most deprived, RII = least over most deprived (Public Health England's convention)"
+    static let reachIndexCaption = "inequality indices across the nation's deciles, with the fitted values at the most and least deprived ends (tables/inequality.csv)"
+    static let reachIndexIntro =
+        "Each line is fitted across a nation's ten deciles, weighted by their populations (Low and Low's slope and relative indices of inequality, as Public Health England's Fingertips computes them). In the tables the indices are as Fingertips publishes them: SII = least minus most deprived, RII = least over most deprived, so an SII below 0 or an RII below 1 means higher in the most deprived. The sentences say the direction in words."
+    static let reachAgeTitle = "Rates by age band"
 
     /// The chart panels of the rates: crude and, where published, age-standardised, per decile 1 to 10.
     static func reachRatePanels(_ reach: ReachFigures) -> [Charts.SeriesPanel] {
@@ -87,6 +89,7 @@ extension Report {
         let indexNations = reach.inequalityNations
         if !indexNations.isEmpty {
             children.append(el("h3", text: "Inequality from the most to the least deprived"))
+            children.append(el("p", text: reachIndexIntro))
             for nation in indexNations {
                 children.append(el("ul", [("class", "findings")], reachSentences(reach, nation: nation).map { el("li", [], [el("p", text: $0)]) }))
                 children.append(
@@ -116,6 +119,7 @@ extension Report {
         }
         let ages = reachAgeRows(reach)
         if !ages.isEmpty {
+            children.append(el("h3", text: reachAgeTitle))
             children.append(
                 dataTable(
                     caption: "Crude referral rates by age band, \(ReachWording.rateUnit), nations with single-year-of-age populations together",
@@ -147,7 +151,7 @@ extension Report {
         }
         let indexNations = reach.inequalityNations
         if !indexNations.isEmpty {
-            out += ["### Inequality from the most to the least deprived", ""]
+            out += ["### Inequality from the most to the least deprived", "", md(reachIndexIntro), ""]
             for nation in indexNations {
                 out += reachSentences(reach, nation: nation).map { "- " + md($0) } + [""]
                 out += [md("\(nation): \(reachIndexCaption)."), ""]
@@ -163,7 +167,7 @@ extension Report {
         }
         let ages = reachAgeRows(reach)
         if !ages.isEmpty {
-            out += [md("Crude referral rates by age band, \(ReachWording.rateUnit), nations with single-year-of-age populations together."), ""]
+            out += ["### " + reachAgeTitle, "", md("Crude referral rates by age band, \(ReachWording.rateUnit), nations with single-year-of-age populations together."), ""]
             out += table(reachAgeHeader, ages, right: [1, 2, 3])
         }
         out += ["### How these figures are made", ""]

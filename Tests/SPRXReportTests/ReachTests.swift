@@ -160,15 +160,11 @@ enum ReachFixture {
     @Test func moreOftenInTheMostDeprived() {
         let sentence = ReachWording.sentence(
             nation: "England", InequalityIndex(indicator: .referralRate, sii: ReachFixture.inequality.rows[0], rii: ReachFixture.inequality.rows[1]))
+        // 12 / 6 = 2.0; 1/0.55 = 1.818 → 1.8, 1/0.45 = 2.222 → 2.2; gap = −SII = 6 (3 significant digits: 6.00).
         #expect(
-            sentence.hasPrefix(
-                "In England, people in the most deprived areas were referred 2.0 times as often as people in the least deprived (on the line fitted across the deciles, 12.0 against 6.00 referrals per 1,000 residents per year; ratio 2.0, 95% interval 1.8 to 2.2)."
-            ))
-        #expect(sentence.contains("(least over most deprived), is 0.50 (95% interval 0.45 to 0.55)."))
-        #expect(
-            sentence.hasSuffix(
-                "The slope index of inequality, the modelled gap from the most to the least deprived end, is 6.00 referrals per 1,000 residents per year, higher at the most deprived end (published as −6.00, 95% interval −7.00 to −5.00, least minus most deprived)."
-            ))
+            sentence
+                == "In England, people in the most deprived areas were referred 2.0 times as often as people in the least deprived (95% interval 1.8 to 2.2; fitted rates 12.0 and 6.00 per 1,000 per year). The slope index of inequality, the modelled gap from the most to the least deprived, is 6.00 referrals per 1,000 residents per year, higher in the most deprived (SII −6.00, 95% interval −7.00 to −5.00; RII 0.50, 95% interval 0.45 to 0.55)."
+        )
     }
 
     /// RII above 1 (lower where more deprived): 0.5 reads "half as often"; 0.615 reads
@@ -176,30 +172,42 @@ enum ReachFixture {
     @Test func lessOftenInTheMostDeprived() {
         let figures = ReachFigures(tables: [ReachFixture.inequality])
         let wales = Report.reachSentences(figures, nation: "Wales")[0]
-        #expect(wales.hasPrefix("In Wales, people in the most deprived areas were referred half as often as people in the least deprived (on the line fitted across the deciles, 3.00 against 6.00 referrals per 1,000 residents per year; ratio 0.50, 95% interval 0.42 to 0.63)."))
-        #expect(wales.contains("is 3.00 referrals per 1,000 residents per year, lower at the most deprived end (published as 3.00, 95% interval 2.00 to 4.00"))
+        // 3 / 6 = 0.5; 1/2.4 = 0.4167 → 0.42, 1/1.6 = 0.625 → 0.63; gap = −SII = −3.
+        #expect(
+            wales
+                == "In Wales, people in the most deprived areas were referred half as often as people in the least deprived (95% interval 0.42 to 0.63; fitted rates 3.00 and 6.00 per 1,000 per year). The slope index of inequality, the modelled gap from the most to the least deprived, is 3.00 referrals per 1,000 residents per year, lower in the most deprived (SII 3.00, 95% interval 2.00 to 4.00; RII 2.0, 95% interval 1.6 to 2.4)."
+        )
         let ni = Report.reachSentences(figures, nation: "Northern Ireland")
-        #expect(ni[0].contains("were referred 0.62 times as often as people in the least deprived"))
-        #expect(ni[0].contains("ratio 0.62, 95% interval 0.53 to 0.71)"))  // 1/1.9 = 0.526, 1/1.4 = 0.714
+        // 4 / 6.5 = 0.615 → 0.62; 1/1.9 = 0.526 → 0.53, 1/1.4 = 0.714 → 0.71; 1/0.615 = 1.625 → 1.6.
+        #expect(ni[0].hasPrefix("In Northern Ireland, people in the most deprived areas were referred 0.62 times as often as people in the least deprived (95% interval 0.53 to 0.71;"))
         #expect(ni[0].contains("Put the other way, people in the least deprived areas were referred 1.6 times as often."))
         #expect(ni[1] == "In Northern Ireland, the inequality indices for the share of referrals that came through non-medical routes are suppressed: a decile's count is suppressed by disclosure control.")
     }
 
-    /// An interval including 1: "about as often", with the interval said to include 1.
+    /// An interval including 1: "about as often", with the ratio and the interval said to include 1.
     @Test func aboutAsOftenWhenTheIntervalIncludesOne() {
         let scotland = Report.reachSentences(ReachFigures(tables: [ReachFixture.inequality]), nation: "Scotland")[0]
-        #expect(scotland.hasPrefix("In Scotland, people in the most deprived areas were referred about as often as people in the least deprived (on the line fitted across the deciles, 5.50 against 5.00 referrals per 1,000 residents per year; ratio 1.1, 95% interval 0.95 to 1.3, which includes 1)."))
-        #expect(scotland.contains("is 0.500 referrals per 1,000 residents per year, and its 95% interval includes no gap (published as −0.500, 95% interval −1.20 to 0.200"))
-        #expect(!scotland.contains("times as often"))
+        // 5.5 / 5 = 1.1; 1/1.05 = 0.952 → 0.95, 1/0.8 = 1.25 → 1.3; gap = −SII = 0.5 with interval −0.2 to 1.2.
+        #expect(
+            scotland
+                == "In Scotland, people in the most deprived areas were referred about as often as people in the least deprived (ratio 1.1, 95% interval 0.95 to 1.3, which includes 1; fitted rates 5.50 and 5.00 per 1,000 per year). The slope index of inequality, the modelled gap from the most to the least deprived, is 0.500 referrals per 1,000 residents per year, and its 95% interval includes no gap (SII −0.500, 95% interval −1.20 to 0.200; RII 0.91, 95% interval 0.80 to 1.1)."
+        )
     }
 
     /// Shares in percentage points: a gap with a direction, and a gap whose interval includes 0.
     @Test func shareSentencesInPercentagePoints() {
         let england = Report.reachSentences(ReachFigures(tables: [ReachFixture.inequality]), nation: "England")
         #expect(england.count == 4)
-        #expect(england[1] == "In England, on the line fitted across the deciles, 42.0% of referrals from the most deprived end came through non-medical routes, against 36.8% at the least deprived end. The slope index of inequality, the modelled gap, is 5.2 percentage points, higher at the most deprived end (published as −5.2, 95% interval −7.0 to −3.4, least minus most deprived).")
-        #expect(england[2].contains("80.0% of referrals from the most deprived end reached a link worker, against 80.8%"))
-        #expect(england[2].contains("is 0.8 percentage points, and its 95% interval includes no gap (published as 0.8, 95% interval −0.5 to 2.1"))
+        // Gap = −SII = 5.2 points (interval 3.4 to 7.0: above 0).
+        #expect(
+            england[1]
+                == "In England, 42.0% of referrals from the most deprived areas came through non-medical routes, against 36.8% from the least deprived (fitted values). The modelled gap is 5.2 percentage points, higher in the most deprived (SII −5.2, 95% interval −7.0 to −3.4)."
+        )
+        // Gap = −0.8 with interval −2.1 to 0.5: includes 0.
+        #expect(
+            england[2]
+                == "In England, 80.0% of referrals from the most deprived areas reached a link worker, against 80.8% from the least deprived (fitted values). The modelled gap is 0.8 percentage points, and its 95% interval includes no gap (SII 0.8, 95% interval −0.5 to 2.1)."
+        )
         #expect(england[3] == "In England, the inequality indices for the share of referrals that received at least one intervention are not given: a decile has no referrals, so no share.")
     }
 
@@ -216,11 +224,11 @@ enum ReachFixture {
     /// Suppressed and empty cells: "suppressed" or "—" with the reason, never 0.
     @Test func suppressedAndEmptyCells() {
         // England/3: count suppressed (population 10,000 stays: it is public).
-        #expect(markdown.contains("| 3 | suppressed | 10000 | suppressed | suppressed | the referral count is suppressed by disclosure control, so are its rates |"))
+        #expect(markdown.contains("| 3 | suppressed | 10,000 | suppressed | suppressed | the referral count is suppressed by disclosure control, so are its rates |"))
         // England/1: 120 referrals / 20,000 person-years × 1000 = 6.000 (5.400–6.600); DSR 6.25 (6.00–6.50).
-        #expect(markdown.contains("| 1 | 120 | 10000 | 6.000 (5.400–6.600) | 6.250 (6.000–6.500) |  |"))
+        #expect(markdown.contains("| 1 | 120 | 10,000 | 6.000 (5.400–6.600) | 6.250 (6.000–6.500) |  |"))
         // Northern Ireland/1: crude only, the reason said.
-        #expect(markdown.contains("| 1 | 15 | 5000 | 1.500 (0.840–2.470) | — | no single-year-of-age population for its residents, so no age-standardised rate |"))
+        #expect(markdown.contains("| 1 | 15 | 5,000 | 1.500 (0.840–2.470) | — | no single-year-of-age population for its residents, so no age-standardised rate |"))
         // Representation: England/1 120/750 = 16.00% of referrals, 10.00% of residents → 1.600.
         #expect(markdown.contains("| 1 | 16.00 | 10.00 | 1.600 |"))
         #expect(markdown.contains("| 3 | suppressed | 10.00 | suppressed |"))
