@@ -1,6 +1,8 @@
 import Foundation
-import SPRXAggregate
+@testable import SPRXAggregate
 import SPRXCore
+import SPRXPipeline
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXReport
@@ -309,5 +311,49 @@ enum ReachFixture {
         let markdown = Report.markdown(tables: [ReachFixture.rates, ReachFixture.inequality], context: ReachFixture.context(disclosure: false))
         #expect(markdown.contains("Disclosure control is off: counts are exact."))
         #expect(!markdown.contains("Left out (exact counts"))
+    }
+}
+
+/// The section reads rows in the shapes `RateTableBuilder` makes them (its own row
+/// functions, from tallies set by hand), so a change of dimension, group label or cell
+/// type there shows here. The statistics behind the numbers are not what this checks:
+/// the report prints the builder's published text.
+@Suite struct ReachBuilderShapeTests {
+    @Test func readsTheBuildersRows() throws {
+        let pipeline = try PipelineLoader.load(path: "\(packageRoot)/Pipelines/referral-equity.yaml")
+        let builder = RateTableBuilder(pipeline: pipeline)
+        let years = 2.0
+        // England: ten deciles of 10,000 residents; decile d has 20 × (11 − d) referrals, half non-medical, all contacted, a quarter helped.
+        let deciles = (1...10).map { d -> RateTableBuilder.GroupTally in
+            let referrals = Int64(20 * (11 - d))
+            return RateTableBuilder.GroupTally(
+                referrals: referrals, nonMedical: referrals / 2, contacted: referrals, intervention: referrals / 4, population: 10_000)
+        }
+        var nation = RateTableBuilder.GroupTally(population: 100_000)
+        nation.referrals = deciles.map(\.referrals).reduce(0, +)  // 20 × 55 = 1,100
+        var rows = [builder.rateRow(dimension: "nation", label: "England", tally: nation, parent: nil, years: years)]
+        for (i, tally) in deciles.enumerated() {
+            var tally = tally
+            tally.lacksAges = true
+            rows.append(builder.rateRow(dimension: Report.nationByDecile, label: "England/\(i + 1)", tally: tally, parent: nation, years: years))
+        }
+        let rates = PublishedTable(name: PublishedTable.Name.ratesByGroup, header: RateColumn.header, rows: rows)
+        let indices = PublishedTable(
+            name: PublishedTable.Name.inequality, header: InequalityColumn.header,
+            rows: builder.inequalityRows(nation: .england, deciles: deciles, years: years))
+        let reach = ReachFigures(tables: [rates, indices])
+        #expect(reach.nations == ["England"])
+        #expect(reach.deciles("England").map(\.decile) == Array(1...10))
+        #expect(reach.inequalityNations == ["England"])
+        // Decile 1: 200 referrals (a multiple of 5, published as is) of 1,100: 18.18% of referrals, 10.00% of residents, ratio 1.818.
+        let table = Report.reachRepresentationRows(reach, nation: "England")
+        #expect(table[0] == ["1", "18.18", "10.00", "1.818"])
+        // The rate cell is the builder's own text; the note in words, never the raw id.
+        let decile1 = Report.reachRateRows(reach, nation: "England")[1]
+        #expect(decile1[0] == "1" && decile1[1] == "200" && decile1[2] == "10,000")
+        #expect(decile1[3].hasPrefix(rows[1][RateColumn.crudeRate].shown + " ("))
+        #expect(decile1[5] == ReachWording.rateNote(RateColumn.Note.noAgePopulation))
+        // One sentence per indicator.
+        #expect(Report.reachSentences(reach, nation: "England").count == InequalityColumn.Indicator.allCases.count)
     }
 }
