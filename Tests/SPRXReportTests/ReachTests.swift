@@ -280,9 +280,12 @@ enum ReachFixture {
         #expect(markdown.contains("Left out (exact counts of records): 12 with no usable area code; outside the catchment or without a population: 3 in Wales. 4 with an unknown age"))
     }
 
-    /// SPRX_REACH_REPORT=path writes this hand-built report's HTML there (to look at it in a browser).
+    /// SPRX_REACH_REPORT=path writes this hand-built report's HTML there and its Markdown
+    /// beside it (path.md), to look at them (scripts/report-screenshots.sh reads the HTML).
     @Test func writeForLooking() throws {
-        if let path = ProcessInfo.processInfo.environment["SPRX_REACH_REPORT"] { try html.write(toFile: path, atomically: true, encoding: .utf8) }
+        guard let path = ProcessInfo.processInfo.environment["SPRX_REACH_REPORT"] else { return }
+        try html.write(toFile: path, atomically: true, encoding: .utf8)
+        try markdown.write(toFile: path + ".md", atomically: true, encoding: .utf8)
     }
 
     /// Charts: one panel per nation, the reference line at 1, accessible names, a table beside each.
