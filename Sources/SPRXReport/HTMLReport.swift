@@ -48,6 +48,7 @@ public enum Report {
             findingsSection(numbers, context, label),
             routeMixSection(numbers, context, label),
             gradientSection(numbers, context),
+            reachSection(numbers, context),
             pathwaySection(numbers, context, label),
             reasonsSection(numbers, context, label),
             modelsSection(numbers, context, label),
@@ -421,7 +422,7 @@ public enum Report {
         caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
         th, td { border-bottom: 1px solid \(Palette.rule); padding: 0.2rem 0.6rem; text-align: left; vertical-align: top; }
         thead th { border-bottom: 2px solid \(Palette.muted); }
-        td.num { text-align: right; font-variant-numeric: tabular-nums; }
+        td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
         figure { margin: 1rem 0; }
         figcaption { font-size: 0.85rem; color: \(Palette.muted); }
         svg { max-width: 100%; height: auto; display: block; }

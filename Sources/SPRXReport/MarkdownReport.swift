@@ -80,6 +80,8 @@ extension Report {
         let gradient = gradientRows(numbers).map(gradientCells)
         out += table(["Nation", "Decile (1 = most deprived)", "n", "Total", "%", "95% CI"], gradient, right: [2, 3, 4])
 
+        out += reachMarkdown(numbers, context)
+
         out.append("## From referral to help, by route type")
         out.append("")
         if let note = context.roundingNote { out += [note, ""] }

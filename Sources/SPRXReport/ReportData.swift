@@ -54,11 +54,21 @@ public struct ReportContext: Sendable {
     public var roundTo: Int
     /// Disclosure control's threshold: counts from 1 to this are suppressed.
     public var suppressUpTo: Int
+    /// What the population rates were computed from (the manifest's rate figures): the
+    /// period and the referrals left out; `nil` when the pipeline names no population.
+    public var rateFigures: RateFigures?
+    /// The population edition the rates use, in words (e.g. "ONS mid-2019 small-area
+    /// population estimates"); `nil` to leave it unsaid.
+    public var populationEdition: String?
+    /// The catchment in words (e.g. "every small area of each nation", or the local
+    /// authorities the pipeline names); `nil` to leave it unsaid.
+    public var catchment: String?
 
     public init(
         toolVersion: String, pipelineName: String, pipelineSHA256: String, inputs: [Input], firstDay: String?, lastDay: String?,
         disclosureEnabled: Bool, disclosureStatement: String, references: [Reference], models: [ModelRunSummary],
-        displayNames: [String: [String: String]] = [:], roundTo: Int = 5, suppressUpTo: Int = 7
+        displayNames: [String: [String: String]] = [:], roundTo: Int = 5, suppressUpTo: Int = 7, rateFigures: RateFigures? = nil,
+        populationEdition: String? = nil, catchment: String? = nil
     ) {
         self.toolVersion = toolVersion
         self.pipelineName = pipelineName
@@ -73,6 +83,9 @@ public struct ReportContext: Sendable {
         self.displayNames = displayNames
         self.roundTo = roundTo
         self.suppressUpTo = suppressUpTo
+        self.rateFigures = rateFigures
+        self.populationEdition = populationEdition
+        self.catchment = catchment
     }
 
     /// What every disclosure-controlled count on the page is, in one sentence (`nil` when control is off).
@@ -274,6 +287,8 @@ struct ReportNumbers {
     let models: TableView<ModelColumn>
     let unmappedLabels: TableView<UnmappedLabelColumn>
     let quality: QualityFigures
+    /// `rates_by_group` and `inequality`, for the reach section.
+    let reach: ReachFigures
 
     init(tables: [PublishedTable]) {
         func table(_ name: String) -> PublishedTable? { tables.first { $0.name == name } }
@@ -285,6 +300,7 @@ struct ReportNumbers {
         models = TableView(table(Name.models))
         unmappedLabels = TableView(table(Name.unmappedLabels))
         quality = QualityFigures(TableView(table(Name.dataQuality)))
+        reach = ReachFigures(tables: tables)
     }
 
     /// The page's one clean-referral figure: the exact count of clean records in
