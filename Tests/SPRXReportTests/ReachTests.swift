@@ -343,7 +343,7 @@ enum ReachFixture {
         let rates = PublishedTable(name: PublishedTable.Name.ratesByGroup, header: RateColumn.header, rows: rows)
         let indices = PublishedTable(
             name: PublishedTable.Name.inequality, header: InequalityColumn.header,
-            rows: builder.inequalityRows(nation: .england, deciles: deciles, years: years))
+            rows: builder.inequalityRows(builder.inequalityInputs(nation: .england, deciles: deciles, years: years)))
         let reach = ReachFigures(tables: [rates, indices])
         #expect(reach.nations == ["England"])
         #expect(reach.deciles("England").map(\.decile) == Array(1...10))
