@@ -201,7 +201,7 @@ public struct PopulationDenominators: Sendable, Equatable {
     /// The single-year-of-age files read (the totals file is in the reference data's files).
     public var files: [ReferenceFileInfo] = []
 
-    public init(edition: String, catchment: String) {
+    public init(edition: String = "", catchment: String = "") {
         self.edition = edition
         self.catchment = catchment
     }
