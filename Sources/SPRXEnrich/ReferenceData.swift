@@ -62,7 +62,15 @@ public struct ReferenceData: Sendable {
     ///   gzip), empty or header-only, lists no area of its nation, has a row with an
     ///   empty or overlong area code, lists an area twice (even with equal values: a
     ///   repeated area means the file is not the one publication it claims to be), or
-    ///   holds a value out of range.
+    ///   holds a value out of range; and, for the pipeline's population, when the
+    ///   totals file is missing (for the default population, saying how to switch it
+    ///   off), lists an area that is not a UK small area or lists one twice, holds a
+    ///   population that is not a whole number ≥ 0, or lacks areas of the catchment's
+    ///   local authorities; or when a catchment's local authority is in no lookup.
+    ///
+    /// Catchment areas with a population are marked ``AreaInfo/resident`` (an area no
+    /// lookup lists is added, its decile and rurality Unknown) and listed in
+    /// ``residents``; ``PopulationLoader/denominators(_:reference:)`` sums them per group.
     public static func load(_ settings: EnrichSettings) throws -> ReferenceData {
         var data = ReferenceData()
         var classIndex: [String: Int16] = [:]
@@ -80,10 +88,8 @@ public struct ReferenceData: Sendable {
         }
 
         // A catchment of local authorities: the areas the deprivation lookups place in them.
-        var authorities: [String: String] = [:]  // lower-cased → as written
-        if case .localAuthorities(let names)? = settings.population?.catchment {
-            for name in names { authorities[name.lowercased()] = name }
-        }
+        var authorities: Set<String> = []  // lower-cased
+        if case .localAuthorities(let names)? = settings.population?.catchment { authorities = Set(names.map { $0.lowercased() }) }
         var authorityAreas: Set<ShortCode> = []
         var authoritiesFound: Set<String> = []
 
@@ -101,7 +107,7 @@ public struct ReferenceData: Sendable {
                 data.areas.update(code) { $0.decile = decile }
                 for column in laColumns {
                     let key = (row[column] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
-                    guard authorities[key] != nil else { continue }
+                    guard authorities.contains(key) else { continue }
                     authorityAreas.insert(code)
                     authoritiesFound.insert(key)
                 }
@@ -112,12 +118,12 @@ public struct ReferenceData: Sendable {
         if case .localAuthorities(let names)? = settings.population?.catchment,
             let unknown = names.first(where: { !authoritiesFound.contains($0.lowercased()) })
         {
-            let searched = settings.deprivation.filter { !$0.localAuthorityColumns.isEmpty }
-                .map { "\($0.file) (\($0.localAuthorityColumns.joined(separator: ", ")))" }
+            let lookups = settings.deprivation.filter { !$0.localAuthorityColumns.isEmpty }
+            let searched = lookups.map { "\($0.file) (\($0.localAuthorityColumns.joined(separator: ", ")))" }.joined(separator: "; ")
             throw SPRXError(
                 .invalidReference,
-                "population catchment names the local authority '\(unknown)', which no deprivation lookup lists (searched \(searched.joined(separator: "; ")))",
-                location: DataLocation(file: searched.isEmpty ? settings.referenceDirectory : settings.deprivation.first { !$0.localAuthorityColumns.isEmpty }!.file))
+                "population catchment names the local authority '\(unknown)', which no deprivation lookup lists (searched \(searched))",
+                location: DataLocation(file: lookups.first?.file ?? settings.referenceDirectory))
         }
         for source in settings.rurality {
             let table = try rows(source.file, columns: [source.codeColumn, source.classColumn, source.urbanRuralColumn])

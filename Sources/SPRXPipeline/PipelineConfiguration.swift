@@ -137,8 +137,9 @@ public struct EnrichSettings: Sendable {
     public var deprivation: [DeprivationSource]
     public var rurality: [RuralitySource]
     public var ageBands: [AgeBand]
-    /// The population rates are computed against (the `population` section); `nil` when
-    /// rates are off (`population: none`).
+    /// The population rates are computed against (the `population` section): for a
+    /// pipeline without the section the loader gives ``PopulationSettings/standard``;
+    /// `nil` when rates are off (`population: none`, and settings built in code).
     public var population: PopulationSettings? = nil
 }
 
