@@ -17,14 +17,27 @@ public struct AreaInfo: Sendable, Hashable {
     public var resident = false
 }
 
-/// A reference file the run used, for the manifest.
-public struct ReferenceFileInfo: Sendable, Hashable, Codable {
-    public var name: String
-    public var path: String
-    public var edition: String
-    public var use: String
-    public var sha256: String
-    public var rows: Int
+/// A small area of the population catchment, with its population from the totals file.
+public struct ResidentArea: Sendable, Hashable {
+    public var code: ShortCode
+    public var population: Int64
+}
+
+/// Whole-number population counts as the population files write them.
+enum PopulationCount {
+    /// Digits only (surrounding spaces allowed), at most 15 of them; `nil` for anything
+    /// else: a sign, a decimal point, an empty field.
+    static func parse(_ field: UnsafeRawBufferPointer) -> Int64? {
+        let digits = Padding.unpadded(field)
+        guard !digits.isEmpty, digits.count <= 15 else { return nil }
+        var value: Int64 = 0
+        for i in digits {
+            let d = field[i] &- UInt8(ascii: "0")
+            guard d < 10 else { return nil }
+            value = value * 10 + Int64(d)
+        }
+        return value
+    }
 }
 
 /// The small-area lookups for one run: each nation's own deprivation index and
@@ -38,6 +51,9 @@ public struct ReferenceData: Sendable {
     /// Detailed rurality class names as the classifications publish them.
     public private(set) var ruralityClasses: [String] = []
     public private(set) var files: [ReferenceFileInfo] = []
+    /// The catchment's areas with a population, in the totals file's order; empty when
+    /// the pipeline computes no population rates.
+    public private(set) var residents: [ResidentArea] = []
 
     /// Reads the lookups the pipeline names.
     ///
@@ -46,7 +62,15 @@ public struct ReferenceData: Sendable {
     ///   gzip), empty or header-only, lists no area of its nation, has a row with an
     ///   empty or overlong area code, lists an area twice (even with equal values: a
     ///   repeated area means the file is not the one publication it claims to be), or
-    ///   holds a value out of range.
+    ///   holds a value out of range; and, for the pipeline's population, when the
+    ///   totals file is missing (for the default population, saying how to switch it
+    ///   off), lists an area that is not a UK small area or lists one twice, holds a
+    ///   population that is not a whole number ≥ 0, or lacks areas of the catchment's
+    ///   local authorities; or when a catchment's local authority is in no lookup.
+    ///
+    /// Catchment areas with a population are marked ``AreaInfo/resident`` (an area no
+    /// lookup lists is added, its decile and rurality Unknown) and listed in
+    /// ``residents``; ``PopulationLoader/denominators(_:reference:)`` sums them per group.
     public static func load(_ settings: EnrichSettings) throws -> ReferenceData {
         var data = ReferenceData()
         var classIndex: [String: Int16] = [:]
@@ -54,16 +78,24 @@ public struct ReferenceData: Sendable {
         var hashes: [String: (String, Int)] = [:]
 
         func rows(_ file: String, columns: [String]) throws -> [[String: String]] {
-            if let cached = loaded[file] { return cached }
+            let key = ([file] + columns).joined(separator: "\u{0}")
+            if let cached = loaded[key] { return cached }
             let path = settings.referenceDirectory + "/" + file
             let (table, sha, count) = try readLookup(path: path, name: file, columns: columns)
-            loaded[file] = table
+            loaded[key] = table
             hashes[file] = (sha, count)
             return table
         }
 
+        // A catchment of local authorities: the areas the deprivation lookups place in them.
+        var authorities: Set<String> = []  // lower-cased
+        if case .localAuthorities(let names)? = settings.population?.catchment { authorities = Set(names.map { $0.lowercased() }) }
+        var authorityAreas: Set<ShortCode> = []
+        var authoritiesFound: Set<String> = []
+
         for source in settings.deprivation {
-            let table = try rows(source.file, columns: [source.codeColumn, source.decileColumn])
+            let laColumns = authorities.isEmpty ? [] : source.localAuthorityColumns
+            let table = try rows(source.file, columns: [source.codeColumn, source.decileColumn] + laColumns)
             var seen = AreaLines(file: source.file, column: source.codeColumn, nation: source.nation)
             for (i, row) in table.enumerated() {
                 guard let code = try seen.area(row[source.codeColumn], line: i + 2) else { continue }
@@ -73,9 +105,25 @@ public struct ReferenceData: Sendable {
                         location: DataLocation(file: source.file, line: i + 2, column: source.decileColumn))
                 }
                 data.areas.update(code) { $0.decile = decile }
+                for column in laColumns {
+                    let key = (row[column] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+                    guard authorities.contains(key) else { continue }
+                    authorityAreas.insert(code)
+                    authoritiesFound.insert(key)
+                }
             }
             try seen.finish()
             data.record(source.file, edition: source.edition, use: "deprivation \(source.nation.label)", hashes[source.file]!, settings)
+        }
+        if case .localAuthorities(let names)? = settings.population?.catchment,
+            let unknown = names.first(where: { !authoritiesFound.contains($0.lowercased()) })
+        {
+            let lookups = settings.deprivation.filter { !$0.localAuthorityColumns.isEmpty }
+            let searched = lookups.map { "\($0.file) (\($0.localAuthorityColumns.joined(separator: ", ")))" }.joined(separator: "; ")
+            throw SPRXError(
+                .invalidReference,
+                "population catchment names the local authority '\(unknown)', which no deprivation lookup lists (searched \(searched))",
+                location: DataLocation(file: lookups.first?.file ?? settings.referenceDirectory))
         }
         for source in settings.rurality {
             let table = try rows(source.file, columns: [source.codeColumn, source.classColumn, source.urbanRuralColumn])
@@ -107,13 +155,82 @@ public struct ReferenceData: Sendable {
             try seen.finish()
             data.record(source.file, edition: source.edition, use: "rurality \(source.nation.label)", hashes[source.file]!, settings)
         }
+        if let population = settings.population {
+            try data.loadResidents(population, settings: settings, authorityAreas: authorities.isEmpty ? nil : authorityAreas)
+        }
         return data
+    }
+
+    /// Reads the population totals and marks each catchment area with a population as
+    /// resident (adding areas no lookup lists: their decile and rurality stay Unknown).
+    ///
+    /// - Parameter authorityAreas: the areas of the catchment's local authorities, or
+    ///   `nil` for every area.
+    private mutating func loadResidents(_ population: PopulationSettings, settings: EnrichSettings, authorityAreas: Set<ShortCode>?) throws {
+        let source = population.totals
+        let path = settings.referenceDirectory + "/" + source.file
+        var info = stat()
+        if population.isDefault, stat(path, &info) != 0, errno == ENOENT {
+            throw SPRXError(
+                .invalidReference,
+                "the default population file \(source.file) is not in the reference folder: copy it there (sprx ships it in SampleData/reference), or write `population: none` in the pipeline to compute no population rates",
+                location: DataLocation(file: path))
+        }
+        var seen: [ShortCode: Int] = [:]
+        var found: [ResidentArea] = []
+        let (sha, count) = try Self.scanLookup(path: path, name: source.file, columns: [source.codeColumn, source.populationColumn]) {
+            row, columns in
+            guard let code = ShortCode(normalising: row[columns[0]]), !code.isDigest, code.nation != .unknown else {
+                throw SPRXError(
+                    .invalidReference, "area code is not a UK small-area code (E01, W01, S01 or 95)",
+                    location: DataLocation(file: source.file, line: row.line, column: source.codeColumn))
+            }
+            if let first = seen.updateValue(row.line, forKey: code) {
+                throw SPRXError(
+                    .invalidReference, "area listed twice (first on line \(first)); a population file lists each area once",
+                    location: DataLocation(file: source.file, line: row.line, column: source.codeColumn))
+            }
+            guard let people = PopulationCount.parse(row[columns[1]]) else {
+                throw SPRXError(
+                    .invalidReference, "population must be a whole number, 0 or more",
+                    location: DataLocation(file: source.file, line: row.line, column: source.populationColumn))
+            }
+            if people > 0 && authorityAreas?.contains(code) ?? true { found.append(ResidentArea(code: code, population: people)) }
+        }
+        if let authorityAreas {
+            let missing = authorityAreas.filter { seen[$0] == nil }.sorted()
+            if let first = missing.first {
+                throw SPRXError(
+                    .invalidReference,
+                    "\(missing.count) small area\(missing.count == 1 ? "" : "s") of the catchment's local authorities \(missing.count == 1 ? "is" : "are") not in the population file (first: \(first)); the population must be for the deprivation lookups' areas",
+                    location: DataLocation(file: source.file, column: source.codeColumn))
+            }
+        }
+        for area in found { areas.update(area.code) { $0.resident = true } }
+        residents = found
+        record(source.file, edition: source.edition, use: "population totals (\(population.edition))", (sha, count), settings)
     }
 
     /// Reads one lookup: a regular file with a header and at least one row. Every
     /// failure, whatever layer found it (open, gzip, CSV), is ``SPRXError/Code/invalidReference``
     /// with the underlying error as its cause.
     static func readLookup(path: String, name: String, columns: [String]) throws -> ([[String: String]], String, Int) {
+        var table: [[String: String]] = []
+        let (sha, count) = try scanLookup(path: path, name: name, columns: columns) { row, indices in
+            var values: [String: String] = [:]
+            for (column, i) in zip(columns, indices) { values[column] = row.string(i) }
+            table.append(values)
+        }
+        return (table, sha, count)
+    }
+
+    /// Streams one lookup through `body` (the row, and the indices of `columns` in it),
+    /// with the checks of ``readLookup(path:name:columns:)``.
+    ///
+    /// - Returns: the file's SHA-256 and its row count.
+    static func scanLookup(
+        path: String, name: String, columns: [String], _ body: (CSVRow, [Int]) throws -> Void
+    ) throws -> (String, Int) {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw SPRXError(
@@ -123,9 +240,9 @@ public struct ReferenceData: Sendable {
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw SPRXError(.invalidReference, "reference lookup is not a regular file", location: DataLocation(file: path))
         }
-        let result: ([[String: String]], String, Int)
+        let result: (String, Int)
         do {
-            result = try ReferenceTableReader.read(path: path, columns: columns)
+            result = try ReferenceTableReader.scan(path: path, columns: columns, body)
         } catch let error as SPRXError where error.code == .invalidReference {
             throw error
         } catch let error as SPRXError {
@@ -135,7 +252,7 @@ public struct ReferenceData: Sendable {
         } catch {
             throw SPRXError(.invalidReference, "reference lookup cannot be read", location: DataLocation(file: path), cause: error)
         }
-        guard !result.0.isEmpty else {
+        guard result.1 > 0 else {
             throw SPRXError(.invalidReference, "reference lookup has a header but no rows", location: DataLocation(file: path, line: 2))
         }
         return result
@@ -201,27 +318,46 @@ struct AreaLines {
     }
 }
 
-/// Reads named columns of a reference CSV (plain or gzip) into memory.
+/// Reads named columns of a reference CSV (plain or gzip).
 public enum ReferenceTableReader {
+    /// Reads the columns into memory.
+    ///
     /// - Returns: the rows as column → value, the file's SHA-256 and the row count.
     public static func read(path: String, columns: [String]) throws -> ([[String: String]], String, Int) {
+        var result: [[String: String]] = []
+        let (sha, count) = try scan(path: path, columns: columns) { row, indices in
+            var values: [String: String] = [:]
+            for (column, i) in zip(columns, indices) { values[column] = row.string(i) }
+            result.append(values)
+        }
+        return (result, sha, count)
+    }
+
+    /// Streams the rows through `body`, which gets each row (valid only during the call)
+    /// and the indices of `columns` in it; nothing is kept per row, so a large file costs
+    /// one block of memory.
+    ///
+    /// - Returns: the file's SHA-256 and the row count.
+    /// - Throws: ``SPRXError/Code/invalidReference`` for an empty file, a missing column
+    ///   or a row whose field count differs from the header's; what `body` throws.
+    public static func scan(path: String, columns: [String], _ body: (CSVRow, [Int]) throws -> Void) throws -> (String, Int) {
         let (source, file) = try InputOpener.open(path: path)
         let reader = RowBlockReader(source: source, fileName: path)
         guard let header = try reader.readHeader() else {
             throw SPRXError(.invalidReference, "reference file is empty", location: DataLocation(file: path))
         }
         let names = header.names.map { $0.lowercased() }
-        var indices: [(String, Int)] = []
+        var indices: [Int] = []
         for column in columns {
             guard let i = names.firstIndex(of: column.lowercased()) else {
                 throw SPRXError(
                     .invalidReference, "reference file has no column '\(column)'", location: DataLocation(file: path, line: 1, column: column))
             }
-            indices.append((column, i))
+            indices.append(i)
         }
-        var result: [[String: String]] = []
         let scratch = CSVDecodeScratch()
         var blank = 0
+        var count = 0
         while let block = try reader.next() {
             try block.bytes.withUnsafeBytes { raw in
                 try CSVBlockDecoder.forEachRow(in: raw, firstLine: block.firstLine, scratch: scratch, blankLines: &blank) { row in
@@ -230,12 +366,11 @@ public enum ReferenceTableReader {
                             .invalidReference, "row has \(row.fieldCount) fields, header has \(names.count)",
                             location: DataLocation(file: path, line: row.line))
                     }
-                    var values: [String: String] = [:]
-                    for (column, i) in indices { values[column] = row.string(i) }
-                    result.append(values)
+                    try body(row, indices)
+                    count += 1
                 }
             }
         }
-        return (result, file.finalizeSHA256(), result.count)
+        return (file.finalizeSHA256(), count)
     }
 }

@@ -1,14 +1,16 @@
 /// The sections a draft pipeline copies from `Pipelines/referral-equity.yaml`, word for
-/// word (a test compares them): the lookups after `reference_dir`, and everything from
-/// `disclosure:` on (disclosure control, models, quality gates, validate tolerances).
+/// word (a test compares them): the lookups after `reference_dir` with the `population`
+/// section after them, and everything from `disclosure:` on (disclosure control, models,
+/// quality gates, validate tolerances).
 enum DefaultPipelineText {
-    /// `enrich:` after its `reference_dir` line.
+    /// `enrich:` after its `reference_dir` line, and the `population:` section that
+    /// follows it (the same reference folder holds its files).
     static let enrichLookups = """
   deprivation:
-    England: {file: imd2019_england_lsoa11.csv.gz, edition: "English Indices of Deprivation 2019 (IMD, LSOA 2011)"}
-    Wales: {file: wimd2019_wales_lsoa11.csv.gz, edition: "Welsh Index of Multiple Deprivation 2019 (LSOA 2011)"}
-    Scotland: {file: simd2020v2_scotland_dz11.csv.gz, edition: "Scottish Index of Multiple Deprivation 2020v2 (Data Zone 2011)"}
-    Northern Ireland: {file: nimdm2017_ni_soa.csv.gz, edition: "Northern Ireland Multiple Deprivation Measure 2017 (SOA)"}
+    England: {file: imd2019_england_lsoa11.csv.gz, edition: "English Indices of Deprivation 2019 (IMD, LSOA 2011)", local_authority_columns: [lad19_code, lad19_name]}
+    Wales: {file: wimd2019_wales_lsoa11.csv.gz, edition: "Welsh Index of Multiple Deprivation 2019 (LSOA 2011)", local_authority_columns: [la_name]}
+    Scotland: {file: simd2020v2_scotland_dz11.csv.gz, edition: "Scottish Index of Multiple Deprivation 2020v2 (Data Zone 2011)", local_authority_columns: [la_code, la_name]}
+    Northern Ireland: {file: nimdm2017_ni_soa.csv.gz, edition: "Northern Ireland Multiple Deprivation Measure 2017 (SOA)", local_authority_columns: [lgd14_code, lgd14_name]}
   rurality:
     England: {file: ruc2011_ew_lsoa11.csv.gz, edition: "ONS Rural-Urban Classification 2011 (LSOA 2011)"}
     Wales: {file: ruc2011_ew_lsoa11.csv.gz, edition: "ONS Rural-Urban Classification 2011 (LSOA 2011)"}
@@ -17,6 +19,36 @@ enum DefaultPipelineText {
   # In order from 0, without gaps, reaching 120 (as many bands as you like, down to one
   # per year: the aggregation key is sized from this list).
   age_bands: ["0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+"]
+
+# The resident population referral rates are computed against (tables/rates_by_group.csv):
+# the population of the catchment's small areas, summed per nation, deprivation decile
+# and rurality exactly as referrals are grouped (each nation's own deciles).
+#   edition             the label the manifest and the report show
+#   totals              every small area's population (area_code, population), for
+#                       crude rates
+#   single_year_of_age  per nation, optional: population by single year of age (columns
+#                       age_0 ... age_89, age_90plus and total_population), for rates
+#                       directly age-standardised to the 2013 European Standard
+#                       Population and for age-band rates; a file with a row per sex
+#                       names its sex_column and the rows to read. Northern Ireland has
+#                       no small-area ages, so its rates are crude only. Scotland's ages
+#                       are mid-2020, the nearest published to the mid-2019 totals.
+#   catchment           every_area, or the small areas of some local authorities, by
+#                       code or name as the deprivation lookups' local_authority_columns
+#                       hold them:
+#                         catchment: {local_authorities: [E06000001, Denbighshire, S12000036]}
+#   period              optional, {first: 2024-01-01, last: 2024-12-31}: the days the
+#                       rates cover; without it, the first to the last clean referral date
+# A pipeline without this section gets the mid-2019 totals below for every area (crude
+# rates only); `population: none` computes no rates. Files are read from reference_dir.
+population:
+  edition: "mid-2019"
+  totals: {file: pop_mid2019_uk_small_areas_total.csv.gz, edition: "ONS/NRS/NISRA mid-2019 small-area totals"}
+  single_year_of_age:
+    England: {file: pop_mid2019_ew_lsoa11_sya.csv.gz, edition: "ONS mid-2019 small-area population estimates (LSOA 2011)"}
+    Wales: {file: pop_mid2019_ew_lsoa11_sya.csv.gz, edition: "ONS mid-2019 small-area population estimates (LSOA 2011)"}
+    Scotland: {file: pop_mid2020_scotland_dz11_sya_sex.csv.gz, edition: "NRS mid-2020 small-area population estimates (Data Zone 2011)", sex_column: sex, sex: persons}
+  catchment: every_area
 """
 
     /// From `disclosure:` to the end of the file.

@@ -111,6 +111,10 @@ public struct DeprivationSource: Sendable, Hashable {
     public var edition: String
     public var codeColumn: String
     public var decileColumn: String
+    /// Columns naming each area's local authority (a code, a name, or both), for a
+    /// catchment of local authorities (``PopulationCatchment/localAuthorities(_:)``);
+    /// empty when the lookup has none (its nation's areas cannot be in such a catchment).
+    public var localAuthorityColumns: [String] = []
 }
 
 /// One nation's rurality classification file.
@@ -133,6 +137,10 @@ public struct EnrichSettings: Sendable {
     public var deprivation: [DeprivationSource]
     public var rurality: [RuralitySource]
     public var ageBands: [AgeBand]
+    /// The population rates are computed against (the `population` section): for a
+    /// pipeline without the section the loader gives ``PopulationSettings/standard``;
+    /// `nil` when rates are off (`population: none`, and settings built in code).
+    public var population: PopulationSettings? = nil
 }
 
 /// Disclosure control applied to published tables (`outputs-v1.md`).

@@ -143,8 +143,8 @@ public enum PipelineLoader {
 
     private static func build(_ top: Entry, path: String, baseDirectory: String, sha256: String) throws -> PipelineConfiguration {
         try top.allowKeys([
-            "version", "name", "input", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "disclosure", "models",
-            "validate", "quality", "display_names",
+            "version", "name", "input", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "population", "disclosure",
+            "models", "validate", "quality", "display_names",
         ])
         let version = try top.required("version").int()
         guard version == 1 else { throw try top.required("version").fail("version 1 (the only schema this sprx reads)") }
@@ -334,12 +334,13 @@ public enum PipelineLoader {
         try deprivationEntry.allowKeys(Nation.known.map(\.label))
         for nation in Nation.known {
             guard let entry = try deprivationEntry.optional(nation.label) else { continue }
-            try entry.allowKeys(["file", "edition", "code_column", "decile_column"])
+            try entry.allowKeys(["file", "edition", "code_column", "decile_column", "local_authority_columns"])
             deprivation.append(
                 DeprivationSource(
                     nation: nation, file: try entry.required("file").string(), edition: try entry.required("edition").string(),
                     codeColumn: try entry.optional("code_column")?.string() ?? "area_code",
-                    decileColumn: try entry.optional("decile_column")?.string() ?? "decile"))
+                    decileColumn: try entry.optional("decile_column")?.string() ?? "decile",
+                    localAuthorityColumns: try entry.optional("local_authority_columns").map { try columnNames($0) } ?? []))
         }
         var rurality: [RuralitySource] = []
         let ruralityEntry = try enrichEntry.required("rurality")
@@ -400,6 +401,7 @@ public enum PipelineLoader {
 
         var enrich = EnrichSettings(referenceDirectory: referenceDir, deprivation: deprivation, rurality: rurality, ageBands: ageBands)
         enrich.referenceOrigin = referenceOrigin
+        enrich.population = try parsePopulation(try top.optional("population"), deprivation: deprivation)
         return PipelineConfiguration(
             name: name, schemaVersion: version, input: input, columns: columns, optionalColumns: optionalColumns, routes: routes, unknownRouteLabels: unknownLabels,
             reasons: reasons, reasonSeparators: separators, sexLabels: sexLabels, ethnicityLabels: ethnicityLabels,
@@ -577,6 +579,96 @@ public enum PipelineLoader {
             settings.models.append(ModelDefinition(name: name, outcome: outcome, family: family, covariates: covariates))
         }
         return settings
+    }
+
+    /// Parses the `population` section (``PopulationSettings``): absent, the defaults
+    /// (``PopulationSettings/standard``); `none`, no rates (`nil`).
+    static func parsePopulation(_ entry: Entry?, deprivation: [DeprivationSource]) throws -> PopulationSettings? {
+        guard let entry else { return .standard }
+        if let scalar = entry.node.scalar {
+            guard scalar.string == "none" else { throw entry.fail("none (no population rates) or a mapping with edition and totals") }
+            return nil
+        }
+        try entry.allowKeys(["edition", "totals", "single_year_of_age", "catchment", "period"])
+        let edition = try nonBlank(try entry.required("edition"), "a label for the population edition, such as \"mid-2019\"")
+
+        let totalsEntry = try entry.required("totals")
+        try totalsEntry.allowKeys(["file", "edition", "code_column", "population_column"])
+        var totals = PopulationTotalsSource(
+            file: try nonBlank(try totalsEntry.required("file"), "a file name in the reference folder"),
+            edition: try nonBlank(try totalsEntry.required("edition"), "the publication's name"))
+        if let column = try totalsEntry.optional("code_column") { totals.codeColumn = try nonBlank(column, "a column name") }
+        if let column = try totalsEntry.optional("population_column") { totals.populationColumn = try nonBlank(column, "a column name") }
+        var settings = PopulationSettings(edition: edition, totals: totals)
+
+        if let agesEntry = try entry.optional("single_year_of_age") {
+            try agesEntry.allowKeys(Nation.known.map(\.label))
+            for nation in Nation.known {
+                guard let item = try agesEntry.optional(nation.label) else { continue }
+                try item.allowKeys(["file", "edition", "code_column", "total_column", "sex_column", "sex"])
+                var source = SingleYearOfAgeSource(
+                    nation: nation, file: try nonBlank(try item.required("file"), "a file name in the reference folder"),
+                    edition: try nonBlank(try item.required("edition"), "the publication's name"))
+                if let column = try item.optional("code_column") { source.codeColumn = try nonBlank(column, "a column name") }
+                if let column = try item.optional("total_column") { source.totalColumn = try nonBlank(column, "a column name") }
+                let sexColumn = try item.optional("sex_column")
+                let sex = try item.optional("sex")
+                guard (sexColumn == nil) == (sex == nil) else {
+                    throw item.fail("sex_column and sex together (the column naming each row's sex and the value to read, such as persons), or neither")
+                }
+                source.sexColumn = try sexColumn.map { try nonBlank($0, "a column name") }
+                source.sex = try sex.map { try nonBlank($0, "the sex value of the rows to read, such as persons") }
+                // One file is read once, so every nation it serves must read it alike.
+                if let other = settings.singleYearOfAge.first(where: { $0.file == source.file }), !other.readsLike(source) {
+                    throw item.fail("the same edition and columns as \(other.nation.label)'s entry, which names the same file")
+                }
+                settings.singleYearOfAge.append(source)
+            }
+        }
+
+        if let catchment = try entry.optional("catchment") {
+            if let scalar = catchment.node.scalar {
+                guard scalar.string == "every_area" else { throw catchment.fail("every_area or a mapping with local_authorities") }
+            } else {
+                try catchment.allowKeys(["local_authorities"])
+                let list = try catchment.required("local_authorities")
+                let names = try list.stringList(nonEmpty: true).map { $0.trimmingCharacters(in: .whitespaces) }
+                var seen: Set<String> = []
+                for name in names {
+                    guard !name.isEmpty else { throw list.fail("local authority codes or names that are not blank") }
+                    guard seen.insert(name.lowercased()).inserted else { throw list.fail("each local authority once ('\(name)' repeats)") }
+                }
+                guard deprivation.contains(where: { !$0.localAuthorityColumns.isEmpty }) else {
+                    throw list.fail(
+                        "local authorities only when a deprivation entry under enrich names its lookup's local_authority_columns (none does)")
+                }
+                settings.catchment = .localAuthorities(names)
+            }
+        }
+
+        if let period = try entry.optional("period") {
+            try period.allowKeys(["first", "last"])
+            let first = try period.required("first").day()
+            let last = try period.required("last").day()
+            guard first <= last else { throw try period.required("last").fail("a date on or after 'first' (\(first))") }
+            settings.period = first...last
+        }
+        return settings
+    }
+
+    /// A list of column names, none blank, each once.
+    static func columnNames(_ entry: Entry) throws -> [String] {
+        let names = try entry.stringList(nonEmpty: true)
+        guard names.allSatisfy({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else { throw entry.fail("column names that are not blank") }
+        guard Set(names.map { $0.lowercased() }).count == names.count else { throw entry.fail("each column once") }
+        return names
+    }
+
+    /// The entry's text, refused when blank.
+    static func nonBlank(_ entry: Entry, _ expected: String) throws -> String {
+        let text = try entry.string()
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw entry.fail(expected) }
+        return text
     }
 
     /// Parses `0-17`, `18-24`, …, `85+` into bands that must not overlap and must cover
