@@ -5,6 +5,9 @@ import SPRXPipeline
 /// What the population rates were computed from: the period, and the referrals each
 /// rate leaves out (for the manifest and the report).
 public struct RateFigures: Sendable, Equatable, Codable {
+    /// The population edition the pipeline names, and the catchment in words.
+    public var edition: String
+    public var catchment: String
     /// The first and last day of the period the person-years cover (ISO dates).
     public var firstDay: String?
     public var lastDay: String?
@@ -24,6 +27,7 @@ public struct RateFigures: Sendable, Equatable, Codable {
     public var nationsWithoutAges: [String]
 
     enum CodingKeys: String, CodingKey {
+        case edition = "population_edition", catchment
         case firstDay = "first_day", lastDay = "last_day", periodFixed = "period_fixed_by_pipeline", years
         case referralsInRates = "referrals_in_rates", unknownArea = "left_out_unknown_area"
         case outsideCatchment = "left_out_outside_catchment", unknownAge = "in_crude_rates_only_unknown_age"
@@ -60,8 +64,10 @@ public struct RateTableBuilder: Sendable {
     public static let perResidents = 1000.0
     /// Days in a year for person-years.
     public static let daysPerYear = 365.25
-    /// Decimal places of rates, person-years, shares (percent) and the representation ratio.
-    public static let ratePlaces = 3, personYearPlaces = 1, sharePlaces = 2, ratioPlaces = 3
+    /// Significant digits of rates (a catchment of millions with a local scheme's
+    /// referrals has rates far below 1 per 1,000), decimal places of person-years,
+    /// shares (percent) and the representation ratio.
+    public static let rateDigits = 6, personYearPlaces = 1, sharePlaces = 2, ratioPlaces = 3
     /// The unit of each indicator, as `inequality.csv` names it.
     public static let rateUnit = "per 1,000 per year", percentUnit = "percent"
     /// Significant digits of the inequality indices and their fitted ends.
@@ -88,7 +94,7 @@ public struct RateTableBuilder: Sendable {
         guard let population else { return (rates, indices, nil) }
         let years = period.map { Double($0.last.daysSinceEpoch - $0.first.daysSinceEpoch + 1) / Self.daysPerYear } ?? 0
         var figures = RateFigures(
-            firstDay: period?.first.description, lastDay: period?.last.description, periodFixed: periodFixed, years: years,
+            edition: population.edition, catchment: population.catchment, firstDay: period?.first.description, lastDay: period?.last.description, periodFixed: periodFixed, years: years,
             referralsInRates: 0, unknownArea: 0, outsideCatchment: [:], unknownAge: 0,
             nationsWithoutAges: Nation.known.filter { nation in
                 !population.nationsWithAges.contains(nation) && population.totals.contains { $0.key.nation == nation && $0.value > 0 }
@@ -255,9 +261,9 @@ public struct RateTableBuilder: Sendable {
         row[RateColumn.personYears.index] = .decimal(personYears, places: Self.personYearPlaces)
         var note: String? = nil
         if let referrals, let crude = CrudeRate.estimate(count: Int(referrals), personYears: personYears, multiplier: Self.perResidents) {
-            row[RateColumn.crudeRate.index] = .decimal(crude.value, places: Self.ratePlaces)
-            row[RateColumn.crudeCILow.index] = .decimal(crude.limits.lower, places: Self.ratePlaces)
-            row[RateColumn.crudeCIHigh.index] = .decimal(crude.limits.upper, places: Self.ratePlaces)
+            row[RateColumn.crudeRate.index] = .significant(crude.value, digits: Self.rateDigits)
+            row[RateColumn.crudeCILow.index] = .significant(crude.limits.lower, digits: Self.rateDigits)
+            row[RateColumn.crudeCIHigh.index] = .significant(crude.limits.upper, digits: Self.rateDigits)
             if tally.lacksAges {
                 note = RateColumn.Note.noAgePopulation
             } else {
@@ -267,9 +273,9 @@ public struct RateTableBuilder: Sendable {
                 let exposure = tally.populationByAge.map { Double($0) * years }
                 switch DirectlyStandardisedRate.calculate(counts: counts, personYears: exposure, multiplier: Self.perResidents) {
                 case .success(let dsr):
-                    row[RateColumn.dsr.index] = .decimal(dsr.estimate.value, places: Self.ratePlaces)
-                    row[RateColumn.dsrCILow.index] = .decimal(dsr.estimate.limits.lower, places: Self.ratePlaces)
-                    row[RateColumn.dsrCIHigh.index] = .decimal(dsr.estimate.limits.upper, places: Self.ratePlaces)
+                    row[RateColumn.dsr.index] = .significant(dsr.estimate.value, digits: Self.rateDigits)
+                    row[RateColumn.dsrCILow.index] = .significant(dsr.estimate.limits.lower, digits: Self.rateDigits)
+                    row[RateColumn.dsrCIHigh.index] = .significant(dsr.estimate.limits.upper, digits: Self.rateDigits)
                 case .failure(.fewerThanMinimumCount): note = RateColumn.Note.fewerThanTen
                 case .failure(.countWithoutPopulation): note = RateColumn.Note.referralsWithoutPopulation
                 case .failure(.noPopulation): note = RateColumn.Note.noAgePopulation
@@ -277,6 +283,8 @@ public struct RateTableBuilder: Sendable {
             }
         } else if referrals == nil {
             note = RateColumn.Note.suppressed
+        } else if personYears <= 0 {
+            note = RateColumn.Note.noPeriod
         }
         if let parent {
             let parentReferrals = published(parent.referrals)
@@ -362,7 +370,10 @@ public struct RateTableBuilder: Sendable {
                     break
                 }
                 if indicator == .referralRate {
-                    let rate = CrudeRate.estimate(count: Int(n), personYears: population * years, multiplier: Self.perResidents)!
+                    guard let rate = CrudeRate.estimate(count: Int(n), personYears: population * years, multiplier: Self.perResidents) else {
+                        input.note = InequalityColumn.Note.noPeriod
+                        break
+                    }
                     input.quantiles.append(
                         InequalityIndices.Quantile(
                             value: rate.value, population: population, uncertainty: .limits95(lower: rate.limits.lower, upper: rate.limits.upper)))

@@ -410,6 +410,8 @@ public enum RateColumn: String, TableColumn {
         public static let crudeOnly = "crude_only"
         /// The band's population cannot be formed from single years (it splits the open 90+ group).
         public static let bandPopulationUnavailable = "band_population_unavailable"
+        /// No clean referral has a date (and the pipeline fixes no period): no person-years.
+        public static let noPeriod = "no_period"
     }
 }
 
@@ -468,6 +470,8 @@ public enum InequalityColumn: String, TableColumn {
         /// A decile's rate is 0, or its share 0% or 100%: the log or logit scale the
         /// regression runs on cannot hold it.
         public static let decileValueAtLimit = "decile_value_at_limit"
+        /// No person-years to compute the referral rates from (``RateColumn/Note/noPeriod``).
+        public static let noPeriod = RateColumn.Note.noPeriod
         /// The regression cannot be fitted for another reason.
         public static let notEstimable = "not_estimable"
     }

@@ -89,6 +89,8 @@ public enum Inspector {
         var reference: ReferenceData?
         if let referenceDirectory, InputKind.of(referenceDirectory) == .folder {
             settings.enrich.referenceDirectory = referenceDirectory
+            // Inspect places areas; it counts no rates, so it needs no population file.
+            settings.enrich.population = nil
             reference = try ReferenceData.load(settings.enrich)
         }
         let window = (settings.dateFrom ?? Day(daysSinceEpoch: Int32.min))...(settings.dateTo ?? Day(daysSinceEpoch: Int32.max))

@@ -50,6 +50,7 @@ public enum Publisher {
         let readPaths =
             [options.pipelinePath, enrich.referenceDirectory] + enrich.deprivation.map { enrich.referenceDirectory + "/" + $0.file }
             + enrich.rurality.map { enrich.referenceDirectory + "/" + $0.file }
+            + (enrich.population?.files ?? []).map { enrich.referenceDirectory + "/" + $0 }
         let target = try OutputTarget(options.outputDirectory, inputs: options.inputs + files, protected: readPaths)
         let lock = try RunLock(target: target)
         defer { withExtendedLifetime(lock) {} }
@@ -104,7 +105,8 @@ public enum Publisher {
             disclosureStatement: pipeline.disclosure.statement,
             references: result.reference.map { ReportContext.Reference(name: $0.name, edition: $0.edition, use: $0.use) },
             models: models.summaries, displayNames: pipeline.displayNames, roundTo: pipeline.disclosure.roundTo,
-            suppressUpTo: pipeline.disclosure.suppressUpTo)
+            suppressUpTo: pipeline.disclosure.suppressUpTo, rateFigures: rates.figures, populationEdition: result.population?.edition,
+            catchment: result.population?.catchment)
         let published = equityTables + [models.table, rates.rates, rates.inequality, quality, unmappedLabels]
         try output.write("report.html", Report.html(tables: published, context: context))
         try output.write("report.md", Report.markdown(tables: published, context: context))

@@ -292,6 +292,7 @@ enum ReachWording {
         case Note.suppressed: return "the referral count is suppressed by disclosure control, so are its rates"
         case Note.crudeOnly: return "crude rate only (age bands are not age-standardised)"
         case Note.bandPopulationUnavailable: return "the band's population cannot be formed from single years of age (it splits the open 90+ group)"
+        case Note.noPeriod: return "no clean referral has a date, so there are no person-years to divide by"
         default: return "see the note column of tables/rates_by_group.csv"
         }
     }
@@ -303,7 +304,10 @@ enum ReachWording {
         case Note.decileWithoutPopulation: return "a decile has no residents in the catchment"
         case Note.decileWithoutReferrals: return "a decile has no referrals, so no share"
         case Note.suppressed: return "a decile's count is suppressed by disclosure control"
-        case Note.notEstimable: return "the line cannot be fitted (for example, every decile's value is zero)"
+        case Note.decileValueAtLimit:
+            return "a decile's rate is 0, or its share 0% or 100%, which the log or logit scale of the fit cannot hold"
+        case Note.noPeriod: return "no clean referral has a date, so there are no person-years to divide by"
+        case Note.notEstimable: return "the line cannot be fitted"
         default: return "see the note column of tables/inequality.csv"
         }
     }

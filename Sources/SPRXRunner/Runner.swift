@@ -67,9 +67,9 @@ public struct RunResult: Sendable {
     /// The earliest and latest referral date counted.
     public var period: (first: Day, last: Day)? { counts.period }
     /// The period the population rates' person-years cover: the pipeline's, or ``period``.
-    public var ratePeriod: (first: Day, last: Day)? { period }  // TEMPORARY until the population settings land
+    public var ratePeriod: (first: Day, last: Day)? { pipeline.enrich.population?.period.map { ($0.lowerBound, $0.upperBound) } ?? period }
     /// Whether the pipeline fixed ``ratePeriod``.
-    public var ratePeriodFixed: Bool { false }
+    public var ratePeriodFixed: Bool { pipeline.enrich.population?.period != nil }
     public var rowsRead: Int { files.reduce(0) { $0 + $1.rowsRead } }
     public var clean: Int { files.reduce(0) { $0 + $1.clean } }
     public var duplicate: Int { files.reduce(0) { $0 + $1.duplicate } }
@@ -143,14 +143,15 @@ public enum Runner {
         if !failedGates.isEmpty { throw QualityGates.error(for: failedGates, pipelineFile: options.pipelinePath) }
         try quarantine.finish()
         try output.recordExisting("quarantine/rejected.csv.gz")
+        let denominators = try population.value()
         return RunResult(
             pipeline: pipeline, files: merger.files, counts: counts, unmappedLabels: merger.unmappedLabels, quality: figures,
-            reference: reference.files, population: try population.value())
+            reference: reference.files + (denominators?.files ?? []), population: denominators)
     }
 
     /// The catchment's residents per group, as the pipeline's population section names them.
     static func loadDenominators(pipeline: PipelineConfiguration, reference: ReferenceData) throws -> PopulationDenominators? {
-        nil  // TEMPORARY until the population loader lands
+        try PopulationLoader.denominators(pipeline.enrich, reference: reference)
     }
 
     /// Reads, processes and merges every file.

@@ -75,7 +75,7 @@ import Testing
         return (rows, built.inequality, built.figures)
     }
 
-    static func close(_ cell: Cell, _ expected: Double, places: Int = RateTableBuilder.ratePlaces) -> Bool {
+    static func close(_ cell: Cell, _ expected: Double, places: Int = 3) -> Bool {
         guard let value = cell.value else { return false }
         return abs(value - expected) <= 0.5 * pow(10, -Double(places)) + 1e-12
     }

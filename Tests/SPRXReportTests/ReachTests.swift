@@ -142,7 +142,7 @@ enum ReachFixture {
         RateFigures.self,
         from: Data(
             """
-            {"first_day": "2023-01-01", "last_day": "2024-12-31", "period_fixed_by_pipeline": false, "years": 2.0013689253935662,
+            {"population_edition": "mid-2019", "catchment": "every small area", "first_day": "2023-01-01", "last_day": "2024-12-31", "period_fixed_by_pipeline": false, "years": 2.0013689253935662,
              "referrals_in_rates": 900, "left_out_unknown_area": 12, "left_out_outside_catchment": {"Wales": 3},
              "in_crude_rates_only_unknown_age": 4, "nations_without_single_year_populations": ["Northern Ireland"]}
             """.utf8))

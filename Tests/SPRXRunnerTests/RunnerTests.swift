@@ -58,11 +58,14 @@ struct GeneratedExpectation: Decodable {
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
         let totals = manifest["totals"] as! [String: Any]
         #expect(totals["reconciled"] as? Bool == true)
-        // rejected.csv.gz, quarantine/unmapped_labels.csv, six tables, models.csv, report.html, report.md
-        #expect((manifest["outputs"] as! [[String: Any]]).count == 11)
+        // rejected.csv.gz, quarantine/unmapped_labels.csv, six tables, models.csv,
+        // rates_by_group.csv, inequality.csv, report.html, report.md
+        #expect((manifest["outputs"] as! [[String: Any]]).count == 13)
         let labels = try FileManager.default.attributesOfItem(atPath: out + "/quarantine/unmapped_labels.csv")
         #expect((labels[.posixPermissions] as? Int) == 0o600)
-        #expect((manifest["reference_files"] as! [[String: Any]]).count == 7)
+        // Four deprivation indices, three rurality files (England and Wales share one),
+        // the population totals and two single-year-of-age files (England and Wales share one).
+        #expect((manifest["reference_files"] as! [[String: Any]]).count == 10)
     }
 
     @Test func tablesAreIdenticalForAnyJobsAndBlockSize() throws {
