@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "SPRXInspectTests", dependencies: ["SPRXInspect", "SPRXIngest", "SPRXPipeline", "SPRXTestSupport"]),
         .testTarget(name: "SPRXValidateTests", dependencies: ["SPRXValidate", "SPRXTestSupport"]),
         .testTarget(name: "SPRXReportTests", dependencies: ["SPRXReport", "SPRXPublish", "SPRXTestSupport"], exclude: ["Snapshots"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["SPRXIngest", "SPRXTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SPRXCore", "SPRXIngest", "SPRXTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
