@@ -11,6 +11,8 @@
 # route-type counts equal sprx's table (both did the same work).
 #
 # Environment: RUNS (default 5 for 160k, 3 for 10M), SIZES ("160k 10m"), BIN.
+# BASELINE_PIPELINE: the pipeline file the baseline runs (default the same; an older
+# build may not read a newer pipeline's sections: give it that build's own file).
 # BASELINE=path/to/another/sprx adds that build to the same rotation and prints
 # sprx/baseline (time and peak RSS): a change's cost, measured side by side.
 set -euo pipefail
@@ -18,6 +20,7 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release/sprx}
 BASELINE=${BASELINE:-}
 PIPELINE=Pipelines/referral-equity.yaml
+BASELINE_PIPELINE=${BASELINE_PIPELINE:-$PIPELINE}
 SIZES=${SIZES:-"160k 10m"}
 mkdir -p .bench
 if [ ! -x .bench/venv/bin/python ] || ! .bench/venv/bin/python -c 'import duckdb, yaml' 2>/dev/null; then
@@ -45,7 +48,7 @@ for size in $SIZES; do
   sprx_cmd=("$BIN" run --pipeline "$PIPELINE" --input "$data" --out "$out" --jobs 2 --quiet --no-disclosure-control)
   duck_cmd=("$PY" scripts/bench_duckdb.py "$data" "$PIPELINE" 2 "$duck_csv")
   base_cmd=()
-  [ -n "$BASELINE" ] && base_cmd=("$BASELINE" run --pipeline "$PIPELINE" --input "$data" --out "$out-baseline" --jobs 2 --quiet --no-disclosure-control)
+  [ -n "$BASELINE" ] && base_cmd=("$BASELINE" run --pipeline "$BASELINE_PIPELINE" --input "$data" --out "$out-baseline" --jobs 2 --quiet --no-disclosure-control)
   slots=4; [ -n "$BASELINE" ] && slots=5
   t_sprx=(); t_duck=(); t_zcat=(); t_zcat2=(); t_base=()
   for i in $(seq "$runs"); do

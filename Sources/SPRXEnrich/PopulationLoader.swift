@@ -30,9 +30,8 @@ public enum PopulationLoader {
 
         // Each catchment area's group, and its position for the single-year pass.
         var cells: [ResidentCell] = []
-        var cellOfArea: [ShortCode: Int] = [:]
+        var cellOfArea = FlatTable<ShortCode, Int64>(initial: -1, minimumCapacity: reference.residents.count)
         var cellIndex: [ResidentCell: Int] = [:]
-        cellOfArea.reserveCapacity(reference.residents.count)
         for area in reference.residents {
             let info = reference.info(area.code) ?? AreaInfo()
             let nation = area.code.nation
@@ -45,7 +44,7 @@ public enum PopulationLoader {
                 cells.append(cell)
                 cellIndex[cell] = index
             }
-            cellOfArea[area.code] = index
+            cellOfArea.update(area.code) { $0 = Int64(index) }
             result.totals[cell, default: 0] += area.population
             result.areas[nation, default: 0] += 1
             if info.decile == 0 { result.areasWithoutDecile[nation, default: 0] += 1 }
@@ -62,7 +61,7 @@ public enum PopulationLoader {
                 source, nations: nations, settings: settings, cellOfArea: cellOfArea, ages: ages, into: &byAge)
             for nation in nations {
                 let expected = reference.residents.filter { $0.code.nation == nation }
-                let missing = expected.filter { !found.contains($0.code) }
+                let missing = expected.filter { found[$0.code] == nil }
                 if let first = missing.first {
                     throw SPRXError(
                         .invalidReference,
@@ -111,14 +110,15 @@ public enum PopulationLoader {
     ///
     /// - Returns: the file for the manifest, and the areas of `nations` it lists.
     private static func sumSingleYears(
-        _ source: SingleYearOfAgeSource, nations: [Nation], settings: EnrichSettings, cellOfArea: [ShortCode: Int], ages: Int,
+        _ source: SingleYearOfAgeSource, nations: [Nation], settings: EnrichSettings, cellOfArea: FlatTable<ShortCode, Int64>, ages: Int,
         into byAge: inout [Int64]
-    ) throws -> (ReferenceFileInfo, Set<ShortCode>) {
+    ) throws -> (ReferenceFileInfo, FlatTable<ShortCode, Int64>) {
         let path = settings.referenceDirectory + "/" + source.file
         let ageColumns = SingleYearOfAgeColumns.names
         let columns = [source.codeColumn, source.totalColumn] + ageColumns + (source.sexColumn.map { [$0] } ?? [])
         let wantedSex = source.sex.map { Array($0.lowercased().utf8) }
-        var lineOfArea: [ShortCode: Int] = [:]
+        // Flat tables, not dictionaries: a file has tens of thousands of rows.
+        var lineOfArea = FlatTable<ShortCode, Int64>(initial: 0, minimumCapacity: 1 << 16)
         var years = [Int64](repeating: 0, count: ages)
         let (sha, rows) = try ReferenceData.scanLookup(path: path, name: source.file, columns: columns) { row, indices in
             if let wantedSex, !sameText(row[indices[2 + ages]], wantedSex) { return }
@@ -128,7 +128,13 @@ public enum PopulationLoader {
                     location: DataLocation(file: source.file, line: row.line, column: source.codeColumn))
             }
             guard nations.contains(code.nation) else { return }
-            if let first = lineOfArea.updateValue(row.line, forKey: code) {
+            let line = Int64(row.line)
+            let first = lineOfArea.update(code) { value -> Int64 in
+                let earlier = value
+                if earlier == 0 { value = line }
+                return earlier
+            }
+            if first != 0 {
                 throw SPRXError(
                     .invalidReference,
                     "area listed twice (first on line \(first)); a single-year-of-age file lists each area once\(source.sexColumn == nil ? "" : " per sex")",
@@ -154,12 +160,12 @@ public enum PopulationLoader {
                     .invalidReference, "the single years of age (\(ageColumns.first!) to \(ageColumns.last!)) do not add up to the row's total",
                     location: DataLocation(file: source.file, line: row.line, column: source.totalColumn))
             }
-            guard let cell = cellOfArea[code] else { return }
+            guard let cell = cellOfArea[code].map(Int.init) else { return }
             for age in 0..<ages { byAge[cell * ages + age] += years[age] }
         }
         let use = "population by single year of age \(nations.map(\.label).joined(separator: ", "))"
         let info = ReferenceFileInfo(name: source.file, path: path, edition: source.edition, use: use, sha256: sha, rows: rows)
-        return (info, Set(lineOfArea.keys))
+        return (info, lineOfArea)
     }
 
     /// Whether `field` (spaces around it ignored) is `text`, ignoring ASCII case.
