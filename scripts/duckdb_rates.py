@@ -42,14 +42,15 @@ LEFT JOIN dep d ON d.area_code = p.area_code
 LEFT JOIN rur u ON u.area_code = p.area_code
 WHERE CAST(p.{pop_col} AS BIGINT) > 0
 """)
-# Referrals from those areas only (the rest are outside the catchment or have no area).
-con.execute("CREATE TABLE resident_referrals AS SELECT b.* FROM base b JOIN residents r ON r.area = b.area")
 first, last = con.execute("SELECT min(referral_day), max(referral_day) FROM base").fetchone()
 fixed = population.get("period") if isinstance(population, dict) else None
 if fixed:
-    first, last = fixed["first"], fixed["last"]
-    first, last = con.execute(f"SELECT DATE '{first}', DATE '{last}'").fetchone()
+    first, last = con.execute(f"SELECT DATE '{fixed['first']}', DATE '{fixed['last']}'").fetchone()
 years = ((last - first).days + 1) / 365.25
+# Referrals from those areas only (the rest are outside the catchment or have no area),
+# dated within the period.
+con.execute(f"CREATE TABLE resident_referrals AS SELECT b.* FROM base b JOIN residents r ON r.area = b.area "
+            f"WHERE b.referral_day BETWEEN DATE '{first}' AND DATE '{last}'")
 
 # Single-year-of-age residents per area, in the 19 groups of the 2013 European Standard Population.
 esp = [5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000, 6500, 6000, 5500, 5000, 4000, 2500, 1500, 1000]

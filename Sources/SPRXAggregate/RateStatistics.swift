@@ -254,9 +254,9 @@ public struct DirectlyStandardisedRate: Sendable, Equatable {
             confidence: confidence)
     }
 
-    /// The DSR of event counts that need not be whole: a group's age-specific counts
-    /// scaled to its published (rounded) total, so the rate says no more about the count
-    /// than the published count does. Otherwise as ``calculate(counts:personYears:standardWeights:multiplier:confidence:)-([Int],_,_,_,_)``.
+    /// The DSR of event counts given as real numbers: counts controlled for disclosure and
+    /// scaled back to a controlled total need not be whole (the `[Int]` form converts).
+    /// Otherwise as ``calculate(counts:personYears:standardWeights:multiplier:confidence:)-([Int],_,_,_,_)``.
     public static func calculate(
         counts: [Double], personYears: [Double], standardWeights: [Double] = europeanStandard2013,
         multiplier: Double = CrudeRate.perThousand, confidence: Double = 0.95

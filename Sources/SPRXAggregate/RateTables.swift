@@ -15,23 +15,34 @@ public struct RateFigures: Sendable, Equatable, Codable {
     public var periodFixed: Bool
     /// The period's length in years: days inclusive / 365.25.
     public var years: Double
+    // The counts below are controlled like every published count when disclosure control
+    // is on (`nil`, JSON `null`, when suppressed): with the rates' rounded counts beside
+    // them, exact figures would undo the rounding.
     /// Referrals counted in the rates: their area is in the catchment and has a population.
-    public var referralsInRates: Int64
+    public var referralsInRates: Int64?
     /// Referrals left out: no usable area code.
-    public var unknownArea: Int64
+    public var unknownArea: Int64?
     /// Referrals left out: a nation's area code outside the catchment or without a population, by nation.
-    public var outsideCatchment: [String: Int64]
+    public var outsideCatchment: [String: Int64?]
+    /// Referrals left out: a catchment area, but dated outside the period the pipeline fixes.
+    public var outsidePeriod: Int64?
     /// Referrals in the crude rates whose age is unknown, so left out of the age-standardised ones.
-    public var unknownAge: Int64
+    public var unknownAge: Int64?
     /// Nations in the catchment without single-year-of-age populations (no standardised rates, no age-band rates).
     public var nationsWithoutAges: [String]
+    /// Catchment areas with a population, and those of them the nation's deprivation
+    /// index does not list (their residents are in the Unknown decile: many means the
+    /// population and the index are on different small-area vintages), by nation.
+    public var populationAreas: [String: Int]
+    public var populationAreasWithoutDecile: [String: Int]
 
     enum CodingKeys: String, CodingKey {
         case edition = "population_edition", catchment
         case firstDay = "first_day", lastDay = "last_day", periodFixed = "period_fixed_by_pipeline", years
         case referralsInRates = "referrals_in_rates", unknownArea = "left_out_unknown_area"
-        case outsideCatchment = "left_out_outside_catchment", unknownAge = "in_crude_rates_only_unknown_age"
+        case outsideCatchment = "left_out_outside_catchment", outsidePeriod = "left_out_outside_period", unknownAge = "in_crude_rates_only_unknown_age"
         case nationsWithoutAges = "nations_without_single_year_populations"
+        case populationAreas = "population_areas", populationAreasWithoutDecile = "population_areas_without_decile"
     }
 }
 
@@ -51,17 +62,21 @@ public struct InequalitySimulation: Sendable, Hashable, Codable {
 /// denominator always cover the same small areas. Disclosure control works as for
 /// shares: the referral count is published controlled, and every rate is computed from
 /// the published count and the exact (public) population. A standardised rate is
-/// computed from the group's age-specific counts scaled to its published count (so it
-/// tells no more about the count than the crude rate does).
+/// computed from the group's age-specific counts each controlled by the same rule (a
+/// count of 1-7 taken as 0) and scaled back to the group's controlled count of referrals
+/// with a known age: with the populations public, a rate from exact age-specific counts
+/// would give them back when a group's referrals fall in a few age groups.
 public struct RateTableBuilder: Sendable {
     public let groupKey: GroupKeySchema
     public let ageBands: [AgeBand]
     public let disclosure: DisclosureSettings
     /// Simulations and seed for the inequality indices' intervals.
     public let inequality: InequalitySimulation
+    /// Most threads the inequality fits use (the run's `--jobs`).
+    public var jobs = 1
 
     /// Rates are per this many residents per year.
-    public static let perResidents = 1000.0
+    public static let perResidents = CrudeRate.perThousand
     /// Days in a year for person-years.
     public static let daysPerYear = 365.25
     /// Significant digits of rates (a catchment of millions with a local scheme's
@@ -95,11 +110,19 @@ public struct RateTableBuilder: Sendable {
         let years = period.map { Double($0.last.daysSinceEpoch - $0.first.daysSinceEpoch + 1) / Self.daysPerYear } ?? 0
         var figures = RateFigures(
             edition: population.edition, catchment: population.catchment, firstDay: period?.first.description, lastDay: period?.last.description, periodFixed: periodFixed, years: years,
-            referralsInRates: 0, unknownArea: 0, outsideCatchment: [:], unknownAge: 0,
+            referralsInRates: 0, unknownArea: 0, outsideCatchment: [:], outsidePeriod: 0, unknownAge: 0,
             nationsWithoutAges: Nation.known.filter { nation in
                 !population.nationsWithAges.contains(nation) && population.totals.contains { $0.key.nation == nation && $0.value > 0 }
-            }.map(\.label))
-        let tallies = cellTallies(counts, figures: &figures)
+            }.map(\.label),
+            populationAreas: Dictionary(uniqueKeysWithValues: population.areas.map { ($0.key.label, $0.value) }),
+            populationAreasWithoutDecile: Dictionary(uniqueKeysWithValues: population.areasWithoutDecile.map { ($0.key.label, $0.value) }))
+        var exact = LeftOut()
+        let tallies = cellTallies(counts, leftOut: &exact)
+        figures.referralsInRates = published(exact.referralsInRates)
+        figures.unknownArea = published(exact.unknownArea)
+        figures.outsidePeriod = published(exact.outsidePeriod)
+        figures.unknownAge = published(exact.unknownAge)
+        figures.outsideCatchment = exact.outsideCatchment.mapValues { published($0) }
         let context = Context(population: population, tallies: tallies, years: years)
 
         // Groups in publication order: all, nation, nation/decile, nation/quintile, nation/rurality.
@@ -164,8 +187,17 @@ public struct RateTableBuilder: Sendable {
         var byAge = [Int64](repeating: 0, count: EuropeanStandardPopulation.groupCount)
     }
 
+    /// The exact counts behind ``RateFigures``.
+    struct LeftOut {
+        var referralsInRates: Int64 = 0
+        var unknownArea: Int64 = 0
+        var outsideCatchment: [String: Int64] = [:]
+        var outsidePeriod: Int64 = 0
+        var unknownAge: Int64 = 0
+    }
+
     /// The resident referrals per cell; the rest counted into `figures`.
-    func cellTallies(_ counts: ReferralCounts, figures: inout RateFigures) -> [ResidentCell: CellTally] {
+    func cellTallies(_ counts: ReferralCounts, leftOut figures: inout LeftOut) -> [ResidentCell: CellTally] {
         var cells: [ResidentCell: CellTally] = [:]
         for (key, value) in counts.residents {
             let nation = Nation(rawValue: UInt8(groupKey.level(.nation, of: key))) ?? .unknown
@@ -173,7 +205,12 @@ public struct RateTableBuilder: Sendable {
                 figures.unknownArea += value.referred
                 continue
             }
-            guard groupKey.level(.resident, of: key) == 1 else {
+            switch groupKey.level(.resident, of: key) {
+            case GroupKeySchema.residentCounted: break
+            case GroupKeySchema.residentOutsidePeriod:
+                figures.outsidePeriod += value.referred
+                continue
+            default:
                 figures.outsideCatchment[nation.label, default: 0] += value.referred
                 continue
             }
@@ -267,9 +304,14 @@ public struct RateTableBuilder: Sendable {
             if tally.lacksAges {
                 note = RateColumn.Note.noAgePopulation
             } else {
-                // Age-specific counts scaled to the published count (exact when control is off).
-                let scale = tally.referrals > 0 ? Double(referrals) / Double(tally.referrals) : 0
-                let counts = tally.byAge.map { Double($0) * scale }
+                // Each age group's count controlled on its own (1-7 counted as 0), then
+                // scaled back to the group's controlled count of referrals with a known age
+                // (controlling alone would bias small groups down): the rate is made of
+                // controlled counts only, and is exact when control is off.
+                let controlled = tally.byAge.map { Double(published($0) ?? 0) }
+                let sum = controlled.reduce(0, +)
+                let knownAge = Double(published(tally.byAge.reduce(0, +)) ?? 0)
+                let counts = sum > 0 ? controlled.map { $0 * knownAge / sum } : controlled
                 let exposure = tally.populationByAge.map { Double($0) * years }
                 switch DirectlyStandardisedRate.calculate(counts: counts, personYears: exposure, multiplier: Self.perResidents) {
                 case .success(let dsr):
@@ -310,7 +352,7 @@ public struct RateTableBuilder: Sendable {
         let nations = Set(population.nationsWithAges)
         guard !nations.isEmpty else { return [] }
         var referrals = [Int64](repeating: 0, count: ageBands.count + 1)
-        for (key, value) in counts.residentBands where groupKey.level(.resident, of: key) == 1 {
+        for (key, value) in counts.residentBands where groupKey.level(.resident, of: key) == GroupKeySchema.residentCounted {
             guard let nation = Nation(rawValue: UInt8(groupKey.level(.nation, of: key))), nations.contains(nation) else { continue }
             referrals[groupKey.level(.ageBand, of: key)] += value
         }
@@ -322,16 +364,26 @@ public struct RateTableBuilder: Sendable {
                 residents[band] = residents[band].flatMap { sum in count.map { sum + $0 } }
             }
         }
-        let knownTotal = referrals.prefix(ageBands.count).reduce(0, +)
-        let parentPopulation = residents.reduce(Int64(0)) { $0 + ($1 ?? 0) }
-        let parent = GroupTally(referrals: knownTotal, population: residents.contains(nil) ? 0 : parentPopulation)
+        // Shares are of the bands whose population single years can form.
+        var parent = GroupTally()
+        for band in ageBands.indices {
+            guard let population = residents[band] else { continue }
+            parent.referrals += referrals[band]
+            parent.population += population
+        }
         var rows: [[Cell]] = []
         for (band, definition) in ageBands.enumerated() {
             var tally = GroupTally(referrals: referrals[band], population: residents[band] ?? 0)
             tally.lacksAges = true
-            var row = rateRow(dimension: Grouping.Name.ageBand, label: definition.label, tally: tally, parent: parent, years: years)
-            row[RateColumn.note.index] = .text(residents[band] == nil ? RateColumn.Note.bandPopulationUnavailable : RateColumn.Note.crudeOnly)
-            if residents[band] == nil { row[RateColumn.population.index] = .empty }
+            var row = rateRow(
+                dimension: Grouping.Name.ageBand, label: definition.label, tally: tally, parent: residents[band] == nil ? nil : parent,
+                years: years)
+            if residents[band] == nil {
+                for column in [RateColumn.population, .personYears, .crudeRate, .crudeCILow, .crudeCIHigh] { row[column.index] = .empty }
+            }
+            if row[RateColumn.note.index].string != RateColumn.Note.suppressed {
+                row[RateColumn.note.index] = .text(residents[band] == nil ? RateColumn.Note.bandPopulationUnavailable : RateColumn.Note.crudeOnly)
+            }
             rows.append(row)
         }
         return rows
@@ -391,8 +443,8 @@ public struct RateTableBuilder: Sendable {
         }
     }
 
-    /// The `sii` and `rii` rows of the inputs, fitted concurrently (each fit is
-    /// independent and seeded, so the rows are the same for any number of threads).
+    /// The `sii` and `rii` rows of the inputs, fitted on up to ``jobs`` threads (each fit
+    /// is independent and seeded, so the rows are the same for any number of threads).
     ///
     /// As PHE recommends for rates and proportions, the regression runs on the log
     /// (rates) or logit (shares) scale and is transformed back (`transform = TRUE`);
@@ -403,12 +455,15 @@ public struct RateTableBuilder: Sendable {
         defer { results.deallocate() }
         let simulation = inequality
         nonisolated(unsafe) let slots = results
-        DispatchQueue.concurrentPerform(iterations: inputs.count) { i in
-            let input = inputs[i]
-            guard input.note == nil else { return }
-            slots[i] = InequalityIndices.calculate(
-                input.quantiles, kind: input.indicator == .referralRate ? .rate : .proportion, transform: true,
-                multiplier: input.indicator == .referralRate ? 1 : 100, repetitions: simulation.repetitions, seed: simulation.seed)
+        let threads = max(1, min(jobs, inputs.count))
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            for i in stride(from: thread, to: inputs.count, by: threads) {
+                let input = inputs[i]
+                guard input.note == nil else { continue }
+                slots[i] = InequalityIndices.calculate(
+                    input.quantiles, kind: input.indicator == .referralRate ? .rate : .proportion, transform: true,
+                    multiplier: input.indicator == .referralRate ? 1 : 100, repetitions: simulation.repetitions, seed: simulation.seed)
+            }
         }
         var rows: [[Cell]] = []
         for (i, input) in inputs.enumerated() {

@@ -400,8 +400,9 @@ public enum RateColumn: String, TableColumn {
     public enum Note {
         /// No single-year-of-age population for (some of) the group's residents.
         public static let noAgePopulation = "no_single_year_population"
-        /// Fewer than 10 referrals with a known age: too few for a standardised rate (PHE's rule).
-        public static let fewerThanTen = "fewer_than_10_referrals"
+        /// Fewer than 10 referrals with a known age (after disclosure control of each age
+        /// group's count): too few for a standardised rate (PHE's rule).
+        public static let fewerThanTen = "fewer_than_10_with_known_age"
         /// An age group with referrals has no population (the rate would be infinite).
         public static let referralsWithoutPopulation = "referrals_without_population"
         /// Disclosure control withholds the group's count, so its rates too.

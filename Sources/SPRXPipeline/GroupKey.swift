@@ -10,8 +10,10 @@ public enum GroupAxis: Int, CaseIterable, Sendable, Hashable {
     /// The referral's age group of the European Standard Population (19 groups, then
     /// unknown): what age-standardised rates count by, whatever the pipeline's bands.
     case standardAge
-    /// Whether the referral's small area is in the population catchment: a resident
-    /// counted in the population rates (1) or not (0: an unknown area, or outside it).
+    /// Whether the population rates count the referral: its small area is in the
+    /// catchment and its date in the rates' period (1); the area is unknown or outside
+    /// the catchment (0); a catchment area, but a date outside the period the pipeline
+    /// fixes (2).
     case resident
 
     /// The axes of a referral's demographic pattern (what every table dimension is made of).
@@ -90,7 +92,7 @@ public struct TableDimension: Sendable, Hashable {
 /// The one declaration of how a referral's groups are packed into a 64-bit key.
 ///
 /// Design note: every count sprx keeps is keyed by a projection of one key built per
-/// referral (``key(ageBand:sex:ethnicity:nation:decile:rurality:routeType:contacted:route:month:standardAge:resident:)``).
+/// referral (``key(ageBand:sex:ethnicity:nation:decile:rurality:routeType:contacted:route:month:standardAge:resident:outsidePeriod:)``).
 /// Each ``GroupAxis`` has a level count, declared once here (from the domain's
 /// vocabularies and the pipeline's age bands, routes and reasons); its width is the
 /// fewest bits that hold it and its offset follows the axes before it. Masks, table
@@ -147,7 +149,7 @@ public struct GroupKeySchema: Sendable, Hashable {
             case .reason: max(1, reasons.count)
             case .month: Self.monthLevels
             case .standardAge: Self.unknownStandardAgeLevel + 1
-            case .resident: 2
+            case .resident: 3
             }
         }
         var fields: [Field] = []
@@ -245,6 +247,9 @@ public struct GroupKeySchema: Sendable, Hashable {
     /// The decile field's level for unknown: after deciles 1-10.
     public static let unknownDecileLevel = 10
 
+    /// The resident field's levels (``GroupAxis/resident``).
+    public static let residentCounted = 1, residentOutsidePeriod = 2
+
     /// The standard-age field's level for unknown: after the standard's age groups.
     public static var unknownStandardAgeLevel: Int { EuropeanStandardPopulation.groupCount }
 
@@ -268,7 +273,7 @@ public struct GroupKeySchema: Sendable, Hashable {
     @inlinable public func key(
         ageBand: UInt8, sex: Sex, ethnicity: Ethnicity, nation: Nation, decile: UInt8, rurality: Rurality, routeType: RouteType,
         contacted: Bool, route: UInt8, month: UInt64, standardAge: UInt8 = UInt8(GroupKeySchema.unknownStandardAgeLevel),
-        resident: Bool = false
+        resident: Bool = false, outsidePeriod: Bool = false
     ) -> UInt64 {
         assert(Int(ageBand) < levelCounts[GroupAxis.ageBand.rawValue] && Int(route) < levelCounts[GroupAxis.route.rawValue])
         assert(decile <= 10 && month < UInt64(Self.monthLevels) && Int(standardAge) <= Self.unknownStandardAgeLevel)
@@ -284,7 +289,7 @@ public struct GroupKeySchema: Sendable, Hashable {
                 | UInt64(route) << f[GroupAxis.route.rawValue].shift
                 | month << f[GroupAxis.month.rawValue].shift
                 | UInt64(standardAge) << f[GroupAxis.standardAge.rawValue].shift
-                | (resident ? 1 : 0) << f[GroupAxis.resident.rawValue].shift
+                | (resident ? (outsidePeriod ? 2 : 1) : 0) << f[GroupAxis.resident.rawValue].shift
         }
     }
 

@@ -84,8 +84,17 @@ public enum Publisher {
         for failed in models.summaries where failed.status != "fitted" {
             StandardError.line("sprx: warning: model \(failed.name) not fitted: \(failed.errorCode ?? ""): \(failed.message ?? "")")
         }
-        let rates = RateTableBuilder(pipeline: pipeline).build(
+        var rateBuilder = RateTableBuilder(pipeline: pipeline)
+        rateBuilder.jobs = options.jobs
+        let rates = rateBuilder.build(
             result.counts, population: result.population, period: result.ratePeriod, periodFixed: result.ratePeriodFixed)
+        for nation in Nation.known {
+            guard let figures = rates.figures, let missing = figures.populationAreasWithoutDecile[nation.label], missing > 0 else { continue }
+            let areas = figures.populationAreas[nation.label] ?? 0
+            StandardError.line(
+                "sprx: warning: \(missing) of the \(areas) \(nation.label) small areas in the population have no decile in the deprivation index; their residents and referrals are in the Unknown decile (are the population and the index on the same small-area vintage?)"
+            )
+        }
         try output.write("tables/\(rates.rates.name).csv", rates.rates.csv)
         try output.write("tables/\(rates.inequality.name).csv", rates.inequality.csv)
         let quality = DataQualityTable.build(result.files)

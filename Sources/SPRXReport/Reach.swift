@@ -136,7 +136,7 @@ struct InequalityIndex {
 ///   the reason is said in words (``rateNote(_:)``, ``indexNote(_:)``), never as 0.
 enum ReachWording {
     static let rateUnit = "referrals per 1,000 residents per year"
-    static let shortRateUnit = "per 1,000 per year"
+    static let shortRateUnit = RateTableBuilder.rateUnit
     /// Shown for an empty value that was not suppressed.
     static let empty = "—"
     static let suppressed = "suppressed"
@@ -452,10 +452,14 @@ extension Report {
             notes.append("Disclosure control is off: counts are exact. \"\(ReachWording.empty)\" is a value that does not exist, with the reason beside it; it is not zero.")
         }
         if let figures = context.rateFigures {
-            var left = "Referrals counted in the rates: \(grouped(Int(figures.referralsInRates))). Left out (exact counts of records): \(grouped(Int(figures.unknownArea))) with no usable area code"
-            let outside = Report.nations.compactMap { nation in figures.outsideCatchment[nation].map { "\(grouped(Int($0))) in \(nation)" } }
+            // Counts as the manifest publishes them: controlled when disclosure control is on.
+            func count(_ value: Int64?) -> String { value.map { grouped(Int($0)) } ?? "a suppressed number" }
+            let kind = context.disclosureEnabled ? "counts of records, controlled as above" : "exact counts of records"
+            var left = "Referrals counted in the rates: \(count(figures.referralsInRates)). Left out (\(kind)): \(count(figures.unknownArea)) with no usable area code"
+            let outside = Report.nations.compactMap { nation in figures.outsideCatchment[nation].map { "\(count($0)) in \(nation)" } }
             left += outside.isEmpty ? "" : "; outside the catchment or without a population: " + outside.joined(separator: ", ")
-            left += ". \(grouped(Int(figures.unknownAge))) with an unknown age are in the crude rates but not the age-standardised ones."
+            if figures.periodFixed { left += "; \(count(figures.outsidePeriod)) dated outside the period the pipeline fixes" }
+            left += ". \(count(figures.unknownAge)) with an unknown age are in the crude rates but not the age-standardised ones."
             notes.append(left)
             if !figures.nationsWithoutAges.isEmpty {
                 let names = Report.nations.filter { figures.nationsWithoutAges.contains($0) }

@@ -65,6 +65,9 @@ struct BlockWorker: Sendable {
     /// Whether the models cluster by organisation; if not, model cells are not keyed by
     /// organisation at all, so a column of per-referral ids cannot grow the state.
     var modelsByOrganisation = true
+    /// The period the pipeline fixes for the population rates: referrals dated outside it
+    /// are kept out of the rates (and counted as such).
+    var ratePeriod: ClosedRange<Day>? = nil
 
     /// Cleans and enriches the block's rows, counts the clean ones into `counts`, and
     /// returns what the in-order merge needs to judge duplicates and reconcile.
@@ -114,7 +117,7 @@ struct BlockWorker: Sendable {
                         ageBand: enrichment.ageBand, sex: record.sex, ethnicity: record.ethnicity, nation: enrichment.nation,
                         decile: enrichment.decile, rurality: enrichment.rurality, routeType: routeTypes[Int(record.route)],
                         contacted: contacted, route: record.route, month: lastMonth, standardAge: enrichment.standardAge,
-                        resident: enrichment.resident)
+                        resident: enrichment.resident, outsidePeriod: ratePeriod.map { !$0.contains(record.referralDate) } ?? false)
                     counts.add(key: key, reasons: record.reasons, contacted: contacted, intervention: intervention, day: record.referralDate)
                     let model = ModelCell(
                         organisation: modelsByOrganisation ? record.organisation : nil, cell: modelProjection.apply(key),

@@ -119,17 +119,25 @@ public enum Runner {
             groupKey: pipeline.groupKey, routeTypes: pipeline.routes.map(\.type), countForModels: !pipeline.models.models.isEmpty,
             modelProjection: ModelCellProjection(models: pipeline.models.models, schema: pipeline.groupKey))
         worker.modelsByOrganisation = pipeline.models.clusterByOrganisation
+        worker.ratePeriod = pipeline.enrich.population?.period
         let quarantine = try QuarantineWriter(path: output.staging.appendingPathComponent("quarantine/rejected.csv.gz").path)
         let ledger = try DuplicateLedger(directory: output.staging.appendingPathComponent(".work"))
         let merger = InOrderMerger(
             files: files, quarantine: quarantine, ledger: ledger, groupKey: pipeline.groupKey, countForModels: worker.countForModels,
             clean: worker.clean)
         let pool = CountsPool(groupKey: pipeline.groupKey)
-        // The single-year-of-age populations are summed while rows are counted: only
-        // publishing needs them.
-        let population = Deferred { try loadDenominators(pipeline: pipeline, reference: reference) }
+        // The single-year-of-age populations are summed while rows are counted (only
+        // publishing needs them), on a thread of their own when the run may use more
+        // than one; a bad population file stops the count at the next block.
+        let population =
+            options.jobs > 1
+            ? Deferred { try loadDenominators(pipeline: pipeline, reference: reference) }
+            : Deferred(now: { try loadDenominators(pipeline: pipeline, reference: reference) })
+        if let error = population.failure { throw error }
         do {
-            try execute(files: files, worker: worker, pipeline: pipeline, options: options, merger: merger, pool: pool)
+            try execute(
+                files: files, worker: worker, pipeline: pipeline, options: options, merger: merger, pool: pool,
+                stopIf: { population.failure })
             try merger.resolveRepeats()
         } catch {
             ledger.discard()
@@ -157,7 +165,7 @@ public enum Runner {
     /// Reads, processes and merges every file.
     static func execute(
         files: [String], worker: BlockWorker, pipeline: PipelineConfiguration, options: RunOptions, merger: InOrderMerger,
-        pool: CountsPool
+        pool: CountsPool, stopIf: @escaping @Sendable () -> (any Error)? = { nil }
     ) throws {
         let coordinator = MergeCoordinator(merger: merger, fileCount: files.count, window: 2 * options.jobs + 2)
         let progress = Progress(enabled: !options.quiet && isatty(2) == 1, files: files.count)
@@ -189,6 +197,7 @@ public enum Runner {
                     var blocks = 0
                     while let block = try reader.next() {
                         coordinator.waitForRoom(file: fileIndex)
+                        if let error = stopIf() { throw error }
                         if coordinator.failed { return }
                         workerSlots.wait()
                         blocks += 1

@@ -242,4 +242,53 @@ import Testing
         let contacted = try row(.contactedShare, .sii)
         #expect(!contacted[InequalityColumn.value].isEmpty && contacted[InequalityColumn.unit].string == RateTableBuilder.percentUnit)
     }
+
+    /// A review recovered exact age-specific counts from a DSR computed from them (the
+    /// populations being public). Under disclosure control each age group's count is
+    /// controlled first: England decile 1 with 2 aged 22 and 10 aged 72 publishes 10
+    /// referrals and the DSR of (0, 10), by hand 5000 × 10/500 / 16000 × 1000 / years
+    /// (weights of its residents' groups 0-4, 20-24, 70-74: 5000 + 6000 + 5000).
+    @Test func standardisedRatesUseControlledAgeSpecificCounts() throws {
+        var counts = ReferralCounts(schema: Self.schema)
+        Self.add(&counts, 2, nation: .england, decile: 1, rurality: .urban, age: 22, route: 0)
+        Self.add(&counts, 10, nation: .england, decile: 1, rurality: .urban, age: 72, route: 0)
+        let built = RateTableBuilder(groupKey: Self.schema, ageBands: Self.bands, disclosure: DisclosureSettings())
+            .build(counts, population: Self.population(), period: Self.period)
+        let row = try #require(built.rates.rows.first { $0[RateColumn.group].string == "England/1" })
+        #expect(row[RateColumn.referrals].count == 10)
+        #expect(Self.close(row[RateColumn.dsr], 5000.0 * 10 / 500 / 16 / Self.years))
+        // The manifest's figures are controlled too: 12 referrals publish as 10.
+        #expect(built.figures?.referralsInRates == 10)
+    }
+
+    /// Referrals dated outside a period the pipeline fixes are not in the rates, and are
+    /// counted apart from those outside the catchment.
+    @Test func referralsOutsideAFixedPeriodAreLeftOut() throws {
+        var counts = Self.counts()
+        let key = Self.schema.key(
+            ageBand: 1, sex: .female, ethnicity: .white, nation: .england, decile: 1, rurality: .urban, routeType: .medical,
+            contacted: false, route: 0, month: 0, standardAge: 4, resident: true, outsidePeriod: true)
+        for _ in 0..<30 { counts.add(key: key, reasons: 1, contacted: false, intervention: false) }
+        let built = RateTableBuilder(groupKey: Self.schema, ageBands: Self.bands, disclosure: DisclosureSettings(enabled: false))
+            .build(counts, population: Self.population(), period: Self.period, periodFixed: true)
+        let figures = try #require(built.figures)
+        #expect(figures.outsidePeriod == 30 && figures.referralsInRates == 44 && figures.outsideCatchment == ["England": 4])
+        #expect(built.rates.rows.first { $0[RateColumn.group].string == "England/1" }?[RateColumn.referrals].count == 20)
+        #expect(figures.periodFixed)
+    }
+
+    /// Bands that split the open 90+ group have no population: no person-years, no rate,
+    /// no shares; the other bands' shares are of the bands that have one.
+    @Test func bandsWithoutAPopulationAreEmptyNotZero() throws {
+        var population = Self.population()
+        population.byAgeBand = [.england: [100, 1400, nil], .wales: [0, 500, nil]]
+        let built = RateTableBuilder(groupKey: Self.schema, ageBands: Self.bands, disclosure: DisclosureSettings(enabled: false))
+            .build(Self.counts(), population: population, period: Self.period)
+        let old = try #require(built.rates.rows.first { $0[RateColumn.dimension].string == "age_band" && $0[RateColumn.group].string == "65+" })
+        #expect(old[RateColumn.population].isEmpty && old[RateColumn.personYears].isEmpty && old[RateColumn.crudeRate].isEmpty)
+        #expect(old[RateColumn.referralShare].isEmpty && old[RateColumn.note].string == RateColumn.Note.bandPopulationUnavailable)
+        // 18-64: 25 of the 25 referrals and 1,900 of the 2,000 residents in bands with a population.
+        let adults = try #require(built.rates.rows.first { $0[RateColumn.dimension].string == "age_band" && $0[RateColumn.group].string == "18-64" })
+        #expect(Self.close(adults[RateColumn.referralShare], 100, places: 2) && Self.close(adults[RateColumn.populationShare], 95, places: 2))
+    }
 }

@@ -11,12 +11,12 @@ import Testing
     /// Widths by hand: levels 3 (two bands + Unknown) → 2 bits, sex 4 → 2, ethnicity 6 → 3,
     /// nation 5 → 3, decile 11 → 4, rurality 4 → 2, route type 3 → 2, contacted 2 → 1,
     /// routes 4 → 2, reasons 3 → 2, months 120,000 → 17 (2^17 = 131,072), standard age
-    /// groups 20 (19 + Unknown) → 5, resident 2 → 1; offsets are the running sum, 46 bits in all.
+    /// groups 20 (19 + Unknown) → 5, resident 3 → 2; offsets are the running sum, 47 bits in all.
     @Test func widthsAndOffsetsFollowTheLevelCounts() {
         let s = Self.schema
         let widths: [GroupAxis: UInt64] = [
             .ageBand: 2, .sex: 2, .ethnicity: 3, .nation: 3, .decile: 4, .rurality: 2, .routeType: 2, .contacted: 1, .route: 2, .reason: 2, .month: 17,
-            .standardAge: 5, .resident: 1,
+            .standardAge: 5, .resident: 2,
         ]
         var offset: UInt64 = 0
         for axis in GroupAxis.allCases {
@@ -24,7 +24,7 @@ import Testing
             #expect(s.field(axis).shift == offset, "\(axis)")
             offset += widths[axis]!
         }
-        #expect(s.bits == 46)
+        #expect(s.bits == 47)
         #expect(s.modelCellMask == (1 << 19) - 1)
     }
 

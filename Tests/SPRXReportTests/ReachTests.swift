@@ -142,7 +142,7 @@ enum ReachFixture {
         RateFigures.self,
         from: Data(
             """
-            {"population_edition": "mid-2019", "catchment": "every small area", "first_day": "2023-01-01", "last_day": "2024-12-31", "period_fixed_by_pipeline": false, "years": 2.0013689253935662,
+            {"population_edition": "mid-2019", "catchment": "every small area", "population_areas": {"England": 32844}, "population_areas_without_decile": {}, "first_day": "2023-01-01", "last_day": "2024-12-31", "period_fixed_by_pipeline": false, "years": 2.0013689253935662,
              "referrals_in_rates": 900, "left_out_unknown_area": 12, "left_out_outside_catchment": {"Wales": 3},
              "in_crude_rates_only_unknown_age": 4, "nations_without_single_year_populations": ["Northern Ireland"]}
             """.utf8))
@@ -276,8 +276,8 @@ enum ReachFixture {
             #expect(section.contains("<li>\(Node.escape(note))</li>"))
             #expect(markdown.contains("- " + Report.markdownText(note)))
         }
-        // What was left out, from the context (exact counts as the manifest gives them).
-        #expect(markdown.contains("Left out (exact counts of records): 12 with no usable area code; outside the catchment or without a population: 3 in Wales. 4 with an unknown age"))
+        // What was left out, from the context (counts as the manifest gives them).
+        #expect(markdown.contains("Left out (counts of records, controlled as above): 12 with no usable area code; outside the catchment or without a population: 3 in Wales. 4 with an unknown age"))
     }
 
     /// SPRX_REACH_REPORT=path writes this hand-built report's HTML there and its Markdown
