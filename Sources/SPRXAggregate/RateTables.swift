@@ -125,47 +125,25 @@ public struct RateTableBuilder: Sendable {
         figures.outsideCatchment = exact.outsideCatchment.mapValues { published($0) }
         let context = Context(population: population, tallies: tallies, years: years)
 
-        // Groups in publication order: all, nation, nation/decile, nation/quintile, nation/rurality.
-        let deciles = groupKey.grouping(named: Grouping.Name.imdDecile)!, quintiles = groupKey.grouping(named: Grouping.Name.imdQuintile)!
-        var groups: [(dimension: String, label: String, parent: GroupTally?, tally: GroupTally)] = []
+        // Publication order: all, nation, then each cross (nation/decile, nation/quintile,
+        // nation/rurality) nation by nation; groups with neither residents nor referrals are left out.
+        func append(_ dimension: String, _ label: String, _ tally: GroupTally, parent: GroupTally?) {
+            guard tally.population > 0 || tally.referrals > 0 else { return }
+            rates.rows.append(rateRow(dimension: dimension, label: label, tally: tally, parent: parent, years: years))
+        }
         let everyone = context.tally { _ in true }
-        groups.append((TableDimension.all, TableDimension.all, nil, everyone))
+        append(TableDimension.all, TableDimension.all, everyone, parent: nil)
         let nations = Nation.known.filter { n in context.cells.contains { $0.nation == n } }
-        for nation in nations {
-            groups.append((Grouping.Name.nation, nation.label, everyone, context.tally { $0.nation == nation }))
-        }
-        for nation in nations {
-            let parent = context.tally { $0.nation == nation }
-            for (level, label) in deciles.levels.enumerated() {
-                let decile = level == GroupKeySchema.unknownDecileLevel ? UInt8(0) : UInt8(level + 1)
-                groups.append((
-                    TableDimension.name([Grouping.Name.nation, Grouping.Name.imdDecile]), TableDimension.groupLabel([nation.label, label]), parent,
-                    context.tally { $0.nation == nation && $0.decile == decile }
-                ))
-            }
-            for (level, label) in quintiles.levels.enumerated() {
-                groups.append((
-                    TableDimension.name([Grouping.Name.nation, Grouping.Name.imdQuintile]), TableDimension.groupLabel([nation.label, label]), parent,
-                    context.tally { cell in
-                        let decileLevel = cell.decile == 0 ? GroupKeySchema.unknownDecileLevel : Int(cell.decile) - 1
-                        return Int(quintiles.levelOfField![decileLevel]) == level && cell.nation == nation
-                    }
-                ))
-            }
-            for rurality in Rurality.allCases {
-                groups.append((
-                    TableDimension.name([Grouping.Name.nation, Grouping.Name.rurality]), TableDimension.groupLabel([nation.label, rurality.label]),
-                    parent, context.tally { $0.nation == nation && $0.rurality == rurality }
-                ))
-            }
-        }
-        // Dimension by dimension: `all` and `nation` first, then each nation's crosses.
-        let order = [TableDimension.all, Grouping.Name.nation] + [Grouping.Name.imdDecile, Grouping.Name.imdQuintile, Grouping.Name.rurality].map {
-            TableDimension.name([Grouping.Name.nation, $0])
-        }
-        for dimension in order {
-            for group in groups where group.dimension == dimension && (group.tally.population > 0 || group.tally.referrals > 0) {
-                rates.rows.append(rateRow(dimension: group.dimension, label: group.label, tally: group.tally, parent: group.parent, years: years))
+        let byNation = nations.map { nation in context.tally { $0.nation == nation } }
+        for (nation, tally) in zip(nations, byNation) { append(Grouping.Name.nation, nation.label, tally, parent: everyone) }
+        for crossing in [Grouping.Name.imdDecile, Grouping.Name.imdQuintile, Grouping.Name.rurality] {
+            let grouping = groupKey.grouping(named: crossing)!
+            let dimension = TableDimension.name([Grouping.Name.nation, crossing])
+            for (nation, parent) in zip(nations, byNation) {
+                for (level, label) in grouping.levels.enumerated() {
+                    let tally = context.tally { $0.nation == nation && Self.level(of: $0, in: grouping) == level }
+                    append(dimension, TableDimension.groupLabel([nation.label, label]), tally, parent: parent)
+                }
             }
         }
         for row in ageBandRows(counts, population: population, years: years) { rates.rows.append(row) }
@@ -179,6 +157,13 @@ public struct RateTableBuilder: Sendable {
     }
 
     // MARK: - Cells
+
+    /// A cell's level in a decile, quintile or rurality grouping: what
+    /// ``GroupKeySchema/level(_:of:)`` reads from a referral's key in that cell.
+    static func level(of cell: ResidentCell, in grouping: Grouping) -> Int {
+        let field = grouping.axis == .rurality ? Int(cell.rurality.rawValue) : Int(GroupKeySchema.decileLevel(cell.decile))
+        return grouping.levelOfField.map { Int($0[field]) } ?? field
+    }
 
     /// What one cell's resident referrals add up to, and by standard age group.
     struct CellTally {
