@@ -61,7 +61,7 @@ public enum PopulationLoader {
                 source, nations: nations, settings: settings, cellOfArea: cellOfArea, ages: ages, into: &byAge)
             for nation in nations {
                 let expected = reference.residents.filter { $0.code.nation == nation }
-                let missing = expected.filter { found[$0.code] == nil }
+                let missing = expected.filter { !found.contains($0.code) }
                 if let first = missing.first {
                     throw SPRXError(
                         .invalidReference,
@@ -112,13 +112,13 @@ public enum PopulationLoader {
     private static func sumSingleYears(
         _ source: SingleYearOfAgeSource, nations: [Nation], settings: EnrichSettings, cellOfArea: FlatTable<ShortCode, Int64>, ages: Int,
         into byAge: inout [Int64]
-    ) throws -> (ReferenceFileInfo, FlatTable<ShortCode, Int64>) {
+    ) throws -> (ReferenceFileInfo, FirstLines) {
         let path = settings.referenceDirectory + "/" + source.file
         let ageColumns = SingleYearOfAgeColumns.names
         let columns = [source.codeColumn, source.totalColumn] + ageColumns + (source.sexColumn.map { [$0] } ?? [])
         let wantedSex = source.sex.map { Array($0.lowercased().utf8) }
-        // Flat tables, not dictionaries: a file has tens of thousands of rows.
-        var lineOfArea = FlatTable<ShortCode, Int64>(initial: 0, minimumCapacity: 1 << 16)
+        var lineOfArea = FirstLines(
+            rule: "a single-year-of-age file lists each area once\(source.sexColumn == nil ? "" : " per sex")")
         var years = [Int64](repeating: 0, count: ages)
         let (sha, rows) = try ReferenceData.scanLookup(path: path, name: source.file, columns: columns) { row, indices in
             if let wantedSex, !sameText(row[indices[2 + ages]], wantedSex) { return }
@@ -128,18 +128,7 @@ public enum PopulationLoader {
                     location: DataLocation(file: source.file, line: row.line, column: source.codeColumn))
             }
             guard nations.contains(code.nation) else { return }
-            let line = Int64(row.line)
-            let first = lineOfArea.update(code) { value -> Int64 in
-                let earlier = value
-                if earlier == 0 { value = line }
-                return earlier
-            }
-            if first != 0 {
-                throw SPRXError(
-                    .invalidReference,
-                    "area listed twice (first on line \(first)); a single-year-of-age file lists each area once\(source.sexColumn == nil ? "" : " per sex")",
-                    location: DataLocation(file: source.file, line: row.line, column: source.codeColumn))
-            }
+            try lineOfArea.note(code, line: row.line, file: source.file, column: source.codeColumn)
             var sum: Int64 = 0
             for age in 0..<ages {
                 guard let people = PopulationCount.parse(row[indices[2 + age]]) else {

@@ -176,7 +176,7 @@ public struct ReferenceData: Sendable {
                 "the default population file \(source.file) is not in the reference folder: copy it there (sprx ships it in SampleData/reference), or write `population: none` in the pipeline to compute no population rates",
                 location: DataLocation(file: path))
         }
-        var seen: [ShortCode: Int] = [:]
+        var seen = FirstLines(rule: "a population file lists each area once")
         var found: [ResidentArea] = []
         let (sha, count) = try Self.scanLookup(path: path, name: source.file, columns: [source.codeColumn, source.populationColumn]) {
             row, columns in
@@ -185,11 +185,7 @@ public struct ReferenceData: Sendable {
                     .invalidReference, "area code is not a UK small-area code (E01, W01, S01 or 95)",
                     location: DataLocation(file: source.file, line: row.line, column: source.codeColumn))
             }
-            if let first = seen.updateValue(row.line, forKey: code) {
-                throw SPRXError(
-                    .invalidReference, "area listed twice (first on line \(first)); a population file lists each area once",
-                    location: DataLocation(file: source.file, line: row.line, column: source.codeColumn))
-            }
+            try seen.note(code, line: row.line, file: source.file, column: source.codeColumn)
             guard let people = PopulationCount.parse(row[columns[1]]) else {
                 throw SPRXError(
                     .invalidReference, "population must be a whole number, 0 or more",
@@ -198,7 +194,7 @@ public struct ReferenceData: Sendable {
             if people > 0 && authorityAreas?.contains(code) ?? true { found.append(ResidentArea(code: code, population: people)) }
         }
         if let authorityAreas {
-            let missing = authorityAreas.filter { seen[$0] == nil }.sorted()
+            let missing = authorityAreas.filter { !seen.contains($0) }.sorted()
             if let first = missing.first {
                 throw SPRXError(
                     .invalidReference,
@@ -217,9 +213,7 @@ public struct ReferenceData: Sendable {
     static func readLookup(path: String, name: String, columns: [String]) throws -> ([[String: String]], String, Int) {
         var table: [[String: String]] = []
         let (sha, count) = try scanLookup(path: path, name: name, columns: columns) { row, indices in
-            var values: [String: String] = [:]
-            for (column, i) in zip(columns, indices) { values[column] = row.string(i) }
-            table.append(values)
+            table.append(ReferenceTableReader.values(of: row, columns: columns, indices: indices))
         }
         return (table, sha, count)
     }
@@ -272,13 +266,43 @@ public struct ReferenceData: Sendable {
     @inlinable public func info(_ code: ShortCode) -> AreaInfo? { areas[code] }
 }
 
+/// The line each area of a reference file was first listed on, to refuse an area listed
+/// twice: the one check every lookup and population file makes.
+struct FirstLines {
+    /// The rule the message states ("a lookup lists each area once").
+    let rule: String
+    private(set) var lines = FlatTable<ShortCode, Int64>(initial: 0, minimumCapacity: 1 << 12)
+
+    init(rule: String) { self.rule = rule }
+
+    var isEmpty: Bool { lines.count == 0 }
+
+    /// Whether `code` has been listed.
+    func contains(_ code: ShortCode) -> Bool { lines[code] != nil }
+
+    /// Notes that `code` is listed on `line`.
+    ///
+    /// - Throws: ``SPRXError/Code/invalidReference`` at `file`, `line`, `column` when it was listed before.
+    mutating func note(_ code: ShortCode, line: Int, file: String, column: String) throws {
+        let first = lines.update(code) { value -> Int64 in
+            let earlier = value
+            if earlier == 0 { value = Int64(line) }
+            return earlier
+        }
+        guard first != 0 else { return }
+        throw SPRXError(
+            .invalidReference, "area listed twice (first on line \(first)); \(rule)",
+            location: DataLocation(file: file, line: line, column: column))
+    }
+}
+
 /// The areas one lookup has listed for one nation, to refuse a repeated or empty one.
 struct AreaLines {
     let file: String
     let column: String
     let nation: Nation
     /// First line of each area listed so far.
-    private var firstLine: [ShortCode: Int] = [:]
+    private var firstLine = FirstLines(rule: "a lookup lists each area once")
 
     init(file: String, column: String, nation: Nation) {
         self.file = file
@@ -300,12 +324,7 @@ struct AreaLines {
                 location: DataLocation(file: file, line: line, column: column))
         }
         guard code.nation == nation else { return nil }
-        if let first = firstLine[code] {
-            throw SPRXError(
-                .invalidReference, "area listed twice (first on line \(first)); a lookup lists each area once",
-                location: DataLocation(file: file, line: line, column: column))
-        }
-        firstLine[code] = line
+        try firstLine.note(code, line: line, file: file, column: column)
         return code
     }
 
@@ -326,11 +345,16 @@ public enum ReferenceTableReader {
     public static func read(path: String, columns: [String]) throws -> ([[String: String]], String, Int) {
         var result: [[String: String]] = []
         let (sha, count) = try scan(path: path, columns: columns) { row, indices in
-            var values: [String: String] = [:]
-            for (column, i) in zip(columns, indices) { values[column] = row.string(i) }
-            result.append(values)
+            result.append(values(of: row, columns: columns, indices: indices))
         }
         return (result, sha, count)
+    }
+
+    /// One row's `columns` as column → value (`indices` as ``scan(path:columns:_:)`` gives them).
+    static func values(of row: CSVRow, columns: [String], indices: [Int]) -> [String: String] {
+        var values: [String: String] = [:]
+        for (column, i) in zip(columns, indices) { values[column] = row.string(i) }
+        return values
     }
 
     /// Streams the rows through `body`, which gets each row (valid only during the call)
