@@ -76,6 +76,10 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         public let reasonShift: UInt64
         /// ``months``: the month, the route, the nation and the decile.
         public let month: UInt64
+        /// Where the month field starts (``organisations`` keeps the month alone).
+        public let monthShift: UInt64
+        /// The month field alone.
+        public let monthField: UInt64
         /// ``residents``: the nation, decile, rurality, standard age group and whether
         /// the area is in the population catchment.
         public let resident: UInt64
@@ -90,6 +94,8 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
             outcome = schema.mask(GroupAxis.demographic + [.route])
             reasonShift = schema.field(.reason).shift
             month = schema.mask([.month, .route, .nation, .decile])
+            monthShift = schema.field(.month).shift
+            monthField = schema.mask([.month])
             resident = schema.mask([.nation, .decile, .rurality, .standardAge, .resident])
             residentBand = schema.mask([.nation, .ageBand, .resident])
             let routeType = schema.field(.routeType)
@@ -116,6 +122,9 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     /// Key: nation, age band and catchment flag (``Projection/residentBand``): the
     /// numerators of the rates by the pipeline's age bands.
     public private(set) var residentBands = FlatTable<UInt64, Int64>(initial: 0)
+    /// Key: organisation and month: the outcomes per organisation over time (funnel
+    /// plots, provision per PCN).
+    public private(set) var organisations = OrganisationCounts()
     /// What the statistical models need: per organisation, model cell and outcomes.
     public var models = ModelCounts()
 
@@ -123,13 +132,18 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     public init(schema: GroupKeySchema) { projection = Projection(schema) }
 
     /// Adds (or with `sign: -1` removes) one referral with its full group key.
+    /// `organisation` is the referral's organisation_id (the empty code when it has none).
     public mutating func add(
-        key: UInt64, reasons reasonMask: UInt32, contacted: Bool, intervention: Bool, day: Day? = nil, sign: Int64 = 1
+        key: UInt64, reasons reasonMask: UInt32, contacted: Bool, intervention: Bool, day: Day? = nil, organisation: ShortCode = ShortCode(),
+        sign: Int64 = 1
     ) {
         if let day { days.update(Self.dayKey(day)) { $0 += sign } }
         outcomes.update(key & projection.outcome) { $0.add(contacted: contacted, intervention: intervention, sign: sign) }
         months.update(key & projection.month) { $0.add(contacted: contacted, intervention: intervention, sign: sign) }
         let nonMedical = key & projection.routeTypeMask == projection.nonMedical
+        organisations.add(
+            organisation: organisation, month: (key & projection.monthField) >> projection.monthShift, nonMedical: nonMedical, contacted: contacted,
+            intervention: intervention, sign: sign)
         residents.update(key & projection.resident) {
             $0.add(nonMedical: nonMedical, contacted: contacted, intervention: intervention, sign: sign)
         }
@@ -168,6 +182,7 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         for (key, value) in other.residentBands { residentBands.update(key) { $0 += value } }
         for (key, value) in other.reasons { reasons.update(key) { $0 += value } }
         for (key, value) in other.days { days.update(key) { $0 += value } }
+        organisations.merge(other.organisations)
         models.merge(other.models)
         compact()
     }
@@ -199,6 +214,7 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         residentBands = residentBands.filter { $1 != 0 }
         reasons = reasons.filter { $1 != 0 }
         days = days.filter { $1 != 0 }
+        organisations.compact()
         models.compact()
     }
 }
@@ -317,9 +333,10 @@ public struct ModelCellSums: Sendable, Codable, Equatable, FlatTableValue {
 /// organisation). It grows with distinct organisation × pattern combinations, never
 /// with rows, and merges by addition like ``ReferralCounts``.
 public struct ModelCounts: Sendable, Codable, Equatable {
-    /// Organisations in the order this state first saw them; index 0 is "none".
-    public private(set) var organisations: [ShortCode] = [ShortCode()]
-    private var organisationIndex = FlatTable<ShortCode, UInt32>(initial: UInt32.max)
+    /// The organisations' numbers (the order this state first saw them; 0 is "none").
+    private var registry = OrganisationRegistry()
+    /// Organisations by number; index 0 is "none".
+    public var organisations: [ShortCode] { registry.codes }
     /// Key: organisation index << 32 | cell (see ``ModelCell/cell``). Eight bytes instead
     /// of the 24 a ``ModelCellKey`` takes: this is the largest table of a run.
     public private(set) var cellSums = FlatTable<UInt64, ModelCellSums>(initial: ModelCellSums())
@@ -329,18 +346,6 @@ public struct ModelCounts: Sendable, Codable, Equatable {
     /// The cells with their organisation codes.
     public var cells: LazyMapSequence<FlatTable<UInt64, ModelCellSums>, (key: ModelCellKey, value: ModelCellSums)> {
         cellSums.lazy.map { (ModelCellKey(organisation: organisations[Int($0.key >> 32)], cell: UInt32(truncatingIfNeeded: $0.key)), $0.value) }
-    }
-
-    /// The index of an organisation in ``organisations``, added if new.
-    @inline(__always) mutating func index(of organisation: ShortCode) -> UInt64 {
-        if organisation.count == 0 { return 0 }
-        let next = UInt32(organisations.count)
-        let index = organisationIndex.update(organisation) { value -> UInt32 in
-            if value == UInt32.max { value = next }
-            return value
-        }
-        if index == next { organisations.append(organisation) }
-        return UInt64(index)
     }
 
     public static func == (a: ModelCounts, b: ModelCounts) -> Bool {
@@ -359,7 +364,7 @@ public struct ModelCounts: Sendable, Codable, Equatable {
             guard Int(key >> 32) < codes.count else {
                 throw DecodingError.dataCorruptedError(forKey: .cells, in: container, debugDescription: "organisation index out of range")
             }
-            let organisation = index(of: codes[Int(key >> 32)])
+            let organisation = registry.number(of: codes[Int(key >> 32)])
             cellSums.update(organisation << 32 | (key & 0xFFFF_FFFF)) { $0.add(value) }
         }
     }
@@ -367,12 +372,10 @@ public struct ModelCounts: Sendable, Codable, Equatable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         // Organisations in code order, so equal states encode to equal bytes.
-        let sorted = organisations.enumerated().sorted { $0.element < $1.element }
-        var remap = [UInt64](repeating: 0, count: organisations.count)
-        for (new, old) in sorted.enumerated() { remap[old.offset] = UInt64(new) }
+        let (codes, rank) = registry.codeOrder
         var renumbered = FlatTable<UInt64, ModelCellSums>(initial: ModelCellSums(), minimumCapacity: cellSums.count)
-        for (key, value) in cellSums { renumbered.update(remap[Int(key >> 32)] << 32 | (key & 0xFFFF_FFFF)) { $0 = value } }
-        try container.encode(sorted.map(\.element), forKey: .organisations)
+        for (key, value) in cellSums { renumbered.update(rank[Int(key >> 32)] << 32 | (key & 0xFFFF_FFFF)) { $0 = value } }
+        try container.encode(codes, forKey: .organisations)
         try container.encode(renumbered, forKey: .cells)
         try container.encode(histogram, forKey: .histogram)
     }
@@ -414,7 +417,7 @@ public struct ModelCounts: Sendable, Codable, Equatable {
             sums.interventions = sign * Int64(referral.interventions)
             sums.withIntervention = referral.interventions > 0 ? sign : 0
         }
-        let organisation = index(of: referral.organisation)
+        let organisation = registry.number(of: referral.organisation)
         cellSums.update(organisation << 32 | UInt64(referral.cell)) { $0.add(sums) }
         let hasOrganisation = referral.organisation.count > 0
         if referral.contacts >= 0 {
@@ -430,8 +433,7 @@ public struct ModelCounts: Sendable, Codable, Equatable {
     }
 
     public mutating func merge(_ other: ModelCounts) {
-        var remap = [UInt64](repeating: 0, count: other.organisations.count)
-        for (i, code) in other.organisations.enumerated() { remap[i] = index(of: code) }
+        let remap = registry.remap(from: other.registry)
         for (key, sums) in other.cellSums { cellSums.update(remap[Int(key >> 32)] << 32 | (key & 0xFFFF_FFFF)) { $0.add(sums) } }
         for (key, count) in other.histogram { histogram.update(key) { $0 += count } }
         compact()

@@ -209,6 +209,8 @@ extension PublishedTable {
         public static let pathwayByGroup = "pathway_by_group", models = "models", dataQuality = "data_quality"
         public static let unmappedLabels = "unmapped_labels"
         public static let ratesByGroup = "rates_by_group", inequality = "inequality"
+        public static let trends = "trends", organisations = "organisations"
+        public static let pcnProvision = "pcn_provision", provisionByDeprivation = "provision_by_deprivation"
     }
 
     /// Every table sprx publishes: its name and each column's name and role, in file
@@ -475,5 +477,154 @@ public enum InequalityColumn: String, TableColumn {
         public static let noPeriod = RateColumn.Note.noPeriod
         /// The regression cannot be fitted for another reason.
         public static let notEstimable = "not_estimable"
+    }
+}
+
+/// The columns of `trends.csv`: indicators by calendar month and quarter, in the layout
+/// of OpenSAFELY's measures.
+public enum TrendColumn: String, TableColumn {
+    case measure, interval
+    case intervalStart = "interval_start", intervalEnd = "interval_end"
+    case dimension, group, numerator, denominator, value
+    case ciLow = "ci_low", ciHigh = "ci_high"
+    /// `TRUE` when the interval reaches before the first or after the last day the data
+    /// covers (so its count is of part of the interval only).
+    case partial
+    case suppressed
+    case disclosureControl = "disclosure_control"
+
+    public var name: String { rawValue }
+
+    public var role: ColumnRole {
+        switch self {
+        case .measure, .interval, .intervalStart, .dimension, .group: .key
+        case .numerator, .denominator: .count
+        case .value, .ciLow, .ciHigh: .estimate
+        case .intervalEnd, .partial, .suppressed, .disclosureControl: .text
+        }
+    }
+
+    /// The `measure` values: a count, and three shares in percent.
+    public enum Measure: String, CaseIterable, Sendable {
+        case referrals
+        case nonMedicalShare = "non_medical_share"
+        case contactedShare = "contacted_share"
+        case interventionShare = "intervention_share"
+    }
+
+    /// The `interval` values: calendar months and calendar quarters.
+    public enum Interval: String, CaseIterable, Sendable {
+        case month, quarter
+    }
+}
+
+/// The columns of `organisations.csv`: per organisation (or parent) and indicator, its
+/// share beside the overall share and Public Health England's funnel limits for its
+/// denominator.
+public enum OrganisationColumn: String, TableColumn {
+    case organisationID = "organisation_id"
+    case indicator, numerator, denominator, value, overall
+    case lower95 = "lower_95", upper95 = "upper_95", lower998 = "lower_998", upper998 = "upper_998"
+    case flag
+    /// ``Level``: a row for an organisation of the data, or for a parent the lookup names.
+    case level
+    /// The organisation's name and type from the pipeline's lookup (empty without one).
+    case name
+    case organisationType = "organisation_type"
+    /// The parent's code from the lookup (organisation rows only).
+    case parentID = "parent_id"
+    case suppressed
+    case disclosureControl = "disclosure_control"
+
+    public var name: String { rawValue }
+
+    public var role: ColumnRole {
+        switch self {
+        case .organisationID, .indicator, .level: .key
+        case .numerator, .denominator: .count
+        case .value, .overall, .lower95, .upper95, .lower998, .upper998: .estimate
+        case .flag, .name, .organisationType, .parentID, .suppressed, .disclosureControl: .text
+        }
+    }
+
+    /// The `indicator` values: shares in percent of the organisation's referrals.
+    public enum Indicator: String, CaseIterable, Sendable {
+        case nonMedicalShare = "non_medical_share"
+        case contactedShare = "contacted_share"
+        case interventionShare = "intervention_share"
+    }
+
+    /// The `flag` values: where the value lies against the funnel limits.
+    public enum Flag: String, CaseIterable, Sendable {
+        case above998 = "above_998", above95 = "above_95", within
+        case below95 = "below_95", below998 = "below_998"
+    }
+
+    /// The `level` values.
+    public enum Level: String, CaseIterable, Sendable {
+        case organisation, parent
+    }
+}
+
+/// The columns of `pcn_provision.csv` (England): per primary care network the referrals
+/// map to and per workforce census date, link worker provision against registered
+/// patients, referrals against both, and the network's deprivation.
+public enum ProvisionColumn: String, TableColumn {
+    case pcnCode = "pcn_code", pcnName = "pcn_name"
+    case censusDate = "census_date"
+    /// The days whose referrals are set against the census (inclusive ISO dates).
+    case periodStart = "period_start", periodEnd = "period_end"
+    case splwFTE = "splw_fte"
+    case registeredPatients = "registered_patients"
+    /// The registration extract the patients are from (ISO date).
+    case patientsExtract = "registered_patients_extract"
+    case ftePer50000 = "fte_per_50000"
+    case referrals
+    case referralsPer1000 = "referrals_per_1000_per_year"
+    case referralsPerFTE = "referrals_per_fte_per_year"
+    /// The list-size-weighted IMD 2019 score of the network's practices (higher = more deprived).
+    case imdScore = "imd_score"
+    /// The network's fifth of English networks by that score (1 = most deprived).
+    case imdQuintile = "imd_quintile"
+    /// Why a value is empty, when it is.
+    case note
+    case suppressed
+    case disclosureControl = "disclosure_control"
+
+    public var name: String { rawValue }
+
+    public var role: ColumnRole {
+        switch self {
+        case .pcnCode, .censusDate: .key
+        case .referrals, .registeredPatients: .count
+        case .splwFTE, .ftePer50000, .referralsPer1000, .referralsPerFTE, .imdScore: .estimate
+        case .pcnName, .periodStart, .periodEnd, .patientsExtract, .imdQuintile, .note, .suppressed, .disclosureControl: .text
+        }
+    }
+}
+
+/// The columns of `provision_by_deprivation.csv` (England, public data only): link worker
+/// FTE per 50,000 registered patients in each fifth of networks by deprivation, and the
+/// slope and relative indices of inequality across them, per census date.
+public enum ProvisionGradientColumn: String, TableColumn {
+    case censusDate = "census_date"
+    /// `fte_per_50000` (group: a quintile or `all`), `sii` or `rii` (group `all`).
+    case measure, group
+    case pcns
+    case splwFTE = "splw_fte"
+    case registeredPatients = "registered_patients"
+    case value
+    case ciLow = "ci_low", ciHigh = "ci_high"
+    case note
+
+    public var name: String { rawValue }
+
+    public var role: ColumnRole {
+        switch self {
+        case .censusDate, .measure, .group: .key
+        case .pcns, .registeredPatients: .count
+        case .splwFTE, .value, .ciLow, .ciHigh: .estimate
+        case .note: .text
+        }
     }
 }

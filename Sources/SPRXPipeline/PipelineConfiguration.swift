@@ -226,6 +226,9 @@ public struct PipelineConfiguration: Sendable {
     /// The `display_names` section: dimension (``DisplayNameDimension``) → id → the
     /// label the report prints. Empty when the file has none (the report has defaults).
     public var displayNames: [String: [String: String]] = [:]
+    /// The `organisations` section: the organisation lookup and the provision files
+    /// (`nil` without the section: organisations are published by code, no provision).
+    public var organisations: OrganisationSettings? = nil
 
     /// The index of the `unknown` route, always present.
     public var unknownRouteIndex: Int { routes.firstIndex { $0.id == "unknown" }! }

@@ -27,6 +27,8 @@ struct CleanRowTrace: Sendable {
     var rawEnd: Int32
     /// The referral as the models count it.
     var model: ModelCell
+    /// The referral's organisation_id (the empty code when it has none).
+    var organisation: ShortCode
     /// The referral date.
     var day: Day
     /// 0 = area matched; else 1 + (unknown area) / 2 + nation*4 flags packed (see `areaCounts`).
@@ -118,9 +120,12 @@ struct BlockWorker: Sendable {
                         decile: enrichment.decile, rurality: enrichment.rurality, routeType: routeTypes[Int(record.route)],
                         contacted: contacted, route: record.route, month: lastMonth, standardAge: enrichment.standardAge,
                         resident: enrichment.resident, outsidePeriod: ratePeriod.map { !$0.contains(record.referralDate) } ?? false)
-                    counts.add(key: key, reasons: record.reasons, contacted: contacted, intervention: intervention, day: record.referralDate)
+                    let organisation = record.organisation ?? ShortCode()
+                    counts.add(
+                        key: key, reasons: record.reasons, contacted: contacted, intervention: intervention, day: record.referralDate,
+                        organisation: organisation)
                     let model = ModelCell(
-                        organisation: modelsByOrganisation ? record.organisation : nil, cell: modelProjection.apply(key),
+                        organisation: modelsByOrganisation ? organisation : nil, cell: modelProjection.apply(key),
                         contacts: record.contacts, interventions: record.interventions)
                     if countForModels { counts.models.add(model) }
                     let start = row.raw.baseAddress.map { $0 - UnsafeRawPointer(base!) } ?? 0
@@ -128,7 +133,7 @@ struct BlockWorker: Sendable {
                         CleanRowTrace(
                             identity: identity, line: Int32(clamping: row.line), key: key, intervention: intervention,
                             reasons: record.reasons, rawStart: Int32(start),
-                            rawEnd: Int32(start + row.raw.count), model: model, day: record.referralDate, areaFlags: flags))
+                            rawEnd: Int32(start + row.raw.count), model: model, organisation: organisation, day: record.referralDate, areaFlags: flags))
                 }
             }
         }

@@ -16,7 +16,7 @@ import Testing
         CleanRowTrace(
             identity: RowIdentity(idLow: id &* 0x9E37_79B9_7F4A_7C15, idHigh: id ^ 0x5555, content: content), line: line,
             key: 0, intervention: false, reasons: 0, rawStart: 0, rawEnd: 0,
-            model: ModelCell(organisation: nil, cell: 0, contacts: -1, interventions: -1),
+            model: ModelCell(organisation: nil, cell: 0, contacts: -1, interventions: -1), organisation: ShortCode(),
             day: Day(daysSinceEpoch: 0), areaFlags: 0)
     }
 
