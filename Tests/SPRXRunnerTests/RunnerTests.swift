@@ -112,9 +112,9 @@ struct GeneratedExpectation: Decodable {
         let base = temporaryDirectory("dups")
         // Every mapped column must be in the header (issue 14); the ones this test does not use are empty.
         let header = "referral_id,person_id,referral_date,referral_source,age,sex,ethnicity,area_code,referral_reasons,contacted,contacts,interventions,organisation_id\n"
-        try (header + "A,P1,2021-01-01,GP,,,,,,,,,\nB,P2,2021-01-01,Self,,,,,,,,,\n").write(toFile: base + "/1.csv", atomically: true, encoding: .utf8)
-        // A again (exact, with other spacing: duplicate), B with another route (conflict), C new.
-        try (header + "A, P1 ,2021-01-01,GP,,,,,,,,,\nB,P2,2021-01-01,GP,,,,,,,,,\nC,P3,2021-01-02,School,,,,,,,,,\n").write(
+        try (header + "A,P1,2021-01-01,GP,,,,,,,,,U00001\nB,P2,2021-01-01,Self,,,,,,,,,U00002\n").write(toFile: base + "/1.csv", atomically: true, encoding: .utf8)
+        // A again (exact, with other spacing: duplicate), B with another route and organisation (conflict), C new.
+        try (header + "A, P1 ,2021-01-01,GP,,,,,,,,,U00001\nB,P2,2021-01-01,GP,,,,,,,,,U00003\nC,P3,2021-02-02,School,,,,,,,,,u00001\n").write(
             toFile: base + "/2.csv", atomically: true, encoding: .utf8)
         let summary = try Publisher.run(
             RunOptions(pipelinePath: defaultPipeline, inputs: [base], outputDirectory: base + "/out", jobs: 3, disclosureControl: false, quiet: true))
@@ -126,6 +126,11 @@ struct GeneratedExpectation: Decodable {
         #expect(routes.contains("all,all,self_referral,1,3,"))
         #expect(routes.contains("all,all,education,1,3,"))
         #expect(routes.contains(",FALSE,off\n"))
+        // The organisation counts lose the duplicate and the conflict too (by hand: U00001 has
+        // A in January and C in February, U00002 has B; U00003 was only the conflicting row).
+        let byOrganisation = summary.counts.organisations.entries.filter { $0.counts.referred != 0 }
+            .map { "\($0.organisation) \(GroupKeySchema.monthLabel($0.month)) \($0.counts.referred) \($0.counts.nonMedical)" }.sorted()
+        #expect(byOrganisation == ["U00001 2021-01 1 0", "U00001 2021-02 1 1", "U00002 2021-01 1 1"])
     }
 
     @Test func generatorIsDeterministic() throws {
