@@ -11,7 +11,11 @@ PIPELINE=${PIPELINE:-Pipelines/referral-equity.yaml}
 DATA=${DATA:-.bench/data-160k-plain}
 OUT=.bench/out-160k-trends
 mkdir -p .bench
-if [ ! -x .bench/venv/bin/python ]; then python3 -m venv .bench/venv && .bench/venv/bin/pip install -q duckdb pyyaml; fi
+PYTHON=.bench/venv/bin/python
+if [ ! -x "$PYTHON" ]; then
+  if python3 -c "import duckdb, yaml" 2>/dev/null; then PYTHON=python3
+  else python3 -m venv .bench/venv && .bench/venv/bin/pip install -q duckdb pyyaml; fi
+fi
 [ -f "$DATA/generate.json" ] || "$BIN" generate --rows 160128 --seed 1 --files 4 --out "$DATA"
 "$BIN" run --pipeline "$PIPELINE" --input "$DATA" --out "$OUT" --no-disclosure-control --jobs 4 --quiet
 "$BIN" run --pipeline "$PIPELINE" --input "$DATA" --out "$OUT-jobs1" --no-disclosure-control --jobs 1 --quiet
@@ -26,6 +30,6 @@ for table in trends organisations; do
 done
 for check in trends organisations; do
   [ -f "scripts/duckdb_$check.py" ] || continue
-  .bench/venv/bin/python "scripts/duckdb_$check.py" --pipeline "$PIPELINE" --input "$DATA" --tables "$OUT/tables" || status=1
+  "$PYTHON" "scripts/duckdb_$check.py" --pipeline "$PIPELINE" --input "$DATA" --tables "$OUT/tables" || status=1
 done
 exit $status
