@@ -10,7 +10,7 @@ OUT ?= out
 VALIDATE_OUT ?= out.validate
 EXPECTED_OUT ?= out.expected
 
-.PHONY: all build report test validate expected bench compare fuzz sanitize check-duckdb check-models check-rates fixtures clean
+.PHONY: all build report test validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends fixtures clean
 
 all: build
 
@@ -82,6 +82,10 @@ check-duckdb: build
 ## check-rates: recompute every rate in rates_by_group.csv for 160,128 generated rows in DuckDB and compare
 check-rates: build
 	bash scripts/check-rates.sh
+
+## check-trends: recount every row of trends.csv (and organisations.csv) for 160,128 generated rows in DuckDB and compare; tables equal for --jobs 1 and 4
+check-trends: build
+	BIN=$(BIN) bash scripts/check-trends.sh
 
 ## check-models: fit the default models on 160,128 generated rows in R (rows rebuilt by DuckDB) and compare
 check-models: build
