@@ -99,6 +99,8 @@ public enum Publisher {
         try output.write("tables/\(rates.inequality.name).csv", rates.inequality.csv)
         let trends = TrendTableBuilder(pipeline: pipeline).build(result.counts, period: result.period)
         try output.write("tables/\(trends.name).csv", trends.csv)
+        let organisations = OrganisationTableBuilder(pipeline: pipeline).build(result.counts.organisations, directory: nil)
+        try output.write("tables/\(organisations.name).csv", organisations.csv)
         let quality = DataQualityTable.build(result.files)
         try output.write("tables/\(quality.name).csv", quality.csv)
         let unmappedLabels = UnmappedLabelTable.published(result.unmappedLabels, disclosure: pipeline.disclosure)

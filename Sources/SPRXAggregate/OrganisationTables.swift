@@ -1,0 +1,178 @@
+import SPRXCore
+import SPRXPipeline
+
+/// Builds `organisations.csv` (`outputs-v2.md`): per organisation and indicator, its
+/// share of referrals beside the overall share and Public Health England's funnel limits
+/// for its denominator (``FunnelLimits``), with a flag for where it lies.
+///
+/// The rules:
+/// - Rows: one per organisation × indicator (``OrganisationColumn/Indicator``, in that
+///   order). The numerator counts the organisation's referrals with the outcome
+///   (non-medical route, contacted, an intervention), the denominator all its referrals,
+///   both summed over every month. Referrals without an `organisation_id` belong to no
+///   organisation: they are in no row and not in `overall`.
+/// - Which ids are published (``isPublishable(_:directory:)``): `organisation_id` comes
+///   from patient records and may hold free text, so an id is published only when the
+///   pipeline's organisation lookup lists it or, without a lookup, when it has the shape
+///   of an organisation code (``looksLikeOrganisationCode(_:)``); an id held as a digest
+///   (text longer than ``ShortCode/capacity``) never is. Every other id's referrals are
+///   pooled into one row, ``pooledID``, which counts in `overall` like any organisation.
+/// - `overall`: 100 × Σ numerators / Σ denominators over all organisation rows (the
+///   pooled row included); with disclosure control on, each of the two totals is
+///   controlled on its own and the share is taken from the controlled totals. One value
+///   per indicator for the whole table, parent rows included.
+/// - Limits: the funnel limits around the overall proportion for the row's published
+///   (controlled) denominator, in percent; empty when that denominator is suppressed or
+///   0, or the overall share is. They reveal nothing beyond the published denominator,
+///   so they are shown when only the numerator is suppressed.
+/// - Disclosure: numerator and denominator are controlled on their own
+///   (``DisclosureControl/share(_:of:enabled:suppressUpTo:roundTo:)``); `value` is
+///   computed from the published pair, and `value` and `flag` are empty, `suppressed`
+///   TRUE, when either is suppressed.
+/// - `flag`: the value (published numerator / published denominator, unrounded) against
+///   the unrounded limits in PHE's order (``FunnelLimits/flag(_:)``).
+/// - With a lookup: organisation rows take `name`, `organisation_type` and `parent_id`
+///   from it, and every parent code the lookup names for an organisation with referrals
+///   gets rows with `level` = `parent` summing its organisations, with the parent's name
+///   and type. Without one: organisation rows only, those columns empty.
+/// - Order: organisation rows by code (the pooled row last), then parent rows by code;
+///   indicators in their declared order. Values and limits have ``places`` decimals.
+public struct OrganisationTableBuilder: Sendable {
+    public let disclosure: DisclosureSettings
+
+    /// The `organisation_id` of the row that pools the ids not published.
+    public static let pooledID = "(other)"
+    /// Decimal places of values, the overall share and the limits (percent).
+    public static let places = 2
+    /// How many characters an `organisation_id` without a lookup may have to be published.
+    public static let codeLengths = 3...12
+
+    /// The builder for explicit disclosure settings (tests).
+    public init(disclosure: DisclosureSettings) {
+        self.disclosure = disclosure
+    }
+
+    /// The builder for a pipeline's disclosure settings.
+    public init(pipeline: PipelineConfiguration) {
+        self.init(disclosure: pipeline.disclosure)
+    }
+
+    /// Whether an `organisation_id` may appear in the table as it stands: listed in the
+    /// lookup when there is one, else shaped like an organisation code; never a digest
+    /// or the empty code.
+    public static func isPublishable(_ code: ShortCode, directory: OrganisationDirectory?) -> Bool {
+        guard code.count > 0, !code.isDigest else { return false }
+        if let directory { return directory.info(code.description) != nil }
+        return looksLikeOrganisationCode(code)
+    }
+
+    /// The shape of an organisation code (an ODS code such as `U10001` or `B82005`, a
+    /// scheme's own number): ``codeLengths`` characters, ASCII letters and digits only,
+    /// at least one digit. Names, notes and other free text fail it.
+    public static func looksLikeOrganisationCode(_ code: ShortCode) -> Bool {
+        guard !code.isDigest else { return false }
+        let bytes = code.bytes
+        guard codeLengths.contains(bytes.count) else { return false }
+        var hasDigit = false
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): hasDigit = true
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"): continue
+            default: return false
+            }
+        }
+        return hasDigit
+    }
+
+    /// The table: organisation rows, then parent rows when `directory` is given.
+    public func build(_ counts: OrganisationCounts, directory: OrganisationDirectory?) -> PublishedTable {
+        var table = PublishedTable(name: PublishedTable.Name.organisations, header: OrganisationColumn.header, rows: [])
+        let codes = counts.registry.codes
+        var byNumber = [ResidentCounts](repeating: ResidentCounts(), count: codes.count)
+        for (key, value) in counts.months { byNumber[Int(key >> 32)].add(value) }
+
+        // Number 0 is "no organisation_id": in no row.
+        var organisations: [(code: ShortCode, counts: ResidentCounts)] = []
+        var pooled = ResidentCounts()
+        for number in codes.indices.dropFirst() where byNumber[number] != ResidentCounts() {
+            if Self.isPublishable(codes[number], directory: directory) {
+                organisations.append((codes[number], byNumber[number]))
+            } else {
+                pooled.add(byNumber[number])
+            }
+        }
+        organisations.sort { $0.code < $1.code }
+
+        var total = pooled
+        for organisation in organisations { total.add(organisation.counts) }
+        let overall = OrganisationColumn.Indicator.allCases.map { indicator -> Double? in
+            let share = DisclosureControl.share(
+                Self.numerator(indicator, of: total), of: total.referred, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo,
+                roundTo: disclosure.roundTo)
+            guard let n = share.numerator, let d = share.denominator, d > 0 else { return nil }
+            return Double(n) / Double(d)
+        }
+
+        var parents: [String: (info: OrganisationInfo, counts: ResidentCounts)] = [:]
+        for organisation in organisations {
+            let info = directory?.info(organisation.code.description)
+            appendRows(
+                to: &table, id: organisation.code.description, level: .organisation, name: info?.name, type: info?.type,
+                parent: info?.parentCode, counts: organisation.counts, overall: overall)
+            // Organisations come in code order, so a parent's name is the first listing's.
+            if let info, !info.parentCode.isEmpty { parents[info.parentCode, default: (info, ResidentCounts())].counts.add(organisation.counts) }
+        }
+        if pooled != ResidentCounts() {
+            appendRows(to: &table, id: Self.pooledID, level: .organisation, name: nil, type: nil, parent: nil, counts: pooled, overall: overall)
+        }
+        for code in parents.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            let parent = parents[code]!
+            appendRows(
+                to: &table, id: code, level: .parent, name: parent.info.parentName, type: parent.info.parentType, parent: nil,
+                counts: parent.counts, overall: overall)
+        }
+        return table
+    }
+
+    /// The referrals counted in `indicator`'s numerator.
+    static func numerator(_ indicator: OrganisationColumn.Indicator, of counts: ResidentCounts) -> Int64 {
+        switch indicator {
+        case .nonMedicalShare: counts.nonMedical
+        case .contactedShare: counts.contacted
+        case .interventionShare: counts.intervention
+        }
+    }
+
+    /// One row per indicator for one organisation or parent.
+    private func appendRows(
+        to table: inout PublishedTable, id: String, level: OrganisationColumn.Level, name: String?, type: String?, parent: String?,
+        counts: ResidentCounts, overall: [Double?]
+    ) {
+        for (indicator, overall) in zip(OrganisationColumn.Indicator.allCases, overall) {
+            var row = [Cell](repeating: .empty, count: OrganisationColumn.allCases.count)
+            row[OrganisationColumn.organisationID.index] = .text(id)
+            row[OrganisationColumn.indicator.index] = .text(indicator.rawValue)
+            let share = DisclosureControl.share(
+                Self.numerator(indicator, of: counts), of: counts.referred, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo,
+                roundTo: disclosure.roundTo)
+            row[OrganisationColumn.numerator.index] = .count(share.numerator)
+            row[OrganisationColumn.denominator.index] = .count(share.denominator)
+            row[OrganisationColumn.value.index] = .decimal(share.percent?.value, places: Self.places)
+            row[OrganisationColumn.overall.index] = .decimal(overall.map { 100 * $0 }, places: Self.places)
+            if let overall, let d = share.denominator, let limits = FunnelLimits(denominator: Double(d), overall: overall) {
+                row[OrganisationColumn.lower95.index] = .decimal(100 * limits.lower95, places: Self.places)
+                row[OrganisationColumn.upper95.index] = .decimal(100 * limits.upper95, places: Self.places)
+                row[OrganisationColumn.lower998.index] = .decimal(100 * limits.lower998, places: Self.places)
+                row[OrganisationColumn.upper998.index] = .decimal(100 * limits.upper998, places: Self.places)
+                if let n = share.numerator { row[OrganisationColumn.flag.index] = .text(limits.flag(Double(n) / Double(d)).rawValue) }
+            }
+            row[OrganisationColumn.level.index] = .text(level.rawValue)
+            row[OrganisationColumn.name.index] = .text(name ?? "")
+            row[OrganisationColumn.organisationType.index] = .text(type ?? "")
+            row[OrganisationColumn.parentID.index] = .text(parent ?? "")
+            row[OrganisationColumn.suppressed.index] = .flag(share.isSuppressed)
+            row[OrganisationColumn.disclosureControl.index] = .disclosureControl(disclosure.enabled)
+            table.rows.append(row)
+        }
+    }
+}
