@@ -18,6 +18,24 @@ public enum OrganisationLoader {
     public static let lookupColumns = ["code", "name", "type"]
     public static let lookupParentColumns = ["parent_code", "parent_name", "parent_type"]
 
+    /// Reads what the pipeline's `organisations` section names (nothing without one).
+    ///
+    /// - Returns: the directory, the provision data and every file read, for the manifest.
+    public static func load(_ settings: OrganisationSettings?, referenceDirectory: String) throws -> (
+        directory: OrganisationDirectory?, provision: ProvisionData?, files: [ReferenceFileInfo]
+    ) {
+        var files: [ReferenceFileInfo] = []
+        var directory: OrganisationDirectory? = nil
+        if let lookup = settings?.lookup {
+            let (loaded, info) = try Self.directory(lookup)
+            directory = loaded
+            files.append(info)
+        }
+        let provision = try settings?.provision.map { try Self.provision($0, referenceDirectory: referenceDirectory) }
+        files += provision?.files ?? []
+        return (directory, provision, files)
+    }
+
     /// Reads the organisation lookup.
     ///
     /// Codes are matched as ``ShortCode`` normalises `organisation_id` (trimmed of spaces,
