@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "SPRXPipelineTests", dependencies: ["SPRXPipeline", "SPRXTestSupport"]),
         .testTarget(name: "SPRXCleanTests", dependencies: ["SPRXClean", "SPRXIngest", "SPRXPipeline", "SPRXTestSupport"]),
         .testTarget(name: "SPRXEnrichTests", dependencies: ["SPRXEnrich", "SPRXTestSupport"]),
-        .testTarget(name: "SPRXAggregateTests", dependencies: ["SPRXAggregate", "SPRXTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SPRXAggregateTests", dependencies: ["SPRXAggregate", "SPRXEnrich", "SPRXTestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "SPRXRunnerTests",
             dependencies: ["SPRXRunner", "SPRXPublish", "SPRXGenerate", "SPRXPipeline", "SPRXClean", "SPRXAggregate", "SPRXTestSupport"],

@@ -144,7 +144,7 @@ public enum PipelineLoader {
     private static func build(_ top: Entry, path: String, baseDirectory: String, sha256: String) throws -> PipelineConfiguration {
         try top.allowKeys([
             "version", "name", "input", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "population", "disclosure",
-            "models", "validate", "quality", "display_names",
+            "models", "validate", "quality", "display_names", "organisations",
         ])
         let version = try top.required("version").int()
         guard version == 1 else { throw try top.required("version").fail("version 1 (the only schema this sprx reads)") }
@@ -402,13 +402,16 @@ public enum PipelineLoader {
         var enrich = EnrichSettings(referenceDirectory: referenceDir, deprivation: deprivation, rurality: rurality, ageBands: ageBands)
         enrich.referenceOrigin = referenceOrigin
         enrich.population = try parsePopulation(try top.optional("population"), deprivation: deprivation)
-        return PipelineConfiguration(
+        let organisations = try top.optional("organisations").map { try parseOrganisations($0, baseDirectory: baseDirectory) }
+        var configuration = PipelineConfiguration(
             name: name, schemaVersion: version, input: input, columns: columns, optionalColumns: optionalColumns, routes: routes, unknownRouteLabels: unknownLabels,
             reasons: reasons, reasonSeparators: separators, sexLabels: sexLabels, ethnicityLabels: ethnicityLabels,
             ethnicityNHSCodes: nhsCodes, contactedLabels: contactedLabels, dateForms: forms, dateFrom: from, dateTo: to,
             enrich: enrich,
             disclosure: disclosure, models: models, groupKey: groupKey,
             validation: validation, sourcePath: path, sourceSHA256: sha256, quality: quality, displayNames: displayNames)
+        configuration.organisations = organisations
+        return configuration
     }
 
     /// The key under `columns` that lists the fields an export may leave out.
@@ -652,6 +655,33 @@ public enum PipelineLoader {
             let last = try period.required("last").day()
             guard first <= last else { throw try period.required("last").fail("a date on or after 'first' (\(first))") }
             settings.period = first...last
+        }
+        return settings
+    }
+
+    /// Parses the `organisations` section (``OrganisationSettings``): the organisation
+    /// lookup (a path relative to the pipeline file's folder) and the four provision files
+    /// (names in `reference_dir`), each with its edition; either may be left out.
+    static func parseOrganisations(_ entry: Entry, baseDirectory: String) throws -> OrganisationSettings {
+        try entry.allowKeys(["lookup", "provision"])
+        func named(_ entry: Entry, _ place: String) throws -> NamedReferenceFile {
+            try entry.allowKeys(["file", "edition"])
+            return NamedReferenceFile(
+                file: try nonBlank(try entry.required("file"), "a file name \(place)"),
+                edition: try nonBlank(try entry.required("edition"), "the publication's name"))
+        }
+        var settings = OrganisationSettings()
+        if let lookup = try entry.optional("lookup") {
+            let file = try named(lookup, "(relative to the pipeline file's folder)")
+            let path = file.file.hasPrefix("/") ? file.file : baseDirectory + "/" + file.file
+            settings.lookup = OrganisationLookupSource(path: path, edition: file.edition)
+        }
+        if let provision = try entry.optional("provision") {
+            try provision.allowKeys(["workforce", "registered_patients", "practices", "practice_deprivation"])
+            func file(_ key: String) throws -> NamedReferenceFile { try named(try provision.required(key), "in the reference folder") }
+            settings.provision = ProvisionSettings(
+                workforce: try file("workforce"), registeredPatients: try file("registered_patients"), practices: try file("practices"),
+                practiceDeprivation: try file("practice_deprivation"))
         }
         return settings
     }

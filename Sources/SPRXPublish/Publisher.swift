@@ -51,6 +51,8 @@ public enum Publisher {
             [options.pipelinePath, enrich.referenceDirectory] + enrich.deprivation.map { enrich.referenceDirectory + "/" + $0.file }
             + enrich.rurality.map { enrich.referenceDirectory + "/" + $0.file }
             + (enrich.population?.files ?? []).map { enrich.referenceDirectory + "/" + $0 }
+            + (pipeline.organisations?.provision?.files ?? []).map { enrich.referenceDirectory + "/" + $0 }
+            + (pipeline.organisations?.lookup.map { [$0.path] } ?? [])
         let target = try OutputTarget(options.outputDirectory, inputs: options.inputs + files, protected: readPaths)
         let lock = try RunLock(target: target)
         defer { withExtendedLifetime(lock) {} }
@@ -99,8 +101,16 @@ public enum Publisher {
         try output.write("tables/\(rates.inequality.name).csv", rates.inequality.csv)
         let trends = TrendTableBuilder(pipeline: pipeline).build(result.counts, period: result.period)
         try output.write("tables/\(trends.name).csv", trends.csv)
-        let organisations = OrganisationTableBuilder(pipeline: pipeline).build(result.counts.organisations, directory: nil)
+        let organisations = OrganisationTableBuilder(pipeline: pipeline).build(result.counts.organisations, directory: result.organisationDirectory)
         try output.write("tables/\(organisations.name).csv", organisations.csv)
+        if result.provision != nil {
+            var provisionBuilder = ProvisionTableBuilder(disclosure: pipeline.disclosure)
+            provisionBuilder.jobs = options.jobs
+            let provision = provisionBuilder.build(
+                result.counts.organisations, data: result.provision, directory: result.organisationDirectory, period: result.period)
+            try output.write("tables/\(provision.provision.name).csv", provision.provision.csv)
+            try output.write("tables/\(provision.gradient.name).csv", provision.gradient.csv)
+        }
         let quality = DataQualityTable.build(result.files)
         try output.write("tables/\(quality.name).csv", quality.csv)
         let unmappedLabels = UnmappedLabelTable.published(result.unmappedLabels, disclosure: pipeline.disclosure)

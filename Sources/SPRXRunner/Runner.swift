@@ -63,6 +63,9 @@ public struct RunResult: Sendable {
     public var reference: [ReferenceFileInfo]
     /// The catchment's residents per group, `nil` when the pipeline names no population.
     public var population: PopulationDenominators?
+    /// The organisation lookup and the link worker provision files, when the pipeline names them.
+    public var organisationDirectory: OrganisationDirectory? = nil
+    public var provision: ProvisionData? = nil
 
     /// The earliest and latest referral date counted.
     public var period: (first: Day, last: Day)? { counts.period }
@@ -114,6 +117,8 @@ public enum Runner {
     public static func count(
         pipeline: PipelineConfiguration, reference: ReferenceData, files: [String], options: RunOptions, output: OutputFolder
     ) throws -> RunResult {
+        // Read before any row, so a bad file stops the run at once.
+        let organisations = try OrganisationLoader.load(pipeline.organisations, referenceDirectory: pipeline.enrich.referenceDirectory)
         var worker = BlockWorker(
             clean: CleanRules(pipeline: pipeline), enrich: EnrichRules(reference: reference, ageBands: pipeline.enrich.ageBands),
             groupKey: pipeline.groupKey, routeTypes: pipeline.routes.map(\.type), countForModels: !pipeline.models.models.isEmpty,
@@ -154,7 +159,8 @@ public enum Runner {
         let denominators = try population.value()
         return RunResult(
             pipeline: pipeline, files: merger.files, counts: counts, unmappedLabels: merger.unmappedLabels, quality: figures,
-            reference: reference.files + (denominators?.files ?? []), population: denominators)
+            reference: reference.files + (denominators?.files ?? []) + organisations.files, population: denominators,
+            organisationDirectory: organisations.directory, provision: organisations.provision)
     }
 
     /// The catchment's residents per group, as the pipeline's population section names them.
