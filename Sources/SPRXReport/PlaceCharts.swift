@@ -121,10 +121,10 @@ extension Charts {
             var ly = y + 4
             while labelled.contains(where: { abs($0 - ly) < 12 }) { ly += 12 }
             labelled.append(ly)
-            let anchorRight = x > right - 120
+            let anchorRight = x > right - 160
             children.append(
                 el("text", [("x", n(anchorRight ? x - 8 : x + 8)), ("y", n(ly)), ("text-anchor", anchorRight ? "end" : "start"), ("class", "small")],
-                    text: fitted(point.label, width: 140)))
+                    text: fitted(point.label, width: 180)))
         }
         return svg(id: id, width: width, height: height, children)
     }

@@ -160,18 +160,19 @@ enum TrendWording {
     static func percent(_ value: Double) -> String { ReachWording.points(value) + "%" }
 
     /// The sentence comparing a share's first and last full intervals.
-    static func shareChange(_ measure: TrendColumn.Measure, first: TrendPoint, last: TrendPoint) -> String? {
+    static func shareChange(_ measure: TrendColumn.Measure, first: TrendPoint, last: TrendPoint, _ interval: TrendColumn.Interval) -> String? {
         guard let a = first.value, let b = last.value else { return nil }
         let subject = shareSubject(measure)
         let capital = subject.prefix(1).uppercased() + subject.dropFirst()
+        let from = period(first, interval), to = period(last, interval)
         guard let al = first.low, let ah = first.high, let bl = last.low, let bh = last.high else {
-            return "\(capital) was \(percent(a)) in the first and \(percent(b)) in the last."
+            return "\(capital) was \(percent(a)) in \(from) and \(percent(b)) in \(to)."
         }
-        let intervals = "95% intervals \(ReachWording.points(al))–\(ReachWording.points(ah))% and \(ReachWording.points(bl))–\(ReachWording.points(bh))%"
+        let intervals = "\(ReachWording.points(al))–\(ReachWording.points(ah))% and \(ReachWording.points(bl))–\(ReachWording.points(bh))%"
         if al <= bh && bl <= ah {
-            return "\(capital) was \(percent(a)) in the first and \(percent(b)) in the last; their \(intervals) overlap, so this is no clear change."
+            return "\(capital) was \(percent(a)) in \(from) and \(percent(b)) in \(to); their 95% intervals (\(intervals)) overlap, so this is no clear change."
         }
-        return "\(capital) \(b > a ? "rose" : "fell") from \(percent(a)) to \(percent(b)) (\(intervals), which do not overlap)."
+        return "\(capital) \(b > a ? "rose" : "fell") from \(percent(a)) in \(from) to \(percent(b)) in \(to) (95% intervals \(intervals), which do not overlap)."
     }
 
     /// The section's lead: referrals and each share in the first and last full interval.
@@ -181,10 +182,10 @@ enum TrendWording {
             let unit = span.interval == .quarter ? "quarter" : "month"
             func count(_ point: TrendPoint) -> String { point.value.map { Report.grouped(Int($0)) } ?? ReachWording.suppressed }
             sentences.append(
-                "Comparing the first and last full \(unit)s, \(period(span.first, span.interval)) and \(period(span.last, span.interval)): there were \(count(span.first)) and \(count(span.last)) referrals.")
+                "There were \(count(span.first)) referrals in \(period(span.first, span.interval)), the first full \(unit) of the data, and \(count(span.last)) in \(period(span.last, span.interval)), the last.")
         }
         for measure in [TrendColumn.Measure.nonMedicalShare, .contactedShare, .interventionShare] {
-            guard let span = figures.firstAndLast(measure), let sentence = shareChange(measure, first: span.first, last: span.last) else { continue }
+            guard let span = figures.firstAndLast(measure), let sentence = shareChange(measure, first: span.first, last: span.last, span.interval) else { continue }
             sentences.append(sentence)
         }
         return sentences
