@@ -131,9 +131,9 @@ enum PlaceWording {
     static func flagWords(_ flag: Flag) -> String {
         switch flag {
         case .above998: "above the 99.8% limit"
-        case .above95: "above the 95% limit (within the 99.8%)"
+        case .above95: "above the 95% limit only"
         case .within: "within the 95% limits"
-        case .below95: "below the 95% limit (within the 99.8%)"
+        case .below95: "below the 95% limit only"
         case .below998: "below the 99.8% limit"
         }
     }
@@ -169,17 +169,21 @@ enum PlaceWording {
     /// "1 organisation", "3 organisations" (or parents).
     static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 
-    /// How many organisations lie where against the limits, in one or two sentences.
+    /// How many organisations lie where against the limits, in one or two sentences
+    /// (bands with none are left out; "only" means between the 95% and 99.8% limits).
     static func flagSentence(_ points: [FunnelPoint], _ indicator: OrganisationColumn.Indicator, noun: String) -> String {
         let flagged = points.filter { $0.flag != nil && $0.value != nil }
         let suppressed = points.count - flagged.count
-        var parts: [String] = []
-        for flag in Flag.allCases {
-            let n = flagged.filter { $0.flag == flag }.count
-            parts.append("\(n) \(flagWords(flag))")
+        let counts = Flag.allCases.map { flag in (flag, flagged.filter { $0.flag == flag }.count) }.filter { $0.1 > 0 }
+        var sentence = "Of \(count(flagged.count, noun)) with a published \(indicatorSubject(indicator)), "
+        if counts.count == 1, let only = counts.first {
+            sentence += "\(flagged.count == 1 ? "it lies" : "all \(flagged.count) lie") \(flagWords(only.0))."
+        } else {
+            let parts = counts.enumerated().map { i, item in i == 0 ? "\(item.1) \(item.1 == 1 ? "lies" : "lie") \(flagWords(item.0))" : "\(item.1) \(flagWords(item.0))" }
+            sentence += list(parts) + "."
         }
-        var sentence = "Of \(count(flagged.count, noun)) with a published \(indicatorSubject(indicator)), " + list(parts) + "."
-        if suppressed > 0 { sentence += " \(count(suppressed, noun)) more \(suppressed == 1 ? "is" : "are") suppressed." }
+        if flagged.isEmpty { sentence = "No \(noun) has a published \(indicatorSubject(indicator))." }
+        if suppressed > 0 { sentence += " \(suppressed) more \(noun)\(suppressed == 1 ? " is" : "s are") suppressed." }
         return sentence
     }
 
@@ -235,7 +239,7 @@ enum PlaceWording {
 extension Report {
     static let placeTitle = "Organisations compared"
     static let noOrganisations =
-        "There are no organisation figures in this run: tables/organisations.csv is absent or has no rows (the referrals name no organisation in organisation_id)."
+        "There are no organisation figures in this run: tables/organisations.csv is absent or has no rows (the referrals give no organisation_id)."
     static let placeIntro =
         "Each organisation's share beside the share for all organisations, in funnel plots: the further right, the more referrals the organisation has, so the narrower the range its share would take by chance alone. The curves are Public Health England's 95% and 99.8% limits around the overall share; by chance alone about 1 in 20 organisations lies outside the 95% limits and 1 in 500 outside the 99.8% limits, so a point outside the 99.8% limits is worth a closer look, not a verdict."
     static let provisionTitle = "Link worker provision per primary care network"

@@ -113,21 +113,25 @@ extension Charts {
             let text = "\(point.label): \(fixed(value, 1))% of \(Report.grouped(Int(denominator))) referrals\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "no flag")"
             children.append(funnelMarker(point.flag ?? .within, x: xOf(Double(denominator)), y: yOf(value), title: text))
         }
-        var labelled: [Double] = []
-        for point in plotted where point.flag == .above998 || point.flag == .below998 {
+        // Labels of those outside the 99.8% limits, at most ``funnelLabels`` (the sentence
+        // above the chart names them all); one nudged down when it would overlap another.
+        var labelled: [(x: Double, y: Double)] = []
+        for point in plotted.filter({ $0.flag == .above998 || $0.flag == .below998 }).prefix(funnelLabels) {
             guard let value = point.value, let denominator = point.denominator else { continue }
             let x = xOf(Double(denominator)), y = yOf(value)
-            // Labels right of the point; one nudged down when it would overlap another.
-            var ly = y + 4
-            while labelled.contains(where: { abs($0 - ly) < 12 }) { ly += 12 }
-            labelled.append(ly)
             let anchorRight = x > right - 160
+            var ly = y + 4
+            while labelled.contains(where: { abs($0.x - x) < 170 && abs($0.y - ly) < 12 }) { ly += 12 }
+            labelled.append((x, ly))
             children.append(
                 el("text", [("x", n(anchorRight ? x - 8 : x + 8)), ("y", n(ly)), ("text-anchor", anchorRight ? "end" : "start"), ("class", "small")],
                     text: fitted(point.label, width: 180)))
         }
         return svg(id: id, width: width, height: height, children)
     }
+
+    /// The most points a funnel plot labels.
+    static let funnelLabels = 12
 
     /// A funnel point's marker: a diamond outside the 99.8% limits, a filled circle outside
     /// the 95%, a hollow circle within (shape and fill, not colour alone).

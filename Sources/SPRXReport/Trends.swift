@@ -195,7 +195,7 @@ enum TrendWording {
 extension Report {
     static let trendsTitle = "Trends over time"
     static let noTrends =
-        "There are no trend figures in this run: tables/trends.csv is absent or has no rows (no clean referral has a date)."
+        "There are no trend figures in this run (tables/trends.csv is absent or has no rows)."
 
     /// A trend value as a table shows it: "21.30 (19.80–22.90)", the count, "suppressed" or "—".
     static func trendCell(_ point: TrendPoint?) -> String {

@@ -343,11 +343,15 @@ enum TimePlaceFixture {
         #expect(points.count == 13)
         #expect(
             PlaceWording.flagSentence(points, .nonMedicalShare, noun: "organisation")
-                == "Of 12 organisations with a published share of referrals through non-medical routes, 1 above the 99.8% limit, 1 above the 95% limit (within the 99.8%), 9 within the 95% limits, 0 below the 95% limit (within the 99.8%) and 1 below the 99.8% limit. 1 organisation more is suppressed."
+                == "Of 12 organisations with a published share of referrals through non-medical routes, 1 lies above the 99.8% limit, 1 above the 95% limit only, 9 within the 95% limits and 1 below the 99.8% limit. 1 more organisation is suppressed."
         )
         #expect(
             PlaceWording.outlierSentence(points, overall: 25)
                 == "Outside the 99.8% limits: Riverside <Health> Centre (40.0% of 300 referrals, above) and Y0042 (10.0% of 200 referrals, below); overall 25.0%.")
+        // Intervention: every published organisation within (Riverside's 120/300 = 40% is the overall share).
+        #expect(
+            PlaceWording.flagSentence(figures.points(.interventionShare, .organisation), .interventionShare, noun: "organisation")
+                == "Of 12 organisations with a published share of referrals that received at least one intervention, all 12 lie within the 95% limits. 1 more organisation is suppressed.")
         let place = section("organisations")
         #expect(place.contains(">Riverside &lt;Health&gt; Centre</text>") && place.contains(">Y0042</text>"))
         #expect(!place.contains("<title>(other)"))
