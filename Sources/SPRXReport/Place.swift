@@ -187,15 +187,32 @@ enum PlaceWording {
         return sentence
     }
 
-    /// Those outside the 99.8% limits, named, with their values; `nil` when none.
+    /// Those outside the 99.8% limits, the furthest out first: by how far beyond the
+    /// overall share they lie in units of the distance to their 99.8% limit.
+    static func outliers(_ points: [FunnelPoint]) -> [FunnelPoint] {
+        func extremity(_ point: FunnelPoint) -> Double {
+            guard let value = point.value, let overall = point.overall else { return 0 }
+            let limit = point.flag == .above998 ? point.upper998 : point.lower998
+            guard let limit, limit != overall else { return 0 }
+            return (value - overall) / (limit - overall)
+        }
+        return points.enumerated().filter { $0.element.flag == .above998 || $0.element.flag == .below998 }
+            .sorted { extremity($0.element) != extremity($1.element) ? extremity($0.element) > extremity($1.element) : $0.offset < $1.offset }.map(\.element)
+    }
+
+    /// The most organisations the outlier sentence names; the table lists the rest.
+    static let namedOutliers = 10
+
+    /// Those outside the 99.8% limits, named (the furthest out first), with their values; `nil` when none.
     static func outlierSentence(_ points: [FunnelPoint], overall: Double?) -> String? {
-        let outside = points.filter { $0.flag == .above998 || $0.flag == .below998 }
+        let outside = outliers(points)
         guard !outside.isEmpty else { return nil }
-        let named = outside.map { point -> String in
+        var named = outside.prefix(namedOutliers).map { point -> String in
             let value = point.value.map { TrendWording.percent($0) } ?? ReachWording.suppressed
             let of = point.denominator.map { " of \(Report.grouped(Int($0))) referrals" } ?? ""
             return "\(point.label) (\(value)\(of), \(point.flag == .above998 ? "above" : "below"))"
         }
+        if outside.count > namedOutliers { named.append("\(outside.count - namedOutliers) more in the table") }
         return "Outside the 99.8% limits: " + list(named) + (overall.map { "; overall \(TrendWording.percent($0))" } ?? "") + "."
     }
 

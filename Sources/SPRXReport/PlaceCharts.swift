@@ -113,25 +113,25 @@ extension Charts {
             let text = "\(point.label): \(fixed(value, 1))% of \(Report.grouped(Int(denominator))) referrals\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "no flag")"
             children.append(funnelMarker(point.flag ?? .within, x: xOf(Double(denominator)), y: yOf(value), title: text))
         }
-        // Labels of those outside the 99.8% limits, at most ``funnelLabels`` (the sentence
-        // above the chart names them all); one nudged down when it would overlap another.
-        var labelled: [(x: Double, y: Double)] = []
-        for point in plotted.filter({ $0.flag == .above998 || $0.flag == .below998 }).prefix(funnelLabels) {
+        // Labels of those outside the 99.8% limits, the furthest out first, at most
+        // ``funnelLabels``, right of the point or else left of it, and left out where both
+        // would overlap a label already drawn (the table beside the chart names them all).
+        var boxes: [(x0: Double, x1: Double, y: Double)] = []
+        for point in PlaceWording.outliers(plotted).prefix(funnelLabels) {
             guard let value = point.value, let denominator = point.denominator else { continue }
-            let x = xOf(Double(denominator)), y = yOf(value)
-            let anchorRight = x > right - 160
-            var ly = y + 4
-            while labelled.contains(where: { abs($0.x - x) < 170 && abs($0.y - ly) < 12 }) { ly += 12 }
-            labelled.append((x, ly))
+            let x = xOf(Double(denominator)), y = yOf(value) + 4
+            let text = fitted(point.label, width: 180), length = Double(text.count) * 6.2
+            let candidates = [(x + 8, x + 8 + length, "start"), (x - 8 - length, x - 8, "end")].filter { $0.0 >= left && $0.1 <= width - 4 }
+            guard let place = candidates.first(where: { c in !boxes.contains { abs($0.y - y) < 12 && $0.x0 < c.1 && c.0 < $0.x1 } }) else { continue }
+            boxes.append((place.0, place.1, y))
             children.append(
-                el("text", [("x", n(anchorRight ? x - 8 : x + 8)), ("y", n(ly)), ("text-anchor", anchorRight ? "end" : "start"), ("class", "small")],
-                    text: fitted(point.label, width: 180)))
+                el("text", [("x", n(place.2 == "start" ? place.0 : place.1)), ("y", n(y)), ("text-anchor", place.2), ("class", "small")], text: text))
         }
         return svg(id: id, width: width, height: height, children)
     }
 
     /// The most points a funnel plot labels.
-    static let funnelLabels = 12
+    static let funnelLabels = 8
 
     /// A funnel point's marker: a diamond outside the 99.8% limits, a filled circle outside
     /// the 95%, a hollow circle within (shape and fill, not colour alone).
