@@ -49,6 +49,8 @@ public enum Report {
             routeMixSection(numbers, context, label),
             gradientSection(numbers, context),
             reachSection(numbers, context),
+            trendsSection(numbers, context, label),
+            placeSection(numbers, context),
             pathwaySection(numbers, context, label),
             reasonsSection(numbers, context, label),
             modelsSection(numbers, context, label),

@@ -81,6 +81,8 @@ extension Report {
         out += table(["Nation", "Decile (1 = most deprived)", "n", "Total", "%", "95% CI"], gradient, right: [2, 3, 4])
 
         out += reachMarkdown(numbers, context)
+        out += trendsMarkdown(numbers, context, label)
+        out += placeMarkdown(numbers, context)
 
         out.append("## From referral to help, by route type")
         out.append("")

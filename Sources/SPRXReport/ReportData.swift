@@ -289,6 +289,10 @@ struct ReportNumbers {
     let quality: QualityFigures
     /// `rates_by_group` and `inequality`, for the reach section.
     let reach: ReachFigures
+    /// `trends`, for the trend section.
+    let trends: TrendFigures
+    /// `organisations`, `pcn_provision` and `provision_by_deprivation`, for the organisations section.
+    let place: PlaceFigures
 
     init(tables: [PublishedTable]) {
         func table(_ name: String) -> PublishedTable? { tables.first { $0.name == name } }
@@ -301,6 +305,8 @@ struct ReportNumbers {
         unmappedLabels = TableView(table(Name.unmappedLabels))
         quality = QualityFigures(TableView(table(Name.dataQuality)))
         reach = ReachFigures(tables: tables)
+        trends = TrendFigures(tables: tables)
+        place = PlaceFigures(tables: tables)
     }
 
     /// The page's one clean-referral figure: the exact count of clean records in

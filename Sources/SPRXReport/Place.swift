@@ -1,0 +1,352 @@
+import SPRXAggregate
+import SPRXCore
+
+extension OrganisationColumn: SuppressibleColumn {}
+extension ProvisionColumn: SuppressibleColumn {}
+
+/// One organisation's (or parent's) row of one indicator in `organisations.csv`.
+struct FunnelPoint {
+    typealias Flag = OrganisationColumn.Flag
+
+    var code: String
+    /// The lookup's name, `nil` without one.
+    var name: String?
+    var numerator: Int64?
+    var denominator: Int64?
+    var value: Double?
+    var overall: Double?
+    var lower95: Double?
+    var upper95: Double?
+    var lower998: Double?
+    var upper998: Double?
+    var flag: Flag?
+    var suppressed: Bool
+    var row: [Cell]
+
+    init(_ row: [Cell]) {
+        code = row[OrganisationColumn.organisationID].string ?? ""
+        name = row[OrganisationColumn.name].string.flatMap { $0.isEmpty ? nil : $0 }
+        numerator = row[OrganisationColumn.numerator].count
+        denominator = row[OrganisationColumn.denominator].count
+        value = row[OrganisationColumn.value].value
+        overall = row[OrganisationColumn.overall].value
+        lower95 = row[OrganisationColumn.lower95].value
+        upper95 = row[OrganisationColumn.upper95].value
+        lower998 = row[OrganisationColumn.lower998].value
+        upper998 = row[OrganisationColumn.upper998].value
+        flag = row[OrganisationColumn.flag].string.flatMap(Flag.init(rawValue:))
+        suppressed = row[OrganisationColumn.suppressed].flag == true || row[OrganisationColumn.suppressed].string == "TRUE"
+        self.row = row
+    }
+
+    /// The name the lookup gives, else the code (neutralised as the table shows it).
+    var label: String { CSVText.neutralised(name ?? code) }
+}
+
+/// `organisations.csv`, `pcn_provision.csv` and `provision_by_deprivation.csv` read by
+/// their typed columns: the numbers of the report's "Organisations compared" section.
+struct PlaceFigures {
+    typealias Indicator = OrganisationColumn.Indicator
+    typealias Level = OrganisationColumn.Level
+
+    let organisations: TableView<OrganisationColumn>
+    let provision: TableView<ProvisionColumn>
+    let gradient: TableView<ProvisionGradientColumn>
+
+    /// The `organisation_id` of the row that pools organisations too small to publish one by one.
+    static let pooled = "(other)"
+
+    /// The indicators the section draws as funnel plots (the issue's two); the table has all three.
+    static let charted: [Indicator] = [.nonMedicalShare, .interventionShare]
+
+    init(tables: [PublishedTable]) {
+        func table(_ name: String) -> PublishedTable? { tables.first { $0.name == name } }
+        organisations = TableView(table(PublishedTable.Name.organisations))
+        provision = TableView(table(PublishedTable.Name.pcnProvision))
+        gradient = TableView(table(PublishedTable.Name.provisionByDeprivation))
+    }
+
+    var hasOrganisations: Bool { !organisations.rows.isEmpty }
+
+    /// The rows of one indicator and level, without the pooled row, in the table's order.
+    func points(_ indicator: Indicator, _ level: Level) -> [FunnelPoint] {
+        organisations.select([.indicator: indicator.rawValue, .level: level.rawValue]).map(FunnelPoint.init).filter { $0.code != Self.pooled }
+    }
+
+    /// The pooled `(other)` row of one indicator and level, if published.
+    func pooledRow(_ indicator: Indicator, _ level: Level) -> FunnelPoint? {
+        organisations.first([.indicator: indicator.rawValue, .level: level.rawValue, .organisationID: Self.pooled]).map(FunnelPoint.init)
+    }
+
+    /// The overall value of one indicator and level (every row carries it).
+    func overall(_ indicator: Indicator, _ level: Level) -> Double? {
+        organisations.select([.indicator: indicator.rawValue, .level: level.rawValue]).lazy.compactMap { $0[OrganisationColumn.overall].value }.first
+    }
+
+    /// Whether the lookup named parents, so the table has parent rows.
+    var hasParents: Bool { !organisations.select([.level: Level.parent.rawValue]).isEmpty }
+
+    // MARK: Provision
+
+    /// The census dates of the national gradient, earliest first.
+    var censusDates: [String] {
+        Set(gradient.rows.compactMap { $0[ProvisionGradientColumn.censusDate].string }).sorted()
+    }
+
+    /// The latest census date whose national figures have registered patients (so a value).
+    var latestCensus: String? {
+        censusDates.last { date in
+            gradient.select([.censusDate: date, .measure: Self.ftePer50000]).contains { $0[ProvisionGradientColumn.value].value != nil }
+        }
+    }
+
+    static let ftePer50000 = "fte_per_50000", sii = "sii", rii = "rii", allGroups = "all"
+
+    /// The national row of `measure` and `group` at `date`.
+    func gradientRow(_ date: String, _ measure: String, _ group: String) -> [Cell]? {
+        gradient.first([.censusDate: date, .measure: measure, .group: group])
+    }
+
+    /// The data's networks at `date`, in the table's order.
+    func networks(_ date: String) -> [[Cell]] { provision.select([.censusDate: date]) }
+
+    /// The census dates the data's networks have rows for, earliest first.
+    var networkDates: [String] { Set(provision.rows.compactMap { $0[ProvisionColumn.censusDate].string }).sorted() }
+}
+
+/// A PCN's deprivation quintile (text or count in the table), `nil` when empty.
+func quintile(_ cell: Cell) -> Int? {
+    if let count = cell.count { return Int(count) }
+    return cell.string.flatMap { Int($0) }
+}
+
+/// Numbers into words for the organisations section, written once.
+///
+/// Rules: a flag reads as where the value lies against the limits ("above the 99.8%
+/// limit"); counts of organisations are exact counts of published rows; a share has one
+/// decimal; an organisation is named by the lookup's name, else its code.
+enum PlaceWording {
+    typealias Flag = OrganisationColumn.Flag
+
+    static func flagWords(_ flag: Flag) -> String {
+        switch flag {
+        case .above998: "above the 99.8% limit"
+        case .above95: "above the 95% limit only"
+        case .within: "within the 95% limits"
+        case .below95: "below the 95% limit only"
+        case .below998: "below the 99.8% limit"
+        }
+    }
+
+    /// A flag in a table cell.
+    static func flagCell(_ flag: Flag?) -> String {
+        guard let flag else { return "" }
+        switch flag {
+        case .above998: return "above 99.8%"
+        case .above95: return "above 95%"
+        case .within: return "within"
+        case .below95: return "below 95%"
+        case .below998: return "below 99.8%"
+        }
+    }
+
+    static func indicatorName(_ indicator: OrganisationColumn.Indicator) -> String {
+        switch indicator {
+        case .nonMedicalShare: "Non-medical share"
+        case .contactedShare: "Reached a link worker"
+        case .interventionShare: "Received an intervention"
+        }
+    }
+
+    static func indicatorSubject(_ indicator: OrganisationColumn.Indicator) -> String {
+        switch indicator {
+        case .nonMedicalShare: "share of referrals through non-medical routes"
+        case .contactedShare: "share of referrals that reached a link worker"
+        case .interventionShare: "share of referrals that received at least one intervention"
+        }
+    }
+
+    /// "1 organisation", "3 organisations" (or parents).
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
+    /// How many organisations lie where against the limits, in one or two sentences
+    /// (bands with none are left out; "only" means between the 95% and 99.8% limits).
+    static func flagSentence(_ points: [FunnelPoint], _ indicator: OrganisationColumn.Indicator, noun: String) -> String {
+        let flagged = points.filter { $0.flag != nil && $0.value != nil }
+        let suppressed = points.count - flagged.count
+        let counts = Flag.allCases.map { flag in (flag, flagged.filter { $0.flag == flag }.count) }.filter { $0.1 > 0 }
+        var sentence = "Of \(count(flagged.count, noun)) with a published \(indicatorSubject(indicator)), "
+        if counts.count == 1, let only = counts.first {
+            sentence += "\(flagged.count == 1 ? "it lies" : "all \(flagged.count) lie") \(flagWords(only.0))."
+        } else {
+            let parts = counts.enumerated().map { i, item in i == 0 ? "\(item.1) \(item.1 == 1 ? "lies" : "lie") \(flagWords(item.0))" : "\(item.1) \(flagWords(item.0))" }
+            sentence += list(parts) + "."
+        }
+        if flagged.isEmpty { sentence = "No \(noun) has a published \(indicatorSubject(indicator))." }
+        if suppressed > 0 { sentence += " \(suppressed) more \(noun)\(suppressed == 1 ? " is" : "s are") suppressed." }
+        return sentence
+    }
+
+    /// Those outside the 99.8% limits, the furthest out first: by how far beyond the
+    /// overall share they lie in units of the distance to their 99.8% limit.
+    static func outliers(_ points: [FunnelPoint]) -> [FunnelPoint] {
+        func extremity(_ point: FunnelPoint) -> Double {
+            guard let value = point.value, let overall = point.overall else { return 0 }
+            let limit = point.flag == .above998 ? point.upper998 : point.lower998
+            guard let limit, limit != overall else { return 0 }
+            return (value - overall) / (limit - overall)
+        }
+        return points.enumerated().filter { $0.element.flag == .above998 || $0.element.flag == .below998 }
+            .sorted { extremity($0.element) != extremity($1.element) ? extremity($0.element) > extremity($1.element) : $0.offset < $1.offset }.map(\.element)
+    }
+
+    /// The most organisations the outlier sentence names; the table lists the rest.
+    static let namedOutliers = 10
+
+    /// Those outside the 99.8% limits, named (the furthest out first), with their values; `nil` when none.
+    static func outlierSentence(_ points: [FunnelPoint], overall: Double?) -> String? {
+        let outside = outliers(points)
+        guard !outside.isEmpty else { return nil }
+        var named = outside.prefix(namedOutliers).map { point -> String in
+            let value = point.value.map { TrendWording.percent($0) } ?? ReachWording.suppressed
+            let of = point.denominator.map { " of \(Report.grouped(Int($0))) referrals" } ?? ""
+            return "\(point.label) (\(value)\(of), \(point.flag == .above998 ? "above" : "below"))"
+        }
+        if outside.count > namedOutliers { named.append("\(outside.count - namedOutliers) more in the table") }
+        return "Outside the 99.8% limits: " + list(named) + (overall.map { "; overall \(TrendWording.percent($0))" } ?? "") + "."
+    }
+
+    /// "a, b and c".
+    static func list(_ items: [String]) -> String {
+        items.count <= 1 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items.last!
+    }
+
+    /// FTE per 50,000 in words, two decimals.
+    static func fte(_ value: Double) -> String { ReachWording.signed(fixed(value, 2)) }
+
+    /// The provision gradient in plain words, from the published SII and RII.
+    ///
+    /// Convention as in `inequality.csv` (Public Health England's): quintiles from most
+    /// deprived (x = 0) to least deprived (x = 1), SII = fitted least − fitted most
+    /// deprived, RII = fitted least / fitted most deprived. So an SII above 0 means more
+    /// provision in the least deprived networks.
+    static func gradientSentence(sii: [Cell]?, rii: [Cell]?, date: String) -> String? {
+        guard let sii, let value = sii[ProvisionGradientColumn.value].value else {
+            let note = (sii ?? rii).flatMap { $0[ProvisionGradientColumn.note].string }.flatMap { $0.isEmpty ? nil : $0 }
+            return sii == nil && rii == nil ? nil : "At \(date) the slope index of inequality is not given" + (note.map { " (\($0))" } ?? "") + "."
+        }
+        let low = sii[ProvisionGradientColumn.ciLow].value, high = sii[ProvisionGradientColumn.ciHigh].value
+        let interval = low.flatMap { l in high.map { ", 95% interval \(fte(l)) to \(fte($0))" } } ?? ""
+        let includesZero = (low ?? 1) <= 0 && (high ?? -1) >= 0 && low != nil
+        let direction =
+            includesZero
+            ? "its 95% interval includes no difference"
+            : value > 0 ? "more link worker time in the least deprived networks" : value < 0 ? "more link worker time in the most deprived networks" : "no difference"
+        var sentence =
+            "At \(date), the modelled difference in link worker FTE per 50,000 registered patients from the most to the least deprived fifth of England's networks (the slope index of inequality, least minus most deprived) is \(fte(value))\(interval): \(direction)."
+        if let rii, let ratio = rii[ProvisionGradientColumn.value].value {
+            let rl = rii[ProvisionGradientColumn.ciLow].value, rh = rii[ProvisionGradientColumn.ciHigh].value
+            sentence += " The least deprived end has \(ReachWording.ratio(ratio)) times the provision of the most deprived (relative index of inequality"
+                + (rl.flatMap { l in rh.map { ", 95% interval \(ReachWording.ratio(l)) to \(ReachWording.ratio($0))" } } ?? "") + ")."
+        }
+        return sentence
+    }
+}
+
+extension Report {
+    static let placeTitle = "Organisations compared"
+    static let noOrganisations =
+        "There are no organisation figures in this run: tables/organisations.csv is absent or has no rows (the referrals give no organisation_id)."
+    static let placeIntro =
+        "Each organisation's share beside the share for all organisations, in funnel plots: the further right, the more referrals the organisation has, so the narrower the range its share would take by chance alone. The curves are Public Health England's 95% and 99.8% limits around the overall share; by chance alone about 1 in 20 organisations lies outside the 95% limits and 1 in 500 outside the 99.8% limits, so a point outside the 99.8% limits is worth a closer look, not a verdict."
+    static let provisionTitle = "Link worker provision per primary care network"
+    static let noProvision =
+        "Link worker provision figures are not there for this run: the pipeline names no provision files, or no organisation maps to an English primary care network (tables/pcn_provision.csv and tables/provision_by_deprivation.csv are absent or have no rows). Nothing is estimated in their place."
+
+    static let organisationHeader = ["Organisation", "Code", "Type", "Parent", "Numerator", "Denominator", "%", "95% limits", "99.8% limits", "Against the limits"]
+
+    /// A limit pair as printed: "21.40–30.10", or "" when not published.
+    static func limits(_ row: [Cell], _ low: OrganisationColumn, _ high: OrganisationColumn) -> String {
+        guard let l = printed(row[low]), let h = printed(row[high]) else { return "" }
+        return "\(l)–\(h)"
+    }
+
+    /// One indicator's rows at one level: every organisation (flagged first), then the pooled row.
+    static func organisationRows(_ figures: PlaceFigures, _ indicator: PlaceFigures.Indicator, _ level: PlaceFigures.Level) -> [[String]] {
+        let order: [OrganisationColumn.Flag?] = [.above998, .below998, .above95, .below95, .within, nil]
+        let points = figures.points(indicator, level)
+        let sorted = order.flatMap { flag in points.filter { $0.flag == flag } }
+        return (sorted + (figures.pooledRow(indicator, level).map { [$0] } ?? [])).map { point in
+            let row = point.row
+            return [
+                point.code == PlaceFigures.pooled ? "Organisations too small to publish, pooled" : point.label, row[OrganisationColumn.organisationID].shown,
+                row[OrganisationColumn.organisationType].shown, row[OrganisationColumn.parentID].shown, cell(row, in: OrganisationColumn.numerator),
+                cell(row, in: OrganisationColumn.denominator), cell(row, in: OrganisationColumn.value), limits(row, .lower95, .upper95),
+                limits(row, .lower998, .upper998), PlaceWording.flagCell(point.flag),
+            ]
+        }
+    }
+
+    /// What the organisation figures are, in sentences.
+    static func placeNotes(_ figures: PlaceFigures, _ context: ReportContext) -> [String] {
+        var notes = [
+            "Each organisation is an organisation_id of the referrals; names, types and parents come from the pipeline's organisation lookup when it names one, otherwise the code is shown. The non-medical share is of all the organisation's referrals; contacted and intervention shares as in tables/pathway_by_group.csv.",
+            "Limits: Public Health England's funnel plot method for proportions, 95% (about 2 standard deviations) and 99.8% (about 3) around the overall share, for each organisation's own number of referrals. The curves are drawn through the limits tables/organisations.csv gives at each organisation's denominator.",
+            "Organisations with too few referrals to publish one by one are pooled in one row, (other), which is in the tables but not the charts.",
+        ]
+        if context.disclosureEnabled {
+            notes.append(
+                "Disclosure control: counts are rounded to the nearest \(context.roundTo) and counts of 1 to \(context.suppressUpTo) are suppressed; shares are computed from the rounded counts, and an organisation whose share is suppressed is counted as suppressed, not placed.")
+        }
+        return notes
+    }
+
+    // MARK: Provision
+
+    static let provisionHeader = [
+        "Primary care network", "Code", "Link worker FTE", "Registered patients", "FTE per 50,000", "Referrals", "Referrals per 1,000 per year",
+        "Referrals per FTE per year", "IMD score", "Quintile", "Note",
+    ]
+
+    /// The data's networks at `date`, as published.
+    static func provisionRows(_ figures: PlaceFigures, _ date: String) -> [[String]] {
+        figures.networks(date).map { row in
+            func text(_ column: ProvisionColumn) -> String { cell(row, in: column) }
+            let name = row[ProvisionColumn.pcnName].shown
+            let patients = printed(row[ProvisionColumn.registeredPatients]).flatMap { Int($0) }.map(grouped) ?? text(.registeredPatients)
+            return [
+                name.isEmpty ? row[ProvisionColumn.pcnCode].shown : name, row[ProvisionColumn.pcnCode].shown, text(.splwFTE), patients, text(.ftePer50000),
+                text(.referrals), text(.referralsPer1000), text(.referralsPerFTE), text(.imdScore), text(.imdQuintile), text(.note),
+            ]
+        }
+    }
+
+    static let gradientHeader = ["Quintile of networks", "Networks", "Link worker FTE", "Registered patients", "FTE per 50,000 (95% CI)", "Note"]
+
+    /// The national gradient at `date`: quintiles 1 to 5, then all networks.
+    static func provisionGradientRows(_ figures: PlaceFigures, _ date: String) -> [[String]] {
+        let groups = (1...5).map(String.init) + [PlaceFigures.allGroups]
+        return groups.compactMap { group in
+            guard let row = figures.gradientRow(date, PlaceFigures.ftePer50000, group) else { return nil }
+            let value = printed(row[ProvisionGradientColumn.value]) ?? ReachWording.empty
+            let interval = printed(row[ProvisionGradientColumn.ciLow]).flatMap { l in printed(row[ProvisionGradientColumn.ciHigh]).map { " (\(l)–\($0))" } } ?? ""
+            let label =
+                group == PlaceFigures.allGroups
+                ? "All networks" : group == "1" ? "1 (most deprived)" : group == "5" ? "5 (least deprived)" : group
+            let patients = row[ProvisionGradientColumn.registeredPatients].count.map { grouped(Int($0)) } ?? ""
+            return [
+                label, printed(row[ProvisionGradientColumn.pcns]) ?? "", printed(row[ProvisionGradientColumn.splwFTE]) ?? "", patients, value + interval,
+                row[ProvisionGradientColumn.note].shown,
+            ]
+        }
+    }
+
+    /// What the provision figures are, in sentences.
+    static func provisionNotes() -> [String] {
+        [
+            "Link worker FTE is NHS England's workforce census of social prescribing link workers per primary care network; registered patients are NHS Digital's counts of patients registered at the network's practices. FTE per 50,000 = 50,000 × FTE / registered patients.",
+            "A network's deprivation is the list-size-weighted IMD 2019 score of its practices (Fingertips), ranked into fifths of England's networks (1 = most deprived). England only: the other nations publish no comparable figures.",
+            "The bars are all of England's networks (public data); the points are the networks this data's organisations map to, with their referrals against their own registered patients and link worker time.",
+        ]
+    }
+}

@@ -1,0 +1,372 @@
+import SPRXAggregate
+import SPRXCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Charts {
+    /// A funnel plot: each organisation's share (y) against its number of referrals (x),
+    /// the overall share as a dashed line, the 95% limits as solid and the 99.8% limits as
+    /// dotted curves. The curves join the limits the table publishes at each denominator;
+    /// between two published denominators they follow the funnel's shape (the distance from
+    /// the overall share interpolated linearly in 1/√n), and they are not drawn beyond
+    /// them. A point outside the 99.8% limits is a filled diamond with its label; between
+    /// the limits a filled circle; within the 95% limits a hollow circle.
+    static func funnelPlot(id: String, title: String, description: String, points: [FunnelPoint], overall: Double?, xTitle: String, yTitle: String) -> Node {
+        let width = 860.0, height = 340.0, left = 66.0, right = width - 150, top = 34.0, bottom = height - 44
+        let plotted = points.filter { $0.value != nil && ($0.denominator ?? 0) > 0 }
+        let xs = plotted.compactMap { $0.denominator.map(Double.init) }
+        let xStep = tickStep(xs.max() ?? 1)
+        let xMax = max(xStep, ((xs.max() ?? 1) / xStep).rounded(.up) * xStep)
+        let ys = plotted.flatMap { [$0.value, $0.upper998, $0.lower998] }.compactMap { $0 } + [overall].compactMap { $0 }
+        let yLow = max(0, ys.min() ?? 0), yHigh = min(100, ys.max() ?? 100)
+        let yStep = tickStep(max(1, yHigh - yLow))
+        let yMin = (yLow / yStep).rounded(.down) * yStep, yMax = max(yMin + yStep, (yHigh / yStep).rounded(.up) * yStep)
+        func xOf(_ v: Double) -> Double { left + (right - left) * min(max(v, 0), xMax) / xMax }
+        func yOf(_ v: Double) -> Double { bottom - (bottom - top) * (min(max(v, yMin), yMax) - yMin) / (yMax - yMin) }
+        var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
+        // Legend.
+        var lx = left
+        func legend(_ mark: Node, _ text: String) {
+            children.append(mark)
+            children.append(el("text", [("x", n(lx + 26)), ("y", "17"), ("class", "small")], text: text))
+            lx += 40 + Double(text.count) * 6.2
+        }
+        func lineMark(_ dash: String?) -> Node {
+            el("line", [("x1", n(lx)), ("x2", n(lx + 22)), ("y1", "13"), ("y2", "13"), ("stroke", Palette.ink), ("stroke-width", "1.5")] + (dash.map { [("stroke-dasharray", $0)] } ?? []))
+        }
+        legend(lineMark("6 3"), "overall")
+        legend(lineMark(nil), "95% limits")
+        legend(lineMark("1 3"), "99.8% limits")
+        legend(funnelMarker(.above998, x: lx + 11, y: 13, title: nil), "outside 99.8%")
+        legend(funnelMarker(.above95, x: lx + 11, y: 13, title: nil), "outside 95%")
+        legend(funnelMarker(.within, x: lx + 11, y: 13, title: nil), "within 95%")
+        // Grid and axes.
+        for tick in stride(from: yMin, through: yMax + yStep / 2, by: yStep) {
+            let y = yOf(tick)
+            children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
+            children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: fixed(tick, tickPlaces(yStep))))
+        }
+        for tick in stride(from: 0.0, through: xMax + xStep / 2, by: xStep) {
+            let x = xOf(tick)
+            children.append(el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(bottom)), ("y2", n(bottom + 4)), ("stroke", Palette.ink)]))
+            children.append(el("text", [("x", n(x)), ("y", n(bottom + 15)), ("text-anchor", "middle"), ("class", "small")], text: Report.grouped(Int(tick))))
+        }
+        children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(bottom)), ("y2", n(bottom)), ("stroke", Palette.ink)]))
+        children.append(el("text", [("x", n((left + right) / 2)), ("y", n(bottom + 32)), ("text-anchor", "middle"), ("class", "axis")], text: xTitle))
+        let middle = (top + bottom) / 2
+        children.append(
+            el("text", [("x", "14"), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"), ("transform", "rotate(-90 14 \(n(middle)))")], text: yTitle))
+        if let overall {
+            children.append(
+                el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(yOf(overall))), ("y2", n(yOf(overall))), ("stroke", Palette.ink), ("stroke-dasharray", "6 3"), ("stroke-width", "1.5")], [
+                    el("title", text: "Overall: \(fixed(overall, 1))%")
+                ]))
+        }
+        // Limit curves through the published limits, in 1/√n between them.
+        if let overall {
+            var byDenominator: [Int64: FunnelPoint] = [:]
+            for point in points {
+                if let d = point.denominator, d > 0, byDenominator[d] == nil, point.lower95 != nil || point.upper95 != nil { byDenominator[d] = point }
+            }
+            let known = byDenominator.keys.sorted().map { byDenominator[$0]! }
+            let curves: [(KeyPath<FunnelPoint, Double?>, String?, String)] = [
+                (\.upper95, nil, "upper 95% limit"), (\.lower95, nil, "lower 95% limit"), (\.upper998, "1 3", "upper 99.8% limit"), (\.lower998, "1 3", "lower 99.8% limit"),
+            ]
+            for (path, dash, name) in curves {
+                var d = ""
+                var previous: (n: Double, limit: Double)?
+                for point in known {
+                    guard let limit = point[keyPath: path], let denominator = point.denominator else {
+                        previous = nil
+                        continue
+                    }
+                    let nValue = Double(denominator)
+                    if let previous {
+                        // Distance from the overall share × √n, linear in 1/√n between the two.
+                        for k in 1...8 {
+                            let t = Double(k) / 8
+                            let inverse = (1 - t) / sqrt(previous.n) + t / sqrt(nValue)
+                            let distance = (1 - t) * (previous.limit - overall) * sqrt(previous.n) + t * (limit - overall) * sqrt(nValue)
+                            let atN = 1 / (inverse * inverse)
+                            d += "L\(n(xOf(atN))) \(n(yOf(overall + distance * inverse)))"
+                        }
+                    } else {
+                        d += "M\(n(xOf(nValue))) \(n(yOf(limit)))"
+                    }
+                    previous = (nValue, limit)
+                }
+                guard d.contains("L") else { continue }
+                children.append(
+                    el("path", [("d", d), ("fill", "none"), ("stroke", Palette.ink), ("stroke-width", "1.2")] + (dash.map { [("stroke-dasharray", $0)] } ?? []), [
+                        el("title", text: name)
+                    ]))
+            }
+        }
+        // Points, then the labels of those outside the 99.8% limits.
+        for point in plotted {
+            guard let value = point.value, let denominator = point.denominator else { continue }
+            let limits = point.lower95.flatMap { l in point.upper95.map { "; 95% limits \(fixed(l, 1))–\(fixed($0, 1))%" } } ?? ""
+            let text = "\(point.label): \(fixed(value, 1))% of \(Report.grouped(Int(denominator))) referrals\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "no flag")"
+            children.append(funnelMarker(point.flag ?? .within, x: xOf(Double(denominator)), y: yOf(value), title: text))
+        }
+        // Labels of those outside the 99.8% limits, the furthest out first, at most
+        // ``funnelLabels``, right of the point or else left of it, and left out where both
+        // would overlap a label already drawn (the table beside the chart names them all).
+        var boxes: [(x0: Double, x1: Double, y: Double)] = []
+        for point in PlaceWording.outliers(plotted).prefix(funnelLabels) {
+            guard let value = point.value, let denominator = point.denominator else { continue }
+            let x = xOf(Double(denominator)), y = yOf(value) + 4
+            let text = fitted(point.label, width: 180), length = Double(text.count) * 6.2
+            let candidates = [(x + 8, x + 8 + length, "start"), (x - 8 - length, x - 8, "end")].filter { $0.0 >= left && $0.1 <= width - 4 }
+            guard let place = candidates.first(where: { c in !boxes.contains { abs($0.y - y) < 12 && $0.x0 < c.1 && c.0 < $0.x1 } }) else { continue }
+            boxes.append((place.0, place.1, y))
+            children.append(
+                el("text", [("x", n(place.2 == "start" ? place.0 : place.1)), ("y", n(y)), ("text-anchor", place.2), ("class", "small")], text: text))
+        }
+        return svg(id: id, width: width, height: height, children)
+    }
+
+    /// The most points a funnel plot labels.
+    static let funnelLabels = 8
+
+    /// A funnel point's marker: a diamond outside the 99.8% limits, a filled circle outside
+    /// the 95%, a hollow circle within (shape and fill, not colour alone).
+    static func funnelMarker(_ flag: OrganisationColumn.Flag, x: Double, y: Double, title: String?) -> Node {
+        let titleNode = title.map { [el("title", text: $0)] } ?? []
+        switch flag {
+        case .above998, .below998:
+            let d = "M\(n(x)) \(n(y - 6))L\(n(x + 6)) \(n(y))L\(n(x)) \(n(y + 6))L\(n(x - 6)) \(n(y))Z"
+            return el("path", [("d", d), ("fill", Palette.nonMedical), ("stroke", Palette.ink), ("stroke-width", "0.8")], titleNode)
+        case .above95, .below95:
+            return el("circle", [("cx", n(x)), ("cy", n(y)), ("r", "4.5"), ("fill", Palette.medical), ("stroke", Palette.ink), ("stroke-width", "0.5")], titleNode)
+        case .within:
+            return el("circle", [("cx", n(x)), ("cy", n(y)), ("r", "4"), ("fill", Palette.page), ("stroke", Palette.medical), ("stroke-width", "1.5")], titleNode)
+        }
+    }
+
+    /// Bars of a value per quintile with 95% intervals, an "all" reference line, and the
+    /// data's own units as points over their quintile's bar.
+    static func quintileBars(
+        id: String, title: String, description: String, bars: [(label: String, value: Double?, low: Double?, high: Double?)], all: Double?,
+        points: [(quintile: Int, value: Double, title: String)], xTitle: String, yTitle: String
+    ) -> Node {
+        let width = 620.0, height = 300.0, left = 66.0, right = width - 20, top = 34.0, bottom = height - 44
+        let values = bars.flatMap { [$0.high ?? $0.value] }.compactMap { $0 } + points.map(\.value) + [all].compactMap { $0 }
+        let step = tickStep(values.max() ?? 1)
+        let yMax = max(step, ((values.max() ?? 1) / step).rounded(.up) * step)
+        func yOf(_ v: Double) -> Double { bottom - (bottom - top) * min(max(v, 0), yMax) / yMax }
+        let slot = (right - left) / Double(max(1, bars.count))
+        var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
+        var lx = left
+        children.append(el("rect", [("x", n(lx)), ("y", "7"), ("width", "12"), ("height", "12"), ("fill", Palette.neutral)]))
+        children.append(el("text", [("x", n(lx + 16)), ("y", "17"), ("class", "small")], text: "all England's networks in the quintile (95% CI)"))
+        lx += 16 + 46 * 6.2 + 14
+        if !points.isEmpty {
+            children.append(funnelMarker(.above998, x: lx + 6, y: 13, title: nil))
+            children.append(el("text", [("x", n(lx + 16)), ("y", "17"), ("class", "small")], text: "this data's networks"))
+            lx += 16 + 20 * 6.2 + 14
+        }
+        if all != nil {
+            children.append(el("line", [("x1", n(lx)), ("x2", n(lx + 22)), ("y1", "13"), ("y2", "13"), ("stroke", Palette.ink), ("stroke-dasharray", "6 3"), ("stroke-width", "1.5")]))
+            children.append(el("text", [("x", n(lx + 26)), ("y", "17"), ("class", "small")], text: "England"))
+        }
+        for tick in stride(from: 0.0, through: yMax + step / 2, by: step) {
+            let y = yOf(tick)
+            children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
+            children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: fixed(tick, tickPlaces(step))))
+        }
+        for (i, bar) in bars.enumerated() {
+            let x = left + slot * (Double(i) + 0.5)
+            children.append(el("text", [("x", n(x)), ("y", n(bottom + 15)), ("text-anchor", "middle"), ("class", "small")], text: bar.label))
+            guard let value = bar.value else {
+                children.append(el("text", [("x", n(x)), ("y", n(bottom - 4)), ("text-anchor", "middle"), ("class", "small")], text: ReachWording.empty))
+                continue
+            }
+            let interval = bar.low.flatMap { l in bar.high.map { " (95% CI \(fixed(l, 2))–\(fixed($0, 2)))" } } ?? ""
+            children.append(
+                el("rect", [("x", n(x - slot * 0.3)), ("y", n(yOf(value))), ("width", n(slot * 0.6)), ("height", n(bottom - yOf(value))), ("fill", Palette.neutral)], [
+                    el("title", text: "\(xTitle) \(bar.label): \(fixed(value, 2))\(interval)")
+                ]))
+            if let low = bar.low, let high = bar.high {
+                children.append(el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(yOf(low))), ("y2", n(yOf(high))), ("stroke", Palette.ink), ("stroke-width", "1.5")]))
+                for y in [low, high] {
+                    children.append(el("line", [("x1", n(x - 5)), ("x2", n(x + 5)), ("y1", n(yOf(y))), ("y2", n(yOf(y))), ("stroke", Palette.ink), ("stroke-width", "1.5")]))
+                }
+            }
+        }
+        if let all {
+            children.append(
+                el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(yOf(all))), ("y2", n(yOf(all))), ("stroke", Palette.ink), ("stroke-dasharray", "6 3"), ("stroke-width", "1.5")], [
+                    el("title", text: "England: \(fixed(all, 2))")
+                ]))
+        }
+        // Points spread evenly across their quintile's bar, in the order given.
+        for q in 1...5 {
+            let mine = points.filter { $0.quintile == q }
+            for (k, point) in mine.enumerated() {
+                let x = left + slot * (Double(q - 1) + 0.5) + slot * 0.5 * ((Double(k) + 0.5) / Double(mine.count) - 0.5)
+                children.append(funnelMarker(.above998, x: x, y: yOf(point.value), title: point.title))
+            }
+        }
+        children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(bottom)), ("y2", n(bottom)), ("stroke", Palette.ink)]))
+        children.append(el("text", [("x", n((left + right) / 2)), ("y", n(bottom + 32)), ("text-anchor", "middle"), ("class", "axis")], text: xTitle))
+        let middle = (top + bottom) / 2
+        children.append(
+            el("text", [("x", "14"), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"), ("transform", "rotate(-90 14 \(n(middle)))")], text: yTitle))
+        return svg(id: id, width: width, height: height, children)
+    }
+
+    private static func n(_ value: Double) -> String { fixed(value, 1) }
+}
+
+extension Report {
+    /// The funnel plots and their sentences and tables for one level.
+    static func funnelFigures(_ figures: PlaceFigures, _ level: PlaceFigures.Level, _ context: ReportContext) -> [Node] {
+        var nodes: [Node] = []
+        let noun = level == .organisation ? "organisation" : "parent"
+        for indicator in PlaceFigures.charted {
+            let points = figures.points(indicator, level)
+            guard !points.isEmpty else { continue }
+            let overall = figures.overall(indicator, level)
+            let name = PlaceWording.indicatorName(indicator)
+            let title = "\(name) by \(noun), against \(noun == "parent" ? "parents'" : "organisations'") numbers of referrals, with 95% and 99.8% limits"
+            var sentences = [PlaceWording.flagSentence(points, indicator, noun: noun)]
+            if let outliers = PlaceWording.outlierSentence(points, overall: overall) { sentences.append(outliers) }
+            let id = "funnel-\(level == .organisation ? "" : "parent-")\(indicator.rawValue.replacingOccurrences(of: "_", with: "-"))"
+            nodes.append(el("h3", text: "\(name)\(level == .parent ? ", by parent" : "")"))
+            nodes.append(el("ul", [("class", "findings")], sentences.map { el("li", [], [el("p", text: $0)]) }))
+            nodes.append(
+                el("figure", [], [
+                    Charts.funnelPlot(
+                        id: id, title: title,
+                        description: "Funnel plot: one point per \(noun), its \(PlaceWording.indicatorSubject(indicator)) (up) against its number of referrals (across); the dashed line is the overall share\(overall.map { " (\(fixed($0, 1))%)" } ?? ""), the solid curves the 95% limits and the dotted curves the 99.8% limits. Diamonds are outside the 99.8% limits and are labelled, filled circles outside the 95% limits, hollow circles within. The same numbers are in the table below.",
+                        points: points, overall: overall, xTitle: "Referrals (the share's denominator)", yTitle: "\(name) (%)"),
+                    el("figcaption", text: title + "."),
+                    details(
+                        "Table: \(name.lowercased()) by \(noun)",
+                        dataTable(
+                            caption: controlled("\(name) by \(noun), percent, with the funnel limits for its denominator (tables/organisations.csv)", context),
+                            header: organisationHeader, rows: organisationRows(figures, indicator, level), numeric: [4, 5, 6, 7, 8])),
+                ]))
+        }
+        return nodes
+    }
+
+    static func placeSection(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
+        let figures = numbers.place
+        var children: [Node] = []
+        if figures.hasOrganisations {
+            children.append(el("p", text: placeIntro))
+            children += funnelFigures(figures, .organisation, context)
+            if figures.hasParents {
+                children.append(el("p", text: "The same, with the organisations of each parent the lookup names (a primary care network, an integrated care board or a health board) taken together."))
+                children += funnelFigures(figures, .parent, context)
+            }
+            children.append(el("h3", text: "How these figures are made"))
+            children.append(el("ul", [], placeNotes(figures, context).map { el("li", text: $0) }))
+        } else {
+            children.append(el("p", text: noOrganisations))
+        }
+        children.append(el("h3", text: provisionTitle))
+        children += provisionNodes(figures, context)
+        return section("organisations", placeTitle, children)
+    }
+
+    /// The provision part: the national bars with the data's networks, the gradient in words, the tables.
+    static func provisionNodes(_ figures: PlaceFigures, _ context: ReportContext) -> [Node] {
+        guard let date = figures.latestCensus else {
+            return [el("p", text: noProvision)]
+        }
+        var nodes: [Node] = []
+        if let sentence = PlaceWording.gradientSentence(
+            sii: figures.gradientRow(date, PlaceFigures.sii, PlaceFigures.allGroups), rii: figures.gradientRow(date, PlaceFigures.rii, PlaceFigures.allGroups), date: date)
+        {
+            nodes.append(el("ul", [("class", "findings")], [el("li", [], [el("p", text: sentence)])]))
+        }
+        let bars = (1...5).map { q -> (label: String, value: Double?, low: Double?, high: Double?) in
+            let row = figures.gradientRow(date, PlaceFigures.ftePer50000, String(q))
+            let label = q == 1 ? "1 (most deprived)" : q == 5 ? "5 (least deprived)" : String(q)
+            return (label, row?[ProvisionGradientColumn.value].value, row?[ProvisionGradientColumn.ciLow].value, row?[ProvisionGradientColumn.ciHigh].value)
+        }
+        let networks = figures.networks(date)
+        let points = networks.compactMap { row -> (quintile: Int, value: Double, title: String)? in
+            guard let q = quintile(row[ProvisionColumn.imdQuintile]), let value = row[ProvisionColumn.ftePer50000].value else { return nil }
+            let name = row[ProvisionColumn.pcnName].shown
+            return (q, value, "\(name.isEmpty ? row[ProvisionColumn.pcnCode].shown : name): \(fixed(value, 2)) FTE per 50,000, quintile \(q)")
+        }
+        let title = "Link worker FTE per 50,000 registered patients by fifth of England's primary care networks by deprivation, \(date)"
+        nodes.append(
+            el("figure", [], [
+                Charts.quintileBars(
+                    id: "provision", title: title,
+                    description: "Bars, one per fifth of England's networks ranked by deprivation (1 = most deprived), of link worker FTE per 50,000 registered patients with 95% intervals; the dashed line is England's figure"
+                        + (points.isEmpty ? "." : "; the diamonds are the networks this data's organisations map to, over their own quintile's bar.") + " The same numbers are in the tables below.",
+                    bars: bars, all: figures.gradientRow(date, PlaceFigures.ftePer50000, PlaceFigures.allGroups)?[ProvisionGradientColumn.value].value, points: points,
+                    xTitle: "Quintile of networks by deprivation (1 = most deprived)", yTitle: "FTE per 50,000 patients"),
+                el("figcaption", text: title + "."),
+                details(
+                    "Table: England's networks by deprivation quintile, \(date)",
+                    dataTable(
+                        caption: "Link worker FTE per 50,000 registered patients by quintile of networks, \(date) (tables/provision_by_deprivation.csv)", header: gradientHeader,
+                        rows: provisionGradientRows(figures, date), numeric: [1, 2, 3, 4])),
+            ]))
+        if networks.isEmpty {
+            nodes.append(el("p", text: "None of this data's organisations maps to an English primary care network at \(date), so no network of the data is shown (tables/pcn_provision.csv has no rows for it)."))
+        } else {
+            nodes.append(
+                dataTable(
+                    caption: controlled("This data's primary care networks, \(date) (tables/pcn_provision.csv)", context), header: provisionHeader, rows: provisionRows(figures, date),
+                    numeric: [2, 3, 4, 5, 6, 7, 8, 9]))
+        }
+        nodes.append(el("ul", [], provisionNotes().map { el("li", text: $0) }))
+        return nodes
+    }
+
+    /// The organisations section in Markdown: the same sentences and tables as the HTML.
+    static func placeMarkdown(_ numbers: ReportNumbers, _ context: ReportContext) -> [String] {
+        let figures = numbers.place, md = markdownText
+        var out = ["## " + placeTitle, ""]
+        if figures.hasOrganisations {
+            out += [md(placeIntro), ""]
+            for level in figures.hasParents ? [PlaceFigures.Level.organisation, .parent] : [.organisation] {
+                let noun = level == .organisation ? "organisation" : "parent"
+                for indicator in PlaceFigures.charted {
+                    let points = figures.points(indicator, level)
+                    guard !points.isEmpty else { continue }
+                    let name = PlaceWording.indicatorName(indicator)
+                    out += ["### " + md("\(name)\(level == .parent ? ", by parent" : "")"), ""]
+                    out.append("- " + md(PlaceWording.flagSentence(points, indicator, noun: noun)))
+                    if let outliers = PlaceWording.outlierSentence(points, overall: figures.overall(indicator, level)) { out.append("- " + md(outliers)) }
+                    out += ["", md(controlled("\(name) by \(noun), percent, with the funnel limits for its denominator (tables/organisations.csv)", context)), ""]
+                    out += table(organisationHeader, organisationRows(figures, indicator, level), right: [4, 5, 6, 7, 8])
+                }
+            }
+            out += ["### How these figures are made", ""]
+            out += placeNotes(figures, context).map { "- " + md($0) } + [""]
+        } else {
+            out += [md(noOrganisations), ""]
+        }
+        out += ["### " + md(provisionTitle), ""]
+        guard let date = figures.latestCensus else { return out + [md(noProvision), ""] }
+        if let sentence = PlaceWording.gradientSentence(
+            sii: figures.gradientRow(date, PlaceFigures.sii, PlaceFigures.allGroups), rii: figures.gradientRow(date, PlaceFigures.rii, PlaceFigures.allGroups), date: date)
+        {
+            out += ["- " + md(sentence), ""]
+        }
+        out += [md("Link worker FTE per 50,000 registered patients by quintile of networks, \(date) (tables/provision_by_deprivation.csv)."), ""]
+        out += table(gradientHeader, provisionGradientRows(figures, date), right: [1, 2, 3, 4])
+        let networks = provisionRows(figures, date)
+        if networks.isEmpty {
+            out += [md("None of this data's organisations maps to an English primary care network at \(date), so no network of the data is shown (tables/pcn_provision.csv has no rows for it)."), ""]
+        } else {
+            out += [md(controlled("This data's primary care networks, \(date) (tables/pcn_provision.csv)", context)), ""]
+            out += table(provisionHeader, networks, right: [2, 3, 4, 5, 6, 7, 8, 9])
+        }
+        out += provisionNotes().map { "- " + md($0) } + [""]
+        return out
+    }
+}
