@@ -94,7 +94,7 @@ check-models: build
 ## fixtures: regenerate the committed SampleData extracts (same seeds, same bytes)
 fixtures: build
 	rm -rf SampleData/canonical SampleData/casebook SampleData/casemanagement SampleData/gpsearch SampleData/spreadsheet
-	$(BIN) generate --rows 3000 --seed 11 --files 2 --messy --out SampleData/canonical
+	$(BIN) generate --rows 3000 --seed 11 --files 2 --messy --out SampleData/canonical --organisation-lookup SampleData/organisations/canonical.csv
 	$(BIN) generate --rows 1200 --seed 21 --files 1 --messy --layout casebook --out SampleData/casebook
 	$(BIN) generate --rows 1500 --seed 43 --files 1 --messy --layout casemanagement --out SampleData/casemanagement
 	$(BIN) generate --rows 1500 --seed 43 --files 1 --messy --layout gpsearch --out SampleData/gpsearch

@@ -62,9 +62,11 @@ public struct GeneratorOptions: Sendable {
     public var layout: GeneratedLayout
     public var referenceDirectory: String
     public var outputDirectory: String
+    /// Where to write the organisation lookup (outside ``outputDirectory``); `nil` for none.
+    public var organisationLookup: String?
     public init(
         rows: Int, seed: UInt64, files: Int = 4, messy: Bool = false, layout: GeneratedLayout = .canonical,
-        referenceDirectory: String, outputDirectory: String
+        referenceDirectory: String, outputDirectory: String, organisationLookup: String? = nil
     ) {
         self.rows = rows
         self.seed = seed
@@ -73,6 +75,7 @@ public struct GeneratorOptions: Sendable {
         self.layout = layout
         self.referenceDirectory = referenceDirectory
         self.outputDirectory = outputDirectory
+        self.organisationLookup = organisationLookup
     }
 }
 
@@ -92,16 +95,16 @@ public struct GeneratorSummary: Codable, Sendable, Equatable {
 /// reason. Non-medical routes are more likely for younger people, men, minority ethnic
 /// groups and more deprived areas (logistic model below), and every organisation has
 /// its own random effect and serves a contiguous run of real small areas of one nation,
-/// so referrals cluster by organisation as in platform data. Areas and their deciles
-/// come from the real reference lookups.
+/// so referrals cluster by organisation as in platform data (``GeneratedOrganisations``:
+/// real PCN codes in England). Areas and their deciles come from the real reference
+/// lookups. Dates follow ``ReferralCalendar`` (2021-2025, growing, with seasonal dips);
+/// the logit of a non-medical route rises by 0.15 a year and the chance of an
+/// intervention by 1.2 points a year, both centred on mid-2023.
 public struct ReferralGenerator {
-    struct Organisation {
-        var code: String
-        var nation: Nation
-        var areas: ArraySlice<(code: String, decile: Int)>
-        var effect: Double
-        var weight: Double
-    }
+    /// The rise per year in the logit of a non-medical route.
+    static let nonMedicalLogitPerYear = 0.15
+    /// The rise per year in the chance that a contacted person gets an intervention.
+    static let interventionPerYear = 0.012
 
     static let routeLabels: [String: [String]] = [
         "primary_care": ["GP", "General Practice", "GP practice", "Practice nurse", "Primary care", "Community pharmacy"],
@@ -145,7 +148,10 @@ public struct ReferralGenerator {
     let options: GeneratorOptions
     let platformLayout: PlatformLayout
     var rng: SplitMix64
-    var organisations: [Organisation] = []
+    var organisations: [GeneratedOrganisation] = []
+    /// Each organisation's weight, zero where the layout does not serve its nation.
+    var organisationWeights: [Double] = []
+    let calendar = ReferralCalendar()
     var summary = GeneratorSummary()
     var recentValid: [(id: String, fields: [String])] = []
     var recentPeople: [(id: String, age: Int, sex: Int, ethnicity: Int)] = []
@@ -154,40 +160,18 @@ public struct ReferralGenerator {
         self.options = options
         platformLayout = PlatformLayout.of(options.layout)
         rng = SplitMix64(seed: options.seed)
-        try buildOrganisations()
+        organisations = try GeneratedOrganisations.build(referenceDirectory: options.referenceDirectory, rng: &rng)
+        organisationWeights = organisations.map { [platformLayout] in platformLayout.serves($0.nation) ? $0.weight : 0 }
     }
 
-    private mutating func buildOrganisations() throws {
-        let dir = options.referenceDirectory
-        let sources: [(Nation, String)] = [
-            (.england, "imd2019_england_lsoa11.csv.gz"), (.wales, "wimd2019_wales_lsoa11.csv.gz"),
-            (.scotland, "simd2020v2_scotland_dz11.csv.gz"), (.northernIreland, "nimdm2017_ni_soa.csv.gz"),
-        ]
-        let shares: [Nation: Double] = [.england: 0.78, .scotland: 0.10, .wales: 0.07, .northernIreland: 0.05]
-        var code = 10001
-        for (nation, file) in sources {
-            let (rows, _, _) = try ReferenceTableReader.read(path: dir + "/" + file, columns: ["area_code", "decile"])
-            let areas = rows.compactMap { row -> (code: String, decile: Int)? in
-                guard let c = row["area_code"], let d = Int(row["decile"] ?? "") else { return nil }
-                return (c, d)
-            }.sorted { $0.code < $1.code }
-            let orgCount = max(3, Int((shares[nation]! * 120).rounded()))
-            let slice = max(1, areas.count / orgCount)
-            for i in 0..<orgCount {
-                let start = i * slice
-                let end = i == orgCount - 1 ? areas.count : min(areas.count, start + slice)
-                organisations.append(
-                    Organisation(
-                        code: "U\(code)", nation: nation, areas: areas[start..<end], effect: 0.45 * rng.normal(),
-                        weight: shares[nation]! / Double(orgCount) * Foundation.exp(0.6 * rng.normal())))
-                code += 137
-            }
-        }
-    }
+    /// The organisation lookup of the generated organisations (`code,name,type,parent_code,
+    /// parent_name,parent_type`), as `--organisation-lookup` writes it.
+    public var organisationLookupCSV: String { GeneratedOrganisations.lookupCSV(organisations) }
 
     /// Writes the files and a `generate.json` summary; returns the summary.
     public mutating func run() throws -> GeneratorSummary {
         try Self.checkTarget(options.outputDirectory)
+        if let lookup = options.organisationLookup { try Self.checkLookup(lookup, outputDirectory: options.outputDirectory) }
         try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
         let perFile = (options.rows + options.files - 1) / options.files
         var written = 0
@@ -201,7 +185,49 @@ public struct ReferralGenerator {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(summary).write(to: URL(fileURLWithPath: options.outputDirectory + "/generate.json"))
+        if let lookup = options.organisationLookup { try writeLookup(lookup) }
         return summary
+    }
+
+    /// Writes the organisation lookup beside a temporary name and renames it into place.
+    private func writeLookup(_ path: String) throws {
+        let target = URL(fileURLWithPath: path)
+        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())")
+        do {
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(organisationLookupCSV.utf8).write(to: temporary)
+            if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
+            try FileManager.default.moveItem(at: temporary, to: target)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw SPRXError(.outputFailed, "cannot write the organisation lookup", location: DataLocation(file: path), cause: error)
+        }
+    }
+
+    /// Refuses an organisation lookup path inside the output folder (every CSV there is
+    /// read as referrals) or at an existing file that is not a lookup `generate` wrote
+    /// (its first line is not ``GeneratedOrganisations/lookupHeader``).
+    public static func checkLookup(_ path: String, outputDirectory: String) throws {
+        func refuse(_ why: String) -> SPRXError {
+            SPRXError(.usage, "refusing --organisation-lookup: \(why); nothing was changed", location: DataLocation(file: path))
+        }
+        func components(_ path: String) -> [String] {
+            URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().pathComponents
+        }
+        let lookup = components(path), output = components(outputDirectory)
+        if lookup.count > output.count && Array(lookup.prefix(output.count)) == output || lookup == output {
+            throw refuse("it is inside the output folder, whose every CSV file is read as referrals")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+        guard !isDirectory.boolValue else { throw refuse("it is a folder") }
+        let header = CSVText.line(GeneratedOrganisations.lookupHeader)
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw refuse("it exists and cannot be read") }
+        defer { try? handle.close() }
+        let start = (try? handle.read(upToCount: header.utf8.count + 1)) ?? Data()
+        guard start == Data((header + "\n").utf8) else {
+            throw refuse("it is a file that `sprx generate` did not write (not an organisation lookup)")
+        }
     }
 
     /// Generates into `.NAME.partial-PID` beside the target and moves the folder into place
@@ -209,15 +235,18 @@ public struct ReferralGenerator {
     /// folder that the next run (rightly) refuses as not its own.
     public static func generateAtomically(_ options: GeneratorOptions) throws -> GeneratorSummary {
         try checkTarget(options.outputDirectory)
+        if let lookup = options.organisationLookup { try checkLookup(lookup, outputDirectory: options.outputDirectory) }
         let fm = FileManager.default
         let target = URL(fileURLWithPath: options.outputDirectory).standardizedFileURL
         let staging = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())")
         var staged = options
         staged.outputDirectory = staging.path
+        staged.organisationLookup = nil
         do {
             if fm.fileExists(atPath: staging.path) { try fm.removeItem(at: staging) }
             var generator = try ReferralGenerator(options: staged)
             let summary = try generator.run()
+            if let lookup = options.organisationLookup { try generator.writeLookup(lookup) }
             if fm.fileExists(atPath: target.path) {
                 // A previous generate's folder (checked above): remove its own files only.
                 for name in try fm.contentsOfDirectory(atPath: target.path)
@@ -404,7 +433,8 @@ public struct ReferralGenerator {
 
     /// The fields of one valid referral, in header order.
     private mutating func makeFields() -> [String] {
-        let org = rng.pick(organisations, weights: organisations.map { platformLayout.serves($0.nation) ? $0.weight : 0 })
+        let org = rng.pick(organisations, weights: organisationWeights)
+        let (date, years) = calendar.draw(&rng)
         let area = org.areas[org.areas.startIndex + rng.below(org.areas.count)]
         // Person: some people are referred more than once.
         var age: Int
@@ -424,7 +454,7 @@ public struct ReferralGenerator {
             if recentPeople.count > 500 { recentPeople.removeFirst(250) }
         }
         // Route: logistic model for non-medical.
-        var logit = -1.75 + org.effect
+        var logit = -1.75 + org.effect + Self.nonMedicalLogitPerYear * (years - ReferralCalendar.centreYears)
         if age < 18 { logit += 1.3 } else if age < 25 { logit += 0.5 } else if age < 35 { logit += 0.25 } else if age >= 65 { logit -= 0.3 }
         if sex == 1 { logit += 0.25 }
         if ethnicity >= 1 && ethnicity <= 4 { logit += 0.35 }
@@ -443,12 +473,12 @@ public struct ReferralGenerator {
         let contactedKnown = !rng.bernoulli(0.01)
         let contacted = rng.bernoulli(nonMedical ? 0.92 : 0.895)
         let contacts = contacted ? 1 + rng.geometric(mean: 2.2) : 0
-        let intervention = contacted && rng.bernoulli(0.425)
+        let intervention = contacted && rng.bernoulli(0.425 + Self.interventionPerYear * (years - ReferralCalendar.centreYears))
         let interventions = intervention ? 1 + rng.geometric(mean: 0.9) : 0
         var reasonIDs: [String] = []
         for (id, _, p) in Self.reasons where rng.bernoulli(p) { reasonIDs.append(id) }
         if reasonIDs.isEmpty { reasonIDs = ["mental_health"] }
-        let year = 2019 + rng.below(6), month = 1 + rng.below(12), day = 1 + rng.below(Day.daysIn(month: month, year: year))
+        let (year, month, day) = date
         let ageMissing = rng.bernoulli(0.02)
         let areaMissing = rng.bernoulli(0.01)
 
@@ -538,7 +568,7 @@ public struct ReferralGenerator {
             ["Female", "Male", "Non-binary", "Not stated"][sex], ethnicCodes[ethnicity].randomElement(using: &rng)!, area,
             Self.casebookRoutes[route]!.randomElement(using: &rng)!,
             reasonIDs.map { Self.casebookReasons[$0]!.randomElement(using: &rng)! }.joined(separator: " | "),
-            contacted.map { $0 ? "Yes" : "No" } ?? "", String(contacts), String(interventions), org, "2025-01-31 02:00",
+            contacted.map { $0 ? "Yes" : "No" } ?? "", String(contacts), String(interventions), org, "2026-01-05 02:00",
         ]
     }
 }

@@ -202,6 +202,9 @@ struct Generate: ParsableCommand {
     @Option(help: "The folder of reference lookups (before SPRX_REFERENCE_DIR, ./SampleData/reference and the installed default).")
     var referenceDir: String?
 
+    @Option(help: "Also write the generated organisations' lookup CSV (code,name,type,parent_code,parent_name,parent_type) here, outside --out.")
+    var organisationLookup: String?
+
     func validate() throws {
         guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
         guard (1...1000).contains(files) else { throw ValidationError("--files must be from 1 to 1000") }
@@ -217,7 +220,7 @@ struct Generate: ParsableCommand {
             let summary = try ReferralGenerator.generateAtomically(
                 GeneratorOptions(
                     rows: rows, seed: seed, files: files, messy: messy, layout: GeneratedLayout(rawValue: layout)!,
-                    referenceDirectory: reference, outputDirectory: out))
+                    referenceDirectory: reference, outputDirectory: out, organisationLookup: organisationLookup))
             print("wrote \(summary.rowsWritten) rows in \(summary.files.count) files to \(out) (expected clean: \(summary.expectedClean))")
         } catch let error as SPRXError {
             fail(error)

@@ -1,0 +1,74 @@
+import Foundation
+import SPRXPipeline
+
+/// When generated referrals happen: a level that grows and flattens, with seasonal dips.
+///
+/// Dates run from 1 January 2021 to 31 December 2025, which covers the NHS England link
+/// worker census dates of 2021-2022 and March-November 2025. The daily weight is the
+/// product of
+/// - the level `1 + g·τ·(1 − e^(−t/τ))` with `t` in years since 1 January 2021,
+///   `g` = 0.8 and `τ` = 2: year on year about +36% in 2022, +16% in 2023, +8% in 2024
+///   and +5% in 2025;
+/// - a month factor (August 0.72, the summer holidays; December 0.9);
+/// - half weight from 22 to 31 December (Christmas);
+/// - a quarter weight on Saturdays and a sixth on Sundays (link workers keep office hours).
+///
+/// A date is drawn by inverting the cumulative daily weight (one binary search, no
+/// allocation per draw).
+struct ReferralCalendar: Sendable {
+    /// The first day a referral can have.
+    static let firstDay = Day(year: 2021, month: 1, day: 1)!
+    /// The last day a referral can have.
+    static let lastDay = Day(year: 2025, month: 12, day: 31)!
+    /// The mid-point of the span in years from ``firstDay``, about which the route and
+    /// intervention trends are centred so that their overall shares stay calibrated.
+    static let centreYears = 2.5
+
+    /// Month factors, January to December.
+    static let monthFactors: [Double] = [1.05, 1.05, 1.05, 0.95, 1.0, 1.0, 1.0, 0.72, 1.0, 1.08, 1.05, 0.9]
+
+    /// The cumulative daily weight, one entry per day from ``firstDay``.
+    private let cumulative: [Double]
+
+    init() {
+        var running = 0.0
+        var cumulative: [Double] = []
+        for day in Self.firstDay.daysSinceEpoch...Self.lastDay.daysSinceEpoch {
+            running += Self.weight(Day(daysSinceEpoch: day))
+            cumulative.append(running)
+        }
+        self.cumulative = cumulative
+    }
+
+    /// The level of referrals `years` after ``firstDay`` (1 at the start).
+    static func level(years: Double) -> Double {
+        let growth = 0.8, scale = 2.0
+        return 1 + growth * scale * (1 - Foundation.exp(-years / scale))
+    }
+
+    /// Years from ``firstDay`` to `day`.
+    static func years(_ day: Day) -> Double { Double(day.daysSinceEpoch - firstDay.daysSinceEpoch) / 365.25 }
+
+    /// The relative number of referrals expected on `day`.
+    static func weight(_ day: Day) -> Double {
+        let (_, month, dayOfMonth) = day.components
+        var weight = level(years: years(day)) * monthFactors[month - 1]
+        if month == 12 && dayOfMonth >= 22 { weight *= 0.5 }
+        // 1 January 1970 was a Thursday: 0 is Monday.
+        let weekday = (Int(day.daysSinceEpoch) % 7 + 7 + 3) % 7
+        if weekday == 5 { weight *= 0.25 } else if weekday == 6 { weight /= 6 }
+        return weight
+    }
+
+    /// One referral date, and its years from ``firstDay`` for the trends.
+    func draw(_ rng: inout SplitMix64) -> (date: (year: Int, month: Int, day: Int), years: Double) {
+        let target = rng.unit() * cumulative[cumulative.count - 1]
+        var low = 0, high = cumulative.count - 1
+        while low < high {
+            let mid = (low + high) / 2
+            if cumulative[mid] <= target { low = mid + 1 } else { high = mid }
+        }
+        let day = Day(daysSinceEpoch: Self.firstDay.daysSinceEpoch + Int32(low))
+        return (day.components, Self.years(day))
+    }
+}
