@@ -69,7 +69,8 @@ public enum OrganisationLoader {
                 code: code.description, name: value("name"), type: value("type"), parentCode: parent, parentName: value("parent_name"),
                 parentType: value("parent_type"))
         }
-        let info = ReferenceFileInfo(name: source.path, path: source.path, edition: source.edition, use: "organisation lookup", sha256: sha, rows: rows)
+        let name = source.path.split(separator: "/").last.map(String.init) ?? source.path
+        let info = ReferenceFileInfo(name: name, path: source.path, edition: source.edition, use: "organisation lookup", sha256: sha, rows: rows)
         return (OrganisationDirectory(organisations: organisations, edition: source.edition), info)
     }
 

@@ -3,8 +3,8 @@
 /// section after them, and everything from `disclosure:` on (disclosure control, models,
 /// quality gates, validate tolerances).
 enum DefaultPipelineText {
-    /// `enrich:` after its `reference_dir` line, and the `population:` section that
-    /// follows it (the same reference folder holds its files).
+    /// `enrich:` after its `reference_dir` line, and the `population:` and
+    /// `organisations:` sections that follow it (the same reference folder holds their files).
     static let enrichLookups = """
   deprivation:
     England: {file: imd2019_england_lsoa11.csv.gz, edition: "English Indices of Deprivation 2019 (IMD, LSOA 2011)", local_authority_columns: [lad19_code, lad19_name]}
@@ -49,6 +49,24 @@ population:
     Wales: {file: pop_mid2019_ew_lsoa11_sya.csv.gz, edition: "ONS mid-2019 small-area population estimates (LSOA 2011)"}
     Scotland: {file: pop_mid2020_scotland_dz11_sya_sex.csv.gz, edition: "NRS mid-2020 small-area population estimates (Data Zone 2011)", sex_column: sex, sex: persons}
   catchment: every_area
+
+# Link worker provision per primary care network, England (tables/pcn_provision.csv and
+# tables/provision_by_deprivation.csv). Optional; files are read from reference_dir.
+#   workforce             social prescribing link worker FTE per PCN per census date
+#   registered_patients   patients registered per PCN per extract (the extract nearest
+#                         each census date, within 31 days; none for the 2020-2022 dates)
+#   practices             GP practice -> PCN with list sizes (the latest extract gives
+#                         membership, and maps an organisation_id that is a practice code)
+#   practice_deprivation  practice IMD 2019 scores (a PCN's score is its practices' mean
+#                         weighted by list size)
+# An organisation_id maps to a PCN when it is a PCN code or a practice code, or when the
+# organisation lookup gives it a PCN as parent; others are counted, never guessed.
+organisations:
+  provision:
+    workforce: {file: pcn_splw_fte_england.csv.gz, edition: "NHS England Primary Care Network Workforce (SPLW FTE, Mar 2020 - Nov 2025)"}
+    registered_patients: {file: pcn_registered_patients_england.csv.gz, edition: "NHS England Patients Registered at a GP Practice (PCN, 2025 extracts)"}
+    practices: {file: gp_practice_pcn_lookup_england.csv.gz, edition: "NHS England Patients Registered at a GP Practice (practice mapping, 2025 extracts)"}
+    practice_deprivation: {file: gp_practice_imd2019_fingertips_england.csv.gz, edition: "OHID Fingertips 93553 GP practice IMD 2019 score"}
 """
 
     /// From `disclosure:` to the end of the file.

@@ -31,7 +31,7 @@ import Testing
 
     @Test func lookupCodesAreTrimmedAndUpperCased() throws {
         let (directory, info) = try lookup("code,name,type,parent_code,parent_name,parent_type\n u123 ,Scheme,scheme, u89141 ,STOCKTON PCN,PCN\nAB1,Hub,hub,,,\n")
-        #expect(info.rows == 2 && info.edition == "test" && info.sha256.count == 64)
+        #expect(info.rows == 2 && info.edition == "test" && info.sha256.count == 64 && info.name == "orgs.csv")
         let scheme = try #require(directory.info("U123"))
         #expect(scheme == OrganisationInfo(code: "U123", name: "Scheme", type: "scheme", parentCode: "U89141", parentName: "STOCKTON PCN", parentType: "PCN"))
         #expect(directory.info("AB1")?.parentCode == "" && directory.info("u123") == nil)

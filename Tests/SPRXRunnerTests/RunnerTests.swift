@@ -59,13 +59,15 @@ struct GeneratedExpectation: Decodable {
         let totals = manifest["totals"] as! [String: Any]
         #expect(totals["reconciled"] as? Bool == true)
         // rejected.csv.gz, quarantine/unmapped_labels.csv, six tables, models.csv,
-        // rates_by_group.csv, inequality.csv, report.html, report.md
-        #expect((manifest["outputs"] as! [[String: Any]]).count == 13)
+        // rates_by_group.csv, inequality.csv, pcn_provision.csv, provision_by_deprivation.csv,
+        // report.html, report.md
+        #expect((manifest["outputs"] as! [[String: Any]]).count == 15)
         let labels = try FileManager.default.attributesOfItem(atPath: out + "/quarantine/unmapped_labels.csv")
         #expect((labels[.posixPermissions] as? Int) == 0o600)
         // Four deprivation indices, three rurality files (England and Wales share one),
-        // the population totals and two single-year-of-age files (England and Wales share one).
-        #expect((manifest["reference_files"] as! [[String: Any]]).count == 10)
+        // the population totals, two single-year-of-age files (England and Wales share one)
+        // and the four link worker provision files.
+        #expect((manifest["reference_files"] as! [[String: Any]]).count == 14)
     }
 
     @Test func tablesAreIdenticalForAnyJobsAndBlockSize() throws {
