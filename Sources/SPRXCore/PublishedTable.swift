@@ -226,6 +226,8 @@ extension PublishedTable {
             (Name.models, columns(ModelColumn.self)), (Name.dataQuality, columns(DataQualityColumn.self)),
             (Name.unmappedLabels, columns(UnmappedLabelColumn.self)),
             (Name.ratesByGroup, columns(RateColumn.self)), (Name.inequality, columns(InequalityColumn.self)),
+            (Name.trends, columns(TrendColumn.self)), (Name.organisations, columns(OrganisationColumn.self)),
+            (Name.pcnProvision, columns(ProvisionColumn.self)), (Name.provisionByDeprivation, columns(ProvisionGradientColumn.self)),
         ]
     }()
 }

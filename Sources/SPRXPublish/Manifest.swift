@@ -91,15 +91,19 @@ struct Manifest: Encodable {
     var models_seconds: Double
     /// What the population rates were computed from; absent when the pipeline names no population.
     var population_rates: RateFigures?
+    /// How the organisations were mapped to primary care networks for the provision
+    /// tables; absent when the pipeline names no provision files.
+    var link_worker_provision: ProvisionFigures?
     var outputs: [Output]
 
     init(
         options: RunOptions, pipeline config: PipelineConfiguration, files: [FileReconciliation], reference: [ReferenceFileInfo],
         outputs: [(path: String, bytes: Int, sha256: String)], started: Date, finished: Date, disclosure: DisclosureSettings,
         models: [ModelRunSummary], modelsSeconds: Double, period: (first: Day, last: Day)?,
-        unmappedLabels: UnmappedLabelStore = UnmappedLabelStore(), rates: RateFigures? = nil
+        unmappedLabels: UnmappedLabelStore = UnmappedLabelStore(), rates: RateFigures? = nil, provision: ProvisionFigures? = nil
     ) {
         population_rates = rates
+        link_worker_provision = provision
         self.period = period.map { Period(first: $0.first.description, last: $0.last.description) }
         models_seconds = (modelsSeconds * 1e4).rounded() / 1e4
         let iso = ISO8601DateFormatter()

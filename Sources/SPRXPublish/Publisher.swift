@@ -103,14 +103,12 @@ public enum Publisher {
         try output.write("tables/\(trends.name).csv", trends.csv)
         let organisations = OrganisationTableBuilder(pipeline: pipeline).build(result.counts.organisations, directory: result.organisationDirectory)
         try output.write("tables/\(organisations.name).csv", organisations.csv)
-        if result.provision != nil {
-            var provisionBuilder = ProvisionTableBuilder(disclosure: pipeline.disclosure)
-            provisionBuilder.jobs = options.jobs
-            let provision = provisionBuilder.build(
-                result.counts.organisations, data: result.provision, directory: result.organisationDirectory, period: result.period)
-            try output.write("tables/\(provision.provision.name).csv", provision.provision.csv)
-            try output.write("tables/\(provision.gradient.name).csv", provision.gradient.csv)
-        }
+        var provisionBuilder = ProvisionTableBuilder(disclosure: pipeline.disclosure)
+        provisionBuilder.jobs = options.jobs
+        let provision = provisionBuilder.build(
+            result.counts.organisations, data: result.provision, directory: result.organisationDirectory, period: result.period)
+        try output.write("tables/\(provision.provision.name).csv", provision.provision.csv)
+        try output.write("tables/\(provision.gradient.name).csv", provision.gradient.csv)
         let quality = DataQualityTable.build(result.files)
         try output.write("tables/\(quality.name).csv", quality.csv)
         let unmappedLabels = UnmappedLabelTable.published(result.unmappedLabels, disclosure: pipeline.disclosure)
@@ -130,13 +128,18 @@ public enum Publisher {
             models: models.summaries, displayNames: pipeline.displayNames, roundTo: pipeline.disclosure.roundTo,
             suppressUpTo: pipeline.disclosure.suppressUpTo, rateFigures: rates.figures, populationEdition: result.population?.edition,
             catchment: result.population?.catchment)
-        let published = equityTables + [models.table, rates.rates, rates.inequality, quality, unmappedLabels]
+        let published =
+            equityTables + [
+                models.table, rates.rates, rates.inequality, trends, organisations, provision.provision, provision.gradient, quality,
+                unmappedLabels,
+            ]
         try output.write("report.html", Report.html(tables: published, context: context))
         try output.write("report.md", Report.markdown(tables: published, context: context))
         let manifest = Manifest(
             options: options, pipeline: pipeline, files: result.files, reference: result.reference, outputs: output.written,
             started: started, finished: Date(), disclosure: pipeline.disclosure, models: models.summaries,
-            modelsSeconds: modelsSeconds, period: period, unmappedLabels: result.unmappedLabels, rates: rates.figures)
+            modelsSeconds: modelsSeconds, period: period, unmappedLabels: result.unmappedLabels, rates: rates.figures,
+            provision: result.provision == nil ? nil : provision.figures)
         try output.write("manifest.json", try manifest.json(), record: false)
         return RunSummary(
             result: result, models: models.summaries, outputDirectory: output.target.path, headline: Report.headline(tables: published))
