@@ -61,6 +61,12 @@ population:
 #                         weighted by list size)
 # An organisation_id maps to a PCN when it is a PCN code or a practice code, or when the
 # organisation lookup gives it a PCN as parent; others are counted, never guessed.
+#   lookup                optional, relative to this file: the organisations of
+#                         organisation_id (columns code, name, type, parent_code,
+#                         parent_name, parent_type): tables/organisations.csv and the
+#                         report then give names, and repeat the funnel per parent
+# Without a lookup, an organisation_id is published only when it looks like a code
+# (3 to 12 letters and digits, at least one digit); other ids are pooled as (other).
 organisations:
   provision:
     workforce: {file: pcn_splw_fte_england.csv.gz, edition: "NHS England Primary Care Network Workforce (SPLW FTE, Mar 2020 - Nov 2025)"}

@@ -251,7 +251,13 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
     /// The draft copies the default pipeline's sections word for word.
     @Test func defaultSectionsAreTheDefaultPipelines() throws {
         let shipped = try String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)
-        #expect(shipped.contains(DefaultPipelineText.enrichLookups + "\n\ndisclosure:"))
+        // The one part only the shipped pipeline has: the generated sample's organisation
+        // lookup, a comment and a `lookup:` line at the end of the organisations section.
+        let marker = try #require(shipped.range(of: "  # The generated sample's organisations"))
+        let end = try #require(shipped.range(of: "\n\ndisclosure:", range: marker.lowerBound..<shipped.endIndex))
+        let sampleLookup = shipped[marker.lowerBound..<end.lowerBound].split(separator: "\n")
+        #expect(sampleLookup.count == 2 && sampleLookup[1].hasPrefix("  lookup: "))
+        #expect(shipped.contains(DefaultPipelineText.enrichLookups + "\n" + sampleLookup.joined(separator: "\n") + "\n\ndisclosure:"))
         #expect(shipped.hasSuffix(DefaultPipelineText.fromDisclosure + "\n"))
     }
 
