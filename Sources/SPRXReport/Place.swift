@@ -316,7 +316,7 @@ extension Report {
             let patients = printed(row[ProvisionColumn.registeredPatients]).flatMap { Int($0) }.map(grouped) ?? text(.registeredPatients)
             return [
                 name.isEmpty ? row[ProvisionColumn.pcnCode].shown : name, row[ProvisionColumn.pcnCode].shown, text(.splwFTE), patients, text(.ftePer50000),
-                text(.referrals), text(.referralsPer1000), text(.referralsPerFTE), text(.imdScore), text(.imdQuintile), text(.note),
+                text(.referrals), text(.referralsPer1000), text(.referralsPerFTE), text(.imdScore), text(.imdQuintile), row[ProvisionColumn.note].shown,
             ]
         }
     }
