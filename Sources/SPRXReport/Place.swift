@@ -316,7 +316,7 @@ extension Report {
             let patients = printed(row[ProvisionColumn.registeredPatients]).flatMap { Int($0) }.map(grouped) ?? text(.registeredPatients)
             return [
                 name.isEmpty ? row[ProvisionColumn.pcnCode].shown : name, row[ProvisionColumn.pcnCode].shown, text(.splwFTE), patients, text(.ftePer50000),
-                text(.referrals), text(.referralsPer1000), text(.referralsPerFTE), text(.imdScore), text(.imdQuintile), text(.note),
+                text(.referrals), text(.referralsPer1000), text(.referralsPerFTE), text(.imdScore), text(.imdQuintile), row[ProvisionColumn.note].shown,
             ]
         }
     }
@@ -345,7 +345,7 @@ extension Report {
     static func provisionNotes() -> [String] {
         [
             "Link worker FTE is NHS England's workforce census of social prescribing link workers per primary care network; registered patients are NHS Digital's counts of patients registered at the network's practices. FTE per 50,000 = 50,000 × FTE / registered patients.",
-            "A network's deprivation is the list-size-weighted IMD 2019 score of its practices (Fingertips), ranked into fifths of England's networks (1 = most deprived). England only: the other nations publish no comparable figures.",
+            "A network's deprivation is the list-size-weighted IMD 2019 score of its practices (Fingertips), ranked into fifths of England's networks (1 = most deprived). England only: the reference data cover England's networks, so referrals elsewhere have no provision figures here.",
             "The bars are all of England's networks (public data); the points are the networks this data's organisations map to, with their referrals against their own registered patients and link worker time.",
         ]
     }

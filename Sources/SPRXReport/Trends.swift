@@ -150,9 +150,9 @@ enum TrendWording {
     static func measureName(_ measure: TrendColumn.Measure) -> String {
         switch measure {
         case .referrals: "Referrals"
-        case .nonMedicalShare: "Non-medical share (%)"
-        case .contactedShare: "Reached a link worker (%)"
-        case .interventionShare: "Received an intervention (%)"
+        case .nonMedicalShare: "Non-medical share"
+        case .contactedShare: "Reached a link worker"
+        case .interventionShare: "Received an intervention"
         }
     }
 
@@ -228,7 +228,7 @@ extension Report {
         TrendColumn.Measure.allCases.map { ($0, TableDimension.all, TableDimension.all) }
 
     static func trendAllHeader(_ interval: TrendColumn.Interval) -> [String] {
-        [interval == .month ? "Month" : "Quarter"] + TrendColumn.Measure.allCases.map { TrendWording.measureName($0) + ($0 == .referrals ? "" : " (95% CI)") }
+        [interval == .month ? "Month" : "Quarter"] + TrendColumn.Measure.allCases.map { TrendWording.measureName($0) + ($0 == .referrals ? "" : ", % (95% CI)") }
     }
 
     /// The nation columns of the non-medical share table.
