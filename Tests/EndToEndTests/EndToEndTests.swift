@@ -58,6 +58,7 @@ func sprxMeasured(_ arguments: [String]) throws -> (status: Int32, stderr: Strin
 func pipelineText(_ edits: [(String, String)] = []) -> String {
     var yaml = (try? String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)) ?? ""
     yaml = yaml.replacingOccurrences(of: "reference_dir: ../SampleData/reference", with: "reference_dir: \(packageRoot)/SampleData/reference")
+        .replacingOccurrences(of: "file: ../SampleData/organisations/", with: "file: \(packageRoot)/SampleData/organisations/")
     for (old, new) in edits { yaml = yaml.replacingOccurrences(of: old, with: new) }
     return yaml
 }
@@ -145,6 +146,7 @@ func scratch() -> String {
         let pipeline = try String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)
             .replacingOccurrences(of: "labels: [GP, General Practice,", with: "labels: [General Practice,")
             .replacingOccurrences(of: "reference_dir: ../SampleData/reference", with: "reference_dir: \(packageRoot)/SampleData/reference")
+            .replacingOccurrences(of: "file: ../SampleData/organisations/", with: "file: \(packageRoot)/SampleData/organisations/")
         try pipeline.write(toFile: dir + "/changed.yaml", atomically: true, encoding: .utf8)
         let run = try sprx(["run", "--pipeline", dir + "/changed.yaml", "--input", "SampleData/canonical", "--out", dir + "/out", "--quiet"])
         #expect(run.status == 0, "\(run.stderr)")

@@ -49,6 +49,7 @@ func sprxInShell(_ script: String, in directory: String) throws -> (status: Int3
         try fm.createDirectory(atPath: dir + "/pipelines", withIntermediateDirectories: true)
         let pipeline = try String(contentsOfFile: packageRoot + "/Pipelines/referral-equity.yaml", encoding: .utf8)
             .replacingOccurrences(of: "reference_dir: ../SampleData/reference", with: "reference_dir: ../reference")
+            .replacingOccurrences(of: "file: ../SampleData/organisations/", with: "file: \(packageRoot)/SampleData/organisations/")
         try pipeline.write(toFile: dir + "/pipelines/p.yaml", atomically: true, encoding: .utf8)
         try fm.copyItem(atPath: packageRoot + "/SampleData/reference", toPath: dir + "/reference")
         try "# notes\n".write(toFile: dir + "/README.md", atomically: true, encoding: .utf8)

@@ -251,6 +251,7 @@ struct GeneratedExpectation: Decodable {
         let pipeline = try String(contentsOfFile: defaultPipeline, encoding: .utf8)
             .replacingOccurrences(of: "  max_unmapped_share: 0.5", with: "  max_unmapped_share: 1")
             .replacingOccurrences(of: "reference_dir: ../SampleData/reference", with: "reference_dir: \(packageRoot)/SampleData/reference")
+            .replacingOccurrences(of: "file: ../SampleData/organisations/", with: "file: \(packageRoot)/SampleData/organisations/")
         try pipeline.write(toFile: base + "/ungated.yaml", atomically: true, encoding: .utf8)
         try Publisher.run(RunOptions(pipelinePath: base + "/ungated.yaml", inputs: [base + "/in.csv"], outputDirectory: base + "/out", quiet: true))
         let published = try String(contentsOfFile: base + "/out/tables/unmapped_labels.csv", encoding: .utf8)
