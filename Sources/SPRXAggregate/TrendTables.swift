@@ -70,7 +70,9 @@ public struct TrendTableBuilder: Sendable {
         let grouping: Grouping?
     }
 
-    /// The table; header only when there is no period (nothing counted).
+    /// The table for `period` (the run's ``ReferralCounts/period``); header only when
+    /// there is no period (nothing counted). Months outside the period's months are not
+    /// counted (there are none when the period is the counts' own).
     public func build(_ counts: ReferralCounts, period: (first: Day, last: Day)?) -> PublishedTable {
         var table = PublishedTable(name: PublishedTable.Name.trends, header: TrendColumn.header, rows: [])
         guard let period else { return table }
@@ -81,7 +83,8 @@ public struct TrendTableBuilder: Sendable {
             return Dimension(name: TableDimension.name([grouping.name]), labels: grouping.levels, grouping: grouping)
         }
         // The months key holds the route, not its type: set the type field from the route
-        // so the route_type grouping reads it like any other.
+        // so the route_type grouping reads it like any other (a route the pipeline does not
+        // list, which a run never counts, would be of unknown type).
         let routeTypes = routes.map(\.type)
         let entries = counts.months.map { entry -> (key: UInt64, counts: OutcomeCounts) in
             let route = groupKey.level(.route, of: entry.key)
