@@ -14,10 +14,12 @@ import Testing
 @Suite struct PrivacyTests {
     static let marker = "ZQX"
 
-    /// Rows whose identifiers, organisation and notes all carry the marker.
+    /// Rows whose identifiers, organisation and notes all carry the marker. The
+    /// organisation is free text (an organisation code is published in
+    /// `organisations.csv` by design; text that is not shaped like one never is).
     static func extract() -> String {
         func line(_ id: Int, date: String = "2024-03-01", age: String = "40", contacts: String = "2", notes: String? = nil) -> String {
-            "ZQXR\(id),ZQXP\(id),\(date),\(age),F,White,E01000001,GP,Anxiety,Y,\(contacts),1,ZQXORG\(id % 3),\(notes ?? "ZQXNOTE\(id) lives at 1 High St")"
+            "ZQXR\(id),ZQXP\(id),\(date),\(age),F,White,E01000001,GP,Anxiety,Y,\(contacts),1,ZQX org \(id % 3),\(notes ?? "ZQXNOTE\(id) lives at 1 High St")"
         }
         var rows = (1...30).map { line($0) }
         rows.append(line(31, age: "ZQXAGE"))
@@ -45,7 +47,7 @@ import Testing
         var lines = Self.extract().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let neverClosed = lines.remove(at: lines.count - 2)
         var bytes = Array(lines.dropLast().joined(separator: "\n").utf8) + Array("\n".utf8)
-        bytes += Array("ZQXR99,ZQXP99,2024-03-01,40,F,White,E01000001,GP,,,,,ZQXORG1,ZQX".utf8) + [0xC3, 0x28] + Array("\n".utf8)
+        bytes += Array("ZQXR99,ZQXP99,2024-03-01,40,F,White,E01000001,GP,,,,,ZQX org 1,ZQX".utf8) + [0xC3, 0x28] + Array("\n".utf8)
         bytes += Array((neverClosed + "\n").utf8)
         try Data(bytes).write(to: URL(fileURLWithPath: dir + "/extract.csv"))
         let out = dir + "/out"
