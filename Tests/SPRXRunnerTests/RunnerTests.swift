@@ -89,7 +89,7 @@ struct GeneratedExpectation: Decodable {
             #expect(labels == (try Data(contentsOf: URL(fileURLWithPath: "\(base)/out-1-\(1 << 20)/quarantine/unmapped_labels.csv"))))
         }
         for other in outputs.dropFirst() { #expect(other == outputs[0]) }
-        #expect(outputs[0].count == 11)  // six equity/quality/label tables, models.csv, the two rate tables and both reports
+        #expect(outputs[0].count == 13)  // six equity/quality/label tables, models.csv, the two rate tables, the two provision tables and both reports
     }
 
     @Test func failedRunLeavesPreviousOutputInPlace() throws {
