@@ -329,6 +329,8 @@ public struct ReferralGenerator {
     }
 
     var sequence = 0
+    /// Invalid rows written so far, offset by a random start (``invalidRow()``).
+    var invalidRows = 0
 
     /// Writes text, turning the invalid-encoding marker U+0001 into the byte 0xE9.
     ///
@@ -388,7 +390,11 @@ public struct ReferralGenerator {
             "invalid_interventions", "invalid_encoding",
         ]
         if platformLayout.encoding == .windows1252 { reasons.removeLast() }
-        let reason = reasons[rng.below(reasons.count)]
+        // The reasons take turns from a random start, so a fixture of a thousand rows
+        // holds every one (about ten invalid rows) whatever the other draws.
+        if invalidRows == 0 { invalidRows = rng.below(reasons.count) }
+        let reason = reasons[invalidRows % reasons.count]
+        invalidRows += 1
         summary.quarantined[reason, default: 0] += 1
         switch reason {
         case "field_count": return render(Array(fields.dropLast(2)))

@@ -277,7 +277,7 @@ extension ReferralGenerator {
         typealias V = PlatformVocabulary
         let record = Self.guid(rng.next(), rng.next())
         let number = Int(r.organisation.dropFirst())!
-        let practice = r.nation == .wales ? "W\(number)" : V.gpPracticeLetters[number % V.gpPracticeLetters.count] + "\(number)"
+        let practice = r.nation == .wales ? "W" + String(format: "%05d", number) : V.gpPracticeLetters[number % V.gpPracticeLetters.count] + String(format: "%05d", number)
         let source = V.gpSourceCodes[r.route].map { one($0) } ?? ""
         var reasonCodes: [String] = []
         for id in r.reasons { if let codes = V.gpReasonCodes[id] { reasonCodes.append(one(codes)) } }
