@@ -54,8 +54,10 @@ public struct ProvisionFigures: Sendable, Equatable, Codable {
     /// Of them, mapped as a PCN code, as a practice code (its PCN in the latest practice
     /// extract), through the lookup's parent, and not mapped.
     public var mappedAsNetwork = 0, mappedAsPractice = 0, mappedByLookupParent = 0, unmapped = 0
-    /// Referrals of mapped organisations, of unmapped ones, and without an organisation.
-    public var referralsMapped: Int64 = 0, referralsUnmapped: Int64 = 0, referralsWithoutOrganisation: Int64 = 0
+    /// Referrals of mapped organisations, of unmapped ones, and without an organisation;
+    /// controlled like every published count when disclosure control is on (`nil`, JSON
+    /// `null`, when suppressed): beside the tables' rounded counts, exact ones would undo the rounding.
+    public var referralsMapped: Int64? = 0, referralsUnmapped: Int64? = 0, referralsWithoutOrganisation: Int64? = 0
     /// Networks with at least one mapped organisation (rows of `pcn_provision.csv` ÷ census dates).
     public var networksMapped = 0
     /// Census dates in the workforce file, and those with a registration extract.
@@ -161,10 +163,11 @@ public struct ProvisionTableBuilder: Sendable {
         // Referrals per network and month level, mapping each organisation once.
         var mapped: [String: (network: String, how: Mapping)?] = [:]
         var referrals: [String: [Int: Int64]] = [:]
+        var (referralsMapped, referralsUnmapped, referralsWithoutOrganisation): (Int64, Int64, Int64) = (0, 0, 0)
         for entry in counts.entries {
             let count = entry.counts.referred
             guard entry.organisation.count != 0 else {
-                figures.referralsWithoutOrganisation += count
+                referralsWithoutOrganisation += count
                 continue
             }
             let code = entry.organisation.description
@@ -176,13 +179,16 @@ public struct ProvisionTableBuilder: Sendable {
                 mapped[code] = target
             }
             guard let target else {
-                figures.referralsUnmapped += count
+                referralsUnmapped += count
                 continue
             }
-            figures.referralsMapped += count
+            referralsMapped += count
             referrals[target.network, default: [:]][entry.month, default: 0] += count
         }
         figures.organisations = mapped.count
+        (figures.referralsMapped, figures.referralsUnmapped, figures.referralsWithoutOrganisation) = (
+            published(referralsMapped), published(referralsUnmapped), published(referralsWithoutOrganisation)
+        )
         for (_, target) in mapped {
             switch target?.how {
             case .network: figures.mappedAsNetwork += 1
@@ -220,6 +226,11 @@ public struct ProvisionTableBuilder: Sendable {
     }
 
     /// The network an organisation code maps to, and how (see the type's decisions).
+    /// A count as published under the pipeline's disclosure settings.
+    private func published(_ count: Int64) -> Int64? {
+        DisclosureControl.publish(count, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
+    }
+
     static func network(of code: String, data: ProvisionData, directory: OrganisationDirectory?) -> (network: String, how: Mapping)? {
         if data.networks[code] != nil { return (code, .network) }
         if let practice = data.practices[code], let network = practice.network { return (network, .practice) }
@@ -255,7 +266,7 @@ public struct ProvisionTableBuilder: Sendable {
         if let period, period.first <= start, period.last >= end {
             let last = Int(GroupKeySchema.monthLevel(census))
             let total = (last - Self.windowMonths + 1...last).reduce(Int64(0)) { $0 + (referrals[$1] ?? 0) }
-            published = DisclosureControl.publish(total, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
+            published = self.published(total)
             suppressed = published == nil
             row[ProvisionColumn.referrals.index] = .count(published)
             if suppressed { notes.append(ProvisionColumn.Note.suppressed) }

@@ -205,7 +205,9 @@ import Testing
     @Test func datesWithATime() throws {
         let rows = Self.datesWithTimes(Self.rows(Self.canonical))
         let bytes = Self.written(rows, delimiter: 0x2C)
-        #expect(rows.dropFirst().allSatisfy { $0.count < 3 || $0[2].count == 16 }, "every date rewritten")
+        // Every date with digits is rewritten; an empty date or a word ("yesterday", a
+        // generated invalid row) stays as it is, and is quarantined in both runs alike.
+        #expect(rows.dropFirst().allSatisfy { $0.count < 3 || $0[2].count == 16 || !$0[2].contains { (0x30...0x39).contains($0) } }, "every date rewritten")
         try expectSameTables(
             bytes, [("formats: [YYYY-MM-DD, DD/MM/YYYY, ISO8601-timestamp]", "formats: [\"DD/MM/YYYY HH:MM\"]")], "DD/MM/YYYY HH:MM")
     }

@@ -58,10 +58,8 @@ struct GeneratedExpectation: Decodable {
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
         let totals = manifest["totals"] as! [String: Any]
         #expect(totals["reconciled"] as? Bool == true)
-        // rejected.csv.gz, quarantine/unmapped_labels.csv, six tables, models.csv,
-        // rates_by_group.csv, inequality.csv, pcn_provision.csv, provision_by_deprivation.csv,
-        // report.html, report.md
-        #expect((manifest["outputs"] as! [[String: Any]]).count == 15)
+        // rejected.csv.gz, quarantine/unmapped_labels.csv, every published table, report.html, report.md
+        #expect((manifest["outputs"] as! [[String: Any]]).count == PublishedTable.layouts.count + 4)
         let labels = try FileManager.default.attributesOfItem(atPath: out + "/quarantine/unmapped_labels.csv")
         #expect((labels[.posixPermissions] as? Int) == 0o600)
         // Four deprivation indices, three rurality files (England and Wales share one),
@@ -89,7 +87,7 @@ struct GeneratedExpectation: Decodable {
             #expect(labels == (try Data(contentsOf: URL(fileURLWithPath: "\(base)/out-1-\(1 << 20)/quarantine/unmapped_labels.csv"))))
         }
         for other in outputs.dropFirst() { #expect(other == outputs[0]) }
-        #expect(outputs[0].count == 13)  // six equity/quality/label tables, models.csv, the two rate tables, the two provision tables and both reports
+        #expect(outputs[0].count == PublishedTable.layouts.count + 2)  // every published table and both reports
     }
 
     @Test func failedRunLeavesPreviousOutputInPlace() throws {
