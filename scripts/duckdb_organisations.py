@@ -4,8 +4,9 @@
 Rebuilds the referral frame from the same gzip CSV files and lookups as sprx
 (duckdb_frame.py), counts per organisation_id the referrals, the non-medical ones, the
 contacted ones and those with an intervention, applies the publication rule on its own
-(an id is published when the lookup lists it or, without a lookup, when it is 3-12 ASCII
-letters and digits with at least one digit; every other id pooled as "(other)"; no
+(an id is published when the lookup lists it, the pipeline's own unless --lookup names
+one, or, without a lookup, when it has an ODS code's shape, one letter and five digits;
+every other id pooled as "(other)"; no
 organisation_id: in no row), sums parents from the lookup, and recomputes every row's
 numerator, denominator, value, overall share, Public Health England's funnel limits
 (scripts/expected/funnel_reference.py: root finding on the Wilson bounds, not sprx's
@@ -45,11 +46,19 @@ without = con.execute("SELECT count(*) FROM base WHERE organisation IS NULL").fe
 total_rows = con.execute("SELECT count(*) FROM base").fetchone()[0]
 
 lookup = None
-if args.lookup:
-    with open(args.lookup, newline="", encoding="utf-8") as f:
+lookup_path = args.lookup
+if lookup_path is None:
+    # The pipeline's own lookup (organisations.lookup.file, relative to the pipeline file).
+    import yaml
+    with open(args.pipeline, encoding="utf-8") as f:
+        named = ((yaml.safe_load(f) or {}).get("organisations") or {}).get("lookup")
+    if named:
+        lookup_path = os.path.join(os.path.dirname(os.path.abspath(args.pipeline)), named["file"])
+if lookup_path:
+    with open(lookup_path, newline="", encoding="utf-8") as f:
         lookup = {" ".join(r["code"].split()).upper(): r for r in csv.DictReader(f)}
 
-code_shape = re.compile(r"[A-Za-z0-9]{3,12}")
+code_shape = re.compile(r"[A-Za-z][0-9]{5}")  # an ODS code: one letter, five digits
 
 
 def published(code):
@@ -57,7 +66,7 @@ def published(code):
         return False
     if lookup is not None:
         return code in lookup
-    return bool(code_shape.fullmatch(code)) and any(c.isdigit() for c in code)
+    return bool(code_shape.fullmatch(code))
 
 
 # (level, id) -> [referrals, non_medical, contacted, intervention]
@@ -70,7 +79,8 @@ for code, *counts in per_org:
 totals = [sum(v[i] for v in groups.values()) for i in range(4)]
 info = {}
 if lookup is not None:
-    # Organisations in code order: a parent's name and type are its first listing's, as in sprx.
+    # Organisations in code order: a parent's name and type are its first listing's with a
+    # name (or its first listing's when none has one), as in sprx.
     for (level, code), counts in sorted(groups.items(), key=lambda kv: kv[0][1].encode()):
         row = lookup.get(code)
         info[code] = row
@@ -79,7 +89,9 @@ if lookup is not None:
             acc = groups.setdefault(("parent", parent), [0, 0, 0, 0])
             for i in range(4):
                 acc[i] += counts[i]
-            info.setdefault(("parent", parent), row)
+            seen = info.get(("parent", parent))
+            if seen is None or (not seen.get("parent_name", "").strip() and row.get("parent_name", "").strip()):
+                info[("parent", parent)] = row
 
 
 def order(key):

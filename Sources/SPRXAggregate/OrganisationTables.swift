@@ -30,7 +30,9 @@ import SPRXPipeline
 ///   computed from the published pair, and `value` and `flag` are empty, `suppressed`
 ///   TRUE, when either is suppressed.
 /// - `flag`: the value (published numerator / published denominator, unrounded) against
-///   the unrounded limits in PHE's order (``FunnelLimits/flag(_:)``).
+///   the unrounded limits in PHE's order (``FunnelLimits/flag(_:)``); with disclosure
+///   control on, empty when the true counts the published pair stands for could flag
+///   otherwise (``robustFlag(numerator:denominator:overall:)``).
 /// - With a lookup: organisation rows take `name`, `organisation_type` and `parent_id`
 ///   from it, and every parent code the lookup names for an organisation with referrals
 ///   gets rows with `level` = `parent` summing its organisations, with the parent's name
@@ -44,8 +46,9 @@ public struct OrganisationTableBuilder: Sendable {
     public static let pooledID = "(other)"
     /// Decimal places of values, the overall share and the limits (percent).
     public static let places = 2
-    /// How many characters an `organisation_id` without a lookup may have to be published.
-    public static let codeLengths = 3...12
+    /// How many digits follow the letter of a publishable code without a lookup (the ODS
+    /// shape of a PCN, `U` + 5 digits, and of a GP practice, `B82005`).
+    public static let codeDigits = 5
 
     /// The builder for explicit disclosure settings (tests).
     public init(disclosure: DisclosureSettings) {
@@ -66,22 +69,43 @@ public struct OrganisationTableBuilder: Sendable {
         return looksLikeOrganisationCode(code)
     }
 
-    /// The shape of an organisation code (an ODS code such as `U10001` or `B82005`, a
-    /// scheme's own number): ``codeLengths`` characters, ASCII letters and digits only,
-    /// at least one digit. Names, notes and other free text fail it.
+    /// The shape of an organisation code the input contract names: an ODS code of one
+    /// letter and ``codeDigits`` digits (`U10001` for a PCN, `B82005` for a GP practice).
+    /// Names, notes, postcodes, NHS and CHI numbers and other free text fail it; any other
+    /// code is published only when the pipeline's lookup lists it.
     public static func looksLikeOrganisationCode(_ code: ShortCode) -> Bool {
         guard !code.isDigest else { return false }
         let bytes = code.bytes
-        guard codeLengths.contains(bytes.count) else { return false }
-        var hasDigit = false
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): hasDigit = true
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"): continue
-            default: return false
+        guard bytes.count == 1 + codeDigits, let first = bytes.first, (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(first) else { return false }
+        return bytes.dropFirst().allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+
+    /// The flag of a published share, or `nil` when the counts it stands for could flag
+    /// otherwise.
+    ///
+    /// With disclosure control on, a published count `c` stands for any true count that
+    /// rounds to it (for rounding to 5, `c` − 2 to `c` + 2; never 1 to `suppressUpTo`), so
+    /// at small denominators the rounding alone can carry a share across a limit (8 of 10,
+    /// within, publishes as 10 of 10, above 99.8%). The flag is given only when every true
+    /// numerator and denominator the published pair can stand for flags alike; the check
+    /// uses the published figures and the rule only, so it reveals nothing more.
+    func robustFlag(numerator n: Int64, denominator d: Int64, overall: Double) -> OrganisationColumn.Flag? {
+        guard let limits = FunnelLimits(denominator: Double(d), overall: overall) else { return nil }
+        let published = limits.flag(Double(n) / Double(d))
+        guard disclosure.enabled else { return published }
+        func standsFor(_ count: Int64) -> ClosedRange<Int64> {
+            guard count > 0 else { return 0...0 }
+            let step = Int64(max(1, disclosure.roundTo))
+            let low = max(Int64(disclosure.suppressUpTo) + 1, count - step / 2)
+            return low...max(low, count - step / 2 + step - 1)
+        }
+        for trueDenominator in standsFor(d) where trueDenominator > 0 {
+            guard let limits = FunnelLimits(denominator: Double(trueDenominator), overall: overall) else { return nil }
+            for trueNumerator in standsFor(n) where trueNumerator <= trueDenominator {
+                if limits.flag(Double(trueNumerator) / Double(trueDenominator)) != published { return nil }
             }
         }
-        return hasDigit
+        return published
     }
 
     /// The table: organisation rows, then parent rows when `directory` is given.
@@ -119,8 +143,11 @@ public struct OrganisationTableBuilder: Sendable {
             appendRows(
                 to: &table, id: organisation.code.description, level: .organisation, name: info?.name, type: info?.type,
                 parent: info?.parentCode, counts: organisation.counts, overall: overall)
-            // Organisations come in code order, so a parent's name is the first listing's.
-            if let info, !info.parentCode.isEmpty { parents[info.parentCode, default: (info, ResidentCounts())].counts.add(organisation.counts) }
+            // Organisations come in code order: a parent's name is the first non-empty listing's.
+            if let info, !info.parentCode.isEmpty {
+                parents[info.parentCode, default: (info, ResidentCounts())].counts.add(organisation.counts)
+                if parents[info.parentCode]!.info.parentName.isEmpty && !info.parentName.isEmpty { parents[info.parentCode]!.info = info }
+            }
         }
         if pooled != ResidentCounts() {
             appendRows(to: &table, id: Self.pooledID, level: .organisation, name: nil, type: nil, parent: nil, counts: pooled, overall: overall)
@@ -164,7 +191,9 @@ public struct OrganisationTableBuilder: Sendable {
                 row[OrganisationColumn.upper95.index] = .decimal(100 * limits.upper95, places: Self.places)
                 row[OrganisationColumn.lower998.index] = .decimal(100 * limits.lower998, places: Self.places)
                 row[OrganisationColumn.upper998.index] = .decimal(100 * limits.upper998, places: Self.places)
-                if let n = share.numerator { row[OrganisationColumn.flag.index] = .text(limits.flag(Double(n) / Double(d)).rawValue) }
+                if let n = share.numerator, let flag = robustFlag(numerator: n, denominator: d, overall: overall) {
+                    row[OrganisationColumn.flag.index] = .text(flag.rawValue)
+                }
             }
             row[OrganisationColumn.level.index] = .text(level.rawValue)
             row[OrganisationColumn.name.index] = .text(name ?? "")

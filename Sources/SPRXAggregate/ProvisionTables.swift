@@ -55,8 +55,9 @@ public struct ProvisionFigures: Sendable, Equatable, Codable {
     /// extract), through the lookup's parent, and not mapped.
     public var mappedAsNetwork = 0, mappedAsPractice = 0, mappedByLookupParent = 0, unmapped = 0
     /// Referrals of mapped organisations, of unmapped ones, and without an organisation;
-    /// controlled like every published count when disclosure control is on (`nil`, JSON
-    /// `null`, when suppressed): beside the tables' rounded counts, exact ones would undo the rounding.
+    /// controlled like every published count when disclosure control is on (`nil`, left
+    /// out of the manifest, when suppressed): beside the tables' rounded counts, exact ones
+    /// would undo the rounding.
     public var referralsMapped: Int64? = 0, referralsUnmapped: Int64? = 0, referralsWithoutOrganisation: Int64? = 0
     /// Networks with at least one mapped organisation (rows of `pcn_provision.csv` ÷ census dates).
     public var networksMapped = 0

@@ -16,7 +16,7 @@ public struct RateFigures: Sendable, Equatable, Codable {
     /// The period's length in years: days inclusive / 365.25.
     public var years: Double
     // The counts below are controlled like every published count when disclosure control
-    // is on (`nil`, JSON `null`, when suppressed): with the rates' rounded counts beside
+    // is on (`nil`, left out of the manifest, when suppressed): with the rates' rounded counts beside
     // them, exact figures would undo the rounding.
     /// Referrals counted in the rates: their area is in the catchment and has a population.
     public var referralsInRates: Int64?

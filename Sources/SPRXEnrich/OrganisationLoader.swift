@@ -39,12 +39,13 @@ public enum OrganisationLoader {
     /// Reads the organisation lookup.
     ///
     /// Codes are matched as ``ShortCode`` normalises `organisation_id` (trimmed of spaces,
-    /// upper-cased; a code longer than ``ShortCode/capacity`` by its digest), and so are
-    /// the parents' codes.
+    /// upper-cased), and so are the parents' codes; a code longer than
+    /// ``ShortCode/capacity`` characters is refused (it could only be matched and shown by
+    /// its digest).
     ///
     /// - Returns: the directory and the file for the manifest.
     /// - Throws: ``SPRXError/Code/invalidReference`` for a file that cannot be read, a
-    ///   missing column, an empty code, or a code listed twice (naming both lines).
+    ///   missing column, an empty or too long code, or a code listed twice (naming both lines).
     public static func directory(_ source: OrganisationLookupSource) throws -> (OrganisationDirectory, ReferenceFileInfo) {
         let present = headerNames(path: source.path)
         let parents = lookupParentColumns.filter { present.contains($0) }
@@ -54,6 +55,14 @@ public enum OrganisationLoader {
         let (sha, rows) = try ReferenceData.scanLookup(path: source.path, name: source.path, columns: columns) { row, indices in
             guard let code = ShortCode(normalising: row[indices[0]]) else {
                 throw SPRXError(.invalidReference, "row has an empty organisation code", location: DataLocation(file: source.path, line: row.line, column: "code"))
+            }
+            // A code is published as written: longer ones would be matched and shown by digest.
+            for (column, i) in [("code", 0)] + (parents.contains("parent_code") ? [("parent_code", columns.firstIndex(of: "parent_code")!)] : []) {
+                if let other = ShortCode(normalising: row[indices[i]]), other.isDigest {
+                    throw SPRXError(
+                        .invalidReference, "an organisation code has at most \(ShortCode.capacity) characters",
+                        location: DataLocation(file: source.path, line: row.line, column: column))
+                }
             }
             do {
                 try lines.note(code, line: row.line, file: source.path, column: "code")

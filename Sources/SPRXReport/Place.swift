@@ -53,7 +53,8 @@ struct PlaceFigures {
     let provision: TableView<ProvisionColumn>
     let gradient: TableView<ProvisionGradientColumn>
 
-    /// The `organisation_id` of the row that pools organisations too small to publish one by one.
+    /// The `organisation_id` of the row that pools the ids not published as they stand
+    /// (not in the lookup, or without one not shaped like an organisation code).
     static let pooled = "(other)"
 
     /// The indicators the section draws as funnel plots (the issue's two); the table has all three.
@@ -173,7 +174,9 @@ enum PlaceWording {
     /// (bands with none are left out; "only" means between the 95% and 99.8% limits).
     static func flagSentence(_ points: [FunnelPoint], _ indicator: OrganisationColumn.Indicator, noun: String) -> String {
         let flagged = points.filter { $0.flag != nil && $0.value != nil }
-        let suppressed = points.count - flagged.count
+        // Published but left unflagged: rounding could carry the share across a limit.
+        let unflagged = points.filter { $0.flag == nil && $0.value != nil }.count
+        let suppressed = points.count - flagged.count - unflagged
         let counts = Flag.allCases.map { flag in (flag, flagged.filter { $0.flag == flag }.count) }.filter { $0.1 > 0 }
         var sentence = "Of \(count(flagged.count, noun)) with a published \(indicatorSubject(indicator)), "
         if counts.count == 1, let only = counts.first {
@@ -184,6 +187,9 @@ enum PlaceWording {
         }
         if flagged.isEmpty { sentence = "No \(noun) has a published \(indicatorSubject(indicator))." }
         if suppressed > 0 { sentence += " \(suppressed) more \(noun)\(suppressed == 1 ? " is" : "s are") suppressed." }
+        if unflagged > 0 {
+            sentence += " \(unflagged) more \(noun)\(unflagged == 1 ? " is" : "s are") left unflagged: the rounding of small counts could move \(unflagged == 1 ? "its share" : "their shares") across a limit."
+        }
         return sentence
     }
 
@@ -271,20 +277,37 @@ extension Report {
         return "\(l)–\(h)"
     }
 
-    /// One indicator's rows at one level: every organisation (flagged first), then the pooled row.
+    /// How many organisations a table of the report lists at most: those outside a limit
+    /// first, then the largest; the rest are in tables/organisations.csv (a national
+    /// extract can have thousands).
+    static let listedOrganisations = 40
+
+    /// One indicator's rows at one level: organisations outside a limit (furthest band
+    /// first), then the others by published denominator, at most ``listedOrganisations``,
+    /// a line counting those left to the CSV, then the pooled row.
     static func organisationRows(_ figures: PlaceFigures, _ indicator: PlaceFigures.Indicator, _ level: PlaceFigures.Level) -> [[String]] {
-        let order: [OrganisationColumn.Flag?] = [.above998, .below998, .above95, .below95, .within, nil]
+        let order: [OrganisationColumn.Flag?] = [.above998, .below998, .above95, .below95]
         let points = figures.points(indicator, level)
-        let sorted = order.flatMap { flag in points.filter { $0.flag == flag } }
-        return (sorted + (figures.pooledRow(indicator, level).map { [$0] } ?? [])).map { point in
+        let flagged = order.flatMap { flag in points.filter { $0.flag == flag } }
+        let others = points.filter { point in !flagged.contains { $0.code == point.code } }.enumerated()
+            .sorted { ($0.element.row[OrganisationColumn.denominator].count ?? -1, -$0.offset) > ($1.element.row[OrganisationColumn.denominator].count ?? -1, -$1.offset) }
+            .map(\.element)
+        let listed = Array((flagged + others).prefix(listedOrganisations))
+        func cells(_ point: FunnelPoint) -> [String] {
             let row = point.row
             return [
-                point.code == PlaceFigures.pooled ? "Organisations too small to publish, pooled" : point.label, row[OrganisationColumn.organisationID].shown,
+                point.code == PlaceFigures.pooled ? "Ids not published as they stand, pooled" : point.label, row[OrganisationColumn.organisationID].shown,
                 row[OrganisationColumn.organisationType].shown, row[OrganisationColumn.parentID].shown, cell(row, in: OrganisationColumn.numerator),
                 cell(row, in: OrganisationColumn.denominator), cell(row, in: OrganisationColumn.value), limits(row, .lower95, .upper95),
                 limits(row, .lower998, .upper998), PlaceWording.flagCell(point.flag),
             ]
         }
+        var rows = listed.map(cells)
+        if points.count > listed.count {
+            let more = points.count - listed.count
+            rows.append(["\(PlaceWording.count(more, "more organisation")) in tables/organisations.csv", "", "", "", "", "", "", "", "", ""])
+        }
+        return rows + (figures.pooledRow(indicator, level).map { [cells($0)] } ?? [])
     }
 
     /// What the organisation figures are, in sentences.
@@ -292,11 +315,11 @@ extension Report {
         var notes = [
             "Each organisation is an organisation_id of the referrals; names, types and parents come from the pipeline's organisation lookup when it names one, otherwise the code is shown. The non-medical share is of all the organisation's referrals; contacted and intervention shares as in tables/pathway_by_group.csv.",
             "Limits: Public Health England's funnel plot method for proportions, 95% (about 2 standard deviations) and 99.8% (about 3) around the overall share, for each organisation's own number of referrals. The curves are drawn through the limits tables/organisations.csv gives at each organisation's denominator.",
-            "Organisations with too few referrals to publish one by one are pooled in one row, (other), which is in the tables but not the charts.",
+            "An organisation_id is published only when the organisation lookup lists it or, without a lookup, when it has the shape of an organisation code (one letter and five digits, as U10001 or B82005), so that no free text or personal identifier typed into the column is shown; the others are pooled in one row, (other), which is in the tables but not the charts. Tables here list at most \(listedOrganisations) organisations (those outside a limit first, then the largest); tables/organisations.csv has them all.",
         ]
         if context.disclosureEnabled {
             notes.append(
-                "Disclosure control: counts are rounded to the nearest \(context.roundTo) and counts of 1 to \(context.suppressUpTo) are suppressed; shares are computed from the rounded counts, and an organisation whose share is suppressed is counted as suppressed, not placed.")
+                "Disclosure control: counts are rounded to the nearest \(context.roundTo) and counts of 1 to \(context.suppressUpTo) are suppressed; shares are computed from the rounded counts, and an organisation whose share is suppressed is counted as suppressed, not placed. A flag is given only when no true count the rounded ones can stand for would flag otherwise, so small organisations near a limit are left unflagged.")
         }
         return notes
     }

@@ -90,6 +90,7 @@ import Testing
             }
             text = text.replacingOccurrences(of: edit.old, with: edit.new)
         }
+        if layout.input == "SampleData/canonical" { text = addingSampleLookup(text) }
         print("\(layout.input): \(layout.edits.count) edit\(layout.edits.count == 1 ? "" : "s") after the draft")
         let edited = folder + "/edited.yaml"
         try text.write(toFile: edited, atomically: true, encoding: .utf8)
@@ -113,4 +114,18 @@ import Testing
         }
         #expect(Set(texts).count == 1)
     }
+}
+
+/// The shipped pipeline's organisation lookup lines (the generated sample's, README "Time
+/// and place"), its path made absolute. A draft cannot know a lookup, so the tests that
+/// compare a draft of the canonical sample with the shipped pipeline's expected outputs
+/// add it, as a user adds their own.
+func addingSampleLookup(_ draft: String) -> String {
+    let shipped = (try? String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)) ?? ""
+    guard let start = shipped.range(of: "  # The generated sample's organisations"),
+        let end = shipped.range(of: "\n\ndisclosure:", range: start.lowerBound..<shipped.endIndex)
+    else { return draft }
+    let lines = shipped[start.lowerBound..<end.lowerBound]
+        .replacingOccurrences(of: "file: ../SampleData/organisations/", with: "file: \(packageRoot)/SampleData/organisations/")
+    return draft.replacingOccurrences(of: "\n\ndisclosure:", with: "\n" + lines + "\n\ndisclosure:")
 }

@@ -64,7 +64,9 @@ import Testing
         #expect(
             Self.lines(Self.on.build(counts, directory: nil)) == [
                 "X10001,non_medical_share,,25,,44.00,24.54,63.46,13.32,74.68,,organisation,,,,TRUE,on",
-                "X10001,contacted_share,10,25,40.00,64.00,45.18,82.82,34.33,93.67,below_95,organisation,,,,FALSE,on",
+                // 10 of 25 is below 95% as published, but the pair stands for 8-12 of 23-27,
+                // and 12 of 23 (52.2%, the truth) is within 44.4-83.6 at 23: no flag.
+                "X10001,contacted_share,10,25,40.00,64.00,45.18,82.82,34.33,93.67,,organisation,,,,FALSE,on",
                 "X10001,intervention_share,0,25,0.00,8.00,0.00,18.63,0.00,24.77,within,organisation,,,,FALSE,on",
                 "Y10002,non_medical_share,50,100,50.00,44.00,34.27,53.73,28.66,59.34,within,organisation,,,,FALSE,on",
                 "Y10002,contacted_share,70,100,70.00,64.00,54.59,73.41,49.17,78.83,within,organisation,,,,FALSE,on",
@@ -76,6 +78,26 @@ import Testing
         Self.add(&small, "T10002", referrals: 100, nonMedical: 50, contacted: 50, intervention: 50)
         let first = Self.lines(Self.on.build(small, directory: nil))[0]
         #expect(first == "S10001,non_medical_share,0,,,47.62,,,,,,organisation,,,,TRUE,on")
+    }
+
+    // The reviewer's case: 8 of 10 non-medical (within the limits) publishes as 10 of 10,
+    // which alone would flag above 99.8%. Overall: 508 of 1,010 → 510 of 1,010 (p =
+    // 0.50495); limits at 10 by hand: p ± 1.959964·√(p(1−p)/10) = p ± 0.30988 = 19.51-81.48
+    // (95%), p ± 3.090232 · 0.158106 = 1.64-99.35 (99.8%). The published pair stands for 8-12 of 8-12: 8/10 is
+    // within, so no flag; without control the exact 8/10 is flagged within.
+    @Test func flagsOnlyWhatRoundingCannotMove() {
+        var counts = OrganisationCounts()
+        Self.add(&counts, "X10001", referrals: 10, nonMedical: 8, contacted: 10, intervention: 0)
+        Self.add(&counts, "Y10002", referrals: 1000, nonMedical: 500, contacted: 1000, intervention: 0)
+        let controlled = Self.lines(Self.on.build(counts, directory: nil))[0]
+        #expect(controlled == "X10001,non_medical_share,10,10,100.00,50.50,19.51,81.48,1.64,99.35,,organisation,,,,FALSE,on")
+        let exact = Self.lines(Self.off.build(counts, directory: nil))[0]
+        #expect(exact.hasPrefix("X10001,non_medical_share,8,10,80.00,50.30,") && exact.contains(",within,"))
+        // Far outside whatever the rounding: Y's 500 of 1,000 against a Z with 5 of 400.
+        var far = OrganisationCounts()
+        Self.add(&far, "Y10002", referrals: 1000, nonMedical: 500, contacted: 0, intervention: 0)
+        Self.add(&far, "Z10003", referrals: 400, nonMedical: 40, contacted: 0, intervention: 0)
+        #expect(Self.lines(Self.on.build(far, directory: nil))[3].contains(",below_998,"))
     }
 
     // Free text in organisation_id is never published: a name with a space, a code of
@@ -97,8 +119,12 @@ import Testing
         #expect(rows.map { $0.split(separator: ",")[0] } == ["B82005", "B82005", "B82005", "U10001", "U10001", "U10001", "(other)", "(other)", "(other)"])
         #expect(rows[6].hasPrefix("(other),non_medical_share,0,21,0.00,39.22,"))  // 20 / 51
         // The rule itself.
-        #expect(OrganisationTableBuilder.looksLikeOrganisationCode(ShortCode("E54000027")!))
-        #expect(OrganisationTableBuilder.looksLikeOrganisationCode(ShortCode("123")!))
+        #expect(OrganisationTableBuilder.looksLikeOrganisationCode(ShortCode("U10001")!))
+        #expect(OrganisationTableBuilder.looksLikeOrganisationCode(ShortCode("b82005")!))
+        // Codes of other shapes need a lookup; identifiers of people and places never pass.
+        for other in ["E54000027", "123", "4857773456", "SW1A1AA", "AB12CD", "JSMITH1", "P00001234", "U1000", "1U0001"] {
+            #expect(!OrganisationTableBuilder.looksLikeOrganisationCode(ShortCode(other)!), "\(other)")
+        }
         #expect(!OrganisationTableBuilder.looksLikeOrganisationCode(ShortCode("PCN")!))
         #expect(!OrganisationTableBuilder.looksLikeOrganisationCode(ShortCode("AB1 23")!))
         #expect(!OrganisationTableBuilder.looksLikeOrganisationCode(ShortCode(String(repeating: "A1", count: 20))!))

@@ -54,6 +54,16 @@ import Testing
         #expect(error?.location?.line == 1 && error?.location?.column == "type")
     }
 
+    /// A code or parent code longer than a ShortCode holds (16) would be matched and
+    /// shown only by its digest: refused, naming line and column, never quoting it.
+    @Test func lookupRefusesACodeTooLongToShow() throws {
+        let code = lookupFailure("code,name,type\nX1,One,hub\nABCDEFGHIJ1234567,Two,hub\n")
+        #expect(code?.location?.line == 3 && code?.location?.column == "code" && code?.message.contains("ABCDEFGHIJ") == false)
+        let parent = lookupFailure("code,name,type,parent_code\nX1,One,hub,PARENT-CODE-OF-17\n")
+        #expect(parent?.location?.line == 2 && parent?.location?.column == "parent_code")
+        #expect(try lookup("code,name,type,parent_code\nABCDEFGHIJ123456,Sixteen,hub,\n").0.info("ABCDEFGHIJ123456") != nil)
+    }
+
     @Test func lookupRefusesAnEmptyCode() {
         let error = lookupFailure("code,name,type\nX1,One,hub\n  ,Two,hub\n")
         #expect(error?.location?.line == 3 && error?.location?.column == "code")

@@ -26,7 +26,8 @@ import Testing
 
     @Test func theShippedSectionReadsAsWritten() throws {
         let organisations = try #require(try parse(valid).organisations)
-        #expect(organisations.lookup == nil)
+        // The generated sample's lookup, relative to the pipeline file.
+        #expect(organisations.lookup?.path.hasSuffix("/../SampleData/organisations/canonical.csv") == true)
         let provision = try #require(organisations.provision)
         #expect(provision.files == [
             "pcn_splw_fte_england.csv.gz", "pcn_registered_patients_england.csv.gz", "gp_practice_pcn_lookup_england.csv.gz",
@@ -51,7 +52,9 @@ import Testing
     @Test func unknownKeysAreRefused() {
         let top = failure(shippedSection + "\n  providers: {file: x.csv, edition: y}")
         #expect(top?.message.contains("unknown key 'providers'") == true && top?.message.contains("organisations") == true)
-        let inner = failure(shippedSection + "\n    practice_imd: {file: x.csv, edition: y}")
+        let inner = failure(
+            shippedSection.replacingOccurrences(
+                of: "\n  # The generated sample's", with: "\n    practice_imd: {file: x.csv, edition: y}\n  # The generated sample's"))
         #expect(inner?.message.contains("organisations.provision") == true && inner?.message.contains("unknown key 'practice_imd'") == true)
         let file = failure("organisations:\n  lookup: {file: x.csv, edition: y, sheet: 1}")
         #expect(file?.message.contains("organisations.lookup") == true && file?.message.contains("unknown key 'sheet'") == true)

@@ -355,7 +355,7 @@ enum TimePlaceFixture {
         let place = section("organisations")
         #expect(place.contains(">Riverside &lt;Health&gt; Centre</text>") && place.contains(">Y0042</text>"))
         #expect(!place.contains("<title>(other)"))
-        #expect(markdown.contains("| Organisations too small to publish, pooled | (other) |"))
+        #expect(markdown.contains("| Ids not published as they stand, pooled | (other) |"))
         // The flagged come first in the table: above 99.8%, below 99.8%, above 95%, ….
         #expect(markdown.contains("| Riverside \\<Health\\> Centre | R1 | practice | U1 | 120 | 300 | 40.00 |"))
         // Limits for n = 300 at 25%: se = 0.025; 25 ± 1.959964 × 2.5 = 20.10–29.90; ± 3.090232 × 2.5 = 17.27–32.73.
