@@ -127,5 +127,9 @@ func addingSampleLookup(_ draft: String) -> String {
     else { return draft }
     let lines = shipped[start.lowerBound..<end.lowerBound]
         .replacingOccurrences(of: "file: ../SampleData/organisations/", with: "file: \(packageRoot)/SampleData/organisations/")
-    return draft.replacingOccurrences(of: "\n\ndisclosure:", with: "\n" + lines + "\n\ndisclosure:")
+    // After the organisations section's last line, its provision files.
+    guard let provision = draft.range(of: "\n    practice_deprivation: "),
+        let lineEnd = draft.range(of: "\n", range: provision.upperBound..<draft.endIndex)
+    else { return draft }
+    return String(draft[..<lineEnd.lowerBound]) + "\n" + lines + String(draft[lineEnd.lowerBound...])
 }
