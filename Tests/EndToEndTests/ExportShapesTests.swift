@@ -229,7 +229,10 @@ import Testing
     /// is exit 78 naming it.
     @Test func aCopiedPipelineFindsItsReferenceFolder() throws {
         let dir = scratch()
+        // The sample's organisation lookup is the pipeline file's own (relative to it), not
+        // the reference folder's: the copy names it by its absolute path.
         let yaml = try String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "file: ../SampleData/organisations/", with: "file: \(packageRoot)/SampleData/organisations/")
         try yaml.write(toFile: dir + "/copy.yaml", atomically: true, encoding: .utf8)
         let reference = "\(packageRoot)/SampleData/reference"
         let input = "\(packageRoot)/SampleData/canonical/referrals-001.csv.gz"
