@@ -397,6 +397,41 @@ public enum DraftPipeline {
         return path.isEmpty ? "." : path
     }
 
+    /// Checks a written draft as `sprx run` would use it: loads it with the pipeline
+    /// loader, matches it against every file's header and cleans every row with the
+    /// clean stage; returns what a person must know (on stderr), empty when it runs clean.
+    public static func check(_ path: String, inputs: [String], referenceDirectory: String?) -> [String] {
+        let pipeline: PipelineConfiguration
+        do {
+            pipeline = try PipelineLoader.load(path: path, referenceDirectory: referenceDirectory)
+        } catch let error as SPRXError {
+            return ["sprx: the draft cannot be loaded yet (\(error.message)): fix that line first, then run `sprx inspect --pipeline \(DisplayText.escaped(path))` to see what a run would quarantine"]
+        } catch {
+            return ["sprx: the draft cannot be loaded yet: \(error)"]
+        }
+        let result: QuarantineCheck
+        do {
+            result = try QuarantineCheck.check(inputs, pipeline: pipeline)
+        } catch let error as SPRXError {
+            return ["sprx: the draft cannot read the export: \(error.message)"]
+        } catch {
+            return ["sprx: the draft cannot read the export: \(error)"]
+        }
+        var lines: [String] = []
+        for failure in result.failures {
+            lines.append("sprx: the draft would NOT run on \(failure.file) (exit 65): \(failure.message). Fix: edit the draft's columns: section at the REVIEW marks\(failure.message.contains("not shown") ? "; if the file has no header row, add one to the export" : "")")
+        }
+        let quarantined = result.quarantined.reduce(0) { $0 + $1.rows }
+        if quarantined > 0 {
+            lines.append("sprx: under the draft, \(quarantined) of \(result.rows) rows would be quarantined:")
+            for count in result.quarantined {
+                lines.append("  \(count.rows) \(count.reason)\(count.field.map { " (\($0))" } ?? ""): \(count.explanation)")
+            }
+            lines.append("  (values that mean \"not known\" can be listed under missing_values; see docs/bring-your-own-export.md)")
+        }
+        return lines
+    }
+
     /// Writes the draft to `path`, refusing a path that exists (exit 73): a draft never
     /// replaces a pipeline.
     public static func write(_ inspection: Inspection, to path: String) throws {

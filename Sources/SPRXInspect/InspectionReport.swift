@@ -203,6 +203,20 @@ public struct InspectionReport: Sendable, Codable {
     public var unassignedFields: [String]
     public var labelThreshold: Int
     public var dateWindow: String
+    /// Under the pipeline: rows its clean stage would quarantine, per reason and field.
+    public var quarantine: QuarantineCheck?
+    /// Where the area codes are, by local authority and nation (public geography).
+    public var localAuthorities: [LocalAuthority]?
+    /// Area codes placed in a local authority, of the area column's values.
+    public var areasPlaced: Int?
+    public struct LocalAuthority: Sendable, Codable {
+        public var name: String
+        public var code: String?
+        public var nation: String
+        /// Referrals, or `nil` when fewer than the threshold (withheld, as every count 1-7 is).
+        public var referrals: Int?
+        public var share: Double
+    }
 
     /// Applies the privacy rules to an inspection.
     public init(_ inspection: Inspection) {
@@ -281,6 +295,15 @@ public struct InspectionReport: Sendable, Codable {
             missingFields = []
         }
         unassignedFields = CanonicalField.allCases.filter { inspection.fieldColumns[$0] == nil }.map(\.rawValue)
+        quarantine = inspection.check
+        let catchment = CatchmentProposal(inspection)
+        if catchment.placed > 0 {
+            areasPlaced = catchment.placed
+            localAuthorities = catchment.shares.map {
+                LocalAuthority(name: DisplayText.escaped($0.authority.name), code: $0.authority.code.map(DisplayText.escaped), nation: $0.authority.nation,
+                    referrals: $0.count >= threshold ? $0.count : nil, share: $0.share)
+            }
+        }
     }
 
     /// A column's labels with counts, largest first (ties by label), reasons split at
@@ -382,6 +405,25 @@ public struct InspectionReport: Sendable, Codable {
                     if missing.rare > 0 { lines.append("      \(missing.rare) more such values seen fewer than \(labelThreshold) times each: not shown") }
                 }
             }
+        }
+        if let authorities = localAuthorities, let placed = areasPlaced {
+            lines.append("")
+            lines.append("Local authorities of the area codes (\(placed) placed in one; public geography, so every name is shown; counts under \(labelThreshold) are not)")
+            var byNation: [(String, Double)] = []
+            for authority in authorities {
+                if let i = byNation.firstIndex(where: { $0.0 == authority.nation }) { byNation[i].1 += authority.share } else { byNation.append((authority.nation, authority.share)) }
+            }
+            lines.append("  nations: " + byNation.map { "\($0.0) \(percent($0.1))" }.joined(separator: ", "))
+            for authority in authorities.prefix(20) {
+                let count = authority.referrals.map(String.init) ?? "fewer than \(labelThreshold)"
+                lines.append("  \(count.leftPadded(8))  \(percent(authority.share).leftPadded(6))  \(authority.name)\(authority.code.map { " (\($0))" } ?? ""), \(authority.nation)")
+            }
+            if authorities.count > 20 { lines.append("  and \(authorities.count - 20) more local authorities (--json lists them all)") }
+        }
+        if let quarantine {
+            lines.append("")
+            lines.append("Under the pipeline's clean stage (its own rules, every row)")
+            lines += quarantine.lines("the pipeline")
         }
         if !missingFields.isEmpty {
             lines.append("")

@@ -68,6 +68,8 @@ public struct Inspection: Sendable {
     public var suggestions: [Int: CanonicalField] = [:]
     /// The local authorities of the reference folder's lookups, or `nil` without one.
     public var places: AreaAuthorities?
+    /// What the pipeline's clean stage makes of every row (only with a pipeline).
+    public var check: QuarantineCheck?
 }
 
 /// Reads exports row by row and profiles every column, with bounded memory.
@@ -184,7 +186,8 @@ public enum Inspector {
             files: files, columns: columns, pipeline: pipeline, settings: settings,
             referenceDirectory: reference == nil ? nil : referenceDirectory, fieldColumns: fieldColumns, fieldEvidence: evidence)
         inspection.places = places
-        if pipeline != nil {
+        if let pipeline {
+            inspection.check = try QuarantineCheck.check(options.inputs, pipeline: pipeline)
             let mapped = Set(fieldColumns.values)
             for (index, column) in columns.enumerated() where !mapped.contains(index) {
                 if let field = Guessing.field(forHeader: column.header) ?? Guessing.field(forValues: column.profile) { inspection.suggestions[index] = field }
