@@ -49,21 +49,24 @@ public final class CleanProcessor {
 
     deinit { scratch.deallocate() }
 
-    @inline(__always) private func column(_ field: CanonicalField) -> Int {
+    @inline(__always) private func column(_ field: CanonicalField) -> Int { columns[Self.position(field)] }
+
+    /// The field's position in `CanonicalField.allCases`, without searching it per row.
+    @inline(__always) static func position(_ field: CanonicalField) -> Int {
         switch field {
-        case .referralID: columns[0]
-        case .personID: columns[1]
-        case .referralDate: columns[2]
-        case .age: columns[3]
-        case .sex: columns[4]
-        case .ethnicity: columns[5]
-        case .areaCode: columns[6]
-        case .referralSource: columns[7]
-        case .referralReasons: columns[8]
-        case .contacted: columns[9]
-        case .contacts: columns[10]
-        case .interventions: columns[11]
-        case .organisationID: columns[12]
+        case .referralID: 0
+        case .personID: 1
+        case .referralDate: 2
+        case .age: 3
+        case .sex: 4
+        case .ethnicity: 5
+        case .areaCode: 6
+        case .referralSource: 7
+        case .referralReasons: 8
+        case .contacted: 9
+        case .contacts: 10
+        case .interventions: 11
+        case .organisationID: 12
         }
     }
 
@@ -120,8 +123,8 @@ public final class CleanProcessor {
             record.sex = lookup(rules.sex, .sex, row[column(.sex)]).flatMap { Sex(rawValue: $0) } ?? .unknown
         }
         if column(.ethnicity) >= 0 { record.ethnicity = ethnicity(row[column(.ethnicity)]) }
-        if column(.areaCode) >= 0 { record.area = ShortCode(normalising: row[column(.areaCode)]) }
-        if column(.organisationID) >= 0 { record.organisation = ShortCode(normalising: row[column(.organisationID)]) }
+        if column(.areaCode) >= 0 { record.area = code(.areaCode, row[column(.areaCode)]) }
+        if column(.organisationID) >= 0 { record.organisation = code(.organisationID, row[column(.organisationID)]) }
         if column(.referralSource) >= 0 {
             record.route = lookup(rules.routes, .referralSource, row[column(.referralSource)]) ?? rules.unknownRoute
         }
@@ -134,18 +137,36 @@ public final class CleanProcessor {
 
     // MARK: fields
 
-    /// A whole-number column that may be absent from the file or empty in the row.
+    /// A whole-number column that may be absent from the file, empty in the row, or
+    /// hold one of the field's missing values (all three: not known).
     private func optionalCount(_ field: CanonicalField, in row: CSVRow, max: Int) -> ParsedCount {
         let index = column(field)
-        return index < 0 ? .absent : Self.parseCount(Padding.trimmed(row[index]), max: max)
+        guard index >= 0 else { return .absent }
+        let value = Padding.trimmed(row[index])
+        if isMissing(field, value) { return .absent }
+        return Self.parseCount(value, max: max)
     }
 
-    /// Looks a label up; an empty field is unknown, a non-empty unmatched one is counted.
+    /// Whether `value` (trimmed) is one of the values the pipeline lists as meaning
+    /// "not known" for `field` (`missing_values`).
+    @inline(__always) private func isMissing(_ field: CanonicalField, _ value: UnsafeRawBufferPointer) -> Bool {
+        guard !value.isEmpty, let table = rules.missingValues[Self.position(field)] else { return false }
+        return table.lookup(value, scratch: scratch) != nil
+    }
+
+    /// A short code (area, organisation), `nil` when empty or a missing value.
+    private func code(_ field: CanonicalField, _ bytes: UnsafeRawBufferPointer) -> ShortCode? {
+        let value = Padding.trimmed(bytes)
+        return isMissing(field, value) ? nil : ShortCode(normalising: value)
+    }
+
+    /// Looks a label up; an empty field or a missing value is unknown, another unmatched
+    /// one is counted as unmapped.
     private func lookup(_ table: LabelTable, _ field: CanonicalField, _ bytes: UnsafeRawBufferPointer) -> UInt8? {
         let value = Padding.trimmed(bytes)
         if value.isEmpty { return nil }
         if let code = table.lookup(value, scratch: scratch) { return code }
-        countUnmapped(field, value)
+        if !isMissing(field, value) { countUnmapped(field, value) }
         return nil
     }
 
@@ -171,7 +192,7 @@ public final class CleanProcessor {
         if value.isEmpty { return .unknown }
         if let code = rules.ethnicity.lookup(value, scratch: scratch) { return Ethnicity(rawValue: code) ?? .unknown }
         if rules.pipeline.ethnicityNHSCodes, let group = Self.nhsEthnicCategory(value) { return group }
-        countUnmapped(.ethnicity, value)
+        if !isMissing(.ethnicity, value) { countUnmapped(.ethnicity, value) }
         return .unknown
     }
 
@@ -199,7 +220,11 @@ public final class CleanProcessor {
         }
     }
 
+    /// The reasons' bit set. A missing value, as the whole field or as one of its parts,
+    /// gives no reason and is not unmapped (a whole-field match first, so a missing value
+    /// holding a separator, such as `N/K` with `/`, still matches).
     private func reasons(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        if isMissing(.referralReasons, Padding.trimmed(bytes)) { return 0 }
         var mask: UInt32 = 0
         var start = 0
         let separators = rules.separators
@@ -212,7 +237,7 @@ public final class CleanProcessor {
                 if !part.isEmpty {
                     if let code = rules.reasons.lookup(part, scratch: scratch) {
                         mask |= 1 << UInt32(code)
-                    } else {
+                    } else if !isMissing(.referralReasons, part) {
                         countUnmapped(.referralReasons, part)
                     }
                 }

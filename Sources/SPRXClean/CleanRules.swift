@@ -15,6 +15,9 @@ public struct CleanRules: Sendable {
     let separators: (low: UInt64, high: UInt64)
     /// The pipeline's date forms, compiled.
     public let dates: DateParser
+    /// Per field (by `CanonicalField.allCases` position), the values meaning "not known"
+    /// (``PipelineConfiguration/missingValues``); `nil` for a field with none.
+    let missingValues: [LabelTable?]
 
     public init(pipeline: PipelineConfiguration) {
         self.pipeline = pipeline
@@ -36,5 +39,8 @@ public struct CleanRules: Sendable {
         }
         separators = set
         dates = DateParser(forms: pipeline.dateForms)
+        missingValues = CanonicalField.allCases.map { field in
+            pipeline.missingValues[field].map { values in LabelTable(values.map { ($0, 0) }) }
+        }
     }
 }

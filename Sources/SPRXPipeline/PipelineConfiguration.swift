@@ -194,6 +194,12 @@ public struct PipelineConfiguration: Sendable {
     public var columns: [CanonicalField: [String]]
     /// Fields an export may leave out (`columns.optional`); never a required field.
     public var optionalColumns: Set<CanonicalField> = []
+    /// The `missing_values` section: per field, the values that mean "not known"
+    /// (`unknown`, `N/K`, `-`, …), matched as labels are (case, surrounding and repeated
+    /// inner spaces ignored). Such a value makes the field Unknown and never quarantines
+    /// the referral, and is not counted as unmapped. Never a required field; never a
+    /// value that is also one of the field's labels. Empty when the file has none.
+    public var missingValues: [CanonicalField: [String]] = [:]
     public var routes: [RouteDefinition]
     /// Labels meaning "route not known" (the `unknown` route); empty is always unknown.
     public var unknownRouteLabels: [String]

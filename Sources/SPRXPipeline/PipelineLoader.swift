@@ -144,7 +144,7 @@ public enum PipelineLoader {
     private static func build(_ top: Entry, path: String, baseDirectory: String, sha256: String) throws -> PipelineConfiguration {
         try top.allowKeys([
             "version", "name", "input", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "population", "disclosure",
-            "models", "validate", "quality", "display_names", "organisations",
+            "models", "validate", "quality", "display_names", "organisations", missingValuesKey,
         ])
         let version = try top.required("version").int()
         guard version == 1 else { throw try top.required("version").fail("version 1 (the only schema this sprx reads)") }
@@ -290,10 +290,17 @@ public enum PipelineLoader {
         contactedLabels[.yes] = try contactedEntry.required("yes").stringList(nonEmpty: true)
         contactedLabels[.no] = try contactedEntry.required("no").stringList(nonEmpty: true)
         contactedLabels[.unknown] = try contactedEntry.optional("unknown")?.stringList(nonEmpty: false) ?? []
-        try checkEachLabelMeansOneValue(
-            try [(ContactFlag.yes, "yes"), (.no, "no"), (.unknown, "unknown")].compactMap { flag, key in
-                try contactedEntry.optional(key).map { ($0, contactedLabels[flag] ?? []) }
-            })
+        let contactedLists = try [(ContactFlag.yes, "yes"), (.no, "no"), (.unknown, "unknown")].compactMap { flag, key in
+            try contactedEntry.optional(key).map { ($0, contactedLabels[flag] ?? []) }
+        }
+        try checkEachLabelMeansOneValue(contactedLists)
+
+        // missing values: after the labels, which they must not repeat
+        let labelLists: [CanonicalField: [(Entry, [String])]] = [
+            .referralSource: routeLists, .referralReasons: reasonLists, .sex: sexLists, .ethnicity: ethnicityLists,
+            .contacted: contactedLists,
+        ]
+        let missingValues = try top.optional(missingValuesKey).map { try parseMissingValues($0, labels: labelLists) } ?? [:]
 
         // dates
         var forms = DateForm.defaults
@@ -411,7 +418,49 @@ public enum PipelineLoader {
             disclosure: disclosure, models: models, groupKey: groupKey,
             validation: validation, sourcePath: path, sourceSHA256: sha256, quality: quality, displayNames: displayNames)
         configuration.organisations = organisations
+        configuration.missingValues = missingValues
         return configuration
+    }
+
+    /// The top-level key that lists, per field, the values meaning "not known".
+    static let missingValuesKey = "missing_values"
+
+    /// Parses `missing_values` (``PipelineConfiguration/missingValues``): per canonical
+    /// field other than the required three, a non-empty list of values, none blank, each
+    /// once and none also a label of the field (`labels`: the field's label lists, as
+    /// checked by ``checkEachLabelMeansOneValue(_:)``), all compared as the matcher
+    /// compares them.
+    static func parseMissingValues(_ entry: Entry, labels: [CanonicalField: [(Entry, [String])]]) throws -> [CanonicalField: [String]] {
+        let allowed = CanonicalField.allCases.filter { !$0.isRequired }.map(\.rawValue)
+        var result: [CanonicalField: [String]] = [:]
+        guard entry.node.mapping != nil else { throw entry.fail("a mapping of fields to lists of values that mean \"not known\"") }
+        for (key, item) in try entry.mappingEntries() {
+            guard let field = CanonicalField(rawValue: key) else {
+                throw item.fail("one of the fields \(allowed.joined(separator: ", ")) (unknown field '\(key)')")
+            }
+            guard !field.isRequired else {
+                throw item.fail(
+                    "fields other than referral_id, person_id and referral_date: a referral cannot be counted without its \(key), so a row without one is quarantined (missing_required), never read as unknown")
+            }
+            let values = try item.stringList(nonEmpty: true)
+            var seen: Set<[UInt8]> = []
+            for value in values {
+                let key = normalisedLabel(value)
+                guard !key.isEmpty else { throw item.fail("values that are not blank (an empty field is already unknown)") }
+                guard key.count <= LabelTable.maxLabelLength else {
+                    throw item.fail("values of at most \(LabelTable.maxLabelLength) bytes")
+                }
+                guard seen.insert(key).inserted else {
+                    throw item.fail("each value once ('\(DisplayText.escaped(value))' repeats, compared ignoring case and spaces)")
+                }
+                for (listEntry, list) in labels[field] ?? [] where list.contains(where: { normalisedLabel($0) == key }) {
+                    throw item.fail(
+                        "values that are not also labels: '\(DisplayText.escaped(value))' is listed under '\(listEntry.path)' (compared ignoring case and spaces); keep it in one place")
+                }
+            }
+            result[field] = values
+        }
+        return result
     }
 
     /// The key under `columns` that lists the fields an export may leave out.

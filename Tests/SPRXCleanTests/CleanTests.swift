@@ -9,7 +9,11 @@ import Testing
 
 /// Cleans CSV text (header + rows) with a pipeline; returns outcomes and the processor.
 func clean(_ csv: String, pipeline name: String = "referral-equity.yaml") throws -> ([CleanOutcome], CleanProcessor) {
-    let config = try PipelineLoader.load(path: "\(packageRoot)/Pipelines/\(name)")
+    try clean(csv, configuration: try PipelineLoader.load(path: "\(packageRoot)/Pipelines/\(name)"))
+}
+
+/// Cleans CSV text (header + rows) with a loaded pipeline.
+func clean(_ csv: String, configuration config: PipelineConfiguration) throws -> ([CleanOutcome], CleanProcessor) {
     let bytes = Array(csv.utf8)
     final class Source: ByteSource {
         var bytes: [UInt8]

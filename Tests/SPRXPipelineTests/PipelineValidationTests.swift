@@ -48,7 +48,7 @@ import Testing
         ("    black: [Black]", "    black: [Black, white]", "labels.ethnicity.white", "labels.ethnicity.black"),
         ("  housing: [Housing]", "  housing: [Housing, ANXIETY]", "reasons.mental_health", "reasons.housing"),
         ("    no: [N, No, \"false\", \"0\"]", "    no: [N, No, \"false\", \"0\", \"yes\"]", "labels.contacted.yes", "labels.contacted.no"),
-        ("    unknown: [Unknown, Not known]\n\ndates", "    unknown: [Unknown, Not known, \"Y\"]\n\ndates", "labels.contacted.yes", "labels.contacted.unknown"),
+        ("    unknown: [Unknown, Not known]\n\n# Values", "    unknown: [Unknown, Not known, \"Y\"]\n\n# Values", "labels.contacted.yes", "labels.contacted.unknown"),
     ])
     func aLabelUnderTwoValuesIsInvalid(old: String, new: String, first: String, second: String) {
         let error = failure(edited(old, new))
