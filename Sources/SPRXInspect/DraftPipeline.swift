@@ -156,7 +156,10 @@ public enum DraftPipeline {
                 }
                 // A label seen fewer than the threshold times is never written, even when a
                 // guess word matches it ("Dr Jane Doe 9434765919" holds "dr"): it is counted.
-                if !InspectionPrivacy.mayShow(label, count: count, threshold: threshold) {
+                // Only one of sprx's own words, whole, may be (``Guessing/isVocabularyWord``).
+                if !InspectionPrivacy.mayShow(label, count: count, threshold: threshold)
+                    && !(Guessing.isVocabularyWord(label, field: field) && !InspectionPrivacy.looksLikeIdentifier(label))
+                {
                     rare += 1
                 } else if let value = Guessing.value(forLabel: label, field: field) {
                     guessed[value, default: []].append(String(label.prefix(LabelTable.maxLabelLength)))
