@@ -221,6 +221,7 @@ import Testing
             } else {
                 #expect(text.stdout.contains("\(Self.header.count) columns"))
                 #expect(text.stdout.contains("no header row"))
+                for block in try DocExamples.blocks(marked: "output of: the headerless file") { #expect(text.stdout.contains(block), "\(block)") }
             }
         }
         for output in outputs {
@@ -268,11 +269,61 @@ import Testing
         #expect(inspect.stderr.contains("under the draft, 4 of 80 rows would be quarantined"), "\(inspect.stderr)")
         #expect(inspect.stderr.contains("4 invalid_age (age)"))
         #expect(!inspect.stderr.contains("would NOT run"))
+        // The guide's examples are this draft's lines.
+        let examples = try DocExamples.blocks(marked: "draft of: the 80-referral export")
+        #expect(examples.count == 2)
+        for block in examples { #expect(text.contains(block), "\(block)") }
         // And it runs, as drafted, on its own file.
         let run = try sprx(["run", "--pipeline", draft, "--input", folder + "/export.csv", "--out", folder + "/out", "--quiet"])
         #expect(run.status == 0, "\(run.stderr)")
         // Under the draft, inspect --pipeline says the same per field.
         let judged = try sprx(["inspect", "--input", folder + "/export.csv", "--pipeline", draft])
         #expect(judged.stdout.contains("80 rows read: 76 clean, 4 quarantined"), "\(judged.stdout)")
+    }
+}
+
+/// The example outputs quoted in docs/bring-your-own-export.md, each under a
+/// `<!-- output of: … -->`, `<!-- stderr of: … -->` or `<!-- draft of: … -->` line: the
+/// current build must print them (issue 24: "the docs' example outputs are produced by
+/// the current build").
+enum DocExamples {
+    static let path = "\(packageRoot)/docs/bring-your-own-export.md"
+
+    /// Each fenced block after a marker line, with the marker's text.
+    static func marked() throws -> [(marker: String, block: String)] {
+        let lines = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n")
+        var out: [(String, String)] = []
+        var i = 0
+        while i < lines.count {
+            defer { i += 1 }
+            guard lines[i].hasPrefix("<!-- "), lines[i].hasSuffix(" -->"), i + 1 < lines.count, lines[i + 1].hasPrefix("```") else { continue }
+            let marker = String(lines[i].dropFirst(5).dropLast(4))
+            var body: [String] = []
+            var j = i + 2
+            while j < lines.count, !lines[j].hasPrefix("```") { body.append(lines[j]); j += 1 }
+            out.append((marker, body.joined(separator: "\n")))
+            i = j
+        }
+        return out
+    }
+
+    /// The blocks whose marker starts with `prefix`.
+    static func blocks(marked prefix: String) throws -> [String] { try marked().filter { $0.marker.hasPrefix(prefix) }.map(\.block) }
+}
+
+@Suite struct DocExampleTests {
+    /// Every `output of: sprx …` and `stderr of: sprx …` block is in that command's output.
+    @Test func guideOutputsAreTheCurrentBuilds() throws {
+        let examples = try DocExamples.marked().filter { $0.marker.hasPrefix("output of: sprx ") || $0.marker.hasPrefix("stderr of: sprx ") }
+        #expect(examples.count >= 4, "the guide's checked examples")
+        let folder = scratch()
+        for (n, example) in examples.enumerated() {
+            let stderr = example.marker.hasPrefix("stderr")
+            var arguments = example.marker.components(separatedBy: " of: sprx ")[1].split(separator: " ").map(String.init)
+            if arguments.last == "--draft-pipeline" { arguments.append(folder + "/draft\(n).yaml") }
+            let result = try sprx(arguments)
+            #expect(result.status == 0, "\(example.marker): \(result.stderr)")
+            #expect((stderr ? result.stderr : result.stdout).contains(example.block), "\(example.marker) no longer prints:\n\(example.block)")
+        }
     }
 }
