@@ -125,9 +125,9 @@ public enum DraftPipeline {
                 default: mark = "   # REVIEW: guessed from the header name"
                 }
                 line("  \(field.rawValue): [\(quoted(header))]\(mark)")
-            } else if field == .personID, let index = inspection.fieldColumns[.referralID], !inspection.columns[index].positional {
-                // No person column: each referral is counted as its own person, so the draft runs.
-                line("  \(field.rawValue): [\(quoted(inspection.columns[index].header))]   # REVIEW: no column names a person; the referral id stands in, so every referral counts as a different person (repeat referrals are not seen)")
+            } else if field == .personID {
+                // One header cannot name two fields, so the referral id cannot stand in.
+                line("  \(field.rawValue): [\(quoted(field.rawValue))]   # REVIEW: no column found for the person (a pseudonym or client id; ids shaped alike that repeat); a run fails (65) until this names one")
             } else if field.isRequired {
                 line("  \(field.rawValue): [\(quoted(field.rawValue))]   # REVIEW: no column found; a run fails (65) until this names the export's header")
             }

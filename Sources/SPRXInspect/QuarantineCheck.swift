@@ -37,38 +37,12 @@ public struct QuarantineCheck: Sendable, Codable {
         var tally: [String: (QuarantineReason, String?, Int)] = [:]
         let rules = CleanRules(pipeline: pipeline)
         for path in try InputResolver.resolve(inputs) {
-            let head = try Inspector.openSniffing(path)
-            let source = try InputOpener.text(
-                head.source, head: head.bytes, encoding: pipeline.input.encoding, path: path, what: head.gzip ? "gzip file holds" : "file is")
-            let reader = RowBlockReader(source: source, fileName: path, delimiter: pipeline.input.delimiter)
-            guard let (header, lines) = try reader.readHeader() else { continue }
-            let layout: ColumnLayout
             do {
-                layout = try ColumnLayout(header: header, headerLines: lines, pipeline: pipeline, file: path)
-            } catch let error as SPRXError {
+                try out.read(path, pipeline: pipeline, rules: rules, tally: &tally)
+            } catch let error as SPRXError where error.code == .inputFormat {
+                // A file this pipeline cannot read (its encoding, a row it cannot parse):
+                // said per file, as a run would fail on it.
                 out.failures.append(FileFailure(file: DisplayText.escaped(path), message: error.message))
-                continue
-            }
-            let processor = CleanProcessor(rules: rules, layout: layout)
-            let scratch = CSVDecodeScratch()
-            var blank = 0
-            while let block = try reader.next() {
-                try block.bytes.withUnsafeBytes { bytes in
-                    try CSVBlockDecoder.forEachRow(in: bytes, firstLine: block.firstLine, delimiter: pipeline.input.delimiter, scratch: scratch, blankLines: &blank) { row in
-                        out.rows += 1
-                        switch processor.process(row) {
-                        case .clean: out.clean += 1
-                        case .quarantined(let reason, let column):
-                            let key = reason.rawValue + "\u{0}" + (column ?? "")
-                            tally[key] = (reason, column, (tally[key]?.2 ?? 0) + 1)
-                        }
-                    }
-                }
-                if block.rowTooLong != nil {
-                    out.rows += 1
-                    let key = QuarantineReason.rowTooLong.rawValue + "\u{0}"
-                    tally[key] = (.rowTooLong, nil, (tally[key]?.2 ?? 0) + 1)
-                }
             }
         }
         let order = QuarantineReason.allCases
@@ -76,6 +50,45 @@ public struct QuarantineCheck: Sendable, Codable {
             .sorted { (order.firstIndex(of: $0.0)!, $0.1 ?? "") < (order.firstIndex(of: $1.0)!, $1.1 ?? "") }
             .map { Count(reason: $0.0.rawValue, field: $0.1, rows: $0.2, explanation: $0.0.explanation) }
         return out
+    }
+
+    /// Reads one file under the pipeline into the tally.
+    private mutating func read(
+        _ path: String, pipeline: PipelineConfiguration, rules: CleanRules, tally: inout [String: (QuarantineReason, String?, Int)]
+    ) throws {
+        let head = try Inspector.openSniffing(path)
+        let source = try InputOpener.text(
+            head.source, head: head.bytes, encoding: pipeline.input.encoding, path: path, what: head.gzip ? "gzip file holds" : "file is")
+        let reader = RowBlockReader(source: source, fileName: path, delimiter: pipeline.input.delimiter)
+        guard let (header, lines) = try reader.readHeader() else { return }
+        let layout: ColumnLayout
+        do {
+            layout = try ColumnLayout(header: header, headerLines: lines, pipeline: pipeline, file: path)
+        } catch let error as SPRXError {
+            failures.append(FileFailure(file: DisplayText.escaped(path), message: error.message))
+            return
+        }
+        let processor = CleanProcessor(rules: rules, layout: layout)
+        let scratch = CSVDecodeScratch()
+        var blank = 0
+        while let block = try reader.next() {
+            try block.bytes.withUnsafeBytes { bytes in
+                try CSVBlockDecoder.forEachRow(in: bytes, firstLine: block.firstLine, delimiter: pipeline.input.delimiter, scratch: scratch, blankLines: &blank) { row in
+                    rows += 1
+                    switch processor.process(row) {
+                    case .clean: clean += 1
+                    case .quarantined(let reason, let column):
+                        let key = reason.rawValue + "\u{0}" + (column ?? "")
+                        tally[key] = (reason, column, (tally[key]?.2 ?? 0) + 1)
+                    }
+                }
+            }
+            if block.rowTooLong != nil {
+                rows += 1
+                let key = QuarantineReason.rowTooLong.rawValue + "\u{0}"
+                tally[key] = (.rowTooLong, nil, (tally[key]?.2 ?? 0) + 1)
+            }
+        }
     }
 
     /// The findings as lines for people (`rows` counts are exact: the person running
