@@ -38,12 +38,24 @@ public struct ColumnProfile: Sendable {
     public private(set) var areaNation = [Int](repeating: 0, count: Nation.known.count)
     /// Of those, the values the nation's deprivation index lists (when a reference was loaded).
     public private(set) var areaInIndex = [Int](repeating: 0, count: Nation.known.count)
+    /// Area codes per local authority (index into ``AreaAuthorities/authorities``).
+    public private(set) var authorityCounts: [Int32: Int] = [:]
     /// Values that are not UTF-8 (a run quarantines them, `invalid_encoding`, in a mapped column).
     public private(set) var notUTF8 = 0
     /// Values that are UTF-8 beyond ASCII (accents, symbols): evidence the file is UTF-8.
     public private(set) var utf8NonASCII = 0
     /// Values with letters and spaces (free text or labels).
     public private(set) var withSpaces = 0
+    /// Non-empty values shaped like an identifier: at most 40 bytes of letters, digits,
+    /// `-`, `_`, `/` or `.`, with at least one digit (a case number, not a word).
+    public private(set) var idShaped = 0
+    /// Hashes of the non-empty values while all are distinct (`nil` once one repeats or
+    /// more than ``maxDistinctTracked`` were seen): whether a column can be an id.
+    private var distinctHashes: Set<UInt64>? = []
+    /// Whether some non-empty value was seen twice.
+    public private(set) var repeats = false
+    /// How many values' distinctness is tracked per column (a bound on memory: 8 bytes each).
+    public static let maxDistinctTracked = 2_000_000
 
     let maxDistinct: Int
     let window: ClosedRange<Day>
@@ -54,7 +66,7 @@ public struct ColumnProfile: Sendable {
     }
 
     /// Counts one value (the raw field bytes).
-    public mutating func add(_ field: UnsafeRawBufferPointer, reference: ReferenceData? = nil) {
+    public mutating func add(_ field: UnsafeRawBufferPointer, reference: ReferenceData? = nil, places: AreaAuthorities? = nil) {
         values += 1
         let value = Padding.trimmed(field)
         if value.isEmpty {
@@ -67,6 +79,8 @@ public struct ColumnProfile: Sendable {
             if ExportSniff.isUTF8(Array(value), allowingCutEnd: false) { utf8NonASCII += 1 } else { notUTF8 += 1 }
         }
         countLabel(value)
+        if Self.isIDShaped(value) { idShaped += 1 }
+        noteDistinct(value)
         if let number = Self.wholeNumber(value) {
             integers += 1
             minimum = Swift.min(minimum ?? number, number)
@@ -87,8 +101,9 @@ public struct ColumnProfile: Sendable {
         let nation = Nation.of(areaCode: value)
         if nation != .unknown, value.count >= 8, value.count <= 10 {
             areaNation[Int(nation.rawValue)] += 1
-            if let reference, let code = ShortCode(normalising: value), let info = reference.info(code), info.decile > 0 {
-                areaInIndex[Int(nation.rawValue)] += 1
+            if let code = ShortCode(normalising: value) {
+                if let reference, let info = reference.info(code), info.decile > 0 { areaInIndex[Int(nation.rawValue)] += 1 }
+                if let places, let authority = places.authority(of: code) { authorityCounts[authority, default: 0] += 1 }
             }
         }
     }
@@ -102,6 +117,35 @@ public struct ColumnProfile: Sendable {
         } else {
             overflowCount += 1
         }
+    }
+
+    private mutating func noteDistinct(_ value: UnsafeRawBufferPointer) {
+        guard distinctHashes != nil else { return }
+        // FNV-1a over the bytes, cased as the value is (ids compare exactly).
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in value { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        if !distinctHashes!.insert(hash).inserted {
+            repeats = true
+            distinctHashes = nil
+        } else if distinctHashes!.count > Self.maxDistinctTracked {
+            distinctHashes = nil
+        }
+    }
+
+    /// Whether every non-empty value seen was different (`false` when one repeats, or when
+    /// too many were seen to tell).
+    public var allDistinct: Bool { !repeats && distinctHashes != nil && nonEmpty > 0 }
+
+    /// Whether `value` is shaped like an identifier (see ``idShaped``).
+    static func isIDShaped(_ value: UnsafeRawBufferPointer) -> Bool {
+        guard value.count <= 40 else { return false }
+        var digit = false
+        for b in value {
+            if b >= 0x30 && b <= 0x39 { digit = true; continue }
+            let lower = b | 0x20
+            guard (lower >= 0x61 && lower <= 0x7A) || b == UInt8(ascii: "-") || b == UInt8(ascii: "_") || b == UInt8(ascii: "/") || b == UInt8(ascii: ".") else { return false }
+        }
+        return digit
     }
 
     /// A whole number of at most 12 digits, optionally with a leading minus.
@@ -159,6 +203,17 @@ public struct ColumnProfile: Sendable {
             areaInIndex[i] += other.areaInIndex[i]
         }
         withSpaces += other.withSpaces
+        for (k, v) in other.authorityCounts { authorityCounts[k, default: 0] += v }
+        idShaped += other.idShaped
+        // Across files: values of two files are not compared, so a repeat between them is
+        // missed; the union of their hashes says it.
+        if other.repeats { repeats = true }
+        if let mine = distinctHashes, let theirs = other.distinctHashes, !repeats {
+            let union = mine.union(theirs)
+            if union.count < mine.count + theirs.count { repeats = true; distinctHashes = nil } else { distinctHashes = union.count > Self.maxDistinctTracked ? nil : union }
+        } else {
+            distinctHashes = nil
+        }
         notUTF8 += other.notUTF8
         utf8NonASCII += other.utf8NonASCII
     }

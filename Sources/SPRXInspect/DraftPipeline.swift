@@ -86,7 +86,7 @@ public enum DraftPipeline {
         line("# Every guess is marked `# REVIEW:`: check each against the export's documentation, fix")
         line("# what is wrong, delete the mark, then run it and read tables/data_quality.csv and")
         line("# tables/unmapped_labels.csv (docs/bring-your-own-export.md walks through it).")
-        line("# Labels seen fewer than \(threshold) times are written only where a guess maps them.")
+        line("# No value seen fewer than \(threshold) times is written here (it may identify a person): such labels are counted.")
         line("version: 1")
         line("name: \(quoted(name))")
         line("")
@@ -107,23 +107,35 @@ public enum DraftPipeline {
         // columns
         line("# Canonical field -> header names (matched ignoring case and surrounding spaces).")
         line("columns:")
-        var optional: [CanonicalField] = []
+        let optional = Self.optionalFields(inspection)
+        if inspection.files.contains(where: \.headerless) {
+            line("# REVIEW: a file seems to have no header row (its first row looks like data, so it is not")
+            line("# written here): sprx maps columns by header name, so add a header row to the export first.")
+        }
         for field in CanonicalField.allCases {
-            if let index = inspection.fieldColumns[field] {
+            if let index = inspection.fieldColumns[field], !inspection.columns[index].positional {
                 let header = inspection.columns[index].header
                 let evidence = inspection.fieldEvidence[field] ?? "header name"
-                let mark = evidence == "pipeline" ? "" : "   # REVIEW: guessed from the \(evidence == "values" ? "column's values" : "header name")"
+                let mark: String
+                switch evidence {
+                case "pipeline": mark = ""
+                case "values" where field == .referralID: mark = "   # REVIEW: chosen from the values (all present, all different, shaped like ids); no header name suggests it"
+                case "values" where field == .personID: mark = "   # REVIEW: chosen from the values (shaped like ids, some repeat); no header name suggests it"
+                case "values": mark = "   # REVIEW: guessed from the column's values"
+                default: mark = "   # REVIEW: guessed from the header name"
+                }
                 line("  \(field.rawValue): [\(quoted(header))]\(mark)")
+            } else if field == .personID {
+                // One header cannot name two fields, so the referral id cannot stand in.
+                line("  \(field.rawValue): [\(quoted(field.rawValue))]   # REVIEW: no column found for the person (a pseudonym or client id; ids shaped alike that repeat); a run fails (65) until this names one")
             } else if field.isRequired {
                 line("  \(field.rawValue): [\(quoted(field.rawValue))]   # REVIEW: no column found; a run fails (65) until this names the export's header")
-            } else {
-                optional.append(field)
             }
         }
         if !optional.isEmpty {
-            line("  optional: [\(optional.map(\.rawValue).joined(separator: ", "))]   # REVIEW: no column found for these; their values are Unknown")
+            line("  optional: [\(optional.map(\.rawValue).joined(separator: ", "))]   # REVIEW: no column found for these; their values are not recorded")
         }
-        let unused = inspection.columns.indices.filter { i in !inspection.fieldColumns.values.contains(i) }
+        let unused = inspection.columns.indices.filter { i in !inspection.fieldColumns.values.contains(i) && !inspection.columns[i].positional }
         if !unused.isEmpty {
             line("  # Not mapped (ignored by a run): \(unused.map { "'\(commentText(inspection.columns[$0].header))'" }.joined(separator: ", "))")
         }
@@ -142,12 +154,17 @@ public enum DraftPipeline {
                     var bytes = Array(label.utf8)
                     if PipelineLabels.nhsEthnicGroup(&bytes) != nil { continue }
                 }
-                if let value = Guessing.value(forLabel: label, field: field) {
-                    guessed[value, default: []].append(String(label.prefix(LabelTable.maxLabelLength)))
-                } else if count >= threshold {
-                    notGuessed.append(label)
-                } else {
+                // A label seen fewer than the threshold times is never written, even when a
+                // guess word matches it ("Dr Jane Doe 9434765919" holds "dr"): it is counted.
+                // Only one of sprx's own words, whole, may be (``Guessing/isVocabularyWord``).
+                if !InspectionPrivacy.mayShow(label, count: count, threshold: threshold)
+                    && !(Guessing.isVocabularyWord(label, field: field) && !InspectionPrivacy.looksLikeIdentifier(label))
+                {
                     rare += 1
+                } else if let value = Guessing.value(forLabel: label, field: field) {
+                    guessed[value, default: []].append(String(label.prefix(LabelTable.maxLabelLength)))
+                } else {
+                    notGuessed.append(label)
                 }
             }
             for key in guessed.keys { guessed[key]!.sort() }
@@ -163,7 +180,7 @@ public enum DraftPipeline {
             if !words.isEmpty {
                 line("  # REVIEW: labels not guessed (they become unknown until listed): \(words.prefix(InspectionPrivacy.maxLabelsShown).map { "'\(commentText($0))'" }.joined(separator: ", "))")
             }
-            if rare > 0 { line("  # REVIEW: \(rare) more label\(rare == 1 ? "" : "s") seen fewer than \(threshold) times, not guessed and not shown: `sprx run` counts them in unmapped_labels") }
+            if rare > 0 { line("  # REVIEW: \(rare) more label\(rare == 1 ? "" : "s") seen fewer than \(threshold) times each, not written (they may be names or notes): `sprx run` counts them as unmapped") }
         }
 
         let source = labels(.referralSource)
@@ -237,14 +254,137 @@ public enum DraftPipeline {
         }
         line(datesSection(formats, comment: dateComment))
         line("")
+        missingValuesSection(inspection, threshold: threshold, into: &out)
         line("enrich:")
         line("  # A relative path is read from this file's folder (an absolute one as it is); `--reference-dir` or SPRX_REFERENCE_DIR override it.")
         line("  reference_dir: \(quoted(referenceDirectory))\(inspection.referenceDirectory == nil ? "   # REVIEW: no reference folder was found; name the folder holding the lookups" : "")")
-        line(DefaultPipelineText.enrichLookups)
+        line(DefaultPipelineText.enrichLookups.replacingOccurrences(of: "\n  catchment: every_area", with: "\n" + catchmentLines(inspection).joined(separator: "\n")))
         line("")
         line("# Copied from Pipelines/referral-equity.yaml: disclosure control, models, quality gates, tolerances.")
-        out.append(DefaultPipelineText.fromDisclosure)
+        out.append(Self.withoutModelsOf(optional, in: DefaultPipelineText.fromDisclosure))
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Fields a draft lists under `columns.optional`: not required, and no column with a
+    /// header name holds them (a column known only by position cannot be mapped).
+    static func optionalFields(_ inspection: Inspection) -> [CanonicalField] {
+        CanonicalField.allCases.filter { field in
+            !field.isRequired && (inspection.fieldColumns[field].map { inspection.columns[$0].positional } ?? true)
+        }
+    }
+
+    /// The canonical fields each model outcome and covariate is read from.
+    static let modelInputs: [String: [CanonicalField]] = [
+        "route_nonmedical": [.referralSource], "any_intervention": [.interventions], "contacts": [.contacts],
+        "interventions": [.interventions], "route_type": [.referralSource], "age_band": [.age], "sex": [.sex],
+        "ethnicity": [.ethnicity], "imd_quintile": [.areaCode], "rurality": [.areaCode], "nation": [.areaCode],
+    ]
+
+    /// The copied `disclosure:`-onwards text without the models whose outcome is read from
+    /// a field the export lacks (such a model cannot be fitted: every referral's value is
+    /// not recorded), named in a comment with the reason; covariates read from such a
+    /// field are dropped from their model (marked `# REVIEW`); and, without organisation
+    /// ids, models not clustered by them.
+    static func withoutModelsOf(_ absent: [CanonicalField], in text: String) -> String {
+        guard !absent.isEmpty else { return text }
+        let absentSet = Set(absent)
+        var out: [String] = []
+        var lines = text.components(separatedBy: "\n")[...]
+        var removed: [String] = []
+        while let first = lines.first {
+            if first == "  cluster: organisation_id" && absentSet.contains(.organisationID) {
+                out.append("  cluster: none   # REVIEW: the export has no organisation_id: standard errors are not clustered by organisation")
+                lines.removeFirst()
+                continue
+            }
+            guard first.hasPrefix("    - name: ") else {
+                out.append(first)
+                lines.removeFirst()
+                continue
+            }
+            var block = [first]
+            lines.removeFirst()
+            while let next = lines.first, next.hasPrefix("      ") {
+                block.append(next)
+                lines.removeFirst()
+            }
+            let name = String(first.dropFirst("    - name: ".count))
+            let outcome = block.lazy.map { $0.trimmingSpaces() }.first { $0.hasPrefix("outcome: ") }.map { String($0.dropFirst("outcome: ".count)) } ?? ""
+            if let fields = modelInputs[outcome]?.filter(absentSet.contains), !fields.isEmpty {
+                removed.append("\(name) (its outcome needs \(fields.map(\.rawValue).joined(separator: ", ")), not in the export)")
+                continue
+            }
+            // A covariate read from a field the export lacks is dropped from the model
+            // (every referral's value would be not recorded, so no referral could be used).
+            for entry in block {
+                let trimmed = entry.trimmingSpaces()
+                guard trimmed.hasPrefix("covariates: [") else {
+                    out.append(entry)
+                    continue
+                }
+                let covariates = trimmed.dropFirst("covariates: [".count).dropLast().split(separator: ",").map { String($0).trimmingSpaces() }
+                let kept = covariates.filter { !(modelInputs[$0] ?? []).contains(where: absentSet.contains) }
+                let dropped = covariates.filter { !kept.contains($0) }
+                let indent = String(entry.prefix { $0 == " " })
+                out.append(indent + "covariates: [" + kept.joined(separator: ", ") + "]"
+                    + (dropped.isEmpty ? "" : "   # REVIEW: without \(dropped.joined(separator: ", ")) (not in the export)"))
+            }
+        }
+        guard !removed.isEmpty else { return out.joined(separator: "\n") }
+        // The note goes before `fit:`; an empty list stays a list.
+        var result: [String] = []
+        for (i, line) in out.enumerated() {
+            if line == "  fit:" {
+                result.append("  # REVIEW: left out, as they cannot be fitted on this export: \(removed.joined(separator: "; ")).")
+                let hasFits = out.indices.contains(i + 1) && out[i + 1].hasPrefix("    - name: ")
+                result.append(hasFits ? line : "  fit: []")
+            } else {
+                result.append(line)
+            }
+        }
+        return result.joined(separator: "\n")
+    }
+
+    /// The `catchment:` line (with its comments) a draft proposes: the local authorities
+    /// that hold the export's referrals when they are a small part of the UK, else
+    /// `every_area`; marked `# REVIEW` either way (a catchment is a decision).
+    static func catchmentLines(_ inspection: Inspection) -> [String] {
+        let proposal = CatchmentProposal(inspection)
+        var lines = proposal.comments.map { "  # " + $0 }
+        lines.append("  catchment: " + proposal.yaml + "   # REVIEW: " + proposal.review)
+        return lines
+    }
+
+    /// The top-level `missing_values:` section: per count field, the frequent values that
+    /// look like "not known" (``MissingValueCandidates``), marked `# REVIEW`, with how many
+    /// referrals a run would otherwise quarantine.
+    static func missingValuesSection(_ inspection: Inspection, threshold: Int, into out: inout [String]) {
+        var entries: [String] = []
+        var notes: [String] = []
+        for field in [CanonicalField.age, .contacts, .interventions] {
+            guard let index = inspection.fieldColumns[field], !inspection.columns[index].positional else { continue }
+            let found = MissingValueCandidates(inspection.columns[index].profile, field: field, threshold: threshold)
+            let listed = found.proposed.reduce(0) { $0 + $1.count }
+            if !found.proposed.isEmpty {
+                entries.append("  \(field.rawValue): [\(found.proposed.map { quoted($0.label) }.joined(separator: ", "))]   # REVIEW: \(listed) values that look like \"not known\"; without this line a run quarantines their referrals (invalid_\(field.rawValue))")
+            }
+            let left = found.nonConforming - listed
+            if left > 0 {
+                let shown = found.notProposed.map { "'\(commentText($0.label))'" }
+                notes.append("# REVIEW: \(left) \(field.rawValue) values are still not \(field == .age ? "whole numbers from 0 to 120" : "whole numbers, 0 or more"): a run quarantines their referrals (invalid_\(field.rawValue))\(shown.isEmpty ? "" : "; the frequent ones: " + shown.joined(separator: ", "))\(found.rare > 0 ? "; \(found.rare) are values seen fewer than \(threshold) times each, not shown" : "")")
+            }
+        }
+        guard !entries.isEmpty || !notes.isEmpty else { return }
+        out.append("# Values that mean \"not known\", per field (matched like labels: case and surrounding/repeated")
+        out.append("# spaces ignored). Such a value makes the field Unknown; it never quarantines the referral.")
+        out += notes
+        if entries.isEmpty {
+            out.append("# missing_values: {age: [unknown]}   # none found frequent enough to propose")
+        } else {
+            out.append("missing_values:")
+            out += entries
+        }
+        out.append("")
     }
 
     /// `target` relative to `folder` (both absolute, links resolved), or `target` itself
@@ -258,6 +398,41 @@ public enum DraftPipeline {
         let ups = Array(repeating: "..", count: a.count - common)
         let path = (ups + b[common...]).joined(separator: "/")
         return path.isEmpty ? "." : path
+    }
+
+    /// Checks a written draft as `sprx run` would use it: loads it with the pipeline
+    /// loader, matches it against every file's header and cleans every row with the
+    /// clean stage; returns what a person must know (on stderr), empty when it runs clean.
+    public static func check(_ path: String, inputs: [String], referenceDirectory: String?) -> [String] {
+        let pipeline: PipelineConfiguration
+        do {
+            pipeline = try PipelineLoader.load(path: path, referenceDirectory: referenceDirectory)
+        } catch let error as SPRXError {
+            return ["sprx: the draft cannot be loaded yet (\(error.message)): fix that line first, then run `sprx inspect --pipeline \(DisplayText.escaped(path))` to see what a run would quarantine"]
+        } catch {
+            return ["sprx: the draft cannot be loaded yet: \(error)"]
+        }
+        let result: QuarantineCheck
+        do {
+            result = try QuarantineCheck.check(inputs, pipeline: pipeline)
+        } catch let error as SPRXError {
+            return ["sprx: the draft cannot read the export: \(error.message)"]
+        } catch {
+            return ["sprx: the draft cannot read the export: \(error)"]
+        }
+        var lines: [String] = []
+        for failure in result.failures {
+            lines.append("sprx: the draft would NOT run on \(failure.file) (exit 65): \(failure.message). Fix: edit the draft's columns: section at the REVIEW marks\(failure.message.contains("not shown") ? "; if the file has no header row, add one to the export" : "")")
+        }
+        let quarantined = result.quarantined.reduce(0) { $0 + $1.rows }
+        if quarantined > 0 {
+            lines.append("sprx: under the draft, \(quarantined) of \(result.rows) rows would be quarantined:")
+            for count in result.quarantined {
+                lines.append("  \(count.rows) \(count.reason)\(count.field.map { " (\($0))" } ?? ""): \(count.explanation)")
+            }
+            lines.append("  (values that mean \"not known\" can be listed under missing_values; see docs/bring-your-own-export.md)")
+        }
+        return lines
     }
 
     /// Writes the draft to `path`, refusing a path that exists (exit 73): a draft never

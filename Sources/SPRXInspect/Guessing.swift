@@ -192,6 +192,25 @@ public enum Guessing {
         }
     }
 
+    /// Whether a label is, whole, one of sprx's own words for a field (case, spaces and
+    /// full stops aside: `Indeterminate`, `not known`, `G.P.`): such a label says nothing a
+    /// published table would not (every category is listed there, its count suppressed
+    /// when small), so a draft may write it however rarely it is seen. A label that only
+    /// contains such a word ("Dr Jane Doe …") is not one.
+    public static func isVocabularyWord(_ label: String, field: CanonicalField) -> Bool {
+        let normal = label.lowercased().filter { $0 != "." }.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+        let table: [(String, [String])]
+        switch field {
+        case .sex: table = sexWords
+        case .contacted: table = contactedWords
+        case .referralSource: table = routeWords
+        case .referralReasons: table = reasonWords
+        case .ethnicity: table = ethnicityWords
+        default: return false
+        }
+        return table.contains { $0.1.contains(normal) } || table.contains { $0.0.replacingOccurrences(of: "_", with: " ") == normal }
+    }
+
     private static func firstContaining(_ label: String, _ table: [(String, [String])]) -> String? {
         // Full stops inside a word do not part it ("G.P." is "gp").
         let padded = " " + label.filter { $0 != "." }.map { $0.isLetter || $0.isNumber || $0 == "&" || $0 == "-" ? $0 : " " } + " "

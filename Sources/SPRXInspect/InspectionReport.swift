@@ -23,6 +23,115 @@ public enum InspectionPrivacy {
         let cut = label.count > maxLabelLength ? String(label.prefix(maxLabelLength)) + "…" : label
         return DisplayText.escaped(cut)
     }
+
+    /// Whether a label may be shown or drafted: seen at least `threshold` times and not
+    /// shaped like an identifier (however often it is seen: one person's NHS number
+    /// typed into eight referrals is still an identifier).
+    public static func mayShow(_ label: String, count: Int, threshold: Int) -> Bool {
+        count >= threshold && !looksLikeIdentifier(label)
+    }
+
+    /// Whether text holds something shaped like a personal identifier: an NHS number
+    /// (10 digits, spaces or dashes allowed, valid modulus-11 check digit), a run of 7 or
+    /// more digits (a phone number), a UK postcode, or an email address. A SNOMED CT
+    /// concept id is a code, not an identifier.
+    public static func looksLikeIdentifier(_ text: String) -> Bool {
+        if Guessing.isSNOMEDConceptID(text.trimmingSpaces()) { return false }
+        if text.contains("@") && text.contains(".") { return true }
+        // Digits with separators closed up: "943 476 5919", "0161-496-0000".
+        var run = 0, longest = 0
+        for c in text.unicodeScalars {
+            if ("0"..."9").contains(c) { run += 1; longest = max(longest, run) } else if c != " " && c != "-" { run = 0 }
+        }
+        if longest >= 7 { return true }
+        return containsPostcode(text)
+    }
+
+    /// Whether text holds a UK postcode: outward code (A9, A99, A9A, AA9, AA99, AA9A), an
+    /// optional space, inward code (9AA) (Royal Mail's formats), as a word of its own.
+    static func containsPostcode(_ text: String) -> Bool {
+        let words = text.uppercased().split { !($0.isLetter || $0.isNumber) }.map(String.init)
+        func shape(_ s: String) -> String { String(s.map { $0.isLetter ? "A" : $0.isNumber ? "9" : "?" }) }
+        let outward: Set<String> = ["A9", "A99", "A9A", "AA9", "AA99", "AA9A"]
+        for (i, word) in words.enumerated() {
+            let s = shape(word)
+            if s.count >= 5, s.hasSuffix("9AA"), outward.contains(String(s.dropLast(3))) { return true }
+            if i + 1 < words.count, outward.contains(s), shape(words[i + 1]) == "9AA" { return true }
+        }
+        return false
+    }
+
+    /// Whether a file's first row looks like data rather than a header: some cell is a
+    /// number, a date, a small-area code, or holds an identifier (see
+    /// ``looksLikeIdentifier(_:)``). Such a row is never shown: it may be a referral.
+    public static func rowLooksLikeData(_ cells: [String]) -> Bool {
+        cells.contains { cell in
+            let value = cell.trimmingSpaces()
+            guard !value.isEmpty else { return false }
+            if looksLikeIdentifier(value) { return true }
+            return Array(value.utf8).withUnsafeBytes { bytes in
+                if value.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) && value.contains(where: \.isNumber) { return true }
+                if DateCandidate.allCases.contains(where: { $0.parse(bytes) != nil }) { return true }
+                return Nation.of(areaCode: bytes) != .unknown && (8...10).contains(bytes.count)
+            }
+        }
+    }
+
+    /// The range of a count column as it may be shown: an end is shown as it is only when
+    /// at least `threshold` values equal it; otherwise as "over N" (or "under N") with N a
+    /// round number (1, 2 or 5 times a power of ten) that at least `threshold` values
+    /// reach, so a lone extreme value (an NHS number typed into `contacts`) is never printed.
+    /// `nil` when there are no whole numbers, or too many distinct values to tell.
+    public static func range(_ profile: ColumnProfile, threshold: Int) -> String? {
+        guard profile.integers > 0, profile.overflowCount == 0 else { return profile.integers > 0 ? "not shown (too many distinct values)" : nil }
+        var counts: [(Int, Int)] = []
+        for (key, label) in profile.labels {
+            if let n = Int(key), key.utf8.count <= 12 { counts.append((n, label.count)) }
+        }
+        counts.sort { $0.0 < $1.0 }
+        guard !counts.isEmpty else { return nil }
+        func end(_ ordered: [(Int, Int)], over: Bool) -> String {
+            if ordered[0].1 >= threshold { return String(ordered[0].0) }
+            // The value that `threshold` values reach (or every value, if fewer).
+            var seen = 0
+            var reached = ordered.last!.0
+            for (value, count) in ordered {
+                seen += count
+                if seen >= threshold { reached = value; break }
+            }
+            guard seen >= threshold else { return over ? "fewer than \(threshold) values" : "fewer than \(threshold) values" }
+            return over ? "over \(roundDown(reached))" : "under \(roundUp(reached))"
+        }
+        let low = end(counts, over: false)
+        let high = end(counts.reversed(), over: true)
+        return low == high ? low : "\(low) to \(high)"
+    }
+
+    /// The largest of 0, 1, 2, 5, 10, 20, 50, … that is at most `n` (for `n` < 0, `n` itself):
+    /// "over N" is true because the extreme value is above the value `threshold` values reach.
+    static func roundDown(_ n: Int) -> Int {
+        guard n >= 0 else { return n }
+        var best = 0
+        var step = 1
+        while step <= n {
+            for m in [1, 2, 5] where step * m <= n { best = step * m }
+            if step > Int.max / 10 { break }
+            step *= 10
+        }
+        return best
+    }
+
+    /// The smallest of 0, 1, 2, 5, 10, … that is at least `n` (for `n` < 0, the negative of
+    /// ``roundDown(_:)`` of `-n`).
+    static func roundUp(_ n: Int) -> Int {
+        if n <= 0 { return -roundDown(-n) }
+        var step = 1
+        while true {
+            for m in [1, 2, 5] where step * m >= n { return step * m }
+            if step > Int.max / 10 { return n }
+            step *= 10
+        }
+    }
 }
 
 /// `sprx inspect`'s findings after the privacy rules: what the text and JSON reports print.
@@ -50,8 +159,11 @@ public struct InspectionReport: Sendable, Codable {
     public struct Numbers: Sendable, Codable {
         public var wholeNumbers: Int
         public var notWholeNumbers: Int
-        public var minimum: Int?
-        public var maximum: Int?
+        /// The range as it may be shown (``InspectionPrivacy/range(_:threshold:)``): an end
+        /// seen fewer than the threshold times is "over N" or "under N".
+        public var range: String?
+        /// Values the clean stage does not accept, and which of them look like "not known".
+        public var missing: MissingValueCandidates?
     }
     public struct Column: Sendable, Codable {
         public var header: String
@@ -91,6 +203,20 @@ public struct InspectionReport: Sendable, Codable {
     public var unassignedFields: [String]
     public var labelThreshold: Int
     public var dateWindow: String
+    /// Under the pipeline: rows its clean stage would quarantine, per reason and field.
+    public var quarantine: QuarantineCheck?
+    /// Where the area codes are, by local authority and nation (public geography).
+    public var localAuthorities: [LocalAuthority]?
+    /// Area codes placed in a local authority, of the area column's values.
+    public var areasPlaced: Int?
+    public struct LocalAuthority: Sendable, Codable {
+        public var name: String
+        public var code: String?
+        public var nation: String
+        /// Referrals, or `nil` when fewer than the threshold (withheld, as every count 1-7 is).
+        public var referrals: Int?
+        public var share: Double
+    }
 
     /// Applies the privacy rules to an inspection.
     public init(_ inspection: Inspection) {
@@ -124,7 +250,7 @@ public struct InspectionReport: Sendable, Codable {
                 for (label, count) in counted {
                     let mapsTo = mapper?.value(of: label, field: field)
                     if mapper != nil && mapsTo == nil { unmapped += count }
-                    if count < threshold {
+                    if !InspectionPrivacy.mayShow(label, count: count, threshold: threshold) {
                         rare += 1
                         rareValues += count
                     } else if shown.count >= InspectionPrivacy.maxLabelsShown {
@@ -157,7 +283,9 @@ public struct InspectionReport: Sendable, Codable {
                 }
             }
             if let field, InspectionPrivacy.countFields.contains(field) {
-                out.numbers = Numbers(wholeNumbers: profile.integers, notWholeNumbers: profile.nonIntegers, minimum: profile.minimum, maximum: profile.maximum)
+                out.numbers = Numbers(
+                    wholeNumbers: profile.integers, notWholeNumbers: profile.nonIntegers, range: InspectionPrivacy.range(profile, threshold: threshold),
+                    missing: MissingValueCandidates(profile, field: field, threshold: threshold))
             }
             return out
         }
@@ -167,6 +295,15 @@ public struct InspectionReport: Sendable, Codable {
             missingFields = []
         }
         unassignedFields = CanonicalField.allCases.filter { inspection.fieldColumns[$0] == nil }.map(\.rawValue)
+        quarantine = inspection.check
+        let catchment = CatchmentProposal(inspection)
+        if catchment.placed > 0 {
+            areasPlaced = catchment.placed
+            localAuthorities = catchment.shares.map {
+                LocalAuthority(name: DisplayText.escaped($0.authority.name), code: $0.authority.code.map(DisplayText.escaped), nation: $0.authority.nation,
+                    referrals: $0.count >= threshold ? $0.count : nil, share: $0.share)
+            }
+        }
     }
 
     /// A column's labels with counts, largest first (ties by label), reasons split at
@@ -220,6 +357,9 @@ public struct InspectionReport: Sendable, Codable {
             if let rows = file.rows { line += ", \(rows) rows" }
             if let ragged = file.raggedRows, ragged > 0 { line += " (\(ragged) with a different number of fields: quarantined by a run)" }
             lines.append(line)
+            if file.headerless {
+                lines.append("    no header row: the first row looks like data (a number, date, area code or identifier), so it is read as a referral and never shown; its columns are named by position. sprx maps columns by header name: add a header row to the export (or ask its system for one) before writing its pipeline")
+            }
             if let note = file.note { lines.append("    note: \(note)") }
         }
         lines.append("")
@@ -256,9 +396,34 @@ public struct InspectionReport: Sendable, Codable {
                 }
             }
             if let numbers = column.numbers {
-                let range = numbers.minimum.map { "\($0) to \(numbers.maximum!)" } ?? "none"
-                lines.append("      whole numbers: \(numbers.wholeNumbers), range \(range); not whole numbers: \(numbers.notWholeNumbers)")
+                lines.append("      whole numbers: \(numbers.wholeNumbers), range \(numbers.range ?? "none"); not whole numbers: \(numbers.notWholeNumbers)")
+                if let missing = numbers.missing, missing.nonConforming > 0, let field = column.field {
+                    let rule = field == "age" ? "a whole number from 0 to 120" : "a whole number, 0 or more"
+                    lines.append("      \(missing.nonConforming) values are not \(rule): a run quarantines each such referral (invalid_\(field)) unless the value is listed under missing_values")
+                    for value in missing.proposed { lines.append("      \(String(value.count).leftPadded(8))  \(value.label)  looks like \"not known\": a draft lists it under missing_values") }
+                    for value in missing.notProposed { lines.append("      \(String(value.count).leftPadded(8))  \(value.label)  not a count: quarantined") }
+                    if missing.rare > 0 { lines.append("      \(missing.rare) more such values seen fewer than \(labelThreshold) times each: not shown") }
+                }
             }
+        }
+        if let authorities = localAuthorities, let placed = areasPlaced {
+            lines.append("")
+            lines.append("Local authorities of the area codes (\(placed) placed in one; public geography, so every name is shown; counts under \(labelThreshold) are not)")
+            var byNation: [(String, Double)] = []
+            for authority in authorities {
+                if let i = byNation.firstIndex(where: { $0.0 == authority.nation }) { byNation[i].1 += authority.share } else { byNation.append((authority.nation, authority.share)) }
+            }
+            lines.append("  nations: " + byNation.map { "\($0.0) \(percent($0.1))" }.joined(separator: ", "))
+            for authority in authorities.prefix(20) {
+                let count = authority.referrals.map(String.init) ?? "fewer than \(labelThreshold)"
+                lines.append("  \(count.leftPadded(8))  \(percent(authority.share).leftPadded(6))  \(authority.name)\(authority.code.map { " (\($0))" } ?? ""), \(authority.nation)")
+            }
+            if authorities.count > 20 { lines.append("  and \(authorities.count - 20) more local authorities (--json lists them all)") }
+        }
+        if let quarantine {
+            lines.append("")
+            lines.append("Under the pipeline's clean stage (its own rules, every row)")
+            lines += quarantine.lines("the pipeline")
         }
         if !missingFields.isEmpty {
             lines.append("")

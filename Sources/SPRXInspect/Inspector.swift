@@ -21,9 +21,13 @@ public struct InspectOptions: Sendable {
 
 /// One column of the export across all files: its header and its values' profile.
 public struct InspectedColumn: Sendable {
-    /// The header as first written (not escaped: escape before printing).
+    /// The header as first written (not escaped: escape before printing); for a file
+    /// without a header row, `(column N)`.
     public var header: String
     public var profile: ColumnProfile
+    /// True when the column is known only by its position: its file seems to have no
+    /// header row, so `header` is no name a pipeline can map.
+    public var positional = false
 }
 
 /// What one input file is: its container and text shape and its size in rows.
@@ -35,6 +39,9 @@ public struct InspectedFile: Sendable, Codable {
     public var delimiter: SniffedDelimiter
     public var lineEnds: SniffedLineEnds
     public var headerColumns: Int
+    /// True when the first row looks like data (``InspectionPrivacy/rowLooksLikeData(_:)``):
+    /// it is counted as a row and never shown, and its columns are known by position.
+    public var headerless = false
     /// Data rows (blank lines not counted); `nil` when the values could not be read yet.
     public var rows: Int?
     /// Rows with more or fewer fields than the header (quarantined by a run).
@@ -59,6 +66,10 @@ public struct Inspection: Sendable {
     public var fieldEvidence: [CanonicalField: String]
     /// Columns a pipeline does not map, with the field their header name suggests.
     public var suggestions: [Int: CanonicalField] = [:]
+    /// The local authorities of the reference folder's lookups, or `nil` without one.
+    public var places: AreaAuthorities?
+    /// What the pipeline's clean stage makes of every row (only with a pipeline).
+    public var check: QuarantineCheck?
 }
 
 /// Reads exports row by row and profiles every column, with bounded memory.
@@ -87,11 +98,13 @@ public enum Inspector {
             referenceDirectory = try? ReferenceLookup.resolve(option: nil, fallback: ("SampleData/reference", .currentFolder)).path
         }
         var reference: ReferenceData?
+        var places: AreaAuthorities?
         if let referenceDirectory, InputKind.of(referenceDirectory) == .folder {
             settings.enrich.referenceDirectory = referenceDirectory
             // Inspect places areas; it counts no rates, so it needs no population file.
             settings.enrich.population = nil
             reference = try ReferenceData.load(settings.enrich)
+            places = try AreaAuthorities.load(settings.enrich)
         }
         let window = (settings.dateFrom ?? Day(daysSinceEpoch: Int32.min))...(settings.dateTo ?? Day(daysSinceEpoch: Int32.max))
 
@@ -123,17 +136,26 @@ public enum Inspector {
                 continue
             }
             facts.headerColumns = header.count
-            let indices = header.map { column($0, &columns, &columnByName, window: window, total: header.count) }
+            // A first row that looks like data is no header: it is never echoed, and its
+            // columns are named by position (and not merged with another file's by name).
+            let headerless = InspectionPrivacy.rowLooksLikeData(header)
+            facts.headerless = headerless
+            let names = headerless ? header.indices.map { "(column \($0 + 1))" } : header
+            let indices = names.map { column($0, &columns, &columnByName, window: window, total: header.count, positional: headerless) }
             var local = indices.map { columns[$0].profile }
             for i in local.indices { local[i] = ColumnProfile(maxDistinct: local[i].maxDistinct, window: window) }
             var rows = 0, ragged = 0, blank = 0
+            if headerless {
+                rows += 1
+                for (i, cell) in header.enumerated() { Array(cell.utf8).withUnsafeBytes { local[i].add($0, reference: reference, places: places) } }
+            }
             let scratch = CSVDecodeScratch()
             while let block = try reader.next() {
                 try block.bytes.withUnsafeBytes { bytes in
                     try CSVBlockDecoder.forEachRow(in: bytes, firstLine: block.firstLine, delimiter: delimiter, scratch: scratch, blankLines: &blank) { row in
                         rows += 1
                         if row.fieldCount != header.count { ragged += 1 }
-                        for i in 0..<min(row.fieldCount, header.count) { local[i].add(row[i], reference: reference) }
+                        for i in 0..<min(row.fieldCount, header.count) { local[i].add(row[i], reference: reference, places: places) }
                     }
                 }
                 if block.rowTooLong != nil {
@@ -159,11 +181,13 @@ public enum Inspector {
             }
             files.append(facts)
         }
-        let (fieldColumns, evidence) = assignFields(columns, pipeline: pipeline)
+        let (fieldColumns, evidence) = assignFields(columns, pipeline: pipeline, threshold: settings.disclosure.suppressUpTo + 1)
         var inspection = Inspection(
             files: files, columns: columns, pipeline: pipeline, settings: settings,
             referenceDirectory: reference == nil ? nil : referenceDirectory, fieldColumns: fieldColumns, fieldEvidence: evidence)
-        if pipeline != nil {
+        inspection.places = places
+        if let pipeline {
+            inspection.check = try QuarantineCheck.check(options.inputs, pipeline: pipeline)
             let mapped = Set(fieldColumns.values)
             for (index, column) in columns.enumerated() where !mapped.contains(index) {
                 if let field = Guessing.field(forHeader: column.header) ?? Guessing.field(forValues: column.profile) { inspection.suggestions[index] = field }
@@ -173,12 +197,13 @@ public enum Inspector {
     }
 
     private static func column(
-        _ name: String, _ columns: inout [InspectedColumn], _ byName: inout [String: Int], window: ClosedRange<Day>, total: Int
+        _ name: String, _ columns: inout [InspectedColumn], _ byName: inout [String: Int], window: ClosedRange<Day>, total: Int,
+        positional: Bool
     ) -> Int {
-        let key = name.trimmingSpaces().lowercased()
+        let key = (positional ? "\u{0}" : "") + name.trimmingSpaces().lowercased()
         if let index = byName[key] { return index }
         let share = max(50, min(InputLimits.maxDistinctUnmappedLabelsPerField, maxDistinctLabelsInAll / max(1, total)))
-        columns.append(InspectedColumn(header: name.trimmingSpaces(), profile: ColumnProfile(maxDistinct: share, window: window)))
+        columns.append(InspectedColumn(header: name.trimmingSpaces(), profile: ColumnProfile(maxDistinct: share, window: window), positional: positional))
         byName[key] = columns.count - 1
         return columns.count - 1
     }
@@ -204,7 +229,7 @@ public enum Inspector {
 
     /// Which column each field is: the pipeline's aliases when there is a pipeline, then
     /// header names, then values (areas, dates, ODS practice codes), each column and field used once.
-    static func assignFields(_ columns: [InspectedColumn], pipeline: PipelineConfiguration?) -> ([CanonicalField: Int], [CanonicalField: String]) {
+    static func assignFields(_ columns: [InspectedColumn], pipeline: PipelineConfiguration?, threshold: Int = 8) -> ([CanonicalField: Int], [CanonicalField: String]) {
         var assigned: [CanonicalField: Int] = [:]
         var evidence: [CanonicalField: String] = [:]
         var taken = Set<Int>()
@@ -231,6 +256,33 @@ public enum Inspector {
             else { continue }
             assigned[field] = index
             evidence[field] = "values"
+            taken.insert(index)
+        }
+        // Required ids no header names: from the values. A referral id is a column whose
+        // values are all present, all distinct and id-shaped (a "Case Number"); a person
+        // id one whose values are all id-shaped and repeat, with many distinct.
+        func idColumn(_ column: InspectedColumn) -> Bool {
+            let p = column.profile
+            return p.nonEmpty > 0 && p.idShaped == p.nonEmpty && p.share(p.datesInWindow) < 0.5 && p.share(p.areaLike) < 0.5
+        }
+        if assigned[.referralID] == nil,
+            let index = columns.indices.filter({ !taken.contains($0) && idColumn(columns[$0]) && columns[$0].profile.allDistinct && columns[$0].profile.empty == 0 })
+                .max(by: { columns[$0].profile.nonEmpty < columns[$1].profile.nonEmpty })
+        {
+            assigned[.referralID] = index
+            evidence[.referralID] = "values"
+            taken.insert(index)
+        }
+        if assigned[.personID] == nil,
+            let index = columns.indices.filter({ i in
+                let p = columns[i].profile
+                // Past the label table, distinct values are at least the table and its overflow.
+                let distinct = p.distinct + p.overflowCount
+                return !taken.contains(i) && idColumn(columns[i]) && p.repeats && p.empty == 0 && distinct >= threshold && distinct * 5 >= p.nonEmpty
+            }).max(by: { columns[$0].profile.distinct + columns[$0].profile.overflowCount < columns[$1].profile.distinct + columns[$1].profile.overflowCount })
+        {
+            assigned[.personID] = index
+            evidence[.personID] = "values"
             taken.insert(index)
         }
         return (assigned, evidence)

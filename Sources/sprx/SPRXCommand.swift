@@ -331,6 +331,7 @@ struct Inspect: ParsableCommand {
             if let draftPipeline {
                 try DraftPipeline.write(inspection, to: draftPipeline)
                 StandardError.line("sprx: draft pipeline written to \(DisplayText.escaped(draftPipeline)): review every REVIEW mark, then sprx run --pipeline \(DisplayText.escaped(draftPipeline))")
+                for line in DraftPipeline.check(draftPipeline, inputs: inputs, referenceDirectory: referenceDir) { StandardError.line(line) }
             }
             if fflush(nil) != 0 {
                 fail(SPRXError(.outputFailed, "cannot write the report to standard output: \(String(cString: strerror(errno)))"))

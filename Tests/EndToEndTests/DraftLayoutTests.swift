@@ -33,6 +33,9 @@ import Testing
     /// Pipelines/gp-system-search.yaml documents them (the independent source).
     static let snomedReview = "SNOMED CT codes (a code's meaning cannot be guessed"
 
+    /// The draft's note on labels seen fewer than 8 times ("add rare labels" fills them in).
+    static let rareReview = "seen fewer than 8 times each, not written"
+
     /// The draft's note on a route it found no label for ("map codes" fills it, "delete a route" drops it).
     static let emptyRouteReview = "no label guessed: list this route's labels, or delete the line"
     static let emptyRoute = "   # REVIEW: " + emptyRouteReview + " if the export has none (tables list every route declared)"
@@ -40,8 +43,30 @@ import Testing
     static let layouts: [Layout] = [
         Layout(input: "SampleData/canonical", expected: "referral-equity", edits: []),
         Layout(input: "SampleData/casebook", expected: "casebook-export", edits: []),
-        Layout(input: "SampleData/casemanagement", expected: "case-management-export", edits: []),
-        Layout(input: "SampleData/spreadsheet", expected: "hand-kept-spreadsheet", edits: []),
+        // "Add rare labels" (guide): labels seen fewer than 8 times are never written by a
+        // draft (issue 24 item 8); the analyst adds them from the platform's data
+        // dictionary. The labels are those the hand-written pipelines list
+        // (Pipelines/case-management-export.yaml, Pipelines/hand-kept-spreadsheet.yaml:
+        // the independent source), and the NHS Data Dictionary ethnic category names.
+        Layout(input: "SampleData/casemanagement", expected: "case-management-export", edits: [
+            Edit(old: #"  other: {type: non_medical, labels: ["Police"]}   # REVIEW"#,
+                 new: #"  other: {type: non_medical, labels: ["Police", "Jobcentre Plus", "Fire and Rescue Service"]}"#,
+                 review: rareReview),
+            Edit(old: "    mixed: []\n",
+                 new: #"    mixed: ["Mixed - White and Black Caribbean", "Mixed - White and Black African", "Mixed - White and Asian", "Mixed - Any other mixed background"]"# + "\n",
+                 review: rareReview),
+        ]),
+        Layout(input: "SampleData/spreadsheet", expected: "hand-kept-spreadsheet", edits: [
+            Edit(old: #"  other: {type: non_medical, labels: ["DWP", "Police"]}   # REVIEW"#,
+                 new: #"  other: {type: non_medical, labels: ["DWP", "Police", "Job centre"]}"#,
+                 review: rareReview),
+            Edit(old: #"    mixed: ["Mixed", "Mixed White and Black Caribbean"]   # REVIEW"#,
+                 new: #"    mixed: ["Mixed", "Mixed White and Black Caribbean", "mixed race"]"#,
+                 review: rareReview),
+            Edit(old: #"    black: ["Black", "Black British", "Black Caribbean"]   # REVIEW"#,
+                 new: #"    black: ["Black", "Black British", "Black Caribbean", "black african"]"#,
+                 review: rareReview),
+        ]),
         Layout(input: "SampleData/gpsearch", expected: "gp-system-search", edits: [
             // Referred by general practitioner / nurse / pharmacist / member of primary health care team.
             Edit(old: "  primary_care: {type: medical, labels: []}" + emptyRoute,

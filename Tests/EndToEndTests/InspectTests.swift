@@ -128,3 +128,202 @@ import Testing
         #expect(file["delimiter"] as? String == ";" && file["lineEnds"] as? String == "CR (classic Mac OS)" && file["rows"] as? Int == 3)
     }
 }
+
+/// Issue 24 item 8: `inspect` follows `run`'s privacy rules. Identifiers and free text
+/// are fed through every column, mapped and unmapped, and through a file without a
+/// header row; neither stdout, `--json`, the draft nor the draft's check on stderr may
+/// hold any of them.
+@Suite struct InspectPrivacyTests {
+    /// NHS numbers with a valid modulus-11 check digit (NHS Data Dictionary, "NHS
+    /// number": weights 10..2, 11 - sum mod 11), checked by ``nhsCheckDigitIsValid``.
+    static let nhsNumbers = ["9434765919", "4010232137"]
+    /// Identifiers and free text a stray hand puts into any column of an export.
+    static let secrets = nhsNumbers + [
+        "SW1A 1AA", "M1 1AE", "Bartholomew Quigley", "jane.doe@example.com", "07700 900123", "0161 496 0000",
+        "Dr Jane Doe 9434765919 SW1A 1AA", "GP says lives alone, daughter Susan visits Tuesdays",
+    ]
+    /// Distinctive pieces of the secrets: none may appear anywhere.
+    static let pieces = ["9434765919", "4010232137", "SW1A", "M1 1AE", "Quigley", "jane.doe", "example.com", "900123", "496 0000", "Jane Doe", "Susan"]
+
+    static func nhsCheckDigitIsValid(_ number: String) -> Bool {
+        let digits = number.compactMap(\.wholeNumberValue)
+        guard digits.count == 10 else { return false }
+        let sum = zip(digits.prefix(9), (2...10).reversed()).reduce(0) { $0 + $1.0 * $1.1 }
+        let check = (11 - sum % 11) % 11
+        return check != 10 && check == digits[9]
+    }
+
+    static let header = ["Referral ID", "Client ID", "Referral Date", "Age", "Gender", "Ethnicity", "LSOA", "Referred By",
+                         "Reason", "Contacted", "Contacts", "Interventions", "Practice Code", "Notes", "NHS Number"]
+
+    /// 64 ordinary referrals (every label seen at least 8 times), then one row per secret
+    /// per column with the secret in that column, and each secret three times more in the
+    /// referral source column (3 < 8: still rare).
+    static func rows() -> [[String]] {
+        var rows: [[String]] = []
+        let sexes = ["Male", "Female"], sources = ["GP", "Self", "Social Services", "Hospital"]
+        let reasons = ["Loneliness", "Debt"], contacted = ["Yes", "No"]
+        for i in 0..<64 {
+            rows.append([
+                "R\(1000 + i)", "P\(500 + i / 2)", String(format: "%02d/03/2024", i % 28 + 1), String(20 + i % 8), sexes[i % 2],
+                ["White British", "Asian"][i % 2], ["E01008881", "E01008882", "E01010108", "E01010109"][i % 4], sources[i % 4],
+                reasons[i % 2], contacted[i % 2], String(i % 6), String(i % 3), "M85001", "ok", "",
+            ])
+        }
+        var n = 0
+        for secret in secrets {
+            for column in header.indices {
+                var row = rows[n % 64]
+                row[0] = "S\(n)"
+                row[column] = secret
+                rows.append(row)
+                n += 1
+            }
+            for _ in 0..<3 {
+                var row = rows[n % 64]
+                row[0] = "S\(n)"
+                row[7] = secret
+                rows.append(row)
+                n += 1
+            }
+        }
+        return rows
+    }
+
+    static func csv(_ rows: [[String]]) -> String {
+        rows.map { $0.map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+
+    @Test func noIdentifierOrFreeTextInStdoutJSONOrDraft() throws {
+        for number in Self.nhsNumbers { #expect(Self.nhsCheckDigitIsValid(number), "\(number) is a valid NHS number") }
+        let folder = scratch()
+        let rows = Self.rows()
+        try Self.csv([Self.header] + rows).write(toFile: folder + "/export.csv", atomically: true, encoding: .utf8)
+        // The first data row starts with a secret: a file without a header row.
+        let headerless = [rows[64 + 1]] + rows
+        try Self.csv(headerless).write(toFile: folder + "/headerless.csv", atomically: true, encoding: .utf8)
+        var outputs: [String] = []
+        for file in ["export.csv", "headerless.csv"] {
+            let draft = folder + "/\(file).yaml"
+            let text = try sprx(["inspect", "--input", folder + "/" + file, "--draft-pipeline", draft])
+            #expect(text.status == 0, "\(text.stderr)")
+            let json = try sprx(["inspect", "--input", folder + "/" + file, "--json"])
+            #expect(json.status == 0, "\(json.stderr)")
+            outputs += [text.stdout, text.stderr, json.stdout, try String(contentsOfFile: draft, encoding: .utf8)]
+            if file == "export.csv" {
+                // Judged against its own draft: the clean stage's counts, still no value.
+                let judged = try sprx(["inspect", "--input", folder + "/" + file, "--pipeline", draft])
+                outputs += [judged.stdout, judged.stderr]
+                #expect(judged.stdout.contains("Under the pipeline's clean stage"), "\(judged.stdout)\(judged.stderr)")
+                // contacts: 0-5, each at least 8 times, and one NHS number: the top end is
+                // "over 5" (5 is the value 8 values reach; hand count of rows()).
+                #expect(text.stdout.contains("range 0 to over 5"), "\(text.stdout)")
+            } else {
+                #expect(text.stdout.contains("\(Self.header.count) columns"))
+                #expect(text.stdout.contains("no header row"))
+                for block in try DocExamples.blocks(marked: "output of: the headerless file") { #expect(text.stdout.contains(block), "\(block)") }
+            }
+        }
+        for output in outputs {
+            for piece in Self.pieces { #expect(!output.contains(piece), "'\(piece)' is printed or drafted") }
+        }
+    }
+}
+
+/// Issue 24 items 2-4: a draft runs on the file it was drafted from. The referral id is
+/// chosen from its values ("Case Number": all distinct), ages written `unknown` / `N/K`
+/// are drafted under `missing_values`, the catchment is the local authorities holding
+/// the referrals, and the intervention models are left out when there is no such column.
+@Suite struct InspectDraftRunsTests {
+    @Test func caseNumberUnknownAgesAndALocalCatchment() throws {
+        let folder = scratch()
+        // Hand-built: 80 referrals; ages 30-69 except 12 `unknown`, 9 `N/K`, 3 `-` and one 150.
+        // Areas: 60 in Birmingham (E01008881-4), 20 in Solihull (E01010108-9), per the
+        // reference lookup's lad19_name column.
+        var lines = ["Case Number,Client,Date Received,Age,Gender,LSOA,Referred By,Contacts"]
+        for i in 0..<80 {
+            let age: String
+            switch i {
+            case 0..<12: age = "unknown"
+            case 12..<21: age = "N/K"
+            case 21..<24: age = "-"
+            case 24: age = "150"
+            default: age = String(30 + i % 40)
+            }
+            let area = i < 60 ? ["E01008881", "E01008882", "E01008883", "E01008884"][i % 4] : ["E01010108", "E01010109"][i % 2]
+            lines.append("CN\(7000 + i * 7),P\(100 + i / 2),\(String(format: "%02d", i % 28 + 1))/05/2024,\(age),\(["M", "F"][i % 2]),\(area),\(["GP", "Self"][i % 2]),\(i % 4)")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/export.csv", atomically: true, encoding: .utf8)
+        let draft = folder + "/draft.yaml"
+        let inspect = try sprx(["inspect", "--input", folder + "/export.csv", "--draft-pipeline", draft])
+        #expect(inspect.status == 0, "\(inspect.stderr)")
+        let text = try String(contentsOfFile: draft, encoding: .utf8)
+        #expect(text.contains("  referral_id: [\"Case Number\"]   # REVIEW: chosen from the values"), "\(text)")
+        // 12 + 9 = 21 proposed; `-` is seen 3 times (< 8): not written, counted.
+        #expect(text.contains("missing_values:\n  age: [\"unknown\", \"N/K\"]   # REVIEW: 21 values"), "\(text)")
+        #expect(text.contains("catchment: {local_authorities: [\"Birmingham\", \"Solihull\"]}   # REVIEW"))
+        #expect(text.contains("#   Birmingham (E08000025): 75.0%") && text.contains("#   Solihull (E08000029): 25.0%"))
+        #expect(!text.contains("name: any_intervention") && !text.contains("name: interventions"))
+        #expect(text.contains("any_intervention (its outcome needs interventions, not in the export)"))
+        // The draft's check: 3 `-` and one 150 are quarantined (hand count: 4 of 80).
+        #expect(inspect.stderr.contains("under the draft, 4 of 80 rows would be quarantined"), "\(inspect.stderr)")
+        #expect(inspect.stderr.contains("4 invalid_age (age)"))
+        #expect(!inspect.stderr.contains("would NOT run"))
+        // The guide's examples are this draft's lines.
+        let examples = try DocExamples.blocks(marked: "draft of: the 80-referral export")
+        #expect(examples.count == 2)
+        for block in examples { #expect(text.contains(block), "\(block)") }
+        // And it runs, as drafted, on its own file.
+        let run = try sprx(["run", "--pipeline", draft, "--input", folder + "/export.csv", "--out", folder + "/out", "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        // Under the draft, inspect --pipeline says the same per field.
+        let judged = try sprx(["inspect", "--input", folder + "/export.csv", "--pipeline", draft])
+        #expect(judged.stdout.contains("80 rows read: 76 clean, 4 quarantined"), "\(judged.stdout)")
+    }
+}
+
+/// The example outputs quoted in docs/bring-your-own-export.md, each under a
+/// `<!-- output of: … -->`, `<!-- stderr of: … -->` or `<!-- draft of: … -->` line: the
+/// current build must print them (issue 24: "the docs' example outputs are produced by
+/// the current build").
+enum DocExamples {
+    static let path = "\(packageRoot)/docs/bring-your-own-export.md"
+
+    /// Each fenced block after a marker line, with the marker's text.
+    static func marked() throws -> [(marker: String, block: String)] {
+        let lines = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n")
+        var out: [(String, String)] = []
+        var i = 0
+        while i < lines.count {
+            defer { i += 1 }
+            guard lines[i].hasPrefix("<!-- "), lines[i].hasSuffix(" -->"), i + 1 < lines.count, lines[i + 1].hasPrefix("```") else { continue }
+            let marker = String(lines[i].dropFirst(5).dropLast(4))
+            var body: [String] = []
+            var j = i + 2
+            while j < lines.count, !lines[j].hasPrefix("```") { body.append(lines[j]); j += 1 }
+            out.append((marker, body.joined(separator: "\n")))
+            i = j
+        }
+        return out
+    }
+
+    /// The blocks whose marker starts with `prefix`.
+    static func blocks(marked prefix: String) throws -> [String] { try marked().filter { $0.marker.hasPrefix(prefix) }.map(\.block) }
+}
+
+@Suite struct DocExampleTests {
+    /// Every `output of: sprx …` and `stderr of: sprx …` block is in that command's output.
+    @Test func guideOutputsAreTheCurrentBuilds() throws {
+        let examples = try DocExamples.marked().filter { $0.marker.hasPrefix("output of: sprx ") || $0.marker.hasPrefix("stderr of: sprx ") }
+        #expect(examples.count >= 4, "the guide's checked examples")
+        let folder = scratch()
+        for (n, example) in examples.enumerated() {
+            let stderr = example.marker.hasPrefix("stderr")
+            var arguments = example.marker.components(separatedBy: " of: sprx ")[1].split(separator: " ").map(String.init)
+            if arguments.last == "--draft-pipeline" { arguments.append(folder + "/draft\(n).yaml") }
+            let result = try sprx(arguments)
+            #expect(result.status == 0, "\(example.marker): \(result.stderr)")
+            #expect((stderr ? result.stderr : result.stdout).contains(example.block), "\(example.marker) no longer prints:\n\(example.block)")
+        }
+    }
+}

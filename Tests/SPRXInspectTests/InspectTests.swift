@@ -284,3 +284,84 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
         #expect(DraftPipeline.relativePath(from: "/x", to: "/y/z") == "/y/z")
     }
 }
+
+/// Issue 24 item 8's rules, unit by unit. Expected values are hand-derived from the
+/// inputs written here (counts per value, the 1-2-5 round numbers), the NHS number
+/// check digit by hand (weights 10..2, NHS Data Dictionary), the postcode shapes from
+/// Royal Mail's published formats.
+@Suite struct PrivacyRangeAndIdentifierTests {
+    static func profile(_ values: [String]) -> ColumnProfile {
+        var p = ColumnProfile(maxDistinct: 500, window: Day(daysSinceEpoch: 0)...Day(daysSinceEpoch: 30_000))
+        for v in values { Array(v.utf8).withUnsafeBytes { p.add($0) } }
+        return p
+    }
+
+    @Test func rangeEndsSeenFewerThanThresholdTimesAreRounded() {
+        // 0-5 each 8 times, then one NHS number: the top is "over 5" (5 is reached by 8
+        // values), the bottom 0 (seen 8 times).
+        var values = (0...5).flatMap { Array(repeating: String($0), count: 8) }
+        #expect(InspectionPrivacy.range(Self.profile(values), threshold: 8) == "0 to 5")
+        values.append("9434765919")
+        #expect(InspectionPrivacy.range(Self.profile(values), threshold: 8) == "0 to over 5")
+        // Ages 18 (2), 19 (3), 20 (7), 21-89 (8 each), 104 (1): 8 values are reached at 20
+        // from below ("under 20") and the top end is 89, seen 8 times.
+        var ages = ["18", "18", "19", "19", "19"] + Array(repeating: "20", count: 7)
+        ages += (21...89).flatMap { Array(repeating: String($0), count: 8) }
+        #expect(InspectionPrivacy.range(Self.profile(ages), threshold: 8) == "under 20 to 89")
+        ages.append("104")
+        // From the top: 104 (1) then 89 (8): 89 is reached, 50 is the round number at most 89.
+        #expect(InspectionPrivacy.range(Self.profile(ages), threshold: 8) == "under 20 to over 50")
+        // Fewer than 8 values in all: nothing of the range is shown.
+        #expect(InspectionPrivacy.range(Self.profile(["3", "9434765919"]), threshold: 8) == "fewer than 8 values")
+    }
+
+    @Test func roundNumbers() {
+        #expect([0, 1, 4, 5, 9, 10, 89, 100, 101].map(InspectionPrivacy.roundDown) == [0, 1, 2, 5, 5, 10, 50, 100, 100])
+        #expect([1, 3, 5, 6, 20, 21].map(InspectionPrivacy.roundUp) == [1, 5, 5, 10, 20, 50])
+    }
+
+    @Test func identifiersAreRecognised() {
+        for text in ["9434765919", "943 476 5919", "Dr Jane Doe 9434765919 SW1A 1AA", "SW1A 1AA", "m1 1ae", "EC1A1BB",
+                     "jane.doe@example.com", "07700 900123", "0161-496-0000"] {
+            #expect(InspectionPrivacy.looksLikeIdentifier(text), "\(text)")
+        }
+        // Labels, a SNOMED CT concept id (Verhoeff check digit valid) and short numbers are not.
+        for text in ["GP Surgery", "Self referral", "185362004", "99", "A81001", "Mixed - White and Asian", "Loneliness"] {
+            #expect(!InspectionPrivacy.looksLikeIdentifier(text), "\(text)")
+        }
+    }
+
+    @Test func firstRowsThatLookLikeData() {
+        #expect(InspectionPrivacy.rowLooksLikeData(["R1", "P1", "05/07/2024", "34"]))
+        #expect(InspectionPrivacy.rowLooksLikeData(["Jane Doe", "E01008881"]))
+        #expect(InspectionPrivacy.rowLooksLikeData(["x", "9434765919"]))
+        #expect(!InspectionPrivacy.rowLooksLikeData(["Referral Ref", "Client ID", "Date of Referral", "Age at Referral", "LSOA 2011", "No. of sessions"]))
+    }
+
+    @Test func missingValueCandidates() {
+        // 12 unknown, 9 N/K, 3 "-", 1 "150", 8 "12.5", ages 30-69 twice: proposed unknown
+        // and N/K (frequent, missing words); 12.5 frequent but a number (not proposed);
+        // "-" and 150 rare. Non-conforming: 12 + 9 + 3 + 1 + 8 = 33.
+        var values = Array(repeating: "unknown", count: 12) + Array(repeating: "N/K", count: 9) + ["-", "-", "-", "150"]
+        values += Array(repeating: "12.5", count: 8) + (30...69).flatMap { [String($0), String($0)] }
+        let found = MissingValueCandidates(Self.profile(values), field: .age, threshold: 8)
+        #expect(found.proposed.map(\.label) == ["unknown", "N/K"])
+        #expect(found.proposed.map(\.count) == [12, 9])
+        #expect(found.notProposed.map(\.label) == ["12.5"])
+        #expect(found.nonConforming == 33)
+        #expect(found.rare == 4)
+        // 99 seen 60 times among ages 94-104 seen once each (10 values; 60 >= 5 x 10): a
+        // sentinel; with ages 94-104 seen 8 times each (80; 60 < 5 x 80), it is an age.
+        let sentinel = Array(repeating: "99", count: 60) + (94...104).filter { $0 != 99 }.map(String.init)
+        #expect(MissingValueCandidates(Self.profile(sentinel), field: .age, threshold: 8).proposed.map(\.label) == ["99"])
+        let ages = Array(repeating: "99", count: 60) + (94...104).filter { $0 != 99 }.flatMap { Array(repeating: String($0), count: 8) }
+        #expect(MissingValueCandidates(Self.profile(ages), field: .age, threshold: 8).proposed.isEmpty)
+    }
+
+    @Test func rareGuessedLabelsAreWrittenOnlyWhenTheyAreVocabularyWords() {
+        #expect(Guessing.isVocabularyWord("Indeterminate", field: .sex))
+        #expect(Guessing.isVocabularyWord("G.P.", field: .referralSource))
+        #expect(!Guessing.isVocabularyWord("Dr Jane Doe 9434765919 SW1A 1AA", field: .referralSource))
+        #expect(Guessing.value(forLabel: "Dr Jane Doe 9434765919 SW1A 1AA", field: .referralSource) == "primary_care", "the guess alone would write it")
+    }
+}

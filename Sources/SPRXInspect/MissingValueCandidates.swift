@@ -1,0 +1,72 @@
+import SPRXCore
+import SPRXPipeline
+
+/// Values of a numeric field that do not conform (not a whole number the clean stage
+/// accepts) and look like "not known", for a draft's `missing_values:` section.
+///
+/// A run quarantines a referral whose age, contacts or interventions is present but not
+/// a whole number in range; a pipeline's `missing_values` names the values that mean
+/// "not known" instead (the field becomes Unknown). Only values seen at least
+/// `suppress_up_to + 1` times are proposed or shown (the privacy rule of
+/// ``InspectionPrivacy``); rarer ones are counted.
+public struct MissingValueCandidates: Sendable, Codable {
+    /// A non-conforming value, shown because it is frequent.
+    public struct Value: Sendable, Codable {
+        public var label: String
+        public var count: Int
+    }
+    /// Values proposed as "not known": missing words, punctuation, or a sentinel number.
+    public var proposed: [Value] = []
+    /// Frequent non-conforming values not proposed (they are quarantined unless listed).
+    public var notProposed: [Value] = []
+    /// Non-conforming values (all, counted by value).
+    public var nonConforming = 0
+    /// Of those, values seen fewer than the threshold times (not shown).
+    public var rare = 0
+
+    /// Words that mean "not known" in exports (compared normalised: lower case, single spaces).
+    static let missingWords: Set<String> = [
+        "unknown", "not known", "not recorded", "not stated", "missing", "n/a", "na", "n/k", "nk", "?", "??",
+        "prefer not to say", "refused", "declined", "not given", "not provided", "null", "nil", "not applicable",
+        "tbc", "not asked", "blank", "no data", "-", "--", "---", ".", "*", "x", "#n/a",
+    ]
+
+    /// The largest value the clean stage accepts for each count field (age 0-120, the
+    /// others any 32-bit count; ``QuarantineReason/explanation`` words the same rules).
+    static func maximum(_ field: CanonicalField) -> Int { field == .age ? 120 : Int(Int32.max) }
+
+    /// Whether a normalised label is a count the clean stage accepts: digits only, at most
+    /// 10 of them, no more than the field's maximum.
+    static func conforms(_ label: String, field: CanonicalField) -> Bool {
+        guard !label.isEmpty, label.utf8.count <= 10, label.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(label) else { return false }
+        return n <= maximum(field)
+    }
+
+    /// The candidates of one count column (`age`, `contacts` or `interventions`).
+    public init(_ profile: ColumnProfile, field: CanonicalField, threshold: Int) {
+        let counts = profile.labels.map { ($0.key, $0.value) }.sorted { $0.1.count != $1.1.count ? $0.1.count > $1.1.count : $0.0 < $1.0 }
+        var numbers: [Int: Int] = [:]
+        for (key, label) in counts { if let n = Int(key) { numbers[n] = label.count } }
+        for (key, label) in counts where !Self.conforms(key, field: field) {
+            nonConforming += label.count
+            guard InspectionPrivacy.mayShow(label.spelling, count: label.count, threshold: threshold) else {
+                rare += label.count
+                continue
+            }
+            let value = Value(label: InspectionPrivacy.shown(label.spelling), count: label.count)
+            if Self.missingWords.contains(key) || Self.isSentinel(key, field: field) { proposed.append(value) } else { notProposed.append(value) }
+        }
+        // An in-range number that stands out from its neighbours (age 99 where ages 94-104
+        // are rare) is proposed too: a demanding analyst checks it.
+        for (key, label) in counts where Self.conforms(key, field: field) && InspectionPrivacy.mayShow(label.spelling, count: label.count, threshold: threshold) {
+            guard Self.isSentinel(key, field: field), let n = Int(key) else { continue }
+            let neighbours = (n - 5...n + 5).filter { $0 != n }.reduce(0) { $0 + (numbers[$1] ?? 0) }
+            if label.count >= 5 * max(1, neighbours) { proposed.append(Value(label: InspectionPrivacy.shown(label.spelling), count: label.count)) }
+        }
+    }
+
+    /// Whether a number is shaped like a "not known" code: -1, or all nines (99, 999, …).
+    static func isSentinel(_ key: String, field: CanonicalField) -> Bool {
+        key == "-1" || (key.count >= 2 && key.allSatisfy { $0 == "9" })
+    }
+}
