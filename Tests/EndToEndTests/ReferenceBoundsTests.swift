@@ -118,3 +118,78 @@ import Testing
         #expect(found.isEmpty, "\(found.prefix(20))")
     }
 }
+
+/// Issue 24 item 6, end to end: public data that are absent are never called suppressed,
+/// a period between census dates is explained in the report and the manifest, and the
+/// report's provision sentences speak of a census the data cover (or say how far off the
+/// one they use is), in words, never in the table's note codes.
+@Suite struct ProvisionPeriodRunTests {
+    /// The provision note codes of both tables: none may reach the report's text.
+    static let codes = [
+        "outside_data_period", "no_workforce_return", "no_registered_patients", "no_link_worker_fte", "no_deprivation_score", "fewer_than_2_pcns",
+        "quintile_without_value",
+    ]
+
+    /// Runs the default pipeline over `rows` (date, organisation) referrals.
+    func run(_ rows: [(String, String)]) throws -> String {
+        let dir = scratch()
+        var csv = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,contacts,interventions,organisation_id,referral_reasons,contacted\n"
+        for (i, row) in rows.enumerated() { csv += "R\(i),P\(i),\(row.0),\(30 + i % 40),\(i % 2 == 0 ? "F" : "M"),White,E01000001,GP,\(i % 4),\(i % 3),\(row.1),,\n" }
+        try csv.write(toFile: dir + "/extract.csv", atomically: true, encoding: .utf8)
+        let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/extract.csv", "--out", dir + "/out", "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        return dir + "/out"
+    }
+
+    /// The issue's case: referrals of 2023-2024 (here 2023-01-01 to 2024-12-31) cover no
+    /// census of the bundled file (none between 2022-09-30 and 2025-03-31). The manifest
+    /// and both reports say so with those dates, and the lead sentence names 2025-03-31 as
+    /// a census after the referrals, not 2025-11-30 as if the data reached it.
+    @Test func aPeriodBetweenCensusDatesIsExplained() throws {
+        // U00000 (WEST NORWICH PCN) on the 1st of each of the 24 months, 5 a month.
+        var rows: [(String, String)] = []
+        for i in 0..<120 {
+            let year = 2023 + i / 60, month = 1 + i / 5 % 12
+            rows.append(("\(year)-\(month < 10 ? "0" : "")\(month)-01", "U00000"))
+        }
+        let out = try run(rows)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
+        let coverage = try #require((manifest["link_worker_provision"] as? [String: Any])?["census_coverage"] as? [String: Any])
+        #expect(coverage["covered"] as? [String] == [])
+        #expect(coverage["last_census_before_period"] as? String == "2022-09-30" && coverage["first_census_after_period"] as? String == "2025-03-31")
+        #expect(coverage["national_figures_census_date"] as? String == "2025-03-31")
+        #expect((coverage["gaps"] as? [[String]])?.contains(["2022-09-30", "2025-03-31"]) == true)
+        for file in ["report.md", "report.html"] {
+            let text = try String(contentsOfFile: "\(out)/\(file)", encoding: .utf8).replacingOccurrences(of: "\\_", with: "_")
+                .replacingOccurrences(of: "&#39;", with: "'")  // HTML's escaped apostrophe
+            #expect(text.contains("the period falls between the census dates 2022-09-30 and 2025-03-31"), "\(file)")
+            #expect(text.contains("At 2025-03-31 (a census after this export's referrals, which end 2024-12-01)"), "\(file)")
+            #expect(!text.contains("At 2025-11-30"), "\(file)")
+            for code in Self.codes { #expect(!text.contains(code), "\(file) shows \(code)") }
+        }
+    }
+
+    /// A network with registered patients but no workforce return at 2025-11-30 (U06780:
+    /// in the 2025-12-01 registration extract, not in the 2025-11-30 census; found with
+    /// `comm` over the two bundled files) and 3 referrals in the census's three months:
+    /// its FTE is "no return" (absent public data) and only its referral figures are
+    /// "suppressed"; the CSV keeps both codes.
+    @Test func absentPublicDataIsNotSuppressed() throws {
+        var rows: [(String, String)] = []
+        for i in 0..<90 {
+            let month = 9 + i / 30, day = 1 + i % 30
+            rows.append(("2025-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)", i < 3 ? "U06780" : "U00000"))
+        }
+        let out = try run(rows)
+        let (header, table) = try publishedRows(out + "/tables/pcn_provision.csv")
+        let row = try #require(table.first { $0[0] == "U06780" && $0[header.firstIndex(of: "census_date")!] == "2025-11-30" })
+        #expect(row[header.firstIndex(of: "note")!] == "suppressed;no_workforce_return" && row[header.firstIndex(of: "splw_fte")!] == "")
+        let report = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        let line = try #require(report.split(separator: "\n").first { $0.contains("| U06780 |") })
+        let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: CharacterSet.whitespaces) }
+        // | name | code | FTE | patients | FTE per 50,000 | referrals | per 1,000 | per FTE | score | quintile | note |
+        #expect(cells[3] == "no return" && cells[5] == "" && cells[6] == "suppressed" && cells[7] == "suppressed" && cells[8] == "suppressed", "\(cells)")
+        #expect(cells[11] == "referrals suppressed by disclosure control; no workforce return for this census (public data absent, not withheld)")
+        #expect(report.contains("At 2025-11-30, the modelled difference"))
+    }
+}
