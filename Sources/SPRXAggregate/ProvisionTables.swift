@@ -46,6 +46,120 @@ extension ProvisionGradientColumn {
     }
 }
 
+/// Which census dates of the workforce file the run's referrals cover, and where the
+/// run's period falls among them, for the manifest (`census_coverage`) and the report.
+///
+/// A census date's referrals are those of its three calendar months
+/// (``ProvisionTableBuilder/window(of:)``), counted only when the run's period covers
+/// them all. The bundled workforce file has no census between 2022-09-30 and 2025-03-31,
+/// so a run of 2023-2024 referrals covers none: every network's row is
+/// `outside_data_period`, and this says why in words.
+public struct CensusCoverage: Sendable, Equatable, Codable {
+    /// Every census date of the workforce file, ascending (ISO dates).
+    public var censusDates: [String]
+    /// Gaps of more than ``maximumGapDays`` days between consecutive census dates, as
+    /// `[from, to]` (the bundled file: `["2022-09-30", "2025-03-31"]`).
+    public var gaps: [[String]]
+    /// The run's period (first and last clean referral date); `nil` without dated referrals.
+    public var periodFirst: String?, periodLast: String?
+    /// Census dates whose three months the period covers: their referrals are counted.
+    public var covered: [String]
+    /// When none is covered: the last census date before the period and the first after
+    /// it (either `nil` at the file's ends), and census dates within the period whose
+    /// three months it does not cover whole.
+    public var before: String?, after: String?
+    public var within: [String]
+    /// The census date the report's national figures use: the latest covered one with a
+    /// registration extract, else the one with an extract nearest the period (the later
+    /// of two equally near), else the latest with an extract; `nil` without extracts.
+    public var reported: String?
+    /// Whether ``reported`` is one of ``covered``.
+    public var reportedIsCovered: Bool
+    /// The above in one or two sentences of plain words (the report prints it).
+    public var explanation: String
+
+    /// Census dates further apart than this are a gap (quarterly returns are ~92 days apart).
+    public static let maximumGapDays: Int32 = 100
+
+    enum CodingKeys: String, CodingKey {
+        case censusDates = "census_dates", gaps, periodFirst = "period_first", periodLast = "period_last", covered
+        case before = "last_census_before_period", after = "first_census_after_period", within = "census_dates_in_period_not_covered"
+        case reported = "national_figures_census_date", reportedIsCovered = "national_figures_census_date_covered", explanation
+    }
+
+    /// The coverage of `censusDates` by `period`; `withPatients` are the dates with a
+    /// registration extract (those the national figures can use).
+    public init(censusDates: [Day], withPatients: [Day], period: (first: Day, last: Day)?) {
+        let dates = censusDates.sorted()
+        self.censusDates = dates.map(\.description)
+        var gaps: [[String]] = []
+        for (a, b) in zip(dates, dates.dropFirst()) where b.daysSinceEpoch - a.daysSinceEpoch > Self.maximumGapDays {
+            gaps.append([a.description, b.description])
+        }
+        self.gaps = gaps
+        periodFirst = period?.first.description
+        periodLast = period?.last.description
+        func isCovered(_ census: Day) -> Bool {
+            guard let period else { return false }
+            let window = ProvisionTableBuilder.window(of: census)
+            return period.first <= window.start && period.last >= window.end
+        }
+        let covered = dates.filter(isCovered)
+        self.covered = covered.map(\.description)
+        if let period, covered.isEmpty {
+            before = dates.last { $0 < period.first }?.description
+            after = dates.first { $0 > period.last }?.description
+            within = dates.filter { $0 >= period.first && $0 <= period.last }.map(\.description)
+        } else {
+            before = nil
+            after = nil
+            within = []
+        }
+        let usable = withPatients.sorted()
+        var reported: Day? = usable.last(where: isCovered)
+        if reported == nil, let period {
+            func distance(_ day: Day) -> Int32 {
+                day < period.first ? period.first.daysSinceEpoch - day.daysSinceEpoch : day > period.last ? day.daysSinceEpoch - period.last.daysSinceEpoch : 0
+            }
+            reported = usable.min { distance($0) != distance($1) ? distance($0) < distance($1) : $0 > $1 }
+        }
+        if reported == nil { reported = usable.last }
+        self.reported = reported?.description
+        reportedIsCovered = reported.map(isCovered) ?? false
+        explanation = ""
+        explanation = words()
+    }
+
+    /// ``explanation``.
+    func words() -> String {
+        guard let first = censusDates.first, let last = censusDates.last else { return "The workforce file has no census date." }
+        var text = "NHS England's workforce census has \(censusDates.count) date\(censusDates.count == 1 ? "" : "s") from \(first) to \(last)"
+        text += gaps.isEmpty ? "" : " (none between " + gaps.map { "\($0[0]) and \($0[1])" }.joined(separator: ", nor between ") + ")"
+        text += "; each counts the referrals of its own three calendar months."
+        guard let periodFirst, let periodLast else { return text + " The referrals have no dates, so none is set against a census." }
+        if !covered.isEmpty {
+            let listed = covered.count <= 3 ? covered.joined(separator: ", ") : "\(covered.count) of them, \(covered.first!) to \(covered.last!)"
+            text += " This export's referrals (\(periodFirst) to \(periodLast)) cover the three months of \(covered.count == 1 ? "the census of " : "the censuses of ")\(listed)."
+        } else {
+            text += " This export's referrals (\(periodFirst) to \(periodLast)) cover the three months of no census date"
+            switch (before, after) {
+            case let (before?, after?): text += ": the period falls between the census dates \(before) and \(after)"
+            case let (before?, nil): text += ": the period is after the last census date, \(before)"
+            case let (nil, after?): text += ": the period is before the first census date, \(after)"
+            case (nil, nil): break
+            }
+            if !within.isEmpty { text += " (\(within.joined(separator: ", ")) \(within.count == 1 ? "is" : "are") in the period, but not all of \(within.count == 1 ? "its" : "their") three months)" }
+            text += ", so no network's referrals are set against its link worker time."
+        }
+        if let reported {
+            text += reportedIsCovered
+                ? " The national figures are for \(reported), the latest census the referrals cover that has registered patients."
+                : " The national figures (public data only) are for \(reported), the census with registered patients nearest this period."
+        }
+        return text
+    }
+}
+
 /// What the provision tables found, for the manifest: how the referrals' organisations
 /// mapped to networks and how much of the practice list the deprivation scores cover.
 public struct ProvisionFigures: Sendable, Equatable, Codable {
@@ -70,6 +184,8 @@ public struct ProvisionFigures: Sendable, Equatable, Codable {
     public var scoredPatientShare = 0.0
     /// The practice extract membership and scores are from (ISO date).
     public var practiceExtract = ""
+    /// Which census dates the run's referrals cover, and why none when none is.
+    public var coverage: CensusCoverage?
 
     public init() {}
 
@@ -80,6 +196,7 @@ public struct ProvisionFigures: Sendable, Equatable, Codable {
         case referralsWithoutOrganisation = "referrals_without_organisation"
         case networksMapped = "pcns_mapped", censusDates = "census_dates", censusDatesWithPatients = "census_dates_with_registered_patients"
         case networksWithScore = "pcns_with_imd_score", scoredPatientShare = "imd_scored_patient_share", practiceExtract = "practice_extract"
+        case coverage = "census_coverage"
     }
 }
 
@@ -201,7 +318,9 @@ public struct ProvisionTableBuilder: Sendable {
         let networks = Set(mapped.values.compactMap { $0?.network }).sorted()
         figures.networksMapped = networks.count
         figures.censusDates = data.censusDates.count
-        figures.censusDatesWithPatients = data.censusDates.filter { data.extract(for: $0) != nil }.count
+        let withPatients = data.censusDates.filter { data.extract(for: $0) != nil }
+        figures.censusDatesWithPatients = withPatients.count
+        figures.coverage = CensusCoverage(censusDates: data.censusDates, withPatients: withPatients, period: period)
         figures.practiceExtract = data.practiceExtract.description
         let deprivation = data.networkDeprivation
         figures.networksWithScore = deprivation.count

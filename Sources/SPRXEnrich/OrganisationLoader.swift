@@ -85,8 +85,8 @@ public enum OrganisationLoader {
 
     /// Reads the four provision files from `referenceDirectory`.
     ///
-    /// - Workforce: `census_date`, `pcn_code`, `pcn_name`, `splw_fte` (a number; small
-    ///   negative values are published and kept).
+    /// - Workforce: `census_date`, `pcn_code`, `pcn_name`, `splw_fte` (a number within
+    ///   ``ReferenceBounds/networkFTE``).
     /// - Registered patients: `extract_date`, `pcn_code`, `pcn_name`, `registered_patients`.
     /// - Practices: `extract_date`, `practice_code`, `pcn_code`, `pcn_name`,
     ///   `registered_patients`; only the latest extract is kept (`pcn_code` `U` is a
@@ -96,7 +96,8 @@ public enum OrganisationLoader {
     ///
     /// - Throws: ``SPRXError/Code/invalidReference`` for a file that cannot be read, a
     ///   missing column, an empty code, a date that is not `YYYY-MM-DD`, a number that
-    ///   is not one, or a row repeating a network's date (a practice's extract, a
+    ///   is not one or lies outside its ``ReferenceBounds`` (FTE, patients of a PCN or a
+    ///   practice, IMD score), or a row repeating a network's date (a practice's extract, a
     ///   practice's score).
     public static func provision(_ settings: ProvisionSettings, referenceDirectory: String) throws -> ProvisionData {
         var networks: [String: ProvisionData.Network] = [:]
@@ -123,7 +124,7 @@ public enum OrganisationLoader {
                 let field = Fields(row: row, indices: i, file: workforce.file, columns: ["census_date", "pcn_code", "pcn_name", "splw_fte"])
                 let date = try field.day(0)
                 let code = try field.code(1)
-                let fte = try field.number(3)
+                let fte = try field.number(3, within: ReferenceBounds.networkFTE, "link worker FTE of one PCN")
                 name(code, field.text(2), at: date)
                 guard networks[code]!.fte.updateValue(fte, forKey: date) == nil else { throw field.repeated("a PCN and census date", 1) }
                 censusDates.insert(date)
@@ -139,7 +140,7 @@ public enum OrganisationLoader {
                 let field = Fields(row: row, indices: i, file: registration.file, columns: registrationColumns)
                 let date = try field.day(0)
                 let code = try field.code(1)
-                let patients = try field.count(3)
+                let patients = try field.count(3, within: ReferenceBounds.networkPatients, "registered patients of one PCN")
                 name(code, field.text(2), at: date)
                 guard networks[code]!.registeredPatients.updateValue(patients, forKey: date) == nil else {
                     throw field.repeated("a PCN and extract date", 1)
@@ -159,7 +160,7 @@ public enum OrganisationLoader {
                 let date = try field.day(0)
                 let practice = try field.code(1)
                 let network = try field.code(2)
-                let patients = try field.count(4)
+                let patients = try field.count(4, within: ReferenceBounds.practicePatients, "registered patients of one practice")
                 let member = network == unallocatedNetwork ? nil : network
                 if let member, practiceNames[member].map({ $0.date <= date }) ?? true { practiceNames[member] = (field.text(3), date) }
                 guard byExtract[date, default: [:]].updateValue(ProvisionData.Practice(network: member, registeredPatients: patients, imdScore: nil), forKey: practice) == nil
@@ -181,7 +182,7 @@ public enum OrganisationLoader {
                 let practice = try field.code(0)
                 guard scored.insert(practice).inserted else { throw field.repeated("a practice", 0) }
                 guard !field.isBlank(1) else { return }
-                let score = try field.number(1)
+                let score = try field.number(1, within: ReferenceBounds.practiceIMDScore, "a practice's IMD 2019 score")
                 practices[practice]?.imdScore = score
             })
 
@@ -253,15 +254,17 @@ private struct Fields {
         return day
     }
 
-    /// A finite decimal number.
-    func number(_ column: Int) throws -> Double {
+    /// A decimal number within `bounds` (`what` names it in the message; never the value).
+    func number(_ column: Int, within bounds: ClosedRange<Double>, _ what: String) throws -> Double {
         guard let value = Double(text(column)), value.isFinite else { throw fail("value must be a number", column) }
+        guard bounds.contains(value) else { throw fail("\(what) must be \(ReferenceBounds.words(bounds)) (its plausibility bound)", column) }
         return value
     }
 
-    /// A whole number, 0 or more.
-    func count(_ column: Int) throws -> Int64 {
+    /// A whole number within `bounds` (`what` names it in the message; never the value).
+    func count(_ column: Int, within bounds: ClosedRange<Int64>, _ what: String) throws -> Int64 {
         guard let value = PopulationCount.parse(row[indices[column]]) else { throw fail("registered patients must be a whole number, 0 or more", column) }
+        guard bounds.contains(value) else { throw fail("\(what) must be \(ReferenceBounds.words(bounds)) (its plausibility bound)", column) }
         return value
     }
 

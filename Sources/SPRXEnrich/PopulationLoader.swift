@@ -21,7 +21,7 @@ public enum PopulationLoader {
     ///   - reference: the lookups ``ReferenceData/load(_:)`` read with the same settings.
     /// - Throws: ``SPRXError/Code/invalidReference`` (exit 78), naming the file, line and
     ///   column, when a single-year file cannot be read, lacks a column, holds a count
-    ///   that is not a whole number ≥ 0, has a row whose single years do not add up to
+    ///   that is not a whole number within ``ReferenceBounds/areaPopulation``, has a row whose single years do not add up to
     ///   its total, lists an area twice, or lacks catchment areas of a nation it serves
     ///   (saying how many and the first).
     public static func denominators(_ settings: EnrichSettings, reference: ReferenceData) throws -> PopulationDenominators? {
@@ -131,19 +131,11 @@ public enum PopulationLoader {
             try lineOfArea.note(code, line: row.line, file: source.file, column: source.codeColumn)
             var sum: Int64 = 0
             for age in 0..<ages {
-                guard let people = PopulationCount.parse(row[indices[2 + age]]) else {
-                    throw SPRXError(
-                        .invalidReference, "population must be a whole number, 0 or more",
-                        location: DataLocation(file: source.file, line: row.line, column: ageColumns[age]))
-                }
+                let people = try PopulationCount.area(row[indices[2 + age]], file: source.file, line: row.line, column: ageColumns[age])
                 years[age] = people
                 sum += people
             }
-            guard let total = PopulationCount.parse(row[indices[1]]) else {
-                throw SPRXError(
-                    .invalidReference, "population must be a whole number, 0 or more",
-                    location: DataLocation(file: source.file, line: row.line, column: source.totalColumn))
-            }
+            let total = try PopulationCount.area(row[indices[1]], file: source.file, line: row.line, column: source.totalColumn)
             guard sum == total else {
                 throw SPRXError(
                     .invalidReference, "the single years of age (\(ageColumns.first!) to \(ageColumns.last!)) do not add up to the row's total",

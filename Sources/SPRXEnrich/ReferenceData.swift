@@ -25,6 +25,24 @@ public struct ResidentArea: Sendable, Hashable {
 
 /// Whole-number population counts as the population files write them.
 enum PopulationCount {
+    /// The people of one small area: a whole number within ``ReferenceBounds/areaPopulation``.
+    ///
+    /// - Throws: ``SPRXError/Code/invalidReference`` at `file`, `line`, `column` otherwise
+    ///   (the message states the bound, never the value).
+    static func area(_ field: UnsafeRawBufferPointer, file: String, line: Int, column: String) throws -> Int64 {
+        guard let people = parse(field) else {
+            throw SPRXError(
+                .invalidReference, "population must be a whole number, 0 or more", location: DataLocation(file: file, line: line, column: column))
+        }
+        guard ReferenceBounds.areaPopulation.contains(people) else {
+            throw SPRXError(
+                .invalidReference,
+                "population of one small area must be \(ReferenceBounds.words(ReferenceBounds.areaPopulation)) (the plausibility bound of population files)",
+                location: DataLocation(file: file, line: line, column: column))
+        }
+        return people
+    }
+
     /// Digits only (surrounding spaces allowed), at most 15 of them; `nil` for anything
     /// else: a sign, a decimal point, an empty field.
     static func parse(_ field: UnsafeRawBufferPointer) -> Int64? {
@@ -65,7 +83,7 @@ public struct ReferenceData: Sendable {
     ///   holds a value out of range; and, for the pipeline's population, when the
     ///   totals file is missing (for the default population, saying how to switch it
     ///   off), lists an area that is not a UK small area or lists one twice, holds a
-    ///   population that is not a whole number ≥ 0, or lacks areas of the catchment's
+    ///   population that is not a whole number within ``ReferenceBounds/areaPopulation``, or lacks areas of the catchment's
     ///   local authorities; or when a catchment's local authority is in no lookup.
     ///
     /// Catchment areas with a population are marked ``AreaInfo/resident`` (an area no
@@ -99,9 +117,9 @@ public struct ReferenceData: Sendable {
             var seen = AreaLines(file: source.file, column: source.codeColumn, nation: source.nation)
             for (i, row) in table.enumerated() {
                 guard let code = try seen.area(row[source.codeColumn], line: i + 2) else { continue }
-                guard let decile = UInt8(row[source.decileColumn] ?? ""), (1...10).contains(decile) else {
+                guard let decile = UInt8(row[source.decileColumn] ?? ""), ReferenceBounds.decile.contains(decile) else {
                     throw SPRXError(
-                        .invalidReference, "decile must be 1-10",
+                        .invalidReference, "decile must be a whole number \(ReferenceBounds.words(ReferenceBounds.decile))",
                         location: DataLocation(file: source.file, line: i + 2, column: source.decileColumn))
                 }
                 data.areas.update(code) { $0.decile = decile }
@@ -186,11 +204,7 @@ public struct ReferenceData: Sendable {
                     location: DataLocation(file: source.file, line: row.line, column: source.codeColumn))
             }
             try seen.note(code, line: row.line, file: source.file, column: source.codeColumn)
-            guard let people = PopulationCount.parse(row[columns[1]]) else {
-                throw SPRXError(
-                    .invalidReference, "population must be a whole number, 0 or more",
-                    location: DataLocation(file: source.file, line: row.line, column: source.populationColumn))
-            }
+            let people = try PopulationCount.area(row[columns[1]], file: source.file, line: row.line, column: source.populationColumn)
             if people > 0 && authorityAreas?.contains(code) ?? true { found.append(ResidentArea(code: code, population: people)) }
         }
         if let authorityAreas {
@@ -362,8 +376,11 @@ public enum ReferenceTableReader {
     /// one block of memory.
     ///
     /// - Returns: the file's SHA-256 and the row count.
-    /// - Throws: ``SPRXError/Code/invalidReference`` for an empty file, a missing column
-    ///   or a row whose field count differs from the header's; what `body` throws.
+    /// - Throws: ``SPRXError/Code/invalidReference`` for an empty file, a missing column,
+    ///   a row whose field count differs from the header's, a row longer than
+    ///   ``InputLimits/maxRowBytes`` or a field longer than ``ReferenceBounds/maxFieldBytes``
+    ///   (each naming the line, and the field's column; a reference row is never skipped);
+    ///   what `body` throws.
     public static func scan(path: String, columns: [String], _ body: (CSVRow, [Int]) throws -> Void) throws -> (String, Int) {
         let (source, file) = try InputOpener.open(path: path)
         let reader = RowBlockReader(source: source, fileName: path)
@@ -390,9 +407,19 @@ public enum ReferenceTableReader {
                             .invalidReference, "row has \(row.fieldCount) fields, header has \(names.count)",
                             location: DataLocation(file: path, line: row.line))
                     }
+                    for i in 0..<row.fieldCount where row[i].count > ReferenceBounds.maxFieldBytes {
+                        throw SPRXError(
+                            .invalidReference, "field is longer than the \(ReferenceBounds.maxFieldBytes) bytes a reference field may hold",
+                            location: DataLocation(file: path, line: row.line, column: header.names[i]))
+                    }
                     try body(row, indices)
                     count += 1
                 }
+            }
+            if let skipped = block.rowTooLong {
+                throw SPRXError(
+                    .invalidReference, "row is longer than the \(InputLimits.maxRowBytes) bytes sprx reads (a file without line ends, or an unclosed quote)",
+                    location: DataLocation(file: path, line: skipped.line))
             }
         }
         return (file.finalizeSHA256(), count)

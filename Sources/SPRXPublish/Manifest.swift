@@ -61,13 +61,16 @@ struct Manifest: Encodable {
         var status: String
         var error_code: String?
         var message: String?
-        var n_obs: Int64
+        /// Referrals used and referrals left out, as published: under disclosure control
+        /// rounded as `models.csv` rounds `n_obs`, and left out of the file (`nil`) when
+        /// 1 to `suppress_up_to` (issue 24: an exact 3 here undid every table's suppression).
+        var n_obs: Int64?
         var n_clusters: Int
         var covariate_patterns: Int
         var grouped_entries: Int
-        var excluded_unknown_covariate: Int64
-        var excluded_unknown_outcome: Int64
-        var excluded_no_organisation: Int64
+        var excluded_unknown_covariate: Int64?
+        var excluded_unknown_outcome: Int64?
+        var excluded_no_organisation: Int64?
         var standard_errors: String
         var fit_seconds: Double
     }
@@ -150,12 +153,15 @@ struct Manifest: Encodable {
             min_count_published: disclosure.suppressUpTo + 1, max_label_characters: UnmappedLabelTable.maxPublishedLabelCharacters,
             max_distinct_labels_per_field: InputLimits.maxDistinctUnmappedLabelsPerField, complete_list: UnmappedLabelTable.quarantinePath,
             fields: fields)
+        func controlled(_ count: Int64) -> Int64? {
+            DisclosureControl.publish(count, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
+        }
         self.models = models.map {
             Model(
                 name: $0.name, outcome: $0.outcome, family: $0.family, status: $0.status, error_code: $0.errorCode, message: $0.message,
-                n_obs: $0.observations, n_clusters: $0.clusters, covariate_patterns: $0.patterns, grouped_entries: $0.entries,
-                excluded_unknown_covariate: $0.excludedUnknownCovariate, excluded_unknown_outcome: $0.excludedUnknownOutcome,
-                excluded_no_organisation: $0.excludedNoOrganisation, standard_errors: $0.standardErrors,
+                n_obs: controlled($0.observations), n_clusters: $0.clusters, covariate_patterns: $0.patterns, grouped_entries: $0.entries,
+                excluded_unknown_covariate: controlled($0.excludedUnknownCovariate), excluded_unknown_outcome: controlled($0.excludedUnknownOutcome),
+                excluded_no_organisation: controlled($0.excludedNoOrganisation), standard_errors: $0.standardErrors,
                 fit_seconds: ($0.fitSeconds * 1e4).rounded() / 1e4)
         }
         self.outputs = outputs.map { Output(path: $0.path, bytes: $0.bytes, sha256: $0.sha256) }

@@ -115,7 +115,7 @@ public enum Publisher {
         try output.write("tables/\(unmappedLabels.name).csv", unmappedLabels.csv)
         try UnmappedLabelTable.writeQuarantine(result.unmappedLabels, to: output)
         let period = result.period
-        let context = ReportContext(
+        var context = ReportContext(
             toolVersion: sprxVersion, pipelineName: pipeline.name, pipelineSHA256: pipeline.sourceSHA256,
             inputs: result.files.map {
                 ReportContext.Input(
@@ -128,6 +128,7 @@ public enum Publisher {
             models: models.summaries, displayNames: pipeline.displayNames, roundTo: pipeline.disclosure.roundTo,
             suppressUpTo: pipeline.disclosure.suppressUpTo, rateFigures: rates.figures, populationEdition: result.population?.edition,
             catchment: result.population?.catchment)
+        context.censusCoverage = provision.figures.coverage
         let published =
             equityTables + [
                 models.table, rates.rates, rates.inequality, trends, organisations, provision.provision, provision.gradient, quality,

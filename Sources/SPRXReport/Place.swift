@@ -108,6 +108,19 @@ struct PlaceFigures {
         gradient.first([.censusDate: date, .measure: measure, .group: group])
     }
 
+    /// The census date the provision part speaks of: the coverage's national figures date
+    /// (the latest census the referrals cover, else the one nearest their period; see
+    /// ``CensusCoverage/reported``) when the national table has a value for it, else
+    /// ``latestCensus``. Never a date chosen only for being the file's last.
+    func reportedCensus(_ coverage: CensusCoverage?) -> String? {
+        if let date = coverage?.reported,
+            gradient.select([.censusDate: date, .measure: Self.ftePer50000]).contains(where: { $0[ProvisionGradientColumn.value].value != nil })
+        {
+            return date
+        }
+        return latestCensus
+    }
+
     /// The data's networks at `date`, in the table's order.
     func networks(_ date: String) -> [[Cell]] { provision.select([.censusDate: date]) }
 
@@ -227,6 +240,55 @@ enum PlaceWording {
         items.count <= 1 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items.last!
     }
 
+    /// A `pcn_provision.csv` note in plain words: each code (joined by `;`) as a phrase,
+    /// so the report never shows a code and never calls absent public data suppressed.
+    static func provisionNote(_ note: String) -> String {
+        typealias Note = ProvisionColumn.Note
+        let phrases = note.split(separator: ";").map(String.init).map { code -> String in
+            switch code {
+            case Note.outsideDataPeriod: "referrals not counted: this export does not cover the census's three months"
+            case Note.suppressed: "referrals suppressed by disclosure control"
+            case Note.noWorkforceReturn: "no workforce return for this census (public data absent, not withheld)"
+            case Note.noRegisteredPatients: "no registered-patient count within 31 days of the census"
+            case Note.noLinkWorkerFTE: "no link worker time recorded (FTE 0)"
+            case Note.noDeprivationScore: "none of its practices has an IMD 2019 score"
+            default: code.replacingOccurrences(of: "_", with: " ")
+            }
+        }
+        return phrases.joined(separator: "; ")
+    }
+
+    /// A `provision_by_deprivation.csv` note in plain words (`no_workforce_return=12`:
+    /// "12 networks without a workforce return, left out").
+    static func gradientNote(_ note: String) -> String {
+        typealias Note = ProvisionGradientColumn.Note
+        let phrases = note.split(separator: ";").map(String.init).map { code -> String in
+            func networks(_ prefix: String) -> String? {
+                guard code.hasPrefix(prefix), let n = Int(code.dropFirst(prefix.count)) else { return nil }
+                return count(n, "network")
+            }
+            if let n = networks(Note.noWorkforceReturn) { return "\(n) without a workforce return (public data absent), left out" }
+            if let n = networks(Note.noRegisteredPatients) { return "\(n) without registered patients at the extract, left out" }
+            switch code {
+            case Note.fewerThanTwo: return "fewer than 2 networks, so no interval"
+            case Note.quintileWithoutValue: return "a quintile has no value, so no index"
+            case Note.notEstimable: return "the index cannot be estimated"
+            default: return code.replacingOccurrences(of: "_", with: " ")
+            }
+        }
+        return phrases.joined(separator: "; ")
+    }
+
+    /// The census date as a sentence names it: with where it lies against the referrals'
+    /// period when they do not cover it ("2025-03-31 (a census after this export's
+    /// referrals, which end 2024-03-09)").
+    static func censusDate(_ date: String, _ coverage: CensusCoverage?) -> String {
+        guard let coverage, !coverage.covered.contains(date), let first = coverage.periodFirst, let last = coverage.periodLast else { return date }
+        if date > last { return "\(date) (a census after this export's referrals, which end \(last))" }
+        if date < first { return "\(date) (a census before this export's referrals, which start \(first))" }
+        return "\(date) (a census whose three months this export's referrals do not all cover)"
+    }
+
     /// FTE per 50,000 in words, two decimals.
     static func fte(_ value: Double) -> String { ReachWording.signed(fixed(value, 2)) }
 
@@ -236,9 +298,10 @@ enum PlaceWording {
     /// deprived (x = 0) to least deprived (x = 1), SII = fitted least − fitted most
     /// deprived, RII = fitted least / fitted most deprived. So an SII above 0 means more
     /// provision in the least deprived networks.
-    static func gradientSentence(sii: [Cell]?, rii: [Cell]?, date: String) -> String? {
+    static func gradientSentence(sii: [Cell]?, rii: [Cell]?, date: String, coverage: CensusCoverage? = nil) -> String? {
+        let date = censusDate(date, coverage)
         guard let sii, let value = sii[ProvisionGradientColumn.value].value else {
-            let note = (sii ?? rii).flatMap { $0[ProvisionGradientColumn.note].string }.flatMap { $0.isEmpty ? nil : $0 }
+            let note = (sii ?? rii).flatMap { $0[ProvisionGradientColumn.note].string }.flatMap { $0.isEmpty ? nil : gradientNote($0) }
             return sii == nil && rii == nil ? nil : "At \(date) the slope index of inequality is not given" + (note.map { " (\($0))" } ?? "") + "."
         }
         let low = sii[ProvisionGradientColumn.ciLow].value, high = sii[ProvisionGradientColumn.ciHigh].value
@@ -331,15 +394,34 @@ extension Report {
         "Referrals per FTE per year", "IMD score", "Quintile", "Note",
     ]
 
+    /// A `pcn_provision.csv` cell as the report prints it: an empty cell says why in
+    /// words: "suppressed" only for the referral figures disclosure control withholds,
+    /// "no return" for FTE the workforce census lacks (public data absent, not withheld),
+    /// "no count" for registered patients without an extract, "not covered" for referrals
+    /// of a census whose three months the export does not cover.
+    static func provisionCell(_ row: [Cell], _ column: ProvisionColumn) -> String {
+        if let shown = printed(row[column]) { return shown }
+        let notes = Set((row[ProvisionColumn.note].string ?? "").split(separator: ";").map(String.init))
+        switch column {
+        case .splwFTE: return notes.contains(ProvisionColumn.Note.noWorkforceReturn) ? "no return" : ""
+        case .registeredPatients: return notes.contains(ProvisionColumn.Note.noRegisteredPatients) ? "no count" : ""
+        case .referrals, .referralsPer1000, .referralsPerFTE:
+            if row[ProvisionColumn.suppressed].flag == true { return "suppressed" }
+            return column == .referrals && notes.contains(ProvisionColumn.Note.outsideDataPeriod) ? "not covered" : ""
+        default: return ""
+        }
+    }
+
     /// The data's networks at `date`, as published.
     static func provisionRows(_ figures: PlaceFigures, _ date: String) -> [[String]] {
         figures.networks(date).map { row in
-            func text(_ column: ProvisionColumn) -> String { cell(row, in: column) }
+            func text(_ column: ProvisionColumn) -> String { provisionCell(row, column) }
             let name = row[ProvisionColumn.pcnName].shown
             let patients = printed(row[ProvisionColumn.registeredPatients]).flatMap { Int($0) }.map(grouped) ?? text(.registeredPatients)
             return [
                 name.isEmpty ? row[ProvisionColumn.pcnCode].shown : name, row[ProvisionColumn.pcnCode].shown, text(.splwFTE), patients, text(.ftePer50000),
-                text(.referrals), text(.referralsPer1000), text(.referralsPerFTE), text(.imdScore), text(.imdQuintile), row[ProvisionColumn.note].shown,
+                text(.referrals), text(.referralsPer1000), text(.referralsPerFTE), text(.imdScore), text(.imdQuintile),
+                PlaceWording.provisionNote(row[ProvisionColumn.note].string ?? ""),
             ]
         }
     }
@@ -359,17 +441,27 @@ extension Report {
             let patients = row[ProvisionGradientColumn.registeredPatients].count.map { grouped(Int($0)) } ?? ""
             return [
                 label, printed(row[ProvisionGradientColumn.pcns]) ?? "", printed(row[ProvisionGradientColumn.splwFTE]) ?? "", patients, value + interval,
-                row[ProvisionGradientColumn.note].shown,
+                PlaceWording.gradientNote(row[ProvisionGradientColumn.note].string ?? ""),
             ]
         }
     }
 
-    /// What the provision figures are, in sentences.
-    static func provisionNotes() -> [String] {
-        [
+    /// Where the referrals' period lies among the census dates, when it covers none of
+    /// them (or the figures shown are for a census it does not cover): the coverage's
+    /// explanation, said before any figure; `nil` otherwise.
+    static func provisionPeriodNote(_ coverage: CensusCoverage?) -> String? {
+        guard let coverage, coverage.covered.isEmpty || !coverage.reportedIsCovered else { return nil }
+        return coverage.explanation
+    }
+
+    /// What the provision figures are, in sentences (the census dates covered first, when
+    /// the referrals cover some).
+    static func provisionNotes(_ coverage: CensusCoverage? = nil) -> [String] {
+        (coverage.flatMap { provisionPeriodNote($0) == nil ? $0.explanation : nil }.map { [$0] } ?? []) + [
             "Link worker FTE is NHS England's workforce census of social prescribing link workers per primary care network; registered patients are NHS Digital's counts of patients registered at the network's practices. FTE per 50,000 = 50,000 × FTE / registered patients.",
             "A network's deprivation is the list-size-weighted IMD 2019 score of its practices (Fingertips), ranked into fifths of England's networks (1 = most deprived). England only: the reference data cover England's networks, so referrals elsewhere have no provision figures here.",
             "The bars are all of England's networks (public data); the points are the networks this data's organisations map to, with their referrals against their own registered patients and link worker time.",
+            "In the networks' table, \"no return\" is a census without the network's workforce return and \"no count\" a census without its registered patients: public data that are absent, not withheld. \"Suppressed\" is a referral count withheld by disclosure control, and \"not covered\" a census whose three months this export's referrals do not all cover.",
         ]
     }
 }

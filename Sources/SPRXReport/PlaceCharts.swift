@@ -278,12 +278,15 @@ extension Report {
 
     /// The provision part: the national bars with the data's networks, the gradient in words, the tables.
     static func provisionNodes(_ figures: PlaceFigures, _ context: ReportContext) -> [Node] {
-        guard let date = figures.latestCensus else {
+        let coverage = context.censusCoverage
+        guard let date = figures.reportedCensus(coverage) else {
             return [el("p", text: noProvision)]
         }
         var nodes: [Node] = []
+        if let period = provisionPeriodNote(coverage) { nodes.append(el("p", text: period)) }
         if let sentence = PlaceWording.gradientSentence(
-            sii: figures.gradientRow(date, PlaceFigures.sii, PlaceFigures.allGroups), rii: figures.gradientRow(date, PlaceFigures.rii, PlaceFigures.allGroups), date: date)
+            sii: figures.gradientRow(date, PlaceFigures.sii, PlaceFigures.allGroups), rii: figures.gradientRow(date, PlaceFigures.rii, PlaceFigures.allGroups), date: date,
+            coverage: coverage)
         {
             nodes.append(el("ul", [("class", "findings")], [el("li", [], [el("p", text: sentence)])]))
         }
@@ -322,7 +325,7 @@ extension Report {
                     caption: controlled("This data's primary care networks, \(date) (tables/pcn_provision.csv)", context), header: provisionHeader, rows: provisionRows(figures, date),
                     numeric: [2, 3, 4, 5, 6, 7, 8, 9]))
         }
-        nodes.append(el("ul", [], provisionNotes().map { el("li", text: $0) }))
+        nodes.append(el("ul", [], provisionNotes(coverage).map { el("li", text: $0) }))
         return nodes
     }
 
@@ -351,9 +354,12 @@ extension Report {
             out += [md(noOrganisations), ""]
         }
         out += ["### " + md(provisionTitle), ""]
-        guard let date = figures.latestCensus else { return out + [md(noProvision), ""] }
+        let coverage = context.censusCoverage
+        guard let date = figures.reportedCensus(coverage) else { return out + [md(noProvision), ""] }
+        if let period = provisionPeriodNote(coverage) { out += [md(period), ""] }
         if let sentence = PlaceWording.gradientSentence(
-            sii: figures.gradientRow(date, PlaceFigures.sii, PlaceFigures.allGroups), rii: figures.gradientRow(date, PlaceFigures.rii, PlaceFigures.allGroups), date: date)
+            sii: figures.gradientRow(date, PlaceFigures.sii, PlaceFigures.allGroups), rii: figures.gradientRow(date, PlaceFigures.rii, PlaceFigures.allGroups), date: date,
+            coverage: coverage)
         {
             out += ["- " + md(sentence), ""]
         }
@@ -366,7 +372,7 @@ extension Report {
             out += [md(controlled("This data's primary care networks, \(date) (tables/pcn_provision.csv)", context)), ""]
             out += table(provisionHeader, networks, right: [2, 3, 4, 5, 6, 7, 8, 9])
         }
-        out += provisionNotes().map { "- " + md($0) } + [""]
+        out += provisionNotes(coverage).map { "- " + md($0) } + [""]
         return out
     }
 }

@@ -63,6 +63,9 @@ public struct ReportContext: Sendable {
     /// The catchment in words (e.g. "every small area of each nation", or the local
     /// authorities the pipeline names); `nil` to leave it unsaid.
     public var catchment: String?
+    /// Which workforce census dates the referrals cover (the manifest's `census_coverage`);
+    /// `nil` when the pipeline names no provision files.
+    public var censusCoverage: CensusCoverage?
 
     public init(
         toolVersion: String, pipelineName: String, pipelineSHA256: String, inputs: [Input], firstDay: String?, lastDay: String?,

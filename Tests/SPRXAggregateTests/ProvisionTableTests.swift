@@ -98,6 +98,9 @@ import Testing
         (expected.networksMapped, expected.censusDates, expected.censusDatesWithPatients, expected.networksWithScore) = (2, 2, 2, 2)
         expected.scoredPatientShare = 6_000.0 / 6_500.0  // B2's 500 have no score; C1 is in no network
         expected.practiceExtract = "2025-12-01"
+        // The period (2025) covers both censuses' three months; both have an extract.
+        expected.coverage = CensusCoverage(censusDates: [Self.march, Self.november], withPatients: [Self.march, Self.november], period: (Self.day(2025, 1, 1), Self.day(2025, 12, 31)))
+        #expect(expected.coverage?.covered == ["2025-03-31", "2025-11-30"] && expected.coverage?.reported == "2025-11-30")
         #expect(figures == expected)
     }
 
@@ -231,5 +234,61 @@ import Testing
         #expect(builder.build(OrganisationCounts(), data: Self.realData, directory: nil, period: nil).gradient == gradient)
         // Five census dates have an extract (2025), each with 6 fifths/all rows and 2 indices.
         #expect(gradient.rows.count == 5 * 8)
+    }
+
+    // MARK: Census coverage (issue 24 item 6)
+
+    /// The bundled workforce file's census dates (SampleData/reference/README.md; read with
+    /// `zcat | cut -d, -f1 | sort -u`), the last five with a registration extract.
+    static let bundledCensus: [Day] = [
+        day(2020, 3, 31), day(2020, 6, 30), day(2020, 9, 30), day(2020, 12, 31), day(2021, 3, 31), day(2021, 6, 30), day(2021, 9, 30),
+        day(2021, 12, 31), day(2022, 3, 31), day(2022, 6, 30), day(2022, 9, 30), day(2025, 3, 31), day(2025, 4, 30), day(2025, 5, 31),
+        day(2025, 10, 31), day(2025, 11, 30),
+    ]
+    static var bundledWithPatients: [Day] { Array(bundledCensus.suffix(5)) }
+
+    /// The issue's case: a 2023-2024 export covers no census. By hand: the last census
+    /// before 2023-01-01 is 2022-09-30, the first after 2024-12-31 is 2025-03-31; the
+    /// national figures use the census with patients nearest the period: 2025-03-31 (90
+    /// days after its end; 2025-04-30 is 120). Gaps over 100 days: 2022-09-30 to
+    /// 2025-03-31 (913 days) and 2025-05-31 to 2025-10-31 (153 days).
+    @Test func aPeriodBetweenCensusDatesIsExplained() {
+        let coverage = CensusCoverage(censusDates: Self.bundledCensus, withPatients: Self.bundledWithPatients, period: (Self.day(2023, 1, 1), Self.day(2024, 12, 31)))
+        #expect(coverage.covered.isEmpty && coverage.within.isEmpty)
+        #expect(coverage.before == "2022-09-30" && coverage.after == "2025-03-31")
+        #expect(coverage.gaps == [["2022-09-30", "2025-03-31"], ["2025-05-31", "2025-10-31"]])
+        #expect(coverage.reported == "2025-03-31" && !coverage.reportedIsCovered)
+        #expect(coverage.explanation.contains("falls between the census dates 2022-09-30 and 2025-03-31"))
+        #expect(coverage.explanation.contains("(2023-01-01 to 2024-12-31)") && !coverage.explanation.contains("_"))
+    }
+
+    /// A period covering some censuses: those whose three whole months lie in it. By hand,
+    /// 2022-01-15 to 2025-06-30 covers 2022-06-30 (Apr-Jun 2022), 2022-09-30 (Jul-Sep),
+    /// 2025-03-31, 2025-04-30 and 2025-05-31, not 2022-03-31 (January starts before the
+    /// 15th); the national figures use the latest covered with patients, 2025-05-31.
+    @Test func coveredCensusesAreThoseWhoseThreeMonthsLieInThePeriod() {
+        let coverage = CensusCoverage(censusDates: Self.bundledCensus, withPatients: Self.bundledWithPatients, period: (Self.day(2022, 1, 15), Self.day(2025, 6, 30)))
+        #expect(coverage.covered == ["2022-06-30", "2022-09-30", "2025-03-31", "2025-04-30", "2025-05-31"])
+        #expect(coverage.reported == "2025-05-31" && coverage.reportedIsCovered && coverage.before == nil && coverage.after == nil)
+        // Nine days of March 2024 (the small-counts run): between, nearest with patients 2025-03-31.
+        let short = CensusCoverage(censusDates: Self.bundledCensus, withPatients: Self.bundledWithPatients, period: (Self.day(2024, 3, 1), Self.day(2024, 3, 9)))
+        #expect(short.covered.isEmpty && short.before == "2022-09-30" && short.after == "2025-03-31" && short.reported == "2025-03-31")
+        // A period inside one census's months but not all of them: 2025-03-10 to 2025-04-20
+        // holds 2025-03-31 (its months start 1 January), so it is named as within.
+        let inside = CensusCoverage(censusDates: Self.bundledCensus, withPatients: Self.bundledWithPatients, period: (Self.day(2025, 3, 10), Self.day(2025, 4, 20)))
+        #expect(inside.covered.isEmpty && inside.within == ["2025-03-31"] && inside.before == "2022-09-30" && inside.after == "2025-04-30")
+        #expect(inside.reported == "2025-03-31" && inside.explanation.contains("2025-03-31 is in the period, but not all of its three months"))
+        // No dated referral: nothing covered, the latest census with patients.
+        let undated = CensusCoverage(censusDates: Self.bundledCensus, withPatients: Self.bundledWithPatients, period: nil)
+        #expect(undated.covered.isEmpty && undated.reported == "2025-11-30")
+    }
+
+    /// The manifest carries the coverage of the run's own period (the fixture's two dates).
+    @Test func theFiguresCarryTheCoverage() throws {
+        let figures = Self.builder.build(Self.counts(), data: Self.data, directory: Self.directory, period: (Self.day(2025, 2, 1), Self.day(2025, 12, 31))).figures
+        let coverage = try #require(figures.coverage)
+        #expect(coverage.censusDates == ["2025-03-31", "2025-11-30"] && coverage.covered == ["2025-11-30"] && coverage.gaps == [["2025-03-31", "2025-11-30"]])
+        let json = String(decoding: try JSONEncoder().encode(figures), as: UTF8.self)
+        #expect(json.contains("\"census_coverage\"") && json.contains("\"national_figures_census_date\":\"2025-11-30\""))
     }
 }

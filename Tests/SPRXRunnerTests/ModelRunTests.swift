@@ -107,12 +107,14 @@ private let fixture = "\(packageRoot)/Tests/SPRXRunnerTests/Fixtures/models-6000
         let other = rows.filter { $0["term"] == "sex" && $0["level"] == "Other" }
         #expect(other.filter { $0["family"] == "logistic" }.count == 4)
         #expect(other.allSatisfy { $0["suppressed"] == ($0["family"] == "logistic" ? "TRUE" : "FALSE") })
-        // The manifest keeps the exact sizes for governance.
+        // The manifest's sizes are controlled as models.csv's (issue 24): n_obs rounded to 5
+        // (by hand: the exact size rounded half up to a multiple of 5), as in the table.
         let fitted = summary.models.filter { $0.status == "fitted" }
         #expect(fitted.count == 4)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
         let models = manifest["models"] as! [[String: Any]]
         #expect(models.map { $0["name"] as! String } == ["route_nonmedical", "any_intervention", "contacts", "interventions"])
-        #expect(models.map { ($0["n_obs"] as! NSNumber).int64Value } == fitted.map(\.observations))
+        #expect(models.map { ($0["n_obs"] as! NSNumber).int64Value } == fitted.map { ($0.observations + 2) / 5 * 5 })
+        #expect(models.map { ($0["n_obs"] as! NSNumber).stringValue } == fitted.map { name in rows.first { $0["model"] == name.name }!["n_obs"]! })
     }
 }
