@@ -189,6 +189,8 @@ public struct InspectionReport: Sendable, Codable {
         public var unmappedValues: Int?
         public var dates: [DateShare]?
         public var datesInWindow: Int?
+        /// Values no date format reads (a run quarantines them, `invalid_date`).
+        public var notDates: MissingValueCandidates?
         public var areas: [AreaShare]?
         public var numbers: Numbers?
     }
@@ -269,6 +271,7 @@ public struct InspectionReport: Sendable, Codable {
             }
             if field == .referralDate || profile.share(profile.datesInWindow) > 0.5 {
                 out.datesInWindow = profile.datesInWindow
+                if field == .referralDate { out.notDates = MissingValueCandidates(dates: profile, threshold: threshold) }
                 out.dates = DateCandidate.allCases.compactMap { candidate in
                     guard let n = profile.dateParsed[candidate], n > 0 else { return nil }
                     return DateShare(format: candidate.rawValue, count: n, share: profile.share(n))
@@ -389,6 +392,11 @@ public struct InspectionReport: Sendable, Codable {
                 let total = column.values - column.empty
                 lines.append("      dates within \(dateWindow): \(column.datesInWindow ?? 0) of \(total) parse with some format")
                 for date in dates { lines.append("        \(date.format): \(date.count) (\(percent(date.share)))") }
+                if let notDates = column.notDates, notDates.nonConforming > 0 {
+                    lines.append("      \(notDates.nonConforming) values are no date in any format: a run quarantines each such referral (invalid_date); a referral date is required, so it cannot be listed under missing_values")
+                    for value in notDates.notProposed { lines.append("      \(String(value.count).leftPadded(8))  \(value.label)") }
+                    if notDates.rare > 0 { lines.append("      \(notDates.rare) more such values seen fewer than \(labelThreshold) times each: not shown") }
+                }
             }
             if let areas = column.areas {
                 for area in areas where area.count > 0 {

@@ -70,3 +70,22 @@ public struct MissingValueCandidates: Sendable, Codable {
         key == "-1" || (key.count >= 2 && key.allSatisfy { $0 == "9" })
     }
 }
+
+extension MissingValueCandidates {
+    /// The values of a date column that no date format reads, frequent ones shown
+    /// (referral_date is required: such a referral is quarantined, `invalid_date`, and
+    /// cannot be listed under `missing_values`).
+    public init(dates profile: ColumnProfile, threshold: Int) {
+        let counts = profile.labels.map { ($0.key, $0.value) }.sorted { $0.1.count != $1.1.count ? $0.1.count > $1.1.count : $0.0 < $1.0 }
+        for (_, label) in counts {
+            let parses = Array(label.spelling.utf8).withUnsafeBytes { bytes in DateCandidate.allCases.contains { $0.parse(bytes) != nil } }
+            guard !parses else { continue }
+            nonConforming += label.count
+            if InspectionPrivacy.mayShow(label.spelling, count: label.count, threshold: threshold) {
+                notProposed.append(Value(label: InspectionPrivacy.shown(label.spelling), count: label.count))
+            } else {
+                rare += label.count
+            }
+        }
+    }
+}

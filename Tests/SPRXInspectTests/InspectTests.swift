@@ -358,6 +358,14 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
         #expect(MissingValueCandidates(Self.profile(ages), field: .age, threshold: 8).proposed.isEmpty)
     }
 
+    @Test func dateValuesNoFormatReads() {
+        // 20 dates, 10 `unknown`, 3 `N/K`: 13 read by no format, `unknown` shown, 3 rare.
+        let values = Array(repeating: "01/02/2024", count: 20) + Array(repeating: "unknown", count: 10) + ["N/K", "N/K", "N/K"]
+        let found = MissingValueCandidates(dates: Self.profile(values), threshold: 8)
+        #expect(found.nonConforming == 13 && found.rare == 3)
+        #expect(found.notProposed.map(\.label) == ["unknown"] && found.proposed.isEmpty)
+    }
+
     @Test func rareGuessedLabelsAreWrittenOnlyWhenTheyAreVocabularyWords() {
         #expect(Guessing.isVocabularyWord("Indeterminate", field: .sex))
         #expect(Guessing.isVocabularyWord("G.P.", field: .referralSource))
