@@ -540,13 +540,19 @@ public struct ProvisionTableBuilder: Sendable {
                 row[ProvisionGradientColumn.censusDate.index] = .text(date.census.description)
                 row[ProvisionGradientColumn.measure.index] = .text(measure.rawValue)
                 row[ProvisionGradientColumn.group.index] = .text(ProvisionGradientColumn.allGroups)
+                var measureNote = note
                 if let fitted {
                     let (value, limits) = measure == .sii ? (fitted.sii, fitted.siiLimits) : (fitted.rii, fitted.riiLimits)
-                    row[ProvisionGradientColumn.value.index] = .significant(value, digits: Self.digits)
-                    row[ProvisionGradientColumn.ciLow.index] = .significant(limits.lower, digits: Self.digits)
-                    row[ProvisionGradientColumn.ciHigh.index] = .significant(limits.upper, digits: Self.digits)
+                    // A ratio over a fitted value of 0 is not a number to publish: never NaN or Inf.
+                    if value.isFinite && limits.lower.isFinite && limits.upper.isFinite {
+                        row[ProvisionGradientColumn.value.index] = .significant(value, digits: Self.digits)
+                        row[ProvisionGradientColumn.ciLow.index] = .significant(limits.lower, digits: Self.digits)
+                        row[ProvisionGradientColumn.ciHigh.index] = .significant(limits.upper, digits: Self.digits)
+                    } else {
+                        measureNote = ProvisionGradientColumn.Note.notEstimable
+                    }
                 }
-                row[ProvisionGradientColumn.note.index] = .text(note)
+                row[ProvisionGradientColumn.note.index] = .text(measureNote)
                 rows.append(row)
             }
         }

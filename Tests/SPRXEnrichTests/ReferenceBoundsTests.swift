@@ -186,6 +186,11 @@ import Testing
         population.singleYearOfAge = [
             SingleYearOfAgeSource(nation: .england, file: "pop_mid2019_ew_lsoa11_sya.csv.gz", edition: "a"),
             SingleYearOfAgeSource(nation: .wales, file: "pop_mid2019_ew_lsoa11_sya.csv.gz", edition: "a"),
+            { () -> SingleYearOfAgeSource in
+                var scotland = SingleYearOfAgeSource(nation: .scotland, file: "pop_mid2020_scotland_dz11_sya_sex.csv.gz", edition: "s")
+                (scotland.sexColumn, scotland.sex) = ("sex", "persons")
+                return scotland
+            }(),
         ]
         let settings = EnrichSettings(
             referenceDirectory: reference,
@@ -199,6 +204,7 @@ import Testing
             rurality: [], ageBands: [AgeBand(label: "0+", lower: 0, upper: 120)], population: population)
         let loaded = try ReferenceData.load(settings)
         #expect(loaded.residents.map(\.population).max() == 16_004)
-        _ = try PopulationLoader.denominators(settings, reference: loaded)
+        let denominators = try #require(try PopulationLoader.denominators(settings, reference: loaded))
+        #expect(Set(denominators.nationsWithAges) == [.england, .wales, .scotland])
     }
 }
