@@ -21,6 +21,8 @@ public struct FileReconciliation: Sendable, Codable, Equatable {
     /// label texts themselves are only in the run-wide ``UnmappedLabelStore``.
     public var unmapped: [String: Int] = [:]
     public var areaCounts = AreaMatchCounts()
+    /// The pipeline's optional fields this file's header has no column for (by name).
+    public var fieldsNotRecorded: [String] = []
 
     public init(path: String) { self.path = path }
 

@@ -77,6 +77,10 @@ public struct RunResult: Sendable {
     public var clean: Int { files.reduce(0) { $0 + $1.clean } }
     public var duplicate: Int { files.reduce(0) { $0 + $1.duplicate } }
     public var quarantined: Int { files.reduce(0) { $0 + $1.quarantined } }
+    /// The optional fields the inputs leave out (``FieldRecording``).
+    public var recording: FieldRecording {
+        FieldRecording(files: files.map { file in (file.fieldsNotRecorded.compactMap(CanonicalField.init(rawValue:)), file.clean) })
+    }
     /// Per gated field, one line with the share of clean referrals unknown and unmapped.
     public var fieldQualityLines: [String] { RunFigures.summaryLines(quality) }
 }
