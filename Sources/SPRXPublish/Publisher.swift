@@ -42,7 +42,14 @@ public struct RunSummary: Sendable {
                     + recording.recordedInPart.map { "\($0.field.rawValue) (\($0.filesWithout) of \(recording.files) files)" }.joined(separator: ", "))
         }
         let notFitted = models.filter { $0.status == ModelRunSummary.notRecorded }.map(\.name)
-        var line = parts.joined(separator: "; ") + "; figures that depend on them are left empty, not 0"
+        var withheld: [String] = []
+        if recording.contactedShareNote != nil { withheld.append("the share that reached a link worker") }
+        if recording.interventionShareNote != nil { withheld.append("the intervention share") }
+        if recording.areaNote != nil { withheld.append("rates against the population") }
+        if recording.notRecorded.contains(.organisationID) { withheld.append("organisation comparisons") }
+        var line = parts.joined(separator: "; ")
+        if !withheld.isEmpty { line += "; left empty, not 0: " + withheld.joined(separator: ", ") }
+        if recording.isMissing(.contacted) && recording.contactedShareNote == nil { line += "; reached a link worker is read from contacts > 0" }
         if !notFitted.isEmpty { line += "; models not fitted: " + notFitted.joined(separator: ", ") }
         if recording.notRecorded.contains(.organisationID) { line += "; model standard errors are model-based" }
         return line
