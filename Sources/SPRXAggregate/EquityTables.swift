@@ -8,6 +8,9 @@ public struct EquityTableBuilder: Sendable {
     /// The key the counts were made with: its table dimensions are the tables' rows.
     public let groupKey: GroupKeySchema
     public let disclosure: DisclosureSettings
+    /// The optional fields the export leaves out: the pathway's contacted and
+    /// intervention cells that depend on one are empty, with a ``FieldNote``.
+    public var recording = FieldRecording.complete
 
     public init(routes: [RouteDefinition], reasons: [ReasonDefinition], groupKey: GroupKeySchema, disclosure: DisclosureSettings) {
         self.routes = routes
@@ -110,10 +113,18 @@ public struct EquityTableBuilder: Sendable {
         let intervention = DisclosureControl.share(
             counts.intervention, of: counts.referred, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo,
             roundTo: disclosure.roundTo)
-        let suppressed = contacted.isSuppressed || intervention.isSuppressed
+        // A share whose field is not recorded is withheld (absent is not zero), and is
+        // no reason to flag the row suppressed.
+        let contactedNote = recording.contactedShareNote, interventionNote = recording.interventionShareNote
+        let suppressed =
+            (contactedNote == nil && contacted.isSuppressed) || (interventionNote == nil && intervention.isSuppressed)
+            || contacted.denominator == nil
+        let note = [contactedNote, interventionNote].compactMap { $0 }.joined(separator: FieldNote.separator)
         return [
-            .text(dimension), .text(group), .text(routeType), .count(contacted.denominator), .count(contacted.numerator),
-            .count(intervention.numerator), Self.percent(contacted.percent?.value), Self.percent(intervention.percent?.value),
+            .text(dimension), .text(group), .text(routeType), .count(contacted.denominator),
+            contactedNote == nil ? .count(contacted.numerator) : .empty, interventionNote == nil ? .count(intervention.numerator) : .empty,
+            contactedNote == nil ? Self.percent(contacted.percent?.value) : .empty,
+            interventionNote == nil ? Self.percent(intervention.percent?.value) : .empty, note.isEmpty ? .empty : .text(note),
             .flag(suppressed), controlLabel,
         ]
     }

@@ -41,6 +41,9 @@ import SPRXPipeline
 ///   indicators in their declared order. Values and limits have ``places`` decimals.
 public struct OrganisationTableBuilder: Sendable {
     public let disclosure: DisclosureSettings
+    /// Indicators whose field the export does not record (``FieldRecording``): they have
+    /// no rows (no funnel can be drawn for a share that is not known).
+    public var withheld: Set<OrganisationColumn.Indicator> = []
 
     /// The `organisation_id` of the row that pools the ids not published.
     public static let pooledID = "(other)"
@@ -175,7 +178,7 @@ public struct OrganisationTableBuilder: Sendable {
         to table: inout PublishedTable, id: String, level: OrganisationColumn.Level, name: String?, type: String?, parent: String?,
         counts: ResidentCounts, overall: [Double?]
     ) {
-        for (indicator, overall) in zip(OrganisationColumn.Indicator.allCases, overall) {
+        for (indicator, overall) in zip(OrganisationColumn.Indicator.allCases, overall) where !withheld.contains(indicator) {
             var row = [Cell](repeating: .empty, count: OrganisationColumn.allCases.count)
             row[OrganisationColumn.organisationID.index] = .text(id)
             row[OrganisationColumn.indicator.index] = .text(indicator.rawValue)

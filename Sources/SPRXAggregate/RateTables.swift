@@ -74,6 +74,9 @@ public struct RateTableBuilder: Sendable {
     public let inequality: InequalitySimulation
     /// Most threads the inequality fits use (the run's `--jobs`).
     public var jobs = 1
+    /// Indicators whose field the export does not record, with the note their rows carry
+    /// (``FieldNote``): their indices are empty.
+    public var withheld: [InequalityColumn.Indicator: String] = [:]
 
     /// Rates are per this many residents per year.
     public static let perResidents = CrudeRate.perThousand
@@ -389,6 +392,10 @@ public struct RateTableBuilder: Sendable {
     func inequalityInputs(nation: Nation, deciles: [GroupTally], years: Double) -> [InequalityInput] {
         InequalityColumn.Indicator.allCases.map { indicator in
             var input = InequalityInput(nation: nation, indicator: indicator, quantiles: [], note: nil)
+            if let note = withheld[indicator] {
+                input.note = note
+                return input
+            }
             for decile in deciles {
                 guard decile.population > 0 else {
                     input.note = InequalityColumn.Note.decileWithoutPopulation

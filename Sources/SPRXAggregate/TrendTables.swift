@@ -19,7 +19,9 @@ import SPRXPipeline
 ///   routes included, as `route_type_by_group`'s total); `contacted_share` (referrals that
 ///   reached a link worker, of the group's referrals); `intervention_share` (referrals with
 ///   an intervention, of the group's referrals). Shares are in percent with their 95%
-///   Wilson interval, to ``EquityTableBuilder/percentPlaces`` decimals.
+///   Wilson interval, to ``EquityTableBuilder/percentPlaces`` decimals. A share whose
+///   field the export does not record (``FieldRecording``) keeps its rows, with the
+///   numerator, value and interval empty and `note` saying why (absent is not zero).
 /// - Dimensions: `all` (group `all`), `route_type` (`medical`, `non_medical`, `unknown`;
 ///   without `non_medical_share`, which is 0 or 100 there by definition), `nation` and
 ///   `imd_quintile` (within-nation quintiles, folded from the decile as every table's
@@ -40,6 +42,10 @@ public struct TrendTableBuilder: Sendable {
     /// The pipeline's routes, by route index: a route's type decides `route_type` and `non_medical_share`.
     public let routes: [RouteDefinition]
     public let disclosure: DisclosureSettings
+    /// The optional fields the export leaves out: a share that depends on one has its
+    /// numerator, value and interval empty on every row, with a ``FieldNote`` (its
+    /// denominator, the group's referrals, is still given).
+    public var recording = FieldRecording.complete
 
     public init(groupKey: GroupKeySchema, routes: [RouteDefinition], disclosure: DisclosureSettings) {
         self.groupKey = groupKey
@@ -123,9 +129,10 @@ public struct TrendTableBuilder: Sendable {
                                 .text(measure.rawValue), .text(interval.rawValue), .text(span.start.description), .text(span.end.description),
                                 .text(dimension.name), .text(label),
                             ]
-                            let (values, suppressed) = cells(measure, tallies[d][group][slot])
+                            let note = withheldNote(measure)
+                            let (values, suppressed) = cells(measure, tallies[d][group][slot], withheld: note != nil)
                             row += values
-                            row += [.flag(span.partial), .flag(suppressed), control]
+                            row += [.flag(span.partial), note.map(Cell.text) ?? .empty, .flag(suppressed), control]
                             table.rows.append(row)
                         }
                     }
@@ -135,8 +142,23 @@ public struct TrendTableBuilder: Sendable {
         return table
     }
 
-    /// numerator, denominator, value, ci_low and ci_high of one measure, and whether a count is withheld.
-    private func cells(_ measure: TrendColumn.Measure, _ tally: Tally) -> (cells: [Cell], suppressed: Bool) {
+    /// Why a measure is withheld on every row (its field is not recorded), `nil` when it is given.
+    func withheldNote(_ measure: TrendColumn.Measure) -> String? {
+        switch measure {
+        case .referrals, .nonMedicalShare: nil
+        case .contactedShare: recording.contactedShareNote
+        case .interventionShare: recording.interventionShareNote
+        }
+    }
+
+    /// numerator, denominator, value, ci_low and ci_high of one measure, and whether a
+    /// count is suppressed; with `withheld`, only the denominator.
+    private func cells(_ measure: TrendColumn.Measure, _ tally: Tally, withheld: Bool = false) -> (cells: [Cell], suppressed: Bool) {
+        if withheld {
+            let denominator = DisclosureControl.publish(
+                tally.referred, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
+            return ([.empty, .count(denominator), .empty, .empty, .empty], denominator == nil)
+        }
         let numerator: Int64
         switch measure {
         case .referrals:

@@ -267,6 +267,9 @@ public enum PathwayColumn: String, TableColumn {
     case routeType = "route_type"
     case referred, contacted, intervention
     case pctContacted = "pct_contacted", pctIntervention = "pct_intervention"
+    /// Why `contacted` or `intervention` (and its percentage) is empty when the export
+    /// does not record what it counts (``FieldNote``); empty otherwise.
+    case note
     case suppressed
     case disclosureControl = "disclosure_control"
 
@@ -280,7 +283,7 @@ public enum PathwayColumn: String, TableColumn {
         case .dimension, .group, .routeType: .key
         case .referred, .contacted, .intervention: .count
         case .pctContacted, .pctIntervention: .estimate
-        case .suppressed, .disclosureControl: .text
+        case .note, .suppressed, .disclosureControl: .text
         }
     }
 }
@@ -326,6 +329,22 @@ public enum DataQualityColumn: String, TableColumn {
 
     /// The `file` of the rows for every file together.
     public static let allFiles = "all"
+}
+
+/// The `note` values that say a cell is empty because the export does not record the
+/// field it depends on, declared once for every table with a `note` column, the report
+/// and the manifest (`outputs-v2.md`, "Refinements in sprx", "Fields not recorded").
+public enum FieldNote {
+    /// The field is optional in the pipeline and no input file has a column for it.
+    public static func notRecorded(_ field: String) -> String { notRecordedPrefix + field }
+    /// Some input files have a column for the field and some do not: a figure from the
+    /// files that have it would count the other files' referrals as without it.
+    public static func recordedInPart(_ field: String) -> String { recordedInPartPrefix + field }
+
+    public static let notRecordedPrefix = "not_recorded:"
+    public static let recordedInPartPrefix = "recorded_in_part:"
+    /// Joins the notes of one row (a row may depend on two fields not recorded).
+    public static let separator = ";"
 }
 
 /// The measures of `data_quality.csv`, named once for the table and the report.
@@ -492,6 +511,9 @@ public enum TrendColumn: String, TableColumn {
     /// `TRUE` when the interval reaches before the first or after the last day the data
     /// covers (so its count is of part of the interval only).
     case partial
+    /// Why a share's numerator and value are empty when the export does not record what
+    /// it counts (``FieldNote``); empty otherwise.
+    case note
     case suppressed
     case disclosureControl = "disclosure_control"
 
@@ -502,7 +524,7 @@ public enum TrendColumn: String, TableColumn {
         case .measure, .interval, .intervalStart, .dimension, .group: .key
         case .numerator, .denominator: .count
         case .value, .ciLow, .ciHigh: .estimate
-        case .intervalEnd, .partial, .suppressed, .disclosureControl: .text
+        case .intervalEnd, .partial, .note, .suppressed, .disclosureControl: .text
         }
     }
 

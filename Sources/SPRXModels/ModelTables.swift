@@ -8,7 +8,8 @@ public struct ModelRunSummary: Sendable, Codable, Equatable {
     public var name: String
     public var outcome: String
     public var family: String
-    /// `fitted` or `failed`.
+    /// `fitted`, `failed`, or ``notRecorded`` (a field it needs is not in the export:
+    /// not attempted, not a warning).
     public var status: String
     /// The ``ModelFitError`` code and message when the model failed.
     public var errorCode: String?
@@ -28,6 +29,10 @@ public struct ModelRunSummary: Sendable, Codable, Equatable {
     public var standardErrors: String
     /// Wall time of the fit, seconds (not part of any table).
     public var fitSeconds: Double
+
+    /// The status (and error code) of a model left out because the export does not
+    /// record its outcome or a covariate (``FieldRecording/missingField(of:)``).
+    public static let notRecorded = "not_recorded"
 }
 
 /// Fits the pipeline's models from ``ModelCounts`` and publishes `models.csv`.
@@ -43,6 +48,10 @@ public struct ModelTableBuilder: Sendable {
     /// The key the model cells were projected from: covariate levels are read from it.
     public let groupKey: GroupKeySchema
     public let disclosure: DisclosureSettings
+    /// The optional fields the export leaves out: a model needing one is not fitted
+    /// (status ``ModelRunSummary/notRecorded``), and without any `organisation_id` the
+    /// standard errors are model-based (there are no clusters to be robust to).
+    public var recording = FieldRecording.complete
 
     public init(settings: ModelSettings, groupKey: GroupKeySchema, disclosure: DisclosureSettings) {
         self.settings = settings
@@ -112,7 +121,10 @@ public struct ModelTableBuilder: Sendable {
         // Clustering asked for is clustering done: with no organisation ids at all, every
         // referral is left out (as with some missing) and the models say why, rather than
         // quietly falling back to model-based standard errors.
-        let clustered = settings.clusterByOrganisation
+        // An export with no organisation_id column is the exception: it cannot be
+        // clustered at all, so its models are fitted with model-based standard errors
+        // (`se_type` `model`), and the report and manifest say why.
+        let clustered = settings.clusterByOrganisation && !recording.notRecorded.contains(.organisationID)
         DispatchQueue.concurrentPerform(iterations: settings.models.count) { index in
             let model = settings.models[index]
             let started = DispatchTime.now().uptimeNanoseconds
@@ -121,6 +133,13 @@ public struct ModelTableBuilder: Sendable {
                 clusters: 0, patterns: 0, entries: 0, excludedUnknownCovariate: 0, excludedUnknownOutcome: 0, excludedNoOrganisation: 0,
                 standardErrors: clustered ? "cluster_robust_cr1" : "model", fitSeconds: 0)
             var rows: [[Cell]] = []
+            if let field = recording.missingField(of: model) {
+                summary.status = ModelRunSummary.notRecorded
+                summary.errorCode = ModelRunSummary.notRecorded
+                summary.message = "\(field.rawValue) \(recording.wording(field))"
+                slots.store(index, rows: [], summary: summary)
+                return
+            }
             do {
                 rows = try fit(
                     model, cells: cells, histogram: histogram, organisations: organisationNames, clustered: clustered, summary: &summary)

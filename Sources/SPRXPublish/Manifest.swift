@@ -22,7 +22,11 @@ struct Manifest: Encodable {
         var reconciled: Bool
         /// What was odd about the file but read anyway (zero padding after gzip data); absent when nothing.
         var warnings: [String]? = nil
+        /// The pipeline's optional fields this file has no column for.
+        var fields_not_recorded: [String]
     }
+    /// An optional field some input files have and others lack (``FieldRecording``).
+    struct FieldRecordedInPart: Encodable { var field: String; var files_without: Int; var files: Int }
     struct Reference: Encodable { var name: String; var edition: String; var used_for: String; var sha256: String; var rows: Int }
     /// The reference folder used and the step of the lookup order that chose it.
     struct ReferenceDirectory: Encodable { var path: String; var chosen_by: String }
@@ -100,13 +104,23 @@ struct Manifest: Encodable {
     /// tables; absent when the pipeline names no provision files.
     var link_worker_provision: ProvisionFigures?
     var outputs: [Output]
+    /// Optional fields no input file records: every figure depending on one is withheld
+    /// (note `not_recorded:<field>`), models needing one are not fitted.
+    var fields_not_recorded: [String] = []
+    /// Optional fields some input files lack: withheld the same way (`recorded_in_part:<field>`).
+    var fields_recorded_in_part: [FieldRecordedInPart] = []
 
     init(
         options: RunOptions, pipeline config: PipelineConfiguration, files: [FileReconciliation], reference: [ReferenceFileInfo],
         outputs: [(path: String, bytes: Int, sha256: String)], started: Date, finished: Date, disclosure: DisclosureSettings,
         models: [ModelRunSummary], modelsSeconds: Double, period: (first: Day, last: Day)?,
-        unmappedLabels: UnmappedLabelStore = UnmappedLabelStore(), rates: RateFigures? = nil, provision: ProvisionFigures? = nil
+        unmappedLabels: UnmappedLabelStore = UnmappedLabelStore(), rates: RateFigures? = nil, provision: ProvisionFigures? = nil,
+        recording: FieldRecording = .complete
     ) {
+        fields_not_recorded = recording.notRecorded.map(\.rawValue)
+        fields_recorded_in_part = recording.recordedInPart.map {
+            FieldRecordedInPart(field: $0.field.rawValue, files_without: $0.filesWithout, files: recording.files)
+        }
         population_rates = rates
         link_worker_provision = provision
         self.period = period.map { Period(first: $0.first.description, last: $0.last.description) }
@@ -121,7 +135,7 @@ struct Manifest: Encodable {
             Input(
                 path: $0.path, bytes: $0.bytes, decoded_bytes: $0.decodedBytes, sha256: $0.sha256, rows_read: $0.rowsRead, clean: $0.clean,
                 duplicate: $0.duplicate, quarantined: $0.quarantined, reconciled: $0.reconciles,
-                warnings: $0.gzipPaddingWarning.map { [$0] })
+                warnings: $0.gzipPaddingWarning.map { [$0] }, fields_not_recorded: $0.fieldsNotRecorded)
         }
         let rows = files.reduce(0) { $0 + $1.rowsRead }
         let clean = files.reduce(0) { $0 + $1.clean }

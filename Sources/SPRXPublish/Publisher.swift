@@ -26,6 +26,34 @@ public struct RunSummary: Sendable {
     public var clean: Int { result.clean }
     public var duplicate: Int { result.duplicate }
     public var quarantined: Int { result.quarantined }
+
+    /// The optional fields the export leaves out, what that withholds and the models it
+    /// leaves unfitted, in one line for the end of the run; `nil` when every field is recorded.
+    public var notRecordedLine: String? {
+        let recording = result.recording
+        guard !recording.isComplete else { return nil }
+        var parts: [String] = []
+        if !recording.notRecorded.isEmpty {
+            parts.append("not recorded in this export: " + recording.notRecorded.map(\.rawValue).joined(separator: ", "))
+        }
+        if !recording.recordedInPart.isEmpty {
+            parts.append(
+                "missing from some input files (their figures withheld): "
+                    + recording.recordedInPart.map { "\($0.field.rawValue) (\($0.filesWithout) of \(recording.files) files)" }.joined(separator: ", "))
+        }
+        let notFitted = models.filter { $0.status == ModelRunSummary.notRecorded }.map(\.name)
+        var withheld: [String] = []
+        if recording.contactedShareNote != nil { withheld.append("the share that reached a link worker") }
+        if recording.interventionShareNote != nil { withheld.append("the intervention share") }
+        if recording.areaNote != nil { withheld.append("rates against the population") }
+        if recording.notRecorded.contains(.organisationID) { withheld.append("organisation comparisons") }
+        var line = parts.joined(separator: "; ")
+        if !withheld.isEmpty { line += "; left empty, not 0: " + withheld.joined(separator: ", ") }
+        if recording.isMissing(.contacted) && recording.contactedShareNote == nil { line += "; reached a link worker is read from contacts > 0" }
+        if !notFitted.isEmpty { line += "; models not fitted: " + notFitted.joined(separator: ", ") }
+        if recording.notRecorded.contains(.organisationID) { line += "; model standard errors are model-based" }
+        return line
+    }
 }
 
 /// `sprx run` whole: prepares the output folder, runs the engine, publishes what it
@@ -76,20 +104,30 @@ public enum Publisher {
     /// `output`'s staging folder (the caller commits it).
     public static func publish(_ result: RunResult, options: RunOptions, started: Date, into output: OutputFolder) throws -> RunSummary {
         let pipeline = result.pipeline
-        let equityTables = EquityTableBuilder(pipeline: pipeline).build(result.counts)
+        // Absent is not zero: figures that depend on a field the export leaves out are withheld.
+        let recording = result.recording
+        var equityBuilder = EquityTableBuilder(pipeline: pipeline)
+        equityBuilder.recording = recording
+        let equityTables = equityBuilder.build(result.counts)
         for table in equityTables { try output.write("tables/\(table.name).csv", table.csv) }
         let modelsStarted = DispatchTime.now().uptimeNanoseconds
-        let models = ModelTableBuilder(settings: pipeline.models, groupKey: pipeline.groupKey, disclosure: pipeline.disclosure)
-            .build(result.counts.models)
+        var modelBuilder = ModelTableBuilder(settings: pipeline.models, groupKey: pipeline.groupKey, disclosure: pipeline.disclosure)
+        modelBuilder.recording = recording
+        let models = modelBuilder.build(result.counts.models)
         let modelsSeconds = Double(DispatchTime.now().uptimeNanoseconds - modelsStarted) / 1e9
         try output.write("tables/\(models.table.name).csv", models.table.csv)
-        for failed in models.summaries where failed.status != "fitted" {
+        // A model left out for a field not recorded is said once, in the summary's
+        // not-recorded line, the report and the manifest: it is not a warning.
+        for failed in models.summaries where failed.status != "fitted" && failed.status != ModelRunSummary.notRecorded {
             StandardError.line("sprx: warning: model \(failed.name) not fitted: \(failed.errorCode ?? ""): \(failed.message ?? "")")
         }
         var rateBuilder = RateTableBuilder(pipeline: pipeline)
         rateBuilder.jobs = options.jobs
+        rateBuilder.withheld[.contactedShare] = recording.contactedShareNote
+        rateBuilder.withheld[.interventionShare] = recording.interventionShareNote
+        // Without area codes every referral's area is unknown: no rate can be computed.
         let rates = rateBuilder.build(
-            result.counts, population: result.population, period: result.ratePeriod, periodFixed: result.ratePeriodFixed)
+            result.counts, population: recording.areaNote == nil ? result.population : nil, period: result.ratePeriod, periodFixed: result.ratePeriodFixed)
         for nation in Nation.known {
             guard let figures = rates.figures, let missing = figures.populationAreasWithoutDecile[nation.label], missing > 0 else { continue }
             let areas = figures.populationAreas[nation.label] ?? 0
@@ -99,9 +137,14 @@ public enum Publisher {
         }
         try output.write("tables/\(rates.rates.name).csv", rates.rates.csv)
         try output.write("tables/\(rates.inequality.name).csv", rates.inequality.csv)
-        let trends = TrendTableBuilder(pipeline: pipeline).build(result.counts, period: result.period)
+        var trendBuilder = TrendTableBuilder(pipeline: pipeline)
+        trendBuilder.recording = recording
+        let trends = trendBuilder.build(result.counts, period: result.period)
         try output.write("tables/\(trends.name).csv", trends.csv)
-        let organisations = OrganisationTableBuilder(pipeline: pipeline).build(result.counts.organisations, directory: result.organisationDirectory)
+        var organisationBuilder = OrganisationTableBuilder(pipeline: pipeline)
+        if recording.contactedShareNote != nil { organisationBuilder.withheld.insert(.contactedShare) }
+        if recording.interventionShareNote != nil { organisationBuilder.withheld.insert(.interventionShare) }
+        let organisations = organisationBuilder.build(result.counts.organisations, directory: result.organisationDirectory)
         try output.write("tables/\(organisations.name).csv", organisations.csv)
         var provisionBuilder = ProvisionTableBuilder(disclosure: pipeline.disclosure)
         provisionBuilder.jobs = options.jobs
@@ -127,7 +170,7 @@ public enum Publisher {
             references: result.reference.map { ReportContext.Reference(name: $0.name, edition: $0.edition, use: $0.use) },
             models: models.summaries, displayNames: pipeline.displayNames, roundTo: pipeline.disclosure.roundTo,
             suppressUpTo: pipeline.disclosure.suppressUpTo, rateFigures: rates.figures, populationEdition: result.population?.edition,
-            catchment: result.population?.catchment)
+            catchment: result.population?.catchment, recording: recording)
         context.censusCoverage = provision.figures.coverage
         let published =
             equityTables + [
@@ -140,7 +183,7 @@ public enum Publisher {
             options: options, pipeline: pipeline, files: result.files, reference: result.reference, outputs: output.written,
             started: started, finished: Date(), disclosure: pipeline.disclosure, models: models.summaries,
             modelsSeconds: modelsSeconds, period: period, unmappedLabels: result.unmappedLabels, rates: rates.figures,
-            provision: result.provision == nil ? nil : provision.figures)
+            provision: result.provision == nil ? nil : provision.figures, recording: recording)
         try output.write("manifest.json", try manifest.json(), record: false)
         return RunSummary(
             result: result, models: models.summaries, outputDirectory: output.target.path, headline: Report.headline(tables: published))

@@ -27,7 +27,7 @@ public enum Report {
         func pct(_ value: String?) -> String { value.map { "\($0)%" } ?? "suppressed" }
         return "headlines: \(numbers.cleanReferrals.map(grouped) ?? "an unrecorded number of") clean referrals; routes medical \(pct(numbers.share(.medical))), "
             + "non-medical \(pct(numbers.share(.nonMedical))), unknown \(pct(numbers.share(.unknown))); "
-            + "reached a link worker \(pct(numbers.pathwayAll(.pctContacted))), an intervention \(pct(numbers.pathwayAll(.pctIntervention)))"
+            + "reached a link worker \(pathwayHeadline(numbers, .pctContacted)), an intervention \(pathwayHeadline(numbers, .pctIntervention))"
     }
 
     /// "2,956 clean referrals (an exact count of records)": the page's one population figure.
@@ -100,7 +100,7 @@ public enum Report {
                 el("li", text: "Period covered: " + (period(context) ?? "no clean referrals")),
                 el("li", text: context.disclosureStatement),
                 el("li", text: "Pipeline: \(context.pipelineName) (sha256 \(context.pipelineSHA256.prefix(12))…), sprx \(context.toolVersion)"),
-            ]),
+            ] + notRecordedSentences(context).map { el("li", text: $0) }),
             dataTable(caption: fileCaption, header: fileHeader, rows: fileRows(numbers), numeric: [1, 2, 3, 4]),
             dataTable(
                 caption: "Reference data (each nation's own deprivation index and rurality classification)", header: ["File", "Edition", "Used for"],
@@ -120,6 +120,11 @@ public enum Report {
         func card(_ value: String?, _ label: String) -> Node {
             el("div", [("class", "card")], [el("p", [("class", "big")], text: value.map { "\($0)%" } ?? "suppressed"), el("p", text: label)])
         }
+        // A figure whose field is not recorded: the reason where the number would be.
+        func card(_ column: PathwayColumn, _ label: String) -> Node {
+            guard let withheld = numbers.pathwayAllWithheld(column) else { return card(numbers.pathwayAll(column), label) }
+            return el("div", [("class", "card")], [el("p", [("class", "big")], text: "Not recorded"), el("p", text: "\(label): \(withheld)")])
+        }
         guard numbers.hasReferrals else {
             return section("headlines", "Headline figures", [el("p", text: noReferrals)])
         }
@@ -128,8 +133,8 @@ public enum Report {
                 card(numbers.share(.medical), "of referrals came through medical routes (as the pipeline defines them)"),
                 card(numbers.share(.nonMedical), "came through non-medical routes (as the pipeline defines them)"),
                 card(numbers.share(.unknown), "had no recorded route"),
-                card(numbers.pathwayAll(.pctContacted), "reached a link worker"),
-                card(numbers.pathwayAll(.pctIntervention), "received at least one intervention"),
+                card(.pctContacted, "reached a link worker"),
+                card(.pctIntervention, "received at least one intervention"),
             ]),
             el("p", text: headlineNote(numbers, context)),
         ])
@@ -238,23 +243,31 @@ public enum Report {
     static func pathwaySection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
         let rows = pathwayRows(numbers)
         let title = "Referral → link worker contact → intervention, by route type"
-        return section("pathway", "From referral to help", [
-            el("figure", [], [
-                Charts.groupedBars(
-                    id: "pathway", title: title,
-                    description: "For each route type, the percentage of referrals that reached a link worker and that received at least one intervention.",
-                    measures: [("reached a link worker", Palette.contacted), ("received an intervention", Palette.intervention)],
-                    rows: rows.map {
-                        (
-                            label(.routeType, $0[PathwayColumn.routeType].shown),
-                            [ReportNumbers.percent($0, PathwayColumn.pctContacted), ReportNumbers.percent($0, PathwayColumn.pctIntervention)]
-                        )
-                    },
-                    groupTitle: "Route type", valueTitle: "Percentage of the route type's referrals"),
-                el("figcaption", text: title),
-            ]),
-            dataTable(caption: controlled(title, context), header: pathwayHeader, rows: rows.map { pathwayCells($0, label) }, numeric: [1, 2, 3, 4, 5]),
-        ])
+        // Only the shares whose field is recorded are charted; the others are said in words.
+        let measures = [
+            (column: PathwayColumn.pctContacted, name: "reached a link worker", colour: Palette.contacted),
+            (column: PathwayColumn.pctIntervention, name: "received an intervention", colour: Palette.intervention),
+        ].filter { numbers.pathwayAllWithheld($0.column) == nil }
+        let withheld = [PathwayColumn.pctContacted, .pctIntervention].compactMap { column in
+            numbers.pathwayAllWithheld(column).map { "Whether referrals \(column == .pctContacted ? "reached a link worker" : "received an intervention") is \($0), so it is not charted." }
+        }
+        var children: [Node] = withheld.map { el("p", text: $0) }
+        if !measures.isEmpty {
+            children.append(
+                el("figure", [], [
+                    Charts.groupedBars(
+                        id: "pathway", title: title,
+                        description: "For each route type, the percentage of referrals that " + measures.map(\.name).joined(separator: " and that ") + ".",
+                        measures: measures.map { ($0.name, $0.colour) },
+                        rows: rows.map { row in
+                            (label(.routeType, row[PathwayColumn.routeType].shown), measures.map { ReportNumbers.percent(row, $0.column) })
+                        },
+                        groupTitle: "Route type", valueTitle: "Percentage of the route type's referrals"),
+                    el("figcaption", text: title),
+                ]))
+        }
+        children.append(dataTable(caption: controlled(title, context), header: pathwayHeader, rows: rows.map { pathwayCells($0, label) }, numeric: [1, 2, 3, 4, 5]))
+        return section("pathway", "From referral to help", children)
     }
 
     static func reasonsSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
@@ -280,7 +293,9 @@ public enum Report {
         for summary in context.models {
             var parts: [Node] = [el("h3", text: modelHeading(summary))]
             guard summary.status == "fitted" else {
-                parts.append(el("p", [("class", "warning")], text: "Not fitted: \(summary.message ?? summary.errorCode ?? "unknown reason")."))
+                // A model whose field is not recorded is not a failure: said plainly, once.
+                let notRecorded = summary.status == ModelRunSummary.notRecorded
+                parts.append(el("p", notRecorded ? [] : [("class", "warning")], text: "Not fitted: \(summary.message ?? summary.errorCode ?? "unknown reason")."))
                 children.append(el("div", [("class", "model")], parts))
                 continue
             }
@@ -349,7 +364,7 @@ public enum Report {
     }
 
     static func cell(_ row: [Cell]?, _ column: ShareColumn) -> String { cell(row, in: column) }
-    static func cell(_ row: [Cell]?, _ column: PathwayColumn) -> String { cell(row, in: column) }
+    static func cell(_ row: [Cell]?, _ column: PathwayColumn) -> String { withheld(row, column).map { _ in "not recorded" } ?? cell(row, in: column) }
     static func cell(_ row: [Cell]?, _ column: ModelColumn) -> String { cell(row, in: column) }
 
     /// A share's 95% interval as printed, "suppressed" when withheld in a suppressed row.

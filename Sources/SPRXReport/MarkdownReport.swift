@@ -23,6 +23,7 @@ extension Report {
         out.append("- Period covered: " + (period(context).map(md) ?? "no clean referrals"))
         out.append("- " + md(context.disclosureStatement))
         out.append("- Pipeline: " + md(context.pipelineName) + " (sha256 " + md(String(context.pipelineSHA256.prefix(12))) + ")")
+        out += notRecordedSentences(context).map { "- " + md($0) }
         out.append("")
         out += [md(fileCaption) + ".", ""]
         out += table(fileHeader, fileRows(numbers), right: [1, 2, 3, 4])
@@ -37,8 +38,8 @@ extension Report {
             out.append("- Medical routes (as the pipeline defines them): \(pct(numbers.share(.medical)))")
             out.append("- Non-medical routes: \(pct(numbers.share(.nonMedical)))")
             out.append("- No recorded route: \(pct(numbers.share(.unknown)))")
-            out.append("- Reached a link worker: \(pct(numbers.pathwayAll(.pctContacted)))")
-            out.append("- Received at least one intervention: \(pct(numbers.pathwayAll(.pctIntervention)))")
+            out.append("- Reached a link worker: \(pathwayHeadline(numbers, .pctContacted))")
+            out.append("- Received at least one intervention: \(pathwayHeadline(numbers, .pctIntervention))")
             out.append("")
             out.append(md(headlineNote(numbers, context)))
         }

@@ -259,6 +259,7 @@ extension Report {
     static func placeSection(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
         let figures = numbers.place
         var children: [Node] = []
+        children += placeWithheldSentences(context).map { el("p", text: $0) }
         if figures.hasOrganisations {
             children.append(el("p", text: placeIntro))
             children += funnelFigures(figures, .organisation, context)
@@ -333,6 +334,7 @@ extension Report {
     static func placeMarkdown(_ numbers: ReportNumbers, _ context: ReportContext) -> [String] {
         let figures = numbers.place, md = markdownText
         var out = ["## " + placeTitle, ""]
+        out += placeWithheldSentences(context).flatMap { [md($0), ""] }
         if figures.hasOrganisations {
             out += [md(placeIntro), ""]
             for level in figures.hasParents ? [PlaceFigures.Level.organisation, .parent] : [.organisation] {

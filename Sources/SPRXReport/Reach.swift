@@ -308,7 +308,7 @@ enum ReachWording {
             return "a decile's rate is 0, or its share 0% or 100%, which the log or logit scale of the fit cannot hold"
         case Note.noPeriod: return "no clean referral has a date, so there are no person-years to divide by"
         case Note.notEstimable: return "the line cannot be fitted"
-        default: return "see the note column of tables/inequality.csv"
+        default: return Report.fieldNoteText(note) ?? "see the note column of tables/inequality.csv"
         }
     }
 }
@@ -394,7 +394,7 @@ extension Report {
     static func reachIndexRows(_ reach: ReachFigures, nation: String) -> [[String]] {
         InequalityColumn.Indicator.allCases.compactMap { indicator in
             let sii = reach.index(nation, indicator, .sii), rii = reach.index(nation, indicator, .rii)
-            guard sii != nil || rii != nil else { return nil }
+            guard sii != nil || rii != nil, !isWithheld(sii ?? rii) else { return nil }
             func estimate(_ row: [Cell]?) -> String {
                 guard let row else { return ReachWording.empty }
                 guard let value = printed(row[InequalityColumn.value]) else {
@@ -414,8 +414,22 @@ extension Report {
     static func reachSentences(_ reach: ReachFigures, nation: String) -> [String] {
         InequalityColumn.Indicator.allCases.compactMap { indicator in
             let sii = reach.index(nation, indicator, .sii), rii = reach.index(nation, indicator, .rii)
-            guard sii != nil || rii != nil else { return nil }
+            guard sii != nil || rii != nil, !isWithheld(sii ?? rii) else { return nil }
             return ReachWording.sentence(nation: nation, InequalityIndex(indicator: indicator, sii: sii, rii: rii))
+        }
+    }
+
+    /// Whether an index row is empty because the export does not record its field.
+    static func isWithheld(_ row: [Cell]?) -> Bool {
+        row.flatMap { $0[InequalityColumn.note].string }.flatMap(fieldNoteText) != nil
+    }
+
+    /// One sentence per indicator left out of the section because its field is not recorded.
+    static func reachWithheldIndicatorSentences(_ reach: ReachFigures) -> [String] {
+        InequalityColumn.Indicator.allCases.compactMap { indicator in
+            let row = reach.nations.lazy.compactMap { reach.index($0, indicator, .sii) }.first { isWithheld($0) }
+            guard let note = row?[InequalityColumn.note].string, let text = fieldNoteText(note) else { return nil }
+            return "The inequality indices for the share of referrals that \(ReachWording.shareOutcome(indicator)) are not given: \(text)."
         }
     }
 

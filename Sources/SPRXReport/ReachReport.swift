@@ -52,8 +52,8 @@ extension Report {
 
     static func reachSection(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
         let reach = numbers.reach
-        guard reach.hasRates else { return section("reach", reachTitle, [el("p", text: noPopulation)]) }
-        var children: [Node] = [el("p", text: reachIntro)]
+        guard reach.hasRates else { return section("reach", reachTitle, [el("p", text: reachWithheldSentence(context) ?? noPopulation)]) }
+        var children: [Node] = [el("p", text: reachIntro)] + reachWithheldIndicatorSentences(reach).map { el("p", text: $0) }
         let nationRows = reachNationRows(reach)
         if !nationRows.isEmpty {
             children.append(
@@ -134,8 +134,9 @@ extension Report {
     static func reachMarkdown(_ numbers: ReportNumbers, _ context: ReportContext) -> [String] {
         let reach = numbers.reach, md = markdownText
         var out = ["## " + reachTitle, ""]
-        guard reach.hasRates else { return out + [md(noPopulation), ""] }
+        guard reach.hasRates else { return out + [md(reachWithheldSentence(context) ?? noPopulation), ""] }
         out += [md(reachIntro), ""]
+        out += reachWithheldIndicatorSentences(reach).flatMap { [md($0), ""] }
         let nationRows = reachNationRows(reach)
         if !nationRows.isEmpty {
             out += [md("Referral rates by nation, \(ReachWording.rateUnit) (tables/rates_by_group.csv)."), ""]

@@ -66,13 +66,17 @@ public struct ReportContext: Sendable {
     /// Which workforce census dates the referrals cover (the manifest's `census_coverage`);
     /// `nil` when the pipeline names no provision files.
     public var censusCoverage: CensusCoverage?
+    /// The optional fields the export leaves out: the report says so where their figures
+    /// would be (``Report/notRecordedSentences(_:)``).
+    public var recording: FieldRecording
 
     public init(
         toolVersion: String, pipelineName: String, pipelineSHA256: String, inputs: [Input], firstDay: String?, lastDay: String?,
         disclosureEnabled: Bool, disclosureStatement: String, references: [Reference], models: [ModelRunSummary],
         displayNames: [String: [String: String]] = [:], roundTo: Int = 5, suppressUpTo: Int = 7, rateFigures: RateFigures? = nil,
-        populationEdition: String? = nil, catchment: String? = nil
+        populationEdition: String? = nil, catchment: String? = nil, recording: FieldRecording = .complete
     ) {
+        self.recording = recording
         self.toolVersion = toolVersion
         self.pipelineName = pipelineName
         self.pipelineSHA256 = pipelineSHA256
@@ -384,11 +388,17 @@ extension Report {
                     here: "\(medical)% of referrals came through medical routes (primary or secondary care).",
                     literature: "\(study): 72–85% through medical routes; here: \(medical)%."))
         }
-        if let contacted = numbers.pathwayAll(.pctContacted) {
+        // A share whose field is not recorded is said to be so, never set beside the
+        // literature's figure (absent is not zero).
+        if let withheld = numbers.pathwayAllWithheld(.pctContacted) {
+            findings.append(Finding(here: "Whether referrals reached a link worker is \(withheld): no share is given.", literature: nil))
+        } else if let contacted = numbers.pathwayAll(.pctContacted) {
             findings.append(
                 Finding(here: "\(contacted)% of referrals reached a link worker.", literature: "\(study): 90% reached a link worker; here: \(contacted)%."))
         }
-        if let intervention = numbers.pathwayAll(.pctIntervention) {
+        if let withheld = numbers.pathwayAllWithheld(.pctIntervention) {
+            findings.append(Finding(here: "Whether referrals received an intervention is \(withheld): no share is given.", literature: nil))
+        } else if let intervention = numbers.pathwayAll(.pctIntervention) {
             findings.append(
                 Finding(
                     here: "\(intervention)% of referrals received at least one intervention.",

@@ -194,8 +194,8 @@ extension Report {
                 details(
                     "Table: all referrals by \(unit)",
                     dataTable(
-                        caption: controlled("Referrals and shares (95% CI) by \(unit), all referrals (tables/trends.csv)", context), header: trendAllHeader(interval),
-                        rows: trendTable(figures, interval, columns: trendAllColumns), numeric: [1, 2, 3, 4])),
+                        caption: controlled("Referrals and shares (95% CI) by \(unit), all referrals (tables/trends.csv)", context), header: trendAllHeader(figures, interval),
+                        rows: trendTable(figures, interval, columns: trendAllColumns(figures)), numeric: Set(1...trendAllColumns(figures).count))),
             ]))
 
         let nations = figures.groups(Grouping.Name.nation, .nonMedicalShare)
@@ -225,8 +225,12 @@ extension Report {
         }
 
         let routes = figures.groups(Grouping.Name.routeType, .contactedShare)
-        if !routes.isEmpty {
-            let title = "Reached a link worker and received an intervention, by route type and \(unit), with 95% intervals"
+        // Only the shares whose field is recorded (neither: no chart; the lead says why).
+        let routeMeasures = [
+            (TrendColumn.Measure.contactedShare, "Reached a link worker", Palette.contacted), (.interventionShare, "Received an intervention", Palette.intervention),
+        ].filter { figures.withheld($0.0) == nil }
+        if !routes.isEmpty && !routeMeasures.isEmpty {
+            let title = routeMeasures.map(\.1).joined(separator: " and ") + ", by route type and \(unit), with 95% intervals"
             children.append(el("h3", text: "From referral to help, by route type"))
             let columns = trendRouteColumns(figures)
             children.append(
@@ -240,7 +244,7 @@ extension Report {
                                 title: label(.routeType, route),
                                 series: trendSeries(
                                     figures, interval, axis: starts, dimension: Grouping.Name.routeType, group: route,
-                                    measures: [(.contactedShare, "Reached a link worker", Palette.contacted), (.interventionShare, "Received an intervention", Palette.intervention)]))
+                                    measures: routeMeasures))
                         },
                         yTitle: "Percentage of referrals", valueText: { fixed($0, 1) + "%" }),
                     el("figcaption", text: title + "."),
@@ -266,7 +270,7 @@ extension Report {
         let lead = TrendWording.lead(figures)
         if !lead.isEmpty { out += lead.map { "- " + md($0) } + [""] }
         out += ["### Referrals and shares for all referrals", "", md(controlled("Referrals and shares (95% CI) by \(unit), all referrals (tables/trends.csv)", context)), ""]
-        out += table(trendAllHeader(interval), trendTable(figures, interval, columns: trendAllColumns), right: [1, 2, 3, 4])
+        out += table(trendAllHeader(figures, interval), trendTable(figures, interval, columns: trendAllColumns(figures)), right: Set(1...trendAllColumns(figures).count))
         let nations = figures.groups(Grouping.Name.nation, .nonMedicalShare)
         if !nations.isEmpty {
             out += ["### Non-medical share by nation", "", md("Non-medical share (95% CI), percent, by nation and \(unit)."), ""]

@@ -185,6 +185,12 @@ enum TrendWording {
                 "There were \(count(span.first)) referrals in \(period(span.first, span.interval)), the first full \(unit) of the data, and \(count(span.last)) in \(period(span.last, span.interval)), the last.")
         }
         for measure in [TrendColumn.Measure.nonMedicalShare, .contactedShare, .interventionShare] {
+            // A share whose field is not recorded has no trend: one sentence says why.
+            if let withheld = figures.withheld(measure) {
+                let subject = shareSubject(measure)
+                sentences.append(subject.prefix(1).uppercased() + subject.dropFirst() + " is \(withheld), so its trend is not shown.")
+                continue
+            }
             guard let span = figures.firstAndLast(measure), let sentence = shareChange(measure, first: span.first, last: span.last, span.interval) else { continue }
             sentences.append(sentence)
         }
@@ -224,11 +230,13 @@ extension Report {
         }
     }
 
-    static let trendAllColumns: [(measure: TrendColumn.Measure, dimension: String, group: String)] =
-        TrendColumn.Measure.allCases.map { ($0, TableDimension.all, TableDimension.all) }
+    /// The columns of the all-referrals table: every measure with figures.
+    static func trendAllColumns(_ figures: TrendFigures) -> [(measure: TrendColumn.Measure, dimension: String, group: String)] {
+        figures.shownMeasures.map { ($0, TableDimension.all, TableDimension.all) }
+    }
 
-    static func trendAllHeader(_ interval: TrendColumn.Interval) -> [String] {
-        [interval == .month ? "Month" : "Quarter"] + TrendColumn.Measure.allCases.map { TrendWording.measureName($0) + ($0 == .referrals ? "" : ", % (95% CI)") }
+    static func trendAllHeader(_ figures: TrendFigures, _ interval: TrendColumn.Interval) -> [String] {
+        [interval == .month ? "Month" : "Quarter"] + figures.shownMeasures.map { TrendWording.measureName($0) + ($0 == .referrals ? "" : ", % (95% CI)") }
     }
 
     /// The nation columns of the non-medical share table.
@@ -239,7 +247,8 @@ extension Report {
     /// The route-type columns: contacted then intervention share for each route type.
     static func trendRouteColumns(_ figures: TrendFigures) -> [(measure: TrendColumn.Measure, dimension: String, group: String)] {
         let groups = figures.groups(Grouping.Name.routeType, .contactedShare)
-        return groups.flatMap { group in [TrendColumn.Measure.contactedShare, .interventionShare].map { ($0, Grouping.Name.routeType, group) } }
+        let measures = [TrendColumn.Measure.contactedShare, .interventionShare].filter { figures.withheld($0) == nil }
+        return groups.flatMap { group in measures.map { ($0, Grouping.Name.routeType, group) } }
     }
 
     static func trendRouteHeader(_ figures: TrendFigures, _ label: Labels, _ interval: TrendColumn.Interval) -> [String] {

@@ -78,7 +78,12 @@ final class InOrderMerger {
     }
 
     /// Records a file's column layout (called once its header is read).
-    func setLayout(_ layout: ColumnLayout, file: Int) { layouts[file] = layout }
+    func setLayout(_ layout: ColumnLayout, file: Int) {
+        layouts[file] = layout
+        // Every field the layout has no column for is an optional one (a required or
+        // mapped field without a column fails the header).
+        files[file].fieldsNotRecorded = CanonicalField.allCases.filter { layout.index[$0] == nil }.map(\.rawValue)
+    }
 
     /// The unmapped labels of one row, found again from its raw bytes.
     private func unmappedLabels(ofRaw raw: [UInt8], file: Int) -> [UnmappedLabel: Int] {

@@ -23,6 +23,8 @@ public struct FileReconciliation: Sendable, Codable, Equatable {
     public var areaCounts = AreaMatchCounts()
     /// Zero bytes of padding after the file's gzip data: accepted, as gzip accepts them.
     public var gzipPaddingBytes: Int64 = 0
+    /// The pipeline's optional fields this file's header has no column for (by name).
+    public var fieldsNotRecorded: [String] = []
 
     public init(path: String) { self.path = path }
 

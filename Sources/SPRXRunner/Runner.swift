@@ -77,8 +77,17 @@ public struct RunResult: Sendable {
     public var clean: Int { files.reduce(0) { $0 + $1.clean } }
     public var duplicate: Int { files.reduce(0) { $0 + $1.duplicate } }
     public var quarantined: Int { files.reduce(0) { $0 + $1.quarantined } }
+    /// The optional fields the inputs leave out (``FieldRecording``).
+    public var recording: FieldRecording {
+        FieldRecording(files: files.map { file in (file.fieldsNotRecorded.compactMap(CanonicalField.init(rawValue:)), file.clean) })
+    }
     /// Per gated field, one line with the share of clean referrals unknown and unmapped.
-    public var fieldQualityLines: [String] { RunFigures.summaryLines(quality) }
+    /// A field not recorded at all has no line here: it is all unknown by absence, and the
+    /// summary's not-recorded line says so once.
+    public var fieldQualityLines: [String] {
+        let absent = recording.notRecorded.map { $0.rawValue + ":" }
+        return RunFigures.summaryLines(quality).filter { line in !absent.contains { line.hasPrefix($0) } }
+    }
 }
 
 /// The engine: ingest → clean → enrich → aggregate over every input, into a ``RunResult``.

@@ -59,8 +59,8 @@ import Testing
         #expect(table.contains("\nall,all,unknown,0,25,0.00,"))
         let pathway = try String(contentsOfFile: dir + "/out/tables/pathway_by_group.csv", encoding: .utf8)
         // row(): every referral contacted with one intervention: 23 → 25 of 25.
-        #expect(pathway.contains("\nall,all,all,25,25,25,100.00,100.00,FALSE,on\n"), "\(pathway)")
-        #expect(pathway.contains("\nall,all,non_medical,,,,,,TRUE,on\n"))
+        #expect(pathway.contains("\nall,all,all,25,25,25,100.00,100.00,,FALSE,on\n"), "\(pathway)")
+        #expect(pathway.contains("\nall,all,non_medical,,,,,,,TRUE,on\n"))
     }
 
     /// A file whose name is a spreadsheet formula with a comma: data_quality.csv names

@@ -25,8 +25,8 @@ func trustQuality(_ rows: [(String, String, Int)]) -> PublishedTable {
 func trustPathway(_ rows: [[String]]) -> PublishedTable {
     typedTable(
         "pathway_by_group",
-        header: ["dimension", "group", "route_type", "referred", "contacted", "intervention", "pct_contacted", "pct_intervention", "suppressed", "disclosure_control"],
-        rows: rows.map { $0 + [$0[3...5].contains("") ? "TRUE" : "FALSE", "on"] })
+        header: ["dimension", "group", "route_type", "referred", "contacted", "intervention", "pct_contacted", "pct_intervention", "note", "suppressed", "disclosure_control"],
+        rows: rows.map { $0 + ["", $0[3...5].contains("") ? "TRUE" : "FALSE", "on"] })
 }
 
 func trustContext(disclosure: Bool = true, displayNames: [String: [String: String]] = [:]) -> ReportContext {
