@@ -545,6 +545,8 @@ public enum OrganisationColumn: String, TableColumn {
     case organisationType = "organisation_type"
     /// The parent's code from the lookup (organisation rows only).
     case parentID = "parent_id"
+    /// Why `flag` or the limits are empty when the counts are published (``Note``).
+    case note
     case suppressed
     case disclosureControl = "disclosure_control"
 
@@ -555,8 +557,19 @@ public enum OrganisationColumn: String, TableColumn {
         case .organisationID, .indicator, .level: .key
         case .numerator, .denominator: .count
         case .value, .overall, .lower95, .upper95, .lower998, .upper998: .estimate
-        case .flag, .name, .organisationType, .parentID, .suppressed, .disclosureControl: .text
+        case .flag, .name, .organisationType, .parentID, .note, .suppressed, .disclosureControl: .text
         }
+    }
+
+    /// The values of `note`, declared once for the table and the report.
+    public enum Note {
+        /// The published numerator and denominator stand for true counts (rounding to 5)
+        /// some of which would flag otherwise, so no flag is given.
+        public static let flagWithheldRounding = "flag_withheld_rounding_could_cross_limit"
+        /// The overall share is withheld by disclosure control, so there are no limits or flag.
+        public static let overallSuppressed = "overall_suppressed"
+        /// The published denominator is 0: no share, no limits.
+        public static let noReferrals = "no_referrals"
     }
 
     /// The `indicator` values: shares in percent of the organisation's referrals.

@@ -94,14 +94,18 @@ struct Manifest: Encodable {
     /// How the organisations were mapped to primary care networks for the provision
     /// tables; absent when the pipeline names no provision files.
     var link_worker_provision: ProvisionFigures?
+    /// What the run warns about (stable codes; counts controlled as their tables control them).
+    var warnings: [RunWarning]
     var outputs: [Output]
 
     init(
         options: RunOptions, pipeline config: PipelineConfiguration, files: [FileReconciliation], reference: [ReferenceFileInfo],
         outputs: [(path: String, bytes: Int, sha256: String)], started: Date, finished: Date, disclosure: DisclosureSettings,
         models: [ModelRunSummary], modelsSeconds: Double, period: (first: Day, last: Day)?,
-        unmappedLabels: UnmappedLabelStore = UnmappedLabelStore(), rates: RateFigures? = nil, provision: ProvisionFigures? = nil
+        unmappedLabels: UnmappedLabelStore = UnmappedLabelStore(), rates: RateFigures? = nil, provision: ProvisionFigures? = nil,
+        warnings: [RunWarning] = []
     ) {
+        self.warnings = warnings
         population_rates = rates
         link_worker_provision = provision
         self.period = period.map { Period(first: $0.first.description, last: $0.last.description) }

@@ -17,6 +17,8 @@ public struct RunSummary: Sendable {
     public var outputDirectory: String
     /// The report's headline figures in one line.
     public var headline: String
+    /// What the person must know (``RunWarning``), as the manifest lists them.
+    public var warnings: [RunWarning] = []
 
     public var files: [FileReconciliation] { result.files }
     public var counts: ReferralCounts { result.counts }
@@ -109,13 +111,16 @@ public enum Publisher {
             result.counts.organisations, data: result.provision, directory: result.organisationDirectory, period: result.period)
         try output.write("tables/\(provision.provision.name).csv", provision.provision.csv)
         try output.write("tables/\(provision.gradient.name).csv", provision.gradient.csv)
+        let warnings = RunWarnings.build(
+            result, pooled: OrganisationTableBuilder.pooled(result.counts.organisations, directory: result.organisationDirectory),
+            rates: rates.figures, disclosure: pipeline.disclosure)
         let quality = DataQualityTable.build(result.files)
         try output.write("tables/\(quality.name).csv", quality.csv)
         let unmappedLabels = UnmappedLabelTable.published(result.unmappedLabels, disclosure: pipeline.disclosure)
         try output.write("tables/\(unmappedLabels.name).csv", unmappedLabels.csv)
         try UnmappedLabelTable.writeQuarantine(result.unmappedLabels, to: output)
         let period = result.period
-        let context = ReportContext(
+        var context = ReportContext(
             toolVersion: sprxVersion, pipelineName: pipeline.name, pipelineSHA256: pipeline.sourceSHA256,
             inputs: result.files.map {
                 ReportContext.Input(
@@ -128,6 +133,7 @@ public enum Publisher {
             models: models.summaries, displayNames: pipeline.displayNames, roundTo: pipeline.disclosure.roundTo,
             suppressUpTo: pipeline.disclosure.suppressUpTo, rateFigures: rates.figures, populationEdition: result.population?.edition,
             catchment: result.population?.catchment)
+        context.warnings = warnings
         let published =
             equityTables + [
                 models.table, rates.rates, rates.inequality, trends, organisations, provision.provision, provision.gradient, quality,
@@ -139,9 +145,10 @@ public enum Publisher {
             options: options, pipeline: pipeline, files: result.files, reference: result.reference, outputs: output.written,
             started: started, finished: Date(), disclosure: pipeline.disclosure, models: models.summaries,
             modelsSeconds: modelsSeconds, period: period, unmappedLabels: result.unmappedLabels, rates: rates.figures,
-            provision: result.provision == nil ? nil : provision.figures)
+            provision: result.provision == nil ? nil : provision.figures, warnings: warnings)
         try output.write("manifest.json", try manifest.json(), record: false)
         return RunSummary(
-            result: result, models: models.summaries, outputDirectory: output.target.path, headline: Report.headline(tables: published))
+            result: result, models: models.summaries, outputDirectory: output.target.path, headline: Report.headline(tables: published),
+            warnings: warnings)
     }
 }

@@ -63,6 +63,9 @@ public struct ReportContext: Sendable {
     /// The catchment in words (e.g. "every small area of each nation", or the local
     /// authorities the pipeline names); `nil` to leave it unsaid.
     public var catchment: String?
+    /// What the run warns about (``RunWarning``): said in the data-quality section, and
+    /// beside the headline when it changes the headline.
+    public var warnings: [RunWarning] = []
 
     public init(
         toolVersion: String, pipelineName: String, pipelineSHA256: String, inputs: [Input], firstDay: String?, lastDay: String?,
