@@ -139,10 +139,7 @@ public enum Report {
 
     /// Each warning as a sentence a person reads: "Warning (code): message."
     static func warningsText(_ warnings: [RunWarning]) -> [String] {
-        warnings.map { warning in
-            let message = warning.message.prefix(1).uppercased() + warning.message.dropFirst()
-            return "Warning (\(warning.code.rawValue)): \(message)."
-        }
+        warnings.map { "Warning (\($0.code.rawValue)): \($0.message)." }
     }
 
     static let findingsIntro = "Each sentence is computed from this run's tables. Where the literature reports the same figure, it is given beside this data's, as a comparison, not as a finding."
