@@ -57,6 +57,30 @@ public struct RateFigures: Sendable, Equatable, Codable {
     }
 }
 
+extension RateFigures {
+    /// Decodes figures written before the nations left out, the scale and the concentration were (they take their defaults).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        edition = try c.decode(String.self, forKey: .edition)
+        catchment = try c.decode(String.self, forKey: .catchment)
+        firstDay = try c.decodeIfPresent(String.self, forKey: .firstDay)
+        lastDay = try c.decodeIfPresent(String.self, forKey: .lastDay)
+        periodFixed = try c.decode(Bool.self, forKey: .periodFixed)
+        years = try c.decode(Double.self, forKey: .years)
+        referralsInRates = try c.decodeIfPresent(Int64.self, forKey: .referralsInRates)
+        unknownArea = try c.decodeIfPresent(Int64.self, forKey: .unknownArea)
+        outsideCatchment = try c.decode([String: Int64?].self, forKey: .outsideCatchment)
+        outsidePeriod = try c.decodeIfPresent(Int64.self, forKey: .outsidePeriod)
+        unknownAge = try c.decodeIfPresent(Int64.self, forKey: .unknownAge)
+        nationsWithoutAges = try c.decode([String].self, forKey: .nationsWithoutAges)
+        populationAreas = try c.decode([String: Int].self, forKey: .populationAreas)
+        populationAreasWithoutDecile = try c.decode([String: Int].self, forKey: .populationAreasWithoutDecile)
+        nationsLeftOut = try c.decodeIfPresent([String].self, forKey: .nationsLeftOut) ?? []
+        scaledPer = try c.decodeIfPresent(Int.self, forKey: .scaledPer) ?? RateTableBuilder.perThousand
+        concentration = try c.decodeIfPresent(CatchmentConcentration.self, forKey: .concentration)
+    }
+}
+
 /// Where a run's catchment referrals come from: the fewest local authorities that hold
 /// ``RateTableBuilder/concentratedShare`` of them, and how much of the catchment those
 /// authorities are. A catchment whose referrals come from a small part of it
