@@ -90,7 +90,10 @@ extension RateFigures {
 /// Counted as rows are read (a repeated referral counts with its original); only names
 /// and public area counts are published, never these referral counts.
 public struct CatchmentConcentration: Sendable, Equatable, Codable {
-    /// The local authorities, most referrals first (names as the deprivation lookups give them).
+    /// How many local authorities hold ``RateTableBuilder/concentratedShare`` of the referrals.
+    public var authorityCount: Int
+    /// Those local authorities, most referrals first (names as the deprivation lookups
+    /// give them), listed only under a ``mismatch`` (otherwise they can be hundreds).
     public var authorities: [String]
     /// Catchment small areas in those authorities, and in the whole catchment.
     public var areas: Int
@@ -99,7 +102,8 @@ public struct CatchmentConcentration: Sendable, Equatable, Codable {
     public var mismatch: Bool
 
     enum CodingKeys: String, CodingKey {
-        case authorities = "authorities_holding_95_percent", areas = "their_catchment_areas", catchmentAreas = "catchment_areas", mismatch
+        case authorityCount = "authorities_holding_95_percent", authorities = "named_authorities", areas = "their_catchment_areas"
+        case catchmentAreas = "catchment_areas", mismatch
     }
 
     /// The concentration of `byAuthority` (catchment referrals per authority index, 0 =
@@ -119,9 +123,10 @@ public struct CatchmentConcentration: Sendable, Equatable, Codable {
         }
         let areas = chosen.reduce(0) { $0 + ($1 < areasByAuthority.count ? areasByAuthority[$1] : 0) }
         let catchment = areasByAuthority.reduce(0, +)
+        let mismatch = catchment > 0 && Double(areas) < RateTableBuilder.concentratedAreaShare * Double(catchment)
         return CatchmentConcentration(
-            authorities: chosen.map { names[$0] }, areas: areas, catchmentAreas: catchment,
-            mismatch: catchment > 0 && Double(areas) < RateTableBuilder.concentratedAreaShare * Double(catchment))
+            authorityCount: chosen.count, authorities: mismatch ? chosen.map { names[$0] } : [], areas: areas, catchmentAreas: catchment,
+            mismatch: mismatch)
     }
 }
 

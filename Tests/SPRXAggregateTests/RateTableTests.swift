@@ -380,9 +380,9 @@ import Testing
     @Test func catchmentConcentrationNamesTheAuthoritiesHoldingTheReferrals() throws {
         let names = ["", "A", "B", "C"], areas = [0, 100, 200, 3000]
         let one = try #require(CatchmentConcentration.measure(byAuthority: [0, 950, 50, 0], areasByAuthority: areas, names: names))
-        #expect(one.authorities == ["A"] && one.areas == 100 && one.catchmentAreas == 3300 && one.mismatch)
+        #expect(one.authorityCount == 1 && one.authorities == ["A"] && one.areas == 100 && one.catchmentAreas == 3300 && one.mismatch)
         let two = try #require(CatchmentConcentration.measure(byAuthority: [7, 900, 100], areasByAuthority: areas, names: names))
-        #expect(two.authorities == ["A", "B"] && two.areas == 300 && !two.mismatch)
+        #expect(two.authorityCount == 2 && two.authorities == [] && two.areas == 300 && !two.mismatch)
         #expect(CatchmentConcentration.measure(byAuthority: [40], areasByAuthority: areas, names: names) == nil)
     }
 }
