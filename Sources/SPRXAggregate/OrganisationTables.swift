@@ -32,7 +32,9 @@ import SPRXPipeline
 /// - `flag`: the value (published numerator / published denominator, unrounded) against
 ///   the unrounded limits in PHE's order (``FunnelLimits/flag(_:)``); with disclosure
 ///   control on, empty when the true counts the published pair stands for could flag
-///   otherwise (``robustFlag(numerator:denominator:overall:)``).
+///   otherwise (``robustFlag(numerator:denominator:overall:)``), and `note` says so
+///   (``OrganisationColumn/Note``); `note` also says why the limits are empty when the
+///   row's counts are published.
 /// - With a lookup: organisation rows take `name`, `organisation_type` and `parent_id`
 ///   from it, and every parent code the lookup names for an organisation with referrals
 ///   gets rows with `level` = `parent` summing its organisations, with the parent's name
@@ -109,6 +111,35 @@ public struct OrganisationTableBuilder: Sendable {
             }
         }
         return published
+    }
+
+    /// What the table pools as ``pooledID``: its referrals and ids, beside every
+    /// referral with an id, counted as ``build(_:directory:)`` pools them.
+    public struct Pooled: Sendable, Equatable {
+        /// Referrals whose id is pooled, and all referrals with an id (exact: control them to publish).
+        public var referrals: Int64 = 0
+        public var referralsWithID: Int64 = 0
+        /// Distinct ids pooled, and distinct ids published by code.
+        public var ids = 0
+        public var publishedIDs = 0
+    }
+
+    /// What ``build(_:directory:)`` would pool for these counts and lookup.
+    public static func pooled(_ counts: OrganisationCounts, directory: OrganisationDirectory?) -> Pooled {
+        let codes = counts.registry.codes
+        var byNumber = [Int64](repeating: 0, count: codes.count)
+        for (key, value) in counts.months { byNumber[Int(key >> 32)] += value.referred }
+        var pooled = Pooled()
+        for number in codes.indices.dropFirst() where byNumber[number] != 0 {
+            pooled.referralsWithID += byNumber[number]
+            if isPublishable(codes[number], directory: directory) {
+                pooled.publishedIDs += 1
+            } else {
+                pooled.referrals += byNumber[number]
+                pooled.ids += 1
+            }
+        }
+        return pooled
     }
 
     /// The table: organisation rows, then parent rows when `directory` is given.
@@ -189,15 +220,23 @@ public struct OrganisationTableBuilder: Sendable {
             row[OrganisationColumn.denominator.index] = .count(share.denominator)
             row[OrganisationColumn.value.index] = .decimal(share.percent?.value, places: Self.places)
             row[OrganisationColumn.overall.index] = .decimal(overall.map { 100 * $0 }, places: Self.places)
+            var note: String? = nil
             if let overall, let d = share.denominator, let limits = FunnelLimits(denominator: Double(d), overall: overall) {
                 row[OrganisationColumn.lower95.index] = .decimal(100 * limits.lower95, places: Self.places)
                 row[OrganisationColumn.upper95.index] = .decimal(100 * limits.upper95, places: Self.places)
                 row[OrganisationColumn.lower998.index] = .decimal(100 * limits.lower998, places: Self.places)
                 row[OrganisationColumn.upper998.index] = .decimal(100 * limits.upper998, places: Self.places)
-                if let n = share.numerator, let flag = robustFlag(numerator: n, denominator: d, overall: overall) {
-                    row[OrganisationColumn.flag.index] = .text(flag.rawValue)
+                if let n = share.numerator {
+                    if let flag = robustFlag(numerator: n, denominator: d, overall: overall) {
+                        row[OrganisationColumn.flag.index] = .text(flag.rawValue)
+                    } else {
+                        note = OrganisationColumn.Note.flagWithheldRounding
+                    }
                 }
+            } else if !share.isSuppressed {
+                note = overall == nil ? OrganisationColumn.Note.overallSuppressed : OrganisationColumn.Note.noReferrals
             }
+            row[OrganisationColumn.note.index] = note.map(Cell.text) ?? .empty
             row[OrganisationColumn.level.index] = .text(level.rawValue)
             row[OrganisationColumn.name.index] = .text(name ?? "")
             row[OrganisationColumn.organisationType.index] = .text(type ?? "")

@@ -35,6 +35,16 @@ public struct RateFigures: Sendable, Equatable, Codable {
     /// population and the index are on different small-area vintages), by nation.
     public var populationAreas: [String: Int]
     public var populationAreasWithoutDecile: [String: Int]
+    /// Nations of the catchment that no clean referral's area lies in: left out of the
+    /// rates (no rows, their residents not in `all`), so a local service is not set beside
+    /// nations it does not serve.
+    public var nationsLeftOut: [String] = []
+    /// The scale `rates_by_group.csv`'s `*_scaled` columns and the report use: rates per
+    /// this many residents per year (``RateTableBuilder/scale(perThousand:)``).
+    public var scaledPer: Int = RateTableBuilder.perThousand
+    /// Where the catchment's referrals come from, by local authority; `nil` when the
+    /// lookups name no local authorities or no referral is in the rates.
+    public var concentration: CatchmentConcentration?
 
     enum CodingKeys: String, CodingKey {
         case edition = "population_edition", catchment
@@ -43,6 +53,80 @@ public struct RateFigures: Sendable, Equatable, Codable {
         case outsideCatchment = "left_out_outside_catchment", outsidePeriod = "left_out_outside_period", unknownAge = "in_crude_rates_only_unknown_age"
         case nationsWithoutAges = "nations_without_single_year_populations"
         case populationAreas = "population_areas", populationAreasWithoutDecile = "population_areas_without_decile"
+        case nationsLeftOut = "nations_left_out_without_referrals", scaledPer = "scaled_per", concentration = "catchment_concentration"
+    }
+}
+
+extension RateFigures {
+    /// Decodes figures written before the nations left out, the scale and the concentration were (they take their defaults).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        edition = try c.decode(String.self, forKey: .edition)
+        catchment = try c.decode(String.self, forKey: .catchment)
+        firstDay = try c.decodeIfPresent(String.self, forKey: .firstDay)
+        lastDay = try c.decodeIfPresent(String.self, forKey: .lastDay)
+        periodFixed = try c.decode(Bool.self, forKey: .periodFixed)
+        years = try c.decode(Double.self, forKey: .years)
+        referralsInRates = try c.decodeIfPresent(Int64.self, forKey: .referralsInRates)
+        unknownArea = try c.decodeIfPresent(Int64.self, forKey: .unknownArea)
+        outsideCatchment = try c.decode([String: Int64?].self, forKey: .outsideCatchment)
+        outsidePeriod = try c.decodeIfPresent(Int64.self, forKey: .outsidePeriod)
+        unknownAge = try c.decodeIfPresent(Int64.self, forKey: .unknownAge)
+        nationsWithoutAges = try c.decode([String].self, forKey: .nationsWithoutAges)
+        populationAreas = try c.decode([String: Int].self, forKey: .populationAreas)
+        populationAreasWithoutDecile = try c.decode([String: Int].self, forKey: .populationAreasWithoutDecile)
+        nationsLeftOut = try c.decodeIfPresent([String].self, forKey: .nationsLeftOut) ?? []
+        scaledPer = try c.decodeIfPresent(Int.self, forKey: .scaledPer) ?? RateTableBuilder.perThousand
+        concentration = try c.decodeIfPresent(CatchmentConcentration.self, forKey: .concentration)
+    }
+}
+
+/// Where a run's catchment referrals come from: the fewest local authorities that hold
+/// ``RateTableBuilder/concentratedShare`` of them, and how much of the catchment those
+/// authorities are. A catchment whose referrals come from a small part of it
+/// (``mismatch``) compares a local service with a whole nation: its rates are diluted and
+/// its deciles are where the place sits in the nation's, not a gradient.
+///
+/// Counted as rows are read (a repeated referral counts with its original); only names
+/// and public area counts are published, never these referral counts.
+public struct CatchmentConcentration: Sendable, Equatable, Codable {
+    /// How many local authorities hold ``RateTableBuilder/concentratedShare`` of the referrals.
+    public var authorityCount: Int
+    /// Those local authorities, most referrals first (names as the deprivation lookups
+    /// give them), listed only under a ``mismatch`` (otherwise they can be hundreds).
+    public var authorities: [String]
+    /// Catchment small areas in those authorities, and in the whole catchment.
+    public var areas: Int
+    public var catchmentAreas: Int
+    /// Whether those authorities are under ``RateTableBuilder/concentratedAreaShare`` of the catchment's areas.
+    public var mismatch: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case authorityCount = "authorities_holding_95_percent", authorities = "named_authorities", areas = "their_catchment_areas"
+        case catchmentAreas = "catchment_areas", mismatch
+    }
+
+    /// The concentration of `byAuthority` (catchment referrals per authority index, 0 =
+    /// none named) over a catchment of `areasByAuthority`; `nil` when no referral has a
+    /// named authority.
+    public static func measure(byAuthority: [Int64], areasByAuthority: [Int], names: [String]) -> CatchmentConcentration? {
+        let named = byAuthority.enumerated().filter { $0.offset > 0 && $0.offset < names.count && $0.element > 0 }
+        let total = named.reduce(Int64(0)) { $0 + $1.element }
+        guard total > 0 else { return nil }
+        // Most referrals first; ties by name, so the list is the same on every run.
+        let ordered = named.sorted { $0.element != $1.element ? $0.element > $1.element : names[$0.offset] < names[$1.offset] }
+        var held: Int64 = 0
+        var chosen: [Int] = []
+        for (index, count) in ordered where Double(held) < RateTableBuilder.concentratedShare * Double(total) {
+            held += count
+            chosen.append(index)
+        }
+        let areas = chosen.reduce(0) { $0 + ($1 < areasByAuthority.count ? areasByAuthority[$1] : 0) }
+        let catchment = areasByAuthority.reduce(0, +)
+        let mismatch = catchment > 0 && Double(areas) < RateTableBuilder.concentratedAreaShare * Double(catchment)
+        return CatchmentConcentration(
+            authorityCount: chosen.count, authorities: mismatch ? chosen.map { names[$0] } : [], areas: areas, catchmentAreas: catchment,
+            mismatch: mismatch)
     }
 }
 
@@ -78,8 +162,20 @@ public struct RateTableBuilder: Sendable {
     /// (``FieldNote``): their indices are empty.
     public var withheld: [InequalityColumn.Indicator: String] = [:]
 
-    /// Rates are per this many residents per year.
+    /// Rates are per this many residents per year (`crude_rate`, `dsr`: the contract's unit).
     public static let perResidents = CrudeRate.perThousand
+    public static let perThousand = 1000, perHundredThousand = 100_000
+    /// A catchment is mismatched when the local authorities holding this share of its
+    /// referrals (0.95) are under ``concentratedAreaShare`` (0.05) of its small areas.
+    public static let concentratedShare = 0.95, concentratedAreaShare = 0.05
+
+    /// The scale rates are said at: per 1,000 when the rate of all the catchment's
+    /// residents is at least 1 per 1,000 per year, else per 100,000 (0.04 per 1,000 is
+    /// said "4 per 100,000").
+    public static func scale(perThousand rate: Double?) -> Int {
+        guard let rate, rate > 0 else { return perThousand }
+        return rate >= 1 ? perThousand : perHundredThousand
+    }
     /// Days in a year for person-years.
     public static let daysPerYear = 365.25
     /// Significant digits of rates (a catchment of millions with a local scheme's
@@ -126,15 +222,29 @@ public struct RateTableBuilder: Sendable {
         figures.outsidePeriod = published(exact.outsidePeriod)
         figures.unknownAge = published(exact.unknownAge)
         figures.outsideCatchment = exact.outsideCatchment.mapValues { published($0) }
-        let context = Context(population: population, tallies: tallies, years: years)
+        // Nations no referral's area lies in (in, outside the catchment or the period) are left out.
+        var referred = Set(tallies.filter { $0.value.counts.referred > 0 }.keys.map(\.nation))
+        for label in exact.outsideCatchment.filter({ $0.value > 0 }).keys { if let n = Nation.known.first(where: { $0.label == label }) { referred.insert(n) } }
+        referred.formUnion(exact.outsidePeriodNations)
+        let leftOut = Nation.known.filter { nation in !referred.contains(nation) && population.totals.contains { $0.key.nation == nation } }
+        figures.nationsLeftOut = leftOut.map(\.label)
+        figures.nationsWithoutAges.removeAll { label in leftOut.contains { $0.label == label } }
+        figures.concentration = CatchmentConcentration.measure(
+            byAuthority: counts.catchmentByAuthority, areasByAuthority: population.areasByAuthority, names: population.authorityNames)
+        let context = Context(population: population, tallies: tallies, years: years, leaving: Set(leftOut))
 
         // Publication order: all, nation, then each cross (nation/decile, nation/quintile,
         // nation/rurality) nation by nation; groups with neither residents nor referrals are left out.
         func append(_ dimension: String, _ label: String, _ tally: GroupTally, parent: GroupTally?) {
             guard tally.population > 0 || tally.referrals > 0 else { return }
-            rates.rows.append(rateRow(dimension: dimension, label: label, tally: tally, parent: parent, years: years))
+            rates.rows.append(rateRow(dimension: dimension, label: label, tally: tally, parent: parent, years: years, scaledPer: scaledPer))
         }
         let everyone = context.tally { _ in true }
+        let allRate = published(everyone.referrals).flatMap {
+            CrudeRate.estimate(count: Int($0), personYears: Double(everyone.population) * years, multiplier: Self.perResidents)?.value
+        }
+        let scaledPer = Self.scale(perThousand: allRate)
+        figures.scaledPer = scaledPer
         append(TableDimension.all, TableDimension.all, everyone, parent: nil)
         let nations = Nation.known.filter { n in context.cells.contains { $0.nation == n } }
         let byNation = nations.map { nation in context.tally { $0.nation == nation } }
@@ -149,7 +259,7 @@ public struct RateTableBuilder: Sendable {
                 }
             }
         }
-        for row in ageBandRows(counts, population: population, years: years) { rates.rows.append(row) }
+        for row in ageBandRows(counts, population: population, years: years, leaving: Set(leftOut), scaledPer: scaledPer) { rates.rows.append(row) }
 
         let inputs = nations.flatMap { nation in
             let byDecile = (1...InequalityColumn.deciles).map { decile in context.tally { $0.nation == nation && $0.decile == UInt8(decile) } }
@@ -181,6 +291,7 @@ public struct RateTableBuilder: Sendable {
         var unknownArea: Int64 = 0
         var outsideCatchment: [String: Int64] = [:]
         var outsidePeriod: Int64 = 0
+        var outsidePeriodNations: Set<Nation> = []
         var unknownAge: Int64 = 0
     }
 
@@ -197,6 +308,7 @@ public struct RateTableBuilder: Sendable {
             case GroupKeySchema.residentCounted: break
             case GroupKeySchema.residentOutsidePeriod:
                 figures.outsidePeriod += value.referred
+                if value.referred > 0 { figures.outsidePeriodNations.insert(nation) }
                 continue
             default:
                 figures.outsideCatchment[nation.label, default: 0] += value.referred
@@ -226,11 +338,11 @@ public struct RateTableBuilder: Sendable {
         /// Every cell with residents or resident referrals, in a fixed order.
         let cells: [ResidentCell]
 
-        init(population: PopulationDenominators, tallies: [ResidentCell: CellTally], years: Double) {
+        init(population: PopulationDenominators, tallies: [ResidentCell: CellTally], years: Double, leaving: Set<Nation> = []) {
             self.population = population
             self.tallies = tallies
             self.years = years
-            cells = Set(population.totals.filter { $0.value > 0 }.keys).union(tallies.keys).sorted()
+            cells = Set(population.totals.filter { $0.value > 0 }.keys).union(tallies.keys).filter { !leaving.contains($0.nation) }.sorted()
         }
 
         /// The sums over the cells `include` accepts.
@@ -275,7 +387,7 @@ public struct RateTableBuilder: Sendable {
     }
 
     /// One row of `rates_by_group.csv`.
-    func rateRow(dimension: String, label: String, tally: GroupTally, parent: GroupTally?, years: Double) -> [Cell] {
+    func rateRow(dimension: String, label: String, tally: GroupTally, parent: GroupTally?, years: Double, scaledPer: Int = perThousand) -> [Cell] {
         var row = [Cell](repeating: .empty, count: RateColumn.allCases.count)
         row[RateColumn.dimension.index] = .text(dimension)
         row[RateColumn.group.index] = .text(label)
@@ -285,10 +397,16 @@ public struct RateTableBuilder: Sendable {
         let personYears = Double(tally.population) * years
         row[RateColumn.personYears.index] = .decimal(personYears, places: Self.personYearPlaces)
         var note: String? = nil
-        if let referrals, let crude = CrudeRate.estimate(count: Int(referrals), personYears: personYears, multiplier: Self.perResidents) {
+        let factor = Double(scaledPer) / Double(Self.perResidents)
+        row[RateColumn.scaledPer.index] = .count(Int64(scaledPer))
+        if let referrals, referrals > 0, tally.population == 0 {
+            // Referrals from catchment areas whose population estimate is 0: counted, no rate.
+            note = RateColumn.Note.referralsWithoutPopulation
+        } else if let referrals, let crude = CrudeRate.estimate(count: Int(referrals), personYears: personYears, multiplier: Self.perResidents) {
             row[RateColumn.crudeRate.index] = .significant(crude.value, digits: Self.rateDigits)
             row[RateColumn.crudeCILow.index] = .significant(crude.limits.lower, digits: Self.rateDigits)
             row[RateColumn.crudeCIHigh.index] = .significant(crude.limits.upper, digits: Self.rateDigits)
+            row[RateColumn.crudeRateScaled.index] = .significant(crude.value * factor, digits: Self.rateDigits)
             if tally.lacksAges {
                 note = RateColumn.Note.noAgePopulation
             } else {
@@ -306,7 +424,10 @@ public struct RateTableBuilder: Sendable {
                     row[RateColumn.dsr.index] = .significant(dsr.estimate.value, digits: Self.rateDigits)
                     row[RateColumn.dsrCILow.index] = .significant(dsr.estimate.limits.lower, digits: Self.rateDigits)
                     row[RateColumn.dsrCIHigh.index] = .significant(dsr.estimate.limits.upper, digits: Self.rateDigits)
-                case .failure(.fewerThanMinimumCount): note = RateColumn.Note.fewerThanTen
+                    row[RateColumn.dsrScaled.index] = .significant(dsr.estimate.value * factor, digits: Self.rateDigits)
+                case .failure(.fewerThanMinimumCount):
+                    // 10 or more with a known age, but every age group's count is 1-7 and so withheld.
+                    note = knownAge >= Double(DirectlyStandardisedRate.minimumCount) && sum == 0 ? RateColumn.Note.ageCountsSuppressed : RateColumn.Note.fewerThanTen
                 case .failure(.countWithoutPopulation): note = RateColumn.Note.referralsWithoutPopulation
                 case .failure(.noPopulation): note = RateColumn.Note.noAgePopulation
                 }
@@ -336,8 +457,10 @@ public struct RateTableBuilder: Sendable {
 
     /// The `age_band` rows: crude rates by the pipeline's bands, for the nations with
     /// single-year-of-age populations.
-    func ageBandRows(_ counts: ReferralCounts, population: PopulationDenominators, years: Double) -> [[Cell]] {
-        let nations = Set(population.nationsWithAges)
+    func ageBandRows(_ counts: ReferralCounts, population: PopulationDenominators, years: Double, leaving: Set<Nation> = [], scaledPer: Int = perThousand)
+        -> [[Cell]]
+    {
+        let nations = Set(population.nationsWithAges).subtracting(leaving)
         guard !nations.isEmpty else { return [] }
         var referrals = [Int64](repeating: 0, count: ageBands.count + 1)
         for (key, value) in counts.residentBands where groupKey.level(.resident, of: key) == GroupKeySchema.residentCounted {
@@ -365,9 +488,9 @@ public struct RateTableBuilder: Sendable {
             tally.lacksAges = true
             var row = rateRow(
                 dimension: Grouping.Name.ageBand, label: definition.label, tally: tally, parent: residents[band] == nil ? nil : parent,
-                years: years)
+                years: years, scaledPer: scaledPer)
             if residents[band] == nil {
-                for column in [RateColumn.population, .personYears, .crudeRate, .crudeCILow, .crudeCIHigh] { row[column.index] = .empty }
+                for column in [RateColumn.population, .personYears, .crudeRate, .crudeCILow, .crudeCIHigh, .crudeRateScaled] { row[column.index] = .empty }
             }
             if row[RateColumn.note.index].string != RateColumn.Note.suppressed {
                 row[RateColumn.note.index] = .text(residents[band] == nil ? RateColumn.Note.bandPopulationUnavailable : RateColumn.Note.crudeOnly)

@@ -125,6 +125,11 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     /// Key: organisation and month: the outcomes per organisation over time (funnel
     /// plots, provision per PCN).
     public private(set) var organisations = OrganisationCounts()
+    /// Referrals from catchment areas per local authority (the reference data's authority
+    /// index), as rows are counted: a row later found to repeat a referral stays in, so
+    /// these say where referrals come from (the run's catchment warning), never a
+    /// published count.
+    public private(set) var catchmentByAuthority: [Int64] = []
     /// What the statistical models need: per organisation, model cell and outcomes.
     public var models = ModelCounts()
 
@@ -157,6 +162,15 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         }
     }
 
+    /// Counts one catchment referral under its local authority (index 0: none named).
+    @inline(__always) public mutating func addCatchment(authority: UInt16) {
+        let index = Int(authority)
+        if index >= catchmentByAuthority.count {
+            catchmentByAuthority += [Int64](repeating: 0, count: index + 1 - catchmentByAuthority.count)
+        }
+        catchmentByAuthority[index] += 1
+    }
+
     /// Adds a state counted elsewhere (another shard, a serialised file), after checking
     /// it was keyed by the same layout and levels.
     ///
@@ -184,6 +198,12 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         for (key, value) in other.days { days.update(key) { $0 += value } }
         organisations.merge(other.organisations)
         models.merge(other.models)
+        for (index, count) in other.catchmentByAuthority.enumerated() where count != 0 {
+            if index >= catchmentByAuthority.count {
+                catchmentByAuthority += [Int64](repeating: 0, count: index + 1 - catchmentByAuthority.count)
+            }
+            catchmentByAuthority[index] += count
+        }
         compact()
     }
 
@@ -216,6 +236,7 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         days = days.filter { $1 != 0 }
         organisations.compact()
         models.compact()
+        while catchmentByAuthority.last == 0 { catchmentByAuthority.removeLast() }
     }
 }
 

@@ -401,6 +401,12 @@ public enum RateColumn: String, TableColumn {
     case populationShare = "population_share"
     /// `referral_share` / `population_share`: 1 is "referred in proportion to its population".
     case representation
+    /// The scale of the two columns after it: rates per this many residents per year
+    /// (1000 or 100000, the same on every row: per 100,000 when the catchment's overall
+    /// rate is under 1 per 1,000), so a typical rate reads as a number people say aloud.
+    case scaledPer = "scaled_per"
+    /// `crude_rate` and `dsr` per `scaled_per` residents per year.
+    case crudeRateScaled = "crude_rate_scaled", dsrScaled = "dsr_scaled"
     /// Why a rate is empty, or that the row is crude only (``Note``).
     case note
     case suppressed
@@ -411,9 +417,9 @@ public enum RateColumn: String, TableColumn {
     public var role: ColumnRole {
         switch self {
         case .dimension, .group: .key
-        case .referrals, .population: .count
+        case .referrals, .population, .scaledPer: .count
         case .personYears, .crudeRate, .crudeCILow, .crudeCIHigh, .dsr, .dsrCILow, .dsrCIHigh, .referralShare, .populationShare,
-            .representation:
+            .representation, .crudeRateScaled, .dsrScaled:
             .estimate
         case .note, .suppressed, .disclosureControl: .text
         }
@@ -426,7 +432,11 @@ public enum RateColumn: String, TableColumn {
         /// Fewer than 10 referrals with a known age (after disclosure control of each age
         /// group's count): too few for a standardised rate (PHE's rule).
         public static let fewerThanTen = "fewer_than_10_with_known_age"
-        /// An age group with referrals has no population (the rate would be infinite).
+        /// 10 or more referrals with a known age, but each age group's count is 1-7 and
+        /// withheld by disclosure control, so no standardised rate can be made of them.
+        public static let ageCountsSuppressed = "age_group_counts_suppressed"
+        /// An age group with referrals has no population (the rate would be infinite), or
+        /// the group's referrals are all from catchment areas whose population estimate is 0.
         public static let referralsWithoutPopulation = "referrals_without_population"
         /// Disclosure control withholds the group's count, so its rates too.
         public static let suppressed = "suppressed"
@@ -557,6 +567,8 @@ public enum OrganisationColumn: String, TableColumn {
     case organisationType = "organisation_type"
     /// The parent's code from the lookup (organisation rows only).
     case parentID = "parent_id"
+    /// Why `flag` or the limits are empty when the counts are published (``Note``).
+    case note
     case suppressed
     case disclosureControl = "disclosure_control"
 
@@ -567,8 +579,19 @@ public enum OrganisationColumn: String, TableColumn {
         case .organisationID, .indicator, .level: .key
         case .numerator, .denominator: .count
         case .value, .overall, .lower95, .upper95, .lower998, .upper998: .estimate
-        case .flag, .name, .organisationType, .parentID, .suppressed, .disclosureControl: .text
+        case .flag, .name, .organisationType, .parentID, .note, .suppressed, .disclosureControl: .text
         }
+    }
+
+    /// The values of `note`, declared once for the table and the report.
+    public enum Note {
+        /// The published numerator and denominator stand for true counts (rounding to 5)
+        /// some of which would flag otherwise, so no flag is given.
+        public static let flagWithheldRounding = "flag_withheld_rounding_could_cross_limit"
+        /// The overall share is withheld by disclosure control, so there are no limits or flag.
+        public static let overallSuppressed = "overall_suppressed"
+        /// The published denominator is 0: no share, no limits.
+        public static let noReferrals = "no_referrals"
     }
 
     /// The `indicator` values: shares in percent of the organisation's referrals.

@@ -13,6 +13,8 @@ public struct Enrichment: Sendable, Hashable {
     public var standardAge: UInt8
     /// Whether the area is in the population catchment (``AreaInfo/resident``).
     public var resident: Bool
+    /// The area's local authority (``AreaInfo/authority``), 0 when none is named.
+    public var authority: UInt16 = 0
 
     /// Quintile 1-5 from the decile (deciles 1-2 → 1, …), 0 = Unknown.
     @inlinable public var quintile: UInt8 { decile == 0 ? 0 : (decile + 1) / 2 }
@@ -104,6 +106,7 @@ public struct EnrichRules: Sendable {
             result.decile = info.decile
             result.rurality = info.rurality
             result.resident = info.resident
+            result.authority = info.authority
         }
         var flags: UInt16 = 0
         let n = UInt16(nation.rawValue)

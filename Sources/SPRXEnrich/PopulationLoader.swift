@@ -47,6 +47,10 @@ public enum PopulationLoader {
             cellOfArea.update(area.code) { $0 = Int64(index) }
             result.totals[cell, default: 0] += area.population
             result.areas[nation, default: 0] += 1
+            if result.areasByAuthority.count <= Int(info.authority) {
+                result.areasByAuthority += [Int](repeating: 0, count: Int(info.authority) + 1 - result.areasByAuthority.count)
+            }
+            result.areasByAuthority[Int(info.authority)] += 1
             if info.decile == 0 { result.areasWithoutDecile[nation, default: 0] += 1 }
         }
 
@@ -61,7 +65,7 @@ public enum PopulationLoader {
                 source, nations: nations, settings: settings, cellOfArea: cellOfArea, ages: ages, into: &byAge)
             for nation in nations {
                 let expected = reference.residents.filter { $0.code.nation == nation }
-                let missing = expected.filter { !found.contains($0.code) }
+                let missing = expected.filter { $0.population > 0 && !found.contains($0.code) }
                 if let first = missing.first {
                     throw SPRXError(
                         .invalidReference,
@@ -71,6 +75,7 @@ public enum PopulationLoader {
             }
             result.files.append(info)
         }
+        result.authorityNames = reference.localAuthorities
         result.nationsWithAges = Nation.known.filter { population.singleYearOfAge(for: $0) != nil }
 
         // Per group: the standard's age groups; per nation: the pipeline's age bands.

@@ -15,6 +15,9 @@ public struct AreaInfo: Sendable, Hashable {
     /// Whether the area is in the population catchment and has a population: its
     /// referrals are counted in the population rates.
     public var resident = false
+    /// The area's local authority: an index into ``ReferenceData/localAuthorities``,
+    /// 0 when its deprivation lookup names none.
+    public var authority: UInt16 = 0
 }
 
 /// A small area of the population catchment, with its population from the totals file.
@@ -72,6 +75,10 @@ public struct ReferenceData: Sendable {
     /// The catchment's areas with a population, in the totals file's order; empty when
     /// the pipeline computes no population rates.
     public private(set) var residents: [ResidentArea] = []
+    /// The local authorities the deprivation lookups' `local_authority_columns` name
+    /// (code and name, as `name (code)` when both are given), by ``AreaInfo/authority``;
+    /// index 0 is "none named".
+    public private(set) var localAuthorities: [String] = [""]
 
     /// Reads the lookups the pipeline names.
     ///
@@ -86,7 +93,7 @@ public struct ReferenceData: Sendable {
     ///   population that is not a whole number within ``ReferenceBounds/areaPopulation``, or lacks areas of the catchment's
     ///   local authorities; or when a catchment's local authority is in no lookup.
     ///
-    /// Catchment areas with a population are marked ``AreaInfo/resident`` (an area no
+    /// Catchment areas (a population of 0 included) are marked ``AreaInfo/resident`` (an area no
     /// lookup lists is added, its decile and rurality Unknown) and listed in
     /// ``residents``; ``PopulationLoader/denominators(_:reference:)`` sums them per group.
     public static func load(_ settings: EnrichSettings) throws -> ReferenceData {
@@ -111,8 +118,10 @@ public struct ReferenceData: Sendable {
         var authorityAreas: Set<ShortCode> = []
         var authoritiesFound: Set<String> = []
 
+        // Every area's local authority, by its display name (for a run's catchment warning).
+        var authorityIndex: [String: UInt16] = [:]
         for source in settings.deprivation {
-            let laColumns = authorities.isEmpty ? [] : source.localAuthorityColumns
+            let laColumns = source.localAuthorityColumns
             let table = try rows(source.file, columns: [source.codeColumn, source.decileColumn] + laColumns)
             var seen = AreaLines(file: source.file, column: source.codeColumn, nation: source.nation)
             for (i, row) in table.enumerated() {
@@ -122,8 +131,23 @@ public struct ReferenceData: Sendable {
                         .invalidReference, "decile must be a whole number \(ReferenceBounds.words(ReferenceBounds.decile))",
                         location: DataLocation(file: source.file, line: i + 2, column: source.decileColumn))
                 }
-                data.areas.update(code) { $0.decile = decile }
-                for column in laColumns {
+                let names = laColumns.map { (row[$0] ?? "").trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                var authority: UInt16 = 0
+                if let last = names.last {
+                    let display = names.count > 1 && names.first != last ? "\(last) (\(names[0]))" : last
+                    if let known = authorityIndex[display] {
+                        authority = known
+                    } else if data.localAuthorities.count < Int(UInt16.max) {
+                        authority = UInt16(data.localAuthorities.count)
+                        authorityIndex[display] = authority
+                        data.localAuthorities.append(display)
+                    }
+                }
+                data.areas.update(code) {
+                    $0.decile = decile
+                    $0.authority = authority
+                }
+                for column in laColumns where !authorities.isEmpty {
                     let key = (row[column] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
                     guard authorities.contains(key) else { continue }
                     authorityAreas.insert(code)
@@ -179,8 +203,8 @@ public struct ReferenceData: Sendable {
         return data
     }
 
-    /// Reads the population totals and marks each catchment area with a population as
-    /// resident (adding areas no lookup lists: their decile and rurality stay Unknown).
+    /// Reads the population totals and marks each catchment area as resident (an
+    /// estimate of 0 included) (adding areas no lookup lists: their decile and rurality stay Unknown).
     ///
     /// - Parameter authorityAreas: the areas of the catchment's local authorities, or
     ///   `nil` for every area.
@@ -205,7 +229,9 @@ public struct ReferenceData: Sendable {
             }
             try seen.note(code, line: row.line, file: source.file, column: source.codeColumn)
             let people = try PopulationCount.area(row[columns[1]], file: source.file, line: row.line, column: source.populationColumn)
-            if people > 0 && authorityAreas?.contains(code) ?? true { found.append(ResidentArea(code: code, population: people)) }
+            // An area whose estimate is 0 is still in the catchment: its referrals count in
+            // the rates' numerators (one referral, one count), its 0 adds to no denominator.
+            if authorityAreas?.contains(code) ?? true { found.append(ResidentArea(code: code, population: people)) }
         }
         if let authorityAreas {
             let missing = authorityAreas.filter { !seen.contains($0) }.sorted()

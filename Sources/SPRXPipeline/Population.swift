@@ -198,6 +198,10 @@ public struct PopulationDenominators: Sendable, Equatable {
     /// Catchment areas with a population that their nation's deprivation index does not
     /// list (their group's decile is Unknown), per nation.
     public var areasWithoutDecile: [Nation: Int] = [:]
+    /// Catchment areas per local authority, by the reference data's authority index
+    /// (0: areas whose lookup names no local authority), and the authorities' names.
+    public var areasByAuthority: [Int] = []
+    public var authorityNames: [String] = []
     /// The single-year-of-age files read (the totals file is in the reference data's files).
     public var files: [ReferenceFileInfo] = []
 

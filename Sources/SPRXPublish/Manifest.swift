@@ -103,6 +103,8 @@ struct Manifest: Encodable {
     /// How the organisations were mapped to primary care networks for the provision
     /// tables; absent when the pipeline names no provision files.
     var link_worker_provision: ProvisionFigures?
+    /// What the run warns about (stable codes; counts controlled as their tables control them).
+    var warnings: [RunWarning]
     var outputs: [Output]
     /// Optional fields no input file records: every figure depending on one is withheld
     /// (note `not_recorded:<field>`), models needing one are not fitted.
@@ -115,8 +117,10 @@ struct Manifest: Encodable {
         outputs: [(path: String, bytes: Int, sha256: String)], started: Date, finished: Date, disclosure: DisclosureSettings,
         models: [ModelRunSummary], modelsSeconds: Double, period: (first: Day, last: Day)?,
         unmappedLabels: UnmappedLabelStore = UnmappedLabelStore(), rates: RateFigures? = nil, provision: ProvisionFigures? = nil,
-        recording: FieldRecording = .complete
+        recording: FieldRecording = .complete,
+        warnings: [RunWarning] = []
     ) {
+        self.warnings = warnings
         fields_not_recorded = recording.notRecorded.map(\.rawValue)
         fields_recorded_in_part = recording.recordedInPart.map {
             FieldRecordedInPart(field: $0.field.rawValue, files_without: $0.filesWithout, files: recording.files)

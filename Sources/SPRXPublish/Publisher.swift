@@ -17,6 +17,8 @@ public struct RunSummary: Sendable {
     public var outputDirectory: String
     /// The report's headline figures in one line.
     public var headline: String
+    /// What the person must know (``RunWarning``), as the manifest lists them.
+    public var warnings: [RunWarning] = []
 
     public var files: [FileReconciliation] { result.files }
     public var counts: ReferralCounts { result.counts }
@@ -152,6 +154,9 @@ public enum Publisher {
             result.counts.organisations, data: result.provision, directory: result.organisationDirectory, period: result.period)
         try output.write("tables/\(provision.provision.name).csv", provision.provision.csv)
         try output.write("tables/\(provision.gradient.name).csv", provision.gradient.csv)
+        let warnings = RunWarnings.build(
+            result, pooled: OrganisationTableBuilder.pooled(result.counts.organisations, directory: result.organisationDirectory),
+            rates: rates.figures, disclosure: pipeline.disclosure)
         let quality = DataQualityTable.build(result.files)
         try output.write("tables/\(quality.name).csv", quality.csv)
         let unmappedLabels = UnmappedLabelTable.published(result.unmappedLabels, disclosure: pipeline.disclosure)
@@ -172,6 +177,7 @@ public enum Publisher {
             suppressUpTo: pipeline.disclosure.suppressUpTo, rateFigures: rates.figures, populationEdition: result.population?.edition,
             catchment: result.population?.catchment, recording: recording)
         context.censusCoverage = provision.figures.coverage
+        context.warnings = warnings
         let published =
             equityTables + [
                 models.table, rates.rates, rates.inequality, trends, organisations, provision.provision, provision.gradient, quality,
@@ -183,9 +189,10 @@ public enum Publisher {
             options: options, pipeline: pipeline, files: result.files, reference: result.reference, outputs: output.written,
             started: started, finished: Date(), disclosure: pipeline.disclosure, models: models.summaries,
             modelsSeconds: modelsSeconds, period: period, unmappedLabels: result.unmappedLabels, rates: rates.figures,
-            provision: result.provision == nil ? nil : provision.figures, recording: recording)
+            provision: result.provision == nil ? nil : provision.figures, recording: recording, warnings: warnings)
         try output.write("manifest.json", try manifest.json(), record: false)
         return RunSummary(
-            result: result, models: models.summaries, outputDirectory: output.target.path, headline: Report.headline(tables: published))
+            result: result, models: models.summaries, outputDirectory: output.target.path, headline: Report.headline(tables: published),
+            warnings: warnings)
     }
 }

@@ -137,7 +137,14 @@ public enum Report {
                 card(.pctIntervention, "received at least one intervention"),
             ]),
             el("p", text: headlineNote(numbers, context)),
-        ])
+        ] + warningsText(context.warnings.filter(\.changesHeadline)).map { el("p", [("class", "warning")], text: $0) })
+    }
+
+    static let warningsIntro = "What this run warns about (also in manifest.json, warnings, with these codes):"
+
+    /// Each warning as a sentence a person reads: "Warning (code): message."
+    static func warningsText(_ warnings: [RunWarning]) -> [String] {
+        warnings.map { "Warning (\($0.code.rawValue)): \($0.message)." }
     }
 
     static let findingsIntro = "Each sentence is computed from this run's tables. Where the literature reports the same figure, it is given beside this data's, as a comparison, not as a finding."
@@ -337,7 +344,10 @@ public enum Report {
             return section("quality", "Data quality", [el("p", text: "tables/data_quality.csv gives no figures for the whole run.")])
         }
         let labels = unmappedLabelRows(numbers, label)
-        return section("quality", "Data quality", [
+        let warnings: [Node] =
+            context.warnings.isEmpty
+            ? [] : [el("p", text: warningsIntro), el("ul", [], warningsText(context.warnings).map { el("li", [("class", "warning")], text: $0) })]
+        return section("quality", "Data quality", warnings + [
             el("p", text: qualityIntro),
             dataTable(caption: quarantineCaption, header: quarantineHeader, rows: quarantineRows(numbers, label), numeric: [1]),
             dataTable(caption: unmappedCaption, header: unmappedHeader, rows: unmappedFieldRows(numbers, label), numeric: [1]),

@@ -42,6 +42,7 @@ extension Report {
             out.append("- Received at least one intervention: \(pathwayHeadline(numbers, .pctIntervention))")
             out.append("")
             out.append(md(headlineNote(numbers, context)))
+            for warning in warningsText(context.warnings.filter(\.changesHeadline)) { out += ["", "**" + md(warning) + "**"] }
         }
         out.append("")
 
@@ -116,6 +117,9 @@ extension Report {
         guard !numbers.quality.all.isEmpty else {
             out += ["tables/data\\_quality.csv gives no figures for the whole run.", ""]
             return out.joined(separator: "\n")
+        }
+        if !context.warnings.isEmpty {
+            out += [md(warningsIntro), ""] + warningsText(context.warnings).map { "- " + md($0) } + [""]
         }
         out += [md(qualityIntro), ""]
         out += [md(quarantineCaption) + ".", ""]

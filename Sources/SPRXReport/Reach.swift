@@ -30,6 +30,10 @@ struct ReachFigures {
     /// Whether the run has population rates (a pipeline that names no population publishes none).
     var hasRates: Bool { !rates.rows.isEmpty }
 
+    /// The scale the section says rates at: `rates_by_group.csv`'s `scaled_per` (the same
+    /// on every row), per 1,000 when the table has none.
+    var scale: RateScale { RateScale(per: rates.rows.first.flatMap { $0[RateColumn.scaledPer].count }.map(Int.init) ?? RateTableBuilder.perThousand) }
+
     /// One deprivation decile of one nation: its number (`nil` for the unknown decile) and row.
     struct Decile {
         var nation: String
@@ -118,6 +122,22 @@ struct InequalityIndex {
     }
 }
 
+/// The scale the reach section gives rates at (``RateTableBuilder/scale(perThousand:)``
+/// chose it): the tables publish `crude_rate` per 1,000, and the section multiplies by
+/// ``factor`` so a typical rate reads as a number people say aloud.
+struct RateScale: Equatable {
+    var per: Int
+    static let perThousand = RateScale(per: RateTableBuilder.perThousand)
+    /// From per 1,000 to per ``per``.
+    var factor: Double { Double(per) / Double(RateTableBuilder.perThousand) }
+    /// `1,000` or `100,000`.
+    var words: String { Report.grouped(per) }
+    /// "referrals per 100,000 residents per year".
+    var unit: String { "referrals per \(words) residents per year" }
+    /// "per 100,000 per year".
+    var short: String { "per \(words) per year" }
+}
+
 /// Numbers into words for the reach section, written once: every sentence and table
 /// cell of the section that is not the published text comes from here.
 ///
@@ -135,7 +155,7 @@ struct InequalityIndex {
 /// - An empty value is "suppressed" when disclosure control withheld it, otherwise "—";
 ///   the reason is said in words (``rateNote(_:)``, ``indexNote(_:)``), never as 0.
 enum ReachWording {
-    static let rateUnit = "referrals per 1,000 residents per year"
+    static let rateUnit = RateScale.perThousand.unit
     static let shortRateUnit = RateTableBuilder.rateUnit
     /// Shown for an empty value that was not suppressed.
     static let empty = "—"
@@ -179,6 +199,11 @@ enum ReachWording {
         return "95% interval \(low) to \(high)"
     }
 
+    /// The referral-rate sentence of a catchment mismatch (``Report/reachSentences(_:nation:mismatch:)``).
+    static func gradientWithheld(nation: String) -> String {
+        "In \(nation), no sentence is drawn from the referral rate across deciles: the referrals come from a small part of the population catchment (see the warning above and in Data quality), so each decile's rate is diluted by the areas the service does not serve, and the gradient would say where the places served sit in the nation's deprivation ranking rather than who is referred more often. Set the pipeline's population catchment to the local authorities served for a gradient within them."
+    }
+
     /// "1.8 times as often as", "about as often as", "half as often as" (rules above).
     static func howOften(_ ratio: (value: Double, low: Double?, high: Double?)) -> String {
         if let low = ratio.low, let high = ratio.high, low <= 1, high >= 1 { return "about as often as" }
@@ -203,9 +228,9 @@ enum ReachWording {
     }
 
     /// An indicator's name in a table.
-    static func indicatorName(_ indicator: InequalityColumn.Indicator) -> String {
+    static func indicatorName(_ indicator: InequalityColumn.Indicator, scale: RateScale = .perThousand) -> String {
         switch indicator {
-        case .referralRate: "Referral rate (\(shortRateUnit))"
+        case .referralRate: "Referral rate (\(scale.short))"
         case .nonMedicalShare: "Non-medical share (%)"
         case .contactedShare: "Reached a link worker (%)"
         case .interventionShare: "Received an intervention (%)"
@@ -213,8 +238,19 @@ enum ReachWording {
     }
 
     /// The sentences about one nation's indicator, from its published indices.
-    static func sentence(nation: String, _ index: InequalityIndex) -> String {
+    static func sentence(nation: String, _ index: InequalityIndex, scale: RateScale = .perThousand) -> String {
         let indicator = index.indicator
+        // Rate indices are published per 1,000: said at the section's scale.
+        var index = index
+        if indicator == .referralRate, scale.factor != 1 {
+            func scaled(_ e: (value: Double, low: Double?, high: Double?)?) -> (value: Double, low: Double?, high: Double?)? {
+                e.map { ($0.value * scale.factor, $0.low.map { $0 * scale.factor }, $0.high.map { $0 * scale.factor }) }
+            }
+            index.sii = scaled(index.sii)
+            index.fittedMost = index.fittedMost.map { $0 * scale.factor }
+            index.fittedLeast = index.fittedLeast.map { $0 * scale.factor }
+        }
+        let rateUnit = scale.unit, shortRateUnit = scale.short
         guard index.sii != nil || index.rii != nil else {
             let subject = indicator == .referralRate ? "the referral rate" : "the share of referrals that \(shareOutcome(indicator))"
             let reason = index.note.map(indexNote) ?? "the table gives no value"
@@ -288,7 +324,8 @@ enum ReachWording {
         switch note {
         case Note.noAgePopulation: return "no single-year-of-age population for its residents, so no age-standardised rate"
         case Note.fewerThanTen: return "fewer than 10 referrals with a known age: too few for an age-standardised rate"
-        case Note.referralsWithoutPopulation: return "an age group has referrals but no residents, so no age-standardised rate"
+        case Note.referralsWithoutPopulation: return "referrals from small areas whose population estimate is 0 (or an age group with referrals but no residents): counted, but no rate can be formed"
+        case Note.ageCountsSuppressed: return "every age group's count is small enough to be suppressed, so no age-standardised rate can be made of them"
         case Note.suppressed: return "the referral count is suppressed by disclosure control, so are its rates"
         case Note.crudeOnly: return "crude rate only (age bands are not age-standardised)"
         case Note.bandPopulationUnavailable: return "the band's population cannot be formed from single years of age (it splits the open 90+ group)"
@@ -335,8 +372,17 @@ extension Report {
         return grouped(whole) + (parts.count > 1 ? "." + parts[1] : "")
     }
 
-    /// A rate and its interval: "12.345 (11.000–13.800)", or the empty mark.
-    static func rateWithInterval(_ row: [Cell], _ value: RateColumn, _ low: RateColumn, _ high: RateColumn) -> String {
+    /// A rate and its interval: "12.345 (11.000–13.800)", or the empty mark; at `scale`
+    /// (the published per-1,000 values multiplied, to the table's significant digits).
+    static func rateWithInterval(_ row: [Cell], _ value: RateColumn, _ low: RateColumn, _ high: RateColumn, scale: RateScale = .perThousand) -> String {
+        if scale.factor != 1 {
+            func at(_ column: RateColumn) -> String? {
+                row[column].value.flatMap { printed(.significant($0 * scale.factor, digits: RateTableBuilder.rateDigits)) }
+            }
+            guard let v = at(value) else { return rateCell(row, value) }
+            guard let l = at(low), let h = at(high) else { return v }
+            return "\(v) (\(l)–\(h))"
+        }
         guard let v = printed(row[value]) else { return rateCell(row, value) }
         guard let l = printed(row[low]), let h = printed(row[high]) else { return v }
         return "\(v) (\(l)–\(h))"
@@ -353,10 +399,12 @@ extension Report {
 
     /// One nation's rate table: the nation's own row, then each decile.
     static func reachRateRows(_ reach: ReachFigures, nation: String) -> [[String]] {
+        let scale = reach.scale
         func cells(_ label: String, _ row: [Cell]) -> [String] {
             [
                 label, groupedCell(row, .referrals), groupedCell(row, .population),
-                rateWithInterval(row, .crudeRate, .crudeCILow, .crudeCIHigh), rateWithInterval(row, .dsr, .dsrCILow, .dsrCIHigh), rateNoteText(row),
+                rateWithInterval(row, .crudeRate, .crudeCILow, .crudeCIHigh, scale: scale),
+                rateWithInterval(row, .dsr, .dsrCILow, .dsrCIHigh, scale: scale), rateNoteText(row),
             ]
         }
         var rows: [[String]] = []
@@ -369,10 +417,12 @@ extension Report {
 
     /// Every nation's row, then all nations together.
     static func reachNationRows(_ reach: ReachFigures) -> [[String]] {
+        let scale = reach.scale
         func cells(_ label: String, _ row: [Cell]) -> [String] {
             [
                 label, groupedCell(row, .referrals), groupedCell(row, .population), groupedCell(row, .personYears),
-                rateWithInterval(row, .crudeRate, .crudeCILow, .crudeCIHigh), rateWithInterval(row, .dsr, .dsrCILow, .dsrCIHigh), rateNoteText(row),
+                rateWithInterval(row, .crudeRate, .crudeCILow, .crudeCIHigh, scale: scale),
+                rateWithInterval(row, .dsr, .dsrCILow, .dsrCIHigh, scale: scale), rateNoteText(row),
             ]
         }
         var rows = nations.compactMap { nation in reach.rate(Grouping.Name.nation, nation).map { cells(nation, $0) } }
@@ -395,27 +445,45 @@ extension Report {
         InequalityColumn.Indicator.allCases.compactMap { indicator in
             let sii = reach.index(nation, indicator, .sii), rii = reach.index(nation, indicator, .rii)
             guard sii != nil || rii != nil, !isWithheld(sii ?? rii) else { return nil }
-            func estimate(_ row: [Cell]?) -> String {
+            // A rate's SII and fitted ends are published per 1,000: shown at the section's scale.
+            let factor = indicator == .referralRate ? reach.scale.factor : 1
+            func shown(_ cell: Cell, scaled: Bool = true) -> String? {
+                guard scaled, factor != 1 else { return printed(cell) }
+                return cell.value.flatMap { printed(.significant($0 * factor, digits: RateTableBuilder.indexDigits)) }
+            }
+            func estimate(_ row: [Cell]?, scaled: Bool) -> String {
                 guard let row else { return ReachWording.empty }
-                guard let value = printed(row[InequalityColumn.value]) else {
+                guard let value = shown(row[InequalityColumn.value], scaled: scaled) else {
                     return row[InequalityColumn.suppressed].flag == true ? ReachWording.suppressed : ReachWording.empty
                 }
-                guard let low = printed(row[InequalityColumn.ciLow]), let high = printed(row[InequalityColumn.ciHigh]) else { return value }
+                guard let low = shown(row[InequalityColumn.ciLow], scaled: scaled), let high = shown(row[InequalityColumn.ciHigh], scaled: scaled) else {
+                    return value
+                }
                 return "\(value) (\(low) to \(high))"
             }
             let first = sii ?? rii!
-            func fitted(_ column: InequalityColumn) -> String { printed(first[column]) ?? ReachWording.empty }
+            func fitted(_ column: InequalityColumn) -> String { shown(first[column]) ?? ReachWording.empty }
             let note = first[InequalityColumn.note].string.flatMap { $0.isEmpty ? nil : ReachWording.indexNote($0) } ?? ""
-            return [ReachWording.indicatorName(indicator), fitted(.fittedMostDeprived), fitted(.fittedLeastDeprived), estimate(sii), estimate(rii), note]
+            return [
+                ReachWording.indicatorName(indicator, scale: reach.scale), fitted(.fittedMostDeprived), fitted(.fittedLeastDeprived), estimate(sii, scaled: true),
+                estimate(rii, scaled: false), note,
+            ]
         }
     }
 
     /// The plain-words sentences for one nation: the referral rate, then each share.
-    static func reachSentences(_ reach: ReachFigures, nation: String) -> [String] {
+    ///
+    /// With a catchment whose referrals come from a small part of it
+    /// (``CatchmentConcentration/mismatch``), the referral-rate sentence is not drawn:
+    /// the deciles then say where the places served sit in the nation's ranking (their
+    /// rates diluted by every area they do not serve), and "referred 1.8 times as often"
+    /// would be an artefact of that. The sentence says so instead.
+    static func reachSentences(_ reach: ReachFigures, nation: String, mismatch: Bool = false) -> [String] {
         InequalityColumn.Indicator.allCases.compactMap { indicator in
             let sii = reach.index(nation, indicator, .sii), rii = reach.index(nation, indicator, .rii)
             guard sii != nil || rii != nil, !isWithheld(sii ?? rii) else { return nil }
-            return ReachWording.sentence(nation: nation, InequalityIndex(indicator: indicator, sii: sii, rii: rii))
+            if mismatch && indicator == .referralRate { return ReachWording.gradientWithheld(nation: nation) }
+            return ReachWording.sentence(nation: nation, InequalityIndex(indicator: indicator, sii: sii, rii: rii), scale: reach.scale)
         }
     }
 
@@ -437,14 +505,18 @@ extension Report {
 
     static func reachAgeRows(_ reach: ReachFigures) -> [[String]] {
         reach.ageBands.map { row in
-            [row[RateColumn.group].shown, groupedCell(row, .referrals), groupedCell(row, .population), rateWithInterval(row, .crudeRate, .crudeCILow, .crudeCIHigh), rateNoteText(row)]
+            [
+                row[RateColumn.group].shown, groupedCell(row, .referrals), groupedCell(row, .population),
+                rateWithInterval(row, .crudeRate, .crudeCILow, .crudeCIHigh, scale: reach.scale), rateNoteText(row),
+            ]
         }
     }
 
     /// What the rates are, in sentences (the section's notes).
     static func reachNotes(_ reach: ReachFigures, _ context: ReportContext) -> [String] {
         var notes: [String] = []
-        var period = "Rates are \(ReachWording.rateUnit): referrals divided by person-years (the population × the years the period covers) × 1,000"
+        let scale = reach.scale
+        var period = "Rates are \(scale.unit): referrals divided by person-years (the population × the years the period covers) × \(scale.words)"
         if let figures = context.rateFigures, let first = figures.firstDay, let last = figures.lastDay {
             period += ", over \(first) to \(last) (\(fixed(figures.years, 2)) years, \(figures.periodFixed ? "fixed by the pipeline" : "from the first to the last clean referral date"))"
         } else if let span = Report.period(context) {
@@ -475,6 +547,15 @@ extension Report {
             if figures.periodFixed { left += "; \(count(figures.outsidePeriod)) dated outside the period the pipeline fixes" }
             left += ". \(count(figures.unknownAge)) with an unknown age are in the crude rates but not the age-standardised ones."
             notes.append(left)
+            if !figures.nationsLeftOut.isEmpty {
+                let names = Report.nations.filter { figures.nationsLeftOut.contains($0) }
+                notes.append(
+                    "No referral comes from \(names.joined(separator: ", ")), so \(names.count == 1 ? "it is" : "they are") left out of the rates: no rows, and \(names.count == 1 ? "its" : "their") residents are not in the rate of all nations together.")
+            }
+            if scale.per != RateTableBuilder.perThousand {
+                notes.append(
+                    "The rates here are per \(scale.words) because the catchment's overall rate is under 1 per 1,000; tables/rates_by_group.csv gives crude_rate and dsr per 1,000 (as the output contract says) and crude_rate_scaled and dsr_scaled per scaled_per (\(scale.words)).")
+            }
             if !figures.nationsWithoutAges.isEmpty {
                 let names = Report.nations.filter { figures.nationsWithoutAges.contains($0) }
                 notes.append("No single-year-of-age population for \(names.joined(separator: ", ")): crude rates only there.")

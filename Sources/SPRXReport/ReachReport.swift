@@ -1,9 +1,17 @@
 import SPRXCore
 
 extension Report {
-    static let reachIntro =
-        "How often people were referred, against how many people live in the areas they come from: referral rates per 1,000 residents per year by deprivation decile, how far they differ from the most to the least deprived areas, and each decile's share of referrals beside its share of the population."
-    static let reachRateTitle = "Referral rate per 1,000 residents per year by deprivation decile within each nation (1 = most deprived), with 95% intervals"
+    static func reachIntro(_ scale: RateScale) -> String {
+        "How often people were referred, against how many people live in the areas they come from: referral rates per \(scale.words) residents per year by deprivation decile, how far they differ from the most to the least deprived areas, and each decile's share of referrals beside its share of the population."
+    }
+    static func reachRateTitle(_ scale: RateScale) -> String {
+        "Referral rate per \(scale.words) residents per year by deprivation decile within each nation (1 = most deprived), with 95% intervals"
+    }
+
+    /// Whether the run warns that its referrals come from a small part of the catchment.
+    static func catchmentMismatch(_ context: ReportContext) -> Bool {
+        context.rateFigures?.concentration?.mismatch == true
+    }
     static let reachRepresentationTitle = "Each decile's share of referrals over its share of the population, within each nation (1 = referred in proportion to its population)"
     static let reachIndexCaption = "inequality indices across the nation's deciles, with the fitted values at the most and least deprived ends (tables/inequality.csv)"
     static let reachIndexIntro =
@@ -12,17 +20,19 @@ extension Report {
 
     /// The chart panels of the rates: crude and, where published, age-standardised, per decile 1 to 10.
     static func reachRatePanels(_ reach: ReachFigures) -> [Charts.SeriesPanel] {
-        reach.nations.map { nation in
+        let factor = reach.scale.factor
+        func at(_ cell: Cell) -> Double? { cell.value.map { $0 * factor } }
+        return reach.nations.map { nation in
             Charts.SeriesPanel(
                 title: nation,
                 points: reach.deciles(nation).filter { $0.decile != nil }.map { decile in
                     let row = decile.row, suppressed = row[RateColumn.suppressed].flag == true
                     return (decile.label, [
                         Charts.SeriesPoint(
-                            value: row[RateColumn.crudeRate].value, low: row[RateColumn.crudeCILow].value, high: row[RateColumn.crudeCIHigh].value,
+                            value: at(row[RateColumn.crudeRate]), low: at(row[RateColumn.crudeCILow]), high: at(row[RateColumn.crudeCIHigh]),
                             suppressed: suppressed),
                         Charts.SeriesPoint(
-                            value: row[RateColumn.dsr].value, low: row[RateColumn.dsrCILow].value, high: row[RateColumn.dsrCIHigh].value, suppressed: suppressed),
+                            value: at(row[RateColumn.dsr]), low: at(row[RateColumn.dsrCILow]), high: at(row[RateColumn.dsrCIHigh]), suppressed: suppressed),
                     ])
                 })
         }
@@ -53,12 +63,14 @@ extension Report {
     static func reachSection(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
         let reach = numbers.reach
         guard reach.hasRates else { return section("reach", reachTitle, [el("p", text: reachWithheldSentence(context) ?? noPopulation)]) }
-        var children: [Node] = [el("p", text: reachIntro)] + reachWithheldIndicatorSentences(reach).map { el("p", text: $0) }
+        let scale = reach.scale, mismatch = catchmentMismatch(context)
+        var children: [Node] = [el("p", text: reachIntro(scale))] + reachWithheldIndicatorSentences(reach).map { el("p", text: $0) }
+        children += warningsText(context.warnings.filter { $0.code == .catchmentMismatch }).map { el("p", [("class", "warning")], text: $0) }
         let nationRows = reachNationRows(reach)
         if !nationRows.isEmpty {
             children.append(
                 dataTable(
-                    caption: "Referral rates by nation, \(ReachWording.rateUnit) (tables/rates_by_group.csv)", header: reachNationHeader, rows: nationRows,
+                    caption: "Referral rates by nation, \(scale.unit) (tables/rates_by_group.csv)", header: reachNationHeader, rows: nationRows,
                     numeric: [1, 2, 3, 4, 5]))
         }
         let nations = reach.nations
@@ -68,20 +80,20 @@ extension Report {
             children.append(el("p", text: "Deciles are within-nation: each nation's own index ranks its own small areas, so a decile of one nation is not the same as that decile of another, and they are never pooled."))
             var parts: [Node] = [
                 Charts.seriesPanels(
-                    id: "reach-rates", title: reachRateTitle,
+                    id: "reach-rates", title: reachRateTitle(scale),
                     description: "One panel per nation; for each deprivation decile (1 = most deprived) the crude rate (circle)"
                         + (series.count > 1 ? " and the age-standardised rate (diamond)" : "")
                         + " with its 95% interval; s marks a suppressed decile, — one without a rate. The same numbers are in the tables below.",
-                    panels: reachRatePanels(reach), series: series, xTitle: "Deprivation decile (1 = most deprived)", yTitle: "Referrals per 1,000 per year",
+                    panels: reachRatePanels(reach), series: series, xTitle: "Deprivation decile (1 = most deprived)", yTitle: "Referrals \(scale.short)",
                     valueText: { ReachWording.significant($0) }),
-                el("figcaption", text: reachRateTitle + ". Deciles are within-nation."),
+                el("figcaption", text: reachRateTitle(scale) + ". Deciles are within-nation."),
             ]
             for nation in nations {
                 parts.append(
                     details(
                         "Table: \(nation), rates by decile",
                         dataTable(
-                            caption: "\(nation): referral rates by the nation's own deprivation decile, \(ReachWording.rateUnit)", header: reachRateHeader,
+                            caption: "\(nation): referral rates by the nation's own deprivation decile, \(scale.unit)", header: reachRateHeader,
                             rows: reachRateRows(reach, nation: nation), numeric: [1, 2, 3, 4])))
             }
             children.append(el("figure", [], parts))
@@ -91,7 +103,8 @@ extension Report {
             children.append(el("h3", text: "Inequality from the most to the least deprived"))
             children.append(el("p", text: reachIndexIntro))
             for nation in indexNations {
-                children.append(el("ul", [("class", "findings")], reachSentences(reach, nation: nation).map { el("li", [], [el("p", text: $0)]) }))
+                children.append(
+                    el("ul", [("class", "findings")], reachSentences(reach, nation: nation, mismatch: mismatch).map { el("li", [], [el("p", text: $0)]) }))
                 children.append(
                     dataTable(caption: "\(nation): \(reachIndexCaption)", header: reachIndexHeader, rows: reachIndexRows(reach, nation: nation), numeric: [1, 2, 3, 4]))
             }
@@ -122,7 +135,7 @@ extension Report {
             children.append(el("h3", text: reachAgeTitle))
             children.append(
                 dataTable(
-                    caption: "Crude referral rates by age band, \(ReachWording.rateUnit), nations with single-year-of-age populations together",
+                    caption: "Crude referral rates by age band, \(scale.unit), nations with single-year-of-age populations together",
                     header: reachAgeHeader, rows: ages, numeric: [1, 2, 3]))
         }
         children.append(el("h3", text: "How these figures are made"))
@@ -135,16 +148,18 @@ extension Report {
         let reach = numbers.reach, md = markdownText
         var out = ["## " + reachTitle, ""]
         guard reach.hasRates else { return out + [md(reachWithheldSentence(context) ?? noPopulation), ""] }
-        out += [md(reachIntro), ""]
+        let scale = reach.scale, mismatch = catchmentMismatch(context)
+        out += [md(reachIntro(scale)), ""]
         out += reachWithheldIndicatorSentences(reach).flatMap { [md($0), ""] }
+        for warning in warningsText(context.warnings.filter { $0.code == .catchmentMismatch }) { out += ["**" + md(warning) + "**", ""] }
         let nationRows = reachNationRows(reach)
         if !nationRows.isEmpty {
-            out += [md("Referral rates by nation, \(ReachWording.rateUnit) (tables/rates_by_group.csv)."), ""]
+            out += [md("Referral rates by nation, \(scale.unit) (tables/rates_by_group.csv)."), ""]
             out += table(reachNationHeader, nationRows, right: [1, 2, 3, 4, 5])
         }
         let nations = reach.nations
         if !nations.isEmpty {
-            out += ["### Rates by deprivation decile", "", md(reachRateTitle + ". Deciles are within-nation and never pooled."), ""]
+            out += ["### Rates by deprivation decile", "", md(reachRateTitle(scale) + ". Deciles are within-nation and never pooled."), ""]
             for nation in nations {
                 out += ["#### " + md(nation), ""]
                 out += table(reachRateHeader, reachRateRows(reach, nation: nation), right: [1, 2, 3, 4])
@@ -154,7 +169,7 @@ extension Report {
         if !indexNations.isEmpty {
             out += ["### Inequality from the most to the least deprived", "", md(reachIndexIntro), ""]
             for nation in indexNations {
-                out += reachSentences(reach, nation: nation).map { "- " + md($0) } + [""]
+                out += reachSentences(reach, nation: nation, mismatch: mismatch).map { "- " + md($0) } + [""]
                 out += [md("\(nation): \(reachIndexCaption)."), ""]
                 out += table(reachIndexHeader, reachIndexRows(reach, nation: nation), right: [1, 2, 3, 4])
             }
@@ -168,7 +183,7 @@ extension Report {
         }
         let ages = reachAgeRows(reach)
         if !ages.isEmpty {
-            out += ["### " + reachAgeTitle, "", md("Crude referral rates by age band, \(ReachWording.rateUnit), nations with single-year-of-age populations together."), ""]
+            out += ["### " + reachAgeTitle, "", md("Crude referral rates by age band, \(scale.unit), nations with single-year-of-age populations together."), ""]
             out += table(reachAgeHeader, ages, right: [1, 2, 3])
         }
         out += ["### How these figures are made", ""]

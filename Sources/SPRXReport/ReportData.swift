@@ -69,6 +69,9 @@ public struct ReportContext: Sendable {
     /// The optional fields the export leaves out: the report says so where their figures
     /// would be (``Report/notRecordedSentences(_:)``).
     public var recording: FieldRecording
+    /// What the run warns about (``RunWarning``): said in the data-quality section, and
+    /// beside the headline when it changes the headline.
+    public var warnings: [RunWarning] = []
 
     public init(
         toolVersion: String, pipelineName: String, pipelineSHA256: String, inputs: [Input], firstDay: String?, lastDay: String?,

@@ -109,6 +109,7 @@ struct BlockWorker: Sendable {
                 case .clean(let record, let identity):
                     let (enrichment, flags) = enrich.enrichPacked(area: record.area, age: record.age)
                     if flags != 0 { flagCounts[Int(flags)] += 1 }
+                    if enrichment.resident { counts.addCatchment(authority: enrichment.authority) }
                     if record.referralDate != lastDay {
                         lastDay = record.referralDate
                         lastMonth = GroupKeySchema.monthLevel(lastDay)

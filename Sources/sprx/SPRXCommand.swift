@@ -162,6 +162,7 @@ struct Run: ParsableCommand {
                     "sprx: \(summary.rowsRead) rows read: \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(summary.outputDirectory))")
                 for line in summary.fieldQuality { StandardError.line("sprx: \(line)") }
                 if let line = summary.notRecordedLine { StandardError.line("sprx: \(line)") }
+                for warning in summary.warnings { StandardError.line("sprx: warning: \(warning.code.rawValue): \(warning.message)") }
                 if noDisclosureControl {
                     StandardError.line("sprx: DISCLOSURE CONTROL IS OFF: the tables hold exact counts; for the secure environment only, do not publish")
                 }

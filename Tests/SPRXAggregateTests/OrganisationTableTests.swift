@@ -41,15 +41,15 @@ import Testing
         #expect(table.header == OrganisationColumn.header)
         #expect(
             Self.lines(table) == [
-                "A10001,non_medical_share,120,400,30.00,42.00,37.16,46.84,34.37,49.63,below_998,organisation,,,,FALSE,off",
-                "A10001,contacted_share,160,400,40.00,42.00,37.16,46.84,34.37,49.63,within,organisation,,,,FALSE,off",
-                "A10001,intervention_share,40,400,10.00,11.00,7.93,14.07,6.17,15.83,within,organisation,,,,FALSE,off",
-                "B10002,non_medical_share,200,400,50.00,42.00,37.16,46.84,34.37,49.63,above_998,organisation,,,,FALSE,off",
-                "B10002,contacted_share,180,400,45.00,42.00,37.16,46.84,34.37,49.63,within,organisation,,,,FALSE,off",
-                "B10002,intervention_share,60,400,15.00,11.00,7.93,14.07,6.17,15.83,above_95,organisation,,,,FALSE,off",
-                "C10003,non_medical_share,100,200,50.00,42.00,35.16,48.84,31.22,52.78,above_95,organisation,,,,FALSE,off",
-                "C10003,contacted_share,80,200,40.00,42.00,35.16,48.84,31.22,52.78,within,organisation,,,,FALSE,off",
-                "C10003,intervention_share,10,200,5.00,11.00,6.66,15.34,4.16,17.84,below_95,organisation,,,,FALSE,off",
+                "A10001,non_medical_share,120,400,30.00,42.00,37.16,46.84,34.37,49.63,below_998,organisation,,,,,FALSE,off",
+                "A10001,contacted_share,160,400,40.00,42.00,37.16,46.84,34.37,49.63,within,organisation,,,,,FALSE,off",
+                "A10001,intervention_share,40,400,10.00,11.00,7.93,14.07,6.17,15.83,within,organisation,,,,,FALSE,off",
+                "B10002,non_medical_share,200,400,50.00,42.00,37.16,46.84,34.37,49.63,above_998,organisation,,,,,FALSE,off",
+                "B10002,contacted_share,180,400,45.00,42.00,37.16,46.84,34.37,49.63,within,organisation,,,,,FALSE,off",
+                "B10002,intervention_share,60,400,15.00,11.00,7.93,14.07,6.17,15.83,above_95,organisation,,,,,FALSE,off",
+                "C10003,non_medical_share,100,200,50.00,42.00,35.16,48.84,31.22,52.78,above_95,organisation,,,,,FALSE,off",
+                "C10003,contacted_share,80,200,40.00,42.00,35.16,48.84,31.22,52.78,within,organisation,,,,,FALSE,off",
+                "C10003,intervention_share,10,200,5.00,11.00,6.66,15.34,4.16,17.84,below_95,organisation,,,,,FALSE,off",
             ])
     }
 
@@ -63,21 +63,21 @@ import Testing
         Self.add(&counts, "Y10002", referrals: 101, nonMedical: 50, contacted: 70, intervention: 9)
         #expect(
             Self.lines(Self.on.build(counts, directory: nil)) == [
-                "X10001,non_medical_share,,25,,44.00,24.54,63.46,13.32,74.68,,organisation,,,,TRUE,on",
+                "X10001,non_medical_share,,25,,44.00,24.54,63.46,13.32,74.68,,organisation,,,,,TRUE,on",
                 // 10 of 25 is below 95% as published, but the pair stands for 8-12 of 23-27,
-                // and 12 of 23 (52.2%, the truth) is within 44.4-83.6 at 23: no flag.
-                "X10001,contacted_share,10,25,40.00,64.00,45.18,82.82,34.33,93.67,,organisation,,,,FALSE,on",
-                "X10001,intervention_share,0,25,0.00,8.00,0.00,18.63,0.00,24.77,within,organisation,,,,FALSE,on",
-                "Y10002,non_medical_share,50,100,50.00,44.00,34.27,53.73,28.66,59.34,within,organisation,,,,FALSE,on",
-                "Y10002,contacted_share,70,100,70.00,64.00,54.59,73.41,49.17,78.83,within,organisation,,,,FALSE,on",
-                "Y10002,intervention_share,10,100,10.00,8.00,2.68,13.32,0.00,16.38,within,organisation,,,,FALSE,on",
+                // and 12 of 23 (52.2%, the truth) is within 44.4-83.6 at 23: no flag, and the note says why.
+                "X10001,contacted_share,10,25,40.00,64.00,45.18,82.82,34.33,93.67,,organisation,,,,flag_withheld_rounding_could_cross_limit,FALSE,on",
+                "X10001,intervention_share,0,25,0.00,8.00,0.00,18.63,0.00,24.77,within,organisation,,,,,FALSE,on",
+                "Y10002,non_medical_share,50,100,50.00,44.00,34.27,53.73,28.66,59.34,within,organisation,,,,,FALSE,on",
+                "Y10002,contacted_share,70,100,70.00,64.00,54.59,73.41,49.17,78.83,within,organisation,,,,,FALSE,on",
+                "Y10002,intervention_share,10,100,10.00,8.00,2.68,13.32,0.00,16.38,within,organisation,,,,,FALSE,on",
             ])
         // A denominator of 1-7 is suppressed: no value, limits or flag (overall 50 / 105).
         var small = OrganisationCounts()
         Self.add(&small, "S10001", referrals: 5, nonMedical: 0, contacted: 0, intervention: 0)
         Self.add(&small, "T10002", referrals: 100, nonMedical: 50, contacted: 50, intervention: 50)
         let first = Self.lines(Self.on.build(small, directory: nil))[0]
-        #expect(first == "S10001,non_medical_share,0,,,47.62,,,,,,organisation,,,,TRUE,on")
+        #expect(first == "S10001,non_medical_share,0,,,47.62,,,,,,organisation,,,,,TRUE,on")
     }
 
     // The reviewer's case: 8 of 10 non-medical (within the limits) publishes as 10 of 10,
@@ -90,7 +90,7 @@ import Testing
         Self.add(&counts, "X10001", referrals: 10, nonMedical: 8, contacted: 10, intervention: 0)
         Self.add(&counts, "Y10002", referrals: 1000, nonMedical: 500, contacted: 1000, intervention: 0)
         let controlled = Self.lines(Self.on.build(counts, directory: nil))[0]
-        #expect(controlled == "X10001,non_medical_share,10,10,100.00,50.50,19.51,81.48,1.64,99.35,,organisation,,,,FALSE,on")
+        #expect(controlled == "X10001,non_medical_share,10,10,100.00,50.50,19.51,81.48,1.64,99.35,,organisation,,,,flag_withheld_rounding_could_cross_limit,FALSE,on")
         let exact = Self.lines(Self.off.build(counts, directory: nil))[0]
         #expect(exact.hasPrefix("X10001,non_medical_share,8,10,80.00,50.30,") && exact.contains(",within,"))
         // Far outside whatever the rounding: Y's 500 of 1,000 against a Z with 5 of 400.

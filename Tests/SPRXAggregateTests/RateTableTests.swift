@@ -291,4 +291,98 @@ import Testing
         let adults = try #require(built.rates.rows.first { $0[RateColumn.dimension].string == "age_band" && $0[RateColumn.group].string == "18-64" })
         #expect(Self.close(adults[RateColumn.referralShare], 100, places: 2) && Self.close(adults[RateColumn.populationShare], 95, places: 2))
     }
+
+    // MARK: - Issue 24: one referral, one count; local is not national
+
+    /// A referral from a catchment area whose population estimate is 0 counts in its
+    /// group's numerator, as it does in the equity tables. By hand: Scotland decile 9 has
+    /// 3 referrals from an urban data zone of 0 residents (S01010226 in mid-2019) and 20
+    /// from a rural one of 615, so Scotland/9 is 23 referrals over 615 residents: crude
+    /// 1000 × 23 / (615 × 366/365.25) = 37.32 per 1,000; Scotland/Urban is 3 referrals and
+    /// 0 residents: no rate, with the note saying why (never left out, never 0).
+    @Test func referralsFromZeroPopulationAreasCountInTheNumerator() throws {
+        var counts = ReferralCounts(schema: Self.schema)
+        Self.add(&counts, 3, nation: .scotland, decile: 9, rurality: .urban, age: 40, route: 0)
+        Self.add(&counts, 20, nation: .scotland, decile: 9, rurality: .rural, age: 40, route: 0)
+        var population = PopulationDenominators()
+        population.totals = [
+            ResidentCell(nation: .scotland, decile: 9, rurality: .urban): 0, ResidentCell(nation: .scotland, decile: 9, rurality: .rural): 615,
+        ]
+        let built = RateTableBuilder(groupKey: Self.schema, ageBands: Self.bands, disclosure: DisclosureSettings(enabled: false))
+            .build(counts, population: population, period: Self.period)
+        func row(_ group: String) -> [Cell]? { built.rates.rows.first { $0[RateColumn.group].string == group } }
+        let decile = try #require(row("Scotland/9"))
+        #expect(decile[RateColumn.referrals].count == 23 && decile[RateColumn.population].count == 615)
+        #expect(Self.close(decile[RateColumn.crudeRate], 1000.0 * 23 / (615 * Self.years), places: 2))
+        #expect(row("Scotland")?[RateColumn.referrals].count == 23 && built.figures?.referralsInRates == 23)
+        let urban = try #require(row("Scotland/Urban"))
+        #expect(urban[RateColumn.referrals].count == 3 && urban[RateColumn.population].count == 0)
+        #expect(urban[RateColumn.crudeRate].isEmpty && urban[RateColumn.note].string == RateColumn.Note.referralsWithoutPopulation)
+    }
+
+    /// A nation no referral lies in is left out: no rows, its residents not in `all`.
+    /// Only English referrals here, against the fixture's England (4,000), Wales (500)
+    /// and Northern Ireland (800): `all` is England's 4,000 residents.
+    @Test func nationsWithoutReferralsAreLeftOut() throws {
+        var counts = ReferralCounts(schema: Self.schema)
+        Self.add(&counts, 12, nation: .england, decile: 10, rurality: .rural, age: 23, route: 0)
+        let built = RateTableBuilder(groupKey: Self.schema, ageBands: Self.bands, disclosure: DisclosureSettings(enabled: false))
+            .build(counts, population: Self.population(), period: Self.period)
+        let figures = try #require(built.figures)
+        #expect(figures.nationsLeftOut == ["Wales", "Northern Ireland"])
+        #expect(figures.nationsWithoutAges.isEmpty)  // Northern Ireland is left out, not "without ages"
+        #expect(!built.rates.rows.contains { ($0[RateColumn.group].string ?? "").hasPrefix("Wales") || ($0[RateColumn.group].string ?? "").hasPrefix("Northern") })
+        let all = try #require(built.rates.rows.first { $0[RateColumn.dimension].string == "all" })
+        #expect(all[RateColumn.population].count == 4000 && all[RateColumn.referrals].count == 12)
+        // The age-band rows' residents are England's alone: 100 + 1,400 + 2,500.
+        let bands = built.rates.rows.filter { $0[RateColumn.dimension].string == "age_band" }
+        #expect(bands.compactMap { $0[RateColumn.population].count }.reduce(0, +) == 4000)
+    }
+
+    /// Rates under 1 per 1,000 overall are also given per 100,000. By hand: 10 referrals
+    /// over 10,000,000 residents for 366/365.25 years is 0.000998 per 1,000, so per
+    /// 100,000 it is 100 × that = 0.0998; the fixture's own rates (thousands of residents,
+    /// tens of referrals) are over 1 per 1,000 and stay per 1,000.
+    @Test func ratesUnderOnePerThousandAreAlsoPerHundredThousand() throws {
+        var counts = ReferralCounts(schema: Self.schema)
+        Self.add(&counts, 10, nation: .england, decile: 1, rurality: .urban, age: 22, route: 0)
+        var population = PopulationDenominators()
+        population.totals = [ResidentCell(nation: .england, decile: 1, rurality: .urban): 10_000_000]
+        let built = RateTableBuilder(groupKey: Self.schema, ageBands: Self.bands, disclosure: DisclosureSettings(enabled: false))
+            .build(counts, population: population, period: Self.period)
+        let england = try #require(built.rates.rows.first { $0[RateColumn.group].string == "England" })
+        #expect(england[RateColumn.scaledPer].count == 100_000 && built.figures?.scaledPer == 100_000)
+        let perThousand = 1000.0 * 10 / (10_000_000 * Self.years)
+        #expect(Self.close(england[RateColumn.crudeRate], perThousand, places: 7))
+        #expect(Self.close(england[RateColumn.crudeRateScaled], 100 * perThousand, places: 5))
+        #expect(Self.build().figures?.scaledPer == 1000)
+        #expect(RateTableBuilder.scale(perThousand: 0.04) == 100_000 && RateTableBuilder.scale(perThousand: 1) == 1000)
+    }
+
+    /// A group of 15 with known ages, 5 in each of three age groups: under control every
+    /// age group's count (5) is suppressed, so no DSR can be made of them, and the note
+    /// says that (not "fewer than 10 with a known age": 15 is published).
+    @Test func standardisedRateWithheldForSuppressedAgeCountsSaysSo() throws {
+        var counts = ReferralCounts(schema: Self.schema)
+        Self.add(&counts, 5, nation: .england, decile: 1, rurality: .urban, age: 2, route: 0)
+        Self.add(&counts, 5, nation: .england, decile: 1, rurality: .urban, age: 22, route: 0)
+        Self.add(&counts, 5, nation: .england, decile: 1, rurality: .urban, age: 72, route: 0)
+        let built = RateTableBuilder(groupKey: Self.schema, ageBands: Self.bands, disclosure: DisclosureSettings())
+            .build(counts, population: Self.population(), period: Self.period)
+        let row = try #require(built.rates.rows.first { $0[RateColumn.group].string == "England/1" })
+        #expect(row[RateColumn.referrals].count == 15 && row[RateColumn.dsr].isEmpty)
+        #expect(row[RateColumn.note].string == RateColumn.Note.ageCountsSuppressed)
+    }
+
+    /// The catchment check by hand: authority A holds 950 of 1,000 referrals, which is
+    /// 95%, in 100 of 3,300 areas (3.0%, under 5%): a mismatch naming A alone. With 900
+    /// and 100, A and B are needed, 300 of 3,300 areas (9.1%): no mismatch.
+    @Test func catchmentConcentrationNamesTheAuthoritiesHoldingTheReferrals() throws {
+        let names = ["", "A", "B", "C"], areas = [0, 100, 200, 3000]
+        let one = try #require(CatchmentConcentration.measure(byAuthority: [0, 950, 50, 0], areasByAuthority: areas, names: names))
+        #expect(one.authorityCount == 1 && one.authorities == ["A"] && one.areas == 100 && one.catchmentAreas == 3300 && one.mismatch)
+        let two = try #require(CatchmentConcentration.measure(byAuthority: [7, 900, 100], areasByAuthority: areas, names: names))
+        #expect(two.authorityCount == 2 && two.authorities == [] && two.areas == 300 && !two.mismatch)
+        #expect(CatchmentConcentration.measure(byAuthority: [40], areasByAuthority: areas, names: names) == nil)
+    }
 }

@@ -39,9 +39,11 @@ import Testing
         let d = try #require(denominators)
         #expect(d.total(of: .england) == 56_286_961 && d.total(of: .wales) == 3_152_879)
         #expect(d.total(of: .scotland) == 5_463_300 && d.total(of: .northernIreland) == 1_893_691)
-        // Areas with a population: 3 Scottish data zones have 0 in mid-2019 (S01010206, S01010226, S01010227).
-        #expect(d.areas == [.england: 32_844, .wales: 1_909, .scotland: 6_973, .northernIreland: 890])
-        #expect(reference.residents.count == 42_616 && d.areasWithoutDecile.isEmpty)
+        // Every area of the totals file (42,619 rows), the 3 Scottish data zones whose mid-2019
+        // estimate is 0 (S01010206, S01010226, S01010227) included: their referrals count in
+        // the rates' numerators (issue 24, one referral one count).
+        #expect(d.areas == [.england: 32_844, .wales: 1_909, .scotland: 6_976, .northernIreland: 890])
+        #expect(reference.residents.count == 42_619 && d.areasWithoutDecile.isEmpty)
         #expect(d.edition == "mid-2019" && d.catchment == "every small area")
     }
 
@@ -59,7 +61,7 @@ import Testing
         let rules = EnrichRules(reference: reference, ageBands: settings.ageBands)
         #expect(rules.enrich(area: ShortCode("E01021988"), age: 40).0.resident)  // Jaywick: in the totals, 1,500-odd people
         #expect(rules.enrich(area: ShortCode("95AA01S2"), age: 40).0.resident)
-        #expect(!rules.enrich(area: ShortCode("S01010206"), age: 40).0.resident)  // population 0
+        #expect(rules.enrich(area: ShortCode("S01010206"), age: 40).0.resident)  // population 0, still in the catchment
         #expect(!rules.enrich(area: ShortCode("E01035000"), age: 40).0.resident)  // LSOA 2021 code: not in the 2011 totals
         #expect(!rules.enrich(area: nil, age: 40).0.resident)
         #expect(reference.files.contains { $0.name == "pop_mid2019_uk_small_areas_total.csv.gz" && $0.use == "population totals (mid-2019)" && $0.rows == 42_619 })
