@@ -41,7 +41,7 @@ extension Report {
             out.append("- Received at least one intervention: \(pct(numbers.pathwayAll(.pctIntervention)))")
             out.append("")
             out.append(md(headlineNote(numbers, context)))
-            for warning in warningsText(context.warnings.filter(\.changesHeadline)) { out += ["", "**" + md(warning) + "**"] }
+            for warning in warningsText(context.warnings.filter { $0.changesHeadline }) { out += ["", "**" + md(warning) + "**"] }
         }
         out.append("")
 
