@@ -137,7 +137,7 @@ public enum Report {
                 card(.pctIntervention, "received at least one intervention"),
             ]),
             el("p", text: headlineNote(numbers, context)),
-        ] + warningsText(context.warnings.filter(\.changesHeadline)).map { el("p", [("class", "warning")], text: $0) })
+        ] + warningsText(context.warnings.filter { $0.changesHeadline }).map { el("p", [("class", "warning")], text: $0) })
     }
 
     static let warningsIntro = "What this run warns about (also in manifest.json, warnings, with these codes):"

@@ -42,7 +42,7 @@ extension Report {
             out.append("- Received at least one intervention: \(pathwayHeadline(numbers, .pctIntervention))")
             out.append("")
             out.append(md(headlineNote(numbers, context)))
-            for warning in warningsText(context.warnings.filter(\.changesHeadline)) { out += ["", "**" + md(warning) + "**"] }
+            for warning in warningsText(context.warnings.filter { $0.changesHeadline }) { out += ["", "**" + md(warning) + "**"] }
         }
         out.append("")
 
