@@ -101,20 +101,53 @@ public struct DateParser: Sendable {
         return Day(year: value, month: parts.1, day: parts.0)
     }
 
-    /// `HH:MM`, optionally `:SS`, fractions and a zone (`Z`, `±HH:MM`).
+    /// Largest clock hour, minute and second a time may have; a second of 60 is a leap
+    /// second (RFC 3339 allows `23:59:60`, and in another zone it falls at another minute).
+    static let maxHour = 23, maxMinute = 59, maxSecond = 60
+    /// Largest zone offset, in minutes (UTC+14:00, Kiribati; the most negative is -12:00).
+    static let maxOffsetMinutes = 14 * 60
+    /// Most digits of a fraction of a second (nanoseconds).
+    static let maxFractionDigits = 9
+
+    /// A clock time, strictly: `HH:MM`, optionally `:SS` and then a fraction (`.` or `,`
+    /// and 1-9 digits), then optionally a zone: `Z`, or `+`/`-` and `HH`, `HHMM` or
+    /// `HH:MM` within ±14:00. Hours 00-23, minutes 00-59, seconds 00-60 (``maxSecond``);
+    /// nothing else may follow. `24:59`, `12:30+99:99` and `--::` are not times.
     static func isTime(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard bytes.count >= 5 else { return false }
-        func d(_ i: Int) -> Bool { bytes[i] >= 0x30 && bytes[i] <= 0x39 }
-        guard d(0), d(1), bytes[2] == UInt8(ascii: ":"), d(3), d(4) else { return false }
-        let hour = Int(bytes[0] - 0x30) * 10 + Int(bytes[1] - 0x30)
-        let minute = Int(bytes[3] - 0x30) * 10 + Int(bytes[4] - 0x30)
-        guard hour <= 24, minute <= 59 else { return false }
-        for b in bytes[5...] {
-            let ok = (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: ":") || b == UInt8(ascii: ".") || b == UInt8(ascii: "Z")
-                || b == UInt8(ascii: "z") || b == UInt8(ascii: "+") || b == UInt8(ascii: "-")
-            if !ok { return false }
+        let n = bytes.count
+        var i = 0
+        /// Two digits at `i` as a number, advancing past them; `nil` if they are not two digits.
+        func twoDigits() -> Int? {
+            guard i + 2 <= n, bytes[i] >= 0x30 && bytes[i] <= 0x39, bytes[i + 1] >= 0x30 && bytes[i + 1] <= 0x39 else { return nil }
+            defer { i += 2 }
+            return Int(bytes[i] - 0x30) * 10 + Int(bytes[i + 1] - 0x30)
         }
-        return true
+        func take(_ byte: UInt8) -> Bool {
+            guard i < n, bytes[i] == byte else { return false }
+            i += 1
+            return true
+        }
+        guard let hour = twoDigits(), hour <= maxHour, take(UInt8(ascii: ":")), let minute = twoDigits(), minute <= maxMinute else {
+            return false
+        }
+        if take(UInt8(ascii: ":")) {
+            guard let second = twoDigits(), second <= maxSecond else { return false }
+            if take(UInt8(ascii: ".")) || take(UInt8(ascii: ",")) {
+                let first = i
+                while i < n, bytes[i] >= 0x30 && bytes[i] <= 0x39 { i += 1 }
+                guard i > first, i - first <= maxFractionDigits else { return false }
+            }
+        }
+        if i == n { return true }
+        if take(UInt8(ascii: "Z")) || take(UInt8(ascii: "z")) { return i == n }
+        guard take(UInt8(ascii: "+")) || take(UInt8(ascii: "-")), let offsetHours = twoDigits() else { return false }
+        var offsetMinutes = 0
+        if i < n {
+            _ = take(UInt8(ascii: ":"))  // `+01:00` or `+0100`
+            guard let minutes = twoDigits(), minutes <= maxMinute else { return false }
+            offsetMinutes = minutes
+        }
+        return i == n && offsetHours * 60 + offsetMinutes <= maxOffsetMinutes
     }
 
     // MARK: Excel serial numbers
@@ -172,8 +205,9 @@ public struct DateParser: Sendable {
             case .year: year = value
             case .month: month = value
             case .day: day = value
-            case .hour: guard value <= 23 else { return nil }
-            case .minute, .second: guard value <= 59 else { return nil }
+            case .hour: guard value <= maxHour else { return nil }
+            case .minute: guard value <= maxMinute else { return nil }
+            case .second: guard value <= maxSecond else { return nil }
             case .literal: break
             }
         }

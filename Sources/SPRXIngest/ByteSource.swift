@@ -107,6 +107,9 @@ public final class GzipByteSource: ByteSource {
     }
 
     /// - Parameter name: the file name used in errors.
+    /// Zero bytes of padding after the last gzip member (accepted; worth a warning).
+    public var trailingZeroBytes: Int64 { inflater.trailingZeroBytes }
+
     public init(compressed: any ByteSource, name: String, inputBufferSize: Int = 256 * 1024) throws {
         self.file = compressed
         self.name = name
@@ -194,15 +197,30 @@ public enum InputOpener {
     public static func open(path: String, encoding: TextEncoding = .utf8, maxRead: Int = .max) throws -> (
         source: any ByteSource, file: FileByteSource
     ) {
+        let opened = try openInput(path: path, encoding: encoding, maxRead: maxRead)
+        return (opened.source, opened.file)
+    }
+
+    /// An opened input: its decoded text, the raw file under it, and its inflater when
+    /// it is gzip (to ask, once read, about padding after the gzip data).
+    public struct OpenedInput {
+        public var source: any ByteSource
+        public var file: FileByteSource
+        public var gzip: GzipByteSource?
+    }
+
+    /// As ``open(path:encoding:maxRead:)``, keeping the gzip inflater.
+    public static func openInput(path: String, encoding: TextEncoding = .utf8, maxRead: Int = .max) throws -> OpenedInput {
         let file = try FileByteSource(path: path, maxRead: maxRead)
         let raw = PeekableByteSource(file)
         let head = try raw.peek(InputFormat.sniffLength)
         if InputFormat.sniff(head) == .gzip {
-            let decoded = PeekableByteSource(try GzipByteSource(compressed: raw, name: path))
+            let gzip = try GzipByteSource(compressed: raw, name: path)
+            let decoded = PeekableByteSource(gzip)
             let source = try text(decoded, head: try decoded.peek(InputFormat.sniffLength), encoding: encoding, path: path, what: "gzip file holds")
-            return (source, file)
+            return OpenedInput(source: source, file: file, gzip: gzip)
         }
-        return (try text(raw, head: head, encoding: encoding, path: path, what: "file is"), file)
+        return OpenedInput(source: try text(raw, head: head, encoding: encoding, path: path, what: "file is"), file: file, gzip: nil)
     }
 
     /// The UTF-8 text of `source` (whose first bytes are `head`), read as `encoding`;

@@ -54,6 +54,8 @@ public final class CSVDecodeScratch {
 public enum CSVBlockDecoder {
     /// Calls `body` for every non-blank row in `block`, in order.
     ///
+    /// Rows end as ``RowSplitter`` ends them: at an LF, a CRLF or a bare CR outside quotes.
+    ///
     /// - Parameters:
     ///   - block: whole rows; only the last may lack a terminator (end of file).
     ///   - firstLine: the physical line number of the block's first byte.
@@ -69,6 +71,31 @@ public enum CSVBlockDecoder {
         var line = firstLine
         var rowStart = 0
         while rowStart < count {
+            if base[rowStart] == lf || base[rowStart] == cr {
+                // Blank lines (LF, CRLF or a bare CR where a row would start) are only
+                // counted, eight bytes at a time while they repeat, so a file of blank
+                // lines costs about what reading it does.
+                var j = rowStart, blanks = 0
+                while j < count {
+                    if j + 8 <= count {
+                        let word = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)
+                        if word == 0x0A0A_0A0A_0A0A_0A0A { j += 8; blanks += 8; continue }
+                        if word == 0x0A0D_0A0D_0A0D_0A0D { j += 8; blanks += 4; continue }  // "\r\n" four times
+                    }
+                    if base[j] == lf {
+                        j += 1
+                    } else if base[j] == cr {
+                        j += j + 1 < count && base[j + 1] == lf ? 2 : 1
+                    } else {
+                        break
+                    }
+                    blanks += 1
+                }
+                blankLines += blanks
+                line += blanks
+                rowStart = j
+                continue
+            }
             scratch.fields.removeAll(keepingCapacity: true)
             scratch.unescaped.removeAll(keepingCapacity: true)
             var i = rowStart
@@ -108,10 +135,8 @@ public enum CSVBlockDecoder {
                     }
                     // Text after the closing quote up to the delimiter is kept literally.
                     let tailStart = i
-                    while i < count && base[i] != separator && base[i] != lf { i += 1 }
-                    var tailEnd = i
-                    if i < count && base[i] == lf && tailEnd > tailStart && base[tailEnd - 1] == cr { tailEnd -= 1 }
-                    let tail = tailEnd > tailStart ? (tailStart, tailEnd) : nil
+                    while i < count && base[i] != separator && base[i] != lf && base[i] != cr { i += 1 }
+                    let tail = i > tailStart ? (tailStart, i) : nil
                     if needsUnescape || tail != nil {
                         appendQuoted(base, contentStart, closedAt, needsUnescape: needsUnescape, extra: tail, scratch)
                     } else {
@@ -119,14 +144,14 @@ public enum CSVBlockDecoder {
                     }
                 } else {
                     let fieldStart = i
-                    while i < count && base[i] != separator && base[i] != lf { i += 1 }
-                    var fieldEnd = i
-                    if (i == count || base[i] == lf) && fieldEnd > fieldStart && base[fieldEnd - 1] == cr { fieldEnd -= 1 }
-                    scratch.fields.append(CSVField(start: fieldStart, end: fieldEnd, inScratch: false))
+                    while i < count && base[i] != separator && base[i] != lf && base[i] != cr { i += 1 }
+                    scratch.fields.append(CSVField(start: fieldStart, end: i, inScratch: false))
                 }
                 if i >= count { rowEnded = true; break fieldLoop }
                 if base[i] == separator { i += 1; continue fieldLoop }
-                // base[i] == lf
+                // A line end, as the splitter reads them: LF, CRLF, or a bare CR (a CR
+                // that ends the block ended its row there: the splitter cut it so).
+                if base[i] == cr && i + 1 < count && base[i + 1] == lf { i += 1 }
                 rowLines += 1
                 i += 1
                 rowEnded = true
@@ -134,9 +159,13 @@ public enum CSVBlockDecoder {
             }
             _ = rowEnded
             var rawEnd = i
-            if rawEnd > rowStart && base[rawEnd - 1] == lf && !unterminated {
-                rawEnd -= 1
-                if rawEnd > rowStart && base[rawEnd - 1] == cr { rawEnd -= 1 }
+            if rawEnd > rowStart && !unterminated {
+                if base[rawEnd - 1] == lf {
+                    rawEnd -= 1
+                    if rawEnd > rowStart && base[rawEnd - 1] == cr { rawEnd -= 1 }
+                } else if base[rawEnd - 1] == cr {
+                    rawEnd -= 1
+                }
             }
             let raw = UnsafeRawBufferPointer(rebasing: block[rowStart..<rawEnd])
             if raw.isEmpty && !unterminated {

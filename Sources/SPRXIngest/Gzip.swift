@@ -11,7 +11,10 @@ import SPRXCore
 /// Multi-member gzip (`cat a.gz b.gz`) is handled by resetting the stream at each
 /// member end and carrying on with the remaining input. zlib checks each member's CRC-32
 /// and length; a mismatch or a stream that ends mid-member is an error that names the
-/// compressed byte offset.
+/// compressed byte offset. Zero bytes after the last member (padding, as tape archives
+/// and some writers leave) are accepted and counted (``trailingZeroBytes``), as gzip
+/// accepts them with a warning; any other byte after a member that does not start a new
+/// member, or after the padding, is an error (trailing garbage).
 public final class GzipInflater {
     private let stream: UnsafeMutablePointer<z_stream>
     /// Compressed bytes consumed so far, across members.
@@ -20,6 +23,8 @@ public final class GzipInflater {
     public private(set) var insideMember = false
     /// Completed gzip members.
     public private(set) var membersCompleted = 0
+    /// Zero bytes after the last member (padding), accepted; the caller warns about them.
+    public private(set) var trailingZeroBytes: Int64 = 0
     private let fileName: String
 
     public init(fileName: String) throws {
@@ -50,6 +55,30 @@ public final class GzipInflater {
         var consumed = 0
         var produced = 0
         while consumed < input.count && produced < output.count {
+            if !insideMember && membersCompleted > 0 {
+                // Between members: another member, zero padding to the end, or garbage.
+                let next = input[consumed]
+                if next == 0 || trailingZeroBytes > 0 {
+                    while consumed < input.count && input[consumed] == 0 {
+                        consumed += 1
+                        trailingZeroBytes += 1
+                        compressedOffset += 1
+                    }
+                    if consumed < input.count {
+                        throw SPRXError(
+                            .inputCorrupt,
+                            "bytes other than zeros after the gzip data's \(trailingZeroBytes) bytes of zero padding: the file is damaged or not only gzip",
+                            location: DataLocation(file: fileName, byteOffset: compressedOffset))
+                    }
+                    break
+                }
+                if next != 0x1F {
+                    throw SPRXError(
+                        .inputCorrupt,
+                        "bytes after the end of the gzip data that are not another gzip member (trailing garbage): the file is damaged or not only gzip",
+                        location: DataLocation(file: fileName, byteOffset: compressedOffset))
+                }
+            }
             stream.pointee.next_in = UnsafeMutablePointer(
                 mutating: input.baseAddress!.advanced(by: consumed).assumingMemoryBound(to: Bytef.self))
             stream.pointee.avail_in = uInt(input.count - consumed)

@@ -132,6 +132,14 @@ public enum InputResolver {
     /// regular file (following symbolic links): a FIFO, device or folder named `*.csv`
     /// inside an input folder fails the run naming it (exit 66), because reading it could
     /// wait forever and skipping it would drop an extract without a word.
+    /// Whether an entry of an input folder with this name is read as an input: `*.csv`
+    /// and `*.csv.gz`, extensions in any case (Windows exports write `.CSV`); never the
+    /// AppleDouble `._name` files macOS leaves beside copies.
+    public static func readsEntry(named name: String) -> Bool {
+        let lower = name.lowercased()
+        return (lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz")) && !name.hasPrefix("._")
+    }
+
     public static func resolve(_ inputs: [String]) throws -> [String] {
         var files: [String] = []
         for input in inputs {
@@ -140,12 +148,7 @@ public enum InputResolver {
             }
             if kind == .folder {
                 let names = try entries(of: input)
-                    // Extensions in any case (Windows exports write `.CSV`); never the
-                    // AppleDouble `._name` files macOS leaves beside copies.
-                    .filter { name in
-                        let lower = name.lowercased()
-                        return (lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz")) && !name.hasPrefix("._")
-                    }
+                    .filter(readsEntry(named:))
                     .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
                 if names.isEmpty {
                     throw SPRXError(.inputUnreadable, "folder holds no *.csv or *.csv.gz files (extensions in any case); name other files as --input directly", location: DataLocation(file: input))

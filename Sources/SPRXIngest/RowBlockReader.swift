@@ -42,9 +42,9 @@ public struct SkippedRow: Sendable, Hashable {
 /// its bytes. A row that ends within one read of the limit may still be held whole, so
 /// the clean stage checks every row's length too. The header is limited the same way
 /// (``InputLimits/maxHeaderBytes``, ``InputLimits/maxHeaderColumns``) and fails the file.
-/// A UTF-8 byte-order mark at the very start is dropped. Line ends are LF, CRLF, or
-/// (decided from the header) bare CR, which is read as LF so nothing downstream changes;
-/// LF and CRLF files pay nothing for it.
+/// A UTF-8 byte-order mark at the very start is dropped. Line ends are LF, CRLF or a
+/// bare CR, mixed as they come (``RowSplitter``); a file whose header ends in a bare CR
+/// has every CR read as an LF (classic Mac OS files, quoted line breaks included).
 public final class RowBlockReader {
     /// The file name used in errors.
     public let fileName: String
@@ -96,35 +96,23 @@ public final class RowBlockReader {
 
     /// Reads and removes the header row.
     ///
-    /// The line ends are decided here, from the header's end: if a bare CR (not part of a
-    /// CRLF, outside quotes) comes before the first LF, the file has classic Mac OS line
-    /// ends and every CR is read as an LF from then on (``carriageReturnLineEnds``).
+    /// The line ends are decided here, from the header's end: if it is a bare CR (not
+    /// part of a CRLF, outside quotes), the file has classic Mac OS line ends and every CR
+    /// is read as an LF from then on (``carriageReturnLineEnds``), inside quotes too. In
+    /// other files a bare CR outside quotes still ends a row (``RowSplitter``).
     ///
     /// - Returns: the header's fields, trimmed, or `nil` if the file holds no bytes at all.
     /// - Throws: ``SPRXError/Code/inputFormat`` (exit 65) when the header is longer than
     ///   `maxHeaderBytes` or has more than `maxHeaderColumns` columns.
     public func readHeader() throws -> (names: [String], lines: Int)? {
-        var lineEnds = LineEndDetector()
         while lastRowEnd == 0 && !atEOF {
             try fill()
-            // Until the header ends, every byte read is the header's: look at the new ones
-            // for a bare CR, so a CR-only file is known before its "header" grows huge.
-            if lastRowEnd == 0 && !carriageReturnLineEnds {
-                if lineEnds.findsBareCR(UnsafeRawBufferPointer(window.readable)) { readCarriageReturnsAsLineFeeds() }
-            }
             if lastRowEnd == 0 && filled > maxHeaderBytes + 1 { throw headerTooLong() }
         }
         guard filled > 0 else { return nil }
-        if !carriageReturnLineEnds {
-            // The header ended at an LF: a bare CR before it still makes the CR the line end.
-            var headerSplitter = RowSplitter(delimiter: delimiter)
-            let end = headerSplitter.scanFirst(UnsafeRawBufferPointer(window.readable)) ?? filled
-            var detector = LineEndDetector()
-            if detector.findsBareCR(UnsafeRawBufferPointer(rebasing: window.readable[0..<end])) { readCarriageReturnsAsLineFeeds() }
-            while lastRowEnd == 0 && !atEOF {
-                try fill()
-                if lastRowEnd == 0 && filled > maxHeaderBytes + 1 { throw headerTooLong() }
-            }
+        var lineEnd = RowSplitter(delimiter: delimiter)
+        if let end = lineEnd.scanFirst(UnsafeRawBufferPointer(window.readable)), window.readable[end - 1] == 0x0D {
+            readCarriageReturnsAsLineFeeds()
         }
         var headerSplitter = RowSplitter(delimiter: delimiter)
         let firstEnd = headerSplitter.scanFirst(UnsafeRawBufferPointer(window.readable))
@@ -281,29 +269,5 @@ public final class RowBlockReader {
         filled += n
         // The row in progress may end in a CR of a CRLF, hence the one byte of slack.
         if filled - lastRowEnd > maxRowBytes + 1 { rowOverLimit = true }
-    }
-}
-
-/// Finds the first bare CR (a carriage return followed by anything but a line feed)
-/// outside double quotes in a header read so far, resuming where it stopped.
-///
-/// Quotes are counted by parity, which is exact for well-formed quoting; a CR as the
-/// last byte waits for the next one.
-struct LineEndDetector {
-    private var checked = 0
-    private var insideQuotes = false
-
-    /// Whether `header` (the bytes so far, from the file's start) has a bare CR outside quotes.
-    mutating func findsBareCR(_ header: UnsafeRawBufferPointer) -> Bool {
-        while checked + 1 < header.count {
-            let byte = header[checked]
-            if byte == UInt8(ascii: "\"") {
-                insideQuotes.toggle()
-            } else if byte == 0x0D && !insideQuotes && header[checked + 1] != 0x0A {
-                return true
-            }
-            checked += 1
-        }
-        return false
     }
 }

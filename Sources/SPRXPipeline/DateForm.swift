@@ -49,7 +49,7 @@ public enum DateForm: Sendable, Hashable, CustomStringConvertible {
 /// read: `YYYY` (four digits), `MM` `DD` `HH` `mm` `ss` (two digits), `M` `D` `H` (one
 /// or two). `MM` right after an hour (`HH:MM`) is minutes, as people write it; `mm` is
 /// always minutes. Every other character (`/ - . : T`, a space) must appear as written.
-/// The whole value must match; a time is checked (hour 0-23, minute and second 0-59)
+/// The whole value must match; a time is checked (hour 0-23, minute 0-59, second 0-60: a leap second)
 /// and dropped.
 public struct DatePattern: Sendable, Hashable {
     /// What one element of a pattern reads.

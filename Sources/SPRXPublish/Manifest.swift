@@ -20,6 +20,8 @@ struct Manifest: Encodable {
         var duplicate: Int
         var quarantined: Int
         var reconciled: Bool
+        /// What was odd about the file but read anyway (zero padding after gzip data); absent when nothing.
+        var warnings: [String]? = nil
     }
     struct Reference: Encodable { var name: String; var edition: String; var used_for: String; var sha256: String; var rows: Int }
     /// The reference folder used and the step of the lookup order that chose it.
@@ -115,7 +117,8 @@ struct Manifest: Encodable {
         inputs = files.map {
             Input(
                 path: $0.path, bytes: $0.bytes, decoded_bytes: $0.decodedBytes, sha256: $0.sha256, rows_read: $0.rowsRead, clean: $0.clean,
-                duplicate: $0.duplicate, quarantined: $0.quarantined, reconciled: $0.reconciles)
+                duplicate: $0.duplicate, quarantined: $0.quarantined, reconciled: $0.reconciles,
+                warnings: $0.gzipPaddingWarning.map { [$0] })
         }
         let rows = files.reduce(0) { $0 + $1.rowsRead }
         let clean = files.reduce(0) { $0 + $1.clean }

@@ -43,7 +43,12 @@ final class DuplicateLedger {
 
     init(directory: URL, bloomBits: Int = 1 << 27) throws {
         self.directory = directory
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // Not with its parents: a staging folder a stop signal renamed away is not made again.
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw SPRXError(.outputFailed, "cannot create the run's work folder", location: DataLocation(file: directory.path), cause: error)
+        }
         identities = try SpillFile(path: directory.appendingPathComponent("identities.bin").path)
         candidates = try SpillFile(path: directory.appendingPathComponent("candidates.bin").path)
         bloom = BlockedBloomFilter(bits: bloomBits)

@@ -94,10 +94,11 @@ final class InOrderMerger {
         return processor.unmapped
     }
 
-    func finishFile(_ file: Int, bytes: Int64, decodedBytes: Int64, sha256: String) {
-        files[file].bytes = bytes
-        files[file].decodedBytes = decodedBytes
-        files[file].sha256 = sha256
+    func finishFile(_ file: Int, _ info: FileFinish) {
+        files[file].bytes = info.bytes
+        files[file].decodedBytes = info.decodedBytes
+        files[file].sha256 = info.sha256
+        files[file].gzipPaddingBytes = info.gzipPaddingBytes
     }
 
     /// Takes every later occurrence of a referral_id out of the counts: a duplicate is

@@ -39,9 +39,12 @@ public final class OutputFolder {
             // Registered before it exists: a stop that comes while it is being made must
             // still find and remove it (a folder not there yet is simply not removed).
             InterruptCleanup.register(staging.path)
-            try FileManager.default.createDirectory(at: staging.appendingPathComponent("tables"), withIntermediateDirectories: true)
+            // Each folder on its own, never with its parents: a stop signal renames the
+            // staging folder away, and nothing here may make it again behind the handler.
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false)
+            try FileManager.default.createDirectory(at: staging.appendingPathComponent("tables"), withIntermediateDirectories: false)
             try FileManager.default.createDirectory(
-                at: staging.appendingPathComponent("quarantine"), withIntermediateDirectories: true,
+                at: staging.appendingPathComponent("quarantine"), withIntermediateDirectories: false,
                 attributes: [.posixPermissions: 0o700])
         } catch let error as SPRXError {
             InterruptCleanup.unregister(staging.path)

@@ -1,5 +1,6 @@
 import Foundation
 import SPRXCore
+import SPRXIngest
 
 #if canImport(Glibc)
 import Glibc
@@ -13,8 +14,10 @@ import Glibc
 /// nothing but what sprx writes). Everything else is refused with a clear error and left
 /// exactly as it was: a file, a folder with other content, the current folder, the
 /// filesystem root, an input file or a folder that holds one, the pipeline file, the
-/// reference folder or its files. A new folder inside an input folder is allowed (a
-/// folder input is read for its top-level `*.csv` and `*.csv.gz` files only). A symbolic link as the
+/// reference folder or its files, and a folder a later run would read as an input: one
+/// named `*.csv` or `*.csv.gz` (`--out input/result.csv`), or one inside an input folder
+/// under such a name. Another new folder inside an input folder is allowed (a folder
+/// input is read for its top-level `*.csv` and `*.csv.gz` files only). A symbolic link as the
 /// target is followed (the folder it points to is replaced, the link stays), so a link
 /// into a secure area keeps pointing there. All comparisons use canonical paths
 /// (`realpath(3)` of the longest existing prefix), so `.`, `..`, repeated slashes and
@@ -70,6 +73,20 @@ public struct OutputTarget: Sendable, Equatable {
         if let (input, _) = resolvedInputs.first(where: { $0.1 == path }) { throw refuse("it is an input (\(DisplayText.escaped(input)))") }
         for (input, resolved) in resolvedInputs {
             if Self.isInside(resolved, path) { throw refuse("it holds an input (\(DisplayText.escaped(input)))") }
+        }
+        // A folder named like an export is read as one by a later run over the folder
+        // holding it (or a `*.csv` glob), and fails that run: sprx writes a folder.
+        let name = (path as NSString).lastPathComponent
+        if InputResolver.readsEntry(named: name) {
+            throw refuse(
+                "it ends in .csv or .csv.gz ('\(DisplayText.escaped(name))'), but sprx writes a folder (tables, report, manifest) there, which a later run over the folder holding it would try to read as an input; name the folder without .csv")
+        }
+        for (input, resolved) in resolvedInputs where Self.isDirectory(resolved) && Self.isInside(path, resolved) {
+            let entry = String(path.dropFirst(resolved == "/" ? 1 : resolved.count + 1).prefix { $0 != "/" })
+            if InputResolver.readsEntry(named: entry) {
+                throw refuse(
+                    "it would make '\(DisplayText.escaped(entry))' in the input folder \(DisplayText.escaped(input)), which a later run over that folder would read as an input; choose another name")
+            }
         }
         for file in protected {
             let resolved = Self.canonical(file)

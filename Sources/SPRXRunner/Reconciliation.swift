@@ -21,8 +21,18 @@ public struct FileReconciliation: Sendable, Codable, Equatable {
     /// label texts themselves are only in the run-wide ``UnmappedLabelStore``.
     public var unmapped: [String: Int] = [:]
     public var areaCounts = AreaMatchCounts()
+    /// Zero bytes of padding after the file's gzip data: accepted, as gzip accepts them.
+    public var gzipPaddingBytes: Int64 = 0
 
     public init(path: String) { self.path = path }
+
+    /// The warning a file with zero padding after its gzip data gets (stderr and the
+    /// manifest's input entry), or `nil`.
+    public var gzipPaddingWarning: String? {
+        gzipPaddingBytes == 0
+            ? nil
+            : "the gzip data is followed by \(gzipPaddingBytes) zero byte\(gzipPaddingBytes == 1 ? "" : "s") of padding, ignored (as gzip does, with a warning); every row before them was read"
+    }
 
     /// rows read = clean + duplicate + quarantined.
     public var reconciles: Bool { rowsRead == clean + duplicate + quarantined }

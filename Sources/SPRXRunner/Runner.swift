@@ -154,6 +154,9 @@ public enum Runner {
             ledger.discard()
             throw error
         }
+        for file in merger.files {
+            if let warning = file.gzipPaddingWarning { StandardError.line("sprx: warning: \(DisplayText.escaped(file.path)): \(warning)") }
+        }
         let counts = pool.merged(with: merger.removals)
         // A run that cannot mean anything (no clean rows, mostly quarantined, a field
         // mostly unmapped) fails here, before anything is published.
@@ -199,7 +202,8 @@ public enum Runner {
                     group.leave()
                 }
                 do {
-                    let (source, raw) = try InputOpener.open(path: path, encoding: pipeline.input.encoding)
+                    let opened = try InputOpener.openInput(path: path, encoding: pipeline.input.encoding)
+                    let (source, raw) = (opened.source, opened.file)
                     let reader = RowBlockReader(
                         source: source, fileName: path, delimiter: pipeline.input.delimiter, targetBlockSize: options.blockSize)
                     guard let header = try reader.readHeader() else {
@@ -228,7 +232,10 @@ public enum Runner {
                         }
                     }
                     coordinator.finishFile(
-                        fileIndex, blocks: blocks, bytes: raw.bytesRead, decodedBytes: reader.decodedBytes, sha256: raw.finalizeSHA256())
+                        fileIndex, blocks: blocks,
+                        info: FileFinish(
+                            bytes: raw.bytesRead, decodedBytes: reader.decodedBytes, sha256: raw.finalizeSHA256(),
+                            gzipPaddingBytes: opened.gzip?.trailingZeroBytes ?? 0))
                 } catch {
                     coordinator.fail(error)
                 }
@@ -243,6 +250,15 @@ public enum Runner {
     }
 }
 
+/// What is known of an input file once its reader has read it to the end.
+struct FileFinish: Sendable {
+    var bytes: Int64
+    var decodedBytes: Int64
+    var sha256: String
+    /// Zero bytes of padding after its gzip data (accepted, warned about).
+    var gzipPaddingBytes: Int64 = 0
+}
+
 /// Holds block results until they can be merged in order, and bounds how far each
 /// file's reader may run ahead.
 ///
@@ -253,7 +269,7 @@ final class MergeCoordinator: @unchecked Sendable {
     private let merger: InOrderMerger
     private var pending: [[Int: BlockResult]]
     private var blockCounts: [Int?]
-    private var fileInfo: [(Int64, Int64, String)?]
+    private var fileInfo: [FileFinish?]
     private var currentFile = 0
     private var nextBlock = 0
     private var firstError: (any Error)?
@@ -286,10 +302,10 @@ final class MergeCoordinator: @unchecked Sendable {
         lock.withLock { merger.setLayout(layout, file: file) }
     }
 
-    func finishFile(_ file: Int, blocks: Int, bytes: Int64, decodedBytes: Int64, sha256: String) {
+    func finishFile(_ file: Int, blocks: Int, info: FileFinish) {
         lock.withLock {
             blockCounts[file] = blocks
-            fileInfo[file] = (bytes, decodedBytes, sha256)
+            fileInfo[file] = info
             drain()
         }
     }
@@ -330,7 +346,7 @@ final class MergeCoordinator: @unchecked Sendable {
                 nextBlock += 1
                 windows[currentFile].signal()
             } else if let count = blockCounts[currentFile], count == nextBlock, let info = fileInfo[currentFile] {
-                merger.finishFile(currentFile, bytes: info.0, decodedBytes: info.1, sha256: info.2)
+                merger.finishFile(currentFile, info)
                 currentFile += 1
                 nextBlock = 0
             } else {

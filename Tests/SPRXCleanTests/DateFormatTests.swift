@@ -74,13 +74,41 @@ import Testing
             ("2023-11-05", all, day(2023, 11, 5)), ("5/1/2023", all, day(2023, 1, 5)), ("05/11/2023 08:00", all, day(2023, 11, 5)),
             ("05/11/2023T08:00:01Z", all, day(2023, 11, 5)), ("05/11/2023 08:00", ["DD/MM/YYYY"], nil),
             ("2023-11-05 08:00", ["YYYY-MM-DD"], nil), ("2023-11-05", ["ISO8601-timestamp"], nil),
-            ("2023-11-05t08:00", ["ISO8601-timestamp"], day(2023, 11, 5)), ("2023-11-05T24:00", all, day(2023, 11, 5)),
+            ("2023-11-05t08:00", ["ISO8601-timestamp"], day(2023, 11, 5)), ("2023-11-05T24:00", all, nil),
             ("2023-11-05T25:00", all, nil), ("2023-11-5", all, nil), ("05/11/0000", all, nil), ("005/11/2023", all, nil),
             ("05/11/2023 ", all, nil), ("2023-02-29", all, nil), ("2024-02-29", all, day(2024, 2, 29)),
         ]
         for (text, formats, expected) in cases {
             #expect(try parse(text, formats) == expected, "\(text) with \(formats)")
         }
+    }
+
+    /// Times are read strictly (issue 24, item 11): hours 00-23, minutes 00-59, seconds
+    /// 00-60 (a leap second, as RFC 3339 allows), a fraction of 1-9 digits, and a zone of
+    /// `Z` or an offset within ±14:00 (the extremes in use: UTC-12 and UTC+14). Each case
+    /// is judged by hand against RFC 3339 section 5.6 and ISO 8601's basic offset forms.
+    @Test(arguments: [
+        ("2023-11-05T23:59", true), ("2023-11-05T00:00", true), ("2023-11-05T23:59:59", true), ("2023-11-05T23:59:60Z", true),
+        ("2023-11-05T10:15:00.123456789Z", true), ("2023-11-05T10:15:00,5", true), ("2023-11-05T10:15+14:00", true),
+        ("2023-11-05T10:15-12:00", true), ("2023-11-05T10:15:00+0100", true), ("2023-11-05T10:15:00+01", true),
+        ("2023-11-05 10:15:00z", true),
+        ("2023-11-05T24:00", false), ("2023-11-05T24:59", false), ("2023-11-05T12:60", false), ("2023-11-05T12:30:61", false),
+        ("2023-11-05T12:30+99:99", false), ("2023-11-05T12:30+14:01", false), ("2023-11-05T12:30-15:00", false),
+        ("2023-11-05T12:30+01:60", false), ("2023-11-05T--::", false), ("2023-11-05T12:30:", false), ("2023-11-05T12:30:00.", false),
+        ("2023-11-05T12:30:00.1234567890", false), ("2023-11-05T12:30ZZ", false), ("2023-11-05T12:30Z+01:00", false),
+        ("2023-11-05T12:30+1", false), ("2023-11-05T12:30+01:0", false), ("2023-11-05T1:30", false), ("2023-11-05T12:3", false),
+        ("2023-11-05T12:30:00+", false), ("2023-11-05T12:30:00-", false), ("2023-11-05T12-30", false), ("2023-11-05T12:30 ", false),
+        ("05/11/2023 24:00", false), ("05/11/2023 23:59:59+01:00", true), ("05/11/2023 23:59+99:99", false),
+    ])
+    func timesAreStrict(text: String, valid: Bool) throws {
+        let all = ["YYYY-MM-DD", "DD/MM/YYYY", "ISO8601-timestamp"]
+        #expect(try parse(text, all) == (valid ? day(2023, 11, 5) : nil), "\(text)")
+    }
+
+    /// A pattern's seconds allow the leap second too, and nothing above it.
+    @Test func patternSecondsAllowALeapSecond() throws {
+        #expect(try parse("05/11/2023 23:59:60", ["DD/MM/YYYY HH:mm:ss"]) == day(2023, 11, 5))
+        #expect(try parse("05/11/2023 23:59:61", ["DD/MM/YYYY HH:mm:ss"]) == nil)
     }
 
     /// A comma may separate reasons: the field holding them is quoted in the CSV.
