@@ -90,8 +90,9 @@ extension RateFigures {
 /// Counted as rows are read (a repeated referral counts with its original); only names
 /// and public area counts are published, never these referral counts.
 public struct CatchmentConcentration: Sendable, Equatable, Codable {
-    /// How many local authorities hold ``RateTableBuilder/concentratedShare`` of the referrals.
-    public var authorityCount: Int
+    /// How many local authorities hold ``RateTableBuilder/concentratedShare`` of the
+    /// referrals (not in the manifest: the named list says it under a mismatch).
+    public var authorityCount = 0
     /// Those local authorities, most referrals first (names as the deprivation lookups
     /// give them), listed only under a ``mismatch`` (otherwise they can be hundreds).
     public var authorities: [String]
@@ -102,7 +103,7 @@ public struct CatchmentConcentration: Sendable, Equatable, Codable {
     public var mismatch: Bool
 
     enum CodingKeys: String, CodingKey {
-        case authorityCount = "authorities_holding_95_percent", authorities = "named_authorities", areas = "their_catchment_areas"
+        case authorities = "authorities_holding_95_percent", areas = "their_catchment_areas"
         case catchmentAreas = "catchment_areas", mismatch
     }
 
