@@ -600,6 +600,17 @@ public struct RateTableBuilder: Sendable {
                 row[InequalityColumn.quantiles.index] = .count(Int64(InequalityColumn.deciles))
                 if let fitted {
                     let (value, limits) = measure == .sii ? (fitted.sii, fitted.siiLimits) : (fitted.rii, fitted.riiLimits)
+                    // A ratio over a fitted value of 0 is not a number to publish: never NaN or Inf.
+                    guard value.isFinite, limits.lower.isFinite, limits.upper.isFinite,
+                        fitted.fittedMostDeprived.isFinite, fitted.fittedLeastDeprived.isFinite
+                    else {
+                        row[InequalityColumn.unit.index] = .text(input.indicator == .referralRate ? Self.rateUnit : Self.percentUnit)
+                        row[InequalityColumn.note.index] = .text(InequalityColumn.Note.notEstimable)
+                        row[InequalityColumn.suppressed.index] = .flag(false)
+                        row[InequalityColumn.disclosureControl.index] = .disclosureControl(disclosure.enabled)
+                        rows.append(row)
+                        continue
+                    }
                     row[InequalityColumn.value.index] = .significant(value, digits: Self.indexDigits)
                     row[InequalityColumn.ciLow.index] = .significant(limits.lower, digits: Self.indexDigits)
                     row[InequalityColumn.ciHigh.index] = .significant(limits.upper, digits: Self.indexDigits)

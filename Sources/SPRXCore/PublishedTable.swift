@@ -34,9 +34,11 @@ public enum Cell: Sendable, Equatable {
         switch self {
         case .text(let text): return CSVText.neutralised(text)
         case .count(let count): return count.map { String($0) } ?? ""
-        case .decimal(let value, let places): return value.map { DecimalText.format($0, places: places) } ?? ""
+        case .decimal(let value, let places): return value.flatMap { $0.isFinite ? DecimalText.format($0, places: places) : nil } ?? ""
         case .significant(let value, let digits):
-            guard value.isFinite else { return value.isNaN ? "NA" : (value > 0 ? "Inf" : "-Inf") }
+            // Never NaN or ±Inf in a published file: a builder that lets one through
+            // publishes an empty cell (its row's note says why where the builder knows).
+            guard value.isFinite else { return "" }
             return value == 0 ? "0" : String(format: "%.\(digits)g", value)
         case .flag(let flag): return flag ? "TRUE" : "FALSE"
         case .empty: return ""
@@ -60,8 +62,9 @@ public enum Cell: Sendable, Equatable {
         switch self {
         case .text(let text): return text.isEmpty
         case .count(let count): return count == nil
-        case .decimal(let value, _): return value == nil
-        case .significant, .flag: return false
+        case .decimal(let value, _): return value.map { !$0.isFinite } ?? true
+        case .significant(let value, _): return !value.isFinite
+        case .flag: return false
         case .empty: return true
         }
     }
@@ -72,8 +75,8 @@ public enum Cell: Sendable, Equatable {
     public var value: Double? {
         switch self {
         case .count(let count): return count.map(Double.init)
-        case .decimal(let value, let places): return value.map { Self.rounded($0, places: places) }
-        case .significant(let value, let digits): return value.isNaN ? nil : Self.rounded(value, significant: digits)
+        case .decimal(let value, let places): return value.flatMap { $0.isFinite ? Self.rounded($0, places: places) : nil }
+        case .significant(let value, let digits): return value.isFinite ? Self.rounded(value, significant: digits) : nil
         default: return nil
         }
     }

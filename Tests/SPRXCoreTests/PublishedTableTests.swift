@@ -27,12 +27,15 @@ struct PublishedTableTests {
         #expect(Cell.decimal(50.0 / 60 * 100, places: 2).csv == "83.33")
         #expect(Cell.decimal(100, places: 2).csv == "100.00")
         #expect(Cell.count(123_455).csv == "123455")
-        // Model estimates: 8 significant digits; p-values 4; zero as 0; not finite as NA/Inf.
+        // Model estimates: 8 significant digits; p-values 4; zero as 0; never NaN or ±Inf
+        // in a published file (issue 24): a value that is not finite is an empty cell.
         #expect(Cell.significant(3.5000000001, digits: 8).csv == "3.5")
         #expect(Cell.significant(1.0 / 3, digits: 8).csv == "0.33333333")
         #expect(Cell.significant(0.000012345678, digits: 4).csv == "1.235e-05")
         #expect(Cell.significant(-0.0, digits: 8).csv == "0")
-        #expect(Cell.significant(.nan, digits: 8).csv == "NA" && Cell.significant(-.infinity, digits: 8).csv == "-Inf")
+        #expect(Cell.significant(.nan, digits: 8).csv == "" && Cell.significant(-.infinity, digits: 8).csv == "")
+        #expect(Cell.significant(.infinity, digits: 8).isEmpty && Cell.decimal(.nan, places: 2).csv == "")
+        #expect(Cell.significant(.nan, digits: 8).value == nil && Cell.decimal(-.infinity, places: 1).value == nil)
     }
 
     @Test func quotedTextCells() {
