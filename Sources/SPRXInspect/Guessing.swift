@@ -235,31 +235,9 @@ public enum Guessing {
         return codes > 0 && codes > rest
     }
 
-    /// Whether `label` is a SNOMED CT concept id: 6-18 digits, no leading zero, partition
-    /// `00` or `10` (concept; the second and third digits from the end), and a valid
-    /// Verhoeff check digit (SNOMED CT Technical Implementation Guide, "SCTID"). A code's
-    /// meaning cannot be guessed from it: a draft lists frequent ones for the analyst to map.
-    public static func isSNOMEDConceptID(_ label: String) -> Bool {
-        let digits = label.utf8.map { Int($0) - 0x30 }
-        guard (6...18).contains(digits.count), digits.allSatisfy({ (0...9).contains($0) }), digits[0] != 0 else { return false }
-        let partition = digits[digits.count - 3] * 10 + digits[digits.count - 2]
-        guard partition == 0 || partition == 10 else { return false }
-        var check = 0
-        for (i, d) in digits.reversed().enumerated() { check = verhoeffD[check][verhoeffP[i % 8][d]] }
-        return check == 0
-    }
-
-    private static let verhoeffD: [[Int]] = [
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5], [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
-        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7], [4, 0, 1, 2, 3, 9, 5, 6, 7, 8], [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
-        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3], [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
-        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
-    ]
-    private static let verhoeffP: [[Int]] = [
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4], [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
-        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7], [9, 4, 5, 3, 1, 2, 6, 8, 7, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
-        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
-    ]
+    /// Whether `label` is a SNOMED CT concept id (``IdentifierShape/isSNOMEDConceptID(_:)``).
+    /// A code's meaning cannot be guessed from it: a draft lists frequent ones for the analyst to map.
+    public static func isSNOMEDConceptID(_ label: String) -> Bool { IdentifierShape.isSNOMEDConceptID(label) }
 
     /// Characters exports put between several reasons in one value.
     static let reasonSeparatorCandidates = ["|", ";", ",", "/", "&", "+"]

@@ -31,35 +31,9 @@ public enum InspectionPrivacy {
         count >= threshold && !looksLikeIdentifier(label)
     }
 
-    /// Whether text holds something shaped like a personal identifier: an NHS number
-    /// (10 digits, spaces or dashes allowed, valid modulus-11 check digit), a run of 7 or
-    /// more digits (a phone number), a UK postcode, or an email address. A SNOMED CT
-    /// concept id is a code, not an identifier.
-    public static func looksLikeIdentifier(_ text: String) -> Bool {
-        if Guessing.isSNOMEDConceptID(text.trimmingSpaces()) { return false }
-        if text.contains("@") && text.contains(".") { return true }
-        // Digits with separators closed up: "943 476 5919", "0161-496-0000".
-        var run = 0, longest = 0
-        for c in text.unicodeScalars {
-            if ("0"..."9").contains(c) { run += 1; longest = max(longest, run) } else if c != " " && c != "-" { run = 0 }
-        }
-        if longest >= 7 { return true }
-        return containsPostcode(text)
-    }
-
-    /// Whether text holds a UK postcode: outward code (A9, A99, A9A, AA9, AA99, AA9A), an
-    /// optional space, inward code (9AA) (Royal Mail's formats), as a word of its own.
-    static func containsPostcode(_ text: String) -> Bool {
-        let words = text.uppercased().split { !($0.isLetter || $0.isNumber) }.map(String.init)
-        func shape(_ s: String) -> String { String(s.map { $0.isLetter ? "A" : $0.isNumber ? "9" : "?" }) }
-        let outward: Set<String> = ["A9", "A99", "A9A", "AA9", "AA99", "AA9A"]
-        for (i, word) in words.enumerated() {
-            let s = shape(word)
-            if s.count >= 5, s.hasSuffix("9AA"), outward.contains(String(s.dropLast(3))) { return true }
-            if i + 1 < words.count, outward.contains(s), shape(words[i + 1]) == "9AA" { return true }
-        }
-        return false
-    }
+    /// Whether text holds something shaped like a personal identifier (the rule is
+    /// ``IdentifierShape/matches(_:)``, shared with `sprx run`'s published labels).
+    public static func looksLikeIdentifier(_ text: String) -> Bool { IdentifierShape.matches(text) }
 
     /// Whether a file's first row looks like data rather than a header: some cell is a
     /// number, a date, a small-area code, or holds an identifier (see

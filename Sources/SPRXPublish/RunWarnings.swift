@@ -64,7 +64,8 @@ enum RunWarnings {
         }
     }
 
-    /// `unmapped_labels`: per field over 2% unmapped, its most common publishable labels.
+    /// `unmapped_labels`: per field over 2% unmapped, its most common publishable labels
+    /// (``UnmappedLabelTable/isPublishable(_:count:disclosure:)``: never one shaped like an identifier).
     static func unmapped(_ quality: QualityFigures, labels: UnmappedLabelStore, disclosure: DisclosureSettings) -> [RunWarning] {
         UnmappedLabelStore.fields.compactMap { field in
             guard let figures = quality.fields[field], figures.cleanReferrals > 0 else { return nil }
@@ -74,7 +75,7 @@ enum RunWarnings {
             let top = publishable.sorted { $0.count != $1.count ? $0.count > $1.count : $0.label < $1.label }.prefix(RunWarning.namedAtMost)
             let named =
                 top.isEmpty
-                ? "no label is seen often enough to be named (at least \(disclosure.suppressUpTo + 1) times); the full list is quarantine/unmapped_labels.csv"
+                ? "no label may be named (none is seen at least \(disclosure.suppressUpTo + 1) times and unlike an identifier); the full list is quarantine/unmapped_labels.csv"
                 : "most common: " + top.map { "\"\(DisplayText.escaped($0.label))\" (\(controlled($0.count, disclosure)))" }.joined(separator: ", ")
             let headline: Bool = field == .referralSource || field == .contacted
             let effect = headline ? "; they count as unknown, so the headline shares move" : "; they count as unknown"

@@ -15,8 +15,9 @@ import Glibc
 /// Design note: a label in a mapped column is whatever a case-management system let
 /// someone type, so it can be a name or an NHS number. A label is published only when
 /// it was seen more often than disclosure control suppresses (`suppress_up_to` + 1
-/// times or more) and is at most ``maxPublishedLabelCharacters`` long; free text is
-/// rarely both. Everything else of a field is one `(other labels)` row. This holds
+/// times or more), is at most ``maxPublishedLabelCharacters`` long and is not shaped
+/// like an identifier (an NHS number, phone number, postcode or email address, however
+/// often seen); free text is rarely all three. Everything else of a field is one `(other labels)` row. This holds
 /// with disclosure control off as well (counts are then exact): the rule is about
 /// what the text may say, not only about small numbers.
 enum UnmappedLabelTable {
@@ -29,9 +30,11 @@ enum UnmappedLabelTable {
     /// Where the complete list goes, inside the output folder.
     static let quarantinePath = "quarantine/unmapped_labels.csv"
 
-    /// Whether `label`, seen `count` times, may be published by name.
+    /// Whether `label`, seen `count` times, may be published by name: never when it is
+    /// shaped like an identifier (``IdentifierShape/matches(_:)``), however often seen.
     static func isPublishable(_ label: String, count: Int, disclosure: DisclosureSettings) -> Bool {
         count >= disclosure.suppressUpTo + 1 && label.unicodeScalars.count <= maxPublishedLabelCharacters && label != otherLabels
+            && !IdentifierShape.matches(label)
     }
 
     /// Per field: how many labels are kept, how many published, how many referrals over the limit.

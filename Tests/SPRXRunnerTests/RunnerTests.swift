@@ -300,4 +300,21 @@ struct GeneratedExpectation: Decodable {
         let off = UnmappedLabelTable.published(store, disclosure: DisclosureSettings(enabled: false)).csv
         #expect(off == "field,label,n,suppressed,disclosure_control\nsex,'=cmd,9,FALSE,off\nsex,ok,8,FALSE,off\nsex,(other labels),13,FALSE,off\n")
     }
+
+    /// Identifier-shaped labels are never named, however often seen, with control on or
+    /// off: an NHS number (10), a postcode (12), an email (9) and a note with a phone
+    /// number (20) join `(other labels)` with `Jane` (2): 10 + 12 + 9 + 20 + 2 = 53 →
+    /// 55 rounded; `Self` (8 → 10) is named. By hand.
+    @Test func identifierShapedLabelsAreNeverNamed() {
+        var store = UnmappedLabelStore()
+        for (label, count) in [("9434765919", 10), ("sw1a 1aa", 12), ("jane.doe@nhs.net", 9), ("called 07700 900123 re jane", 20), ("Self", 8), ("Jane", 2)] {
+            store.add(field: .referralSource, label: label, count: count)
+        }
+        let on = UnmappedLabelTable.published(store, disclosure: DisclosureSettings()).csv
+        #expect(on == "field,label,n,suppressed,disclosure_control\nreferral_source,Self,10,FALSE,on\nreferral_source,(other labels),55,FALSE,on\n")
+        let off = UnmappedLabelTable.published(store, disclosure: DisclosureSettings(enabled: false)).csv
+        #expect(off == "field,label,n,suppressed,disclosure_control\nreferral_source,Self,8,FALSE,off\nreferral_source,(other labels),53,FALSE,off\n")
+        let summary = UnmappedLabelTable.summary(store, disclosure: DisclosureSettings())[.referralSource]
+        #expect(summary?.labelsPublished == 1 && summary?.distinctLabelsKept == 6)
+    }
 }
