@@ -51,12 +51,27 @@ public enum InspectionPrivacy {
         }
     }
 
+    /// The largest value of each count field that may be shown as a range end: age as
+    /// the clean stage accepts it (0 to 120); contacts and interventions of one referral
+    /// past 1,000 are not plausible (a number typed into the wrong column).
+    public static let plausibleMaximum: [CanonicalField: Int] = [.age: 120, .contacts: 1_000, .interventions: 1_000]
+
+    /// Whether a range end may be shown as it is: plausible for `field` (0 to
+    /// ``plausibleMaximum``) and not shaped like an identifier (``IdentifierShape``),
+    /// however many values equal it (ten referrals with the same NHS number in `age`).
+    static func mayShowEnd(_ value: Int, field: CanonicalField?) -> Bool {
+        if IdentifierShape.matches(String(value)) { return false }
+        guard let field, let maximum = plausibleMaximum[field] else { return true }
+        return (0...maximum).contains(value)
+    }
+
     /// The range of a count column as it may be shown: an end is shown as it is only when
-    /// at least `threshold` values equal it; otherwise as "over N" (or "under N") with N a
-    /// round number (1, 2 or 5 times a power of ten) that at least `threshold` values
-    /// reach, so a lone extreme value (an NHS number typed into `contacts`) is never printed.
-    /// `nil` when there are no whole numbers, or too many distinct values to tell.
-    public static func range(_ profile: ColumnProfile, threshold: Int) -> String? {
+    /// at least `threshold` values equal it and it may be shown (``mayShowEnd(_:field:)``);
+    /// otherwise as "over N" (or "under N") with N a round number (1, 2 or 5 times a power
+    /// of ten) that at least `threshold` values reach and that may itself be shown, so a
+    /// lone extreme value, or an NHS number typed into `contacts` of many referrals, is
+    /// never printed. `nil` when there are no whole numbers, or too many distinct values to tell.
+    public static func range(_ profile: ColumnProfile, threshold: Int, field: CanonicalField? = nil) -> String? {
         guard profile.integers > 0, profile.overflowCount == 0 else { return profile.integers > 0 ? "not shown (too many distinct values)" : nil }
         var counts: [(Int, Int)] = []
         for (key, label) in profile.labels {
@@ -65,15 +80,16 @@ public enum InspectionPrivacy {
         counts.sort { $0.0 < $1.0 }
         guard !counts.isEmpty else { return nil }
         func end(_ ordered: [(Int, Int)], over: Bool) -> String {
-            if ordered[0].1 >= threshold { return String(ordered[0].0) }
-            // The value that `threshold` values reach (or every value, if fewer).
+            if ordered[0].1 >= threshold && mayShowEnd(ordered[0].0, field: field) { return String(ordered[0].0) }
+            // The first value that may be shown once `threshold` values reach it (or
+            // every value, if fewer): values past it count towards the threshold.
             var seen = 0
-            var reached = ordered.last!.0
+            var reached: Int?
             for (value, count) in ordered {
                 seen += count
-                if seen >= threshold { reached = value; break }
+                if seen >= threshold && mayShowEnd(value, field: field) { reached = value; break }
             }
-            guard seen >= threshold else { return over ? "fewer than \(threshold) values" : "fewer than \(threshold) values" }
+            guard let reached else { return seen >= threshold ? "not shown (no value that may be shown)" : "fewer than \(threshold) values" }
             return over ? "over \(roundDown(reached))" : "under \(roundUp(reached))"
         }
         let low = end(counts, over: false)
@@ -133,7 +149,7 @@ public struct InspectionReport: Sendable, Codable {
     public struct Numbers: Sendable, Codable {
         public var wholeNumbers: Int
         public var notWholeNumbers: Int
-        /// The range as it may be shown (``InspectionPrivacy/range(_:threshold:)``): an end
+        /// The range as it may be shown (``InspectionPrivacy/range(_:threshold:field:)``): an end
         /// seen fewer than the threshold times is "over N" or "under N".
         public var range: String?
         /// Values the clean stage does not accept, and which of them look like "not known".
@@ -261,7 +277,7 @@ public struct InspectionReport: Sendable, Codable {
             }
             if let field, InspectionPrivacy.countFields.contains(field) {
                 out.numbers = Numbers(
-                    wholeNumbers: profile.integers, notWholeNumbers: profile.nonIntegers, range: InspectionPrivacy.range(profile, threshold: threshold),
+                    wholeNumbers: profile.integers, notWholeNumbers: profile.nonIntegers, range: InspectionPrivacy.range(profile, threshold: threshold, field: field),
                     missing: MissingValueCandidates(profile, field: field, threshold: threshold))
             }
             return out

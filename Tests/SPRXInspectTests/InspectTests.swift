@@ -315,6 +315,27 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
         #expect(InspectionPrivacy.range(Self.profile(["3", "9434765919"]), threshold: 8) == "fewer than 8 values")
     }
 
+    /// An extreme seen 8 or more times is still not printed when it is shaped like an
+    /// identifier or implausible for the field (issue 24 trial: `range under 20 to
+    /// 9434765919` for Age). By hand: ages 20-89 each 8 times plus the NHS number 10
+    /// times: from the top 10 values reach 9434765919 (not showable), 18 reach 89, so
+    /// "over 50" (the 1-2-5 round number at most 89). Contacts 0-5 each 8 times plus 500
+    /// 8 times: 500 is plausible (at most 1,000) and shown; 5000 8 times is not: "over 5".
+    /// Age 130 seen 8 times is past the clean stage's 120: "over 50".
+    @Test func extremesThatAreIdentifiersOrImplausibleAreRounded() {
+        let ages = (20...89).flatMap { Array(repeating: String($0), count: 8) }
+        let nhs = Array(repeating: "9434765919", count: 10)
+        #expect(InspectionPrivacy.range(Self.profile(ages + nhs), threshold: 8, field: .age) == "20 to over 50")
+        #expect(InspectionPrivacy.range(Self.profile(ages + nhs), threshold: 8) == "20 to over 50", "identifier-shaped, whatever the field")
+        #expect(InspectionPrivacy.range(Self.profile(ages + Array(repeating: "130", count: 8)), threshold: 8, field: .age) == "20 to over 50")
+        let contacts = (0...5).flatMap { Array(repeating: String($0), count: 8) }
+        #expect(InspectionPrivacy.range(Self.profile(contacts + Array(repeating: "500", count: 8)), threshold: 8, field: .contacts) == "0 to 500")
+        #expect(InspectionPrivacy.range(Self.profile(contacts + Array(repeating: "5000", count: 8)), threshold: 8, field: .contacts) == "0 to over 5")
+        #expect(InspectionPrivacy.range(Self.profile(contacts + nhs), threshold: 8, field: .contacts) == "0 to over 5")
+        // Every value an identifier: nothing of the range is shown.
+        #expect(InspectionPrivacy.range(Self.profile(nhs), threshold: 8, field: .contacts) == "not shown (no value that may be shown)")
+    }
+
     @Test func roundNumbers() {
         #expect([0, 1, 4, 5, 9, 10, 89, 100, 101].map(InspectionPrivacy.roundDown) == [0, 1, 2, 5, 5, 10, 50, 100, 100])
         #expect([1, 3, 5, 6, 20, 21].map(InspectionPrivacy.roundUp) == [1, 5, 5, 10, 20, 50])
