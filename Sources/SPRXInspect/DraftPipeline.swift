@@ -261,7 +261,7 @@ public enum DraftPipeline {
         line(DefaultPipelineText.enrichLookups.replacingOccurrences(of: "\n  catchment: every_area", with: "\n" + catchmentLines(inspection).joined(separator: "\n")))
         line("")
         line("# Copied from Pipelines/referral-equity.yaml: disclosure control, models, quality gates, tolerances.")
-        out.append(Self.withoutModelsOf(optional, in: DefaultPipelineText.fromDisclosure))
+        out.append(Self.withReferenceLevels(inspection, threshold: threshold, in: Self.withoutModelsOf(optional, in: DefaultPipelineText.fromDisclosure)))
         return out.joined(separator: "\n") + "\n"
     }
 
@@ -343,6 +343,59 @@ public enum DraftPipeline {
             }
         }
         return result.joined(separator: "\n")
+    }
+
+    /// The copied `models:` text with reference levels the export has: a reference level
+    /// no referral has fails every model (`empty_level`).
+    ///
+    /// `nation` is the most frequent nation of the area codes (England when it is as
+    /// frequent as another); when every area code is in one nation, `nation` is also
+    /// left out of the covariates (a factor of one level cannot be fitted), with a
+    /// comment. `sex` and `ethnicity` are the most frequent group of the labels the draft
+    /// maps (seen at least `threshold` times), when the default group has none; Unknown
+    /// is never a reference. Other levels (age band, quintile, rurality) are kept: the
+    /// inspection does not read the lookups that give them.
+    static func withReferenceLevels(_ inspection: Inspection, threshold: Int, in text: String) -> String {
+        var lines = text.components(separatedBy: "\n")
+        func replaceReference(_ covariate: String, with level: String, note: String) {
+            guard let i = lines.firstIndex(where: { $0.hasPrefix("    \(covariate): ") }) else { return }
+            lines[i] = "    \(covariate): \(level)   # REVIEW: \(note)"
+        }
+        func profile(_ field: CanonicalField) -> ColumnProfile? {
+            guard let index = inspection.fieldColumns[field], !inspection.columns[index].positional else { return nil }
+            return inspection.columns[index].profile
+        }
+        if let areas = profile(.areaCode) {
+            let counts = Nation.known.map { ($0, areas.areaNation[Int($0.rawValue)]) }.filter { $0.1 > 0 }
+            if let most = counts.max(by: { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0.rawValue > $1.0.rawValue })?.0, most != .england {
+                replaceReference("nation", with: most.label, note: "the export's most frequent nation (of its area codes)")
+            }
+            if counts.count == 1, let only = counts.first?.0 {
+                for i in lines.indices where lines[i].trimmingSpaces().hasPrefix("covariates: [") {
+                    lines[i] = lines[i].replacingOccurrences(of: ", nation]", with: "]").replacingOccurrences(of: "[nation, ", with: "[")
+                }
+                if let fit = lines.firstIndex(where: { $0.hasPrefix("  fit:") }) {
+                    lines.insert("  # nation is not a covariate: every area code of the export is in \(only.label) (a factor of one level cannot be fitted)", at: fit)
+                }
+            }
+        }
+        func mostFrequent<Group: CaseIterable & Equatable>(_ field: CanonicalField, _ groups: Group.Type, default reference: Group, unknown: Group) -> Group? {
+            guard let labels = profile(field) else { return nil }
+            var counts: [String: Int] = [:]
+            for (key, label) in labels.labels where InspectionPrivacy.mayShow(key, count: label.count, threshold: threshold) {
+                if let group = Guessing.value(forLabel: key, field: field) { counts[group, default: 0] += label.count }
+            }
+            let named = Group.allCases.map { ($0, counts["\($0)"] ?? 0) }.filter { $0.0 != unknown && $0.1 > 0 }
+            guard !named.contains(where: { $0.0 == reference }) else { return nil }
+            return named.max { $0.1 < $1.1 }?.0  // ties: the first in the vocabulary's order
+        }
+        if let sex = mostFrequent(.sex, Sex.self, default: .female, unknown: .unknown) {
+            replaceReference("sex", with: sex.label, note: "the export's most frequent sex (it has no Female)")
+        }
+        if let ethnicity = mostFrequent(.ethnicity, Ethnicity.self, default: .white, unknown: .unknown) {
+            replaceReference("ethnicity", with: ethnicity.label, note: "the export's most frequent ethnic group (it has no White)")
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// The `catchment:` line (with its comments) a draft proposes: the local authorities
