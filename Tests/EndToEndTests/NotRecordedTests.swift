@@ -169,6 +169,11 @@ import Testing
             #expect(run.model(name)["status"] as? String == "not_recorded")
             #expect(run.model(name)["message"] as? String == "interventions not recorded in this export")
         }
+        // Age is recorded here: the age-band rates count referrals by hand (age 20 + i:
+        // 18-24 is i = 0-4, 25-34 is i = 5-14, 55-64 is i = 35-39; no one is 0-17).
+        let bands = Dictionary(uniqueKeysWithValues: run.table("rates_by_group").filter { $0["dimension"] == "age_band" }.map { ($0["group"]!, $0) })
+        #expect(bands["0-17"]?["referrals"] == "0" && bands["18-24"]?["referrals"] == "5" && bands["25-34"]?["referrals"] == "10")
+        #expect(bands["55-64"]?["referrals"] == "5" && bands["25-34"]?["note"] == "crude_only")
         // Manifest and summary.
         #expect(run.manifest["fields_not_recorded"] as? [String] == ["interventions"])
         #expect(((run.manifest["inputs"] as? [[String: Any]])?.first?["fields_not_recorded"]) as? [String] == ["interventions"])
@@ -253,6 +258,36 @@ import Testing
         // The nation table: all 40 referrals Unknown (a fact), never a nation at 0.
         let nations = run.table("route_type_by_group").filter { $0["dimension"] == "nation" }
         #expect(Set(nations.map { $0["group"]! }) == ["Unknown"])
+    }
+
+    /// No age: the age-band rates and every age-standardised rate are empty with the
+    /// note `not_recorded:age` (not 0 referrals per band, not "fewer than 10 with a known
+    /// age"), the band populations (public) are kept, and the report has no table of
+    /// age-band rates but a sentence saying why. Crude rates do not need ages: all 40
+    /// referrals are English (two English areas), so `all` and `nation,England` count 40.
+    @Test func ageNotRecorded() throws {
+        let run = try Self.run(optional: ["age"], files: [(0..<40, ["age"])])
+        #expect(run.status == 0, "\(run.stderr)")
+        let rates = run.table("rates_by_group")
+        let bands = rates.filter { $0["dimension"] == "age_band" }
+        #expect(bands.map { $0["group"]! } == ["0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+"])
+        for row in bands {
+            #expect(row["referrals"] == "" && row["crude_rate"] == "" && row["crude_ci_low"] == "" && row["referral_share"] == "", "\(row)")
+            #expect(row["representation"] == "" && row["note"] == "not_recorded:age" && row["suppressed"] == "FALSE", "\(row)")
+            #expect(row["population"] != "", "a band's population does not depend on ages: \(row)")
+        }
+        for row in rates where row["dimension"] != "age_band" {
+            #expect(row["dsr"] == "" && row["dsr_ci_low"] == "" && row["dsr_scaled"] == "" && row["note"] == "not_recorded:age", "\(row)")
+        }
+        let all = rates.first { $0["dimension"] == "all" }, england = rates.first { $0["dimension"] == "nation" && $0["group"] == "England" }
+        #expect(all?["referrals"] == "40" && all?["crude_rate"] != "" && england?["referrals"] == "40", "\(String(describing: all))")
+        let markdown = run.text("report.md"), html = run.text("report.html")
+        for text in [markdown, html] {
+            #expect(text.contains("There are no rates by age band and no age-standardised rates: age is not recorded in this export."))
+            #expect(!text.contains("fewer than 10 referrals with a known age"))
+            #expect(!text.contains("crude rate only (age bands are not age-standardised)"), "an age-band rate table")
+        }
+        #expect(markdown.contains("| England | 40 |") && markdown.contains("age is not recorded in this export, so no age-standardised rate"))
     }
 
     /// Two files, one without interventions: the field is recorded in part. Its figures
