@@ -142,7 +142,8 @@ import Testing
         #expect(!pathway.isEmpty)
         for row in pathway {
             #expect(row["intervention"] == "" && row["pct_intervention"] == "", "\(row)")
-            #expect(row["note"] == "not_recorded:interventions", "\(row)")
+            // A route type with no referral (unknown: every label is mapped) has no contacted share either.
+            #expect(row["note"] == "not_recorded:interventions" + (row["referred"] == "0" ? ";no_referrals" : ""), "\(row)")
         }
         // Trends: the intervention share's rows keep the group's referrals, nothing else.
         let trends = run.table("trends").filter { $0["measure"] == "intervention_share" }
@@ -152,7 +153,7 @@ import Testing
         }
         // The all-referrals trend of January 2024 (i % 12 == 0: i = 0, 12, 24, 36) has 4 referrals.
         #expect(trends.contains { $0["interval"] == "month" && $0["interval_start"] == "2024-01-01" && $0["dimension"] == "all" && $0["denominator"] == "4" })
-        #expect(run.table("trends").filter { $0["measure"] == "contacted_share" }.allSatisfy { $0["note"] == "" })
+        #expect(run.table("trends").filter { $0["measure"] == "contacted_share" }.allSatisfy { $0["note"] == ($0["denominator"] == "0" ? "no_referrals" : "") })
         // Organisations: no intervention rows (no funnel), the contacted share's are there.
         let organisations = run.table("organisations")
         #expect(!organisations.contains { $0["indicator"] == "intervention_share" })
@@ -195,7 +196,7 @@ import Testing
         // Interventions by hand: 14 of 40 = 35.00%.
         #expect(all?["referred"] == "40" && all?["intervention"] == "14" && all?["pct_intervention"] == "35.00", "\(String(describing: all))")
         for row in pathway {
-            #expect(row["contacted"] == "" && row["pct_contacted"] == "" && row["note"] == "not_recorded:contacted", "\(row)")
+            #expect(row["contacted"] == "" && row["pct_contacted"] == "" && row["note"] == "not_recorded:contacted" + (row["referred"] == "0" ? ";no_referrals" : ""), "\(row)")
         }
         for row in run.table("trends") where row["measure"] == "contacted_share" {
             #expect(row["numerator"] == "" && row["value"] == "" && row["note"] == "not_recorded:contacted", "\(row)")
@@ -297,7 +298,7 @@ import Testing
         let run = try Self.run(optional: ["interventions"], files: [(0..<20, []), (20..<40, ["interventions"])])
         #expect(run.status == 0, "\(run.stderr)")
         for row in run.table("pathway_by_group") {
-            #expect(row["intervention"] == "" && row["note"] == "recorded_in_part:interventions", "\(row)")
+            #expect(row["intervention"] == "" && row["note"] == "recorded_in_part:interventions" + (row["referred"] == "0" ? ";no_referrals" : ""), "\(row)")
         }
         #expect(run.manifest["fields_not_recorded"] as? [String] == [])
         let part = run.manifest["fields_recorded_in_part"] as? [[String: Any]]
