@@ -119,7 +119,10 @@ public struct EquityTableBuilder: Sendable {
         let suppressed =
             (contactedNote == nil && contacted.isSuppressed) || (interventionNote == nil && intervention.isSuppressed)
             || contacted.denominator == nil
-        let note = [contactedNote, interventionNote].compactMap { $0 }.joined(separator: FieldNote.separator)
+        // A route type with no referral in the group has no percentage (not 0): said
+        // unless both shares are withheld for their fields anyway.
+        let noReferrals = contacted.denominator == 0 && (contactedNote == nil || interventionNote == nil) ? PathwayColumn.Note.noReferrals : nil
+        let note = [contactedNote, interventionNote, noReferrals].compactMap { $0 }.joined(separator: FieldNote.separator)
         return [
             .text(dimension), .text(group), .text(routeType), .count(contacted.denominator),
             contactedNote == nil ? .count(contacted.numerator) : .empty, interventionNote == nil ? .count(intervention.numerator) : .empty,

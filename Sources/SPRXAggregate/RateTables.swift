@@ -162,6 +162,11 @@ public struct RateTableBuilder: Sendable {
     /// Indicators whose field the export does not record, with the note their rows carry
     /// (``FieldNote``): their indices are empty.
     public var withheld: [InequalityColumn.Indicator: String] = [:]
+    /// Why ages are not usable (``FieldRecording/note(_:)`` of `age`: not recorded, or
+    /// recorded in part): every age-standardised rate is empty with this note, and the
+    /// `age_band` rows keep their populations with the referrals, rates and shares empty
+    /// (absent is not zero: a band's referrals would read 0). `nil` when age is recorded.
+    public var ageNote: String?
 
     /// Rates are per this many residents per year (`crude_rate`, `dsr`: the contract's unit).
     public static let perResidents = CrudeRate.perThousand
@@ -408,7 +413,9 @@ public struct RateTableBuilder: Sendable {
             row[RateColumn.crudeCILow.index] = .significant(crude.limits.lower, digits: Self.rateDigits)
             row[RateColumn.crudeCIHigh.index] = .significant(crude.limits.upper, digits: Self.rateDigits)
             row[RateColumn.crudeRateScaled.index] = .significant(crude.value * factor, digits: Self.rateDigits)
-            if tally.lacksAges {
+            if let ageNote {
+                note = ageNote
+            } else if tally.lacksAges {
                 note = RateColumn.Note.noAgePopulation
             } else {
                 // Each age group's count controlled on its own (1-7 counted as 0), then
@@ -493,7 +500,14 @@ public struct RateTableBuilder: Sendable {
             if residents[band] == nil {
                 for column in [RateColumn.population, .personYears, .crudeRate, .crudeCILow, .crudeCIHigh, .crudeRateScaled] { row[column.index] = .empty }
             }
-            if row[RateColumn.note.index].string != RateColumn.Note.suppressed {
+            if let ageNote {
+                // No band's referrals can be counted without ages: its population stays, the rest is withheld.
+                for column in [RateColumn.referrals, .crudeRate, .crudeCILow, .crudeCIHigh, .crudeRateScaled, .referralShare, .representation] {
+                    row[column.index] = .empty
+                }
+                row[RateColumn.note.index] = .text(ageNote)
+                row[RateColumn.suppressed.index] = .flag(false)
+            } else if row[RateColumn.note.index].string != RateColumn.Note.suppressed {
                 row[RateColumn.note.index] = .text(residents[band] == nil ? RateColumn.Note.bandPopulationUnavailable : RateColumn.Note.crudeOnly)
             }
             rows.append(row)

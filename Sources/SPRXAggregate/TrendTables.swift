@@ -19,7 +19,9 @@ import SPRXPipeline
 ///   routes included, as `route_type_by_group`'s total); `contacted_share` (referrals that
 ///   reached a link worker, of the group's referrals); `intervention_share` (referrals with
 ///   an intervention, of the group's referrals). Shares are in percent with their 95%
-///   Wilson interval, to ``EquityTableBuilder/percentPlaces`` decimals. A share whose
+///   Wilson interval, to ``EquityTableBuilder/percentPlaces`` decimals; a share whose
+///   published denominator is 0 (no referral of the group in the interval) is empty with
+///   `note` ``TrendColumn/Note/noReferrals``. A share whose
 ///   field the export does not record (``FieldRecording``) keeps its rows, with the
 ///   numerator, value and interval empty and `note` saying why (absent is not zero).
 /// - Dimensions: `all` (group `all`), `route_type` (`medical`, `non_medical`, `unknown`;
@@ -129,8 +131,10 @@ public struct TrendTableBuilder: Sendable {
                                 .text(measure.rawValue), .text(interval.rawValue), .text(span.start.description), .text(span.end.description),
                                 .text(dimension.name), .text(label),
                             ]
-                            let note = withheldNote(measure)
+                            var note = withheldNote(measure)
                             let (values, suppressed) = cells(measure, tallies[d][group][slot], withheld: note != nil)
+                            // A share of no referrals is no number, and not 0: say why it is empty.
+                            if note == nil, measure != .referrals, values[1].count == 0 { note = TrendColumn.Note.noReferrals }
                             row += values
                             row += [.flag(span.partial), note.map(Cell.text) ?? .empty, .flag(suppressed), control]
                             table.rows.append(row)

@@ -271,12 +271,19 @@ public enum PathwayColumn: String, TableColumn {
     case referred, contacted, intervention
     case pctContacted = "pct_contacted", pctIntervention = "pct_intervention"
     /// Why `contacted` or `intervention` (and its percentage) is empty when the export
-    /// does not record what it counts (``FieldNote``); empty otherwise.
+    /// does not record what it counts (``FieldNote``), or why the percentages are
+    /// (``Note``); several joined by ``FieldNote/separator``; empty otherwise.
     case note
     case suppressed
     case disclosureControl = "disclosure_control"
 
     public var name: String { rawValue }
+
+    /// The values of `note` besides a ``FieldNote``, declared once for the table and the report.
+    public enum Note {
+        /// `referred` is 0 (a route type with no referral in the group): no percentage.
+        public static let noReferrals = OrganisationColumn.Note.noReferrals
+    }
 
     /// The `route_type` of the rows for every route type together.
     public static let allRouteTypes = "all"
@@ -525,12 +532,18 @@ public enum TrendColumn: String, TableColumn {
     /// covers (so its count is of part of the interval only).
     case partial
     /// Why a share's numerator and value are empty when the export does not record what
-    /// it counts (``FieldNote``); empty otherwise.
+    /// it counts (``FieldNote``), or why its value is (``Note``); empty otherwise.
     case note
     case suppressed
     case disclosureControl = "disclosure_control"
 
     public var name: String { rawValue }
+
+    /// The values of `note` besides a ``FieldNote``, declared once for the table and the report.
+    public enum Note {
+        /// The published denominator is 0 (no referral of the group in the interval): no share.
+        public static let noReferrals = OrganisationColumn.Note.noReferrals
+    }
 
     public var role: ColumnRole {
         switch self {

@@ -17,6 +17,7 @@ import SPRXCore
 /// - the intervention share: `interventions` (``interventionShareNote``);
 /// - a model: its outcome's field and each covariate's (``missingField(of:)``);
 /// - referral rates and inequality indices: `area_code` (every area would be unknown);
+/// - age-standardised rates and the `age_band` rates: `age` (``note(_:)``);
 /// - organisations and funnel plots: `organisation_id` (no row without it; cluster-robust
 ///   standard errors fall back to model-based ones, and the report and manifest say so).
 public struct FieldRecording: Sendable, Equatable {

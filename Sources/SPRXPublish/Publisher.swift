@@ -127,6 +127,7 @@ public enum Publisher {
         rateBuilder.jobs = options.jobs
         rateBuilder.withheld[.contactedShare] = recording.contactedShareNote
         rateBuilder.withheld[.interventionShare] = recording.interventionShareNote
+        rateBuilder.ageNote = recording.note(.age)
         // Without area codes every referral's area is unknown: no rate can be computed.
         let rates = rateBuilder.build(
             result.counts, population: recording.areaNote == nil ? result.population : nil, period: result.ratePeriod, periodFixed: result.ratePeriodFixed)

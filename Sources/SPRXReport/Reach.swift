@@ -330,7 +330,7 @@ enum ReachWording {
         case Note.crudeOnly: return "crude rate only (age bands are not age-standardised)"
         case Note.bandPopulationUnavailable: return "the band's population cannot be formed from single years of age (it splits the open 90+ group)"
         case Note.noPeriod: return "no clean referral has a date, so there are no person-years to divide by"
-        default: return "see the note column of tables/rates_by_group.csv"
+        default: return Report.fieldNoteText(note).map { "\($0), so no age-standardised rate" } ?? "see the note column of tables/rates_by_group.csv"
         }
     }
 
@@ -503,8 +503,17 @@ extension Report {
 
     static let reachAgeHeader = ["Age band", "Referrals", "Population", "Crude rate (95% CI)", "Note"]
 
+    /// Why there is no table of rates by age band: the `age_band` rows are withheld
+    /// because age is not (fully) recorded; `nil` when they are given.
+    static func reachAgeWithheldSentence(_ reach: ReachFigures) -> String? {
+        guard let note = reach.ageBands.first?[RateColumn.note].string, let text = fieldNoteText(note) else { return nil }
+        return "There are no rates by age band and no age-standardised rates: \(text)."
+    }
+
+    /// The rows of the age-band table; none when age is not recorded (``reachAgeWithheldSentence(_:)``).
     static func reachAgeRows(_ reach: ReachFigures) -> [[String]] {
-        reach.ageBands.map { row in
+        guard reachAgeWithheldSentence(reach) == nil else { return [] }
+        return reach.ageBands.map { row in
             [
                 row[RateColumn.group].shown, groupedCell(row, .referrals), groupedCell(row, .population),
                 rateWithInterval(row, .crudeRate, .crudeCILow, .crudeCIHigh, scale: reach.scale), rateNoteText(row),
@@ -545,7 +554,10 @@ extension Report {
             let outside = Report.nations.compactMap { nation in figures.outsideCatchment[nation].map { "\(count($0)) in \(nation)" } }
             left += outside.isEmpty ? "" : "; outside the catchment or without a population: " + outside.joined(separator: ", ")
             if figures.periodFixed { left += "; \(count(figures.outsidePeriod)) dated outside the period the pipeline fixes" }
-            left += ". \(count(figures.unknownAge)) with an unknown age are in the crude rates but not the age-standardised ones."
+            left +=
+                context.recording.note(.age) == nil
+                ? ". \(count(figures.unknownAge)) with an unknown age are in the crude rates but not the age-standardised ones."
+                : "; age is \(context.recording.wording(.age)), so every referral is in the crude rates and none in age-standardised ones."
             notes.append(left)
             if !figures.nationsLeftOut.isEmpty {
                 let names = Report.nations.filter { figures.nationsLeftOut.contains($0) }

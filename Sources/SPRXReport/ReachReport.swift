@@ -131,7 +131,10 @@ extension Report {
             children.append(el("figure", [], parts))
         }
         let ages = reachAgeRows(reach)
-        if !ages.isEmpty {
+        if let withheld = reachAgeWithheldSentence(reach) {
+            children.append(el("h3", text: reachAgeTitle))
+            children.append(el("p", text: withheld))
+        } else if !ages.isEmpty {
             children.append(el("h3", text: reachAgeTitle))
             children.append(
                 dataTable(
@@ -182,7 +185,9 @@ extension Report {
             }
         }
         let ages = reachAgeRows(reach)
-        if !ages.isEmpty {
+        if let withheld = reachAgeWithheldSentence(reach) {
+            out += ["### " + reachAgeTitle, "", md(withheld), ""]
+        } else if !ages.isEmpty {
             out += ["### " + reachAgeTitle, "", md("Crude referral rates by age band, \(scale.unit), nations with single-year-of-age populations together."), ""]
             out += table(reachAgeHeader, ages, right: [1, 2, 3])
         }

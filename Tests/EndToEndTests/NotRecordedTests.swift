@@ -142,7 +142,8 @@ import Testing
         #expect(!pathway.isEmpty)
         for row in pathway {
             #expect(row["intervention"] == "" && row["pct_intervention"] == "", "\(row)")
-            #expect(row["note"] == "not_recorded:interventions", "\(row)")
+            // A route type with no referral (unknown: every label is mapped) has no contacted share either.
+            #expect(row["note"] == "not_recorded:interventions" + (row["referred"] == "0" ? ";no_referrals" : ""), "\(row)")
         }
         // Trends: the intervention share's rows keep the group's referrals, nothing else.
         let trends = run.table("trends").filter { $0["measure"] == "intervention_share" }
@@ -152,7 +153,7 @@ import Testing
         }
         // The all-referrals trend of January 2024 (i % 12 == 0: i = 0, 12, 24, 36) has 4 referrals.
         #expect(trends.contains { $0["interval"] == "month" && $0["interval_start"] == "2024-01-01" && $0["dimension"] == "all" && $0["denominator"] == "4" })
-        #expect(run.table("trends").filter { $0["measure"] == "contacted_share" }.allSatisfy { $0["note"] == "" })
+        #expect(run.table("trends").filter { $0["measure"] == "contacted_share" }.allSatisfy { $0["note"] == ($0["denominator"] == "0" ? "no_referrals" : "") })
         // Organisations: no intervention rows (no funnel), the contacted share's are there.
         let organisations = run.table("organisations")
         #expect(!organisations.contains { $0["indicator"] == "intervention_share" })
@@ -169,6 +170,11 @@ import Testing
             #expect(run.model(name)["status"] as? String == "not_recorded")
             #expect(run.model(name)["message"] as? String == "interventions not recorded in this export")
         }
+        // Age is recorded here: the age-band rates count referrals by hand (age 20 + i:
+        // 18-24 is i = 0-4, 25-34 is i = 5-14, 55-64 is i = 35-39; no one is 0-17).
+        let bands = Dictionary(uniqueKeysWithValues: run.table("rates_by_group").filter { $0["dimension"] == "age_band" }.map { ($0["group"]!, $0) })
+        #expect(bands["0-17"]?["referrals"] == "0" && bands["18-24"]?["referrals"] == "5" && bands["25-34"]?["referrals"] == "10")
+        #expect(bands["55-64"]?["referrals"] == "5" && bands["25-34"]?["note"] == "crude_only")
         // Manifest and summary.
         #expect(run.manifest["fields_not_recorded"] as? [String] == ["interventions"])
         #expect(((run.manifest["inputs"] as? [[String: Any]])?.first?["fields_not_recorded"]) as? [String] == ["interventions"])
@@ -190,7 +196,7 @@ import Testing
         // Interventions by hand: 14 of 40 = 35.00%.
         #expect(all?["referred"] == "40" && all?["intervention"] == "14" && all?["pct_intervention"] == "35.00", "\(String(describing: all))")
         for row in pathway {
-            #expect(row["contacted"] == "" && row["pct_contacted"] == "" && row["note"] == "not_recorded:contacted", "\(row)")
+            #expect(row["contacted"] == "" && row["pct_contacted"] == "" && row["note"] == "not_recorded:contacted" + (row["referred"] == "0" ? ";no_referrals" : ""), "\(row)")
         }
         for row in run.table("trends") where row["measure"] == "contacted_share" {
             #expect(row["numerator"] == "" && row["value"] == "" && row["note"] == "not_recorded:contacted", "\(row)")
@@ -255,6 +261,36 @@ import Testing
         #expect(Set(nations.map { $0["group"]! }) == ["Unknown"])
     }
 
+    /// No age: the age-band rates and every age-standardised rate are empty with the
+    /// note `not_recorded:age` (not 0 referrals per band, not "fewer than 10 with a known
+    /// age"), the band populations (public) are kept, and the report has no table of
+    /// age-band rates but a sentence saying why. Crude rates do not need ages: all 40
+    /// referrals are English (two English areas), so `all` and `nation,England` count 40.
+    @Test func ageNotRecorded() throws {
+        let run = try Self.run(optional: ["age"], files: [(0..<40, ["age"])])
+        #expect(run.status == 0, "\(run.stderr)")
+        let rates = run.table("rates_by_group")
+        let bands = rates.filter { $0["dimension"] == "age_band" }
+        #expect(bands.map { $0["group"]! } == ["0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+"])
+        for row in bands {
+            #expect(row["referrals"] == "" && row["crude_rate"] == "" && row["crude_ci_low"] == "" && row["referral_share"] == "", "\(row)")
+            #expect(row["representation"] == "" && row["note"] == "not_recorded:age" && row["suppressed"] == "FALSE", "\(row)")
+            #expect(row["population"] != "", "a band's population does not depend on ages: \(row)")
+        }
+        for row in rates where row["dimension"] != "age_band" {
+            #expect(row["dsr"] == "" && row["dsr_ci_low"] == "" && row["dsr_scaled"] == "" && row["note"] == "not_recorded:age", "\(row)")
+        }
+        let all = rates.first { $0["dimension"] == "all" }, england = rates.first { $0["dimension"] == "nation" && $0["group"] == "England" }
+        #expect(all?["referrals"] == "40" && all?["crude_rate"] != "" && england?["referrals"] == "40", "\(String(describing: all))")
+        let markdown = run.text("report.md"), html = run.text("report.html")
+        for text in [markdown, html] {
+            #expect(text.contains("There are no rates by age band and no age-standardised rates: age is not recorded in this export."))
+            #expect(!text.contains("fewer than 10 referrals with a known age"))
+            #expect(!text.contains("crude rate only (age bands are not age-standardised)"), "an age-band rate table")
+        }
+        #expect(markdown.contains("| England | 40 |") && markdown.contains("age is not recorded in this export, so no age-standardised rate"))
+    }
+
     /// Two files, one without interventions: the field is recorded in part. Its figures
     /// are withheld (the second file's 20 referrals would otherwise count as without an
     /// intervention), the note and the manifest say so, the summary names the file count.
@@ -262,7 +298,7 @@ import Testing
         let run = try Self.run(optional: ["interventions"], files: [(0..<20, []), (20..<40, ["interventions"])])
         #expect(run.status == 0, "\(run.stderr)")
         for row in run.table("pathway_by_group") {
-            #expect(row["intervention"] == "" && row["note"] == "recorded_in_part:interventions", "\(row)")
+            #expect(row["intervention"] == "" && row["note"] == "recorded_in_part:interventions" + (row["referred"] == "0" ? ";no_referrals" : ""), "\(row)")
         }
         #expect(run.manifest["fields_not_recorded"] as? [String] == [])
         let part = run.manifest["fields_recorded_in_part"] as? [[String: Any]]

@@ -28,7 +28,12 @@ import Testing
         #expect(lines.contains("all,all,medical,50,40,,80.00,,not_recorded:interventions,FALSE,on"))
         // Three self-referrals: the row is suppressed for its referred count, not for the withheld field.
         #expect(lines.contains("all,all,non_medical,,,,,,not_recorded:interventions,TRUE,on"))
-        for line in lines { #expect(line.hasSuffix(",not_recorded:interventions,FALSE,on") || line.hasSuffix(",not_recorded:interventions,TRUE,on"), "\(line)") }
+        // A row with 0 referred (no percentage at all) says that too.
+        for line in lines {
+            #expect(
+                line.hasSuffix(",not_recorded:interventions,FALSE,on") || line.hasSuffix(",not_recorded:interventions,TRUE,on")
+                    || (line.contains(",0,0,,,,not_recorded:interventions;no_referrals,FALSE,on")), "\(line)")
+        }
     }
 
     /// Both shares withheld: both notes, joined by `;`.
