@@ -428,48 +428,6 @@ public enum Report {
         }
         return (value < 0 ? "-" : "") + out
     }
-
-    /// The style sheet; every colour is a ``Palette`` constant (their contrast is tested).
-    static let css = """
-        :root { color: \(Palette.ink); font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; line-height: 1.45; }
-        body { margin: 0; background: \(Palette.page); }
-        main { max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
-        h1 { font-size: 1.6rem; margin: 0.5rem 0; }
-        h2 { font-size: 1.25rem; border-bottom: 2px solid \(Palette.medical); padding-bottom: 0.2rem; margin-top: 2rem; }
-        h3 { font-size: 1.05rem; margin-bottom: 0.3rem; }
-        .lede { color: \(Palette.muted); }
-        .warning { background: \(Palette.warningBackground); border-left: 4px solid \(Palette.warningBorder); padding: 0.5rem 0.75rem; font-weight: 600; }
-        .cards { display: flex; flex-wrap: wrap; gap: 0.75rem; }
-        .card { flex: 1 1 7.5rem; border: 1px solid \(Palette.rule); border-radius: 4px; padding: 0.5rem 0.75rem; }
-        .card p { margin: 0.2rem 0; font-size: 0.9rem; }
-        .card .big { font-size: 1.7rem; font-weight: 700; color: \(Palette.medical); }
-        .findings p { margin: 0.2rem 0; }
-        .findings .comparison { color: \(Palette.muted); font-size: 0.9rem; }
-        table { border-collapse: collapse; margin: 0.75rem 0; font-size: 0.85rem; min-width: 24rem; }
-        caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
-        th, td { border-bottom: 1px solid \(Palette.rule); padding: 0.2rem 0.6rem; text-align: left; vertical-align: top; }
-        thead th { border-bottom: 2px solid \(Palette.muted); }
-        td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-        figure { margin: 1rem 0; }
-        figcaption { font-size: 0.85rem; color: \(Palette.muted); }
-        svg { max-width: 100%; height: auto; display: block; }
-        svg text { font-family: inherit; fill: \(Palette.ink); }
-        svg .small { font-size: 11px; }
-        svg .axis { font-size: 11px; font-weight: 600; }
-        svg .panel { font-size: 12px; font-weight: 600; }
-        svg .onbar { font-size: 10px; }
-        details { margin: 0.3rem 0 1rem; }
-        summary { cursor: pointer; color: \(Palette.link); }
-        footer { margin-top: 2rem; font-size: 0.8rem; color: \(Palette.muted); }
-        @media print {
-          @page { size: A4; margin: 14mm; }
-          main { max-width: none; padding: 0; }
-          h2 { break-after: avoid; }
-          figure, table, .card, .model { break-inside: avoid; }
-          details > summary { display: none; }
-          details:not([open]) > table { display: none; }
-        }
-        """
 }
 
 extension Optional where Wrapped == String {

@@ -1,0 +1,4 @@
+extension Report {
+    /// Style rules for charts: bars, labels, forest plots, trend panels.
+    static let chartCSS = ""
+}
