@@ -70,20 +70,12 @@ enum Palette {
     }
 }
 
-/// Formats a number for chart labels with `places` decimals.
+/// A number with `places` decimals in plain ASCII (for SVG coordinates and other
+/// attribute values; text a person reads uses ``NumberFormat``); never an exponent.
 func fixed(_ value: Double, _ places: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<places { scale *= 10 }
-    let rounded = (value * scale).rounded() / scale
-    var text = String(rounded)
-    if places == 0 {
-        text = String(Int(rounded))
-    } else {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        let decimals = parts.count > 1 ? String(parts[1]) : ""
-        text = String(parts[0]) + "." + (decimals + String(repeating: "0", count: places)).prefix(places)
-    }
-    return text
+    guard value.isFinite else { return "0" }
+    let text = NumberFormat.plain(abs(value), places: places)
+    return value < 0 && text.contains(where: { $0 != "0" && $0 != "." }) ? "-" + text : text
 }
 
 private func n(_ value: Double) -> String { fixed(value, 1) }
@@ -91,19 +83,27 @@ private func n(_ value: Double) -> String { fixed(value, 1) }
 /// SVG charts, each with a title and a description for screen readers (the numbers
 /// are also in a table next to every chart).
 enum Charts {
-    /// One bar per group, segments in percent as the table publishes them.
-    ///
-    /// `total` is the group's published total (`nil` when suppressed). A suppressed
-    /// category is one hatched segment labelled "suppressed" after the published ones,
-    /// filling what their percentages leave and never narrower than
-    /// ``minimumSuppressedPercent``, so the published part of a bar with a suppressed
-    /// category never reads 100%; when the published percentages leave less room (they
-    /// are computed from rounded counts), the whole bar is drawn to a longer scale.
+    /// One bar per group, drawn from the group's controlled counts so that parts and
+    /// whole agree: each published count is its share of the bar, a suppressed category
+    /// one hatched segment after the published ones filling what they leave of the
+    /// published total (never narrower than ``minimumSuppressedPercent``). A percentage
+    /// is written on a segment (as the table publishes it, ``NumberFormat``) only when
+    /// the row's rounded parts are consistent with its rounded total; a row whose
+    /// rounded parts exceed it (or fill it beside a suppressed part) is drawn to the
+    /// parts' scale and says so in words beside the bar, never "63%" + "42%".
     struct StackedRow {
         var label: String
         var total: Int?
         /// `suppressed`: the table publishes the category with its count suppressed.
-        var segments: [(category: String, percent: Double?, suppressed: Bool)]
+        var segments: [(category: String, count: Int64?, percent: Double?, suppressed: Bool)]
+
+        /// Whether the published counts can be drawn as parts of the published total:
+        /// they sum to it with nothing suppressed, or to less with something suppressed.
+        var consistent: Bool {
+            guard let total else { return false }
+            let published = segments.compactMap(\.count).reduce(0, +)
+            return segments.contains(where: \.suppressed) ? published < Int64(total) : published == Int64(total)
+        }
     }
 
     /// The narrowest a suppressed segment is drawn, in percent of the bar.
@@ -144,7 +144,7 @@ enum Charts {
                 children.append(el("rect", [("x", n(labelWidth)), ("y", n(y + 3)), ("width", n(barWidth)), ("height", "15"), ("fill", "url(#\(hatch))")], [
                     el("title", text: "\(row.label): suppressed (the group's total is suppressed)")
                 ]))
-                children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 14)), ("class", "small")], text: "suppressed: whole group"))
+                children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 14)), ("class", "small")], text: "whole group suppressed"))
                 continue
             }
             guard total > 0 else {
@@ -152,23 +152,26 @@ enum Charts {
                 continue
             }
             let suppressed = row.segments.filter(\.suppressed).map(\.category)
-            let published = row.segments.compactMap(\.percent).reduce(0, +)
-            let hatched = suppressed.isEmpty ? 0 : max(100 - published, minimumSuppressedPercent)
-            let scale = max(100, published + hatched)
+            let published = Double(row.segments.compactMap(\.count).reduce(0, +))
+            let whole = Double(total)
+            let hatched = suppressed.isEmpty ? 0 : max(whole - published, whole * minimumSuppressedPercent / 100)
+            let scale = max(whole, published + hatched)
+            let consistent = row.consistent
             var offset = labelWidth
             for segment in row.segments {
-                guard let percent = segment.percent, percent > 0 else { continue }
-                let width = barWidth * percent / scale
+                guard let count = segment.count, count > 0 else { continue }
+                let width = barWidth * Double(count) / scale
                 let colour = categories.first { $0.name == segment.category }?.colour ?? Palette.unknown
                 let name = categories.first { $0.name == segment.category }?.label ?? segment.category
+                let percent = segment.percent.map { NumberFormat.percent($0, denominator: whole) + "%" }
                 children.append(
                     el("rect", [("x", n(offset)), ("y", n(y + 3)), ("width", n(width)), ("height", "15"), ("fill", colour)], [
-                        el("title", text: "\(row.label): \(name) \(fixed(percent, 2))%")
+                        el("title", text: "\(row.label): \(name) \(NumberFormat.count(count)) of \(NumberFormat.count(total))" + (percent.map { " (\($0))" } ?? ""))
                     ]))
-                if width > 34 {
+                if consistent, let percent, width > 34 {
                     children.append(
-                        el("text", [("x", n(offset + width / 2)), ("y", n(y + 14)), ("text-anchor", "middle"), ("class", "onbar"), ("fill", Palette.text(on: colour))],
-                            text: fixed(percent, 0) + "%"))
+                        el("text", [("x", n(offset + width / 2)), ("y", n(y + 14)), ("text-anchor", "middle"), ("class", "onbar \(Palette.text(on: colour) == Palette.white ? "onbar-light" : "onbar-dark")"), ("fill", Palette.text(on: colour))],
+                            text: percent))
                 }
                 offset += width
             }
@@ -178,14 +181,18 @@ enum Charts {
                     el("rect", [("x", n(offset)), ("y", n(y + 3)), ("width", n(barWidth * hatched / scale)), ("height", "15"), ("fill", "url(#\(hatch))")], [
                         el("title", text: "\(row.label): \(names) suppressed")
                     ]))
-                children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 14)), ("class", "small")], text: "suppressed: " + names))
+            }
+            if !consistent {
+                let parts = NumberFormat.count(Int64(published)), whole = NumberFormat.count(total)
+                let note = published > Double(total) ? "rounded parts (\(parts)) exceed the total (\(whole))" : "rounded parts fill the total (\(whole))"
+                children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 14)), ("class", "small")], text: note))
             }
         }
         // Value axis: ticks and title.
         for tick in stride(from: 0.0, through: 100, by: 25) {
             let tx = labelWidth + barWidth * tick / 100
             children.append(el("line", [("x1", n(tx)), ("x2", n(tx)), ("y1", n(barsBottom + 2)), ("y2", n(barsBottom + 6)), ("stroke", Palette.ink)]))
-            children.append(el("text", [("x", n(tx)), ("y", n(barsBottom + 17)), ("text-anchor", "middle"), ("class", "small")], text: fixed(tick, 0) + "%"))
+            children.append(el("text", [("x", n(tx)), ("y", n(barsBottom + 17)), ("text-anchor", "middle"), ("class", "small")], text: NumberFormat.decimal(tick, places: 0) + "%"))
         }
         children.append(el("text", [("x", n(labelWidth + barWidth / 2)), ("y", n(barsBottom + 33)), ("text-anchor", "middle"), ("class", "axis")], text: valueTitle))
         return svg(id: id, width: 880, height: height, children)
@@ -210,6 +217,13 @@ enum Charts {
             let oy = Double(p / columns) * (panelHeight + 20) + 10
             let left = ox + 52, right = ox + panelWidth - 10, topY = oy + 24, bottom = oy + panelHeight - 30
             children.append(el("text", [("x", n(ox + panelWidth / 2)), ("y", n(oy + 14)), ("text-anchor", "middle"), ("class", "panel")], text: panel.title))
+            // A panel with no published point is one sentence, not a row of "s".
+            guard panel.points.contains(where: { $0.percent != nil }) else {
+                children.append(
+                    el("text", [("x", n(ox + panelWidth / 2)), ("y", n((topY + bottom) / 2)), ("text-anchor", "middle"), ("class", "small")],
+                        text: panel.points.isEmpty ? "No figures." : "Every figure is suppressed (too few referrals to publish)."))
+                continue
+            }
             let middle = (topY + bottom) / 2
             children.append(
                 el("text", [("x", n(ox + 10)), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"), ("transform", "rotate(-90 \(n(ox + 10)) \(n(middle)))")],
@@ -217,7 +231,7 @@ enum Charts {
             for tick in stride(from: 0.0, through: yMax, by: yMax <= 50 ? 10 : 20) {
                 let y = bottom - (bottom - topY) * tick / yMax
                 children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
-                children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: fixed(tick, 0) + "%"))
+                children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: NumberFormat.decimal(tick, places: 0) + "%"))
             }
             let count = max(1, panel.points.count)
             let step = (right - left) / Double(count)
@@ -234,8 +248,8 @@ enum Charts {
                 }
                 children.append(
                     el("circle", [("cx", n(x)), ("cy", n(yOf(percent))), ("r", "4"), ("fill", colour)], [
-                        el("title", text: "\(panel.title), \(xTitle) \(point.label): \(fixed(percent, 1))%"
-                            + (point.low.map { " (95% CI \(fixed($0, 1))–\(fixed(point.high ?? $0, 1)))" } ?? ""))
+                        el("title", text: "\(panel.title), \(xTitle) \(point.label): \(NumberFormat.points(percent))%"
+                            + (point.low.map { " (95% CI \(NumberFormat.range(NumberFormat.points($0), NumberFormat.points(point.high ?? $0))))" } ?? ""))
                     ]))
             }
             children.append(el("text", [("x", n((left + right) / 2)), ("y", n(bottom + 27)), ("text-anchor", "middle"), ("class", "axis")], text: xTitle))
@@ -246,7 +260,7 @@ enum Charts {
     /// Horizontal bars, one or more measures per group.
     static func groupedBars(
         id: String, title: String, description: String, measures: [(label: String, colour: String)], rows: [(label: String, values: [Double?])],
-        groupTitle: String, valueTitle: String
+        groupTitle: String, valueTitle: String, denominators: [Double?] = []
     ) -> Node {
         let labelWidth = 190.0
         let barWidth = 380.0
@@ -271,18 +285,19 @@ enum Charts {
                     continue
                 }
                 let width = barWidth * min(100, value) / 100
+                let label = NumberFormat.percent(value, denominator: i < denominators.count ? denominators[i] : nil)
                 children.append(
                     el("rect", [("x", n(labelWidth)), ("y", n(by)), ("width", n(width)), ("height", n(barHeight)), ("fill", measures[m].colour)], [
-                        el("title", text: "\(row.label): \(measures[m].label) \(fixed(value, 1))%")
+                        el("title", text: "\(row.label): \(measures[m].label) \(label)%")
                     ]))
-                children.append(el("text", [("x", n(labelWidth + width + 4)), ("y", n(by + 11)), ("class", "small")], text: fixed(value, 1) + "%"))
+                children.append(el("text", [("x", n(labelWidth + width + 4)), ("y", n(by + 11)), ("class", "small")], text: label + "%"))
             }
         }
         let barsBottom = top + Double(rows.count) * groupHeight
         for tick in stride(from: 0.0, through: 100, by: 25) {
             let tx = labelWidth + barWidth * tick / 100
             children.append(el("line", [("x1", n(tx)), ("x2", n(tx)), ("y1", n(barsBottom)), ("y2", n(barsBottom + 4)), ("stroke", Palette.ink)]))
-            children.append(el("text", [("x", n(tx)), ("y", n(barsBottom + 15)), ("text-anchor", "middle"), ("class", "small")], text: fixed(tick, 0) + "%"))
+            children.append(el("text", [("x", n(tx)), ("y", n(barsBottom + 15)), ("text-anchor", "middle"), ("class", "small")], text: NumberFormat.decimal(tick, places: 0) + "%"))
         }
         children.append(el("text", [("x", n(labelWidth + barWidth / 2)), ("y", n(barsBottom + 31)), ("text-anchor", "middle"), ("class", "axis")], text: valueTitle))
         return svg(id: id, width: 720, height: barsBottom + 38, children)
@@ -317,7 +332,7 @@ enum Charts {
         for tick in [0.1, 0.25, 0.5, 1, 2, 4, 10] where tick >= lo && tick <= hi {
             let x = xOf(tick)
             children.append(el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(top - 4)), ("y2", n(bottom)), ("stroke", tick == 1 ? Palette.ink : Palette.grid)]))
-            children.append(el("text", [("x", n(x)), ("y", n(bottom + 14)), ("text-anchor", "middle"), ("class", "small")], text: tick < 1 ? String(tick) : fixed(tick, 0)))
+            children.append(el("text", [("x", n(x)), ("y", n(bottom + 14)), ("text-anchor", "middle"), ("class", "small")], text: NumberFormat.decimal(tick, places: tick < 1 ? 2 : 0)))
         }
         for (i, row) in rows.enumerated() {
             let y = top + Double(i) * rowHeight + rowHeight / 2
@@ -331,7 +346,7 @@ enum Charts {
             }
             children.append(
                 el("rect", [("x", n(xOf(estimate) - 4)), ("y", n(y - 4)), ("width", "8"), ("height", "8"), ("fill", colour)], [
-                    el("title", text: "\(row.label): \(fixed(estimate, 2))" + (row.low.map { " (95% CI \(fixed($0, 2))–\(fixed(row.high ?? $0, 2)))" } ?? ""))
+                    el("title", text: "\(row.label): \(NumberFormat.ratio(estimate))" + (row.low.map { " (95% CI \(NumberFormat.range(NumberFormat.ratio($0), NumberFormat.ratio(row.high ?? $0))))" } ?? ""))
                 ]))
         }
         children.append(el("text", [("x", n(labelWidth + plotWidth / 2)), ("y", n(bottom + 30)), ("text-anchor", "middle"), ("class", "axis")], text: valueTitle))

@@ -144,7 +144,7 @@ public enum Report {
 
     /// Each warning as a sentence a person reads: "Warning (code): message."
     static func warningsText(_ warnings: [RunWarning]) -> [String] {
-        warnings.map { "Warning (\($0.code.rawValue)): \($0.message)." }
+        warnings.map { "Warning (\(DisplayNames.warningName($0.code).lowercased())): \(DisplayNames.plainWords($0.message))." }
     }
 
     static let findingsIntro = "Each sentence is computed from this run's tables. Where the literature reports the same figure, it is given beside this data's, as a comparison, not as a finding."
@@ -188,7 +188,9 @@ public enum Report {
                 let total = cells.compactMap { $0 }.first?[ShareColumn.total].count
                 return Charts.StackedRow(
                     label: CSVText.neutralised(group), total: total.map { Int($0) },
-                    segments: zip(categories, cells).map { c, row in (c.name, ReportNumbers.percent(row), row.map { $0[ShareColumn.n].isEmpty } ?? false) })
+                    segments: zip(categories, cells).map { c, row in
+                        (c.name, row?[ShareColumn.n].count, ReportNumbers.percent(row), row.map { $0[ShareColumn.n].isEmpty } ?? false)
+                    })
             }
             let dimensionTitle = label(.dimension, dimension)
             let title = "Route type by \(dimensionTitle.lowercased())"
@@ -269,7 +271,8 @@ public enum Report {
                         rows: rows.map { row in
                             (label(.routeType, row[PathwayColumn.routeType].shown), measures.map { ReportNumbers.percent(row, $0.column) })
                         },
-                        groupTitle: "Route type", valueTitle: "Percentage of the route type's referrals"),
+                        groupTitle: "Route type", valueTitle: "Percentage of the route type's referrals",
+                        denominators: rows.map { $0[PathwayColumn.referred].value }),
                     el("figcaption", text: title),
                 ]))
         }
@@ -284,8 +287,9 @@ public enum Report {
             el("figure", [], [
                 Charts.groupedBars(
                     id: "reasons", title: title, description: "Percentage of all referrals giving each reason.", measures: [("referrals", Palette.neutral)],
-                    rows: rows.map { (label(.reason, $0[ShareColumn.category].shown), [ReportNumbers.percent($0)]) },
-                    groupTitle: "Reason", valueTitle: "Percentage of referrals giving the reason"),
+                    rows: sortedReasons(rows).map { (label(.reason, $0[ShareColumn.category].shown), [ReportNumbers.percent($0)]) },
+                    groupTitle: "Reason", valueTitle: "Percentage of referrals giving the reason",
+                    denominators: sortedReasons(rows).map { $0[ShareColumn.total].value }),
                 el("figcaption", text: title),
             ]),
             dataTable(caption: controlled(title, context), header: reasonsHeader, rows: reasonCells(numbers, label), numeric: [1, 2, 3]),
@@ -302,7 +306,7 @@ public enum Report {
             guard summary.status == "fitted" else {
                 // A model whose field is not recorded is not a failure: said plainly, once.
                 let notRecorded = summary.status == ModelRunSummary.notRecorded
-                parts.append(el("p", notRecorded ? [] : [("class", "warning")], text: "Not fitted: \(summary.message ?? summary.errorCode ?? "unknown reason")."))
+                parts.append(el("p", notRecorded ? [] : [("class", "warning")], text: "Not fitted: \(DisplayNames.plainWords(summary.message ?? summary.errorCode ?? "unknown reason"))."))
                 children.append(el("div", [("class", "model")], parts))
                 continue
             }
@@ -310,7 +314,7 @@ public enum Report {
             parts.append(el("p", text: modelSize(numbers, summary, context)))
             let logistic = summary.family == ModelFamilyName.logistic.rawValue
             let ratioName = logistic ? "Odds ratio" : "Rate ratio"
-            let title = "\(summary.name): \(ratioName.lowercased())s with 95% intervals (log scale)"
+            let title = "\(DisplayNames.modelName(summary.name, outcome: summary.outcome)): \(ratioName.lowercased())s with 95% intervals (log scale)"
             parts.append(
                 el("figure", [], [
                     Charts.forestPlot(
@@ -319,7 +323,7 @@ public enum Report {
                         rows: ratios.map { row in
                             let term = row[ModelColumn.term].shown
                             return (
-                                "\(label(.dimension, term)) \(level(term, row[ModelColumn.level].shown, label)) vs \(level(term, row[ModelColumn.reference].shown, label))",
+                                forestLabel(term, row[ModelColumn.level].shown, row[ModelColumn.reference].shown, label),
                                 row[ModelColumn.estimate].value, row[ModelColumn.ciLow].value, row[ModelColumn.ciHigh].value
                             )
                         },
@@ -327,7 +331,7 @@ public enum Report {
                     el("figcaption", text: title),
                 ]))
             let estimates = modelTable(numbers, summary, label)
-            parts.append(dataTable(caption: "\(summary.name): estimates", header: estimates.header, rows: estimates.rows, numeric: [3, 4, 5]))
+            parts.append(dataTable(caption: "\(DisplayNames.modelName(summary.name, outcome: summary.outcome)): estimates", header: estimates.header, rows: estimates.rows, numeric: [3, 4, 5]))
             children.append(el("div", [("class", "model")], parts))
         }
         return section("models", "Who is reached by which route: models", children)
@@ -367,41 +371,62 @@ public enum Report {
         el("details", [], [el("summary", text: summary), content])
     }
 
-    /// A count or percentage cell as printed, "suppressed" when empty in a suppressed row.
+    /// A count or percentage cell as the page says it (``NumberFormat``), "suppressed" when empty in a suppressed row.
     static func cell<Column: SuppressibleColumn>(_ row: [Cell]?, in column: Column) -> String {
         guard let row else { return "" }
-        return printed(row[column]) ?? (row[Column.suppressed].flag == true ? "suppressed" : "")
+        return printed(row, column) ?? (row[Column.suppressed].flag == true ? "suppressed" : "")
     }
 
     static func cell(_ row: [Cell]?, _ column: ShareColumn) -> String { cell(row, in: column) }
     static func cell(_ row: [Cell]?, _ column: PathwayColumn) -> String { withheld(row, column).map { _ in "not recorded" } ?? cell(row, in: column) }
     static func cell(_ row: [Cell]?, _ column: ModelColumn) -> String { cell(row, in: column) }
 
-    /// A share's 95% interval as printed, "suppressed" when withheld in a suppressed row.
+    /// The denominator of a percentage column of `row` (its published total), `nil` when
+    /// the column is not a percentage of referrals.
+    static func percentDenominator<Column: TableColumn>(_ row: [Cell], _ column: Column) -> Double?? {
+        switch column {
+        case let c as ShareColumn where [.percent, .ciLow, .ciHigh].contains(c): return .some(row[ShareColumn.total].value)
+        case let c as PathwayColumn where c == .pctContacted || c == .pctIntervention: return .some(row[PathwayColumn.referred].value)
+        case let c as OrganisationColumn where [.value, .overall, .lower95, .upper95, .lower998, .upper998].contains(c):
+            return .some(row[OrganisationColumn.denominator].value)
+        default: return nil
+        }
+    }
+
+    /// A cell of `row` as the page says it: a percentage by its row's denominator, any
+    /// other number by its kind (``printed(_:)``); `nil` when empty.
+    static func printed<Column: TableColumn>(_ row: [Cell], _ column: Column) -> String? {
+        guard let denominator = percentDenominator(row, column) else { return printed(row[column]) }
+        return NumberFormat.text(row[column], as: .percent(of: denominator))
+    }
+
+    /// A percentage's 95% interval limits "low–high" with the estimate's decimals; `nil` when either is empty.
+    static func percentRange<Column: TableColumn>(_ row: [Cell], _ low: Column, _ high: Column) -> String? {
+        guard let l = row[low].value, let h = row[high].value else { return nil }
+        let places = NumberFormat.percentPlaces(denominator: percentDenominator(row, low) ?? nil)
+        return NumberFormat.range(NumberFormat.percentLimit(l, places: places), NumberFormat.percentLimit(h, places: places))
+    }
+
+    /// A share's 95% interval as the page says it, "suppressed" when withheld in a suppressed row.
     static func interval(_ row: [Cell]) -> String {
-        guard let low = printed(row[ShareColumn.ciLow]), let high = printed(row[ShareColumn.ciHigh]) else {
+        guard let range = percentRange(row, ShareColumn.ciLow, ShareColumn.ciHigh) else {
             return row[ShareColumn.suppressed].flag == true ? "suppressed" : ""
         }
-        return "\(low)–\(high)"
+        return range
     }
 
     /// p for people: 3 decimals, `<0.001` below that (models.csv keeps 4 significant digits).
     static func pValue(_ row: [Cell]) -> String {
         guard let p = row[ModelColumn.pValue].value else { return cell(row, ModelColumn.pValue) }
-        return p < 0.001 ? "<0.001" : fixed(p, 3)
+        return NumberFormat.pValue(p)
     }
 
+    /// A model's heading: what it explains and how, in words (the model's id stays in models.csv).
     static func modelHeading(_ summary: ModelRunSummary) -> String {
-        let outcome: String
-        switch ModelOutcome(rawValue: summary.outcome) {
-        case .routeNonMedical: outcome = "referral through a non-medical (vs medical) route"
-        case .contacted: outcome = "reaching a link worker"
-        case .anyIntervention: outcome = "receiving any intervention"
-        case .contacts: outcome = "the number of link worker contacts"
-        case .interventions: outcome = "the number of interventions"
-        case nil: outcome = summary.outcome.replacingOccurrences(of: "_", with: " ")
-        }
-        return "\(summary.name): \(summary.family == ModelFamilyName.logistic.rawValue ? "logistic regression" : "negative binomial regression") of \(outcome)"
+        let kind = summary.family == ModelFamilyName.logistic.rawValue ? "logistic regression" : "negative binomial regression"
+        let name = DisplayNames.modelName(summary.name, outcome: summary.outcome)
+        return summary.name == summary.outcome
+            ? "\(name): \(kind)" : "\(name): \(kind) of \(DisplayNames.outcomeName(summary.outcome))"
     }
 
     /// A ratio with its 95% interval, 2 decimals.
@@ -410,24 +435,38 @@ public enum Report {
     /// An average marginal effect in points with its 95% interval, 1 decimal.
     static func ratioPP(_ row: [Cell]) -> String { estimate(row, places: 1, to: " to ") }
 
-    /// A model row's estimate and interval as published, rounded for people; "suppressed" when suppressed.
+    /// A model row's estimate and interval rounded for people (true minus signs); "suppressed" when suppressed.
     static func estimate(_ row: [Cell], places: Int, to: String) -> String {
         guard let estimate = row[ModelColumn.estimate].value else { return row[ModelColumn.suppressed].flag == true ? "suppressed" : "" }
-        let low = row[ModelColumn.ciLow].value.map { fixed($0, places) } ?? ""
-        let high = row[ModelColumn.ciHigh].value.map { fixed($0, places) } ?? ""
-        return "\(fixed(estimate, places)) (\(low)\(to)\(high))"
+        let low = row[ModelColumn.ciLow].value.map { NumberFormat.decimal($0, places: places) } ?? ""
+        let high = row[ModelColumn.ciHigh].value.map { NumberFormat.decimal($0, places: places) } ?? ""
+        return "\(NumberFormat.decimal(estimate, places: places)) (\(to == "–" ? NumberFormat.range(low, high) : low + to + high))"
     }
 
-    /// 12345 → "12,345".
-    static func grouped(_ value: Int) -> String {
-        let digits = String(abs(value))
-        var out = ""
-        for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
-            out.append(ch)
+    /// A forest plot's row label, short and complete: "IMD Q1 (most deprived) vs Q5",
+    /// "Age 0-17 vs 45-54", "Nation: Wales vs England".
+    static func forestLabel(_ term: String, _ level: String, _ reference: String, _ label: Labels) -> String {
+        func end(_ value: String, _ first: String, _ last: String) -> String {
+            value == first ? " (most deprived)" : value == last ? " (least deprived)" : ""
         }
-        return (value < 0 ? "-" : "") + out
+        switch term {
+        case Grouping.Name.imdQuintile: return "IMD Q\(level)\(end(level, "1", "5")) vs Q\(reference)\(end(reference, "1", "5"))"
+        case Grouping.Name.imdDecile: return "IMD D\(level)\(end(level, "1", "10")) vs D\(reference)\(end(reference, "1", "10"))"
+        case Grouping.Name.ageBand: return "Age \(level) vs \(reference)"
+        default: return "\(label(.dimension, term)): \(Report.level(term, level, label)) vs \(Report.level(term, reference, label))"
+        }
     }
+
+    /// Reason rows by published percentage, largest first (suppressed last), ties in the table's order.
+    static func sortedReasons(_ rows: [[Cell]]) -> [[Cell]] {
+        rows.enumerated().sorted { a, b in
+            let x = ReportNumbers.percent(a.element) ?? -1, y = ReportNumbers.percent(b.element) ?? -1
+            return x != y ? x > y : a.offset < b.offset
+        }.map(\.element)
+    }
+
+    /// 12345 → "12,345" (``NumberFormat/count(_:)-swift.type.method``).
+    static func grouped(_ value: Int) -> String { NumberFormat.count(value) }
 }
 
 extension Optional where Wrapped == String {

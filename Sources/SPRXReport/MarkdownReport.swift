@@ -103,7 +103,7 @@ extension Report {
             out.append("### " + md(modelHeading(summary)))
             out.append("")
             guard summary.status == "fitted" else {
-                out += [md("Not fitted: \(summary.message ?? summary.errorCode ?? "unknown reason")."), ""]
+                out += [md("Not fitted: \(DisplayNames.plainWords(summary.message ?? summary.errorCode ?? "unknown reason"))."), ""]
                 continue
             }
             out.append(md(modelSize(numbers, summary, context)))

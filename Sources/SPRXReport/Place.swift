@@ -289,8 +289,8 @@ enum PlaceWording {
         return "\(date) (a census whose three months this export's referrals do not all cover)"
     }
 
-    /// FTE per 50,000 in words, two decimals.
-    static func fte(_ value: Double) -> String { ReachWording.signed(fixed(value, 2)) }
+    /// FTE per 50,000 in words, one decimal (``NumberFormat/fte(_:)``).
+    static func fte(_ value: Double) -> String { NumberFormat.fte(value) }
 
     /// The provision gradient in plain words, from the published SII and RII.
     ///
@@ -334,10 +334,9 @@ extension Report {
 
     static let organisationHeader = ["Organisation", "Code", "Type", "Parent", "Numerator", "Denominator", "%", "95% limits", "99.8% limits", "Against the limits"]
 
-    /// A limit pair as printed: "21.40–30.10", or "" when not published.
+    /// A limit pair with the share's decimals: "21–30", or "" when not published.
     static func limits(_ row: [Cell], _ low: OrganisationColumn, _ high: OrganisationColumn) -> String {
-        guard let l = printed(row[low]), let h = printed(row[high]) else { return "" }
-        return "\(l)–\(h)"
+        percentRange(row, low, high) ?? ""
     }
 
     /// How many organisations a table of the report lists at most: those outside a limit
@@ -400,7 +399,14 @@ extension Report {
     /// "no count" for registered patients without an extract, "not covered" for referrals
     /// of a census whose three months the export does not cover.
     static func provisionCell(_ row: [Cell], _ column: ProvisionColumn) -> String {
-        if let shown = printed(row[column]) { return shown }
+        let kind: NumberFormat.Kind
+        switch column {
+        case .splwFTE, .ftePer50000: kind = .fte
+        case .imdScore: kind = .points
+        case .registeredPatients, .referrals: kind = .count
+        default: kind = .significant
+        }
+        if let shown = NumberFormat.text(row[column], as: kind) { return shown }
         let notes = Set((row[ProvisionColumn.note].string ?? "").split(separator: ";").map(String.init))
         switch column {
         case .splwFTE: return notes.contains(ProvisionColumn.Note.noWorkforceReturn) ? "no return" : ""
@@ -417,7 +423,7 @@ extension Report {
         figures.networks(date).map { row in
             func text(_ column: ProvisionColumn) -> String { provisionCell(row, column) }
             let name = row[ProvisionColumn.pcnName].shown
-            let patients = printed(row[ProvisionColumn.registeredPatients]).flatMap { Int($0) }.map(grouped) ?? text(.registeredPatients)
+            let patients = text(.registeredPatients)
             return [
                 name.isEmpty ? row[ProvisionColumn.pcnCode].shown : name, row[ProvisionColumn.pcnCode].shown, text(.splwFTE), patients, text(.ftePer50000),
                 text(.referrals), text(.referralsPer1000), text(.referralsPerFTE), text(.imdScore), text(.imdQuintile),
@@ -433,14 +439,15 @@ extension Report {
         let groups = (1...5).map(String.init) + [PlaceFigures.allGroups]
         return groups.compactMap { group in
             guard let row = figures.gradientRow(date, PlaceFigures.ftePer50000, group) else { return nil }
-            let value = printed(row[ProvisionGradientColumn.value]) ?? ReachWording.empty
-            let interval = printed(row[ProvisionGradientColumn.ciLow]).flatMap { l in printed(row[ProvisionGradientColumn.ciHigh]).map { " (\(l)–\($0))" } } ?? ""
+            func fte(_ column: ProvisionGradientColumn) -> String? { row[column].value.map(NumberFormat.fte) }
+            let value = fte(.value) ?? ReachWording.empty
+            let interval = fte(.ciLow).flatMap { l in fte(.ciHigh).map { " (\(NumberFormat.range(l, $0)))" } } ?? ""
             let label =
                 group == PlaceFigures.allGroups
                 ? "All networks" : group == "1" ? "1 (most deprived)" : group == "5" ? "5 (least deprived)" : group
             let patients = row[ProvisionGradientColumn.registeredPatients].count.map { grouped(Int($0)) } ?? ""
             return [
-                label, printed(row[ProvisionGradientColumn.pcns]) ?? "", printed(row[ProvisionGradientColumn.splwFTE]) ?? "", patients, value + interval,
+                label, printed(row[ProvisionGradientColumn.pcns]) ?? "", fte(.splwFTE) ?? "", patients, value + interval,
                 PlaceWording.gradientNote(row[ProvisionGradientColumn.note].string ?? ""),
             ]
         }

@@ -48,7 +48,7 @@ extension Charts {
         for tick in stride(from: yMin, through: yMax + yStep / 2, by: yStep) {
             let y = yOf(tick)
             children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
-            children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: fixed(tick, tickPlaces(yStep))))
+            children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: NumberFormat.decimal(tick, places: tickPlaces(yStep))))
         }
         for tick in stride(from: 0.0, through: xMax + xStep / 2, by: xStep) {
             let x = xOf(tick)
@@ -63,7 +63,7 @@ extension Charts {
         if let overall {
             children.append(
                 el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(yOf(overall))), ("y2", n(yOf(overall))), ("stroke", Palette.ink), ("stroke-dasharray", "6 3"), ("stroke-width", "1.5")], [
-                    el("title", text: "Overall: \(fixed(overall, 1))%")
+                    el("title", text: "Overall: \(NumberFormat.points(overall))%")
                 ]))
         }
         // Limit curves through the published limits, in 1/√n between them.
@@ -109,8 +109,8 @@ extension Charts {
         // Points, then the labels of those outside the 99.8% limits.
         for point in plotted {
             guard let value = point.value, let denominator = point.denominator else { continue }
-            let limits = point.lower95.flatMap { l in point.upper95.map { "; 95% limits \(fixed(l, 1))–\(fixed($0, 1))%" } } ?? ""
-            let text = "\(point.label): \(fixed(value, 1))% of \(Report.grouped(Int(denominator))) referrals\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "no flag")"
+            let limits = point.lower95.flatMap { l in point.upper95.map { "; 95% limits \(NumberFormat.range(NumberFormat.points(l), NumberFormat.points($0)))%" } } ?? ""
+            let text = "\(point.label): \(NumberFormat.percent(value, denominator: Double(denominator)))% of \(Report.grouped(Int(denominator))) referrals\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "no flag")"
             children.append(funnelMarker(point.flag ?? .within, x: xOf(Double(denominator)), y: yOf(value), title: text))
         }
         // Labels of those outside the 99.8% limits, the furthest out first, at most
@@ -177,7 +177,7 @@ extension Charts {
         for tick in stride(from: 0.0, through: yMax + step / 2, by: step) {
             let y = yOf(tick)
             children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
-            children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: fixed(tick, tickPlaces(step))))
+            children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: NumberFormat.decimal(tick, places: tickPlaces(step))))
         }
         for (i, bar) in bars.enumerated() {
             let x = left + slot * (Double(i) + 0.5)
@@ -186,10 +186,10 @@ extension Charts {
                 children.append(el("text", [("x", n(x)), ("y", n(bottom - 4)), ("text-anchor", "middle"), ("class", "small")], text: ReachWording.empty))
                 continue
             }
-            let interval = bar.low.flatMap { l in bar.high.map { " (95% CI \(fixed(l, 2))–\(fixed($0, 2)))" } } ?? ""
+            let interval = bar.low.flatMap { l in bar.high.map { " (95% CI \(NumberFormat.range(NumberFormat.fte(l), NumberFormat.fte($0))))" } } ?? ""
             children.append(
                 el("rect", [("x", n(x - slot * 0.3)), ("y", n(yOf(value))), ("width", n(slot * 0.6)), ("height", n(bottom - yOf(value))), ("fill", Palette.neutral)], [
-                    el("title", text: "\(xTitle) \(bar.label): \(fixed(value, 2))\(interval)")
+                    el("title", text: "\(xTitle) \(bar.label): \(NumberFormat.fte(value))\(interval)")
                 ]))
             if let low = bar.low, let high = bar.high {
                 children.append(el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(yOf(low))), ("y2", n(yOf(high))), ("stroke", Palette.ink), ("stroke-width", "1.5")]))
@@ -201,7 +201,7 @@ extension Charts {
         if let all {
             children.append(
                 el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(yOf(all))), ("y2", n(yOf(all))), ("stroke", Palette.ink), ("stroke-dasharray", "6 3"), ("stroke-width", "1.5")], [
-                    el("title", text: "England: \(fixed(all, 2))")
+                    el("title", text: "England: \(NumberFormat.fte(all))")
                 ]))
         }
         // Points spread evenly across their quintile's bar, in the order given.
@@ -243,7 +243,7 @@ extension Report {
                 el("figure", [], [
                     Charts.funnelPlot(
                         id: id, title: title,
-                        description: "Funnel plot: one point per \(noun), its \(PlaceWording.indicatorSubject(indicator)) (up) against its number of referrals (across); the dashed line is the overall share\(overall.map { " (\(fixed($0, 1))%)" } ?? ""), the solid curves the 95% limits and the dotted curves the 99.8% limits. Diamonds are outside the 99.8% limits and are labelled, filled circles outside the 95% limits, hollow circles within. The same numbers are in the table below.",
+                        description: "Funnel plot: one point per \(noun), its \(PlaceWording.indicatorSubject(indicator)) (up) against its number of referrals (across); the dashed line is the overall share\(overall.map { " (\(NumberFormat.points($0))%)" } ?? ""), the solid curves the 95% limits and the dotted curves the 99.8% limits. Diamonds are outside the 99.8% limits and are labelled, filled circles outside the 95% limits, hollow circles within. The same numbers are in the table below.",
                         points: points, overall: overall, xTitle: "Referrals (the share's denominator)", yTitle: "\(name) (%)"),
                     el("figcaption", text: title + "."),
                     details(
@@ -300,7 +300,7 @@ extension Report {
         let points = networks.compactMap { row -> (quintile: Int, value: Double, title: String)? in
             guard let q = quintile(row[ProvisionColumn.imdQuintile]), let value = row[ProvisionColumn.ftePer50000].value else { return nil }
             let name = row[ProvisionColumn.pcnName].shown
-            return (q, value, "\(name.isEmpty ? row[ProvisionColumn.pcnCode].shown : name): \(fixed(value, 2)) FTE per 50,000, quintile \(q)")
+            return (q, value, "\(name.isEmpty ? row[ProvisionColumn.pcnCode].shown : name): \(NumberFormat.fte(value)) FTE per 50,000, quintile \(q)")
         }
         let title = "Link worker FTE per 50,000 registered patients by fifth of England's primary care networks by deprivation, \(date)"
         nodes.append(

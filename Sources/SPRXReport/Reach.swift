@@ -141,10 +141,12 @@ struct RateScale: Equatable {
 /// Numbers into words for the reach section, written once: every sentence and table
 /// cell of the section that is not the published text comes from here.
 ///
-/// Rules:
-/// - A ratio has one decimal (1.8, 2.4), two when one would read 1.0 or when it is
-///   below 1 (1.04, 0.62). A rate in a sentence has three significant digits (12.3,
-///   0.482); a gap in percentage points and a share one decimal.
+/// Rules (``NumberFormat`` decides the precision):
+/// - A ratio has two decimals (1.17, 0.85). A rate has three significant figures (12.3,
+///   0.482), in fixed notation; a gap in percentage points and a fitted share one decimal.
+/// - One quantity is said one way: the referral-rate sentence gives the most deprived
+///   against the least deprived ("0.85 times as often", with its interval) and the SII;
+///   the RII (the same ratio the other way up) is left to the table.
 /// - "X times as often" is X = fitted most / fitted least deprived (``InequalityIndex``);
 ///   when its 95% interval includes 1 the sentence says "about as often" and gives the
 ///   interval; below 1, 1/X of 2, 3 or 4 (to one decimal) reads "half", "a third",
@@ -162,26 +164,18 @@ enum ReachWording {
     static let suppressed = "suppressed"
 
     /// A ratio for people (rules above).
-    static func ratio(_ value: Double) -> String {
-        if value < 1 { return fixed(value, 2) }
-        let one = fixed(value, 1)
-        return one == "1.0" ? fixed(value, 2) : one
-    }
+    static func ratio(_ value: Double) -> String { NumberFormat.ratio(value) }
 
     /// `value` to `digits` significant digits, in fixed notation (0.482, 12.3, 1230).
     static func significant(_ value: Double, _ digits: Int = 3) -> String {
-        guard value != 0, value.isFinite else { return value.isFinite ? "0" : empty }
-        var magnitude = Int(log10(abs(value)).rounded(.down))
-        // Rounding up can reach the next power of ten (9.996 → 10.0): one place fewer then.
-        if abs(value) >= pow(10, Double(magnitude + 1)) - 0.5 * pow(10, Double(magnitude + 2 - digits)) { magnitude += 1 }
-        return fixed(value, max(0, digits - 1 - magnitude))
+        value.isFinite ? NumberFormat.significant(value, digits: digits) : empty
     }
 
     /// A signed number with a real minus sign.
-    static func signed(_ text: String) -> String { text.hasPrefix("-") ? "−" + text.dropFirst() : text }
+    static func signed(_ text: String) -> String { NumberFormat.signed(text) }
 
     /// A percentage or percentage-point figure, one decimal.
-    static func points(_ value: Double) -> String { signed(fixed(value, 1)) }
+    static func points(_ value: Double) -> String { NumberFormat.points(value) }
 
     /// A value of the indicator's kind as a person reads it: a rate to 3 significant digits, a share in percent.
     static func amount(_ value: Double, _ indicator: InequalityColumn.Indicator) -> String {
@@ -209,7 +203,7 @@ enum ReachWording {
         if let low = ratio.low, let high = ratio.high, low <= 1, high >= 1 { return "about as often as" }
         if ratio.value == 1 { return "as often as" }
         if ratio.value > 1 { return "\(self.ratio(ratio.value)) times as often as" }
-        switch fixed(1 / ratio.value, 1) {
+        switch NumberFormat.decimal(1 / ratio.value, places: 1) {
         case "2.0": return "half as often as"
         case "3.0": return "a third as often as"
         case "4.0": return "a quarter as often as"
@@ -290,11 +284,8 @@ enum ReachWording {
                 "SII \(amountText(sii.value, indicator))"
                     + (interval(sii.low.map { amountText($0, indicator) }, sii.high.map { amountText($0, indicator) }).map { ", \($0)" } ?? ""))
         }
-        if let rii = index.rii, indicator == .referralRate {
-            published.append("RII \(self.ratio(rii.value))" + (interval(rii.low.map(self.ratio), rii.high.map(self.ratio)).map { ", \($0)" } ?? ""))
-        }
         if let gap = index.gap {
-            let size = indicator == .referralRate ? "\(significant(abs(gap.value))) \(rateUnit)" : "\(fixed(abs(gap.value), 1)) percentage points"
+            let size = indicator == .referralRate ? "\(significant(abs(gap.value))) \(rateUnit)" : "\(NumberFormat.points(abs(gap.value))) percentage points"
             let includesZero = gap.low != nil && (gap.low ?? 1) <= 0 && (gap.high ?? -1) >= 0
             let direction =
                 includesZero
@@ -358,34 +349,31 @@ extension Report {
     static let noPopulation =
         "The pipeline names no population, so there are no referral rates against the resident population (tables/rates_by_group.csv and tables/inequality.csv have no rows)."
 
-    /// A rate column's value as printed: the published text, "suppressed" when withheld by
-    /// disclosure control, "—" when empty for another reason.
+    /// A rate column's value as the page says it (``NumberFormat``): "suppressed" when
+    /// withheld by disclosure control, "—" when empty for another reason.
     static func rateCell(_ row: [Cell], _ column: RateColumn) -> String {
-        printed(row[column]) ?? (row[RateColumn.suppressed].flag == true ? ReachWording.suppressed : ReachWording.empty)
-    }
-
-    /// A count or person-years as printed, with thousands separators (`100,000`, `200,000.0`).
-    static func groupedCell(_ row: [Cell], _ column: RateColumn) -> String {
-        guard let text = printed(row[column]) else { return rateCell(row, column) }
-        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let whole = Int(parts[0]) else { return text }
-        return grouped(whole) + (parts.count > 1 ? "." + parts[1] : "")
-    }
-
-    /// A rate and its interval: "12.345 (11.000–13.800)", or the empty mark; at `scale`
-    /// (the published per-1,000 values multiplied, to the table's significant digits).
-    static func rateWithInterval(_ row: [Cell], _ value: RateColumn, _ low: RateColumn, _ high: RateColumn, scale: RateScale = .perThousand) -> String {
-        if scale.factor != 1 {
-            func at(_ column: RateColumn) -> String? {
-                row[column].value.flatMap { printed(.significant($0 * scale.factor, digits: RateTableBuilder.rateDigits)) }
-            }
-            guard let v = at(value) else { return rateCell(row, value) }
-            guard let l = at(low), let h = at(high) else { return v }
-            return "\(v) (\(l)–\(h))"
+        let kind: NumberFormat.Kind
+        switch column {
+        case .representation: kind = .ratio
+        case .referralShare, .populationShare: kind = .percent(of: nil)
+        default: kind = .significant
         }
-        guard let v = printed(row[value]) else { return rateCell(row, value) }
-        guard let l = printed(row[low]), let h = printed(row[high]) else { return v }
-        return "\(v) (\(l)–\(h))"
+        return NumberFormat.text(row[column], as: kind) ?? (row[RateColumn.suppressed].flag == true ? ReachWording.suppressed : ReachWording.empty)
+    }
+
+    /// A count or person-years with thousands separators, whole (`100,000`, `281,396,279`).
+    static func groupedCell(_ row: [Cell], _ column: RateColumn) -> String {
+        NumberFormat.text(row[column], as: .whole) ?? rateCell(row, column)
+    }
+
+    /// A rate and its interval at `scale` (the published per-1,000 values multiplied):
+    /// 3 significant figures, the limits to the value's decimals ("0.837 (0.803–0.871)"),
+    /// or the empty mark.
+    static func rateWithInterval(_ row: [Cell], _ value: RateColumn, _ low: RateColumn, _ high: RateColumn, scale: RateScale = .perThousand) -> String {
+        guard let v = row[value].value.map({ $0 * scale.factor }) else { return rateCell(row, value) }
+        guard let l = row[low].value.map({ $0 * scale.factor }), let h = row[high].value.map({ $0 * scale.factor }) else { return NumberFormat.rate(v) }
+        let said = NumberFormat.rates(v, [l, h])
+        return "\(said.value) (\(NumberFormat.range(said.others[0], said.others[1])))"
     }
 
     /// The row's note in words, or "".
@@ -447,19 +435,27 @@ extension Report {
             guard sii != nil || rii != nil, !isWithheld(sii ?? rii) else { return nil }
             // A rate's SII and fitted ends are published per 1,000: shown at the section's scale.
             let factor = indicator == .referralRate ? reach.scale.factor : 1
+            // A rate's values to 3 significant figures, a share's in points to 1 decimal, a ratio to 2.
+            func say(_ value: Double, ratio: Bool) -> String {
+                ratio ? NumberFormat.ratio(value) : indicator == .referralRate ? NumberFormat.significant(value) : NumberFormat.points(value)
+            }
             func shown(_ cell: Cell, scaled: Bool = true) -> String? {
-                guard scaled, factor != 1 else { return printed(cell) }
-                return cell.value.flatMap { printed(.significant($0 * factor, digits: RateTableBuilder.indexDigits)) }
+                cell.value.map { say(scaled ? $0 * factor : $0, ratio: !scaled) }
             }
             func estimate(_ row: [Cell]?, scaled: Bool) -> String {
                 guard let row else { return ReachWording.empty }
-                guard let value = shown(row[InequalityColumn.value], scaled: scaled) else {
+                guard let value = row[InequalityColumn.value].value.map({ scaled ? $0 * factor : $0 }) else {
                     return row[InequalityColumn.suppressed].flag == true ? ReachWording.suppressed : ReachWording.empty
                 }
-                guard let low = shown(row[InequalityColumn.ciLow], scaled: scaled), let high = shown(row[InequalityColumn.ciHigh], scaled: scaled) else {
-                    return value
+                guard let low = row[InequalityColumn.ciLow].value.map({ scaled ? $0 * factor : $0 }),
+                    let high = row[InequalityColumn.ciHigh].value.map({ scaled ? $0 * factor : $0 })
+                else { return say(value, ratio: !scaled) }
+                // A rate's limits take the estimate's decimals (never 0.132 beside 0.0125389).
+                if scaled, indicator == .referralRate {
+                    let said = NumberFormat.rates(value, [low, high])
+                    return "\(said.value) (\(said.others[0]) to \(said.others[1]))"
                 }
-                return "\(value) (\(low) to \(high))"
+                return "\(say(value, ratio: !scaled)) (\(say(low, ratio: !scaled)) to \(say(high, ratio: !scaled)))"
             }
             let first = sii ?? rii!
             func fitted(_ column: InequalityColumn) -> String { shown(first[column]) ?? ReachWording.empty }
@@ -527,7 +523,7 @@ extension Report {
         let scale = reach.scale
         var period = "Rates are \(scale.unit): referrals divided by person-years (the population × the years the period covers) × \(scale.words)"
         if let figures = context.rateFigures, let first = figures.firstDay, let last = figures.lastDay {
-            period += ", over \(first) to \(last) (\(fixed(figures.years, 2)) years, \(figures.periodFixed ? "fixed by the pipeline" : "from the first to the last clean referral date"))"
+            period += ", over \(first) to \(last) (\(NumberFormat.decimal(figures.years, places: 1)) years, \(figures.periodFixed ? "fixed by the pipeline" : "from the first to the last clean referral date"))"
         } else if let span = Report.period(context) {
             period += ", over the period the referrals cover (\(span))"
         }

@@ -74,7 +74,7 @@ extension Charts {
             for tick in stride(from: 0.0, through: yMax + step / 2, by: step) {
                 let y = yOf(tick)
                 children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
-                children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: fixed(tick, places)))
+                children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: NumberFormat.decimal(tick, places: places)))
             }
             if let reference {
                 let y = yOf(reference.value)

@@ -117,7 +117,7 @@ extension Report {
                     description: "One panel per nation; for each deprivation decile (1 = most deprived) its share of the nation's referrals divided by its share of the nation's population. The dashed line at 1 is a decile referred in proportion to its population; above it, more than its share. s marks a suppressed decile. The same numbers are in the tables below.",
                     panels: reachRepresentationPanels(reach), series: [("Share of referrals ÷ share of population", Palette.contacted)],
                     xTitle: "Deprivation decile (1 = most deprived)", yTitle: "Ratio (1 = in proportion)", reference: reachRepresentationReference,
-                    valueText: { fixed($0, 2) }),
+                    valueText: { NumberFormat.ratio($0) }),
                 el("figcaption", text: reachRepresentationTitle + ". Deciles are within-nation."),
             ]
             for nation in nations {

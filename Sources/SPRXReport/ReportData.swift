@@ -346,11 +346,11 @@ struct ReportNumbers {
 
     /// The whole-population share of a route type, as printed in the table.
     func share(_ routeType: RouteType) -> String? {
-        self.routeType.first([.dimension: Report.allGroups, .group: Report.allGroups, .category: routeType.label]).flatMap { Report.printed($0[ShareColumn.percent]) }
+        self.routeType.first([.dimension: Report.allGroups, .group: Report.allGroups, .category: routeType.label]).flatMap { Report.printed($0, ShareColumn.percent) }
     }
 
     func pathwayAll(_ column: PathwayColumn) -> String? {
-        pathway.first([.dimension: Report.allGroups, .group: Report.allGroups, .routeType: DisplayNames.allRouteTypes]).flatMap { Report.printed($0[column]) }
+        pathway.first([.dimension: Report.allGroups, .group: Report.allGroups, .routeType: DisplayNames.allRouteTypes]).flatMap { Report.printed($0, column) }
     }
 }
 
@@ -375,10 +375,15 @@ extension Report {
     /// The study the findings are compared with, named once.
     static let study = "Bu et al. (2024), 160,128 referrals across the UK"
 
-    /// A cell as printed, `nil` when empty (suppressed or withheld).
+    /// A cell as the page says it (``NumberFormat``), `nil` when empty (suppressed or
+    /// withheld): counts grouped, decimals to at most one place, estimates to 3
+    /// significant figures. Call sites that know the kind say it with ``NumberFormat``.
     static func printed(_ cell: Cell) -> String? {
-        let text = cell.shown
-        return text.isEmpty ? nil : text
+        switch cell {
+        case .decimal(let value, let places): return value.flatMap { $0.isFinite ? NumberFormat.decimal(cell.value ?? $0, places: min(places, 1)) : nil }
+        case .significant: return NumberFormat.text(cell, as: .significant)
+        default: return NumberFormat.text(cell, as: .count) ?? (cell.shown.isEmpty ? nil : cell.shown)
+        }
     }
 
     /// Sentences computed from this run's tables; none when a figure is suppressed or absent.
@@ -417,7 +422,7 @@ extension Report {
                 ))
         }
         let reasons = numbers.reasons.select([.dimension: allGroups, .group: allGroups]).compactMap { row -> (String, Double, String)? in
-            guard let percent = ReportNumbers.percent(row), let text = printed(row[ShareColumn.percent]) else { return nil }
+            guard let percent = ReportNumbers.percent(row), let text = printed(row, ShareColumn.percent) else { return nil }
             return (row[ShareColumn.category].shown, percent, text)
         }
         if let top = reasons.max(by: { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 > $1.0 }) {
@@ -440,7 +445,7 @@ extension Report {
                 ])
             }
             guard let most = row(1), let least = row(5), let p1 = ReportNumbers.percent(most), let p5 = ReportNumbers.percent(least) else { continue }
-            var sentence = "In \(nation), \(most[ShareColumn.percent].shown)% of referrals from the most deprived fifth of areas (quintile 1) came through non-medical routes, against \(least[ShareColumn.percent].shown)% from the least deprived fifth (quintile 5)"
+            var sentence = "In \(nation), \(printed(most, ShareColumn.percent) ?? "")% of referrals from the most deprived fifth of areas (quintile 1) came through non-medical routes, against \(printed(least, ShareColumn.percent) ?? "")% from the least deprived fifth (quintile 5)"
             if let l1 = ReportNumbers.percent(most, ShareColumn.ciLow), let h1 = ReportNumbers.percent(most, ShareColumn.ciHigh),
                 let l5 = ReportNumbers.percent(least, ShareColumn.ciLow), let h5 = ReportNumbers.percent(least, ShareColumn.ciHigh)
             {
@@ -514,7 +519,7 @@ extension Report {
     static let reasonsHeader = ["Reason", "n", "Referrals", "%", "95% CI"]
 
     static func reasonCells(_ numbers: ReportNumbers, _ label: Labels) -> [[String]] {
-        numbers.reasons.select([.dimension: allGroups, .group: allGroups]).map {
+        sortedReasons(numbers.reasons.select([.dimension: allGroups, .group: allGroups])).map {
             [label(.reason, $0[ShareColumn.category].shown), cell($0, .n), cell($0, .total), cell($0, .percent), interval($0)]
         }
     }
@@ -546,7 +551,7 @@ extension Report {
             return cells
         }
         for dispersion in rows where dispersion[ModelColumn.measure].string == dispersionMeasure {
-            table.append([dispersion[ModelColumn.term].shown, "", "", ratio(dispersion), ""] + (logistic ? [""] : []))
+            table.append([DisplayNames.dispersionTerms[dispersion[ModelColumn.term].string ?? ""] ?? dispersion[ModelColumn.term].shown, "", "", ratio(dispersion), ""] + (logistic ? [""] : []))
         }
         let header = ["Covariate", "Level", "Reference", logistic ? "Odds ratio (95% CI)" : "Rate ratio (95% CI)", "p"] + (logistic ? ["AME, points (95% CI)"] : [])
         return (header, table)

@@ -65,6 +65,14 @@ extension Charts {
             let slot = (right - left) / Double(max(1, axis.count))
             func xOf(_ i: Int) -> Double { left + slot * (Double(i) + 0.5) }
             children.append(el("text", [("x", n((left + right) / 2)), ("y", n(oy + 14)), ("text-anchor", "middle"), ("class", "panel")], text: panel.title))
+            // A panel with no published value is one sentence, not a row of "s".
+            guard panel.series.contains(where: { $0.points.contains { $0?.value != nil } }) else {
+                let suppressed = panel.series.contains { $0.points.contains { $0?.suppressed == true } }
+                children.append(
+                    el("text", [("x", n((left + right) / 2)), ("y", n((topY + bottom) / 2)), ("text-anchor", "middle"), ("class", "small")],
+                        text: suppressed ? "Every interval is suppressed (too few referrals to publish)." : "No figures."))
+                continue
+            }
             let middle = (topY + bottom) / 2
             children.append(
                 el("text", [("x", n(ox + 10)), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"), ("transform", "rotate(-90 \(n(ox + 10)) \(n(middle)))")],
@@ -72,7 +80,7 @@ extension Charts {
             for tick in stride(from: 0.0, through: yMax + step / 2, by: step) {
                 let y = yOf(tick)
                 children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
-                children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: fixed(tick, places)))
+                children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: NumberFormat.decimal(tick, places: places)))
             }
             for i in labelled {
                 let x = xOf(i)
@@ -214,7 +222,7 @@ extension Report {
                                 series: trendSeries(
                                     figures, interval, axis: starts, dimension: Grouping.Name.nation, group: nation, measures: [(.nonMedicalShare, "Non-medical share", Palette.nonMedical)]))
                         },
-                        yTitle: "Non-medical share (%)", valueText: { fixed($0, 1) + "%" }),
+                        yTitle: "Non-medical share (%)", valueText: { NumberFormat.points($0) + "%" }),
                     el("figcaption", text: title + "."),
                     details(
                         "Table: non-medical share by nation and \(unit)",
@@ -246,7 +254,7 @@ extension Report {
                                     figures, interval, axis: starts, dimension: Grouping.Name.routeType, group: route,
                                     measures: routeMeasures))
                         },
-                        yTitle: "Percentage of referrals", valueText: { fixed($0, 1) + "%" }),
+                        yTitle: "Percentage of referrals", valueText: { NumberFormat.points($0) + "%" }),
                     el("figcaption", text: title + "."),
                     details(
                         "Table: contact and intervention by route type and \(unit)",

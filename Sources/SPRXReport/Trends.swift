@@ -157,7 +157,7 @@ enum TrendWording {
     }
 
     /// "21.3%".
-    static func percent(_ value: Double) -> String { ReachWording.points(value) + "%" }
+    static func percent(_ value: Double) -> String { NumberFormat.points(value) + "%" }
 
     /// The sentence comparing a share's first and last full intervals.
     static func shareChange(_ measure: TrendColumn.Measure, first: TrendPoint, last: TrendPoint, _ interval: TrendColumn.Interval) -> String? {
@@ -203,12 +203,16 @@ extension Report {
     static let noTrends =
         "There are no trend figures in this run (tables/trends.csv is absent or has no rows)."
 
-    /// A trend value as a table shows it: "21.30 (19.80–22.90)", the count, "suppressed" or "—".
+    /// A trend value as a table shows it: a count grouped ("1,250"), a share by its
+    /// denominator's rule with its interval ("21 (20–23)"), "suppressed" or "—".
     static func trendCell(_ point: TrendPoint?) -> String {
         guard let point else { return "" }
-        guard let value = printed(point.row[TrendColumn.value]) else { return point.suppressed ? ReachWording.suppressed : ReachWording.empty }
-        guard let low = printed(point.row[TrendColumn.ciLow]), let high = printed(point.row[TrendColumn.ciHigh]) else { return value }
-        return "\(value) (\(low)–\(high))"
+        guard let value = point.value else { return point.suppressed ? ReachWording.suppressed : ReachWording.empty }
+        if case .count = point.row[TrendColumn.value] { return NumberFormat.whole(value) }
+        let places = NumberFormat.percentPlaces(denominator: point.denominator.map(Double.init))
+        let text = NumberFormat.percent(value, places: places)
+        guard let low = point.low, let high = point.high else { return text }
+        return "\(text) (\(NumberFormat.range(NumberFormat.percentLimit(low, places: places), NumberFormat.percentLimit(high, places: places))))"
     }
 
     /// An interval's label in a table, "(partial)" when it covers only part of the interval.
