@@ -157,6 +157,11 @@ enum Charts {
             let hatched = suppressed.isEmpty ? 0 : max(whole - published, whole * minimumSuppressedPercent / 100)
             let scale = max(whole, published + hatched)
             let consistent = row.consistent
+            // Percentages are written on the bar only when, as written, they add up:
+            // to at most 100, and to under 100 beside a suppressed part.
+            let written = row.segments.filter { ($0.count ?? 0) > 0 }.compactMap { $0.percent.map { NumberFormat.percent($0, denominator: whole) } }
+            let writtenSum = written.map { Double($0.filter { $0.isNumber || $0 == "." }) ?? 0 }.reduce(0, +)
+            let labelled = suppressed.isEmpty ? writtenSum <= 100 : writtenSum < 100
             var offset = labelWidth
             for segment in row.segments {
                 guard let count = segment.count, count > 0 else { continue }
@@ -168,7 +173,7 @@ enum Charts {
                     el("rect", [("x", n(offset)), ("y", n(y + 3)), ("width", n(width)), ("height", "15"), ("fill", colour)], [
                         el("title", text: "\(row.label): \(name) \(NumberFormat.count(count)) of \(NumberFormat.count(total))" + (percent.map { " (\($0))" } ?? ""))
                     ]))
-                if consistent, let percent, width > 34 {
+                if labelled, let percent, width > 34 {
                     children.append(
                         el("text", [("x", n(offset + width / 2)), ("y", n(y + 14)), ("text-anchor", "middle"), ("class", "onbar \(Palette.text(on: colour) == Palette.white ? "onbar-light" : "onbar-dark")"), ("fill", Palette.text(on: colour))],
                             text: percent))
@@ -316,7 +321,7 @@ enum Charts {
         id: String, title: String, description: String, rows: [(label: String, estimate: Double?, low: Double?, high: Double?)], colour: String,
         valueTitle: String
     ) -> Node {
-        let labelWidth = 230.0
+        let labelWidth = 250.0
         let plotWidth = 420.0
         let rowHeight = 18.0
         let top = 20.0

@@ -446,12 +446,13 @@ public enum Report {
     /// A forest plot's row label, short and complete: "IMD Q1 (most deprived) vs Q5",
     /// "Age 0-17 vs 45-54", "Nation: Wales vs England".
     static func forestLabel(_ term: String, _ level: String, _ reference: String, _ label: Labels) -> String {
+        // The level's end of the scale is said; the reference's is known from the level's.
         func end(_ value: String, _ first: String, _ last: String) -> String {
             value == first ? " (most deprived)" : value == last ? " (least deprived)" : ""
         }
         switch term {
-        case Grouping.Name.imdQuintile: return "IMD Q\(level)\(end(level, "1", "5")) vs Q\(reference)\(end(reference, "1", "5"))"
-        case Grouping.Name.imdDecile: return "IMD D\(level)\(end(level, "1", "10")) vs D\(reference)\(end(reference, "1", "10"))"
+        case Grouping.Name.imdQuintile: return "IMD Q\(level)\(end(level, "1", "5")) vs Q\(reference)"
+        case Grouping.Name.imdDecile: return "IMD D\(level)\(end(level, "1", "10")) vs D\(reference)"
         case Grouping.Name.ageBand: return "Age \(level) vs \(reference)"
         default: return "\(label(.dimension, term)): \(Report.level(term, level, label)) vs \(Report.level(term, reference, label))"
         }

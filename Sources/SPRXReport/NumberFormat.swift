@@ -112,12 +112,15 @@ enum NumberFormat {
     /// A rate on the table's scale: 3 significant figures.
     static func rate(_ value: Double) -> String { significant(value, digits: 3) }
 
-    /// Several rates said together (a value and its interval) with the decimals of the
-    /// first's 3 significant figures, so "0.837 (0.803–0.871)" never mixes precisions.
+    /// A rate and its interval limits: the rate to 3 significant figures, each limit to
+    /// 3 significant figures but never more decimals than the rate ("0.132 (0.013 to
+    /// 0.252)", "0.897 (0.788–1.02)").
     static func rates(_ value: Double, _ others: [Double]) -> (value: String, others: [String]) {
         let places = significantPlaces(value)
-        if places < 0 { return (rate(value), others.map { rate($0) }) }
-        return (decimal(value, places: places), others.map { decimal($0, places: places) })
+        return (rate(value), others.map { other in
+            let own = significantPlaces(other)
+            return own < 0 || places < 0 ? rate(other) : decimal(other, places: min(own, places))
+        })
     }
 
     /// A ratio: 2 decimals.
