@@ -31,10 +31,10 @@ extension Report {
     static func fieldNoteText(_ note: String) -> String? {
         for part in note.split(separator: Character(FieldNote.separator)).map(String.init) {
             if part.hasPrefix(FieldNote.notRecordedPrefix) {
-                return "\(part.dropFirst(FieldNote.notRecordedPrefix.count)) is \(notRecordedText)"
+                return DisplayNames.plainWords("\(part.dropFirst(FieldNote.notRecordedPrefix.count)) is \(notRecordedText)")
             }
             if part.hasPrefix(FieldNote.recordedInPartPrefix) {
-                return "\(part.dropFirst(FieldNote.recordedInPartPrefix.count)) is \(recordedInPartText)"
+                return DisplayNames.plainWords("\(part.dropFirst(FieldNote.recordedInPartPrefix.count)) is \(recordedInPartText)")
             }
         }
         return nil
@@ -77,7 +77,7 @@ extension Report {
             let notFitted = context.models.filter { $0.status == ModelRunSummary.notRecorded && ($0.message ?? "").hasPrefix(field.rawValue + " ") }
             if !notFitted.isEmpty { consequences.append("models not fitted: " + notFitted.map(\.name).joined(separator: ", ")) }
             if !consequences.isEmpty { sentence += ": " + consequences.joined(separator: "; ") }
-            sentences.append(sentence + ".")
+            sentences.append(DisplayNames.plainWords(sentence + "."))
         }
         return sentences
     }
@@ -103,7 +103,7 @@ extension Report {
                 "every referral's deprivation, rurality and nation are Unknown, and no referral rates against the population can be computed"
             ]
         case .age, .sex, .ethnicity, .referralSource, .referralReasons:
-            return ["every referral's \(field.rawValue) is Unknown in the tables"]
+            return [DisplayNames.plainWords("every referral's \(field.rawValue) is Unknown in the tables")]
         case .referralID, .personID, .referralDate:
             return []
         }
@@ -114,7 +114,7 @@ extension Report {
         let recording = context.recording
         var sentences: [String] = []
         if recording.notRecorded.contains(.organisationID) {
-            sentences.append("organisation_id is \(notRecordedText), so organisations cannot be compared: there are no funnel plots.")
+            sentences.append("The organisation is \(notRecordedText), so organisations cannot be compared: there are no funnel plots.")
             return sentences
         }
         if recording.contactedShareNote != nil {
@@ -129,7 +129,7 @@ extension Report {
     /// Why the reach section has no rates when area codes are missing, `nil` otherwise.
     static func reachWithheldSentence(_ context: ReportContext) -> String? {
         guard context.recording.areaNote != nil else { return nil }
-        return "area_code is \(context.recording.wording(.areaCode)), so every referral's small area is unknown and no referral rate against the resident population can be computed (tables/rates_by_group.csv and tables/inequality.csv have no rows)."
+        return "The area code is \(context.recording.wording(.areaCode)), so every referral's small area is unknown and no referral rate against the resident population can be computed (tables/rates_by_group.csv and tables/inequality.csv have no rows)."
     }
 }
 

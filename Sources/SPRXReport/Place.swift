@@ -325,7 +325,7 @@ enum PlaceWording {
 extension Report {
     static let placeTitle = "Organisations compared"
     static let noOrganisations =
-        "There are no organisation figures in this run: tables/organisations.csv is absent or has no rows (the referrals give no organisation_id)."
+        "There are no organisation figures in this run: tables/organisations.csv is absent or has no rows (the referrals give no organisation)."
     static let placeIntro =
         "Each organisation's share beside the share for all organisations, in funnel plots: the further right, the more referrals the organisation has, so the narrower the range its share would take by chance alone. The curves are Public Health England's 95% and 99.8% limits around the overall share; by chance alone about 1 in 20 organisations lies outside the 95% limits and 1 in 500 outside the 99.8% limits, so a point outside the 99.8% limits is worth a closer look, not a verdict."
     static let provisionTitle = "Link worker provision per primary care network"
@@ -375,9 +375,9 @@ extension Report {
     /// What the organisation figures are, in sentences.
     static func placeNotes(_ figures: PlaceFigures, _ context: ReportContext) -> [String] {
         var notes = [
-            "Each organisation is an organisation_id of the referrals; names, types and parents come from the pipeline's organisation lookup when it names one, otherwise the code is shown. The non-medical share is of all the organisation's referrals; contacted and intervention shares as in tables/pathway_by_group.csv.",
+            "Each organisation is an organisation code of the referrals; names, types and parents come from the pipeline's organisation lookup when it names one, otherwise the code is shown. The non-medical share is of all the organisation's referrals; contacted and intervention shares as in tables/pathway_by_group.csv.",
             "Limits: Public Health England's funnel plot method for proportions, 95% (about 2 standard deviations) and 99.8% (about 3) around the overall share, for each organisation's own number of referrals. The curves are drawn through the limits tables/organisations.csv gives at each organisation's denominator.",
-            "An organisation_id is published only when the organisation lookup lists it or, without a lookup, when it has the shape of an organisation code (one letter and five digits, as U10001 or B82005), so that no free text or personal identifier typed into the column is shown; the others are pooled in one row, (other), which is in the tables but not the charts. Tables here list at most \(listedOrganisations) organisations (those outside a limit first, then the largest); tables/organisations.csv has them all.",
+            "An organisation code is published only when the organisation lookup lists it or, without a lookup, when it has the shape of an organisation code (one letter and five digits, as U10001 or B82005), so that no free text or personal identifier typed into the column is shown; the others are pooled in one row, (other), which is in the tables but not the charts. Tables here list at most \(listedOrganisations) organisations (those outside a limit first, then the largest); tables/organisations.csv has them all.",
         ]
         if context.disclosureEnabled {
             notes.append(

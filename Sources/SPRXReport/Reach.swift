@@ -562,7 +562,7 @@ extension Report {
             }
             if scale.per != RateTableBuilder.perThousand {
                 notes.append(
-                    "The rates here are per \(scale.words) because the catchment's overall rate is under 1 per 1,000; tables/rates_by_group.csv gives crude_rate and dsr per 1,000 (as the output contract says) and crude_rate_scaled and dsr_scaled per scaled_per (\(scale.words)).")
+                    "The rates here are per \(scale.words) because the catchment's overall rate is under 1 per 1,000; tables/rates_by_group.csv gives the crude and age-standardised rates per 1,000 (as the output contract says) and again per \(scale.words) in its scaled columns.")
             }
             if !figures.nationsWithoutAges.isEmpty {
                 let names = Report.nations.filter { figures.nationsWithoutAges.contains($0) }
