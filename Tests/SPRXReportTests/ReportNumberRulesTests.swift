@@ -1,0 +1,303 @@
+import Foundation
+import SPRXAggregate
+import SPRXCore
+import SPRXPipeline
+import SPRXTestSupport
+import Testing
+
+@testable import SPRXReport
+
+/// Every number a person reads in the report (HTML text nodes, SVG text and titles
+/// included, and report.md) checked against ``NumberFormat``'s rules; no `snake_case`
+/// code outside a file name; charts that never show impossible arithmetic.
+///
+/// Reports checked: the sample run (the default pipeline on SampleData/canonical), the
+/// outputs-v2 fixture, and a hand-built report of awkward values (an SII of 2.3964e-05,
+/// person-years 281,396,278.7, negative gaps and trends, FTE fractions such as 0.746668).
+enum NumberRules {
+    /// The text a person reads in an HTML page: every text node outside `<style>`, entities decoded.
+    static func visibleText(html: String) -> [String] {
+        let stripped = html.replacingOccurrences(of: #"<style>[\s\S]*?</style>"#, with: "", options: .regularExpression)
+        let regex = try! NSRegularExpression(pattern: #">([^<]+)<"#)
+        let ns = stripped as NSString
+        return regex.matches(in: stripped, range: NSRange(location: 0, length: ns.length)).map {
+            ns.substring(with: $0.range(at: 1)).replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+                .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&amp;", with: "&")
+        }
+    }
+
+    /// report.md's lines as read (backslash escapes removed).
+    static func visibleText(markdown: String) -> [String] {
+        markdown.split(separator: "\n").map { line in
+            var out = "", escaped = false
+            for ch in line {
+                if ch == "\\" && !escaped { escaped = true; continue }
+                escaped = false
+                out.append(ch)
+            }
+            return out
+        }
+    }
+
+    static func matches(_ pattern: String, in text: String) -> [String] {
+        let regex = try! NSRegularExpression(pattern: pattern)
+        let ns = text as NSString
+        return regex.matches(in: text, range: NSRange(location: 0, length: ns.length)).map { ns.substring(with: $0.range) }
+    }
+
+    /// A number's significant figures ("0.00240" → 3, "12,300" → 3, "1.02" → 3).
+    static func significantFigures(_ number: String) -> Int {
+        var digits = number.filter(\.isNumber)
+        while digits.hasPrefix("0") { digits.removeFirst() }
+        if !number.contains(".") { while digits.hasSuffix("0") { digits.removeLast() } }
+        return max(1, digits.count)
+    }
+
+    static func decimals(_ number: String) -> Int {
+        number.split(separator: ".", maxSplits: 1).dropFirst().first.map { $0.filter(\.isNumber).count } ?? 0
+    }
+
+    /// Every breach of the rules in `lines` of visible text (empty when the text keeps them).
+    ///
+    /// Rules checked anywhere: no exponent; no hyphen-minus before a digit outside a
+    /// range, date or code; every whole number of 4 or more digits thousands-separated
+    /// (except a year, 1900 to 2100); a percentage at most 1 decimal; a number with more
+    /// than 2 decimals at most 3 significant figures (a rate or a p-value).
+    static func breaches(_ lines: [String]) -> [String] {
+        var out: [String] = []
+        for line in lines {
+            for hit in matches(#"(?<![A-Za-z0-9])\d+(\.\d+)?[eE][+\-−]?\d+(?![A-Za-z0-9])"#, in: line) { out.append("exponent \(hit): \(line)") }
+            for hit in matches(#"(?<![A-Za-z0-9\-/_.])-\d"#, in: line) { out.append("hyphen-minus \(hit): \(line)") }
+            for hit in matches(#"(?<![\d,.A-Za-z\-/:_#])\d{4,}(?![\d,A-Za-z\-/_])"#, in: line) {
+                if let year = Int(hit), hit.count == 4, (1900...2100).contains(year) { continue }
+                out.append("no separator \(hit): \(line)")
+            }
+            for hit in matches(#"\d[\d,]*\.\d+%"#, in: line) where decimals(hit) > 1 { out.append("percentage decimals \(hit): \(line)") }
+            for hit in matches(#"(?<![\dA-Za-z.\-/_])\d[\d,]*\.\d+(?![\dA-Za-z])"#, in: line) where decimals(hit) > 2 && significantFigures(hit) > 3 {
+                out.append("precision \(hit): \(line)")
+            }
+        }
+        return out
+    }
+
+    /// Breaches of the column rules in report.md's tables: "%" columns 1 decimal at most,
+    /// rate columns 3 significant figures, ratio columns 2 decimals, person-years whole,
+    /// FTE 1 decimal.
+    static func tableBreaches(_ markdown: String) -> [String] {
+        var out: [String] = []
+        var header: [String] = []
+        for line in visibleText(markdown: markdown) {
+            guard line.hasPrefix("|") else { header = []; continue }
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).dropFirst().dropLast().map { $0.trimmingCharacters(in: .whitespaces) }
+            if header.isEmpty { header = cells; continue }
+            if cells.allSatisfy({ $0.hasPrefix("---") || $0.hasPrefix(":--") || $0.hasPrefix("--") }) { continue }
+            for (name, cell) in zip(header, cells) {
+                let numbers = matches(#"\d[\d,]*(\.\d+)?"#, in: cell)
+                let lower = name.lowercased()
+                for number in numbers {
+                    if lower.contains("ratio") || lower.hasPrefix("rii") {
+                        if decimals(number) != 2 { out.append("ratio \(number) in \(name): \(line)") }
+                    } else if lower.contains("rate") && !lower.contains("per fte") {
+                        if significantFigures(number) > 3 { out.append("rate \(number) in \(name): \(line)") }
+                    } else if name.contains("%") {
+                        if decimals(number) > 1 { out.append("percent \(number) in \(name): \(line)") }
+                    } else if name == "Person-years" {
+                        if number.contains(".") { out.append("person-years \(number): \(line)") }
+                    } else if name.contains("FTE") && !lower.contains("per fte") {
+                        if decimals(number) > 1 { out.append("FTE \(number) in \(name): \(line)") }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// `snake_case` tokens in `lines`, leaving out file names and paths.
+    static func snakeCase(_ lines: [String]) -> [String] {
+        lines.flatMap { line in
+            line.split(whereSeparator: { $0 == " " || $0 == "(" || $0 == ")" || $0 == "," || $0 == ";" || $0 == ":" || $0 == "\"" }).map(String.init)
+                .filter { word in
+                    guard word.range(of: #"[A-Za-z0-9]_[A-Za-z0-9]"#, options: .regularExpression) != nil else { return false }
+                    return word.range(of: #"\.(csv|gz|json|yaml|yml|md|html)\b|/"#, options: .regularExpression) == nil
+                }
+                .map { "\($0) in: \(line)" }
+        }
+    }
+
+    /// The awkward hand-built report's tables: the reach fixture with a national row of
+    /// 281,396,278.7 person-years and an SII of 2.3964e-05 per 1,000, negative gaps; the
+    /// time-and-place fixture (falling trends) with FTE fractions 0.746668 and 4.50667.
+    static var awkwardTables: [PublishedTable] {
+        var rates = ReachFixture.rates
+        var big = ReachFixture.rate("nation", "Wales", referrals: 2355, population: 56_286_961, crude: (0.00836898, 0.00803435, 0.00871397), shares: (77.8, 66.67))
+        big[RateColumn.personYears.index] = .decimal(281_396_278.7, places: 1)
+        rates.rows.append(big)
+        var inequality = ReachFixture.inequality
+        inequality.rows += ReachFixture.index("Wales", .nonMedicalShare, sii: (-14.0661, -19.8605, -8.31925), rii: (0.489126, 0.366144, 0.654125), most: 27.5335, least: 13.4673)
+        inequality.rows = inequality.rows.filter { !($0[InequalityColumn.nation.index].string == "Scotland") }
+        inequality.rows += ReachFixture.index("Scotland", .referralRate, sii: (2.3964e-05, -0.00900138, 0.00899589), rii: (1.0018, 0.51, 1.94), most: 0.0132945, least: 0.0133185)
+        var provision = TimePlaceFixture.provision
+        for i in provision.rows.indices {
+            provision.rows[i][ProvisionColumn.splwFTE.index] = .significant(i == 0 ? 0.746668 : 4.50667, digits: 6)
+            provision.rows[i][ProvisionColumn.ftePer50000.index] = .significant(1.50253, digits: 6)
+            provision.rows[i][ProvisionColumn.imdScore.index] = .significant(18.5491, digits: 6)
+            provision.rows[i][ProvisionColumn.note.index] = .text("suppressed;no_link_worker_fte;outside_data_period")
+        }
+        return fixtureTables + [rates, inequality, TimePlaceFixture.trends(), TimePlaceFixture.organisations(), TimePlaceFixture.gradient, provision]
+    }
+
+    /// The awkward report's context: the sample's models, one not fitted with a technical
+    /// message, and a warning whose message carries codes.
+    static var awkwardContext: ReportContext {
+        var context = fixtureContext
+        var failed = context.models[0]
+        failed.name = "route_nonmedical_by_imd"
+        failed.status = "failed"
+        failed.message = "quasi-complete separation: every observation with imd_quintile = 1 has outcome 0"
+        context.models.append(failed)
+        context.warnings = [
+            RunWarning(code: .rowsQuarantined, message: "37 of 3,000 rows quarantined: most common reasons conflicting_referral_id 6, invalid_age 4 (see tables/data_quality.csv)")
+        ]
+        context.rateFigures = ReachFixture.figures
+        return context
+    }
+}
+
+@Suite(.serialized) struct ReportNumberRulesTests {
+    static var reports: [(name: String, html: String, markdown: String)] {
+        let awkward = (NumberRules.awkwardTables, NumberRules.awkwardContext)
+        return [
+            ("sample run", try! String(contentsOfFile: sampleRun.out + "/report.html", encoding: .utf8), try! String(contentsOfFile: sampleRun.out + "/report.md", encoding: .utf8)),
+            ("fixture", fixtureHTML, fixtureMarkdown),
+            ("awkward", Report.html(tables: awkward.0, context: awkward.1), Report.markdown(tables: awkward.0, context: awkward.1)),
+        ]
+    }
+
+    @Test func everyNumberFollowsTheRules() {
+        for report in Self.reports {
+            let html = NumberRules.breaches(NumberRules.visibleText(html: report.html))
+            let md = NumberRules.breaches(NumberRules.visibleText(markdown: report.markdown))
+            #expect(html.isEmpty, "\(report.name) report.html: \(html.prefix(8))")
+            #expect(md.isEmpty, "\(report.name) report.md: \(md.prefix(8))")
+            let tables = NumberRules.tableBreaches(report.markdown)
+            #expect(tables.isEmpty, "\(report.name) report.md tables: \(tables.prefix(8))")
+        }
+    }
+
+    /// The checker finds what the issue saw (so a pass above means something).
+    @Test func theCheckerCatchesTheIssuesExamples() {
+        let bad = [
+            "SII 2.4e-0500", "77.80% of referrals", "crude rate 0.00836898 (0.00803435-0.00871397)", "-14.0661 (-19.8605 to -8.31925)", "n = 2950",
+        ]
+        for line in bad { #expect(!NumberRules.breaches([line]).isEmpty, "\(line)") }
+        #expect(NumberRules.breaches(["2,949 referrals in 2024, 77.8% (0.837 per 100,000; p <0.001; −14.1; ages 0-17; 2021-01-01)"]).isEmpty)
+        let table = "| Nation | Person-years | Crude rate (95% CI) | RII (95% CI) | % |\n|---|---:|---:|---:|---:|\n| E | 281,396,278.7 | 0.836898 (0.8–0.9) | 1.2 (1.02 to 1.4) | 77.80 |\n"
+        #expect(NumberRules.tableBreaches(table).count == 6)
+        #expect(NumberRules.snakeCase(["Warning (rows_quarantined): see tables/data_quality.csv."]) == ["rows_quarantined in: Warning (rows_quarantined): see tables/data_quality.csv."])
+    }
+
+    /// Plain English: no `snake_case` code in any visible text outside a file name.
+    @Test func noCodeReachesThePage() {
+        for report in Self.reports {
+            let html = NumberRules.snakeCase(NumberRules.visibleText(html: report.html))
+            let md = NumberRules.snakeCase(NumberRules.visibleText(markdown: report.markdown))
+            #expect(html.isEmpty, "\(report.name) report.html: \(html.prefix(8))")
+            #expect(md.isEmpty, "\(report.name) report.md: \(md.prefix(8))")
+        }
+        let awkward = Self.reports[2]
+        #expect(awkward.markdown.contains("Dispersion θ"))
+        #expect(awkward.markdown.contains("one group\u{2019}s referrals all have the same outcome") || awkward.markdown.contains("one group's referrals all have the same outcome"))
+    }
+
+    /// The tiny SII is said in fixed notation on the section's scale; person-years whole; FTE to 1 decimal.
+    @Test func awkwardValuesAreSaidAloud() {
+        let md = NumberRules.visibleText(markdown: Self.reports[2].markdown).joined(separator: "\n")
+        // 281,396,278.7 person-years → 281,396,279.
+        #expect(md.contains("| 281,396,279 |"))
+        // 2.3964e-05 per 1,000 to 3 significant figures: 0.0000240 (the fixture's scale is per 1,000).
+        #expect(md.contains("0.0000240"))
+        // FTE 0.746668 → 0.7; 4.50667 → 4.5; FTE per 50,000 1.50253 → 1.5; IMD score 18.5491 → 18.5.
+        #expect(md.contains("| 0.7 |") && md.contains("| 4.5 |") && md.contains("| 1.5 |") && md.contains("| 18.5 |"))
+        // SII −14.0661 (−19.8605 to −8.31925) → −14.1 (−19.9 to −8.3), with true minus signs.
+        #expect(md.contains("\u{2212}14.1 (\u{2212}19.9 to \u{2212}8.3)"))
+    }
+}
+
+@Suite struct ChartArithmeticTests {
+    static let categories = Report.routeTypeCategories(Labels(overrides: [:]))
+
+    static func bar(_ rows: [Charts.StackedRow]) -> String {
+        Charts.stackedBars(id: "t", title: "t", description: "d", categories: categories, rows: rows, groupTitle: "Group", valueTitle: "Percent").rendered
+    }
+
+    /// Parts 315 + 210 of a total 500 (rounded counts): 63% + 42% = 105% is never written;
+    /// the row says its parts exceed its total.
+    @Test func roundedPartsExceedingTheTotalAreSaidNotDrawnAsPercentages() {
+        let svg = Self.bar([
+            Charts.StackedRow(
+                label: "A", total: 500,
+                segments: [("medical", 315, 63, false), ("non_medical", 210, 42, false), ("unknown", 0, 0, false)])
+        ])
+        #expect(!svg.contains(">63%<") && !svg.contains(">42%<"))
+        #expect(svg.contains(">rounded parts (525) exceed the total (500)</text>"))
+        // Drawn to the parts' scale: 315 of 525 of the 380-point bar = 228.0 wide.
+        #expect(svg.contains("width=\"228.0\""))
+    }
+
+    /// Sex "Other": 10 medical of 10, non-medical suppressed. "100%" beside a suppressed part is never written.
+    @Test func aSuppressedPartBesideAFullBarIsNotCalled100Percent() {
+        let svg = Self.bar([
+            Charts.StackedRow(label: "Other", total: 10, segments: [("medical", 10, 100, false), ("non_medical", nil, nil, true), ("unknown", 0, 0, false)])
+        ])
+        #expect(!svg.contains(">100%<"))
+        #expect(svg.contains(">rounded parts fill the total (10)</text>"))
+        // And in the fixture's chart by sex.
+        let sex = fixtureHTML.components(separatedBy: "<svg id=\"mix-sex\"")[1].components(separatedBy: "</svg>")[0]
+        #expect(!sex.contains(">100%</text>"))
+    }
+
+    /// Parts that agree (1,350 + 325 + 30 = 1,705) are labelled with their percentages of the
+    /// total, as the rule says them: 1,350 / 1,705 = 79.2% → 79 (denominator under 2,500).
+    @Test func consistentPartsAreLabelled() {
+        let svg = Self.bar([
+            Charts.StackedRow(
+                label: "Female", total: 1705,
+                segments: [("medical", 1350, 79.18, false), ("non_medical", 325, 19.06, false), ("unknown", 30, 1.76, false)])
+        ])
+        #expect(svg.contains(">79%</text>") && svg.contains(">19%</text>"))
+        #expect(!svg.contains("rounded parts"))
+        // The label's colour is fixed by a class too, so `svg text { fill }` cannot override it.
+        #expect(svg.contains("class=\"onbar onbar-light\" fill=\"#FFFFFF\""))
+        #expect(Report.chartCSS.contains("svg text.onbar-light { fill: #FFFFFF; }"))
+    }
+
+    /// A wholly suppressed panel is one sentence, not a row of "s" (the sample's Northern Ireland trend).
+    @Test func whollySuppressedPanelsAreOneSentence() throws {
+        let html = try String(contentsOfFile: sampleRun.out + "/report.html", encoding: .utf8)
+        let trend = html.components(separatedBy: "<svg id=\"trend-nation\"")[1].components(separatedBy: "</svg>")[0]
+        #expect(trend.contains("Every interval is suppressed (too few referrals to publish)."))
+        let panel = Charts.intervalPanels(
+            id: "g", title: "t", description: "d", panels: [Charts.Panel(title: "Wales", points: (1...10).map { (String($0), nil, nil, nil) })], xTitle: "x",
+            yTitle: "y", colour: Palette.nonMedical
+        ).rendered
+        #expect(panel.contains(">Every figure is suppressed (too few referrals to publish).</text>"))
+        #expect(!panel.contains(">s</text>"))
+    }
+
+    /// Forest plot labels are short and complete: each deprivation row reads in full.
+    @Test func forestLabelsAreShortAndComplete() {
+        let forest = fixtureHTML.components(separatedBy: "<svg id=\"forest-route_nonmedical\"")[1].components(separatedBy: "</svg>")[0]
+        #expect(forest.contains(">IMD Q1 (most deprived) vs Q5</text>"))
+        for q in 2...4 { #expect(forest.contains(">IMD Q\(q) vs Q5</text>")) }
+        #expect(!forest.contains("…"))
+        #expect(!forest.contains("Deprivation quintile (each nation"))
+    }
+
+    /// Reason bars run from the largest share to the smallest.
+    @Test func reasonBarsAreSorted() {
+        let reasons = fixtureHTML.components(separatedBy: "<svg id=\"reasons\"")[1].components(separatedBy: "</svg>")[0]
+        let values = NumberRules.matches(#">[\d.]+%</text>"#, in: reasons).compactMap { Double($0.dropFirst().dropLast(8)) }
+        #expect(values.count >= 5)
+        #expect(values == values.sorted(by: >))
+    }
+}
