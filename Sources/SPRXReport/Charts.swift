@@ -171,7 +171,7 @@ enum Charts {
                 let percent = segment.percent.map { NumberFormat.percent($0, denominator: whole) + "%" }
                 children.append(
                     el("rect", [("x", n(offset)), ("y", n(y + 3)), ("width", n(width)), ("height", "15"), ("fill", colour)], [
-                        el("title", text: "\(row.label): \(name) \(NumberFormat.count(count)) of \(NumberFormat.count(total))" + (percent.map { " (\($0))" } ?? ""))
+                        el("title", text: "\(row.label): \(name) \(NumberFormat.count(count)) of \(NumberFormat.count(total))" + (labelled ? percent.map { " (\($0))" } ?? "" : ""))
                     ]))
                 if labelled, let percent, width > 34 {
                     children.append(

@@ -75,7 +75,7 @@ extension Report {
             // Each model left out is named once, under the first missing field it needs
             // (its reason, ``ModelRunSummary/message``, starts with that field).
             let notFitted = context.models.filter { $0.status == ModelRunSummary.notRecorded && ($0.message ?? "").hasPrefix(field.rawValue + " ") }
-            if !notFitted.isEmpty { consequences.append("models not fitted: " + notFitted.map(\.name).joined(separator: ", ")) }
+            if !notFitted.isEmpty { consequences.append("models not fitted: " + notFitted.map { DisplayNames.modelName($0.name, outcome: $0.outcome) }.joined(separator: ", ")) }
             if !consequences.isEmpty { sentence += ": " + consequences.joined(separator: "; ") }
             sentences.append(DisplayNames.plainWords(sentence + "."))
         }

@@ -227,7 +227,7 @@ enum PlaceWording {
         let outside = outliers(points)
         guard !outside.isEmpty else { return nil }
         var named = outside.prefix(namedOutliers).map { point -> String in
-            let value = point.value.map { TrendWording.percent($0) } ?? ReachWording.suppressed
+            let value = point.value.map { NumberFormat.percent($0, denominator: point.denominator.map(Double.init)) + "%" } ?? ReachWording.suppressed
             let of = point.denominator.map { " of \(Report.grouped(Int($0))) referrals" } ?? ""
             return "\(point.label) (\(value)\(of), \(point.flag == .above998 ? "above" : "below"))"
         }

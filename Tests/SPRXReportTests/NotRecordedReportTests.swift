@@ -38,7 +38,7 @@ import Testing
 
     @Test func headlineSaysNotRecordedNotZero() {
         let headline = Report.headline(tables: Self.tables)
-        #expect(headline.hasSuffix("reached a link worker 90.69%, an intervention not recorded in this export"), "\(headline)")
+        #expect(headline.hasSuffix("reached a link worker 90.7%, an intervention not recorded in this export"), "\(headline)")
     }
 
     @Test func markdownSaysNotRecordedAndComparesNothingWithIt() {
@@ -47,13 +47,14 @@ import Testing
         #expect(markdown.contains("- Whether referrals received an intervention is not recorded in this export: no share is given.\n"))
         #expect(!markdown.contains("38% received any intervention"))
         // The recorded share keeps its comparison.
-        #expect(markdown.contains("90.69% of referrals reached a link worker. *Comparison:* Bu et al."))
-        #expect(markdown.contains("| All routes | 2955 | 2680 | not recorded | 90.69 | not recorded |"))
+        // 2,680 of 2,955 = 90.69%: one decimal for a denominator of 2,500 or more.
+        #expect(markdown.contains("90.7% of referrals reached a link worker. *Comparison:* Bu et al."))
+        #expect(markdown.contains("| All routes | 2,955 | 2,680 | not recorded | 90.7 | not recorded |"))
         // Said once in the run section, with the model it leaves out; the model's own
         // entry is plain text, not a warning.
         #expect(
             markdown.contains(
-                "- interventions is not recorded in this export: the share that received at least one intervention is not shown anywhere (it is not zero), nor its trends or funnel plots; models not fitted: any\\_intervention.\n"))
+                "- interventions is not recorded in this export: the share that received at least one intervention is not shown anywhere (it is not zero), nor its trends or funnel plots; models not fitted: Receiving any intervention.\n"))
         #expect(markdown.contains("Not fitted: interventions not recorded in this export."))
     }
 

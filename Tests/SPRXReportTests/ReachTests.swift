@@ -162,10 +162,11 @@ enum ReachFixture {
     @Test func moreOftenInTheMostDeprived() {
         let sentence = ReachWording.sentence(
             nation: "England", InequalityIndex(indicator: .referralRate, sii: ReachFixture.inequality.rows[0], rii: ReachFixture.inequality.rows[1]))
-        // 12 / 6 = 2.0; 1/0.55 = 1.818 → 1.8, 1/0.45 = 2.222 → 2.2; gap = −SII = 6 (3 significant digits: 6.00).
+        // 12 / 6 = 2.00; 1/0.55 = 1.818 → 1.82, 1/0.45 = 2.222 → 2.22 (ratios 2 decimals); gap = −SII = 6 (3 significant
+        // digits: 6.00). The RII (the same ratio the other way up) is in the table, not said again.
         #expect(
             sentence
-                == "In England, people in the most deprived areas were referred 2.0 times as often as people in the least deprived (95% interval 1.8 to 2.2; fitted rates 12.0 and 6.00 per 1,000 per year). The slope index of inequality, the modelled gap from the most to the least deprived, is 6.00 referrals per 1,000 residents per year, higher in the most deprived (SII −6.00, 95% interval −7.00 to −5.00; RII 0.50, 95% interval 0.45 to 0.55)."
+                == "In England, people in the most deprived areas were referred 2.00 times as often as people in the least deprived (95% interval 1.82 to 2.22; fitted rates 12.0 and 6.00 per 1,000 per year). The slope index of inequality, the modelled gap from the most to the least deprived, is 6.00 referrals per 1,000 residents per year, higher in the most deprived (SII −6.00, 95% interval −7.00 to −5.00)."
         )
     }
 
@@ -177,22 +178,22 @@ enum ReachFixture {
         // 3 / 6 = 0.5; 1/2.4 = 0.4167 → 0.42, 1/1.6 = 0.625 → 0.63; gap = −SII = −3.
         #expect(
             wales
-                == "In Wales, people in the most deprived areas were referred half as often as people in the least deprived (95% interval 0.42 to 0.63; fitted rates 3.00 and 6.00 per 1,000 per year). The slope index of inequality, the modelled gap from the most to the least deprived, is 3.00 referrals per 1,000 residents per year, lower in the most deprived (SII 3.00, 95% interval 2.00 to 4.00; RII 2.0, 95% interval 1.6 to 2.4)."
+                == "In Wales, people in the most deprived areas were referred half as often as people in the least deprived (95% interval 0.42 to 0.63; fitted rates 3.00 and 6.00 per 1,000 per year). The slope index of inequality, the modelled gap from the most to the least deprived, is 3.00 referrals per 1,000 residents per year, lower in the most deprived (SII 3.00, 95% interval 2.00 to 4.00)."
         )
         let ni = Report.reachSentences(figures, nation: "Northern Ireland")
-        // 4 / 6.5 = 0.615 → 0.62; 1/1.9 = 0.526 → 0.53, 1/1.4 = 0.714 → 0.71; 1/0.615 = 1.625 → 1.6.
+        // 4 / 6.5 = 0.615 → 0.62; 1/1.9 = 0.526 → 0.53, 1/1.4 = 0.714 → 0.71; 6.5 / 4 = 1.625 → 1.63 (half away from zero).
         #expect(ni[0].hasPrefix("In Northern Ireland, people in the most deprived areas were referred 0.62 times as often as people in the least deprived (95% interval 0.53 to 0.71;"))
-        #expect(ni[0].contains("Put the other way, people in the least deprived areas were referred 1.6 times as often."))
+        #expect(ni[0].contains("Put the other way, people in the least deprived areas were referred 1.63 times as often."))
         #expect(ni[1] == "In Northern Ireland, the inequality indices for the share of referrals that came through non-medical routes are suppressed: a decile's count is suppressed by disclosure control.")
     }
 
     /// An interval including 1: "about as often", with the ratio and the interval said to include 1.
     @Test func aboutAsOftenWhenTheIntervalIncludesOne() {
         let scotland = Report.reachSentences(ReachFigures(tables: [ReachFixture.inequality]), nation: "Scotland")[0]
-        // 5.5 / 5 = 1.1; 1/1.05 = 0.952 → 0.95, 1/0.8 = 1.25 → 1.3; gap = −SII = 0.5 with interval −0.2 to 1.2.
+        // 5.5 / 5 = 1.10; 1/1.05 = 0.952 → 0.95, 1/0.8 = 1.25; gap = −SII = 0.5 with interval −0.2 to 1.2.
         #expect(
             scotland
-                == "In Scotland, people in the most deprived areas were referred about as often as people in the least deprived (ratio 1.1, 95% interval 0.95 to 1.3, which includes 1; fitted rates 5.50 and 5.00 per 1,000 per year). The slope index of inequality, the modelled gap from the most to the least deprived, is 0.500 referrals per 1,000 residents per year, and its 95% interval includes no gap (SII −0.500, 95% interval −1.20 to 0.200; RII 0.91, 95% interval 0.80 to 1.1)."
+                == "In Scotland, people in the most deprived areas were referred about as often as people in the least deprived (ratio 1.10, 95% interval 0.95 to 1.25, which includes 1; fitted rates 5.50 and 5.00 per 1,000 per year). The slope index of inequality, the modelled gap from the most to the least deprived, is 0.500 referrals per 1,000 residents per year, and its 95% interval includes no gap (SII −0.500, 95% interval −1.20 to 0.200)."
         )
     }
 
@@ -215,9 +216,9 @@ enum ReachFixture {
 
     /// The ratio and number rules, each once.
     @Test func wordingRules() {
-        #expect(ReachWording.ratio(1.84) == "1.8" && ReachWording.ratio(1.04) == "1.04" && ReachWording.ratio(0.615) == "0.62")
+        #expect(ReachWording.ratio(1.84) == "1.84" && ReachWording.ratio(1.04) == "1.04" && ReachWording.ratio(0.615) == "0.62")
         #expect(ReachWording.significant(0.48249) == "0.482" && ReachWording.significant(12.34) == "12.3" && ReachWording.significant(9.996) == "10.0")
-        #expect(ReachWording.howOften((1.5, 1.2, 1.9)) == "1.5 times as often as")
+        #expect(ReachWording.howOften((1.5, 1.2, 1.9)) == "1.50 times as often as")
         #expect(ReachWording.howOften((1.5, 0.9, 1.9)) == "about as often as")
         #expect(ReachWording.howOften((0.25, 0.2, 0.3)) == "a quarter as often as")
         #expect(ReachWording.howOften((1 / 3, 0.3, 0.4)) == "a third as often as")
@@ -227,13 +228,14 @@ enum ReachFixture {
     @Test func suppressedAndEmptyCells() {
         // England/3: count suppressed (population 10,000 stays: it is public).
         #expect(markdown.contains("| 3 | suppressed | 10,000 | suppressed | suppressed | the referral count is suppressed by disclosure control, so are its rates |"))
-        // England/1: 120 referrals / 20,000 person-years × 1000 = 6.000 (5.400–6.600); DSR 6.25 (6.00–6.50).
-        #expect(markdown.contains("| 1 | 120 | 10,000 | 6.000 (5.400–6.600) | 6.250 (6.000–6.500) |  |"))
+        // England/1: 120 referrals / 20,000 person-years × 1000 = 6.00 (5.40–6.60) to 3 significant figures; DSR 6.25 (6.00–6.50).
+        #expect(markdown.contains("| 1 | 120 | 10,000 | 6.00 (5.40–6.60) | 6.25 (6.00–6.50) |  |"))
         // Northern Ireland/1: crude only, the reason said.
-        #expect(markdown.contains("| 1 | 15 | 5,000 | 1.500 (0.840–2.470) | — | no single-year-of-age population for its residents, so no age-standardised rate |"))
-        // Representation: England/1 120/750 = 16.00% of referrals, 10.00% of residents → 1.600.
-        #expect(markdown.contains("| 1 | 16.00 | 10.00 | 1.600 |"))
-        #expect(markdown.contains("| 3 | suppressed | 10.00 | suppressed |"))
+        // 1.50 (3 figures); its limits 0.840 and 2.47 to no more than its 2 decimals: 0.84, 2.47.
+        #expect(markdown.contains("| 1 | 15 | 5,000 | 1.50 (0.84–2.47) | — | no single-year-of-age population for its residents, so no age-standardised rate |"))
+        // Representation: England/1 120/750 = 16.0% of referrals, 10.0% of residents → 1.60 (a ratio, 2 decimals).
+        #expect(markdown.contains("| 1 | 16.0 | 10.0 | 1.60 |"))
+        #expect(markdown.contains("| 3 | suppressed | 10.0 | suppressed |"))
         // The chart marks the suppressed decile "s", never a point at 0.
         #expect(section.contains(">s</text>"))
         #expect(!section.contains("England, Deprivation decile (1 = most deprived) 3, Crude rate"))
@@ -348,13 +350,13 @@ enum ReachFixture {
         #expect(reach.nations == ["England"])
         #expect(reach.deciles("England").map(\.decile) == Array(1...10))
         #expect(reach.inequalityNations == ["England"])
-        // Decile 1: 200 referrals (a multiple of 5, published as is) of 1,100: 18.18% of referrals, 10.00% of residents, ratio 1.818.
+        // Decile 1: 200 referrals (a multiple of 5, published as is) of 1,100: 18.2% of referrals, 10.0% of residents, ratio 1.82.
         let table = Report.reachRepresentationRows(reach, nation: "England")
-        #expect(table[0] == ["1", "18.18", "10.00", "1.818"])
+        #expect(table[0] == ["1", "18.2", "10.0", "1.82"])
         // The rate cell is the builder's own text; the note in words, never the raw id.
         let decile1 = Report.reachRateRows(reach, nation: "England")[1]
         #expect(decile1[0] == "1" && decile1[1] == "200" && decile1[2] == "10,000")
-        #expect(decile1[3].hasPrefix(rows[1][RateColumn.crudeRate].shown + " ("))
+        #expect(decile1[3].hasPrefix(NumberFormat.rate(rows[1][RateColumn.crudeRate].value!) + " ("))
         #expect(decile1[5] == ReachWording.rateNote(RateColumn.Note.noAgePopulation))
         // One sentence per indicator.
         #expect(Report.reachSentences(reach, nation: "England").count == InequalityColumn.Indicator.allCases.count)

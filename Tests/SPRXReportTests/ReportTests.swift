@@ -179,7 +179,8 @@ func outline(_ html: String) -> String {
     @Test func suppressedCellsAreShownAsSuppressed() throws {
         // Sex "Other", non-medical: 1-7 referrals in SampleData (fixture route_type_by_group).
         #expect(fixtureMarkdown.contains("| Other | Non-medical | suppressed | 10 | suppressed | suppressed |"))
-        #expect(fixtureHTML.contains(">suppressed: non-medical</text>"))
+        // Its bar: 10 medical of 10 beside a suppressed part, said in words, never "100%".
+        #expect(fixtureHTML.contains(">rounded parts fill the total (10)</text>"))
     }
 
     @Test func labelsAreEscaped() {

@@ -322,13 +322,15 @@ enum TimePlaceFixture {
         // Scotland, June 2023 (i = 5): numerator suppressed.
         #expect(trends.contains("<title>Scotland, Jun 2023: Non-medical share suppressed</title>"))
         #expect(!trends.contains("<title>Scotland, Non-medical share, Jun 2023"))
-        // Unknown route: every month suppressed, both shares.
-        #expect(trends.contains("<title>Unknown route, Jan 2023: Reached a link worker, Received an intervention suppressed</title>"))
+        // Unknown route: every month suppressed, both shares: the panel is one sentence.
+        #expect(trends.contains(">Every interval is suppressed (too few referrals to publish).</text>"))
+        #expect(!trends.contains("<title>Unknown route, Jan 2023:"))
         // Partial months: hollow points with the words, and "(partial)" in the tables.
         // England, January 2023: 10 / 60 = 16.67%; statsmodels' Wilson 9.31–28.03.
         #expect(trends.contains("<title>England, Non-medical share, Jan 2023: 16.7% (95% CI 9.3%–28.0%), partial interval</title>"))
-        #expect(markdown.contains("| Jan 2023 (partial) | 16.67 (9.31–28.03) | 33.33 (19.23–51.22) | 100.00 (72.25–100.00) |"))
-        #expect(markdown.contains("| Jun 2023 | 23.53 (15.78–33.57) | 33.33 (19.23–51.22) | suppressed |"))
+        // Tables: denominators under 2,500, so whole percentages (16.67 → 17, 9.31–28.03 → 9–28).
+        #expect(markdown.contains("| Jan 2023 (partial) | 17 (9–28) | 33 (19–51) | 100 (72–100) |"))
+        #expect(markdown.contains("| Jun 2023 | 24 (16–34) | 33 (19–51) | suppressed |"))
         // England, June 2023 (i = 5): 20 / 85 = 23.53%, statsmodels' Wilson 15.78–33.57; Wales 10 / 30; Scotland suppressed.
         #expect(markdown.contains("| Mar 2024 (partial) | 240 |"))
         // A partial month of referrals is an outlined column.
@@ -347,7 +349,7 @@ enum TimePlaceFixture {
         )
         #expect(
             PlaceWording.outlierSentence(points, overall: 25)
-                == "Outside the 99.8% limits: Riverside <Health> Centre (40.0% of 300 referrals, above) and Y0042 (10.0% of 200 referrals, below); overall 25.0%.")
+                == "Outside the 99.8% limits: Riverside <Health> Centre (40% of 300 referrals, above) and Y0042 (10% of 200 referrals, below); overall 25.0%.")
         // Intervention: every published organisation within (Riverside's 120/300 = 40% is the overall share).
         #expect(
             PlaceWording.flagSentence(figures.points(.interventionShare, .organisation), .interventionShare, noun: "organisation")
@@ -357,9 +359,10 @@ enum TimePlaceFixture {
         #expect(!place.contains("<title>(other)"))
         #expect(markdown.contains("| Ids not published as they stand, pooled | (other) |"))
         // The flagged come first in the table: above 99.8%, below 99.8%, above 95%, ….
-        #expect(markdown.contains("| Riverside \\<Health\\> Centre | R1 | practice | U1 | 120 | 300 | 40.00 |"))
-        // Limits for n = 300 at 25%: se = 0.025; 25 ± 1.959964 × 2.5 = 20.10–29.90; ± 3.090232 × 2.5 = 17.27–32.73.
-        #expect(markdown.contains("| 20.10–29.90 | 17.27–32.73 | above 99.8% |"))
+        #expect(markdown.contains("| Riverside \\<Health\\> Centre | R1 | practice | U1 | 120 | 300 | 40 |"))
+        // Limits for n = 300 at 25%: se = 0.025; 25 ± 1.959964 × 2.5 = 20.10–29.90; ± 3.090232 × 2.5 = 17.27–32.73
+        // (whole percentages for a denominator of 300: 20–30, 17–33).
+        #expect(markdown.contains("| 20–30 | 17–33 | above 99.8% |"))
         #expect(!place.contains("<script"))
     }
 
@@ -381,15 +384,16 @@ enum TimePlaceFixture {
             sii: figures.gradientRow("2025-03-31", "sii", "all"), rii: figures.gradientRow("2025-03-31", "rii", "all"), date: "2025-03-31")
         #expect(
             sentence
-                == "At 2025-03-31, the modelled difference in link worker FTE per 50,000 registered patients from the most to the least deprived fifth of England's networks (the slope index of inequality, least minus most deprived) is −0.75, 95% interval −0.95 to −0.55: more link worker time in the most deprived networks. The least deprived end has 0.63 times the provision of the most deprived (relative index of inequality, 95% interval 0.55 to 0.70)."
+                == "At 2025-03-31, the modelled difference in link worker FTE per 50,000 registered patients from the most to the least deprived fifth of England's networks (the slope index of inequality, least minus most deprived) is −0.8, 95% interval −1.0 to −0.6: more link worker time in the most deprived networks. The least deprived end has 0.63 times the provision of the most deprived (relative index of inequality, 95% interval 0.55 to 0.70)."
         )
         let place = section("organisations")
         // East (U3) has its referrals suppressed but its FTE per 50,000 is public: 1.250.
-        #expect(place.contains("<title>North Primary Care Network: 2.00 FTE per 50,000, quintile 1</title>"))
-        #expect(place.contains("<title>East Primary Care Network: 1.25 FTE per 50,000, quintile 1</title>"))
+        // FTE per 50,000 to 1 decimal: 2.000 → 2.0; 1.250 → 1.3 (half away from zero).
+        #expect(place.contains("<title>North Primary Care Network: 2.0 FTE per 50,000, quintile 1</title>"))
+        #expect(place.contains("<title>East Primary Care Network: 1.3 FTE per 50,000, quintile 1</title>"))
         #expect(!place.contains("2022-12-31"))
-        #expect(markdown.contains("| 1 (most deprived) | 250 | 375.00 | 12,500,000 | 1.800 (1.700–1.900) |  |"))
-        #expect(markdown.contains("| East Primary Care Network | U3 | 1.00 | 40,000 | 1.250 | suppressed |"))
+        #expect(markdown.contains("| 1 (most deprived) | 250 | 375.0 | 12,500,000 | 1.8 (1.7–1.9) |  |"))
+        #expect(markdown.contains("| East Primary Care Network | U3 | 1.0 | 40,000 | 1.3 | suppressed |"))
     }
 
     /// Tables absent: each part says so in plain words, in both reports, with no chart.
