@@ -174,7 +174,7 @@ public enum Report {
     static func routeMixSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
         let categories = routeTypeCategories(label)
         var children: [Node] = [
-            el("p", text: "Share of each group's referrals by route type, as published in tables/route_type_by_group.csv. A suppressed route type is drawn as a hatched segment labelled suppressed, filling what the published percentages leave; it is never drawn as zero or as part of another route type. Rounding to 5 can make the published parts sum to 100% or more (9 of 11 publishes as 10 of 10); the hatched segment is then still drawn.")
+            el("p", text: "Share of each group's referrals by route type, as published in tables/route_type_by_group.csv. Each bar is drawn from the group's rounded counts. A suppressed route type is a hatched segment (see the legend) filling what the published counts leave of the group's total; it is never drawn as zero or as part of another route type. Rounding can make the published parts add up to the total or more (9 of 11 publishes as 10 of 10): such a bar says so beside it and carries no percentages, which would not add up.")
         ]
         let routes = routeRows(numbers, label)
         if !routes.isEmpty {

@@ -282,7 +282,7 @@ enum ReachWording {
         if let sii = index.sii {
             published.append(
                 "SII \(amountText(sii.value, indicator))"
-                    + (interval(sii.low.map { amountText($0, indicator) }, sii.high.map { amountText($0, indicator) }).map { ", \($0)" } ?? ""))
+                    + (interval(sii.low.map { limitText($0, of: sii.value, indicator) }, sii.high.map { limitText($0, of: sii.value, indicator) }).map { ", \($0)" } ?? ""))
         }
         if let gap = index.gap {
             let size = indicator == .referralRate ? "\(significant(abs(gap.value))) \(rateUnit)" : "\(NumberFormat.points(abs(gap.value))) percentage points"
@@ -301,6 +301,11 @@ enum ReachWording {
     /// A signed index value in the indicator's unit, without the unit (for brackets).
     static func amountText(_ value: Double, _ indicator: InequalityColumn.Indicator) -> String {
         indicator == .referralRate ? signed(significant(value)) : points(value)
+    }
+
+    /// An interval limit of `value` in the indicator's unit: a rate's to no more decimals than the rate (``NumberFormat/rates(_:_:)``).
+    static func limitText(_ limit: Double, of value: Double, _ indicator: InequalityColumn.Indicator) -> String {
+        indicator == .referralRate ? NumberFormat.rates(value, [limit]).others[0] : points(limit)
     }
 
     /// The fitted values at the two ends, formatted for sentences.

@@ -67,6 +67,14 @@ extension Charts {
             let left = ox + 62, right = ox + panelWidth - 10, topY = oy + 24, bottom = oy + panelHeight - 32
             func yOf(_ v: Double) -> Double { bottom - (bottom - topY) * min(max(v, 0), yMax) / yMax }
             children.append(el("text", [("x", n((left + right) / 2)), ("y", n(oy + 14)), ("text-anchor", "middle"), ("class", "panel")], text: panel.title))
+            // A panel with no published value is one sentence, not a row of "s".
+            guard panel.points.contains(where: { $0.values.contains { $0.value != nil } }) else {
+                let suppressed = panel.points.contains { $0.values.contains(where: \.suppressed) }
+                children.append(
+                    el("text", [("x", n((left + right) / 2)), ("y", n((topY + bottom) / 2)), ("text-anchor", "middle"), ("class", "small")],
+                        text: suppressed ? "Every decile is suppressed (too few referrals to publish)." : "No figures."))
+                continue
+            }
             let middle = (topY + bottom) / 2
             children.append(
                 el("text", [("x", n(ox + 10)), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"), ("transform", "rotate(-90 \(n(ox + 10)) \(n(middle)))")],
