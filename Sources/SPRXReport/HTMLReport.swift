@@ -140,7 +140,7 @@ public enum Report {
         ] + warningsText(context.warnings.filter { $0.changesHeadline }).map { el("p", [("class", "warning")], text: $0) })
     }
 
-    static let warningsIntro = "What this run warns about (also in manifest.json, warnings, with these codes):"
+    static let warningsIntro = "What this run warns about (also in manifest.json, under warnings):"
 
     /// Each warning as a sentence a person reads: "Warning (code): message."
     static func warningsText(_ warnings: [RunWarning]) -> [String] {

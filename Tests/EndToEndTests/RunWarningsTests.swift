@@ -86,12 +86,14 @@ import Testing
         // Beside the headline (it moves the medical share), and in the data-quality section.
         let headlines = try #require(html.range(of: "id=\"headlines\""))
         let findings = try #require(html.range(of: "id=\"findings\"") ?? html.range(of: "What this data shows"))
-        #expect(html[headlines.upperBound..<findings.lowerBound].contains("Warning (unmapped_labels)"))
+        // Each warning by its name in words (the report shows no code; manifest.json keeps it).
+        #expect(html[headlines.upperBound..<findings.lowerBound].contains("Warning (labels in no list)"))
         let quality = try #require(html.range(of: "id=\"quality\""))
         let qualityText = html[quality.upperBound...]
-        for code in ["rows_quarantined", "unmapped_labels", "organisations_pooled", "catchment_mismatch"] {
-            #expect(qualityText.contains("Warning (\(code))"))
+        for name in ["rows quarantined", "labels in no list", "organisations pooled", "catchment wider than the referrals"] {
+            #expect(qualityText.contains("Warning (\(name))"))
         }
+        for code in ["rows_quarantined", "unmapped_labels", "organisations_pooled", "catchment_mismatch"] { #expect(!qualityText.contains("Warning (\(code))")) }
 
         // Local is not national: no rows of 0 for the nations no referral comes from, rates
         // per 100,000 (2,000 referrals over England's 56,286,961 residents for 0.99 years is
