@@ -227,8 +227,8 @@ extension Report {
                     details(
                         "Table: non-medical share by nation and \(unit)",
                         dataTable(
-                            caption: controlled("Non-medical share (95% CI), percent, by nation and \(unit)", context), header: [interval == .month ? "Month" : "Quarter"] + nations,
-                            rows: trendTable(figures, interval, columns: trendNationColumns(figures)), numeric: Set(1...nations.count))),
+                            caption: controlled("Non-medical share (95% CI), percent, by nation and \(unit)", context), header: trendNationHeader(figures, interval),
+                            rows: trendTable(figures, interval, columns: trendNationColumns(figures)), numeric: Set(0...trendNationColumns(figures).count).subtracting([0]))),
                 ]))
         }
 
@@ -260,9 +260,10 @@ extension Report {
                         "Table: contact and intervention by route type and \(unit)",
                         dataTable(
                             caption: controlled("Shares (95% CI), percent, by route type and \(unit)", context), header: trendRouteHeader(figures, label, interval),
-                            rows: trendTable(figures, interval, columns: columns), numeric: Set(1...columns.count))),
+                            rows: trendTable(figures, interval, columns: columns), numeric: Set(0...columns.count).subtracting([0]))),
                 ]))
         }
+        if let withheld = trendWithheldSentence(figures, label) { children.append(el("p", text: withheld)) }
         children.append(el("h3", text: "How these figures are made"))
         children.append(el("ul", [], trendNotes(figures, context).map { el("li", text: $0) }))
         return section("trends", trendsTitle, children)
@@ -279,17 +280,17 @@ extension Report {
         if !lead.isEmpty { out += lead.map { "- " + md($0) } + [""] }
         out += ["### Referrals and shares for all referrals", "", md(controlled("Referrals and shares (95% CI) by \(unit), all referrals (tables/trends.csv)", context)), ""]
         out += table(trendAllHeader(figures, interval), trendTable(figures, interval, columns: trendAllColumns(figures)), right: Set(1...trendAllColumns(figures).count))
-        let nations = figures.groups(Grouping.Name.nation, .nonMedicalShare)
+        let nations = trendNationColumns(figures)
         if !nations.isEmpty {
             out += ["### Non-medical share by nation", "", md("Non-medical share (95% CI), percent, by nation and \(unit)."), ""]
-            out += table(
-                [interval == .month ? "Month" : "Quarter"] + nations, trendTable(figures, interval, columns: trendNationColumns(figures)), right: Set(1...nations.count))
+            out += table(trendNationHeader(figures, interval), trendTable(figures, interval, columns: nations), right: Set(1...nations.count))
         }
         let columns = trendRouteColumns(figures)
         if !columns.isEmpty {
             out += ["### From referral to help, by route type", "", md("Shares (95% CI), percent, by route type and \(unit)."), ""]
             out += table(trendRouteHeader(figures, label, interval), trendTable(figures, interval, columns: columns), right: Set(1...columns.count))
         }
+        if let withheld = trendWithheldSentence(figures, label) { out += [md(withheld), ""] }
         out += ["### How these figures are made", ""]
         out += trendNotes(figures, context).map { "- " + md($0) } + [""]
         return out

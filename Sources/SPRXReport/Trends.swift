@@ -243,16 +243,50 @@ extension Report {
         [interval == .month ? "Month" : "Quarter"] + figures.shownMeasures.map { TrendWording.measureName($0) + ($0 == .referrals ? "" : ", % (95% CI)") }
     }
 
-    /// The nation columns of the non-medical share table.
+    /// The nation columns of the non-medical share table (a nation without a value in any interval is said in one sentence instead).
     static func trendNationColumns(_ figures: TrendFigures) -> [(measure: TrendColumn.Measure, dimension: String, group: String)] {
+        trendNationCandidates(figures).filter { !isWhollyWithheld(figures, $0) }
+    }
+
+    static func trendNationCandidates(_ figures: TrendFigures) -> [(measure: TrendColumn.Measure, dimension: String, group: String)] {
         figures.groups(Grouping.Name.nation, .nonMedicalShare).map { (.nonMedicalShare, Grouping.Name.nation, $0) }
     }
 
-    /// The route-type columns: contacted then intervention share for each route type.
+    static func trendNationHeader(_ figures: TrendFigures, _ interval: TrendColumn.Interval) -> [String] {
+        [interval == .month ? "Month" : "Quarter"] + trendNationColumns(figures).map(\.group)
+    }
+
+    /// The route-type columns: contacted then intervention share for each route type (a
+    /// column without a value in any interval is said in one sentence instead).
     static func trendRouteColumns(_ figures: TrendFigures) -> [(measure: TrendColumn.Measure, dimension: String, group: String)] {
+        trendRouteCandidates(figures).filter { !isWhollyWithheld(figures, $0) }
+    }
+
+    static func trendRouteCandidates(_ figures: TrendFigures) -> [(measure: TrendColumn.Measure, dimension: String, group: String)] {
         let groups = figures.groups(Grouping.Name.routeType, .contactedShare)
         let measures = [TrendColumn.Measure.contactedShare, .interventionShare].filter { figures.withheld($0) == nil }
         return groups.flatMap { group in measures.map { ($0, Grouping.Name.routeType, group) } }
+    }
+
+    /// Whether a table column has no value in any interval (every one suppressed or empty).
+    static func isWhollyWithheld(_ figures: TrendFigures, _ column: (measure: TrendColumn.Measure, dimension: String, group: String)) -> Bool {
+        let interval = figures.interval
+        return figures.series(column.measure, column.dimension, column.group, interval).allSatisfy { $0.value == nil }
+    }
+
+    /// The one sentence that stands for the table columns left out because no interval of
+    /// theirs has a value; `nil` when none is left out.
+    static func trendWithheldSentence(_ figures: TrendFigures, _ label: Labels) -> String? {
+        let unit = figures.interval == .month ? "month" : "quarter"
+        let nations = trendNationCandidates(figures).filter { isWhollyWithheld(figures, $0) }.map(\.group)
+        let routes = trendRouteCandidates(figures).filter { isWhollyWithheld(figures, $0) }.map {
+            "the share of \(label.inSentence(.routeType, $0.group)) referrals that \($0.measure == .contactedShare ? "reached a link worker" : "received an intervention")"
+        }
+        var parts: [String] = []
+        if !nations.isEmpty { parts.append("the non-medical share in " + PlaceWording.list(nations)) }
+        parts += routes
+        guard !parts.isEmpty else { return nil }
+        return "Not in the tables, because every \(unit) of theirs is suppressed (too few referrals to publish): " + parts.joined(separator: "; ") + "."
     }
 
     static func trendRouteHeader(_ figures: TrendFigures, _ label: Labels, _ interval: TrendColumn.Interval) -> [String] {
