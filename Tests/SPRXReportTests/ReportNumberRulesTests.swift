@@ -283,6 +283,10 @@ enum NumberRules {
         let html = try String(contentsOfFile: sampleRun.out + "/report.html", encoding: .utf8)
         let trend = html.components(separatedBy: "<svg id=\"trend-nation\"")[1].components(separatedBy: "</svg>")[0]
         #expect(trend.contains("Every interval is suppressed (too few referrals to publish)."))
+        // Its table column too: one sentence instead of a column of "suppressed" (Northern Ireland, Unknown).
+        let md = try String(contentsOfFile: sampleRun.out + "/report.md", encoding: .utf8)
+        #expect(md.contains("| Quarter | England | Wales | Scotland |\n"))
+        #expect(md.contains("Not in the tables, because every quarter of theirs is suppressed (too few referrals to publish): the non-medical share in Northern Ireland and Unknown;"))
         let panel = Charts.intervalPanels(
             id: "g", title: "t", description: "d", panels: [Charts.Panel(title: "Wales", points: (1...10).map { (String($0), nil, nil, nil) })], xTitle: "x",
             yTitle: "y", colour: Palette.nonMedical
