@@ -157,11 +157,14 @@ enum Charts {
             let hatched = suppressed.isEmpty ? 0 : max(whole - published, whole * minimumSuppressedPercent / 100)
             let scale = max(whole, published + hatched)
             let consistent = row.consistent
-            // Percentages are written on the bar only when, as written, they add up:
-            // to at most 100, and to under 100 beside a suppressed part.
+            // Percentages are written on the bar only when, as written, they can add up:
+            // to 100 give or take their own rounding (half a unit of the last place each:
+            // 76% + 23% + 2% is 100.67% rounded), and to under 100 beside a suppressed part
+            // (never "100%" beside a hatched segment, never "63%" + "42%").
             let written = row.segments.filter { ($0.count ?? 0) > 0 }.compactMap { $0.percent.map { NumberFormat.percent($0, denominator: whole) } }
             let writtenSum = written.map { Double($0.filter { $0.isNumber || $0 == "." }) ?? 0 }.reduce(0, +)
-            let labelled = suppressed.isEmpty ? writtenSum <= 100 : writtenSum < 100
+            let halfUnit = NumberFormat.percentPlaces(denominator: whole) == 0 ? 0.5 : 0.05
+            let labelled = suppressed.isEmpty ? writtenSum <= 100 + halfUnit * Double(written.count) : writtenSum < 100
             var offset = labelWidth
             for segment in row.segments {
                 guard let count = segment.count, count > 0 else { continue }

@@ -278,6 +278,16 @@ enum NumberRules {
         #expect(Report.chartCSS.contains("svg text.onbar-light { fill: #FFFFFF; }"))
     }
 
+    /// Whole percentages that add to 101 only by their own rounding are written (Male:
+    /// 910, 270, 20 of 1,200 = 75.83%, 22.50%, 1.67% → 76 + 23 + 2 = 101 ≤ 100 + 3 × 0.5).
+    @Test func roundingOfTheLabelsAloneDoesNotHideThem() {
+        let svg = Self.bar([
+            Charts.StackedRow(
+                label: "Male", total: 1200, segments: [("medical", 910, 75.83, false), ("non_medical", 270, 22.50, false), ("unknown", 20, 1.67, false)])
+        ])
+        #expect(svg.contains(">76%</text>") && svg.contains(">23%</text>"))
+    }
+
     /// A wholly suppressed panel is one sentence, not a row of "s" (the sample's Northern Ireland trend).
     @Test func whollySuppressedPanelsAreOneSentence() throws {
         let html = try String(contentsOfFile: sampleRun.out + "/report.html", encoding: .utf8)
