@@ -13,7 +13,9 @@ The checks (rule names as printed):
                    reaches beyond the window or beyond the report's column (the content
                    box of <main>, or <body> without one) by more than 1 px, unless a
                    scroll container (overflow-x auto or scroll) between it and the
-                   column holds it; SVG text beyond its own <svg> box (cut off) counts.
+                   column holds it. Text beyond its table cell, and SVG text beyond its
+                   own <svg> box (cut off), count too. Closed <details> are opened first
+                   (a reader may open any of them).
   overflow-print   the same in print media at the A4 printable width (210 mm less the
                    14 mm margins of the report's @page rule: 182 mm = 687.9 px); print
                    cannot scroll, so a scroll container excuses nothing there.
@@ -129,10 +131,16 @@ OVERFLOW_JS = r"""
     const p = n.parentElement;
     if (p.closest('svg') || underReported(p) || held(p)) continue;
     const range = document.createRange(); range.selectNodeContents(n);
+    const cell = p.closest('td,th'), c = cell && cell.getBoundingClientRect();
     for (const r of range.getClientRects()) {
       if (outside(r)) {
         reported.add(p);
         found.push(`text in ${describe(p)} spans ${Math.round(r.left)}-${Math.round(r.right)} px, column ${Math.round(col.left)}-${Math.round(Math.min(vw, col.right))} px: "${snippet(n.nodeValue)}"`);
+        break;
+      }
+      // Text spilling out of its table cell runs into the next one.
+      if (c && r.width > 0 && (r.right > c.right + tol || r.left < c.left - tol)) {
+        found.push(`text in ${describe(p)} spans ${Math.round(r.left)}-${Math.round(r.right)} px, its cell ${Math.round(c.left)}-${Math.round(c.right)} px: "${snippet(n.nodeValue)}"`);
         break;
       }
     }
