@@ -49,6 +49,7 @@ import json
 import os
 import pathlib
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -64,6 +65,8 @@ PRINT_HEIGHT_PX = (PAPER_HEIGHT_IN - 2 * MARGIN_IN) * 96
 MIN_CONTRAST = 4.5
 MAX_PAGES = 12
 SECTION_SHOT_MAX_HEIGHT = 4000
+# Seconds to wait for any one answer from Chromium before giving up (a hung browser).
+ANSWER_TIMEOUT = 120
 RULES = ("overflow-screen", "overflow-print", "contrast", "summary", "pages")
 
 
@@ -348,6 +351,9 @@ class Browser:
 
     def _read(self):
         while b"\0" not in self.buffer:
+            ready, _, _ = select.select([self.from_browser], [], [], ANSWER_TIMEOUT)
+            if not ready:
+                raise CheckError(f"chromium gave no answer within {ANSWER_TIMEOUT} s")
             chunk = os.read(self.from_browser, 1 << 20)
             if not chunk:
                 raise CheckError("chromium closed its DevTools pipe (did it start? try: chromium --headless=new --no-sandbox about:blank)")
