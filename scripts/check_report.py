@@ -36,8 +36,8 @@ browser reads commands from fd 3 and writes replies to fd 4, each a JSON message
 by a NUL byte), so nothing beyond Python 3's standard library, chromium and
 poppler-utils is needed.
 
-With --screenshots DOCSDIR it writes DOCSDIR/report-page1.png (page 1 of the PDF,
-rendered by pdftoppm at 96 dpi) and DOCSDIR/report-section-ID.png for every <section>
+With --screenshots DOCSDIR it writes DOCSDIR/report-page1.png (page 1 of the A4 PDF,
+drawn 1024 px wide by pdftoppm) and DOCSDIR/report-section-ID.png for every <section>
 with an id (at 1024 px, at most SECTION_SHOT_MAX_HEIGHT px tall), and deletes every other
 DOCSDIR/report-*.png, so the folder holds exactly what the current report makes.
 """
@@ -132,16 +132,16 @@ OVERFLOW_JS = r"""
   }
   for (const n of textNodes(col.el)) {
     const p = n.parentElement;
-    if (p.closest('svg') || underReported(p) || held(p)) continue;
+    if (p.closest('svg') || underReported(p)) continue;
     const range = document.createRange(); range.selectNodeContents(n);
-    const cell = p.closest('td,th'), c = cell && cell.getBoundingClientRect();
+    const cell = p.closest('td,th'), c = cell && cell.getBoundingClientRect(), isHeld = held(p);
     for (const r of range.getClientRects()) {
-      if (outside(r)) {
+      if (!isHeld && outside(r)) {
         reported.add(p);
         found.push(`text in ${describe(p)} spans ${Math.round(r.left)}-${Math.round(r.right)} px, column ${Math.round(col.left)}-${Math.round(Math.min(vw, col.right))} px: "${snippet(n.nodeValue)}"`);
         break;
       }
-      // Text spilling out of its table cell runs into the next one.
+      // Text spilling out of its table cell runs into the next one, scroll container or not.
       if (c && r.width > 0 && (r.right > c.right + tol || r.left < c.left - tol)) {
         found.push(`text in ${describe(p)} spans ${Math.round(r.left)}-${Math.round(r.right)} px, its cell ${Math.round(c.left)}-${Math.round(c.right)} px: "${snippet(n.nodeValue)}"`);
         break;
@@ -483,7 +483,8 @@ def write_screenshots(docs, pdf_path, shots):
     if not shutil.which("pdftoppm"):
         raise CheckError("no pdftoppm on PATH (Debian: apt-get install poppler-utils)")
     stem = os.path.join(docs, "report-page1")
-    subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", "96", "-png", "-singlefile", pdf_path, stem], check=True)
+    subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-scale-to-x", str(SCREEN_WIDTH), "-scale-to-y", "-1",
+                    "-png", "-singlefile", pdf_path, stem], check=True)
     written = {"report-page1.png"}
     for name, (png, cut) in sorted(shots.items()):
         with open(os.path.join(docs, name), "wb") as f:

@@ -27,6 +27,7 @@ CASES = {
     "bad-contrast-svg.html": ({"contrast"}, "3.07:1 #222222 on #0072B2 in text"),
     "bad-wide-table.html": ({"overflow-screen", "overflow-print"}, "table in section#data"),
     "bad-print-overflow.html": ({"overflow-print"}, "table in section#data"),
+    "bad-cell-overflow.html": ({"overflow-screen", "overflow-print"}, "its cell"),
     "bad-svg-text-cut.html": ({"overflow-screen", "overflow-print"}, "is drawn outside its chart"),
     "bad-no-summary.html": ({"summary"}, "there is no element #summary"),
     "bad-tall-summary.html": ({"summary"}, "#summary runs"),
