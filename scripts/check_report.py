@@ -11,7 +11,7 @@ pdfinfo, no such file).
 The checks (rule names as printed):
   overflow-screen  at a 1024 px wide window (screen media), an element or a line of text
                    reaches beyond the window or beyond the report's column (the content
-                   box of <main>, or <body> without one) by more than 1 px, unless a
+                   box of its <main>, or of <body> outside one) by more than 1 px, unless a
                    scroll container (overflow-x auto or scroll) between it and the
                    column holds it. Text beyond its table cell, and SVG text beyond its
                    own <svg> box (cut off), count too. Closed <details> are opened first
@@ -87,8 +87,9 @@ const describe = (el) => {
   return s;
 };
 const snippet = (t) => { t = (t || '').replace(/\s+/g, ' ').trim(); return t.length > 60 ? t.slice(0, 57) + '...' : t; };
-const column = () => {
-  const c = document.querySelector('main') || document.body;
+// The column `el` is set in: the content box of its <main>, or of <body> outside one.
+const column = (el) => {
+  const c = (el && el.closest('main')) || document.body;
   const r = c.getBoundingClientRect(), cs = getComputedStyle(c);
   return { el: c, left: r.left + parseFloat(cs.paddingLeft) + parseFloat(cs.borderLeftWidth),
            right: r.right - parseFloat(cs.paddingRight) - parseFloat(cs.borderRightWidth) };
@@ -109,34 +110,40 @@ const textNodes = (root) => {
 
 OVERFLOW_JS = r"""
 ((printMedia) => {
-  const tol = 1, vw = document.documentElement.clientWidth, col = column(), found = [];
+  const tol = 1, vw = document.documentElement.clientWidth, found = [];
+  const columns = new Map(), columnOf = (el) => {
+    const c = el.closest('main') || document.body;
+    if (!columns.has(c)) columns.set(c, column(c));
+    return columns.get(c);
+  };
   const reported = new Set();
   // A scroll container between `el` and the column holds what overflows it (screen only).
   const held = (el) => {
     if (printMedia) return false;
+    const col = columnOf(el);
     for (let a = el.parentElement; a && a !== col.el; a = a.parentElement) {
       const ox = getComputedStyle(a).overflowX;
       if (ox === 'auto' || ox === 'scroll') return true;
     }
     return false;
   };
-  const outside = (r) => r.width > 0 && (r.right > Math.min(vw, col.right) + tol || r.left < Math.max(0, col.left) - tol);
+  const outside = (r, col) => r.width > 0 && (r.right > Math.min(vw, col.right) + tol || r.left < Math.max(0, col.left) - tol);
   const underReported = (el) => { for (let a = el; a; a = a.parentElement) if (reported.has(a)) return true; return false; };
-  const all = col.el.querySelectorAll('*');
+  const all = document.body.querySelectorAll('*');
   for (const el of all) {
     if (el.closest('svg') && el.tagName.toLowerCase() !== 'svg' || !shown(el)) continue;
-    const r = el.getBoundingClientRect();
-    if (!outside(r) || held(el) || underReported(el)) continue;
+    const r = el.getBoundingClientRect(), col = columnOf(el);
+    if (el === col.el || !outside(r, col) || held(el) || underReported(el)) continue;
     reported.add(el);
     found.push(`${describe(el)} spans ${Math.round(r.left)}-${Math.round(r.right)} px, column ${Math.round(col.left)}-${Math.round(Math.min(vw, col.right))} px: "${snippet(el.textContent)}"`);
   }
-  for (const n of textNodes(col.el)) {
-    const p = n.parentElement;
+  for (const n of textNodes(document.body)) {
+    const p = n.parentElement, col = columnOf(p);
     if (p.closest('svg') || underReported(p)) continue;
     const range = document.createRange(); range.selectNodeContents(n);
     const cell = p.closest('td,th'), c = cell && cell.getBoundingClientRect(), isHeld = held(p);
     for (const r of range.getClientRects()) {
-      if (!isHeld && outside(r)) {
+      if (!isHeld && outside(r, col)) {
         reported.add(p);
         found.push(`text in ${describe(p)} spans ${Math.round(r.left)}-${Math.round(r.right)} px, column ${Math.round(col.left)}-${Math.round(Math.min(vw, col.right))} px: "${snippet(n.nodeValue)}"`);
         break;
