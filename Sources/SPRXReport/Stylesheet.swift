@@ -41,10 +41,11 @@ extension Report {
         footer { margin-top: 2rem; font-size: 0.8rem; color: \(Palette.muted); }
         @media print {
           @page { size: A4; margin: 14mm; }
+          :root { font-size: 10.5pt; }
           main { max-width: none; padding: 0; }
           .table-wrap { overflow-x: visible; }
-          table { font-size: 0.7rem; max-width: 100%; }
-          table:has(thead th:nth-child(8)) { font-size: 0.62rem; }
+          table { font-size: 0.8rem; max-width: 100%; }
+          table:has(thead th:nth-child(8)) { font-size: 0.7rem; }
           th, td { padding: 0.15rem 0.3rem; }
           tbody th, td:not(.num) { overflow-wrap: anywhere; }
           h2 { break-after: avoid; }
