@@ -18,7 +18,9 @@ The checks (rule names as printed):
                    (a reader may open any of them).
   overflow-print   the same in print media at the A4 printable width (210 mm less the
                    14 mm margins of the report's @page rule: 182 mm = 687.9 px); print
-                   cannot scroll, so a scroll container excuses nothing there.
+                   cannot scroll, so a scroll container excuses nothing there; and a
+                   chart or image taller than the printable page (269 mm = 1016.7 px),
+                   which print cannot split, fails too.
   contrast         a rendered line of text whose computed colour (SVG: computed fill)
                    against what is painted behind it is under 4.5:1 (WCAG 2 AA for body
                    text, applied to every size). What is behind is read at the centre
@@ -109,7 +111,7 @@ const textNodes = (root) => {
 """
 
 OVERFLOW_JS = r"""
-((printMedia) => {
+((printMedia, pageHeight) => {
   const tol = 1, vw = document.documentElement.clientWidth, found = [];
   const columns = new Map(), columnOf = (el) => {
     const c = el.closest('main') || document.body;
@@ -163,6 +165,14 @@ OVERFLOW_JS = r"""
     if (r.left < s.left - tol || r.right > s.right + tol || r.top < s.top - tol || r.bottom > s.bottom + tol)
       found.push(`text in ${describe(t)} of ${describe(svg)} is drawn outside its chart (${Math.round(r.left)}-${Math.round(r.right)} px, chart ${Math.round(s.left)}-${Math.round(s.right)} px): "${snippet(t.textContent)}"`);
   }
+  // In print a chart or image cannot be split: one taller than a page is cut at its foot.
+  if (printMedia)
+    for (const e of document.querySelectorAll('svg, img, canvas')) {
+      if (e.parentElement.closest('svg') || !shown(e)) continue;
+      const r = e.getBoundingClientRect();
+      if (r.height > pageHeight + tol)
+        found.push(`${describe(e)} is ${Math.round(r.height)} px tall, an A4 page holds ${Math.round(pageHeight)} px: "${snippet(e.getAttribute('aria-label') || e.textContent)}"`);
+    }
   if (document.documentElement.scrollWidth > vw + tol)
     found.push(`the page is ${document.documentElement.scrollWidth} px wide, the window ${vw} px`);
   return found;
@@ -458,14 +468,14 @@ def check(browser, report, pdf_path, max_pages=MAX_PAGES, screenshots=None):
     # A reader may open any <details>, so on screen everything in them is checked too.
     browser.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     fit_height(SCREEN_WIDTH, 800)
-    violations += [("overflow-screen", v) for v in browser.run(OVERFLOW_JS, False)]
+    violations += [("overflow-screen", v) for v in browser.run(OVERFLOW_JS, False, PRINT_HEIGHT_PX)]
     violations += [("contrast", v) for v in browser.run(CONTRAST_JS, MIN_CONTRAST)]
 
     # Print, A4 less the margins, the page as written (its print rules decide what shows).
     browser.load(report)
     browser.send("Emulation.setEmulatedMedia", {"media": "print"})
     fit_height(PRINT_WIDTH_PX, PRINT_HEIGHT_PX)
-    violations += [("overflow-print", v) for v in browser.run(OVERFLOW_JS, True)]
+    violations += [("overflow-print", v) for v in browser.run(OVERFLOW_JS, True, PRINT_HEIGHT_PX)]
     violations += [("summary", v) for v in browser.run(SUMMARY_JS, PRINT_HEIGHT_PX)]
 
     browser.send("Emulation.clearDeviceMetricsOverride")

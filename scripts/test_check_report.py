@@ -28,6 +28,7 @@ CASES = {
     "bad-wide-table.html": ({"overflow-screen", "overflow-print"}, "table in section#data"),
     "bad-print-overflow.html": ({"overflow-print"}, "table in section#data"),
     "bad-cell-overflow.html": ({"overflow-screen", "overflow-print"}, "its cell"),
+    "bad-tall-chart.html": ({"overflow-print"}, "svg in section#"),
     "bad-svg-text-cut.html": ({"overflow-screen", "overflow-print"}, "is drawn outside its chart"),
     "bad-no-summary.html": ({"summary"}, "there is no element #summary"),
     "bad-tall-summary.html": ({"summary"}, "#summary runs"),
