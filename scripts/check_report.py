@@ -96,8 +96,16 @@ const column = (el) => {
   return { el: c, left: r.left + parseFloat(cs.paddingLeft) + parseFloat(cs.borderLeftWidth),
            right: r.right - parseFloat(cs.paddingRight) - parseFloat(cs.borderRightWidth) };
 };
-// Rendered: not display:none, not inside a closed <details> or other skipped content.
-const shown = (el) => el.checkVisibility({ visibilityProperty: true });
+// Rendered: not display:none, not inside a closed <details> or other skipped content, not
+// clipped to nothing (as text meant only for screen readers is).
+const shown = (el) => {
+  if (!el.checkVisibility({ visibilityProperty: true })) return false;
+  for (let a = el; a && a !== document.body; a = a.parentElement) {
+    const r = a.getBoundingClientRect();
+    if ((r.width <= 1 || r.height <= 1) && getComputedStyle(a).overflow !== 'visible') return false;
+  }
+  return true;
+};
 const textNodes = (root) => {
   const out = [], walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
