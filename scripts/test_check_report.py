@@ -12,6 +12,8 @@ hand (relative luminances 0.01600 and 0.15249: (0.15249 + 0.05) / (0.01600 + 0.0
 and is the figure issue 25 reports from its own screenshots.
 """
 
+import contextlib
+import io
 import os
 import sys
 import tempfile
@@ -56,7 +58,20 @@ def main():
                     print(f"     {rule}: {text}")
             else:
                 print(f"ok   {page}: " + (f"fails on {', '.join(sorted(failed))} ({len(violations)} violations, {pages} pages)" if failed else f"passes ({pages} page{'s' if pages != 1 else ''})"))
-    print(f"check-report self-test: {len(CASES) - failures} of {len(CASES)} fixture pages as expected")
+    # The command line: its exit status is what make and CI act on.
+    with tempfile.TemporaryDirectory(prefix="sprx-check-report-test-") as work:
+        for args, status in [([os.path.join(FIXTURES, "good.html")], 0),
+                             ([os.path.join(FIXTURES, "bad-contrast-svg.html")], 1),
+                             ([os.path.join(work, "no-such-report.html")], 2)]:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                got = check_report.main(args + ["--pdf", os.path.join(work, "out.pdf")])
+            if got != status:
+                failures += 1
+                print(f"FAIL check_report.py {os.path.basename(args[0])} exited {got}, expected {status}")
+            else:
+                print(f"ok   check_report.py {os.path.basename(args[0])} exits {status}")
+    total = len(CASES) + 3
+    print(f"check-report self-test: {total - failures} of {total} cases as expected")
     return 1 if failures else 0
 
 
