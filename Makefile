@@ -110,4 +110,4 @@ fixtures: build
 	$(BIN) generate --rows 1000 --seed 60 --files 1 --messy --layout spreadsheet --out SampleData/spreadsheet
 
 clean:
-	rm -rf .build .build-asan .build-tsan .build-fuzz out out.validate out.expected out.check-report out.check-report.pdf .out.lock .out.*.lock
+	rm -rf .build .build-asan .build-tsan .build-fuzz out out.validate out.expected .out.lock .out.*.lock
