@@ -27,9 +27,11 @@ The checks (rule names as printed):
                    and at a quarter and three quarters of the width of each line box,
                    from document.elementsFromPoint: backgrounds of HTML elements and
                    fills of SVG shapes, composited over white by their alpha and
-                   opacity; a pattern fill counts as its worst colour.
+                   opacity; a pattern fill counts as its worst colour. Checked at 1024 px
+                   with every <details> open; text clipped to nothing is skipped.
   summary          #summary is absent, or does not end within page 1 of the A4 print
-                   (its bottom, in print media, below 297 mm less the margins).
+                   (its bottom, in print media at the A4 printable width, is lower than
+                   297 mm less the margins = 1016.7 px), or forces a page break inside.
   pages            the A4 PDF has more pages than --max-pages (default 12), counted by
                    pdfinfo.
 
