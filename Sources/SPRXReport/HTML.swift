@@ -77,15 +77,13 @@ func el(_ name: String, _ attributes: [(String, String)] = [], text: String) -> 
 /// The table sits in a `table-wrap` box that scrolls sideways on a narrow screen, so a
 /// wide table never runs off the page's column (print wraps it to the page instead).
 func dataTable(caption: String, header: [String], rows: [[String]], numeric: Set<Int> = []) -> Node {
-    el("div", [("class", "table-wrap")], [
-        el("table", [], [
-            el("caption", text: caption),
-            el("thead", [], [el("tr", [], header.map { el("th", [("scope", "col")], text: $0) })]),
-            el("tbody", [], rows.map { row in
-                el("tr", [], row.enumerated().map { i, cell in
-                    i == 0 ? el("th", [("scope", "row")], text: cell) : el("td", numeric.contains(i) ? [("class", "num")] : [], text: cell)
-                })
-            }),
-        ]),
-    ])
+    el("div", [("class", "table-wrap")], [el("table", [], [
+        el("caption", text: caption),
+        el("thead", [], [el("tr", [], header.map { el("th", [("scope", "col")], text: $0) })]),
+        el("tbody", [], rows.map { row in
+            el("tr", [], row.enumerated().map { i, cell in
+                i == 0 ? el("th", [("scope", "row")], text: cell) : el("td", numeric.contains(i) ? [("class", "num")] : [], text: cell)
+            })
+        }),
+    ])])
 }
