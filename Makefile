@@ -9,8 +9,10 @@ OUT ?= out
 # (out/ is a sprx output folder, which holds only what a run writes).
 VALIDATE_OUT ?= out.validate
 EXPECTED_OUT ?= out.expected
+# Where make check-report runs the sample pipeline (and writes the A4 PDF, beside it).
+CHECK_REPORT_OUT ?= out.check-report
 
-.PHONY: all build report test validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends fixtures clean
+.PHONY: all build report test validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends check-report fixtures clean
 
 all: build
 
@@ -74,6 +76,13 @@ sanitize:
 	  $(SWIFT) test --sanitize=address --build-path .build-asan
 	$(SWIFT) build --sanitize=thread --build-path .build-tsan --product sprx
 	SWIFT_BACKTRACE=enable=no $(SWIFT) test --sanitize=thread --build-path .build-tsan
+
+## check-report: the sample report in headless Chromium at 1024 px and A4 print: fails on overflow, contrast under 4.5:1, #summary off page 1, over 12 pages; rewrites docs/report-*.png
+check-report: build
+	python3 scripts/test_check_report.py
+	rm -rf $(CHECK_REPORT_OUT)
+	$(BIN) run --pipeline $(PIPELINE) --input $(INPUT) --out $(CHECK_REPORT_OUT) --quiet
+	python3 scripts/check_report.py $(CHECK_REPORT_OUT)/report.html --pdf $(CHECK_REPORT_OUT).pdf --screenshots docs
 
 ## check-duckdb: recount route tables for 160,128 generated rows in DuckDB and compare
 check-duckdb: build

@@ -73,8 +73,11 @@ func el(_ name: String, _ attributes: [(String, String)] = [], text: String) -> 
 }
 
 /// A table with a caption, a header row and body rows; `numeric` columns align right.
+///
+/// The table sits in a `table-wrap` box that scrolls sideways on a narrow screen, so a
+/// wide table never runs off the page's column (print wraps it to the page instead).
 func dataTable(caption: String, header: [String], rows: [[String]], numeric: Set<Int> = []) -> Node {
-    el("table", [], [
+    el("div", [("class", "table-wrap")], [el("table", [], [
         el("caption", text: caption),
         el("thead", [], [el("tr", [], header.map { el("th", [("scope", "col")], text: $0) })]),
         el("tbody", [], rows.map { row in
@@ -82,5 +85,5 @@ func dataTable(caption: String, header: [String], rows: [[String]], numeric: Set
                 i == 0 ? el("th", [("scope", "row")], text: cell) : el("td", numeric.contains(i) ? [("class", "num")] : [], text: cell)
             })
         }),
-    ])
+    ])])
 }

@@ -21,15 +21,17 @@ extension Report {
         .card .big { font-size: 1.7rem; font-weight: 700; color: \(Palette.medical); }
         .findings p { margin: 0.2rem 0; }
         .findings .comparison { color: \(Palette.muted); font-size: 0.9rem; }
-        table { border-collapse: collapse; margin: 0.75rem 0; font-size: 0.85rem; min-width: 24rem; }
-        caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
+        .table-wrap { overflow-x: auto; max-width: 100%; margin: 0.75rem 0; }
+        table { border-collapse: collapse; margin: 0; font-size: 0.85rem; min-width: min(24rem, 100%); }
+        caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; overflow-wrap: break-word; }
         th, td { border-bottom: 1px solid \(Palette.rule); padding: 0.2rem 0.6rem; text-align: left; vertical-align: top; }
         thead th { border-bottom: 2px solid \(Palette.muted); }
         td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
         figure { margin: 1rem 0; }
         figcaption { font-size: 0.85rem; color: \(Palette.muted); }
         svg { max-width: 100%; height: auto; display: block; }
-        svg text { font-family: inherit; fill: \(Palette.ink); }
+        svg text { font-family: inherit; }
+        svg text:not([fill]) { fill: \(Palette.ink); }
         svg .small { font-size: 11px; }
         svg .axis { font-size: 11px; font-weight: 600; }
         svg .panel { font-size: 12px; font-weight: 600; }
@@ -39,11 +41,17 @@ extension Report {
         footer { margin-top: 2rem; font-size: 0.8rem; color: \(Palette.muted); }
         @media print {
           @page { size: A4; margin: 14mm; }
+          :root { font-size: 10.5pt; }
           main { max-width: none; padding: 0; }
+          .table-wrap { overflow-x: visible; }
+          table { font-size: 0.8rem; max-width: 100%; }
+          table:has(thead th:nth-child(8)) { font-size: 0.7rem; }
+          th, td { padding: 0.15rem 0.3rem; }
+          tbody th, td:not(.num) { overflow-wrap: anywhere; }
           h2 { break-after: avoid; }
           figure, table, .card, .model { break-inside: avoid; }
           details > summary { display: none; }
-          details:not([open]) > table { display: none; }
+          details:not([open]) > .table-wrap { display: none; }
         }
         """
 }

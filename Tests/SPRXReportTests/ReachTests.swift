@@ -283,7 +283,7 @@ enum ReachFixture {
     }
 
     /// SPRX_REACH_REPORT=path writes this hand-built report's HTML there and its Markdown
-    /// beside it (path.md), to look at them (scripts/report-screenshots.sh reads the HTML).
+    /// beside it (path.md), to look at them (scripts/check_report.py checks it as rendered).
     @Test func writeForLooking() throws {
         guard let path = ProcessInfo.processInfo.environment["SPRX_REACH_REPORT"] else { return }
         try html.write(toFile: path, atomically: true, encoding: .utf8)
