@@ -41,20 +41,16 @@ public enum Report {
     public static func html(tables: [PublishedTable], context: ReportContext) -> String {
         let numbers = ReportNumbers(tables: tables)
         let label = Labels(overrides: context.displayNames)
+        // Page 1, the questions in order (each opening with its finding), references, appendix.
         let body: [Node] = [
-            header(numbers, context),
-            runSection(numbers, context),
-            headlineSection(numbers, context),
-            findingsSection(numbers, context, label),
-            routeMixSection(numbers, context, label),
-            gradientSection(numbers, context),
-            reachSection(numbers, context),
-            trendsSection(numbers, context, label),
-            placeSection(numbers, context),
-            pathwaySection(numbers, context, label),
-            reasonsSection(numbers, context, label),
-            modelsSection(numbers, context, label),
-            qualitySection(numbers, context, label),
+            summarySection(numbers, context, label),
+            whoSection(numbers, context, label),
+            withLead(reachSection(numbers, context), lead("reach", numbers, context, label)),
+            withLead(trendsSection(numbers, context, label), lead("trends", numbers, context, label)),
+            withLead(placeSection(numbers, context), lead("organisations", numbers, context, label)),
+            withLead(modelsSection(numbers, context, label), lead("models", numbers, context, label)),
+            referencesSection(),
+            appendixSection(numbers, context, label),
             el("footer", [], [
                 el("p", text: "sprx \(context.toolVersion), pipeline \(context.pipelineName). Every number here is in tables/*.csv beside this file; manifest.json records the inputs, reference files and settings.")
             ]),
@@ -63,7 +59,7 @@ public enum Report {
             el("head", [], [
                 el("meta", [("charset", "utf-8")]),
                 el("meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")]),
-                el("title", text: "Social prescribing referrals: \(context.pipelineName)"),
+                el("title", text: title(context) + (context.organisation.map { ": \($0)" } ?? "")),
                 el("style", [], [.trusted(css)]),
             ]),
             el("body", [], [el("main", [], body)]),

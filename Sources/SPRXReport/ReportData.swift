@@ -72,6 +72,13 @@ public struct ReportContext: Sendable {
     /// What the run warns about (``RunWarning``): said in the data-quality section, and
     /// beside the headline when it changes the headline.
     public var warnings: [RunWarning] = []
+    /// The pipeline's `report.title` (`nil`: ``Report/defaultTitle``).
+    public var title: String?
+    /// The pipeline's `report.organisation`: the service or area (`nil`: unsaid).
+    public var organisation: String?
+    /// The date the report is as of (`YYYY-MM-DD`): `sprx run --as-of`, by default the
+    /// day after the data period ends (``Report/asOfDefault(lastDay:)``); `nil`: unsaid.
+    public var asOf: String?
 
     public init(
         toolVersion: String, pipelineName: String, pipelineSHA256: String, inputs: [Input], firstDay: String?, lastDay: String?,
