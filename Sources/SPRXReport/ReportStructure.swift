@@ -126,8 +126,10 @@ extension Report {
         guard reach.hasRates, reachWithheldSentence(context) == nil, !catchmentMismatch(context) else { return nil }
         let scale = reach.scale
         let rates = nations.compactMap { nation -> String? in
-            guard let row = reach.rate(Grouping.Name.nation, nation), row[RateColumn.crudeRate].value != nil else { return nil }
-            return "\(nation) \(rateWithInterval(row, .crudeRate, .crudeCILow, .crudeCIHigh, scale: scale))"
+            guard let row = reach.rate(Grouping.Name.nation, nation), let rate = row[RateColumn.crudeRate].value else { return nil }
+            func say(_ value: Double) -> String { ReachWording.significant(value * scale.factor) }
+            guard let low = row[RateColumn.crudeCILow].value, let high = row[RateColumn.crudeCIHigh].value else { return "\(nation) \(say(rate))" }
+            return "\(nation) \(say(rate)) (\(say(low))–\(say(high)))"
         }
         guard let first = rates.first else { return nil }
         let others = rates.dropFirst()
@@ -147,17 +149,21 @@ extension Report {
         return Finding(here: sentence, literature: nil)
     }
 
-    /// Link worker provision from the most to the least deprived fifth of England's networks, beside Wilding et al.
+    /// Link worker provision in the most against the least deprived fifth of England's
+    /// networks, each with its interval, beside Wilding et al.
     static func provisionFinding(_ numbers: ReportNumbers, _ context: ReportContext) -> Finding? {
         let figures = numbers.place
         guard let date = figures.reportedCensus(context.censusCoverage),
-            let sentence = PlaceWording.gradientSentence(
-                sii: figures.gradientRow(date, PlaceFigures.sii, PlaceFigures.allGroups), rii: figures.gradientRow(date, PlaceFigures.rii, PlaceFigures.allGroups),
-                date: date, coverage: context.censusCoverage)
+            let most = figures.gradientRow(date, PlaceFigures.ftePer50000, "1"), let least = figures.gradientRow(date, PlaceFigures.ftePer50000, "5"),
+            let m = most[ProvisionGradientColumn.value].value, let l = least[ProvisionGradientColumn.value].value
         else { return nil }
+        func interval(_ row: [Cell]) -> String {
+            guard let low = row[ProvisionGradientColumn.ciLow].value, let high = row[ProvisionGradientColumn.ciHigh].value else { return "" }
+            return " (95% interval \(fixed(low, 2))–\(fixed(high, 2)))"
+        }
         return Finding(
-            here: sentence,
-            literature: "Wilding et al. (2024): from mid-2022, England's networks with more reported need for support had fewer link workers per patient.")
+            here: "At \(date), the most deprived fifth of England's primary care networks had \(fixed(m, 2)) link worker FTE per 50,000 registered patients\(interval(most)), against \(fixed(l, 2))\(interval(least)) in the least deprived fifth.",
+            literature: "Wilding et al. (2024): from mid-2022, networks with more reported need for support had fewer link workers per patient.")
     }
 
     /// The route model's most deprived against least deprived fifth, adjusted for the other covariates.
