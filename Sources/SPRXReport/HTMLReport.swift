@@ -30,12 +30,6 @@ public enum Report {
             + "reached a link worker \(pathwayHeadline(numbers, .pctContacted)), an intervention \(pathwayHeadline(numbers, .pctIntervention))"
     }
 
-    /// "2,956 clean referrals (an exact count of records)": the page's one population figure.
-    static func cleanPhrase(_ numbers: ReportNumbers) -> String {
-        guard let clean = numbers.cleanReferrals else { return "clean referrals (their number is not in data_quality.csv)" }
-        return "\(grouped(clean)) clean \(clean == 1 ? "referral" : "referrals") (an exact count of records, not people)"
-    }
-
     // MARK: HTML
 
     public static func html(tables: [PublishedTable], context: ReportContext) -> String {
@@ -67,17 +61,6 @@ public enum Report {
         return "<!DOCTYPE html>\n" + document.rendered + "\n"
     }
 
-    static func header(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
-        var children: [Node] = [
-            el("h1", text: "Social prescribing referrals: who is referred, by which route, and who gets help"),
-            el("p", [("class", "lede")], text: "Pipeline \(context.pipelineName)" + period(context).map { ", referrals dated \($0)" }.orEmpty + "."),
-        ]
-        if !context.disclosureEnabled {
-            children.append(el("p", [("class", "warning"), ("role", "alert")], text: context.disclosureStatement))
-        }
-        return el("header", [], children)
-    }
-
     static func period(_ context: ReportContext) -> String? {
         guard let first = context.firstDay, let last = context.lastDay else { return nil }
         return "\(first) to \(last)"
@@ -104,37 +87,7 @@ public enum Report {
         ])
     }
 
-    /// What the headline percentages are of, in one sentence.
-    static func headlineNote(_ numbers: ReportNumbers, _ context: ReportContext) -> String {
-        "Out of \(cleanPhrase(numbers)). Percentages are of all clean referrals, including those with no recorded route"
-            + (context.disclosureEnabled ? ", computed from counts rounded to the nearest \(context.roundTo) (tables/route_type_by_group.csv, tables/pathway_by_group.csv)." : ".")
-    }
-
     static let noReferrals = "No clean referrals: there is nothing to report."
-
-    static func headlineSection(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
-        func card(_ value: String?, _ label: String) -> Node {
-            el("div", [("class", "card")], [el("p", [("class", "big")], text: value.map { "\($0)%" } ?? "suppressed"), el("p", text: label)])
-        }
-        // A figure whose field is not recorded: the reason where the number would be.
-        func card(_ column: PathwayColumn, _ label: String) -> Node {
-            guard let withheld = numbers.pathwayAllWithheld(column) else { return card(numbers.pathwayAll(column), label) }
-            return el("div", [("class", "card")], [el("p", [("class", "big")], text: "Not recorded"), el("p", text: "\(label): \(withheld)")])
-        }
-        guard numbers.hasReferrals else {
-            return section("headlines", "Headline figures", [el("p", text: noReferrals)])
-        }
-        return section("headlines", "Headline figures", [
-            el("div", [("class", "cards")], [
-                card(numbers.share(.medical), "of referrals came through medical routes (as the pipeline defines them)"),
-                card(numbers.share(.nonMedical), "came through non-medical routes (as the pipeline defines them)"),
-                card(numbers.share(.unknown), "had no recorded route"),
-                card(.pctContacted, "reached a link worker"),
-                card(.pctIntervention, "received at least one intervention"),
-            ]),
-            el("p", text: headlineNote(numbers, context)),
-        ] + warningsText(context.warnings.filter { $0.changesHeadline }).map { el("p", [("class", "warning")], text: $0) })
-    }
 
     static let warningsIntro = "What this run warns about (also in manifest.json, warnings, with these codes):"
 
@@ -143,25 +96,7 @@ public enum Report {
         warnings.map { "Warning (\($0.code.rawValue)): \($0.message)." }
     }
 
-    static let findingsIntro = "Each sentence is computed from this run's tables. Where the literature reports the same figure, it is given beside this data's, as a comparison, not as a finding."
     static let allSuppressed = "Every figure these sentences rest on is suppressed or absent in this run's tables: there is nothing to report."
-
-    /// The findings' opening: how they are made, and that their percentages come from rounded counts when they do.
-    static func findingsOpening(_ context: ReportContext) -> String {
-        findingsIntro + (context.disclosureEnabled ? " Their percentages are computed from counts rounded to the nearest \(context.roundTo)." : "")
-    }
-
-    static func findingsSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
-        guard numbers.hasReferrals else { return section("findings", "What this data shows", [el("p", text: noReferrals)]) }
-        let findings = findings(numbers, label)
-        guard !findings.isEmpty else { return section("findings", "What this data shows", [el("p", text: allSuppressed)]) }
-        return section("findings", "What this data shows", [
-            el("p", text: findingsOpening(context)),
-            el("ul", [("class", "findings")], findings.map { finding in
-                el("li", [], [el("p", text: finding.here)] + (finding.literature.map { [el("p", [("class", "comparison")], text: "Comparison: " + $0)] } ?? []))
-            }),
-        ])
-    }
 
     static func routeTypeCategories(_ label: Labels) -> [(name: String, label: String, colour: String)] {
         RouteType.allCases.map { ($0.label, label(.routeType, $0.label), Palette.routeType($0)) }

@@ -12,7 +12,7 @@ extension Report {
         let label = Labels(overrides: context.displayNames)
         let md = markdownText
         // Page 1, the questions in order (each opening with its finding), references, appendix.
-        var out = summaryMarkdown(numbers, context)
+        var out = summaryMarkdown(numbers, context, label)
         out += withLead(["## " + md(questions[0].title), ""] + demoted(whoMarkdown(numbers, context, label)), lead("who", numbers, context, label))
         out += withLead(reachMarkdown(numbers, context), lead("reach", numbers, context, label))
         out += withLead(trendsMarkdown(numbers, context, label), lead("trends", numbers, context, label))

@@ -76,27 +76,37 @@ extension Report {
         return (100 * Double(n) / Double(total), 100 * bounds.low, 100 * bounds.high)
     }
 
-    /// Contact and intervention shares, or what is not recorded (absent is not zero).
-    static func pathwayFinding(_ numbers: ReportNumbers) -> Finding? {
-        guard numbers.hasReferrals else { return nil }
-        var parts: [String] = []
-        var literature: [String] = []
-        for (count, percent, words, study) in [
-            (PathwayColumn.contacted, PathwayColumn.pctContacted, "reached a link worker", "90% reached a link worker"),
-            (.intervention, .pctIntervention, "received at least one intervention", "38% received any intervention"),
+    /// Contact and intervention shares with their intervals, beside Bu et al.'s; a share
+    /// not recorded is its own finding, with no comparison (absent is not zero).
+    static func pathwayFindings(_ numbers: ReportNumbers) -> [Finding] {
+        guard numbers.hasReferrals else { return [] }
+        var recorded: [(text: String, study: String)] = []
+        var withheld: [Finding] = []
+        for (count, percent, words, short, study) in [
+            (PathwayColumn.contacted, PathwayColumn.pctContacted, "reached a link worker", "reached a link worker", "90% reached a link worker"),
+            (.intervention, .pctIntervention, "received at least one intervention", "received an intervention", "38% received any intervention"),
         ] {
-            if let withheld = numbers.pathwayAllWithheld(percent) {
-                parts.append("whether referrals \(words) is \(withheld)")
+            if let why = numbers.pathwayAllWithheld(percent) {
+                withheld.append(Finding(here: "Whether referrals \(short) is \(why): no share is given.", literature: nil))
             } else if let share = pathwayShare(numbers, count) {
-                parts.append("\(sayPercent(share.share)) \(words) (95% interval \(sayInterval(share.low, share.high)!))")
-                literature.append(study)
+                recorded.append(("\(sayPercent(share.share)) of referrals \(words) (95% interval \(sayInterval(share.low, share.high)!))", study))
             }
         }
-        guard !parts.isEmpty else { return nil }
-        let text = parts.joined(separator: "; ")
+        guard !recorded.isEmpty else { return withheld }
+        let text = recorded.map(\.text).joined(separator: "; ")
+        return [Finding(here: text + ".", literature: "\(studyShort): \(recorded.map(\.study).joined(separator: " and ")).")] + withheld
+    }
+
+    /// The most common referral reason for all referrals, with its interval, beside Bu et al.
+    static func reasonFinding(_ numbers: ReportNumbers, _ label: Labels) -> Finding? {
+        let reasons = numbers.reasons.select([.dimension: allGroups, .group: allGroups]).compactMap { row -> (id: String, share: Double, row: [Cell])? in
+            ReportNumbers.percent(row).map { (row[ShareColumn.category].shown, $0, row) }
+        }
+        guard let top = reasons.max(by: { $0.share != $1.share ? $0.share < $1.share : $0.id > $1.id }) else { return nil }
+        let interval = sayInterval(ReportNumbers.percent(top.row, ShareColumn.ciLow), ReportNumbers.percent(top.row, ShareColumn.ciHigh)).map { " (95% interval \($0))" } ?? ""
         return Finding(
-            here: text.prefix(1).uppercased() + text.dropFirst() + ".",
-            literature: literature.isEmpty ? nil : "\(studyShort): \(literature.joined(separator: " and ")).")
+            here: "The most common referral reason was \(label.inSentence(.reason, top.id)): \(sayPercent(top.share)) of referrals\(interval).",
+            literature: "\(studyShort): mental health was the most common reason.")
     }
 
     /// The most against the least deprived fifth of areas, non-medical share, in the first
@@ -184,30 +194,34 @@ extension Report {
         return nil
     }
 
-    /// Page 1's findings, 3 to 6 of them where the data support them, in the questions' order.
-    static func summaryFindings(_ numbers: ReportNumbers, _ context: ReportContext) -> [Finding] {
-        [
-            routeFinding(numbers), pathwayFinding(numbers), deprivationFinding(numbers), reachFinding(numbers, context), trendFinding(numbers),
-            provisionFinding(numbers, context),
-        ].compactMap { $0 }
+    /// Most findings page 1 shows.
+    static let maxFindings = 6
+
+    /// Page 1's findings, at most ``maxFindings`` of those the data support, in the
+    /// questions' order; the reason comes last, so it is the first left out.
+    static func summaryFindings(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> [Finding] {
+        let first = [routeFinding(numbers)].compactMap { $0 } + pathwayFindings(numbers)
+        let rest = [deprivationFinding(numbers), reachFinding(numbers, context), trendFinding(numbers), provisionFinding(numbers, context), reasonFinding(numbers, label)]
+        return Array((first + rest.compactMap { $0 }).prefix(maxFindings))
     }
 
     /// The study named in comparisons, short.
     static let studyShort = "Bu et al. (2024)"
 
-    /// The headline cards: (value, what it is). A share not recorded says so instead of a number.
-    static func headlineCards(_ numbers: ReportNumbers) -> [(value: String, label: String)] {
+    /// The headline cards: the value, what it is, and for a share not recorded, why (the
+    /// card then says so instead of a number).
+    static func headlineCards(_ numbers: ReportNumbers) -> [(value: String, label: String, withheld: String?)] {
         func share(_ type: RouteType) -> String? {
             numbers.routeType.first([.dimension: allGroups, .group: allGroups, .category: type.label]).flatMap { ReportNumbers.percent($0) }.map(sayPercent)
         }
-        func pathway(_ count: PathwayColumn, _ percent: PathwayColumn, _ label: String) -> (String, String) {
-            if let withheld = numbers.pathwayAllWithheld(percent) { return ("Not recorded", "\(label): \(withheld)") }
-            return (pathwayShare(numbers, count).map { sayPercent($0.share) } ?? "Suppressed", label)
+        func pathway(_ count: PathwayColumn, _ percent: PathwayColumn, _ label: String) -> (String, String, String?) {
+            if let withheld = numbers.pathwayAllWithheld(percent) { return ("Not recorded", label, withheld) }
+            return (pathwayShare(numbers, count).map { sayPercent($0.share) } ?? "Suppressed", label, nil)
         }
         return [
-            (numbers.cleanReferrals.map(grouped) ?? "Not given", "referrals (exact count of clean records)"),
-            (share(.medical) ?? "Suppressed", "came through medical routes"),
-            (share(.nonMedical) ?? "Suppressed", "came through non-medical routes"),
+            (numbers.cleanReferrals.map(grouped) ?? "Not given", "referrals (exact count of clean records)", nil),
+            (share(.medical) ?? "Suppressed", "came through medical routes", nil),
+            (share(.nonMedical) ?? "Suppressed", "came through non-medical routes", nil),
             pathway(.contacted, .pctContacted, "reached a link worker"),
             pathway(.intervention, .pctIntervention, "received at least one intervention"),
         ]
@@ -233,10 +247,10 @@ extension Report {
         }
         children.append(
             el("div", [("class", "cards")], headlineCards(numbers).map { card in
-                el("div", [("class", "card")], [el("p", [("class", "big")], text: card.value), el("p", text: card.label)])
+                el("div", [("class", "card")], [el("p", [("class", "big")], text: card.value), el("p", text: card.label + (card.withheld.map { ": \($0)" } ?? ""))])
             }))
         children += warningsText(context.warnings.filter { $0.changesHeadline }).map { el("p", [("class", "warning")], text: $0) }
-        let findings = summaryFindings(numbers, context)
+        let findings = summaryFindings(numbers, context, label)
         children.append(el("h2", text: "What this data shows"))
         if findings.isEmpty {
             children.append(el("p", text: allSuppressed))
@@ -328,17 +342,21 @@ extension Report {
     // MARK: Markdown
 
     /// Page 1 in Markdown: the same title, facts, figures and findings as the HTML.
-    static func summaryMarkdown(_ numbers: ReportNumbers, _ context: ReportContext) -> [String] {
+    static func summaryMarkdown(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> [String] {
         let md = markdownText
         var out = ["# " + md(title(context)), ""]
         if let organisation = context.organisation { out += ["**" + md(organisation) + "**", ""] }
         out += [md(titleFacts(context)), ""]
         if !context.disclosureEnabled { out += ["> **\(md(context.disclosureStatement))**", ""] }
         guard numbers.hasReferrals else { return out + [noReferrals, ""] }
-        out += headlineCards(numbers).map { "- **" + md($0.value) + "** " + md($0.label) } + [""]
+        // "- Reached a link worker: 90.2%"; a share not recorded says why instead.
+        out += headlineCards(numbers).map { card in
+            let label = card.label.prefix(1).uppercased() + card.label.dropFirst()
+            return "- " + md(label) + ": " + md(card.withheld ?? card.value)
+        } + [""]
         for warning in warningsText(context.warnings.filter { $0.changesHeadline }) { out += ["**" + md(warning) + "**", ""] }
         out += ["## What this data shows", ""]
-        let findings = summaryFindings(numbers, context)
+        let findings = summaryFindings(numbers, context, label)
         if findings.isEmpty {
             out.append(allSuppressed)
         } else {

@@ -185,7 +185,8 @@ import Testing
         #expect(run.stderr.contains("an intervention not recorded in this export"))
         Self.expectWithheldInReport(run, word: "intervention", headline: "Received at least one intervention", funnelID: "funnel-intervention-share")
         // The recorded share is still compared with the literature.
-        #expect(run.text("report.md").contains("75.00% of referrals reached a link worker. *Comparison:* Bu et al."))
+        #expect(run.text("report.md").contains(" of referrals reached a link worker (95% interval "))
+        #expect(run.text("report.md").contains("*Compared with:* Bu et al. (2024): 90% reached a link worker."))
     }
 
     @Test func contactedAndContactsNotRecorded() throws {

@@ -47,7 +47,8 @@ import Testing
         #expect(markdown.contains("- Whether referrals received an intervention is not recorded in this export: no share is given.\n"))
         #expect(!markdown.contains("38% received any intervention"))
         // The recorded share keeps its comparison.
-        #expect(markdown.contains("90.69% of referrals reached a link worker. *Comparison:* Bu et al."))
+        #expect(markdown.contains("\(Report.sayPercent(90.69)) of referrals reached a link worker (95% interval "))
+        #expect(markdown.contains("*Compared with:* Bu et al. (2024): 90% reached a link worker."))
         #expect(markdown.contains("| All routes | 2955 | 2680 | not recorded | 90.69 | not recorded |"))
         // Said once in the run section, with the model it leaves out; the model's own
         // entry is plain text, not a warning.

@@ -81,12 +81,12 @@ import Testing
         let half = z * (p * (1 - p) / nn + z * z / (4 * nn * nn)).squareRoot() / (1 + z * z / nn)
         let share = try #require(Report.pathwayShare(numbers, .contacted))
         #expect(abs(share.low - 100 * (centre - half)) < 1e-6 && abs(share.high - 100 * (centre + half)) < 1e-6)
-        let finding = try #require(Report.pathwayFinding(numbers))
-        #expect(finding.here.contains("reached a link worker (95% interval \(fixed(100 * (centre - half), 1))–\(fixed(100 * (centre + half), 1))%)"))
+        let finding = try #require(Report.pathwayFindings(numbers).first)
+        #expect(finding.here.contains("reached a link worker (95% interval \(Report.sayInterval(100 * (centre - half), 100 * (centre + half))!))"))
         let route = try #require(Report.routeFinding(numbers))
         let medical = try #require(numbers.routeType.first([.dimension: "all", .group: "all", .category: "medical"]))
         let low = try #require(medical[ShareColumn.ciLow].value), high = try #require(medical[ShareColumn.ciHigh].value)
-        #expect(route.here.contains("(95% interval \(fixed(low, 1))–\(fixed(high, 1))%)"))
+        #expect(route.here.contains("(95% interval \(Report.sayInterval(low, high)!))"))
     }
 
     @Test func questionsComeInOrderEachOpeningWithItsFinding() throws {
