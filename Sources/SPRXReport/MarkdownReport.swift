@@ -13,7 +13,7 @@ extension Report {
         let md = markdownText
         // Page 1, the questions in order (each opening with its finding), references, appendix.
         var out = summaryMarkdown(numbers, context, label)
-        out += withLead(["## " + md(questions[0].title), ""] + demoted(whoMarkdown(numbers, context, label)), lead("who", numbers, context, label))
+        out += withLead(["## " + md(whoTitle), ""] + demoted(whoMarkdown(numbers, context, label)), lead("who", numbers, context, label))
         out += withLead(reachMarkdown(numbers, context), lead("reach", numbers, context, label))
         out += withLead(trendsMarkdown(numbers, context, label), lead("trends", numbers, context, label))
         out += withLead(placeMarkdown(numbers, context), lead("organisations", numbers, context, label))

@@ -29,14 +29,8 @@ extension Report {
         return facts.joined(separator: " · ") + "."
     }
 
-    /// The questions the report answers, in order: (section id, heading).
-    static let questions = [
-        (id: "who", title: "Who is referred, and by which route"),
-        (id: "reach", title: reachTitle),
-        (id: "trends", title: trendsTitle),
-        (id: "organisations", title: placeTitle),
-        (id: "models", title: "What the models add"),
-    ]
+    /// The first question's heading (the others keep their sections' headings).
+    static let whoTitle = "Who is referred, and by which route"
 
     // MARK: Findings
 
@@ -301,16 +295,17 @@ extension Report {
             routeMixSection(numbers, context, label), gradientSection(numbers, context), pathwaySection(numbers, context, label),
             reasonsSection(numbers, context, label),
         ]
-        return withLead(section(questions[0].id, questions[0].title, parts.map(demoted)), lead("who", numbers, context, label))
+        return withLead(section("who", whoTitle, parts.map(demoted)), lead("who", numbers, context, label))
     }
 
-    /// References: the studies compared with and the methods used, in full.
+    /// References: the studies compared with and the methods used, in full. DOIs and
+    /// addresses are text, not links (the report fetches and links to nothing).
     static let references: [String] = [
-        "Bu F, Hayes D, Burton A, Fancourt D. Equal, equitable or exacerbating inequalities: patterns and predictors of social prescribing referrals in 160 128 UK patients. The British Journal of Psychiatry. 2024 (published online 11 November 2024). https://doi.org/10.1192/bjp.2024.141",
-        "Wilding A, Sutton M, Agboraw E, Munford L, Wilson P. Geographic inequalities in need and provision of social prescribing link workers: a retrospective study in primary care. British Journal of General Practice. 2024. https://doi.org/10.3399/BJGP.2023.0602",
-        "Wilding A, et al. Whether the rollout of social prescribing link workers through primary care networks improved population outcomes: repeated cross-sections of the GP Patient Survey, 2018 to 2023. British Journal of General Practice. 2025 (early online 3 November 2025, BJGP.2024.0542). https://bjgp.org/content/early/2025/11/03/BJGP.2024.0542",
-        "Public Health England, Public Health Data Science. Technical Guide: Confidence Intervals (Wilson score, Byar's and Dobson's methods; version 25 May 2018), with the Technical Guide: Funnel Plots and the slope index of inequality tool. Fingertips guidance: https://fingertips.phe.org.uk/profile/guidance",
-        "NHS Digital. Disclosure control methodology for Hospital Episode Statistics (HES) and Emergency Care Data Set (ECDS), from September 2018. https://digital.nhs.uk/data-and-information/data-tools-and-services/data-services/hospital-episode-statistics/change-to-disclosure-control-methodology-for-hes-and-ecds-from-september-2018",
+        "Bu F, Hayes D, Burton A, Fancourt D. Equal, equitable or exacerbating inequalities: patterns and predictors of social prescribing referrals in 160 128 UK patients. The British Journal of Psychiatry. 2024 (published online 11 November 2024). doi:10.1192/bjp.2024.141",
+        "Wilding A, Sutton M, Agboraw E, Munford L, Wilson P. Geographic inequalities in need and provision of social prescribing link workers: a retrospective study in primary care. British Journal of General Practice. 2024. doi:10.3399/BJGP.2023.0602",
+        "Wilding A, et al. Whether the rollout of social prescribing link workers through primary care networks improved population outcomes: repeated cross-sections of the GP Patient Survey, 2018 to 2023. British Journal of General Practice. 2025 (early online 3 November 2025, BJGP.2024.0542). bjgp.org/content/early/2025/11/03/BJGP.2024.0542",
+        "Public Health England, Public Health Data Science. Technical Guide: Confidence Intervals (Wilson score, Byar's and Dobson's methods; version 25 May 2018), with the Technical Guide: Funnel Plots and the slope index of inequality tool. Fingertips guidance: fingertips.phe.org.uk/profile/guidance",
+        "NHS Digital. Disclosure control methodology for Hospital Episode Statistics (HES) and Emergency Care Data Set (ECDS), from September 2018. digital.nhs.uk/data-and-information/data-tools-and-services/data-services/hospital-episode-statistics/change-to-disclosure-control-methodology-for-hes-and-ecds-from-september-2018",
     ]
 
     static func referencesSection() -> Node {

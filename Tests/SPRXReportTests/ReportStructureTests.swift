@@ -121,9 +121,9 @@ import Testing
     @Test func referencesAreCitedInFull() throws {
         let references = try #require(Self.section("references", in: Self.html))
         // DOIs as published (checked against the journals' pages, issue 25).
-        #expect(references.contains("https://doi.org/10.1192/bjp.2024.141"))
+        #expect(references.contains("doi:10.1192/bjp.2024.141"))
         #expect(references.contains("Bu F, Hayes D, Burton A, Fancourt D."))
-        #expect(references.contains("https://doi.org/10.3399/BJGP.2023.0602"))
+        #expect(references.contains("doi:10.3399/BJGP.2023.0602"))
         #expect(references.contains("BJGP.2024.0542"))
         #expect(references.contains("Technical Guide: Confidence Intervals"))
         #expect(references.contains("Disclosure control methodology for Hospital Episode Statistics"))
