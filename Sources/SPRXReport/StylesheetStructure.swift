@@ -3,7 +3,7 @@ extension Report {
     /// opening findings, the references and the appendix.
     ///
     /// Page 1 is one `section#summary` that must fit an A4 page when printed: in print
-    /// it is set a little smaller and ends the page.
+    /// it is set a little smaller and ends the page; the appendix follows on without a break.
     static let structureCSS = """
         #summary h1 { margin-top: 0.25rem; }
         #summary .organisation { font-size: 1.15rem; font-weight: 600; margin: 0.2rem 0; }
@@ -19,7 +19,6 @@ extension Report {
           #summary h2 { margin-top: 0.8rem; }
           #summary .card .big { font-size: 1.35rem; }
           #summary .findings p { margin: 0.1rem 0; }
-          #appendix { break-before: page; }
         }
         """
 }
