@@ -14,10 +14,10 @@ extension Report {
         .references li { margin-bottom: 0.4rem; overflow-wrap: anywhere; }
         #appendix { border-top: 3px double \(Palette.rule); margin-top: 3rem; }
         @media print {
-          #summary { font-size: 0.86rem; break-after: page; }
-          #summary h1 { font-size: 1.35rem; }
+          #summary { font-size: 0.95rem; break-after: page; }
+          #summary h1 { font-size: 1.45rem; }
           #summary h2 { margin-top: 0.8rem; }
-          #summary .card .big { font-size: 1.35rem; }
+          #summary .card .big { font-size: 1.5rem; }
           #summary .findings p { margin: 0.1rem 0; }
         }
         """
