@@ -23,7 +23,7 @@ extension Report {
         out += demoted(runMarkdown(numbers, context))
         out += ["### Disclosure control", "", md(context.disclosureStatement), ""]
         if context.disclosureEnabled {
-            out += [md("A figure shown as suppressed is withheld, not zero; a table or row whose every figure is suppressed is said so in one sentence rather than shown. Exact counts of records (the files read, data quality) describe the extract, not people, and are not rounded. Source of the rule: NHS Digital, disclosure control methodology for HES and ECDS (see References)."), ""]
+            out += [md(disclosureExplained), ""]
         }
         out += demoted(qualityMarkdown(numbers, context, label))
         return out.joined(separator: "\n")

@@ -315,12 +315,16 @@ extension Report {
     static let appendixIntro =
         "How this report was made: the run, the files read and the reference data used, the disclosure rule in full, and the data's quality. Every table in full, every organisation and network included, is in the tables folder beside this report; manifest.json records the inputs, their hashes and the settings."
 
+    /// What suppressed means on the page and where the rule comes from (with control on).
+    static let disclosureExplained =
+        "A figure shown as suppressed is withheld, not zero; a table or row whose every figure is suppressed is said so in one sentence rather than shown. Exact counts of records (the files read, data quality) describe the extract, not people, and are not rounded. Source of the rule: NHS Digital, disclosure control methodology for HES and ECDS (see References)."
+
     /// The disclosure rule in full, with its source.
     static func disclosureNodes(_ context: ReportContext) -> [Node] {
         var nodes = [el("p", text: context.disclosureStatement)]
         if context.disclosureEnabled {
             nodes.append(
-                el("p", text: "A figure shown as suppressed is withheld, not zero; a table or row whose every figure is suppressed is said so in one sentence rather than shown. Exact counts of records (the files read, data quality) describe the extract, not people, and are not rounded. Source of the rule: NHS Digital, disclosure control methodology for HES and ECDS (see References)."))
+                el("p", text: disclosureExplained))
         }
         return nodes
     }
