@@ -221,6 +221,21 @@ extension Report {
         ]
     }
 
+    /// The fields the export leaves out, in one sentence for page 1 (details in the
+    /// appendix's run section); `nil` when every field is recorded.
+    static func notRecordedSummary(_ context: ReportContext, _ label: Labels) -> String? {
+        let recording = context.recording
+        var parts: [String] = []
+        if !recording.notRecorded.isEmpty {
+            parts.append("\(notRecordedText.prefix(1).uppercased() + notRecordedText.dropFirst()): " + recording.notRecorded.map { label.inSentence(.field, $0.rawValue) }.joined(separator: ", "))
+        }
+        if !recording.recordedInPart.isEmpty {
+            parts.append("missing from some input files: " + recording.recordedInPart.map { label.inSentence(.field, $0.field.rawValue) }.joined(separator: ", "))
+        }
+        guard !parts.isEmpty else { return nil }
+        return parts.joined(separator: "; ") + ". Their figures are left out, never shown as zero; the Appendix says which."
+    }
+
     /// What page 1's figures are, in one sentence.
     static func summaryNote(_ context: ReportContext) -> String {
         "Percentages are of all clean referrals, with their 95% intervals"
@@ -243,6 +258,7 @@ extension Report {
             el("div", [("class", "cards")], headlineCards(numbers).map { card in
                 el("div", [("class", "card")], [el("p", [("class", "big")], text: card.value), el("p", text: card.label + (card.withheld.map { ": \($0)" } ?? ""))])
             }))
+        if let missing = notRecordedSummary(context, label) { children.append(el("p", text: missing)) }
         children += warningsText(context.warnings.filter { $0.changesHeadline }).map { el("p", [("class", "warning")], text: $0) }
         let findings = summaryFindings(numbers, context, label)
         children.append(el("h2", text: "What this data shows"))
@@ -353,6 +369,7 @@ extension Report {
             let label = card.label.prefix(1).uppercased() + card.label.dropFirst()
             return "- " + md(label) + ": " + md(card.withheld ?? card.value)
         } + [""]
+        if let missing = notRecordedSummary(context, label) { out += [md(missing), ""] }
         for warning in warningsText(context.warnings.filter { $0.changesHeadline }) { out += ["**" + md(warning) + "**", ""] }
         out += ["## What this data shows", ""]
         let findings = summaryFindings(numbers, context, label)

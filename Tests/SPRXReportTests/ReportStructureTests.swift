@@ -137,6 +137,16 @@ import Testing
         #expect(!summary.contains("as of"))
     }
 
+    /// A field the export leaves out is named on page 1 (absent, not zero); with every
+    /// field recorded, nothing is said.
+    @Test func pageOneNamesWhatIsNotRecorded() throws {
+        let html = Report.html(tables: NotRecordedReportTests.tables, context: NotRecordedReportTests.context)
+        let summary = try #require(Self.section("summary", in: html))
+        #expect(summary.contains("<p>Not recorded in this export: interventions. Their figures are left out, never shown as zero; the Appendix says which.</p>"))
+        #expect(Report.markdown(tables: NotRecordedReportTests.tables, context: NotRecordedReportTests.context).contains("Not recorded in this export: interventions."))
+        #expect(!(Self.section("summary", in: Self.html) ?? "").contains("Not recorded in this export"))
+    }
+
     /// Data given as a title is text, never markup.
     @Test func titleAndOrganisationAreEscaped() {
         var context = fixtureContext
