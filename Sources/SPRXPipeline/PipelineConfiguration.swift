@@ -166,6 +166,34 @@ public struct DisclosureSettings: Sendable, Hashable, Codable {
     }
 }
 
+/// The `report` section: what page 1 of the report is called and whom it is about.
+public struct ReportSettings: Sendable, Hashable {
+    /// `report.title`: the report's title (`nil`: the default title).
+    public var title: String?
+    /// `report.organisation`: the service or area the referrals are from (`nil`: unsaid).
+    public var organisation: String?
+
+    public init(title: String? = nil, organisation: String? = nil) {
+        self.title = title
+        self.organisation = organisation
+    }
+}
+
+extension Day {
+    /// The day written `YYYY-MM-DD` (four, two and two digits), or `nil`.
+    public init?(iso text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+        else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+
+    /// The next calendar day.
+    public var next: Day { Day(daysSinceEpoch: daysSinceEpoch + 1) }
+}
+
 /// The `validate` section: how far estimates may move before `sprx validate` reports them.
 public struct ValidationSettings: Sendable, Hashable {
     public var absoluteTolerance: Double
@@ -235,6 +263,9 @@ public struct PipelineConfiguration: Sendable {
     /// The `organisations` section: the organisation lookup and the provision files
     /// (`nil` without the section: organisations are published by code, no provision).
     public var organisations: OrganisationSettings? = nil
+    /// The `report` section: the report's title and the service or area it is about
+    /// (both optional; the report has a default title and names no organisation).
+    public var report = ReportSettings()
 
     /// The index of the `unknown` route, always present.
     public var unknownRouteIndex: Int { routes.firstIndex { $0.id == "unknown" }! }

@@ -144,7 +144,7 @@ public enum PipelineLoader {
     private static func build(_ top: Entry, path: String, baseDirectory: String, sha256: String) throws -> PipelineConfiguration {
         try top.allowKeys([
             "version", "name", "input", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "population", "disclosure",
-            "models", "validate", "quality", "display_names", "organisations", missingValuesKey,
+            "models", "validate", "quality", "display_names", "organisations", missingValuesKey, reportKey,
         ])
         let version = try top.required("version").int()
         guard version == 1 else { throw try top.required("version").fail("version 1 (the only schema this sprx reads)") }
@@ -419,7 +419,29 @@ public enum PipelineLoader {
             validation: validation, sourcePath: path, sourceSHA256: sha256, quality: quality, displayNames: displayNames)
         configuration.organisations = organisations
         configuration.missingValues = missingValues
+        configuration.report = try top.optional(reportKey).map { try parseReport($0) } ?? ReportSettings()
         return configuration
+    }
+
+    /// The top-level key for the report's title and organisation.
+    static let reportKey = "report"
+
+    /// Longest `report.title` or `report.organisation`, in characters: a line on a title page.
+    static let maxReportText = 200
+
+    /// Parses the `report` section (``ReportSettings``): `title` and `organisation`, each
+    /// optional text of 1 to ``maxReportText`` characters without control, line-separator
+    /// or bidirectional characters (they are printed on page 1 of the report).
+    static func parseReport(_ entry: Entry) throws -> ReportSettings {
+        try entry.allowKeys(["title", "organisation"])
+        func text(_ key: String) throws -> String? {
+            guard let value = try entry.optional(key) else { return nil }
+            let expected = "text of 1 to \(maxReportText) characters without control, line-separator or bidirectional characters"
+            let text = try nonBlank(value, expected)
+            guard text.count <= maxReportText, !text.unicodeScalars.contains(where: DisplayNameDimension.isForbidden) else { throw value.fail(expected) }
+            return text
+        }
+        return ReportSettings(title: try text("title"), organisation: try text("organisation"))
     }
 
     /// The top-level key that lists, per field, the values meaning "not known".

@@ -179,6 +179,9 @@ public enum Publisher {
             catchment: result.population?.catchment, recording: recording)
         context.censusCoverage = provision.figures.coverage
         context.warnings = warnings
+        context.title = pipeline.report.title
+        context.organisation = pipeline.report.organisation
+        context.asOf = (options.asOf ?? period.map { Report.asOfDefault(lastDay: $0.last) })?.description
         let published =
             equityTables + [
                 models.table, rates.rates, rates.inequality, trends, organisations, provision.provision, provision.gradient, quality,

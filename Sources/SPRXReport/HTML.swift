@@ -74,13 +74,19 @@ func el(_ name: String, _ attributes: [(String, String)] = [], text: String) -> 
 
 /// A table with a caption, a header row and body rows; `numeric` columns align right.
 ///
-/// The table sits in a `table-wrap` box that scrolls sideways on a narrow screen, so a
-/// wide table never runs off the page's column (print wraps it to the page instead).
+/// Rows whose every figure is suppressed, and a note repeated on every row, are said once
+/// in the caption; a table whose every figure is suppressed is one sentence instead
+/// (``Report/compacted(header:rows:numeric:)``). The table sits in a `table-wrap` box that
+/// scrolls sideways on a narrow screen, so a wide table never runs off the page's column
+/// (print wraps it to the page instead).
 func dataTable(caption: String, header: [String], rows: [[String]], numeric: Set<Int> = []) -> Node {
-    el("div", [("class", "table-wrap")], [el("table", [], [
-        el("caption", text: caption),
-        el("thead", [], [el("tr", [], header.map { el("th", [("scope", "col")], text: $0) })]),
-        el("tbody", [], rows.map { row in
+    let shape = Report.compacted(header: header, rows: rows, numeric: numeric)
+    let said = shape.sentences.joined(separator: " ")
+    if shape.empty { return el("p", [("class", "collapsed")], text: caption + (caption.hasSuffix(".") ? " " : ". ") + said) }
+    return el("div", [("class", "table-wrap")], [el("table", [], [
+        el("caption", text: said.isEmpty ? caption : caption + (caption.hasSuffix(".") ? " " : ". ") + said),
+        el("thead", [], [el("tr", [], shape.header.map { el("th", [("scope", "col")], text: $0) })]),
+        el("tbody", [], shape.rows.map { row in
             el("tr", [], row.enumerated().map { i, cell in
                 i == 0 ? el("th", [("scope", "row")], text: cell) : el("td", numeric.contains(i) ? [("class", "num")] : [], text: cell)
             })

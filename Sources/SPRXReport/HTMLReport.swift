@@ -30,31 +30,21 @@ public enum Report {
             + "reached a link worker \(pathwayHeadline(numbers, .pctContacted)), an intervention \(pathwayHeadline(numbers, .pctIntervention))"
     }
 
-    /// "2,956 clean referrals (an exact count of records)": the page's one population figure.
-    static func cleanPhrase(_ numbers: ReportNumbers) -> String {
-        guard let clean = numbers.cleanReferrals else { return "clean referrals (their number is not in data_quality.csv)" }
-        return "\(grouped(clean)) clean \(clean == 1 ? "referral" : "referrals") (an exact count of records, not people)"
-    }
-
     // MARK: HTML
 
     public static func html(tables: [PublishedTable], context: ReportContext) -> String {
         let numbers = ReportNumbers(tables: tables)
         let label = Labels(overrides: context.displayNames)
+        // Page 1, the questions in order (each opening with its finding), references, appendix.
         let body: [Node] = [
-            header(numbers, context),
-            runSection(numbers, context),
-            headlineSection(numbers, context),
-            findingsSection(numbers, context, label),
-            routeMixSection(numbers, context, label),
-            gradientSection(numbers, context),
-            reachSection(numbers, context),
-            trendsSection(numbers, context, label),
-            placeSection(numbers, context),
-            pathwaySection(numbers, context, label),
-            reasonsSection(numbers, context, label),
-            modelsSection(numbers, context, label),
-            qualitySection(numbers, context, label),
+            summarySection(numbers, context, label),
+            whoSection(numbers, context, label),
+            withLead(reachSection(numbers, context), lead("reach", numbers, context, label)),
+            withLead(trendsSection(numbers, context, label), lead("trends", numbers, context, label)),
+            withLead(placeSection(numbers, context), lead("organisations", numbers, context, label)),
+            withLead(modelsSection(numbers, context, label), lead("models", numbers, context, label)),
+            referencesSection(),
+            appendixSection(numbers, context, label),
             el("footer", [], [
                 el("p", text: "sprx \(context.toolVersion), pipeline \(context.pipelineName). Every number here is in tables/*.csv beside this file; manifest.json records the inputs, reference files and settings.")
             ]),
@@ -63,23 +53,12 @@ public enum Report {
             el("head", [], [
                 el("meta", [("charset", "utf-8")]),
                 el("meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")]),
-                el("title", text: "Social prescribing referrals: \(context.pipelineName)"),
+                el("title", text: title(context) + (context.organisation.map { ": \($0)" } ?? "")),
                 el("style", [], [.trusted(css)]),
             ]),
             el("body", [], [el("main", [], body)]),
         ])
         return "<!DOCTYPE html>\n" + document.rendered + "\n"
-    }
-
-    static func header(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
-        var children: [Node] = [
-            el("h1", text: "Social prescribing referrals: who is referred, by which route, and who gets help"),
-            el("p", [("class", "lede")], text: "Pipeline \(context.pipelineName)" + period(context).map { ", referrals dated \($0)" }.orEmpty + "."),
-        ]
-        if !context.disclosureEnabled {
-            children.append(el("p", [("class", "warning"), ("role", "alert")], text: context.disclosureStatement))
-        }
-        return el("header", [], children)
     }
 
     static func period(_ context: ReportContext) -> String? {
@@ -108,37 +87,7 @@ public enum Report {
         ])
     }
 
-    /// What the headline percentages are of, in one sentence.
-    static func headlineNote(_ numbers: ReportNumbers, _ context: ReportContext) -> String {
-        "Out of \(cleanPhrase(numbers)). Percentages are of all clean referrals, including those with no recorded route"
-            + (context.disclosureEnabled ? ", computed from counts rounded to the nearest \(context.roundTo) (tables/route_type_by_group.csv, tables/pathway_by_group.csv)." : ".")
-    }
-
     static let noReferrals = "No clean referrals: there is nothing to report."
-
-    static func headlineSection(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
-        func card(_ value: String?, _ label: String) -> Node {
-            el("div", [("class", "card")], [el("p", [("class", "big")], text: value.map { "\($0)%" } ?? "suppressed"), el("p", text: label)])
-        }
-        // A figure whose field is not recorded: the reason where the number would be.
-        func card(_ column: PathwayColumn, _ label: String) -> Node {
-            guard let withheld = numbers.pathwayAllWithheld(column) else { return card(numbers.pathwayAll(column), label) }
-            return el("div", [("class", "card")], [el("p", [("class", "big")], text: "Not recorded"), el("p", text: "\(label): \(withheld)")])
-        }
-        guard numbers.hasReferrals else {
-            return section("headlines", "Headline figures", [el("p", text: noReferrals)])
-        }
-        return section("headlines", "Headline figures", [
-            el("div", [("class", "cards")], [
-                card(numbers.share(.medical), "of referrals came through medical routes (as the pipeline defines them)"),
-                card(numbers.share(.nonMedical), "came through non-medical routes (as the pipeline defines them)"),
-                card(numbers.share(.unknown), "had no recorded route"),
-                card(.pctContacted, "reached a link worker"),
-                card(.pctIntervention, "received at least one intervention"),
-            ]),
-            el("p", text: headlineNote(numbers, context)),
-        ] + warningsText(context.warnings.filter { $0.changesHeadline }).map { el("p", [("class", "warning")], text: $0) })
-    }
 
     static let warningsIntro = "What this run warns about (also in manifest.json, under warnings):"
 
@@ -147,25 +96,7 @@ public enum Report {
         warnings.map { "Warning (\(DisplayNames.warningName($0.code).lowercased())): \(DisplayNames.plainWords($0.message))." }
     }
 
-    static let findingsIntro = "Each sentence is computed from this run's tables. Where the literature reports the same figure, it is given beside this data's, as a comparison, not as a finding."
     static let allSuppressed = "Every figure these sentences rest on is suppressed or absent in this run's tables: there is nothing to report."
-
-    /// The findings' opening: how they are made, and that their percentages come from rounded counts when they do.
-    static func findingsOpening(_ context: ReportContext) -> String {
-        findingsIntro + (context.disclosureEnabled ? " Their percentages are computed from counts rounded to the nearest \(context.roundTo)." : "")
-    }
-
-    static func findingsSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
-        guard numbers.hasReferrals else { return section("findings", "What this data shows", [el("p", text: noReferrals)]) }
-        let findings = findings(numbers, label)
-        guard !findings.isEmpty else { return section("findings", "What this data shows", [el("p", text: allSuppressed)]) }
-        return section("findings", "What this data shows", [
-            el("p", text: findingsOpening(context)),
-            el("ul", [("class", "findings")], findings.map { finding in
-                el("li", [], [el("p", text: finding.here)] + (finding.literature.map { [el("p", [("class", "comparison")], text: "Comparison: " + $0)] } ?? []))
-            }),
-        ])
-    }
 
     static func routeTypeCategories(_ label: Labels) -> [(name: String, label: String, colour: String)] {
         RouteType.allCases.map { ($0.label, label(.routeType, $0.label), Palette.routeType($0)) }

@@ -11,13 +11,28 @@ extension Report {
         let numbers = ReportNumbers(tables: tables)
         let label = Labels(overrides: context.displayNames)
         let md = markdownText
-        var out: [String] = []
-        out.append("# Social prescribing referrals: who is referred, by which route, and who gets help")
-        out.append("")
-        out.append("Pipeline " + md(context.pipelineName) + period(context).map { ", referrals dated \(md($0))" }.orEmpty + ". sprx \(md(context.toolVersion)).")
-        out.append("")
-        if !context.disclosureEnabled { out += ["> **\(md(context.disclosureStatement))**", ""] }
+        // Page 1, the questions in order (each opening with its finding), references, appendix.
+        var out = summaryMarkdown(numbers, context, label)
+        out += withLead(["## " + md(whoTitle), ""] + demoted(whoMarkdown(numbers, context, label)), lead("who", numbers, context, label))
+        out += withLead(reachMarkdown(numbers, context), lead("reach", numbers, context, label))
+        out += withLead(trendsMarkdown(numbers, context, label), lead("trends", numbers, context, label))
+        out += withLead(placeMarkdown(numbers, context), lead("organisations", numbers, context, label))
+        out += withLead(modelsMarkdown(numbers, context, label), lead("models", numbers, context, label))
+        out += referencesMarkdown()
+        out += ["## Appendix: how this report was made", "", md(appendixIntro), ""]
+        out += demoted(runMarkdown(numbers, context))
+        out += ["### Disclosure control", "", md(context.disclosureStatement), ""]
+        if context.disclosureEnabled {
+            out += [md(disclosureExplained), ""]
+        }
+        out += demoted(qualityMarkdown(numbers, context, label))
+        return out.joined(separator: "\n")
+    }
 
+    /// The run and its files (the appendix's first part).
+    static func runMarkdown(_ numbers: ReportNumbers, _ context: ReportContext) -> [String] {
+        let md = markdownText
+        var out: [String] = []
         out.append("## The run")
         out.append("")
         out.append("- Period covered: " + (period(context).map(md) ?? "no clean referrals"))
@@ -28,40 +43,13 @@ extension Report {
         out += [md(fileCaption) + ".", ""]
         out += table(fileHeader, fileRows(numbers), right: [1, 2, 3, 4])
         out += table(["Reference file", "Edition", "Used for"], context.references.map { [$0.name, $0.edition, $0.use] })
+        return out
+    }
 
-        out.append("## Headline figures")
-        out.append("")
-        func pct(_ value: String?) -> String { value.map { "\($0)%" } ?? "suppressed" }
-        if !numbers.hasReferrals {
-            out.append(noReferrals)
-        } else {
-            out.append("- Medical routes (as the pipeline defines them): \(pct(numbers.share(.medical)))")
-            out.append("- Non-medical routes: \(pct(numbers.share(.nonMedical)))")
-            out.append("- No recorded route: \(pct(numbers.share(.unknown)))")
-            out.append("- Reached a link worker: \(pathwayHeadline(numbers, .pctContacted))")
-            out.append("- Received at least one intervention: \(pathwayHeadline(numbers, .pctIntervention))")
-            out.append("")
-            out.append(md(headlineNote(numbers, context)))
-            for warning in warningsText(context.warnings.filter { $0.changesHeadline }) { out += ["", "**" + md(warning) + "**"] }
-        }
-        out.append("")
-
-        out.append("## What this data shows")
-        out.append("")
-        let findings = findings(numbers, label)
-        if !numbers.hasReferrals {
-            out.append(noReferrals)
-        } else if findings.isEmpty {
-            out.append(allSuppressed)
-        } else {
-            out.append(findingsOpening(context))
-            out.append("")
-            for finding in findings {
-                out.append("- " + md(finding.here) + (finding.literature.map { " *Comparison:* " + md($0) } ?? ""))
-            }
-        }
-        out.append("")
-
+    /// Who is referred: route mix, the gradient, from referral to help, reasons (headings at level 2, demoted by the caller).
+    static func whoMarkdown(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> [String] {
+        let md = markdownText
+        var out: [String] = []
         out.append("## Route mix by group")
         out.append("")
         if let note = context.roundingNote { out += [note, ""] }
@@ -82,10 +70,6 @@ extension Report {
         let gradient = gradientRows(numbers).map(gradientCells)
         out += table(["Nation", "Decile (1 = most deprived)", "n", "Total", "%", "95% CI"], gradient, right: [2, 3, 4])
 
-        out += reachMarkdown(numbers, context)
-        out += trendsMarkdown(numbers, context, label)
-        out += placeMarkdown(numbers, context)
-
         out.append("## From referral to help, by route type")
         out.append("")
         if let note = context.roundingNote { out += [note, ""] }
@@ -95,7 +79,13 @@ extension Report {
         out.append("")
         if let note = context.roundingNote { out += [note, ""] }
         out += table(reasonsHeader, reasonCells(numbers, label), right: [1, 2, 3])
+        return out
+    }
 
+    /// The models section.
+    static func modelsMarkdown(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> [String] {
+        let md = markdownText
+        var out: [String] = []
         out.append("## Models")
         out.append("")
         if context.models.isEmpty { out += ["The pipeline declares no models.", ""] }
@@ -111,12 +101,17 @@ extension Report {
             let estimates = modelTable(numbers, summary, label)
             out += table(estimates.header, estimates.rows, right: [3, 4, 5])
         }
+        return out
+    }
 
+    /// The data-quality section (the appendix's last part).
+    static func qualityMarkdown(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> [String] {
+        let md = markdownText
+        var out: [String] = []
         out.append("## Data quality")
         out.append("")
         guard !numbers.quality.all.isEmpty else {
-            out += ["tables/data\\_quality.csv gives no figures for the whole run.", ""]
-            return out.joined(separator: "\n")
+            return out + ["tables/data\\_quality.csv gives no figures for the whole run.", ""]
         }
         if !context.warnings.isEmpty {
             out += [md(warningsIntro), ""] + warningsText(context.warnings).map { "- " + md($0) } + [""]
@@ -131,13 +126,19 @@ extension Report {
         out += table(unmappedLabelHeader, labels.isEmpty ? [["none", "", "0"]] : labels, right: [2])
         out += [md(areaCaption) + ".", ""]
         out += table(areaHeader, areaRows(numbers), right: [1])
-        return out.joined(separator: "\n")
+        return out
     }
 
     /// A Markdown table; every cell and header escaped by ``markdownText(_:)``.
+    /// Rows whose every figure is suppressed, and a note repeated on every row, are said
+    /// once in a sentence after the table (``compacted(header:rows:numeric:)``).
     static func table(_ header: [String], _ rows: [[String]], right: Set<Int> = []) -> [String] {
         func line(_ cells: [String]) -> String { "| " + cells.map(markdownText).joined(separator: " | ") + " |" }
-        return [line(header), "|" + header.indices.map { right.contains($0) ? "---:" : "---" }.joined(separator: "|") + "|"] + rows.map(line) + [""]
+        let shape = compacted(header: header, rows: rows, numeric: right)
+        let sentences = shape.sentences.isEmpty ? [] : [markdownText(shape.sentences.joined(separator: " ")), ""]
+        if shape.empty { return sentences }
+        return [line(shape.header), "|" + shape.header.indices.map { right.contains($0) ? "---:" : "---" }.joined(separator: "|") + "|"] + shape.rows.map(line) + [""]
+            + sentences
     }
 
     /// Characters that start Markdown or HTML syntax (CommonMark/GFM), shown as text

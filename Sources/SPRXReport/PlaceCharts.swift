@@ -321,10 +321,12 @@ extension Report {
         if networks.isEmpty {
             nodes.append(el("p", text: "None of this data's organisations maps to an English primary care network at \(date), so no network of the data is shown (tables/pcn_provision.csv has no rows for it)."))
         } else {
+            let all = provisionRows(figures, date), shown = networksThatMatter(all)
             nodes.append(
                 dataTable(
-                    caption: controlled("This data's primary care networks, \(date) (tables/pcn_provision.csv)", context), header: provisionHeader, rows: provisionRows(figures, date),
+                    caption: controlled("This data's primary care networks, \(date) (tables/pcn_provision.csv)", context), header: provisionHeader, rows: shown ?? all,
                     numeric: [2, 3, 4, 5, 6, 7, 8, 9]))
+            if let shown { nodes.append(el("p", text: networksRest(shown: shown.count, of: all.count))) }
         }
         nodes.append(el("ul", [], provisionNotes(coverage).map { el("li", text: $0) }))
         return nodes
@@ -372,7 +374,9 @@ extension Report {
             out += [md("None of this data's organisations maps to an English primary care network at \(date), so no network of the data is shown (tables/pcn_provision.csv has no rows for it)."), ""]
         } else {
             out += [md(controlled("This data's primary care networks, \(date) (tables/pcn_provision.csv)", context)), ""]
-            out += table(provisionHeader, networks, right: [2, 3, 4, 5, 6, 7, 8, 9])
+            let shown = networksThatMatter(networks)
+            out += table(provisionHeader, shown ?? networks, right: [2, 3, 4, 5, 6, 7, 8, 9])
+            if let shown { out += [md(networksRest(shown: shown.count, of: networks.count)), ""] }
         }
         out += provisionNotes(coverage).map { "- " + md($0) } + [""]
         return out

@@ -72,6 +72,13 @@ public struct ReportContext: Sendable {
     /// What the run warns about (``RunWarning``): said in the data-quality section, and
     /// beside the headline when it changes the headline.
     public var warnings: [RunWarning] = []
+    /// The pipeline's `report.title` (`nil`: ``Report/defaultTitle``).
+    public var title: String?
+    /// The pipeline's `report.organisation`: the service or area (`nil`: unsaid).
+    public var organisation: String?
+    /// The date the report is as of (`YYYY-MM-DD`): `sprx run --as-of`, by default the
+    /// day after the data period ends (``Report/asOfDefault(lastDay:)``); `nil`: unsaid.
+    public var asOf: String?
 
     public init(
         toolVersion: String, pipelineName: String, pipelineSHA256: String, inputs: [Input], firstDay: String?, lastDay: String?,
@@ -372,9 +379,6 @@ extension Report {
     /// The nations, each with its own deprivation index, in the tables' order.
     static let nations = Nation.known.map(\.label)
 
-    /// The study the findings are compared with, named once.
-    static let study = "Bu et al. (2024), 160,128 referrals across the UK"
-
     /// A cell as the page says it (``NumberFormat``), `nil` when empty (suppressed or
     /// withheld): counts grouped, decimals to at most one place, estimates to 3
     /// significant figures. Call sites that know the kind say it with ``NumberFormat``.
@@ -384,78 +388,6 @@ extension Report {
         case .significant: return NumberFormat.text(cell, as: .significant)
         default: return NumberFormat.text(cell, as: .count) ?? (cell.shown.isEmpty ? nil : cell.shown)
         }
-    }
-
-    /// Sentences computed from this run's tables; none when a figure is suppressed or absent.
-    static func findings(_ numbers: ReportNumbers, _ label: Labels) -> [Finding] {
-        guard numbers.hasReferrals else { return [] }
-        var findings: [Finding] = []
-        if let medical = numbers.share(.medical) {
-            findings.append(
-                Finding(
-                    here: "\(medical)% of referrals came through medical routes (primary or secondary care).",
-                    literature: "\(study): 72–85% through medical routes; here: \(medical)%."))
-        }
-        // A share whose field is not recorded is said to be so, never set beside the
-        // literature's figure (absent is not zero).
-        if let withheld = numbers.pathwayAllWithheld(.pctContacted) {
-            findings.append(Finding(here: "Whether referrals reached a link worker is \(withheld): no share is given.", literature: nil))
-        } else if let contacted = numbers.pathwayAll(.pctContacted) {
-            findings.append(
-                Finding(here: "\(contacted)% of referrals reached a link worker.", literature: "\(study): 90% reached a link worker; here: \(contacted)%."))
-        }
-        if let withheld = numbers.pathwayAllWithheld(.pctIntervention) {
-            findings.append(Finding(here: "Whether referrals received an intervention is \(withheld): no share is given.", literature: nil))
-        } else if let intervention = numbers.pathwayAll(.pctIntervention) {
-            findings.append(
-                Finding(
-                    here: "\(intervention)% of referrals received at least one intervention.",
-                    literature: "\(study): 38% received any intervention; here: \(intervention)%."))
-        }
-        let gradient = gradientFindings(numbers)
-        if !gradient.isEmpty {
-            let higher = gradient.filter { $0.most > $0.least }.count
-            findings.append(
-                Finding(
-                    here: gradient.map(\.sentence).joined(separator: " "),
-                    literature: "\(study): people in more deprived areas were more often referred through non-medical routes; here: the most deprived fifth's non-medical share is the higher of the two in \(higher) of \(gradient.count) \(gradient.count == 1 ? "nation" : "nations") where both are published."
-                ))
-        }
-        let reasons = numbers.reasons.select([.dimension: allGroups, .group: allGroups]).compactMap { row -> (String, Double, String)? in
-            guard let percent = ReportNumbers.percent(row), let text = printed(row, ShareColumn.percent) else { return nil }
-            return (row[ShareColumn.category].shown, percent, text)
-        }
-        if let top = reasons.max(by: { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 > $1.0 }) {
-            findings.append(
-                Finding(
-                    here: "The most common referral reason was \(label.inSentence(.reason, top.0)) (\(top.2)% of referrals).",
-                    literature: "\(study): mental health was the most common reason; here: \(label.inSentence(.reason, top.0)) (\(top.2)%)."))
-        }
-        return findings
-    }
-
-    /// Non-medical share in each nation's most and least deprived quintile, where both are published.
-    static func gradientFindings(_ numbers: ReportNumbers) -> [(sentence: String, most: Double, least: Double)] {
-        var out: [(sentence: String, most: Double, least: Double)] = []
-        for nation in nations {
-            func row(_ quintile: Int) -> [Cell]? {
-                numbers.routeType.first([
-                    .dimension: DisplayNames.nationByQuintile, .group: TableDimension.groupLabel([nation, String(quintile)]),
-                    .category: RouteType.nonMedical.label,
-                ])
-            }
-            guard let most = row(1), let least = row(5), let p1 = ReportNumbers.percent(most), let p5 = ReportNumbers.percent(least) else { continue }
-            var sentence = "In \(nation), \(printed(most, ShareColumn.percent) ?? "")% of referrals from the most deprived fifth of areas (quintile 1) came through non-medical routes, against \(printed(least, ShareColumn.percent) ?? "")% from the least deprived fifth (quintile 5)"
-            if let l1 = ReportNumbers.percent(most, ShareColumn.ciLow), let h1 = ReportNumbers.percent(most, ShareColumn.ciHigh),
-                let l5 = ReportNumbers.percent(least, ShareColumn.ciLow), let h5 = ReportNumbers.percent(least, ShareColumn.ciHigh)
-            {
-                sentence += l1 <= h5 && l5 <= h1 ? "; their 95% intervals overlap." : "; their 95% intervals do not overlap."
-            } else {
-                sentence += "."
-            }
-            out.append((sentence, p1, p5))
-        }
-        return out
     }
 
     /// Group, route type, n, total, %, 95% CI for one dimension.

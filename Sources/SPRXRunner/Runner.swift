@@ -23,6 +23,9 @@ public struct RunOptions: Sendable {
     public var blockSize: Int
     /// `--reference-dir`: the reference folder, first in the lookup order (``ReferenceLookup``).
     public var referenceDirectory: String?
+    /// `--as-of`: the date the report is "as of" (`nil`: the day after the data period ends,
+    /// so the same inputs give the same report).
+    public var asOf: Day?
     /// Most worker threads a run uses (`--jobs` above it is a usage error).
     public static let maxJobs = 256
 

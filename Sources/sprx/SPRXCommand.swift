@@ -135,10 +135,16 @@ struct Run: ParsableCommand {
     @Option(help: "The folder of reference lookups (before SPRX_REFERENCE_DIR, the pipeline's enrich.reference_dir and the installed default).")
     var referenceDir: String?
 
+    @Option(
+        name: .customLong("as-of"),
+        help: "The date the report is as of, YYYY-MM-DD, printed on its first page (default: the day after the data period ends, so the same inputs give the same report).")
+    var asOf: String?
+
     @Option(help: .hidden)
     var blockSize: Int = 1 << 20
 
     func validate() throws {
+        if let asOf, Day(iso: asOf) == nil { throw ValidationError("--as-of must be a date as YYYY-MM-DD (got '\(DisplayText.escaped(asOf))')") }
         guard (1...RunOptions.maxJobs).contains(jobs) else { throw ValidationError("--jobs must be from 1 to \(RunOptions.maxJobs)") }
         guard (1...(64 << 20)).contains(blockSize) else { throw ValidationError("--block-size must be from 1 byte to 64 MiB") }
         guard !inputs.isEmpty else { throw ValidationError("give at least one --input") }
@@ -146,9 +152,10 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let options = RunOptions(
+        var options = RunOptions(
             pipelinePath: pipeline, inputs: inputs, outputDirectory: out, jobs: jobs, disclosureControl: !noDisclosureControl,
             quiet: quiet, commandLine: CommandLine.arguments, blockSize: blockSize, referenceDirectory: referenceDir)
+        options.asOf = asOf.flatMap { Day(iso: $0) }
         // A file-size limit (ulimit -f) must fail the write (EFBIG, exit 73) rather than
         // kill the process, so the staging folder is cleaned up like any output error.
         signal(SIGXFSZ, SIG_IGN)

@@ -185,7 +185,8 @@ import Testing
         #expect(run.stderr.contains("an intervention not recorded in this export"))
         Self.expectWithheldInReport(run, word: "intervention", headline: "Received at least one intervention", funnelID: "funnel-intervention-share")
         // The recorded share is still compared with the literature (a whole percentage: under 2,500 referrals).
-        #expect(run.text("report.md").contains("75% of referrals reached a link worker. *Comparison:* Bu et al."))
+        #expect(run.text("report.md").contains("75% of referrals reached a link worker (95% interval "))
+        #expect(run.text("report.md").contains("*Compared with:* Bu et al. (2024): 90% reached a link worker."))
     }
 
     @Test func contactedAndContactsNotRecorded() throws {
@@ -207,7 +208,8 @@ import Testing
         #expect(run.manifest["fields_not_recorded"] as? [String] == ["contacted", "contacts"])
         #expect(run.stderr.contains("sprx: not recorded in this export: contacted, contacts; left empty, not 0: the share that reached a link worker; models not fitted: contacts\n"), "\(run.stderr)")
         Self.expectWithheldInReport(run, word: "link worker", headline: "Reached a link worker", funnelID: "funnel-contacted-share")
-        #expect(run.text("report.md").contains("35% of referrals received at least one intervention. *Comparison:* Bu et al."))
+        #expect(run.text("report.md").contains("35% of referrals received at least one intervention (95% interval "))
+        #expect(run.text("report.md").contains("*Compared with:* Bu et al. (2024): 38% received any intervention."))
     }
 
     /// Without the contacted flag, "reached a link worker" is `contacts > 0`, the

@@ -84,8 +84,8 @@ import Testing
         #expect(!stderr.contains("9434765919"))
         let html = try String(contentsOfFile: dir + "/out/report.html", encoding: .utf8)
         // Beside the headline (it moves the medical share), and in the data-quality section.
-        let headlines = try #require(html.range(of: "id=\"headlines\""))
-        let findings = try #require(html.range(of: "id=\"findings\"") ?? html.range(of: "What this data shows"))
+        let headlines = try #require(html.range(of: "id=\"summary\""))
+        let findings = try #require(html.range(of: "What this data shows"))
         // Each warning by its name in words (the report shows no code; manifest.json keeps it).
         #expect(html[headlines.upperBound..<findings.lowerBound].contains("Warning (labels in no list)"))
         let quality = try #require(html.range(of: "id=\"quality\""))

@@ -48,7 +48,8 @@ import Testing
         #expect(!markdown.contains("38% received any intervention"))
         // The recorded share keeps its comparison.
         // 2,680 of 2,955 = 90.69%: one decimal for a denominator of 2,500 or more.
-        #expect(markdown.contains("90.7% of referrals reached a link worker. *Comparison:* Bu et al."))
+        #expect(markdown.contains("90.7% of referrals reached a link worker (95% interval "))
+        #expect(markdown.contains("*Compared with:* Bu et al. (2024): 90% reached a link worker."))
         #expect(markdown.contains("| All routes | 2,955 | 2,680 | not recorded | 90.7 | not recorded |"))
         // Said once in the run section, with the model it leaves out; the model's own
         // entry is plain text, not a warning.

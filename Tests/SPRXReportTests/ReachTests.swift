@@ -231,8 +231,10 @@ enum ReachFixture {
         // England/1: 120 referrals / 20,000 person-years × 1000 = 6.00 (5.40–6.60) to 3 significant figures; DSR 6.25 (6.00–6.50).
         #expect(markdown.contains("| 1 | 120 | 10,000 | 6.00 (5.40–6.60) | 6.25 (6.00–6.50) |  |"))
         // Northern Ireland/1: crude only, the reason said.
-        // 1.50 (3 figures); its limits 0.840 and 2.47 to no more than its 2 decimals: 0.84, 2.47.
-        #expect(markdown.contains("| 1 | 15 | 5,000 | 1.50 (0.84–2.47) | — | no single-year-of-age population for its residents, so no age-standardised rate |"))
+        // 1.50 (3 figures); its limits 0.840 and 2.47 to no more than its 2 decimals: 0.84, 2.47
+        // (the same note on every row of its table is said once, after it).
+        #expect(markdown.contains("| 1 | 15 | 5,000 | 1.50 (0.84–2.47) | — |\n"))
+        #expect(markdown.contains("Every row: no single-year-of-age population for its residents, so no age-standardised rate."))
         // Representation: England/1 120/750 = 16.0% of referrals, 10.0% of residents → 1.60 (a ratio, 2 decimals).
         #expect(markdown.contains("| 1 | 16.0 | 10.0 | 1.60 |"))
         #expect(markdown.contains("| 3 | suppressed | 10.0 | suppressed |"))
@@ -241,7 +243,9 @@ enum ReachFixture {
         #expect(!section.contains("England, Deprivation decile (1 = most deprived) 3, Crude rate"))
         // Index table: empty index with its reason.
         #expect(markdown.contains("| Received an intervention (%) | — | — | — | — | a decile has no referrals, so no share |"))
-        #expect(markdown.contains("| Non-medical share (%) | — | — | suppressed | suppressed | a decile's count is suppressed by disclosure control |"))
+        // A row whose every figure is suppressed is named once, not shown; its reason is in the sentences above the table.
+        #expect(markdown.contains("Not shown, every figure suppressed: Non-medical share (%)."))
+        #expect(markdown.contains("the inequality indices for the share of referrals that came through non-medical routes are suppressed: a decile's count is suppressed by disclosure control."))
     }
 
     /// A pipeline without a population: one line, no chart, no table.
@@ -268,7 +272,12 @@ enum ReachFixture {
             }
         }
         for nation in figures.nations {
-            for row in Report.reachRateRows(figures, nation: nation) + Report.reachRepresentationRows(figures, nation: nation) {
+            // As the report shows them: a note on every row said once, wholly suppressed rows named once.
+            let rates = Report.compacted(header: Report.reachRateHeader, rows: Report.reachRateRows(figures, nation: nation), numeric: [1, 2, 3, 4]).rows
+            let shares = Report.compacted(
+                header: Report.reachRepresentationHeader, rows: Report.reachRepresentationRows(figures, nation: nation), numeric: [1, 2, 3]
+            ).rows
+            for row in rates + shares {
                 let inHTML = row.dropFirst().allSatisfy { section.contains(">\(Node.escape($0))</td>") }
                 #expect(inHTML)
                 #expect(markdown.contains(row.map(Report.markdownText).joined(separator: " | ")))

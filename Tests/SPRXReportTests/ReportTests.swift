@@ -143,7 +143,7 @@ func outline(_ html: String) -> String {
     @Test func runnerWritesTheReport() throws {
         let html = try String(contentsOfFile: sampleRun.out + "/report.html", encoding: .utf8)
         #expect(html.hasPrefix("<!DOCTYPE html>\n<html lang=\"en-GB\">"))
-        #expect(html.contains("<section id=\"findings\""))
+        #expect(html.contains("<main><section id=\"summary\""))
     }
 
     /// Nothing outside the file: no scripts, links, images, frames, fonts, imports or

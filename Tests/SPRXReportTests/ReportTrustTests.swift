@@ -118,7 +118,8 @@ func trustSection(_ text: String, _ start: String) -> String {
     @Test func unmappedLabelsComeFromTheirTable() {
         let md = Report.markdown(tables: trustTables, context: trustContext())
         #expect(md.contains("| Referral source | walk-in centre | 10 |"))
-        #expect(md.contains("| Referral source | (other labels) | suppressed |"))
+        // A row whose only figure is suppressed is named once after the table, not shown.
+        #expect(md.contains("Not shown, every figure suppressed: Referral source / (other labels)."))
     }
 
     /// One clean-referral figure: the exact 2,956 from data_quality.csv wherever the page
@@ -127,7 +128,7 @@ func trustSection(_ text: String, _ start: String) -> String {
     @Test func oneCleanReferralFigureAndRoundedSaysSo() {
         #expect(Report.headline(tables: trustTables).hasPrefix("headlines: 2,956 clean referrals;"))
         let html = Report.html(tables: trustTables, context: trustContext())
-        #expect(html.contains("Out of 2,956 clean referrals (an exact count of records, not people)."))
+        #expect(html.contains("<p class=\"big\">2,956</p><p>referrals (exact count of clean records)</p>"))
         #expect(!html.contains("2,950") && !html.contains(">2950<"))
         let captions = html.components(separatedBy: "<table>").dropFirst()
         for table in captions where table.contains(">2955<") {
@@ -161,19 +162,22 @@ func trustSection(_ text: String, _ start: String) -> String {
     @Test func findingsAreComputedFromTheTables() {
         let md = Report.markdown(tables: trustTables, context: trustContext())
         let html = Report.html(tables: trustTables, context: trustContext())
-        // Denominator 2,955 (≥ 2,500): one decimal, 81.05 → 81.1 (half away from zero), 90.69 → 90.7, 38.58 → 38.6.
-        #expect(html.contains("<p>81.1% of referrals came through medical routes (primary or secondary care).</p>"))
-        #expect(html.contains("Comparison: Bu et al. (2024), 160,128 referrals across the UK: 72–85% through medical routes; here: 81.1%."))
-        #expect(html.contains("90% reached a link worker; here: 90.7%."))
-        #expect(html.contains("38% received any intervention; here: 38.6%."))
-        // Gradient: England 22.00 [18.59, 25.83] vs 12.00 [9.45, 15.13] of 500 each (whole percentages): intervals apart; Wales quintile 1 suppressed, so left out.
-        #expect(html.contains("In England, 22% of referrals from the most deprived fifth of areas (quintile 1) came through non-medical routes, against 12% from the least deprived fifth (quintile 5); their 95% intervals do not overlap."))
-        #expect(html.contains("is the higher of the two in 1 of 1 nation where both are published."))
+        // The shares and their intervals as route_type_by_group.csv and reasons_by_group.csv
+        // publish them, said by hand: a denominator of 2,955 (2,500 or more) gives one decimal,
+        // 81.05 [79.60, 82.42] → 81.1% (79.6–82.4%), 16.24 [14.96, 17.61] → 16.2% (15.0–17.6%),
+        // 60.24 [58.46, 61.99] → 60.2% (58.5–62.0%); one of 500 gives whole percentages.
+        #expect(html.contains("<p>81.1% of referrals came through medical routes (95% interval 79.6–82.4%) and 16.2% through non-medical routes (15.0–17.6%)."))
+        #expect(html.contains("Compared with: Bu et al. (2024), across the UK: 72% to 85% of referrals came through medical routes."))
+        #expect(html.contains("Compared with: Bu et al. (2024): 90% reached a link worker and 38% received any intervention."))
+        // Gradient: England 22.00 [18.59, 25.83] vs 12.00 [9.45, 15.13]; Wales quintile 1 suppressed, so left out.
+        #expect(
+            html.contains(
+                "In England, 22% (95% interval 19–26%) of referrals from the most deprived fifth of areas came through non-medical routes, against 12% (95% interval 9–15%) from the least deprived fifth."))
         #expect(!html.contains("In Wales"))
-        #expect(html.contains("The most common referral reason was mental health (60.2% of referrals)."))
-        #expect(md.contains("*Comparison:* Bu et al. (2024), 160,128 referrals across the UK: 72–85% through medical routes; here: 81.1%."))
+        #expect(html.contains("The most common referral reason was mental health: 60.2% of referrals (95% interval 58.5–62.0%)."))
+        #expect(md.contains("*Compared with:* Bu et al. (2024), across the UK: 72% to 85% of referrals came through medical routes."))
         // Literature is only ever a comparison: "Bu et al." appears only in Comparison sentences.
-        #expect(html.components(separatedBy: "Bu et al.").count - 1 == html.components(separatedBy: "Comparison: Bu et al.").count - 1)
+        #expect(html.components(separatedBy: "Bu et al.").count - 1 == html.components(separatedBy: "Compared with: Bu et al.").count - 1)
     }
 
     /// No clean referrals: nothing to report and no literature claims. All figures suppressed: the same.
