@@ -10,7 +10,7 @@ OUT ?= out
 VALIDATE_OUT ?= out.validate
 EXPECTED_OUT ?= out.expected
 
-.PHONY: all build report test validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends fixtures clean install
+.PHONY: all build report test validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends fixtures clean
 
 all: build
 
@@ -31,6 +31,7 @@ test:
 ## install: the binary to $(PREFIX)/bin/sprx, the reference data to $(PREFIX)/share/sprx/reference
 ## and the pipelines to $(PREFIX)/share/sprx/pipelines (without the generated sample's organisation lookup)
 PREFIX ?= /usr/local
+.PHONY: install
 install: build
 	install -d $(PREFIX)/bin $(PREFIX)/share/sprx/reference $(PREFIX)/share/sprx/pipelines
 	install -m 0755 $(BIN) $(PREFIX)/bin/sprx
