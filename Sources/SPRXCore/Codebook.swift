@@ -91,7 +91,12 @@ public enum Codebook {
         switch name {
         case Name.routeTypeByGroup, Name.routeByGroup, Name.reasonsByGroup:
             let category = [Name.routeTypeByGroup: ShareColumn.routeType, Name.routeByGroup: ShareColumn.route][name] ?? ShareColumn.reason
-            return Dictionary(uniqueKeysWithValues: ShareColumn.allCases.map { ($0 == .category ? category : $0.name, $0.meaning) })
+            let counted = [
+                ShareColumn.routeType: ColumnMeaning("The route type counted in this row: `medical`, `non_medical` or `unknown`", unit: "code"),
+                ShareColumn.route: ColumnMeaning("The route counted in this row: a route id of the pipeline (`unknown` included)", unit: "code"),
+                ShareColumn.reason: ColumnMeaning("The reason counted in this row: a reason id of the pipeline", unit: "code"),
+            ][category]!
+            return Dictionary(uniqueKeysWithValues: ShareColumn.allCases.map { $0 == .category ? (category, counted) : ($0.name, $0.meaning) })
         case Name.pathwayByGroup: return table(PathwayColumn.self)
         case Name.models: return table(ModelColumn.self)
         case Name.dataQuality: return table(DataQualityColumn.self)
