@@ -35,5 +35,13 @@ import Testing
         let version = try runCaptured(installed, ["--version"], in: elsewhere, environment: environment)
         #expect(version.status == 0)
         #expect(version.stdout.contains("imd2019_england_lsoa11.csv.gz: English Indices of Deprivation 2019 (IMD, LSOA 2011)"))
+        // Every file it names is one the installed reference folder holds (and so does the
+        // manifest of the run above, which lists the files the run read).
+        let named = version.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }.map { String($0.dropFirst(2).prefix { $0 != ":" }) }
+        #expect(named.count == 14, "\(named)")
+        for file in named {
+            #expect(FileManager.default.fileExists(atPath: "\(share)/reference/\(file)"), "\(file)")
+            #expect(manifest.contains("\"\(file)\""), "\(file) not in the run's manifest")
+        }
     }
 }
