@@ -111,3 +111,16 @@ fixtures: build
 
 clean:
 	rm -rf .build .build-asan .build-tsan .build-fuzz out out.validate out.expected .out.lock .out.*.lock
+
+## install: the binary to $(PREFIX)/bin/sprx, the reference data to $(PREFIX)/share/sprx/reference
+## and the pipelines to $(PREFIX)/share/sprx/pipelines (without the generated sample's organisation lookup)
+PREFIX ?= /usr/local
+.PHONY: install
+install: build
+	install -d $(PREFIX)/bin $(PREFIX)/share/sprx/reference $(PREFIX)/share/sprx/pipelines
+	install -m 0755 $(BIN) $(PREFIX)/bin/sprx
+	install -m 0644 SampleData/reference/* $(PREFIX)/share/sprx/reference/
+	@for p in Pipelines/*.yaml; do \
+	  sed -e "/generated sample's organisations/d" -e '/file: \.\.\/SampleData\/organisations\//d' $$p > $(PREFIX)/share/sprx/pipelines/$${p##*/}; \
+	done
+	@echo "installed: $(PREFIX)/bin/sprx (reference data and pipelines in $(PREFIX)/share/sprx)"

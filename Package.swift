@@ -6,7 +6,7 @@ import PackageDescription
 /// One library target per pipeline stage (ingest → clean → enrich → aggregate), an
 /// engine that connects them (`SPRXRunner`), models, report and the publishing layer
 /// after it, and a thin `sprx` executable. Dependencies flow one way, with the data:
-/// the allowed import graph is in README.md ("Layout") and checked by a test.
+/// the allowed import graph is in docs/design.md ("Layout") and checked by a test.
 /// The per-row hot path (ingest, clean, enrich, aggregate, runner) is built without
 /// dynamic exclusivity checks in release builds: the profile showed them at ~5 % of a
 /// run. Debug builds, and so the test suite and its sanitizer runs, keep them.

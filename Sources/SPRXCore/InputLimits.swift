@@ -3,7 +3,7 @@
 /// A run's memory grows with distinct combinations, never with one row's length or the
 /// number of distinct free-text values in a field; these limits are what make that true
 /// for inputs sprx did not expect (a file with no line ends, a gzip bomb of one line, a
-/// mapped column full of free text). Each is documented in the README's "Limits" table,
+/// mapped column full of free text). Each is documented in docs/design.md's limits table ("Bounded by construction"),
 /// and passing one is a quarantine reason or a named error, never a crash.
 public enum InputLimits {
     /// Longest row sprx reads, in decoded bytes (quoted newlines included). A longer row

@@ -152,6 +152,8 @@ public protocol TableColumn: CaseIterable, Hashable, Sendable where AllCases == 
     var name: String { get }
     /// What the column holds, which decides how `sprx validate` compares it.
     var role: ColumnRole { get }
+    /// What the column holds, its unit and what an empty cell means (``Codebook``).
+    var meaning: ColumnMeaning { get }
 }
 
 /// What a column holds, which decides how `sprx validate` compares its cells.

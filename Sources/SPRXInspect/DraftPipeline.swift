@@ -85,7 +85,7 @@ public enum DraftPipeline {
         line("# sprx pipeline DRAFTED by `sprx inspect --draft-pipeline` from \(inspection.files.count) file\(inspection.files.count == 1 ? "" : "s").")
         line("# Every guess is marked `# REVIEW:`: check each against the export's documentation, fix")
         line("# what is wrong, delete the mark, then run it and read tables/data_quality.csv and")
-        line("# tables/unmapped_labels.csv (docs/bring-your-own-export.md walks through it).")
+        line("# tables/unmapped_labels.csv (docs/user-guide.md walks through it).")
         line("# No value seen fewer than \(threshold) times is written here (it may identify a person): such labels are counted.")
         line("version: 1")
         line("name: \(quoted(name))")
@@ -483,7 +483,7 @@ public enum DraftPipeline {
             for count in result.quarantined {
                 lines.append("  \(count.rows) \(count.reason)\(count.field.map { " (\($0))" } ?? ""): \(count.explanation)")
             }
-            lines.append("  (values that mean \"not known\" can be listed under missing_values; see docs/bring-your-own-export.md)")
+            lines.append("  (values that mean \"not known\" can be listed under missing_values; see docs/user-guide.md)")
         }
         return lines
     }

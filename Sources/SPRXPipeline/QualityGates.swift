@@ -71,7 +71,7 @@ public struct QualityGates: Sendable, Hashable {
                     QualityGateFailure(
                         gate: "max_quarantined_share", figure: share, limit: maxQuarantinedShare,
                         message: "quality gate max_quarantined_share failed: \(figures.quarantinedRows) of \(figures.rowsRead) rows read were quarantined (\(Self.percent(share))), more than the limit \(Self.percent(maxQuarantinedShare))"
-                        + (figures.quarantineReasons.isEmpty ? "" : "; most often: \(figures.commonestQuarantineReasons()) (the reasons are explained in the README; a date format the pipeline does not list shows as invalid_date)")
+                        + (figures.quarantineReasons.isEmpty ? "" : "; most often: \(figures.commonestQuarantineReasons()) (the reasons are explained in docs/design.md under What a run promises; a date format the pipeline does not list shows as invalid_date)")
                     ))
             }
         }

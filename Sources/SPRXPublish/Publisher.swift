@@ -189,6 +189,7 @@ public enum Publisher {
             ]
         try output.write("report.html", Report.html(tables: published, context: context))
         try output.write("report.md", Report.markdown(tables: published, context: context))
+        try output.write("README.md", Codebook.markdown(disclosureStatement: pipeline.disclosure.statement))
         let manifest = Manifest(
             options: options, pipeline: pipeline, files: result.files, reference: result.reference, outputs: output.written,
             started: started, finished: Date(), disclosure: pipeline.disclosure, models: models.summaries,

@@ -42,7 +42,7 @@ public struct OutputTarget: Sendable, Equatable {
     }
 
     /// The names a previous sprx output may hold at its top level.
-    public static let ownEntries: Set<String> = ["manifest.json", "report.html", "report.md", "tables", "quarantine"]
+    public static let ownEntries: Set<String> = ["manifest.json", "README.md", "report.html", "report.md", "tables", "quarantine"]
 
     /// Checks `given` against what must never be replaced.
     ///

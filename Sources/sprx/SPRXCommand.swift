@@ -19,7 +19,7 @@ struct SPRXCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sprx",
         abstract: "Social prescribing referral equity tables from platform exports.",
-        version: sprxVersion,
+        version: ReferenceEditions.versionText(sprxVersion),
         subcommands: [Run.self, Generate.self, Validate.self, Inspect.self]
     )
 

@@ -4,12 +4,12 @@ import Testing
 
 /// The import graph: dependencies flow one way, with the data.
 ///
-/// The one declaration is the `import-graph` block of README.md ("Layout"); this suite
+/// The one declaration is the `import-graph` block of docs/design.md ("Layout"); this suite
 /// checks the sources and Package.swift against it.
 @Suite struct ArchitectureTests {
-    /// The README's graph: target → allowed imports, and the targets in flow order.
+    /// The design doc's graph: target → allowed imports, and the targets in flow order.
     static func declaredGraph() throws -> (order: [String], allowed: [String: Set<String>]) {
-        let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
+        let readme = try String(contentsOfFile: packageRoot + "/docs/design.md", encoding: .utf8)
         let marker = try #require(readme.range(of: "<!-- import-graph -->\n```text\n"))
         let block = readme[marker.upperBound...].prefix { _ in true }
         let end = try #require(block.range(of: "```"))
@@ -61,14 +61,14 @@ import Testing
                     else { continue }
                     guard targets.contains(name) else { continue }  // Foundation, Glibc, Yams, …
                     checked += 1
-                    #expect(allowed[target]?.contains(name) == true, "Sources/\(target)/\(file) imports \(name), which README's import graph does not allow")
+                    #expect(allowed[target]?.contains(name) == true, "Sources/\(target)/\(file) imports \(name), which the import graph of docs/design.md does not allow")
                 }
             }
         }
         #expect(checked > 50, "the imports were read")
     }
 
-    /// Package.swift grants each target exactly the README's dependencies (no more: an
+    /// Package.swift grants each target exactly the design doc's dependencies (no more: an
     /// undeclared edge could be used without a test noticing; no fewer: the graph is real).
     @Test func packageDependenciesAreTheDeclaredGraph() throws {
         let (order, allowed) = try Self.declaredGraph()
@@ -90,7 +90,7 @@ import Testing
                 let list = declaration[deps.upperBound...].prefix { $0 != "]" }
                 for piece in list.split(separator: "\"") where targets.contains(String(piece)) { granted.insert(String(piece)) }
             }
-            #expect(granted == allowed[name] ?? [], "Package.swift gives \(name) \(granted.sorted()), README's graph \((allowed[name] ?? []).sorted())")
+            #expect(granted == allowed[name] ?? [], "Package.swift gives \(name) \(granted.sorted()), docs/design.md's graph \((allowed[name] ?? []).sorted())")
         }
         #expect(seen == targets, "every target of the graph is declared in Package.swift")
     }

@@ -4,7 +4,7 @@ import SPRXTestSupport
 import Testing
 
 /// Issue 16's measure of `sprx inspect --draft-pipeline`: for each fixture layout, the
-/// draft plus the edits docs/bring-your-own-export.md describes gives a pipeline whose
+/// draft plus the edits docs/user-guide.md describes gives a pipeline whose
 /// run equals the committed expected outputs (tables equal; the manifest differs only in
 /// the pipeline's name and hash).
 ///

@@ -58,8 +58,8 @@ struct GeneratedExpectation: Decodable {
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
         let totals = manifest["totals"] as! [String: Any]
         #expect(totals["reconciled"] as? Bool == true)
-        // rejected.csv.gz, quarantine/unmapped_labels.csv, every published table, report.html, report.md
-        #expect((manifest["outputs"] as! [[String: Any]]).count == PublishedTable.layouts.count + 4)
+        // rejected.csv.gz, quarantine/unmapped_labels.csv, every published table, report.html, report.md, README.md
+        #expect((manifest["outputs"] as! [[String: Any]]).count == PublishedTable.layouts.count + 5)
         let labels = try FileManager.default.attributesOfItem(atPath: out + "/quarantine/unmapped_labels.csv")
         #expect((labels[.posixPermissions] as? Int) == 0o600)
         // Four deprivation indices, three rurality files (England and Wales share one),

@@ -1,0 +1,344 @@
+import Foundation
+
+/// What one published column holds, in words, for the output folder's codebook
+/// (`README.md`) and `docs/tables.md`: declared beside each table's columns, once.
+public struct ColumnMeaning: Sendable, Equatable {
+    /// What a cell of the column says.
+    public var text: String
+    /// Its unit or kind of value (`count`, `percent`, `ISO date`, ...).
+    public var unit: String
+    /// What an empty cell means; `nil` when the column is never empty.
+    public var whenEmpty: String?
+
+    public init(_ text: String, unit: String, empty whenEmpty: String? = nil) {
+        self.text = text
+        self.unit = unit
+        self.whenEmpty = whenEmpty
+    }
+
+    /// The words every table uses for its last two columns.
+    static let suppressed = ColumnMeaning(
+        "`TRUE` when disclosure control withheld a count of this row; the cells computed from it are empty too", unit: "TRUE/FALSE")
+    static let disclosureControl = ColumnMeaning(
+        "`on` when counts are suppressed and rounded, `off` for exact counts (inside the secure environment only)", unit: "on/off")
+    /// An empty count.
+    static let countWithheld = "suppressed by disclosure control (a count of 1 to the suppression limit), never 0"
+    /// An empty figure computed from counts.
+    static let figureWithheld = "a count it is computed from is suppressed, or it does not apply; the row's `note` says why where there is one"
+}
+
+/// Every table's purpose in one sentence, declared once for the codebook.
+extension PublishedTable {
+    /// What each table is, by ``Name``, in the order ``layouts`` lists the tables.
+    public static let purposes: [String: String] = [
+        Name.routeTypeByGroup: "Referrals by route type (medical, non-medical, unknown) within each group of each breakdown, with 95% Wilson intervals.",
+        Name.routeByGroup: "Referrals by route (each source the pipeline names) within each group of each breakdown.",
+        Name.reasonsByGroup: "Referral reasons within each group of each breakdown; a referral with several reasons counts once under each.",
+        Name.pathwayByGroup: "The referral → contact with a link worker → intervention pathway, per group and route type.",
+        Name.models: "The pipeline's regression models: odds or rate ratios, baseline odds or rates, dispersion and average marginal effects.",
+        Name.dataQuality: "Rows read, clean, duplicate and quarantined per input file and for all files, with the reasons; exact counts of records, not people.",
+        Name.unmappedLabels: "Labels no list of the pipeline names, per field, when seen often enough to publish; the rest pooled as `(other labels)`.",
+        Name.ratesByGroup: "Referrals per resident per year, crude and age-standardised, and each group's share of referrals beside its share of residents.",
+        Name.inequality: "Slope and relative indices of inequality across each nation's deprivation deciles (PHE's method).",
+        Name.trends: "Referrals and the non-medical, contacted and intervention shares by calendar month and quarter.",
+        Name.organisations: "Each organisation's shares beside the overall share and PHE's 95% and 99.8% funnel limits.",
+        Name.pcnProvision: "England: link worker FTE and referrals per primary care network and workforce census date.",
+        Name.provisionByDeprivation: "England, public data only: link worker FTE per 50,000 patients in each fifth of networks by deprivation, and the indices across them.",
+    ]
+}
+
+/// The output folder's `README.md`: every table, every column, its unit and what an
+/// empty or suppressed cell means, written from the column declarations.
+public enum Codebook {
+    /// The codebook in Markdown. It holds no figure from the data, so it is the same for
+    /// every run with the same disclosure settings.
+    ///
+    /// - Parameter disclosureStatement: what disclosure control did, in words (the pipeline's).
+    public static func markdown(disclosureStatement: String) -> String {
+        var text = """
+            # What this folder holds
+
+            Written by the run that wrote the tables, from the same declarations the tables are written from.
+
+            - `report.html`, `report.md`: the report (the same figures as the tables).
+            - `tables/*.csv`: the published tables, described below (UTF-8, comma-separated, header first).
+            - `manifest.json`: inputs, reference editions, settings and every file written, with its SHA-256.
+            - `quarantine/`: rows that could not be used and every unmapped label with its exact count; owner-only, never to be published.
+
+            **Disclosure control.** \(disclosureStatement)
+
+            **Empty cells.** An empty cell is never 0: a suppressed count, a figure computed from one, a value that does not apply to the row, or a field the export does not record (`note` then says `not_recorded:<field>`).
+
+            """
+        for layout in PublishedTable.layouts {
+            text += "\n## tables/\(layout.name).csv\n\n"
+            text += (PublishedTable.purposes[layout.name] ?? "") + "\n\n"
+            text += "| column | unit | meaning | empty means |\n|---|---|---|---|\n"
+            for column in layout.columns {
+                let meaning = meanings(of: layout.name)[column.name]
+                text += "| `\(column.name)` | \(meaning?.unit ?? "") | \(meaning?.text ?? "") | \(meaning?.whenEmpty ?? "never empty") |\n"
+            }
+        }
+        return text
+    }
+
+    /// Each column's meaning for the table called `name`, by column name.
+    public static func meanings(of name: String) -> [String: ColumnMeaning] {
+        func table<Column: TableColumn>(_ type: Column.Type) -> [String: ColumnMeaning] {
+            Dictionary(uniqueKeysWithValues: type.allCases.map { ($0.name, $0.meaning) })
+        }
+        typealias Name = PublishedTable.Name
+        switch name {
+        case Name.routeTypeByGroup, Name.routeByGroup, Name.reasonsByGroup:
+            let category = [Name.routeTypeByGroup: ShareColumn.routeType, Name.routeByGroup: ShareColumn.route][name] ?? ShareColumn.reason
+            let counted = [
+                ShareColumn.routeType: ColumnMeaning("The route type counted in this row: `medical`, `non_medical` or `unknown`", unit: "code"),
+                ShareColumn.route: ColumnMeaning("The route counted in this row: a route id of the pipeline (`unknown` included)", unit: "code"),
+                ShareColumn.reason: ColumnMeaning("The reason counted in this row: a reason id of the pipeline", unit: "code"),
+            ][category]!
+            return Dictionary(uniqueKeysWithValues: ShareColumn.allCases.map { $0 == .category ? (category, counted) : ($0.name, $0.meaning) })
+        case Name.pathwayByGroup: return table(PathwayColumn.self)
+        case Name.models: return table(ModelColumn.self)
+        case Name.dataQuality: return table(DataQualityColumn.self)
+        case Name.unmappedLabels: return table(UnmappedLabelColumn.self)
+        case Name.ratesByGroup: return table(RateColumn.self)
+        case Name.inequality: return table(InequalityColumn.self)
+        case Name.trends: return table(TrendColumn.self)
+        case Name.organisations: return table(OrganisationColumn.self)
+        case Name.pcnProvision: return table(ProvisionColumn.self)
+        case Name.provisionByDeprivation: return table(ProvisionGradientColumn.self)
+        default: return [:]
+        }
+    }
+}
+
+private let dimensionText = "The breakdown: `all`, `age_band`, `sex`, `ethnicity`, `imd_decile`, `nation`, `nation/imd_decile` and the like (`/` joins two)"
+private let groupText = "The group within the breakdown (an age band, a sex, a nation and decile such as `England/1`; decile 1 = most deprived, each nation's own)"
+
+extension ShareColumn {
+    public var meaning: ColumnMeaning {
+        switch self {
+        case .dimension: ColumnMeaning(dimensionText, unit: "code")
+        case .group: ColumnMeaning(groupText, unit: "label")
+        case .category: ColumnMeaning("The route type, route or reason counted in this row", unit: "code")
+        case .n: ColumnMeaning("Referrals of the group in this category", unit: "count", empty: ColumnMeaning.countWithheld)
+        case .total: ColumnMeaning("All referrals of the group (its true total, controlled on its own)", unit: "count", empty: ColumnMeaning.countWithheld)
+        case .percent: ColumnMeaning("`n` as a percentage of `total`", unit: "percent", empty: ColumnMeaning.figureWithheld)
+        case .ciLow, .ciHigh: ColumnMeaning("95% Wilson interval of `percent`, lower or upper limit", unit: "percent", empty: ColumnMeaning.figureWithheld)
+        case .suppressed: ColumnMeaning.suppressed
+        case .disclosureControl: ColumnMeaning.disclosureControl
+        }
+    }
+}
+
+extension PathwayColumn {
+    public var meaning: ColumnMeaning {
+        switch self {
+        case .dimension: ColumnMeaning(dimensionText, unit: "code")
+        case .group: ColumnMeaning(groupText, unit: "label")
+        case .routeType: ColumnMeaning("Route type, or `all` for every route type together", unit: "code")
+        case .referred: ColumnMeaning("Referrals", unit: "count", empty: ColumnMeaning.countWithheld)
+        case .contacted:
+            ColumnMeaning("Referrals that reached a link worker (the contacted flag, else contacts > 0)", unit: "count", empty: ColumnMeaning.countWithheld + ", or not recorded (`note`)")
+        case .intervention: ColumnMeaning("Referrals with at least one intervention", unit: "count", empty: ColumnMeaning.countWithheld + ", or not recorded (`note`)")
+        case .pctContacted: ColumnMeaning("`contacted` as a percentage of `referred`", unit: "percent", empty: ColumnMeaning.figureWithheld)
+        case .pctIntervention: ColumnMeaning("`intervention` as a percentage of `referred`", unit: "percent", empty: ColumnMeaning.figureWithheld)
+        case .note: ColumnMeaning("Why a figure is empty: `not_recorded:<field>`, `recorded_in_part:<field>`, `no_referrals`", unit: "codes", empty: "nothing to say")
+        case .suppressed: ColumnMeaning.suppressed
+        case .disclosureControl: ColumnMeaning.disclosureControl
+        }
+    }
+}
+
+extension ModelColumn {
+    public var meaning: ColumnMeaning {
+        let withheld = "the level is too small to publish (suppressed), or the measure has no such value"
+        switch self {
+        case .model: return ColumnMeaning("The model's name in the pipeline", unit: "code")
+        case .outcome: return ColumnMeaning("What the model explains", unit: "code")
+        case .family: return ColumnMeaning("`logistic` or `negative_binomial`", unit: "code")
+        case .term: return ColumnMeaning("The covariate, `(Intercept)`, or `theta`/`alpha` for dispersion", unit: "code")
+        case .level: return ColumnMeaning("The covariate's level compared with `reference`", unit: "label", empty: "the row is not of a covariate level (intercept, dispersion)")
+        case .reference: return ColumnMeaning("The reference level of the covariate", unit: "label", empty: "the row is not of a covariate level")
+        case .estimate: return ColumnMeaning("The measure's value: odds or rate ratio, baseline odds or rate, θ or α, or marginal effect", unit: "ratio, or percentage points for `ame_pp`", empty: withheld)
+        case .standardError: return ColumnMeaning("Standard error (cluster-robust CR1 when clustered)", unit: "as the scale in `measure`", empty: withheld)
+        case .ciLow, .ciHigh: return ColumnMeaning("95% interval of `estimate`, lower or upper limit", unit: "as `estimate`", empty: withheld)
+        case .pValue: return ColumnMeaning("Two-sided p-value", unit: "probability", empty: withheld)
+        case .observations: return ColumnMeaning("Referrals in the model", unit: "count", empty: ColumnMeaning.countWithheld)
+        case .clusters: return ColumnMeaning("Organisations the errors are clustered by", unit: "count", empty: "errors are model-based, or suppressed")
+        case .measure: return ColumnMeaning("`odds_ratio`, `rate_ratio`, `baseline_odds`, `baseline_rate`, `dispersion` or `ame_pp`", unit: "code")
+        case .coefficient: return ColumnMeaning("β on the log scale", unit: "log ratio", empty: withheld)
+        case .standardErrorModel: return ColumnMeaning("Model-based standard error of β", unit: "log ratio", empty: withheld)
+        case .standardErrorType: return ColumnMeaning("`cluster_robust_cr1` or `model`", unit: "code", empty: withheld)
+        case .suppressed: return ColumnMeaning.suppressed
+        case .disclosureControl: return ColumnMeaning.disclosureControl
+        }
+    }
+}
+
+extension DataQualityColumn {
+    public var meaning: ColumnMeaning {
+        switch self {
+        case .file: ColumnMeaning("The input file's name, or `all`", unit: "file name")
+        case .measure:
+            ColumnMeaning("`rows_read`, `clean`, `duplicate`, `quarantined`, `quarantined:<reason>`, `blank_lines`, `area_unknown`, `area_unmatched_*:<nation>`, `unmapped:<field>`", unit: "code")
+        case .value: ColumnMeaning("The measure's count of records (exact: records, not people)", unit: "count")
+        }
+    }
+}
+
+extension UnmappedLabelColumn {
+    public var meaning: ColumnMeaning {
+        switch self {
+        case .field: ColumnMeaning("The pipeline field the label was in", unit: "code")
+        case .label: ColumnMeaning("The label as read (lower-cased), or `(other labels)` for those not named", unit: "label")
+        case .n: ColumnMeaning("Clean referrals with the label", unit: "count", empty: ColumnMeaning.countWithheld)
+        case .suppressed: ColumnMeaning.suppressed
+        case .disclosureControl: ColumnMeaning.disclosureControl
+        }
+    }
+}
+
+extension RateColumn {
+    public var meaning: ColumnMeaning {
+        let rate = "per 1,000 residents per year"
+        let withheld = ColumnMeaning.figureWithheld
+        switch self {
+        case .dimension: return ColumnMeaning("`all`, `nation`, `nation/imd_decile`, `nation/imd_quintile`, `nation/rurality` or `age_band`", unit: "code")
+        case .group: return ColumnMeaning(groupText, unit: "label")
+        case .referrals: return ColumnMeaning("Referrals from the group's catchment areas", unit: "count", empty: ColumnMeaning.countWithheld)
+        case .population: return ColumnMeaning("Residents of the group's catchment areas", unit: "people", empty: "no population for the group")
+        case .personYears: return ColumnMeaning("Residents × days of the period / 365.25", unit: "person-years", empty: "no period or no population")
+        case .crudeRate: return ColumnMeaning("Referrals per person-year × 1,000", unit: rate, empty: withheld)
+        case .crudeCILow, .crudeCIHigh: return ColumnMeaning("95% interval of `crude_rate` (exact below 10 referrals, Byar's from 10)", unit: rate, empty: withheld)
+        case .dsr: return ColumnMeaning("Rate directly standardised to the 2013 European Standard Population", unit: rate, empty: withheld)
+        case .dsrCILow, .dsrCIHigh: return ColumnMeaning("95% interval of `dsr` (Dobson's method)", unit: rate, empty: withheld)
+        case .referralShare: return ColumnMeaning("The group's share of its parent's referrals", unit: "percent", empty: withheld)
+        case .populationShare: return ColumnMeaning("The group's share of its parent's residents", unit: "percent", empty: withheld)
+        case .representation: return ColumnMeaning("`referral_share` / `population_share`; 1 = referred in proportion", unit: "ratio", empty: withheld)
+        case .scaledPer: return ColumnMeaning("The scale of the next two columns (1000 or 100000, the same on every row)", unit: "residents", empty: "no rate in the table")
+        case .crudeRateScaled: return ColumnMeaning("`crude_rate` per `scaled_per` residents per year", unit: "per `scaled_per` per year", empty: withheld)
+        case .dsrScaled: return ColumnMeaning("`dsr` per `scaled_per` residents per year", unit: "per `scaled_per` per year", empty: withheld)
+        case .note:
+            return ColumnMeaning(
+                "Why a rate is empty: `no_single_year_population`, `fewer_than_10_with_known_age`, `age_group_counts_suppressed`, `referrals_without_population`, `suppressed`, `crude_only`, `band_population_unavailable`, `no_period`",
+                unit: "codes", empty: "nothing to say")
+        case .suppressed: return ColumnMeaning.suppressed
+        case .disclosureControl: return ColumnMeaning.disclosureControl
+        }
+    }
+}
+
+extension InequalityColumn {
+    public var meaning: ColumnMeaning {
+        let withheld = "no index: `note` says why"
+        switch self {
+        case .nation: return ColumnMeaning("The nation whose deciles the index is across", unit: "label")
+        case .indicator: return ColumnMeaning("`referral_rate`, `non_medical_share`, `contacted_share` or `intervention_share`", unit: "code")
+        case .measure: return ColumnMeaning("`sii` (least minus most deprived) or `rii` (least / most deprived)", unit: "code")
+        case .value: return ColumnMeaning("The index", unit: "`unit` for SII; ratio for RII", empty: withheld)
+        case .ciLow, .ciHigh: return ColumnMeaning("95% interval from 100,000 simulated refits", unit: "as `value`", empty: withheld)
+        case .quantiles: return ColumnMeaning("Deciles the index is across (10)", unit: "count")
+        case .fittedMostDeprived: return ColumnMeaning("The regression line's value at the most deprived end", unit: "`unit`", empty: withheld)
+        case .fittedLeastDeprived: return ColumnMeaning("The regression line's value at the least deprived end", unit: "`unit`", empty: withheld)
+        case .unit: return ColumnMeaning("The indicator's unit: `per 1,000 per year` or `percent`", unit: "text")
+        case .note:
+            return ColumnMeaning(
+                "Why the index is empty: `decile_without_population`, `decile_without_referrals`, `suppressed`, `decile_value_at_limit`, `no_period`, `not_estimable`, `not_recorded:<field>`",
+                unit: "codes", empty: "nothing to say")
+        case .suppressed: return ColumnMeaning.suppressed
+        case .disclosureControl: return ColumnMeaning.disclosureControl
+        }
+    }
+}
+
+extension TrendColumn {
+    public var meaning: ColumnMeaning {
+        switch self {
+        case .measure: ColumnMeaning("`referrals`, `non_medical_share`, `contacted_share` or `intervention_share`", unit: "code")
+        case .interval: ColumnMeaning("`month` or `quarter` (calendar)", unit: "code")
+        case .intervalStart: ColumnMeaning("First day of the interval", unit: "ISO date")
+        case .intervalEnd: ColumnMeaning("Last day of the interval (inclusive)", unit: "ISO date")
+        case .dimension: ColumnMeaning("`all`, `route_type`, `nation` or `nation/imd_quintile`", unit: "code")
+        case .group: ColumnMeaning(groupText, unit: "label")
+        case .numerator: ColumnMeaning("Referrals counted by the measure", unit: "count", empty: ColumnMeaning.countWithheld + ", or not recorded (`note`)")
+        case .denominator: ColumnMeaning("All referrals of the group in the interval (shares only)", unit: "count", empty: ColumnMeaning.countWithheld + ", or a count (`referrals`)")
+        case .value: ColumnMeaning("The count for `referrals`; the share for the others", unit: "count or percent", empty: ColumnMeaning.figureWithheld)
+        case .ciLow, .ciHigh: ColumnMeaning("95% Wilson interval of a share", unit: "percent", empty: ColumnMeaning.figureWithheld)
+        case .partial: ColumnMeaning("`TRUE` when the interval reaches outside the days the data cover", unit: "TRUE/FALSE")
+        case .note: ColumnMeaning("Why a figure is empty: `not_recorded:<field>`, `recorded_in_part:<field>`, `no_referrals`", unit: "codes", empty: "nothing to say")
+        case .suppressed: ColumnMeaning.suppressed
+        case .disclosureControl: ColumnMeaning.disclosureControl
+        }
+    }
+}
+
+extension OrganisationColumn {
+    public var meaning: ColumnMeaning {
+        let limits = "no limits: the counts are suppressed, or `note` says why"
+        switch self {
+        case .organisationID: return ColumnMeaning("The organisation's code, or `(other)` for ids not published", unit: "code")
+        case .indicator: return ColumnMeaning("`non_medical_share`, `contacted_share` or `intervention_share`", unit: "code")
+        case .numerator: return ColumnMeaning("Referrals counted by the indicator", unit: "count", empty: ColumnMeaning.countWithheld)
+        case .denominator: return ColumnMeaning("The organisation's referrals over the period", unit: "count", empty: ColumnMeaning.countWithheld)
+        case .value: return ColumnMeaning("`numerator` as a percentage of `denominator`", unit: "percent", empty: ColumnMeaning.figureWithheld)
+        case .overall: return ColumnMeaning("The share over every organisation", unit: "percent", empty: ColumnMeaning.figureWithheld)
+        case .lower95, .upper95: return ColumnMeaning("PHE's 95% funnel limit at this denominator", unit: "percent", empty: limits)
+        case .lower998, .upper998: return ColumnMeaning("PHE's 99.8% funnel limit at this denominator", unit: "percent", empty: limits)
+        case .flag: return ColumnMeaning("`above_998`, `above_95`, `within`, `below_95` or `below_998`", unit: "code", empty: limits)
+        case .level: return ColumnMeaning("`organisation`, or `parent` for a parent the lookup names", unit: "code")
+        case .name: return ColumnMeaning("Name from the pipeline's lookup", unit: "text", empty: "no lookup, or the lookup does not list it")
+        case .organisationType: return ColumnMeaning("Type from the lookup", unit: "text", empty: "no lookup, or the lookup does not list it")
+        case .parentID: return ColumnMeaning("The parent's code from the lookup (organisation rows)", unit: "code", empty: "no parent, or a parent row")
+        case .note:
+            return ColumnMeaning(
+                "Why a figure is empty: `flag_withheld_rounding_could_cross_limit`, `overall_suppressed`, `no_referrals`, `not_recorded:<field>`", unit: "codes",
+                empty: "nothing to say")
+        case .suppressed: return ColumnMeaning.suppressed
+        case .disclosureControl: return ColumnMeaning.disclosureControl
+        }
+    }
+}
+
+extension ProvisionColumn {
+    public var meaning: ColumnMeaning {
+        let why = "`note` says why"
+        switch self {
+        case .pcnCode: return ColumnMeaning("The primary care network's code", unit: "code")
+        case .pcnName: return ColumnMeaning("The network's name", unit: "text")
+        case .censusDate: return ColumnMeaning("The workforce census date", unit: "ISO date")
+        case .periodStart, .periodEnd: return ColumnMeaning("First or last day whose referrals are set against the census", unit: "ISO date", empty: why)
+        case .splwFTE: return ColumnMeaning("Social prescribing link worker full-time equivalents", unit: "FTE", empty: "no workforce return that month")
+        case .registeredPatients: return ColumnMeaning("Patients registered with the network", unit: "people", empty: "no registration extract near the census date")
+        case .patientsExtract: return ColumnMeaning("The registration extract the patients are from", unit: "ISO date", empty: "no extract")
+        case .ftePer50000: return ColumnMeaning("FTE per 50,000 registered patients", unit: "FTE per 50,000", empty: why)
+        case .referrals: return ColumnMeaning("Referrals of the three months ending with the census month", unit: "count", empty: ColumnMeaning.countWithheld + ", or outside the data period")
+        case .referralsPer1000: return ColumnMeaning("Referrals per 1,000 registered patients per year", unit: "per 1,000 per year", empty: why)
+        case .referralsPerFTE: return ColumnMeaning("Referrals per link worker FTE per year", unit: "per FTE per year", empty: why)
+        case .imdScore: return ColumnMeaning("List-size-weighted IMD 2019 score of the network's practices (higher = more deprived)", unit: "score", empty: "no score")
+        case .imdQuintile: return ColumnMeaning("The network's fifth of English networks by that score (1 = most deprived)", unit: "1-5", empty: "no score")
+        case .note:
+            return ColumnMeaning(
+                "Why a value is empty: `outside_data_period`, `suppressed`, `no_workforce_return`, `no_registered_patients`, `no_link_worker_fte`, `no_deprivation_score`",
+                unit: "codes", empty: "nothing to say")
+        case .suppressed: return ColumnMeaning.suppressed
+        case .disclosureControl: return ColumnMeaning.disclosureControl
+        }
+    }
+}
+
+extension ProvisionGradientColumn {
+    public var meaning: ColumnMeaning {
+        switch self {
+        case .censusDate: ColumnMeaning("The workforce census date", unit: "ISO date")
+        case .measure: ColumnMeaning("`fte_per_50000`, `sii` or `rii`", unit: "code")
+        case .group: ColumnMeaning("Deprivation fifth of networks (1 = most deprived) or `all`", unit: "code")
+        case .pcns: ColumnMeaning("Networks with a workforce return in the group", unit: "count")
+        case .splwFTE: ColumnMeaning("Link worker FTE of those networks", unit: "FTE", empty: "an index row")
+        case .registeredPatients: ColumnMeaning("Their registered patients", unit: "people", empty: "an index row")
+        case .value: ColumnMeaning("FTE per 50,000 patients, or the index", unit: "FTE per 50,000; ratio for `rii`", empty: "`note` says why")
+        case .ciLow, .ciHigh: ColumnMeaning("95% interval of `value`", unit: "as `value`", empty: "`note` says why")
+        case .note: ColumnMeaning("Networks left out (no return), or why a value is empty", unit: "text", empty: "nothing to say")
+        }
+    }
+}
