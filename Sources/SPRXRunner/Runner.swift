@@ -23,6 +23,10 @@ public struct RunOptions: Sendable {
     public var blockSize: Int
     /// `--reference-dir`: the reference folder, first in the lookup order (``ReferenceLookup``).
     public var referenceDirectory: String?
+    /// `--progress`: how reading shows on stderr (``ProgressMode``); `quiet` shows nothing.
+    public var progress: ProgressMode = .auto
+    /// Seconds between lines when ``progress`` is `lines`.
+    public var progressInterval: Double = ProgressLine.lineInterval
     /// Most worker threads a run uses (`--jobs` above it is a usage error).
     public static let maxJobs = 256
 
@@ -193,7 +197,9 @@ public enum Runner {
         pool: CountsPool, stopIf: @escaping @Sendable () -> (any Error)? = { nil }
     ) throws {
         let coordinator = MergeCoordinator(merger: merger, fileCount: files.count, window: 2 * options.jobs + 2)
-        let progress = Progress(enabled: !options.quiet && isatty(2) == 1, files: files.count)
+        let progress = ProgressLine(
+            mode: options.quiet ? .none : options.progress.resolvedForStandardError, verb: "read",
+            total: inputBytes(files), parts: files.count, files: files.count, interval: options.progressInterval)
         let workerQueue = DispatchQueue(label: "sprx.worker", attributes: .concurrent)
         let readerSlots = DispatchSemaphore(value: max(1, min(options.jobs, files.count)))
         let workerSlots = DispatchSemaphore(value: options.jobs)
@@ -222,6 +228,7 @@ public enum Runner {
                     coordinator.setLayout(layout, file: fileIndex)
                     var blocks = 0
                     while let block = try reader.next() {
+                        progress.set(done: raw.bytesRead, part: fileIndex)
                         coordinator.waitForRoom(file: fileIndex)
                         if let error = stopIf() { throw error }
                         if coordinator.failed { return }
@@ -237,9 +244,11 @@ public enum Runner {
                             let result = worker.process(block, layout: layout, into: &counts)
                             pool.give(counts)
                             coordinator.submit(result, file: fileIndex, block: block.index)
-                            progress.add(rows: result.rowsRead, file: fileIndex)
+                            progress.add(rows: result.rowsRead)
                         }
                     }
+                    progress.set(done: raw.bytesRead, part: fileIndex)
+                    progress.fileFinished()
                     coordinator.finishFile(
                         fileIndex, blocks: blocks,
                         info: FileFinish(
@@ -256,6 +265,15 @@ public enum Runner {
         guard coordinator.mergedAll else {
             throw SPRXError(.internalError, "not every block was merged")
         }
+    }
+}
+
+/// The inputs' total size as stored (compressed bytes for `.csv.gz`), the 100% of the
+/// progress line; a file that cannot be sized counts 0 (the run itself reports it).
+func inputBytes(_ files: [String]) -> Int64 {
+    files.reduce(Int64(0)) { total, path in
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+        return total + size
     }
 }
 
@@ -362,38 +380,5 @@ final class MergeCoordinator: @unchecked Sendable {
                 return
             }
         }
-    }
-}
-
-/// Progress on stderr, only when stderr is a terminal.
-///
-/// `@unchecked Sendable`: counters are guarded by `lock`.
-final class Progress: @unchecked Sendable {
-    private let enabled: Bool
-    private let files: Int
-    private let lock = NSLock()
-    private var rows = 0
-    private var lastPrint = DispatchTime.now()
-
-    init(enabled: Bool, files: Int) {
-        self.enabled = enabled
-        self.files = files
-    }
-
-    func add(rows added: Int, file: Int) {
-        guard enabled else { return }
-        lock.withLock {
-            rows += added
-            let now = DispatchTime.now()
-            if now.uptimeNanoseconds - lastPrint.uptimeNanoseconds > 250_000_000 {
-                lastPrint = now
-                StandardError.raw("\rsprx: file \(file + 1)/\(files), \(rows) rows read")
-            }
-        }
-    }
-
-    func finish() {
-        guard enabled else { return }
-        StandardError.raw("\rsprx: \(rows) rows read\u{1B}[K\n")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SPRXIngest
+import SPRXTestSupport
 import Testing
 
 /// The bad-input corpus (issue 7): each case is a small extract built here, run through
@@ -123,7 +124,7 @@ let corpus: [CorpusCase] = {
 /// or all rows: they test the quarantine itself; the gates have their own tests
 /// (QualityGateRunTests), which show the default pipeline refuses these runs.
 let ungatedPipeline: String = {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-ungated-\(getpid()).yaml").path
+    let path = ScratchFolder.url.appendingPathComponent("sprx-ungated-\(getpid()).yaml").path
     let text = pipelineText([
         ("  min_clean_rows: 1", "  min_clean_rows: 0"), ("  max_quarantined_share: 0.5", "  max_quarantined_share: 1"),
         ("  max_unmapped_share: 0.5", "  max_unmapped_share: 1"),

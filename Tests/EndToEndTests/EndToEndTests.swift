@@ -74,7 +74,7 @@ func pipelineVariant(in dir: String, _ edits: [(String, String)] = [], name: Str
 }
 
 func scratch() -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-e2e-\(UUID().uuidString)").path
+    let path = ScratchFolder.url.appendingPathComponent("sprx-e2e-\(UUID().uuidString)").path
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }

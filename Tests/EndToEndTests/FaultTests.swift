@@ -49,7 +49,7 @@ func isCompleteOutput(_ out: String) -> Bool {
 @Suite(.serialized) struct FaultTests {
     /// A generated extract big enough that a run takes a while.
     static let bigInput: String = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-fault-input").path
+        let dir = ScratchFolder.url.appendingPathComponent("sprx-fault-input").path
         if !FileManager.default.fileExists(atPath: dir + "/generate.json") {
             _ = try? sprx(["generate", "--rows", "40000", "--seed", "5", "--files", "3", "--messy", "--out", dir])
         }

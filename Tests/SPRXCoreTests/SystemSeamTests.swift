@@ -43,7 +43,7 @@ import Glibc
 
     /// Bytes written through a descriptor are read back the same, from the start.
     @Test func writeSeekReadRoundTrip() throws {
-        let path = NSTemporaryDirectory() + "sprx-seam-\(UUID().uuidString)"
+        let path = (ScratchFolder.root + "/") + "sprx-seam-\(UUID().uuidString)"
         defer { unlink(path) }
         let fd = try FileDescriptor.open(path, O_RDWR | O_CREAT | O_EXCL, permissions: 0o600)
         defer { fd.close() }
@@ -66,7 +66,7 @@ import Glibc
 
     /// `renameat2`: no-replace refuses an existing destination; exchange swaps two files.
     @Test func renameNoReplaceAndExchange() throws {
-        let dir = NSTemporaryDirectory() + "sprx-seam-\(UUID().uuidString)"
+        let dir = (ScratchFolder.root + "/") + "sprx-seam-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data("a".utf8).write(to: URL(fileURLWithPath: dir + "/a"))

@@ -113,7 +113,7 @@ import Testing
     // MARK: Hostile files
 
     func folder(_ files: [String: String]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-population-\(UUID().uuidString)").path
+        let dir = ScratchFolder.url.appendingPathComponent("sprx-population-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for (name, text) in files { FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(text.utf8)) }
         return dir

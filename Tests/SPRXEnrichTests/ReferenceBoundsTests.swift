@@ -13,7 +13,7 @@ import Testing
 /// side fails here), and every bundled file passes (the README's ranges, read back).
 @Suite struct ReferenceBoundsTests {
     func folder(_ files: [String: [UInt8]]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-bounds-\(UUID().uuidString)").path
+        let dir = ScratchFolder.url.appendingPathComponent("sprx-bounds-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for (name, bytes) in files { FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(bytes)) }
         return dir

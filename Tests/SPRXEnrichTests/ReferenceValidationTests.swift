@@ -1,5 +1,6 @@
 import Foundation
 import SPRXCore
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXEnrich
@@ -11,7 +12,7 @@ import Testing
 @Suite struct ReferenceValidationTests {
     /// A fresh folder holding the given lookups (name → bytes).
     func folder(_ files: [String: [UInt8]]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-reference-\(UUID().uuidString)").path
+        let dir = ScratchFolder.url.appendingPathComponent("sprx-reference-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for (name, bytes) in files {
             let path = dir + "/" + name

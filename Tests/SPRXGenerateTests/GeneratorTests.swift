@@ -14,7 +14,7 @@ import Testing
     /// common reason, and non-medical routes more common among younger people, men,
     /// minority ethnic groups and more deprived areas.
     @Test func marginalsAndGradientsFollowBuEtAl() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-cal-\(UUID().uuidString)").path
+        let dir = ScratchFolder.url.appendingPathComponent("sprx-cal-\(UUID().uuidString)").path
         var generator = try ReferralGenerator(
             options: GeneratorOptions(rows: 40_000, seed: 3, files: 2, referenceDirectory: "\(packageRoot)/SampleData/reference", outputDirectory: dir))
         _ = try generator.run()

@@ -23,7 +23,7 @@ import Testing
     }
 
     static func temporaryFolder(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("sprx-\(name)-\(UUID().uuidString)").path
+        ScratchFolder.url.appendingPathComponent("sprx-\(name)-\(UUID().uuidString)").path
     }
 
     static func generate(_ layout: GeneratedLayout, seed: UInt64, rows: Int = 600) throws -> String {

@@ -13,7 +13,7 @@ private struct GeneratedSet {
     let lookup: String
 
     init(rows: Int, seed: UInt64) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-time-place-\(UUID().uuidString)").path
+        directory = ScratchFolder.url.appendingPathComponent("sprx-time-place-\(UUID().uuidString)").path
         lookup = directory + "-organisations.csv"
         var generator = try ReferralGenerator(
             options: GeneratorOptions(
@@ -162,7 +162,7 @@ private func nation(ofArea code: String) -> Nation {
     /// The lookup is refused inside the output folder (the run reads every CSV there as
     /// referrals) and over a file generate did not write; nothing is written either way.
     @Test func organisationLookupIsRefusedInsideTheOutputFolder() throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-lookup-\(UUID().uuidString)").path
+        let base = ScratchFolder.url.appendingPathComponent("sprx-lookup-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: base) }
         let out = base + "/generated"
         for lookup in [out + "/organisations.csv", out + "/sub/organisations.csv", out + "/./organisations.csv", out] {

@@ -9,7 +9,7 @@ import Testing
 
 /// Writes `text` (or bytes) to a new scratch file and returns its path.
 func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-inspect-\(UUID().uuidString)").path
+    let folder = ScratchFolder.url.appendingPathComponent("sprx-inspect-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     let path = folder + "/" + name
     try Data(bytes).write(to: URL(fileURLWithPath: path))

@@ -83,7 +83,7 @@ import Testing
         func folder(_ name: String) -> String { root + "/" + name }
 
         init(declaring declared: String? = "../declared") throws {
-            root = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-ref-\(UUID().uuidString)").path
+            root = ScratchFolder.url.appendingPathComponent("sprx-ref-\(UUID().uuidString)").path
             for name in ["pipeline", "declared", "option", "environment", "installed"] {
                 try FileManager.default.createDirectory(atPath: root + "/" + name, withIntermediateDirectories: true)
             }

@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test func aFolderOrAFIFOAsPipelineIsRefusedWithoutBlocking() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-pipeline-\(UUID().uuidString)").path
+        let dir = ScratchFolder.url.appendingPathComponent("sprx-pipeline-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let folder = #expect(throws: SPRXError.self) { try PipelineLoader.load(path: dir) }

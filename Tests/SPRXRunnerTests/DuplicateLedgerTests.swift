@@ -22,7 +22,7 @@ import Testing
 
     @Test(arguments: [512, 1 << 16, 1 << 27])
     func findsExactlyTheRepeatsWhateverTheFalseAlarmRate(bloomBits: Int) throws {
-        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("ledger-\(UUID().uuidString)")
+        let dir = ScratchFolder.url.appendingPathComponent("ledger-\(UUID().uuidString)")
         let ledger = try DuplicateLedger(directory: dir, bloomBits: bloomBits)
         var rng = SeededRandom()
         var firstContent: [UInt64: UInt64] = [:]
@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func spillFilesAreOwnerOnly() throws {
-        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("ledger-\(UUID().uuidString)")
+        let dir = ScratchFolder.url.appendingPathComponent("ledger-\(UUID().uuidString)")
         let ledger = try DuplicateLedger(directory: dir)
         for name in ["identities.bin", "candidates.bin"] {
             let attributes = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(name).path)

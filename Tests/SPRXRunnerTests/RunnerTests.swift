@@ -11,7 +11,7 @@ import Testing
 let defaultPipeline = "\(packageRoot)/Pipelines/referral-equity.yaml"
 
 func temporaryDirectory(_ name: String) -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-\(name)-\(UUID().uuidString)").path
+    let path = ScratchFolder.url.appendingPathComponent("sprx-\(name)-\(UUID().uuidString)").path
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }

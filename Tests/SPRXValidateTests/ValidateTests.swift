@@ -1,5 +1,6 @@
 import Foundation
 import SPRXCore
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXValidate
@@ -9,7 +10,7 @@ struct Folder {
     let path: String
 
     init(_ name: String) {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-validate-\(name)-\(UUID().uuidString)").path
+        path = ScratchFolder.url.appendingPathComponent("sprx-validate-\(name)-\(UUID().uuidString)").path
         try! FileManager.default.createDirectory(atPath: path + "/tables", withIntermediateDirectories: true)
     }
 
