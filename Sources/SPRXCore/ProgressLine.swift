@@ -202,14 +202,17 @@ public final class ProgressLine: @unchecked Sendable {
         }
     }
 
-    /// Ends the line: the bar is erased (the command's own summary follows); in `lines`
-    /// mode a last line is printed with the final figures.
-    public func finish() {
+    /// Ends the line. With `next` (what the command does now, such as "tables, models and
+    /// report next"), a last line with the final figures and `next` is left in place;
+    /// without it, the bar is erased (the command's own summary follows) and in `lines`
+    /// mode a last line gives the final figures.
+    public func finish(next: String? = nil) {
         guard isShown else { return }
         lock.withLock {
+            let last = "sprx: " + figures(at: clock()).text(verb: verb, detail: fileDetail) + (next.map { "; " + $0 } ?? "")
             switch mode {
-            case .bar: if shownBar { write("\r\u{1B}[K") }
-            case .lines: write("sprx: " + figures(at: clock()).text(verb: verb, detail: fileDetail) + "\n")
+            case .bar: write(next == nil ? (shownBar ? "\r\u{1B}[K" : "") : "\r" + last + "\u{1B}[K\n")
+            case .lines: write(last + "\n")
             case .auto, .none: break
             }
         }

@@ -260,7 +260,7 @@ public enum Runner {
             }
         }
         group.wait()
-        progress.finish()
+        progress.finish(next: coordinator.failed ? nil : "tables, models and report next")
         if let error = coordinator.error { throw error }
         guard coordinator.mergedAll else {
             throw SPRXError(.internalError, "not every block was merged")

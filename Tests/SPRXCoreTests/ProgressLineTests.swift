@@ -7,7 +7,7 @@ import Testing
 /// The progress line's figures and text (``ProgressFigures``) and its timing, file count
 /// and modes (``ProgressLine``) on a hand-driven clock. Expected values are calculated
 /// by hand in each comment.
-@Suite(.timeLimit(.minutes(1))) struct ProgressLineTests {
+@Suite(.timeLimit(.minutes(2))) struct ProgressLineTests {
     /// 250 of 1,000 bytes and 5,000 rows in 2 s: 25%; 5,000 / 2 = 2,500 rows/s;
     /// 2 s × 750 / 250 = 6 s left.
     @Test func quarterDoneInTwoSeconds() {
@@ -109,6 +109,14 @@ import Testing
         progress.finish()
         #expect(sink.text.hasSuffix("\u{1B}[K\r\u{1B}[K"))
         #expect(!sink.text.contains("\n"))
+        // With what comes next, the final figures stay on a line of their own: 400 of 400
+        // rows in 0.25 s, 1,600 rows/s.
+        let next = Sink()
+        let reading = ProgressLine(mode: .bar, verb: "read", total: 400, totalIsRows: true, clock: clock.now, write: next.write)
+        reading.add(rows: 400)
+        clock.advance(seconds: 0.25)
+        reading.finish(next: "tables next")
+        #expect(next.text == "\rsprx: 100% read, 400 rows, 1,600 rows/s, done in 1 s; tables next\u{1B}[K\n")
     }
 
     /// `none` writes nothing, even at the end; `auto` off a terminal is `none`, on one a bar.
