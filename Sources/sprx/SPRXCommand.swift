@@ -143,7 +143,7 @@ struct Run: ParsableCommand {
     @Option(help: "The output folder; replaced only when the run succeeds.")
     var out: String
 
-    @Option(help: "Worker threads (default: the number of cores, \(ProcessInfo.processInfo.activeProcessorCount) here).")
+    @Option(help: "Worker threads (default: the number of cores).")
     var jobs: Int?
 
     @Flag(help: "Publish exact counts (for use inside the secure environment only).")
