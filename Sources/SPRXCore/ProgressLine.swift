@@ -147,6 +147,9 @@ public final class ProgressLine: @unchecked Sendable {
     private let files: Int
     private var filesDone = 0
     private var shownBar = false
+    /// Units done, rows and files finished at the last plain line, so the end does not
+    /// repeat a line with nothing new.
+    private var lastLineState: [Int64] = []
 
     /// A progress line for a job of `total` units (0 unknown) spread over `parts` parts
     /// (input files) and `files` files shown as finished (0 or 1: no file count shown).
@@ -210,9 +213,10 @@ public final class ProgressLine: @unchecked Sendable {
         guard isShown else { return }
         lock.withLock {
             let last = "sprx: " + figures(at: clock()).text(verb: verb, detail: fileDetail) + (next.map { "; " + $0 } ?? "")
+            let state = [doneByPart.reduce(0, +), Int64(rows), Int64(filesDone)]
             switch mode {
             case .bar: write(next == nil ? (shownBar ? "\r\u{1B}[K" : "") : "\r" + last + "\u{1B}[K\n")
-            case .lines: write(last + "\n")
+            case .lines: if next != nil || lastLineState != state { write(last + "\n") }
             case .auto, .none: break
             }
         }
@@ -239,6 +243,7 @@ public final class ProgressLine: @unchecked Sendable {
             shownBar = true
             write("\rsprx: " + text + "\u{1B}[K")
         case .lines:
+            lastLineState = [doneByPart.reduce(0, +), Int64(rows), Int64(filesDone)]
             write("sprx: " + text + "\n")
         case .auto, .none:
             break

@@ -78,6 +78,7 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let lines = Self.shown(result.stderr, verb: "written")
         #expect(lines.last == Shown(percent: 100, filesDone: 3), "\(result.stderr)")
+        #expect(Set(result.stderr.split(separator: "\n")).count == result.stderr.split(separator: "\n").count, "no line repeated")
         #expect(result.stderr.contains("sprx: 100% written (files 3/3 done), 2,500 rows, "))
         #expect(zip(lines, lines.dropFirst()).allSatisfy { $0.percent <= $1.percent && $0.filesDone! <= $1.filesDone! })
         #expect(try sprx(["generate", "--rows", "2500", "--seed", "9", "--files", "3", "--out", dir + "/b"]).status == 0)
