@@ -12,7 +12,7 @@ EXPECTED_OUT ?= out.expected
 # Where make check-report runs the sample pipeline (and writes the A4 PDF, beside it).
 CHECK_REPORT_OUT ?= out.check-report
 
-.PHONY: all build report test validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends check-report fixtures clean
+.PHONY: all build report test check validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends check-report fixtures clean
 
 all: build
 
@@ -24,11 +24,20 @@ report: build
 	$(BIN) run --pipeline $(PIPELINE) --input $(INPUT) --out $(OUT)
 	@echo "report: $(abspath $(OUT))/report.html  (also report.md; tables: $(OUT)/tables/, manifest: $(OUT)/manifest.json)"
 
-## test: build and run the whole test suite (unit, end-to-end on the built binary), then validate
+# The suites `make test` leaves to `make check`: a regular expression over test names
+# (each such suite's name ends in SlowChecks; each says why it is slow).
+SLOW_CHECKS = SlowChecks
+
+## test: build, run every test but the slow checks (unit, end-to-end on the built binary), then validate (under 10 min on 2 cores)
 test:
 	$(SWIFT) build --product sprx
-	$(SWIFT) test --parallel
+	$(SWIFT) test --parallel --skip '$(SLOW_CHECKS)'
 	$(MAKE) --no-print-directory validate CONFIG=debug
+
+## check: the slow checks make test leaves out (suites *SlowChecks: full-size generated sets, repeated kills); CI runs both
+check:
+	$(SWIFT) build --product sprx
+	$(SWIFT) test --parallel --filter '$(SLOW_CHECKS)'
 
 # The fixture runs that CI validates: name:pipeline:input
 VALIDATE_RUNS = referral-equity:Pipelines/referral-equity.yaml:SampleData/canonical \

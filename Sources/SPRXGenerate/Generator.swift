@@ -64,6 +64,10 @@ public struct GeneratorOptions: Sendable {
     public var outputDirectory: String
     /// Where to write the organisation lookup (outside ``outputDirectory``); `nil` for none.
     public var organisationLookup: String?
+    /// How writing shows on stderr (`sprx generate --progress`); nothing by default.
+    public var progress: ProgressMode = .none
+    /// Seconds between lines when ``progress`` is `lines`.
+    public var progressInterval: Double = ProgressLine.lineInterval
     public init(
         rows: Int, seed: UInt64, files: Int = 4, messy: Bool = false, layout: GeneratedLayout = .canonical,
         referenceDirectory: String, outputDirectory: String, organisationLookup: String? = nil
@@ -155,6 +159,8 @@ public struct ReferralGenerator {
     var summary = GeneratorSummary()
     var recentValid: [(id: String, fields: [String])] = []
     var recentPeople: [(id: String, age: Int, sex: Int, ethnicity: Int)] = []
+    /// Rows written so far, shown on stderr as ``GeneratorOptions/progress`` says.
+    var progressLine: ProgressLine?
 
     public init(options: GeneratorOptions) throws {
         self.options = options
@@ -175,11 +181,15 @@ public struct ReferralGenerator {
         try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
         let perFile = (options.rows + options.files - 1) / options.files
         var written = 0
+        progressLine = ProgressLine(
+            mode: options.progress, verb: "written", total: Int64(options.rows), totalIsRows: true, files: options.files, interval: options.progressInterval)
+        defer { progressLine?.finish() }
         for fileIndex in 0..<options.files {
             let count = min(perFile, options.rows - written)
             let name = String(format: "referrals-%03d.csv.gz", fileIndex + 1)
             try writeFile(name: name, rows: count, fileIndex: fileIndex, isLast: fileIndex == options.files - 1)
             written += count
+            progressLine?.fileFinished()
             summary.files.append(name)
         }
         let encoder = JSONEncoder()
@@ -316,14 +326,18 @@ public struct ReferralGenerator {
         if options.messy && fileIndex == 0 && layout.encoding == .utf8 { try deflater.write("\u{FEFF}") }
         try deflater.write(header.map(CSVText.quoted).joined(separator: ",") + lineEnd)
         var buffer = ""
+        var rowsShown = 0
         for i in 0..<rows {
             let isFinal = isLast && i == rows - 1
             buffer += nextRow(unterminated: isFinal && options.messy) + (isFinal && options.messy ? "" : lineEnd)
             if buffer.utf8.count > 1 << 16 {
                 try Self.writeBytes(buffer, deflater, encoding: layout.encoding)
                 buffer = ""
+                progressLine?.add(rows: i + 1 - rowsShown)
+                rowsShown = i + 1
             }
         }
+        progressLine?.add(rows: rows - rowsShown)
         try Self.writeBytes(buffer, deflater, encoding: layout.encoding)
         try deflater.finish()
     }

@@ -26,6 +26,10 @@ public struct RunOptions: Sendable {
     /// `--as-of`: the date the report is "as of" (`nil`: the day after the data period ends,
     /// so the same inputs give the same report).
     public var asOf: Day?
+    /// `--progress`: how reading shows on stderr (``ProgressMode``); `quiet` shows nothing.
+    public var progress: ProgressMode = .auto
+    /// Seconds between lines when ``progress`` is `lines`.
+    public var progressInterval: Double = ProgressLine.lineInterval
     /// Most worker threads a run uses (`--jobs` above it is a usage error).
     public static let maxJobs = 256
 
@@ -196,7 +200,9 @@ public enum Runner {
         pool: CountsPool, stopIf: @escaping @Sendable () -> (any Error)? = { nil }
     ) throws {
         let coordinator = MergeCoordinator(merger: merger, fileCount: files.count, window: 2 * options.jobs + 2)
-        let progress = Progress(enabled: !options.quiet && isatty(2) == 1, files: files.count)
+        let progress = ProgressLine(
+            mode: options.quiet ? .none : options.progress.resolvedForStandardError, verb: "read",
+            total: inputBytes(files), parts: files.count, files: files.count, interval: options.progressInterval)
         let workerQueue = DispatchQueue(label: "sprx.worker", attributes: .concurrent)
         let readerSlots = DispatchSemaphore(value: max(1, min(options.jobs, files.count)))
         let workerSlots = DispatchSemaphore(value: options.jobs)
@@ -225,6 +231,7 @@ public enum Runner {
                     coordinator.setLayout(layout, file: fileIndex)
                     var blocks = 0
                     while let block = try reader.next() {
+                        progress.set(done: raw.bytesRead, part: fileIndex)
                         coordinator.waitForRoom(file: fileIndex)
                         if let error = stopIf() { throw error }
                         if coordinator.failed { return }
@@ -240,9 +247,11 @@ public enum Runner {
                             let result = worker.process(block, layout: layout, into: &counts)
                             pool.give(counts)
                             coordinator.submit(result, file: fileIndex, block: block.index)
-                            progress.add(rows: result.rowsRead, file: fileIndex)
+                            progress.add(rows: result.rowsRead)
                         }
                     }
+                    progress.set(done: raw.bytesRead, part: fileIndex)
+                    progress.fileFinished()
                     coordinator.finishFile(
                         fileIndex, blocks: blocks,
                         info: FileFinish(
@@ -254,11 +263,20 @@ public enum Runner {
             }
         }
         group.wait()
-        progress.finish()
+        progress.finish(next: coordinator.failed ? nil : "tables, models and report next")
         if let error = coordinator.error { throw error }
         guard coordinator.mergedAll else {
             throw SPRXError(.internalError, "not every block was merged")
         }
+    }
+}
+
+/// The inputs' total size as stored (compressed bytes for `.csv.gz`), the 100% of the
+/// progress line; a file that cannot be sized counts 0 (the run itself reports it).
+func inputBytes(_ files: [String]) -> Int64 {
+    files.reduce(Int64(0)) { total, path in
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+        return total + size
     }
 }
 
@@ -365,38 +383,5 @@ final class MergeCoordinator: @unchecked Sendable {
                 return
             }
         }
-    }
-}
-
-/// Progress on stderr, only when stderr is a terminal.
-///
-/// `@unchecked Sendable`: counters are guarded by `lock`.
-final class Progress: @unchecked Sendable {
-    private let enabled: Bool
-    private let files: Int
-    private let lock = NSLock()
-    private var rows = 0
-    private var lastPrint = DispatchTime.now()
-
-    init(enabled: Bool, files: Int) {
-        self.enabled = enabled
-        self.files = files
-    }
-
-    func add(rows added: Int, file: Int) {
-        guard enabled else { return }
-        lock.withLock {
-            rows += added
-            let now = DispatchTime.now()
-            if now.uptimeNanoseconds - lastPrint.uptimeNanoseconds > 250_000_000 {
-                lastPrint = now
-                StandardError.raw("\rsprx: file \(file + 1)/\(files), \(rows) rows read")
-            }
-        }
-    }
-
-    func finish() {
-        guard enabled else { return }
-        StandardError.raw("\rsprx: \(rows) rows read\u{1B}[K\n")
     }
 }

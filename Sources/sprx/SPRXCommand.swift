@@ -47,6 +47,28 @@ enum ExitStatus {
     /// `sprx validate`: the folders differ beyond tolerance.
     static let outputsDiffer: Int32 = 1
     static let invalidPipeline: Int32 = 78
+    /// A run stopped by SIGTERM, SIGINT or SIGHUP ends by that signal: the shell reports 128 + its number.
+    static let stoppedBySignal = "128+n"
+
+    /// What each status of `sprx run` means, in the words `run --help` lists them.
+    static let runMeanings: [(status: String, meaning: String)] = [
+        ("0", "success: the outputs are published"),
+        ("\(quarantinedRows)", "rows quarantined and --fail-on-quarantine given (outputs published)"),
+        ("\(qualityGate)", "a quality gate of the pipeline failed; nothing published"),
+        ("\(usage)", "usage: a bad option or argument"),
+        ("\(inputFormat)", "an input file is malformed or corrupt (file, line, column named)"),
+        ("\(inputUnreadable)", "an input file or folder is missing or unreadable"),
+        ("\(internalError)", "internal error (a bug: please report it)"),
+        ("\(outputFailed)", "the output folder cannot be created or written"),
+        ("\(outputLocked)", "another run holds the output folder's lock: try again later"),
+        ("\(invalidPipeline)", "the pipeline or a reference file is invalid"),
+        (stoppedBySignal, "stopped by signal n (130 Ctrl-C, 143 SIGTERM); nothing published"),
+    ]
+
+    /// ``runMeanings`` as the lines of `run --help`.
+    static var runHelp: String {
+        "Exit status:\n" + runMeanings.map { "  " + $0.status.padding(toLength: 7, withPad: " ", startingAt: 0) + $0.meaning }.joined(separator: "\n")
+    }
 
     static func code(for error: SPRXError) -> Int32 {
         switch error.code {
@@ -109,7 +131,8 @@ enum ProcessSetup {
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a pipeline over referral extracts and write tables, quarantine and manifest.")
+        abstract: "Run a pipeline over referral extracts and write tables, quarantine and manifest.",
+        discussion: ExitStatus.runHelp)
 
     @Option(help: "The pipeline file (YAML).")
     var pipeline: String
@@ -121,13 +144,19 @@ struct Run: ParsableCommand {
     var out: String
 
     @Option(help: "Worker threads (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int?
 
     @Flag(help: "Publish exact counts (for use inside the secure environment only).")
     var noDisclosureControl = false
 
     @Flag(help: "No progress or summary on stderr.")
     var quiet = false
+
+    @Option(help: ProgressOptions.help)
+    var progress: ProgressMode = .auto
+
+    @Option(help: .hidden)
+    var progressInterval: Double = ProgressLine.lineInterval
 
     @Flag(help: "Exit with status 3 when any row was quarantined (outputs are still published). For CI.")
     var failOnQuarantine = false
@@ -145,7 +174,8 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         if let asOf, Day(iso: asOf) == nil { throw ValidationError("--as-of must be a date as YYYY-MM-DD (got '\(DisplayText.escaped(asOf))')") }
-        guard (1...RunOptions.maxJobs).contains(jobs) else { throw ValidationError("--jobs must be from 1 to \(RunOptions.maxJobs)") }
+        if let jobs, !(1...RunOptions.maxJobs).contains(jobs) { throw ValidationError("--jobs must be from 1 to \(RunOptions.maxJobs)") }
+        try ProgressOptions.check(interval: progressInterval)
         guard (1...(64 << 20)).contains(blockSize) else { throw ValidationError("--block-size must be from 1 byte to 64 MiB") }
         guard !inputs.isEmpty else { throw ValidationError("give at least one --input") }
         guard !out.isEmpty else { throw ValidationError("--out must name a folder") }
@@ -153,9 +183,12 @@ struct Run: ParsableCommand {
 
     func run() throws {
         var options = RunOptions(
-            pipelinePath: pipeline, inputs: inputs, outputDirectory: out, jobs: jobs, disclosureControl: !noDisclosureControl,
-            quiet: quiet, commandLine: CommandLine.arguments, blockSize: blockSize, referenceDirectory: referenceDir)
+            pipelinePath: pipeline, inputs: inputs, outputDirectory: out, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+            disclosureControl: !noDisclosureControl, quiet: quiet, commandLine: CommandLine.arguments, blockSize: blockSize,
+            referenceDirectory: referenceDir)
         options.asOf = asOf.flatMap { Day(iso: $0) }
+        options.progress = progress
+        options.progressInterval = progressInterval
         // A file-size limit (ulimit -f) must fail the write (EFBIG, exit 73) rather than
         // kill the process, so the staging folder is cleaned up like any output error.
         signal(SIGXFSZ, SIG_IGN)
@@ -214,11 +247,18 @@ struct Generate: ParsableCommand {
     @Option(help: "Also write the generated organisations' lookup CSV (code,name,type,parent_code,parent_name,parent_type) here, outside --out.")
     var organisationLookup: String?
 
+    @Option(help: ProgressOptions.help)
+    var progress: ProgressMode = .auto
+
+    @Option(help: .hidden)
+    var progressInterval: Double = ProgressLine.lineInterval
+
     func validate() throws {
         guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
         guard (1...1000).contains(files) else { throw ValidationError("--files must be from 1 to 1000") }
         guard rows <= 1_000_000_000 else { throw ValidationError("--rows must be from 1 to 1,000,000,000") }
         guard GeneratedLayout(rawValue: layout) != nil else { throw ValidationError("--layout is one of \(GeneratedLayout.allCases.map(\.rawValue).joined(separator: ", "))") }
+        try ProgressOptions.check(interval: progressInterval)
     }
 
     func run() throws {
@@ -226,13 +266,31 @@ struct Generate: ParsableCommand {
             // A refused --out (64) is reported before a missing reference folder (78).
             try ReferralGenerator.checkTarget(out)
             let reference = try ReferenceLookup.resolve(option: referenceDir, fallback: ("SampleData/reference", .currentFolder)).path
-            let summary = try ReferralGenerator.generateAtomically(
-                GeneratorOptions(
-                    rows: rows, seed: seed, files: files, messy: messy, layout: GeneratedLayout(rawValue: layout)!,
-                    referenceDirectory: reference, outputDirectory: out, organisationLookup: organisationLookup))
+            var options = GeneratorOptions(
+                rows: rows, seed: seed, files: files, messy: messy, layout: GeneratedLayout(rawValue: layout)!,
+                referenceDirectory: reference, outputDirectory: out, organisationLookup: organisationLookup)
+            options.progress = progress.resolvedForStandardError
+            options.progressInterval = progressInterval
+            let summary = try ReferralGenerator.generateAtomically(options)
             print("wrote \(summary.rowsWritten) rows in \(summary.files.count) files to \(out) (expected clean: \(summary.expectedClean))")
         } catch let error as SPRXError {
             fail(error)
+        }
+    }
+}
+
+extension ProgressMode: ExpressibleByArgument {}
+
+/// `--progress` of `run` and `generate`: its help, declared once.
+enum ProgressOptions {
+    static let help = ArgumentHelp(
+        "Progress on stderr: auto (a bar on a terminal, else nothing), bar, lines (a plain line every \(Int(ProgressLine.lineInterval)) s, for logs) or none.",
+        valueName: "mode")
+
+    /// The hidden `--progress-interval` (seconds between lines; tests use a small one).
+    static func check(interval: Double) throws {
+        guard interval.isFinite && interval >= 0 && interval <= 86_400 else {
+            throw ValidationError("--progress-interval must be from 0 to 86400 seconds")
         }
     }
 }

@@ -73,13 +73,29 @@ func pipelineVariant(in dir: String, _ edits: [(String, String)] = [], name: Str
     return path
 }
 
-func scratch() -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-e2e-\(UUID().uuidString)").path
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+/// A new scratch folder, removed with the test process's scratch root (``ScratchFolder``).
+func scratch() -> String { ScratchFolder.make("sprx-e2e") }
+
+/// A good sprx output, made once per test process (the default pipeline on 20 rows of
+/// ``body(_:)``): the previous output that tests of failing runs copy, and must leave as
+/// it was. One run instead of one per test: each run costs the reference lookups' load.
+let previousOutputTemplate: (out: String, status: Int32, stderr: String) = {
+    let dir = ScratchFolder.make("previous-output")
+    let input = dir + "/previous.csv"
+    try? (header + "\n" + body(20)).write(toFile: input, atomically: true, encoding: .utf8)
+    let result = try? sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", input, "--out", dir + "/out", "--quiet"])
+    return (dir + "/out", result?.status ?? -1, result?.stderr ?? "")
+}()
+
+/// Copies ``previousOutputTemplate`` to `out` (which must not exist) and returns its
+/// manifest's bytes, to compare after a failed run.
+func copyPreviousOutput(to out: String) throws -> Data {
+    #expect(previousOutputTemplate.status == 0, "\(previousOutputTemplate.stderr)")
+    try FileManager.default.copyItem(atPath: previousOutputTemplate.out, toPath: out)
+    return try Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))
 }
 
-@Suite struct EndToEndTests {
+@Suite(.timeLimit(.minutes(5))) struct EndToEndTests {
     @Test func runWritesTheContractOutputs() throws {
         let out = scratch() + "/out"
         let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", out, "--jobs", "2"])

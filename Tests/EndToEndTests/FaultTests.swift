@@ -46,10 +46,10 @@ func isCompleteOutput(_ out: String) -> Bool {
 }
 
 /// Fault behaviour (issue 7): kills, concurrent runs, stale locks, output errors.
-@Suite(.serialized) struct FaultTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct FaultTests {
     /// A generated extract big enough that a run takes a while.
     static let bigInput: String = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-fault-input").path
+        let dir = ScratchFolder.url.appendingPathComponent("sprx-fault-input").path
         if !FileManager.default.fileExists(atPath: dir + "/generate.json") {
             _ = try? sprx(["generate", "--rows", "40000", "--seed", "5", "--files", "3", "--messy", "--out", dir])
         }
@@ -120,8 +120,7 @@ func isCompleteOutput(_ out: String) -> Bool {
     func aFullDiskFailsTheRunCleanly() throws {
         let dir = scratch()
         let out = dir + "/out"
-        #expect(try run("SampleData/canonical", out).status == 0)
-        let before = try Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))
+        let before = try copyPreviousOutput(to: out)
         let result = try sprxWithFileSizeLimit(
             blocks: 32, ["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", out, "--quiet"])
         #expect(result.status == 73, "\(result.stderr)")

@@ -5,7 +5,7 @@ import Testing
 /// What the red-team pass on the integrated build found (issue 14), one test per
 /// finding: each failed before its fix. Extracts and pipelines are built here; expected
 /// outcomes are the documented exit statuses and messages.
-@Suite struct RedTeamTests {
+@Suite(.timeLimit(.minutes(5))) struct RedTeamTests {
     /// The default pipeline with `replace` applied (``pipelineVariant(in:_:name:)``).
     func pipeline(_ dir: String, _ replace: [(String, String)]) throws -> String {
         try pipelineVariant(in: dir, replace)
@@ -18,7 +18,7 @@ import Testing
     @Test(arguments: [5_000, 30_000])
     func aStrayQuoteFailsTheFileInsteadOfSwallowingIt(lines: Int) throws {
         let dir = scratch()
-        #expect(try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", dir + "/out", "--quiet"]).status == 0)
+        _ = try copyPreviousOutput(to: dir + "/out")
         let before = outputTreeFingerprint(dir + "/out")
         var rows = (1...lines).map { row($0) }
         rows[10] += "\"said ok"
@@ -174,7 +174,7 @@ import Testing
     /// made (root with tmpfs): the swap cannot rename it and would stage on the parent.
     @Test func outputsInsideOutputsAndMountPointsAreRefused() throws {
         let dir = scratch()
-        #expect(try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", dir + "/out", "--quiet"]).status == 0)
+        _ = try copyPreviousOutput(to: dir + "/out")
         let before = outputTreeFingerprint(dir + "/out")
         let nested = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", dir + "/out/quarantine/nested"])
         #expect(nested.status == 64 && nested.stderr.contains("inside a previous sprx output"), "\(nested.stderr)")

@@ -9,9 +9,9 @@ import Testing
 /// The organisation lookup and the four provision files: the shipped files read as their
 /// README describes them (SampleData/reference/README.md spot checks), and each broken
 /// file refused naming file, line and column.
-@Suite struct OrganisationLoaderTests {
+@Suite(.timeLimit(.minutes(2))) struct OrganisationLoaderTests {
     func folder(_ files: [String: String]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-organisations-\(UUID().uuidString)").path
+        let dir = ScratchFolder.url.appendingPathComponent("sprx-organisations-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for (name, text) in files { FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(text.utf8)) }
         return dir

@@ -11,9 +11,9 @@ import Testing
 /// is longer than sprx holds; otherwise the file is refused (exit 78) naming file, line
 /// and column, never the value. The bounds' edges are accepted (an off-by-one on either
 /// side fails here), and every bundled file passes (the README's ranges, read back).
-@Suite struct ReferenceBoundsTests {
+@Suite(.timeLimit(.minutes(2))) struct ReferenceBoundsTests {
     func folder(_ files: [String: [UInt8]]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-bounds-\(UUID().uuidString)").path
+        let dir = ScratchFolder.url.appendingPathComponent("sprx-bounds-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for (name, bytes) in files { FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(bytes)) }
         return dir

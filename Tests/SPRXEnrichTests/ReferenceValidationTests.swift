@@ -1,5 +1,6 @@
 import Foundation
 import SPRXCore
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXEnrich
@@ -8,10 +9,10 @@ import Testing
 /// A lookup that cannot mean what the pipeline says it means is an invalid reference
 /// (exit 78), naming the file and line: missing, unreadable or corrupt files, empty or
 /// header-only lookups, empty, overlong or repeated areas (issue 14).
-@Suite struct ReferenceValidationTests {
+@Suite(.timeLimit(.minutes(2))) struct ReferenceValidationTests {
     /// A fresh folder holding the given lookups (name → bytes).
     func folder(_ files: [String: [UInt8]]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-reference-\(UUID().uuidString)").path
+        let dir = ScratchFolder.url.appendingPathComponent("sprx-reference-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for (name, bytes) in files {
             let path = dir + "/" + name

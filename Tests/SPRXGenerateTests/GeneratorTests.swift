@@ -8,13 +8,13 @@ import Testing
 
 @testable import SPRXGenerate
 
-@Suite struct GeneratorCalibrationTests {
+@Suite(.timeLimit(.minutes(5))) struct GeneratorCalibrationTests {
     /// The synthetic data should look like Bu et al. (2024): 72-85% medical routes,
     /// about 90% contacted, about 38% with an intervention, mental health the most
     /// common reason, and non-medical routes more common among younger people, men,
     /// minority ethnic groups and more deprived areas.
     @Test func marginalsAndGradientsFollowBuEtAl() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-cal-\(UUID().uuidString)").path
+        let dir = ScratchFolder.url.appendingPathComponent("sprx-cal-\(UUID().uuidString)").path
         var generator = try ReferralGenerator(
             options: GeneratorOptions(rows: 40_000, seed: 3, files: 2, referenceDirectory: "\(packageRoot)/SampleData/reference", outputDirectory: dir))
         _ = try generator.run()

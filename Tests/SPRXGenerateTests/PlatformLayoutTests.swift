@@ -7,7 +7,7 @@ import Testing
 @testable import SPRXGenerate
 
 /// The three platform layouts: each fixture, its pipeline and what the generator wrote.
-@Suite struct PlatformLayoutTests {
+@Suite(.timeLimit(.minutes(5))) struct PlatformLayoutTests {
     /// Layout, fixture folder under SampleData, pipeline file under Pipelines.
     static let fixtures: [(GeneratedLayout, String, String)] = [
         (.casemanagement, "casemanagement", "case-management-export.yaml"),
@@ -23,7 +23,7 @@ import Testing
     }
 
     static func temporaryFolder(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("sprx-\(name)-\(UUID().uuidString)").path
+        ScratchFolder.url.appendingPathComponent("sprx-\(name)-\(UUID().uuidString)").path
     }
 
     static func generate(_ layout: GeneratedLayout, seed: UInt64, rows: Int = 600) throws -> String {

@@ -13,7 +13,7 @@ private struct GeneratedSet {
     let lookup: String
 
     init(rows: Int, seed: UInt64) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-time-place-\(UUID().uuidString)").path
+        directory = ScratchFolder.url.appendingPathComponent("sprx-time-place-\(UUID().uuidString)").path
         lookup = directory + "-organisations.csv"
         var generator = try ReferralGenerator(
             options: GeneratorOptions(
@@ -66,7 +66,7 @@ private func nation(ofArea code: String) -> Nation {
     return .unknown
 }
 
-@Suite struct GeneratorTimeAndPlaceTests {
+@Suite(.timeLimit(.minutes(5))) struct GeneratorTimeAndPlaceTests {
     /// Monthly totals follow `ReferralCalendar`'s design, worked by hand from its factors:
     /// August about 0.72 of July and September; 22-31 December half the rest of December
     /// per day; 2025 about 1.8 times 2021 (level 2.43 against 1.35 at mid-year). Uniform
@@ -162,7 +162,7 @@ private func nation(ofArea code: String) -> Nation {
     /// The lookup is refused inside the output folder (the run reads every CSV there as
     /// referrals) and over a file generate did not write; nothing is written either way.
     @Test func organisationLookupIsRefusedInsideTheOutputFolder() throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-lookup-\(UUID().uuidString)").path
+        let base = ScratchFolder.url.appendingPathComponent("sprx-lookup-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: base) }
         let out = base + "/generated"
         for lookup in [out + "/organisations.csv", out + "/sub/organisations.csv", out + "/./organisations.csv", out] {

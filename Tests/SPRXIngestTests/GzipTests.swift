@@ -1,4 +1,5 @@
 import Foundation
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXIngest
@@ -6,7 +7,7 @@ import SPRXCore
 
 /// Runs the system `gzip` so expected bytes come from an independent encoder.
 func systemGzip(_ data: [UInt8]) throws -> [UInt8] {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-gz-\(UUID().uuidString)")
+    let dir = ScratchFolder.url.appendingPathComponent("sprx-gz-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let file = dir.appendingPathComponent("x")
@@ -20,7 +21,7 @@ func systemGzip(_ data: [UInt8]) throws -> [UInt8] {
 }
 
 func writeTemp(_ bytes: [UInt8], name: String) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-test-\(UUID().uuidString)")
+    let dir = ScratchFolder.url.appendingPathComponent("sprx-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let path = dir.appendingPathComponent(name).path
     try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -39,7 +40,7 @@ func readAllDecoded(path: String, maxRead: Int = .max) throws -> [UInt8] {
     return out
 }
 
-@Suite struct GzipTests {
+@Suite(.timeLimit(.minutes(2))) struct GzipTests {
     let text = Array((0..<2000).map { "row \($0),value \($0 * 7)\n" }.joined().utf8)
 
     @Test func inflatesSystemGzip() throws {

@@ -8,7 +8,7 @@ import Testing
 /// The pipeline keys that let a file describe a real export (issue 16, item 3): the
 /// `input` section, date format patterns, a comma among the reason separators, and the
 /// reference folder's lookup order. Expected values are the syntax agreed for issue 16.
-@Suite struct InputSettingsTests: ShippedPipelineEditing {
+@Suite(.timeLimit(.minutes(2))) struct InputSettingsTests: ShippedPipelineEditing {
     func withInput(_ section: String) -> String { edited("name: referral-equity\n", "name: referral-equity\ninput: \(section)\n") }
 
     func failure(_ yaml: String) -> SPRXError? { #expect(throws: SPRXError.self) { try parse(yaml) } }
@@ -83,7 +83,7 @@ import Testing
         func folder(_ name: String) -> String { root + "/" + name }
 
         init(declaring declared: String? = "../declared") throws {
-            root = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-ref-\(UUID().uuidString)").path
+            root = ScratchFolder.url.appendingPathComponent("sprx-ref-\(UUID().uuidString)").path
             for name in ["pipeline", "declared", "option", "environment", "installed"] {
                 try FileManager.default.createDirectory(atPath: root + "/" + name, withIntermediateDirectories: true)
             }

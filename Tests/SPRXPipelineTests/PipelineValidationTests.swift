@@ -8,7 +8,7 @@ import Testing
 /// A pipeline that cannot mean anything is refused before any data is read (issue 14,
 /// "Fail loudly"): optional columns declared, one label per value, the age-band limit
 /// of the aggregation key, an unreadable pipeline path, `quality` and `display_names`.
-@Suite struct PipelineValidationTests: ShippedPipelineEditing {
+@Suite(.timeLimit(.minutes(2))) struct PipelineValidationTests: ShippedPipelineEditing {
     func failure(_ yaml: String) -> SPRXError? {
         #expect(throws: SPRXError.self) { try parse(yaml) }
     }
@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test func aFolderOrAFIFOAsPipelineIsRefusedWithoutBlocking() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-pipeline-\(UUID().uuidString)").path
+        let dir = ScratchFolder.url.appendingPathComponent("sprx-pipeline-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let folder = #expect(throws: SPRXError.self) { try PipelineLoader.load(path: dir) }

@@ -12,7 +12,7 @@ let snapshots = "\(packageRoot)/Tests/SPRXReportTests/Snapshots"
 
 /// The default pipeline on SampleData/canonical, run once: its models and reference files give the fixture's context.
 let sampleRun: (out: String, summary: RunSummary) = {
-    let out = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-report-\(UUID().uuidString)").path
+    let out = ScratchFolder.url.appendingPathComponent("sprx-report-\(UUID().uuidString)").path
     let summary = try! Publisher.run(
         RunOptions(
             pipelinePath: "\(packageRoot)/Pipelines/referral-equity.yaml", inputs: ["\(packageRoot)/SampleData/canonical"],
@@ -125,7 +125,7 @@ func outline(_ html: String) -> String {
     return lines.joined(separator: "\n") + "\n"
 }
 
-@Suite(.serialized) struct ReportTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ReportTests {
     /// Snapshots of the report for the v2 fixture. Updated deliberately for issue 14
     /// (SPRX_UPDATE_SNAPSHOTS=1): labels, findings, rounding notes, data quality from
     /// the long table, unmapped labels, axis titles.

@@ -11,7 +11,7 @@ import Testing
 /// The ledger against a plain in-memory rule applied to the same rows: the first
 /// occurrence of an id is kept; a later one is a duplicate when its content equals the
 /// first's, else a conflict.
-@Suite struct DuplicateLedgerTests {
+@Suite(.timeLimit(.minutes(5))) struct DuplicateLedgerTests {
     func trace(id: UInt64, content: UInt64, line: Int32) -> CleanRowTrace {
         CleanRowTrace(
             identity: RowIdentity(idLow: id &* 0x9E37_79B9_7F4A_7C15, idHigh: id ^ 0x5555, content: content), line: line,
@@ -22,7 +22,7 @@ import Testing
 
     @Test(arguments: [512, 1 << 16, 1 << 27])
     func findsExactlyTheRepeatsWhateverTheFalseAlarmRate(bloomBits: Int) throws {
-        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("ledger-\(UUID().uuidString)")
+        let dir = ScratchFolder.url.appendingPathComponent("ledger-\(UUID().uuidString)")
         let ledger = try DuplicateLedger(directory: dir, bloomBits: bloomBits)
         var rng = SeededRandom()
         var firstContent: [UInt64: UInt64] = [:]
@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func spillFilesAreOwnerOnly() throws {
-        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("ledger-\(UUID().uuidString)")
+        let dir = ScratchFolder.url.appendingPathComponent("ledger-\(UUID().uuidString)")
         let ledger = try DuplicateLedger(directory: dir)
         for name in ["identities.bin", "candidates.bin"] {
             let attributes = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(name).path)

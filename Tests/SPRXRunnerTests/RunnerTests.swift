@@ -11,7 +11,7 @@ import Testing
 let defaultPipeline = "\(packageRoot)/Pipelines/referral-equity.yaml"
 
 func temporaryDirectory(_ name: String) -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-\(name)-\(UUID().uuidString)").path
+    let path = ScratchFolder.url.appendingPathComponent("sprx-\(name)-\(UUID().uuidString)").path
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
@@ -31,7 +31,7 @@ struct GeneratedExpectation: Decodable {
     var quarantined: [String: Int]
 }
 
-@Suite(.serialized) struct RunnerTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RunnerTests {
     /// The generator's own record of what it wrote is the independent expectation.
     @Test(arguments: [("canonical", "referral-equity.yaml"), ("casebook", "casebook-export.yaml")])
     func sampleDataReconcilesWithWhatWasWritten(folder: String, pipeline: String) throws {
@@ -145,23 +145,6 @@ struct GeneratedExpectation: Decodable {
             bytes.append(try ["referrals-001.csv.gz", "referrals-002.csv.gz"].map { try Data(contentsOf: URL(fileURLWithPath: "\(out)/\($0)")) })
         }
         #expect(bytes[0] == bytes[1])
-    }
-
-    /// The acceptance check: 160,128 generated rows in four gzip files; the clean
-    /// stage accounts for every row and its clean count equals what the generator wrote.
-    @Test func fullSizeGeneratedDataSetReconciles() throws {
-        let data = temporaryDirectory("160k")
-        var generator = try ReferralGenerator(
-            options: GeneratorOptions(
-                rows: 160_128, seed: 2024, files: 4, messy: true, referenceDirectory: "\(packageRoot)/SampleData/reference", outputDirectory: data))
-        let written = try generator.run()
-        let summary = try Publisher.run(RunOptions(pipelinePath: defaultPipeline, inputs: [data], outputDirectory: data + "/out", quiet: true))
-        #expect(summary.files.count == 4)
-        #expect(summary.rowsRead == 160_128)
-        #expect(summary.clean == written.expectedClean)
-        #expect(summary.duplicate == written.duplicates)
-        #expect(summary.files.allSatisfy { $0.reconciles })
-        try? FileManager.default.removeItem(atPath: data)
     }
 
     // MARK: data quality and unmapped labels (outputs-v2)
@@ -316,5 +299,27 @@ struct GeneratedExpectation: Decodable {
         #expect(off == "field,label,n,suppressed,disclosure_control\nreferral_source,Self,8,FALSE,off\nreferral_source,(other labels),53,FALSE,off\n")
         let summary = UnmappedLabelTable.summary(store, disclosure: DisclosureSettings())[.referralSource]
         #expect(summary?.labelsPublished == 1 && summary?.distinctLabelsKept == 6)
+    }
+}
+
+/// Checks too slow for `make test` (each generates and runs a full-size data set); `make
+/// check` runs them (suites named `…SlowChecks`). The fixtures' reconciliation above,
+/// with every quarantine reason, is the same check on the data `make test` runs.
+@Suite(.serialized, .timeLimit(.minutes(20))) struct RunnerSlowChecks {
+    /// The acceptance check: 160,128 generated rows in four gzip files; the clean
+    /// stage accounts for every row and its clean count equals what the generator wrote.
+    @Test func fullSizeGeneratedDataSetReconciles() throws {
+        let data = temporaryDirectory("160k")
+        var generator = try ReferralGenerator(
+            options: GeneratorOptions(
+                rows: 160_128, seed: 2024, files: 4, messy: true, referenceDirectory: "\(packageRoot)/SampleData/reference", outputDirectory: data))
+        let written = try generator.run()
+        let summary = try Publisher.run(RunOptions(pipelinePath: defaultPipeline, inputs: [data], outputDirectory: data + "/out", quiet: true))
+        #expect(summary.files.count == 4)
+        #expect(summary.rowsRead == 160_128)
+        #expect(summary.clean == written.expectedClean)
+        #expect(summary.duplicate == written.duplicates)
+        #expect(summary.files.allSatisfy { $0.reconciles })
+        try? FileManager.default.removeItem(atPath: data)
     }
 }

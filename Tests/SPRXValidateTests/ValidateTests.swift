@@ -1,5 +1,6 @@
 import Foundation
 import SPRXCore
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXValidate
@@ -9,7 +10,7 @@ struct Folder {
     let path: String
 
     init(_ name: String) {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("sprx-validate-\(name)-\(UUID().uuidString)").path
+        path = ScratchFolder.url.appendingPathComponent("sprx-validate-\(name)-\(UUID().uuidString)").path
         try! FileManager.default.createDirectory(atPath: path + "/tables", withIntermediateDirectories: true)
     }
 
@@ -57,7 +58,7 @@ struct Folder {
     }
 }
 
-@Suite struct ValidateTests {
+@Suite(.timeLimit(.minutes(2))) struct ValidateTests {
     func compare(_ a: Folder, _ b: Folder, _ tolerance: Tolerance = Tolerance()) throws -> ValidationReport {
         try OutputValidator.compare(expected: a.path, actual: b.path, tolerance: tolerance)
     }
