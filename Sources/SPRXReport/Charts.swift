@@ -324,9 +324,12 @@ enum Charts {
         id: String, title: String, description: String, rows: [(label: String, estimate: Double?, low: Double?, high: Double?)], colour: String,
         valueTitle: String
     ) -> Node {
+        // Compact: rows as tight as their labels allow, each row's ratio and interval
+        // written at its right, so the figure carries the key estimates itself.
         let labelWidth = 250.0
-        let plotWidth = 420.0
-        let rowHeight = 18.0
+        let plotWidth = 360.0
+        let valueWidth = 130.0
+        let rowHeight = 15.0
         let top = 20.0
         let values = rows.flatMap { [$0.low, $0.high, $0.estimate].compactMap { $0 } }.filter { $0 > 0 && $0.isFinite }
         var lo = min(0.5, values.min() ?? 0.5)
@@ -352,13 +355,16 @@ enum Charts {
             if let low = row.low, let high = row.high {
                 children.append(el("line", [("x1", n(xOf(low))), ("x2", n(xOf(high))), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.ink)]))
             }
+            let interval = row.low.map { " (\(NumberFormat.range(NumberFormat.ratio($0), NumberFormat.ratio(row.high ?? $0))))" } ?? ""
             children.append(
                 el("rect", [("x", n(xOf(estimate) - 4)), ("y", n(y - 4)), ("width", "8"), ("height", "8"), ("fill", colour)], [
-                    el("title", text: "\(row.label): \(NumberFormat.ratio(estimate))" + (row.low.map { " (95% CI \(NumberFormat.range(NumberFormat.ratio($0), NumberFormat.ratio(row.high ?? $0))))" } ?? ""))
+                    el("title", text: "\(row.label): \(NumberFormat.ratio(estimate))" + (interval.isEmpty ? "" : " (95% CI " + interval.dropFirst(2)))
                 ]))
+            children.append(el("text", [("x", n(labelWidth + plotWidth + 14)), ("y", n(y + 4)), ("class", "small")], text: NumberFormat.ratio(estimate) + interval))
         }
+        children.append(el("text", [("x", n(labelWidth + plotWidth + 14)), ("y", n(top - 6)), ("class", "small")], text: "Ratio (95% interval)"))
         children.append(el("text", [("x", n(labelWidth + plotWidth / 2)), ("y", n(bottom + 30)), ("text-anchor", "middle"), ("class", "axis")], text: valueTitle))
-        return svg(id: id, width: labelWidth + plotWidth + 20, height: bottom + 38, children)
+        return svg(id: id, width: labelWidth + plotWidth + valueWidth + 20, height: bottom + 38, children)
     }
 
     static func svg(id: String, width: Double, height: Double, _ children: [Node]) -> Node {

@@ -317,7 +317,8 @@ extension Report {
             routeMixSection(numbers, context, label), gradientSection(numbers, context), pathwaySection(numbers, context, label),
             reasonsSection(numbers, context, label),
         ]
-        return withLead(section("who", whoTitle, parts.map(demoted)), lead("who", numbers, context, label))
+        let note = el("p", [("class", "print-only note")], text: printNote)
+        return withLead(section("who", whoTitle, [note] + parts.map(demoted)), lead("who", numbers, context, label))
     }
 
     /// References: the studies compared with and the methods used, in full. DOIs and

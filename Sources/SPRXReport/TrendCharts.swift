@@ -200,7 +200,7 @@ extension Report {
                     yTitle: "Referrals", bars: true, valueText: { Report.grouped(Int($0)) }),
                 el("figcaption", text: referralsTitle + "."),
                 details(
-                    "Table: all referrals by \(unit)",
+                    tableSummary("all referrals by \(unit)", table: PublishedTable.Name.trends),
                     dataTable(
                         caption: controlled("Referrals and shares (95% CI) by \(unit), all referrals (tables/trends.csv)", context), header: trendAllHeader(figures, interval),
                         rows: trendTable(figures, interval, columns: trendAllColumns(figures)), numeric: Set(1...trendAllColumns(figures).count))),
@@ -225,7 +225,7 @@ extension Report {
                         yTitle: "Non-medical share (%)", valueText: { NumberFormat.points($0) + "%" }),
                     el("figcaption", text: title + "."),
                     details(
-                        "Table: non-medical share by nation and \(unit)",
+                        tableSummary("non-medical share by nation and \(unit)", table: PublishedTable.Name.trends),
                         dataTable(
                             caption: controlled("Non-medical share (95% CI), percent, by nation and \(unit)", context), header: trendNationHeader(figures, interval),
                             rows: trendTable(figures, interval, columns: trendNationColumns(figures)), numeric: Set(0...trendNationColumns(figures).count).subtracting([0]))),
@@ -257,7 +257,7 @@ extension Report {
                         yTitle: "Percentage of referrals", valueText: { NumberFormat.points($0) + "%" }),
                     el("figcaption", text: title + "."),
                     details(
-                        "Table: contact and intervention by route type and \(unit)",
+                        tableSummary("contact and intervention by route type and \(unit)", table: PublishedTable.Name.trends),
                         dataTable(
                             caption: controlled("Shares (95% CI), percent, by route type and \(unit)", context), header: trendRouteHeader(figures, label, interval),
                             rows: trendTable(figures, interval, columns: columns), numeric: Set(0...columns.count).subtracting([0]))),
