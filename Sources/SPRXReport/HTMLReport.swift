@@ -21,7 +21,7 @@ public enum Report {
     ]
 
     /// Route-mix dimensions whose chart is behind a closed details (on screen, not in print).
-    static let routeMixBehind: Set<String> = [Grouping.Name.imdDecile]
+    static let routeMixBehind: Set<String> = [Grouping.Name.imdDecile, Grouping.Name.rurality]
 
     /// The headline figures in one line (for the end of `sprx run` and `make report`).
     public static func headline(tables: [PublishedTable]) -> String {
@@ -148,7 +148,8 @@ public enum Report {
                             numeric: [2, 3, 4])),
                 ])
             // Deciles pooled across nations repeat the quintiles more finely (the gradient
-            // below gives them within each nation): one click away, not printed.
+            // below gives them within each nation), and rurality is a secondary view: one
+            // click away, not printed.
             children.append(
                 routeMixBehind.contains(dimension)
                     ? details("Chart and table: \(title.prefix(1).lowercased() + title.dropFirst()) (all rows: tables/\(PublishedTable.Name.routeTypeByGroup).csv)", figure) : figure)
@@ -219,7 +220,10 @@ public enum Report {
                     el("figcaption", text: title),
                 ]))
         }
-        children.append(dataTable(caption: controlled(title, context), header: pathwayHeader, rows: rows.map { pathwayCells($0, label) }, numeric: [1, 2, 3, 4, 5]))
+        children.append(
+            details(
+                tableSummary("referred, contacted and helped, by route type", table: PublishedTable.Name.pathwayByGroup),
+                dataTable(caption: controlled(title, context), header: pathwayHeader, rows: rows.map { pathwayCells($0, label) }, numeric: [1, 2, 3, 4, 5])))
         return section("pathway", "From referral to help", children)
     }
 
@@ -351,6 +355,19 @@ public enum Report {
     /// `table` is a ``PublishedTable/Name``.
     static func tableSummary(_ title: String, table: String) -> String {
         "Table: \(title) (all rows: tables/\(table).csv)"
+    }
+
+    /// A section's notes on method behind a closed details ("How these figures are
+    /// made"); `inView`, the notes that say what the figures leave out, stay in view
+    /// under their own heading, so print never loses them.
+    static func methodNotes(_ notes: [String], inView: [String] = []) -> [Node] {
+        let methods = notes.filter { !inView.contains($0) }
+        var nodes: [Node] = []
+        if !inView.isEmpty {
+            nodes += [el("h3", text: "What these figures leave out"), el("ul", [], inView.map { el("li", text: $0) })]
+        }
+        if !methods.isEmpty { nodes.append(details("How these figures are made", el("ul", [], methods.map { el("li", text: $0) }))) }
+        return nodes
     }
 
     /// Said once, in print only: where the tables behind "Table: …" on screen are.

@@ -270,8 +270,7 @@ extension Report {
                 children.append(el("p", text: "The same, with the organisations of each parent the lookup names (a primary care network, an integrated care board or a health board) taken together."))
                 children += funnelFigures(figures, .parent, context)
             }
-            children.append(el("h3", text: "How these figures are made"))
-            children.append(el("ul", [], placeNotes(figures, context).map { el("li", text: $0) }))
+            children += methodNotes(placeNotes(figures, context))
         } else {
             children.append(el("p", text: noOrganisations))
         }

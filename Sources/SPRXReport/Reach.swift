@@ -547,6 +547,19 @@ extension Report {
         } else {
             notes.append("Disclosure control is off: counts are exact. \"\(ReachWording.empty)\" is a value that does not exist, with the reason beside it; it is not zero.")
         }
+        if scale.per != RateTableBuilder.perThousand, context.rateFigures != nil {
+            notes.append(
+                "The rates here are per \(scale.words) because the catchment's overall rate is under 1 per 1,000; tables/rates_by_group.csv gives the crude and age-standardised rates per 1,000 (as the output contract says) and again per \(scale.words) in its scaled columns.")
+        }
+        notes += reachLeftOutNotes(context)
+        return notes
+    }
+
+    /// The notes that say what the rates leave out (referrals without an area, nations
+    /// without referrals or single-year-of-age populations): the part of
+    /// ``reachNotes(_:_:)`` that stays in view when the methods are folded away.
+    static func reachLeftOutNotes(_ context: ReportContext) -> [String] {
+        var notes: [String] = []
         if let figures = context.rateFigures {
             // Counts as the manifest publishes them: controlled when disclosure control is on.
             func count(_ value: Int64?) -> String { value.map { grouped(Int($0)) } ?? "a suppressed number" }
@@ -564,10 +577,6 @@ extension Report {
                 let names = Report.nations.filter { figures.nationsLeftOut.contains($0) }
                 notes.append(
                     "No referral comes from \(names.joined(separator: ", ")), so \(names.count == 1 ? "it is" : "they are") left out of the rates: no rows, and \(names.count == 1 ? "its" : "their") residents are not in the rate of all nations together.")
-            }
-            if scale.per != RateTableBuilder.perThousand {
-                notes.append(
-                    "The rates here are per \(scale.words) because the catchment's overall rate is under 1 per 1,000; tables/rates_by_group.csv gives the crude and age-standardised rates per 1,000 (as the output contract says) and again per \(scale.words) in its scaled columns.")
             }
             if !figures.nationsWithoutAges.isEmpty {
                 let names = Report.nations.filter { figures.nationsWithoutAges.contains($0) }

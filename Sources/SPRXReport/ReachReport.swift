@@ -150,8 +150,7 @@ extension Report {
                         caption: "Crude referral rates by age band, \(scale.unit), nations with single-year-of-age populations together",
                         header: reachAgeHeader, rows: ages, numeric: [1, 2, 3])))
         }
-        children.append(el("h3", text: "How these figures are made"))
-        children.append(el("ul", [], reachNotes(reach, context).map { el("li", text: $0) }))
+        children += methodNotes(reachNotes(reach, context), inView: reachLeftOutNotes(context))
         return section("reach", reachTitle, children)
     }
 

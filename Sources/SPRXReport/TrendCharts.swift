@@ -241,8 +241,10 @@ extension Report {
             let title = routeMeasures.map(\.1).joined(separator: " and ") + ", by route type and \(unit), with 95% intervals"
             children.append(el("h3", text: "From referral to help, by route type"))
             let columns = trendRouteColumns(figures)
+            // Contact and intervention by route type over time add detail to the lead's
+            // sentences: one click away, not printed.
             children.append(
-                el("figure", [], [
+                details("Chart and table: \(title.prefix(1).lowercased() + title.dropFirst()) (all rows: tables/\(PublishedTable.Name.trends).csv)", el("figure", [], [
                     Charts.timePanels(
                         id: "trend-route", title: title,
                         description: "One panel per route type; the circles are the percentage of the \(unit)'s referrals that reached a link worker, the diamonds the percentage that received at least one intervention, each with its 95% Wilson interval as a band; a hollow point is a partial \(unit); s marks a suppressed \(unit). The same numbers are in the table below.",
@@ -261,11 +263,10 @@ extension Report {
                         dataTable(
                             caption: controlled("Shares (95% CI), percent, by route type and \(unit)", context), header: trendRouteHeader(figures, label, interval),
                             rows: trendTable(figures, interval, columns: columns), numeric: Set(0...columns.count).subtracting([0]))),
-                ]))
+                ])))
         }
         if let withheld = trendWithheldSentence(figures, label) { children.append(el("p", text: withheld)) }
-        children.append(el("h3", text: "How these figures are made"))
-        children.append(el("ul", [], trendNotes(figures, context).map { el("li", text: $0) }))
+        children += methodNotes(trendNotes(figures, context))
         return section("trends", trendsTitle, children)
     }
 
