@@ -329,7 +329,7 @@ enum Charts {
         let labelWidth = 250.0
         let plotWidth = 360.0
         let valueWidth = 130.0
-        let rowHeight = 15.0
+        let rowHeight = 13.0
         let top = 20.0
         let values = rows.flatMap { [$0.low, $0.high, $0.estimate].compactMap { $0 } }.filter { $0 > 0 && $0.isFinite }
         var lo = min(0.5, values.min() ?? 0.5)
