@@ -245,10 +245,12 @@ public enum Report {
         ])
     }
 
+    /// What the models' ratios are (the section's method note).
+    static let modelsMethod =
+        "Odds ratios (logistic models) and incidence rate ratios (negative binomial models) against each covariate's reference level, adjusted for the other covariates, with 95% Wald intervals from cluster-robust (CR1) standard errors by organisation when the data name organisations. Average marginal effects are in percentage points."
+
     static func modelsSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
-        var children: [Node] = [
-            el("p", text: "Odds ratios (logistic models) and incidence rate ratios (negative binomial models) against each covariate's reference level, adjusted for the other covariates, with 95% Wald intervals from cluster-robust (CR1) standard errors by organisation when the data name organisations. Average marginal effects are in percentage points.")
-        ]
+        var children: [Node] = methodNotes([modelsMethod])
         if context.models.isEmpty { children.append(el("p", text: "The pipeline declares no models.")) }
         for summary in context.models {
             var parts: [Node] = [el("h3", text: modelHeading(summary))]
@@ -360,11 +362,11 @@ public enum Report {
     /// A section's notes on method behind a closed details ("How these figures are
     /// made"); `inView`, the notes that say what the figures leave out, stay in view
     /// under their own heading, so print never loses them.
-    static func methodNotes(_ notes: [String], inView: [String] = []) -> [Node] {
+    static func methodNotes(_ notes: [String], inView: [String] = [], heading: String? = "What these figures leave out") -> [Node] {
         let methods = notes.filter { !inView.contains($0) }
         var nodes: [Node] = []
         if !inView.isEmpty {
-            nodes += [el("h3", text: "What these figures leave out"), el("ul", [], inView.map { el("li", text: $0) })]
+            nodes += (heading.map { [el("h3", text: $0)] } ?? []) + [el("ul", [], inView.map { el("li", text: $0) })]
         }
         if !methods.isEmpty { nodes.append(details("How these figures are made", el("ul", [], methods.map { el("li", text: $0) }))) }
         return nodes

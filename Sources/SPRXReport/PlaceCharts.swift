@@ -252,9 +252,13 @@ extension Report {
                             caption: controlled("\(name) by \(noun), percent, with the funnel limits for its denominator (tables/organisations.csv)", context),
                             header: organisationHeader, rows: organisationRows(figures, indicator, level), numeric: [4, 5, 6, 7, 8])),
                 ])
-            // The parents' funnels repeat the organisations' at a coarser level: their
-            // sentences stay in view, the charts are one click away (and not printed).
-            nodes.append(level == .parent ? details("Chart and table: \(name.lowercased()) by parent (all rows: tables/\(PublishedTable.Name.organisations).csv)", figure) : figure)
+            // A funnel with no point outside its limits shows nothing its sentence does not
+            // say, and the parents' funnels repeat the organisations' at a coarser level:
+            // their sentences stay in view, the charts are one click away (and not printed).
+            let flagged = points.contains { $0.flag.map { $0 != .within } ?? false }
+            nodes.append(
+                level == .parent || !flagged
+                    ? details("Chart and table: \(name.lowercased()) by \(noun) (all rows: tables/\(PublishedTable.Name.organisations).csv)", figure) : figure)
         }
         return nodes
     }
@@ -332,7 +336,7 @@ extension Report {
                         numeric: [2, 3, 4, 5, 6, 7, 8, 9])))
             if let shown { nodes.append(el("p", text: networksRest(shown: shown.count, of: all.count))) }
         }
-        nodes.append(el("ul", [], provisionNotes(coverage).map { el("li", text: $0) }))
+        nodes += methodNotes(provisionNotes(coverage), inView: provisionInViewNotes(coverage), heading: nil)
         return nodes
     }
 

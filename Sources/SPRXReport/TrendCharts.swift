@@ -206,7 +206,9 @@ extension Report {
                         rows: trendTable(figures, interval, columns: trendAllColumns(figures)), numeric: Set(1...trendAllColumns(figures).count))),
             ]))
 
-        let nations = figures.groups(Grouping.Name.nation, .nonMedicalShare)
+        // A nation whose every interval is suppressed has no panel: the section's
+        // withheld sentence (``trendWithheldSentence(_:_:)``) names it instead.
+        let nations = trendNationCandidates(figures).filter { !isWhollyWithheld(figures, $0) }.map(\.group)
         if !nations.isEmpty {
             let title = "Non-medical share by \(unit) in each nation, with 95% intervals"
             children.append(el("h3", text: "Non-medical share by nation"))
