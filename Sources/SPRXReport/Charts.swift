@@ -214,7 +214,7 @@ enum Charts {
 
     static func intervalPanels(id: String, title: String, description: String, panels: [Panel], xTitle: String, yTitle: String, colour: String) -> Node {
         let panelWidth = 340.0
-        let panelHeight = 190.0
+        let panelHeight = 150.0
         let columns = 2
         let rowsOfPanels = (panels.count + columns - 1) / columns
         let maximum = panels.flatMap { $0.points.compactMap { $0.high ?? $0.percent } }.max() ?? 100

@@ -80,7 +80,6 @@ public enum Report {
         section("run", "The run", [
             el("ul", [], [
                 el("li", text: "Period covered: " + (period(context) ?? "no clean referrals")),
-                el("li", text: context.disclosureStatement),
                 el("li", text: "Pipeline: \(context.pipelineName) (sha256 \(context.pipelineSHA256.prefix(12))…), sprx \(context.toolVersion)"),
             ] + notRecordedSentences(context).map { el("li", text: $0) }),
             details(

@@ -26,7 +26,7 @@ extension Charts {
         valueText: (Double) -> String
     ) -> Node {
         let columns = panels.count > 1 ? 2 : 1
-        let panelWidth = columns == 1 ? 860.0 : 420.0, panelHeight = 210.0, legendHeight = 26.0
+        let panelWidth = columns == 1 ? 860.0 : 420.0, panelHeight = 160.0, legendHeight = 26.0
         let rowsOfPanels = (panels.count + columns - 1) / columns
         let values = panels.flatMap { $0.series.flatMap { $0.points.compactMap { $0.flatMap { $0.high ?? $0.value } } } }.filter(\.isFinite)
         let maximum = values.max() ?? 1
