@@ -10,9 +10,10 @@ import SPRXPipeline
 /// same inputs give the same bytes. The HTML is one file: inline CSS, inline SVG, no
 /// script, nothing fetched.
 ///
-/// One clean-referral figure: the page names the exact count of clean records from
-/// `data_quality.csv` (`all`, `clean`) wherever it names the population; every count
-/// from a disclosure-controlled table is said to be rounded where it is shown.
+/// One clean-referral figure: page 1 gives the total the tables give (rounded when
+/// disclosure control is on, and said so); the exact count of clean records from
+/// `data_quality.csv` (`all`, `clean`) is set beside it once, in the appendix; every
+/// count from a disclosure-controlled table is said to be rounded where it is shown.
 public enum Report {
     /// Dimensions charted as route mix (crosses are covered by the gradient section).
     static let routeMixDimensions = [
@@ -80,6 +81,7 @@ public enum Report {
         section("run", "The run", [
             el("ul", [], [
                 el("li", text: "Period covered: " + (period(context) ?? "no clean referrals")),
+            ] + (cleanReferralsSentence(numbers, context).map { [el("li", text: $0)] } ?? []) + [
                 el("li", text: "Pipeline: \(context.pipelineName) (sha256 \(context.pipelineSHA256.prefix(12))…), sprx \(context.toolVersion)"),
             ] + notRecordedSentences(context).map { el("li", text: $0) }),
             details(
