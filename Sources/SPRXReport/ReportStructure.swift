@@ -247,9 +247,10 @@ extension Report {
     }
 
     /// The one place the exact count of clean records is set beside the published total
-    /// (the appendix's run list); `nil` when they agree or either is not given.
+    /// (the appendix's run list); `nil` when they agree, either is not given or
+    /// disclosure control is off (the tables' counts are then exact).
     static func cleanReferralsSentence(_ numbers: ReportNumbers, _ context: ReportContext) -> String? {
-        guard let exact = numbers.cleanReferrals, let total = publishedReferrals(numbers), exact != total else { return nil }
+        guard context.disclosureEnabled, let exact = numbers.cleanReferrals, let total = publishedReferrals(numbers), exact != total else { return nil }
         return "Clean referrals: exactly \(grouped(exact)) records (tables/data_quality.csv); page 1 and the tables give \(grouped(total)), the total rounded to the nearest \(context.roundTo) like every published count."
     }
 
