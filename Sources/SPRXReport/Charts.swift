@@ -115,7 +115,7 @@ enum Charts {
     ) -> Node {
         let labelWidth = 190.0
         let barWidth = 380.0
-        let rowHeight = 22.0
+        let rowHeight = 19.0
         let top = 42.0
         let barsBottom = top + Double(rows.count) * rowHeight
         let height = barsBottom + 40
@@ -139,16 +139,16 @@ enum Charts {
         children.append(el("text", [("x", "4"), ("y", n(top - 6)), ("class", "axis")], text: groupTitle))
         for (i, row) in rows.enumerated() {
             let y = top + Double(i) * rowHeight
-            children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + 14)), ("text-anchor", "end"), ("class", "small")], text: fitted(row.label, width: labelWidth - 10)))
+            children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + 13)), ("text-anchor", "end"), ("class", "small")], text: fitted(row.label, width: labelWidth - 10)))
             guard let total = row.total else {
-                children.append(el("rect", [("x", n(labelWidth)), ("y", n(y + 3)), ("width", n(barWidth)), ("height", "15"), ("fill", "url(#\(hatch))")], [
+                children.append(el("rect", [("x", n(labelWidth)), ("y", n(y + 2)), ("width", n(barWidth)), ("height", "15"), ("fill", "url(#\(hatch))")], [
                     el("title", text: "\(row.label): suppressed (the group's total is suppressed)")
                 ]))
-                children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 14)), ("class", "small")], text: "whole group suppressed"))
+                children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 13)), ("class", "small")], text: "whole group suppressed"))
                 continue
             }
             guard total > 0 else {
-                children.append(el("text", [("x", n(labelWidth + 4)), ("y", n(y + 14)), ("class", "small")], text: "no referrals"))
+                children.append(el("text", [("x", n(labelWidth + 4)), ("y", n(y + 13)), ("class", "small")], text: "no referrals"))
                 continue
             }
             let suppressed = row.segments.filter(\.suppressed).map(\.category)
@@ -173,12 +173,12 @@ enum Charts {
                 let name = categories.first { $0.name == segment.category }?.label ?? segment.category
                 let percent = segment.percent.map { NumberFormat.percent($0, denominator: whole) + "%" }
                 children.append(
-                    el("rect", [("x", n(offset)), ("y", n(y + 3)), ("width", n(width)), ("height", "15"), ("fill", colour)], [
+                    el("rect", [("x", n(offset)), ("y", n(y + 2)), ("width", n(width)), ("height", "15"), ("fill", colour)], [
                         el("title", text: "\(row.label): \(name) \(NumberFormat.count(count)) of \(NumberFormat.count(total))" + (labelled ? percent.map { " (\($0))" } ?? "" : ""))
                     ]))
                 if labelled, let percent, width > 34 {
                     children.append(
-                        el("text", [("x", n(offset + width / 2)), ("y", n(y + 14)), ("text-anchor", "middle"), ("class", "onbar \(Palette.text(on: colour) == Palette.white ? "onbar-light" : "onbar-dark")"), ("fill", Palette.text(on: colour))],
+                        el("text", [("x", n(offset + width / 2)), ("y", n(y + 13)), ("text-anchor", "middle"), ("class", "onbar \(Palette.text(on: colour) == Palette.white ? "onbar-light" : "onbar-dark")"), ("fill", Palette.text(on: colour))],
                             text: percent))
                 }
                 offset += width
@@ -186,14 +186,14 @@ enum Charts {
             if !suppressed.isEmpty {
                 let names = suppressed.map { name in categories.first { $0.name == name }?.label.lowercased() ?? name }.joined(separator: ", ")
                 children.append(
-                    el("rect", [("x", n(offset)), ("y", n(y + 3)), ("width", n(barWidth * hatched / scale)), ("height", "15"), ("fill", "url(#\(hatch))")], [
+                    el("rect", [("x", n(offset)), ("y", n(y + 2)), ("width", n(barWidth * hatched / scale)), ("height", "15"), ("fill", "url(#\(hatch))")], [
                         el("title", text: "\(row.label): \(names) suppressed")
                     ]))
             }
             if !consistent {
                 let parts = NumberFormat.count(Int64(published)), whole = NumberFormat.count(total)
                 let note = published > Double(total) ? "rounded parts (\(parts)) exceed the total (\(whole))" : "rounded parts fill the total (\(whole))"
-                children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 14)), ("class", "small")], text: note))
+                children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 13)), ("class", "small")], text: note))
             }
         }
         // Value axis: ticks and title.
@@ -329,7 +329,7 @@ enum Charts {
         let labelWidth = 250.0
         let plotWidth = 360.0
         let valueWidth = 130.0
-        let rowHeight = 13.0
+        let rowHeight = 12.0
         let top = 20.0
         let values = rows.flatMap { [$0.low, $0.high, $0.estimate].compactMap { $0 } }.filter { $0 > 0 && $0.isFinite }
         var lo = min(0.5, values.min() ?? 0.5)

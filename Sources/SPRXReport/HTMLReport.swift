@@ -113,7 +113,7 @@ public enum Report {
     static func routeMixSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
         let categories = routeTypeCategories(label)
         var children: [Node] = [
-            el("p", text: "Share of each group's referrals by route type, as published in tables/route_type_by_group.csv. Each bar is drawn from the group's rounded counts. A suppressed route type is a hatched segment (see the legend) filling what the published counts leave of the group's total; it is never drawn as zero or as part of another route type. Rounding can make the published parts add up to the total or more (9 of 11 publishes as 10 of 10): such a bar says so beside it and carries no percentages, which would not add up.")
+            el("p", text: "Share of each group's referrals by route type (tables/route_type_by_group.csv), drawn from the group's rounded counts. A hatched segment is a suppressed route type, never drawn as zero or as part of another; a bar whose rounded parts add up to its total or more (9 of 11 publishes as 10 of 10) says so beside it and carries no percentages.")
         ]
         let routes = routeRows(numbers, label)
         if !routes.isEmpty {
@@ -375,7 +375,7 @@ public enum Report {
 
     /// Said once, in print only: where the tables behind "Table: …" on screen are.
     static let printNote =
-        "This printed copy shows the findings and charts; the tables behind them are in the on-screen report (report.html, under each \"Table: …\") and, every row, in the tables/*.csv files named beside each chart."
+        "In print the tables are left out: they are in the on-screen report (report.html, under \"Table: …\") and, every row, in the tables/*.csv files it names."
 
     /// A count or percentage cell as the page says it (``NumberFormat``), "suppressed" when empty in a suppressed row.
     static func cell<Column: SuppressibleColumn>(_ row: [Cell]?, in column: Column) -> String {

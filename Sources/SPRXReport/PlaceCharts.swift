@@ -237,7 +237,8 @@ extension Report {
             var sentences = [PlaceWording.flagSentence(points, indicator, noun: noun)]
             if let outliers = PlaceWording.outlierSentence(points, overall: overall) { sentences.append(outliers) }
             let id = "funnel-\(level == .organisation ? "" : "parent-")\(indicator.rawValue.replacingOccurrences(of: "_", with: "-"))"
-            nodes.append(el("h3", text: "\(name)\(level == .parent ? ", by parent" : "")"))
+            // The parents' sentences each name their indicator, under the one heading "By parent".
+            if level == .organisation { nodes.append(el("h3", text: name)) }
             nodes.append(el("ul", [("class", "findings")], sentences.map { el("li", [], [el("p", text: $0)]) }))
             let figure =
                 el("figure", [], [
@@ -271,7 +272,7 @@ extension Report {
             children.append(el("p", text: placeIntro))
             children += funnelFigures(figures, .organisation, context)
             if figures.hasParents {
-                children.append(el("p", text: "The same, with the organisations of each parent the lookup names (a primary care network, an integrated care board or a health board) taken together."))
+                children.append(el("h3", text: "By parent: the organisations of each parent the lookup names (a primary care network, an integrated care board or a health board) taken together"))
                 children += funnelFigures(figures, .parent, context)
             }
             children += methodNotes(placeNotes(figures, context))

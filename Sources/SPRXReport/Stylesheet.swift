@@ -54,7 +54,8 @@ extension Report {
           th, td { padding: 0.15rem 0.3rem; }
           tbody th, td:not(.num) { overflow-wrap: anywhere; }
           h2 { break-after: avoid; }
-          figure, table, .card { break-inside: avoid; }
+          figure, .card, tr { break-inside: avoid; }
+          caption, thead { break-after: avoid; }
           h3, .model > p { break-after: avoid; }
           .model figcaption { display: none; }
           details > summary { display: none; }
