@@ -115,7 +115,7 @@ enum Charts {
     ) -> Node {
         let labelWidth = 190.0
         let barWidth = 380.0
-        let rowHeight = 22.0
+        let rowHeight = 19.0
         let top = 42.0
         let barsBottom = top + Double(rows.count) * rowHeight
         let height = barsBottom + 40
@@ -139,16 +139,16 @@ enum Charts {
         children.append(el("text", [("x", "4"), ("y", n(top - 6)), ("class", "axis")], text: groupTitle))
         for (i, row) in rows.enumerated() {
             let y = top + Double(i) * rowHeight
-            children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + 14)), ("text-anchor", "end"), ("class", "small")], text: fitted(row.label, width: labelWidth - 10)))
+            children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + 13)), ("text-anchor", "end"), ("class", "small")], text: fitted(row.label, width: labelWidth - 10)))
             guard let total = row.total else {
-                children.append(el("rect", [("x", n(labelWidth)), ("y", n(y + 3)), ("width", n(barWidth)), ("height", "15"), ("fill", "url(#\(hatch))")], [
+                children.append(el("rect", [("x", n(labelWidth)), ("y", n(y + 2)), ("width", n(barWidth)), ("height", "15"), ("fill", "url(#\(hatch))")], [
                     el("title", text: "\(row.label): suppressed (the group's total is suppressed)")
                 ]))
-                children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 14)), ("class", "small")], text: "whole group suppressed"))
+                children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 13)), ("class", "small")], text: "whole group suppressed"))
                 continue
             }
             guard total > 0 else {
-                children.append(el("text", [("x", n(labelWidth + 4)), ("y", n(y + 14)), ("class", "small")], text: "no referrals"))
+                children.append(el("text", [("x", n(labelWidth + 4)), ("y", n(y + 13)), ("class", "small")], text: "no referrals"))
                 continue
             }
             let suppressed = row.segments.filter(\.suppressed).map(\.category)
@@ -173,12 +173,12 @@ enum Charts {
                 let name = categories.first { $0.name == segment.category }?.label ?? segment.category
                 let percent = segment.percent.map { NumberFormat.percent($0, denominator: whole) + "%" }
                 children.append(
-                    el("rect", [("x", n(offset)), ("y", n(y + 3)), ("width", n(width)), ("height", "15"), ("fill", colour)], [
+                    el("rect", [("x", n(offset)), ("y", n(y + 2)), ("width", n(width)), ("height", "15"), ("fill", colour)], [
                         el("title", text: "\(row.label): \(name) \(NumberFormat.count(count)) of \(NumberFormat.count(total))" + (labelled ? percent.map { " (\($0))" } ?? "" : ""))
                     ]))
                 if labelled, let percent, width > 34 {
                     children.append(
-                        el("text", [("x", n(offset + width / 2)), ("y", n(y + 14)), ("text-anchor", "middle"), ("class", "onbar \(Palette.text(on: colour) == Palette.white ? "onbar-light" : "onbar-dark")"), ("fill", Palette.text(on: colour))],
+                        el("text", [("x", n(offset + width / 2)), ("y", n(y + 13)), ("text-anchor", "middle"), ("class", "onbar \(Palette.text(on: colour) == Palette.white ? "onbar-light" : "onbar-dark")"), ("fill", Palette.text(on: colour))],
                             text: percent))
                 }
                 offset += width
@@ -186,14 +186,14 @@ enum Charts {
             if !suppressed.isEmpty {
                 let names = suppressed.map { name in categories.first { $0.name == name }?.label.lowercased() ?? name }.joined(separator: ", ")
                 children.append(
-                    el("rect", [("x", n(offset)), ("y", n(y + 3)), ("width", n(barWidth * hatched / scale)), ("height", "15"), ("fill", "url(#\(hatch))")], [
+                    el("rect", [("x", n(offset)), ("y", n(y + 2)), ("width", n(barWidth * hatched / scale)), ("height", "15"), ("fill", "url(#\(hatch))")], [
                         el("title", text: "\(row.label): \(names) suppressed")
                     ]))
             }
             if !consistent {
                 let parts = NumberFormat.count(Int64(published)), whole = NumberFormat.count(total)
                 let note = published > Double(total) ? "rounded parts (\(parts)) exceed the total (\(whole))" : "rounded parts fill the total (\(whole))"
-                children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 14)), ("class", "small")], text: note))
+                children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 13)), ("class", "small")], text: note))
             }
         }
         // Value axis: ticks and title.
@@ -214,7 +214,7 @@ enum Charts {
 
     static func intervalPanels(id: String, title: String, description: String, panels: [Panel], xTitle: String, yTitle: String, colour: String) -> Node {
         let panelWidth = 340.0
-        let panelHeight = 190.0
+        let panelHeight = 150.0
         let columns = 2
         let rowsOfPanels = (panels.count + columns - 1) / columns
         let maximum = panels.flatMap { $0.points.compactMap { $0.high ?? $0.percent } }.max() ?? 100
@@ -324,9 +324,12 @@ enum Charts {
         id: String, title: String, description: String, rows: [(label: String, estimate: Double?, low: Double?, high: Double?)], colour: String,
         valueTitle: String
     ) -> Node {
+        // Compact: rows as tight as their labels allow, each row's ratio and interval
+        // written at its right, so the figure carries the key estimates itself.
         let labelWidth = 250.0
-        let plotWidth = 420.0
-        let rowHeight = 18.0
+        let plotWidth = 360.0
+        let valueWidth = 130.0
+        let rowHeight = 12.0
         let top = 20.0
         let values = rows.flatMap { [$0.low, $0.high, $0.estimate].compactMap { $0 } }.filter { $0 > 0 && $0.isFinite }
         var lo = min(0.5, values.min() ?? 0.5)
@@ -352,13 +355,16 @@ enum Charts {
             if let low = row.low, let high = row.high {
                 children.append(el("line", [("x1", n(xOf(low))), ("x2", n(xOf(high))), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.ink)]))
             }
+            let interval = row.low.map { " (\(NumberFormat.range(NumberFormat.ratio($0), NumberFormat.ratio(row.high ?? $0))))" } ?? ""
             children.append(
                 el("rect", [("x", n(xOf(estimate) - 4)), ("y", n(y - 4)), ("width", "8"), ("height", "8"), ("fill", colour)], [
-                    el("title", text: "\(row.label): \(NumberFormat.ratio(estimate))" + (row.low.map { " (95% CI \(NumberFormat.range(NumberFormat.ratio($0), NumberFormat.ratio(row.high ?? $0))))" } ?? ""))
+                    el("title", text: "\(row.label): \(NumberFormat.ratio(estimate))" + (interval.isEmpty ? "" : " (95% CI " + interval.dropFirst(2)))
                 ]))
+            children.append(el("text", [("x", n(labelWidth + plotWidth + 14)), ("y", n(y + 4)), ("class", "small")], text: NumberFormat.ratio(estimate) + interval))
         }
+        children.append(el("text", [("x", n(labelWidth + plotWidth + 14)), ("y", n(top - 6)), ("class", "small")], text: "Ratio (95% interval)"))
         children.append(el("text", [("x", n(labelWidth + plotWidth / 2)), ("y", n(bottom + 30)), ("text-anchor", "middle"), ("class", "axis")], text: valueTitle))
-        return svg(id: id, width: labelWidth + plotWidth + 20, height: bottom + 38, children)
+        return svg(id: id, width: labelWidth + plotWidth + valueWidth + 20, height: bottom + 38, children)
     }
 
     static func svg(id: String, width: Double, height: Double, _ children: [Node]) -> Node {

@@ -10,15 +10,19 @@ import SPRXPipeline
 /// same inputs give the same bytes. The HTML is one file: inline CSS, inline SVG, no
 /// script, nothing fetched.
 ///
-/// One clean-referral figure: the page names the exact count of clean records from
-/// `data_quality.csv` (`all`, `clean`) wherever it names the population; every count
-/// from a disclosure-controlled table is said to be rounded where it is shown.
+/// One clean-referral figure: page 1 gives the total the tables give (rounded when
+/// disclosure control is on, and said so); the exact count of clean records from
+/// `data_quality.csv` (`all`, `clean`) is set beside it once, in the appendix; every
+/// count from a disclosure-controlled table is said to be rounded where it is shown.
 public enum Report {
     /// Dimensions charted as route mix (crosses are covered by the gradient section).
     static let routeMixDimensions = [
         Grouping.Name.ageBand, Grouping.Name.sex, Grouping.Name.ethnicity, Grouping.Name.imdQuintile, Grouping.Name.imdDecile, Grouping.Name.rurality,
         Grouping.Name.nation,
     ]
+
+    /// Route-mix dimensions whose chart is behind a closed details (on screen, not in print).
+    static let routeMixBehind: Set<String> = [Grouping.Name.imdDecile, Grouping.Name.rurality]
 
     /// The headline figures in one line (for the end of `sprx run` and `make report`).
     public static func headline(tables: [PublishedTable]) -> String {
@@ -77,13 +81,17 @@ public enum Report {
         section("run", "The run", [
             el("ul", [], [
                 el("li", text: "Period covered: " + (period(context) ?? "no clean referrals")),
-                el("li", text: context.disclosureStatement),
+            ] + (cleanReferralsSentence(numbers, context).map { [el("li", text: $0)] } ?? []) + [
                 el("li", text: "Pipeline: \(context.pipelineName) (sha256 \(context.pipelineSHA256.prefix(12))…), sprx \(context.toolVersion)"),
             ] + notRecordedSentences(context).map { el("li", text: $0) }),
-            dataTable(caption: fileCaption, header: fileHeader, rows: fileRows(numbers), numeric: [1, 2, 3, 4]),
-            dataTable(
-                caption: "Reference data (each nation's own deprivation index and rurality classification)", header: ["File", "Edition", "Used for"],
-                rows: context.references.map { [$0.name, $0.edition, $0.use] }),
+            details(
+                tableSummary("rows read from each file", table: PublishedTable.Name.dataQuality),
+                dataTable(caption: fileCaption, header: fileHeader, rows: fileRows(numbers), numeric: [1, 2, 3, 4])),
+            details(
+                "Table: reference data files and editions (also in manifest.json)",
+                dataTable(
+                    caption: "Reference data (each nation's own deprivation index and rurality classification)", header: ["File", "Edition", "Used for"],
+                    rows: context.references.map { [$0.name, $0.edition, $0.use] })),
         ])
     }
 
@@ -105,7 +113,7 @@ public enum Report {
     static func routeMixSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
         let categories = routeTypeCategories(label)
         var children: [Node] = [
-            el("p", text: "Share of each group's referrals by route type, as published in tables/route_type_by_group.csv. Each bar is drawn from the group's rounded counts. A suppressed route type is a hatched segment (see the legend) filling what the published counts leave of the group's total; it is never drawn as zero or as part of another route type. Rounding can make the published parts add up to the total or more (9 of 11 publishes as 10 of 10): such a bar says so beside it and carries no percentages, which would not add up.")
+            el("p", text: "Share of each group's referrals by route type (tables/route_type_by_group.csv), drawn from the group's rounded counts. A hatched segment is a suppressed route type, never drawn as zero or as part of another; a bar whose rounded parts add up to its total or more (9 of 11 publishes as 10 of 10) says so beside it and carries no percentages.")
         ]
         let routes = routeRows(numbers, label)
         if !routes.isEmpty {
@@ -126,7 +134,7 @@ public enum Report {
             let dimensionTitle = label(.dimension, dimension)
             let title = "Route type by \(dimensionTitle.lowercased())"
             let id = "mix-" + dimension.replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: "_", with: "-")
-            children.append(
+            let figure =
                 el("figure", [], [
                     Charts.stackedBars(
                         id: id, title: title,
@@ -134,12 +142,18 @@ public enum Report {
                         categories: categories, rows: rows, groupTitle: dimensionTitle, valueTitle: "Percentage of the group's referrals"),
                     el("figcaption", text: title),
                     details(
-                        "Table: " + title,
+                        tableSummary(title, table: PublishedTable.Name.routeTypeByGroup),
                         dataTable(
                             caption: controlled("Referrals by route type, \(dimensionTitle.lowercased())", context),
                             header: ["Group", "Route type", "n", "Total", "%", "95% CI"], rows: routeTypeRows(numbers, label, dimension: dimension),
                             numeric: [2, 3, 4])),
-                ]))
+                ])
+            // Deciles pooled across nations repeat the quintiles more finely (the gradient
+            // below gives them within each nation), and rurality is a secondary view: one
+            // click away, not printed.
+            children.append(
+                routeMixBehind.contains(dimension)
+                    ? details("Chart and table: \(title.prefix(1).lowercased() + title.dropFirst()) (all rows: tables/\(PublishedTable.Name.routeTypeByGroup).csv)", figure) : figure)
         }
         return section("route-mix", "Route mix by group", children)
     }
@@ -172,7 +186,7 @@ public enum Report {
                     panels: panels, xTitle: "Deprivation decile (1 = most deprived)", yTitle: "Non-medical share (%)", colour: Palette.nonMedical),
                 el("figcaption", text: title),
                 details(
-                    "Table: " + title,
+                    tableSummary(title, table: PublishedTable.Name.routeTypeByGroup),
                     dataTable(
                         caption: controlled("Non-medical referrals by nation and deprivation decile", context),
                         header: ["Nation", "Decile", "n", "Total", "%", "95% CI"], rows: rows, numeric: [2, 3, 4])),
@@ -207,7 +221,10 @@ public enum Report {
                     el("figcaption", text: title),
                 ]))
         }
-        children.append(dataTable(caption: controlled(title, context), header: pathwayHeader, rows: rows.map { pathwayCells($0, label) }, numeric: [1, 2, 3, 4, 5]))
+        children.append(
+            details(
+                tableSummary("referred, contacted and helped, by route type", table: PublishedTable.Name.pathwayByGroup),
+                dataTable(caption: controlled(title, context), header: pathwayHeader, rows: rows.map { pathwayCells($0, label) }, numeric: [1, 2, 3, 4, 5])))
         return section("pathway", "From referral to help", children)
     }
 
@@ -223,14 +240,18 @@ public enum Report {
                     denominators: sortedReasons(rows).map { $0[ShareColumn.total].value }),
                 el("figcaption", text: title),
             ]),
-            dataTable(caption: controlled(title, context), header: reasonsHeader, rows: reasonCells(numbers, label), numeric: [1, 2, 3]),
+            details(
+                tableSummary(title, table: PublishedTable.Name.reasonsByGroup),
+                dataTable(caption: controlled(title, context), header: reasonsHeader, rows: reasonCells(numbers, label), numeric: [1, 2, 3])),
         ])
     }
 
+    /// What the models' ratios are (the section's method note).
+    static let modelsMethod =
+        "Odds ratios (logistic models) and incidence rate ratios (negative binomial models) against each covariate's reference level, adjusted for the other covariates, with 95% Wald intervals from cluster-robust (CR1) standard errors by organisation when the data name organisations. Average marginal effects are in percentage points."
+
     static func modelsSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
-        var children: [Node] = [
-            el("p", text: "Odds ratios (logistic models) and incidence rate ratios (negative binomial models) against each covariate's reference level, adjusted for the other covariates, with 95% Wald intervals from cluster-robust (CR1) standard errors by organisation when the data name organisations. Average marginal effects are in percentage points.")
-        ]
+        var children: [Node] = methodNotes([modelsMethod])
         if context.models.isEmpty { children.append(el("p", text: "The pipeline declares no models.")) }
         for summary in context.models {
             var parts: [Node] = [el("h3", text: modelHeading(summary))]
@@ -262,7 +283,11 @@ public enum Report {
                     el("figcaption", text: title),
                 ]))
             let estimates = modelTable(numbers, summary, label)
-            parts.append(dataTable(caption: "\(DisplayNames.modelName(summary.name, outcome: summary.outcome)): estimates", header: estimates.header, rows: estimates.rows, numeric: [3, 4, 5]))
+            let estimatesTitle = "\(DisplayNames.modelName(summary.name, outcome: summary.outcome)): estimates"
+            parts.append(
+                details(
+                    tableSummary(estimatesTitle, table: PublishedTable.Name.models),
+                    dataTable(caption: estimatesTitle, header: estimates.header, rows: estimates.rows, numeric: [3, 4, 5])))
             children.append(el("div", [("class", "model")], parts))
         }
         return section("models", "Who is reached by which route: models", children)
@@ -284,11 +309,19 @@ public enum Report {
             ? [] : [el("p", text: warningsIntro), el("ul", [], warningsText(context.warnings).map { el("li", [("class", "warning")], text: $0) })]
         return section("quality", "Data quality", warnings + [
             el("p", text: qualityIntro),
-            dataTable(caption: quarantineCaption, header: quarantineHeader, rows: quarantineRows(numbers, label), numeric: [1]),
-            dataTable(caption: unmappedCaption, header: unmappedHeader, rows: unmappedFieldRows(numbers, label), numeric: [1]),
-            dataTable(
-                caption: controlled(unmappedLabelCaption, context), header: unmappedLabelHeader, rows: labels.isEmpty ? [["none", "", "0"]] : labels, numeric: [2]),
-            dataTable(caption: areaCaption, header: areaHeader, rows: areaRows(numbers), numeric: [1]),
+            details(
+                tableSummary("quarantined rows by reason", table: PublishedTable.Name.dataQuality),
+                dataTable(caption: quarantineCaption, header: quarantineHeader, rows: quarantineRows(numbers, label), numeric: [1])),
+            details(
+                tableSummary("unmapped labels by field", table: PublishedTable.Name.dataQuality),
+                dataTable(caption: unmappedCaption, header: unmappedHeader, rows: unmappedFieldRows(numbers, label), numeric: [1])),
+            details(
+                tableSummary("unmapped labels", table: PublishedTable.Name.unmappedLabels),
+                dataTable(
+                    caption: controlled(unmappedLabelCaption, context), header: unmappedLabelHeader, rows: labels.isEmpty ? [["none", "", "0"]] : labels, numeric: [2])),
+            details(
+                tableSummary("area codes not matched", table: PublishedTable.Name.dataQuality),
+                dataTable(caption: areaCaption, header: areaHeader, rows: areaRows(numbers), numeric: [1])),
         ])
     }
 
@@ -298,9 +331,51 @@ public enum Report {
         el("section", [("id", id), ("aria-labelledby", "\(id)-h")], [el("h2", [("id", "\(id)-h")], text: title)] + children)
     }
 
+    /// Detail behind a closed `<details>`: shown on screen when opened, left out of print
+    /// (the print note says where it is). A table whose every figure is suppressed is
+    /// already one sentence and stays in view, so print never loses a sentence saying
+    /// that something is withheld.
     static func details(_ summary: String, _ content: Node) -> Node {
-        el("details", [], [el("summary", text: summary), content])
+        details(summary, [content])
     }
+
+    /// Detail behind a closed `<details>` (``details(_:_:)-swift.type.method``), several nodes.
+    static func details(_ summary: String, _ content: [Node]) -> Node {
+        let collapsed = content.filter(isCollapsedTable)
+        let rest = content.filter { !isCollapsedTable($0) }
+        guard !rest.isEmpty else { return content.count == 1 ? content[0] : el("div", [], content) }
+        let box = el("details", [], [el("summary", text: summary)] + rest)
+        return collapsed.isEmpty ? box : el("div", [], collapsed + [box])
+    }
+
+    /// Whether `node` is a table said as one sentence (every figure suppressed).
+    static func isCollapsedTable(_ node: Node) -> Bool {
+        guard case .element("p", let attributes, _) = node else { return false }
+        return attributes.contains { $0.0 == "class" && $0.1 == "collapsed" }
+    }
+
+    /// The closed details' summary for a table: "Table: title (all rows: tables/x.csv)";
+    /// `table` is a ``PublishedTable/Name``.
+    static func tableSummary(_ title: String, table: String) -> String {
+        "Table: \(title) (all rows: tables/\(table).csv)"
+    }
+
+    /// A section's notes on method behind a closed details ("How these figures are
+    /// made"); `inView`, the notes that say what the figures leave out, stay in view
+    /// under their own heading, so print never loses them.
+    static func methodNotes(_ notes: [String], inView: [String] = [], heading: String? = "What these figures leave out") -> [Node] {
+        let methods = notes.filter { !inView.contains($0) }
+        var nodes: [Node] = []
+        if !inView.isEmpty {
+            nodes += (heading.map { [el("h3", text: $0)] } ?? []) + [el("ul", [], inView.map { el("li", text: $0) })]
+        }
+        if !methods.isEmpty { nodes.append(details("How these figures are made", el("ul", [], methods.map { el("li", text: $0) }))) }
+        return nodes
+    }
+
+    /// Said once, in print only: where the tables behind "Table: …" on screen are.
+    static let printNote =
+        "In print the tables are left out: they are in the on-screen report (report.html, under \"Table: …\") and, every row, in the tables/*.csv files it names."
 
     /// A count or percentage cell as the page says it (``NumberFormat``), "suppressed" when empty in a suppressed row.
     static func cell<Column: SuppressibleColumn>(_ row: [Cell]?, in column: Column) -> String {

@@ -36,7 +36,7 @@ extension Report {
         out.append("## The run")
         out.append("")
         out.append("- Period covered: " + (period(context).map(md) ?? "no clean referrals"))
-        out.append("- " + md(context.disclosureStatement))
+        if let clean = cleanReferralsSentence(numbers, context) { out.append("- " + md(clean)) }
         out.append("- Pipeline: " + md(context.pipelineName) + " (sha256 " + md(String(context.pipelineSHA256.prefix(12))) + ")")
         out += notRecordedSentences(context).map { "- " + md($0) }
         out.append("")

@@ -464,11 +464,19 @@ extension Report {
     /// What the provision figures are, in sentences (the census dates covered first, when
     /// the referrals cover some).
     static func provisionNotes(_ coverage: CensusCoverage? = nil) -> [String] {
-        (coverage.flatMap { provisionPeriodNote($0) == nil ? $0.explanation : nil }.map { [$0] } ?? []) + [
+        provisionInViewNotes(coverage) + [
             "Link worker FTE is NHS England's workforce census of social prescribing link workers per primary care network; registered patients are NHS Digital's counts of patients registered at the network's practices. FTE per 50,000 = 50,000 × FTE / registered patients.",
-            "A network's deprivation is the list-size-weighted IMD 2019 score of its practices (Fingertips), ranked into fifths of England's networks (1 = most deprived). England only: the reference data cover England's networks, so referrals elsewhere have no provision figures here.",
             "The bars are all of England's networks (public data); the points are the networks this data's organisations map to, with their referrals against their own registered patients and link worker time.",
             "In the networks' table, \"no return\" is a census without the network's workforce return and \"no count\" a census without its registered patients: public data that are absent, not withheld. \"Suppressed\" is a referral count withheld by disclosure control, and \"not covered\" a census whose three months this export's referrals do not all cover.",
+        ]
+    }
+
+    /// The provision notes that say what the figures cover and leave out (the census
+    /// dates covered, England only): the part of ``provisionNotes(_:)`` that stays in
+    /// view when the methods are folded away.
+    static func provisionInViewNotes(_ coverage: CensusCoverage? = nil) -> [String] {
+        (coverage.flatMap { provisionPeriodNote($0) == nil ? $0.explanation : nil }.map { [$0] } ?? []) + [
+            "A network's deprivation is the list-size-weighted IMD 2019 score of its practices (Fingertips), ranked into fifths of England's networks (1 = most deprived). England only: the reference data cover England's networks, so referrals elsewhere have no provision figures here.",
         ]
     }
 }

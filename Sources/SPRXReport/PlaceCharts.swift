@@ -237,9 +237,10 @@ extension Report {
             var sentences = [PlaceWording.flagSentence(points, indicator, noun: noun)]
             if let outliers = PlaceWording.outlierSentence(points, overall: overall) { sentences.append(outliers) }
             let id = "funnel-\(level == .organisation ? "" : "parent-")\(indicator.rawValue.replacingOccurrences(of: "_", with: "-"))"
-            nodes.append(el("h3", text: "\(name)\(level == .parent ? ", by parent" : "")"))
+            // The parents' sentences each name their indicator, under the one heading "By parent".
+            if level == .organisation { nodes.append(el("h3", text: name)) }
             nodes.append(el("ul", [("class", "findings")], sentences.map { el("li", [], [el("p", text: $0)]) }))
-            nodes.append(
+            let figure =
                 el("figure", [], [
                     Charts.funnelPlot(
                         id: id, title: title,
@@ -247,11 +248,18 @@ extension Report {
                         points: points, overall: overall, xTitle: "Referrals (the share's denominator)", yTitle: "\(name) (%)"),
                     el("figcaption", text: title + "."),
                     details(
-                        "Table: \(name.lowercased()) by \(noun)",
+                        tableSummary("\(name.lowercased()) by \(noun)", table: PublishedTable.Name.organisations),
                         dataTable(
                             caption: controlled("\(name) by \(noun), percent, with the funnel limits for its denominator (tables/organisations.csv)", context),
                             header: organisationHeader, rows: organisationRows(figures, indicator, level), numeric: [4, 5, 6, 7, 8])),
-                ]))
+                ])
+            // A funnel with no point outside its limits shows nothing its sentence does not
+            // say, and the parents' funnels repeat the organisations' at a coarser level:
+            // their sentences stay in view, the charts are one click away (and not printed).
+            let flagged = points.contains { $0.flag.map { $0 != .within } ?? false }
+            nodes.append(
+                level == .parent || !flagged
+                    ? details("Chart and table: \(name.lowercased()) by \(noun) (all rows: tables/\(PublishedTable.Name.organisations).csv)", figure) : figure)
         }
         return nodes
     }
@@ -264,11 +272,10 @@ extension Report {
             children.append(el("p", text: placeIntro))
             children += funnelFigures(figures, .organisation, context)
             if figures.hasParents {
-                children.append(el("p", text: "The same, with the organisations of each parent the lookup names (a primary care network, an integrated care board or a health board) taken together."))
+                children.append(el("h3", text: "By parent: the organisations of each parent the lookup names (a primary care network, an integrated care board or a health board) taken together"))
                 children += funnelFigures(figures, .parent, context)
             }
-            children.append(el("h3", text: "How these figures are made"))
-            children.append(el("ul", [], placeNotes(figures, context).map { el("li", text: $0) }))
+            children += methodNotes(placeNotes(figures, context))
         } else {
             children.append(el("p", text: noOrganisations))
         }
@@ -313,7 +320,7 @@ extension Report {
                     xTitle: "Quintile of networks by deprivation (1 = most deprived)", yTitle: "FTE per 50,000 patients"),
                 el("figcaption", text: title + "."),
                 details(
-                    "Table: England's networks by deprivation quintile, \(date)",
+                    tableSummary("England's networks by deprivation quintile, \(date)", table: PublishedTable.Name.provisionByDeprivation),
                     dataTable(
                         caption: "Link worker FTE per 50,000 registered patients by quintile of networks, \(date) (tables/provision_by_deprivation.csv)", header: gradientHeader,
                         rows: provisionGradientRows(figures, date), numeric: [1, 2, 3, 4])),
@@ -323,12 +330,14 @@ extension Report {
         } else {
             let all = provisionRows(figures, date), shown = networksThatMatter(all)
             nodes.append(
-                dataTable(
-                    caption: controlled("This data's primary care networks, \(date) (tables/pcn_provision.csv)", context), header: provisionHeader, rows: shown ?? all,
-                    numeric: [2, 3, 4, 5, 6, 7, 8, 9]))
+                details(
+                    tableSummary("this data's primary care networks, \(date)", table: PublishedTable.Name.pcnProvision),
+                    dataTable(
+                        caption: controlled("This data's primary care networks, \(date) (tables/pcn_provision.csv)", context), header: provisionHeader, rows: shown ?? all,
+                        numeric: [2, 3, 4, 5, 6, 7, 8, 9])))
             if let shown { nodes.append(el("p", text: networksRest(shown: shown.count, of: all.count))) }
         }
-        nodes.append(el("ul", [], provisionNotes(coverage).map { el("li", text: $0) }))
+        nodes += methodNotes(provisionNotes(coverage), inView: provisionInViewNotes(coverage), heading: nil)
         return nodes
     }
 

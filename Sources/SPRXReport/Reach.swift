@@ -231,6 +231,21 @@ enum ReachWording {
         }
     }
 
+    /// One sentence for a nation's indicators that have no indices for the same reason:
+    /// "In Wales, the inequality indices for the shares of referrals that came through
+    /// non-medical routes and that received at least one intervention are suppressed: …".
+    static func withheldSentence(nation: String, _ indices: [InequalityIndex]) -> String {
+        guard let first = indices.first else { return "" }
+        guard indices.count > 1 else { return sentence(nation: nation, first) }
+        let rate = indices.contains { $0.indicator == .referralRate }
+        let shares = indices.filter { $0.indicator != .referralRate }.map { "that " + shareOutcome($0.indicator) }
+        func list(_ items: [String]) -> String { items.count < 2 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items.last! }
+        let shareSubject = shares.isEmpty ? nil : (shares.count == 1 ? "the share of referrals " : "the shares of referrals ") + list(shares)
+        let subject = list((rate ? ["the referral rate"] : []) + (shareSubject.map { [$0] } ?? []))
+        let reason = first.note.map(indexNote) ?? "the table gives no value"
+        return "In \(nation), the inequality indices for \(subject) are \(first.suppressed ? "suppressed" : "not given"): \(reason)."
+    }
+
     /// The sentences about one nation's indicator, from its published indices.
     static func sentence(nation: String, _ index: InequalityIndex, scale: RateScale = .perThousand) -> String {
         let indicator = index.indicator
@@ -479,13 +494,35 @@ extension Report {
     /// the deciles then say where the places served sit in the nation's ranking (their
     /// rates diluted by every area they do not serve), and "referred 1.8 times as often"
     /// would be an artefact of that. The sentence says so instead.
+    ///
+    /// Indicators without indices for the same reason are said in one sentence
+    /// (``ReachWording/withheldSentence(nation:_:)``), where the first of them would be.
     static func reachSentences(_ reach: ReachFigures, nation: String, mismatch: Bool = false) -> [String] {
-        InequalityColumn.Indicator.allCases.compactMap { indicator in
+        var sentences: [String] = []
+        // The indicators without indices, by what is said of them, and where they go.
+        var withheld: [(said: String, at: Int, indices: [InequalityIndex])] = []
+        for indicator in InequalityColumn.Indicator.allCases {
             let sii = reach.index(nation, indicator, .sii), rii = reach.index(nation, indicator, .rii)
-            guard sii != nil || rii != nil, !isWithheld(sii ?? rii) else { return nil }
-            if mismatch && indicator == .referralRate { return ReachWording.gradientWithheld(nation: nation) }
-            return ReachWording.sentence(nation: nation, InequalityIndex(indicator: indicator, sii: sii, rii: rii), scale: reach.scale)
+            guard sii != nil || rii != nil, !isWithheld(sii ?? rii) else { continue }
+            if mismatch && indicator == .referralRate {
+                sentences.append(ReachWording.gradientWithheld(nation: nation))
+                continue
+            }
+            let index = InequalityIndex(indicator: indicator, sii: sii, rii: rii)
+            guard index.sii == nil && index.rii == nil else {
+                sentences.append(ReachWording.sentence(nation: nation, index, scale: reach.scale))
+                continue
+            }
+            let said = "\(index.suppressed)|\(index.note ?? "")"
+            if let i = withheld.firstIndex(where: { $0.said == said }) {
+                withheld[i].indices.append(index)
+            } else {
+                withheld.append((said, sentences.count, [index]))
+                sentences.append("")
+            }
         }
+        for entry in withheld { sentences[entry.at] = ReachWording.withheldSentence(nation: nation, entry.indices) }
+        return sentences
     }
 
     /// Whether an index row is empty because the export does not record its field.
@@ -547,6 +584,19 @@ extension Report {
         } else {
             notes.append("Disclosure control is off: counts are exact. \"\(ReachWording.empty)\" is a value that does not exist, with the reason beside it; it is not zero.")
         }
+        if scale.per != RateTableBuilder.perThousand, context.rateFigures != nil {
+            notes.append(
+                "The rates here are per \(scale.words) because the catchment's overall rate is under 1 per 1,000; tables/rates_by_group.csv gives the crude and age-standardised rates per 1,000 (as the output contract says) and again per \(scale.words) in its scaled columns.")
+        }
+        notes += reachLeftOutNotes(context)
+        return notes
+    }
+
+    /// The notes that say what the rates leave out (referrals without an area, nations
+    /// without referrals or single-year-of-age populations): the part of
+    /// ``reachNotes(_:_:)`` that stays in view when the methods are folded away.
+    static func reachLeftOutNotes(_ context: ReportContext) -> [String] {
+        var notes: [String] = []
         if let figures = context.rateFigures {
             // Counts as the manifest publishes them: controlled when disclosure control is on.
             func count(_ value: Int64?) -> String { value.map { grouped(Int($0)) } ?? "a suppressed number" }
@@ -564,10 +614,6 @@ extension Report {
                 let names = Report.nations.filter { figures.nationsLeftOut.contains($0) }
                 notes.append(
                     "No referral comes from \(names.joined(separator: ", ")), so \(names.count == 1 ? "it is" : "they are") left out of the rates: no rows, and \(names.count == 1 ? "its" : "their") residents are not in the rate of all nations together.")
-            }
-            if scale.per != RateTableBuilder.perThousand {
-                notes.append(
-                    "The rates here are per \(scale.words) because the catchment's overall rate is under 1 per 1,000; tables/rates_by_group.csv gives the crude and age-standardised rates per 1,000 (as the output contract says) and again per \(scale.words) in its scaled columns.")
             }
             if !figures.nationsWithoutAges.isEmpty {
                 let names = Report.nations.filter { figures.nationsWithoutAges.contains($0) }

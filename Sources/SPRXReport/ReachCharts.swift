@@ -42,7 +42,7 @@ extension Charts {
         id: String, title: String, description: String, panels: [SeriesPanel], series: [(label: String, colour: String)], xTitle: String,
         yTitle: String, reference: (value: Double, label: String)? = nil, valueText: (Double) -> String
     ) -> Node {
-        let panelWidth = 420.0, panelHeight = 220.0, columns = panels.count > 1 ? 2 : 1, legendHeight = 26.0
+        let panelWidth = 420.0, panelHeight = 170.0, columns = panels.count > 1 ? 2 : 1, legendHeight = 26.0
         let rowsOfPanels = (panels.count + columns - 1) / columns
         let values = panels.flatMap { $0.points.flatMap { $0.values.compactMap { $0.high ?? $0.value } } }.filter(\.isFinite)
         let maximum = max(values.max() ?? 1, (reference?.value ?? 0) * 1.2)

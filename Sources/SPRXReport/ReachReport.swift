@@ -91,7 +91,7 @@ extension Report {
             for nation in nations {
                 parts.append(
                     details(
-                        "Table: \(nation), rates by decile",
+                        tableSummary("\(nation), rates by decile", table: PublishedTable.Name.ratesByGroup),
                         dataTable(
                             caption: "\(nation): referral rates by the nation's own deprivation decile, \(scale.unit)", header: reachRateHeader,
                             rows: reachRateRows(reach, nation: nation), numeric: [1, 2, 3, 4])))
@@ -106,12 +106,15 @@ extension Report {
                 children.append(
                     el("ul", [("class", "findings")], reachSentences(reach, nation: nation, mismatch: mismatch).map { el("li", [], [el("p", text: $0)]) }))
                 children.append(
-                    dataTable(caption: "\(nation): \(reachIndexCaption)", header: reachIndexHeader, rows: reachIndexRows(reach, nation: nation), numeric: [1, 2, 3, 4]))
+                    details(
+                        tableSummary("\(nation), inequality indices", table: PublishedTable.Name.inequality),
+                        dataTable(caption: "\(nation): \(reachIndexCaption)", header: reachIndexHeader, rows: reachIndexRows(reach, nation: nation), numeric: [1, 2, 3, 4])))
             }
         }
         if !nations.isEmpty {
             children.append(el("h3", text: "Representation: share of referrals against share of population"))
             var parts: [Node] = [
+                el("p", text: "Each decile's share of its nation's referrals over its share of the nation's population: the same rates seen another way, so the chart and its tables are one click away (and not printed)."),
                 Charts.seriesPanels(
                     id: "reach-representation", title: reachRepresentationTitle,
                     description: "One panel per nation; for each deprivation decile (1 = most deprived) its share of the nation's referrals divided by its share of the nation's population. The dashed line at 1 is a decile referred in proportion to its population; above it, more than its share. s marks a suppressed decile. The same numbers are in the tables below.",
@@ -123,12 +126,16 @@ extension Report {
             for nation in nations {
                 parts.append(
                     details(
-                        "Table: \(nation), representation by decile",
+                        tableSummary("\(nation), representation by decile", table: PublishedTable.Name.ratesByGroup),
                         dataTable(
                             caption: "\(nation): each decile's share of the nation's referrals and of its population", header: reachRepresentationHeader,
                             rows: reachRepresentationRows(reach, nation: nation), numeric: [1, 2, 3])))
             }
-            children.append(el("figure", [], parts))
+            children.append(parts[0])
+            children.append(
+                details(
+                    "Chart and tables: \(reachRepresentationTitle.prefix(1).lowercased() + reachRepresentationTitle.dropFirst()) (all rows: tables/\(PublishedTable.Name.ratesByGroup).csv)",
+                    el("figure", [], Array(parts.dropFirst()))))
         }
         let ages = reachAgeRows(reach)
         if let withheld = reachAgeWithheldSentence(reach) {
@@ -137,12 +144,13 @@ extension Report {
         } else if !ages.isEmpty {
             children.append(el("h3", text: reachAgeTitle))
             children.append(
-                dataTable(
-                    caption: "Crude referral rates by age band, \(scale.unit), nations with single-year-of-age populations together",
-                    header: reachAgeHeader, rows: ages, numeric: [1, 2, 3]))
+                details(
+                    tableSummary("crude rates by age band", table: PublishedTable.Name.ratesByGroup),
+                    dataTable(
+                        caption: "Crude referral rates by age band, \(scale.unit), nations with single-year-of-age populations together",
+                        header: reachAgeHeader, rows: ages, numeric: [1, 2, 3])))
         }
-        children.append(el("h3", text: "How these figures are made"))
-        children.append(el("ul", [], reachNotes(reach, context).map { el("li", text: $0) }))
+        children += methodNotes(reachNotes(reach, context), inView: reachLeftOutNotes(context))
         return section("reach", reachTitle, children)
     }
 

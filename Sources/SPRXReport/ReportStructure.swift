@@ -210,7 +210,12 @@ extension Report {
 
     /// The headline cards: the value, what it is, and for a share not recorded, why (the
     /// card then says so instead of a number).
-    static func headlineCards(_ numbers: ReportNumbers) -> [(value: String, label: String, withheld: String?)] {
+    ///
+    /// The referrals card gives the total every table gives (``publishedReferrals(_:)``,
+    /// rounded when disclosure control is on, and said so), so page 1 and the tables show
+    /// one figure; the exact count of clean records is explained once, in the appendix
+    /// (``cleanReferralsSentence(_:_:)``). Without a published total it gives the exact count.
+    static func headlineCards(_ numbers: ReportNumbers, _ context: ReportContext) -> [(value: String, label: String, withheld: String?)] {
         func share(_ type: RouteType) -> String? {
             numbers.routeType.first([.dimension: allGroups, .group: allGroups, .category: type.label]).flatMap { row in ReportNumbers.percent(row).map { sayPercent($0, of: denominator(row)) } }
         }
@@ -219,12 +224,34 @@ extension Report {
             return (pathwayShare(numbers, count).map { sayPercent($0.share, of: $0.total) } ?? "Suppressed", label, nil)
         }
         return [
-            (numbers.cleanReferrals.map(grouped) ?? "Not given", "referrals (exact count of clean records)", nil),
+            referralsCard(numbers, context),
             (share(.medical) ?? "Suppressed", "came through medical routes", nil),
             (share(.nonMedical) ?? "Suppressed", "came through non-medical routes", nil),
             pathway(.contacted, .pctContacted, "reached a link worker"),
             pathway(.intervention, .pctIntervention, "received at least one intervention"),
         ]
+    }
+
+    /// The total of all clean referrals as the tables publish it (`route_type_by_group`,
+    /// all referrals), `nil` when withheld or absent.
+    static func publishedReferrals(_ numbers: ReportNumbers) -> Int? {
+        numbers.routeType.first([.dimension: allGroups, .group: allGroups])?[ShareColumn.total].count.map { Int($0) }
+    }
+
+    /// Page 1's referrals card: the published total, said to be rounded when it is.
+    static func referralsCard(_ numbers: ReportNumbers, _ context: ReportContext) -> (value: String, label: String, withheld: String?) {
+        guard let total = publishedReferrals(numbers) else {
+            return (numbers.cleanReferrals.map(grouped) ?? "Not given", "referrals (exact count of clean records)", nil)
+        }
+        return (grouped(total), context.disclosureEnabled ? "referrals (rounded to the nearest \(context.roundTo), as in every table)" : "referrals", nil)
+    }
+
+    /// The one place the exact count of clean records is set beside the published total
+    /// (the appendix's run list); `nil` when they agree, either is not given or
+    /// disclosure control is off (the tables' counts are then exact).
+    static func cleanReferralsSentence(_ numbers: ReportNumbers, _ context: ReportContext) -> String? {
+        guard context.disclosureEnabled, let exact = numbers.cleanReferrals, let total = publishedReferrals(numbers), exact != total else { return nil }
+        return "Clean referrals: exactly \(grouped(exact)) records (tables/data_quality.csv); page 1 and the tables give \(grouped(total)), the total rounded to the nearest \(context.roundTo) like every published count."
     }
 
     /// The fields the export leaves out, in one sentence for page 1 (details in the
@@ -261,7 +288,7 @@ extension Report {
             return el("section", [("id", "summary"), ("aria-labelledby", "summary-h")], children + [el("p", text: noReferrals)])
         }
         children.append(
-            el("div", [("class", "cards")], headlineCards(numbers).map { card in
+            el("div", [("class", "cards")], headlineCards(numbers, context).map { card in
                 el("div", [("class", "card")], [el("p", [("class", "big")], text: card.value), el("p", text: card.label + (card.withheld.map { ": \($0)" } ?? ""))])
             }))
         if let missing = notRecordedSummary(context, label) { children.append(el("p", text: missing)) }
@@ -317,7 +344,8 @@ extension Report {
             routeMixSection(numbers, context, label), gradientSection(numbers, context), pathwaySection(numbers, context, label),
             reasonsSection(numbers, context, label),
         ]
-        return withLead(section("who", whoTitle, parts.map(demoted)), lead("who", numbers, context, label))
+        let note = el("p", [("class", "print-only note")], text: printNote)
+        return withLead(section("who", whoTitle, [note] + parts.map(demoted)), lead("who", numbers, context, label))
     }
 
     /// References: the studies compared with and the methods used, in full. DOIs and
@@ -371,7 +399,7 @@ extension Report {
         if !context.disclosureEnabled { out += ["> **\(md(context.disclosureStatement))**", ""] }
         guard numbers.hasReferrals else { return out + [noReferrals, ""] }
         // "- Reached a link worker: 90.2%"; a share not recorded says why instead.
-        out += headlineCards(numbers).map { card in
+        out += headlineCards(numbers, context).map { card in
             let label = card.label.prefix(1).uppercased() + card.label.dropFirst()
             return "- " + md(label) + ": " + md(card.withheld ?? card.value)
         } + [""]

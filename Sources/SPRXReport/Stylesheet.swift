@@ -37,11 +37,16 @@ extension Report {
         svg .panel { font-size: 12px; font-weight: 600; }
         svg .onbar { font-size: 10px; }
         details { margin: 0.3rem 0 1rem; }
+        .print-only { display: none; }
         summary { cursor: pointer; color: \(Palette.link); }
         footer { margin-top: 2rem; font-size: 0.8rem; color: \(Palette.muted); }
         @media print {
-          @page { size: A4; margin: 14mm; }
-          :root { font-size: 10.5pt; }
+          @page { size: A4; margin: 12mm 13mm; }
+          :root { font-size: 9.5pt; line-height: 1.35; }
+          h2 { margin-top: 1.2rem; }
+          figure { margin: 0.5rem 0; }
+          ul { margin: 0.4rem 0; }
+          p { margin: 0.4rem 0; }
           main { max-width: none; padding: 0; }
           .table-wrap { overflow-x: visible; }
           table { font-size: 0.8rem; max-width: 100%; }
@@ -49,9 +54,13 @@ extension Report {
           th, td { padding: 0.15rem 0.3rem; }
           tbody th, td:not(.num) { overflow-wrap: anywhere; }
           h2 { break-after: avoid; }
-          figure, table, .card, .model { break-inside: avoid; }
+          figure, .card, tr { break-inside: avoid; }
+          caption, thead { break-after: avoid; }
+          h3, .model > p { break-after: avoid; }
+          .model figcaption { display: none; }
           details > summary { display: none; }
-          details:not([open]) > .table-wrap { display: none; }
+          details:not([open]) > :not(summary) { display: none; }
+          .print-only { display: block; }
         }
         """
 }

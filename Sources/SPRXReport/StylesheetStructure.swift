@@ -19,6 +19,8 @@ extension Report {
           #summary h2 { margin-top: 0.8rem; }
           #summary .card .big { font-size: 1.5rem; }
           #summary .findings p { margin: 0.1rem 0; }
+          #references, #appendix, footer { font-size: 0.85rem; }
+          #appendix h2 { margin-top: 0.8rem; }
         }
         """
 }

@@ -26,7 +26,7 @@ extension Charts {
         valueText: (Double) -> String
     ) -> Node {
         let columns = panels.count > 1 ? 2 : 1
-        let panelWidth = columns == 1 ? 860.0 : 420.0, panelHeight = 210.0, legendHeight = 26.0
+        let panelWidth = columns == 1 ? 860.0 : 420.0, panelHeight = 160.0, legendHeight = 26.0
         let rowsOfPanels = (panels.count + columns - 1) / columns
         let values = panels.flatMap { $0.series.flatMap { $0.points.compactMap { $0.flatMap { $0.high ?? $0.value } } } }.filter(\.isFinite)
         let maximum = values.max() ?? 1
@@ -200,13 +200,15 @@ extension Report {
                     yTitle: "Referrals", bars: true, valueText: { Report.grouped(Int($0)) }),
                 el("figcaption", text: referralsTitle + "."),
                 details(
-                    "Table: all referrals by \(unit)",
+                    tableSummary("all referrals by \(unit)", table: PublishedTable.Name.trends),
                     dataTable(
                         caption: controlled("Referrals and shares (95% CI) by \(unit), all referrals (tables/trends.csv)", context), header: trendAllHeader(figures, interval),
                         rows: trendTable(figures, interval, columns: trendAllColumns(figures)), numeric: Set(1...trendAllColumns(figures).count))),
             ]))
 
-        let nations = figures.groups(Grouping.Name.nation, .nonMedicalShare)
+        // A nation whose every interval is suppressed has no panel: the section's
+        // withheld sentence (``trendWithheldSentence(_:_:)``) names it instead.
+        let nations = trendNationCandidates(figures).filter { !isWhollyWithheld(figures, $0) }.map(\.group)
         if !nations.isEmpty {
             let title = "Non-medical share by \(unit) in each nation, with 95% intervals"
             children.append(el("h3", text: "Non-medical share by nation"))
@@ -225,7 +227,7 @@ extension Report {
                         yTitle: "Non-medical share (%)", valueText: { NumberFormat.points($0) + "%" }),
                     el("figcaption", text: title + "."),
                     details(
-                        "Table: non-medical share by nation and \(unit)",
+                        tableSummary("non-medical share by nation and \(unit)", table: PublishedTable.Name.trends),
                         dataTable(
                             caption: controlled("Non-medical share (95% CI), percent, by nation and \(unit)", context), header: trendNationHeader(figures, interval),
                             rows: trendTable(figures, interval, columns: trendNationColumns(figures)), numeric: Set(0...trendNationColumns(figures).count).subtracting([0]))),
@@ -241,8 +243,10 @@ extension Report {
             let title = routeMeasures.map(\.1).joined(separator: " and ") + ", by route type and \(unit), with 95% intervals"
             children.append(el("h3", text: "From referral to help, by route type"))
             let columns = trendRouteColumns(figures)
+            // Contact and intervention by route type over time add detail to the lead's
+            // sentences: one click away, not printed.
             children.append(
-                el("figure", [], [
+                details("Chart and table: \(title.prefix(1).lowercased() + title.dropFirst()) (all rows: tables/\(PublishedTable.Name.trends).csv)", el("figure", [], [
                     Charts.timePanels(
                         id: "trend-route", title: title,
                         description: "One panel per route type; the circles are the percentage of the \(unit)'s referrals that reached a link worker, the diamonds the percentage that received at least one intervention, each with its 95% Wilson interval as a band; a hollow point is a partial \(unit); s marks a suppressed \(unit). The same numbers are in the table below.",
@@ -257,15 +261,14 @@ extension Report {
                         yTitle: "Percentage of referrals", valueText: { NumberFormat.points($0) + "%" }),
                     el("figcaption", text: title + "."),
                     details(
-                        "Table: contact and intervention by route type and \(unit)",
+                        tableSummary("contact and intervention by route type and \(unit)", table: PublishedTable.Name.trends),
                         dataTable(
                             caption: controlled("Shares (95% CI), percent, by route type and \(unit)", context), header: trendRouteHeader(figures, label, interval),
                             rows: trendTable(figures, interval, columns: columns), numeric: Set(0...columns.count).subtracting([0]))),
-                ]))
+                ])))
         }
         if let withheld = trendWithheldSentence(figures, label) { children.append(el("p", text: withheld)) }
-        children.append(el("h3", text: "How these figures are made"))
-        children.append(el("ul", [], trendNotes(figures, context).map { el("li", text: $0) }))
+        children += methodNotes(trendNotes(figures, context))
         return section("trends", trendsTitle, children)
     }
 

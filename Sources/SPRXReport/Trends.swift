@@ -286,7 +286,7 @@ extension Report {
         if !nations.isEmpty { parts.append("the non-medical share in " + PlaceWording.list(nations)) }
         parts += routes
         guard !parts.isEmpty else { return nil }
-        return "Not in the tables, because every \(unit) of theirs is suppressed (too few referrals to publish): " + parts.joined(separator: "; ") + "."
+        return "Not in the tables or charts, because every \(unit) of theirs is suppressed (too few referrals to publish): " + parts.joined(separator: "; ") + "."
     }
 
     static func trendRouteHeader(_ figures: TrendFigures, _ label: Labels, _ interval: TrendColumn.Interval) -> [String] {

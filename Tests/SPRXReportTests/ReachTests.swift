@@ -307,8 +307,8 @@ enum ReachFixture {
         }
         #expect(section.contains("stroke-dasharray=\"5 3\" stroke-width=\"1.5\"><title>1 = referred in proportion to its population</title>"))
         #expect(section.contains("Deciles are within-nation"))
-        #expect(section.contains("<summary>Table: England, rates by decile</summary>"))
-        #expect(section.contains("<summary>Table: Northern Ireland, representation by decile</summary>"))
+        #expect(section.contains("<summary>Table: England, rates by decile (all rows: tables/rates_by_group.csv)</summary>"))
+        #expect(section.contains("<summary>Table: Northern Ireland, representation by decile (all rows: tables/rates_by_group.csv)</summary>"))
         // Point titles carry the figures: England/2 = 110 / 20,000 × 1000 = 5.50 (4.95–6.05).
         #expect(section.contains("<title>England, Deprivation decile (1 = most deprived) 2, Crude rate: 5.50 (95% CI 4.95–6.05)</title>"))
     }

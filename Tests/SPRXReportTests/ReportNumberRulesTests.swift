@@ -290,15 +290,19 @@ enum NumberRules {
         #expect(svg.contains(">76%</text>") && svg.contains(">23%</text>"))
     }
 
-    /// A wholly suppressed panel is one sentence, not a row of "s" (the sample's Northern Ireland trend).
+    /// A wholly suppressed panel is one sentence, not a row of "s" (the sample's Northern
+    /// Ireland and Unknown trends): no panel, no table column, one sentence naming them.
     @Test func whollySuppressedPanelsAreOneSentence() throws {
         let html = try String(contentsOfFile: sampleRun.out + "/report.html", encoding: .utf8)
         let trend = html.components(separatedBy: "<svg id=\"trend-nation\"")[1].components(separatedBy: "</svg>")[0]
-        #expect(trend.contains("Every interval is suppressed (too few referrals to publish)."))
+        #expect(trend.contains("class=\"panel\">England</text>") && trend.contains("class=\"panel\">Scotland</text>"))
+        #expect(!trend.contains("class=\"panel\">Northern Ireland</text>") && !trend.contains("class=\"panel\">Unknown</text>"))
+        let sentence = "Not in the tables or charts, because every quarter of theirs is suppressed (too few referrals to publish): the non-medical share in Northern Ireland and Unknown;"
+        #expect(html.contains(sentence))
         // Its table column too: one sentence instead of a column of "suppressed" (Northern Ireland, Unknown).
         let md = try String(contentsOfFile: sampleRun.out + "/report.md", encoding: .utf8)
         #expect(md.contains("| Quarter | England | Wales | Scotland |\n"))
-        #expect(md.contains("Not in the tables, because every quarter of theirs is suppressed (too few referrals to publish): the non-medical share in Northern Ireland and Unknown;"))
+        #expect(md.contains(sentence))
         let panel = Charts.intervalPanels(
             id: "g", title: "t", description: "d", panels: [Charts.Panel(title: "Wales", points: (1...10).map { (String($0), nil, nil, nil) })], xTitle: "x",
             yTitle: "y", colour: Palette.nonMedical

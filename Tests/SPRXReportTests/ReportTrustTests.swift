@@ -122,13 +122,16 @@ func trustSection(_ text: String, _ start: String) -> String {
         #expect(md.contains("Not shown, every figure suppressed: Referral source / (other labels)."))
     }
 
-    /// One clean-referral figure: the exact 2,956 from data_quality.csv wherever the page
-    /// names the population (headline line, headline note, file table); the tables'
-    /// rounded 2,955 only in tables whose caption says they are rounded.
+    /// One clean-referral figure on the page: page 1 gives the tables' rounded total 2,955
+    /// and says it is rounded; the exact 2,956 from data_quality.csv is set beside it once,
+    /// in the appendix (and in the file table); the tables' 2,955 only in tables whose
+    /// caption says they are rounded. The operator's headline line keeps the exact count.
     @Test func oneCleanReferralFigureAndRoundedSaysSo() {
         #expect(Report.headline(tables: trustTables).hasPrefix("headlines: 2,956 clean referrals;"))
         let html = Report.html(tables: trustTables, context: trustContext())
-        #expect(html.contains("<p class=\"big\">2,956</p><p>referrals (exact count of clean records)</p>"))
+        #expect(html.contains("<p class=\"big\">2,955</p><p>referrals (rounded to the nearest 5, as in every table)</p>"))
+        #expect(html.components(separatedBy: "2,956").count == 3, "the exact count once in the run list, once in the file table")
+        #expect(html.contains("<li>Clean referrals: exactly 2,956 records (tables/data_quality.csv); page 1 and the tables give 2,955, the total rounded to the nearest 5 like every published count.</li>"))
         #expect(!html.contains("2,950") && !html.contains(">2950<"))
         let captions = html.components(separatedBy: "<table>").dropFirst()
         for table in captions where table.contains(">2955<") {
@@ -138,6 +141,7 @@ func trustSection(_ text: String, _ start: String) -> String {
         // With disclosure control off nothing is said to be rounded.
         let exact = Report.html(tables: trustTables, context: trustContext(disclosure: false))
         #expect(!exact.contains("rounded to the nearest"))
+        #expect(exact.contains("<p class=\"big\">2,955</p><p>referrals</p>"))
     }
 
     /// Sex "Other": medical 100.00% of a rounded total, non-medical suppressed. The bar
