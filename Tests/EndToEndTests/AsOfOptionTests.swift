@@ -4,7 +4,7 @@ import Testing
 
 /// `sprx run --as-of DATE` (issue 25, item 6): a date as YYYY-MM-DD, refused as a usage
 /// error (64) before anything is read or written; `--help` documents it.
-@Suite(.timeLimit(.minutes(5))) struct AsOfOptionTests {
+@Suite(.timeLimit(.minutes(10))) struct AsOfOptionTests {
     @Test(arguments: ["2026-02-30", "31/03/2026", "2026-3-31", "tomorrow"])
     func aDateThatIsNotOneIsAUsageError(text: String) throws {
         let dir = scratch()

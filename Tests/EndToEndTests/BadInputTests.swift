@@ -133,7 +133,7 @@ let ungatedPipeline: String = {
     return path
 }()
 
-@Suite(.timeLimit(.minutes(5))) struct BadInputTests {
+@Suite(.timeLimit(.minutes(10))) struct BadInputTests {
     @Test(arguments: corpus)
     func corpusCase(_ corpusCase: CorpusCase) throws {
         let dir = scratch()

@@ -13,7 +13,7 @@ import Testing
 /// The blocks of one file run in order in one scratch folder (so a walk-through's steps
 /// build on each other) that holds links to the repository's `SampleData/` and
 /// `Pipelines/`; the folder is removed afterwards.
-@Suite(.serialized, .timeLimit(.minutes(5))) struct DocsCommandsTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct DocsCommandsTests {
     /// One quoted command: where it is, what it runs, what it must print and its status.
     struct Command: CustomStringConvertible {
         var file: String

@@ -10,7 +10,7 @@ import Testing
 ///
 /// The edits are written out here, each as (old text, new text), and each answers a
 /// `# REVIEW` line the draft wrote (checked). Their count is printed: fewer is better.
-@Suite(.timeLimit(.minutes(5))) struct DraftLayoutTests {
+@Suite(.timeLimit(.minutes(10))) struct DraftLayoutTests {
     /// One edit the guide describes: `old` must occur in the draft exactly once; `review`
     /// is text of the `# REVIEW` line that asks for it.
     struct Edit: Sendable, CustomTestStringConvertible {

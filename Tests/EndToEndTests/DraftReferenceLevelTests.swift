@@ -4,7 +4,7 @@ import Testing
 /// A draft's model reference levels are levels the export has (issue 24 trial: a
 /// Welsh-only export's draft kept `nation: England`, so every model failed
 /// `empty_level`).
-@Suite(.timeLimit(.minutes(5))) struct DraftReferenceLevelTests {
+@Suite(.timeLimit(.minutes(10))) struct DraftReferenceLevelTests {
     /// 30 Welsh small areas of the sample WIMD 2019 lookup, 3 from each decile 1 to 10
     /// (so quintile 5 is present), urban and rural ones among them.
     static let areas = [

@@ -95,7 +95,7 @@ func copyPreviousOutput(to out: String) throws -> Data {
     return try Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))
 }
 
-@Suite(.timeLimit(.minutes(5))) struct EndToEndTests {
+@Suite(.timeLimit(.minutes(10))) struct EndToEndTests {
     @Test func runWritesTheContractOutputs() throws {
         let out = scratch() + "/out"
         let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", out, "--jobs", "2"])

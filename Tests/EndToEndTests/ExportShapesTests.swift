@@ -13,7 +13,7 @@ import Testing
 /// from their own digits. Each converted file, run with a pipeline variant naming its
 /// shape, must give tables byte-identical to the canonical file's run (data_quality's
 /// counts included: rows read, clean, duplicate and every quarantine reason).
-@Suite(.serialized, .timeLimit(.minutes(5))) struct ExportShapesTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct ExportShapesTests {
     /// The canonical extract's plain bytes (`gzip -dc`), as it is in SampleData.
     static let canonical: [UInt8] = {
         let process = Process()

@@ -46,7 +46,7 @@ func isCompleteOutput(_ out: String) -> Bool {
 }
 
 /// Fault behaviour (issue 7): kills, concurrent runs, stale locks, output errors.
-@Suite(.serialized, .timeLimit(.minutes(5))) struct FaultTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct FaultTests {
     /// A generated extract big enough that a run takes a while.
     static let bigInput: String = {
         let dir = ScratchFolder.url.appendingPathComponent("sprx-fault-input").path

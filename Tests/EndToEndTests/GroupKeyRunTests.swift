@@ -4,7 +4,7 @@ import Testing
 
 /// A pipeline's own groups, end to end: what the aggregation key must hold comes from
 /// the pipeline, and every referral is published under its own group.
-@Suite(.timeLimit(.minutes(5))) struct GroupKeyRunTests {
+@Suite(.timeLimit(.minutes(10))) struct GroupKeyRunTests {
     /// 40 one-year age bands (`0-0` … `38-38`, `39+`): before the group-key schema the
     /// key held 31 bands (and before that published a 32nd band's referrals under the
     /// wrong one). Expected counts by construction: age `a` (0-45) gets `8 + a % 5`

@@ -6,7 +6,7 @@ import Testing
 /// a person or a tool has damaged, a file name that is a spreadsheet formula, a group
 /// whose suppressed cell used to make the rest read 100%, and a column full of
 /// distinct free text.
-@Suite(.timeLimit(.minutes(5))) struct HostileDisclosureTests {
+@Suite(.timeLimit(.minutes(10))) struct HostileDisclosureTests {
     /// Two minimal output folders; `actual` gets `tables/route_by_group.csv` = `table`.
     func disclosureValidateFolders(_ table: [UInt8]) throws -> (expected: String, actual: String) {
         let dir = scratch()

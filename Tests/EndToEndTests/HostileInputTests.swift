@@ -165,7 +165,7 @@ private let ingestFormatCases: [IngestFormatCase] = {
 /// are not UTF-8 CSV, and lines without end. Each asserts the exit status, the message,
 /// that a failing run leaves the previous output alone, a memory bound where memory is
 /// the risk, and reconciliation from `manifest.json` where the run succeeds.
-@Suite(.timeLimit(.minutes(5))) struct HostileInputTests {
+@Suite(.timeLimit(.minutes(10))) struct HostileInputTests {
     /// Each wrong encoding or compression fails (65) naming itself and the file, not a
     /// missing `referral_id`; the previous output stays. (Main said "header has no column
     /// for required field 'referral_id'".)

@@ -47,7 +47,7 @@ private func numbersRun(_ csv: String, in dir: String) throws -> (status: Int32,
     return (result.status, result.stderr, out, result.peakKB)
 }
 
-@Suite(.timeLimit(.minutes(5))) struct HostileNumbersTests {
+@Suite(.timeLimit(.minutes(10))) struct HostileNumbersTests {
     /// Two referrals with 1,234,567,890 contacts in one organisation × pattern cell sum
     /// to 2,469,135,780 > 2^31: the models' cells kept 32-bit sums and the run died with
     /// SIGILL (exit 132) before publishing. Now the sums are 64-bit: the run succeeds

@@ -38,7 +38,7 @@ func sprxInShell(_ script: String, in directory: String) throws -> (status: Int3
 /// only ever sprx's. Each case is built here, runs the binary and checks the exit status,
 /// the message, and that nothing in the working folder was changed (fingerprint of
 /// every file: kind, mode, bytes, content hash).
-@Suite(.serialized, .timeLimit(.minutes(5))) struct HostileOutputTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct HostileOutputTests {
     /// A working folder: `in/` with a small extract, the pipeline and its reference
     /// folder copied beside it, a README and an `other/` folder with a file.
     func workspace() throws -> String {

@@ -5,7 +5,7 @@ import Testing
 /// Hostile configuration (issue 14, "Fail loudly"): pipelines and lookups that would
 /// make a run mean nothing fail before publishing, with the documented status, a
 /// message naming what is wrong, and the previous output untouched.
-@Suite(.timeLimit(.minutes(5))) struct HostilePipelineTests {
+@Suite(.timeLimit(.minutes(10))) struct HostilePipelineTests {
     /// The default pipeline with each (old, new) edit applied, as `dir/pipeline.yaml`.
     private func pipelineFile(in dir: String, _ edits: [(String, String)] = []) throws -> String {
         try pipelineVariant(in: dir, edits, name: "pipeline.yaml")

@@ -9,7 +9,7 @@ import Testing
 /// Markdown and HTML specials go through a real run. report.md must show them as text
 /// (every `<` and `>` backslash-escaped, no raw tag), report.html must escape them, and
 /// the report's data-quality figures must be data_quality.csv's `all` row, not a sum.
-@Suite(.timeLimit(.minutes(5))) struct HostileReportTests {
+@Suite(.timeLimit(.minutes(10))) struct HostileReportTests {
     static let label = "<img src=x onerror=alert(1)>|*x*"
     static let fileName = "r<i>x|*y*_.csv"
 

@@ -9,7 +9,7 @@ import Testing
 /// `tables/unmapped_labels.csv`, both reports, the manifest's warnings and the
 /// warnings on stderr. They must appear nowhere but the owner-only quarantine files,
 /// and be counted under `(other labels)` there.
-@Suite(.timeLimit(.minutes(5))) struct IdentifierLabelTests {
+@Suite(.timeLimit(.minutes(10))) struct IdentifierLabelTests {
     /// Each identifier, the field it is typed into, and how it reads once labels are
     /// normalised (lower case) and as a search for it in any case.
     static let identifiers: [(field: String, text: String)] = [

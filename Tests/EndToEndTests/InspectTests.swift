@@ -7,7 +7,7 @@ import Testing
 /// `sprx inspect` on the two fixtures, as a user runs it: fields mapped, no identifier
 /// or free text printed, rare labels counted not shown, and a draft pipeline that
 /// `sprx run` accepts and that reproduces the committed expected tables.
-@Suite(.timeLimit(.minutes(5))) struct InspectTests {
+@Suite(.timeLimit(.minutes(10))) struct InspectTests {
     /// Every value of the named columns of a fixture, read with sprx's own CSV reader
     /// (the independent check: the values the report must not contain).
     static func values(of columns: [String], in path: String) throws -> [String: [String]] {
@@ -97,7 +97,7 @@ import Testing
 
 /// Exports sprx's run cannot read before its pipeline says how: inspect sniffs them and
 /// the draft says so in `input:` (the syntax agreed for issue 16).
-@Suite(.timeLimit(.minutes(5))) struct InspectForeignShapeTests {
+@Suite(.timeLimit(.minutes(10))) struct InspectForeignShapeTests {
     static let rows = ["Referral Ref\tGender\tDate of Referral", "ZQXR1\tMale\t05/07/2021", "ZQXR2\tFemale\t06/07/2021", "ZQXR3\tMale\t07/07/2021"]
 
     @Test func utf16TabExportFromAPipe() throws {
@@ -133,7 +133,7 @@ import Testing
 /// are fed through every column, mapped and unmapped, and through a file without a
 /// header row; neither stdout, `--json`, the draft nor the draft's check on stderr may
 /// hold any of them.
-@Suite(.timeLimit(.minutes(5))) struct InspectPrivacyTests {
+@Suite(.timeLimit(.minutes(10))) struct InspectPrivacyTests {
     /// NHS numbers with a valid modulus-11 check digit (NHS Data Dictionary, "NHS
     /// number": weights 10..2, 11 - sum mod 11), checked by ``nhsCheckDigitIsValid``.
     static let nhsNumbers = ["9434765919", "4010232137"]
@@ -234,7 +234,7 @@ import Testing
 /// chosen from its values ("Case Number": all distinct), ages written `unknown` / `N/K`
 /// are drafted under `missing_values`, the catchment is the local authorities holding
 /// the referrals, and the intervention models are left out when there is no such column.
-@Suite(.timeLimit(.minutes(5))) struct InspectDraftRunsTests {
+@Suite(.timeLimit(.minutes(10))) struct InspectDraftRunsTests {
     @Test func caseNumberUnknownAgesAndALocalCatchment() throws {
         let folder = scratch()
         // Hand-built: 80 referrals; ages 30-69 except 12 `unknown`, 9 `N/K`, 3 `-` and one 150.

@@ -4,7 +4,7 @@ import Testing
 
 /// `make install PREFIX=…`: the binary, the reference data and the pipelines in a fresh
 /// prefix, and a run from a folder that has nothing of the repository in it.
-@Suite(.timeLimit(.minutes(5))) struct InstallTests {
+@Suite(.timeLimit(.minutes(10))) struct InstallTests {
     @Test func installedSprxRunsFromAnUnrelatedFolder() throws {
         let binary = try #require(sprxBinary)
         let dir = scratch()

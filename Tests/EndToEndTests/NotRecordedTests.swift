@@ -31,7 +31,7 @@ import Testing
 ///
 /// The models are cut to one covariate each (route_nonmedical by sex, the other three by
 /// route type) so that, with 40 referrals, every model that can be fitted is.
-@Suite(.serialized, .timeLimit(.minutes(5))) struct NotRecordedTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct NotRecordedTests {
     static let header = [
         "referral_id", "person_id", "referral_date", "age", "sex", "ethnicity", "area_code", "referral_source", "referral_reasons", "contacted",
         "contacts", "interventions", "organisation_id",

@@ -58,7 +58,7 @@ struct PublishedCSV {
 /// other (an independent count of the same thing: `pathway_by_group.csv`'s `referred` is
 /// counted from the group key, `rates_by_group.csv`'s from the resident cells, `trends.csv`'s
 /// from the months), and, for the hand-built export, hand counts written beside each check.
-@Suite(.timeLimit(.minutes(5))) struct OneReferralOneCountTests {
+@Suite(.timeLimit(.minutes(10))) struct OneReferralOneCountTests {
     /// The tables of a finished run, by name.
     static func tables(_ out: String) throws -> [String: PublishedCSV] {
         var tables: [String: PublishedCSV] = [:]

@@ -11,7 +11,7 @@ import Testing
 /// summary and warnings are all on stderr. The markers must not appear on stdout,
 /// stderr, in any published table, the manifest or the report; they must appear in the
 /// quarantine file (so the check is not vacuous), which only its owner can read.
-@Suite(.timeLimit(.minutes(5))) struct PrivacyTests {
+@Suite(.timeLimit(.minutes(10))) struct PrivacyTests {
     static let marker = "ZQX"
 
     /// Rows whose identifiers, organisation and notes all carry the marker. The

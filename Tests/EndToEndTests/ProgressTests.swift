@@ -3,7 +3,7 @@ import SPRXTestSupport
 import Testing
 
 /// `--progress` on the built binary, and `run --help` (issue 25, item 8).
-@Suite(.timeLimit(.minutes(5))) struct ProgressTests {
+@Suite(.timeLimit(.minutes(10))) struct ProgressTests {
     /// The figures of one `--progress lines` line: percentage and files finished.
     struct Shown: Equatable {
         var percent: Int

@@ -78,7 +78,7 @@ func smallCountsRun(_ extra: [String] = []) throws -> String {
 /// - No cell of any table and no value of the manifest is NaN or ±Inf in any spelling
 ///   (`nan`, `NaN`, `NA`, `inf`, `Inf`, `-Infinity`…), for the small run, the bundled
 ///   sample, and a run whose reference values sit at their plausibility bounds.
-@Suite(.timeLimit(.minutes(5))) struct PublishedNumbersTests {
+@Suite(.timeLimit(.minutes(10))) struct PublishedNumbersTests {
     /// Count columns that do not count referrals: `n_clusters` is how many organisations a
     /// model's referrals come from (public in `organisations.csv` too), and the provision
     /// tables' `registered_patients` and the rates' `population` are public reference data

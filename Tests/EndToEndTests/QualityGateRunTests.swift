@@ -5,7 +5,7 @@ import Testing
 /// the pipeline's `quality:` gates are evaluated on the run's own counts; a failed gate
 /// exits 4, names each gate and its figure, and leaves the previous output exactly as it
 /// was. Expected figures are hand-counted from the extracts built here.
-@Suite(.timeLimit(.minutes(5))) struct QualityGateRunTests {
+@Suite(.timeLimit(.minutes(10))) struct QualityGateRunTests {
     /// A previous good output in `dir/out`, and its fingerprint.
     func previousOutput(_ dir: String) throws -> [String: String] {
         try (header + "\n" + body(40)).write(toFile: dir + "/good.csv", atomically: true, encoding: .utf8)

@@ -5,7 +5,7 @@ import Testing
 /// What the red-team pass on the integrated build found (issue 14), one test per
 /// finding: each failed before its fix. Extracts and pipelines are built here; expected
 /// outcomes are the documented exit statuses and messages.
-@Suite(.timeLimit(.minutes(5))) struct RedTeamTests {
+@Suite(.timeLimit(.minutes(10))) struct RedTeamTests {
     /// The default pipeline with `replace` applied (``pipelineVariant(in:_:name:)``).
     func pipeline(_ dir: String, _ replace: [(String, String)]) throws -> String {
         try pipelineVariant(in: dir, replace)

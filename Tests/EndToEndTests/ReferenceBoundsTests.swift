@@ -7,7 +7,7 @@ import Testing
 /// the bundled reference folder, stop the run with exit 78 naming the file, the line and
 /// the column (never the value) instead of a crash, an overflow or a published `-Inf`;
 /// values at the bounds run and publish finite numbers.
-@Suite(.timeLimit(.minutes(5))) struct ReferenceBoundsRunTests {
+@Suite(.timeLimit(.minutes(10))) struct ReferenceBoundsRunTests {
     static let reference = "\(packageRoot)/SampleData/reference"
 
     /// A reference folder holding links to every bundled file but `file`, which is
@@ -123,7 +123,7 @@ import Testing
 /// a period between census dates is explained in the report and the manifest, and the
 /// report's provision sentences speak of a census the data cover (or say how far off the
 /// one they use is), in words, never in the table's note codes.
-@Suite(.timeLimit(.minutes(5))) struct ProvisionPeriodRunTests {
+@Suite(.timeLimit(.minutes(10))) struct ProvisionPeriodRunTests {
     /// The provision note codes of both tables: none may reach the report's text.
     static let codes = [
         "outside_data_period", "no_workforce_return", "no_registered_patients", "no_link_worker_fte", "no_deprivation_score", "fewer_than_2_pcns",

@@ -10,7 +10,7 @@ import Glibc
 /// quarantined), and no row disappears (mixed line ends, padded gzip, `--out` inside the
 /// inputs, the output lock taken first). Every expected count is counted by hand from
 /// the rows the test writes, as each test's comment shows.
-@Suite(.timeLimit(.minutes(5))) struct RowsAndMissingValuesTests {
+@Suite(.timeLimit(.minutes(10))) struct RowsAndMissingValuesTests {
     /// Disclosure control off (the counts are small and checked exactly) and the
     /// `missing_values` section given, if any.
     static func pipeline(in dir: String, missingValues: String? = nil) throws -> String {

@@ -5,7 +5,7 @@ import Testing
 
 @testable import SPRXAggregate
 
-@Suite(.timeLimit(.minutes(2))) struct WilsonTests {
+@Suite(.timeLimit(.minutes(10))) struct WilsonTests {
     // Newcombe RG (1998) Two-sided confidence intervals for the single proportion,
     // Stat Med 17:857-872, Table I, method 3 (Wilson score, no continuity correction).
     @Test(arguments: [
@@ -25,7 +25,7 @@ import Testing
     }
 }
 
-@Suite(.timeLimit(.minutes(2))) struct DisclosureTests {
+@Suite(.timeLimit(.minutes(10))) struct DisclosureTests {
     @Test func suppressionAndRounding() {
         let publish = { (n: Int64) in DisclosureControl.publish(n, enabled: true, suppressUpTo: 7, roundTo: 5) }
         #expect(publish(0) == 0)
@@ -183,7 +183,7 @@ import Testing
 
 /// The referral month in the state: counted per month, route, nation and decile, and
 /// merged and removed like every other count. Expected values by construction.
-@Suite(.timeLimit(.minutes(2))) struct MonthCountsTests {
+@Suite(.timeLimit(.minutes(10))) struct MonthCountsTests {
     static let schema = try! GroupKeySchema(ageBands: [AgeBand(label: "0+", lower: 0, upper: 120)], routes: ["gp", "unknown"], reasons: [])
 
     func key(month: Int, route: UInt8, decile: UInt8, age: UInt8 = 0) -> UInt64 {

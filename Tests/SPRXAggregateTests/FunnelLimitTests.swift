@@ -6,7 +6,7 @@ import Testing
 
 /// Public Health England's funnel limits for proportions against PHE's own test data
 /// and against an independent root-finding implementation.
-@Suite(.timeLimit(.minutes(2))) struct FunnelLimitTests {
+@Suite(.timeLimit(.minutes(10))) struct FunnelLimitTests {
     /// PHEindicatormethods' test areas (Fixtures/phe_funnel_prop_inputs.csv): numerator,
     /// denominator and the significance assign_funnel_significance gives.
     static func pheAreas() throws -> [(numerator: Double, denominator: Double, significance: String)] {

@@ -20,7 +20,7 @@ func monteCarloTolerance(sd: Double, confidence: Double, repetitions: [Int]) -> 
     return 5 * variance.squareRoot() / density * sd
 }
 
-@Suite(.timeLimit(.minutes(2))) struct InequalityIndexTests {
+@Suite(.timeLimit(.minutes(10))) struct InequalityIndexTests {
     /// The hand-made quintiles of Fixtures/statsmodels_sii_inputs.csv.
     static func handMadeQuintiles() throws -> [InequalityIndices.Quantile] {
         try FixtureTable("statsmodels_sii_inputs.csv").records.map {

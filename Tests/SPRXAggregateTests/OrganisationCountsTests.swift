@@ -7,7 +7,7 @@ import Testing
 
 /// Referrals per organisation and month: numbered codes that merge, serialise and undo
 /// like every other count. Expected values by construction (hand counts).
-@Suite(.timeLimit(.minutes(2))) struct OrganisationCountsTests {
+@Suite(.timeLimit(.minutes(10))) struct OrganisationCountsTests {
     func code(_ text: String) -> ShortCode {
         Array(text.utf8).withUnsafeBytes { ShortCode(normalising: $0)! }
     }

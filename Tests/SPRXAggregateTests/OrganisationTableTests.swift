@@ -10,7 +10,7 @@ import Testing
 /// Expected limits are from scripts/expected/funnel_reference.py's `limits(n, p)` (scipy
 /// brentq on the Wilson bounds, independent of sprx's closed form), rounded to 2 places;
 /// counts, values and overall shares are hand calculations written beside each check.
-@Suite(.timeLimit(.minutes(2))) struct OrganisationTableTests {
+@Suite(.timeLimit(.minutes(10))) struct OrganisationTableTests {
     static let off = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: false))
     static let on = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: true, suppressUpTo: 7, roundTo: 5))
 

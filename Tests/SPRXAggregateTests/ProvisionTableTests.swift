@@ -10,7 +10,7 @@ import Testing
 /// `pcn_provision.csv` and `provision_by_deprivation.csv`: hand-calculated tables from a
 /// two-network fixture, and real PCNs from the shipped NHS England / OHID files against
 /// an independent DuckDB + statsmodels computation (scripts/expected/provision_reference.py).
-@Suite(.timeLimit(.minutes(2))) struct ProvisionTableTests {
+@Suite(.timeLimit(.minutes(10))) struct ProvisionTableTests {
     static func day(_ y: Int, _ m: Int, _ d: Int) -> Day { Day(year: y, month: m, day: d)! }
     static let march = day(2025, 3, 31), november = day(2025, 11, 30)
     static let april1 = day(2025, 4, 1), december1 = day(2025, 12, 1)

@@ -32,7 +32,7 @@ func close(_ actual: Double, _ expected: Double, relative: Double) -> Bool {
     abs(actual - expected) <= relative * max(abs(expected), 1e-300)
 }
 
-@Suite(.timeLimit(.minutes(2))) struct StandardNormalTests {
+@Suite(.timeLimit(.minutes(10))) struct StandardNormalTests {
     // scipy.stats.norm.ppf (Fixtures/scipy_normal_quantiles.csv, scripts/expected/scipy_reference.py).
     @Test func quantilesMatchScipy() throws {
         let table = try FixtureTable("scipy_normal_quantiles.csv")
@@ -49,7 +49,7 @@ func close(_ actual: Double, _ expected: Double, relative: Double) -> Bool {
     }
 }
 
-@Suite(.timeLimit(.minutes(2))) struct PoissonCountIntervalTests {
+@Suite(.timeLimit(.minutes(10))) struct PoissonCountIntervalTests {
     // Exact limits for counts 0-9 at 95% and 99.8%: scipy.stats.chi2.ppf(α/2, 2x)/2 and
     // chi2.ppf(1 − α/2, 2x + 2)/2 (Fixtures/scipy_poisson_exact.csv).
     @Test func exactLimitsMatchScipyChiSquare() throws {
@@ -91,7 +91,7 @@ func close(_ actual: Double, _ expected: Double, relative: Double) -> Bool {
     }
 }
 
-@Suite(.timeLimit(.minutes(2))) struct CrudeRateTests {
+@Suite(.timeLimit(.minutes(10))) struct CrudeRateTests {
     // PHEindicatormethods phe_rate: tests/testthat/testdata_Rate.xlsx (Fixtures/phe_rates.csv),
     // exact below 10 events and Byar's from 10, at 95% and 99.8%, multipliers 100 and 100,000.
     @Test func matchesPHERateTestData() throws {
@@ -131,7 +131,7 @@ func close(_ actual: Double, _ expected: Double, relative: Double) -> Bool {
     }
 }
 
-@Suite(.timeLimit(.minutes(2))) struct DirectlyStandardisedRateTests {
+@Suite(.timeLimit(.minutes(10))) struct DirectlyStandardisedRateTests {
     // PHEindicatormethods calculate_dsr: tests/testthat/testdata_DSR_ISR.xlsx, inputs
     // testdata_multiarea (ESP 2013) and testdata_1976 (its esp1976 weights), expected
     // testresults_DSR (Fixtures/phe_dsr_inputs.csv, phe_dsr_expected.csv).

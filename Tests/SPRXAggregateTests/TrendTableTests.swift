@@ -12,7 +12,7 @@ import Testing
 /// referrals by a non-medical route and 4 Welsh decile-6 referrals by the unknown route.
 /// Every expected count below is a hand calculation from those; the Wilson intervals
 /// are statsmodels' (`scripts/expected/trend_reference.py`).
-@Suite(.timeLimit(.minutes(2))) struct TrendTableTests {
+@Suite(.timeLimit(.minutes(10))) struct TrendTableTests {
     static let routes = [
         RouteDefinition(id: "primary_care", type: .medical, labels: []),
         RouteDefinition(id: "self_referral", type: .nonMedical, labels: []),

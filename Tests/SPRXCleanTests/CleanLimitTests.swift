@@ -29,7 +29,7 @@ private func cleanLimitsRow(_ id: Int, sex: String = "F", source: String = "GP",
     "\(id),P\(id),2021-03-04,40,\(sex),White,E01021988,\(source),Anxiety,Y,2,1,U00001"
 }
 
-@Suite(.timeLimit(.minutes(2))) struct CleanLimitTests {
+@Suite(.timeLimit(.minutes(10))) struct CleanLimitTests {
     /// Distinct unmapped labels are kept up to the limit per field; referrals with labels
     /// first seen after that are counted under the overflow label. Hand count: limit 3,
     /// sex labels s0…s5 each once, then s0 and s5 again → s0 2, s1 1, s2 1, overflow

@@ -53,7 +53,7 @@ func record(_ outcome: CleanOutcome) -> ReferralRecord? {
     return nil
 }
 
-@Suite(.timeLimit(.minutes(2))) struct CleanStageTests {
+@Suite(.timeLimit(.minutes(10))) struct CleanStageTests {
     @Test func everyQuarantineReasonTheContractNames() throws {
         // One row per rule of referral-extract-v1.md, "What makes a row invalid".
         let rows = [

@@ -10,7 +10,7 @@ import Testing
 /// Date formats a pipeline names (issue 16): patterns of tokens, `excel_serial`, and the
 /// three contract names with their meaning unchanged. Expected days are written by hand
 /// from the pattern's rules, or computed by Foundation's Gregorian calendar.
-@Suite(.timeLimit(.minutes(2))) struct DateFormatTests {
+@Suite(.timeLimit(.minutes(10))) struct DateFormatTests {
     func parse(_ text: String, _ formats: [String]) throws -> Day? {
         let parser = DateParser(forms: try formats.map { try DateForm($0) })
         return Array(text.utf8).withUnsafeBytes { parser.parse($0) }

@@ -8,7 +8,7 @@ import Testing
 /// Replays the fuzzer's seeds and every input it ever flagged through ``FuzzOracle``
 /// (the same code the libFuzzer target runs), and checks that the oracle can see a
 /// difference at all.
-@Suite(.timeLimit(.minutes(2))) struct FuzzReplayTests {
+@Suite(.timeLimit(.minutes(10))) struct FuzzReplayTests {
     static let rules: CleanRules = try! CleanRules(pipeline: PipelineLoader.load(path: "\(packageRoot)/Pipelines/referral-equity.yaml"))
 
     static let inputs: [String] = ["seeds", "regressions"].flatMap { folder -> [String] in

@@ -4,7 +4,7 @@ import Testing
 
 @testable import SPRXCore
 
-@Suite(.timeLimit(.minutes(2))) struct SHA256Tests {
+@Suite(.timeLimit(.minutes(10))) struct SHA256Tests {
     // FIPS 180-4 example vectors (NIST CSRC "SHA256.pdf" / "SHA2_Additional.pdf").
     @Test func nistVectors() {
         #expect(SHA256.hex(of: Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
@@ -32,7 +32,7 @@ import Testing
     }
 }
 
-@Suite(.timeLimit(.minutes(2))) struct CSVTextTests {
+@Suite(.timeLimit(.minutes(10))) struct CSVTextTests {
     @Test func quotingAndFormulaNeutralisation() {
         #expect(CSVText.text("plain") == "plain")
         #expect(CSVText.text("a,b") == "\"a,b\"")
@@ -62,7 +62,7 @@ import Testing
     }
 }
 
-@Suite(.timeLimit(.minutes(2))) struct FlatTableTests {
+@Suite(.timeLimit(.minutes(10))) struct FlatTableTests {
     /// Expected values come from Swift's `Dictionary` fed the same operations.
     @Test func agreesWithDictionaryUnderRandomUpdatesAndGrowth() {
         var rng = SeededRandom()

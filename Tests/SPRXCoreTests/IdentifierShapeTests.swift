@@ -3,7 +3,7 @@ import Testing
 @testable import SPRXCore
 
 /// The one identifier rule shared by `sprx inspect` and `sprx run` (``IdentifierShape``).
-@Suite(.timeLimit(.minutes(2))) struct IdentifierShapeTests {
+@Suite(.timeLimit(.minutes(10))) struct IdentifierShapeTests {
     /// Identifiers as they are typed into exports: an NHS number (9434765919, the NHS
     /// Digital test number) with and without spaces, postcodes in Royal Mail's formats
     /// (SW1A 1AA, M1 1AE, EC1A 1BB), emails and UK phone numbers (Ofcom's drama ranges).

@@ -7,7 +7,7 @@ import Testing
 /// The progress line's figures and text (``ProgressFigures``) and its timing, file count
 /// and modes (``ProgressLine``) on a hand-driven clock. Expected values are calculated
 /// by hand in each comment.
-@Suite(.timeLimit(.minutes(2))) struct ProgressLineTests {
+@Suite(.timeLimit(.minutes(10))) struct ProgressLineTests {
     /// 250 of 1,000 bytes and 5,000 rows in 2 s: 25%; 5,000 / 2 = 2,500 rows/s;
     /// 2 s × 750 / 250 = 6 s left.
     @Test func quarterDoneInTwoSeconds() {

@@ -10,7 +10,7 @@ import Testing
 /// thousands separators; "Disclosure control": a suppressed count is an empty cell
 /// with the `suppressed` flag, zero stays zero) and the CSV rules of ``CSVText``
 /// (RFC 4180 quoting, formula-like text prefixed with `'`).
-@Suite(.timeLimit(.minutes(2))) struct PublishedTableTests {
+@Suite(.timeLimit(.minutes(10))) struct PublishedTableTests {
     @Test func suppressedAndZeroCells() {
         #expect(Cell.count(nil).csv == "")
         #expect(Cell.decimal(nil, places: 2).csv == "")

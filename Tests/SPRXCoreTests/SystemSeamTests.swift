@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 /// The one EINTR loop and the descriptor wrapper on it (``SystemCall``, ``FileDescriptor``).
-@Suite(.timeLimit(.minutes(2))) struct SystemCallTests {
+@Suite(.timeLimit(.minutes(10))) struct SystemCallTests {
     /// A call interrupted twice is made a third time and its value returned; with
     /// `retryOnInterrupt: false` the first EINTR is the answer; other errors are never retried.
     @Test func interruptedCallsAreRetriedAndNothingElseIs() {
@@ -89,7 +89,7 @@ extension Result where Success == Void, Failure == Errno {
 }
 
 /// ``ByteWindow`` against an `Array` fed the same appends and consumes.
-@Suite(.timeLimit(.minutes(2))) struct ByteWindowTests {
+@Suite(.timeLimit(.minutes(10))) struct ByteWindowTests {
     @Test func agreesWithAnArrayUnderRandomAppendsAndConsumes() {
         var random = SeededRandom()
         var window = ByteWindow(capacity: 32)
@@ -133,7 +133,7 @@ extension Result where Success == Void, Failure == Errno {
 }
 
 /// The one padding trim (``Padding``) on bytes and on text.
-@Suite(.timeLimit(.minutes(2))) struct PaddingTests {
+@Suite(.timeLimit(.minutes(10))) struct PaddingTests {
     @Test func spacesAndTabsAtEitherEndOnly() {
         #expect(" \t a b\t \t".trimmingSpaces() == "a b")
         #expect("\u{A0}x\u{A0}".trimmingSpaces() == "\u{A0}x\u{A0}", "a no-break space is data, not padding")
@@ -146,7 +146,7 @@ extension Result where Success == Void, Failure == Errno {
 
 /// The codes are a closed set with the raw strings messages print (`error[input.format]`);
 /// the list is the one sprx has printed since its first release (SPRXError.swift at a864057).
-@Suite(.timeLimit(.minutes(2))) struct ErrorCodeTests {
+@Suite(.timeLimit(.minutes(10))) struct ErrorCodeTests {
     @Test func theCodesAreTheDocumentedOnes() {
         #expect(
             SPRXError.Code.allCases.map(\.rawValue) == [

@@ -6,7 +6,7 @@ import Testing
 
 @testable import SPRXEnrich
 
-@Suite(.serialized, .timeLimit(.minutes(2))) struct EnrichTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct EnrichTests {
     static let defaultRules: EnrichRules = {
         let config = try! PipelineLoader.load(path: "\(packageRoot)/Pipelines/referral-equity.yaml")
         return EnrichRules(reference: try! ReferenceData.load(config.enrich), ageBands: config.enrich.ageBands)

@@ -9,7 +9,7 @@ import Testing
 /// The organisation lookup and the four provision files: the shipped files read as their
 /// README describes them (SampleData/reference/README.md spot checks), and each broken
 /// file refused naming file, line and column.
-@Suite(.timeLimit(.minutes(2))) struct OrganisationLoaderTests {
+@Suite(.timeLimit(.minutes(10))) struct OrganisationLoaderTests {
     func folder(_ files: [String: String]) throws -> String {
         let dir = ScratchFolder.url.appendingPathComponent("sprx-organisations-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -12,7 +12,7 @@ import Testing
 /// (DuckDB SQL straight from the reference CSVs, no sprx code); the per-nation totals also
 /// match `shared/reference/README.md` ("Totals: England 56,286,961; Wales 3,152,879;
 /// Scotland 5,463,300; NI 1,893,691").
-@Suite(.serialized, .timeLimit(.minutes(2))) struct PopulationTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct PopulationTests {
     static let shipped = try! String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)
 
     /// The shipped pipeline (with `old` replaced by `new`), its lookups and its denominators.

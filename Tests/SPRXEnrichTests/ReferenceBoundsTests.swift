@@ -11,7 +11,7 @@ import Testing
 /// is longer than sprx holds; otherwise the file is refused (exit 78) naming file, line
 /// and column, never the value. The bounds' edges are accepted (an off-by-one on either
 /// side fails here), and every bundled file passes (the README's ranges, read back).
-@Suite(.timeLimit(.minutes(2))) struct ReferenceBoundsTests {
+@Suite(.timeLimit(.minutes(10))) struct ReferenceBoundsTests {
     func folder(_ files: [String: [UInt8]]) throws -> String {
         let dir = ScratchFolder.url.appendingPathComponent("sprx-bounds-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -9,7 +9,7 @@ import Testing
 /// A lookup that cannot mean what the pipeline says it means is an invalid reference
 /// (exit 78), naming the file and line: missing, unreadable or corrupt files, empty or
 /// header-only lookups, empty, overlong or repeated areas (issue 14).
-@Suite(.timeLimit(.minutes(2))) struct ReferenceValidationTests {
+@Suite(.timeLimit(.minutes(10))) struct ReferenceValidationTests {
     /// A fresh folder holding the given lookups (name → bytes).
     func folder(_ files: [String: [UInt8]]) throws -> String {
         let dir = ScratchFolder.url.appendingPathComponent("sprx-reference-\(UUID().uuidString)").path

@@ -8,7 +8,7 @@ import Testing
 
 @testable import SPRXGenerate
 
-@Suite(.timeLimit(.minutes(5))) struct GeneratorCalibrationTests {
+@Suite(.timeLimit(.minutes(10))) struct GeneratorCalibrationTests {
     /// The synthetic data should look like Bu et al. (2024): 72-85% medical routes,
     /// about 90% contacted, about 38% with an intervention, mental health the most
     /// common reason, and non-medical routes more common among younger people, men,

@@ -7,7 +7,7 @@ import Testing
 @testable import SPRXGenerate
 
 /// The three platform layouts: each fixture, its pipeline and what the generator wrote.
-@Suite(.timeLimit(.minutes(5))) struct PlatformLayoutTests {
+@Suite(.timeLimit(.minutes(10))) struct PlatformLayoutTests {
     /// Layout, fixture folder under SampleData, pipeline file under Pipelines.
     static let fixtures: [(GeneratedLayout, String, String)] = [
         (.casemanagement, "casemanagement", "case-management-export.yaml"),

@@ -66,7 +66,7 @@ private func nation(ofArea code: String) -> Nation {
     return .unknown
 }
 
-@Suite(.timeLimit(.minutes(5))) struct GeneratorTimeAndPlaceTests {
+@Suite(.timeLimit(.minutes(10))) struct GeneratorTimeAndPlaceTests {
     /// Monthly totals follow `ReferralCalendar`'s design, worked by hand from its factors:
     /// August about 0.72 of July and September; 22-31 December half the rest of December
     /// per day; 2025 about 1.8 times 2021 (level 2.43 against 1.35 at mid-year). Uniform

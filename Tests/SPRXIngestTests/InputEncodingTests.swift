@@ -7,7 +7,7 @@ import Testing
 /// `InputOpener` reads the encoding a pipeline declares, and refuses a file whose first
 /// bytes contradict it, naming the setting that would read it. Raw bytes come from
 /// Foundation's encoders; the expected text is the string they encoded.
-@Suite(.timeLimit(.minutes(2))) struct InputEncodingTests {
+@Suite(.timeLimit(.minutes(10))) struct InputEncodingTests {
     static let text = "referral_id,name\n1,Zoë – café\n"
 
     static func decoded(_ bytes: [UInt8], name: String = "x.csv", encoding: TextEncoding) throws -> [UInt8] {

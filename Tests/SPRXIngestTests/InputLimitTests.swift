@@ -33,7 +33,7 @@ private func ingestReadAll(
 }
 
 /// Limits on rows and headers, and the formats sprx names instead of misreading.
-@Suite(.timeLimit(.minutes(2))) struct InputLimitTests {
+@Suite(.timeLimit(.minutes(10))) struct InputLimitTests {
     /// A row far over the limit is cut off wherever reads stop: the rows around it come
     /// through whole with their line numbers (counted by hand below), the long row is
     /// reported once at its line with its first bytes, and quoted newlines inside it still

@@ -11,7 +11,7 @@ import Testing
 /// input is decoded whole, one byte a read and in random cuts (``SplitVerifier``); one
 /// byte a read also takes the splitter's byte-at-a-time path, so its eight-byte path is
 /// checked against it. Expected rows, lines and blank-line counts are written by hand.
-@Suite(.timeLimit(.minutes(2))) struct MixedLineEndTests {
+@Suite(.timeLimit(.minutes(10))) struct MixedLineEndTests {
     static func decode(_ input: String, readSize: Int = 1 << 16, block: Int = 1 << 20) throws -> SplitVerificationTests.DecodedFile {
         var random = SeededRandom()
         return try SplitVerifier.verify(Array(input.utf8), random: &random) {

@@ -8,7 +8,7 @@ import Testing
 /// The readers' output does not depend on where reads end: every input below is
 /// decoded whole, one byte a read and in random cuts (``SplitVerifier``), and the whole
 /// input's output is checked against rows written out by hand.
-@Suite(.timeLimit(.minutes(2))) struct SplitVerificationTests {
+@Suite(.timeLimit(.minutes(10))) struct SplitVerificationTests {
     /// Everything the row reader and the decoder make of a file.
     struct DecodedFile: Equatable, CustomStringConvertible {
         var header: [String]

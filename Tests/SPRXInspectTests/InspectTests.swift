@@ -18,7 +18,7 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
 
 /// Sniffing from raw first bytes. Expected values are the bytes' own definitions: the
 /// Unicode byte-order marks (EF BB BF, FF FE, FE FF), 0xE9 alone is not UTF-8 (RFC 3629).
-@Suite(.timeLimit(.minutes(2))) struct SniffingTests {
+@Suite(.timeLimit(.minutes(10))) struct SniffingTests {
     @Test func commaUTF8WithLF() {
         #expect(ExportSniff.sniff(Array("a,b,c\n1,2,3\n".utf8)) == ExportSniff(encoding: .utf8, delimiter: .comma, lineEnds: .lf))
     }
@@ -61,7 +61,7 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
 /// Date candidates. Expected days by hand; the Excel serial from Excel's 1900 date
 /// system (serial 1 = 1900-01-01, epoch 1899-12-30: 44382 is 2021-07-05, checked with
 /// Python's `date(1899, 12, 30) + timedelta(44382)`).
-@Suite(.timeLimit(.minutes(2))) struct DateCandidateTests {
+@Suite(.timeLimit(.minutes(10))) struct DateCandidateTests {
     func parse(_ candidate: DateCandidate, _ text: String) -> String? {
         Array(text.utf8).withUnsafeBytes { candidate.parse($0)?.description }
     }
@@ -96,7 +96,7 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
 
 /// Field and label suggestions. Expected fields: the aliases of the shipped
 /// `Pipelines/casebook-export.yaml`, written by hand for that platform.
-@Suite(.timeLimit(.minutes(2))) struct GuessingTests {
+@Suite(.timeLimit(.minutes(10))) struct GuessingTests {
     @Test func casebookHeadersAsItsPipelineMapsThem() throws {
         let pipeline = try PipelineLoader.load(path: "\(packageRoot)/Pipelines/casebook-export.yaml")
         for field in CanonicalField.allCases {
@@ -207,7 +207,7 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
 /// The privacy rules: labels only for categorical fields, only when seen at least
 /// suppress_up_to + 1 = 8 times (outputs-v2's rule for unmapped labels), at most 50,
 /// cut to 60 characters and escaped; identifiers and free text never.
-@Suite(.timeLimit(.minutes(2))) struct PrivacyRuleTests {
+@Suite(.timeLimit(.minutes(10))) struct PrivacyRuleTests {
     static func extract() -> String {
         var rows = ["Referral Ref,Gender,Referral Source,Notes"]
         for i in 1...8 { rows.append("ZQXID\(i),Male,GP,ZQXNOTE\(i) lives at 1 High St") }
@@ -247,7 +247,7 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
 }
 
 /// Drafts, the reader shims and paths.
-@Suite(.timeLimit(.minutes(2))) struct DraftTests {
+@Suite(.timeLimit(.minutes(10))) struct DraftTests {
     /// The draft copies the default pipeline's sections word for word.
     @Test func defaultSectionsAreTheDefaultPipelines() throws {
         let shipped = try String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)
@@ -289,7 +289,7 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
 /// inputs written here (counts per value, the 1-2-5 round numbers), the NHS number
 /// check digit by hand (weights 10..2, NHS Data Dictionary), the postcode shapes from
 /// Royal Mail's published formats.
-@Suite(.timeLimit(.minutes(2))) struct PrivacyRangeAndIdentifierTests {
+@Suite(.timeLimit(.minutes(10))) struct PrivacyRangeAndIdentifierTests {
     static func profile(_ values: [String]) -> ColumnProfile {
         var p = ColumnProfile(maxDistinct: 500, window: Day(daysSinceEpoch: 0)...Day(daysSinceEpoch: 30_000))
         for v in values { Array(v.utf8).withUnsafeBytes { p.add($0) } }

@@ -73,7 +73,7 @@ private func rName(_ fit: GLMFit, _ i: Int) -> String {
 
 private func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
 
-@Suite(.timeLimit(.minutes(5))) struct GLMAgainstRTests {
+@Suite(.timeLimit(.minutes(10))) struct GLMAgainstRTests {
     @Test func logisticMatchesR() throws {
         let r = try RExpected()
         let fit = try GLM.fit(modelData(fixtureRows()) { $0.y }, family: .logistic)
@@ -123,7 +123,7 @@ private func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) 
     }
 }
 
-@Suite(.timeLimit(.minutes(5))) struct GLMGroupingTests {
+@Suite(.timeLimit(.minutes(10))) struct GLMGroupingTests {
     /// Fitting from chunks merged, in any order, is the fit from all rows at once:
     /// integer weights add exactly and the design sorts entries, so bit for bit.
     @Test func chunksMergeToTheSameFit() throws {
@@ -178,7 +178,7 @@ private func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) 
     }
 }
 
-@Suite(.timeLimit(.minutes(5))) struct GLMErrorTests {
+@Suite(.timeLimit(.minutes(10))) struct GLMErrorTests {
     private func twoFactorData(_ cells: [(x: Int, z: Int, y: Int64, w: Double)], clusters: Int = 4) throws -> ModelData {
         var data = ModelData(factors: [
             try Factor(name: "x", levels: ["0", "1"], reference: "0"), try Factor(name: "z", levels: ["0", "1"], reference: "0"),
@@ -257,7 +257,7 @@ private func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) 
     }
 }
 
-@Suite(.timeLimit(.minutes(5))) struct SpecialFunctionTests {
+@Suite(.timeLimit(.minutes(10))) struct SpecialFunctionTests {
     // Closed forms: ψ(1) = −γ, ψ(1/2) = −γ − 2 ln 2, ψ(n+1) = ψ(n) + 1/n,
     // ψ′(1) = π²/6, ψ′(1/2) = π²/2, ψ′(n+1) = ψ′(n) − 1/n².
     static let euler = 0.57721566490153286061
@@ -285,7 +285,7 @@ private func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) 
     }
 }
 
-@Suite(.timeLimit(.minutes(5))) struct GLMSummaryTests {
+@Suite(.timeLimit(.minutes(10))) struct GLMSummaryTests {
     /// The same rows given as (pattern, cluster) counts and outcome sums, plus the
     /// outcome histogram per pattern, give the same fit bit for bit: the sums are of
     /// whole numbers, so exact in any grouping.

@@ -6,7 +6,7 @@ import Testing
 import SPRXAggregate
 @testable import SPRXModels
 
-@Suite(.timeLimit(.minutes(5))) struct ModelTableTests {
+@Suite(.timeLimit(.minutes(10))) struct ModelTableTests {
     static let bands = [AgeBand(label: "0-49", lower: 0, upper: 49), AgeBand(label: "50+", lower: 50, upper: 120)]
 
     static let schema = try! GroupKeySchema(ageBands: bands, routes: ["a", "b", "unknown"], reasons: [])

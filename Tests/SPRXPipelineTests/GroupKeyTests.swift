@@ -4,7 +4,7 @@ import Testing
 @testable import SPRXPipeline
 
 /// The group-key schema: widths, offsets and levels derived from one declaration.
-@Suite(.timeLimit(.minutes(2))) struct GroupKeyTests {
+@Suite(.timeLimit(.minutes(10))) struct GroupKeyTests {
     static let bands = [AgeBand(label: "0-49", lower: 0, upper: 49), AgeBand(label: "50+", lower: 50, upper: 120)]
     static let schema = try! GroupKeySchema(ageBands: bands, routes: ["gp", "self", "council", "unknown"], reasons: ["a", "b", "c"])
 

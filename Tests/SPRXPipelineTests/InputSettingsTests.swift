@@ -8,7 +8,7 @@ import Testing
 /// The pipeline keys that let a file describe a real export (issue 16, item 3): the
 /// `input` section, date format patterns, a comma among the reason separators, and the
 /// reference folder's lookup order. Expected values are the syntax agreed for issue 16.
-@Suite(.timeLimit(.minutes(2))) struct InputSettingsTests: ShippedPipelineEditing {
+@Suite(.timeLimit(.minutes(10))) struct InputSettingsTests: ShippedPipelineEditing {
     func withInput(_ section: String) -> String { edited("name: referral-equity\n", "name: referral-equity\ninput: \(section)\n") }
 
     func failure(_ yaml: String) -> SPRXError? { #expect(throws: SPRXError.self) { try parse(yaml) } }

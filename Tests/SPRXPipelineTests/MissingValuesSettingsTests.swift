@@ -8,7 +8,7 @@ import Testing
 /// The `missing_values` section (issue 24, item 4): per field, the values that mean "not
 /// known". Read as written; refused (78) for a required field, a blank or repeated value,
 /// and a value that is also one of the field's labels.
-@Suite(.timeLimit(.minutes(2))) struct MissingValuesSettingsTests: ShippedPipelineEditing {
+@Suite(.timeLimit(.minutes(10))) struct MissingValuesSettingsTests: ShippedPipelineEditing {
     /// The shipped pipeline with `section` inserted before `dates:`.
     func withMissingValues(_ section: String) -> String { edited("\ndates:\n", "\nmissing_values:\n\(section)\ndates:\n") }
 

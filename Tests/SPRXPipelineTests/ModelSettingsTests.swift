@@ -5,7 +5,7 @@ import Testing
 
 @testable import SPRXPipeline
 
-@Suite(.timeLimit(.minutes(2))) struct ModelSettingsTests: ShippedPipelineEditing {
+@Suite(.timeLimit(.minutes(10))) struct ModelSettingsTests: ShippedPipelineEditing {
     func failure(_ from: String, _ to: String) -> SPRXError? {
         let yaml = valid.replacingOccurrences(of: from, with: to)
         #expect(yaml != valid, "the replacement must change the file")

@@ -7,7 +7,7 @@ import Testing
 
 /// The `organisations` section: the shipped provision files, the lookup's path, and each
 /// mistake refused (exit 78) before any data is read.
-@Suite(.timeLimit(.minutes(2))) struct OrganisationSettingsTests: ShippedPipelineEditing {
+@Suite(.timeLimit(.minutes(10))) struct OrganisationSettingsTests: ShippedPipelineEditing {
     /// The shipped section's `provision` lines.
     var shippedSection: String {
         let start = valid.range(of: "organisations:\n")!.lowerBound

@@ -5,7 +5,7 @@ import Testing
 
 @testable import SPRXPipeline
 
-@Suite(.timeLimit(.minutes(2))) struct PipelineFileTests: ShippedPipelineEditing {
+@Suite(.timeLimit(.minutes(10))) struct PipelineFileTests: ShippedPipelineEditing {
     @Test(arguments: ["referral-equity.yaml", "casebook-export.yaml", "referral-equity-lsoa21.yaml"])
     func shippedPipelinesLoad(name: String) throws {
         let config = try PipelineLoader.load(path: "\(packageRoot)/Pipelines/\(name)")

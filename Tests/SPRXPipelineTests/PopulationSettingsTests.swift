@@ -7,7 +7,7 @@ import Testing
 
 /// The `population` section: the shipped one, the defaults without it, `none`, and each
 /// mistake refused before any data is read (issue 17).
-@Suite(.timeLimit(.minutes(2))) struct PopulationSettingsTests: ShippedPipelineEditing {
+@Suite(.timeLimit(.minutes(10))) struct PopulationSettingsTests: ShippedPipelineEditing {
     /// The shipped pipeline's population section, comments included.
     var shippedSection: String {
         let start = valid.range(of: "# The resident population referral rates")!.lowerBound

@@ -5,7 +5,7 @@ import Testing
 
 /// The quality gates' evaluation: a pure function of a run's figures. Every expected
 /// share and message below is calculated by hand from the figures in the test.
-@Suite(.timeLimit(.minutes(2))) struct QualityGateTests {
+@Suite(.timeLimit(.minutes(10))) struct QualityGateTests {
     /// Every gated field with the same figures.
     func fields(clean: Int, unknown: Int = 0, unmapped: Int = 0) -> [CanonicalField: FieldQualityFigures] {
         Dictionary(uniqueKeysWithValues: QualityGates.gatedFields.map { ($0, FieldQualityFigures(cleanReferrals: clean, unknown: unknown, unmapped: unmapped)) })

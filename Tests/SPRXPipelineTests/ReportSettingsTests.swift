@@ -7,7 +7,7 @@ import Testing
 
 /// The `report` section (issue 25, item 6): the report's title and the service or area
 /// it is about, both optional, read as written; anything else refused (78) with its key.
-@Suite(.timeLimit(.minutes(2))) struct ReportSettingsTests: ShippedPipelineEditing {
+@Suite(.timeLimit(.minutes(10))) struct ReportSettingsTests: ShippedPipelineEditing {
     /// The shipped pipeline with `section` inserted before `dates:`.
     func withReport(_ section: String) -> String { edited("\ndates:\n", "\nreport:\n\(section)\ndates:\n") }
 

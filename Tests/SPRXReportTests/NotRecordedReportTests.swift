@@ -12,7 +12,7 @@ import Testing
 /// The tables are ``trustTables`` with the pathway replaced by rows whose intervention
 /// cells are empty with the note `not_recorded:interventions` (as sprx writes them for
 /// an export without that column); the contacted share (2,680 of 2,955 = 90.69%) stays.
-@Suite(.timeLimit(.minutes(5))) struct NotRecordedReportTests {
+@Suite(.timeLimit(.minutes(10))) struct NotRecordedReportTests {
     static let pathway = typedTable(
         "pathway_by_group",
         header: ["dimension", "group", "route_type", "referred", "contacted", "intervention", "pct_contacted", "pct_intervention", "note", "suppressed", "disclosure_control"],

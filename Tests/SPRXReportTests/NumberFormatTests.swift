@@ -5,7 +5,7 @@ import Testing
 
 /// ``NumberFormat`` against hand-calculated expectations (each worked in the comment
 /// beside it), and ``DisplayNames/plainWords(_:)`` against the codes it must say in words.
-@Suite struct NumberFormatTests {
+@Suite(.timeLimit(.minutes(10))) struct NumberFormatTests {
     @Test func countsHaveSeparatorsAndATrueMinus() {
         #expect(NumberFormat.count(2950) == "2,950")
         #expect(NumberFormat.count(999) == "999")

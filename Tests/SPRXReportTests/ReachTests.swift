@@ -148,7 +148,7 @@ enum ReachFixture {
             """.utf8))
 }
 
-@Suite(.timeLimit(.minutes(5))) struct ReachTests {
+@Suite(.timeLimit(.minutes(10))) struct ReachTests {
     let html = Report.html(tables: [ReachFixture.rates, ReachFixture.inequality], context: ReachFixture.context(figures: ReachFixture.figures))
     let markdown = Report.markdown(tables: [ReachFixture.rates, ReachFixture.inequality], context: ReachFixture.context(figures: ReachFixture.figures))
 
@@ -332,7 +332,7 @@ enum ReachFixture {
 /// functions, from tallies set by hand), so a change of dimension, group label or cell
 /// type there shows here. The statistics behind the numbers are not what this checks:
 /// the report prints the builder's published text.
-@Suite(.timeLimit(.minutes(5))) struct ReachBuilderShapeTests {
+@Suite(.timeLimit(.minutes(10))) struct ReachBuilderShapeTests {
     @Test func readsTheBuildersRows() throws {
         let pipeline = try PipelineLoader.load(path: "\(packageRoot)/Pipelines/referral-equity.yaml")
         let builder = RateTableBuilder(pipeline: pipeline)

@@ -171,7 +171,7 @@ enum NumberRules {
     }
 }
 
-@Suite(.serialized) struct ReportNumberRulesTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct ReportNumberRulesTests {
     static var reports: [(name: String, html: String, markdown: String)] {
         let awkward = (NumberRules.awkwardTables, NumberRules.awkwardContext)
         return [
@@ -232,7 +232,7 @@ enum NumberRules {
     }
 }
 
-@Suite struct ChartArithmeticTests {
+@Suite(.timeLimit(.minutes(10))) struct ChartArithmeticTests {
     static let categories = Report.routeTypeCategories(Labels(overrides: [:]))
 
     static func bar(_ rows: [Charts.StackedRow]) -> String {

@@ -6,7 +6,7 @@ import Testing
 
 /// The printed report stays short: long tables are behind a closed `<details>` on screen
 /// (left out of print by the style sheet) and say which CSV holds every row.
-@Suite struct ReportPagesTests {
+@Suite(.timeLimit(.minutes(10))) struct ReportPagesTests {
     /// A table longer than this many body rows is "long": it belongs behind a closed details.
     static let longTable = 10
 

@@ -13,7 +13,7 @@ import Testing
 /// `section#summary` with title, organisation, period, as-of date, headline figures and
 /// findings; then one section per question, each opening with its finding; references;
 /// the appendix last, with the reference-file table.
-@Suite struct ReportStructureTests {
+@Suite(.timeLimit(.minutes(10))) struct ReportStructureTests {
     /// The sample fixture's context with a title, an organisation and an as-of date.
     static let boardContext: ReportContext = {
         var context = fixtureContext

@@ -125,7 +125,7 @@ func outline(_ html: String) -> String {
     return lines.joined(separator: "\n") + "\n"
 }
 
-@Suite(.serialized, .timeLimit(.minutes(5))) struct ReportTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct ReportTests {
     /// Snapshots of the report for the v2 fixture. Updated deliberately for issue 14
     /// (SPRX_UPDATE_SNAPSHOTS=1): labels, findings, rounding notes, data quality from
     /// the long table, unmapped labels, axis titles.

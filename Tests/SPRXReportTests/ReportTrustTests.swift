@@ -82,7 +82,7 @@ func trustSection(_ text: String, _ start: String) -> String {
     return String(text[range.lowerBound...].prefix(1500))
 }
 
-@Suite(.timeLimit(.minutes(5))) struct ReportTrustTests {
+@Suite(.timeLimit(.minutes(10))) struct ReportTrustTests {
     /// Data-quality figures are data_quality.csv's `all` rows, never the files summed
     /// with them: invalid_date 17 (9 + 8 by hand), not 34; the "All files" row is the
     /// `all` row as published.

@@ -260,7 +260,7 @@ enum TimePlaceFixture {
     }
 }
 
-@Suite(.timeLimit(.minutes(5))) struct TimePlaceTests {
+@Suite(.timeLimit(.minutes(10))) struct TimePlaceTests {
     let html = Report.html(tables: TimePlaceFixture.tables, context: TimePlaceFixture.context())
     let markdown = Report.markdown(tables: TimePlaceFixture.tables, context: TimePlaceFixture.context())
 

@@ -11,7 +11,7 @@ import Testing
 /// The ledger against a plain in-memory rule applied to the same rows: the first
 /// occurrence of an id is kept; a later one is a duplicate when its content equals the
 /// first's, else a conflict.
-@Suite(.timeLimit(.minutes(5))) struct DuplicateLedgerTests {
+@Suite(.timeLimit(.minutes(10))) struct DuplicateLedgerTests {
     func trace(id: UInt64, content: UInt64, line: Int32) -> CleanRowTrace {
         CleanRowTrace(
             identity: RowIdentity(idLow: id &* 0x9E37_79B9_7F4A_7C15, idHigh: id ^ 0x5555, content: content), line: line,

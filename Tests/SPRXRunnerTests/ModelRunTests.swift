@@ -18,7 +18,7 @@ private func readCSV(_ path: String) throws -> [[String: String]] {
 
 private let fixture = "\(packageRoot)/Tests/SPRXRunnerTests/Fixtures/models-6000"
 
-@Suite(.serialized, .timeLimit(.minutes(5))) struct ModelRunTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct ModelRunTests {
     /// The default pipeline's four models on 6,000 generated referrals, against R.
     ///
     /// Expected values: Fixtures/models-6000-r.csv, written by

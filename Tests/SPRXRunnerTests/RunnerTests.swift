@@ -31,7 +31,7 @@ struct GeneratedExpectation: Decodable {
     var quarantined: [String: Int]
 }
 
-@Suite(.serialized, .timeLimit(.minutes(5))) struct RunnerTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct RunnerTests {
     /// The generator's own record of what it wrote is the independent expectation.
     @Test(arguments: [("canonical", "referral-equity.yaml"), ("casebook", "casebook-export.yaml")])
     func sampleDataReconcilesWithWhatWasWritten(folder: String, pipeline: String) throws {

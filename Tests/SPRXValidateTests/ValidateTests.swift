@@ -58,7 +58,7 @@ struct Folder {
     }
 }
 
-@Suite(.timeLimit(.minutes(2))) struct ValidateTests {
+@Suite(.timeLimit(.minutes(10))) struct ValidateTests {
     func compare(_ a: Folder, _ b: Folder, _ tolerance: Tolerance = Tolerance()) throws -> ValidationReport {
         try OutputValidator.compare(expected: a.path, actual: b.path, tolerance: tolerance)
     }
