@@ -351,7 +351,7 @@ extension Report {
     /// References: the studies compared with and the methods used, in full. DOIs and
     /// addresses are text, not links (the report fetches and links to nothing).
     static let references: [String] = [
-        "Bu F, Hayes D, Burton A, Fancourt D. Equal, equitable or exacerbating inequalities: patterns and predictors of social prescribing referrals in 160 128 UK patients. The British Journal of Psychiatry. 2024 (published online 11 November 2024). doi:10.1192/bjp.2024.141",
+        "Bu F, Hayes D, Burton A, Fancourt D. Equal, equitable or exacerbating inequalities: patterns and predictors of social prescribing referrals in 160 128 UK patients. The British Journal of Psychiatry, published online 11 November 2024 (Cambridge University Press); preprint: medRxiv, doi:10.1101/2024.03.26.24304896",
         "Wilding A, Sutton M, Agboraw E, Munford L, Wilson P. Geographic inequalities in need and provision of social prescribing link workers: a retrospective study in primary care. British Journal of General Practice. 2024. doi:10.3399/BJGP.2023.0602",
         "Wilding A, et al. Impact of the rollout of the national social prescribing link worker programme on population outcomes: evidence from a repeated cross-sectional survey. British Journal of General Practice. 2025 (early online 3 November 2025, BJGP.2024.0542). bjgp.org/content/early/2025/11/03/BJGP.2024.0542",
         "Public Health England, Public Health Data Science. Technical Guide: Confidence Intervals (Wilson score, Byar's and Dobson's methods; version 25 May 2018), with the Technical Guide: Funnel Plots and the slope index of inequality tool. Fingertips guidance: fingertips.phe.org.uk/profile/guidance",

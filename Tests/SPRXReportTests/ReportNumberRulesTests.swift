@@ -70,7 +70,7 @@ enum NumberRules {
             for hit in matches(#"(?<![A-Za-z0-9\-/_.])-\d"#, in: line) { out.append("hyphen-minus \(hit): \(line)") }
             // A Fingertips indicator number (an identifier, as in a reference file's edition) is not a count.
             let counted = line.replacingOccurrences(of: #"Fingertips \d+"#, with: "Fingertips", options: .regularExpression)
-            // A DOI (doi:10.1192/bjp.2024.141) is an identifier in a citation, not a figure.
+            // A DOI (doi:10.1101/2024.03.26.24304896) is an identifier in a citation, not a figure.
             let cited = line.replacingOccurrences(of: #"doi:\S+"#, with: "doi", options: .regularExpression)
             for hit in matches(#"(?<![\d,.A-Za-z\-/:_#])\d{4,}(?![\d,A-Za-z\-/_])"#, in: counted) {
                 if let year = Int(hit), hit.count == 4, (1900...2100).contains(year) { continue }

@@ -121,7 +121,7 @@ import Testing
     @Test func referencesAreCitedInFull() throws {
         let references = try #require(Self.section("references", in: Self.html))
         // DOIs as published (checked against the journals' pages, issue 25).
-        #expect(references.contains("doi:10.1192/bjp.2024.141"))
+        #expect(references.contains("doi:10.1101/2024.03.26.24304896"))
         #expect(references.contains("Bu F, Hayes D, Burton A, Fancourt D."))
         #expect(references.contains("doi:10.3399/BJGP.2023.0602"))
         #expect(references.contains("BJGP.2024.0542"))
