@@ -131,7 +131,8 @@ public enum PopulationCatchment: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .everyArea: "every small area"
-        case .localAuthorities(let names): "the small areas of the local authorities \(names.joined(separator: ", "))"
+        case .localAuthorities(let names) where names.count == 1: "the small areas of the local authority \(names[0])"
+        case .localAuthorities(let names): "the small areas of the local authorities \(names.dropLast().joined(separator: ", ")) and \(names.last ?? "")"
         }
     }
 }

@@ -178,6 +178,7 @@ public enum Publisher {
             suppressUpTo: pipeline.disclosure.suppressUpTo, rateFigures: rates.figures, populationEdition: result.population?.edition,
             catchment: result.population?.catchment, recording: recording)
         context.censusCoverage = provision.figures.coverage
+        if result.population != nil, case .localAuthorities(let names)? = pipeline.enrich.population?.catchment { context.catchmentAuthorities = names }
         context.warnings = warnings
         context.title = pipeline.report.title
         context.organisation = pipeline.report.organisation

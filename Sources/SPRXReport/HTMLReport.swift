@@ -258,7 +258,7 @@ public enum Report {
             guard summary.status == "fitted" else {
                 // A model whose field is not recorded is not a failure: said plainly, once.
                 let notRecorded = summary.status == ModelRunSummary.notRecorded
-                parts.append(el("p", notRecorded ? [] : [("class", "warning")], text: "Not fitted: \(DisplayNames.plainWords(summary.message ?? summary.errorCode ?? "unknown reason"))."))
+                parts.append(el("p", notRecorded ? [] : [("class", "warning")], text: "Not fitted: \(notFittedReason(summary))."))
                 children.append(el("div", [("class", "model")], parts))
                 continue
             }
@@ -293,7 +293,7 @@ public enum Report {
         return section("models", "Who is reached by which route: models", children)
     }
 
-    static let qualityIntro = "Exact counts of records, not people, from tables/data_quality.csv (its all rows): not rounded, because they describe the extract, not the population."
+    static let qualityIntro = "Exact counts of records, not people, from tables/data_quality.csv (all its rows): not rounded, because they describe the extract, not the population."
     static let quarantineCaption = "Quarantined rows by reason, largest first, equal counts in the order of their reason ids (the raw rows are in quarantine/rejected.csv.gz, readable by the owner only)"
     static let unmappedCaption = "Referrals with a label that no list in the pipeline file names, by field (counted as unknown, never guessed)"
     static let unmappedLabelCaption = "Unmapped labels from tables/unmapped_labels.csv: only labels seen often enough and short enough to publish; the rest are counted as (other labels); the full list is in quarantine/unmapped_labels.csv, readable by the owner only"
@@ -375,7 +375,7 @@ public enum Report {
 
     /// Said once, in print only: where the tables behind "Table: …" on screen are.
     static let printNote =
-        "In print the tables are left out: they are in the on-screen report (report.html, under \"Table: …\") and, every row, in the tables/*.csv files it names."
+        "In print, the longer tables are left out: they are in the on-screen report (report.html, under \"Table: …\") and, every row, in the tables/*.csv files it names."
 
     /// A count or percentage cell as the page says it (``NumberFormat``), "suppressed" when empty in a suppressed row.
     static func cell<Column: SuppressibleColumn>(_ row: [Cell]?, in column: Column) -> String {

@@ -93,7 +93,7 @@ extension Report {
             out.append("### " + md(modelHeading(summary)))
             out.append("")
             guard summary.status == "fitted" else {
-                out += [md("Not fitted: \(DisplayNames.plainWords(summary.message ?? summary.errorCode ?? "unknown reason"))."), ""]
+                out += [md("Not fitted: \(notFittedReason(summary))."), ""]
                 continue
             }
             out.append(md(modelSize(numbers, summary, context)))

@@ -31,10 +31,10 @@ extension Report {
     static func fieldNoteText(_ note: String) -> String? {
         for part in note.split(separator: Character(FieldNote.separator)).map(String.init) {
             if part.hasPrefix(FieldNote.notRecordedPrefix) {
-                return DisplayNames.plainWords("\(part.dropFirst(FieldNote.notRecordedPrefix.count)) is \(notRecordedText)")
+                return "\(DisplayNames.fieldSubject(code: String(part.dropFirst(FieldNote.notRecordedPrefix.count)))) is \(notRecordedText)"
             }
             if part.hasPrefix(FieldNote.recordedInPartPrefix) {
-                return DisplayNames.plainWords("\(part.dropFirst(FieldNote.recordedInPartPrefix.count)) is \(recordedInPartText)")
+                return "\(DisplayNames.fieldSubject(code: String(part.dropFirst(FieldNote.recordedInPartPrefix.count)))) is \(recordedInPartText)"
             }
         }
         return nil
@@ -70,7 +70,7 @@ extension Report {
         var sentences: [String] = []
         let missing = recording.notRecorded.map { ($0, notRecordedText) } + recording.recordedInPart.map { ($0.field, recording.wording($0.field)) }
         for (field, wording) in missing {
-            var sentence = "\(field.rawValue) is \(wording)"
+            var sentence = capitalised(DisplayNames.fieldSubject(field)) + " is \(wording)"
             var consequences = consequences(of: field, recording)
             // Each model left out is named once, under the first missing field it needs
             // (its reason, ``ModelRunSummary/message``, starts with that field).
@@ -103,11 +103,29 @@ extension Report {
                 "every referral's deprivation, rurality and nation are Unknown, and no referral rates against the population can be computed"
             ]
         case .age, .sex, .ethnicity, .referralSource, .referralReasons:
-            return [DisplayNames.plainWords("every referral's \(field.rawValue) is Unknown in the tables")]
+            let subject = DisplayNames.fieldSubject(field)
+            return ["every referral's \(subject.hasPrefix("the ") ? String(subject.dropFirst(4)) : subject) is Unknown in the tables"]
         case .referralID, .personID, .referralDate:
             return []
         }
     }
+
+    /// Why a model was not fitted, in words: for a field not recorded ("interventions not
+    /// recorded in this export"), the field's name in a sentence ("the number of
+    /// interventions is not recorded in this export"); otherwise its message in plain words.
+    static func notFittedReason(_ summary: ModelRunSummary) -> String {
+        let message = summary.message ?? summary.errorCode ?? "unknown reason"
+        if summary.status == ModelRunSummary.notRecorded, let space = message.firstIndex(of: " "),
+            let field = CanonicalField(rawValue: String(message[..<space]))
+        {
+            let rest = message[message.index(after: space)...]
+            if rest.hasPrefix("not recorded") || rest.hasPrefix("missing") { return DisplayNames.fieldSubject(field) + " is " + rest }
+        }
+        return DisplayNames.plainWords(message)
+    }
+
+    /// `text` with its first letter upper case, to start a sentence.
+    static func capitalised(_ text: String) -> String { text.prefix(1).uppercased() + text.dropFirst() }
 
     /// Why funnel plots are left out, one sentence each (none when nothing is missing).
     static func placeWithheldSentences(_ context: ReportContext) -> [String] {
@@ -121,7 +139,7 @@ extension Report {
             sentences.append("Whether referrals reached a link worker is \(recording.wording(.contacted)), so that share is not compared across organisations.")
         }
         if recording.interventionShareNote != nil {
-            sentences.append("interventions is \(recording.wording(.interventions)), so there is no funnel plot of the intervention share.")
+            sentences.append("\(capitalised(DisplayNames.fieldSubject(.interventions))) is \(recording.wording(.interventions)), so there is no funnel plot of the intervention share.")
         }
         return sentences
     }

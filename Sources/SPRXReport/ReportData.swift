@@ -63,6 +63,10 @@ public struct ReportContext: Sendable {
     /// The catchment in words (e.g. "every small area of each nation", or the local
     /// authorities the pipeline names); `nil` to leave it unsaid.
     public var catchment: String?
+    /// The local authorities the pipeline's population catchment lists (`catchment:
+    /// {local_authorities: [...]}`); empty for `every_area` or without rates. Page 1 then
+    /// names the catchment, not a nation, beside its rates and shares.
+    public var catchmentAuthorities: [String] = []
     /// Which workforce census dates the referrals cover (the manifest's `census_coverage`);
     /// `nil` when the pipeline names no provision files.
     public var censusCoverage: CensusCoverage?
@@ -103,6 +107,17 @@ public struct ReportContext: Sendable {
         self.rateFigures = rateFigures
         self.populationEdition = populationEdition
         self.catchment = catchment
+    }
+
+    /// The catchment's local authorities in a phrase ("Sheffield", "A and B", "A, B and
+    /// C"); `nil` for `every_area`.
+    var catchmentNames: String? { catchmentAuthorities.isEmpty ? nil : Self.listed(catchmentAuthorities) }
+
+    /// Names as a sentence lists them: "A", "A and B", "A, B and C".
+    static func listed(_ names: [String]) -> String {
+        guard let last = names.last else { return "" }
+        let rest = names.dropLast()
+        return rest.isEmpty ? last : rest.joined(separator: ", ") + " and " + last
     }
 
     /// What every disclosure-controlled count on the page is, in one sentence (`nil` when control is off).
@@ -182,6 +197,31 @@ public enum DisplayNames {
         case .interventions: "Interventions"
         case .organisationID: "Organisation"
         }
+    }
+
+    /// A field as the subject of a sentence saying it is not recorded, lower case
+    /// ("the number of interventions"): "… is not recorded in this export".
+    static func fieldSubject(_ field: CanonicalField) -> String {
+        switch field {
+        case .referralID: "the referral id"
+        case .personID: "the person id"
+        case .referralDate: "the referral date"
+        case .age: "age"
+        case .sex: "sex"
+        case .ethnicity: "ethnicity"
+        case .areaCode: "the area code"
+        case .referralSource: "the referral source"
+        case .referralReasons: "the referral reason"
+        case .contacted: "whether a referral reached a link worker"
+        case .contacts: "the number of contacts"
+        case .interventions: "the number of interventions"
+        case .organisationID: "the organisation"
+        }
+    }
+
+    /// ``fieldSubject(_:)`` for the field a note names (its code), in words when the code is not a field.
+    static func fieldSubject(code: String) -> String {
+        CanonicalField(rawValue: code).map(fieldSubject) ?? plainWords(code)
     }
 
     /// Why a row was quarantined, in words.

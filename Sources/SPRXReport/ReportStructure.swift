@@ -110,8 +110,10 @@ extension Report {
     }
 
     /// The most against the least deprived fifth of areas, non-medical share, in the first
-    /// nation (England first) where both are published, each with its interval.
-    static func deprivationFinding(_ numbers: ReportNumbers) -> Finding? {
+    /// nation (England first) where both are published, each with its interval, and
+    /// whether the two intervals overlap; a catchment of local authorities is named
+    /// instead of the nation (``catchmentPlace(_:_:nation:)``).
+    static func deprivationFinding(_ numbers: ReportNumbers, _ context: ReportContext) -> Finding? {
         for nation in nations {
             func row(_ quintile: Int) -> [Cell]? {
                 numbers.routeType.first([
@@ -123,11 +125,42 @@ extension Report {
             func interval(_ row: [Cell]) -> String {
                 sayInterval(ReportNumbers.percent(row, ShareColumn.ciLow), ReportNumbers.percent(row, ShareColumn.ciHigh), of: denominator(row)).map { " (95% interval \($0))" } ?? ""
             }
+            var text = "In \(catchmentPlace(numbers, context, nation: nation)), \(sayPercent(p1, of: denominator(most)))\(interval(most)) of referrals from the most deprived fifth of areas came through non-medical routes, against \(sayPercent(p5, of: denominator(least)))\(interval(least)) from the least deprived fifth"
+            if let verdict = overlapVerdict(most, least) { text += ": " + verdict }
             return Finding(
-                here: "In \(nation), \(sayPercent(p1, of: denominator(most)))\(interval(most)) of referrals from the most deprived fifth of areas came through non-medical routes, against \(sayPercent(p5, of: denominator(least)))\(interval(least)) from the least deprived fifth.",
+                here: text + ".",
                 literature: "\(studyShort): people from more deprived areas were reached more through non-medical routes.")
         }
         return nil
+    }
+
+    /// Whether two share rows' 95% intervals overlap, as the trend finding says it;
+    /// `nil` when either interval is not published.
+    static func overlapVerdict(_ one: [Cell], _ other: [Cell]) -> String? {
+        guard let low1 = one[ShareColumn.ciLow].value, let high1 = one[ShareColumn.ciHigh].value,
+            let low2 = other[ShareColumn.ciLow].value, let high2 = other[ShareColumn.ciHigh].value
+        else { return nil }
+        return low1 <= high2 && low2 <= high1
+            ? "their 95% intervals overlap, so this is no clear difference"
+            : "their 95% intervals do not overlap"
+    }
+
+    /// Where page 1's figures for `nation` are from, in words: the nation, or for a
+    /// catchment of local authorities "this catchment (Sheffield)" (with the nation when
+    /// the catchment's rates span more than one).
+    static func catchmentPlace(_ numbers: ReportNumbers, _ context: ReportContext, nation: String) -> String {
+        guard let names = context.catchmentNames else { return nation }
+        return catchmentNations(numbers).count > 1 ? "\(nation), in this catchment (\(names))" : "this catchment (\(names))"
+    }
+
+    /// "local authority Sheffield" or "local authorities A and B" (``ReportContext/catchmentNames``).
+    static func authoritiesPhrase(_ names: [String]) -> String {
+        (names.count == 1 ? "local authority " : "local authorities ") + ReportContext.listed(names)
+    }
+
+    /// The nations with a published referral rate (the nations the catchment's residents live in).
+    static func catchmentNations(_ numbers: ReportNumbers) -> [String] {
+        nations.filter { numbers.reach.rate(Grouping.Name.nation, $0) != nil }
     }
 
     /// Each nation's crude referral rate with its interval, England first, the others beside it.
@@ -135,13 +168,22 @@ extension Report {
         let reach = numbers.reach
         guard reach.hasRates, reachWithheldSentence(context) == nil, !catchmentMismatch(context) else { return nil }
         let scale = reach.scale
-        let rates = nations.compactMap { nation -> String? in
+        let figures = nations.compactMap { nation -> (nation: String, figure: String)? in
             guard let row = reach.rate(Grouping.Name.nation, nation), let rate = row[RateColumn.crudeRate].value else { return nil }
             func say(_ value: Double) -> String { ReachWording.significant(value * scale.factor) }
-            guard let low = row[RateColumn.crudeCILow].value, let high = row[RateColumn.crudeCIHigh].value else { return "\(nation) \(say(rate))" }
-            return "\(nation) \(say(rate)) (\(say(low))–\(say(high)))"
+            guard let low = row[RateColumn.crudeCILow].value, let high = row[RateColumn.crudeCIHigh].value else { return (nation, say(rate)) }
+            return (nation, "\(say(rate)) (\(say(low))–\(say(high)))")
         }
+        let rates = figures.map { "\($0.nation) \($0.figure)" }
         guard let first = rates.first else { return nil }
+        if let names = context.catchmentNames {
+            // A catchment of local authorities: its residents' rate, not a nation's.
+            return Finding(
+                here: "Referrals per \(scale.words) residents of the catchment (\(names)) per year (95% interval)"
+                    + (figures.count == 1 ? ": \(figures[0].figure)." : ", by nation: \(rates.joined(separator: "; ")).")
+                    + " The catchment is the small areas of the \(authoritiesPhrase(context.catchmentAuthorities)) the pipeline names.",
+                literature: nil)
+        }
         let others = rates.dropFirst()
         return Finding(
             here: "Referrals per \(scale.words) residents per year (95% interval): \(first)" + (others.isEmpty ? "." : "; against the other nations, \(others.joined(separator: "; ")).")
@@ -186,9 +228,14 @@ extension Report {
             guard let row = deprivation, let estimate = row[ModelColumn.estimate].value, let low = row[ModelColumn.ciLow].value,
                 let high = row[ModelColumn.ciHigh].value
             else { continue }
-            let size = low > 1 ? "higher" : high < 1 ? "lower" : "about the same (the interval includes 1)"
+            let comparison =
+                low > 1
+                ? "higher for referrals from the most deprived fifth of areas than from the least deprived fifth"
+                : high < 1
+                    ? "lower for referrals from the most deprived fifth of areas than from the least deprived fifth"
+                    : "about the same for referrals from the most deprived fifth of areas as from the least deprived fifth (the interval includes 1)"
             return Finding(
-                here: "Adjusted for the model's other covariates, the odds of a non-medical route were \(size) for referrals from the most deprived fifth of areas than from the least deprived fifth: odds ratio \(fixed(estimate, 2)) (95% interval \(fixed(low, 2))–\(fixed(high, 2))).",
+                here: "Adjusted for the model's other covariates, the odds of a non-medical route were \(comparison): odds ratio \(fixed(estimate, 2)) (95% interval \(fixed(low, 2))–\(fixed(high, 2))).",
                 literature: nil)
         }
         return nil
@@ -201,7 +248,7 @@ extension Report {
     /// questions' order; the reason comes last, so it is the first left out.
     static func summaryFindings(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> [Finding] {
         let first = [routeFinding(numbers)].compactMap { $0 } + pathwayFindings(numbers)
-        let rest = [deprivationFinding(numbers), reachFinding(numbers, context), trendFinding(numbers), provisionFinding(numbers, context), reasonFinding(numbers, label)]
+        let rest = [deprivationFinding(numbers, context), reachFinding(numbers, context), trendFinding(numbers), provisionFinding(numbers, context), reasonFinding(numbers, label)]
         return Array((first + rest.compactMap { $0 }).prefix(maxFindings))
     }
 

@@ -90,7 +90,7 @@ import Testing
         #expect(d.total(of: .england) == 93_663 && d.total(of: .wales) == 95_696 && d.total(of: .scotland) == 0)
         #expect(sum(d.totals) { $0.nation == .wales && $0.decile == 1 } == 11_566)
         #expect(reference.info(ShortCode("E01021988")!)?.resident == false)  // Tendring, not in the catchment
-        #expect(d.catchment == "the small areas of the local authorities E06000001, denbighshire")
+        #expect(d.catchment == "the small areas of the local authorities E06000001 and denbighshire")
     }
 
     @Test func anUnknownAuthorityIsRefused() {

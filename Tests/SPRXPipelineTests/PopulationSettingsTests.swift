@@ -56,7 +56,7 @@ import Testing
         let yaml = edited("  catchment: every_area\n", "  catchment: {local_authorities: [E06000001, \" Denbighshire \", S12000036]}\n  period: {first: 2024-01-01, last: 2024-12-31}\n")
         let population = try #require(try parse(yaml).enrich.population)
         #expect(population.catchment == .localAuthorities(["E06000001", "Denbighshire", "S12000036"]))
-        #expect(population.catchment.description == "the small areas of the local authorities E06000001, Denbighshire, S12000036")
+        #expect(population.catchment.description == "the small areas of the local authorities E06000001, Denbighshire and S12000036")
         #expect(population.period == Day(year: 2024, month: 1, day: 1)!...Day(year: 2024, month: 12, day: 31)!)
     }
 

@@ -55,7 +55,7 @@ import Testing
         // entry is plain text, not a warning.
         #expect(
             markdown.contains(
-                "- interventions is not recorded in this export: the share that received at least one intervention is not shown anywhere (it is not zero), nor its trends or funnel plots; models not fitted: Receiving any intervention.\n"))
+                "- The number of interventions is not recorded in this export: the share that received at least one intervention is not shown anywhere (it is not zero), nor its trends or funnel plots; models not fitted: Receiving any intervention.\n"))
         #expect(markdown.contains("Not fitted: interventions not recorded in this export."))
     }
 
@@ -75,7 +75,7 @@ import Testing
         #expect(Report.withheldText(note: "recorded_in_part:interventions", field: "interventions") == "missing from some input files")
         #expect(Report.withheldText(note: "not_recorded:contacted", field: "interventions") == nil)
         #expect(Report.withheldText(note: "", field: "interventions") == nil)
-        #expect(Report.fieldNoteText("not_recorded:interventions") == "interventions is not recorded in this export")
+        #expect(Report.fieldNoteText("not_recorded:interventions") == "the number of interventions is not recorded in this export")
         #expect(Report.fieldNoteText("suppressed") == nil)
     }
 }
