@@ -56,7 +56,7 @@ import Testing
         #expect(
             markdown.contains(
                 "- The number of interventions is not recorded in this export: the share that received at least one intervention is not shown anywhere (it is not zero), nor its trends or funnel plots; models not fitted: Receiving any intervention.\n"))
-        #expect(markdown.contains("Not fitted: interventions not recorded in this export."))
+        #expect(markdown.contains("Not fitted: the number of interventions is not recorded in this export."))
     }
 
     @Test func htmlCardAndChartLeaveTheShareOut() {

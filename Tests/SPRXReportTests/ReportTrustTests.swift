@@ -173,10 +173,11 @@ func trustSection(_ text: String, _ start: String) -> String {
         #expect(html.contains("<p>81.1% of referrals came through medical routes (95% interval 79.6–82.4%) and 16.2% through non-medical routes (15.0–17.6%)."))
         #expect(html.contains("Compared with: Bu et al. (2024), across the UK: 72% to 85% of referrals came through medical routes."))
         #expect(html.contains("Compared with: Bu et al. (2024): 90% reached a link worker and 38% received any intervention."))
-        // Gradient: England 22.00 [18.59, 25.83] vs 12.00 [9.45, 15.13]; Wales quintile 1 suppressed, so left out.
+        // Gradient: England 22.00 [18.59, 25.83] vs 12.00 [9.45, 15.13] (15.13 < 18.59: the
+        // intervals do not overlap); Wales quintile 1 suppressed, so left out.
         #expect(
             html.contains(
-                "In England, 22% (95% interval 19–26%) of referrals from the most deprived fifth of areas came through non-medical routes, against 12% (95% interval 9–15%) from the least deprived fifth."))
+                "In England, 22% (95% interval 19–26%) of referrals from the most deprived fifth of areas came through non-medical routes, against 12% (95% interval 9–15%) from the least deprived fifth: their 95% intervals do not overlap."))
         #expect(!html.contains("In Wales"))
         #expect(html.contains("The most common referral reason was mental health: 60.2% of referrals (95% interval 58.5–62.0%)."))
         #expect(md.contains("*Compared with:* Bu et al. (2024), across the UK: 72% to 85% of referrals came through medical routes."))
