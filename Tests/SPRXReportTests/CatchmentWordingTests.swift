@@ -117,6 +117,27 @@ import Testing
         #expect(Report.fieldNoteText("not_recorded:referral_reasons") == "the referral reason is not recorded in this export")
     }
 
+    /// The fixture's route model, its most against least deprived odds ratio 1.77
+    /// (1.22–2.57) "higher"; the same row with its interval widened to 0.90–2.57 (it
+    /// then includes 1) is "about the same … as", never "about the same … than".
+    @Test func anOddsRatioWhoseIntervalIncludesOneIsAboutTheSameAs() throws {
+        let models = try readTable("\(snapshots)/fixture/models.csv")
+        let label = Labels(overrides: [:])
+        let higher = try #require(Report.modelFinding(ReportNumbers(tables: fixtureTables), fixtureContext, label))
+        #expect(
+            higher.here
+                == "Adjusted for the model's other covariates, the odds of a non-medical route were higher for referrals from the most deprived fifth of areas than from the least deprived fifth: odds ratio 1.77 (95% interval 1.22–2.57).")
+        var rows = models.rows
+        let index = try #require(
+            rows.firstIndex { $0[ModelColumn.model].string == "route_nonmedical" && $0[ModelColumn.term].string == "imd_quintile" && $0[ModelColumn.level].string == "1" })
+        rows[index][ModelColumn.ciLow.index] = .significant(0.9, digits: 8)
+        let widened = PublishedTable(name: models.name, header: models.header, rows: rows)
+        let same = try #require(Report.modelFinding(ReportNumbers(tables: fixtureTables.filter { $0.name != "models" } + [widened]), fixtureContext, label))
+        #expect(
+            same.here
+                == "Adjusted for the model's other covariates, the odds of a non-medical route were about the same for referrals from the most deprived fifth of areas as from the least deprived fifth (the interval includes 1): odds ratio 1.77 (95% interval 0.90–2.57).")
+    }
+
     @Test func printNoteAndQualityIntroRead() {
         #expect(Report.printNote.hasPrefix("In print, the longer tables are left out: "))
         #expect(Report.qualityIntro.contains("(all its rows)") && !Report.qualityIntro.contains("its all rows"))
