@@ -128,6 +128,11 @@ import Testing
         #expect(rates.rows.allSatisfy { $0["scaled_per"] == "1000" })
         let manifest = try String(contentsOfFile: dir + "/out/manifest.json", encoding: .utf8)
         #expect(manifest.contains("\"their_catchment_areas\" : 482") && manifest.contains("\"catchment_areas\" : 482"))
+        // Page 1 names the catchment as the pipeline lists it, not England.
+        let markdown = try String(contentsOfFile: dir + "/out/report.md", encoding: .utf8)
+        #expect(markdown.contains("Referrals per 1,000 residents of the catchment (E08000035) per year (95% interval): "))
+        #expect(!markdown.contains("residents per year (95% interval): England"))
+        #expect(markdown.contains("the small areas of the local authority E08000035"))
     }
 
     /// A clean run with mapped labels and a lookup warns about nothing: the list is empty.
