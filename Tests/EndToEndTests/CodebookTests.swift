@@ -114,7 +114,8 @@ import Testing
             let quoted = text.components(separatedBy: "`").enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
             let cells = table.values.values.reduce(into: Set<String>()) { $0.formUnion($1) }
             for token in quoted where everyColumn.contains(token) && !table.header.contains(token) {
-                #expect(cells.contains(token), "tables/\(file): `\(token)` is another table's column")
+                let held = cells.contains(token)
+                #expect(held, "tables/\(file): `\(token)` is another table's column, not one of this table's")
             }
             // Every interval limit says which end it is.
             let rows = CodebookTests.sections(codebook)["tables/" + file] ?? [:]
