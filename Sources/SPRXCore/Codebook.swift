@@ -2,6 +2,10 @@ import Foundation
 
 /// What one published column holds, in words, for the output folder's codebook
 /// (`README.md`) and `docs/tables.md`: declared beside each table's columns, once.
+///
+/// A reference to another column of the same table is written `{name}` (shown as
+/// `` `name` ``), so that a test can check every table has the columns its words name;
+/// a code a cell holds is written in backticks.
 public struct ColumnMeaning: Sendable, Equatable {
     /// What a cell of the column says.
     public var text: String
@@ -23,8 +27,10 @@ public struct ColumnMeaning: Sendable, Equatable {
         "`on` when counts are suppressed and rounded, `off` for exact counts (inside the secure environment only)", unit: "on/off")
     /// An empty count.
     static let countWithheld = "suppressed by disclosure control (a count of 1 to the suppression limit), never 0"
-    /// An empty figure computed from counts.
-    static let figureWithheld = "a count it is computed from is suppressed, or it does not apply; the row's `note` says why where there is one"
+    /// An empty figure computed from counts, in a table without a `note` column.
+    static let figureWithheld = "a count it is computed from is suppressed, or it does not apply to the row"
+    /// An empty figure computed from counts, in a table with a `note` column.
+    static let figureWithheldNoted = figureWithheld + "; {note} says why where there is one"
 }
 
 /// Every table's purpose in one sentence, declared once for the codebook.
@@ -47,14 +53,40 @@ extension PublishedTable {
     ]
 }
 
+/// The codes a category column can hold (the pipeline's routes, route types, reasons),
+/// each with its plain name where one is declared.
+public struct CodeList: Sendable, Equatable {
+    /// One code and its name.
+    public struct Code: Sendable, Equatable {
+        public var code: String
+        /// Its plain name (the report's); `nil` when none is declared.
+        public var name: String?
+        public init(_ code: String, name: String?) {
+            self.code = code
+            self.name = name
+        }
+    }
+
+    /// The column that holds the codes, in every table that has it.
+    public var column: String
+    public var codes: [Code]
+
+    public init(column: String, codes: [Code]) {
+        self.column = column
+        self.codes = codes
+    }
+}
+
 /// The output folder's `README.md`: every table, every column, its unit and what an
 /// empty or suppressed cell means, written from the column declarations.
 public enum Codebook {
     /// The codebook in Markdown. It holds no figure from the data, so it is the same for
-    /// every run with the same disclosure settings.
+    /// every run with the same pipeline and disclosure settings.
     ///
-    /// - Parameter disclosureStatement: what disclosure control did, in words (the pipeline's).
-    public static func markdown(disclosureStatement: String) -> String {
+    /// - Parameters:
+    ///   - disclosureStatement: what disclosure control did, in words (the pipeline's).
+    ///   - codes: the codes of the category columns, listed under each table that has the column.
+    public static func markdown(disclosureStatement: String, codes: [CodeList] = []) -> String {
         var text = """
             # What this folder holds
 
@@ -76,10 +108,34 @@ public enum Codebook {
             text += "| column | unit | meaning | empty means |\n|---|---|---|---|\n"
             for column in layout.columns {
                 let meaning = meanings(of: layout.name)[column.name]
-                text += "| `\(column.name)` | \(meaning?.unit ?? "") | \(meaning?.text ?? "") | \(meaning?.whenEmpty ?? "never empty") |\n"
+                let cells = [meaning?.unit ?? "", meaning?.text ?? "", meaning?.whenEmpty ?? "never empty"].map(shown)
+                text += "| `\(column.name)` | " + cells.joined(separator: " | ") + " |\n"
+            }
+            for list in codes where layout.columns.contains(where: { $0.name == list.column }) && !list.codes.isEmpty {
+                text += "\nThe codes in `\(list.column)`:\n\n"
+                for code in list.codes { text += "- `\(code.code)`" + (code.name.map { ": " + $0 } ?? "") + "\n" }
             }
         }
         return text
+    }
+
+    /// A meaning's words as the codebook shows them: each `{column}` as `` `column` ``.
+    static func shown(_ words: String) -> String {
+        words.replacingOccurrences(of: "{", with: "`").replacingOccurrences(of: "}", with: "`")
+    }
+
+    /// The columns the words of the table called `name` refer to (each `{column}` of
+    /// its meanings): every one must be a column of that table (tested).
+    public static func columnReferences(of name: String) -> Set<String> {
+        var references: Set<String> = []
+        for meaning in meanings(of: name).values {
+            for words in [meaning.text, meaning.unit, meaning.whenEmpty ?? ""] {
+                for part in words.split(separator: "{", omittingEmptySubsequences: false).dropFirst() {
+                    references.insert(String(part.prefix { $0 != "}" }))
+                }
+            }
+        }
+        return references
     }
 
     /// Each column's meaning for the table called `name`, by column name.
@@ -112,6 +168,12 @@ public enum Codebook {
     }
 }
 
+/// Codes as the codebook lists them: "`a`, `b` or `c`", from the enum that declares them.
+private func oneOf<Code: RawRepresentable & CaseIterable>(_ type: Code.Type) -> String where Code.RawValue == String {
+    let codes = type.allCases.map { "`\($0.rawValue)`" }
+    return codes.count < 2 ? codes.joined() : codes.dropLast().joined(separator: ", ") + " or " + codes.last!
+}
+
 private let dimensionText = "The breakdown: `all`, `age_band`, `sex`, `ethnicity`, `imd_decile`, `nation`, `nation/imd_decile` and the like (`/` joins two)"
 private let groupText = "The group within the breakdown (an age band, a sex, a nation and decile such as `England/1`; decile 1 = most deprived, each nation's own)"
 
@@ -122,9 +184,13 @@ extension ShareColumn {
         case .group: ColumnMeaning(groupText, unit: "label")
         case .category: ColumnMeaning("The route type, route or reason counted in this row", unit: "code")
         case .n: ColumnMeaning("Referrals of the group in this category", unit: "count", empty: ColumnMeaning.countWithheld)
-        case .total: ColumnMeaning("All referrals of the group (its true total, controlled on its own)", unit: "count", empty: ColumnMeaning.countWithheld)
-        case .percent: ColumnMeaning("`n` as a percentage of `total`", unit: "percent", empty: ColumnMeaning.figureWithheld)
-        case .ciLow, .ciHigh: ColumnMeaning("95% Wilson interval of `percent`, lower or upper limit", unit: "percent", empty: ColumnMeaning.figureWithheld)
+        case .total:
+            ColumnMeaning(
+                "All referrals of the group: its own count, rounded and suppressed by itself (so it can differ from the sum of the rows' rounded {n})", unit: "count",
+                empty: ColumnMeaning.countWithheld)
+        case .percent: ColumnMeaning("{n} as a percentage of {total}", unit: "percent", empty: ColumnMeaning.figureWithheld)
+        case .ciLow: ColumnMeaning("Lower end of the 95% Wilson interval of {percent}", unit: "percent", empty: ColumnMeaning.figureWithheld)
+        case .ciHigh: ColumnMeaning("Upper end of the 95% Wilson interval of {percent}", unit: "percent", empty: ColumnMeaning.figureWithheld)
         case .suppressed: ColumnMeaning.suppressed
         case .disclosureControl: ColumnMeaning.disclosureControl
         }
@@ -139,10 +205,10 @@ extension PathwayColumn {
         case .routeType: ColumnMeaning("Route type, or `all` for every route type together", unit: "code")
         case .referred: ColumnMeaning("Referrals", unit: "count", empty: ColumnMeaning.countWithheld)
         case .contacted:
-            ColumnMeaning("Referrals that reached a link worker (the contacted flag, else contacts > 0)", unit: "count", empty: ColumnMeaning.countWithheld + ", or not recorded (`note`)")
-        case .intervention: ColumnMeaning("Referrals with at least one intervention", unit: "count", empty: ColumnMeaning.countWithheld + ", or not recorded (`note`)")
-        case .pctContacted: ColumnMeaning("`contacted` as a percentage of `referred`", unit: "percent", empty: ColumnMeaning.figureWithheld)
-        case .pctIntervention: ColumnMeaning("`intervention` as a percentage of `referred`", unit: "percent", empty: ColumnMeaning.figureWithheld)
+            ColumnMeaning("Referrals that reached a link worker (the contacted flag, else contacts > 0)", unit: "count", empty: ColumnMeaning.countWithheld + ", or not recorded ({note})")
+        case .intervention: ColumnMeaning("Referrals with at least one intervention", unit: "count", empty: ColumnMeaning.countWithheld + ", or not recorded ({note})")
+        case .pctContacted: ColumnMeaning("{contacted} as a percentage of {referred}", unit: "percent", empty: ColumnMeaning.figureWithheldNoted)
+        case .pctIntervention: ColumnMeaning("{intervention} as a percentage of {referred}", unit: "percent", empty: ColumnMeaning.figureWithheldNoted)
         case .note: ColumnMeaning("Why a figure is empty: `not_recorded:<field>`, `recorded_in_part:<field>`, `no_referrals`", unit: "codes", empty: "nothing to say")
         case .suppressed: ColumnMeaning.suppressed
         case .disclosureControl: ColumnMeaning.disclosureControl
@@ -158,11 +224,13 @@ extension ModelColumn {
         case .outcome: return ColumnMeaning("What the model explains", unit: "code")
         case .family: return ColumnMeaning("`logistic` or `negative_binomial`", unit: "code")
         case .term: return ColumnMeaning("The covariate, `(Intercept)`, or `theta`/`alpha` for dispersion", unit: "code")
-        case .level: return ColumnMeaning("The covariate's level compared with `reference`", unit: "label", empty: "the row is not of a covariate level (intercept, dispersion)")
+        case .level: return ColumnMeaning("The covariate's level compared with {reference}", unit: "label", empty: "the row is not of a covariate level (intercept, dispersion)")
         case .reference: return ColumnMeaning("The reference level of the covariate", unit: "label", empty: "the row is not of a covariate level")
         case .estimate: return ColumnMeaning("The measure's value: odds or rate ratio, baseline odds or rate, θ or α, or marginal effect", unit: "ratio, or percentage points for `ame_pp`", empty: withheld)
-        case .standardError: return ColumnMeaning("Standard error (cluster-robust CR1 when clustered)", unit: "as the scale in `measure`", empty: withheld)
-        case .ciLow, .ciHigh: return ColumnMeaning("95% interval of `estimate`, lower or upper limit", unit: "as `estimate`", empty: withheld)
+        case .standardError:
+            return ColumnMeaning("Standard error (allowing for referrals of one organisation being alike when clustered)", unit: "as the scale in {measure}", empty: withheld)
+        case .ciLow: return ColumnMeaning("Lower end of the 95% interval of {estimate}", unit: "as {estimate}", empty: withheld)
+        case .ciHigh: return ColumnMeaning("Upper end of the 95% interval of {estimate}", unit: "as {estimate}", empty: withheld)
         case .pValue: return ColumnMeaning("Two-sided p-value", unit: "probability", empty: withheld)
         case .observations: return ColumnMeaning("Referrals in the model", unit: "count", empty: ColumnMeaning.countWithheld)
         case .clusters: return ColumnMeaning("Organisations the errors are clustered by", unit: "count", empty: "errors are model-based, or suppressed")
@@ -202,7 +270,7 @@ extension UnmappedLabelColumn {
 extension RateColumn {
     public var meaning: ColumnMeaning {
         let rate = "per 1,000 residents per year"
-        let withheld = ColumnMeaning.figureWithheld
+        let withheld = ColumnMeaning.figureWithheldNoted
         switch self {
         case .dimension: return ColumnMeaning("`all`, `nation`, `nation/imd_decile`, `nation/imd_quintile`, `nation/rurality` or `age_band`", unit: "code")
         case .group: return ColumnMeaning(groupText, unit: "label")
@@ -210,15 +278,17 @@ extension RateColumn {
         case .population: return ColumnMeaning("Residents of the group's catchment areas", unit: "people", empty: "no population for the group")
         case .personYears: return ColumnMeaning("Residents × days of the period / 365.25", unit: "person-years", empty: "no period or no population")
         case .crudeRate: return ColumnMeaning("Referrals per person-year × 1,000", unit: rate, empty: withheld)
-        case .crudeCILow, .crudeCIHigh: return ColumnMeaning("95% interval of `crude_rate` (exact below 10 referrals, Byar's from 10)", unit: rate, empty: withheld)
+        case .crudeCILow: return ColumnMeaning("Lower end of the 95% interval of {crude_rate} (exact below 10 referrals, Byar's from 10)", unit: rate, empty: withheld)
+        case .crudeCIHigh: return ColumnMeaning("Upper end of the 95% interval of {crude_rate} (exact below 10 referrals, Byar's from 10)", unit: rate, empty: withheld)
         case .dsr: return ColumnMeaning("Rate directly standardised to the 2013 European Standard Population", unit: rate, empty: withheld)
-        case .dsrCILow, .dsrCIHigh: return ColumnMeaning("95% interval of `dsr` (Dobson's method)", unit: rate, empty: withheld)
+        case .dsrCILow: return ColumnMeaning("Lower end of the 95% interval of {dsr} (Dobson's method)", unit: rate, empty: withheld)
+        case .dsrCIHigh: return ColumnMeaning("Upper end of the 95% interval of {dsr} (Dobson's method)", unit: rate, empty: withheld)
         case .referralShare: return ColumnMeaning("The group's share of its parent's referrals", unit: "percent", empty: withheld)
         case .populationShare: return ColumnMeaning("The group's share of its parent's residents", unit: "percent", empty: withheld)
-        case .representation: return ColumnMeaning("`referral_share` / `population_share`; 1 = referred in proportion", unit: "ratio", empty: withheld)
+        case .representation: return ColumnMeaning("{referral_share} / {population_share}; 1 = referred in proportion", unit: "ratio", empty: withheld)
         case .scaledPer: return ColumnMeaning("The scale of the next two columns (1000 or 100000, the same on every row)", unit: "residents", empty: "no rate in the table")
-        case .crudeRateScaled: return ColumnMeaning("`crude_rate` per `scaled_per` residents per year", unit: "per `scaled_per` per year", empty: withheld)
-        case .dsrScaled: return ColumnMeaning("`dsr` per `scaled_per` residents per year", unit: "per `scaled_per` per year", empty: withheld)
+        case .crudeRateScaled: return ColumnMeaning("{crude_rate} per {scaled_per} residents per year", unit: "per {scaled_per} per year", empty: withheld)
+        case .dsrScaled: return ColumnMeaning("{dsr} per {scaled_per} residents per year", unit: "per {scaled_per} per year", empty: withheld)
         case .note:
             return ColumnMeaning(
                 "Why a rate is empty: `no_single_year_population`, `fewer_than_10_with_known_age`, `age_group_counts_suppressed`, `referrals_without_population`, `suppressed`, `crude_only`, `band_population_unavailable`, `no_period`",
@@ -231,16 +301,17 @@ extension RateColumn {
 
 extension InequalityColumn {
     public var meaning: ColumnMeaning {
-        let withheld = "no index: `note` says why"
+        let withheld = "no index: {note} says why"
         switch self {
         case .nation: return ColumnMeaning("The nation whose deciles the index is across", unit: "label")
-        case .indicator: return ColumnMeaning("`referral_rate`, `non_medical_share`, `contacted_share` or `intervention_share`", unit: "code")
+        case .indicator: return ColumnMeaning(oneOf(Indicator.self), unit: "code")
         case .measure: return ColumnMeaning("`sii` (least minus most deprived) or `rii` (least / most deprived)", unit: "code")
-        case .value: return ColumnMeaning("The index", unit: "`unit` for SII; ratio for RII", empty: withheld)
-        case .ciLow, .ciHigh: return ColumnMeaning("95% interval from 100,000 simulated refits", unit: "as `value`", empty: withheld)
+        case .value: return ColumnMeaning("The index", unit: "{unit} for SII; ratio for RII", empty: withheld)
+        case .ciLow: return ColumnMeaning("Lower end of the 95% interval of {value}, from 100,000 simulated refits", unit: "as {value}", empty: withheld)
+        case .ciHigh: return ColumnMeaning("Upper end of the 95% interval of {value}, from 100,000 simulated refits", unit: "as {value}", empty: withheld)
         case .quantiles: return ColumnMeaning("Deciles the index is across (10)", unit: "count")
-        case .fittedMostDeprived: return ColumnMeaning("The regression line's value at the most deprived end", unit: "`unit`", empty: withheld)
-        case .fittedLeastDeprived: return ColumnMeaning("The regression line's value at the least deprived end", unit: "`unit`", empty: withheld)
+        case .fittedMostDeprived: return ColumnMeaning("The regression line's value at the most deprived end", unit: "{unit}", empty: withheld)
+        case .fittedLeastDeprived: return ColumnMeaning("The regression line's value at the least deprived end", unit: "{unit}", empty: withheld)
         case .unit: return ColumnMeaning("The indicator's unit: `per 1,000 per year` or `percent`", unit: "text")
         case .note:
             return ColumnMeaning(
@@ -255,16 +326,18 @@ extension InequalityColumn {
 extension TrendColumn {
     public var meaning: ColumnMeaning {
         switch self {
-        case .measure: ColumnMeaning("`referrals`, `non_medical_share`, `contacted_share` or `intervention_share`", unit: "code")
-        case .interval: ColumnMeaning("`month` or `quarter` (calendar)", unit: "code")
+        case .measure: ColumnMeaning(oneOf(Measure.self), unit: "code")
+        case .interval: ColumnMeaning(oneOf(Interval.self) + " (calendar)", unit: "code")
         case .intervalStart: ColumnMeaning("First day of the interval", unit: "ISO date")
         case .intervalEnd: ColumnMeaning("Last day of the interval (inclusive)", unit: "ISO date")
         case .dimension: ColumnMeaning("`all`, `route_type`, `nation` or `nation/imd_quintile`", unit: "code")
         case .group: ColumnMeaning(groupText, unit: "label")
-        case .numerator: ColumnMeaning("Referrals counted by the measure", unit: "count", empty: ColumnMeaning.countWithheld + ", or not recorded (`note`)")
-        case .denominator: ColumnMeaning("All referrals of the group in the interval (shares only)", unit: "count", empty: ColumnMeaning.countWithheld + ", or a count (`referrals`)")
-        case .value: ColumnMeaning("The count for `referrals`; the share for the others", unit: "count or percent", empty: ColumnMeaning.figureWithheld)
-        case .ciLow, .ciHigh: ColumnMeaning("95% Wilson interval of a share", unit: "percent", empty: ColumnMeaning.figureWithheld)
+        case .numerator: ColumnMeaning("Referrals counted by the measure", unit: "count", empty: ColumnMeaning.countWithheld + ", or not recorded ({note})")
+        case .denominator:
+            ColumnMeaning("All referrals of the group in the interval (shares only)", unit: "count", empty: ColumnMeaning.countWithheld + ", or the row is a count ({measure} `referrals`)")
+        case .value: ColumnMeaning("The count for {measure} `referrals`; the share for the others", unit: "count or percent", empty: ColumnMeaning.figureWithheldNoted)
+        case .ciLow: ColumnMeaning("Lower end of the 95% Wilson interval of a share in {value}", unit: "percent", empty: ColumnMeaning.figureWithheldNoted + "; always empty for counts")
+        case .ciHigh: ColumnMeaning("Upper end of the 95% Wilson interval of a share in {value}", unit: "percent", empty: ColumnMeaning.figureWithheldNoted + "; always empty for counts")
         case .partial: ColumnMeaning("`TRUE` when the interval reaches outside the days the data cover", unit: "TRUE/FALSE")
         case .note: ColumnMeaning("Why a figure is empty: `not_recorded:<field>`, `recorded_in_part:<field>`, `no_referrals`", unit: "codes", empty: "nothing to say")
         case .suppressed: ColumnMeaning.suppressed
@@ -275,17 +348,19 @@ extension TrendColumn {
 
 extension OrganisationColumn {
     public var meaning: ColumnMeaning {
-        let limits = "no limits: the counts are suppressed, or `note` says why"
+        let limits = "no limits: the counts are suppressed, or {note} says why"
         switch self {
         case .organisationID: return ColumnMeaning("The organisation's code, or `(other)` for ids not published", unit: "code")
-        case .indicator: return ColumnMeaning("`non_medical_share`, `contacted_share` or `intervention_share`", unit: "code")
+        case .indicator: return ColumnMeaning(oneOf(Indicator.self), unit: "code")
         case .numerator: return ColumnMeaning("Referrals counted by the indicator", unit: "count", empty: ColumnMeaning.countWithheld)
         case .denominator: return ColumnMeaning("The organisation's referrals over the period", unit: "count", empty: ColumnMeaning.countWithheld)
-        case .value: return ColumnMeaning("`numerator` as a percentage of `denominator`", unit: "percent", empty: ColumnMeaning.figureWithheld)
-        case .overall: return ColumnMeaning("The share over every organisation", unit: "percent", empty: ColumnMeaning.figureWithheld)
-        case .lower95, .upper95: return ColumnMeaning("PHE's 95% funnel limit at this denominator", unit: "percent", empty: limits)
-        case .lower998, .upper998: return ColumnMeaning("PHE's 99.8% funnel limit at this denominator", unit: "percent", empty: limits)
-        case .flag: return ColumnMeaning("`above_998`, `above_95`, `within`, `below_95` or `below_998`", unit: "code", empty: limits)
+        case .value: return ColumnMeaning("{numerator} as a percentage of {denominator}", unit: "percent", empty: ColumnMeaning.figureWithheldNoted)
+        case .overall: return ColumnMeaning("The share over every organisation", unit: "percent", empty: ColumnMeaning.figureWithheldNoted)
+        case .lower95: return ColumnMeaning("Lower 95% funnel limit (PHE's method) at this {denominator}: an organisation no different from the rest is below it about 1 time in 40", unit: "percent", empty: limits)
+        case .upper95: return ColumnMeaning("Upper 95% funnel limit (PHE's method) at this {denominator}: an organisation no different from the rest is above it about 1 time in 40", unit: "percent", empty: limits)
+        case .lower998: return ColumnMeaning("Lower 99.8% funnel limit (PHE's method) at this {denominator}: an organisation no different from the rest is below it 1 time in 1,000", unit: "percent", empty: limits)
+        case .upper998: return ColumnMeaning("Upper 99.8% funnel limit (PHE's method) at this {denominator}: an organisation no different from the rest is above it 1 time in 1,000", unit: "percent", empty: limits)
+        case .flag: return ColumnMeaning(oneOf(Flag.self), unit: "code", empty: limits)
         case .level: return ColumnMeaning("`organisation`, or `parent` for a parent the lookup names", unit: "code")
         case .name: return ColumnMeaning("Name from the pipeline's lookup", unit: "text", empty: "no lookup, or the lookup does not list it")
         case .organisationType: return ColumnMeaning("Type from the lookup", unit: "text", empty: "no lookup, or the lookup does not list it")
@@ -302,12 +377,13 @@ extension OrganisationColumn {
 
 extension ProvisionColumn {
     public var meaning: ColumnMeaning {
-        let why = "`note` says why"
+        let why = "{note} says why"
         switch self {
         case .pcnCode: return ColumnMeaning("The primary care network's code", unit: "code")
         case .pcnName: return ColumnMeaning("The network's name", unit: "text")
         case .censusDate: return ColumnMeaning("The workforce census date", unit: "ISO date")
-        case .periodStart, .periodEnd: return ColumnMeaning("First or last day whose referrals are set against the census", unit: "ISO date", empty: why)
+        case .periodStart: return ColumnMeaning("First day whose referrals are set against the census", unit: "ISO date", empty: why)
+        case .periodEnd: return ColumnMeaning("Last day whose referrals are set against the census (inclusive)", unit: "ISO date", empty: why)
         case .splwFTE: return ColumnMeaning("Social prescribing link worker full-time equivalents", unit: "FTE", empty: "no workforce return that month")
         case .registeredPatients: return ColumnMeaning("Patients registered with the network", unit: "people", empty: "no registration extract near the census date")
         case .patientsExtract: return ColumnMeaning("The registration extract the patients are from", unit: "ISO date", empty: "no extract")
@@ -336,8 +412,9 @@ extension ProvisionGradientColumn {
         case .pcns: ColumnMeaning("Networks with a workforce return in the group", unit: "count")
         case .splwFTE: ColumnMeaning("Link worker FTE of those networks", unit: "FTE", empty: "an index row")
         case .registeredPatients: ColumnMeaning("Their registered patients", unit: "people", empty: "an index row")
-        case .value: ColumnMeaning("FTE per 50,000 patients, or the index", unit: "FTE per 50,000; ratio for `rii`", empty: "`note` says why")
-        case .ciLow, .ciHigh: ColumnMeaning("95% interval of `value`", unit: "as `value`", empty: "`note` says why")
+        case .value: ColumnMeaning("FTE per 50,000 patients, or the index", unit: "FTE per 50,000; ratio for `rii`", empty: "{note} says why")
+        case .ciLow: ColumnMeaning("Lower end of the 95% interval of {value}", unit: "as {value}", empty: "{note} says why")
+        case .ciHigh: ColumnMeaning("Upper end of the 95% interval of {value}", unit: "as {value}", empty: "{note} says why")
         case .note: ColumnMeaning("Networks left out (no return), or why a value is empty", unit: "text", empty: "nothing to say")
         }
     }

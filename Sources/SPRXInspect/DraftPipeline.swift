@@ -9,7 +9,8 @@ import SPRXPipeline
 /// A complete, commented pipeline file drafted from an inspection: columns from header
 /// names (or values), labels from their words, dates from the formats that parse the
 /// most values, and the default pipeline's reference files, disclosure control, models,
-/// quality gates and tolerances. Every guess carries `# REVIEW:`.
+/// quality gates and tolerances. Every guess carries `# REVIEW:`, and only guesses do
+/// (the header explains the mark without writing it).
 ///
 /// Labels are written only as mapping labels, never with counts. A label seen fewer than
 /// `suppress_up_to + 1` times is written only when it was guessed (so the run maps it as
@@ -83,12 +84,15 @@ public enum DraftPipeline {
         var out: [String] = []
         func line(_ s: String) { out.append(s) }
         line("# sprx pipeline DRAFTED by `sprx inspect --draft-pipeline` from \(inspection.files.count) file\(inspection.files.count == 1 ? "" : "s").")
-        line("# Every guess is marked `# REVIEW:`: check each against the export's documentation, fix")
-        line("# what is wrong, delete the mark, then run it and read tables/data_quality.csv and")
+        line("# Every guess ends in a review mark: a hash, then the word review in capitals. Check each")
+        line("# against the export's documentation, fix what is wrong and delete the mark. When a search")
+        line("# of this file for that word finds nothing, run it and read tables/data_quality.csv and")
         line("# tables/unmapped_labels.csv (docs/user-guide.md walks through it).")
         line("# No value seen fewer than \(threshold) times is written here (it may identify a person): such labels are counted.")
         line("version: 1")
         line("name: \(quoted(name))")
+        line("")
+        line(reportExample)
         line("")
 
         // input
@@ -264,6 +268,16 @@ public enum DraftPipeline {
         out.append(Self.withReferenceLevels(inspection, threshold: threshold, in: Self.withoutModelsOf(optional, in: DefaultPipelineText.fromDisclosure)))
         return out.joined(separator: "\n") + "\n"
     }
+
+    /// The `report:` section as a commented example: its keys, for a user to fill in
+    /// (without it the report has a default title and names no organisation).
+    static let reportExample = """
+        # The report's title page (optional): uncomment and fill in for a board pack;
+        # without it the report has a default title and names no organisation.
+        # report:
+        #   title: "Social prescribing referrals, 2024/25"
+        #   organisation: "Our social prescribing service"
+        """
 
     /// Fields a draft lists under `columns.optional`: not required, and no column with a
     /// header name holds them (a column known only by position cannot be mapped).

@@ -190,7 +190,7 @@ public enum Publisher {
             ]
         try output.write("report.html", Report.html(tables: published, context: context))
         try output.write("report.md", Report.markdown(tables: published, context: context))
-        try output.write("README.md", Codebook.markdown(disclosureStatement: pipeline.disclosure.statement))
+        try output.write("README.md", Codebook.markdown(disclosureStatement: pipeline.disclosure.statement, codes: codebookCodes(pipeline)))
         let manifest = Manifest(
             options: options, pipeline: pipeline, files: result.files, reference: result.reference, outputs: output.written,
             started: started, finished: Date(), disclosure: pipeline.disclosure, models: models.summaries,
@@ -200,5 +200,22 @@ public enum Publisher {
         return RunSummary(
             result: result, models: models.summaries, outputDirectory: output.target.path, headline: Report.headline(tables: published),
             warnings: warnings)
+    }
+
+    /// The codes of the category columns for the codebook: the pipeline's route types,
+    /// routes (with their route type) and reasons, in its order, named as the report
+    /// names them (the pipeline's `display_names`, else the report's defaults).
+    static func codebookCodes(_ pipeline: PipelineConfiguration) -> [CodeList] {
+        typealias Kind = DisplayNames.Kind
+        func name(_ kind: Kind, _ id: String) -> String? { pipeline.displayNames[kind.rawValue]?[id] ?? DisplayNames.defaults[kind.rawValue]?[id] }
+        return [
+            CodeList(column: ShareColumn.routeType, codes: RouteType.allCases.map { CodeList.Code($0.label, name: name(.routeType, $0.label)) }),
+            CodeList(
+                column: ShareColumn.route,
+                codes: pipeline.routes.map { route in
+                    CodeList.Code(route.id, name: (name(.route, route.id).map { $0 + " " } ?? "") + "(route type `\(route.type.label)`)")
+                }),
+            CodeList(column: ShareColumn.reason, codes: pipeline.reasons.map { CodeList.Code($0.id, name: name(.reason, $0.id)) }),
+        ]
     }
 }

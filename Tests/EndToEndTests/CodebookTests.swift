@@ -1,4 +1,5 @@
 import Foundation
+import SPRXCore
 import SPRXTestSupport
 import Testing
 
@@ -57,6 +58,86 @@ import Testing
         } else {
             #expect(docs == expected, "docs/tables.md is out of date: SPRX_UPDATE_SNAPSHOTS=1 swift test --filter CodebookTests rewrites it")
         }
+    }
+
+    /// The text of each section of a codebook, by its heading (`tables/<name>.csv`).
+    static func sectionTexts(_ codebook: String) -> [String: String] {
+        var texts: [String: String] = [:]
+        for part in codebook.components(separatedBy: "\n## ").dropFirst() {
+            let heading = String(part.prefix { $0 != "\n" })
+            texts[heading] = part
+        }
+        return texts
+    }
+
+    /// A table's header and its cells by column, read from the run's file.
+    static func csv(_ path: String) throws -> (header: [String], values: [String: Set<String>]) {
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        let header = lines[0].split(separator: ",").map(String.init)
+        var values: [String: Set<String>] = [:]
+        for line in lines.dropFirst() {
+            // The sample's tables have no quoted field holding a comma in the columns read here
+            // (codes, units); a quoted one only adds values no codebook token matches.
+            for (i, cell) in line.split(separator: ",", omittingEmptySubsequences: false).enumerated() where i < header.count {
+                values[header[i], default: []].insert(String(cell))
+            }
+        }
+        return (header, values)
+    }
+
+    /// The words of each table name only columns it has (the trial found `route_type_by_group`
+    /// pointing at a `note` it lacks); each category column's codes are listed with their
+    /// names; each interval limit has its own words. The tables, headers and codes come from
+    /// the run's files, not from the declarations the codebook is made from.
+    @Test func wordsNameOnlyTheTablesColumnsAndListTheirCodes() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/out"
+        let run = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", out, "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let codebook = try String(contentsOfFile: out + "/README.md", encoding: .utf8)
+        let texts = Self.sectionTexts(codebook)
+        let files = try FileManager.default.contentsOfDirectory(atPath: out + "/tables").filter { $0.hasSuffix(".csv") }.sorted()
+        var tables: [String: (header: [String], values: [String: Set<String>])] = [:]
+        for file in files { tables[file] = try Self.csv(out + "/tables/" + file) }
+        let everyColumn = Set(tables.values.flatMap(\.header))
+        #expect(!codebook.contains("{") && !codebook.contains("}"), "a column reference left unshown")
+        for file in files {
+            let table = try #require(tables[file])
+            let name = String(file.dropLast(4))
+            // The declared references.
+            let references = Codebook.columnReferences(of: name)
+            #expect(references.isSubset(of: table.header), "tables/\(file) refers to \(references.subtracting(table.header).sorted())")
+            // Any column name in backticks in the section: this table's, or a code its cells hold
+            // (`nation` as a dimension, `percent` as a unit).
+            let text = try #require(texts["tables/" + file])
+            let quoted = text.components(separatedBy: "`").enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+            let cells = table.values.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+            for token in quoted where everyColumn.contains(token) && !table.header.contains(token) {
+                let held = cells.contains(token)
+                #expect(held, "tables/\(file): `\(token)` is another table's column, not one of this table's")
+            }
+            // Every interval limit says which end it is.
+            let rows = CodebookTests.sections(codebook)["tables/" + file] ?? [:]
+            for (low, high) in [("ci_low", "ci_high"), ("crude_ci_low", "crude_ci_high"), ("dsr_ci_low", "dsr_ci_high"), ("lower_95", "upper_95")] {
+                guard let lowRow = rows[low], let highRow = rows[high] else { continue }
+                #expect(lowRow[1] != highRow[1] && lowRow[1].contains("Lower") && highRow[1].contains("Upper"), "tables/\(file): \(lowRow[1]) / \(highRow[1])")
+            }
+            // Every code a category column holds is listed under its table.
+            for column in ["route_type", "route", "reason"] {
+                guard let values = table.values[column] else { continue }
+                for code in values.subtracting(["all"]) {
+                    #expect(text.contains("\n- `\(code)`"), "tables/\(file): code \(code) of \(column) not listed")
+                }
+            }
+        }
+        // The names are the report's (Sources/SPRXReport's defaults; the pipeline names none).
+        let routes = try #require(texts["tables/route_by_group.csv"])
+        #expect(routes.contains("- `primary_care`: Primary care (route type `medical`)"))
+        #expect(routes.contains("- `vcse`: Voluntary and community sector (route type `non_medical`)"))
+        #expect(try #require(texts["tables/route_type_by_group.csv"]).contains("- `non_medical`: Non-medical"))
+        #expect(try #require(texts["tables/reasons_by_group.csv"]).contains("- `loneliness_isolation`: Loneliness or isolation"))
+        #expect(!codebook.contains("controlled on its own") && !codebook.contains("lower or upper"))
     }
 
     /// The preface of `docs/tables.md` (the rest is the sample run's `README.md`).

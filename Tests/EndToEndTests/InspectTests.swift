@@ -93,6 +93,42 @@ import Testing
         #expect(again.status == 73)
         #expect(try String(contentsOfFile: draft, encoding: .utf8) == (input == "SampleData/canonical" ? addingSampleLookup(text) : text))
     }
+
+    /// The review mark appears only where a guess needs review, so once a user has
+    /// deleted every mark, `grep REVIEW` finds nothing (the header explains the mark
+    /// without writing it); and the draft shows the `report:` keys as a commented
+    /// example that, uncommented, runs and puts its title on the report.
+    @Test func reviewMarksOnlyOnGuessesAndAReportExample() throws {
+        let folder = scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let draft = folder + "/draft.yaml"
+        let inspect = try sprx(["inspect", "--input", "SampleData/casebook", "--draft-pipeline", draft])
+        #expect(inspect.status == 0, "\(inspect.stderr)")
+        let text = try String(contentsOfFile: draft, encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let header = lines.prefix { !$0.hasPrefix("version:") }
+        #expect(!header.isEmpty && !header.contains { $0.contains("REVIEW") }, "\(header)")
+        // A user's edit: delete each mark (from `# REVIEW` to the end of its line; a line
+        // that is only a mark goes). Every occurrence of the word must go with them.
+        let marked = lines.filter { $0.contains("REVIEW") }
+        #expect(!marked.isEmpty)
+        let edited = lines.compactMap { line -> String? in
+            guard let mark = line.range(of: "# REVIEW") else { return line }
+            let kept = String(line[..<mark.lowerBound])
+            return kept.trimmingCharacters(in: .whitespaces).isEmpty ? nil : kept
+        }
+        #expect(edited.filter { $0.contains("REVIEW") }.isEmpty, "\(edited.filter { $0.contains("REVIEW") })")
+        // The commented `report:` example, uncommented, is a valid section the report reads.
+        #expect(text.contains("\n# report:\n#   title: ") && text.contains("\n#   organisation: "))
+        let uncommented = edited.map { line in
+            line.hasPrefix("# report:") || line.hasPrefix("#   title:") || line.hasPrefix("#   organisation:") ? String(line.dropFirst(2)) : line
+        }.joined(separator: "\n")
+        try uncommented.write(toFile: draft, atomically: true, encoding: .utf8)
+        let run = try sprx(["run", "--pipeline", draft, "--input", "SampleData/casebook", "--out", folder + "/out", "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try String(contentsOfFile: folder + "/out/report.md", encoding: .utf8)
+        #expect(report.contains("Social prescribing referrals, 2024/25") && report.contains("Our social prescribing service"))
+    }
 }
 
 /// Exports sprx's run cannot read before its pipeline says how: inspect sniffs them and
