@@ -192,7 +192,12 @@ enum Charts {
             }
             if !consistent {
                 let parts = NumberFormat.count(Int64(published)), whole = NumberFormat.count(total)
-                let note = published > Double(total) ? "rounded parts (\(parts)) exceed the total (\(whole))" : "rounded parts fill the total (\(whole))"
+                // Each count is rounded on its own, so parts and whole can differ by rounding:
+                // say which way, and "fill" only when a suppressed part has no room left.
+                let note =
+                    published > Double(total) ? "rounded parts (\(parts)) exceed the total (\(whole))"
+                    : suppressed.isEmpty ? "rounded parts (\(parts)) fall short of the total (\(whole))"
+                    : "rounded parts fill the total (\(whole))"
                 children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 13)), ("class", "small")], text: note))
             }
         }

@@ -113,7 +113,7 @@ public enum Report {
     static func routeMixSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
         let categories = routeTypeCategories(label)
         var children: [Node] = [
-            el("p", text: "Share of each group's referrals by route type (tables/route_type_by_group.csv), drawn from the group's rounded counts. A hatched segment is a suppressed route type, never drawn as zero or as part of another; a bar whose rounded parts add up to its total or more (9 of 11 publishes as 10 of 10) says so beside it and carries no percentages.")
+            el("p", text: "Share of each group's referrals by route type (tables/route_type_by_group.csv), drawn from the group's rounded counts. A hatched segment is a suppressed route type, never drawn as zero or as part of another; a bar whose rounded parts do not add up to its rounded total (each count is rounded on its own: 9 of 11 publishes as 10 of 10) says so beside it, and percentages are written on a bar only where, as written, they add up.")
         ]
         let routes = routeRows(numbers, label)
         if !routes.isEmpty {

@@ -253,6 +253,18 @@ enum NumberRules {
         #expect(svg.contains("width=\"228.0\""))
     }
 
+    /// Parts 1,965 + 1,600 + 185 = 3,750 of a total published as 3,755 (each rounded on its
+    /// own; nothing suppressed): the row says its parts fall short, never that they "fill" it.
+    @Test func roundedPartsShortOfTheTotalAreSaidSo() {
+        let svg = Self.bar([
+            Charts.StackedRow(
+                label: "White", total: 3755,
+                segments: [("medical", 1965, 52.33, false), ("non_medical", 1600, 42.61, false), ("unknown", 185, 4.93, false)])
+        ])
+        #expect(svg.contains(">rounded parts (3,750) fall short of the total (3,755)</text>"))
+        #expect(!svg.contains("fill the total"))
+    }
+
     /// Sex "Other": 10 medical of 10, non-medical suppressed. "100%" beside a suppressed part is never written.
     @Test func aSuppressedPartBesideAFullBarIsNotCalled100Percent() {
         let svg = Self.bar([
