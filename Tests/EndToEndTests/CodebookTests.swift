@@ -25,12 +25,17 @@ import Testing
         return sections
     }
 
+    /// The sample run the tests read (made once per test process, read only; its folder
+    /// goes with the process's scratch root).
+    static let sample: (out: String, status: Int32, stderr: String) = {
+        let out = scratch() + "/out"
+        let run = try? sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", out, "--quiet"])
+        return (out, run?.status ?? -1, run?.stderr ?? "")
+    }()
+
     @Test func everyTableAndColumnOfARunIsDescribed() throws {
-        let dir = scratch()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let out = dir + "/out"
-        let run = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", out, "--quiet"])
-        #expect(run.status == 0, "\(run.stderr)")
+        let out = Self.sample.out
+        #expect(Self.sample.status == 0, "\(Self.sample.stderr)")
         let codebook = try String(contentsOfFile: out + "/README.md", encoding: .utf8)
         let sections = Self.sections(codebook)
         let files = try FileManager.default.contentsOfDirectory(atPath: out + "/tables").filter { $0.hasSuffix(".csv") }.sorted()
@@ -90,11 +95,8 @@ import Testing
     /// names; each interval limit has its own words. The tables, headers and codes come from
     /// the run's files, not from the declarations the codebook is made from.
     @Test func wordsNameOnlyTheTablesColumnsAndListTheirCodes() throws {
-        let dir = scratch()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let out = dir + "/out"
-        let run = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", out, "--quiet"])
-        #expect(run.status == 0, "\(run.stderr)")
+        let out = Self.sample.out
+        #expect(Self.sample.status == 0, "\(Self.sample.stderr)")
         let codebook = try String(contentsOfFile: out + "/README.md", encoding: .utf8)
         let texts = Self.sectionTexts(codebook)
         let files = try FileManager.default.contentsOfDirectory(atPath: out + "/tables").filter { $0.hasSuffix(".csv") }.sorted()
