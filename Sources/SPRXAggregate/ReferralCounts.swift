@@ -68,13 +68,13 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     public struct Projection: Sendable, Codable, Equatable {
         /// The key layout (``GroupKeySchema/layoutDescription``).
         public let layout: String
-        /// ``outcomes``: the demographic pattern and the route.
+        /// ``outcomes``: the demographic pattern (declared dimensions included) and the route.
         public let outcome: UInt64
         /// The demographic pattern (``reasons`` adds the reason).
         public let pattern: UInt64
         /// Where ``reasons`` puts the reason.
         public let reasonShift: UInt64
-        /// ``months``: the month, the route, the nation and the decile.
+        /// ``months``: the month, the route (and its type) and the trends' dimensions.
         public let month: UInt64
         /// Where the month field starts (``organisations`` keeps the month alone).
         public let monthShift: UInt64
@@ -91,13 +91,14 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         public init(_ schema: GroupKeySchema) {
             layout = schema.layoutDescription
             pattern = schema.demographicMask
-            outcome = schema.mask(GroupAxis.demographic + [.route])
+            outcome = schema.mask(schema.axes(of: .outcomes))
+            assert(schema.mask(schema.axes(of: .reasons)) == pattern | schema.field(.reason).mask)
             reasonShift = schema.field(.reason).shift
-            month = schema.mask([.month, .route, .nation, .decile])
+            month = schema.mask(schema.axes(of: .months))
             monthShift = schema.field(.month).shift
             monthField = schema.mask([.month])
-            resident = schema.mask([.nation, .decile, .rurality, .standardAge, .resident])
-            residentBand = schema.mask([.nation, .ageBand, .resident])
+            resident = schema.mask(schema.axes(of: .residents))
+            residentBand = schema.mask(schema.axes(of: .residentBands))
             let routeType = schema.field(.routeType)
             routeTypeMask = routeType.mask
             nonMedical = UInt64(RouteType.nonMedical.rawValue) << routeType.shift

@@ -60,8 +60,6 @@ public struct TrendTableBuilder: Sendable {
         self.init(groupKey: pipeline.groupKey, routes: pipeline.routes, disclosure: pipeline.disclosure)
     }
 
-    /// The groupings of the table's dimensions in publication order, by name; `nil` is `all`.
-    public static let dimensionGroupings: [String?] = [nil, Grouping.Name.routeType, Grouping.Name.nation, Grouping.Name.imdQuintile]
 
     /// What one group counts in one interval.
     struct Tally {
@@ -84,12 +82,10 @@ public struct TrendTableBuilder: Sendable {
     public func build(_ counts: ReferralCounts, period: (first: Day, last: Day)?) -> PublishedTable {
         var table = PublishedTable(name: PublishedTable.Name.trends, header: TrendColumn.header, rows: [])
         guard let period else { return table }
-        let dimensions = Self.dimensionGroupings.map { name -> Dimension in
-            guard let name, let grouping = groupKey.grouping(named: name) else {
-                return Dimension(name: TableDimension.all, labels: [TableDimension.all], grouping: nil)
-            }
-            return Dimension(name: TableDimension.name([grouping.name]), labels: grouping.levels, grouping: grouping)
-        }
+        // `all`, then the schema's trend groupings (route type, nation, quintile, declared dimensions).
+        let dimensions =
+            [Dimension(name: TableDimension.all, labels: [TableDimension.all], grouping: nil)]
+            + groupKey.trendGroupings.map { Dimension(name: TableDimension.name([$0.name]), labels: $0.levels, grouping: $0) }
         // The months key holds the route, not its type: set the type field from the route
         // so the route_type grouping reads it like any other (a route the pipeline does not
         // list, which a run never counts, would be of unknown type).

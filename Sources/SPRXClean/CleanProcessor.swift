@@ -4,12 +4,12 @@ import SPRXPipeline
 
 /// A label no mapping names: counted per field, reported in data quality, never guessed.
 public struct UnmappedLabel: Hashable, Sendable, Comparable {
-    public var field: CanonicalField
+    public var field: LabelledField
     /// The label normalised (lower-cased, spaces collapsed) so spellings that the
     /// matcher treats alike are counted together.
     public var label: String
     public static func < (a: UnmappedLabel, b: UnmappedLabel) -> Bool {
-        (a.field.rawValue, a.label) < (b.field.rawValue, b.label)
+        (a.field.name, a.label) < (b.field.name, b.label)
     }
 }
 
@@ -31,8 +31,8 @@ public final class CleanProcessor {
     /// ``InputLimits/maxDistinctUnmappedLabelsPerField`` distinct labels per field, then
     /// the rest counted under ``InputLimits/unmappedOverflowLabel``.
     public private(set) var unmapped: [UnmappedLabel: Int] = [:]
-    /// Distinct labels kept in `unmapped`, per field (by `CanonicalField.allCases` position).
-    private var distinctUnmapped: [Int]
+    /// Distinct labels kept in `unmapped`, per labelled field.
+    private var distinctUnmapped: [LabelledField: Int] = [:]
     private let maxDistinctUnmapped: Int
     private let scratch: UnsafeMutableRawBufferPointer
     private let columns: [Int]  // column index per CanonicalField.allCases position, -1 if absent
@@ -42,10 +42,14 @@ public final class CleanProcessor {
         self.rules = rules
         self.layout = layout
         self.maxDistinctUnmapped = maxDistinctUnmapped
-        distinctUnmapped = [Int](repeating: 0, count: CanonicalField.allCases.count)
         scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: LabelTable.maxLabelLength, alignment: 8)
         columns = CanonicalField.allCases.map { layout.index[$0] ?? -1 }
+        dimensionColumns = layout.dimensionIndex
+        precondition(dimensionColumns.count == rules.dimensions.count, "a layout made for another pipeline's dimensions")
     }
+
+    /// Column index per declared dimension (``CleanRules/dimensions`` order).
+    private let dimensionColumns: [Int]
 
     deinit { scratch.deallocate() }
 
@@ -82,9 +86,15 @@ public final class CleanProcessor {
         for (position, field) in CanonicalField.allCases.enumerated() where columns[position] >= 0 {
             if row[columns[position]].count > InputLimits.maxMappedFieldBytes { return .quarantined(.fieldTooLong, column: field.rawValue) }
         }
+        for (n, column) in dimensionColumns.enumerated() where row[column].count > InputLimits.maxMappedFieldBytes {
+            return .quarantined(.fieldTooLong, column: rules.dimensions[n].field.name)
+        }
         // Mapped fields must be UTF-8 so labels and ids compare as text.
         for (position, field) in CanonicalField.allCases.enumerated() where columns[position] >= 0 {
             if !Self.isValidUTF8(row[columns[position]]) { return .quarantined(.invalidEncoding, column: field.rawValue) }
+        }
+        for (n, column) in dimensionColumns.enumerated() where !Self.isValidUTF8(row[column]) {
+            return .quarantined(.invalidEncoding, column: rules.dimensions[n].field.name)
         }
         for field in [CanonicalField.referralID, .personID, .referralDate] where Padding.trimmed(row[column(field)]).isEmpty {
             return .quarantined(.missingRequired, column: field.rawValue)
@@ -129,6 +139,7 @@ public final class CleanProcessor {
             record.route = lookup(rules.routes, .referralSource, row[column(.referralSource)]) ?? rules.unknownRoute
         }
         if column(.referralReasons) >= 0 { record.reasons = reasons(row[column(.referralReasons)]) }
+        for (n, column) in dimensionColumns.enumerated() { record.dimensionBits |= dimensionLevel(rules.dimensions[n], row[column]) }
         if column(.contacted) >= 0 {
             record.contacted = lookup(rules.contacted, .contacted, row[column(.contacted)]).flatMap { ContactFlag(rawValue: $0) } ?? .unknown
         }
@@ -166,25 +177,39 @@ public final class CleanProcessor {
         let value = Padding.trimmed(bytes)
         if value.isEmpty { return nil }
         if let code = table.lookup(value, scratch: scratch) { return code }
-        if !isMissing(field, value) { countUnmapped(field, value) }
+        if !isMissing(field, value) { countUnmapped(LabelledField(field), value) }
         return nil
     }
 
     /// Counts an unmapped label, or the overflow label once the field has as many
     /// distinct labels as it keeps.
-    private func countUnmapped(_ field: CanonicalField, _ value: UnsafeRawBufferPointer) {
+    private func countUnmapped(_ field: LabelledField, _ value: UnsafeRawBufferPointer) {
         let label = UnmappedLabel(field: field, label: LabelTable.normalisedText(value))
         if let count = unmapped[label] {
             unmapped[label] = count + 1
             return
         }
-        let position = CanonicalField.allCases.firstIndex(of: field)!
-        if distinctUnmapped[position] < maxDistinctUnmapped {
-            distinctUnmapped[position] += 1
+        if distinctUnmapped[field, default: 0] < maxDistinctUnmapped {
+            distinctUnmapped[field, default: 0] += 1
             unmapped[label] = 1
         } else {
             unmapped[UnmappedLabel(field: field, label: InputLimits.unmappedOverflowLabel), default: 0] += 1
         }
+    }
+
+    /// A declared dimension's level, in its field of the key: a level's label, else
+    /// Unknown (empty, a value meaning not known, or an unmapped label, counted).
+    private func dimensionLevel(_ rule: CleanRules.DimensionRule, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        let value = Padding.trimmed(bytes)
+        var level = rule.unknownLevel
+        if !value.isEmpty {
+            if let code = rule.levels.lookup(value, scratch: scratch) {
+                level = UInt64(code)
+            } else if rule.unknown?.lookup(value, scratch: scratch) == nil {
+                countUnmapped(rule.field, value)
+            }
+        }
+        return level << rule.shift
     }
 
     private func ethnicity(_ bytes: UnsafeRawBufferPointer) -> Ethnicity {
@@ -252,6 +277,11 @@ public final class CleanProcessor {
         var content = Hash64(seed: 0x5350_5258)
         for position in columns.indices where columns[position] >= 0 {
             content.add(Padding.trimmed(row[columns[position]]))
+            content.addSeparator()
+        }
+        // Declared dimensions too: two rows with one id that differ there are counted apart.
+        for column in dimensionColumns {
+            content.add(Padding.trimmed(row[column]))
             content.addSeparator()
         }
         var low = Hash64(seed: 1)

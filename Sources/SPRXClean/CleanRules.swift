@@ -18,6 +18,21 @@ public struct CleanRules: Sendable {
     /// Per field (by `CanonicalField.allCases` position), the values meaning "not known"
     /// (``PipelineConfiguration/missingValues``); `nil` for a field with none.
     let missingValues: [LabelTable?]
+    /// Per declared dimension (pipeline order): its field, its levels' labels and the
+    /// values that mean not known.
+    let dimensions: [DimensionRule]
+
+    /// How one declared dimension's column is read.
+    struct DimensionRule: Sendable {
+        let field: LabelledField
+        /// Label → level index.
+        let levels: LabelTable
+        /// Values meaning not known; `nil` when the dimension lists none.
+        let unknown: LabelTable?
+        /// Where the dimension's level goes in the group key, and its unknown level.
+        let shift: UInt64
+        let unknownLevel: UInt64
+    }
 
     public init(pipeline: PipelineConfiguration) {
         self.pipeline = pipeline
@@ -39,6 +54,13 @@ public struct CleanRules: Sendable {
         }
         separators = set
         dates = DateParser(forms: pipeline.dateForms)
+        dimensions = pipeline.dimensions.enumerated().map { n, dimension in
+            DimensionRule(
+                field: LabelledField(dimension),
+                levels: LabelTable(dimension.levels.enumerated().flatMap { i, level in level.values.map { ($0, UInt8(i)) } }),
+                unknown: dimension.unknownValues.isEmpty ? nil : LabelTable(dimension.unknownValues.map { ($0, 0) }),
+                shift: pipeline.groupKey.field(.declared(n)).shift, unknownLevel: UInt64(dimension.levels.count))
+        }
         missingValues = CanonicalField.allCases.map { field in
             pipeline.missingValues[field].map { values in LabelTable(values.map { ($0, 0) }) }
         }

@@ -5,6 +5,8 @@ import SPRXPipeline
 public struct ColumnLayout: Sendable, Hashable {
     /// Column index per canonical field (`nil` when the file does not have it).
     public var index: [CanonicalField: Int]
+    /// Column index per declared dimension (``PipelineConfiguration/dimensions`` order).
+    public var dimensionIndex: [Int] = []
     /// The header as written, for messages and the quarantine file.
     public var headerNames: [String]
     /// Number of fields every row must have.
@@ -46,10 +48,26 @@ public struct ColumnLayout: Sendable, Hashable {
                 unmatched.append(field)
             }
         }
-        guard unmatched.isEmpty else {
-            let fields = unmatched.map { field in
-                "'\(field.rawValue)'\(field.isRequired ? " (required)" : "") as \(Self.aliases(field, pipeline).map { "'\(Self.escaped($0))'" }.joined(separator: " or "))"
+        var unmatchedDimensions: [DeclaredDimension] = []
+        for dimension in pipeline.dimensions {
+            let aliases = Set(dimension.columns.map { $0.trimmingSpaces().lowercased() })
+            let matches = normalised.indices.filter { aliases.contains(normalised[$0]) }
+            if matches.count > 1 {
+                throw SPRXError(
+                    .inputFormat,
+                    "header has \(matches.count) columns for dimension '\(dimension.name)' (columns \(matches.map { String($0 + 1) }.joined(separator: ", "))); keep one or change the dimension's column aliases",
+                    location: DataLocation(file: file, line: 1))
             }
+            if let match = matches.first { dimensionIndex.append(match) } else { unmatchedDimensions.append(dimension) }
+        }
+        guard unmatched.isEmpty && unmatchedDimensions.isEmpty else {
+            let fields =
+                unmatched.map { field in
+                    "'\(field.rawValue)'\(field.isRequired ? " (required)" : "") as \(Self.aliases(field, pipeline).map { "'\(Self.escaped($0))'" }.joined(separator: " or "))"
+                }
+                + unmatchedDimensions.map { dimension in
+                    "dimension '\(dimension.name)' as \(dimension.columns.map { "'\(Self.escaped($0))'" }.joined(separator: " or "))"
+                }
             // The first line is shown only when it is recognisably a header (some cell is
             // one of the pipeline's column names). Otherwise it may be data (a file without
             // a header) or a title line naming a person, and is described, never echoed.
@@ -64,7 +82,7 @@ public struct ColumnLayout: Sendable, Hashable {
                         ?? "is the header missing, or is a title line above it? ")
             throw SPRXError(
                 .inputFormat,
-                "header has no column for \(unmatched.count) mapped field\(unmatched.count == 1 ? "" : "s"): \(fields.joined(separator: "; ")). "
+                "header has no column for \(fields.count) mapped field\(fields.count == 1 ? "" : "s"): \(fields.joined(separator: "; ")). "
                     + listing
                     + "Fix the pipeline's columns aliases, or list a field the export does not have under columns.optional",
                 // A missing required field is named as the column, as before optional fields.

@@ -23,6 +23,9 @@ public struct ReferralRecord: Sendable, Hashable {
     /// -1 when unknown.
     public var interventions: Int32
     public var organisation: ShortCode?
+    /// The declared dimensions' levels, each already in its field of the group key
+    /// (``GroupKeySchema/field(_:)`` of ``GroupAxis/declared(_:)``); 0 without any.
+    public var dimensionBits: UInt64 = 0
 
     public init(
         referralDate: Day, age: Int16 = -1, sex: Sex = .unknown, ethnicity: Ethnicity = .unknown, area: ShortCode? = nil,

@@ -2,21 +2,46 @@ import SPRXCore
 
 /// A part of a referral that it is counted by: one field of a packed group key.
 ///
-/// The cases are in key order, low bits first. The parts the models look at come first,
-/// so a model cell (``GroupKeySchema/modelCellMask``) is the key's low bits and fits the
-/// models' 32-bit cell.
-public enum GroupAxis: Int, CaseIterable, Sendable, Hashable {
-    case ageBand, sex, ethnicity, nation, decile, rurality, routeType, contacted, route, reason, month
+/// The built-in axes are the static members, in ``builtIn`` order; each dimension a
+/// pipeline declares (``DeclaredDimension``) gets one more, ``declared(_:)``. Where an
+/// axis sits in the key is the schema's business (``GroupKeySchema/field(_:)``), never
+/// the axis's: the index only names it.
+public struct GroupAxis: Hashable, Sendable, CustomStringConvertible {
+    /// Built-in axes first (``builtIn`` order), then declared dimensions in pipeline order.
+    public let index: Int
+
+    init(_ index: Int) { self.index = index }
+
+    public static let ageBand = GroupAxis(0), sex = GroupAxis(1), ethnicity = GroupAxis(2), nation = GroupAxis(3), decile = GroupAxis(4)
+    public static let rurality = GroupAxis(5), routeType = GroupAxis(6), contacted = GroupAxis(7), route = GroupAxis(8), reason = GroupAxis(9)
+    public static let month = GroupAxis(10)
     /// The referral's age group of the European Standard Population (19 groups, then
     /// unknown): what age-standardised rates count by, whatever the pipeline's bands.
-    case standardAge
+    public static let standardAge = GroupAxis(11)
     /// Whether the population rates count the referral: its small area is in the
     /// catchment and its date in the rates' period (1); the area is unknown or outside
     /// the catchment (0); a catchment area, but a date outside the period the pipeline
     /// fixes (2).
-    case resident
+    public static let resident = GroupAxis(12)
 
-    /// The axes of a referral's demographic pattern (what every table dimension is made of).
+    /// The built-in axes' names, by index (the key layout's description prints them).
+    static let builtInNames = [
+        "ageBand", "sex", "ethnicity", "nation", "decile", "rurality", "routeType", "contacted", "route", "reason", "month", "standardAge", "resident",
+    ]
+
+    /// Every built-in axis, by index.
+    public static let builtIn: [GroupAxis] = builtInNames.indices.map(GroupAxis.init)
+
+    /// The axis of the pipeline's `n`th declared dimension.
+    public static func declared(_ n: Int) -> GroupAxis { GroupAxis(builtIn.count + n) }
+
+    /// Which declared dimension this axis is (its position in the pipeline), or `nil` for a built-in axis.
+    public var declaredIndex: Int? { index >= Self.builtIn.count ? index - Self.builtIn.count : nil }
+
+    public var description: String { declaredIndex.map { "declared\($0)" } ?? Self.builtInNames[index] }
+
+    /// The built-in axes of a referral's demographic pattern; a schema adds its declared
+    /// dimensions (``GroupKeySchema/demographicAxes``).
     public static let demographic: [GroupAxis] = [.ageBand, .sex, .ethnicity, .nation, .decile, .rurality]
 }
 
@@ -25,9 +50,13 @@ public enum GroupAxis: Int, CaseIterable, Sendable, Hashable {
 ///
 /// The name is the one tables (`dimension` column) and models (`term` column) print.
 /// A grouping may coarsen its field: `imd_quintile` reads the decile field through
-/// ``levelOfField``.
+/// ``levelOfField``. The built-in groupings are declared once, in
+/// ``GroupKeySchema/builtInGroupings(ageBands:routes:reasons:)``; a pipeline's
+/// ``DeclaredDimension`` becomes a grouping of the same kind.
 public struct Grouping: Sendable, Hashable {
     public let name: String
+    /// What the report calls it ("Age band", or a declared dimension's `title`).
+    public let title: String
     public let levels: [String]
     public let axis: GroupAxis
     /// The grouping's level for each level of the field; `nil` when they are the same.
@@ -38,20 +67,33 @@ public struct Grouping: Sendable, Hashable {
     /// for reasons (a referral without a reason is simply not counted under any).
     public let unknownLevel: Int?
 
+    /// Where the grouping is published and used.
+    public let uses: Uses
+
+    /// Where a grouping is published and used.
+    public struct Uses: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        /// A dimension of its own in the route, reason and pathway tables.
+        public static let tables = Uses(rawValue: 1)
+        /// A dimension of `trends.csv` (a declared dimension; the built-in ones are
+        /// ``GroupKeySchema/builtInTrendDimensions``, in their order).
+        public static let trends = Uses(rawValue: 2)
+        /// Kept in the models' cells, so a model can adjust for it.
+        public static let model = Uses(rawValue: 4)
+    }
+
     /// The label of the unknown level, if the grouping has one.
     public var unknownLabel: String? { unknownLevel.map { levels[$0] } }
 
-    init(name: String, levels: [String], axis: GroupAxis, levelOfField: [UInt8]?, unknownLevel: Int?) {
+    init(name: String, title: String, levels: [String], axis: GroupAxis, levelOfField: [UInt8]? = nil, unknownLevel: Int?, uses: Uses) {
         self.name = name
+        self.title = title
         self.levels = levels
         self.axis = axis
         self.levelOfField = levelOfField
         self.unknownLevel = unknownLevel
-    }
-
-    /// A grouping whose unknown level is its last.
-    init(name: String, levels: [String], axis: GroupAxis, levelOfField: [UInt8]?) {
-        self.init(name: name, levels: levels, axis: axis, levelOfField: levelOfField, unknownLevel: levels.count - 1)
+        self.uses = uses
     }
 
     /// The published groupings' names, declared once (tables, models, report).
@@ -89,16 +131,37 @@ public struct TableDimension: Sendable, Hashable {
     public static func groupLabel(_ levels: [String]) -> String { levels.isEmpty ? all : levels.joined(separator: "/") }
 }
 
+/// A table of counts the aggregation keeps, named by what it is for; each keeps the
+/// parts of the key ``GroupKeySchema/axes(of:)`` says, and nothing may read another.
+public enum CountTable: String, Sendable, CaseIterable {
+    /// Outcomes by demographic pattern and route: the equity tables.
+    case outcomes
+    /// Reasons by demographic pattern: the reasons table.
+    case reasons
+    /// Outcomes by month, route and the trends' dimensions.
+    case months
+    /// The population rates' numerators by nation, decile, rurality and standard age group.
+    case residents
+    /// The population rates' numerators by nation and the pipeline's age bands.
+    case residentBands
+    /// The models' cells: the covariates they may adjust for, route type and contact.
+    case modelCells
+}
+
 /// The one declaration of how a referral's groups are packed into a 64-bit key.
 ///
 /// Design note: every count sprx keeps is keyed by a projection of one key built per
-/// referral (``key(ageBand:sex:ethnicity:nation:decile:rurality:routeType:contacted:route:month:standardAge:resident:outsidePeriod:)``).
-/// Each ``GroupAxis`` has a level count, declared once here (from the domain's
-/// vocabularies and the pipeline's age bands, routes and reasons); its width is the
-/// fewest bits that hold it and its offset follows the axes before it. Masks, table
-/// dimensions, model covariates and their levels are all derived from that, so a new
-/// dimension is one more axis and one more grouping, and a pipeline cannot declare more
-/// levels than its field holds (the loader refuses a schema that does not fit).
+/// referral (``key(ageBand:sex:ethnicity:nation:decile:rurality:routeType:contacted:route:month:standardAge:resident:outsidePeriod:)``,
+/// or'd with the declared dimensions' bits). Each ``GroupAxis`` has a level count,
+/// declared once here (from the domain's vocabularies, the pipeline's age bands, routes
+/// and reasons, and its declared dimensions); its width is the fewest bits that hold it
+/// and its offset follows the axes before it in ``layoutOrder``. Masks, table and trend
+/// dimensions, model covariates and their levels are all derived from the groupings
+/// (``builtInGroupings(ageBands:routes:reasons:)`` and the declared ones), and which
+/// parts each count keeps (``axes(of:)``) from what reads it, checked when the schema is
+/// made (``check(reads:from:)``): a declared dimension is one declaration in the pipeline,
+/// and a pipeline cannot declare more levels than the key holds (the loader refuses a
+/// schema that does not fit, naming the dimensions that do not).
 public struct GroupKeySchema: Sendable, Hashable {
     /// Where one axis sits in the key.
     public struct Field: Sendable, Hashable {
@@ -114,114 +177,235 @@ public struct GroupKeySchema: Sendable, Hashable {
     /// Month levels: months since January of year 0, so years 1-9999 fit.
     public static let monthLevels = 12 * 10_000
 
-    /// Field per axis, by ``GroupAxis`` raw value.
+    /// Field per axis, by ``GroupAxis/index``.
     public let fields: [Field]
-    /// Level count per axis, by ``GroupAxis`` raw value.
+    /// Level count per axis, by ``GroupAxis/index``.
     public let levelCounts: [Int]
-    /// Every grouping a table or a model can use, by name.
+    /// Every grouping a table or a model can use: the built-in ones, then the declared.
     public let groupings: [Grouping]
+    /// The dimensions the pipeline declares, in its order (axis ``GroupAxis/declared(_:)``).
+    public let declared: [DeclaredDimension]
     /// The dimensions the equity tables publish, in publication order.
     public let tableDimensions: [TableDimension]
+    /// The groupings of `trends.csv`'s dimensions after `all`, in publication order.
+    public let trendGroupings: [Grouping]
     /// Total bits of a full key.
     public let bits: UInt64
 
-    /// Why a pipeline's groups do not fit the key.
+    /// Why a pipeline's groups do not fit the key, or a count is read by a part it does not keep.
     public struct Overflow: Error, Sendable {
         public let message: String
     }
 
-    /// The schema for a pipeline's age bands, routes and reasons.
+    /// Every axis of the schema in key order, low bits first: the demographic pattern,
+    /// the declared dimensions models may adjust for, route type and contact (so a model
+    /// cell is the key's low bits), the other declared dimensions, then the rest.
+    public let layoutOrder: [GroupAxis]
+
+    /// The schema for a pipeline's age bands, routes, reasons and declared dimensions.
     ///
     /// - Throws: ``Overflow`` when the key would need more than 64 bits or a model cell
-    ///   more than ``modelCellBitLimit``.
-    public init(ageBands: [AgeBand], routes: [String], reasons: [String]) throws(Overflow) {
+    ///   more than ``modelCellBitLimit`` (naming the declared dimensions that do not fit).
+    public init(ageBands: [AgeBand], routes: [String], reasons: [String], declared: [DeclaredDimension] = []) throws(Overflow) {
+        self.declared = declared
+        let declaredAxes = declared.indices.map(GroupAxis.declared)
+        let modelDeclared = declared.indices.filter { declared[$0].model }.map(GroupAxis.declared)
+        let otherDeclared = declared.indices.filter { !declared[$0].model }.map(GroupAxis.declared)
+        layoutOrder = GroupAxis.demographic + modelDeclared + [.routeType, .contacted] + otherDeclared
+            + [.route, .reason, .month, .standardAge, .resident]
+        assert(layoutOrder.count == GroupAxis.builtIn.count + declaredAxes.count)
         func count(_ axis: GroupAxis) -> Int {
+            if let n = axis.declaredIndex { return declared[n].levels.count + 1 }
             switch axis {
-            case .ageBand: ageBands.count + 1
-            case .sex: Sex.allCases.count
-            case .ethnicity: Ethnicity.allCases.count
-            case .nation: Nation.allCases.count
-            case .decile: Self.unknownDecileLevel + 1
-            case .rurality: Rurality.allCases.count
-            case .routeType: RouteType.allCases.count
-            case .contacted: 2
-            case .route: max(1, routes.count)
-            case .reason: max(1, reasons.count)
-            case .month: Self.monthLevels
-            case .standardAge: Self.unknownStandardAgeLevel + 1
-            case .resident: 3
+            case .ageBand: return ageBands.count + 1
+            case .sex: return Sex.allCases.count
+            case .ethnicity: return Ethnicity.allCases.count
+            case .nation: return Nation.allCases.count
+            case .decile: return Self.unknownDecileLevel + 1
+            case .rurality: return Rurality.allCases.count
+            case .routeType: return RouteType.allCases.count
+            case .contacted: return 2
+            case .route: return max(1, routes.count)
+            case .reason: return max(1, reasons.count)
+            case .month: return Self.monthLevels
+            case .standardAge: return Self.unknownStandardAgeLevel + 1
+            default: return Self.residentLevels  // .resident, the last built-in axis
             }
         }
-        var fields: [Field] = []
+        let axisCount = layoutOrder.count
+        var fields = [Field](repeating: Field(shift: 0, width: 0), count: axisCount)
+        var levelCounts = [Int](repeating: 0, count: axisCount)
         var shift: UInt64 = 0
-        for axis in GroupAxis.allCases {
+        for axis in layoutOrder {
             let levels = count(axis)
             let width = UInt64(max(1, Int.bitWidth - (levels - 1).leadingZeroBitCount))
-            fields.append(Field(shift: shift, width: width))
+            fields[axis.index] = Field(shift: shift, width: width)
+            levelCounts[axis.index] = levels
             shift += width
         }
-        guard shift <= 64 else {
-            throw Overflow(message: "the groups need a \(shift)-bit key and sprx packs them into 64 bits")
-        }
         self.fields = fields
-        self.levelCounts = GroupAxis.allCases.map(count)
+        self.levelCounts = levelCounts
         bits = shift
-        let deciles = (1...10).map(String.init) + ["Unknown"]
-        typealias Name = Grouping.Name
-        let groupings = [
-            Grouping(name: Name.routeType, levels: RouteType.allCases.map(\.label), axis: .routeType, levelOfField: nil),
-            Grouping(name: Name.ageBand, levels: ageBands.map(\.label) + ["Unknown"], axis: .ageBand, levelOfField: nil),
-            Grouping(name: Name.sex, levels: Sex.allCases.map(\.label), axis: .sex, levelOfField: nil),
-            Grouping(name: Name.ethnicity, levels: Ethnicity.allCases.map(\.label), axis: .ethnicity, levelOfField: nil),
-            Grouping(name: Name.imdDecile, levels: deciles, axis: .decile, levelOfField: nil),
-            // Deciles 1-2 are quintile 1, …, 9-10 quintile 5; Unknown stays Unknown.
-            Grouping(name: Name.imdQuintile, levels: (1...5).map(String.init) + ["Unknown"], axis: .decile, levelOfField: [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5]),
-            Grouping(name: Name.rurality, levels: Rurality.allCases.map(\.label), axis: .rurality, levelOfField: nil),
-            Grouping(name: Name.nation, levels: Nation.allCases.map(\.label), axis: .nation, levelOfField: nil),
-            Grouping(name: Name.route, levels: routes, axis: .route, levelOfField: nil, unknownLevel: routes.firstIndex(of: RouteType.unknown.label)),
-            Grouping(name: Name.reason, levels: reasons, axis: .reason, levelOfField: nil, unknownLevel: nil),
-        ]
+        if shift > 64 {
+            let builtInBits = GroupAxis.builtIn.reduce(UInt64(0)) { $0 + fields[$1.index].width }
+            var left = 64 - Int(builtInBits)
+            var misfits: [String] = []
+            for (n, dimension) in declared.enumerated() {
+                let width = Int(fields[GroupAxis.declared(n).index].width)
+                if width <= left { left -= width } else { misfits.append("\(dimension.name) (\(width) bits for \(dimension.levels.count + 1) levels)") }
+            }
+            throw Overflow(
+                message: "the groups need a \(shift)-bit key and sprx packs them into 64 bits: the built-in groups take \(builtInBits), which leaves \(64 - Int(builtInBits)) for declared dimensions, and these do not fit: \(misfits.joined(separator: ", ")); declare fewer dimensions or fewer levels")
+        }
+        let groupings = Self.builtInGroupings(ageBands: ageBands, routes: routes, reasons: reasons) + declared.enumerated().map { n, dimension in
+            Grouping(
+                name: dimension.name, title: dimension.title, levels: dimension.levels.map(\.label) + [DeclaredDimension.unknownLabel],
+                axis: .declared(n), unknownLevel: dimension.levels.count,
+                uses: (dimension.tables ? [.tables, .trends] : Grouping.Uses()).union(dimension.model ? .model : []))
+        }
         self.groupings = groupings
+        // safe: the names are the built-in table's own
         func named(_ name: String) -> Grouping { groupings.first { $0.name == name }! }
-        tableDimensions = Self.tableDimensionGroupings.map { TableDimension($0.map(named)) }
-        guard modelCellMask >> Self.modelCellBitLimit == 0 else {
-            throw Overflow(message: "a model cell needs more than \(Self.modelCellBitLimit) bits")
+        tableDimensions = [TableDimension([])] + groupings.filter { $0.uses.contains(.tables) && $0.axis.declaredIndex == nil }.map { TableDimension([$0]) }
+            + Self.crossedTableDimensions.map { TableDimension($0.map(named)) }
+            + groupings.filter { $0.uses.contains(.tables) && $0.axis.declaredIndex != nil }.map { TableDimension([$0]) }
+        trendGroupings = Self.builtInTrendDimensions.map(named) + groupings.filter { $0.uses.contains(.trends) && $0.axis.declaredIndex != nil }
+        guard mask(modelCellAxes) >> Self.modelCellBitLimit == 0 else {
+            throw Overflow(
+                message: "a model cell needs more than \(Self.modelCellBitLimit) bits; declare fewer levels for the dimensions with `model: true` (\(declared.filter(\.model).map(\.name).joined(separator: ", ")))"
+            )
+        }
+        for table in CountTable.allCases { try check(reads: readers(of: table), from: table) }
+    }
+
+    /// The levels of the resident axis (``GroupAxis/resident``).
+    static let residentLevels = 3
+
+    /// The built-in groupings, declared once: name, title, levels, field and where each
+    /// is published. Route and reason are the tables' categories, not dimensions; the
+    /// equity gradient is each nation's own deciles, never pooled.
+    static func builtInGroupings(ageBands: [AgeBand], routes: [String], reasons: [String]) -> [Grouping] {
+        typealias Name = Grouping.Name
+        let deciles = (1...10).map(String.init) + ["Unknown"]
+        let ages = ageBands.map(\.label) + ["Unknown"]
+        let quintiles = (1...5).map(String.init) + ["Unknown"]
+        /// A vocabulary's labels, its unknown level last.
+        func lastUnknown(_ labels: [String]) -> Int { labels.count - 1 }
+        return [
+            Grouping(
+                name: Name.routeType, title: "Route type", levels: RouteType.allCases.map(\.label), axis: .routeType,
+                unknownLevel: RouteType.allCases.count - 1, uses: [.model]),
+            Grouping(name: Name.ageBand, title: "Age band", levels: ages, axis: .ageBand, unknownLevel: lastUnknown(ages), uses: [.tables, .model]),
+            Grouping(
+                name: Name.sex, title: "Sex", levels: Sex.allCases.map(\.label), axis: .sex, unknownLevel: Sex.allCases.count - 1, uses: [.tables, .model]),
+            Grouping(
+                name: Name.ethnicity, title: "Ethnicity", levels: Ethnicity.allCases.map(\.label), axis: .ethnicity,
+                unknownLevel: Ethnicity.allCases.count - 1, uses: [.tables, .model]),
+            Grouping(
+                name: Name.imdDecile, title: "Deprivation decile (each nation's own index)", levels: deciles, axis: .decile,
+                unknownLevel: lastUnknown(deciles), uses: [.tables, .model]),
+            // Deciles 1-2 are quintile 1, …, 9-10 quintile 5; Unknown stays Unknown.
+            Grouping(
+                name: Name.imdQuintile, title: "Deprivation quintile (each nation's own index)", levels: quintiles, axis: .decile,
+                levelOfField: [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5], unknownLevel: lastUnknown(quintiles), uses: [.tables, .model]),
+            Grouping(
+                name: Name.rurality, title: "Rurality", levels: Rurality.allCases.map(\.label), axis: .rurality,
+                unknownLevel: Rurality.allCases.count - 1, uses: [.tables, .model]),
+            Grouping(
+                name: Name.nation, title: "Nation", levels: Nation.allCases.map(\.label), axis: .nation, unknownLevel: Nation.allCases.count - 1,
+                uses: [.tables, .model]),
+            Grouping(name: Name.route, title: "Route", levels: routes, axis: .route, unknownLevel: routes.firstIndex(of: RouteType.unknown.label), uses: []),
+            Grouping(name: Name.reason, title: "Reason", levels: reasons, axis: .reason, unknownLevel: nil, uses: []),
+        ]
+    }
+
+    /// The built-in dimensions of `trends.csv` after `all`, in publication order (each
+    /// marked ``Grouping/Uses/trends``); declared dimensions follow.
+    public static let builtInTrendDimensions = [Grouping.Name.routeType, Grouping.Name.nation, Grouping.Name.imdQuintile]
+
+    /// The crossed dimensions of the equity tables, after the single built-in ones: the
+    /// equity gradient within each nation, by its own quintiles and deciles.
+    public static let crossedTableDimensions: [[String]] = [
+        [Grouping.Name.nation, Grouping.Name.imdQuintile], [Grouping.Name.nation, Grouping.Name.imdDecile],
+    ]
+
+    /// The axes a referral's demographic pattern is made of: the built-in ones and the
+    /// declared dimensions the tables publish.
+    public var demographicAxes: [GroupAxis] {
+        GroupAxis.demographic + groupings.filter { $0.axis.declaredIndex != nil && $0.uses.contains(.tables) }.map(\.axis)
+    }
+
+    /// The axes of a model cell: every axis a model covariate may read (the built-in
+    /// demographic pattern, declared dimensions with `model: true`), route type and contact.
+    public var modelCellAxes: [GroupAxis] {
+        GroupAxis.demographic + groupings.filter { $0.axis.declaredIndex != nil && $0.uses.contains(.model) }.map(\.axis) + [.routeType, .contacted]
+    }
+
+    /// The parts of the key a count keeps: what its readers need, and no more.
+    public func axes(of table: CountTable) -> [GroupAxis] {
+        switch table {
+        case .outcomes: demographicAxes + [.route]
+        case .reasons: demographicAxes + [.reason]
+        // The route type is the route's: keeping it adds no cells.
+        case .months: [.month, .route, .routeType] + trendGroupings.map(\.axis).filter { $0 != .routeType }
+        case .residents: [.nation, .decile, .rurality, .standardAge, .resident]
+        case .residentBands: [.nation, .ageBand, .resident]
+        case .modelCells: modelCellAxes
         }
     }
 
-    /// The equity tables' dimensions, in publication order, by their groupings' names.
-    /// The equity gradient is each nation's own deciles, never pooled.
-    public static let tableDimensionGroupings: [[String]] = [
-        [], [Grouping.Name.ageBand], [Grouping.Name.sex], [Grouping.Name.ethnicity], [Grouping.Name.imdDecile], [Grouping.Name.imdQuintile],
-        [Grouping.Name.rurality], [Grouping.Name.nation], [Grouping.Name.nation, Grouping.Name.imdQuintile],
-        [Grouping.Name.nation, Grouping.Name.imdDecile],
-    ]
+    /// The groupings each count is read by: the equity tables' dimensions (outcomes and
+    /// reasons), the trends' (months), the rates' (residents by nation, deprivation and
+    /// rurality; resident bands by nation and age band) and every grouping a model may
+    /// adjust for (model cells).
+    func readers(of table: CountTable) -> [Grouping] {
+        switch table {
+        case .outcomes, .reasons: tableDimensions.flatMap(\.groupings)
+        case .months: trendGroupings
+        case .residents: [Grouping.Name.nation, Grouping.Name.imdDecile, Grouping.Name.imdQuintile, Grouping.Name.rurality].compactMap(grouping(named:))
+        case .residentBands: [Grouping.Name.nation, Grouping.Name.ageBand].compactMap(grouping(named:))
+        case .modelCells: groupings.filter { $0.uses.contains(.model) }
+        }
+    }
+
+    /// Checks that a count keeps every part its readers read.
+    ///
+    /// - Throws: ``Overflow`` naming the groupings whose field the count drops: reading
+    ///   them would put every referral under level 0.
+    public func check(reads groupings: [Grouping], from table: CountTable) throws(Overflow) {
+        let kept = Set(axes(of: table).map(\.index))
+        let unkept = groupings.filter { !kept.contains($0.axis.index) }
+        guard unkept.isEmpty else {
+            throw Overflow(message: "the \(table.rawValue) counts do not keep \(unkept.map(\.name).joined(separator: ", ")), so nothing may read them by it")
+        }
+    }
 
     /// The schema of a validated pipeline.
     public init(pipeline: PipelineConfiguration) throws(Overflow) {
-        try self.init(ageBands: pipeline.enrich.ageBands, routes: pipeline.routes.map(\.id), reasons: pipeline.reasons.map(\.id))
+        try self.init(
+            ageBands: pipeline.enrich.ageBands, routes: pipeline.routes.map(\.id), reasons: pipeline.reasons.map(\.id), declared: pipeline.dimensions)
     }
 
     /// Where an axis sits.
-    @inlinable public func field(_ axis: GroupAxis) -> Field { fields[axis.rawValue] }
+    @inlinable public func field(_ axis: GroupAxis) -> Field { fields[axis.index] }
 
     /// The bits of the given axes.
     public func mask(_ axes: [GroupAxis]) -> UInt64 { axes.reduce(0) { $0 | field($1).mask } }
 
     /// The bits of a referral's demographic pattern.
-    public var demographicMask: UInt64 { mask(GroupAxis.demographic) }
-    /// The bits of a model cell: the pattern, the route type and the contact flag.
-    public var modelCellMask: UInt64 { mask(GroupAxis.demographic + [.routeType, .contacted]) }
+    public var demographicMask: UInt64 { mask(demographicAxes) }
+    /// The bits of a model cell: the covariates' fields, the route type and the contact flag.
+    public var modelCellMask: UInt64 { mask(modelCellAxes) }
 
     /// An axis's level in a key.
     @inlinable public func level(_ axis: GroupAxis, of key: UInt64) -> Int {
-        let f = fields[axis.rawValue]
+        let f = fields[axis.index]
         return Int((key >> f.shift) & ((1 << f.width) - 1))
     }
 
     /// A key with one axis set to a level (other axes as in `key`).
     @inlinable public func setting(_ axis: GroupAxis, to level: Int, in key: UInt64) -> UInt64 {
-        let f = fields[axis.rawValue]
+        let f = fields[axis.index]
         return key & ~f.mask | UInt64(level) << f.shift
     }
 
@@ -275,21 +459,21 @@ public struct GroupKeySchema: Sendable, Hashable {
         contacted: Bool, route: UInt8, month: UInt64, standardAge: UInt8 = UInt8(GroupKeySchema.unknownStandardAgeLevel),
         resident: Bool = false, outsidePeriod: Bool = false
     ) -> UInt64 {
-        assert(Int(ageBand) < levelCounts[GroupAxis.ageBand.rawValue] && Int(route) < levelCounts[GroupAxis.route.rawValue])
+        assert(Int(ageBand) < levelCounts[GroupAxis.ageBand.index] && Int(route) < levelCounts[GroupAxis.route.index])
         assert(decile <= 10 && month < UInt64(Self.monthLevels) && Int(standardAge) <= Self.unknownStandardAgeLevel)
         return fields.withUnsafeBufferPointer { f in
-            UInt64(ageBand) << f[GroupAxis.ageBand.rawValue].shift
-                | UInt64(sex.rawValue) << f[GroupAxis.sex.rawValue].shift
-                | UInt64(ethnicity.rawValue) << f[GroupAxis.ethnicity.rawValue].shift
-                | UInt64(nation.rawValue) << f[GroupAxis.nation.rawValue].shift
-                | Self.decileLevel(decile) << f[GroupAxis.decile.rawValue].shift
-                | UInt64(rurality.rawValue) << f[GroupAxis.rurality.rawValue].shift
-                | UInt64(routeType.rawValue) << f[GroupAxis.routeType.rawValue].shift
-                | (contacted ? 1 : 0) << f[GroupAxis.contacted.rawValue].shift
-                | UInt64(route) << f[GroupAxis.route.rawValue].shift
-                | month << f[GroupAxis.month.rawValue].shift
-                | UInt64(standardAge) << f[GroupAxis.standardAge.rawValue].shift
-                | (resident ? (outsidePeriod ? 2 : 1) : 0) << f[GroupAxis.resident.rawValue].shift
+            UInt64(ageBand) << f[GroupAxis.ageBand.index].shift
+                | UInt64(sex.rawValue) << f[GroupAxis.sex.index].shift
+                | UInt64(ethnicity.rawValue) << f[GroupAxis.ethnicity.index].shift
+                | UInt64(nation.rawValue) << f[GroupAxis.nation.index].shift
+                | Self.decileLevel(decile) << f[GroupAxis.decile.index].shift
+                | UInt64(rurality.rawValue) << f[GroupAxis.rurality.index].shift
+                | UInt64(routeType.rawValue) << f[GroupAxis.routeType.index].shift
+                | (contacted ? 1 : 0) << f[GroupAxis.contacted.index].shift
+                | UInt64(route) << f[GroupAxis.route.index].shift
+                | month << f[GroupAxis.month.index].shift
+                | UInt64(standardAge) << f[GroupAxis.standardAge.index].shift
+                | (resident ? (outsidePeriod ? 2 : 1) : 0) << f[GroupAxis.resident.index].shift
         }
     }
 
@@ -298,7 +482,9 @@ public struct GroupKeySchema: Sendable, Hashable {
     /// digits of the SHA-256 of every grouping's labels), stored with serialised counts: two states merge only when it
     /// is equal, so shards of pipelines that list routes or bands differently never do.
     public var layoutDescription: String {
-        let fields = GroupAxis.allCases.map { "\($0):\(field($0).width)@\(field($0).shift)/\(levelCounts[$0.rawValue])" }
+        let fields = layoutOrder.map { axis in
+            "\(axis.declaredIndex.map { declared[$0].name } ?? axis.description):\(field(axis).width)@\(field(axis).shift)/\(levelCounts[axis.index])"
+        }
         // Every grouping's name and labels, each ended by a unit separator (0x1F).
         let labels = groupings.flatMap { [$0.name] + $0.levels }.map { $0 + "\u{1F}" }.joined()
         return (fields + ["levels:" + SHA256.hex(of: Array(labels.utf8)).prefix(16)]).joined(separator: " ")

@@ -232,6 +232,12 @@ public struct PipelineConfiguration: Sendable {
     /// Labels meaning "route not known" (the `unknown` route); empty is always unknown.
     public var unknownRouteLabels: [String]
     public var reasons: [ReasonDefinition]
+    /// The `reason_groups` section: named groups of reasons the route and pathway tables
+    /// publish shares for (empty when the file has none).
+    public var reasonGroups: [ReasonGroup] = []
+    /// The `dimensions` section: the categorical dimensions the pipeline declares beyond
+    /// the built-in ones, in its order (empty when the file has none).
+    public var dimensions: [DeclaredDimension] = []
     /// Bytes that separate several reasons in one field.
     public var reasonSeparators: [UInt8]
     public var sexLabels: [Sex: [String]]
@@ -248,7 +254,8 @@ public struct PipelineConfiguration: Sendable {
     /// Statistical models to fit (none when the file has no `models` section).
     public var models: ModelSettings
     /// How referrals' groups are packed into the aggregation key: derived from the age
-    /// bands, routes and reasons when the file is loaded (change those, derive it again).
+    /// bands, routes, reasons and declared dimensions when the file is loaded (change
+    /// those, derive it again).
     public var groupKey: GroupKeySchema
     /// Tolerances `sprx validate` uses for estimates.
     public var validation: ValidationSettings

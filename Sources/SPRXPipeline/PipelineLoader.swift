@@ -144,7 +144,7 @@ public enum PipelineLoader {
     private static func build(_ top: Entry, path: String, baseDirectory: String, sha256: String) throws -> PipelineConfiguration {
         try top.allowKeys([
             "version", "name", "input", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "population", "disclosure",
-            "models", "validate", "quality", "display_names", "organisations", missingValuesKey, reportKey,
+            "models", "validate", "quality", "display_names", "organisations", missingValuesKey, reportKey, dimensionsKey, reasonGroupsKey,
         ])
         let version = try top.required("version").int()
         guard version == 1 else { throw try top.required("version").fail("version 1 (the only schema this sprx reads)") }
@@ -387,11 +387,16 @@ public enum PipelineLoader {
             }
         }
 
+        let dimensionsEntry = try top.optional(dimensionsKey)
+        let dimensions = try dimensionsEntry.map { try parseDimensions($0, columns: columns) } ?? []
+        let reasonGroups = try top.optional(reasonGroupsKey).map { try parseReasonGroups($0, reasons: reasons) } ?? []
+
         // Every group must fit its field of the aggregation key: derived here, once.
         let groupKey: GroupKeySchema
         do {
-            groupKey = try GroupKeySchema(ageBands: ageBands, routes: routes.map(\.id), reasons: reasons.map(\.id))
+            groupKey = try GroupKeySchema(ageBands: ageBands, routes: routes.map(\.id), reasons: reasons.map(\.id), declared: dimensions)
         } catch {
+            if let dimensionsEntry { throw dimensionsEntry.fail("dimensions that fit the aggregation key (\(error.message))") }
             throw (bandsEntry ?? enrichEntry).fail("age bands, routes and reasons that fit the aggregation key (\(error.message))")
         }
         let models = try top.optional("models").map { try parseModels($0, groupKey: groupKey) } ?? ModelSettings()
@@ -419,6 +424,8 @@ public enum PipelineLoader {
             validation: validation, sourcePath: path, sourceSHA256: sha256, quality: quality, displayNames: displayNames)
         configuration.organisations = organisations
         configuration.missingValues = missingValues
+        configuration.dimensions = dimensions
+        configuration.reasonGroups = reasonGroups
         configuration.report = try top.optional(reportKey).map { try parseReport($0) } ?? ReportSettings()
         return configuration
     }

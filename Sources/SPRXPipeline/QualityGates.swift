@@ -125,6 +125,8 @@ public struct QualityFigures: Sendable, Hashable {
     public var quarantineReasons: [String: Int]
     /// Per gated field (``QualityGates/gatedFields``): its figures.
     public var fields: [CanonicalField: FieldQualityFigures]
+    /// Per declared dimension, by name: its figures (warned about, not gated).
+    public var dimensions: [String: FieldQualityFigures] = [:]
 
     public init(
         rowsRead: Int, cleanRows: Int, quarantinedRows: Int, quarantineReasons: [String: Int] = [:],

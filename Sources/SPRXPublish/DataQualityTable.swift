@@ -19,8 +19,9 @@ enum DataQualityTable {
     /// The file value of the row for every file together.
     static let allFiles = DataQualityColumn.allFiles
 
-    /// Every measure, in publication order, with how it is read from a file's accounting.
-    static let measures: [(name: String, value: @Sendable (FileReconciliation) -> Int)] = {
+    /// Every measure, in publication order, with how it is read from a file's accounting:
+    /// the same for every run but the unmapped-label counts, one per labelled field.
+    static func measures(labelledFields: [LabelledField]) -> [(name: String, value: @Sendable (FileReconciliation) -> Int)] {
         typealias Measure = DataQualityMeasure
         var list: [(name: String, value: @Sendable (FileReconciliation) -> Int)] = []
         list.append((Measure.rowsRead, { $0.rowsRead }))
@@ -38,15 +39,16 @@ enum DataQualityTable {
         for (i, nation) in Nation.known.enumerated() {
             list.append((Measure.areaUnmatchedRurality(nation), { $0.areaCounts.unmatchedRurality[i] }))
         }
-        for field in UnmappedLabelStore.fields.map(\.rawValue) {
+        for field in labelledFields.map(\.name) {
             list.append((Measure.unmapped(field), { $0.unmapped[field] ?? 0 }))
         }
         return list
-    }()
+    }
 
     static let header = DataQualityColumn.header
 
-    static func build(_ files: [FileReconciliation]) -> PublishedTable {
+    static func build(_ files: [FileReconciliation], labelledFields: [LabelledField]) -> PublishedTable {
+        let measures = measures(labelledFields: labelledFields)
         var total = FileReconciliation(path: allFiles)
         for file in files {
             total.rowsRead += file.rowsRead

@@ -157,10 +157,10 @@ struct Manifest: Encodable {
                 : "none: disclosure control is off (--no-disclosure-control); tables hold exact counts")
         let summaries = UnmappedLabelTable.summary(unmappedLabels, disclosure: disclosure)
         var fields: [String: UnmappedLabels.Field] = [:]
-        for field in UnmappedLabelStore.fields {
+        for field in unmappedLabels.fields {
             let summary = summaries[field] ?? UnmappedLabelTable.FieldSummary()
-            fields[field.rawValue] = UnmappedLabels.Field(
-                referrals: files.reduce(0) { $0 + ($1.unmapped[field.rawValue] ?? 0) }, distinct_labels_kept: summary.distinctLabelsKept,
+            fields[field.name] = UnmappedLabels.Field(
+                referrals: files.reduce(0) { $0 + ($1.unmapped[field.name] ?? 0) }, distinct_labels_kept: summary.distinctLabelsKept,
                 labels_published: summary.labelsPublished, referrals_over_limit: summary.referralsOverLimit)
         }
         unmapped_labels = UnmappedLabels(

@@ -158,7 +158,7 @@ public enum Publisher {
         let warnings = RunWarnings.build(
             result, pooled: OrganisationTableBuilder.pooled(result.counts.organisations, directory: result.organisationDirectory),
             rates: rates.figures, disclosure: pipeline.disclosure)
-        let quality = DataQualityTable.build(result.files)
+        let quality = DataQualityTable.build(result.files, labelledFields: result.unmappedLabels.fields)
         try output.write("tables/\(quality.name).csv", quality.csv)
         let unmappedLabels = UnmappedLabelTable.published(result.unmappedLabels, disclosure: pipeline.disclosure)
         try output.write("tables/\(unmappedLabels.name).csv", unmappedLabels.csv)

@@ -56,19 +56,22 @@ enum RunWarnings {
     }
 
     /// Where a field's labels are listed in a pipeline file.
-    static func pipelineKey(_ field: CanonicalField) -> String {
-        switch field {
+    static func pipelineKey(_ field: LabelledField) -> String {
+        switch field.canonicalField {
         case .referralSource: "the labels of a route under routes:"
         case .referralReasons: "a reason's list under reasons:"
-        default: "labels: \(field.rawValue):"
+        case nil: "a level's list under dimensions: \(field.name): levels:"
+        default: "labels: \(field.name):"
         }
     }
 
     /// `unmapped_labels`: per field over 2% unmapped, its most common publishable labels
     /// (``UnmappedLabelTable/isPublishable(_:count:disclosure:)``: never one shaped like an identifier).
     static func unmapped(_ quality: QualityFigures, labels: UnmappedLabelStore, disclosure: DisclosureSettings) -> [RunWarning] {
-        UnmappedLabelStore.fields.compactMap { field in
-            guard let figures = quality.fields[field], figures.cleanReferrals > 0 else { return nil }
+        labels.fields.compactMap { field in
+            guard let figures = field.canonicalField.map({ quality.fields[$0] }) ?? quality.dimensions[field.name], figures.cleanReferrals > 0 else {
+                return nil
+            }
             let share = Double(figures.unmapped) / Double(figures.cleanReferrals)
             guard share > RunWarning.unmappedShareLimit else { return nil }
             let publishable = labels.sorted(field).filter { UnmappedLabelTable.isPublishable($0.label, count: $0.count, disclosure: disclosure) }
@@ -80,9 +83,9 @@ enum RunWarnings {
             let headline: Bool = field == .referralSource || field == .contacted
             let effect = headline ? "; they count as unknown, so the headline shares move" : "; they count as unknown"
             return RunWarning(
-                code: .unmappedLabels, field: field.rawValue,
+                code: .unmappedLabels, field: field.name,
                 message:
-                    "\(field.rawValue): \(QualityGates.percent(share)) of clean referrals have a label the pipeline does not map\(effect); \(named). Add each to \(pipelineKey(field)) in the pipeline (check the spelling of the labels there), or leave it unknown on purpose",
+                    "\(field.name): \(QualityGates.percent(share)) of clean referrals have a label the pipeline does not map\(effect); \(named). Add each to \(pipelineKey(field)) in the pipeline (check the spelling of the labels there), or leave it unknown on purpose",
                 changesHeadline: headline)
         }
     }

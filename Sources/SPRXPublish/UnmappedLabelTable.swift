@@ -44,9 +44,9 @@ enum UnmappedLabelTable {
         var referralsOverLimit = 0
     }
 
-    static func summary(_ store: UnmappedLabelStore, disclosure: DisclosureSettings) -> [CanonicalField: FieldSummary] {
-        var out: [CanonicalField: FieldSummary] = [:]
-        for field in UnmappedLabelStore.fields {
+    static func summary(_ store: UnmappedLabelStore, disclosure: DisclosureSettings) -> [LabelledField: FieldSummary] {
+        var out: [LabelledField: FieldSummary] = [:]
+        for field in store.fields {
             let labels = store.sorted(field)
             out[field] = FieldSummary(
                 distinctLabelsKept: labels.count { $0.label != InputLimits.unmappedOverflowLabel },
@@ -62,12 +62,12 @@ enum UnmappedLabelTable {
     static func published(_ store: UnmappedLabelStore, disclosure: DisclosureSettings) -> PublishedTable {
         let control = Cell.disclosureControl(disclosure.enabled)
         var rows: [[Cell]] = []
-        func append(_ field: CanonicalField, _ label: String, _ count: Int) {
+        func append(_ field: LabelledField, _ label: String, _ count: Int) {
             let n = DisclosureControl.publish(
                 Int64(count), enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
-            rows.append([.text(field.rawValue), .text(label), .count(n), .flag(n == nil), control])
+            rows.append([.text(field.name), .text(label), .count(n), .flag(n == nil), control])
         }
-        for field in UnmappedLabelStore.fields {
+        for field in store.fields {
             var rest = 0
             for (label, count) in store.sorted(field) {
                 if isPublishable(label, count: count, disclosure: disclosure) { append(field, label, count) } else { rest += count }
@@ -80,8 +80,8 @@ enum UnmappedLabelTable {
     /// `quarantine/unmapped_labels.csv`: every kept label with its exact count, per field.
     static func complete(_ store: UnmappedLabelStore) -> PublishedTable {
         var rows: [[Cell]] = []
-        for field in UnmappedLabelStore.fields {
-            for (label, count) in store.sorted(field) { rows.append([.text(field.rawValue), .text(label), .count(Int64(count))]) }
+        for field in store.fields {
+            for (label, count) in store.sorted(field) { rows.append([.text(field.name), .text(label), .count(Int64(count))]) }
         }
         return PublishedTable(name: PublishedTable.Name.unmappedLabels, header: header, rows: rows)
     }

@@ -121,6 +121,7 @@ struct BlockWorker: Sendable {
                         decile: enrichment.decile, rurality: enrichment.rurality, routeType: routeTypes[Int(record.route)],
                         contacted: contacted, route: record.route, month: lastMonth, standardAge: enrichment.standardAge,
                         resident: enrichment.resident, outsidePeriod: ratePeriod.map { !$0.contains(record.referralDate) } ?? false)
+                        | record.dimensionBits
                     let organisation = record.organisation ?? ShortCode()
                     counts.add(
                         key: key, reasons: record.reasons, contacted: contacted, intervention: intervention, day: record.referralDate,

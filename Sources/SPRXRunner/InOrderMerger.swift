@@ -19,7 +19,7 @@ final class InOrderMerger {
     private let groupKey: GroupKeySchema
     private(set) var files: [FileReconciliation]
     /// Every unmapped label of the run, bounded per field.
-    private(set) var unmappedLabels = UnmappedLabelStore()
+    private(set) var unmappedLabels: UnmappedLabelStore
     private let ledger: DuplicateLedger
     private let quarantine: QuarantineWriter
     private let fileNames: [String]
@@ -38,6 +38,7 @@ final class InOrderMerger {
         removals = ReferralCounts(schema: groupKey)
         self.countForModels = countForModels
         self.clean = clean
+        unmappedLabels = UnmappedLabelStore(fields: clean.map { LabelledField.all(of: $0.pipeline) } ?? LabelledField.canonical)
         self.layouts = Array(repeating: nil, count: files.count)
         self.files = files.map { FileReconciliation(path: $0) }
         self.fileNames = files
@@ -70,7 +71,7 @@ final class InOrderMerger {
         // In (field, label) order, so which labels pass the store's limit does not
         // depend on dictionary order.
         for (label, count) in result.unmapped.sorted(by: { $0.key < $1.key }) {
-            stats.unmapped[label.field.rawValue, default: 0] += count
+            stats.unmapped[label.field.name, default: 0] += count
             unmappedLabels.add(field: label.field, label: label.label, count: count)
         }
         stats.areaCounts.merge(result.areaCounts)
@@ -121,7 +122,7 @@ final class InOrderMerger {
             // Its unmapped labels were counted when it was read: take them back, so
             // overlapping extracts do not double the unmapped counts (or fail a gate).
             for (label, count) in unmappedLabels(ofRaw: repeated.raw, file: repeated.file) {
-                stats.unmapped[label.field.rawValue] = max(0, (stats.unmapped[label.field.rawValue] ?? 0) - count)
+                stats.unmapped[label.field.name] = max(0, (stats.unmapped[label.field.name] ?? 0) - count)
                 unmappedLabels.subtract(field: label.field, label: label.label, count: count)
             }
             stats.clean -= 1

@@ -50,18 +50,21 @@ public struct FileReconciliation: Sendable, Codable, Equatable {
 /// stays bounded whatever the input holds.
 public struct UnmappedLabelStore: Sendable, Equatable {
     /// The fields whose values are looked up in the pipeline's label lists (and so can
-    /// be unmapped), in publication order.
-    public static let fields: [CanonicalField] = [.sex, .ethnicity, .referralSource, .referralReasons, .contacted]
+    /// be unmapped), in publication order: ``LabelledField/all(of:)``.
+    public let fields: [LabelledField]
 
     /// Exact counts per label, per field.
-    public private(set) var labels: [CanonicalField: [String: Int]] = [:]
+    public private(set) var labels: [LabelledField: [String: Int]] = [:]
     /// Most distinct labels kept per field, besides the overflow label.
     public let limit: Int
 
-    public init(limit: Int = InputLimits.maxDistinctUnmappedLabelsPerField) { self.limit = max(0, limit) }
+    public init(fields: [LabelledField] = LabelledField.canonical, limit: Int = InputLimits.maxDistinctUnmappedLabelsPerField) {
+        self.fields = fields
+        self.limit = max(0, limit)
+    }
 
     /// Counts `count` occurrences of `label` in `field`.
-    public mutating func add(field: CanonicalField, label: String, count: Int) {
+    public mutating func add(field: LabelledField, label: String, count: Int) {
         guard count > 0 else { return }
         // Mutated in place: copying a field's labels out and back would copy them all.
         let known = labels[field]?[label] != nil || label == InputLimits.unmappedOverflowLabel
@@ -76,7 +79,7 @@ public struct UnmappedLabelStore: Sendable, Equatable {
 
     /// Takes back `count` occurrences of `label` (a row found later to repeat an earlier
     /// referral): from the label if it is kept, else from the overflow label.
-    public mutating func subtract(field: CanonicalField, label: String, count: Int) {
+    public mutating func subtract(field: LabelledField, label: String, count: Int) {
         guard count > 0, var field_ = labels[field] else { return }
         let key = field_[label] != nil ? label : InputLimits.unmappedOverflowLabel
         guard let current = field_[key] else { return }
@@ -85,10 +88,10 @@ public struct UnmappedLabelStore: Sendable, Equatable {
     }
 
     /// Every unmapped label of `field` counted (the overflow included).
-    public func total(_ field: CanonicalField) -> Int { labels[field]?.values.reduce(0, +) ?? 0 }
+    public func total(_ field: LabelledField) -> Int { labels[field]?.values.reduce(0, +) ?? 0 }
 
     /// A field's labels with their counts, sorted by label (UTF-8 byte order).
-    public func sorted(_ field: CanonicalField) -> [(label: String, count: Int)] {
+    public func sorted(_ field: LabelledField) -> [(label: String, count: Int)] {
         (labels[field] ?? [:]).map { ($0.key, $0.value) }.sorted { $0.label.utf8.lexicographicallyPrecedes($1.label.utf8) }
     }
 }

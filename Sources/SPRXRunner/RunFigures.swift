@@ -18,10 +18,14 @@ enum RunFigures {
         let groupKey = pipeline.groupKey
         var clean: Int64 = 0
         var sexUnknown: Int64 = 0, ethnicityUnknown: Int64 = 0, routeUnknown: Int64 = 0, areaUnknown: Int64 = 0
+        // Declared dimensions the outcomes keep (those the tables publish): unknown per dimension.
+        let kept = groupKey.groupings.filter { $0.axis.declaredIndex != nil && groupKey.axes(of: .outcomes).contains($0.axis) }
+        var dimensionUnknown = [Int64](repeating: 0, count: kept.count)
         for (key, value) in counts.outcomes {
             let referred = value.referred
             guard referred != 0 else { continue }
             clean += referred
+            for (d, grouping) in kept.enumerated() where groupKey.level(grouping, of: key) == grouping.unknownLevel { dimensionUnknown[d] += referred }
             if groupKey.level(.sex, of: key) == Int(Sex.unknown.rawValue) { sexUnknown += referred }
             if groupKey.level(.ethnicity, of: key) == Int(Ethnicity.unknown.rawValue) { ethnicityUnknown += referred }
             if groupKey.level(.route, of: key) == unknownRoute { routeUnknown += referred }
@@ -47,10 +51,16 @@ enum RunFigures {
         ]
         let areaUnmapped = min(area.unmatchedDeprivation.reduce(0, +), total)
         fields[.areaCode] = FieldQualityFigures(cleanReferrals: total, unknown: min(Int(areaUnknown), total), unmapped: areaUnmapped)
-        return QualityFigures(
+        var figures = QualityFigures(
             rowsRead: files.reduce(0) { $0 + $1.rowsRead }, cleanRows: total, quarantinedRows: files.reduce(0) { $0 + $1.quarantined },
             quarantineReasons: files.reduce(into: [:]) { all, file in all.merge(file.quarantineReasons, uniquingKeysWith: +) },
             fields: fields)
+        for dimension in pipeline.dimensions {
+            let unmappedCount = min(unmapped[dimension.name] ?? 0, total)
+            let unknown = kept.firstIndex { $0.name == dimension.name }.map { Int(dimensionUnknown[$0]) } ?? unmappedCount
+            figures.dimensions[dimension.name] = FieldQualityFigures(cleanReferrals: total, unknown: min(unknown, total), unmapped: unmappedCount)
+        }
+        return figures
     }
 
     /// One line per gated field for the end-of-run summary: shares unknown and unmapped.
@@ -60,5 +70,10 @@ enum RunFigures {
             func percent(_ n: Int) -> String { QualityGates.percent(Double(n) / Double(f.cleanReferrals)) }
             return "\(field.rawValue): \(percent(f.unknown)) unknown, \(percent(f.unmapped)) unmapped"
         }
+            + figures.dimensions.sorted { $0.key < $1.key }.compactMap { name, f in
+                guard f.cleanReferrals > 0 else { return nil }
+                func percent(_ n: Int) -> String { QualityGates.percent(Double(n) / Double(f.cleanReferrals)) }
+                return "\(name): \(percent(f.unknown)) unknown, \(percent(f.unmapped)) unmapped"
+            }
     }
 }
