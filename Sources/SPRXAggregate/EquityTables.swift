@@ -79,6 +79,31 @@ public struct EquityTableBuilder: Sendable {
                 }
             }
         }
+        // Reason groups: a referral counted in every group one of its reasons is in, so
+        // the groups' totals add up to more than the referrals (the pathway rows say so).
+        var groupsByRoute = [[OutcomeCounts]](
+            repeating: [OutcomeCounts](repeating: OutcomeCounts(), count: routes.count), count: groupKey.reasonGroups.count)
+        for (key, value) in counts.reasonGroups {
+            let group = ReferralCounts.reasonGroup(ofKey: key), route = groupKey.level(.route, of: key)
+            guard group < groupsByRoute.count, route < routes.count else { continue }
+            groupsByRoute[group][route].add(value)
+        }
+        for (g, reasonGroup) in groupKey.reasonGroups.enumerated() {
+            let byRoute = groupsByRoute[g]
+            let groupTotal = byRoute.reduce(Int64(0)) { $0 + $1.referred }
+            guard groupTotal > 0 else { continue }
+            let dimension = ReasonGroup.dimension, label = reasonGroup.name
+            var pathway = [OutcomeCounts](repeating: OutcomeCounts(), count: routeTypes.count + 1)
+            for (route, counts) in byRoute.enumerated() {
+                pathway[Int(routes[route].type.rawValue)].add(counts)
+                pathway[routeTypes.count].add(counts)
+            }
+            routeTypeTable.rows += shareRows(dimension, label, routeTypes.map(\.label), pathway.prefix(routeTypes.count).map(\.referred), groupTotal: groupTotal)
+            routeTable.rows += shareRows(dimension, label, routes.map(\.id), byRoute.map(\.referred), groupTotal: groupTotal)
+            for (slot, name) in (routeTypes.map(\.label) + [PathwayColumn.allRouteTypes]).enumerated() {
+                pathwayTable.rows.append(pathwayRow(dimension, label, name, pathway[slot], inSeveralGroups: true))
+            }
+        }
         return [routeTypeTable, routeTable, reasonTable, pathwayTable]
     }
 
@@ -106,7 +131,8 @@ public struct EquityTableBuilder: Sendable {
 
     /// One pathway row: `referred` is the denominator, controlled on its own; each
     /// percentage comes from its controlled numerator and the controlled denominator.
-    private func pathwayRow(_ dimension: String, _ group: String, _ routeType: String, _ counts: OutcomeCounts) -> [Cell] {
+    /// `inSeveralGroups`: a reason group's row, whose referrals may be in other groups too (said in the note).
+    private func pathwayRow(_ dimension: String, _ group: String, _ routeType: String, _ counts: OutcomeCounts, inSeveralGroups: Bool = false) -> [Cell] {
         let contacted = DisclosureControl.share(
             counts.contacted, of: counts.referred, enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo,
             roundTo: disclosure.roundTo)
@@ -122,7 +148,8 @@ public struct EquityTableBuilder: Sendable {
         // A route type with no referral in the group has no percentage (not 0): said
         // unless both shares are withheld for their fields anyway.
         let noReferrals = contacted.denominator == 0 && (contactedNote == nil || interventionNote == nil) ? PathwayColumn.Note.noReferrals : nil
-        let note = [contactedNote, interventionNote, noReferrals].compactMap { $0 }.joined(separator: FieldNote.separator)
+        let several = inSeveralGroups ? PathwayColumn.Note.countedInEachReasonGroup : nil
+        let note = [contactedNote, interventionNote, noReferrals, several].compactMap { $0 }.joined(separator: FieldNote.separator)
         return [
             .text(dimension), .text(group), .text(routeType), .count(contacted.denominator),
             contactedNote == nil ? .count(contacted.numerator) : .empty, interventionNote == nil ? .count(intervention.numerator) : .empty,

@@ -87,6 +87,10 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         public let residentBand: UInt64
         /// The route type field, and the bits a non-medical referral sets in it.
         public let routeTypeMask: UInt64, nonMedical: UInt64
+        /// ``reasonGroups``: each reason group's reasons (a bit set per group, in order),
+        /// and the route field the group's count keeps.
+        public let reasonGroupMasks: [UInt32]
+        public let route: UInt64
 
         public init(_ schema: GroupKeySchema) {
             layout = schema.layoutDescription
@@ -99,6 +103,8 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
             monthField = schema.mask([.month])
             resident = schema.mask(schema.axes(of: .residents))
             residentBand = schema.mask(schema.axes(of: .residentBands))
+            reasonGroupMasks = schema.reasonGroups.map(\.reasonMask)
+            route = schema.mask(schema.axes(of: .reasonGroups))
             let routeType = schema.field(.routeType)
             routeTypeMask = routeType.mask
             nonMedical = UInt64(RouteType.nonMedical.rawValue) << routeType.shift
@@ -111,6 +117,10 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     public private(set) var outcomes = FlatTable<UInt64, OutcomeCounts>(initial: OutcomeCounts())
     /// Key: pattern and reason; one count per reason a referral gives.
     public private(set) var reasons = FlatTable<UInt64, Int64>(initial: 0)
+    /// Key: the reason group's index above the route bits (``Projection/route``): the
+    /// outcomes of the referrals in each reason group, one referral in every group one of
+    /// its reasons is in.
+    public private(set) var reasonGroups = FlatTable<UInt64, OutcomeCounts>(initial: OutcomeCounts())
     /// Key: see ``dayKey(_:)``; clean referrals per day, so the reporting period
     /// survives merging and removals.
     public private(set) var days = FlatTable<UInt32, Int64>(initial: 0)
@@ -154,6 +164,14 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
             $0.add(nonMedical: nonMedical, contacted: contacted, intervention: intervention, sign: sign)
         }
         residentBands.update(key & projection.residentBand) { $0 += sign }
+        if !projection.reasonGroupMasks.isEmpty {
+            let route = key & projection.route
+            for (group, groupMask) in projection.reasonGroupMasks.enumerated() where reasonMask & groupMask != 0 {
+                // The route field ends below bit 39 (the reason, month, standard age and
+                // resident fields, 25 bits at least, lie above it), so bits 56-63 are free.
+                reasonGroups.update(UInt64(group) << 56 | route) { $0.add(contacted: contacted, intervention: intervention, sign: sign) }
+            }
+        }
         let pattern = key & projection.pattern
         var mask = reasonMask
         while mask != 0 {
@@ -196,6 +214,7 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         for (key, value) in other.residents { residents.update(key) { $0.add(value) } }
         for (key, value) in other.residentBands { residentBands.update(key) { $0 += value } }
         for (key, value) in other.reasons { reasons.update(key) { $0 += value } }
+        for (key, value) in other.reasonGroups { reasonGroups.update(key) { $0.add(value) } }
         for (key, value) in other.days { days.update(key) { $0 += value } }
         organisations.merge(other.organisations)
         models.merge(other.models)
@@ -207,6 +226,9 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         }
         compact()
     }
+
+    /// The reason group (index into ``GroupKeySchema/reasonGroups``) of a ``reasonGroups`` key.
+    public static func reasonGroup(ofKey key: UInt64) -> Int { Int(key >> 56) }
 
     /// Number of clean referrals counted.
     public var referrals: Int64 { outcomes.reduce(0) { $0 + $1.value.referred } }
@@ -234,6 +256,7 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         residents = residents.filter { !$1.isZero }
         residentBands = residentBands.filter { $1 != 0 }
         reasons = reasons.filter { $1 != 0 }
+        reasonGroups = reasonGroups.filter { !$1.isZero }
         days = days.filter { $1 != 0 }
         organisations.compact()
         models.compact()

@@ -285,6 +285,9 @@ public enum PathwayColumn: String, TableColumn {
     public enum Note {
         /// `referred` is 0 (a route type with no referral in the group): no percentage.
         public static let noReferrals = OrganisationColumn.Note.noReferrals
+        /// A `reason_group` row: a referral whose reasons fall in several groups is
+        /// counted in each, so the groups' totals add up to more than the referrals.
+        public static let countedInEachReasonGroup = "counted_in_each_reason_group"
     }
 
     /// The `route_type` of the rows for every route type together.

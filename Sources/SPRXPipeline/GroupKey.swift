@@ -146,6 +146,8 @@ public enum CountTable: String, Sendable, CaseIterable {
     case residentBands
     /// The models' cells: the covariates they may adjust for, route type and contact.
     case modelCells
+    /// Outcomes by reason group and route: a referral counted in each group it is in.
+    case reasonGroups
 }
 
 /// The one declaration of how a referral's groups are packed into a 64-bit key.
@@ -187,6 +189,10 @@ public struct GroupKeySchema: Sendable, Hashable {
     public let declared: [DeclaredDimension]
     /// The dimensions the equity tables publish, in publication order.
     public let tableDimensions: [TableDimension]
+    /// The pipeline's reason groups: a dimension of the route and pathway tables that is
+    /// not a field of the key (a referral may be in several), counted on its own
+    /// (``CountTable/reasonGroups``).
+    public let reasonGroups: [ReasonGroup]
     /// The groupings of `trends.csv`'s dimensions after `all`, in publication order.
     public let trendGroupings: [Grouping]
     /// Total bits of a full key.
@@ -206,8 +212,11 @@ public struct GroupKeySchema: Sendable, Hashable {
     ///
     /// - Throws: ``Overflow`` when the key would need more than 64 bits or a model cell
     ///   more than ``modelCellBitLimit`` (naming the declared dimensions that do not fit).
-    public init(ageBands: [AgeBand], routes: [String], reasons: [String], declared: [DeclaredDimension] = []) throws(Overflow) {
+    public init(
+        ageBands: [AgeBand], routes: [String], reasons: [String], declared: [DeclaredDimension] = [], reasonGroups: [ReasonGroup] = []
+    ) throws(Overflow) {
         self.declared = declared
+        self.reasonGroups = reasonGroups
         let declaredAxes = declared.indices.map(GroupAxis.declared)
         let modelDeclared = declared.indices.filter { declared[$0].model }.map(GroupAxis.declared)
         let otherDeclared = declared.indices.filter { !declared[$0].model }.map(GroupAxis.declared)
@@ -351,6 +360,7 @@ public struct GroupKeySchema: Sendable, Hashable {
         case .residents: [.nation, .decile, .rurality, .standardAge, .resident]
         case .residentBands: [.nation, .ageBand, .resident]
         case .modelCells: modelCellAxes
+        case .reasonGroups: [.route]
         }
     }
 
@@ -365,6 +375,7 @@ public struct GroupKeySchema: Sendable, Hashable {
         case .residents: [Grouping.Name.nation, Grouping.Name.imdDecile, Grouping.Name.imdQuintile, Grouping.Name.rurality].compactMap(grouping(named:))
         case .residentBands: [Grouping.Name.nation, Grouping.Name.ageBand].compactMap(grouping(named:))
         case .modelCells: groupings.filter { $0.uses.contains(.model) }
+        case .reasonGroups: []
         }
     }
 
@@ -383,7 +394,8 @@ public struct GroupKeySchema: Sendable, Hashable {
     /// The schema of a validated pipeline.
     public init(pipeline: PipelineConfiguration) throws(Overflow) {
         try self.init(
-            ageBands: pipeline.enrich.ageBands, routes: pipeline.routes.map(\.id), reasons: pipeline.reasons.map(\.id), declared: pipeline.dimensions)
+            ageBands: pipeline.enrich.ageBands, routes: pipeline.routes.map(\.id), reasons: pipeline.reasons.map(\.id), declared: pipeline.dimensions,
+            reasonGroups: pipeline.reasonGroups)
     }
 
     /// Where an axis sits.
@@ -486,7 +498,7 @@ public struct GroupKeySchema: Sendable, Hashable {
             "\(axis.declaredIndex.map { declared[$0].name } ?? axis.description):\(field(axis).width)@\(field(axis).shift)/\(levelCounts[axis.index])"
         }
         // Every grouping's name and labels, each ended by a unit separator (0x1F).
-        let labels = groupings.flatMap { [$0.name] + $0.levels }.map { $0 + "\u{1F}" }.joined()
+        let labels = (groupings.flatMap { [$0.name] + $0.levels } + reasonGroups.map { "\($0.name):\($0.reasonMask)" }).map { $0 + "\u{1F}" }.joined()
         return (fields + ["levels:" + SHA256.hex(of: Array(labels.utf8)).prefix(16)]).joined(separator: " ")
     }
 }

@@ -394,7 +394,8 @@ public enum PipelineLoader {
         // Every group must fit its field of the aggregation key: derived here, once.
         let groupKey: GroupKeySchema
         do {
-            groupKey = try GroupKeySchema(ageBands: ageBands, routes: routes.map(\.id), reasons: reasons.map(\.id), declared: dimensions)
+            groupKey = try GroupKeySchema(
+                ageBands: ageBands, routes: routes.map(\.id), reasons: reasons.map(\.id), declared: dimensions, reasonGroups: reasonGroups)
         } catch {
             if let dimensionsEntry { throw dimensionsEntry.fail("dimensions that fit the aggregation key (\(error.message))") }
             throw (bandsEntry ?? enrichEntry).fail("age bands, routes and reasons that fit the aggregation key (\(error.message))")
