@@ -19,7 +19,7 @@ import Testing
             .standardAge: 5, .resident: 2,
         ]
         var offset: UInt64 = 0
-        for axis in GroupAxis.allCases {
+        for axis in GroupAxis.builtIn {
             #expect(s.field(axis).width == widths[axis], "\(axis)")
             #expect(s.field(axis).shift == offset, "\(axis)")
             offset += widths[axis]!
