@@ -67,13 +67,16 @@ public struct CodeList: Sendable, Equatable {
         }
     }
 
-    /// The column that holds the codes, in every table that has it.
+    /// The column that holds the codes, in every table that has it (or in ``tables``).
     public var column: String
     public var codes: [Code]
+    /// The tables whose column holds these codes; `nil`: every table with the column.
+    public var tables: Set<String>?
 
-    public init(column: String, codes: [Code]) {
+    public init(column: String, codes: [Code], tables: Set<String>? = nil) {
         self.column = column
         self.codes = codes
+        self.tables = tables
     }
 }
 
@@ -111,7 +114,8 @@ public enum Codebook {
                 let cells = [meaning?.unit ?? "", meaning?.text ?? "", meaning?.whenEmpty ?? "never empty"].map(shown)
                 text += "| `\(column.name)` | " + cells.joined(separator: " | ") + " |\n"
             }
-            for list in codes where layout.columns.contains(where: { $0.name == list.column }) && !list.codes.isEmpty {
+            for list in codes
+            where layout.columns.contains(where: { $0.name == list.column }) && !list.codes.isEmpty && list.tables?.contains(layout.name) ?? true {
                 text += "\nThe codes in `\(list.column)`:\n\n"
                 for code in list.codes { text += "- `\(code.code)`" + (code.name.map { ": " + $0 } ?? "") + "\n" }
             }
@@ -174,7 +178,8 @@ private func oneOf<Code: RawRepresentable & CaseIterable>(_ type: Code.Type) -> 
     return codes.count < 2 ? codes.joined() : codes.dropLast().joined(separator: ", ") + " or " + codes.last!
 }
 
-private let dimensionText = "The breakdown: `all`, `age_band`, `sex`, `ethnicity`, `imd_decile`, `nation`, `nation/imd_decile` and the like (`/` joins two)"
+private let dimensionText =
+    "The breakdown: `all`, `age_band`, `sex`, `ethnicity`, `imd_decile`, `nation`, `nation/imd_decile` and the like (`/` joins two), each dimension the pipeline declares, and `reason_group` for its reason groups"
 private let groupText = "The group within the breakdown (an age band, a sex, a nation and decile such as `England/1`; decile 1 = most deprived, each nation's own)"
 
 extension ShareColumn {
@@ -330,7 +335,7 @@ extension TrendColumn {
         case .interval: ColumnMeaning(oneOf(Interval.self) + " (calendar)", unit: "code")
         case .intervalStart: ColumnMeaning("First day of the interval", unit: "ISO date")
         case .intervalEnd: ColumnMeaning("Last day of the interval (inclusive)", unit: "ISO date")
-        case .dimension: ColumnMeaning("`all`, `route_type`, `nation` or `nation/imd_quintile`", unit: "code")
+        case .dimension: ColumnMeaning("`all`, `route_type`, `nation`, `imd_quintile`, or a dimension the pipeline declares", unit: "code")
         case .group: ColumnMeaning(groupText, unit: "label")
         case .numerator: ColumnMeaning("Referrals counted by the measure", unit: "count", empty: ColumnMeaning.countWithheld + ", or not recorded ({note})")
         case .denominator:

@@ -216,6 +216,44 @@ public enum Publisher {
                     CodeList.Code(route.id, name: (name(.route, route.id).map { $0 + " " } ?? "") + "(route type `\(route.type.label)`)")
                 }),
             CodeList(column: ShareColumn.reason, codes: pipeline.reasons.map { CodeList.Code($0.id, name: name(.reason, $0.id)) }),
+        ] + dimensionCodes(pipeline.groupKey)
+    }
+
+    /// The `dimension` codes of the equity tables and of `trends.csv`, from the schema's
+    /// groupings (built-in and declared, with their titles), and the reason groups with
+    /// the reasons each holds.
+    static func dimensionCodes(_ groupKey: GroupKeySchema) -> [CodeList] {
+        let equityTables: Set<String> = [
+            PublishedTable.Name.routeTypeByGroup, PublishedTable.Name.routeByGroup, PublishedTable.Name.reasonsByGroup, PublishedTable.Name.pathwayByGroup,
         ]
+        let reasonTables = equityTables.subtracting([PublishedTable.Name.reasonsByGroup])
+        let reasons = groupKey.grouping(named: Grouping.Name.reason)?.levels ?? []
+        let equity =
+            groupKey.tableDimensions.map { dimension in
+                CodeList.Code(dimension.name, name: dimension.groupings.isEmpty ? "every referral" : dimension.groupings.map(\.title).joined(separator: " × "))
+            }
+            + (groupKey.reasonGroups.isEmpty
+                ? []
+                : [
+                    CodeList.Code(
+                        ReasonGroup.dimension,
+                        name: "Reason group (route, route type and pathway tables only; a referral is counted in every group one of its reasons is in)")
+                ])
+        var lists = [
+            CodeList(column: ShareColumn.dimension.rawValue, codes: equity, tables: equityTables),
+            CodeList(
+                column: TrendColumn.dimension.rawValue,
+                codes: [CodeList.Code(TableDimension.all, name: "every referral")] + groupKey.trendGroupings.map { CodeList.Code($0.name, name: $0.title) },
+                tables: [PublishedTable.Name.trends]),
+        ]
+        if !groupKey.reasonGroups.isEmpty {
+            lists.append(
+                CodeList(
+                    column: ShareColumn.group.rawValue,
+                    codes: groupKey.reasonGroups.map { group in
+                        CodeList.Code(group.name, name: "`reason_group` rows: referrals giving any of " + group.reasons.map { "`\(reasons[$0])`" }.joined(separator: ", "))
+                    }, tables: reasonTables))
+        }
+        return lists
     }
 }
