@@ -401,7 +401,8 @@ public enum PipelineLoader {
             throw (bandsEntry ?? enrichEntry).fail("age bands, routes and reasons that fit the aggregation key (\(error.message))")
         }
         let models = try top.optional("models").map { try parseModels($0, groupKey: groupKey) } ?? ModelSettings()
-        let quality = try top.optional("quality").map { try parseQuality($0) } ?? QualityGates()
+        var quality = try top.optional("quality").map { try parseQuality($0, dimensions: dimensions.map(\.name)) } ?? QualityGates()
+        quality.declare(dimensions: dimensions.map(\.name))
         let displayNames = try top.optional("display_names").map { try parseDisplayNames($0, routes: routes, reasons: reasons) } ?? [:]
 
         // validate: tolerances for `sprx validate`
@@ -524,7 +525,7 @@ public enum PipelineLoader {
 
     /// Parses the `quality` section (see ``QualityGates``): shares from 0 to 1, a whole
     /// number of rows ≥ 0, per-field forms naming only gated fields.
-    static func parseQuality(_ entry: Entry) throws -> QualityGates {
+    static func parseQuality(_ entry: Entry, dimensions: [String] = []) throws -> QualityGates {
         try entry.allowKeys(["min_clean_rows", "max_quarantined_share", "max_unknown_share", "max_unmapped_share"])
         var minCleanRows = QualityGates.defaultMinCleanRows
         if let value = try entry.optional("min_clean_rows") {
@@ -532,21 +533,31 @@ public enum PipelineLoader {
             guard minCleanRows >= 0 else { throw value.fail("a whole number ≥ 0 (0 switches the gate off)") }
         }
         let quarantined = try entry.optional("max_quarantined_share").map { try $0.share() } ?? QualityGates.defaultMaxQuarantinedShare
-        func perField(_ key: String) throws -> [CanonicalField: Double] {
-            guard let value = try entry.optional(key) else { return [:] }
+        /// Per gated field and per declared dimension (by name): the shares given.
+        func perField(_ key: String) throws -> (fields: [CanonicalField: Double], dimensions: [String: Double]) {
+            guard let value = try entry.optional(key) else { return ([:], [:]) }
             if value.node.scalar != nil {
                 let share = try value.share()
-                return Dictionary(uniqueKeysWithValues: QualityGates.gatedFields.map { ($0, share) })
+                return (
+                    Dictionary(uniqueKeysWithValues: QualityGates.gatedFields.map { ($0, share) }),
+                    Dictionary(uniqueKeysWithValues: dimensions.map { ($0, share) })
+                )
             }
             guard value.node.mapping != nil else { throw value.fail("a share from 0 to 1, or a mapping of fields to shares") }
-            try value.allowKeys(QualityGates.gatedFields.map(\.rawValue))
-            var shares: [CanonicalField: Double] = [:]
-            for (name, item) in try value.mappingEntries() { shares[CanonicalField(rawValue: name)!] = try item.share() }
+            try value.allowKeys(QualityGates.gatedFields.map(\.rawValue) + dimensions)
+            var shares: (fields: [CanonicalField: Double], dimensions: [String: Double]) = ([:], [:])
+            for (name, item) in try value.mappingEntries() {
+                // safe: allowKeys admitted only gated fields' names and the dimensions'
+                if let field = CanonicalField(rawValue: name) { shares.fields[field] = try item.share() } else { shares.dimensions[name] = try item.share() }
+            }
             return shares
         }
-        return QualityGates(
-            minCleanRows: minCleanRows, maxQuarantinedShare: quarantined, maxUnknownShare: try perField("max_unknown_share"),
-            maxUnmappedShare: try perField("max_unmapped_share"))
+        let unknown = try perField("max_unknown_share"), unmapped = try perField("max_unmapped_share")
+        var gates = QualityGates(
+            minCleanRows: minCleanRows, maxQuarantinedShare: quarantined, maxUnknownShare: unknown.fields, maxUnmappedShare: unmapped.fields)
+        gates.dimensionMaxUnknownShare = unknown.dimensions
+        gates.dimensionMaxUnmappedShare = unmapped.dimensions
+        return gates
     }
 
     /// Parses `display_names`: per dimension, the report's label for each id.

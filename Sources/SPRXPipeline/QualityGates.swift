@@ -37,6 +37,21 @@ public struct QualityGates: Sendable, Hashable {
     public var maxUnknownShare: [CanonicalField: Double]
     /// Largest share of clean referrals whose label no list names, per gated field.
     public var maxUnmappedShare: [CanonicalField: Double]
+    /// The declared dimensions' names, in the pipeline's order: gated after the fields,
+    /// with the same defaults (``declare(dimensions:)``).
+    public private(set) var dimensions: [String] = []
+    /// `max_unknown_share` and `max_unmapped_share` per declared dimension, by name.
+    public var dimensionMaxUnknownShare: [String: Double] = [:]
+    public var dimensionMaxUnmappedShare: [String: Double] = [:]
+
+    /// Gates the declared dimensions too: those given no share keep the defaults.
+    public mutating func declare(dimensions names: [String]) {
+        dimensions = names
+        for name in names {
+            dimensionMaxUnknownShare[name] = dimensionMaxUnknownShare[name] ?? Self.defaultMaxUnknownShare
+            dimensionMaxUnmappedShare[name] = dimensionMaxUnmappedShare[name] ?? Self.defaultMaxUnmappedShare
+        }
+    }
 
     /// The defaults, or the limits given.
     public init(
@@ -51,7 +66,8 @@ public struct QualityGates: Sendable, Hashable {
 
     /// The gates this run's figures fail, in a fixed order: `min_clean_rows`,
     /// `max_quarantined_share`, then `max_unknown_share.<field>` and
-    /// `max_unmapped_share.<field>` for each field of ``gatedFields`` in turn.
+    /// `max_unmapped_share.<field>` for each field of ``gatedFields`` in turn, then for
+    /// each declared dimension.
     ///
     /// A share gate whose denominator is 0 (no rows read, no clean referrals) has no
     /// figure and is not evaluated; `min_clean_rows` is the gate for that run. A field
@@ -75,20 +91,26 @@ public struct QualityGates: Sendable, Hashable {
                     ))
             }
         }
-        for field in Self.gatedFields {
-            guard let counts = figures.fields[field], counts.cleanReferrals > 0 else { continue }
+        let gated =
+            Self.gatedFields.map { field in
+                (field.rawValue, figures.fields[field], maxUnknownShare[field] ?? Self.defaultMaxUnknownShare, maxUnmappedShare[field] ?? Self.defaultMaxUnmappedShare)
+            }
+            + dimensions.map { name in
+                (name, figures.dimensions[name], dimensionMaxUnknownShare[name] ?? Self.defaultMaxUnknownShare, dimensionMaxUnmappedShare[name] ?? Self.defaultMaxUnmappedShare)
+            }
+        for (name, counts, unknownLimit, unmappedLimit) in gated {
+            guard let counts, counts.cleanReferrals > 0 else { continue }
             let checks: [(String, Int, Double, String)] = [
-                ("max_unknown_share", counts.unknown, maxUnknownShare[field] ?? Self.defaultMaxUnknownShare, "unknown"),
-                ("max_unmapped_share", counts.unmapped, maxUnmappedShare[field] ?? Self.defaultMaxUnmappedShare, "unmapped"),
+                ("max_unknown_share", counts.unknown, unknownLimit, "unknown"), ("max_unmapped_share", counts.unmapped, unmappedLimit, "unmapped"),
             ]
             for (key, count, limit, what) in checks {
                 let share = Double(count) / Double(counts.cleanReferrals)
                 guard share > limit else { continue }
-                let gate = "\(key).\(field.rawValue)"
+                let gate = "\(key).\(name)"
                 failed.append(
                     QualityGateFailure(
                         gate: gate, figure: share, limit: limit,
-                        message: "quality gate \(gate) failed: \(field.rawValue) \(what) for \(count) of \(counts.cleanReferrals) clean referrals (\(Self.percent(share))), more than the limit \(Self.percent(limit))"
+                        message: "quality gate \(gate) failed: \(name) \(what) for \(count) of \(counts.cleanReferrals) clean referrals (\(Self.percent(share))), more than the limit \(Self.percent(limit))"
                     ))
             }
         }

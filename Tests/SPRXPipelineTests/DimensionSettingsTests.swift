@@ -146,4 +146,23 @@ import Testing
             #expect(error?.message.contains(expected) == true, "\(error?.message ?? "")")
         }
     }
+
+    /// A declared dimension is gated like a canonical field: the defaults (unknown off,
+    /// unmapped 50%), a share of its own in the per-field form, the scalar form for all.
+    @Test func declaredDimensionsAreGatedLikeFields() throws {
+        let defaults = try parse(withSection(Self.disability)).quality
+        #expect(defaults.dimensions == ["disability"])
+        #expect(defaults.dimensionMaxUnmappedShare["disability"] == 0.5 && defaults.dimensionMaxUnknownShare["disability"] == 1)
+        var figures = QualityFigures(rowsRead: 100, cleanRows: 100, quarantinedRows: 0)
+        // 60 of 100 unmapped: over the default 50%.
+        figures.dimensions["disability"] = FieldQualityFigures(cleanReferrals: 100, unknown: 70, unmapped: 60)
+        #expect(defaults.evaluate(figures).map(\.gate) == ["max_unmapped_share.disability"])
+        let own = try parse(
+            withSection(Self.disability).replacingOccurrences(of: "  max_unknown_share: 1\n", with: "  max_unknown_share: {disability: 0.25}\n"))
+        #expect(own.quality.dimensionMaxUnknownShare["disability"] == 0.25)
+        #expect(own.quality.evaluate(figures).map(\.gate) == ["max_unknown_share.disability", "max_unmapped_share.disability"])
+        // A dimension the pipeline does not declare is an unknown key.
+        let error = failure(edited("  max_unknown_share: 1\n", "  max_unknown_share: {disability: 0.25}\n"))
+        #expect(error?.message.contains("unknown key 'disability'") == true, "\(error?.message ?? "")")
+    }
 }
