@@ -20,26 +20,11 @@ let sampleRun: (out: String, summary: RunSummary) = {
     return (out, summary)
 }()
 
-/// Reads a CSV file (RFC 4180 quoting) into a published table named after the file.
+/// Reads a CSV file into a published table named after the file.
 func readTable(_ path: String) throws -> PublishedTable {
-    let text = try String(contentsOfFile: path, encoding: .utf8)
-    var rows: [[String]] = [], row: [String] = [], field = "", quoted = false
-    var chars = Array(text)[...]
-    while let ch = chars.popFirst() {
-        if quoted {
-            if ch == "\"" {
-                if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
-            } else { field.append(ch) }
-        } else if ch == "\"" {
-            quoted = true
-        } else if ch == "," {
-            row.append(field); field = ""
-        } else if ch == "\n" {
-            row.append(field); rows.append(row); row = []; field = ""
-        } else { field.append(ch) }
-    }
+    let table = try CSVTable(path: path)
     let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-    return typedTable(name, header: rows[0], rows: Array(rows.dropFirst()))
+    return typedTable(name, header: table.header, rows: table.rows)
 }
 
 /// A published table from cells written as in a CSV file, each typed by its column
