@@ -55,12 +55,10 @@ import Testing
         // No figure from the data: the sample's total (2,950 rounded) appears nowhere.
         #expect(!codebook.contains("2950") && !codebook.contains("3000"))
         // docs/tables.md is this text under its own preface.
-        let docs = try String(contentsOfFile: packageRoot + "/docs/tables.md", encoding: .utf8)
-        let expected = Self.tablesPreface + codebook
-        if ProcessInfo.processInfo.environment["SPRX_UPDATE_SNAPSHOTS"] == "1" {
-            try expected.write(toFile: packageRoot + "/docs/tables.md", atomically: true, encoding: .utf8)
-        } else {
-            #expect(docs == expected, "docs/tables.md is out of date: SPRX_UPDATE_SNAPSHOTS=1 swift test --filter CodebookTests rewrites it")
+        if let failure = Snapshot.mismatch(
+            Self.tablesPreface + codebook, path: packageRoot + "/docs/tables.md", name: "docs/tables.md", rerun: "swift test --filter CodebookTests")
+        {
+            Issue.record("\(failure)")
         }
     }
 

@@ -72,20 +72,11 @@ let fixtureContext: ReportContext = {
 let fixtureHTML = Report.html(tables: fixtureTables, context: fixtureContext)
 let fixtureMarkdown = Report.markdown(tables: fixtureTables, context: fixtureContext)
 
-/// Compares with a committed snapshot; `SPRX_UPDATE_SNAPSHOTS=1 swift test` rewrites it
-/// (then read the diff before committing).
+/// Compares with a committed snapshot (``Snapshot``): `SPRX_UPDATE_SNAPSHOTS=1 swift test`
+/// rewrites it and fails (then read the diff before committing).
 func matchSnapshot(_ text: String, _ name: String) throws {
-    let path = "\(snapshots)/\(name)"
-    if ProcessInfo.processInfo.environment["SPRX_UPDATE_SNAPSHOTS"] == "1" {
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return
-    }
-    let expected = try String(contentsOfFile: path, encoding: .utf8)
-    if text != expected {
-        let a = expected.split(separator: "\n", omittingEmptySubsequences: false)
-        let b = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let line = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
-        Issue.record("\(name) differs from its snapshot at line \(line + 1): expected \(line < a.count ? String(a[line]) : "(end)") got \(line < b.count ? String(b[line]) : "(end)")")
+    if let failure = Snapshot.mismatch(text, path: "\(snapshots)/\(name)", name: name, rerun: "swift test --filter ReportTests") {
+        Issue.record("\(failure)")
     }
 }
 
