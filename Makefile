@@ -16,7 +16,8 @@ CHECK_REPORT_OUT ?= out.check-report
 
 all: build
 
-# Every target imports only modules it declares in Package.swift (a transitive one is not enough).
+# A target may import only modules Package.swift makes it depend on (directly or through a
+# declared dependency): an import that merely finds a module another target built fails.
 IMPORT_CHECK = --explicit-target-dependency-import-check error
 
 build:
