@@ -32,7 +32,11 @@ import Testing
         }
         var missing: [String] = []
         var enclosing: String?
+        var inString = false  // inside a multi-line string literal (an example, not code)
         for (index, line) in lines.enumerated() {
+            let wasInString = inString
+            if line.components(separatedBy: "\"\"\"").count % 2 == 0 { inString.toggle() }
+            if wasInString || inString { continue }
             if let name = line.firstMatch(of: declaration)?.output[1].substring { enclosing = String(name) }
             let attribute = line.trimmingCharacters(in: .whitespaces)
             if attribute.hasPrefix("@Suite") && !attribute.contains(".timeLimit(") {
@@ -80,6 +84,8 @@ import Testing
             @Test func free() {}
             """
         #expect(Self.withoutTimeLimit(bad) == ["1: @Suite struct C {", "2: @Test func d() {}", "5: @Test func e() {}", "7: @Test func free() {}"])
+        let quoted = "let example = \"\"\"\n@Suite struct E {\n    @Test func f() {}\n}\n\"\"\"\n"
+        #expect(Self.withoutTimeLimit(quoted).isEmpty, "text in a multi-line string literal is not code")
     }
 
     /// Recording a snapshot writes it and fails; a second run without the variable passes;
