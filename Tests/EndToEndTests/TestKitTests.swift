@@ -23,7 +23,8 @@ import Testing
     static func withoutTimeLimit(_ text: String) -> [String] {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // A top-level declaration starts at column 0; its attributes may stand on the lines before it.
-        let declaration = try! Regex(#"^(?:@Suite(?:\([^\n]*\))?\s+)?(?:public |final |private |fileprivate )*(?:struct|class|enum|actor|extension) ([A-Za-z_][A-Za-z0-9_]*)"#)
+        let declaration = try! Regex(
+            #"^(?:@Suite(?:\([^\n]*\))?\s+)?(?:public |final |private |fileprivate )*(?:struct|class|enum|actor|extension) ([A-Za-z_][A-Za-z0-9_]*)"#)
         var limited: Set<String> = []
         for (index, line) in lines.enumerated() {
             guard let name = line.firstMatch(of: declaration)?.output[1].substring else { continue }

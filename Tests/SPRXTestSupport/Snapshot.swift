@@ -33,7 +33,8 @@ public enum Snapshot {
             } catch {
                 return "\(name): could not record the snapshot at \(path): \(error)"
             }
-            return "\(name): recorded the snapshot (\(updateVariable)=1), so this test fails: read `git diff \(path)`, then run `\(rerun)` without \(updateVariable)"
+            return
+                "\(name): recorded the snapshot (\(updateVariable)=1), so this test fails: read `git diff \(path)`, then run `\(rerun)` without \(updateVariable)"
         }
         guard let expected = try? String(contentsOfFile: path, encoding: .utf8) else {
             return "\(name): no snapshot at \(path): record it with `\(updateVariable)=1 \(rerun)`"
