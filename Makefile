@@ -12,12 +12,16 @@ EXPECTED_OUT ?= out.expected
 # Where make check-report runs the sample pipeline (and writes the A4 PDF, beside it).
 CHECK_REPORT_OUT ?= out.check-report
 
-.PHONY: all build report test check validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends check-report fixtures clean
+.PHONY: all build report test check format format-check validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends check-report fixtures clean
 
 all: build
 
+# A target may import only modules Package.swift makes it depend on (directly or through a
+# declared dependency): an import that merely finds a module another target built fails.
+IMPORT_CHECK = --explicit-target-dependency-import-check error
+
 build:
-	$(SWIFT) build -c $(CONFIG) --product sprx
+	$(SWIFT) build -c $(CONFIG) --product sprx $(IMPORT_CHECK)
 
 ## report: run the default pipeline on SampleData into out/ (report.html, report.md, tables, manifest)
 report: build
@@ -29,15 +33,24 @@ report: build
 SLOW_CHECKS = SlowChecks
 
 ## test: build, run every test but the slow checks (unit, end-to-end on the built binary), then validate (under 10 min on 2 cores)
+## (random tests print their seed; SPRX_TEST_SEED=N replays it; .ci/run fixes it)
 test:
-	$(SWIFT) build --product sprx
-	$(SWIFT) test --parallel --skip '$(SLOW_CHECKS)'
+	$(SWIFT) build --product sprx $(IMPORT_CHECK)
+	$(SWIFT) test --parallel --skip '$(SLOW_CHECKS)' $(IMPORT_CHECK)
 	$(MAKE) --no-print-directory validate CONFIG=debug
 
 ## check: the slow checks make test leaves out (suites *SlowChecks: full-size generated sets, repeated kills); CI runs both
 check:
-	$(SWIFT) build --product sprx
-	$(SWIFT) test --parallel --filter '$(SLOW_CHECKS)'
+	$(SWIFT) build --product sprx $(IMPORT_CHECK)
+	$(SWIFT) test --parallel --filter '$(SLOW_CHECKS)' $(IMPORT_CHECK)
+
+## format: reformat Sources, Tests and Package.swift in place by .swift-format (swift format, in the toolchain)
+format:
+	SWIFT=$(SWIFT) bash scripts/format.sh
+
+## format-check: fail, naming file and line, where the code is not as make format writes it (CI runs it once .ci/format-enforced exists)
+format-check:
+	SWIFT=$(SWIFT) bash scripts/format.sh --check
 
 # The fixture runs that CI validates: name:pipeline:input
 VALIDATE_RUNS = referral-equity:Pipelines/referral-equity.yaml:SampleData/canonical \

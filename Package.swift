@@ -69,20 +69,33 @@ let package = Package(
         // verifier that feeds a decoder its input in every kind of split.
         .target(name: "SPRXTestSupport", dependencies: ["SPRXIngest"], path: "Tests/SPRXTestSupport"),
         .testTarget(name: "SPRXCoreTests", dependencies: ["SPRXCore", "SPRXTestSupport"]),
-        .testTarget(name: "SPRXIngestTests", dependencies: ["SPRXIngest", "CZlib", "SPRXTestSupport"]),
-        .testTarget(name: "SPRXPipelineTests", dependencies: ["SPRXPipeline", "SPRXTestSupport"]),
-        .testTarget(name: "SPRXCleanTests", dependencies: ["SPRXClean", "SPRXIngest", "SPRXPipeline", "SPRXTestSupport"]),
-        .testTarget(name: "SPRXEnrichTests", dependencies: ["SPRXEnrich", "SPRXTestSupport"]),
-        .testTarget(name: "SPRXAggregateTests", dependencies: ["SPRXAggregate", "SPRXEnrich", "SPRXTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SPRXIngestTests", dependencies: ["SPRXCore", "SPRXIngest", "CZlib", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXPipelineTests", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXCleanTests", dependencies: ["SPRXCore", "SPRXClean", "SPRXIngest", "SPRXPipeline", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXEnrichTests", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXEnrich", "SPRXTestSupport"]),
+        .testTarget(
+            name: "SPRXAggregateTests", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXAggregate", "SPRXEnrich", "SPRXTestSupport"],
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "SPRXRunnerTests",
-            dependencies: ["SPRXRunner", "SPRXPublish", "SPRXGenerate", "SPRXPipeline", "SPRXClean", "SPRXAggregate", "SPRXTestSupport"],
+            dependencies: [
+                "SPRXCore", "SPRXRunner", "SPRXPublish", "SPRXGenerate", "SPRXPipeline", "SPRXClean", "SPRXAggregate", "SPRXTestSupport",
+            ],
             exclude: ["Fixtures"]),
-        .testTarget(name: "SPRXModelsTests", dependencies: ["SPRXModels", "SPRXAggregate", "SPRXTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "SPRXGenerateTests", dependencies: ["SPRXGenerate", "SPRXPublish", "SPRXTestSupport"]),
-        .testTarget(name: "SPRXInspectTests", dependencies: ["SPRXInspect", "SPRXIngest", "SPRXPipeline", "SPRXTestSupport"]),
-        .testTarget(name: "SPRXValidateTests", dependencies: ["SPRXValidate", "SPRXTestSupport"]),
-        .testTarget(name: "SPRXReportTests", dependencies: ["SPRXReport", "SPRXPublish", "SPRXTestSupport"], exclude: ["Snapshots"]),
+        .testTarget(
+            name: "SPRXModelsTests", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXModels", "SPRXAggregate", "SPRXTestSupport"],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "SPRXGenerateTests",
+            dependencies: ["SPRXCore", "SPRXEnrich", "SPRXAggregate", "SPRXRunner", "SPRXGenerate", "SPRXPublish", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXInspectTests", dependencies: ["SPRXCore", "SPRXInspect", "SPRXIngest", "SPRXPipeline", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXValidateTests", dependencies: ["SPRXCore", "SPRXValidate", "SPRXTestSupport"]),
+        .testTarget(
+            name: "SPRXReportTests",
+            dependencies: [
+                "SPRXCore", "SPRXPipeline", "SPRXAggregate", "SPRXModels", "SPRXRunner", "SPRXReport", "SPRXPublish", "SPRXTestSupport",
+            ],
+            exclude: ["Snapshots"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SPRXCore", "SPRXIngest", "SPRXTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -19,8 +19,7 @@ func body(_ rows: Int) -> String { (1...rows).map { row($0) }.joined(separator: 
 /// The first file's data-quality measures as measure → value (data_quality.csv is long:
 /// file, measure, value); a quarantine reason is also there without its `quarantined:` prefix.
 func dataQuality(_ out: String) throws -> [String: String] {
-    let text = try String(contentsOfFile: out + "/tables/data_quality.csv", encoding: .utf8)
-    let lines = text.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    let lines = try CSVTable(path: out + "/tables/data_quality.csv").rows
     var measures: [String: String] = [:]
     for cells in lines where cells.count == 3 && cells[0] == lines.first?[0] {
         measures[cells[1]] = cells[2]

@@ -42,8 +42,7 @@ import Testing
         #expect(files.count == 13)
         for file in files {
             let described = try #require(sections["tables/" + file], "no section for tables/\(file)")
-            let text = try String(contentsOfFile: out + "/tables/" + file, encoding: .utf8)
-            let header = text.prefix { $0 != "\n" }.split(separator: ",").map(String.init)
+            let header = try CSVTable(path: out + "/tables/" + file).header
             #expect(Set(described.keys) == Set(header), "tables/\(file): header \(header), codebook \(described.keys.sorted())")
             for column in header {
                 let cells = described[column] ?? []
@@ -56,12 +55,10 @@ import Testing
         // No figure from the data: the sample's total (2,950 rounded) appears nowhere.
         #expect(!codebook.contains("2950") && !codebook.contains("3000"))
         // docs/tables.md is this text under its own preface.
-        let docs = try String(contentsOfFile: packageRoot + "/docs/tables.md", encoding: .utf8)
-        let expected = Self.tablesPreface + codebook
-        if ProcessInfo.processInfo.environment["SPRX_UPDATE_SNAPSHOTS"] == "1" {
-            try expected.write(toFile: packageRoot + "/docs/tables.md", atomically: true, encoding: .utf8)
-        } else {
-            #expect(docs == expected, "docs/tables.md is out of date: SPRX_UPDATE_SNAPSHOTS=1 swift test --filter CodebookTests rewrites it")
+        if let failure = Snapshot.mismatch(
+            Self.tablesPreface + codebook, path: packageRoot + "/docs/tables.md", name: "docs/tables.md", rerun: "swift test --filter CodebookTests")
+        {
+            Issue.record("\(failure)")
         }
     }
 
@@ -77,17 +74,12 @@ import Testing
 
     /// A table's header and its cells by column, read from the run's file.
     static func csv(_ path: String) throws -> (header: [String], values: [String: Set<String>]) {
-        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
-        let header = lines[0].split(separator: ",").map(String.init)
+        let table = try CSVTable(path: path)
         var values: [String: Set<String>] = [:]
-        for line in lines.dropFirst() {
-            // The sample's tables have no quoted field holding a comma in the columns read here
-            // (codes, units); a quoted one only adds values no codebook token matches.
-            for (i, cell) in line.split(separator: ",", omittingEmptySubsequences: false).enumerated() where i < header.count {
-                values[header[i], default: []].insert(String(cell))
-            }
+        for row in table.rows {
+            for (i, cell) in row.enumerated() where i < table.header.count { values[table.header[i], default: []].insert(cell) }
         }
-        return (header, values)
+        return (table.header, values)
     }
 
     /// The words of each table name only columns it has (the trial found `route_type_by_group`

@@ -32,8 +32,7 @@ import Testing
         let result = try sprx(["run", "--pipeline", pipeline, "--input", dir + "/extract.csv", "--out", dir + "/out", "--quiet", "--no-disclosure-control"])
         #expect(result.status == 0, "\(result.stderr)")
 
-        let table = try String(contentsOfFile: dir + "/out/tables/pathway_by_group.csv", encoding: .utf8)
-        let lines = table.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let lines = CSVTable.records(try String(contentsOfFile: dir + "/out/tables/pathway_by_group.csv", encoding: .utf8))
         let header = try #require(lines.first)
         let referred = try #require(header.firstIndex(of: "referred"))
         var published: [String: Int] = [:]

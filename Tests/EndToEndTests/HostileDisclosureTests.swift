@@ -1,4 +1,5 @@
 import Foundation
+import SPRXTestSupport
 import Testing
 
 /// Hostile cases for disclosure control and the published tables (issue 14, class
@@ -94,11 +95,11 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.peakKB > 0 && run.peakKB < 300_000, "max RSS \(run.peakKB) KB")
         let published = try String(contentsOfFile: dir + "/out/tables/unmapped_labels.csv", encoding: .utf8)
-        let rows = published.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let rows = CSVTable(text: published).rows
         #expect(rows.map { $0[0] + "," + $0[1] } == ["referral_source,(more distinct labels than sprx keeps)", "referral_source,(other labels)"])
         #expect(abs(rows.reduce(0) { $0 + (Int($1[2]) ?? 0) } - referrals) <= 5, "\(published)")
         let complete = try String(contentsOfFile: dir + "/out/quarantine/unmapped_labels.csv", encoding: .utf8)
-        let kept = complete.split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        let kept = CSVTable(text: complete).rows
         #expect(kept.count == 5_001, "5,000 labels and the overflow row kept")
         #expect(kept.reduce(0) { $0 + Int($1.last!)! } == referrals, "every referral counted")
         for report in ["report.md", "report.html"] {

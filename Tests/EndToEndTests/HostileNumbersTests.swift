@@ -1,4 +1,5 @@
 import Foundation
+import SPRXTestSupport
 import Testing
 
 /// A small extract the models can fit: 600 referrals in 6 organisations over three age
@@ -58,7 +59,7 @@ private func numbersRun(_ csv: String, in dir: String) throws -> (status: Int32,
         // same model cell.
         var csv = numbersExtract(rows: 600)
         var lines = csv.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var second = lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        var second = CSVTable.fields(lines[1])
         second[8] = "1234567890"
         lines[1] = second.joined(separator: ",")
         second[0] = "R600"

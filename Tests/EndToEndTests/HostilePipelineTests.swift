@@ -51,7 +51,7 @@ import Testing
     /// the message stays one short line whatever the header; memory stays small.
     @Test func headerNamesInTheMessageAreEscapedCutAndCapped() throws {
         let dir = scratch()
-        let canonical = header.split(separator: ",").filter { $0 != "organisation_id" && $0 != "notes" }.map(String.init)  // 12 columns
+        let canonical = CSVTable.fields(header).filter { $0 != "organisation_id" && $0 != "notes" }  // 12 columns
         let evil = "evil\u{1}\u{1B}[31mred\u{7F}\u{2028}"
         let long = String(repeating: "L", count: 5000)
         let extra = [evil, long] + (1...58).map { "extra_\($0)" }  // 60 more: 72 columns

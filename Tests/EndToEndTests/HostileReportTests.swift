@@ -1,4 +1,5 @@
 import Foundation
+import SPRXTestSupport
 import Testing
 
 /// Hostile text in the data reaches the report only as text (issue 14, "Leaks" and
@@ -13,10 +14,8 @@ import Testing
     static let label = "<img src=x onerror=alert(1)>|*x*"
     static let fileName = "r<i>x|*y*_.csv"
 
-    /// Reads a CSV without quoted fields (the tables this test reads have none) into rows of cells.
-    static func hostileReportCSV(_ path: String) throws -> [[String]] {
-        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-    }
+    /// Reads a CSV into rows of cells, the header first.
+    static func hostileReportCSV(_ path: String) throws -> [[String]] { CSVTable.records(try String(contentsOfFile: path, encoding: .utf8)) }
 
     @Test func hostileLabelAndFileNameAreShownAsText() throws {
         let dir = scratch()

@@ -1,4 +1,5 @@
 import Foundation
+import SPRXTestSupport
 import Testing
 
 /// Identifier-shaped labels (issue 24 trial): an NHS number, a postcode, an email
@@ -23,13 +24,13 @@ import Testing
 
     /// 60 ordinary referrals, then 10 per identifier (its field replaced): 100 rows.
     static func extract() -> String {
-        let fields = header.split(separator: ",").map(String.init)
+        let fields = CSVTable.fields(header)
         var rows = (1...60).map { row($0) }
         var id = 60
         for (field, text) in identifiers {
             for _ in 0..<10 {
                 id += 1
-                var cells = row(id).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                var cells = CSVTable.fields(row(id))
                 cells[fields.firstIndex(of: field)!] = text
                 rows.append(cells.joined(separator: ","))
             }

@@ -72,12 +72,8 @@ import Testing
         var stderr: String
         var out: String
         func text(_ file: String) -> String { (try? String(contentsOfFile: out + "/" + file, encoding: .utf8)) ?? "" }
-        /// A table's rows as dictionaries by header name (no field in these tables holds a comma or a quote).
-        func table(_ name: String) -> [[String: String]] {
-            let lines = text("tables/\(name).csv").split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-            guard let header = lines.first else { return [] }
-            return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
-        }
+        /// A table's rows as dictionaries by header name.
+        func table(_ name: String) -> [[String: String]] { CSVTable(text: text("tables/\(name).csv")).records }
         var manifest: [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(text("manifest.json").utf8))) as? [String: Any] ?? [:]
         }

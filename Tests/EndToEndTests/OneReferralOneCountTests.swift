@@ -9,44 +9,10 @@ struct PublishedCSV {
     var rows: [[String: String]]
 
     init(path: String) throws {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        var records: [[String]] = []
-        var record: [String] = [], field = "", quoted = false, afterQuote = false
-        for ch in text {
-            if quoted {
-                if ch == "\"" {
-                    quoted = false
-                    afterQuote = true
-                } else {
-                    field.append(ch)
-                }
-                continue
-            }
-            switch ch {
-            case "\"":
-                if afterQuote { field.append("\"") }
-                quoted = true
-                afterQuote = false
-            case ",":
-                record.append(field)
-                field = ""
-                afterQuote = false
-            case "\n", "\r\n":
-                record.append(field)
-                records.append(record)
-                record = []
-                field = ""
-                afterQuote = false
-            default:
-                field.append(ch)
-                afterQuote = false
-            }
-        }
-        if !field.isEmpty || !record.isEmpty { records.append(record + [field]) }
-        let names = records.first ?? []
-        header = names
-        rows = records.dropFirst().map { values in
-            Dictionary(uniqueKeysWithValues: zip(names, values + Array(repeating: "", count: max(0, names.count - values.count))))
+        let table = try CSVTable(path: path)
+        header = table.header
+        rows = table.rows.map { values in
+            Dictionary(zip(table.header, values + Array(repeating: "", count: max(0, table.header.count - values.count))), uniquingKeysWith: { a, _ in a })
         }
     }
 }

@@ -82,7 +82,7 @@ import Testing
         let file = "pcn_registered_patients_england.csv.gz"
         let text = try bundled(file)
         let line = nextLine(text)
-        let columns = text.prefix { $0 != "\n" }.split(separator: ",").count
+        let columns = CSVTable.fields(text.prefix { $0 != "\n" }).count
         let long = ["2025-12-01", "U99999", String(repeating: "N", count: 2 << 20)] + [String](repeating: "1", count: columns - 3)
         let result = try run(reference: try referenceFolder(replacing: file, with: text + long.joined(separator: ",") + "\n"))
         #expect(result.status == 78, "\(result.stderr)")
@@ -98,7 +98,7 @@ import Testing
         // U00000's own 2025-11-30 row, its FTE (and contracted and all-ARRS FTE) set to 1,000.
         var lines = try bundled(workforce).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let index = try #require(lines.firstIndex { $0.hasPrefix("2025-11-30,U00000,") })
-        var fields = lines[index].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        var fields = CSVTable.fields(lines[index])
         for i in [6, 8, 11] { fields[i] = "1000" }
         lines[index] = fields.joined(separator: ",")
         let dir = try referenceFolder(replacing: workforce, with: lines.joined(separator: "\n"))

@@ -22,8 +22,7 @@ import Glibc
     /// The rows of `tables/<name>.csv` whose first cells are `prefix`, as cell lists.
     static func rows(_ out: String, _ name: String, _ prefix: [String]) throws -> [[String]] {
         let text = try String(contentsOfFile: "\(out)/tables/\(name).csv", encoding: .utf8)
-        return text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-            .filter { Array($0.prefix(prefix.count)) == prefix }
+        return CSVTable.records(text).filter { Array($0.prefix(prefix.count)) == prefix }
     }
 
     /// `data_quality.csv`'s value of `measure` for every file together.

@@ -1,6 +1,7 @@
 import Foundation
 import SPRXCore
 import SPRXPipeline
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXAggregate
@@ -113,7 +114,7 @@ import Testing
         for (name, lines) in hesTables() {
             let header = EquityTableBuilder.shareHeader(category: "x")
             for line in lines {
-                let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+                let cells = CSVTable.fields(line)
                 let countColumns = name == "pathway_by_group" ? [3, 4, 5] : [header.firstIndex(of: "n")!, header.firstIndex(of: "total")!]
                 for c in countColumns where !cells[c].isEmpty {
                     let v = Int(cells[c])!

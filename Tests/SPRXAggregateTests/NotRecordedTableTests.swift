@@ -1,6 +1,7 @@
 import Foundation
 import SPRXCore
 import SPRXPipeline
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXAggregate
@@ -73,7 +74,7 @@ import Testing
         var builder = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: false))
         builder.withheld = [.interventionShare]
         let lines = OrganisationTableTests.lines(builder.build(counts, directory: nil))
-        #expect(lines.map { $0.split(separator: ",")[1] } == ["non_medical_share", "contacted_share"])
+        #expect(lines.map { CSVTable.fields($0)[1] } == ["non_medical_share", "contacted_share"])
     }
 
     /// What "not recorded" means with several files: absent from every file with clean

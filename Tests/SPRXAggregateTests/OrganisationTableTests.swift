@@ -1,6 +1,7 @@
 import Foundation
 import SPRXCore
 import SPRXPipeline
+import SPRXTestSupport
 import Testing
 
 @testable import SPRXAggregate
@@ -116,7 +117,7 @@ import Testing
         for secret in secrets where secret.count >= 6 { #expect(!csv.contains(secret.uppercased())) }
         for word in ["JANE", "DOE", "EXAMPLE", "STREET"] { #expect(!csv.contains(word)) }
         let rows = Self.lines(table)
-        #expect(rows.map { $0.split(separator: ",")[0] } == ["B82005", "B82005", "B82005", "U10001", "U10001", "U10001", "(other)", "(other)", "(other)"])
+        #expect(rows.map { CSVTable.fields($0)[0] } == ["B82005", "B82005", "B82005", "U10001", "U10001", "U10001", "(other)", "(other)", "(other)"])
         #expect(rows[6].hasPrefix("(other),non_medical_share,0,21,0.00,39.22,"))  // 20 / 51
         // The rule itself.
         #expect(OrganisationTableBuilder.looksLikeOrganisationCode(ShortCode("U10001")!))
@@ -148,7 +149,7 @@ import Testing
                 "D10004": OrganisationInfo(code: "D10004", name: "Quiet Scheme", type: "scheme", parentCode: "P3", parentName: "East PCN", parentType: "PCN"),
             ], edition: "test")
         let table = Self.off.build(counts, directory: directory)
-        let rows = Self.lines(table).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let rows = CSVTable(text: table.csv).rows
         let column = { (c: OrganisationColumn) in rows.map { $0[c.index] } }
         #expect(column(.organisationID) == ["B82005", "C10003", "U10001", "(other)", "P1", "P2"].flatMap { Array(repeating: $0, count: 3) })
         #expect(column(.level) == Array(repeating: "organisation", count: 12) + Array(repeating: "parent", count: 6))

@@ -6,7 +6,7 @@ import Testing
 @testable import SPRXAggregate
 
 /// A fixture CSV of Tests/SPRXAggregateTests/Fixtures: `#` lines are provenance, then a
-/// header and plain comma-separated rows (no quoting; the fixtures have none).
+/// header and comma-separated rows.
 struct FixtureTable {
     let header: [String]
     let rows: [[String]]
@@ -14,8 +14,8 @@ struct FixtureTable {
     init(_ name: String) throws {
         let path = URL(fileURLWithPath: packageRoot).appendingPathComponent("Tests/SPRXAggregateTests/Fixtures/\(name)")
         let lines = try String(contentsOf: path, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
-        header = lines.first.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
-        rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let table = CSVTable(text: lines.joined(separator: "\n"))
+        (header, rows) = (table.header, table.rows)
     }
 
     /// Each row as column name → text.

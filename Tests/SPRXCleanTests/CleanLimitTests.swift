@@ -13,7 +13,7 @@ private func cleanLimitsProcess(_ rows: [String], maxDistinct: Int = InputLimits
     [CleanOutcome], CleanProcessor
 ) {
     let config = try PipelineLoader.load(path: "\(packageRoot)/Pipelines/referral-equity.yaml")
-    let names = header.dropLast().split(separator: ",").map(String.init)
+    let names = CSVTable.fields(header)
     let layout = try ColumnLayout(header: names, pipeline: config, file: "t.csv")
     let processor = CleanProcessor(rules: CleanRules(pipeline: config), layout: layout, maxDistinctUnmapped: maxDistinct)
     var outcomes: [CleanOutcome] = []

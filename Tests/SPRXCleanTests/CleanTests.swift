@@ -91,7 +91,7 @@ func record(_ outcome: CleanOutcome) -> ReferralRecord? {
         bytes += Array("2,P2,2021-03-04,40,F,White,E01021988,GP,\"Anxiety,Y,2,1,U00001\n".utf8)
         // Decode the raw bytes directly (String would repair the invalid byte).
         let config = try PipelineLoader.load(path: "\(packageRoot)/Pipelines/referral-equity.yaml")
-        let layout = try ColumnLayout(header: header.dropLast().split(separator: ",").map(String.init), pipeline: config, file: "t")
+        let layout = try ColumnLayout(header: CSVTable.fields(header), pipeline: config, file: "t")
         let processor = CleanProcessor(rules: CleanRules(pipeline: config), layout: layout)
         let body = Array(bytes[header.utf8.count...])
         var results: [CleanOutcome] = []

@@ -23,9 +23,7 @@ import Testing
                 pipelinePath: "\(packageRoot)/Pipelines/referral-equity.yaml", inputs: [dir], outputDirectory: dir + "/out",
                 disclosureControl: false, quiet: true))
         func rows(_ table: String) throws -> [[String: String]] {
-            let text = try String(contentsOfFile: "\(dir)/out/tables/\(table).csv", encoding: .utf8)
-            let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-            return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(lines[0], $0)) }
+            try CSVTable(path: "\(dir)/out/tables/\(table).csv").records
         }
         let types = try rows("route_type_by_group")
         func share(_ dimension: String, _ group: String, _ type: String = "non_medical") -> Double {

@@ -91,10 +91,7 @@ import Testing
         #expect(Array(bytes.prefix(3)) != [0xEF, 0xBB, 0xBF])
         let header = Array(bytes.prefix { $0 != 0x0A })
         #expect(header.last == 0x0D)
-        let dates = Self.lines(bytes).dropFirst().compactMap { line -> String? in
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-            return cells.count > 1 ? String(cells[1]) : nil
-        }
+        let dates = CSVTable(bytes: bytes).rows.compactMap { cells in cells.count > 1 ? cells[1] : nil }
         // Generated referral dates lie in 2019-2024: serials 43466 (2019-01-01) to 45657 (2024-12-31).
         let serials = dates.compactMap(Int.init).filter { (43466...45657).contains($0) }
         #expect(serials.count > dates.count / 10)
@@ -120,13 +117,13 @@ import Testing
     @Test func gpSearchIsCodedAndByPractice() throws {
         let dir = try Self.generate(.gpsearch, seed: 7)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let lines = Self.lines(try Self.unzipped("\(dir)/referrals-001.csv.gz")).dropFirst().filter { !$0.isEmpty }
-        let coded = lines.filter { $0.contains(",871731000000106,Referral to social prescribing service,") }
-        #expect(coded.count > lines.count * 95 / 100)
-        let practices = Set(coded.map { String($0.split(separator: ",")[0]).replacingOccurrences(of: "\"", with: "") })
+        let rows = CSVTable(bytes: try Self.unzipped("\(dir)/referrals-001.csv.gz")).rows
+        let coded = rows.filter { $0.contains("871731000000106") && $0.contains("Referral to social prescribing service") }
+        #expect(coded.count > rows.count * 95 / 100)
+        let practices = Set(coded.map { $0[0] })
         #expect(practices.allSatisfy { $0.range(of: #"^[A-Z]\d{5}$"#, options: .regularExpression) != nil })
         #expect(practices.contains { $0.hasPrefix("W") })
-        let areas = Set(coded.map { $0.split(separator: ",", omittingEmptySubsequences: false)[9] }.filter { $0.hasPrefix("S01") || $0.hasPrefix("95") })
+        let areas = Set(coded.map { $0[9] }.filter { $0.hasPrefix("S01") || $0.hasPrefix("95") })
         #expect(areas.isEmpty, "no Scottish or Northern Irish areas in an English or Welsh practice's search")
     }
 

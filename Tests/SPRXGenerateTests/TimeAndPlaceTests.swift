@@ -44,13 +44,8 @@ private func registrationFile() throws -> (codes: Set<String>, names: [String: S
     process.waitUntilExit()
     var codes: Set<String> = []
     var names: [String: String] = [:]
-    for line in String(decoding: data, as: UTF8.self).split(separator: "\n").dropFirst() {
-        // extract_date,pcn_code,pcn_name,...: a name with a comma is quoted (RFC 4180).
-        var cells: [String] = [""]
-        var quoted = false
-        for character in line {
-            if character == "\"" { quoted.toggle() } else if character == "," && !quoted { cells.append("") } else { cells[cells.count - 1].append(character) }
-        }
+    // extract_date,pcn_code,pcn_name,...: a name with a comma is quoted (RFC 4180).
+    for cells in CSVTable(bytes: [UInt8](data)).rows {
         codes.insert(cells[1])
         names[cells[1]] = cells[2]
     }

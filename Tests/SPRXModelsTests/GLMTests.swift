@@ -17,9 +17,8 @@ private struct FixtureRow {
 }
 
 private func fixtureRows() throws -> [FixtureRow] {
-    let text = try String(contentsOf: fixtures.appendingPathComponent("glm_fixture.csv"), encoding: .utf8)
-    return text.split(separator: "\n").dropFirst().map { line in
-        let f = line.split(separator: ",").map(String.init)
+    let table = try CSVTable(path: fixtures.appendingPathComponent("glm_fixture.csv").path)
+    return table.rows.map { f in
         return FixtureRow(cluster: f[1], group: f[2], sex: f[3], band: f[4], y: Int64(f[5])!, count: Int64(f[6])!)
     }
 }
@@ -53,8 +52,7 @@ private struct RExpected {
 
     init() throws {
         let text = try String(contentsOf: fixtures.appendingPathComponent("expected_r.csv"), encoding: .utf8)
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") && !line.hasPrefix("model,") {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        for f in CSVTable.records(text) where !f[0].hasPrefix("#") && f[0] != "model" {
             values["\(f[0])|\(f[1])|\(f[2])"] = Double(f[3])!
         }
     }

@@ -20,26 +20,11 @@ let sampleRun: (out: String, summary: RunSummary) = {
     return (out, summary)
 }()
 
-/// Reads a CSV file (RFC 4180 quoting) into a published table named after the file.
+/// Reads a CSV file into a published table named after the file.
 func readTable(_ path: String) throws -> PublishedTable {
-    let text = try String(contentsOfFile: path, encoding: .utf8)
-    var rows: [[String]] = [], row: [String] = [], field = "", quoted = false
-    var chars = Array(text)[...]
-    while let ch = chars.popFirst() {
-        if quoted {
-            if ch == "\"" {
-                if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
-            } else { field.append(ch) }
-        } else if ch == "\"" {
-            quoted = true
-        } else if ch == "," {
-            row.append(field); field = ""
-        } else if ch == "\n" {
-            row.append(field); rows.append(row); row = []; field = ""
-        } else { field.append(ch) }
-    }
+    let table = try CSVTable(path: path)
     let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-    return typedTable(name, header: rows[0], rows: Array(rows.dropFirst()))
+    return typedTable(name, header: table.header, rows: table.rows)
 }
 
 /// A published table from cells written as in a CSV file, each typed by its column
@@ -87,20 +72,11 @@ let fixtureContext: ReportContext = {
 let fixtureHTML = Report.html(tables: fixtureTables, context: fixtureContext)
 let fixtureMarkdown = Report.markdown(tables: fixtureTables, context: fixtureContext)
 
-/// Compares with a committed snapshot; `SPRX_UPDATE_SNAPSHOTS=1 swift test` rewrites it
-/// (then read the diff before committing).
+/// Compares with a committed snapshot (``Snapshot``): `SPRX_UPDATE_SNAPSHOTS=1 swift test`
+/// rewrites it and fails (then read the diff before committing).
 func matchSnapshot(_ text: String, _ name: String) throws {
-    let path = "\(snapshots)/\(name)"
-    if ProcessInfo.processInfo.environment["SPRX_UPDATE_SNAPSHOTS"] == "1" {
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return
-    }
-    let expected = try String(contentsOfFile: path, encoding: .utf8)
-    if text != expected {
-        let a = expected.split(separator: "\n", omittingEmptySubsequences: false)
-        let b = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let line = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
-        Issue.record("\(name) differs from its snapshot at line \(line + 1): expected \(line < a.count ? String(a[line]) : "(end)") got \(line < b.count ? String(b[line]) : "(end)")")
+    if let failure = Snapshot.mismatch(text, path: "\(snapshots)/\(name)", name: name, rerun: "swift test --filter ReportTests") {
+        Issue.record("\(failure)")
     }
 }
 

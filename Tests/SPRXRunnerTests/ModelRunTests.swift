@@ -7,14 +7,8 @@ import Testing
 
 @testable import SPRXRunner
 
-/// Reads a CSV written by sprx (no quoted commas in models.csv) into dictionaries.
-private func readCSV(_ path: String) throws -> [[String: String]] {
-    let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
-    let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-    return lines.dropFirst().map { line in
-        Dictionary(uniqueKeysWithValues: zip(header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
-    }
-}
+/// Reads a CSV written by sprx into dictionaries.
+private func readCSV(_ path: String) throws -> [[String: String]] { try CSVTable(path: path).records }
 
 private let fixture = "\(packageRoot)/Tests/SPRXRunnerTests/Fixtures/models-6000"
 
@@ -34,9 +28,7 @@ private let fixture = "\(packageRoot)/Tests/SPRXRunnerTests/Fixtures/models-6000
         #expect(summary.models.map(\.status) == ["fitted", "fitted", "fitted", "fitted"])
         let rows = try readCSV(out + "/tables/models.csv")
         var expected: [String: Double] = [:]
-        for line in try String(contentsOfFile: fixture + "-r.csv", encoding: .utf8).split(separator: "\n")
-        where !line.hasPrefix("#") && !line.hasPrefix("model,") {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        for f in CSVTable.records(try String(contentsOfFile: fixture + "-r.csv", encoding: .utf8)) where !f[0].hasPrefix("#") && f[0] != "model" {
             expected["\(f[0])|\(f[1])|\(f[2])|\(f[3])"] = Double(f[4])!
         }
         func row(_ model: String, _ term: String, _ level: String, _ measures: Set<String>) -> [String: String]? {

@@ -187,7 +187,7 @@ struct GeneratedExpectation: Decodable {
             #expect(lines.contains(expected), "\(expected)")
         }
         // Measures in one declared order, the same for every file.
-        let measures = lines.dropFirst().map { $0.split(separator: ",").dropFirst().first.map(String.init)! }
+        let measures = CSVTable(text: text).rows.map { $0[1] }
         #expect(Array(measures.prefix(declared.count)) == declared.map(\.name))
         #expect(measures.count == 3 * declared.count)
         for label in ["jane", "moon", "sun", "pigeon"] { #expect(!text.lowercased().contains(label), "\(label)") }
