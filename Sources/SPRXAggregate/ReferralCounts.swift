@@ -297,10 +297,19 @@ public struct ModelCellProjection: Sendable, Hashable {
     public let foldBit: UInt64
 
     /// What the given models need.
-    public init(models: [ModelDefinition], schema: GroupKeySchema) {
+    ///
+    /// - Throws: ``SPRXError/Code/invalidPipeline`` when a covariate is no grouping of
+    ///   the key or one the model cell does not keep (``GroupKeySchema/modelCellKeeps(_:)``):
+    ///   its every referral would read level 0. The loader refuses such a pipeline first.
+    public init(models: [ModelDefinition], schema: GroupKeySchema) throws(SPRXError) {
         let covariates = Set(models.flatMap(\.covariates))
         let outcomes = Set(models.map(\.outcome))
-        var axes = covariates.map { schema.grouping($0).axis }
+        var axes: [GroupAxis] = []
+        // In declaration order, so the first problem named is the same every run.
+        for covariate in models.flatMap(\.covariates) {
+            if let problem = schema.covariateProblem(covariate) { throw SPRXError(.invalidPipeline, "key 'models': expected \(problem)") }
+            if let grouping = schema.grouping(covariate) { axes.append(grouping.axis) }
+        }
         if outcomes.contains(.routeNonMedical) { axes.append(.routeType) }
         if outcomes.contains(.contacted) { axes.append(.contacted) }
         mask = schema.mask(axes) & schema.modelCellMask

@@ -61,21 +61,15 @@ public struct ModelTableBuilder: Sendable {
 
     public static let header = ModelColumn.header
 
-    /// Every covariate's level of a cell, by ``ModelCovariate`` case order (there are 8),
-    /// worked out once per cell for every model.
-    typealias Levels = SIMD8<UInt8>
-
-    /// The covariate levels of a model cell.
-    static func levels(of cell: UInt32, _ groupKey: GroupKeySchema, _ groupings: [Grouping]) -> Levels {
-        precondition(groupings.count <= Levels.scalarCount, "more model covariates than Levels holds")
-        var levels = Levels()
-        for (i, grouping) in groupings.enumerated() { levels[i] = UInt8(groupKey.level(grouping, of: UInt64(cell))) }
-        return levels
+    /// Writes the level of each grouping in a model cell into `levels` (one per grouping,
+    /// in order; `levels` must have that many elements). Any number of covariates: a
+    /// model reads its own covariates' levels from the cell as it walks the cells, so
+    /// nothing per cell is kept for covariates it does not use.
+    static func levels(of cell: UInt32, _ groupKey: GroupKeySchema, _ groupings: [Grouping], into levels: inout [Int]) {
+        for i in groupings.indices { levels[i] = groupKey.level(groupings[i], of: UInt64(cell)) }
     }
 
     struct PreparedCell {
-        /// The covariates' levels (``Levels``).
-        var levels: Levels
         /// Index of the organisation in name order, -1 for none.
         var organisation: Int32
         /// As ``ModelCell/cell``: covariate levels, route type and contact flag are read from it.
@@ -84,8 +78,8 @@ public struct ModelTableBuilder: Sendable {
     }
 
     struct PreparedHistogramEntry {
-        /// The covariates' levels (``Levels``).
-        var levels: Levels
+        /// As ``ModelCell/cell``: covariate levels are read from it.
+        var cell: UInt32
         var hasOrganisation: Bool
         var kind: ModelCounts.Kind
         var value: Int32
@@ -101,19 +95,16 @@ public struct ModelTableBuilder: Sendable {
         var organisationRank = [Int32](repeating: -1, count: counts.organisations.count)
         for (rank, index) in ranked.enumerated() { organisationRank[index] = Int32(rank) }
         let organisationNames = ranked.map { counts.organisations[$0].description }
-        let groupings = ModelCovariate.allCases.map { groupKey.grouping($0) }
         let cells: [PreparedCell] = counts.cellSums.compactMap { key, sums -> PreparedCell? in
             guard sums.referrals > 0 else { return nil }
             let cell = UInt32(truncatingIfNeeded: key)
             let organisation = organisationRank[Int(key >> 32)]
-            return PreparedCell(levels: Self.levels(of: cell, groupKey, groupings), organisation: organisation, cell: cell, sums: sums)
+            return PreparedCell(organisation: organisation, cell: cell, sums: sums)
         }
         let histogram = counts.histogram.compactMap { key, count -> PreparedHistogramEntry? in
             guard count > 0 else { return nil }
             let parts = ModelCounts.histogramParts(key)
-            return PreparedHistogramEntry(
-                levels: Self.levels(of: parts.cell, groupKey, groupings), hasOrganisation: parts.hasOrganisation, kind: parts.kind,
-                value: parts.value, count: count)
+            return PreparedHistogramEntry(cell: parts.cell, hasOrganisation: parts.hasOrganisation, kind: parts.kind, value: parts.value, count: count)
         }
         // Models are independent: fit them side by side, each into its own slot, and
         // publish in declaration order.
@@ -181,25 +172,30 @@ public struct ModelTableBuilder: Sendable {
         summary: inout ModelRunSummary
     ) throws -> [[Cell]] {
         let covariates = model.covariates
-        let groupings = covariates.map { groupKey.grouping($0) }
+        // The loader and ModelCellProjection refuse a covariate the key's model cell does
+        // not keep; a builder given another key says so rather than read level 0.
+        var groupings: [Grouping] = []
+        for covariate in covariates {
+            guard let grouping = groupKey.grouping(covariate), groupKey.modelCellKeeps(grouping) else {
+                throw ModelFitError(.invalidDesign, groupKey.covariateProblem(covariate) ?? "covariate \(covariate.name) is not in the model cell")
+            }
+            groupings.append(grouping)
+        }
         let allLevels = groupings.map(\.levels)
         let unknownLevel = groupings.map { $0.unknownLevel ?? -1 }
-        let slot = covariates.map { ModelCovariate.allCases.firstIndex(of: $0)! }
-        func covariateLevels(_ levels: Levels, into out: inout [Int]) -> Bool {
-            for c in covariates.indices {
-                out[c] = Int(levels[slot[c]])
-                if !settings.unknownAsLevel && out[c] == unknownLevel[c] { return false }
-            }
-            return true
+        /// The cell's covariate levels into `out`; false when one is unknown and unknown
+        /// referrals are left out.
+        func covariateLevels(_ cell: UInt32, into out: inout [Int]) -> Bool {
+            Self.levels(of: cell, groupKey, groupings, into: &out)
+            return settings.unknownAsLevel || !out.indices.contains { out[$0] == unknownLevel[$0] }
         }
         // Pass 1: which referrals are in, and which levels occur among them.
-        var usedLevels: [UInt8] = []
-        var used: [(cluster: Int32, count: Int64, sum: Int64)] = []
+        var used: [(cell: UInt32, cluster: Int32, count: Int64, sum: Int64)] = []
         var levelWeight = allLevels.map { Array(repeating: Int64(0), count: $0.count) }
         var levelEvents = levelWeight
         var levels = Array(repeating: 0, count: covariates.count)
         for prepared in cells {
-            guard covariateLevels(prepared.levels, into: &levels) else {
+            guard covariateLevels(prepared.cell, into: &levels) else {
                 summary.excludedUnknownCovariate += prepared.sums.referrals
                 continue
             }
@@ -214,8 +210,7 @@ public struct ModelTableBuilder: Sendable {
                 levelWeight[c][level] += count
                 levelEvents[c][level] += sum
             }
-            for level in levels { usedLevels.append(UInt8(level)) }
-            used.append((clustered ? prepared.organisation : -1, count, sum))
+            used.append((prepared.cell, clustered ? prepared.organisation : -1, count, sum))
         }
         guard !used.isEmpty else {
             if clustered && summary.excludedNoOrganisation > 0 {
@@ -230,7 +225,8 @@ public struct ModelTableBuilder: Sendable {
         var remap: [[Int]] = []
         for (c, covariate) in covariates.enumerated() {
             let present = allLevels[c].indices.filter { levelWeight[c][$0] > 0 }
-            let reference = settings.references[covariate] ?? ModelSettings.defaultReference(covariate, groupKey: groupKey)
+            // The grouping is in the key (checked above), so it has a default reference.
+            let reference = settings.references[covariate] ?? ModelSettings.defaultReference(covariate, groupKey: groupKey) ?? ""
             guard present.contains(where: { allLevels[c][$0] == reference }) else {
                 throw ModelFitError(.emptyLevel, "reference level '\(reference)' of \(covariate.rawValue) has no referrals in this model's data")
             }
@@ -240,14 +236,15 @@ public struct ModelTableBuilder: Sendable {
             remap.append(map)
         }
         var data = ModelData(factors: factors, clusterNames: clustered ? organisations : [])
-        for (i, entry) in used.enumerated() {
-            for c in levels.indices { levels[c] = remap[c][Int(usedLevels[i * levels.count + c])] }
+        for entry in used {
+            Self.levels(of: entry.cell, groupKey, groupings, into: &levels)
+            for c in levels.indices { levels[c] = remap[c][levels[c]] }
             data.add(levels: levels, clusterIndex: entry.cluster, count: Double(entry.count), outcomeSum: Double(entry.sum))
         }
         if model.family == .negativeBinomial {
             let kind: ModelCounts.Kind = model.outcome == .contacts ? .contacts : .interventions
             for entry in histogram where entry.kind == kind && (entry.hasOrganisation || !clustered) {
-                guard covariateLevels(entry.levels, into: &levels) else { continue }
+                guard covariateLevels(entry.cell, into: &levels) else { continue }
                 for c in levels.indices { levels[c] = remap[c][levels[c]] }
                 data.addHistogram(levels: levels, outcome: Int64(entry.value), weight: Double(entry.count), hasCluster: entry.hasOrganisation)
             }

@@ -97,17 +97,19 @@ public struct FieldRecording: Sendable, Equatable {
             case .contacts: isMissing(.contacts) ? .contacts : nil
             }
         if let outcome { return outcome }
-        return model.covariates.lazy.map(Self.field(of:)).first { isMissing($0) }
+        return model.covariates.lazy.compactMap(Self.field(of:)).first { isMissing($0) }
     }
 
-    /// The input field a model covariate is read from.
-    public static func field(of covariate: ModelCovariate) -> CanonicalField {
+    /// The canonical input field a model covariate is read from; `nil` for a covariate
+    /// that is no canonical field's (a dimension the pipeline declares).
+    public static func field(of covariate: ModelCovariate) -> CanonicalField? {
         switch covariate {
         case .routeType: .referralSource
         case .ageBand: .age
         case .sex: .sex
         case .ethnicity: .ethnicity
         case .imdDecile, .imdQuintile, .rurality, .nation: .areaCode
+        default: nil
         }
     }
 

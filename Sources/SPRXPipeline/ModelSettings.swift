@@ -28,16 +28,32 @@ public enum ModelFamilyName: String, Sendable, CaseIterable, Hashable {
     case negativeBinomial = "negative_binomial"
 }
 
-/// A covariate a model can adjust for: one of the table dimensions, or the route type.
-public enum ModelCovariate: String, Sendable, CaseIterable, Hashable {
-    case routeType = "route_type"
-    case ageBand = "age_band"
-    case sex
-    case ethnicity
-    case imdDecile = "imd_decile"
-    case imdQuintile = "imd_quintile"
-    case rurality
-    case nation
+/// A covariate a model can adjust for: a grouping of the group key, by its name.
+///
+/// Any grouping whose field the model cell keeps (``GroupKeySchema/modelCellKeeps(_:)``)
+/// can be one: the table dimensions, the route type, and any dimension a pipeline
+/// declares for the models. The loader accepts only such names, so every covariate of a
+/// loaded pipeline names a grouping of its key. The built-in ones are named here so code
+/// can refer to them.
+public struct ModelCovariate: Sendable, Hashable, CustomStringConvertible {
+    /// The grouping's name: the `term` of `models.csv` and the key under `reference`.
+    public let name: String
+
+    /// A covariate reading the grouping of this name.
+    public init(_ name: String) { self.name = name }
+
+    /// The grouping's name, as published (``name``).
+    public var rawValue: String { name }
+    public var description: String { name }
+
+    public static let routeType = ModelCovariate(Grouping.Name.routeType)
+    public static let ageBand = ModelCovariate(Grouping.Name.ageBand)
+    public static let sex = ModelCovariate(Grouping.Name.sex)
+    public static let ethnicity = ModelCovariate(Grouping.Name.ethnicity)
+    public static let imdDecile = ModelCovariate(Grouping.Name.imdDecile)
+    public static let imdQuintile = ModelCovariate(Grouping.Name.imdQuintile)
+    public static let rurality = ModelCovariate(Grouping.Name.rurality)
+    public static let nation = ModelCovariate(Grouping.Name.nation)
 }
 
 /// One model a pipeline fits.
@@ -77,24 +93,46 @@ public struct ModelSettings: Sendable, Hashable {
         self.models = models
     }
 
-    /// The reference level used when a pipeline names none: the first level in the
-    /// published order, except route type (`medical`) and deprivation (least deprived,
-    /// so odds ratios read as "more deprived vs least deprived", as in Bu et al.).
-    public static func defaultReference(_ covariate: ModelCovariate, groupKey: GroupKeySchema) -> String {
+    /// The reference level used when a pipeline names none: route type `medical`,
+    /// deprivation the least deprived (so odds ratios read as "more deprived vs least
+    /// deprived", as in Bu et al.), sex female, ethnicity White, rurality urban, nation
+    /// England; any other grouping (the age bands, a declared dimension) its first level
+    /// in the published order. `nil` when the key has no such grouping.
+    public static func defaultReference(_ covariate: ModelCovariate, groupKey: GroupKeySchema) -> String? {
+        guard let grouping = groupKey.grouping(covariate) else { return nil }
         switch covariate {
-        case .routeType: RouteType.medical.label
-        case .ageBand: groupKey.grouping(covariate).levels[0]
-        case .sex: Sex.female.label
-        case .ethnicity: Ethnicity.white.label
-        case .imdDecile, .imdQuintile: groupKey.grouping(covariate).levels.dropLast().last!
-        case .rurality: Rurality.urban.label
-        case .nation: Nation.england.label
+        case .routeType: return RouteType.medical.label
+        case .sex: return Sex.female.label
+        case .ethnicity: return Ethnicity.white.label
+        // The last level is Unknown; the one before it is decile 10 or quintile 5.
+        case .imdDecile, .imdQuintile: return grouping.levels.dropLast().last
+        case .rurality: return Rurality.urban.label
+        case .nation: return Nation.england.label
+        default: return grouping.levels.first
         }
     }
 }
 
 extension GroupKeySchema {
     /// The grouping a model covariate reads: the one of the same name, with its levels
-    /// as published (the table group labels), unknown last.
-    public func grouping(_ covariate: ModelCovariate) -> Grouping { grouping(named: covariate.rawValue)! }
+    /// as published (the table group labels), unknown last; `nil` when there is none.
+    public func grouping(_ covariate: ModelCovariate) -> Grouping? { grouping(named: covariate.name) }
+
+    /// Whether a model cell (``modelCellMask``) keeps a grouping's field, so a model can
+    /// adjust for it: a grouping it does not keep would read level 0 for every cell.
+    public func modelCellKeeps(_ grouping: Grouping) -> Bool { field(grouping.axis).mask & ~modelCellMask == 0 }
+
+    /// The groupings a model can adjust for, in the key's order.
+    public var covariateGroupings: [Grouping] { groupings.filter(modelCellKeeps) }
+
+    /// Why a covariate cannot be read from a model cell, in the loader's "expected" form
+    /// (`covariates from route_type, age_band, … (unknown 'age')`); `nil` when it can.
+    public func covariateProblem(_ covariate: ModelCovariate) -> String? {
+        let valid = "covariates from \(covariateGroupings.map(\.name).joined(separator: ", "))"
+        guard let grouping = grouping(covariate) else { return "\(valid) (unknown '\(covariate.name)')" }
+        guard modelCellKeeps(grouping) else {
+            return "\(valid) ('\(covariate.name)' is a grouping the models' cells do not keep)"
+        }
+        return nil
+    }
 }

@@ -618,13 +618,14 @@ public enum PipelineLoader {
             default: throw unknown.fail("exclude (leave out referrals with an unknown covariate) or level (keep Unknown as a level)")
             }
         }
-        let covariateNames = ModelCovariate.allCases.map(\.rawValue)
+        // Any grouping the models' cells keep can be a covariate: the names come from the key.
+        let covariateGroupings = groupKey.covariateGroupings
         if let reference = try entry.optional("reference") {
-            try reference.allowKeys(covariateNames)
+            try reference.allowKeys(covariateGroupings.map(\.name))
             for (key, value) in try reference.mappingEntries() {
-                let covariate = ModelCovariate(rawValue: key)!
+                let covariate = ModelCovariate(key)
+                guard let grouping = groupKey.grouping(covariate) else { continue }  // allowKeys admits only groupings' names
                 let label = try value.string()
-                let grouping = groupKey.grouping(covariate)
                 var allowed = grouping.levels
                 if !settings.unknownAsLevel, let unknown = grouping.unknownLabel { allowed.removeAll { $0 == unknown } }
                 guard allowed.contains(label) else {
@@ -660,9 +661,8 @@ public enum PipelineLoader {
             let covariatesEntry = try item.required("covariates")
             var covariates: [ModelCovariate] = []
             for label in try covariatesEntry.stringList(nonEmpty: true) {
-                guard let covariate = ModelCovariate(rawValue: label) else {
-                    throw covariatesEntry.fail("covariates from \(covariateNames.joined(separator: ", ")) (unknown '\(label)')")
-                }
+                let covariate = ModelCovariate(label)
+                if let problem = groupKey.covariateProblem(covariate) { throw covariatesEntry.fail(problem) }
                 guard !covariates.contains(covariate) else { throw covariatesEntry.fail("each covariate once ('\(label)' repeats)") }
                 if covariate == .routeType && outcome == .routeNonMedical {
                     throw covariatesEntry.fail("covariates other than route_type: it is the outcome of route_nonmedical")

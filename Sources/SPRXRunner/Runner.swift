@@ -136,7 +136,7 @@ public enum Runner {
         var worker = BlockWorker(
             clean: CleanRules(pipeline: pipeline), enrich: EnrichRules(reference: reference, ageBands: pipeline.enrich.ageBands),
             groupKey: pipeline.groupKey, routeTypes: pipeline.routes.map(\.type), countForModels: !pipeline.models.models.isEmpty,
-            modelProjection: ModelCellProjection(models: pipeline.models.models, schema: pipeline.groupKey))
+            modelProjection: try ModelCellProjection(models: pipeline.models.models, schema: pipeline.groupKey))
         worker.modelsByOrganisation = pipeline.models.clusterByOrganisation
         worker.ratePeriod = pipeline.enrich.population?.period
         let quarantine = try QuarantineWriter(path: output.staging.appendingPathComponent("quarantine/rejected.csv.gz").path)

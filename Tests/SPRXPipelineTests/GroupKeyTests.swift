@@ -68,8 +68,8 @@ import Testing
             ageBand: 0, sex: .female, ethnicity: .white, nation: .wales, decile: 4, rurality: .urban, routeType: .medical, contacted: false,
             route: 0, month: 0)
         #expect(s.group(nationQuintile, of: key) == 7 && nationQuintile.groupLabels[7] == "Wales/2")
-        #expect(s.grouping(.ageBand).levels == ["0-49", "50+", "Unknown"])
-        #expect(s.grouping(.routeType).unknownLabel == "unknown")
+        #expect(s.grouping(.ageBand)?.levels == ["0-49", "50+", "Unknown"])
+        #expect(s.grouping(.routeType)?.unknownLabel == "unknown")
         #expect(ModelSettings.defaultReference(.imdQuintile, groupKey: s) == "5")
         #expect(ModelSettings.defaultReference(.imdDecile, groupKey: s) == "10")
     }
@@ -78,7 +78,7 @@ import Testing
     /// is listed, and none for reasons; the layout tells apart routes listed in another order.
     @Test func unknownLevelsAndLayoutFingerprint() throws {
         let s = Self.schema
-        #expect(s.grouping(.sex).unknownLabel == "Unknown" && s.grouping(named: Grouping.Name.route)?.unknownLevel == 3)
+        #expect(s.grouping(.sex)?.unknownLabel == "Unknown" && s.grouping(named: Grouping.Name.route)?.unknownLevel == 3)
         #expect(s.grouping(named: Grouping.Name.reason)?.unknownLevel == nil)
         let first = try GroupKeySchema(ageBands: Self.bands, routes: ["unknown", "gp", "self", "council"], reasons: ["a", "b", "c"])
         #expect(first.grouping(named: Grouping.Name.route)?.unknownLevel == 0)

@@ -69,4 +69,41 @@ import Testing
         let cluster = failure("  cluster: organisation_id", "  cluster: practice")
         #expect(cluster?.message.contains("organisation_id or none") == true)
     }
+
+    /// The covariates a pipeline may name are the key's groupings within the model cell
+    /// (listed in the error from the schema); an unknown name, or a grouping the model
+    /// cell does not keep (the route), is a pipeline error (exit 78) at its line.
+    @Test func covariatesAreTheModelCellsGroupings() throws {
+        let names = "covariates from route_type, age_band, sex, ethnicity, imd_decile, imd_quintile, rurality, nation ("
+        let unknown = failure("      covariates: [age_band, sex,", "      covariates: [age_band, disability, sex,")
+        #expect(unknown?.code == .invalidPipeline && unknown?.location?.line != nil)
+        #expect(unknown?.message.contains("models.fit[0].covariates") == true)
+        #expect(unknown?.message.contains(names + "unknown 'disability')") == true)
+        let route = failure("      covariates: [age_band, sex,", "      covariates: [age_band, route, sex,")
+        #expect(route?.message.contains(names + "'route' is a grouping the models' cells do not keep)") == true)
+        let reason = failure("      covariates: [age_band, sex,", "      covariates: [age_band, reason, sex,")
+        #expect(reason?.message.contains("'reason' is a grouping the models' cells do not keep") == true)
+        // A reference for a grouping outside the model cell is refused the same way.
+        let reference = failure("    nation: England\n", "    nation: England\n    route: vcse\n")
+        #expect(reference?.message.contains("models.reference.route") == true)
+        #expect(reference?.message.contains("unknown key 'route'") == true)
+        // A grouping within the cell that no shipped model uses is accepted.
+        let decile = try parse(valid.replacingOccurrences(of: "covariates: [age_band, sex, ethnicity, imd_quintile,", with: "covariates: [age_band, sex, ethnicity, imd_decile,"))
+        #expect(decile.models.models[0].covariates == [.ageBand, .sex, .ethnicity, .imdDecile, .rurality, .nation])
+    }
+
+    /// The default reference: the built-ins' choices (least deprived, medical, …), any
+    /// other grouping its first level as published, none for a name the key lacks.
+    @Test func defaultReferenceOfAnyGrouping() throws {
+        let pipeline = try parse(valid)
+        let key = pipeline.groupKey
+        #expect(ModelSettings.defaultReference(.routeType, groupKey: key) == "medical")
+        #expect(ModelSettings.defaultReference(.imdQuintile, groupKey: key) == "5")
+        #expect(ModelSettings.defaultReference(.sex, groupKey: key) == "Female")
+        #expect(ModelSettings.defaultReference(.ageBand, groupKey: key) == pipeline.enrich.ageBands.first?.label)
+        // The route grouping's levels are the pipeline's routes in the order it lists them.
+        let firstRoute = try #require(pipeline.routes.first?.id)
+        #expect(ModelSettings.defaultReference(ModelCovariate(Grouping.Name.route), groupKey: key) == firstRoute)
+        #expect(ModelSettings.defaultReference(ModelCovariate("disability"), groupKey: key) == nil)
+    }
 }

@@ -87,7 +87,7 @@ import Testing
         #expect(config.enrich.ageBands.count == 121)
         #expect(config.enrich.ageBands.last?.label == "120+")
         #expect(config.groupKey.field(.ageBand).width == 7)
-        #expect(config.groupKey.grouping(.ageBand).levels.count == 122)
+        #expect(config.groupKey.grouping(.ageBand)?.levels.count == 122)
         #expect(config.groupKey.bits <= 64)
     }
 
