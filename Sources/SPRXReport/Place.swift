@@ -60,11 +60,10 @@ struct PlaceFigures {
     /// The indicators the section draws as funnel plots (the two); the table has all three.
     static let charted: [Indicator] = [.nonMedicalShare, .interventionShare]
 
-    init(tables: [PublishedTable]) {
-        func table(_ name: String) -> PublishedTable? { tables.first { $0.name == name } }
-        organisations = TableView(table(PublishedTable.Name.organisations))
-        provision = TableView(table(PublishedTable.Name.pcnProvision))
-        gradient = TableView(table(PublishedTable.Name.provisionByDeprivation))
+    init(tables: PublishedTables) {
+        organisations = TableView(tables.organisations)
+        provision = TableView(tables.pcnProvision)
+        gradient = TableView(tables.provisionByDeprivation)
     }
 
     var hasOrganisations: Bool { !organisations.rows.isEmpty }

@@ -49,8 +49,8 @@ struct TrendFigures {
     /// The most months the charts show one by one; more are shown by quarter.
     static let monthlyLimit = 36
 
-    init(tables: [PublishedTable]) {
-        trends = TableView(tables.first { $0.name == PublishedTable.Name.trends })
+    init(tables: PublishedTables) {
+        trends = TableView(tables.trends)
     }
 
     /// Whether the run publishes any trend row.

@@ -21,7 +21,7 @@ public struct Tolerance: Sendable, Hashable, Codable {
 }
 
 /// The roles of a table's columns.
-public struct TableSchema: Sendable {
+public struct ColumnRoles: Sendable {
     public var keys: [String]
     public var roles: [String: ColumnRole]
     /// Key columns holding file paths, matched by file name (paths differ between machines).
@@ -29,20 +29,20 @@ public struct TableSchema: Sendable {
 
     public func role(_ column: String) -> ColumnRole { roles[column] ?? .text }
 
-    /// The contract's tables (their columns' roles as the builders declare them, in
-    /// ``PublishedTable/layouts``); any other table's roles are inferred from its contents.
-    public static func known(_ name: String, header: [String]) -> TableSchema? {
-        guard let layout = PublishedTable.layouts.first(where: { $0.name + ".csv" == name }) else { return nil }
+    /// The contract's tables (their columns' roles as their schemas declare them, in
+    /// ``PublishedTables/schemas``); any other table's roles are inferred from its contents.
+    public static func known(_ name: String, header: [String]) -> ColumnRoles? {
+        guard let schema = PublishedTables.schemas.first(where: { $0.name + ".csv" == name }) else { return nil }
         var roles: [String: ColumnRole] = [:]
-        for column in layout.columns { roles[column.name] = column.role }
+        for column in schema.columns { roles[column.name] = column.role }
         // Files are matched by name: the path of an input differs between machines.
-        let pathKeys: Set<String> = name == PublishedTable.Name.dataQuality + ".csv" ? [DataQualityColumn.file.name] : []
-        return TableSchema(keys: layout.columns.filter { $0.role == .key }.map(\.name), roles: roles, pathKeys: pathKeys)
+        let pathKeys: Set<String> = schema == .dataQuality ? [DataQualityColumn.file.name] : []
+        return ColumnRoles(keys: schema.columns.filter { $0.role == .key }.map(\.name), roles: roles, pathKeys: pathKeys)
     }
 
     /// For tables sprx does not know: columns that are numbers in every row are
     /// counts (whole numbers) or estimates; the others together identify the row.
-    public static func inferred(from table: CSVTable) -> TableSchema {
+    public static func inferred(from table: CSVTable) -> ColumnRoles {
         var roles: [String: ColumnRole] = [:]
         var keys: [String] = []
         for (c, name) in table.header.enumerated() {
@@ -55,7 +55,7 @@ public struct TableSchema: Sendable {
                 keys.append(name)
             }
         }
-        return TableSchema(keys: keys, roles: roles)
+        return ColumnRoles(keys: keys, roles: roles)
     }
 }
 
@@ -76,9 +76,17 @@ public struct Difference: Sendable, Codable, Equatable {
 
 /// The comparison of one table.
 public struct TableComparison: Sendable, Codable, Equatable {
+    /// How the table compared, as `sprx validate --json` writes it.
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        case equal, different
+        /// The expected folder has the table, the actual one does not.
+        case missing
+        /// The actual folder has a table the expected one does not.
+        case unexpected
+    }
+
     public var table: String
-    /// `equal`, `different`, `missing` (expected has it, actual does not) or `unexpected`.
-    public var status: String
+    public var status: Status
     public var keyColumns: [String]
     public var rowsExpected: Int
     public var rowsActual: Int
@@ -137,14 +145,14 @@ public enum OutputValidator {
                 let table = try read((inExpected ? expected : actual) + "/tables/" + name)
                 comparisons.append(
                     TableComparison(
-                        table: name, status: inExpected ? "missing" : "unexpected", keyColumns: [], rowsExpected: inExpected ? table.rows.count : 0,
+                        table: name, status: inExpected ? .missing : .unexpected, keyColumns: [], rowsExpected: inExpected ? table.rows.count : 0,
                         rowsActual: inActual ? table.rows.count : 0, differences: []))
             }
         }
         let manifest = try compareManifests(expected + "/manifest.json", actual + "/manifest.json")
         return ValidationReport(
             expected: expected, actual: actual, tolerance: tolerance,
-            equal: comparisons.allSatisfy { $0.status == "equal" } && manifest.isEmpty, tables: comparisons, manifest: manifest,
+            equal: comparisons.allSatisfy { $0.status == .equal } && manifest.isEmpty, tables: comparisons, manifest: manifest,
             ignoredManifestFields: ignoredManifestFields)
     }
 
@@ -199,7 +207,7 @@ public enum OutputValidator {
 
     /// Compares two versions of one table.
     public static func compareTable(_ name: String, expected: CSVTable, actual: CSVTable, tolerance: Tolerance) throws -> TableComparison {
-        let schema = TableSchema.known(name, header: expected.header) ?? TableSchema.inferred(from: expected)
+        let schema = ColumnRoles.known(name, header: expected.header) ?? ColumnRoles.inferred(from: expected)
         var differences: [Difference] = []
         // A repeated column name is refused when a table is parsed; here the first one wins,
         // so a table built in code cannot trap the comparison either.
@@ -257,7 +265,7 @@ public enum OutputValidator {
             differences.append(Difference(kind: "row_only_in_actual", key: key, column: ""))
         }
         return TableComparison(
-            table: name, status: differences.isEmpty ? "equal" : "different", keyColumns: keys, rowsExpected: expected.rows.count,
+            table: name, status: differences.isEmpty ? .equal : .different, keyColumns: keys, rowsExpected: expected.rows.count,
             rowsActual: actual.rows.count, differences: differences)
     }
 

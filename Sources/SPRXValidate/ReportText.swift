@@ -12,17 +12,17 @@ extension ValidationReport {
         lines.append(
             "  tolerance: estimates within \(tolerance.absolute) absolute or \(tolerance.relative) relative; counts, labels and flags exact")
         lines.append(
-            "  tables:    \(counts["equal", default: 0]) equal, \(counts["different", default: 0]) different, "
-                + "\(counts["missing", default: 0]) missing, \(counts["unexpected", default: 0]) unexpected; manifest: "
+            "  tables:    "
+                + TableComparison.Status.allCases.map { "\(counts[$0, default: 0]) \($0.rawValue)" }.joined(separator: ", ") + "; manifest: "
                 + (manifest.isEmpty ? "equal" : "\(manifest.count) field\(manifest.count == 1 ? "" : "s") differ"))
-        for table in tables where table.status != "equal" {
+        for table in tables where table.status != .equal {
             lines.append("")
             switch table.status {
-            case "missing":
+            case .missing:
                 lines.append("--- expected/tables/\(table.table) (\(table.rowsExpected) rows)")
                 lines.append("+++ actual/tables/\(table.table): MISSING")
                 continue
-            case "unexpected":
+            case .unexpected:
                 lines.append("--- expected/tables/\(table.table): not expected")
                 lines.append("+++ actual/tables/\(table.table) (\(table.rowsActual) rows)")
                 continue
