@@ -315,6 +315,16 @@ public struct PublishedTable: Sendable, Equatable {
         for row in more { append(row) }
     }
 
+    /// The cell of row `index` (0 = the first after the header) in `column`, which must
+    /// be a column of the table's schema.
+    public subscript<Column: TableColumn>(row index: Int, column: Column) -> Cell {
+        get { rows[index][column] }
+        set {
+            precondition(isWritten(by: Column.self), "\(name) has no column \(column.name) of \(Column.self)")
+            rows[index][column.index] = newValue
+        }
+    }
+
     /// Keeps the rows for which `keep` is true.
     public mutating func filterRows(_ keep: ([Cell]) -> Bool) { rows = rows.filter(keep) }
 

@@ -100,7 +100,7 @@ func smallCountsRun(_ extra: [String] = []) throws -> String {
     func smallCounts(_ out: String) throws -> [String] {
         var found: [String] = []
         var scanned = 0
-        for layout in PublishedTable.layouts {
+        for layout in PublishedTables.schemas {
             let path = "\(out)/tables/\(layout.name).csv"
             guard FileManager.default.fileExists(atPath: path) else { continue }
             guard layout.columns.contains(where: { $0.name == "disclosure_control" }) else { continue }
@@ -170,7 +170,7 @@ func smallCountsRun(_ extra: [String] = []) throws -> String {
     func nonFiniteValues(_ out: String) throws -> [String] {
         var found: [String] = []
         var tables = 0
-        for layout in PublishedTable.layouts {
+        for layout in PublishedTables.schemas {
             let path = "\(out)/tables/\(layout.name).csv"
             guard FileManager.default.fileExists(atPath: path) else { continue }
             tables += 1
@@ -212,10 +212,10 @@ func smallCountsRun(_ extra: [String] = []) throws -> String {
         let out = scratch()
         try FileManager.default.createDirectory(atPath: out + "/tables", withIntermediateDirectories: true)
         let spellings = ["nan", "NaN", "NA", "Inf", "-Inf", "+inf", "Infinity", "-infinity", "1.#INF"]
-        let trends = try #require(PublishedTable.layouts.first { $0.name == "trends" }).columns.map(\.name)
+        let trends = try #require(PublishedTables.schemas.first { $0.name == "trends" }).columns.map(\.name)
         var csv = trends.joined(separator: ",") + "\n"
         for spelling in spellings { csv += trends.map { $0 == "value" ? spelling : $0 == "group" ? "NA" : "1" }.joined(separator: ",") + "\n" }
-        for layout in PublishedTable.layouts {
+        for layout in PublishedTables.schemas {
             let header = layout.columns.map(\.name).joined(separator: ",") + "\n"
             try (layout.name == "trends" ? csv : header).write(toFile: "\(out)/tables/\(layout.name).csv", atomically: true, encoding: .utf8)
         }
