@@ -35,7 +35,7 @@ struct FunnelPoint {
         lower998 = row[OrganisationColumn.lower998].value
         upper998 = row[OrganisationColumn.upper998].value
         flag = row[OrganisationColumn.flag].string.flatMap(Flag.init(rawValue:))
-        suppressed = row[OrganisationColumn.suppressed].flag == true || row[OrganisationColumn.suppressed].string == "TRUE"
+        suppressed = row[OrganisationColumn.suppressed].flag == true
         self.row = row
     }
 

@@ -27,8 +27,8 @@ struct TrendPoint {
         value = row[TrendColumn.value].value
         low = row[TrendColumn.ciLow].value
         high = row[TrendColumn.ciHigh].value
-        partial = row[TrendColumn.partial].flag == true || row[TrendColumn.partial].string == "TRUE"
-        suppressed = row[TrendColumn.suppressed].flag == true || row[TrendColumn.suppressed].string == "TRUE"
+        partial = row[TrendColumn.partial].flag == true
+        suppressed = row[TrendColumn.suppressed].flag == true
         self.row = row
     }
 }

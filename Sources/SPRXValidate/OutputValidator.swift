@@ -61,9 +61,16 @@ public struct ColumnRoles: Sendable {
 
 /// One difference found.
 public struct Difference: Sendable, Codable, Equatable {
-    /// `cell`, `row_only_in_expected`, `row_only_in_actual`, `column_only_in_expected`,
-    /// `column_only_in_actual`, or `manifest`.
-    public var kind: String
+    /// What differs, as `sprx validate --json` writes it.
+    public enum Kind: String, Sendable, Codable {
+        case cell
+        case rowOnlyInExpected = "row_only_in_expected", rowOnlyInActual = "row_only_in_actual"
+        case columnOnlyInExpected = "column_only_in_expected", columnOnlyInActual = "column_only_in_actual"
+        /// A manifest field.
+        case manifest
+    }
+
+    public var kind: Kind
     /// The row's key as `column=value` pairs (empty for whole-column differences).
     public var key: [String]
     /// The column (or manifest field).
@@ -216,10 +223,10 @@ public enum OutputValidator {
         /// A row's cell, empty when a row built in code is shorter than its header.
         func cell(_ row: [String], _ index: Int) -> String { index < row.count ? row[index] : "" }
         for column in expected.header where actualColumns[column] == nil {
-            differences.append(Difference(kind: "column_only_in_expected", key: [], column: column))
+            differences.append(Difference(kind: .columnOnlyInExpected, key: [], column: column))
         }
         for column in actual.header where expectedColumns[column] == nil {
-            differences.append(Difference(kind: "column_only_in_actual", key: [], column: column))
+            differences.append(Difference(kind: .columnOnlyInActual, key: [], column: column))
         }
         let keys = schema.keys.filter { expectedColumns[$0] != nil && actualColumns[$0] != nil }
         func rowKey(_ row: [String], _ columns: [String: Int]) -> [String] {
@@ -248,7 +255,7 @@ public enum OutputValidator {
         let shared = expected.header.filter { actualColumns[$0] != nil && !keys.contains($0) }
         for key in expectedOrder {
             guard let a = actualRows[key] else {
-                differences.append(Difference(kind: "row_only_in_expected", key: key, column: ""))
+                differences.append(Difference(kind: .rowOnlyInExpected, key: key, column: ""))
                 continue
             }
             let e = expectedRows[key]!
@@ -257,12 +264,12 @@ public enum OutputValidator {
                 let av = cell(a, actualColumns[column]!)
                 let role = schema.role(column)
                 if !same(ev, av, role: role, tolerance: tolerance) {
-                    differences.append(Difference(kind: "cell", key: key, column: column, expected: ev, actual: av, role: role.rawValue))
+                    differences.append(Difference(kind: .cell, key: key, column: column, expected: ev, actual: av, role: role.rawValue))
                 }
             }
         }
         for key in actualOrder where expectedRows[key] == nil {
-            differences.append(Difference(kind: "row_only_in_actual", key: key, column: ""))
+            differences.append(Difference(kind: .rowOnlyInActual, key: key, column: ""))
         }
         return TableComparison(
             table: name, status: differences.isEmpty ? .equal : .different, keyColumns: keys, rowsExpected: expected.rows.count,
@@ -296,7 +303,7 @@ public enum OutputValidator {
         for field in fields where !isIgnored(field) {
             let e = expected[field]
             let a = actual[field]
-            if e != a { differences.append(Difference(kind: "manifest", key: [], column: field, expected: e, actual: a)) }
+            if e != a { differences.append(Difference(kind: .manifest, key: [], column: field, expected: e, actual: a)) }
         }
         return differences
     }

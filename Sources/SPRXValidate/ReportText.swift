@@ -38,25 +38,25 @@ extension ValidationReport {
             var lastKey: [String]?
             for difference in table.differences.prefix(shown) {
                 switch difference.kind {
-                case "cell":
+                case .cell:
                     if difference.key != lastKey { lines.append(" \(difference.key.joined(separator: " "))") }
                     lastKey = difference.key
                     lines.append("-  \(difference.column): \(Self.show(difference.expected))")
                     lines.append("+  \(difference.column): \(Self.show(difference.actual))")
-                case "row_only_in_expected":
+                case .rowOnlyInExpected:
                     lastKey = nil
                     lines.append("-  row \(difference.key.joined(separator: " ")) (missing from actual)")
-                case "row_only_in_actual":
+                case .rowOnlyInActual:
                     lastKey = nil
                     lines.append("+  row \(difference.key.joined(separator: " ")) (not in expected)")
-                case "column_only_in_expected":
+                case .columnOnlyInExpected:
                     lastKey = nil
                     lines.append("-  column \(difference.column) (missing from actual)")
-                case "column_only_in_actual":
+                case .columnOnlyInActual:
                     lastKey = nil
                     lines.append("+  column \(difference.column) (not in expected)")
-                default:
-                    lines.append("   \(difference.kind) \(difference.column)")
+                case .manifest:
+                    lines.append("   \(difference.kind.rawValue) \(difference.column)")
                 }
             }
         }

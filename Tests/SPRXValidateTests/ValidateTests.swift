@@ -80,7 +80,7 @@ struct Folder {
         #expect(
             table.differences == [
                 Difference(
-                    kind: "cell", key: ["dimension=all", "group=all", "route_type=medical"], column: "n", expected: "1995", actual: "1990",
+                    kind: .cell, key: ["dimension=all", "group=all", "route_type=medical"], column: "n", expected: "1995", actual: "1990",
                     role: "count")
             ])
         let text = report.text()
@@ -95,7 +95,7 @@ struct Folder {
         let report = try compare(.standard("a"), actual)
         #expect(report.tables.first { $0.table == "data_quality.csv" }?.status == .missing)
         let route = try #require(report.tables.first { $0.table == "route_type_by_group.csv" })
-        #expect(route.differences.map(\.kind) == ["row_only_in_actual"])
+        #expect(route.differences.map(\.kind) == [.rowOnlyInActual])
         #expect(route.differences[0].key == ["dimension=sex", "group=Male", "route_type=medical"])
         #expect(report.text().contains("+++ actual/tables/data_quality.csv: MISSING"))
         #expect(report.text().contains("+  row dimension=sex group=Male route_type=medical (not in expected)"))
@@ -149,7 +149,7 @@ struct Folder {
         // A different input file hash is a difference, named by file.
         actual.write("manifest.json", Folder.manifest(sha: "0000"))
         let report = try compare(.standard("a"), actual)
-        #expect(report.manifest == [Difference(kind: "manifest", key: [], column: "inputs[x.csv.gz].sha256", expected: "e930cc", actual: "0000")])
+        #expect(report.manifest == [Difference(kind: .manifest, key: [], column: "inputs[x.csv.gz].sha256", expected: "e930cc", actual: "0000")])
     }
 
     @Test func unreadableFoldersThrow() {
@@ -191,7 +191,7 @@ struct Folder {
         #expect(table.keyColumns == ["file", "measure"])
         #expect(
             table.differences == [
-                Difference(kind: "cell", key: ["file=all", "measure=clean"], column: "value", expected: "1480", actual: "1479", role: "count")
+                Difference(kind: .cell, key: ["file=all", "measure=clean"], column: "value", expected: "1480", actual: "1479", role: "count")
             ])
     }
 
@@ -207,7 +207,7 @@ struct Folder {
         #expect(
             table.differences == [
                 Difference(
-                    kind: "cell", key: ["field=referral_source", "label=walk-in centre"], column: "n", expected: "10", actual: "15",
+                    kind: .cell, key: ["field=referral_source", "label=walk-in centre"], column: "n", expected: "10", actual: "15",
                     role: "count")
             ])
     }
