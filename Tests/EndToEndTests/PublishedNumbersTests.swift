@@ -70,7 +70,7 @@ func smallCountsRun(_ extra: [String] = []) throws -> String {
 
 /// Issue 24 items 9 and 10: what a run publishes is controlled and finite.
 ///
-/// - Every count column (role `count` in ``PublishedTable/layouts``, not a hand-kept
+/// - Every count column (role `count` in ``PublishedTables/schemas``, not a hand-kept
 ///   list) of every table that carries a `disclosure_control` column, and every count of
 ///   referrals in `manifest.json`, is 0 or at least 8 under the default control (counts
 ///   1-7 suppressed). The same run without control must show such counts, so the scan
