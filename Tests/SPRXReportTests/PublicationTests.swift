@@ -1,17 +1,14 @@
 import Foundation
 import SPRXCore
-import SPRXPublish
-import SPRXRunner
-import SPRXTestSupport
 import Testing
 
 /// What a run writes under `tables/` is what ``PublishedTables`` lists, derived from
 /// its fields and never typed twice: the folder's files, their headers, the manifest's
-/// order and the codebook's sections, each read back from the run's own files.
-@Suite(.timeLimit(.minutes(5))) struct PublicationTests {
+/// order and the codebook's sections, each read back from the sample run's own files
+/// (``sampleRun``, the default pipeline on SampleData/canonical, shared with the report tests).
+@Suite(.timeLimit(.minutes(10))) struct PublicationTests {
     @Test func theFilesWrittenAreThePublishedTablesListing() throws {
-        let out = temporaryDirectory("publication") + "/out"
-        try Publisher.run(RunOptions(pipelinePath: defaultPipeline, inputs: ["\(packageRoot)/SampleData/canonical"], outputDirectory: out, quiet: true))
+        let out = sampleRun.out
         let schemas = PublishedTables.schemas
         let files = try FileManager.default.contentsOfDirectory(atPath: out + "/tables").map { "tables/" + $0 }
         #expect(Set(files) == Set(schemas.map(\.path)))
