@@ -292,11 +292,11 @@ public struct PublishedTable: Sendable, Equatable {
         self.rows = rows
     }
 
-    /// Why `rows` cannot be rows of `schema` (the first row of another width), or `nil`
-    /// when every row fits.
-    public static func misfit(_ rows: [[Cell]], _ schema: TableSchema) -> String? {
+    /// Why `rows` cannot be rows of `schema` (the first row of another width, counted
+    /// after `earlier` rows already in the table), or `nil` when every row fits.
+    public static func misfit(_ rows: [[Cell]], _ schema: TableSchema, after earlier: Int = 0) -> String? {
         guard let index = rows.firstIndex(where: { $0.count != schema.columns.count }) else { return nil }
-        return "\(schema.name): row \(index + 1) has \(rows[index].count) cells for \(schema.columns.count) columns"
+        return "\(schema.name): row \(earlier + index + 1) has \(rows[index].count) cells for \(schema.columns.count) columns"
     }
 
     /// The file's name without `.csv` (the schema's).
@@ -306,7 +306,7 @@ public struct PublishedTable: Sendable, Equatable {
 
     /// Adds a row; it must have one cell per column.
     public mutating func append(_ row: [Cell]) {
-        if row.count != schema.columns.count { preconditionFailure(Self.misfit([row], schema)!.replacingOccurrences(of: "row 1", with: "row \(rows.count + 1)")) }
+        if row.count != schema.columns.count, let misfit = Self.misfit([row], schema, after: rows.count) { preconditionFailure(misfit) }
         rows.append(row)
     }
 

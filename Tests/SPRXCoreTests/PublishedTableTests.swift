@@ -78,6 +78,7 @@ import Testing
         let short: [[Cell]] = [Array(repeating: .empty, count: 10), Array(repeating: .empty, count: 9)]
         #expect(PublishedTable.misfit(short, .routeByGroup) == "route_by_group: row 2 has 9 cells for 10 columns")
         #expect(PublishedTable.misfit([Array(repeating: .empty, count: 10)], .routeByGroup) == nil)
+        #expect(PublishedTable.misfit([Array(repeating: .empty, count: 11)], .routeByGroup, after: 4) == "route_by_group: row 5 has 11 cells for 10 columns")
         await #expect(processExitsWith: .failure) {
             _ = PublishedTable(.routeByGroup, rows: [Array(repeating: Cell.empty, count: 9)])
         }
