@@ -29,16 +29,13 @@ public struct EquityTableBuilder: Sendable {
 
     private var controlLabel: Cell { .disclosureControl(disclosure.enabled) }
 
-    /// The columns of a share table (route type, route or reason by group).
-    static func shareHeader(category: String) -> [String] { ShareColumn.header(category: category) }
-
     /// All four tables: route type, route, reasons and pathway by group.
     public func build(_ counts: ReferralCounts) -> [PublishedTable] {
         let routeTypes = RouteType.allCases
-        var routeTypeTable = PublishedTable(name: PublishedTable.Name.routeTypeByGroup, header: Self.shareHeader(category: ShareColumn.routeType), rows: [])
-        var routeTable = PublishedTable(name: PublishedTable.Name.routeByGroup, header: Self.shareHeader(category: ShareColumn.route), rows: [])
-        var reasonTable = PublishedTable(name: PublishedTable.Name.reasonsByGroup, header: Self.shareHeader(category: ShareColumn.reason), rows: [])
-        var pathwayTable = PublishedTable(name: PublishedTable.Name.pathwayByGroup, header: PathwayColumn.header, rows: [])
+        var routeTypeTable = PublishedTable(.routeTypeByGroup)
+        var routeTable = PublishedTable(.routeByGroup)
+        var reasonTable = PublishedTable(.reasonsByGroup)
+        var pathwayTable = PublishedTable(.pathwayByGroup)
 
         let outcomeEntries = counts.outcomes.sorted { $0.key < $1.key }
         let reasonEntries = counts.reasons.sorted { $0.key < $1.key }
@@ -71,11 +68,11 @@ public struct EquityTableBuilder: Sendable {
                 let typeCounts = routeTypes.map { type in
                     routes.indices.filter { routes[$0].type == type }.reduce(Int64(0)) { $0 + byRoute[g][$1] }
                 }
-                routeTypeTable.rows += shareRows(dimension.name, label, routeTypes.map(\.label), typeCounts, groupTotal: groupTotal)
-                routeTable.rows += shareRows(dimension.name, label, routes.map(\.id), byRoute[g], groupTotal: groupTotal)
-                reasonTable.rows += shareRows(dimension.name, label, reasons.map(\.id), byReason[g], groupTotal: groupTotal)
+                routeTypeTable.append(contentsOf: shareRows(dimension.name, label, routeTypes.map(\.label), typeCounts, groupTotal: groupTotal))
+                routeTable.append(contentsOf: shareRows(dimension.name, label, routes.map(\.id), byRoute[g], groupTotal: groupTotal))
+                reasonTable.append(contentsOf: shareRows(dimension.name, label, reasons.map(\.id), byReason[g], groupTotal: groupTotal))
                 for (slot, name) in (routeTypes.map(\.label) + [PathwayColumn.allRouteTypes]).enumerated() {
-                    pathwayTable.rows.append(pathwayRow(dimension.name, label, name, pathway[g][slot]))
+                    pathwayTable.append(pathwayRow(dimension.name, label, name, pathway[g][slot]))
                 }
             }
         }
@@ -98,10 +95,11 @@ public struct EquityTableBuilder: Sendable {
                 pathway[Int(routes[route].type.rawValue)].add(counts)
                 pathway[routeTypes.count].add(counts)
             }
-            routeTypeTable.rows += shareRows(dimension, label, routeTypes.map(\.label), pathway.prefix(routeTypes.count).map(\.referred), groupTotal: groupTotal)
-            routeTable.rows += shareRows(dimension, label, routes.map(\.id), byRoute.map(\.referred), groupTotal: groupTotal)
+            routeTypeTable.append(
+                contentsOf: shareRows(dimension, label, routeTypes.map(\.label), pathway.prefix(routeTypes.count).map(\.referred), groupTotal: groupTotal))
+            routeTable.append(contentsOf: shareRows(dimension, label, routes.map(\.id), byRoute.map(\.referred), groupTotal: groupTotal))
             for (slot, name) in (routeTypes.map(\.label) + [PathwayColumn.allRouteTypes]).enumerated() {
-                pathwayTable.rows.append(pathwayRow(dimension, label, name, pathway[slot], inSeveralGroups: true))
+                pathwayTable.append(pathwayRow(dimension, label, name, pathway[slot], inSeveralGroups: true))
             }
         }
         return [routeTypeTable, routeTable, reasonTable, pathwayTable]

@@ -144,7 +144,7 @@ public struct OrganisationTableBuilder: Sendable {
 
     /// The table: organisation rows, then parent rows when `directory` is given.
     public func build(_ counts: OrganisationCounts, directory: OrganisationDirectory?) -> PublishedTable {
-        var table = PublishedTable(name: PublishedTable.Name.organisations, header: OrganisationColumn.header, rows: [])
+        var table = PublishedTable(.organisations)
         let codes = counts.registry.codes
         var byNumber = [ResidentCounts](repeating: ResidentCounts(), count: codes.count)
         for (key, value) in counts.months { byNumber[Int(key >> 32)].add(value) }
@@ -243,7 +243,7 @@ public struct OrganisationTableBuilder: Sendable {
             row[OrganisationColumn.parentID.index] = .text(parent ?? "")
             row[OrganisationColumn.suppressed.index] = .flag(share.isSuppressed)
             row[OrganisationColumn.disclosureControl.index] = .disclosureControl(disclosure.enabled)
-            table.rows.append(row)
+            table.append(row)
         }
     }
 }

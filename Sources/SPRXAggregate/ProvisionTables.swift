@@ -270,11 +270,9 @@ public struct ProvisionTableBuilder: Sendable {
         _ counts: OrganisationCounts, data: ProvisionData?, directory: OrganisationDirectory?, period: (first: Day, last: Day)?
     ) -> (provision: PublishedTable, gradient: PublishedTable, figures: ProvisionFigures) {
         var figures = ProvisionFigures()
-        let provisionHeader = ProvisionColumn.header, gradientHeader = ProvisionGradientColumn.header
         guard let data else {
             return (
-                PublishedTable(name: PublishedTable.Name.pcnProvision, header: provisionHeader, rows: []),
-                PublishedTable(name: PublishedTable.Name.provisionByDeprivation, header: gradientHeader, rows: []), figures
+                PublishedTable(.pcnProvision), PublishedTable(.provisionByDeprivation), figures
             )
         }
 
@@ -339,8 +337,7 @@ public struct ProvisionTableBuilder: Sendable {
             }
         }
         return (
-            PublishedTable(name: PublishedTable.Name.pcnProvision, header: provisionHeader, rows: rows),
-            PublishedTable(name: PublishedTable.Name.provisionByDeprivation, header: gradientHeader, rows: gradientRows(data, deprivation: deprivation)),
+            PublishedTable(.pcnProvision, rows: rows), PublishedTable(.provisionByDeprivation, rows: gradientRows(data, deprivation: deprivation)),
             figures
         )
     }

@@ -209,8 +209,8 @@ public struct RateTableBuilder: Sendable {
     public func build(_ counts: ReferralCounts, population: PopulationDenominators?, period: (first: Day, last: Day)?, periodFixed: Bool = false)
         -> (rates: PublishedTable, inequality: PublishedTable, figures: RateFigures?)
     {
-        var rates = PublishedTable(name: PublishedTable.Name.ratesByGroup, header: RateColumn.header, rows: [])
-        var indices = PublishedTable(name: PublishedTable.Name.inequality, header: InequalityColumn.header, rows: [])
+        var rates = PublishedTable(.ratesByGroup)
+        var indices = PublishedTable(.inequality)
         guard let population else { return (rates, indices, nil) }
         let years = period.map { Double($0.last.daysSinceEpoch - $0.first.daysSinceEpoch + 1) / Self.daysPerYear } ?? 0
         var figures = RateFigures(
@@ -243,7 +243,7 @@ public struct RateTableBuilder: Sendable {
         // nation/rurality) nation by nation; groups with neither residents nor referrals are left out.
         func append(_ dimension: String, _ label: String, _ tally: GroupTally, parent: GroupTally?) {
             guard tally.population > 0 || tally.referrals > 0 else { return }
-            rates.rows.append(rateRow(dimension: dimension, label: label, tally: tally, parent: parent, years: years, scaledPer: scaledPer))
+            rates.append(rateRow(dimension: dimension, label: label, tally: tally, parent: parent, years: years, scaledPer: scaledPer))
         }
         let everyone = context.tally { _ in true }
         let allRate = published(everyone.referrals).flatMap {
@@ -265,13 +265,13 @@ public struct RateTableBuilder: Sendable {
                 }
             }
         }
-        for row in ageBandRows(counts, population: population, years: years, leaving: Set(leftOut), scaledPer: scaledPer) { rates.rows.append(row) }
+        for row in ageBandRows(counts, population: population, years: years, leaving: Set(leftOut), scaledPer: scaledPer) { rates.append(row) }
 
         let inputs = nations.flatMap { nation in
             let byDecile = (1...InequalityColumn.deciles).map { decile in context.tally { $0.nation == nation && $0.decile == UInt8(decile) } }
             return inequalityInputs(nation: nation, deciles: byDecile, years: years)
         }
-        indices.rows = inequalityRows(inputs)
+        indices.append(contentsOf: inequalityRows(inputs))
         return (rates, indices, figures)
     }
 

@@ -80,7 +80,7 @@ public struct TrendTableBuilder: Sendable {
     /// there is no period (nothing counted). Months outside the period's months are not
     /// counted (there are none when the period is the counts' own).
     public func build(_ counts: ReferralCounts, period: (first: Day, last: Day)?) -> PublishedTable {
-        var table = PublishedTable(name: PublishedTable.Name.trends, header: TrendColumn.header, rows: [])
+        var table = PublishedTable(.trends)
         guard let period else { return table }
         // `all`, then the schema's trend groupings (route type, nation, quintile, declared dimensions).
         let dimensions =
@@ -133,7 +133,7 @@ public struct TrendTableBuilder: Sendable {
                             if note == nil, measure != .referrals, values[1].count == 0 { note = TrendColumn.Note.noReferrals }
                             row += values
                             row += [.flag(span.partial), note.map(Cell.text) ?? .empty, .flag(suppressed), control]
-                            table.rows.append(row)
+                            table.append(row)
                         }
                     }
                 }

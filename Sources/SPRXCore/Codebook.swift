@@ -33,26 +33,6 @@ public struct ColumnMeaning: Sendable, Equatable {
     static let figureWithheldNoted = figureWithheld + "; {note} says why where there is one"
 }
 
-/// Every table's purpose in one sentence, declared once for the codebook.
-extension PublishedTable {
-    /// What each table is, by ``Name``, in the order ``layouts`` lists the tables.
-    public static let purposes: [String: String] = [
-        Name.routeTypeByGroup: "Referrals by route type (medical, non-medical, unknown) within each group of each breakdown, with 95% Wilson intervals.",
-        Name.routeByGroup: "Referrals by route (each source the pipeline names) within each group of each breakdown.",
-        Name.reasonsByGroup: "Referral reasons within each group of each breakdown; a referral with several reasons counts once under each.",
-        Name.pathwayByGroup: "The referral → contact with a link worker → intervention pathway, per group and route type.",
-        Name.models: "The pipeline's regression models: odds or rate ratios, baseline odds or rates, dispersion and average marginal effects.",
-        Name.dataQuality: "Rows read, clean, duplicate and quarantined per input file and for all files, with the reasons; exact counts of records, not people.",
-        Name.unmappedLabels: "Labels no list of the pipeline names, per field, when seen often enough to publish; the rest pooled as `(other labels)`.",
-        Name.ratesByGroup: "Referrals per resident per year, crude and age-standardised, and each group's share of referrals beside its share of residents.",
-        Name.inequality: "Slope and relative indices of inequality across each nation's deprivation deciles (PHE's method).",
-        Name.trends: "Referrals and the non-medical, contacted and intervention shares by calendar month and quarter.",
-        Name.organisations: "Each organisation's shares beside the overall share and PHE's 95% and 99.8% funnel limits.",
-        Name.pcnProvision: "England: link worker FTE and referrals per primary care network and workforce census date.",
-        Name.provisionByDeprivation: "England, public data only: link worker FTE per 50,000 patients in each fifth of networks by deprivation, and the indices across them.",
-    ]
-}
-
 /// The codes a category column can hold (the pipeline's routes, route types, reasons),
 /// each with its plain name where one is declared.
 public struct CodeList: Sendable, Equatable {
@@ -105,17 +85,17 @@ public enum Codebook {
             **Empty cells.** An empty cell is never 0: a suppressed count, a figure computed from one, a value that does not apply to the row, or a field the export does not record (`note` then says `not_recorded:<field>`).
 
             """
-        for layout in PublishedTable.layouts {
-            text += "\n## tables/\(layout.name).csv\n\n"
-            text += (PublishedTable.purposes[layout.name] ?? "") + "\n\n"
+        for schema in PublishedTables.schemas {
+            text += "\n## \(schema.path)\n\n"
+            text += schema.purpose + "\n\n"
             text += "| column | unit | meaning | empty means |\n|---|---|---|---|\n"
-            for column in layout.columns {
-                let meaning = meanings(of: layout.name)[column.name]
-                let cells = [meaning?.unit ?? "", meaning?.text ?? "", meaning?.whenEmpty ?? "never empty"].map(shown)
+            for column in schema.columns {
+                let meaning = column.meaning
+                let cells = [meaning.unit, meaning.text, meaning.whenEmpty ?? "never empty"].map(shown)
                 text += "| `\(column.name)` | " + cells.joined(separator: " | ") + " |\n"
             }
             for list in codes
-            where layout.columns.contains(where: { $0.name == list.column }) && !list.codes.isEmpty && list.tables?.contains(layout.name) ?? true {
+            where schema.columns.contains(where: { $0.name == list.column }) && !list.codes.isEmpty && list.tables?.contains(schema.name) ?? true {
                 text += "\nThe codes in `\(list.column)`:\n\n"
                 for code in list.codes { text += "- `\(code.code)`" + (code.name.map { ": " + $0 } ?? "") + "\n" }
             }
@@ -128,11 +108,12 @@ public enum Codebook {
         words.replacingOccurrences(of: "{", with: "`").replacingOccurrences(of: "}", with: "`")
     }
 
-    /// The columns the words of the table called `name` refer to (each `{column}` of
-    /// its meanings): every one must be a column of that table (tested).
-    public static func columnReferences(of name: String) -> Set<String> {
+    /// The columns the words of `schema`'s meanings refer to (each `{column}`): every
+    /// one must be a column of that table (tested).
+    public static func columnReferences(of schema: TableSchema) -> Set<String> {
         var references: Set<String> = []
-        for meaning in meanings(of: name).values {
+        for column in schema.columns {
+            let meaning = column.meaning
             for words in [meaning.text, meaning.unit, meaning.whenEmpty ?? ""] {
                 for part in words.split(separator: "{", omittingEmptySubsequences: false).dropFirst() {
                     references.insert(String(part.prefix { $0 != "}" }))
@@ -140,35 +121,6 @@ public enum Codebook {
             }
         }
         return references
-    }
-
-    /// Each column's meaning for the table called `name`, by column name.
-    public static func meanings(of name: String) -> [String: ColumnMeaning] {
-        func table<Column: TableColumn>(_ type: Column.Type) -> [String: ColumnMeaning] {
-            Dictionary(uniqueKeysWithValues: type.allCases.map { ($0.name, $0.meaning) })
-        }
-        typealias Name = PublishedTable.Name
-        switch name {
-        case Name.routeTypeByGroup, Name.routeByGroup, Name.reasonsByGroup:
-            let category = [Name.routeTypeByGroup: ShareColumn.routeType, Name.routeByGroup: ShareColumn.route][name] ?? ShareColumn.reason
-            let counted = [
-                ShareColumn.routeType: ColumnMeaning("The route type counted in this row: `medical`, `non_medical` or `unknown`", unit: "code"),
-                ShareColumn.route: ColumnMeaning("The route counted in this row: a route id of the pipeline (`unknown` included)", unit: "code"),
-                ShareColumn.reason: ColumnMeaning("The reason counted in this row: a reason id of the pipeline", unit: "code"),
-            ][category]!
-            return Dictionary(uniqueKeysWithValues: ShareColumn.allCases.map { $0 == .category ? (category, counted) : ($0.name, $0.meaning) })
-        case Name.pathwayByGroup: return table(PathwayColumn.self)
-        case Name.models: return table(ModelColumn.self)
-        case Name.dataQuality: return table(DataQualityColumn.self)
-        case Name.unmappedLabels: return table(UnmappedLabelColumn.self)
-        case Name.ratesByGroup: return table(RateColumn.self)
-        case Name.inequality: return table(InequalityColumn.self)
-        case Name.trends: return table(TrendColumn.self)
-        case Name.organisations: return table(OrganisationColumn.self)
-        case Name.pcnProvision: return table(ProvisionColumn.self)
-        case Name.provisionByDeprivation: return table(ProvisionGradientColumn.self)
-        default: return [:]
-        }
     }
 }
 

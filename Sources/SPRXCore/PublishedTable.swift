@@ -181,17 +181,155 @@ extension Array where Element == Cell {
     public subscript<Column: TableColumn>(_ column: Column) -> Cell { self[column.index] }
 }
 
-/// A published table: a name, a header and typed rows.
-public struct PublishedTable: Sendable, Equatable {
-    public var name: String
-    public var header: [String]
-    public var rows: [[Cell]]
+/// One column of a ``TableSchema``: its name in the header, its role and its meaning.
+public struct SchemaColumn: Sendable, Equatable {
+    public let name: String
+    public let role: ColumnRole
+    public let meaning: ColumnMeaning
+}
 
-    public init(name: String, header: [String], rows: [[Cell]]) {
+/// What one published table is, declared once: its file name (`tables/<name>.csv`), its
+/// purpose and its columns in file order, taken from a ``TableColumn`` enum. A
+/// ``PublishedTable`` is built with its schema, which gives its header and the width
+/// every row must have; the codebook, `sprx validate` and the report read the same value.
+public struct TableSchema: Sendable, Equatable {
+    /// The file's name without `.csv`.
+    public let name: String
+    /// What the table is, in one sentence (the codebook's).
+    public let purpose: String
+    /// The columns, in file order.
+    public let columns: [SchemaColumn]
+    /// The ``TableColumn`` enum the columns come from, so that rows are read by the
+    /// columns they were written by (``PublishedTable/isWritten(by:)``).
+    let columnType: ObjectIdentifier
+
+    /// The schema of a table whose columns are `type`'s cases, with `renamed` columns
+    /// under another name and meaning (a share table's category column).
+    init<Column: TableColumn>(
+        _ name: String, _ type: Column.Type, purpose: String, renaming renamed: [Column: (name: String, meaning: ColumnMeaning)] = [:],
+        only: [Column]? = nil
+    ) {
         self.name = name
-        self.header = header
+        self.purpose = purpose
+        columns = (only ?? type.allCases).map { column in
+            let renaming = renamed[column]
+            return SchemaColumn(name: renaming?.name ?? column.name, role: column.role, meaning: renaming?.meaning ?? column.meaning)
+        }
+        columnType = ObjectIdentifier(type)
+    }
+
+    /// The header: every column's name, in order.
+    public var header: [String] { columns.map(\.name) }
+
+    /// The file's path in the output folder.
+    public var path: String { "tables/\(name).csv" }
+
+    /// Each column's meaning by column name.
+    public var meanings: [String: ColumnMeaning] { Dictionary(uniqueKeysWithValues: columns.map { ($0.name, $0.meaning) }) }
+
+    /// A share table: ``ShareColumn`` with its category column named `category`.
+    static func share(_ name: String, category: String, counted: String, purpose: String) -> TableSchema {
+        TableSchema(name, ShareColumn.self, purpose: purpose, renaming: [.category: (category, ColumnMeaning(counted, unit: "code"))])
+    }
+
+    public static let routeTypeByGroup = share(
+        "route_type_by_group", category: ShareColumn.routeType,
+        counted: "The route type counted in this row: `medical`, `non_medical` or `unknown`",
+        purpose: "Referrals by route type (medical, non-medical, unknown) within each group of each breakdown, with 95% Wilson intervals.")
+    public static let routeByGroup = share(
+        "route_by_group", category: ShareColumn.route, counted: "The route counted in this row: a route id of the pipeline (`unknown` included)",
+        purpose: "Referrals by route (each source the pipeline names) within each group of each breakdown.")
+    public static let reasonsByGroup = share(
+        "reasons_by_group", category: ShareColumn.reason, counted: "The reason counted in this row: a reason id of the pipeline",
+        purpose: "Referral reasons within each group of each breakdown; a referral with several reasons counts once under each.")
+    public static let pathwayByGroup = TableSchema(
+        "pathway_by_group", PathwayColumn.self, purpose: "The referral → contact with a link worker → intervention pathway, per group and route type.")
+    public static let models = TableSchema(
+        "models", ModelColumn.self,
+        purpose: "The pipeline's regression models: odds or rate ratios, baseline odds or rates, dispersion and average marginal effects.")
+    public static let ratesByGroup = TableSchema(
+        "rates_by_group", RateColumn.self,
+        purpose: "Referrals per resident per year, crude and age-standardised, and each group's share of referrals beside its share of residents.")
+    public static let inequality = TableSchema(
+        "inequality", InequalityColumn.self, purpose: "Slope and relative indices of inequality across each nation's deprivation deciles (PHE's method).")
+    public static let trends = TableSchema(
+        "trends", TrendColumn.self, purpose: "Referrals and the non-medical, contacted and intervention shares by calendar month and quarter.")
+    public static let organisations = TableSchema(
+        "organisations", OrganisationColumn.self, purpose: "Each organisation's shares beside the overall share and PHE's 95% and 99.8% funnel limits.")
+    public static let pcnProvision = TableSchema(
+        "pcn_provision", ProvisionColumn.self, purpose: "England: link worker FTE and referrals per primary care network and workforce census date.")
+    public static let provisionByDeprivation = TableSchema(
+        "provision_by_deprivation", ProvisionGradientColumn.self,
+        purpose: "England, public data only: link worker FTE per 50,000 patients in each fifth of networks by deprivation, and the indices across them.")
+    public static let dataQuality = TableSchema(
+        "data_quality", DataQualityColumn.self,
+        purpose: "Rows read, clean, duplicate and quarantined per input file and for all files, with the reasons; exact counts of records, not people.")
+    public static let unmappedLabels = TableSchema(
+        "unmapped_labels", UnmappedLabelColumn.self,
+        purpose: "Labels no list of the pipeline names, per field, when seen often enough to publish; the rest pooled as `(other labels)`.")
+    /// The owner-only `quarantine/unmapped_labels.csv`: every label with its exact count, never published.
+    public static let quarantinedUnmappedLabels = TableSchema(
+        "unmapped_labels", UnmappedLabelColumn.self, purpose: "Every unmapped label with its exact count (owner-only).",
+        only: UnmappedLabelColumn.complete)
+}
+
+/// A published table: its schema and typed rows, each as wide as the schema.
+///
+/// Design note: rows are added only through ``init(_:rows:)`` and ``append(_:)``, which
+/// refuse (trap on) a row whose width is not the schema's: a table that cannot be
+/// written as its header says is a programming error, caught where the row is made,
+/// not in the file.
+public struct PublishedTable: Sendable, Equatable {
+    /// What the table is: name, header, column roles and meanings.
+    public let schema: TableSchema
+    /// The rows, in file order.
+    public private(set) var rows: [[Cell]]
+
+    /// A table of `schema` with `rows`; every row must have one cell per column.
+    public init(_ schema: TableSchema, rows: [[Cell]] = []) {
+        if let misfit = Self.misfit(rows, schema) { preconditionFailure(misfit) }
+        self.schema = schema
         self.rows = rows
     }
+
+    /// Why `rows` cannot be rows of `schema` (the first row of another width, counted
+    /// after `earlier` rows already in the table), or `nil` when every row fits.
+    public static func misfit(_ rows: [[Cell]], _ schema: TableSchema, after earlier: Int = 0) -> String? {
+        guard let index = rows.firstIndex(where: { $0.count != schema.columns.count }) else { return nil }
+        return "\(schema.name): row \(earlier + index + 1) has \(rows[index].count) cells for \(schema.columns.count) columns"
+    }
+
+    /// The file's name without `.csv` (the schema's).
+    public var name: String { schema.name }
+    /// The header (the schema's).
+    public var header: [String] { schema.header }
+
+    /// Adds a row; it must have one cell per column.
+    public mutating func append(_ row: [Cell]) {
+        if row.count != schema.columns.count, let misfit = Self.misfit([row], schema, after: rows.count) { preconditionFailure(misfit) }
+        rows.append(row)
+    }
+
+    /// Adds rows; each must have one cell per column.
+    public mutating func append(contentsOf more: [[Cell]]) {
+        for row in more { append(row) }
+    }
+
+    /// The cell of row `index` (0 = the first after the header) in `column`, which must
+    /// be a column of the table's schema.
+    public subscript<Column: TableColumn>(row index: Int, column: Column) -> Cell {
+        get { rows[index][column] }
+        set {
+            precondition(isWritten(by: Column.self), "\(name) has no column \(column.name) of \(Column.self)")
+            rows[index][column.index] = newValue
+        }
+    }
+
+    /// Keeps the rows for which `keep` is true.
+    public mutating func filterRows(_ keep: ([Cell]) -> Bool) { rows = rows.filter(keep) }
+
+    /// Whether the table's columns are `Column`'s cases (so `row[column]` reads the right cell).
+    public func isWritten<Column: TableColumn>(by column: Column.Type) -> Bool { schema.columnType == ObjectIdentifier(column) }
 
     /// The table as CSV text (LF line ends, header first): the one place cells become text.
     public var csv: String {
@@ -207,41 +345,50 @@ public struct PublishedTable: Sendable, Equatable {
     }
 }
 
-extension PublishedTable {
-    /// The published tables' names (`tables/<name>.csv`), declared once for the builders and the report.
-    public enum Name {
-        public static let routeTypeByGroup = "route_type_by_group", routeByGroup = "route_by_group", reasonsByGroup = "reasons_by_group"
-        public static let pathwayByGroup = "pathway_by_group", models = "models", dataQuality = "data_quality"
-        public static let unmappedLabels = "unmapped_labels"
-        public static let ratesByGroup = "rates_by_group", inequality = "inequality"
-        public static let trends = "trends", organisations = "organisations"
-        public static let pcnProvision = "pcn_provision", provisionByDeprivation = "provision_by_deprivation"
+/// Every table of a run, one typed field each, in publication order: the one list of
+/// tables that writing them, the manifest, the codebook, `sprx validate` and the report
+/// all read. A field starts as its schema's empty table.
+///
+/// Design note: ``all`` lists the stored fields by reflection, in declaration order, so
+/// the order of the fields below is the publication order and there is no second list
+/// to keep in step; each field checks it holds a table of its own schema.
+public struct PublishedTables: Sendable, Equatable {
+    public var routeTypeByGroup = PublishedTable(.routeTypeByGroup) { didSet { Self.check(routeTypeByGroup, .routeTypeByGroup) } }
+    public var routeByGroup = PublishedTable(.routeByGroup) { didSet { Self.check(routeByGroup, .routeByGroup) } }
+    public var reasonsByGroup = PublishedTable(.reasonsByGroup) { didSet { Self.check(reasonsByGroup, .reasonsByGroup) } }
+    public var pathwayByGroup = PublishedTable(.pathwayByGroup) { didSet { Self.check(pathwayByGroup, .pathwayByGroup) } }
+    public var models = PublishedTable(.models) { didSet { Self.check(models, .models) } }
+    public var ratesByGroup = PublishedTable(.ratesByGroup) { didSet { Self.check(ratesByGroup, .ratesByGroup) } }
+    public var inequality = PublishedTable(.inequality) { didSet { Self.check(inequality, .inequality) } }
+    public var trends = PublishedTable(.trends) { didSet { Self.check(trends, .trends) } }
+    public var organisations = PublishedTable(.organisations) { didSet { Self.check(organisations, .organisations) } }
+    public var pcnProvision = PublishedTable(.pcnProvision) { didSet { Self.check(pcnProvision, .pcnProvision) } }
+    public var provisionByDeprivation = PublishedTable(.provisionByDeprivation) {
+        didSet { Self.check(provisionByDeprivation, .provisionByDeprivation) }
     }
+    public var dataQuality = PublishedTable(.dataQuality) { didSet { Self.check(dataQuality, .dataQuality) } }
+    public var unmappedLabels = PublishedTable(.unmappedLabels) { didSet { Self.check(unmappedLabels, .unmappedLabels) } }
 
-    /// Every table sprx publishes: its name and each column's name and role, in file
-    /// order, derived from the column declarations (`sprx validate` compares by them).
-    public static let layouts: [(name: String, columns: [(name: String, role: ColumnRole)])] = {
-        func columns<Column: TableColumn>(_ type: Column.Type) -> [(name: String, role: ColumnRole)] { type.allCases.map { ($0.name, $0.role) } }
-        func share(_ category: String) -> [(name: String, role: ColumnRole)] {
-            ShareColumn.allCases.map { ($0 == .category ? category : $0.name, $0.role) }
-        }
-        return [
-            (Name.routeTypeByGroup, share(ShareColumn.routeType)), (Name.routeByGroup, share(ShareColumn.route)),
-            (Name.reasonsByGroup, share(ShareColumn.reason)), (Name.pathwayByGroup, columns(PathwayColumn.self)),
-            (Name.models, columns(ModelColumn.self)), (Name.dataQuality, columns(DataQualityColumn.self)),
-            (Name.unmappedLabels, columns(UnmappedLabelColumn.self)),
-            (Name.ratesByGroup, columns(RateColumn.self)), (Name.inequality, columns(InequalityColumn.self)),
-            (Name.trends, columns(TrendColumn.self)), (Name.organisations, columns(OrganisationColumn.self)),
-            (Name.pcnProvision, columns(ProvisionColumn.self)), (Name.provisionByDeprivation, columns(ProvisionGradientColumn.self)),
-        ]
-    }()
+    /// Every table empty.
+    public init() {}
+
+    /// Every table, in publication order (the order of the fields).
+    public var all: [PublishedTable] { Mirror(reflecting: self).children.compactMap { $0.value as? PublishedTable } }
+
+    /// Every table's schema, in publication order.
+    public static let schemas: [TableSchema] = PublishedTables().all.map(\.schema)
+
+    /// Refuses a table put in another table's field.
+    private static func check(_ table: PublishedTable, _ schema: TableSchema) {
+        precondition(table.schema == schema, "\(table.name) put in the field of \(schema.name)")
+    }
 }
 
 /// The columns of a share table (`route_type_by_group`, `route_by_group`,
 /// `reasons_by_group`): each category's n against its group's total.
 public enum ShareColumn: String, TableColumn {
     case dimension, group
-    /// The category: a route type, a route id or a reason id (named by ``header(category:)``).
+    /// The category: a route type, a route id or a reason id (named by the table's ``TableSchema``).
     case category
     case n, total, percent
     case ciLow = "ci_low", ciHigh = "ci_high"
@@ -258,9 +405,6 @@ public enum ShareColumn: String, TableColumn {
         case .suppressed, .disclosureControl: .text
         }
     }
-
-    /// The header with the category column named `category`.
-    public static func header(category: String) -> [String] { allCases.map { $0 == .category ? category : $0.name } }
 
     /// The category column's names in the three share tables.
     public static let routeType = "route_type", route = "route", reason = "reason"
@@ -397,7 +541,7 @@ public enum UnmappedLabelColumn: String, TableColumn {
     }
 
     /// The owner-only table's columns: exact counts, nothing suppressed.
-    public static let completeHeader = [field, label, n].map(\.name)
+    public static let complete: [UnmappedLabelColumn] = [field, label, n]
 }
 
 /// The columns of `rates_by_group.csv`: referrals per 1,000 residents per year, crude

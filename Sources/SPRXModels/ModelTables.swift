@@ -8,9 +8,8 @@ public struct ModelRunSummary: Sendable, Codable, Equatable {
     public var name: String
     public var outcome: String
     public var family: String
-    /// `fitted`, `failed`, or ``notRecorded`` (a field it needs is not in the export:
-    /// not attempted, not a warning).
-    public var status: String
+    /// Whether the model was fitted (``Status``).
+    public var status: Status
     /// The ``ModelFitError`` code and message when the model failed.
     public var errorCode: String?
     public var message: String?
@@ -30,9 +29,18 @@ public struct ModelRunSummary: Sendable, Codable, Equatable {
     /// Wall time of the fit, seconds (not part of any table).
     public var fitSeconds: Double
 
-    /// The status (and error code) of a model left out because the export does not
-    /// record its outcome or a covariate (``FieldRecording/missingField(of:)``).
-    public static let notRecorded = "not_recorded"
+    /// How a model went, as the manifest and the report say it.
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        case fitted
+        /// The fit failed (``ModelRunSummary/errorCode`` says why).
+        case failed
+        /// A field it needs is not in the export: not attempted, not a warning (also its error code).
+        case notRecorded = "not_recorded"
+    }
+
+    /// The status of a model left out because the export does not record its outcome
+    /// or a covariate (``FieldRecording/missingField(of:)``).
+    public static let notRecorded = Status.notRecorded
 }
 
 /// Fits the pipeline's models from ``ModelCounts`` and publishes `models.csv`.
@@ -120,13 +128,13 @@ public struct ModelTableBuilder: Sendable {
             let model = settings.models[index]
             let started = DispatchTime.now().uptimeNanoseconds
             var summary = ModelRunSummary(
-                name: model.name, outcome: model.outcome.rawValue, family: model.family.rawValue, status: "fitted", observations: 0,
+                name: model.name, outcome: model.outcome.rawValue, family: model.family.rawValue, status: .fitted, observations: 0,
                 clusters: 0, patterns: 0, entries: 0, excludedUnknownCovariate: 0, excludedUnknownOutcome: 0, excludedNoOrganisation: 0,
                 standardErrors: clustered ? "cluster_robust_cr1" : "model", fitSeconds: 0)
             var rows: [[Cell]] = []
             if let field = recording.missingField(of: model) {
                 summary.status = ModelRunSummary.notRecorded
-                summary.errorCode = ModelRunSummary.notRecorded
+                summary.errorCode = ModelRunSummary.notRecorded.rawValue
                 summary.message = "\(field.rawValue) \(recording.wording(field))"
                 slots.store(index, rows: [], summary: summary)
                 return
@@ -135,11 +143,11 @@ public struct ModelTableBuilder: Sendable {
                 rows = try fit(
                     model, cells: cells, histogram: histogram, organisations: organisationNames, clustered: clustered, summary: &summary)
             } catch let error as ModelFitError {
-                summary.status = "failed"
+                summary.status = .failed
                 summary.errorCode = error.code.rawValue
                 summary.message = error.message
             } catch {
-                summary.status = "failed"
+                summary.status = .failed
                 summary.errorCode = "internal"
                 summary.message = "\(error)"
             }
@@ -147,7 +155,7 @@ public struct ModelTableBuilder: Sendable {
             slots.store(index, rows: rows, summary: summary)
         }
         let results = slots.results
-        return (PublishedTable(name: PublishedTable.Name.models, header: Self.header, rows: results.flatMap(\.rows)), results.map(\.summary))
+        return (PublishedTable(.models, rows: results.flatMap(\.rows)), results.map(\.summary))
     }
 
     /// A model's observations in one cell: how many have a known outcome and the sum

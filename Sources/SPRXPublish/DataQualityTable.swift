@@ -45,8 +45,6 @@ enum DataQualityTable {
         return list
     }
 
-    static let header = DataQualityColumn.header
-
     static func build(_ files: [FileReconciliation], labelledFields: [LabelledField]) -> PublishedTable {
         let measures = measures(labelledFields: labelledFields)
         var total = FileReconciliation(path: allFiles)
@@ -66,6 +64,6 @@ enum DataQualityTable {
         for (file, name) in named {
             for measure in measures { rows.append([.text(name), .text(measure.name), .count(Int64(measure.value(file)))]) }
         }
-        return PublishedTable(name: PublishedTable.Name.dataQuality, header: header, rows: rows)
+        return PublishedTable(.dataQuality, rows: rows)
     }
 }

@@ -62,7 +62,7 @@ struct Manifest: Encodable {
         var name: String
         var outcome: String
         var family: String
-        var status: String
+        var status: ModelRunSummary.Status
         var error_code: String?
         var message: String?
         /// Referrals used and referrals left out, as published: under disclosure control

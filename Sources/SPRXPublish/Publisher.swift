@@ -108,19 +108,21 @@ public enum Publisher {
         let pipeline = result.pipeline
         // Absent is not zero: figures that depend on a field the export leaves out are withheld.
         let recording = result.recording
+        // Every table goes into its typed field; they are written together below, in
+        // the one publication order ``PublishedTables`` declares.
+        var tables = PublishedTables()
         var equityBuilder = EquityTableBuilder(pipeline: pipeline)
         equityBuilder.recording = recording
-        let equityTables = equityBuilder.build(result.counts)
-        for table in equityTables { try output.write("tables/\(table.name).csv", table.csv) }
+        equityBuilder.build(result.counts, into: &tables)
         let modelsStarted = DispatchTime.now().uptimeNanoseconds
         var modelBuilder = ModelTableBuilder(settings: pipeline.models, groupKey: pipeline.groupKey, disclosure: pipeline.disclosure)
         modelBuilder.recording = recording
         let models = modelBuilder.build(result.counts.models)
         let modelsSeconds = Double(DispatchTime.now().uptimeNanoseconds - modelsStarted) / 1e9
-        try output.write("tables/\(models.table.name).csv", models.table.csv)
+        tables.models = models.table
         // A model left out for a field not recorded is said once, in the summary's
         // not-recorded line, the report and the manifest: it is not a warning.
-        for failed in models.summaries where failed.status != "fitted" && failed.status != ModelRunSummary.notRecorded {
+        for failed in models.summaries where failed.status != .fitted && failed.status != ModelRunSummary.notRecorded {
             StandardError.line("sprx: warning: model \(failed.name) not fitted: \(failed.errorCode ?? ""): \(failed.message ?? "")")
         }
         var rateBuilder = RateTableBuilder(pipeline: pipeline)
@@ -138,30 +140,27 @@ public enum Publisher {
                 "sprx: warning: \(missing) of the \(areas) \(nation.label) small areas in the population have no decile in the deprivation index; their residents and referrals are in the Unknown decile (are the population and the index on the same small-area vintage?)"
             )
         }
-        try output.write("tables/\(rates.rates.name).csv", rates.rates.csv)
-        try output.write("tables/\(rates.inequality.name).csv", rates.inequality.csv)
+        tables.ratesByGroup = rates.rates
+        tables.inequality = rates.inequality
         var trendBuilder = TrendTableBuilder(pipeline: pipeline)
         trendBuilder.recording = recording
-        let trends = trendBuilder.build(result.counts, period: result.period)
-        try output.write("tables/\(trends.name).csv", trends.csv)
+        tables.trends = trendBuilder.build(result.counts, period: result.period)
         var organisationBuilder = OrganisationTableBuilder(pipeline: pipeline)
         if recording.contactedShareNote != nil { organisationBuilder.withheld.insert(.contactedShare) }
         if recording.interventionShareNote != nil { organisationBuilder.withheld.insert(.interventionShare) }
-        let organisations = organisationBuilder.build(result.counts.organisations, directory: result.organisationDirectory)
-        try output.write("tables/\(organisations.name).csv", organisations.csv)
+        tables.organisations = organisationBuilder.build(result.counts.organisations, directory: result.organisationDirectory)
         var provisionBuilder = ProvisionTableBuilder(disclosure: pipeline.disclosure)
         provisionBuilder.jobs = options.jobs
         let provision = provisionBuilder.build(
             result.counts.organisations, data: result.provision, directory: result.organisationDirectory, period: result.period)
-        try output.write("tables/\(provision.provision.name).csv", provision.provision.csv)
-        try output.write("tables/\(provision.gradient.name).csv", provision.gradient.csv)
+        tables.pcnProvision = provision.provision
+        tables.provisionByDeprivation = provision.gradient
         let warnings = RunWarnings.build(
             result, pooled: OrganisationTableBuilder.pooled(result.counts.organisations, directory: result.organisationDirectory),
             rates: rates.figures, disclosure: pipeline.disclosure)
-        let quality = DataQualityTable.build(result.files, labelledFields: result.unmappedLabels.fields)
-        try output.write("tables/\(quality.name).csv", quality.csv)
-        let unmappedLabels = UnmappedLabelTable.published(result.unmappedLabels, disclosure: pipeline.disclosure)
-        try output.write("tables/\(unmappedLabels.name).csv", unmappedLabels.csv)
+        tables.dataQuality = DataQualityTable.build(result.files, labelledFields: result.unmappedLabels.fields)
+        tables.unmappedLabels = UnmappedLabelTable.published(result.unmappedLabels, disclosure: pipeline.disclosure)
+        for table in tables.all { try output.write(table.schema.path, table.csv) }
         try UnmappedLabelTable.writeQuarantine(result.unmappedLabels, to: output)
         let period = result.period
         var context = ReportContext(
@@ -183,13 +182,8 @@ public enum Publisher {
         context.title = pipeline.report.title
         context.organisation = pipeline.report.organisation
         context.asOf = (options.asOf ?? period.map { Report.asOfDefault(lastDay: $0.last) })?.description
-        let published =
-            equityTables + [
-                models.table, rates.rates, rates.inequality, trends, organisations, provision.provision, provision.gradient, quality,
-                unmappedLabels,
-            ]
-        try output.write("report.html", Report.html(tables: published, context: context))
-        try output.write("report.md", Report.markdown(tables: published, context: context))
+        try output.write("report.html", Report.html(tables: tables, context: context))
+        try output.write("report.md", Report.markdown(tables: tables, context: context))
         try output.write("README.md", Codebook.markdown(disclosureStatement: pipeline.disclosure.statement, codes: codebookCodes(pipeline)))
         let manifest = Manifest(
             options: options, pipeline: pipeline, files: result.files, reference: result.reference, outputs: output.written,
@@ -198,7 +192,7 @@ public enum Publisher {
             provision: result.provision == nil ? nil : provision.figures, recording: recording, warnings: warnings)
         try output.write("manifest.json", try manifest.json(), record: false)
         return RunSummary(
-            result: result, models: models.summaries, outputDirectory: output.target.path, headline: Report.headline(tables: published),
+            result: result, models: models.summaries, outputDirectory: output.target.path, headline: Report.headline(tables: tables),
             warnings: warnings)
     }
 
@@ -223,10 +217,8 @@ public enum Publisher {
     /// groupings (built-in and declared, with their titles), and the reason groups with
     /// the reasons each holds.
     static func dimensionCodes(_ groupKey: GroupKeySchema) -> [CodeList] {
-        let equityTables: Set<String> = [
-            PublishedTable.Name.routeTypeByGroup, PublishedTable.Name.routeByGroup, PublishedTable.Name.reasonsByGroup, PublishedTable.Name.pathwayByGroup,
-        ]
-        let reasonTables = equityTables.subtracting([PublishedTable.Name.reasonsByGroup])
+        let equityTables = Set([TableSchema.routeTypeByGroup, .routeByGroup, .reasonsByGroup, .pathwayByGroup].map(\.name))
+        let reasonTables = equityTables.subtracting([TableSchema.reasonsByGroup.name])
         let reasons = groupKey.grouping(named: Grouping.Name.reason)?.levels ?? []
         let equity =
             groupKey.tableDimensions.map { dimension in
@@ -244,7 +236,7 @@ public enum Publisher {
             CodeList(
                 column: TrendColumn.dimension.rawValue,
                 codes: [CodeList.Code(TableDimension.all, name: "every referral")] + groupKey.trendGroupings.map { CodeList.Code($0.name, name: $0.title) },
-                tables: [PublishedTable.Name.trends]),
+                tables: [TableSchema.trends.name]),
         ]
         if !groupKey.reasonGroups.isEmpty {
             lists.append(
@@ -255,5 +247,18 @@ public enum Publisher {
                     }, tables: reasonTables))
         }
         return lists
+    }
+}
+
+extension EquityTableBuilder {
+    /// Builds the four equity tables into their fields of `tables` (each field refuses
+    /// a table of another schema, so the order ``build(_:)`` returns them in is checked).
+    func build(_ counts: ReferralCounts, into tables: inout PublishedTables) {
+        let built = build(counts)
+        precondition(built.count == 4, "the equity builder makes four tables")
+        tables.routeTypeByGroup = built[0]
+        tables.routeByGroup = built[1]
+        tables.reasonsByGroup = built[2]
+        tables.pathwayByGroup = built[3]
     }
 }

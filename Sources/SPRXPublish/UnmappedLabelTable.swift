@@ -25,8 +25,6 @@ enum UnmappedLabelTable {
     static let maxPublishedLabelCharacters = 60
     /// The row that counts a field's unmapped labels not published by name.
     static let otherLabels = "(other labels)"
-    static let header = UnmappedLabelColumn.completeHeader
-    static let publishedHeader = UnmappedLabelColumn.header
     /// Where the complete list goes, inside the output folder.
     static let quarantinePath = "quarantine/unmapped_labels.csv"
 
@@ -74,7 +72,7 @@ enum UnmappedLabelTable {
             }
             if rest > 0 { append(field, otherLabels, rest) }
         }
-        return PublishedTable(name: PublishedTable.Name.unmappedLabels, header: publishedHeader, rows: rows)
+        return PublishedTable(.unmappedLabels, rows: rows)
     }
 
     /// `quarantine/unmapped_labels.csv`: every kept label with its exact count, per field.
@@ -83,7 +81,7 @@ enum UnmappedLabelTable {
         for field in store.fields {
             for (label, count) in store.sorted(field) { rows.append([.text(field.name), .text(label), .count(Int64(count))]) }
         }
-        return PublishedTable(name: PublishedTable.Name.unmappedLabels, header: header, rows: rows)
+        return PublishedTable(.quarantinedUnmappedLabels, rows: rows)
     }
 
     /// Writes the complete list into the quarantine folder, created owner-only (0600)

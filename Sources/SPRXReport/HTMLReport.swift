@@ -25,7 +25,7 @@ public enum Report {
     static let routeMixBehind: Set<String> = [Grouping.Name.imdDecile, Grouping.Name.rurality]
 
     /// The headline figures in one line (for the end of `sprx run` and `make report`).
-    public static func headline(tables: [PublishedTable]) -> String {
+    public static func headline(tables: PublishedTables) -> String {
         let numbers = ReportNumbers(tables: tables)
         guard numbers.hasReferrals else { return "headlines: no clean referrals" }
         func pct(_ value: String?) -> String { value.map { "\($0)%" } ?? "suppressed" }
@@ -36,7 +36,7 @@ public enum Report {
 
     // MARK: HTML
 
-    public static func html(tables: [PublishedTable], context: ReportContext) -> String {
+    public static func html(tables: PublishedTables, context: ReportContext) -> String {
         let numbers = ReportNumbers(tables: tables)
         let label = Labels(overrides: context.displayNames)
         // Page 1, the questions in order (each opening with its finding), references, appendix.
@@ -85,7 +85,7 @@ public enum Report {
                 el("li", text: "Pipeline: \(context.pipelineName) (sha256 \(context.pipelineSHA256.prefix(12))…), sprx \(context.toolVersion)"),
             ] + notRecordedSentences(context).map { el("li", text: $0) }),
             details(
-                tableSummary("rows read from each file", table: PublishedTable.Name.dataQuality),
+                tableSummary("rows read from each file", table: .dataQuality),
                 dataTable(caption: fileCaption, header: fileHeader, rows: fileRows(numbers), numeric: [1, 2, 3, 4])),
             details(
                 "Table: reference data files and editions (also in manifest.json)",
@@ -142,7 +142,7 @@ public enum Report {
                         categories: categories, rows: rows, groupTitle: dimensionTitle, valueTitle: "Percentage of the group's referrals"),
                     el("figcaption", text: title),
                     details(
-                        tableSummary(title, table: PublishedTable.Name.routeTypeByGroup),
+                        tableSummary(title, table: .routeTypeByGroup),
                         dataTable(
                             caption: controlled("Referrals by route type, \(dimensionTitle.lowercased())", context),
                             header: ["Group", "Route type", "n", "Total", "%", "95% CI"], rows: routeTypeRows(numbers, label, dimension: dimension),
@@ -153,7 +153,7 @@ public enum Report {
             // click away, not printed.
             children.append(
                 routeMixBehind.contains(dimension)
-                    ? details("Chart and table: \(title.prefix(1).lowercased() + title.dropFirst()) (all rows: tables/\(PublishedTable.Name.routeTypeByGroup).csv)", figure) : figure)
+                    ? details("Chart and table: \(title.prefix(1).lowercased() + title.dropFirst()) (all rows: \(TableSchema.routeTypeByGroup.path))", figure) : figure)
         }
         return section("route-mix", "Route mix by group", children)
     }
@@ -186,7 +186,7 @@ public enum Report {
                     panels: panels, xTitle: "Deprivation decile (1 = most deprived)", yTitle: "Non-medical share (%)", colour: Palette.nonMedical),
                 el("figcaption", text: title),
                 details(
-                    tableSummary(title, table: PublishedTable.Name.routeTypeByGroup),
+                    tableSummary(title, table: .routeTypeByGroup),
                     dataTable(
                         caption: controlled("Non-medical referrals by nation and deprivation decile", context),
                         header: ["Nation", "Decile", "n", "Total", "%", "95% CI"], rows: rows, numeric: [2, 3, 4])),
@@ -223,7 +223,7 @@ public enum Report {
         }
         children.append(
             details(
-                tableSummary("referred, contacted and helped, by route type", table: PublishedTable.Name.pathwayByGroup),
+                tableSummary("referred, contacted and helped, by route type", table: .pathwayByGroup),
                 dataTable(caption: controlled(title, context), header: pathwayHeader, rows: rows.map { pathwayCells($0, label) }, numeric: [1, 2, 3, 4, 5])))
         return section("pathway", "From referral to help", children)
     }
@@ -241,7 +241,7 @@ public enum Report {
                 el("figcaption", text: title),
             ]),
             details(
-                tableSummary(title, table: PublishedTable.Name.reasonsByGroup),
+                tableSummary(title, table: .reasonsByGroup),
                 dataTable(caption: controlled(title, context), header: reasonsHeader, rows: reasonCells(numbers, label), numeric: [1, 2, 3])),
         ])
     }
@@ -255,7 +255,7 @@ public enum Report {
         if context.models.isEmpty { children.append(el("p", text: "The pipeline declares no models.")) }
         for summary in context.models {
             var parts: [Node] = [el("h3", text: modelHeading(summary))]
-            guard summary.status == "fitted" else {
+            guard summary.status == .fitted else {
                 // A model whose field is not recorded is not a failure: said plainly, once.
                 let notRecorded = summary.status == ModelRunSummary.notRecorded
                 parts.append(el("p", notRecorded ? [] : [("class", "warning")], text: "Not fitted: \(notFittedReason(summary))."))
@@ -286,7 +286,7 @@ public enum Report {
             let estimatesTitle = "\(DisplayNames.modelName(summary.name, outcome: summary.outcome)): estimates"
             parts.append(
                 details(
-                    tableSummary(estimatesTitle, table: PublishedTable.Name.models),
+                    tableSummary(estimatesTitle, table: .models),
                     dataTable(caption: estimatesTitle, header: estimates.header, rows: estimates.rows, numeric: [3, 4, 5])))
             children.append(el("div", [("class", "model")], parts))
         }
@@ -310,17 +310,17 @@ public enum Report {
         return section("quality", "Data quality", warnings + [
             el("p", text: qualityIntro),
             details(
-                tableSummary("quarantined rows by reason", table: PublishedTable.Name.dataQuality),
+                tableSummary("quarantined rows by reason", table: .dataQuality),
                 dataTable(caption: quarantineCaption, header: quarantineHeader, rows: quarantineRows(numbers, label), numeric: [1])),
             details(
-                tableSummary("unmapped labels by field", table: PublishedTable.Name.dataQuality),
+                tableSummary("unmapped labels by field", table: .dataQuality),
                 dataTable(caption: unmappedCaption, header: unmappedHeader, rows: unmappedFieldRows(numbers, label), numeric: [1])),
             details(
-                tableSummary("unmapped labels", table: PublishedTable.Name.unmappedLabels),
+                tableSummary("unmapped labels", table: .unmappedLabels),
                 dataTable(
                     caption: controlled(unmappedLabelCaption, context), header: unmappedLabelHeader, rows: labels.isEmpty ? [["none", "", "0"]] : labels, numeric: [2])),
             details(
-                tableSummary("area codes not matched", table: PublishedTable.Name.dataQuality),
+                tableSummary("area codes not matched", table: .dataQuality),
                 dataTable(caption: areaCaption, header: areaHeader, rows: areaRows(numbers), numeric: [1])),
         ])
     }
@@ -355,9 +355,9 @@ public enum Report {
     }
 
     /// The closed details' summary for a table: "Table: title (all rows: tables/x.csv)";
-    /// `table` is a ``PublishedTable/Name``.
-    static func tableSummary(_ title: String, table: String) -> String {
-        "Table: \(title) (all rows: tables/\(table).csv)"
+    /// `table` is the published table's schema.
+    static func tableSummary(_ title: String, table: TableSchema) -> String {
+        "Table: \(title) (all rows: \(table.path))"
     }
 
     /// A section's notes on method behind a closed details ("How these figures are

@@ -7,7 +7,7 @@ extension Report {
     /// Every string that came from data or configuration (labels, file names, the
     /// pipeline name, display names) passes through ``markdownText(_:)``, so it is shown
     /// as text: no raw HTML, no table break, no emphasis or link.
-    public static func markdown(tables: [PublishedTable], context: ReportContext) -> String {
+    public static func markdown(tables: PublishedTables, context: ReportContext) -> String {
         let numbers = ReportNumbers(tables: tables)
         let label = Labels(overrides: context.displayNames)
         let md = markdownText
@@ -92,7 +92,7 @@ extension Report {
         for summary in context.models {
             out.append("### " + md(modelHeading(summary)))
             out.append("")
-            guard summary.status == "fitted" else {
+            guard summary.status == .fitted else {
                 out += [md("Not fitted: \(notFittedReason(summary))."), ""]
                 continue
             }

@@ -35,7 +35,7 @@ struct FunnelPoint {
         lower998 = row[OrganisationColumn.lower998].value
         upper998 = row[OrganisationColumn.upper998].value
         flag = row[OrganisationColumn.flag].string.flatMap(Flag.init(rawValue:))
-        suppressed = row[OrganisationColumn.suppressed].flag == true || row[OrganisationColumn.suppressed].string == "TRUE"
+        suppressed = row[OrganisationColumn.suppressed].flag == true
         self.row = row
     }
 
@@ -60,11 +60,10 @@ struct PlaceFigures {
     /// The indicators the section draws as funnel plots (the two); the table has all three.
     static let charted: [Indicator] = [.nonMedicalShare, .interventionShare]
 
-    init(tables: [PublishedTable]) {
-        func table(_ name: String) -> PublishedTable? { tables.first { $0.name == name } }
-        organisations = TableView(table(PublishedTable.Name.organisations))
-        provision = TableView(table(PublishedTable.Name.pcnProvision))
-        gradient = TableView(table(PublishedTable.Name.provisionByDeprivation))
+    init(tables: PublishedTables) {
+        organisations = TableView(tables.organisations)
+        provision = TableView(tables.pcnProvision)
+        gradient = TableView(tables.provisionByDeprivation)
     }
 
     var hasOrganisations: Bool { !organisations.rows.isEmpty }

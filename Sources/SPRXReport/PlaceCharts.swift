@@ -248,7 +248,7 @@ extension Report {
                         points: points, overall: overall, xTitle: "Referrals (the share's denominator)", yTitle: "\(name) (%)"),
                     el("figcaption", text: title + "."),
                     details(
-                        tableSummary("\(name.lowercased()) by \(noun)", table: PublishedTable.Name.organisations),
+                        tableSummary("\(name.lowercased()) by \(noun)", table: .organisations),
                         dataTable(
                             caption: controlled("\(name) by \(noun), percent, with the funnel limits for its denominator (tables/organisations.csv)", context),
                             header: organisationHeader, rows: organisationRows(figures, indicator, level), numeric: [4, 5, 6, 7, 8])),
@@ -259,7 +259,7 @@ extension Report {
             let flagged = points.contains { $0.flag.map { $0 != .within } ?? false }
             nodes.append(
                 level == .parent || !flagged
-                    ? details("Chart and table: \(name.lowercased()) by \(noun) (all rows: tables/\(PublishedTable.Name.organisations).csv)", figure) : figure)
+                    ? details("Chart and table: \(name.lowercased()) by \(noun) (all rows: \(TableSchema.organisations.path))", figure) : figure)
         }
         return nodes
     }
@@ -320,7 +320,7 @@ extension Report {
                     xTitle: "Quintile of networks by deprivation (1 = most deprived)", yTitle: "FTE per 50,000 patients"),
                 el("figcaption", text: title + "."),
                 details(
-                    tableSummary("England's networks by deprivation quintile, \(date)", table: PublishedTable.Name.provisionByDeprivation),
+                    tableSummary("England's networks by deprivation quintile, \(date)", table: .provisionByDeprivation),
                     dataTable(
                         caption: "Link worker FTE per 50,000 registered patients by quintile of networks, \(date) (tables/provision_by_deprivation.csv)", header: gradientHeader,
                         rows: provisionGradientRows(figures, date), numeric: [1, 2, 3, 4])),
@@ -331,7 +331,7 @@ extension Report {
             let all = provisionRows(figures, date), shown = networksThatMatter(all)
             nodes.append(
                 details(
-                    tableSummary("this data's primary care networks, \(date)", table: PublishedTable.Name.pcnProvision),
+                    tableSummary("this data's primary care networks, \(date)", table: .pcnProvision),
                     dataTable(
                         caption: controlled("This data's primary care networks, \(date) (tables/pcn_provision.csv)", context), header: provisionHeader, rows: shown ?? all,
                         numeric: [2, 3, 4, 5, 6, 7, 8, 9])))

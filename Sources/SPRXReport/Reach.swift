@@ -21,10 +21,9 @@ struct ReachFigures {
     let rates: TableView<RateColumn>
     let inequality: TableView<InequalityColumn>
 
-    init(tables: [PublishedTable]) {
-        func table(_ name: String) -> PublishedTable? { tables.first { $0.name == name } }
-        rates = TableView(table(PublishedTable.Name.ratesByGroup))
-        inequality = TableView(table(PublishedTable.Name.inequality))
+    init(tables: PublishedTables) {
+        rates = TableView(tables.ratesByGroup)
+        inequality = TableView(tables.inequality)
     }
 
     /// Whether the run has population rates (a pipeline that names no population publishes none).

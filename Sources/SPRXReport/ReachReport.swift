@@ -91,7 +91,7 @@ extension Report {
             for nation in nations {
                 parts.append(
                     details(
-                        tableSummary("\(nation), rates by decile", table: PublishedTable.Name.ratesByGroup),
+                        tableSummary("\(nation), rates by decile", table: .ratesByGroup),
                         dataTable(
                             caption: "\(nation): referral rates by the nation's own deprivation decile, \(scale.unit)", header: reachRateHeader,
                             rows: reachRateRows(reach, nation: nation), numeric: [1, 2, 3, 4])))
@@ -107,7 +107,7 @@ extension Report {
                     el("ul", [("class", "findings")], reachSentences(reach, nation: nation, mismatch: mismatch).map { el("li", [], [el("p", text: $0)]) }))
                 children.append(
                     details(
-                        tableSummary("\(nation), inequality indices", table: PublishedTable.Name.inequality),
+                        tableSummary("\(nation), inequality indices", table: .inequality),
                         dataTable(caption: "\(nation): \(reachIndexCaption)", header: reachIndexHeader, rows: reachIndexRows(reach, nation: nation), numeric: [1, 2, 3, 4])))
             }
         }
@@ -126,7 +126,7 @@ extension Report {
             for nation in nations {
                 parts.append(
                     details(
-                        tableSummary("\(nation), representation by decile", table: PublishedTable.Name.ratesByGroup),
+                        tableSummary("\(nation), representation by decile", table: .ratesByGroup),
                         dataTable(
                             caption: "\(nation): each decile's share of the nation's referrals and of its population", header: reachRepresentationHeader,
                             rows: reachRepresentationRows(reach, nation: nation), numeric: [1, 2, 3])))
@@ -134,7 +134,7 @@ extension Report {
             children.append(parts[0])
             children.append(
                 details(
-                    "Chart and tables: \(reachRepresentationTitle.prefix(1).lowercased() + reachRepresentationTitle.dropFirst()) (all rows: tables/\(PublishedTable.Name.ratesByGroup).csv)",
+                    "Chart and tables: \(reachRepresentationTitle.prefix(1).lowercased() + reachRepresentationTitle.dropFirst()) (all rows: \(TableSchema.ratesByGroup.path))",
                     el("figure", [], Array(parts.dropFirst()))))
         }
         let ages = reachAgeRows(reach)
@@ -145,7 +145,7 @@ extension Report {
             children.append(el("h3", text: reachAgeTitle))
             children.append(
                 details(
-                    tableSummary("crude rates by age band", table: PublishedTable.Name.ratesByGroup),
+                    tableSummary("crude rates by age band", table: .ratesByGroup),
                     dataTable(
                         caption: "Crude referral rates by age band, \(scale.unit), nations with single-year-of-age populations together",
                         header: reachAgeHeader, rows: ages, numeric: [1, 2, 3])))

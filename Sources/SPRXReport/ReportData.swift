@@ -273,7 +273,12 @@ extension ModelColumn: SuppressibleColumn {}
 struct TableView<Column: TableColumn> {
     let rows: [[Cell]]
 
-    init(_ table: PublishedTable?) { rows = table?.rows ?? [] }
+    /// The rows of `table`, which must be written by `Column` (so a cell is read by the
+    /// column it was written under).
+    init(_ table: PublishedTable) {
+        precondition(table.isWritten(by: Column.self), "\(table.name) is not read by \(Column.self)")
+        rows = table.rows
+    }
 
     /// Rows whose text cells hold the given texts (as the table was given them).
     func select(_ conditions: KeyValuePairs<Column, String>) -> [[Cell]] {
@@ -351,16 +356,14 @@ struct ReportNumbers {
     /// `organisations`, `pcn_provision` and `provision_by_deprivation`, for the organisations section.
     let place: PlaceFigures
 
-    init(tables: [PublishedTable]) {
-        func table(_ name: String) -> PublishedTable? { tables.first { $0.name == name } }
-        typealias Name = PublishedTable.Name
-        routeType = TableView(table(Name.routeTypeByGroup))
-        route = TableView(table(Name.routeByGroup))
-        reasons = TableView(table(Name.reasonsByGroup))
-        pathway = TableView(table(Name.pathwayByGroup))
-        models = TableView(table(Name.models))
-        unmappedLabels = TableView(table(Name.unmappedLabels))
-        quality = QualityFigures(TableView(table(Name.dataQuality)))
+    init(tables: PublishedTables) {
+        routeType = TableView(tables.routeTypeByGroup)
+        route = TableView(tables.routeByGroup)
+        reasons = TableView(tables.reasonsByGroup)
+        pathway = TableView(tables.pathwayByGroup)
+        models = TableView(tables.models)
+        unmappedLabels = TableView(tables.unmappedLabels)
+        quality = QualityFigures(TableView(tables.dataQuality))
         reach = ReachFigures(tables: tables)
         trends = TrendFigures(tables: tables)
         place = PlaceFigures(tables: tables)

@@ -220,7 +220,7 @@ extension Report {
 
     /// The route model's most deprived against least deprived fifth, adjusted for the other covariates.
     static func modelFinding(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Finding? {
-        for summary in context.models where summary.status == "fitted" && summary.outcome == ModelOutcome.routeNonMedical.rawValue {
+        for summary in context.models where summary.status == .fitted && summary.outcome == ModelOutcome.routeNonMedical.rawValue {
             let rows = ratioRows(numbers, summary)
             let deprivation = rows.first {
                 $0[ModelColumn.term].string == ModelCovariate.imdQuintile.rawValue && $0[ModelColumn.level].string == "1" && $0[ModelColumn.reference].string == "5"

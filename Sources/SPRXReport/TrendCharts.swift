@@ -200,7 +200,7 @@ extension Report {
                     yTitle: "Referrals", bars: true, valueText: { Report.grouped(Int($0)) }),
                 el("figcaption", text: referralsTitle + "."),
                 details(
-                    tableSummary("all referrals by \(unit)", table: PublishedTable.Name.trends),
+                    tableSummary("all referrals by \(unit)", table: .trends),
                     dataTable(
                         caption: controlled("Referrals and shares (95% CI) by \(unit), all referrals (tables/trends.csv)", context), header: trendAllHeader(figures, interval),
                         rows: trendTable(figures, interval, columns: trendAllColumns(figures)), numeric: Set(1...trendAllColumns(figures).count))),
@@ -227,7 +227,7 @@ extension Report {
                         yTitle: "Non-medical share (%)", valueText: { NumberFormat.points($0) + "%" }),
                     el("figcaption", text: title + "."),
                     details(
-                        tableSummary("non-medical share by nation and \(unit)", table: PublishedTable.Name.trends),
+                        tableSummary("non-medical share by nation and \(unit)", table: .trends),
                         dataTable(
                             caption: controlled("Non-medical share (95% CI), percent, by nation and \(unit)", context), header: trendNationHeader(figures, interval),
                             rows: trendTable(figures, interval, columns: trendNationColumns(figures)), numeric: Set(0...trendNationColumns(figures).count).subtracting([0]))),
@@ -246,7 +246,7 @@ extension Report {
             // Contact and intervention by route type over time add detail to the lead's
             // sentences: one click away, not printed.
             children.append(
-                details("Chart and table: \(title.prefix(1).lowercased() + title.dropFirst()) (all rows: tables/\(PublishedTable.Name.trends).csv)", el("figure", [], [
+                details("Chart and table: \(title.prefix(1).lowercased() + title.dropFirst()) (all rows: \(TableSchema.trends.path))", el("figure", [], [
                     Charts.timePanels(
                         id: "trend-route", title: title,
                         description: "One panel per route type; the circles are the percentage of the \(unit)'s referrals that reached a link worker, the diamonds the percentage that received at least one intervention, each with its 95% Wilson interval as a band; a hollow point is a partial \(unit); s marks a suppressed \(unit). The same numbers are in the table below.",
@@ -261,7 +261,7 @@ extension Report {
                         yTitle: "Percentage of referrals", valueText: { NumberFormat.points($0) + "%" }),
                     el("figcaption", text: title + "."),
                     details(
-                        tableSummary("contact and intervention by route type and \(unit)", table: PublishedTable.Name.trends),
+                        tableSummary("contact and intervention by route type and \(unit)", table: .trends),
                         dataTable(
                             caption: controlled("Shares (95% CI), percent, by route type and \(unit)", context), header: trendRouteHeader(figures, label, interval),
                             rows: trendTable(figures, interval, columns: columns), numeric: Set(0...columns.count).subtracting([0]))),

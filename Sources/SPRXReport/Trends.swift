@@ -27,8 +27,8 @@ struct TrendPoint {
         value = row[TrendColumn.value].value
         low = row[TrendColumn.ciLow].value
         high = row[TrendColumn.ciHigh].value
-        partial = row[TrendColumn.partial].flag == true || row[TrendColumn.partial].string == "TRUE"
-        suppressed = row[TrendColumn.suppressed].flag == true || row[TrendColumn.suppressed].string == "TRUE"
+        partial = row[TrendColumn.partial].flag == true
+        suppressed = row[TrendColumn.suppressed].flag == true
         self.row = row
     }
 }
@@ -49,8 +49,8 @@ struct TrendFigures {
     /// The most months the charts show one by one; more are shown by quarter.
     static let monthlyLimit = 36
 
-    init(tables: [PublishedTable]) {
-        trends = TableView(tables.first { $0.name == PublishedTable.Name.trends })
+    init(tables: PublishedTables) {
+        trends = TableView(tables.trends)
     }
 
     /// Whether the run publishes any trend row.

@@ -21,7 +21,7 @@ public struct Tolerance: Sendable, Hashable, Codable {
 }
 
 /// The roles of a table's columns.
-public struct TableSchema: Sendable {
+public struct ColumnRoles: Sendable {
     public var keys: [String]
     public var roles: [String: ColumnRole]
     /// Key columns holding file paths, matched by file name (paths differ between machines).
@@ -29,20 +29,20 @@ public struct TableSchema: Sendable {
 
     public func role(_ column: String) -> ColumnRole { roles[column] ?? .text }
 
-    /// The contract's tables (their columns' roles as the builders declare them, in
-    /// ``PublishedTable/layouts``); any other table's roles are inferred from its contents.
-    public static func known(_ name: String, header: [String]) -> TableSchema? {
-        guard let layout = PublishedTable.layouts.first(where: { $0.name + ".csv" == name }) else { return nil }
+    /// The contract's tables (their columns' roles as their schemas declare them, in
+    /// ``PublishedTables/schemas``); any other table's roles are inferred from its contents.
+    public static func known(_ name: String, header: [String]) -> ColumnRoles? {
+        guard let schema = PublishedTables.schemas.first(where: { $0.name + ".csv" == name }) else { return nil }
         var roles: [String: ColumnRole] = [:]
-        for column in layout.columns { roles[column.name] = column.role }
+        for column in schema.columns { roles[column.name] = column.role }
         // Files are matched by name: the path of an input differs between machines.
-        let pathKeys: Set<String> = name == PublishedTable.Name.dataQuality + ".csv" ? [DataQualityColumn.file.name] : []
-        return TableSchema(keys: layout.columns.filter { $0.role == .key }.map(\.name), roles: roles, pathKeys: pathKeys)
+        let pathKeys: Set<String> = schema == .dataQuality ? [DataQualityColumn.file.name] : []
+        return ColumnRoles(keys: schema.columns.filter { $0.role == .key }.map(\.name), roles: roles, pathKeys: pathKeys)
     }
 
     /// For tables sprx does not know: columns that are numbers in every row are
     /// counts (whole numbers) or estimates; the others together identify the row.
-    public static func inferred(from table: CSVTable) -> TableSchema {
+    public static func inferred(from table: CSVTable) -> ColumnRoles {
         var roles: [String: ColumnRole] = [:]
         var keys: [String] = []
         for (c, name) in table.header.enumerated() {
@@ -55,15 +55,22 @@ public struct TableSchema: Sendable {
                 keys.append(name)
             }
         }
-        return TableSchema(keys: keys, roles: roles)
+        return ColumnRoles(keys: keys, roles: roles)
     }
 }
 
 /// One difference found.
 public struct Difference: Sendable, Codable, Equatable {
-    /// `cell`, `row_only_in_expected`, `row_only_in_actual`, `column_only_in_expected`,
-    /// `column_only_in_actual`, or `manifest`.
-    public var kind: String
+    /// What differs, as `sprx validate --json` writes it.
+    public enum Kind: String, Sendable, Codable {
+        case cell
+        case rowOnlyInExpected = "row_only_in_expected", rowOnlyInActual = "row_only_in_actual"
+        case columnOnlyInExpected = "column_only_in_expected", columnOnlyInActual = "column_only_in_actual"
+        /// A manifest field.
+        case manifest
+    }
+
+    public var kind: Kind
     /// The row's key as `column=value` pairs (empty for whole-column differences).
     public var key: [String]
     /// The column (or manifest field).
@@ -76,9 +83,17 @@ public struct Difference: Sendable, Codable, Equatable {
 
 /// The comparison of one table.
 public struct TableComparison: Sendable, Codable, Equatable {
+    /// How the table compared, as `sprx validate --json` writes it.
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        case equal, different
+        /// The expected folder has the table, the actual one does not.
+        case missing
+        /// The actual folder has a table the expected one does not.
+        case unexpected
+    }
+
     public var table: String
-    /// `equal`, `different`, `missing` (expected has it, actual does not) or `unexpected`.
-    public var status: String
+    public var status: Status
     public var keyColumns: [String]
     public var rowsExpected: Int
     public var rowsActual: Int
@@ -137,14 +152,14 @@ public enum OutputValidator {
                 let table = try read((inExpected ? expected : actual) + "/tables/" + name)
                 comparisons.append(
                     TableComparison(
-                        table: name, status: inExpected ? "missing" : "unexpected", keyColumns: [], rowsExpected: inExpected ? table.rows.count : 0,
+                        table: name, status: inExpected ? .missing : .unexpected, keyColumns: [], rowsExpected: inExpected ? table.rows.count : 0,
                         rowsActual: inActual ? table.rows.count : 0, differences: []))
             }
         }
         let manifest = try compareManifests(expected + "/manifest.json", actual + "/manifest.json")
         return ValidationReport(
             expected: expected, actual: actual, tolerance: tolerance,
-            equal: comparisons.allSatisfy { $0.status == "equal" } && manifest.isEmpty, tables: comparisons, manifest: manifest,
+            equal: comparisons.allSatisfy { $0.status == .equal } && manifest.isEmpty, tables: comparisons, manifest: manifest,
             ignoredManifestFields: ignoredManifestFields)
     }
 
@@ -199,7 +214,7 @@ public enum OutputValidator {
 
     /// Compares two versions of one table.
     public static func compareTable(_ name: String, expected: CSVTable, actual: CSVTable, tolerance: Tolerance) throws -> TableComparison {
-        let schema = TableSchema.known(name, header: expected.header) ?? TableSchema.inferred(from: expected)
+        let schema = ColumnRoles.known(name, header: expected.header) ?? ColumnRoles.inferred(from: expected)
         var differences: [Difference] = []
         // A repeated column name is refused when a table is parsed; here the first one wins,
         // so a table built in code cannot trap the comparison either.
@@ -208,10 +223,10 @@ public enum OutputValidator {
         /// A row's cell, empty when a row built in code is shorter than its header.
         func cell(_ row: [String], _ index: Int) -> String { index < row.count ? row[index] : "" }
         for column in expected.header where actualColumns[column] == nil {
-            differences.append(Difference(kind: "column_only_in_expected", key: [], column: column))
+            differences.append(Difference(kind: .columnOnlyInExpected, key: [], column: column))
         }
         for column in actual.header where expectedColumns[column] == nil {
-            differences.append(Difference(kind: "column_only_in_actual", key: [], column: column))
+            differences.append(Difference(kind: .columnOnlyInActual, key: [], column: column))
         }
         let keys = schema.keys.filter { expectedColumns[$0] != nil && actualColumns[$0] != nil }
         func rowKey(_ row: [String], _ columns: [String: Int]) -> [String] {
@@ -240,7 +255,7 @@ public enum OutputValidator {
         let shared = expected.header.filter { actualColumns[$0] != nil && !keys.contains($0) }
         for key in expectedOrder {
             guard let a = actualRows[key] else {
-                differences.append(Difference(kind: "row_only_in_expected", key: key, column: ""))
+                differences.append(Difference(kind: .rowOnlyInExpected, key: key, column: ""))
                 continue
             }
             let e = expectedRows[key]!
@@ -249,15 +264,15 @@ public enum OutputValidator {
                 let av = cell(a, actualColumns[column]!)
                 let role = schema.role(column)
                 if !same(ev, av, role: role, tolerance: tolerance) {
-                    differences.append(Difference(kind: "cell", key: key, column: column, expected: ev, actual: av, role: role.rawValue))
+                    differences.append(Difference(kind: .cell, key: key, column: column, expected: ev, actual: av, role: role.rawValue))
                 }
             }
         }
         for key in actualOrder where expectedRows[key] == nil {
-            differences.append(Difference(kind: "row_only_in_actual", key: key, column: ""))
+            differences.append(Difference(kind: .rowOnlyInActual, key: key, column: ""))
         }
         return TableComparison(
-            table: name, status: differences.isEmpty ? "equal" : "different", keyColumns: keys, rowsExpected: expected.rows.count,
+            table: name, status: differences.isEmpty ? .equal : .different, keyColumns: keys, rowsExpected: expected.rows.count,
             rowsActual: actual.rows.count, differences: differences)
     }
 
@@ -288,7 +303,7 @@ public enum OutputValidator {
         for field in fields where !isIgnored(field) {
             let e = expected[field]
             let a = actual[field]
-            if e != a { differences.append(Difference(kind: "manifest", key: [], column: field, expected: e, actual: a)) }
+            if e != a { differences.append(Difference(kind: .manifest, key: [], column: field, expected: e, actual: a)) }
         }
         return differences
     }

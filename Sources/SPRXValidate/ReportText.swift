@@ -12,17 +12,17 @@ extension ValidationReport {
         lines.append(
             "  tolerance: estimates within \(tolerance.absolute) absolute or \(tolerance.relative) relative; counts, labels and flags exact")
         lines.append(
-            "  tables:    \(counts["equal", default: 0]) equal, \(counts["different", default: 0]) different, "
-                + "\(counts["missing", default: 0]) missing, \(counts["unexpected", default: 0]) unexpected; manifest: "
+            "  tables:    "
+                + TableComparison.Status.allCases.map { "\(counts[$0, default: 0]) \($0.rawValue)" }.joined(separator: ", ") + "; manifest: "
                 + (manifest.isEmpty ? "equal" : "\(manifest.count) field\(manifest.count == 1 ? "" : "s") differ"))
-        for table in tables where table.status != "equal" {
+        for table in tables where table.status != .equal {
             lines.append("")
             switch table.status {
-            case "missing":
+            case .missing:
                 lines.append("--- expected/tables/\(table.table) (\(table.rowsExpected) rows)")
                 lines.append("+++ actual/tables/\(table.table): MISSING")
                 continue
-            case "unexpected":
+            case .unexpected:
                 lines.append("--- expected/tables/\(table.table): not expected")
                 lines.append("+++ actual/tables/\(table.table) (\(table.rowsActual) rows)")
                 continue
@@ -38,25 +38,25 @@ extension ValidationReport {
             var lastKey: [String]?
             for difference in table.differences.prefix(shown) {
                 switch difference.kind {
-                case "cell":
+                case .cell:
                     if difference.key != lastKey { lines.append(" \(difference.key.joined(separator: " "))") }
                     lastKey = difference.key
                     lines.append("-  \(difference.column): \(Self.show(difference.expected))")
                     lines.append("+  \(difference.column): \(Self.show(difference.actual))")
-                case "row_only_in_expected":
+                case .rowOnlyInExpected:
                     lastKey = nil
                     lines.append("-  row \(difference.key.joined(separator: " ")) (missing from actual)")
-                case "row_only_in_actual":
+                case .rowOnlyInActual:
                     lastKey = nil
                     lines.append("+  row \(difference.key.joined(separator: " ")) (not in expected)")
-                case "column_only_in_expected":
+                case .columnOnlyInExpected:
                     lastKey = nil
                     lines.append("-  column \(difference.column) (missing from actual)")
-                case "column_only_in_actual":
+                case .columnOnlyInActual:
                     lastKey = nil
                     lines.append("+  column \(difference.column) (not in expected)")
-                default:
-                    lines.append("   \(difference.kind) \(difference.column)")
+                case .manifest:
+                    lines.append("   \(difference.kind.rawValue) \(difference.column)")
                 }
             }
         }

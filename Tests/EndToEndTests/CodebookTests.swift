@@ -100,7 +100,7 @@ import Testing
             let table = try #require(tables[file])
             let name = String(file.dropLast(4))
             // The declared references.
-            let references = Codebook.columnReferences(of: name)
+            let references = Codebook.columnReferences(of: try #require(PublishedTables.schemas.first { $0.name == name }))
             #expect(references.isSubset(of: table.header), "tables/\(file) refers to \(references.subtracting(table.header).sorted())")
             // Any column name in backticks in the section: this table's, or a code its cells hold
             // (`nation` as a dimension, `percent` as a unit).

@@ -28,7 +28,7 @@ struct PublishedCSV {
     /// The tables of a finished run, by name.
     static func tables(_ out: String) throws -> [String: PublishedCSV] {
         var tables: [String: PublishedCSV] = [:]
-        for layout in PublishedTable.layouts { tables[layout.name] = try PublishedCSV(path: "\(out)/tables/\(layout.name).csv") }
+        for layout in PublishedTables.schemas { tables[layout.name] = try PublishedCSV(path: "\(out)/tables/\(layout.name).csv") }
         return tables
     }
 
@@ -112,7 +112,7 @@ struct PublishedCSV {
     /// non-empty `note` explains (nor the definition of its row).
     static func unexplainedEmptyCells(_ tables: [String: PublishedCSV]) -> [String] {
         var problems: [String: Int] = [:]
-        for layout in PublishedTable.layouts {
+        for layout in PublishedTables.schemas {
             let table = tables[layout.name]!
             let values = layout.columns.filter { $0.role == .count || $0.role == .estimate || (layout.name == "organisations" && $0.name == "flag") }
             for row in table.rows where row["suppressed"] != "TRUE" && (row["note"] ?? "").isEmpty {

@@ -70,7 +70,7 @@ func smallCountsRun(_ extra: [String] = []) throws -> String {
 
 /// Issue 24 items 9 and 10: what a run publishes is controlled and finite.
 ///
-/// - Every count column (role `count` in ``PublishedTable/layouts``, not a hand-kept
+/// - Every count column (role `count` in ``PublishedTables/schemas``, not a hand-kept
 ///   list) of every table that carries a `disclosure_control` column, and every count of
 ///   referrals in `manifest.json`, is 0 or at least 8 under the default control (counts
 ///   1-7 suppressed). The same run without control must show such counts, so the scan
@@ -100,7 +100,7 @@ func smallCountsRun(_ extra: [String] = []) throws -> String {
     func smallCounts(_ out: String) throws -> [String] {
         var found: [String] = []
         var scanned = 0
-        for layout in PublishedTable.layouts {
+        for layout in PublishedTables.schemas {
             let path = "\(out)/tables/\(layout.name).csv"
             guard FileManager.default.fileExists(atPath: path) else { continue }
             guard layout.columns.contains(where: { $0.name == "disclosure_control" }) else { continue }
@@ -170,7 +170,7 @@ func smallCountsRun(_ extra: [String] = []) throws -> String {
     func nonFiniteValues(_ out: String) throws -> [String] {
         var found: [String] = []
         var tables = 0
-        for layout in PublishedTable.layouts {
+        for layout in PublishedTables.schemas {
             let path = "\(out)/tables/\(layout.name).csv"
             guard FileManager.default.fileExists(atPath: path) else { continue }
             tables += 1
@@ -212,10 +212,10 @@ func smallCountsRun(_ extra: [String] = []) throws -> String {
         let out = scratch()
         try FileManager.default.createDirectory(atPath: out + "/tables", withIntermediateDirectories: true)
         let spellings = ["nan", "NaN", "NA", "Inf", "-Inf", "+inf", "Infinity", "-infinity", "1.#INF"]
-        let trends = try #require(PublishedTable.layouts.first { $0.name == "trends" }).columns.map(\.name)
+        let trends = try #require(PublishedTables.schemas.first { $0.name == "trends" }).columns.map(\.name)
         var csv = trends.joined(separator: ",") + "\n"
         for spelling in spellings { csv += trends.map { $0 == "value" ? spelling : $0 == "group" ? "NA" : "1" }.joined(separator: ",") + "\n" }
-        for layout in PublishedTable.layouts {
+        for layout in PublishedTables.schemas {
             let header = layout.columns.map(\.name).joined(separator: ",") + "\n"
             try (layout.name == "trends" ? csv : header).write(toFile: "\(out)/tables/\(layout.name).csv", atomically: true, encoding: .utf8)
         }

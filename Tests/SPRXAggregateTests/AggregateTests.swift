@@ -112,7 +112,7 @@ import Testing
     /// No published count is 1-7 or off the multiple of 5, in any table and column.
     @Test func noSmallCountPublished() {
         for (name, lines) in hesTables() {
-            let header = EquityTableBuilder.shareHeader(category: "x")
+            let header = TableSchema.routeByGroup.header
             for line in lines {
                 let cells = CSVTable.fields(line)
                 let countColumns = name == "pathway_by_group" ? [3, 4, 5] : [header.firstIndex(of: "n")!, header.firstIndex(of: "total")!]

@@ -43,11 +43,11 @@ import Testing
         let off = DisclosureSettings(enabled: false)
         let builder = EquityTableBuilder(routes: Self.routes, reasons: [ReasonDefinition(id: "a", labels: [])], groupKey: Self.schema, disclosure: off)
         let tables = builder.build(counts)
-        let routeType = try #require(tables.first { $0.name == PublishedTable.Name.routeTypeByGroup }).rows.map { $0.map(\.csv).joined(separator: ",") }
+        let routeType = try #require(tables.first { $0.name == TableSchema.routeTypeByGroup.name }).rows.map { $0.map(\.csv).joined(separator: ",") }
         #expect(routeType.contains { $0.hasPrefix("carer,Carer,non_medical,12,42,28.57,") }, "\(routeType.filter { $0.hasPrefix("carer") })")
         #expect(routeType.contains { $0.hasPrefix("carer,Not a carer,non_medical,0,20,0.00,") })
         #expect(routeType.contains { $0.hasPrefix("carer,Unknown,non_medical,9,9,100.00,") })
-        let reasons = try #require(tables.first { $0.name == PublishedTable.Name.reasonsByGroup }).rows.map { $0.map(\.csv).joined(separator: ",") }
+        let reasons = try #require(tables.first { $0.name == TableSchema.reasonsByGroup.name }).rows.map { $0.map(\.csv).joined(separator: ",") }
         #expect(reasons.contains { $0.hasPrefix("carer,Carer,a,42,42,100.00,") })
         let trends = TrendTableBuilder(groupKey: Self.schema, routes: Self.routes, disclosure: off)
             .build(counts, period: (Day(year: 2024, month: 7, day: 1)!, Day(year: 2024, month: 7, day: 31)!))
@@ -99,10 +99,10 @@ import Testing
         func rows(_ name: String) -> [String] {
             tables.first { $0.name == name }!.rows.map { $0.map(\.csv).joined(separator: ",") }.filter { $0.hasPrefix("reason_group,") }
         }
-        #expect(rows(PublishedTable.Name.routeTypeByGroup).contains { $0.hasPrefix("reason_group,ab,medical,10,10,100.00,") })
-        #expect(rows(PublishedTable.Name.routeTypeByGroup).contains { $0.hasPrefix("reason_group,bc,non_medical,5,15,33.33,") })
-        #expect(rows(PublishedTable.Name.routeByGroup).contains { $0.hasPrefix("reason_group,bc,gp,10,15,66.67,") })
-        let pathway = rows(PublishedTable.Name.pathwayByGroup)
+        #expect(rows(TableSchema.routeTypeByGroup.name).contains { $0.hasPrefix("reason_group,ab,medical,10,10,100.00,") })
+        #expect(rows(TableSchema.routeTypeByGroup.name).contains { $0.hasPrefix("reason_group,bc,non_medical,5,15,33.33,") })
+        #expect(rows(TableSchema.routeByGroup.name).contains { $0.hasPrefix("reason_group,bc,gp,10,15,66.67,") })
+        let pathway = rows(TableSchema.pathwayByGroup.name)
         #expect(pathway.contains("reason_group,bc,all,15,15,10,100.00,66.67,counted_in_each_reason_group,FALSE,off"), "\(pathway)")
         #expect(pathway.allSatisfy { $0.contains(PathwayColumn.Note.countedInEachReasonGroup) })
         // Removing a referral again (a duplicate) takes it out of every group it was in.

@@ -17,7 +17,7 @@ import Testing
         var builder = EquityTableBuilder(
             routes: hes.routes(), reasons: [ReasonDefinition(id: "mental_health", labels: [])], groupKey: hes.schema, disclosure: DisclosureSettings())
         builder.recording = recording
-        let table = builder.build(hes.hesCounts()).first { $0.name == PublishedTable.Name.pathwayByGroup }!
+        let table = builder.build(hes.hesCounts()).first { $0.schema == .pathwayByGroup }!
         return table.rows.map { $0.map(\.csv).joined(separator: ",") }
     }
 

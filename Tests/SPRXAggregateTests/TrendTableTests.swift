@@ -68,7 +68,7 @@ import Testing
 
     @Test func headerIsTheDeclaredColumns() {
         let table = Self.build(Self.counts())
-        #expect(table.name == PublishedTable.Name.trends)
+        #expect(table.schema == .trends)
         #expect(table.header == TrendColumn.header)
         #expect(table.rows.allSatisfy { $0.count == TrendColumn.allCases.count })
     }

@@ -54,7 +54,7 @@ import Testing
     /// 83.33%, Wilson 71.97-90.69; self-referral suppressed) as the file holds it.
     @Test func tableBytes() {
         let table = PublishedTable(
-            name: "route_by_group", header: ShareColumn.header(category: ShareColumn.route),
+            .routeByGroup,
             rows: [
                 [.text("all"), .text("all"), .text("primary_care"), .count(50), .count(60), .decimal(83.333333, places: 2), .decimal(71.9666, places: 2),
                     .decimal(90.6944, places: 2), .flag(false), .text("on")],
@@ -66,6 +66,48 @@ import Testing
                 == "dimension,group,route,n,total,percent,ci_low,ci_high,suppressed,disclosure_control\n"
                 + "all,all,primary_care,50,60,83.33,71.97,90.69,FALSE,on\n" + "all,all,self_referral,,60,,,,TRUE,on\n")
         #expect(table.rows[0][ShareColumn.percent].value == 83.33 && table.rows[1][ShareColumn.suppressed].flag == true)
+    }
+
+    /// A table is built with its schema, and a row of another width is refused where it
+    /// is made. Widths counted by hand from outputs-v2's `route_by_group` header (10
+    /// columns: dimension, group, route, n, total, percent, ci_low, ci_high, suppressed,
+    /// disclosure_control).
+    @Test func aRowOfTheWrongWidthIsRefusedAtConstruction() async {
+        #expect(TableSchema.routeByGroup.columns.count == 10)
+        #expect(TableSchema.routeByGroup.header[2] == "route" && TableSchema.reasonsByGroup.header[2] == "reason")
+        let short: [[Cell]] = [Array(repeating: .empty, count: 10), Array(repeating: .empty, count: 9)]
+        #expect(PublishedTable.misfit(short, .routeByGroup) == "route_by_group: row 2 has 9 cells for 10 columns")
+        #expect(PublishedTable.misfit([Array(repeating: .empty, count: 10)], .routeByGroup) == nil)
+        #expect(PublishedTable.misfit([Array(repeating: .empty, count: 11)], .routeByGroup, after: 4) == "route_by_group: row 5 has 11 cells for 10 columns")
+        await #expect(processExitsWith: .failure) {
+            _ = PublishedTable(.routeByGroup, rows: [Array(repeating: Cell.empty, count: 9)])
+        }
+        await #expect(processExitsWith: .failure) {
+            var table = PublishedTable(.trends)
+            table.append(Array(repeating: Cell.empty, count: TableSchema.trends.columns.count + 1))
+        }
+        // A table cannot be given to the field of another table.
+        await #expect(processExitsWith: .failure) {
+            var tables = PublishedTables()
+            tables.trends = PublishedTable(.ratesByGroup)
+        }
+    }
+
+    /// The run's tables are listed once, by the fields of ``PublishedTables``: 13 tables
+    /// (outputs-v2's list, counted by hand), each name once, in publication order.
+    @Test func publishedTablesListEachTableOnceInPublicationOrder() {
+        let names = PublishedTables.schemas.map(\.name)
+        #expect(
+            names == [
+                "route_type_by_group", "route_by_group", "reasons_by_group", "pathway_by_group", "models", "rates_by_group", "inequality",
+                "trends", "organisations", "pcn_provision", "provision_by_deprivation", "data_quality", "unmapped_labels",
+            ])
+        #expect(Set(names).count == names.count)
+        #expect(PublishedTables().all.allSatisfy { $0.rows.isEmpty })
+        // Every schema's columns come from its column enum, so its header is that enum's names
+        // (the share tables' category column renamed).
+        #expect(TableSchema.trends.header == TrendColumn.allCases.map(\.name))
+        #expect(TableSchema.quarantinedUnmappedLabels.header == ["field", "label", "n"])
     }
 
     /// The number a cell gives the report is the number its text says: for decimals and

@@ -73,7 +73,7 @@ import Testing
         let builder = ModelTableBuilder(
             settings: ModelSettings(clusterByOrganisation: false, models: models), groupKey: s, disclosure: DisclosureSettings(enabled: false))
         let (table, summaries) = builder.build(counts)
-        #expect(summaries.map(\.status) == ["failed", "failed", "fitted"])
+        #expect(summaries.map(\.status) == [.failed, .failed, .fitted])
         #expect(summaries[0].errorCode == "invalid_design" && summaries[1].errorCode == "invalid_design")
         #expect(summaries[0].message?.contains("'route' is a grouping the models' cells do not keep") == true)
         #expect(summaries[1].message?.contains("unknown 'disability'") == true)

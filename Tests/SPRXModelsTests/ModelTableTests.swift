@@ -58,7 +58,7 @@ import SPRXAggregate
         add(&counts, 12, sex: .unknown, route: .medical)  // unknown sex: left out
         add(&counts, 9, sex: .male, route: .unknown)  // unknown outcome: left out
         let (table, summaries) = builder([bySex]).build(counts)
-        #expect(summaries[0].status == "fitted")
+        #expect(summaries[0].status == .fitted)
         #expect(summaries[0].observations == 200)
         #expect(summaries[0].excludedUnknownCovariate == 12 && summaries[0].excludedUnknownOutcome == 9)
         #expect(summaries[0].standardErrors == "model")
@@ -96,7 +96,7 @@ import SPRXAggregate
         // No England (the reference nation) at all.
         let byNation = ModelDefinition(name: "by_nation", outcome: .routeNonMedical, family: .logistic, covariates: [.nation])
         let (table, summaries) = builder([byNation, bySex]).build(counts)
-        #expect(summaries.map(\.status) == ["failed", "failed"])
+        #expect(summaries.map(\.status) == [.failed, .failed])
         #expect(summaries[0].errorCode == "empty_level")
         #expect(summaries[0].message == "reference level 'England' of nation has no referrals in this model's data")
         // Every male referral is non-medical.

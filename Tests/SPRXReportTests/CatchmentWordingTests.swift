@@ -20,7 +20,7 @@ import Testing
             ReachFixture.rate("nation", "England", referrals: 1_665, population: 584_853, crude: (2.85, 2.77, 2.93)),
         ]
         if wales { rows.append(ReachFixture.rate("nation", "Wales", referrals: 290, population: 95_330, crude: (1.52, 1.35, 1.71))) }
-        return PublishedTable(name: PublishedTable.Name.ratesByGroup, header: RateColumn.header, rows: rows)
+        return PublishedTable(.ratesByGroup, rows: rows)
     }
 
     /// The fixture's route table (England/1 non-medical 18.37% (15.19–22.04), England/5
@@ -131,7 +131,7 @@ import Testing
         let index = try #require(
             rows.firstIndex { $0[ModelColumn.model].string == "route_nonmedical" && $0[ModelColumn.term].string == "imd_quintile" && $0[ModelColumn.level].string == "1" })
         rows[index][ModelColumn.ciLow.index] = .significant(0.9, digits: 8)
-        let widened = PublishedTable(name: models.name, header: models.header, rows: rows)
+        let widened = PublishedTable(models.schema, rows: rows)
         let same = try #require(Report.modelFinding(ReportNumbers(tables: fixtureTables.filter { $0.name != "models" } + [widened]), fixtureContext, label))
         #expect(
             same.here

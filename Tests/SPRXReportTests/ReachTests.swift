@@ -108,7 +108,7 @@ enum ReachFixture {
                 rate(decile, "Northern Ireland/\(d)", referrals: 15, population: 5_000, crude: (1.5, 0.84, 2.47), shares: (10, 10), note: RateColumn.Note.noAgePopulation))
         }
         rows.append(rate("age_band", "<script>x</script>", referrals: 40, population: 8_000, crude: (2.5, 1.79, 3.4), note: RateColumn.Note.crudeOnly))
-        return PublishedTable(name: PublishedTable.Name.ratesByGroup, header: RateColumn.header, rows: rows)
+        return PublishedTable(.ratesByGroup, rows: rows)
     }
 
     static var inequality: PublishedTable {
@@ -127,7 +127,7 @@ enum ReachFixture {
         // Northern Ireland: most 4, least 6.5 → 0.615 → 0.62 (the least deprived 1/0.615 = 1.625 → 1.6 times as often).
         rows += index("Northern Ireland", .referralRate, sii: (2.5, 1.5, 3.5), rii: (1.625, 1.4, 1.9), most: 4, least: 6.5)
         rows += index("Northern Ireland", .nonMedicalShare, sii: nil, rii: nil, most: nil, least: nil, note: InequalityColumn.Note.suppressed)
-        return PublishedTable(name: PublishedTable.Name.inequality, header: InequalityColumn.header, rows: rows)
+        return PublishedTable(.inequality, rows: rows)
     }
 
     static func context(disclosure: Bool = true, figures: RateFigures? = nil) -> ReportContext {
@@ -251,8 +251,8 @@ enum ReachFixture {
     /// A pipeline without a population: one line, no chart, no table.
     @Test func sectionWithoutPopulationIsOneLine() {
         let empty = [
-            PublishedTable(name: PublishedTable.Name.ratesByGroup, header: RateColumn.header, rows: []),
-            PublishedTable(name: PublishedTable.Name.inequality, header: InequalityColumn.header, rows: []),
+            PublishedTable(.ratesByGroup, rows: []),
+            PublishedTable(.inequality, rows: []),
         ]
         let html = Report.html(tables: empty, context: ReachFixture.context())
         #expect(html.contains("<section id=\"reach\" aria-labelledby=\"reach-h\"><h2 id=\"reach-h\">Reach against the population</h2><p>The pipeline names no population"))
@@ -351,10 +351,8 @@ enum ReachFixture {
             tally.lacksAges = true
             rows.append(builder.rateRow(dimension: Report.nationByDecile, label: "England/\(i + 1)", tally: tally, parent: nation, years: years))
         }
-        let rates = PublishedTable(name: PublishedTable.Name.ratesByGroup, header: RateColumn.header, rows: rows)
-        let indices = PublishedTable(
-            name: PublishedTable.Name.inequality, header: InequalityColumn.header,
-            rows: builder.inequalityRows(builder.inequalityInputs(nation: .england, deciles: deciles, years: years)))
+        let rates = PublishedTable(.ratesByGroup, rows: rows)
+        let indices = PublishedTable(.inequality, rows: builder.inequalityRows(builder.inequalityInputs(nation: .england, deciles: deciles, years: years)))
         let reach = ReachFigures(tables: [rates, indices])
         #expect(reach.nations == ["England"])
         #expect(reach.deciles("England").map(\.decile) == Array(1...10))

@@ -139,17 +139,17 @@ enum NumberRules {
         var rates = ReachFixture.rates
         var big = ReachFixture.rate("nation", "Wales", referrals: 2355, population: 56_286_961, crude: (0.00836898, 0.00803435, 0.00871397), shares: (77.8, 66.67))
         big[RateColumn.personYears.index] = .decimal(281_396_278.7, places: 1)
-        rates.rows.append(big)
+        rates.append(big)
         var inequality = ReachFixture.inequality
-        inequality.rows += ReachFixture.index("Wales", .nonMedicalShare, sii: (-14.0661, -19.8605, -8.31925), rii: (0.489126, 0.366144, 0.654125), most: 27.5335, least: 13.4673)
-        inequality.rows = inequality.rows.filter { !($0[InequalityColumn.nation.index].string == "Scotland") }
-        inequality.rows += ReachFixture.index("Scotland", .referralRate, sii: (2.3964e-05, -0.00900138, 0.00899589), rii: (1.0018, 0.51, 1.94), most: 0.0132945, least: 0.0133185)
+        inequality.append(contentsOf: ReachFixture.index("Wales", .nonMedicalShare, sii: (-14.0661, -19.8605, -8.31925), rii: (0.489126, 0.366144, 0.654125), most: 27.5335, least: 13.4673))
+        inequality.filterRows { !($0[InequalityColumn.nation.index].string == "Scotland") }
+        inequality.append(contentsOf: ReachFixture.index("Scotland", .referralRate, sii: (2.3964e-05, -0.00900138, 0.00899589), rii: (1.0018, 0.51, 1.94), most: 0.0132945, least: 0.0133185))
         var provision = TimePlaceFixture.provision
         for i in provision.rows.indices {
-            provision.rows[i][ProvisionColumn.splwFTE.index] = .significant(i == 0 ? 0.746668 : 4.50667, digits: 6)
-            provision.rows[i][ProvisionColumn.ftePer50000.index] = .significant(1.50253, digits: 6)
-            provision.rows[i][ProvisionColumn.imdScore.index] = .significant(18.5491, digits: 6)
-            provision.rows[i][ProvisionColumn.note.index] = .text("suppressed;no_link_worker_fte;outside_data_period")
+            provision[row: i, ProvisionColumn.splwFTE] = .significant(i == 0 ? 0.746668 : 4.50667, digits: 6)
+            provision[row: i, ProvisionColumn.ftePer50000] = .significant(1.50253, digits: 6)
+            provision[row: i, ProvisionColumn.imdScore] = .significant(18.5491, digits: 6)
+            provision[row: i, ProvisionColumn.note] = .text("suppressed;no_link_worker_fte;outside_data_period")
         }
         return fixtureTables + [rates, inequality, TimePlaceFixture.trends(), TimePlaceFixture.organisations(), TimePlaceFixture.gradient, provision]
     }
@@ -160,7 +160,7 @@ enum NumberRules {
         var context = fixtureContext
         var failed = context.models[0]
         failed.name = "route_nonmedical_by_imd"
-        failed.status = "failed"
+        failed.status = .failed
         failed.message = "quasi-complete separation: every observation with imd_quintile = 1 has outcome 0"
         context.models.append(failed)
         context.warnings = [

@@ -57,7 +57,7 @@ import Testing
 
     /// Whether `text` names a published table's CSV ("tables/route_type_by_group.csv").
     static func namesACSV(_ text: String) -> Bool {
-        PublishedTable.layouts.contains { text.contains("tables/\($0.name).csv") }
+        PublishedTables.schemas.contains { text.contains("tables/\($0.name).csv") }
     }
 
     /// The sample report: every table longer than ``longTable`` rows is behind a closed
@@ -86,14 +86,14 @@ import Testing
     /// sentence stays in view (and in print) instead of going behind the details.
     @Test func aWhollySuppressedTableStaysInView() {
         let node = Report.details(
-            Report.tableSummary("x by y", table: PublishedTable.Name.routeTypeByGroup),
+            Report.tableSummary("x by y", table: .routeTypeByGroup),
             dataTable(caption: "X by y", header: ["Group", "n"], rows: [["A", "suppressed"], ["B", "suppressed"]], numeric: [1]))
         let html = node.rendered
         #expect(!html.contains("<details"))
         #expect(html.hasPrefix("<p class=\"collapsed\">X by y. Every figure in this table is suppressed"))
         // With figures, the same table goes behind a closed details naming its CSV.
         let shown = Report.details(
-            Report.tableSummary("x by y", table: PublishedTable.Name.routeTypeByGroup),
+            Report.tableSummary("x by y", table: .routeTypeByGroup),
             dataTable(caption: "X by y", header: ["Group", "n"], rows: [["A", "10"]], numeric: [1])
         ).rendered
         #expect(shown.hasPrefix("<details><summary>Table: x by y (all rows: tables/route_type_by_group.csv)</summary><div class=\"table-wrap\"><table>"))

@@ -274,7 +274,8 @@ func trustSection(_ text: String, _ start: String) -> String {
                 ["sex", "line\nbreak_[x](y)`z`", "medical", "10", "10", "100.00", "72.25", "100.00"],
             ]),
             trustQuality([(hostile + ".csv", "clean", 10), ("all", "clean", 10)]),
-            typedTable("unmapped_labels", header: ["field", "label", "n"], rows: [["referral_source", hostile, "10"]]),
+            typedTable(
+                "unmapped_labels", header: ["field", "label", "n", "suppressed", "disclosure_control"], rows: [["referral_source", hostile, "10", "FALSE", "on"]]),
         ]
         let context = trustContext(displayNames: ["route_type": ["medical": "<b>bold</b>"]])
         let md = Report.markdown(tables: tables, context: context)

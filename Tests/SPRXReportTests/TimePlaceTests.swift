@@ -106,7 +106,7 @@ enum TimePlaceFixture {
             rows.append(trend(.contactedShare, .quarter, span, all, all, numerator: sum(\.c), denominator: r, partial: partial))
             rows.append(trend(.interventionShare, .quarter, span, all, all, numerator: sum(\.v), denominator: r, partial: partial))
         }
-        return PublishedTable(name: PublishedTable.Name.trends, header: TrendColumn.header, rows: rows)
+        return PublishedTable(.trends, rows: rows)
     }
 
     /// One `organisations.csv` row; limits p ± z·√(p(1−p)/n) around the overall share
@@ -174,7 +174,7 @@ enum TimePlaceFixture {
             rows.append(organisation("U1", .nonMedicalShare, numerator: 510, denominator: 1800, overall: 25, level: .parent, name: "North Primary Care Network", type: "PCN"))
             rows.append(organisation("U2", .nonMedicalShare, numerator: 125, denominator: 510, overall: 25, level: .parent, name: "South Primary Care Network", type: "PCN"))
         }
-        return PublishedTable(name: PublishedTable.Name.organisations, header: OrganisationColumn.header, rows: rows)
+        return PublishedTable(.organisations, rows: rows)
     }
 
     /// The national gradient at three census dates: 2022-12-31 and 2025-03-31 with values,
@@ -210,7 +210,7 @@ enum TimePlaceFixture {
             rows.append(row(date, "rii", "all", pcns: 1250, value: 0.625, low: 0.55, high: 0.7))
         }
         for q in 1...5 { rows.append(row("2025-06-30", "fte_per_50000", String(q), pcns: 250, value: nil, low: nil, high: nil, note: "no_registered_patients")) }
-        return PublishedTable(name: PublishedTable.Name.provisionByDeprivation, header: ProvisionGradientColumn.header, rows: rows)
+        return PublishedTable(.provisionByDeprivation, rows: rows)
     }
 
     static var provision: PublishedTable {
@@ -240,9 +240,7 @@ enum TimePlaceFixture {
             row[ProvisionColumn.disclosureControl.index] = .disclosureControl(true)
             return row
         }
-        return PublishedTable(
-            name: PublishedTable.Name.pcnProvision, header: ProvisionColumn.header,
-            rows: [
+        return PublishedTable(.pcnProvision, rows: [
                 // 50,000 × 2.5 / 62,500 = 2.000; 50,000 × 1.0 / 40,000 = 1.250; 50,000 × 3.0 / 100,000 = 1.500.
                 row("U1", "North Primary Care Network", "2025-03-31", fte: 2.5, patients: 62_500, referrals: 600, score: 41.2, quintile: 1),
                 row("U3", "East Primary Care Network", "2025-03-31", fte: 1.0, patients: 40_000, referrals: nil, score: 38.9, quintile: 1),
@@ -408,8 +406,8 @@ enum TimePlaceFixture {
         #expect(!html.contains("id=\"trend-") && !html.contains("id=\"funnel-") && !html.contains("id=\"provision\""))
         // Header-only provision tables read the same as absent ones; organisations without provision say so under them.
         let headerOnly = [
-            TimePlaceFixture.organisations(), PublishedTable(name: PublishedTable.Name.pcnProvision, header: ProvisionColumn.header, rows: []),
-            PublishedTable(name: PublishedTable.Name.provisionByDeprivation, header: ProvisionGradientColumn.header, rows: []),
+            TimePlaceFixture.organisations(), PublishedTable(.pcnProvision, rows: []),
+            PublishedTable(.provisionByDeprivation, rows: []),
         ]
         let partial = Report.html(tables: headerOnly, context: TimePlaceFixture.context())
         #expect(section("organisations", in: partial).contains(Node.escape(Report.noProvision)))

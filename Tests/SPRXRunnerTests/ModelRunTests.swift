@@ -25,7 +25,7 @@ private let fixture = "\(packageRoot)/Tests/SPRXRunnerTests/Fixtures/models-6000
         let out = temporaryDirectory("models") + "/out"
         let summary = try Publisher.run(
             RunOptions(pipelinePath: defaultPipeline, inputs: [fixture], outputDirectory: out, jobs: 2, disclosureControl: false, quiet: true))
-        #expect(summary.models.map(\.status) == ["fitted", "fitted", "fitted", "fitted"])
+        #expect(summary.models.map(\.status) == [.fitted, .fitted, .fitted, .fitted])
         let rows = try readCSV(out + "/tables/models.csv")
         var expected: [String: Double] = [:]
         for f in CSVTable.records(try String(contentsOfFile: fixture + "-r.csv", encoding: .utf8)) where !f[0].hasPrefix("#") && f[0] != "model" {
@@ -101,7 +101,7 @@ private let fixture = "\(packageRoot)/Tests/SPRXRunnerTests/Fixtures/models-6000
         #expect(other.allSatisfy { $0["suppressed"] == ($0["family"] == "logistic" ? "TRUE" : "FALSE") })
         // The manifest's sizes are controlled as models.csv's (issue 24): n_obs rounded to 5
         // (by hand: the exact size rounded half up to a multiple of 5), as in the table.
-        let fitted = summary.models.filter { $0.status == "fitted" }
+        let fitted = summary.models.filter { $0.status == .fitted }
         #expect(fitted.count == 4)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
         let models = manifest["models"] as! [[String: Any]]

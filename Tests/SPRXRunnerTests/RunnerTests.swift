@@ -59,7 +59,7 @@ struct GeneratedExpectation: Decodable {
         let totals = manifest["totals"] as! [String: Any]
         #expect(totals["reconciled"] as? Bool == true)
         // rejected.csv.gz, quarantine/unmapped_labels.csv, every published table, report.html, report.md, README.md
-        #expect((manifest["outputs"] as! [[String: Any]]).count == PublishedTable.layouts.count + 5)
+        #expect((manifest["outputs"] as! [[String: Any]]).count == PublishedTables.schemas.count + 5)
         let labels = try FileManager.default.attributesOfItem(atPath: out + "/quarantine/unmapped_labels.csv")
         #expect((labels[.posixPermissions] as? Int) == 0o600)
         // Four deprivation indices, three rurality files (England and Wales share one),
@@ -88,7 +88,7 @@ struct GeneratedExpectation: Decodable {
             #expect(labels == (try Data(contentsOf: URL(fileURLWithPath: "\(base)/out-1-\(1 << 20)/quarantine/unmapped_labels.csv"))))
         }
         for other in outputs.dropFirst() { #expect(other == outputs[0]) }
-        #expect(outputs[0].count == PublishedTable.layouts.count + 2)  // every published table and both reports
+        #expect(outputs[0].count == PublishedTables.schemas.count + 2)  // every published table and both reports
     }
 
     @Test func failedRunLeavesPreviousOutputInPlace() throws {

@@ -66,7 +66,7 @@ struct Folder {
     @Test func identicalFoldersAreEqual() throws {
         let report = try compare(.standard("a"), .standard("b"))
         #expect(report.equal)
-        #expect(report.tables.map(\.status) == ["equal", "equal"])
+        #expect(report.tables.map(\.status) == [.equal, .equal])
         #expect(report.text().hasPrefix("sprx validate: outputs equal within tolerance"))
     }
 
@@ -76,11 +76,11 @@ struct Folder {
         let report = try compare(.standard("a"), actual)
         #expect(!report.equal)
         let table = try #require(report.tables.first { $0.table == "route_type_by_group.csv" })
-        #expect(table.status == "different")
+        #expect(table.status == .different)
         #expect(
             table.differences == [
                 Difference(
-                    kind: "cell", key: ["dimension=all", "group=all", "route_type=medical"], column: "n", expected: "1995", actual: "1990",
+                    kind: .cell, key: ["dimension=all", "group=all", "route_type=medical"], column: "n", expected: "1995", actual: "1990",
                     role: "count")
             ])
         let text = report.text()
@@ -93,9 +93,9 @@ struct Folder {
         try FileManager.default.removeItem(atPath: actual.path + "/tables/data_quality.csv")
         actual.write("tables/route_type_by_group.csv", Folder.routeTable + "sex,Male,medical,40,50,80,66.9,88.8,FALSE,on\n")
         let report = try compare(.standard("a"), actual)
-        #expect(report.tables.first { $0.table == "data_quality.csv" }?.status == "missing")
+        #expect(report.tables.first { $0.table == "data_quality.csv" }?.status == .missing)
         let route = try #require(report.tables.first { $0.table == "route_type_by_group.csv" })
-        #expect(route.differences.map(\.kind) == ["row_only_in_actual"])
+        #expect(route.differences.map(\.kind) == [.rowOnlyInActual])
         #expect(route.differences[0].key == ["dimension=sex", "group=Male", "route_type=medical"])
         #expect(report.text().contains("+++ actual/tables/data_quality.csv: MISSING"))
         #expect(report.text().contains("+  row dimension=sex group=Male route_type=medical (not in expected)"))
@@ -149,7 +149,7 @@ struct Folder {
         // A different input file hash is a difference, named by file.
         actual.write("manifest.json", Folder.manifest(sha: "0000"))
         let report = try compare(.standard("a"), actual)
-        #expect(report.manifest == [Difference(kind: "manifest", key: [], column: "inputs[x.csv.gz].sha256", expected: "e930cc", actual: "0000")])
+        #expect(report.manifest == [Difference(kind: .manifest, key: [], column: "inputs[x.csv.gz].sha256", expected: "e930cc", actual: "0000")])
     }
 
     @Test func unreadableFoldersThrow() {
@@ -176,7 +176,7 @@ struct Folder {
         let actual = CSVTable(header: ["area", "n", "rate"], rows: [["y", "4", "0.2500000001"], ["x", "3", "0.5"]])
         let comparison = try OutputValidator.compareTable("extra.csv", expected: expected, actual: actual, tolerance: Tolerance())
         #expect(comparison.keyColumns == ["area"])
-        #expect(comparison.status == "equal")
+        #expect(comparison.status == .equal)
     }
 
     /// data_quality.csv (long) matches rows on file and measure: a changed count names
@@ -191,7 +191,7 @@ struct Folder {
         #expect(table.keyColumns == ["file", "measure"])
         #expect(
             table.differences == [
-                Difference(kind: "cell", key: ["file=all", "measure=clean"], column: "value", expected: "1480", actual: "1479", role: "count")
+                Difference(kind: .cell, key: ["file=all", "measure=clean"], column: "value", expected: "1480", actual: "1479", role: "count")
             ])
     }
 
@@ -207,7 +207,7 @@ struct Folder {
         #expect(
             table.differences == [
                 Difference(
-                    kind: "cell", key: ["field=referral_source", "label=walk-in centre"], column: "n", expected: "10", actual: "15",
+                    kind: .cell, key: ["field=referral_source", "label=walk-in centre"], column: "n", expected: "10", actual: "15",
                     role: "count")
             ])
     }
@@ -224,7 +224,7 @@ struct Folder {
         // Tables built in code with a repeated column or a short row compare without trapping.
         let odd = CSVTable(header: ["k", "n", "n"], rows: [["x", "1"]])
         let comparison = try OutputValidator.compareTable("odd.csv", expected: odd, actual: odd, tolerance: Tolerance())
-        #expect(comparison.status == "equal")
+        #expect(comparison.status == .equal)
     }
 
     /// Odd tables: empty, blank, ragged, huge or non-numeric numbers; none traps.
@@ -239,7 +239,7 @@ struct Folder {
         let expected = try CSVTable(parsing: huge + "all,all,medical,99999999999999999999999,1e400,nan,inf,-inf,FALSE,on\n", file: "x.csv")
         let actual = try CSVTable(parsing: huge + "all,all,medical,99999999999999999999998,1e401,NaN,Inf,x,FALSE,on\n", file: "y.csv")
         let comparison = try OutputValidator.compareTable("route_type_by_group.csv", expected: expected, actual: actual, tolerance: Tolerance())
-        #expect(comparison.status == "different")
+        #expect(comparison.status == .different)
         // inf and Inf are the same number; NaN never equals anything; x is not a number.
         #expect(Set(comparison.differences.map(\.column)) == ["n", "total", "percent", "ci_high"])
         // A table that is not a regular file (a FIFO would block forever) is an error.
