@@ -195,7 +195,7 @@ struct Run: ParsableCommand {
         ProcessSetup.prepare()
         let started = DispatchTime.now().uptimeNanoseconds
         do {
-            let summary = try Publisher.run(options)
+            let summary = try RunJob.run(options)
             if !quiet {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 StandardError.line(
