@@ -128,7 +128,7 @@ public struct OrganisationTableBuilder: Sendable {
     public static func pooled(_ counts: OrganisationCounts, directory: OrganisationDirectory?) -> Pooled {
         let codes = counts.registry.codes
         var byNumber = [Int64](repeating: 0, count: codes.count)
-        for (key, value) in counts.months { byNumber[Int(key >> 32)] += value.referred }
+        for entry in counts.months.numbered { byNumber[entry.organisation] += entry.value.referred }
         var pooled = Pooled()
         for number in codes.indices.dropFirst() where byNumber[number] != 0 {
             pooled.referralsWithID += byNumber[number]
@@ -147,7 +147,7 @@ public struct OrganisationTableBuilder: Sendable {
         var table = PublishedTable(name: PublishedTable.Name.organisations, header: OrganisationColumn.header, rows: [])
         let codes = counts.registry.codes
         var byNumber = [ResidentCounts](repeating: ResidentCounts(), count: codes.count)
-        for (key, value) in counts.months { byNumber[Int(key >> 32)].add(value) }
+        for entry in counts.months.numbered { byNumber[entry.organisation].add(entry.value) }
 
         // Number 0 is "no organisation_id": in no row.
         var organisations: [(code: ShortCode, counts: ResidentCounts)] = []

@@ -1,4 +1,5 @@
 import Foundation
+import SPRXCore
 import SPRXPipeline
 
 /// When generated referrals happen: a level that grows and flattens, with seasonal dips.

@@ -104,8 +104,8 @@ public struct ModelTableBuilder: Sendable {
         let groupings = ModelCovariate.allCases.map { groupKey.grouping($0) }
         let cells: [PreparedCell] = counts.cellSums.compactMap { key, sums -> PreparedCell? in
             guard sums.referrals > 0 else { return nil }
-            let cell = UInt32(truncatingIfNeeded: key)
-            let organisation = organisationRank[Int(key >> 32)]
+            let (number, cell) = OrganisationKey.parts(key)
+            let organisation = organisationRank[number]
             return PreparedCell(levels: Self.levels(of: cell, groupKey, groupings), organisation: organisation, cell: cell, sums: sums)
         }
         let histogram = counts.histogram.compactMap { key, count -> PreparedHistogramEntry? in
