@@ -240,14 +240,7 @@ private struct Fields {
     /// A `YYYY-MM-DD` date.
     func day(_ column: Int) throws -> Day {
         let field = Array(bytes(column))
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for i in range {
-                guard (0x30...0x39).contains(field[i]) else { return nil }
-                value = value * 10 + Int(field[i] - 0x30)
-            }
-            return value
-        }
+        func number(_ range: Range<Int>) -> Int? { DecimalDigits.parse(field[range], maxDigits: range.count) }
         guard field.count == 10, field[4] == 0x2D, field[7] == 0x2D, let y = number(0..<4), let m = number(5..<7), let d = number(8..<10),
             let day = Day(year: y, month: m, day: d)
         else { throw fail("date must be written YYYY-MM-DD", column) }

@@ -153,14 +153,7 @@ public struct ColumnProfile: Sendable {
         var i = 0
         var negative = false
         if value.first == UInt8(ascii: "-") { negative = true; i = 1 }
-        guard i < value.count, value.count - i <= 12 else { return nil }
-        var v = 0
-        while i < value.count {
-            let b = value[i]
-            guard b >= 0x30 && b <= 0x39 else { return nil }
-            v = v * 10 + Int(b - 0x30)
-            i += 1
-        }
+        guard let v = DecimalDigits.parse(UnsafeRawBufferPointer(rebasing: value[i...]), maxDigits: 12) else { return nil }
         return negative ? -v : v
     }
 
