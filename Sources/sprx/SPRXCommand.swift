@@ -92,6 +92,15 @@ func fail(_ error: SPRXError) -> Never {
     exit(ExitStatus.code(for: error))
 }
 
+/// Ends a command on an error that is not an ``SPRXError``: the command line's own exits
+/// (``ExitCode``, a usage error: 64, `--help`) pass through; anything else is a bug, and
+/// leaves with the documented internal status (70) and its type, never the argument
+/// parser's generic 1 (its message is not printed: it could quote input).
+func failUnexpected(_ error: any Error) throws -> Never {
+    if error is ExitCode || error is ValidationError || error is CleanExit { throw error }
+    fail(SPRXError(.internalError, "unexpected error of type \(String(reflecting: type(of: error))) (a bug: please report it)"))
+}
+
 /// What the process does before any command runs.
 ///
 /// Standard descriptors closed by the caller (`2>&-`) are reopened on `/dev/null`, so no
@@ -215,6 +224,8 @@ struct Run: ParsableCommand {
             }
         } catch let error as SPRXError {
             fail(error)
+        } catch {
+            try failUnexpected(error)
         }
     }
 }
@@ -275,6 +286,8 @@ struct Generate: ParsableCommand {
             print("wrote \(summary.rowsWritten) rows in \(summary.files.count) files to \(out) (expected clean: \(summary.expectedClean))")
         } catch let error as SPRXError {
             fail(error)
+        } catch {
+            try failUnexpected(error)
         }
     }
 }
@@ -358,6 +371,8 @@ struct Validate: ParsableCommand {
             if !report.equal { throw ExitCode(ExitStatus.outputsDiffer) }
         } catch let error as SPRXError {
             fail(error)
+        } catch {
+            try failUnexpected(error)
         }
     }
 }
@@ -405,6 +420,8 @@ struct Inspect: ParsableCommand {
             }
         } catch let error as SPRXError {
             fail(error)
+        } catch {
+            try failUnexpected(error)
         }
     }
 }
