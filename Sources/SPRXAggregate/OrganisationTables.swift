@@ -180,6 +180,7 @@ public struct OrganisationTableBuilder: Sendable {
             // Organisations come in code order: a parent's name is the first non-empty listing's.
             if let info, !info.parentCode.isEmpty {
                 parents[info.parentCode, default: (info, ResidentCounts())].counts.add(organisation.counts)
+                // safe: set with a default on the line above
                 if parents[info.parentCode]!.info.parentName.isEmpty && !info.parentName.isEmpty { parents[info.parentCode]!.info = info }
             }
         }
@@ -187,6 +188,7 @@ public struct OrganisationTableBuilder: Sendable {
             appendRows(to: &table, id: Self.pooledID, level: .organisation, name: nil, type: nil, parent: nil, counts: pooled, overall: overall)
         }
         for code in parents.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            // safe: iterating the dictionary's own keys
             let parent = parents[code]!
             appendRows(
                 to: &table, id: code, level: .parent, name: parent.info.parentName, type: parent.info.parentType, parent: nil,

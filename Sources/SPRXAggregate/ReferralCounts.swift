@@ -413,6 +413,7 @@ public struct ModelCounts: Sendable, Codable, Equatable {
     /// The parts of a histogram key.
     public static func histogramParts(_ key: UInt64) -> (cell: UInt32, hasOrganisation: Bool, kind: Kind, value: Int32) {
         (
+            // safe: one bit masked, and Kind has a case for 0 and for 1
             UInt32(key & ((1 << cellBits) - 1)), key & (1 << cellBits) != 0, Kind(rawValue: (key >> (cellBits + 1)) & 1)!,
             Int32(bitPattern: UInt32(key >> 32))
         )

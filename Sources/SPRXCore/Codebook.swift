@@ -151,6 +151,7 @@ public enum Codebook {
                 ShareColumn.routeType: ColumnMeaning("The route type counted in this row: `medical`, `non_medical` or `unknown`", unit: "code"),
                 ShareColumn.route: ColumnMeaning("The route counted in this row: a route id of the pipeline (`unknown` included)", unit: "code"),
                 ShareColumn.reason: ColumnMeaning("The reason counted in this row: a reason id of the pipeline", unit: "code"),
+            // safe: category is one of the literal's three keys (the line above picks it)
             ][category]!
             return Dictionary(uniqueKeysWithValues: ShareColumn.allCases.map { $0 == .category ? (category, counted) : ($0.name, $0.meaning) })
         case Name.pathwayByGroup: return table(PathwayColumn.self)

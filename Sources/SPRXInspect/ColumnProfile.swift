@@ -111,6 +111,7 @@ public struct ColumnProfile: Sendable {
     private mutating func countLabel(_ value: UnsafeRawBufferPointer) {
         let key = LabelTable.normalisedText(UnsafeRawBufferPointer(rebasing: value.prefix(LabelTable.maxLabelLength)))
         if labels[key] != nil {
+            // safe: checked non-nil on the line above
             labels[key]!.count += 1
         } else if labels.count < maxDistinct {
             labels[key] = LabelCount(count: 1, spelling: String(decoding: value.prefix(LabelTable.maxLabelLength), as: UTF8.self))
@@ -124,9 +125,11 @@ public struct ColumnProfile: Sendable {
         // FNV-1a over the bytes, cased as the value is (ids compare exactly).
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in value { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        // safe: the guard at the top returns when distinctHashes is nil
         if !distinctHashes!.insert(hash).inserted {
             repeats = true
             distinctHashes = nil
+        // safe: set on the line above (the nil branch is the other arm)
         } else if distinctHashes!.count > Self.maxDistinctTracked {
             distinctHashes = nil
         }
@@ -175,6 +178,7 @@ public struct ColumnProfile: Sendable {
         // In key order, so which labels are kept past the limit is the same on every run.
         for (key, label) in other.labels.sorted(by: { $0.key < $1.key }) {
             if labels[key] != nil {
+                // safe: checked non-nil on the line above
                 labels[key]!.count += label.count
             } else if labels.count < maxDistinct {
                 labels[key] = label

@@ -267,6 +267,7 @@ struct Generate: ParsableCommand {
     func validate() throws {
         guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
         guard (1...1000).contains(files) else { throw ValidationError("--files must be from 1 to 1000") }
+        // safe: validate() refused any other layout
         guard rows <= 1_000_000_000 else { throw ValidationError("--rows must be from 1 to 1,000,000,000") }
         guard GeneratedLayout(rawValue: layout) != nil else { throw ValidationError("--layout is one of \(GeneratedLayout.allCases.map(\.rawValue).joined(separator: ", "))") }
         try ProgressOptions.check(interval: progressInterval)
