@@ -216,6 +216,7 @@ public enum OutputValidator {
         let keys = schema.keys.filter { expectedColumns[$0] != nil && actualColumns[$0] != nil }
         func rowKey(_ row: [String], _ columns: [String: Int]) -> [String] {
             keys.map { k in
+                // safe: keys holds only columns both tables have
                 let value = cell(row, columns[k]!)
                 return "\(k)=\(schema.pathKeys.contains(k) ? (value as NSString).lastPathComponent : value)"
             }
@@ -243,8 +244,10 @@ public enum OutputValidator {
                 differences.append(Difference(kind: "row_only_in_expected", key: key, column: ""))
                 continue
             }
+            // safe: key comes from expectedOrder, built with expectedRows
             let e = expectedRows[key]!
             for column in shared {
+                // safe: shared holds only columns both tables have
                 let ev = cell(e, expectedColumns[column]!)
                 let av = cell(a, actualColumns[column]!)
                 let role = schema.role(column)
