@@ -67,7 +67,7 @@ let package = Package(
         ),
         // What the tests share: the package root, a seeded random generator and a
         // verifier that feeds a decoder its input in every kind of split.
-        .target(name: "SPRXTestSupport", dependencies: ["SPRXIngest"], path: "Tests/SPRXTestSupport"),
+        .target(name: "SPRXTestSupport", dependencies: ["SPRXCore", "SPRXIngest"], path: "Tests/SPRXTestSupport"),
         .testTarget(name: "SPRXCoreTests", dependencies: ["SPRXCore", "SPRXTestSupport"]),
         .testTarget(name: "SPRXIngestTests", dependencies: ["SPRXCore", "SPRXIngest", "CZlib", "SPRXTestSupport"]),
         .testTarget(name: "SPRXPipelineTests", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXTestSupport"]),

@@ -4,6 +4,8 @@ import Glibc
 import Darwin
 #endif
 
+import SPRXCore
+
 /// The slope index of inequality (SII) and relative index of inequality (RII) across
 /// deprivation quantiles (Low and Low 2004, J Public Health 26:388-395), as Public Health
 /// England's `PHEindicatormethods::phe_sii` computes them for Fingertips.
@@ -412,15 +414,8 @@ public struct SimulationRandom: RandomNumberGenerator, Sendable {
 
     /// A generator whose state is four SplitMix64 outputs from `seed`.
     public init(seed: UInt64) {
-        var mix = seed
-        func splitMix() -> UInt64 {
-            mix &+= 0x9E37_79B9_7F4A_7C15
-            var z = mix
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        state = (splitMix(), splitMix(), splitMix(), splitMix())
+        var mix = SplitMix64(seed: seed)
+        state = (mix.next(), mix.next(), mix.next(), mix.next())
     }
 
     /// The next 64 random bits (xoshiro256**).

@@ -39,6 +39,100 @@ public struct OrganisationRegistry: Sendable {
     }
 }
 
+/// The key of an ``OrganisationKeyedTable``: an organisation's number (its
+/// ``OrganisationRegistry``'s) in the high 32 bits, a 32-bit value (a month level, a
+/// model cell) in the low ones. The layout is written here and nowhere else.
+public enum OrganisationKey {
+    /// The key of organisation number `organisation` and value `low`.
+    @inline(__always) public static func make(organisation: UInt64, low: UInt32) -> UInt64 { organisation << 32 | UInt64(low) }
+
+    /// The organisation number and the value of `key`.
+    @inline(__always) public static func parts(_ key: UInt64) -> (organisation: Int, low: UInt32) {
+        (Int(key >> 32), UInt32(truncatingIfNeeded: key))
+    }
+}
+
+/// A table keyed by organisation × a 32-bit value, the organisation held as its number in
+/// the table's own ``OrganisationRegistry``: eight bytes a key instead of the 24 a code
+/// and a value take, which matters in the largest tables of a run.
+///
+/// Design note: two tables number the same codes differently, so ``merge(_:_:)``
+/// renumbers the other table's keys into this one's registry; encoding renumbers the
+/// organisations into code order, so equal tables encode to equal bytes whatever order
+/// they saw the codes in; decoding checks every key's organisation against the codes.
+public struct OrganisationKeyedTable<Value: Sendable & Codable>: Sendable {
+    /// The organisations' numbers (0 is "none", the empty code).
+    public private(set) var registry = OrganisationRegistry()
+    /// The entries by ``OrganisationKey``.
+    public private(set) var entries: FlatTable<UInt64, Value>
+
+    /// An empty table whose new entries start from `initial`.
+    public init(initial: Value) { entries = FlatTable(initial: initial) }
+
+    /// The codes by number; index 0 is the empty code.
+    public var codes: [ShortCode] { registry.codes }
+
+    /// Updates the entry of `organisation` (the empty code is number 0) and `low`.
+    @inline(__always) public mutating func update(organisation: ShortCode, low: UInt32, _ body: (inout Value) -> Void) {
+        let number = registry.number(of: organisation)
+        entries.update(OrganisationKey.make(organisation: number, low: low), body)
+    }
+
+    /// Every entry with its organisation's number (an index into ``codes``) and value.
+    public var numbered: LazyMapSequence<FlatTable<UInt64, Value>, (organisation: Int, low: UInt32, value: Value)> {
+        entries.lazy.map { entry in
+            let parts = OrganisationKey.parts(entry.key)
+            return (parts.organisation, parts.low, entry.value)
+        }
+    }
+
+    /// Adds another table's entries with `add`, renumbering its organisations into this
+    /// table's registry.
+    public mutating func merge(_ other: OrganisationKeyedTable, _ add: (inout Value, Value) -> Void) {
+        let remap = registry.remap(from: other.registry)
+        for (key, value) in other.entries {
+            let parts = OrganisationKey.parts(key)
+            entries.update(OrganisationKey.make(organisation: remap[parts.organisation], low: parts.low)) { add(&$0, value) }
+        }
+    }
+
+    /// Keeps only the entries for which `keep` is true.
+    public mutating func filter(_ keep: (Value) -> Bool) { entries = entries.filter { keep($1) } }
+
+    /// Decodes a table stored as its codes under `codesKey` and its entries (numbered by
+    /// position in those codes) under `entriesKey`, adding equal keys with `add`.
+    public init<Keys: CodingKey>(
+        from container: KeyedDecodingContainer<Keys>, codes codesKey: Keys, entries entriesKey: Keys, initial: Value,
+        add: (inout Value, Value) -> Void
+    ) throws where Value: FlatTableValue {
+        self.init(initial: initial)
+        let codes = try container.decode([ShortCode].self, forKey: codesKey)
+        let stored = try container.decode(FlatTable<UInt64, Value>.self, forKey: entriesKey)
+        for (key, value) in stored {
+            let parts = OrganisationKey.parts(key)
+            guard parts.organisation < codes.count else {
+                throw DecodingError.dataCorruptedError(forKey: entriesKey, in: container, debugDescription: "organisation index out of range")
+            }
+            update(organisation: codes[parts.organisation], low: parts.low) { add(&$0, value) }
+        }
+    }
+
+    /// Encodes the codes in code order under `codesKey` and the entries, renumbered to
+    /// match, under `entriesKey`.
+    public func encode<Keys: CodingKey>(to container: inout KeyedEncodingContainer<Keys>, codes codesKey: Keys, entries entriesKey: Keys)
+        throws where Value: FlatTableValue
+    {
+        let (codes, rank) = registry.codeOrder
+        var renumbered = FlatTable<UInt64, Value>(initial: Value.zero, minimumCapacity: entries.count)
+        for (key, value) in entries {
+            let parts = OrganisationKey.parts(key)
+            renumbered.update(OrganisationKey.make(organisation: rank[parts.organisation], low: parts.low)) { $0 = value }
+        }
+        try container.encode(codes, forKey: codesKey)
+        try container.encode(renumbered, forKey: entriesKey)
+    }
+}
+
 /// Referrals per organisation and calendar month: how many, and of them the non-medical
 /// ones, those that reached a link worker and those with an intervention.
 ///
@@ -47,10 +141,10 @@ public struct OrganisationRegistry: Sendable {
 /// It grows with distinct organisation × month pairs, never with rows, and merges by
 /// addition (after renumbering the other state's codes) like every other count.
 public struct OrganisationCounts: Sendable, Codable, Equatable {
+    /// Keyed by organisation and month level (``GroupKeySchema/monthLevel(_:)``).
+    public private(set) var months = OrganisationKeyedTable<ResidentCounts>(initial: ResidentCounts())
     /// The organisations' numbers.
-    public private(set) var registry = OrganisationRegistry()
-    /// Key: organisation number << 32 | month level (``GroupKeySchema/monthLevel(_:)``).
-    public private(set) var months = FlatTable<UInt64, ResidentCounts>(initial: ResidentCounts())
+    public var registry: OrganisationRegistry { months.registry }
 
     public init() {}
 
@@ -59,24 +153,25 @@ public struct OrganisationCounts: Sendable, Codable, Equatable {
     @inline(__always) public mutating func add(
         organisation: ShortCode, month: UInt64, nonMedical: Bool, contacted: Bool, intervention: Bool, sign: Int64 = 1
     ) {
-        let number = registry.number(of: organisation)
-        months.update(number << 32 | month) { $0.add(nonMedical: nonMedical, contacted: contacted, intervention: intervention, sign: sign) }
+        months.update(organisation: organisation, low: UInt32(truncatingIfNeeded: month)) {
+            $0.add(nonMedical: nonMedical, contacted: contacted, intervention: intervention, sign: sign)
+        }
     }
 
     /// Every entry with its organisation's code and month level.
     public var entries: [(organisation: ShortCode, month: Int, counts: ResidentCounts)] {
-        months.map { (registry.codes[Int($0.key >> 32)], Int($0.key & 0xFFFF_FFFF), $0.value) }
+        let codes = months.codes
+        return months.numbered.map { (codes[$0.organisation], Int($0.low), $0.value) }
     }
 
     /// Adds another state's counts.
     public mutating func merge(_ other: OrganisationCounts) {
-        let remap = registry.remap(from: other.registry)
-        for (key, value) in other.months { months.update(remap[Int(key >> 32)] << 32 | (key & 0xFFFF_FFFF)) { $0.add(value) } }
+        months.merge(other.months) { $0.add($1) }
         compact()
     }
 
     /// Drops zero entries (left by removals).
-    public mutating func compact() { months = months.filter { $1 != ResidentCounts() } }
+    public mutating func compact() { months.filter { $0 != ResidentCounts() } }
 
     public static func == (a: OrganisationCounts, b: OrganisationCounts) -> Bool {
         func byCode(_ s: OrganisationCounts) -> [String: ResidentCounts] {
@@ -93,23 +188,11 @@ public struct OrganisationCounts: Sendable, Codable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        let codes = try container.decode([ShortCode].self, forKey: .organisations)
-        let stored = try container.decode(FlatTable<UInt64, ResidentCounts>.self, forKey: .months)
-        for (key, value) in stored {
-            guard Int(key >> 32) < codes.count else {
-                throw DecodingError.dataCorruptedError(forKey: .months, in: container, debugDescription: "organisation index out of range")
-            }
-            let number = registry.number(of: codes[Int(key >> 32)])
-            months.update(number << 32 | (key & 0xFFFF_FFFF)) { $0.add(value) }
-        }
+        months = try OrganisationKeyedTable(from: container, codes: .organisations, entries: .months, initial: ResidentCounts()) { $0.add($1) }
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        let (codes, rank) = registry.codeOrder
-        var renumbered = FlatTable<UInt64, ResidentCounts>(initial: ResidentCounts(), minimumCapacity: months.count)
-        for (key, value) in months { renumbered.update(rank[Int(key >> 32)] << 32 | (key & 0xFFFF_FFFF)) { $0 = value } }
-        try container.encode(codes, forKey: .organisations)
-        try container.encode(renumbered, forKey: .months)
+        try months.encode(to: &container, codes: .organisations, entries: .months)
     }
 }

@@ -128,7 +128,7 @@ public struct OrganisationTableBuilder: Sendable {
     public static func pooled(_ counts: OrganisationCounts, directory: OrganisationDirectory?) -> Pooled {
         let codes = counts.registry.codes
         var byNumber = [Int64](repeating: 0, count: codes.count)
-        for (key, value) in counts.months { byNumber[Int(key >> 32)] += value.referred }
+        for entry in counts.months.numbered { byNumber[entry.organisation] += entry.value.referred }
         var pooled = Pooled()
         for number in codes.indices.dropFirst() where byNumber[number] != 0 {
             pooled.referralsWithID += byNumber[number]
@@ -147,7 +147,7 @@ public struct OrganisationTableBuilder: Sendable {
         var table = PublishedTable(.organisations)
         let codes = counts.registry.codes
         var byNumber = [ResidentCounts](repeating: ResidentCounts(), count: codes.count)
-        for (key, value) in counts.months { byNumber[Int(key >> 32)].add(value) }
+        for entry in counts.months.numbered { byNumber[entry.organisation].add(entry.value) }
 
         // Number 0 is "no organisation_id": in no row.
         var organisations: [(code: ShortCode, counts: ResidentCounts)] = []
@@ -180,6 +180,7 @@ public struct OrganisationTableBuilder: Sendable {
             // Organisations come in code order: a parent's name is the first non-empty listing's.
             if let info, !info.parentCode.isEmpty {
                 parents[info.parentCode, default: (info, ResidentCounts())].counts.add(organisation.counts)
+                // safe: set with a default on the line above
                 if parents[info.parentCode]!.info.parentName.isEmpty && !info.parentName.isEmpty { parents[info.parentCode]!.info = info }
             }
         }
@@ -187,6 +188,7 @@ public struct OrganisationTableBuilder: Sendable {
             appendRows(to: &table, id: Self.pooledID, level: .organisation, name: nil, type: nil, parent: nil, counts: pooled, overall: overall)
         }
         for code in parents.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            // safe: iterating the dictionary's own keys
             let parent = parents[code]!
             appendRows(
                 to: &table, id: code, level: .parent, name: parent.info.parentName, type: parent.info.parentType, parent: nil,

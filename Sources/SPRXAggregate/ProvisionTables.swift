@@ -359,7 +359,9 @@ public struct ProvisionTableBuilder: Sendable {
     public static func window(of census: Day) -> (start: Day, end: Day) {
         let (year, month, _) = census.components
         let level = year * 12 + month - 1 - (windowMonths - 1)
+        // safe: the first of a month (level from a valid census day) is always a day
         let start = Day(year: level / 12, month: level % 12 + 1, day: 1)!
+        // safe: the census's own year and month, on its month's last day
         let end = Day(year: year, month: month, day: Day.daysIn(month: month, year: year))!
         return (start, end)
     }
@@ -458,6 +460,7 @@ public struct ProvisionTableBuilder: Sendable {
             guard let extract = data.extract(for: census) else { continue }
             var groups = [GroupRatio](repeating: GroupRatio(), count: Self.quintiles + 1)
             for code in scored {
+                // safe: scored holds only codes that have a deprivation entry
                 let quintile = deprivation[code]!.quintile - 1
                 let network = data.networks[code]
                 for g in [quintile, Self.quintiles] {

@@ -256,6 +256,7 @@ public struct RateTableBuilder: Sendable {
         let byNation = nations.map { nation in context.tally { $0.nation == nation } }
         for (nation, tally) in zip(nations, byNation) { append(Grouping.Name.nation, nation.label, tally, parent: everyone) }
         for crossing in [Grouping.Name.imdDecile, Grouping.Name.imdQuintile, Grouping.Name.rurality] {
+            // safe: imd_decile, imd_quintile and rurality are built-in groupings every schema has
             let grouping = groupKey.grouping(named: crossing)!
             let dimension = TableDimension.name([Grouping.Name.nation, crossing])
             for (nation, parent) in zip(nations, byNation) {

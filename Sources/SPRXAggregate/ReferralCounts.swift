@@ -387,19 +387,24 @@ public struct ModelCellSums: Sendable, Codable, Equatable, FlatTableValue {
 /// organisation). It grows with distinct organisation × pattern combinations, never
 /// with rows, and merges by addition like ``ReferralCounts``.
 public struct ModelCounts: Sendable, Codable, Equatable {
-    /// The organisations' numbers (the order this state first saw them; 0 is "none").
-    private var registry = OrganisationRegistry()
+    /// The cells' sums keyed by organisation and cell (see ``ModelCell/cell``): this is
+    /// the largest table of a run.
+    private var cellTable = OrganisationKeyedTable<ModelCellSums>(initial: ModelCellSums())
     /// Organisations by number; index 0 is "none".
-    public var organisations: [ShortCode] { registry.codes }
-    /// Key: organisation index << 32 | cell (see ``ModelCell/cell``). Eight bytes instead
-    /// of the 24 a ``ModelCellKey`` takes: this is the largest table of a run.
-    public private(set) var cellSums = FlatTable<UInt64, ModelCellSums>(initial: ModelCellSums())
+    public var organisations: [ShortCode] { cellTable.codes }
+    /// Key: ``OrganisationKey`` of an organisation number (an index into
+    /// ``organisations``) and a cell.
+    public var cellSums: FlatTable<UInt64, ModelCellSums> { cellTable.entries }
     /// Key: see ``histogramKey(cell:hasOrganisation:kind:value:)``.
     public private(set) var histogram = FlatTable<UInt64, Int64>(initial: 0)
 
     /// The cells with their organisation codes.
     public var cells: LazyMapSequence<FlatTable<UInt64, ModelCellSums>, (key: ModelCellKey, value: ModelCellSums)> {
-        cellSums.lazy.map { (ModelCellKey(organisation: organisations[Int($0.key >> 32)], cell: UInt32(truncatingIfNeeded: $0.key)), $0.value) }
+        let organisations = organisations
+        return cellSums.lazy.map { entry in
+            let parts = OrganisationKey.parts(entry.key)
+            return (ModelCellKey(organisation: organisations[parts.organisation], cell: parts.low), entry.value)
+        }
     }
 
     public static func == (a: ModelCounts, b: ModelCounts) -> Bool {
@@ -411,26 +416,14 @@ public struct ModelCounts: Sendable, Codable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        let codes = try container.decode([ShortCode].self, forKey: .organisations)
-        let sums = try container.decode(FlatTable<UInt64, ModelCellSums>.self, forKey: .cells)
         histogram = try container.decode(FlatTable<UInt64, Int64>.self, forKey: .histogram)
-        for (key, value) in sums {
-            guard Int(key >> 32) < codes.count else {
-                throw DecodingError.dataCorruptedError(forKey: .cells, in: container, debugDescription: "organisation index out of range")
-            }
-            let organisation = registry.number(of: codes[Int(key >> 32)])
-            cellSums.update(organisation << 32 | (key & 0xFFFF_FFFF)) { $0.add(value) }
-        }
+        cellTable = try OrganisationKeyedTable(from: container, codes: .organisations, entries: .cells, initial: ModelCellSums()) { $0.add($1) }
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         // Organisations in code order, so equal states encode to equal bytes.
-        let (codes, rank) = registry.codeOrder
-        var renumbered = FlatTable<UInt64, ModelCellSums>(initial: ModelCellSums(), minimumCapacity: cellSums.count)
-        for (key, value) in cellSums { renumbered.update(rank[Int(key >> 32)] << 32 | (key & 0xFFFF_FFFF)) { $0 = value } }
-        try container.encode(codes, forKey: .organisations)
-        try container.encode(renumbered, forKey: .cells)
+        try cellTable.encode(to: &container, codes: .organisations, entries: .cells)
         try container.encode(histogram, forKey: .histogram)
     }
 
@@ -453,6 +446,7 @@ public struct ModelCounts: Sendable, Codable, Equatable {
     /// The parts of a histogram key.
     public static func histogramParts(_ key: UInt64) -> (cell: UInt32, hasOrganisation: Bool, kind: Kind, value: Int32) {
         (
+            // safe: one bit masked, and Kind has a case for 0 and for 1
             UInt32(key & ((1 << cellBits) - 1)), key & (1 << cellBits) != 0, Kind(rawValue: (key >> (cellBits + 1)) & 1)!,
             Int32(bitPattern: UInt32(key >> 32))
         )
@@ -471,8 +465,7 @@ public struct ModelCounts: Sendable, Codable, Equatable {
             sums.interventions = sign * Int64(referral.interventions)
             sums.withIntervention = referral.interventions > 0 ? sign : 0
         }
-        let organisation = registry.number(of: referral.organisation)
-        cellSums.update(organisation << 32 | UInt64(referral.cell)) { $0.add(sums) }
+        cellTable.update(organisation: referral.organisation, low: referral.cell) { $0.add(sums) }
         let hasOrganisation = referral.organisation.count > 0
         if referral.contacts >= 0 {
             histogram.update(Self.histogramKey(cell: referral.cell, hasOrganisation: hasOrganisation, kind: .contacts, value: referral.contacts)) {
@@ -487,14 +480,13 @@ public struct ModelCounts: Sendable, Codable, Equatable {
     }
 
     public mutating func merge(_ other: ModelCounts) {
-        let remap = registry.remap(from: other.registry)
-        for (key, sums) in other.cellSums { cellSums.update(remap[Int(key >> 32)] << 32 | (key & 0xFFFF_FFFF)) { $0.add(sums) } }
+        cellTable.merge(other.cellTable) { $0.add($1) }
         for (key, count) in other.histogram { histogram.update(key) { $0 += count } }
         compact()
     }
 
     mutating func compact() {
-        cellSums = cellSums.filter { !$1.isZero }
+        cellTable.filter { !$0.isZero }
         histogram = histogram.filter { $1 != 0 }
     }
 }

@@ -299,13 +299,8 @@ public final class CleanProcessor {
     /// An optional whole number from 0 to `max` (digits only, no sign or decimals).
     static func parseCount(_ bytes: UnsafeRawBufferPointer, max: Int) -> ParsedCount {
         if bytes.isEmpty { return .absent }
-        guard bytes.count <= 10 else { return .invalid }
-        var value = 0
-        for b in bytes {
-            guard b >= 0x30 && b <= 0x39 else { return .invalid }
-            value = value * 10 + Int(b - 0x30)
-        }
-        return value <= max ? .value(value) : .invalid
+        guard let value = DecimalDigits.parse(bytes, maxDigits: 10), value <= max else { return .invalid }
+        return .value(value)
     }
 
     /// UTF-8 text without NUL bytes (a NUL is never text; it marks a corrupt export).

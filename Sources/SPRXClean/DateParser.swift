@@ -39,13 +39,7 @@ public struct DateParser: Sendable {
     // MARK: the named forms
 
     @inline(__always) private static func number(_ bytes: UnsafeRawBufferPointer, _ from: Int, _ count: Int) -> Int? {
-        var value = 0
-        for i in from..<(from + count) {
-            let b = bytes[i]
-            guard b >= 0x30 && b <= 0x39 else { return nil }
-            value = value * 10 + Int(b - 0x30)
-        }
-        return value
+        DecimalDigits.parse(UnsafeRawBufferPointer(rebasing: bytes[from..<(from + count)]), maxDigits: count)
     }
 
     /// `YYYY-MM-DD`, exactly.
@@ -77,8 +71,8 @@ public struct DateParser: Sendable {
         var i = 0
         while i < n {
             let b = bytes[i]
-            if b >= 0x30 && b <= 0x39 {
-                value = value * 10 + Int(b - 0x30)
+            if let digit = DecimalDigits.value(of: b) {
+                value = value * 10 + digit
                 digits += 1
                 guard digits <= 4 else { return nil }
             } else if b == UInt8(ascii: "/") && partCount < 2 {
@@ -118,9 +112,9 @@ public struct DateParser: Sendable {
         var i = 0
         /// Two digits at `i` as a number, advancing past them; `nil` if they are not two digits.
         func twoDigits() -> Int? {
-            guard i + 2 <= n, bytes[i] >= 0x30 && bytes[i] <= 0x39, bytes[i + 1] >= 0x30 && bytes[i + 1] <= 0x39 else { return nil }
-            defer { i += 2 }
-            return Int(bytes[i] - 0x30) * 10 + Int(bytes[i + 1] - 0x30)
+            guard i + 2 <= n, let value = DecimalDigits.parse(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + 2)]), maxDigits: 2) else { return nil }
+            i += 2
+            return value
         }
         func take(_ byte: UInt8) -> Bool {
             guard i < n, bytes[i] == byte else { return false }
@@ -134,7 +128,7 @@ public struct DateParser: Sendable {
             guard let second = twoDigits(), second <= maxSecond else { return false }
             if take(UInt8(ascii: ".")) || take(UInt8(ascii: ",")) {
                 let first = i
-                while i < n, bytes[i] >= 0x30 && bytes[i] <= 0x39 { i += 1 }
+                while i < n, DecimalDigits.value(of: bytes[i]) != nil { i += 1 }
                 guard i > first, i - first <= maxFractionDigits else { return false }
             }
         }
@@ -160,19 +154,13 @@ public struct DateParser: Sendable {
 
     /// A whole number of days from 1, optionally with a fraction (the time, dropped).
     static func excelSerial(_ bytes: UnsafeRawBufferPointer) -> Day? {
-        var value = 0
-        var digits = 0
-        var i = 0
-        while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 {
-            value = value * 10 + Int(bytes[i] - 0x30)
-            digits += 1
-            guard digits <= 7 else { return nil }
-            i += 1
-        }
+        // At most 7 digits: an eighth is not a "." below, so the field is refused.
+        let (value, digits) = DecimalDigits.leading(bytes, from: 0, maxDigits: 7)
+        let i = digits
         guard digits > 0 else { return nil }
         if i < bytes.count {
             guard bytes[i] == UInt8(ascii: "."), i + 1 < bytes.count else { return nil }
-            for b in bytes[(i + 1)...] where !(b >= 0x30 && b <= 0x39) { return nil }
+            for b in bytes[(i + 1)...] where DecimalDigits.value(of: b) == nil { return nil }
         }
         guard value >= 1 && value <= largestExcelSerial else { return nil }
         return Day(daysSinceEpoch: excelEpoch + Int32(value))
@@ -191,15 +179,10 @@ public struct DateParser: Sendable {
                 i += 1
                 continue
             }
-            var value = 0
-            var digits = 0
             // Fixed widths take exactly their digits; a one-or-two-digit token is always
             // followed by a separator (the pattern guarantees it), so taking two is safe.
-            while digits < step.maxDigits, i < n, bytes[i] >= 0x30 && bytes[i] <= 0x39 {
-                value = value * 10 + Int(bytes[i] - 0x30)
-                digits += 1
-                i += 1
-            }
+            let (value, digits) = DecimalDigits.leading(bytes, from: i, maxDigits: step.maxDigits)
+            i += digits
             guard digits >= step.minDigits else { return nil }
             switch step.element {
             case .year: year = value

@@ -40,6 +40,7 @@ public struct ByteWindow: ~Copyable {
 
     /// The bytes held, first byte at offset 0 (writable, so a reader can rewrite bytes in place).
     @inline(__always) public var readable: UnsafeMutableRawBufferPointer {
+        // safe: storage is allocated with at least 16 bytes in init and only ever replaced by a larger buffer
         UnsafeMutableRawBufferPointer(start: storage.baseAddress! + start, count: end - start)
     }
 
@@ -51,6 +52,7 @@ public struct ByteWindow: ~Copyable {
     @inline(__always)
     public mutating func freeSpace(minimum: Int) -> UnsafeMutableRawBufferPointer {
         if storage.count - end < minimum { makeRoom(minimum) }
+        // safe: storage is allocated with at least 16 bytes in init and only ever replaced by a larger buffer
         return UnsafeMutableRawBufferPointer(start: storage.baseAddress! + end, count: storage.count - end)
     }
 
@@ -59,10 +61,12 @@ public struct ByteWindow: ~Copyable {
         let held = end - start
         if held + minimum > storage.count {
             let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: max(storage.count * 2, held + minimum), alignment: 16)
+            // safe: both buffers are allocated with at least 16 bytes
             if held > 0 { grown.baseAddress!.copyMemory(from: storage.baseAddress! + start, byteCount: held) }
             storage.deallocate()
             storage = grown
         } else if held > 0 {
+            // safe: storage is allocated with at least 16 bytes
             memmove(storage.baseAddress!, storage.baseAddress! + start, held)
         }
         start = 0

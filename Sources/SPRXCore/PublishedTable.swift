@@ -173,6 +173,7 @@ extension TableColumn {
     public static var header: [String] { allCases.map(\.name) }
 
     /// The column's place in a row.
+    // safe: self is one of allCases
     public var index: Int { Self.allCases.firstIndex(of: self)! }
 }
 

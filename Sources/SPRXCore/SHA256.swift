@@ -32,11 +32,13 @@ public struct SHA256: Sendable {
             pending.append(contentsOf: bytes[0..<take])
             index = take
             if pending.count == 64 {
+                // safe: pending holds 64 bytes here
                 pending.withUnsafeBytes { compress($0.baseAddress!) }
                 pending.removeAll(keepingCapacity: true)
             }
         }
         while bytes.count - index >= 64 {
+            // safe: at least 64 bytes remain, so the buffer has a base address
             compress(bytes.baseAddress! + index)
             index += 64
         }

@@ -51,7 +51,9 @@ public struct ShortCode: Hashable, Sendable, Comparable, CustomStringConvertible
         hasher.update(upper)
         let hex = Array(hasher.finalizeHex().utf8)
         var code = ShortCode()
+        // safe: a SHA-256 hex digest is 64 hex digits; 16 of them always parse as a UInt64
         code.low = UInt64(String(decoding: hex[0..<16], as: UTF8.self), radix: 16)!
+        // safe: as above
         code.high = UInt64(String(decoding: hex[16..<32], as: UTF8.self), radix: 16)!
         code.count = digestMarker
         return code
@@ -211,7 +213,8 @@ public struct LabelTable: Sendable {
                 let slot = slots[index]
                 if slot.offset < 0 { return nil }
                 if slot.hash == hash && Int(slot.length) == n
-                    && memcmpEqual(stored.baseAddress! + Int(slot.offset), key.baseAddress, n)
+                    // safe: past n == 0, a stored key of n bytes means keyBytes is not empty
+                    && (n == 0 || memcmpEqual(stored.baseAddress! + Int(slot.offset), key.baseAddress, n))
                 {
                     return slot.code
                 }

@@ -114,6 +114,7 @@ public struct FileDescriptor: Sendable, Hashable {
     public func writeAll(_ bytes: UnsafeRawBufferPointer) throws(Errno) {
         var offset = 0
         while offset < bytes.count {
+            // safe: the loop runs only while bytes.count > 0, so the buffer has a base address
             let n = try SystemCall.valueOrErrno { Glibc.write(rawValue, bytes.baseAddress! + offset, bytes.count - offset) }.get()
             // write(2) makes no progress only when something is wrong with the file.
             guard n > 0 else { throw Errno(EIO) }

@@ -79,6 +79,7 @@ public struct EnrichRules: Sendable {
             for age in band.lower...min(band.upper, 120) { table[age] = UInt8(i) }
         }
         bandOfAge = table
+        // safe: group(ofAge:) is nil only for a negative age
         standardGroupOfAge = (0...120).map { UInt8(EuropeanStandardPopulation.group(ofAge: $0)!) }
     }
 

@@ -106,6 +106,7 @@ public enum OrganisationLoader {
             if networks[code] == nil { networks[code] = ProvisionData.Network(name: name) }
             if let seen = nameDates[code], seen > date { return }
             nameDates[code] = date
+            // safe: set at the top of this function when missing
             if !name.isEmpty { networks[code]!.name = name }
         }
         var files: [ReferenceFileInfo] = []
@@ -126,6 +127,7 @@ public enum OrganisationLoader {
                 let code = try field.code(1)
                 let fte = try field.number(3, within: ReferenceBounds.networkFTE, "link worker FTE of one PCN")
                 name(code, field.text(2), at: date)
+                // safe: name(code:) on the line above adds the network when missing
                 guard networks[code]!.fte.updateValue(fte, forKey: date) == nil else { throw field.repeated("a PCN and census date", 1) }
                 censusDates.insert(date)
             })
@@ -142,6 +144,7 @@ public enum OrganisationLoader {
                 let code = try field.code(1)
                 let patients = try field.count(3, within: ReferenceBounds.networkPatients, "registered patients of one PCN")
                 name(code, field.text(2), at: date)
+                // safe: name(code:) on the line above adds the network when missing
                 guard networks[code]!.registeredPatients.updateValue(patients, forKey: date) == nil else {
                     throw field.repeated("a PCN and extract date", 1)
                 }
@@ -169,6 +172,7 @@ public enum OrganisationLoader {
         guard let latest = byExtract.keys.max() else {
             throw SPRXError(.invalidReference, "practice lookup lists no practice", location: DataLocation(file: practiceFile.file))
         }
+        // safe: latest is one of byExtract's keys
         var practices = byExtract[latest]!
         for (code, entry) in practiceNames.sorted(by: { $0.key < $1.key }) { name(code, entry.name, at: entry.date) }
 
@@ -240,14 +244,7 @@ private struct Fields {
     /// A `YYYY-MM-DD` date.
     func day(_ column: Int) throws -> Day {
         let field = Array(bytes(column))
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for i in range {
-                guard (0x30...0x39).contains(field[i]) else { return nil }
-                value = value * 10 + Int(field[i] - 0x30)
-            }
-            return value
-        }
+        func number(_ range: Range<Int>) -> Int? { DecimalDigits.parse(field[range], maxDigits: range.count) }
         guard field.count == 10, field[4] == 0x2D, field[7] == 0x2D, let y = number(0..<4), let m = number(5..<7), let d = number(8..<10),
             let day = Day(year: y, month: m, day: d)
         else { throw fail("date must be written YYYY-MM-DD", column) }

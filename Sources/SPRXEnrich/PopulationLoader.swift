@@ -79,6 +79,7 @@ public enum PopulationLoader {
         result.nationsWithAges = Nation.known.filter { population.singleYearOfAge(for: $0) != nil }
 
         // Per group: the standard's age groups; per nation: the pipeline's age bands.
+        // safe: group(ofAge:) is nil only for a negative age
         let groupOfAge = (0..<ages).map { EuropeanStandardPopulation.group(ofAge: $0)! }
         var singleYearsOfNation: [Nation: [Int64]] = [:]
         for (index, cell) in cells.enumerated() where result.nationsWithAges.contains(cell.nation) {

@@ -50,14 +50,7 @@ enum PopulationCount {
     /// else: a sign, a decimal point, an empty field.
     static func parse(_ field: UnsafeRawBufferPointer) -> Int64? {
         let digits = Padding.unpadded(field)
-        guard !digits.isEmpty, digits.count <= 15 else { return nil }
-        var value: Int64 = 0
-        for i in digits {
-            let d = field[i] &- UInt8(ascii: "0")
-            guard d < 10 else { return nil }
-            value = value * 10 + Int64(d)
-        }
-        return value
+        return DecimalDigits.parse(UnsafeRawBufferPointer(rebasing: field[digits]), maxDigits: 15).map(Int64.init)
     }
 }
 

@@ -68,6 +68,7 @@ enum GeneratedOrganisations {
                 guard let c = row["area_code"], let d = Int(row["decile"] ?? "") else { return nil }
                 return (c, d)
             }.sorted { $0.code < $1.code }
+            // safe: shares has every nation that sources lists
             let count = max(3, Int((shares[nation]! * 120).rounded()))
             let slice = max(1, areas.count / count)
             if nation == .england {
@@ -81,6 +82,7 @@ enum GeneratedOrganisations {
                         GeneratedOrganisation(
                             code: pcn.code, name: pcn.name, type: "PCN", parentCode: parent, parentName: "",
                             parentType: parent.isEmpty ? "" : "ICB", nation: nation, areas: areas[start..<min(areas.count, start + length)],
+                            // safe: shares has every nation that sources lists
                             effect: 0.45 * rng.normal(), weight: shares[nation]! * Double(pcn.patients) / patients * Foundation.exp(0.4 * rng.normal())))
                 }
             } else {
@@ -99,6 +101,7 @@ enum GeneratedOrganisations {
                             code: code, name: "Synthetic link worker service \(i + 1) (\(nation.label))", type: "scheme",
                             parentCode: "SYN-\(nationLetter(nation))\(group)", parentName: "Synthetic \(groupType) \(group) (\(nation.label))",
                             parentType: groupType, nation: nation, areas: areas[start..<end], effect: 0.45 * rng.normal(),
+                            // safe: shares has every nation that sources lists
                             weight: shares[nation]! / Double(count) * Foundation.exp(0.6 * rng.normal())))
                 }
             }

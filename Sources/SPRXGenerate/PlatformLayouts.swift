@@ -105,6 +105,7 @@ struct PlatformLayout: Sendable {
 
     /// The Excel (1900 date system) serial number of a date: days since 1899-12-30.
     static func excelSerial(year: Int, month: Int, day: Int) -> Int {
+        // safe: called with dates the generator drew from its calendar (always real days)
         Int(Day(year: year, month: month, day: day)!.daysSinceEpoch) + 25_569
     }
 }
@@ -260,11 +261,13 @@ extension ReferralGenerator {
         case .none: status = V.caseAwaiting
         }
         if status.hasPrefix("Closed") {
+            // safe: the generated date is a real day (drawn from ReferralCalendar)
             let start = Day(year: r.date.year, month: r.date.month, day: r.date.day)!
             let end = Day(daysSinceEpoch: start.daysSinceEpoch + Int32(14 + rng.below(120)))
             closed = Self.ukDate(end.components)
         }
         var reasonLabels: [String] = []
+        // safe: PlatformVocabulary has a label for every generated reason id
         for id in r.reasons { reasonLabels.append(one(V.caseReasons[id]!)) }
         return [
             String(format: "SPR-%07d", sequence), r.personID, Self.ukDate(r.date) + " " + time,
@@ -276,6 +279,7 @@ extension ReferralGenerator {
     private mutating func gpSearchFields(_ r: GeneratedReferral) -> [String] {
         typealias V = PlatformVocabulary
         let record = Self.guid(rng.next(), rng.next())
+        // safe: generated organisation codes are a letter and digits (U + a number)
         let number = Int(r.organisation.dropFirst())!
         let practice = r.nation == .wales ? "W" + String(format: "%05d", number) : V.gpPracticeLetters[number % V.gpPracticeLetters.count] + String(format: "%05d", number)
         let source = V.gpSourceCodes[r.route].map { one($0) } ?? ""
@@ -306,11 +310,13 @@ extension ReferralGenerator {
         case 12...14: dateText = "\(r.date.day)/\(r.date.month)/\(r.date.year)"
         default: dateText = String(PlatformLayout.excelSerial(year: r.date.year, month: r.date.month, day: r.date.day))
         }
+        // safe: PlatformVocabulary has a label for every generated route
         var source = one(V.sheetRoutes[r.route]!)
         if rng.bernoulli(0.005) { source = "Walk in" }  // a label the pipeline does not name
         var reasonText = ""
         for (i, id) in r.reasons.enumerated() {
             if i > 0 { reasonText += one(V.sheetReasonJoiners) }
+            // safe: PlatformVocabulary has a label for every generated reason id
             reasonText += one(V.sheetReasons[id]!)
         }
         let seen = r.contacted.map { $0 ? one(V.sheetYes) : one(V.sheetNo) } ?? one(["", "?"])

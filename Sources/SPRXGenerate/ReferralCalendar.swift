@@ -1,4 +1,5 @@
 import Foundation
+import SPRXCore
 import SPRXPipeline
 
 /// When generated referrals happen: a level that grows and flattens, with seasonal dips.
@@ -17,8 +18,10 @@ import SPRXPipeline
 /// allocation per draw).
 struct ReferralCalendar: Sendable {
     /// The first day a referral can have.
+    // safe: a literal calendar date
     static let firstDay = Day(year: 2021, month: 1, day: 1)!
     /// The last day a referral can have.
+    // safe: a literal calendar date
     static let lastDay = Day(year: 2025, month: 12, day: 31)!
     /// The mid-point of the span in years from ``firstDay``, about which the route and
     /// intervention trends are centred so that their overall shares stay calibrated.

@@ -86,6 +86,7 @@ public final class MemoryByteSource: ByteSource {
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let n = min(buffer.count, maxRead, bytes.count - offset)
         guard n > 0 else { return 0 }
+        // safe: n > 0 is checked above, so both buffers are nonempty
         bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
         offset += n
         return n
@@ -168,6 +169,7 @@ public final class PeekableByteSource: ByteSource {
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         if pendingOffset < pending.count {
             let n = min(buffer.count, pending.count - pendingOffset)
+            // safe: n > 0 here (pendingOffset < pending.count and a nonempty read buffer)
             pending.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + pendingOffset, byteCount: n) }
             pendingOffset += n
             if pendingOffset == pending.count {

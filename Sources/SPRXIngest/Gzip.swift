@@ -80,8 +80,10 @@ public final class GzipInflater {
                 }
             }
             stream.pointee.next_in = UnsafeMutablePointer(
+                // safe: the loop runs only while consumed < input.count, so input is not empty
                 mutating: input.baseAddress!.advanced(by: consumed).assumingMemoryBound(to: Bytef.self))
             stream.pointee.avail_in = uInt(input.count - consumed)
+            // safe: the guard at the top returns for an empty output
             stream.pointee.next_out = output.baseAddress!.advanced(by: produced).assumingMemoryBound(to: Bytef.self)
             stream.pointee.avail_out = uInt(output.count - produced)
             insideMember = true
@@ -174,6 +176,7 @@ public final class GzipDeflater {
         stream.pointee.avail_in = uInt(input.count)
         while true {
             let (status, produced): (Int32, Int) = output.withUnsafeMutableBytes { out in
+                // safe: output is a nonempty array of the deflater's chunk size
                 stream.pointee.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
                 stream.pointee.avail_out = uInt(out.count)
                 let status = deflate(stream, flush)

@@ -220,6 +220,7 @@ public final class RowBlockReader {
     private func makeBlock(upTo end: Int) -> RowBlock {
         let held = window.readable
         let bytes = [UInt8](unsafeUninitializedCapacity: end) { target, count in
+            // safe: only when end > 0: both buffers hold at least end bytes
             if end > 0 { target.baseAddress!.initialize(from: held.baseAddress!.assumingMemoryBound(to: UInt8.self), count: end) }
             count = end
         }

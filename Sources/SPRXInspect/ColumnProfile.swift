@@ -111,6 +111,7 @@ public struct ColumnProfile: Sendable {
     private mutating func countLabel(_ value: UnsafeRawBufferPointer) {
         let key = LabelTable.normalisedText(UnsafeRawBufferPointer(rebasing: value.prefix(LabelTable.maxLabelLength)))
         if labels[key] != nil {
+            // safe: checked non-nil on the line above
             labels[key]!.count += 1
         } else if labels.count < maxDistinct {
             labels[key] = LabelCount(count: 1, spelling: String(decoding: value.prefix(LabelTable.maxLabelLength), as: UTF8.self))
@@ -124,9 +125,11 @@ public struct ColumnProfile: Sendable {
         // FNV-1a over the bytes, cased as the value is (ids compare exactly).
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in value { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        // safe: the guard at the top returns when distinctHashes is nil
         if !distinctHashes!.insert(hash).inserted {
             repeats = true
             distinctHashes = nil
+        // safe: set on the line above (the nil branch is the other arm)
         } else if distinctHashes!.count > Self.maxDistinctTracked {
             distinctHashes = nil
         }
@@ -153,14 +156,7 @@ public struct ColumnProfile: Sendable {
         var i = 0
         var negative = false
         if value.first == UInt8(ascii: "-") { negative = true; i = 1 }
-        guard i < value.count, value.count - i <= 12 else { return nil }
-        var v = 0
-        while i < value.count {
-            let b = value[i]
-            guard b >= 0x30 && b <= 0x39 else { return nil }
-            v = v * 10 + Int(b - 0x30)
-            i += 1
-        }
+        guard let v = DecimalDigits.parse(UnsafeRawBufferPointer(rebasing: value[i...]), maxDigits: 12) else { return nil }
         return negative ? -v : v
     }
 
@@ -182,6 +178,7 @@ public struct ColumnProfile: Sendable {
         // In key order, so which labels are kept past the limit is the same on every run.
         for (key, label) in other.labels.sorted(by: { $0.key < $1.key }) {
             if labels[key] != nil {
+                // safe: checked non-nil on the line above
                 labels[key]!.count += label.count
             } else if labels.count < maxDistinct {
                 labels[key] = label

@@ -35,6 +35,7 @@ public enum DateCandidate: String, CaseIterable, Sendable, Codable {
     }
 
     /// One parser per candidate, built once from its pipeline name.
+    // safe: every candidate's raw value is a date form name DateForm accepts (DateCandidates tests parse each)
     private static let parsers: [DateParser] = allCases.map { DateParser(forms: [try! DateForm($0.rawValue)]) }
 
     /// Formats that together parse the most values: the best first, then each that adds
@@ -54,5 +55,6 @@ public enum DateCandidate: String, CaseIterable, Sendable, Codable {
         return chosen
     }
 
+    // safe: self is one of allCases
     var order: Int { Self.allCases.firstIndex(of: self)! }
 }

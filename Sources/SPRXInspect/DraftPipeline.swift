@@ -171,6 +171,7 @@ public enum DraftPipeline {
                     notGuessed.append(label)
                 }
             }
+            // safe: iterating the dictionary's own keys
             for key in guessed.keys { guessed[key]!.sort() }
             return (guessed, notGuessed, rare, separator)   // most frequent first (labelCounts)
         }

@@ -27,6 +27,7 @@ public enum SniffedDelimiter: String, Sendable, Codable, Equatable, CaseIterable
     case bar = "|"
 
     /// The delimiter as pipelines and the reader name it.
+    // safe: every candidate byte here is one of FieldDelimiter's raw values
     public var field: FieldDelimiter { FieldDelimiter(rawValue: byte)! }
 
     /// The delimiter byte.

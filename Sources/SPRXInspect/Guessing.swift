@@ -216,6 +216,7 @@ public enum Guessing {
         let padded = " " + label.filter { $0 != "." }.map { $0.isLetter || $0.isNumber || $0 == "&" || $0 == "-" ? $0 : " " } + " "
         return table.first { _, words in
             words.contains { word in
+                // safe: word.count == 1 is checked first
                 if word.count == 1 && word.first!.isCurrencySymbol { return label.contains(word) }
                 // Short words must stand alone ("gp", "job"); stems may start a word.
                 return word.count <= 3 ? padded.contains(" \(word) ") || label == word : padded.contains(" \(word)") || label.contains(word)
@@ -255,6 +256,7 @@ public enum Guessing {
         for (key, _) in profile.labels where !key.unicodeScalars.contains(where: candidates.contains) { single.insert(key) }
         var chosen = ""
         for separator in reasonSeparatorCandidates {
+            // safe: the separator candidates are non-empty string literals
             let scalar = separator.unicodeScalars.first!
             var holding = 0, confirmed = 0
             for (_, label) in profile.labels.sorted(by: { $0.key < $1.key }) where label.spelling.unicodeScalars.contains(scalar) {

@@ -105,9 +105,8 @@ public struct ModelTableBuilder: Sendable {
         let organisationNames = ranked.map { counts.organisations[$0].description }
         let cells: [PreparedCell] = counts.cellSums.compactMap { key, sums -> PreparedCell? in
             guard sums.referrals > 0 else { return nil }
-            let cell = UInt32(truncatingIfNeeded: key)
-            let organisation = organisationRank[Int(key >> 32)]
-            return PreparedCell(organisation: organisation, cell: cell, sums: sums)
+            let (number, cell) = OrganisationKey.parts(key)
+            return PreparedCell(organisation: organisationRank[number], cell: cell, sums: sums)
         }
         let histogram = counts.histogram.compactMap { key, count -> PreparedHistogramEntry? in
             guard count > 0 else { return nil }

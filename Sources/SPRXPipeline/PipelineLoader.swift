@@ -193,6 +193,7 @@ public enum PipelineLoader {
         for field in CanonicalField.allCases {
             if let entry = try columnsEntry.optional(field.rawValue) {
                 columns[field] = try entry.stringList(nonEmpty: true)
+                // safe: set on the line above
                 if columns[field]!.contains(where: { $0.allSatisfy { $0 == " " || $0 == "\t" } }) {
                     throw entry.fail("header names that are not blank")
                 }
@@ -202,6 +203,7 @@ public enum PipelineLoader {
                 columns[field] = [field.rawValue]
             }
             // One header means one field: `age: [contacts]` would read contacts as ages.
+            // safe: set in both branches above
             for alias in columns[field]! {
                 let key = alias.trimmingSpaces().lowercased()  // as ColumnLayout matches headers
                 if let other = claimedBy[key], other != field {
@@ -246,6 +248,7 @@ public enum PipelineLoader {
         var reasonLists: [(Entry, [String])] = []
         for (id, entry) in try reasonsEntry.mappingEntries() {
             reasons.append(ReasonDefinition(id: id, labels: try entry.stringList(nonEmpty: true)))
+            // safe: appended on the line above
             reasonLists.append((entry, reasons.last!.labels))
         }
         guard reasons.count <= 32 else { throw reasonsEntry.fail("at most 32 reasons") }
@@ -270,6 +273,7 @@ public enum PipelineLoader {
         for sex in Sex.allCases {
             let entry = try sexEntry.optional(sex.label.lowercased())
             sexLabels[sex] = try entry?.stringList(nonEmpty: false) ?? []
+            // safe: set on the line above
             if let entry { sexLists.append((entry, sexLabels[sex]!)) }
         }
         try checkEachLabelMeansOneValue(sexLists)
@@ -280,6 +284,7 @@ public enum PipelineLoader {
         for eth in Ethnicity.allCases {
             let entry = try ethEntry.optional(eth.label.lowercased())
             ethnicityLabels[eth] = try entry?.stringList(nonEmpty: false) ?? []
+            // safe: set on the line above
             if let entry { ethnicityLists.append((entry, ethnicityLabels[eth]!)) }
         }
         try checkEachLabelMeansOneValue(ethnicityLists)
@@ -565,6 +570,7 @@ public enum PipelineLoader {
         try entry.allowKeys(DisplayNameDimension.allCases.map(\.rawValue))
         var result: [String: [String: String]] = [:]
         for (key, dimensionEntry) in try entry.mappingEntries() {
+            // safe: allowKeys above refused any key that is not a dimension's raw value
             let dimension = DisplayNameDimension(rawValue: key)!
             let ids: [String] =
                 switch dimension {

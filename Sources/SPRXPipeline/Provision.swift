@@ -107,6 +107,7 @@ public struct ProvisionData: Sendable, Equatable {
         var weighted: [String: (sum: Double, scored: Int64, all: Int64)] = [:]
         // In code order, so the sums (and the bytes published) never depend on hashing.
         for code in practices.keys.sorted() {
+            // safe: iterating the dictionary's own keys
             let practice = practices[code]!
             guard let network = practice.network else { continue }
             var entry = weighted[network, default: (0, 0, 0)]
@@ -121,6 +122,7 @@ public struct ProvisionData: Sendable, Equatable {
         let ranked = scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.code < $1.code }
         var result: [String: NetworkDeprivation] = [:]
         for (rank, network) in ranked.enumerated() {
+            // safe: ranked is made from weighted's entries
             let entry = weighted[network.code]!
             result[network.code] = NetworkDeprivation(
                 score: network.score, scoredPatients: entry.scored, patients: entry.all, quintile: 5 * rank / ranked.count + 1)

@@ -58,50 +58,13 @@ public struct RunSummary: Sendable {
     }
 }
 
-/// `sprx run` whole: prepares the output folder, runs the engine, publishes what it
-/// counted and commits the folder.
+/// Publishing: turns what the engine counted into the output folder's files.
 ///
 /// Design note: the engine (`SPRXRunner`) returns a typed ``RunResult``; everything a
 /// person or a program reads (tables, models, report, manifest) is made here from it,
 /// so a second way to finish a run (merging shards' results) needs only a second way to
-/// build a ``RunResult``. The folder is committed only when every file is written.
+/// build a ``RunResult``. ``RunJob`` holds the folder, its lock and its commit.
 public enum Publisher {
-    /// Runs the pipeline and writes the output folder.
-    @discardableResult
-    public static func run(_ options: RunOptions) throws -> RunSummary {
-        let started = Date()
-        Runner.prepareProcess()
-        var pipeline = try PipelineLoader.load(path: options.pipelinePath, referenceDirectory: options.referenceDirectory)
-        if !options.disclosureControl { pipeline.disclosure.enabled = false }
-        let files = try Runner.resolveInputs(options.inputs)
-        // Before any work: the target must be sprx's to replace, then a second run on the
-        // same output is refused (75) before it writes anything.
-        let enrich = pipeline.enrich
-        let readPaths =
-            [options.pipelinePath, enrich.referenceDirectory] + enrich.deprivation.map { enrich.referenceDirectory + "/" + $0.file }
-            + enrich.rurality.map { enrich.referenceDirectory + "/" + $0.file }
-            + (enrich.population?.files ?? []).map { enrich.referenceDirectory + "/" + $0 }
-            + (pipeline.organisations?.provision?.files ?? []).map { enrich.referenceDirectory + "/" + $0 }
-            + (pipeline.organisations?.lookup.map { [$0.path] } ?? [])
-        let target = try OutputTarget(options.outputDirectory, inputs: options.inputs + files, protected: readPaths)
-        let lock = try RunLock(target: target)
-        defer { withExtendedLifetime(lock) {} }
-        if lock.tookOverStaleLock && !options.quiet {
-            StandardError.line("sprx: note: took over a stale lock (the run that held it is no longer running)")
-        }
-        let reference = try ReferenceData.load(pipeline.enrich)
-        let output = try OutputFolder(target: target)
-        do {
-            let result = try Runner.count(pipeline: pipeline, reference: reference, files: files, options: options, output: output)
-            let summary = try publish(result, options: options, started: started, into: output)
-            try output.commit()
-            return summary
-        } catch {
-            output.discard()
-            throw error
-        }
-    }
-
     /// Writes the tables, the models, the report and the manifest of a run into
     /// `output`'s staging folder (the caller commits it).
     public static func publish(_ result: RunResult, options: RunOptions, started: Date, into output: OutputFolder) throws -> RunSummary {

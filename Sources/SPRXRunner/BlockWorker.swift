@@ -130,6 +130,7 @@ struct BlockWorker: Sendable {
                         organisation: modelsByOrganisation ? organisation : nil, cell: modelProjection.apply(key),
                         contacts: record.contacts, interventions: record.interventions)
                     if countForModels { counts.models.add(model) }
+                    // safe: a row's raw bytes point into the block, so a row with a base address means the block has one
                     let start = row.raw.baseAddress.map { $0 - UnsafeRawPointer(base!) } ?? 0
                     result.cleanRows.append(
                         CleanRowTrace(

@@ -30,6 +30,7 @@ final class Deferred<Value: Sendable>: @unchecked Sendable {
     func value() throws -> Value {
         done.wait()
         defer { done.signal() }
+        // safe: done is signalled only after result is set
         return try lock.withLock { result! }.get()
     }
 

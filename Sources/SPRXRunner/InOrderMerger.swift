@@ -5,8 +5,8 @@ import SPRXEnrich
 import SPRXIngest
 import SPRXPipeline
 
-/// Merges block results in input order: per-file reconciliation, the quarantine
-/// stream, and the ``DuplicateLedger`` that finds repeated referral ids across all files.
+/// Merges block results in input order: per-file reconciliation, the quarantined rows
+/// (handed to the ``CountSink``), and the ``DuplicateLedger`` that finds repeated referral ids across all files.
 ///
 /// Not thread-safe by itself; ``Runner`` calls it under its lock, one block at a time,
 /// in (file, block) order, so the first occurrence of a referral is always the one kept,
@@ -21,7 +21,8 @@ final class InOrderMerger {
     /// Every unmapped label of the run, bounded per field.
     private(set) var unmappedLabels: UnmappedLabelStore
     private let ledger: DuplicateLedger
-    private let quarantine: QuarantineWriter
+    /// Where quarantined rows go.
+    private let sink: any CountSink
     private let fileNames: [String]
     /// Whether the workers count the models' histograms (so duplicates must be taken out of them).
     private let countForModels: Bool
@@ -31,7 +32,7 @@ final class InOrderMerger {
     private var layouts: [ColumnLayout?]
 
     init(
-        files: [String], quarantine: QuarantineWriter, ledger: DuplicateLedger, groupKey: GroupKeySchema, countForModels: Bool,
+        files: [String], sink: any CountSink, ledger: DuplicateLedger, groupKey: GroupKeySchema, countForModels: Bool,
         clean: CleanRules? = nil
     ) {
         self.groupKey = groupKey
@@ -42,7 +43,7 @@ final class InOrderMerger {
         self.layouts = Array(repeating: nil, count: files.count)
         self.files = files.map { FileReconciliation(path: $0) }
         self.fileNames = files
-        self.quarantine = quarantine
+        self.sink = sink
         self.ledger = ledger
     }
 
@@ -66,7 +67,7 @@ final class InOrderMerger {
         for row in result.quarantined {
             stats.quarantined += 1
             stats.quarantineReasons[row.reason.rawValue, default: 0] += 1
-            try quarantine.write(file: fileNames[file], row: row)
+            try sink.quarantine(row, file: fileNames[file])
         }
         // In (field, label) order, so which labels pass the store's limit does not
         // depend on dictionary order.
@@ -131,9 +132,9 @@ final class InOrderMerger {
             } else {
                 stats.quarantined += 1
                 stats.quarantineReasons[QuarantineReason.conflictingReferralID.rawValue, default: 0] += 1
-                try quarantine.write(
-                    file: fileNames[repeated.file],
-                    row: QuarantinedRow(line: Int(row.line), reason: .conflictingReferralID, column: "referral_id", raw: repeated.raw))
+                try sink.quarantine(
+                    QuarantinedRow(line: Int(row.line), reason: .conflictingReferralID, column: "referral_id", raw: repeated.raw),
+                    file: fileNames[repeated.file])
             }
             files[repeated.file] = stats
         }

@@ -301,6 +301,7 @@ public final class RunLock {
 /// (quoted as one CSV field); it is patient data, hence the 0600 permissions.
 final class QuarantineWriter {
     private let descriptor: FileDescriptor
+    // safe: set in init before any use (implicitly unwrapped only because its closure captures the descriptor)
     private var deflater: GzipDeflater!
     let path: String
 

@@ -52,7 +52,7 @@ public struct RunOptions: Sendable {
 
 /// What the engine made of a run's inputs: everything publishing needs, typed.
 ///
-/// The engine (``Runner/count(pipeline:reference:files:options:output:)``) fills it; the
+/// The engine (``Runner/count(pipeline:reference:files:options:sink:)``) fills it; the
 /// publishing layer (`SPRXPublish`) turns it into tables, models, the report and the
 /// manifest. Nothing in it is formatted text.
 public struct RunResult: Sendable {
@@ -105,8 +105,9 @@ public struct RunResult: Sendable {
 /// them into a private ``BlockResult``. Results are merged strictly in (file, block)
 /// order by ``InOrderMerger``, which makes the tables byte-identical for any `--jobs`.
 /// Each file may have at most `2 × jobs + 2` blocks read but not yet merged, so memory
-/// stays flat however large the input is. The engine publishes nothing: it writes only
-/// the quarantine (and its spill files) into the output folder's staging area.
+/// stays flat however large the input is. The engine publishes nothing and knows no
+/// output folder: quarantined rows and spill files go to a ``CountSink``; the lock,
+/// staging and commit belong to `sprx run`'s job (`RunJob` in `SPRXPublish`).
 public enum Runner {
     /// Resolves inputs: files as given, folders as their `*.csv` and `*.csv.gz` files in name order.
     public static func resolveInputs(_ inputs: [String]) throws -> [String] {
@@ -125,13 +126,13 @@ public enum Runner {
         #endif
     }
 
-    /// Reads, cleans, enriches and counts every file; writes the quarantine into
-    /// `output`'s staging folder; judges the quality gates.
+    /// Reads, cleans, enriches and counts every file; hands quarantined rows to `sink`;
+    /// judges the quality gates, then finishes the sink.
     ///
-    /// - Throws: any input, reference or output error, and ``SPRXError/Code/qualityGate``
+    /// - Throws: any input, reference or sink error, and ``SPRXError/Code/qualityGate``
     ///   when the run cannot mean anything (nothing is published then).
     public static func count(
-        pipeline: PipelineConfiguration, reference: ReferenceData, files: [String], options: RunOptions, output: OutputFolder
+        pipeline: PipelineConfiguration, reference: ReferenceData, files: [String], options: RunOptions, sink: any CountSink
     ) throws -> RunResult {
         var worker = BlockWorker(
             clean: CleanRules(pipeline: pipeline), enrich: EnrichRules(reference: reference, ageBands: pipeline.enrich.ageBands),
@@ -139,10 +140,9 @@ public enum Runner {
             modelProjection: try ModelCellProjection(models: pipeline.models.models, schema: pipeline.groupKey))
         worker.modelsByOrganisation = pipeline.models.clusterByOrganisation
         worker.ratePeriod = pipeline.enrich.population?.period
-        let quarantine = try QuarantineWriter(path: output.staging.appendingPathComponent("quarantine/rejected.csv.gz").path)
-        let ledger = try DuplicateLedger(directory: output.staging.appendingPathComponent(".work"))
+        let ledger = try DuplicateLedger(directory: sink.workDirectory)
         let merger = InOrderMerger(
-            files: files, quarantine: quarantine, ledger: ledger, groupKey: pipeline.groupKey, countForModels: worker.countForModels,
+            files: files, sink: sink, ledger: ledger, groupKey: pipeline.groupKey, countForModels: worker.countForModels,
             clean: worker.clean)
         let pool = CountsPool(groupKey: pipeline.groupKey)
         // The single-year-of-age populations are summed while rows are counted (only
@@ -179,8 +179,7 @@ public enum Runner {
         let figures = RunFigures.quality(counts: counts, files: merger.files, pipeline: pipeline)
         let failedGates = pipeline.quality.evaluate(figures)
         if !failedGates.isEmpty { throw QualityGates.error(for: failedGates, pipelineFile: options.pipelinePath) }
-        try quarantine.finish()
-        try output.recordExisting("quarantine/rejected.csv.gz")
+        try sink.finish()
         let denominators = try population.value()
         let organisationData = try organisations.value()
         return RunResult(

@@ -231,6 +231,7 @@ public enum OutputValidator {
         let keys = schema.keys.filter { expectedColumns[$0] != nil && actualColumns[$0] != nil }
         func rowKey(_ row: [String], _ columns: [String: Int]) -> [String] {
             keys.map { k in
+                // safe: keys holds only columns both tables have
                 let value = cell(row, columns[k]!)
                 return "\(k)=\(schema.pathKeys.contains(k) ? (value as NSString).lastPathComponent : value)"
             }
@@ -258,8 +259,10 @@ public enum OutputValidator {
                 differences.append(Difference(kind: .rowOnlyInExpected, key: key, column: ""))
                 continue
             }
+            // safe: key comes from expectedOrder, built with expectedRows
             let e = expectedRows[key]!
             for column in shared {
+                // safe: shared holds only columns both tables have
                 let ev = cell(e, expectedColumns[column]!)
                 let av = cell(a, actualColumns[column]!)
                 let role = schema.role(column)

@@ -92,6 +92,15 @@ func fail(_ error: SPRXError) -> Never {
     exit(ExitStatus.code(for: error))
 }
 
+/// Ends a command on an error that is not an ``SPRXError``: the command line's own exits
+/// (``ExitCode``, a usage error: 64, `--help`) pass through; anything else is a bug, and
+/// leaves with the documented internal status (70) and its type, never the argument
+/// parser's generic 1 (its message is not printed: it could quote input).
+func failUnexpected(_ error: any Error) throws -> Never {
+    if error is ExitCode || error is ValidationError || error is CleanExit { throw error }
+    fail(SPRXError(.internalError, "unexpected error of type \(String(reflecting: type(of: error))) (a bug: please report it)"))
+}
+
 /// What the process does before any command runs.
 ///
 /// Standard descriptors closed by the caller (`2>&-`) are reopened on `/dev/null`, so no
@@ -195,7 +204,7 @@ struct Run: ParsableCommand {
         ProcessSetup.prepare()
         let started = DispatchTime.now().uptimeNanoseconds
         do {
-            let summary = try Publisher.run(options)
+            let summary = try RunJob.run(options)
             if !quiet {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 StandardError.line(
@@ -215,6 +224,8 @@ struct Run: ParsableCommand {
             }
         } catch let error as SPRXError {
             fail(error)
+        } catch {
+            try failUnexpected(error)
         }
     }
 }
@@ -256,6 +267,7 @@ struct Generate: ParsableCommand {
     func validate() throws {
         guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
         guard (1...1000).contains(files) else { throw ValidationError("--files must be from 1 to 1000") }
+        // safe: validate() refused any other layout
         guard rows <= 1_000_000_000 else { throw ValidationError("--rows must be from 1 to 1,000,000,000") }
         guard GeneratedLayout(rawValue: layout) != nil else { throw ValidationError("--layout is one of \(GeneratedLayout.allCases.map(\.rawValue).joined(separator: ", "))") }
         try ProgressOptions.check(interval: progressInterval)
@@ -275,6 +287,8 @@ struct Generate: ParsableCommand {
             print("wrote \(summary.rowsWritten) rows in \(summary.files.count) files to \(out) (expected clean: \(summary.expectedClean))")
         } catch let error as SPRXError {
             fail(error)
+        } catch {
+            try failUnexpected(error)
         }
     }
 }
@@ -358,6 +372,8 @@ struct Validate: ParsableCommand {
             if !report.equal { throw ExitCode(ExitStatus.outputsDiffer) }
         } catch let error as SPRXError {
             fail(error)
+        } catch {
+            try failUnexpected(error)
         }
     }
 }
@@ -405,6 +421,8 @@ struct Inspect: ParsableCommand {
             }
         } catch let error as SPRXError {
             fail(error)
+        } catch {
+            try failUnexpected(error)
         }
     }
 }

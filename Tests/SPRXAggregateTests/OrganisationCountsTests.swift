@@ -48,6 +48,29 @@ import Testing
         #expect(counts.entries.first?.counts.nonMedical == 1 && counts.entries.first?.counts.intervention == 1)
     }
 
+    /// The key layout, by hand: organisation 3 and value 7 are 3 × 2^32 + 7 = 12,884,901,895;
+    /// the largest value stays in the low half.
+    @Test func organisationKeyLayout() {
+        #expect(OrganisationKey.make(organisation: 3, low: 7) == 12_884_901_895)
+        #expect(OrganisationKey.parts(12_884_901_895) == (3, 7))
+        #expect(OrganisationKey.parts(OrganisationKey.make(organisation: 1, low: .max)) == (1, .max))
+    }
+
+    /// A table keyed by organisation merges another's entries under their codes, whatever
+    /// numbers the two gave them (hand counts: U00001 1 + 4, U00002 2, U00003 8).
+    @Test func keyedTableMergesByCode() {
+        var left = OrganisationKeyedTable<Int64>(initial: 0)
+        left.update(organisation: code("U00001"), low: 5) { $0 += 1 }
+        left.update(organisation: code("U00002"), low: 5) { $0 += 2 }
+        var right = OrganisationKeyedTable<Int64>(initial: 0)
+        right.update(organisation: code("U00003"), low: 5) { $0 += 8 }
+        right.update(organisation: code("U00001"), low: 5) { $0 += 4 }
+        left.merge(right) { $0 += $1 }
+        var byCode: [String: Int64] = [:]
+        for entry in left.numbered { byCode[left.codes[entry.organisation].description + "#\(entry.low)"] = entry.value }
+        #expect(byCode == ["U00001#5": 5, "U00002#5": 2, "U00003#5": 8])
+    }
+
     /// A decoded state whose keys point past its code list is refused, not trusted.
     @Test func corruptStateIsRefused() throws {
         let json = #"{"organisations":[{"low":0,"high":0,"count":0}],"months":{"entries":[[8589934592,{"referred":1,"nonMedical":0,"contacted":0,"intervention":0}]]}}"#

@@ -18,7 +18,7 @@ import Testing
         var generator = try ReferralGenerator(
             options: GeneratorOptions(rows: 40_000, seed: 3, files: 2, referenceDirectory: "\(packageRoot)/SampleData/reference", outputDirectory: dir))
         _ = try generator.run()
-        try Publisher.run(
+        try RunJob.run(
             RunOptions(
                 pipelinePath: "\(packageRoot)/Pipelines/referral-equity.yaml", inputs: [dir], outputDirectory: dir + "/out",
                 disclosureControl: false, quiet: true))

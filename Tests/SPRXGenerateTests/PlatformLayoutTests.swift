@@ -134,7 +134,7 @@ import Testing
     func fixtureReconcilesWithWhatWasWritten(layout: GeneratedLayout, folder: String, pipeline: String) throws {
         let out = Self.temporaryFolder("layout-run") + "/out"
         defer { try? FileManager.default.removeItem(atPath: (out as NSString).deletingLastPathComponent) }
-        let summary = try Publisher.run(
+        let summary = try RunJob.run(
             RunOptions(
                 pipelinePath: "\(packageRoot)/Pipelines/\(pipeline)", inputs: ["\(packageRoot)/SampleData/\(folder)"],
                 outputDirectory: out, jobs: 2, quiet: true))

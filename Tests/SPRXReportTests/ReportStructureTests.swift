@@ -183,7 +183,7 @@ import Testing
                 pipelinePath: "\(packageRoot)/Pipelines/hand-kept-spreadsheet.yaml", inputs: ["\(packageRoot)/SampleData/spreadsheet"], outputDirectory: out,
                 jobs: jobs, quiet: true)
             options.asOf = asOf
-            _ = try Publisher.run(options)
+            _ = try RunJob.run(options)
             return (try String(contentsOfFile: out + "/report.html", encoding: .utf8), try String(contentsOfFile: out + "/report.md", encoding: .utf8))
         }
         let first = try run(jobs: 1, asOf: nil)

@@ -13,7 +13,7 @@ let snapshots = "\(packageRoot)/Tests/SPRXReportTests/Snapshots"
 /// The default pipeline on SampleData/canonical, run once: its models and reference files give the fixture's context.
 let sampleRun: (out: String, summary: RunSummary) = {
     let out = ScratchFolder.url.appendingPathComponent("sprx-report-\(UUID().uuidString)").path
-    let summary = try! Publisher.run(
+    let summary = try! RunJob.run(
         RunOptions(
             pipelinePath: "\(packageRoot)/Pipelines/referral-equity.yaml", inputs: ["\(packageRoot)/SampleData/canonical"],
             outputDirectory: out, jobs: 2, quiet: true))

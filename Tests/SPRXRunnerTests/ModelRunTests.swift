@@ -23,7 +23,7 @@ private let fixture = "\(packageRoot)/Tests/SPRXRunnerTests/Fixtures/models-6000
     /// by organisation (scripts/models_in_r.R). Nothing of sprx is involved.
     @Test func defaultModelsMatchR() throws {
         let out = temporaryDirectory("models") + "/out"
-        let summary = try Publisher.run(
+        let summary = try RunJob.run(
             RunOptions(pipelinePath: defaultPipeline, inputs: [fixture], outputDirectory: out, jobs: 2, disclosureControl: false, quiet: true))
         #expect(summary.models.map(\.status) == [.fitted, .fitted, .fitted, .fitted])
         let rows = try readCSV(out + "/tables/models.csv")
@@ -72,8 +72,8 @@ private let fixture = "\(packageRoot)/Tests/SPRXRunnerTests/Fixtures/models-6000
         try original.write(to: URL(fileURLWithPath: dir + "/b.csv.gz"))
         let single = temporaryDirectory("models-single") + "/out"
         let doubled = temporaryDirectory("models-doubled") + "/out"
-        try Publisher.run(RunOptions(pipelinePath: defaultPipeline, inputs: [fixture], outputDirectory: single, quiet: true))
-        let summary = try Publisher.run(RunOptions(pipelinePath: defaultPipeline, inputs: [dir], outputDirectory: doubled, quiet: true))
+        try RunJob.run(RunOptions(pipelinePath: defaultPipeline, inputs: [fixture], outputDirectory: single, quiet: true))
+        let summary = try RunJob.run(RunOptions(pipelinePath: defaultPipeline, inputs: [dir], outputDirectory: doubled, quiet: true))
         #expect(summary.duplicate == 6000)
         #expect(try tables(in: single)["models.csv"] == tables(in: doubled)["models.csv"])
     }
@@ -82,7 +82,7 @@ private let fixture = "\(packageRoot)/Tests/SPRXRunnerTests/Fixtures/models-6000
     /// events are suppressed and n_obs is rounded; the SampleData fixture has such levels.
     @Test func disclosureControlAppliesToModels() throws {
         let out = temporaryDirectory("models-sdc") + "/out"
-        let summary = try Publisher.run(
+        let summary = try RunJob.run(
             RunOptions(pipelinePath: defaultPipeline, inputs: ["\(packageRoot)/SampleData/canonical"], outputDirectory: out, quiet: true))
         let rows = try readCSV(out + "/tables/models.csv")
         #expect(!rows.isEmpty)

@@ -36,7 +36,7 @@ struct GeneratedExpectation: Decodable {
     @Test(arguments: [("canonical", "referral-equity.yaml"), ("casebook", "casebook-export.yaml")])
     func sampleDataReconcilesWithWhatWasWritten(folder: String, pipeline: String) throws {
         let out = temporaryDirectory("recon") + "/out"
-        let summary = try Publisher.run(
+        let summary = try RunJob.run(
             RunOptions(
                 pipelinePath: "\(packageRoot)/Pipelines/\(pipeline)", inputs: ["\(packageRoot)/SampleData/\(folder)"],
                 outputDirectory: out, jobs: 2, quiet: true))
@@ -74,7 +74,7 @@ struct GeneratedExpectation: Decodable {
         var outputs: [[String: String]] = []
         for (jobs, block) in [(1, 1 << 20), (4, 4096), (2, 700), (8, 1)] {
             let out = "\(base)/out-\(jobs)-\(block)"
-            try Publisher.run(
+            try RunJob.run(
                 RunOptions(
                     pipelinePath: defaultPipeline, inputs: ["\(packageRoot)/SampleData/canonical"], outputDirectory: out, jobs: jobs,
                     quiet: true, blockSize: block))
@@ -94,14 +94,14 @@ struct GeneratedExpectation: Decodable {
     @Test func failedRunLeavesPreviousOutputInPlace() throws {
         let base = temporaryDirectory("fail")
         let out = base + "/out"
-        try Publisher.run(RunOptions(pipelinePath: defaultPipeline, inputs: ["\(packageRoot)/SampleData/canonical"], outputDirectory: out, quiet: true))
+        try RunJob.run(RunOptions(pipelinePath: defaultPipeline, inputs: ["\(packageRoot)/SampleData/canonical"], outputDirectory: out, quiet: true))
         let before = try tables(in: out)
         // A truncated copy of a fixture.
         let good = try Data(contentsOf: URL(fileURLWithPath: "\(packageRoot)/SampleData/canonical/referrals-001.csv.gz"))
         let bad = base + "/bad.csv.gz"
         try good.prefix(good.count / 2).write(to: URL(fileURLWithPath: bad))
         let error = #expect(throws: SPRXError.self) {
-            try Publisher.run(RunOptions(pipelinePath: defaultPipeline, inputs: [bad], outputDirectory: out, quiet: true))
+            try RunJob.run(RunOptions(pipelinePath: defaultPipeline, inputs: [bad], outputDirectory: out, quiet: true))
         }
         #expect(error?.code == .inputCorrupt && error?.location?.file == bad && error?.location?.byteOffset != nil)
         #expect(try tables(in: out) == before)
@@ -117,7 +117,7 @@ struct GeneratedExpectation: Decodable {
         // A again (exact, with other spacing: duplicate), B with another route and organisation (conflict), C new.
         try (header + "A, P1 ,2021-01-01,GP,,,,,,,,,U00001\nB,P2,2021-01-01,GP,,,,,,,,,U00003\nC,P3,2021-02-02,School,,,,,,,,,u00001\n").write(
             toFile: base + "/2.csv", atomically: true, encoding: .utf8)
-        let summary = try Publisher.run(
+        let summary = try RunJob.run(
             RunOptions(pipelinePath: defaultPipeline, inputs: [base], outputDirectory: base + "/out", jobs: 3, disclosureControl: false, quiet: true))
         #expect(summary.files.map(\.clean) == [2, 1])
         #expect(summary.files.map(\.duplicate) == [0, 1])
@@ -171,7 +171,7 @@ struct GeneratedExpectation: Decodable {
         let b = Self.fullHeader + Self.referral("R1") + Self.referral("R5")
         try a.write(toFile: base + "/in/a.csv", atomically: true, encoding: .utf8)
         try b.write(toFile: base + "/in/b.csv", atomically: true, encoding: .utf8)
-        try Publisher.run(RunOptions(pipelinePath: defaultPipeline, inputs: [base + "/in"], outputDirectory: base + "/out", jobs: 2, quiet: true))
+        try RunJob.run(RunOptions(pipelinePath: defaultPipeline, inputs: [base + "/in"], outputDirectory: base + "/out", jobs: 2, quiet: true))
         let text = try String(contentsOfFile: base + "/out/tables/data_quality.csv", encoding: .utf8)
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines[0] == "file,measure,value")
@@ -236,7 +236,7 @@ struct GeneratedExpectation: Decodable {
             .replacingOccurrences(of: "reference_dir: ../SampleData/reference", with: "reference_dir: \(packageRoot)/SampleData/reference")
             .replacingOccurrences(of: "file: ../SampleData/organisations/", with: "file: \(packageRoot)/SampleData/organisations/")
         try pipeline.write(toFile: base + "/ungated.yaml", atomically: true, encoding: .utf8)
-        try Publisher.run(RunOptions(pipelinePath: base + "/ungated.yaml", inputs: [base + "/in.csv"], outputDirectory: base + "/out", quiet: true))
+        try RunJob.run(RunOptions(pipelinePath: base + "/ungated.yaml", inputs: [base + "/in.csv"], outputDirectory: base + "/out", quiet: true))
         let published = try String(contentsOfFile: base + "/out/tables/unmapped_labels.csv", encoding: .utf8)
         // sex: 1 other → suppressed; source: 9 → 10, 8 → 10, other 7 + 20 = 27 → 25.
         #expect(
@@ -315,7 +315,7 @@ struct GeneratedExpectation: Decodable {
             options: GeneratorOptions(
                 rows: 160_128, seed: 2024, files: 4, messy: true, referenceDirectory: "\(packageRoot)/SampleData/reference", outputDirectory: data))
         let written = try generator.run()
-        let summary = try Publisher.run(RunOptions(pipelinePath: defaultPipeline, inputs: [data], outputDirectory: data + "/out", quiet: true))
+        let summary = try RunJob.run(RunOptions(pipelinePath: defaultPipeline, inputs: [data], outputDirectory: data + "/out", quiet: true))
         #expect(summary.files.count == 4)
         #expect(summary.rowsRead == 160_128)
         #expect(summary.clean == written.expectedClean)

@@ -6,6 +6,8 @@ import Glibc
 import Darwin
 #endif
 
+import SPRXCore
+
 /// A random generator that a failing test can replay: SplitMix64 from a printed seed.
 ///
 /// Every generator made without a seed starts from the test process's seed
@@ -15,16 +17,17 @@ import Darwin
 /// ``description`` in every failure message too, so the failure says how to replay it.
 /// SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators",
 /// OOPSLA 2014) passes BigCrush and needs 8 bytes of state.
+/// It is the project's one ``SplitMix64`` (SPRXCore).
 public struct SeededRandom: RandomNumberGenerator, CustomStringConvertible, Sendable {
     /// The seed this generator started from.
     public let seed: UInt64
-    private var state: UInt64
+    private var generator: SplitMix64
 
     /// A generator from `seed`, or else from ``processSeed``.
     public init(seed: UInt64? = nil) {
         let chosen = seed ?? Self.processSeed
         self.seed = chosen
-        state = chosen
+        generator = SplitMix64(seed: chosen)
     }
 
     /// The seed of every unseeded generator in this process: `SPRX_TEST_SEED`'s, else a
@@ -53,13 +56,7 @@ public struct SeededRandom: RandomNumberGenerator, CustomStringConvertible, Send
         text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
     }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 
     /// How to replay: the seed, as `SPRX_TEST_SEED` takes it.
     public var description: String { "random seed \(seed) (replay with SPRX_TEST_SEED=\(seed))" }
