@@ -8,7 +8,8 @@ import SPRXPipeline
 /// A column is suggested when its non-empty values are few kinds, each seen often: at
 /// most ``maxLevels`` levels, and the values a draft may write (``DisclosureSettings/mayPublishLabel(_:count:)``:
 /// seen at least `suppress_up_to + 1` times, short, not shaped like an identifier) are
-/// at least ``minCoverage`` of its non-empty values. Never a column whose header names
+/// at least ``minCoverage`` of its non-empty values (a frequent value that cannot be a
+/// level label, such as one with a '/', counts: it is named in a comment). Never a column whose header names
 /// free text or an identifier (``excludedHeaderWords``), whose values are mostly dates,
 /// area codes, practice codes or codes of letters and digits (case numbers), whole
 /// numbers of more than ``maxNumberLevels`` kinds (a count or a measure), or all
@@ -110,7 +111,6 @@ struct DimensionSuggestion: Sendable {
                 suggestion.levels.append(Level(label: spelling, value: spelling, count: entry.count))
             } else {
                 suggestion.notLevels.append(spelling)
-                continue
             }
             covered += entry.count
         }
