@@ -458,7 +458,7 @@ public enum DraftPipeline {
         let (written, noRoom) = planned
         guard !written.isEmpty || !noRoom.isEmpty else { return }
         out.append("# Further dimensions: columns no field above reads whose values look categorical (at most")
-        out.append("# \(DimensionSuggestion.maxLevels) levels, values seen at least \(threshold) times; never identifiers, dates, numbers or free text).")
+        out.append("# \(DimensionSuggestion.maxLevels) levels, values seen at least \(threshold) times; never identifiers, dates, counts or free text).")
         out.append("# Each gets rows in the route, pathway and trend tables (dimension = its name, group = its")
         out.append("# level); `model: true` also adjusts the models for it (its first level the reference).")
         out.append("# Delete one that is not a question for the tables; rename levels as they should be published.")

@@ -21,6 +21,10 @@ import Testing
         #expect(inspect.status == 0, "\(inspect.stderr)")
         let text = try String(contentsOfFile: draft, encoding: .utf8)
         #expect(text.contains("\n  carer:   # REVIEW: suggested from column \"Carer\""), "\(text)")
+        // The guide's example is this draft's lines.
+        let examples = try DocExamples.blocks(marked: "draft of: CarerExport")
+        #expect(examples.count == 1)
+        for block in examples { #expect(text.contains(block), "\(block)") }
 
         let out = folder + "/out"
         let run = try sprx(["run", "--pipeline", draft, "--input", input, "--out", out, "--reference-dir", "SampleData/reference"])
