@@ -58,15 +58,29 @@ struct DimensionSuggestion: Sendable {
     ]
 
     /// The dimensions a draft suggests, in column order, each with a code name no
-    /// built-in or earlier one has.
+    /// built-in or earlier one has. Under a pipeline, a column one of its dimensions reads
+    /// keeps that dimension's name (its levels are drafted from the values afresh, as
+    /// every label of a draft is).
     static func suggestions(_ inspection: Inspection, disclosure: DisclosureSettings) -> [DimensionSuggestion] {
         let mapped = Set(inspection.fieldColumns.values)
-        var taken = PipelineLoader.reservedDimensionNames
+        var declaredName: [String: String] = [:]
+        for dimension in inspection.pipeline?.dimensions ?? [] {
+            for alias in dimension.columns where declaredName[alias.trimmingSpaces().lowercased()] == nil {
+                declaredName[alias.trimmingSpaces().lowercased()] = dimension.name
+            }
+        }
+        var taken = PipelineLoader.reservedDimensionNames.union(declaredName.values)
+        var used: Set<String> = []
         var out: [DimensionSuggestion] = []
         for (index, column) in inspection.columns.enumerated() where !mapped.contains(index) && !column.positional {
             guard var suggestion = suggestion(index, column, disclosure: disclosure) else { continue }
-            suggestion.name = codeName(column.header, taken: taken)
+            if let name = declaredName[column.header.trimmingSpaces().lowercased()], !used.contains(name) {
+                suggestion.name = name
+            } else {
+                suggestion.name = codeName(column.header, taken: taken)
+            }
             taken.insert(suggestion.name)
+            used.insert(suggestion.name)
             let header = column.header
             suggestion.title = header.count <= PipelineLoader.maxDimensionText && DisplayText.escaped(header) == header ? header : suggestion.name
             out.append(suggestion)

@@ -111,6 +111,18 @@ import Testing
         }
     }
 
+    /// Drafted again under a pipeline that declares the column as `caring` (the first
+    /// draft, renamed), the dimension keeps the pipeline's name and the draft loads.
+    @Test func underAPipelineADeclaredColumnKeepsItsName() throws {
+        let first = Self.draft(try Self.inspect(CarerExport.text()))
+        #expect(first.contains("\n  carer:   # REVIEW"))
+        let pipeline = try scratchFile("ours.yaml", Array(first.replacingOccurrences(of: "\n  carer:   # REVIEW", with: "\n  caring:   # REVIEW").utf8))
+        let input = try scratchFile("export.csv", Array(CarerExport.text().utf8))
+        let again = Self.draft(try Inspector.inspect(InspectOptions(inputs: [input], pipelinePath: pipeline)))
+        let loaded = try PipelineLoader.parse(yaml: again, path: "draft.yaml", baseDirectory: "\(packageRoot)/SampleData")
+        #expect(loaded.dimensions.map(\.name) == ["caring"], "\(again)")
+    }
+
     /// Header to dimension name, by the rule (hand-applied): lower case, other runs `_`,
     /// accents dropped, `d_` before a digit, at most 40 characters, `_2` when taken.
     @Test func codeNames() {
