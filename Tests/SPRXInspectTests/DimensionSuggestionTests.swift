@@ -123,6 +123,24 @@ import Testing
         #expect(loaded.dimensions.map(\.name) == ["caring"], "\(again)")
     }
 
+    /// `inspect --pipeline` judges a declared dimension's column as it does a categorical
+    /// field's: labels seen at least 8 times with their level (hand count of
+    /// ``CarerExport``: N 100, Y 50, Unknown 48), the free-text value counted (1 label, 2
+    /// values, unmapped), never shown.
+    @Test func aDeclaredDimensionsLabelsAreJudged() throws {
+        let pipeline = try scratchFile("ours.yaml", Array(Self.draft(try Self.inspect(CarerExport.text())).utf8))
+        let input = try scratchFile("export.csv", Array(CarerExport.text().utf8))
+        let report = InspectionReport(try Inspector.inspect(InspectOptions(inputs: [input], pipelinePath: pipeline)))
+        let carer = try #require(report.columns.first { $0.header == "Carer" })
+        #expect(carer.dimension == "carer" && carer.field == nil)
+        #expect(carer.labels?.map { [$0.label, String($0.count), $0.mapsTo ?? "-"] } == [["N", "100", "N"], ["Y", "50", "Y"], ["Unknown", "48", "Unknown"]])
+        #expect(carer.rareLabels == 1 && carer.rareValues == 2 && carer.unmappedValues == 2)
+        let text = report.text()
+        #expect(text.contains("  'Carer' -> dimension carer\n"), "\(text)")
+        for output in [text, try report.json()] { #expect(!output.contains("ZQX") && !output.contains("KW00")) }
+        #expect(report.columns.first { $0.header == "Case note" }?.labels == nil)
+    }
+
     /// Header to dimension name, by the rule (hand-applied): lower case, other runs `_`,
     /// accents dropped, `d_` before a digit, at most 40 characters, `_2` when taken.
     @Test func codeNames() {
