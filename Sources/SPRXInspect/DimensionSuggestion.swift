@@ -73,7 +73,8 @@ struct DimensionSuggestion: Sendable {
         var used: Set<String> = []
         var out: [DimensionSuggestion] = []
         for (index, column) in inspection.columns.enumerated() where !mapped.contains(index) && !column.positional {
-            guard var suggestion = suggestion(index, column, disclosure: disclosure) else { continue }
+            // A blank header is no alias a pipeline can name.
+            guard !column.header.trimmingSpaces().isEmpty, var suggestion = suggestion(index, column, disclosure: disclosure) else { continue }
             if let name = declaredName[column.header.trimmingSpaces().lowercased()], !used.contains(name) {
                 suggestion.name = name
             } else {

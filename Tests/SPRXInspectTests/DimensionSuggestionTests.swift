@@ -52,16 +52,17 @@ import Testing
     /// codes of letters and digits (KW001…), a header naming an identifier or free text,
     /// whole numbers of many kinds (minutes 0-59), dates, values all different, too many
     /// levels (25 of 8 each), a column whose publishable values cover under 90 % (13 of 8
-    /// each, 104 values, and 96 all different). One of 8 values each is (8 is the threshold).
+    /// each, 104 values, and 96 all different), a blank header (no alias can name it).
+    /// Tenure, with a value seen exactly 8 times (the threshold), is suggested.
     @Test func onlyCategoricalColumnsAreSuggested() throws {
-        var rows = ["Referral ID,Client ID,Referral Date,Keyworker,Household number,Comments,Minutes,Discharged on,Token,Club,Housing,Tenure,Parish"]
+        var rows = ["Referral ID,Client ID,Referral Date,Keyworker,Household number,Comments,Minutes,Discharged on,Token,Club,Housing,Tenure,Parish,"]
         for i in 0..<200 {
             let parish = i < 104 ? "Parish \(i % 13)" : "Hamlet \(i)"
             rows.append(
                 [
                     "R\(i)", "P\(i / 2)", "2024-03-\(String(format: "%02d", 1 + i % 28))", "KW00\(1 + i % 9)", "\(1 + i % 3)", "Seen \(i % 4)",
                     "\(i % 60)", "2024-04-\(String(format: "%02d", 1 + i % 28))", "tok\(i)x", "Club \(i % 25)", ["Owner", "Renting"][i % 2],
-                    i < 8 ? "Social" : "Private", parish,
+                    i < 8 ? "Social" : "Private", parish, ["Owner", "Renting"][i % 2],
                 ].joined(separator: ","))
         }
         let inspection = try Self.inspect(rows.joined(separator: "\n") + "\n")
