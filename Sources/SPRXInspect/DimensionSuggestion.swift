@@ -38,9 +38,11 @@ struct DimensionSuggestion: Sendable {
     var unknown: [String] = []
     /// Frequent values the loader would refuse as a level label (a '/', too long).
     var notLevels: [String] = []
-    /// Distinct values not written: seen fewer than the threshold times, too long, or
-    /// shaped like an identifier.
-    var notWritten = 0
+    /// Distinct values not written because they are seen fewer than the threshold times.
+    var rare = 0
+    /// Distinct values seen often enough but not written: too long, shaped like an
+    /// identifier, or holding control characters.
+    var withheld = 0
 
     /// Most levels a suggested dimension has (more is rarely a category a table can show).
     static let maxLevels = 20
@@ -116,7 +118,7 @@ struct DimensionSuggestion: Sendable {
             guard disclosure.mayPublishLabel(spelling, count: entry.count), disclosure.mayPublishLabel(key, count: entry.count),
                 spelling.utf8.count < LabelTable.maxLabelLength, DisplayText.escaped(spelling) == spelling
             else {
-                suggestion.notWritten += 1
+                if entry.count < threshold { suggestion.rare += 1 } else { suggestion.withheld += 1 }
                 continue
             }
             if MissingValueCandidates.missingWords.contains(key) {

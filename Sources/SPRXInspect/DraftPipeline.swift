@@ -466,9 +466,13 @@ public enum DraftPipeline {
         for suggestion in written {
             let values = suggestion.levels.count + suggestion.unknown.count
             var note = "suggested from column \"\(commentText(suggestion.header))\" (\(values) value\(values == 1 ? "" : "s")"
-            if suggestion.notWritten > 0 {
-                note += "; and \(suggestion.notWritten) rare value\(suggestion.notWritten == 1 ? "" : "s") not shown: a run counts \(suggestion.notWritten == 1 ? "it" : "them") as unmapped"
+            if suggestion.rare > 0 {
+                note += "; and \(suggestion.rare) rare value\(suggestion.rare == 1 ? "" : "s") not shown"
             }
+            if suggestion.withheld > 0 {
+                note += "; and \(suggestion.withheld) value\(suggestion.withheld == 1 ? "" : "s") not shown (too long or shaped like an identifier)"
+            }
+            if suggestion.rare + suggestion.withheld > 0 { note += ": a run counts \(suggestion.rare + suggestion.withheld == 1 ? "it" : "them") as unmapped" }
             out.append("  \(suggestion.name):   # REVIEW: \(note))")
             out.append("    title: \(quoted(suggestion.title))")
             out.append("    column: [\(quoted(suggestion.header))]")

@@ -269,15 +269,15 @@ public struct InspectionReport: Sendable, Codable {
             }
             // Labels of a column the pipeline misses are shown too when its header suggests
             // a categorical field: that is what fixing the pipeline needs.
-            if let field = field ?? inspection.suggestions[index], InspectionPrivacy.categoricalFields.contains(field) {
+            if field == nil, let dimension = out.dimension, let mapper {
+                // A declared dimension's column is categorical by the pipeline's word.
+                showLabels(Self.labelCounts(profile, splitBy: nil), mapsTo: { mapper.value(of: $0, dimension: dimension) }, guess: { _ in nil })
+            } else if let field = field ?? inspection.suggestions[index], InspectionPrivacy.categoricalFields.contains(field) {
                 let separator = mapper.map { String(decoding: $0.separators, as: UTF8.self) } ?? Guessing.reasonSeparator(profile)
                 let nhsCodes = field == .ethnicity && Guessing.looksLikeNHSEthnicCodes(profile)
                 showLabels(
                     Self.labelCounts(profile, splitBy: field == .referralReasons ? separator : nil),
                     mapsTo: { mapper?.value(of: $0, field: field) }, guess: { Self.guess($0, field: field, nhsCodes: nhsCodes) })
-            } else if let dimension = out.dimension, let mapper {
-                // A declared dimension's column is categorical by the pipeline's word.
-                showLabels(Self.labelCounts(profile, splitBy: nil), mapsTo: { mapper.value(of: $0, dimension: dimension) }, guess: { _ in nil })
             }
             if field == .referralDate || profile.share(profile.datesInWindow) > 0.5 {
                 out.datesInWindow = profile.datesInWindow
