@@ -5,7 +5,8 @@ import SPRXPipeline
 /// What one column's values look like, gathered row by row with bounded memory.
 ///
 /// Labels are kept normalised as the label matcher compares them (lower-cased, spaces
-/// collapsed), each with the first spelling seen, at most `maxDistinct` of them; later
+/// collapsed), each with the first spelling seen and the counts of a few other spellings
+/// (so a draft can name a level as most often written), at most `maxDistinct` of them; later
 /// new labels are only counted (``overflowCount``). No value is kept beyond that table,
 /// and the table is printed only for categorical fields, under the privacy rules of
 /// ``InspectionPrivacy``.

@@ -5,7 +5,9 @@ import SPRXPipeline
 /// The privacy rules of `sprx inspect`, declared once: what of an export may be shown.
 ///
 /// Values are shown only as labels of categorical fields (sex, ethnicity, referral
-/// source, reasons, contacted), never identifiers, dates, area codes, numbers of an id
+/// source, reasons, contacted, and the columns a pipeline's declared dimensions read;
+/// a draft's suggested dimensions write theirs under
+/// ``DisclosureSettings/mayPublishLabel(_:count:)``), never identifiers, dates, area codes, numbers of an id
 /// column or free text. A label is shown only when it occurs at least
 /// `suppress_up_to + 1` times (8 by default, as `unmapped_labels.csv` publishes labels);
 /// rarer ones are counted, not shown. At most ``maxLabelsShown`` per field, each cut to
