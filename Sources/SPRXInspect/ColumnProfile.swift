@@ -5,16 +5,42 @@ import SPRXPipeline
 /// What one column's values look like, gathered row by row with bounded memory.
 ///
 /// Labels are kept normalised as the label matcher compares them (lower-cased, spaces
-/// collapsed), each with the first spelling seen, at most `maxDistinct` of them; later
+/// collapsed), each with the first spelling seen and the counts of a few other spellings
+/// (so a draft can name a level as most often written), at most `maxDistinct` of them; later
 /// new labels are only counted (``overflowCount``). No value is kept beyond that table,
 /// and the table is printed only for categorical fields, under the privacy rules of
 /// ``InspectionPrivacy``.
 public struct ColumnProfile: Sendable {
-    /// A distinct label: how often it occurs and its first spelling.
+    /// A distinct label: how often it occurs, its first spelling, and how often other
+    /// spellings of it (the label matcher treats them alike) occur.
     public struct LabelCount: Sendable {
         public var count: Int
         public var spelling: String
+        /// Spellings other than ``spelling`` with their counts, at most
+        /// ``ColumnProfile/maxOtherSpellings`` of them (later ones count as ``spelling``).
+        public var otherSpellings: [String: Int] = [:]
+
+        public init(count: Int, spelling: String) {
+            self.count = count
+            self.spelling = spelling
+        }
+
+        /// The spelling seen most often (ties: the first in code-point order).
+        public var commonSpelling: String {
+            var best = (spelling, count - otherSpellings.values.reduce(0, +))
+            for (other, n) in otherSpellings where n > best.1 || (n == best.1 && other < best.0) { best = (other, n) }
+            return best.0
+        }
+
+        /// Counts `n` more values spelt `other` (the total ``count`` is the caller's).
+        mutating func noteSpelling(_ other: String, _ n: Int) {
+            guard other != spelling else { return }
+            if otherSpellings[other] != nil || otherSpellings.count < ColumnProfile.maxOtherSpellings { otherSpellings[other, default: 0] += n }
+        }
     }
+
+    /// Other spellings kept per label (a bound on memory: a label is rarely spelt more ways).
+    public static let maxOtherSpellings = 8
 
     public private(set) var values = 0
     public private(set) var empty = 0
@@ -109,10 +135,12 @@ public struct ColumnProfile: Sendable {
     }
 
     private mutating func countLabel(_ value: UnsafeRawBufferPointer) {
-        let key = LabelTable.normalisedText(UnsafeRawBufferPointer(rebasing: value.prefix(LabelTable.maxLabelLength)))
+        let cut = UnsafeRawBufferPointer(rebasing: value.prefix(LabelTable.maxLabelLength))
+        let key = LabelTable.normalisedText(cut)
         if labels[key] != nil {
             // safe: checked non-nil on the line above
             labels[key]!.count += 1
+            if !labels[key]!.spelling.utf8.elementsEqual(cut) { labels[key]!.noteSpelling(String(decoding: cut, as: UTF8.self), 1) }
         } else if labels.count < maxDistinct {
             labels[key] = LabelCount(count: 1, spelling: String(decoding: value.prefix(LabelTable.maxLabelLength), as: UTF8.self))
         } else {
@@ -180,6 +208,8 @@ public struct ColumnProfile: Sendable {
             if labels[key] != nil {
                 // safe: checked non-nil on the line above
                 labels[key]!.count += label.count
+                labels[key]!.noteSpelling(label.spelling, label.count - label.otherSpellings.values.reduce(0, +))
+                for (other, n) in label.otherSpellings.sorted(by: { $0.key < $1.key }) { labels[key]!.noteSpelling(other, n) }
             } else if labels.count < maxDistinct {
                 labels[key] = label
             } else {

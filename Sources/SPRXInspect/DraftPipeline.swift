@@ -17,6 +17,9 @@ import SPRXPipeline
 /// the analyst would expect); rare labels that were not guessed are counted in a comment,
 /// never named, so a stray name or note typed into a categorical column does not reach a
 /// file that may be committed. Identifiers, dates, area codes and free text are never written.
+/// A column no field reads whose values look categorical becomes a suggested dimension
+/// (``DimensionSuggestion``), its values written under the same rule
+/// (``DisclosureSettings/mayPublishLabel(_:count:)``).
 public enum DraftPipeline {
     /// Route ids and their types, in the default pipeline's order.
     static let routes: [(String, RouteType)] = [
@@ -139,7 +142,11 @@ public enum DraftPipeline {
         if !optional.isEmpty {
             line("  optional: [\(optional.map(\.rawValue).joined(separator: ", "))]   # REVIEW: no column found for these; their values are not recorded")
         }
-        let unused = inspection.columns.indices.filter { i in !inspection.fieldColumns.values.contains(i) && !inspection.columns[i].positional }
+        let dimensions = plannedDimensions(inspection)
+        let dimensionColumns = Set(dimensions.written.map(\.column))
+        let unused = inspection.columns.indices.filter { i in
+            !inspection.fieldColumns.values.contains(i) && !inspection.columns[i].positional && !dimensionColumns.contains(i)
+        }
         if !unused.isEmpty {
             line("  # Not mapped (ignored by a run): \(unused.map { "'\(commentText(inspection.columns[$0].header))'" }.joined(separator: ", "))")
         }
@@ -244,6 +251,7 @@ public enum DraftPipeline {
         }
         leftovers(contacted.notGuessed, contacted.rareNotGuessed)
         line("")
+        dimensionsSection(dimensions, threshold: threshold, into: &out)
 
         // dates
         var formats: [DateCandidate] = [.dayMonthYear]
@@ -421,6 +429,69 @@ public enum DraftPipeline {
         var lines = proposal.comments.map { "  # " + $0 }
         lines.append("  catchment: " + proposal.yaml + "   # REVIEW: " + proposal.review)
         return lines
+    }
+
+    /// The dimensions a draft declares: one per column no canonical field maps whose
+    /// values look categorical (``DimensionSuggestion``), in column order while they fit
+    /// the aggregation key (checked with the draft's age bands and routes and every reason
+    /// it can list); the rest have no room.
+    static func plannedDimensions(_ inspection: Inspection) -> (written: [DimensionSuggestion], noRoom: [DimensionSuggestion]) {
+        var declared: [DeclaredDimension] = []
+        var planned: (written: [DimensionSuggestion], noRoom: [DimensionSuggestion]) = ([], [])
+        for suggestion in DimensionSuggestion.suggestions(inspection, disclosure: inspection.settings.disclosure) {
+            let fits = (try? GroupKeySchema(
+                ageBands: inspection.settings.enrich.ageBands, routes: routes.map(\.0), reasons: Guessing.reasonWords.map(\.0),
+                declared: declared + [suggestion.declaration])) != nil
+            if fits {
+                declared.append(suggestion.declaration)
+                planned.written.append(suggestion)
+            } else {
+                planned.noRoom.append(suggestion)
+            }
+        }
+        return planned
+    }
+
+    /// The top-level `dimensions:` section of ``plannedDimensions(_:)``, each marked
+    /// `# REVIEW`; a column without room is named in a comment. Nothing when no column
+    /// looks categorical.
+    static func dimensionsSection(_ planned: (written: [DimensionSuggestion], noRoom: [DimensionSuggestion]), threshold: Int, into out: inout [String]) {
+        let (written, noRoom) = planned
+        guard !written.isEmpty || !noRoom.isEmpty else { return }
+        out.append("# Further dimensions: columns no field above reads whose values look categorical (at most")
+        out.append("# \(DimensionSuggestion.maxLevels) levels, values seen at least \(threshold) times; never identifiers, dates, counts or free text).")
+        out.append("# Each gets rows in the route, pathway and trend tables (dimension = its name, group = its")
+        out.append("# level); `model: true` also adjusts the models for it (its first level the reference).")
+        out.append("# Delete one that is not a question for the tables; rename levels as they should be published.")
+        if !written.isEmpty { out.append("dimensions:") }
+        for suggestion in written {
+            let values = suggestion.levels.count + suggestion.unknown.count
+            var note = "suggested from column \"\(commentText(suggestion.header))\" (\(values) value\(values == 1 ? "" : "s")"
+            if suggestion.rare > 0 {
+                note += "; and \(suggestion.rare) rare value\(suggestion.rare == 1 ? "" : "s") not shown"
+            }
+            if suggestion.withheld > 0 {
+                note += "; and \(suggestion.withheld) value\(suggestion.withheld == 1 ? "" : "s") not shown (too long or shaped like an identifier)"
+            }
+            if suggestion.rare + suggestion.withheld > 0 { note += ": a run counts \(suggestion.rare + suggestion.withheld == 1 ? "it" : "them") as unmapped" }
+            out.append("  \(suggestion.name):   # REVIEW: \(note))")
+            out.append("    title: \(quoted(suggestion.title))")
+            out.append("    column: [\(quoted(suggestion.header))]")
+            out.append("    levels:")
+            for level in suggestion.levels { out.append("      \(quoted(level.label)): [\(quoted(level.value))]") }
+            if !suggestion.unknown.isEmpty {
+                out.append("    unknown: [\(suggestion.unknown.map(quoted).joined(separator: ", "))]   # values that look like \"not known\"")
+            }
+            if !suggestion.notLevels.isEmpty {
+                out.append("    # REVIEW: not a level label (a '/', or too long), so unmapped until listed under a level: \(suggestion.notLevels.map { "'\(commentText($0))'" }.joined(separator: ", "))")
+            }
+            out.append("    tables: true")
+            out.append("    model: false")
+        }
+        for suggestion in noRoom {
+            out.append("# REVIEW: column \"\(commentText(suggestion.header))\" looks categorical too (\(suggestion.levels.count) levels), but the aggregation key has no room for another dimension: declare it in place of one above if it matters more")
+        }
+        out.append("")
     }
 
     /// The top-level `missing_values:` section: per count field, the frequent values that

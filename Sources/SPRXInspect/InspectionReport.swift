@@ -5,7 +5,9 @@ import SPRXPipeline
 /// The privacy rules of `sprx inspect`, declared once: what of an export may be shown.
 ///
 /// Values are shown only as labels of categorical fields (sex, ethnicity, referral
-/// source, reasons, contacted), never identifiers, dates, area codes, numbers of an id
+/// source, reasons, contacted, and the columns a pipeline's declared dimensions read;
+/// a draft's suggested dimensions write theirs under
+/// ``DisclosureSettings/mayPublishLabel(_:count:)``), never identifiers, dates, area codes, numbers of an id
 /// column or free text. A label is shown only when it occurs at least
 /// `suppress_up_to + 1` times (8 by default, as `unmapped_labels.csv` publishes labels);
 /// rarer ones are counted, not shown. At most ``maxLabelsShown`` per field, each cut to
@@ -163,6 +165,8 @@ public struct InspectionReport: Sendable, Codable {
         public var evidence: String?
         /// For a column the pipeline does not map: the field its header or values suggest.
         public var couldBe: String?
+        /// The declared dimension of the pipeline that reads the column, if any.
+        public var dimension: String?
         /// The field the values alone suggest, when it differs.
         public var valuesSuggest: String?
         public var values: Int
@@ -222,6 +226,16 @@ public struct InspectionReport: Sendable, Codable {
         let mapper = inspection.pipeline.map(PipelineLabels.init)
         var fieldOf: [Int: CanonicalField] = [:]
         for (field, index) in inspection.fieldColumns { fieldOf[index] = field }
+        // Columns the pipeline's declared dimensions read (matched as the clean stage
+        // matches headers: case-insensitive, trimmed), the first dimension naming one.
+        var dimensionOf: [Int: String] = [:]
+        for dimension in inspection.pipeline?.dimensions ?? [] {
+            let aliases = Set(dimension.columns.map { $0.trimmingSpaces().lowercased() })
+            for (index, column) in inspection.columns.enumerated()
+            where fieldOf[index] == nil && dimensionOf[index] == nil && !column.positional && aliases.contains(column.header.trimmingSpaces().lowercased()) {
+                dimensionOf[index] = dimension.name
+            }
+        }
         columns = inspection.columns.enumerated().map { index, column in
             let profile = column.profile
             let field = fieldOf[index]
@@ -231,26 +245,22 @@ public struct InspectionReport: Sendable, Codable {
                 valuesSuggest: byValues != field && (byValues == .areaCode || byValues == .referralDate) ? byValues?.rawValue : nil,
                 values: profile.values, empty: profile.empty, distinct: profile.distinct, distinctAtLeast: profile.overflowCount > 0)
             out.couldBe = inspection.suggestions[index]?.rawValue
-            // Labels of a column the pipeline misses are shown too when its header suggests
-            // a categorical field: that is what fixing the pipeline needs.
-            if let field = field ?? inspection.suggestions[index], InspectionPrivacy.categoricalFields.contains(field) {
-                let separator = mapper.map { String(decoding: $0.separators, as: UTF8.self) } ?? Guessing.reasonSeparator(profile)
-                let counted = Self.labelCounts(profile, splitBy: field == .referralReasons ? separator : nil)
-                let nhsCodes = field == .ethnicity && Guessing.looksLikeNHSEthnicCodes(profile)
+            out.dimension = dimensionOf[index]
+            /// Shows the labels of a categorical column under the privacy rules, each with
+            /// what the pipeline maps it to (`mapsTo`) or what sprx guesses (`guess`).
+            func showLabels(_ counted: [(String, Int)], mapsTo: (String) -> String?, guess: (String) -> String?) {
                 var shown: [Label] = []
                 var rare = 0, rareValues = 0, more = 0, unmapped = 0
                 for (label, count) in counted {
-                    let mapsTo = mapper?.value(of: label, field: field)
-                    if mapper != nil && mapsTo == nil { unmapped += count }
+                    let mapped = mapsTo(label)
+                    if mapper != nil && mapped == nil { unmapped += count }
                     if !InspectionPrivacy.mayShow(label, count: count, threshold: threshold) {
                         rare += 1
                         rareValues += count
                     } else if shown.count >= InspectionPrivacy.maxLabelsShown {
                         more += 1
                     } else {
-                        shown.append(
-                            Label(label: InspectionPrivacy.shown(label), count: count, mapsTo: mapsTo,
-                                guess: mapsTo == nil ? Self.guess(label, field: field, nhsCodes: nhsCodes) : nil))
+                        shown.append(Label(label: InspectionPrivacy.shown(label), count: count, mapsTo: mapped, guess: mapped == nil ? guess(label) : nil))
                     }
                 }
                 out.labels = shown
@@ -258,6 +268,18 @@ public struct InspectionReport: Sendable, Codable {
                 out.rareValues = rareValues
                 out.moreLabels = more
                 if mapper != nil { out.unmappedValues = unmapped }
+            }
+            // Labels of a column the pipeline misses are shown too when its header suggests
+            // a categorical field: that is what fixing the pipeline needs.
+            if field == nil, let dimension = out.dimension, let mapper {
+                // A declared dimension's column is categorical by the pipeline's word.
+                showLabels(Self.labelCounts(profile, splitBy: nil), mapsTo: { mapper.value(of: $0, dimension: dimension) }, guess: { _ in nil })
+            } else if let field = field ?? inspection.suggestions[index], InspectionPrivacy.categoricalFields.contains(field) {
+                let separator = mapper.map { String(decoding: $0.separators, as: UTF8.self) } ?? Guessing.reasonSeparator(profile)
+                let nhsCodes = field == .ethnicity && Guessing.looksLikeNHSEthnicCodes(profile)
+                showLabels(
+                    Self.labelCounts(profile, splitBy: field == .referralReasons ? separator : nil),
+                    mapsTo: { mapper?.value(of: $0, field: field) }, guess: { Self.guess($0, field: field, nhsCodes: nhsCodes) })
             }
             if field == .referralDate || profile.share(profile.datesInWindow) > 0.5 {
                 out.datesInWindow = profile.datesInWindow
@@ -361,6 +383,8 @@ public struct InspectionReport: Sendable, Codable {
             var head = "  '\(column.header)'"
             if let field = column.field {
                 head += " -> \(field)" + (column.evidence == "pipeline" ? "" : " (suggested by \(column.evidence ?? "?"))")
+            } else if let dimension = column.dimension {
+                head += " -> dimension \(dimension)"
             } else {
                 head += " -> not mapped" + (column.couldBe.map { " (could be \($0))" } ?? "")
             }

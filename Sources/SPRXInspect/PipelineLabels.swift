@@ -6,6 +6,9 @@ import SPRXPipeline
 /// (``LabelTable``: case, surrounding and repeated spaces ignored).
 final class PipelineLabels {
     private var tables: [CanonicalField: (LabelTable, [String])] = [:]
+    /// Per declared dimension (by name): its levels' values and its "not known" values,
+    /// named by level label (the latter ``DeclaredDimension/unknownLabel``).
+    private var dimensionTables: [String: (LabelTable, [String])] = [:]
     deinit { scratch.deallocate() }
     private let nhsCodes: Bool
     let separators: [UInt8]
@@ -22,6 +25,10 @@ final class PipelineLabels {
         tables[.ethnicity] = table(Ethnicity.allCases.map { ($0.label.lowercased(), pipeline.ethnicityLabels[$0] ?? []) })
         let flags: [(String, ContactFlag)] = [("yes", .yes), ("no", .no), ("unknown", .unknown)]
         tables[.contacted] = table(flags.map { ($0.0, pipeline.contactedLabels[$0.1] ?? []) })
+        for dimension in pipeline.dimensions {
+            dimensionTables[dimension.name] = table(
+                dimension.levels.map { ($0.label, $0.values) } + [(DeclaredDimension.unknownLabel, dimension.unknownValues)])
+        }
         nhsCodes = pipeline.ethnicityNHSCodes
         separators = pipeline.reasonSeparators
     }
@@ -33,6 +40,14 @@ final class PipelineLabels {
         if let code = bytes.withUnsafeBytes({ table.lookup($0, scratch: scratch) }) { return names[Int(code)] }
         if field == .ethnicity && nhsCodes { return Self.nhsEthnicGroup(&bytes) }
         return nil
+    }
+
+    /// The level `label` maps to in the declared dimension `name` (its unknown level for
+    /// a value meaning not known), or `nil` when no level lists it (unmapped).
+    func value(of label: String, dimension name: String) -> String? {
+        guard let (table, names) = dimensionTables[name] else { return nil }
+        let bytes = Array(label.utf8)
+        return bytes.withUnsafeBytes { table.lookup($0, scratch: scratch) }.map { names[Int($0)] }
     }
 
     /// NHS ethnic category by its first letter, exactly as the clean stage reads it

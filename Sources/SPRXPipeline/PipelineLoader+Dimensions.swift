@@ -7,11 +7,11 @@ extension PipelineLoader {
     static let reasonGroupsKey = "reason_groups"
 
     /// Longest declared dimension name, and longest level label or title, in characters.
-    static let maxDimensionName = 40, maxDimensionText = 80
+    public static let maxDimensionName = 40, maxDimensionText = 80
 
     /// Whether a name is a published code: a lower-case letter, then lower-case letters,
     /// digits or `_`.
-    static func isCodeName(_ name: String) -> Bool {
+    public static func isCodeName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, ("a"..."z").contains(first), name.count <= maxDimensionName else { return false }
         return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
     }
@@ -26,9 +26,7 @@ extension PipelineLoader {
     static func parseDimensions(_ entry: Entry, columns: [CanonicalField: [String]]) throws -> [DeclaredDimension] {
         var claimed: [String: String] = [:]
         for (field, aliases) in columns { for alias in aliases { claimed[alias.trimmingSpaces().lowercased()] = field.rawValue } }
-        let taken = Set(
-            GroupKeySchema.builtInGroupings(ageBands: [], routes: [], reasons: []).map(\.name) + CanonicalField.allCases.map(\.rawValue)
-                + [TableDimension.all, ReasonGroup.dimension])
+        let taken = reservedDimensionNames
         var dimensions: [DeclaredDimension] = []
         for (name, item) in try entry.mappingEntries() {
             guard isCodeName(name) else {
@@ -53,10 +51,7 @@ extension PipelineLoader {
             var levels: [DeclaredDimension.Level] = []
             var lists: [(Entry, [String])] = []
             for (label, valuesEntry) in try levelsEntry.mappingEntries() {
-                let trimmed = label.trimmingSpaces()
-                guard !trimmed.isEmpty, trimmed == label, label.count <= maxDimensionText, !label.contains("/"),
-                    !label.unicodeScalars.contains(where: DisplayNameDimension.isForbidden)
-                else {
+                guard isLevelLabel(label) else {
                     throw valuesEntry.fail(
                         "a level label of 1 to \(maxDimensionText) characters, without surrounding spaces, '/', control or bidirectional characters")
                 }
@@ -99,6 +94,23 @@ extension PipelineLoader {
                 DeclaredDimension(name: name, title: title, columns: aliases, levels: levels, unknownValues: unknown, tables: tables, model: model))
         }
         return dimensions
+    }
+
+    /// Names a declared dimension may not take: the built-in groupings, the canonical
+    /// fields and the tables' own dimensions.
+    public static var reservedDimensionNames: Set<String> {
+        Set(
+            GroupKeySchema.builtInGroupings(ageBands: [], routes: [], reasons: []).map(\.name) + CanonicalField.allCases.map(\.rawValue)
+                + [TableDimension.all, ReasonGroup.dimension])
+    }
+
+    /// Whether a text may be a declared dimension's level label: 1 to ``maxDimensionText``
+    /// characters, no surrounding spaces, no '/', no control or bidirectional characters
+    /// (whether it is also not ``DeclaredDimension/unknownLabel`` is checked apart).
+    public static func isLevelLabel(_ label: String) -> Bool {
+        let trimmed = label.trimmingSpaces()
+        return !trimmed.isEmpty && trimmed == label && label.count <= maxDimensionText && !label.contains("/")
+            && !label.unicodeScalars.contains(where: DisplayNameDimension.isForbidden)
     }
 
     /// Parses the `reason_groups` section: group name → the reason ids it holds, each a

@@ -22,17 +22,17 @@ import Glibc
 /// what the text may say, not only about small numbers.
 enum UnmappedLabelTable {
     /// Longest label published, in Unicode scalars (after the label normalisation).
-    static let maxPublishedLabelCharacters = 60
+    static let maxPublishedLabelCharacters = DisclosureSettings.maxPublishedLabelCharacters
     /// The row that counts a field's unmapped labels not published by name.
     static let otherLabels = "(other labels)"
     /// Where the complete list goes, inside the output folder.
     static let quarantinePath = "quarantine/unmapped_labels.csv"
 
-    /// Whether `label`, seen `count` times, may be published by name: never when it is
-    /// shaped like an identifier (``IdentifierShape/matches(_:)``), however often seen.
+    /// Whether `label`, seen `count` times, may be published by name
+    /// (``DisclosureSettings/mayPublishLabel(_:count:)``, the rule a drafted pipeline
+    /// keeps too), and is not this table's own `(other labels)` row.
     static func isPublishable(_ label: String, count: Int, disclosure: DisclosureSettings) -> Bool {
-        count >= disclosure.suppressUpTo + 1 && label.unicodeScalars.count <= maxPublishedLabelCharacters && label != otherLabels
-            && !IdentifierShape.matches(label)
+        label != otherLabels && disclosure.mayPublishLabel(label, count: count)
     }
 
     /// Per field: how many labels are kept, how many published, how many referrals over the limit.
