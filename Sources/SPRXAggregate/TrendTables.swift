@@ -194,7 +194,7 @@ public struct TrendTableBuilder: Sendable {
         let lastMonth = interval == .month ? index : index * 3 + 2
         let (startYear, startMonth) = (firstMonth / 12, firstMonth % 12 + 1)
         let (endYear, endMonth) = (lastMonth / 12, lastMonth % 12 + 1)
-        // Month levels come from valid dates (years 1-9999), so both days exist.
+        // safe: month levels come from valid dates (years 1-9999), so both days exist.
         return (
             Day(year: startYear, month: startMonth, day: 1)!,
             Day(year: endYear, month: endMonth, day: Day.daysIn(month: endMonth, year: endYear))!

@@ -148,6 +148,7 @@ public struct DateParser: Sendable {
 
     /// Excel's 1900 date system counts days from 1899-12-30 (so that its serial 60, the
     /// 29 February 1900 that never was, falls between 59 and 61 without shifting later dates).
+    // safe: 1899-12-30 is a valid date
     static let excelEpoch = Day(year: 1899, month: 12, day: 30)!.daysSinceEpoch
     /// 9999-12-31, the last day Excel (and ``Day``) has.
     static let largestExcelSerial = 2_958_465

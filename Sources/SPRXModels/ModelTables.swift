@@ -271,6 +271,7 @@ public struct ModelTableBuilder: Sendable {
         let prefix: [Cell] = [.text(model.name), .text(model.outcome.rawValue), .text(model.family.rawValue)]
         func levelIsSmall(_ f: Int, _ level: Int) -> Bool {
             guard disclosure.enabled else { return false }
+            // safe: `level` is a remapped level, and every remapped level is some original's
             let original = remap[f].firstIndex(of: level)!
             let n = levelWeight[f][original]
             let events = levelEvents[f][original]
