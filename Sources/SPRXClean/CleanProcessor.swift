@@ -46,7 +46,15 @@ public final class CleanProcessor {
         columns = CanonicalField.allCases.map { layout.index[$0] ?? -1 }
         dimensionColumns = layout.dimensionIndex
         precondition(dimensionColumns.count == rules.dimensions.count, "a layout made for another pipeline's dimensions")
+        mappedColumns =
+            CanonicalField.allCases.compactMap { field in layout.index[field].map { ($0, field.rawValue) } }
+            + zip(dimensionColumns, rules.dimensions).map { ($0, $1.field.name) }
     }
+
+    /// Every column the pipeline maps (canonical fields in order, then declared
+    /// dimensions) with the name a quarantine reason gives it: the length and encoding
+    /// checks run over these.
+    private let mappedColumns: [(column: Int, name: String)]
 
     /// Column index per declared dimension (``CleanRules/dimensions`` order).
     private let dimensionColumns: [Int]
@@ -83,19 +91,11 @@ public final class CleanProcessor {
         if row.raw.count > InputLimits.maxRowBytes { return .quarantined(.rowTooLong, column: nil) }
         if row.unterminatedQuote { return .quarantined(.unterminatedQuote, column: nil) }
         guard row.fieldCount == layout.fieldCount else { return .quarantined(.fieldCount, column: nil) }
-        for (position, field) in CanonicalField.allCases.enumerated() where columns[position] >= 0 {
-            if row[columns[position]].count > InputLimits.maxMappedFieldBytes { return .quarantined(.fieldTooLong, column: field.rawValue) }
-        }
-        for (n, column) in dimensionColumns.enumerated() where row[column].count > InputLimits.maxMappedFieldBytes {
-            return .quarantined(.fieldTooLong, column: rules.dimensions[n].field.name)
+        for (column, name) in mappedColumns where row[column].count > InputLimits.maxMappedFieldBytes {
+            return .quarantined(.fieldTooLong, column: name)
         }
         // Mapped fields must be UTF-8 so labels and ids compare as text.
-        for (position, field) in CanonicalField.allCases.enumerated() where columns[position] >= 0 {
-            if !Self.isValidUTF8(row[columns[position]]) { return .quarantined(.invalidEncoding, column: field.rawValue) }
-        }
-        for (n, column) in dimensionColumns.enumerated() where !Self.isValidUTF8(row[column]) {
-            return .quarantined(.invalidEncoding, column: rules.dimensions[n].field.name)
-        }
+        for (column, name) in mappedColumns where !Self.isValidUTF8(row[column]) { return .quarantined(.invalidEncoding, column: name) }
         for field in [CanonicalField.referralID, .personID, .referralDate] where Padding.trimmed(row[column(field)]).isEmpty {
             return .quarantined(.missingRequired, column: field.rawValue)
         }

@@ -37,13 +37,8 @@ public struct CleanRules: Sendable {
     public init(pipeline: PipelineConfiguration) {
         self.pipeline = pipeline
         unknownRoute = UInt8(pipeline.unknownRouteIndex)
-        var routeEntries: [(String, UInt8)] = []
-        for (i, route) in pipeline.routes.enumerated() { routeEntries += route.labels.map { ($0, UInt8(i)) } }
-        routeEntries += pipeline.unknownRouteLabels.map { ($0, UInt8(pipeline.unknownRouteIndex)) }
-        routes = LabelTable(routeEntries)
-        var reasonEntries: [(String, UInt8)] = []
-        for (i, reason) in pipeline.reasons.enumerated() { reasonEntries += reason.labels.map { ($0, UInt8(i)) } }
-        reasons = LabelTable(reasonEntries)
+        routes = LabelTable(lists: pipeline.routes.map { $0.id == "unknown" ? $0.labels + pipeline.unknownRouteLabels : $0.labels })
+        reasons = LabelTable(lists: pipeline.reasons.map(\.labels))
         sex = LabelTable(Sex.allCases.flatMap { s in (pipeline.sexLabels[s] ?? []).map { ($0, s.rawValue) } })
         ethnicity = LabelTable(Ethnicity.allCases.flatMap { e in (pipeline.ethnicityLabels[e] ?? []).map { ($0, e.rawValue) } })
         contacted = LabelTable(
@@ -57,7 +52,7 @@ public struct CleanRules: Sendable {
         dimensions = pipeline.dimensions.enumerated().map { n, dimension in
             DimensionRule(
                 field: LabelledField(dimension),
-                levels: LabelTable(dimension.levels.enumerated().flatMap { i, level in level.values.map { ($0, UInt8(i)) } }),
+                levels: LabelTable(lists: dimension.levels.map(\.values)),
                 unknown: dimension.unknownValues.isEmpty ? nil : LabelTable(dimension.unknownValues.map { ($0, 0) }),
                 shift: pipeline.groupKey.field(.declared(n)).shift, unknownLevel: UInt64(dimension.levels.count))
         }

@@ -30,19 +30,23 @@ public struct ColumnLayout: Sendable, Hashable {
         headerNames = header
         self.headerLines = headerLines
         delimiter = pipeline.input.delimiter
-        let normalised = header.map { $0.trimmingSpaces().lowercased() }
+        let normalised = header.map { $0.headerKey }
+        /// The one column whose header is one of `aliases`, `nil` for none; two are refused.
+        func column(named aliases: [String], for what: String, aliasesOf owner: String) throws -> Int? {
+            let keys = Set(aliases.map { $0.headerKey })
+            let matches = normalised.indices.filter { keys.contains(normalised[$0]) }
+            guard matches.count <= 1 else {
+                throw SPRXError(
+                    .inputFormat,
+                    "header has \(matches.count) columns for \(what) (columns \(matches.map { String($0 + 1) }.joined(separator: ", "))); keep one or change \(owner) aliases",
+                    location: DataLocation(file: file, line: 1))
+            }
+            return matches.first
+        }
         var index: [CanonicalField: Int] = [:]
         var unmatched: [CanonicalField] = []
         for field in CanonicalField.allCases {
-            let aliases = Set(Self.aliases(field, pipeline).map { $0.trimmingSpaces().lowercased() })
-            let matches = normalised.indices.filter { aliases.contains(normalised[$0]) }
-            if matches.count > 1 {
-                throw SPRXError(
-                    .inputFormat,
-                    "header has \(matches.count) columns for '\(field.rawValue)' (columns \(matches.map { String($0 + 1) }.joined(separator: ", "))); keep one or change the pipeline's aliases",
-                    location: DataLocation(file: file, line: 1))
-            }
-            if let match = matches.first {
+            if let match = try column(named: Self.aliases(field, pipeline), for: "'\(field.rawValue)'", aliasesOf: "the pipeline's") {
                 index[field] = match
             } else if field.isRequired || !pipeline.optionalColumns.contains(field) {
                 unmatched.append(field)
@@ -50,15 +54,11 @@ public struct ColumnLayout: Sendable, Hashable {
         }
         var unmatchedDimensions: [DeclaredDimension] = []
         for dimension in pipeline.dimensions {
-            let aliases = Set(dimension.columns.map { $0.trimmingSpaces().lowercased() })
-            let matches = normalised.indices.filter { aliases.contains(normalised[$0]) }
-            if matches.count > 1 {
-                throw SPRXError(
-                    .inputFormat,
-                    "header has \(matches.count) columns for dimension '\(dimension.name)' (columns \(matches.map { String($0 + 1) }.joined(separator: ", "))); keep one or change the dimension's column aliases",
-                    location: DataLocation(file: file, line: 1))
+            if let match = try column(named: dimension.columns, for: "dimension '\(dimension.name)'", aliasesOf: "the dimension's column") {
+                dimensionIndex.append(match)
+            } else {
+                unmatchedDimensions.append(dimension)
             }
-            if let match = matches.first { dimensionIndex.append(match) } else { unmatchedDimensions.append(dimension) }
         }
         guard unmatched.isEmpty && unmatchedDimensions.isEmpty else {
             let fields =

@@ -23,6 +23,10 @@ public enum Padding {
 }
 
 extension String {
+    /// The text a header name is matched by: trimmed and lower-cased (a pipeline's
+    /// column names and a file's headers compare by this, everywhere).
+    public var headerKey: String { trimmingSpaces().lowercased() }
+
     /// The text without the spaces and tabs at either end (``Padding``).
     public func trimmingSpaces() -> String {
         var text = self

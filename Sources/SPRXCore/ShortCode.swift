@@ -133,6 +133,16 @@ public struct LabelTable: Sendable {
     /// Longest label, in bytes after normalisation, that can match.
     public static let maxLabelLength = 128
 
+    /// Most codes a table holds (a code is a byte).
+    public static let maxCodes = 256
+
+    /// Builds a table whose code is each list's index: `lists[i]`'s labels mean `i`.
+    /// At most ``maxCodes`` lists (pipelines are checked for that when loaded).
+    public init(lists: [[String]]) {
+        precondition(lists.count <= Self.maxCodes, "more label lists than a label table codes")
+        self.init(lists.enumerated().flatMap { i, labels in labels.map { ($0, UInt8(i)) } })
+    }
+
     /// Builds a table from (label, code) pairs; a label listed twice keeps its first code.
     public init(_ entries: [(String, UInt8)]) {
         var size = 16

@@ -67,8 +67,8 @@ struct DimensionSuggestion: Sendable {
         let mapped = Set(inspection.fieldColumns.values)
         var declaredName: [String: String] = [:]
         for dimension in inspection.pipeline?.dimensions ?? [] {
-            for alias in dimension.columns where declaredName[alias.trimmingSpaces().lowercased()] == nil {
-                declaredName[alias.trimmingSpaces().lowercased()] = dimension.name
+            for alias in dimension.columns where declaredName[alias.headerKey] == nil {
+                declaredName[alias.headerKey] = dimension.name
             }
         }
         var taken = PipelineLoader.reservedDimensionNames.union(declaredName.values)
@@ -77,7 +77,7 @@ struct DimensionSuggestion: Sendable {
         for (index, column) in inspection.columns.enumerated() where !mapped.contains(index) && !column.positional {
             // A blank header is no alias a pipeline can name.
             guard !column.header.trimmingSpaces().isEmpty, var suggestion = suggestion(index, column, disclosure: disclosure) else { continue }
-            if let name = declaredName[column.header.trimmingSpaces().lowercased()], !used.contains(name) {
+            if let name = declaredName[column.header.headerKey], !used.contains(name) {
                 suggestion.name = name
             } else {
                 suggestion.name = codeName(column.header, taken: taken)

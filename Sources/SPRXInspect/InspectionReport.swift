@@ -230,9 +230,9 @@ public struct InspectionReport: Sendable, Codable {
         // matches headers: case-insensitive, trimmed), the first dimension naming one.
         var dimensionOf: [Int: String] = [:]
         for dimension in inspection.pipeline?.dimensions ?? [] {
-            let aliases = Set(dimension.columns.map { $0.trimmingSpaces().lowercased() })
+            let aliases = Set(dimension.columns.map { $0.headerKey })
             for (index, column) in inspection.columns.enumerated()
-            where fieldOf[index] == nil && dimensionOf[index] == nil && !column.positional && aliases.contains(column.header.trimmingSpaces().lowercased()) {
+            where fieldOf[index] == nil && dimensionOf[index] == nil && !column.positional && aliases.contains(column.header.headerKey) {
                 dimensionOf[index] = dimension.name
             }
         }

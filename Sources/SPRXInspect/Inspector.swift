@@ -200,7 +200,7 @@ public enum Inspector {
         _ name: String, _ columns: inout [InspectedColumn], _ byName: inout [String: Int], window: ClosedRange<Day>, total: Int,
         positional: Bool
     ) -> Int {
-        let key = (positional ? "\u{0}" : "") + name.trimmingSpaces().lowercased()
+        let key = (positional ? "\u{0}" : "") + name.headerKey
         if let index = byName[key] { return index }
         let share = max(50, min(InputLimits.maxDistinctUnmappedLabelsPerField, maxDistinctLabelsInAll / max(1, total)))
         columns.append(InspectedColumn(header: name.trimmingSpaces(), profile: ColumnProfile(maxDistinct: share, window: window), positional: positional))
@@ -233,10 +233,10 @@ public enum Inspector {
         var assigned: [CanonicalField: Int] = [:]
         var evidence: [CanonicalField: String] = [:]
         var taken = Set<Int>()
-        let names = columns.map { $0.header.trimmingSpaces().lowercased() }
+        let names = columns.map { $0.header.headerKey }
         if let pipeline {
             for field in CanonicalField.allCases {
-                let aliases = Set((pipeline.columns[field] ?? [field.rawValue]).map { $0.trimmingSpaces().lowercased() })
+                let aliases = Set((pipeline.columns[field] ?? [field.rawValue]).map { $0.headerKey })
                 if let index = names.indices.first(where: { aliases.contains(names[$0]) && !taken.contains($0) }) {
                     assigned[field] = index
                     evidence[field] = "pipeline"

@@ -16,7 +16,7 @@ final class PipelineLabels {
 
     init(_ pipeline: PipelineConfiguration) {
         func table(_ named: [(String, [String])]) -> (LabelTable, [String]) {
-            (LabelTable(named.enumerated().flatMap { i, entry in entry.1.map { ($0, UInt8(i)) } }), named.map(\.0))
+            (LabelTable(lists: named.map(\.1)), named.map(\.0))
         }
         let routes = pipeline.routes.map { ($0.id, $0.id == "unknown" ? $0.labels + pipeline.unknownRouteLabels : $0.labels) }
         tables[.referralSource] = table(routes)

@@ -318,10 +318,10 @@ public struct ModelTableBuilder: Sendable {
             let high = exp(log(theta) + SpecialFunctions.z975 * thetaSE / theta)
             let alphaSE = thetaSE / (theta * theta)
             rows.append(
-                row([.text("theta"), .text(""), .text("")], measure: "dispersion", (theta, thetaSE, low, high), p: nil, coefficient: nil, modelSE: thetaSE,
+                row([.text(ModelFamilyName.dispersionTerms.theta), .text(""), .text("")], measure: "dispersion", (theta, thetaSE, low, high), p: nil, coefficient: nil, modelSE: thetaSE,
                     seType: .text("model")))
             rows.append(
-                row([.text("alpha"), .text(""), .text("")], measure: "dispersion", (1 / theta, alphaSE, 1 / high, 1 / low), p: nil, coefficient: nil,
+                row([.text(ModelFamilyName.dispersionTerms.alpha), .text(""), .text("")], measure: "dispersion", (1 / theta, alphaSE, 1 / high, 1 / low), p: nil, coefficient: nil,
                     modelSE: alphaSE, seType: .text("model")))
         }
         for effect in fit.averageMarginalEffects() {

@@ -263,8 +263,10 @@ public struct GroupKeySchema: Sendable, Hashable {
                 let width = Int(fields[GroupAxis.declared(n).index].width)
                 if width <= left { left -= width } else { misfits.append("\(dimension.name) (\(width) bits for \(dimension.levels.count + 1) levels)") }
             }
+            // At most ten named: a pipeline with thousands would make a line nobody reads.
+            let named = misfits.prefix(10).joined(separator: ", ") + (misfits.count > 10 ? " and \(misfits.count - 10) more" : "")
             throw Overflow(
-                message: "the groups need a \(shift)-bit key and sprx packs them into 64 bits: the built-in groups take \(builtInBits), which leaves \(64 - Int(builtInBits)) for declared dimensions, and these do not fit: \(misfits.joined(separator: ", ")); declare fewer dimensions or fewer levels")
+                message: "the groups need a \(shift)-bit key and sprx packs them into 64 bits: the built-in groups take \(builtInBits), which leaves \(64 - Int(builtInBits)) for declared dimensions, and these do not fit: \(named); declare fewer dimensions or fewer levels")
         }
         let groupings = Self.builtInGroupings(ageBands: ageBands, routes: routes, reasons: reasons) + declared.enumerated().map { n, dimension in
             Grouping(
@@ -338,11 +340,10 @@ public struct GroupKeySchema: Sendable, Hashable {
         [Grouping.Name.nation, Grouping.Name.imdQuintile], [Grouping.Name.nation, Grouping.Name.imdDecile],
     ]
 
-    /// The axes a referral's demographic pattern is made of: the built-in ones and the
-    /// declared dimensions the tables publish.
-    public var demographicAxes: [GroupAxis] {
-        GroupAxis.demographic + groupings.filter { $0.axis.declaredIndex != nil && $0.uses.contains(.tables) }.map(\.axis)
-    }
+    /// The axes a referral's demographic pattern is made of: the built-in ones and every
+    /// declared dimension (one the tables do not publish is kept too, so its unknowns are
+    /// counted exactly for the quality gates and the run's summary).
+    public var demographicAxes: [GroupAxis] { GroupAxis.demographic + declared.indices.map(GroupAxis.declared) }
 
     /// The axes of a model cell: every axis a model covariate may read (the built-in
     /// demographic pattern, declared dimensions with `model: true`), route type and contact.

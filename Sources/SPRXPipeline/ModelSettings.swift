@@ -26,6 +26,10 @@ public enum ModelOutcome: String, Sendable, CaseIterable, Hashable {
 public enum ModelFamilyName: String, Sendable, CaseIterable, Hashable {
     case logistic
     case negativeBinomial = "negative_binomial"
+
+    /// The `term`s of a negative binomial model's dispersion rows in `models.csv` (θ and
+    /// α = 1/θ): no covariate may be called so.
+    public static let dispersionTerms = (theta: "theta", alpha: "alpha")
 }
 
 /// A covariate a model can adjust for: a grouping of the group key, by its name.

@@ -25,7 +25,7 @@ extension PipelineLoader {
     /// read it). Whether the dimensions fit the key is checked with the rest of the schema.
     static func parseDimensions(_ entry: Entry, columns: [CanonicalField: [String]]) throws -> [DeclaredDimension] {
         var claimed: [String: String] = [:]
-        for (field, aliases) in columns { for alias in aliases { claimed[alias.trimmingSpaces().lowercased()] = field.rawValue } }
+        for (field, aliases) in columns { for alias in aliases { claimed[alias.headerKey] = field.rawValue } }
         let taken = reservedDimensionNames
         var dimensions: [DeclaredDimension] = []
         for (name, item) in try entry.mappingEntries() {
@@ -40,7 +40,7 @@ extension PipelineLoader {
             let columnEntry = try item.required("column")
             let aliases = columnEntry.node.scalar != nil ? [try columnEntry.string()] : try columnNames(columnEntry)
             for alias in aliases {
-                let key = alias.trimmingSpaces().lowercased()
+                let key = alias.headerKey
                 guard !key.isEmpty else { throw columnEntry.fail("header names that are not blank") }
                 if let owner = claimed[key] {
                     throw columnEntry.fail("header names no other field or dimension reads ('\(DisplayText.escaped(alias))' is \(owner)'s)")
@@ -53,13 +53,13 @@ extension PipelineLoader {
             for (label, valuesEntry) in try levelsEntry.mappingEntries() {
                 guard isLevelLabel(label) else {
                     throw valuesEntry.fail(
-                        "a level label of 1 to \(maxDimensionText) characters, without surrounding spaces, '/', control or bidirectional characters")
+                        "a level label of 1 to \(maxDimensionText) characters, without surrounding spaces, '/', control, bidirectional or invisible characters")
                 }
-                guard label.lowercased() != DeclaredDimension.unknownLabel.lowercased() else {
+                guard normalisedLabel(label) != normalisedLabel(DeclaredDimension.unknownLabel) else {
                     throw valuesEntry.fail("a level other than '\(DeclaredDimension.unknownLabel)': list the values meaning not known under 'unknown'")
                 }
-                guard !levels.contains(where: { $0.label.lowercased() == label.lowercased() }) else {
-                    throw valuesEntry.fail("each level once ('\(label)' repeats, ignoring case)")
+                guard !levels.contains(where: { normalisedLabel($0.label) == normalisedLabel(label) }) else {
+                    throw valuesEntry.fail("each level once ('\(DisplayText.escaped(label))' repeats, compared ignoring case and spaces)")
                 }
                 let values = try valuesEntry.stringList(nonEmpty: true)
                 for value in values {
@@ -72,6 +72,10 @@ extension PipelineLoader {
                 lists.append((valuesEntry, values))
             }
             guard !levels.isEmpty else { throw levelsEntry.fail("at least one level, each with the values that mean it") }
+            // A level is a byte of the clean stage's label table; Unknown is the next.
+            guard levels.count < LabelTable.maxCodes else {
+                throw levelsEntry.fail("at most \(LabelTable.maxCodes - 1) levels (\(levels.count) given); a breakdown with more is not a category")
+            }
             try checkEachLabelMeansOneValue(lists)
             var unknown: [String] = []
             if let unknownEntry = try item.optional("unknown") {
@@ -101,16 +105,17 @@ extension PipelineLoader {
     public static var reservedDimensionNames: Set<String> {
         Set(
             GroupKeySchema.builtInGroupings(ageBands: [], routes: [], reasons: []).map(\.name) + CanonicalField.allCases.map(\.rawValue)
-                + [TableDimension.all, ReasonGroup.dimension])
+                + [TableDimension.all, ReasonGroup.dimension, ModelFamilyName.dispersionTerms.theta, ModelFamilyName.dispersionTerms.alpha])
     }
 
     /// Whether a text may be a declared dimension's level label: 1 to ``maxDimensionText``
-    /// characters, no surrounding spaces, no '/', no control or bidirectional characters
+    /// characters, no surrounding spaces, no '/', no control, bidirectional or other
+    /// invisible formatting characters (a zero-width space would make two labels that read alike)
     /// (whether it is also not ``DeclaredDimension/unknownLabel`` is checked apart).
     public static func isLevelLabel(_ label: String) -> Bool {
         let trimmed = label.trimmingSpaces()
         return !trimmed.isEmpty && trimmed == label && label.count <= maxDimensionText && !label.contains("/")
-            && !label.unicodeScalars.contains(where: DisplayNameDimension.isForbidden)
+            && !label.unicodeScalars.contains { DisplayNameDimension.isForbidden($0) || $0.properties.generalCategory == .format }
     }
 
     /// Parses the `reason_groups` section: group name → the reason ids it holds, each a

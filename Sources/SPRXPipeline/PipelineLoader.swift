@@ -205,7 +205,7 @@ public enum PipelineLoader {
             // One header means one field: `age: [contacts]` would read contacts as ages.
             // safe: set in both branches above
             for alias in columns[field]! {
-                let key = alias.trimmingSpaces().lowercased()  // as ColumnLayout matches headers
+                let key = alias.headerKey  // as ColumnLayout matches headers
                 if let other = claimedBy[key], other != field {
                     throw columnsEntry.fail(
                         "each header name under one field only: '\(alias)' is also \(other.rawValue)'s (a field not listed uses its own name)",

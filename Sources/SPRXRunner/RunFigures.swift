@@ -18,8 +18,9 @@ enum RunFigures {
         let groupKey = pipeline.groupKey
         var clean: Int64 = 0
         var sexUnknown: Int64 = 0, ethnicityUnknown: Int64 = 0, routeUnknown: Int64 = 0, areaUnknown: Int64 = 0
-        // Declared dimensions the outcomes keep (those the tables publish): unknown per dimension.
-        let kept = groupKey.groupings.filter { $0.axis.declaredIndex != nil && groupKey.axes(of: .outcomes).contains($0.axis) }
+        // Declared dimensions (the outcomes keep every one): unknown per dimension.
+        let kept = groupKey.groupings.filter { $0.axis.declaredIndex != nil }
+        assert(kept.allSatisfy { groupKey.axes(of: .outcomes).contains($0.axis) })
         var dimensionUnknown = [Int64](repeating: 0, count: kept.count)
         for (key, value) in counts.outcomes {
             let referred = value.referred
@@ -57,7 +58,8 @@ enum RunFigures {
             fields: fields)
         for dimension in pipeline.dimensions {
             let unmappedCount = min(unmapped[dimension.name] ?? 0, total)
-            let unknown = kept.firstIndex { $0.name == dimension.name }.map { Int(dimensionUnknown[$0]) } ?? unmappedCount
+            // safe: `kept` is every declared dimension's grouping
+            let unknown = Int(dimensionUnknown[kept.firstIndex { $0.name == dimension.name }!])
             figures.dimensions[dimension.name] = FieldQualityFigures(cleanReferrals: total, unknown: min(unknown, total), unmapped: unmappedCount)
         }
         return figures
@@ -65,15 +67,11 @@ enum RunFigures {
 
     /// One line per gated field for the end-of-run summary: shares unknown and unmapped.
     static func summaryLines(_ figures: QualityFigures) -> [String] {
-        QualityGates.gatedFields.compactMap { field in
-            guard let f = figures.fields[field], f.cleanReferrals > 0 else { return nil }
+        let lines = QualityGates.gatedFields.map { ($0.rawValue, figures.fields[$0]) } + figures.dimensions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        return lines.compactMap { name, f in
+            guard let f, f.cleanReferrals > 0 else { return nil }
             func percent(_ n: Int) -> String { QualityGates.percent(Double(n) / Double(f.cleanReferrals)) }
-            return "\(field.rawValue): \(percent(f.unknown)) unknown, \(percent(f.unmapped)) unmapped"
+            return "\(name): \(percent(f.unknown)) unknown, \(percent(f.unmapped)) unmapped"
         }
-            + figures.dimensions.sorted { $0.key < $1.key }.compactMap { name, f in
-                guard f.cleanReferrals > 0 else { return nil }
-                func percent(_ n: Int) -> String { QualityGates.percent(Double(n) / Double(f.cleanReferrals)) }
-                return "\(name): \(percent(f.unknown)) unknown, \(percent(f.unmapped)) unmapped"
-            }
     }
 }

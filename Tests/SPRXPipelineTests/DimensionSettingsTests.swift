@@ -76,6 +76,11 @@ import Testing
         #expect(key.modelCellMask & key.field(.declared(0)).mask != 0)
         #expect(key.modelCellMask & key.field(.declared(1)).mask == 0)
         #expect(key.field(.declared(1)).shift > key.field(.contacted).shift)
+        // A model-only dimension publishes no table rows, but the outcomes keep it, so its
+        // unknowns are counted exactly for the quality gates (they were its unmapped count).
+        let modelOnly = try parse(withSection(both.replacingOccurrences(of: "tables: true", with: "tables: false"))).groupKey
+        #expect(!modelOnly.tableDimensions.contains { $0.name == "disability" })
+        #expect(modelOnly.axes(of: .outcomes).contains(.declared(0)))
     }
 
     @Test(arguments: [
@@ -83,6 +88,8 @@ import Testing
         ("  sex:\n", "dimensions.sex", "not already"),
         ("  all:\n", "dimensions.all", "not already"),
         ("  referral_source:\n", "dimensions.referral_source", "not already"),
+        // The dispersion rows of models.csv are terms `theta` and `alpha`.
+        ("  theta:\n", "dimensions.theta", "not already"), ("  alpha:\n", "dimensions.alpha", "not already"),
     ])
     func aDimensionNeedsAFreeCodeName(line: String, keyPath: String, expected: String) {
         let yaml = withSection(Self.disability.replacingOccurrences(of: "  disability:\n", with: line))
@@ -101,6 +108,11 @@ import Testing
         ("\"No\": [\"N\", \"No\"]", "\"a/b\": [\"N\", \"No\"]", "'/'"),
         ("tables: true", "tables: false", "tables: true or model: true"),
         ("title: \"Disability\"", "title: \"  \"", "a title"),
+        // Labels that would read alike on the page: case and inner spaces, a zero-width space.
+        ("\"No\": [\"N\", \"No\"]", "\"yes\": [\"N\", \"No\"]", "each level once"),
+        ("\"No\": [\"N\", \"No\"]", "\"Y es\": [\"N\"]\n      \"Y  es\": [\"No\"]", "each level once"),
+        ("\"No\": [\"N\", \"No\"]", "\"Yes\\u200B\": [\"N\", \"No\"]", "invisible"),
+        ("\"No\": [\"N\", \"No\"]", "\"UNKNOWN\": [\"N\", \"No\"]", "under 'unknown'"),
     ])
     func aDeclarationThatCannotMeanOneThingIsRefused(old: String, new: String, expected: String) {
         let error = failure(withSection(Self.disability.replacingOccurrences(of: old, with: new)))
@@ -126,6 +138,25 @@ import Testing
         #expect(error?.code == .invalidPipeline)
         let message = error?.message ?? ""
         #expect(message.contains("'dimensions'") && message.contains("fourth (4 bits for 11 levels)") && !message.contains("third ("), "\(message)")
+    }
+
+    /// A level is a byte of the clean stage's label table: 255 levels load (with Unknown,
+    /// 8 bits of the key), 256 are refused naming the limit (they crashed the clean stage).
+    @Test func atMost255Levels() throws {
+        func levels(_ n: Int) -> String {
+            "dimensions:\n  many:\n    title: Many\n    column: many\n    levels: {" + (1...n).map { "\"L\($0)\": [v\($0)]" }.joined(separator: ", ") + "}\n"
+        }
+        #expect(try parse(withSection(levels(255))).groupKey.grouping(named: "many")?.levels.count == 256)
+        let error = failure(withSection(levels(256)))
+        #expect(error?.code == .invalidPipeline && error?.message.contains("at most 255 levels (256 given)") == true, "\(error?.message ?? "")")
+    }
+
+    /// Many dimensions that do not fit are named up to ten, then counted.
+    @Test func theOverflowMessageNamesTenAtMost() {
+        let many = (1...40).map { "  d\($0):\n    title: D\($0)\n    column: c\($0)\n    levels: {\"A\": [a], \"B\": [b], \"C\": [c]}\n" }.joined()
+        let message = failure(withSection("dimensions:\n" + many))?.message ?? ""
+        // 12 bits left, 2 each: d1-d6 fit, d7-d40 (34) do not: ten named, 24 counted.
+        #expect(message.contains("d7 (2 bits for 4 levels)") && message.contains("d16 (2 bits") && !message.contains("d17 (") && message.contains("and 24 more"), "\(message)")
     }
 
     @Test func reasonGroupsNameListedReasons() throws {
