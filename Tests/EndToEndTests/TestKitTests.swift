@@ -59,6 +59,21 @@ import Testing
         }
     }
 
+    /// Every limit is at least the project's 10 minutes: a limit counts from when a test
+    /// is scheduled, and on a busy 2-core machine even a trivial test may wait a minute
+    /// for a thread (a 1-minute limit failed five trivial tests in CI that way).
+    @Test func everyTimeLimitIsAtLeastTenMinutes() throws {
+        let limit = try Regex(#"^\s*@(?:Suite|Test)\([^\n]*\.timeLimit\(\.minutes\((\d+)\)\)"#)
+        for (path, text) in try Self.testSources() {
+            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                guard let minutes = line.firstMatch(of: limit).flatMap({ Int($0.output[1].substring ?? "") }) else { continue }
+                // The time-limit check's own hand-written fixtures are inside strings (indented further).
+                if path.hasSuffix("TestKitTests.swift") && line.hasPrefix("            ") { continue }
+                #expect(minutes >= 10, "\(path):\(index + 1): a \(minutes)-minute limit")
+            }
+        }
+    }
+
     /// The time-limit check finds what it should (hand-written cases).
     @Test func theTimeLimitCheckFindsWhatItShould() {
         let good = """

@@ -2,7 +2,7 @@ import SPRXCore
 import Testing
 
 /// The one digit parser: expected values by hand (the digits as written).
-@Suite(.timeLimit(.minutes(1))) struct DecimalDigitsTests {
+@Suite(.timeLimit(.minutes(10))) struct DecimalDigitsTests {
     func parse(_ text: String, _ maxDigits: Int) -> Int? { DecimalDigits.parse(Array(text.utf8), maxDigits: maxDigits) }
 
     @Test func wholeFieldsOfDigitsOnly() {

@@ -8,7 +8,7 @@ import Testing
 @testable import SPRXRunner
 
 /// The engine run with no output folder: an in-memory sink, nothing locked or staged.
-@Suite(.serialized, .timeLimit(.minutes(5))) struct CountSinkTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct CountSinkTests {
     /// The canonical sample counted into a ``MemorySink`` equals `sprx run`'s count of it
     /// (counts, reconciliation, unmapped labels), and the sink's quarantined rows match
     /// the generator's own record of the rows it spoiled (`generate.json`, the
