@@ -136,7 +136,7 @@ public enum Publisher {
             firstDay: period?.first.description, lastDay: period?.last.description, disclosureEnabled: pipeline.disclosure.enabled,
             disclosureStatement: pipeline.disclosure.statement,
             references: result.reference.map { ReportContext.Reference(name: $0.name, edition: $0.edition, use: $0.use) },
-            models: models.summaries, displayNames: pipeline.displayNames, roundTo: pipeline.disclosure.roundTo,
+            models: models.summaries, groupKey: pipeline.groupKey, displayNames: pipeline.displayNames, roundTo: pipeline.disclosure.roundTo,
             suppressUpTo: pipeline.disclosure.suppressUpTo, rateFigures: rates.figures, populationEdition: result.population?.edition,
             catchment: result.population?.catchment, recording: recording)
         context.censusCoverage = provision.figures.coverage
