@@ -70,6 +70,23 @@ extension Report {
         return out
     }
 
+    /// The run section's line on what the pipeline declares beyond the built-in
+    /// breakdowns, and where each is used; `nil` when it declares none.
+    static func declaredSentence(_ context: ReportContext) -> String? {
+        let groupKey = context.groupKey
+        var parts = groupKey.declared.map { dimension in
+            let uses =
+                (dimension.tables ? ["charted by route type and pathway, in the trends table"] : [])
+                + (dimension.model ? ["a covariate the models may adjust for"] : [])
+            return "\(dimension.title) (\(uses.joined(separator: "; ")))"
+        }
+        if !groupKey.reasonGroups.isEmpty {
+            parts.append(
+                "reason groups \(ReportContext.listed(groupKey.reasonGroups.map { DisplayNames.readable($0.name) })) (a referral counted in every group one of its reasons is in)")
+        }
+        return parts.isEmpty ? nil : "Breakdowns the pipeline declares beyond the built-in ones: " + parts.joined(separator: "; ") + "."
+    }
+
     /// A group of a breakdown as the page shows it: a reason group's name in words, any
     /// other group as published.
     static func groupLabel(_ breakdown: Breakdown, _ group: String) -> String {
@@ -121,8 +138,9 @@ extension DisplayNames {
         return titles
     }
 
-    /// Titles of crossed groupings as one name: "Nation × deprivation quintile".
-    static func crossedTitle(_ titles: [String]) -> String {
+    /// Titles of crossed groupings as one name: "Nation × deprivation quintile" (the
+    /// report's and the codebook's).
+    package static func crossedTitle(_ titles: [String]) -> String {
         titles.enumerated().map { $0 == 0 ? $1 : inSentence($1) }.joined(separator: " × ")
     }
 

@@ -74,7 +74,7 @@ public enum Report {
                 el("li", text: "Period covered: " + (period(context) ?? "no clean referrals")),
             ] + (cleanReferralsSentence(numbers, context).map { [el("li", text: $0)] } ?? []) + [
                 el("li", text: "Pipeline: \(context.pipelineName) (sha256 \(context.pipelineSHA256.prefix(12))…), sprx \(context.toolVersion)"),
-            ] + notRecordedSentences(context).map { el("li", text: $0) }),
+            ] + (declaredSentence(context).map { [el("li", text: $0)] } ?? []) + notRecordedSentences(context).map { el("li", text: $0) }),
             details(
                 tableSummary("rows read from each file", table: .dataQuality),
                 dataTable(caption: fileCaption, header: fileHeader, rows: fileRows(numbers), numeric: [1, 2, 3, 4])),

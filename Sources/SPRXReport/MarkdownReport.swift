@@ -38,6 +38,7 @@ extension Report {
         out.append("- Period covered: " + (period(context).map(md) ?? "no clean referrals"))
         if let clean = cleanReferralsSentence(numbers, context) { out.append("- " + md(clean)) }
         out.append("- Pipeline: " + md(context.pipelineName) + " (sha256 " + md(String(context.pipelineSHA256.prefix(12))) + ")")
+        if let declared = declaredSentence(context) { out.append("- " + md(declared)) }
         out += notRecordedSentences(context).map { "- " + md($0) }
         out.append("")
         out += [md(fileCaption) + ".", ""]
