@@ -189,7 +189,11 @@ import Testing
         #expect(breakdowns.map(\.name).suffix(2) == ["carer", "reason_group"])
         #expect(breakdowns.filter(\.pathway).map(\.name) == ["carer", "reason_group"])
         #expect(breakdowns.last?.reasons == ["money": ["debt"]])
-        #expect(Labels(overrides: [:], titles: DisplayNames.titles(of: schema))(.dimension, "carer") == "Unpaid carer")
+        let label = Labels(overrides: [:], titles: DisplayNames.titles(of: schema))
+        #expect(label(.dimension, "carer") == "Unpaid carer")
+        // A declared covariate's forest-plot row and a declared field's data-quality row, by title.
+        #expect(Report.forestLabel("veteran", "Yes", "Unknown", label) == "Veteran: Yes vs Unknown")
+        #expect(label(.field, "carer") == "Unpaid carer" && label(.field, "sex") == "Sex")
     }
 
     /// A title in a sentence: first letter lower case, an abbreviation kept.
