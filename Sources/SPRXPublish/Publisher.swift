@@ -136,7 +136,7 @@ public enum Publisher {
             firstDay: period?.first.description, lastDay: period?.last.description, disclosureEnabled: pipeline.disclosure.enabled,
             disclosureStatement: pipeline.disclosure.statement,
             references: result.reference.map { ReportContext.Reference(name: $0.name, edition: $0.edition, use: $0.use) },
-            models: models.summaries, displayNames: pipeline.displayNames, roundTo: pipeline.disclosure.roundTo,
+            models: models.summaries, groupKey: pipeline.groupKey, displayNames: pipeline.displayNames, roundTo: pipeline.disclosure.roundTo,
             suppressUpTo: pipeline.disclosure.suppressUpTo, rateFigures: rates.figures, populationEdition: result.population?.edition,
             catchment: result.population?.catchment, recording: recording)
         context.censusCoverage = provision.figures.coverage
@@ -176,11 +176,6 @@ public enum Publisher {
         ] + dimensionCodes(pipeline.groupKey)
     }
 
-    /// Titles of crossed groupings as one name: "Nation × deprivation quintile".
-    static func crossedTitle(_ titles: [String]) -> String {
-        titles.enumerated().map { $0 == 0 ? $1 : $1.prefix(1).lowercased() + $1.dropFirst() }.joined(separator: " × ")
-    }
-
     /// The `dimension` codes of the equity tables and of `trends.csv`, from the schema's
     /// groupings (built-in and declared, with their titles), and the reason groups with
     /// the reasons each holds.
@@ -190,7 +185,7 @@ public enum Publisher {
         let reasons = groupKey.grouping(named: Grouping.Name.reason)?.levels ?? []
         let equity =
             groupKey.tableDimensions.map { dimension in
-                CodeList.Code(dimension.name, name: dimension.groupings.isEmpty ? "every referral" : crossedTitle(dimension.groupings.map(\.title)))
+                CodeList.Code(dimension.name, name: dimension.groupings.isEmpty ? "every referral" : DisplayNames.crossedTitle(dimension.groupings.map(\.title)))
             }
             + (groupKey.reasonGroups.isEmpty
                 ? []

@@ -81,7 +81,7 @@ extension DisplayNames {
         if let field = CanonicalField(rawValue: code) { return fieldName(field).lowercased() }
         if let warning = RunWarning.Code(rawValue: code) { return warningName(warning).lowercased() }
         if let outcome = ModelOutcome(rawValue: code) { return outcomeName(outcome.rawValue) }
-        if let dimension = defaults[Kind.dimension.rawValue]?[code] { return dimension.lowercased() }
+        if let title = builtInTitles[code] { return title.lowercased() }
         return nil
     }
 

@@ -15,15 +15,6 @@ import SPRXPipeline
 /// `data_quality.csv` (`all`, `clean`) is set beside it once, in the appendix; every
 /// count from a disclosure-controlled table is said to be rounded where it is shown.
 public enum Report {
-    /// Dimensions charted as route mix (crosses are covered by the gradient section).
-    static let routeMixDimensions = [
-        Grouping.Name.ageBand, Grouping.Name.sex, Grouping.Name.ethnicity, Grouping.Name.imdQuintile, Grouping.Name.imdDecile, Grouping.Name.rurality,
-        Grouping.Name.nation,
-    ]
-
-    /// Route-mix dimensions whose chart is behind a closed details (on screen, not in print).
-    static let routeMixBehind: Set<String> = [Grouping.Name.imdDecile, Grouping.Name.rurality]
-
     /// The headline figures in one line (for the end of `sprx run` and `make report`).
     public static func headline(tables: PublishedTables) -> String {
         let numbers = ReportNumbers(tables: tables)
@@ -38,7 +29,7 @@ public enum Report {
 
     public static func html(tables: PublishedTables, context: ReportContext) -> String {
         let numbers = ReportNumbers(tables: tables)
-        let label = Labels(overrides: context.displayNames)
+        let label = Labels(context)
         // Page 1, the questions in order (each opening with its finding), references, appendix.
         let body: [Node] = [
             summarySection(numbers, context, label),
@@ -83,7 +74,7 @@ public enum Report {
                 el("li", text: "Period covered: " + (period(context) ?? "no clean referrals")),
             ] + (cleanReferralsSentence(numbers, context).map { [el("li", text: $0)] } ?? []) + [
                 el("li", text: "Pipeline: \(context.pipelineName) (sha256 \(context.pipelineSHA256.prefix(12))…), sprx \(context.toolVersion)"),
-            ] + notRecordedSentences(context).map { el("li", text: $0) }),
+            ] + (declaredSentence(context).map { [el("li", text: $0)] } ?? []) + notRecordedSentences(context).map { el("li", text: $0) }),
             details(
                 tableSummary("rows read from each file", table: .dataQuality),
                 dataTable(caption: fileCaption, header: fileHeader, rows: fileRows(numbers), numeric: [1, 2, 3, 4])),
@@ -119,40 +110,42 @@ public enum Report {
         if !routes.isEmpty {
             children.append(dataTable(caption: controlled(routeCaption, context), header: routeHeader, rows: routes, numeric: [1, 2, 3]))
         }
-        for dimension in routeMixDimensions where !numbers.groups(dimension).isEmpty {
+        for breakdown in breakdowns(context.groupKey) where !numbers.groups(breakdown.name).isEmpty {
+            let dimension = breakdown.name
             let groups = numbers.groups(dimension)
             let rows = groups.map { group in
                 let cells = categories.map { c in numbers.routeType.first([.dimension: dimension, .group: group, .category: c.name]) }
                 // The group's total is on each of its rows: the first published one gives it.
                 let total = cells.compactMap { $0 }.first?[ShareColumn.total].count
                 return Charts.StackedRow(
-                    label: CSVText.neutralised(group), total: total.map { Int($0) },
+                    label: CSVText.neutralised(groupLabel(breakdown, group)), total: total.map { Int($0) },
                     segments: zip(categories, cells).map { c, row in
                         (c.name, row?[ShareColumn.n].count, ReportNumbers.percent(row), row.map { $0[ShareColumn.n].isEmpty } ?? false)
                     })
             }
-            let dimensionTitle = label(.dimension, dimension)
-            let title = "Route type by \(dimensionTitle.lowercased())"
-            let id = "mix-" + dimension.replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: "_", with: "-")
+            let dimensionTitle = breakdown.title
+            let title = "Route type by \(DisplayNames.inSentence(dimensionTitle))"
+            let counted = breakdown.isReasonGroups ? [el("p", text: reasonGroupsNote(breakdown, groups: groups, label))] : []
             let figure =
                 el("figure", [], [
                     Charts.stackedBars(
-                        id: id, title: title,
+                        id: "mix-" + breakdown.id, title: title,
                         description: "Stacked bars, one per group, of the percentage of referrals by medical, non-medical and unknown routes; a hatched segment is a suppressed route type. The same numbers are in the table below.",
                         categories: categories, rows: rows, groupTitle: dimensionTitle, valueTitle: "Percentage of the group's referrals"),
                     el("figcaption", text: title),
+                ] + counted + [
                     details(
                         tableSummary(title, table: .routeTypeByGroup),
                         dataTable(
-                            caption: controlled("Referrals by route type, \(dimensionTitle.lowercased())", context),
-                            header: ["Group", "Route type", "n", "Total", "%", "95% CI"], rows: routeTypeRows(numbers, label, dimension: dimension),
+                            caption: controlled("Referrals by route type, \(DisplayNames.inSentence(dimensionTitle))", context),
+                            header: ["Group", "Route type", "n", "Total", "%", "95% CI"], rows: routeTypeRows(numbers, label, breakdown),
                             numeric: [2, 3, 4])),
                 ])
             // Deciles pooled across nations repeat the quintiles more finely (the gradient
             // below gives them within each nation), and rurality is a secondary view: one
             // click away, not printed.
             children.append(
-                routeMixBehind.contains(dimension)
+                breakdown.behind
                     ? details("Chart and table: \(title.prefix(1).lowercased() + title.dropFirst()) (all rows: \(TableSchema.routeTypeByGroup.path))", figure) : figure)
         }
         return section("route-mix", "Route mix by group", children)
@@ -225,7 +218,42 @@ public enum Report {
             details(
                 tableSummary("referred, contacted and helped, by route type", table: .pathwayByGroup),
                 dataTable(caption: controlled(title, context), header: pathwayHeader, rows: rows.map { pathwayCells($0, label) }, numeric: [1, 2, 3, 4, 5])))
+        for breakdown in breakdowns(context.groupKey) where breakdown.pathway {
+            children += pathwayBreakdown(numbers, context, label, breakdown, measures: measures)
+        }
         return section("pathway", "From referral to help", children)
+    }
+
+    /// A breakdown's pathway chart (reaching a link worker and an intervention, by
+    /// group) and its table; nothing when the tables have no row for it.
+    static func pathwayBreakdown(
+        _ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels, _ breakdown: Breakdown,
+        measures: [(column: PathwayColumn, name: String, colour: String)]
+    ) -> [Node] {
+        let rows = pathwayGroupRows(numbers, breakdown)
+        guard !rows.isEmpty else { return [] }
+        let title = "Referral → link worker contact → intervention, by \(DisplayNames.inSentence(breakdown.title))"
+        let counted = breakdown.isReasonGroups ? [el("p", text: reasonGroupsNote(breakdown, groups: numbers.groups(breakdown.name), label))] : []
+        let table = details(
+            tableSummary("referred, contacted and helped, by \(DisplayNames.inSentence(breakdown.title))", table: .pathwayByGroup),
+            dataTable(
+                caption: controlled(title, context), header: pathwayGroupHeader, rows: rows.map { pathwayGroupCells($0, breakdown) },
+                numeric: [1, 2, 3, 4, 5]))
+        guard !measures.isEmpty else { return [el("figure", [], [el("figcaption", text: title)] + counted + [table])] }
+        return [
+            el("figure", [], [
+                Charts.groupedBars(
+                    id: "pathway-" + breakdown.id, title: title,
+                    description: "For each group, the percentage of its referrals that " + measures.map(\.name).joined(separator: " and that ") + ".",
+                    measures: measures.map { ($0.name, $0.colour) },
+                    rows: rows.map { row in
+                        (CSVText.neutralised(groupLabel(breakdown, row[PathwayColumn.group].shown)), measures.map { ReportNumbers.percent(row, $0.column) })
+                    },
+                    groupTitle: breakdown.title, valueTitle: "Percentage of the group's referrals",
+                    denominators: rows.map { $0[PathwayColumn.referred].value }),
+                el("figcaption", text: title),
+            ] + counted + [table])
+        ]
     }
 
     static func reasonsSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {

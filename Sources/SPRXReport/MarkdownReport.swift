@@ -9,7 +9,7 @@ extension Report {
     /// as text: no raw HTML, no table break, no emphasis or link.
     public static func markdown(tables: PublishedTables, context: ReportContext) -> String {
         let numbers = ReportNumbers(tables: tables)
-        let label = Labels(overrides: context.displayNames)
+        let label = Labels(context)
         let md = markdownText
         // Page 1, the questions in order (each opening with its finding), references, appendix.
         var out = summaryMarkdown(numbers, context, label)
@@ -38,6 +38,7 @@ extension Report {
         out.append("- Period covered: " + (period(context).map(md) ?? "no clean referrals"))
         if let clean = cleanReferralsSentence(numbers, context) { out.append("- " + md(clean)) }
         out.append("- Pipeline: " + md(context.pipelineName) + " (sha256 " + md(String(context.pipelineSHA256.prefix(12))) + ")")
+        if let declared = declaredSentence(context) { out.append("- " + md(declared)) }
         out += notRecordedSentences(context).map { "- " + md($0) }
         out.append("")
         out += [md(fileCaption) + ".", ""]
@@ -58,10 +59,11 @@ extension Report {
             out += [md(routeCaption) + ".", ""]
             out += table(routeHeader, routes, right: [1, 2, 3])
         }
-        for dimension in routeMixDimensions where !numbers.groups(dimension).isEmpty {
-            out.append("### " + md(label(.dimension, dimension)))
+        for breakdown in breakdowns(context.groupKey) where !numbers.groups(breakdown.name).isEmpty {
+            out.append("### " + md(breakdown.title))
             out.append("")
-            out += table(["Group", "Route type", "n", "Total", "%", "95% CI"], routeTypeRows(numbers, label, dimension: dimension), right: [2, 3, 4])
+            if breakdown.isReasonGroups { out += [md(reasonGroupsNote(breakdown, groups: numbers.groups(breakdown.name), label)), ""] }
+            out += table(["Group", "Route type", "n", "Total", "%", "95% CI"], routeTypeRows(numbers, label, breakdown), right: [2, 3, 4])
         }
 
         out.append("## The equity gradient: non-medical share by deprivation decile within each nation")
@@ -74,6 +76,13 @@ extension Report {
         out.append("")
         if let note = context.roundingNote { out += [note, ""] }
         out += table(pathwayHeader, pathwayRows(numbers).map { pathwayCells($0, label) }, right: [1, 2, 3, 4, 5])
+        for breakdown in breakdowns(context.groupKey) where breakdown.pathway {
+            let rows = pathwayGroupRows(numbers, breakdown)
+            guard !rows.isEmpty else { continue }
+            out += ["### " + md(breakdown.title), ""]
+            if breakdown.isReasonGroups { out += [md(reasonGroupsNote(breakdown, groups: numbers.groups(breakdown.name), label)), ""] }
+            out += table(pathwayGroupHeader, rows.map { pathwayGroupCells($0, breakdown) }, right: [1, 2, 3, 4, 5])
+        }
 
         out.append("## Referral reasons")
         out.append("")

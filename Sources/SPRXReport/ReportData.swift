@@ -83,14 +83,19 @@ public struct ReportContext: Sendable {
     /// The date the report is as of (`YYYY-MM-DD`): `sprx run --as-of`, by default the
     /// day after the data period ends (``Report/asOfDefault(lastDay:)``); `nil`: unsaid.
     public var asOf: String?
+    /// The pipeline's groups (``PipelineConfiguration/groupKey``): which breakdowns the
+    /// tables publish, built-in and declared, with their titles, and the reason groups.
+    /// The report charts what it lists (``Report/breakdowns(_:)``), never a list of its own.
+    public var groupKey: GroupKeySchema
 
     public init(
         toolVersion: String, pipelineName: String, pipelineSHA256: String, inputs: [Input], firstDay: String?, lastDay: String?,
-        disclosureEnabled: Bool, disclosureStatement: String, references: [Reference], models: [ModelRunSummary],
+        disclosureEnabled: Bool, disclosureStatement: String, references: [Reference], models: [ModelRunSummary], groupKey: GroupKeySchema,
         displayNames: [String: [String: String]] = [:], roundTo: Int = 5, suppressUpTo: Int = 7, rateFigures: RateFigures? = nil,
         populationEdition: String? = nil, catchment: String? = nil, recording: FieldRecording = .complete
     ) {
         self.recording = recording
+        self.groupKey = groupKey
         self.toolVersion = toolVersion
         self.pipelineName = pipelineName
         self.pipelineSHA256 = pipelineSHA256
@@ -134,6 +139,8 @@ public struct ReportContext: Sendable {
 ///
 /// Kinds: `route_type`, `route`, `reason` (referral reasons), `quarantine_reason`,
 /// `field` (canonical input fields), `dimension` (table dimensions and model terms).
+/// A dimension's name is its grouping's one declaration (``Grouping/title``, built-in
+/// or the pipeline's `title`), read from the run's ``GroupKeySchema`` by ``Labels``.
 public enum DisplayNames {
     /// What an id names: first the kinds a pipeline's `display_names` may name
     /// (``DisplayNameDimension``, same keys; tested), then those only sprx names.
@@ -155,13 +162,6 @@ public enum DisplayNames {
         ],
         Kind.quarantineReason.rawValue: Dictionary(uniqueKeysWithValues: QuarantineReason.allCases.map { ($0.rawValue, quarantineReasonName($0)) }),
         Kind.field.rawValue: Dictionary(uniqueKeysWithValues: CanonicalField.allCases.map { ($0.rawValue, fieldName($0)) }),
-        Kind.dimension.rawValue: [
-            TableDimension.all: "All referrals", Grouping.Name.ageBand: "Age band", Grouping.Name.sex: "Sex", Grouping.Name.ethnicity: "Ethnicity",
-            Grouping.Name.imdDecile: "Deprivation decile (each nation's own index)",
-            Grouping.Name.imdQuintile: "Deprivation quintile (each nation's own index)", Grouping.Name.rurality: "Rurality",
-            Grouping.Name.nation: "Nation", nationByQuintile: "Nation × deprivation quintile", nationByDecile: "Nation × deprivation decile",
-            Grouping.Name.routeType: "Route type",
-        ],
     ]
 
     /// The `route_type` of the pathway rows for every route type together.
@@ -243,15 +243,29 @@ public enum DisplayNames {
     }
 }
 
-/// Looks labels up: the pipeline's, else the defaults, else the id made readable.
+/// Looks labels up: the pipeline's, else the defaults, else the id made readable; a
+/// dimension (and a declared dimension's field) by its grouping's title.
 struct Labels {
     typealias Kind = DisplayNames.Kind
     let overrides: [String: [String: String]]
+    /// Each dimension's title by its name (``DisplayNames/titles(of:)``).
+    let titles: [String: String]
+
+    init(overrides: [String: [String: String]], titles: [String: String] = DisplayNames.builtInTitles) {
+        self.overrides = overrides
+        self.titles = titles
+    }
+
+    /// The labels of a run: its pipeline's display names and its groups' titles.
+    init(_ context: ReportContext) {
+        self.init(overrides: context.displayNames, titles: DisplayNames.titles(of: context.groupKey))
+    }
 
     func callAsFunction(_ kind: Kind, _ id: String) -> String {
         if let label = overrides[kind.rawValue]?[id] ?? DisplayNames.defaults[kind.rawValue]?[id] { return label }
-        let spaced = id.replacingOccurrences(of: "_", with: " ")
-        return spaced.prefix(1).uppercased() + spaced.dropFirst()
+        // A declared dimension is a labelled field too (unmapped labels are counted by it).
+        if kind == .dimension || kind == .field, let title = titles[id] { return title }
+        return DisplayNames.readable(id)
     }
 
     /// The label inside a sentence: a default in lower case, a pipeline's as it wrote it.
@@ -434,13 +448,13 @@ extension Report {
     }
 
     /// Group, route type, n, total, %, 95% CI for one dimension.
-    static func routeTypeRows(_ numbers: ReportNumbers, _ label: Labels, dimension: String) -> [[String]] {
+    static func routeTypeRows(_ numbers: ReportNumbers, _ label: Labels, _ breakdown: Breakdown) -> [[String]] {
         var rows: [[String]] = []
-        for group in numbers.groups(dimension) {
+        for group in numbers.groups(breakdown.name) {
             for type in routeTypes {
-                guard let row = numbers.routeType.first([.dimension: dimension, .group: group, .category: type]) else { continue }
+                guard let row = numbers.routeType.first([.dimension: breakdown.name, .group: group, .category: type]) else { continue }
                 rows.append([
-                    row[ShareColumn.group].shown, label(.routeType, type), cell(row, .n), cell(row, .total), cell(row, .percent), interval(row),
+                    groupLabel(breakdown, row[ShareColumn.group].shown), label(.routeType, type), cell(row, .n), cell(row, .total), cell(row, .percent), interval(row),
                 ])
             }
         }

@@ -134,7 +134,7 @@ enum ReachFixture {
         ReportContext(
             toolVersion: "t", pipelineName: "reach", pipelineSHA256: "0", inputs: [], firstDay: "2023-01-01", lastDay: "2024-12-31",
             disclosureEnabled: disclosure, disclosureStatement: disclosure ? "Disclosure control applied." : "Disclosure control is OFF.", references: [],
-            models: [], rateFigures: figures, populationEdition: "mid-2019 small-area estimates", catchment: "every small area of each nation")
+            models: [], groupKey: shippedGroupKey, rateFigures: figures, populationEdition: "mid-2019 small-area estimates", catchment: "every small area of each nation")
     }
 
     /// The manifest's rate figures, as the manifest writes them.

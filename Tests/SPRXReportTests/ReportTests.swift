@@ -2,6 +2,7 @@ import Foundation
 import SPRXAggregate
 import SPRXCore
 import SPRXRunner
+import SPRXPipeline
 import SPRXPublish
 import SPRXTestSupport
 import Testing
@@ -19,6 +20,10 @@ let sampleRun: (out: String, summary: RunSummary) = {
             outputDirectory: out, jobs: 2, quiet: true))
     return (out, summary)
 }()
+
+/// The shipped pipeline's groups: the built-in dimensions, no declared ones (what the
+/// report charts for the fixture, as for the sample run).
+let shippedGroupKey = try! PipelineLoader.load(path: "\(packageRoot)/Pipelines/referral-equity.yaml", referenceDirectory: nil).groupKey
 
 /// Reads a CSV file into a published table named after the file.
 func readTable(_ path: String) throws -> PublishedTable {
@@ -73,7 +78,7 @@ let fixtureContext: ReportContext = {
         toolVersion: "0.2.0", pipelineName: "referral-equity", pipelineSHA256: "98da1f7d8251" + String(repeating: "0", count: 52), inputs: [],
         firstDay: "2019-01-02", lastDay: "2024-12-30", disclosureEnabled: true,
         disclosureStatement: "Disclosure control applied: counts of 1 to 7 are suppressed and every other count, group totals included, is rounded to the nearest 5 on its own (NHS Digital's HES/ECDS rule); percentages are computed from the rounded count and the rounded total, and are suppressed when either is.",
-        references: references, models: sampleRun.summary.models)
+        references: references, models: sampleRun.summary.models, groupKey: shippedGroupKey)
 }()
 
 let fixtureHTML = Report.html(tables: fixtureTables, context: fixtureContext)
@@ -172,7 +177,7 @@ func outline(_ html: String) -> String {
             rows: [["sex", "<script>alert(1)</script>", "medical", "10", "10", "100.00", "72.25", "100.00", "FALSE", "on"]])
         let context = ReportContext(
             toolVersion: "t", pipelineName: "p&q", pipelineSHA256: "0", inputs: [], firstDay: nil, lastDay: nil, disclosureEnabled: false,
-            disclosureStatement: "OFF", references: [], models: [])
+            disclosureStatement: "OFF", references: [], models: [], groupKey: shippedGroupKey)
         let html = Report.html(tables: [table], context: context)
         #expect(!html.contains("<script>"))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))

@@ -32,7 +32,7 @@ func trustPathway(_ rows: [[String]]) -> PublishedTable {
 func trustContext(disclosure: Bool = true, displayNames: [String: [String: String]] = [:]) -> ReportContext {
     ReportContext(
         toolVersion: "t", pipelineName: "p", pipelineSHA256: "0", inputs: [], firstDay: "2024-01-01", lastDay: "2024-12-31", disclosureEnabled: disclosure,
-        disclosureStatement: disclosure ? "Disclosure control applied." : "OFF", references: [], models: [], displayNames: displayNames)
+        disclosureStatement: disclosure ? "Disclosure control applied." : "OFF", references: [], models: [], groupKey: shippedGroupKey, displayNames: displayNames)
 }
 
 /// The whole population: 2,956 clean records (exact), 2,955 after rounding in the tables.

@@ -254,7 +254,7 @@ enum TimePlaceFixture {
     static func context(disclosure: Bool = true) -> ReportContext {
         ReportContext(
             toolVersion: "t", pipelineName: "time-and-place", pipelineSHA256: "0", inputs: [], firstDay: "2023-01-15", lastDay: "2024-03-10",
-            disclosureEnabled: disclosure, disclosureStatement: disclosure ? "Disclosure control applied." : "Disclosure control is OFF.", references: [], models: [])
+            disclosureEnabled: disclosure, disclosureStatement: disclosure ? "Disclosure control applied." : "Disclosure control is OFF.", references: [], models: [], groupKey: shippedGroupKey)
     }
 }
 
