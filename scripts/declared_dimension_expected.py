@@ -21,9 +21,12 @@ status" column. This script
 and writes FIXTURE/expected/{route_type_by_group,pathway_by_group,trends,models}.csv.
 
 Usage (from the repository root, with duckdb, statsmodels, pandas and pyyaml):
-  python3 scripts/declared_dimension_expected.py Tests/EndToEndTests/Fixtures/declared-dimension
+  python3 scripts/declared_dimension_expected.py Tests/EndToEndTests/Fixtures/declared-dimension [--check]
+--check writes nothing in the fixture: it recomputes everything in a temporary folder and
+exits 1 when pipeline.yaml differs from the one written now or an expected value from the
+committed one (text exactly; numbers beyond 1e-9 relative, for other BLAS or versions).
 """
-import csv, math, os, re, sys
+import csv, math, os, re, shutil, sys, tempfile
 
 import duckdb
 import numpy as np
@@ -57,8 +60,9 @@ reason_groups:
 """
 
 
-def write_pipeline(repo, fixture):
-    """The shipped pipeline with the declarations above; returns its path."""
+def write_pipeline(repo, fixture, check=False):
+    """The shipped pipeline with the declarations above; returns its path (in check mode,
+    the committed one after confirming it is the text written now)."""
     text = open(os.path.join(repo, "Pipelines", "referral-equity.yaml")).read()
     reference = os.path.relpath(os.path.join(repo, "SampleData", "reference"), fixture)
     edits = [("reference_dir: ../SampleData/reference", f"reference_dir: {reference}"),
@@ -69,10 +73,41 @@ def write_pipeline(repo, fixture):
     for old, new in edits:
         assert text.count(old) == 1, f"the shipped pipeline no longer has: {old!r}"
         text = text.replace(old, new)
+    text = "# Written by scripts/declared_dimension_expected.py: do not edit (see README.md here).\n" + text + DECLARATIONS
     path = os.path.join(fixture, "pipeline.yaml")
+    if check:
+        if open(path).read() != text:
+            sys.exit(f"{path} is not the shipped pipeline with the declarations: rerun without --check and commit it")
+        return path
     with open(path, "w") as f:
-        f.write("# Written by scripts/declared_dimension_expected.py: do not edit (see README.md here).\n" + text + DECLARATIONS)
+        f.write(text)
     return path
+
+
+def same(a, b):
+    """Cells equal as text, or as numbers within 1e-9 relative."""
+    if a == b:
+        return True
+    try:
+        x, y = float(a), float(b)
+    except ValueError:
+        return False
+    return abs(x - y) <= 1e-9 * max(abs(x), abs(y))
+
+
+def compare(committed, recomputed):
+    """Exit 1 naming each expected file whose rows differ from the recomputation."""
+    failures = 0
+    for name in sorted(os.listdir(recomputed)):
+        old = list(csv.reader(open(os.path.join(committed, name), newline="")))
+        new = list(csv.reader(open(os.path.join(recomputed, name), newline="")))
+        bad = [(o, n) for o, n in zip(old, new) if len(o) != len(n) or not all(map(same, o, n))]
+        if len(old) != len(new) or bad:
+            failures += 1
+            print(f"{name}: {len(old)} committed rows, {len(new)} recomputed; first difference: {bad[:1]}")
+        else:
+            print(f"{name}: {len(new)} rows equal to the committed expectation")
+    sys.exit(1 if failures else 0)
 
 
 def wilson(n, d):
@@ -89,8 +124,9 @@ def fmt(x):
 
 def main():
     fixture = os.path.abspath(sys.argv[1])
+    check = "--check" in sys.argv[2:]
     repo = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-    pipeline_path = write_pipeline(repo, fixture)
+    pipeline_path = write_pipeline(repo, fixture, check)
     con, pipeline = build_base(os.path.join(fixture, "data"), pipeline_path,
                                carry={"referral_id": "referral_id", "reasons_raw": "referral_reasons", "disability_raw": DISABILITY_COLUMN})
 
@@ -115,7 +151,7 @@ def main():
     con.execute("""CREATE VIEW by_dimension AS
                    SELECT 'disability' AS dimension, disability AS grp, * FROM frame
                    UNION ALL SELECT 'reason_group', i.reason_group, f.* FROM frame f JOIN in_group i USING (referral_id)""")
-    out = os.path.join(fixture, "expected")
+    out = tempfile.mkdtemp(prefix="declared-dimension-") if check else os.path.join(fixture, "expected")
     os.makedirs(out, exist_ok=True)
 
     # route_type_by_group: n per route type of each group, of the group's total.
@@ -187,6 +223,11 @@ def main():
                         len(d), len(set(clusters))])
     print(f"wrote {out}: DuckDB {duckdb.__version__}, statsmodels {statsmodels.__version__}; "
           f"{len(frame)} referrals, model on {len(d)} in {len(set(clusters))} organisations")
+    if check:
+        try:
+            compare(os.path.join(fixture, "expected"), out)
+        finally:
+            shutil.rmtree(out)
 
 
 if __name__ == "__main__":
