@@ -2,7 +2,7 @@
 # Issue 26 acceptance check: the expected tables and model terms committed beside the
 # declared-dimension fixture (Tests/EndToEndTests/Fixtures/declared-dimension) are what
 # DuckDB and statsmodels compute from its export now (scripts/declared_dimension_expected.py
-# --check); DeclaredDimensionTests compares sprx with them in `make test`. Installs duckdb,
+# --check); DeclaredDimensionAcceptanceTests compares sprx with them in `make test`. Installs duckdb,
 # pyyaml, pandas and statsmodels into .bench/venv on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."

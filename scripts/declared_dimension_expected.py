@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Expected tables for a dimension declared in a pipeline only, made without sprx.
 
-Issue 26's acceptance check (Tests/EndToEndTests/DeclaredDimensionTests.swift). The
+Issue 26's acceptance check (Tests/EndToEndTests/DeclaredDimensionAcceptanceTests.swift). The
 fixture folder holds an export `sprx generate --extra-column` wrote with a "Disability
 status" column. This script
   1. writes FIXTURE/pipeline.yaml: the shipped Pipelines/referral-equity.yaml (its
