@@ -18,7 +18,8 @@ status" column. This script
      with an unknown covariate, an unknown route or no organisation left out, CR1
      standard errors clustered by organisation: G/(G-1)·(N-1)/(N-K), as sprx and
      sandwich::vcovCL(type = "HC1") compute them);
-and writes FIXTURE/expected/{route_type_by_group,pathway_by_group,trends,models}.csv.
+and writes FIXTURE/expected/{route_type_by_group,pathway_by_group,trends,models}.csv and
+data_quality.csv (the disability values no list names, counted as unmapped).
 
 Usage (from the repository root, with duckdb, statsmodels, pandas and pyyaml):
   python3 scripts/declared_dimension_expected.py Tests/EndToEndTests/Fixtures/declared-dimension [--check]
@@ -153,6 +154,16 @@ def main():
                    UNION ALL SELECT 'reason_group', i.reason_group, f.* FROM frame f JOIN in_group i USING (referral_id)""")
     out = tempfile.mkdtemp(prefix="declared-dimension-") if check else os.path.join(fixture, "expected")
     os.makedirs(out, exist_ok=True)
+
+    # data_quality: the values no list names (neither a level's label, nor a value meaning
+    # unknown, nor empty) are counted as unmapped.
+    listed = [norm(l) for ls in DISABILITY_LEVELS.values() for l in ls] + [norm(l) for l in DISABILITY_UNKNOWN] + [""]
+    (unmapped,) = con.execute(f"""SELECT count(*) FROM frame WHERE regexp_replace(lower(trim(coalesce(disability_raw, ''))),
+        '\\s+', ' ', 'g') NOT IN ({", ".join("?" for _ in listed)})""", listed).fetchone()
+    with open(os.path.join(out, "data_quality.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["file", "measure", "value"])
+        w.writerow(["all", "unmapped:disability", unmapped])
 
     # route_type_by_group: n per route type of each group, of the group's total.
     with open(os.path.join(out, "route_type_by_group.csv"), "w", newline="") as f:

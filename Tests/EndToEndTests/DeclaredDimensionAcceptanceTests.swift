@@ -87,6 +87,18 @@ import Testing
             decimals: ["pct_contacted", "pct_intervention"])
     }
 
+    /// The disability values no list names ("Prefer not to say") are counted as unmapped,
+    /// as DuckDB counts them.
+    @Test func unmappedDisabilityLabelsEqualTheDuckDBCount() throws {
+        #expect(Self.run.status == 0, "\(Self.run.stderr)")
+        func all(_ path: String) throws -> String? {
+            try CSVTable(path: path).records.first { $0["file"] == "all" && $0["measure"] == "unmapped:disability" }?["value"]
+        }
+        let expected = try #require(try all(Self.fixture + "/expected/data_quality.csv"))
+        #expect((Int(expected) ?? 0) > 0, "the fixture has unmapped values")
+        #expect(try all(Self.run.tables + "/data_quality.csv") == expected)
+    }
+
     /// Trends by the declared dimension (reason groups have none: docs/pipeline-reference.md).
     @Test func trendRowsEqualTheDuckDBRecount() throws {
         try compare(
