@@ -127,8 +127,10 @@ import Testing
                 Issue.record("models.csv has no route_nonmedical term \(id)")
                 continue
             }
-            #expect(relative(got["estimate"], want["estimate"]) <= 1e-6, "\(id) odds ratio: sprx \(got["estimate"] ?? "-") statsmodels \(want["estimate"] ?? "-")")
-            #expect(relative(got["std_error"], want["std_error"]) <= 1e-4, "\(id) CR1 SE: sprx \(got["std_error"] ?? "-") statsmodels \(want["std_error"] ?? "-")")
+            #expect(
+                relative(got["estimate"], want["estimate"]) <= 1e-6, "\(id) odds ratio: sprx \(got["estimate"] ?? "-") statsmodels \(want["estimate"] ?? "-")")
+            #expect(
+                relative(got["std_error"], want["std_error"]) <= 1e-4, "\(id) CR1 SE: sprx \(got["std_error"] ?? "-") statsmodels \(want["std_error"] ?? "-")")
             #expect(
                 relative(got["std_error_model"], want["std_error_model"]) <= 1e-4,
                 "\(id) model SE: sprx \(got["std_error_model"] ?? "-") statsmodels \(want["std_error_model"] ?? "-")")

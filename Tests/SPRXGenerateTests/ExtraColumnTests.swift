@@ -37,8 +37,10 @@ import Testing
 
     /// A header the layout has (case ignored), or the same header twice, is refused.
     @Test func aHeaderTheLayoutHasIsRefused() throws {
-        for extra in [[ExtraColumn(header: "AGE", values: ["1"], weights: [1])],
-                      [ExtraColumn(header: "x", values: ["1"], weights: [1]), ExtraColumn(header: "X", values: ["2"], weights: [1])]] {
+        for extra in [
+            [ExtraColumn(header: "AGE", values: ["1"], weights: [1])],
+            [ExtraColumn(header: "x", values: ["1"], weights: [1]), ExtraColumn(header: "X", values: ["2"], weights: [1])],
+        ] {
             var options = GeneratorOptions(
                 rows: 1, seed: 1, referenceDirectory: "\(packageRoot)/SampleData/reference", outputDirectory: ScratchFolder.make("extra-column"))
             options.extraColumns = extra
