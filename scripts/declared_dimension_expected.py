@@ -12,13 +12,13 @@ status" column. This script
   2. rebuilds one row per referral in DuckDB from the raw gzip CSV and the reference
      lookups (duckdb_frame.py, independent of sprx), maps the disability labels and the
      reasons itself, and recounts every `disability` and `reason_group` row of
-     route_type_by_group, pathway_by_group and trends (a referral counts in each reason
+     route_type_by_group, route_by_group, pathway_by_group and trends (a referral counts in each reason
      group one of its reasons is in; shares with 95% Wilson intervals);
   3. fits the route_nonmedical logistic model with statsmodels (GLM Binomial, referrals
      with an unknown covariate, an unknown route or no organisation left out, CR1
      standard errors clustered by organisation: G/(G-1)·(N-1)/(N-K), as sprx and
      sandwich::vcovCL(type = "HC1") compute them);
-and writes FIXTURE/expected/{route_type_by_group,pathway_by_group,trends,models}.csv and
+and writes FIXTURE/expected/{route_type_by_group,route_by_group,pathway_by_group,trends,models}.csv and
 data_quality.csv (the disability values no list names, counted as unmapped).
 
 Usage (from the repository root, with duckdb, statsmodels, pandas and pyyaml):
@@ -165,14 +165,15 @@ def main():
         w.writerow(["file", "measure", "value"])
         w.writerow(["all", "unmapped:disability", unmapped])
 
-    # route_type_by_group: n per route type of each group, of the group's total.
-    with open(os.path.join(out, "route_type_by_group.csv"), "w", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["dimension", "group", "route_type", "n", "total", "percent", "ci_low", "ci_high"])
-        for dim, grp, rt, n, total in con.execute("""
-            SELECT dimension, grp, route_type, n, sum(n) OVER (PARTITION BY dimension, grp) FROM (
-              SELECT dimension, grp, route_type, count(*) AS n FROM by_dimension GROUP BY ALL) ORDER BY ALL""").fetchall():
-            w.writerow([dim, grp, rt, n, total, *map(fmt, wilson(n, total))])
+    # route_type_by_group and route_by_group: n per route (type) of each group, of the group's total.
+    for table, category in (("route_type_by_group", "route_type"), ("route_by_group", "route")):
+        with open(os.path.join(out, table + ".csv"), "w", newline="") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(["dimension", "group", category, "n", "total", "percent", "ci_low", "ci_high"])
+            for dim, grp, c, n, total in con.execute(f"""
+                SELECT dimension, grp, {category}, n, sum(n) OVER (PARTITION BY dimension, grp) FROM (
+                  SELECT dimension, grp, {category}, count(*) AS n FROM by_dimension GROUP BY ALL) ORDER BY ALL""").fetchall():
+                w.writerow([dim, grp, c, n, total, *map(fmt, wilson(n, total))])
 
     # pathway_by_group: referred, contacted, intervention per group and route type (and all).
     with open(os.path.join(out, "pathway_by_group.csv"), "w", newline="") as f:

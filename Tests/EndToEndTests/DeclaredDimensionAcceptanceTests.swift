@@ -81,6 +81,11 @@ import Testing
             decimals: ["percent", "ci_low", "ci_high"])
     }
 
+    @Test func routeRowsEqualTheDuckDBRecount() throws {
+        try compare(
+            "route_by_group", key: ["dimension", "group", "route"], counts: ["n", "total"], decimals: ["percent", "ci_low", "ci_high"])
+    }
+
     @Test func pathwayRowsEqualTheDuckDBRecount() throws {
         try compare(
             "pathway_by_group", key: ["dimension", "group", "route_type"], counts: ["referred", "contacted", "intervention"],
