@@ -12,7 +12,7 @@ EXPECTED_OUT ?= out.expected
 # Where make check-report runs the sample pipeline (and writes the A4 PDF, beside it).
 CHECK_REPORT_OUT ?= out.check-report
 
-.PHONY: all build report test check format format-check validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends check-report fixtures clean
+.PHONY: all build report test check format format-check validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends check-report check-declared-dimension fixtures clean
 
 all: build
 
@@ -43,6 +43,7 @@ test:
 check:
 	$(SWIFT) build --product sprx $(IMPORT_CHECK)
 	$(SWIFT) test --parallel --filter '$(SLOW_CHECKS)' $(IMPORT_CHECK)
+	bash scripts/check-declared-dimension.sh
 
 ## format: reformat Sources, Tests and Package.swift in place by .swift-format (swift format, in the toolchain)
 format:
@@ -117,6 +118,10 @@ check-rates: build
 ## check-trends: recount every row of trends.csv (and organisations.csv) for 160,128 generated rows in DuckDB and compare; tables equal for --jobs 1 and 4
 check-trends: build
 	BIN=$(BIN) bash scripts/check-trends.sh
+
+## check-declared-dimension: recompute the declared-dimension fixture's expected tables (DuckDB) and model (statsmodels); equal to the committed ones?
+check-declared-dimension:
+	bash scripts/check-declared-dimension.sh
 
 ## check-models: fit the default models on 160,128 generated rows in R (rows rebuilt by DuckDB) and compare
 check-models: build

@@ -96,7 +96,7 @@ let package = Package(
                 "SPRXCore", "SPRXPipeline", "SPRXAggregate", "SPRXModels", "SPRXRunner", "SPRXReport", "SPRXPublish", "SPRXTestSupport",
             ],
             exclude: ["Snapshots"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["SPRXCore", "SPRXIngest", "SPRXTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SPRXCore", "SPRXIngest", "SPRXTestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,8 +14,14 @@ def norm(s):
     return " ".join(s.strip().lower().split())
 
 
-def build_base(data_dir, pipeline_path, threads=None):
-    """Returns (connection, pipeline) with table `base`: one row per referral."""
+def build_base(data_dir, pipeline_path, threads=None, carry=None):
+    """Returns (connection, pipeline) with table `base`: one row per referral.
+
+    `carry` maps further column names of `base` to header names of the files whose raw
+    text they keep (e.g. {"reasons_raw": "referral_reasons"}), for a caller that maps them itself."""
+    carry = carry or {}
+    carried_raw = "".join(f", \"{header}\" AS {alias}" for alias, header in carry.items())
+    carried = "".join(f", raw.{alias}" for alias in carry)
     pipeline = yaml.load(open(pipeline_path), Loader=yaml.BaseLoader)  # every scalar as text, as sprx reads them
     ref = os.path.join(os.path.dirname(os.path.abspath(pipeline_path)), pipeline["enrich"]["reference_dir"])
     con = duckdb.connect()
@@ -62,7 +68,7 @@ def build_base(data_dir, pipeline_path, threads=None):
              nullif(upper(trim(coalesce(organisation_id,''))), '') AS organisation,
              TRY_CAST(trim(contacts) AS INTEGER) AS contacts, TRY_CAST(trim(interventions) AS INTEGER) AS interventions,
              regexp_replace(lower(trim(coalesce(contacted,''))), '\\s+', ' ', 'g') AS contacted_l,
-             coalesce(try_strptime(trim(referral_date), '%Y-%m-%d'), try_strptime(trim(referral_date), '%d/%m/%Y'))::DATE AS referral_day
+             coalesce(try_strptime(trim(referral_date), '%Y-%m-%d'), try_strptime(trim(referral_date), '%d/%m/%Y'))::DATE AS referral_day{carried_raw}
       FROM read_csv('{data_dir}/*.csv.gz', header=true, all_varchar=true)
     )
     SELECT {age_case} AS age_band,
@@ -83,7 +89,7 @@ def build_base(data_dir, pipeline_path, threads=None):
            coalesce(m.route, 'unknown') AS route,
            replace(coalesce(m.route_type, 'unknown'), '-', '_') AS route_type,
            organisation, contacts, interventions, area, age, referral_day,
-           CASE WHEN c.flag = 'yes' THEN 1 WHEN c.flag = 'no' THEN 0 WHEN coalesce(contacts, 0) > 0 THEN 1 ELSE 0 END AS contacted
+           CASE WHEN c.flag = 'yes' THEN 1 WHEN c.flag = 'no' THEN 0 WHEN coalesce(contacts, 0) > 0 THEN 1 ELSE 0 END AS contacted{carried}
     FROM raw
     LEFT JOIN sex_map s ON s.label = raw.sex_l
     LEFT JOIN eth_map e ON e.label = raw.eth_l

@@ -59,6 +59,8 @@ public struct GeneratorOptions: Sendable {
     public var progress: ProgressMode = .none
     /// Seconds between lines when ``progress`` is `lines`.
     public var progressInterval: Double = ProgressLine.lineInterval
+    /// Categorical columns added after the layout's own (`--extra-column`); none by default.
+    public var extraColumns: [ExtraColumn] = []
     public init(
         rows: Int, seed: UInt64, files: Int = 4, messy: Bool = false, layout: GeneratedLayout = .canonical,
         referenceDirectory: String, outputDirectory: String, organisationLookup: String? = nil
@@ -152,13 +154,20 @@ public struct ReferralGenerator {
     var recentPeople: [(id: String, age: Int, sex: Int, ethnicity: Int)] = []
     /// Rows written so far, shown on stderr as ``GeneratorOptions/progress`` says.
     var progressLine: ProgressLine?
+    /// The extra columns' own stream, so the other columns do not change with them.
+    var extraRNG: SplitMix64
 
     public init(options: GeneratorOptions) throws {
         self.options = options
         platformLayout = PlatformLayout.of(options.layout)
         rng = SplitMix64(seed: options.seed)
+        extraRNG = SplitMix64(seed: options.seed ^ ExtraColumn.streamSalt)
         organisations = try GeneratedOrganisations.build(referenceDirectory: options.referenceDirectory, rng: &rng)
         organisationWeights = organisations.map { [platformLayout] in platformLayout.serves($0.nation) ? $0.weight : 0 }
+        var names = Set(layoutHeader.map { $0.lowercased() })
+        for extra in options.extraColumns where !names.insert(extra.header.lowercased()).inserted {
+            throw SPRXError(.usage, "--extra-column \(extra.header) names a column the \(options.layout.rawValue) layout already has, or names it twice")
+        }
     }
 
     /// The organisation lookup of the generated organisations (`code,name,type,parent_code,
@@ -285,7 +294,11 @@ public struct ReferralGenerator {
         }
     }
 
-    private var header: [String] {
+    /// The header line's names: the layout's, then the extra columns'.
+    private var header: [String] { layoutHeader + options.extraColumns.map(\.header) }
+
+    /// The layout's own header names.
+    private var layoutHeader: [String] {
         switch options.layout {
         case .canonical:
             let base = [
@@ -431,8 +444,9 @@ public struct ReferralGenerator {
                 cells.append(CSVText.quoted(field))
             }
         }
-        if let order = platformLayout.columnOrder, cells.count == platformLayout.fieldCount {
-            cells = order.map { cells[$0] }
+        let extras = options.extraColumns.count
+        if let order = platformLayout.columnOrder, cells.count == platformLayout.fieldCount + extras {
+            cells = order.map { cells[$0] } + cells.suffix(extras)
         }
         var line = cells.joined(separator: ",")
         if line.contains("\u{FFFD}BADUTF8") {
@@ -492,25 +506,28 @@ public struct ReferralGenerator {
         let (year, month, day) = date
         let ageMissing = rng.bernoulli(0.02)
         let areaMissing = rng.bernoulli(0.01)
+        let extras = options.extraColumns.map { $0.draw(&extraRNG, nonMedical: nonMedical, age: age) }
 
+        let fields: [String]
         switch options.layout {
         case .canonical:
-            return canonicalFields(
+            fields = canonicalFields(
                 personID: personID, date: (year, month, day), age: ageMissing ? nil : age, sex: sex, ethnicity: ethnicity,
                 area: areaMissing ? "" : area.code, route: route, reasons: reasonIDs, contacted: contactedKnown ? contacted : nil,
                 contacts: contacts, interventions: interventions, org: org.code)
         case .casebook:
-            return casebookFields(
+            fields = casebookFields(
                 personID: personID, date: (year, month, day), age: ageMissing ? nil : age, sex: sex, ethnicity: ethnicity,
                 area: areaMissing ? "" : area.code, route: route, reasons: reasonIDs, contacted: contactedKnown ? contacted : nil,
                 contacts: contacts, interventions: interventions, org: org.code)
         case .casemanagement, .gpsearch, .spreadsheet:
-            return platformFields(
+            fields = platformFields(
                 GeneratedReferral(
                     personID: personID, date: (year, month, day), age: ageMissing ? nil : age, sex: sex, ethnicity: ethnicity,
                     area: areaMissing ? "" : area.code, route: route, reasons: reasonIDs, contacted: contactedKnown ? contacted : nil,
                     contacts: contacts, interventions: interventions, organisation: org.code, nation: org.nation))
         }
+        return fields + extras
     }
 
     private mutating func vary(_ label: String) -> String {

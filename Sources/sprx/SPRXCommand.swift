@@ -258,6 +258,12 @@ struct Generate: ParsableCommand {
     @Option(help: "Also write the generated organisations' lookup CSV (code,name,type,parent_code,parent_name,parent_type) here, outside --out.")
     var organisationLookup: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Add a categorical column after the layout's: HEADER=VALUE:WEIGHT,... (e.g. \"Disability status=Y:3,N:5,Unknown:1,Not stated:1\"); repeatable. The first value is \(ExtraColumn.nonMedicalFactor)× as likely (by weight) for a non-medical route and \(ExtraColumn.olderFactor)× for ages 65 and over; the other columns keep their bytes.",
+            valueName: "spec"))
+    var extraColumn: [String] = []
+
     @Option(help: ProgressOptions.help)
     var progress: ProgressMode = .auto
 
@@ -265,6 +271,9 @@ struct Generate: ParsableCommand {
     var progressInterval: Double = ProgressLine.lineInterval
 
     func validate() throws {
+        for spec in extraColumn {
+            do { _ = try ExtraColumn.parse(spec) } catch let error as SPRXError { throw ValidationError(error.message) }
+        }
         guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
         guard (1...1000).contains(files) else { throw ValidationError("--files must be from 1 to 1000") }
         // safe: validate() refused any other layout
@@ -283,6 +292,7 @@ struct Generate: ParsableCommand {
                 referenceDirectory: reference, outputDirectory: out, organisationLookup: organisationLookup)
             options.progress = progress.resolvedForStandardError
             options.progressInterval = progressInterval
+            options.extraColumns = try extraColumn.map(ExtraColumn.parse)
             let summary = try ReferralGenerator.generateAtomically(options)
             print("wrote \(summary.rowsWritten) rows in \(summary.files.count) files to \(out) (expected clean: \(summary.expectedClean))")
         } catch let error as SPRXError {
