@@ -84,7 +84,12 @@ public struct ColumnLayout: Sendable, Hashable {
                 .inputFormat,
                 "header has no column for \(fields.count) mapped field\(fields.count == 1 ? "" : "s"): \(fields.joined(separator: "; ")). "
                     + listing
-                    + "Fix the pipeline's columns aliases, or list a field the export does not have under columns.optional",
+                    + (unmatched.isEmpty ? "" : "Fix the pipeline's columns aliases, or list a field the export does not have under columns.optional")
+                    + (unmatched.isEmpty || unmatchedDimensions.isEmpty ? "" : "; ")
+                    + (unmatchedDimensions.isEmpty
+                        ? ""
+                        : "fix " + unmatchedDimensions.map { "dimensions.\($0.name).column" }.joined(separator: ", ")
+                            + " to name the file's column, or remove the dimension (every input file needs its column)"),
                 // A missing required field is named as the column, as before optional fields.
                 location: DataLocation(file: file, line: 1, column: unmatched.first { $0.isRequired }?.rawValue))
         }

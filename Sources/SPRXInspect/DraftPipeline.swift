@@ -461,7 +461,7 @@ public enum DraftPipeline {
         out.append("# Further dimensions: columns no field above reads whose values look categorical (at most")
         out.append("# \(DimensionSuggestion.maxLevels) levels, values seen at least \(threshold) times; never identifiers, dates, counts or free text).")
         out.append("# Each gets rows in the route, pathway and trend tables (dimension = its name, group = its")
-        out.append("# level); `model: true` also adjusts the models for it (its first level the reference).")
+        out.append("# level); `model: true` lets a model list it under `covariates` (its first level the reference).")
         out.append("# Delete one that is not a question for the tables; rename levels as they should be published.")
         if !written.isEmpty { out.append("dimensions:") }
         for suggestion in written {

@@ -248,13 +248,15 @@ public struct InspectionReport: Sendable, Codable {
             out.dimension = dimensionOf[index]
             /// Shows the labels of a categorical column under the privacy rules, each with
             /// what the pipeline maps it to (`mapsTo`) or what sprx guesses (`guess`).
-            func showLabels(_ counted: [(String, Int)], mapsTo: (String) -> String?, guess: (String) -> String?) {
+            /// `mappedOnly`: show only labels the pipeline maps (a declared dimension's column
+            /// may hold free text; its other labels are counted, never shown).
+            func showLabels(_ counted: [(String, Int)], mapsTo: (String) -> String?, guess: (String) -> String?, mappedOnly: Bool = false) {
                 var shown: [Label] = []
                 var rare = 0, rareValues = 0, more = 0, unmapped = 0
                 for (label, count) in counted {
                     let mapped = mapsTo(label)
                     if mapper != nil && mapped == nil { unmapped += count }
-                    if !InspectionPrivacy.mayShow(label, count: count, threshold: threshold) {
+                    if !InspectionPrivacy.mayShow(label, count: count, threshold: threshold) || (mappedOnly && mapped == nil) {
                         rare += 1
                         rareValues += count
                     } else if shown.count >= InspectionPrivacy.maxLabelsShown {
@@ -273,7 +275,8 @@ public struct InspectionReport: Sendable, Codable {
             // a categorical field: that is what fixing the pipeline needs.
             if field == nil, let dimension = out.dimension, let mapper {
                 // A declared dimension's column is categorical by the pipeline's word.
-                showLabels(Self.labelCounts(profile, splitBy: nil), mapsTo: { mapper.value(of: $0, dimension: dimension) }, guess: { _ in nil })
+                showLabels(
+                    Self.labelCounts(profile, splitBy: nil), mapsTo: { mapper.value(of: $0, dimension: dimension) }, guess: { _ in nil }, mappedOnly: true)
             } else if let field = field ?? inspection.suggestions[index], InspectionPrivacy.categoricalFields.contains(field) {
                 let separator = mapper.map { String(decoding: $0.separators, as: UTF8.self) } ?? Guessing.reasonSeparator(profile)
                 let nhsCodes = field == .ethnicity && Guessing.looksLikeNHSEthnicCodes(profile)
@@ -397,7 +400,9 @@ public struct InspectionReport: Sendable, Codable {
                     lines.append("      \(String(label.count).leftPadded(8))  \(label.label)\(mapping.isEmpty ? "" : "  " + mapping)")
                 }
                 if let rare = column.rareLabels, rare > 0 {
-                    lines.append("      \(rare) more label\(rare == 1 ? "" : "s") (\(column.rareValues ?? 0) values) seen fewer than \(labelThreshold) times each: not shown")
+                    lines.append(
+                        "      \(rare) more label\(rare == 1 ? "" : "s") (\(column.rareValues ?? 0) values) not shown: seen fewer than \(labelThreshold) times, too long or shaped like an identifier"
+                            + (column.dimension != nil ? ", or on none of the dimension's lists" : ""))
                 }
                 if let more = column.moreLabels, more > 0 { lines.append("      \(more) more frequent labels not shown (at most \(InspectionPrivacy.maxLabelsShown))") }
                 if let unmapped = column.unmappedValues, unmapped > 0 { lines.append("      \(unmapped) values unmapped under the pipeline (they become unknown)") }

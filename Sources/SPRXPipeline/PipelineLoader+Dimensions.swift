@@ -126,6 +126,7 @@ extension PipelineLoader {
             guard isCodeName(name) else {
                 throw item.fail("a group name of lower-case letters, digits and '_', starting with a letter, at most \(maxDimensionName) characters")
             }
+            guard name != TableDimension.all else { throw item.fail("a group name other than '\(TableDimension.all)' (every referral's group)") }
             var indices: [Int] = []
             for id in try item.stringList(nonEmpty: true) {
                 guard let index = reasons.firstIndex(where: { $0.id == id }) else {

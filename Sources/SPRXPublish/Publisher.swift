@@ -209,6 +209,19 @@ public enum Publisher {
                         CodeList.Code(group.name, name: "`reason_group` rows: referrals giving any of " + group.reasons.map { "`\(reasons[$0])`" }.joined(separator: ", "))
                     }, tables: reasonTables))
         }
+        // Each declared dimension's groups: the export's labels each level stands for, and
+        // what Unknown holds (the pipeline's words, never the data's).
+        for dimension in groupKey.declared where dimension.tables {
+            func quoted(_ labels: [String]) -> String { labels.map { "\"\(DisplayText.escaped($0))\"" }.joined(separator: ", ") }
+            let levels = dimension.levels.map { level in
+                CodeList.Code(level.label, name: "`\(dimension.name)` rows: the export's " + quoted(level.values))
+            }
+            let unknown = CodeList.Code(
+                DeclaredDimension.unknownLabel,
+                name: "`\(dimension.name)` rows: an empty value" + (dimension.unknownValues.isEmpty ? "" : ", " + quoted(dimension.unknownValues))
+                    + ", or a label no level lists (counted in data_quality.csv as `unmapped:\(dimension.name)`)")
+            lists.append(CodeList(column: ShareColumn.group.rawValue, codes: levels + [unknown], tables: equityTables.union([TableSchema.trends.name])))
+        }
         return lists
     }
 }

@@ -60,7 +60,7 @@ enum RunWarnings {
         switch field.canonicalField {
         case .referralSource: "the labels of a route under routes:"
         case .referralReasons: "a reason's list under reasons:"
-        case nil: "a level's list under dimensions: \(field.name): levels:"
+        case nil: "a level's list under dimensions: \(field.name): levels: (or its unknown: list, for a value meaning not known)"
         default: "labels: \(field.name):"
         }
     }
@@ -74,10 +74,14 @@ enum RunWarnings {
             }
             let share = Double(figures.unmapped) / Double(figures.cleanReferrals)
             guard share > RunWarning.unmappedShareLimit else { return nil }
-            let publishable = labels.sorted(field).filter { UnmappedLabelTable.isPublishable($0.label, count: $0.count, disclosure: disclosure) }
+            let publishable = labels.sorted(field).filter {
+                UnmappedLabelTable.isPublishable($0.label, count: $0.count, of: field, disclosure: disclosure)
+            }
             let top = publishable.sorted { $0.count != $1.count ? $0.count > $1.count : $0.label < $1.label }.prefix(RunWarning.namedAtMost)
             let named =
-                top.isEmpty
+                !UnmappedLabelTable.namesLabels(of: field)
+                ? "a declared dimension's labels are never named here (its column may hold free text); every label with its count is in the owner-only quarantine/unmapped_labels.csv"
+                : top.isEmpty
                 ? "no label may be named (none is seen at least \(disclosure.suppressUpTo + 1) times and unlike an identifier); the full list is quarantine/unmapped_labels.csv"
                 : "most common: " + top.map { "\"\(DisplayText.escaped($0.label))\" (\(controlled($0.count, disclosure)))" }.joined(separator: ", ")
             let headline: Bool = field == .referralSource || field == .contacted

@@ -35,6 +35,18 @@ enum UnmappedLabelTable {
         label != otherLabels && disclosure.mayPublishLabel(label, count: count)
     }
 
+    /// Whether a field's unmapped labels may be named at all: a canonical field's may
+    /// (when ``isPublishable(_:count:disclosure:)``); a declared dimension's never, as its
+    /// column is whatever the pipeline points it at, free text included (a new user
+    /// declared a notes column and its sentences were published). Its labels are counted
+    /// under `(other labels)` and listed only in the owner-only quarantine file.
+    static func namesLabels(of field: LabelledField) -> Bool { field.canonicalField != nil }
+
+    /// Whether one label of a field is named in published files.
+    static func isPublishable(_ label: String, count: Int, of field: LabelledField, disclosure: DisclosureSettings) -> Bool {
+        namesLabels(of: field) && isPublishable(label, count: count, disclosure: disclosure)
+    }
+
     /// Per field: how many labels are kept, how many published, how many referrals over the limit.
     struct FieldSummary: Equatable {
         var distinctLabelsKept = 0
@@ -48,7 +60,7 @@ enum UnmappedLabelTable {
             let labels = store.sorted(field)
             out[field] = FieldSummary(
                 distinctLabelsKept: labels.count { $0.label != InputLimits.unmappedOverflowLabel },
-                labelsPublished: labels.count { isPublishable($0.label, count: $0.count, disclosure: disclosure) },
+                labelsPublished: labels.count { isPublishable($0.label, count: $0.count, of: field, disclosure: disclosure) },
                 referralsOverLimit: labels.first { $0.label == InputLimits.unmappedOverflowLabel }?.count ?? 0)
         }
         return out
@@ -68,7 +80,7 @@ enum UnmappedLabelTable {
         for field in store.fields {
             var rest = 0
             for (label, count) in store.sorted(field) {
-                if isPublishable(label, count: count, disclosure: disclosure) { append(field, label, count) } else { rest += count }
+                if isPublishable(label, count: count, of: field, disclosure: disclosure) { append(field, label, count) } else { rest += count }
             }
             if rest > 0 { append(field, otherLabels, rest) }
         }

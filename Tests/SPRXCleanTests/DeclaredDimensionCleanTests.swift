@@ -70,6 +70,8 @@ import Testing
         } catch let error as SPRXError {
             #expect(error.code == .inputFormat)
             #expect(error.message.contains("dimension 'carer' as 'Carer status' or 'carer'"), "\(error.message)")
+            // The advice names the key to fix, not columns.optional (which refuses a dimension).
+            #expect(error.message.contains("fix dimensions.carer.column") && !error.message.contains("columns.optional"), "\(error.message)")
         }
     }
 }

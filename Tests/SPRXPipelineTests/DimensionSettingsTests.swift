@@ -171,6 +171,7 @@ import Testing
         for (section, expected) in [
             ("reason_groups:\n  g: [housing, nonsense]\n", "'nonsense' is not one"), ("reason_groups:\n  g: [housing, housing]\n", "repeats"),
             ("reason_groups:\n  G: [housing]\n", "lower-case"), ("reason_groups:\n  g: []\n", "non-empty"),
+            ("reason_groups:\n  all: [housing]\n", "other than 'all'"),
         ] {
             let error = failure(withSection(section))
             #expect(error?.code == .invalidPipeline)

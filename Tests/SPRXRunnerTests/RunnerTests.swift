@@ -285,6 +285,27 @@ struct GeneratedExpectation: Decodable {
         #expect(off == "field,label,n,suppressed,disclosure_control\nsex,'=cmd,9,FALSE,off\nsex,ok,8,FALSE,off\nsex,(other labels),13,FALSE,off\n")
     }
 
+    /// A declared dimension's unmapped labels are never named, however often seen and
+    /// however plain (its column may be free text: a trial declared a notes column and
+    /// its sentences were published): by hand, 29 + 12 = 41 → 40 under `(other labels)`;
+    /// the canonical field's `ok` (8 → 10) is still named. No warning names them either.
+    @Test func aDeclaredDimensionsLabelsAreNeverNamed() {
+        let notes = LabelledField(DeclaredDimension(name: "notes", title: "Notes", columns: ["Notes"], levels: [.init(label: "A", values: ["a"])]))
+        var store = UnmappedLabelStore(fields: LabelledField.canonical + [notes])
+        store.add(field: .sex, label: "ok", count: 8)
+        store.add(field: notes, label: "asked us not to share her address", count: 29)
+        store.add(field: notes, label: "yes", count: 12)
+        let on = UnmappedLabelTable.published(store, disclosure: DisclosureSettings()).csv
+        #expect(on == "field,label,n,suppressed,disclosure_control\nsex,ok,10,FALSE,on\nnotes,(other labels),40,FALSE,on\n")
+        let off = UnmappedLabelTable.published(store, disclosure: DisclosureSettings(enabled: false)).csv
+        #expect(!off.contains("address") && !off.contains("yes") && off.contains("notes,(other labels),41,"))
+        var quality = QualityFigures(rowsRead: 100, cleanRows: 100, quarantinedRows: 0)
+        quality.dimensions["notes"] = FieldQualityFigures(cleanReferrals: 100, unknown: 41, unmapped: 41)
+        let warnings = RunWarnings.unmapped(quality, labels: store, disclosure: DisclosureSettings())
+        #expect(warnings.count == 1 && warnings.allSatisfy { !$0.message.contains("address") && !$0.message.contains("\"yes\"") })
+        #expect(UnmappedLabelTable.summary(store, disclosure: DisclosureSettings())[notes]?.labelsPublished == 0)
+    }
+
     /// Identifier-shaped labels are never named, however often seen, with control on or
     /// off: an NHS number (10), a postcode (12), an email (9) and a note with a phone
     /// number (20) join `(other labels)` with `Jane` (2): 10 + 12 + 9 + 20 + 2 = 53 →
