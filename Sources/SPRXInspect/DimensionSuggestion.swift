@@ -21,8 +21,29 @@ struct DimensionSuggestion: Sendable {
     /// One level: the label the tables print, the value it is read from, how often seen.
     struct Level: Sendable, Equatable {
         var label: String
-        var value: String
+        /// The values as written that mean the level (several for yes/no synonyms).
+        var values: [String]
         var count: Int
+        var value: String { values[0] }
+        init(label: String, value: String, count: Int) {
+            self.label = label
+            values = [value]
+            self.count = count
+        }
+    }
+
+    /// Spellings of yes and no that one export mixes ("Y", "Yes", "TRUE"): drafted as one
+    /// level each, so the draft does not publish `Y` and `Yes` as two groups.
+    static let synonyms: [(label: String, keys: Set<String>)] = [
+        ("Yes", ["y", "yes", "true", "t"]), ("No", ["n", "no", "false", "f"]),
+    ]
+
+    /// Whether a frequent value still reads like a note about a person rather than a
+    /// category: a title before a name (Mr, Mrs, Ms, Miss, Dr, Mx), a digit, or more than
+    /// four words. Such a value is withheld from the draft, not made a level.
+    static func readsLikeANote(_ text: String) -> Bool {
+        let words = text.split { !$0.isLetter && !$0.isNumber }.map { $0.lowercased() }
+        return words.count > 4 || text.contains(where: \.isNumber) || words.contains { ["mr", "mrs", "ms", "miss", "dr", "mx"].contains($0) }
     }
 
     /// The column's index in the inspection.
@@ -116,7 +137,7 @@ struct DimensionSuggestion: Sendable {
             let spelling = entry.commonSpelling.trimmingSpaces()
             // A spelling cut at the label table's length is not the value as written.
             guard disclosure.mayPublishLabel(spelling, count: entry.count), disclosure.mayPublishLabel(key, count: entry.count),
-                spelling.utf8.count < LabelTable.maxLabelLength, DisplayText.escaped(spelling) == spelling
+                spelling.utf8.count < LabelTable.maxLabelLength, DisplayText.escaped(spelling) == spelling, !Self.readsLikeANote(spelling)
             else {
                 if entry.count < threshold { suggestion.rare += 1 } else { suggestion.withheld += 1 }
                 continue
@@ -124,6 +145,13 @@ struct DimensionSuggestion: Sendable {
             if MissingValueCandidates.missingWords.contains(key) {
                 suggestion.unknown.append(spelling)
                 unknownCount += entry.count
+            } else if let synonym = Self.synonyms.first(where: { $0.keys.contains(key) }) {
+                if let i = suggestion.levels.firstIndex(where: { $0.label == synonym.label }) {
+                    suggestion.levels[i].values.append(spelling)
+                    suggestion.levels[i].count += entry.count
+                } else {
+                    suggestion.levels.append(Level(label: synonym.label, value: spelling, count: entry.count))
+                }
             } else if PipelineLoader.isLevelLabel(spelling) && key != DeclaredDimension.unknownLabel.lowercased() {
                 suggestion.levels.append(Level(label: spelling, value: spelling, count: entry.count))
             } else {

@@ -478,7 +478,7 @@ public enum DraftPipeline {
             out.append("    title: \(quoted(suggestion.title))")
             out.append("    column: [\(quoted(suggestion.header))]")
             out.append("    levels:")
-            for level in suggestion.levels { out.append("      \(quoted(level.label)): [\(quoted(level.value))]") }
+            for level in suggestion.levels { out.append("      \(quoted(level.label)): [\(level.values.map(quoted).joined(separator: ", "))]") }
             if !suggestion.unknown.isEmpty {
                 out.append("    unknown: [\(suggestion.unknown.map(quoted).joined(separator: ", "))]   # values that look like \"not known\"")
             }

@@ -37,8 +37,8 @@ import Testing
         let carer = table.rows.filter { $0[dimension] == "carer" }.map { [$0[group], $0[routeType], $0[n], $0[total]] }
         #expect(
             carer == [
-                ["N", "medical", "60", "100"], ["N", "non_medical", "40", "100"], ["N", "unknown", "0", "100"],
-                ["Y", "medical", "30", "50"], ["Y", "non_medical", "20", "50"], ["Y", "unknown", "0", "50"],
+                ["No", "medical", "60", "100"], ["No", "non_medical", "40", "100"], ["No", "unknown", "0", "100"],
+                ["Yes", "medical", "30", "50"], ["Yes", "non_medical", "20", "50"], ["Yes", "unknown", "0", "50"],
                 ["Unknown", "medical", "30", "50"], ["Unknown", "non_medical", "20", "50"], ["Unknown", "unknown", "0", "50"],
             ], "\(carer)")
 

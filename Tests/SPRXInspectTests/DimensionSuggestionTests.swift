@@ -18,8 +18,8 @@ import Testing
     }
 
     /// The draft loads with the pipeline loader and declares `carer` exactly as counted by
-    /// hand (``CarerExport``): levels N (100) then Y (50), most frequent first, each read
-    /// from its own value; "Unknown" (48) under unknown; the free-text value (2) not written
+    /// hand (``CarerExport``): levels No (N, 100) then Yes (Y, 50), most frequent first,
+    /// yes/no spellings drafted under the words Yes and No; "Unknown" (48) under unknown; the free-text value (2) not written
     /// but counted in the REVIEW note. No other column becomes a dimension.
     @Test func draftDeclaresTheCategoricalColumnAndLoads() throws {
         let inspection = try Self.inspect(CarerExport.text())
@@ -27,7 +27,7 @@ import Testing
         let pipeline = try PipelineLoader.parse(yaml: text, path: "draft.yaml", baseDirectory: "\(packageRoot)/SampleData")
         let expected = DeclaredDimension(
             name: "carer", title: "Carer", columns: ["Carer"],
-            levels: [.init(label: "N", values: ["N"]), .init(label: "Y", values: ["Y"])], unknownValues: ["Unknown"], tables: true, model: false)
+            levels: [.init(label: "No", values: ["N"]), .init(label: "Yes", values: ["Y"])], unknownValues: ["Unknown"], tables: true, model: false)
         #expect(pipeline.dimensions == [expected], "\(text)")
         let lines = text.split(separator: "\n").map(String.init)
         let entry = try #require(lines.first { $0.hasPrefix("  carer:") })
@@ -140,7 +140,7 @@ import Testing
         let report = InspectionReport(try Inspector.inspect(InspectOptions(inputs: [input], pipelinePath: pipeline)))
         let carer = try #require(report.columns.first { $0.header == "Carer" })
         #expect(carer.dimension == "carer" && carer.field == nil)
-        #expect(carer.labels?.map { [$0.label, String($0.count), $0.mapsTo ?? "-"] } == [["N", "100", "N"], ["Y", "50", "Y"], ["Unknown", "48", "Unknown"]])
+        #expect(carer.labels?.map { [$0.label, String($0.count), $0.mapsTo ?? "-"] } == [["N", "100", "No"], ["Y", "50", "Yes"], ["Unknown", "48", "Unknown"]])
         #expect(carer.rareLabels == 1 && carer.rareValues == 2 && carer.unmappedValues == 2)
         let text = report.text()
         #expect(text.contains("  'Carer' -> dimension carer\n"), "\(text)")
@@ -188,5 +188,19 @@ import Testing
         #expect(disclosure.mayPublishLabel(String(repeating: "a", count: 60), count: 8))
         #expect(!disclosure.mayPublishLabel(String(repeating: "a", count: 61), count: 8))
         #expect(!DisclosureSettings(suppressUpTo: 10).mayPublishLabel("Carer", count: 10))
+    }
+
+    /// A frequent value that reads like a note about a person is withheld from a draft, not
+    /// made a level (a trial's carer column held "Mother: Mrs Okonkwo" ten times); yes/no
+    /// spellings are drafted as one level each. Cases by hand.
+    @Test func notesAreWithheldAndYesNoSpellingsJoined() {
+        for note in ["Mother: Mrs Okonkwo", "Dr Patel said so", "carer since 2019", "looks after her son most days now"] {
+            #expect(DimensionSuggestion.readsLikeANote(note), "\(note)")
+        }
+        for category in ["Not a carer", "Yes", "Young carer", "Parent carer", "Prefer not to say"] {
+            #expect(!DimensionSuggestion.readsLikeANote(category), "\(category)")
+        }
+        #expect(DimensionSuggestion.synonyms.first { $0.keys.contains("y") }?.label == "Yes")
+        #expect(DimensionSuggestion.synonyms.first { $0.keys.contains("false") }?.label == "No")
     }
 }
