@@ -1,10 +1,10 @@
+import SPRXCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-import SPRXCore
 
 /// The slope index of inequality (SII) and relative index of inequality (RII) across
 /// deprivation quantiles (Low and Low 2004, J Public Health 26:388-395), as Public Health
@@ -212,7 +212,9 @@ public struct InequalityIndices: Sendable, Equatable {
         case (false, .rate):
             simulation.run(into: &simulatedSlopes, &simulatedRatios, multiplier: multiplier, transform: false, random: &random) { exp($0) }
         case (false, .proportion):
-            simulation.run(into: &simulatedSlopes, &simulatedRatios, multiplier: multiplier, transform: false, random: &random) { let odds = exp($0); return odds / (1 + odds) }
+            simulation.run(into: &simulatedSlopes, &simulatedRatios, multiplier: multiplier, transform: false, random: &random) {
+                let odds = exp($0); return odds / (1 + odds)
+            }
         }
         let alpha = confidence + (1 - confidence) / 2
         let lowerPosition = max(1, min(repetitions, Int((Double(repetitions) * (1 - alpha)).rounded(.toNearestOrEven)))) - 1

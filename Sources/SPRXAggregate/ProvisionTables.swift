@@ -139,7 +139,8 @@ public struct CensusCoverage: Sendable, Equatable, Codable {
         guard let periodFirst, let periodLast else { return text + " The referrals have no dates, so none is set against a census." }
         if !covered.isEmpty {
             let listed = covered.count <= 3 ? covered.joined(separator: ", ") : "\(covered.count) of them, \(covered.first!) to \(covered.last!)"
-            text += " This export's referrals (\(periodFirst) to \(periodLast)) cover the three months of \(covered.count == 1 ? "the census of " : "the censuses of ")\(listed)."
+            text +=
+                " This export's referrals (\(periodFirst) to \(periodLast)) cover the three months of \(covered.count == 1 ? "the census of " : "the censuses of ")\(listed)."
         } else {
             text += " This export's referrals (\(periodFirst) to \(periodLast)) cover the three months of no census date"
             switch (before, after) {
@@ -148,11 +149,15 @@ public struct CensusCoverage: Sendable, Equatable, Codable {
             case let (nil, after?): text += ": the period is before the first census date, \(after)"
             case (nil, nil): break
             }
-            if !within.isEmpty { text += " (\(within.joined(separator: ", ")) \(within.count == 1 ? "is" : "are") in the period, but not all of \(within.count == 1 ? "its" : "their") three months)" }
+            if !within.isEmpty {
+                text +=
+                    " (\(within.joined(separator: ", ")) \(within.count == 1 ? "is" : "are") in the period, but not all of \(within.count == 1 ? "its" : "their") three months)"
+            }
             text += ", so no network's referrals are set against its link worker time."
         }
         if let reported {
-            text += reportedIsCovered
+            text +=
+                reportedIsCovered
                 ? " The national figures are for \(reported), the latest census the referrals cover that has registered patients."
                 : " The national figures (public data only) are for \(reported), the census with registered patients nearest this period."
         }
@@ -333,7 +338,8 @@ public struct ProvisionTableBuilder: Sendable {
         for network in networks {
             let info = data.networks[network]
             for census in data.censusDates {
-                rows.append(provisionRow(network, info, census, data: data, referrals: referrals[network] ?? [:], deprivation: deprivation[network], period: period))
+                rows.append(
+                    provisionRow(network, info, census, data: data, referrals: referrals[network] ?? [:], deprivation: deprivation[network], period: period))
             }
         }
         return (

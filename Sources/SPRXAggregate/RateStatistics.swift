@@ -1,9 +1,10 @@
+import SPRXCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import SPRXCore
 
 // Population rates with Public Health England's intervals, as its `PHEindicatormethods`
 // R package computes them (`phe_rate`, `calculate_dsr`, `byars_lower`/`byars_upper`):

@@ -214,7 +214,8 @@ public struct RateTableBuilder: Sendable {
         guard let population else { return (rates, indices, nil) }
         let years = period.map { Double($0.last.daysSinceEpoch - $0.first.daysSinceEpoch + 1) / Self.daysPerYear } ?? 0
         var figures = RateFigures(
-            edition: population.edition, catchment: population.catchment, firstDay: period?.first.description, lastDay: period?.last.description, periodFixed: periodFixed, years: years,
+            edition: population.edition, catchment: population.catchment, firstDay: period?.first.description, lastDay: period?.last.description,
+            periodFixed: periodFixed, years: years,
             referralsInRates: 0, unknownArea: 0, outsideCatchment: [:], outsidePeriod: 0, unknownAge: 0,
             nationsWithoutAges: Nation.known.filter { nation in
                 !population.nationsWithAges.contains(nation) && population.totals.contains { $0.key.nation == nation && $0.value > 0 }
@@ -436,7 +437,9 @@ public struct RateTableBuilder: Sendable {
                     row[RateColumn.dsrScaled.index] = .significant(dsr.estimate.value * factor, digits: Self.rateDigits)
                 case .failure(.fewerThanMinimumCount):
                     // 10 or more with a known age, but every age group's count is 1-7 and so withheld.
-                    note = knownAge >= Double(DirectlyStandardisedRate.minimumCount) && sum == 0 ? RateColumn.Note.ageCountsSuppressed : RateColumn.Note.fewerThanTen
+                    note =
+                        knownAge >= Double(DirectlyStandardisedRate.minimumCount) && sum == 0
+                        ? RateColumn.Note.ageCountsSuppressed : RateColumn.Note.fewerThanTen
                 case .failure(.countWithoutPopulation): note = RateColumn.Note.referralsWithoutPopulation
                 case .failure(.noPopulation): note = RateColumn.Note.noAgePopulation
                 }

@@ -200,7 +200,8 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         guard projection == other.projection else {
             throw SPRXError(
                 .inputFormat,
-                "these counts were keyed by another layout (\(other.projection.layout)) than this run's (\(projection.layout)): the pipelines' age bands, routes or reasons differ; count every shard with the same pipeline")
+                "these counts were keyed by another layout (\(other.projection.layout)) than this run's (\(projection.layout)): the pipelines' age bands, routes or reasons differ; count every shard with the same pipeline"
+            )
         }
         merge(other)
     }
@@ -408,8 +409,9 @@ public struct ModelCounts: Sendable, Codable, Equatable {
     }
 
     public static func == (a: ModelCounts, b: ModelCounts) -> Bool {
-        a.histogram == b.histogram && Dictionary(uniqueKeysWithValues: a.cells.map { ($0.key, $0.value) })
-            == Dictionary(uniqueKeysWithValues: b.cells.map { ($0.key, $0.value) })
+        a.histogram == b.histogram
+            && Dictionary(uniqueKeysWithValues: a.cells.map { ($0.key, $0.value) })
+                == Dictionary(uniqueKeysWithValues: b.cells.map { ($0.key, $0.value) })
     }
 
     private enum CodingKeys: String, CodingKey { case organisations, cells, histogram }

@@ -60,7 +60,6 @@ public struct TrendTableBuilder: Sendable {
         self.init(groupKey: pipeline.groupKey, routes: pipeline.routes, disclosure: pipeline.disclosure)
     }
 
-
     /// What one group counts in one interval.
     struct Tally {
         var referred: Int64 = 0

@@ -293,7 +293,6 @@ public final class CleanProcessor {
 
     // MARK: helpers
 
-
     enum ParsedCount { case absent, invalid, value(Int) }
 
     /// An optional whole number from 0 to `max` (digits only, no sign or decimals).

@@ -132,7 +132,8 @@ private func oneOf<Code: RawRepresentable & CaseIterable>(_ type: Code.Type) -> 
 
 private let dimensionText =
     "The breakdown: `all`, `age_band`, `sex`, `ethnicity`, `imd_decile`, `nation`, `nation/imd_decile` and the like (`/` joins two), each dimension the pipeline declares, and `reason_group` for its reason groups"
-private let groupText = "The group within the breakdown (an age band, a sex, a nation and decile such as `England/1`; decile 1 = most deprived, each nation's own)"
+private let groupText =
+    "The group within the breakdown (an age band, a sex, a nation and decile such as `England/1`; decile 1 = most deprived, each nation's own)"
 
 extension ShareColumn {
     public var meaning: ColumnMeaning {
@@ -143,7 +144,8 @@ extension ShareColumn {
         case .n: ColumnMeaning("Referrals of the group in this category", unit: "count", empty: ColumnMeaning.countWithheld)
         case .total:
             ColumnMeaning(
-                "All referrals of the group: its own count, rounded and suppressed by itself (so it can differ from the sum of the rows' rounded {n})", unit: "count",
+                "All referrals of the group: its own count, rounded and suppressed by itself (so it can differ from the sum of the rows' rounded {n})",
+                unit: "count",
                 empty: ColumnMeaning.countWithheld)
         case .percent: ColumnMeaning("{n} as a percentage of {total}", unit: "percent", empty: ColumnMeaning.figureWithheld)
         case .ciLow: ColumnMeaning("Lower end of the 95% Wilson interval of {percent}", unit: "percent", empty: ColumnMeaning.figureWithheld)
@@ -162,11 +164,15 @@ extension PathwayColumn {
         case .routeType: ColumnMeaning("Route type, or `all` for every route type together", unit: "code")
         case .referred: ColumnMeaning("Referrals", unit: "count", empty: ColumnMeaning.countWithheld)
         case .contacted:
-            ColumnMeaning("Referrals that reached a link worker (the contacted flag, else contacts > 0)", unit: "count", empty: ColumnMeaning.countWithheld + ", or not recorded ({note})")
-        case .intervention: ColumnMeaning("Referrals with at least one intervention", unit: "count", empty: ColumnMeaning.countWithheld + ", or not recorded ({note})")
+            ColumnMeaning(
+                "Referrals that reached a link worker (the contacted flag, else contacts > 0)", unit: "count",
+                empty: ColumnMeaning.countWithheld + ", or not recorded ({note})")
+        case .intervention:
+            ColumnMeaning("Referrals with at least one intervention", unit: "count", empty: ColumnMeaning.countWithheld + ", or not recorded ({note})")
         case .pctContacted: ColumnMeaning("{contacted} as a percentage of {referred}", unit: "percent", empty: ColumnMeaning.figureWithheldNoted)
         case .pctIntervention: ColumnMeaning("{intervention} as a percentage of {referred}", unit: "percent", empty: ColumnMeaning.figureWithheldNoted)
-        case .note: ColumnMeaning("Why a figure is empty: `not_recorded:<field>`, `recorded_in_part:<field>`, `no_referrals`", unit: "codes", empty: "nothing to say")
+        case .note:
+            ColumnMeaning("Why a figure is empty: `not_recorded:<field>`, `recorded_in_part:<field>`, `no_referrals`", unit: "codes", empty: "nothing to say")
         case .suppressed: ColumnMeaning.suppressed
         case .disclosureControl: ColumnMeaning.disclosureControl
         }
@@ -181,11 +187,17 @@ extension ModelColumn {
         case .outcome: return ColumnMeaning("What the model explains", unit: "code")
         case .family: return ColumnMeaning("`logistic` or `negative_binomial`", unit: "code")
         case .term: return ColumnMeaning("The covariate, `(Intercept)`, or `theta`/`alpha` for dispersion", unit: "code")
-        case .level: return ColumnMeaning("The covariate's level compared with {reference}", unit: "label", empty: "the row is not of a covariate level (intercept, dispersion)")
+        case .level:
+            return ColumnMeaning(
+                "The covariate's level compared with {reference}", unit: "label", empty: "the row is not of a covariate level (intercept, dispersion)")
         case .reference: return ColumnMeaning("The reference level of the covariate", unit: "label", empty: "the row is not of a covariate level")
-        case .estimate: return ColumnMeaning("The measure's value: odds or rate ratio, baseline odds or rate, θ or α, or marginal effect", unit: "ratio, or percentage points for `ame_pp`", empty: withheld)
+        case .estimate:
+            return ColumnMeaning(
+                "The measure's value: odds or rate ratio, baseline odds or rate, θ or α, or marginal effect", unit: "ratio, or percentage points for `ame_pp`",
+                empty: withheld)
         case .standardError:
-            return ColumnMeaning("Standard error (allowing for referrals of one organisation being alike when clustered)", unit: "as the scale in {measure}", empty: withheld)
+            return ColumnMeaning(
+                "Standard error (allowing for referrals of one organisation being alike when clustered)", unit: "as the scale in {measure}", empty: withheld)
         case .ciLow: return ColumnMeaning("Lower end of the 95% interval of {estimate}", unit: "as {estimate}", empty: withheld)
         case .ciHigh: return ColumnMeaning("Upper end of the 95% interval of {estimate}", unit: "as {estimate}", empty: withheld)
         case .pValue: return ColumnMeaning("Two-sided p-value", unit: "probability", empty: withheld)
@@ -206,7 +218,9 @@ extension DataQualityColumn {
         switch self {
         case .file: ColumnMeaning("The input file's name, or `all`", unit: "file name")
         case .measure:
-            ColumnMeaning("`rows_read`, `clean`, `duplicate`, `quarantined`, `quarantined:<reason>`, `blank_lines`, `area_unknown`, `area_unmatched_*:<nation>`, `unmapped:<field>`", unit: "code")
+            ColumnMeaning(
+                "`rows_read`, `clean`, `duplicate`, `quarantined`, `quarantined:<reason>`, `blank_lines`, `area_unknown`, `area_unmatched_*:<nation>`, `unmapped:<field>`",
+                unit: "code")
         case .value: ColumnMeaning("The measure's count of records (exact: records, not people)", unit: "count")
         }
     }
@@ -235,15 +249,18 @@ extension RateColumn {
         case .population: return ColumnMeaning("Residents of the group's catchment areas", unit: "people", empty: "no population for the group")
         case .personYears: return ColumnMeaning("Residents × days of the period / 365.25", unit: "person-years", empty: "no period or no population")
         case .crudeRate: return ColumnMeaning("Referrals per person-year × 1,000", unit: rate, empty: withheld)
-        case .crudeCILow: return ColumnMeaning("Lower end of the 95% interval of {crude_rate} (exact below 10 referrals, Byar's from 10)", unit: rate, empty: withheld)
-        case .crudeCIHigh: return ColumnMeaning("Upper end of the 95% interval of {crude_rate} (exact below 10 referrals, Byar's from 10)", unit: rate, empty: withheld)
+        case .crudeCILow:
+            return ColumnMeaning("Lower end of the 95% interval of {crude_rate} (exact below 10 referrals, Byar's from 10)", unit: rate, empty: withheld)
+        case .crudeCIHigh:
+            return ColumnMeaning("Upper end of the 95% interval of {crude_rate} (exact below 10 referrals, Byar's from 10)", unit: rate, empty: withheld)
         case .dsr: return ColumnMeaning("Rate directly standardised to the 2013 European Standard Population", unit: rate, empty: withheld)
         case .dsrCILow: return ColumnMeaning("Lower end of the 95% interval of {dsr} (Dobson's method)", unit: rate, empty: withheld)
         case .dsrCIHigh: return ColumnMeaning("Upper end of the 95% interval of {dsr} (Dobson's method)", unit: rate, empty: withheld)
         case .referralShare: return ColumnMeaning("The group's share of its parent's referrals", unit: "percent", empty: withheld)
         case .populationShare: return ColumnMeaning("The group's share of its parent's residents", unit: "percent", empty: withheld)
         case .representation: return ColumnMeaning("{referral_share} / {population_share}; 1 = referred in proportion", unit: "ratio", empty: withheld)
-        case .scaledPer: return ColumnMeaning("The scale of the next two columns (1000 or 100000, the same on every row)", unit: "residents", empty: "no rate in the table")
+        case .scaledPer:
+            return ColumnMeaning("The scale of the next two columns (1000 or 100000, the same on every row)", unit: "residents", empty: "no rate in the table")
         case .crudeRateScaled: return ColumnMeaning("{crude_rate} per {scaled_per} residents per year", unit: "per {scaled_per} per year", empty: withheld)
         case .dsrScaled: return ColumnMeaning("{dsr} per {scaled_per} residents per year", unit: "per {scaled_per} per year", empty: withheld)
         case .note:
@@ -291,12 +308,22 @@ extension TrendColumn {
         case .group: ColumnMeaning(groupText, unit: "label")
         case .numerator: ColumnMeaning("Referrals counted by the measure", unit: "count", empty: ColumnMeaning.countWithheld + ", or not recorded ({note})")
         case .denominator:
-            ColumnMeaning("All referrals of the group in the interval (shares only)", unit: "count", empty: ColumnMeaning.countWithheld + ", or the row is a count ({measure} `referrals`)")
-        case .value: ColumnMeaning("The count for {measure} `referrals`; the share for the others", unit: "count or percent", empty: ColumnMeaning.figureWithheldNoted)
-        case .ciLow: ColumnMeaning("Lower end of the 95% Wilson interval of a share in {value}", unit: "percent", empty: ColumnMeaning.figureWithheldNoted + "; always empty for counts")
-        case .ciHigh: ColumnMeaning("Upper end of the 95% Wilson interval of a share in {value}", unit: "percent", empty: ColumnMeaning.figureWithheldNoted + "; always empty for counts")
+            ColumnMeaning(
+                "All referrals of the group in the interval (shares only)", unit: "count",
+                empty: ColumnMeaning.countWithheld + ", or the row is a count ({measure} `referrals`)")
+        case .value:
+            ColumnMeaning("The count for {measure} `referrals`; the share for the others", unit: "count or percent", empty: ColumnMeaning.figureWithheldNoted)
+        case .ciLow:
+            ColumnMeaning(
+                "Lower end of the 95% Wilson interval of a share in {value}", unit: "percent",
+                empty: ColumnMeaning.figureWithheldNoted + "; always empty for counts")
+        case .ciHigh:
+            ColumnMeaning(
+                "Upper end of the 95% Wilson interval of a share in {value}", unit: "percent",
+                empty: ColumnMeaning.figureWithheldNoted + "; always empty for counts")
         case .partial: ColumnMeaning("`TRUE` when the interval reaches outside the days the data cover", unit: "TRUE/FALSE")
-        case .note: ColumnMeaning("Why a figure is empty: `not_recorded:<field>`, `recorded_in_part:<field>`, `no_referrals`", unit: "codes", empty: "nothing to say")
+        case .note:
+            ColumnMeaning("Why a figure is empty: `not_recorded:<field>`, `recorded_in_part:<field>`, `no_referrals`", unit: "codes", empty: "nothing to say")
         case .suppressed: ColumnMeaning.suppressed
         case .disclosureControl: ColumnMeaning.disclosureControl
         }
@@ -313,10 +340,22 @@ extension OrganisationColumn {
         case .denominator: return ColumnMeaning("The organisation's referrals over the period", unit: "count", empty: ColumnMeaning.countWithheld)
         case .value: return ColumnMeaning("{numerator} as a percentage of {denominator}", unit: "percent", empty: ColumnMeaning.figureWithheldNoted)
         case .overall: return ColumnMeaning("The share over every organisation", unit: "percent", empty: ColumnMeaning.figureWithheldNoted)
-        case .lower95: return ColumnMeaning("Lower 95% funnel limit (PHE's method) at this {denominator}: an organisation no different from the rest is below it about 1 time in 40", unit: "percent", empty: limits)
-        case .upper95: return ColumnMeaning("Upper 95% funnel limit (PHE's method) at this {denominator}: an organisation no different from the rest is above it about 1 time in 40", unit: "percent", empty: limits)
-        case .lower998: return ColumnMeaning("Lower 99.8% funnel limit (PHE's method) at this {denominator}: an organisation no different from the rest is below it 1 time in 1,000", unit: "percent", empty: limits)
-        case .upper998: return ColumnMeaning("Upper 99.8% funnel limit (PHE's method) at this {denominator}: an organisation no different from the rest is above it 1 time in 1,000", unit: "percent", empty: limits)
+        case .lower95:
+            return ColumnMeaning(
+                "Lower 95% funnel limit (PHE's method) at this {denominator}: an organisation no different from the rest is below it about 1 time in 40",
+                unit: "percent", empty: limits)
+        case .upper95:
+            return ColumnMeaning(
+                "Upper 95% funnel limit (PHE's method) at this {denominator}: an organisation no different from the rest is above it about 1 time in 40",
+                unit: "percent", empty: limits)
+        case .lower998:
+            return ColumnMeaning(
+                "Lower 99.8% funnel limit (PHE's method) at this {denominator}: an organisation no different from the rest is below it 1 time in 1,000",
+                unit: "percent", empty: limits)
+        case .upper998:
+            return ColumnMeaning(
+                "Upper 99.8% funnel limit (PHE's method) at this {denominator}: an organisation no different from the rest is above it 1 time in 1,000",
+                unit: "percent", empty: limits)
         case .flag: return ColumnMeaning(oneOf(Flag.self), unit: "code", empty: limits)
         case .level: return ColumnMeaning("`organisation`, or `parent` for a parent the lookup names", unit: "code")
         case .name: return ColumnMeaning("Name from the pipeline's lookup", unit: "text", empty: "no lookup, or the lookup does not list it")
@@ -324,7 +363,8 @@ extension OrganisationColumn {
         case .parentID: return ColumnMeaning("The parent's code from the lookup (organisation rows)", unit: "code", empty: "no parent, or a parent row")
         case .note:
             return ColumnMeaning(
-                "Why a figure is empty: `flag_withheld_rounding_could_cross_limit`, `overall_suppressed`, `no_referrals`, `not_recorded:<field>`", unit: "codes",
+                "Why a figure is empty: `flag_withheld_rounding_could_cross_limit`, `overall_suppressed`, `no_referrals`, `not_recorded:<field>`",
+                unit: "codes",
                 empty: "nothing to say")
         case .suppressed: return ColumnMeaning.suppressed
         case .disclosureControl: return ColumnMeaning.disclosureControl
@@ -342,13 +382,18 @@ extension ProvisionColumn {
         case .periodStart: return ColumnMeaning("First day whose referrals are set against the census", unit: "ISO date", empty: why)
         case .periodEnd: return ColumnMeaning("Last day whose referrals are set against the census (inclusive)", unit: "ISO date", empty: why)
         case .splwFTE: return ColumnMeaning("Social prescribing link worker full-time equivalents", unit: "FTE", empty: "no workforce return that month")
-        case .registeredPatients: return ColumnMeaning("Patients registered with the network", unit: "people", empty: "no registration extract near the census date")
+        case .registeredPatients:
+            return ColumnMeaning("Patients registered with the network", unit: "people", empty: "no registration extract near the census date")
         case .patientsExtract: return ColumnMeaning("The registration extract the patients are from", unit: "ISO date", empty: "no extract")
         case .ftePer50000: return ColumnMeaning("FTE per 50,000 registered patients", unit: "FTE per 50,000", empty: why)
-        case .referrals: return ColumnMeaning("Referrals of the three months ending with the census month", unit: "count", empty: ColumnMeaning.countWithheld + ", or outside the data period")
+        case .referrals:
+            return ColumnMeaning(
+                "Referrals of the three months ending with the census month", unit: "count", empty: ColumnMeaning.countWithheld + ", or outside the data period"
+            )
         case .referralsPer1000: return ColumnMeaning("Referrals per 1,000 registered patients per year", unit: "per 1,000 per year", empty: why)
         case .referralsPerFTE: return ColumnMeaning("Referrals per link worker FTE per year", unit: "per FTE per year", empty: why)
-        case .imdScore: return ColumnMeaning("List-size-weighted IMD 2019 score of the network's practices (higher = more deprived)", unit: "score", empty: "no score")
+        case .imdScore:
+            return ColumnMeaning("List-size-weighted IMD 2019 score of the network's practices (higher = more deprived)", unit: "score", empty: "no score")
         case .imdQuintile: return ColumnMeaning("The network's fifth of English networks by that score (1 = most deprived)", unit: "1-5", empty: "no score")
         case .note:
             return ColumnMeaning(

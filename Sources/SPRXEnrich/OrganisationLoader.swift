@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import SPRXCore
 import SPRXIngest
 import SPRXPipeline
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads the pipeline's `organisations:` files: the organisation lookup
 /// (``OrganisationDirectory``) and the four link worker provision files (``ProvisionData``).
@@ -54,7 +55,8 @@ public enum OrganisationLoader {
         var lines = FirstLines(rule: "an organisation lookup lists each code once")
         let (sha, rows) = try ReferenceData.scanLookup(path: source.path, name: source.path, columns: columns) { row, indices in
             guard let code = ShortCode(normalising: row[indices[0]]) else {
-                throw SPRXError(.invalidReference, "row has an empty organisation code", location: DataLocation(file: source.path, line: row.line, column: "code"))
+                throw SPRXError(
+                    .invalidReference, "row has an empty organisation code", location: DataLocation(file: source.path, line: row.line, column: "code"))
             }
             // A code is published as written: longer ones would be matched and shown by digest.
             for (column, i) in [("code", 0)] + (parents.contains("parent_code") ? [("parent_code", columns.firstIndex(of: "parent_code")!)] : []) {
@@ -67,7 +69,8 @@ public enum OrganisationLoader {
             do {
                 try lines.note(code, line: row.line, file: source.path, column: "code")
             } catch let error as SPRXError {
-                throw SPRXError(error.code, error.message.replacingOccurrences(of: "area listed twice", with: "organisation code listed twice"), location: error.location)
+                throw SPRXError(
+                    error.code, error.message.replacingOccurrences(of: "area listed twice", with: "organisation code listed twice"), location: error.location)
             }
             func value(_ column: String) -> String {
                 guard let i = columns.firstIndex(of: column) else { return "" }
@@ -166,7 +169,9 @@ public enum OrganisationLoader {
                 let patients = try field.count(4, within: ReferenceBounds.practicePatients, "registered patients of one practice")
                 let member = network == unallocatedNetwork ? nil : network
                 if let member, practiceNames[member].map({ $0.date <= date }) ?? true { practiceNames[member] = (field.text(3), date) }
-                guard byExtract[date, default: [:]].updateValue(ProvisionData.Practice(network: member, registeredPatients: patients, imdScore: nil), forKey: practice) == nil
+                guard
+                    byExtract[date, default: [:]].updateValue(
+                        ProvisionData.Practice(network: member, registeredPatients: patients, imdScore: nil), forKey: practice) == nil
                 else { throw field.repeated("a practice and extract date", 1) }
             })
         guard let latest = byExtract.keys.max() else {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import SPRXCore
 import SPRXIngest
 import SPRXPipeline
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What the lookups say about one small area.
 public struct AreaInfo: Sendable, Hashable {

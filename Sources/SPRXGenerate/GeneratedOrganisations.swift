@@ -92,7 +92,8 @@ enum GeneratedOrganisations {
                     let end = i == count - 1 ? areas.count : min(areas.count, start + slice)
                     let code = "U\(synthetic)"
                     guard synthetic <= syntheticCodeEnd, !pcns.allCodes.contains(code) else {
-                        throw SPRXError(.internalError, "a synthetic organisation code is listed as a real PCN", location: DataLocation(file: dir + "/" + registrationFile))
+                        throw SPRXError(
+                            .internalError, "a synthetic organisation code is listed as a real PCN", location: DataLocation(file: dir + "/" + registrationFile))
                     }
                     synthetic += 1
                     let group = i / perGroup + 1
@@ -144,7 +145,8 @@ enum GeneratedOrganisations {
         }
         let networks = latestRows.values.filter { seen[$0.code] == extracts.count && $0.patients > 0 }.sorted { $0.code < $1.code }
         guard !networks.isEmpty else {
-            throw SPRXError(.invalidReference, "the PCN registration file lists no PCN in every extract", location: DataLocation(file: dir + "/" + registrationFile))
+            throw SPRXError(
+                .invalidReference, "the PCN registration file lists no PCN in every extract", location: DataLocation(file: dir + "/" + registrationFile))
         }
         // ICB of most registered patients per PCN in the practice lookup's latest extract.
         var icbPatients: [String: [String: Int]] = [:]

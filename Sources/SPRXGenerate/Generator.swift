@@ -573,7 +573,8 @@ public struct ReferralGenerator {
                 ].randomElement(using: &rng)!
             }
             // safe: non-empty literal lists
-            contactedText = contacted.map { $0 ? ["Y", "Yes", "true", "1"].randomElement(using: &rng)! : ["N", "No", "false", "0"].randomElement(using: &rng)! } ?? ""
+            contactedText =
+                contacted.map { $0 ? ["Y", "Yes", "true", "1"].randomElement(using: &rng)! : ["N", "No", "false", "0"].randomElement(using: &rng)! } ?? ""
             // safe: every generated reason id is one of reasons, each with labels
             reasonLabels = reasonIDs.map { id in Self.reasons.first { $0.0 == id }!.1.randomElement(using: &rng)! }
             // safe: a non-empty literal list

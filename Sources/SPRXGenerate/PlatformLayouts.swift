@@ -281,7 +281,8 @@ extension ReferralGenerator {
         let record = Self.guid(rng.next(), rng.next())
         // safe: generated organisation codes are a letter and digits (U + a number)
         let number = Int(r.organisation.dropFirst())!
-        let practice = r.nation == .wales ? "W" + String(format: "%05d", number) : V.gpPracticeLetters[number % V.gpPracticeLetters.count] + String(format: "%05d", number)
+        let practice =
+            r.nation == .wales ? "W" + String(format: "%05d", number) : V.gpPracticeLetters[number % V.gpPracticeLetters.count] + String(format: "%05d", number)
         let source = V.gpSourceCodes[r.route].map { one($0) } ?? ""
         var reasonCodes: [String] = []
         for id in r.reasons { if let codes = V.gpReasonCodes[id] { reasonCodes.append(one(codes)) } }

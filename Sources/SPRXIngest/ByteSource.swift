@@ -235,9 +235,15 @@ public enum InputOpener {
             let littleEndian = head.starts(with: [0xFF, 0xFE]) && !head.starts(with: [0xFF, 0xFE, 0x00, 0x00])
             let bigEndian = head.starts(with: [0xFE, 0xFF])
             guard littleEndian || bigEndian else {
-                if case .utf16 = format { throw refuse("UTF-16 text without a byte-order mark; sprx reads UTF-16 only with one (Excel's 'Unicode Text' save writes it): save it as 'CSV UTF-8'") }
+                if case .utf16 = format {
+                    throw refuse(
+                        "UTF-16 text without a byte-order mark; sprx reads UTF-16 only with one (Excel's 'Unicode Text' save writes it): save it as 'CSV UTF-8'"
+                    )
+                }
                 if let problem = format.problem { throw refuse(problem) }
-                throw refuse("not UTF-16 text (no UTF-16 byte-order mark at its start), but the pipeline says input.encoding: utf-16; remove that setting if the file is UTF-8")
+                throw refuse(
+                    "not UTF-16 text (no UTF-16 byte-order mark at its start), but the pipeline says input.encoding: utf-16; remove that setting if the file is UTF-8"
+                )
             }
             var mark = [UInt8](repeating: 0, count: 2)
             _ = try mark.withUnsafeMutableBytes { try source.read(into: $0) }

@@ -151,7 +151,9 @@ public enum InputResolver {
                     .filter(readsEntry(named:))
                     .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
                 if names.isEmpty {
-                    throw SPRXError(.inputUnreadable, "folder holds no *.csv or *.csv.gz files (extensions in any case); name other files as --input directly", location: DataLocation(file: input))
+                    throw SPRXError(
+                        .inputUnreadable, "folder holds no *.csv or *.csv.gz files (extensions in any case); name other files as --input directly",
+                        location: DataLocation(file: input))
                 }
                 for name in names {
                     let path = (input as NSString).appendingPathComponent(name)

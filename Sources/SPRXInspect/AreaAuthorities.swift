@@ -130,25 +130,31 @@ public struct CatchmentProposal: Sendable {
     /// Why, in the draft's `# REVIEW` note.
     var review: String {
         if placed == 0 {
-            return "no area code was placed in a local authority, so every_area (the whole UK) is the denominator: name the local authorities the service covers"
+            return
+                "no area code was placed in a local authority, so every_area (the whole UK) is the denominator: name the local authorities the service covers"
         }
         if proposed.isEmpty {
-            return "the referrals are spread over \(shares.count) local authorities (\(nations.map(\.0).joined(separator: ", "))): rates are against every area of the nations; for a regional service list its local authorities"
+            return
+                "the referrals are spread over \(shares.count) local authorities (\(nations.map(\.0).joined(separator: ", "))): rates are against every area of the nations; for a regional service list its local authorities"
         }
-        return "the local authorities holding \(String(format: "%.1f", (1 - outside) * 100))% of the referrals placed; list every authority the service covers (rates count only their population)"
+        return
+            "the local authorities holding \(String(format: "%.1f", (1 - outside) * 100))% of the referrals placed; list every authority the service covers (rates count only their population)"
     }
 
     /// Comment lines above `catchment:` naming the authorities and their shares.
     var comments: [String] {
         guard placed > 0 else { return [] }
-        var lines = ["Referrals by local authority (from the area codes): \(placed) of \(areaCodes) placed; by nation: "
-            + nations.map { "\($0.0) \(String(format: "%.1f", Double($0.1) / Double(placed) * 100))%" }.joined(separator: ", ")]
+        var lines = [
+            "Referrals by local authority (from the area codes): \(placed) of \(areaCodes) placed; by nation: "
+                + nations.map { "\($0.0) \(String(format: "%.1f", Double($0.1) / Double(placed) * 100))%" }.joined(separator: ", ")
+        ]
         for share in shares.prefix(10) {
             lines.append("  \(share.authority.name)\(share.authority.code.map { " (\($0))" } ?? ""): \(String(format: "%.1f", share.share * 100))%")
         }
         if shares.count > 10 { lines.append("  and \(shares.count - 10) more local authorities") }
         if !proposed.isEmpty && outside > 0 {
-            lines.append("\(String(format: "%.1f", outside * 100))% of placed referrals are from other local authorities: a run counts them outside the catchment")
+            lines.append(
+                "\(String(format: "%.1f", outside * 100))% of placed referrals are from other local authorities: a run counts them outside the catchment")
         }
         return lines
     }

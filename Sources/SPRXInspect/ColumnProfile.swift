@@ -157,7 +157,7 @@ public struct ColumnProfile: Sendable {
         if !distinctHashes!.insert(hash).inserted {
             repeats = true
             distinctHashes = nil
-        // safe: set on the line above (the nil branch is the other arm)
+            // safe: set on the line above (the nil branch is the other arm)
         } else if distinctHashes!.count > Self.maxDistinctTracked {
             distinctHashes = nil
         }
@@ -174,7 +174,8 @@ public struct ColumnProfile: Sendable {
         for b in value {
             if b >= 0x30 && b <= 0x39 { digit = true; continue }
             let lower = b | 0x20
-            guard (lower >= 0x61 && lower <= 0x7A) || b == UInt8(ascii: "-") || b == UInt8(ascii: "_") || b == UInt8(ascii: "/") || b == UInt8(ascii: ".") else { return false }
+            guard (lower >= 0x61 && lower <= 0x7A) || b == UInt8(ascii: "-") || b == UInt8(ascii: "_") || b == UInt8(ascii: "/") || b == UInt8(ascii: ".")
+            else { return false }
         }
         return digit
     }
@@ -237,7 +238,11 @@ public struct ColumnProfile: Sendable {
         if other.repeats { repeats = true }
         if let mine = distinctHashes, let theirs = other.distinctHashes, !repeats {
             let union = mine.union(theirs)
-            if union.count < mine.count + theirs.count { repeats = true; distinctHashes = nil } else { distinctHashes = union.count > Self.maxDistinctTracked ? nil : union }
+            if union.count < mine.count + theirs.count {
+                repeats = true; distinctHashes = nil
+            } else {
+                distinctHashes = union.count > Self.maxDistinctTracked ? nil : union
+            }
         } else {
             distinctHashes = nil
         }

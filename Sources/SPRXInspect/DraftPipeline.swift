@@ -1,10 +1,10 @@
 import Foundation
+import SPRXCore
+import SPRXPipeline
 
 #if canImport(Glibc)
 import Glibc
 #endif
-import SPRXCore
-import SPRXPipeline
 
 /// A complete, commented pipeline file drafted from an inspection: columns from header
 /// names (or values), labels from their words, dates from the formats that parse the
@@ -126,7 +126,8 @@ public enum DraftPipeline {
                 let mark: String
                 switch evidence {
                 case "pipeline": mark = ""
-                case "values" where field == .referralID: mark = "   # REVIEW: chosen from the values (all present, all different, shaped like ids); no header name suggests it"
+                case "values" where field == .referralID:
+                    mark = "   # REVIEW: chosen from the values (all present, all different, shaped like ids); no header name suggests it"
                 case "values" where field == .personID: mark = "   # REVIEW: chosen from the values (shaped like ids, some repeat); no header name suggests it"
                 case "values": mark = "   # REVIEW: guessed from the column's values"
                 default: mark = "   # REVIEW: guessed from the header name"
@@ -134,7 +135,9 @@ public enum DraftPipeline {
                 line("  \(field.rawValue): [\(quoted(header))]\(mark)")
             } else if field == .personID {
                 // One header cannot name two fields, so the referral id cannot stand in.
-                line("  \(field.rawValue): [\(quoted(field.rawValue))]   # REVIEW: no column found for the person (a pseudonym or client id; ids shaped alike that repeat); a run fails (65) until this names one")
+                line(
+                    "  \(field.rawValue): [\(quoted(field.rawValue))]   # REVIEW: no column found for the person (a pseudonym or client id; ids shaped alike that repeat); a run fails (65) until this names one"
+                )
             } else if field.isRequired {
                 line("  \(field.rawValue): [\(quoted(field.rawValue))]   # REVIEW: no column found; a run fails (65) until this names the export's header")
             }
@@ -180,19 +183,27 @@ public enum DraftPipeline {
             }
             // safe: iterating the dictionary's own keys
             for key in guessed.keys { guessed[key]!.sort() }
-            return (guessed, notGuessed, rare, separator)   // most frequent first (labelCounts)
+            return (guessed, notGuessed, rare, separator)  // most frequent first (labelCounts)
         }
         func list(_ labels: [String]) -> String { "[" + labels.map(quoted).joined(separator: ", ") + "]" }
         func leftovers(_ notGuessed: [String], _ rare: Int) {
             let codes = notGuessed.filter(Guessing.isSNOMEDConceptID)
             let words = notGuessed.filter { !Guessing.isSNOMEDConceptID($0) }
             if !codes.isEmpty {
-                line("  # REVIEW: SNOMED CT codes (a code's meaning cannot be guessed: look each up and list it where it belongs): \(codes.prefix(InspectionPrivacy.maxLabelsShown).map { "'\(commentText($0))'" }.joined(separator: ", "))")
+                line(
+                    "  # REVIEW: SNOMED CT codes (a code's meaning cannot be guessed: look each up and list it where it belongs): \(codes.prefix(InspectionPrivacy.maxLabelsShown).map { "'\(commentText($0))'" }.joined(separator: ", "))"
+                )
             }
             if !words.isEmpty {
-                line("  # REVIEW: labels not guessed (they become unknown until listed): \(words.prefix(InspectionPrivacy.maxLabelsShown).map { "'\(commentText($0))'" }.joined(separator: ", "))")
+                line(
+                    "  # REVIEW: labels not guessed (they become unknown until listed): \(words.prefix(InspectionPrivacy.maxLabelsShown).map { "'\(commentText($0))'" }.joined(separator: ", "))"
+                )
             }
-            if rare > 0 { line("  # REVIEW: \(rare) more label\(rare == 1 ? "" : "s") seen fewer than \(threshold) times each, not written (they may be names or notes): `sprx run` counts them as unmapped") }
+            if rare > 0 {
+                line(
+                    "  # REVIEW: \(rare) more label\(rare == 1 ? "" : "s") seen fewer than \(threshold) times each, not written (they may be names or notes): `sprx run` counts them as unmapped"
+                )
+            }
         }
 
         let source = labels(.referralSource)
@@ -200,7 +211,12 @@ public enum DraftPipeline {
         line("routes:")
         for (id, type) in routes {
             let found = source.guessed[id] ?? []
-            let note = !found.isEmpty ? "   # REVIEW" : type == .unknown ? "" : "   # REVIEW: no label guessed: list this route's labels, or delete the line if the export has none (tables list every route declared)"
+            let note =
+                !found.isEmpty
+                ? "   # REVIEW"
+                : type == .unknown
+                    ? ""
+                    : "   # REVIEW: no label guessed: list this route's labels, or delete the line if the export has none (tables list every route declared)"
             line("  \(id): {type: \(type.label), labels: \(list(found))}\(note)")
         }
         leftovers(source.notGuessed, source.rareNotGuessed)
@@ -216,9 +232,13 @@ public enum DraftPipeline {
         }
         if !anyReason { line("  {}") }
         let missingReasons = Guessing.reasonWords.map(\.0).filter { reasons.guessed[$0] == nil }
-        if !missingReasons.isEmpty { line("  # No label guessed for: \(missingReasons.joined(separator: ", ")) (a reason needs at least one label to be listed)") }
+        if !missingReasons.isEmpty {
+            line("  # No label guessed for: \(missingReasons.joined(separator: ", ")) (a reason needs at least one label to be listed)")
+        }
         leftovers(reasons.notGuessed, reasons.rareNotGuessed)
-        line("reason_separators: \(quoted(reasons.separator ?? ";"))\(reasons.separator == nil ? "" : "   # REVIEW: each splits values into pieces also seen alone (`;` when none does); remove one that is part of a label")")
+        line(
+            "reason_separators: \(quoted(reasons.separator ?? ";"))\(reasons.separator == nil ? "" : "   # REVIEW: each splits values into pieces also seen alone (`;` when none does); remove one that is part of a label")"
+        )
         line("")
 
         line("labels:")
@@ -270,8 +290,12 @@ public enum DraftPipeline {
         missingValuesSection(inspection, threshold: threshold, into: &out)
         line("enrich:")
         line("  # A relative path is read from this file's folder (an absolute one as it is); `--reference-dir` or SPRX_REFERENCE_DIR override it.")
-        line("  reference_dir: \(quoted(referenceDirectory))\(inspection.referenceDirectory == nil ? "   # REVIEW: no reference folder was found; name the folder holding the lookups" : "")")
-        line(DefaultPipelineText.enrichLookups.replacingOccurrences(of: "\n  catchment: every_area", with: "\n" + catchmentLines(inspection).joined(separator: "\n")))
+        line(
+            "  reference_dir: \(quoted(referenceDirectory))\(inspection.referenceDirectory == nil ? "   # REVIEW: no reference folder was found; name the folder holding the lookups" : "")"
+        )
+        line(
+            DefaultPipelineText.enrichLookups.replacingOccurrences(
+                of: "\n  catchment: every_area", with: "\n" + catchmentLines(inspection).joined(separator: "\n")))
         line("")
         line("# Copied from Pipelines/referral-equity.yaml: disclosure control, models, quality gates, tolerances.")
         out.append(Self.withReferenceLevels(inspection, threshold: threshold, in: Self.withoutModelsOf(optional, in: DefaultPipelineText.fromDisclosure)))
@@ -349,8 +373,9 @@ public enum DraftPipeline {
                 let kept = covariates.filter { !(modelInputs[$0] ?? []).contains(where: absentSet.contains) }
                 let dropped = covariates.filter { !kept.contains($0) }
                 let indent = String(entry.prefix { $0 == " " })
-                out.append(indent + "covariates: [" + kept.joined(separator: ", ") + "]"
-                    + (dropped.isEmpty ? "" : "   # REVIEW: without \(dropped.joined(separator: ", ")) (not in the export)"))
+                out.append(
+                    indent + "covariates: [" + kept.joined(separator: ", ") + "]"
+                        + (dropped.isEmpty ? "" : "   # REVIEW: without \(dropped.joined(separator: ", ")) (not in the export)"))
             }
         }
         guard !removed.isEmpty else { return out.joined(separator: "\n") }
@@ -398,7 +423,8 @@ public enum DraftPipeline {
                     lines[i] = lines[i].replacingOccurrences(of: ", nation]", with: "]").replacingOccurrences(of: "[nation, ", with: "[")
                 }
                 if let fit = lines.firstIndex(where: { $0.hasPrefix("  fit:") }) {
-                    lines.insert("  # nation is not a covariate: every area code of the export is in \(only.label) (a factor of one level cannot be fitted)", at: fit)
+                    lines.insert(
+                        "  # nation is not a covariate: every area code of the export is in \(only.label) (a factor of one level cannot be fitted)", at: fit)
                 }
             }
         }
@@ -439,9 +465,10 @@ public enum DraftPipeline {
         var declared: [DeclaredDimension] = []
         var planned: (written: [DimensionSuggestion], noRoom: [DimensionSuggestion]) = ([], [])
         for suggestion in DimensionSuggestion.suggestions(inspection, disclosure: inspection.settings.disclosure) {
-            let fits = (try? GroupKeySchema(
-                ageBands: inspection.settings.enrich.ageBands, routes: routes.map(\.0), reasons: Guessing.reasonWords.map(\.0),
-                declared: declared + [suggestion.declaration])) != nil
+            let fits =
+                (try? GroupKeySchema(
+                    ageBands: inspection.settings.enrich.ageBands, routes: routes.map(\.0), reasons: Guessing.reasonWords.map(\.0),
+                    declared: declared + [suggestion.declaration])) != nil
             if fits {
                 declared.append(suggestion.declaration)
                 planned.written.append(suggestion)
@@ -483,13 +510,17 @@ public enum DraftPipeline {
                 out.append("    unknown: [\(suggestion.unknown.map(quoted).joined(separator: ", "))]   # values that look like \"not known\"")
             }
             if !suggestion.notLevels.isEmpty {
-                out.append("    # REVIEW: not a level label (a '/', or too long), so unmapped until listed under a level: \(suggestion.notLevels.map { "'\(commentText($0))'" }.joined(separator: ", "))")
+                out.append(
+                    "    # REVIEW: not a level label (a '/', or too long), so unmapped until listed under a level: \(suggestion.notLevels.map { "'\(commentText($0))'" }.joined(separator: ", "))"
+                )
             }
             out.append("    tables: true")
             out.append("    model: false")
         }
         for suggestion in noRoom {
-            out.append("# REVIEW: column \"\(commentText(suggestion.header))\" looks categorical too (\(suggestion.levels.count) levels), but the aggregation key has no room for another dimension: declare it in place of one above if it matters more")
+            out.append(
+                "# REVIEW: column \"\(commentText(suggestion.header))\" looks categorical too (\(suggestion.levels.count) levels), but the aggregation key has no room for another dimension: declare it in place of one above if it matters more"
+            )
         }
         out.append("")
     }
@@ -505,12 +536,16 @@ public enum DraftPipeline {
             let found = MissingValueCandidates(inspection.columns[index].profile, field: field, threshold: threshold)
             let listed = found.proposed.reduce(0) { $0 + $1.count }
             if !found.proposed.isEmpty {
-                entries.append("  \(field.rawValue): [\(found.proposed.map { quoted($0.label) }.joined(separator: ", "))]   # REVIEW: \(listed) values that look like \"not known\"; without this line a run quarantines their referrals (invalid_\(field.rawValue))")
+                entries.append(
+                    "  \(field.rawValue): [\(found.proposed.map { quoted($0.label) }.joined(separator: ", "))]   # REVIEW: \(listed) values that look like \"not known\"; without this line a run quarantines their referrals (invalid_\(field.rawValue))"
+                )
             }
             let left = found.nonConforming - listed
             if left > 0 {
                 let shown = found.notProposed.map { "'\(commentText($0.label))'" }
-                notes.append("# REVIEW: \(left) \(field.rawValue) values are still not \(field == .age ? "whole numbers from 0 to 120" : "whole numbers, 0 or more"): a run quarantines their referrals (invalid_\(field.rawValue))\(shown.isEmpty ? "" : "; the frequent ones: " + shown.joined(separator: ", "))\(found.rare > 0 ? "; \(found.rare) are values seen fewer than \(threshold) times each, not shown" : "")")
+                notes.append(
+                    "# REVIEW: \(left) \(field.rawValue) values are still not \(field == .age ? "whole numbers from 0 to 120" : "whole numbers, 0 or more"): a run quarantines their referrals (invalid_\(field.rawValue))\(shown.isEmpty ? "" : "; the frequent ones: " + shown.joined(separator: ", "))\(found.rare > 0 ? "; \(found.rare) are values seen fewer than \(threshold) times each, not shown" : "")"
+                )
             }
         }
         guard !entries.isEmpty || !notes.isEmpty else { return }
@@ -547,7 +582,9 @@ public enum DraftPipeline {
         do {
             pipeline = try PipelineLoader.load(path: path, referenceDirectory: referenceDirectory)
         } catch let error as SPRXError {
-            return ["sprx: the draft cannot be loaded yet (\(error.message)): fix that line first, then run `sprx inspect --pipeline \(DisplayText.escaped(path))` to see what a run would quarantine"]
+            return [
+                "sprx: the draft cannot be loaded yet (\(error.message)): fix that line first, then run `sprx inspect --pipeline \(DisplayText.escaped(path))` to see what a run would quarantine"
+            ]
         } catch {
             return ["sprx: the draft cannot be loaded yet: \(error)"]
         }
@@ -561,7 +598,9 @@ public enum DraftPipeline {
         }
         var lines: [String] = []
         for failure in result.failures {
-            lines.append("sprx: the draft would NOT run on \(failure.file) (exit 65): \(failure.message). Fix: edit the draft's columns: section at the REVIEW marks\(failure.message.contains("not shown") ? "; if the file has no header row, add one to the export" : "")")
+            lines.append(
+                "sprx: the draft would NOT run on \(failure.file) (exit 65): \(failure.message). Fix: edit the draft's columns: section at the REVIEW marks\(failure.message.contains("not shown") ? "; if the file has no header row, add one to the export" : "")"
+            )
         }
         let quarantined = result.quarantined.reduce(0) { $0 + $1.rows }
         if quarantined > 0 {

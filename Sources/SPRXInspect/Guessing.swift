@@ -51,36 +51,81 @@ public enum Guessing {
     /// Sources: NHS Digital GP extract field names, common case-management export columns
     /// and the headers people give hand-kept referral spreadsheets.
     static let headerSynonymTable: [(CanonicalField, [String])] = [
-        (.referralID, ["referral id", "referral ref", "referral reference", "referral number", "referral no", "record id",
-                       "record no", "ref", "ref no", "ref number", "reference", "reference no", "reference number", "case id",
-                       "case ref", "case no", "episode id", "id"]),
-        (.personID, ["client", "client id", "client ref", "client no", "patient", "patient id", "patient pseudonym",
-                     "pseudonym", "nhs pseudonym", "pseudo id", "person", "person id", "service user", "service user id",
-                     "individual id", "customer id"]),
-        (.referralDate, ["date", "date referred", "referral date", "date of referral", "referred on", "date received",
-                         "received", "received date", "referral received", "date referral received", "date referral submitted",
-                         "referral submitted", "event date", "consultation date"]),
+        (
+            .referralID,
+            [
+                "referral id", "referral ref", "referral reference", "referral number", "referral no", "record id",
+                "record no", "ref", "ref no", "ref number", "reference", "reference no", "reference number", "case id",
+                "case ref", "case no", "episode id", "id",
+            ]
+        ),
+        (
+            .personID,
+            [
+                "client", "client id", "client ref", "client no", "patient", "patient id", "patient pseudonym",
+                "pseudonym", "nhs pseudonym", "pseudo id", "person", "person id", "service user", "service user id",
+                "individual id", "customer id",
+            ]
+        ),
+        (
+            .referralDate,
+            [
+                "date", "date referred", "referral date", "date of referral", "referred on", "date received",
+                "received", "received date", "referral received", "date referral received", "date referral submitted",
+                "referral submitted", "event date", "consultation date",
+            ]
+        ),
         (.age, ["age", "age at referral", "age years", "age in years", "age on referral"]),
         (.sex, ["sex", "gender", "m f", "f m", "sex gender", "gender identity"]),
         (.ethnicity, ["ethnicity", "ethnic group", "ethnic category", "ethnic origin", "ethnic background"]),
-        (.areaCode, ["lsoa", "lsoa code", "lsoa 2011", "lsoa 2021", "lsoa11", "lsoa21", "lsoa11cd", "lsoa21cd",
-                     "data zone", "datazone", "dz", "dz2011", "soa", "soa code", "small area", "area code"]),
-        (.referralSource, ["referred by", "referral source", "referral source code", "source", "source of referral",
-                           "referrer", "referrer type", "referring organisation", "referring organisation type",
-                           "referring organization type", "referral route", "route", "referral from", "referred from"]),
-        (.referralReasons, ["reason", "reasons", "reason code", "reason codes", "referral reason", "referral reasons",
-                            "referral reason s", "reason s for referral", "reason for referral", "reasons for referral",
-                            "needs", "presenting needs", "presenting issues"]),
+        (
+            .areaCode,
+            [
+                "lsoa", "lsoa code", "lsoa 2011", "lsoa 2021", "lsoa11", "lsoa21", "lsoa11cd", "lsoa21cd",
+                "data zone", "datazone", "dz", "dz2011", "soa", "soa code", "small area", "area code",
+            ]
+        ),
+        (
+            .referralSource,
+            [
+                "referred by", "referral source", "referral source code", "source", "source of referral",
+                "referrer", "referrer type", "referring organisation", "referring organisation type",
+                "referring organization type", "referral route", "route", "referral from", "referred from",
+            ]
+        ),
+        (
+            .referralReasons,
+            [
+                "reason", "reasons", "reason code", "reason codes", "referral reason", "referral reasons",
+                "referral reason s", "reason s for referral", "reason for referral", "reasons for referral",
+                "needs", "presenting needs", "presenting issues",
+            ]
+        ),
         (.contacted, ["seen", "contacted", "contact made", "engaged", "first contact", "referral status", "contact status"]),
-        (.contacts, ["contacts", "no of contacts", "number of contacts", "contact count", "link worker contacts",
-                     "sessions", "no of sessions", "number of sessions", "appointments", "no of appointments",
-                     "number of appointments", "attendances"]),
-        (.interventions, ["interventions", "no of interventions", "number of interventions", "sp interventions",
-                          "interventions received", "onward referrals", "no of onward referrals", "number of onward referrals",
-                          "groups activities", "activities", "groups", "signposted to"]),
-        (.organisationID, ["practice code", "practice", "ods code", "org code", "organisation code", "organization code",
-                           "organisation", "organisation id", "hub", "hub code", "scheme", "scheme code", "site", "site code",
-                           "service code", "provider", "provider code", "team"]),
+        (
+            .contacts,
+            [
+                "contacts", "no of contacts", "number of contacts", "contact count", "link worker contacts",
+                "sessions", "no of sessions", "number of sessions", "appointments", "no of appointments",
+                "number of appointments", "attendances",
+            ]
+        ),
+        (
+            .interventions,
+            [
+                "interventions", "no of interventions", "number of interventions", "sp interventions",
+                "interventions received", "onward referrals", "no of onward referrals", "number of onward referrals",
+                "groups activities", "activities", "groups", "signposted to",
+            ]
+        ),
+        (
+            .organisationID,
+            [
+                "practice code", "practice", "ods code", "org code", "organisation code", "organization code",
+                "organisation", "organisation id", "hub", "hub code", "scheme", "scheme code", "site", "site code",
+                "service code", "provider", "provider code", "team",
+            ]
+        ),
     ]
 
     /// ``headerSynonymTable`` by name.
@@ -119,12 +164,27 @@ public enum Guessing {
     /// VCSE, so "Community Mental Health Team" is not a community group).
     static let routeWords: [(String, [String])] = [
         ("unknown", ["unknown", "not known", "not recorded", "not stated", "missing", "n/a", "n/k", "?"]),
-        ("self_referral", ["self", "friend", "family", "relative", "carer", "daughter", "son", "wife", "husband",
-                           "partner", "neighbour", "parent"]),
-        ("secondary_care", ["hosp", "secondary", "a&e", "a & e", "emergency", "mental health", "cmht", "ward", "discharge",
-                            "consultant", "outpatient", "acute", "community health services"]),
-        ("primary_care", ["gp", "general pract", "practice", "surgery", "nurse", "pharmac", "primary", "health visitor",
-                          "physio", "dr", "doctor", "pcn"]),
+        (
+            "self_referral",
+            [
+                "self", "friend", "family", "relative", "carer", "daughter", "son", "wife", "husband",
+                "partner", "neighbour", "parent",
+            ]
+        ),
+        (
+            "secondary_care",
+            [
+                "hosp", "secondary", "a&e", "a & e", "emergency", "mental health", "cmht", "ward", "discharge",
+                "consultant", "outpatient", "acute", "community health services",
+            ]
+        ),
+        (
+            "primary_care",
+            [
+                "gp", "general pract", "practice", "surgery", "nurse", "pharmac", "primary", "health visitor",
+                "physio", "dr", "doctor", "pcn",
+            ]
+        ),
         ("education", ["school", "college", "education", "universit"]),
         ("social_care", ["social", "council", "local authority", "housing", "adult care"]),
         ("vcse", ["voluntary", "charity", "vcse", "community", "third sector", "faith", "church", "food bank", "foodbank"]),

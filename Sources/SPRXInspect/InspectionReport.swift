@@ -302,7 +302,8 @@ public struct InspectionReport: Sendable, Codable {
             }
             if let field, InspectionPrivacy.countFields.contains(field) {
                 out.numbers = Numbers(
-                    wholeNumbers: profile.integers, notWholeNumbers: profile.nonIntegers, range: InspectionPrivacy.range(profile, threshold: threshold, field: field),
+                    wholeNumbers: profile.integers, notWholeNumbers: profile.nonIntegers,
+                    range: InspectionPrivacy.range(profile, threshold: threshold, field: field),
                     missing: MissingValueCandidates(profile, field: field, threshold: threshold))
             }
             return out
@@ -318,7 +319,8 @@ public struct InspectionReport: Sendable, Codable {
         if catchment.placed > 0 {
             areasPlaced = catchment.placed
             localAuthorities = catchment.shares.map {
-                LocalAuthority(name: DisplayText.escaped($0.authority.name), code: $0.authority.code.map(DisplayText.escaped), nation: $0.authority.nation,
+                LocalAuthority(
+                    name: DisplayText.escaped($0.authority.name), code: $0.authority.code.map(DisplayText.escaped), nation: $0.authority.nation,
                     referrals: $0.count >= threshold ? $0.count : nil, share: $0.share)
             }
         }
@@ -371,12 +373,15 @@ public struct InspectionReport: Sendable, Codable {
         lines.append("")
         lines.append("Files")
         for file in files {
-            var line = "  \(file.name): \(file.compression == "gzip" ? "gzip, " : "")\(file.encoding.rawValue), delimiter \(file.delimiter == .tab ? "tab" : "'\(file.delimiter.rawValue)'"), line ends \(file.lineEnds.rawValue), \(file.headerColumns) columns"
+            var line =
+                "  \(file.name): \(file.compression == "gzip" ? "gzip, " : "")\(file.encoding.rawValue), delimiter \(file.delimiter == .tab ? "tab" : "'\(file.delimiter.rawValue)'"), line ends \(file.lineEnds.rawValue), \(file.headerColumns) columns"
             if let rows = file.rows { line += ", \(rows) rows" }
             if let ragged = file.raggedRows, ragged > 0 { line += " (\(ragged) with a different number of fields: quarantined by a run)" }
             lines.append(line)
             if file.headerless {
-                lines.append("    no header row: the first row looks like data (a number, date, area code or identifier), so it is read as a referral and never shown; its columns are named by position. sprx maps columns by header name: add a header row to the export (or ask its system for one) before writing its pipeline")
+                lines.append(
+                    "    no header row: the first row looks like data (a number, date, area code or identifier), so it is read as a referral and never shown; its columns are named by position. sprx maps columns by header name: add a header row to the export (or ask its system for one) before writing its pipeline"
+                )
             }
             if let note = file.note { lines.append("    note: \(note)") }
         }
@@ -393,7 +398,8 @@ public struct InspectionReport: Sendable, Codable {
             }
             if let v = column.valuesSuggest { head += "; values look like \(v)" }
             lines.append(head)
-            lines.append("      \(column.values - column.empty) values, \(column.empty) empty, \(column.distinctAtLeast ? "at least " : "")\(column.distinct) distinct")
+            lines.append(
+                "      \(column.values - column.empty) values, \(column.empty) empty, \(column.distinctAtLeast ? "at least " : "")\(column.distinct) distinct")
             if let labels = column.labels {
                 for label in labels {
                     let mapping = label.mapsTo.map { "-> \($0)" } ?? (pipeline == nil ? "" : "UNMAPPED") + (label.guess.map { " (guess: \($0))" } ?? "")
@@ -404,30 +410,42 @@ public struct InspectionReport: Sendable, Codable {
                         "      \(rare) more label\(rare == 1 ? "" : "s") (\(column.rareValues ?? 0) values) not shown: seen fewer than \(labelThreshold) times, too long or shaped like an identifier"
                             + (column.dimension != nil ? ", or on none of the dimension's lists" : ""))
                 }
-                if let more = column.moreLabels, more > 0 { lines.append("      \(more) more frequent labels not shown (at most \(InspectionPrivacy.maxLabelsShown))") }
-                if let unmapped = column.unmappedValues, unmapped > 0 { lines.append("      \(unmapped) values unmapped under the pipeline (they become unknown)") }
+                if let more = column.moreLabels, more > 0 {
+                    lines.append("      \(more) more frequent labels not shown (at most \(InspectionPrivacy.maxLabelsShown))")
+                }
+                if let unmapped = column.unmappedValues, unmapped > 0 {
+                    lines.append("      \(unmapped) values unmapped under the pipeline (they become unknown)")
+                }
             }
             if let dates = column.dates {
                 let total = column.values - column.empty
                 lines.append("      dates within \(dateWindow): \(column.datesInWindow ?? 0) of \(total) parse with some format")
                 for date in dates { lines.append("        \(date.format): \(date.count) (\(percent(date.share)))") }
                 if let notDates = column.notDates, notDates.nonConforming > 0 {
-                    lines.append("      \(notDates.nonConforming) values are no date in any format: a run quarantines each such referral (invalid_date); a referral date is required, so it cannot be listed under missing_values")
+                    lines.append(
+                        "      \(notDates.nonConforming) values are no date in any format: a run quarantines each such referral (invalid_date); a referral date is required, so it cannot be listed under missing_values"
+                    )
                     for value in notDates.notProposed { lines.append("      \(String(value.count).leftPadded(8))  \(value.label)") }
                     if notDates.rare > 0 { lines.append("      \(notDates.rare) more such values seen fewer than \(labelThreshold) times each: not shown") }
                 }
             }
             if let areas = column.areas {
                 for area in areas where area.count > 0 {
-                    lines.append("      \(area.nation) codes: \(area.count) (\(percent(area.share)))" + (area.inIndex.map { ", \($0) in its deprivation index" } ?? ""))
+                    lines.append(
+                        "      \(area.nation) codes: \(area.count) (\(percent(area.share)))" + (area.inIndex.map { ", \($0) in its deprivation index" } ?? ""))
                 }
             }
             if let numbers = column.numbers {
                 lines.append("      whole numbers: \(numbers.wholeNumbers), range \(numbers.range ?? "none"); not whole numbers: \(numbers.notWholeNumbers)")
                 if let missing = numbers.missing, missing.nonConforming > 0, let field = column.field {
                     let rule = field == "age" ? "a whole number from 0 to 120" : "a whole number, 0 or more"
-                    lines.append("      \(missing.nonConforming) values are not \(rule): a run quarantines each such referral (invalid_\(field)) unless the value is listed under missing_values")
-                    for value in missing.proposed { lines.append("      \(String(value.count).leftPadded(8))  \(value.label)  looks like \"not known\": a draft lists it under missing_values") }
+                    lines.append(
+                        "      \(missing.nonConforming) values are not \(rule): a run quarantines each such referral (invalid_\(field)) unless the value is listed under missing_values"
+                    )
+                    for value in missing.proposed {
+                        lines.append(
+                            "      \(String(value.count).leftPadded(8))  \(value.label)  looks like \"not known\": a draft lists it under missing_values")
+                    }
                     for value in missing.notProposed { lines.append("      \(String(value.count).leftPadded(8))  \(value.label)  not a count: quarantined") }
                     if missing.rare > 0 { lines.append("      \(missing.rare) more such values seen fewer than \(labelThreshold) times each: not shown") }
                 }
@@ -435,15 +453,23 @@ public struct InspectionReport: Sendable, Codable {
         }
         if let authorities = localAuthorities, let placed = areasPlaced {
             lines.append("")
-            lines.append("Local authorities of the area codes (\(placed) placed in one; public geography, so every name is shown; counts under \(labelThreshold) are not)")
+            lines.append(
+                "Local authorities of the area codes (\(placed) placed in one; public geography, so every name is shown; counts under \(labelThreshold) are not)"
+            )
             var byNation: [(String, Double)] = []
             for authority in authorities {
-                if let i = byNation.firstIndex(where: { $0.0 == authority.nation }) { byNation[i].1 += authority.share } else { byNation.append((authority.nation, authority.share)) }
+                if let i = byNation.firstIndex(where: { $0.0 == authority.nation }) {
+                    byNation[i].1 += authority.share
+                } else {
+                    byNation.append((authority.nation, authority.share))
+                }
             }
             lines.append("  nations: " + byNation.map { "\($0.0) \(percent($0.1))" }.joined(separator: ", "))
             for authority in authorities.prefix(20) {
                 let count = authority.referrals.map(String.init) ?? "fewer than \(labelThreshold)"
-                lines.append("  \(count.leftPadded(8))  \(percent(authority.share).leftPadded(6))  \(authority.name)\(authority.code.map { " (\($0))" } ?? ""), \(authority.nation)")
+                lines.append(
+                    "  \(count.leftPadded(8))  \(percent(authority.share).leftPadded(6))  \(authority.name)\(authority.code.map { " (\($0))" } ?? ""), \(authority.nation)"
+                )
             }
             if authorities.count > 20 { lines.append("  and \(authorities.count - 20) more local authorities (--json lists them all)") }
         }
@@ -454,7 +480,9 @@ public struct InspectionReport: Sendable, Codable {
         }
         if !missingFields.isEmpty {
             lines.append("")
-            lines.append("The pipeline maps \(missingFields.joined(separator: ", ")) to no header of these files: a run fails (65) until its columns aliases name them or it lists them under columns.optional")
+            lines.append(
+                "The pipeline maps \(missingFields.joined(separator: ", ")) to no header of these files: a run fails (65) until its columns aliases name them or it lists them under columns.optional"
+            )
         } else if pipeline == nil && !unassignedFields.isEmpty {
             lines.append("")
             lines.append("No column suggested for: \(unassignedFields.joined(separator: ", "))")

@@ -229,7 +229,9 @@ public enum Inspector {
 
     /// Which column each field is: the pipeline's aliases when there is a pipeline, then
     /// header names, then values (areas, dates, ODS practice codes), each column and field used once.
-    static func assignFields(_ columns: [InspectedColumn], pipeline: PipelineConfiguration?, threshold: Int = 8) -> ([CanonicalField: Int], [CanonicalField: String]) {
+    static func assignFields(_ columns: [InspectedColumn], pipeline: PipelineConfiguration?, threshold: Int = 8) -> (
+        [CanonicalField: Int], [CanonicalField: String]
+    ) {
         var assigned: [CanonicalField: Int] = [:]
         var evidence: [CanonicalField: String] = [:]
         var taken = Set<Int>()
@@ -266,8 +268,10 @@ public enum Inspector {
             return p.nonEmpty > 0 && p.idShaped == p.nonEmpty && p.share(p.datesInWindow) < 0.5 && p.share(p.areaLike) < 0.5
         }
         if assigned[.referralID] == nil,
-            let index = columns.indices.filter({ !taken.contains($0) && idColumn(columns[$0]) && columns[$0].profile.allDistinct && columns[$0].profile.empty == 0 })
-                .max(by: { columns[$0].profile.nonEmpty < columns[$1].profile.nonEmpty })
+            let index = columns.indices.filter({
+                !taken.contains($0) && idColumn(columns[$0]) && columns[$0].profile.allDistinct && columns[$0].profile.empty == 0
+            })
+            .max(by: { columns[$0].profile.nonEmpty < columns[$1].profile.nonEmpty })
         {
             assigned[.referralID] = index
             evidence[.referralID] = "values"

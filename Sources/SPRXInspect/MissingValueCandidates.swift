@@ -58,7 +58,8 @@ public struct MissingValueCandidates: Sendable, Codable {
         }
         // An in-range number that stands out from its neighbours (age 99 where ages 94-104
         // are rare) is proposed too: a demanding analyst checks it.
-        for (key, label) in counts where Self.conforms(key, field: field) && InspectionPrivacy.mayShow(label.spelling, count: label.count, threshold: threshold) {
+        for (key, label) in counts where Self.conforms(key, field: field) && InspectionPrivacy.mayShow(label.spelling, count: label.count, threshold: threshold)
+        {
             guard Self.isSentinel(key, field: field), let n = Int(key) else { continue }
             let neighbours = (n - 5...n + 5).filter { $0 != n }.reduce(0) { $0 + (numbers[$1] ?? 0) }
             if label.count >= 5 * max(1, neighbours) { proposed.append(Value(label: InspectionPrivacy.shown(label.spelling), count: label.count)) }

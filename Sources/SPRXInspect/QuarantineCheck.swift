@@ -73,7 +73,8 @@ public struct QuarantineCheck: Sendable, Codable {
         var blank = 0
         while let block = try reader.next() {
             try block.bytes.withUnsafeBytes { bytes in
-                try CSVBlockDecoder.forEachRow(in: bytes, firstLine: block.firstLine, delimiter: pipeline.input.delimiter, scratch: scratch, blankLines: &blank) { row in
+                try CSVBlockDecoder.forEachRow(in: bytes, firstLine: block.firstLine, delimiter: pipeline.input.delimiter, scratch: scratch, blankLines: &blank)
+                { row in
                     rows += 1
                     switch processor.process(row) {
                     case .clean: clean += 1

@@ -185,8 +185,10 @@ struct Design: Sendable {
 
         let total = weight.reduce(0, +)
         guard total > 0 else {
-            throw ModelFitError(.noObservations, clusterRobust && withoutCluster > 0
-                ? "no observation has a cluster" : "there are no observations")
+            throw ModelFitError(
+                .noObservations,
+                clusterRobust && withoutCluster > 0
+                    ? "no observation has a cluster" : "there are no observations")
         }
         for (f, factor) in factors.enumerated() {
             for (level, name) in factor.levels.enumerated() where levelWeight[f][level] == 0 {

@@ -291,8 +291,10 @@ public enum GLM {
             for h in d.histogramStart[p]..<d.histogramStart[p + 1] {
                 let y = d.histogramValue[h]
                 let w = d.histogramWeight[h]
-                sum += w * (lgamma(y + theta) - lgamma(theta) - lgamma(y + 1) + theta * log(theta / (theta + mu))
-                    + (y > 0 ? y * log(mu / (theta + mu)) : 0))
+                sum +=
+                    w
+                    * (lgamma(y + theta) - lgamma(theta) - lgamma(y + 1) + theta * log(theta / (theta + mu))
+                        + (y > 0 ? y * log(mu / (theta + mu)) : 0))
             }
         }
         return sum

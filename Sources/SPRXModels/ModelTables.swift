@@ -285,7 +285,8 @@ public struct ModelTableBuilder: Sendable {
             _ identity: [Cell], measure: String, _ values: (estimate: Double, se: Double, low: Double, high: Double)?, p: Double?,
             coefficient: Double?, modelSE: Double?, seType: Cell = seType, suppressed: Bool = false
         ) -> [Cell] {
-            let estimates: [Cell] = values.map { [Self.number($0.estimate), Self.number($0.se), Self.number($0.low), Self.number($0.high)] }
+            let estimates: [Cell] =
+                values.map { [Self.number($0.estimate), Self.number($0.se), Self.number($0.low), Self.number($0.high)] }
                 ?? [.empty, .empty, .empty, .empty]
             return prefix + identity + estimates + [p.map(Self.pValue) ?? .empty, nObs, nClusters, .text(measure)]
                 + [coefficient.map(Self.number) ?? .empty, modelSE.map(Self.number) ?? .empty, seType, .flag(suppressed), control]
@@ -303,7 +304,9 @@ public struct ModelTableBuilder: Sendable {
 
         var rows: [[Cell]] = []
         let referenceSmall = factors.indices.contains { levelIsSmall($0, factors[$0].reference) }
-        rows.append(ratioRow(term: "(Intercept)", level: "", reference: "", measure: logistic ? "baseline_odds" : "baseline_rate", index: 0, suppressed: referenceSmall))
+        rows.append(
+            ratioRow(term: "(Intercept)", level: "", reference: "", measure: logistic ? "baseline_odds" : "baseline_rate", index: 0, suppressed: referenceSmall)
+        )
         for (i, column) in fit.columns.enumerated() {
             guard let f = column.factor else { continue }
             let factor = factors[f]
@@ -318,10 +321,14 @@ public struct ModelTableBuilder: Sendable {
             let high = exp(log(theta) + SpecialFunctions.z975 * thetaSE / theta)
             let alphaSE = thetaSE / (theta * theta)
             rows.append(
-                row([.text(ModelFamilyName.dispersionTerms.theta), .text(""), .text("")], measure: "dispersion", (theta, thetaSE, low, high), p: nil, coefficient: nil, modelSE: thetaSE,
+                row(
+                    [.text(ModelFamilyName.dispersionTerms.theta), .text(""), .text("")], measure: "dispersion", (theta, thetaSE, low, high), p: nil,
+                    coefficient: nil, modelSE: thetaSE,
                     seType: .text("model")))
             rows.append(
-                row([.text(ModelFamilyName.dispersionTerms.alpha), .text(""), .text("")], measure: "dispersion", (1 / theta, alphaSE, 1 / high, 1 / low), p: nil, coefficient: nil,
+                row(
+                    [.text(ModelFamilyName.dispersionTerms.alpha), .text(""), .text("")], measure: "dispersion", (1 / theta, alphaSE, 1 / high, 1 / low),
+                    p: nil, coefficient: nil,
                     modelSE: alphaSE, seType: .text("model")))
         }
         for effect in fit.averageMarginalEffects() {

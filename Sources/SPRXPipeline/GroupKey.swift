@@ -220,7 +220,8 @@ public struct GroupKeySchema: Sendable, Hashable {
         let declaredAxes = declared.indices.map(GroupAxis.declared)
         let modelDeclared = declared.indices.filter { declared[$0].model }.map(GroupAxis.declared)
         let otherDeclared = declared.indices.filter { !declared[$0].model }.map(GroupAxis.declared)
-        layoutOrder = GroupAxis.demographic + modelDeclared + [.routeType, .contacted] + otherDeclared
+        layoutOrder =
+            GroupAxis.demographic + modelDeclared + [.routeType, .contacted] + otherDeclared
             + [.route, .reason, .month, .standardAge, .resident]
         assert(layoutOrder.count == GroupAxis.builtIn.count + declaredAxes.count)
         func count(_ axis: GroupAxis) -> Int {
@@ -266,24 +267,30 @@ public struct GroupKeySchema: Sendable, Hashable {
             // At most ten named: a pipeline with thousands would make a line nobody reads.
             let named = misfits.prefix(10).joined(separator: ", ") + (misfits.count > 10 ? " and \(misfits.count - 10) more" : "")
             throw Overflow(
-                message: "the groups need a \(shift)-bit key and sprx packs them into 64 bits: the built-in groups take \(builtInBits), which leaves \(64 - Int(builtInBits)) for declared dimensions, and these do not fit: \(named); declare fewer dimensions or fewer levels")
+                message:
+                    "the groups need a \(shift)-bit key and sprx packs them into 64 bits: the built-in groups take \(builtInBits), which leaves \(64 - Int(builtInBits)) for declared dimensions, and these do not fit: \(named); declare fewer dimensions or fewer levels"
+            )
         }
-        let groupings = Self.builtInGroupings(ageBands: ageBands, routes: routes, reasons: reasons) + declared.enumerated().map { n, dimension in
-            Grouping(
-                name: dimension.name, title: dimension.title, levels: dimension.levels.map(\.label) + [DeclaredDimension.unknownLabel],
-                axis: .declared(n), unknownLevel: dimension.levels.count,
-                uses: (dimension.tables ? [.tables, .trends] : Grouping.Uses()).union(dimension.model ? .model : []))
-        }
+        let groupings =
+            Self.builtInGroupings(ageBands: ageBands, routes: routes, reasons: reasons)
+            + declared.enumerated().map { n, dimension in
+                Grouping(
+                    name: dimension.name, title: dimension.title, levels: dimension.levels.map(\.label) + [DeclaredDimension.unknownLabel],
+                    axis: .declared(n), unknownLevel: dimension.levels.count,
+                    uses: (dimension.tables ? [.tables, .trends] : Grouping.Uses()).union(dimension.model ? .model : []))
+            }
         self.groupings = groupings
         // safe: the names are the built-in table's own
         func named(_ name: String) -> Grouping { groupings.first { $0.name == name }! }
-        tableDimensions = [TableDimension([])] + groupings.filter { $0.uses.contains(.tables) && $0.axis.declaredIndex == nil }.map { TableDimension([$0]) }
+        tableDimensions =
+            [TableDimension([])] + groupings.filter { $0.uses.contains(.tables) && $0.axis.declaredIndex == nil }.map { TableDimension([$0]) }
             + Self.crossedTableDimensions.map { TableDimension($0.map(named)) }
             + groupings.filter { $0.uses.contains(.tables) && $0.axis.declaredIndex != nil }.map { TableDimension([$0]) }
         trendGroupings = Self.builtInTrendDimensions.map(named) + groupings.filter { $0.uses.contains(.trends) && $0.axis.declaredIndex != nil }
         guard mask(modelCellAxes) >> Self.modelCellBitLimit == 0 else {
             throw Overflow(
-                message: "a model cell needs more than \(Self.modelCellBitLimit) bits; declare fewer levels for the dimensions with `model: true` (\(declared.filter(\.model).map(\.name).joined(separator: ", ")))"
+                message:
+                    "a model cell needs more than \(Self.modelCellBitLimit) bits; declare fewer levels for the dimensions with `model: true` (\(declared.filter(\.model).map(\.name).joined(separator: ", ")))"
             )
         }
         for table in CountTable.allCases { try check(reads: readers(of: table), from: table) }
@@ -503,4 +510,3 @@ public struct GroupKeySchema: Sendable, Hashable {
         return (fields + ["levels:" + SHA256.hex(of: Array(labels.utf8)).prefix(16)]).joined(separator: " ")
     }
 }
-

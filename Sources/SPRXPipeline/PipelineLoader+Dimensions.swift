@@ -87,7 +87,8 @@ extension PipelineLoader {
                     }
                     for (listEntry, list) in lists where list.contains(where: { normalisedLabel($0) == normalisedLabel(value) }) {
                         throw unknownEntry.fail(
-                            "values that are not also a level's: '\(DisplayText.escaped(value))' is listed under '\(listEntry.path)' (compared ignoring case and spaces)")
+                            "values that are not also a level's: '\(DisplayText.escaped(value))' is listed under '\(listEntry.path)' (compared ignoring case and spaces)"
+                        )
                     }
                 }
             }

@@ -180,7 +180,8 @@ public enum PipelineLoader {
             for name in try optionalEntry.stringList(nonEmpty: false) {
                 guard let field = CanonicalField(rawValue: name) else {
                     throw optionalEntry.fail(
-                        "canonical fields from \(CanonicalField.allCases.filter { !$0.isRequired }.map(\.rawValue).joined(separator: ", ")) (unknown field '\(name)')")
+                        "canonical fields from \(CanonicalField.allCases.filter { !$0.isRequired }.map(\.rawValue).joined(separator: ", ")) (unknown field '\(name)')"
+                    )
                 }
                 guard !field.isRequired else {
                     let required = CanonicalField.allCases.filter(\.isRequired).map(\.rawValue).joined(separator: ", ")
@@ -423,7 +424,8 @@ public enum PipelineLoader {
         enrich.population = try parsePopulation(try top.optional("population"), deprivation: deprivation)
         let organisations = try top.optional("organisations").map { try parseOrganisations($0, baseDirectory: baseDirectory) }
         var configuration = PipelineConfiguration(
-            name: name, schemaVersion: version, input: input, columns: columns, optionalColumns: optionalColumns, routes: routes, unknownRouteLabels: unknownLabels,
+            name: name, schemaVersion: version, input: input, columns: columns, optionalColumns: optionalColumns, routes: routes,
+            unknownRouteLabels: unknownLabels,
             reasons: reasons, reasonSeparators: separators, sexLabels: sexLabels, ethnicityLabels: ethnicityLabels,
             ethnicityNHSCodes: nhsCodes, contactedLabels: contactedLabels, dateForms: forms, dateFrom: from, dateTo: to,
             enrich: enrich,
@@ -476,7 +478,8 @@ public enum PipelineLoader {
             }
             guard !field.isRequired else {
                 throw item.fail(
-                    "fields other than referral_id, person_id and referral_date: a referral cannot be counted without its \(key), so a row without one is quarantined (missing_required), never read as unknown")
+                    "fields other than referral_id, person_id and referral_date: a referral cannot be counted without its \(key), so a row without one is quarantined (missing_required), never read as unknown"
+                )
             }
             let values = try item.stringList(nonEmpty: true)
             var seen: Set<[UInt8]> = []
@@ -491,7 +494,8 @@ public enum PipelineLoader {
                 }
                 for (listEntry, list) in labels[field] ?? [] where list.contains(where: { normalisedLabel($0) == key }) {
                     throw item.fail(
-                        "values that are not also labels: '\(DisplayText.escaped(value))' is listed under '\(listEntry.path)' (compared ignoring case and spaces); keep it in one place")
+                        "values that are not also labels: '\(DisplayText.escaped(value))' is listed under '\(listEntry.path)' (compared ignoring case and spaces); keep it in one place"
+                    )
                 }
             }
             result[field] = values
@@ -513,7 +517,8 @@ public enum PipelineLoader {
                 let key = normalisedLabel(label)
                 if let first = owner[key], first != position {
                     throw entry.fail(
-                        "each label under one value only ('\(DisplayText.escaped(label))' is also under '\(lists[first].0.path)', compared ignoring case and spaces)")
+                        "each label under one value only ('\(DisplayText.escaped(label))' is also under '\(lists[first].0.path)', compared ignoring case and spaces)"
+                    )
                 }
                 owner[key] = position
             }

@@ -86,17 +86,26 @@ public struct QualityGates: Sendable, Hashable {
                 failed.append(
                     QualityGateFailure(
                         gate: "max_quarantined_share", figure: share, limit: maxQuarantinedShare,
-                        message: "quality gate max_quarantined_share failed: \(figures.quarantinedRows) of \(figures.rowsRead) rows read were quarantined (\(Self.percent(share))), more than the limit \(Self.percent(maxQuarantinedShare))"
-                        + (figures.quarantineReasons.isEmpty ? "" : "; most often: \(figures.commonestQuarantineReasons()) (the reasons are explained in docs/design.md under What a run promises; a date format the pipeline does not list shows as invalid_date)")
+                        message:
+                            "quality gate max_quarantined_share failed: \(figures.quarantinedRows) of \(figures.rowsRead) rows read were quarantined (\(Self.percent(share))), more than the limit \(Self.percent(maxQuarantinedShare))"
+                            + (figures.quarantineReasons.isEmpty
+                                ? ""
+                                : "; most often: \(figures.commonestQuarantineReasons()) (the reasons are explained in docs/design.md under What a run promises; a date format the pipeline does not list shows as invalid_date)")
                     ))
             }
         }
         let gated =
             Self.gatedFields.map { field in
-                (field.rawValue, figures.fields[field], maxUnknownShare[field] ?? Self.defaultMaxUnknownShare, maxUnmappedShare[field] ?? Self.defaultMaxUnmappedShare)
+                (
+                    field.rawValue, figures.fields[field], maxUnknownShare[field] ?? Self.defaultMaxUnknownShare,
+                    maxUnmappedShare[field] ?? Self.defaultMaxUnmappedShare
+                )
             }
             + dimensions.map { name in
-                (name, figures.dimensions[name], dimensionMaxUnknownShare[name] ?? Self.defaultMaxUnknownShare, dimensionMaxUnmappedShare[name] ?? Self.defaultMaxUnmappedShare)
+                (
+                    name, figures.dimensions[name], dimensionMaxUnknownShare[name] ?? Self.defaultMaxUnknownShare,
+                    dimensionMaxUnmappedShare[name] ?? Self.defaultMaxUnmappedShare
+                )
             }
         for (name, counts, unknownLimit, unmappedLimit) in gated {
             guard let counts, counts.cleanReferrals > 0 else { continue }
@@ -110,7 +119,8 @@ public struct QualityGates: Sendable, Hashable {
                 failed.append(
                     QualityGateFailure(
                         gate: gate, figure: share, limit: limit,
-                        message: "quality gate \(gate) failed: \(name) \(what) for \(count) of \(counts.cleanReferrals) clean referrals (\(Self.percent(share))), more than the limit \(Self.percent(limit))"
+                        message:
+                            "quality gate \(gate) failed: \(name) \(what) for \(count) of \(counts.cleanReferrals) clean referrals (\(Self.percent(share))), more than the limit \(Self.percent(limit))"
                     ))
             }
         }

@@ -30,7 +30,8 @@ public enum ReferenceLookup {
     /// The installed default: `<folder of the running executable>/../share/sprx/reference`,
     /// the executable's path resolved through symbolic links.
     public static var installedDefault: String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? Bundle.main.executablePath ?? CommandLine.arguments.first ?? "sprx"
         let bin = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
         return bin.deletingLastPathComponent().appendingPathComponent("share/sprx/reference").path
@@ -70,7 +71,8 @@ public enum ReferenceLookup {
         let tried = (fallback.map { ["\($0.origin.rawValue) \($0.path)"] } ?? []) + ["the installed default \(installed)"]
         throw SPRXError(
             .invalidReference,
-            "no reference folder found (tried \(tried.joined(separator: ", then "))); give --reference-dir DIR or set \(environmentVariable) to the folder holding the reference lookups")
+            "no reference folder found (tried \(tried.joined(separator: ", then "))); give --reference-dir DIR or set \(environmentVariable) to the folder holding the reference lookups"
+        )
     }
 
     /// Whether `path` is a folder (following symbolic links).

@@ -185,7 +185,8 @@ public enum Publisher {
         let reasons = groupKey.grouping(named: Grouping.Name.reason)?.levels ?? []
         let equity =
             groupKey.tableDimensions.map { dimension in
-                CodeList.Code(dimension.name, name: dimension.groupings.isEmpty ? "every referral" : DisplayNames.crossedTitle(dimension.groupings.map(\.title)))
+                CodeList.Code(
+                    dimension.name, name: dimension.groupings.isEmpty ? "every referral" : DisplayNames.crossedTitle(dimension.groupings.map(\.title)))
             }
             + (groupKey.reasonGroups.isEmpty
                 ? []
@@ -206,7 +207,9 @@ public enum Publisher {
                 CodeList(
                     column: ShareColumn.group.rawValue,
                     codes: groupKey.reasonGroups.map { group in
-                        CodeList.Code(group.name, name: "`reason_group` rows: referrals giving any of " + group.reasons.map { "`\(reasons[$0])`" }.joined(separator: ", "))
+                        CodeList.Code(
+                            group.name, name: "`reason_group` rows: referrals giving any of " + group.reasons.map { "`\(reasons[$0])`" }.joined(separator: ", ")
+                        )
                     }, tables: reasonTables))
         }
         // Each declared dimension's groups: the export's labels each level stands for, and

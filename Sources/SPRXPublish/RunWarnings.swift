@@ -35,8 +35,9 @@ enum RunWarnings {
 
     /// A count as a controlled table publishes it: "about 2,045" rounded, "fewer than 8" suppressed.
     static func controlled(_ n: Int, _ disclosure: DisclosureSettings) -> String {
-        guard let published = DisclosureControl.publish(
-            Int64(n), enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
+        guard
+            let published = DisclosureControl.publish(
+                Int64(n), enabled: disclosure.enabled, suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
         else { return "fewer than \(disclosure.suppressUpTo + 1)" }
         return (disclosure.enabled && disclosure.roundTo > 1 && published > 0 ? "about " : "") + count(Int(published))
     }
@@ -82,8 +83,8 @@ enum RunWarnings {
                 !UnmappedLabelTable.namesLabels(of: field)
                 ? "a declared dimension's labels are never named here (its column may hold free text); every label with its count is in the owner-only quarantine/unmapped_labels.csv"
                 : top.isEmpty
-                ? "no label may be named (none is seen at least \(disclosure.suppressUpTo + 1) times and unlike an identifier); the full list is quarantine/unmapped_labels.csv"
-                : "most common: " + top.map { "\"\(DisplayText.escaped($0.label))\" (\(controlled($0.count, disclosure)))" }.joined(separator: ", ")
+                    ? "no label may be named (none is seen at least \(disclosure.suppressUpTo + 1) times and unlike an identifier); the full list is quarantine/unmapped_labels.csv"
+                    : "most common: " + top.map { "\"\(DisplayText.escaped($0.label))\" (\(controlled($0.count, disclosure)))" }.joined(separator: ", ")
             let headline: Bool = field == .referralSource || field == .contacted
             let effect = headline ? "; they count as unknown, so the headline shares move" : "; they count as unknown"
             return RunWarning(
@@ -114,7 +115,8 @@ enum RunWarnings {
     static func catchment(_ concentration: CatchmentConcentration) -> RunWarning {
         let share = QualityGates.percent(Double(concentration.areas) / Double(max(1, concentration.catchmentAreas)))
         let shown = concentration.authorities.prefix(10)
-        let names = shown.joined(separator: ", ") + (concentration.authorities.count > shown.count ? " and \(concentration.authorities.count - shown.count) more" : "")
+        let names =
+            shown.joined(separator: ", ") + (concentration.authorities.count > shown.count ? " and \(concentration.authorities.count - shown.count) more" : "")
         let keys = shown.map(authorityKey).joined(separator: ", ")
         return RunWarning(
             code: .catchmentMismatch,

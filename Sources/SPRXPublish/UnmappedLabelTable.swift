@@ -110,7 +110,7 @@ enum UnmappedLabelTable {
         if case .failure(let error) = bytes.withUnsafeBytes({ bytes in Result { () throws(Errno) in try fd.writeAll(bytes) } }) {
             throw SPRXError(.outputFailed, "cannot write quarantine file: \(error.reason)", location: DataLocation(file: path))
         }
-        do { try fd.sync() } catch where error.code != EINVAL {
+        do { try fd.sync() } catch  where error.code != EINVAL {
             throw SPRXError(.outputFailed, "cannot flush quarantine file", location: DataLocation(file: path))
         } catch {}
         try output.recordExisting(quarantinePath)

@@ -82,7 +82,8 @@ extension Report {
         }
         if !groupKey.reasonGroups.isEmpty {
             parts.append(
-                "reason groups \(ReportContext.listed(groupKey.reasonGroups.map { DisplayNames.readable($0.name) })) (a referral counted in every group one of its reasons is in)")
+                "reason groups \(ReportContext.listed(groupKey.reasonGroups.map { DisplayNames.readable($0.name) })) (a referral counted in every group one of its reasons is in)"
+            )
         }
         return parts.isEmpty ? nil : "Breakdowns the pipeline declares beyond the built-in ones: " + parts.joined(separator: "; ") + "."
     }

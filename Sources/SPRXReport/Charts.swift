@@ -122,28 +122,41 @@ enum Charts {
         let hatch = "\(id)-hatch"
         var children: [Node] = [
             el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description),
-            el("defs", [], [
-                el("pattern", [("id", hatch), ("width", "6"), ("height", "6"), ("patternUnits", "userSpaceOnUse"), ("patternTransform", "rotate(45)")], [
-                    el("rect", [("width", "6"), ("height", "6"), ("fill", Palette.page)]),
-                    el("line", [("x1", "0"), ("y1", "0"), ("x2", "0"), ("y2", "6"), ("stroke", Palette.hatch), ("stroke-width", "3")]),
-                ])
-            ]),
+            el(
+                "defs", [],
+                [
+                    el(
+                        "pattern", [("id", hatch), ("width", "6"), ("height", "6"), ("patternUnits", "userSpaceOnUse"), ("patternTransform", "rotate(45)")],
+                        [
+                            el("rect", [("width", "6"), ("height", "6"), ("fill", Palette.page)]),
+                            el("line", [("x1", "0"), ("y1", "0"), ("x2", "0"), ("y2", "6"), ("stroke", Palette.hatch), ("stroke-width", "3")]),
+                        ])
+                ]),
         ]
         // Legend, then the group axis title above the labels.
         var x = labelWidth
         for category in categories.map({ ($0.label, $0.colour) }) + [("suppressed", "url(#\(hatch))")] {
-            children.append(el("rect", [("x", n(x)), ("y", "6"), ("width", "12"), ("height", "12"), ("fill", category.1), ("stroke", Palette.hatch), ("stroke-width", "0.5")]))
+            children.append(
+                el(
+                    "rect",
+                    [("x", n(x)), ("y", "6"), ("width", "12"), ("height", "12"), ("fill", category.1), ("stroke", Palette.hatch), ("stroke-width", "0.5")]))
             children.append(el("text", [("x", n(x + 16)), ("y", "16"), ("class", "small")], text: category.0))
             x += 16 + Double(category.0.count) * 6.5 + 14
         }
         children.append(el("text", [("x", "4"), ("y", n(top - 6)), ("class", "axis")], text: groupTitle))
         for (i, row) in rows.enumerated() {
             let y = top + Double(i) * rowHeight
-            children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + 13)), ("text-anchor", "end"), ("class", "small")], text: fitted(row.label, width: labelWidth - 10)))
+            children.append(
+                el(
+                    "text", [("x", n(labelWidth - 6)), ("y", n(y + 13)), ("text-anchor", "end"), ("class", "small")],
+                    text: fitted(row.label, width: labelWidth - 10)))
             guard let total = row.total else {
-                children.append(el("rect", [("x", n(labelWidth)), ("y", n(y + 2)), ("width", n(barWidth)), ("height", "15"), ("fill", "url(#\(hatch))")], [
-                    el("title", text: "\(row.label): suppressed (the group's total is suppressed)")
-                ]))
+                children.append(
+                    el(
+                        "rect", [("x", n(labelWidth)), ("y", n(y + 2)), ("width", n(barWidth)), ("height", "15"), ("fill", "url(#\(hatch))")],
+                        [
+                            el("title", text: "\(row.label): suppressed (the group's total is suppressed)")
+                        ]))
                 children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 13)), ("class", "small")], text: "whole group suppressed"))
                 continue
             }
@@ -173,12 +186,23 @@ enum Charts {
                 let name = categories.first { $0.name == segment.category }?.label ?? segment.category
                 let percent = segment.percent.map { NumberFormat.percent($0, denominator: whole) + "%" }
                 children.append(
-                    el("rect", [("x", n(offset)), ("y", n(y + 2)), ("width", n(width)), ("height", "15"), ("fill", colour)], [
-                        el("title", text: "\(row.label): \(name) \(NumberFormat.count(count)) of \(NumberFormat.count(total))" + (labelled ? percent.map { " (\($0))" } ?? "" : ""))
-                    ]))
+                    el(
+                        "rect", [("x", n(offset)), ("y", n(y + 2)), ("width", n(width)), ("height", "15"), ("fill", colour)],
+                        [
+                            el(
+                                "title",
+                                text: "\(row.label): \(name) \(NumberFormat.count(count)) of \(NumberFormat.count(total))"
+                                    + (labelled ? percent.map { " (\($0))" } ?? "" : ""))
+                        ]))
                 if labelled, let percent, width > 34 {
                     children.append(
-                        el("text", [("x", n(offset + width / 2)), ("y", n(y + 13)), ("text-anchor", "middle"), ("class", "onbar \(Palette.text(on: colour) == Palette.white ? "onbar-light" : "onbar-dark")"), ("fill", Palette.text(on: colour))],
+                        el(
+                            "text",
+                            [
+                                ("x", n(offset + width / 2)), ("y", n(y + 13)), ("text-anchor", "middle"),
+                                ("class", "onbar \(Palette.text(on: colour) == Palette.white ? "onbar-light" : "onbar-dark")"),
+                                ("fill", Palette.text(on: colour)),
+                            ],
                             text: percent))
                 }
                 offset += width
@@ -186,18 +210,22 @@ enum Charts {
             if !suppressed.isEmpty {
                 let names = suppressed.map { name in categories.first { $0.name == name }?.label.lowercased() ?? name }.joined(separator: ", ")
                 children.append(
-                    el("rect", [("x", n(offset)), ("y", n(y + 2)), ("width", n(barWidth * hatched / scale)), ("height", "15"), ("fill", "url(#\(hatch))")], [
-                        el("title", text: "\(row.label): \(names) suppressed")
-                    ]))
+                    el(
+                        "rect", [("x", n(offset)), ("y", n(y + 2)), ("width", n(barWidth * hatched / scale)), ("height", "15"), ("fill", "url(#\(hatch))")],
+                        [
+                            el("title", text: "\(row.label): \(names) suppressed")
+                        ]))
             }
             if !consistent {
                 let parts = NumberFormat.count(Int64(published)), whole = NumberFormat.count(total)
                 // Each count is rounded on its own, so parts and whole can differ by rounding:
                 // say which way, and "fill" only when a suppressed part has no room left.
                 let note =
-                    published > Double(total) ? "rounded parts (\(parts)) exceed the total (\(whole))"
-                    : suppressed.isEmpty ? "rounded parts (\(parts)) fall short of the total (\(whole))"
-                    : "rounded parts fill the total (\(whole))"
+                    published > Double(total)
+                    ? "rounded parts (\(parts)) exceed the total (\(whole))"
+                    : suppressed.isEmpty
+                        ? "rounded parts (\(parts)) fall short of the total (\(whole))"
+                        : "rounded parts fill the total (\(whole))"
                 children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 13)), ("class", "small")], text: note))
             }
         }
@@ -205,9 +233,13 @@ enum Charts {
         for tick in stride(from: 0.0, through: 100, by: 25) {
             let tx = labelWidth + barWidth * tick / 100
             children.append(el("line", [("x1", n(tx)), ("x2", n(tx)), ("y1", n(barsBottom + 2)), ("y2", n(barsBottom + 6)), ("stroke", Palette.ink)]))
-            children.append(el("text", [("x", n(tx)), ("y", n(barsBottom + 17)), ("text-anchor", "middle"), ("class", "small")], text: NumberFormat.decimal(tick, places: 0) + "%"))
+            children.append(
+                el(
+                    "text", [("x", n(tx)), ("y", n(barsBottom + 17)), ("text-anchor", "middle"), ("class", "small")],
+                    text: NumberFormat.decimal(tick, places: 0) + "%"))
         }
-        children.append(el("text", [("x", n(labelWidth + barWidth / 2)), ("y", n(barsBottom + 33)), ("text-anchor", "middle"), ("class", "axis")], text: valueTitle))
+        children.append(
+            el("text", [("x", n(labelWidth + barWidth / 2)), ("y", n(barsBottom + 33)), ("text-anchor", "middle"), ("class", "axis")], text: valueTitle))
         return svg(id: id, width: 880, height: height, children)
     }
 
@@ -233,18 +265,27 @@ enum Charts {
             // A panel with no published point is one sentence, not a row of "s".
             guard panel.points.contains(where: { $0.percent != nil }) else {
                 children.append(
-                    el("text", [("x", n(ox + panelWidth / 2)), ("y", n((topY + bottom) / 2)), ("text-anchor", "middle"), ("class", "small")],
+                    el(
+                        "text", [("x", n(ox + panelWidth / 2)), ("y", n((topY + bottom) / 2)), ("text-anchor", "middle"), ("class", "small")],
                         text: panel.points.isEmpty ? "No figures." : "Every figure is suppressed (too few referrals to publish)."))
                 continue
             }
             let middle = (topY + bottom) / 2
             children.append(
-                el("text", [("x", n(ox + 10)), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"), ("transform", "rotate(-90 \(n(ox + 10)) \(n(middle)))")],
+                el(
+                    "text",
+                    [
+                        ("x", n(ox + 10)), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"),
+                        ("transform", "rotate(-90 \(n(ox + 10)) \(n(middle)))"),
+                    ],
                     text: yTitle))
             for tick in stride(from: 0.0, through: yMax, by: yMax <= 50 ? 10 : 20) {
                 let y = bottom - (bottom - topY) * tick / yMax
                 children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
-                children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: NumberFormat.decimal(tick, places: 0) + "%"))
+                children.append(
+                    el(
+                        "text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")],
+                        text: NumberFormat.decimal(tick, places: 0) + "%"))
             }
             let count = max(1, panel.points.count)
             let step = (right - left) / Double(count)
@@ -260,10 +301,15 @@ enum Charts {
                     children.append(el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(yOf(low))), ("y2", n(yOf(high))), ("stroke", Palette.ink)]))
                 }
                 children.append(
-                    el("circle", [("cx", n(x)), ("cy", n(yOf(percent))), ("r", "4"), ("fill", colour)], [
-                        el("title", text: "\(panel.title), \(xTitle) \(point.label): \(NumberFormat.points(percent))%"
-                            + (point.low.map { " (95% CI \(NumberFormat.range(NumberFormat.points($0), NumberFormat.points(point.high ?? $0))))" } ?? ""))
-                    ]))
+                    el(
+                        "circle", [("cx", n(x)), ("cy", n(yOf(percent))), ("r", "4"), ("fill", colour)],
+                        [
+                            el(
+                                "title",
+                                text: "\(panel.title), \(xTitle) \(point.label): \(NumberFormat.points(percent))%"
+                                    + (point.low.map { " (95% CI \(NumberFormat.range(NumberFormat.points($0), NumberFormat.points(point.high ?? $0))))" } ?? "")
+                            )
+                        ]))
             }
             children.append(el("text", [("x", n((left + right) / 2)), ("y", n(bottom + 27)), ("text-anchor", "middle"), ("class", "axis")], text: xTitle))
         }
@@ -290,7 +336,10 @@ enum Charts {
         }
         for (i, row) in rows.enumerated() {
             let y = top + Double(i) * groupHeight
-            children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + groupHeight / 2)), ("text-anchor", "end"), ("class", "small")], text: fitted(row.label, width: labelWidth - 10)))
+            children.append(
+                el(
+                    "text", [("x", n(labelWidth - 6)), ("y", n(y + groupHeight / 2)), ("text-anchor", "end"), ("class", "small")],
+                    text: fitted(row.label, width: labelWidth - 10)))
             for (m, value) in row.values.enumerated() {
                 let by = y + Double(m) * (barHeight + 2)
                 guard let value else {
@@ -300,9 +349,11 @@ enum Charts {
                 let width = barWidth * min(100, value) / 100
                 let label = NumberFormat.percent(value, denominator: i < denominators.count ? denominators[i] : nil)
                 children.append(
-                    el("rect", [("x", n(labelWidth)), ("y", n(by)), ("width", n(width)), ("height", n(barHeight)), ("fill", measures[m].colour)], [
-                        el("title", text: "\(row.label): \(measures[m].label) \(label)%")
-                    ]))
+                    el(
+                        "rect", [("x", n(labelWidth)), ("y", n(by)), ("width", n(width)), ("height", n(barHeight)), ("fill", measures[m].colour)],
+                        [
+                            el("title", text: "\(row.label): \(measures[m].label) \(label)%")
+                        ]))
                 children.append(el("text", [("x", n(labelWidth + width + 4)), ("y", n(by + 11)), ("class", "small")], text: label + "%"))
             }
         }
@@ -310,9 +361,13 @@ enum Charts {
         for tick in stride(from: 0.0, through: 100, by: 25) {
             let tx = labelWidth + barWidth * tick / 100
             children.append(el("line", [("x1", n(tx)), ("x2", n(tx)), ("y1", n(barsBottom)), ("y2", n(barsBottom + 4)), ("stroke", Palette.ink)]))
-            children.append(el("text", [("x", n(tx)), ("y", n(barsBottom + 15)), ("text-anchor", "middle"), ("class", "small")], text: NumberFormat.decimal(tick, places: 0) + "%"))
+            children.append(
+                el(
+                    "text", [("x", n(tx)), ("y", n(barsBottom + 15)), ("text-anchor", "middle"), ("class", "small")],
+                    text: NumberFormat.decimal(tick, places: 0) + "%"))
         }
-        children.append(el("text", [("x", n(labelWidth + barWidth / 2)), ("y", n(barsBottom + 31)), ("text-anchor", "middle"), ("class", "axis")], text: valueTitle))
+        children.append(
+            el("text", [("x", n(labelWidth + barWidth / 2)), ("y", n(barsBottom + 31)), ("text-anchor", "middle"), ("class", "axis")], text: valueTitle))
         return svg(id: id, width: 720, height: barsBottom + 38, children)
     }
 
@@ -347,12 +402,19 @@ enum Charts {
         var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
         for tick in [0.1, 0.25, 0.5, 1, 2, 4, 10] where tick >= lo && tick <= hi {
             let x = xOf(tick)
-            children.append(el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(top - 4)), ("y2", n(bottom)), ("stroke", tick == 1 ? Palette.ink : Palette.grid)]))
-            children.append(el("text", [("x", n(x)), ("y", n(bottom + 14)), ("text-anchor", "middle"), ("class", "small")], text: NumberFormat.decimal(tick, places: tick < 1 ? 2 : 0)))
+            children.append(
+                el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(top - 4)), ("y2", n(bottom)), ("stroke", tick == 1 ? Palette.ink : Palette.grid)]))
+            children.append(
+                el(
+                    "text", [("x", n(x)), ("y", n(bottom + 14)), ("text-anchor", "middle"), ("class", "small")],
+                    text: NumberFormat.decimal(tick, places: tick < 1 ? 2 : 0)))
         }
         for (i, row) in rows.enumerated() {
             let y = top + Double(i) * rowHeight + rowHeight / 2
-            children.append(el("text", [("x", n(labelWidth - 6)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: fitted(row.label, width: labelWidth - 10)))
+            children.append(
+                el(
+                    "text", [("x", n(labelWidth - 6)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")],
+                    text: fitted(row.label, width: labelWidth - 10)))
             guard let estimate = row.estimate else {
                 children.append(el("text", [("x", n(labelWidth + 4)), ("y", n(y + 4)), ("class", "small")], text: "suppressed"))
                 continue
@@ -362,20 +424,26 @@ enum Charts {
             }
             let interval = row.low.map { " (\(NumberFormat.range(NumberFormat.ratio($0), NumberFormat.ratio(row.high ?? $0))))" } ?? ""
             children.append(
-                el("rect", [("x", n(xOf(estimate) - 4)), ("y", n(y - 4)), ("width", "8"), ("height", "8"), ("fill", colour)], [
-                    el("title", text: "\(row.label): \(NumberFormat.ratio(estimate))" + (interval.isEmpty ? "" : " (95% CI " + interval.dropFirst(2)))
-                ]))
-            children.append(el("text", [("x", n(labelWidth + plotWidth + 14)), ("y", n(y + 4)), ("class", "small")], text: NumberFormat.ratio(estimate) + interval))
+                el(
+                    "rect", [("x", n(xOf(estimate) - 4)), ("y", n(y - 4)), ("width", "8"), ("height", "8"), ("fill", colour)],
+                    [
+                        el("title", text: "\(row.label): \(NumberFormat.ratio(estimate))" + (interval.isEmpty ? "" : " (95% CI " + interval.dropFirst(2)))
+                    ]))
+            children.append(
+                el("text", [("x", n(labelWidth + plotWidth + 14)), ("y", n(y + 4)), ("class", "small")], text: NumberFormat.ratio(estimate) + interval))
         }
         children.append(el("text", [("x", n(labelWidth + plotWidth + 14)), ("y", n(top - 6)), ("class", "small")], text: "Ratio (95% interval)"))
-        children.append(el("text", [("x", n(labelWidth + plotWidth / 2)), ("y", n(bottom + 30)), ("text-anchor", "middle"), ("class", "axis")], text: valueTitle))
+        children.append(
+            el("text", [("x", n(labelWidth + plotWidth / 2)), ("y", n(bottom + 30)), ("text-anchor", "middle"), ("class", "axis")], text: valueTitle))
         return svg(id: id, width: labelWidth + plotWidth + valueWidth + 20, height: bottom + 38, children)
     }
 
     static func svg(id: String, width: Double, height: Double, _ children: [Node]) -> Node {
-        el("svg", [
-            ("id", id), ("role", "img"), ("aria-labelledby", "\(id)-title \(id)-desc"),
-            ("viewBox", "0 0 \(n(width)) \(n(height))"), ("width", n(width)), ("height", n(height)),
-        ], children)
+        el(
+            "svg",
+            [
+                ("id", id), ("role", "img"), ("aria-labelledby", "\(id)-title \(id)-desc"),
+                ("viewBox", "0 0 \(n(width)) \(n(height))"), ("width", n(width)), ("height", n(height)),
+            ], children)
     }
 }

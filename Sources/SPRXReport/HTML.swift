@@ -83,13 +83,23 @@ func dataTable(caption: String, header: [String], rows: [[String]], numeric: Set
     let shape = Report.compacted(header: header, rows: rows, numeric: numeric)
     let said = shape.sentences.joined(separator: " ")
     if shape.empty { return el("p", [("class", "collapsed")], text: caption + (caption.hasSuffix(".") ? " " : ". ") + said) }
-    return el("div", [("class", "table-wrap")], [el("table", [], [
-        el("caption", text: said.isEmpty ? caption : caption + (caption.hasSuffix(".") ? " " : ". ") + said),
-        el("thead", [], [el("tr", [], shape.header.map { el("th", [("scope", "col")], text: $0) })]),
-        el("tbody", [], shape.rows.map { row in
-            el("tr", [], row.enumerated().map { i, cell in
-                i == 0 ? el("th", [("scope", "row")], text: cell) : el("td", numeric.contains(i) ? [("class", "num")] : [], text: cell)
-            })
-        }),
-    ])])
+    return el(
+        "div", [("class", "table-wrap")],
+        [
+            el(
+                "table", [],
+                [
+                    el("caption", text: said.isEmpty ? caption : caption + (caption.hasSuffix(".") ? " " : ". ") + said),
+                    el("thead", [], [el("tr", [], shape.header.map { el("th", [("scope", "col")], text: $0) })]),
+                    el(
+                        "tbody", [],
+                        shape.rows.map { row in
+                            el(
+                                "tr", [],
+                                row.enumerated().map { i, cell in
+                                    i == 0 ? el("th", [("scope", "row")], text: cell) : el("td", numeric.contains(i) ? [("class", "num")] : [], text: cell)
+                                })
+                        }),
+                ])
+        ])
 }

@@ -1,6 +1,6 @@
 import SPRXAggregate
-import SPRXModels
 import SPRXCore
+import SPRXModels
 import SPRXPipeline
 
 /// `report.html` and `report.md`: the published tables and the run, for people.
@@ -20,7 +20,8 @@ public enum Report {
         let numbers = ReportNumbers(tables: tables)
         guard numbers.hasReferrals else { return "headlines: no clean referrals" }
         func pct(_ value: String?) -> String { value.map { "\($0)%" } ?? "suppressed" }
-        return "headlines: \(numbers.cleanReferrals.map(grouped) ?? "an unrecorded number of") clean referrals; routes medical \(pct(numbers.share(.medical))), "
+        return
+            "headlines: \(numbers.cleanReferrals.map(grouped) ?? "an unrecorded number of") clean referrals; routes medical \(pct(numbers.share(.medical))), "
             + "non-medical \(pct(numbers.share(.nonMedical))), unknown \(pct(numbers.share(.unknown))); "
             + "reached a link worker \(pathwayHeadline(numbers, .pctContacted)), an intervention \(pathwayHeadline(numbers, .pctIntervention))"
     }
@@ -40,19 +41,29 @@ public enum Report {
             withLead(modelsSection(numbers, context, label), lead("models", numbers, context, label)),
             referencesSection(),
             appendixSection(numbers, context, label),
-            el("footer", [], [
-                el("p", text: "sprx \(context.toolVersion), pipeline \(context.pipelineName). Every number here is in tables/*.csv beside this file; manifest.json records the inputs, reference files and settings.")
-            ]),
+            el(
+                "footer", [],
+                [
+                    el(
+                        "p",
+                        text:
+                            "sprx \(context.toolVersion), pipeline \(context.pipelineName). Every number here is in tables/*.csv beside this file; manifest.json records the inputs, reference files and settings."
+                    )
+                ]),
         ]
-        let document = el("html", [("lang", "en-GB")], [
-            el("head", [], [
-                el("meta", [("charset", "utf-8")]),
-                el("meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")]),
-                el("title", text: title(context) + (context.organisation.map { ": \($0)" } ?? "")),
-                el("style", [], [.trusted(css)]),
-            ]),
-            el("body", [], [el("main", [], body)]),
-        ])
+        let document = el(
+            "html", [("lang", "en-GB")],
+            [
+                el(
+                    "head", [],
+                    [
+                        el("meta", [("charset", "utf-8")]),
+                        el("meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")]),
+                        el("title", text: title(context) + (context.organisation.map { ": \($0)" } ?? "")),
+                        el("style", [], [.trusted(css)]),
+                    ]),
+                el("body", [], [el("main", [], body)]),
+            ])
         return "<!DOCTYPE html>\n" + document.rendered + "\n"
     }
 
@@ -66,24 +77,29 @@ public enum Report {
         context.roundingNote.map { "\(caption). \($0)" } ?? caption
     }
 
-    static let fileCaption = "Rows read from each file (exact counts of records, from data_quality.csv): every row is clean, a duplicate (counted once) or quarantined with its reason"
+    static let fileCaption =
+        "Rows read from each file (exact counts of records, from data_quality.csv): every row is clean, a duplicate (counted once) or quarantined with its reason"
 
     static func runSection(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
-        section("run", "The run", [
-            el("ul", [], [
-                el("li", text: "Period covered: " + (period(context) ?? "no clean referrals")),
-            ] + (cleanReferralsSentence(numbers, context).map { [el("li", text: $0)] } ?? []) + [
-                el("li", text: "Pipeline: \(context.pipelineName) (sha256 \(context.pipelineSHA256.prefix(12))…), sprx \(context.toolVersion)"),
-            ] + (declaredSentence(context).map { [el("li", text: $0)] } ?? []) + notRecordedSentences(context).map { el("li", text: $0) }),
-            details(
-                tableSummary("rows read from each file", table: .dataQuality),
-                dataTable(caption: fileCaption, header: fileHeader, rows: fileRows(numbers), numeric: [1, 2, 3, 4])),
-            details(
-                "Table: reference data files and editions (also in manifest.json)",
-                dataTable(
-                    caption: "Reference data (each nation's own deprivation index and rurality classification)", header: ["File", "Edition", "Used for"],
-                    rows: context.references.map { [$0.name, $0.edition, $0.use] })),
-        ])
+        section(
+            "run", "The run",
+            [
+                el(
+                    "ul", [],
+                    [
+                        el("li", text: "Period covered: " + (period(context) ?? "no clean referrals"))
+                    ] + (cleanReferralsSentence(numbers, context).map { [el("li", text: $0)] } ?? []) + [
+                        el("li", text: "Pipeline: \(context.pipelineName) (sha256 \(context.pipelineSHA256.prefix(12))…), sprx \(context.toolVersion)")
+                    ] + (declaredSentence(context).map { [el("li", text: $0)] } ?? []) + notRecordedSentences(context).map { el("li", text: $0) }),
+                details(
+                    tableSummary("rows read from each file", table: .dataQuality),
+                    dataTable(caption: fileCaption, header: fileHeader, rows: fileRows(numbers), numeric: [1, 2, 3, 4])),
+                details(
+                    "Table: reference data files and editions (also in manifest.json)",
+                    dataTable(
+                        caption: "Reference data (each nation's own deprivation index and rurality classification)", header: ["File", "Edition", "Used for"],
+                        rows: context.references.map { [$0.name, $0.edition, $0.use] })),
+            ])
     }
 
     static let noReferrals = "No clean referrals: there is nothing to report."
@@ -104,7 +120,11 @@ public enum Report {
     static func routeMixSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
         let categories = routeTypeCategories(label)
         var children: [Node] = [
-            el("p", text: "Share of each group's referrals by route type (tables/route_type_by_group.csv), drawn from the group's rounded counts. A hatched segment is a suppressed route type, never drawn as zero or as part of another; a bar whose rounded parts do not add up to its rounded total (each count is rounded on its own: 9 of 11 publishes as 10 of 10) says so beside it, and percentages are written on a bar only where, as written, they add up.")
+            el(
+                "p",
+                text:
+                    "Share of each group's referrals by route type (tables/route_type_by_group.csv), drawn from the group's rounded counts. A hatched segment is a suppressed route type, never drawn as zero or as part of another; a bar whose rounded parts do not add up to its rounded total (each count is rounded on its own: 9 of 11 publishes as 10 of 10) says so beside it, and percentages are written on a bar only where, as written, they add up."
+            )
         ]
         let routes = routeRows(numbers, label)
         if !routes.isEmpty {
@@ -127,26 +147,30 @@ public enum Report {
             let title = "Route type by \(DisplayNames.inSentence(dimensionTitle))"
             let counted = breakdown.isReasonGroups ? [el("p", text: reasonGroupsNote(breakdown, groups: groups, label))] : []
             let figure =
-                el("figure", [], [
-                    Charts.stackedBars(
-                        id: "mix-" + breakdown.id, title: title,
-                        description: "Stacked bars, one per group, of the percentage of referrals by medical, non-medical and unknown routes; a hatched segment is a suppressed route type. The same numbers are in the table below.",
-                        categories: categories, rows: rows, groupTitle: dimensionTitle, valueTitle: "Percentage of the group's referrals"),
-                    el("figcaption", text: title),
-                ] + counted + [
-                    details(
-                        tableSummary(title, table: .routeTypeByGroup),
-                        dataTable(
-                            caption: controlled("Referrals by route type, \(DisplayNames.inSentence(dimensionTitle))", context),
-                            header: ["Group", "Route type", "n", "Total", "%", "95% CI"], rows: routeTypeRows(numbers, label, breakdown),
-                            numeric: [2, 3, 4])),
-                ])
+                el(
+                    "figure", [],
+                    [
+                        Charts.stackedBars(
+                            id: "mix-" + breakdown.id, title: title,
+                            description:
+                                "Stacked bars, one per group, of the percentage of referrals by medical, non-medical and unknown routes; a hatched segment is a suppressed route type. The same numbers are in the table below.",
+                            categories: categories, rows: rows, groupTitle: dimensionTitle, valueTitle: "Percentage of the group's referrals"),
+                        el("figcaption", text: title),
+                    ] + counted + [
+                        details(
+                            tableSummary(title, table: .routeTypeByGroup),
+                            dataTable(
+                                caption: controlled("Referrals by route type, \(DisplayNames.inSentence(dimensionTitle))", context),
+                                header: ["Group", "Route type", "n", "Total", "%", "95% CI"], rows: routeTypeRows(numbers, label, breakdown),
+                                numeric: [2, 3, 4]))
+                    ])
             // Deciles pooled across nations repeat the quintiles more finely (the gradient
             // below gives them within each nation), and rurality is a secondary view: one
             // click away, not printed.
             children.append(
                 breakdown.behind
-                    ? details("Chart and table: \(title.prefix(1).lowercased() + title.dropFirst()) (all rows: \(TableSchema.routeTypeByGroup.path))", figure) : figure)
+                    ? details("Chart and table: \(title.prefix(1).lowercased() + title.dropFirst()) (all rows: \(TableSchema.routeTypeByGroup.path))", figure)
+                    : figure)
         }
         return section("route-mix", "Route mix by group", children)
     }
@@ -170,21 +194,26 @@ public enum Report {
             return section("gradient", "The equity gradient", [el("p", text: "No referrals with a known nation and deprivation decile.")])
         }
         let title = "Non-medical share by deprivation decile within each nation (1 = most deprived), with 95% intervals"
-        return section("gradient", "The equity gradient", [
-            el("p", text: "Deciles are each nation's own (IMD, WIMD, SIMD, NIMDM) and are never pooled across nations."),
-            el("figure", [], [
-                Charts.intervalPanels(
-                    id: "gradient", title: title,
-                    description: "One panel per nation; points are the percentage of referrals through non-medical routes in each deprivation decile, lines the 95% Wilson interval; s marks a suppressed cell.",
-                    panels: panels, xTitle: "Deprivation decile (1 = most deprived)", yTitle: "Non-medical share (%)", colour: Palette.nonMedical),
-                el("figcaption", text: title),
-                details(
-                    tableSummary(title, table: .routeTypeByGroup),
-                    dataTable(
-                        caption: controlled("Non-medical referrals by nation and deprivation decile", context),
-                        header: ["Nation", "Decile", "n", "Total", "%", "95% CI"], rows: rows, numeric: [2, 3, 4])),
-            ]),
-        ])
+        return section(
+            "gradient", "The equity gradient",
+            [
+                el("p", text: "Deciles are each nation's own (IMD, WIMD, SIMD, NIMDM) and are never pooled across nations."),
+                el(
+                    "figure", [],
+                    [
+                        Charts.intervalPanels(
+                            id: "gradient", title: title,
+                            description:
+                                "One panel per nation; points are the percentage of referrals through non-medical routes in each deprivation decile, lines the 95% Wilson interval; s marks a suppressed cell.",
+                            panels: panels, xTitle: "Deprivation decile (1 = most deprived)", yTitle: "Non-medical share (%)", colour: Palette.nonMedical),
+                        el("figcaption", text: title),
+                        details(
+                            tableSummary(title, table: .routeTypeByGroup),
+                            dataTable(
+                                caption: controlled("Non-medical referrals by nation and deprivation decile", context),
+                                header: ["Nation", "Decile", "n", "Total", "%", "95% CI"], rows: rows, numeric: [2, 3, 4])),
+                    ]),
+            ])
     }
 
     static func pathwaySection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
@@ -196,23 +225,27 @@ public enum Report {
             (column: PathwayColumn.pctIntervention, name: "received an intervention", colour: Palette.intervention),
         ].filter { numbers.pathwayAllWithheld($0.column) == nil }
         let withheld = [PathwayColumn.pctContacted, .pctIntervention].compactMap { column in
-            numbers.pathwayAllWithheld(column).map { "Whether referrals \(column == .pctContacted ? "reached a link worker" : "received an intervention") is \($0), so it is not charted." }
+            numbers.pathwayAllWithheld(column).map {
+                "Whether referrals \(column == .pctContacted ? "reached a link worker" : "received an intervention") is \($0), so it is not charted."
+            }
         }
         var children: [Node] = withheld.map { el("p", text: $0) }
         if !measures.isEmpty {
             children.append(
-                el("figure", [], [
-                    Charts.groupedBars(
-                        id: "pathway", title: title,
-                        description: "For each route type, the percentage of referrals that " + measures.map(\.name).joined(separator: " and that ") + ".",
-                        measures: measures.map { ($0.name, $0.colour) },
-                        rows: rows.map { row in
-                            (label(.routeType, row[PathwayColumn.routeType].shown), measures.map { ReportNumbers.percent(row, $0.column) })
-                        },
-                        groupTitle: "Route type", valueTitle: "Percentage of the route type's referrals",
-                        denominators: rows.map { $0[PathwayColumn.referred].value }),
-                    el("figcaption", text: title),
-                ]))
+                el(
+                    "figure", [],
+                    [
+                        Charts.groupedBars(
+                            id: "pathway", title: title,
+                            description: "For each route type, the percentage of referrals that " + measures.map(\.name).joined(separator: " and that ") + ".",
+                            measures: measures.map { ($0.name, $0.colour) },
+                            rows: rows.map { row in
+                                (label(.routeType, row[PathwayColumn.routeType].shown), measures.map { ReportNumbers.percent(row, $0.column) })
+                            },
+                            groupTitle: "Route type", valueTitle: "Percentage of the route type's referrals",
+                            denominators: rows.map { $0[PathwayColumn.referred].value }),
+                        el("figcaption", text: title),
+                    ]))
         }
         children.append(
             details(
@@ -241,37 +274,44 @@ public enum Report {
                 numeric: [1, 2, 3, 4, 5]))
         guard !measures.isEmpty else { return [el("figure", [], [el("figcaption", text: title)] + counted + [table])] }
         return [
-            el("figure", [], [
-                Charts.groupedBars(
-                    id: "pathway-" + breakdown.id, title: title,
-                    description: "For each group, the percentage of its referrals that " + measures.map(\.name).joined(separator: " and that ") + ".",
-                    measures: measures.map { ($0.name, $0.colour) },
-                    rows: rows.map { row in
-                        (CSVText.neutralised(groupLabel(breakdown, row[PathwayColumn.group].shown)), measures.map { ReportNumbers.percent(row, $0.column) })
-                    },
-                    groupTitle: breakdown.title, valueTitle: "Percentage of the group's referrals",
-                    denominators: rows.map { $0[PathwayColumn.referred].value }),
-                el("figcaption", text: title),
-            ] + counted + [table])
+            el(
+                "figure", [],
+                [
+                    Charts.groupedBars(
+                        id: "pathway-" + breakdown.id, title: title,
+                        description: "For each group, the percentage of its referrals that " + measures.map(\.name).joined(separator: " and that ") + ".",
+                        measures: measures.map { ($0.name, $0.colour) },
+                        rows: rows.map { row in
+                            (CSVText.neutralised(groupLabel(breakdown, row[PathwayColumn.group].shown)), measures.map { ReportNumbers.percent(row, $0.column) })
+                        },
+                        groupTitle: breakdown.title, valueTitle: "Percentage of the group's referrals",
+                        denominators: rows.map { $0[PathwayColumn.referred].value }),
+                    el("figcaption", text: title),
+                ] + counted + [table])
         ]
     }
 
     static func reasonsSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
         let rows = numbers.reasons.select([.dimension: allGroups, .group: allGroups])
         let title = "Referral reasons (a referral may give several)"
-        return section("reasons", "Why people are referred", [
-            el("figure", [], [
-                Charts.groupedBars(
-                    id: "reasons", title: title, description: "Percentage of all referrals giving each reason.", measures: [("referrals", Palette.neutral)],
-                    rows: sortedReasons(rows).map { (label(.reason, $0[ShareColumn.category].shown), [ReportNumbers.percent($0)]) },
-                    groupTitle: "Reason", valueTitle: "Percentage of referrals giving the reason",
-                    denominators: sortedReasons(rows).map { $0[ShareColumn.total].value }),
-                el("figcaption", text: title),
-            ]),
-            details(
-                tableSummary(title, table: .reasonsByGroup),
-                dataTable(caption: controlled(title, context), header: reasonsHeader, rows: reasonCells(numbers, label), numeric: [1, 2, 3])),
-        ])
+        return section(
+            "reasons", "Why people are referred",
+            [
+                el(
+                    "figure", [],
+                    [
+                        Charts.groupedBars(
+                            id: "reasons", title: title, description: "Percentage of all referrals giving each reason.",
+                            measures: [("referrals", Palette.neutral)],
+                            rows: sortedReasons(rows).map { (label(.reason, $0[ShareColumn.category].shown), [ReportNumbers.percent($0)]) },
+                            groupTitle: "Reason", valueTitle: "Percentage of referrals giving the reason",
+                            denominators: sortedReasons(rows).map { $0[ShareColumn.total].value }),
+                        el("figcaption", text: title),
+                    ]),
+                details(
+                    tableSummary(title, table: .reasonsByGroup),
+                    dataTable(caption: controlled(title, context), header: reasonsHeader, rows: reasonCells(numbers, label), numeric: [1, 2, 3])),
+            ])
     }
 
     /// What the models' ratios are (the section's method note).
@@ -296,20 +336,23 @@ public enum Report {
             let ratioName = logistic ? "Odds ratio" : "Rate ratio"
             let title = "\(DisplayNames.modelName(summary.name, outcome: summary.outcome)): \(ratioName.lowercased())s with 95% intervals (log scale)"
             parts.append(
-                el("figure", [], [
-                    Charts.forestPlot(
-                        id: "forest-\(summary.name)", title: title,
-                        description: "Forest plot: one row per covariate level, the square the ratio against the reference level, the line its 95% interval; 1 means no difference.",
-                        rows: ratios.map { row in
-                            let term = row[ModelColumn.term].shown
-                            return (
-                                forestLabel(term, row[ModelColumn.level].shown, row[ModelColumn.reference].shown, label),
-                                row[ModelColumn.estimate].value, row[ModelColumn.ciLow].value, row[ModelColumn.ciHigh].value
-                            )
-                        },
-                        colour: logistic ? Palette.nonMedical : Palette.contacted, valueTitle: "\(ratioName) (log scale; 1 = no difference)"),
-                    el("figcaption", text: title),
-                ]))
+                el(
+                    "figure", [],
+                    [
+                        Charts.forestPlot(
+                            id: "forest-\(summary.name)", title: title,
+                            description:
+                                "Forest plot: one row per covariate level, the square the ratio against the reference level, the line its 95% interval; 1 means no difference.",
+                            rows: ratios.map { row in
+                                let term = row[ModelColumn.term].shown
+                                return (
+                                    forestLabel(term, row[ModelColumn.level].shown, row[ModelColumn.reference].shown, label),
+                                    row[ModelColumn.estimate].value, row[ModelColumn.ciLow].value, row[ModelColumn.ciHigh].value
+                                )
+                            },
+                            colour: logistic ? Palette.nonMedical : Palette.contacted, valueTitle: "\(ratioName) (log scale; 1 = no difference)"),
+                        el("figcaption", text: title),
+                    ]))
             let estimates = modelTable(numbers, summary, label)
             let estimatesTitle = "\(DisplayNames.modelName(summary.name, outcome: summary.outcome)): estimates"
             parts.append(
@@ -321,10 +364,13 @@ public enum Report {
         return section("models", "Who is reached by which route: models", children)
     }
 
-    static let qualityIntro = "Exact counts of records, not people, from tables/data_quality.csv (all its rows): not rounded, because they describe the extract, not the population."
-    static let quarantineCaption = "Quarantined rows by reason, largest first, equal counts in the order of their reason ids (the raw rows are in quarantine/rejected.csv.gz, readable by the owner only)"
+    static let qualityIntro =
+        "Exact counts of records, not people, from tables/data_quality.csv (all its rows): not rounded, because they describe the extract, not the population."
+    static let quarantineCaption =
+        "Quarantined rows by reason, largest first, equal counts in the order of their reason ids (the raw rows are in quarantine/rejected.csv.gz, readable by the owner only)"
     static let unmappedCaption = "Referrals with a label that no list in the pipeline file names, by field (counted as unknown, never guessed)"
-    static let unmappedLabelCaption = "Unmapped labels from tables/unmapped_labels.csv: only labels seen often enough and short enough to publish; the rest are counted as (other labels); the full list is in quarantine/unmapped_labels.csv, readable by the owner only"
+    static let unmappedLabelCaption =
+        "Unmapped labels from tables/unmapped_labels.csv: only labels seen often enough and short enough to publish; the rest are counted as (other labels); the full list is in quarantine/unmapped_labels.csv, readable by the owner only"
     static let areaCaption = "Area codes not matched to a small area, by nation"
 
     static func qualitySection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
@@ -335,22 +381,25 @@ public enum Report {
         let warnings: [Node] =
             context.warnings.isEmpty
             ? [] : [el("p", text: warningsIntro), el("ul", [], warningsText(context.warnings).map { el("li", [("class", "warning")], text: $0) })]
-        return section("quality", "Data quality", warnings + [
-            el("p", text: qualityIntro),
-            details(
-                tableSummary("quarantined rows by reason", table: .dataQuality),
-                dataTable(caption: quarantineCaption, header: quarantineHeader, rows: quarantineRows(numbers, label), numeric: [1])),
-            details(
-                tableSummary("unmapped labels by field", table: .dataQuality),
-                dataTable(caption: unmappedCaption, header: unmappedHeader, rows: unmappedFieldRows(numbers, label), numeric: [1])),
-            details(
-                tableSummary("unmapped labels", table: .unmappedLabels),
-                dataTable(
-                    caption: controlled(unmappedLabelCaption, context), header: unmappedLabelHeader, rows: labels.isEmpty ? [["none", "", "0"]] : labels, numeric: [2])),
-            details(
-                tableSummary("area codes not matched", table: .dataQuality),
-                dataTable(caption: areaCaption, header: areaHeader, rows: areaRows(numbers), numeric: [1])),
-        ])
+        return section(
+            "quality", "Data quality",
+            warnings + [
+                el("p", text: qualityIntro),
+                details(
+                    tableSummary("quarantined rows by reason", table: .dataQuality),
+                    dataTable(caption: quarantineCaption, header: quarantineHeader, rows: quarantineRows(numbers, label), numeric: [1])),
+                details(
+                    tableSummary("unmapped labels by field", table: .dataQuality),
+                    dataTable(caption: unmappedCaption, header: unmappedHeader, rows: unmappedFieldRows(numbers, label), numeric: [1])),
+                details(
+                    tableSummary("unmapped labels", table: .unmappedLabels),
+                    dataTable(
+                        caption: controlled(unmappedLabelCaption, context), header: unmappedLabelHeader, rows: labels.isEmpty ? [["none", "", "0"]] : labels,
+                        numeric: [2])),
+                details(
+                    tableSummary("area codes not matched", table: .dataQuality),
+                    dataTable(caption: areaCaption, header: areaHeader, rows: areaRows(numbers), numeric: [1])),
+            ])
     }
 
     // MARK: Helpers

@@ -146,7 +146,8 @@ extension Report {
         let shape = compacted(header: header, rows: rows, numeric: right)
         let sentences = shape.sentences.isEmpty ? [] : [markdownText(shape.sentences.joined(separator: " ")), ""]
         if shape.empty { return sentences }
-        return [line(shape.header), "|" + shape.header.indices.map { right.contains($0) ? "---:" : "---" }.joined(separator: "|") + "|"] + shape.rows.map(line) + [""]
+        return [line(shape.header), "|" + shape.header.indices.map { right.contains($0) ? "---:" : "---" }.joined(separator: "|") + "|"] + shape.rows.map(line)
+            + [""]
             + sentences
     }
 

@@ -75,7 +75,9 @@ extension Report {
             // Each model left out is named once, under the first missing field it needs
             // (its reason, ``ModelRunSummary/message``, starts with that field).
             let notFitted = context.models.filter { $0.status == ModelRunSummary.notRecorded && ($0.message ?? "").hasPrefix(field.rawValue + " ") }
-            if !notFitted.isEmpty { consequences.append("models not fitted: " + notFitted.map { DisplayNames.modelName($0.name, outcome: $0.outcome) }.joined(separator: ", ")) }
+            if !notFitted.isEmpty {
+                consequences.append("models not fitted: " + notFitted.map { DisplayNames.modelName($0.name, outcome: $0.outcome) }.joined(separator: ", "))
+            }
             if !consequences.isEmpty { sentence += ": " + consequences.joined(separator: "; ") }
             sentences.append(DisplayNames.plainWords(sentence + "."))
         }
@@ -139,7 +141,9 @@ extension Report {
             sentences.append("Whether referrals reached a link worker is \(recording.wording(.contacted)), so that share is not compared across organisations.")
         }
         if recording.interventionShareNote != nil {
-            sentences.append("\(capitalised(DisplayNames.fieldSubject(.interventions))) is \(recording.wording(.interventions)), so there is no funnel plot of the intervention share.")
+            sentences.append(
+                "\(capitalised(DisplayNames.fieldSubject(.interventions))) is \(recording.wording(.interventions)), so there is no funnel plot of the intervention share."
+            )
         }
         return sentences
     }
@@ -147,7 +151,8 @@ extension Report {
     /// Why the reach section has no rates when area codes are missing, `nil` otherwise.
     static func reachWithheldSentence(_ context: ReportContext) -> String? {
         guard context.recording.areaNote != nil else { return nil }
-        return "The area code is \(context.recording.wording(.areaCode)), so every referral's small area is unknown and no referral rate against the resident population can be computed (tables/rates_by_group.csv and tables/inequality.csv have no rows)."
+        return
+            "The area code is \(context.recording.wording(.areaCode)), so every referral's small area is unknown and no referral rate against the resident population can be computed (tables/rates_by_group.csv and tables/inequality.csv have no rows)."
     }
 }
 

@@ -117,10 +117,13 @@ enum NumberFormat {
     /// 0.252)", "0.897 (0.788–1.02)").
     static func rates(_ value: Double, _ others: [Double]) -> (value: String, others: [String]) {
         let places = significantPlaces(value)
-        return (rate(value), others.map { other in
-            let own = significantPlaces(other)
-            return own < 0 || places < 0 ? rate(other) : decimal(other, places: min(own, places))
-        })
+        return (
+            rate(value),
+            others.map { other in
+                let own = significantPlaces(other)
+                return own < 0 || places < 0 ? rate(other) : decimal(other, places: min(own, places))
+            }
+        )
     }
 
     /// A ratio: 2 decimals.

@@ -194,13 +194,16 @@ enum PlaceWording {
         if counts.count == 1, let only = counts.first {
             sentence += "\(flagged.count == 1 ? "it lies" : "all \(flagged.count) lie") \(flagWords(only.0))."
         } else {
-            let parts = counts.enumerated().map { i, item in i == 0 ? "\(item.1) \(item.1 == 1 ? "lies" : "lie") \(flagWords(item.0))" : "\(item.1) \(flagWords(item.0))" }
+            let parts = counts.enumerated().map { i, item in
+                i == 0 ? "\(item.1) \(item.1 == 1 ? "lies" : "lie") \(flagWords(item.0))" : "\(item.1) \(flagWords(item.0))"
+            }
             sentence += list(parts) + "."
         }
         if flagged.isEmpty { sentence = "No \(noun) has a published \(indicatorSubject(indicator))." }
         if suppressed > 0 { sentence += " \(suppressed) more \(noun)\(suppressed == 1 ? " is" : "s are") suppressed." }
         if unflagged > 0 {
-            sentence += " \(unflagged) more \(noun)\(unflagged == 1 ? " is" : "s are") left unflagged: the rounding of small counts could move \(unflagged == 1 ? "its share" : "their shares") across a limit."
+            sentence +=
+                " \(unflagged) more \(noun)\(unflagged == 1 ? " is" : "s are") left unflagged: the rounding of small counts could move \(unflagged == 1 ? "its share" : "their shares") across a limit."
         }
         return sentence
     }
@@ -309,12 +312,14 @@ enum PlaceWording {
         let direction =
             includesZero
             ? "its 95% interval includes no difference"
-            : value > 0 ? "more link worker time in the least deprived networks" : value < 0 ? "more link worker time in the most deprived networks" : "no difference"
+            : value > 0
+                ? "more link worker time in the least deprived networks" : value < 0 ? "more link worker time in the most deprived networks" : "no difference"
         var sentence =
             "At \(date), the modelled difference in link worker FTE per 50,000 registered patients from the most to the least deprived fifth of England's networks (the slope index of inequality, least minus most deprived) is \(fte(value))\(interval): \(direction)."
         if let rii, let ratio = rii[ProvisionGradientColumn.value].value {
             let rl = rii[ProvisionGradientColumn.ciLow].value, rh = rii[ProvisionGradientColumn.ciHigh].value
-            sentence += " The least deprived end has \(ReachWording.ratio(ratio)) times the provision of the most deprived (relative index of inequality"
+            sentence +=
+                " The least deprived end has \(ReachWording.ratio(ratio)) times the provision of the most deprived (relative index of inequality"
                 + (rl.flatMap { l in rh.map { ", 95% interval \(ReachWording.ratio(l)) to \(ReachWording.ratio($0))" } } ?? "") + ")."
         }
         return sentence
@@ -331,7 +336,9 @@ extension Report {
     static let noProvision =
         "Link worker provision figures are not there for this run: the pipeline names no provision files, or no organisation maps to an English primary care network (tables/pcn_provision.csv and tables/provision_by_deprivation.csv are absent or have no rows). Nothing is estimated in their place."
 
-    static let organisationHeader = ["Organisation", "Code", "Type", "Parent", "Numerator", "Denominator", "%", "95% limits", "99.8% limits", "Against the limits"]
+    static let organisationHeader = [
+        "Organisation", "Code", "Type", "Parent", "Numerator", "Denominator", "%", "95% limits", "99.8% limits", "Against the limits",
+    ]
 
     /// A limit pair with the share's decimals: "21–30", or "" when not published.
     static func limits(_ row: [Cell], _ low: OrganisationColumn, _ high: OrganisationColumn) -> String {
@@ -351,7 +358,11 @@ extension Report {
         let points = figures.points(indicator, level)
         let flagged = order.flatMap { flag in points.filter { $0.flag == flag } }
         let others = points.filter { point in !flagged.contains { $0.code == point.code } }.enumerated()
-            .sorted { ($0.element.row[OrganisationColumn.denominator].count ?? -1, -$0.offset) > ($1.element.row[OrganisationColumn.denominator].count ?? -1, -$1.offset) }
+            .sorted {
+                ($0.element.row[OrganisationColumn.denominator].count ?? -1, -$0.offset) > (
+                    $1.element.row[OrganisationColumn.denominator].count ?? -1, -$1.offset
+                )
+            }
             .map(\.element)
         let listed = Array((flagged + others).prefix(listedOrganisations))
         func cells(_ point: FunnelPoint) -> [String] {
@@ -380,7 +391,8 @@ extension Report {
         ]
         if context.disclosureEnabled {
             notes.append(
-                "Disclosure control: counts are rounded to the nearest \(context.roundTo) and counts of 1 to \(context.suppressUpTo) are suppressed; shares are computed from the rounded counts, and an organisation whose share is suppressed is counted as suppressed, not placed. A flag is given only when no true count the rounded ones can stand for would flag otherwise, so small organisations near a limit are left unflagged.")
+                "Disclosure control: counts are rounded to the nearest \(context.roundTo) and counts of 1 to \(context.suppressUpTo) are suppressed; shares are computed from the rounded counts, and an organisation whose share is suppressed is counted as suppressed, not placed. A flag is given only when no true count the rounded ones can stand for would flag otherwise, so small organisations near a limit are left unflagged."
+            )
         }
         return notes
     }
@@ -475,7 +487,7 @@ extension Report {
     /// view when the methods are folded away.
     static func provisionInViewNotes(_ coverage: CensusCoverage? = nil) -> [String] {
         (coverage.flatMap { provisionPeriodNote($0) == nil ? $0.explanation : nil }.map { [$0] } ?? []) + [
-            "A network's deprivation is the list-size-weighted IMD 2019 score of its practices (Fingertips), ranked into fifths of England's networks (1 = most deprived). England only: the reference data cover England's networks, so referrals elsewhere have no provision figures here.",
+            "A network's deprivation is the list-size-weighted IMD 2019 score of its practices (Fingertips), ranked into fifths of England's networks (1 = most deprived). England only: the reference data cover England's networks, so referrals elsewhere have no provision figures here."
         ]
     }
 }

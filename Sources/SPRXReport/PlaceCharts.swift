@@ -36,7 +36,10 @@ extension Charts {
             lx += 40 + Double(text.count) * 6.2
         }
         func lineMark(_ dash: String?) -> Node {
-            el("line", [("x1", n(lx)), ("x2", n(lx + 22)), ("y1", "13"), ("y2", "13"), ("stroke", Palette.ink), ("stroke-width", "1.5")] + (dash.map { [("stroke-dasharray", $0)] } ?? []))
+            el(
+                "line",
+                [("x1", n(lx)), ("x2", n(lx + 22)), ("y1", "13"), ("y2", "13"), ("stroke", Palette.ink), ("stroke-width", "1.5")]
+                    + (dash.map { [("stroke-dasharray", $0)] } ?? []))
         }
         legend(lineMark("6 3"), "overall")
         legend(lineMark(nil), "95% limits")
@@ -48,7 +51,10 @@ extension Charts {
         for tick in stride(from: yMin, through: yMax + yStep / 2, by: yStep) {
             let y = yOf(tick)
             children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
-            children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: NumberFormat.decimal(tick, places: tickPlaces(yStep))))
+            children.append(
+                el(
+                    "text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")],
+                    text: NumberFormat.decimal(tick, places: tickPlaces(yStep))))
         }
         for tick in stride(from: 0.0, through: xMax + xStep / 2, by: xStep) {
             let x = xOf(tick)
@@ -59,12 +65,20 @@ extension Charts {
         children.append(el("text", [("x", n((left + right) / 2)), ("y", n(bottom + 32)), ("text-anchor", "middle"), ("class", "axis")], text: xTitle))
         let middle = (top + bottom) / 2
         children.append(
-            el("text", [("x", "14"), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"), ("transform", "rotate(-90 14 \(n(middle)))")], text: yTitle))
+            el(
+                "text", [("x", "14"), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"), ("transform", "rotate(-90 14 \(n(middle)))")],
+                text: yTitle))
         if let overall {
             children.append(
-                el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(yOf(overall))), ("y2", n(yOf(overall))), ("stroke", Palette.ink), ("stroke-dasharray", "6 3"), ("stroke-width", "1.5")], [
-                    el("title", text: "Overall: \(NumberFormat.points(overall))%")
-                ]))
+                el(
+                    "line",
+                    [
+                        ("x1", n(left)), ("x2", n(right)), ("y1", n(yOf(overall))), ("y2", n(yOf(overall))), ("stroke", Palette.ink),
+                        ("stroke-dasharray", "6 3"), ("stroke-width", "1.5"),
+                    ],
+                    [
+                        el("title", text: "Overall: \(NumberFormat.points(overall))%")
+                    ]))
         }
         // Limit curves through the published limits, in 1/√n between them.
         if let overall {
@@ -74,7 +88,8 @@ extension Charts {
             }
             let known = byDenominator.keys.sorted().map { byDenominator[$0]! }
             let curves: [(KeyPath<FunnelPoint, Double?>, String?, String)] = [
-                (\.upper95, nil, "upper 95% limit"), (\.lower95, nil, "lower 95% limit"), (\.upper998, "1 3", "upper 99.8% limit"), (\.lower998, "1 3", "lower 99.8% limit"),
+                (\.upper95, nil, "upper 95% limit"), (\.lower95, nil, "lower 95% limit"), (\.upper998, "1 3", "upper 99.8% limit"),
+                (\.lower998, "1 3", "lower 99.8% limit"),
             ]
             for (path, dash, name) in curves {
                 var d = ""
@@ -101,16 +116,22 @@ extension Charts {
                 }
                 guard d.contains("L") else { continue }
                 children.append(
-                    el("path", [("d", d), ("fill", "none"), ("stroke", Palette.ink), ("stroke-width", "1.2")] + (dash.map { [("stroke-dasharray", $0)] } ?? []), [
-                        el("title", text: name)
-                    ]))
+                    el(
+                        "path",
+                        [("d", d), ("fill", "none"), ("stroke", Palette.ink), ("stroke-width", "1.2")] + (dash.map { [("stroke-dasharray", $0)] } ?? []),
+                        [
+                            el("title", text: name)
+                        ]))
             }
         }
         // Points, then the labels of those outside the 99.8% limits.
         for point in plotted {
             guard let value = point.value, let denominator = point.denominator else { continue }
-            let limits = point.lower95.flatMap { l in point.upper95.map { "; 95% limits \(NumberFormat.range(NumberFormat.points(l), NumberFormat.points($0)))%" } } ?? ""
-            let text = "\(point.label): \(NumberFormat.percent(value, denominator: Double(denominator)))% of \(Report.grouped(Int(denominator))) referrals\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "no flag")"
+            let limits =
+                point.lower95.flatMap { l in point.upper95.map { "; 95% limits \(NumberFormat.range(NumberFormat.points(l), NumberFormat.points($0)))%" } }
+                ?? ""
+            let text =
+                "\(point.label): \(NumberFormat.percent(value, denominator: Double(denominator)))% of \(Report.grouped(Int(denominator))) referrals\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "no flag")"
             children.append(funnelMarker(point.flag ?? .within, x: xOf(Double(denominator)), y: yOf(value), title: text))
         }
         // Labels of those outside the 99.8% limits, the furthest out first, at most
@@ -142,9 +163,11 @@ extension Charts {
             let d = "M\(n(x)) \(n(y - 6))L\(n(x + 6)) \(n(y))L\(n(x)) \(n(y + 6))L\(n(x - 6)) \(n(y))Z"
             return el("path", [("d", d), ("fill", Palette.nonMedical), ("stroke", Palette.ink), ("stroke-width", "0.8")], titleNode)
         case .above95, .below95:
-            return el("circle", [("cx", n(x)), ("cy", n(y)), ("r", "4.5"), ("fill", Palette.medical), ("stroke", Palette.ink), ("stroke-width", "0.5")], titleNode)
+            return el(
+                "circle", [("cx", n(x)), ("cy", n(y)), ("r", "4.5"), ("fill", Palette.medical), ("stroke", Palette.ink), ("stroke-width", "0.5")], titleNode)
         case .within:
-            return el("circle", [("cx", n(x)), ("cy", n(y)), ("r", "4"), ("fill", Palette.page), ("stroke", Palette.medical), ("stroke-width", "1.5")], titleNode)
+            return el(
+                "circle", [("cx", n(x)), ("cy", n(y)), ("r", "4"), ("fill", Palette.page), ("stroke", Palette.medical), ("stroke-width", "1.5")], titleNode)
         }
     }
 
@@ -171,13 +194,22 @@ extension Charts {
             lx += 16 + 20 * 6.2 + 14
         }
         if all != nil {
-            children.append(el("line", [("x1", n(lx)), ("x2", n(lx + 22)), ("y1", "13"), ("y2", "13"), ("stroke", Palette.ink), ("stroke-dasharray", "6 3"), ("stroke-width", "1.5")]))
+            children.append(
+                el(
+                    "line",
+                    [
+                        ("x1", n(lx)), ("x2", n(lx + 22)), ("y1", "13"), ("y2", "13"), ("stroke", Palette.ink), ("stroke-dasharray", "6 3"),
+                        ("stroke-width", "1.5"),
+                    ]))
             children.append(el("text", [("x", n(lx + 26)), ("y", "17"), ("class", "small")], text: "England"))
         }
         for tick in stride(from: 0.0, through: yMax + step / 2, by: step) {
             let y = yOf(tick)
             children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
-            children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: NumberFormat.decimal(tick, places: tickPlaces(step))))
+            children.append(
+                el(
+                    "text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")],
+                    text: NumberFormat.decimal(tick, places: tickPlaces(step))))
         }
         for (i, bar) in bars.enumerated() {
             let x = left + slot * (Double(i) + 0.5)
@@ -188,21 +220,34 @@ extension Charts {
             }
             let interval = bar.low.flatMap { l in bar.high.map { " (95% CI \(NumberFormat.range(NumberFormat.fte(l), NumberFormat.fte($0))))" } } ?? ""
             children.append(
-                el("rect", [("x", n(x - slot * 0.3)), ("y", n(yOf(value))), ("width", n(slot * 0.6)), ("height", n(bottom - yOf(value))), ("fill", Palette.neutral)], [
-                    el("title", text: "\(xTitle) \(bar.label): \(NumberFormat.fte(value))\(interval)")
-                ]))
+                el(
+                    "rect",
+                    [("x", n(x - slot * 0.3)), ("y", n(yOf(value))), ("width", n(slot * 0.6)), ("height", n(bottom - yOf(value))), ("fill", Palette.neutral)],
+                    [
+                        el("title", text: "\(xTitle) \(bar.label): \(NumberFormat.fte(value))\(interval)")
+                    ]))
             if let low = bar.low, let high = bar.high {
-                children.append(el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(yOf(low))), ("y2", n(yOf(high))), ("stroke", Palette.ink), ("stroke-width", "1.5")]))
+                children.append(
+                    el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(yOf(low))), ("y2", n(yOf(high))), ("stroke", Palette.ink), ("stroke-width", "1.5")]))
                 for y in [low, high] {
-                    children.append(el("line", [("x1", n(x - 5)), ("x2", n(x + 5)), ("y1", n(yOf(y))), ("y2", n(yOf(y))), ("stroke", Palette.ink), ("stroke-width", "1.5")]))
+                    children.append(
+                        el(
+                            "line",
+                            [("x1", n(x - 5)), ("x2", n(x + 5)), ("y1", n(yOf(y))), ("y2", n(yOf(y))), ("stroke", Palette.ink), ("stroke-width", "1.5")]))
                 }
             }
         }
         if let all {
             children.append(
-                el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(yOf(all))), ("y2", n(yOf(all))), ("stroke", Palette.ink), ("stroke-dasharray", "6 3"), ("stroke-width", "1.5")], [
-                    el("title", text: "England: \(NumberFormat.fte(all))")
-                ]))
+                el(
+                    "line",
+                    [
+                        ("x1", n(left)), ("x2", n(right)), ("y1", n(yOf(all))), ("y2", n(yOf(all))), ("stroke", Palette.ink), ("stroke-dasharray", "6 3"),
+                        ("stroke-width", "1.5"),
+                    ],
+                    [
+                        el("title", text: "England: \(NumberFormat.fte(all))")
+                    ]))
         }
         // Points spread evenly across their quintile's bar, in the order given.
         for q in 1...5 {
@@ -216,7 +261,9 @@ extension Charts {
         children.append(el("text", [("x", n((left + right) / 2)), ("y", n(bottom + 32)), ("text-anchor", "middle"), ("class", "axis")], text: xTitle))
         let middle = (top + bottom) / 2
         children.append(
-            el("text", [("x", "14"), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"), ("transform", "rotate(-90 14 \(n(middle)))")], text: yTitle))
+            el(
+                "text", [("x", "14"), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"), ("transform", "rotate(-90 14 \(n(middle)))")],
+                text: yTitle))
         return svg(id: id, width: width, height: height, children)
     }
 
@@ -241,18 +288,22 @@ extension Report {
             if level == .organisation { nodes.append(el("h3", text: name)) }
             nodes.append(el("ul", [("class", "findings")], sentences.map { el("li", [], [el("p", text: $0)]) }))
             let figure =
-                el("figure", [], [
-                    Charts.funnelPlot(
-                        id: id, title: title,
-                        description: "Funnel plot: one point per \(noun), its \(PlaceWording.indicatorSubject(indicator)) (up) against its number of referrals (across); the dashed line is the overall share\(overall.map { " (\(NumberFormat.points($0))%)" } ?? ""), the solid curves the 95% limits and the dotted curves the 99.8% limits. Diamonds are outside the 99.8% limits and are labelled, filled circles outside the 95% limits, hollow circles within. The same numbers are in the table below.",
-                        points: points, overall: overall, xTitle: "Referrals (the share's denominator)", yTitle: "\(name) (%)"),
-                    el("figcaption", text: title + "."),
-                    details(
-                        tableSummary("\(name.lowercased()) by \(noun)", table: .organisations),
-                        dataTable(
-                            caption: controlled("\(name) by \(noun), percent, with the funnel limits for its denominator (tables/organisations.csv)", context),
-                            header: organisationHeader, rows: organisationRows(figures, indicator, level), numeric: [4, 5, 6, 7, 8])),
-                ])
+                el(
+                    "figure", [],
+                    [
+                        Charts.funnelPlot(
+                            id: id, title: title,
+                            description:
+                                "Funnel plot: one point per \(noun), its \(PlaceWording.indicatorSubject(indicator)) (up) against its number of referrals (across); the dashed line is the overall share\(overall.map { " (\(NumberFormat.points($0))%)" } ?? ""), the solid curves the 95% limits and the dotted curves the 99.8% limits. Diamonds are outside the 99.8% limits and are labelled, filled circles outside the 95% limits, hollow circles within. The same numbers are in the table below.",
+                            points: points, overall: overall, xTitle: "Referrals (the share's denominator)", yTitle: "\(name) (%)"),
+                        el("figcaption", text: title + "."),
+                        details(
+                            tableSummary("\(name.lowercased()) by \(noun)", table: .organisations),
+                            dataTable(
+                                caption: controlled(
+                                    "\(name) by \(noun), percent, with the funnel limits for its denominator (tables/organisations.csv)", context),
+                                header: organisationHeader, rows: organisationRows(figures, indicator, level), numeric: [4, 5, 6, 7, 8])),
+                    ])
             // A funnel with no point outside its limits shows nothing its sentence does not
             // say, and the parents' funnels repeat the organisations' at a coarser level:
             // their sentences stay in view, the charts are one click away (and not printed).
@@ -272,7 +323,12 @@ extension Report {
             children.append(el("p", text: placeIntro))
             children += funnelFigures(figures, .organisation, context)
             if figures.hasParents {
-                children.append(el("h3", text: "By parent: the organisations of each parent the lookup names (a primary care network, an integrated care board or a health board) taken together"))
+                children.append(
+                    el(
+                        "h3",
+                        text:
+                            "By parent: the organisations of each parent the lookup names (a primary care network, an integrated care board or a health board) taken together"
+                    ))
                 children += funnelFigures(figures, .parent, context)
             }
             children += methodNotes(placeNotes(figures, context))
@@ -293,7 +349,8 @@ extension Report {
         var nodes: [Node] = []
         if let period = provisionPeriodNote(coverage) { nodes.append(el("p", text: period)) }
         if let sentence = PlaceWording.gradientSentence(
-            sii: figures.gradientRow(date, PlaceFigures.sii, PlaceFigures.allGroups), rii: figures.gradientRow(date, PlaceFigures.rii, PlaceFigures.allGroups), date: date,
+            sii: figures.gradientRow(date, PlaceFigures.sii, PlaceFigures.allGroups), rii: figures.gradientRow(date, PlaceFigures.rii, PlaceFigures.allGroups),
+            date: date,
             coverage: coverage)
         {
             nodes.append(el("ul", [("class", "findings")], [el("li", [], [el("p", text: sentence)])]))
@@ -311,29 +368,41 @@ extension Report {
         }
         let title = "Link worker FTE per 50,000 registered patients by fifth of England's primary care networks by deprivation, \(date)"
         nodes.append(
-            el("figure", [], [
-                Charts.quintileBars(
-                    id: "provision", title: title,
-                    description: "Bars, one per fifth of England's networks ranked by deprivation (1 = most deprived), of link worker FTE per 50,000 registered patients with 95% intervals; the dashed line is England's figure"
-                        + (points.isEmpty ? "." : "; the diamonds are the networks this data's organisations map to, over their own quintile's bar.") + " The same numbers are in the tables below.",
-                    bars: bars, all: figures.gradientRow(date, PlaceFigures.ftePer50000, PlaceFigures.allGroups)?[ProvisionGradientColumn.value].value, points: points,
-                    xTitle: "Quintile of networks by deprivation (1 = most deprived)", yTitle: "FTE per 50,000 patients"),
-                el("figcaption", text: title + "."),
-                details(
-                    tableSummary("England's networks by deprivation quintile, \(date)", table: .provisionByDeprivation),
-                    dataTable(
-                        caption: "Link worker FTE per 50,000 registered patients by quintile of networks, \(date) (tables/provision_by_deprivation.csv)", header: gradientHeader,
-                        rows: provisionGradientRows(figures, date), numeric: [1, 2, 3, 4])),
-            ]))
+            el(
+                "figure", [],
+                [
+                    Charts.quintileBars(
+                        id: "provision", title: title,
+                        description:
+                            "Bars, one per fifth of England's networks ranked by deprivation (1 = most deprived), of link worker FTE per 50,000 registered patients with 95% intervals; the dashed line is England's figure"
+                            + (points.isEmpty ? "." : "; the diamonds are the networks this data's organisations map to, over their own quintile's bar.")
+                            + " The same numbers are in the tables below.",
+                        bars: bars, all: figures.gradientRow(date, PlaceFigures.ftePer50000, PlaceFigures.allGroups)?[ProvisionGradientColumn.value].value,
+                        points: points,
+                        xTitle: "Quintile of networks by deprivation (1 = most deprived)", yTitle: "FTE per 50,000 patients"),
+                    el("figcaption", text: title + "."),
+                    details(
+                        tableSummary("England's networks by deprivation quintile, \(date)", table: .provisionByDeprivation),
+                        dataTable(
+                            caption: "Link worker FTE per 50,000 registered patients by quintile of networks, \(date) (tables/provision_by_deprivation.csv)",
+                            header: gradientHeader,
+                            rows: provisionGradientRows(figures, date), numeric: [1, 2, 3, 4])),
+                ]))
         if networks.isEmpty {
-            nodes.append(el("p", text: "None of this data's organisations maps to an English primary care network at \(date), so no network of the data is shown (tables/pcn_provision.csv has no rows for it)."))
+            nodes.append(
+                el(
+                    "p",
+                    text:
+                        "None of this data's organisations maps to an English primary care network at \(date), so no network of the data is shown (tables/pcn_provision.csv has no rows for it)."
+                ))
         } else {
             let all = provisionRows(figures, date), shown = networksThatMatter(all)
             nodes.append(
                 details(
                     tableSummary("this data's primary care networks, \(date)", table: .pcnProvision),
                     dataTable(
-                        caption: controlled("This data's primary care networks, \(date) (tables/pcn_provision.csv)", context), header: provisionHeader, rows: shown ?? all,
+                        caption: controlled("This data's primary care networks, \(date) (tables/pcn_provision.csv)", context), header: provisionHeader,
+                        rows: shown ?? all,
                         numeric: [2, 3, 4, 5, 6, 7, 8, 9])))
             if let shown { nodes.append(el("p", text: networksRest(shown: shown.count, of: all.count))) }
         }
@@ -357,7 +426,9 @@ extension Report {
                     out += ["### " + md("\(name)\(level == .parent ? ", by parent" : "")"), ""]
                     out.append("- " + md(PlaceWording.flagSentence(points, indicator, noun: noun)))
                     if let outliers = PlaceWording.outlierSentence(points, overall: figures.overall(indicator, level)) { out.append("- " + md(outliers)) }
-                    out += ["", md(controlled("\(name) by \(noun), percent, with the funnel limits for its denominator (tables/organisations.csv)", context)), ""]
+                    out += [
+                        "", md(controlled("\(name) by \(noun), percent, with the funnel limits for its denominator (tables/organisations.csv)", context)), "",
+                    ]
                     out += table(organisationHeader, organisationRows(figures, indicator, level), right: [4, 5, 6, 7, 8])
                 }
             }
@@ -371,7 +442,8 @@ extension Report {
         guard let date = figures.reportedCensus(coverage) else { return out + [md(noProvision), ""] }
         if let period = provisionPeriodNote(coverage) { out += [md(period), ""] }
         if let sentence = PlaceWording.gradientSentence(
-            sii: figures.gradientRow(date, PlaceFigures.sii, PlaceFigures.allGroups), rii: figures.gradientRow(date, PlaceFigures.rii, PlaceFigures.allGroups), date: date,
+            sii: figures.gradientRow(date, PlaceFigures.sii, PlaceFigures.allGroups), rii: figures.gradientRow(date, PlaceFigures.rii, PlaceFigures.allGroups),
+            date: date,
             coverage: coverage)
         {
             out += ["- " + md(sentence), ""]
@@ -380,7 +452,11 @@ extension Report {
         out += table(gradientHeader, provisionGradientRows(figures, date), right: [1, 2, 3, 4])
         let networks = provisionRows(figures, date)
         if networks.isEmpty {
-            out += [md("None of this data's organisations maps to an English primary care network at \(date), so no network of the data is shown (tables/pcn_provision.csv has no rows for it)."), ""]
+            out += [
+                md(
+                    "None of this data's organisations maps to an English primary care network at \(date), so no network of the data is shown (tables/pcn_provision.csv has no rows for it)."
+                ), "",
+            ]
         } else {
             out += [md(controlled("This data's primary care networks, \(date) (tables/pcn_provision.csv)", context)), ""]
             let shown = networksThatMatter(networks)

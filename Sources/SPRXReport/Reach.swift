@@ -288,7 +288,8 @@ enum ReachWording {
             }
         } else if let ends {
             parts.append(
-                "In \(nation), \(ends.most) of referrals from the most deprived areas \(shareOutcome(indicator)), against \(ends.least) from the least deprived (fitted values).")
+                "In \(nation), \(ends.most) of referrals from the most deprived areas \(shareOutcome(indicator)), against \(ends.least) from the least deprived (fitted values)."
+            )
         } else {
             parts.append("In \(nation), for the share of referrals that \(shareOutcome(indicator)):")
         }
@@ -296,15 +297,19 @@ enum ReachWording {
         if let sii = index.sii {
             published.append(
                 "SII \(amountText(sii.value, indicator))"
-                    + (interval(sii.low.map { limitText($0, of: sii.value, indicator) }, sii.high.map { limitText($0, of: sii.value, indicator) }).map { ", \($0)" } ?? ""))
+                    + (interval(sii.low.map { limitText($0, of: sii.value, indicator) }, sii.high.map { limitText($0, of: sii.value, indicator) }).map {
+                        ", \($0)"
+                    } ?? ""))
         }
         if let gap = index.gap {
             let size = indicator == .referralRate ? "\(significant(abs(gap.value))) \(rateUnit)" : "\(NumberFormat.points(abs(gap.value))) percentage points"
             let includesZero = gap.low != nil && (gap.low ?? 1) <= 0 && (gap.high ?? -1) >= 0
             let direction =
                 includesZero
-                ? ", and its 95% interval includes no gap" : gap.value > 0 ? ", higher in the most deprived" : gap.value < 0 ? ", lower in the most deprived" : ""
-            let subject = indicator == .referralRate ? "The slope index of inequality, the modelled gap from the most to the least deprived," : "The modelled gap"
+                ? ", and its 95% interval includes no gap"
+                : gap.value > 0 ? ", higher in the most deprived" : gap.value < 0 ? ", lower in the most deprived" : ""
+            let subject =
+                indicator == .referralRate ? "The slope index of inequality, the modelled gap from the most to the least deprived," : "The modelled gap"
             parts.append("\(subject) is \(size)\(direction) (" + published.joined(separator: "; ") + ").")
         } else if !published.isEmpty {
             parts.append("(" + published.joined(separator: "; ") + ".)")
@@ -334,7 +339,9 @@ enum ReachWording {
         switch note {
         case Note.noAgePopulation: return "no single-year-of-age population for its residents, so no age-standardised rate"
         case Note.fewerThanTen: return "fewer than 10 referrals with a known age: too few for an age-standardised rate"
-        case Note.referralsWithoutPopulation: return "referrals from small areas whose population estimate is 0 (or an age group with referrals but no residents): counted, but no rate can be formed"
+        case Note.referralsWithoutPopulation:
+            return
+                "referrals from small areas whose population estimate is 0 (or an age group with referrals but no residents): counted, but no rate can be formed"
         case Note.ageCountsSuppressed: return "every age group's count is small enough to be suppressed, so no age-standardised rate can be made of them"
         case Note.suppressed: return "the referral count is suppressed by disclosure control, so are its rates"
         case Note.crudeOnly: return "crude rate only (age bands are not age-standardised)"
@@ -480,7 +487,8 @@ extension Report {
             func fitted(_ column: InequalityColumn) -> String { shown(first[column]) ?? ReachWording.empty }
             let note = first[InequalityColumn.note].string.flatMap { $0.isEmpty ? nil : ReachWording.indexNote($0) } ?? ""
             return [
-                ReachWording.indicatorName(indicator, scale: reach.scale), fitted(.fittedMostDeprived), fitted(.fittedLeastDeprived), estimate(sii, scaled: true),
+                ReachWording.indicatorName(indicator, scale: reach.scale), fitted(.fittedMostDeprived), fitted(.fittedLeastDeprived),
+                estimate(sii, scaled: true),
                 estimate(rii, scaled: false), note,
             ]
         }
@@ -564,7 +572,8 @@ extension Report {
         let scale = reach.scale
         var period = "Rates are \(scale.unit): referrals divided by person-years (the population × the years the period covers) × \(scale.words)"
         if let figures = context.rateFigures, let first = figures.firstDay, let last = figures.lastDay {
-            period += ", over \(first) to \(last) (\(NumberFormat.decimal(figures.years, places: 1)) years, \(figures.periodFixed ? "fixed by the pipeline" : "from the first to the last clean referral date"))"
+            period +=
+                ", over \(first) to \(last) (\(NumberFormat.decimal(figures.years, places: 1)) years, \(figures.periodFixed ? "fixed by the pipeline" : "from the first to the last clean referral date"))"
         } else if let span = Report.period(context) {
             period += ", over the period the referrals cover (\(span))"
         }
@@ -572,20 +581,28 @@ extension Report {
         var population = "The population is the resident population of the small areas in the catchment"
         if let catchment = context.catchment { population += " (\(catchment))" }
         if let edition = context.populationEdition { population += ", from \(edition)" }
-        notes.append(population + "; each referral is counted against its own small area's nation, decile and rurality, so numerator and denominator cover the same areas.")
         notes.append(
-            "Crude rates carry Byar's 95% interval (exact Poisson below 10 referrals). Age-standardised rates are directly standardised to the 2013 European Standard Population (19 five-year groups, 90 and over) with Dobson's 95% interval; they are given only where single-year-of-age populations exist (not for Northern Ireland) and compare groups as if they had the same age structure.")
+            population
+                + "; each referral is counted against its own small area's nation, decile and rurality, so numerator and denominator cover the same areas.")
         notes.append(
-            "Deciles are each nation's own (IMD, WIMD, SIMD, NIMDM; 1 = most deprived) and are never pooled across nations. The slope and relative indices of inequality are fitted across a nation's ten deciles by Low and Low's method as Public Health England's Fingertips computes it, with 95% intervals by simulation from a fixed seed. SII and RII are given as Fingertips publishes them, least against most deprived (SII = least minus most deprived, RII = least over most deprived), so an SII below 0 or an RII below 1 means higher in the most deprived; the sentences say the direction in words.")
+            "Crude rates carry Byar's 95% interval (exact Poisson below 10 referrals). Age-standardised rates are directly standardised to the 2013 European Standard Population (19 five-year groups, 90 and over) with Dobson's 95% interval; they are given only where single-year-of-age populations exist (not for Northern Ireland) and compare groups as if they had the same age structure."
+        )
+        notes.append(
+            "Deciles are each nation's own (IMD, WIMD, SIMD, NIMDM; 1 = most deprived) and are never pooled across nations. The slope and relative indices of inequality are fitted across a nation's ten deciles by Low and Low's method as Public Health England's Fingertips computes it, with 95% intervals by simulation from a fixed seed. SII and RII are given as Fingertips publishes them, least against most deprived (SII = least minus most deprived, RII = least over most deprived), so an SII below 0 or an RII below 1 means higher in the most deprived; the sentences say the direction in words."
+        )
         if context.disclosureEnabled {
             notes.append(
-                "Disclosure control: referral counts are rounded to the nearest \(context.roundTo) and counts of 1 to \(context.suppressUpTo) are suppressed; every rate and share is computed from the published count and the exact population (which is public), and is suppressed when the count is. A value shown as \"suppressed\" was withheld; \"\(ReachWording.empty)\" is a value that does not exist, with the reason beside it; neither is zero.")
+                "Disclosure control: referral counts are rounded to the nearest \(context.roundTo) and counts of 1 to \(context.suppressUpTo) are suppressed; every rate and share is computed from the published count and the exact population (which is public), and is suppressed when the count is. A value shown as \"suppressed\" was withheld; \"\(ReachWording.empty)\" is a value that does not exist, with the reason beside it; neither is zero."
+            )
         } else {
-            notes.append("Disclosure control is off: counts are exact. \"\(ReachWording.empty)\" is a value that does not exist, with the reason beside it; it is not zero.")
+            notes.append(
+                "Disclosure control is off: counts are exact. \"\(ReachWording.empty)\" is a value that does not exist, with the reason beside it; it is not zero."
+            )
         }
         if scale.per != RateTableBuilder.perThousand, context.rateFigures != nil {
             notes.append(
-                "The rates here are per \(scale.words) because the catchment's overall rate is under 1 per 1,000; tables/rates_by_group.csv gives the crude and age-standardised rates per 1,000 (as the output contract says) and again per \(scale.words) in its scaled columns.")
+                "The rates here are per \(scale.words) because the catchment's overall rate is under 1 per 1,000; tables/rates_by_group.csv gives the crude and age-standardised rates per 1,000 (as the output contract says) and again per \(scale.words) in its scaled columns."
+            )
         }
         notes += reachLeftOutNotes(context)
         return notes
@@ -600,7 +617,8 @@ extension Report {
             // Counts as the manifest publishes them: controlled when disclosure control is on.
             func count(_ value: Int64?) -> String { value.map { grouped(Int($0)) } ?? "a suppressed number" }
             let kind = context.disclosureEnabled ? "counts of records, controlled as above" : "exact counts of records"
-            var left = "Referrals counted in the rates: \(count(figures.referralsInRates)). Left out (\(kind)): \(count(figures.unknownArea)) with no usable area code"
+            var left =
+                "Referrals counted in the rates: \(count(figures.referralsInRates)). Left out (\(kind)): \(count(figures.unknownArea)) with no usable area code"
             let outside = Report.nations.compactMap { nation in figures.outsideCatchment[nation].map { "\(count($0)) in \(nation)" } }
             left += outside.isEmpty ? "" : "; outside the catchment or without a population: " + outside.joined(separator: ", ")
             if figures.periodFixed { left += "; \(count(figures.outsidePeriod)) dated outside the period the pipeline fixes" }
@@ -612,7 +630,8 @@ extension Report {
             if !figures.nationsLeftOut.isEmpty {
                 let names = Report.nations.filter { figures.nationsLeftOut.contains($0) }
                 notes.append(
-                    "No referral comes from \(names.joined(separator: ", ")), so \(names.count == 1 ? "it is" : "they are") left out of the rates: no rows, and \(names.count == 1 ? "its" : "their") residents are not in the rate of all nations together.")
+                    "No referral comes from \(names.joined(separator: ", ")), so \(names.count == 1 ? "it is" : "they are") left out of the rates: no rows, and \(names.count == 1 ? "its" : "their") residents are not in the rate of all nations together."
+                )
             }
             if !figures.nationsWithoutAges.isEmpty {
                 let names = Report.nations.filter { figures.nationsWithoutAges.contains($0) }

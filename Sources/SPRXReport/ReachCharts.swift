@@ -58,7 +58,13 @@ extension Charts {
             lx += 24 + Double(item.label.count) * 6.2
         }
         if let reference {
-            children.append(el("line", [("x1", n(lx)), ("x2", n(lx + 22)), ("y1", "13"), ("y2", "13"), ("stroke", Palette.ink), ("stroke-dasharray", "5 3"), ("stroke-width", "1.5")]))
+            children.append(
+                el(
+                    "line",
+                    [
+                        ("x1", n(lx)), ("x2", n(lx + 22)), ("y1", "13"), ("y2", "13"), ("stroke", Palette.ink), ("stroke-dasharray", "5 3"),
+                        ("stroke-width", "1.5"),
+                    ]))
             children.append(el("text", [("x", n(lx + 28)), ("y", "17"), ("class", "small")], text: reference.label))
         }
         for (p, panel) in panels.enumerated() {
@@ -71,23 +77,37 @@ extension Charts {
             guard panel.points.contains(where: { $0.values.contains { $0.value != nil } }) else {
                 let suppressed = panel.points.contains { $0.values.contains(where: \.suppressed) }
                 children.append(
-                    el("text", [("x", n((left + right) / 2)), ("y", n((topY + bottom) / 2)), ("text-anchor", "middle"), ("class", "small")],
+                    el(
+                        "text", [("x", n((left + right) / 2)), ("y", n((topY + bottom) / 2)), ("text-anchor", "middle"), ("class", "small")],
                         text: suppressed ? "Every decile is suppressed (too few referrals to publish)." : "No figures."))
                 continue
             }
             let middle = (topY + bottom) / 2
             children.append(
-                el("text", [("x", n(ox + 10)), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"), ("transform", "rotate(-90 \(n(ox + 10)) \(n(middle)))")],
+                el(
+                    "text",
+                    [
+                        ("x", n(ox + 10)), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"),
+                        ("transform", "rotate(-90 \(n(ox + 10)) \(n(middle)))"),
+                    ],
                     text: yTitle))
             for tick in stride(from: 0.0, through: yMax + step / 2, by: step) {
                 let y = yOf(tick)
                 children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
-                children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: NumberFormat.decimal(tick, places: places)))
+                children.append(
+                    el(
+                        "text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")],
+                        text: NumberFormat.decimal(tick, places: places)))
             }
             if let reference {
                 let y = yOf(reference.value)
                 children.append(
-                    el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.ink), ("stroke-dasharray", "5 3"), ("stroke-width", "1.5")],
+                    el(
+                        "line",
+                        [
+                            ("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.ink), ("stroke-dasharray", "5 3"),
+                            ("stroke-width", "1.5"),
+                        ],
                         [el("title", text: reference.label)]))
             }
             let step = (right - left) / Double(max(1, panel.points.count))
@@ -108,7 +128,9 @@ extension Charts {
                     }
                     let interval = value.low.flatMap { low in value.high.map { " (95% CI \(valueText(low))–\(valueText($0)))" } } ?? ""
                     children.append(
-                        marker(s, x: sx, y: yOf(v), colour: series[s].colour, title: "\(panel.title), \(xTitle) \(point.label), \(series[s].label): \(valueText(v))\(interval)"))
+                        marker(
+                            s, x: sx, y: yOf(v), colour: series[s].colour,
+                            title: "\(panel.title), \(xTitle) \(point.label), \(series[s].label): \(valueText(v))\(interval)"))
                 }
             }
             children.append(el("text", [("x", n((left + right) / 2)), ("y", n(bottom + 28)), ("text-anchor", "middle"), ("class", "axis")], text: xTitle))

@@ -12,8 +12,10 @@ extension Report {
     static func catchmentMismatch(_ context: ReportContext) -> Bool {
         context.rateFigures?.concentration?.mismatch == true
     }
-    static let reachRepresentationTitle = "Each decile's share of referrals over its share of the population, within each nation (1 = referred in proportion to its population)"
-    static let reachIndexCaption = "inequality indices across the nation's deciles, with the fitted values at the most and least deprived ends (tables/inequality.csv)"
+    static let reachRepresentationTitle =
+        "Each decile's share of referrals over its share of the population, within each nation (1 = referred in proportion to its population)"
+    static let reachIndexCaption =
+        "inequality indices across the nation's deciles, with the fitted values at the most and least deprived ends (tables/inequality.csv)"
     static let reachIndexIntro =
         "Each line is fitted across a nation's ten deciles, weighted by their populations (Low and Low's slope and relative indices of inequality, as Public Health England's Fingertips computes them). In the tables the indices are as Fingertips publishes them: SII = least minus most deprived, RII = least over most deprived, so an SII below 0 or an RII below 1 means higher in the most deprived. The sentences say the direction in words."
     static let reachAgeTitle = "Rates by age band"
@@ -27,13 +29,16 @@ extension Report {
                 title: nation,
                 points: reach.deciles(nation).filter { $0.decile != nil }.map { decile in
                     let row = decile.row, suppressed = row[RateColumn.suppressed].flag == true
-                    return (decile.label, [
-                        Charts.SeriesPoint(
-                            value: at(row[RateColumn.crudeRate]), low: at(row[RateColumn.crudeCILow]), high: at(row[RateColumn.crudeCIHigh]),
-                            suppressed: suppressed),
-                        Charts.SeriesPoint(
-                            value: at(row[RateColumn.dsr]), low: at(row[RateColumn.dsrCILow]), high: at(row[RateColumn.dsrCIHigh]), suppressed: suppressed),
-                    ])
+                    return (
+                        decile.label,
+                        [
+                            Charts.SeriesPoint(
+                                value: at(row[RateColumn.crudeRate]), low: at(row[RateColumn.crudeCILow]), high: at(row[RateColumn.crudeCIHigh]),
+                                suppressed: suppressed),
+                            Charts.SeriesPoint(
+                                value: at(row[RateColumn.dsr]), low: at(row[RateColumn.dsrCILow]), high: at(row[RateColumn.dsrCIHigh]), suppressed: suppressed),
+                        ]
+                    )
                 })
         }
     }
@@ -44,10 +49,14 @@ extension Report {
             Charts.SeriesPanel(
                 title: nation,
                 points: reach.deciles(nation).filter { $0.decile != nil }.map { decile in
-                    (decile.label, [
-                        Charts.SeriesPoint(
-                            value: decile.row[RateColumn.representation].value, low: nil, high: nil, suppressed: decile.row[RateColumn.suppressed].flag == true)
-                    ])
+                    (
+                        decile.label,
+                        [
+                            Charts.SeriesPoint(
+                                value: decile.row[RateColumn.representation].value, low: nil, high: nil,
+                                suppressed: decile.row[RateColumn.suppressed].flag == true)
+                        ]
+                    )
                 })
         }
     }
@@ -77,7 +86,12 @@ extension Report {
         if !nations.isEmpty {
             let series = reachRateSeries(reach)
             children.append(el("h3", text: "Rates by deprivation decile"))
-            children.append(el("p", text: "Deciles are within-nation: each nation's own index ranks its own small areas, so a decile of one nation is not the same as that decile of another, and they are never pooled."))
+            children.append(
+                el(
+                    "p",
+                    text:
+                        "Deciles are within-nation: each nation's own index ranks its own small areas, so a decile of one nation is not the same as that decile of another, and they are never pooled."
+                ))
             var parts: [Node] = [
                 Charts.seriesPanels(
                     id: "reach-rates", title: reachRateTitle(scale),
@@ -108,16 +122,23 @@ extension Report {
                 children.append(
                     details(
                         tableSummary("\(nation), inequality indices", table: .inequality),
-                        dataTable(caption: "\(nation): \(reachIndexCaption)", header: reachIndexHeader, rows: reachIndexRows(reach, nation: nation), numeric: [1, 2, 3, 4])))
+                        dataTable(
+                            caption: "\(nation): \(reachIndexCaption)", header: reachIndexHeader, rows: reachIndexRows(reach, nation: nation),
+                            numeric: [1, 2, 3, 4])))
             }
         }
         if !nations.isEmpty {
             children.append(el("h3", text: "Representation: share of referrals against share of population"))
             var parts: [Node] = [
-                el("p", text: "Each decile's share of its nation's referrals over its share of the nation's population: the same rates seen another way, so the chart and its tables are one click away (and not printed)."),
+                el(
+                    "p",
+                    text:
+                        "Each decile's share of its nation's referrals over its share of the nation's population: the same rates seen another way, so the chart and its tables are one click away (and not printed)."
+                ),
                 Charts.seriesPanels(
                     id: "reach-representation", title: reachRepresentationTitle,
-                    description: "One panel per nation; for each deprivation decile (1 = most deprived) its share of the nation's referrals divided by its share of the nation's population. The dashed line at 1 is a decile referred in proportion to its population; above it, more than its share. s marks a suppressed decile. The same numbers are in the tables below.",
+                    description:
+                        "One panel per nation; for each deprivation decile (1 = most deprived) its share of the nation's referrals divided by its share of the nation's population. The dashed line at 1 is a decile referred in proportion to its population; above it, more than its share. s marks a suppressed decile. The same numbers are in the tables below.",
                     panels: reachRepresentationPanels(reach), series: [("Share of referrals ÷ share of population", Palette.contacted)],
                     xTitle: "Deprivation decile (1 = most deprived)", yTitle: "Ratio (1 = in proportion)", reference: reachRepresentationReference,
                     valueText: { NumberFormat.ratio($0) }),
@@ -196,7 +217,9 @@ extension Report {
         if let withheld = reachAgeWithheldSentence(reach) {
             out += ["### " + reachAgeTitle, "", md(withheld), ""]
         } else if !ages.isEmpty {
-            out += ["### " + reachAgeTitle, "", md("Crude referral rates by age band, \(scale.unit), nations with single-year-of-age populations together."), ""]
+            out += [
+                "### " + reachAgeTitle, "", md("Crude referral rates by age band, \(scale.unit), nations with single-year-of-age populations together."), "",
+            ]
             out += table(reachAgeHeader, ages, right: [1, 2, 3])
         }
         out += ["### How these figures are made", ""]

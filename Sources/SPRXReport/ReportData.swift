@@ -1,7 +1,7 @@
 import SPRXAggregate
-import SPRXModels
 import SPRXClean
 import SPRXCore
+import SPRXModels
 import SPRXPipeline
 
 /// What the report says about the run itself (everything else comes from the tables).
@@ -410,7 +410,9 @@ struct ReportNumbers {
 
     /// The whole-population share of a route type, as printed in the table.
     func share(_ routeType: RouteType) -> String? {
-        self.routeType.first([.dimension: Report.allGroups, .group: Report.allGroups, .category: routeType.label]).flatMap { Report.printed($0, ShareColumn.percent) }
+        self.routeType.first([.dimension: Report.allGroups, .group: Report.allGroups, .category: routeType.label]).flatMap {
+            Report.printed($0, ShareColumn.percent)
+        }
     }
 
     func pathwayAll(_ column: PathwayColumn) -> String? {
@@ -454,7 +456,8 @@ extension Report {
             for type in routeTypes {
                 guard let row = numbers.routeType.first([.dimension: breakdown.name, .group: group, .category: type]) else { continue }
                 rows.append([
-                    groupLabel(breakdown, row[ShareColumn.group].shown), label(.routeType, type), cell(row, .n), cell(row, .total), cell(row, .percent), interval(row),
+                    groupLabel(breakdown, row[ShareColumn.group].shown), label(.routeType, type), cell(row, .n), cell(row, .total), cell(row, .percent),
+                    interval(row),
                 ])
             }
         }
@@ -540,9 +543,12 @@ extension Report {
             return cells
         }
         for dispersion in rows where dispersion[ModelColumn.measure].string == dispersionMeasure {
-            table.append([DisplayNames.dispersionTerms[dispersion[ModelColumn.term].string ?? ""] ?? dispersion[ModelColumn.term].shown, "", "", ratio(dispersion), ""] + (logistic ? [""] : []))
+            table.append(
+                [DisplayNames.dispersionTerms[dispersion[ModelColumn.term].string ?? ""] ?? dispersion[ModelColumn.term].shown, "", "", ratio(dispersion), ""]
+                    + (logistic ? [""] : []))
         }
-        let header = ["Covariate", "Level", "Reference", logistic ? "Odds ratio (95% CI)" : "Rate ratio (95% CI)", "p"] + (logistic ? ["AME, points (95% CI)"] : [])
+        let header =
+            ["Covariate", "Level", "Reference", logistic ? "Odds ratio (95% CI)" : "Rate ratio (95% CI)", "p"] + (logistic ? ["AME, points (95% CI)"] : [])
         return (header, table)
     }
 

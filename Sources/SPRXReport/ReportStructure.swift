@@ -54,12 +54,16 @@ extension Report {
         func row(_ type: RouteType) -> [Cell]? { numbers.routeType.first([.dimension: allGroups, .group: allGroups, .category: type.label]) }
         guard numbers.hasReferrals, let medical = row(.medical), let share = ReportNumbers.percent(medical) else { return nil }
         var text = "\(sayPercent(share, of: denominator(medical))) of referrals came through medical routes"
-        if let interval = sayInterval(ReportNumbers.percent(medical, ShareColumn.ciLow), ReportNumbers.percent(medical, ShareColumn.ciHigh), of: denominator(medical)) {
+        if let interval = sayInterval(
+            ReportNumbers.percent(medical, ShareColumn.ciLow), ReportNumbers.percent(medical, ShareColumn.ciHigh), of: denominator(medical))
+        {
             text += " (95% interval \(interval))"
         }
         if let nonMedical = row(.nonMedical), let other = ReportNumbers.percent(nonMedical) {
             text += " and \(sayPercent(other, of: denominator(nonMedical))) through non-medical routes"
-            if let interval = sayInterval(ReportNumbers.percent(nonMedical, ShareColumn.ciLow), ReportNumbers.percent(nonMedical, ShareColumn.ciHigh), of: denominator(nonMedical)) {
+            if let interval = sayInterval(
+                ReportNumbers.percent(nonMedical, ShareColumn.ciLow), ReportNumbers.percent(nonMedical, ShareColumn.ciHigh), of: denominator(nonMedical))
+            {
                 text += " (\(interval))"
             }
         }
@@ -89,7 +93,11 @@ extension Report {
             if let why = numbers.pathwayAllWithheld(percent) {
                 withheld.append(Finding(here: "Whether referrals \(short) is \(why): no share is given.", literature: nil))
             } else if let share = pathwayShare(numbers, count) {
-                recorded.append(("\(sayPercent(share.share, of: share.total)) of referrals \(words) (95% interval \(sayInterval(share.low, share.high, of: share.total)!))", study))
+                recorded.append(
+                    (
+                        "\(sayPercent(share.share, of: share.total)) of referrals \(words) (95% interval \(sayInterval(share.low, share.high, of: share.total)!))",
+                        study
+                    ))
             }
         }
         guard !recorded.isEmpty else { return withheld }
@@ -103,9 +111,13 @@ extension Report {
             ReportNumbers.percent(row).map { (row[ShareColumn.category].shown, $0, row) }
         }
         guard let top = reasons.max(by: { $0.share != $1.share ? $0.share < $1.share : $0.id > $1.id }) else { return nil }
-        let interval = sayInterval(ReportNumbers.percent(top.row, ShareColumn.ciLow), ReportNumbers.percent(top.row, ShareColumn.ciHigh), of: denominator(top.row)).map { " (95% interval \($0))" } ?? ""
+        let interval =
+            sayInterval(ReportNumbers.percent(top.row, ShareColumn.ciLow), ReportNumbers.percent(top.row, ShareColumn.ciHigh), of: denominator(top.row)).map {
+                " (95% interval \($0))"
+            } ?? ""
         return Finding(
-            here: "The most common referral reason was \(label.inSentence(.reason, top.id)): \(sayPercent(top.share, of: denominator(top.row))) of referrals\(interval).",
+            here:
+                "The most common referral reason was \(label.inSentence(.reason, top.id)): \(sayPercent(top.share, of: denominator(top.row))) of referrals\(interval).",
             literature: "\(studyShort): mental health was the most common reason.")
     }
 
@@ -123,9 +135,12 @@ extension Report {
             }
             guard let most = row(1), let least = row(5), let p1 = ReportNumbers.percent(most), let p5 = ReportNumbers.percent(least) else { continue }
             func interval(_ row: [Cell]) -> String {
-                sayInterval(ReportNumbers.percent(row, ShareColumn.ciLow), ReportNumbers.percent(row, ShareColumn.ciHigh), of: denominator(row)).map { " (95% interval \($0))" } ?? ""
+                sayInterval(ReportNumbers.percent(row, ShareColumn.ciLow), ReportNumbers.percent(row, ShareColumn.ciHigh), of: denominator(row)).map {
+                    " (95% interval \($0))"
+                } ?? ""
             }
-            var text = "In \(catchmentPlace(numbers, context, nation: nation)), \(sayPercent(p1, of: denominator(most)))\(interval(most)) of referrals from the most deprived fifth of areas came through non-medical routes, against \(sayPercent(p5, of: denominator(least)))\(interval(least)) from the least deprived fifth"
+            var text =
+                "In \(catchmentPlace(numbers, context, nation: nation)), \(sayPercent(p1, of: denominator(most)))\(interval(most)) of referrals from the most deprived fifth of areas came through non-medical routes, against \(sayPercent(p5, of: denominator(least)))\(interval(least)) from the least deprived fifth"
             if let verdict = overlapVerdict(most, least) { text += ": " + verdict }
             return Finding(
                 here: text + ".",
@@ -186,7 +201,8 @@ extension Report {
         }
         let others = rates.dropFirst()
         return Finding(
-            here: "Referrals per \(scale.words) residents per year (95% interval): \(first)" + (others.isEmpty ? "." : "; against the other nations, \(others.joined(separator: "; ")).")
+            here: "Referrals per \(scale.words) residents per year (95% interval): \(first)"
+                + (others.isEmpty ? "." : "; against the other nations, \(others.joined(separator: "; ")).")
                 + " Rates are of the residents of the small areas the referrals come from.",
             literature: nil)
     }
@@ -194,7 +210,9 @@ extension Report {
     /// The non-medical share's first and last full period (the period before against now).
     static func trendFinding(_ numbers: ReportNumbers) -> Finding? {
         let figures = numbers.trends
-        if let withheld = figures.withheld(.nonMedicalShare) { return Finding(here: "Whether a route is non-medical is \(withheld), so its trend is not shown.", literature: nil) }
+        if let withheld = figures.withheld(.nonMedicalShare) {
+            return Finding(here: "Whether a route is non-medical is \(withheld), so its trend is not shown.", literature: nil)
+        }
         guard let span = figures.firstAndLast(.nonMedicalShare),
             let sentence = TrendWording.shareChange(.nonMedicalShare, first: span.first, last: span.last, span.interval)
         else { return nil }
@@ -214,7 +232,8 @@ extension Report {
             return " (95% interval \(fixed(low, 2))–\(fixed(high, 2)))"
         }
         return Finding(
-            here: "At \(date), the most deprived fifth of England's primary care networks had \(fixed(m, 2)) link worker FTE per 50,000 registered patients\(interval(most)), against \(fixed(l, 2))\(interval(least)) in the least deprived fifth.",
+            here:
+                "At \(date), the most deprived fifth of England's primary care networks had \(fixed(m, 2)) link worker FTE per 50,000 registered patients\(interval(most)), against \(fixed(l, 2))\(interval(least)) in the least deprived fifth.",
             literature: "Wilding et al. (2024): from mid-2022, networks with more reported need for support had fewer link workers per patient.")
     }
 
@@ -223,7 +242,8 @@ extension Report {
         for summary in context.models where summary.status == .fitted && summary.outcome == ModelOutcome.routeNonMedical.rawValue {
             let rows = ratioRows(numbers, summary)
             let deprivation = rows.first {
-                $0[ModelColumn.term].string == ModelCovariate.imdQuintile.rawValue && $0[ModelColumn.level].string == "1" && $0[ModelColumn.reference].string == "5"
+                $0[ModelColumn.term].string == ModelCovariate.imdQuintile.rawValue && $0[ModelColumn.level].string == "1"
+                    && $0[ModelColumn.reference].string == "5"
             }
             guard let row = deprivation, let estimate = row[ModelColumn.estimate].value, let low = row[ModelColumn.ciLow].value,
                 let high = row[ModelColumn.ciHigh].value
@@ -235,7 +255,8 @@ extension Report {
                     ? "lower for referrals from the most deprived fifth of areas than from the least deprived fifth"
                     : "about the same for referrals from the most deprived fifth of areas as from the least deprived fifth (the interval includes 1)"
             return Finding(
-                here: "Adjusted for the model's other covariates, the odds of a non-medical route were \(comparison): odds ratio \(fixed(estimate, 2)) (95% interval \(fixed(low, 2))–\(fixed(high, 2))).",
+                here:
+                    "Adjusted for the model's other covariates, the odds of a non-medical route were \(comparison): odds ratio \(fixed(estimate, 2)) (95% interval \(fixed(low, 2))–\(fixed(high, 2))).",
                 literature: nil)
         }
         return nil
@@ -248,7 +269,10 @@ extension Report {
     /// questions' order; the reason comes last, so it is the first left out.
     static func summaryFindings(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> [Finding] {
         let first = [routeFinding(numbers)].compactMap { $0 } + pathwayFindings(numbers)
-        let rest = [deprivationFinding(numbers, context), reachFinding(numbers, context), trendFinding(numbers), provisionFinding(numbers, context), reasonFinding(numbers, label)]
+        let rest = [
+            deprivationFinding(numbers, context), reachFinding(numbers, context), trendFinding(numbers), provisionFinding(numbers, context),
+            reasonFinding(numbers, label),
+        ]
         return Array((first + rest.compactMap { $0 }).prefix(maxFindings))
     }
 
@@ -264,7 +288,9 @@ extension Report {
     /// (``cleanReferralsSentence(_:_:)``). Without a published total it gives the exact count.
     static func headlineCards(_ numbers: ReportNumbers, _ context: ReportContext) -> [(value: String, label: String, withheld: String?)] {
         func share(_ type: RouteType) -> String? {
-            numbers.routeType.first([.dimension: allGroups, .group: allGroups, .category: type.label]).flatMap { row in ReportNumbers.percent(row).map { sayPercent($0, of: denominator(row)) } }
+            numbers.routeType.first([.dimension: allGroups, .group: allGroups, .category: type.label]).flatMap { row in
+                ReportNumbers.percent(row).map { sayPercent($0, of: denominator(row)) }
+            }
         }
         func pathway(_ count: PathwayColumn, _ percent: PathwayColumn, _ label: String) -> (String, String, String?) {
             if let withheld = numbers.pathwayAllWithheld(percent) { return ("Not recorded", label, withheld) }
@@ -298,7 +324,8 @@ extension Report {
     /// disclosure control is off (the tables' counts are then exact).
     static func cleanReferralsSentence(_ numbers: ReportNumbers, _ context: ReportContext) -> String? {
         guard context.disclosureEnabled, let exact = numbers.cleanReferrals, let total = publishedReferrals(numbers), exact != total else { return nil }
-        return "Clean referrals: exactly \(grouped(exact)) records (tables/data_quality.csv); page 1 and the tables give \(grouped(total)), the total rounded to the nearest \(context.roundTo) like every published count."
+        return
+            "Clean referrals: exactly \(grouped(exact)) records (tables/data_quality.csv); page 1 and the tables give \(grouped(total)), the total rounded to the nearest \(context.roundTo) like every published count."
     }
 
     /// The fields the export leaves out, in one sentence for page 1 (details in the
@@ -307,10 +334,13 @@ extension Report {
         let recording = context.recording
         var parts: [String] = []
         if !recording.notRecorded.isEmpty {
-            parts.append("\(notRecordedText.prefix(1).uppercased() + notRecordedText.dropFirst()): " + recording.notRecorded.map { label.inSentence(.field, $0.rawValue) }.joined(separator: ", "))
+            parts.append(
+                "\(notRecordedText.prefix(1).uppercased() + notRecordedText.dropFirst()): "
+                    + recording.notRecorded.map { label.inSentence(.field, $0.rawValue) }.joined(separator: ", "))
         }
         if !recording.recordedInPart.isEmpty {
-            parts.append("missing from some input files: " + recording.recordedInPart.map { label.inSentence(.field, $0.field.rawValue) }.joined(separator: ", "))
+            parts.append(
+                "missing from some input files: " + recording.recordedInPart.map { label.inSentence(.field, $0.field.rawValue) }.joined(separator: ", "))
         }
         guard !parts.isEmpty else { return nil }
         return parts.joined(separator: "; ") + ". Their figures are left out, never shown as zero; the Appendix says which."
@@ -335,9 +365,13 @@ extension Report {
             return el("section", [("id", "summary"), ("aria-labelledby", "summary-h")], children + [el("p", text: noReferrals)])
         }
         children.append(
-            el("div", [("class", "cards")], headlineCards(numbers, context).map { card in
-                el("div", [("class", "card")], [el("p", [("class", "big")], text: card.value), el("p", text: card.label + (card.withheld.map { ": \($0)" } ?? ""))])
-            }))
+            el(
+                "div", [("class", "cards")],
+                headlineCards(numbers, context).map { card in
+                    el(
+                        "div", [("class", "card")],
+                        [el("p", [("class", "big")], text: card.value), el("p", text: card.label + (card.withheld.map { ": \($0)" } ?? ""))])
+                }))
         if let missing = notRecordedSummary(context, label) { children.append(el("p", text: missing)) }
         children += warningsText(context.warnings.filter { $0.changesHeadline }).map { el("p", [("class", "warning")], text: $0) }
         let findings = summaryFindings(numbers, context, label)
@@ -346,9 +380,14 @@ extension Report {
             children.append(el("p", text: allSuppressed))
         } else {
             children.append(
-                el("ul", [("class", "findings")], findings.map { finding in
-                    el("li", [], [el("p", text: finding.here)] + (finding.literature.map { [el("p", [("class", "comparison")], text: "Compared with: " + $0)] } ?? []))
-                }))
+                el(
+                    "ul", [("class", "findings")],
+                    findings.map { finding in
+                        el(
+                            "li", [],
+                            [el("p", text: finding.here)]
+                                + (finding.literature.map { [el("p", [("class", "comparison")], text: "Compared with: " + $0)] } ?? []))
+                    }))
         }
         children.append(el("p", [("class", "note")], text: summaryNote(context)))
         return el("section", [("id", "summary"), ("aria-labelledby", "summary-h")], children)
@@ -428,11 +467,13 @@ extension Report {
 
     /// The appendix: the run and its files, the disclosure rule, data quality.
     static func appendixSection(_ numbers: ReportNumbers, _ context: ReportContext, _ label: Labels) -> Node {
-        section("appendix", "Appendix: how this report was made", [
-            el("p", text: appendixIntro),
-            demoted(runSection(numbers, context)),
-            el("h3", text: "Disclosure control"),
-        ] + disclosureNodes(context) + [demoted(qualitySection(numbers, context, label))])
+        section(
+            "appendix", "Appendix: how this report was made",
+            [
+                el("p", text: appendixIntro),
+                demoted(runSection(numbers, context)),
+                el("h3", text: "Disclosure control"),
+            ] + disclosureNodes(context) + [demoted(qualitySection(numbers, context, label))])
     }
 
     // MARK: Markdown
@@ -446,10 +487,11 @@ extension Report {
         if !context.disclosureEnabled { out += ["> **\(md(context.disclosureStatement))**", ""] }
         guard numbers.hasReferrals else { return out + [noReferrals, ""] }
         // "- Reached a link worker: 90.2%"; a share not recorded says why instead.
-        out += headlineCards(numbers, context).map { card in
-            let label = card.label.prefix(1).uppercased() + card.label.dropFirst()
-            return "- " + md(label) + ": " + md(card.withheld ?? card.value)
-        } + [""]
+        out +=
+            headlineCards(numbers, context).map { card in
+                let label = card.label.prefix(1).uppercased() + card.label.dropFirst()
+                return "- " + md(label) + ": " + md(card.withheld ?? card.value)
+            } + [""]
         if let missing = notRecordedSummary(context, label) { out += [md(missing), ""] }
         for warning in warningsText(context.warnings.filter { $0.changesHeadline }) { out += ["**" + md(warning) + "**", ""] }
         out += ["## What this data shows", ""]
@@ -501,7 +543,9 @@ extension Report {
         var header = header
         var sentences: [String] = []
         if kept.isEmpty {
-            return (header, [], ["Every figure in this table is suppressed by disclosure control, so it is not shown; the rows are in the tables folder."], true)
+            return (
+                header, [], ["Every figure in this table is suppressed by disclosure control, so it is not shown; the rows are in the tables folder."], true
+            )
         }
         if !dropped.isEmpty {
             // A row is named by its cells before the first figure ("Sex / Other / Female").
@@ -516,7 +560,9 @@ extension Report {
             if notes.count == 1 {
                 if let only = notes.first, !only.isEmpty { sentences.append("Every row: \(only).") }
                 header.remove(at: note)
-                kept = kept.map { row in var row = row; if note < row.count { row.remove(at: note) }; return row }
+                kept = kept.map { row in
+                    var row = row; if note < row.count { row.remove(at: note) }; return row
+                }
             }
         }
         return (header, kept, sentences, false)

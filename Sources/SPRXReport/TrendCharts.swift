@@ -43,14 +43,23 @@ extension Charts {
             lx += 28 + Double(text.count) * 6.2
         }
         for (s, item) in series.enumerated() {
-            legend(bars ? el("rect", [("x", n(lx)), ("y", "7"), ("width", "10"), ("height", "10"), ("fill", item.colour)]) : marker(s, x: lx + 5, y: 13, colour: item.colour, title: nil), item.label)
+            legend(
+                bars
+                    ? el("rect", [("x", n(lx)), ("y", "7"), ("width", "10"), ("height", "10"), ("fill", item.colour)])
+                    : marker(s, x: lx + 5, y: 13, colour: item.colour, title: nil), item.label)
         }
         if !bars {
-            legend(el("rect", [("x", n(lx)), ("y", "8"), ("width", "10"), ("height", "10"), ("fill", series.first?.colour ?? Palette.neutral), ("fill-opacity", "0.25")]), "95% interval")
+            legend(
+                el(
+                    "rect",
+                    [("x", n(lx)), ("y", "8"), ("width", "10"), ("height", "10"), ("fill", series.first?.colour ?? Palette.neutral), ("fill-opacity", "0.25")]),
+                "95% interval")
         }
         legend(
             bars
-                ? el("rect", [("x", n(lx)), ("y", "7"), ("width", "10"), ("height", "10"), ("fill", Palette.page), ("stroke", Palette.ink), ("stroke-dasharray", "2 1")])
+                ? el(
+                    "rect",
+                    [("x", n(lx)), ("y", "7"), ("width", "10"), ("height", "10"), ("fill", Palette.page), ("stroke", Palette.ink), ("stroke-dasharray", "2 1")])
                 : el("circle", [("cx", n(lx + 5)), ("cy", "13"), ("r", "4"), ("fill", Palette.page), ("stroke", Palette.ink), ("stroke-width", "1.5")]),
             "partial interval")
         legend(el("text", [("x", n(lx + 2)), ("y", "17"), ("class", "small")], text: "s"), "suppressed")
@@ -69,18 +78,27 @@ extension Charts {
             guard panel.series.contains(where: { $0.points.contains { $0?.value != nil } }) else {
                 let suppressed = panel.series.contains { $0.points.contains { $0?.suppressed == true } }
                 children.append(
-                    el("text", [("x", n((left + right) / 2)), ("y", n((topY + bottom) / 2)), ("text-anchor", "middle"), ("class", "small")],
+                    el(
+                        "text", [("x", n((left + right) / 2)), ("y", n((topY + bottom) / 2)), ("text-anchor", "middle"), ("class", "small")],
                         text: suppressed ? "Every interval is suppressed (too few referrals to publish)." : "No figures."))
                 continue
             }
             let middle = (topY + bottom) / 2
             children.append(
-                el("text", [("x", n(ox + 10)), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"), ("transform", "rotate(-90 \(n(ox + 10)) \(n(middle)))")],
+                el(
+                    "text",
+                    [
+                        ("x", n(ox + 10)), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"),
+                        ("transform", "rotate(-90 \(n(ox + 10)) \(n(middle)))"),
+                    ],
                     text: yTitle))
             for tick in stride(from: 0.0, through: yMax + step / 2, by: step) {
                 let y = yOf(tick)
                 children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
-                children.append(el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: NumberFormat.decimal(tick, places: places)))
+                children.append(
+                    el(
+                        "text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")],
+                        text: NumberFormat.decimal(tick, places: places)))
             }
             for i in labelled {
                 let x = xOf(i)
@@ -95,7 +113,9 @@ extension Charts {
                         guard let point, let value = point.value else { continue }
                         var attributes = [("x", n(xOf(i) - width / 2)), ("y", n(yOf(value))), ("width", n(width)), ("height", n(bottom - yOf(value)))]
                         attributes += point.partial ? [("fill", Palette.page), ("stroke", line.colour), ("stroke-dasharray", "2 1")] : [("fill", line.colour)]
-                        children.append(el("rect", attributes, [el("title", text: "\(name), \(axis[i]): \(valueText(value))\(point.partial ? " (partial interval)" : "")")]))
+                        children.append(
+                            el("rect", attributes, [el("title", text: "\(name), \(axis[i]): \(valueText(value))\(point.partial ? " (partial interval)" : "")")])
+                        )
                     }
                 } else {
                     // Runs of consecutive slots with a value: a band and a line each.
@@ -108,11 +128,18 @@ extension Charts {
                         if banded.count == run.count, run.count > 1 {
                             let upper = run.map { "\(n(xOf($0))) \(n(yOf(line.points[$0]!.high!)))" }
                             let lower = run.reversed().map { "\(n(xOf($0))) \(n(yOf(line.points[$0]!.low!)))" }
-                            children.append(el("path", [("d", "M" + (upper + lower).joined(separator: "L") + "Z"), ("fill", line.colour), ("fill-opacity", "0.25")]))
+                            children.append(
+                                el("path", [("d", "M" + (upper + lower).joined(separator: "L") + "Z"), ("fill", line.colour), ("fill-opacity", "0.25")]))
                         } else {
                             for i in banded {
                                 let point = line.points[i]!
-                                children.append(el("line", [("x1", n(xOf(i))), ("x2", n(xOf(i))), ("y1", n(yOf(point.low!))), ("y2", n(yOf(point.high!))), ("stroke", line.colour)]))
+                                children.append(
+                                    el(
+                                        "line",
+                                        [
+                                            ("x1", n(xOf(i))), ("x2", n(xOf(i))), ("y1", n(yOf(point.low!))), ("y2", n(yOf(point.high!))),
+                                            ("stroke", line.colour),
+                                        ]))
                             }
                         }
                         if run.count > 1 {
@@ -127,9 +154,15 @@ extension Charts {
                         // Every point carries its figures; partial ones are hollow and always drawn.
                         if point.partial {
                             children.append(
-                                el("circle", [("cx", n(xOf(i))), ("cy", n(yOf(value))), ("r", "4"), ("fill", Palette.page), ("stroke", line.colour), ("stroke-width", "1.5")], [
-                                    el("title", text: text)
-                                ]))
+                                el(
+                                    "circle",
+                                    [
+                                        ("cx", n(xOf(i))), ("cy", n(yOf(value))), ("r", "4"), ("fill", Palette.page), ("stroke", line.colour),
+                                        ("stroke-width", "1.5"),
+                                    ],
+                                    [
+                                        el("title", text: text)
+                                    ]))
                         } else {
                             let mark = marker(s, x: xOf(i), y: yOf(value), colour: line.colour, title: text)
                             children.append(axis.count > 24 ? scaled(mark, xOf(i), yOf(value)) : mark)
@@ -144,9 +177,11 @@ extension Charts {
                 let suppressed = points.contains(where: \.suppressed)
                 let which = panel.series.filter { $0.points[i] != nil && $0.points[i]!.value == nil }.map(\.label).joined(separator: ", ")
                 children.append(
-                    el("text", [("x", n(xOf(i))), ("y", n(bottom - 3)), ("text-anchor", "middle"), ("class", "small")], [
-                        .text(suppressed ? "s" : "—"), el("title", text: "\(panel.title), \(axis[i]): \(which) \(suppressed ? "suppressed" : "no value")"),
-                    ]))
+                    el(
+                        "text", [("x", n(xOf(i))), ("y", n(bottom - 3)), ("text-anchor", "middle"), ("class", "small")],
+                        [
+                            .text(suppressed ? "s" : "—"), el("title", text: "\(panel.title), \(axis[i]): \(which) \(suppressed ? "suppressed" : "no value")"),
+                        ]))
             }
         }
         return svg(id: id, width: Double(columns) * (panelWidth + 20) + 10, height: legendHeight + Double(rowsOfPanels) * (panelHeight + 20) + 10, children)
@@ -187,24 +222,30 @@ extension Report {
         let referralsTitle = "Referrals per \(unit), all referrals"
         children.append(el("h3", text: "Referrals and shares for all referrals"))
         children.append(
-            el("figure", [], [
-                Charts.timePanels(
-                    id: "trend-referrals", title: referralsTitle,
-                    description: "Columns, one per \(unit), of the number of clean referrals; a hollow column is a partial \(unit), s marks a suppressed one. The same numbers are in the table below.",
-                    axis: axis,
-                    panels: [
-                        Charts.TimePanel(
-                            title: "All referrals",
-                            series: trendSeries(figures, interval, axis: starts, dimension: TableDimension.all, group: TableDimension.all, measures: [(.referrals, "Referrals", Palette.medical)]))
-                    ],
-                    yTitle: "Referrals", bars: true, valueText: { Report.grouped(Int($0)) }),
-                el("figcaption", text: referralsTitle + "."),
-                details(
-                    tableSummary("all referrals by \(unit)", table: .trends),
-                    dataTable(
-                        caption: controlled("Referrals and shares (95% CI) by \(unit), all referrals (tables/trends.csv)", context), header: trendAllHeader(figures, interval),
-                        rows: trendTable(figures, interval, columns: trendAllColumns(figures)), numeric: Set(1...trendAllColumns(figures).count))),
-            ]))
+            el(
+                "figure", [],
+                [
+                    Charts.timePanels(
+                        id: "trend-referrals", title: referralsTitle,
+                        description:
+                            "Columns, one per \(unit), of the number of clean referrals; a hollow column is a partial \(unit), s marks a suppressed one. The same numbers are in the table below.",
+                        axis: axis,
+                        panels: [
+                            Charts.TimePanel(
+                                title: "All referrals",
+                                series: trendSeries(
+                                    figures, interval, axis: starts, dimension: TableDimension.all, group: TableDimension.all,
+                                    measures: [(.referrals, "Referrals", Palette.medical)]))
+                        ],
+                        yTitle: "Referrals", bars: true, valueText: { Report.grouped(Int($0)) }),
+                    el("figcaption", text: referralsTitle + "."),
+                    details(
+                        tableSummary("all referrals by \(unit)", table: .trends),
+                        dataTable(
+                            caption: controlled("Referrals and shares (95% CI) by \(unit), all referrals (tables/trends.csv)", context),
+                            header: trendAllHeader(figures, interval),
+                            rows: trendTable(figures, interval, columns: trendAllColumns(figures)), numeric: Set(1...trendAllColumns(figures).count))),
+                ]))
 
         // A nation whose every interval is suppressed has no panel: the section's
         // withheld sentence (``trendWithheldSentence(_:_:)``) names it instead.
@@ -213,31 +254,38 @@ extension Report {
             let title = "Non-medical share by \(unit) in each nation, with 95% intervals"
             children.append(el("h3", text: "Non-medical share by nation"))
             children.append(
-                el("figure", [], [
-                    Charts.timePanels(
-                        id: "trend-nation", title: title,
-                        description: "One panel per nation; the line is the percentage of the \(unit)'s referrals through non-medical routes, the band its 95% Wilson interval; a hollow point is a partial \(unit); s at the foot of a panel marks a suppressed \(unit), which is a gap in the line. The same numbers are in the table below.",
-                        axis: axis,
-                        panels: nations.map { nation in
-                            Charts.TimePanel(
-                                title: nation,
-                                series: trendSeries(
-                                    figures, interval, axis: starts, dimension: Grouping.Name.nation, group: nation, measures: [(.nonMedicalShare, "Non-medical share", Palette.nonMedical)]))
-                        },
-                        yTitle: "Non-medical share (%)", valueText: { NumberFormat.points($0) + "%" }),
-                    el("figcaption", text: title + "."),
-                    details(
-                        tableSummary("non-medical share by nation and \(unit)", table: .trends),
-                        dataTable(
-                            caption: controlled("Non-medical share (95% CI), percent, by nation and \(unit)", context), header: trendNationHeader(figures, interval),
-                            rows: trendTable(figures, interval, columns: trendNationColumns(figures)), numeric: Set(0...trendNationColumns(figures).count).subtracting([0]))),
-                ]))
+                el(
+                    "figure", [],
+                    [
+                        Charts.timePanels(
+                            id: "trend-nation", title: title,
+                            description:
+                                "One panel per nation; the line is the percentage of the \(unit)'s referrals through non-medical routes, the band its 95% Wilson interval; a hollow point is a partial \(unit); s at the foot of a panel marks a suppressed \(unit), which is a gap in the line. The same numbers are in the table below.",
+                            axis: axis,
+                            panels: nations.map { nation in
+                                Charts.TimePanel(
+                                    title: nation,
+                                    series: trendSeries(
+                                        figures, interval, axis: starts, dimension: Grouping.Name.nation, group: nation,
+                                        measures: [(.nonMedicalShare, "Non-medical share", Palette.nonMedical)]))
+                            },
+                            yTitle: "Non-medical share (%)", valueText: { NumberFormat.points($0) + "%" }),
+                        el("figcaption", text: title + "."),
+                        details(
+                            tableSummary("non-medical share by nation and \(unit)", table: .trends),
+                            dataTable(
+                                caption: controlled("Non-medical share (95% CI), percent, by nation and \(unit)", context),
+                                header: trendNationHeader(figures, interval),
+                                rows: trendTable(figures, interval, columns: trendNationColumns(figures)),
+                                numeric: Set(0...trendNationColumns(figures).count).subtracting([0]))),
+                    ]))
         }
 
         let routes = figures.groups(Grouping.Name.routeType, .contactedShare)
         // Only the shares whose field is recorded (neither: no chart; the lead says why).
         let routeMeasures = [
-            (TrendColumn.Measure.contactedShare, "Reached a link worker", Palette.contacted), (.interventionShare, "Received an intervention", Palette.intervention),
+            (TrendColumn.Measure.contactedShare, "Reached a link worker", Palette.contacted),
+            (.interventionShare, "Received an intervention", Palette.intervention),
         ].filter { figures.withheld($0.0) == nil }
         if !routes.isEmpty && !routeMeasures.isEmpty {
             let title = routeMeasures.map(\.1).joined(separator: " and ") + ", by route type and \(unit), with 95% intervals"
@@ -246,26 +294,32 @@ extension Report {
             // Contact and intervention by route type over time add detail to the lead's
             // sentences: one click away, not printed.
             children.append(
-                details("Chart and table: \(title.prefix(1).lowercased() + title.dropFirst()) (all rows: \(TableSchema.trends.path))", el("figure", [], [
-                    Charts.timePanels(
-                        id: "trend-route", title: title,
-                        description: "One panel per route type; the circles are the percentage of the \(unit)'s referrals that reached a link worker, the diamonds the percentage that received at least one intervention, each with its 95% Wilson interval as a band; a hollow point is a partial \(unit); s marks a suppressed \(unit). The same numbers are in the table below.",
-                        axis: axis,
-                        panels: routes.map { route in
-                            Charts.TimePanel(
-                                title: label(.routeType, route),
-                                series: trendSeries(
-                                    figures, interval, axis: starts, dimension: Grouping.Name.routeType, group: route,
-                                    measures: routeMeasures))
-                        },
-                        yTitle: "Percentage of referrals", valueText: { NumberFormat.points($0) + "%" }),
-                    el("figcaption", text: title + "."),
-                    details(
-                        tableSummary("contact and intervention by route type and \(unit)", table: .trends),
-                        dataTable(
-                            caption: controlled("Shares (95% CI), percent, by route type and \(unit)", context), header: trendRouteHeader(figures, label, interval),
-                            rows: trendTable(figures, interval, columns: columns), numeric: Set(0...columns.count).subtracting([0]))),
-                ])))
+                details(
+                    "Chart and table: \(title.prefix(1).lowercased() + title.dropFirst()) (all rows: \(TableSchema.trends.path))",
+                    el(
+                        "figure", [],
+                        [
+                            Charts.timePanels(
+                                id: "trend-route", title: title,
+                                description:
+                                    "One panel per route type; the circles are the percentage of the \(unit)'s referrals that reached a link worker, the diamonds the percentage that received at least one intervention, each with its 95% Wilson interval as a band; a hollow point is a partial \(unit); s marks a suppressed \(unit). The same numbers are in the table below.",
+                                axis: axis,
+                                panels: routes.map { route in
+                                    Charts.TimePanel(
+                                        title: label(.routeType, route),
+                                        series: trendSeries(
+                                            figures, interval, axis: starts, dimension: Grouping.Name.routeType, group: route,
+                                            measures: routeMeasures))
+                                },
+                                yTitle: "Percentage of referrals", valueText: { NumberFormat.points($0) + "%" }),
+                            el("figcaption", text: title + "."),
+                            details(
+                                tableSummary("contact and intervention by route type and \(unit)", table: .trends),
+                                dataTable(
+                                    caption: controlled("Shares (95% CI), percent, by route type and \(unit)", context),
+                                    header: trendRouteHeader(figures, label, interval),
+                                    rows: trendTable(figures, interval, columns: columns), numeric: Set(0...columns.count).subtracting([0]))),
+                        ])))
         }
         if let withheld = trendWithheldSentence(figures, label) { children.append(el("p", text: withheld)) }
         children += methodNotes(trendNotes(figures, context))
@@ -281,8 +335,12 @@ extension Report {
         let unit = interval == .month ? "month" : "quarter"
         let lead = TrendWording.lead(figures)
         if !lead.isEmpty { out += lead.map { "- " + md($0) } + [""] }
-        out += ["### Referrals and shares for all referrals", "", md(controlled("Referrals and shares (95% CI) by \(unit), all referrals (tables/trends.csv)", context)), ""]
-        out += table(trendAllHeader(figures, interval), trendTable(figures, interval, columns: trendAllColumns(figures)), right: Set(1...trendAllColumns(figures).count))
+        out += [
+            "### Referrals and shares for all referrals", "",
+            md(controlled("Referrals and shares (95% CI) by \(unit), all referrals (tables/trends.csv)", context)), "",
+        ]
+        out += table(
+            trendAllHeader(figures, interval), trendTable(figures, interval, columns: trendAllColumns(figures)), right: Set(1...trendAllColumns(figures).count))
         let nations = trendNationColumns(figures)
         if !nations.isEmpty {
             out += ["### Non-medical share by nation", "", md("Non-medical share (95% CI), percent, by nation and \(unit)."), ""]

@@ -172,7 +172,8 @@ enum TrendWording {
         if al <= bh && bl <= ah {
             return "\(capital) was \(percent(a)) in \(from) and \(percent(b)) in \(to); their 95% intervals (\(intervals)) overlap, so this is no clear change."
         }
-        return "\(capital) \(b > a ? "rose" : "fell") from \(percent(a)) in \(from) to \(percent(b)) in \(to) (95% intervals \(intervals), which do not overlap)."
+        return
+            "\(capital) \(b > a ? "rose" : "fell") from \(percent(a)) in \(from) to \(percent(b)) in \(to) (95% intervals \(intervals), which do not overlap)."
     }
 
     /// The section's lead: referrals and each share in the first and last full interval.
@@ -182,7 +183,8 @@ enum TrendWording {
             let unit = span.interval == .quarter ? "quarter" : "month"
             func count(_ point: TrendPoint) -> String { point.value.map { Report.grouped(Int($0)) } ?? ReachWording.suppressed }
             sentences.append(
-                "There were \(count(span.first)) referrals in \(period(span.first, span.interval)), the first full \(unit) of the data, and \(count(span.last)) in \(period(span.last, span.interval)), the last.")
+                "There were \(count(span.first)) referrals in \(period(span.first, span.interval)), the first full \(unit) of the data, and \(count(span.last)) in \(period(span.last, span.interval)), the last."
+            )
         }
         for measure in [TrendColumn.Measure.nonMedicalShare, .contactedShare, .interventionShare] {
             // A share whose field is not recorded has no trend: one sentence says why.
@@ -191,7 +193,9 @@ enum TrendWording {
                 sentences.append(subject.prefix(1).uppercased() + subject.dropFirst() + " is \(withheld), so its trend is not shown.")
                 continue
             }
-            guard let span = figures.firstAndLast(measure), let sentence = shareChange(measure, first: span.first, last: span.last, span.interval) else { continue }
+            guard let span = figures.firstAndLast(measure), let sentence = shareChange(measure, first: span.first, last: span.last, span.interval) else {
+                continue
+            }
             sentences.append(sentence)
         }
         return sentences
@@ -286,12 +290,15 @@ extension Report {
         if !nations.isEmpty { parts.append("the non-medical share in " + PlaceWording.list(nations)) }
         parts += routes
         guard !parts.isEmpty else { return nil }
-        return "Not in the tables or charts, because every \(unit) of theirs is suppressed (too few referrals to publish): " + parts.joined(separator: "; ") + "."
+        return "Not in the tables or charts, because every \(unit) of theirs is suppressed (too few referrals to publish): " + parts.joined(separator: "; ")
+            + "."
     }
 
     static func trendRouteHeader(_ figures: TrendFigures, _ label: Labels, _ interval: TrendColumn.Interval) -> [String] {
         [interval == .month ? "Month" : "Quarter"]
-            + trendRouteColumns(figures).map { "\(label(.routeType, $0.group)): \($0.measure == .contactedShare ? "reached a link worker" : "intervention") (%)" }
+            + trendRouteColumns(figures).map {
+                "\(label(.routeType, $0.group)): \($0.measure == .contactedShare ? "reached a link worker" : "intervention") (%)"
+            }
     }
 
     /// What the trend figures are, in sentences (the section's notes).
@@ -303,7 +310,8 @@ extension Report {
         ]
         if context.disclosureEnabled {
             notes.append(
-                "Disclosure control: counts are rounded to the nearest \(context.roundTo) and counts of 1 to \(context.suppressUpTo) are suppressed; shares are computed from the rounded counts. A suppressed interval is a gap in the line marked s, never a zero.")
+                "Disclosure control: counts are rounded to the nearest \(context.roundTo) and counts of 1 to \(context.suppressUpTo) are suppressed; shares are computed from the rounded counts. A suppressed interval is a gap in the line marked s, never a zero."
+            )
         } else {
             notes.append("Disclosure control is off: counts are exact. An interval without a value is a gap in the line, never a zero.")
         }

@@ -116,11 +116,12 @@ struct BlockWorker: Sendable {
                     }
                     let contacted = record.reachedLinkWorker
                     let intervention = record.hadIntervention
-                    let key = groupKey.key(
-                        ageBand: enrichment.ageBand, sex: record.sex, ethnicity: record.ethnicity, nation: enrichment.nation,
-                        decile: enrichment.decile, rurality: enrichment.rurality, routeType: routeTypes[Int(record.route)],
-                        contacted: contacted, route: record.route, month: lastMonth, standardAge: enrichment.standardAge,
-                        resident: enrichment.resident, outsidePeriod: ratePeriod.map { !$0.contains(record.referralDate) } ?? false)
+                    let key =
+                        groupKey.key(
+                            ageBand: enrichment.ageBand, sex: record.sex, ethnicity: record.ethnicity, nation: enrichment.nation,
+                            decile: enrichment.decile, rurality: enrichment.rurality, routeType: routeTypes[Int(record.route)],
+                            contacted: contacted, route: record.route, month: lastMonth, standardAge: enrichment.standardAge,
+                            resident: enrichment.resident, outsidePeriod: ratePeriod.map { !$0.contains(record.referralDate) } ?? false)
                         | record.dimensionBits
                     let organisation = record.organisation ?? ShortCode()
                     counts.add(
@@ -180,10 +181,11 @@ final class CountsPool: @unchecked Sendable {
     /// Every state merged, plus `adjustment` (the duplicates taken out again).
     func merged(with adjustment: ReferralCounts) -> ReferralCounts {
         // Take the states out of the pool, so merging into one does not copy it.
-        var states = lock.withLock {
-            defer { idle.removeAll() }
-            return idle
-        } + [adjustment]
+        var states =
+            lock.withLock {
+                defer { idle.removeAll() }
+                return idle
+            } + [adjustment]
         states.sort { $0.models.histogram.count + $0.outcomes.count > $1.models.histogram.count + $1.outcomes.count }
         var total = states.removeFirst()
         for state in states { total.merge(state) }

@@ -240,7 +240,8 @@ public final class RunLock {
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             lockFile.close()
-            throw SPRXError(.outputLocked, "another run is writing this output; not starting: try again when it has finished", location: DataLocation(file: path))
+            throw SPRXError(
+                .outputLocked, "another run is writing this output; not starting: try again when it has finished", location: DataLocation(file: path))
         }
         descriptor = lockFile
         tookOverStaleLock = info.st_size > 0
@@ -340,7 +341,7 @@ final class QuarantineWriter {
 
     func finish() throws {
         try deflater.finish()
-        do { try descriptor.sync() } catch where error.code != EINVAL {
+        do { try descriptor.sync() } catch  where error.code != EINVAL {
             throw SPRXError(.outputFailed, "cannot flush quarantine file", location: DataLocation(file: path))
         } catch {}
     }

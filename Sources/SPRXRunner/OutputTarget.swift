@@ -79,13 +79,15 @@ public struct OutputTarget: Sendable, Equatable {
         let name = (path as NSString).lastPathComponent
         if InputResolver.readsEntry(named: name) {
             throw refuse(
-                "it ends in .csv or .csv.gz ('\(DisplayText.escaped(name))'), but sprx writes a folder (tables, report, manifest) there, which a later run over the folder holding it would try to read as an input; name the folder without .csv")
+                "it ends in .csv or .csv.gz ('\(DisplayText.escaped(name))'), but sprx writes a folder (tables, report, manifest) there, which a later run over the folder holding it would try to read as an input; name the folder without .csv"
+            )
         }
         for (input, resolved) in resolvedInputs where Self.isDirectory(resolved) && Self.isInside(path, resolved) {
             let entry = String(path.dropFirst(resolved == "/" ? 1 : resolved.count + 1).prefix { $0 != "/" })
             if InputResolver.readsEntry(named: entry) {
                 throw refuse(
-                    "it would make '\(DisplayText.escaped(entry))' in the input folder \(DisplayText.escaped(input)), which a later run over that folder would read as an input; choose another name")
+                    "it would make '\(DisplayText.escaped(entry))' in the input folder \(DisplayText.escaped(input)), which a later run over that folder would read as an input; choose another name"
+                )
             }
         }
         for file in protected {
@@ -170,7 +172,8 @@ public struct OutputTarget: Sendable, Equatable {
         guard !foreign.isEmpty else { return nil }
         foreign.sort()
         let shown = foreign.prefix(5).map { "'\(DisplayText.escaped($0))'" }.joined(separator: ", ")
-        return "it holds \(foreign.count) entr\(foreign.count == 1 ? "y" : "ies") sprx did not write (\(shown)\(foreign.count > 5 ? ", …" : "")); move them out first"
+        return
+            "it holds \(foreign.count) entr\(foreign.count == 1 ? "y" : "ies") sprx did not write (\(shown)\(foreign.count > 5 ? ", …" : "")); move them out first"
     }
 
     /// The folders above canonical `path`, nearest first, ending with `/`.

@@ -67,7 +67,8 @@ enum RunFigures {
 
     /// One line per gated field for the end-of-run summary: shares unknown and unmapped.
     static func summaryLines(_ figures: QualityFigures) -> [String] {
-        let lines = QualityGates.gatedFields.map { ($0.rawValue, figures.fields[$0]) } + figures.dimensions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let lines =
+            QualityGates.gatedFields.map { ($0.rawValue, figures.fields[$0]) } + figures.dimensions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         return lines.compactMap { name, f in
             guard let f, f.cleanReferrals > 0 else { return nil }
             func percent(_ n: Int) -> String { QualityGates.percent(Double(n) / Double(f.cleanReferrals)) }

@@ -175,7 +175,9 @@ struct Run: ParsableCommand {
 
     @Option(
         name: .customLong("as-of"),
-        help: "The date the report is as of, YYYY-MM-DD, printed on its first page (default: the day after the data period ends, so the same inputs give the same report).")
+        help:
+            "The date the report is as of, YYYY-MM-DD, printed on its first page (default: the day after the data period ends, so the same inputs give the same report)."
+    )
     var asOf: String?
 
     @Option(help: .hidden)
@@ -208,7 +210,8 @@ struct Run: ParsableCommand {
             if !quiet {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 StandardError.line(
-                    "sprx: \(summary.rowsRead) rows read: \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(summary.outputDirectory))")
+                    "sprx: \(summary.rowsRead) rows read: \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(summary.outputDirectory))"
+                )
                 for line in summary.fieldQuality { StandardError.line("sprx: \(line)") }
                 if let line = summary.notRecordedLine { StandardError.line("sprx: \(line)") }
                 for warning in summary.warnings { StandardError.line("sprx: warning: \(warning.code.rawValue): \(warning.message)") }
@@ -278,7 +281,9 @@ struct Generate: ParsableCommand {
         guard (1...1000).contains(files) else { throw ValidationError("--files must be from 1 to 1000") }
         // safe: validate() refused any other layout
         guard rows <= 1_000_000_000 else { throw ValidationError("--rows must be from 1 to 1,000,000,000") }
-        guard GeneratedLayout(rawValue: layout) != nil else { throw ValidationError("--layout is one of \(GeneratedLayout.allCases.map(\.rawValue).joined(separator: ", "))") }
+        guard GeneratedLayout(rawValue: layout) != nil else {
+            throw ValidationError("--layout is one of \(GeneratedLayout.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         try ProgressOptions.check(interval: progressInterval)
     }
 
@@ -368,7 +373,8 @@ struct Validate: ParsableCommand {
             let report = try OutputValidator.compare(expected: expected, actual: actual, tolerance: tolerance)
             // Table cells are data: each printed line has control characters escaped and
             // is cut to a screenful, so a table cannot drive the terminal or flood it.
-            let text = json
+            let text =
+                json
                 ? try report.json()
                 : report.text(limit: limit).split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
                     let escaped = DisplayText.escaped(String(line))
@@ -423,7 +429,9 @@ struct Inspect: ParsableCommand {
             print(json ? try report.json() : report.text(), terminator: "")
             if let draftPipeline {
                 try DraftPipeline.write(inspection, to: draftPipeline)
-                StandardError.line("sprx: draft pipeline written to \(DisplayText.escaped(draftPipeline)): review every REVIEW mark, then sprx run --pipeline \(DisplayText.escaped(draftPipeline))")
+                StandardError.line(
+                    "sprx: draft pipeline written to \(DisplayText.escaped(draftPipeline)): review every REVIEW mark, then sprx run --pipeline \(DisplayText.escaped(draftPipeline))"
+                )
                 for line in DraftPipeline.check(draftPipeline, inputs: inputs, referenceDirectory: referenceDir) { StandardError.line(line) }
             }
             if fflush(nil) != 0 {

@@ -49,7 +49,8 @@ import Testing
         // `import X`, `@testable import X`, `public import X`, `import struct X.Y`, … (one
         // statement each: lines are split at `;` first).
         let importLine = try Regex(
-            #"^\s*(?:@[A-Za-z_]+(?:\([^)]*\))?\s+)*(?:(?:public|package|internal|fileprivate|private)\s+)?import\s+(?:(?:struct|class|enum|protocol|func|var|let|typealias)\s+)?([A-Za-z_][A-Za-z0-9_]*)"#)
+            #"^\s*(?:@[A-Za-z_]+(?:\([^)]*\))?\s+)*(?:(?:public|package|internal|fileprivate|private)\s+)?import\s+(?:(?:struct|class|enum|protocol|func|var|let|typealias)\s+)?([A-Za-z_][A-Za-z0-9_]*)"#
+        )
         var checked = 0
         for target in try Self.sourceTargets() {
             let folder = packageRoot + "/Sources/" + target
@@ -61,7 +62,9 @@ import Testing
                     else { continue }
                     guard targets.contains(name) else { continue }  // Foundation, Glibc, Yams, …
                     checked += 1
-                    #expect(allowed[target]?.contains(name) == true, "Sources/\(target)/\(file) imports \(name), which the import graph of docs/design.md does not allow")
+                    #expect(
+                        allowed[target]?.contains(name) == true,
+                        "Sources/\(target)/\(file) imports \(name), which the import graph of docs/design.md does not allow")
                 }
             }
         }

@@ -10,7 +10,8 @@ import Testing
         let dir = scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try sprx([
-            "run", "--pipeline", "\(packageRoot)/Pipelines/hand-kept-spreadsheet.yaml", "--input", "\(packageRoot)/SampleData/spreadsheet", "--out", dir + "/out",
+            "run", "--pipeline", "\(packageRoot)/Pipelines/hand-kept-spreadsheet.yaml", "--input", "\(packageRoot)/SampleData/spreadsheet", "--out",
+            dir + "/out",
             "--as-of", text,
         ])
         #expect(result.status == 64, "\(result.stderr)")

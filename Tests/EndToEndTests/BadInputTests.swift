@@ -8,9 +8,13 @@ import Testing
 /// with the documented exit status and a message naming the file and where, leaving
 /// the previous output untouched, or succeeds with the row quarantined for the
 /// documented reason; in both cases every row read is clean, duplicate or quarantined.
-let header = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id,notes"
+let header =
+    "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id,notes"
 
-func row(_ id: Int, date: String = "2024-03-01", age: String = "40", area: String = "E01000001", contacts: String = "2", interventions: String = "1", notes: String = "") -> String {
+func row(
+    _ id: Int, date: String = "2024-03-01", age: String = "40", area: String = "E01000001", contacts: String = "2", interventions: String = "1",
+    notes: String = ""
+) -> String {
     "R\(id),P\(id),\(date),\(age),F,White,\(area),GP,Anxiety,Y,\(contacts),\(interventions),U00001,\(notes)"
 }
 
@@ -45,7 +49,9 @@ let corpus: [CorpusCase] = {
     var cases: [CorpusCase] = []
     let good = header + "\n" + body(20)
     let gz = gzip(good)
-    cases.append(CorpusCase(name: "truncated gzip", bytes: Array(gz[..<(gz.count / 2)]), fileName: "extract.csv.gz", failure: (65, ["extract.csv.gz", "truncated", "byte"])))
+    cases.append(
+        CorpusCase(
+            name: "truncated gzip", bytes: Array(gz[..<(gz.count / 2)]), fileName: "extract.csv.gz", failure: (65, ["extract.csv.gz", "truncated", "byte"])))
     var badCRC = gz
     badCRC[badCRC.count - 6] ^= 0xFF  // inside the CRC-32 of the trailer
     cases.append(CorpusCase(name: "corrupted gzip CRC", bytes: badCRC, fileName: "extract.csv.gz", failure: (65, ["extract.csv.gz", "corrupt", "byte"])))
@@ -74,7 +80,8 @@ let corpus: [CorpusCase] = {
             counts: ["rows_read": "3", "clean": "1", "field_count": "2"]))
     cases.append(
         CorpusCase(
-            name: "invalid UTF-8", bytes: Array((header + "\n" + row(1) + "\n").utf8) + Array("R2,P2,2024-03-01,40,F,".utf8) + [0xC3, 0x28] + Array(",E01000001,GP,,,,,U1,\n".utf8),
+            name: "invalid UTF-8",
+            bytes: Array((header + "\n" + row(1) + "\n").utf8) + Array("R2,P2,2024-03-01,40,F,".utf8) + [0xC3, 0x28] + Array(",E01000001,GP,,,,,U1,\n".utf8),
             counts: ["rows_read": "2", "clean": "1", "invalid_encoding": "1"]))
     cases.append(
         CorpusCase(
@@ -82,11 +89,13 @@ let corpus: [CorpusCase] = {
             counts: ["rows_read": "2", "clean": "1", "invalid_encoding": "1"]))
     cases.append(
         CorpusCase(
-            name: "10 MB single field", bytes: Array((header + "\n" + row(1, notes: "\"" + String(repeating: "x", count: 10_000_000) + "\"") + "\n" + row(2) + "\n").utf8),
+            name: "10 MB single field",
+            bytes: Array((header + "\n" + row(1, notes: "\"" + String(repeating: "x", count: 10_000_000) + "\"") + "\n" + row(2) + "\n").utf8),
             counts: ["rows_read": "2", "clean": "1", "row_too_long": "1"]))
     cases.append(
         CorpusCase(
-            name: "500 KB single field (under the row limit)", bytes: Array((header + "\n" + row(1, notes: "\"" + String(repeating: "x", count: 500_000) + "\"") + "\n" + row(2) + "\n").utf8),
+            name: "500 KB single field (under the row limit)",
+            bytes: Array((header + "\n" + row(1, notes: "\"" + String(repeating: "x", count: 500_000) + "\"") + "\n" + row(2) + "\n").utf8),
             counts: ["rows_read": "2", "clean": "2"]))
     cases.append(
         CorpusCase(
@@ -113,7 +122,8 @@ let corpus: [CorpusCase] = {
             counts: ["rows_read": "4", "clean": "2", "duplicate": "1", "conflicting_referral_id": "1"]))
     cases.append(
         CorpusCase(
-            name: "unknown area codes", bytes: Array((header + "\n" + row(1, area: "E01999999") + "\n" + row(2, area: "XYZ") + "\n" + row(3, area: "") + "\n").utf8),
+            name: "unknown area codes",
+            bytes: Array((header + "\n" + row(1, area: "E01999999") + "\n" + row(2, area: "XYZ") + "\n" + row(3, area: "") + "\n").utf8),
             counts: ["rows_read": "3", "clean": "3", "area_unknown": "2", "area_unmatched_deprivation:England": "1"]))
     return cases
 }()

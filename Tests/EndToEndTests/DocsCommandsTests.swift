@@ -51,7 +51,9 @@ import Testing
 
     /// Whether `output` holds `lines` as consecutive whole lines (trailing spaces aside).
     static func holds(_ output: String, _ lines: [String], whole: Bool) -> Bool {
-        let got = output.split(separator: "\n", omittingEmptySubsequences: false).map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
+        let got = output.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
         let want = lines.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
         let trimmed = got.last == "" ? Array(got.dropLast()) : got
         if whole { return trimmed == want }
@@ -125,12 +127,17 @@ import Testing
         var keys: Set<String> = []
         for match in source.matches(of: lists) {
             let list = String(source[match.range])
-            for key in list.matches(of: try Regex(#""([a-z_]+)""#)) { keys.insert(String(list[key.range]).trimmingCharacters(in: CharacterSet(charactersIn: "\""))) }
+            for key in list.matches(of: try Regex(#""([a-z_]+)""#)) {
+                keys.insert(String(list[key.range]).trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
+            }
         }
         #expect(keys.count > 40, "read \(keys.count) keys from PipelineLoader.swift")
         for key in keys.sorted() { #expect(reference.contains("`\(key)`"), "docs/pipeline-reference.md does not name `\(key)`") }
         // And every canonical field, optional or required, as `columns` takes them.
-        for field in ["missing_values", "optional", "referral_id", "person_id", "referral_date", "age", "sex", "ethnicity", "area_code", "referral_source", "contacts", "interventions", "organisation_id", "referral_reasons", "contacted"] {
+        for field in [
+            "missing_values", "optional", "referral_id", "person_id", "referral_date", "age", "sex", "ethnicity", "area_code", "referral_source", "contacts",
+            "interventions", "organisation_id", "referral_reasons", "contacted",
+        ] {
             #expect(reference.contains("`\(field)`"), "\(field)")
         }
     }

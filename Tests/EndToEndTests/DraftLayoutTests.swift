@@ -48,54 +48,73 @@ import Testing
         // dictionary. The labels are those the hand-written pipelines list
         // (Pipelines/case-management-export.yaml, Pipelines/hand-kept-spreadsheet.yaml:
         // the independent source), and the NHS Data Dictionary ethnic category names.
-        Layout(input: "SampleData/casemanagement", expected: "case-management-export", edits: [
-            Edit(old: #"  other: {type: non_medical, labels: ["Police"]}   # REVIEW"#,
-                 new: #"  other: {type: non_medical, labels: ["Police", "Jobcentre Plus", "Fire and Rescue Service"]}"#,
-                 review: rareReview),
-            Edit(old: "    mixed: []\n",
-                 new: #"    mixed: ["Mixed - White and Black Caribbean", "Mixed - White and Black African", "Mixed - White and Asian", "Mixed - Any other mixed background"]"# + "\n",
-                 review: rareReview),
-        ]),
-        Layout(input: "SampleData/spreadsheet", expected: "hand-kept-spreadsheet", edits: [
-            Edit(old: #"  other: {type: non_medical, labels: ["DWP", "Police"]}   # REVIEW"#,
-                 new: #"  other: {type: non_medical, labels: ["DWP", "Police", "Job centre"]}"#,
-                 review: rareReview),
-            Edit(old: #"    mixed: ["Mixed", "Mixed White and Black Caribbean"]   # REVIEW"#,
-                 new: #"    mixed: ["Mixed", "Mixed White and Black Caribbean", "mixed race"]"#,
-                 review: rareReview),
-            Edit(old: #"    black: ["Black", "Black British", "Black Caribbean"]   # REVIEW"#,
-                 new: #"    black: ["Black", "Black British", "Black Caribbean", "black african"]"#,
-                 review: rareReview),
-        ]),
-        Layout(input: "SampleData/gpsearch", expected: "gp-system-search", edits: [
-            // Referred by general practitioner / nurse / pharmacist / member of primary health care team.
-            Edit(old: "  primary_care: {type: medical, labels: []}" + emptyRoute,
-                 new: #"  primary_care: {type: medical, labels: ["108161000000109", "185362004", "185369008", "276491000"]}"#,
-                 review: snomedReview),
-            // Referred by hospital doctor / consultant / community mental health nurse.
-            Edit(old: "  secondary_care: {type: medical, labels: []}" + emptyRoute,
-                 new: #"  secondary_care: {type: medical, labels: ["185360007", "312357002", "1077201000000101"]}"#,
-                 review: snomedReview),
-            // Referred by social worker.
-            Edit(old: "  social_care: {type: non_medical, labels: []}" + emptyRoute,
-                 new: #"  social_care: {type: non_medical, labels: ["185365002"]}"#,
-                 review: snomedReview),
-            // Referred by school nurse (counted as a referral from school).
-            Edit(old: "  education: {type: non_medical, labels: []}" + emptyRoute,
-                 new: #"  education: {type: non_medical, labels: ["1065401000000101"]}"#,
-                 review: snomedReview),
-            // Self-referral to service / referred by family / referred by carer.
-            Edit(old: "  self_referral: {type: non_medical, labels: []}" + emptyRoute,
-                 new: #"  self_referral: {type: non_medical, labels: ["310434002", "185373006", "1065391000000104"]}"#,
-                 review: snomedReview),
-            // "Delete a route" (guide): no code of the export means a VCSE or other referrer.
-            Edit(old: "  vcse: {type: non_medical, labels: []}" + emptyRoute + "\n", new: "", review: emptyRouteReview),
-            Edit(old: "  other: {type: non_medical, labels: []}" + emptyRoute + "\n", new: "", review: emptyRouteReview),
-            // Anxiety, Social isolation, Financial problem (findings).
-            Edit(old: "reasons:\n  {}\n",
-                 new: "reasons:\n  mental_health: [\"48694002\"]\n  loneliness_isolation: [\"422650009\"]\n  financial: [\"160932005\"]\n",
-                 review: snomedReview),
-        ]),
+        Layout(
+            input: "SampleData/casemanagement", expected: "case-management-export",
+            edits: [
+                Edit(
+                    old: #"  other: {type: non_medical, labels: ["Police"]}   # REVIEW"#,
+                    new: #"  other: {type: non_medical, labels: ["Police", "Jobcentre Plus", "Fire and Rescue Service"]}"#,
+                    review: rareReview),
+                Edit(
+                    old: "    mixed: []\n",
+                    new:
+                        #"    mixed: ["Mixed - White and Black Caribbean", "Mixed - White and Black African", "Mixed - White and Asian", "Mixed - Any other mixed background"]"#
+                        + "\n",
+                    review: rareReview),
+            ]),
+        Layout(
+            input: "SampleData/spreadsheet", expected: "hand-kept-spreadsheet",
+            edits: [
+                Edit(
+                    old: #"  other: {type: non_medical, labels: ["DWP", "Police"]}   # REVIEW"#,
+                    new: #"  other: {type: non_medical, labels: ["DWP", "Police", "Job centre"]}"#,
+                    review: rareReview),
+                Edit(
+                    old: #"    mixed: ["Mixed", "Mixed White and Black Caribbean"]   # REVIEW"#,
+                    new: #"    mixed: ["Mixed", "Mixed White and Black Caribbean", "mixed race"]"#,
+                    review: rareReview),
+                Edit(
+                    old: #"    black: ["Black", "Black British", "Black Caribbean"]   # REVIEW"#,
+                    new: #"    black: ["Black", "Black British", "Black Caribbean", "black african"]"#,
+                    review: rareReview),
+            ]),
+        Layout(
+            input: "SampleData/gpsearch", expected: "gp-system-search",
+            edits: [
+                // Referred by general practitioner / nurse / pharmacist / member of primary health care team.
+                Edit(
+                    old: "  primary_care: {type: medical, labels: []}" + emptyRoute,
+                    new: #"  primary_care: {type: medical, labels: ["108161000000109", "185362004", "185369008", "276491000"]}"#,
+                    review: snomedReview),
+                // Referred by hospital doctor / consultant / community mental health nurse.
+                Edit(
+                    old: "  secondary_care: {type: medical, labels: []}" + emptyRoute,
+                    new: #"  secondary_care: {type: medical, labels: ["185360007", "312357002", "1077201000000101"]}"#,
+                    review: snomedReview),
+                // Referred by social worker.
+                Edit(
+                    old: "  social_care: {type: non_medical, labels: []}" + emptyRoute,
+                    new: #"  social_care: {type: non_medical, labels: ["185365002"]}"#,
+                    review: snomedReview),
+                // Referred by school nurse (counted as a referral from school).
+                Edit(
+                    old: "  education: {type: non_medical, labels: []}" + emptyRoute,
+                    new: #"  education: {type: non_medical, labels: ["1065401000000101"]}"#,
+                    review: snomedReview),
+                // Self-referral to service / referred by family / referred by carer.
+                Edit(
+                    old: "  self_referral: {type: non_medical, labels: []}" + emptyRoute,
+                    new: #"  self_referral: {type: non_medical, labels: ["310434002", "185373006", "1065391000000104"]}"#,
+                    review: snomedReview),
+                // "Delete a route" (guide): no code of the export means a VCSE or other referrer.
+                Edit(old: "  vcse: {type: non_medical, labels: []}" + emptyRoute + "\n", new: "", review: emptyRouteReview),
+                Edit(old: "  other: {type: non_medical, labels: []}" + emptyRoute + "\n", new: "", review: emptyRouteReview),
+                // Anxiety, Social isolation, Financial problem (findings).
+                Edit(
+                    old: "reasons:\n  {}\n",
+                    new: "reasons:\n  mental_health: [\"48694002\"]\n  loneliness_isolation: [\"422650009\"]\n  financial: [\"160932005\"]\n",
+                    review: snomedReview),
+            ]),
     ]
 
     @Test(arguments: layouts)
@@ -122,7 +141,9 @@ import Testing
         let run = try sprx(["run", "--pipeline", edited, "--input", layout.input, "--out", folder + "/out", "--jobs", "2", "--quiet"])
         #expect(run.status == 0, "\(run.stderr)")
         let validate = try sprx(["validate", "--expected", "SampleData/expected/\(layout.expected)", "--actual", folder + "/out"])
-        #expect(validate.stdout.contains("tables:    \(PublishedTables.schemas.count) equal, 0 different, 0 missing, 0 unexpected; manifest: 2 fields differ"), "\(validate.stdout)")
+        #expect(
+            validate.stdout.contains("tables:    \(PublishedTables.schemas.count) equal, 0 different, 0 missing, 0 unexpected; manifest: 2 fields differ"),
+            "\(validate.stdout)")
         #expect(validate.stdout.contains("pipeline.name") && validate.stdout.contains("pipeline.sha256"))
     }
 

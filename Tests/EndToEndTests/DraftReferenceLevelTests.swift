@@ -25,7 +25,9 @@ import Testing
             let sex = i % 9 == 0 ? "Non-binary" : "Male"
             let ethnicity = i % 4 == 0 ? "Asian" : "White British"
             let date = String(format: "%02d/%02d/2024", 1 + i % 28, 1 + i % 12)
-            rows.append("CV\(30000 + i),PT\(50000 + i),\(date),\(18 + (i * 37) % 72),\(sex),\(ethnicity),\(areas[i % 30]),\(source),Low mood,\((x >> 8) % 6),W970\(10 + i % 10)")
+            rows.append(
+                "CV\(30000 + i),PT\(50000 + i),\(date),\(18 + (i * 37) % 72),\(sex),\(ethnicity),\(areas[i % 30]),\(source),Low mood,\((x >> 8) % 6),W970\(10 + i % 10)"
+            )
         }
         return rows.joined(separator: "\n") + "\n"
     }

@@ -117,7 +117,8 @@ func copyPreviousOutput(to out: String) throws -> Data {
     /// still right. The manifest records it.
     @Test func unfittableModelWarnsAndTheRunSucceeds() throws {
         let dir = scratch()
-        var csv = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,contacts,interventions,organisation_id,referral_reasons,contacted\n"
+        var csv =
+            "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,contacts,interventions,organisation_id,referral_reasons,contacted\n"
         for i in 0..<40 {
             let male = i % 2 == 0
             let source = male ? "Self-referral" : (i % 4 == 1 ? "GP" : "Charity")
@@ -127,7 +128,9 @@ func copyPreviousOutput(to out: String) throws -> Data {
         let out = dir + "/out"
         let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/extract.csv", "--out", out, "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("warning: model route_nonmedical not fitted: separation: quasi-complete separation: every observation with sex = Male has outcome 1"))
+        #expect(
+            result.stderr.contains(
+                "warning: model route_nonmedical not fitted: separation: quasi-complete separation: every observation with sex = Male has outcome 1"))
         let manifest = try String(contentsOfFile: out + "/manifest.json", encoding: .utf8)
         #expect(manifest.contains("\"status\" : \"failed\""))
         let models = try String(contentsOfFile: out + "/tables/models.csv", encoding: .utf8)
@@ -138,7 +141,9 @@ func copyPreviousOutput(to out: String) throws -> Data {
     /// differ, 66 missing folder; `--json` is machine-readable.
     @Test func validateExitStatuses() throws {
         let out = scratch() + "/out"
-        let run = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "\(packageRoot)/SampleData/canonical", "--out", out, "--jobs", "3", "--quiet"])
+        let run = try sprx([
+            "run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "\(packageRoot)/SampleData/canonical", "--out", out, "--jobs", "3", "--quiet",
+        ])
         #expect(run.status == 0)
         let equal = try sprx(["validate", "--pipeline", "Pipelines/referral-equity.yaml", "--expected", "SampleData/expected/referral-equity", "--actual", out])
         #expect(equal.status == 0, "\(equal.stdout)")
@@ -180,7 +185,9 @@ func copyPreviousOutput(to out: String) throws -> Data {
     /// says there is nothing to report, and every model says why it was not fitted.
     @Test func headerOnlyFileGivesAnEmptyButHonestReport() throws {
         let dir = scratch()
-        try "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id\n".write(toFile: dir + "/empty.csv", atomically: true, encoding: .utf8)
+        try
+            "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id\n"
+            .write(toFile: dir + "/empty.csv", atomically: true, encoding: .utf8)
         // By default a run with no clean rows fails its quality gate (exit 4) and publishes nothing.
         let gated = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/empty.csv", "--out", dir + "/out"])
         #expect(gated.status == 4 && gated.stderr.contains("quality gate min_clean_rows failed: 0 clean rows"), "\(gated.stderr)")

@@ -31,7 +31,9 @@ import Testing
     static let canonicalTables: [String: Data] = {
         let dir = scratch()
         guard (try? Data(canonical).write(to: URL(fileURLWithPath: dir + "/referrals-001.csv"))) != nil,
-            let result = try? sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/referrals-001.csv", "--out", dir + "/out", "--quiet"]),
+            let result = try? sprx([
+                "run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/referrals-001.csv", "--out", dir + "/out", "--quiet",
+            ]),
             result.status == 0
         else { return [:] }
         return tables(dir + "/out")
@@ -240,7 +242,8 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "SPRX_REFERENCE_DIR")
 
-        let missing = try runCaptured(binary, ["run", "--pipeline", dir + "/copy.yaml", "--input", input, "--out", dir + "/o0", "--quiet"], in: dir, environment: environment)
+        let missing = try runCaptured(
+            binary, ["run", "--pipeline", dir + "/copy.yaml", "--input", input, "--out", dir + "/o0", "--quiet"], in: dir, environment: environment)
         #expect(missing.status == 78 && missing.stderr.contains("--reference-dir") && missing.stderr.contains("SPRX_REFERENCE_DIR"), "\(missing.stderr)")
 
         let option = try runCaptured(
@@ -251,7 +254,8 @@ import Testing
         #expect(manifest.contains("\"chosen_by\" : \"--reference-dir\"") && manifest.contains(reference), "\(manifest)")
 
         environment["SPRX_REFERENCE_DIR"] = reference
-        let variable = try runCaptured(binary, ["run", "--pipeline", dir + "/copy.yaml", "--input", input, "--out", dir + "/o2", "--quiet"], in: dir, environment: environment)
+        let variable = try runCaptured(
+            binary, ["run", "--pipeline", dir + "/copy.yaml", "--input", input, "--out", dir + "/o2", "--quiet"], in: dir, environment: environment)
         #expect(variable.status == 0, "\(variable.stderr)")
         #expect(try String(contentsOfFile: dir + "/o2/manifest.json", encoding: .utf8).contains("\"chosen_by\" : \"SPRX_REFERENCE_DIR\""))
 
@@ -278,6 +282,7 @@ import Testing
             binary, ["generate", "--rows", "20", "--files", "1", "--out", dir + "/g2", "--reference-dir", "\(packageRoot)/SampleData/reference"], in: dir,
             environment: environment)
         #expect(option.status == 0, "\(option.stderr)")
-        #expect(FileManager.default.contents(atPath: dir + "/g1/referrals-001.csv.gz") == FileManager.default.contents(atPath: dir + "/g2/referrals-001.csv.gz"))
+        #expect(
+            FileManager.default.contents(atPath: dir + "/g1/referrals-001.csv.gz") == FileManager.default.contents(atPath: dir + "/g2/referrals-001.csv.gz"))
     }
 }

@@ -20,7 +20,8 @@ import Testing
                 ("age_bands: [\"0-17\", \"18-24\", \"25-34\", \"35-44\", \"45-54\", \"55-64\", \"65-74\", \"75-84\", \"85+\"]", "age_bands: [\(bands)]"),
                 ("    age_band: \"45-54\"\n", ""),
             ])
-        var csv = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id,notes\n"
+        var csv =
+            "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id,notes\n"
         var n = 0
         func row(_ age: String) {
             n += 1

@@ -50,7 +50,9 @@ import Testing
     /// (computed in Python from Wilson's formula), the 3 suppressed.
     @Test func suppressedCellNoLongerMakesTheGroupRead100Percent() throws {
         let dir = scratch()
-        let rows = (1...23).map { row($0) }.map { $0.hasPrefix("R21,") || $0.hasPrefix("R22,") || $0.hasPrefix("R23,") ? $0.replacingOccurrences(of: ",GP,", with: ",Self,") : $0 }
+        let rows = (1...23).map { row($0) }.map {
+            $0.hasPrefix("R21,") || $0.hasPrefix("R22,") || $0.hasPrefix("R23,") ? $0.replacingOccurrences(of: ",GP,", with: ",Self,") : $0
+        }
         try (header + "\n" + rows.joined(separator: "\n") + "\n").write(toFile: dir + "/in.csv", atomically: true, encoding: .utf8)
         let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/in.csv", "--out", dir + "/out", "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")

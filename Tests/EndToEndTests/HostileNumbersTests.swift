@@ -22,7 +22,8 @@ private func numbersExtract(rows: Int = 600, organisationLength: Int = 0, organi
     }
     // referral_reasons and contacted are mapped by the default pipeline, so present (empty:
     // no reasons; contacted then read from contacts > 0, as when the column was absent).
-    var csv = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,contacts,interventions,organisation_id,referral_reasons,contacted\n"
+    var csv =
+        "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,contacts,interventions,organisation_id,referral_reasons,contacted\n"
     for i in 0..<rows {
         var org = "U" + String(repeating: "0", count: 4) + String(i % 6)
         if organisationLength > 0 { org += "-" + String(repeating: "X", count: organisationLength - 7) }

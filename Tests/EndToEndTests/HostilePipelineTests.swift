@@ -41,7 +41,9 @@ import Testing
         #expect(result.stderr.contains("error[input.format]: \(input): line 1: header has no column for 2 mapped fields"), "\(result.stderr)")
         #expect(result.stderr.contains("'sex' as 'gender' or 'Sex Code'; 'ethnicity' as 'ethnic_group'"))
         #expect(result.stderr.contains("The file's header has 14 columns: 'referral_id', 'person_id', 'referral_date', 'age', 'sex', 'ethnicity',"))
-        #expect(result.stderr.contains("'organisation_id', 'notes'. Fix the pipeline's columns aliases, or list a field the export does not have under columns.optional"))
+        #expect(
+            result.stderr.contains(
+                "'organisation_id', 'notes'. Fix the pipeline's columns aliases, or list a field the export does not have under columns.optional"))
         #expect(result.stderr.split(separator: "\n").count == 1, "one message")
         try expectUntouched(previous, "unmatched aliases")
     }
@@ -155,13 +157,22 @@ import Testing
 
     /// (case, imd.csv bytes or nil for no file, what stderr must say)
     static let badLookups: [(String, [UInt8]?, [String])] = [
-        ("area twice, different deciles", Array((goodIMD + "E01000001,2\n").utf8), ["imd.csv: line 4: column 'area_code': area listed twice (first on line 2)"]),
+        (
+            "area twice, different deciles", Array((goodIMD + "E01000001,2\n").utf8),
+            ["imd.csv: line 4: column 'area_code': area listed twice (first on line 2)"]
+        ),
         ("area twice, equal deciles", Array((goodIMD + "E01000002,3\n").utf8), ["imd.csv: line 4: column 'area_code': area listed twice (first on line 3)"]),
         ("empty area", Array("area_code,decile\nE01000001,9\n,4\n".utf8), ["imd.csv: line 3: column 'area_code': row has an empty area code"]),
         ("header only", Array("area_code,decile\n".utf8), ["/imd.csv: line 2: reference lookup has a header but no rows"]),
         ("missing", nil, ["/imd.csv: cannot read reference lookup: no such file or directory"]),
-        ("corrupt gzip", [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0x03] + Array("not deflate data, not at all".utf8), ["/imd.csv", "reference lookup cannot be read (input.corrupt)"]),
-        ("truncated gzip", Array(gzip(goodIMD + String(repeating: "E01000003,1\n", count: 1)).prefix(20)), ["/imd.csv", "reference lookup cannot be read (input.corrupt)"]),
+        (
+            "corrupt gzip", [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0x03] + Array("not deflate data, not at all".utf8),
+            ["/imd.csv", "reference lookup cannot be read (input.corrupt)"]
+        ),
+        (
+            "truncated gzip", Array(gzip(goodIMD + String(repeating: "E01000003,1\n", count: 1)).prefix(20)),
+            ["/imd.csv", "reference lookup cannot be read (input.corrupt)"]
+        ),
     ]
 
     /// The README promises 78 for a bad reference lookup; on main these exited 0 (a

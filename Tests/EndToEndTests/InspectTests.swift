@@ -86,7 +86,9 @@ import Testing
         let run = try sprx(["run", "--pipeline", draft, "--input", input, "--out", folder + "/out", "--jobs", "2", "--quiet"])
         #expect(run.status == 0, "\(run.stderr)")
         let validate = try sprx(["validate", "--expected", "SampleData/expected/\(expected)", "--actual", folder + "/out"])
-        #expect(validate.stdout.contains("tables:    \(PublishedTables.schemas.count) equal, 0 different, 0 missing, 0 unexpected; manifest: 2 fields differ"), "\(validate.stdout)")
+        #expect(
+            validate.stdout.contains("tables:    \(PublishedTables.schemas.count) equal, 0 different, 0 missing, 0 unexpected; manifest: 2 fields differ"),
+            "\(validate.stdout)")
         #expect(validate.stdout.contains("pipeline.name") && validate.stdout.contains("pipeline.sha256"))
         // A draft never replaces a file.
         let again = try sprx(["inspect", "--input", input, "--draft-pipeline", draft])
@@ -143,7 +145,12 @@ import Testing
         for unit in text.utf16 { bytes += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
         try Data(bytes).write(to: URL(fileURLWithPath: folder + "/export.csv"))
         // Read once through a pipe: sniffing must not lose the bytes it looked at.
-        let result = try runCaptured("/bin/sh", ["-c", "\"$0\" inspect --input /dev/stdin --draft-pipeline \"$1\" < \"$2\"", try #require(sprxBinary), folder + "/draft.yaml", folder + "/export.csv"])
+        let result = try runCaptured(
+            "/bin/sh",
+            [
+                "-c", "\"$0\" inspect --input /dev/stdin --draft-pipeline \"$1\" < \"$2\"", try #require(sprxBinary), folder + "/draft.yaml",
+                folder + "/export.csv",
+            ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("UTF-16 LE (BOM), delimiter tab, line ends CRLF, 3 columns, 3 rows"), "\(result.stdout)")
         #expect(result.stdout.contains("'Gender' -> sex (suggested by header name)"))
@@ -174,10 +181,11 @@ import Testing
     /// number": weights 10..2, 11 - sum mod 11), checked by ``nhsCheckDigitIsValid``.
     static let nhsNumbers = ["9434765919", "4010232137"]
     /// Identifiers and free text a stray hand puts into any column of an export.
-    static let secrets = nhsNumbers + [
-        "SW1A 1AA", "M1 1AE", "Bartholomew Quigley", "jane.doe@example.com", "07700 900123", "0161 496 0000",
-        "Dr Jane Doe 9434765919 SW1A 1AA", "GP says lives alone, daughter Susan visits Tuesdays",
-    ]
+    static let secrets =
+        nhsNumbers + [
+            "SW1A 1AA", "M1 1AE", "Bartholomew Quigley", "jane.doe@example.com", "07700 900123", "0161 496 0000",
+            "Dr Jane Doe 9434765919 SW1A 1AA", "GP says lives alone, daughter Susan visits Tuesdays",
+        ]
     /// Distinctive pieces of the secrets: none may appear anywhere.
     static let pieces = ["9434765919", "4010232137", "SW1A", "M1 1AE", "Quigley", "jane.doe", "example.com", "900123", "496 0000", "Jane Doe", "Susan"]
 
@@ -189,8 +197,10 @@ import Testing
         return check != 10 && check == digits[9]
     }
 
-    static let header = ["Referral ID", "Client ID", "Referral Date", "Age", "Gender", "Ethnicity", "LSOA", "Referred By",
-                         "Reason", "Contacted", "Contacts", "Interventions", "Practice Code", "Notes", "NHS Number"]
+    static let header = [
+        "Referral ID", "Client ID", "Referral Date", "Age", "Gender", "Ethnicity", "LSOA", "Referred By",
+        "Reason", "Contacted", "Contacts", "Interventions", "Practice Code", "Notes", "NHS Number",
+    ]
 
     /// 64 ordinary referrals (every label seen at least 8 times), then one row per secret
     /// per column with the secret in that column, and each secret three times more in the
@@ -287,7 +297,9 @@ import Testing
             default: age = String(30 + i % 40)
             }
             let area = i < 60 ? ["E01008881", "E01008882", "E01008883", "E01008884"][i % 4] : ["E01010108", "E01010109"][i % 2]
-            lines.append("CN\(7000 + i * 7),P\(100 + i / 2),\(String(format: "%02d", i % 28 + 1))/05/2024,\(age),\(["M", "F"][i % 2]),\(area),\(["GP", "Self"][i % 2]),\(i % 4)")
+            lines.append(
+                "CN\(7000 + i * 7),P\(100 + i / 2),\(String(format: "%02d", i % 28 + 1))/05/2024,\(age),\(["M", "F"][i % 2]),\(area),\(["GP", "Self"][i % 2]),\(i % 4)"
+            )
         }
         try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/export.csv", atomically: true, encoding: .utf8)
         let draft = folder + "/draft.yaml"

@@ -24,7 +24,8 @@ import Testing
         environment["SPRX_REFERENCE_DIR"] = nil
         environment["SWIFT_BACKTRACE"] = "enable=no"
         let run = try runCaptured(
-            installed, ["run", "--pipeline", share + "/pipelines/referral-equity.yaml", "--input", packageRoot + "/SampleData/canonical", "--out", "out", "--quiet"],
+            installed,
+            ["run", "--pipeline", share + "/pipelines/referral-equity.yaml", "--input", packageRoot + "/SampleData/canonical", "--out", "out", "--quiet"],
             in: elsewhere, environment: environment)
         #expect(run.status == 0, "\(run.stderr)")
         let manifest = try String(contentsOfFile: elsewhere + "/out/manifest.json", encoding: .utf8)

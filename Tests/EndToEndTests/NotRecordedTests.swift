@@ -52,7 +52,11 @@ import Testing
     /// Writes referrals `range` as CSV without the columns `dropping`.
     static func writeExport(_ path: String, _ range: Range<Int>, dropping: Set<String>) throws {
         let keep = header.indices.filter { !dropping.contains(header[$0]) }
-        let lines = [keep.map { header[$0] }] + range.map { i in let row = referral(i); return keep.map { row[$0] } }
+        let lines =
+            [keep.map { header[$0] }]
+            + range.map { i in
+                let row = referral(i); return keep.map { row[$0] }
+            }
         try (lines.map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 
@@ -91,7 +95,8 @@ import Testing
             try writeExport(path, file.range, dropping: file.dropping)
             inputs += ["--input", path]
         }
-        let result = try sprx(["run", "--pipeline", try pipeline(in: dir, optional: optional)] + inputs + ["--out", dir + "/out", "--no-disclosure-control", "--jobs", "2"])
+        let result = try sprx(
+            ["run", "--pipeline", try pipeline(in: dir, optional: optional)] + inputs + ["--out", dir + "/out", "--no-disclosure-control", "--jobs", "2"])
         return Run(status: result.status, stderr: result.stderr, out: dir + "/out")
     }
 
@@ -176,7 +181,8 @@ import Testing
         #expect(((run.manifest["inputs"] as? [[String: Any]])?.first?["fields_not_recorded"]) as? [String] == ["interventions"])
         #expect(
             run.stderr.contains(
-                "sprx: not recorded in this export: interventions; left empty, not 0: the intervention share; models not fitted: any_intervention, interventions\n"),
+                "sprx: not recorded in this export: interventions; left empty, not 0: the intervention share; models not fitted: any_intervention, interventions\n"
+            ),
             "\(run.stderr)")
         #expect(run.stderr.contains("an intervention not recorded in this export"))
         Self.expectWithheldInReport(run, word: "intervention", headline: "Received at least one intervention", funnelID: "funnel-intervention-share")
@@ -193,7 +199,9 @@ import Testing
         // Interventions by hand: 14 of 40 = 35.00%.
         #expect(all?["referred"] == "40" && all?["intervention"] == "14" && all?["pct_intervention"] == "35.00", "\(String(describing: all))")
         for row in pathway {
-            #expect(row["contacted"] == "" && row["pct_contacted"] == "" && row["note"] == "not_recorded:contacted" + (row["referred"] == "0" ? ";no_referrals" : ""), "\(row)")
+            #expect(
+                row["contacted"] == "" && row["pct_contacted"] == ""
+                    && row["note"] == "not_recorded:contacted" + (row["referred"] == "0" ? ";no_referrals" : ""), "\(row)")
         }
         for row in run.table("trends") where row["measure"] == "contacted_share" {
             #expect(row["numerator"] == "" && row["value"] == "" && row["note"] == "not_recorded:contacted", "\(row)")
@@ -202,7 +210,10 @@ import Testing
         #expect(run.model("contacts")["status"] as? String == "not_recorded")
         #expect(run.model("any_intervention")["status"] as? String == "fitted")
         #expect(run.manifest["fields_not_recorded"] as? [String] == ["contacted", "contacts"])
-        #expect(run.stderr.contains("sprx: not recorded in this export: contacted, contacts; left empty, not 0: the share that reached a link worker; models not fitted: contacts\n"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains(
+                "sprx: not recorded in this export: contacted, contacts; left empty, not 0: the share that reached a link worker; models not fitted: contacts\n"
+            ), "\(run.stderr)")
         Self.expectWithheldInReport(run, word: "link worker", headline: "Reached a link worker", funnelID: "funnel-contacted-share")
         #expect(run.text("report.md").contains("35% of referrals received at least one intervention (95% interval "))
         #expect(run.text("report.md").contains("*Compared with:* Bu et al. (2024): 38% received any intervention."))
@@ -240,7 +251,10 @@ import Testing
         // The route model uses all 40 referrals (none left out for want of an organisation).
         #expect(run.model("route_nonmedical")["n_obs"] as? Int == 40)
         #expect(!run.stderr.contains("warning: model"), "\(run.stderr)")
-        #expect(run.stderr.contains("sprx: not recorded in this export: organisation_id; left empty, not 0: organisation comparisons; model standard errors are model-based\n"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains(
+                "sprx: not recorded in this export: organisation_id; left empty, not 0: organisation comparisons; model standard errors are model-based\n"),
+            "\(run.stderr)")
         let markdown = run.text("report.md")
         #expect(markdown.contains("The organisation is not recorded in this export, so organisations cannot be compared: there are no funnel plots."))
         #expect(!run.text("report.html").contains("id=\"funnel-"))
@@ -300,7 +314,9 @@ import Testing
         }
         #expect(run.manifest["fields_not_recorded"] as? [String] == [])
         let part = run.manifest["fields_recorded_in_part"] as? [[String: Any]]
-        #expect(part?.count == 1 && part?.first?["field"] as? String == "interventions" && part?.first?["files_without"] as? Int == 1 && part?.first?["files"] as? Int == 2)
+        #expect(
+            part?.count == 1 && part?.first?["field"] as? String == "interventions" && part?.first?["files_without"] as? Int == 1
+                && part?.first?["files"] as? Int == 2)
         let inputs = run.manifest["inputs"] as? [[String: Any]]
         #expect(inputs?.map { $0["fields_not_recorded"] as? [String] ?? ["?"] } == [[], ["interventions"]])
         #expect(run.model("any_intervention")["status"] as? String == "not_recorded")

@@ -161,7 +161,9 @@ struct PublishedCSV {
         let tables = try Self.tables(dir + "/out")
         #expect(Self.unexplainedEmptyCells(tables) == [])
         let withheld = tables["organisations"]!.rows.filter { $0["flag"] == "" && $0["suppressed"] == "FALSE" }
-        #expect(!withheld.isEmpty && withheld.allSatisfy { $0["note"] == OrganisationColumn.Note.flagWithheldRounding || $0["note"] == OrganisationColumn.Note.noReferrals })
+        #expect(
+            !withheld.isEmpty
+                && withheld.allSatisfy { $0["note"] == OrganisationColumn.Note.flagWithheldRounding || $0["note"] == OrganisationColumn.Note.noReferrals })
         #expect(Self.disagreements(tables, exact: false) == [])
     }
 
@@ -182,7 +184,8 @@ struct PublishedCSV {
     @Test func zeroPopulationAreasCountOnceEverywhere() throws {
         let dir = scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var csv = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id,notes\n"
+        var csv =
+            "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id,notes\n"
         var n = 0
         func add(_ area: String, _ count: Int) {
             for i in 0..<count {
@@ -212,13 +215,17 @@ struct PublishedCSV {
         // By hand: April 2024 has no referral, so its `all` share rows have a denominator of 0;
         // the second quarter has one (the May referral, English), none from Scotland.
         let trends = tables["trends"]!.rows
-        let april = trends.filter { $0["interval"] == "month" && $0["interval_start"] == "2024-04-01" && $0["dimension"] == "all" && $0["measure"] != "referrals" }
-        #expect(april.count == 3 && april.allSatisfy { $0["denominator"] == "0" && $0["value"] == "" && $0["note"] == TrendColumn.Note.noReferrals }, "\(april)")
+        let april = trends.filter {
+            $0["interval"] == "month" && $0["interval_start"] == "2024-04-01" && $0["dimension"] == "all" && $0["measure"] != "referrals"
+        }
+        #expect(
+            april.count == 3 && april.allSatisfy { $0["denominator"] == "0" && $0["value"] == "" && $0["note"] == TrendColumn.Note.noReferrals }, "\(april)")
         let secondQuarter = trends.filter { $0["interval"] == "quarter" && $0["interval_start"] == "2024-04-01" && $0["measure"] == "contacted_share" }
         #expect(secondQuarter.first { $0["group"] == "England" }?["denominator"] == "1" && secondQuarter.first { $0["group"] == "England" }?["note"] == "")
         #expect(secondQuarter.first { $0["group"] == "Scotland" }?["note"] == TrendColumn.Note.noReferrals)
         let noneReferred = tables["pathway_by_group"]!.rows.filter { $0["referred"] == "0" }
-        #expect(!noneReferred.isEmpty && noneReferred.allSatisfy { $0["pct_contacted"] == "" && $0["note"] == PathwayColumn.Note.noReferrals }, "\(noneReferred)")
+        #expect(
+            !noneReferred.isEmpty && noneReferred.allSatisfy { $0["pct_contacted"] == "" && $0["note"] == PathwayColumn.Note.noReferrals }, "\(noneReferred)")
         #expect(referred["route_type|non_medical"] == "0")
         let manifest = try String(contentsOfFile: dir + "/out/manifest.json", encoding: .utf8)
         #expect(manifest.contains("\"nations_left_out_without_referrals\" : [\n      \"Wales\",\n      \"Northern Ireland\"\n    ]"))

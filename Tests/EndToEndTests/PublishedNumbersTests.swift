@@ -50,7 +50,8 @@ func smallCountsRun(_ extra: [String] = []) throws -> String {
         x = (x &* 1_103_515_245 &+ 12345) % (1 << 31)
         return Int(x >> 16)
     }
-    var csv = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,contacts,interventions,organisation_id,referral_reasons,contacted\n"
+    var csv =
+        "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,contacts,interventions,organisation_id,referral_reasons,contacted\n"
     for i in 0..<600 {
         let c = next() % 4 + next() % 3 * (i % 3)
         let interventions = next() % 3

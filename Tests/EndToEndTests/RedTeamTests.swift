@@ -80,7 +80,8 @@ import Testing
         #expect(try sprx(["generate", "--rows", "9223372036854775807", "--out", dir + "/gen"]).status == 64)
         #expect(!FileManager.default.fileExists(atPath: dir + "/gen"))
         for option in [["--absolute-tolerance", "inf"], ["--relative-tolerance", "nan"], ["--absolute-tolerance", "-1"]] {
-            let result = try sprx(["validate", "--expected", "SampleData/expected/referral-equity", "--actual", "SampleData/expected/referral-equity"] + option)
+            let result = try sprx(
+                ["validate", "--expected", "SampleData/expected/referral-equity", "--actual", "SampleData/expected/referral-equity"] + option)
             #expect(result.status == 64, "\(option)")
         }
     }
@@ -176,7 +177,9 @@ import Testing
         let dir = scratch()
         _ = try copyPreviousOutput(to: dir + "/out")
         let before = outputTreeFingerprint(dir + "/out")
-        let nested = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", dir + "/out/quarantine/nested"])
+        let nested = try sprx([
+            "run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", dir + "/out/quarantine/nested",
+        ])
         #expect(nested.status == 64 && nested.stderr.contains("inside a previous sprx output"), "\(nested.stderr)")
         #expect(outputTreeFingerprint(dir + "/out") == before)
         try FileManager.default.createDirectory(atPath: dir + "/mnt", withIntermediateDirectories: true)
@@ -203,7 +206,8 @@ import Testing
     @Test func validateFailsWhenItsReportCannotBeWritten() throws {
         guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
         let result = try sprxInShell(
-            "exec \"$1\" validate --expected SampleData/expected/referral-equity --actual SampleData/expected/referral-equity --json > /dev/full", in: packageRoot)
+            "exec \"$1\" validate --expected SampleData/expected/referral-equity --actual SampleData/expected/referral-equity --json > /dev/full",
+            in: packageRoot)
         #expect(result.status == 73, "\(result.stderr)")
     }
 }

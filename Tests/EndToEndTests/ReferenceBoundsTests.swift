@@ -38,8 +38,11 @@ import Testing
     func run(reference: String) throws -> (status: Int32, stderr: String, out: String, peakKB: Int) {
         let dir = scratch()
         let pipeline = try pipelineVariant(in: dir, [("reference_dir: \(Self.reference)", "reference_dir: \(reference)")])
-        var csv = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,contacts,interventions,organisation_id,referral_reasons,contacted\n"
-        for i in 0..<120 { csv += "R\(i),P\(i),2024-03-0\(1 + i % 9),\(30 + i % 40),\(i % 2 == 0 ? "F" : "M"),White,E01000001,GP,\(i % 4),\(i % 3),U0000\(i % 3),,\n" }
+        var csv =
+            "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,contacts,interventions,organisation_id,referral_reasons,contacted\n"
+        for i in 0..<120 {
+            csv += "R\(i),P\(i),2024-03-0\(1 + i % 9),\(30 + i % 40),\(i % 2 == 0 ? "F" : "M"),White,E01000001,GP,\(i % 4),\(i % 3),U0000\(i % 3),,\n"
+        }
         try csv.write(toFile: dir + "/extract.csv", atomically: true, encoding: .utf8)
         let result = try sprxMeasured(["run", "--pipeline", pipeline, "--input", dir + "/extract.csv", "--out", dir + "/out", "--quiet"])
         return (result.status, result.stderr, dir + "/out", result.peakKB)
@@ -133,8 +136,11 @@ import Testing
     /// Runs the default pipeline over `rows` (date, organisation) referrals.
     func run(_ rows: [(String, String)]) throws -> String {
         let dir = scratch()
-        var csv = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,contacts,interventions,organisation_id,referral_reasons,contacted\n"
-        for (i, row) in rows.enumerated() { csv += "R\(i),P\(i),\(row.0),\(30 + i % 40),\(i % 2 == 0 ? "F" : "M"),White,E01000001,GP,\(i % 4),\(i % 3),\(row.1),,\n" }
+        var csv =
+            "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,contacts,interventions,organisation_id,referral_reasons,contacted\n"
+        for (i, row) in rows.enumerated() {
+            csv += "R\(i),P\(i),\(row.0),\(30 + i % 40),\(i % 2 == 0 ? "F" : "M"),White,E01000001,GP,\(i % 4),\(i % 3),\(row.1),,\n"
+        }
         try csv.write(toFile: dir + "/extract.csv", atomically: true, encoding: .utf8)
         let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/extract.csv", "--out", dir + "/out", "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")

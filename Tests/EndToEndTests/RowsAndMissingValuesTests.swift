@@ -30,7 +30,8 @@ import Glibc
         try rows(out, "data_quality", ["all", measure]).first.flatMap { Int($0[2]) }
     }
 
-    static let header = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id\n"
+    static let header =
+        "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id\n"
 
     /// An export like the new user's: ages written `unknown`, `N/K` and `-`, contacts `-`.
     ///
@@ -127,7 +128,10 @@ import Glibc
         let dir = scratch()
         try (Self.header + Self.rows(1...10) + Self.rows(11...510, end: "\r")).write(toFile: dir + "/export.csv", atomically: true, encoding: .utf8)
         let out = dir + "/out"
-        let run = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/export.csv", "--out", out, "--quiet", "--jobs", "\(jobs)", "--block-size", "4096"])
+        let run = try sprx([
+            "run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/export.csv", "--out", out, "--quiet", "--jobs", "\(jobs)", "--block-size",
+            "4096",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try Self.quality(out, "rows_read") == 510)
         #expect(try Self.quality(out, "clean") == 510)
@@ -138,7 +142,8 @@ import Glibc
     /// 1,000 LF + 1,000 CRLF + 1 bare CR + 1 LF = 2,002.
     @Test func blankLinesOfEveryKindAreCounted() throws {
         let dir = scratch()
-        let text = Self.header + Self.rows(1...1) + String(repeating: "\n", count: 1000) + Self.rows(2...2, end: "\r\n")
+        let text =
+            Self.header + Self.rows(1...1) + String(repeating: "\n", count: 1000) + Self.rows(2...2, end: "\r\n")
             + String(repeating: "\r\n", count: 1000) + "\r" + Self.rows(3...3) + "\n"
         try text.write(toFile: dir + "/export.csv", atomically: true, encoding: .utf8)
         let out = dir + "/out"

@@ -20,14 +20,17 @@ import Testing
     }
 
     static func export(in dir: String) throws -> String {
-        let imd = try runCaptured("/bin/sh", ["-c", "zcat '\(packageRoot)/SampleData/reference/imd2019_england_lsoa11.csv.gz' | grep ',E08000035,Leeds,' | cut -d, -f1"])
+        let imd = try runCaptured(
+            "/bin/sh", ["-c", "zcat '\(packageRoot)/SampleData/reference/imd2019_england_lsoa11.csv.gz' | grep ',E08000035,Leeds,' | cut -d, -f1"])
         let leeds = imd.stdout.split(separator: "\n").map(String.init)
         #expect(leeds.count == 482)
-        var csv = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id,notes\n"
+        var csv =
+            "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id,notes\n"
         for i in 0..<2000 {
             // i % 100 < 41 is 820 rows: 3 free text (i < 3), 817 GP Surgery; the rest mapped.
             let source = i < 3 ? "Dr Jane Doe 9434765919" : i % 100 < 41 ? "GP Surgery" : i % 2 == 0 ? "Self-referral" : "Charity"
-            csv += "R\(i),P\(i),2024-\(String(format: "%02d", 1 + i % 12))-\(String(format: "%02d", 1 + i % 28)),\(18 + i % 70),F,White,\(leeds[i % leeds.count]),\(source),Mental health,Y,1,0,Leeds Team \(i % 9),\n"
+            csv +=
+                "R\(i),P\(i),2024-\(String(format: "%02d", 1 + i % 12))-\(String(format: "%02d", 1 + i % 28)),\(18 + i % 70),F,White,\(leeds[i % leeds.count]),\(source),Mental health,Y,1,0,Leeds Team \(i % 9),\n"
         }
         for i in 0..<5 { csv += "Q\(i),Q\(i),2024-02-31,40,F,White,\(leeds[0]),Charity,Mental health,Y,1,0,Leeds Team 1,\n" }
         let path = dir + "/extract.csv"
@@ -69,7 +72,10 @@ import Testing
         #expect(stderr.contains("sprx: warning: organisations_pooled: every organisation is pooled as (other)"))
         #expect(stderr.contains("organisations: lookup:"))
         // Catchment: all referrals are in Leeds, 482 of the UK totals file's 42,619 areas (1.1%).
-        #expect(stderr.contains("sprx: warning: catchment_mismatch: referrals come from a small part of the population catchment: 95% of them are from Leeds (E08000035), 482 of the catchment's 42,619 small areas (1.1%)"))
+        #expect(
+            stderr.contains(
+                "sprx: warning: catchment_mismatch: referrals come from a small part of the population catchment: 95% of them are from Leeds (E08000035), 482 of the catchment's 42,619 small areas (1.1%)"
+            ))
         #expect(stderr.contains("population: catchment: {local_authorities: [E08000035]}"))
 
         let warnings = try Self.warnings(dir + "/out")
@@ -93,14 +99,19 @@ import Testing
         for name in ["rows quarantined", "labels in no list", "organisations pooled", "catchment wider than the referrals"] {
             #expect(qualityText.contains("Warning (\(name))"))
         }
-        for code in ["rows_quarantined", "unmapped_labels", "organisations_pooled", "catchment_mismatch"] { #expect(!qualityText.contains("Warning (\(code))")) }
+        for code in ["rows_quarantined", "unmapped_labels", "organisations_pooled", "catchment_mismatch"] {
+            #expect(!qualityText.contains("Warning (\(code))"))
+        }
 
         // Local is not national: no rows of 0 for the nations no referral comes from, rates
         // per 100,000 (2,000 referrals over England's 56,286,961 residents for 0.99 years is
         // about 3.6 per 100,000, 0.036 per 1,000), and no "times as often" for the referral
         // rate across England's deciles: the report says why instead.
         let rates = try PublishedCSV(path: dir + "/out/tables/rates_by_group.csv")
-        #expect(!rates.rows.contains { ($0["group"] ?? "").hasPrefix("Wales") || ($0["group"] ?? "").hasPrefix("Scotland") || ($0["group"] ?? "").hasPrefix("Northern Ireland") })
+        #expect(
+            !rates.rows.contains {
+                ($0["group"] ?? "").hasPrefix("Wales") || ($0["group"] ?? "").hasPrefix("Scotland") || ($0["group"] ?? "").hasPrefix("Northern Ireland")
+            })
         #expect(rates.rows.allSatisfy { $0["scaled_per"] == "100000" })
         let england = try #require(rates.rows.first { $0["group"] == "England" })
         let perThousand = try #require(Double(england["crude_rate"] ?? "")), perHundredThousand = try #require(Double(england["crude_rate_scaled"] ?? ""))

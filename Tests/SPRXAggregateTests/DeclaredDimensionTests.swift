@@ -52,11 +52,12 @@ import Testing
         let trends = TrendTableBuilder(groupKey: Self.schema, routes: Self.routes, disclosure: off)
             .build(counts, period: (Day(year: 2024, month: 7, day: 1)!, Day(year: 2024, month: 7, day: 31)!))
         let carerRows = trends.rows.map { $0.map(\.csv).joined(separator: ",") }.filter { $0.hasPrefix("referrals,month,") && $0.contains(",carer,") }
-        #expect(carerRows == [
-            "referrals,month,2024-07-01,2024-07-31,carer,Carer,42,,42,,,FALSE,,FALSE,off",
-            "referrals,month,2024-07-01,2024-07-31,carer,Not a carer,20,,20,,,FALSE,,FALSE,off",
-            "referrals,month,2024-07-01,2024-07-31,carer,Unknown,9,,9,,,FALSE,,FALSE,off",
-        ])
+        #expect(
+            carerRows == [
+                "referrals,month,2024-07-01,2024-07-31,carer,Carer,42,,42,,,FALSE,,FALSE,off",
+                "referrals,month,2024-07-01,2024-07-31,carer,Not a carer,20,,20,,,FALSE,,FALSE,off",
+                "referrals,month,2024-07-01,2024-07-31,carer,Unknown,9,,9,,,FALSE,,FALSE,off",
+            ])
     }
 
     /// A consumer that asks a count for a field the count does not keep is refused when

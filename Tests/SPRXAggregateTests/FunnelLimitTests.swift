@@ -26,7 +26,8 @@ import Testing
             let limits = try #require(FunnelLimits(denominator: population, overall: overall))
             #expect(abs(100 * overall - (try #require(row.number("Baseline")))) < 1e-6)
             let pairs: [(Double, String)] = [
-                (limits.lower95, "Lower2s0025limit"), (limits.upper95, "Upper2s0025limit"), (limits.lower998, "Lower3s0001limit"), (limits.upper998, "Upper3s0001limit"),
+                (limits.lower95, "Lower2s0025limit"), (limits.upper95, "Upper2s0025limit"), (limits.lower998, "Lower3s0001limit"),
+                (limits.upper998, "Upper3s0001limit"),
             ]
             for (actual, column) in pairs {
                 let expected = try #require(row.number(column))
@@ -79,7 +80,9 @@ import Testing
         for row in table.records {
             let n = try #require(row.number("denominator")), p = try #require(row.number("overall"))
             let limits = try #require(FunnelLimits(denominator: n, overall: p))
-            let pairs: [(Double, String)] = [(limits.lower95, "lower_95"), (limits.upper95, "upper_95"), (limits.lower998, "lower_998"), (limits.upper998, "upper_998")]
+            let pairs: [(Double, String)] = [
+                (limits.lower95, "lower_95"), (limits.upper95, "upper_95"), (limits.lower998, "lower_998"), (limits.upper998, "upper_998"),
+            ]
             for (actual, column) in pairs {
                 #expect(abs(actual - (try #require(row.number(column)))) < 1e-8, "\(column) n = \(n) p = \(p)")
             }

@@ -35,7 +35,8 @@ func monteCarloTolerance(sd: Double, confidence: Double, repetitions: [Int]) -> 
     static func handMadeRates() throws -> [InequalityIndices.Quantile] {
         try handMadeQuintiles().map {
             guard case .standardError(let se) = $0.uncertainty else { throw CancellationError() }
-            return InequalityIndices.Quantile(value: $0.value, population: $0.population, uncertainty: .limits95(lower: $0.value - 1.96 * se, upper: $0.value + 1.96 * se))
+            return InequalityIndices.Quantile(
+                value: $0.value, population: $0.population, uncertainty: .limits95(lower: $0.value - 1.96 * se, upper: $0.value + 1.96 * se))
         }
     }
 
@@ -83,7 +84,8 @@ func monteCarloTolerance(sd: Double, confidence: Double, repetitions: [Int]) -> 
                 } else {
                     uncertainty = .limits95(lower: try #require(input.number("lower_cl")), upper: try #require(input.number("upper_cl")))
                 }
-                return InequalityIndices.Quantile(value: try #require(input.number("value")), population: try #require(input.number("population")), uncertainty: uncertainty)
+                return InequalityIndices.Quantile(
+                    value: try #require(input.number("value")), population: try #require(input.number("population")), uncertainty: uncertainty)
             }
             #expect(quantiles.count == Int(try #require(row.number("quantiles"))))
             let kind: InequalityIndices.IndicatorKind = [.other, .rate, .proportion][Int(try #require(row.number("value_type")))]
@@ -186,7 +188,9 @@ func monteCarloTolerance(sd: Double, confidence: Double, repetitions: [Int]) -> 
         #expect(InequalityIndices.calculate(zeroRate, kind: .rate, repetitions: 1000) == .failure(.valueOutsideScale(quantile: 4)))
         #expect(InequalityIndices.calculate(quantiles, kind: .proportion, repetitions: 1000) == .failure(.valueOutsideScale(quantile: 0)))
         #expect(InequalityIndices.calculate(quantiles, kind: .rate, transform: true, repetitions: 1000) == .failure(.transformNeedsLimits))
-        var zeroLimit = quantiles.map { InequalityIndices.Quantile(value: $0.value, population: $0.population, uncertainty: .limits95(lower: $0.value - 2, upper: $0.value + 2)) }
+        var zeroLimit = quantiles.map {
+            InequalityIndices.Quantile(value: $0.value, population: $0.population, uncertainty: .limits95(lower: $0.value - 2, upper: $0.value + 2))
+        }
         zeroLimit[1].uncertainty = .limits95(lower: 0, upper: 3)
         #expect(InequalityIndices.calculate(zeroLimit, kind: .rate, repetitions: 1000) == .failure(.invalidUncertainty(quantile: 1)))
     }

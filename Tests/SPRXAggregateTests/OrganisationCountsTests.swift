@@ -26,7 +26,7 @@ import Testing
         var left = fill(["U00002", "U00001", "U00002"])
         let right = fill(["U00003", "U00001"])
         left.merge(right)
-        let whole = fill(["U00002", "U00001", "U00002"]) .merged(fill(["U00003", "U00001"]))
+        let whole = fill(["U00002", "U00001", "U00002"]).merged(fill(["U00003", "U00001"]))
         #expect(left == whole)
         var byCode: [String: Int64] = [:]
         for entry in left.entries { byCode[entry.organisation.description, default: 0] += entry.counts.referred }
@@ -73,7 +73,8 @@ import Testing
 
     /// A decoded state whose keys point past its code list is refused, not trusted.
     @Test func corruptStateIsRefused() throws {
-        let json = #"{"organisations":[{"low":0,"high":0,"count":0}],"months":{"entries":[[8589934592,{"referred":1,"nonMedical":0,"contacted":0,"intervention":0}]]}}"#
+        let json =
+            #"{"organisations":[{"low":0,"high":0,"count":0}],"months":{"entries":[[8589934592,{"referred":1,"nonMedical":0,"contacted":0,"intervention":0}]]}}"#
         #expect(throws: (any Error).self) { try JSONDecoder().decode(OrganisationCounts.self, from: Data(json.utf8)) }
     }
 }

@@ -21,7 +21,8 @@ import Testing
     static func add(_ counts: inout OrganisationCounts, _ code: String?, referrals: Int, nonMedical: Int, contacted: Int, intervention: Int) {
         let organisation = code.map { ShortCode($0)! } ?? ShortCode()
         for i in 0..<referrals {
-            counts.add(organisation: organisation, month: UInt64(1 + i % 3), nonMedical: i < nonMedical, contacted: i < contacted, intervention: i < intervention)
+            counts.add(
+                organisation: organisation, month: UInt64(1 + i % 3), nonMedical: i < nonMedical, contacted: i < contacted, intervention: i < intervention)
         }
     }
 
@@ -91,7 +92,9 @@ import Testing
         Self.add(&counts, "X10001", referrals: 10, nonMedical: 8, contacted: 10, intervention: 0)
         Self.add(&counts, "Y10002", referrals: 1000, nonMedical: 500, contacted: 1000, intervention: 0)
         let controlled = Self.lines(Self.on.build(counts, directory: nil))[0]
-        #expect(controlled == "X10001,non_medical_share,10,10,100.00,50.50,19.51,81.48,1.64,99.35,,organisation,,,,flag_withheld_rounding_could_cross_limit,FALSE,on")
+        #expect(
+            controlled
+                == "X10001,non_medical_share,10,10,100.00,50.50,19.51,81.48,1.64,99.35,,organisation,,,,flag_withheld_rounding_could_cross_limit,FALSE,on")
         let exact = Self.lines(Self.off.build(counts, directory: nil))[0]
         #expect(exact.hasPrefix("X10001,non_medical_share,8,10,80.00,50.30,") && exact.contains(",within,"))
         // Far outside whatever the rounding: Y's 500 of 1,000 against a Z with 5 of 400.
@@ -143,8 +146,10 @@ import Testing
         Self.add(&counts, "Jane Doe", referrals: 2, nonMedical: 0, contacted: 0, intervention: 0)
         let directory = OrganisationDirectory(
             organisations: [
-                "U10001": OrganisationInfo(code: "U10001", name: "Riverside Surgery", type: "practice", parentCode: "P1", parentName: "North PCN", parentType: "PCN"),
-                "B82005": OrganisationInfo(code: "B82005", name: "Hill Practice", type: "practice", parentCode: "P1", parentName: "North PCN", parentType: "PCN"),
+                "U10001": OrganisationInfo(
+                    code: "U10001", name: "Riverside Surgery", type: "practice", parentCode: "P1", parentName: "North PCN", parentType: "PCN"),
+                "B82005": OrganisationInfo(
+                    code: "B82005", name: "Hill Practice", type: "practice", parentCode: "P1", parentName: "North PCN", parentType: "PCN"),
                 "C10003": OrganisationInfo(code: "C10003", name: "Valley Hub", type: "hub", parentCode: "P2", parentName: "South PCN", parentType: "PCN"),
                 "D10004": OrganisationInfo(code: "D10004", name: "Quiet Scheme", type: "scheme", parentCode: "P3", parentName: "East PCN", parentType: "PCN"),
             ], edition: "test")

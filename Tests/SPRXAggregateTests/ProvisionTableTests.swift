@@ -40,7 +40,8 @@ import Testing
         func add(_ code: String, _ month: Int, _ n: Int) {
             let organisation = ShortCode(code) ?? ShortCode()
             for _ in 0..<n {
-                counts.add(organisation: organisation, month: GroupKeySchema.monthLevel(day(2025, month, 1)), nonMedical: false, contacted: false, intervention: false)
+                counts.add(
+                    organisation: organisation, month: GroupKeySchema.monthLevel(day(2025, month, 1)), nonMedical: false, contacted: false, intervention: false)
             }
         }
         add("U00001", 1, 10); add("U00001", 2, 5); add("U00001", 3, 5); add("U00001", 10, 12)
@@ -60,7 +61,8 @@ import Testing
     }
 
     @Test func handCalculatedProvisionRows() throws {
-        let (table, _, figures) = Self.builder.build(Self.counts(), data: Self.data, directory: Self.directory, period: (Self.day(2025, 1, 1), Self.day(2025, 12, 31)))
+        let (table, _, figures) = Self.builder.build(
+            Self.counts(), data: Self.data, directory: Self.directory, period: (Self.day(2025, 1, 1), Self.day(2025, 12, 31)))
         #expect(table.header == ProvisionColumn.header && table.rows.count == 4)
         #expect(table.rows.map { $0[ProvisionColumn.pcnCode].shown } == ["U00001", "U00001", "U00002", "U00002"])
 
@@ -99,7 +101,8 @@ import Testing
         expected.scoredPatientShare = 6_000.0 / 6_500.0  // B2's 500 have no score; C1 is in no network
         expected.practiceExtract = "2025-12-01"
         // The period (2025) covers both censuses' three months; both have an extract.
-        expected.coverage = CensusCoverage(censusDates: [Self.march, Self.november], withPatients: [Self.march, Self.november], period: (Self.day(2025, 1, 1), Self.day(2025, 12, 31)))
+        expected.coverage = CensusCoverage(
+            censusDates: [Self.march, Self.november], withPatients: [Self.march, Self.november], period: (Self.day(2025, 1, 1), Self.day(2025, 12, 31)))
         #expect(expected.coverage?.covered == ["2025-03-31", "2025-11-30"] && expected.coverage?.reported == "2025-11-30")
         #expect(figures == expected)
     }
@@ -111,9 +114,11 @@ import Testing
 
     @Test func aWindowOutsideTheDataPeriodHasNoReferrals() throws {
         // Data from 1 February: the March window (from 1 January) is not covered, November's is.
-        let table = Self.builder.build(Self.counts(), data: Self.data, directory: Self.directory, period: (Self.day(2025, 2, 1), Self.day(2025, 12, 31))).provision
+        let table = Self.builder.build(Self.counts(), data: Self.data, directory: Self.directory, period: (Self.day(2025, 2, 1), Self.day(2025, 12, 31)))
+            .provision
         let march = try cells(table, "U00001", "2025-03-31")
-        #expect(march["referrals"] == "" && march["referrals_per_1000_per_year"] == "" && march["note"] == "outside_data_period" && march["suppressed"] == "FALSE")
+        #expect(
+            march["referrals"] == "" && march["referrals_per_1000_per_year"] == "" && march["note"] == "outside_data_period" && march["suppressed"] == "FALSE")
         #expect(try cells(table, "U00001", "2025-11-30")["referrals"] == "10")
         // No dated referral at all: every window is outside.
         let none = Self.builder.build(Self.counts(), data: Self.data, directory: nil, period: nil).provision
@@ -122,7 +127,8 @@ import Testing
 
     @Test func withoutDataTheTablesAreEmpty() {
         let (provision, gradient, figures) = Self.builder.build(Self.counts(), data: nil, directory: nil, period: nil)
-        #expect(provision.rows.isEmpty && gradient.rows.isEmpty && provision.header == ProvisionColumn.header && gradient.header == ProvisionGradientColumn.header)
+        #expect(
+            provision.rows.isEmpty && gradient.rows.isEmpty && provision.header == ProvisionColumn.header && gradient.header == ProvisionGradientColumn.header)
         #expect(figures == ProvisionFigures())
     }
 
@@ -132,7 +138,8 @@ import Testing
     }
 
     @Test func nearestExtractWithinThirtyOneDaysLaterOnATie() {
-        let data = ProvisionData(networks: [:], practices: [:], censusDates: [], extractDates: [Self.day(2025, 5, 1), Self.day(2025, 5, 31)], practiceExtract: Self.day(2025, 5, 31))
+        let data = ProvisionData(
+            networks: [:], practices: [:], censusDates: [], extractDates: [Self.day(2025, 5, 1), Self.day(2025, 5, 31)], practiceExtract: Self.day(2025, 5, 31))
         #expect(data.extract(for: Self.day(2025, 5, 16)) == Self.day(2025, 5, 31))  // 15 days either way
         #expect(data.extract(for: Self.day(2025, 4, 1)) == Self.day(2025, 5, 1))  // 30 days
         #expect(data.extract(for: Self.day(2025, 3, 30)) == nil)  // 32 days
@@ -151,13 +158,17 @@ import Testing
         #expect(all[ProvisionGradientColumn.pcns].count == 2 && all[ProvisionGradientColumn.registeredPatients].count == 65_000)
         #expect(all[ProvisionGradientColumn.value].shown == "2.69231")
         #expect(all[ProvisionGradientColumn.ciLow].shown == "2.22841" && all[ProvisionGradientColumn.ciHigh].shown == "3.1562")
-        #expect(march[0][ProvisionGradientColumn.value].shown == "2.5" && march[2][ProvisionGradientColumn.value].shown == "3" && march[0][ProvisionGradientColumn.note].shown == ProvisionGradientColumn.Note.fewerThanTwo)
+        #expect(
+            march[0][ProvisionGradientColumn.value].shown == "2.5" && march[2][ProvisionGradientColumn.value].shown == "3"
+                && march[0][ProvisionGradientColumn.note].shown == ProvisionGradientColumn.Note.fewerThanTwo)
         #expect(march[1][ProvisionGradientColumn.pcns].count == 0 && march[1][ProvisionGradientColumn.value].shown == "")
         #expect(march[6][ProvisionGradientColumn.measure].shown == "sii" && march[6][ProvisionGradientColumn.value].shown == "")
         #expect(march[6][ProvisionGradientColumn.note].shown == ProvisionGradientColumn.Note.quintileWithoutValue)
         // November: U00002 is in no December extract and U00001 has a return, so `all` has one PCN.
         let november = rows.filter { $0[ProvisionGradientColumn.censusDate].string == "2025-11-30" }
-        #expect(november[5][ProvisionGradientColumn.pcns].count == 1 && november[5][ProvisionGradientColumn.note].shown == "fewer_than_2_pcns;no_registered_patients=1")
+        #expect(
+            november[5][ProvisionGradientColumn.pcns].count == 1
+                && november[5][ProvisionGradientColumn.note].shown == "fewer_than_2_pcns;no_registered_patients=1")
     }
 
     // MARK: - Real PCNs (SampleData/reference), against scripts/expected/provision_reference.py
@@ -190,7 +201,8 @@ import Testing
 
         var counts = OrganisationCounts()
         for code in ["U89141", "A81001", "U11559"] {
-            counts.add(organisation: ShortCode(code)!, month: GroupKeySchema.monthLevel(Self.november), nonMedical: false, contacted: false, intervention: false)
+            counts.add(
+                organisation: ShortCode(code)!, month: GroupKeySchema.monthLevel(Self.november), nonMedical: false, contacted: false, intervention: false)
         }
         let (table, _, figures) = Self.builder.build(counts, data: Self.realData, directory: nil, period: nil)
         #expect(figures.networksMapped == 2 && figures.mappedAsPractice == 1 && figures.mappedAsNetwork == 2)  // A81001 is a Stockton practice
@@ -253,7 +265,8 @@ import Testing
     /// days after its end; 2025-04-30 is 120). Gaps over 100 days: 2022-09-30 to
     /// 2025-03-31 (913 days) and 2025-05-31 to 2025-10-31 (153 days).
     @Test func aPeriodBetweenCensusDatesIsExplained() {
-        let coverage = CensusCoverage(censusDates: Self.bundledCensus, withPatients: Self.bundledWithPatients, period: (Self.day(2023, 1, 1), Self.day(2024, 12, 31)))
+        let coverage = CensusCoverage(
+            censusDates: Self.bundledCensus, withPatients: Self.bundledWithPatients, period: (Self.day(2023, 1, 1), Self.day(2024, 12, 31)))
         #expect(coverage.covered.isEmpty && coverage.within.isEmpty)
         #expect(coverage.before == "2022-09-30" && coverage.after == "2025-03-31")
         #expect(coverage.gaps == [["2022-09-30", "2025-03-31"], ["2025-05-31", "2025-10-31"]])
@@ -267,15 +280,18 @@ import Testing
     /// 2025-03-31, 2025-04-30 and 2025-05-31, not 2022-03-31 (January starts before the
     /// 15th); the national figures use the latest covered with patients, 2025-05-31.
     @Test func coveredCensusesAreThoseWhoseThreeMonthsLieInThePeriod() {
-        let coverage = CensusCoverage(censusDates: Self.bundledCensus, withPatients: Self.bundledWithPatients, period: (Self.day(2022, 1, 15), Self.day(2025, 6, 30)))
+        let coverage = CensusCoverage(
+            censusDates: Self.bundledCensus, withPatients: Self.bundledWithPatients, period: (Self.day(2022, 1, 15), Self.day(2025, 6, 30)))
         #expect(coverage.covered == ["2022-06-30", "2022-09-30", "2025-03-31", "2025-04-30", "2025-05-31"])
         #expect(coverage.reported == "2025-05-31" && coverage.reportedIsCovered && coverage.before == nil && coverage.after == nil)
         // Nine days of March 2024 (the small-counts run): between, nearest with patients 2025-03-31.
-        let short = CensusCoverage(censusDates: Self.bundledCensus, withPatients: Self.bundledWithPatients, period: (Self.day(2024, 3, 1), Self.day(2024, 3, 9)))
+        let short = CensusCoverage(
+            censusDates: Self.bundledCensus, withPatients: Self.bundledWithPatients, period: (Self.day(2024, 3, 1), Self.day(2024, 3, 9)))
         #expect(short.covered.isEmpty && short.before == "2022-09-30" && short.after == "2025-03-31" && short.reported == "2025-03-31")
         // A period inside one census's months but not all of them: 2025-03-10 to 2025-04-20
         // holds 2025-03-31 (its months start 1 January), so it is named as within.
-        let inside = CensusCoverage(censusDates: Self.bundledCensus, withPatients: Self.bundledWithPatients, period: (Self.day(2025, 3, 10), Self.day(2025, 4, 20)))
+        let inside = CensusCoverage(
+            censusDates: Self.bundledCensus, withPatients: Self.bundledWithPatients, period: (Self.day(2025, 3, 10), Self.day(2025, 4, 20)))
         #expect(inside.covered.isEmpty && inside.within == ["2025-03-31"] && inside.before == "2022-09-30" && inside.after == "2025-04-30")
         #expect(inside.reported == "2025-03-31" && inside.explanation.contains("2025-03-31 is in the period, but not all of its three months"))
         // No dated referral: nothing covered, the latest census with patients.
@@ -285,7 +301,8 @@ import Testing
 
     /// The manifest carries the coverage of the run's own period (the fixture's two dates).
     @Test func theFiguresCarryTheCoverage() throws {
-        let figures = Self.builder.build(Self.counts(), data: Self.data, directory: Self.directory, period: (Self.day(2025, 2, 1), Self.day(2025, 12, 31))).figures
+        let figures = Self.builder.build(Self.counts(), data: Self.data, directory: Self.directory, period: (Self.day(2025, 2, 1), Self.day(2025, 12, 31)))
+            .figures
         let coverage = try #require(figures.coverage)
         #expect(coverage.censusDates == ["2025-03-31", "2025-11-30"] && coverage.covered == ["2025-11-30"] && coverage.gaps == [["2025-03-31", "2025-11-30"]])
         let json = String(decoding: try JSONEncoder().encode(figures), as: UTF8.self)

@@ -45,7 +45,9 @@ func close(_ actual: Double, _ expected: Double, relative: Double) -> Bool {
                 #expect(close(StandardNormal.quantile(p), z, relative: 1e-13), "p = \(p)")
             }
         }
-        #expect(StandardNormal.twoSidedZ(confidence: 0.95) == WilsonInterval.z95 || close(StandardNormal.twoSidedZ(confidence: 0.95), WilsonInterval.z95, relative: 1e-15))
+        #expect(
+            StandardNormal.twoSidedZ(confidence: 0.95) == WilsonInterval.z95
+                || close(StandardNormal.twoSidedZ(confidence: 0.95), WilsonInterval.z95, relative: 1e-15))
     }
 }
 
@@ -60,7 +62,11 @@ func close(_ actual: Double, _ expected: Double, relative: Double) -> Bool {
             let confidence = try #require(row.number("confidence"))
             let limits = PoissonCountInterval.limits(count: count, confidence: confidence)
             #expect(PoissonCountInterval.method(forCount: count) == .exact)
-            if count == 0 { #expect(limits.lower == 0) } else { #expect(close(limits.lower, try #require(row.number("lower")), relative: 1e-10), "count \(count)") }
+            if count == 0 {
+                #expect(limits.lower == 0)
+            } else {
+                #expect(close(limits.lower, try #require(row.number("lower")), relative: 1e-10), "count \(count)")
+            }
             #expect(close(limits.upper, try #require(row.number("upper")), relative: 1e-10), "count \(count)")
         }
     }

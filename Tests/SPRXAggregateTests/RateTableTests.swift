@@ -178,7 +178,12 @@ import Testing
             route: 1, month: 0, standardAge: 7, resident: true)
         undone.add(key: key, reasons: 1, contacted: true, intervention: true)
         #expect(undone.residents.count == 1 && undone.residentBands.count == 1)
-        #expect(undone.residents.map(\.value) == [{ var c = ResidentCounts(); c.referred = 1; c.nonMedical = 1; c.contacted = 1; c.intervention = 1; return c }()])
+        #expect(
+            undone.residents.map(\.value) == [
+                {
+                    var c = ResidentCounts(); c.referred = 1; c.nonMedical = 1; c.contacted = 1; c.intervention = 1; return c
+                }()
+            ])
         undone.add(key: key, reasons: 1, contacted: true, intervention: true, sign: -1)
         undone.compact()
         #expect(undone == ReferralCounts(schema: Self.schema))
@@ -195,7 +200,10 @@ import Testing
         let (_, inequality, _) = Self.build()
         // Three nations × four indicators × SII and RII, each empty with its reason.
         #expect(inequality.rows.count == 3 * 4 * 2)
-        #expect(inequality.rows.allSatisfy { $0[InequalityColumn.value].isEmpty && $0[InequalityColumn.note].string == InequalityColumn.Note.decileWithoutPopulation })
+        #expect(
+            inequality.rows.allSatisfy {
+                $0[InequalityColumn.value].isEmpty && $0[InequalityColumn.note].string == InequalityColumn.Note.decileWithoutPopulation
+            })
     }
 
     /// England with all ten deciles: decile d has 10,000 residents and 1100 − 100d
@@ -222,7 +230,8 @@ import Testing
         let table = builder.build(counts, population: population, period: Self.period).inequality
         #expect(table.rows.count == 4 * 2)
         func row(_ indicator: InequalityColumn.Indicator, _ measure: InequalityColumn.Measure) throws -> [Cell] {
-            try #require(table.rows.first { $0[InequalityColumn.indicator].string == indicator.rawValue && $0[InequalityColumn.measure].string == measure.rawValue })
+            try #require(
+                table.rows.first { $0[InequalityColumn.indicator].string == indicator.rawValue && $0[InequalityColumn.measure].string == measure.rawValue })
         }
         // Referral rate: the published counts (1000, 900, …, 100: multiples of 5 stay) per 10,000 × years.
         let quantiles = (1...10).map { decile -> InequalityIndices.Quantile in
@@ -331,7 +340,8 @@ import Testing
         let figures = try #require(built.figures)
         #expect(figures.nationsLeftOut == ["Wales", "Northern Ireland"])
         #expect(figures.nationsWithoutAges.isEmpty)  // Northern Ireland is left out, not "without ages"
-        #expect(!built.rates.rows.contains { ($0[RateColumn.group].string ?? "").hasPrefix("Wales") || ($0[RateColumn.group].string ?? "").hasPrefix("Northern") })
+        #expect(
+            !built.rates.rows.contains { ($0[RateColumn.group].string ?? "").hasPrefix("Wales") || ($0[RateColumn.group].string ?? "").hasPrefix("Northern") })
         let all = try #require(built.rates.rows.first { $0[RateColumn.dimension].string == "all" })
         #expect(all[RateColumn.population].count == 4000 && all[RateColumn.referrals].count == 12)
         // The age-band rows' residents are England's alone: 100 + 1,400 + 2,500.

@@ -41,7 +41,8 @@ func clean(_ csv: String, configuration config: PipelineConfiguration) throws ->
     return (outcomes, processor)
 }
 
-let header = "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id\n"
+let header =
+    "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id\n"
 
 func reason(_ outcome: CleanOutcome) -> (QuarantineReason, String?)? {
     if case .quarantined(let reason, let column) = outcome { return (reason, column) }

@@ -8,8 +8,10 @@ import Testing
     /// Digital test number) with and without spaces, postcodes in Royal Mail's formats
     /// (SW1A 1AA, M1 1AE, EC1A 1BB), emails and UK phone numbers (Ofcom's drama ranges).
     @Test func identifiersAreRecognised() {
-        for text in ["9434765919", "943 476 5919", "943-476-5919", "Dr Jane Doe 9434765919 SW1A 1AA", "SW1A 1AA", "sw1a 1aa", "m1 1ae",
-                     "EC1A1BB", "jane.doe@nhs.net", "Called 07700 900123 re Jane", "called 07700 900123 re jane", "0161-496-0000"] {
+        for text in [
+            "9434765919", "943 476 5919", "943-476-5919", "Dr Jane Doe 9434765919 SW1A 1AA", "SW1A 1AA", "sw1a 1aa", "m1 1ae",
+            "EC1A1BB", "jane.doe@nhs.net", "Called 07700 900123 re Jane", "called 07700 900123 re jane", "0161-496-0000",
+        ] {
             #expect(IdentifierShape.matches(text), "\(text)")
         }
     }

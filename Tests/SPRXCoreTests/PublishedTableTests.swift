@@ -56,10 +56,14 @@ import Testing
         let table = PublishedTable(
             .routeByGroup,
             rows: [
-                [.text("all"), .text("all"), .text("primary_care"), .count(50), .count(60), .decimal(83.333333, places: 2), .decimal(71.9666, places: 2),
-                    .decimal(90.6944, places: 2), .flag(false), .text("on")],
-                [.text("all"), .text("all"), .text("self_referral"), .count(nil), .count(60), .decimal(nil, places: 2), .decimal(nil, places: 2),
-                    .decimal(nil, places: 2), .flag(true), .text("on")],
+                [
+                    .text("all"), .text("all"), .text("primary_care"), .count(50), .count(60), .decimal(83.333333, places: 2), .decimal(71.9666, places: 2),
+                    .decimal(90.6944, places: 2), .flag(false), .text("on"),
+                ],
+                [
+                    .text("all"), .text("all"), .text("self_referral"), .count(nil), .count(60), .decimal(nil, places: 2), .decimal(nil, places: 2),
+                    .decimal(nil, places: 2), .flag(true), .text("on"),
+                ],
             ])
         #expect(
             table.csv

@@ -26,7 +26,9 @@ import Testing
     /// (checked against Swift's own `String` ordering of ASCII text), and puts digests
     /// after them.
     @Test func orderIsTextOrder() throws {
-        let texts = ["A", "AB", "ABC", "B", "E01000001", "E01000002", "U1", "U10", "U9", "ZZZZZZZZZZZZZZZZ", "0", "95AA01S1", "ABCDEFGHIJKLMNOP", "ABCDEFGHIJKLMNOA"]
+        let texts = [
+            "A", "AB", "ABC", "B", "E01000001", "E01000002", "U1", "U10", "U9", "ZZZZZZZZZZZZZZZZ", "0", "95AA01S1", "ABCDEFGHIJKLMNOP", "ABCDEFGHIJKLMNOA",
+        ]
         let codes = try texts.map { try #require(ShortCode($0)) }
         #expect(codes.sorted().map(\.description) == texts.sorted())
         let digest = try #require(ShortCode("A-VERY-LONG-ORGANISATION-IDENTIFIER"))

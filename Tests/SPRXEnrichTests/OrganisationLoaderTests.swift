@@ -30,7 +30,8 @@ import Testing
     }
 
     @Test func lookupCodesAreTrimmedAndUpperCased() throws {
-        let (directory, info) = try lookup("code,name,type,parent_code,parent_name,parent_type\n u123 ,Scheme,scheme, u89141 ,STOCKTON PCN,PCN\nAB1,Hub,hub,,,\n")
+        let (directory, info) = try lookup(
+            "code,name,type,parent_code,parent_name,parent_type\n u123 ,Scheme,scheme, u89141 ,STOCKTON PCN,PCN\nAB1,Hub,hub,,,\n")
         #expect(info.rows == 2 && info.edition == "test" && info.sha256.count == 64 && info.name == "orgs.csv")
         let scheme = try #require(directory.info("U123"))
         #expect(scheme == OrganisationInfo(code: "U123", name: "Scheme", type: "scheme", parentCode: "U89141", parentName: "STOCKTON PCN", parentType: "PCN"))
@@ -83,10 +84,11 @@ import Testing
     @Test func shippedFilesReadAsPublished() throws {
         let data = try OrganisationLoader.provision(Self.shippedSettings, referenceDirectory: "\(packageRoot)/SampleData/reference")
         #expect(data.files.map(\.rows) == [15_444, 6_461, 31_108, 6_980])
-        #expect(data.files.map(\.sha256) == [
-            "5f7b122d99af9f5c69bb9b2e578d8b14ffa313e2769b5808946431f0c1c0816b", "58af334fc8d7abef70f19eba1ca2d244677173f4e194598018607789c1bdcac2",
-            "8a534873ca1cec390f95f78b91e319d265e28a939080a88180c265a0bbfdae27", "45f5fc37fce07039b5b351ce3251a76f1be6b5094ac3d5fdd5fa356d5ceae7b8",
-        ])
+        #expect(
+            data.files.map(\.sha256) == [
+                "5f7b122d99af9f5c69bb9b2e578d8b14ffa313e2769b5808946431f0c1c0816b", "58af334fc8d7abef70f19eba1ca2d244677173f4e194598018607789c1bdcac2",
+                "8a534873ca1cec390f95f78b91e319d265e28a939080a88180c265a0bbfdae27", "45f5fc37fce07039b5b351ce3251a76f1be6b5094ac3d5fdd5fa356d5ceae7b8",
+            ])
         #expect(data.censusDates.count == 16 && data.extractDates.count == 5)
         #expect(data.practiceExtract.description == "2025-12-01" && data.practices.count == 6_196)
         let stockton = try #require(data.networks["U89141"])
@@ -118,13 +120,17 @@ import Testing
     func provisionFailure(_ replaced: [String: String], file: String, line: Int, column: String) -> SPRXError? {
         let error = #expect(throws: SPRXError.self) { try provision(replaced) }
         #expect(error?.code == .invalidReference)
-        #expect(error?.location?.file.hasSuffix(file) == true && error?.location?.line == line && error?.location?.column == column, "\(String(describing: error))")
+        #expect(
+            error?.location?.file.hasSuffix(file) == true && error?.location?.line == line && error?.location?.column == column, "\(String(describing: error))")
         return error
     }
 
     @Test func smallFilesRead() throws {
         let data = try provision([:])
-        #expect(data.networks["U1"] == ProvisionData.Network(name: "ONE PCN", fte: [Day(year: 2025, month: 11, day: 30)!: 1.5], registeredPatients: [Day(year: 2025, month: 12, day: 1)!: 1000]))
+        #expect(
+            data.networks["U1"]
+                == ProvisionData.Network(
+                    name: "ONE PCN", fte: [Day(year: 2025, month: 11, day: 30)!: 1.5], registeredPatients: [Day(year: 2025, month: 12, day: 1)!: 1000]))
         #expect(data.practices["P2"] == ProvisionData.Practice(network: nil, registeredPatients: 50, imdScore: nil))
         #expect(data.networkDeprivation["U1"]?.score == 12.5 && data.networks["U"] == nil)
     }
@@ -134,12 +140,16 @@ import Testing
         _ = provisionFailure(["w.csv": "census_date,pcn_code,pcn_name,splw_fte\n2025-11-30,U1,ONE PCN,many\n"], file: "w.csv", line: 2, column: "splw_fte")
         _ = provisionFailure(
             ["w.csv": "census_date,pcn_code,pcn_name,splw_fte\n2025-11-30,U1,ONE PCN,1\n2025-11-30,u1,ONE PCN,2\n"], file: "w.csv", line: 3, column: "pcn_code")
-        _ = provisionFailure(["r.csv": "extract_date,pcn_code,pcn_name,registered_patients\n2025-12-01,U1,ONE PCN,-4\n"], file: "r.csv", line: 2, column: "registered_patients")
+        _ = provisionFailure(
+            ["r.csv": "extract_date,pcn_code,pcn_name,registered_patients\n2025-12-01,U1,ONE PCN,-4\n"], file: "r.csv", line: 2, column: "registered_patients")
         _ = provisionFailure(["r.csv": "extract_date,pcn_code,pcn_name\n2025-12-01,U1,ONE PCN\n"], file: "r.csv", line: 1, column: "registered_patients")
         _ = provisionFailure(
-            ["p.csv": "extract_date,practice_code,pcn_code,pcn_name,registered_patients\n2025-12-01,P1,U1,ONE PCN,1\n2025-12-01,P1,U1,ONE PCN,2\n"], file: "p.csv", line: 3,
+            ["p.csv": "extract_date,practice_code,pcn_code,pcn_name,registered_patients\n2025-12-01,P1,U1,ONE PCN,1\n2025-12-01,P1,U1,ONE PCN,2\n"],
+            file: "p.csv", line: 3,
             column: "practice_code")
-        _ = provisionFailure(["p.csv": "extract_date,practice_code,pcn_code,pcn_name,registered_patients\n2025-12-01, ,U1,ONE PCN,1\n"], file: "p.csv", line: 2, column: "practice_code")
+        _ = provisionFailure(
+            ["p.csv": "extract_date,practice_code,pcn_code,pcn_name,registered_patients\n2025-12-01, ,U1,ONE PCN,1\n"], file: "p.csv", line: 2,
+            column: "practice_code")
         _ = provisionFailure(["d.csv": "practice_code,imd2019_score\nP1,1\nP1,2\n"], file: "d.csv", line: 3, column: "practice_code")
         _ = provisionFailure(["d.csv": "practice_code,imd2019_score\nP1,high\n"], file: "d.csv", line: 2, column: "imd2019_score")
     }

@@ -1,10 +1,10 @@
 import Foundation
 import SPRXCore
-@testable import SPRXPipeline
 import SPRXTestSupport
 import Testing
 
 @testable import SPRXEnrich
+@testable import SPRXPipeline
 
 /// Population denominators summed per group exactly as referrals are grouped (issue 17).
 ///
@@ -64,7 +64,8 @@ import Testing
         #expect(rules.enrich(area: ShortCode("S01010206"), age: 40).0.resident)  // population 0, still in the catchment
         #expect(!rules.enrich(area: ShortCode("E01035000"), age: 40).0.resident)  // LSOA 2021 code: not in the 2011 totals
         #expect(!rules.enrich(area: nil, age: 40).0.resident)
-        #expect(reference.files.contains { $0.name == "pop_mid2019_uk_small_areas_total.csv.gz" && $0.use == "population totals (mid-2019)" && $0.rows == 42_619 })
+        #expect(
+            reference.files.contains { $0.name == "pop_mid2019_uk_small_areas_total.csv.gz" && $0.use == "population totals (mid-2019)" && $0.rows == 42_619 })
     }
 
     @Test func singleYearsOfAge() throws {
@@ -103,7 +104,8 @@ import Testing
 
     @Test func populationNoneComputesNoRates() throws {
         let (_, reference, denominators) = try Self.load(
-            String(Self.shipped[Self.shipped.range(of: "population:\n  edition")!.lowerBound..<Self.shipped.range(of: "  catchment: every_area\n")!.upperBound]),
+            String(
+                Self.shipped[Self.shipped.range(of: "population:\n  edition")!.lowerBound..<Self.shipped.range(of: "  catchment: every_area\n")!.upperBound]),
             "population: none\n")
         #expect(denominators == nil && reference.residents.isEmpty)
         #expect(reference.info(ShortCode("E01021988")!)?.resident == false)
@@ -133,19 +135,24 @@ import Testing
         (["area_code"] + (sex ? ["sex"] : []) + ["total_population"] + SingleYearOfAgeColumns.names).joined(separator: ",") + "\n"
     }
 
-    func settings(_ dir: String, totals: String = "totals.csv", ages: SingleYearOfAgeSource? = nil, catchment: PopulationCatchment = .everyArea) -> EnrichSettings {
+    func settings(_ dir: String, totals: String = "totals.csv", ages: SingleYearOfAgeSource? = nil, catchment: PopulationCatchment = .everyArea)
+        -> EnrichSettings
+    {
         var population = PopulationSettings(edition: "test", totals: PopulationTotalsSource(file: totals, edition: "test totals"), catchment: catchment)
         population.singleYearOfAge = ages.map { [$0] } ?? []
         return EnrichSettings(
             referenceDirectory: dir,
             deprivation: [
-                DeprivationSource(nation: .england, file: "imd.csv", edition: "test IMD", codeColumn: "area_code", decileColumn: "decile", localAuthorityColumns: ["la"])
+                DeprivationSource(
+                    nation: .england, file: "imd.csv", edition: "test IMD", codeColumn: "area_code", decileColumn: "decile", localAuthorityColumns: ["la"])
             ],
             rurality: [], ageBands: [AgeBand(label: "0-29", lower: 0, upper: 29), AgeBand(label: "30+", lower: 30, upper: 120)],
             population: population)
     }
 
-    func run(_ files: [String: String], ages: SingleYearOfAgeSource? = nil, catchment: PopulationCatchment = .everyArea) throws -> (ReferenceData, PopulationDenominators?) {
+    func run(_ files: [String: String], ages: SingleYearOfAgeSource? = nil, catchment: PopulationCatchment = .everyArea) throws -> (
+        ReferenceData, PopulationDenominators?
+    ) {
         let dir = try folder(files.merging(["imd.csv": imd]) { a, _ in a })
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let settings = settings(dir, ages: ages, catchment: catchment)
@@ -165,14 +172,16 @@ import Testing
     @Test func aSmallCatchmentByHand() throws {
         // By hand: decile 9 = 100, decile 3 = 50, decile 1 = 20 (all rurality Unknown: no
         // rurality lookup); the Welsh area has no decile (no Welsh lookup) but is resident.
-        let ages = ageHeader() + ageRow("E01000001", people: 60, extra: 40) + ageRow("E01000002", people: 50) + ageRow("E01000003", people: 20)
+        let ages =
+            ageHeader() + ageRow("E01000001", people: 60, extra: 40) + ageRow("E01000002", people: 50) + ageRow("E01000003", people: 20)
             + ageRow("W01000009", people: 1)  // another nation's row: skipped
         let (reference, denominators) = try run(["totals.csv": totals, "ages.csv": ages], ages: englandAges)
         let d = try #require(denominators)
-        #expect(d.totals == [
-            ResidentCell(nation: .england, decile: 9, rurality: .unknown): 100, ResidentCell(nation: .england, decile: 3, rurality: .unknown): 50,
-            ResidentCell(nation: .england, decile: 1, rurality: .unknown): 20, ResidentCell(nation: .wales, decile: 0, rurality: .unknown): 7,
-        ])
+        #expect(
+            d.totals == [
+                ResidentCell(nation: .england, decile: 9, rurality: .unknown): 100, ResidentCell(nation: .england, decile: 3, rurality: .unknown): 50,
+                ResidentCell(nation: .england, decile: 1, rurality: .unknown): 20, ResidentCell(nation: .wales, decile: 0, rurality: .unknown): 7,
+            ])
         #expect(d.areasWithoutDecile == [.wales: 1] && reference.info(ShortCode("W01000009")!)?.resident == true)
         let nine = try #require(d.byStandardAge[ResidentCell(nation: .england, decile: 9, rurality: .unknown)])
         #expect(nine[0] == 40 && nine[6] == 60 && nine.reduce(0, +) == 100)  // age 0 → 0-4, age 30 → 30-34

@@ -104,14 +104,19 @@ import Testing
     @Test(arguments: [
         ("w.csv", "census_date,pcn_code,pcn_name,splw_fte\n2025-11-30,U1,ONE PCN,", "splw_fte", ["0", "1000"], ["-0.01", "1000.01", "1e308", "-1e308"]),
         ("r.csv", "extract_date,pcn_code,pcn_name,registered_patients\n2025-12-01,U1,ONE PCN,", "registered_patients", ["0", "10000000"], ["10000001"]),
-        ("p.csv", "extract_date,practice_code,pcn_code,pcn_name,registered_patients\n2025-12-01,P1,U1,ONE PCN,", "registered_patients", ["0", "1000000"], ["1000001"]),
+        (
+            "p.csv", "extract_date,practice_code,pcn_code,pcn_name,registered_patients\n2025-12-01,P1,U1,ONE PCN,", "registered_patients", ["0", "1000000"],
+            ["1000001"]
+        ),
         ("d.csv", "practice_code,imd2019_score\nP1,", "imd2019_score", ["0", "100"], ["-0.5", "100.001", "1e308"]),
     ])
     func provisionValuesOutsideTheirBoundsAreRefused(file: String, prefix: String, column: String, edges: [String], outside: [String]) throws {
         for value in edges { _ = try provision(file, prefix + value + "\n") }
         for value in outside {
             let error = refused { _ = try provision(file, prefix + value + "\n") }
-            #expect(error?.location?.file.hasSuffix(file) == true && error?.location?.line == 2 && error?.location?.column == column, "\(value): \(String(describing: error))")
+            #expect(
+                error?.location?.file.hasSuffix(file) == true && error?.location?.line == 2 && error?.location?.column == column,
+                "\(value): \(String(describing: error))")
             #expect(error?.message.contains("plausibility bound") == true)
             #expect(error?.description.contains(value) == false)
         }
@@ -156,7 +161,9 @@ import Testing
     /// A decile outside 1-10 is refused, stating the bound.
     @Test func aDecileOutsideItsBoundIsRefused() throws {
         for value in ["0", "11"] {
-            let files = ["imd.csv": Array("area_code,decile\nE01000001,\(value)\n".utf8), "totals.csv": Array("nation,area_code,population\nEngland,E01000001,5\n".utf8)]
+            let files = [
+                "imd.csv": Array("area_code,decile\nE01000001,\(value)\n".utf8), "totals.csv": Array("nation,area_code,population\nEngland,E01000001,5\n".utf8),
+            ]
             let dir = try folder(files)
             let error = refused { _ = try ReferenceData.load(populationSettings(dir, ages: false)) }
             #expect(error?.location == DataLocation(file: "imd.csv", line: 2, column: "decile"))

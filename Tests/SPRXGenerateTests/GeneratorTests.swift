@@ -1,8 +1,8 @@
 import Foundation
 import SPRXAggregate
 import SPRXCore
-import SPRXRunner
 import SPRXPublish
+import SPRXRunner
 import SPRXTestSupport
 import Testing
 

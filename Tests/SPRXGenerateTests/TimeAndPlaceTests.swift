@@ -148,7 +148,8 @@ private func nation(ofArea code: String) -> Nation {
         let expected = generator.organisations.sorted { $0.code < $1.code }
         #expect(rows.count == expected.count)
         for (row, o) in zip(rows, expected) {
-            #expect(row == ["code": o.code, "name": o.name, "type": o.type, "parent_code": o.parentCode, "parent_name": o.parentName, "parent_type": o.parentType])
+            #expect(
+                row == ["code": o.code, "name": o.name, "type": o.type, "parent_code": o.parentCode, "parent_name": o.parentName, "parent_type": o.parentType])
         }
         #expect(rows.contains { $0["name"] == "Synthetic link worker service 3 (Wales)" && $0["parent_type"] == "health board" })
         #expect(rows.contains { $0["parent_type"] == "trust" && $0["parent_name"]!.hasSuffix("(Northern Ireland)") })

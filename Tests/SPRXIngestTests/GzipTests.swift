@@ -1,9 +1,9 @@
 import Foundation
+import SPRXCore
 import SPRXTestSupport
 import Testing
 
 @testable import SPRXIngest
-import SPRXCore
 
 /// Runs the system `gzip` so expected bytes come from an independent encoder.
 func systemGzip(_ data: [UInt8]) throws -> [UInt8] {

@@ -123,7 +123,8 @@ import Testing
     /// come from Foundation's encoders, the expected text is the string they encoded.
     @Test(arguments: [String.Encoding.utf16LittleEndian, .utf16BigEndian, .windowsCP1252])
     func transcodingToUTF8(encoding: String.Encoding) throws {
-        let text = encoding == .windowsCP1252
+        let text =
+            encoding == .windowsCP1252
             ? "id;name\r\n1;Café – “Zoë” €5 ™\r\n2;naïve Œuvre\r\n"
             : "id;name\r\n1;Café – “Zoë” €5 ™ 𝄞 😀\r\n2;日本語\r\n"
         let raw = Array(try #require(text.data(using: encoding)))

@@ -81,7 +81,8 @@ import Testing
     /// over 90 %.
     @Test func spellingsAndUnknownValues() throws {
         var rows = ["Referral ID,Client ID,Referral Date,Interpreter"]
-        let values = Array(repeating: "Yes", count: 9) + Array(repeating: "YES", count: 8) + Array(repeating: "yes ", count: 8)
+        let values =
+            Array(repeating: "Yes", count: 9) + Array(repeating: "YES", count: 8) + Array(repeating: "yes ", count: 8)
             + Array(repeating: "No", count: 30) + Array(repeating: "Not known", count: 10) + Array(repeating: "N/K", count: 8)
             + Array(repeating: "Yes/No", count: 8) + Array(repeating: "943 476 5919", count: 8)
         for (i, value) in values.enumerated() { rows.append("R\(i),P\(i),2024-03-01,\(value)") }
@@ -105,7 +106,9 @@ import Testing
     @Test func dimensionsPastTheKeyAreNamedNotDeclared() throws {
         let columns = (1...12).map { "Flag \($0)" }
         var rows = ["Referral ID,Client ID,Referral Date," + columns.joined(separator: ",")]
-        for i in 0..<160 { rows.append("R\(i),P\(i),2024-03-01," + columns.indices.map { "Band " + String(UnicodeScalar(UInt8(65 + (i + $0) % 20))) }.joined(separator: ",")) }
+        for i in 0..<160 {
+            rows.append("R\(i),P\(i),2024-03-01," + columns.indices.map { "Band " + String(UnicodeScalar(UInt8(65 + (i + $0) % 20))) }.joined(separator: ","))
+        }
         let inspection = try Self.inspect(rows.joined(separator: "\n") + "\n")
         let planned = DraftPipeline.plannedDimensions(inspection)
         #expect(!planned.written.isEmpty && !planned.noRoom.isEmpty)
@@ -140,7 +143,8 @@ import Testing
         let report = InspectionReport(try Inspector.inspect(InspectOptions(inputs: [input], pipelinePath: pipeline)))
         let carer = try #require(report.columns.first { $0.header == "Carer" })
         #expect(carer.dimension == "carer" && carer.field == nil)
-        #expect(carer.labels?.map { [$0.label, String($0.count), $0.mapsTo ?? "-"] } == [["N", "100", "No"], ["Y", "50", "Yes"], ["Unknown", "48", "Unknown"]])
+        #expect(
+            carer.labels?.map { [$0.label, String($0.count), $0.mapsTo ?? "-"] } == [["N", "100", "No"], ["Y", "50", "Yes"], ["Unknown", "48", "Unknown"]])
         #expect(carer.rareLabels == 1 && carer.rareValues == 2 && carer.unmappedValues == 2)
         let text = report.text()
         #expect(text.contains("  'Carer' -> dimension carer\n"), "\(text)")

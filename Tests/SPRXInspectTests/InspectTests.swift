@@ -342,8 +342,10 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
     }
 
     @Test func identifiersAreRecognised() {
-        for text in ["9434765919", "943 476 5919", "Dr Jane Doe 9434765919 SW1A 1AA", "SW1A 1AA", "m1 1ae", "EC1A1BB",
-                     "jane.doe@example.com", "07700 900123", "0161-496-0000"] {
+        for text in [
+            "9434765919", "943 476 5919", "Dr Jane Doe 9434765919 SW1A 1AA", "SW1A 1AA", "m1 1ae", "EC1A1BB",
+            "jane.doe@example.com", "07700 900123", "0161-496-0000",
+        ] {
             #expect(InspectionPrivacy.looksLikeIdentifier(text), "\(text)")
         }
         // Labels, a SNOMED CT concept id (Verhoeff check digit valid) and short numbers are not.

@@ -19,7 +19,8 @@ import Testing
         let builtIn: [ModelCovariate] = [.ageBand, .sex, .ethnicity, .nation, .imdDecile, .imdQuintile, .rurality, .routeType]
         return builtIn.map { schema.grouping($0)! } + [
             Grouping(name: "contact", title: "Contact", levels: ["No", "Yes"], axis: .contacted, unknownLevel: 1, uses: .model),
-            Grouping(name: "sex_known", title: "Sex known", levels: ["Known", "Unknown"], axis: .sex, levelOfField: [0, 0, 0, 1], unknownLevel: 1, uses: .model),
+            Grouping(
+                name: "sex_known", title: "Sex known", levels: ["Known", "Unknown"], axis: .sex, levelOfField: [0, 0, 0, 1], unknownLevel: 1, uses: .model),
             Grouping(
                 name: "white", title: "White", levels: ["White", "Not White", "Unknown"], axis: .ethnicity, levelOfField: [0, 1, 1, 1, 1, 2], unknownLevel: 2,
                 uses: .model),

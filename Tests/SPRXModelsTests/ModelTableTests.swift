@@ -1,9 +1,9 @@
 import Foundation
+import SPRXAggregate
 import SPRXCore
 import SPRXPipeline
 import Testing
 
-import SPRXAggregate
 @testable import SPRXModels
 
 @Suite(.timeLimit(.minutes(10))) struct ModelTableTests {

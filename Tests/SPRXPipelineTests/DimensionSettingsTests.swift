@@ -69,7 +69,8 @@ import Testing
     /// A dimension the models adjust for sits in the model cell's low bits, before the
     /// route type; one the tables publish only sits above the contact flag.
     @Test func modelDimensionsAreInTheModelCell() throws {
-        let both = Self.disability.replacingOccurrences(of: "model: false", with: "model: true")
+        let both =
+            Self.disability.replacingOccurrences(of: "model: false", with: "model: true")
             + "  carer:\n    title: Carer\n    column: carer\n    levels: {\"Yes\": [Y], \"No\": [N]}\n"
         let key = try parse(withSection(both)).groupKey
         #expect(key.layoutOrder.prefix(8) == ArraySlice(GroupAxis.demographic + [.declared(0), .routeType]))
@@ -156,7 +157,9 @@ import Testing
         let many = (1...40).map { "  d\($0):\n    title: D\($0)\n    column: c\($0)\n    levels: {\"A\": [a], \"B\": [b], \"C\": [c]}\n" }.joined()
         let message = failure(withSection("dimensions:\n" + many))?.message ?? ""
         // 12 bits left, 2 each: d1-d6 fit, d7-d40 (34) do not: ten named, 24 counted.
-        #expect(message.contains("d7 (2 bits for 4 levels)") && message.contains("d16 (2 bits") && !message.contains("d17 (") && message.contains("and 24 more"), "\(message)")
+        #expect(
+            message.contains("d7 (2 bits for 4 levels)") && message.contains("d16 (2 bits") && !message.contains("d17 (") && message.contains("and 24 more"),
+            "\(message)")
     }
 
     @Test func reasonGroupsNameListedReasons() throws {

@@ -57,9 +57,10 @@ import Testing
     /// Groupings and table dimensions as `outputs-v2.md` names and labels them.
     @Test func tableDimensionsAndTheirGroups() throws {
         let s = Self.schema
-        #expect(s.tableDimensions.map(\.name) == [
-            "all", "age_band", "sex", "ethnicity", "imd_decile", "imd_quintile", "rurality", "nation", "nation/imd_quintile", "nation/imd_decile",
-        ])
+        #expect(
+            s.tableDimensions.map(\.name) == [
+                "all", "age_band", "sex", "ethnicity", "imd_decile", "imd_quintile", "rurality", "nation", "nation/imd_quintile", "nation/imd_decile",
+            ])
         let nationQuintile = try #require(s.tableDimensions.first { $0.name == "nation/imd_quintile" })
         #expect(nationQuintile.groupLabels.count == 5 * 6)
         #expect(nationQuintile.groupLabels.first == "England/1" && nationQuintile.groupLabels.last == "Unknown/Unknown")

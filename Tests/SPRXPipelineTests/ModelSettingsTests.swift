@@ -88,7 +88,8 @@ import Testing
         #expect(reference?.message.contains("models.reference.route") == true)
         #expect(reference?.message.contains("unknown key 'route'") == true)
         // A grouping within the cell that no shipped model uses is accepted.
-        let decile = try parse(valid.replacingOccurrences(of: "covariates: [age_band, sex, ethnicity, imd_quintile,", with: "covariates: [age_band, sex, ethnicity, imd_decile,"))
+        let decile = try parse(
+            valid.replacingOccurrences(of: "covariates: [age_band, sex, ethnicity, imd_quintile,", with: "covariates: [age_band, sex, ethnicity, imd_decile,"))
         #expect(decile.models.models[0].covariates == [.ageBand, .sex, .ethnicity, .imdDecile, .rurality, .nation])
     }
 

@@ -29,10 +29,11 @@ import Testing
         // The generated sample's lookup, relative to the pipeline file.
         #expect(organisations.lookup?.path.hasSuffix("/../SampleData/organisations/canonical.csv") == true)
         let provision = try #require(organisations.provision)
-        #expect(provision.files == [
-            "pcn_splw_fte_england.csv.gz", "pcn_registered_patients_england.csv.gz", "gp_practice_pcn_lookup_england.csv.gz",
-            "gp_practice_imd2019_fingertips_england.csv.gz",
-        ])
+        #expect(
+            provision.files == [
+                "pcn_splw_fte_england.csv.gz", "pcn_registered_patients_england.csv.gz", "gp_practice_pcn_lookup_england.csv.gz",
+                "gp_practice_imd2019_fingertips_england.csv.gz",
+            ])
         #expect(provision.workforce.edition.hasPrefix("NHS England Primary Care Network Workforce"))
         // Every shipped file is in the reference folder.
         for file in provision.files { #expect(FileManager.default.fileExists(atPath: "\(packageRoot)/SampleData/reference/\(file)")) }
@@ -44,7 +45,9 @@ import Testing
 
     @Test func theLookupIsRelativeToThePipelineFile() throws {
         let relative = try parse(withSection("organisations:\n  lookup: {file: ../SampleData/organisations/canonical.csv, edition: \"2026\"}"))
-        #expect(relative.organisations == OrganisationSettings(lookup: OrganisationLookupSource(path: "/tmp/../SampleData/organisations/canonical.csv", edition: "2026")))
+        #expect(
+            relative.organisations
+                == OrganisationSettings(lookup: OrganisationLookupSource(path: "/tmp/../SampleData/organisations/canonical.csv", edition: "2026")))
         let absolute = try parse(withSection("organisations:\n  lookup: {file: /data/orgs.csv, edition: \"2026\"}"))
         #expect(absolute.organisations?.lookup?.path == "/data/orgs.csv" && absolute.organisations?.provision == nil)
     }
@@ -61,7 +64,11 @@ import Testing
     }
 
     @Test func everyFileAndEditionIsRequired() {
-        let missing = failure(shippedSection.replacingOccurrences(of: "\n    practices: {file: gp_practice_pcn_lookup_england.csv.gz, edition: \"NHS England Patients Registered at a GP Practice (practice mapping, 2025 extracts)\"}", with: ""))
+        let missing = failure(
+            shippedSection.replacingOccurrences(
+                of:
+                    "\n    practices: {file: gp_practice_pcn_lookup_england.csv.gz, edition: \"NHS England Patients Registered at a GP Practice (practice mapping, 2025 extracts)\"}",
+                with: ""))
         #expect(missing?.message.contains("organisations.provision.practices") == true)
         let blank = failure("organisations:\n  lookup: {file: x.csv, edition: \" \"}")
         #expect(blank?.message.contains("organisations.lookup.edition") == true)

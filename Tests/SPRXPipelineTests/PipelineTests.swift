@@ -29,8 +29,6 @@ import Testing
         #expect(config.contactedLabels[.yes] == ["Y", "Yes", "true", "1"])
     }
 
-
-
     @Test func unknownKeyIsRejectedWithKeyPath() {
         let yaml = valid.replacingOccurrences(of: "  round_to: 5", with: "  round_too: 5")
         let error = #expect(throws: SPRXError.self) { try parse(yaml) }

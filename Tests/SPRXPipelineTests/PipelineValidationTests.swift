@@ -43,12 +43,18 @@ import Testing
     @Test(arguments: [
         // (edit, the two lists that hold one label, as the message must name them)
         ("labels: [Hospital, Secondary care,", "labels: [Hospital, GP, Secondary care,", "routes.primary_care.labels", "routes.secondary_care.labels"),
-        ("labels: [Charity, Voluntary sector,", "labels: [Charity, \"  general   PRACTICE \", Voluntary sector,", "routes.primary_care.labels", "routes.vcse.labels"),
+        (
+            "labels: [Charity, Voluntary sector,", "labels: [Charity, \"  general   PRACTICE \", Voluntary sector,", "routes.primary_care.labels",
+            "routes.vcse.labels"
+        ),
         ("female: [F, Female, \"2\"]", "female: [F, Female, \"2\", \" m \"]", "labels.sex.female", "labels.sex.male"),
         ("    black: [Black]", "    black: [Black, white]", "labels.ethnicity.white", "labels.ethnicity.black"),
         ("  housing: [Housing]", "  housing: [Housing, ANXIETY]", "reasons.mental_health", "reasons.housing"),
         ("    no: [N, No, \"false\", \"0\"]", "    no: [N, No, \"false\", \"0\", \"yes\"]", "labels.contacted.yes", "labels.contacted.no"),
-        ("    unknown: [Unknown, Not known]\n\n# Values", "    unknown: [Unknown, Not known, \"Y\"]\n\n# Values", "labels.contacted.yes", "labels.contacted.unknown"),
+        (
+            "    unknown: [Unknown, Not known]\n\n# Values", "    unknown: [Unknown, Not known, \"Y\"]\n\n# Values", "labels.contacted.yes",
+            "labels.contacted.unknown"
+        ),
     ])
     func aLabelUnderTwoValuesIsInvalid(old: String, new: String, first: String, second: String) {
         let error = failure(edited(old, new))
@@ -81,8 +87,10 @@ import Testing
     /// Expected by hand: 121 one-year bands (0-0 … 119-119, then 120+) are the most
     /// ages 0-120 allow; with Unknown that is 122 levels, 7 bits of the key.
     @Test func everyOneYearAgeBandFitsTheAggregationKey() throws {
-        let yaml = edited("age_bands: [\"0-17\", \"18-24\", \"25-34\", \"35-44\", \"45-54\", \"55-64\", \"65-74\", \"75-84\", \"85+\"]", "age_bands: [\(bands(121))]")
-            .replacingOccurrences(of: "    age_band: \"45-54\"\n", with: "")
+        let yaml = edited(
+            "age_bands: [\"0-17\", \"18-24\", \"25-34\", \"35-44\", \"45-54\", \"55-64\", \"65-74\", \"75-84\", \"85+\"]", "age_bands: [\(bands(121))]"
+        )
+        .replacingOccurrences(of: "    age_band: \"45-54\"\n", with: "")
         let config = try parse(yaml)
         #expect(config.enrich.ageBands.count == 121)
         #expect(config.enrich.ageBands.last?.label == "120+")
@@ -143,7 +151,8 @@ import Testing
     }
 
     @Test func qualityScalarAndPerFieldForms() throws {
-        let yaml = withQuality("""
+        let yaml = withQuality(
+            """
             quality:
               min_clean_rows: 100
               max_quarantined_share: 0.1
@@ -180,13 +189,14 @@ import Testing
     // MARK: display names
 
     @Test func displayNamesAreParsedPerDimension() throws {
-        let yaml = valid + """
+        let yaml =
+            valid + """
 
-            display_names:
-              route_type: {medical: "Medical", non_medical: "Non-medical (community)", unknown: "Not recorded"}
-              route: {primary_care: "Primary care (GP)", vcse: "Voluntary sector", unknown: "Unknown"}
-              reason: {mental_health: "Mental health"}
-            """
+                display_names:
+                  route_type: {medical: "Medical", non_medical: "Non-medical (community)", unknown: "Not recorded"}
+                  route: {primary_care: "Primary care (GP)", vcse: "Voluntary sector", unknown: "Unknown"}
+                  reason: {mental_health: "Mental health"}
+                """
         let names = try parse(yaml).displayNames
         #expect(names["route_type"] == ["medical": "Medical", "non_medical": "Non-medical (community)", "unknown": "Not recorded"])
         #expect(names["route"] == ["primary_care": "Primary care (GP)", "vcse": "Voluntary sector", "unknown": "Unknown"])

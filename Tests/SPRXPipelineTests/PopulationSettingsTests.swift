@@ -29,16 +29,21 @@ import Testing
         let enrich = try parse(valid).enrich
         let population = try #require(enrich.population)
         #expect(population.edition == "mid-2019" && !population.isDefault)
-        #expect(population.totals == PopulationTotalsSource(file: "pop_mid2019_uk_small_areas_total.csv.gz", edition: "ONS/NRS/NISRA mid-2019 small-area totals"))
+        #expect(
+            population.totals == PopulationTotalsSource(file: "pop_mid2019_uk_small_areas_total.csv.gz", edition: "ONS/NRS/NISRA mid-2019 small-area totals"))
         #expect(population.singleYearOfAge.map(\.nation) == [.england, .wales, .scotland])
         let scotland = try #require(population.singleYearOfAge(for: .scotland))
         #expect(scotland.file == "pop_mid2020_scotland_dz11_sya_sex.csv.gz" && scotland.sexColumn == "sex" && scotland.sex == "persons")
         #expect(population.singleYearOfAge(for: .england)?.sexColumn == nil && population.singleYearOfAge(for: .northernIreland) == nil)
         #expect(population.catchment == .everyArea && population.period == nil)
         // England and Wales share one file: it is read once.
-        #expect(population.files == ["pop_mid2019_uk_small_areas_total.csv.gz", "pop_mid2019_ew_lsoa11_sya.csv.gz", "pop_mid2020_scotland_dz11_sya_sex.csv.gz"])
+        #expect(
+            population.files == ["pop_mid2019_uk_small_areas_total.csv.gz", "pop_mid2019_ew_lsoa11_sya.csv.gz", "pop_mid2020_scotland_dz11_sya_sex.csv.gz"])
         // Local-authority columns as the shared reference README lists each lookup's columns.
-        #expect(enrich.deprivation.map(\.localAuthorityColumns) == [["lad19_code", "lad19_name"], ["la_name"], ["la_code", "la_name"], ["lgd14_code", "lgd14_name"]])
+        #expect(
+            enrich.deprivation.map(\.localAuthorityColumns) == [
+                ["lad19_code", "lad19_name"], ["la_name"], ["la_code", "la_name"], ["lgd14_code", "lgd14_name"],
+            ])
     }
 
     @Test func withoutTheSectionTheDefaultsApply() throws {
@@ -53,7 +58,9 @@ import Testing
     }
 
     @Test func aCatchmentOfLocalAuthoritiesAndAFixedPeriod() throws {
-        let yaml = edited("  catchment: every_area\n", "  catchment: {local_authorities: [E06000001, \" Denbighshire \", S12000036]}\n  period: {first: 2024-01-01, last: 2024-12-31}\n")
+        let yaml = edited(
+            "  catchment: every_area\n",
+            "  catchment: {local_authorities: [E06000001, \" Denbighshire \", S12000036]}\n  period: {first: 2024-01-01, last: 2024-12-31}\n")
         let population = try #require(try parse(yaml).enrich.population)
         #expect(population.catchment == .localAuthorities(["E06000001", "Denbighshire", "S12000036"]))
         #expect(population.catchment.description == "the small areas of the local authorities E06000001, Denbighshire and S12000036")
@@ -74,12 +81,30 @@ import Testing
         ("population:\n  edition: x\n  totals: {file: t.csv, edition: e}\n  extra: 1\n", "population.extra", "unknown key 'extra'"),
         ("population:\n  edition: x\n  totals: {file: t.csv, edition: e, colour: red}\n", "population.totals.colour", "unknown key 'colour'"),
         ("population:\n  edition: x\n  totals: {file: t.csv, edition: e}\n  catchment: some_areas\n", "population.catchment", "every_area or"),
-        ("population:\n  edition: x\n  totals: {file: t.csv, edition: e}\n  period: {first: 2024-02-01, last: 2024-01-31}\n", "population.period.last", "on or after 'first'"),
-        ("population:\n  edition: x\n  totals: {file: t.csv, edition: e}\n  single_year_of_age:\n    Atlantis: {file: a.csv, edition: e}\n", "population.single_year_of_age.Atlantis", "unknown key 'Atlantis'"),
-        ("population:\n  edition: x\n  totals: {file: t.csv, edition: e}\n  single_year_of_age:\n    Scotland: {file: s.csv, edition: e, sex_column: sex}\n", "population.single_year_of_age.Scotland", "sex_column and sex together"),
-        ("population:\n  edition: x\n  totals: {file: t.csv, edition: e}\n  single_year_of_age:\n    England: {file: ew.csv, edition: e}\n    Wales: {file: ew.csv, edition: other}\n", "population.single_year_of_age.Wales", "the same edition and columns as England's entry"),
-        ("population:\n  edition: x\n  totals: {file: t.csv, edition: e}\n  catchment: {local_authorities: [Hartlepool, hartlepool]}\n", "population.catchment.local_authorities", "each local authority once ('hartlepool' repeats)"),
-        ("population:\n  edition: x\n  totals: {file: t.csv, edition: e}\n  catchment: {local_authorities: []}\n", "population.catchment.local_authorities", "a non-empty list"),
+        (
+            "population:\n  edition: x\n  totals: {file: t.csv, edition: e}\n  period: {first: 2024-02-01, last: 2024-01-31}\n", "population.period.last",
+            "on or after 'first'"
+        ),
+        (
+            "population:\n  edition: x\n  totals: {file: t.csv, edition: e}\n  single_year_of_age:\n    Atlantis: {file: a.csv, edition: e}\n",
+            "population.single_year_of_age.Atlantis", "unknown key 'Atlantis'"
+        ),
+        (
+            "population:\n  edition: x\n  totals: {file: t.csv, edition: e}\n  single_year_of_age:\n    Scotland: {file: s.csv, edition: e, sex_column: sex}\n",
+            "population.single_year_of_age.Scotland", "sex_column and sex together"
+        ),
+        (
+            "population:\n  edition: x\n  totals: {file: t.csv, edition: e}\n  single_year_of_age:\n    England: {file: ew.csv, edition: e}\n    Wales: {file: ew.csv, edition: other}\n",
+            "population.single_year_of_age.Wales", "the same edition and columns as England's entry"
+        ),
+        (
+            "population:\n  edition: x\n  totals: {file: t.csv, edition: e}\n  catchment: {local_authorities: [Hartlepool, hartlepool]}\n",
+            "population.catchment.local_authorities", "each local authority once ('hartlepool' repeats)"
+        ),
+        (
+            "population:\n  edition: x\n  totals: {file: t.csv, edition: e}\n  catchment: {local_authorities: []}\n", "population.catchment.local_authorities",
+            "a non-empty list"
+        ),
     ])
     func aMistakeInTheSectionIsInvalid(section: String, key: String, expected: String) {
         let error = failure(withPopulation(section))
@@ -89,9 +114,10 @@ import Testing
 
     @Test func localAuthoritiesNeedALookupThatNamesThem() {
         var yaml = valid
-        for columns in [", local_authority_columns: [lad19_code, lad19_name]", ", local_authority_columns: [la_name]",
-            ", local_authority_columns: [la_code, la_name]", ", local_authority_columns: [lgd14_code, lgd14_name]"]
-        {
+        for columns in [
+            ", local_authority_columns: [lad19_code, lad19_name]", ", local_authority_columns: [la_name]",
+            ", local_authority_columns: [la_code, la_name]", ", local_authority_columns: [lgd14_code, lgd14_name]",
+        ] {
             yaml = yaml.replacingOccurrences(of: columns, with: "")
         }
         yaml = yaml.replacingOccurrences(of: "  catchment: every_area\n", with: "  catchment: {local_authorities: [Hartlepool]}\n")

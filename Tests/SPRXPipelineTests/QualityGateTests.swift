@@ -8,7 +8,8 @@ import Testing
 @Suite(.timeLimit(.minutes(10))) struct QualityGateTests {
     /// Every gated field with the same figures.
     func fields(clean: Int, unknown: Int = 0, unmapped: Int = 0) -> [CanonicalField: FieldQualityFigures] {
-        Dictionary(uniqueKeysWithValues: QualityGates.gatedFields.map { ($0, FieldQualityFigures(cleanReferrals: clean, unknown: unknown, unmapped: unmapped)) })
+        Dictionary(
+            uniqueKeysWithValues: QualityGates.gatedFields.map { ($0, FieldQualityFigures(cleanReferrals: clean, unknown: unknown, unmapped: unmapped)) })
     }
 
     @Test func aRunWithNoCleanRowsFailsTheDefaultGates() {
@@ -53,7 +54,8 @@ import Testing
         let failed = QualityGates().evaluate(QualityFigures(rowsRead: 205, cleanRows: 200, quarantinedRows: 5, fields: perField))
         #expect(failed.map(\.gate) == ["max_unmapped_share.sex"])
         #expect(failed[0].figure == 1 && failed[0].limit == 0.5)
-        #expect(failed[0].message == "quality gate max_unmapped_share.sex failed: sex unmapped for 200 of 200 clean referrals (100.0%), more than the limit 50.0%")
+        #expect(
+            failed[0].message == "quality gate max_unmapped_share.sex failed: sex unmapped for 200 of 200 clean referrals (100.0%), more than the limit 50.0%")
     }
 
     @Test func perFieldLimitsAndTheOrderOfFailures() {
@@ -78,7 +80,9 @@ import Testing
             ])
         #expect(failed[1].figure == 0.2)
         #expect(failed[2].figure == 0.25 && failed[2].limit == 0.2)
-        #expect(failed[2].message == "quality gate max_unknown_share.ethnicity failed: ethnicity unknown for 16 of 64 clean referrals (25.0%), more than the limit 20.0%")
+        #expect(
+            failed[2].message
+                == "quality gate max_unknown_share.ethnicity failed: ethnicity unknown for 16 of 64 clean referrals (25.0%), more than the limit 20.0%")
         #expect(failed[3].figure == 0.125 && failed[3].limit == 0.1)
         #expect(failed[5].figure == 0.515625)
         #expect(failed[5].message.contains("(51.6%), more than the limit 50.0%"))

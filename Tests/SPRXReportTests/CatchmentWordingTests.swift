@@ -41,11 +41,13 @@ import Testing
         let reach = try #require(Report.reachFinding(numbers, context))
         #expect(
             reach.here
-                == "Referrals per 1,000 residents of the catchment (Sheffield) per year (95% interval): 2.85 (2.77–2.93). The catchment is the small areas of the local authority Sheffield the pipeline names.")
+                == "Referrals per 1,000 residents of the catchment (Sheffield) per year (95% interval): 2.85 (2.77–2.93). The catchment is the small areas of the local authority Sheffield the pipeline names."
+        )
         let deprivation = try #require(Report.deprivationFinding(numbers, context))
         #expect(
             deprivation.here
-                == "In this catchment (Sheffield), 18% (95% interval 15–22%) of referrals from the most deprived fifth of areas came through non-medical routes, against 12% (95% interval 10–16%) from the least deprived fifth: their 95% intervals overlap, so this is no clear difference.")
+                == "In this catchment (Sheffield), 18% (95% interval 15–22%) of referrals from the most deprived fifth of areas came through non-medical routes, against 12% (95% interval 10–16%) from the least deprived fifth: their 95% intervals overlap, so this is no clear difference."
+        )
         let summary = try #require(ReportStructureTests.section("summary", in: Report.html(tables: fixtureTables + [Self.rates()], context: context)))
         #expect(!summary.contains("In England") && !summary.contains("England 2.85"))
     }
@@ -55,7 +57,8 @@ import Testing
         let reach = try #require(Report.reachFinding(numbers, context))
         #expect(
             reach.here
-                == "Referrals per 1,000 residents of the catchment (Sheffield and Denbighshire) per year (95% interval), by nation: England 2.85 (2.77–2.93); Wales 1.52 (1.35–1.71). The catchment is the small areas of the local authorities Sheffield and Denbighshire the pipeline names.")
+                == "Referrals per 1,000 residents of the catchment (Sheffield and Denbighshire) per year (95% interval), by nation: England 2.85 (2.77–2.93); Wales 1.52 (1.35–1.71). The catchment is the small areas of the local authorities Sheffield and Denbighshire the pipeline names."
+        )
         let deprivation = try #require(Report.deprivationFinding(numbers, context))
         #expect(deprivation.here.hasPrefix("In England, in this catchment (Sheffield and Denbighshire), 18% (95% interval 15–22%)"))
     }
@@ -66,7 +69,8 @@ import Testing
         let reach = try #require(Report.reachFinding(numbers, context))
         #expect(
             reach.here
-                == "Referrals per 1,000 residents per year (95% interval): England 2.85 (2.77–2.93). Rates are of the residents of the small areas the referrals come from.")
+                == "Referrals per 1,000 residents per year (95% interval): England 2.85 (2.77–2.93). Rates are of the residents of the small areas the referrals come from."
+        )
         let deprivation = try #require(Report.deprivationFinding(numbers, context))
         #expect(deprivation.here.hasPrefix("In England, 18% (95% interval 15–22%) of referrals"))
     }
@@ -83,7 +87,8 @@ import Testing
         let finding = try #require(Report.deprivationFinding(ReportNumbers(tables: [routes]), Self.context([])))
         #expect(
             finding.here
-                == "In England, 50% (95% interval 46–54%) of referrals from the most deprived fifth of areas came through non-medical routes, against 17% (95% interval 14–20%) from the least deprived fifth: their 95% intervals do not overlap.")
+                == "In England, 50% (95% interval 46–54%) of referrals from the most deprived fifth of areas came through non-medical routes, against 17% (95% interval 14–20%) from the least deprived fifth: their 95% intervals do not overlap."
+        )
     }
 
     @Test func namesAreListedAsASentenceListsThem() {
@@ -126,16 +131,20 @@ import Testing
         let higher = try #require(Report.modelFinding(ReportNumbers(tables: fixtureTables), fixtureContext, label))
         #expect(
             higher.here
-                == "Adjusted for the model's other covariates, the odds of a non-medical route were higher for referrals from the most deprived fifth of areas than from the least deprived fifth: odds ratio 1.77 (95% interval 1.22–2.57).")
+                == "Adjusted for the model's other covariates, the odds of a non-medical route were higher for referrals from the most deprived fifth of areas than from the least deprived fifth: odds ratio 1.77 (95% interval 1.22–2.57)."
+        )
         var rows = models.rows
         let index = try #require(
-            rows.firstIndex { $0[ModelColumn.model].string == "route_nonmedical" && $0[ModelColumn.term].string == "imd_quintile" && $0[ModelColumn.level].string == "1" })
+            rows.firstIndex {
+                $0[ModelColumn.model].string == "route_nonmedical" && $0[ModelColumn.term].string == "imd_quintile" && $0[ModelColumn.level].string == "1"
+            })
         rows[index][ModelColumn.ciLow.index] = .significant(0.9, digits: 8)
         let widened = PublishedTable(models.schema, rows: rows)
         let same = try #require(Report.modelFinding(ReportNumbers(tables: fixtureTables.filter { $0.name != "models" } + [widened]), fixtureContext, label))
         #expect(
             same.here
-                == "Adjusted for the model's other covariates, the odds of a non-medical route were about the same for referrals from the most deprived fifth of areas as from the least deprived fifth (the interval includes 1): odds ratio 1.77 (95% interval 0.90–2.57).")
+                == "Adjusted for the model's other covariates, the odds of a non-medical route were about the same for referrals from the most deprived fifth of areas as from the least deprived fifth (the interval includes 1): odds ratio 1.77 (95% interval 0.90–2.57)."
+        )
     }
 
     @Test func printNoteAndQualityIntroRead() {

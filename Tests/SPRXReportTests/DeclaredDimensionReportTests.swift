@@ -71,7 +71,8 @@ import Testing
         try! pipeline.write(toFile: folder + "/pipeline.yaml", atomically: true, encoding: .utf8)
         let rows = [header] + (0..<600).map(row)
         try! (rows.joined(separator: "\n") + "\n").write(toFile: folder + "/in/referrals.csv", atomically: true, encoding: .utf8)
-        _ = try! RunJob.run(RunOptions(pipelinePath: folder + "/pipeline.yaml", inputs: [folder + "/in"], outputDirectory: folder + "/out", jobs: 2, quiet: true))
+        _ = try! RunJob.run(
+            RunOptions(pipelinePath: folder + "/pipeline.yaml", inputs: [folder + "/in"], outputDirectory: folder + "/out", jobs: 2, quiet: true))
         if let path = ProcessInfo.processInfo.environment["SPRX_DECLARED_REPORT"] {
             // To look at it (scripts/check_report.py): SPRX_DECLARED_REPORT=path swift test --filter DeclaredDimensionReportTests
             try? FileManager.default.removeItem(atPath: path)
@@ -84,7 +85,8 @@ import Testing
 
     /// The SVG of the chart with this id.
     static func chart(_ id: String) -> String? {
-        guard let start = report.html.range(of: "<svg id=\"\(id)\""), let end = report.html.range(of: "</svg>", range: start.upperBound..<report.html.endIndex) else {
+        guard let start = report.html.range(of: "<svg id=\"\(id)\""), let end = report.html.range(of: "</svg>", range: start.upperBound..<report.html.endIndex)
+        else {
             return nil
         }
         return String(report.html[start.lowerBound..<end.upperBound])
@@ -171,7 +173,11 @@ import Testing
         #expect(breakdowns.map(\.name) == ["age_band", "sex", "ethnicity", "imd_quintile", "imd_decile", "rurality", "nation"])
         #expect(breakdowns.filter(\.behind).map(\.name) == ["imd_decile", "rurality"])
         #expect(breakdowns.allSatisfy { !$0.pathway })
-        #expect(breakdowns.map(\.title) == ["Age band", "Sex", "Ethnicity", "Deprivation quintile (each nation's own index)", "Deprivation decile (each nation's own index)", "Rurality", "Nation"])
+        #expect(
+            breakdowns.map(\.title) == [
+                "Age band", "Sex", "Ethnicity", "Deprivation quintile (each nation's own index)", "Deprivation decile (each nation's own index)", "Rurality",
+                "Nation",
+            ])
     }
 
     /// A declared dimension follows the built-in ones, with a pathway chart; a
@@ -182,7 +188,8 @@ import Testing
             reasons: ["housing", "debt"],
             declared: [
                 DeclaredDimension(name: "carer", title: "Unpaid carer", columns: ["carer"], levels: [.init(label: "Yes", values: ["Y"])]),
-                DeclaredDimension(name: "veteran", title: "Veteran", columns: ["veteran"], levels: [.init(label: "Yes", values: ["Y"])], tables: false, model: true),
+                DeclaredDimension(
+                    name: "veteran", title: "Veteran", columns: ["veteran"], levels: [.init(label: "Yes", values: ["Y"])], tables: false, model: true),
             ],
             reasonGroups: [ReasonGroup(name: "money", reasons: [1])])
         let breakdowns = Report.breakdowns(schema)

@@ -15,7 +15,10 @@ import Testing
 @Suite(.timeLimit(.minutes(10))) struct NotRecordedReportTests {
     static let pathway = typedTable(
         "pathway_by_group",
-        header: ["dimension", "group", "route_type", "referred", "contacted", "intervention", "pct_contacted", "pct_intervention", "note", "suppressed", "disclosure_control"],
+        header: [
+            "dimension", "group", "route_type", "referred", "contacted", "intervention", "pct_contacted", "pct_intervention", "note", "suppressed",
+            "disclosure_control",
+        ],
         rows: [
             ["all", "all", "medical", "2395", "2180", "", "91.02", "", "not_recorded:interventions", "FALSE", "on"],
             ["all", "all", "all", "2955", "2680", "", "90.69", "", "not_recorded:interventions", "FALSE", "on"],
@@ -55,7 +58,8 @@ import Testing
         // entry is plain text, not a warning.
         #expect(
             markdown.contains(
-                "- The number of interventions is not recorded in this export: the share that received at least one intervention is not shown anywhere (it is not zero), nor its trends or funnel plots; models not fitted: Receiving any intervention.\n"))
+                "- The number of interventions is not recorded in this export: the share that received at least one intervention is not shown anywhere (it is not zero), nor its trends or funnel plots; models not fitted: Receiving any intervention.\n"
+            ))
         #expect(markdown.contains("Not fitted: the number of interventions is not recorded in this export."))
     }
 

@@ -84,7 +84,8 @@ import Testing
     }
 
     @Test func codesAreSaidInWords() {
-        let message = "37 of 3,000 rows quarantined: most common reasons conflicting_referral_id 6, date_out_of_window 4; see tables/data_quality.csv and quarantine/rejected.csv.gz."
+        let message =
+            "37 of 3,000 rows quarantined: most common reasons conflicting_referral_id 6, date_out_of_window 4; see tables/data_quality.csv and quarantine/rejected.csv.gz."
         let plain = DisplayNames.plainWords(message)
         #expect(plain.contains("referral id repeated with different content 6, referral date outside the window 4;"))
         #expect(plain.contains("tables/data_quality.csv") && plain.contains("quarantine/rejected.csv.gz."))

@@ -8,10 +8,12 @@ import SPRXCore
 extension PublishedTables {
     /// Every field, for placing a test's tables by their schema (a test checks this
     /// list covers every table the type declares).
-    static var fields: [WritableKeyPath<PublishedTables, PublishedTable>] { [
-        \.routeTypeByGroup, \.routeByGroup, \.reasonsByGroup, \.pathwayByGroup, \.models, \.ratesByGroup, \.inequality, \.trends,
-        \.organisations, \.pcnProvision, \.provisionByDeprivation, \.dataQuality, \.unmappedLabels,
-    ] }
+    static var fields: [WritableKeyPath<PublishedTables, PublishedTable>] {
+        [
+            \.routeTypeByGroup, \.routeByGroup, \.reasonsByGroup, \.pathwayByGroup, \.models, \.ratesByGroup, \.inequality, \.trends,
+            \.organisations, \.pcnProvision, \.provisionByDeprivation, \.dataQuality, \.unmappedLabels,
+        ]
+    }
 
     /// `tables`, each in the field of its schema; a table no field holds stops the test.
     init(_ tables: [PublishedTable]) {

@@ -1,10 +1,10 @@
 import Foundation
-@testable import SPRXAggregate
 import SPRXCore
 import SPRXPipeline
 import SPRXTestSupport
 import Testing
 
+@testable import SPRXAggregate
 @testable import SPRXReport
 
 /// Hand-built `rates_by_group` and `inequality` tables for the reach section.
@@ -86,7 +86,9 @@ enum ReachFixture {
         var rows: [[Cell]] = [
             rate("all", "all", referrals: 900, population: 150_000, crude: (3.0, 2.8, 3.2), dsr: nil, note: RateColumn.Note.noAgePopulation),
             rate("nation", "England", referrals: 750, population: 100_000, crude: (3.75, 3.49, 4.03), dsr: (3.9, 3.6, 4.2), shares: (83.33, 66.67)),
-            rate("nation", "Northern Ireland", referrals: 150, population: 50_000, crude: (1.5, 1.27, 1.76), shares: (16.67, 33.33), note: RateColumn.Note.noAgePopulation),
+            rate(
+                "nation", "Northern Ireland", referrals: 150, population: 50_000, crude: (1.5, 1.27, 1.76), shares: (16.67, 33.33),
+                note: RateColumn.Note.noAgePopulation),
         ]
         for d in 1...10 {
             let referrals = Int64(130 - 10 * d)
@@ -105,7 +107,9 @@ enum ReachFixture {
         }
         for d in 1...10 {
             rows.append(
-                rate(decile, "Northern Ireland/\(d)", referrals: 15, population: 5_000, crude: (1.5, 0.84, 2.47), shares: (10, 10), note: RateColumn.Note.noAgePopulation))
+                rate(
+                    decile, "Northern Ireland/\(d)", referrals: 15, population: 5_000, crude: (1.5, 0.84, 2.47), shares: (10, 10),
+                    note: RateColumn.Note.noAgePopulation))
         }
         rows.append(rate("age_band", "<script>x</script>", referrals: 40, population: 8_000, crude: (2.5, 1.79, 3.4), note: RateColumn.Note.crudeOnly))
         return PublishedTable(.ratesByGroup, rows: rows)
@@ -134,7 +138,8 @@ enum ReachFixture {
         ReportContext(
             toolVersion: "t", pipelineName: "reach", pipelineSHA256: "0", inputs: [], firstDay: "2023-01-01", lastDay: "2024-12-31",
             disclosureEnabled: disclosure, disclosureStatement: disclosure ? "Disclosure control applied." : "Disclosure control is OFF.", references: [],
-            models: [], groupKey: shippedGroupKey, rateFigures: figures, populationEdition: "mid-2019 small-area estimates", catchment: "every small area of each nation")
+            models: [], groupKey: shippedGroupKey, rateFigures: figures, populationEdition: "mid-2019 small-area estimates",
+            catchment: "every small area of each nation")
     }
 
     /// The manifest's rate figures, as the manifest writes them.
@@ -182,9 +187,15 @@ enum ReachFixture {
         )
         let ni = Report.reachSentences(figures, nation: "Northern Ireland")
         // 4 / 6.5 = 0.615 → 0.62; 1/1.9 = 0.526 → 0.53, 1/1.4 = 0.714 → 0.71; 6.5 / 4 = 1.625 → 1.63 (half away from zero).
-        #expect(ni[0].hasPrefix("In Northern Ireland, people in the most deprived areas were referred 0.62 times as often as people in the least deprived (95% interval 0.53 to 0.71;"))
+        #expect(
+            ni[0].hasPrefix(
+                "In Northern Ireland, people in the most deprived areas were referred 0.62 times as often as people in the least deprived (95% interval 0.53 to 0.71;"
+            ))
         #expect(ni[0].contains("Put the other way, people in the least deprived areas were referred 1.63 times as often."))
-        #expect(ni[1] == "In Northern Ireland, the inequality indices for the share of referrals that came through non-medical routes are suppressed: a decile's count is suppressed by disclosure control.")
+        #expect(
+            ni[1]
+                == "In Northern Ireland, the inequality indices for the share of referrals that came through non-medical routes are suppressed: a decile's count is suppressed by disclosure control."
+        )
     }
 
     /// An interval including 1: "about as often", with the ratio and the interval said to include 1.
@@ -211,7 +222,10 @@ enum ReachFixture {
             england[2]
                 == "In England, 80.0% of referrals from the most deprived areas reached a link worker, against 80.8% from the least deprived (fitted values). The modelled gap is 0.8 percentage points, and its 95% interval includes no gap (SII 0.8, 95% interval −0.5 to 2.1)."
         )
-        #expect(england[3] == "In England, the inequality indices for the share of referrals that received at least one intervention are not given: a decile has no referrals, so no share.")
+        #expect(
+            england[3]
+                == "In England, the inequality indices for the share of referrals that received at least one intervention are not given: a decile has no referrals, so no share."
+        )
     }
 
     /// The ratio and number rules, each once.
@@ -227,7 +241,9 @@ enum ReachFixture {
     /// Suppressed and empty cells: "suppressed" or "—" with the reason, never 0.
     @Test func suppressedAndEmptyCells() {
         // England/3: count suppressed (population 10,000 stays: it is public).
-        #expect(markdown.contains("| 3 | suppressed | 10,000 | suppressed | suppressed | the referral count is suppressed by disclosure control, so are its rates |"))
+        #expect(
+            markdown.contains(
+                "| 3 | suppressed | 10,000 | suppressed | suppressed | the referral count is suppressed by disclosure control, so are its rates |"))
         // England/1: 120 referrals / 20,000 person-years × 1000 = 6.00 (5.40–6.60) to 3 significant figures; DSR 6.25 (6.00–6.50).
         #expect(markdown.contains("| 1 | 120 | 10,000 | 6.00 (5.40–6.60) | 6.25 (6.00–6.50) |  |"))
         // Northern Ireland/1: crude only, the reason said.
@@ -245,7 +261,10 @@ enum ReachFixture {
         #expect(markdown.contains("| Received an intervention (%) | — | — | — | — | a decile has no referrals, so no share |"))
         // A row whose every figure is suppressed is named once, not shown; its reason is in the sentences above the table.
         #expect(markdown.contains("Not shown, every figure suppressed: Non-medical share (%)."))
-        #expect(markdown.contains("the inequality indices for the share of referrals that came through non-medical routes are suppressed: a decile's count is suppressed by disclosure control."))
+        #expect(
+            markdown.contains(
+                "the inequality indices for the share of referrals that came through non-medical routes are suppressed: a decile's count is suppressed by disclosure control."
+            ))
     }
 
     /// A pipeline without a population: one line, no chart, no table.
@@ -255,7 +274,9 @@ enum ReachFixture {
             PublishedTable(.inequality, rows: []),
         ]
         let html = Report.html(tables: empty, context: ReachFixture.context())
-        #expect(html.contains("<section id=\"reach\" aria-labelledby=\"reach-h\"><h2 id=\"reach-h\">Reach against the population</h2><p>The pipeline names no population"))
+        #expect(
+            html.contains(
+                "<section id=\"reach\" aria-labelledby=\"reach-h\"><h2 id=\"reach-h\">Reach against the population</h2><p>The pipeline names no population"))
         #expect(!html.contains("reach-rates") && !html.contains("reach-representation"))
         let markdown = Report.markdown(tables: empty, context: ReachFixture.context())
         #expect(markdown.contains("## Reach against the population\n\nThe pipeline names no population"))
@@ -288,7 +309,10 @@ enum ReachFixture {
             #expect(markdown.contains("- " + Report.markdownText(note)))
         }
         // What was left out, from the context (counts as the manifest gives them).
-        #expect(markdown.contains("Left out (counts of records, controlled as above): 12 with no usable area code; outside the catchment or without a population: 3 in Wales. 4 with an unknown age"))
+        #expect(
+            markdown.contains(
+                "Left out (counts of records, controlled as above): 12 with no usable area code; outside the catchment or without a population: 3 in Wales. 4 with an unknown age"
+            ))
     }
 
     /// SPRX_REACH_REPORT=path writes this hand-built report's HTML there and its Markdown

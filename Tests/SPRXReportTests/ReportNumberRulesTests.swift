@@ -137,13 +137,18 @@ enum NumberRules {
     /// time-and-place fixture (falling trends) with FTE fractions 0.746668 and 4.50667.
     static var awkwardTables: [PublishedTable] {
         var rates = ReachFixture.rates
-        var big = ReachFixture.rate("nation", "Wales", referrals: 2355, population: 56_286_961, crude: (0.00836898, 0.00803435, 0.00871397), shares: (77.8, 66.67))
+        var big = ReachFixture.rate(
+            "nation", "Wales", referrals: 2355, population: 56_286_961, crude: (0.00836898, 0.00803435, 0.00871397), shares: (77.8, 66.67))
         big[RateColumn.personYears.index] = .decimal(281_396_278.7, places: 1)
         rates.append(big)
         var inequality = ReachFixture.inequality
-        inequality.append(contentsOf: ReachFixture.index("Wales", .nonMedicalShare, sii: (-14.0661, -19.8605, -8.31925), rii: (0.489126, 0.366144, 0.654125), most: 27.5335, least: 13.4673))
+        inequality.append(
+            contentsOf: ReachFixture.index(
+                "Wales", .nonMedicalShare, sii: (-14.0661, -19.8605, -8.31925), rii: (0.489126, 0.366144, 0.654125), most: 27.5335, least: 13.4673))
         inequality.filterRows { !($0[InequalityColumn.nation.index].string == "Scotland") }
-        inequality.append(contentsOf: ReachFixture.index("Scotland", .referralRate, sii: (2.3964e-05, -0.00900138, 0.00899589), rii: (1.0018, 0.51, 1.94), most: 0.0132945, least: 0.0133185))
+        inequality.append(
+            contentsOf: ReachFixture.index(
+                "Scotland", .referralRate, sii: (2.3964e-05, -0.00900138, 0.00899589), rii: (1.0018, 0.51, 1.94), most: 0.0132945, least: 0.0133185))
         var provision = TimePlaceFixture.provision
         for i in provision.rows.indices {
             provision[row: i, ProvisionColumn.splwFTE] = .significant(i == 0 ? 0.746668 : 4.50667, digits: 6)
@@ -164,7 +169,9 @@ enum NumberRules {
         failed.message = "quasi-complete separation: every observation with imd_quintile = 1 has outcome 0"
         context.models.append(failed)
         context.warnings = [
-            RunWarning(code: .rowsQuarantined, message: "37 of 3,000 rows quarantined: most common reasons conflicting_referral_id 6, invalid_age 4 (see tables/data_quality.csv)")
+            RunWarning(
+                code: .rowsQuarantined,
+                message: "37 of 3,000 rows quarantined: most common reasons conflicting_referral_id 6, invalid_age 4 (see tables/data_quality.csv)")
         ]
         context.rateFigures = ReachFixture.figures
         return context
@@ -175,7 +182,10 @@ enum NumberRules {
     static var reports: [(name: String, html: String, markdown: String)] {
         let awkward = (NumberRules.awkwardTables, NumberRules.awkwardContext)
         return [
-            ("sample run", try! String(contentsOfFile: sampleRun.out + "/report.html", encoding: .utf8), try! String(contentsOfFile: sampleRun.out + "/report.md", encoding: .utf8)),
+            (
+                "sample run", try! String(contentsOfFile: sampleRun.out + "/report.html", encoding: .utf8),
+                try! String(contentsOfFile: sampleRun.out + "/report.md", encoding: .utf8)
+            ),
             ("fixture", fixtureHTML, fixtureMarkdown),
             ("awkward", Report.html(tables: awkward.0, context: awkward.1), Report.markdown(tables: awkward.0, context: awkward.1)),
         ]
@@ -199,10 +209,14 @@ enum NumberRules {
         ]
         for line in bad { #expect(!NumberRules.breaches([line]).isEmpty, "\(line)") }
         #expect(NumberRules.breaches(["2,949 referrals in 2024, 77.8% (0.837 per 100,000; p <0.001; −14.1; ages 0-17; 2021-01-01)"]).isEmpty)
-        let table = "| Nation | Person-years | Crude rate (95% CI) | RII (95% CI) | % |\n|---|---:|---:|---:|---:|\n| E | 281,396,278.7 | 0.836898 (0.8–0.9) | 1.2 (1.02 to 1.4) | 77.80 |\n"
+        let table =
+            "| Nation | Person-years | Crude rate (95% CI) | RII (95% CI) | % |\n|---|---:|---:|---:|---:|\n| E | 281,396,278.7 | 0.836898 (0.8–0.9) | 1.2 (1.02 to 1.4) | 77.80 |\n"
         // Person-years with a decimal, a 6-figure rate, RII 1.2 and 1.4 (1 decimal), 77.80 (2 decimals).
         #expect(NumberRules.tableBreaches(table).count == 5)
-        #expect(NumberRules.snakeCase(["Warning (rows_quarantined): see tables/data_quality.csv."]) == ["rows_quarantined in: Warning (rows_quarantined): see tables/data_quality.csv."])
+        #expect(
+            NumberRules.snakeCase(["Warning (rows_quarantined): see tables/data_quality.csv."]) == [
+                "rows_quarantined in: Warning (rows_quarantined): see tables/data_quality.csv."
+            ])
     }
 
     /// Plain English: no `snake_case` code in any visible text outside a file name.
@@ -215,7 +229,9 @@ enum NumberRules {
         }
         let awkward = Self.reports[2]
         #expect(awkward.markdown.contains("Dispersion θ"))
-        #expect(awkward.markdown.contains("one group\u{2019}s referrals all have the same outcome") || awkward.markdown.contains("one group's referrals all have the same outcome"))
+        #expect(
+            awkward.markdown.contains("one group\u{2019}s referrals all have the same outcome")
+                || awkward.markdown.contains("one group's referrals all have the same outcome"))
     }
 
     /// The tiny SII is said in fixed notation on the section's scale; person-years whole; FTE to 1 decimal.
@@ -309,7 +325,8 @@ enum NumberRules {
         let trend = html.components(separatedBy: "<svg id=\"trend-nation\"")[1].components(separatedBy: "</svg>")[0]
         #expect(trend.contains("class=\"panel\">England</text>") && trend.contains("class=\"panel\">Scotland</text>"))
         #expect(!trend.contains("class=\"panel\">Northern Ireland</text>") && !trend.contains("class=\"panel\">Unknown</text>"))
-        let sentence = "Not in the tables or charts, because every quarter of theirs is suppressed (too few referrals to publish): the non-medical share in Northern Ireland and Unknown;"
+        let sentence =
+            "Not in the tables or charts, because every quarter of theirs is suppressed (too few referrals to publish): the non-medical share in Northern Ireland and Unknown;"
         #expect(html.contains(sentence))
         // Its table column too: one sentence instead of a column of "suppressed" (Northern Ireland, Unknown).
         let md = try String(contentsOfFile: sampleRun.out + "/report.md", encoding: .utf8)

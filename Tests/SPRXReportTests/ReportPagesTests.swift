@@ -72,7 +72,9 @@ import Testing
         #expect(long.count >= 10, "found \(long.count) long tables")
         for table in long {
             #expect(table.closed, "a \(table.rows)-row table is in print: \(table.caption.prefix(80))")
-            #expect(Self.namesACSV(table.summary) || Self.namesACSV(table.caption) || table.summary.contains("manifest.json"), "no CSV named: \(table.summary) / \(table.caption.prefix(80))")
+            #expect(
+                Self.namesACSV(table.summary) || Self.namesACSV(table.caption) || table.summary.contains("manifest.json"),
+                "no CSV named: \(table.summary) / \(table.caption.prefix(80))")
         }
         // Every closed details holding a table says where its rows are, in its summary.
         for table in tables where table.closed {

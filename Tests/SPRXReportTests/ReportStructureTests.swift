@@ -82,7 +82,9 @@ import Testing
         let share = try #require(Report.pathwayShare(numbers, .contacted))
         #expect(abs(share.low - 100 * (centre - half)) < 1e-6 && abs(share.high - 100 * (centre + half)) < 1e-6)
         let finding = try #require(Report.pathwayFindings(numbers).first)
-        #expect(finding.here.contains("reached a link worker (95% interval \(Report.sayInterval(100 * (centre - half), 100 * (centre + half), of: Double(total))!))"))
+        #expect(
+            finding.here.contains(
+                "reached a link worker (95% interval \(Report.sayInterval(100 * (centre - half), 100 * (centre + half), of: Double(total))!))"))
         let route = try #require(Report.routeFinding(numbers))
         let medical = try #require(numbers.routeType.first([.dimension: "all", .group: "all", .category: "medical"]))
         let low = try #require(medical[ShareColumn.ciLow].value), high = try #require(medical[ShareColumn.ciHigh].value)
@@ -104,8 +106,10 @@ import Testing
         #expect(Self.section("models", in: html)?.contains("odds of a non-medical route") == true)
         // The same order in Markdown.
         let md = Self.markdown
-        let headings = ["# Social prescribing in Anytown", "## What this data shows", "## Who is referred, and by which route", "## Reach against the population",
-            "## Trends over time", "## Organisations compared", "## Models", "## References", "## Appendix: how this report was made"]
+        let headings = [
+            "# Social prescribing in Anytown", "## What this data shows", "## Who is referred, and by which route", "## Reach against the population",
+            "## Trends over time", "## Organisations compared", "## Models", "## References", "## Appendix: how this report was made",
+        ]
         let mdOffsets = try headings.map { try #require(Self.offset("\n" + $0, in: "\n" + md), "\($0)") }
         #expect(mdOffsets == mdOffsets.sorted())
     }
@@ -142,8 +146,11 @@ import Testing
     @Test func pageOneNamesWhatIsNotRecorded() throws {
         let html = Report.html(tables: NotRecordedReportTests.tables, context: NotRecordedReportTests.context)
         let summary = try #require(Self.section("summary", in: html))
-        #expect(summary.contains("<p>Not recorded in this export: interventions. Their figures are left out, never shown as zero; the Appendix says which.</p>"))
-        #expect(Report.markdown(tables: NotRecordedReportTests.tables, context: NotRecordedReportTests.context).contains("Not recorded in this export: interventions."))
+        #expect(
+            summary.contains("<p>Not recorded in this export: interventions. Their figures are left out, never shown as zero; the Appendix says which.</p>"))
+        #expect(
+            Report.markdown(tables: NotRecordedReportTests.tables, context: NotRecordedReportTests.context).contains(
+                "Not recorded in this export: interventions."))
         #expect(!(Self.section("summary", in: Self.html) ?? "").contains("Not recorded in this export"))
     }
 

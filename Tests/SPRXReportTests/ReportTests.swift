@@ -1,9 +1,9 @@
 import Foundation
 import SPRXAggregate
 import SPRXCore
-import SPRXRunner
 import SPRXPipeline
 import SPRXPublish
+import SPRXRunner
 import SPRXTestSupport
 import Testing
 
@@ -77,7 +77,8 @@ let fixtureContext: ReportContext = {
     return ReportContext(
         toolVersion: "0.2.0", pipelineName: "referral-equity", pipelineSHA256: "98da1f7d8251" + String(repeating: "0", count: 52), inputs: [],
         firstDay: "2019-01-02", lastDay: "2024-12-30", disclosureEnabled: true,
-        disclosureStatement: "Disclosure control applied: counts of 1 to 7 are suppressed and every other count, group totals included, is rounded to the nearest 5 on its own (NHS Digital's HES/ECDS rule); percentages are computed from the rounded count and the rounded total, and are suppressed when either is.",
+        disclosureStatement:
+            "Disclosure control applied: counts of 1 to 7 are suppressed and every other count, group totals included, is rounded to the nearest 5 on its own (NHS Digital's HES/ECDS rule); percentages are computed from the rounded count and the rounded total, and are suppressed when either is.",
         references: references, models: sampleRun.summary.models, groupKey: shippedGroupKey)
 }()
 
@@ -173,7 +174,8 @@ func outline(_ html: String) -> String {
 
     @Test func labelsAreEscaped() {
         let table = typedTable(
-            "route_type_by_group", header: ["dimension", "group", "route_type", "n", "total", "percent", "ci_low", "ci_high", "suppressed", "disclosure_control"],
+            "route_type_by_group",
+            header: ["dimension", "group", "route_type", "n", "total", "percent", "ci_low", "ci_high", "suppressed", "disclosure_control"],
             rows: [["sex", "<script>alert(1)</script>", "medical", "10", "10", "100.00", "72.25", "100.00", "FALSE", "on"]])
         let context = ReportContext(
             toolVersion: "t", pipelineName: "p&q", pipelineSHA256: "0", inputs: [], firstDay: nil, lastDay: nil, disclosureEnabled: false,

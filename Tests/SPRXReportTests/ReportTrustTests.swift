@@ -25,41 +25,51 @@ func trustQuality(_ rows: [(String, String, Int)]) -> PublishedTable {
 func trustPathway(_ rows: [[String]]) -> PublishedTable {
     typedTable(
         "pathway_by_group",
-        header: ["dimension", "group", "route_type", "referred", "contacted", "intervention", "pct_contacted", "pct_intervention", "note", "suppressed", "disclosure_control"],
+        header: [
+            "dimension", "group", "route_type", "referred", "contacted", "intervention", "pct_contacted", "pct_intervention", "note", "suppressed",
+            "disclosure_control",
+        ],
         rows: rows.map { $0 + ["", $0[3...5].contains("") ? "TRUE" : "FALSE", "on"] })
 }
 
 func trustContext(disclosure: Bool = true, displayNames: [String: [String: String]] = [:]) -> ReportContext {
     ReportContext(
         toolVersion: "t", pipelineName: "p", pipelineSHA256: "0", inputs: [], firstDay: "2024-01-01", lastDay: "2024-12-31", disclosureEnabled: disclosure,
-        disclosureStatement: disclosure ? "Disclosure control applied." : "OFF", references: [], models: [], groupKey: shippedGroupKey, displayNames: displayNames)
+        disclosureStatement: disclosure ? "Disclosure control applied." : "OFF", references: [], models: [], groupKey: shippedGroupKey,
+        displayNames: displayNames)
 }
 
 /// The whole population: 2,956 clean records (exact), 2,955 after rounding in the tables.
 let trustTables: [PublishedTable] = [
-    trustShareTable("route_type_by_group", "route_type", [
-        ["all", "all", "medical", "2395", "2955", "81.05", "79.60", "82.42"],
-        ["all", "all", "non_medical", "480", "2955", "16.24", "14.96", "17.61"],
-        ["all", "all", "unknown", "80", "2955", "2.71", "2.18", "3.36"],
-        ["sex", "Other", "medical", "10", "10", "100.00", "72.25", "100.00"],
-        ["sex", "Other", "non_medical", "", "10", "", "", ""],
-        ["sex", "Other", "unknown", "0", "10", "0.00", "0.00", "27.75"],
-        ["sex", "Tiny", "medical", "", "", "", "", ""],
-        ["sex", "Tiny", "non_medical", "", "", "", "", ""],
-        ["sex", "Tiny", "unknown", "0", "", "", "", ""],
-        ["nation/imd_quintile", "England/1", "non_medical", "110", "500", "22.00", "18.59", "25.83"],
-        ["nation/imd_quintile", "England/5", "non_medical", "60", "500", "12.00", "9.45", "15.13"],
-        ["nation/imd_quintile", "Wales/1", "non_medical", "", "20", "", "", ""],
-        ["nation/imd_quintile", "Wales/5", "non_medical", "10", "20", "50.00", "29.93", "70.07"],
-    ]),
-    trustShareTable("route_by_group", "route", [
-        ["all", "all", "primary_care", "2000", "2955", "67.68", "65.97", "69.35"],
-        ["all", "all", "vcse", "200", "2955", "6.77", "5.92", "7.73"],
-    ]),
-    trustShareTable("reasons_by_group", "reason", [
-        ["all", "all", "mental_health", "1780", "2955", "60.24", "58.46", "61.99"],
-        ["all", "all", "loneliness_isolation", "915", "2955", "30.96", "29.32", "32.66"],
-    ]),
+    trustShareTable(
+        "route_type_by_group", "route_type",
+        [
+            ["all", "all", "medical", "2395", "2955", "81.05", "79.60", "82.42"],
+            ["all", "all", "non_medical", "480", "2955", "16.24", "14.96", "17.61"],
+            ["all", "all", "unknown", "80", "2955", "2.71", "2.18", "3.36"],
+            ["sex", "Other", "medical", "10", "10", "100.00", "72.25", "100.00"],
+            ["sex", "Other", "non_medical", "", "10", "", "", ""],
+            ["sex", "Other", "unknown", "0", "10", "0.00", "0.00", "27.75"],
+            ["sex", "Tiny", "medical", "", "", "", "", ""],
+            ["sex", "Tiny", "non_medical", "", "", "", "", ""],
+            ["sex", "Tiny", "unknown", "0", "", "", "", ""],
+            ["nation/imd_quintile", "England/1", "non_medical", "110", "500", "22.00", "18.59", "25.83"],
+            ["nation/imd_quintile", "England/5", "non_medical", "60", "500", "12.00", "9.45", "15.13"],
+            ["nation/imd_quintile", "Wales/1", "non_medical", "", "20", "", "", ""],
+            ["nation/imd_quintile", "Wales/5", "non_medical", "10", "20", "50.00", "29.93", "70.07"],
+        ]),
+    trustShareTable(
+        "route_by_group", "route",
+        [
+            ["all", "all", "primary_care", "2000", "2955", "67.68", "65.97", "69.35"],
+            ["all", "all", "vcse", "200", "2955", "6.77", "5.92", "7.73"],
+        ]),
+    trustShareTable(
+        "reasons_by_group", "reason",
+        [
+            ["all", "all", "mental_health", "1780", "2955", "60.24", "58.46", "61.99"],
+            ["all", "all", "loneliness_isolation", "915", "2955", "30.96", "29.32", "32.66"],
+        ]),
     trustPathway([["all", "all", "all", "2955", "2680", "1140", "90.69", "38.58"]]),
     trustQuality([
         ("a.csv", "rows_read", 1500), ("a.csv", "clean", 1480), ("a.csv", "duplicate", 4), ("a.csv", "quarantined", 16),
@@ -107,7 +117,10 @@ func trustSection(_ text: String, _ start: String) -> String {
     /// field_count 11, invalid_age 7, then the zeros conflicting_referral_id, unterminated_quote.
     @Test func quarantineReasonsAreSortedByCountThenName() {
         let md = Report.markdown(tables: trustTables, context: trustContext())
-        let order = ["Referral date not a date", "Wrong number of fields", "Age not a whole number from 0 to 120", "Referral id repeated with different content", "File ended inside a quoted field"]
+        let order = [
+            "Referral date not a date", "Wrong number of fields", "Age not a whole number from 0 to 120", "Referral id repeated with different content",
+            "File ended inside a quoted field",
+        ]
         let positions = order.map { md.range(of: "| \($0) |")?.lowerBound }
         #expect(!positions.contains(nil))
         #expect(positions.compactMap { $0 } == positions.compactMap { $0 }.sorted())
@@ -131,7 +144,10 @@ func trustSection(_ text: String, _ start: String) -> String {
         let html = Report.html(tables: trustTables, context: trustContext())
         #expect(html.contains("<p class=\"big\">2,955</p><p>referrals (rounded to the nearest 5, as in every table)</p>"))
         #expect(html.components(separatedBy: "2,956").count == 3, "the exact count once in the run list, once in the file table")
-        #expect(html.contains("<li>Clean referrals: exactly 2,956 records (tables/data_quality.csv); page 1 and the tables give 2,955, the total rounded to the nearest 5 like every published count.</li>"))
+        #expect(
+            html.contains(
+                "<li>Clean referrals: exactly 2,956 records (tables/data_quality.csv); page 1 and the tables give 2,955, the total rounded to the nearest 5 like every published count.</li>"
+            ))
         #expect(!html.contains("2,950") && !html.contains(">2950<"))
         let captions = html.components(separatedBy: "<table>").dropFirst()
         for table in captions where table.contains(">2955<") {
@@ -154,7 +170,8 @@ func trustSection(_ text: String, _ start: String) -> String {
         // Its parts (10 of 10, beside a suppressed part) do not add up as written: no percentage, said in words.
         let medical = try #require(svg.firstMatch(of: #/width="([0-9.]+)" height="15" fill="#0072B2"><title>Other: Medical 10 of 10</title>/#))
         #expect(medical.1 == "365.4")
-        let hatched = try #require(svg.firstMatch(of: #/width="([0-9.]+)" height="15" fill="url\(#mix-sex-hatch\)"><title>Other: non-medical suppressed</title>/#))
+        let hatched = try #require(
+            svg.firstMatch(of: #/width="([0-9.]+)" height="15" fill="url\(#mix-sex-hatch\)"><title>Other: non-medical suppressed</title>/#))
         #expect(hatched.1 == "14.6")
         #expect(svg.contains(">rounded parts fill the total (10)</text>"))
         #expect(svg.contains("<title>Tiny: suppressed (the group&#39;s total is suppressed)</title>") && svg.contains(">whole group suppressed</text>"))
@@ -177,7 +194,8 @@ func trustSection(_ text: String, _ start: String) -> String {
         // intervals do not overlap); Wales quintile 1 suppressed, so left out.
         #expect(
             html.contains(
-                "In England, 22% (95% interval 19–26%) of referrals from the most deprived fifth of areas came through non-medical routes, against 12% (95% interval 9–15%) from the least deprived fifth: their 95% intervals do not overlap."))
+                "In England, 22% (95% interval 19–26%) of referrals from the most deprived fifth of areas came through non-medical routes, against 12% (95% interval 9–15%) from the least deprived fifth: their 95% intervals do not overlap."
+            ))
         #expect(!html.contains("In Wales"))
         #expect(html.contains("The most common referral reason was mental health: 60.2% of referrals (95% interval 58.5–62.0%)."))
         #expect(md.contains("*Compared with:* Bu et al. (2024), across the UK: 72% to 85% of referrals came through medical routes."))
@@ -194,7 +212,8 @@ func trustSection(_ text: String, _ start: String) -> String {
         }
         #expect(Report.headline(tables: empty) == "headlines: no clean referrals")
         let suppressed = [
-            trustShareTable("route_type_by_group", "route_type", [["all", "all", "medical", "", "10", "", "", ""], ["all", "all", "non_medical", "", "10", "", "", ""]]),
+            trustShareTable(
+                "route_type_by_group", "route_type", [["all", "all", "medical", "", "10", "", "", ""], ["all", "all", "non_medical", "", "10", "", "", ""]]),
             trustPathway([["all", "all", "all", "10", "", "", "", ""]]),
             trustQuality([("all", "clean", 9)]),
         ]
@@ -255,8 +274,10 @@ func trustSection(_ text: String, _ start: String) -> String {
         for m in onBar { #expect(contrast(String(m.2), String(m.1)) >= 4.5, "\(m.2) on \(m.1)") }
         // Every colour in the page is declared in Palette.
         let declared: Set<String> = Set(
-            [Palette.medical, Palette.nonMedical, Palette.unknown, Palette.contacted, Palette.intervention, Palette.neutral, Palette.ink, Palette.white,
-             Palette.muted, Palette.link, Palette.warningBackground, Palette.warningBorder, Palette.rule, Palette.grid, Palette.hatch].map { $0.uppercased() })
+            [
+                Palette.medical, Palette.nonMedical, Palette.unknown, Palette.contacted, Palette.intervention, Palette.neutral, Palette.ink, Palette.white,
+                Palette.muted, Palette.link, Palette.warningBackground, Palette.warningBorder, Palette.rule, Palette.grid, Palette.hatch,
+            ].map { $0.uppercased() })
         for m in html.matches(of: #/#[0-9A-Fa-f]{6}\b/#) { #expect(declared.contains(String(m.0).uppercased()), "\(m.0)") }
         #expect(!html.contains("#fff;") && !html.matches(of: #/#[0-9A-Fa-f]{3}\b/#).contains { _ in true })
     }
@@ -268,14 +289,17 @@ func trustSection(_ text: String, _ start: String) -> String {
         let hostile = "<img src=x onerror=alert(1)>|*x*"
         let escaped = "\\<img src=x onerror=alert(1)\\>\\|\\*x\\*"
         let tables = [
-            trustShareTable("route_type_by_group", "route_type", [
-                ["all", "all", "medical", "10", "10", "100.00", "72.25", "100.00"],
-                ["sex", hostile, "medical", "10", "10", "100.00", "72.25", "100.00"],
-                ["sex", "line\nbreak_[x](y)`z`", "medical", "10", "10", "100.00", "72.25", "100.00"],
-            ]),
+            trustShareTable(
+                "route_type_by_group", "route_type",
+                [
+                    ["all", "all", "medical", "10", "10", "100.00", "72.25", "100.00"],
+                    ["sex", hostile, "medical", "10", "10", "100.00", "72.25", "100.00"],
+                    ["sex", "line\nbreak_[x](y)`z`", "medical", "10", "10", "100.00", "72.25", "100.00"],
+                ]),
             trustQuality([(hostile + ".csv", "clean", 10), ("all", "clean", 10)]),
             typedTable(
-                "unmapped_labels", header: ["field", "label", "n", "suppressed", "disclosure_control"], rows: [["referral_source", hostile, "10", "FALSE", "on"]]),
+                "unmapped_labels", header: ["field", "label", "n", "suppressed", "disclosure_control"],
+                rows: [["referral_source", hostile, "10", "FALSE", "on"]]),
         ]
         let context = trustContext(displayNames: ["route_type": ["medical": "<b>bold</b>"]])
         let md = Report.markdown(tables: tables, context: context)

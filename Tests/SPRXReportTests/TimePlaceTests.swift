@@ -1,6 +1,6 @@
 import Foundation
-import SPRXPipeline
 import SPRXCore
+import SPRXPipeline
 import Testing
 
 @testable import SPRXReport
@@ -131,7 +131,8 @@ enum TimePlaceFixture {
                 let value = 100 * Double(x) / Double(n)
                 row[OrganisationColumn.value.index] = .decimal(value, places: 2)
                 let z = (value / 100 - p) / se
-                let flag: OrganisationColumn.Flag = z > 3.090232 ? .above998 : z > 1.959964 ? .above95 : z < -3.090232 ? .below998 : z < -1.959964 ? .below95 : .within
+                let flag: OrganisationColumn.Flag =
+                    z > 3.090232 ? .above998 : z > 1.959964 ? .above95 : z < -3.090232 ? .below998 : z < -1.959964 ? .below95 : .within
                 row[OrganisationColumn.flag.index] = .text(flag.rawValue)
             }
         }
@@ -160,19 +161,31 @@ enum TimePlaceFixture {
         ]
         for (code, n, nonMedical, intervention) in ordinary {
             let parent = code < "P06" ? "U1" : "U2"
-            rows.append(organisation(code, .nonMedicalShare, numerator: nonMedical, denominator: n, overall: 25, type: "practice", parent: parents ? parent : ""))
-            rows.append(organisation(code, .interventionShare, numerator: intervention, denominator: n, overall: 40, type: "practice", parent: parents ? parent : ""))
+            rows.append(
+                organisation(code, .nonMedicalShare, numerator: nonMedical, denominator: n, overall: 25, type: "practice", parent: parents ? parent : ""))
+            rows.append(
+                organisation(code, .interventionShare, numerator: intervention, denominator: n, overall: 40, type: "practice", parent: parents ? parent : ""))
         }
-        rows.append(organisation("R1", .nonMedicalShare, numerator: 120, denominator: 300, overall: 25, name: "Riverside <Health> Centre", type: "practice", parent: parents ? "U1" : ""))
-        rows.append(organisation("R1", .interventionShare, numerator: 120, denominator: 300, overall: 40, name: "Riverside <Health> Centre", type: "practice", parent: parents ? "U1" : ""))
+        rows.append(
+            organisation(
+                "R1", .nonMedicalShare, numerator: 120, denominator: 300, overall: 25, name: "Riverside <Health> Centre", type: "practice",
+                parent: parents ? "U1" : ""))
+        rows.append(
+            organisation(
+                "R1", .interventionShare, numerator: 120, denominator: 300, overall: 40, name: "Riverside <Health> Centre", type: "practice",
+                parent: parents ? "U1" : ""))
         rows.append(organisation("Y0042", .nonMedicalShare, numerator: 20, denominator: 200, overall: 25))
         rows.append(organisation("Y0042", .interventionShare, numerator: 80, denominator: 200, overall: 40))
         rows.append(organisation("S1", .nonMedicalShare, numerator: nil, denominator: 10, overall: 25))
         rows.append(organisation("S1", .interventionShare, numerator: nil, denominator: 10, overall: 40))
         rows.append(organisation(PlaceFigures.pooled, .nonMedicalShare, numerator: 5 * 2, denominator: 40, overall: 25))
         if parents {
-            rows.append(organisation("U1", .nonMedicalShare, numerator: 510, denominator: 1800, overall: 25, level: .parent, name: "North Primary Care Network", type: "PCN"))
-            rows.append(organisation("U2", .nonMedicalShare, numerator: 125, denominator: 510, overall: 25, level: .parent, name: "South Primary Care Network", type: "PCN"))
+            rows.append(
+                organisation(
+                    "U1", .nonMedicalShare, numerator: 510, denominator: 1800, overall: 25, level: .parent, name: "North Primary Care Network", type: "PCN"))
+            rows.append(
+                organisation(
+                    "U2", .nonMedicalShare, numerator: 125, denominator: 510, overall: 25, level: .parent, name: "South Primary Care Network", type: "PCN"))
         }
         return PublishedTable(.organisations, rows: rows)
     }
@@ -209,7 +222,9 @@ enum TimePlaceFixture {
             rows.append(row(date, "sii", "all", pcns: 1250, value: -0.75, low: -0.95, high: -0.55))
             rows.append(row(date, "rii", "all", pcns: 1250, value: 0.625, low: 0.55, high: 0.7))
         }
-        for q in 1...5 { rows.append(row("2025-06-30", "fte_per_50000", String(q), pcns: 250, value: nil, low: nil, high: nil, note: "no_registered_patients")) }
+        for q in 1...5 {
+            rows.append(row("2025-06-30", "fte_per_50000", String(q), pcns: 250, value: nil, low: nil, high: nil, note: "no_registered_patients"))
+        }
         return PublishedTable(.provisionByDeprivation, rows: rows)
     }
 
@@ -240,7 +255,9 @@ enum TimePlaceFixture {
             row[ProvisionColumn.disclosureControl.index] = .disclosureControl(true)
             return row
         }
-        return PublishedTable(.pcnProvision, rows: [
+        return PublishedTable(
+            .pcnProvision,
+            rows: [
                 // 50,000 × 2.5 / 62,500 = 2.000; 50,000 × 1.0 / 40,000 = 1.250; 50,000 × 3.0 / 100,000 = 1.500.
                 row("U1", "North Primary Care Network", "2025-03-31", fte: 2.5, patients: 62_500, referrals: 600, score: 41.2, quintile: 1),
                 row("U3", "East Primary Care Network", "2025-03-31", fte: 1.0, patients: 40_000, referrals: nil, score: 38.9, quintile: 1),
@@ -254,7 +271,8 @@ enum TimePlaceFixture {
     static func context(disclosure: Bool = true) -> ReportContext {
         ReportContext(
             toolVersion: "t", pipelineName: "time-and-place", pipelineSHA256: "0", inputs: [], firstDay: "2023-01-15", lastDay: "2024-03-10",
-            disclosureEnabled: disclosure, disclosureStatement: disclosure ? "Disclosure control applied." : "Disclosure control is OFF.", references: [], models: [], groupKey: shippedGroupKey)
+            disclosureEnabled: disclosure, disclosureStatement: disclosure ? "Disclosure control applied." : "Disclosure control is OFF.", references: [],
+            models: [], groupKey: shippedGroupKey)
     }
 }
 
@@ -351,7 +369,8 @@ enum TimePlaceFixture {
         // Intervention: every published organisation within (Riverside's 120/300 = 40% is the overall share).
         #expect(
             PlaceWording.flagSentence(figures.points(.interventionShare, .organisation), .interventionShare, noun: "organisation")
-                == "Of 12 organisations with a published share of referrals that received at least one intervention, all 12 lie within the 95% limits. 1 more organisation is suppressed.")
+                == "Of 12 organisations with a published share of referrals that received at least one intervention, all 12 lie within the 95% limits. 1 more organisation is suppressed."
+        )
         let place = section("organisations")
         #expect(place.contains(">Riverside &lt;Health&gt; Centre</text>") && place.contains(">Y0042</text>"))
         #expect(!place.contains("<title>(other)"))
@@ -445,7 +464,9 @@ enum TimePlaceFixture {
         let organisations = Report.compacted(
             header: Report.organisationHeader, rows: Report.organisationRows(placeFigures, .interventionShare, .organisation), numeric: [4, 5, 6, 7, 8]
         ).rows
-        let networks = Report.compacted(header: Report.provisionHeader, rows: Report.provisionRows(placeFigures, "2025-03-31"), numeric: [2, 3, 4, 5, 6, 7, 8, 9]).rows
+        let networks = Report.compacted(
+            header: Report.provisionHeader, rows: Report.provisionRows(placeFigures, "2025-03-31"), numeric: [2, 3, 4, 5, 6, 7, 8, 9]
+        ).rows
         for row in organisations + networks {
             #expect(markdown.contains(row.map(Report.markdownText).joined(separator: " | ")))
             #expect(place.contains(">\(Node.escape(row[1]))</td>"))

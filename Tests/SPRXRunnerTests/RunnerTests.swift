@@ -2,10 +2,10 @@ import Foundation
 import SPRXCore
 import SPRXGenerate
 import SPRXPipeline
-@testable import SPRXPublish
 import SPRXTestSupport
 import Testing
 
+@testable import SPRXPublish
 @testable import SPRXRunner
 
 let defaultPipeline = "\(packageRoot)/Pipelines/referral-equity.yaml"
@@ -112,8 +112,10 @@ struct GeneratedExpectation: Decodable {
     @Test func duplicatesAcrossFilesKeepTheFirst() throws {
         let base = temporaryDirectory("dups")
         // Every mapped column must be in the header (issue 14); the ones this test does not use are empty.
-        let header = "referral_id,person_id,referral_date,referral_source,age,sex,ethnicity,area_code,referral_reasons,contacted,contacts,interventions,organisation_id\n"
-        try (header + "A,P1,2021-01-01,GP,,,,,,,,,U00001\nB,P2,2021-01-01,Self,,,,,,,,,U00002\n").write(toFile: base + "/1.csv", atomically: true, encoding: .utf8)
+        let header =
+            "referral_id,person_id,referral_date,referral_source,age,sex,ethnicity,area_code,referral_reasons,contacted,contacts,interventions,organisation_id\n"
+        try (header + "A,P1,2021-01-01,GP,,,,,,,,,U00001\nB,P2,2021-01-01,Self,,,,,,,,,U00002\n").write(
+            toFile: base + "/1.csv", atomically: true, encoding: .utf8)
         // A again (exact, with other spacing: duplicate), B with another route and organisation (conflict), C new.
         try (header + "A, P1 ,2021-01-01,GP,,,,,,,,,U00001\nB,P2,2021-01-01,GP,,,,,,,,,U00003\nC,P3,2021-02-02,School,,,,,,,,,u00001\n").write(
             toFile: base + "/2.csv", atomically: true, encoding: .utf8)

@@ -1,12 +1,11 @@
 import Foundation
+import SPRXCore
 
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-import SPRXCore
 
 /// A random generator that a failing test can replay: SplitMix64 from a printed seed.
 ///
