@@ -17,7 +17,7 @@ import Testing
 /// model (GLM Binomial, CR1 standard errors by organisation). Counts must be equal;
 /// percentages and intervals within the 2 decimals sprx writes; odds ratios within 1e-6
 /// relative and standard errors within 1e-4 relative, as scripts/check_models.py allows.
-@Suite(.timeLimit(.minutes(5))) struct DeclaredDimensionAcceptanceTests {
+@Suite(.timeLimit(.minutes(10))) struct DeclaredDimensionAcceptanceTests {
     static let fixture = packageRoot + "/Tests/EndToEndTests/Fixtures/declared-dimension"
     /// The dimensions the fixture's pipeline adds (the declared one and the reason groups).
     static let added: Set<String> = ["disability", "reason_group"]

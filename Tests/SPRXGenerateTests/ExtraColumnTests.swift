@@ -7,7 +7,7 @@ import Testing
 
 /// `sprx generate --extra-column`: how a specification reads, that the other columns
 /// keep their bytes, and that the first value follows the route and age as documented.
-@Suite(.timeLimit(.minutes(5))) struct ExtraColumnTests {
+@Suite(.timeLimit(.minutes(10))) struct ExtraColumnTests {
     static func generate(
         _ layout: GeneratedLayout = .canonical, rows: Int, seed: UInt64, messy: Bool = false, extra: [ExtraColumn] = []
     ) throws -> (rows: CSVTable, summary: GeneratorSummary) {
