@@ -37,44 +37,43 @@ public struct EquityTableBuilder: Sendable {
         var reasonTable = PublishedTable(.reasonsByGroup)
         var pathwayTable = PublishedTable(.pathwayByGroup)
 
+        /// One group's rows in every table: route types and routes against the group's
+        /// true total (unknown routes included), its reasons (`nil`: none published, as for
+        /// reason groups), and the pathway by route type and for all routes together.
+        func appendRows(_ dimension: String, _ label: String, byRoute: [OutcomeCounts], byReason: [Int64]?, inSeveralGroups: Bool = false) {
+            let groupTotal = byRoute.reduce(Int64(0)) { $0 + $1.referred }
+            guard groupTotal > 0 else { return }
+            var pathway = [OutcomeCounts](repeating: OutcomeCounts(), count: routeTypes.count + 1)
+            for (route, counts) in byRoute.enumerated() {
+                pathway[Int(routes[route].type.rawValue)].add(counts)
+                pathway[routeTypes.count].add(counts)
+            }
+            routeTypeTable.append(
+                contentsOf: shareRows(dimension, label, routeTypes.map(\.label), pathway.prefix(routeTypes.count).map(\.referred), groupTotal: groupTotal))
+            routeTable.append(contentsOf: shareRows(dimension, label, routes.map(\.id), byRoute.map(\.referred), groupTotal: groupTotal))
+            if let byReason { reasonTable.append(contentsOf: shareRows(dimension, label, reasons.map(\.id), byReason, groupTotal: groupTotal)) }
+            for (slot, name) in (routeTypes.map(\.label) + [PathwayColumn.allRouteTypes]).enumerated() {
+                pathwayTable.append(pathwayRow(dimension, label, name, pathway[slot], inSeveralGroups: inSeveralGroups))
+            }
+        }
+
         let outcomeEntries = counts.outcomes.sorted { $0.key < $1.key }
         let reasonEntries = counts.reasons.sorted { $0.key < $1.key }
         for dimension in groupKey.tableDimensions {
             let groups = dimension.groupLabels.count
-            var byRoute = [[Int64]](repeating: [Int64](repeating: 0, count: routes.count), count: groups)
-            var pathway = [[OutcomeCounts]](repeating: [OutcomeCounts](repeating: OutcomeCounts(), count: routeTypes.count + 1), count: groups)
+            var byRoute = [[OutcomeCounts]](repeating: [OutcomeCounts](repeating: OutcomeCounts(), count: routes.count), count: groups)
             var byReason = [[Int64]](repeating: [Int64](repeating: 0, count: reasons.count), count: groups)
             for (key, value) in outcomeEntries {
-                let g = groupKey.group(dimension, of: key)
                 let route = groupKey.level(.route, of: key)
                 guard route < routes.count else { continue }
-                byRoute[g][route] += value.referred
-                for slot in [Int(routes[route].type.rawValue), routeTypes.count] {
-                    pathway[g][slot].referred += value.referred
-                    pathway[g][slot].contacted += value.contacted
-                    pathway[g][slot].intervention += value.intervention
-                }
+                byRoute[groupKey.group(dimension, of: key)][route].add(value)
             }
             for (key, value) in reasonEntries {
                 let reason = groupKey.level(.reason, of: key)
                 guard reason < reasons.count else { continue }
                 byReason[groupKey.group(dimension, of: key)][reason] += value
             }
-            for g in 0..<groups {
-                let groupTotal = byRoute[g].reduce(0, +)
-                guard groupTotal > 0 else { continue }
-                let label = dimension.groupLabels[g]
-                // Every clean referral of the group, unknown routes included: the true total.
-                let typeCounts = routeTypes.map { type in
-                    routes.indices.filter { routes[$0].type == type }.reduce(Int64(0)) { $0 + byRoute[g][$1] }
-                }
-                routeTypeTable.append(contentsOf: shareRows(dimension.name, label, routeTypes.map(\.label), typeCounts, groupTotal: groupTotal))
-                routeTable.append(contentsOf: shareRows(dimension.name, label, routes.map(\.id), byRoute[g], groupTotal: groupTotal))
-                reasonTable.append(contentsOf: shareRows(dimension.name, label, reasons.map(\.id), byReason[g], groupTotal: groupTotal))
-                for (slot, name) in (routeTypes.map(\.label) + [PathwayColumn.allRouteTypes]).enumerated() {
-                    pathwayTable.append(pathwayRow(dimension.name, label, name, pathway[g][slot]))
-                }
-            }
+            for g in 0..<groups { appendRows(dimension.name, dimension.groupLabels[g], byRoute: byRoute[g], byReason: byReason[g]) }
         }
         // Reason groups: a referral counted in every group one of its reasons is in, so
         // the groups' totals add up to more than the referrals (the pathway rows say so).
@@ -86,21 +85,7 @@ public struct EquityTableBuilder: Sendable {
             groupsByRoute[group][route].add(value)
         }
         for (g, reasonGroup) in groupKey.reasonGroups.enumerated() {
-            let byRoute = groupsByRoute[g]
-            let groupTotal = byRoute.reduce(Int64(0)) { $0 + $1.referred }
-            guard groupTotal > 0 else { continue }
-            let dimension = ReasonGroup.dimension, label = reasonGroup.name
-            var pathway = [OutcomeCounts](repeating: OutcomeCounts(), count: routeTypes.count + 1)
-            for (route, counts) in byRoute.enumerated() {
-                pathway[Int(routes[route].type.rawValue)].add(counts)
-                pathway[routeTypes.count].add(counts)
-            }
-            routeTypeTable.append(
-                contentsOf: shareRows(dimension, label, routeTypes.map(\.label), pathway.prefix(routeTypes.count).map(\.referred), groupTotal: groupTotal))
-            routeTable.append(contentsOf: shareRows(dimension, label, routes.map(\.id), byRoute.map(\.referred), groupTotal: groupTotal))
-            for (slot, name) in (routeTypes.map(\.label) + [PathwayColumn.allRouteTypes]).enumerated() {
-                pathwayTable.append(pathwayRow(dimension, label, name, pathway[slot], inSeveralGroups: true))
-            }
+            appendRows(ReasonGroup.dimension, reasonGroup.name, byRoute: groupsByRoute[g], byReason: nil, inSeveralGroups: true)
         }
         return [routeTypeTable, routeTable, reasonTable, pathwayTable]
     }
