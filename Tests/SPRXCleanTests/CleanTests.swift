@@ -41,6 +41,14 @@ func clean(_ csv: String, configuration config: PipelineConfiguration) throws ->
     return (outcomes, processor)
 }
 
+/// The shipped default pipeline with `section` (top-level YAML) inserted before its
+/// `dates:` section, parsed as if read from `/tmp/test.yaml`.
+func shippedPipeline(adding section: String) throws -> PipelineConfiguration {
+    let text = try String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)
+    let yaml = text.replacingOccurrences(of: "\ndates:\n", with: "\n" + section + "dates:\n")
+    return try PipelineLoader.parse(yaml: yaml, path: "test.yaml", baseDirectory: "/tmp")
+}
+
 let header =
     "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id\n"
 

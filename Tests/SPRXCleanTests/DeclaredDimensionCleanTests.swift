@@ -12,19 +12,18 @@ import Testing
 /// name); the row is never quarantined for it. Expected outcomes written by hand per row.
 @Suite(.timeLimit(.minutes(10))) struct DeclaredDimensionCleanTests {
     static func configuration() throws -> PipelineConfiguration {
-        let text = try String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)
-        let section = """
-            dimensions:
-              carer:
-                title: Unpaid carer
-                column: ["Carer status", carer]
-                levels:
-                  "Carer": [Y, "Yes"]
-                  "Not a carer": [N, "No"]
-                unknown: [Not asked]
+        try shippedPipeline(
+            adding: """
+                dimensions:
+                  carer:
+                    title: Unpaid carer
+                    column: ["Carer status", carer]
+                    levels:
+                      "Carer": [Y, "Yes"]
+                      "Not a carer": [N, "No"]
+                    unknown: [Not asked]
 
-            """
-        return try PipelineLoader.parse(yaml: text + "\n" + section, path: "test.yaml", baseDirectory: "/tmp")
+                """)
     }
 
     static let carerHeader = header.dropLast() + ",Carer Status\n"

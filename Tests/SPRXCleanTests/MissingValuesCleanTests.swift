@@ -12,23 +12,21 @@ import Testing
 @Suite(.timeLimit(.minutes(10))) struct MissingValuesCleanTests {
     /// The shipped pipeline with a `missing_values` section for every field that may have one.
     static func configuration() throws -> PipelineConfiguration {
-        let text = try String(contentsOfFile: "\(packageRoot)/Pipelines/referral-equity.yaml", encoding: .utf8)
-        let section = """
-            missing_values:
-              age: [unknown, "N/K", "-"]
-              contacts: ["-"]
-              interventions: [not recorded]
-              area_code: [E99999999]
-              organisation_id: [none]
-              sex: [Not stated]
-              ethnicity: [Refused]
-              referral_source: ["n/a"]
-              referral_reasons: [none given]
-              contacted: ["?"]
+        try shippedPipeline(
+            adding: """
+                missing_values:
+                  age: [unknown, "N/K", "-"]
+                  contacts: ["-"]
+                  interventions: [not recorded]
+                  area_code: [E99999999]
+                  organisation_id: [none]
+                  sex: [Not stated]
+                  ethnicity: [Refused]
+                  referral_source: ["n/a"]
+                  referral_reasons: [none given]
+                  contacted: ["?"]
 
-            """
-        let yaml = text.replacingOccurrences(of: "\ndates:\n", with: "\n" + section + "dates:\n")
-        return try PipelineLoader.parse(yaml: yaml, path: "test.yaml", baseDirectory: "/tmp")
+                """)
     }
 
     @Test func listedValuesAreUnknownAndOthersAreJudgedAsBefore() throws {
