@@ -18,15 +18,15 @@ enum RunFigures {
         let groupKey = pipeline.groupKey
         var clean: Int64 = 0
         var sexUnknown: Int64 = 0, ethnicityUnknown: Int64 = 0, routeUnknown: Int64 = 0, areaUnknown: Int64 = 0
-        // Declared dimensions (the outcomes keep every one): unknown per dimension.
-        let kept = groupKey.groupings.filter { $0.axis.declaredIndex != nil }
-        assert(kept.allSatisfy { groupKey.axes(of: .outcomes).contains($0.axis) })
-        var dimensionUnknown = [Int64](repeating: 0, count: kept.count)
+        // Declared dimensions, in pipeline order (the outcomes keep every one): unknown per dimension.
+        let declared = groupKey.groupings.filter { $0.axis.declaredIndex != nil }
+        assert(declared.map(\.name) == pipeline.dimensions.map(\.name) && declared.allSatisfy { groupKey.axes(of: .outcomes).contains($0.axis) })
+        var dimensionUnknown = [Int64](repeating: 0, count: declared.count)
         for (key, value) in counts.outcomes {
             let referred = value.referred
             guard referred != 0 else { continue }
             clean += referred
-            for (d, grouping) in kept.enumerated() where groupKey.level(grouping, of: key) == grouping.unknownLevel { dimensionUnknown[d] += referred }
+            for (d, grouping) in declared.enumerated() where groupKey.level(grouping, of: key) == grouping.unknownLevel { dimensionUnknown[d] += referred }
             if groupKey.level(.sex, of: key) == Int(Sex.unknown.rawValue) { sexUnknown += referred }
             if groupKey.level(.ethnicity, of: key) == Int(Ethnicity.unknown.rawValue) { ethnicityUnknown += referred }
             if groupKey.level(.route, of: key) == unknownRoute { routeUnknown += referred }
@@ -56,11 +56,10 @@ enum RunFigures {
             rowsRead: files.reduce(0) { $0 + $1.rowsRead }, cleanRows: total, quarantinedRows: files.reduce(0) { $0 + $1.quarantined },
             quarantineReasons: files.reduce(into: [:]) { all, file in all.merge(file.quarantineReasons, uniquingKeysWith: +) },
             fields: fields)
-        for dimension in pipeline.dimensions {
+        for (d, dimension) in pipeline.dimensions.enumerated() {
             let unmappedCount = min(unmapped[dimension.name] ?? 0, total)
-            // safe: `kept` is every declared dimension's grouping
-            let unknown = Int(dimensionUnknown[kept.firstIndex { $0.name == dimension.name }!])
-            figures.dimensions[dimension.name] = FieldQualityFigures(cleanReferrals: total, unknown: min(unknown, total), unmapped: unmappedCount)
+            figures.dimensions[dimension.name] = FieldQualityFigures(
+                cleanReferrals: total, unknown: min(Int(dimensionUnknown[d]), total), unmapped: unmappedCount)
         }
         return figures
     }
