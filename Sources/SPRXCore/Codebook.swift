@@ -361,6 +361,40 @@ extension OrganisationColumn {
         case .name: return ColumnMeaning("Name from the pipeline's lookup", unit: "text", empty: "no lookup, or the lookup does not list it")
         case .organisationType: return ColumnMeaning("Type from the lookup", unit: "text", empty: "no lookup, or the lookup does not list it")
         case .parentID: return ColumnMeaning("The parent's code from the lookup (organisation rows)", unit: "code", empty: "no parent, or a parent row")
+        case .lower95OD, .upper95OD, .lower998OD, .upper998OD:
+            let which = self == .lower95OD || self == .lower998OD ? "Lower" : "Upper"
+            let level = self == .lower95OD || self == .upper95OD ? "95%" : "99.8%"
+            return ColumnMeaning(
+                "\(which) \(level) funnel limit widened for overdispersion (Spiegelhalter's method, as FunnelPlotR computes it) at this {denominator}",
+                unit: "percent", empty: limits)
+        case .flagOD: return ColumnMeaning(oneOf(Flag.self) + ", against the overdispersed limits", unit: "code", empty: limits)
+        case .observed:
+            return ColumnMeaning("Referrals counted by the indicator (the numerator the ratio uses)", unit: "count", empty: ColumnMeaning.countWithheld)
+        case .expected:
+            return ColumnMeaning(
+                "Referrals the indicator would count if each of the organisation's strata had the all-organisation share", unit: "referrals",
+                empty: ColumnMeaning.figureWithheldNoted)
+        case .isr:
+            return ColumnMeaning(
+                "Indirectly standardised ratio, {observed} / {expected} (1 = as expected for its case mix)", unit: "ratio",
+                empty: ColumnMeaning.figureWithheldNoted)
+        case .isrLower95, .isrUpper95, .isrLower998, .isrUpper998:
+            let which = self == .isrLower95 || self == .isrLower998 ? "Lower" : "Upper"
+            let level = self == .isrLower95 || self == .isrUpper95 ? "95%" : "99.8%"
+            return ColumnMeaning(
+                "\(which) \(level) confidence limit of {isr} (Byar's method; exact below 10)", unit: "ratio", empty: ColumnMeaning.figureWithheldNoted)
+        case .isrFunnelLower95, .isrFunnelUpper95, .isrFunnelLower998, .isrFunnelUpper998:
+            let which = self == .isrFunnelLower95 || self == .isrFunnelLower998 ? "Lower" : "Upper"
+            let level = self == .isrFunnelLower95 || self == .isrFunnelUpper95 ? "95%" : "99.8%"
+            return ColumnMeaning("\(which) \(level) funnel limit of the ratio at this {expected} (PHE's method)", unit: "ratio", empty: limits)
+        case .isrFlag: return ColumnMeaning(oneOf(Flag.self) + ", {isr} against its funnel limits", unit: "code", empty: limits)
+        case .isrFunnelLower95OD, .isrFunnelUpper95OD, .isrFunnelLower998OD, .isrFunnelUpper998OD:
+            let which = self == .isrFunnelLower95OD || self == .isrFunnelLower998OD ? "Lower" : "Upper"
+            let level = self == .isrFunnelLower95OD || self == .isrFunnelUpper95OD ? "95%" : "99.8%"
+            return ColumnMeaning(
+                "\(which) \(level) funnel limit of the ratio widened for overdispersion (log scale, as FunnelPlotR computes it)", unit: "ratio",
+                empty: limits)
+        case .isrFlagOD: return ColumnMeaning(oneOf(Flag.self) + ", {isr} against the overdispersed limits", unit: "code", empty: limits)
         case .note:
             return ColumnMeaning(
                 "Why a figure is empty: `flag_withheld_rounding_could_cross_limit`, `overall_suppressed`, `no_referrals`, `not_recorded:<field>`",

@@ -733,6 +733,25 @@ public enum OrganisationColumn: String, TableColumn {
     case organisationType = "organisation_type"
     /// The parent's code from the lookup (organisation rows only).
     case parentID = "parent_id"
+    /// The crude share's funnel limits widened for overdispersion (FunnelPlotR's
+    /// Spiegelhalter method: arcsine-square-root scale, τ² added), and the flag against them.
+    case lower95OD = "lower_95_od", upper95OD = "upper_95_od", lower998OD = "lower_998_od", upper998OD = "upper_998_od"
+    case flagOD = "flag_od"
+    /// Case-mix adjustment (indirect standardisation): the indicator's observed count,
+    /// the count the organisation's own mix of strata predicts, and their ratio.
+    case observed, expected, isr
+    /// The ratio's 95% and 99.8% confidence limits (Byar's method; exact below 10).
+    case isrLower95 = "isr_lower_95", isrUpper95 = "isr_upper_95", isrLower998 = "isr_lower_998", isrUpper998 = "isr_upper_998"
+    /// PHE's funnel limits for an indirectly standardised ratio at this `expected`, and
+    /// where `isr` lies against them.
+    case isrFunnelLower95 = "isr_funnel_lower_95", isrFunnelUpper95 = "isr_funnel_upper_95"
+    case isrFunnelLower998 = "isr_funnel_lower_998", isrFunnelUpper998 = "isr_funnel_upper_998"
+    case isrFlag = "isr_flag"
+    /// The ratio's funnel limits widened for overdispersion (log scale, τ² added), and the
+    /// flag against them.
+    case isrFunnelLower95OD = "isr_funnel_lower_95_od", isrFunnelUpper95OD = "isr_funnel_upper_95_od"
+    case isrFunnelLower998OD = "isr_funnel_lower_998_od", isrFunnelUpper998OD = "isr_funnel_upper_998_od"
+    case isrFlagOD = "isr_flag_od"
     /// Why `flag` or the limits are empty when the counts are published (``Note``).
     case note
     case suppressed
@@ -745,7 +764,11 @@ public enum OrganisationColumn: String, TableColumn {
         case .organisationID, .indicator, .level: .key
         case .numerator, .denominator: .count
         case .value, .overall, .lower95, .upper95, .lower998, .upper998: .estimate
-        case .flag, .name, .organisationType, .parentID, .note, .suppressed, .disclosureControl: .text
+        case .lower95OD, .upper95OD, .lower998OD, .upper998OD, .observed, .expected, .isr: .estimate
+        case .isrLower95, .isrUpper95, .isrLower998, .isrUpper998: .estimate
+        case .isrFunnelLower95, .isrFunnelUpper95, .isrFunnelLower998, .isrFunnelUpper998: .estimate
+        case .isrFunnelLower95OD, .isrFunnelUpper95OD, .isrFunnelLower998OD, .isrFunnelUpper998OD: .estimate
+        case .flag, .flagOD, .isrFlag, .isrFlagOD, .name, .organisationType, .parentID, .note, .suppressed, .disclosureControl: .text
         }
     }
 
