@@ -41,6 +41,15 @@ public struct FunnelLimits: Sendable, Equatable {
         (lower998, upper998) = Self.limits(denominator: denominator, overall: overall, z: Self.z998)
     }
 
+    /// Limits computed elsewhere (a ratio's funnel, overdispersed limits), in the scale
+    /// of the values they will flag.
+    public init(lower95: Double, upper95: Double, lower998: Double, upper998: Double) {
+        self.lower95 = lower95
+        self.upper95 = upper95
+        self.lower998 = lower998
+        self.upper998 = upper998
+    }
+
     /// The pair of limits at normal quantile `z`: p ∓ z·√(p(1 − p)/n), clamped to 0…1.
     static func limits(denominator n: Double, overall p: Double, z: Double) -> (lower: Double, upper: Double) {
         let half = z * (p * (1 - p) / n).squareRoot()
