@@ -538,12 +538,13 @@ public struct RateTableBuilder: Sendable {
                 input.note = note
                 return input
             }
-            for decile in deciles {
+            decileLoop: for decile in deciles {
+                // A decile without residents has no rate, and its referrals (if any) are
+                // of areas the population does not hold: no index for any indicator.
                 guard decile.population > 0 else {
                     input.note = InequalityColumn.Note.decileWithoutPopulation
-                    break
+                    break decileLoop
                 }
-                let population = Double(decile.population)
                 let numerator: Int64
                 switch indicator {
                 case .referralRate: numerator = decile.referrals
@@ -553,24 +554,28 @@ public struct RateTableBuilder: Sendable {
                 }
                 guard let n = published(numerator), let d = published(decile.referrals) else {
                     input.note = InequalityColumn.Note.suppressed
-                    break
+                    break decileLoop
                 }
-                if indicator == .referralRate {
+                switch indicator.rankedBy {
+                case .residents:
+                    let population = Double(decile.population)
                     guard let rate = CrudeRate.estimate(count: Int(n), personYears: population * years, multiplier: Self.perResidents) else {
                         input.note = InequalityColumn.Note.noPeriod
-                        break
+                        break decileLoop
                     }
                     input.quantiles.append(
                         InequalityIndices.Quantile(
                             value: rate.value, population: population, uncertainty: .limits95(lower: rate.limits.lower, upper: rate.limits.upper)))
-                } else {
+                case .referrals:
+                    // PHE's `phe_sii` weights and ranks by the indicator's denominator:
+                    // for a share, the decile's (published) referrals.
                     guard d > 0, let ci = WilsonInterval.bounds(successes: min(n, d), total: d) else {
                         input.note = InequalityColumn.Note.decileWithoutReferrals
-                        break
+                        break decileLoop
                     }
                     input.quantiles.append(
                         InequalityIndices.Quantile(
-                            value: Double(min(n, d)) / Double(d), population: population, uncertainty: .limits95(lower: ci.low, upper: ci.high)))
+                            value: Double(min(n, d)) / Double(d), population: Double(d), uncertainty: .limits95(lower: ci.low, upper: ci.high)))
                 }
             }
             return input
@@ -623,6 +628,7 @@ public struct RateTableBuilder: Sendable {
                         fitted.fittedMostDeprived.isFinite, fitted.fittedLeastDeprived.isFinite
                     else {
                         row[InequalityColumn.unit.index] = .text(input.indicator == .referralRate ? Self.rateUnit : Self.percentUnit)
+                        row[InequalityColumn.rankedBy.index] = .text(input.indicator.rankedBy.rawValue)
                         row[InequalityColumn.note.index] = .text(InequalityColumn.Note.notEstimable)
                         row[InequalityColumn.suppressed.index] = .flag(false)
                         row[InequalityColumn.disclosureControl.index] = .disclosureControl(disclosure.enabled)
@@ -636,6 +642,7 @@ public struct RateTableBuilder: Sendable {
                     row[InequalityColumn.fittedLeastDeprived.index] = .significant(fitted.fittedLeastDeprived, digits: Self.indexDigits)
                 }
                 row[InequalityColumn.unit.index] = .text(input.indicator == .referralRate ? Self.rateUnit : Self.percentUnit)
+                row[InequalityColumn.rankedBy.index] = .text(input.indicator.rankedBy.rawValue)
                 row[InequalityColumn.note.index] = note.map(Cell.text) ?? .empty
                 row[InequalityColumn.suppressed.index] = .flag(note == InequalityColumn.Note.suppressed)
                 row[InequalityColumn.disclosureControl.index] = .disclosureControl(disclosure.enabled)

@@ -287,6 +287,10 @@ extension InequalityColumn {
         case .fittedMostDeprived: return ColumnMeaning("The regression line's value at the most deprived end", unit: "{unit}", empty: withheld)
         case .fittedLeastDeprived: return ColumnMeaning("The regression line's value at the least deprived end", unit: "{unit}", empty: withheld)
         case .unit: return ColumnMeaning("The indicator's unit: `per 1,000 per year` or `percent`", unit: "text")
+        case .rankedBy:
+            return ColumnMeaning(
+                "The population that weights and ranks the deciles, the indicator's denominator as PHE takes it: `residents` for the referral rate, `referrals` for a share",
+                unit: "code")
         case .note:
             return ColumnMeaning(
                 "Why the index is empty: `decile_without_population`, `decile_without_referrals`, `suppressed`, `decile_value_at_limit`, `no_period`, `not_estimable`, `not_recorded:<field>`",

@@ -621,6 +621,8 @@ public enum InequalityColumn: String, TableColumn {
     case fittedLeastDeprived = "fitted_least_deprived"
     /// The indicator's unit: `per 1,000 per year` or `percent`.
     case unit
+    /// The population whose shares weight and rank the deciles (``RankedBy``).
+    case rankedBy = "ranked_by"
     /// Why `value` is empty, when it is.
     case note
     case suppressed
@@ -633,7 +635,7 @@ public enum InequalityColumn: String, TableColumn {
         case .nation, .indicator, .measure: .key
         case .quantiles: .count
         case .value, .ciLow, .ciHigh, .fittedMostDeprived, .fittedLeastDeprived: .estimate
-        case .unit, .note, .suppressed, .disclosureControl: .text
+        case .unit, .rankedBy, .note, .suppressed, .disclosureControl: .text
         }
     }
 
@@ -643,6 +645,19 @@ public enum InequalityColumn: String, TableColumn {
         case nonMedicalShare = "non_medical_share"
         case contactedShare = "contacted_share"
         case interventionShare = "intervention_share"
+
+        /// The population that ranks and weights the deciles, as PHE's `phe_sii` takes
+        /// it: the indicator's denominator. A rate's is the residents; a share's is the
+        /// referrals it is a share of.
+        public var rankedBy: RankedBy { self == .referralRate ? .residents : .referrals }
+    }
+
+    /// The `ranked_by` values: whose counts give each decile its weight and its relative rank.
+    public enum RankedBy: String, CaseIterable, Sendable {
+        /// The decile's resident population (the referral rate's denominator).
+        case residents
+        /// The decile's referrals (a share's denominator).
+        case referrals
     }
 
     /// How many quantiles the indices are across: each nation's deprivation deciles.

@@ -17,7 +17,7 @@ extension Report {
     static let reachIndexCaption =
         "inequality indices across the nation's deciles, with the fitted values at the most and least deprived ends (tables/inequality.csv)"
     static let reachIndexIntro =
-        "Each line is fitted across a nation's ten deciles, weighted by their populations (Low and Low's slope and relative indices of inequality, as Public Health England's Fingertips computes them). In the tables the indices are as Fingertips publishes them: SII = least minus most deprived, RII = least over most deprived, so an SII below 0 or an RII below 1 means higher in the most deprived. The sentences say the direction in words."
+        "Each line is fitted across a nation's ten deciles, each decile ranked and weighted by the indicator's denominator: its residents for the referral rate, its referrals for a share (Low and Low's slope and relative indices of inequality, as Public Health England's Fingertips computes them). In the tables the indices are as Fingertips publishes them: SII = least minus most deprived, RII = least over most deprived, so an SII below 0 or an RII below 1 means higher in the most deprived. The sentences say the direction in words."
     static let reachAgeTitle = "Rates by age band"
 
     /// The chart panels of the rates: crude and, where published, age-standardised, per decile 1 to 10.

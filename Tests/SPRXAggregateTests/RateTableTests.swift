@@ -250,6 +250,46 @@ import Testing
         // Contacted share is 100% in no decile and 0% in none, so it is fitted; its unit is percent.
         let contacted = try row(.contactedShare, .sii)
         #expect(!contacted[InequalityColumn.value].isEmpty && contacted[InequalityColumn.unit].string == RateTableBuilder.percentUnit)
+        #expect(sii[InequalityColumn.rankedBy].string == "residents" && contacted[InequalityColumn.rankedBy].string == "referrals")
+
+        // Shares are ranked and weighted by their denominator, the deciles' referrals, as
+        // PHE's `phe_sii` takes `population` (issue 27): by hand, a least-squares line of
+        // logit(share) on the deciles' relative ranks in the cumulative referrals, each
+        // decile weighted by its referrals, transformed back; SII = least − most deprived,
+        // in percentage points. The residents (10,000 in every decile) would rank the
+        // deciles evenly and give another slope.
+        let referrals = (1...10).map { Double(1100 - 100 * $0) }
+        let shares: [Double] = (1...10).map { (decile: Int) -> Double in
+            let nonMedical = 550 - 50 * decile - 10 * (decile % 3)
+            return Double(nonMedical) / Double(1100 - 100 * decile)
+        }
+        func handSII(weights: [Double]) -> Double {
+            let total = weights.reduce(0, +)
+            var cumulative = 0.0
+            let ranks = weights.map { weight -> Double in
+                defer { cumulative += weight }
+                return (cumulative + weight / 2) / total
+            }
+            let logits: [Double] = shares.map { share in Foundation.log(share / (1 - share)) }
+            var meanX = 0.0, meanY = 0.0
+            for i in 0..<10 {
+                meanX += weights[i] * ranks[i] / total
+                meanY += weights[i] * logits[i] / total
+            }
+            var sxy = 0.0, sxx = 0.0
+            for i in 0..<10 {
+                let dx = ranks[i] - meanX
+                sxy += weights[i] * dx * (logits[i] - meanY)
+                sxx += weights[i] * dx * dx
+            }
+            let slope = sxy / sxx, intercept = meanY - slope * meanX
+            func inverse(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+            return 100 * (inverse(intercept + slope) - inverse(intercept))
+        }
+        let nonMedical = try #require(try row(.nonMedicalShare, .sii)[InequalityColumn.value].value)
+        let byReferrals = handSII(weights: referrals), byResidents = handSII(weights: [Double](repeating: 10_000, count: 10))
+        #expect(abs(nonMedical - byReferrals) <= 1e-5 * abs(byReferrals), "SII \(nonMedical), by hand \(byReferrals)")
+        #expect(abs(byReferrals - byResidents) > 0.1, "the two rankings should differ on these data")
     }
 
     /// A review recovered exact age-specific counts from a DSR computed from them (the
