@@ -225,8 +225,9 @@ struct PlaceFigures {
     /// Whether the report draws a funnel of `indicator`: not when its field is not
     /// recorded (absent is not zero: the section says why instead).
     static func isCharted(_ indicator: Indicator, _ context: ReportContext) -> Bool {
-        switch indicator {
-        case .nonMedicalShare: !context.recording.notRecorded.contains(.organisationID)
+        if context.recording.notRecorded.contains(.organisationID) { return false }
+        return switch indicator {
+        case .nonMedicalShare: true
         case .contactedShare: context.recording.contactedShareNote == nil
         case .interventionShare: context.recording.interventionShareNote == nil
         }
@@ -348,6 +349,12 @@ enum PlaceWording {
         }
     }
 
+    /// An observed or expected number: whole when it is (observed counts), else 3
+    /// significant digits (expected numbers are sums of shares).
+    static func countFigure(_ value: Double) -> String {
+        value == value.rounded() ? NumberFormat.whole(value) : NumberFormat.significant(value)
+    }
+
     /// φ or τ² as the page prints them: 3 significant digits.
     static func dispersionFigure(_ value: Double) -> String { NumberFormat.significant(value, digits: 3) }
 
@@ -442,7 +449,7 @@ enum PlaceWording {
             let value = point.valueText ?? ReachWording.suppressed
             let of: String
             if ratio {
-                of = point.observed.flatMap { o in point.expected.map { ": \(NumberFormat.significant(o)) against \(NumberFormat.significant($0)) expected" } } ?? ""
+                of = point.observed.flatMap { o in point.expected.map { ": \(countFigure(o)) against \(countFigure($0)) expected" } } ?? ""
                 return "\(point.label) (ratio \(value)\(of), \(point.flag == .above998 ? "above" : "below"))"
             }
             of = point.denominator.map { " of \(Report.grouped(Int($0))) referrals" } ?? ""
@@ -578,10 +585,10 @@ extension Report {
         return NumberFormat.range(NumberFormat.percentLimit(l, places: places), NumberFormat.percentLimit(h, places: places))
     }
 
-    /// A ratio's observed or expected count: 3 significant digits, "suppressed" when the row is.
+    /// A ratio's observed or expected count (``PlaceWording/countFigure(_:)``), "suppressed" when the row is.
     static func ratioCount(_ row: [Cell], _ column: OrganisationColumn) -> String {
         guard let value = row[column].value else { return row[OrganisationColumn.suppressed].flag == true ? "suppressed" : "" }
-        return value == value.rounded() && value >= 100 ? NumberFormat.whole(value) : NumberFormat.significant(value)
+        return PlaceWording.countFigure(value)
     }
 
     /// How many organisations a table of the report lists at most: those outside a limit

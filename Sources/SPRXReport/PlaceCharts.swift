@@ -148,9 +148,9 @@ extension Charts {
             if ratio {
                 let limits =
                     point.lower95.flatMap { l in point.upper95.map { "; 95% limits \(NumberFormat.range(NumberFormat.ratio(l), NumberFormat.ratio($0)))" } } ?? ""
-                let observed = point.observed.map { "\(NumberFormat.significant($0)) observed against " } ?? ""
+                let observed = point.observed.map { "\(PlaceWording.countFigure($0)) observed against " } ?? ""
                 text =
-                    "\(point.label): ratio \(NumberFormat.ratio(value)), \(observed)\(NumberFormat.significant(x)) expected\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "no flag")"
+                    "\(point.label): ratio \(NumberFormat.ratio(value)), \(observed)\(PlaceWording.countFigure(x)) expected\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "no flag")"
             } else {
                 let limits =
                     point.lower95.flatMap { l in point.upper95.map { "; 95% limits \(NumberFormat.range(NumberFormat.points(l), NumberFormat.points($0)))%" } }
