@@ -362,37 +362,35 @@ enum PlaceWording {
     static func adjustedSentence(_ indicator: OrganisationColumn.Indicator, strata: [String], noun: String) -> String {
         let by = strata.isEmpty ? "the pipeline's case-mix groups" : ReportContext.listed(strata)
         return
-            "Adjusted for case mix by \(by): each \(noun)'s number of \(countedNoun(indicator)) (observed) is set against the number it would have if each of its groups of \(by) had the share all organisations have in that group (expected). The ratio is 1 when they match and 1.20 when the \(noun) has 20% more than its mix of people predicts; the limits are Public Health England's for an indirectly standardised ratio, at each \(noun)'s expected number."
+            "Adjusted for case mix by \(by): each \(noun)'s \(countedNoun(indicator)) (observed) against the number its own mix of people would have at every organisation's shares (expected); 1 is as expected, 1.20 is 20% more."
     }
 
     /// Why a funnel compares crude shares: the table has no adjusted ratio for it.
     static let crudeSentence =
-        "Crude shares, not adjusted for case mix: tables/organisations.csv gives no case-mix adjusted ratio for this indicator (its isr column is empty), so each organisation's share is compared as it stands, and reflects whom it serves as well as what it does. The limits are Public Health England's for a proportion."
+        "Crude shares, not adjusted for case mix: tables/organisations.csv has no adjusted ratio for this indicator (its isr column is empty), so a share reflects whom an organisation serves as well as what it does."
 
     /// The overdispersed limits in words, with φ and τ².
     static func overdispersedSentence(_ dispersion: FunnelDispersion, _ scale: Overdispersion.Scale) -> String {
         let onScale = scale == .ratio ? "the log scale" : "the arcsine-square-root scale"
         return
-            "The limits allow for overdispersion: the organisations vary more than chance alone would make them (dispersion factor φ = \(dispersionFigure(dispersion.phi)), above 1), so the 95% and 99.8% limits are widened by the between-organisation variance (τ² = \(dispersionFigure(dispersion.tau2)) on \(onScale); Spiegelhalter's method, as FunnelPlotR computes it). A point outside them differs by more than organisations commonly do."
+            "Limits widened for overdispersion: organisations vary more than chance alone would make them (φ = \(dispersionFigure(dispersion.phi)), above 1; τ² = \(dispersionFigure(dispersion.tau2)) on \(onScale)), so a point outside differs by more than organisations commonly do."
     }
 
     /// Why the plain limits: φ is not above 1.
     static func notOverdispersedSentence(_ dispersion: FunnelDispersion) -> String {
-        "The organisations vary no more than chance alone would make them (dispersion factor φ = \(dispersionFigure(dispersion.phi)), not above 1), so the limits are the plain ones, not widened for overdispersion."
+        "Plain limits: organisations vary no more than chance alone would make them (φ = \(dispersionFigure(dispersion.phi)), not above 1)."
     }
 
     /// Why the plain limits although φ is above 1: the table has no widened ones.
     static func widenedMissingSentence(_ dispersion: FunnelDispersion) -> String {
-        "The organisations vary more than chance alone would make them (dispersion factor φ = \(dispersionFigure(dispersion.phi))), but tables/organisations.csv gives no limits widened for it, so the plain limits are drawn: more organisations lie outside them than chance alone would put there."
+        "Plain limits, although organisations vary more than chance alone would make them (φ = \(dispersionFigure(dispersion.phi))): tables/organisations.csv gives no widened limits, so more lie outside than chance alone would put there."
     }
 
     /// Why the plain limits: the run gives no φ for this funnel.
-    static let noDispersionSentence =
-        "No dispersion factor is given for this funnel (too few organisations to estimate one), so the limits are the plain ones, not widened for overdispersion."
+    static let noDispersionSentence = "Plain limits: no dispersion factor is given for this funnel (too few organisations to estimate one)."
 
     /// Why the parents' limits are the plain ones.
-    static let parentLimitsSentence =
-        "Parents are drawn against the plain limits: the allowance for overdispersion is estimated among organisations, not parents."
+    static let parentLimitsSentence = "Plain limits: overdispersion is estimated among organisations, not parents."
 
     /// "1 organisation", "3 organisations" (or parents).
     static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }

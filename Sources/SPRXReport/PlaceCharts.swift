@@ -20,7 +20,10 @@ extension Charts {
         id: String, title: String, description: String, points: [FunnelPoint], overall: Double?, xTitle: String, yTitle: String,
         measure: FunnelMeasure = .crude
     ) -> Node {
-        let width = 860.0, height = 340.0, left = 66.0, right = width - 150, top = 34.0, bottom = height - 44
+        // With the overdispersed limits the legend's longer names take two rows: the
+        // lines on the first, the markers on the second.
+        let twoRows = measure.overdispersed
+        let width = 860.0, height = twoRows ? 356.0 : 340, left = 66.0, right = width - 150, top = twoRows ? 50.0 : 34, bottom = height - 44
         let ratio = measure.scale == .ratio
         let plotted = points.filter { $0.value != nil && ($0.x ?? 0) > 0 }
         let xs = plotted.compactMap(\.x)
@@ -41,25 +44,26 @@ extension Charts {
         func yCurve(_ v: Double) -> Double { bottom - (bottom - top) * (v - yMin) / (yMax - yMin) }
         var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
         // Legend.
-        var lx = left
+        var lx = left, ly = 13.0
         func legend(_ mark: Node, _ text: String) {
             children.append(mark)
-            children.append(el("text", [("x", n(lx + 26)), ("y", "17"), ("class", "small")], text: text))
+            children.append(el("text", [("x", n(lx + 26)), ("y", n(ly + 4)), ("class", "small")], text: text))
             lx += 40 + Double(text.count) * 6.2
         }
         func lineMark(_ dash: String?) -> Node {
             el(
                 "line",
-                [("x1", n(lx)), ("x2", n(lx + 22)), ("y1", "13"), ("y2", "13"), ("stroke", Palette.ink), ("stroke-width", "1.5")]
+                [("x1", n(lx)), ("x2", n(lx + 22)), ("y1", n(ly)), ("y2", n(ly)), ("stroke", Palette.ink), ("stroke-width", "1.5")]
                     + (dash.map { [("stroke-dasharray", $0)] } ?? []))
         }
         let widened = measure.overdispersed ? " (overdispersed)" : ""
         legend(lineMark("6 3"), ratio ? "as expected (1)" : "overall")
         legend(lineMark(nil), "95% limits" + widened)
         legend(lineMark("1 3"), "99.8% limits" + widened)
-        legend(funnelMarker(.above998, x: lx + 11, y: 13, title: nil), "outside 99.8%")
-        legend(funnelMarker(.above95, x: lx + 11, y: 13, title: nil), "outside 95%")
-        legend(funnelMarker(.within, x: lx + 11, y: 13, title: nil), "within 95%")
+        if twoRows { (lx, ly) = (left, 29) }
+        legend(funnelMarker(.above998, x: lx + 11, y: ly, title: nil), "outside 99.8%")
+        legend(funnelMarker(.above95, x: lx + 11, y: ly, title: nil), "outside 95%")
+        legend(funnelMarker(.within, x: lx + 11, y: ly, title: nil), "within 95%")
         // Grid and axes.
         for tick in stride(from: yMin, through: yMax + yStep / 2, by: yStep) {
             let y = yOf(tick)

@@ -124,7 +124,7 @@ import Testing
         #expect(funnel.measure == FunnelMeasure(scale: .ratio, overdispersed: false))
         #expect(funnel.overall == 1)
         #expect(funnel.points.count == 13)
-        #expect(funnel.method[0].hasPrefix("Adjusted for case mix by age band and sex: each organisation's number of referrals through non-medical routes"))
+        #expect(funnel.method[0].hasPrefix("Adjusted for case mix by age band and sex: each organisation's referrals through non-medical routes (observed)"))
         #expect(funnel.method[1] == PlaceWording.noDispersionSentence)
         #expect(
             PlaceWording.flagSentence(funnel.points, .nonMedicalShare, noun: "organisation")
@@ -153,7 +153,7 @@ import Testing
         let context = Self.context(dispersion: [Self.nonMedicalRatio: FunnelDispersion(phi: 2.5, tau2: 0.0234)])
         let funnel = PlaceFigures(tables: [Self.table()]).funnel(.nonMedicalShare, .organisation, context)
         #expect(funnel.measure == FunnelMeasure(scale: .ratio, overdispersed: true))
-        #expect(funnel.method[1].contains("(dispersion factor φ = 2.50, above 1)") && funnel.method[1].contains("(τ² = 0.0234 on the log scale;"))
+        #expect(funnel.method[1].contains("(φ = 2.50, above 1; τ² = 0.0234 on the log scale)"))
         // Against the widened limits R1 is above the 95% only and Y0042 below the 95% only: none outside 99.8%.
         #expect(
             PlaceWording.flagSentence(funnel.points, .nonMedicalShare, noun: "organisation")
@@ -174,7 +174,7 @@ import Testing
         let context = Self.context(dispersion: [Self.nonMedicalRatio: FunnelDispersion(phi: 0.736, tau2: 0)])
         let funnel = PlaceFigures(tables: [Self.table()]).funnel(.nonMedicalShare, .organisation, context)
         #expect(funnel.measure == FunnelMeasure(scale: .ratio, overdispersed: false))
-        #expect(funnel.method[1].contains("(dispersion factor φ = 0.736, not above 1), so the limits are the plain ones"))
+        #expect(funnel.method[1] == "Plain limits: organisations vary no more than chance alone would make them (φ = 0.736, not above 1).")
         #expect(funnel.points.first { $0.code == "R1" }?.flag == .above998)
     }
 
@@ -198,7 +198,7 @@ import Testing
         let proportion = Self.context(dispersion: [FunnelDispersion.key(.nonMedicalShare, .proportion): FunnelDispersion(phi: 3.1, tau2: 0.00456)])
         let widened = PlaceFigures(tables: [Self.table(ratios: false, crudeWidened: true)]).funnel(.nonMedicalShare, .organisation, proportion)
         #expect(widened.measure == FunnelMeasure(scale: .proportion, overdispersed: true))
-        #expect(widened.method[1].contains("φ = 3.10, above 1") && widened.method[1].contains("τ² = 0.00456 on the arcsine-square-root scale"))
+        #expect(widened.method[1].contains("(φ = 3.10, above 1; τ² = 0.00456 on the arcsine-square-root scale)"))
         // Every flag_od is within (stand-ins), so no organisation is outside.
         #expect(widened.points.allSatisfy { $0.flag == nil || $0.flag == .within })
         // Riverside's plain limits at n = 300 are 20.10–29.90 (TimePlaceFixture), the widened ones 18.10–31.90: 18–32 at whole percent.
