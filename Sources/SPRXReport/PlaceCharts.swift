@@ -305,10 +305,16 @@ extension Report {
     /// data record, as ``PlaceFigures/funnel(_:_:_:)`` chooses to draw it.
     static func funnelFigures(_ figures: PlaceFigures, _ level: PlaceFigures.Level, _ context: ReportContext) -> [Node] {
         var nodes: [Node] = []
-        for indicator in PlaceFigures.charted where PlaceFigures.isCharted(indicator, context) {
-            let funnel = figures.funnel(indicator, level, context)
+        // The parents' funnels sit under one heading: their method, said once when the
+        // same for every indicator.
+        let funnels = PlaceFigures.charted.filter { PlaceFigures.isCharted($0, context) }.map { figures.funnel($0, level, context) }
+            .filter { !$0.points.isEmpty }
+        let methods = funnels.map { $0.method.joined(separator: " ") }
+        let sharedMethod = level == .parent && Set(methods).count == 1
+        if sharedMethod, let method = methods.first { nodes.append(el("p", [("class", "note")], text: method)) }
+        for funnel in funnels {
+            let indicator = funnel.indicator
             let points = funnel.points, noun = funnel.noun, measure = funnel.measure
-            guard !points.isEmpty else { continue }
             let name = PlaceWording.indicatorName(indicator)
             let ratio = measure.scale == .ratio
             let what = ratio ? "\(name), case-mix adjusted ratio," : name
@@ -320,7 +326,7 @@ extension Report {
             let id = "funnel-\(level == .organisation ? "" : "parent-")\(indicator.rawValue.replacingOccurrences(of: "_", with: "-"))"
             // The parents' sentences each name their indicator, under the one heading "By parent".
             if level == .organisation { nodes.append(el("h3", text: name)) }
-            nodes.append(el("p", [("class", "note")], text: funnel.method.joined(separator: " ")))
+            if !sharedMethod { nodes.append(el("p", [("class", "note")], text: funnel.method.joined(separator: " "))) }
             nodes.append(el("ul", [("class", "findings")], sentences.map { el("li", [], [el("p", text: $0)]) }))
             let centre =
                 ratio
