@@ -31,10 +31,12 @@ extension Charts {
         let xMax = max(xStep, ((xs.max() ?? 1) / xStep).rounded(.up) * xStep)
         let ys = plotted.flatMap { [$0.value, $0.upper998, $0.lower998] }.compactMap { $0 } + [overall].compactMap { $0 }
         // A ratio's limits at small expected numbers run far above the points: the axis
-        // stops a little above the highest point (at least 2), and the curves are clipped there.
+        // stops a little above the highest point (at least 2) or the upper 99.8% limit
+        // at the largest expected number, whichever is higher, and the curves are clipped there.
         let values = plotted.compactMap(\.value)
+        let widest = plotted.max { ($0.x ?? 0) < ($1.x ?? 0) }?.upper998 ?? 0
         let yLow = max(0, ys.min() ?? 0)
-        let yHigh = ratio ? min(ys.max() ?? 2, max(2, 1.15 * (values.max() ?? 1))) : min(100, ys.max() ?? 100)
+        let yHigh = ratio ? min(ys.max() ?? 2, max(2, 1.15 * (values.max() ?? 1), 1.05 * widest)) : min(100, ys.max() ?? 100)
         // A ratio's axis steps in tenths or less; a share's in whole percentage points or more.
         let yStep = ratio ? tickStep(max(0.1, yHigh - yLow)) : tickStep(max(1, yHigh - yLow))
         let yMin = (yLow / yStep).rounded(.down) * yStep, yMax = max(yMin + yStep, (yHigh / yStep).rounded(.up) * yStep)

@@ -246,5 +246,38 @@ import Testing
         let plain = Self.context()
         try Report.html(tables: TimePlaceFixture.tables.filter { $0.schema != .organisations } + [Self.table()], context: plain)
             .write(toFile: path + ".plain.html", atomically: true, encoding: .utf8)
+        // Sixty organisations with smooth log-normal stand-in limits, exp(±z·√(1/E + τ²)),
+        // to see the chart's shape at a realistic size.
+        var random = SystemRandomNumberGenerator()
+        var rows: [[Cell]] = []
+        for i in 0..<60 {
+            let expected = Double.random(in: 3...400, using: &random), ratio = exp(Double.random(in: -0.5...0.5, using: &random))
+            let observed = (expected * ratio).rounded()
+            var row = TimePlaceFixture.organisation(
+                String(format: "P%05d", i), .nonMedicalShare, numerator: Int64(observed), denominator: Int64(expected * 4), overall: 25)
+            func limits(_ tau2: Double) -> [Double] {
+                [-1.959964, 1.959964, -3.090232, 3.090232].map { exp($0 * (1 / expected + tau2).squareRoot()) }
+            }
+            let isr = observed / expected
+            func flag(_ l: [Double]) -> OrganisationColumn.Flag {
+                isr < l[2] ? .below998 : isr < l[0] ? .below95 : isr > l[3] ? .above998 : isr > l[1] ? .above95 : .within
+            }
+            let plainLimits = limits(0), widenedLimits = limits(0.05)
+            row[Column.observed.index] = .significant(observed, digits: 6)
+            row[Column.expected.index] = .significant(expected, digits: 6)
+            row[Column.isr.index] = .significant(isr, digits: 6)
+            for (column, value) in zip([Column.isrFunnelLower95, .isrFunnelUpper95, .isrFunnelLower998, .isrFunnelUpper998], plainLimits) {
+                row[column.index] = .significant(value, digits: 6)
+            }
+            for (column, value) in zip([Column.isrFunnelLower95OD, .isrFunnelUpper95OD, .isrFunnelLower998OD, .isrFunnelUpper998OD], widenedLimits) {
+                row[column.index] = .significant(value, digits: 6)
+            }
+            row[Column.isrFlag.index] = .text(flag(plainLimits).rawValue)
+            row[Column.isrFlagOD.index] = .text(flag(widenedLimits).rawValue)
+            rows.append(row)
+        }
+        try Report.html(
+            tables: TimePlaceFixture.tables.filter { $0.schema != .organisations } + [PublishedTable(.organisations, rows: rows)], context: context
+        ).write(toFile: path + ".sixty.html", atomically: true, encoding: .utf8)
     }
 }
