@@ -88,7 +88,8 @@ public struct ReportContext: Sendable {
     /// The report charts what it lists (``Report/breakdowns(_:)``), never a list of its own.
     public var groupKey: GroupKeySchema
     /// The titles of the groupings whose strata adjust the organisations' ratios (the
-    /// pipeline's `case_mix`), as the report names them.
+    /// pipeline's `case_mix`; "Age band" or "age band": sentences lower-case a title's
+    /// first letter unless it begins with an abbreviation).
     public var caseMixStrata: [String] = ReportContext.defaultCaseMixStrata
     /// φ and τ² of each organisation funnel, keyed by ``FunnelDispersion/key(_:_:)``
     /// ("<indicator>/<proportion|ratio>"); a funnel without one is drawn against the plain limits.

@@ -120,7 +120,7 @@ import Testing
     // With ratios in the table the funnel is of the ratio, named by its strata; without a
     // dispersion factor the limits are PHE's plain ones, and it says so.
     @Test func theAdjustedRatioByDefault() throws {
-        let context = Self.context(strata: ["age band", "sex"])
+        let context = Self.context(strata: ["Age band", "sex"])  // a title reads in lower case inside the sentence
         let funnel = PlaceFigures(tables: [Self.table()]).funnel(.nonMedicalShare, .organisation, context)
         #expect(funnel.measure == FunnelMeasure(scale: .ratio, overdispersed: false))
         #expect(funnel.overall == 1)
@@ -232,10 +232,13 @@ import Testing
         #expect(!noOrganisation.contains("id=\"funnel-"))
     }
 
-    // The default strata are the four the pipeline adjusts by without `case_mix`.
+    // The default strata are the four the pipeline adjusts by without `case_mix`; a
+    // title beginning with an abbreviation keeps its capitals.
     @Test func theDefaultStrataAreNamed() {
         let funnel = PlaceFigures(tables: [Self.table()]).funnel(.nonMedicalShare, .organisation, Self.context())
         #expect(funnel.method[0].hasPrefix("Adjusted for case mix by age band, sex, deprivation quintile and nation:"))
+        let declared = PlaceFigures(tables: [Self.table()]).funnel(.nonMedicalShare, .organisation, Self.context(strata: ["IMD quintile", "Sex"]))
+        #expect(declared.method[0].hasPrefix("Adjusted for case mix by IMD quintile and sex:"))
     }
 
     /// SPRX_FUNNEL_REPORT=path writes the overdispersed-ratio report's HTML there, to look at it.
