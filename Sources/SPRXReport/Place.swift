@@ -388,7 +388,8 @@ enum PlaceWording {
     }
 
     /// Why the plain limits: the run gives no φ for this funnel.
-    static let noDispersionSentence = "Plain limits: no dispersion factor is given for this funnel (too few organisations to estimate one)."
+    static let noDispersionSentence =
+        "Plain limits: no dispersion factor is given for this funnel (none could be estimated, as with fewer than two organisations), so no overdispersion is allowed for."
 
     /// Why the parents' limits are the plain ones.
     static let parentLimitsSentence = "Plain limits: overdispersion is estimated among organisations, not parents."
