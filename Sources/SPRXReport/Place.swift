@@ -389,7 +389,7 @@ enum PlaceWording {
 
     /// Why the plain limits: the run gives no φ for this funnel.
     static let noDispersionSentence =
-        "Plain limits: no dispersion factor is given for this funnel (none could be estimated, as with fewer than two organisations), so no overdispersion is allowed for."
+        "Plain limits: no dispersion factor is given for this funnel (one needs at least two organisations with published counts), so no overdispersion is allowed for."
 
     /// Why the parents' limits are the plain ones.
     static let parentLimitsSentence = "Plain limits: overdispersion is estimated among organisations, not parents."
