@@ -406,7 +406,9 @@ enum PlaceWording {
         let suppressed = points.count - flagged.count - unflagged
         let counts = Flag.allCases.map { flag in (flag, flagged.filter { $0.flag == flag }.count) }.filter { $0.1 > 0 }
         let measure = points.first?.measure ?? .crude
-        var sentence = (measure.overdispersed ? "Against limits widened for overdispersion, of" : "Of") + " \(count(flagged.count, noun)) with a published \(subject(indicator, measure)), "
+        var sentence =
+            (measure.overdispersed ? "Against limits widened for overdispersion, of" : "Of")
+            + " \(count(flagged.count, noun)) with a published \(subject(indicator, measure)), "
         if counts.count == 1, let only = counts.first {
             sentence += "\(flagged.count == 1 ? "it lies" : "all \(flagged.count) lie") \(flagWords(only.0))."
         } else {

@@ -153,7 +153,8 @@ extension Charts {
             let text: String
             if ratio {
                 let limits =
-                    point.lower95.flatMap { l in point.upper95.map { "; 95% limits \(NumberFormat.range(NumberFormat.ratio(l), NumberFormat.ratio($0)))" } } ?? ""
+                    point.lower95.flatMap { l in point.upper95.map { "; 95% limits \(NumberFormat.range(NumberFormat.ratio(l), NumberFormat.ratio($0)))" } }
+                    ?? ""
                 let observed = point.observed.map { "\(PlaceWording.countFigure($0)) observed against " } ?? ""
                 text =
                     "\(point.label): ratio \(NumberFormat.ratio(value)), \(observed)\(PlaceWording.countFigure(x)) expected\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "no flag")"
