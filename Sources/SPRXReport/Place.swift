@@ -4,16 +4,82 @@ import SPRXCore
 extension OrganisationColumn: SuppressibleColumn {}
 extension ProvisionColumn: SuppressibleColumn {}
 
-/// One organisation's (or parent's) row of one indicator in `organisations.csv`.
+/// φ and τ² of one organisation funnel (Spiegelhalter's overdispersion, as
+/// ``Overdispersion`` estimates them), as the run publishes them in the manifest.
+public struct FunnelDispersion: Sendable, Equatable {
+    /// The dispersion factor φ: above 1 the organisations vary more than chance alone.
+    public var phi: Double
+    /// The between-organisation variance τ² on the funnel's transformed scale
+    /// (arcsine-square-root for shares, log for ratios).
+    public var tau2: Double
+
+    public init(phi: Double, tau2: Double) {
+        self.phi = phi
+        self.tau2 = tau2
+    }
+
+    public init(_ estimate: Overdispersion) { self.init(phi: estimate.phi, tau2: estimate.tau2) }
+
+    /// The key of ``ReportContext/funnelDispersion``: "<indicator>/<proportion|ratio>"
+    /// (`non_medical_share/ratio`).
+    public static func key(_ indicator: OrganisationColumn.Indicator, _ scale: Overdispersion.Scale) -> String {
+        "\(indicator.rawValue)/\(scale.rawValue)"
+    }
+}
+
+/// What one funnel plots: the crude share (`proportion`) or the case-mix adjusted ratio
+/// (`ratio`), against the plain limits or those widened for overdispersion; which
+/// columns of `organisations.csv` that reads.
+struct FunnelMeasure: Equatable, Sendable {
+    var scale: Overdispersion.Scale
+    var overdispersed: Bool
+
+    /// The crude share against PHE's plain limits.
+    static let crude = FunnelMeasure(scale: .proportion, overdispersed: false)
+
+    /// The value plotted up: the share in percent, or the ratio.
+    var value: OrganisationColumn { scale == .ratio ? .isr : .value }
+
+    /// The lower and upper 95% and 99.8% limits, in that order.
+    var limits: (lower95: OrganisationColumn, upper95: OrganisationColumn, lower998: OrganisationColumn, upper998: OrganisationColumn) {
+        switch (scale, overdispersed) {
+        case (.proportion, false): (.lower95, .upper95, .lower998, .upper998)
+        case (.proportion, true): (.lower95OD, .upper95OD, .lower998OD, .upper998OD)
+        case (.ratio, false): (.isrFunnelLower95, .isrFunnelUpper95, .isrFunnelLower998, .isrFunnelUpper998)
+        case (.ratio, true): (.isrFunnelLower95OD, .isrFunnelUpper95OD, .isrFunnelLower998OD, .isrFunnelUpper998OD)
+        }
+    }
+
+    /// Where the value lies against those limits.
+    var flag: OrganisationColumn {
+        switch (scale, overdispersed) {
+        case (.proportion, false): .flag
+        case (.proportion, true): .flagOD
+        case (.ratio, false): .isrFlag
+        case (.ratio, true): .isrFlagOD
+        }
+    }
+}
+
+/// One organisation's (or parent's) row of one indicator in `organisations.csv`, as one
+/// funnel (``FunnelMeasure``) plots it.
 struct FunnelPoint {
     typealias Flag = OrganisationColumn.Flag
 
     var code: String
     /// The lookup's name, `nil` without one.
     var name: String?
+    /// The crude share's published numerator and denominator.
     var numerator: Int64?
     var denominator: Int64?
+    /// The ratio's observed and expected counts.
+    var observed: Double?
+    var expected: Double?
+    /// Across: the share's denominator, or the ratio's expected count.
+    var x: Double?
+    /// Up: the share in percent, or the ratio.
     var value: Double?
+    /// The centre line: the overall share in percent, or 1 for a ratio.
     var overall: Double?
     var lower95: Double?
     var upper95: Double?
@@ -21,26 +87,65 @@ struct FunnelPoint {
     var upper998: Double?
     var flag: Flag?
     var suppressed: Bool
+    var measure: FunnelMeasure
     var row: [Cell]
 
-    init(_ row: [Cell]) {
+    init(_ row: [Cell], measure: FunnelMeasure = .crude) {
         code = row[OrganisationColumn.organisationID].string ?? ""
         name = row[OrganisationColumn.name].string.flatMap { $0.isEmpty ? nil : $0 }
         numerator = row[OrganisationColumn.numerator].count
         denominator = row[OrganisationColumn.denominator].count
-        value = row[OrganisationColumn.value].value
-        overall = row[OrganisationColumn.overall].value
-        lower95 = row[OrganisationColumn.lower95].value
-        upper95 = row[OrganisationColumn.upper95].value
-        lower998 = row[OrganisationColumn.lower998].value
-        upper998 = row[OrganisationColumn.upper998].value
-        flag = row[OrganisationColumn.flag].string.flatMap(Flag.init(rawValue:))
+        observed = row[OrganisationColumn.observed].value
+        expected = row[OrganisationColumn.expected].value
+        switch measure.scale {
+        case .proportion:
+            x = denominator.map(Double.init)
+            overall = row[OrganisationColumn.overall].value
+        case .ratio:
+            x = expected
+            overall = 1
+        }
+        value = row[measure.value].value
+        let limits = measure.limits
+        lower95 = row[limits.lower95].value
+        upper95 = row[limits.upper95].value
+        lower998 = row[limits.lower998].value
+        upper998 = row[limits.upper998].value
+        flag = row[measure.flag].string.flatMap(Flag.init(rawValue:))
         suppressed = row[OrganisationColumn.suppressed].flag == true
+        self.measure = measure
         self.row = row
     }
 
     /// The name the lookup gives, else the code (neutralised as the table shows it).
     var label: String { CSVText.neutralised(name ?? code) }
+
+    /// The value as the page says it: "40%" (the share's decimals) or "1.35" (a ratio).
+    var valueText: String? {
+        guard let value else { return nil }
+        switch measure.scale {
+        case .proportion: return NumberFormat.percent(value, denominator: denominator.map(Double.init)) + "%"
+        case .ratio: return NumberFormat.ratio(value)
+        }
+    }
+}
+
+/// One funnel plot of the report: an indicator at a level, what it plots, its points and
+/// centre, and in words how it was chosen (adjusted or crude, which limits, and why).
+struct Funnel {
+    var indicator: OrganisationColumn.Indicator
+    var level: OrganisationColumn.Level
+    var measure: FunnelMeasure
+    /// The rows of the indicator and level, without the pooled row.
+    var points: [FunnelPoint]
+    /// The centre line: the overall share in percent, or 1.
+    var overall: Double?
+    /// φ and τ² of the funnel's kind, when the run gives them (organisations only).
+    var dispersion: FunnelDispersion?
+    /// What the funnel compares and which limits it draws, and why, in sentences.
+    var method: [String]
+
+    var noun: String { level == .organisation ? "organisation" : "parent" }
 }
 
 /// `organisations.csv`, `pcn_provision.csv` and `provision_by_deprivation.csv` read by
@@ -68,14 +173,64 @@ struct PlaceFigures {
 
     var hasOrganisations: Bool { !organisations.rows.isEmpty }
 
-    /// The rows of one indicator and level, without the pooled row, in the table's order.
-    func points(_ indicator: Indicator, _ level: Level) -> [FunnelPoint] {
-        organisations.select([.indicator: indicator.rawValue, .level: level.rawValue]).map(FunnelPoint.init).filter { $0.code != Self.pooled }
+    /// The rows of one indicator and level, without the pooled row, in the table's order,
+    /// as `measure` plots them (by default the crude share against the plain limits).
+    func points(_ indicator: Indicator, _ level: Level, measure: FunnelMeasure = .crude) -> [FunnelPoint] {
+        organisations.select([.indicator: indicator.rawValue, .level: level.rawValue]).map { FunnelPoint($0, measure: measure) }
+            .filter { $0.code != Self.pooled }
     }
 
     /// The pooled `(other)` row of one indicator and level, if published.
-    func pooledRow(_ indicator: Indicator, _ level: Level) -> FunnelPoint? {
-        organisations.first([.indicator: indicator.rawValue, .level: level.rawValue, .organisationID: Self.pooled]).map(FunnelPoint.init)
+    func pooledRow(_ indicator: Indicator, _ level: Level, measure: FunnelMeasure = .crude) -> FunnelPoint? {
+        organisations.first([.indicator: indicator.rawValue, .level: level.rawValue, .organisationID: Self.pooled])
+            .map { FunnelPoint($0, measure: measure) }
+    }
+
+    /// The funnel the report draws for one indicator and level.
+    ///
+    /// The case-mix adjusted ratio when the table gives one for any of the rows (its
+    /// `isr` column), else the crude share, saying why. For organisations, the limits
+    /// widened for overdispersion when the run's φ for that indicator and kind is above 1
+    /// and the table has those limits; the plain ones otherwise, saying why. Parents are
+    /// drawn against the plain limits: φ and τ² are estimated among organisations.
+    func funnel(_ indicator: Indicator, _ level: Level, _ context: ReportContext) -> Funnel {
+        let rows = organisations.select([.indicator: indicator.rawValue, .level: level.rawValue])
+            .filter { $0[OrganisationColumn.organisationID].string != Self.pooled }
+        let noun = level == .organisation ? "organisation" : "parent"
+        let adjusted = rows.contains { $0[OrganisationColumn.isr].value != nil }
+        let scale: Overdispersion.Scale = adjusted ? .ratio : .proportion
+        var method = [adjusted ? PlaceWording.adjustedSentence(indicator, strata: context.caseMixStrata, noun: noun) : PlaceWording.crudeSentence]
+        var measure = FunnelMeasure(scale: scale, overdispersed: false)
+        var dispersion: FunnelDispersion?
+        if level == .parent {
+            method.append(PlaceWording.parentLimitsSentence)
+        } else if let found = context.funnelDispersion[FunnelDispersion.key(indicator, scale)] {
+            dispersion = found
+            let widened = FunnelMeasure(scale: scale, overdispersed: true)
+            let hasWidened = rows.contains { $0[widened.limits.lower95].value != nil || $0[widened.limits.upper95].value != nil }
+            if found.phi > 1 && hasWidened {
+                measure = widened
+                method.append(PlaceWording.overdispersedSentence(found, scale))
+            } else {
+                method.append(found.phi > 1 ? PlaceWording.widenedMissingSentence(found) : PlaceWording.notOverdispersedSentence(found))
+            }
+        } else {
+            method.append(PlaceWording.noDispersionSentence)
+        }
+        let points = rows.map { FunnelPoint($0, measure: measure) }
+        let overall = scale == .ratio ? (points.isEmpty ? nil : 1) : overall(indicator, level)
+        return Funnel(indicator: indicator, level: level, measure: measure, points: points, overall: overall, dispersion: dispersion, method: method)
+    }
+
+    /// Whether the report draws a funnel of `indicator`: not when its field is not
+    /// recorded (absent is not zero: the section says why instead).
+    static func isCharted(_ indicator: Indicator, _ context: ReportContext) -> Bool {
+        if context.recording.notRecorded.contains(.organisationID) { return false }
+        return switch indicator {
+        case .nonMedicalShare: true
+        case .contactedShare: context.recording.contactedShareNote == nil
+        case .interventionShare: context.recording.interventionShareNote == nil
+        }
     }
 
     /// The overall value of one indicator and level (every row carries it).
@@ -179,6 +334,66 @@ enum PlaceWording {
         }
     }
 
+    /// What a funnel's points are, as a phrase: the indicator's share, or its case-mix
+    /// adjusted ratio.
+    static func subject(_ indicator: OrganisationColumn.Indicator, _ measure: FunnelMeasure) -> String {
+        measure.scale == .ratio ? "case-mix adjusted ratio of \(countedNoun(indicator)), observed to expected" : indicatorSubject(indicator)
+    }
+
+    /// The referrals an indicator counts, as a noun phrase.
+    static func countedNoun(_ indicator: OrganisationColumn.Indicator) -> String {
+        switch indicator {
+        case .nonMedicalShare: "referrals through non-medical routes"
+        case .contactedShare: "referrals that reached a link worker"
+        case .interventionShare: "referrals that received at least one intervention"
+        }
+    }
+
+    /// An observed or expected number: whole when it is (observed counts), else 3
+    /// significant digits (expected numbers are sums of shares).
+    static func countFigure(_ value: Double) -> String {
+        value == value.rounded() ? NumberFormat.whole(value) : NumberFormat.significant(value)
+    }
+
+    /// φ or τ² as the page prints them: 3 significant digits.
+    static func dispersionFigure(_ value: Double) -> String { NumberFormat.significant(value, digits: 3) }
+
+    /// The adjusted funnel's method: what the ratio is and which strata adjust it.
+    static func adjustedSentence(_ indicator: OrganisationColumn.Indicator, strata: [String], noun: String) -> String {
+        // Titles ("Age band") read inside the sentence ("age band"), abbreviations kept.
+        let by = strata.isEmpty ? "the pipeline's case-mix groups" : ReportContext.listed(strata.map(DisplayNames.inSentence))
+        return
+            "Adjusted for case mix by \(by): each \(noun)'s \(countedNoun(indicator)) (observed) against the number its own mix of people would have at every organisation's shares (expected); 1 is as expected, 1.20 is 20% more."
+    }
+
+    /// Why a funnel compares crude shares: the table has no adjusted ratio for it.
+    static let crudeSentence =
+        "Crude shares, not adjusted for case mix: tables/organisations.csv has no adjusted ratio for this indicator (its isr column is empty), so a share reflects whom an organisation serves as well as what it does."
+
+    /// The overdispersed limits in words, with φ and τ².
+    static func overdispersedSentence(_ dispersion: FunnelDispersion, _ scale: Overdispersion.Scale) -> String {
+        let onScale = scale == .ratio ? "the log scale" : "the arcsine-square-root scale"
+        return
+            "Limits widened for overdispersion: organisations vary more than chance alone would make them (φ = \(dispersionFigure(dispersion.phi)), above 1; τ² = \(dispersionFigure(dispersion.tau2)) on \(onScale)), so a point outside differs by more than organisations commonly do."
+    }
+
+    /// Why the plain limits: φ is not above 1.
+    static func notOverdispersedSentence(_ dispersion: FunnelDispersion) -> String {
+        "Plain limits: organisations vary no more than chance alone would make them (φ = \(dispersionFigure(dispersion.phi)), not above 1)."
+    }
+
+    /// Why the plain limits although φ is above 1: the table has no widened ones.
+    static func widenedMissingSentence(_ dispersion: FunnelDispersion) -> String {
+        "Plain limits, although organisations vary more than chance alone would make them (φ = \(dispersionFigure(dispersion.phi))): tables/organisations.csv gives no widened limits, so more lie outside than chance alone would put there."
+    }
+
+    /// Why the plain limits: the run gives no φ for this funnel.
+    static let noDispersionSentence =
+        "Plain limits: no dispersion factor is given for this funnel (one needs at least two organisations with published counts), so no overdispersion is allowed for."
+
+    /// Why the parents' limits are the plain ones.
+    static let parentLimitsSentence = "Plain limits: overdispersion is estimated among organisations, not parents."
+
     /// "1 organisation", "3 organisations" (or parents).
     static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 
@@ -190,7 +405,10 @@ enum PlaceWording {
         let unflagged = points.filter { $0.flag == nil && $0.value != nil }.count
         let suppressed = points.count - flagged.count - unflagged
         let counts = Flag.allCases.map { flag in (flag, flagged.filter { $0.flag == flag }.count) }.filter { $0.1 > 0 }
-        var sentence = "Of \(count(flagged.count, noun)) with a published \(indicatorSubject(indicator)), "
+        let measure = points.first?.measure ?? .crude
+        var sentence =
+            (measure.overdispersed ? "Against limits widened for overdispersion, of" : "Of")
+            + " \(count(flagged.count, noun)) with a published \(subject(indicator, measure)), "
         if counts.count == 1, let only = counts.first {
             sentence += "\(flagged.count == 1 ? "it lies" : "all \(flagged.count) lie") \(flagWords(only.0))."
         } else {
@@ -199,11 +417,11 @@ enum PlaceWording {
             }
             sentence += list(parts) + "."
         }
-        if flagged.isEmpty { sentence = "No \(noun) has a published \(indicatorSubject(indicator))." }
+        if flagged.isEmpty { sentence = "No \(noun) has a published \(subject(indicator, measure))." }
         if suppressed > 0 { sentence += " \(suppressed) more \(noun)\(suppressed == 1 ? " is" : "s are") suppressed." }
         if unflagged > 0 {
             sentence +=
-                " \(unflagged) more \(noun)\(unflagged == 1 ? " is" : "s are") left unflagged: the rounding of small counts could move \(unflagged == 1 ? "its share" : "their shares") across a limit."
+                " \(unflagged) more \(noun)\(unflagged == 1 ? " is" : "s are") left unflagged: the rounding of small counts could move \(unflagged == 1 ? "its" : "their") \(measure.scale == .ratio ? "ratio" : "share")\(unflagged == 1 ? "" : "s") across a limit."
         }
         return sentence
     }
@@ -228,13 +446,21 @@ enum PlaceWording {
     static func outlierSentence(_ points: [FunnelPoint], overall: Double?) -> String? {
         let outside = outliers(points)
         guard !outside.isEmpty else { return nil }
+        let ratio = outside.first?.measure.scale == .ratio
         var named = outside.prefix(namedOutliers).map { point -> String in
-            let value = point.value.map { NumberFormat.percent($0, denominator: point.denominator.map(Double.init)) + "%" } ?? ReachWording.suppressed
-            let of = point.denominator.map { " of \(Report.grouped(Int($0))) referrals" } ?? ""
+            let value = point.valueText ?? ReachWording.suppressed
+            let of: String
+            if ratio {
+                of = point.observed.flatMap { o in point.expected.map { ": \(countFigure(o)) against \(countFigure($0)) expected" } } ?? ""
+                return "\(point.label) (ratio \(value)\(of), \(point.flag == .above998 ? "above" : "below"))"
+            }
+            of = point.denominator.map { " of \(Report.grouped(Int($0))) referrals" } ?? ""
             return "\(point.label) (\(value)\(of), \(point.flag == .above998 ? "above" : "below"))"
         }
         if outside.count > namedOutliers { named.append("\(outside.count - namedOutliers) more in the table") }
-        return "Outside the 99.8% limits: " + list(named) + (overall.map { "; overall \(TrendWording.percent($0))" } ?? "") + "."
+        let widened = outside.first?.measure.overdispersed == true ? " overdispersed" : ""
+        let centre = ratio ? "; 1 is as expected" : overall.map { "; overall \(TrendWording.percent($0))" } ?? ""
+        return "Outside the\(widened) 99.8% limits: " + list(named) + centre + "."
     }
 
     /// "a, b and c".
@@ -331,7 +557,7 @@ extension Report {
     static let noOrganisations =
         "There are no organisation figures in this run: tables/organisations.csv is absent or has no rows (the referrals give no organisation)."
     static let placeIntro =
-        "Each organisation's share beside the share for all organisations, in funnel plots: the further right, the more referrals the organisation has, so the narrower the range its share would take by chance alone. The curves are Public Health England's 95% and 99.8% limits around the overall share; by chance alone about 1 in 20 organisations lies outside the 95% limits and 1 in 500 outside the 99.8% limits, so a point outside the 99.8% limits is worth a closer look, not a verdict."
+        "Each organisation beside all organisations, in funnel plots: the further right, the more referrals the organisation has (or is expected to have), so the narrower the range its figure would take by chance alone. The curves are 95% and 99.8% limits around the figure for all organisations; by chance alone about 1 in 20 organisations lies outside the 95% limits and 1 in 500 outside the 99.8% limits, so a point outside the 99.8% limits is worth a closer look, not a verdict."
     static let provisionTitle = "Link worker provision per primary care network"
     static let noProvision =
         "Link worker provision figures are not there for this run: the pipeline names no provision files, or no organisation maps to an English primary care network (tables/pcn_provision.csv and tables/provision_by_deprivation.csv are absent or have no rows). Nothing is estimated in their place."
@@ -340,9 +566,31 @@ extension Report {
         "Organisation", "Code", "Type", "Parent", "Numerator", "Denominator", "%", "95% limits", "99.8% limits", "Against the limits",
     ]
 
+    /// The table of an adjusted funnel: observed, expected and their ratio.
+    static let ratioHeader = [
+        "Organisation", "Code", "Type", "Parent", "Observed", "Expected", "Ratio", "95% limits", "99.8% limits", "Against the limits",
+    ]
+
+    static func organisationHeader(_ measure: FunnelMeasure) -> [String] { measure.scale == .ratio ? ratioHeader : organisationHeader }
+
     /// A limit pair with the share's decimals: "21–30", or "" when not published.
     static func limits(_ row: [Cell], _ low: OrganisationColumn, _ high: OrganisationColumn) -> String {
         percentRange(row, low, high) ?? ""
+    }
+
+    /// A limit pair as `measure` prints it: a share's with its decimals (from the
+    /// row's denominator), a ratio's with 2; "" when not published.
+    static func limits(_ row: [Cell], _ low: OrganisationColumn, _ high: OrganisationColumn, _ measure: FunnelMeasure) -> String {
+        guard let l = row[low].value, let h = row[high].value else { return "" }
+        if measure.scale == .ratio { return NumberFormat.range(NumberFormat.ratio(l), NumberFormat.ratio(h)) }
+        let places = NumberFormat.percentPlaces(denominator: row[OrganisationColumn.denominator].value)
+        return NumberFormat.range(NumberFormat.percentLimit(l, places: places), NumberFormat.percentLimit(h, places: places))
+    }
+
+    /// A ratio's observed or expected count (``PlaceWording/countFigure(_:)``), "suppressed" when the row is.
+    static func ratioCount(_ row: [Cell], _ column: OrganisationColumn) -> String {
+        guard let value = row[column].value else { return row[OrganisationColumn.suppressed].flag == true ? "suppressed" : "" }
+        return PlaceWording.countFigure(value)
     }
 
     /// How many organisations a table of the report lists at most: those outside a limit
@@ -354,24 +602,37 @@ extension Report {
     /// first), then the others by published denominator, at most ``listedOrganisations``,
     /// a line counting those left to the CSV, then the pooled row.
     static func organisationRows(_ figures: PlaceFigures, _ indicator: PlaceFigures.Indicator, _ level: PlaceFigures.Level) -> [[String]] {
+        organisationRows(figures.points(indicator, level), pooled: figures.pooledRow(indicator, level))
+    }
+
+    /// A funnel's rows as its table lists them (``organisationRows(_:_:_:)``, in the
+    /// funnel's own measure: the ratio's counts and limits for an adjusted funnel).
+    static func organisationRows(_ figures: PlaceFigures, _ funnel: Funnel) -> [[String]] {
+        organisationRows(funnel.points, pooled: figures.pooledRow(funnel.indicator, funnel.level, measure: funnel.measure))
+    }
+
+    static func organisationRows(_ points: [FunnelPoint], pooled: FunnelPoint?) -> [[String]] {
         let order: [OrganisationColumn.Flag?] = [.above998, .below998, .above95, .below95]
-        let points = figures.points(indicator, level)
         let flagged = order.flatMap { flag in points.filter { $0.flag == flag } }
         let others = points.filter { point in !flagged.contains { $0.code == point.code } }.enumerated()
-            .sorted {
-                ($0.element.row[OrganisationColumn.denominator].count ?? -1, -$0.offset) > (
-                    $1.element.row[OrganisationColumn.denominator].count ?? -1, -$1.offset
-                )
-            }
+            .sorted { ($0.element.x ?? -1, -$0.offset) > ($1.element.x ?? -1, -$1.offset) }
             .map(\.element)
         let listed = Array((flagged + others).prefix(listedOrganisations))
         func cells(_ point: FunnelPoint) -> [String] {
-            let row = point.row
+            let row = point.row, measure = point.measure, limits = measure.limits
+            let figures =
+                measure.scale == .ratio
+                ? [
+                    ratioCount(row, .observed), ratioCount(row, .expected),
+                    point.value.map(NumberFormat.ratio) ?? (point.suppressed ? "suppressed" : ""),
+                ]
+                : [cell(row, in: OrganisationColumn.numerator), cell(row, in: OrganisationColumn.denominator), cell(row, in: OrganisationColumn.value)]
             return [
                 point.code == PlaceFigures.pooled ? "Ids not published as they stand, pooled" : point.label, row[OrganisationColumn.organisationID].shown,
-                row[OrganisationColumn.organisationType].shown, row[OrganisationColumn.parentID].shown, cell(row, in: OrganisationColumn.numerator),
-                cell(row, in: OrganisationColumn.denominator), cell(row, in: OrganisationColumn.value), limits(row, .lower95, .upper95),
-                limits(row, .lower998, .upper998), PlaceWording.flagCell(point.flag),
+                row[OrganisationColumn.organisationType].shown, row[OrganisationColumn.parentID].shown,
+            ] + figures + [
+                Self.limits(row, limits.lower95, limits.upper95, measure), Self.limits(row, limits.lower998, limits.upper998, measure),
+                PlaceWording.flagCell(point.flag),
             ]
         }
         var rows = listed.map(cells)
@@ -379,14 +640,16 @@ extension Report {
             let more = points.count - listed.count
             rows.append(["\(PlaceWording.count(more, "more organisation")) in tables/organisations.csv", "", "", "", "", "", "", "", "", ""])
         }
-        return rows + (figures.pooledRow(indicator, level).map { [cells($0)] } ?? [])
+        return rows + (pooled.map { [cells($0)] } ?? [])
     }
 
     /// What the organisation figures are, in sentences.
     static func placeNotes(_ figures: PlaceFigures, _ context: ReportContext) -> [String] {
         var notes = [
             "Each organisation is an organisation code of the referrals; names, types and parents come from the pipeline's organisation lookup when it names one, otherwise the code is shown. The non-medical share is of all the organisation's referrals; contacted and intervention shares as in tables/pathway_by_group.csv.",
-            "Limits: Public Health England's funnel plot method for proportions, 95% (about 2 standard deviations) and 99.8% (about 3) around the overall share, for each organisation's own number of referrals. The curves are drawn through the limits tables/organisations.csv gives at each organisation's denominator.",
+            "Limits: Public Health England's funnel plot method, 95% (about 2 standard deviations) and 99.8% (about 3), for a proportion around the overall share at each organisation's number of referrals, or for an indirectly standardised ratio around 1 at its expected number. The curves are drawn through the limits tables/organisations.csv gives at each organisation's denominator (or expected number).",
+            "Case-mix adjustment (indirect standardisation): an organisation's expected number is the sum, over its referrals' groups of \(context.caseMixStrata.isEmpty ? "the pipeline's case-mix strata" : ReportContext.listed(context.caseMixStrata)), of the share all organisations have in that group; its ratio is observed over expected. A funnel is drawn of the ratio when tables/organisations.csv gives it, else of the crude share, and says which.",
+            "Overdispersion (Spiegelhalter 2005, as nhs-r-community/FunnelPlotR computes it): with many organisations, real differences between them put more than 1 in 20 outside the plain 95% limits. Each organisation's z-score is taken on the arcsine-square-root scale for a share or the log scale for a ratio; the dispersion factor φ is the mean squared z-score after the 10% most extreme at each end are set to the 10th and 90th percentiles (shares) or left out (ratios, as SHMI does); when φ is above 1 the between-organisation variance τ² is added to each organisation's own variance and the limits widened by it. The manifest gives φ and τ² for every funnel.",
             "An organisation code is published only when the organisation lookup lists it or, without a lookup, when it has the shape of an organisation code (one letter and five digits, as U10001 or B82005), so that no free text or personal identifier typed into the column is shown; the others are pooled in one row, (other), which is in the tables but not the charts. Tables here list at most \(listedOrganisations) organisations (those outside a limit first, then the largest); tables/organisations.csv has them all.",
         ]
         if context.disclosureEnabled {

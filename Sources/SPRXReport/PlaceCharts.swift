@@ -9,44 +9,63 @@ import Darwin
 
 extension Charts {
     /// A funnel plot: each organisation's share (y) against its number of referrals (x),
-    /// the overall share as a dashed line, the 95% limits as solid and the 99.8% limits as
-    /// dotted curves. The curves join the limits the table publishes at each denominator;
+    /// or its case-mix adjusted ratio against its expected number, the overall share (or
+    /// 1) as a dashed line, the 95% limits as solid and the 99.8% limits as dotted curves
+    /// (the overdispersed ones when the points carry them). The curves join the limits the table publishes at each denominator;
     /// between two published denominators they follow the funnel's shape (the distance from
     /// the overall share interpolated linearly in 1/√n), and they are not drawn beyond
     /// them. A point outside the 99.8% limits is a filled diamond with its label; between
     /// the limits a filled circle; within the 95% limits a hollow circle.
-    static func funnelPlot(id: String, title: String, description: String, points: [FunnelPoint], overall: Double?, xTitle: String, yTitle: String) -> Node {
-        let width = 860.0, height = 340.0, left = 66.0, right = width - 150, top = 34.0, bottom = height - 44
-        let plotted = points.filter { $0.value != nil && ($0.denominator ?? 0) > 0 }
-        let xs = plotted.compactMap { $0.denominator.map(Double.init) }
+    static func funnelPlot(
+        id: String, title: String, description: String, points: [FunnelPoint], overall: Double?, xTitle: String, yTitle: String,
+        measure: FunnelMeasure = .crude
+    ) -> Node {
+        // With the overdispersed limits the legend's longer names take two rows: the
+        // lines on the first, the markers on the second.
+        let twoRows = measure.overdispersed
+        let width = 860.0, height = twoRows ? 356.0 : 340, left = 66.0, right = width - 150, top = twoRows ? 50.0 : 34, bottom = height - 44
+        let ratio = measure.scale == .ratio
+        let plotted = points.filter { $0.value != nil && ($0.x ?? 0) > 0 }
+        let xs = plotted.compactMap(\.x)
         let xStep = tickStep(xs.max() ?? 1)
         let xMax = max(xStep, ((xs.max() ?? 1) / xStep).rounded(.up) * xStep)
         let ys = plotted.flatMap { [$0.value, $0.upper998, $0.lower998] }.compactMap { $0 } + [overall].compactMap { $0 }
-        let yLow = max(0, ys.min() ?? 0), yHigh = min(100, ys.max() ?? 100)
-        let yStep = tickStep(max(1, yHigh - yLow))
+        // A ratio's limits at small expected numbers run far above the points: the axis
+        // stops a little above the highest point (at least 2) or the upper 99.8% limit
+        // at the largest expected number, whichever is higher, and the curves are clipped there.
+        let values = plotted.compactMap(\.value)
+        let widest = plotted.max { ($0.x ?? 0) < ($1.x ?? 0) }?.upper998 ?? 0
+        let yLow = max(0, ys.min() ?? 0)
+        let yHigh = ratio ? min(ys.max() ?? 2, max(2, 1.15 * (values.max() ?? 1), 1.05 * widest)) : min(100, ys.max() ?? 100)
+        // A ratio's axis steps in tenths or less; a share's in whole percentage points or more.
+        let yStep = ratio ? tickStep(max(0.1, yHigh - yLow)) : tickStep(max(1, yHigh - yLow))
         let yMin = (yLow / yStep).rounded(.down) * yStep, yMax = max(yMin + yStep, (yHigh / yStep).rounded(.up) * yStep)
         func xOf(_ v: Double) -> Double { left + (right - left) * min(max(v, 0), xMax) / xMax }
         func yOf(_ v: Double) -> Double { bottom - (bottom - top) * (min(max(v, yMin), yMax) - yMin) / (yMax - yMin) }
+        /// Unclamped, for the limit curves (clipped to the plot area instead).
+        func yCurve(_ v: Double) -> Double { bottom - (bottom - top) * (v - yMin) / (yMax - yMin) }
         var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
         // Legend.
-        var lx = left
+        var lx = left, ly = 13.0
         func legend(_ mark: Node, _ text: String) {
             children.append(mark)
-            children.append(el("text", [("x", n(lx + 26)), ("y", "17"), ("class", "small")], text: text))
+            children.append(el("text", [("x", n(lx + 26)), ("y", n(ly + 4)), ("class", "small")], text: text))
             lx += 40 + Double(text.count) * 6.2
         }
         func lineMark(_ dash: String?) -> Node {
             el(
                 "line",
-                [("x1", n(lx)), ("x2", n(lx + 22)), ("y1", "13"), ("y2", "13"), ("stroke", Palette.ink), ("stroke-width", "1.5")]
+                [("x1", n(lx)), ("x2", n(lx + 22)), ("y1", n(ly)), ("y2", n(ly)), ("stroke", Palette.ink), ("stroke-width", "1.5")]
                     + (dash.map { [("stroke-dasharray", $0)] } ?? []))
         }
-        legend(lineMark("6 3"), "overall")
-        legend(lineMark(nil), "95% limits")
-        legend(lineMark("1 3"), "99.8% limits")
-        legend(funnelMarker(.above998, x: lx + 11, y: 13, title: nil), "outside 99.8%")
-        legend(funnelMarker(.above95, x: lx + 11, y: 13, title: nil), "outside 95%")
-        legend(funnelMarker(.within, x: lx + 11, y: 13, title: nil), "within 95%")
+        let widened = measure.overdispersed ? " (overdispersed)" : ""
+        legend(lineMark("6 3"), ratio ? "as expected (1)" : "overall")
+        legend(lineMark(nil), "95% limits" + widened)
+        legend(lineMark("1 3"), "99.8% limits" + widened)
+        if twoRows { (lx, ly) = (left, 29) }
+        legend(funnelMarker(.above998, x: lx + 11, y: ly, title: nil), "outside 99.8%")
+        legend(funnelMarker(.above95, x: lx + 11, y: ly, title: nil), "outside 95%")
+        legend(funnelMarker(.within, x: lx + 11, y: ly, title: nil), "within 95%")
         // Grid and axes.
         for tick in stride(from: yMin, through: yMax + yStep / 2, by: yStep) {
             let y = yOf(tick)
@@ -77,16 +96,20 @@ extension Charts {
                         ("stroke-dasharray", "6 3"), ("stroke-width", "1.5"),
                     ],
                     [
-                        el("title", text: "Overall: \(NumberFormat.points(overall))%")
+                        el("title", text: ratio ? "As expected for its case mix: 1" : "Overall: \(NumberFormat.points(overall))%")
                     ]))
         }
         // Limit curves through the published limits, in 1/√n between them.
         if let overall {
-            var byDenominator: [Int64: FunnelPoint] = [:]
+            var byDenominator: [Double: FunnelPoint] = [:]
             for point in points {
-                if let d = point.denominator, d > 0, byDenominator[d] == nil, point.lower95 != nil || point.upper95 != nil { byDenominator[d] = point }
+                if let d = point.x, d > 0, byDenominator[d] == nil, point.lower95 != nil || point.upper95 != nil { byDenominator[d] = point }
             }
             let known = byDenominator.keys.sorted().map { byDenominator[$0]! }
+            children.append(
+                el(
+                    "clipPath", [("id", "\(id)-plot")],
+                    [el("rect", [("x", n(left)), ("y", n(top)), ("width", n(right - left)), ("height", n(bottom - top))])]))
             let curves: [(KeyPath<FunnelPoint, Double?>, String?, String)] = [
                 (\.upper95, nil, "upper 95% limit"), (\.lower95, nil, "lower 95% limit"), (\.upper998, "1 3", "upper 99.8% limit"),
                 (\.lower998, "1 3", "lower 99.8% limit"),
@@ -95,11 +118,10 @@ extension Charts {
                 var d = ""
                 var previous: (n: Double, limit: Double)?
                 for point in known {
-                    guard let limit = point[keyPath: path], let denominator = point.denominator else {
+                    guard let limit = point[keyPath: path], let nValue = point.x else {
                         previous = nil
                         continue
                     }
-                    let nValue = Double(denominator)
                     if let previous {
                         // Distance from the overall share × √n, linear in 1/√n between the two.
                         for k in 1...8 {
@@ -107,10 +129,10 @@ extension Charts {
                             let inverse = (1 - t) / sqrt(previous.n) + t / sqrt(nValue)
                             let distance = (1 - t) * (previous.limit - overall) * sqrt(previous.n) + t * (limit - overall) * sqrt(nValue)
                             let atN = 1 / (inverse * inverse)
-                            d += "L\(n(xOf(atN))) \(n(yOf(overall + distance * inverse)))"
+                            d += "L\(n(xOf(atN))) \(n(yCurve(overall + distance * inverse)))"
                         }
                     } else {
-                        d += "M\(n(xOf(nValue))) \(n(yOf(limit)))"
+                        d += "M\(n(xOf(nValue))) \(n(yCurve(limit)))"
                     }
                     previous = (nValue, limit)
                 }
@@ -118,7 +140,8 @@ extension Charts {
                 children.append(
                     el(
                         "path",
-                        [("d", d), ("fill", "none"), ("stroke", Palette.ink), ("stroke-width", "1.2")] + (dash.map { [("stroke-dasharray", $0)] } ?? []),
+                        [("d", d), ("fill", "none"), ("stroke", Palette.ink), ("stroke-width", "1.2"), ("clip-path", "url(#\(id)-plot)")]
+                            + (dash.map { [("stroke-dasharray", $0)] } ?? []),
                         [
                             el("title", text: name)
                         ]))
@@ -126,21 +149,31 @@ extension Charts {
         }
         // Points, then the labels of those outside the 99.8% limits.
         for point in plotted {
-            guard let value = point.value, let denominator = point.denominator else { continue }
-            let limits =
-                point.lower95.flatMap { l in point.upper95.map { "; 95% limits \(NumberFormat.range(NumberFormat.points(l), NumberFormat.points($0)))%" } }
-                ?? ""
-            let text =
-                "\(point.label): \(NumberFormat.percent(value, denominator: Double(denominator)))% of \(Report.grouped(Int(denominator))) referrals\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "no flag")"
-            children.append(funnelMarker(point.flag ?? .within, x: xOf(Double(denominator)), y: yOf(value), title: text))
+            guard let value = point.value, let x = point.x else { continue }
+            let text: String
+            if ratio {
+                let limits =
+                    point.lower95.flatMap { l in point.upper95.map { "; 95% limits \(NumberFormat.range(NumberFormat.ratio(l), NumberFormat.ratio($0)))" } }
+                    ?? ""
+                let observed = point.observed.map { "\(PlaceWording.countFigure($0)) observed against " } ?? ""
+                text =
+                    "\(point.label): ratio \(NumberFormat.ratio(value)), \(observed)\(PlaceWording.countFigure(x)) expected\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "no flag")"
+            } else {
+                let limits =
+                    point.lower95.flatMap { l in point.upper95.map { "; 95% limits \(NumberFormat.range(NumberFormat.points(l), NumberFormat.points($0)))%" } }
+                    ?? ""
+                text =
+                    "\(point.label): \(NumberFormat.percent(value, denominator: x))% of \(Report.grouped(Int(x))) referrals\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "no flag")"
+            }
+            children.append(funnelMarker(point.flag ?? .within, x: xOf(x), y: yOf(value), title: text))
         }
         // Labels of those outside the 99.8% limits, the furthest out first, at most
         // ``funnelLabels``, right of the point or else left of it, and left out where both
         // would overlap a label already drawn (the table beside the chart names them all).
         var boxes: [(x0: Double, x1: Double, y: Double)] = []
         for point in PlaceWording.outliers(plotted).prefix(funnelLabels) {
-            guard let value = point.value, let denominator = point.denominator else { continue }
-            let x = xOf(Double(denominator)), y = yOf(value) + 4
+            guard let value = point.value, let xValue = point.x else { continue }
+            let x = xOf(xValue), y = yOf(value) + 4
             let text = fitted(point.label, width: 180), length = Double(text.count) * 6.2
             let candidates = [(x + 8, x + 8 + length, "start"), (x - 8 - length, x - 8, "end")].filter { $0.0 >= left && $0.1 <= width - 4 }
             guard let place = candidates.first(where: { c in !boxes.contains { abs($0.y - y) < 12 && $0.x0 < c.1 && c.0 < $0.x1 } }) else { continue }
@@ -271,38 +304,57 @@ extension Charts {
 }
 
 extension Report {
-    /// The funnel plots and their sentences and tables for one level.
+    /// The funnel plots and their sentences and tables for one level: each indicator the
+    /// data record, as ``PlaceFigures/funnel(_:_:_:)`` chooses to draw it.
     static func funnelFigures(_ figures: PlaceFigures, _ level: PlaceFigures.Level, _ context: ReportContext) -> [Node] {
         var nodes: [Node] = []
-        let noun = level == .organisation ? "organisation" : "parent"
-        for indicator in PlaceFigures.charted {
-            let points = figures.points(indicator, level)
-            guard !points.isEmpty else { continue }
-            let overall = figures.overall(indicator, level)
+        // The parents' funnels sit under one heading: their method, said once when the
+        // same for every indicator.
+        let funnels = PlaceFigures.charted.filter { PlaceFigures.isCharted($0, context) }.map { figures.funnel($0, level, context) }
+            .filter { !$0.points.isEmpty }
+        let methods = funnels.map { $0.method.joined(separator: " ") }
+        let sharedMethod = level == .parent && Set(methods).count == 1
+        if sharedMethod, let method = methods.first { nodes.append(el("p", [("class", "note")], text: method)) }
+        for funnel in funnels {
+            let indicator = funnel.indicator
+            let points = funnel.points, noun = funnel.noun, measure = funnel.measure
             let name = PlaceWording.indicatorName(indicator)
-            let title = "\(name) by \(noun), against \(noun == "parent" ? "parents'" : "organisations'") numbers of referrals, with 95% and 99.8% limits"
+            let ratio = measure.scale == .ratio
+            let what = ratio ? "\(name), case-mix adjusted ratio," : name
+            let limitsWords = measure.overdispersed ? "95% and 99.8% limits widened for overdispersion" : "95% and 99.8% limits"
+            let against = ratio ? "expected numbers" : "numbers of referrals"
+            let title = "\(what) by \(noun), against \(noun == "parent" ? "parents'" : "organisations'") \(against), with \(limitsWords)"
             var sentences = [PlaceWording.flagSentence(points, indicator, noun: noun)]
-            if let outliers = PlaceWording.outlierSentence(points, overall: overall) { sentences.append(outliers) }
+            if let outliers = PlaceWording.outlierSentence(points, overall: funnel.overall) { sentences.append(outliers) }
             let id = "funnel-\(level == .organisation ? "" : "parent-")\(indicator.rawValue.replacingOccurrences(of: "_", with: "-"))"
             // The parents' sentences each name their indicator, under the one heading "By parent".
             if level == .organisation { nodes.append(el("h3", text: name)) }
+            if !sharedMethod { nodes.append(el("p", [("class", "note")], text: funnel.method.joined(separator: " "))) }
             nodes.append(el("ul", [("class", "findings")], sentences.map { el("li", [], [el("p", text: $0)]) }))
+            let centre =
+                ratio
+                ? "the dashed line is 1 (as many as the \(noun)'s case mix predicts)"
+                : "the dashed line is the overall share\(funnel.overall.map { " (\(NumberFormat.points($0))%)" } ?? "")"
+            let description =
+                "Funnel plot: one point per \(noun), its \(PlaceWording.subject(indicator, measure)) (up) against its \(ratio ? "expected number" : "number of referrals") (across); \(centre), the solid curves the 95% limits and the dotted curves the 99.8% limits\(measure.overdispersed ? ", both widened for overdispersion" : ""). Diamonds are outside the 99.8% limits and are labelled, filled circles outside the 95% limits, hollow circles within. The same numbers are in the table below."
+            let caption =
+                ratio
+                ? "\(name) by \(noun), observed, expected and their ratio, with the funnel limits for its expected number (tables/organisations.csv)"
+                : "\(name) by \(noun), percent, with the funnel limits for its denominator (tables/organisations.csv)"
             let figure =
                 el(
                     "figure", [],
                     [
                         Charts.funnelPlot(
-                            id: id, title: title,
-                            description:
-                                "Funnel plot: one point per \(noun), its \(PlaceWording.indicatorSubject(indicator)) (up) against its number of referrals (across); the dashed line is the overall share\(overall.map { " (\(NumberFormat.points($0))%)" } ?? ""), the solid curves the 95% limits and the dotted curves the 99.8% limits. Diamonds are outside the 99.8% limits and are labelled, filled circles outside the 95% limits, hollow circles within. The same numbers are in the table below.",
-                            points: points, overall: overall, xTitle: "Referrals (the share's denominator)", yTitle: "\(name) (%)"),
+                            id: id, title: title, description: description, points: points, overall: funnel.overall,
+                            xTitle: ratio ? "Expected number (from the case mix)" : "Referrals (the share's denominator)",
+                            yTitle: ratio ? "Observed / expected" : "\(name) (%)", measure: measure),
                         el("figcaption", text: title + "."),
                         details(
                             tableSummary("\(name.lowercased()) by \(noun)", table: .organisations),
                             dataTable(
-                                caption: controlled(
-                                    "\(name) by \(noun), percent, with the funnel limits for its denominator (tables/organisations.csv)", context),
-                                header: organisationHeader, rows: organisationRows(figures, indicator, level), numeric: [4, 5, 6, 7, 8])),
+                                caption: controlled(caption, context), header: organisationHeader(measure), rows: organisationRows(figures, funnel),
+                                numeric: [4, 5, 6, 7, 8])),
                     ])
             // A funnel with no point outside its limits shows nothing its sentence does not
             // say, and the parents' funnels repeat the organisations' at a coarser level:
@@ -419,17 +471,21 @@ extension Report {
             out += [md(placeIntro), ""]
             for level in figures.hasParents ? [PlaceFigures.Level.organisation, .parent] : [.organisation] {
                 let noun = level == .organisation ? "organisation" : "parent"
-                for indicator in PlaceFigures.charted {
-                    let points = figures.points(indicator, level)
+                for indicator in PlaceFigures.charted where PlaceFigures.isCharted(indicator, context) {
+                    let funnel = figures.funnel(indicator, level, context)
+                    let points = funnel.points
                     guard !points.isEmpty else { continue }
                     let name = PlaceWording.indicatorName(indicator)
                     out += ["### " + md("\(name)\(level == .parent ? ", by parent" : "")"), ""]
+                    out += [md(funnel.method.joined(separator: " ")), ""]
                     out.append("- " + md(PlaceWording.flagSentence(points, indicator, noun: noun)))
-                    if let outliers = PlaceWording.outlierSentence(points, overall: figures.overall(indicator, level)) { out.append("- " + md(outliers)) }
-                    out += [
-                        "", md(controlled("\(name) by \(noun), percent, with the funnel limits for its denominator (tables/organisations.csv)", context)), "",
-                    ]
-                    out += table(organisationHeader, organisationRows(figures, indicator, level), right: [4, 5, 6, 7, 8])
+                    if let outliers = PlaceWording.outlierSentence(points, overall: funnel.overall) { out.append("- " + md(outliers)) }
+                    let caption =
+                        funnel.measure.scale == .ratio
+                        ? "\(name) by \(noun), observed, expected and their ratio, with the funnel limits for its expected number (tables/organisations.csv)"
+                        : "\(name) by \(noun), percent, with the funnel limits for its denominator (tables/organisations.csv)"
+                    out += ["", md(controlled(caption, context)), ""]
+                    out += table(organisationHeader(funnel.measure), organisationRows(figures, funnel), right: [4, 5, 6, 7, 8])
                 }
             }
             out += ["### How these figures are made", ""]

@@ -402,7 +402,7 @@ extension Report {
         case "organisations":
             return provisionFinding(numbers, context)?.here
                 ?? PlaceFigures.charted.first.flatMap { indicator in
-                    let points = numbers.place.points(indicator, .organisation)
+                    let points = numbers.place.funnel(indicator, .organisation, context).points
                     return points.isEmpty ? nil : PlaceWording.flagSentence(points, indicator, noun: "organisation")
                 }
         case "models": return modelFinding(numbers, context, label)?.here
