@@ -56,8 +56,9 @@ public struct SPCChart: Sendable, Equatable {
     /// The upper process limit, `nil` without a mean moving range.
     public var upperLimit: Double? { meanMovingRange.map { centre + Self.limitSigma * $0 } }
 
-    /// The chart of `values`; `nil` when no value is given.
-    public init?(_ values: [Double?]) {
+    /// The chart of `values`; `nil` when no value is given. `screenOutliers` is the
+    /// package's option of that name (on by default, as there and in every run).
+    public init?(_ values: [Double?], screenOutliers: Bool = true) {
         let given = values.compactMap { $0 }
         guard !given.isEmpty else { return nil }
         self.values = values
@@ -69,7 +70,8 @@ public struct SPCChart: Sendable, Equatable {
             if let a = values[i - 1], let b = values[i] { movingRanges.append(abs(b - a)) }
         }
         // ptd_spc_standard: mr kept when mr < 3.267 × amr (with amr NaN nothing is kept).
-        let screened = Self.mean(movingRanges).map { first in movingRanges.filter { $0 < Self.screenFactor * first } } ?? []
+        let screened =
+            screenOutliers ? Self.mean(movingRanges).map { first in movingRanges.filter { $0 < Self.screenFactor * first } } ?? [] : movingRanges
         let amr = Self.mean(screened)
         meanMovingRange = amr
 
@@ -86,35 +88,8 @@ public struct SPCChart: Sendable, Equatable {
             }
         }
 
-        // Runs: a window fires only when every point of it is known.
-        var shiftEnds = [Bool](repeating: false, count: n), trendEnds = [Int](repeating: 0, count: n)
-        let run = Self.runLength
-        if n >= run {
-            for end in (run - 1)..<n {
-                let window = (end - run + 1)...end
-                let sides = window.map { side[$0] }
-                if let first = sides[0], first != 0, sides.allSatisfy({ $0 == first }) { shiftEnds[end] = true }
-                let steps = window.dropFirst().map { i -> Int? in
-                    guard let a = values[i - 1], let b = values[i] else { return nil }
-                    return b > a ? 1 : (b < a ? -1 : 0)
-                }
-                if steps.allSatisfy({ $0 == 1 }) { trendEnds[end] = 1 } else if steps.allSatisfy({ $0 == -1 }) { trendEnds[end] = -1 }
-            }
-        }
-        // Part of a run: a firing window ends at this point or at one of the next 6.
-        func partOf(_ ends: (Int) -> Bool) -> [Bool] { (0..<n).map { i in (i..<min(n, i + run)).contains(where: ends) } }
-        let inShift = partOf { shiftEnds[$0] }, inTrend = partOf { trendEnds[$0] != 0 }
-        // Two of three: any 3-window holding the point with ≥ 2 near and all 3 on one side;
-        // and the point itself near.
-        func twoOfThreeWindow(_ start: Int) -> Bool {
-            guard start >= 0, start + 2 < n else { return false }
-            let window = start...(start + 2)
-            guard window.allSatisfy({ near[$0] != nil && side[$0] != nil }) else { return false }
-            let close = window.filter { near[$0] == true }.count
-            let sides = window.reduce(0) { $0 + side[$1]! }
-            return close >= 2 && abs(sides) == 3
-        }
-        let inTwoOfThree = (0..<n).map { i in near[i] == true && (twoOfThreeWindow(i - 2) || twoOfThreeWindow(i - 1) || twoOfThreeWindow(i)) }
+        let inShift = Self.partOfRun(Self.shiftEnds(side)), inTrend = Self.partOfRun(Self.trendEnds(values).map { $0 != 0 })
+        let inTwoOfThree = Self.partOfTwoOfThree(near: near, side: side)
 
         var rules: [Set<SPCColumn.Rule>] = []
         var direction: [Int] = []
@@ -142,6 +117,58 @@ public struct SPCChart: Sendable, Equatable {
         }
         self.rules = rules
         self.direction = direction
+    }
+
+    /// Where a run of 7 points strictly on one side of the centre ends (the package's
+    /// `ptd_seven_point_one_side_mean`): `side` is -1, 0 or +1 per point, `nil` for a gap;
+    /// a window holding a gap or a point on the centre never fires.
+    static func shiftEnds(_ side: [Int?]) -> [Bool] {
+        side.indices.map { end in
+            guard end >= runLength - 1, let first = side[end], first != 0 else { return false }
+            return side[(end - runLength + 1)...end].allSatisfy { $0 == first }
+        }
+    }
+
+    /// Where a trend of 7 points ends (the package's `ptd_seven_point_trend`): +1 when each
+    /// of the 7 is strictly higher than the one before, -1 when each is strictly lower,
+    /// 0 otherwise (a tie or a gap in the window).
+    static func trendEnds(_ values: [Double?]) -> [Int] {
+        values.indices.map { end in
+            guard end >= runLength - 1 else { return 0 }
+            let steps = ((end - runLength + 2)...end).map { i -> Int? in
+                guard let a = values[i - 1], let b = values[i] else { return nil }
+                return b > a ? 1 : (b < a ? -1 : 0)
+            }
+            if steps.allSatisfy({ $0 == 1 }) { return 1 }
+            if steps.allSatisfy({ $0 == -1 }) { return -1 }
+            return 0
+        }
+    }
+
+    /// Whether each point is part of a run: one ends at it or at one of the next 6 (the
+    /// package's `ptd_part_of_seven_trend`).
+    static func partOfRun(_ ends: [Bool]) -> [Bool] {
+        ends.indices.map { i in (i..<min(ends.count, i + runLength)).contains { ends[$0] } }
+    }
+
+    /// Whether each point is in some window of 3 consecutive points with at least 2 in
+    /// the near-limit band and all 3 strictly on one side of the centre (the package's
+    /// `ptd_two_in_three`); a window holding a gap never fires.
+    static func twoOfThreeWindows(near: [Bool?], side: [Int?]) -> [Bool] {
+        let n = near.count
+        func fires(_ start: Int) -> Bool {
+            guard start >= 0, start + 2 < n else { return false }
+            let window = start...(start + 2)
+            guard window.allSatisfy({ near[$0] != nil && side[$0] != nil }) else { return false }
+            return window.filter { near[$0] == true }.count >= 2 && abs(window.reduce(0) { $0 + side[$1]! }) == 3
+        }
+        return (0..<n).map { fires($0 - 2) || fires($0 - 1) || fires($0) }
+    }
+
+    /// Whether each point is part of a two-of-three signal: in such a window and itself in
+    /// the near-limit band (the package's `ptd_part_of_two_in_three`).
+    static func partOfTwoOfThree(near: [Bool?], side: [Int?]) -> [Bool] {
+        zip(twoOfThreeWindows(near: near, side: side), near).map { $0 && $1 == true }
     }
 
     /// The arithmetic mean as R's `mean` takes it (the sum in extended precision, then
