@@ -265,7 +265,7 @@ extension Report {
 
     /// What the SPC charts are, in sentences (beside the section's other notes).
     static let spcNotes = [
-        "Statistical process control as NHS England's Making Data Count does it (NHSRplotthedots' method, tables/spc.csv): an XmR chart of each monthly series, mean ± 2.66 × the mean month-to-month change (changes of 3.267 times their mean or more left out first). A month is a special cause when it is outside those limits, in a run of 7 or more on one side of the mean, in 7 or more rising or falling, or 2 of 3 months beyond two thirds of the way to a limit on one side. The pipeline's spc.improvement_direction says which way is better; without it a special cause is neutral (purple).",
+        "Statistical process control as NHS England's Making Data Count does it (NHSRplotthedots' method, tables/spc.csv): an XmR chart of each monthly series, mean ± 2.66 × the mean month-to-month change (unusually large changes, about 3.27 times their mean or more, left out first). A month is a special cause when it is outside those limits, in a run of 7 or more on one side of the mean, in 7 or more rising or falling, or 2 of 3 months beyond two thirds of the way to a limit on one side. The pipeline's spc section says which way is better for each measure; without it a special cause is neutral (purple).",
         "The charts use the published monthly values, so disclosure control holds: a suppressed month is a gap, which no run crosses. A partial first or last month is left out, and a series with fewer than 12 monthly values is not charted.",
     ]
 
