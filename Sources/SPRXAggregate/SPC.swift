@@ -177,9 +177,9 @@ public struct SPCChart: Sendable, Equatable {
     static func mean(_ values: [Double]) -> Double? {
         guard !values.isEmpty else { return nil }
         #if arch(x86_64) && !os(Windows)
-            typealias Wide = Float80
+        typealias Wide = Float80
         #else
-            typealias Wide = Double
+        typealias Wide = Double
         #endif
         let count = Wide(values.count)
         var sum: Wide = 0

@@ -344,7 +344,8 @@ extension SPCColumn {
                 empty: "suppressed by disclosure control or no referrals: a gap in the series ({note} `no_value`)")
         case .centre:
             return ColumnMeaning(
-                "The series' centre line: the mean of its charted values", unit: "as {value}", empty: "the series is too short to chart ({note} `short_series`)")
+                "The series' centre line: the mean of its charted values", unit: "as {value}", empty: "the series is too short to chart ({note} `short_series`)"
+            )
         case .lowerLimit, .upperLimit:
             return ColumnMeaning(
                 "The \(self == .lowerLimit ? "lower" : "upper") process limit: centre \(self == .lowerLimit ? "−" : "+") 2.66 × the mean moving range (moving ranges of 3.267 × their mean or more screened out first); not clipped to the measure's range",

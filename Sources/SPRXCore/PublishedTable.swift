@@ -257,7 +257,9 @@ public struct TableSchema: Sendable, Equatable {
         "trends", TrendColumn.self, purpose: "Referrals and the non-medical, contacted and intervention shares by calendar month and quarter.")
     public static let spc = TableSchema(
         "spc", SPCColumn.self,
-        purpose: "Each monthly series of trends.csv (all referrals and by nation) as an XmR chart, NHS Making Data Count's way (NHSRplotthedots): centre, process limits and special causes.")
+        purpose:
+            "Each monthly series of trends.csv (all referrals and by nation) as an XmR chart, NHS Making Data Count's way (NHSRplotthedots): centre, process limits and special causes."
+    )
     public static let organisations = TableSchema(
         "organisations", OrganisationColumn.self, purpose: "Each organisation's shares beside the overall share and PHE's 95% and 99.8% funnel limits.")
     public static let pcnProvision = TableSchema(

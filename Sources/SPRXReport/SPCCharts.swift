@@ -153,7 +153,9 @@ extension Charts {
         }
         if special {
             children.append(
-                el("text", [("x", "20"), ("y", high ? "33" : "12"), ("text-anchor", "middle"), ("font-size", "9"), ("fill", Palette.ink)], text: high ? "H" : "L"))
+                el(
+                    "text", [("x", "20"), ("y", high ? "33" : "12"), ("text-anchor", "middle"), ("font-size", "9"), ("fill", Palette.ink)],
+                    text: high ? "H" : "L"))
         }
         return el(
             "svg", [("class", "variation-icon"), ("role", "img"), ("viewBox", "0 0 40 40"), ("width", n(size)), ("height", n(size))], children)
@@ -216,23 +218,32 @@ extension Charts {
                 let y = yOf(tick)
                 children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
                 children.append(
-                    el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: NumberFormat.decimal(tick, places: places)))
+                    el(
+                        "text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")],
+                        text: NumberFormat.decimal(tick, places: places)))
             }
             for (i, point) in item.points.enumerated() where i == 0 || point.start.hasSuffix("-01-01") {
                 let x = xOf(i)
                 children.append(el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(bottom)), ("y2", n(bottom + 4)), ("stroke", Palette.ink)]))
                 children.append(
-                    el("text", [("x", n(x)), ("y", n(bottom + 15)), ("text-anchor", "middle"), ("class", "small")], text: TrendWording.shortLabel(point.start, .month)))
+                    el(
+                        "text", [("x", n(x)), ("y", n(bottom + 15)), ("text-anchor", "middle"), ("class", "small")],
+                        text: TrendWording.shortLabel(point.start, .month)))
             }
             if let centre = charted.first?.centre {
                 children.append(
-                    el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(yOf(centre))), ("y2", n(yOf(centre))), ("stroke", Palette.ink), ("stroke-width", "1.5")]))
+                    el(
+                        "line",
+                        [("x1", n(left)), ("x2", n(right)), ("y1", n(yOf(centre))), ("y2", n(yOf(centre))), ("stroke", Palette.ink), ("stroke-width", "1.5")]))
             }
             for limit in [charted.first?.lower, charted.first?.upper].compactMap({ $0 }) {
                 children.append(
                     el(
                         "line",
-                        [("x1", n(left)), ("x2", n(right)), ("y1", n(yOf(limit))), ("y2", n(yOf(limit))), ("stroke", SPCPalette.limit), ("stroke-dasharray", "4 3")]))
+                        [
+                            ("x1", n(left)), ("x2", n(right)), ("y1", n(yOf(limit))), ("y2", n(yOf(limit))), ("stroke", SPCPalette.limit),
+                            ("stroke-dasharray", "4 3"),
+                        ]))
             }
             // The value line, broken at every month without a charted value.
             var path = "", pen = false
@@ -279,7 +290,9 @@ extension Report {
             el(
                 "ul", [("class", "findings spc-findings")],
                 series.map { item in
-                    let icon = item.variation.map { Charts.variationIcon($0.type, high: $0.high, label: SPCWording.variation($0.type, high: $0.high), size: 22) }
+                    let icon = item.variation.map {
+                        Charts.variationIcon($0.type, high: $0.high, label: SPCWording.variation($0.type, high: $0.high), size: 22)
+                    }
                     return el("li", [], (icon.map { [$0] } ?? []) + [el("p", text: SPCWording.sentence(item))])
                 }))
         let charted = series.filter(\.isCharted)

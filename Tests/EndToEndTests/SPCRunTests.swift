@@ -44,7 +44,9 @@ import Testing
     /// January 2022, spread over the month's days (its first and last included, so no
     /// month is partial).
     static func plantedExport() -> String {
-        var rows = ["referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id"]
+        var rows = [
+            "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id"
+        ]
         var id = 0
         for (m, count) in planted.enumerated() {
             let (year, month) = (2022 + m / 12, m % 12 + 1)
@@ -53,7 +55,9 @@ import Testing
                 let day = k == 0 ? 1 : (k == 1 ? days : 1 + k % days)
                 id += 1
                 rows.append(
-                    String(format: "R%07d,P%07d,%04d-%02d-%02d,%d,%@,White,E01020829,Primary care,Mental health,Y,1,1,U22915", id, id, year, month, day, 20 + k % 60, k % 2 == 0 ? "F" : "M"))
+                    String(
+                        format: "R%07d,P%07d,%04d-%02d-%02d,%d,%@,White,E01020829,Primary care,Mental health,Y,1,1,U22915", id, id, year, month, day,
+                        20 + k % 60, k % 2 == 0 ? "F" : "M"))
             }
         }
         return rows.joined(separator: "\n") + "\n"

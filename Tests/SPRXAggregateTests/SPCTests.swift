@@ -229,7 +229,8 @@ import Testing
             trends.append(Self.trendRow(.contactedShare, Grouping.Name.nation, "England", month: m + 1, value: v))
         }
         for m in 1...12 {
-            trends.append(Self.trendRow(.interventionShare, TableDimension.all, TableDimension.all, month: m, value: nil, note: FieldNote.notRecorded("intervention")))
+            trends.append(
+                Self.trendRow(.interventionShare, TableDimension.all, TableDimension.all, month: m, value: nil, note: FieldNote.notRecorded("intervention")))
             trends.append(Self.trendRow(.referrals, Grouping.Name.routeType, "medical", month: m, value: 10))
         }
         var settings = SPCSettings()
