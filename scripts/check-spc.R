@@ -5,8 +5,11 @@
 # shift / 7-point trend / 2 of 3 near a limit on one side) and compares it with spc.csv.
 #
 #   Rscript scripts/check-spc.R OUT_DIR [PIPELINE_DIRECTIONS]
+#   Rscript scripts/check-spc.R --write TRENDS_CSV FIXTURE_CSV
 #
 # PIPELINE_DIRECTIONS: measure=direction pairs, comma-separated (default: all neutral).
+# --write: the charts of a trends.csv's series (neutral) as a fixture for the Swift tests
+# (Tests/SPRXAggregateTests/Fixtures/spc_r_sample.csv, from SampleData/expected/referral-equity).
 # Exits 1 naming the first rows that differ. Needs only base R (apt-get install r-base-core).
 
 xmr <- function(y, improvement = 0) {
@@ -119,4 +122,32 @@ main <- function(args) {
   cat(sprintf("check-spc: %d rows, %d charted series agree with the R implementation\n", nrow(spc), charted))
 }
 
-if (!interactive() && sys.nframe() == 0L) main(commandArgs(TRUE))
+write_fixture <- function(trends_csv, fixture) {
+  trends <- read.csv(trends_csv, colClasses = "character", na.strings = character(), check.names = FALSE)
+  trends <- trends[trends$interval == "month" & trends$dimension %in% c("all", "nation") & trends$partial != "TRUE", ]
+  withheld <- unique(trends$measure[grepl("^(not_recorded|recorded_in_part):", trends$note)])
+  trends <- trends[!(trends$measure %in% withheld), ]
+  out <- list()
+  for (s in split(trends, paste(trends$measure, trends$dimension, trends$group, sep = "|"))) {
+    s <- s[order(s$interval_start), ]
+    y <- suppressWarnings(as.numeric(s$value))
+    if (sum(!is.na(y)) < 12) next
+    w <- xmr(y, 0)
+    out[[length(out) + 1]] <- data.frame(measure = s$measure, dimension = s$dimension, group = s$group, interval_start = s$interval_start,
+      centre = sprintf("%.17g", w$centre), lower_limit = ifelse(is.na(w$lower), "", sprintf("%.17g", w$lower)),
+      upper_limit = ifelse(is.na(w$upper), "", sprintf("%.17g", w$upper)),
+      special_cause = ifelse(is.na(w$special), "", ifelse(w$special, "TRUE", "FALSE")),
+      point_type = ifelse(is.na(w$point_type), "", w$point_type), rules = ifelse(is.na(w$rules), "", w$rules))
+  }
+  writeLines(c(
+    "# scripts/check-spc.R's own R implementation of NHSRplotthedots' method (not the package's code),",
+    "# run with --write on SampleData/expected/referral-equity/tables/trends.csv: every charted series, neutral."
+  ), fixture)
+  suppressWarnings(write.table(do.call(rbind, out), fixture, row.names = FALSE, quote = FALSE, sep = ",", append = TRUE))
+  cat("check-spc: wrote", fixture, "\n")
+}
+
+if (!interactive() && sys.nframe() == 0L) {
+  args <- commandArgs(TRUE)
+  if (length(args) == 3 && args[[1]] == "--write") write_fixture(args[[2]], args[[3]]) else main(args)
+}

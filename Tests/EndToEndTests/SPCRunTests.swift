@@ -71,6 +71,40 @@ import Testing
         }
     }
 
+    // The same run against an independent R implementation of the method
+    // (scripts/check-spc.R --write → Tests/SPRXAggregateTests/Fixtures/spc_r_sample.csv),
+    // which charts every series, those with gaps the package stops on included: centre and
+    // limits as printed, special cause, point type and rules, month by month.
+    @Test func sampleRunEqualsTheRImplementation() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/out"
+        let result = try sprx([
+            "run", "--pipeline", "\(packageRoot)/Pipelines/referral-equity.yaml", "--input", "\(packageRoot)/SampleData/canonical", "--out", out, "--quiet",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let published = CSVTable(text: try String(contentsOfFile: out + "/tables/spc.csv", encoding: .utf8)).records
+        let fixture = try String(contentsOfFile: packageRoot + "/Tests/SPRXAggregateTests/Fixtures/spc_r_sample.csv", encoding: .utf8)
+        let expected = CSVTable(text: fixture.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")).records
+        #expect(expected.count == 540)
+        func key(_ row: [String: String]) -> String { ["measure", "dimension", "group", "interval_start"].map { row[$0] ?? "" }.joined(separator: "|") }
+        let byKey = Dictionary(published.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        // Every charted row of the run is one of the fixture's, and the other way round.
+        #expect(Set(published.filter { $0["centre"] != "" }.map(key)) == Set(expected.map(key)))
+        for row in expected {
+            let month = try #require(byKey[key(row)], "\(key(row))")
+            for (column, tolerance) in [("centre", 5e-6), ("lower_limit", 5e-6), ("upper_limit", 5e-6)] {
+                let a = Double(month[column] ?? ""), b = Double(row[column] ?? "")
+                if let a, let b {
+                    #expect(abs(a - b) <= tolerance * max(1, abs(b)), "\(key(row)) \(column)")
+                } else {
+                    #expect(a == nil && b == nil, "\(key(row)) \(column)")
+                }
+            }
+            for column in ["special_cause", "point_type", "rules"] { #expect(month[column] == row[column], "\(key(row)) \(column)") }
+        }
+    }
+
     /// The planted series of the unit tests (SPCChartTests), scaled by 10 and less 500 so
     /// that every month is a multiple of 5 over 7 (disclosure control leaves it as it is):
     /// a zigzag of 520 and 480, a shift of 8 months (13-20), a trend of 7 (21-27), an
