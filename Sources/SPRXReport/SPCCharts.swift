@@ -122,7 +122,7 @@ enum SPCWording {
         }
         let month = TrendWording.yearMonth(latest.start).map { "\(TrendWording.monthNames[$0.month - 1]) \($0.year)" } ?? latest.start
         let special = series.points.filter { $0.pointType != nil && $0.pointType != .commonCause }
-        var text = "\(name): \(month), the latest month, shows \(self.variation(variation.type, high: variation.high))"
+        var text = "\(name): \(month), the latest month charted, shows \(self.variation(variation.type, high: variation.high))"
         if special.isEmpty {
             text += "; no month of the \(series.chartedCount) charted is a special cause."
         } else {

@@ -48,7 +48,7 @@ import Testing
         let variation = try #require(headline[0].variation)
         #expect(variation.type == .improvement && variation.high)
         let sentence = SPCWording.sentence(headline[0])
-        #expect(sentence.contains("February 2024, the latest month, shows special cause: improvement (high)"), "\(sentence)")
+        #expect(sentence.contains("February 2024, the latest month charted, shows special cause: improvement (high)"), "\(sentence)")
         #expect(sentence.contains("1 of the 14 months charted are special causes (outside the limits)"), "\(sentence)")
         #expect(SPCWording.sentence(headline[1]).contains("not charted: 8 months with a published value, and an SPC chart needs at least 12"))
         let html = Self.html(Report.spcNodes(figures))
