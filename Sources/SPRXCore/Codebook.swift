@@ -336,7 +336,7 @@ extension SPCColumn {
         switch self {
         case .measure: return ColumnMeaning(oneOf(TrendColumn.Measure.self) + " (a measure whose field the export does not record has no rows)", unit: "code")
         case .dimension: return ColumnMeaning("`all` or `nation`", unit: "code")
-        case .group: return ColumnMeaning(groupText, unit: "label")
+        case .group: return ColumnMeaning("`all`, or the nation (`Unknown` for referrals whose area is not known), as in trends.csv", unit: "label")
         case .intervalStart: return ColumnMeaning("First day of the calendar month", unit: "ISO date")
         case .value:
             return ColumnMeaning(
