@@ -165,9 +165,13 @@ extension Charts {
     /// each month's point coloured by its type, the mean as a solid line and the process
     /// limits dashed; a gap (suppressed month) breaks the line; the variation icon of the
     /// latest month beside each panel's title. The y scale fits each panel's values and limits.
-    static func spcPanels(id: String, title: String, description: String, series: [SPCSeries], valueText: (TrendColumn.Measure, Double) -> String) -> Node {
-        let columns = series.count > 1 ? 2 : 1
-        let panelWidth = columns == 1 ? 860.0 : 420.0, panelHeight = 128.0, legendHeight = 22.0
+    /// `compact`: every panel in one row, lower (the A4 print's version).
+    static func spcPanels(
+        id: String, title: String, description: String, series: [SPCSeries], compact: Bool = false, valueText: (TrendColumn.Measure, Double) -> String
+    ) -> Node {
+        let columns = compact ? max(1, series.count) : (series.count > 1 ? 2 : 1)
+        let panelWidth = (880.0 - 20 * Double(columns - 1)) / Double(columns) - (columns == 1 ? 20 : 0)
+        let panelHeight = compact ? 104.0 : 128.0, legendHeight = 22.0
         let rowsOfPanels = (series.count + columns - 1) / columns
         var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
         var lx = 12.0
@@ -188,7 +192,7 @@ extension Charts {
         for (p, item) in series.enumerated() {
             let ox = Double(p % columns) * (panelWidth + 20) + 10
             let oy = legendHeight + Double(p / columns) * (panelHeight + 12) + 6
-            let left = ox + 56, right = ox + panelWidth - 10, topY = oy + 30, bottom = oy + panelHeight - 20
+            let left = ox + (compact ? 30 : 56), right = ox + panelWidth - (compact ? 4 : 10), topY = oy + 30, bottom = oy + panelHeight - 20
             let name = TrendWording.measureName(item.measure)
             if let variation = item.variation {
                 children.append(
@@ -208,7 +212,8 @@ extension Charts {
             let reach = charted.compactMap(\.value) + charted.compactMap(\.lower) + charted.compactMap(\.upper) + charted.compactMap(\.centre)
             var low = reach.min() ?? 0, high = reach.max() ?? 1
             if high - low < 1e-9 { (low, high) = (low - 1, high + 1) }
-            let step = tickStep(high - low)
+            // The compact panels are low: about half the ticks.
+            let step = tickStep((high - low) * (compact ? 2 : 1))
             let yMin = (low / step).rounded(.down) * step, yMax = (high / step).rounded(.up) * step
             let places = tickPlaces(step)
             func yOf(_ v: Double) -> Double { bottom - (bottom - topY) * (v - yMin) / (yMax - yMin) }
@@ -228,7 +233,7 @@ extension Charts {
                 children.append(
                     el(
                         "text", [("x", n(x)), ("y", n(bottom + 15)), ("text-anchor", "middle"), ("class", "small")],
-                        text: TrendWording.shortLabel(point.start, .month)))
+                        text: compact ? String(point.start.prefix(4)) : TrendWording.shortLabel(point.start, .month)))
             }
             if let centre = charted.first?.centre {
                 children.append(
@@ -261,7 +266,7 @@ extension Charts {
                 let rules = point.rules.isEmpty ? "common cause" : point.rules.map(SPCWording.rule).joined(separator: "; ")
                 children.append(
                     el(
-                        "circle", [("cx", n(xOf(i))), ("cy", n(yOf(value))), ("r", "2.6"), ("fill", SPCPalette.colour(point.pointType))],
+                        "circle", [("cx", n(xOf(i))), ("cy", n(yOf(value))), ("r", compact ? "2" : "2.6"), ("fill", SPCPalette.colour(point.pointType))],
                         [el("title", text: "\(name), \(TrendWording.shortLabel(point.start, .month)): \(valueText(item.measure, value)), \(rules)")]))
             }
         }
@@ -298,17 +303,25 @@ extension Report {
         let charted = series.filter(\.isCharted)
         if !charted.isEmpty {
             let title = "Making Data Count charts by month, all referrals"
-            // On screen only: the A4 print has the sentences and icons (its pages are full).
+            let description =
+                "One panel per measure: each month's value as a point coloured by its variation (grey common cause, blue improvement, orange concern, purple special cause without a better direction), the mean as a solid line and the process limits dashed; the icon by each title is the latest month's variation. The values are in tables/spc.csv."
+            let valueText: (TrendColumn.Measure, Double) -> String = { measure, value in
+                measure == .referrals ? Report.grouped(Int(value)) : NumberFormat.points(value) + "%"
+            }
+            // Two panels a row on screen; one row of lower panels in the A4 print (its pages are full).
             nodes.append(
                 el(
-                    "figure", [("class", "screen-only")],
+                    "figure", [],
                     [
-                        Charts.spcPanels(
-                            id: "trend-spc", title: title,
-                            description:
-                                "One panel per measure: each month's value as a point coloured by its variation (grey common cause, blue improvement, orange concern, purple special cause without a better direction), the mean as a solid line and the process limits dashed; the icon by each title is the latest month's variation. The values are in tables/spc.csv.",
-                            series: charted,
-                            valueText: { measure, value in measure == .referrals ? Report.grouped(Int(value)) : NumberFormat.points(value) + "%" }),
+                        el(
+                            "div", [("class", "screen-only")],
+                            [Charts.spcPanels(id: "trend-spc", title: title, description: description, series: charted, valueText: valueText)]),
+                        el(
+                            "div", [("class", "print-only")],
+                            [
+                                Charts.spcPanels(
+                                    id: "trend-spc-print", title: title, description: description, series: charted, compact: true, valueText: valueText)
+                            ]),
                         el("figcaption", text: title + "."),
                     ]))
         }

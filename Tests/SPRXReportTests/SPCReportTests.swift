@@ -56,10 +56,14 @@ import Testing
         #expect(html.contains("class=\"variation-icon\""))
         #expect(html.contains("stroke=\"\(SPCPalette.improvement)\""))
         #expect(html.contains(">H</text>"))
-        let chart = try #require(html.components(separatedBy: "<svg id=\"trend-spc\"").dropFirst().first)
+        let chart = try #require(
+            html.components(separatedBy: "<svg id=\"trend-spc\"").dropFirst().first?.components(separatedBy: "<svg id=\"trend-spc-print\"").first)
         #expect(chart.components(separatedBy: "fill=\"\(SPCPalette.improvement)\"><title>").count - 1 == 1)
         #expect(chart.components(separatedBy: "fill=\"\(SPCPalette.commonCause)\"><title>").count - 1 == 13)
         #expect(!chart.contains("Reached a link worker"))
+        // The A4 print's one-row version holds the same points.
+        let print = try #require(html.components(separatedBy: "<svg id=\"trend-spc-print\"").dropFirst().first)
+        #expect(print.components(separatedBy: "fill=\"\(SPCPalette.improvement)\"><title>").count - 1 == 1)
         #expect(Report.spcMarkdown(figures).count == 2 + 2 + 1)
     }
 
