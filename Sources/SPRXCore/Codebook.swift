@@ -334,6 +334,43 @@ extension TrendColumn {
     }
 }
 
+extension SPCColumn {
+    public var meaning: ColumnMeaning {
+        let unclassified = "the point is not classified: {note} says why"
+        switch self {
+        case .measure: return ColumnMeaning(oneOf(TrendColumn.Measure.self) + " (a measure whose field the export does not record has no rows)", unit: "code")
+        case .dimension: return ColumnMeaning("`all` or `nation`", unit: "code")
+        case .group: return ColumnMeaning("`all`, or the nation (`Unknown` for referrals whose area is not known), as in trends.csv", unit: "label")
+        case .intervalStart: return ColumnMeaning("First day of the calendar month", unit: "ISO date")
+        case .value:
+            return ColumnMeaning(
+                "The month's published value in trends.csv (a count for `referrals`, a percent for the shares), as charted", unit: "count or percent",
+                empty: "suppressed by disclosure control or no referrals: a gap in the series ({note} `no_value`)")
+        case .centre:
+            return ColumnMeaning(
+                "The series' centre line: the mean of its charted values", unit: "as {value}", empty: "the series is too short to chart ({note} `short_series`)"
+            )
+        case .lowerLimit, .upperLimit:
+            return ColumnMeaning(
+                "The \(self == .lowerLimit ? "lower" : "upper") process limit: centre \(self == .lowerLimit ? "−" : "+") 2.66 × the mean moving range (moving ranges of 3.267 × their mean or more screened out first); not clipped to the measure's range",
+                unit: "as {value}", empty: "the series is too short to chart, or has no variation ({note})")
+        case .specialCause: return ColumnMeaning("`TRUE` when {rules} is not empty", unit: "TRUE/FALSE", empty: unclassified)
+        case .pointType:
+            return ColumnMeaning(
+                oneOf(PointType.self) + "; improvement or concern by the pipeline's `spc.improvement_direction` for the measure, neutral without one",
+                unit: "code", empty: unclassified)
+        case .rules:
+            return ColumnMeaning(
+                "The special-cause rules the point is part of, `;`-separated: " + oneOf(Rule.self), unit: "codes", empty: "common cause, or " + unclassified)
+        case .note:
+            return ColumnMeaning(
+                "Why a point is not classified: `\(Note.noValue)`, `\(Note.partialMonth)`, `\(Note.shortSeries)`; or `\(Note.noVariation)` (no limits)",
+                unit: "codes", empty: "nothing to say")
+        case .disclosureControl: return ColumnMeaning.disclosureControl
+        }
+    }
+}
+
 extension OrganisationColumn {
     public var meaning: ColumnMeaning {
         let limits = "no limits: the counts are suppressed, or {note} says why"

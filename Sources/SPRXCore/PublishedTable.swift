@@ -255,6 +255,11 @@ public struct TableSchema: Sendable, Equatable {
         "inequality", InequalityColumn.self, purpose: "Slope and relative indices of inequality across each nation's deprivation deciles (PHE's method).")
     public static let trends = TableSchema(
         "trends", TrendColumn.self, purpose: "Referrals and the non-medical, contacted and intervention shares by calendar month and quarter.")
+    public static let spc = TableSchema(
+        "spc", SPCColumn.self,
+        purpose:
+            "Each monthly series of trends.csv (all referrals and by nation) as an XmR chart, NHS Making Data Count's way (NHSRplotthedots): centre, process limits and special causes."
+    )
     public static let organisations = TableSchema(
         "organisations", OrganisationColumn.self, purpose: "Each organisation's shares beside the overall share and PHE's 95% and 99.8% funnel limits.")
     public static let pcnProvision = TableSchema(
@@ -362,6 +367,7 @@ public struct PublishedTables: Sendable, Equatable {
     public var ratesByGroup = PublishedTable(.ratesByGroup) { didSet { Self.check(ratesByGroup, .ratesByGroup) } }
     public var inequality = PublishedTable(.inequality) { didSet { Self.check(inequality, .inequality) } }
     public var trends = PublishedTable(.trends) { didSet { Self.check(trends, .trends) } }
+    public var spc = PublishedTable(.spc) { didSet { Self.check(spc, .spc) } }
     public var organisations = PublishedTable(.organisations) { didSet { Self.check(organisations, .organisations) } }
     public var pcnProvision = PublishedTable(.pcnProvision) { didSet { Self.check(pcnProvision, .pcnProvision) } }
     public var provisionByDeprivation = PublishedTable(.provisionByDeprivation) {
@@ -731,6 +737,67 @@ public enum TrendColumn: String, TableColumn {
     public enum Interval: String, CaseIterable, Sendable {
         case month, quarter
     }
+}
+
+/// The columns of `spc.csv`: one row per month of each charted series of `trends.csv`,
+/// with the series' XmR chart (NHSRplotthedots' `ptd_spc` with its defaults) and the
+/// point's special causes.
+public enum SPCColumn: String, TableColumn {
+    case measure, dimension, group
+    case intervalStart = "interval_start"
+    case value, centre
+    case lowerLimit = "lower_limit", upperLimit = "upper_limit"
+    case specialCause = "special_cause"
+    case pointType = "point_type"
+    case rules
+    /// Why the point (or the whole series) is not classified (``Note``); empty otherwise.
+    case note
+    case disclosureControl = "disclosure_control"
+
+    public var name: String { rawValue }
+
+    public var role: ColumnRole {
+        switch self {
+        case .measure, .dimension, .group, .intervalStart: .key
+        case .value, .centre, .lowerLimit, .upperLimit: .estimate
+        case .specialCause, .pointType, .rules, .note, .disclosureControl: .text
+        }
+    }
+
+    /// The `point_type` values: Making Data Count's variation types of a point.
+    public enum PointType: String, CaseIterable, Sendable {
+        case commonCause = "common_cause"
+        case improvement = "special_cause_improvement"
+        case concern = "special_cause_concern"
+        case neutral = "special_cause_neutral"
+    }
+
+    /// The `rules` values, in the order they are listed (`;`-separated).
+    public enum Rule: String, CaseIterable, Sendable {
+        /// Above the upper or below the lower process limit.
+        case outside
+        /// Part of 7 or more consecutive points on one side of the centre.
+        case shift
+        /// Part of 7 or more consecutive points each higher (or each lower) than the one before.
+        case trend
+        /// Part of 2 of 3 consecutive points beyond two thirds of the way to a limit (inside it), all 3 on one side.
+        case twoOfThree = "two_of_three"
+    }
+
+    /// The `note` values.
+    public enum Note {
+        /// The month's value is empty in trends.csv (suppressed, or no referrals): a gap in the series.
+        public static let noValue = "no_value"
+        /// The month is partial (the data start or end inside it): shown, not charted.
+        public static let partialMonth = "partial_month"
+        /// The series has fewer than ``SPCColumn/minimumPoints`` values: not charted.
+        public static let shortSeries = "short_series"
+        /// Every moving range is 0 (or screened out): no limits, every point common cause.
+        public static let noVariation = "no_variation"
+    }
+
+    /// The fewest values a series needs to be charted.
+    public static let minimumPoints = 12
 }
 
 /// The columns of `organisations.csv`: per organisation (or parent) and indicator, its

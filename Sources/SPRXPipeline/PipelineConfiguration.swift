@@ -273,6 +273,9 @@ public struct PipelineConfiguration: Sendable {
     /// The `report` section: the report's title and the service or area it is about
     /// (both optional; the report has a default title and names no organisation).
     public var report = ReportSettings()
+    /// The `spc` section: which direction is an improvement on each measure's SPC chart
+    /// (every measure `neutral` without it).
+    public var spc = SPCSettings()
 
     /// The index of the `unknown` route, always present.
     public var unknownRouteIndex: Int { routes.firstIndex { $0.id == "unknown" }! }

@@ -145,6 +145,7 @@ public enum PipelineLoader {
         try top.allowKeys([
             "version", "name", "input", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "population", "disclosure",
             "models", "validate", "quality", "display_names", "organisations", missingValuesKey, reportKey, dimensionsKey, reasonGroupsKey,
+            spcKey,
         ])
         let version = try top.required("version").int()
         guard version == 1 else { throw try top.required("version").fail("version 1 (the only schema this sprx reads)") }
@@ -436,6 +437,7 @@ public enum PipelineLoader {
         configuration.dimensions = dimensions
         configuration.reasonGroups = reasonGroups
         configuration.report = try top.optional(reportKey).map { try parseReport($0) } ?? ReportSettings()
+        configuration.spc = try top.optional(spcKey).map { try parseSPC($0) } ?? SPCSettings()
         return configuration
     }
 

@@ -108,6 +108,7 @@ public enum Publisher {
         var trendBuilder = TrendTableBuilder(pipeline: pipeline)
         trendBuilder.recording = recording
         tables.trends = trendBuilder.build(result.counts, period: result.period)
+        tables.spc = SPCTableBuilder(settings: pipeline.spc).build(tables.trends)
         var organisationBuilder = OrganisationTableBuilder(pipeline: pipeline)
         if recording.contactedShareNote != nil { organisationBuilder.withheld.insert(.contactedShare) }
         if recording.interventionShareNote != nil { organisationBuilder.withheld.insert(.interventionShare) }

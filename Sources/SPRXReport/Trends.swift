@@ -45,12 +45,15 @@ struct TrendFigures {
     typealias Interval = TrendColumn.Interval
 
     let trends: TableView<TrendColumn>
+    /// `spc.csv`: the monthly series' SPC charts.
+    let spc: TableView<SPCColumn>
 
     /// The most months the charts show one by one; more are shown by quarter.
     static let monthlyLimit = 36
 
     init(tables: PublishedTables) {
         trends = TableView(tables.trends)
+        spc = TableView(tables.spc)
     }
 
     /// Whether the run publishes any trend row.
@@ -308,6 +311,7 @@ extension Report {
             "Shares are of the interval's clean referrals (non-medical share: of all referrals, unknown routes included; contacted and intervention shares: as in tables/pathway_by_group.csv), with 95% Wilson intervals.",
             "The charts show \(figures.interval == .month ? "months" : "quarters"): months up to \(TrendFigures.monthlyLimit) of them, quarters when the data cover more. tables/trends.csv has both, and by deprivation quintile too.",
         ]
+        if !figures.spcHeadline.isEmpty { notes += spcNotes }
         if context.disclosureEnabled {
             notes.append(
                 "Disclosure control: counts are rounded to the nearest \(context.roundTo) and counts of 1 to \(context.suppressUpTo) are suppressed; shares are computed from the rounded counts. A suppressed interval is a gap in the line marked s, never a zero."

@@ -39,7 +39,7 @@ import Testing
         let codebook = try String(contentsOfFile: out + "/README.md", encoding: .utf8)
         let sections = Self.sections(codebook)
         let files = try FileManager.default.contentsOfDirectory(atPath: out + "/tables").filter { $0.hasSuffix(".csv") }.sorted()
-        #expect(files.count == 13)
+        #expect(files.count == 14)
         for file in files {
             let described = try #require(sections["tables/" + file], "no section for tables/\(file)")
             let header = try CSVTable(path: out + "/tables/" + file).header

@@ -10,7 +10,7 @@ extension PublishedTables {
     /// list covers every table the type declares).
     static var fields: [WritableKeyPath<PublishedTables, PublishedTable>] {
         [
-            \.routeTypeByGroup, \.routeByGroup, \.reasonsByGroup, \.pathwayByGroup, \.models, \.ratesByGroup, \.inequality, \.trends,
+            \.routeTypeByGroup, \.routeByGroup, \.reasonsByGroup, \.pathwayByGroup, \.models, \.ratesByGroup, \.inequality, \.trends, \.spc,
             \.organisations, \.pcnProvision, \.provisionByDeprivation, \.dataQuality, \.unmappedLabels,
         ]
     }

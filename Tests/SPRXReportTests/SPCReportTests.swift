@@ -1,0 +1,74 @@
+import Foundation
+import SPRXAggregate
+import SPRXCore
+import SPRXPipeline
+import Testing
+
+@testable import SPRXReport
+
+/// The report's SPC part (issue 27, item 1): one sentence and variation icon per headline
+/// measure, the Making Data Count chart with points coloured by type, and a series too
+/// short to chart said in words.
+@Suite(.timeLimit(.minutes(10))) struct SPCReportTests {
+    /// A trends table of monthly `all` rows: `values` per measure, from January 2023.
+    static func tables(_ series: [TrendColumn.Measure: [Double?]], direction: [TrendColumn.Measure: ImprovementDirection] = [:]) -> PublishedTables {
+        var trends = PublishedTable(.trends)
+        for measure in TrendColumn.Measure.allCases {
+            guard let values = series[measure] else { continue }
+            for (m, value) in values.enumerated() {
+                let start = String(format: "%04d-%02d-01", 2023 + m / 12, m % 12 + 1)
+                let cell: Cell = measure == .referrals ? .count(value.map { Int64($0) }) : .decimal(value, places: 2)
+                trends.append([
+                    .text(measure.rawValue), .text("month"), .text(start), .text(start), .text("all"), .text("all"), .empty, .empty, cell, .empty, .empty,
+                    .flag(false), .empty, .flag(value == nil), .text("on"),
+                ])
+            }
+        }
+        var tables = PublishedTables()
+        tables.trends = trends
+        tables.spc = SPCTableBuilder(settings: SPCSettings(improvementDirection: direction)).build(trends)
+        return tables
+    }
+
+    static func html(_ nodes: [Node]) -> String {
+        var out = ""
+        for node in nodes { node.render(into: &out) }
+        return out
+    }
+
+    // 14 months of referrals ending in an outlier (an improvement when referrals should
+    // increase), and 8 months of the contacted share (too short).
+    @Test func sentencesIconsAndChart() throws {
+        let referrals: [Double?] = [100, 120, 100, 120, 100, 120, 100, 120, 100, 120, 100, 120, 100, 200]
+        let tables = Self.tables(
+            [.referrals: referrals, .contactedShare: [50, 51, 52, 50, 51, 52, 50, 51]], direction: [.referrals: .increase])
+        let figures = TrendFigures(tables: tables)
+        let headline = figures.spcHeadline
+        #expect(headline.map(\.measure) == [.referrals, .contactedShare])
+        let variation = try #require(headline[0].variation)
+        #expect(variation.type == .improvement && variation.high)
+        let sentence = SPCWording.sentence(headline[0])
+        #expect(sentence.contains("February 2024, the latest month charted, shows special cause: improvement (high)"), "\(sentence)")
+        #expect(sentence.contains("1 of the 14 months charted are special causes (outside the limits)"), "\(sentence)")
+        #expect(SPCWording.sentence(headline[1]).contains("not charted: 8 months with a published value, and an SPC chart needs at least 12"))
+        let html = Self.html(Report.spcNodes(figures))
+        // The icon (blue ring, H) and the chart: the outlier blue, the others grey; the short series not drawn.
+        #expect(html.contains("class=\"variation-icon\""))
+        #expect(html.contains("stroke=\"\(SPCPalette.improvement)\""))
+        #expect(html.contains(">H</text>"))
+        let chart = try #require(
+            html.components(separatedBy: "<svg id=\"trend-spc\"").dropFirst().first?.components(separatedBy: "<svg id=\"trend-spc-print\"").first)
+        #expect(chart.components(separatedBy: "fill=\"\(SPCPalette.improvement)\"><title>").count - 1 == 1)
+        #expect(chart.components(separatedBy: "fill=\"\(SPCPalette.commonCause)\"><title>").count - 1 == 13)
+        #expect(!chart.contains("Reached a link worker"))
+        // The A4 print's one-row version holds the same points.
+        let print = try #require(html.components(separatedBy: "<svg id=\"trend-spc-print\"").dropFirst().first)
+        #expect(print.components(separatedBy: "fill=\"\(SPCPalette.improvement)\"><title>").count - 1 == 1)
+        #expect(Report.spcMarkdown(figures).count == 2 + 2 + 1)
+    }
+
+    @Test func nothingWithoutRows() {
+        let figures = TrendFigures(tables: PublishedTables())
+        #expect(Report.spcNodes(figures).isEmpty && Report.spcMarkdown(figures).isEmpty)
+    }
+}
