@@ -397,7 +397,7 @@ extension OrganisationColumn {
         case .isrFlagOD: return ColumnMeaning(oneOf(Flag.self) + ", {isr} against the overdispersed limits", unit: "code", empty: limits)
         case .note:
             return ColumnMeaning(
-                "Why a figure is empty: `flag_withheld_rounding_could_cross_limit`, `overall_suppressed`, `no_referrals`, `not_recorded:<field>`",
+                "Why a figure is empty (`;`-separated when several): `flag_withheld_rounding_could_cross_limit`, `isr_flag_withheld_rounding_could_cross_limit`, `no_expected_events`, `overall_suppressed`, `no_referrals`, `not_recorded:<field>`",
                 unit: "codes",
                 empty: "nothing to say")
         case .suppressed: return ColumnMeaning.suppressed

@@ -781,6 +781,10 @@ public enum OrganisationColumn: String, TableColumn {
         public static let overallSuppressed = "overall_suppressed"
         /// The published denominator is 0: no share, no limits.
         public static let noReferrals = "no_referrals"
+        /// As ``flagWithheldRounding``, for `isr_flag` (and `isr_flag_od`).
+        public static let isrFlagWithheldRounding = "isr_flag_withheld_rounding_could_cross_limit"
+        /// The organisation's strata expect no events (no organisation has any there): no ratio.
+        public static let noExpectedEvents = "no_expected_events"
     }
 
     /// The `indicator` values: shares in percent of the organisation's referrals.
