@@ -286,13 +286,14 @@ public struct OrganisationTableBuilder: Sendable {
                     guard let n = row.numerator, let d = row.denominator, d > 0 else { return nil }
                     return (Double(n), Double(d))
                 }
-                proportion = Overdispersion(units: units, target: overall, scale: .proportion)
+                // Fewer than two units estimate nothing (and Overdispersion needs some to trim).
+                proportion = units.count < 2 ? nil : Overdispersion(units: units, target: overall, scale: .proportion)
             }
             let ratioUnits = mine.filter(\.isUnit).compactMap { row -> (numerator: Double, denominator: Double)? in
                 guard let n = row.numerator, let e = row.expected, e > 0 else { return nil }
                 return (Double(n), e)
             }
-            let ratio = Overdispersion(units: ratioUnits, target: 1, scale: .ratio)
+            let ratio = ratioUnits.count < 2 ? nil : Overdispersion(units: ratioUnits, target: 1, scale: .ratio)
             dispersion.append(.init(indicator: indicator, kind: .proportion, estimate: proportion))
             dispersion.append(.init(indicator: indicator, kind: .ratio, estimate: ratio))
             for figure in mine {
