@@ -298,6 +298,11 @@ public struct OrganisationTableBuilder: Sendable {
             dispersion.append(.init(indicator: indicator, kind: .ratio, estimate: ratio))
             for figure in mine {
                 var row = rows[figure.row]
+                // Where the plain limits are drawn but the overdispersed ones cannot be, the note says why.
+                if proportion == nil, !row[OrganisationColumn.lower95.index].isEmpty {
+                    Self.addNote(OrganisationColumn.Note.overdispersionNotEstimated, to: &row)
+                }
+                if ratio == nil, figure.expected != nil { Self.addNote(OrganisationColumn.Note.isrOverdispersionNotEstimated, to: &row) }
                 if let proportion, let overall, let d = figure.denominator, let limits = proportion.limits(denominator: Double(d), target: overall) {
                     row[OrganisationColumn.lower95OD.index] = .decimal(100 * limits.lower95, places: Self.places)
                     row[OrganisationColumn.upper95OD.index] = .decimal(100 * limits.upper95, places: Self.places)

@@ -242,6 +242,28 @@ import Testing
         #expect(throws: GroupKeySchema.Overflow.self) { try schema.settingCaseMix(["month"]) }
     }
 
+    // The robust flag for the ratio, by hand: X has 12 of 23 contacted (one stratum for
+    // everyone, so its share over every referral, 82/124, is each organisation's expected
+    // share), published 10 of 25. The published pair's ratio is 10 / (25 × 82/124 = 16.53)
+    // within (Byar's 95% upper limit for 10, 18.39, is above 16.53), but the pair stands for
+    // 8-12 of 23-27, and 8 of 27 (expected 17.85) is below 95% (the exact upper limit for
+    // 8 is 15.76): no `isr_flag`, and the note says why. Without control, 12 of 23 is
+    // within (expected 15.21; Byar's limits for 12, 6.20-20.96).
+    @Test func ratioFlagOnlyWhatRoundingCannotMove() {
+        var counts = OrganisationCounts()
+        for i in 0..<23 { counts.add(organisation: ShortCode("X10001")!, month: 24_290, nonMedical: i < 6, contacted: i < 12, intervention: false) }
+        for i in 0..<101 { counts.add(organisation: ShortCode("Y10002")!, month: 24_290, nonMedical: i < 50, contacted: i < 70, intervention: i < 9) }
+        func cells(_ enabled: Bool) -> (flag: String, note: String) {
+            let table = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: enabled, suppressUpTo: 7, roundTo: 5)).build(counts, directory: nil)
+            let row = table.rows.first { $0[OrganisationColumn.organisationID.index].string == "X10001" && $0[OrganisationColumn.indicator.index].string == "contacted_share" }
+            return (row?[OrganisationColumn.isrFlag.index].csv ?? "(no row)", row?[OrganisationColumn.note.index].csv ?? "")
+        }
+        let controlled = cells(true)
+        #expect(controlled.flag == "")
+        #expect(controlled.note.split(separator: ";").contains { $0 == OrganisationColumn.Note.isrFlagWithheldRounding })
+        #expect(cells(false).flag == "within")
+    }
+
     // Disclosure control on: a row with a suppressed count has no case-mix cells;
     // `observed` is the published numerator and `expected` the published denominator times
     // the mix's expected share. A10001 (n = 40, 17 non-medical → 15, 40 → 40):
