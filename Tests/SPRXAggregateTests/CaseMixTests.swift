@@ -153,6 +153,37 @@ import Testing
         #expect(cell("A10001", .interventionShare, .note).contains(OrganisationColumn.Note.noExpectedEvents))
     }
 
+    // Parent and pooled rows, by hand: an id the lookup does not list (Z99999: 10
+    // referrals in stratum 0, 5 non-medical) is pooled as (other) and counts in the
+    // standard: p0 = (2 + 12 + 5)/(10 + 40 + 10) = 19/60, p1 = 23/50 = 0.46. So
+    // E(other) = 10 × 19/60 = 3.16667, E(A) = 10 × 19/60 + 30 × 0.46 = 16.9667,
+    // E(B) = 40 × 19/60 + 20 × 0.46 = 21.8667; their parent P1 has observed 17 + 20 = 37
+    // and expected 38.8333, and 38.8333 + 3.16667 = 42 = Σ observed (37 + 5). φ and τ²
+    // are estimated from the two organisation rows only: `units` 2 (the pooled and parent
+    // rows are not units).
+    @Test func parentAndPooledRows() throws {
+        var counts = Self.twoByTwo()
+        for i in 0..<10 { counts.add(organisation: ShortCode("Z99999")!, month: 24_290, stratum: 0, nonMedical: i < 5, contacted: i < 9, intervention: i < 2) }
+        let directory = OrganisationDirectory(
+            organisations: [
+                "A10001": OrganisationInfo(code: "A10001", name: "A", type: "PCN", parentCode: "P1", parentName: "Parent", parentType: "ICB"),
+                "B10002": OrganisationInfo(code: "B10002", name: "B", type: "PCN", parentCode: "P1", parentName: "Parent", parentType: "ICB"),
+            ], edition: "test")
+        let built = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: false)).buildWithFigures(counts, directory: directory)
+        func cell(_ id: String, _ column: OrganisationColumn) -> String {
+            let row = built.table.rows.first { $0[OrganisationColumn.organisationID.index].string == id && $0[OrganisationColumn.indicator.index].string == "non_medical_share" }
+            return row?[column.index].csv ?? "(no row)"
+        }
+        #expect(cell("A10001", .expected) == "16.9667")
+        #expect(cell(OrganisationTableBuilder.pooledID, .observed) == "5")
+        #expect(cell(OrganisationTableBuilder.pooledID, .expected) == "3.16667")
+        #expect(cell("P1", .observed) == "37")
+        #expect(cell("P1", .expected) == "38.8333")
+        let proportion = try #require(built.figures.dispersion.first { $0.indicator == "non_medical_share" && $0.kind == .proportion })
+        #expect(proportion.units == 2)
+        #expect(built.figures.caseMixStrata == GroupKeySchema.defaultCaseMixStrata)
+    }
+
     // Σ expected = Σ observed over the organisation rows (the pooled row included), on
     // counts drawn at random: the standard population is every referral with an id.
     @Test func expectedSumsToObserved() throws {
