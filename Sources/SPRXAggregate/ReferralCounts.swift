@@ -96,12 +96,16 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         public let strata: [StratumField]
 
         /// One grouping of a case-mix stratum: its field in the key, the grouping's level
-        /// for each field level (`nil` when the same: a quintile folds the decile field),
-        /// and where the level goes in the packed stratum.
+        /// for each field level when they differ (a quintile folds the decile field) as a
+        /// table of 4-bit entries (field level i in bits 4i to 4i + 3; the schema admits no
+        /// other, ``GroupKeySchema/caseMixProblem(_:)``), and where the level goes in the
+        /// packed stratum. Plain integers: packing a referral's stratum allocates and
+        /// retains nothing.
         public struct StratumField: Sendable, Codable, Equatable {
             public let shift: UInt64
             public let fieldMask: UInt64
-            public let levelOfField: [UInt8]?
+            public let folds: Bool
+            public let levelTable: UInt64
             public let packedShift: UInt64
         }
 
@@ -109,10 +113,12 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         /// side, the first lowest (``GroupKeySchema/caseMixBitLimit`` bits at most).
         @inline(__always) public func stratum(of key: UInt64) -> UInt32 {
             var packed: UInt64 = 0
-            for field in strata {
-                var level = (key >> field.shift) & field.fieldMask
-                if let levels = field.levelOfField { level = UInt64(levels[Int(level)]) }
-                packed |= level << field.packedShift
+            strata.withUnsafeBufferPointer { fields in
+                for field in fields {
+                    var level = (key >> field.shift) & field.fieldMask
+                    if field.folds { level = (field.levelTable >> (4 * level)) & 0xF }
+                    packed |= level << field.packedShift
+                }
             }
             return UInt32(truncatingIfNeeded: packed)
         }
@@ -137,9 +143,12 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
             var strata: [StratumField] = []
             for grouping in schema.caseMixStrata {
                 let field = schema.field(grouping.axis)
+                var table: UInt64 = 0
+                for (fieldLevel, level) in (grouping.levelOfField ?? []).enumerated() { table |= UInt64(level) << (4 * UInt64(fieldLevel)) }
                 strata.append(
                     StratumField(
-                        shift: field.shift, fieldMask: (1 << field.width) - 1, levelOfField: grouping.levelOfField, packedShift: packedShift))
+                        shift: field.shift, fieldMask: (1 << field.width) - 1, folds: grouping.levelOfField != nil, levelTable: table,
+                        packedShift: packedShift))
                 packedShift += UInt64(GroupKeySchema.caseMixBits([grouping]))
             }
             self.strata = strata

@@ -335,6 +335,10 @@ public struct GroupKeySchema: Sendable, Hashable {
         var chosen: [Grouping] = []
         for name in names {
             guard let grouping = caseMixGroupings.first(where: { $0.name == name }) else { return "\(valid) (unknown or not a case-mix grouping: '\(name)')" }
+            // A coarsened grouping's level map is packed 4 bits a field level (ReferralCounts.Projection.StratumField).
+            if let map = grouping.levelOfField, map.count > 16 || map.contains(where: { $0 > 15 }) {
+                return "\(valid) ('\(name)' coarsens a field of more than 16 levels)"
+            }
             guard !chosen.contains(where: { $0.axis == grouping.axis }) else {
                 return "\(valid), each field once ('\(name)' repeats \(chosen.first { $0.axis == grouping.axis }?.name ?? name))"
             }
