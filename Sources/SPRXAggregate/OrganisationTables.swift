@@ -221,7 +221,8 @@ public struct OrganisationTableBuilder: Sendable {
         var parents: [String: (info: OrganisationInfo, unit: Unit)] = [:]
         for organisation in organisations {
             let info = directory?.info(organisation.code.description)
-            append(id: organisation.code.description, level: .organisation, name: info?.name, type: info?.type, parent: info?.parentCode, unit: organisation.unit)
+            append(
+                id: organisation.code.description, level: .organisation, name: info?.name, type: info?.type, parent: info?.parentCode, unit: organisation.unit)
             // Organisations come in code order: a parent's name is the first non-empty listing's.
             if let info, !info.parentCode.isEmpty {
                 parents[info.parentCode, default: (info, Unit())].unit.add(organisation.unit)
@@ -312,7 +313,11 @@ public struct OrganisationTableBuilder: Sendable {
                         let flag = robustFlag(numerator: n, denominator: d) { n, d in
                             proportion.limits(denominator: Double(d), target: overall)?.flag(Double(n) / Double(d))
                         }
-                        if let flag { row[OrganisationColumn.flagOD.index] = .text(flag.rawValue) } else { Self.addNote(OrganisationColumn.Note.flagWithheldRounding, to: &row) }
+                        if let flag {
+                            row[OrganisationColumn.flagOD.index] = .text(flag.rawValue)
+                        } else {
+                            Self.addNote(OrganisationColumn.Note.flagWithheldRounding, to: &row)
+                        }
                     }
                 }
                 if let ratio, let m = figure.mixShare, let e = figure.expected, let n = figure.numerator, let d = figure.denominator,
@@ -326,7 +331,11 @@ public struct OrganisationTableBuilder: Sendable {
                         let trueE = trueD == d ? e : Double(trueD) * m
                         return ratio.limits(denominator: trueE, target: 1)?.flag(Double(trueN) / trueE)
                     }
-                    if let flag { row[OrganisationColumn.isrFlagOD.index] = .text(flag.rawValue) } else { Self.addNote(OrganisationColumn.Note.isrFlagWithheldRounding, to: &row) }
+                    if let flag {
+                        row[OrganisationColumn.isrFlagOD.index] = .text(flag.rawValue)
+                    } else {
+                        Self.addNote(OrganisationColumn.Note.isrFlagWithheldRounding, to: &row)
+                    }
                 }
                 rows[figure.row] = row
             }
@@ -413,7 +422,11 @@ public struct OrganisationTableBuilder: Sendable {
                     let flag = robustFlag(numerator: n, denominator: d) { trueN, trueD in
                         StandardisedRatio(observed: trueN, expected: trueD == d ? expected : Double(trueD) * mixShare)?.flag
                     }
-                    if let flag { row[OrganisationColumn.isrFlag.index] = .text(flag.rawValue) } else { Self.addNote(OrganisationColumn.Note.isrFlagWithheldRounding, to: &row) }
+                    if let flag {
+                        row[OrganisationColumn.isrFlag.index] = .text(flag.rawValue)
+                    } else {
+                        Self.addNote(OrganisationColumn.Note.isrFlagWithheldRounding, to: &row)
+                    }
                 } else {
                     Self.addNote(OrganisationColumn.Note.noExpectedEvents, to: &row)
                 }

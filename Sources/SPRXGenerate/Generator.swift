@@ -89,9 +89,9 @@ public struct GeneratorOptions: Sendable {
 /// decile) and the age effect by the shipped pipelines' age bands (it already does), and
 /// no person is referred by two organisations. What differs is the mix: each
 /// organisation has its own share of people under 25 (``youngShares``, 5% to 65%), and
-/// the deprivation mix of its areas. With ``plantedEffect`` not 0, one organisation (the
-/// one with the fewest young people among those the layout serves, named in
-/// `generate.json` as `planted_organisation`) adds it to the logit of a non-medical route.
+/// the deprivation mix of its areas. With ``plantedEffect`` not 0, one organisation
+/// (``plantedIndex(_:weights:youngShares:)``, named in `generate.json` as
+/// `planted_organisation`) adds it to the logit of a non-medical route.
 public struct CaseMixScenario: Sendable, Equatable {
     /// The planted organisation's effect on the logit of a non-medical route (0: none).
     public var plantedEffect: Double

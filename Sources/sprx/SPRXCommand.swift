@@ -269,10 +269,14 @@ struct Generate: ParsableCommand {
 
     @Flag(
         help:
-            "Organisations that differ only by case mix: the same chance of a non-medical route in every age band × sex × deprivation quintile × nation, different mixes of age and deprivation (for checking the case-mix adjusted comparison).")
+            "Organisations that differ only by case mix: the same chance of a non-medical route in every age band × sex × deprivation quintile × nation, different mixes of age and deprivation (for checking the case-mix adjusted comparison)."
+    )
     var caseMixOnly = false
 
-    @Option(help: "With --case-mix-only: give the organisation serving the fewest young people this real effect on the logit of a non-medical route (named in generate.json).")
+    @Option(
+        help:
+            "With --case-mix-only: give one organisation (among the larger ones, the one whose case mix predicts the fewest non-medical routes; named in generate.json) this real effect on the logit of a non-medical route."
+    )
     var plantedEffect: Double?
 
     @Option(help: ProgressOptions.help)

@@ -136,7 +136,9 @@ import Testing
         let builder = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: false))
         let table = builder.build(Self.twoByTwo(), directory: nil)
         func cell(_ id: String, _ indicator: OrganisationColumn.Indicator, _ column: OrganisationColumn) -> String {
-            let row = table.rows.first { $0[OrganisationColumn.organisationID.index].string == id && $0[OrganisationColumn.indicator.index].string == indicator.rawValue }
+            let row = table.rows.first {
+                $0[OrganisationColumn.organisationID.index].string == id && $0[OrganisationColumn.indicator.index].string == indicator.rawValue
+            }
             return row?[column.index].csv ?? "(no row)"
         }
         #expect(cell("A10001", .nonMedicalShare, .observed) == "17")
@@ -171,7 +173,9 @@ import Testing
             ], edition: "test")
         let built = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: false)).buildWithFigures(counts, directory: directory)
         func cell(_ id: String, _ column: OrganisationColumn) -> String {
-            let row = built.table.rows.first { $0[OrganisationColumn.organisationID.index].string == id && $0[OrganisationColumn.indicator.index].string == "non_medical_share" }
+            let row = built.table.rows.first {
+                $0[OrganisationColumn.organisationID.index].string == id && $0[OrganisationColumn.indicator.index].string == "non_medical_share"
+            }
             return row?[column.index].csv ?? "(no row)"
         }
         #expect(cell("A10001", .expected) == "16.9667")
@@ -192,7 +196,8 @@ import Testing
         for _ in 0..<5000 {
             let code = ["A10001", "B10002", "C10003", "D10004", "free text"][Int.random(in: 0..<5, using: &random)]
             counts.add(
-                organisation: ShortCode(code)!, month: 24_290, stratum: UInt32(Int.random(in: 0..<12, using: &random)), nonMedical: Int.random(in: 0..<3, using: &random) == 0,
+                organisation: ShortCode(code)!, month: 24_290, stratum: UInt32(Int.random(in: 0..<12, using: &random)),
+                nonMedical: Int.random(in: 0..<3, using: &random) == 0,
                 contacted: Int.random(in: 0..<4, using: &random) != 0, intervention: Int.random(in: 0..<5, using: &random) == 0)
         }
         let table = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: false)).build(counts, directory: nil)
@@ -286,7 +291,9 @@ import Testing
         for i in 0..<101 { counts.add(organisation: ShortCode("Y10002")!, month: 24_290, nonMedical: i < 50, contacted: i < 70, intervention: i < 9) }
         func cells(_ enabled: Bool) -> (flag: String, note: String) {
             let table = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: enabled, suppressUpTo: 7, roundTo: 5)).build(counts, directory: nil)
-            let row = table.rows.first { $0[OrganisationColumn.organisationID.index].string == "X10001" && $0[OrganisationColumn.indicator.index].string == "contacted_share" }
+            let row = table.rows.first {
+                $0[OrganisationColumn.organisationID.index].string == "X10001" && $0[OrganisationColumn.indicator.index].string == "contacted_share"
+            }
             return (row?[OrganisationColumn.isrFlag.index].csv ?? "(no row)", row?[OrganisationColumn.note.index].csv ?? "")
         }
         let controlled = cells(true)
@@ -307,7 +314,9 @@ import Testing
         for i in 0..<5 { counts.add(organisation: ShortCode("C10003")!, month: 24_290, stratum: 2, nonMedical: i < 2, contacted: true, intervention: false) }
         let table = builder.build(counts, directory: nil)
         func cell(_ id: String, _ column: OrganisationColumn) -> String {
-            let row = table.rows.first { $0[OrganisationColumn.organisationID.index].string == id && $0[OrganisationColumn.indicator.index].string == "non_medical_share" }
+            let row = table.rows.first {
+                $0[OrganisationColumn.organisationID.index].string == id && $0[OrganisationColumn.indicator.index].string == "non_medical_share"
+            }
             return row?[column.index].csv ?? "(no row)"
         }
         #expect(cell("A10001", .observed) == "15")
