@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 18 acceptance check: every count in trends.csv (and organisations.csv, when
-# scripts/duckdb_organisations.py is there) equals an independent DuckDB computation
+# scripts/duckdb_organisations.py is there, and its case-mix columns, duckdb_case_mix.py)
+# equals an independent DuckDB computation
 # from the same 160,128 generated rows, and the tables are byte-identical for --jobs 1
 # and --jobs 4. Installs duckdb, pyyaml and scipy into .bench/venv on first use.
 # Each check is called as: duckdb_X.py --pipeline P --input DATA --tables OUT/tables (exit 1 on any difference).
@@ -30,7 +31,7 @@ for table in trends organisations; do
     echo "$table.csv: differs between --jobs 1 and --jobs 4"; status=1
   fi
 done
-for check in trends organisations; do
+for check in trends organisations case_mix; do
   [ -f "scripts/duckdb_$check.py" ] || continue
   "$PYTHON" "scripts/duckdb_$check.py" --pipeline "$PIPELINE" --input "$DATA" --tables "$OUT/tables" || status=1
 done

@@ -133,29 +133,45 @@ public struct OrganisationKeyedTable<Value: Sendable & Codable>: Sendable {
     }
 }
 
-/// Referrals per organisation and calendar month: how many, and of them the non-medical
-/// ones, those that reached a link worker and those with an intervention.
+/// Referrals per organisation and calendar month, and per organisation and case-mix
+/// stratum: how many, and of them the non-medical ones, those that reached a link worker
+/// and those with an intervention.
 ///
 /// Design note: the organisation tables (funnel plots, provision per PCN) need no more
-/// than these four counts per organisation and month, so this is all the state keeps.
-/// It grows with distinct organisation × month pairs, never with rows, and merges by
-/// addition (after renumbering the other state's codes) like every other count.
+/// than these four counts per organisation and month, and the indirectly standardised
+/// ratios no more than them per organisation and stratum (the strata groupings' levels
+/// packed into 32 bits, ``ReferralCounts/Projection/stratum(of:)``), so this is all the
+/// state keeps. It grows with distinct organisation × month and organisation × stratum
+/// pairs, never with rows, and merges by addition (after renumbering the other state's
+/// codes) like every other count; which strata were counted is part of the key layout
+/// the merge checks (``ReferralCounts/merge(counted:)``).
 public struct OrganisationCounts: Sendable, Codable, Equatable {
     /// Keyed by organisation and month level (``GroupKeySchema/monthLevel(_:)``).
     public private(set) var months = OrganisationKeyedTable<ResidentCounts>(initial: ResidentCounts())
+    /// Keyed by organisation and packed case-mix stratum (``ReferralCounts/Projection/stratum(of:)``).
+    public private(set) var strata = OrganisationKeyedTable<ResidentCounts>(initial: ResidentCounts())
     /// The organisations' numbers.
     public var registry: OrganisationRegistry { months.registry }
 
     public init() {}
 
     /// Adds (or with `sign: -1` removes) one referral of `organisation` (the empty code
-    /// counts under number 0, "no organisation").
+    /// counts under number 0, "no organisation") in `month` and case-mix `stratum`.
     @inline(__always) public mutating func add(
-        organisation: ShortCode, month: UInt64, nonMedical: Bool, contacted: Bool, intervention: Bool, sign: Int64 = 1
+        organisation: ShortCode, month: UInt64, stratum: UInt32 = 0, nonMedical: Bool, contacted: Bool, intervention: Bool, sign: Int64 = 1
     ) {
         months.update(organisation: organisation, low: UInt32(truncatingIfNeeded: month)) {
             $0.add(nonMedical: nonMedical, contacted: contacted, intervention: intervention, sign: sign)
         }
+        strata.update(organisation: organisation, low: stratum) {
+            $0.add(nonMedical: nonMedical, contacted: contacted, intervention: intervention, sign: sign)
+        }
+    }
+
+    /// Every case-mix entry with its organisation's code and packed stratum.
+    public var strataEntries: [(organisation: ShortCode, stratum: UInt32, counts: ResidentCounts)] {
+        let codes = strata.codes
+        return strata.numbered.map { (codes[$0.organisation], $0.low, $0.value) }
     }
 
     /// Every entry with its organisation's code and month level.
@@ -167,11 +183,15 @@ public struct OrganisationCounts: Sendable, Codable, Equatable {
     /// Adds another state's counts.
     public mutating func merge(_ other: OrganisationCounts) {
         months.merge(other.months) { $0.add($1) }
+        strata.merge(other.strata) { $0.add($1) }
         compact()
     }
 
     /// Drops zero entries (left by removals).
-    public mutating func compact() { months.filter { $0 != ResidentCounts() } }
+    public mutating func compact() {
+        months.filter { $0 != ResidentCounts() }
+        strata.filter { $0 != ResidentCounts() }
+    }
 
     public static func == (a: OrganisationCounts, b: OrganisationCounts) -> Bool {
         func byCode(_ s: OrganisationCounts) -> [String: ResidentCounts] {
@@ -179,20 +199,25 @@ public struct OrganisationCounts: Sendable, Codable, Equatable {
             for entry in s.entries where entry.counts != ResidentCounts() {
                 result[entry.organisation.description + "#" + String(entry.month)] = entry.counts
             }
+            for entry in s.strataEntries where entry.counts != ResidentCounts() {
+                result[entry.organisation.description + "#stratum" + String(entry.stratum)] = entry.counts
+            }
             return result
         }
         return byCode(a) == byCode(b)
     }
 
-    private enum CodingKeys: String, CodingKey { case organisations, months }
+    private enum CodingKeys: String, CodingKey { case organisations, months, strataOrganisations = "strata_organisations", strata }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         months = try OrganisationKeyedTable(from: container, codes: .organisations, entries: .months, initial: ResidentCounts()) { $0.add($1) }
+        strata = try OrganisationKeyedTable(from: container, codes: .strataOrganisations, entries: .strata, initial: ResidentCounts()) { $0.add($1) }
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try months.encode(to: &container, codes: .organisations, entries: .months)
+        try strata.encode(to: &container, codes: .strataOrganisations, entries: .strata)
     }
 }

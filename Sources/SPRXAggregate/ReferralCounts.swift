@@ -91,6 +91,37 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         /// and the route field the group's count keeps.
         public let reasonGroupMasks: [UInt32]
         public let route: UInt64
+        /// The organisations' case-mix strata (``CountTable/caseMix``): where each
+        /// stratum grouping's field sits, and how its level is packed.
+        public let strata: [StratumField]
+
+        /// One grouping of a case-mix stratum: its field in the key, the grouping's level
+        /// for each field level when they differ (a quintile folds the decile field) as a
+        /// table of 4-bit entries (field level i in bits 4i to 4i + 3; the schema admits no
+        /// other, ``GroupKeySchema/caseMixProblem(_:)``), and where the level goes in the
+        /// packed stratum. Plain integers: packing a referral's stratum allocates and
+        /// retains nothing.
+        public struct StratumField: Sendable, Codable, Equatable {
+            public let shift: UInt64
+            public let fieldMask: UInt64
+            public let folds: Bool
+            public let levelTable: UInt64
+            public let packedShift: UInt64
+        }
+
+        /// The packed case-mix stratum of a full key: the strata groupings' levels side by
+        /// side, the first lowest (``GroupKeySchema/caseMixBitLimit`` bits at most).
+        @inline(__always) public func stratum(of key: UInt64) -> UInt32 {
+            var packed: UInt64 = 0
+            strata.withUnsafeBufferPointer { fields in
+                for field in fields {
+                    var level = (key >> field.shift) & field.fieldMask
+                    if field.folds { level = (field.levelTable >> (4 * level)) & 0xF }
+                    packed |= level << field.packedShift
+                }
+            }
+            return UInt32(truncatingIfNeeded: packed)
+        }
 
         public init(_ schema: GroupKeySchema) {
             layout = schema.layoutDescription
@@ -108,6 +139,19 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
             let routeType = schema.field(.routeType)
             routeTypeMask = routeType.mask
             nonMedical = UInt64(RouteType.nonMedical.rawValue) << routeType.shift
+            var packedShift: UInt64 = 0
+            var strata: [StratumField] = []
+            for grouping in schema.caseMixStrata {
+                let field = schema.field(grouping.axis)
+                var table: UInt64 = 0
+                for (fieldLevel, level) in (grouping.levelOfField ?? []).enumerated() { table |= UInt64(level) << (4 * UInt64(fieldLevel)) }
+                strata.append(
+                    StratumField(
+                        shift: field.shift, fieldMask: (1 << field.width) - 1, folds: grouping.levelOfField != nil, levelTable: table,
+                        packedShift: packedShift))
+                packedShift += UInt64(GroupKeySchema.caseMixBits([grouping]))
+            }
+            self.strata = strata
         }
     }
 
@@ -133,8 +177,9 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     /// Key: nation, age band and catchment flag (``Projection/residentBand``): the
     /// numerators of the rates by the pipeline's age bands.
     public private(set) var residentBands = FlatTable<UInt64, Int64>(initial: 0)
-    /// Key: organisation and month: the outcomes per organisation over time (funnel
-    /// plots, provision per PCN).
+    /// Key: organisation and month, and organisation and case-mix stratum: the outcomes
+    /// per organisation over time (funnel plots, provision per PCN) and by case mix
+    /// (indirectly standardised ratios).
     public private(set) var organisations = OrganisationCounts()
     /// Referrals from catchment areas per local authority (the reference data's authority
     /// index), as rows are counted: a row later found to repeat a referral stays in, so
@@ -158,8 +203,8 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         months.update(key & projection.month) { $0.add(contacted: contacted, intervention: intervention, sign: sign) }
         let nonMedical = key & projection.routeTypeMask == projection.nonMedical
         organisations.add(
-            organisation: organisation, month: (key & projection.monthField) >> projection.monthShift, nonMedical: nonMedical, contacted: contacted,
-            intervention: intervention, sign: sign)
+            organisation: organisation, month: (key & projection.monthField) >> projection.monthShift, stratum: projection.stratum(of: key),
+            nonMedical: nonMedical, contacted: contacted, intervention: intervention, sign: sign)
         residents.update(key & projection.resident) {
             $0.add(nonMedical: nonMedical, contacted: contacted, intervention: intervention, sign: sign)
         }
@@ -194,13 +239,13 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     /// it was keyed by the same layout and levels.
     ///
     /// - Throws: ``SPRXError/Code/inputFormat`` when the layouts differ (other age bands,
-    ///   routes or reasons, or the same ones listed in another order): adding such
+    ///   routes, reasons or case-mix strata, or the same ones listed in another order): adding such
     ///   counts would put referrals under the wrong groups.
     public mutating func merge(counted other: ReferralCounts) throws(SPRXError) {
         guard projection == other.projection else {
             throw SPRXError(
                 .inputFormat,
-                "these counts were keyed by another layout (\(other.projection.layout)) than this run's (\(projection.layout)): the pipelines' age bands, routes or reasons differ; count every shard with the same pipeline"
+                "these counts were keyed by another layout (\(other.projection.layout)) than this run's (\(projection.layout)): the pipelines' age bands, routes, reasons or case-mix strata differ; count every shard with the same pipeline"
             )
         }
         merge(other)

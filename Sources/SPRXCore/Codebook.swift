@@ -428,7 +428,10 @@ extension OrganisationColumn {
             let which = self == .isrFunnelLower95 || self == .isrFunnelLower998 ? "Lower" : "Upper"
             let level = self == .isrFunnelLower95 || self == .isrFunnelUpper95 ? "95%" : "99.8%"
             return ColumnMeaning("\(which) \(level) funnel limit of the ratio at this {expected} (PHE's method)", unit: "ratio", empty: limits)
-        case .isrFlag: return ColumnMeaning(oneOf(Flag.self) + ", {isr} against its funnel limits", unit: "code", empty: limits)
+        case .isrFlag:
+            return ColumnMeaning(
+                oneOf(Flag.self) + ": {isr}'s own 99.8% or 95% interval wholly above or below 1 (PHE's assign_funnel_significance for ratios)", unit: "code",
+                empty: limits)
         case .isrFunnelLower95OD, .isrFunnelUpper95OD, .isrFunnelLower998OD, .isrFunnelUpper998OD:
             let which = self == .isrFunnelLower95OD || self == .isrFunnelLower998OD ? "Lower" : "Upper"
             let level = self == .isrFunnelLower95OD || self == .isrFunnelUpper95OD ? "95%" : "99.8%"
@@ -438,7 +441,7 @@ extension OrganisationColumn {
         case .isrFlagOD: return ColumnMeaning(oneOf(Flag.self) + ", {isr} against the overdispersed limits", unit: "code", empty: limits)
         case .note:
             return ColumnMeaning(
-                "Why a figure is empty: `flag_withheld_rounding_could_cross_limit`, `overall_suppressed`, `no_referrals`, `not_recorded:<field>`",
+                "Why a figure is empty (`;`-separated when several): `flag_withheld_rounding_could_cross_limit`, `isr_flag_withheld_rounding_could_cross_limit`, `no_expected_events`, `overdispersion_not_estimated`, `isr_overdispersion_not_estimated`, `overall_suppressed`, `no_referrals`, `not_recorded:<field>`",
                 unit: "codes",
                 empty: "nothing to say")
         case .suppressed: return ColumnMeaning.suppressed

@@ -863,6 +863,16 @@ public enum OrganisationColumn: String, TableColumn {
         public static let overallSuppressed = "overall_suppressed"
         /// The published denominator is 0: no share, no limits.
         public static let noReferrals = "no_referrals"
+        /// As ``flagWithheldRounding``, for `isr_flag` (and `isr_flag_od`).
+        public static let isrFlagWithheldRounding = "isr_flag_withheld_rounding_could_cross_limit"
+        /// The organisation's strata expect no events (no organisation has any there): no ratio.
+        public static let noExpectedEvents = "no_expected_events"
+        /// φ and τ² of the crude shares' funnel could not be estimated (fewer than two
+        /// organisations with published counts): no overdispersed limits.
+        public static let overdispersionNotEstimated = "overdispersion_not_estimated"
+        /// The same for the ratios' funnel (also when an organisation with no observed
+        /// events stays after truncation: log 0 has no place on the log scale).
+        public static let isrOverdispersionNotEstimated = "isr_overdispersion_not_estimated"
     }
 
     /// The `indicator` values: shares in percent of the organisation's referrals.

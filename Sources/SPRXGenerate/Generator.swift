@@ -61,6 +61,9 @@ public struct GeneratorOptions: Sendable {
     public var progressInterval: Double = ProgressLine.lineInterval
     /// Categorical columns added after the layout's own (`--extra-column`); none by default.
     public var extraColumns: [ExtraColumn] = []
+    /// Organisations that differ only by case mix (`--case-mix-only`); `nil` for the usual
+    /// calibrated organisations, each with its own effect.
+    public var caseMix: CaseMixScenario? = nil
     public init(
         rows: Int, seed: UInt64, files: Int = 4, messy: Bool = false, layout: GeneratedLayout = .canonical,
         referenceDirectory: String, outputDirectory: String, organisationLookup: String? = nil
@@ -76,6 +79,58 @@ public struct GeneratorOptions: Sendable {
     }
 }
 
+/// Generated organisations that differ only by case mix (`sprx generate --case-mix-only`),
+/// so that a crude comparison of organisations flags their mix and a case-mix adjusted
+/// one should not.
+///
+/// Every organisation has the same chance of a non-medical route in each stratum of
+/// `organisations.csv`'s default case mix (age band × sex × deprivation quintile ×
+/// nation): no organisation effect, the deprivation effect steps by quintile (not by
+/// decile) and the age effect by the shipped pipelines' age bands (it already does), and
+/// no person is referred by two organisations. What differs is the mix: each
+/// organisation has its own share of people under 25 (``youngShares``, 5% to 65%), and
+/// the deprivation mix of its areas. With ``plantedEffect`` not 0, one organisation
+/// (``plantedIndex(_:weights:youngShares:)``, named in `generate.json` as
+/// `planted_organisation`) adds it to the logit of a non-medical route.
+public struct CaseMixScenario: Sendable, Equatable {
+    /// The planted organisation's effect on the logit of a non-medical route (0: none).
+    public var plantedEffect: Double
+
+    public init(plantedEffect: Double = 0) { self.plantedEffect = plantedEffect }
+
+    /// The fewest and most people under 25 an organisation serves.
+    static let youngShareRange = (low: 0.05, high: 0.65)
+    /// The rise in the logit of a non-medical route per quintile more deprived.
+    static let perQuintile = 0.3
+
+    /// The organisation given the planted effect: among those the layout serves with at
+    /// least the median weight (enough referrals to show it), the one whose mix predicts
+    /// the fewest non-medical routes (its share of the young, plus its areas' mean
+    /// deprivation effect), so a positive effect brings its crude share towards the
+    /// overall one while its case-mix adjusted ratio stands out.
+    static func plantedIndex(_ organisations: [GeneratedOrganisation], weights: [Double], youngShares: [Double]) -> Int? {
+        let served = organisations.indices.filter { weights[$0] > 0 }
+        guard !served.isEmpty else { return nil }
+        let median = served.map { weights[$0] }.sorted()[served.count / 2]
+        func mixScore(_ i: Int) -> Double {
+            let areas = organisations[i].areas
+            let deprivation = areas.reduce(0.0) { $0 + perQuintile * (3 - Double(($1.decile + 1) / 2)) } / Double(max(1, areas.count))
+            return youngShares[i] + deprivation
+        }
+        return served.filter { weights[$0] >= median }.min { mixScore($0) < mixScore($1) }
+    }
+
+    /// Each organisation's share of people under 25, by its position in the generated
+    /// list: spread over ``youngShareRange`` by the golden ratio, so neighbours (which
+    /// share a nation and similar areas) differ.
+    static func youngShares(count: Int) -> [Double] {
+        (0..<count).map { i in
+            let spread = (Double(i) * 0.618_033_988_749_895).truncatingRemainder(dividingBy: 1)
+            return youngShareRange.low + (youngShareRange.high - youngShareRange.low) * spread
+        }
+    }
+}
+
 /// What the generator wrote, so tests can check the clean stage accounts for every row.
 public struct GeneratorSummary: Codable, Sendable, Equatable {
     public var rowsWritten = 0
@@ -83,6 +138,12 @@ public struct GeneratorSummary: Codable, Sendable, Equatable {
     public var duplicates = 0
     public var quarantined: [String: Int] = [:]
     public var files: [String] = []
+    /// The organisation given a real effect (``CaseMixScenario/plantedEffect``); absent otherwise.
+    public var plantedOrganisation: String? = nil
+
+    private enum CodingKeys: String, CodingKey {
+        case rowsWritten, expectedClean, duplicates, quarantined, files, plantedOrganisation = "planted_organisation"
+    }
 }
 
 /// Writes synthetic referral extracts calibrated to Bu et al. (2024).
@@ -156,6 +217,10 @@ public struct ReferralGenerator {
     var progressLine: ProgressLine?
     /// The extra columns' own stream, so the other columns do not change with them.
     var extraRNG: SplitMix64
+    /// With ``GeneratorOptions/caseMix``: each organisation's share of people under 25,
+    /// and the index of the organisation with a planted effect (if any).
+    var youngShares: [Double] = []
+    var planted: Int? = nil
 
     public init(options: GeneratorOptions) throws {
         self.options = options
@@ -164,6 +229,13 @@ public struct ReferralGenerator {
         extraRNG = SplitMix64(seed: options.seed ^ ExtraColumn.streamSalt)
         organisations = try GeneratedOrganisations.build(referenceDirectory: options.referenceDirectory, rng: &rng)
         organisationWeights = organisations.map { [platformLayout] in platformLayout.serves($0.nation) ? $0.weight : 0 }
+        if let scenario = options.caseMix {
+            youngShares = CaseMixScenario.youngShares(count: organisations.count)
+            if scenario.plantedEffect != 0 {
+                planted = CaseMixScenario.plantedIndex(organisations, weights: organisationWeights, youngShares: youngShares)
+                summary.plantedOrganisation = planted.map { organisations[$0].code }
+            }
+        }
         var names = Set(layoutHeader.map { $0.lowercased() })
         for extra in options.extraColumns where !names.insert(extra.header.lowercased()).inserted {
             throw SPRXError(.usage, "--extra-column \(extra.header) names a column the \(options.layout.rawValue) layout already has, or names it twice")
@@ -458,7 +530,9 @@ public struct ReferralGenerator {
 
     /// The fields of one valid referral, in header order.
     private mutating func makeFields() -> [String] {
-        let org = rng.pick(organisations, weights: organisationWeights)
+        // An index drawn as the organisation itself was (one draw): the bytes stay the same.
+        let orgIndex = rng.pick(Array(organisations.indices), weights: organisationWeights)
+        let org = organisations[orgIndex]
         let (date, years) = calendar.draw(&rng)
         let area = org.areas[org.areas.startIndex + rng.below(org.areas.count)]
         // Person: some people are referred more than once.
@@ -466,7 +540,13 @@ public struct ReferralGenerator {
         var sex: Int
         var ethnicity: Int
         let personID: String
-        if !recentPeople.isEmpty && rng.bernoulli(0.12) {
+        if options.caseMix != nil {
+            // Case mix only: each organisation's own people, aged by its share of the young.
+            personID = "P\(String(format: "%08d", sequence &* 7919 % 99_999_989))"
+            age = rng.bernoulli(youngShares[orgIndex]) ? 5 + rng.below(20) : min(100, max(25, Int(57 + 15 * rng.normal())))
+            sex = rng.pick([0, 1, 2, 3], weights: [0.58, 0.40, 0.005, 0.015])
+            ethnicity = rng.pick([0, 1, 2, 3, 4, 5], weights: [0.82, 0.02, 0.07, 0.04, 0.015, 0.035])
+        } else if !recentPeople.isEmpty && rng.bernoulli(0.12) {
             let person = recentPeople[rng.below(recentPeople.count)]
             personID = person.id
             (age, sex, ethnicity) = (person.age, person.sex, person.ethnicity)
@@ -479,11 +559,16 @@ public struct ReferralGenerator {
             if recentPeople.count > 500 { recentPeople.removeFirst(250) }
         }
         // Route: logistic model for non-medical.
-        var logit = -1.75 + org.effect + Self.nonMedicalLogitPerYear * (years - ReferralCalendar.centreYears)
+        let effect = options.caseMix.map { orgIndex == planted ? $0.plantedEffect : 0 } ?? org.effect
+        var logit = -1.75 + effect + Self.nonMedicalLogitPerYear * (years - ReferralCalendar.centreYears)
         if age < 18 { logit += 1.3 } else if age < 25 { logit += 0.5 } else if age < 35 { logit += 0.25 } else if age >= 65 { logit -= 0.3 }
         if sex == 1 { logit += 0.25 }
         if ethnicity >= 1 && ethnicity <= 4 { logit += 0.35 }
-        logit += 0.07 * (5.5 - Double(area.decile))
+        if options.caseMix != nil {
+            logit += CaseMixScenario.perQuintile * (3 - Double((area.decile + 1) / 2))
+        } else {
+            logit += 0.07 * (5.5 - Double(area.decile))
+        }
         let route: String
         if rng.bernoulli(0.02) {
             route = "unknown"

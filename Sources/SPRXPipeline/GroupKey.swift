@@ -148,6 +148,9 @@ public enum CountTable: String, Sendable, CaseIterable {
     case modelCells
     /// Outcomes by reason group and route: a referral counted in each group it is in.
     case reasonGroups
+    /// Outcomes by organisation and case-mix stratum: the expected counts of the
+    /// organisations' indirectly standardised ratios.
+    case caseMix
 }
 
 /// The one declaration of how a referral's groups are packed into a 64-bit key.
@@ -197,6 +200,10 @@ public struct GroupKeySchema: Sendable, Hashable {
     public let trendGroupings: [Grouping]
     /// Total bits of a full key.
     public let bits: UInt64
+    /// The groupings an organisation's case mix is stratified by (`case_mix.strata`),
+    /// in the pipeline's order: ``defaultCaseMixStrata`` unless the pipeline names others
+    /// (``settingCaseMix(_:)``).
+    public private(set) var caseMixStrata: [Grouping] = []
 
     /// Why a pipeline's groups do not fit the key, or a count is read by a part it does not keep.
     public struct Overflow: Error, Sendable {
@@ -293,7 +300,66 @@ public struct GroupKeySchema: Sendable, Hashable {
                     "a model cell needs more than \(Self.modelCellBitLimit) bits; declare fewer levels for the dimensions with `model: true` (\(declared.filter(\.model).map(\.name).joined(separator: ", ")))"
             )
         }
+        // safe: the default strata are built-in groupings
+        caseMixStrata = Self.defaultCaseMixStrata.map { named($0) }
         for table in CountTable.allCases { try check(reads: readers(of: table), from: table) }
+    }
+
+    /// The case-mix strata when a pipeline names none: age band × sex × deprivation
+    /// quintile × nation.
+    public static let defaultCaseMixStrata = [Grouping.Name.ageBand, Grouping.Name.sex, Grouping.Name.imdQuintile, Grouping.Name.nation]
+
+    /// Most bits a case-mix stratum may take: the organisation tables key a stratum in
+    /// the low 32 bits of an organisation key.
+    public static let caseMixBitLimit = 32
+
+    /// The groupings that may stratify case mix: what describes the person referred and
+    /// their area (the demographic groupings and declared dimensions), never the route,
+    /// reason or date.
+    public var caseMixGroupings: [Grouping] {
+        let demographic = Set(demographicAxes.map(\.index))
+        return groupings.filter { demographic.contains($0.axis.index) }
+    }
+
+    /// The bits a stratum of `strata` takes: each grouping's levels (unknown among them)
+    /// in the fewest bits that hold them.
+    public static func caseMixBits(_ strata: [Grouping]) -> Int {
+        strata.reduce(0) { $0 + max(1, Int.bitWidth - ($1.levels.count - 1).leadingZeroBitCount) }
+    }
+
+    /// Why `names` cannot stratify case mix, or `nil` when they can: each must be a
+    /// grouping of ``caseMixGroupings``, each field read once (not `imd_decile` and
+    /// `imd_quintile` together), and a stratum must fit ``caseMixBitLimit`` bits.
+    public func caseMixProblem(_ names: [String]) -> String? {
+        let valid = "groupings from \(caseMixGroupings.map(\.name).joined(separator: ", "))"
+        var chosen: [Grouping] = []
+        for name in names {
+            guard let grouping = caseMixGroupings.first(where: { $0.name == name }) else { return "\(valid) (unknown or not a case-mix grouping: '\(name)')" }
+            // A coarsened grouping's level map is packed 4 bits a field level (ReferralCounts.Projection.StratumField).
+            if let map = grouping.levelOfField, map.count > 16 || map.contains(where: { $0 > 15 }) {
+                return "\(valid) ('\(name)' coarsens a field of more than 16 levels)"
+            }
+            guard !chosen.contains(where: { $0.axis == grouping.axis }) else {
+                return "\(valid), each field once ('\(name)' repeats \(chosen.first { $0.axis == grouping.axis }?.name ?? name))"
+            }
+            chosen.append(grouping)
+        }
+        let bits = Self.caseMixBits(chosen)
+        guard bits <= Self.caseMixBitLimit else {
+            return "\(valid) whose levels fit \(Self.caseMixBitLimit) bits (these need \(bits)); name fewer or coarser groupings"
+        }
+        return nil
+    }
+
+    /// This schema with case mix stratified by the groupings `names` (checked by
+    /// ``caseMixProblem(_:)``; an empty list means one stratum, the crude comparison).
+    public func settingCaseMix(_ names: [String]) throws(Overflow) -> GroupKeySchema {
+        if let problem = caseMixProblem(names) { throw Overflow(message: problem) }
+        var schema = self
+        // safe: caseMixProblem found each name among the groupings
+        schema.caseMixStrata = names.map { name in caseMixGroupings.first { $0.name == name }! }
+        try schema.check(reads: schema.readers(of: .caseMix), from: .caseMix)
+        return schema
     }
 
     /// The levels of the resident axis (``GroupAxis/resident``).
@@ -369,6 +435,7 @@ public struct GroupKeySchema: Sendable, Hashable {
         case .residentBands: [.nation, .ageBand, .resident]
         case .modelCells: modelCellAxes
         case .reasonGroups: [.route]
+        case .caseMix: caseMixStrata.map(\.axis)
         }
     }
 
@@ -384,6 +451,7 @@ public struct GroupKeySchema: Sendable, Hashable {
         case .residentBands: [Grouping.Name.nation, Grouping.Name.ageBand].compactMap(grouping(named:))
         case .modelCells: groupings.filter { $0.uses.contains(.model) }
         case .reasonGroups: []
+        case .caseMix: caseMixStrata
         }
     }
 
@@ -404,6 +472,7 @@ public struct GroupKeySchema: Sendable, Hashable {
         try self.init(
             ageBands: pipeline.enrich.ageBands, routes: pipeline.routes.map(\.id), reasons: pipeline.reasons.map(\.id), declared: pipeline.dimensions,
             reasonGroups: pipeline.reasonGroups)
+        self = try settingCaseMix(pipeline.caseMixStrata)
     }
 
     /// Where an axis sits.
@@ -506,7 +575,9 @@ public struct GroupKeySchema: Sendable, Hashable {
             "\(axis.declaredIndex.map { declared[$0].name } ?? axis.description):\(field(axis).width)@\(field(axis).shift)/\(levelCounts[axis.index])"
         }
         // Every grouping's name and labels, each ended by a unit separator (0x1F).
-        let labels = (groupings.flatMap { [$0.name] + $0.levels } + reasonGroups.map { "\($0.name):\($0.reasonMask)" }).map { $0 + "\u{1F}" }.joined()
+        let strata: [String] = ["case_mix:" + caseMixStrata.map(\.name).joined(separator: ",")]
+        let named: [String] = groupings.flatMap { [$0.name] + $0.levels } + reasonGroups.map { "\($0.name):\($0.reasonMask)" } + strata
+        let labels = named.map { $0 + "\u{1F}" }.joined()
         return (fields + ["levels:" + SHA256.hex(of: Array(labels.utf8)).prefix(16)]).joined(separator: " ")
     }
 }

@@ -270,6 +270,11 @@ public struct PipelineConfiguration: Sendable {
     /// The `organisations` section: the organisation lookup and the provision files
     /// (`nil` without the section: organisations are published by code, no provision).
     public var organisations: OrganisationSettings? = nil
+    /// The `case_mix` section's `strata`: the groupings organisations' case mix is
+    /// stratified by for the indirectly standardised ratios of `organisations.csv`
+    /// (``GroupKeySchema/defaultCaseMixStrata`` without the section; the key's
+    /// ``GroupKeySchema/caseMixStrata`` is derived from it).
+    public var caseMixStrata: [String] = GroupKeySchema.defaultCaseMixStrata
     /// The `report` section: the report's title and the service or area it is about
     /// (both optional; the report has a default title and names no organisation).
     public var report = ReportSettings()

@@ -144,7 +144,7 @@ public enum PipelineLoader {
     private static func build(_ top: Entry, path: String, baseDirectory: String, sha256: String) throws -> PipelineConfiguration {
         try top.allowKeys([
             "version", "name", "input", "columns", "routes", "reasons", "reason_separators", "labels", "dates", "enrich", "population", "disclosure",
-            "models", "validate", "quality", "display_names", "organisations", missingValuesKey, reportKey, dimensionsKey, reasonGroupsKey,
+            "models", "validate", "quality", "display_names", "organisations", caseMixKey, missingValuesKey, reportKey, dimensionsKey, reasonGroupsKey,
             spcKey,
         ])
         let version = try top.required("version").int()
@@ -399,13 +399,18 @@ public enum PipelineLoader {
         let reasonGroups = try top.optional(reasonGroupsKey).map { try parseReasonGroups($0, reasons: reasons) } ?? []
 
         // Every group must fit its field of the aggregation key: derived here, once.
-        let groupKey: GroupKeySchema
+        var groupKey: GroupKeySchema
         do {
             groupKey = try GroupKeySchema(
                 ageBands: ageBands, routes: routes.map(\.id), reasons: reasons.map(\.id), declared: dimensions, reasonGroups: reasonGroups)
         } catch {
             if let dimensionsEntry { throw dimensionsEntry.fail("dimensions that fit the aggregation key (\(error.message))") }
             throw (bandsEntry ?? enrichEntry).fail("age bands, routes and reasons that fit the aggregation key (\(error.message))")
+        }
+        var caseMixStrata = GroupKeySchema.defaultCaseMixStrata
+        if let entry = try top.optional(caseMixKey) {
+            caseMixStrata = try parseCaseMix(entry, groupKey: groupKey)
+            do { groupKey = try groupKey.settingCaseMix(caseMixStrata) } catch { throw entry.fail("case-mix strata (\(error.message))") }
         }
         let models = try top.optional("models").map { try parseModels($0, groupKey: groupKey) } ?? ModelSettings()
         var quality = try top.optional("quality").map { try parseQuality($0, dimensions: dimensions.map(\.name)) } ?? QualityGates()
@@ -433,12 +438,27 @@ public enum PipelineLoader {
             disclosure: disclosure, models: models, groupKey: groupKey,
             validation: validation, sourcePath: path, sourceSHA256: sha256, quality: quality, displayNames: displayNames)
         configuration.organisations = organisations
+        configuration.caseMixStrata = caseMixStrata
         configuration.missingValues = missingValues
         configuration.dimensions = dimensions
         configuration.reasonGroups = reasonGroups
         configuration.report = try top.optional(reportKey).map { try parseReport($0) } ?? ReportSettings()
         configuration.spc = try top.optional(spcKey).map { try parseSPC($0) } ?? SPCSettings()
         return configuration
+    }
+
+    /// The top-level key for the case-mix strata of the organisations' standardised ratios.
+    static let caseMixKey = "case_mix"
+
+    /// Parses the `case_mix` section: `strata`, a list of the groupings an organisation's
+    /// case mix is stratified by (``GroupKeySchema/caseMixProblem(_:)`` says which may;
+    /// an empty list means no adjustment: one stratum).
+    static func parseCaseMix(_ entry: Entry, groupKey: GroupKeySchema) throws -> [String] {
+        try entry.allowKeys(["strata"])
+        let strataEntry = try entry.required("strata")
+        let names = try strataEntry.stringList(nonEmpty: false)
+        if let problem = groupKey.caseMixProblem(names) { throw strataEntry.fail(problem) }
+        return names
     }
 
     /// The top-level key for the report's title and organisation.

@@ -103,6 +103,11 @@ struct Manifest: Encodable {
     /// How the organisations were mapped to primary care networks for the provision
     /// tables; absent when the pipeline names no provision files.
     var link_worker_provision: ProvisionFigures?
+    /// What the organisation funnels were drawn with: the case-mix strata of the
+    /// standardised ratios, and per indicator and kind (proportion, ratio) the
+    /// overdispersion factor φ and between-organisation variance τ² (not counts: they
+    /// pass disclosure control as they are, to 6 significant digits).
+    var organisation_funnels: OrganisationFunnelFigures?
     /// What the run warns about (stable codes; counts controlled as their tables control them).
     var warnings: [RunWarning]
     var outputs: [Output]
@@ -118,9 +123,10 @@ struct Manifest: Encodable {
         models: [ModelRunSummary], modelsSeconds: Double, period: (first: Day, last: Day)?,
         unmappedLabels: UnmappedLabelStore = UnmappedLabelStore(), rates: RateFigures? = nil, provision: ProvisionFigures? = nil,
         recording: FieldRecording = .complete,
-        warnings: [RunWarning] = []
+        warnings: [RunWarning] = [], organisationFunnels: OrganisationFunnelFigures? = nil
     ) {
         self.warnings = warnings
+        organisation_funnels = organisationFunnels
         fields_not_recorded = recording.notRecorded.map(\.rawValue)
         fields_recorded_in_part = recording.recordedInPart.map {
             FieldRecordedInPart(field: $0.field.rawValue, files_without: $0.filesWithout, files: recording.files)

@@ -112,7 +112,8 @@ public enum Publisher {
         var organisationBuilder = OrganisationTableBuilder(pipeline: pipeline)
         if recording.contactedShareNote != nil { organisationBuilder.withheld.insert(.contactedShare) }
         if recording.interventionShareNote != nil { organisationBuilder.withheld.insert(.interventionShare) }
-        tables.organisations = organisationBuilder.build(result.counts.organisations, directory: result.organisationDirectory)
+        let organisations = organisationBuilder.buildWithFigures(result.counts.organisations, directory: result.organisationDirectory)
+        tables.organisations = organisations.table
         var provisionBuilder = ProvisionTableBuilder(disclosure: pipeline.disclosure)
         provisionBuilder.jobs = options.jobs
         let provision = provisionBuilder.build(
@@ -153,7 +154,8 @@ public enum Publisher {
             options: options, pipeline: pipeline, files: result.files, reference: result.reference, outputs: output.written,
             started: started, finished: Date(), disclosure: pipeline.disclosure, models: models.summaries,
             modelsSeconds: modelsSeconds, period: period, unmappedLabels: result.unmappedLabels, rates: rates.figures,
-            provision: result.provision == nil ? nil : provision.figures, recording: recording, warnings: warnings)
+            provision: result.provision == nil ? nil : provision.figures, recording: recording, warnings: warnings,
+            organisationFunnels: organisations.figures)
         try output.write("manifest.json", try manifest.json(), record: false)
         return RunSummary(
             result: result, models: models.summaries, outputDirectory: output.target.path, headline: Report.headline(tables: tables),

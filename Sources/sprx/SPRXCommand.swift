@@ -267,6 +267,18 @@ struct Generate: ParsableCommand {
             valueName: "spec"))
     var extraColumn: [String] = []
 
+    @Flag(
+        help:
+            "Organisations that differ only by case mix: the same chance of a non-medical route in every age band × sex × deprivation quintile × nation, different mixes of age and deprivation (for checking the case-mix adjusted comparison)."
+    )
+    var caseMixOnly = false
+
+    @Option(
+        help:
+            "With --case-mix-only: give one organisation (among the larger ones, the one whose case mix predicts the fewest non-medical routes; named in generate.json) this real effect on the logit of a non-medical route."
+    )
+    var plantedEffect: Double?
+
     @Option(help: ProgressOptions.help)
     var progress: ProgressMode = .auto
 
@@ -274,6 +286,10 @@ struct Generate: ParsableCommand {
     var progressInterval: Double = ProgressLine.lineInterval
 
     func validate() throws {
+        if let plantedEffect {
+            guard caseMixOnly else { throw ValidationError("--planted-effect needs --case-mix-only") }
+            guard plantedEffect.isFinite, abs(plantedEffect) <= 10 else { throw ValidationError("--planted-effect must be from -10 to 10") }
+        }
         for spec in extraColumn {
             do { _ = try ExtraColumn.parse(spec) } catch let error as SPRXError { throw ValidationError(error.message) }
         }
@@ -298,6 +314,7 @@ struct Generate: ParsableCommand {
             options.progress = progress.resolvedForStandardError
             options.progressInterval = progressInterval
             options.extraColumns = try extraColumn.map(ExtraColumn.parse)
+            if caseMixOnly { options.caseMix = CaseMixScenario(plantedEffect: plantedEffect ?? 0) }
             let summary = try ReferralGenerator.generateAtomically(options)
             print("wrote \(summary.rowsWritten) rows in \(summary.files.count) files to \(out) (expected clean: \(summary.expectedClean))")
         } catch let error as SPRXError {

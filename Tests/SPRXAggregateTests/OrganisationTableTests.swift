@@ -26,8 +26,29 @@ import Testing
         }
     }
 
-    /// The CSV's data lines.
-    static func lines(_ table: PublishedTable) -> [String] { table.csv.split(separator: "\n").dropFirst().map(String.init) }
+    /// The columns of the crude comparison these tests check (the case-mix and
+    /// overdispersion columns have their own tests: CaseMixTests).
+    static let crudeColumns: [OrganisationColumn] = [
+        .organisationID, .indicator, .numerator, .denominator, .value, .overall, .lower95, .upper95, .lower998, .upper998, .flag, .level, .name,
+        .organisationType, .parentID, .note, .suppressed, .disclosureControl,
+    ]
+
+    /// The note codes about the crude comparison (the others are the ratio's and the
+    /// overdispersed funnels', checked in CaseMixTests).
+    static let crudeNotes: Set<String> = [
+        OrganisationColumn.Note.flagWithheldRounding, OrganisationColumn.Note.overallSuppressed, OrganisationColumn.Note.noReferrals,
+    ]
+
+    /// The CSV's data lines, the crude comparison's columns only (and of `note`, its codes).
+    static func lines(_ table: PublishedTable) -> [String] {
+        table.rows.map { row in
+            crudeColumns.map { column in
+                guard column == .note else { return row[column.index].csv }
+                let codes = (row[column.index].string ?? "").split(separator: ";").map(String.init)
+                return codes.filter { crudeNotes.contains($0) || $0.hasPrefix("not_recorded:") }.joined(separator: ";")
+            }.joined(separator: ",")
+        }
+    }
 
     // Totals over A, B, C: 1,000 referrals, 420 non-medical, 420 contacted, 110 with an
     // intervention: overall 42.00, 42.00, 11.00. The 50 referrals without an organisation

@@ -1,0 +1,172 @@
+import SPRXCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Indirect standardisation of the organisations' shares (`organisations.csv`'s
+// `observed`, `expected`, `isr` and their limits), as Public Health England's
+// `PHEindicatormethods` computes it: `calculate_ISRatio` (Byar's interval, exact below
+// 10), `calculate_funnel_limits(statistic = "ratio", ratio_type = "isr")` and
+// `assign_funnel_significance(statistic = "ratio")`. Pure functions, no I/O.
+
+/// An indirectly standardised ratio: observed events against the events expected from
+/// the unit's own case mix, with PHE's confidence limits.
+///
+/// As `PHEindicatormethods::calculate_ISRatio` (with `refvalue = 1`): the ratio O/E and
+/// the limits of the count O (``PoissonCountInterval``: exact below 10, Byar's from 10)
+/// divided by E, at 95% and 99.8%.
+public struct StandardisedRatio: Sendable, Equatable {
+    /// The observed count and the expected count.
+    public var observed: Int64
+    public var expected: Double
+    /// O / E.
+    public var ratio: Double { Double(observed) / expected }
+    /// The 95% and 99.8% confidence limits of the ratio.
+    public var limits95: ConfidenceLimits
+    public var limits998: ConfidenceLimits
+
+    /// The confidence levels of the ratio's two intervals (PHE's `confidence = c(0.95, 0.998)`).
+    public static let confidence95 = 0.95, confidence998 = 0.998
+
+    /// The ratio of `observed` events to `expected`; `nil` when `expected` is not positive.
+    public init?(observed: Int64, expected: Double) {
+        guard expected > 0, expected.isFinite, observed >= 0 else { return nil }
+        self.observed = observed
+        self.expected = expected
+        let count = Int(observed)
+        limits95 = PoissonCountInterval.limits(count: count, confidence: Self.confidence95).scaled(by: 1 / expected)
+        limits998 = PoissonCountInterval.limits(count: count, confidence: Self.confidence998).scaled(by: 1 / expected)
+    }
+
+    /// Where the ratio lies against the target 1, as `assign_funnel_significance` (statistic
+    /// "ratio") decides it: above the 99.8% limits when its 99.8% interval lies wholly
+    /// above 1, above the 95% limits when its 95% interval does, below likewise, else
+    /// within. (PHE tests the high side first; no interval lies both wholly above and
+    /// wholly below 1.) Strict comparisons: an interval touching 1 is within.
+    public var flag: OrganisationColumn.Flag {
+        if limits998.lower > 1 { return .above998 }
+        if limits95.lower > 1 { return .above95 }
+        if limits998.upper < 1 { return .below998 }
+        if limits95.upper < 1 { return .below95 }
+        return .within
+    }
+}
+
+/// PHE's funnel limits for an indirectly standardised ratio at a given expected count,
+/// around the target ratio 1 (`calculate_funnel_limits(statistic = "ratio", ratio_type =
+/// "isr")`, divided by its multiplier 100 so the limits are ratios like `isr`).
+///
+/// PHE's funnel at a point x of the axis (the denominator, here the expected count) is
+/// x / λ, where λ is the exact Poisson limit of a count of x events (its `poisson_funnel`:
+/// the lower limit λ with P(X ≥ x; λ) = α gives the upper funnel limit, the upper λ with
+/// P(X ≤ x; λ) = α the lower one; α = 0.025 and 0.001). PHE evaluates it at whole x by
+/// bisection; for an expected count that is not whole this takes the same limits' continuous
+/// form, the gamma quantiles λ = Q(α; x) and Q(1 − α; x + 1) (equal to PHE's at whole x,
+/// since P(X ≥ x; λ) is the gamma distribution function of λ with shape x).
+public enum RatioFunnel {
+    /// The tail probability at each limit: 2.5% (95%) and 0.1% (99.8%).
+    public static let tail95 = 0.025, tail998 = 0.001
+
+    /// The limits at `expected`; `nil` when it is not positive.
+    public static func limits(expected x: Double) -> FunnelLimits? {
+        guard x > 0, x.isFinite else { return nil }
+        return FunnelLimits(
+            lower95: x / GammaDistribution.quantile(1 - tail95, shape: x + 1), upper95: x / GammaDistribution.quantile(tail95, shape: x),
+            lower998: x / GammaDistribution.quantile(1 - tail998, shape: x + 1), upper998: x / GammaDistribution.quantile(tail998, shape: x))
+    }
+}
+
+/// The gamma distribution with scale 1: its distribution function (the regularised lower
+/// incomplete gamma function P(a, x)) and quantile.
+public enum GammaDistribution {
+    /// P(a, x) for shape a > 0 and x ≥ 0: the series for x < a + 1, else 1 − Q(a, x) by
+    /// its continued fraction (modified Lentz), each to full double precision.
+    public static func cdf(_ x: Double, shape a: Double) -> Double {
+        guard x > 0 else { return 0 }
+        let logPrefix = a * log(x) - x - lgamma(a)
+        if x < a + 1 {
+            var term = 1 / a
+            var sum = term
+            var n = a
+            for _ in 0..<10_000 {
+                n += 1
+                term *= x / n
+                sum += term
+                if abs(term) < abs(sum) * 1e-17 { break }
+            }
+            return min(1, sum * exp(logPrefix))
+        }
+        let tiny = 1e-300
+        var b = x + 1 - a
+        var c = 1 / tiny
+        var d = 1 / b
+        var h = d
+        for i in 1..<10_000 {
+            let an = -Double(i) * (Double(i) - a)
+            b += 2
+            d = an * d + b
+            if abs(d) < tiny { d = tiny }
+            c = b + an / c
+            if abs(c) < tiny { c = tiny }
+            d = 1 / d
+            let delta = d * c
+            h *= delta
+            if abs(delta - 1) < 1e-16 { break }
+        }
+        return max(0, 1 - exp(logPrefix) * h)
+    }
+
+    /// The x with P(a, x) = p (0 < p < 1), by bisection to the last bit.
+    public static func quantile(_ p: Double, shape a: Double) -> Double {
+        var low = 0.0
+        var high = max(1.0, a)
+        while cdf(high, shape: a) < p { high *= 2 }
+        for _ in 0..<2000 {
+            let mid = 0.5 * (low + high)
+            if mid <= low || mid >= high { break }
+            if cdf(mid, shape: a) < p { low = mid } else { high = mid }
+        }
+        return 0.5 * (low + high)
+    }
+}
+
+/// The expected counts of indirect standardisation: each stratum's share over every
+/// organisation, and per organisation the count its own mix of strata predicts.
+///
+/// The rules (``OrganisationTableBuilder``):
+/// - The standard population is the one `overall` uses: every referral with an
+///   `organisation_id` (the pooled ids included), so the organisations' expected counts
+///   sum to their observed counts (Σ E = Σ O over the organisation rows).
+/// - A stratum's share p_s = Σ numerators / Σ referrals in the stratum over every
+///   organisation; an organisation's expected count E = Σ_s n_s · p_s over its referrals'
+///   strata, and its mix-weighted share m = E / n.
+public struct CaseMixStandard: Sendable {
+    /// Each stratum's share of referrals with the outcome, per indicator (``OrganisationColumn/Indicator`` order).
+    public let shares: [[UInt32: Double]]
+
+    /// The standard of these strata's counts over every organisation.
+    public init(strata: [UInt32: ResidentCounts]) {
+        shares = OrganisationColumn.Indicator.allCases.map { indicator in
+            strata.compactMapValues { counts in
+                counts.referred > 0 ? Double(OrganisationTableBuilder.numerator(indicator, of: counts)) / Double(counts.referred) : nil
+            }
+        }
+    }
+
+    /// The expected count of `indicator` for an organisation with these referrals per stratum.
+    public func expected(_ indicator: OrganisationColumn.Indicator, strata: [UInt32: ResidentCounts]) -> Double {
+        // safe: every indicator has an entry (built from allCases)
+        let index = OrganisationColumn.Indicator.allCases.firstIndex(of: indicator)!
+        // Summed in stratum order, so the same counts give the same bits whatever the table's order.
+        var sum = 0.0
+        for stratum in strata.keys.sorted() {
+            // safe: iterating the dictionary's own keys
+            let counts = strata[stratum]!
+            sum += Double(counts.referred) * (shares[index][stratum] ?? 0)
+        }
+        return sum
+    }
+}
