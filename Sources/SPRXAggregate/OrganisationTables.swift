@@ -441,10 +441,9 @@ public struct OrganisationTableBuilder: Sendable {
 /// groupings the case mix is stratified by, and per indicator and kind of funnel the
 /// overdispersion estimates (``Overdispersion``).
 public struct OrganisationFunnelFigures: Sendable, Equatable, Encodable {
-    /// The kind of funnel: the crude share, or the indirectly standardised ratio.
-    public enum Kind: String, Sendable, Equatable, Encodable {
-        case proportion, ratio
-    }
+    /// The kind of funnel: the crude share (``Overdispersion/Scale/proportion``), or the
+    /// indirectly standardised ratio (``Overdispersion/Scale/ratio``).
+    public typealias Kind = Overdispersion.Scale
 
     /// φ and τ² of one indicator's funnel of one kind; `nil` figures when they could not
     /// be estimated (fewer than two organisations, an overall share withheld).
@@ -479,3 +478,5 @@ public struct OrganisationFunnelFigures: Sendable, Equatable, Encodable {
         case caseMixStrata = "case_mix_strata", dispersion = "overdispersion", units = "overdispersion_units"
     }
 }
+
+extension Overdispersion.Scale: Encodable {}

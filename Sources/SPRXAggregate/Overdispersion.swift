@@ -78,6 +78,8 @@ public struct Overdispersion: Sendable, Equatable {
     /// scale).
     public init?(units: [(numerator: Double, denominator: Double)], target: Double, scale: Scale) {
         let informative = units.filter { $0.denominator > 0 }
+        // Fewer than two units estimate nothing (and the Winsorising quantiles need some).
+        guard informative.count >= 2 else { return nil }
         guard informative.allSatisfy({ $0.numerator >= 0 && $0.numerator.isFinite && $0.denominator.isFinite }) else { return nil }
         self.scale = scale
         var scores: [(z: Double, s: Double)]

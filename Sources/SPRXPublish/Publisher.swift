@@ -142,6 +142,13 @@ public enum Publisher {
             suppressUpTo: pipeline.disclosure.suppressUpTo, rateFigures: rates.figures, populationEdition: result.population?.edition,
             catchment: result.population?.catchment, recording: recording)
         context.censusCoverage = provision.figures.coverage
+        context.caseMixStrata = pipeline.groupKey.caseMixStrata.map(\.title)
+        for dispersion in organisations.figures.dispersion {
+            guard let phi = dispersion.phi, let tau2 = dispersion.tau2, let indicator = OrganisationColumn.Indicator(rawValue: dispersion.indicator) else {
+                continue
+            }
+            context.funnelDispersion[FunnelDispersion.key(indicator, dispersion.kind)] = FunnelDispersion(phi: phi, tau2: tau2)
+        }
         if result.population != nil, case .localAuthorities(let names)? = pipeline.enrich.population?.catchment { context.catchmentAuthorities = names }
         context.warnings = warnings
         context.title = pipeline.report.title

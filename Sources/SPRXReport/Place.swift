@@ -360,8 +360,12 @@ enum PlaceWording {
 
     /// The adjusted funnel's method: what the ratio is and which strata adjust it.
     static func adjustedSentence(_ indicator: OrganisationColumn.Indicator, strata: [String], noun: String) -> String {
+        guard !strata.isEmpty else {
+            return
+                "Not adjusted for case mix: the pipeline names no case-mix strata, so each \(noun)'s \(countedNoun(indicator)) (observed) is set against the number the overall share gives for its referrals (expected); 1 is as expected, 1.20 is 20% more."
+        }
         // Titles ("Age band") read inside the sentence ("age band"), abbreviations kept.
-        let by = strata.isEmpty ? "the pipeline's case-mix groups" : ReportContext.listed(strata.map(DisplayNames.inSentence))
+        let by = ReportContext.listed(strata.map(DisplayNames.inSentence))
         return
             "Adjusted for case mix by \(by): each \(noun)'s \(countedNoun(indicator)) (observed) against the number its own mix of people would have at every organisation's shares (expected); 1 is as expected, 1.20 is 20% more."
     }

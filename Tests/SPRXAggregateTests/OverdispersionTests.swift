@@ -132,6 +132,8 @@ import Testing
 
     // When φ and τ² cannot be estimated there is no answer, not a made-up one.
     @Test func notEstimable() {
+        #expect(Overdispersion(units: [], target: 0.5, scale: .proportion) == nil)  // none (a 20-row run once trapped here)
+        #expect(Overdispersion(units: [], target: 1, scale: .ratio) == nil)
         #expect(Overdispersion(units: [(5, 10)], target: 0.5, scale: .proportion) == nil)  // one unit: τ²'s denominator is 0
         #expect(Overdispersion(units: [(5, 10), (3, 0)], target: 0.5, scale: .proportion) == nil)  // a zero denominator is left out
         #expect(Overdispersion(units: [(11, 10), (3, 10)], target: 0.5, scale: .proportion) == nil)  // not a proportion
