@@ -572,7 +572,7 @@ extension Report {
 
     /// The table of an adjusted funnel: observed, expected and their ratio.
     static let ratioHeader = [
-        "Organisation", "Code", "Type", "Parent", "Observed", "Expected", "Ratio", "95% limits", "99.8% limits", "Against the limits",
+        "Organisation", "Code", "Type", "Parent", "Observed", "Expected", "Ratio", "Ratio 95% limits", "Ratio 99.8% limits", "Against the limits",
     ]
 
     static func organisationHeader(_ measure: FunnelMeasure) -> [String] { measure.scale == .ratio ? ratioHeader : organisationHeader }
