@@ -19,7 +19,9 @@ import SPRXPipeline
 ///   but left out of the chart (its centre, limits and runs).
 /// - A series with fewer than ``SPCColumn/minimumPoints`` values (partial months not
 ///   counted) is not charted: its rows have no centre, limits or classification, with
-///   `note` `short_series`.
+///   `note` `short_series`. Nor is one whose gaps leave fewer than
+///   ``SPCColumn/minimumMovingRanges`` moving ranges (`note` `too_many_gaps`): 16 values
+///   scattered over 60 months would put limits on 3 moving ranges.
 /// - `point_type` by the pipeline's `spc.improvement_direction` for the measure
 ///   (``SPCSettings``; `neutral` by default). Centre and limits to 6 significant digits.
 public struct SPCTableBuilder: Sendable {
@@ -87,7 +89,9 @@ public struct SPCTableBuilder: Sendable {
         let charted = series.rows.indices.filter { !partial[$0] }
         let values = charted.map { series.rows[$0][TrendColumn.value].value }
         let enough = values.compactMap { $0 }.count >= SPCColumn.minimumPoints
-        let chart = enough ? SPCChart(values) : nil
+        let movingRanges = zip(values, values.dropFirst()).filter { $0.0 != nil && $0.1 != nil }.count
+        let unbroken = movingRanges >= SPCColumn.minimumMovingRanges
+        let chart = enough && unbroken ? SPCChart(values) : nil
         let direction = settings.direction(series.measure)
         var place: [Int: Int] = [:]
         for (position, index) in charted.enumerated() { place[index] = position }
@@ -104,7 +108,7 @@ public struct SPCTableBuilder: Sendable {
             } else if !hasValue {
                 note = SPCColumn.Note.noValue
             } else if chart == nil {
-                note = SPCColumn.Note.shortSeries
+                note = enough ? SPCColumn.Note.tooManyGaps : SPCColumn.Note.shortSeries
             } else {
                 note = chart?.meanMovingRange == nil ? SPCColumn.Note.noVariation : nil
             }

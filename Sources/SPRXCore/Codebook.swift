@@ -348,7 +348,7 @@ extension SPCColumn {
                 empty: "suppressed by disclosure control or no referrals: a gap in the series ({note} `no_value`)")
         case .centre:
             return ColumnMeaning(
-                "The series' centre line: the mean of its charted values", unit: "as {value}", empty: "the series is too short to chart ({note} `short_series`)"
+                "The series' centre line: the mean of its charted values", unit: "as {value}", empty: "the series is too short or too broken by gaps to chart ({note} `short_series`, `too_many_gaps`)"
             )
         case .lowerLimit, .upperLimit:
             return ColumnMeaning(
@@ -364,7 +364,7 @@ extension SPCColumn {
                 "The special-cause rules the point is part of, `;`-separated: " + oneOf(Rule.self), unit: "codes", empty: "common cause, or " + unclassified)
         case .note:
             return ColumnMeaning(
-                "Why a point is not classified: `\(Note.noValue)`, `\(Note.partialMonth)`, `\(Note.shortSeries)`; or `\(Note.noVariation)` (no limits)",
+                "Why a point is not classified: `\(Note.noValue)`, `\(Note.partialMonth)`, `\(Note.shortSeries)`, `\(Note.tooManyGaps)`; or `\(Note.noVariation)` (no limits)",
                 unit: "codes", empty: "nothing to say")
         case .disclosureControl: return ColumnMeaning.disclosureControl
         }

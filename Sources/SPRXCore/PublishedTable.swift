@@ -792,12 +792,19 @@ public enum SPCColumn: String, TableColumn {
         public static let partialMonth = "partial_month"
         /// The series has fewer than ``SPCColumn/minimumPoints`` values: not charted.
         public static let shortSeries = "short_series"
+        /// The series has enough values but its gaps leave fewer than
+        /// ``SPCColumn/minimumMovingRanges`` moving ranges (pairs of consecutive months
+        /// both with a value): the limits would rest on too few of them. Not charted.
+        public static let tooManyGaps = "too_many_gaps"
         /// Every moving range is 0 (or screened out): no limits, every point common cause.
         public static let noVariation = "no_variation"
     }
 
     /// The fewest values a series needs to be charted.
     public static let minimumPoints = 12
+    /// The fewest moving ranges a series needs to be charted: as many as a gapless
+    /// series of ``minimumPoints`` values has.
+    public static let minimumMovingRanges = minimumPoints - 1
 }
 
 /// The columns of `organisations.csv`: per organisation (or parent) and indicator, its

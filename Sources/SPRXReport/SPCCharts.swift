@@ -111,25 +111,58 @@ enum SPCWording {
         }
     }
 
+    /// A month as a reader says it ("June 2025").
+    static func monthName(_ start: String) -> String {
+        TrendWording.yearMonth(start).map { "\(TrendWording.monthNames[$0.month - 1]) \($0.year)" } ?? start
+    }
+
     /// The sentence for one headline series: its latest month's variation and how many
-    /// months are special causes, or why it is not charted.
-    static func sentence(_ series: SPCSeries) -> String {
+    /// months are special causes, the months with no value to chart, or why it is not
+    /// charted at all.
+    ///
+    /// `suppressUpTo` is disclosure control's threshold (`nil` when it is off): a
+    /// suppressed monthly count of referrals stands for 1 to that many, so when the
+    /// lower limit is above it the month is below the limit whatever its count, and the
+    /// sentence says so (a collapsed month must not vanish into a gap).
+    static func sentence(_ series: SPCSeries, suppressUpTo: Int? = nil) -> String {
         let name = TrendWording.measureName(series.measure)
+        let full = series.points.filter { $0.note != SPCColumn.Note.partialMonth }
         guard series.isCharted, let latest = series.latest, let variation = series.variation else {
-            let values = series.points.filter { $0.value != nil && $0.note != SPCColumn.Note.partialMonth }.count
+            let values = full.filter { $0.value != nil }.count
+            let partial = full.count < series.points.count ? " (partial first or last months left out)" : ""
+            if series.points.contains(where: { $0.note == SPCColumn.Note.tooManyGaps }) {
+                return
+                    "\(name): not charted: its \(values) full months with a published value are broken up by months withheld by disclosure control, leaving fewer than \(SPCColumn.minimumMovingRanges) pairs of consecutive months to set limits from."
+            }
             return
-                "\(name): not charted: \(values) month\(values == 1 ? "" : "s") with a published value, and an SPC chart needs at least \(SPCColumn.minimumPoints)."
+                "\(name): not charted: \(values) full month\(values == 1 ? "" : "s") with a published value\(partial), and an SPC chart needs at least \(SPCColumn.minimumPoints)."
         }
-        let month = TrendWording.yearMonth(latest.start).map { "\(TrendWording.monthNames[$0.month - 1]) \($0.year)" } ?? latest.start
         let special = series.points.filter { $0.pointType != nil && $0.pointType != .commonCause }
-        var text = "\(name): \(month), the latest month charted, shows \(self.variation(variation.type, high: variation.high))"
+        var text = "\(name): \(monthName(latest.start)), the latest month charted, shows \(self.variation(variation.type, high: variation.high))"
         if special.isEmpty {
             text += "; no month of the \(series.chartedCount) charted is a special cause."
         } else {
             let fired = SPCColumn.Rule.allCases.filter { rule in special.contains { $0.rules.contains(rule) } }.map(rule)
-            text += "; \(special.count) of the \(series.chartedCount) months charted are special causes (\(fired.joined(separator: "; ")))."
+            let verb = special.count == 1 ? "is a special cause" : "are special causes"
+            text += "; \(special.count) of the \(series.chartedCount) months charted \(verb) (\(fired.joined(separator: "; ")))."
         }
-        if series.latest?.lower == nil { text += " Every month-to-month change is 0, so the chart has no limits." }
+        if latest.lower == nil { text += " Every month-to-month change is 0, so the chart has no limits." }
+        // Months inside the series with no value: say which, and what a withheld count must be.
+        let gaps = full.filter { $0.value == nil && $0.note == SPCColumn.Note.noValue }
+        if !gaps.isEmpty {
+            let names = gaps.map { monthName($0.start) }
+            let listed = names.count <= 3 ? ReportContext.listed(names) : "\(names.count) months"
+            let why =
+                series.measure == .referrals
+                ? "whose count is withheld by disclosure control" : "with no published share (withheld by disclosure control, or no referrals)"
+            text += " Not charted: \(listed), \(why)"
+            if series.measure == .referrals, let suppressUpTo, let lower = latest.lower, lower > Double(suppressUpTo) {
+                text +=
+                    "; a withheld count is \(suppressUpTo) or fewer, below the lower limit (\(Report.grouped(Int(lower.rounded(.down))))) whatever it is, so \(names.count == 1 ? "that month is a signal" : "each is a signal") worth a look."
+            } else {
+                text += "."
+            }
+        }
         return text
     }
 }
@@ -282,12 +315,13 @@ extension Report {
     /// What the SPC charts are, in sentences (beside the section's other notes).
     static let spcNotes = [
         "Statistical process control as NHS England's Making Data Count does it (NHSRplotthedots' method, tables/spc.csv): an XmR chart of each monthly series, mean ± 2.66 × the mean month-to-month change (unusually large changes, about 3.27 times their mean or more, left out first). A month is a special cause when it is outside those limits, in a run of 7 or more on one side of the mean, in 7 or more rising or falling, or 2 of 3 months beyond two thirds of the way to a limit on one side. The pipeline's spc section says which way is better for each measure; without it a special cause is neutral (purple).",
-        "The charts use the published monthly values, so disclosure control holds: a suppressed month is a gap, which no run crosses. A partial first or last month is left out, and a series with fewer than 12 monthly values is not charted.",
+        "The charts use the published monthly values, so disclosure control holds: a suppressed month is a gap, which no run crosses, and the sentence names it. A partial first or last month is left out, and a series with fewer than 12 monthly values, or whose gaps leave fewer than 11 pairs of consecutive months, is not charted.",
+        "The chart asks whether a month is unusual against the series' own month-to-month variation; the comparison of the first and last quarters above asks whether the level differs between two points in time. A steady drift can show as a change there and as common cause here, and a single odd month the other way round: read the two together.",
     ]
 
     /// The SPC part of the trend section: one sentence with its variation icon per
     /// headline measure, and the charts; nothing when spc.csv has no row.
-    static func spcNodes(_ figures: TrendFigures) -> [Node] {
+    static func spcNodes(_ figures: TrendFigures, suppressUpTo: Int? = nil) -> [Node] {
         let series = figures.spcHeadline
         guard !series.isEmpty else { return [] }
         var nodes: [Node] = [el("h3", text: spcTitle)]
@@ -298,7 +332,7 @@ extension Report {
                     let icon = item.variation.map {
                         Charts.variationIcon($0.type, high: $0.high, label: SPCWording.variation($0.type, high: $0.high), size: 22)
                     }
-                    return el("li", [], (icon.map { [$0] } ?? []) + [el("p", text: SPCWording.sentence(item))])
+                    return el("li", [], (icon.map { [$0] } ?? []) + [el("p", text: SPCWording.sentence(item, suppressUpTo: suppressUpTo))])
                 }))
         let charted = series.filter(\.isCharted)
         if !charted.isEmpty {
@@ -329,9 +363,9 @@ extension Report {
     }
 
     /// The SPC part of the trend section in Markdown: the same sentences.
-    static func spcMarkdown(_ figures: TrendFigures) -> [String] {
+    static func spcMarkdown(_ figures: TrendFigures, suppressUpTo: Int? = nil) -> [String] {
         let series = figures.spcHeadline
         guard !series.isEmpty else { return [] }
-        return ["### " + spcTitle, ""] + series.map { "- " + markdownText(SPCWording.sentence($0)) } + [""]
+        return ["### " + spcTitle, ""] + series.map { "- " + markdownText(SPCWording.sentence($0, suppressUpTo: suppressUpTo)) } + [""]
     }
 }

@@ -247,7 +247,7 @@ extension Report {
                             rows: trendTable(figures, interval, columns: trendAllColumns(figures)), numeric: Set(1...trendAllColumns(figures).count))),
                 ]))
 
-        children += spcNodes(figures)
+        children += spcNodes(figures, suppressUpTo: context.disclosureEnabled ? context.suppressUpTo : nil)
 
         // A nation whose every interval is suppressed has no panel: the section's
         // withheld sentence (``trendWithheldSentence(_:_:)``) names it instead.
@@ -343,7 +343,7 @@ extension Report {
         ]
         out += table(
             trendAllHeader(figures, interval), trendTable(figures, interval, columns: trendAllColumns(figures)), right: Set(1...trendAllColumns(figures).count))
-        out += spcMarkdown(figures)
+        out += spcMarkdown(figures, suppressUpTo: context.disclosureEnabled ? context.suppressUpTo : nil)
         let nations = trendNationColumns(figures)
         if !nations.isEmpty {
             out += ["### Non-medical share by nation", "", md("Non-medical share (95% CI), percent, by nation and \(unit)."), ""]

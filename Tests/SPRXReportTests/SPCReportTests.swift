@@ -49,8 +49,8 @@ import Testing
         #expect(variation.type == .improvement && variation.high)
         let sentence = SPCWording.sentence(headline[0])
         #expect(sentence.contains("February 2024, the latest month charted, shows special cause: improvement (high)"), "\(sentence)")
-        #expect(sentence.contains("1 of the 14 months charted are special causes (outside the limits)"), "\(sentence)")
-        #expect(SPCWording.sentence(headline[1]).contains("not charted: 8 months with a published value, and an SPC chart needs at least 12"))
+        #expect(sentence.contains("1 of the 14 months charted is a special cause (outside the limits)"), "\(sentence)")
+        #expect(SPCWording.sentence(headline[1]).contains("not charted: 8 full months with a published value, and an SPC chart needs at least 12"))
         let html = Self.html(Report.spcNodes(figures))
         // The icon (blue ring, H) and the chart: the outlier blue, the others grey; the short series not drawn.
         #expect(html.contains("class=\"variation-icon\""))
@@ -65,6 +65,38 @@ import Testing
         let print = try #require(html.components(separatedBy: "<svg id=\"trend-spc-print\"").dropFirst().first)
         #expect(print.components(separatedBy: "fill=\"\(SPCPalette.improvement)\"><title>").count - 1 == 1)
         #expect(Report.spcMarkdown(figures).count == 2 + 2 + 1)
+    }
+
+    // A new user's export had a month collapse to 5 referrals, suppressed, a gap. By hand:
+    // the other 13 months alternate 700 and 720, so the mean is about 709, the mean
+    // moving range 20 and the lower limit 709 − 2.66 × 20 ≈ 656, far above the 7 a
+    // suppressed count can be. The sentence names the month and says it is a signal; a
+    // share's gap is named without that claim (its value may be anything).
+    @Test func aWithheldMonthIsNamedAndACollapsedCountIsASignal() throws {
+        var referrals: [Double?] = (0..<14).map { $0 % 2 == 0 ? 700 : 720 }
+        referrals[5] = nil
+        var shares: [Double?] = (0..<14).map { $0 % 2 == 0 ? 40 : 42 }
+        shares[5] = nil
+        let figures = TrendFigures(tables: Self.tables([.referrals: referrals, .contactedShare: shares]))
+        let headline = figures.spcHeadline
+        let sentence = SPCWording.sentence(headline[0], suppressUpTo: 7)
+        #expect(sentence.contains("Not charted: June 2023, whose count is withheld by disclosure control; a withheld count is 7 or fewer, below the lower limit (6"), "\(sentence)")
+        #expect(sentence.contains("so that month is a signal worth a look."), "\(sentence)")
+        let share = SPCWording.sentence(headline[1], suppressUpTo: 7)
+        #expect(share.contains("Not charted: June 2023, with no published share") && !share.contains("is a signal worth"), "\(share)")
+        // Disclosure control off: no claim about what a withheld count must be.
+        #expect(!SPCWording.sentence(headline[0]).contains("is a signal worth"))
+    }
+
+    // A series with 16 values scattered over 30 months (every other month withheld) has
+    // enough values but too few consecutive pairs to set limits from: not charted, and said.
+    @Test func aSeriesBrokenByGapsIsNotCharted() throws {
+        let referrals: [Double?] = (0..<32).map { $0 % 2 == 0 ? 100 + Double($0) : nil }
+        let figures = TrendFigures(tables: Self.tables([.referrals: referrals]))
+        let series = try #require(figures.spcHeadline.first)
+        #expect(!series.isCharted)
+        #expect(figures.spc.rows.allSatisfy { $0[SPCColumn.note].string == SPCColumn.Note.tooManyGaps || $0[SPCColumn.value].isEmpty })
+        #expect(SPCWording.sentence(series).contains("leaving fewer than 11 pairs of consecutive months"))
     }
 
     @Test func nothingWithoutRows() {
