@@ -12,6 +12,12 @@
 # (Tests/SPRXAggregateTests/Fixtures/spc_r_sample.csv, from SampleData/expected/referral-equity).
 # Exits 1 naming the first rows that differ. Needs only base R (apt-get install r-base-core).
 
+# A series is charted with 12 values or more whose gaps leave 11 moving ranges or more
+# (pairs of consecutive months both with a value).
+chartable <- function(y) {
+  sum(!is.na(y)) >= 12 && sum(!is.na(y[-1]) & !is.na(y[-length(y)])) >= 11
+}
+
 xmr <- function(y, improvement = 0) {
   n <- length(y)
   centre <- mean(y, na.rm = TRUE)
@@ -95,8 +101,8 @@ main <- function(args) {
     y <- suppressWarnings(as.numeric(s$value))
     got <- spc[key(s), ]
     if (any(got$value != s$value)) problems <- c(problems, paste("value differs from trends.csv in", key(s)[1]))
-    if (sum(!is.na(y[full])) < 12) {
-      if (any(got$centre != "" | got$special_cause != "")) problems <- c(problems, paste("short series charted:", key(s)[1]))
+    if (!chartable(y[full])) {
+      if (any(got$centre != "" | got$special_cause != "")) problems <- c(problems, paste("short or gappy series charted:", key(s)[1]))
       next
     }
     charted <- charted + 1
@@ -131,7 +137,7 @@ write_fixture <- function(trends_csv, fixture) {
   for (s in split(trends, paste(trends$measure, trends$dimension, trends$group, sep = "|"))) {
     s <- s[order(s$interval_start), ]
     y <- suppressWarnings(as.numeric(s$value))
-    if (sum(!is.na(y)) < 12) next
+    if (!chartable(y)) next
     w <- xmr(y, 0)
     out[[length(out) + 1]] <- data.frame(measure = s$measure, dimension = s$dimension, group = s$group, interval_start = s$interval_start,
       centre = sprintf("%.17g", w$centre), lower_limit = ifelse(is.na(w$lower), "", sprintf("%.17g", w$lower)),

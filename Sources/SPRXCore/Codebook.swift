@@ -348,7 +348,8 @@ extension SPCColumn {
                 empty: "suppressed by disclosure control or no referrals: a gap in the series ({note} `no_value`)")
         case .centre:
             return ColumnMeaning(
-                "The series' centre line: the mean of its charted values", unit: "as {value}", empty: "the series is too short or too broken by gaps to chart ({note} `short_series`, `too_many_gaps`)"
+                "The series' centre line: the mean of its charted values", unit: "as {value}",
+                empty: "the series is too short or too broken by gaps to chart ({note} `short_series`, `too_many_gaps`)"
             )
         case .lowerLimit, .upperLimit:
             return ColumnMeaning(

@@ -151,6 +151,19 @@ enum DefaultPipelineText {
         #   route: {primary_care: "Primary care", vcse: "Voluntary and community sector"}
         #   reason: {loneliness_isolation: "Loneliness or isolation"}
 
+        # Statistical process control (tables/spc.csv; optional): which way is better for each
+        # monthly measure (referrals, non_medical_share, contacted_share, intervention_share:
+        # increase, decrease or neutral; neutral when not set), so that a special cause reads
+        # as an improvement or a concern. For example:
+        # spc:
+        #   improvement_direction: {contacted_share: increase, intervention_share: increase}
+
+        # Case-mix adjustment of the organisation funnels (optional): the groupings whose
+        # combinations are the strata of indirect standardisation, by default those below. A
+        # grouping the export does not record adjusts nothing; [] means no adjustment.
+        # case_mix:
+        #   strata: [age_band, sex, imd_quintile, nation]
+
         # Tolerances for `sprx validate --pipeline` (CI comparisons of output folders):
         # estimates pass when within either bound; counts, labels and flags must be equal.
         validate:

@@ -80,7 +80,10 @@ import Testing
         let figures = TrendFigures(tables: Self.tables([.referrals: referrals, .contactedShare: shares]))
         let headline = figures.spcHeadline
         let sentence = SPCWording.sentence(headline[0], suppressUpTo: 7)
-        #expect(sentence.contains("Not charted: June 2023, whose count is withheld by disclosure control; a withheld count is 7 or fewer, below the lower limit (6"), "\(sentence)")
+        #expect(
+            sentence.contains(
+                "Not charted: June 2023, whose count is withheld by disclosure control; a withheld count is 7 or fewer, below the lower limit (6"),
+            "\(sentence)")
         #expect(sentence.contains("so that month is a signal worth a look."), "\(sentence)")
         let share = SPCWording.sentence(headline[1], suppressUpTo: 7)
         #expect(share.contains("Not charted: June 2023, with no published share") && !share.contains("is a signal worth"), "\(share)")
