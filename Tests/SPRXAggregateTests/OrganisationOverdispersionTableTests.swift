@@ -84,6 +84,32 @@ import Testing
         #expect(flaggedOD < flaggedPlain)
     }
 
+    // Organisations within chance (non-medical 86…94 of 200 around 45%): φ < 1, τ² = 0,
+    // and Spiegelhalter's arcsine limits alone are narrower than PHE's Wilson limits at
+    // one end (the arcsine scale is symmetric, Wilson's is not): the published limits are
+    // the wider of the two, by hand.
+    @Test func withinChanceTheWiderLimitIsPHEs() throws {
+        var counts = OrganisationCounts()
+        var units: [(n: Int, d: Int)] = []
+        for k in 0..<9 {
+            Self.add(&counts, "A1000\(k + 1)", referrals: 200, nonMedical: 86 + k)
+            units.append((86 + k, 200))
+        }
+        let table = Self.off.build(counts, directory: nil)
+        let target = 810.0 / 1800.0
+        let od = try #require(Overdispersion(units: units.map { (Double($0.n), Double($0.d)) }, target: target, scale: .proportion))
+        #expect(od.phi < 1 && od.tau2 == 0)
+        let plain = try #require(FunnelLimits(denominator: 200, overall: target))
+        let spiegelhalter = try #require(od.limits(denominator: 200, target: target))
+        #expect(spiegelhalter.lower998 > plain.lower998 || spiegelhalter.upper998 < plain.upper998, "the arcsine limit is narrower at one end")
+        func percent(_ x: Double) -> String { String(format: "%.2f", 100 * x) }
+        #expect(Self.cell(table, "A10001", .lower998OD) == percent(min(plain.lower998, spiegelhalter.lower998)))
+        #expect(Self.cell(table, "A10001", .upper998OD) == percent(max(plain.upper998, spiegelhalter.upper998)))
+        #expect(Self.cell(table, "A10001", .lower95OD) == percent(min(plain.lower95, spiegelhalter.lower95)))
+        #expect(Self.cell(table, "A10001", .upper95OD) == percent(max(plain.upper95, spiegelhalter.upper95)))
+        for k in 1...9 { #expect(Self.cell(table, "A1000\(k)", .flagOD) == "within") }
+    }
+
     // The ratio's widened limits and isr_flag_od, with an organisation of no observed
     // event. Twelve organisations in one stratum (so E = n × the overall share 605/2208):
     // Z10000 has 0 of 8 non-medical (E = 2.19, isr 0), the others 200 referrals with 30…80
@@ -111,6 +137,7 @@ import Testing
         // The ratio's φ from Overdispersion on the same (observed, expected) units, and each row's widened limits.
         let ratioUnits = [(0.0, 8 * share)] + units.map { (Double($0.n), Double($0.d) * share) }
         let od = try #require(Overdispersion(units: ratioUnits, target: 1, scale: .ratio))
+        var narrowerSomewhere = false
         for (id, d) in [("Z10000", 8)] + units.map { ($0.id, $0.d) } {
             let e = Double(d) * share
             let plain = try #require(RatioFunnel.limits(expected: e))
@@ -120,7 +147,11 @@ import Testing
             #expect(Self.cell(table, id, .isrFunnelUpper95OD) == g(max(plain.upper95, spiegelhalter.upper95)), "\(id)")
             #expect(Self.cell(table, id, .isrFunnelLower998OD) == g(min(plain.lower998, spiegelhalter.lower998)), "\(id)")
             #expect(Self.cell(table, id, .isrFunnelUpper998OD) == g(max(plain.upper998, spiegelhalter.upper998)), "\(id)")
+            if spiegelhalter.lower998 > plain.lower998 || spiegelhalter.upper998 < plain.upper998 { narrowerSomewhere = true }
         }
+        // Spiegelhalter's limits alone are narrower than PHE's exact ones at some end of some row
+        // (the small expected counts'): the rule, not the data, keeps the published ones wider.
+        #expect(narrowerSomewhere)
         // Never a widened flag further out than the plain one, on any row.
         let order = ["below_998", "below_95", "within", "above_95", "above_998"]
         for id in ["Z10000"] + units.map(\.id) {
