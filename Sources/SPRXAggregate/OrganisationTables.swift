@@ -39,6 +39,15 @@ import SPRXPipeline
 ///   from it, and every parent code the lookup names for an organisation with referrals
 ///   gets rows with `level` = `parent` summing its organisations, with the parent's name
 ///   and type. Without one: organisation rows only, those columns empty.
+/// - Case mix (``CaseMixStandard``, ``StandardisedRatio``, ``RatioFunnel``): beside a
+///   published pair, `observed`, `expected`, `isr`, its limits, PHE's ratio funnel and
+///   `isr_flag`; empty, with a note, when no stratum is configured or recorded
+///   (``caseMixStrata``), when fewer than ``minimumOrganisationsForCaseMix``
+///   organisations have published counts, and (funnel and flags only) when `expected` is
+///   below ``RatioFunnel/minimumExpected``.
+/// - Overdispersion (``Overdispersion``): the `*_od` limits are the wider of the plain
+///   and Spiegelhalter's at each end (``widened(_:_:)``), and `flag_od`/`isr_flag_od` are
+///   never further from `within` than the plain flag (``notBeyond(_:plain:)``).
 /// - Order: organisation rows by code (the pooled row last), then parent rows by code;
 ///   indicators in their declared order. Values and limits have ``places`` decimals.
 public struct OrganisationTableBuilder: Sendable {
