@@ -444,7 +444,8 @@ extension OrganisationColumn {
                 empty: limits)
         case .isrFlagOD:
             return ColumnMeaning(
-                oneOf(Flag.self) + ", {isr} against the overdispersed limits; never further from `within` than {isr_flag} (the plain one is given where it would be)",
+                oneOf(Flag.self)
+                    + ", {isr} against the overdispersed limits; never further from `within` than {isr_flag} (the plain one is given where it would be)",
                 unit: "code", empty: limits)
         case .note:
             return ColumnMeaning(

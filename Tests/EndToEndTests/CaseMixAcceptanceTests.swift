@@ -64,7 +64,9 @@ import Testing
         for row in result.rows {
             for (widened, plain) in [("flag_od", "flag"), ("isr_flag_od", "isr_flag")] {
                 guard let od = order.firstIndex(of: row[widened] ?? ""), let flag = order.firstIndex(of: row[plain] ?? "") else { continue }
-                #expect(abs(od - 2) <= abs(flag - 2) && (od - 2) * (flag - 2) >= 0, "\(row["organisation_id"] ?? ""): \(widened) \(order[od]), \(plain) \(order[flag])")
+                #expect(
+                    abs(od - 2) <= abs(flag - 2) && (od - 2) * (flag - 2) >= 0,
+                    "\(row["organisation_id"] ?? ""): \(widened) \(order[od]), \(plain) \(order[flag])")
             }
         }
     }

@@ -75,7 +75,9 @@ import Testing
         let rows = try CSVTable(path: dir + "/out/tables/organisations.csv").records.filter { $0["level"] == "organisation" }
         #expect(rows.count == 3 * organisations)
         for row in rows {
-            for column in ["observed", "expected", "isr", "isr_lower_95", "isr_upper_998", "isr_funnel_lower_95", "isr_flag", "isr_funnel_upper_998_od", "isr_flag_od"] {
+            for column in [
+                "observed", "expected", "isr", "isr_lower_95", "isr_upper_998", "isr_funnel_lower_95", "isr_flag", "isr_funnel_upper_998_od", "isr_flag_od",
+            ] {
                 #expect(row[column] == "", "\(column) of \(row["organisation_id"] ?? "")")
             }
             #expect(row["note"]?.split(separator: ";").contains("case_mix_too_few_organisations") == true)

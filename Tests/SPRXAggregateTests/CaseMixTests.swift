@@ -134,7 +134,9 @@ import Testing
     /// shares of strata 0 and 1, and so A10001's and B10002's expected counts, stay.
     static func threeOrganisations(third code: String = "C10003", stratum: UInt32 = 2) -> OrganisationCounts {
         var counts = twoByTwo()
-        for i in 0..<20 { counts.add(organisation: ShortCode(code)!, month: 24_290, stratum: stratum, nonMedical: i < 10, contacted: true, intervention: false) }
+        for i in 0..<20 {
+            counts.add(organisation: ShortCode(code)!, month: 24_290, stratum: stratum, nonMedical: i < 10, contacted: true, intervention: false)
+        }
         return counts
     }
 

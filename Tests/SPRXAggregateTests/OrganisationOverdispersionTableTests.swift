@@ -230,7 +230,9 @@ import Testing
             #expect(note.contains { $0 == OrganisationColumn.Note.caseMixTooFewOrganisations } == (organisations < 3))
             // Never the exact counts published rounded (77, 38, 46) anywhere.
             for row in table.rows {
-                for cell in row where [77.0, 38, 46].contains(Double(cell.csv) ?? -1) { Issue.record("\(organisations): an exact count published: \(cell.csv)") }
+                for cell in row where [77.0, 38, 46].contains(Double(cell.csv) ?? -1) {
+                    Issue.record("\(organisations): an exact count published: \(cell.csv)")
+                }
             }
             if organisations == 3 {
                 #expect(Self.cell(table, "A10001", .expected) == "78.4")
