@@ -70,12 +70,21 @@ public enum RatioFunnel {
     /// The tail probability at each limit: 2.5% (95%) and 0.1% (99.8%).
     public static let tail95 = 0.025, tail998 = 0.001
 
-    /// The limits at `expected`; `nil` when it is not positive.
+    /// The smallest expected count the funnel is drawn at. The upper 99.8% limit is
+    /// x / Q(0.001; x), and for small x Q(0.001; x) ≈ 0.001^(1/x) (P(X ≥ 1; λ) ≈ λ^x),
+    /// which falls below the smallest normal double (2.2e−308, e^−708.4) once
+    /// x < ln 1000 / 708.4 ≈ 0.00975: the quantile underflows and the limit is infinite
+    /// or meaningless. 0.01 is that point rounded up.
+    public static let minimumExpected = 0.01
+
+    /// The limits at `expected`; `nil` when it is below ``minimumExpected`` (or not a
+    /// number) or a limit is not finite.
     public static func limits(expected x: Double) -> FunnelLimits? {
-        guard x > 0, x.isFinite else { return nil }
-        return FunnelLimits(
+        guard x >= minimumExpected, x.isFinite else { return nil }
+        let limits = FunnelLimits(
             lower95: x / GammaDistribution.quantile(1 - tail95, shape: x + 1), upper95: x / GammaDistribution.quantile(tail95, shape: x),
             lower998: x / GammaDistribution.quantile(1 - tail998, shape: x + 1), upper998: x / GammaDistribution.quantile(tail998, shape: x))
+        return [limits.lower95, limits.upper95, limits.lower998, limits.upper998].allSatisfy(\.isFinite) ? limits : nil
     }
 }
 

@@ -39,6 +39,15 @@ import SPRXPipeline
 ///   from it, and every parent code the lookup names for an organisation with referrals
 ///   gets rows with `level` = `parent` summing its organisations, with the parent's name
 ///   and type. Without one: organisation rows only, those columns empty.
+/// - Case mix (``CaseMixStandard``, ``StandardisedRatio``, ``RatioFunnel``): beside a
+///   published pair, `observed`, `expected`, `isr`, its limits, PHE's ratio funnel and
+///   `isr_flag`; empty, with a note, when no stratum is configured or recorded
+///   (``caseMixStrata``), when fewer than ``minimumOrganisationsForCaseMix``
+///   organisations have published counts, and (funnel and flags only) when `expected` is
+///   below ``RatioFunnel/minimumExpected``.
+/// - Overdispersion (``Overdispersion``): the `*_od` limits are the wider of the plain
+///   and Spiegelhalter's at each end (``widened(_:_:)``), and `flag_od`/`isr_flag_od` are
+///   never further from `within` than the plain flag (``notBeyond(_:plain:)``).
 /// - Order: organisation rows by code (the pooled row last), then parent rows by code;
 ///   indicators in their declared order. Values and limits have ``places`` decimals.
 public struct OrganisationTableBuilder: Sendable {
@@ -46,8 +55,15 @@ public struct OrganisationTableBuilder: Sendable {
     /// Indicators whose field the export does not record (``FieldRecording``): they have
     /// no rows (no funnel can be drawn for a share that is not known).
     public var withheld: Set<OrganisationColumn.Indicator> = []
-    /// The groupings the counts' case-mix strata were packed from (named in the figures).
+    /// The groupings the table's case mix is stratified by (named in the figures, the
+    /// manifest and the report): the pipeline's `case_mix.strata` less those whose field
+    /// the export does not record (``caseMixStrata(_:recording:)``). Empty: no
+    /// adjustment, and the case-mix cells are empty (note ``OrganisationColumn/Note/caseMixNoStrata``).
     public var caseMixStrata: [String] = GroupKeySchema.defaultCaseMixStrata
+    /// The bits of a packed stratum (``ReferralCounts/Projection/stratum(of:)``) the
+    /// groupings of ``caseMixStrata`` take: the other groupings' bits are cleared, so the
+    /// referrals of strata that differ only in a field not recorded are one stratum.
+    public var stratumMask: UInt32 = .max
 
     /// The `organisation_id` of the row that pools the ids not published.
     public static let pooledID = "(other)"
@@ -62,11 +78,60 @@ public struct OrganisationTableBuilder: Sendable {
         self.disclosure = disclosure
     }
 
-    /// The builder for a pipeline's disclosure settings.
-    public init(pipeline: PipelineConfiguration) {
+    /// The builder for a pipeline's disclosure settings and case-mix strata, for an
+    /// export that records `recording`'s fields.
+    public init(pipeline: PipelineConfiguration, recording: FieldRecording = .complete) {
         self.init(disclosure: pipeline.disclosure)
-        caseMixStrata = pipeline.groupKey.caseMixStrata.map(\.name)
+        let configured = pipeline.groupKey.caseMixStrata
+        let used = Self.caseMixStrata(pipeline.groupKey, recording: recording)
+        caseMixStrata = used.map(\.name)
+        // The groupings are packed in their configured order (ReferralCounts.Projection), each in its own bits.
+        var mask: UInt32 = 0
+        var shift = 0
+        for grouping in configured {
+            let bits = GroupKeySchema.caseMixBits([grouping])
+            if used.contains(grouping) { mask |= UInt32(truncatingIfNeeded: ((UInt64(1) << UInt64(bits)) - 1) << UInt64(shift)) }
+            shift += bits
+        }
+        stratumMask = mask
     }
+
+    /// The case-mix strata a run adjusts by: the pipeline's `case_mix.strata`, less each
+    /// grouping whose input field no input file records (``FieldRecording/notRecorded``:
+    /// every referral would be in its unknown level, so it stratifies nothing). A field
+    /// recorded in part stays: the files without it put their referrals in its unknown
+    /// level, a stratum of its own.
+    public static func caseMixStrata(_ groupKey: GroupKeySchema, recording: FieldRecording) -> [Grouping] {
+        groupKey.caseMixStrata.filter { grouping in
+            guard let field = inputField(of: grouping.axis) else { return true }
+            return !recording.notRecorded.contains(field)
+        }
+    }
+
+    /// The input field a case-mix grouping's axis is read from; `nil` for a declared dimension.
+    static func inputField(of axis: GroupAxis) -> CanonicalField? {
+        switch axis {
+        case .ageBand: .age
+        case .sex: .sex
+        case .ethnicity: .ethnicity
+        case .nation, .decile, .rurality: .areaCode
+        default: nil
+        }
+    }
+
+    /// The fewest organisations whose published counts the case-mix standard (each
+    /// stratum's all-organisation share) must come from before `observed`, `expected`,
+    /// `isr` and the ratio's limits and flags are published.
+    ///
+    /// `expected` is the published denominator times a share computed from exact counts:
+    /// with one organisation that share is its own exact numerator over its exact
+    /// denominator (and with `strata: []`, the exact overall share), so `expected` would
+    /// give back the exact numerator that disclosure control rounds; with two, each
+    /// organisation's exact counts follow from the other's. From three organisations on,
+    /// each stratum's share mixes the exact counts of several. (With disclosure control
+    /// off nothing is hidden, but a standard of one or two organisations compares them
+    /// mostly with themselves: the rule holds either way.)
+    public static let minimumOrganisationsForCaseMix = 3
 
     /// Whether an `organisation_id` may appear in the table as it stands: listed in the
     /// lookup when there is one, else shaped like an organisation code; never a digest
@@ -185,7 +250,7 @@ public struct OrganisationTableBuilder: Sendable {
         let strataCodes = counts.strata.codes
         for entry in counts.strata.numbered {
             guard let number = numberOf[strataCodes[entry.organisation]] else { continue }
-            byNumber[number].strata[entry.low, default: ResidentCounts()].add(entry.value)
+            byNumber[number].strata[entry.low & stratumMask, default: ResidentCounts()].add(entry.value)
         }
 
         // Number 0 is "no organisation_id": in no row.
@@ -210,13 +275,25 @@ public struct OrganisationTableBuilder: Sendable {
             return Double(n) / Double(d)
         }
         let standard = CaseMixStandard(strata: total.strata)
+        // Per indicator, whether the standard comes from enough organisations with published counts.
+        let caseMix = OrganisationColumn.Indicator.allCases.map { indicator -> CaseMixUse in
+            guard !caseMixStrata.isEmpty else { return .noStrata }
+            let published = organisations.count { organisation in
+                let counts = organisation.unit.counts
+                let share = DisclosureControl.share(
+                    Self.numerator(indicator, of: counts), of: counts.referred, enabled: disclosure.enabled,
+                    suppressUpTo: disclosure.suppressUpTo, roundTo: disclosure.roundTo)
+                return share.numerator != nil && (share.denominator ?? 0) > 0
+            }
+            return published >= Self.minimumOrganisationsForCaseMix ? .adjusted : .tooFewOrganisations
+        }
 
         var rows: [[Cell]] = []
         var figures: [RowFigures] = []
         func append(id: String, level: OrganisationColumn.Level, name: String?, type: String?, parent: String?, unit: Unit) {
             appendRows(
                 to: &rows, figures: &figures, id: id, level: level, name: name, type: type, parent: parent, unit: unit, overall: overall,
-                standard: standard)
+                standard: standard, caseMix: caseMix)
         }
         var parents: [String: (info: OrganisationInfo, unit: Unit)] = [:]
         for organisation in organisations {
@@ -260,6 +337,17 @@ public struct OrganisationTableBuilder: Sendable {
         /// published expected count (`nil` when the ratio's cells are empty).
         var mixShare: Double?
         var expected: Double?
+        /// Whether PHE's ratio funnel is drawn at `expected` (``RatioFunnel/limits(expected:)``).
+        var ratioFunnelDrawn = false
+    }
+
+    /// Whether a share indicator's case-mix cells are published: adjusted, or why not.
+    enum CaseMixUse {
+        case adjusted
+        /// No stratum field is configured or recorded (``OrganisationColumn/Note/caseMixNoStrata``).
+        case noStrata
+        /// Fewer than ``minimumOrganisationsForCaseMix`` organisations have published counts.
+        case tooFewOrganisations
     }
 
     /// Digits of the case-mix and overdispersion figures (`Cell.significant`).
@@ -303,15 +391,22 @@ public struct OrganisationTableBuilder: Sendable {
                 if proportion == nil, !row[OrganisationColumn.lower95.index].isEmpty {
                     Self.addNote(OrganisationColumn.Note.overdispersionNotEstimated, to: &row)
                 }
-                if ratio == nil, figure.expected != nil { Self.addNote(OrganisationColumn.Note.isrOverdispersionNotEstimated, to: &row) }
-                if let proportion, let overall, let d = figure.denominator, let limits = proportion.limits(denominator: Double(d), target: overall) {
+                if ratio == nil, figure.ratioFunnelDrawn { Self.addNote(OrganisationColumn.Note.isrOverdispersionNotEstimated, to: &row) }
+                if let proportion, let overall, let d = figure.denominator, let plain = FunnelLimits(denominator: Double(d), overall: overall),
+                    let odLimits = proportion.limits(denominator: Double(d), target: overall), let limits = Self.widened(plain, odLimits)
+                {
                     row[OrganisationColumn.lower95OD.index] = .decimal(100 * limits.lower95, places: Self.places)
                     row[OrganisationColumn.upper95OD.index] = .decimal(100 * limits.upper95, places: Self.places)
                     row[OrganisationColumn.lower998OD.index] = .decimal(100 * limits.lower998, places: Self.places)
                     row[OrganisationColumn.upper998OD.index] = .decimal(100 * limits.upper998, places: Self.places)
                     if let n = figure.numerator {
-                        let flag = robustFlag(numerator: n, denominator: d) { n, d in
-                            proportion.limits(denominator: Double(d), target: overall)?.flag(Double(n) / Double(d))
+                        // Each true pair's widened flag, held to its plain flag.
+                        let flag = robustFlag(numerator: n, denominator: d) { n, d -> OrganisationColumn.Flag? in
+                            guard let plain = FunnelLimits(denominator: Double(d), overall: overall),
+                                let od = proportion.limits(denominator: Double(d), target: overall), let limits = Self.widened(plain, od)
+                            else { return nil }
+                            let share = Double(n) / Double(d)
+                            return Self.notBeyond(limits.flag(share), plain: plain.flag(share))
                         }
                         if let flag {
                             row[OrganisationColumn.flagOD.index] = .text(flag.rawValue)
@@ -320,21 +415,31 @@ public struct OrganisationTableBuilder: Sendable {
                         }
                     }
                 }
-                if let ratio, let m = figure.mixShare, let e = figure.expected, let n = figure.numerator, let d = figure.denominator,
-                    let limits = ratio.limits(denominator: e, target: 1)
+                if let ratio, figure.ratioFunnelDrawn, let m = figure.mixShare, let e = figure.expected, let n = figure.numerator,
+                    let d = figure.denominator
                 {
-                    row[OrganisationColumn.isrFunnelLower95OD.index] = .significant(limits.lower95, digits: Self.significantDigits)
-                    row[OrganisationColumn.isrFunnelUpper95OD.index] = .significant(limits.upper95, digits: Self.significantDigits)
-                    row[OrganisationColumn.isrFunnelLower998OD.index] = .significant(limits.lower998, digits: Self.significantDigits)
-                    row[OrganisationColumn.isrFunnelUpper998OD.index] = .significant(limits.upper998, digits: Self.significantDigits)
-                    let flag = robustFlag(numerator: n, denominator: d) { trueN, trueD in
-                        let trueE = trueD == d ? e : Double(trueD) * m
-                        return ratio.limits(denominator: trueE, target: 1)?.flag(Double(trueN) / trueE)
+                    func widenedLimits(_ e: Double) -> FunnelLimits? {
+                        guard let plain = RatioFunnel.limits(expected: e), let od = ratio.limits(denominator: e, target: 1) else { return nil }
+                        return Self.widened(plain, od)
                     }
-                    if let flag {
-                        row[OrganisationColumn.isrFlagOD.index] = .text(flag.rawValue)
+                    if let limits = widenedLimits(e) {
+                        row[OrganisationColumn.isrFunnelLower95OD.index] = .significant(limits.lower95, digits: Self.significantDigits)
+                        row[OrganisationColumn.isrFunnelUpper95OD.index] = .significant(limits.upper95, digits: Self.significantDigits)
+                        row[OrganisationColumn.isrFunnelLower998OD.index] = .significant(limits.lower998, digits: Self.significantDigits)
+                        row[OrganisationColumn.isrFunnelUpper998OD.index] = .significant(limits.upper998, digits: Self.significantDigits)
+                        // Each true pair's widened flag, held to its plain isr_flag.
+                        let flag = robustFlag(numerator: n, denominator: d) { trueN, trueD -> OrganisationColumn.Flag? in
+                            let trueE = trueD == d ? e : Double(trueD) * m
+                            guard let limits = widenedLimits(trueE), let plain = Self.plainRatioFlag(observed: trueN, expected: trueE) else { return nil }
+                            return Self.notBeyond(limits.flag(Double(trueN) / trueE), plain: plain)
+                        }
+                        if let flag {
+                            row[OrganisationColumn.isrFlagOD.index] = .text(flag.rawValue)
+                        } else {
+                            Self.addNote(OrganisationColumn.Note.isrFlagWithheldRounding, to: &row)
+                        }
                     } else {
-                        Self.addNote(OrganisationColumn.Note.isrFlagWithheldRounding, to: &row)
+                        Self.addNote(OrganisationColumn.Note.expectedTooSmall, to: &row)
                     }
                 }
                 rows[figure.row] = row
@@ -355,10 +460,10 @@ public struct OrganisationTableBuilder: Sendable {
     /// One row per indicator for one organisation or parent.
     private func appendRows(
         to rows: inout [[Cell]], figures: inout [RowFigures], id: String, level: OrganisationColumn.Level, name: String?, type: String?,
-        parent: String?, unit: Unit, overall: [Double?], standard: CaseMixStandard
+        parent: String?, unit: Unit, overall: [Double?], standard: CaseMixStandard, caseMix: [CaseMixUse]
     ) {
         let counts = unit.counts
-        for (indicator, overall) in zip(OrganisationColumn.Indicator.allCases, overall) where !withheld.contains(indicator) {
+        for ((indicator, overall), caseMix) in zip(zip(OrganisationColumn.Indicator.allCases, overall), caseMix) where !withheld.contains(indicator) {
             var row = [Cell](repeating: .empty, count: OrganisationColumn.allCases.count)
             row[OrganisationColumn.organisationID.index] = .text(id)
             row[OrganisationColumn.indicator.index] = .text(indicator.rawValue)
@@ -397,43 +502,103 @@ public struct OrganisationTableBuilder: Sendable {
                 row: rows.count, indicator: indicator, isUnit: level == .organisation && id != Self.pooledID, numerator: share.numerator,
                 denominator: share.denominator)
             // The ratio: only beside a published pair and a published overall share (the
-            // strata's shares come from the same counts).
+            // strata's shares come from the same counts), with strata to adjust by and a
+            // standard of enough organisations (``minimumOrganisationsForCaseMix``).
             if overall != nil, let n = share.numerator, let d = share.denominator, d > 0, counts.referred > 0 {
-                let exactExpected = standard.expected(indicator, strata: unit.strata)
-                let mixShare = exactExpected / Double(counts.referred)
-                // With disclosure control on, the published denominator times the mix's
-                // expected share: it reveals a rate and the published count, never the exact count.
-                let expected = disclosure.enabled ? Double(d) * mixShare : exactExpected
-                row[OrganisationColumn.observed.index] = .count(n)
-                row[OrganisationColumn.expected.index] = .significant(expected, digits: Self.significantDigits)
-                if let ratio = StandardisedRatio(observed: n, expected: expected), let funnel = RatioFunnel.limits(expected: expected) {
-                    figure.mixShare = mixShare
-                    figure.expected = expected
-                    row[OrganisationColumn.isr.index] = .significant(ratio.ratio, digits: Self.significantDigits)
-                    row[OrganisationColumn.isrLower95.index] = .significant(ratio.limits95.lower, digits: Self.significantDigits)
-                    row[OrganisationColumn.isrUpper95.index] = .significant(ratio.limits95.upper, digits: Self.significantDigits)
-                    row[OrganisationColumn.isrLower998.index] = .significant(ratio.limits998.lower, digits: Self.significantDigits)
-                    row[OrganisationColumn.isrUpper998.index] = .significant(ratio.limits998.upper, digits: Self.significantDigits)
-                    row[OrganisationColumn.isrFunnelLower95.index] = .significant(funnel.lower95, digits: Self.significantDigits)
-                    row[OrganisationColumn.isrFunnelUpper95.index] = .significant(funnel.upper95, digits: Self.significantDigits)
-                    row[OrganisationColumn.isrFunnelLower998.index] = .significant(funnel.lower998, digits: Self.significantDigits)
-                    row[OrganisationColumn.isrFunnelUpper998.index] = .significant(funnel.upper998, digits: Self.significantDigits)
-                    // The published pair's own expected count; a true denominator's, from the mix.
-                    let flag = robustFlag(numerator: n, denominator: d) { trueN, trueD in
-                        StandardisedRatio(observed: trueN, expected: trueD == d ? expected : Double(trueD) * mixShare)?.flag
-                    }
-                    if let flag {
-                        row[OrganisationColumn.isrFlag.index] = .text(flag.rawValue)
-                    } else {
-                        Self.addNote(OrganisationColumn.Note.isrFlagWithheldRounding, to: &row)
-                    }
-                } else {
-                    Self.addNote(OrganisationColumn.Note.noExpectedEvents, to: &row)
+                switch caseMix {
+                case .noStrata: Self.addNote(OrganisationColumn.Note.caseMixNoStrata, to: &row)
+                case .tooFewOrganisations: Self.addNote(OrganisationColumn.Note.caseMixTooFewOrganisations, to: &row)
+                case .adjusted:
+                    let exactExpected = standard.expected(indicator, strata: unit.strata)
+                    let mixShare = exactExpected / Double(counts.referred)
+                    // With disclosure control on, the published denominator times the mix's
+                    // expected share (a share of exact counts over at least
+                    // minimumOrganisationsForCaseMix organisations), never the exact count.
+                    let expected = disclosure.enabled ? Double(d) * mixShare : exactExpected
+                    appendRatio(to: &row, figure: &figure, observed: n, denominator: d, expected: expected, mixShare: mixShare)
                 }
             }
             figures.append(figure)
             rows.append(row)
         }
+    }
+
+    /// Fills a row's ratio cells: `observed`, `expected`, `isr` and its confidence limits,
+    /// and PHE's funnel limits and `isr_flag` when they are numbers
+    /// (``RatioFunnel/limits(expected:)``; else note ``OrganisationColumn/Note/expectedTooSmall``).
+    private func appendRatio(to row: inout [Cell], figure: inout RowFigures, observed n: Int64, denominator d: Int64, expected: Double, mixShare: Double) {
+        row[OrganisationColumn.observed.index] = .count(n)
+        row[OrganisationColumn.expected.index] = .significant(expected, digits: Self.significantDigits)
+        guard let ratio = StandardisedRatio(observed: n, expected: expected) else {
+            Self.addNote(OrganisationColumn.Note.noExpectedEvents, to: &row)
+            return
+        }
+        figure.mixShare = mixShare
+        figure.expected = expected
+        row[OrganisationColumn.isr.index] = .significant(ratio.ratio, digits: Self.significantDigits)
+        row[OrganisationColumn.isrLower95.index] = .significant(ratio.limits95.lower, digits: Self.significantDigits)
+        row[OrganisationColumn.isrUpper95.index] = .significant(ratio.limits95.upper, digits: Self.significantDigits)
+        row[OrganisationColumn.isrLower998.index] = .significant(ratio.limits998.lower, digits: Self.significantDigits)
+        row[OrganisationColumn.isrUpper998.index] = .significant(ratio.limits998.upper, digits: Self.significantDigits)
+        guard let funnel = RatioFunnel.limits(expected: expected) else {
+            Self.addNote(OrganisationColumn.Note.expectedTooSmall, to: &row)
+            return
+        }
+        figure.ratioFunnelDrawn = true
+        row[OrganisationColumn.isrFunnelLower95.index] = .significant(funnel.lower95, digits: Self.significantDigits)
+        row[OrganisationColumn.isrFunnelUpper95.index] = .significant(funnel.upper95, digits: Self.significantDigits)
+        row[OrganisationColumn.isrFunnelLower998.index] = .significant(funnel.lower998, digits: Self.significantDigits)
+        row[OrganisationColumn.isrFunnelUpper998.index] = .significant(funnel.upper998, digits: Self.significantDigits)
+        // The published pair's own expected count; a true denominator's, from the mix.
+        let flag = robustFlag(numerator: n, denominator: d) { trueN, trueD in
+            Self.plainRatioFlag(observed: trueN, expected: trueD == d ? expected : Double(trueD) * mixShare)
+        }
+        if let flag {
+            row[OrganisationColumn.isrFlag.index] = .text(flag.rawValue)
+        } else {
+            Self.addNote(OrganisationColumn.Note.isrFlagWithheldRounding, to: &row)
+        }
+    }
+
+    /// `isr_flag` for an observed and expected count: the ratio's own intervals against 1
+    /// (``StandardisedRatio/flag``); `nil` where PHE's funnel is not a number there
+    /// (a true count the published pair stands for may fall below ``RatioFunnel/minimumExpected``).
+    static func plainRatioFlag(observed: Int64, expected: Double) -> OrganisationColumn.Flag? {
+        guard RatioFunnel.limits(expected: expected) != nil else { return nil }
+        return StandardisedRatio(observed: observed, expected: expected)?.flag
+    }
+
+    /// The overdispersed flag as the table publishes it: never further from `within`
+    /// than the plain flag of the same counts (overdispersion only widens). A flag on the
+    /// other side, or further out on the same side, gives way to the plain one.
+    static func notBeyond(_ overdispersed: OrganisationColumn.Flag, plain: OrganisationColumn.Flag) -> OrganisationColumn.Flag {
+        func side(_ flag: OrganisationColumn.Flag) -> Int {
+            switch flag {
+            case .above998, .above95: 1
+            case .within: 0
+            case .below95, .below998: -1
+            }
+        }
+        func distance(_ flag: OrganisationColumn.Flag) -> Int {
+            switch flag {
+            case .above998, .below998: 2
+            case .above95, .below95: 1
+            case .within: 0
+            }
+        }
+        if overdispersed == .within { return overdispersed }
+        return side(overdispersed) == side(plain) && distance(overdispersed) <= distance(plain) ? overdispersed : plain
+    }
+
+    /// The overdispersed limits the table publishes: at each end the wider of the plain
+    /// limit and Spiegelhalter's (lower the smaller, upper the larger), so overdispersion
+    /// only ever widens the funnel; `nil` when either is not a number.
+    static func widened(_ plain: FunnelLimits, _ overdispersed: FunnelLimits) -> FunnelLimits? {
+        let limits = FunnelLimits(
+            lower95: min(plain.lower95, overdispersed.lower95), upper95: max(plain.upper95, overdispersed.upper95),
+            lower998: min(plain.lower998, overdispersed.lower998), upper998: max(plain.upper998, overdispersed.upper998))
+        let all = [limits.lower95, limits.upper95, limits.lower998, limits.upper998]
+        return all.allSatisfy(\.isFinite) ? limits : nil
     }
 }
 

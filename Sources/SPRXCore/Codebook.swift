@@ -407,9 +407,12 @@ extension OrganisationColumn {
             let which = self == .lower95OD || self == .lower998OD ? "Lower" : "Upper"
             let level = self == .lower95OD || self == .upper95OD ? "95%" : "99.8%"
             return ColumnMeaning(
-                "\(which) \(level) funnel limit widened for overdispersion (Spiegelhalter's method, as FunnelPlotR computes it) at this {denominator}",
+                "\(which) \(level) funnel limit widened for overdispersion at this {denominator}: the wider of the plain limit and Spiegelhalter's (as FunnelPlotR computes it), so never inside the plain one",
                 unit: "percent", empty: limits)
-        case .flagOD: return ColumnMeaning(oneOf(Flag.self) + ", against the overdispersed limits", unit: "code", empty: limits)
+        case .flagOD:
+            return ColumnMeaning(
+                oneOf(Flag.self) + ", against the overdispersed limits; never further from `within` than {flag} (the plain one is given where it would be)",
+                unit: "code", empty: limits)
         case .observed:
             return ColumnMeaning("Referrals counted by the indicator (the numerator the ratio uses)", unit: "count", empty: ColumnMeaning.countWithheld)
         case .expected:
@@ -437,12 +440,17 @@ extension OrganisationColumn {
             let which = self == .isrFunnelLower95OD || self == .isrFunnelLower998OD ? "Lower" : "Upper"
             let level = self == .isrFunnelLower95OD || self == .isrFunnelUpper95OD ? "95%" : "99.8%"
             return ColumnMeaning(
-                "\(which) \(level) funnel limit of the ratio widened for overdispersion (log scale, as FunnelPlotR computes it)", unit: "ratio",
+                "\(which) \(level) funnel limit of the ratio widened for overdispersion: the wider of PHE's limit and Spiegelhalter's (log scale, as FunnelPlotR computes it)",
+                unit: "ratio",
                 empty: limits)
-        case .isrFlagOD: return ColumnMeaning(oneOf(Flag.self) + ", {isr} against the overdispersed limits", unit: "code", empty: limits)
+        case .isrFlagOD:
+            return ColumnMeaning(
+                oneOf(Flag.self)
+                    + ", {isr} against the overdispersed limits; never further from `within` than {isr_flag} (the plain one is given where it would be)",
+                unit: "code", empty: limits)
         case .note:
             return ColumnMeaning(
-                "Why a figure is empty (`;`-separated when several): `flag_withheld_rounding_could_cross_limit`, `isr_flag_withheld_rounding_could_cross_limit`, `no_expected_events`, `overdispersion_not_estimated`, `isr_overdispersion_not_estimated`, `overall_suppressed`, `no_referrals`, `not_recorded:<field>`",
+                "Why a figure is empty (`;`-separated when several): `flag_withheld_rounding_could_cross_limit`, `isr_flag_withheld_rounding_could_cross_limit`, `no_expected_events`, `overdispersion_not_estimated`, `isr_overdispersion_not_estimated`, `case_mix_too_few_organisations`, `case_mix_no_strata`, `expected_too_small`, `overall_suppressed`, `no_referrals`, `not_recorded:<field>`",
                 unit: "codes",
                 empty: "nothing to say")
         case .suppressed: return ColumnMeaning.suppressed

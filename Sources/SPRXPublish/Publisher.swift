@@ -109,7 +109,7 @@ public enum Publisher {
         trendBuilder.recording = recording
         tables.trends = trendBuilder.build(result.counts, period: result.period)
         tables.spc = SPCTableBuilder(settings: pipeline.spc).build(tables.trends)
-        var organisationBuilder = OrganisationTableBuilder(pipeline: pipeline)
+        var organisationBuilder = OrganisationTableBuilder(pipeline: pipeline, recording: recording)
         if recording.contactedShareNote != nil { organisationBuilder.withheld.insert(.contactedShare) }
         if recording.interventionShareNote != nil { organisationBuilder.withheld.insert(.interventionShare) }
         let organisations = organisationBuilder.buildWithFigures(result.counts.organisations, directory: result.organisationDirectory)
@@ -142,7 +142,8 @@ public enum Publisher {
             suppressUpTo: pipeline.disclosure.suppressUpTo, rateFigures: rates.figures, populationEdition: result.population?.edition,
             catchment: result.population?.catchment, recording: recording)
         context.censusCoverage = provision.figures.coverage
-        context.caseMixStrata = pipeline.groupKey.caseMixStrata.map(\.title)
+        // The strata the table adjusts by: the pipeline's, less those whose field the export does not record.
+        context.caseMixStrata = OrganisationTableBuilder.caseMixStrata(pipeline.groupKey, recording: recording).map(\.title)
         for dispersion in organisations.figures.dispersion {
             guard let phi = dispersion.phi, let tau2 = dispersion.tau2, let indicator = OrganisationColumn.Indicator(rawValue: dispersion.indicator) else {
                 continue

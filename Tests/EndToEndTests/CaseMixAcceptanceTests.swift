@@ -15,6 +15,9 @@ import Testing
 /// 26 of the 120 organisations at 99.8% and the ratio none; with the planted effect 0.9
 /// the ratio flagged the planted organisation, and only it, at 99.8% for every seed. The
 /// test runs two of those seeds. Disclosure control is off so every flag is published.
+/// The overdispersed flags are checked against the table's rule (overdispersion only
+/// widens): every organisation `flag_od` flags at 99.8%, `flag` flags too, and likewise
+/// for the ratio.
 @Suite(.serialized, .timeLimit(.minutes(10))) struct CaseMixAcceptanceTests {
     /// Generates `rows` case-mix-only referrals with `seed` (and a planted effect), runs the
     /// default pipeline on them without disclosure control, and returns the non-medical
@@ -50,6 +53,22 @@ import Testing
         let observed = result.rows.compactMap { Double($0["observed"] ?? "") }.reduce(0, +)
         let expected = result.rows.compactMap { Double($0["expected"] ?? "") }.reduce(0, +)
         #expect(abs(observed - expected) < 0.01 * observed)
+        // Overdispersion only widens: what the widened limits flag, the plain ones flag,
+        // never further out (organisations that differ by case mix are overdispersed on
+        // the crude funnel, so the widened one flags fewer).
+        let crude = flaggedAt998(result.rows, "flag"), crudeOD = flaggedAt998(result.rows, "flag_od")
+        #expect(crudeOD.isSubset(of: crude))
+        #expect(crudeOD.count < crude.count)
+        #expect(flaggedAt998(result.rows, "isr_flag_od").isSubset(of: flaggedAt998(result.rows, "isr_flag")))
+        let order = ["below_998", "below_95", "within", "above_95", "above_998"]
+        for row in result.rows {
+            for (widened, plain) in [("flag_od", "flag"), ("isr_flag_od", "isr_flag")] {
+                guard let od = order.firstIndex(of: row[widened] ?? ""), let flag = order.firstIndex(of: row[plain] ?? "") else { continue }
+                #expect(
+                    abs(od - 2) <= abs(flag - 2) && (od - 2) * (flag - 2) >= 0,
+                    "\(row["organisation_id"] ?? ""): \(widened) \(order[od]), \(plain) \(order[flag])")
+            }
+        }
     }
 
     @Test(arguments: [2, 5]) func theRatioFlagsAPlantedEffect(seed: Int) throws {

@@ -128,13 +128,25 @@ import Testing
         return counts
     }
 
+    /// ``twoByTwo()`` and a third organisation, C10003, in a stratum of its own (stratum 2:
+    /// 20 referrals, 10 non-medical, all contacted), so the standard comes from
+    /// ``OrganisationTableBuilder/minimumOrganisationsForCaseMix`` organisations while the
+    /// shares of strata 0 and 1, and so A10001's and B10002's expected counts, stay.
+    static func threeOrganisations(third code: String = "C10003", stratum: UInt32 = 2) -> OrganisationCounts {
+        var counts = twoByTwo()
+        for i in 0..<20 {
+            counts.add(organisation: ShortCode(code)!, month: 24_290, stratum: stratum, nonMedical: i < 10, contacted: true, intervention: false)
+        }
+        return counts
+    }
+
     // By hand: stratum shares p0 = (2 + 12)/(10 + 40) = 0.28, p1 = (15 + 8)/(30 + 20) = 0.46.
     // E(A) = 10 × 0.28 + 30 × 0.46 = 2.8 + 13.8 = 16.6, O(A) = 17, isr = 17/16.6 = 1.02410;
     // E(B) = 40 × 0.28 + 20 × 0.46 = 11.2 + 9.2 = 20.4, O(B) = 20, isr = 20/20.4 = 0.980392.
     // Σ E = 37 = Σ O. Every referral contacted: each stratum's share is 1, E = n, isr = 1.
     @Test func expectedCountsByHand() throws {
         let builder = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: false))
-        let table = builder.build(Self.twoByTwo(), directory: nil)
+        let table = builder.build(Self.threeOrganisations(), directory: nil)
         func cell(_ id: String, _ indicator: OrganisationColumn.Indicator, _ column: OrganisationColumn) -> String {
             let row = table.rows.first {
                 $0[OrganisationColumn.organisationID.index].string == id && $0[OrganisationColumn.indicator.index].string == indicator.rawValue
@@ -161,15 +173,16 @@ import Testing
     // E(other) = 10 × 19/60 = 3.16667, E(A) = 10 × 19/60 + 30 × 0.46 = 16.9667,
     // E(B) = 40 × 19/60 + 20 × 0.46 = 21.8667; their parent P1 has observed 17 + 20 = 37
     // and expected 38.8333, and 38.8333 + 3.16667 = 42 = Σ observed (37 + 5). φ and τ²
-    // are estimated from the two organisation rows only: `units` 2 (the pooled and parent
-    // rows are not units).
+    // are estimated from the organisation rows only: `units` 3, A10001, B10002 and C10003
+    // (listed, with no parent, in a stratum of its own; the pooled and parent rows are not units).
     @Test func parentAndPooledRows() throws {
-        var counts = Self.twoByTwo()
+        var counts = Self.threeOrganisations()
         for i in 0..<10 { counts.add(organisation: ShortCode("Z99999")!, month: 24_290, stratum: 0, nonMedical: i < 5, contacted: i < 9, intervention: i < 2) }
         let directory = OrganisationDirectory(
             organisations: [
                 "A10001": OrganisationInfo(code: "A10001", name: "A", type: "PCN", parentCode: "P1", parentName: "Parent", parentType: "ICB"),
                 "B10002": OrganisationInfo(code: "B10002", name: "B", type: "PCN", parentCode: "P1", parentName: "Parent", parentType: "ICB"),
+                "C10003": OrganisationInfo(code: "C10003", name: "C", type: "PCN", parentCode: "", parentName: "", parentType: ""),
             ], edition: "test")
         let built = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: false)).buildWithFigures(counts, directory: directory)
         func cell(_ id: String, _ column: OrganisationColumn) -> String {
@@ -184,7 +197,7 @@ import Testing
         #expect(cell("P1", .observed) == "37")
         #expect(cell("P1", .expected) == "38.8333")
         let proportion = try #require(built.figures.dispersion.first { $0.indicator == "non_medical_share" && $0.kind == .proportion })
-        #expect(proportion.units == 2)
+        #expect(proportion.units == 3)
         #expect(built.figures.caseMixStrata == GroupKeySchema.defaultCaseMixStrata)
     }
 
@@ -284,11 +297,13 @@ import Testing
     // within (Byar's 95% upper limit for 10, 18.39, is above 16.53), but the pair stands for
     // 8-12 of 23-27, and 8 of 27 (expected 17.85) is below 95% (the exact upper limit for
     // 8 is 15.76): no `isr_flag`, and the note says why. Without control, 12 of 23 is
-    // within (expected 15.21; Byar's limits for 12, 6.20-20.96).
+    // within (expected 15.21; Byar's limits for 12, 6.20-20.96). A third organisation,
+    // W10003 (82 of 124 contacted), keeps the share over every referral at 164/248 = 82/124.
     @Test func ratioFlagOnlyWhatRoundingCannotMove() {
         var counts = OrganisationCounts()
         for i in 0..<23 { counts.add(organisation: ShortCode("X10001")!, month: 24_290, nonMedical: i < 6, contacted: i < 12, intervention: false) }
         for i in 0..<101 { counts.add(organisation: ShortCode("Y10002")!, month: 24_290, nonMedical: i < 50, contacted: i < 70, intervention: i < 9) }
+        for i in 0..<124 { counts.add(organisation: ShortCode("W10003")!, month: 24_290, nonMedical: i < 50, contacted: i < 82, intervention: i < 9) }
         func cells(_ enabled: Bool) -> (flag: String, note: String) {
             let table = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: enabled, suppressUpTo: 7, roundTo: 5)).build(counts, directory: nil)
             let row = table.rows.first {
@@ -309,7 +324,7 @@ import Testing
     // B10002 (n = 60 → 60, 20 → 20): E = 60 × 20.4/60 = 20.4, isr = 0.980392.
     @Test func disclosureControlPublishesFromPublishedCounts() throws {
         let builder = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: true, suppressUpTo: 7, roundTo: 5))
-        var counts = Self.twoByTwo()
+        var counts = Self.threeOrganisations(third: "D10004", stratum: 3)
         // C10003: 5 referrals in a stratum of its own (the shares of strata 0 and 1 stay), suppressed.
         for i in 0..<5 { counts.add(organisation: ShortCode("C10003")!, month: 24_290, stratum: 2, nonMedical: i < 2, contacted: true, intervention: false) }
         let table = builder.build(counts, directory: nil)
