@@ -331,9 +331,10 @@ extension Report {
                 el(
                     "figure", [],
                     [
+                        // The axis title may run past the plot, centred under it (about 111 characters; the caption has them all).
                         Charts.funnelPlot(
                             id: id, title: title, description: description, points: points, overall: funnel.overall,
-                            xTitle: funnel.adjustedBy.map { Charts.fitted("Expected number, case-mix adjusted by \($0)", width: 640) }
+                            xTitle: funnel.adjustedBy.map { Charts.fitted("Expected number, case-mix adjusted by \($0)", width: 690) }
                                 ?? (ratio ? "Expected number" : "Referrals (the share's denominator)"),
                             yTitle: ratio ? "Observed / expected" : "\(name) (%)", measure: measure, adjustedBy: funnel.adjustedBy),
                         el("figcaption", text: title + "."),
