@@ -873,6 +873,16 @@ public enum OrganisationColumn: String, TableColumn {
         /// The same for the ratios' funnel (also when an organisation with no observed
         /// events stays after truncation: log 0 has no place on the log scale).
         public static let isrOverdispersionNotEstimated = "isr_overdispersion_not_estimated"
+        /// The case-mix standard would come from fewer than three organisations with
+        /// published counts: `expected` would give back counts disclosure control rounds
+        /// (and compare the organisations mostly with themselves), so the case-mix cells are empty.
+        public static let caseMixTooFewOrganisations = "case_mix_too_few_organisations"
+        /// The pipeline names no case-mix strata (`case_mix: {strata: []}`), or none whose
+        /// field the export records: nothing adjusts the ratio, so the case-mix cells are empty.
+        public static let caseMixNoStrata = "case_mix_no_strata"
+        /// `expected` is below the smallest count the ratio's funnel is drawn at (its
+        /// limits would not be numbers): no funnel limits and no flags for the ratio.
+        public static let expectedTooSmall = "expected_too_small"
     }
 
     /// The `indicator` values: shares in percent of the organisation's referrals.

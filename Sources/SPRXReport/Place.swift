@@ -87,6 +87,8 @@ struct FunnelPoint {
     var upper998: Double?
     var flag: Flag?
     var suppressed: Bool
+    /// The row's `note` codes (``OrganisationColumn/Note``, joined by `;` in the table).
+    var notes: Set<String>
     var measure: FunnelMeasure
     var row: [Cell]
 
@@ -113,6 +115,7 @@ struct FunnelPoint {
         upper998 = row[limits.upper998].value
         flag = row[measure.flag].string.flatMap(Flag.init(rawValue:))
         suppressed = row[OrganisationColumn.suppressed].flag == true
+        notes = Set((row[OrganisationColumn.note].string ?? "").split(separator: ";").map(String.init))
         self.measure = measure
         self.row = row
     }
@@ -164,22 +167,15 @@ enum CrudeReason: Equatable {
     /// The table gives no ratio, and no note says why.
     case noRatio
 
-    /// The `note` codes of `organisations.csv` that say why its case-mix columns are
-    /// empty (declared by the table's builder; read here, never printed).
-    enum Note {
-        static let noStrata = "case_mix_no_strata"
-        static let tooFewOrganisations = "case_mix_too_few_organisations"
-    }
-
     /// The reason for a funnel without an adjusted ratio: the rows' notes (`;`-joined
-    /// codes) first; a note that no stratum applies reads as "the pipeline names none"
+    /// ``OrganisationColumn/Note`` codes) first; a note that no stratum applies reads as "the pipeline names none"
     /// when it names none, else as "the export records none of them".
     init(notes: [String], _ context: ReportContext) {
         let codes = Set(notes.flatMap { $0.split(separator: ";").map(String.init) })
         let named = context.groupKey.caseMixStrata.map { DisplayNames.inSentence($0.title) }
-        if codes.contains(Note.tooFewOrganisations) {
+        if codes.contains(OrganisationColumn.Note.caseMixTooFewOrganisations) {
             self = .tooFewOrganisations
-        } else if codes.contains(Note.noStrata) || context.caseMixStrata.isEmpty {
+        } else if codes.contains(OrganisationColumn.Note.caseMixNoStrata) || context.caseMixStrata.isEmpty {
             self = named.isEmpty ? .noStrataNamed : .noStratumRecorded(ReportContext.listed(named))
         } else {
             self = .noRatio
@@ -482,9 +478,12 @@ enum PlaceWording {
     /// (bands with none are left out; "only" means between the 95% and 99.8% limits).
     static func flagSentence(_ points: [FunnelPoint], _ indicator: OrganisationColumn.Indicator, noun: String) -> String {
         let flagged = points.filter { $0.flag != nil && $0.value != nil }
-        // Published but left unflagged: rounding could carry the share across a limit.
-        let unflagged = points.filter { $0.flag == nil && $0.value != nil }.count
-        let suppressed = points.count - flagged.count - unflagged
+        // Published but left unflagged: a ratio whose expected number is too small for its
+        // funnel limits, else rounding could carry the value across a limit.
+        let unplaced = points.filter { $0.flag == nil && $0.value != nil }
+        let tooSmall = (points.first?.measure ?? .crude).scale == .ratio ? unplaced.filter { $0.notes.contains(OrganisationColumn.Note.expectedTooSmall) }.count : 0
+        let unflagged = unplaced.count - tooSmall
+        let suppressed = points.count - flagged.count - unplaced.count
         let counts = Flag.allCases.map { flag in (flag, flagged.filter { $0.flag == flag }.count) }.filter { $0.1 > 0 }
         let measure = points.first?.measure ?? .crude
         var sentence =
@@ -500,6 +499,10 @@ enum PlaceWording {
         }
         if flagged.isEmpty { sentence = "No \(noun) has a published \(subject(indicator, measure))." }
         if suppressed > 0 { sentence += " \(suppressed) more \(noun)\(suppressed == 1 ? " is" : "s are") suppressed." }
+        if tooSmall > 0 {
+            sentence +=
+                " \(tooSmall) more \(noun)\(tooSmall == 1 ? " is" : "s are") not flagged: \(tooSmall == 1 ? "its" : "their") expected number is too small for the ratio's funnel limits."
+        }
         if unflagged > 0 {
             sentence +=
                 " \(unflagged) more \(noun)\(unflagged == 1 ? " is" : "s are") left unflagged: the rounding of small counts could move \(unflagged == 1 ? "its" : "their") \(measure.scale == .ratio ? "ratio" : "share")\(unflagged == 1 ? "" : "s") across a limit."

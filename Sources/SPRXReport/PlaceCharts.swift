@@ -322,7 +322,7 @@ extension Report {
             nodes.append(el("ul", [("class", "findings")], sentences.map { el("li", [], [el("p", text: $0)]) }))
             let centre =
                 ratio
-                ? "the dashed line is 1 (as many as the \(noun)'s case mix\(funnel.adjustedBy.map { " by \($0)" } ?? "") predicts)"
+                ? "the dashed line is 1 (\(funnel.adjustedBy.map { "as many as the \(noun)'s case mix by \($0) predicts" } ?? "as many as expected"))"
                 : "the dashed line is the overall share\(funnel.overall.map { " (\(NumberFormat.points($0))%)" } ?? "")"
             let description =
                 "Funnel plot: one point per \(noun), its \(PlaceWording.subject(indicator, measure)) (up) against its \(ratio ? "expected number" : "number of referrals") (across); \(centre), the solid curves the 95% limits and the dotted curves the 99.8% limits\(measure.overdispersed ? ", both widened for overdispersion" : ""). Diamonds are outside the 99.8% limits and are labelled, filled circles outside the 95% limits, hollow circles within. The same numbers are in the table below."

@@ -292,7 +292,7 @@ import Testing
     @Test func noStrataNamedIsACrudeFunnelSaidSo() throws {
         var context = Self.context(strata: [])
         context.groupKey = try shippedGroupKey.settingCaseMix([])
-        for table in [Self.noted(Self.table(ratios: false), "case_mix_no_strata"), Self.table(ratios: true)] {
+        for table in [Self.noted(Self.table(ratios: false), OrganisationColumn.Note.caseMixNoStrata), Self.table(ratios: true)] {
             let funnel = PlaceFigures(tables: [table]).funnel(.nonMedicalShare, .organisation, context)
             #expect(funnel.measure == .crude && funnel.adjustedBy == nil)
             #expect(
@@ -308,7 +308,7 @@ import Testing
     // The pipeline names strata but the export records none of them (the table's note says
     // no stratum applies, the run's strata are empty): said with the strata it names.
     @Test func noStratumRecordedIsACrudeFunnelSaidSo() {
-        let table = Self.noted(Self.table(ratios: false), "flag_withheld_rounding_could_cross_limit;case_mix_no_strata")
+        let table = Self.noted(Self.table(ratios: false), OrganisationColumn.Note.flagWithheldRounding + ";" + OrganisationColumn.Note.caseMixNoStrata)
         let context = Self.context(strata: [])
         let funnel = PlaceFigures(tables: [table]).funnel(.nonMedicalShare, .organisation, context)
         #expect(funnel.measure == .crude)
@@ -322,7 +322,7 @@ import Testing
 
     // Too few organisations to form the standard: said so, though strata are named.
     @Test func tooFewOrganisationsIsACrudeFunnelSaidSo() {
-        let table = Self.noted(Self.table(ratios: false), "case_mix_too_few_organisations")
+        let table = Self.noted(Self.table(ratios: false), OrganisationColumn.Note.caseMixTooFewOrganisations)
         let context = Self.context(strata: [])
         let funnel = PlaceFigures(tables: [table]).funnel(.nonMedicalShare, .organisation, context)
         #expect(
@@ -334,6 +334,25 @@ import Testing
         #expect(parent.method[0].hasSuffix("whom a parent serves as well as what it does."))
         let words = Self.words(table, context)
         #expect(!words.contains("case mix") && !words.contains("case-mix"))
+    }
+
+    // A ratio whose expected number is too small for its funnel limits (the table's note,
+    // no limits, no flag) is counted as such, not as left unflagged by rounding.
+    @Test func aRatioWithTooSmallAnExpectedNumberIsSaidSo() {
+        let base = Self.table()
+        let rows = base.rows.map { row -> [Cell] in
+            var row = row
+            guard row[Column.organisationID.index].string == "P10", row[Column.indicator.index].string == Column.Indicator.nonMedicalShare.rawValue
+            else { return row }
+            for column in [Column.isrFunnelLower95, .isrFunnelUpper95, .isrFunnelLower998, .isrFunnelUpper998, .isrFlag] { row[column.index] = .empty }
+            row[Column.note.index] = .text(OrganisationColumn.Note.expectedTooSmall)
+            return row
+        }
+        let funnel = PlaceFigures(tables: [PublishedTable(.organisations, rows: rows)]).funnel(.nonMedicalShare, .organisation, Self.context())
+        #expect(
+            PlaceWording.flagSentence(funnel.points, .nonMedicalShare, noun: "organisation")
+                == "Of 11 organisations with a published case-mix adjusted ratio of referrals through non-medical routes, observed to expected, 1 lies above the 99.8% limit, 9 within the 95% limits and 1 below the 99.8% limit. 1 more organisation is suppressed. 1 more organisation is not flagged: its expected number is too small for the ratio's funnel limits."
+        )
     }
 
     // Finding 9: a ratio's φ of a common outcome (overall share 90%) is low by
