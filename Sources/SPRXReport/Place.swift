@@ -168,8 +168,9 @@ enum CrudeReason: Equatable {
     case noRatio
 
     /// The reason for a funnel without an adjusted ratio: the rows' notes (`;`-joined
-    /// ``OrganisationColumn/Note`` codes) first; a note that no stratum applies reads as "the pipeline names none"
-    /// when it names none, else as "the export records none of them".
+    /// ``OrganisationColumn/Note`` codes) first; a note that no stratum applies (or no
+    /// strata used by the run) reads as "the pipeline names none" when it names none,
+    /// else as "the export records none of them".
     init(notes: [String], _ context: ReportContext) {
         let codes = Set(notes.flatMap { $0.split(separator: ";").map(String.init) })
         let named = context.groupKey.caseMixStrata.map { DisplayNames.inSentence($0.title) }
@@ -427,7 +428,8 @@ enum PlaceWording {
             return
                 "Crude shares, unadjusted: tables/organisations.csv gives no adjusted ratio for this indicator, so a share reflects whom \(anOrganisation(noun)) serves as well as what it does."
         }
-        return "Crude shares, unadjusted: \(why), so tables/organisations.csv gives no adjusted ratio and a share reflects whom \(anOrganisation(noun)) serves as well as what it does."
+        return
+            "Crude shares, unadjusted: \(why), so tables/organisations.csv gives no adjusted ratio and a share reflects whom \(anOrganisation(noun)) serves as well as what it does."
     }
 
     /// "an organisation", "a parent".
@@ -481,7 +483,8 @@ enum PlaceWording {
         // Published but left unflagged: a ratio whose expected number is too small for its
         // funnel limits, else rounding could carry the value across a limit.
         let unplaced = points.filter { $0.flag == nil && $0.value != nil }
-        let tooSmall = (points.first?.measure ?? .crude).scale == .ratio ? unplaced.filter { $0.notes.contains(OrganisationColumn.Note.expectedTooSmall) }.count : 0
+        let tooSmall =
+            (points.first?.measure ?? .crude).scale == .ratio ? unplaced.filter { $0.notes.contains(OrganisationColumn.Note.expectedTooSmall) }.count : 0
         let unflagged = unplaced.count - tooSmall
         let suppressed = points.count - flagged.count - unplaced.count
         let counts = Flag.allCases.map { flag in (flag, flagged.filter { $0.flag == flag }.count) }.filter { $0.1 > 0 }

@@ -92,7 +92,8 @@ extension Charts {
                         el(
                             "title",
                             text: ratio
-                                ? adjustedBy.map { "As expected for its case mix (\($0)): 1" } ?? "As expected: 1" : "Overall: \(NumberFormat.points(overall))%")
+                                ? adjustedBy.map { "As expected for its case mix (\($0)): 1" } ?? "As expected: 1" : "Overall: \(NumberFormat.points(overall))%"
+                        )
                     ]))
         }
         // Limit curves through the published limits, in 1/√n between them.
@@ -358,7 +359,8 @@ extension Report {
     /// What a funnel's summary line calls it: "non-medical share by organisation", with
     /// "case-mix adjusted ratio by …" and its strata when adjusted.
     static func funnelSummary(_ funnel: Funnel) -> String {
-        "\(PlaceWording.indicatorName(funnel.indicator).lowercased()) by \(funnel.noun)" + (funnel.adjustedBy.map { ", case-mix adjusted ratio by \($0)" } ?? "")
+        "\(PlaceWording.indicatorName(funnel.indicator).lowercased()) by \(funnel.noun)"
+            + (funnel.adjustedBy.map { ", case-mix adjusted ratio by \($0)" } ?? "")
     }
 
     /// The caption of a funnel's table: a share's percent, or the adjusted ratio's counts with its strata.

@@ -151,12 +151,15 @@ import Testing
                     ) + "</figcaption>"))
         #expect(
             Self.section(html).contains(
-                "<summary>Table: non-medical share by organisation, case-mix adjusted ratio by age band and sex (all rows: tables/organisations.csv)</summary>"))
+                "<summary>Table: non-medical share by organisation, case-mix adjusted ratio by age band and sex (all rows: tables/organisations.csv)</summary>")
+        )
         #expect(
             svg.contains(
                 "<title>Riverside &lt;Health&gt; Centre: ratio 1.49, 120 observed against 80.5 expected; 95% limits 0.79–1.24; above the 99.8% limit</title>"))
         let markdown = Report.markdown(tables: [Self.table()], context: context)
-        #expect(markdown.contains("| Organisation | Code | Type | Parent | Observed | Expected | Ratio | Ratio 95% limits | Ratio 99.8% limits | Against the limits |"))
+        #expect(
+            markdown.contains(
+                "| Organisation | Code | Type | Parent | Observed | Expected | Ratio | Ratio 95% limits | Ratio 99.8% limits | Against the limits |"))
         #expect(markdown.contains("| Riverside \\<Health\\> Centre | R1 | practice | U1 | 120 | 80.5 | 1.49 | 0.79–1.24 | 0.68–1.39 | above 99.8% |"))
         #expect(markdown.contains(Report.markdownText(funnel.method.joined(separator: " "))))
     }
