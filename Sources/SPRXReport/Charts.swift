@@ -438,6 +438,24 @@ enum Charts {
         return svg(id: id, width: labelWidth + plotWidth + valueWidth + 20, height: bottom + 38, children)
     }
 
+    /// A value axis's horizontal gridlines from `left` to `right`, one at each tick from
+    /// `low` through `high` (half a step over, so rounding never drops the last) `step`
+    /// apart, each labelled left of the plot with its value to `places` decimals; `yOf`
+    /// places a value on the chart.
+    static func gridlines(
+        from low: Double, through high: Double, step: Double, places: Int, left: Double, right: Double, yOf: (Double) -> Double
+    ) -> [Node] {
+        stride(from: low, through: high + step / 2, by: step).flatMap { tick -> [Node] in
+            let y = yOf(tick)
+            return [
+                el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]),
+                el(
+                    "text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")],
+                    text: NumberFormat.decimal(tick, places: places)),
+            ]
+        }
+    }
+
     static func svg(id: String, width: Double, height: Double, _ children: [Node]) -> Node {
         el(
             "svg",

@@ -87,6 +87,8 @@ struct FunnelPoint {
     var upper998: Double?
     var flag: Flag?
     var suppressed: Bool
+    /// The row's `note` codes (``OrganisationColumn/Note``, joined by `;` in the table).
+    var notes: Set<String>
     var measure: FunnelMeasure
     var row: [Cell]
 
@@ -113,6 +115,7 @@ struct FunnelPoint {
         upper998 = row[limits.upper998].value
         flag = row[measure.flag].string.flatMap(Flag.init(rawValue:))
         suppressed = row[OrganisationColumn.suppressed].flag == true
+        notes = Set((row[OrganisationColumn.note].string ?? "").split(separator: ";").map(String.init))
         self.measure = measure
         self.row = row
     }
@@ -144,8 +147,41 @@ struct Funnel {
     var dispersion: FunnelDispersion?
     /// What the funnel compares and which limits it draws, and why, in sentences.
     var method: [String]
+    /// The strata that adjust the ratio, as a sentence names them ("age band and sex");
+    /// `nil` for a crude funnel.
+    var adjustedBy: String?
 
     var noun: String { level == .organisation ? "organisation" : "parent" }
+}
+
+/// Why a funnel is of the crude share, not the case-mix adjusted ratio: from the
+/// `note` of the indicator's rows in `organisations.csv`, else from the run.
+enum CrudeReason: Equatable {
+    /// The pipeline's `case_mix` names no strata.
+    case noStrataNamed
+    /// The pipeline names strata, but the export records none of them (their names, as
+    /// a sentence lists them).
+    case noStratumRecorded(String)
+    /// Too few organisations make the standard (the share of every organisation in each stratum).
+    case tooFewOrganisations
+    /// The table gives no ratio, and no note says why.
+    case noRatio
+
+    /// The reason for a funnel without an adjusted ratio: the rows' notes (`;`-joined
+    /// ``OrganisationColumn/Note`` codes) first; a note that no stratum applies (or no
+    /// strata used by the run) reads as "the pipeline names none" when it names none,
+    /// else as "the export records none of them".
+    init(notes: [String], _ context: ReportContext) {
+        let codes = Set(notes.flatMap { $0.split(separator: ";").map(String.init) })
+        let named = context.groupKey.caseMixStrata.map { DisplayNames.inSentence($0.title) }
+        if codes.contains(OrganisationColumn.Note.caseMixTooFewOrganisations) {
+            self = .tooFewOrganisations
+        } else if codes.contains(OrganisationColumn.Note.caseMixNoStrata) || context.caseMixStrata.isEmpty {
+            self = named.isEmpty ? .noStrataNamed : .noStratumRecorded(ReportContext.listed(named))
+        } else {
+            self = .noRatio
+        }
+    }
 }
 
 /// `organisations.csv`, `pcn_provision.csv` and `provision_by_deprivation.csv` read by
@@ -197,9 +233,15 @@ struct PlaceFigures {
         let rows = organisations.select([.indicator: indicator.rawValue, .level: level.rawValue])
             .filter { $0[OrganisationColumn.organisationID].string != Self.pooled }
         let noun = level == .organisation ? "organisation" : "parent"
-        let adjusted = rows.contains { $0[OrganisationColumn.isr].value != nil }
+        // A ratio with no strata named is the crude share rescaled: drawn as the share.
+        let adjusted = rows.contains { $0[OrganisationColumn.isr].value != nil } && !context.caseMixStrata.isEmpty
         let scale: Overdispersion.Scale = adjusted ? .ratio : .proportion
-        var method = [adjusted ? PlaceWording.adjustedSentence(indicator, strata: context.caseMixStrata, noun: noun) : PlaceWording.crudeSentence]
+        let adjustedBy = adjusted ? PlaceWording.strata(context.caseMixStrata) : nil
+        let notes = organisations.select([.indicator: indicator.rawValue]).compactMap { $0[OrganisationColumn.note].string }
+        var method = [
+            adjustedBy.map { PlaceWording.adjustedSentence(indicator, by: $0, noun: noun) }
+                ?? PlaceWording.crudeSentence(CrudeReason(notes: notes, context), noun: noun)
+        ]
         var measure = FunnelMeasure(scale: scale, overdispersed: false)
         var dispersion: FunnelDispersion?
         if level == .parent {
@@ -212,14 +254,19 @@ struct PlaceFigures {
                 measure = widened
                 method.append(PlaceWording.overdispersedSentence(found, scale))
             } else {
-                method.append(found.phi > 1 ? PlaceWording.widenedMissingSentence(found) : PlaceWording.notOverdispersedSentence(found))
+                method.append(
+                    found.phi > 1
+                        ? PlaceWording.widenedMissingSentence(found)
+                        : PlaceWording.notOverdispersedSentence(found, scale, overall: overall(indicator, level)))
             }
         } else {
             method.append(PlaceWording.noDispersionSentence)
         }
         let points = rows.map { FunnelPoint($0, measure: measure) }
         let overall = scale == .ratio ? (points.isEmpty ? nil : 1) : overall(indicator, level)
-        return Funnel(indicator: indicator, level: level, measure: measure, points: points, overall: overall, dispersion: dispersion, method: method)
+        return Funnel(
+            indicator: indicator, level: level, measure: measure, points: points, overall: overall, dispersion: dispersion, method: method,
+            adjustedBy: adjustedBy)
     }
 
     /// Whether the report draws a funnel of `indicator`: not when its field is not
@@ -358,21 +405,35 @@ enum PlaceWording {
     /// φ or τ² as the page prints them: 3 significant digits.
     static func dispersionFigure(_ value: Double) -> String { NumberFormat.significant(value, digits: 3) }
 
-    /// The adjusted funnel's method: what the ratio is and which strata adjust it.
-    static func adjustedSentence(_ indicator: OrganisationColumn.Indicator, strata: [String], noun: String) -> String {
-        guard !strata.isEmpty else {
-            return
-                "Not adjusted for case mix: the pipeline names no case-mix strata, so each \(noun)'s \(countedNoun(indicator)) (observed) is set against the number the overall share gives for its referrals (expected); 1 is as expected, 1.20 is 20% more."
-        }
-        // Titles ("Age band") read inside the sentence ("age band"), abbreviations kept.
-        let by = ReportContext.listed(strata.map(DisplayNames.inSentence))
-        return
-            "Adjusted for case mix by \(by): each \(noun)'s \(countedNoun(indicator)) (observed) against the number its own mix of people would have at every organisation's shares (expected); 1 is as expected, 1.20 is 20% more."
+    /// The strata that adjust a ratio as a sentence lists them: titles ("Age band") in
+    /// lower case, abbreviations kept ("IMD quintile"); "age band, sex and nation".
+    static func strata(_ titles: [String]) -> String { ReportContext.listed(titles.map(DisplayNames.inSentence)) }
+
+    /// The adjusted funnel's method: what the ratio is and which strata (``strata(_:)``) adjust it.
+    static func adjustedSentence(_ indicator: OrganisationColumn.Indicator, by strata: String, noun: String) -> String {
+        "Adjusted for case mix by \(strata): each \(noun)'s \(countedNoun(indicator)) (observed) against the number its own mix of people would have at every organisation's shares (expected); 1 is as expected, 1.20 is 20% more."
     }
 
-    /// Why a funnel compares crude shares: the table has no adjusted ratio for it.
-    static let crudeSentence =
-        "Crude shares, not adjusted for case mix: tables/organisations.csv has no adjusted ratio for this indicator (its isr column is empty), so a share reflects whom an organisation serves as well as what it does."
+    /// Why a funnel compares crude shares, in words (no case-mix wording: nothing is adjusted).
+    static func crudeSentence(_ reason: CrudeReason, noun: String) -> String {
+        let why: String
+        switch reason {
+        case .noStrataNamed:
+            why = "the pipeline names no groups of people (strata such as age band or sex) to adjust the comparison by"
+        case .noStratumRecorded(let named):
+            why = "this export records none of the groups the pipeline adjusts by, which are \(named)"
+        case .tooFewOrganisations:
+            why = "too few organisations have published counts to form a standard to adjust by (the share all organisations have in each group of people)"
+        case .noRatio:
+            return
+                "Crude shares, unadjusted: tables/organisations.csv gives no adjusted ratio for this indicator, so a share reflects whom \(anOrganisation(noun)) serves as well as what it does."
+        }
+        return
+            "Crude shares, unadjusted: \(why), so tables/organisations.csv gives no adjusted ratio and a share reflects whom \(anOrganisation(noun)) serves as well as what it does."
+    }
+
+    /// "an organisation", "a parent".
+    static func anOrganisation(_ noun: String) -> String { noun == "organisation" ? "an organisation" : "a \(noun)" }
 
     /// The overdispersed limits in words, with φ and τ².
     static func overdispersedSentence(_ dispersion: FunnelDispersion, _ scale: Overdispersion.Scale) -> String {
@@ -381,9 +442,23 @@ enum PlaceWording {
             "Limits widened for overdispersion: organisations vary more than chance alone would make them (φ = \(dispersionFigure(dispersion.phi)), above 1; τ² = \(dispersionFigure(dispersion.tau2)) on \(onScale)), so a point outside differs by more than organisations commonly do."
     }
 
-    /// Why the plain limits: φ is not above 1.
-    static func notOverdispersedSentence(_ dispersion: FunnelDispersion) -> String {
-        "Plain limits: organisations vary no more than chance alone would make them (φ = \(dispersionFigure(dispersion.phi)), not above 1)."
+    /// The overall share from which an outcome is common enough for the ratio's φ to
+    /// read low by construction (its Poisson variance overstates a share's by 1/(1 − p)).
+    static let commonOutcome = 50.0
+
+    /// Why the plain limits: φ is not above 1. For a share that means the organisations
+    /// vary no more than chance; for a ratio it need not (φ is taken on the log scale as
+    /// if the counts were Poisson, with the 10% at each end left out, so a common outcome
+    /// gives a low φ whatever the organisations do): said so, with the overall share
+    /// (in percent) when it is at least ``commonOutcome``.
+    static func notOverdispersedSentence(_ dispersion: FunnelDispersion, _ scale: Overdispersion.Scale = .proportion, overall: Double? = nil) -> String {
+        let phi = "φ = \(dispersionFigure(dispersion.phi)), not above 1"
+        guard scale == .ratio else { return "Plain limits: organisations vary no more than chance alone would make them (\(phi))." }
+        let common =
+            overall.flatMap { $0 >= commonOutcome ? "for a common outcome like this one (\(TrendWording.percent($0)) of referrals overall)" : nil }
+            ?? "for a common outcome"
+        return
+            "Plain limits (\(phi)), which does not show that organisations vary no more than chance: for a ratio φ is worked out as if each count could vary as freely as a count of rare events, leaving out the 10% most extreme organisations at each end, so \(common) it comes out low by construction."
     }
 
     /// Why the plain limits although φ is above 1: the table has no widened ones.
@@ -405,9 +480,13 @@ enum PlaceWording {
     /// (bands with none are left out; "only" means between the 95% and 99.8% limits).
     static func flagSentence(_ points: [FunnelPoint], _ indicator: OrganisationColumn.Indicator, noun: String) -> String {
         let flagged = points.filter { $0.flag != nil && $0.value != nil }
-        // Published but left unflagged: rounding could carry the share across a limit.
-        let unflagged = points.filter { $0.flag == nil && $0.value != nil }.count
-        let suppressed = points.count - flagged.count - unflagged
+        // Published but left unflagged: a ratio whose expected number is too small for its
+        // funnel limits, else rounding could carry the value across a limit.
+        let unplaced = points.filter { $0.flag == nil && $0.value != nil }
+        let tooSmall =
+            (points.first?.measure ?? .crude).scale == .ratio ? unplaced.filter { $0.notes.contains(OrganisationColumn.Note.expectedTooSmall) }.count : 0
+        let unflagged = unplaced.count - tooSmall
+        let suppressed = points.count - flagged.count - unplaced.count
         let counts = Flag.allCases.map { flag in (flag, flagged.filter { $0.flag == flag }.count) }.filter { $0.1 > 0 }
         let measure = points.first?.measure ?? .crude
         var sentence =
@@ -423,6 +502,10 @@ enum PlaceWording {
         }
         if flagged.isEmpty { sentence = "No \(noun) has a published \(subject(indicator, measure))." }
         if suppressed > 0 { sentence += " \(suppressed) more \(noun)\(suppressed == 1 ? " is" : "s are") suppressed." }
+        if tooSmall > 0 {
+            sentence +=
+                " \(tooSmall) more \(noun)\(tooSmall == 1 ? " is" : "s are") not flagged: \(tooSmall == 1 ? "its" : "their") expected number is too small for the ratio's funnel limits."
+        }
         if unflagged > 0 {
             sentence +=
                 " \(unflagged) more \(noun)\(unflagged == 1 ? " is" : "s are") left unflagged: the rounding of small counts could move \(unflagged == 1 ? "its" : "their") \(measure.scale == .ratio ? "ratio" : "share")\(unflagged == 1 ? "" : "s") across a limit."
@@ -652,8 +735,10 @@ extension Report {
         var notes = [
             "Each organisation is an organisation code of the referrals; names, types and parents come from the pipeline's organisation lookup when it names one, otherwise the code is shown. The non-medical share is of all the organisation's referrals; contacted and intervention shares as in tables/pathway_by_group.csv.",
             "Limits: Public Health England's funnel plot method, 95% (about 2 standard deviations) and 99.8% (about 3), for a proportion around the overall share at each organisation's number of referrals, or for an indirectly standardised ratio around 1 at its expected number. The curves are drawn through the limits tables/organisations.csv gives at each organisation's denominator (or expected number).",
-            "Case-mix adjustment (indirect standardisation): an organisation's expected number is the sum, over its referrals' groups of \(context.caseMixStrata.isEmpty ? "the pipeline's case-mix strata" : ReportContext.listed(context.caseMixStrata)), of the share all organisations have in that group; its ratio is observed over expected. A funnel is drawn of the ratio when tables/organisations.csv gives it, else of the crude share, and says which.",
-            "Overdispersion (Spiegelhalter 2005, as nhs-r-community/FunnelPlotR computes it): with many organisations, real differences between them put more than 1 in 20 outside the plain 95% limits. Each organisation's z-score is taken on the arcsine-square-root scale for a share or the log scale for a ratio; the dispersion factor φ is the mean squared z-score after the 10% most extreme at each end are set to the 10th and 90th percentiles (shares) or left out (ratios, as SHMI does); when φ is above 1 the between-organisation variance τ² is added to each organisation's own variance and the limits widened by it. The manifest gives φ and τ² for every funnel.",
+            context.caseMixStrata.isEmpty
+                ? "No adjustment for whom an organisation serves in this run: the funnels are of crude shares, each saying why (the ratio of observed to expected needs groups of people, strata, named by the pipeline and recorded in the export, and enough organisations to form a standard from)."
+                : "Case-mix adjustment (indirect standardisation): an organisation's expected number is the sum, over its referrals' groups of \(PlaceWording.strata(context.caseMixStrata)), of the share all organisations have in that group; its ratio is observed over expected. A funnel is drawn of the ratio when tables/organisations.csv gives it, else of the crude share, and says why.",
+            "Overdispersion (Spiegelhalter 2005, as nhs-r-community/FunnelPlotR computes it): with many organisations, real differences between them put more than 1 in 20 outside the plain 95% limits. Each organisation's z-score is taken on the arcsine-square-root scale for a share or the log scale for a ratio; the dispersion factor φ is the mean squared z-score after the 10% most extreme at each end are set to the 10th and 90th percentiles (shares) or left out (ratios, as SHMI does); when φ is above 1 the between-organisation variance τ² is added to each organisation's own variance and the limits widened by it, never drawn in: each is at least as far out as the plain one, so an organisation lies no further outside them than outside the plain limits. For a ratio the z-score treats each count as a Poisson count, which for a common outcome overstates its chance variation, so a ratio's φ reads low there. The manifest gives φ and τ² for every funnel.",
             "An organisation code is published only when the organisation lookup lists it or, without a lookup, when it has the shape of an organisation code (one letter and five digits, as U10001 or B82005), so that no free text or personal identifier typed into the column is shown; the others are pooled in one row, (other), which is in the tables but not the charts. Tables here list at most \(listedOrganisations) organisations (those outside a limit first, then the largest); tables/organisations.csv has them all.",
         ]
         if context.disclosureEnabled {

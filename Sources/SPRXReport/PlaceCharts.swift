@@ -9,8 +9,8 @@ import Darwin
 
 extension Charts {
     /// A funnel plot: each organisation's share (y) against its number of referrals (x),
-    /// or its case-mix adjusted ratio against its expected number, the overall share (or
-    /// 1) as a dashed line, the 95% limits as solid and the 99.8% limits as dotted curves
+    /// or its case-mix adjusted ratio (by the strata `adjustedBy` names) against its
+    /// expected number, the overall share (or 1) as a dashed line, the 95% limits as solid and the 99.8% limits as dotted curves
     /// (the overdispersed ones when the points carry them). The curves join the limits the table publishes at each denominator;
     /// between two published denominators they follow the funnel's shape (the distance from
     /// the overall share interpolated linearly in 1/√n), and they are not drawn beyond
@@ -18,7 +18,7 @@ extension Charts {
     /// the limits a filled circle; within the 95% limits a hollow circle.
     static func funnelPlot(
         id: String, title: String, description: String, points: [FunnelPoint], overall: Double?, xTitle: String, yTitle: String,
-        measure: FunnelMeasure = .crude
+        measure: FunnelMeasure = .crude, adjustedBy: String? = nil
     ) -> Node {
         // With the overdispersed limits the legend's longer names take two rows: the
         // lines on the first, the markers on the second.
@@ -59,7 +59,7 @@ extension Charts {
                     + (dash.map { [("stroke-dasharray", $0)] } ?? []))
         }
         let widened = measure.overdispersed ? " (overdispersed)" : ""
-        legend(lineMark("6 3"), ratio ? "as expected (1)" : "overall")
+        legend(lineMark("6 3"), ratio ? (adjustedBy == nil ? "as expected (1)" : "as expected for its case mix (1)") : "overall")
         legend(lineMark(nil), "95% limits" + widened)
         legend(lineMark("1 3"), "99.8% limits" + widened)
         if twoRows { (lx, ly) = (left, 29) }
@@ -67,14 +67,7 @@ extension Charts {
         legend(funnelMarker(.above95, x: lx + 11, y: ly, title: nil), "outside 95%")
         legend(funnelMarker(.within, x: lx + 11, y: ly, title: nil), "within 95%")
         // Grid and axes.
-        for tick in stride(from: yMin, through: yMax + yStep / 2, by: yStep) {
-            let y = yOf(tick)
-            children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
-            children.append(
-                el(
-                    "text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")],
-                    text: NumberFormat.decimal(tick, places: tickPlaces(yStep))))
-        }
+        children += gridlines(from: yMin, through: yMax, step: yStep, places: tickPlaces(yStep), left: left, right: right, yOf: yOf)
         for tick in stride(from: 0.0, through: xMax + xStep / 2, by: xStep) {
             let x = xOf(tick)
             children.append(el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(bottom)), ("y2", n(bottom + 4)), ("stroke", Palette.ink)]))
@@ -96,7 +89,11 @@ extension Charts {
                         ("stroke-dasharray", "6 3"), ("stroke-width", "1.5"),
                     ],
                     [
-                        el("title", text: ratio ? "As expected for its case mix: 1" : "Overall: \(NumberFormat.points(overall))%")
+                        el(
+                            "title",
+                            text: ratio
+                                ? adjustedBy.map { "As expected for its case mix (\($0)): 1" } ?? "As expected: 1" : "Overall: \(NumberFormat.points(overall))%"
+                        )
                     ]))
         }
         // Limit curves through the published limits, in 1/√n between them.
@@ -236,14 +233,7 @@ extension Charts {
                     ]))
             children.append(el("text", [("x", n(lx + 26)), ("y", "17"), ("class", "small")], text: "England"))
         }
-        for tick in stride(from: 0.0, through: yMax + step / 2, by: step) {
-            let y = yOf(tick)
-            children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
-            children.append(
-                el(
-                    "text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")],
-                    text: NumberFormat.decimal(tick, places: tickPlaces(step))))
-        }
+        children += gridlines(from: 0.0, through: yMax, step: step, places: tickPlaces(step), left: left, right: right, yOf: yOf)
         for (i, bar) in bars.enumerated() {
             let x = left + slot * (Double(i) + 0.5)
             children.append(el("text", [("x", n(x)), ("y", n(bottom + 15)), ("text-anchor", "middle"), ("class", "small")], text: bar.label))
@@ -320,7 +310,7 @@ extension Report {
             let points = funnel.points, noun = funnel.noun, measure = funnel.measure
             let name = PlaceWording.indicatorName(indicator)
             let ratio = measure.scale == .ratio
-            let what = ratio ? "\(name), case-mix adjusted ratio," : name
+            let what = funnel.adjustedBy.map { "\(name), case-mix adjusted ratio (by \($0))," } ?? name
             let limitsWords = measure.overdispersed ? "95% and 99.8% limits widened for overdispersion" : "95% and 99.8% limits"
             let against = ratio ? "expected numbers" : "numbers of referrals"
             let title = "\(what) by \(noun), against \(noun == "parent" ? "parents'" : "organisations'") \(against), with \(limitsWords)"
@@ -333,25 +323,24 @@ extension Report {
             nodes.append(el("ul", [("class", "findings")], sentences.map { el("li", [], [el("p", text: $0)]) }))
             let centre =
                 ratio
-                ? "the dashed line is 1 (as many as the \(noun)'s case mix predicts)"
+                ? "the dashed line is 1 (\(funnel.adjustedBy.map { "as many as the \(noun)'s case mix by \($0) predicts" } ?? "as many as expected"))"
                 : "the dashed line is the overall share\(funnel.overall.map { " (\(NumberFormat.points($0))%)" } ?? "")"
             let description =
                 "Funnel plot: one point per \(noun), its \(PlaceWording.subject(indicator, measure)) (up) against its \(ratio ? "expected number" : "number of referrals") (across); \(centre), the solid curves the 95% limits and the dotted curves the 99.8% limits\(measure.overdispersed ? ", both widened for overdispersion" : ""). Diamonds are outside the 99.8% limits and are labelled, filled circles outside the 95% limits, hollow circles within. The same numbers are in the table below."
-            let caption =
-                ratio
-                ? "\(name) by \(noun), observed, expected and their ratio, with the funnel limits for its expected number (tables/organisations.csv)"
-                : "\(name) by \(noun), percent, with the funnel limits for its denominator (tables/organisations.csv)"
+            let caption = organisationCaption(funnel)
             let figure =
                 el(
                     "figure", [],
                     [
+                        // The axis title may run past the plot, centred under it (about 111 characters; the caption has them all).
                         Charts.funnelPlot(
                             id: id, title: title, description: description, points: points, overall: funnel.overall,
-                            xTitle: ratio ? "Expected number (from the case mix)" : "Referrals (the share's denominator)",
-                            yTitle: ratio ? "Observed / expected" : "\(name) (%)", measure: measure),
+                            xTitle: funnel.adjustedBy.map { Charts.fitted("Expected number, case-mix adjusted by \($0)", width: 690) }
+                                ?? (ratio ? "Expected number" : "Referrals (the share's denominator)"),
+                            yTitle: ratio ? "Observed / expected" : "\(name) (%)", measure: measure, adjustedBy: funnel.adjustedBy),
                         el("figcaption", text: title + "."),
                         details(
-                            tableSummary("\(name.lowercased()) by \(noun)", table: .organisations),
+                            tableSummary(funnelSummary(funnel), table: .organisations),
                             dataTable(
                                 caption: controlled(caption, context), header: organisationHeader(measure), rows: organisationRows(figures, funnel),
                                 numeric: [4, 5, 6, 7, 8])),
@@ -362,9 +351,28 @@ extension Report {
             let flagged = points.contains { $0.flag.map { $0 != .within } ?? false }
             nodes.append(
                 level == .parent || !flagged
-                    ? details("Chart and table: \(name.lowercased()) by \(noun) (all rows: \(TableSchema.organisations.path))", figure) : figure)
+                    ? details("Chart and table: \(funnelSummary(funnel)) (all rows: \(TableSchema.organisations.path))", figure) : figure)
         }
         return nodes
+    }
+
+    /// What a funnel's summary line calls it: "non-medical share by organisation", with
+    /// "case-mix adjusted ratio by …" and its strata when adjusted.
+    static func funnelSummary(_ funnel: Funnel) -> String {
+        "\(PlaceWording.indicatorName(funnel.indicator).lowercased()) by \(funnel.noun)"
+            + (funnel.adjustedBy.map { ", case-mix adjusted ratio by \($0)" } ?? "")
+    }
+
+    /// The caption of a funnel's table: a share's percent, or the adjusted ratio's counts with its strata.
+    static func organisationCaption(_ funnel: Funnel) -> String {
+        let name = PlaceWording.indicatorName(funnel.indicator), noun = funnel.noun
+        if let by = funnel.adjustedBy {
+            return
+                "\(name) by \(noun), observed, expected (case-mix adjusted by \(by)) and their ratio, with the funnel limits for its expected number (tables/organisations.csv)"
+        }
+        return funnel.measure.scale == .ratio
+            ? "\(name) by \(noun), observed, expected and their ratio, with the funnel limits for its expected number (tables/organisations.csv)"
+            : "\(name) by \(noun), percent, with the funnel limits for its denominator (tables/organisations.csv)"
     }
 
     static func placeSection(_ numbers: ReportNumbers, _ context: ReportContext) -> Node {
@@ -480,10 +488,7 @@ extension Report {
                     out += [md(funnel.method.joined(separator: " ")), ""]
                     out.append("- " + md(PlaceWording.flagSentence(points, indicator, noun: noun)))
                     if let outliers = PlaceWording.outlierSentence(points, overall: funnel.overall) { out.append("- " + md(outliers)) }
-                    let caption =
-                        funnel.measure.scale == .ratio
-                        ? "\(name) by \(noun), observed, expected and their ratio, with the funnel limits for its expected number (tables/organisations.csv)"
-                        : "\(name) by \(noun), percent, with the funnel limits for its denominator (tables/organisations.csv)"
+                    let caption = organisationCaption(funnel)
                     out += ["", md(controlled(caption, context)), ""]
                     out += table(organisationHeader(funnel.measure), organisationRows(figures, funnel), right: [4, 5, 6, 7, 8])
                 }

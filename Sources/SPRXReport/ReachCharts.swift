@@ -91,14 +91,7 @@ extension Charts {
                         ("transform", "rotate(-90 \(n(ox + 10)) \(n(middle)))"),
                     ],
                     text: yTitle))
-            for tick in stride(from: 0.0, through: yMax + step / 2, by: step) {
-                let y = yOf(tick)
-                children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
-                children.append(
-                    el(
-                        "text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")],
-                        text: NumberFormat.decimal(tick, places: places)))
-            }
+            children += gridlines(from: 0.0, through: yMax, step: step, places: places, left: left, right: right, yOf: yOf)
             if let reference {
                 let y = yOf(reference.value)
                 children.append(

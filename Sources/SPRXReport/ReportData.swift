@@ -87,9 +87,10 @@ public struct ReportContext: Sendable {
     /// tables publish, built-in and declared, with their titles, and the reason groups.
     /// The report charts what it lists (``Report/breakdowns(_:)``), never a list of its own.
     public var groupKey: GroupKeySchema
-    /// The titles of the groupings whose strata adjust the organisations' ratios (the
-    /// pipeline's `case_mix`; "Age band" or "age band": sentences lower-case a title's
-    /// first letter unless it begins with an abbreviation).
+    /// The titles of the groupings whose strata adjust the organisations' ratios: those of
+    /// the pipeline's `case_mix` the run actually used (the manifest's `case_mix_strata`),
+    /// empty when none was, and then every funnel is of crude shares ("Age band" or "age
+    /// band": sentences lower-case a title's first letter unless it begins with an abbreviation).
     public var caseMixStrata: [String] = ReportContext.defaultCaseMixStrata
     /// φ and τ² of each organisation funnel, keyed by ``FunnelDispersion/key(_:_:)``
     /// ("<indicator>/<proportion|ratio>"); a funnel without one is drawn against the plain limits.

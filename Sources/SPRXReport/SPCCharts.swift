@@ -252,14 +252,7 @@ extension Charts {
             func yOf(_ v: Double) -> Double { bottom - (bottom - topY) * (v - yMin) / (yMax - yMin) }
             let slot = (right - left) / Double(max(1, item.points.count))
             func xOf(_ i: Int) -> Double { left + slot * (Double(i) + 0.5) }
-            for tick in stride(from: yMin, through: yMax + step / 2, by: step) {
-                let y = yOf(tick)
-                children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
-                children.append(
-                    el(
-                        "text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")],
-                        text: NumberFormat.decimal(tick, places: places)))
-            }
+            children += gridlines(from: yMin, through: yMax, step: step, places: places, left: left, right: right, yOf: yOf)
             for (i, point) in item.points.enumerated() where i == 0 || point.start.hasSuffix("-01-01") {
                 let x = xOf(i)
                 children.append(el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(bottom)), ("y2", n(bottom + 4)), ("stroke", Palette.ink)]))

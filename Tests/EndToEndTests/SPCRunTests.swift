@@ -31,11 +31,9 @@ import Testing
         #expect(Set(rows.compactMap { $0["dimension"] }) == ["all", "nation"])
     }
 
-    // The sample run's spc.csv against NHSRplotthedots' own code on the same published
-    // values (Tests/SPRXAggregateTests/Fixtures/spc_reference.csv, `sample:` cases, made
-    // by scripts/spc-reference.R at the package's commit 050b07d7): centre and limits as
-    // printed (6 significant digits), special cause and point type, month by month.
-    @Test func sampleRunEqualsThePackage() throws {
+    /// The records of `tables/spc.csv` from a run of the sample data (Pipelines/referral-equity.yaml
+    /// over SampleData/canonical), the run's output removed after reading.
+    static func sampleRun() throws -> [[String: String]] {
         let dir = scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/out"
@@ -43,10 +41,22 @@ import Testing
             "run", "--pipeline", "\(packageRoot)/Pipelines/referral-equity.yaml", "--input", "\(packageRoot)/SampleData/canonical", "--out", out, "--quiet",
         ])
         #expect(result.status == 0, "\(result.stderr)")
-        let published = CSVTable(text: try String(contentsOfFile: out + "/tables/spc.csv", encoding: .utf8)).records
-        let fixture = try String(contentsOfFile: packageRoot + "/Tests/SPRXAggregateTests/Fixtures/spc_reference.csv", encoding: .utf8)
-        let reference = CSVTable(text: fixture.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")).records
-            .filter { $0["case"]?.hasPrefix("sample:") == true }
+        return CSVTable(text: try String(contentsOfFile: out + "/tables/spc.csv", encoding: .utf8)).records
+    }
+
+    /// The records of a reference file in Tests/SPRXAggregateTests/Fixtures, its `#` comment lines left out.
+    static func fixture(_ name: String) throws -> [[String: String]] {
+        let text = try String(contentsOfFile: packageRoot + "/Tests/SPRXAggregateTests/Fixtures/" + name, encoding: .utf8)
+        return CSVTable(text: text.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")).records
+    }
+
+    // The sample run's spc.csv against NHSRplotthedots' own code on the same published
+    // values (Tests/SPRXAggregateTests/Fixtures/spc_reference.csv, `sample:` cases, made
+    // by scripts/spc-reference.R at the package's commit 050b07d7): centre and limits as
+    // printed (6 significant digits), special cause and point type, month by month.
+    @Test func sampleRunEqualsThePackage() throws {
+        let published = try Self.sampleRun()
+        let reference = try Self.fixture("spc_reference.csv").filter { $0["case"]?.hasPrefix("sample:") == true }
         var series: [String: [[String: String]]] = [:]
         for row in reference { series[row["case"] ?? "", default: []].append(row) }
         #expect(series.count == 5)  // the sample series the package can chart (in 4 more it stops on a gap: outputs-v2.md)
@@ -76,16 +86,8 @@ import Testing
     // which charts every series, those with gaps the package stops on included: centre and
     // limits as printed, special cause, point type and rules, month by month.
     @Test func sampleRunEqualsTheRImplementation() throws {
-        let dir = scratch()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let out = dir + "/out"
-        let result = try sprx([
-            "run", "--pipeline", "\(packageRoot)/Pipelines/referral-equity.yaml", "--input", "\(packageRoot)/SampleData/canonical", "--out", out, "--quiet",
-        ])
-        #expect(result.status == 0, "\(result.stderr)")
-        let published = CSVTable(text: try String(contentsOfFile: out + "/tables/spc.csv", encoding: .utf8)).records
-        let fixture = try String(contentsOfFile: packageRoot + "/Tests/SPRXAggregateTests/Fixtures/spc_r_sample.csv", encoding: .utf8)
-        let expected = CSVTable(text: fixture.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")).records
+        let published = try Self.sampleRun()
+        let expected = try Self.fixture("spc_r_sample.csv")
         #expect(expected.count == 540)
         func key(_ row: [String: String]) -> String { ["measure", "dimension", "group", "interval_start"].map { row[$0] ?? "" }.joined(separator: "|") }
         let byKey = Dictionary(published.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })

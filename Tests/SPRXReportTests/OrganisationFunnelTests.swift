@@ -139,8 +139,20 @@ import Testing
         )
         let html = Report.html(tables: [Self.table()], context: context)
         let svg = try #require(Self.svg("funnel-non-medical-share", in: html))
-        #expect(svg.contains(">Observed / expected</text>") && svg.contains(">Expected number (from the case mix)</text>"))
-        #expect(svg.contains(">as expected (1)</text>") && svg.contains(">95% limits</text>"))
+        // The axis, the legend, the caption and the table's summary say "case-mix adjusted" and name the strata.
+        #expect(svg.contains(">Observed / expected</text>") && svg.contains(">Expected number, case-mix adjusted by age band and sex</text>"))
+        #expect(svg.contains(">as expected for its case mix (1)</text>") && svg.contains(">95% limits</text>"))
+        #expect(svg.contains("<title>As expected for its case mix (age band and sex): 1</title>"))
+        #expect(
+            Self.section(html).contains(
+                "<figcaption>"
+                    + Node.escape(
+                        "Non-medical share, case-mix adjusted ratio (by age band and sex), by organisation, against organisations' expected numbers, with 95% and 99.8% limits."
+                    ) + "</figcaption>"))
+        #expect(
+            Self.section(html).contains(
+                "<summary>Table: non-medical share by organisation, case-mix adjusted ratio by age band and sex (all rows: tables/organisations.csv)</summary>")
+        )
         #expect(
             svg.contains(
                 "<title>Riverside &lt;Health&gt; Centre: ratio 1.49, 120 observed against 80.5 expected; 95% limits 0.79–1.24; above the 99.8% limit</title>"))
@@ -179,7 +191,11 @@ import Testing
         let context = Self.context(dispersion: [Self.nonMedicalRatio: FunnelDispersion(phi: 0.736, tau2: 0)])
         let funnel = PlaceFigures(tables: [Self.table()]).funnel(.nonMedicalShare, .organisation, context)
         #expect(funnel.measure == FunnelMeasure(scale: .ratio, overdispersed: false))
-        #expect(funnel.method[1] == "Plain limits: organisations vary no more than chance alone would make them (φ = 0.736, not above 1).")
+        // A ratio's φ below 1 is not read as "no more than chance"; the overall share (25%) is not a common outcome.
+        #expect(
+            funnel.method[1]
+                == "Plain limits (φ = 0.736, not above 1), which does not show that organisations vary no more than chance: for a ratio φ is worked out as if each count could vary as freely as a count of rare events, leaving out the 10% most extreme organisations at each end, so for a common outcome it comes out low by construction."
+        )
         #expect(funnel.points.first { $0.code == "R1" }?.flag == .above998)
     }
 
@@ -198,7 +214,11 @@ import Testing
         let ratioOnly = Self.context(dispersion: [Self.nonMedicalRatio: FunnelDispersion(phi: 2.5, tau2: 0.0234)])
         let crude = PlaceFigures(tables: [Self.table(ratios: false, crudeWidened: true)]).funnel(.nonMedicalShare, .organisation, ratioOnly)
         #expect(crude.measure == .crude)
-        #expect(crude.method == [PlaceWording.crudeSentence, PlaceWording.noDispersionSentence])
+        #expect(
+            crude.method == [
+                "Crude shares, unadjusted: tables/organisations.csv gives no adjusted ratio for this indicator, so a share reflects whom an organisation serves as well as what it does.",
+                PlaceWording.noDispersionSentence,
+            ])
         #expect(crude.overall == 25)
         let proportion = Self.context(dispersion: [FunnelDispersion.key(.nonMedicalShare, .proportion): FunnelDispersion(phi: 3.1, tau2: 0.00456)])
         let widened = PlaceFigures(tables: [Self.table(ratios: false, crudeWidened: true)]).funnel(.nonMedicalShare, .organisation, proportion)
@@ -209,7 +229,7 @@ import Testing
         // Riverside's plain limits at n = 300 are 20.10–29.90 (TimePlaceFixture), the widened ones 18.10–31.90: 18–32 at whole percent.
         let markdown = Report.markdown(tables: [Self.table(ratios: false, crudeWidened: true)], context: proportion)
         #expect(markdown.contains("| Riverside \\<Health\\> Centre | R1 | practice | U1 | 120 | 300 | 40 | 18–32 | 15–35 | within |"))
-        #expect(markdown.contains(Report.markdownText(PlaceWording.crudeSentence)))
+        #expect(markdown.contains(Report.markdownText(crude.method[0])))
         let html = Report.html(tables: [Self.table(ratios: false)], context: ratioOnly)
         let svg = try #require(Self.svg("funnel-non-medical-share", in: html))
         #expect(svg.contains(">Non-medical share (%)</text>") && svg.contains(">overall</text>"))
@@ -220,7 +240,11 @@ import Testing
         let context = Self.context(dispersion: [FunnelDispersion.key(.nonMedicalShare, .proportion): FunnelDispersion(phi: 3.1, tau2: 0.00456)])
         let funnel = PlaceFigures(tables: [Self.table(ratios: false, crudeWidened: true)]).funnel(.nonMedicalShare, .parent, context)
         #expect(funnel.measure == .crude)
-        #expect(funnel.method == [PlaceWording.crudeSentence, PlaceWording.parentLimitsSentence])
+        #expect(
+            funnel.method == [
+                "Crude shares, unadjusted: tables/organisations.csv gives no adjusted ratio for this indicator, so a share reflects whom a parent serves as well as what it does.",
+                PlaceWording.parentLimitsSentence,
+            ])
     }
 
     // Absent is not zero: an indicator whose field is not recorded gets no funnel, even
@@ -243,6 +267,120 @@ import Testing
         #expect(funnel.method[0].hasPrefix("Adjusted for case mix by age band, sex, deprivation quintile and nation:"))
         let declared = PlaceFigures(tables: [Self.table()]).funnel(.nonMedicalShare, .organisation, Self.context(strata: ["IMD quintile", "Sex"]))
         #expect(declared.method[0].hasPrefix("Adjusted for case mix by IMD quintile and sex:"))
+    }
+
+    /// `table` with `note` set on every row of its indicators (stand-in codes of the
+    /// table's builder, `;`-joined as the table joins them) and, when `overall` is given,
+    /// its overall share set to it.
+    static func noted(_ table: PublishedTable, _ note: String, overall: Double? = nil) -> PublishedTable {
+        PublishedTable(
+            .organisations,
+            rows: table.rows.map { row in
+                var row = row
+                row[Column.note.index] = .text(note)
+                if let overall { row[Column.overall.index] = .decimal(overall, places: 1) }
+                return row
+            })
+    }
+
+    /// The organisations section's sentences, lower-cased, with the chart's text.
+    static func words(_ table: PublishedTable, _ context: ReportContext) -> String {
+        Self.section(Report.html(tables: [table], context: context)).lowercased() + Report.markdown(tables: [table], context: context).lowercased()
+    }
+
+    // Finding 5: no case mix applies, so the funnel is the crude one and its sentence says
+    // why in words, whichever reason the table's note (or the run) gives; nothing on the
+    // section speaks of case mix, not even when a stale table still has ratios (a ratio
+    // with no strata is the crude share rescaled).
+    @Test func noStrataNamedIsACrudeFunnelSaidSo() throws {
+        var context = Self.context(strata: [])
+        context.groupKey = try shippedGroupKey.settingCaseMix([])
+        for table in [Self.noted(Self.table(ratios: false), OrganisationColumn.Note.caseMixNoStrata), Self.table(ratios: true)] {
+            let funnel = PlaceFigures(tables: [table]).funnel(.nonMedicalShare, .organisation, context)
+            #expect(funnel.measure == .crude && funnel.adjustedBy == nil)
+            #expect(
+                funnel.method[0]
+                    == "Crude shares, unadjusted: the pipeline names no groups of people (strata such as age band or sex) to adjust the comparison by, so tables/organisations.csv gives no adjusted ratio and a share reflects whom an organisation serves as well as what it does."
+            )
+            let words = Self.words(table, context)
+            #expect(!words.contains("case mix") && !words.contains("case-mix"))
+            #expect(words.contains(">referrals (the share&#39;s denominator)</text>") && words.contains(">overall</text>"))
+        }
+    }
+
+    // The pipeline names strata but the export records none of them (the table's note says
+    // no stratum applies, the run's strata are empty): said with the strata it names.
+    @Test func noStratumRecordedIsACrudeFunnelSaidSo() {
+        let table = Self.noted(Self.table(ratios: false), OrganisationColumn.Note.flagWithheldRounding + ";" + OrganisationColumn.Note.caseMixNoStrata)
+        let context = Self.context(strata: [])
+        let funnel = PlaceFigures(tables: [table]).funnel(.nonMedicalShare, .organisation, context)
+        #expect(funnel.measure == .crude)
+        #expect(
+            funnel.method[0]
+                == "Crude shares, unadjusted: this export records none of the groups the pipeline adjusts by, which are age band, sex, deprivation quintile (each nation's own index) and nation, so tables/organisations.csv gives no adjusted ratio and a share reflects whom an organisation serves as well as what it does."
+        )
+        let words = Self.words(table, context)
+        #expect(!words.contains("case mix") && !words.contains("case-mix"))
+    }
+
+    // Too few organisations to form the standard: said so, though strata are named.
+    @Test func tooFewOrganisationsIsACrudeFunnelSaidSo() {
+        let table = Self.noted(Self.table(ratios: false), OrganisationColumn.Note.caseMixTooFewOrganisations)
+        let context = Self.context(strata: [])
+        let funnel = PlaceFigures(tables: [table]).funnel(.nonMedicalShare, .organisation, context)
+        #expect(
+            funnel.method[0]
+                == "Crude shares, unadjusted: too few organisations have published counts to form a standard to adjust by (the share all organisations have in each group of people), so tables/organisations.csv gives no adjusted ratio and a share reflects whom an organisation serves as well as what it does."
+        )
+        let parent = PlaceFigures(tables: [table]).funnel(.nonMedicalShare, .parent, context)
+        #expect(parent.method[0].hasPrefix("Crude shares, unadjusted: too few organisations have published counts"))
+        #expect(parent.method[0].hasSuffix("whom a parent serves as well as what it does."))
+        let words = Self.words(table, context)
+        #expect(!words.contains("case mix") && !words.contains("case-mix"))
+    }
+
+    // A ratio whose expected number is too small for its funnel limits (the table's note,
+    // no limits, no flag) is counted as such, not as left unflagged by rounding.
+    @Test func aRatioWithTooSmallAnExpectedNumberIsSaidSo() {
+        let base = Self.table()
+        let rows = base.rows.map { row -> [Cell] in
+            var row = row
+            guard row[Column.organisationID.index].string == "P10", row[Column.indicator.index].string == Column.Indicator.nonMedicalShare.rawValue
+            else { return row }
+            for column in [Column.isrFunnelLower95, .isrFunnelUpper95, .isrFunnelLower998, .isrFunnelUpper998, .isrFlag] { row[column.index] = .empty }
+            row[Column.note.index] = .text(OrganisationColumn.Note.expectedTooSmall)
+            return row
+        }
+        let funnel = PlaceFigures(tables: [PublishedTable(.organisations, rows: rows)]).funnel(.nonMedicalShare, .organisation, Self.context())
+        #expect(
+            PlaceWording.flagSentence(funnel.points, .nonMedicalShare, noun: "organisation")
+                == "Of 11 organisations with a published case-mix adjusted ratio of referrals through non-medical routes, observed to expected, 1 lies above the 99.8% limit, 9 within the 95% limits and 1 below the 99.8% limit. 1 more organisation is suppressed. 1 more organisation is not flagged: its expected number is too small for the ratio's funnel limits."
+        )
+    }
+
+    // Finding 9: a ratio's φ of a common outcome (overall share 90%) is low by
+    // construction, and the sentence says so with the share; a share's φ reads as before.
+    @Test func aRatioPhiOfACommonOutcomeIsSaidToBeLowByConstruction() {
+        let context = Self.context(dispersion: [
+            Self.nonMedicalRatio: FunnelDispersion(phi: 0.0573, tau2: 0),
+            FunnelDispersion.key(.nonMedicalShare, .proportion): FunnelDispersion(phi: 0.8, tau2: 0),
+        ])
+        let ratio = PlaceFigures(tables: [Self.noted(Self.table(), "", overall: 90)]).funnel(.nonMedicalShare, .organisation, context)
+        #expect(ratio.measure == FunnelMeasure(scale: .ratio, overdispersed: false))
+        #expect(
+            ratio.method[1]
+                == "Plain limits (φ = 0.0573, not above 1), which does not show that organisations vary no more than chance: for a ratio φ is worked out as if each count could vary as freely as a count of rare events, leaving out the 10% most extreme organisations at each end, so for a common outcome like this one (90.0% of referrals overall) it comes out low by construction."
+        )
+        let share = PlaceFigures(tables: [Self.noted(Self.table(ratios: false), "", overall: 90)]).funnel(.nonMedicalShare, .organisation, context)
+        #expect(share.method[1] == "Plain limits: organisations vary no more than chance alone would make them (φ = 0.800, not above 1).")
+    }
+
+    // The overdispersed limits are described as widened, never narrowed (each is at least
+    // as far out as the plain one).
+    @Test func theOverdispersedLimitsAreSaidNeverToBeDrawnIn() {
+        let notes = Report.placeNotes(PlaceFigures(tables: [Self.table()]), Self.context()).joined(separator: " ")
+        #expect(notes.contains("the limits widened by it, never drawn in: each is at least as far out as the plain one"))
+        #expect(!notes.lowercased().contains("narrow"))
     }
 
     /// SPRX_FUNNEL_REPORT=path writes the overdispersed-ratio report's HTML there, to look at it.
