@@ -51,6 +51,20 @@ for organisation, *stratum_and_counts in rows:
         acc[i] += c
     org = per_org.setdefault(organisation, {})
     org[stratum] = counts
+# A stratum fewer than 3 organisations have referrals in takes the overall share
+# (disclosure control is off here, so the exact one) instead of its own.
+organisations_in = {}
+for organisation, strata in per_org.items():
+    for stratum, counts in strata.items():
+        if counts[0] > 0:
+            organisations_in[stratum] = organisations_in.get(stratum, 0) + 1
+totals = [sum(acc[i] for acc in standard.values()) for i in range(4)]
+
+
+def share(stratum, i):
+    if organisations_in.get(stratum, 0) >= 3:
+        return standard[stratum][i] / standard[stratum][0]
+    return totals[i] / totals[0]
 
 
 def limits(observed, confidence):
@@ -88,7 +102,7 @@ for row in actual:
         continue
     i = INDICATORS.index(row["indicator"]) + 1
     observed = sum(c[i] for c in strata.values())
-    expected = sum(c[0] * standard[s][i] / standard[s][0] for s, c in strata.items())
+    expected = sum(c[0] * share(s, i) for s, c in strata.items())
     problems = []
     if row["observed"] != str(observed):
         problems.append(f"observed {row['observed']} vs {observed}")

@@ -152,16 +152,40 @@ public enum GammaDistribution {
 /// - A stratum's share p_s = Σ numerators / Σ referrals in the stratum over every
 ///   organisation; an organisation's expected count E = Σ_s n_s · p_s over its referrals'
 ///   strata, and its mix-weighted share m = E / n.
+/// - A stratum fewer than ``OrganisationTableBuilder/minimumOrganisationsForCaseMix``
+///   organisations (distinct ids, pooled ones included) have referrals in is collapsed:
+///   its share is the published `overall` share instead. A stratum of one organisation
+///   would otherwise carry that organisation's own exact share into its expected count
+///   (three organisations each alone in its strata would publish their exact counts as
+///   `expected`); collapsed, it says nothing beyond the published `overall`, and
+///   adjusts nothing there (the organisation is compared with everyone in it).
 public struct CaseMixStandard: Sendable {
     /// Each stratum's share of referrals with the outcome, per indicator (``OrganisationColumn/Indicator`` order).
     public let shares: [[UInt32: Double]]
 
-    /// The standard of these strata's counts over every organisation.
+    /// The standard of these strata's counts over every organisation, with no stratum collapsed (tests).
     public init(strata: [UInt32: ResidentCounts]) {
-        shares = OrganisationColumn.Indicator.allCases.map { indicator in
-            strata.compactMapValues { counts in
-                counts.referred > 0 ? Double(OrganisationTableBuilder.numerator(indicator, of: counts)) / Double(counts.referred) : nil
+        self.init(strata: strata, organisations: [:], overall: [], minimumOrganisations: 0)
+    }
+
+    /// The standard of these strata's counts over every organisation; a stratum with
+    /// fewer than `minimumOrganisations` `organisations` takes the indicator's `overall`
+    /// share (``OrganisationColumn/Indicator`` order; `nil`, withheld, leaves it out: no
+    /// expected count from it).
+    public init(
+        strata: [UInt32: ResidentCounts], organisations: [UInt32: Int], overall: [Double?],
+        minimumOrganisations: Int = OrganisationTableBuilder.minimumOrganisationsForCaseMix
+    ) {
+        shares = OrganisationColumn.Indicator.allCases.enumerated().map { index, indicator in
+            var shares: [UInt32: Double] = [:]
+            for (stratum, counts) in strata where counts.referred > 0 {
+                if organisations[stratum, default: 0] >= minimumOrganisations {
+                    shares[stratum] = Double(OrganisationTableBuilder.numerator(indicator, of: counts)) / Double(counts.referred)
+                } else if index < overall.count, let share = overall[index] {
+                    shares[stratum] = share
+                }
             }
+            return shares
         }
     }
 

@@ -132,6 +132,10 @@ public struct OrganisationTableBuilder: Sendable {
     /// off nothing is hidden, but a standard of one or two organisations compares them
     /// mostly with themselves: the rule holds either way.)
     public static let minimumOrganisationsForCaseMix = 3
+    /// The fewest organisations a stratum of the standard needs to keep its own share
+    /// (``CaseMixStandard``); fewer take the published overall share. ``minimumOrganisationsForCaseMix``
+    /// unless a test sets it lower to check the expected counts' arithmetic by hand.
+    public var minimumOrganisationsPerStratum = minimumOrganisationsForCaseMix
 
     /// Whether an `organisation_id` may appear in the table as it stands: listed in the
     /// lookup when there is one, else shaped like an organisation code; never a digest
@@ -274,7 +278,14 @@ public struct OrganisationTableBuilder: Sendable {
             guard let n = share.numerator, let d = share.denominator, d > 0 else { return nil }
             return Double(n) / Double(d)
         }
-        let standard = CaseMixStandard(strata: total.strata)
+        // How many organisations (distinct ids) have referrals in each stratum: a stratum
+        // of too few is collapsed to the published overall share (``CaseMixStandard``).
+        var organisationsPerStratum: [UInt32: Int] = [:]
+        for number in codes.indices.dropFirst() {
+            for (stratum, value) in byNumber[number].strata where value.referred > 0 { organisationsPerStratum[stratum, default: 0] += 1 }
+        }
+        let standard = CaseMixStandard(
+            strata: total.strata, organisations: organisationsPerStratum, overall: overall, minimumOrganisations: minimumOrganisationsPerStratum)
         // Per indicator, whether the standard comes from enough organisations with published counts.
         let caseMix = OrganisationColumn.Indicator.allCases.map { indicator -> CaseMixUse in
             guard !caseMixStrata.isEmpty else { return .noStrata }

@@ -140,12 +140,43 @@ import Testing
         return counts
     }
 
+    // Strata of fewer than 3 organisations are collapsed to the published overall share.
+    // By hand, with the three organisations of expectedCountsByHand (A and B in strata 0
+    // and 1, the third alone in stratum 2 with 20 referrals, 10 non-medical):
+    // the two shared strata keep their own shares only when 3 organisations are in them,
+    // which none is, so every stratum takes overall = Σ non-medical / Σ referrals over
+    // the three, and E = n × overall for each: the crude comparison, no exact share of
+    // any organisation inside any expected count.
+    @Test func strataOfTooFewOrganisationsAreCollapsed() throws {
+        let counts = Self.threeOrganisations()
+        let table = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: false)).build(counts, directory: nil)
+        func value(_ id: String, _ column: OrganisationColumn) -> Double? {
+            table.rows.first { $0[OrganisationColumn.organisationID].string == id && $0[OrganisationColumn.indicator].string == "non_medical_share" }?[column]
+                .value
+        }
+        var referrals = 0.0, nonMedical = 0.0
+        for id in ["A10001", "B10002", "C10003"] {
+            referrals += try #require(value(id, .denominator))
+            nonMedical += try #require(value(id, .numerator))
+        }
+        let overall = nonMedical / referrals
+        for id in ["A10001", "B10002", "C10003"] {
+            let n = try #require(value(id, .denominator))
+            let expected = try #require(value(id, .expected))
+            #expect(abs(expected - n * overall) <= 1e-5 * n * overall, "\(id): E \(expected), n × overall \(n * overall)")
+        }
+    }
+
     // By hand: stratum shares p0 = (2 + 12)/(10 + 40) = 0.28, p1 = (15 + 8)/(30 + 20) = 0.46.
     // E(A) = 10 × 0.28 + 30 × 0.46 = 2.8 + 13.8 = 16.6, O(A) = 17, isr = 17/16.6 = 1.02410;
     // E(B) = 40 × 0.28 + 20 × 0.46 = 11.2 + 9.2 = 20.4, O(B) = 20, isr = 20/20.4 = 0.980392.
     // Σ E = 37 = Σ O. Every referral contacted: each stratum's share is 1, E = n, isr = 1.
     @Test func expectedCountsByHand() throws {
-        let builder = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: false))
+        // The arithmetic by hand: every stratum keeps its own share (two organisations in
+        // each, below the publication rule's 3; strataOfTooFewOrganisationsAreCollapsed
+        // checks that rule).
+        var builder = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: false))
+        builder.minimumOrganisationsPerStratum = 1
         let table = builder.build(Self.threeOrganisations(), directory: nil)
         func cell(_ id: String, _ indicator: OrganisationColumn.Indicator, _ column: OrganisationColumn) -> String {
             let row = table.rows.first {
@@ -184,7 +215,9 @@ import Testing
                 "B10002": OrganisationInfo(code: "B10002", name: "B", type: "PCN", parentCode: "P1", parentName: "Parent", parentType: "ICB"),
                 "C10003": OrganisationInfo(code: "C10003", name: "C", type: "PCN", parentCode: "", parentName: "", parentType: ""),
             ], edition: "test")
-        let built = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: false)).buildWithFigures(counts, directory: directory)
+        var builder = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: false))
+        builder.minimumOrganisationsPerStratum = 1  // the arithmetic by hand, every stratum its own share
+        let built = builder.buildWithFigures(counts, directory: directory)
         func cell(_ id: String, _ column: OrganisationColumn) -> String {
             let row = built.table.rows.first {
                 $0[OrganisationColumn.organisationID.index].string == id && $0[OrganisationColumn.indicator.index].string == "non_medical_share"
@@ -323,7 +356,8 @@ import Testing
     // m = 16.6/40 = 0.415, E = 40 × 0.415 = 16.6, isr = 15/16.6 = 0.903614.
     // B10002 (n = 60 → 60, 20 → 20): E = 60 × 20.4/60 = 20.4, isr = 0.980392.
     @Test func disclosureControlPublishesFromPublishedCounts() throws {
-        let builder = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: true, suppressUpTo: 7, roundTo: 5))
+        var builder = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: true, suppressUpTo: 7, roundTo: 5))
+        builder.minimumOrganisationsPerStratum = 1  // the arithmetic by hand, every stratum its own share
         var counts = Self.threeOrganisations(third: "D10004", stratum: 3)
         // C10003: 5 referrals in a stratum of its own (the shares of strata 0 and 1 stay), suppressed.
         for i in 0..<5 { counts.add(organisation: ShortCode("C10003")!, month: 24_290, stratum: 2, nonMedical: i < 2, contacted: true, intervention: false) }
