@@ -22,10 +22,13 @@ extension Charts {
     ) -> Node {
         // With the overdispersed limits the legend's longer names take two rows: the
         // lines on the first, the markers on the second.
-        let twoRows = measure.overdispersed
+        let plotted = points.filter { $0.value != nil && ($0.x ?? 0) > 0 }
+        // A point whose flag is withheld (rounding could move it across a limit) has a
+        // marker of its own: drawn as "within" it would contradict the curves around it.
+        let unflagged = plotted.contains { $0.flag == nil }
+        let twoRows = measure.overdispersed || unflagged
         let width = 860.0, height = twoRows ? 356.0 : 340, left = 66.0, right = width - 150, top = twoRows ? 50.0 : 34, bottom = height - 44
         let ratio = measure.scale == .ratio
-        let plotted = points.filter { $0.value != nil && ($0.x ?? 0) > 0 }
         let xs = plotted.compactMap(\.x)
         let xStep = tickStep(xs.max() ?? 1)
         let xMax = max(xStep, ((xs.max() ?? 1) / xStep).rounded(.up) * xStep)
@@ -66,6 +69,7 @@ extension Charts {
         legend(funnelMarker(.above998, x: lx + 11, y: ly, title: nil), "outside 99.8%")
         legend(funnelMarker(.above95, x: lx + 11, y: ly, title: nil), "outside 95%")
         legend(funnelMarker(.within, x: lx + 11, y: ly, title: nil), "within 95%")
+        if unflagged { legend(funnelMarker(nil, x: lx + 11, y: ly, title: nil), "not flagged: rounding could move it") }
         // Grid and axes.
         children += gridlines(from: yMin, through: yMax, step: yStep, places: tickPlaces(yStep), left: left, right: right, yOf: yOf)
         for tick in stride(from: 0.0, through: xMax + xStep / 2, by: xStep) {
@@ -154,15 +158,15 @@ extension Charts {
                     ?? ""
                 let observed = point.observed.map { "\(PlaceWording.countFigure($0)) observed against " } ?? ""
                 text =
-                    "\(point.label): ratio \(NumberFormat.ratio(value)), \(observed)\(PlaceWording.countFigure(x)) expected\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "no flag")"
+                    "\(point.label): ratio \(NumberFormat.ratio(value)), \(observed)\(PlaceWording.countFigure(x)) expected\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "not flagged: the rounding of small counts could move it across a limit")"
             } else {
                 let limits =
                     point.lower95.flatMap { l in point.upper95.map { "; 95% limits \(NumberFormat.range(NumberFormat.points(l), NumberFormat.points($0)))%" } }
                     ?? ""
                 text =
-                    "\(point.label): \(NumberFormat.percent(value, denominator: x))% of \(Report.grouped(Int(x))) referrals\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "no flag")"
+                    "\(point.label): \(NumberFormat.percent(value, denominator: x))% of \(Report.grouped(Int(x))) referrals\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "not flagged: the rounding of small counts could move it across a limit")"
             }
-            children.append(funnelMarker(point.flag ?? .within, x: xOf(x), y: yOf(value), title: text))
+            children.append(funnelMarker(point.flag, x: xOf(x), y: yOf(value), title: text))
         }
         // Labels of those outside the 99.8% limits, the furthest out first, at most
         // ``funnelLabels``, right of the point or else left of it, and left out where both
@@ -185,9 +189,18 @@ extension Charts {
     static let funnelLabels = 8
 
     /// A funnel point's marker: a diamond outside the 99.8% limits, a filled circle outside
-    /// the 95%, a hollow circle within (shape and fill, not colour alone).
-    static func funnelMarker(_ flag: OrganisationColumn.Flag, x: Double, y: Double, title: String?) -> Node {
+    /// the 95%, a hollow circle within, a hollow square when the flag is withheld (shape
+    /// and fill, not colour alone).
+    static func funnelMarker(_ flag: OrganisationColumn.Flag?, x: Double, y: Double, title: String?) -> Node {
         let titleNode = title.map { [el("title", text: $0)] } ?? []
+        guard let flag else {
+            return el(
+                "rect",
+                [
+                    ("x", n(x - 3.5)), ("y", n(y - 3.5)), ("width", "7"), ("height", "7"), ("fill", Palette.page), ("stroke", Palette.ink),
+                    ("stroke-width", "1.2"),
+                ], titleNode)
+        }
         switch flag {
         case .above998, .below998:
             let d = "M\(n(x)) \(n(y - 6))L\(n(x + 6)) \(n(y))L\(n(x)) \(n(y + 6))L\(n(x - 6)) \(n(y))Z"
@@ -326,7 +339,7 @@ extension Report {
                 ? "the dashed line is 1 (\(funnel.adjustedBy.map { "as many as the \(noun)'s case mix by \($0) predicts" } ?? "as many as expected"))"
                 : "the dashed line is the overall share\(funnel.overall.map { " (\(NumberFormat.points($0))%)" } ?? "")"
             let description =
-                "Funnel plot: one point per \(noun), its \(PlaceWording.subject(indicator, measure)) (up) against its \(ratio ? "expected number" : "number of referrals") (across); \(centre), the solid curves the 95% limits and the dotted curves the 99.8% limits\(measure.overdispersed ? ", both widened for overdispersion" : ""). Diamonds are outside the 99.8% limits and are labelled, filled circles outside the 95% limits, hollow circles within. The same numbers are in the table below."
+                "Funnel plot: one point per \(noun), its \(PlaceWording.subject(indicator, measure)) (up) against its \(ratio ? "expected number" : "number of referrals") (across); \(centre), the solid curves the 95% limits and the dotted curves the 99.8% limits\(measure.overdispersed ? ", both widened for overdispersion" : ""). Diamonds are outside the 99.8% limits and are labelled, filled circles outside the 95% limits, hollow circles within\(points.contains { $0.value != nil && $0.flag == nil } ? ", hollow squares not flagged because the rounding of small counts could move them across a limit" : ""). The same numbers are in the table below."
             let caption = organisationCaption(funnel)
             let figure =
                 el(

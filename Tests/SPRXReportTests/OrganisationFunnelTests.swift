@@ -339,6 +339,33 @@ import Testing
         #expect(!words.contains("case mix") && !words.contains("case-mix"))
     }
 
+    // A new user saw an organisation outside the curves drawn as a hollow "within" circle:
+    // its flag was withheld (rounding could move it across a limit). Such a point has a
+    // marker of its own, a hollow square, named in the legend and in its title.
+    @Test func aWithheldFlagIsNotDrawnAsWithin() throws {
+        let base = Self.table(ratios: false)
+        var blanked = false
+        let table = PublishedTable(
+            .organisations,
+            rows: base.rows.map { row in
+                var row = row
+                if !blanked, row[Column.indicator.index].string == Column.Indicator.nonMedicalShare.rawValue,
+                    row[Column.level.index].string == Column.Level.organisation.rawValue, row[Column.value.index].value != nil
+                {
+                    row[Column.flag.index] = .empty
+                    row[Column.note.index] = .text(OrganisationColumn.Note.flagWithheldRounding)
+                    blanked = true
+                }
+                return row
+            })
+        #expect(blanked)
+        let html = Report.html(tables: [table], context: Self.context(strata: []))
+        let svg = try #require(Self.svg("funnel-non-medical-share", in: html))
+        #expect(svg.contains(">not flagged: rounding could move it</text>"))
+        #expect(svg.components(separatedBy: "<rect x=").count - 1 >= 2, "the legend's square and the point's")
+        #expect(svg.contains("; not flagged: the rounding of small counts could move it across a limit</title></rect>"))
+    }
+
     // A ratio whose expected number is too small for its funnel limits (the table's note,
     // no limits, no flag) is counted as such, not as left unflagged by rounding.
     @Test func aRatioWithTooSmallAnExpectedNumberIsSaidSo() {
