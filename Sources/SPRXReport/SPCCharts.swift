@@ -253,7 +253,21 @@ extension Charts {
             let slot = (right - left) / Double(max(1, item.points.count))
             func xOf(_ i: Int) -> Double { left + slot * (Double(i) + 0.5) }
             children += gridlines(from: yMin, through: yMax, step: step, places: places, left: left, right: right, yOf: yOf)
-            for (i, point) in item.points.enumerated() where i == 0 || point.start.hasSuffix("-01-01") {
+            // Month labels far enough apart not to collide: every 1, 2, 3, 6 or 12 months
+            // (January, April, … for 3), the first month too when there is room; the
+            // compact panels give the year at each January.
+            let labelWidth = compact ? 28.0 : 52.0
+            let every = compact ? 12 : ([1, 2, 3, 6, 12].first { Double($0) * slot >= labelWidth + 6 } ?? 12)
+            func month(_ start: String) -> Int { TrendWording.yearMonth(start)?.month ?? 1 }
+            var labelled = item.points.indices.filter { (month(item.points[$0].start) - 1) % every == 0 }
+            if let first = labelled.first, first > 0, Double(first) * slot >= labelWidth + 6 { labelled.insert(0, at: 0) }
+            if labelled.isEmpty { labelled = [0] }
+            // A month with no value to chart is marked s at the foot of the panel.
+            for (i, point) in item.points.enumerated() where point.value == nil && point.note == SPCColumn.Note.noValue {
+                children.append(el("text", [("x", n(xOf(i))), ("y", n(bottom - 3)), ("text-anchor", "middle"), ("class", "small")], text: "s"))
+            }
+            for i in labelled {
+                let point = item.points[i]
                 let x = xOf(i)
                 children.append(el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(bottom)), ("y2", n(bottom + 4)), ("stroke", Palette.ink)]))
                 children.append(
@@ -331,7 +345,7 @@ extension Report {
         if !charted.isEmpty {
             let title = "Making Data Count charts by month, all referrals"
             let description =
-                "One panel per measure: each month's value as a point coloured by its variation (grey common cause, blue improvement, orange concern, purple special cause without a better direction), the mean as a solid line and the process limits dashed; the icon by each title is the latest month's variation. The values are in tables/spc.csv."
+                "One panel per measure: each month's value as a point coloured by its variation (grey common cause, blue improvement, orange concern, purple special cause without a better direction), the mean as a solid line and the process limits dashed; s marks a month whose value is withheld; the icon by each title is the latest month's variation. The values are in tables/spc.csv."
             let valueText: (TrendColumn.Measure, Double) -> String = { measure, value in
                 measure == .referrals ? Report.grouped(Int(value)) : NumberFormat.points(value) + "%"
             }
