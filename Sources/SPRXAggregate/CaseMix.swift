@@ -77,10 +77,14 @@ public enum RatioFunnel {
     /// or meaningless. 0.01 is that point rounded up.
     public static let minimumExpected = 0.01
 
+    /// Whether the funnel is drawn at `expected`: from ``minimumExpected``, where every
+    /// limit is finite (``limits(expected:)`` checks them too), without computing them.
+    public static func isDrawn(expected x: Double) -> Bool { x >= minimumExpected && x.isFinite }
+
     /// The limits at `expected`; `nil` when it is below ``minimumExpected`` (or not a
     /// number) or a limit is not finite.
     public static func limits(expected x: Double) -> FunnelLimits? {
-        guard x >= minimumExpected, x.isFinite else { return nil }
+        guard isDrawn(expected: x) else { return nil }
         let limits = FunnelLimits(
             lower95: x / GammaDistribution.quantile(1 - tail95, shape: x + 1), upper95: x / GammaDistribution.quantile(tail95, shape: x),
             lower998: x / GammaDistribution.quantile(1 - tail998, shape: x + 1), upper998: x / GammaDistribution.quantile(tail998, shape: x))

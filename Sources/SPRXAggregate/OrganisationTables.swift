@@ -439,9 +439,14 @@ public struct OrganisationTableBuilder: Sendable {
                         row[OrganisationColumn.isrFunnelLower998OD.index] = .significant(limits.lower998, digits: Self.significantDigits)
                         row[OrganisationColumn.isrFunnelUpper998OD.index] = .significant(limits.upper998, digits: Self.significantDigits)
                         // Each true pair's widened flag, held to its plain isr_flag.
+                        // The limits depend on the true denominator only: once per denominator
+                        // (each is four gamma quantiles), not once per pair.
+                        var limitsOf: [Int64: FunnelLimits?] = [:]
                         let flag = robustFlag(numerator: n, denominator: d) { trueN, trueD -> OrganisationColumn.Flag? in
                             let trueE = trueD == d ? e : Double(trueD) * m
-                            guard let limits = widenedLimits(trueE), let plain = Self.plainRatioFlag(observed: trueN, expected: trueE) else { return nil }
+                            if limitsOf[trueD] == nil { limitsOf[trueD] = .some(widenedLimits(trueE)) }
+                            // safe: set on the line above
+                            guard let limits = limitsOf[trueD]!, let plain = Self.plainRatioFlag(observed: trueN, expected: trueE) else { return nil }
                             return Self.notBeyond(limits.flag(Double(trueN) / trueE), plain: plain)
                         }
                         if let flag {
@@ -575,7 +580,7 @@ public struct OrganisationTableBuilder: Sendable {
     /// (``StandardisedRatio/flag``); `nil` where PHE's funnel is not a number there
     /// (a true count the published pair stands for may fall below ``RatioFunnel/minimumExpected``).
     static func plainRatioFlag(observed: Int64, expected: Double) -> OrganisationColumn.Flag? {
-        guard RatioFunnel.limits(expected: expected) != nil else { return nil }
+        guard RatioFunnel.isDrawn(expected: expected) else { return nil }
         return StandardisedRatio(observed: observed, expected: expected)?.flag
     }
 
