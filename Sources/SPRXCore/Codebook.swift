@@ -373,6 +373,12 @@ extension SPCColumn {
 }
 
 extension OrganisationColumn {
+    /// A limit column's end and level in words ("Lower", "99.8%"), read from its name
+    /// (`…lower…`/`…upper…`, `…95…`/`…998…`), so the four columns of a set share one text.
+    private var limitWords: (which: String, level: String) {
+        (rawValue.contains("lower") ? "Lower" : "Upper", rawValue.contains("998") ? "99.8%" : "95%")
+    }
+
     public var meaning: ColumnMeaning {
         let limits = "no limits: the counts are suppressed, or {note} says why"
         switch self {
@@ -404,8 +410,7 @@ extension OrganisationColumn {
         case .organisationType: return ColumnMeaning("Type from the lookup", unit: "text", empty: "no lookup, or the lookup does not list it")
         case .parentID: return ColumnMeaning("The parent's code from the lookup (organisation rows)", unit: "code", empty: "no parent, or a parent row")
         case .lower95OD, .upper95OD, .lower998OD, .upper998OD:
-            let which = self == .lower95OD || self == .lower998OD ? "Lower" : "Upper"
-            let level = self == .lower95OD || self == .upper95OD ? "95%" : "99.8%"
+            let (which, level) = limitWords
             return ColumnMeaning(
                 "\(which) \(level) funnel limit widened for overdispersion at this {denominator}: the wider of the plain limit and Spiegelhalter's (as FunnelPlotR computes it), so never inside the plain one",
                 unit: "percent", empty: limits)
@@ -424,21 +429,18 @@ extension OrganisationColumn {
                 "Indirectly standardised ratio, {observed} / {expected} (1 = as expected for its case mix)", unit: "ratio",
                 empty: ColumnMeaning.figureWithheldNoted)
         case .isrLower95, .isrUpper95, .isrLower998, .isrUpper998:
-            let which = self == .isrLower95 || self == .isrLower998 ? "Lower" : "Upper"
-            let level = self == .isrLower95 || self == .isrUpper95 ? "95%" : "99.8%"
+            let (which, level) = limitWords
             return ColumnMeaning(
                 "\(which) \(level) confidence limit of {isr} (Byar's method; exact below 10)", unit: "ratio", empty: ColumnMeaning.figureWithheldNoted)
         case .isrFunnelLower95, .isrFunnelUpper95, .isrFunnelLower998, .isrFunnelUpper998:
-            let which = self == .isrFunnelLower95 || self == .isrFunnelLower998 ? "Lower" : "Upper"
-            let level = self == .isrFunnelLower95 || self == .isrFunnelUpper95 ? "95%" : "99.8%"
+            let (which, level) = limitWords
             return ColumnMeaning("\(which) \(level) funnel limit of the ratio at this {expected} (PHE's method)", unit: "ratio", empty: limits)
         case .isrFlag:
             return ColumnMeaning(
                 oneOf(Flag.self) + ": {isr}'s own 99.8% or 95% interval wholly above or below 1 (PHE's assign_funnel_significance for ratios)", unit: "code",
                 empty: limits)
         case .isrFunnelLower95OD, .isrFunnelUpper95OD, .isrFunnelLower998OD, .isrFunnelUpper998OD:
-            let which = self == .isrFunnelLower95OD || self == .isrFunnelLower998OD ? "Lower" : "Upper"
-            let level = self == .isrFunnelLower95OD || self == .isrFunnelUpper95OD ? "95%" : "99.8%"
+            let (which, level) = limitWords
             return ColumnMeaning(
                 "\(which) \(level) funnel limit of the ratio widened for overdispersion: the wider of PHE's limit and Spiegelhalter's (log scale, as FunnelPlotR computes it)",
                 unit: "ratio",
