@@ -204,20 +204,48 @@ public struct OrganisationTableBuilder: Sendable {
 
     /// What ``build(_:directory:)`` would pool for these counts and lookup.
     public static func pooled(_ counts: OrganisationCounts, directory: OrganisationDirectory?) -> Pooled {
-        let codes = counts.registry.codes
-        var byNumber = [Int64](repeating: 0, count: codes.count)
-        for entry in counts.months.numbered { byNumber[entry.organisation] += entry.value.referred }
         var pooled = Pooled()
-        for number in codes.indices.dropFirst() where byNumber[number] != 0 {
-            pooled.referralsWithID += byNumber[number]
-            if isPublishable(codes[number], directory: directory) {
+        for (code, total) in totals(counts) {
+            pooled.referralsWithID += total.referred
+            if isPublishable(code, directory: directory) {
                 pooled.publishedIDs += 1
             } else {
-                pooled.referrals += byNumber[number]
+                pooled.referrals += total.referred
                 pooled.ids += 1
             }
         }
         return pooled
+    }
+
+    /// Each organisation with an id and referrals, in code order, with its referrals
+    /// summed over the months.
+    static func totals(_ counts: OrganisationCounts) -> [(code: ShortCode, counts: ResidentCounts)] {
+        var result: [(code: ShortCode, counts: ResidentCounts)] = []
+        counts.months.forEach { entry in
+            // The empty code is "no organisation_id".
+            guard entry.organisation.count > 0 else { return }
+            if result.last?.code != entry.organisation { result.append((entry.organisation, ResidentCounts())) }
+            result[result.count - 1].counts.add(entry.value)
+        }
+        return result.filter { $0.counts != ResidentCounts() }
+    }
+
+    /// Calls `body` once per organisation with an id, in code order, with its referrals
+    /// per stratum (the strata groupings' bits only, ``stratumMask``): one organisation's
+    /// strata in memory at a time.
+    func forEachOrganisationStrata(_ counts: OrganisationCounts, _ body: (ShortCode, [UInt32: ResidentCounts]) -> Void) {
+        var code = ShortCode()
+        var strata: [UInt32: ResidentCounts] = [:]
+        counts.strata.forEach { entry in
+            guard entry.organisation.count > 0 else { return }
+            if entry.organisation != code {
+                if !strata.isEmpty { body(code, strata) }
+                code = entry.organisation
+                strata.removeAll(keepingCapacity: true)
+            }
+            strata[entry.low & stratumMask, default: ResidentCounts()].add(entry.value)
+        }
+        if !strata.isEmpty { body(code, strata) }
     }
 
     /// The table: organisation rows, then parent rows when `directory` is given.
@@ -231,46 +259,50 @@ public struct OrganisationTableBuilder: Sendable {
         public var figures: OrganisationFunnelFigures
     }
 
-    /// One organisation or parent: its referrals summed over the months, and by stratum.
+    /// One organisation or parent: its referrals summed over the months, and by stratum
+    /// (a parent and the pooled row), or its expected count per indicator (an
+    /// organisation: its strata are read one organisation at a time and not kept).
     struct Unit {
         var counts = ResidentCounts()
         var strata: [UInt32: ResidentCounts] = [:]
+        /// Per indicator (``OrganisationColumn/Indicator`` order), the count the case-mix
+        /// standard expects; `nil`: from ``strata``.
+        var expected: [Double]? = nil
 
         mutating func add(_ other: Unit) {
             counts.add(other.counts)
             for (stratum, value) in other.strata { strata[stratum, default: ResidentCounts()].add(value) }
+        }
+
+        mutating func add(strata other: [UInt32: ResidentCounts]) {
+            for (stratum, value) in other { strata[stratum, default: ResidentCounts()].add(value) }
         }
     }
 
     /// The table (organisation rows, then parent rows when `directory` is given) and its
     /// funnels' figures.
     public func buildWithFigures(_ counts: OrganisationCounts, directory: OrganisationDirectory?) -> Built {
-        let codes = counts.registry.codes
-        var byNumber = [Unit](repeating: Unit(), count: codes.count)
-        for entry in counts.months.numbered { byNumber[entry.organisation].counts.add(entry.value) }
-        // The strata table numbers the codes its own way: matched by code.
-        var numberOf: [ShortCode: Int] = [:]
-        for (number, code) in codes.enumerated() { numberOf[code] = number }
-        let strataCodes = counts.strata.codes
-        for entry in counts.strata.numbered {
-            guard let number = numberOf[strataCodes[entry.organisation]] else { continue }
-            byNumber[number].strata[entry.low & stratumMask, default: ResidentCounts()].add(entry.value)
-        }
-
-        // Number 0 is "no organisation_id": in no row.
+        let totals = Self.totals(counts)
         var organisations: [(code: ShortCode, unit: Unit)] = []
         var pooled = Unit()
-        for number in codes.indices.dropFirst() where byNumber[number].counts != ResidentCounts() {
-            if Self.isPublishable(codes[number], directory: directory) {
-                organisations.append((codes[number], byNumber[number]))
+        var isPooled = Set<ShortCode>()
+        for (code, sums) in totals {
+            if Self.isPublishable(code, directory: directory) {
+                organisations.append((code, Unit(counts: sums)))
             } else {
-                pooled.add(byNumber[number])
+                pooled.counts.add(sums)
+                isPooled.insert(code)
             }
         }
-        organisations.sort { $0.code < $1.code }
-
+        // Every organisation with an id (the pooled ones included): the case-mix standard,
+        // and how many organisations have referrals in each stratum.
         var total = pooled
-        for organisation in organisations { total.add(organisation.unit) }
+        for organisation in organisations { total.counts.add(organisation.unit.counts) }
+        var organisationsPerStratum: [UInt32: Int] = [:]
+        forEachOrganisationStrata(counts) { _, strata in
+            total.add(strata: strata)
+            for (stratum, value) in strata where value.referred > 0 { organisationsPerStratum[stratum, default: 0] += 1 }
+        }
         let overall = OrganisationColumn.Indicator.allCases.map { indicator -> Double? in
             let share = DisclosureControl.share(
                 Self.numerator(indicator, of: total.counts), of: total.counts.referred, enabled: disclosure.enabled,
@@ -278,12 +310,7 @@ public struct OrganisationTableBuilder: Sendable {
             guard let n = share.numerator, let d = share.denominator, d > 0 else { return nil }
             return Double(n) / Double(d)
         }
-        // How many organisations (distinct ids) have referrals in each stratum: a stratum
-        // of too few is collapsed to the published overall share (``CaseMixStandard``).
-        var organisationsPerStratum: [UInt32: Int] = [:]
-        for number in codes.indices.dropFirst() {
-            for (stratum, value) in byNumber[number].strata where value.referred > 0 { organisationsPerStratum[stratum, default: 0] += 1 }
-        }
+        // A stratum of too few organisations is collapsed to the published overall share.
         let standard = CaseMixStandard(
             strata: total.strata, organisations: organisationsPerStratum, overall: overall, minimumOrganisations: minimumOrganisationsPerStratum)
         // Per indicator, whether the standard comes from enough organisations with published counts.
@@ -297,6 +324,26 @@ public struct OrganisationTableBuilder: Sendable {
                 return share.numerator != nil && (share.denominator ?? 0) > 0
             }
             return published >= Self.minimumOrganisationsForCaseMix ? .adjusted : .tooFewOrganisations
+        }
+        // Each organisation's expected counts, from its strata; the pooled row's and each
+        // parent's strata are summed (a few units, each at most every stratum).
+        var parentStrata: [String: [UInt32: ResidentCounts]] = [:]
+        var position = 0
+        forEachOrganisationStrata(counts) { code, strata in
+            if isPooled.contains(code) {
+                pooled.add(strata: strata)
+                return
+            }
+            while position < organisations.count && organisations[position].code < code { position += 1 }
+            guard position < organisations.count, organisations[position].code == code else { return }
+            organisations[position].unit.expected = OrganisationColumn.Indicator.allCases.map { standard.expected($0, strata: strata) }
+            if let parent = directory?.info(code.description)?.parentCode, !parent.isEmpty {
+                parentStrata[parent, default: [:]].merge(strata) { a, b in
+                    var sum = a
+                    sum.add(b)
+                    return sum
+                }
+            }
         }
 
         var rows: [[Cell]] = []
@@ -313,7 +360,8 @@ public struct OrganisationTableBuilder: Sendable {
                 id: organisation.code.description, level: .organisation, name: info?.name, type: info?.type, parent: info?.parentCode, unit: organisation.unit)
             // Organisations come in code order: a parent's name is the first non-empty listing's.
             if let info, !info.parentCode.isEmpty {
-                parents[info.parentCode, default: (info, Unit())].unit.add(organisation.unit)
+                parents[info.parentCode, default: (info, Unit(strata: parentStrata[info.parentCode] ?? [:]))].unit.counts.add(
+                    organisation.unit.counts)
                 // safe: set with a default on the line above
                 if parents[info.parentCode]!.info.parentName.isEmpty && !info.parentName.isEmpty { parents[info.parentCode]!.info = info }
             }
@@ -525,7 +573,9 @@ public struct OrganisationTableBuilder: Sendable {
                 case .noStrata: Self.addNote(OrganisationColumn.Note.caseMixNoStrata, to: &row)
                 case .tooFewOrganisations: Self.addNote(OrganisationColumn.Note.caseMixTooFewOrganisations, to: &row)
                 case .adjusted:
-                    let exactExpected = standard.expected(indicator, strata: unit.strata)
+                    // safe: every indicator is one of allCases
+                    let index = OrganisationColumn.Indicator.allCases.firstIndex(of: indicator)!
+                    let exactExpected = unit.expected?[index] ?? standard.expected(indicator, strata: unit.strata)
                     let mixShare = exactExpected / Double(counts.referred)
                     // With disclosure control on, the published denominator times the mix's
                     // expected share (a share of exact counts over at least

@@ -410,7 +410,7 @@ public struct ModelCellSums: Sendable, Codable, Equatable, FlatTableValue {
 
     public init() {}
 
-    mutating func add(_ other: ModelCellSums) {
+    public mutating func add(_ other: ModelCellSums) {
         referrals &+= other.referrals
         contactsKnown &+= other.contactsKnown
         contacts &+= other.contacts
@@ -420,6 +420,29 @@ public struct ModelCellSums: Sendable, Codable, Equatable, FlatTableValue {
     }
 
     var isZero: Bool { self == ModelCellSums() }
+}
+
+extension ModelCellSums: RunValue {
+    public static var fieldCount: Int { 6 }
+    public func field(_ index: Int) -> Int64 {
+        switch index {
+        case 0: referrals
+        case 1: contactsKnown
+        case 2: interventionsKnown
+        case 3: withIntervention
+        case 4: contacts
+        default: interventions
+        }
+    }
+    public init(fields: (Int) -> Int64) {
+        self.init()
+        referrals = fields(0)
+        contactsKnown = fields(1)
+        interventionsKnown = fields(2)
+        withIntervention = fields(3)
+        contacts = fields(4)
+        interventions = fields(5)
+    }
 }
 
 /// The models' aggregation state.
@@ -434,29 +457,29 @@ public struct ModelCellSums: Sendable, Codable, Equatable, FlatTableValue {
 /// with rows, and merges by addition like ``ReferralCounts``.
 public struct ModelCounts: Sendable, Codable, Equatable {
     /// The cells' sums keyed by organisation and cell (see ``ModelCell/cell``): this is
-    /// the largest table of a run.
-    private var cellTable = OrganisationKeyedTable<ModelCellSums>(initial: ModelCellSums())
-    /// Organisations by number; index 0 is "none".
-    public var organisations: [ShortCode] { cellTable.codes }
-    /// Key: ``OrganisationKey`` of an organisation number (an index into
-    /// ``organisations``) and a cell.
-    public var cellSums: FlatTable<UInt64, ModelCellSums> { cellTable.entries }
+    /// the largest table of a run, held compactly (``OrganisationKeyedTable``).
+    private var cellTable = OrganisationKeyedTable<ModelCellSums>()
     /// Key: see ``histogramKey(cell:hasOrganisation:kind:value:)``.
     public private(set) var histogram = FlatTable<UInt64, Int64>(initial: 0)
 
-    /// The cells with their organisation codes.
-    public var cells: LazyMapSequence<FlatTable<UInt64, ModelCellSums>, (key: ModelCellKey, value: ModelCellSums)> {
-        let organisations = organisations
-        return cellSums.lazy.map { entry in
-            let parts = OrganisationKey.parts(entry.key)
-            return (ModelCellKey(organisation: organisations[parts.organisation], cell: parts.low), entry.value)
-        }
+    /// Every non-empty cell with its organisation's code (the empty code: none), in
+    /// (code, cell) order, so a cell's organisation's cells come together.
+    public func forEachCell(_ body: (ModelCellKey, ModelCellSums) throws -> Void) rethrows {
+        try cellTable.forEach { entry in try body(ModelCellKey(organisation: entry.organisation, cell: entry.low), entry.value) }
     }
 
+    /// The cells with their organisation codes, in (code, cell) order.
+    public var cells: [(key: ModelCellKey, value: ModelCellSums)] {
+        var result: [(key: ModelCellKey, value: ModelCellSums)] = []
+        forEachCell { result.append(($0, $1)) }
+        return result
+    }
+
+    /// Cells held, counting a cell once per run it is in: a measure of memory.
+    public var storedCells: Int { cellTable.storedEntries }
+
     public static func == (a: ModelCounts, b: ModelCounts) -> Bool {
-        a.histogram == b.histogram
-            && Dictionary(uniqueKeysWithValues: a.cells.map { ($0.key, $0.value) })
-                == Dictionary(uniqueKeysWithValues: b.cells.map { ($0.key, $0.value) })
+        a.histogram == b.histogram && a.cellTable == b.cellTable
     }
 
     private enum CodingKeys: String, CodingKey { case organisations, cells, histogram }
@@ -527,13 +550,13 @@ public struct ModelCounts: Sendable, Codable, Equatable {
     }
 
     public mutating func merge(_ other: ModelCounts) {
-        cellTable.merge(other.cellTable) { $0.add($1) }
+        cellTable.merge(other.cellTable)
         for (key, count) in other.histogram { histogram.update(key) { $0 += count } }
         compact()
     }
 
     mutating func compact() {
-        cellTable.filter { !$0.isZero }
+        cellTable.compact()
         histogram = histogram.filter { $1 != 0 }
     }
 }

@@ -24,6 +24,14 @@ public struct ShortCode: Hashable, Sendable, Comparable, CustomStringConvertible
 
     init(vacantMarker: Void) { count = 255 }
 
+    /// The code whose stored words and count are these (as ``low``, ``high`` and
+    /// ``count`` read them): how a compact table reads back the codes it wrote.
+    public init(storedLow: UInt64, high: UInt64, count: UInt8) {
+        low = storedLow
+        self.high = high
+        self.count = count
+    }
+
     /// Trims ASCII spaces and tabs and upper-cases ASCII letters; `nil` if empty. Text
     /// longer than ``capacity`` is held as its digest.
     public init?(normalising bytes: UnsafeRawBufferPointer) {

@@ -34,6 +34,11 @@ struct Design: Sendable {
     let cellPattern: [Int32]
     let cellWeight: [Double]
     let cellOutcomeSum: [Double]
+    /// The cells, read again for the meat, when the data hold them that way (then the
+    /// arrays above are empty).
+    let clusterCells: ModelData.ClusterCells?
+    /// Index of each packed pattern.
+    let patternIndex: [UInt64: Int32]
     /// Number of clusters (0 when the fit is not cluster-robust).
     let clusterCount: Int
     /// Total observations used.
@@ -109,7 +114,7 @@ struct Design: Sendable {
                 guard summary.count >= 0, summary.outcomeSum >= 0, family != .logistic || summary.outcomeSum <= summary.count else {
                     throw ModelFitError(.invalidOutcome, family == .logistic ? "events must lie between 0 and the trials" : "counts must be 0 or more")
                 }
-                if clusterRobust && summary.cluster < 0 {
+                if clusterRobust && data.clusterCells == nil && summary.cluster < 0 {
                     withoutCluster += summary.count
                     continue
                 }
@@ -160,7 +165,7 @@ struct Design: Sendable {
                 levelWeight[f][level] += item.count
                 levelEvents[f][level] += item.sum
             }
-            if clusterRobust {
+            if clusterRobust && data.clusterCells == nil {
                 let c = Int(item.cluster)
                 if !seenCluster[c] {
                     seenCluster[c] = true
@@ -211,6 +216,11 @@ struct Design: Sendable {
                 }
             }
         }
+        let streamed = clusterRobust ? data.clusterCells : nil
+        if let streamed {
+            clusterCount = streamed.count
+            entries = streamed.entries
+        }
         if clusterRobust && clusterCount < 2 {
             throw ModelFitError(.singleCluster, "cluster-robust standard errors need at least two clusters; the data have \(clusterCount)")
         }
@@ -228,6 +238,8 @@ struct Design: Sendable {
         cellWeight = cells.map(\.weight)
         cellOutcomeSum = cells.map(\.sum)
         self.clusterCount = clusterRobust ? clusterCount : 0
+        self.clusterCells = streamed
+        self.patternIndex = patternIndex
 
         // Histograms per pattern, values ascending, equal values combined.
         histogram.sort { $0.pattern != $1.pattern ? $0.pattern < $1.pattern : $0.value < $1.value }

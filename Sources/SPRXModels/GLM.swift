@@ -377,6 +377,35 @@ public enum GLM {
         for p in 0..<d.patternCount { fitted.append(muAndFactor(p)) }
         var meat = SymmetricMatrix(size: k)
         var score = Array(repeating: 0.0, count: k)
+        func addScore() {
+            for i in 0..<k where score[i] != 0 {
+                for j in i..<k { meat.values[i * k + j] += score[i] * score[j] }
+            }
+        }
+        if let cells = d.clusterCells {
+            // The same sums, the cells read again in their clusters' order.
+            var current = -1
+            cells.forEach { cluster, pattern, weight, outcomeSum in
+                guard weight != 0 else { return }
+                // safe: the cells add up to the data's summaries, so a pattern with observations is one of the design's
+                let p = Int(d.patternIndex[pattern]!)
+                if cluster != current {
+                    if current >= 0 { addScore() }
+                    for i in score.indices { score[i] = 0 }
+                    current = cluster
+                }
+                let (mu, factor) = fitted[p]
+                let s = (outcomeSum - weight * mu) * factor
+                let base = p * d.stride
+                for a in 0..<d.stride {
+                    let column = d.active[base + a]
+                    if column >= 0 { score[Int(column)] += s }
+                }
+            }
+            if current >= 0 { addScore() }
+            meat.symmetrise()
+            return meat
+        }
         var index = 0
         while index < d.cellCluster.count {
             let cluster = d.cellCluster[index]
@@ -392,9 +421,7 @@ public enum GLM {
                 }
                 index += 1
             }
-            for i in 0..<k where score[i] != 0 {
-                for j in i..<k { meat.values[i * k + j] += score[i] * score[j] }
-            }
+            addScore()
         }
         meat.symmetrise()
         return meat

@@ -48,6 +48,33 @@ public struct ModelData: Sendable {
     private(set) var summaries: [Summary] = []
     /// With summaries, for negative binomial models: the outcome's histogram per pattern.
     private(set) var histogram: [HistogramEntry] = []
+    /// With summaries per pattern (cluster -1) of observations that all have a cluster:
+    /// their (cluster, pattern) cells, read only for the cluster-robust meat.
+    public var clusterCells: ClusterCells? = nil
+
+    /// The (cluster, pattern) cells of data summarised per pattern, read again when the
+    /// cluster-robust meat needs them rather than held: there may be one per referral.
+    ///
+    /// `forEach` calls its body with every cell (a cluster number, a pattern as
+    /// ``pattern(levels:)`` packs it, observations and their outcome sum), a cluster's
+    /// cells one after another, clusters in a fixed order; the cells must add up to the
+    /// data's summaries.
+    public struct ClusterCells: Sendable {
+        /// Clusters with observations.
+        public var count: Int
+        /// Distinct (pattern, cluster) cells.
+        public var entries: Int
+        public var forEach: @Sendable ((_ cluster: Int, _ pattern: UInt64, _ count: Double, _ outcomeSum: Double) -> Void) -> Void
+
+        public init(
+            count: Int, entries: Int,
+            forEach: @escaping @Sendable ((_ cluster: Int, _ pattern: UInt64, _ count: Double, _ outcomeSum: Double) -> Void) -> Void
+        ) {
+            self.count = count
+            self.entries = entries
+            self.forEach = forEach
+        }
+    }
 
     /// Observations of one (pattern, cluster) summarised by their number and outcome sum:
     /// all a logistic fit, and the β part of a negative binomial fit, need.
@@ -109,6 +136,9 @@ public struct ModelData: Sendable {
         precondition(clusterID >= -1 && Int(clusterID) < clusterNames.count, "cluster index out of range")
         items.append((Entry(pattern: pack(levels), cluster: clusterID, outcome: outcome), weight))
     }
+
+    /// The packed pattern of one level index per factor (as ``ClusterCells`` names patterns).
+    public func pattern(levels: [Int]) -> UInt64 { pack(levels) }
 
     private func pack(_ levels: [Int]) -> UInt64 {
         precondition(levels.count == factors.count, "one level per factor")

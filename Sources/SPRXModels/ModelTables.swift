@@ -77,14 +77,6 @@ public struct ModelTableBuilder: Sendable {
         for i in groupings.indices { levels[i] = groupKey.level(groupings[i], of: UInt64(cell)) }
     }
 
-    struct PreparedCell {
-        /// Index of the organisation in name order, -1 for none.
-        var organisation: Int32
-        /// As ``ModelCell/cell``: covariate levels, route type and contact flag are read from it.
-        var cell: UInt32
-        var sums: ModelCellSums
-    }
-
     struct PreparedHistogramEntry {
         /// As ``ModelCell/cell``: covariate levels are read from it.
         var cell: UInt32
@@ -96,18 +88,10 @@ public struct ModelTableBuilder: Sendable {
 
     /// The table and one summary per declared model, in declaration order.
     public func build(_ counts: ModelCounts) -> (table: PublishedTable, summaries: [ModelRunSummary]) {
-        // Organisations in name order. Nothing else needs an order: every weight is a
-        // whole number, so the fit's sums are exact whatever order they are added in.
-        // Ranked by sorting indices (no dictionary: there may be millions).
-        let ranked = counts.organisations.indices.dropFirst().sorted { counts.organisations[$0] < counts.organisations[$1] }
-        var organisationRank = [Int32](repeating: -1, count: counts.organisations.count)
-        for (rank, index) in ranked.enumerated() { organisationRank[index] = Int32(rank) }
-        let organisationNames = ranked.map { counts.organisations[$0].description }
-        let cells: [PreparedCell] = counts.cellSums.compactMap { key, sums -> PreparedCell? in
-            guard sums.referrals > 0 else { return nil }
-            let (number, cell) = OrganisationKey.parts(key)
-            return PreparedCell(organisation: organisationRank[number], cell: cell, sums: sums)
-        }
+        // The cells are read where they are held (``ModelCounts/forEachCell(_:)``, in
+        // organisation code order), once per model to sum them per covariate pattern and
+        // once more for the cluster scores: nothing per cell is copied, so memory does not
+        // grow with organisations × patterns.
         let histogram = counts.histogram.compactMap { key, count -> PreparedHistogramEntry? in
             guard count > 0 else { return nil }
             let parts = ModelCounts.histogramParts(key)
@@ -139,8 +123,7 @@ public struct ModelTableBuilder: Sendable {
                 return
             }
             do {
-                rows = try fit(
-                    model, cells: cells, histogram: histogram, organisations: organisationNames, clustered: clustered, summary: &summary)
+                rows = try fit(model, counts: counts, histogram: histogram, clustered: clustered, summary: &summary)
             } catch let error as ModelFitError {
                 summary.status = .failed
                 summary.errorCode = error.code.rawValue
@@ -175,8 +158,7 @@ public struct ModelTableBuilder: Sendable {
     }
 
     private func fit(
-        _ model: ModelDefinition, cells: [PreparedCell], histogram: [PreparedHistogramEntry], organisations: [String], clustered: Bool,
-        summary: inout ModelRunSummary
+        _ model: ModelDefinition, counts: ModelCounts, histogram: [PreparedHistogramEntry], clustered: Bool, summary: inout ModelRunSummary
     ) throws -> [[Cell]] {
         let covariates = model.covariates
         // The loader and ModelCellProjection refuse a covariate the key's model cell does
@@ -190,36 +172,70 @@ public struct ModelTableBuilder: Sendable {
         }
         let allLevels = groupings.map(\.levels)
         let unknownLevel = groupings.map { $0.unknownLevel ?? -1 }
+        let settings = settings, groupKey = groupKey, fixedGroupings = groupings
         /// The cell's covariate levels into `out`; false when one is unknown and unknown
         /// referrals are left out.
-        func covariateLevels(_ cell: UInt32, into out: inout [Int]) -> Bool {
-            Self.levels(of: cell, groupKey, groupings, into: &out)
+        @Sendable func covariateLevels(_ cell: UInt32, into out: inout [Int]) -> Bool {
+            Self.levels(of: cell, groupKey, fixedGroupings, into: &out)
             return settings.unknownAsLevel || !out.indices.contains { out[$0] == unknownLevel[$0] }
         }
-        // Pass 1: which referrals are in, and which levels occur among them.
-        var used: [(cell: UInt32, cluster: Int32, count: Int64, sum: Int64)] = []
+        /// The referrals of a cell the model uses: their number and outcome sum; `nil`
+        /// when it uses none of them (an unknown covariate, no known outcome, no
+        /// organisation when clustered).
+        let outcomeOf: @Sendable (UInt32, ModelCellSums) -> (count: Int64, sum: Int64) = { [self] cell, sums in
+            outcome(model.outcome, cell, sums)
+        }
+        // Pass 1: which referrals are in, which levels occur among them, and their sums
+        // per cell of the model's covariates (organisations added together).
+        var perCell = FlatTable<UInt32, ModelCellSums>(initial: ModelCellSums())
         var levelWeight = allLevels.map { Array(repeating: Int64(0), count: $0.count) }
         var levelEvents = levelWeight
         var levels = Array(repeating: 0, count: covariates.count)
-        for prepared in cells {
-            guard covariateLevels(prepared.cell, into: &levels) else {
-                summary.excludedUnknownCovariate += prepared.sums.referrals
-                continue
+        var clusters = 0
+        /// Distinct (pattern, organisation) pairs: one organisation's patterns at a time.
+        var entries = 0
+        var organisationPatterns = Set<Int>()
+        var lastOrganisation: ShortCode? = nil
+        var used = false
+        counts.forEachCell { key, sums in
+            guard sums.referrals > 0 else { return }
+            guard covariateLevels(key.cell, into: &levels) else {
+                summary.excludedUnknownCovariate += sums.referrals
+                return
             }
-            let (count, sum) = outcome(model.outcome, prepared.cell, prepared.sums)
-            summary.excludedUnknownOutcome += prepared.sums.referrals - count
-            if count == 0 { continue }
-            if clustered && prepared.organisation < 0 {
+            let (count, sum) = outcomeOf(key.cell, sums)
+            summary.excludedUnknownOutcome += sums.referrals - count
+            if count == 0 { return }
+            if clustered && !key.hasOrganisation {
                 summary.excludedNoOrganisation += count
-                continue
+                return
             }
             for (c, level) in levels.enumerated() {
                 levelWeight[c][level] += count
                 levelEvents[c][level] += sum
             }
-            used.append((prepared.cell, clustered ? prepared.organisation : -1, count, sum))
+            if clustered {
+                if key.organisation != lastOrganisation {
+                    clusters += 1
+                    entries += organisationPatterns.count
+                    organisationPatterns.removeAll(keepingCapacity: true)
+                    lastOrganisation = key.organisation
+                }
+                // The cell's pattern of the model's covariates (organisations hold many
+                // cells of one pattern: other routes, contact flags, covariates of other models).
+                var pattern = 0
+                for (c, level) in levels.enumerated() { pattern = pattern * allLevels[c].count + level }
+                organisationPatterns.insert(pattern)
+            }
+            used = true
+            // The outcome's count and sum, kept in the fields the model reads (referrals, events).
+            perCell.update(key.cell) { total in
+                total.referrals += count
+                total.withIntervention += sum
+            }
         }
-        guard !used.isEmpty else {
+        entries += organisationPatterns.count
+        guard used else {
             if clustered && summary.excludedNoOrganisation > 0 {
                 throw ModelFitError(
                     .noObservations,
@@ -242,11 +258,38 @@ public struct ModelTableBuilder: Sendable {
             for (i, level) in present.enumerated() { map[level] = i }
             remap.append(map)
         }
-        var data = ModelData(factors: factors, clusterNames: clustered ? organisations : [])
-        for entry in used {
-            Self.levels(of: entry.cell, groupKey, groupings, into: &levels)
+        var data = ModelData(factors: factors)
+        // Per cell, in cell order (the sums are whole numbers: any order gives the same bits).
+        for (cell, total) in perCell.sorted(by: { $0.key < $1.key }) {
+            Self.levels(of: cell, groupKey, groupings, into: &levels)
             for c in levels.indices { levels[c] = remap[c][levels[c]] }
-            data.add(levels: levels, clusterIndex: entry.cluster, count: Double(entry.count), outcomeSum: Double(entry.sum))
+            data.add(levels: levels, clusterIndex: -1, count: Double(total.referrals), outcomeSum: Double(total.withIntervention))
+        }
+        if clustered {
+            // The model's pattern of each cell, once per distinct cell.
+            var patterns: [UInt32: UInt64] = [:]
+            for cell in perCell.keys {
+                Self.levels(of: cell, groupKey, groupings, into: &levels)
+                for c in levels.indices { levels[c] = remap[c][levels[c]] }
+                patterns[cell] = data.pattern(levels: levels)
+            }
+            let patternOf = patterns
+            let readCells: @Sendable ((_ cluster: Int, _ pattern: UInt64, _ count: Double, _ sum: Double) -> Void) -> Void = { body in
+                var cluster = -1
+                var organisation: ShortCode? = nil
+                var levels = Array(repeating: 0, count: fixedGroupings.count)
+                counts.forEachCell { key, sums in
+                    guard sums.referrals > 0, key.hasOrganisation, covariateLevels(key.cell, into: &levels) else { return }
+                    let (count, sum) = outcomeOf(key.cell, sums)
+                    guard count > 0, let pattern = patternOf[key.cell] else { return }
+                    if key.organisation != organisation {
+                        cluster += 1
+                        organisation = key.organisation
+                    }
+                    body(cluster, pattern, Double(count), Double(sum))
+                }
+            }
+            data.clusterCells = ModelData.ClusterCells(count: clusters, entries: entries, forEach: readCells)
         }
         if model.family == .negativeBinomial {
             let kind: ModelCounts.Kind = model.outcome == .contacts ? .contacts : .interventions
