@@ -46,40 +46,56 @@ public struct OrganisationEntry<Value: RunValue>: Sendable {
 /// over the previous entry's; then each field of the counts, zig-zag encoded. Written
 /// here and read by ``RunCursor`` only.
 struct SortedRun: Sendable {
-    var bytes: [UInt8] = []
+    /// The entries' bytes (``finish()`` trims the room left for the next entry).
+    private(set) var bytes: [UInt8] = []
+    /// Bytes written.
+    private var used = 0
     /// Entries held.
-    var count = 0
-
+    private(set) var count = 0
     /// The previous entry's key, while writing.
     private var last: (code: ShortCode, low: UInt32)? = nil
 
+    init() {}
+
     /// Appends one entry; entries come in (code, value) order, each key once.
     @inline(__always) mutating func append(code: ShortCode, low: UInt32, field: (Int) -> Int64, fieldCount: Int) {
-        if let last, last.code == code {
-            Self.appendVarint(UInt64(low - last.low) << 1, to: &bytes)
-        } else {
-            Self.appendVarint(UInt64(low) << 1 | 1, to: &bytes)
-            bytes.append(code.count)
-            withUnsafeBytes(of: code.low.littleEndian) { bytes.append(contentsOf: $0) }
-            withUnsafeBytes(of: code.high.littleEndian) { bytes.append(contentsOf: $0) }
+        // An entry takes at most a 10-byte header, 17 bytes of code and 10 bytes a field.
+        let room = 27 + 10 * fieldCount
+        if used + room > bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(room, bytes.count))) }
+        let newCode = last.map { $0.code != code } ?? true
+        let header = newCode ? UInt64(low) << 1 | 1 : UInt64(low &- last!.low) << 1
+        var at = used
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            @inline(__always) func put(_ value: UInt64) {
+                var v = value
+                while v >= 0x80 {
+                    buffer[at] = UInt8(truncatingIfNeeded: v) | 0x80
+                    at += 1
+                    v >>= 7
+                }
+                buffer[at] = UInt8(v)
+                at += 1
+            }
+            put(header)
+            if newCode {
+                buffer[at] = code.count
+                for i in 0..<8 { buffer[at + 1 + i] = UInt8(truncatingIfNeeded: code.low >> UInt64(8 * i)) }
+                for i in 0..<8 { buffer[at + 9 + i] = UInt8(truncatingIfNeeded: code.high >> UInt64(8 * i)) }
+                at += 17
+            }
+            for i in 0..<fieldCount {
+                let value = field(i)
+                put(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+            }
         }
-        for i in 0..<fieldCount {
-            let value = field(i)
-            Self.appendVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)), to: &bytes)
-        }
+        used = at
         last = (code, low)
         count += 1
     }
 
-    init() {}
-
-    @inline(__always) static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
+    /// Trims the room kept for more entries: the run is complete.
+    mutating func finish() {
+        bytes = Array(bytes[0..<used])
     }
 }
 
@@ -117,23 +133,42 @@ struct RunCursor {
             valid = false
             return
         }
-        let header = varint()
-        if header & 1 == 1 {
-            let count = run.bytes[offset]
-            var wordLow: UInt64 = 0
-            var wordHigh: UInt64 = 0
-            for i in 0..<8 { wordLow |= UInt64(run.bytes[offset + 1 + i]) << UInt64(8 * i) }
-            for i in 0..<8 { wordHigh |= UInt64(run.bytes[offset + 9 + i]) << UInt64(8 * i) }
-            offset += 17
-            code = ShortCode(storedLow: wordLow, high: wordHigh, count: count)
-            low = UInt32(truncatingIfNeeded: header >> 1)
-        } else {
-            low &+= UInt32(truncatingIfNeeded: header >> 1)
+        var at = offset
+        var code = code, low = low
+        run.bytes.withUnsafeBufferPointer { bytes in
+            @inline(__always) func varint() -> UInt64 {
+                var result: UInt64 = 0
+                var shift: UInt64 = 0
+                while true {
+                    let byte = bytes[at]
+                    at += 1
+                    result |= UInt64(byte & 0x7F) << shift
+                    if byte < 0x80 { return result }
+                    shift += 7
+                }
+            }
+            let header = varint()
+            if header & 1 == 1 {
+                var wordLow: UInt64 = 0
+                var wordHigh: UInt64 = 0
+                for i in 0..<8 { wordLow |= UInt64(bytes[at + 1 + i]) << UInt64(8 * i) }
+                for i in 0..<8 { wordHigh |= UInt64(bytes[at + 9 + i]) << UInt64(8 * i) }
+                code = ShortCode(storedLow: wordLow, high: wordHigh, count: bytes[at])
+                at += 17
+                low = UInt32(truncatingIfNeeded: header >> 1)
+            } else {
+                low &+= UInt32(truncatingIfNeeded: header >> 1)
+            }
+            fields.withUnsafeMutableBufferPointer { fields in
+                for i in fields.indices {
+                    let z = varint()
+                    fields[i] = Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1)
+                }
+            }
         }
-        for i in fields.indices {
-            let z = varint()
-            fields[i] = Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1)
-        }
+        offset = at
+        self.code = code
+        self.low = low
         valid = true
     }
 
@@ -192,9 +227,10 @@ public struct OrganisationKeyedTable<Value: RunValue>: Sendable {
     private mutating func flush() {
         guard !pending.isEmpty else { return }
         runs.append(pendingRun())
-        pending = FlatTable(initial: Value.zero)
-        pendingNumbers = FlatTable(initial: UInt32.max)
-        pendingCodes = []
+        // The next run's entries fill the hash table to about this size again.
+        pending.removeAllKeepingCapacity()
+        pendingNumbers.removeAllKeepingCapacity()
+        pendingCodes.removeAll(keepingCapacity: true)
         while runs.count >= 2 && runs[runs.count - 2].count <= 2 * runs[runs.count - 1].count {
             let last = runs.removeLast()
             let previous = runs.removeLast()
@@ -210,6 +246,7 @@ public struct OrganisationKeyedTable<Value: RunValue>: Sendable {
         entries.sort { $0.code != $1.code ? $0.code < $1.code : $0.low < $1.low }
         var run = SortedRun()
         for entry in entries { run.append(code: entry.code, low: entry.low, field: entry.value.field, fieldCount: Value.fieldCount) }
+        run.finish()
         return run
     }
 
@@ -217,6 +254,7 @@ public struct OrganisationKeyedTable<Value: RunValue>: Sendable {
     private static func merged(_ runs: [SortedRun]) -> SortedRun {
         var run = SortedRun()
         forEachMerged(runs) { code, low, fields in run.append(code: code, low: low, field: { fields[$0] }, fieldCount: Value.fieldCount) }
+        run.finish()
         return run
     }
 

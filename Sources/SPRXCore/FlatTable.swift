@@ -160,6 +160,16 @@ public struct FlatTable<Key: FlatKey, Value: Sendable>: Sendable, Sequence {
     /// The keys, in table order.
     public var keys: [Key] { map(\.key) }
 
+    /// Removes every key and keeps the capacity, so a table filled again to about the same
+    /// size does not grow again step by step.
+    public mutating func removeAllKeepingCapacity() {
+        let vacant = Slot(key: .vacant, value: initial)
+        slots.withUnsafeMutableBufferPointer { buffer in
+            for i in buffer.indices { buffer[i] = vacant }
+        }
+        occupied = 0
+    }
+
     public struct Iterator: IteratorProtocol {
         @usableFromInline let slots: ContiguousArray<Slot>
         @usableFromInline var index = 0

@@ -83,6 +83,25 @@ import Testing
         #expect(Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) }) == reference.filter { $0.value != 0 })
     }
 
+    /// Emptied in place and filled again with other keys, a table holds exactly the new
+    /// ones (the reference: a `Dictionary` of the second round only) at the same capacity.
+    @Test func emptiedInPlaceHoldsOnlyWhatComesAfter() {
+        var rng = SeededRandom()
+        var table = FlatTable<UInt64, Int64>(initial: 0)
+        for _ in 0..<5_000 { table.update(UInt64.random(in: 0..<4_000, using: &rng)) { $0 += 1 } }
+        let capacity = table.slots.count
+        table.removeAllKeepingCapacity()
+        #expect(table.isEmpty && table.slots.count == capacity && Array(table).isEmpty)
+        var reference: [UInt64: Int64] = [:]
+        for _ in 0..<3_000 {
+            let key = UInt64.random(in: 2_000..<6_000, using: &rng)
+            table.update(key) { $0 += 2 }
+            reference[key, default: 0] += 2
+        }
+        #expect(Dictionary(uniqueKeysWithValues: table.map { ($0.key, $0.value) }) == reference, "\(rng)")
+        #expect(table.slots.count == capacity)
+    }
+
     @Test func copyingIntoASmallerTableInSlotOrderKeepsEveryEntry() {
         // Low-bit indexing makes this quadratic (long probe runs); top-bit indexing must not.
         var big = FlatTable<UInt32, Int64>(initial: 0, minimumCapacity: 1 << 17)
