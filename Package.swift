@@ -36,9 +36,12 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
+        // ISA-L's inflate, loaded with dlopen when libisal.so.2 is installed: nothing of
+        // ISA-L is needed to build (dlopen is in glibc's libc from 2.34; libdl before).
+        .target(name: "CIsal", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(name: "SPRXCore", swiftSettings: hotPath),
         .target(name: "SPRXPipeline", dependencies: ["SPRXCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "SPRXIngest", dependencies: ["CZlib", "SPRXCore"], swiftSettings: hotPath),
+        .target(name: "SPRXIngest", dependencies: ["CZlib", "CIsal", "SPRXCore"], swiftSettings: hotPath),
         .target(name: "SPRXClean", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest"], swiftSettings: hotPath),
         .target(name: "SPRXEnrich", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest"], swiftSettings: hotPath),
         .target(name: "SPRXInspect", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest", "SPRXClean", "SPRXEnrich"]),
