@@ -72,7 +72,7 @@ let package = Package(
         // verifier that feeds a decoder its input in every kind of split.
         .target(name: "SPRXTestSupport", dependencies: ["SPRXCore", "SPRXIngest"], path: "Tests/SPRXTestSupport"),
         .testTarget(name: "SPRXCoreTests", dependencies: ["SPRXCore", "SPRXTestSupport"]),
-        .testTarget(name: "SPRXIngestTests", dependencies: ["SPRXCore", "SPRXIngest", "CZlib", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXIngestTests", dependencies: ["SPRXCore", "SPRXIngest", "CZlib", "CIsal", "SPRXTestSupport"]),
         .testTarget(name: "SPRXPipelineTests", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXTestSupport"]),
         .testTarget(name: "SPRXCleanTests", dependencies: ["SPRXCore", "SPRXClean", "SPRXIngest", "SPRXPipeline", "SPRXTestSupport"]),
         .testTarget(name: "SPRXEnrichTests", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXEnrich", "SPRXTestSupport"]),
