@@ -55,7 +55,9 @@ let package = Package(
         .target(name: "SPRXReport", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXClean", "SPRXAggregate", "SPRXModels"]),
         .target(
             name: "SPRXPublish",
-            dependencies: ["SPRXCore", "SPRXPipeline", "SPRXClean", "SPRXEnrich", "SPRXAggregate", "SPRXRunner", "SPRXModels", "SPRXReport"]
+            dependencies: [
+                "SPRXCore", "SPRXPipeline", "SPRXIngest", "SPRXClean", "SPRXEnrich", "SPRXAggregate", "SPRXRunner", "SPRXModels", "SPRXReport",
+            ]
         ),
         .target(name: "SPRXValidate", dependencies: ["SPRXCore", "SPRXIngest"]),
         .target(
@@ -64,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "sprx",
             dependencies: [
-                "SPRXCore", "SPRXPipeline", "SPRXRunner", "SPRXPublish", "SPRXGenerate", "SPRXValidate", "SPRXInspect",
+                "SPRXCore", "SPRXPipeline", "SPRXIngest", "SPRXRunner", "SPRXPublish", "SPRXGenerate", "SPRXValidate", "SPRXInspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

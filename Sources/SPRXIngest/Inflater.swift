@@ -87,10 +87,13 @@ public enum Inflater: String, Sendable, CaseIterable {
 
     /// `--version`'s line: the inflater, and why ISA-L is not used when it is not.
     public static var versionLine: String {
-        let chosen = runDescription
-        if case .success(.isal) = selection { return "inflater: \(chosen)" }
-        if let problem = isalProblem { return "inflater: \(chosen) (ISA-L not used: \(problem))" }
-        return "inflater: \(chosen) (\(environmentVariable)=zlib)"
+        switch selection {
+        case .success(.isal): return "inflater: \(Inflater.isal.versionDescription)"
+        case .success(.zlib):
+            let why = isalProblem.map { "ISA-L not used: \($0)" } ?? "\(environmentVariable)=zlib"
+            return "inflater: \(Inflater.zlib.versionDescription) (\(why))"
+        case .failure(let error): return "inflater: none: \(error.message)"
+        }
     }
 }
 
