@@ -207,6 +207,7 @@ struct Run: ParsableCommand {
         ProcessSetup.prepare()
         let started = DispatchTime.now().uptimeNanoseconds
         do {
+            _ = try Inflater.selected  // SPRX_INFLATE is checked before anything is read (exit 64)
             let summary = try RunJob.run(options)
             if !quiet {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

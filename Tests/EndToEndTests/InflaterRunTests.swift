@@ -87,7 +87,8 @@ import Testing
             #expect(isal[path] == bytes, "\(path) differs between the zlib and the ISA-L run")
         }
         func manifest(_ data: Data?) throws -> [String: Any] {
-            try #require(try JSONSerialization.jsonObject(with: try #require(data)) as? [String: Any])
+            let bytes = try #require(data)
+            return try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
         }
         var zlibManifest = try manifest(zlib["manifest.json"]), isalManifest = try manifest(isal["manifest.json"])
         let zlibTool = try #require(zlibManifest["tool"] as? [String: Any]), isalTool = try #require(isalManifest["tool"] as? [String: Any])
