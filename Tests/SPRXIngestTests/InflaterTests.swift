@@ -225,6 +225,51 @@ import Testing
         }
         #expect(failures > 20)
     }
+
+    /// Inflate throughput of each inflater on the `.gz` files of the folder
+    /// `SPRX_INFLATE_THROUGHPUT` names, as `zcat > /dev/null` reads them but from memory
+    /// (the files read first, so neither the disk nor the input SHA-256 is timed;
+    /// GzipByteSource's 256 KiB input buffer, 1 MiB reads): best of 3, printed in MB/s of
+    /// output; both must give the same bytes (length and CRC-32, in an untimed pass).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SPRX_INFLATE_THROUGHPUT"] != nil, "set SPRX_INFLATE_THROUGHPUT to a folder of gzip files"))
+    func inflateThroughput() throws {
+        let folder = try #require(ProcessInfo.processInfo.environment["SPRX_INFLATE_THROUGHPUT"])
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".gz") }.sorted().map { folder + "/" + $0 }
+        try #require(!files.isEmpty)
+        let contents = try files.map { Array(try Data(contentsOf: URL(fileURLWithPath: $0))) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        /// Inflates every file; the output's length and, when asked, its CRC-32 per file.
+        func readAll(_ inflater: Inflater, checksum: Bool) throws -> [String] {
+            try zip(files, contents).map { path, bytes in
+                let gzip = try GzipByteSource(compressed: MemoryByteSource(bytes), name: path, inflater: inflater)
+                var length = 0
+                var crc: uLong = 0
+                while true {
+                    let n = try buffer.withUnsafeMutableBytes { try gzip.read(into: $0) }
+                    if n == 0 { break }
+                    length += n
+                    if checksum { crc = buffer.withUnsafeBytes { crc32(crc, $0.baseAddress!.assumingMemoryBound(to: Bytef.self), uInt(n)) } }
+                }
+                return "\(length) \(crc)"
+            }
+        }
+        let compressed = contents.reduce(0) { $0 + $1.count }
+        let reference = try readAll(.zlib, checksum: true)
+        for inflater in inflatersUnderTest {
+            #expect(try readAll(inflater, checksum: true) == reference, "\(inflater) gives other bytes than zlib")
+            var best = Double.infinity
+            for _ in 0..<3 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try readAll(inflater, checksum: false)
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            let output = reference.reduce(0) { $0 + (Int($1.split(separator: " ")[0]) ?? 0) }
+            print(
+                "inflate throughput: \(inflater.versionDescription): \(files.count) files, \(compressed / 1_000_000) MB in, \(output / 1_000_000) MB out, "
+                    + "best of 3 \(String(format: "%.3f", best)) s: \(String(format: "%.0f", Double(output) / best / 1e6)) MB/s out, \(String(format: "%.0f", Double(compressed) / best / 1e6)) MB/s in"
+            )
+        }
+    }
 }
 
 extension Result {
