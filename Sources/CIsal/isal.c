@@ -242,7 +242,8 @@ static void load(void) {
     /* SPRX_ISAL_LIBRARY names another file to load, so that tests can see the fallback
        to zlib on a machine that has ISA-L (LD_PRELOAD could load any library anyway). */
     const char *name = getenv("SPRX_ISAL_LIBRARY");
-    void *library = dlopen(name != NULL && name[0] != 0 ? name : "libisal.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (name == NULL || name[0] == 0) name = "libisal.so.2";
+    void *library = dlopen(name, RTLD_NOW | RTLD_LOCAL);
     if (library == NULL) {
         const char *reason = dlerror();
         snprintf(isal.problem_text, sizeof(isal.problem_text), "%s", reason != NULL ? reason : "dlopen failed");
@@ -253,7 +254,9 @@ static void load(void) {
     isal.reset = (sprx_isal_inflate_init_fn)dlsym(library, "isal_inflate_reset");
     isal.inflate = (sprx_isal_inflate_fn)dlsym(library, "isal_inflate");
     if (isal.init == NULL || isal.reset == NULL || isal.inflate == NULL) {
-        isal.problem = "libisal.so.2 lacks isal_inflate_init, isal_inflate_reset or isal_inflate";
+        snprintf(isal.problem_text, sizeof(isal.problem_text),
+                 "%s lacks isal_inflate_init, isal_inflate_reset or isal_inflate", name);
+        isal.problem = isal.problem_text;
         return;
     }
     Dl_info info;

@@ -50,6 +50,9 @@ import Testing
         let missing = try runCaptured(binary, ["--version"], environment: Self.environment(["SPRX_ISAL_LIBRARY": "libsprx-absent.so.9"]))
         #expect(missing.stdout.contains("inflater: zlib 1."), "\(missing.stdout)")
         #expect(missing.stdout.contains("ISA-L not used: libsprx-absent.so.9"), "\(missing.stdout)")
+        // A library without ISA-L's symbols (zlib's own) is refused by name, not called.
+        let notISAL = try runCaptured(binary, ["--version"], environment: Self.environment(["SPRX_ISAL_LIBRARY": "libz.so.1"]))
+        #expect(notISAL.stdout.contains("ISA-L not used: libz.so.1 lacks isal_inflate_init"), "\(notISAL.stdout)")
         if Self.isalLoads {
             let isal = try runCaptured(binary, ["--version"], environment: Self.environment(["SPRX_INFLATE": "isal"]))
             #expect(isal.stdout.contains("inflater: isa-l 2."), "\(isal.stdout)")
