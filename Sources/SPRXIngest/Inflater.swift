@@ -117,6 +117,8 @@ struct GzipHeaderReader {
     private var flags: UInt8 = 0
     private var extraLeft = 0
     private var crc: UInt = 0
+    /// Bytes of this header read by earlier calls.
+    private var consumedBefore = 0
 
     /// Whether the header has been read to its end.
     var isComplete: Bool { field == .done }
@@ -159,7 +161,7 @@ struct GzipHeaderReader {
                 if fieldBytes.count == 10 {
                     crc = checksum(fieldBytes)
                     fieldBytes = []
-                    field = flags & 0x04 != 0 ? .extraLength : nextStringField(after: .extra)
+                    field = flags & 0x04 != 0 ? .extraLength : field(after: .extra)
                 }
             case .extraLength:
                 fieldBytes.append(byte)
@@ -167,18 +169,18 @@ struct GzipHeaderReader {
                     crc = checksum(fieldBytes, crc)
                     extraLeft = Int(fieldBytes[0]) | Int(fieldBytes[1]) << 8
                     fieldBytes = []
-                    field = extraLeft > 0 ? .extra : nextStringField(after: .extra)
+                    field = extraLeft > 0 ? .extra : field(after: .extra)
                 }
             case .extra:
                 if flags & 0x02 != 0 { crc = checksum([byte], crc) }
                 extraLeft -= 1
-                if extraLeft == 0 { field = nextStringField(after: .extra) }
+                if extraLeft == 0 { field = field(after: .extra) }
             case .name:
                 if flags & 0x02 != 0 { crc = checksum([byte], crc) }
-                if byte == 0 { field = nextStringField(after: .name) }
+                if byte == 0 { field = field(after: .name) }
             case .comment:
                 if flags & 0x02 != 0 { crc = checksum([byte], crc) }
-                if byte == 0 { field = nextStringField(after: .comment) }
+                if byte == 0 { field = field(after: .comment) }
             case .headerCRC:
                 fieldBytes.append(byte)
                 if fieldBytes.count == 2 {
@@ -193,11 +195,8 @@ struct GzipHeaderReader {
         return used
     }
 
-    /// Bytes of this header read by earlier calls.
-    private var consumedBefore = 0
-
     /// The optional field that follows `field`, or the header CRC, or the end.
-    private func nextStringField(after field: Field) -> Field {
+    private func field(after field: Field) -> Field {
         switch field {
         case .extra where flags & 0x08 != 0: return .name
         case .extra, .name: return flags & 0x10 != 0 ? .comment : (flags & 0x02 != 0 ? .headerCRC : .done)

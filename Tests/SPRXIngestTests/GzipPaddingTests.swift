@@ -62,9 +62,11 @@ import Testing
 
     /// Garbage, at once or after padding, fails naming the file and the offset of the
     /// first byte that is neither padding nor a member (counted by hand from the lengths).
-    @Test(arguments: inflatersUnderTest, [
-        ([UInt8](Array("x".utf8)), 0), ([0x0A], 0), ([0, 0, 0, 0x41], 3), ([0, 0x1F, 0x8B], 1), ([UInt8](repeating: 0, count: 5000) + [1], 5000),
-    ])
+    @Test(
+        arguments: inflatersUnderTest,
+        [
+            ([UInt8](Array("x".utf8)), 0), ([0x0A], 0), ([0, 0, 0, 0x41], 3), ([0, 0x1F, 0x8B], 1), ([UInt8](repeating: 0, count: 5000) + [1], 5000),
+        ])
     func otherTrailingBytesFail(inflater: Inflater, trailing: ([UInt8], Int)) throws {
         let (trailing, offsetAfterData) = trailing
         let gz = try systemGzip(text)

@@ -37,7 +37,8 @@ import Testing
     /// The outcome as compared: the text, or the error's code, message and offset.
     static func outcome(_ result: Result<[UInt8], SPRXError>) -> String {
         switch result {
-        case .success(let bytes): return "ok \(bytes.count) bytes, hash \(bytes.reduce(into: UInt64(14_695_981_039_346_656_037)) { $0 = ($0 ^ UInt64($1)) &* 1_099_511_628_211 })"
+        case .success(let bytes):
+            return "ok \(bytes.count) bytes, hash \(bytes.reduce(into: UInt64(14_695_981_039_346_656_037)) { $0 = ($0 ^ UInt64($1)) &* 1_099_511_628_211 })"
         case .failure(let error): return "\(error.code.rawValue) @\(error.location?.byteOffset ?? -1): \(error.message)"
         }
     }
