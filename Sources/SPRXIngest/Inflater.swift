@@ -161,7 +161,7 @@ struct GzipHeaderReader {
                 if fieldBytes.count == 10 {
                     crc = checksum(fieldBytes)
                     fieldBytes = []
-                    field = flags & 0x04 != 0 ? .extraLength : field(after: .extra)
+                    field = flags & 0x04 != 0 ? .extraLength : fieldFollowing(.extra)
                 }
             case .extraLength:
                 fieldBytes.append(byte)
@@ -169,18 +169,18 @@ struct GzipHeaderReader {
                     crc = checksum(fieldBytes, crc)
                     extraLeft = Int(fieldBytes[0]) | Int(fieldBytes[1]) << 8
                     fieldBytes = []
-                    field = extraLeft > 0 ? .extra : field(after: .extra)
+                    field = extraLeft > 0 ? .extra : fieldFollowing(.extra)
                 }
             case .extra:
                 if flags & 0x02 != 0 { crc = checksum([byte], crc) }
                 extraLeft -= 1
-                if extraLeft == 0 { field = field(after: .extra) }
+                if extraLeft == 0 { field = fieldFollowing(.extra) }
             case .name:
                 if flags & 0x02 != 0 { crc = checksum([byte], crc) }
-                if byte == 0 { field = field(after: .name) }
+                if byte == 0 { field = fieldFollowing(.name) }
             case .comment:
                 if flags & 0x02 != 0 { crc = checksum([byte], crc) }
-                if byte == 0 { field = field(after: .comment) }
+                if byte == 0 { field = fieldFollowing(.comment) }
             case .headerCRC:
                 fieldBytes.append(byte)
                 if fieldBytes.count == 2 {
@@ -196,7 +196,7 @@ struct GzipHeaderReader {
     }
 
     /// The optional field that follows `field`, or the header CRC, or the end.
-    private func field(after field: Field) -> Field {
+    private func fieldFollowing(_ field: Field) -> Field {
         switch field {
         case .extra where flags & 0x08 != 0: return .name
         case .extra, .name: return flags & 0x10 != 0 ? .comment : (flags & 0x02 != 0 ? .headerCRC : .done)
