@@ -36,9 +36,12 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
+        // ISA-L's inflate, loaded with dlopen when libisal.so.2 is installed: nothing of
+        // ISA-L is needed to build (dlopen is in glibc's libc from 2.34; libdl before).
+        .target(name: "CIsal", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(name: "SPRXCore", swiftSettings: hotPath),
         .target(name: "SPRXPipeline", dependencies: ["SPRXCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "SPRXIngest", dependencies: ["CZlib", "SPRXCore"], swiftSettings: hotPath),
+        .target(name: "SPRXIngest", dependencies: ["CZlib", "CIsal", "SPRXCore"], swiftSettings: hotPath),
         .target(name: "SPRXClean", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest"], swiftSettings: hotPath),
         .target(name: "SPRXEnrich", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest"], swiftSettings: hotPath),
         .target(name: "SPRXInspect", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXIngest", "SPRXClean", "SPRXEnrich"]),
@@ -52,7 +55,9 @@ let package = Package(
         .target(name: "SPRXReport", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXClean", "SPRXAggregate", "SPRXModels"]),
         .target(
             name: "SPRXPublish",
-            dependencies: ["SPRXCore", "SPRXPipeline", "SPRXClean", "SPRXEnrich", "SPRXAggregate", "SPRXRunner", "SPRXModels", "SPRXReport"]
+            dependencies: [
+                "SPRXCore", "SPRXPipeline", "SPRXIngest", "SPRXClean", "SPRXEnrich", "SPRXAggregate", "SPRXRunner", "SPRXModels", "SPRXReport",
+            ]
         ),
         .target(name: "SPRXValidate", dependencies: ["SPRXCore", "SPRXIngest"]),
         .target(
@@ -61,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "sprx",
             dependencies: [
-                "SPRXCore", "SPRXPipeline", "SPRXRunner", "SPRXPublish", "SPRXGenerate", "SPRXValidate", "SPRXInspect",
+                "SPRXCore", "SPRXPipeline", "SPRXIngest", "SPRXRunner", "SPRXPublish", "SPRXGenerate", "SPRXValidate", "SPRXInspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,7 +74,7 @@ let package = Package(
         // verifier that feeds a decoder its input in every kind of split.
         .target(name: "SPRXTestSupport", dependencies: ["SPRXCore", "SPRXIngest"], path: "Tests/SPRXTestSupport"),
         .testTarget(name: "SPRXCoreTests", dependencies: ["SPRXCore", "SPRXTestSupport"]),
-        .testTarget(name: "SPRXIngestTests", dependencies: ["SPRXCore", "SPRXIngest", "CZlib", "SPRXTestSupport"]),
+        .testTarget(name: "SPRXIngestTests", dependencies: ["SPRXCore", "SPRXIngest", "CZlib", "CIsal", "SPRXTestSupport"]),
         .testTarget(name: "SPRXPipelineTests", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXTestSupport"]),
         .testTarget(name: "SPRXCleanTests", dependencies: ["SPRXCore", "SPRXClean", "SPRXIngest", "SPRXPipeline", "SPRXTestSupport"]),
         .testTarget(name: "SPRXEnrichTests", dependencies: ["SPRXCore", "SPRXPipeline", "SPRXEnrich", "SPRXTestSupport"]),

@@ -111,10 +111,11 @@ public final class GzipByteSource: ByteSource {
     /// Zero bytes of padding after the last gzip member (accepted; worth a warning).
     public var trailingZeroBytes: Int64 { inflater.trailingZeroBytes }
 
-    public init(compressed: any ByteSource, name: String, inputBufferSize: Int = 256 * 1024) throws {
+    /// - Parameter inflater: the library that inflates; nil for the run's (``Inflater/selected``).
+    public init(compressed: any ByteSource, name: String, inputBufferSize: Int = 256 * 1024, inflater: Inflater? = nil) throws {
         self.file = compressed
         self.name = name
-        self.inflater = try GzipInflater(fileName: name)
+        self.inflater = try GzipInflater(fileName: name, inflater: inflater)
         self.inputBufferSize = max(1, inputBufferSize)
         input = ByteWindow(capacity: self.inputBufferSize)
     }
@@ -127,13 +128,14 @@ public final class GzipByteSource: ByteSource {
                 input.append(count: n)
                 if n == 0 { atEOF = true }
             }
-            if atEOF && input.isEmpty {
-                try inflater.finish()
-                return 0
-            }
             let (consumed, produced) = try inflater.inflate(UnsafeRawBufferPointer(input.readable), into: buffer)
             input.consume(consumed)
             if produced > 0 { return produced }
+            if atEOF && input.isEmpty {
+                // Called with no input and nothing came out: the inflater holds nothing more.
+                try inflater.finish()
+                return 0
+            }
             if consumed == 0 && !input.isEmpty {
                 throw SPRXError(
                     .internalError, "inflate made no progress",
@@ -212,12 +214,16 @@ public enum InputOpener {
     }
 
     /// As ``open(path:encoding:maxRead:)``, keeping the gzip inflater.
-    public static func openInput(path: String, encoding: TextEncoding = .utf8, maxRead: Int = .max) throws -> OpenedInput {
+    ///
+    /// - Parameter inflater: the library that inflates gzip; nil for the run's (``Inflater/selected``).
+    public static func openInput(path: String, encoding: TextEncoding = .utf8, maxRead: Int = .max, inflater: Inflater? = nil) throws
+        -> OpenedInput
+    {
         let file = try FileByteSource(path: path, maxRead: maxRead)
         let raw = PeekableByteSource(file)
         let head = try raw.peek(InputFormat.sniffLength)
         if InputFormat.sniff(head) == .gzip {
-            let gzip = try GzipByteSource(compressed: raw, name: path)
+            let gzip = try GzipByteSource(compressed: raw, name: path, inflater: inflater)
             let decoded = PeekableByteSource(gzip)
             let source = try text(decoded, head: try decoded.peek(InputFormat.sniffLength), encoding: encoding, path: path, what: "gzip file holds")
             return OpenedInput(source: source, file: file, gzip: gzip)

@@ -2,13 +2,20 @@ import Foundation
 import SPRXAggregate
 import SPRXCore
 import SPRXEnrich
+import SPRXIngest
 import SPRXModels
 import SPRXPipeline
 import SPRXRunner
 
 /// `manifest.json`: provenance and reconciliation for information governance.
 struct Manifest: Encodable {
-    struct Tool: Encodable { var name = "sprx"; var version = sprxVersion }
+    struct Tool: Encodable {
+        var name = "sprx"
+        var version = sprxVersion
+        /// The library that inflates gzip input (`isa-l 2.30`, `zlib 1.2.13`): the one field
+        /// that may differ between runs on the same inputs.
+        var inflater = Inflater.runDescription
+    }
     struct Pipeline: Encodable { var name: String; var path: String; var sha256: String; var schema_version: Int }
     struct Input: Encodable {
         var path: String

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import SPRXCore
 import SPRXGenerate
+import SPRXIngest
 import SPRXInspect
 import SPRXPipeline
 import SPRXPublish
@@ -19,7 +20,7 @@ struct SPRXCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sprx",
         abstract: "Social prescribing referral equity tables from platform exports.",
-        version: ReferenceEditions.versionText(sprxVersion),
+        version: ReferenceEditions.versionText(sprxVersion) + "\n" + Inflater.versionLine,
         subcommands: [Run.self, Generate.self, Validate.self, Inspect.self]
     )
 
@@ -206,6 +207,7 @@ struct Run: ParsableCommand {
         ProcessSetup.prepare()
         let started = DispatchTime.now().uptimeNanoseconds
         do {
+            _ = try Inflater.selected  // SPRX_INFLATE is checked before anything is read (exit 64)
             let summary = try RunJob.run(options)
             if !quiet {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
