@@ -132,17 +132,33 @@ public enum GammaDistribution {
         return max(0, 1 - exp(logPrefix) * h)
     }
 
-    /// The x with P(a, x) = p (0 < p < 1), by bisection to the last bit.
+    /// The x with P(a, x) = p (0 < p < 1): Newton's method on P from the Wilson–Hilferty
+    /// approximation, kept inside a bracket that every step narrows (a step that would
+    /// leave it bisects instead), to a relative change of 1e-15. A handful of
+    /// evaluations of P rather than bisection's sixty: a run computes four per
+    /// organisation and indicator, and national data have thousands of organisations.
     public static func quantile(_ p: Double, shape a: Double) -> Double {
         var low = 0.0
         var high = max(1.0, a)
-        while cdf(high, shape: a) < p { high *= 2 }
-        for _ in 0..<2000 {
-            let mid = 0.5 * (low + high)
-            if mid <= low || mid >= high { break }
-            if cdf(mid, shape: a) < p { low = mid } else { high = mid }
+        while cdf(high, shape: a) < p {
+            low = high
+            high *= 2
         }
-        return 0.5 * (low + high)
+        // Wilson–Hilferty: x ≈ a (1 − 1/(9a) + z √(1/(9a)))³, z the normal quantile of p.
+        let z = StandardNormal.quantile(p)
+        let start = a * pow(max(0, 1 - 1 / (9 * a) + z * (1 / (9 * a)).squareRoot()), 3)
+        var x = start > low && start < high ? start : 0.5 * (low + high)
+        let logGammaA: Double = lgamma(a)
+        for _ in 0..<200 {
+            let f = cdf(x, shape: a) - p
+            if f < 0 { low = x } else if f > 0 { high = x } else { return x }
+            let density = exp((a - 1) * log(x) - x - logGammaA)
+            var next = x - f / density
+            if !(next > low && next < high) { next = 0.5 * (low + high) }
+            if abs(next - x) <= 1e-15 * x || high - low <= 1e-15 * high { return next }
+            x = next
+        }
+        return x
     }
 }
 
