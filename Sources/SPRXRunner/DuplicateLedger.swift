@@ -54,6 +54,11 @@ final class DuplicateLedger {
         bloom = BlockedBloomFilter(bits: bloomBits)
     }
 
+    /// Brings the filter blocks of these rows' ids into cache before they are recorded.
+    func warm(_ rows: [CleanRowTrace]) {
+        bloom.warm(lows: rows.lazy.map(\.identity.idLow))
+    }
+
     /// Records one clean row, in input order.
     func record(_ trace: CleanRowTrace, file: Int, raw: UnsafeRawBufferPointer) throws {
         var identity = trace.identity
@@ -150,6 +155,22 @@ struct BlockedBloomFilter {
         words = [UInt64](repeating: 0, count: blocks * 8)
         blockMask = UInt64(blocks - 1)
     }
+
+    /// Reads the block of each key, so that the inserts that follow find them in cache.
+    ///
+    /// The filter (16 MiB) is far larger than the caches, so each insert would wait for
+    /// memory in turn: on the serial merge, that was 5 % of a run. These loads do not
+    /// depend on each other, so the processor has many in flight at once; a block's
+    /// keys (about 10,000, 640 KB of filter blocks) then stay in the second-level cache.
+    mutating func warm<S: Sequence>(lows: S) where S.Element == UInt64 {
+        var touched: UInt64 = 0
+        words.withUnsafeBufferPointer { words in
+            for low in lows { touched &+= words[Int(truncatingIfNeeded: (low >> 32) & blockMask) * 8] }
+        }
+        // Kept, so the loads are not optimised away.
+        warmth = touched
+    }
+    private(set) var warmth: UInt64 = 0
 
     /// Adds a key (two independent 64-bit hashes of it).
     ///

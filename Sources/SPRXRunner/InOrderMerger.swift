@@ -57,6 +57,7 @@ final class InOrderMerger {
         var stats = files[file]
         stats.rowsRead += result.rowsRead
         stats.blankLines += result.blankLines
+        ledger.warm(result.cleanRows)
         try result.bytes.withUnsafeBytes { bytes in
             for row in result.cleanRows {
                 try ledger.record(row, file: file, raw: UnsafeRawBufferPointer(rebasing: bytes[Int(row.rawStart)..<Int(row.rawEnd)]))
