@@ -73,6 +73,10 @@ public final class RowBlockReader {
     public private(set) var carriageReturnLineEnds = false
     /// Decoded bytes delivered so far.
     public private(set) var decodedBytes: Int64 = 0
+    /// Where block buffers come from when the caller hands them back once merged
+    /// (`nil`: new ones). A block is about a megabyte: allocated afresh, each came from
+    /// `mmap` and had every page faulted in and zeroed by the kernel, then unmapped again.
+    public var bufferPool: ArrayPool<UInt8>? = nil
 
     /// - Parameters:
     ///   - delimiter: the byte between fields; rows are cut and the header read with it.
@@ -219,10 +223,17 @@ public final class RowBlockReader {
 
     private func makeBlock(upTo end: Int) -> RowBlock {
         let held = window.readable
-        let bytes = [UInt8](unsafeUninitializedCapacity: end) { target, count in
-            // safe: only when end > 0: both buffers hold at least end bytes
-            if end > 0 { target.baseAddress!.initialize(from: held.baseAddress!.assumingMemoryBound(to: UInt8.self), count: end) }
-            count = end
+        let bytes: [UInt8]
+        if let bufferPool {
+            var reused = bufferPool.take()
+            reused.append(contentsOf: UnsafeRawBufferPointer(rebasing: held[0..<end]))
+            bytes = reused
+        } else {
+            bytes = [UInt8](unsafeUninitializedCapacity: end) { target, count in
+                // safe: only when end > 0: both buffers hold at least end bytes
+                if end > 0 { target.baseAddress!.initialize(from: held.baseAddress!.assumingMemoryBound(to: UInt8.self), count: end) }
+                count = end
+            }
         }
         defer { nextIndex += 1 }
         return RowBlock(bytes: bytes, firstLine: linesBeforeBuffer + 1, index: nextIndex)

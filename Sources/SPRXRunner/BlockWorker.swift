@@ -73,8 +73,11 @@ struct BlockWorker: Sendable {
 
     /// Cleans and enriches the block's rows, counts the clean ones into `counts`, and
     /// returns what the in-order merge needs to judge duplicates and reconcile.
-    func process(_ block: RowBlock, layout: ColumnLayout, into counts: inout ReferralCounts) -> BlockResult {
+    /// `traces` is an empty array to append the clean rows' traces to (one handed back
+    /// by an earlier block keeps its memory).
+    func process(_ block: RowBlock, layout: ColumnLayout, into counts: inout ReferralCounts, traces: [CleanRowTrace] = []) -> BlockResult {
         var result = BlockResult()
+        result.cleanRows = traces
         let processor = CleanProcessor(rules: clean, layout: layout)
         let scratch = CSVDecodeScratch()
         result.cleanRows.reserveCapacity(block.bytes.count / 64)

@@ -223,6 +223,7 @@ public enum Runner {
                     let (source, raw) = (opened.source, opened.file)
                     let reader = RowBlockReader(
                         source: source, fileName: path, delimiter: pipeline.input.delimiter, targetBlockSize: options.blockSize)
+                    reader.bufferPool = coordinator.buffers
                     guard let header = try reader.readHeader() else {
                         throw SPRXError(.inputFormat, "file is empty: no header row", location: DataLocation(file: path, line: 1))
                     }
@@ -243,7 +244,7 @@ public enum Runner {
                                 group.leave()
                             }
                             var counts = pool.take()
-                            let result = worker.process(block, layout: layout, into: &counts)
+                            let result = worker.process(block, layout: layout, into: &counts, traces: coordinator.traces.take())
                             pool.give(counts)
                             coordinator.submit(result, file: fileIndex, block: block.index)
                             progress.add(rows: result.rowsRead)
@@ -304,6 +305,9 @@ final class MergeCoordinator: @unchecked Sendable {
     private var firstError: (any Error)?
     private let windows: [DispatchSemaphore]
     private let windowSize: Int
+    /// Merged blocks' buffers and clean row traces, for the next blocks.
+    let buffers: ArrayPool<UInt8>
+    let traces: ArrayPool<CleanRowTrace>
 
     init(merger: InOrderMerger, fileCount: Int, window: Int) {
         self.merger = merger
@@ -312,6 +316,9 @@ final class MergeCoordinator: @unchecked Sendable {
         fileInfo = Array(repeating: nil, count: fileCount)
         windowSize = window
         windows = (0..<fileCount).map { _ in DispatchSemaphore(value: window) }
+        // As many as may be in flight for two files at once.
+        buffers = ArrayPool(limit: 2 * window + 2)
+        traces = ArrayPool(limit: 2 * window + 2)
     }
 
     var failed: Bool { lock.withLock { firstError != nil } }
@@ -364,9 +371,11 @@ final class MergeCoordinator: @unchecked Sendable {
     private func drain() {
         guard firstError == nil else { return }
         while currentFile < pending.count {
-            if let result = pending[currentFile].removeValue(forKey: nextBlock) {
+            if var result = pending[currentFile].removeValue(forKey: nextBlock) {
                 do {
                     try merger.merge(result, file: currentFile)
+                    buffers.give(&result.bytes)
+                    traces.give(&result.cleanRows)
                 } catch {
                     firstError = error
                     wakeReaders()

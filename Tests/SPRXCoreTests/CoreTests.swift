@@ -127,3 +127,23 @@ import Testing
         #expect(decoded == a)
     }
 }
+
+@Suite(.timeLimit(.minutes(10))) struct ArrayPoolTests {
+    /// An array handed back comes out empty with its capacity; the pool keeps at most
+    /// its limit; an array still held elsewhere is never written under its holder (the
+    /// holder's copy is compared with its contents by hand).
+    @Test func reusesCapacityAndNeverWritesASharedArray() {
+        let pool = ArrayPool<Int>(limit: 1)
+        var first = Array(0..<1_000)
+        let holder = first
+        pool.give(&first)
+        #expect(first.isEmpty)
+        var other = [7]
+        pool.give(&other)  // over the limit: dropped
+        var reused = pool.take()
+        #expect(reused.isEmpty && reused.capacity >= 1_000)
+        reused.append(contentsOf: [5, 6])
+        #expect(holder == Array(0..<1_000) && reused == [5, 6])
+        #expect(pool.take().capacity == 0, "the second array was not kept")
+    }
+}
