@@ -316,9 +316,10 @@ final class MergeCoordinator: @unchecked Sendable {
         fileInfo = Array(repeating: nil, count: fileCount)
         windowSize = window
         windows = (0..<fileCount).map { _ in DispatchSemaphore(value: window) }
-        // As many as may be in flight for two files at once.
-        buffers = ArrayPool(limit: 2 * window + 2)
-        traces = ArrayPool(limit: 2 * window + 2)
+        // A block merged hands its arrays to the next block read: a few in the pool at
+        // any time are enough (each holds about a megabyte).
+        buffers = ArrayPool(limit: 4)
+        traces = ArrayPool(limit: 4)
     }
 
     var failed: Bool { lock.withLock { firstError != nil } }
