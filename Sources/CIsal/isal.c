@@ -154,13 +154,30 @@ static struct {
 
 static pthread_once_t isal_once = PTHREAD_ONCE_INIT;
 
+/* Room after the state as 2.30 declares it: a libisal.so.2 built with a larger
+   inflate_state (another release, other build flags) writes into the slack instead of
+   past the allocation, and the known-stream check (which looks at the canary) refuses
+   it before any input is read. */
+#define SPRX_ISAL_SLACK 65536
+#define SPRX_ISAL_CANARY 0xA5
+
 struct sprx_isal_inflater {
     struct sprx_inflate_state state;
+    unsigned char slack[SPRX_ISAL_SLACK];
 };
+
+/* Whether ISA-L wrote nothing past the state as declared. */
+static int slack_untouched(const sprx_isal_inflater *inflater) {
+    for (size_t i = 0; i < SPRX_ISAL_SLACK; i++) {
+        if (inflater->slack[i] != SPRX_ISAL_CANARY) return 0;
+    }
+    return 1;
+}
 
 static sprx_isal_inflater *create_unchecked(void) {
     sprx_isal_inflater *inflater = calloc(1, sizeof(*inflater));
     if (inflater == NULL) return NULL;
+    memset(inflater->slack, SPRX_ISAL_CANARY, SPRX_ISAL_SLACK);
     isal.init(&inflater->state);
     inflater->state.crc_flag = SPRX_ISAL_GZIP_NO_HDR_VER;
     return inflater;
@@ -228,8 +245,10 @@ static const char *check_known_stream(const uint8_t *member, uint32_t count, uin
         out += step.used_out;
         if (step.status != 0) break;
     }
+    int untouched = slack_untouched(inflater);
     sprx_isal_inflater_destroy(inflater);
     *status = step.status;
+    if (!untouched) return "writes past the 2.30 inflate_state";
     if (step.status != 0) return "an error";
     if (!step.member_finished) return "no member end";
     if (in != count) return "the wrong input length";

@@ -38,9 +38,20 @@ public struct OrganisationCounts: Sendable, Codable, Equatable {
     @inline(__always) public mutating func add(
         organisation: ShortCode, month: UInt64, stratum: UInt32 = 0, nonMedical: Bool, contacted: Bool, intervention: Bool, sign: Int64 = 1
     ) {
+        addMonth(organisation: organisation, month: month, nonMedical: nonMedical, contacted: contacted, intervention: intervention, sign: sign)
+        addStratum(organisation: organisation, stratum: stratum, nonMedical: nonMedical, contacted: contacted, intervention: intervention, sign: sign)
+    }
+
+    /// Adds (or removes) one referral to the organisation × month table only (a batch
+    /// adds each table in turn, ``ReferralCounts/add(_:models:)``).
+    @inline(__always) mutating func addMonth(organisation: ShortCode, month: UInt64, nonMedical: Bool, contacted: Bool, intervention: Bool, sign: Int64) {
         months.update(organisation: organisation, low: UInt32(truncatingIfNeeded: month)) {
             $0.add(nonMedical: nonMedical, contacted: contacted, intervention: intervention, sign: sign)
         }
+    }
+
+    /// Adds (or removes) one referral to the organisation × stratum table only.
+    @inline(__always) mutating func addStratum(organisation: ShortCode, stratum: UInt32, nonMedical: Bool, contacted: Bool, intervention: Bool, sign: Int64) {
         strata.update(organisation: organisation, low: stratum) {
             $0.add(nonMedical: nonMedical, contacted: contacted, intervention: intervention, sign: sign)
         }
@@ -72,8 +83,8 @@ public struct OrganisationCounts: Sendable, Codable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        months = try OrganisationKeyedTable(from: container, codes: .organisations, entries: .months, initial: ResidentCounts()) { $0.add($1) }
-        strata = try OrganisationKeyedTable(from: container, codes: .strataOrganisations, entries: .strata, initial: ResidentCounts()) { $0.add($1) }
+        months = try OrganisationKeyedTable(from: container, codes: .organisations, entries: .months) { $0.add($1) }
+        strata = try OrganisationKeyedTable(from: container, codes: .strataOrganisations, entries: .strata) { $0.add($1) }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -115,18 +115,6 @@ struct RunCursor {
         advance()
     }
 
-    @inline(__always) private mutating func varint() -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let byte = run.bytes[offset]
-            offset += 1
-            result |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { return result }
-            shift += 7
-        }
-    }
-
     /// Moves to the next entry.
     mutating func advance() {
         guard offset < run.bytes.count else {
@@ -207,9 +195,6 @@ public struct OrganisationKeyedTable<Value: RunValue>: Sendable {
 
     /// An empty table (new entries start from zero).
     public init(pendingLimit: Int = Self.pendingLimit) { limit = max(1, pendingLimit) }
-
-    /// An empty table; `initial` must be zero (kept for the callers' shape).
-    public init(initial: Value) { self.init() }
 
     /// Updates the entry of `organisation` (the empty code is a code like any other) and `low`.
     @inline(__always) public mutating func update(organisation: ShortCode, low: UInt32, _ body: (inout Value) -> Void) {
@@ -318,15 +303,18 @@ public struct OrganisationKeyedTable<Value: RunValue>: Sendable {
     /// Adds another table's entries.
     public mutating func merge(_ other: OrganisationKeyedTable) {
         runs = [Self.merged(allRuns + other.allRuns)]
-        pending = FlatTable(initial: Value.zero)
-        pendingNumbers = FlatTable(initial: UInt32.max)
-        pendingCodes = []
+        releasePending()
     }
 
     /// Everything in one run, emptied entries dropped: the smallest form, and the fastest to read.
     public mutating func compact() {
         let all = allRuns
         runs = all.isEmpty ? [] : [Self.merged(all)]
+        releasePending()
+    }
+
+    /// Empties the hash table and gives its memory back (the table is complete).
+    private mutating func releasePending() {
         pending = FlatTable(initial: Value.zero)
         pendingNumbers = FlatTable(initial: UInt32.max)
         pendingCodes = []
@@ -335,8 +323,7 @@ public struct OrganisationKeyedTable<Value: RunValue>: Sendable {
     /// Decodes a table stored as its codes under `codesKey` and its entries (keyed by
     /// ``OrganisationKey``, numbered by position in those codes) under `entriesKey`.
     public init<Keys: CodingKey>(
-        from container: KeyedDecodingContainer<Keys>, codes codesKey: Keys, entries entriesKey: Keys, initial: Value,
-        add: (inout Value, Value) -> Void
+        from container: KeyedDecodingContainer<Keys>, codes codesKey: Keys, entries entriesKey: Keys, add: (inout Value, Value) -> Void
     ) throws {
         self.init()
         let codes = try container.decode([ShortCode].self, forKey: codesKey)

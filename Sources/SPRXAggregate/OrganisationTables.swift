@@ -271,7 +271,7 @@ public struct OrganisationTableBuilder: Sendable {
 
         mutating func add(_ other: Unit) {
             counts.add(other.counts)
-            for (stratum, value) in other.strata { strata[stratum, default: ResidentCounts()].add(value) }
+            add(strata: other.strata)
         }
 
         mutating func add(strata other: [UInt32: ResidentCounts]) {
@@ -327,7 +327,7 @@ public struct OrganisationTableBuilder: Sendable {
         }
         // Each organisation's expected counts, from its strata; the pooled row's and each
         // parent's strata are summed (a few units, each at most every stratum).
-        var parentStrata: [String: [UInt32: ResidentCounts]] = [:]
+        var parentStrata: [String: Unit] = [:]
         var position = 0
         forEachOrganisationStrata(counts) { code, strata in
             if isPooled.contains(code) {
@@ -338,11 +338,7 @@ public struct OrganisationTableBuilder: Sendable {
             guard position < organisations.count, organisations[position].code == code else { return }
             organisations[position].unit.expected = OrganisationColumn.Indicator.allCases.map { standard.expected($0, strata: strata) }
             if let parent = directory?.info(code.description)?.parentCode, !parent.isEmpty {
-                parentStrata[parent, default: [:]].merge(strata) { a, b in
-                    var sum = a
-                    sum.add(b)
-                    return sum
-                }
+                parentStrata[parent, default: Unit()].add(strata: strata)
             }
         }
 
@@ -360,7 +356,7 @@ public struct OrganisationTableBuilder: Sendable {
                 id: organisation.code.description, level: .organisation, name: info?.name, type: info?.type, parent: info?.parentCode, unit: organisation.unit)
             // Organisations come in code order: a parent's name is the first non-empty listing's.
             if let info, !info.parentCode.isEmpty {
-                parents[info.parentCode, default: (info, Unit(strata: parentStrata[info.parentCode] ?? [:]))].unit.counts.add(
+                parents[info.parentCode, default: (info, Unit(strata: parentStrata[info.parentCode]?.strata ?? [:]))].unit.counts.add(
                     organisation.unit.counts)
                 // safe: set with a default on the line above
                 if parents[info.parentCode]!.info.parentName.isEmpty && !info.parentName.isEmpty { parents[info.parentCode]!.info = info }

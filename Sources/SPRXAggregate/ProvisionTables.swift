@@ -285,11 +285,12 @@ public struct ProvisionTableBuilder: Sendable {
         var mapped: [String: (network: String, how: Mapping)?] = [:]
         var referrals: [String: [Int: Int64]] = [:]
         var (referralsMapped, referralsUnmapped, referralsWithoutOrganisation): (Int64, Int64, Int64) = (0, 0, 0)
-        for entry in counts.entries {
-            let count = entry.counts.referred
+        // Read where the entries are held, one at a time (there may be millions).
+        counts.months.forEach { entry in
+            let count = entry.value.referred
             guard entry.organisation.count != 0 else {
                 referralsWithoutOrganisation += count
-                continue
+                return
             }
             let code = entry.organisation.description
             let target: (network: String, how: Mapping)?
@@ -301,10 +302,10 @@ public struct ProvisionTableBuilder: Sendable {
             }
             guard let target else {
                 referralsUnmapped += count
-                continue
+                return
             }
             referralsMapped += count
-            referrals[target.network, default: [:]][entry.month, default: 0] += count
+            referrals[target.network, default: [:]][Int(entry.low), default: 0] += count
         }
         figures.organisations = mapped.count
         (figures.referralsMapped, figures.referralsUnmapped, figures.referralsWithoutOrganisation) = (

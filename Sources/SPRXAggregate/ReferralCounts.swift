@@ -198,32 +198,81 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         key: UInt64, reasons reasonMask: UInt32, contacted: Bool, intervention: Bool, day: Day? = nil, organisation: ShortCode = ShortCode(),
         sign: Int64 = 1
     ) {
-        if let day { days.update(Self.dayKey(day)) { $0 += sign } }
-        outcomes.update(key & projection.outcome) { $0.add(contacted: contacted, intervention: intervention, sign: sign) }
-        months.update(key & projection.month) { $0.add(contacted: contacted, intervention: intervention, sign: sign) }
-        let nonMedical = key & projection.routeTypeMask == projection.nonMedical
-        organisations.add(
-            organisation: organisation, month: (key & projection.monthField) >> projection.monthShift, stratum: projection.stratum(of: key),
-            nonMedical: nonMedical, contacted: contacted, intervention: intervention, sign: sign)
-        residents.update(key & projection.resident) {
-            $0.add(nonMedical: nonMedical, contacted: contacted, intervention: intervention, sign: sign)
-        }
-        residentBands.update(key & projection.residentBand) { $0 += sign }
-        if !projection.reasonGroupMasks.isEmpty {
-            let route = key & projection.route
-            for (group, groupMask) in projection.reasonGroupMasks.enumerated() where reasonMask & groupMask != 0 {
-                // The route field ends below bit 39 (the reason, month, standard age and
-                // resident fields, 25 bits at least, lie above it), so bits 56-63 are free.
-                reasonGroups.update(UInt64(group) << 56 | route) { $0.add(contacted: contacted, intervention: intervention, sign: sign) }
+        var one = ReferralBatch()
+        one.append(key: key, reasons: reasonMask, contacted: contacted, intervention: intervention, day: day, organisation: organisation, model: nil)
+        add(one, models: false, sign: sign)
+    }
+
+    /// Adds a batch of referrals (a block's clean rows), one table after another.
+    ///
+    /// The same sums as ``add(key:reasons:contacted:intervention:day:organisation:sign:)``
+    /// row by row (whole numbers: the order of additions does not matter), but each table
+    /// is updated for every referral of the batch before the next: a per-row pass visits
+    /// a dozen tables of tens of thousands of slots for every referral, and most of its
+    /// time was spent waiting for their slots to come from memory; one table at a time
+    /// keeps that table's slots in cache.
+    /// With `sign: -1`, removes them.
+    public mutating func add(_ batch: ReferralBatch, models countModels: Bool, sign: Int64 = 1) {
+        let n = batch.keys.count
+        guard n > 0 else { return }
+        let projection = projection
+        batch.keys.withUnsafeBufferPointer { keys in
+            batch.flags.withUnsafeBufferPointer { flags in
+                for day in batch.days { days.update(Self.dayKey(day)) { $0 += sign } }
+                for i in 0..<n {
+                    let f = flags[i]
+                    outcomes.update(keys[i] & projection.outcome) { $0.add(contacted: f & 1 != 0, intervention: f & 2 != 0, sign: sign) }
+                }
+                for i in 0..<n {
+                    let f = flags[i]
+                    months.update(keys[i] & projection.month) { $0.add(contacted: f & 1 != 0, intervention: f & 2 != 0, sign: sign) }
+                }
+                for i in 0..<n {
+                    let (key, f) = (keys[i], flags[i])
+                    residents.update(key & projection.resident) {
+                        $0.add(nonMedical: key & projection.routeTypeMask == projection.nonMedical, contacted: f & 1 != 0, intervention: f & 2 != 0, sign: sign)
+                    }
+                }
+                for i in 0..<n { residentBands.update(keys[i] & projection.residentBand) { $0 += sign } }
+                batch.organisations.withUnsafeBufferPointer { organisations in
+                    for i in 0..<n {
+                        let (key, f) = (keys[i], flags[i])
+                        self.organisations.addMonth(
+                            organisation: organisations[i], month: (key & projection.monthField) >> projection.monthShift,
+                            nonMedical: key & projection.routeTypeMask == projection.nonMedical, contacted: f & 1 != 0, intervention: f & 2 != 0,
+                            sign: sign)
+                    }
+                    for i in 0..<n {
+                        let (key, f) = (keys[i], flags[i])
+                        self.organisations.addStratum(
+                            organisation: organisations[i], stratum: projection.stratum(of: key),
+                            nonMedical: key & projection.routeTypeMask == projection.nonMedical, contacted: f & 1 != 0, intervention: f & 2 != 0,
+                            sign: sign)
+                    }
+                }
+                batch.reasons.withUnsafeBufferPointer { reasonMasks in
+                    if !projection.reasonGroupMasks.isEmpty {
+                        for i in 0..<n {
+                            let route = keys[i] & projection.route
+                            let f = flags[i]
+                            for (group, groupMask) in projection.reasonGroupMasks.enumerated() where reasonMasks[i] & groupMask != 0 {
+                                reasonGroups.update(UInt64(group) << 56 | route) { $0.add(contacted: f & 1 != 0, intervention: f & 2 != 0, sign: sign) }
+                            }
+                        }
+                    }
+                    for i in 0..<n {
+                        let pattern = keys[i] & projection.pattern
+                        var mask = reasonMasks[i]
+                        while mask != 0 {
+                            let reason = UInt64(mask.trailingZeroBitCount)
+                            reasons.update(pattern | reason << projection.reasonShift) { $0 += sign }
+                            mask &= mask - 1
+                        }
+                    }
+                }
             }
         }
-        let pattern = key & projection.pattern
-        var mask = reasonMask
-        while mask != 0 {
-            let reason = UInt64(mask.trailingZeroBitCount)
-            reasons.update(pattern | reason << projection.reasonShift) { $0 += sign }
-            mask &= mask - 1
-        }
+        if countModels { models.add(batch.models, sign: sign) }
     }
 
     /// Counts one catchment referral under its local authority (index 0: none named).
@@ -475,9 +524,6 @@ public struct ModelCounts: Sendable, Codable, Equatable {
         return result
     }
 
-    /// Cells held, counting a cell once per run it is in: a measure of memory.
-    public var storedCells: Int { cellTable.storedEntries }
-
     public static func == (a: ModelCounts, b: ModelCounts) -> Bool {
         a.histogram == b.histogram && a.cellTable == b.cellTable
     }
@@ -487,7 +533,7 @@ public struct ModelCounts: Sendable, Codable, Equatable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         histogram = try container.decode(FlatTable<UInt64, Int64>.self, forKey: .histogram)
-        cellTable = try OrganisationKeyedTable(from: container, codes: .organisations, entries: .cells, initial: ModelCellSums()) { $0.add($1) }
+        cellTable = try OrganisationKeyedTable(from: container, codes: .organisations, entries: .cells) { $0.add($1) }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -523,28 +569,33 @@ public struct ModelCounts: Sendable, Codable, Equatable {
     }
 
     /// Adds (or with `sign: -1` removes) one referral.
-    public mutating func add(_ referral: ModelCell, sign: Int64 = 1) {
-        var sums = ModelCellSums()
-        sums.referrals = sign
-        if referral.contacts >= 0 {
-            sums.contactsKnown = sign
-            sums.contacts = sign * Int64(referral.contacts)
-        }
-        if referral.interventions >= 0 {
-            sums.interventionsKnown = sign
-            sums.interventions = sign * Int64(referral.interventions)
-            sums.withIntervention = referral.interventions > 0 ? sign : 0
-        }
-        cellTable.update(organisation: referral.organisation, low: referral.cell) { $0.add(sums) }
-        let hasOrganisation = referral.organisation.count > 0
-        if referral.contacts >= 0 {
-            histogram.update(Self.histogramKey(cell: referral.cell, hasOrganisation: hasOrganisation, kind: .contacts, value: referral.contacts)) {
-                $0 += sign
+    public mutating func add(_ referral: ModelCell, sign: Int64 = 1) { add([referral], sign: sign) }
+
+    /// Adds (or removes) referrals, one table after another (see ``ReferralCounts/add(_:models:sign:)``).
+    public mutating func add(_ referrals: [ModelCell], sign: Int64 = 1) {
+        for referral in referrals {
+            var sums = ModelCellSums()
+            sums.referrals = sign
+            if referral.contacts >= 0 {
+                sums.contactsKnown = sign
+                sums.contacts = sign * Int64(referral.contacts)
             }
+            if referral.interventions >= 0 {
+                sums.interventionsKnown = sign
+                sums.interventions = sign * Int64(referral.interventions)
+                sums.withIntervention = referral.interventions > 0 ? sign : 0
+            }
+            cellTable.update(organisation: referral.organisation, low: referral.cell) { $0.add(sums) }
         }
-        if referral.interventions >= 0 {
+        for referral in referrals where referral.contacts >= 0 {
             histogram.update(
-                Self.histogramKey(cell: referral.cell, hasOrganisation: hasOrganisation, kind: .interventions, value: referral.interventions)
+                Self.histogramKey(cell: referral.cell, hasOrganisation: referral.organisation.count > 0, kind: .contacts, value: referral.contacts)
+            ) { $0 += sign }
+        }
+        for referral in referrals where referral.interventions >= 0 {
+            histogram.update(
+                Self.histogramKey(
+                    cell: referral.cell, hasOrganisation: referral.organisation.count > 0, kind: .interventions, value: referral.interventions)
             ) { $0 += sign }
         }
     }
@@ -558,5 +609,56 @@ public struct ModelCounts: Sendable, Codable, Equatable {
     mutating func compact() {
         cellTable.compact()
         histogram = histogram.filter { $1 != 0 }
+    }
+}
+
+/// A block's clean referrals, side by side, for ``ReferralCounts/add(_:models:)``.
+///
+/// Reused from block to block (``removeAll()`` keeps the arrays' memory).
+public struct ReferralBatch: Sendable {
+    /// Each referral's full group key.
+    public private(set) var keys: [UInt64] = []
+    /// Bit 0: reached a link worker; bit 1: had an intervention.
+    public private(set) var flags: [UInt8] = []
+    public private(set) var reasons: [UInt32] = []
+    /// Referral dates (a referral added without one counts in no day).
+    public private(set) var days: [Day] = []
+    /// The referral's organisation_id (the empty code when it has none).
+    public private(set) var organisations: [ShortCode] = []
+    /// The referral as the models count it.
+    public private(set) var models: [ModelCell] = []
+
+    public init() {}
+
+    /// Adds one referral (`model` only when the models are counted).
+    @inline(__always) public mutating func append(
+        key: UInt64, reasons reasonMask: UInt32, contacted: Bool, intervention: Bool, day: Day?, organisation: ShortCode, model: ModelCell?
+    ) {
+        keys.append(key)
+        flags.append((contacted ? 1 : 0) | (intervention ? 2 : 0))
+        reasons.append(reasonMask)
+        if let day { days.append(day) }
+        organisations.append(organisation)
+        if let model { models.append(model) }
+    }
+
+    /// Makes room for `count` referrals.
+    public mutating func reserveCapacity(_ count: Int) {
+        keys.reserveCapacity(count)
+        flags.reserveCapacity(count)
+        reasons.reserveCapacity(count)
+        days.reserveCapacity(count)
+        organisations.reserveCapacity(count)
+        models.reserveCapacity(count)
+    }
+
+    /// Empties the batch, keeping its memory.
+    public mutating func removeAll() {
+        keys.removeAll(keepingCapacity: true)
+        flags.removeAll(keepingCapacity: true)
+        reasons.removeAll(keepingCapacity: true)
+        days.removeAll(keepingCapacity: true)
+        organisations.removeAll(keepingCapacity: true)
+        models.removeAll(keepingCapacity: true)
     }
 }

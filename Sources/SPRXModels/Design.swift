@@ -8,7 +8,8 @@ public struct DesignColumn: Sendable, Hashable {
 
 /// Grouped observations laid out for fitting: distinct covariate patterns with their
 /// design columns and outcome sums, plus the (cluster, pattern) cells the cluster
-/// scores need. Everything is in a fixed order (patterns by code, clusters by name),
+/// scores need (or ``ModelData/ClusterCells`` that read them again in their own fixed
+/// order). Everything is in a fixed order (patterns by code, clusters by name),
 /// so sums, and therefore results, do not depend on hashing order.
 struct Design: Sendable {
     let factors: [Factor]

@@ -64,6 +64,7 @@ public struct ModelData: Sendable {
         public var count: Int
         /// Distinct (pattern, cluster) cells.
         public var entries: Int
+        /// Calls its argument with every cell, as described above.
         public var forEach: @Sendable ((_ cluster: Int, _ pattern: UInt64, _ count: Double, _ outcomeSum: Double) -> Void) -> Void
 
         public init(
@@ -191,6 +192,8 @@ public struct ModelData: Sendable {
     /// Adds another chunk's observations (same factors) to these.
     public mutating func merge(_ other: ModelData) {
         precondition(other.factors == factors, "merging data for different factors")
+        // Cells read again from where they are held cannot be merged here.
+        precondition(clusterCells == nil && other.clusterCells == nil, "merging data whose cells are read through ClusterCells")
         for summary in other.summaries {
             var copy = summary
             copy.cluster = intern(summary.cluster < 0 ? nil : other.clusterNames[Int(summary.cluster)])

@@ -78,6 +78,8 @@ struct BlockWorker: Sendable {
     func process(_ block: RowBlock, layout: ColumnLayout, into counts: inout ReferralCounts, traces: [CleanRowTrace] = []) -> BlockResult {
         var result = BlockResult()
         result.cleanRows = traces
+        var batch = ReferralBatch()
+        batch.reserveCapacity(block.bytes.count / 64)
         let processor = CleanProcessor(rules: clean, layout: layout)
         let scratch = CSVDecodeScratch()
         result.cleanRows.reserveCapacity(block.bytes.count / 64)
@@ -127,13 +129,12 @@ struct BlockWorker: Sendable {
                             resident: enrichment.resident, outsidePeriod: ratePeriod.map { !$0.contains(record.referralDate) } ?? false)
                         | record.dimensionBits
                     let organisation = record.organisation ?? ShortCode()
-                    counts.add(
-                        key: key, reasons: record.reasons, contacted: contacted, intervention: intervention, day: record.referralDate,
-                        organisation: organisation)
                     let model = ModelCell(
                         organisation: modelsByOrganisation ? organisation : nil, cell: modelProjection.apply(key),
                         contacts: record.contacts, interventions: record.interventions)
-                    if countForModels { counts.models.add(model) }
+                    batch.append(
+                        key: key, reasons: record.reasons, contacted: contacted, intervention: intervention, day: record.referralDate,
+                        organisation: organisation, model: countForModels ? model : nil)
                     // safe: a row's raw bytes point into the block, so a row with a base address means the block has one
                     let start = row.raw.baseAddress.map { $0 - UnsafeRawPointer(base!) } ?? 0
                     result.cleanRows.append(
@@ -144,6 +145,7 @@ struct BlockWorker: Sendable {
                 }
             }
         }
+        counts.add(batch, models: countForModels)
         if let skipped = block.rowTooLong {
             // The reader cut this row off after the block's rows: it was read, and is quarantined.
             result.rowsRead += 1

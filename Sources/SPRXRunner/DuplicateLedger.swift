@@ -156,6 +156,9 @@ struct BlockedBloomFilter {
         blockMask = UInt64(blocks - 1)
     }
 
+    /// The first word of the 512-bit block a key's bits are in.
+    @inline(__always) private func blockStart(_ low: UInt64) -> Int { Int(truncatingIfNeeded: (low >> 32) & blockMask) * 8 }
+
     /// Reads the block of each key, so that the inserts that follow find them in cache.
     ///
     /// The filter (16 MiB) is far larger than the caches, so each insert would wait for
@@ -165,7 +168,7 @@ struct BlockedBloomFilter {
     mutating func warm<S: Sequence>(lows: S) where S.Element == UInt64 {
         var touched: UInt64 = 0
         words.withUnsafeBufferPointer { words in
-            for low in lows { touched &+= words[Int(truncatingIfNeeded: (low >> 32) & blockMask) * 8] }
+            for low in lows { touched &+= words[blockStart(low)] }
         }
         // Kept, so the loads are not optimised away.
         warmth = touched
@@ -176,7 +179,7 @@ struct BlockedBloomFilter {
     ///
     /// - Returns: whether the key may have been added before (all its bits were set).
     mutating func insert(low: UInt64, high: UInt64) -> Bool {
-        let block = Int(truncatingIfNeeded: (low >> 32) & blockMask) * 8
+        let block = blockStart(low)
         var h = high
         var present = true
         words.withUnsafeMutableBufferPointer { words in

@@ -113,10 +113,13 @@ import Testing
     }
 
     // The gamma quantile against scipy.special.gammaincinv (scipy 1.17.1), from a shape
-    // under 1 to a quarter of a million and from the 0.1% to the 99.9% point (the
-    // funnel limits' range).
+    // of 0.01 (the smallest expected count a ratio funnel is drawn for; its 0.1% point
+    // is near the smallest normal double) to a quarter of a million, and from the 0.1%
+    // to the 99.9% point (the funnel limits' range).
     @Test func gammaQuantileMatchesScipy() {
         let cases: [(a: Double, p: Double, x: Double)] = [
+            (0.01, 0.001, 5.660738147062265e-301), (0.03, 0.001, 5.752818817068877e-101), (0.05, 0.001, 5.844632057286632e-61),
+            (0.02, 0.999, 2.006320801776613), (0.2, 0.025, 6.372539920029766e-09),
             (0.5, 0.001, 7.853985746312461e-07), (1, 0.025, 0.025317807984289876), (10, 0.975, 17.084803451419166),
             (10_000, 0.001, 9693.824385823726), (10_000, 0.999, 10311.875224539537), (250_000.5, 0.025, 249021.4645243394),
             (3.7, 0.5, 3.3725380132364133),

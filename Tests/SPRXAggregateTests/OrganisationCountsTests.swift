@@ -115,6 +115,24 @@ import Testing
         }
     }
 
+    /// Memory that does not grow per organisation beyond the entries: 200,000 distinct
+    /// organisation × cell entries (20,000 organisations, ten cells each, one referral
+    /// each, as with many small organisations) are held in a few runs of under 16 bytes
+    /// an entry (by hand: a header byte or two, 17 bytes of code once per organisation,
+    /// four one-byte counts), where a hash slot took 40 bytes at three-quarters load.
+    @Test func entriesCostAFewBytes() {
+        var table = OrganisationKeyedTable<ResidentCounts>()
+        for organisation in 0..<20_000 {
+            for cell in 0..<10 {
+                table.update(organisation: code("U\(100_000 + organisation)"), low: UInt32(cell * 37)) { $0.referred += 1 }
+            }
+        }
+        table.compact()
+        #expect(table.storedEntries == 200_000)
+        #expect(table.runBytes < 16 * 200_000, "\(table.runBytes) bytes")
+        #expect(table.sortedEntries.count == 200_000 && table.sortedEntries.allSatisfy { $0.value.referred == 1 })
+    }
+
     /// A decoded state whose keys point past its code list is refused, not trusted.
     @Test func corruptStateIsRefused() throws {
         let json =

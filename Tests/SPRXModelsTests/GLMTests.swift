@@ -45,6 +45,37 @@ private func modelData(_ rows: [FixtureRow], outcome: (FixtureRow) -> Int64) thr
     return data
 }
 
+/// The same rows as ``modelData(_:outcome:)`` held the way the models hold a run's
+/// counts: summaries per covariate pattern (and, for counts, a histogram per pattern),
+/// with the (cluster, pattern) cells read again through ``ModelData/ClusterCells`` for
+/// the cluster-robust meat: one cell per row, clusters in name order.
+private func streamedModelData(_ rows: [FixtureRow], outcome: (FixtureRow) -> Int64) throws -> ModelData {
+    let factors = try fixtureFactors()
+    var data = ModelData(factors: factors)
+    func levels(_ row: FixtureRow) -> [Int] {
+        [factors[0].levels.firstIndex(of: row.group)!, factors[1].levels.firstIndex(of: row.sex)!, factors[2].levels.firstIndex(of: row.band)!]
+    }
+    var perPattern: [[Int]: (count: Double, sum: Double)] = [:]
+    var histogram: [[Int]: [Int64: Double]] = [:]
+    for row in rows {
+        perPattern[levels(row), default: (0, 0)].count += 1
+        perPattern[levels(row), default: (0, 0)].sum += Double(outcome(row))
+        histogram[levels(row), default: [:]][outcome(row), default: 0] += 1
+    }
+    for (pattern, sums) in perPattern { data.add(levels: pattern, clusterIndex: -1, count: sums.count, outcomeSum: sums.sum) }
+    for (pattern, values) in histogram {
+        for (value, weight) in values { data.addHistogram(levels: pattern, outcome: value, weight: weight, hasCluster: true) }
+    }
+    let names = Set(rows.map(\.cluster)).sorted()
+    let cells = rows.sorted { $0.cluster < $1.cluster }.map { row in
+        (names.firstIndex(of: row.cluster)!, data.pattern(levels: levels(row)), Double(outcome(row)))
+    }
+    data.clusterCells = ModelData.ClusterCells(count: names.count, entries: cells.count) { body in
+        for cell in cells { body(cell.0, cell.1, 1, cell.2) }
+    }
+    return data
+}
+
 /// Expected values computed by Fixtures/expected.R with R 4.2.2 (`glm`), MASS 7.3.58.2
 /// (`glm.nb`) and sandwich 3.0.2 (`vcovCL(type = "HC1")`): Fixtures/expected_r.csv.
 private struct RExpected {
@@ -88,6 +119,22 @@ private func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) 
             #expect(abs(fit.coefficients[i] - r("logistic", "coef", name)) < 1e-9, "\(name)")
         }
         #expect(abs(fit.logLikelihood - r("logistic", "loglik")) < 1e-8)
+    }
+
+    /// Summaries per pattern with the cells read again for the meat (the models' path
+    /// for a run's counts) give R's cluster-robust errors too, for both families.
+    @Test func streamedClusterCellsMatchR() throws {
+        let r = try RExpected()
+        let rows = try fixtureRows()
+        for (family, name) in [(GLMFamily.logistic, "logistic"), (.negativeBinomial, "negative_binomial")] {
+            let fit = try GLM.fit(streamedModelData(rows) { family == .logistic ? $0.y : $0.count }, family: family)
+            #expect(fit.clusters == 40)
+            for i in fit.columns.indices {
+                let term = rName(fit, i)
+                #expect(relative(exp(fit.coefficients[i]), exp(r(name, "coef", term))) < 1e-6, "\(name) \(term)")
+                #expect(relative(fit.standardError(i), r(name, "se_cr1", term)) < 1e-4, "\(name) \(term)")
+            }
+        }
     }
 
     @Test func averageMarginalEffectsMatchR() throws {
