@@ -52,7 +52,7 @@ cell() {
     10m-1file) rows=10000000; files=1; orgs=240; extra=() ;;
     2m-1300org) ;;
     2m-6500org) orgs=6500 ;;
-    200k-50000org) rows=200000; orgs=50000 ;;
+    200k-50000org) rows=200000; orgs=50000; extra=() ;;
     2m-messy) extra+=(--messy); mode=ledger ;;
     2m-dup5) extra+=(--duplicates 0.05); mode=dedup ;;
     2m-60months) extra=() ;;
