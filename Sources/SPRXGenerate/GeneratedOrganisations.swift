@@ -5,10 +5,11 @@ import SPRXPipeline
 
 /// One organisation that generated referrals come from, with the places it serves.
 struct GeneratedOrganisation {
-    /// The `organisation_id` written: a real PCN code in England, a synthetic U-code elsewhere.
+    /// The `organisation_id` written: a real PCN code in England, a synthetic U- or X-code
+    /// elsewhere and beyond the real PCNs (``GeneratedOrganisations/syntheticCode(_:)``).
     var code: String
     var name: String
-    /// `PCN` in England, `scheme` elsewhere.
+    /// `PCN` for a real PCN, `scheme` for a synthetic service.
     var type: String
     var parentCode: String
     var parentName: String
@@ -116,7 +117,8 @@ enum GeneratedOrganisations {
             let code = syntheticCode(synthetic)
             guard synthetic < syntheticCapacity, !pcns.allCodes.contains(code) else {
                 throw SPRXError(
-                    .internalError, "a synthetic organisation code is listed as a real PCN or practice", location: DataLocation(file: dir + "/" + registrationFile))
+                    .internalError, "a synthetic organisation code is listed as a real PCN or practice",
+                    location: DataLocation(file: dir + "/" + registrationFile))
             }
             synthetic += 1
             return code

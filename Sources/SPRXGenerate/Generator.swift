@@ -260,7 +260,10 @@ public struct ReferralGenerator {
         organisationWeights = organisations.map { [platformLayout] in platformLayout.serves($0.nation) ? $0.weight : 0 }
         if organisations.count > GeneratedOrganisations.defaultCount {
             var running = 0.0
-            cumulativeWeights = organisationWeights.map { running += $0; return running }
+            for weight in organisationWeights {
+                running += weight
+                cumulativeWeights.append(running)
+            }
         }
         if let scenario = options.caseMix {
             youngShares = CaseMixScenario.youngShares(count: organisations.count)
