@@ -79,9 +79,9 @@ expected: build
 	@git --no-pager diff --stat -- SampleData/expected 2>/dev/null || true
 	@echo "review: git diff SampleData/expected   (then commit it with the change that caused it)"
 
-## bench: sprx vs DuckDB (same job, 2 threads) vs the zcat floor on 160,128 and 10,000,000 rows (BASELINE=other/sprx adds a side-by-side build)
+## bench: sprx vs DuckDB (same job, 2 threads) over a matrix of shapes: CELLS="160k 2m-6500org ..." or all, RUNS=3; BASELINE=other/sprx adds a side-by-side build (docs/performance.md)
 bench: build
-	bash scripts/bench.sh
+	BIN=$(BIN) bash scripts/bench.sh
 
 ## compare: BASELINE=other/sprx: both builds on the fixtures and two 160,128-row sets; every output byte-identical?
 compare: build

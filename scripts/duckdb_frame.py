@@ -14,11 +14,14 @@ def norm(s):
     return " ".join(s.strip().lower().split())
 
 
-def build_base(data_dir, pipeline_path, threads=None, carry=None):
+def build_base(data_dir, pipeline_path, threads=None, carry=None, source=None):
     """Returns (connection, pipeline) with table `base`: one row per referral.
 
     `carry` maps further column names of `base` to header names of the files whose raw
-    text they keep (e.g. {"reasons_raw": "referral_reasons"}), for a caller that maps them itself."""
+    text they keep (e.g. {"reasons_raw": "referral_reasons"}), for a caller that maps them itself.
+    `source`, if given, is a function of the connection and pipeline returning the SQL
+    relation to read the rows from instead of the files (e.g. one with repeats and
+    invalid rows taken out: bench_duckdb.py)."""
     carry = carry or {}
     carried_raw = "".join(f", \"{header}\" AS {alias}" for alias, header in carry.items())
     carried = "".join(f", raw.{alias}" for alias in carry)
@@ -59,6 +62,7 @@ def build_base(data_dir, pipeline_path, threads=None, carry=None):
             lo, hi = b.split("-"); case.append(f"WHEN age BETWEEN {lo} AND {hi} THEN '{b}'")
     age_case = "CASE " + " ".join(case) + " ELSE 'Unknown' END"
 
+    rows = source(con, pipeline) if source else f"read_csv('{data_dir}/*.csv.gz', header=true, all_varchar=true)"
     con.execute(f"""
     CREATE TABLE base AS
     WITH raw AS (
@@ -69,7 +73,7 @@ def build_base(data_dir, pipeline_path, threads=None, carry=None):
              TRY_CAST(trim(contacts) AS INTEGER) AS contacts, TRY_CAST(trim(interventions) AS INTEGER) AS interventions,
              regexp_replace(lower(trim(coalesce(contacted,''))), '\\s+', ' ', 'g') AS contacted_l,
              coalesce(try_strptime(trim(referral_date), '%Y-%m-%d'), try_strptime(trim(referral_date), '%d/%m/%Y'))::DATE AS referral_day{carried_raw}
-      FROM read_csv('{data_dir}/*.csv.gz', header=true, all_varchar=true)
+      FROM {rows}
     )
     SELECT {age_case} AS age_band,
            coalesce(s.sex, 'Unknown') AS sex,

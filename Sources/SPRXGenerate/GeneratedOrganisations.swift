@@ -5,10 +5,11 @@ import SPRXPipeline
 
 /// One organisation that generated referrals come from, with the places it serves.
 struct GeneratedOrganisation {
-    /// The `organisation_id` written: a real PCN code in England, a synthetic U-code elsewhere.
+    /// The `organisation_id` written: a real PCN code in England, a synthetic U- or X-code
+    /// elsewhere and beyond the real PCNs (``GeneratedOrganisations/syntheticCode(_:)``).
     var code: String
     var name: String
-    /// `PCN` in England, `scheme` elsewhere.
+    /// `PCN` for a real PCN, `scheme` for a synthetic service.
     var type: String
     var parentCode: String
     var parentName: String
@@ -36,6 +37,16 @@ struct GeneratedOrganisation {
 /// PCN code of the 2020-2025 registration, practice and workforce files falls in (the
 /// largest gap: U22507-U23361); the generator also refuses to run if the registration
 /// file ever lists one.
+///
+/// A set of another size (`sprx generate --organisations N`, ``build(referenceDirectory:count:rng:)``):
+/// the nations keep their shares of N (at least 3 each; England takes what rounding
+/// leaves), England's PCNs are taken at even steps as above while N allows, and the
+/// organisations beyond the real PCNs are synthetic link worker services (``syntheticCode(_:)``):
+/// the U-block first, then `X00000`, `X00001`, …: no GP practice (A-P, Y; W in Wales) or
+/// PCN (U) code starts with X, and the generator refuses to run if the registration or
+/// practice file lists any code it made. Every code is ODS-shaped (a letter and five
+/// digits), so `sprx run` publishes it without a lookup. Beyond a nation's small areas,
+/// several organisations share an area.
 enum GeneratedOrganisations {
     /// The first synthetic (non-English) organisation number.
     static let syntheticCodeStart = 22_901
@@ -48,63 +59,120 @@ enum GeneratedOrganisations {
     /// People in an average small area, to size a PCN's run of areas by its list.
     static let peoplePerArea = 1_600
 
+    /// How many organisations the default set has (120: the nations' shares of it).
+    static let defaultCount = 120
+    /// The most organisations a set may have (``syntheticCode(_:)`` has codes for them all).
+    static let maximumCount = 100_000
+    /// The fewest: three in each nation.
+    static let minimumCount = 12
+    /// The letter of synthetic codes beyond the U-block: no GP practice or PCN code starts with it.
+    static let overflowLetter = "X"
+    /// Health boards in Wales, in Scotland, and health and social care trusts in Northern
+    /// Ireland, and integrated care boards in England: synthetic parents cycle through as
+    /// many as the nation has.
+    static let parentGroups: [Nation: Int] = [.england: 42, .wales: 7, .scotland: 14, .northernIreland: 5]
+
+    /// How many synthetic codes there are: the U-block's, then 100,000 X-codes.
+    static let syntheticCapacity = syntheticCodeEnd - syntheticCodeStart + 1 + 100_000
+
+    /// The `k`-th synthetic organisation code (from 0): `U22901` … `U23361`, then
+    /// `X00000` … `X99999`.
+    static func syntheticCode(_ k: Int) -> String {
+        let block = syntheticCodeEnd - syntheticCodeStart + 1
+        if k < block { return "U\(syntheticCodeStart + k)" }
+        let n = k - block
+        return overflowLetter + String(repeating: "0", count: max(0, 5 - String(n).count)) + String(n)
+    }
+
+    /// How many organisations each nation has in a set of `count`: its share (at least
+    /// 3), England the rest, so they add up to `count` (the default: 94, 12, 8, 6).
+    static func nationCounts(_ count: Int, shares: [Nation: Double]) -> [Nation: Int] {
+        var counts: [Nation: Int] = [:]
+        for nation in [Nation.scotland, .wales, .northernIreland] {
+            // safe: shares has every nation
+            counts[nation] = max(3, Int((shares[nation]! * Double(count)).rounded()))
+        }
+        counts[.england] = count - counts.values.reduce(0, +)
+        return counts
+    }
+
     /// The header of the organisation lookup `--organisation-lookup` writes (the pipeline's
     /// `organisations: lookup:` reads it).
     static let lookupHeader = ["code", "name", "type", "parent_code", "parent_name", "parent_type"]
 
     /// Builds the organisations, drawing effects and weights from `rng`.
-    static func build(referenceDirectory dir: String, rng: inout SplitMix64) throws -> [GeneratedOrganisation] {
+    static func build(referenceDirectory dir: String, count total: Int = defaultCount, rng: inout SplitMix64) throws -> [GeneratedOrganisation] {
         let sources: [(Nation, String)] = [
             (.england, "imd2019_england_lsoa11.csv.gz"), (.wales, "wimd2019_wales_lsoa11.csv.gz"),
             (.scotland, "simd2020v2_scotland_dz11.csv.gz"), (.northernIreland, "nimdm2017_ni_soa.csv.gz"),
         ]
         let shares: [Nation: Double] = [.england: 0.78, .scotland: 0.10, .wales: 0.07, .northernIreland: 0.05]
         let pcns = try primaryCareNetworks(dir)
+        let counts = nationCounts(total, shares: shares)
         var organisations: [GeneratedOrganisation] = []
-        var synthetic = syntheticCodeStart
+        organisations.reserveCapacity(total)
+        var synthetic = 0
+        /// The next synthetic code, refused if a reference file lists it as a real code.
+        func nextSyntheticCode() throws -> String {
+            let code = syntheticCode(synthetic)
+            guard synthetic < syntheticCapacity, !pcns.allCodes.contains(code) else {
+                throw SPRXError(
+                    .internalError, "a synthetic organisation code is listed as a real PCN or practice",
+                    location: DataLocation(file: dir + "/" + registrationFile))
+            }
+            synthetic += 1
+            return code
+        }
         for (nation, file) in sources {
             let (rows, _, _) = try ReferenceTableReader.read(path: dir + "/" + file, columns: ["area_code", "decile"])
             let areas = rows.compactMap { row -> (code: String, decile: Int)? in
                 guard let c = row["area_code"], let d = Int(row["decile"] ?? "") else { return nil }
                 return (c, d)
             }.sorted { $0.code < $1.code }
-            // safe: shares has every nation that sources lists
-            let count = max(3, Int((shares[nation]! * 120).rounded()))
+            // safe: nationCounts has every nation that sources lists
+            let count = counts[nation]!
             let slice = max(1, areas.count / count)
+            // The first area of the i-th organisation: runs of `slice` areas; with more
+            // organisations than areas, neighbours share areas.
+            func start(_ i: Int) -> Int { count <= areas.count ? i * slice : i * areas.count / count }
+            // safe: parentGroups has every nation that sources lists
+            let groups = parentGroups[nation]!
+            // safe: shares has every nation that sources lists
+            let share = shares[nation]!
+            var first = 0
             if nation == .england {
-                let chosen = (0..<count).map { pcns.networks[$0 * pcns.networks.count / count] }
+                let real = min(count, pcns.networks.count)
+                let chosen = (0..<real).map { pcns.networks[$0 * pcns.networks.count / real] }
                 let patients = Double(chosen.reduce(0) { $0 + $1.patients })
+                // The real PCNs' share of England's referrals: all of it unless synthetic services join them.
+                let realShare = real == count ? share : share * Double(real) / Double(count)
                 for (i, pcn) in chosen.enumerated() {
-                    let start = i * slice
                     let length = min(slice, max(5, (pcn.patients + peoplePerArea / 2) / peoplePerArea))
                     let parent = pcns.icb[pcn.code] ?? ""
                     organisations.append(
                         GeneratedOrganisation(
                             code: pcn.code, name: pcn.name, type: "PCN", parentCode: parent, parentName: "",
-                            parentType: parent.isEmpty ? "" : "ICB", nation: nation, areas: areas[start..<min(areas.count, start + length)],
-                            // safe: shares has every nation that sources lists
-                            effect: 0.45 * rng.normal(), weight: shares[nation]! * Double(pcn.patients) / patients * Foundation.exp(0.4 * rng.normal())))
+                            parentType: parent.isEmpty ? "" : "ICB", nation: nation, areas: areas[start(i)..<min(areas.count, start(i) + length)],
+                            effect: 0.45 * rng.normal(), weight: realShare * Double(pcn.patients) / patients * Foundation.exp(0.4 * rng.normal())))
                 }
-            } else {
-                let (groupType, perGroup) = nation == .northernIreland ? ("trust", 3) : ("health board", 4)
-                for i in 0..<count {
-                    let start = i * slice
-                    let end = i == count - 1 ? areas.count : min(areas.count, start + slice)
-                    let code = "U\(synthetic)"
-                    guard synthetic <= syntheticCodeEnd, !pcns.allCodes.contains(code) else {
-                        throw SPRXError(
-                            .internalError, "a synthetic organisation code is listed as a real PCN", location: DataLocation(file: dir + "/" + registrationFile))
-                    }
-                    synthetic += 1
-                    let group = i / perGroup + 1
-                    organisations.append(
-                        GeneratedOrganisation(
-                            code: code, name: "Synthetic link worker service \(i + 1) (\(nation.label))", type: "scheme",
-                            parentCode: "SYN-\(nationLetter(nation))\(group)", parentName: "Synthetic \(groupType) \(group) (\(nation.label))",
-                            parentType: groupType, nation: nation, areas: areas[start..<end], effect: 0.45 * rng.normal(),
-                            // safe: shares has every nation that sources lists
-                            weight: shares[nation]! / Double(count) * Foundation.exp(0.6 * rng.normal())))
+                first = real
+            }
+            let (groupType, groupName, perGroup) =
+                switch nation {
+                case .northernIreland: ("trust", "trust", 3)
+                case .england: ("ICB", "integrated care board", 4)
+                default: ("health board", "health board", 4)
                 }
+            for i in first..<count {
+                let end = i == count - 1 ? areas.count : min(areas.count, start(i) + slice)
+                let code = try nextSyntheticCode()
+                let group = (i - first) / perGroup % groups + 1
+                organisations.append(
+                    GeneratedOrganisation(
+                        code: code, name: "Synthetic link worker service \(i - first + 1) (\(nation.label))", type: "scheme",
+                        parentCode: "SYN-\(nationLetter(nation))\(group)", parentName: "Synthetic \(groupName) \(group) (\(nation.label))",
+                        parentType: groupType, nation: nation, areas: areas[start(i)..<end], effect: 0.45 * rng.normal(),
+                        weight: share / Double(count) * Foundation.exp(0.6 * rng.normal())))
             }
         }
         return organisations
@@ -128,7 +196,8 @@ enum GeneratedOrganisations {
     }
 
     /// The PCNs listed in every extract of the registration file (by code), every code the
-    /// file lists, and each PCN's ICB from the practice lookup's latest extract.
+    /// registration and practice files list (PCNs and practices: no synthetic code may be
+    /// one), and each PCN's ICB from the practice lookup's latest extract.
     static func primaryCareNetworks(_ dir: String) throws -> (networks: [Network], allCodes: Set<String>, icb: [String: String]) {
         let (rows, _, _) = try ReferenceTableReader.read(
             path: dir + "/" + registrationFile, columns: ["extract_date", "pcn_code", "pcn_name", "registered_patients"])
@@ -148,12 +217,16 @@ enum GeneratedOrganisations {
             throw SPRXError(
                 .invalidReference, "the PCN registration file lists no PCN in every extract", location: DataLocation(file: dir + "/" + registrationFile))
         }
+        var allCodes = Set(seen.keys)
         // ICB of most registered patients per PCN in the practice lookup's latest extract.
         var icbPatients: [String: [String: Int]] = [:]
         let practicePath = dir + "/" + practiceFile
         if FileManager.default.fileExists(atPath: practicePath) {
             let (practices, _, _) = try ReferenceTableReader.read(
-                path: practicePath, columns: ["extract_date", "pcn_code", "icb_code", "registered_patients"])
+                path: practicePath, columns: ["extract_date", "practice_code", "pcn_code", "icb_code", "registered_patients"])
+            for row in practices {
+                for column in ["practice_code", "pcn_code"] { if let code = row[column], !code.isEmpty { allCodes.insert(code) } }
+            }
             let latestPractice = practices.map { $0["extract_date"] ?? "" }.max() ?? ""
             for row in practices where row["extract_date"] == latestPractice {
                 guard let pcn = row["pcn_code"], let icb = row["icb_code"], !icb.isEmpty else { continue }
@@ -163,7 +236,7 @@ enum GeneratedOrganisations {
         let icb = icbPatients.mapValues { byICB in
             byICB.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }!.key
         }
-        return (networks, Set(seen.keys), icb)
+        return (networks, allCodes, icb)
     }
 
     /// The lookup CSV of `organisations`, sorted by code, with ``lookupHeader``.

@@ -64,6 +64,22 @@ public struct GeneratorOptions: Sendable {
     /// Organisations that differ only by case mix (`--case-mix-only`); `nil` for the usual
     /// calibrated organisations, each with its own effect.
     public var caseMix: CaseMixScenario? = nil
+    /// How many organisations referrals come from (`--organisations`); `nil` for the
+    /// default set of ``GeneratedOrganisations/defaultCount``.
+    public var organisations: Int? = nil
+    /// The share of rows that repeat an earlier row byte for byte (`--duplicates`), from 0
+    /// to ``ReferralGenerator/maximumDuplicateShare``: exact duplicates, on top of
+    /// `--messy`'s own.
+    public var duplicates: Double = 0
+    /// How many calendar months referral dates fall in (`--months`): the last ones of
+    /// 2021-2025 (``ReferralCalendar``).
+    public var months: Int = ReferralCalendar.spanMonths
+    /// The organisations of the default set.
+    public static let defaultOrganisations = GeneratedOrganisations.defaultCount
+    /// The sizes `--organisations` accepts.
+    public static let organisationRange = GeneratedOrganisations.minimumCount...GeneratedOrganisations.maximumCount
+    /// The calendar months of 2021-2025, the most `--months` accepts.
+    public static let spanMonths = ReferralCalendar.spanMonths
     public init(
         rows: Int, seed: UInt64, files: Int = 4, messy: Bool = false, layout: GeneratedLayout = .canonical,
         referenceDirectory: String, outputDirectory: String, organisationLookup: String? = nil
@@ -159,6 +175,10 @@ public struct GeneratorSummary: Codable, Sendable, Equatable {
 /// the logit of a non-medical route rises by 0.15 a year and the chance of an
 /// intervention by 1.2 points a year, both centred on mid-2023.
 public struct ReferralGenerator {
+    /// The largest `--duplicates` share.
+    public static let maximumDuplicateShare = 0.5
+    /// Salt of ``duplicateRNG``'s seed.
+    static let duplicateStreamSalt: UInt64 = 0xD0B1_E5D0_B1E5_0001
     /// The rise per year in the logit of a non-medical route.
     static let nonMedicalLogitPerYear = 0.15
     /// The rise per year in the chance that a contacted person gets an intervention.
@@ -209,9 +229,15 @@ public struct ReferralGenerator {
     var organisations: [GeneratedOrganisation] = []
     /// Each organisation's weight, zero where the layout does not serve its nation.
     var organisationWeights: [Double] = []
-    let calendar = ReferralCalendar()
+    let calendar: ReferralCalendar
+    /// The organisations' cumulative weights, for a binary-search draw in sets larger than
+    /// the default (``drawOrganisation()``); empty for the default set.
+    var cumulativeWeights: [Double] = []
+    /// The stream that picks which earlier row a `--duplicates` row repeats, so the
+    /// other rows are those of the same seed without duplicates.
+    var duplicateRNG: SplitMix64
     var summary = GeneratorSummary()
-    var recentValid: [(id: String, fields: [String])] = []
+    var recentValid: [(id: String, fields: [String], line: String)] = []
     var recentPeople: [(id: String, age: Int, sex: Int, ethnicity: Int)] = []
     /// Rows written so far, shown on stderr as ``GeneratorOptions/progress`` says.
     var progressLine: ProgressLine?
@@ -227,8 +253,18 @@ public struct ReferralGenerator {
         platformLayout = PlatformLayout.of(options.layout)
         rng = SplitMix64(seed: options.seed)
         extraRNG = SplitMix64(seed: options.seed ^ ExtraColumn.streamSalt)
-        organisations = try GeneratedOrganisations.build(referenceDirectory: options.referenceDirectory, rng: &rng)
+        duplicateRNG = SplitMix64(seed: options.seed ^ Self.duplicateStreamSalt)
+        calendar = ReferralCalendar(months: options.months)
+        organisations = try GeneratedOrganisations.build(
+            referenceDirectory: options.referenceDirectory, count: options.organisations ?? GeneratedOrganisations.defaultCount, rng: &rng)
         organisationWeights = organisations.map { [platformLayout] in platformLayout.serves($0.nation) ? $0.weight : 0 }
+        if organisations.count > GeneratedOrganisations.defaultCount {
+            var running = 0.0
+            for weight in organisationWeights {
+                running += weight
+                cumulativeWeights.append(running)
+            }
+        }
         if let scenario = options.caseMix {
             youngShares = CaseMixScenario.youngShares(count: organisations.count)
             if scenario.plantedEffect != 0 {
@@ -444,6 +480,11 @@ public struct ReferralGenerator {
 
     /// One row of text (without line end), updating the expected-outcome summary.
     private mutating func nextRow(unterminated: Bool) -> String {
+        if !unterminated, let line = duplicateDue() {
+            summary.rowsWritten += 1
+            summary.duplicates += 1
+            return line
+        }
         sequence += 1
         summary.rowsWritten += 1
         if unterminated {
@@ -468,9 +509,23 @@ public struct ReferralGenerator {
         }
         let fields = makeFields()
         summary.expectedClean += 1
-        recentValid.append((fields[0], fields))
+        let line = render(fields)
+        recentValid.append((fields[0], fields, line))
         if recentValid.count > 200 { recentValid.removeFirst(100) }
-        return render(fields)
+        return line
+    }
+
+    /// An earlier valid row's line, when this row is one of the `--duplicates` copies;
+    /// `nil` otherwise.
+    ///
+    /// Row k (from 1) is a copy when ⌊k·share⌋ passes a whole number, so ⌊rows·share⌋
+    /// rows are copies, spread evenly (fewer only if no valid row came before one). The
+    /// copy repeats one of the last 100 to 200 valid rows, picked by ``duplicateRNG``.
+    private mutating func duplicateDue() -> String? {
+        guard options.duplicates > 0 else { return nil }
+        let k = Double(summary.rowsWritten + 1)
+        guard (k * options.duplicates).rounded(.down) > ((k - 1) * options.duplicates).rounded(.down), !recentValid.isEmpty else { return nil }
+        return recentValid[duplicateRNG.below(recentValid.count)].line
     }
 
     private mutating func invalidRow() -> String {
@@ -531,7 +586,7 @@ public struct ReferralGenerator {
     /// The fields of one valid referral, in header order.
     private mutating func makeFields() -> [String] {
         // An index drawn as the organisation itself was (one draw): the bytes stay the same.
-        let orgIndex = rng.pick(Array(organisations.indices), weights: organisationWeights)
+        let orgIndex = drawOrganisation()
         let org = organisations[orgIndex]
         let (date, years) = calendar.draw(&rng)
         let area = org.areas[org.areas.startIndex + rng.below(org.areas.count)]
@@ -613,6 +668,22 @@ public struct ReferralGenerator {
                     contacts: contacts, interventions: interventions, organisation: org.code, nation: org.nation))
         }
         return fields + extras
+    }
+
+    /// The index of the organisation a referral comes from, by weight (one draw).
+    ///
+    /// The default set walks the weights (the bytes of every existing seed); a larger set
+    /// searches the cumulative weights (the same distribution, log N steps a row).
+    private mutating func drawOrganisation() -> Int {
+        guard !cumulativeWeights.isEmpty else { return rng.pick(Array(organisations.indices), weights: organisationWeights) }
+        // safe: a set has at least GeneratedOrganisations.minimumCount organisations
+        let target = rng.unit() * cumulativeWeights.last!
+        var low = 0, high = cumulativeWeights.count - 1
+        while low < high {
+            let mid = (low + high) / 2
+            if cumulativeWeights[mid] <= target { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     private mutating func vary(_ label: String) -> String {

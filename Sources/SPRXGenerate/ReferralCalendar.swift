@@ -16,7 +16,14 @@ import SPRXPipeline
 ///
 /// A date is drawn by inverting the cumulative daily weight (one binary search, no
 /// allocation per draw).
+///
+/// With fewer ``months`` (`sprx generate --months N`), dates fall in the last N calendar
+/// months of the span only (20: May 2024 to December 2025), each day keeping its
+/// weight, so the level, seasons and trends are those of the same days in the full span.
 struct ReferralCalendar: Sendable {
+    /// The calendar months of the full span (January 2021 to December 2025).
+    static let spanMonths = 60
+
     /// The first day a referral can have.
     // safe: a literal calendar date
     static let firstDay = Day(year: 2021, month: 1, day: 1)!
@@ -30,13 +37,23 @@ struct ReferralCalendar: Sendable {
     /// Month factors, January to December.
     static let monthFactors: [Double] = [1.05, 1.05, 1.05, 0.95, 1.0, 1.0, 1.0, 0.72, 1.0, 1.08, 1.05, 0.9]
 
-    /// The cumulative daily weight, one entry per day from ``firstDay``.
+    /// How many calendar months dates fall in: the last ones of the span.
+    let months: Int
+    /// The first day a referral can have: the first of the first of ``months``.
+    let firstDrawnDay: Day
+    /// The cumulative daily weight, one entry per day from ``firstDrawnDay``.
     private let cumulative: [Double]
 
-    init() {
+    /// A calendar over the last `months` months of the span (1 to ``spanMonths``).
+    init(months: Int = spanMonths) {
+        precondition((1...Self.spanMonths).contains(months), "months is from 1 to \(Self.spanMonths)")
+        self.months = months
+        let skipped = Self.spanMonths - months
+        // safe: a month of 2021-2025
+        firstDrawnDay = Day(year: 2021 + skipped / 12, month: skipped % 12 + 1, day: 1)!
         var running = 0.0
         var cumulative: [Double] = []
-        for day in Self.firstDay.daysSinceEpoch...Self.lastDay.daysSinceEpoch {
+        for day in firstDrawnDay.daysSinceEpoch...Self.lastDay.daysSinceEpoch {
             running += Self.weight(Day(daysSinceEpoch: day))
             cumulative.append(running)
         }
@@ -71,7 +88,7 @@ struct ReferralCalendar: Sendable {
             let mid = (low + high) / 2
             if cumulative[mid] <= target { low = mid + 1 } else { high = mid }
         }
-        let day = Day(daysSinceEpoch: Self.firstDay.daysSinceEpoch + Int32(low))
+        let day = Day(daysSinceEpoch: firstDrawnDay.daysSinceEpoch + Int32(low))
         return (day.components, Self.years(day))
     }
 }

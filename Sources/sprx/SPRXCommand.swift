@@ -281,6 +281,24 @@ struct Generate: ParsableCommand {
     )
     var plantedEffect: Double?
 
+    @Option(
+        help: ArgumentHelp(
+            "Write referrals from N organisations, all with ODS-shaped codes (a letter and five digits) and in the lookup: England's real PCN codes at even steps, then synthetic U229xx and X-codes no real practice or PCN has (default: the \(GeneratorOptions.defaultOrganisations) of the usual set).",
+            valueName: "N"))
+    var organisations: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Write this share of the rows (0 to \(ReferralGenerator.maximumDuplicateShare)) again as exact byte-for-byte copies of recent valid rows (counted in generate.json's duplicates).",
+            valueName: "fraction"))
+    var duplicates: Double = 0
+
+    @Option(
+        help: ArgumentHelp(
+            "Spread referral dates over the last N calendar months of 2021-2025 (1 to \(GeneratorOptions.spanMonths); default all \(GeneratorOptions.spanMonths)).",
+            valueName: "N"))
+    var months: Int = GeneratorOptions.spanMonths
+
     @Option(help: ProgressOptions.help)
     var progress: ProgressMode = .auto
 
@@ -288,6 +306,18 @@ struct Generate: ParsableCommand {
     var progressInterval: Double = ProgressLine.lineInterval
 
     func validate() throws {
+        if let organisations {
+            let range = GeneratorOptions.organisationRange
+            guard range.contains(organisations) else {
+                throw ValidationError("--organisations must be from \(range.lowerBound) to \(range.upperBound)")
+            }
+        }
+        guard duplicates.isFinite, (0...ReferralGenerator.maximumDuplicateShare).contains(duplicates) else {
+            throw ValidationError("--duplicates must be a share from 0 to \(ReferralGenerator.maximumDuplicateShare)")
+        }
+        guard (1...GeneratorOptions.spanMonths).contains(months) else {
+            throw ValidationError("--months must be from 1 to \(GeneratorOptions.spanMonths)")
+        }
         if let plantedEffect {
             guard caseMixOnly else { throw ValidationError("--planted-effect needs --case-mix-only") }
             guard plantedEffect.isFinite, abs(plantedEffect) <= 10 else { throw ValidationError("--planted-effect must be from -10 to 10") }
@@ -317,6 +347,9 @@ struct Generate: ParsableCommand {
             options.progressInterval = progressInterval
             options.extraColumns = try extraColumn.map(ExtraColumn.parse)
             if caseMixOnly { options.caseMix = CaseMixScenario(plantedEffect: plantedEffect ?? 0) }
+            options.organisations = organisations
+            options.duplicates = duplicates
+            options.months = months
             let summary = try ReferralGenerator.generateAtomically(options)
             print("wrote \(summary.rowsWritten) rows in \(summary.files.count) files to \(out) (expected clean: \(summary.expectedClean))")
         } catch let error as SPRXError {
