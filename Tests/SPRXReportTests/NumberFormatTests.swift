@@ -1,4 +1,5 @@
 import Foundation
+import SPRXCore
 import Testing
 
 @testable import SPRXReport
@@ -6,6 +7,36 @@ import Testing
 /// ``NumberFormat`` against hand-calculated expectations (each worked in the comment
 /// beside it), and ``DisplayNames/plainWords(_:)`` against the codes it must say in words.
 @Suite(.timeLimit(.minutes(10))) struct NumberFormatTests {
+    /// Fixed notation on the digits against Foundation's `NSDecimalRound` (`.plain`,
+    /// half away from zero) of the same shortest text, the independent reference: edge
+    /// cases by hand (0.125 → 0.13, 9.995 → 10.00, 1e-7 → 0.00, 1e20 whole) and 20,000
+    /// random values from 1e-9 to 1e12 at 0 to 6 places.
+    @Test func fixedNotationMatchesFoundationsDecimalRounding() {
+        func reference(_ value: Double, _ places: Int) -> String {
+            var digits = Decimal(string: value.description)!
+            var rounded = Decimal()
+            NSDecimalRound(&rounded, &digits, places, .plain)
+            let text = NSDecimalNumber(decimal: rounded).description(withLocale: Locale(identifier: "en_US_POSIX"))
+            let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+            guard places > 0 else { return String(parts[0]) }
+            let decimals = parts.count > 1 ? String(parts[1]) : ""
+            return String(parts[0]) + "." + (decimals + String(repeating: "0", count: places)).prefix(places)
+        }
+        #expect(NumberFormat.plain(0.125, places: 2) == "0.13")
+        #expect(NumberFormat.plain(9.995, places: 2) == "10.00")
+        #expect(NumberFormat.plain(1e-7, places: 2) == "0.00")
+        #expect(NumberFormat.plain(0.5, places: 0) == "1")
+        #expect(NumberFormat.plain(0, places: 3) == "0.000")
+        #expect(NumberFormat.plain(1e20, places: 1) == "100000000000000000000.0")
+        var random = SplitMix64(seed: 2026)
+        for _ in 0..<20_000 {
+            let magnitude = Double(random.next() % 22) - 9
+            let value = Double(random.next() % 1_000_000) / 1_000_000 * pow(10, magnitude)
+            let places = Int(random.next() % 7)
+            #expect(NumberFormat.plain(value, places: places) == reference(value, places), "\(value) at \(places)")
+        }
+    }
+
     @Test func countsHaveSeparatorsAndATrueMinus() {
         #expect(NumberFormat.count(2950) == "2,950")
         #expect(NumberFormat.count(999) == "999")
