@@ -39,9 +39,21 @@ public enum Cell: Sendable, Equatable {
             // Never NaN or ±Inf in a published file: a builder that lets one through
             // publishes an empty cell (its row's note says why where the builder knows).
             guard value.isFinite else { return "" }
-            return value == 0 ? "0" : String(format: "%.\(digits)g", value)
+            return value == 0 ? "0" : Self.general(value, digits: digits)
         case .flag(let flag): return flag ? "TRUE" : "FALSE"
         case .empty: return ""
+        }
+    }
+
+    /// `value` as C's `%.{digits}g` writes it (what `String(format:)` gave, without
+    /// Foundation's formatter, which a table of thousands of organisations calls
+    /// hundreds of thousands of times).
+    static func general(_ value: Double, digits: Int) -> String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
+            // safe: a temporary allocation of 64 has a base address
+            let start = buffer.baseAddress!
+            _ = withVaList([Int32(digits), value]) { vsnprintf(start, 64, "%.*g", $0) }
+            return String(cString: start)
         }
     }
 
@@ -173,8 +185,22 @@ extension TableColumn {
     public static var header: [String] { allCases.map(\.name) }
 
     /// The column's place in a row.
-    // safe: self is one of allCases
-    public var index: Int { Self.allCases.firstIndex(of: self)! }
+    ///
+    /// Asked for millions of times when a table has thousands of organisations, so not
+    /// by searching `allCases` (built afresh on every call): a column type is an enum
+    /// without payloads, which Swift lays out as its case number in declaration order
+    /// (docs/ABI/TypeLayout.rst: "no-payload enums"), the order of the synthesised
+    /// `allCases` too; one byte for up to 256 cases. Checked for every column type by
+    /// `TableColumnIndexTests`, and here in debug builds.
+    @inline(__always) public var index: Int {
+        guard MemoryLayout<Self>.size == 1 else {
+            // safe: self is one of allCases
+            return Self.allCases.firstIndex(of: self)!
+        }
+        let position = withUnsafeBytes(of: self) { Int($0[0]) }
+        assert(Self.allCases[position] == self, "a column's layout is its case number")
+        return position
+    }
 }
 
 extension Array where Element == Cell {

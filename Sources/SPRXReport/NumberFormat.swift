@@ -112,10 +112,16 @@ enum NumberFormat {
         } else {
             digits.append(contentsOf: repeatElement(0, count: keep - digits.count))
         }
-        var whole = digits[0..<point].drop { $0 == 0 }.map { Character(Unicode.Scalar($0 + UInt8(ascii: "0"))) }
-        if whole.isEmpty { whole = ["0"] }
-        guard places > 0 else { return String(whole) }
-        return String(whole) + "." + String(digits[point...].map { Character(Unicode.Scalar($0 + UInt8(ascii: "0"))) })
+        // The text: the whole part without leading zeros (at least one digit), then the decimals.
+        var out: [UInt8] = []
+        out.reserveCapacity(digits.count + 2)
+        for digit in digits[0..<point].drop(while: { $0 == 0 }) { out.append(digit + UInt8(ascii: "0")) }
+        if out.isEmpty { out.append(UInt8(ascii: "0")) }
+        if places > 0 {
+            out.append(UInt8(ascii: "."))
+            for digit in digits[point...] { out.append(digit + UInt8(ascii: "0")) }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// "1234567" → "1,234,567" (digits only).

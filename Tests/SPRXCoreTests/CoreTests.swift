@@ -147,3 +147,40 @@ import Testing
         #expect(pool.take().capacity == 0, "the second array was not kept")
     }
 }
+
+@Suite(.timeLimit(.minutes(10))) struct TableColumnIndexTests {
+    /// Every column type's `index` is its position in `allCases` (the reference: the
+    /// enumeration of `allCases` itself), for every case.
+    @Test func indexIsThePositionInAllCases() {
+        func check<C: TableColumn>(_: C.Type) {
+            for (position, column) in C.allCases.enumerated() { #expect(column.index == position, "\(C.self).\(column)") }
+        }
+        check(ShareColumn.self)
+        check(PathwayColumn.self)
+        check(RateColumn.self)
+        check(InequalityColumn.self)
+        check(TrendColumn.self)
+        check(OrganisationColumn.self)
+        check(ProvisionColumn.self)
+        check(ProvisionGradientColumn.self)
+        check(SPCColumn.self)
+        check(ModelColumn.self)
+        check(DataQualityColumn.self)
+        check(UnmappedLabelColumn.self)
+    }
+}
+
+@Suite(.timeLimit(.minutes(10))) struct SignificantCellTests {
+    /// A `.significant` cell's text against Foundation's `String(format: "%.Ng")`, the
+    /// reference it replaced: 5,000 random values over 1e-12 to 1e12, both signs, 1 to 8 digits.
+    @Test func generalFormatMatchesFoundation() {
+        var random = SeededRandom()
+        for _ in 0..<5_000 {
+            let magnitude = Double(Int(random.next() % 25) - 12)
+            let sign: Double = random.next() % 2 == 0 ? 1 : -1
+            let value = sign * Double(random.next() % 10_000_000) / 1_000_000 * pow(10, magnitude)
+            let digits = 1 + Int(random.next() % 8)
+            #expect(Cell.general(value, digits: digits) == String(format: "%.\(digits)g", value), "\(value) \(digits) \(random)")
+        }
+    }
+}
