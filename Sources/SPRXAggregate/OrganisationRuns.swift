@@ -224,13 +224,23 @@ public struct OrganisationKeyedTable<Value: RunValue>: Sendable {
     }
 
     /// The hash table's entries as a run.
+    ///
+    /// Sorted as whole numbers: each code's rank among the table's codes (its codes
+    /// sorted once) above the value, so the entries' sort compares integers, not codes.
     private func pendingRun() -> SortedRun {
-        var entries: [(code: ShortCode, low: UInt32, value: Value)] = []
+        let order = pendingCodes.indices.sorted { pendingCodes[$0] < pendingCodes[$1] }
+        var rank = [UInt64](repeating: 0, count: pendingCodes.count)
+        for (position, number) in order.enumerated() { rank[number] = UInt64(position) }
+        var entries: [(key: UInt64, value: Value)] = []
         entries.reserveCapacity(pending.count)
-        for (key, value) in pending { entries.append((pendingCodes[Int(key >> 32)], UInt32(truncatingIfNeeded: key), value)) }
-        entries.sort { $0.code != $1.code ? $0.code < $1.code : $0.low < $1.low }
+        for (key, value) in pending { entries.append((rank[Int(key >> 32)] << 32 | key & 0xFFFF_FFFF, value)) }
+        entries.sort { $0.key < $1.key }
         var run = SortedRun()
-        for entry in entries { run.append(code: entry.code, low: entry.low, field: entry.value.field, fieldCount: Value.fieldCount) }
+        for entry in entries {
+            run.append(
+                code: pendingCodes[order[Int(entry.key >> 32)]], low: UInt32(truncatingIfNeeded: entry.key), field: entry.value.field,
+                fieldCount: Value.fieldCount)
+        }
         run.finish()
         return run
     }
