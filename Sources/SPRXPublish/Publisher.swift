@@ -77,17 +77,27 @@ public enum Publisher {
         var equityBuilder = EquityTableBuilder(pipeline: pipeline)
         equityBuilder.recording = recording
         equityBuilder.build(result.counts, into: &tables)
-        let modelsStarted = DispatchTime.now().uptimeNanoseconds
         var modelBuilder = ModelTableBuilder(settings: pipeline.models, groupKey: pipeline.groupKey, disclosure: pipeline.disclosure)
         modelBuilder.recording = recording
-        let models = modelBuilder.build(result.counts.models)
-        let modelsSeconds = Double(DispatchTime.now().uptimeNanoseconds - modelsStarted) / 1e9
-        tables.models = models.table
-        // A model left out for a field not recorded is said once, in the summary's
-        // not-recorded line, the report and the manifest: it is not a warning.
-        for failed in models.summaries where failed.status != .fitted && failed.status != ModelRunSummary.notRecorded {
-            StandardError.line("sprx: warning: model \(failed.name) not fitted: \(failed.errorCode ?? ""): \(failed.message ?? "")")
+        // The models and the organisation table (the two largest parts with thousands of
+        // organisations) are built on threads of their own while the other tables are;
+        // each is a function of the counts alone, so the files are the same either way.
+        let modelCounts = result.counts.models
+        let modelWork: @Sendable () -> (built: (table: PublishedTable, summaries: [ModelRunSummary]), seconds: Double) = {
+            [modelBuilder] () -> (built: (table: PublishedTable, summaries: [ModelRunSummary]), seconds: Double) in
+            let started = DispatchTime.now().uptimeNanoseconds
+            let built = modelBuilder.build(modelCounts)
+            return (built, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         }
+        let modelsDeferred = options.jobs > 1 ? Deferred(modelWork) : Deferred(now: modelWork)
+        var organisationBuilder = OrganisationTableBuilder(pipeline: pipeline, recording: recording)
+        if recording.contactedShareNote != nil { organisationBuilder.withheld.insert(.contactedShare) }
+        if recording.interventionShareNote != nil { organisationBuilder.withheld.insert(.interventionShare) }
+        let organisationCounts = result.counts.organisations, directory = result.organisationDirectory
+        let organisationWork: @Sendable () -> OrganisationTableBuilder.Built = { [organisationBuilder] in
+            organisationBuilder.buildWithFigures(organisationCounts, directory: directory)
+        }
+        let organisationsDeferred = options.jobs > 1 ? Deferred(organisationWork) : Deferred(now: organisationWork)
         var rateBuilder = RateTableBuilder(pipeline: pipeline)
         rateBuilder.jobs = options.jobs
         rateBuilder.withheld[.contactedShare] = recording.contactedShareNote
@@ -96,6 +106,13 @@ public enum Publisher {
         // Without area codes every referral's area is unknown: no rate can be computed.
         let rates = rateBuilder.build(
             result.counts, population: recording.areaNote == nil ? result.population : nil, period: result.ratePeriod, periodFixed: result.ratePeriodFixed)
+        let (models, modelsSeconds) = try modelsDeferred.value()
+        tables.models = models.table
+        // A model left out for a field not recorded is said once, in the summary's
+        // not-recorded line, the report and the manifest: it is not a warning.
+        for failed in models.summaries where failed.status != .fitted && failed.status != ModelRunSummary.notRecorded {
+            StandardError.line("sprx: warning: model \(failed.name) not fitted: \(failed.errorCode ?? ""): \(failed.message ?? "")")
+        }
         for nation in Nation.known {
             guard let figures = rates.figures, let missing = figures.populationAreasWithoutDecile[nation.label], missing > 0 else { continue }
             let areas = figures.populationAreas[nation.label] ?? 0
@@ -109,10 +126,7 @@ public enum Publisher {
         trendBuilder.recording = recording
         tables.trends = trendBuilder.build(result.counts, period: result.period)
         tables.spc = SPCTableBuilder(settings: pipeline.spc).build(tables.trends)
-        var organisationBuilder = OrganisationTableBuilder(pipeline: pipeline, recording: recording)
-        if recording.contactedShareNote != nil { organisationBuilder.withheld.insert(.contactedShare) }
-        if recording.interventionShareNote != nil { organisationBuilder.withheld.insert(.interventionShare) }
-        let organisations = organisationBuilder.buildWithFigures(result.counts.organisations, directory: result.organisationDirectory)
+        let organisations = try organisationsDeferred.value()
         tables.organisations = organisations.table
         var provisionBuilder = ProvisionTableBuilder(disclosure: pipeline.disclosure)
         provisionBuilder.jobs = options.jobs
@@ -155,8 +169,12 @@ public enum Publisher {
         context.title = pipeline.report.title
         context.organisation = pipeline.report.organisation
         context.asOf = (options.asOf ?? period.map { Report.asOfDefault(lastDay: $0.last) })?.description
+        // The two renderings of one report, side by side.
+        let (reportTables, reportContext) = (tables, context)
+        let markdownWork: @Sendable () -> String = { Report.markdown(tables: reportTables, context: reportContext) }
+        let markdown = options.jobs > 1 ? Deferred(markdownWork) : Deferred(now: markdownWork)
         try output.write("report.html", Report.html(tables: tables, context: context))
-        try output.write("report.md", Report.markdown(tables: tables, context: context))
+        try output.write("report.md", markdown.value())
         try output.write("README.md", Codebook.markdown(disclosureStatement: pipeline.disclosure.statement, codes: codebookCodes(pipeline)))
         let manifest = Manifest(
             options: options, pipeline: pipeline, files: result.files, reference: result.reference, outputs: output.written,

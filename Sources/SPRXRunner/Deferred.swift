@@ -6,13 +6,13 @@ import Foundation
 /// `@unchecked Sendable`: `result` is written once, under `lock`, before `done` is
 /// first signalled; ``value()`` reads it after waiting on `done` (each reader passes
 /// the signal on) and ``failure`` under `lock`.
-final class Deferred<Value: Sendable>: @unchecked Sendable {
+public final class Deferred<Value: Sendable>: @unchecked Sendable {
     private var result: Result<Value, any Error>?
     private let lock = NSLock()
     private let done = DispatchSemaphore(value: 0)
 
     /// Starts `work` at once on a global queue.
-    init(_ work: @escaping @Sendable () throws -> Value) {
+    public init(_ work: @escaping @Sendable () throws -> Value) {
         DispatchQueue.global().async {
             let outcome = Result { try work() }
             self.lock.withLock { self.result = outcome }
@@ -21,13 +21,13 @@ final class Deferred<Value: Sendable>: @unchecked Sendable {
     }
 
     /// A value computed already (or its error), for a run that uses one thread.
-    init(now work: () throws -> Value) {
+    public init(now work: () throws -> Value) {
         result = Result { try work() }
         done.signal()
     }
 
     /// The value, or the error `work` threw; waits for it the first time.
-    func value() throws -> Value {
+    public func value() throws -> Value {
         done.wait()
         defer { done.signal() }
         // safe: done is signalled only after result is set
@@ -36,7 +36,7 @@ final class Deferred<Value: Sendable>: @unchecked Sendable {
 
     /// The error `work` threw, if it has finished and failed; never waits (so a run can
     /// stop early on a bad file instead of counting every row first).
-    var failure: (any Error)? {
+    public var failure: (any Error)? {
         lock.withLock {
             if case .failure(let error)? = result { return error }
             return nil
