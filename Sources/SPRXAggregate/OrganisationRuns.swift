@@ -33,8 +33,12 @@ extension Int64: RunValue {
 /// One entry of an organisation-keyed table: the organisation's code, a 32-bit value (a
 /// month level, a case-mix stratum, a model cell) and the counts.
 public struct OrganisationEntry<Value: RunValue>: Sendable {
+    /// The organisation_id (the empty code: referrals without one).
     public var organisation: ShortCode
+    /// The value the table keys by beside the organisation (a month level, a packed
+    /// case-mix stratum, a model cell).
     public var low: UInt32
+    /// The counts.
     public var value: Value
 }
 
