@@ -295,7 +295,7 @@ public struct OrganisationKeyedTable<Value: RunValue>: Sendable {
     private var allRuns: [SortedRun] { pending.isEmpty ? runs : runs + [pendingRun()] }
 
     /// Every non-zero entry in (organisation code, value) order, equal keys added.
-    public func forEach(_ body: (OrganisationEntry<Value>) throws -> Void) rethrows {
+    public func forEachEntry(_ body: (OrganisationEntry<Value>) throws -> Void) rethrows {
         try Self.forEachMerged(allRuns) { code, low, fields in
             try body(OrganisationEntry(organisation: code, low: low, value: Value(fields: { fields[$0] })))
         }
@@ -304,7 +304,7 @@ public struct OrganisationKeyedTable<Value: RunValue>: Sendable {
     /// Every non-zero entry, in (organisation code, value) order.
     public var sortedEntries: [OrganisationEntry<Value>] {
         var result: [OrganisationEntry<Value>] = []
-        forEach { result.append($0) }
+        forEachEntry { result.append($0) }
         return result
     }
 
@@ -357,7 +357,7 @@ public struct OrganisationKeyedTable<Value: RunValue>: Sendable {
     public func encode<Keys: CodingKey>(to container: inout KeyedEncodingContainer<Keys>, codes codesKey: Keys, entries entriesKey: Keys) throws {
         var codes: [ShortCode] = []
         var entries = FlatTable<UInt64, Value>(initial: Value.zero)
-        forEach { entry in
+        forEachEntry { entry in
             if codes.last != entry.organisation { codes.append(entry.organisation) }
             entries.update(OrganisationKey.make(organisation: UInt64(codes.count - 1), low: entry.low)) { $0 = entry.value }
         }

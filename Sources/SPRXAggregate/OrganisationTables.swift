@@ -221,7 +221,7 @@ public struct OrganisationTableBuilder: Sendable {
     /// summed over the months.
     static func totals(_ counts: OrganisationCounts) -> [(code: ShortCode, counts: ResidentCounts)] {
         var result: [(code: ShortCode, counts: ResidentCounts)] = []
-        counts.months.forEach { entry in
+        counts.months.forEachEntry { entry in
             // The empty code is "no organisation_id".
             guard entry.organisation.count > 0 else { return }
             if result.last?.code != entry.organisation { result.append((entry.organisation, ResidentCounts())) }
@@ -236,7 +236,7 @@ public struct OrganisationTableBuilder: Sendable {
     func forEachOrganisationStrata(_ counts: OrganisationCounts, _ body: (ShortCode, [UInt32: ResidentCounts]) -> Void) {
         var code = ShortCode()
         var strata: [UInt32: ResidentCounts] = [:]
-        counts.strata.forEach { entry in
+        counts.strata.forEachEntry { entry in
             guard entry.organisation.count > 0 else { return }
             if entry.organisation != code {
                 if !strata.isEmpty { body(code, strata) }

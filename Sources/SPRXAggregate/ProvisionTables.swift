@@ -286,7 +286,7 @@ public struct ProvisionTableBuilder: Sendable {
         var referrals: [String: [Int: Int64]] = [:]
         var (referralsMapped, referralsUnmapped, referralsWithoutOrganisation): (Int64, Int64, Int64) = (0, 0, 0)
         // Read where the entries are held, one at a time (there may be millions).
-        counts.months.forEach { entry in
+        counts.months.forEachEntry { entry in
             let count = entry.value.referred
             guard entry.organisation.count != 0 else {
                 referralsWithoutOrganisation += count

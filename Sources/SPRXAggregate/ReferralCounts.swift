@@ -514,7 +514,7 @@ public struct ModelCounts: Sendable, Codable, Equatable {
     /// Every non-empty cell with its organisation's code (the empty code: none), in
     /// (code, cell) order, so a cell's organisation's cells come together.
     public func forEachCell(_ body: (ModelCellKey, ModelCellSums) throws -> Void) rethrows {
-        try cellTable.forEach { entry in try body(ModelCellKey(organisation: entry.organisation, cell: entry.low), entry.value) }
+        try cellTable.forEachEntry { entry in try body(ModelCellKey(organisation: entry.organisation, cell: entry.low), entry.value) }
     }
 
     /// The cells with their organisation codes, in (code, cell) order.

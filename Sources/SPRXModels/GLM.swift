@@ -385,7 +385,7 @@ public enum GLM {
         if let cells = d.clusterCells {
             // The same sums, the cells read again in their clusters' order.
             var current = -1
-            cells.forEach { cluster, pattern, weight, outcomeSum in
+            cells.read { cluster, pattern, weight, outcomeSum in
                 guard weight != 0 else { return }
                 // safe: the cells add up to the data's summaries, so a pattern with observations is one of the design's
                 let p = Int(d.patternIndex[pattern]!)

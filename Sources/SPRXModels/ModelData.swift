@@ -55,7 +55,7 @@ public struct ModelData: Sendable {
     /// The (cluster, pattern) cells of data summarised per pattern, read again when the
     /// cluster-robust meat needs them rather than held: there may be one per referral.
     ///
-    /// `forEach` calls its body with every cell (a cluster number, a pattern as
+    /// `read` calls its body with every cell (a cluster number, a pattern as
     /// ``pattern(levels:)`` packs it, observations and their outcome sum), a cluster's
     /// cells one after another, clusters in a fixed order; the cells must add up to the
     /// data's summaries.
@@ -65,15 +65,15 @@ public struct ModelData: Sendable {
         /// Distinct (pattern, cluster) cells.
         public var entries: Int
         /// Calls its argument with every cell, as described above.
-        public var forEach: @Sendable ((_ cluster: Int, _ pattern: UInt64, _ count: Double, _ outcomeSum: Double) -> Void) -> Void
+        public var read: @Sendable ((_ cluster: Int, _ pattern: UInt64, _ count: Double, _ outcomeSum: Double) -> Void) -> Void
 
         public init(
             count: Int, entries: Int,
-            forEach: @escaping @Sendable ((_ cluster: Int, _ pattern: UInt64, _ count: Double, _ outcomeSum: Double) -> Void) -> Void
+            read: @escaping @Sendable ((_ cluster: Int, _ pattern: UInt64, _ count: Double, _ outcomeSum: Double) -> Void) -> Void
         ) {
             self.count = count
             self.entries = entries
-            self.forEach = forEach
+            self.read = read
         }
     }
 

@@ -289,7 +289,7 @@ public struct ModelTableBuilder: Sendable {
                     body(cluster, pattern, Double(count), Double(sum))
                 }
             }
-            data.clusterCells = ModelData.ClusterCells(count: clusters, entries: entries, forEach: readCells)
+            data.clusterCells = ModelData.ClusterCells(count: clusters, entries: entries, read: readCells)
         }
         if model.family == .negativeBinomial {
             let kind: ModelCounts.Kind = model.outcome == .contacts ? .contacts : .interventions
