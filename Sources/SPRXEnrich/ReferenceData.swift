@@ -1,3 +1,4 @@
+import Foundation
 import SPRXCore
 import SPRXIngest
 import SPRXPipeline
@@ -96,11 +97,32 @@ public struct ReferenceData: Sendable {
         var loaded: [String: [[String: String]]] = [:]
         var hashes: [String: (String, Int)] = [:]
 
+        // Every lookup the load reads (deprivation, then rurality, as below), read side by
+        // side first: each is a gzip CSV of tens of thousands of rows, and reading them
+        // one after another was most of a small run's start. Each read's outcome, error
+        // included, is taken up in the same order below, so a bad file fails the load
+        // with the same error as before.
+        func key(_ file: String, _ columns: [String]) -> String { ([file] + columns).joined(separator: "\u{0}") }
+        var requests: [(file: String, columns: [String])] = []
+        for (file, columns) in settings.deprivation.map({ ($0.file, [$0.codeColumn, $0.decileColumn] + $0.localAuthorityColumns) })
+            + settings.rurality.map({ ($0.file, [$0.codeColumn, $0.classColumn, $0.urbanRuralColumn]) })
+        where !requests.contains(where: { key($0.file, $0.columns) == key(file, columns) }) {
+            requests.append((file, columns))
+        }
+        let reads = ReadSlots(count: requests.count)
+        let (directory, toRead) = (settings.referenceDirectory, requests)
+        DispatchQueue.concurrentPerform(iterations: toRead.count) { index in
+            let request = toRead[index]
+            reads.store(index, Result { try readLookup(path: directory + "/" + request.file, name: request.file, columns: request.columns) })
+        }
+        var read: [String: Result<([[String: String]], String, Int), any Error>] = [:]
+        for (index, request) in requests.enumerated() { read[key(request.file, request.columns)] = reads.results[index] }
+
         func rows(_ file: String, columns: [String]) throws -> [[String: String]] {
-            let key = ([file] + columns).joined(separator: "\u{0}")
+            let key = key(file, columns)
             if let cached = loaded[key] { return cached }
-            let path = settings.referenceDirectory + "/" + file
-            let (table, sha, count) = try readLookup(path: path, name: file, columns: columns)
+            let (table, sha, count) =
+                try read[key]?.get() ?? readLookup(path: settings.referenceDirectory + "/" + file, name: file, columns: columns)
             loaded[key] = table
             hashes[file] = (sha, count)
             return table
@@ -443,5 +465,23 @@ public enum ReferenceTableReader {
             }
         }
         return (file.finalizeSHA256(), count)
+    }
+}
+
+/// The outcomes of reads made side by side, each in its own slot.
+///
+/// `@unchecked Sendable`: `lock` guards `slots`.
+private final class ReadSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<([[String: String]], String, Int), any Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func store(_ index: Int, _ result: Result<([[String: String]], String, Int), any Error>) { lock.withLock { slots[index] = result } }
+
+    /// Every slot's outcome (each was stored before `concurrentPerform` returned).
+    var results: [Result<([[String: String]], String, Int), any Error>] {
+        // safe: concurrentPerform runs every index before it returns
+        lock.withLock { slots.map { $0! } }
     }
 }
