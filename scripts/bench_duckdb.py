@@ -29,7 +29,7 @@ bench_check.py, which compares them with sprx's table.
 Usage: bench_duckdb.py DATA_DIR PIPELINE_YAML THREADS OUT_CSV [ROWS]   (ROWS: plain, dedup, ledger)
 """
 import csv, os, sys
-from duckdb_frame import build_base
+from duckdb_frame import build_base, create_residents
 
 data_dir, pipeline_path, threads, out_csv = sys.argv[1:5]
 rows_mode = sys.argv[5] if len(sys.argv) > 5 else "plain"
@@ -91,19 +91,7 @@ for dim, expr in dims.items():
 population = pipeline.get("population") or {}
 if isinstance(population, dict):
     totals = population.get("totals", {})
-    totals_file = totals.get("file", "pop_mid2019_uk_small_areas_total.csv.gz")
-    code_col, pop_col = totals.get("code_column", "area_code"), totals.get("population_column", "population")
-    con.execute(f"""
-    CREATE TABLE residents AS
-    SELECT p.area_code AS area, CAST(p.{pop_col} AS BIGINT) AS population,
-           CASE WHEN p.area_code LIKE 'E01%' THEN 'England' WHEN p.area_code LIKE 'W01%' THEN 'Wales'
-                WHEN p.area_code LIKE 'S01%' THEN 'Scotland' WHEN p.area_code LIKE '95%' THEN 'Northern Ireland' ELSE 'Unknown' END AS nation,
-           coalesce(CAST(d.decile AS VARCHAR), 'Unknown') AS imd_decile,
-           coalesce(CAST((d.decile + 1) // 2 AS VARCHAR), 'Unknown') AS imd_quintile,
-           coalesce(u.rurality, 'Unknown') AS rurality
-    FROM (SELECT {code_col} AS area_code, {pop_col} FROM read_csv('{ref}/{totals_file}', header=true, all_varchar=true)) p
-    LEFT JOIN dep d ON d.area_code = p.area_code LEFT JOIN rur u ON u.area_code = p.area_code
-    WHERE CAST(p.{pop_col} AS BIGINT) > 0""")
+    create_residents(con, ref, totals)
     first, last = con.execute("SELECT min(referral_day), max(referral_day) FROM base").fetchone()
     if population.get("period"):
         first, last = population["period"]["first"], population["period"]["last"]

@@ -103,3 +103,24 @@ def build_base(data_dir, pipeline_path, threads=None, carry=None, source=None):
     LEFT JOIN contacted_map c ON c.label = raw.contacted_l
     """)
     return con, pipeline
+
+
+def create_residents(con, ref, totals):
+    """Creates the table `residents`: each small area of the population totals file
+    (the pipeline's `population.totals`) with a population above 0, its residents and
+    the groups sprx gives a referral from it (nation by code prefix, its own nation's
+    deprivation decile and quintile, rurality), from `dep` and `rur` of build_base."""
+    totals_file = totals.get("file", "pop_mid2019_uk_small_areas_total.csv.gz")
+    code_col, pop_col = totals.get("code_column", "area_code"), totals.get("population_column", "population")
+    con.execute(f"""
+    CREATE TABLE residents AS
+    SELECT p.area_code AS area, CAST(p.{pop_col} AS BIGINT) AS population,
+           CASE WHEN p.area_code LIKE 'E01%' THEN 'England' WHEN p.area_code LIKE 'W01%' THEN 'Wales'
+                WHEN p.area_code LIKE 'S01%' THEN 'Scotland' WHEN p.area_code LIKE '95%' THEN 'Northern Ireland' ELSE 'Unknown' END AS nation,
+           coalesce(CAST(d.decile AS VARCHAR), 'Unknown') AS imd_decile,
+           coalesce(CAST((d.decile + 1) // 2 AS VARCHAR), 'Unknown') AS imd_quintile,
+           coalesce(u.rurality, 'Unknown') AS rurality
+    FROM (SELECT {code_col} AS area_code, {pop_col} FROM read_csv('{ref}/{totals_file}', header=true, all_varchar=true)) p
+    LEFT JOIN dep d ON d.area_code = p.area_code
+    LEFT JOIN rur u ON u.area_code = p.area_code
+    WHERE CAST(p.{pop_col} AS BIGINT) > 0""")

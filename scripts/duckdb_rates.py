@@ -15,7 +15,7 @@ and the default catchment (every small area).
 Usage: duckdb_rates.py DATA_DIR PIPELINE_YAML SPRX_OUT_DIR
 """
 import csv, os, sys
-from duckdb_frame import build_base
+from duckdb_frame import build_base, create_residents
 
 data_dir, pipeline_path, sprx_out = sys.argv[1:4]
 con, pipeline = build_base(data_dir, pipeline_path)
@@ -24,24 +24,8 @@ population = pipeline.get("population") or {}
 if population == "none":
     sys.exit("the pipeline names no population: nothing to check")
 totals = population.get("totals", {}) if isinstance(population, dict) else {}
-totals_file = totals.get("file", "pop_mid2019_uk_small_areas_total.csv.gz")
-code_col = totals.get("code_column", "area_code")
-pop_col = totals.get("population_column", "population")
-
 # Residents per area, with the area's group as sprx groups a referral from it.
-con.execute(f"""
-CREATE TABLE residents AS
-SELECT p.area_code AS area, CAST(p.{pop_col} AS BIGINT) AS population,
-       CASE WHEN p.area_code LIKE 'E01%' THEN 'England' WHEN p.area_code LIKE 'W01%' THEN 'Wales'
-            WHEN p.area_code LIKE 'S01%' THEN 'Scotland' WHEN p.area_code LIKE '95%' THEN 'Northern Ireland' ELSE 'Unknown' END AS nation,
-       coalesce(CAST(d.decile AS VARCHAR), 'Unknown') AS imd_decile,
-       coalesce(CAST((d.decile + 1) // 2 AS VARCHAR), 'Unknown') AS imd_quintile,
-       coalesce(u.rurality, 'Unknown') AS rurality
-FROM (SELECT {code_col} AS area_code, {pop_col} FROM read_csv('{ref}/{totals_file}', header=true, all_varchar=true)) p
-LEFT JOIN dep d ON d.area_code = p.area_code
-LEFT JOIN rur u ON u.area_code = p.area_code
-WHERE CAST(p.{pop_col} AS BIGINT) > 0
-""")
+create_residents(con, ref, totals)
 first, last = con.execute("SELECT min(referral_day), max(referral_day) FROM base").fetchone()
 fixed = population.get("period") if isinstance(population, dict) else None
 if fixed:
