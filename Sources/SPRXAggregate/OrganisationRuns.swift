@@ -15,14 +15,6 @@ public protocol RunValue: FlatTableValue, Sendable, Codable, Equatable {
     mutating func add(_ other: Self)
 }
 
-extension RunValue {
-    /// Whether every field is zero (an entry emptied by removals).
-    var isZeroValue: Bool {
-        for i in 0..<Self.fieldCount where field(i) != 0 { return false }
-        return true
-    }
-}
-
 extension Int64: RunValue {
     public static var fieldCount: Int { 1 }
     public func field(_ index: Int) -> Int64 { self }

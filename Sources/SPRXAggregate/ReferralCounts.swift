@@ -612,9 +612,7 @@ public struct ModelCounts: Sendable, Codable, Equatable {
     }
 }
 
-/// A block's clean referrals, side by side, for ``ReferralCounts/add(_:models:)``.
-///
-/// Reused from block to block (``removeAll()`` keeps the arrays' memory).
+/// A block's clean referrals, side by side, for ``ReferralCounts/add(_:models:sign:)``.
 public struct ReferralBatch: Sendable {
     /// Each referral's full group key.
     public private(set) var keys: [UInt64] = []
@@ -650,15 +648,5 @@ public struct ReferralBatch: Sendable {
         days.reserveCapacity(count)
         organisations.reserveCapacity(count)
         models.reserveCapacity(count)
-    }
-
-    /// Empties the batch, keeping its memory.
-    public mutating func removeAll() {
-        keys.removeAll(keepingCapacity: true)
-        flags.removeAll(keepingCapacity: true)
-        reasons.removeAll(keepingCapacity: true)
-        days.removeAll(keepingCapacity: true)
-        organisations.removeAll(keepingCapacity: true)
-        models.removeAll(keepingCapacity: true)
     }
 }

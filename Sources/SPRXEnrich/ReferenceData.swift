@@ -109,14 +109,13 @@ public struct ReferenceData: Sendable {
         where !requests.contains(where: { key($0.file, $0.columns) == key(file, columns) }) {
             requests.append((file, columns))
         }
-        let reads = ReadSlots(count: requests.count)
         let (directory, toRead) = (settings.referenceDirectory, requests)
-        DispatchQueue.concurrentPerform(iterations: toRead.count) { index in
+        let results = concurrentMap(count: toRead.count) { index in
             let request = toRead[index]
-            reads.store(index, Result { try readLookup(path: directory + "/" + request.file, name: request.file, columns: request.columns) })
+            return Result { try readLookup(path: directory + "/" + request.file, name: request.file, columns: request.columns) }
         }
         var read: [String: Result<([[String: String]], String, Int), any Error>] = [:]
-        for (index, request) in requests.enumerated() { read[key(request.file, request.columns)] = reads.results[index] }
+        for (index, request) in requests.enumerated() { read[key(request.file, request.columns)] = results[index] }
 
         func rows(_ file: String, columns: [String]) throws -> [[String: String]] {
             let key = key(file, columns)
@@ -465,23 +464,5 @@ public enum ReferenceTableReader {
             }
         }
         return (file.finalizeSHA256(), count)
-    }
-}
-
-/// The outcomes of reads made side by side, each in its own slot.
-///
-/// `@unchecked Sendable`: `lock` guards `slots`.
-private final class ReadSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<([[String: String]], String, Int), any Error>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func store(_ index: Int, _ result: Result<([[String: String]], String, Int), any Error>) { lock.withLock { slots[index] = result } }
-
-    /// Every slot's outcome (each was stored before `concurrentPerform` returned).
-    var results: [Result<([[String: String]], String, Int), any Error>] {
-        // safe: concurrentPerform runs every index before it returns
-        lock.withLock { slots.map { $0! } }
     }
 }

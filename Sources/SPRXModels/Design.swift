@@ -287,6 +287,21 @@ struct Design: Sendable {
         self.entries = entries
     }
 
+    /// Calls `body` with every (cluster, pattern) cell, a cluster's cells together: from
+    /// the cells held, or read again through ``clusterCells``; the pattern as an index
+    /// into the design's patterns.
+    func forEachClusterCell(_ body: (_ cluster: Int, _ pattern: Int, _ weight: Double, _ outcomeSum: Double) -> Void) {
+        guard let clusterCells else {
+            for i in cellCluster.indices { body(Int(cellCluster[i]), Int(cellPattern[i]), cellWeight[i], cellOutcomeSum[i]) }
+            return
+        }
+        clusterCells.read { cluster, pattern, weight, outcomeSum in
+            guard weight != 0 else { return }
+            // safe: the cells add up to the data's summaries, so a pattern with observations is one of the design's
+            body(cluster, Int(patternIndex[pattern]!), weight, outcomeSum)
+        }
+    }
+
     /// The linear predictor of pattern `p`.
     @inline(__always)
     func eta(_ p: Int, _ beta: [Double]) -> Double {

@@ -382,47 +382,22 @@ public enum GLM {
                 for j in i..<k { meat.values[i * k + j] += score[i] * score[j] }
             }
         }
-        if let cells = d.clusterCells {
-            // The same sums, the cells read again in their clusters' order.
-            var current = -1
-            cells.read { cluster, pattern, weight, outcomeSum in
-                guard weight != 0 else { return }
-                // safe: the cells add up to the data's summaries, so a pattern with observations is one of the design's
-                let p = Int(d.patternIndex[pattern]!)
-                if cluster != current {
-                    if current >= 0 { addScore() }
-                    for i in score.indices { score[i] = 0 }
-                    current = cluster
-                }
-                let (mu, factor) = fitted[p]
-                let s = (outcomeSum - weight * mu) * factor
-                let base = p * d.stride
-                for a in 0..<d.stride {
-                    let column = d.active[base + a]
-                    if column >= 0 { score[Int(column)] += s }
-                }
+        var current = -1
+        d.forEachClusterCell { cluster, p, weight, outcomeSum in
+            if cluster != current {
+                if current >= 0 { addScore() }
+                for i in score.indices { score[i] = 0 }
+                current = cluster
             }
-            if current >= 0 { addScore() }
-            meat.symmetrise()
-            return meat
-        }
-        var index = 0
-        while index < d.cellCluster.count {
-            let cluster = d.cellCluster[index]
-            for i in score.indices { score[i] = 0 }
-            while index < d.cellCluster.count && d.cellCluster[index] == cluster {
-                let p = Int(d.cellPattern[index])
-                let (mu, factor) = fitted[p]
-                let s = (d.cellOutcomeSum[index] - d.cellWeight[index] * mu) * factor
-                let base = p * d.stride
-                for a in 0..<d.stride {
-                    let column = d.active[base + a]
-                    if column >= 0 { score[Int(column)] += s }
-                }
-                index += 1
+            let (mu, factor) = fitted[p]
+            let s = (outcomeSum - weight * mu) * factor
+            let base = p * d.stride
+            for a in 0..<d.stride {
+                let column = d.active[base + a]
+                if column >= 0 { score[Int(column)] += s }
             }
-            addScore()
         }
+        if current >= 0 { addScore() }
         meat.symmetrise()
         return meat
     }

@@ -97,9 +97,7 @@ public struct ModelTableBuilder: Sendable {
             let parts = ModelCounts.histogramParts(key)
             return PreparedHistogramEntry(cell: parts.cell, hasOrganisation: parts.hasOrganisation, kind: parts.kind, value: parts.value, count: count)
         }
-        // Models are independent: fit them side by side, each into its own slot, and
-        // publish in declaration order.
-        let slots = ModelSlots(count: settings.models.count)
+        // Models are independent: fit them side by side and publish in declaration order.
         // Clustering asked for is clustering done: with no organisation ids at all, every
         // referral is left out (as with some missing) and the models say why, rather than
         // quietly falling back to model-based standard errors.
@@ -107,7 +105,7 @@ public struct ModelTableBuilder: Sendable {
         // clustered at all, so its models are fitted with model-based standard errors
         // (`se_type` `model`), and the report and manifest say why.
         let clustered = settings.clusterByOrganisation && !recording.notRecorded.contains(.organisationID)
-        DispatchQueue.concurrentPerform(iterations: settings.models.count) { index in
+        let results = concurrentMap(count: settings.models.count) { index -> (rows: [[Cell]], summary: ModelRunSummary) in
             let model = settings.models[index]
             let started = DispatchTime.now().uptimeNanoseconds
             var summary = ModelRunSummary(
@@ -119,8 +117,7 @@ public struct ModelTableBuilder: Sendable {
                 summary.status = ModelRunSummary.notRecorded
                 summary.errorCode = ModelRunSummary.notRecorded.rawValue
                 summary.message = "\(field.rawValue) \(recording.wording(field))"
-                slots.store(index, rows: [], summary: summary)
-                return
+                return ([], summary)
             }
             do {
                 rows = try fit(model, counts: counts, histogram: histogram, clustered: clustered, summary: &summary)
@@ -134,9 +131,8 @@ public struct ModelTableBuilder: Sendable {
                 summary.message = "\(error)"
             }
             summary.fitSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            slots.store(index, rows: rows, summary: summary)
+            return (rows, summary)
         }
-        let results = slots.results
         return (PublishedTable(.models, rows: results.flatMap(\.rows)), results.map(\.summary))
     }
 
@@ -179,15 +175,13 @@ public struct ModelTableBuilder: Sendable {
             Self.levels(of: cell, groupKey, fixedGroupings, into: &out)
             return settings.unknownAsLevel || !out.indices.contains { out[$0] == unknownLevel[$0] }
         }
-        /// The referrals of a cell the model uses: their number and outcome sum; `nil`
-        /// when it uses none of them (an unknown covariate, no known outcome, no
-        /// organisation when clustered).
+        /// The referrals of a cell with the outcome known: their number and outcome sum.
         let outcomeOf: @Sendable (UInt32, ModelCellSums) -> (count: Int64, sum: Int64) = { [self] cell, sums in
             outcome(model.outcome, cell, sums)
         }
         // Pass 1: which referrals are in, which levels occur among them, and their sums
         // per cell of the model's covariates (organisations added together).
-        var perCell = FlatTable<UInt32, ModelCellSums>(initial: ModelCellSums())
+        var perCell = FlatTable<UInt32, (count: Int64, sum: Int64)>(initial: (0, 0))
         var levelWeight = allLevels.map { Array(repeating: Int64(0), count: $0.count) }
         var levelEvents = levelWeight
         var levels = Array(repeating: 0, count: covariates.count)
@@ -228,10 +222,9 @@ public struct ModelTableBuilder: Sendable {
                 organisationPatterns.insert(pattern)
             }
             used = true
-            // The outcome's count and sum, kept in the fields the model reads (referrals, events).
             perCell.update(key.cell) { total in
-                total.referrals += count
-                total.withIntervention += sum
+                total.count += count
+                total.sum += sum
             }
         }
         entries += organisationPatterns.count
@@ -263,7 +256,7 @@ public struct ModelTableBuilder: Sendable {
         for (cell, total) in perCell.sorted(by: { $0.key < $1.key }) {
             Self.levels(of: cell, groupKey, groupings, into: &levels)
             for c in levels.indices { levels[c] = remap[c][levels[c]] }
-            data.add(levels: levels, clusterIndex: -1, count: Double(total.referrals), outcomeSum: Double(total.withIntervention))
+            data.add(levels: levels, clusterIndex: -1, count: Double(total.count), outcomeSum: Double(total.sum))
         }
         if clustered {
             // The model's pattern of each cell, once per distinct cell.
@@ -277,9 +270,9 @@ public struct ModelTableBuilder: Sendable {
             let readCells: @Sendable ((_ cluster: Int, _ pattern: UInt64, _ count: Double, _ sum: Double) -> Void) -> Void = { body in
                 var cluster = -1
                 var organisation: ShortCode? = nil
-                var levels = Array(repeating: 0, count: fixedGroupings.count)
                 counts.forEachCell { key, sums in
-                    guard sums.referrals > 0, key.hasOrganisation, covariateLevels(key.cell, into: &levels) else { return }
+                    // A cell has a pattern only if its covariates passed pass 1 (they are the cell's own).
+                    guard sums.referrals > 0, key.hasOrganisation else { return }
                     let (count, sum) = outcomeOf(key.cell, sums)
                     guard count > 0, let pattern = patternOf[key.cell] else { return }
                     if key.organisation != organisation {
@@ -401,21 +394,4 @@ public struct ModelTableBuilder: Sendable {
 
     /// p-values: 4 significant digits; below 1e-300 printed as 0.
     static func pValue(_ value: Double) -> Cell { .significant(value < 1e-300 ? 0 : value, digits: 4) }
-}
-
-/// One slot per model for fits that run concurrently.
-///
-/// `@unchecked Sendable`: `lock` protects `slots`; each fit writes only its own index.
-private final class ModelSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [(rows: [[Cell]], summary: ModelRunSummary)?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func store(_ index: Int, rows: [[Cell]], summary: ModelRunSummary) {
-        lock.withLock { slots[index] = (rows, summary) }
-    }
-
-    /// Every slot's result, in index order (all must be stored).
-    var results: [(rows: [[Cell]], summary: ModelRunSummary)] { lock.withLock { slots.map { $0! } } }
 }

@@ -184,3 +184,15 @@ import Testing
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(10))) struct ConcurrentMapTests {
+    /// The results are a plain `map`'s (the reference), in index order, for any number
+    /// of threads and of pieces, none included.
+    @Test func resultsInIndexOrder() {
+        for count in [0, 1, 2, 7, 50] {
+            for threads in [1, 2, 3, 8] {
+                #expect(concurrentMap(count: count, threads: threads) { $0 * $0 + 1 } == (0..<count).map { $0 * $0 + 1 }, "\(count) on \(threads)")
+            }
+        }
+    }
+}
