@@ -12,7 +12,7 @@ EXPECTED_OUT ?= out.expected
 # Where make check-report runs the sample pipeline (and writes the A4 PDF, beside it).
 CHECK_REPORT_OUT ?= out.check-report
 
-.PHONY: all build report test check format format-check validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends check-report check-declared-dimension check-spc fixtures clean
+.PHONY: all build report test check format format-check validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends check-report check-declared-dimension check-spc check-spark fixtures clean
 
 all: build
 
@@ -130,6 +130,10 @@ check-spc:
 ## check-models: fit the default models on 160,128 generated rows in R (rows rebuilt by DuckDB) and compare
 check-models: build
 	bash scripts/check-models.sh
+
+## check-spark: sprx sharded on Spark local[2] (pyspark from PyPI, Java 17; installs both if missing): 3 shards of 200,000 generated rows merged, equal to one sprx run? a failing shard fails the job?
+check-spark: build
+	BIN=$(BIN) bash scripts/check-spark.sh
 
 ## fixtures: regenerate the committed SampleData extracts (same seeds, same bytes)
 fixtures: build
