@@ -264,7 +264,7 @@ def parse(argv):
     shards = parser.add_mutually_exclusive_group(required=True)
     shards.add_argument("--shard-list", help="one line per shard: its input files or folders, in order")
     shards.add_argument("--shard-folder", action="append", help="a folder of inputs forming one shard (repeat, in order)")
-    parser.add_argument("--reference-dir", help="the reference folder (else the pipeline's enrich.reference_dir, SPRX_REFERENCE_DIR, ...)")
+    parser.add_argument("--reference-dir", help="the reference folder (else SPRX_REFERENCE_DIR, then the pipeline's enrich.reference_dir)")
     parser.add_argument("--reference-on-shared-path", action="store_true",
                         help="do not ship --reference-dir: every node reads it at the same path")
     parser.add_argument("--pipeline-on-shared-path", action="store_true",
