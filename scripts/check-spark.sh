@@ -32,7 +32,9 @@ fi
 
 mkdir -p "$WORK"
 if ! "$VENV/bin/python" -c 'import pyspark' 2>/dev/null; then
-  python3 -m venv "$VENV"
+  python3 -m venv "$VENV" 2>/dev/null || {
+    rm -rf "$VENV"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv "$VENV"; }
   "$VENV/bin/pip" install -q 'pyspark>=3.5,<5'
 fi
 export PYSPARK_PYTHON="$PWD/$VENV/bin/python"
