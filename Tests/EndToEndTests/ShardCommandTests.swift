@@ -4,7 +4,7 @@ import Testing
 
 /// `sprx run --partial` and `sprx merge` as a shell script or a scheduler calls them
 /// (issue 29): statuses, what stderr names, and the usage errors.
-@Suite(.serialized) struct ShardCommandTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct ShardCommandTests {
     @Test func shardsMergeThroughTheBinaryAndRefusalsExitAsDocumented() throws {
         let dir = ScratchFolder.make("shard-commands")
         let pipeline = "\(packageRoot)/Pipelines/referral-equity.yaml"
