@@ -217,6 +217,9 @@ extension FlatTable: Codable where Key: Codable & Comparable, Value: Codable {
         while !container.isAtEnd {
             let key = try container.decode(Key.self)
             let value = try container.decode(Value.self)
+            guard key != Key.vacant else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a key no table can hold"))
+            }
             update(key) { $0 = value }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SPRXCore
+import SPRXIngest
 
 #if canImport(Glibc)
 import Glibc
@@ -30,7 +31,8 @@ public enum PartialFormat {
 
     /// What a section holds.
     public enum Section: UInt8, Sendable {
-        /// ``PartialHeader`` as JSON: what the shard was counted with.
+        /// ``PartialHeader`` as JSON: what the shard was counted with. (Every JSON
+        /// section is gzip-compressed.)
         case header = 1
         /// The shard's files' reconciliations, before repeats are resolved (JSON).
         case files = 2
@@ -135,11 +137,11 @@ final class PartialWriter {
         } while start < payload.count
     }
 
-    /// Writes `value` as a JSON section (sorted keys: equal values give equal bytes).
+    /// Writes `value` as gzip-compressed JSON (sorted keys: equal values give equal bytes).
     func writeJSON<T: Encodable>(_ kind: PartialFormat.Section, _ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try write(kind, Array(try encoder.encode(value)))
+        try write(kind, try GzipDeflater.compress(Array(try encoder.encode(value))))
     }
 
     /// Writes the checksum, makes the file durable and renames it over ``path``.
@@ -231,7 +233,9 @@ public final class PartialReader {
         try rewind()
         _ = try take(PartialFormat.magic.count + 4)
         let (kind, payload) = try nextSection()
-        if kind == .header { found = try? JSONDecoder().decode(PartialHeader.self, from: Data(payload)) }
+        if kind == .header, let json = try? Self.inflated(Array(payload), path: path) {
+            found = try? JSONDecoder().decode(PartialHeader.self, from: Data(json))
+        }
         guard let found else { throw damaged("its first section is not a readable header") }
         return found
     }
@@ -311,6 +315,26 @@ public final class PartialReader {
         window.consume(count)
         offset += Int64(count)
         return bytes
+    }
+
+    /// The bytes a gzip-compressed section holds.
+    static func inflated(_ compressed: [UInt8], path: String) throws -> [UInt8] {
+        let inflater = try GzipInflater(fileName: path)
+        var result: [UInt8] = []
+        var output = [UInt8](repeating: 0, count: 1 << 16)
+        try compressed.withUnsafeBytes { input in
+            var offset = 0
+            while true {
+                let (consumed, produced) = try output.withUnsafeMutableBytes {
+                    try inflater.inflate(UnsafeRawBufferPointer(rebasing: input[offset...]), into: $0)
+                }
+                offset += consumed
+                result.append(contentsOf: output[0..<produced])
+                if consumed == 0 && produced == 0 { break }
+            }
+        }
+        try inflater.finish()
+        return result
     }
 
     static func uint32(_ bytes: UnsafeRawBufferPointer, at index: Int) -> UInt32 {

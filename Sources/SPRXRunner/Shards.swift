@@ -412,7 +412,9 @@ extension PartialReader {
     private func json<T: Decodable>(_ kind: PartialFormat.Section, as type: T.Type) throws -> T {
         var bytes: [UInt8] = []
         try forEachSection { section, payload in if section == kind { bytes.append(contentsOf: payload) } }
-        do { return try JSONDecoder().decode(type, from: Data(bytes)) } catch { throw damaged("its \(kind) section cannot be read") }
+        do { return try JSONDecoder().decode(type, from: Data(try Self.inflated(bytes, path: path))) } catch {
+            throw damaged("its \(kind) section cannot be read")
+        }
     }
 
     /// Calls `body` with each quarantined row's record, in order.

@@ -119,11 +119,12 @@ public struct ValidationReport: Sendable, Codable, Equatable {
 /// The manifest is flattened to `path = value` pairs, arrays of inputs, models and
 /// reference files keyed by file or model name, and the fields in
 /// ``ignoredManifestFields`` (times, durations, paths, workers, the tool's version,
-/// output hashes, which the table comparison replaces) are left out.
+/// output hashes, which the table comparison replaces; how a merged run was split into
+/// shards) are left out.
 public enum OutputValidator {
     public static let ignoredManifestFields = [
         "tool", "command_line", "started_at", "finished_at", "workers", "outputs", "models_seconds", "pipeline.path",
-        "models[*].fit_seconds", "inputs[*].path", "reference_directory",
+        "models[*].fit_seconds", "inputs[*].path", "reference_directory", "shards",
     ]
 
     /// Compares the folders; throws only when one cannot be read at all.
