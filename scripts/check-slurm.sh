@@ -10,7 +10,8 @@
 # scripts/slurm/submit.sh, runs one `sprx run` over every shard's inputs in shard order
 # and compares the two output folders with scripts/sharding/compare_outputs.py. Stops the
 # daemons by their PIDs and removes the temporary folder on exit (KEEP=1 keeps it).
-# Needs root (apt-get, the daemons, jobs run as root).
+# Needs root (apt-get, the daemons, jobs run as root). Also installs python3 when missing
+# (the comparison and the test set's repeats are Python).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -36,11 +37,11 @@ case $PIPELINE in /*) ;; *) PIPELINE=$repo/$PIPELINE ;; esac
 
 # --- install ---------------------------------------------------------------------------
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null \
-   || ! command -v munged >/dev/null || ! command -v munge >/dev/null; then
+   || ! command -v munged >/dev/null || ! command -v munge >/dev/null || ! command -v python3 >/dev/null; then
   say "installing slurm-wlm and munge (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null
+  apt-get install -y -qq --no-install-recommends slurm-wlm munge python3 >/dev/null
 fi
 if [ ! -s /etc/munge/munge.key ]; then
   say "creating /etc/munge/munge.key"
