@@ -7,8 +7,9 @@
 # (ROWS rows, 8 files, 5% repeated rows), splits its files into 3 shards of uneven size
 # plus a small file of rows repeating and contradicting shard 0's referrals in the last
 # shard, submits scripts/slurm's shard array and dependent merge with
-# scripts/slurm/submit.sh, runs one `sprx run` over every shard's inputs in shard order
-# and compares the two output folders with scripts/sharding/compare_outputs.py. Stops the
+# scripts/slurm/submit.sh (twice: the shards as a shard list file, then as one folder per
+# shard), runs one `sprx run` over every shard's inputs in shard order and compares the
+# output folders with scripts/sharding/compare_outputs.py. Stops the
 # daemons by their PIDs and removes the temporary folder on exit (KEEP=1 keeps it).
 # Needs root (apt-get, the daemons, jobs run as root). Also installs python3 when missing
 # (the comparison and the test set's repeats are Python).
@@ -195,39 +196,57 @@ PY
 [ "$cross" -gt 0 ] || fail "no referral_id repeats across shards: the test set does not test the merge"
 say "generated $ROWS rows in 8 files (+ 1 of repeats), 3 shards of 3, 1 and 5 files, $cross referral ids in more than one shard, in $(seconds_since "$started")"
 
-# --- the Slurm run ---------------------------------------------------------------------
-started=$(now)
-submitted=$(SPRX=$BIN PIPELINE=$PIPELINE SHARDS=$shards PARTIAL_DIR=$tmp/partials OUT_DIR=$tmp/merged \
-  REFERENCE_DIR=$SPRX_REFERENCE_DIR \
-  bash scripts/slurm/submit.sh --cpus-per-task=1 --mem=1G --time=00:30:00 --output="$tmp/logs/%x-%j.log")
-echo "$submitted" | sed 's/^/check-slurm: submitted /'
-array=$(awk '$1 == "shards" { print $2 }' <<<"$submitted")
-merge=$(awk '$1 == "merge" { print $2 }' <<<"$submitted")
-[ -n "$array" ] && [ -n "$merge" ] || fail "submit.sh printed no job ids"
-jobs_submitted=("$array" "$merge")
-deadline=$(($(date +%s) + JOB_TIMEOUT))
-while [ -n "$(squeue -h -j "$array,$merge" -o %i 2>/dev/null)" ]; do
-  [ "$(date +%s)" -lt "$deadline" ] || { squeue -j "$array,$merge"; fail "the jobs did not finish in $JOB_TIMEOUT s"; }
-  sleep 1
-done
-slurm_time=$(seconds_since "$started")
-states=$(for id in "$array" "$merge"; do scontrol -o show job "$id"; done | awk '{
-  for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = substr($i, length(kv[1]) + 2) }
-  id = ("ArrayTaskId" in f) ? f["ArrayJobId"] "_" f["ArrayTaskId"] : f["JobId"]
-  print f["JobName"], id, f["JobState"], "exit", f["ExitCode"]; delete f }' | sort -k2,2V)
-echo "$states" | sed 's/^/check-slurm:   /'
-if echo "$states" | grep -qv ' COMPLETED exit 0:0$' || [ ! -f "$tmp/merged/manifest.json" ]; then
-  for log in "$tmp"/logs/*.log; do echo "--- $log"; tail -n 20 "$log"; done
-  fail "a job did not complete (job logs above)"
-fi
-say "shard array and merge done through Slurm in $slurm_time (wall, from submission)"
+# --- the Slurm runs ---------------------------------------------------------------------
+# sharded_equals_single NAME SHARDS INPUT...: submits scripts/slurm's shard array and merge
+# for SHARDS (a shard list file or a folder of shard folders) with submit.sh, waits for
+# them, runs one sprx run over INPUT... (every shard's inputs in shard order) and compares
+# the two output folders; fails the check on any difference.
+sharded_equals_single() {
+  local name=$1 shards=$2 work=$tmp/$1 started submitted array merge states slurm_time
+  shift 2
+  mkdir -p "$work/logs"
+  started=$(now)
+  submitted=$(SPRX=$BIN PIPELINE=$PIPELINE SHARDS=$shards PARTIAL_DIR=$work/partials OUT_DIR=$work/merged \
+    REFERENCE_DIR=$SPRX_REFERENCE_DIR \
+    bash scripts/slurm/submit.sh --cpus-per-task=1 --mem=1G --time=00:30:00 --output="$work/logs/%x-%j.log")
+  echo "$submitted" | sed "s/^/check-slurm: $name: submitted /"
+  array=$(awk '$1 == "shards" { print $2 }' <<<"$submitted")
+  merge=$(awk '$1 == "merge" { print $2 }' <<<"$submitted")
+  [ -n "$array" ] && [ -n "$merge" ] || fail "$name: submit.sh printed no job ids"
+  jobs_submitted+=("$array" "$merge")
+  local deadline=$(($(date +%s) + JOB_TIMEOUT))
+  while [ -n "$(squeue -h -j "$array,$merge" -o %i 2>/dev/null)" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { squeue -j "$array,$merge"; fail "$name: the jobs did not finish in $JOB_TIMEOUT s"; }
+    sleep 1
+  done
+  slurm_time=$(seconds_since "$started")
+  states=$(for id in "$array" "$merge"; do scontrol -o show job "$id"; done | awk '{
+    for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = substr($i, length(kv[1]) + 2) }
+    id = ("ArrayTaskId" in f) ? f["ArrayJobId"] "_" f["ArrayTaskId"] : f["JobId"]
+    print f["JobName"], id, f["JobState"], "exit", f["ExitCode"]; delete f }' | sort -k2,2V)
+  echo "$states" | sed "s/^/check-slurm: $name:   /"
+  if echo "$states" | grep -qv ' COMPLETED exit 0:0$' || [ ! -f "$work/merged/manifest.json" ]; then
+    for log in "$work"/logs/*.log; do echo "--- $log"; tail -n 20 "$log"; done
+    fail "$name: a job did not complete (job logs above)"
+  fi
+  say "$name: shard array and merge done through Slurm in $slurm_time (wall, from submission)"
+  started=$(now)
+  "$BIN" run --pipeline "$PIPELINE" --input "$@" --out "$work/single" --quiet
+  say "$name: one sprx run over the same inputs in $(seconds_since "$started")"
+  python3 scripts/sharding/compare_outputs.py "$work/single" "$work/merged" \
+    || fail "$name: the merged output differs from one sprx run (differences above)"
+  say "$name: the merged output equals one sprx run's ($(find "$work/merged" -type f | wc -l) files)"
+}
 
-# --- one run over everything, and the comparison ---------------------------------------
-started=$(now)
-"$BIN" run --pipeline "$PIPELINE" --input "${all_inputs[@]}" --out "$tmp/single" --quiet
-say "one sprx run over the same inputs in $(seconds_since "$started")"
-if python3 scripts/sharding/compare_outputs.py "$tmp/single" "$tmp/merged"; then
-  say "PASS: the merged output of 3 Slurm shards equals one sprx run ($(find "$tmp/merged" -type f | wc -l) files)"
-else
-  fail "the merged output differs from one sprx run (differences above)"
-fi
+# The shards as a shard list file, one line of input files per shard.
+sharded_equals_single shard-list "$shards" "${all_inputs[@]}"
+# The same shards as one folder per shard (the files copied in; a folder is read in name
+# order, and repeats.csv.gz sorts after the referrals files).
+folders=$data/shard-folders
+for shard in 0 1 2; do
+  mkdir -p "$folders/shard-$shard"
+  read -r -a inputs <<<"$(grep -v '^#' "$shards" | sed -n "$((shard + 1))p")"
+  cp "${inputs[@]}" "$folders/shard-$shard/"
+done
+sharded_equals_single shard-folders "$folders" "$folders/shard-0" "$folders/shard-1" "$folders/shard-2"
+say "PASS: 3 Slurm shards merged equal one sprx run, from a shard list and from shard folders"
