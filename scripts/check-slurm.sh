@@ -154,7 +154,8 @@ say "munged, slurmctld and slurmd up, node localhost idle ($node) in $(seconds_s
 export SPRX_REFERENCE_DIR=$repo/SampleData/reference
 data=$tmp/data
 started=$(now)
-"$BIN" generate --rows "$ROWS" --seed 29 --files 8 --duplicates 0.05 --out "$data/generated" --progress none >/dev/null
+"$BIN" generate --rows "$ROWS" --seed 29 --files 8 --duplicates 0.05 --out "$data/generated" --progress none >/dev/null \
+  || fail "sprx generate failed"
 mapfile -t files < <(find "$data/generated" -name '*.csv.gz' | LC_ALL=C sort)
 [ "${#files[@]}" -eq 8 ] || fail "sprx generate wrote ${#files[@]} files, not 8"
 # A referral repeated across shards, and one contradicted: rows 2 and 3 of shard 0's first
@@ -208,7 +209,8 @@ sharded_equals_single() {
   started=$(now)
   submitted=$(SPRX=$BIN PIPELINE=$PIPELINE SHARDS=$shards PARTIAL_DIR=$work/partials OUT_DIR=$work/merged \
     REFERENCE_DIR=$SPRX_REFERENCE_DIR \
-    bash scripts/slurm/submit.sh --cpus-per-task=1 --mem=1G --time=00:30:00 --output="$work/logs/%x-%j.log")
+    bash scripts/slurm/submit.sh --cpus-per-task=1 --mem=1G --time=00:30:00 --output="$work/logs/%x-%j.log") \
+    || fail "$name: submit.sh could not submit the jobs"
   echo "$submitted" | sed "s/^/check-slurm: $name: submitted /"
   array=$(awk '$1 == "shards" { print $2 }' <<<"$submitted")
   merge=$(awk '$1 == "merge" { print $2 }' <<<"$submitted")
@@ -231,7 +233,8 @@ sharded_equals_single() {
   fi
   say "$name: shard array and merge done through Slurm in $slurm_time (wall, from submission)"
   started=$(now)
-  "$BIN" run --pipeline "$PIPELINE" --input "$@" --out "$work/single" --quiet
+  "$BIN" run --pipeline "$PIPELINE" --input "$@" --out "$work/single" --quiet \
+    || fail "$name: the single sprx run failed (exit $?)"
   say "$name: one sprx run over the same inputs in $(seconds_since "$started")"
   python3 scripts/sharding/compare_outputs.py "$work/single" "$work/merged" \
     || fail "$name: the merged output differs from one sprx run (differences above)"
