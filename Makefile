@@ -12,7 +12,7 @@ EXPECTED_OUT ?= out.expected
 # Where make check-report runs the sample pipeline (and writes the A4 PDF, beside it).
 CHECK_REPORT_OUT ?= out.check-report
 
-.PHONY: all build report test check format format-check validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends check-report check-declared-dimension check-spc check-spark fixtures clean
+.PHONY: all build report test check format format-check validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends check-report check-declared-dimension check-spc check-slurm check-spark fixtures clean
 
 all: build
 
@@ -126,6 +126,10 @@ check-declared-dimension:
 ## check-spc: recompute every charted series of spc.csv in the five fixtures' expected outputs with scripts/check-spc.R (an independent XmR in base R; apt-get install r-base-core)
 check-spc:
 	for d in SampleData/expected/*/; do Rscript scripts/check-spc.R $$d || exit 1; done
+
+## check-slurm: a sharded run through a real Slurm on localhost (installs slurm-wlm and munge, starts the daemons, submits scripts/slurm's shard array and dependent merge) equals one sprx run (needs root)
+check-slurm: build
+	BIN=$(BIN) bash scripts/check-slurm.sh
 
 ## check-models: fit the default models on 160,128 generated rows in R (rows rebuilt by DuckDB) and compare
 check-models: build

@@ -31,6 +31,8 @@ public final class CleanProcessor {
     /// ``InputLimits/maxDistinctUnmappedLabelsPerField`` distinct labels per field, then
     /// the rest counted under ``InputLimits/unmappedOverflowLabel``.
     public private(set) var unmapped: [UnmappedLabel: Int] = [:]
+    /// Unmapped labels noted so far (a row that raises it has one).
+    public private(set) var unmappedNoted = 0
     /// Distinct labels kept in `unmapped`, per labelled field.
     private var distinctUnmapped: [LabelledField: Int] = [:]
     private let maxDistinctUnmapped: Int
@@ -184,6 +186,7 @@ public final class CleanProcessor {
     /// Counts an unmapped label, or the overflow label once the field has as many
     /// distinct labels as it keeps.
     private func countUnmapped(_ field: LabelledField, _ value: UnsafeRawBufferPointer) {
+        unmappedNoted += 1
         let label = UnmappedLabel(field: field, label: LabelTable.normalisedText(value))
         if let count = unmapped[label] {
             unmapped[label] = count + 1

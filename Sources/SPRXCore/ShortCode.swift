@@ -22,6 +22,14 @@ public struct ShortCode: Hashable, Sendable, Comparable, CustomStringConvertible
     /// The empty code (no identifier).
     public init() {}
 
+    /// A code from its stored parts (a partial file's row record), as ``low``, ``high``
+    /// and ``count`` held them.
+    public init(low: UInt64, high: UInt64, count: UInt8) {
+        self.low = low
+        self.high = high
+        self.count = count
+    }
+
     init(vacantMarker: Void) { count = 255 }
 
     /// The code whose stored words and count are these (as ``low``, ``high`` and

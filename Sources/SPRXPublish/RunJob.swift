@@ -23,9 +23,21 @@ public enum RunJob {
         var pipeline = try PipelineLoader.load(path: options.pipelinePath, referenceDirectory: options.referenceDirectory)
         if !options.disclosureControl { pipeline.disclosure.enabled = false }
         let files = try Runner.resolveInputs(options.inputs)
+        return try publish(options, pipeline: pipeline, inputs: options.inputs + files, started: started) { reference, sink in
+            try Runner.count(pipeline: pipeline, reference: reference, files: files, options: options, sink: sink)
+        }
+    }
+
+    /// Takes the output's lock, stages the folder, counts into it with `count`, publishes
+    /// and commits (a run's and a merge's shared steps). `inputs` are what the output
+    /// may not replace, besides the pipeline and its reference files.
+    static func publish(
+        _ options: RunOptions, pipeline: PipelineConfiguration, inputs: [String], started: Date,
+        count: (ReferenceData, OutputFolderSink) throws -> RunResult
+    ) throws -> RunSummary {
         // Before any work: the target must be sprx's to replace, then a second run on the
         // same output is refused (75) before it writes anything.
-        let target = try OutputTarget(options.outputDirectory, inputs: options.inputs + files, protected: readPaths(pipeline, options: options))
+        let target = try OutputTarget(options.outputDirectory, inputs: inputs, protected: readPaths(pipeline, options: options))
         let lock = try RunLock(target: target)
         defer { withExtendedLifetime(lock) {} }
         if lock.tookOverStaleLock && !options.quiet {
@@ -35,7 +47,7 @@ public enum RunJob {
         let output = try OutputFolder(target: target)
         do {
             let sink = try OutputFolderSink(output: output)
-            let result = try Runner.count(pipeline: pipeline, reference: reference, files: files, options: options, sink: sink)
+            let result = try count(reference, sink)
             let summary = try Publisher.publish(result, options: options, started: started, into: output)
             try output.commit()
             return summary
@@ -76,20 +88,8 @@ public enum RunJob {
         var pipeline = try PipelineLoader.load(path: options.pipelinePath, referenceDirectory: options.referenceDirectory)
         if !options.disclosureControl { pipeline.disclosure.enabled = false }
         let paths = try Runner.resolvePartials(partials)
-        let target = try OutputTarget(options.outputDirectory, inputs: partials + paths, protected: readPaths(pipeline, options: options))
-        let lock = try RunLock(target: target)
-        defer { withExtendedLifetime(lock) {} }
-        let reference = try ReferenceData.load(pipeline.enrich)
-        let output = try OutputFolder(target: target)
-        do {
-            let sink = try OutputFolderSink(output: output)
-            let result = try Runner.merge(pipeline: pipeline, reference: reference, partials: paths, options: options, sink: sink)
-            let summary = try Publisher.publish(result, options: options, started: started, into: output)
-            try output.commit()
-            return summary
-        } catch {
-            output.discard()
-            throw error
+        return try publish(options, pipeline: pipeline, inputs: partials + paths, started: started) { reference, sink in
+            try Runner.merge(pipeline: pipeline, reference: reference, partials: paths, options: options, sink: sink)
         }
     }
 

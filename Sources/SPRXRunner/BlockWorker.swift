@@ -33,17 +33,8 @@ struct CleanRowTrace: Sendable {
     var day: Day
     /// 0 = area matched; else 1 + (unknown area) / 2 + nation*4 flags packed (see `areaCounts`).
     var areaFlags: UInt16
-}
-
-extension CleanRowTrace {
-    /// A row known by its identity alone (a merge's ledger); the rest is read again from
-    /// its input file when it repeats an earlier referral.
-    init(identity: RowIdentity) {
-        self.init(
-            identity: identity, line: 0, key: 0, intervention: false, reasons: 0, rawStart: 0, rawEnd: 0,
-            model: ModelCell(organisation: nil, cell: 0, contacts: 0, interventions: 0), organisation: ShortCode(),
-            day: Day(daysSinceEpoch: 0), areaFlags: 0)
-    }
+    /// Whether one of its labels is unmapped (taking it out again must find the label).
+    var hasUnmappedLabels = false
 }
 
 /// One worker's result for one block: what the in-order merge needs. (The block's
@@ -105,6 +96,7 @@ struct BlockWorker: Sendable {
                 in: blockBytes, firstLine: block.firstLine, delimiter: layout.delimiter, scratch: scratch, blankLines: &result.blankLines
             ) { row in
                 result.rowsRead += 1
+                let unmappedBefore = processor.unmappedNoted
                 switch processor.process(row) {
                 case .quarantined(let reason, let column):
                     // A row over the length limit is kept only as its first bytes.
@@ -152,7 +144,8 @@ struct BlockWorker: Sendable {
                         CleanRowTrace(
                             identity: identity, line: Int32(clamping: row.line), key: key, intervention: intervention,
                             reasons: record.reasons, rawStart: Int32(start),
-                            rawEnd: Int32(start + row.raw.count), model: model, organisation: organisation, day: record.referralDate, areaFlags: flags))
+                            rawEnd: Int32(start + row.raw.count), model: model, organisation: organisation, day: record.referralDate, areaFlags: flags,
+                            hasUnmappedLabels: processor.unmappedNoted != unmappedBefore))
                 }
             }
         }

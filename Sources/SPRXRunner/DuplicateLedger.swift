@@ -41,9 +41,11 @@ final class DuplicateLedger {
     private(set) var rows: Int64 = 0
     private(set) var candidateCount = 0
 
-    /// Whether the ledger looks for repeats (a run, a merge) or only records the row
-    /// identities in order (a shard, whose repeats its merge finds across every shard).
+    /// Whether the ledger looks for repeats (a run, a merge) or only records the rows in
+    /// order (a shard, whose repeats its merge finds across every shard): then
+    /// `identities.bin` holds each row's ``PartialRowRecord``, not its identity alone.
     let findsRepeats: Bool
+    private var rowRecord: [UInt8] = []
 
     init(directory: URL, bloomBits: Int = 1 << 27, findsRepeats: Bool = true) throws {
         self.directory = directory
@@ -66,9 +68,17 @@ final class DuplicateLedger {
 
     /// Records one clean row, in input order.
     func record(_ trace: CleanRowTrace, file: Int, raw: UnsafeRawBufferPointer) throws {
+        if !findsRepeats {
+            // A shard: each row's whole record, for its partial file (the merge finds repeats).
+            rowRecord.removeAll(keepingCapacity: true)
+            PartialRowRecord.encode(trace, into: &rowRecord)
+            try rowRecord.withUnsafeBytes { try identities.append($0) }
+            rows += 1
+            return
+        }
         var identity = trace.identity
         try withUnsafeBytes(of: &identity) { try identities.append($0) }
-        if findsRepeats, bloom.insert(low: trace.identity.idLow, high: trace.identity.idHigh) {
+        if bloom.insert(low: trace.identity.idLow, high: trace.identity.idHigh) {
             var candidate = Candidate(trace: trace, file: Int32(file), sequence: rows, rawLength: Int32(raw.count))
             try withUnsafeBytes(of: &candidate) { try candidates.append($0) }
             try candidates.append(raw)
@@ -77,27 +87,14 @@ final class DuplicateLedger {
         rows += 1
     }
 
-    /// Records one clean row a shard counted, by its identity alone, in input order (a
-    /// merge's ledger): a repeat found is resolved with an empty trace and no raw bytes,
-    /// which the merge reads again from the row's input file.
-    func record(identity: RowIdentity, file: Int) throws {
-        var identity = identity
-        try withUnsafeBytes(of: &identity) { try identities.append($0) }
-        if findsRepeats, bloom.insert(low: identity.idLow, high: identity.idHigh) {
-            var candidate = Candidate(trace: CleanRowTrace(identity: identity), file: Int32(file), sequence: rows, rawLength: 0)
-            try withUnsafeBytes(of: &candidate) { try candidates.append($0) }
-            candidateCount += 1
-        }
-        rows += 1
-    }
-
-    /// Calls `body` with the recorded identities in input order, as runs of whole
-    /// records of at most `maxBytes` (a shard's partial file takes them so); then
-    /// removes the spill files.
-    func forEachIdentityRun(maxBytes: Int, _ body: ([UInt8]) throws -> Void) throws {
+    /// Calls `body` with a shard's row records (``PartialRowRecord``) in input order, as
+    /// runs of whole records of at most `maxBytes` (its partial file takes them so);
+    /// then removes the spill files.
+    func forEachRowRecordRun(maxBytes: Int, _ body: ([UInt8]) throws -> Void) throws {
+        precondition(!findsRepeats, "only a shard's ledger keeps row records")
         try identities.finish()
         defer { discard() }
-        let size = MemoryLayout<RowIdentity>.size
+        let size = PartialRowRecord.size
         var run: [UInt8] = []
         run.reserveCapacity(maxBytes)
         try identities.forEachFixed(size: size) { record in

@@ -150,10 +150,6 @@ final class InOrderMerger {
     /// before repeats were resolved, starting at input `file`, and their unmapped labels.
     func adopt(_ counted: [FileReconciliation], from file: Int, unmapped: UnmappedLabelStore) {
         for (offset, reconciliation) in counted.enumerated() { files[file + offset] = reconciliation }
-        for field in unmapped.fields {
-            for (label, count) in (unmapped.labels[field] ?? [:]).sorted(by: { $0.key < $1.key }) {
-                unmappedLabels.add(field: field, label: label, count: count)
-            }
-        }
+        unmappedLabels.add(unmapped)
     }
 }

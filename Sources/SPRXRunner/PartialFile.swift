@@ -28,6 +28,10 @@ public enum PartialFormat {
     public static let maxSection = 1 << 20
     /// The file name extension of partials (a folder given to `sprx merge` is read for these).
     public static let fileExtension = "sprxpart"
+    /// The most a gzip-compressed JSON section may inflate to, for its compressed size:
+    /// well above what sprx's JSON compresses by (under 10 times), far below a crafted
+    /// stream's 1,000 times, so a damaged or hostile file cannot take the machine's memory.
+    static func inflatedLimit(compressed: Int) -> Int { 64 * compressed + (1 << 20) }
 
     /// What a section holds.
     public enum Section: UInt8, Sendable {
@@ -41,8 +45,9 @@ public enum PartialFormat {
         /// The aggregation state (``SPRXAggregate/ReferralCounts``, JSON): counts, model
         /// cells, per-day counts, per organisation.
         case counts = 4
-        /// Row identities (``SPRXClean/RowIdentity``, 24 bytes each) of every clean row, in input order.
-        case identities = 5
+        /// Every clean row's ``PartialRowRecord``, in input order: gzip-compressed runs of
+        /// whole records (at most ``maxSection`` bytes each inflated).
+        case rows = 5
         /// Quarantined rows, in input order (owner-only data: they hold raw rows).
         case quarantine = 6
         /// The checksum; last.
@@ -57,11 +62,14 @@ public struct PartialHeader: Codable, Sendable, Equatable {
         public var name: String
         public var sha256: String
     }
-    /// One shard counted by `sprx run --partial`: its input files in order, and an id
-    /// from their paths and contents (a shard given twice is refused).
+    /// One shard counted by `sprx run --partial`: its input files in order (as named,
+    /// and as absolute paths where the shard read them, for a merge that reads a repeat
+    /// again from another working folder), and an id from their paths and contents (a
+    /// shard given twice is refused).
     public struct Shard: Codable, Sendable, Equatable {
         public var id: String
         public var inputs: [String]
+        public var resolved: [String]
     }
     public var format = "sprx-partial"
     public var formatVersion = PartialFormat.version
@@ -72,14 +80,14 @@ public struct PartialHeader: Codable, Sendable, Equatable {
     public var reference: [Reference]
     /// The shards in this partial, in order: one for a shard's own, several for a merge's.
     public var shards: [Shard]
-    /// Clean rows recorded (row identities in the file).
-    public var identities: Int64
+    /// Clean rows recorded (row records in the file).
+    public var rows: Int64
     /// Quarantined rows in the file.
     public var quarantinedRows: Int64
 
     enum CodingKeys: String, CodingKey {
         case format, formatVersion = "format_version", sprxVersion = "sprx_version", pipelineSHA256 = "pipeline_sha256", layout,
-            reference, shards, identities, quarantinedRows = "quarantined_rows"
+            reference, shards, rows, quarantinedRows = "quarantined_rows"
     }
 }
 
@@ -107,7 +115,7 @@ final class PartialWriter {
             }
         }
         let url = URL(fileURLWithPath: path)
-        temporaryPath = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+        temporaryPath = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)").path
         do {
             descriptor = try FileDescriptor.open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, permissions: 0o600)
         } catch {
@@ -233,7 +241,7 @@ public final class PartialReader {
         try rewind()
         _ = try take(PartialFormat.magic.count + 4)
         let (kind, payload) = try nextSection()
-        if kind == .header, let json = try? Self.inflated(Array(payload), path: path) {
+        if kind == .header, let json = try? Self.inflated(Array(payload), path: path, limit: PartialFormat.maxSection) {
             found = try? JSONDecoder().decode(PartialHeader.self, from: Data(json))
         }
         guard let found else { throw damaged("its first section is not a readable header") }
@@ -317,8 +325,8 @@ public final class PartialReader {
         return bytes
     }
 
-    /// The bytes a gzip-compressed section holds.
-    static func inflated(_ compressed: [UInt8], path: String) throws -> [UInt8] {
+    /// The bytes a gzip-compressed section holds; more than `limit` is damage.
+    static func inflated(_ compressed: [UInt8], path: String, limit: Int) throws -> [UInt8] {
         let inflater = try GzipInflater(fileName: path)
         var result: [UInt8] = []
         var output = [UInt8](repeating: 0, count: 1 << 16)
@@ -330,6 +338,11 @@ public final class PartialReader {
                 }
                 offset += consumed
                 result.append(contentsOf: output[0..<produced])
+                guard result.count <= limit else {
+                    throw SPRXError(
+                        .inputFormat, "the partial file is damaged: a section inflates to more than any sprx writes; count the shard again",
+                        location: DataLocation(file: path))
+                }
                 if consumed == 0 && produced == 0 { break }
             }
         }

@@ -77,6 +77,14 @@ public struct UnmappedLabelStore: Sendable, Equatable {
         labels[field, default: [:]][key, default: 0] += count
     }
 
+    /// Adds another store's counts (a shard's), field by field in this store's order and
+    /// label by label in text order.
+    public mutating func add(_ other: UnmappedLabelStore) {
+        for field in fields {
+            for (label, count) in (other.labels[field] ?? [:]).sorted(by: { $0.key < $1.key }) { add(field: field, label: label, count: count) }
+        }
+    }
+
     /// Takes back `count` occurrences of `label` (a row found later to repeat an earlier
     /// referral): from the label if it is kept, else from the overflow label.
     public mutating func subtract(field: LabelledField, label: String, count: Int) {

@@ -167,8 +167,7 @@ public enum Runner {
         pipeline: PipelineConfiguration, reference: ReferenceData, files: [String], options: RunOptions, sink: any CountSink,
         findsRepeats: Bool
     ) throws -> Counted {
-        var worker = try makeWorker(pipeline: pipeline, reference: reference)
-        worker.ratePeriod = pipeline.enrich.population?.period
+        let worker = try makeWorker(pipeline: pipeline, reference: reference)
         let ledger = try DuplicateLedger(directory: sink.workDirectory, findsRepeats: findsRepeats)
         let merger = InOrderMerger(
             files: files, sink: sink, ledger: ledger, groupKey: pipeline.groupKey, countForModels: worker.countForModels,
@@ -200,6 +199,7 @@ public enum Runner {
             groupKey: pipeline.groupKey, routeTypes: pipeline.routes.map(\.type), countForModels: !pipeline.models.models.isEmpty,
             modelProjection: try ModelCellProjection(models: pipeline.models.models, schema: pipeline.groupKey))
         worker.modelsByOrganisation = pipeline.models.clusterByOrganisation
+        worker.ratePeriod = pipeline.enrich.population?.period
         return worker
     }
 

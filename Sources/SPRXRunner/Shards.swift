@@ -15,15 +15,18 @@ import Glibc
 ///
 /// Design note: a shard keeps everything *before* repeats are resolved: the counts of
 /// every clean row, its files' reconciliations, unmapped labels and quarantined rows,
-/// and each clean row's identity (24 bytes: the referral_id's 128-bit hash and a hash
-/// of its content) in input order. All of it is additive or concatenated, so merging
-/// partials in shard order is the state a single run holds once it has read every file,
-/// and a merge of merges is a merge of all. Only the final merge finds repeats: the same
-/// ledger as a run, over every shard's identities in order, so the first occurrence
-/// kept and the duplicate or conflict decided are the single run's. A repeat's counts,
-/// labels and raw row are not in any partial (a partial holds no raw rows but the
-/// quarantined ones): the merge reads the repeat's input file again, through the same
-/// block worker, and checks each row it takes out has the identity the shard recorded.
+/// and one record per clean row in input order (``PartialRowRecord``: the referral_id's
+/// 128-bit hash, a hash of its content, and the key, codes and flags that take it out
+/// of the counts again; no value of the row). All of it is additive or concatenated, so
+/// merging partials in shard order is the state a single run holds once it has read
+/// every file, and a merge of merges is a merge of all. Only the final merge finds
+/// repeats: the same ledger as a run, over every shard's rows in order, so the first
+/// occurrence kept and the duplicate or conflict decided are the single run's. A
+/// duplicate is taken out from its record alone. A conflict's raw row (for the
+/// quarantine) and a repeat's unmapped labels are in no partial (a partial holds no raw
+/// rows but the quarantined ones): for those the merge reads the repeat's input file
+/// again, through the same block worker, and checks each row it takes out has the
+/// identity the shard recorded.
 extension Runner {
     /// What a shard counted, for its summary line.
     public struct ShardSummary: Sendable {
@@ -46,23 +49,21 @@ extension Runner {
         do {
             let counted = try countRows(pipeline: pipeline, reference: reference, files: files, options: options, sink: sink, findsRepeats: false)
             let counts = counted.pool.merged(with: ReferralCounts(schema: pipeline.groupKey))
-            let referenceFiles = counted.reference.files + (try counted.population.value()?.files ?? []) + (try counted.organisations.value().files)
             let merger = counted.merger
-            let header = PartialHeader(
-                pipelineSHA256: pipeline.sourceSHA256, layout: pipeline.groupKey.layoutDescription,
-                reference: referenceFiles.map { PartialHeader.Reference(name: $0.name, sha256: $0.sha256) },
-                shards: [PartialHeader.Shard(files: merger.files)], identities: counted.ledger.rows, quarantinedRows: sink.rows)
+            var header = expectedHeader(
+                pipeline: pipeline,
+                referenceFiles: try referenceFiles(reference: counted.reference, population: counted.population, organisations: counted.organisations))
+            header.shards = [PartialHeader.Shard(files: merger.files)]
+            header.rows = counted.ledger.rows
+            header.quarantinedRows = sink.rows
             try writer.writeJSON(.header, header)
             try writer.writeJSON(.files, merger.files)
             try writer.writeJSON(.unmappedLabels, PartialLabels(merger.unmappedLabels))
             try writer.writeJSON(.counts, counts)
-            try counted.ledger.forEachIdentityRun(maxBytes: PartialFormat.maxSection) { try writer.write(.identities, $0) }
+            try counted.ledger.forEachRowRecordRun(maxBytes: PartialFormat.maxSection) { try writer.write(.rows, try GzipDeflater.compress($0, level: 1)) }
             try sink.forEachRun(maxBytes: PartialFormat.maxSection) { try writer.write(.quarantine, $0) }
             try writer.finish()
-            let bytes = (try? FileManager.default.attributesOfItem(atPath: partialPath)[.size] as? NSNumber)?.int64Value ?? 0
-            return ShardSummary(
-                rowsRead: merger.files.reduce(0) { $0 + $1.rowsRead }, clean: merger.files.reduce(0) { $0 + $1.clean },
-                quarantined: merger.files.reduce(0) { $0 + $1.quarantined }, partialBytes: bytes)
+            return ShardSummary(files: merger.files, partialPath: partialPath)
         } catch {
             writer.abandon()
             throw error
@@ -109,6 +110,12 @@ extension Runner {
                     .invalidPipeline, "this partial was counted with \(what) than this merge's; count every shard with the same pipeline and reference files",
                     location: DataLocation(file: path))
             }
+            guard header.sprxVersion == expected.sprxVersion else {
+                throw SPRXError(
+                    .invalidPipeline,
+                    "this partial was counted by sprx \(DisplayText.escaped(header.sprxVersion)), this merge is sprx \(expected.sprxVersion): count every shard with the same sprx",
+                    location: DataLocation(file: path))
+            }
             guard header.pipelineSHA256 == expected.pipelineSHA256 else { throw mismatch("another pipeline file (its sha256 differs)") }
             guard header.layout == expected.layout else { throw mismatch("another group key layout") }
             guard header.reference == expected.reference else {
@@ -133,8 +140,15 @@ extension Runner {
     static func expectedHeader(pipeline: PipelineConfiguration, referenceFiles: [ReferenceFileInfo]) -> PartialHeader {
         PartialHeader(
             pipelineSHA256: pipeline.sourceSHA256, layout: pipeline.groupKey.layoutDescription,
-            reference: referenceFiles.map { PartialHeader.Reference(name: $0.name, sha256: $0.sha256) }, shards: [], identities: 0,
+            reference: referenceFiles.map { PartialHeader.Reference(name: $0.name, sha256: $0.sha256) }, shards: [], rows: 0,
             quarantinedRows: 0)
+    }
+
+    /// Every reference file a run reads: the lookups, the populations and the organisation files, in the manifest's order.
+    static func referenceFiles(
+        reference: ReferenceData, population: Deferred<PopulationDenominators?>, organisations: Deferred<OrganisationData>
+    ) throws -> [ReferenceFileInfo] {
+        reference.files + (try population.value()?.files ?? []) + (try organisations.value().files)
     }
 
     /// Merges partials into what one run over every shard's inputs, in shard order,
@@ -143,12 +157,13 @@ extension Runner {
         pipeline: PipelineConfiguration, reference: ReferenceData, partials: [String], options: RunOptions, sink: any CountSink
     ) throws -> RunResult {
         let (population, organisations) = loadAside(pipeline: pipeline, reference: reference, options: options)
-        let referenceFiles = reference.files + (try population.value()?.files ?? []) + (try organisations.value().files)
+        let referenceFiles = try referenceFiles(reference: reference, population: population, organisations: organisations)
         let opened = try openPartials(partials, expected: expectedHeader(pipeline: pipeline, referenceFiles: referenceFiles))
         let worker = try makeWorker(pipeline: pipeline, reference: reference)
         var fileLists: [[FileReconciliation]] = []
-        for partial in opened { fileLists.append(try partial.reader.files()) }
+        for partial in opened { fileLists.append(try partial.reader.files(header: partial.header)) }
         let paths = fileLists.flatMap { $0.map(\.path) }
+        let resolvedPaths = opened.flatMap { $0.header.shards.flatMap(\.resolved) }
         let ledger = try DuplicateLedger(directory: sink.workDirectory)
         let merger = InOrderMerger(
             files: paths, sink: sink, ledger: ledger, groupKey: pipeline.groupKey, countForModels: worker.countForModels, clean: worker.clean)
@@ -157,14 +172,14 @@ extension Runner {
             var firstFile = 0
             for (partial, files) in zip(opened, fileLists) {
                 let counts = try partial.reader.take(
-                    files: files, pipeline: pipeline, header: partial.header,
-                    identity: { identity, file in try ledger.record(identity: identity, file: firstFile + file) },
+                    files: files, header: partial.header,
+                    row: { trace, file in try ledger.record(trace, file: firstFile + file, raw: UnsafeRawBufferPointer(start: nil, count: 0)) },
                     quarantined: { row, file in try sink.quarantine(row, file: paths[firstFile + file]) })
                 merger.adopt(files, from: firstFile, unmapped: try partial.reader.unmappedLabels(pipeline: pipeline))
                 try total.merge(counted: counts)
                 firstFile += files.count
             }
-            try takeOutRepeats(ledger: ledger, merger: merger, worker: worker, pipeline: pipeline, options: options)
+            try takeOutRepeats(ledger: ledger, merger: merger, worker: worker, pipeline: pipeline, options: options, resolvedPaths: resolvedPaths)
         } catch {
             ledger.discard()
             throw error
@@ -177,10 +192,14 @@ extension Runner {
         return result
     }
 
-    /// Finds every repeat across the shards' identities and takes each out, in input
-    /// order, reading its row again from its input file.
-    static func takeOutRepeats(ledger: DuplicateLedger, merger: InOrderMerger, worker: BlockWorker, pipeline: PipelineConfiguration, options: RunOptions) throws
-    {
+    /// Finds every repeat across the shards' rows and takes each out, in input order: a
+    /// duplicate without unmapped labels from its record; in a file with a conflict (its
+    /// raw row is quarantined) or a repeat with unmapped labels, every repeat from the
+    /// file read again.
+    static func takeOutRepeats(
+        ledger: DuplicateLedger, merger: InOrderMerger, worker: BlockWorker, pipeline: PipelineConfiguration, options: RunOptions,
+        resolvedPaths: [String]
+    ) throws {
         var repeats: [DuplicateLedger.Repeat] = []
         try ledger.resolve { repeats.append($0) }
         guard !repeats.isEmpty else { return }
@@ -197,17 +216,23 @@ extension Runner {
             var end = next
             while end < repeats.count && repeats[end].file == file { end += 1 }
             let wanted = repeats[next..<end]
+            next = end
+            guard wanted.contains(where: { !$0.isDuplicate || $0.trace.hasUnmappedLabels }) else {
+                for repeated in wanted { try merger.takeOut(repeated) }
+                continue
+            }
             var index = wanted.startIndex
             let path = merger.files[file].path
-            try readCleanRows(path: path, file: file, worker: worker, pipeline: pipeline, options: options, merger: merger) { ordinal, trace, raw in
-                guard index < wanted.endIndex else { return false }
+            // Where the shard read it (its absolute path), else as the shard named it.
+            let readPath = file < resolvedPaths.count && FileManager.default.isReadableFile(atPath: resolvedPaths[file]) ? resolvedPaths[file] : path
+            try readCleanRows(path: readPath, file: file, worker: worker, pipeline: pipeline, options: options, merger: merger) { ordinal, trace, raw in
                 let repeated = wanted[index]
                 guard ordinal == repeated.sequence - firstRow[file] else { return true }
                 guard trace.identity == repeated.trace.identity else {
                     throw SPRXError(
                         .inputFormat,
                         "this input file is not as it was when its shard was counted (a row's referral differs); count its shard again, or keep inputs unchanged until the merge",
-                        location: DataLocation(file: path, line: Int(trace.line)))
+                        location: DataLocation(file: readPath, line: Int(trace.line)))
                 }
                 try merger.takeOut(DuplicateLedger.Repeat(trace: trace, file: file, sequence: repeated.sequence, isDuplicate: repeated.isDuplicate, raw: raw))
                 index += 1
@@ -217,9 +242,8 @@ extension Runner {
                 throw SPRXError(
                     .inputFormat,
                     "this input file has fewer clean rows than when its shard was counted; count its shard again, or keep inputs unchanged until the merge",
-                    location: DataLocation(file: path))
+                    location: DataLocation(file: readPath))
             }
-            next = end
         }
     }
 
@@ -254,8 +278,8 @@ extension Runner {
         pipeline: PipelineConfiguration, reference: ReferenceData, partials: [String], options: RunOptions, partialPath: String
     ) throws -> ShardSummary {
         let (population, organisations) = loadAside(pipeline: pipeline, reference: reference, options: options)
-        let referenceFiles = reference.files + (try population.value()?.files ?? []) + (try organisations.value().files)
-        let expected = expectedHeader(pipeline: pipeline, referenceFiles: referenceFiles)
+        let expected = expectedHeader(
+            pipeline: pipeline, referenceFiles: try referenceFiles(reference: reference, population: population, organisations: organisations))
         let opened = try openPartials(partials, expected: expected)
         let writer = try PartialWriter(path: partialPath)
         do {
@@ -264,32 +288,31 @@ extension Runner {
             var total = ReferralCounts(schema: pipeline.groupKey)
             var fileCounts: [Int] = []
             for partial in opened {
-                let partialFiles = try partial.reader.files()
+                // Every check a merge makes, so a damaged partial is refused here, by its own name.
+                let partialFiles = try partial.reader.files(header: partial.header)
+                let counts = try partial.reader.take(files: partialFiles, header: partial.header, row: { _, _ in }, quarantined: { _, _ in })
                 fileCounts.append(partialFiles.count)
                 files += partialFiles
-                let store = try partial.reader.unmappedLabels(pipeline: pipeline)
-                for field in store.fields {
-                    for (label, count) in (store.labels[field] ?? [:]).sorted(by: { $0.key < $1.key }) { labels.add(field: field, label: label, count: count) }
-                }
-                try total.merge(counted: try partial.reader.counts())
+                labels.add(try partial.reader.unmappedLabels(pipeline: pipeline))
+                try total.merge(counted: counts)
             }
             var header = expected
             header.shards = opened.flatMap(\.header.shards)
-            header.identities = opened.reduce(0) { $0 + $1.header.identities }
+            header.rows = opened.reduce(0) { $0 + $1.header.rows }
             header.quarantinedRows = opened.reduce(0) { $0 + $1.header.quarantinedRows }
             try writer.writeJSON(.header, header)
             try writer.writeJSON(.files, files)
             try writer.writeJSON(.unmappedLabels, PartialLabels(labels))
             try writer.writeJSON(.counts, total)
             for partial in opened {
-                try partial.reader.forEachSection { kind, payload in if kind == .identities { try writer.write(.identities, Array(payload)) } }
+                try partial.reader.forEachSection { kind, payload in if kind == .rows { try writer.write(.rows, Array(payload)) } }
             }
             var firstFile = 0
             for (partial, count) in zip(opened, fileCounts) {
                 var run: [UInt8] = []
                 try partial.reader.forEachQuarantinedRecord { record in
                     var shifted = record
-                    shifted.file += UInt32(firstFile)
+                    shifted.file = UInt32(firstFile) + record.file  // checked by take(): record.file < count
                     shifted.encode(into: &run)
                     if run.count >= PartialFormat.maxSection / 2 {
                         try writer.write(.quarantine, run)
@@ -300,14 +323,21 @@ extension Runner {
                 firstFile += count
             }
             try writer.finish()
-            let bytes = (try? FileManager.default.attributesOfItem(atPath: partialPath)[.size] as? NSNumber)?.int64Value ?? 0
-            return ShardSummary(
-                rowsRead: files.reduce(0) { $0 + $1.rowsRead }, clean: files.reduce(0) { $0 + $1.clean },
-                quarantined: files.reduce(0) { $0 + $1.quarantined }, partialBytes: bytes)
+            return ShardSummary(files: files, partialPath: partialPath)
         } catch {
             writer.abandon()
             throw error
         }
+    }
+}
+
+extension Runner.ShardSummary {
+    /// The summary of a partial written for these files.
+    init(files: [FileReconciliation], partialPath: String) {
+        self.init(
+            rowsRead: files.reduce(0) { $0 + $1.rowsRead }, clean: files.reduce(0) { $0 + $1.clean },
+            quarantined: files.reduce(0) { $0 + $1.quarantined },
+            partialBytes: (try? FileManager.default.attributesOfItem(atPath: partialPath)[.size] as? NSNumber)?.int64Value ?? 0)
     }
 }
 
@@ -316,7 +346,8 @@ extension PartialHeader.Shard {
     init(files: [FileReconciliation]) {
         var hash = SHA256()
         for file in files { hash.update(Array((file.path + "\t" + file.sha256 + "\n").utf8)) }
-        self.init(id: hash.finalizeHex(), inputs: files.map(\.path))
+        self.init(
+            id: hash.finalizeHex(), inputs: files.map(\.path), resolved: files.map { URL(fileURLWithPath: $0.path).standardizedFileURL.path })
     }
 }
 
@@ -386,9 +417,23 @@ struct QuarantineRecord {
 struct QuarantineRecordError: Error {}
 
 extension PartialReader {
-    /// The files section: the shard's files' reconciliations.
-    func files() throws -> [FileReconciliation] {
-        try json(.files, as: [FileReconciliation].self)
+    /// The files section: the shard's files' reconciliations, checked to add up (no
+    /// negative count; rows read = clean + quarantined, the reasons summing to the
+    /// quarantined; one file per input the header names).
+    func files(header: PartialHeader) throws -> [FileReconciliation] {
+        let files = try json(.files, as: [FileReconciliation].self)
+        guard files.count == header.shards.reduce(0, { $0 + $1.inputs.count }), header.shards.allSatisfy({ $0.resolved.count == $0.inputs.count }) else {
+            throw damaged("its files are not the inputs its header names")
+        }
+        for file in files {
+            let counts =
+                [file.rowsRead, file.clean, file.duplicate, file.quarantined, file.blankLines] + Array(file.quarantineReasons.values)
+                + Array(file.unmapped.values)
+            guard counts.allSatisfy({ $0 >= 0 }), file.duplicate == 0, file.rowsRead == file.clean + file.quarantined,
+                file.quarantineReasons.values.reduce(0, +) == file.quarantined
+            else { throw damaged("a file's counts do not add up") }
+        }
+        return files
     }
 
     /// The counts section.
@@ -403,18 +448,21 @@ extension PartialReader {
         var store = UnmappedLabelStore(fields: fields)
         for (name, labels) in stored.fields.sorted(by: { $0.key < $1.key }) {
             guard let field = fields.first(where: { $0.name == name }) else { throw damaged("its unmapped labels name a field this pipeline does not have") }
-            for (label, count) in labels.sorted(by: { $0.key < $1.key }) { store.add(field: field, label: label, count: count) }
+            for (label, count) in labels.sorted(by: { $0.key < $1.key }) {
+                guard count > 0 else { throw damaged("an unmapped label's count is not positive") }
+                store.add(field: field, label: label, count: count)
+            }
         }
         return store
     }
 
-    /// Every section of one kind, concatenated and decoded as JSON.
+    /// Every section of one kind, concatenated and decoded as gzip-compressed JSON (at
+    /// most ``PartialFormat/maxInflation`` times its compressed size).
     private func json<T: Decodable>(_ kind: PartialFormat.Section, as type: T.Type) throws -> T {
         var bytes: [UInt8] = []
         try forEachSection { section, payload in if section == kind { bytes.append(contentsOf: payload) } }
-        do { return try JSONDecoder().decode(type, from: Data(try Self.inflated(bytes, path: path))) } catch {
-            throw damaged("its \(kind) section cannot be read")
-        }
+        let json = try Self.inflated(bytes, path: path, limit: PartialFormat.inflatedLimit(compressed: bytes.count))
+        do { return try JSONDecoder().decode(type, from: Data(json)) } catch { throw damaged("its \(kind) section cannot be read") }
     }
 
     /// Calls `body` with each quarantined row's record, in order.
@@ -432,49 +480,54 @@ extension PartialReader {
                 start += length
             }
             pending.removeFirst(start)
+            guard pending.count <= PartialFormat.maxSection + InputLimits.quarantinedRowPrefixBytes + 64 else {
+                throw damaged("a quarantined row is longer than any sprx writes")
+            }
         }
         guard pending.isEmpty else { throw damaged("it ends inside a quarantined row") }
     }
 
-    /// Reads the partial's rows into a merge: each clean row's identity with its file's
+    /// Reads the partial's rows into a merge: each clean row's record with its file's
     /// index in the partial, each quarantined row with its file's index; returns its
     /// counts. Checks the rows are as many as the header and the files say.
     func take(
-        files: [FileReconciliation], pipeline: PipelineConfiguration, header: PartialHeader, identity: (RowIdentity, Int) throws -> Void,
-        quarantined: (QuarantinedRow, Int) throws -> Void
+        files: [FileReconciliation], header: PartialHeader, row: (CleanRowTrace, Int) throws -> Void, quarantined: (QuarantinedRow, Int) throws -> Void
     ) throws -> ReferralCounts {
-        let size = MemoryLayout<RowIdentity>.size
+        let size = PartialRowRecord.size
         var file = 0
         var leftInFile = files.first.map { Int64($0.clean) } ?? 0
-        var identities: Int64 = 0
+        var rows: Int64 = 0
         try forEachSection { kind, payload in
-            guard kind == .identities else { return }
-            guard payload.count % size == 0 else { throw damaged("a row identity is cut short") }
-            for offset in stride(from: 0, to: payload.count, by: size) {
-                while leftInFile == 0 && file + 1 < files.count {
-                    file += 1
-                    leftInFile = Int64(files[file].clean)
+            guard kind == .rows else { return }
+            let records = try Self.inflated(Array(payload), path: path, limit: PartialFormat.maxSection)
+            guard records.count % size == 0 else { throw damaged("a row record is cut short") }
+            try records.withUnsafeBytes { records in
+                for offset in stride(from: 0, to: records.count, by: size) {
+                    while leftInFile == 0 && file + 1 < files.count {
+                        file += 1
+                        leftInFile = Int64(files[file].clean)
+                    }
+                    guard leftInFile > 0 else { throw damaged("it holds more row records than clean rows") }
+                    try row(PartialRowRecord.decode(records, at: offset), file)
+                    leftInFile -= 1
+                    rows += 1
                 }
-                guard leftInFile > 0 else { throw damaged("it holds more row identities than clean rows") }
-                let record = RowIdentity(
-                    idLow: payload.loadUnaligned(fromByteOffset: offset, as: UInt64.self),
-                    idHigh: payload.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self),
-                    content: payload.loadUnaligned(fromByteOffset: offset + 16, as: UInt64.self))
-                try identity(record, file)
-                leftInFile -= 1
-                identities += 1
             }
         }
-        guard identities == header.identities, identities == files.reduce(Int64(0), { $0 + Int64($1.clean) }) else {
-            throw damaged("its row identities are not as many as its clean rows")
+        guard rows == header.rows, rows == files.reduce(Int64(0), { $0 + Int64($1.clean) }) else {
+            throw damaged("its row records are not as many as its clean rows")
         }
-        var rows: Int64 = 0
+        var quarantinedRows: Int64 = 0
+        var perFile = [Int](repeating: 0, count: files.count)
         try forEachQuarantinedRecord { record in
             guard Int(record.file) < files.count else { throw damaged("a quarantined row names a file it does not have") }
             try quarantined(record.row, Int(record.file))
-            rows += 1
+            perFile[Int(record.file)] += 1
+            quarantinedRows += 1
         }
-        guard rows == header.quarantinedRows else { throw damaged("its quarantined rows are not as many as its header says") }
+        guard quarantinedRows == header.quarantinedRows, perFile == files.map(\.quarantined) else {
+            throw damaged("its quarantined rows are not as many as its header and files say")
+        }
         return try counts()
     }
 }
@@ -492,7 +545,8 @@ final class PartialSink: CountSink {
 
     init(besides partialPath: String, files: [String]) throws {
         let url = URL(fileURLWithPath: partialPath)
-        base = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).work-\(getpid())")
+        // A name no other process has (a retried shard in a container may have the same pid).
+        base = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).work-\(UUID().uuidString)")
         do {
             try FileManager.default.createDirectory(at: base, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         } catch {

@@ -226,24 +226,10 @@ struct Run: ParsableCommand {
         do {
             _ = try Inflater.selected  // SPRX_INFLATE is checked before anything is read (exit 64)
             let summary = try RunJob.run(options)
-            if !quiet {
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                StandardError.line(
-                    "sprx: \(summary.rowsRead) rows read: \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(summary.outputDirectory))"
-                )
-                for line in summary.fieldQuality { StandardError.line("sprx: \(line)") }
-                if let line = summary.notRecordedLine { StandardError.line("sprx: \(line)") }
-                for warning in summary.warnings { StandardError.line("sprx: warning: \(warning.code.rawValue): \(warning.message)") }
-                if noDisclosureControl {
-                    StandardError.line("sprx: DISCLOSURE CONTROL IS OFF: the tables hold exact counts; for the secure environment only, do not publish")
-                }
-                StandardError.line("sprx: \(summary.headline)")
-                StandardError.line("sprx: report: \(DisplayText.escaped(summary.outputDirectory))/report.html")
-            }
-            if failOnQuarantine && summary.quarantined > 0 {
-                StandardError.line("sprx: \(summary.quarantined) rows quarantined and --fail-on-quarantine given: exit \(ExitStatus.quarantinedRows)")
-                throw ExitCode(ExitStatus.quarantinedRows)
-            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            try RunSummaryLines.finish(
+                summary, first: "\(summary.rowsRead) rows read", seconds: seconds, quiet: quiet, noDisclosureControl: noDisclosureControl,
+                failOnQuarantine: failOnQuarantine)
         } catch let error as SPRXError {
             fail(error)
         } catch {
@@ -269,7 +255,7 @@ extension Run {
             if !quiet {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 StandardError.line(
-                    "sprx: \(summary.rowsRead) rows read: \(summary.clean) clean (repeats across shards are found by the merge), \(summary.quarantined) quarantined in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(partial)) (\(summary.partialBytes) bytes)"
+                    "sprx: \(summary.rowsRead) rows read: \(summary.quarantined) quarantined, \(summary.clean) held for the merge (which finds repeats within and across shards) in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(partial)) (\(summary.partialBytes) bytes)"
                 )
             }
         } catch let error as SPRXError {
@@ -326,7 +312,12 @@ struct Merge: ParsableCommand {
         case (nil, nil): throw ValidationError("give --out (an output folder) or --partial (a merged partial file)")
         case (.some, .some): throw ValidationError("give --out or --partial, not both")
         case (let out?, nil): guard !out.isEmpty else { throw ValidationError("--out must name a folder") }
-        case (nil, let partial?): guard !partial.isEmpty else { throw ValidationError("--partial must name a file") }
+        case (nil, let partial?):
+            guard !partial.isEmpty else { throw ValidationError("--partial must name a file") }
+            if noDisclosureControl || failOnQuarantine || asOf != nil {
+                throw ValidationError(
+                    "--no-disclosure-control, --fail-on-quarantine and --as-of belong to the final merge (--out): a partial publishes nothing")
+            }
         }
     }
 
@@ -338,40 +329,50 @@ struct Merge: ParsableCommand {
         signal(SIGXFSZ, SIG_IGN)
         ProcessSetup.prepare()
         let started = DispatchTime.now().uptimeNanoseconds
-        func seconds() -> String { String(format: "%.2f", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9) }
         do {
             _ = try Inflater.selected
             if let partial {
                 let summary = try RunJob.mergeToPartial(options, partials: partials, partialPath: partial)
                 if !quiet {
                     StandardError.line(
-                        "sprx: merged \(summary.rowsRead) rows read: \(summary.clean) clean (repeats are found by the final merge), \(summary.quarantined) quarantined in \(seconds()) s -> \(DisplayText.escaped(partial)) (\(summary.partialBytes) bytes)"
+                        "sprx: merged \(summary.rowsRead) rows read: \(summary.quarantined) quarantined, \(summary.clean) held for the final merge (which finds repeats) in \(String(format: "%.2f", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)) s -> \(DisplayText.escaped(partial)) (\(summary.partialBytes) bytes)"
                     )
                 }
                 return
             }
             let summary = try RunJob.merge(options, partials: partials)
-            if !quiet {
-                StandardError.line(
-                    "sprx: merged \(summary.result.shards?.count ?? 0) shards, \(summary.rowsRead) rows read: \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined in \(seconds()) s -> \(DisplayText.escaped(summary.outputDirectory))"
-                )
-                for line in summary.fieldQuality { StandardError.line("sprx: \(line)") }
-                if let line = summary.notRecordedLine { StandardError.line("sprx: \(line)") }
-                for warning in summary.warnings { StandardError.line("sprx: warning: \(warning.code.rawValue): \(warning.message)") }
-                if noDisclosureControl {
-                    StandardError.line("sprx: DISCLOSURE CONTROL IS OFF: the tables hold exact counts; for the secure environment only, do not publish")
-                }
-                StandardError.line("sprx: \(summary.headline)")
-                StandardError.line("sprx: report: \(DisplayText.escaped(summary.outputDirectory))/report.html")
-            }
-            if failOnQuarantine && summary.quarantined > 0 {
-                StandardError.line("sprx: \(summary.quarantined) rows quarantined and --fail-on-quarantine given: exit \(ExitStatus.quarantinedRows)")
-                throw ExitCode(ExitStatus.quarantinedRows)
-            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            try RunSummaryLines.finish(
+                summary, first: "merged \(summary.result.shards?.count ?? 0) shards, \(summary.rowsRead) rows read", seconds: seconds, quiet: quiet,
+                noDisclosureControl: noDisclosureControl, failOnQuarantine: failOnQuarantine)
         } catch let error as SPRXError {
             fail(error)
         } catch {
             try failUnexpected(error)
+        }
+    }
+}
+
+/// The end-of-run lines on stderr `run` and `merge` print, and `--fail-on-quarantine`'s exit.
+enum RunSummaryLines {
+    /// Prints the summary (unless `quiet`), then exits 3 when asked to on quarantined rows.
+    static func finish(_ summary: RunSummary, first: String, seconds: Double, quiet: Bool, noDisclosureControl: Bool, failOnQuarantine: Bool) throws {
+        if !quiet {
+            StandardError.line(
+                "sprx: \(first): \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(summary.outputDirectory))"
+            )
+            for line in summary.fieldQuality { StandardError.line("sprx: \(line)") }
+            if let line = summary.notRecordedLine { StandardError.line("sprx: \(line)") }
+            for warning in summary.warnings { StandardError.line("sprx: warning: \(warning.code.rawValue): \(warning.message)") }
+            if noDisclosureControl {
+                StandardError.line("sprx: DISCLOSURE CONTROL IS OFF: the tables hold exact counts; for the secure environment only, do not publish")
+            }
+            StandardError.line("sprx: \(summary.headline)")
+            StandardError.line("sprx: report: \(DisplayText.escaped(summary.outputDirectory))/report.html")
+        }
+        if failOnQuarantine && summary.quarantined > 0 {
+            StandardError.line("sprx: \(summary.quarantined) rows quarantined and --fail-on-quarantine given: exit \(ExitStatus.quarantinedRows)")
+            throw ExitCode(ExitStatus.quarantinedRows)
         }
     }
 }
