@@ -36,9 +36,9 @@ shard saw).
 Memory: a task holds one chunk of its partial at a time; the partials are cached
 (memory and disk) on the executors, then fetched with toLocalIterator, one shard at a
 time, so the driver holds at most one shard's partial (in the JVM) plus one chunk (in
-Python), and spark.driver.maxResultSize must exceed the largest partial (in make
-check-spark a partial held about 0.25 MB plus about 29 bytes per clean row of its shard:
-the rows' 24-byte identities, for finding repeats across shards).
+Python), and spark.driver.maxResultSize must exceed the largest partial A
+partial grows with its shard's rows (a record per clean row, for finding repeats across
+shards; docs/sharding.md), so the largest shard sets the driver's memory.
 
 Exit status: 0 when the merge wrote OUT; 64 for a bad argument; when a shard fails, the
 exit status of that shard's `sprx run` (its stderr is printed; sprx writes no raw values
