@@ -36,7 +36,7 @@ shard saw).
 Memory: a task holds one chunk of its partial at a time; the partials are cached
 (memory and disk) on the executors, then fetched with toLocalIterator, one shard at a
 time, so the driver holds at most one shard's partial (in the JVM) plus one chunk (in
-Python), and spark.driver.maxResultSize must exceed the largest partial A
+Python), and spark.driver.maxResultSize must exceed the largest partial. A
 partial grows with its shard's rows (a record per clean row, for finding repeats across
 shards; docs/sharding.md), so the largest shard sets the driver's memory.
 
