@@ -127,6 +127,11 @@ check-declared-dimension:
 check-spc:
 	for d in SampleData/expected/*/; do Rscript scripts/check-spc.R $$d || exit 1; done
 
+## check-k8s: scripts/k8s's Indexed shard Job and merge Job: kubectl client dry-run when a cluster answers, else a structural check (with a self-test on broken copies); then their scripts run here as pods and the merge compared with a single run
+.PHONY: check-k8s
+check-k8s: build
+	BIN=$(BIN) bash scripts/check-k8s.sh
+
 ## check-models: fit the default models on 160,128 generated rows in R (rows rebuilt by DuckDB) and compare
 check-models: build
 	bash scripts/check-models.sh
