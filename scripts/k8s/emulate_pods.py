@@ -69,8 +69,8 @@ def main(argv):
     shutil.copy(os.path.join(REPO, "SampleData/organisations/canonical.csv"), f"{root}/SampleData/organisations/")
     files = sorted(f"/inputs/{n}" for n in os.listdir(f"{root}/inputs") if n.endswith(".csv.gz"))
     shards = [[files[0]], files[1:3], [files[3]], [files[4]]]
-    with open(f"{root}/config/shards.txt", "w") as f:
-        f.write("".join(" ".join(s) + "\n" for s in shards))
+    with open(f"{root}/config/shards.txt", "w") as f:   # its paths moved under root too
+        f.write("".join(" ".join(root + p for p in s) + "\n" for s in shards))
 
     failures = []
 
