@@ -39,6 +39,8 @@ public enum SystemCall {
 
     /// How ``rename(_:to:_:)`` treats an existing destination.
     public enum RenameMode: UInt32, Sendable {
+        /// Replaces an existing destination atomically, as `rename(2)` does.
+        case replace = 0
         /// Fails with EEXIST if the destination exists (`RENAME_NOREPLACE`).
         case noReplace = 1
         /// Swaps source and destination atomically; both must exist (`RENAME_EXCHANGE`).

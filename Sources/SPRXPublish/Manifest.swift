@@ -123,6 +123,12 @@ struct Manifest: Encodable {
     var fields_not_recorded: [String] = []
     /// Optional fields some input files lack: withheld the same way (`recorded_in_part:<field>`).
     var fields_recorded_in_part: [FieldRecordedInPart] = []
+    /// One shard counted by `sprx run --partial`: an id from its inputs' paths and
+    /// contents, and its inputs in order.
+    struct Shard: Encodable { var id: String; var inputs: [String] }
+    /// The shards `sprx merge` added up, in order; absent for a run over the inputs
+    /// themselves (`inputs` lists every file either way).
+    var shards: [Shard]? = nil
 
     init(
         options: RunOptions, pipeline config: PipelineConfiguration, files: [FileReconciliation], reference: [ReferenceFileInfo],

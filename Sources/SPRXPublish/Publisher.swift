@@ -176,12 +176,13 @@ public enum Publisher {
         try output.write("report.html", Report.html(tables: tables, context: context))
         try output.write("report.md", markdown.value())
         try output.write("README.md", Codebook.markdown(disclosureStatement: pipeline.disclosure.statement, codes: codebookCodes(pipeline)))
-        let manifest = Manifest(
+        var manifest = Manifest(
             options: options, pipeline: pipeline, files: result.files, reference: result.reference, outputs: output.written,
             started: started, finished: Date(), disclosure: pipeline.disclosure, models: models.summaries,
             modelsSeconds: modelsSeconds, period: period, unmappedLabels: result.unmappedLabels, rates: rates.figures,
             provision: result.provision == nil ? nil : provision.figures, recording: recording, warnings: warnings,
             organisationFunnels: organisations.figures)
+        manifest.shards = result.shards?.map { Manifest.Shard(id: $0.id, inputs: $0.inputs) }
         try output.write("manifest.json", try manifest.json(), record: false)
         return RunSummary(
             result: result, models: models.summaries, outputDirectory: output.target.path, headline: Report.headline(tables: tables),

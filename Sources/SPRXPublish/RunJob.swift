@@ -25,14 +25,7 @@ public enum RunJob {
         let files = try Runner.resolveInputs(options.inputs)
         // Before any work: the target must be sprx's to replace, then a second run on the
         // same output is refused (75) before it writes anything.
-        let enrich = pipeline.enrich
-        let readPaths =
-            [options.pipelinePath, enrich.referenceDirectory] + enrich.deprivation.map { enrich.referenceDirectory + "/" + $0.file }
-            + enrich.rurality.map { enrich.referenceDirectory + "/" + $0.file }
-            + (enrich.population?.files ?? []).map { enrich.referenceDirectory + "/" + $0 }
-            + (pipeline.organisations?.provision?.files ?? []).map { enrich.referenceDirectory + "/" + $0 }
-            + (pipeline.organisations?.lookup.map { [$0.path] } ?? [])
-        let target = try OutputTarget(options.outputDirectory, inputs: options.inputs + files, protected: readPaths)
+        let target = try OutputTarget(options.outputDirectory, inputs: options.inputs + files, protected: readPaths(pipeline, options: options))
         let lock = try RunLock(target: target)
         defer { withExtendedLifetime(lock) {} }
         if lock.tookOverStaleLock && !options.quiet {
@@ -49,6 +42,72 @@ public enum RunJob {
         } catch {
             output.discard()
             throw error
+        }
+    }
+
+    /// The files a run reads besides its inputs (the pipeline and its reference files):
+    /// an output may not replace them.
+    static func readPaths(_ pipeline: PipelineConfiguration, options: RunOptions) -> [String] {
+        let enrich = pipeline.enrich
+        return [options.pipelinePath, enrich.referenceDirectory] + enrich.deprivation.map { enrich.referenceDirectory + "/" + $0.file }
+            + enrich.rurality.map { enrich.referenceDirectory + "/" + $0.file }
+            + (enrich.population?.files ?? []).map { enrich.referenceDirectory + "/" + $0 }
+            + (pipeline.organisations?.provision?.files ?? []).map { enrich.referenceDirectory + "/" + $0 }
+            + (pipeline.organisations?.lookup.map { [$0.path] } ?? [])
+    }
+
+    /// `sprx run --partial`: counts the inputs as one shard into a partial file (no
+    /// output folder, no disclosure control, no quality gates: the merge has those).
+    public static func runShard(_ options: RunOptions, partialPath: String) throws -> Runner.ShardSummary {
+        Runner.prepareProcess()
+        let pipeline = try PipelineLoader.load(path: options.pipelinePath, referenceDirectory: options.referenceDirectory)
+        let files = try Runner.resolveInputs(options.inputs)
+        try refuseOverwriting(partialPath, readPaths: files + readPaths(pipeline, options: options))
+        let reference = try ReferenceData.load(pipeline.enrich)
+        return try Runner.countShard(pipeline: pipeline, reference: reference, files: files, options: options, partialPath: partialPath)
+    }
+
+    /// `sprx merge`: adds partials up into the output folder one run over every shard's
+    /// inputs would have written (disclosure control applied here, and only here).
+    @discardableResult
+    public static func merge(_ options: RunOptions, partials: [String]) throws -> RunSummary {
+        let started = Date()
+        Runner.prepareProcess()
+        var pipeline = try PipelineLoader.load(path: options.pipelinePath, referenceDirectory: options.referenceDirectory)
+        if !options.disclosureControl { pipeline.disclosure.enabled = false }
+        let paths = try Runner.resolvePartials(partials)
+        let target = try OutputTarget(options.outputDirectory, inputs: partials + paths, protected: readPaths(pipeline, options: options))
+        let lock = try RunLock(target: target)
+        defer { withExtendedLifetime(lock) {} }
+        let reference = try ReferenceData.load(pipeline.enrich)
+        let output = try OutputFolder(target: target)
+        do {
+            let sink = try OutputFolderSink(output: output)
+            let result = try Runner.merge(pipeline: pipeline, reference: reference, partials: paths, options: options, sink: sink)
+            let summary = try Publisher.publish(result, options: options, started: started, into: output)
+            try output.commit()
+            return summary
+        } catch {
+            output.discard()
+            throw error
+        }
+    }
+
+    /// `sprx merge --partial`: adds partials up into one partial (a node of a merge tree).
+    public static func mergeToPartial(_ options: RunOptions, partials: [String], partialPath: String) throws -> Runner.ShardSummary {
+        Runner.prepareProcess()
+        let pipeline = try PipelineLoader.load(path: options.pipelinePath, referenceDirectory: options.referenceDirectory)
+        let paths = try Runner.resolvePartials(partials)
+        try refuseOverwriting(partialPath, readPaths: paths + readPaths(pipeline, options: options))
+        let reference = try ReferenceData.load(pipeline.enrich)
+        return try Runner.mergeToPartial(pipeline: pipeline, reference: reference, partials: paths, options: options, partialPath: partialPath)
+    }
+
+    /// Refuses a partial path that names a file the command reads.
+    static func refuseOverwriting(_ partialPath: String, readPaths: [String]) throws {
+        let target = URL(fileURLWithPath: partialPath).standardizedFileURL.resolvingSymlinksInPath().path
+        for path in readPaths where URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path == target {
+            throw SPRXError(.usage, "--partial names a file this command reads; name a new file", location: DataLocation(file: partialPath))
         }
     }
 }

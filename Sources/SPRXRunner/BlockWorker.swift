@@ -35,6 +35,17 @@ struct CleanRowTrace: Sendable {
     var areaFlags: UInt16
 }
 
+extension CleanRowTrace {
+    /// A row known by its identity alone (a merge's ledger); the rest is read again from
+    /// its input file when it repeats an earlier referral.
+    init(identity: RowIdentity) {
+        self.init(
+            identity: identity, line: 0, key: 0, intervention: false, reasons: 0, rawStart: 0, rawEnd: 0,
+            model: ModelCell(organisation: nil, cell: 0, contacts: 0, interventions: 0), organisation: ShortCode(),
+            day: Day(daysSinceEpoch: 0), areaFlags: 0)
+    }
+}
+
 /// One worker's result for one block: what the in-order merge needs. (The block's
 /// referrals are already counted into the worker's ``ReferralCounts`` from the pool.)
 struct BlockResult: Sendable {

@@ -41,8 +41,13 @@ final class DuplicateLedger {
     private(set) var rows: Int64 = 0
     private(set) var candidateCount = 0
 
-    init(directory: URL, bloomBits: Int = 1 << 27) throws {
+    /// Whether the ledger looks for repeats (a run, a merge) or only records the row
+    /// identities in order (a shard, whose repeats its merge finds across every shard).
+    let findsRepeats: Bool
+
+    init(directory: URL, bloomBits: Int = 1 << 27, findsRepeats: Bool = true) throws {
         self.directory = directory
+        self.findsRepeats = findsRepeats
         // Not with its parents: a staging folder a stop signal renamed away is not made again.
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
@@ -51,7 +56,7 @@ final class DuplicateLedger {
         }
         identities = try SpillFile(path: directory.appendingPathComponent("identities.bin").path)
         candidates = try SpillFile(path: directory.appendingPathComponent("candidates.bin").path)
-        bloom = BlockedBloomFilter(bits: bloomBits)
+        bloom = BlockedBloomFilter(bits: findsRepeats ? bloomBits : 512)
     }
 
     /// Brings the filter blocks of these rows' ids into cache before they are recorded.
@@ -63,7 +68,7 @@ final class DuplicateLedger {
     func record(_ trace: CleanRowTrace, file: Int, raw: UnsafeRawBufferPointer) throws {
         var identity = trace.identity
         try withUnsafeBytes(of: &identity) { try identities.append($0) }
-        if bloom.insert(low: trace.identity.idLow, high: trace.identity.idHigh) {
+        if findsRepeats, bloom.insert(low: trace.identity.idLow, high: trace.identity.idHigh) {
             var candidate = Candidate(trace: trace, file: Int32(file), sequence: rows, rawLength: Int32(raw.count))
             try withUnsafeBytes(of: &candidate) { try candidates.append($0) }
             try candidates.append(raw)
@@ -72,10 +77,45 @@ final class DuplicateLedger {
         rows += 1
     }
 
+    /// Records one clean row a shard counted, by its identity alone, in input order (a
+    /// merge's ledger): a repeat found is resolved with an empty trace and no raw bytes,
+    /// which the merge reads again from the row's input file.
+    func record(identity: RowIdentity, file: Int) throws {
+        var identity = identity
+        try withUnsafeBytes(of: &identity) { try identities.append($0) }
+        if findsRepeats, bloom.insert(low: identity.idLow, high: identity.idHigh) {
+            var candidate = Candidate(trace: CleanRowTrace(identity: identity), file: Int32(file), sequence: rows, rawLength: 0)
+            try withUnsafeBytes(of: &candidate) { try candidates.append($0) }
+            candidateCount += 1
+        }
+        rows += 1
+    }
+
+    /// Calls `body` with the recorded identities in input order, as runs of whole
+    /// records of at most `maxBytes` (a shard's partial file takes them so); then
+    /// removes the spill files.
+    func forEachIdentityRun(maxBytes: Int, _ body: ([UInt8]) throws -> Void) throws {
+        try identities.finish()
+        defer { discard() }
+        let size = MemoryLayout<RowIdentity>.size
+        var run: [UInt8] = []
+        run.reserveCapacity(maxBytes)
+        try identities.forEachFixed(size: size) { record in
+            if run.count + size > maxBytes {
+                try body(run)
+                run.removeAll(keepingCapacity: true)
+            }
+            run.append(contentsOf: record)
+        }
+        if !run.isEmpty { try body(run) }
+    }
+
     /// A later occurrence of a referral_id: the row to take out again.
     struct Repeat {
         var trace: CleanRowTrace
         var file: Int
+        /// Its place among every clean row recorded (0 is the first).
+        var sequence: Int64
         /// Same content as the first occurrence (a duplicate), or not (a conflict).
         var isDuplicate: Bool
         var raw: [UInt8]
@@ -114,7 +154,8 @@ final class DuplicateLedger {
             guard let first = firsts[IDKey(candidate.trace.identity)], first.sequence != candidate.sequence else { return }
             try body(
                 Repeat(
-                    trace: candidate.trace, file: Int(candidate.file), isDuplicate: first.content == candidate.trace.identity.content,
+                    trace: candidate.trace, file: Int(candidate.file), sequence: candidate.sequence,
+                    isDuplicate: first.content == candidate.trace.identity.content,
                     raw: Array(raw)))
         }
     }
@@ -248,6 +289,13 @@ final class SpillFile {
         }
     }
 
+    /// Reads the file from the start, calling `body` with each chunk read (any length).
+    func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try read { reader in
+            while let chunk = try reader.takeAvailable() { try body(chunk) }
+        }
+    }
+
     /// Reads ``DuplicateLedger/Candidate`` records, each followed by its raw bytes.
     func forEachRecord(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
         let size = MemoryLayout<DuplicateLedger.Candidate>.size
@@ -284,6 +332,23 @@ final class SpillFile {
         init(descriptor: FileDescriptor, path: String) {
             self.descriptor = descriptor
             self.path = path
+        }
+
+        /// Whatever the next read brings (up to the window's size), or `nil` at the end of the file.
+        func takeAvailable() throws -> UnsafeRawBufferPointer? {
+            if window.isEmpty && !atEnd {
+                let space = window.freeSpace(minimum: readSize)
+                let n: Int
+                do { n = try descriptor.read(into: space) } catch {
+                    throw SPRXError(.outputFailed, "cannot read work file", location: DataLocation(file: path))
+                }
+                if n == 0 { atEnd = true }
+                window.append(count: n)
+            }
+            guard !window.isEmpty else { return nil }
+            let chunk = UnsafeRawBufferPointer(rebasing: window.readable[0..<window.count])
+            window.consume(window.count)
+            return chunk
         }
 
         /// The next `count` bytes, or `nil` at the end of the file.

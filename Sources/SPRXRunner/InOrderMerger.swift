@@ -113,31 +113,47 @@ final class InOrderMerger {
     /// counted as such, a conflict is quarantined (after the rows quarantined while
     /// reading, in input order).
     func resolveRepeats() throws {
-        try ledger.resolve { repeated in
-            let row = repeated.trace
-            removals.add(
-                key: row.key, reasons: row.reasons, contacted: groupKey.level(.contacted, of: row.key) == 1,
-                intervention: row.intervention, day: row.day, organisation: row.organisation, sign: -1)
-            if countForModels { removals.models.add(row.model, sign: -1) }
-            var stats = files[repeated.file]
-            stats.areaCounts.subtract(AreaMatchCounts(packed: row.areaFlags))
-            // Its unmapped labels were counted when it was read: take them back, so
-            // overlapping extracts do not double the unmapped counts (or fail a gate).
-            for (label, count) in unmappedLabels(ofRaw: repeated.raw, file: repeated.file) {
-                stats.unmapped[label.field.name] = max(0, (stats.unmapped[label.field.name] ?? 0) - count)
-                unmappedLabels.subtract(field: label.field, label: label.label, count: count)
+        try ledger.resolve { try takeOut($0) }
+    }
+
+    /// Takes one later occurrence of a referral_id out of the counts, the file's
+    /// reconciliation and the unmapped labels; quarantines it when it conflicts. Called
+    /// in input order (a run's ledger, or a merge's, which reads the row again first).
+    func takeOut(_ repeated: DuplicateLedger.Repeat) throws {
+        let row = repeated.trace
+        removals.add(
+            key: row.key, reasons: row.reasons, contacted: groupKey.level(.contacted, of: row.key) == 1,
+            intervention: row.intervention, day: row.day, organisation: row.organisation, sign: -1)
+        if countForModels { removals.models.add(row.model, sign: -1) }
+        var stats = files[repeated.file]
+        stats.areaCounts.subtract(AreaMatchCounts(packed: row.areaFlags))
+        // Its unmapped labels were counted when it was read: take them back, so
+        // overlapping extracts do not double the unmapped counts (or fail a gate).
+        for (label, count) in unmappedLabels(ofRaw: repeated.raw, file: repeated.file) {
+            stats.unmapped[label.field.name] = max(0, (stats.unmapped[label.field.name] ?? 0) - count)
+            unmappedLabels.subtract(field: label.field, label: label.label, count: count)
+        }
+        stats.clean -= 1
+        if repeated.isDuplicate {
+            stats.duplicate += 1
+        } else {
+            stats.quarantined += 1
+            stats.quarantineReasons[QuarantineReason.conflictingReferralID.rawValue, default: 0] += 1
+            try sink.quarantine(
+                QuarantinedRow(line: Int(row.line), reason: .conflictingReferralID, column: "referral_id", raw: repeated.raw),
+                file: fileNames[repeated.file])
+        }
+        files[repeated.file] = stats
+    }
+
+    /// Takes in what a shard counted of its files (a merge): their reconciliations
+    /// before repeats were resolved, starting at input `file`, and their unmapped labels.
+    func adopt(_ counted: [FileReconciliation], from file: Int, unmapped: UnmappedLabelStore) {
+        for (offset, reconciliation) in counted.enumerated() { files[file + offset] = reconciliation }
+        for field in unmapped.fields {
+            for (label, count) in (unmapped.labels[field] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                unmappedLabels.add(field: field, label: label, count: count)
             }
-            stats.clean -= 1
-            if repeated.isDuplicate {
-                stats.duplicate += 1
-            } else {
-                stats.quarantined += 1
-                stats.quarantineReasons[QuarantineReason.conflictingReferralID.rawValue, default: 0] += 1
-                try sink.quarantine(
-                    QuarantinedRow(line: Int(row.line), reason: .conflictingReferralID, column: "referral_id", raw: repeated.raw),
-                    file: fileNames[repeated.file])
-            }
-            files[repeated.file] = stats
         }
     }
 }

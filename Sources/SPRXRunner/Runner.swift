@@ -73,6 +73,8 @@ public struct RunResult: Sendable {
     /// The organisation lookup and the link worker provision files, when the pipeline names them.
     public var organisationDirectory: OrganisationDirectory? = nil
     public var provision: ProvisionData? = nil
+    /// The shards a merge added up, in order (`nil` for a run over the inputs themselves).
+    public var shards: [PartialHeader.Shard]? = nil
 
     /// The earliest and latest referral date counted.
     public var period: (first: Day, last: Day)? { counts.period }
@@ -134,38 +136,53 @@ public enum Runner {
     public static func count(
         pipeline: PipelineConfiguration, reference: ReferenceData, files: [String], options: RunOptions, sink: any CountSink
     ) throws -> RunResult {
-        var worker = BlockWorker(
-            clean: CleanRules(pipeline: pipeline), enrich: EnrichRules(reference: reference, ageBands: pipeline.enrich.ageBands),
-            groupKey: pipeline.groupKey, routeTypes: pipeline.routes.map(\.type), countForModels: !pipeline.models.models.isEmpty,
-            modelProjection: try ModelCellProjection(models: pipeline.models.models, schema: pipeline.groupKey))
-        worker.modelsByOrganisation = pipeline.models.clusterByOrganisation
+        let counted = try countRows(pipeline: pipeline, reference: reference, files: files, options: options, sink: sink, findsRepeats: true)
+        do { try counted.merger.resolveRepeats() } catch {
+            counted.ledger.discard()
+            throw error
+        }
+        return try conclude(
+            counts: counted.pool.merged(with: counted.merger.removals), merger: counted.merger, reference: counted.reference,
+            population: counted.population, organisations: counted.organisations, pipeline: pipeline, options: options, sink: sink)
+    }
+
+    /// What ``countRows(pipeline:reference:files:options:sink:findsRepeats:)`` leaves:
+    /// every row counted, repeats not yet taken out.
+    struct Counted {
+        let merger: InOrderMerger
+        let ledger: DuplicateLedger
+        let pool: CountsPool
+        let reference: ReferenceData
+        let population: Deferred<PopulationDenominators?>
+        let organisations: Deferred<OrganisationData>
+    }
+
+    /// The organisation lookup, the provision files and every file read (``OrganisationLoader``).
+    typealias OrganisationData = (directory: OrganisationDirectory?, provision: ProvisionData?, files: [ReferenceFileInfo])
+
+    /// Reads, cleans, enriches and counts every file in input order; records every clean
+    /// row's identity in the ledger (which, with `findsRepeats`, also keeps what it needs
+    /// to find and take out repeats).
+    static func countRows(
+        pipeline: PipelineConfiguration, reference: ReferenceData, files: [String], options: RunOptions, sink: any CountSink,
+        findsRepeats: Bool
+    ) throws -> Counted {
+        var worker = try makeWorker(pipeline: pipeline, reference: reference)
         worker.ratePeriod = pipeline.enrich.population?.period
-        let ledger = try DuplicateLedger(directory: sink.workDirectory)
+        let ledger = try DuplicateLedger(directory: sink.workDirectory, findsRepeats: findsRepeats)
         let merger = InOrderMerger(
             files: files, sink: sink, ledger: ledger, groupKey: pipeline.groupKey, countForModels: worker.countForModels,
             clean: worker.clean)
         let pool = CountsPool(groupKey: pipeline.groupKey)
-        // The single-year-of-age populations are summed while rows are counted (only
-        // publishing needs them), on a thread of their own when the run may use more
-        // than one; a bad population file stops the count at the next block.
-        let population =
-            options.jobs > 1
-            ? Deferred { try loadDenominators(pipeline: pipeline, reference: reference) }
-            : Deferred(now: { try loadDenominators(pipeline: pipeline, reference: reference) })
-        if let error = population.failure { throw error }
-        // So are the organisation lookup and the provision files (a quarter of a second
-        // of CPU), on a thread of their own; a bad file stops the count at the next block.
-        let settings = pipeline.organisations, referenceDirectory = pipeline.enrich.referenceDirectory
-        let organisations =
-            options.jobs > 1
-            ? Deferred { try OrganisationLoader.load(settings, referenceDirectory: referenceDirectory) }
-            : Deferred(now: { try OrganisationLoader.load(settings, referenceDirectory: referenceDirectory) })
-        if let error = organisations.failure { throw error }
+        let (population, organisations) = loadAside(pipeline: pipeline, reference: reference, options: options)
+        if let error = population.failure ?? organisations.failure {
+            ledger.discard()
+            throw error
+        }
         do {
             try execute(
                 files: files, worker: worker, pipeline: pipeline, options: options, merger: merger, pool: pool,
                 stopIf: { population.failure ?? organisations.failure })
-            try merger.resolveRepeats()
         } catch {
             ledger.discard()
             throw error
@@ -173,7 +190,44 @@ public enum Runner {
         for file in merger.files {
             if let warning = file.gzipPaddingWarning { StandardError.line("sprx: warning: \(DisplayText.escaped(file.path)): \(warning)") }
         }
-        let counts = pool.merged(with: merger.removals)
+        return Counted(merger: merger, ledger: ledger, pool: pool, reference: reference, population: population, organisations: organisations)
+    }
+
+    /// The block worker of a pipeline: its clean, enrich and count rules.
+    static func makeWorker(pipeline: PipelineConfiguration, reference: ReferenceData) throws -> BlockWorker {
+        var worker = BlockWorker(
+            clean: CleanRules(pipeline: pipeline), enrich: EnrichRules(reference: reference, ageBands: pipeline.enrich.ageBands),
+            groupKey: pipeline.groupKey, routeTypes: pipeline.routes.map(\.type), countForModels: !pipeline.models.models.isEmpty,
+            modelProjection: try ModelCellProjection(models: pipeline.models.models, schema: pipeline.groupKey))
+        worker.modelsByOrganisation = pipeline.models.clusterByOrganisation
+        return worker
+    }
+
+    /// The single-year-of-age populations (summed while rows are counted: only
+    /// publishing needs them), the organisation lookup and the provision files (a
+    /// quarter of a second of CPU), each on a thread of its own when the run may use
+    /// more than one; a bad file stops the count at the next block.
+    static func loadAside(
+        pipeline: PipelineConfiguration, reference: ReferenceData, options: RunOptions
+    ) -> (population: Deferred<PopulationDenominators?>, organisations: Deferred<OrganisationData>) {
+        let population =
+            options.jobs > 1
+            ? Deferred { try loadDenominators(pipeline: pipeline, reference: reference) }
+            : Deferred(now: { try loadDenominators(pipeline: pipeline, reference: reference) })
+        let settings = pipeline.organisations, referenceDirectory = pipeline.enrich.referenceDirectory
+        let organisations =
+            options.jobs > 1
+            ? Deferred { try OrganisationLoader.load(settings, referenceDirectory: referenceDirectory) }
+            : Deferred(now: { try OrganisationLoader.load(settings, referenceDirectory: referenceDirectory) })
+        return (population, organisations)
+    }
+
+    /// Judges the quality gates on the final counts, finishes the sink and gathers the
+    /// ``RunResult`` (a run's, or a merge's).
+    static func conclude(
+        counts: ReferralCounts, merger: InOrderMerger, reference: ReferenceData, population: Deferred<PopulationDenominators?>,
+        organisations: Deferred<OrganisationData>, pipeline: PipelineConfiguration, options: RunOptions, sink: any CountSink
+    ) throws -> RunResult {
         // A run that cannot mean anything (no clean rows, mostly quarantined, a field
         // mostly unmapped) fails here, before anything is published.
         let figures = RunFigures.quality(counts: counts, files: merger.files, pipeline: pipeline)

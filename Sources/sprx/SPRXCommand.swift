@@ -21,7 +21,7 @@ struct SPRXCommand: ParsableCommand {
         commandName: "sprx",
         abstract: "Social prescribing referral equity tables from platform exports.",
         version: ReferenceEditions.versionText(sprxVersion) + "\n" + Inflater.versionLine,
-        subcommands: [Run.self, Generate.self, Validate.self, Inspect.self]
+        subcommands: [Run.self, Merge.self, Generate.self, Validate.self, Inspect.self]
     )
 
     /// Makes the standard descriptors safe before any command runs, then parses and runs.
@@ -151,7 +151,13 @@ struct Run: ParsableCommand {
     var inputs: [String]
 
     @Option(help: "The output folder; replaced only when the run succeeds.")
-    var out: String
+    var out: String?
+
+    @Option(
+        help:
+            "Count the inputs as one shard of a larger run: write this partial file (owner-only; for `sprx merge`) instead of an output folder. No disclosure control, quality gates or repeat detection here: the merge does them."
+    )
+    var partial: String?
 
     @Option(help: "Worker threads (default: the number of cores).")
     var jobs: Int?
@@ -190,10 +196,21 @@ struct Run: ParsableCommand {
         try ProgressOptions.check(interval: progressInterval)
         guard (1...(64 << 20)).contains(blockSize) else { throw ValidationError("--block-size must be from 1 byte to 64 MiB") }
         guard !inputs.isEmpty else { throw ValidationError("give at least one --input") }
-        guard !out.isEmpty else { throw ValidationError("--out must name a folder") }
+        switch (out, partial) {
+        case (nil, nil): throw ValidationError("give --out (an output folder) or --partial (a shard's partial file)")
+        case (.some, .some): throw ValidationError("give --out or --partial, not both: a shard writes a partial, `sprx merge` the output folder")
+        case (let out?, nil): guard !out.isEmpty else { throw ValidationError("--out must name a folder") }
+        case (nil, let partial?):
+            guard !partial.isEmpty else { throw ValidationError("--partial must name a file") }
+            if noDisclosureControl || failOnQuarantine || asOf != nil {
+                throw ValidationError("--no-disclosure-control, --fail-on-quarantine and --as-of belong to `sprx merge`: a partial publishes nothing")
+            }
+        }
     }
 
     func run() throws {
+        if let partial { return try runShard(partial) }
+        let out = out ?? ""
         var options = RunOptions(
             pipelinePath: pipeline, inputs: inputs, outputDirectory: out, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
             disclosureControl: !noDisclosureControl, quiet: quiet, commandLine: CommandLine.arguments, blockSize: blockSize,
@@ -213,6 +230,130 @@ struct Run: ParsableCommand {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 StandardError.line(
                     "sprx: \(summary.rowsRead) rows read: \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(summary.outputDirectory))"
+                )
+                for line in summary.fieldQuality { StandardError.line("sprx: \(line)") }
+                if let line = summary.notRecordedLine { StandardError.line("sprx: \(line)") }
+                for warning in summary.warnings { StandardError.line("sprx: warning: \(warning.code.rawValue): \(warning.message)") }
+                if noDisclosureControl {
+                    StandardError.line("sprx: DISCLOSURE CONTROL IS OFF: the tables hold exact counts; for the secure environment only, do not publish")
+                }
+                StandardError.line("sprx: \(summary.headline)")
+                StandardError.line("sprx: report: \(DisplayText.escaped(summary.outputDirectory))/report.html")
+            }
+            if failOnQuarantine && summary.quarantined > 0 {
+                StandardError.line("sprx: \(summary.quarantined) rows quarantined and --fail-on-quarantine given: exit \(ExitStatus.quarantinedRows)")
+                throw ExitCode(ExitStatus.quarantinedRows)
+            }
+        } catch let error as SPRXError {
+            fail(error)
+        } catch {
+            try failUnexpected(error)
+        }
+    }
+}
+
+extension Run {
+    /// `--partial`: counts the inputs as one shard.
+    func runShard(_ partial: String) throws {
+        var options = RunOptions(
+            pipelinePath: pipeline, inputs: inputs, outputDirectory: "", jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+            quiet: quiet, commandLine: CommandLine.arguments, blockSize: blockSize, referenceDirectory: referenceDir)
+        options.progress = progress
+        options.progressInterval = progressInterval
+        signal(SIGXFSZ, SIG_IGN)
+        ProcessSetup.prepare()
+        let started = DispatchTime.now().uptimeNanoseconds
+        do {
+            _ = try Inflater.selected
+            let summary = try RunJob.runShard(options, partialPath: partial)
+            if !quiet {
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                StandardError.line(
+                    "sprx: \(summary.rowsRead) rows read: \(summary.clean) clean (repeats across shards are found by the merge), \(summary.quarantined) quarantined in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(partial)) (\(summary.partialBytes) bytes)"
+                )
+            }
+        } catch let error as SPRXError {
+            fail(error)
+        } catch {
+            try failUnexpected(error)
+        }
+    }
+}
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Merge shards' partial files into the output folder one run over all their inputs would write.",
+        discussion:
+            "Partials (files, or folders of *.sprxpart files in name order) are merged in the order given: the shards' order is the inputs' order. "
+            + "Repeats across shards are found here; a repeated row is read again from its input file (at the path its shard saw), so keep the inputs "
+            + "until the merge. Disclosure control happens here and only here.\n\n" + ExitStatus.runHelp)
+
+    @Option(help: "The pipeline file (YAML): the one every shard was counted with.")
+    var pipeline: String
+
+    @Argument(help: "Partial files, or folders of *.sprxpart files.")
+    var partials: [String] = []
+
+    @Option(help: "The output folder; replaced only when the merge succeeds.")
+    var out: String?
+
+    @Option(help: "Write one partial holding every given partial instead of an output folder (a node of a merge tree).")
+    var partial: String?
+
+    @Option(help: "Worker threads (default: the number of cores).")
+    var jobs: Int?
+
+    @Flag(help: "Publish exact counts (for use inside the secure environment only).")
+    var noDisclosureControl = false
+
+    @Flag(help: "No summary on stderr.")
+    var quiet = false
+
+    @Flag(help: "Exit with status 3 when any row was quarantined (outputs are still published). For CI.")
+    var failOnQuarantine = false
+
+    @Option(help: "The folder of reference lookups (before SPRX_REFERENCE_DIR, the pipeline's enrich.reference_dir and the installed default).")
+    var referenceDir: String?
+
+    @Option(name: .customLong("as-of"), help: "The date the report is as of, YYYY-MM-DD (as for `sprx run`).")
+    var asOf: String?
+
+    func validate() throws {
+        if let asOf, Day(iso: asOf) == nil { throw ValidationError("--as-of must be a date as YYYY-MM-DD (got '\(DisplayText.escaped(asOf))')") }
+        if let jobs, !(1...RunOptions.maxJobs).contains(jobs) { throw ValidationError("--jobs must be from 1 to \(RunOptions.maxJobs)") }
+        guard !partials.isEmpty else { throw ValidationError("give at least one partial file or folder") }
+        switch (out, partial) {
+        case (nil, nil): throw ValidationError("give --out (an output folder) or --partial (a merged partial file)")
+        case (.some, .some): throw ValidationError("give --out or --partial, not both")
+        case (let out?, nil): guard !out.isEmpty else { throw ValidationError("--out must name a folder") }
+        case (nil, let partial?): guard !partial.isEmpty else { throw ValidationError("--partial must name a file") }
+        }
+    }
+
+    func run() throws {
+        var options = RunOptions(
+            pipelinePath: pipeline, inputs: partials, outputDirectory: out ?? "", jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+            disclosureControl: !noDisclosureControl, quiet: quiet, commandLine: CommandLine.arguments, referenceDirectory: referenceDir)
+        options.asOf = asOf.flatMap { Day(iso: $0) }
+        signal(SIGXFSZ, SIG_IGN)
+        ProcessSetup.prepare()
+        let started = DispatchTime.now().uptimeNanoseconds
+        func seconds() -> String { String(format: "%.2f", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9) }
+        do {
+            _ = try Inflater.selected
+            if let partial {
+                let summary = try RunJob.mergeToPartial(options, partials: partials, partialPath: partial)
+                if !quiet {
+                    StandardError.line(
+                        "sprx: merged \(summary.rowsRead) rows read: \(summary.clean) clean (repeats are found by the final merge), \(summary.quarantined) quarantined in \(seconds()) s -> \(DisplayText.escaped(partial)) (\(summary.partialBytes) bytes)"
+                    )
+                }
+                return
+            }
+            let summary = try RunJob.merge(options, partials: partials)
+            if !quiet {
+                StandardError.line(
+                    "sprx: merged \(summary.result.shards?.count ?? 0) shards, \(summary.rowsRead) rows read: \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined in \(seconds()) s -> \(DisplayText.escaped(summary.outputDirectory))"
                 )
                 for line in summary.fieldQuality { StandardError.line("sprx: \(line)") }
                 if let line = summary.notRecordedLine { StandardError.line("sprx: \(line)") }

@@ -1,0 +1,540 @@
+import Foundation
+import SPRXAggregate
+import SPRXClean
+import SPRXCore
+import SPRXEnrich
+import SPRXIngest
+import SPRXPipeline
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Sharded runs: a shard counts its inputs into a partial file; a merge adds partials
+/// up into exactly what one run over every shard's inputs would have counted.
+///
+/// Design note: a shard keeps everything *before* repeats are resolved: the counts of
+/// every clean row, its files' reconciliations, unmapped labels and quarantined rows,
+/// and each clean row's identity (24 bytes: the referral_id's 128-bit hash and a hash
+/// of its content) in input order. All of it is additive or concatenated, so merging
+/// partials in shard order is the state a single run holds once it has read every file,
+/// and a merge of merges is a merge of all. Only the final merge finds repeats: the same
+/// ledger as a run, over every shard's identities in order, so the first occurrence
+/// kept and the duplicate or conflict decided are the single run's. A repeat's counts,
+/// labels and raw row are not in any partial (a partial holds no raw rows but the
+/// quarantined ones): the merge reads the repeat's input file again, through the same
+/// block worker, and checks each row it takes out has the identity the shard recorded.
+extension Runner {
+    /// What a shard counted, for its summary line.
+    public struct ShardSummary: Sendable {
+        public var rowsRead: Int
+        public var clean: Int
+        public var quarantined: Int
+        public var partialBytes: Int64
+    }
+
+    /// Counts `files` as one shard and writes its partial file at `partialPath`.
+    ///
+    /// No quality gate is judged and no disclosure control applied: both belong to the
+    /// merge, which sees every shard.
+    public static func countShard(
+        pipeline: PipelineConfiguration, reference: ReferenceData, files: [String], options: RunOptions, partialPath: String
+    ) throws -> ShardSummary {
+        let writer = try PartialWriter(path: partialPath)
+        let sink = try PartialSink(besides: partialPath, files: files)
+        defer { sink.remove() }
+        do {
+            let counted = try countRows(pipeline: pipeline, reference: reference, files: files, options: options, sink: sink, findsRepeats: false)
+            let counts = counted.pool.merged(with: ReferralCounts(schema: pipeline.groupKey))
+            let referenceFiles = counted.reference.files + (try counted.population.value()?.files ?? []) + (try counted.organisations.value().files)
+            let merger = counted.merger
+            let header = PartialHeader(
+                pipelineSHA256: pipeline.sourceSHA256, layout: pipeline.groupKey.layoutDescription,
+                reference: referenceFiles.map { PartialHeader.Reference(name: $0.name, sha256: $0.sha256) },
+                shards: [PartialHeader.Shard(files: merger.files)], identities: counted.ledger.rows, quarantinedRows: sink.rows)
+            try writer.writeJSON(.header, header)
+            try writer.writeJSON(.files, merger.files)
+            try writer.writeJSON(.unmappedLabels, PartialLabels(merger.unmappedLabels))
+            try writer.writeJSON(.counts, counts)
+            try counted.ledger.forEachIdentityRun(maxBytes: PartialFormat.maxSection) { try writer.write(.identities, $0) }
+            try sink.forEachRun(maxBytes: PartialFormat.maxSection) { try writer.write(.quarantine, $0) }
+            try writer.finish()
+            let bytes = (try? FileManager.default.attributesOfItem(atPath: partialPath)[.size] as? NSNumber)?.int64Value ?? 0
+            return ShardSummary(
+                rowsRead: merger.files.reduce(0) { $0 + $1.rowsRead }, clean: merger.files.reduce(0) { $0 + $1.clean },
+                quarantined: merger.files.reduce(0) { $0 + $1.quarantined }, partialBytes: bytes)
+        } catch {
+            writer.abandon()
+            throw error
+        }
+    }
+
+    /// Resolves partial arguments: files as given, folders as their `*.sprxpart` files in name order.
+    public static func resolvePartials(_ arguments: [String]) throws -> [String] {
+        var paths: [String] = []
+        for argument in arguments {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: argument, isDirectory: &isFolder) else {
+                throw SPRXError(.inputUnreadable, "partial file or folder does not exist", location: DataLocation(file: argument))
+            }
+            guard isFolder.boolValue else {
+                paths.append(argument)
+                continue
+            }
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: argument)) ?? [])
+                .filter { $0.hasSuffix("." + PartialFormat.fileExtension) && !$0.hasPrefix(".") }
+                .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            guard !names.isEmpty else {
+                throw SPRXError(
+                    .inputUnreadable, "folder holds no *.\(PartialFormat.fileExtension) partial files", location: DataLocation(file: argument))
+            }
+            paths += names.map { (argument as NSString).appendingPathComponent($0) }
+        }
+        return paths
+    }
+
+    /// Opens and checks every partial against this pipeline and reference data, in order.
+    ///
+    /// - Throws: 65 for a file that is not a partial, is damaged or truncated, or repeats
+    ///   a shard; 78 for one counted with another pipeline, other reference files or
+    ///   another format version (each naming the file).
+    static func openPartials(_ paths: [String], expected: PartialHeader) throws -> [(reader: PartialReader, header: PartialHeader)] {
+        var opened: [(reader: PartialReader, header: PartialHeader)] = []
+        var seen: [String: String] = [:]
+        for path in paths {
+            let reader = try PartialReader(path: path)
+            let header = try reader.header()
+            func mismatch(_ what: String) -> SPRXError {
+                SPRXError(
+                    .invalidPipeline, "this partial was counted with \(what) than this merge's; count every shard with the same pipeline and reference files",
+                    location: DataLocation(file: path))
+            }
+            guard header.pipelineSHA256 == expected.pipelineSHA256 else { throw mismatch("another pipeline file (its sha256 differs)") }
+            guard header.layout == expected.layout else { throw mismatch("another group key layout") }
+            guard header.reference == expected.reference else {
+                let differing = zip(header.reference, expected.reference).first { $0 != $1 }.map { " (\($0.1.name))" } ?? ""
+                throw mismatch("other reference files\(differing)")
+            }
+            for shard in header.shards {
+                if let first = seen[shard.id] {
+                    throw SPRXError(
+                        .inputFormat,
+                        "this partial repeats a shard already given in \(DisplayText.escaped(first)) (the same input files, counted twice); give each shard once",
+                        location: DataLocation(file: path))
+                }
+                seen[shard.id] = path
+            }
+            opened.append((reader, header))
+        }
+        return opened
+    }
+
+    /// The header every partial of a merge must match: this pipeline, its layout and its reference files.
+    static func expectedHeader(pipeline: PipelineConfiguration, referenceFiles: [ReferenceFileInfo]) -> PartialHeader {
+        PartialHeader(
+            pipelineSHA256: pipeline.sourceSHA256, layout: pipeline.groupKey.layoutDescription,
+            reference: referenceFiles.map { PartialHeader.Reference(name: $0.name, sha256: $0.sha256) }, shards: [], identities: 0,
+            quarantinedRows: 0)
+    }
+
+    /// Merges partials into what one run over every shard's inputs, in shard order,
+    /// would have counted: repeats across shards found and taken out, gates judged.
+    public static func merge(
+        pipeline: PipelineConfiguration, reference: ReferenceData, partials: [String], options: RunOptions, sink: any CountSink
+    ) throws -> RunResult {
+        let (population, organisations) = loadAside(pipeline: pipeline, reference: reference, options: options)
+        let referenceFiles = reference.files + (try population.value()?.files ?? []) + (try organisations.value().files)
+        let opened = try openPartials(partials, expected: expectedHeader(pipeline: pipeline, referenceFiles: referenceFiles))
+        let worker = try makeWorker(pipeline: pipeline, reference: reference)
+        var fileLists: [[FileReconciliation]] = []
+        for partial in opened { fileLists.append(try partial.reader.files()) }
+        let paths = fileLists.flatMap { $0.map(\.path) }
+        let ledger = try DuplicateLedger(directory: sink.workDirectory)
+        let merger = InOrderMerger(
+            files: paths, sink: sink, ledger: ledger, groupKey: pipeline.groupKey, countForModels: worker.countForModels, clean: worker.clean)
+        var total = ReferralCounts(schema: pipeline.groupKey)
+        do {
+            var firstFile = 0
+            for (partial, files) in zip(opened, fileLists) {
+                let counts = try partial.reader.take(
+                    files: files, pipeline: pipeline, header: partial.header,
+                    identity: { identity, file in try ledger.record(identity: identity, file: firstFile + file) },
+                    quarantined: { row, file in try sink.quarantine(row, file: paths[firstFile + file]) })
+                merger.adopt(files, from: firstFile, unmapped: try partial.reader.unmappedLabels(pipeline: pipeline))
+                try total.merge(counted: counts)
+                firstFile += files.count
+            }
+            try takeOutRepeats(ledger: ledger, merger: merger, worker: worker, pipeline: pipeline, options: options)
+        } catch {
+            ledger.discard()
+            throw error
+        }
+        total.merge(merger.removals)
+        var result = try conclude(
+            counts: total, merger: merger, reference: reference, population: population, organisations: organisations, pipeline: pipeline,
+            options: options, sink: sink)
+        result.shards = opened.flatMap(\.header.shards)
+        return result
+    }
+
+    /// Finds every repeat across the shards' identities and takes each out, in input
+    /// order, reading its row again from its input file.
+    static func takeOutRepeats(ledger: DuplicateLedger, merger: InOrderMerger, worker: BlockWorker, pipeline: PipelineConfiguration, options: RunOptions) throws
+    {
+        var repeats: [DuplicateLedger.Repeat] = []
+        try ledger.resolve { repeats.append($0) }
+        guard !repeats.isEmpty else { return }
+        // Where each file's clean rows start in the ledger's sequence.
+        var firstRow: [Int64] = []
+        var rows: Int64 = 0
+        for file in merger.files {
+            firstRow.append(rows)
+            rows += Int64(file.clean)
+        }
+        var next = 0
+        while next < repeats.count {
+            let file = repeats[next].file
+            var end = next
+            while end < repeats.count && repeats[end].file == file { end += 1 }
+            let wanted = repeats[next..<end]
+            var index = wanted.startIndex
+            let path = merger.files[file].path
+            try readCleanRows(path: path, file: file, worker: worker, pipeline: pipeline, options: options, merger: merger) { ordinal, trace, raw in
+                guard index < wanted.endIndex else { return false }
+                let repeated = wanted[index]
+                guard ordinal == repeated.sequence - firstRow[file] else { return true }
+                guard trace.identity == repeated.trace.identity else {
+                    throw SPRXError(
+                        .inputFormat,
+                        "this input file is not as it was when its shard was counted (a row's referral differs); count its shard again, or keep inputs unchanged until the merge",
+                        location: DataLocation(file: path, line: Int(trace.line)))
+                }
+                try merger.takeOut(DuplicateLedger.Repeat(trace: trace, file: file, sequence: repeated.sequence, isDuplicate: repeated.isDuplicate, raw: raw))
+                index += 1
+                return index < wanted.endIndex
+            }
+            guard index == wanted.endIndex else {
+                throw SPRXError(
+                    .inputFormat,
+                    "this input file has fewer clean rows than when its shard was counted; count its shard again, or keep inputs unchanged until the merge",
+                    location: DataLocation(file: path))
+            }
+            next = end
+        }
+    }
+
+    /// Reads one input file again through the block worker, calling `body` with each
+    /// clean row's ordinal, trace and raw bytes until it returns `false`.
+    static func readCleanRows(
+        path: String, file: Int, worker: BlockWorker, pipeline: PipelineConfiguration, options: RunOptions, merger: InOrderMerger,
+        _ body: (Int64, CleanRowTrace, [UInt8]) throws -> Bool
+    ) throws {
+        let opened = try InputOpener.openInput(path: path, encoding: pipeline.input.encoding)
+        let reader = RowBlockReader(source: opened.source, fileName: path, delimiter: pipeline.input.delimiter, targetBlockSize: options.blockSize)
+        guard let header = try reader.readHeader() else {
+            throw SPRXError(.inputFormat, "file is empty: no header row", location: DataLocation(file: path, line: 1))
+        }
+        let layout = try ColumnLayout(header: header.names, headerLines: header.lines, pipeline: pipeline, file: path)
+        merger.setLayout(layout, file: file)
+        var ordinal: Int64 = 0
+        while let block = try reader.next() {
+            var scratch = ReferralCounts(schema: pipeline.groupKey)
+            let result = worker.process(block, layout: layout, into: &scratch)
+            for trace in result.cleanRows {
+                let raw = Array(result.bytes[Int(trace.rawStart)..<Int(trace.rawEnd)])
+                guard try body(ordinal, trace, raw) else { return }
+                ordinal += 1
+            }
+        }
+    }
+
+    /// Merges partials into one partial (a node of a merge tree): everything
+    /// concatenated or added, repeats left for the final merge.
+    public static func mergeToPartial(
+        pipeline: PipelineConfiguration, reference: ReferenceData, partials: [String], options: RunOptions, partialPath: String
+    ) throws -> ShardSummary {
+        let (population, organisations) = loadAside(pipeline: pipeline, reference: reference, options: options)
+        let referenceFiles = reference.files + (try population.value()?.files ?? []) + (try organisations.value().files)
+        let expected = expectedHeader(pipeline: pipeline, referenceFiles: referenceFiles)
+        let opened = try openPartials(partials, expected: expected)
+        let writer = try PartialWriter(path: partialPath)
+        do {
+            var files: [FileReconciliation] = []
+            var labels = UnmappedLabelStore(fields: LabelledField.all(of: pipeline))
+            var total = ReferralCounts(schema: pipeline.groupKey)
+            var fileCounts: [Int] = []
+            for partial in opened {
+                let partialFiles = try partial.reader.files()
+                fileCounts.append(partialFiles.count)
+                files += partialFiles
+                let store = try partial.reader.unmappedLabels(pipeline: pipeline)
+                for field in store.fields {
+                    for (label, count) in (store.labels[field] ?? [:]).sorted(by: { $0.key < $1.key }) { labels.add(field: field, label: label, count: count) }
+                }
+                try total.merge(counted: try partial.reader.counts())
+            }
+            var header = expected
+            header.shards = opened.flatMap(\.header.shards)
+            header.identities = opened.reduce(0) { $0 + $1.header.identities }
+            header.quarantinedRows = opened.reduce(0) { $0 + $1.header.quarantinedRows }
+            try writer.writeJSON(.header, header)
+            try writer.writeJSON(.files, files)
+            try writer.writeJSON(.unmappedLabels, PartialLabels(labels))
+            try writer.writeJSON(.counts, total)
+            for partial in opened {
+                try partial.reader.forEachSection { kind, payload in if kind == .identities { try writer.write(.identities, Array(payload)) } }
+            }
+            var firstFile = 0
+            for (partial, count) in zip(opened, fileCounts) {
+                var run: [UInt8] = []
+                try partial.reader.forEachQuarantinedRecord { record in
+                    var shifted = record
+                    shifted.file += UInt32(firstFile)
+                    shifted.encode(into: &run)
+                    if run.count >= PartialFormat.maxSection / 2 {
+                        try writer.write(.quarantine, run)
+                        run.removeAll(keepingCapacity: true)
+                    }
+                }
+                if !run.isEmpty { try writer.write(.quarantine, run) }
+                firstFile += count
+            }
+            try writer.finish()
+            let bytes = (try? FileManager.default.attributesOfItem(atPath: partialPath)[.size] as? NSNumber)?.int64Value ?? 0
+            return ShardSummary(
+                rowsRead: files.reduce(0) { $0 + $1.rowsRead }, clean: files.reduce(0) { $0 + $1.clean },
+                quarantined: files.reduce(0) { $0 + $1.quarantined }, partialBytes: bytes)
+        } catch {
+            writer.abandon()
+            throw error
+        }
+    }
+}
+
+extension PartialHeader.Shard {
+    /// A shard of these files: its id hashes their paths and contents, in order.
+    init(files: [FileReconciliation]) {
+        var hash = SHA256()
+        for file in files { hash.update(Array((file.path + "\t" + file.sha256 + "\n").utf8)) }
+        self.init(id: hash.finalizeHex(), inputs: files.map(\.path))
+    }
+}
+
+/// The unmapped labels as a partial stores them: per field name, each label's count.
+struct PartialLabels: Codable {
+    var fields: [String: [String: Int]]
+
+    init(_ store: UnmappedLabelStore) {
+        var fields: [String: [String: Int]] = [:]
+        for (field, labels) in store.labels { fields[field.name] = labels }
+        self.fields = fields
+    }
+}
+
+/// One quarantined row as a partial stores it: the input file's index in the partial,
+/// then the row (little-endian lengths).
+struct QuarantineRecord {
+    var file: UInt32
+    var row: QuarantinedRow
+
+    /// Appends the record's bytes.
+    func encode(into bytes: inout [UInt8]) {
+        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+        append(file)
+        append(UInt64(row.line))
+        let reason = Array(row.reason.rawValue.utf8)
+        append(UInt16(reason.count))
+        bytes += reason
+        let column = row.column.map { Array($0.utf8) }
+        append(UInt32(column.map { $0.count + 1 } ?? 0))
+        bytes += column ?? []
+        append(UInt32(row.raw.count))
+        bytes += row.raw
+    }
+
+    /// Decodes one record from the front of `bytes`, returning it and its length;
+    /// `nil` when `bytes` does not yet hold a whole record.
+    static func decode(_ bytes: ArraySlice<UInt8>) throws(QuarantineRecordError) -> (QuarantineRecord, Int)? {
+        var at = bytes.startIndex
+        func read<T: FixedWidthInteger>(_: T.Type) -> T? {
+            let size = MemoryLayout<T>.size
+            guard bytes.endIndex - at >= size else { return nil }
+            var value: T = 0
+            for i in 0..<size { value |= T(bytes[at + i]) << (8 * i) }
+            at += size
+            return value
+        }
+        func take(_ count: Int) -> [UInt8]? {
+            guard bytes.endIndex - at >= count else { return nil }
+            defer { at += count }
+            return Array(bytes[at..<(at + count)])
+        }
+        guard let file = read(UInt32.self), let line = read(UInt64.self), let reasonLength = read(UInt16.self),
+            let reasonBytes = take(Int(reasonLength)), let columnLength = read(UInt32.self),
+            let columnBytes = take(columnLength == 0 ? 0 : Int(columnLength) - 1), let rawLength = read(UInt32.self),
+            let raw = take(Int(rawLength))
+        else { return nil }
+        guard let reason = QuarantineReason(rawValue: String(decoding: reasonBytes, as: UTF8.self)), line <= UInt64(Int.max) else {
+            throw QuarantineRecordError()
+        }
+        let column = columnLength == 0 ? nil : String(decoding: columnBytes, as: UTF8.self)
+        return (QuarantineRecord(file: file, row: QuarantinedRow(line: Int(line), reason: reason, column: column, raw: raw)), at - bytes.startIndex)
+    }
+}
+
+/// A quarantine record that cannot be one (an unknown reason).
+struct QuarantineRecordError: Error {}
+
+extension PartialReader {
+    /// The files section: the shard's files' reconciliations.
+    func files() throws -> [FileReconciliation] {
+        try json(.files, as: [FileReconciliation].self)
+    }
+
+    /// The counts section.
+    func counts() throws -> ReferralCounts {
+        try json(.counts, as: ReferralCounts.self)
+    }
+
+    /// The unmapped labels, as a store of this pipeline's labelled fields.
+    func unmappedLabels(pipeline: PipelineConfiguration) throws -> UnmappedLabelStore {
+        let stored = try json(.unmappedLabels, as: PartialLabels.self)
+        let fields = LabelledField.all(of: pipeline)
+        var store = UnmappedLabelStore(fields: fields)
+        for (name, labels) in stored.fields.sorted(by: { $0.key < $1.key }) {
+            guard let field = fields.first(where: { $0.name == name }) else { throw damaged("its unmapped labels name a field this pipeline does not have") }
+            for (label, count) in labels.sorted(by: { $0.key < $1.key }) { store.add(field: field, label: label, count: count) }
+        }
+        return store
+    }
+
+    /// Every section of one kind, concatenated and decoded as JSON.
+    private func json<T: Decodable>(_ kind: PartialFormat.Section, as type: T.Type) throws -> T {
+        var bytes: [UInt8] = []
+        try forEachSection { section, payload in if section == kind { bytes.append(contentsOf: payload) } }
+        do { return try JSONDecoder().decode(type, from: Data(bytes)) } catch { throw damaged("its \(kind) section cannot be read") }
+    }
+
+    /// Calls `body` with each quarantined row's record, in order.
+    func forEachQuarantinedRecord(_ body: (QuarantineRecord) throws -> Void) throws {
+        var pending: [UInt8] = []
+        try forEachSection { kind, payload in
+            guard kind == .quarantine else { return }
+            pending.append(contentsOf: payload)
+            var start = 0
+            while true {
+                let decoded: (QuarantineRecord, Int)?
+                do { decoded = try QuarantineRecord.decode(pending[start...]) } catch { throw damaged("a quarantined row cannot be read") }
+                guard let (record, length) = decoded else { break }
+                try body(record)
+                start += length
+            }
+            pending.removeFirst(start)
+        }
+        guard pending.isEmpty else { throw damaged("it ends inside a quarantined row") }
+    }
+
+    /// Reads the partial's rows into a merge: each clean row's identity with its file's
+    /// index in the partial, each quarantined row with its file's index; returns its
+    /// counts. Checks the rows are as many as the header and the files say.
+    func take(
+        files: [FileReconciliation], pipeline: PipelineConfiguration, header: PartialHeader, identity: (RowIdentity, Int) throws -> Void,
+        quarantined: (QuarantinedRow, Int) throws -> Void
+    ) throws -> ReferralCounts {
+        let size = MemoryLayout<RowIdentity>.size
+        var file = 0
+        var leftInFile = files.first.map { Int64($0.clean) } ?? 0
+        var identities: Int64 = 0
+        try forEachSection { kind, payload in
+            guard kind == .identities else { return }
+            guard payload.count % size == 0 else { throw damaged("a row identity is cut short") }
+            for offset in stride(from: 0, to: payload.count, by: size) {
+                while leftInFile == 0 && file + 1 < files.count {
+                    file += 1
+                    leftInFile = Int64(files[file].clean)
+                }
+                guard leftInFile > 0 else { throw damaged("it holds more row identities than clean rows") }
+                let record = RowIdentity(
+                    idLow: payload.loadUnaligned(fromByteOffset: offset, as: UInt64.self),
+                    idHigh: payload.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self),
+                    content: payload.loadUnaligned(fromByteOffset: offset + 16, as: UInt64.self))
+                try identity(record, file)
+                leftInFile -= 1
+                identities += 1
+            }
+        }
+        guard identities == header.identities, identities == files.reduce(Int64(0), { $0 + Int64($1.clean) }) else {
+            throw damaged("its row identities are not as many as its clean rows")
+        }
+        var rows: Int64 = 0
+        try forEachQuarantinedRecord { record in
+            guard Int(record.file) < files.count else { throw damaged("a quarantined row names a file it does not have") }
+            try quarantined(record.row, Int(record.file))
+            rows += 1
+        }
+        guard rows == header.quarantinedRows else { throw damaged("its quarantined rows are not as many as its header says") }
+        return try counts()
+    }
+}
+
+/// A shard's sink: quarantined rows spilled to an owner-only work file beside the
+/// partial (then copied into it), and the duplicate ledger's work folder there too.
+final class PartialSink: CountSink {
+    let base: URL
+    let workDirectory: URL
+    private let spill: SpillFile
+    private let files: [String]
+    private var file = 0
+    private(set) var rows: Int64 = 0
+    private var record: [UInt8] = []
+
+    init(besides partialPath: String, files: [String]) throws {
+        let url = URL(fileURLWithPath: partialPath)
+        base = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).work-\(getpid())")
+        do {
+            try FileManager.default.createDirectory(at: base, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw SPRXError(.outputFailed, "cannot create the shard's work folder beside its partial", location: DataLocation(file: base.path), cause: error)
+        }
+        InterruptCleanup.register(base.path)
+        workDirectory = base.appendingPathComponent("ledger")
+        spill = try SpillFile(path: base.appendingPathComponent("quarantine.bin").path)
+        self.files = files
+    }
+
+    func quarantine(_ row: QuarantinedRow, file path: String) throws {
+        // Rows come in input order; a file may be named twice, so look from the current one on.
+        while file < files.count && files[file] != path { file += 1 }
+        record.removeAll(keepingCapacity: true)
+        QuarantineRecord(file: UInt32(min(file, files.count - 1)), row: row).encode(into: &record)
+        try record.withUnsafeBytes { try spill.append($0) }
+        rows += 1
+    }
+
+    func finish() throws {}
+
+    /// Calls `body` with the spilled records in order, in runs of at most about `maxBytes`.
+    func forEachRun(maxBytes: Int, _ body: ([UInt8]) throws -> Void) throws {
+        try spill.finish()
+        var run: [UInt8] = []
+        try spill.forEachChunk { chunk in
+            var rest = chunk[...]
+            while !rest.isEmpty {
+                let n = min(rest.count, maxBytes - run.count)
+                run.append(contentsOf: rest.prefix(n))
+                rest = rest.dropFirst(n)
+                if run.count >= maxBytes {
+                    try body(run)
+                    run.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        if !run.isEmpty { try body(run) }
+    }
+
+    /// Removes the work folder.
+    func remove() {
+        try? FileManager.default.removeItem(at: base)
+        InterruptCleanup.unregister(base.path)
+    }
+}
