@@ -7,16 +7,22 @@ No cluster: each pod's /bin/sh -c script is taken from shards-job.yaml and
 merge-job.yaml, its mount paths (/config, /inputs, /partials, ...) moved under WORKDIR
 (one folder per mount, as the claim's subPaths would be), `sprx` put on PATH, and run
 with JOB_COMPLETION_INDEX set as the Job controller sets it, two shards at a time. Data:
-`sprx generate` (messy, with duplicates) in 5 files as 4 shards, one of them two files.
+`sprx generate` (messy, with duplicates) in 5 files, and a sixth repeating rows of the
+first (and one of them with another age), as 5 shards, one of them two files.
 Then checks:
   - every shard exits 0 and writes shard-NNNN.sprxpart, owner-only (mode 0600);
   - an index past the shard list exits 64 and writes nothing;
   - the merge exits 0 and its folder equals a single `sprx run` over the same inputs in
     shard order (scripts/sharding/compare_outputs.py);
+  - with the inputs moved after the shards ran, the merge fails naming an input file
+    (the shared-path requirement: it re-reads repeated referrals' files);
   - the merge refuses (exit 66) when a shard's partial is missing and (exit 64) when the
     folder holds one partial more than the shard list names.
 Exit 0 when all hold; prints one line per check.
 """
+import csv
+import gzip
+import io
 import os
 import re
 import shutil
@@ -60,15 +66,29 @@ def main(argv):
     # The claim's contents: inputs, reference data, the pipeline (with the organisation
     # lookup its relative path names), the shard list.
     subprocess.run([binary, "generate", "--rows", "24000", "--seed", "3", "--files", "5", "--messy",
-                    "--duplicates", "0.05", "--out", f"{root}/inputs", "--progress", "none"],
+                    "--duplicates", "0.05", "--out", f"{root}/inputs", "--progress", "none",
+                    "--reference-dir", os.path.join(REPO, "SampleData/reference")],
                    check=True, env=env, stdout=subprocess.DEVNULL)
+    # A sixth file, a shard of its own, repeating the first file's rows 1-40 byte for byte
+    # and row 41 with another age: referrals repeated and a referral_id in conflict
+    # across shards, which the merge decides by re-reading those shards' files.
+    # (Bytes: the messy rows are not all UTF-8, and their line ends vary.)
+    with gzip.open(f"{root}/inputs/referrals-001.csv.gz", "rb") as f:
+        lines = f.read().split(b"\n")
+    end = "\r" if lines[41].endswith(b"\r") else ""
+    row = next(csv.reader([lines[41].rstrip(b"\r").decode("latin-1")]))
+    row[3] = "33" if row[3] != "33" else "34"
+    changed = io.StringIO()
+    csv.writer(changed, lineterminator=end).writerow(row)
+    with gzip.open(f"{root}/inputs/referrals-006.csv.gz", "wb") as f:
+        f.write(b"\n".join(lines[:41] + [changed.getvalue().encode("latin-1"), b""]))
     os.rmdir(f"{root}/reference")
     os.symlink(os.path.join(REPO, "SampleData/reference"), f"{root}/reference")
     shutil.copy(os.path.join(REPO, "Pipelines/referral-equity.yaml"), f"{root}/pipelines/pipeline.yaml")
     os.makedirs(f"{root}/SampleData/organisations")
     shutil.copy(os.path.join(REPO, "SampleData/organisations/canonical.csv"), f"{root}/SampleData/organisations/")
     files = sorted(f"/inputs/{n}" for n in os.listdir(f"{root}/inputs") if n.endswith(".csv.gz"))
-    shards = [[files[0]], files[1:3], [files[3]], [files[4]]]
+    shards = [[files[0]], files[1:3], [files[3]], [files[4]], [files[5]]]
     with open(f"{root}/config/shards.txt", "w") as f:   # its paths moved under root too
         f.write("".join(" ".join(root + p for p in s) + "\n" for s in shards))
 
@@ -122,6 +142,16 @@ def main(argv):
     cmp = subprocess.run([sys.executable, os.path.join(REPO, "scripts/sharding/compare_outputs.py"),
                           f"{root}/single", f"{root}/outputs/run"], capture_output=True, text=True)
     expect(cmp.returncode == 0, "the merged folder equals the single run: " + cmp.stdout.strip().replace("\n", "; "))
+
+    # The shared-path requirement: with the inputs moved after the shards ran, the merge
+    # cannot re-read the repeated referrals' files, and fails (naming the file).
+    os.rename(f"{root}/inputs", f"{root}/inputs-moved")
+    p = pod(merge_script)
+    out, _ = p.communicate()
+    os.rename(f"{root}/inputs-moved", f"{root}/inputs")
+    expect(p.returncode != 0 and "referrals-00" in out,
+           f"with the inputs moved away the merge fails naming an input (exit {p.returncode}: "
+           f"{out.strip().splitlines()[-1] if out.strip() else ''})")
 
     # The merge's own guards.
     if failures:
