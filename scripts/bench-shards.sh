@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release/sprx}
 DATA=${DATA:-.bench/data-10m-16files}
 WORK=${WORK:-.bench/shards-10m}
-ROWS=10000000
+ROWS=10000000   # what it generates when $DATA is absent; the table uses $DATA's own count
 [ -x /usr/bin/time ] || { echo "bench-shards: needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 69; }
 "$BIN" merge --help 2>/dev/null | grep -q 'USAGE: sprx merge' || { echo "bench-shards: $BIN has no merge command" >&2; exit 69; }
 lookup=$DATA.organisations.csv
@@ -33,6 +33,7 @@ if [ ! -f "$DATA/generate.json" ]; then
   "$BIN" generate --rows $ROWS --seed 2026 --files 16 --organisations 240 --organisation-lookup "$lookup" \
     --out "$DATA" --progress none >/dev/null
 fi
+ROWS=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["rowsWritten"])' "$DATA/generate.json")
 rm -rf "$WORK"; mkdir -p "$WORK"
 # The pipeline as shipped, its lookup the data's organisations, its relative paths absolute.
 pipeline=$WORK/pipeline.yaml
@@ -85,7 +86,7 @@ shard_run() {
   local merge_wall merge_rss; read -r merge_wall merge_rss < "$dir/merge.t"
   local same=no
   if python3 scripts/sharding/compare_outputs.py "$WORK/single" "$dir/merged" > "$dir/compare.txt"; then same=yes; fi
-  rows_md+=("| $n × $group file(s) | $conc | $jobs | $((conc * jobs)) | $shard_wall | $(mb "$shard_rss") | $(awk -v b="$bytes" 'BEGIN {printf "%.1f", b / 1048576}') | $(awk -v b="$bytes" -v r=$ROWS 'BEGIN {printf "%.0f", b / (r / 1e6)}') | $(awk -v b="$bytes" -v n="$n" 'BEGIN {printf "%.1f", b / n / 1048576}') | $merge_wall | $(mb "$merge_rss") | $(awk -v a="$shard_wall" -v b="$merge_wall" 'BEGIN {printf "%.1f", a + b}') | $same |")
+  rows_md+=("| $n × $group file(s) | $conc | $jobs | $((conc * jobs)) | $shard_wall | $(mb "$shard_rss") | $(awk -v b="$bytes" 'BEGIN {printf "%.1f", b / 1048576}') | $(awk -v b="$bytes" -v r="$ROWS" 'BEGIN {printf "%.1f", b / 1048576 / (r / 1e6)}') | $(awk -v b="$bytes" -v n="$n" 'BEGIN {printf "%.1f", b / n / 1048576}') | $merge_wall | $(mb "$merge_rss") | $(awk -v a="$shard_wall" -v b="$merge_wall" 'BEGIN {printf "%.1f", a + b}') | $same |")
   [ "$same" = yes ] || { differs=1; echo "bench-shards: $name: the merge differs from the single run:" >&2; cat "$dir/compare.txt" >&2; }
   rm -rf "$dir/merged"
 }
@@ -96,9 +97,9 @@ shard_run c4 4 1 1
 shard_run big 1 2 8
 
 echo
-echo "10,000,000 rows ($(cat "${files[@]}" | wc -c | awk '{printf "%.0f", $1 / 1048576}') MB of gzip in 16 files), $(nproc) cores; times in s, memory in MB (peak RSS)."
+echo "$(printf "%'d" "$ROWS") rows ($(cat "${files[@]}" | wc -c | awk '{printf "%.0f", $1 / 1048576}') MB of gzip in 16 files), $(nproc) cores; times in s, memory in MB (peak RSS)."
 echo
-echo "| shards × files each | shard processes at once | --jobs each | threads | shard phase s | largest shard peak RSS | partials MB | partial bytes per M rows | MB per partial | merge s | merge peak RSS | end to end s | merge = single run |"
+echo "| shards × files each | shard processes at once | --jobs each | threads | shard phase s | largest shard peak RSS | partials MB | partial MB per M rows | MB per partial | merge s | merge peak RSS | end to end s | merge = single run |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows_md[@]}"
 echo "| single \`sprx run\` (16 files) | 1 | 2 | 2 | | | | | | | | $single_wall (peak RSS $(mb "$single_rss")) | |"
