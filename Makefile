@@ -12,7 +12,7 @@ EXPECTED_OUT ?= out.expected
 # Where make check-report runs the sample pipeline (and writes the A4 PDF, beside it).
 CHECK_REPORT_OUT ?= out.check-report
 
-.PHONY: all build report test check format format-check validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends check-report check-declared-dimension check-spc check-slurm check-spark fixtures clean
+.PHONY: all build report test check format format-check validate expected bench compare fuzz sanitize check-duckdb check-models check-rates check-trends check-report check-declared-dimension check-spc check-slurm check-k8s check-spark fixtures clean
 
 all: build
 
@@ -130,6 +130,10 @@ check-spc:
 ## check-slurm: a sharded run through a real Slurm on localhost (installs slurm-wlm and munge, starts the daemons, submits scripts/slurm's shard array and dependent merge) equals one sprx run (needs root)
 check-slurm: build
 	BIN=$(BIN) bash scripts/check-slurm.sh
+
+## check-k8s: scripts/k8s's Indexed shard Job and merge Job: kubectl client dry-run when a cluster answers, else a structural check (with a self-test on broken copies); then their scripts run here as pods and the merge compared with a single run
+check-k8s: build
+	BIN=$(BIN) bash scripts/check-k8s.sh
 
 ## check-models: fit the default models on 160,128 generated rows in R (rows rebuilt by DuckDB) and compare
 check-models: build

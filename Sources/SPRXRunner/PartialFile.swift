@@ -46,7 +46,8 @@ public enum PartialFormat {
         /// cells, per-day counts, per organisation.
         case counts = 4
         /// Every clean row's ``PartialRowRecord``, in input order: gzip-compressed runs of
-        /// whole records (at most ``maxSection`` bytes each inflated).
+        /// whole records, their bytes regrouped by position (``PartialRowRecord/shuffled(_:)``),
+        /// at most ``maxSection`` bytes each inflated.
         case rows = 5
         /// Quarantined rows, in input order (owner-only data: they hold raw rows).
         case quarantine = 6

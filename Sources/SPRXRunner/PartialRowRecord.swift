@@ -16,6 +16,31 @@ enum PartialRowRecord {
     /// Bytes per record.
     static let size = 76
 
+    /// Whole records with their bytes regrouped by position (every record's byte 0, then
+    /// every record's byte 1, ...), as a partial's rows section stores them: the key's,
+    /// the codes' and the flags' bytes then repeat in long runs, and the section
+    /// compresses to about a third of its size (the identities' hashes do not compress).
+    static func shuffled(_ records: [UInt8]) -> [UInt8] {
+        precondition(records.count % size == 0)
+        let n = records.count / size
+        var out = [UInt8](repeating: 0, count: records.count)
+        for r in 0..<n {
+            for b in 0..<size { out[b * n + r] = records[r * size + b] }
+        }
+        return out
+    }
+
+    /// The records ``shuffled(_:)`` regrouped, back in record order.
+    static func unshuffled(_ planes: [UInt8]) -> [UInt8] {
+        precondition(planes.count % size == 0)
+        let n = planes.count / size
+        var out = [UInt8](repeating: 0, count: planes.count)
+        for b in 0..<size {
+            for r in 0..<n { out[r * size + b] = planes[b * n + r] }
+        }
+        return out
+    }
+
     /// Appends one row's record.
     static func encode(_ trace: CleanRowTrace, into bytes: inout [UInt8]) {
         func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }

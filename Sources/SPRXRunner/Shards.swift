@@ -60,7 +60,9 @@ extension Runner {
             try writer.writeJSON(.files, merger.files)
             try writer.writeJSON(.unmappedLabels, PartialLabels(merger.unmappedLabels))
             try writer.writeJSON(.counts, counts)
-            try counted.ledger.forEachRowRecordRun(maxBytes: PartialFormat.maxSection) { try writer.write(.rows, try GzipDeflater.compress($0, level: 1)) }
+            try counted.ledger.forEachRowRecordRun(maxBytes: PartialFormat.maxSection) {
+                try writer.write(.rows, try GzipDeflater.compress(PartialRowRecord.shuffled($0)))
+            }
             try sink.forEachRun(maxBytes: PartialFormat.maxSection) { try writer.write(.quarantine, $0) }
             try writer.finish()
             return ShardSummary(files: merger.files, partialPath: partialPath)
@@ -499,8 +501,9 @@ extension PartialReader {
         var rows: Int64 = 0
         try forEachSection { kind, payload in
             guard kind == .rows else { return }
-            let records = try Self.inflated(Array(payload), path: path, limit: PartialFormat.maxSection)
-            guard records.count % size == 0 else { throw damaged("a row record is cut short") }
+            let planes = try Self.inflated(Array(payload), path: path, limit: PartialFormat.maxSection)
+            guard planes.count % size == 0 else { throw damaged("a row record is cut short") }
+            let records = PartialRowRecord.unshuffled(planes)
             try records.withUnsafeBytes { records in
                 for offset in stride(from: 0, to: records.count, by: size) {
                     while leftInFile == 0 && file + 1 < files.count {

@@ -164,6 +164,75 @@ import Testing
         #expect(referenceError.code == .invalidPipeline && referenceError.message.contains("other reference files"), "\(referenceError)")
     }
 
+    /// A partial whose checksum is right but whose sections lie (written on purpose, as
+    /// a hostile or buggy writer would) is refused with 65 naming it, by a merge and by a
+    /// merge into a partial, without trapping or taking the machine's memory.
+    @Test func partialsWhoseSectionsLieAreRefused() throws {
+        let (folder, files) = try Self.inputs()
+        let good = try Self.countShards([[files[0], files[1]]], into: folder, jobs: 1)[0]
+        let reader = try PartialReader(path: good)
+        var sections: [(PartialFormat.Section, [UInt8])] = []
+        try reader.forEachSection { kind, payload in sections.append((kind, Array(payload))) }
+        func json(_ bytes: [UInt8]) throws -> Any {
+            try JSONSerialization.jsonObject(with: Data(try PartialReader.inflated(bytes, path: good, limit: 1 << 30)))
+        }
+        func gzipJSON(_ value: Any) throws -> [UInt8] {
+            try GzipDeflater.compress(Array(try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])))
+        }
+        func rewrite(_ name: String, _ change: (PartialFormat.Section, [UInt8]) throws -> [UInt8]?) throws -> String {
+            let path = folder + "/" + name
+            let writer = try PartialWriter(path: path)
+            for (kind, payload) in sections { if let changed = try change(kind, payload) { try writer.write(kind, changed) } }
+            try writer.finish()
+            return path
+        }
+        var hostile: [String] = []
+        // A file's clean count negative (its rows read then do not add up).
+        hostile.append(
+            try rewrite("negative.sprxpart") { kind, payload in
+                guard kind == .files, var files = try json(payload) as? [[String: Any]] else { return payload }
+                files[1]["clean"] = -1
+                return try gzipJSON(files)
+            })
+        // A quarantined row naming a file the partial does not have.
+        hostile.append(
+            try rewrite("file-index.sprxpart") { kind, payload in
+                guard kind == .quarantine else { return payload }
+                var changed = payload
+                changed[0] = 0xFF
+                changed[1] = 0xFF
+                changed[2] = 0xFF
+                changed[3] = 0xFF
+                return changed
+            })
+        // The counts section a gzip bomb: 200 MB of zeros in a few hundred kilobytes.
+        let bomb = try GzipDeflater.compress([UInt8](repeating: 0x20, count: 200 << 20), level: 9)
+        hostile.append(try rewrite("bomb.sprxpart") { kind, payload in kind == .counts ? bomb : payload })
+        // A row record missing.
+        hostile.append(
+            try rewrite("short-rows.sprxpart") { kind, payload in
+                guard kind == .rows else { return payload }
+                let records = PartialRowRecord.unshuffled(try PartialReader.inflated(payload, path: good, limit: PartialFormat.maxSection))
+                return try GzipDeflater.compress(PartialRowRecord.shuffled(Array(records.dropLast(PartialRowRecord.size))))
+            })
+        for path in hostile {
+            for toPartial in [false, true] {
+                var options = Self.options([path], out: folder + "/out-\(UUID().uuidString)", jobs: 1)
+                options.quiet = true
+                do {
+                    if toPartial {
+                        _ = try RunJob.mergeToPartial(options, partials: [path], partialPath: folder + "/node-\(UUID().uuidString).sprxpart")
+                    } else {
+                        _ = try RunJob.merge(options, partials: [path])
+                    }
+                    Issue.record("\(path) was merged")
+                } catch let error as SPRXError {
+                    #expect(error.code == .inputFormat && error.location?.file == path, "\(path): \(error)")
+                }
+            }
+        }
+    }
+
     /// A partial holds exact counts (no disclosure control: a merge of rounded counts
     /// would be wrong) and no free text or identifier outside its quarantined rows.
     @Test func aPartialHoldsExactCountsAndNoFreeText() throws {
@@ -186,7 +255,7 @@ import Testing
         try reader.forEachSection { kind, payload in
             switch kind {
             case .quarantine: quarantine += payload
-            case .rows: rest += try PartialReader.inflated(Array(payload), path: path, limit: PartialFormat.maxSection)
+            case .rows: rest += PartialRowRecord.unshuffled(try PartialReader.inflated(Array(payload), path: path, limit: PartialFormat.maxSection))
             default: rest += (try? PartialReader.inflated(Array(payload), path: path, limit: 1 << 30)) ?? Array(payload)
             }
         }
