@@ -532,8 +532,9 @@ public struct ModelCounts: Sendable, Codable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        histogram = try container.decode(FlatTable<UInt64, Int64>.self, forKey: .histogram)
+        // In the order encode(to:) writes them (``CompactCoder`` reads fields in order).
         cellTable = try OrganisationKeyedTable(from: container, codes: .organisations, entries: .cells) { $0.add($1) }
+        histogram = try container.decode(FlatTable<UInt64, Int64>.self, forKey: .histogram)
     }
 
     public func encode(to encoder: any Encoder) throws {

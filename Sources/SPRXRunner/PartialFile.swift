@@ -42,8 +42,8 @@ public enum PartialFormat {
         case files = 2
         /// The unmapped labels and their counts (JSON).
         case unmappedLabels = 3
-        /// The aggregation state (``SPRXAggregate/ReferralCounts``, JSON): counts, model
-        /// cells, per-day counts, per organisation.
+        /// The aggregation state (``SPRXAggregate/ReferralCounts``, in ``CompactCoder``'s
+        /// form, gzip-compressed): counts, model cells, per-day counts, per organisation.
         case counts = 4
         /// Every clean row's ``PartialRowRecord``, in input order: gzip-compressed runs of
         /// whole records, their bytes regrouped by position (``PartialRowRecord/shuffled(_:)``),
@@ -151,6 +151,12 @@ final class PartialWriter {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try write(kind, try GzipDeflater.compress(Array(try encoder.encode(value))))
+    }
+
+    /// Writes `value` in the compact binary form (``CompactCoder``), gzip-compressed: the
+    /// counts, read back about ten times faster than as JSON.
+    func writeCompact<T: Encodable>(_ kind: PartialFormat.Section, _ value: T) throws {
+        try write(kind, try GzipDeflater.compress(try CompactCoder.encode(value)))
     }
 
     /// Writes the checksum, makes the file durable and renames it over ``path``.

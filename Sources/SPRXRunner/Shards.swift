@@ -59,7 +59,7 @@ extension Runner {
             try writer.writeJSON(.header, header)
             try writer.writeJSON(.files, merger.files)
             try writer.writeJSON(.unmappedLabels, PartialLabels(merger.unmappedLabels))
-            try writer.writeJSON(.counts, counts)
+            try writer.writeCompact(.counts, counts)
             try counted.ledger.forEachRowRecordRun(maxBytes: PartialFormat.maxSection) {
                 try writer.write(.rows, try GzipDeflater.compress(PartialRowRecord.shuffled($0)))
             }
@@ -305,7 +305,7 @@ extension Runner {
             try writer.writeJSON(.header, header)
             try writer.writeJSON(.files, files)
             try writer.writeJSON(.unmappedLabels, PartialLabels(labels))
-            try writer.writeJSON(.counts, total)
+            try writer.writeCompact(.counts, total)
             for partial in opened {
                 try partial.reader.forEachSection { kind, payload in if kind == .rows { try writer.write(.rows, Array(payload)) } }
             }
@@ -440,7 +440,10 @@ extension PartialReader {
 
     /// The counts section.
     func counts() throws -> ReferralCounts {
-        try json(.counts, as: ReferralCounts.self)
+        var bytes: [UInt8] = []
+        try forEachSection { section, payload in if section == .counts { bytes.append(contentsOf: payload) } }
+        let compact = try Self.inflated(bytes, path: path, limit: PartialFormat.inflatedLimit(compressed: bytes.count))
+        do { return try CompactCoder.decode(ReferralCounts.self, from: compact) } catch { throw damaged("its counts section cannot be read") }
     }
 
     /// The unmapped labels, as a store of this pipeline's labelled fields.

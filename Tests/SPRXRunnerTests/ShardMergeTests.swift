@@ -1,4 +1,5 @@
 import Foundation
+import SPRXAggregate
 import SPRXCore
 import SPRXGenerate
 import SPRXIngest
@@ -84,6 +85,8 @@ import Testing
         #expect(single.files[3].duplicate == 1 && single.files[3].quarantineReasons["conflicting_referral_id"] == 1)
         let expected = try Self.published(folder + "/single")
         #expect(expected.count > 15)
+        // The counts survive the partial's compact form (every table, models, organisations).
+        #expect(try CompactCoder.decode(ReferralCounts.self, from: CompactCoder.encode(single.counts)) == single.counts)
         let splits = [[[0], [1, 2], [3]], [[0, 1], [2, 3]], [[0], [1], [2], [3]]]
         for (n, split) in splits.enumerated() {
             let partials = folder + "/partials-\(n)"
