@@ -199,7 +199,10 @@ final class PartialWriter {
 }
 
 /// Reads a partial file section by section, after verifying its checksum.
-public final class PartialReader {
+///
+/// `@unchecked Sendable`: a reader is handed to one thread at a time (a merge verifies
+/// and decodes partials side by side, each on one thread), never used by two at once.
+public final class PartialReader: @unchecked Sendable {
     public let path: String
     private let descriptor: FileDescriptor
     private var window = ByteWindow(capacity: 1 << 16)

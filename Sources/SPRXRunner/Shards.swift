@@ -101,11 +101,13 @@ extension Runner {
     /// - Throws: 65 for a file that is not a partial, is damaged or truncated, or repeats
     ///   a shard; 78 for one counted with another pipeline, other reference files or
     ///   another format version (each naming the file).
-    static func openPartials(_ paths: [String], expected: PartialHeader) throws -> [(reader: PartialReader, header: PartialHeader)] {
+    static func openPartials(_ paths: [String], expected: PartialHeader, threads: Int) throws -> [(reader: PartialReader, header: PartialHeader)] {
         var opened: [(reader: PartialReader, header: PartialHeader)] = []
         var seen: [String: String] = [:]
-        for path in paths {
-            let reader = try PartialReader(path: path)
+        // Checksums verified side by side (a third of reading a partial); refusals in argument order.
+        let verified = concurrentMap(count: paths.count, threads: threads) { index in Result { try PartialReader(path: paths[index]) } }
+        for (path, verifiedReader) in zip(paths, verified) {
+            let reader = try verifiedReader.get()
             let header = try reader.header()
             func mismatch(_ what: String) -> SPRXError {
                 SPRXError(
@@ -138,6 +140,24 @@ extension Runner {
         return opened
     }
 
+    /// Every partial's counts added up, decoded side by side (each thread sums its share;
+    /// the sums are added in thread order: whole numbers, so the total is the same in any
+    /// order). A damaged partial's error is the first in argument order.
+    static func sumOfCounts(_ readers: [PartialReader], schema: GroupKeySchema, threads: Int) throws -> ReferralCounts {
+        let threads = max(1, min(threads, readers.count))
+        let sums = concurrentMap(count: threads, threads: threads) { thread -> (total: ReferralCounts, failure: (index: Int, error: any Error)?) in
+            var total = ReferralCounts(schema: schema)
+            for index in stride(from: thread, to: readers.count, by: threads) {
+                do { try total.merge(counted: try readers[index].counts()) } catch { return (total, (index, error)) }
+            }
+            return (total, nil)
+        }
+        if let failure = sums.compactMap(\.failure).min(by: { $0.index < $1.index }) { throw failure.error }
+        var total = ReferralCounts(schema: schema)
+        for sum in sums { total.merge(sum.total) }
+        return total
+    }
+
     /// The header every partial of a merge must match: this pipeline, its layout and its reference files.
     static func expectedHeader(pipeline: PipelineConfiguration, referenceFiles: [ReferenceFileInfo]) -> PartialHeader {
         PartialHeader(
@@ -160,7 +180,7 @@ extension Runner {
     ) throws -> RunResult {
         let (population, organisations) = loadAside(pipeline: pipeline, reference: reference, options: options)
         let referenceFiles = try referenceFiles(reference: reference, population: population, organisations: organisations)
-        let opened = try openPartials(partials, expected: expectedHeader(pipeline: pipeline, referenceFiles: referenceFiles))
+        let opened = try openPartials(partials, expected: expectedHeader(pipeline: pipeline, referenceFiles: referenceFiles), threads: options.jobs)
         let worker = try makeWorker(pipeline: pipeline, reference: reference)
         var fileLists: [[FileReconciliation]] = []
         for partial in opened { fileLists.append(try partial.reader.files(header: partial.header)) }
@@ -173,14 +193,14 @@ extension Runner {
         do {
             var firstFile = 0
             for (partial, files) in zip(opened, fileLists) {
-                let counts = try partial.reader.take(
+                try partial.reader.take(
                     files: files, header: partial.header,
                     row: { trace, file in try ledger.record(trace, file: firstFile + file, raw: UnsafeRawBufferPointer(start: nil, count: 0)) },
                     quarantined: { row, file in try sink.quarantine(row, file: paths[firstFile + file]) })
                 merger.adopt(files, from: firstFile, unmapped: try partial.reader.unmappedLabels(pipeline: pipeline))
-                try total.merge(counted: counts)
                 firstFile += files.count
             }
+            try total.merge(counted: try sumOfCounts(opened.map(\.reader), schema: pipeline.groupKey, threads: options.jobs))
             try takeOutRepeats(ledger: ledger, merger: merger, worker: worker, pipeline: pipeline, options: options, resolvedPaths: resolvedPaths)
         } catch {
             ledger.discard()
@@ -282,7 +302,7 @@ extension Runner {
         let (population, organisations) = loadAside(pipeline: pipeline, reference: reference, options: options)
         let expected = expectedHeader(
             pipeline: pipeline, referenceFiles: try referenceFiles(reference: reference, population: population, organisations: organisations))
-        let opened = try openPartials(partials, expected: expected)
+        let opened = try openPartials(partials, expected: expected, threads: options.jobs)
         let writer = try PartialWriter(path: partialPath)
         do {
             var files: [FileReconciliation] = []
@@ -292,12 +312,12 @@ extension Runner {
             for partial in opened {
                 // Every check a merge makes, so a damaged partial is refused here, by its own name.
                 let partialFiles = try partial.reader.files(header: partial.header)
-                let counts = try partial.reader.take(files: partialFiles, header: partial.header, row: { _, _ in }, quarantined: { _, _ in })
+                try partial.reader.take(files: partialFiles, header: partial.header, row: { _, _ in }, quarantined: { _, _ in })
                 fileCounts.append(partialFiles.count)
                 files += partialFiles
                 labels.add(try partial.reader.unmappedLabels(pipeline: pipeline))
-                try total.merge(counted: counts)
             }
+            try total.merge(counted: try sumOfCounts(opened.map(\.reader), schema: pipeline.groupKey, threads: options.jobs))
             var header = expected
             header.shards = opened.flatMap(\.header.shards)
             header.rows = opened.reduce(0) { $0 + $1.header.rows }
@@ -493,11 +513,11 @@ extension PartialReader {
     }
 
     /// Reads the partial's rows into a merge: each clean row's record with its file's
-    /// index in the partial, each quarantined row with its file's index; returns its
-    /// counts. Checks the rows are as many as the header and the files say.
+    /// index in the partial, each quarantined row with its file's index. Checks the rows
+    /// are as many as the header and the files say.
     func take(
         files: [FileReconciliation], header: PartialHeader, row: (CleanRowTrace, Int) throws -> Void, quarantined: (QuarantinedRow, Int) throws -> Void
-    ) throws -> ReferralCounts {
+    ) throws {
         let size = PartialRowRecord.size
         var file = 0
         var leftInFile = files.first.map { Int64($0.clean) } ?? 0
@@ -534,7 +554,6 @@ extension PartialReader {
         guard quarantinedRows == header.quarantinedRows, perFile == files.map(\.quarantined) else {
             throw damaged("its quarantined rows are not as many as its header and files say")
         }
-        return try counts()
     }
 }
 
