@@ -651,3 +651,31 @@ public struct ReferralBatch: Sendable {
         models.reserveCapacity(count)
     }
 }
+
+extension ReferralCounts {
+    /// What is wrong with a state read from outside (a partial file), or `nil` when
+    /// every key is one this schema's counting could have made: only the table's own
+    /// fields set, each level within its axis, days within years 1-9999, organisation
+    /// codes well formed. Publishing a state that fails would trap or mislabel a group.
+    public func problem(schema: GroupKeySchema) -> String? {
+        let projection = projection
+        func fits(_ key: UInt64, _ mask: UInt64) -> Bool { key & ~mask == 0 && schema.levelsAreValid(key) }
+        let reasonMask = projection.pattern | schema.field(.reason).mask
+        if !outcomes.allSatisfy({ fits($0.key, projection.outcome) }) { return "an outcome count's group" }
+        if !months.allSatisfy({ fits($0.key, projection.month) }) { return "a monthly count's group" }
+        if !residents.allSatisfy({ fits($0.key, projection.resident) }) { return "a resident count's group" }
+        if !residentBands.allSatisfy({ fits($0.key, projection.residentBand) }) { return "an age band count's group" }
+        if !reasons.allSatisfy({ fits($0.key, reasonMask) }) { return "a reason count's group" }
+        let groups = UInt64(projection.reasonGroupMasks.count)
+        if !reasonGroups.allSatisfy({ $0.key >> 56 < groups && fits($0.key & ((1 << 56) - 1), projection.route) }) { return "a reason group count" }
+        if !days.allSatisfy({ Self.dayRange.contains(Int64($0.key) - (1 << 30)) }) { return "a day outside the years 1-9999" }
+        if !models.cells.allSatisfy({ schema.levelsAreValid(UInt64($0.key.cell)) && $0.key.organisation.isWellFormed }) { return "a model cell" }
+        var codes = true
+        organisations.months.forEachEntry { codes = codes && $0.organisation.isWellFormed && $0.low < UInt64(GroupKeySchema.monthLevels) }
+        organisations.strata.forEachEntry { codes = codes && $0.organisation.isWellFormed }
+        return codes ? nil : "an organisation code or month"
+    }
+
+    /// Days since 1970-01-01 of 0001-01-01 and 9999-12-31 (by Python's `datetime.date`).
+    public static let dayRange: ClosedRange<Int64> = -719_162...2_932_896
+}

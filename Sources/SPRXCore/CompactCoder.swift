@@ -8,8 +8,9 @@
 /// encodes and decodes its properties in declaration order; the hand-written ones in
 /// sprx do the same). An unkeyed container writes its element count first (patched in
 /// place as elements are added: `Codable` encodes depth first, one container at a
-/// time), so a table's `isAtEnd` loop ends where it should. Optionals are not
-/// supported (nothing encoded this way has one): `encodeNil` throws. Every read is
+/// time), so a table's `isAtEnd` loop ends where it should. Optionals and keyed
+/// dictionaries cannot be carried without keys: encoding one throws (nothing encoded
+/// this way has one; a test checks the refusal). Every read is
 /// bounds-checked, so damaged bytes are a thrown error, never a trap or a huge
 /// allocation.
 public enum CompactCoder {
@@ -62,7 +63,8 @@ final class CompactSource {
             guard offset < bytes.count else { throw CompactCoderError.truncated }
             let byte = bytes[offset]
             offset += 1
-            guard shift < 64 else { throw CompactCoderError.overlong }
+            // The tenth byte holds the 64th bit alone.
+            guard shift < 63 || (shift == 63 && byte <= 1) else { throw CompactCoderError.overlong }
             result |= UInt64(byte & 0x7F) << shift
             if byte < 0x80 { return result }
             shift += 7
@@ -164,7 +166,34 @@ private struct CompactEncoderImpl: Encoder {
         let sink: CompactSink
         var codingPath: [any CodingKey] = []
         mutating func encodeNil(forKey key: Key) throws { throw CompactCoderError.notSupported }
-        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try CompactEncoderImpl.encode(value, to: sink) }
+        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+            // A dictionary's keys are its data, and this form drops keys.
+            if String(describing: Key.self).contains("DictionaryCodingKey") { throw CompactCoderError.notSupported }
+            try CompactEncoderImpl.encode(value, to: sink)
+        }
+        // An absent optional would leave no trace and shift every later field: refused.
+        mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
+            guard let value else { throw CompactCoderError.notSupported }
+            try encode(value, forKey: key)
+        }
+        mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        mutating func encodeIfPresent(_ value: Float?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        mutating func encodeIfPresent(_ value: Int8?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        mutating func encodeIfPresent(_ value: Int16?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        mutating func encodeIfPresent(_ value: UInt?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        mutating func encodeIfPresent(_ value: UInt8?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        mutating func encodeIfPresent(_ value: UInt16?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        mutating func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        private mutating func encodeIfPresent<T: Encodable>(_ value: T?, _ key: Key) throws {
+            guard let value else { throw CompactCoderError.notSupported }
+            try encode(value, forKey: key)
+        }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
             KeyedEncodingContainer(KeyedEncoding<NestedKey>(sink: sink))
         }

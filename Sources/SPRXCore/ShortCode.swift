@@ -22,6 +22,10 @@ public struct ShortCode: Hashable, Sendable, Comparable, CustomStringConvertible
     /// The empty code (no identifier).
     public init() {}
 
+    /// Whether its parts are ones a code can have: not the vacant marker, a length up
+    /// to ``capacity`` or the digest marker (a code read from outside).
+    public var isWellFormed: Bool { self != .vacant && (count <= UInt8(Self.capacity) || count == Self.digestMarker) }
+
     /// A code from its stored parts (a partial file's row record), as ``low``, ``high``
     /// and ``count`` held them.
     public init(low: UInt64, high: UInt64, count: UInt8) {

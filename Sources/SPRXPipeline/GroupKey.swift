@@ -478,6 +478,15 @@ public struct GroupKeySchema: Sendable, Hashable {
     /// Where an axis sits.
     @inlinable public func field(_ axis: GroupAxis) -> Field { fields[axis.index] }
 
+    /// Whether every axis's level in `key` is one of its levels (a key read from outside).
+    public func levelsAreValid(_ key: UInt64) -> Bool {
+        for (index, field) in fields.enumerated() where field.width > 0 {
+            let level = (key >> field.shift) & (field.width >= 64 ? UInt64.max : (1 << field.width) - 1)
+            if level >= UInt64(levelCounts[index]) { return false }
+        }
+        return true
+    }
+
     /// The bits of the given axes.
     public func mask(_ axes: [GroupAxis]) -> UInt64 { axes.reduce(0) { $0 | field($1).mask } }
 

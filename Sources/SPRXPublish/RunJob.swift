@@ -70,13 +70,14 @@ public enum RunJob {
 
     /// `sprx run --partial`: counts the inputs as one shard into a partial file (no
     /// output folder, no disclosure control, no quality gates: the merge has those).
-    public static func runShard(_ options: RunOptions, partialPath: String) throws -> Runner.ShardSummary {
+    public static func runShard(_ options: RunOptions, partialPath: String, number: ShardNumber? = nil) throws -> Runner.ShardSummary {
         Runner.prepareProcess()
         let pipeline = try PipelineLoader.load(path: options.pipelinePath, referenceDirectory: options.referenceDirectory)
         let files = try Runner.resolveInputs(options.inputs)
         try refuseOverwriting(partialPath, readPaths: files + readPaths(pipeline, options: options))
         let reference = try ReferenceData.load(pipeline.enrich)
-        return try Runner.countShard(pipeline: pipeline, reference: reference, files: files, options: options, partialPath: partialPath)
+        return try Runner.countShard(
+            pipeline: pipeline, reference: reference, files: files, options: options, partialPath: partialPath, number: number)
     }
 
     /// `sprx merge`: adds partials up into the output folder one run over every shard's

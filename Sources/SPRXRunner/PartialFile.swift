@@ -71,6 +71,9 @@ public struct PartialHeader: Codable, Sendable, Equatable {
         public var id: String
         public var inputs: [String]
         public var resolved: [String]
+        /// Which shard of how many it is (`--shard-index`, `--shard-count`), when given:
+        /// the final merge then refuses a missing, repeated or misplaced shard.
+        public var number: ShardNumber? = nil
     }
     public var format = "sprx-partial"
     public var formatVersion = PartialFormat.version
@@ -92,6 +95,21 @@ public struct PartialHeader: Codable, Sendable, Equatable {
     }
 }
 
+/// A shard's place in its run: index `index` (from 0) of `count` shards.
+public struct ShardNumber: Codable, Sendable, Equatable, CustomStringConvertible {
+    public var index: Int
+    public var count: Int
+
+    /// - Returns: `nil` unless `0 <= index < count`.
+    public init?(index: Int, count: Int) {
+        guard count > 0, (0..<count).contains(index) else { return nil }
+        self.index = index
+        self.count = count
+    }
+
+    public var description: String { "shard \(index) of \(count) (counting from 0)" }
+}
+
 /// Writes a partial file: sections streamed to a temporary file beside the target,
 /// checksummed, then renamed over it.
 ///
@@ -108,7 +126,12 @@ final class PartialWriter {
 
     init(path: String) throws {
         self.path = path
-        if FileManager.default.fileExists(atPath: path) {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+            guard !isFolder.boolValue else {
+                throw SPRXError(
+                    .outputFailed, "--partial names a folder: name the partial file to write (shard-0000.sprxpart)", location: DataLocation(file: path))
+            }
             guard PartialReader.looksLikePartial(path: path) else {
                 throw SPRXError(
                     .outputFailed, "a file that is not a sprx partial is in the way; sprx replaces only partials it wrote: move it or name another --partial",
@@ -202,9 +225,12 @@ final class PartialWriter {
 ///
 /// `@unchecked Sendable`: a reader is handed to one thread at a time (a merge verifies
 /// and decodes partials side by side, each on one thread), never used by two at once.
+///
+/// The file is open only while a pass reads it, so a merge of thousands of partials
+/// holds a few descriptors at a time, not one per partial.
 public final class PartialReader: @unchecked Sendable {
     public let path: String
-    private let descriptor: FileDescriptor
+    private var descriptor: FileDescriptor?
     private var window = ByteWindow(capacity: 1 << 16)
     private var atEnd = false
     /// Bytes consumed from the file so far (for error locations).
@@ -218,14 +244,17 @@ public final class PartialReader: @unchecked Sendable {
     ///   format version this build does not read.
     public init(path: String) throws {
         self.path = path
-        do { descriptor = try FileDescriptor.open(path, O_RDONLY) } catch {
-            throw SPRXError(.inputUnreadable, "cannot open the partial file: \(error.reason)", location: DataLocation(file: path))
-        }
-        try verify()
         try rewind()
+        defer { close() }
+        try verify()
     }
 
-    deinit { descriptor.close() }
+    deinit { close() }
+
+    private func close() {
+        descriptor?.close()
+        descriptor = nil
+    }
 
     /// Whether the file at `path` starts like a partial (the magic).
     static func looksLikePartial(path: String) -> Bool {
@@ -234,9 +263,30 @@ public final class PartialReader: @unchecked Sendable {
         return (try? handle.read(upToCount: PartialFormat.magic.count)).map(Array.init) == PartialFormat.magic
     }
 
+    /// The payloads of the (consecutive) sections of one kind, joined; the reading stops
+    /// after them, so the header, files, labels and counts, which come first, are read
+    /// without reading the row records after them.
+    func payload(of kind: PartialFormat.Section) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var seen = false
+        try rewind()
+        defer { close() }
+        _ = try take(PartialFormat.magic.count + 4)
+        while true {
+            let (section, payload) = try nextSection()
+            if section == kind {
+                seen = true
+                bytes.append(contentsOf: payload)
+            } else if seen || section == .end {
+                return bytes
+            }
+        }
+    }
+
     /// Calls `body` with each section's kind and payload, in file order, up to the end section.
     public func forEachSection(_ body: (PartialFormat.Section, UnsafeRawBufferPointer) throws -> Void) throws {
         try rewind()
+        defer { close() }
         _ = try take(PartialFormat.magic.count + 4)
         while true {
             let (kind, payload) = try nextSection()
@@ -249,6 +299,7 @@ public final class PartialReader: @unchecked Sendable {
     public func header() throws -> PartialHeader {
         var found: PartialHeader?
         try rewind()
+        defer { close() }
         _ = try take(PartialFormat.magic.count + 4)
         let (kind, payload) = try nextSection()
         if kind == .header, let json = try? Self.inflated(Array(payload), path: path, limit: PartialFormat.maxSection) {
@@ -260,7 +311,12 @@ public final class PartialReader: @unchecked Sendable {
 
     /// Reads the whole file once: magic, version, section framing and the checksum.
     private func verify() throws {
-        guard let start = try take(PartialFormat.magic.count + 4), Array(start.prefix(PartialFormat.magic.count)) == PartialFormat.magic else {
+        guard let start = try? take(PartialFormat.magic.count + 4) else {
+            throw SPRXError(
+                .inputFormat, "the partial file is empty or shorter than a partial's first 12 bytes: copy it again, or count its shard again",
+                location: DataLocation(file: path))
+        }
+        guard Array(start.prefix(PartialFormat.magic.count)) == PartialFormat.magic else {
             throw SPRXError(.inputFormat, "not a sprx partial file (it does not start with SPRXPART)", location: DataLocation(file: path))
         }
         var hash = SHA256()
@@ -302,12 +358,15 @@ public final class PartialReader: @unchecked Sendable {
 
     func damaged(_ what: String) -> SPRXError {
         SPRXError(
-            .inputFormat, "the partial file is damaged: \(what); count the shard again", location: DataLocation(file: path, byteOffset: offset))
+            .inputFormat, "the partial file is damaged: \(what); copy it again from where its shard wrote it, or count the shard again",
+            location: DataLocation(file: path, byteOffset: offset))
     }
 
+    /// Opens the file (again) at its start.
     private func rewind() throws {
-        do { try descriptor.seekToStart() } catch {
-            throw SPRXError(.inputUnreadable, "cannot read the partial file: \(error.reason)", location: DataLocation(file: path))
+        close()
+        do { descriptor = try FileDescriptor.open(path, O_RDONLY) } catch {
+            throw SPRXError(.inputUnreadable, "cannot open the partial file: \(error.reason)", location: DataLocation(file: path))
         }
         window = ByteWindow(capacity: 1 << 16)
         atEnd = false
@@ -319,7 +378,8 @@ public final class PartialReader: @unchecked Sendable {
         while window.count < count && !atEnd {
             let space = window.freeSpace(minimum: max(count - window.count, 1 << 16))
             let n: Int
-            do { n = try descriptor.read(into: space) } catch {
+            // safe: take() runs only inside a pass, after rewind() opened the file
+            do { n = try descriptor!.read(into: space) } catch {
                 throw SPRXError(.inputUnreadable, "cannot read the partial file: \(error.reason)", location: DataLocation(file: path))
             }
             if n == 0 { atEnd = true }

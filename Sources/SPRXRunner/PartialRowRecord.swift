@@ -62,8 +62,10 @@ enum PartialRowRecord {
         append(trace.areaFlags)
     }
 
-    /// The row at `offset` (a whole record must be there).
-    static func decode(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> CleanRowTrace {
+    /// The row at `offset` (a whole record must be there), or `nil` when it holds a value
+    /// no run makes (a damaged or crafted file): flags, a day outside years 1-9999, an
+    /// organisation code malformed, a key or model cell with a level `schema` lacks.
+    static func decode(_ bytes: UnsafeRawBufferPointer, at offset: Int, schema: GroupKeySchema) -> CleanRowTrace? {
         var at = offset
         func read<T: FixedWidthInteger>(_: T.Type) -> T {
             defer { at += MemoryLayout<T>.size }
@@ -74,6 +76,9 @@ enum PartialRowRecord {
         let day = Day(daysSinceEpoch: read(Int32.self))
         let organisation = ShortCode(low: read(UInt64.self), high: read(UInt64.self), count: read(UInt8.self))
         let cell = read(UInt32.self), contacts = read(Int32.self), interventions = read(Int32.self), areaFlags = read(UInt16.self)
+        guard flags <= 7, ReferralCounts.dayRange.contains(Int64(day.daysSinceEpoch)), organisation.isWellFormed, schema.levelsAreValid(key),
+            schema.levelsAreValid(UInt64(cell)), areaFlags < 1 << 9
+        else { return nil }
         return CleanRowTrace(
             identity: identity, line: line, key: key, intervention: flags & 1 != 0, reasons: reasons, rawStart: 0, rawEnd: 0,
             model: ModelCell(organisation: flags & 4 != 0 ? organisation : nil, cell: cell, contacts: contacts, interventions: interventions),

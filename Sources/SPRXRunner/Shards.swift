@@ -41,7 +41,8 @@ extension Runner {
     /// No quality gate is judged and no disclosure control applied: both belong to the
     /// merge, which sees every shard.
     public static func countShard(
-        pipeline: PipelineConfiguration, reference: ReferenceData, files: [String], options: RunOptions, partialPath: String
+        pipeline: PipelineConfiguration, reference: ReferenceData, files: [String], options: RunOptions, partialPath: String,
+        number: ShardNumber? = nil
     ) throws -> ShardSummary {
         let writer = try PartialWriter(path: partialPath)
         let sink = try PartialSink(besides: partialPath, files: files)
@@ -53,7 +54,9 @@ extension Runner {
             var header = expectedHeader(
                 pipeline: pipeline,
                 referenceFiles: try referenceFiles(reference: counted.reference, population: counted.population, organisations: counted.organisations))
-            header.shards = [PartialHeader.Shard(files: merger.files)]
+            var shard = PartialHeader.Shard(files: merger.files)
+            shard.number = number
+            header.shards = [shard]
             header.rows = counted.ledger.rows
             header.quarantinedRows = sink.rows
             try writer.writeJSON(.header, header)
@@ -101,7 +104,9 @@ extension Runner {
     /// - Throws: 65 for a file that is not a partial, is damaged or truncated, or repeats
     ///   a shard; 78 for one counted with another pipeline, other reference files or
     ///   another format version (each naming the file).
-    static func openPartials(_ paths: [String], expected: PartialHeader, threads: Int) throws -> [(reader: PartialReader, header: PartialHeader)] {
+    static func openPartials(
+        _ paths: [String], expected: PartialHeader, threads: Int, complete: Bool
+    ) throws -> [(reader: PartialReader, header: PartialHeader)] {
         var opened: [(reader: PartialReader, header: PartialHeader)] = []
         var seen: [String: String] = [:]
         // Checksums verified side by side (a third of reading a partial); refusals in argument order.
@@ -127,6 +132,11 @@ extension Runner {
                 throw mismatch("other reference files\(differing)")
             }
             for shard in header.shards {
+                if let first = seen[shard.id], first == path {
+                    throw SPRXError(
+                        .inputFormat, "this partial is given twice (by name, or once by name and once in its folder); give each shard once",
+                        location: DataLocation(file: path))
+                }
                 if let first = seen[shard.id] {
                     throw SPRXError(
                         .inputFormat,
@@ -137,7 +147,39 @@ extension Runner {
             }
             opened.append((reader, header))
         }
+        try checkShardNumbers(opened.map { ($0.reader.path, $0.header.shards) }, complete: complete)
         return opened
+    }
+
+    /// Shards counted with numbers (`--shard-index`, `--shard-count`) must come in order,
+    /// each once, all of one run; `complete` (a final merge) also wants every one.
+    static func checkShardNumbers(_ partials: [(path: String, shards: [PartialHeader.Shard])], complete: Bool) throws {
+        let leaves = partials.flatMap { partial in partial.shards.map { (path: partial.path, number: $0.number) } }
+        guard let numbered = leaves.first(where: { $0.number != nil }), let count = numbered.number?.count else { return }
+        func refuse(_ path: String, _ message: String) -> SPRXError {
+            SPRXError(
+                .inputFormat,
+                message + "; give the partials in shard order, each once (a folder's names sort so when zero-padded: shard-0009 before shard-0010)",
+                location: DataLocation(file: path))
+        }
+        var previous = -1
+        for leaf in leaves {
+            guard let number = leaf.number else {
+                throw refuse(
+                    leaf.path, "this partial has no shard number while others do (--shard-index and --shard-count: give every shard its number, or none)")
+            }
+            guard number.count == count else {
+                throw refuse(leaf.path, "this partial is \(number), another given is one of \(count) shards: partials of different runs")
+            }
+            guard number.index > previous else { throw refuse(leaf.path, "this partial (\(number)) is out of place or given twice") }
+            guard !complete || number.index == previous + 1 else {
+                throw refuse(leaf.path, "shard \(previous + 1) of \(count) is missing before this partial (\(number))")
+            }
+            previous = number.index
+        }
+        if complete && previous != count - 1 {
+            throw refuse(leaves.last?.path ?? "", "shards \(previous + 1) to \(count - 1) of \(count) (counting from 0) are missing after this partial")
+        }
     }
 
     /// Every partial's counts added up, decoded side by side (each thread sums its share;
@@ -148,7 +190,7 @@ extension Runner {
         let sums = concurrentMap(count: threads, threads: threads) { thread -> (total: ReferralCounts, failure: (index: Int, error: any Error)?) in
             var total = ReferralCounts(schema: schema)
             for index in stride(from: thread, to: readers.count, by: threads) {
-                do { try total.merge(counted: try readers[index].counts()) } catch { return (total, (index, error)) }
+                do { try total.merge(counted: try readers[index].counts(schema: schema)) } catch { return (total, (index, error)) }
             }
             return (total, nil)
         }
@@ -180,7 +222,8 @@ extension Runner {
     ) throws -> RunResult {
         let (population, organisations) = loadAside(pipeline: pipeline, reference: reference, options: options)
         let referenceFiles = try referenceFiles(reference: reference, population: population, organisations: organisations)
-        let opened = try openPartials(partials, expected: expectedHeader(pipeline: pipeline, referenceFiles: referenceFiles), threads: options.jobs)
+        let opened = try openPartials(
+            partials, expected: expectedHeader(pipeline: pipeline, referenceFiles: referenceFiles), threads: options.jobs, complete: true)
         let worker = try makeWorker(pipeline: pipeline, reference: reference)
         var fileLists: [[FileReconciliation]] = []
         for partial in opened { fileLists.append(try partial.reader.files(header: partial.header)) }
@@ -191,16 +234,17 @@ extension Runner {
             files: paths, sink: sink, ledger: ledger, groupKey: pipeline.groupKey, countForModels: worker.countForModels, clean: worker.clean)
         var total = ReferralCounts(schema: pipeline.groupKey)
         do {
+            // The counts first: a partial damaged there is named before one damaged later on.
+            try total.merge(counted: try sumOfCounts(opened.map(\.reader), schema: pipeline.groupKey, threads: options.jobs))
             var firstFile = 0
             for (partial, files) in zip(opened, fileLists) {
                 try partial.reader.take(
-                    files: files, header: partial.header,
+                    files: files, header: partial.header, schema: pipeline.groupKey,
                     row: { trace, file in try ledger.record(trace, file: firstFile + file, raw: UnsafeRawBufferPointer(start: nil, count: 0)) },
                     quarantined: { row, file in try sink.quarantine(row, file: paths[firstFile + file]) })
                 merger.adopt(files, from: firstFile, unmapped: try partial.reader.unmappedLabels(pipeline: pipeline))
                 firstFile += files.count
             }
-            try total.merge(counted: try sumOfCounts(opened.map(\.reader), schema: pipeline.groupKey, threads: options.jobs))
             try takeOutRepeats(ledger: ledger, merger: merger, worker: worker, pipeline: pipeline, options: options, resolvedPaths: resolvedPaths)
         } catch {
             ledger.discard()
@@ -275,7 +319,13 @@ extension Runner {
         path: String, file: Int, worker: BlockWorker, pipeline: PipelineConfiguration, options: RunOptions, merger: InOrderMerger,
         _ body: (Int64, CleanRowTrace, [UInt8]) throws -> Bool
     ) throws {
-        let opened = try InputOpener.openInput(path: path, encoding: pipeline.input.encoding)
+        let opened: InputOpener.OpenedInput
+        do { opened = try InputOpener.openInput(path: path, encoding: pipeline.input.encoding) } catch var error as SPRXError {
+            // Say why a merge reads an input at all, and what to do.
+            error.message +=
+                "; the merge reads this input again for a referral it repeats (a conflict's raw row, or an unmapped label): put the file back at this path, or run the merge where the shards' inputs are"
+            throw error
+        }
         let reader = RowBlockReader(source: opened.source, fileName: path, delimiter: pipeline.input.delimiter, targetBlockSize: options.blockSize)
         guard let header = try reader.readHeader() else {
             throw SPRXError(.inputFormat, "file is empty: no header row", location: DataLocation(file: path, line: 1))
@@ -302,22 +352,23 @@ extension Runner {
         let (population, organisations) = loadAside(pipeline: pipeline, reference: reference, options: options)
         let expected = expectedHeader(
             pipeline: pipeline, referenceFiles: try referenceFiles(reference: reference, population: population, organisations: organisations))
-        let opened = try openPartials(partials, expected: expected, threads: options.jobs)
+        let opened = try openPartials(partials, expected: expected, threads: options.jobs, complete: false)
         let writer = try PartialWriter(path: partialPath)
         do {
             var files: [FileReconciliation] = []
             var labels = UnmappedLabelStore(fields: LabelledField.all(of: pipeline))
             var total = ReferralCounts(schema: pipeline.groupKey)
             var fileCounts: [Int] = []
+            // The counts first: a partial damaged there is named before one damaged later on.
+            try total.merge(counted: try sumOfCounts(opened.map(\.reader), schema: pipeline.groupKey, threads: options.jobs))
             for partial in opened {
                 // Every check a merge makes, so a damaged partial is refused here, by its own name.
                 let partialFiles = try partial.reader.files(header: partial.header)
-                try partial.reader.take(files: partialFiles, header: partial.header, row: { _, _ in }, quarantined: { _, _ in })
+                try partial.reader.take(files: partialFiles, header: partial.header, schema: pipeline.groupKey, row: { _, _ in }, quarantined: { _, _ in })
                 fileCounts.append(partialFiles.count)
                 files += partialFiles
                 labels.add(try partial.reader.unmappedLabels(pipeline: pipeline))
             }
-            try total.merge(counted: try sumOfCounts(opened.map(\.reader), schema: pipeline.groupKey, threads: options.jobs))
             var header = expected
             header.shards = opened.flatMap(\.header.shards)
             header.rows = opened.reduce(0) { $0 + $1.header.rows }
@@ -451,7 +502,8 @@ extension PartialReader {
             let counts =
                 [file.rowsRead, file.clean, file.duplicate, file.quarantined, file.blankLines] + Array(file.quarantineReasons.values)
                 + Array(file.unmapped.values)
-            guard counts.allSatisfy({ $0 >= 0 }), file.duplicate == 0, file.rowsRead == file.clean + file.quarantined,
+            // Bounded, so no sum of them overflows.
+            guard counts.allSatisfy({ (0...(1 << 48)).contains($0) }), file.duplicate == 0, file.rowsRead == file.clean + file.quarantined,
                 file.quarantineReasons.values.reduce(0, +) == file.quarantined
             else { throw damaged("a file's counts do not add up") }
         }
@@ -459,11 +511,13 @@ extension PartialReader {
     }
 
     /// The counts section.
-    func counts() throws -> ReferralCounts {
-        var bytes: [UInt8] = []
-        try forEachSection { section, payload in if section == .counts { bytes.append(contentsOf: payload) } }
+    func counts(schema: GroupKeySchema) throws -> ReferralCounts {
+        let bytes = try payload(of: .counts)
         let compact = try Self.inflated(bytes, path: path, limit: PartialFormat.inflatedLimit(compressed: bytes.count))
-        do { return try CompactCoder.decode(ReferralCounts.self, from: compact) } catch { throw damaged("its counts section cannot be read") }
+        let counts: ReferralCounts
+        do { counts = try CompactCoder.decode(ReferralCounts.self, from: compact) } catch { throw damaged("its counts section cannot be read") }
+        if let problem = counts.problem(schema: schema) { throw damaged("its counts hold \(problem) no run makes") }
+        return counts
     }
 
     /// The unmapped labels, as a store of this pipeline's labelled fields.
@@ -484,8 +538,7 @@ extension PartialReader {
     /// Every section of one kind, concatenated and decoded as gzip-compressed JSON (at
     /// most ``PartialFormat/maxInflation`` times its compressed size).
     private func json<T: Decodable>(_ kind: PartialFormat.Section, as type: T.Type) throws -> T {
-        var bytes: [UInt8] = []
-        try forEachSection { section, payload in if section == kind { bytes.append(contentsOf: payload) } }
+        let bytes = try payload(of: kind)
         let json = try Self.inflated(bytes, path: path, limit: PartialFormat.inflatedLimit(compressed: bytes.count))
         do { return try JSONDecoder().decode(type, from: Data(json)) } catch { throw damaged("its \(kind) section cannot be read") }
     }
@@ -516,7 +569,8 @@ extension PartialReader {
     /// index in the partial, each quarantined row with its file's index. Checks the rows
     /// are as many as the header and the files say.
     func take(
-        files: [FileReconciliation], header: PartialHeader, row: (CleanRowTrace, Int) throws -> Void, quarantined: (QuarantinedRow, Int) throws -> Void
+        files: [FileReconciliation], header: PartialHeader, schema: GroupKeySchema, row: (CleanRowTrace, Int) throws -> Void,
+        quarantined: (QuarantinedRow, Int) throws -> Void
     ) throws {
         let size = PartialRowRecord.size
         var file = 0
@@ -534,7 +588,10 @@ extension PartialReader {
                         leftInFile = Int64(files[file].clean)
                     }
                     guard leftInFile > 0 else { throw damaged("it holds more row records than clean rows") }
-                    try row(PartialRowRecord.decode(records, at: offset), file)
+                    guard let record = PartialRowRecord.decode(records, at: offset, schema: schema) else {
+                        throw damaged("a row record holds a value no run makes")
+                    }
+                    try row(record, file)
                     leftInFile -= 1
                     rows += 1
                 }

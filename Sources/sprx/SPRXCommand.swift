@@ -159,6 +159,14 @@ struct Run: ParsableCommand {
     )
     var partial: String?
 
+    @Option(
+        help:
+            "With --partial: this shard's place, counting from 0 (with --shard-count), so the merge refuses a shard missing, repeated or out of order.")
+    var shardIndex: Int?
+
+    @Option(help: "With --partial: how many shards the run has (with --shard-index).")
+    var shardCount: Int?
+
     @Option(help: "Worker threads (default: the number of cores).")
     var jobs: Int?
 
@@ -206,6 +214,12 @@ struct Run: ParsableCommand {
                 throw ValidationError("--no-disclosure-control, --fail-on-quarantine and --as-of belong to `sprx merge`: a partial publishes nothing")
             }
         }
+        if shardIndex != nil || shardCount != nil {
+            guard partial != nil else { throw ValidationError("--shard-index and --shard-count number a shard: give them with --partial") }
+            guard let index = shardIndex, let count = shardCount, ShardNumber(index: index, count: count) != nil else {
+                throw ValidationError("give --shard-index and --shard-count together, the index from 0 to the count less 1")
+            }
+        }
     }
 
     func run() throws {
@@ -251,7 +265,8 @@ extension Run {
         let started = DispatchTime.now().uptimeNanoseconds
         do {
             _ = try Inflater.selected
-            let summary = try RunJob.runShard(options, partialPath: partial)
+            let number = shardIndex.flatMap { index in shardCount.flatMap { ShardNumber(index: index, count: $0) } }
+            let summary = try RunJob.runShard(options, partialPath: partial, number: number)
             if !quiet {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 StandardError.line(

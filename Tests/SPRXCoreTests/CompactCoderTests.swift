@@ -30,6 +30,15 @@ import Testing
         #expect(try CompactCoder.encode([UInt8(1), 2]) == [2, 0, 0, 0, 1, 2])
     }
 
+    /// Without keys an absent optional or a dictionary's keys would be lost, shifting
+    /// every later field: encoding one is refused.
+    @Test func optionalsAndDictionariesAreRefused() throws {
+        struct WithOptional: Codable { var x: Int64?; var y: Int64 }
+        struct WithDictionary: Codable { var labels: [String: Int] }
+        #expect(throws: CompactCoderError.self) { try CompactCoder.encode(WithOptional(x: nil, y: 1)) }
+        #expect(throws: CompactCoderError.self) { try CompactCoder.encode(WithDictionary(labels: ["a": 1])) }
+    }
+
     @Test func damageIsAnError() throws {
         let bytes = try CompactCoder.encode([UInt64(1), 2, 300])
         // Cut short anywhere, a count beyond the bytes, trailing bytes, a varint too long.
@@ -39,6 +48,9 @@ import Testing
         #expect(throws: CompactCoderError.self) { try CompactCoder.decode([UInt64].self, from: [0xFF, 0xFF, 0xFF, 0x7F, 1]) }
         #expect(throws: CompactCoderError.self) { try CompactCoder.decode([UInt64].self, from: bytes + [0]) }
         #expect(throws: CompactCoderError.self) { try CompactCoder.decode(UInt64.self, from: [UInt8](repeating: 0xFF, count: 11) + [1]) }
+        // UInt64.max takes ten bytes, the tenth 0x01; a tenth byte above 1 overflows.
+        #expect(try CompactCoder.encode(UInt64.max) == [UInt8](repeating: 0xFF, count: 9) + [0x01])
+        #expect(throws: CompactCoderError.self) { try CompactCoder.decode(UInt64.self, from: [UInt8](repeating: 0xFF, count: 9) + [0x02]) }
         #expect(throws: CompactCoderError.self) { try CompactCoder.decode(UInt8.self, from: [0xAC, 0x02]) }
     }
 }

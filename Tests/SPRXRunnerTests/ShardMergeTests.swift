@@ -144,7 +144,12 @@ import Testing
             #expect(error.location?.file == path && error.message.contains(words), "\(path): \(error)")
         }
         let repeated = try #require(refusal([paths[0], paths[1], paths[0]]))
-        #expect(repeated.code == .inputFormat && repeated.location?.file == paths[0] && repeated.message.contains("repeats a shard"))
+        #expect(repeated.code == .inputFormat && repeated.location?.file == paths[0] && repeated.message.contains("given twice"))
+        // The same shard counted twice into two partials.
+        let copy = folder + "/copy.sprxpart"
+        try FileManager.default.copyItem(atPath: paths[0], toPath: copy)
+        let recounted = try #require(refusal([paths[0], copy]))
+        #expect(recounted.code == .inputFormat && recounted.location?.file == copy && recounted.message.contains("repeats a shard"), "\(recounted)")
         // Another pipeline: the same file with one more comment line (its sha256 differs).
         // (Beside a link to SampleData, so its relative paths find the same lookups.)
         try FileManager.default.createDirectory(atPath: folder + "/Pipelines", withIntermediateDirectories: false)
@@ -165,6 +170,43 @@ import Testing
         try Data(try GzipDeflater.compress(rows, level: 1)).write(to: URL(fileURLWithPath: lookup))
         let referenceError = try #require(refusal(paths, reference: reference))
         #expect(referenceError.code == .invalidPipeline && referenceError.message.contains("other reference files"), "\(referenceError)")
+    }
+
+    /// Numbered shards (`--shard-index`, `--shard-count`): a final merge wants each, once,
+    /// in order; a merge into a partial wants them in order; numbered and unnumbered
+    /// ones do not mix.
+    @Test func numberedShardsMustAllComeInOrder() throws {
+        let (folder, files) = try Self.inputs()
+        var numbered: [String] = []
+        for (index, input) in [files[0], files[1], files[3]].enumerated() {
+            let path = folder + "/numbered-\(index).sprxpart"
+            _ = try RunJob.runShard(Self.options([input], jobs: 1), partialPath: path, number: ShardNumber(index: index, count: 3))
+            numbered.append(path)
+        }
+        let unnumbered = try Self.countShards([[files[2]]], into: folder, jobs: 1)[0]
+        func refusal(_ partials: [String], toPartial: Bool = false) -> String? {
+            let options = Self.options(partials, out: folder + "/out-\(UUID().uuidString)", jobs: 1)
+            do {
+                if toPartial {
+                    _ = try RunJob.mergeToPartial(options, partials: partials, partialPath: folder + "/node-\(UUID().uuidString).sprxpart")
+                } else {
+                    _ = try RunJob.merge(options, partials: partials)
+                }
+                return nil
+            } catch let error as SPRXError {
+                #expect(error.code == .inputFormat, "\(error)")
+                return (error.location?.file ?? "") + ": " + error.message
+            } catch { return "\(error)" }
+        }
+        #expect(refusal([numbered[0], numbered[2]])?.hasPrefix(numbered[2] + ": shard 1 of 3 is missing") == true)
+        #expect(refusal([numbered[0], numbered[1]])?.hasPrefix(numbered[1] + ": shards 2 to 2 of 3") == true)
+        #expect(refusal([numbered[0], numbered[2], numbered[1]])?.hasPrefix(numbered[2] + ": shard 1 of 3 is missing") == true)
+        #expect(refusal([numbered[1], numbered[0]], toPartial: true)?.hasPrefix(numbered[0] + ": this partial (shard 0 of 3") == true)
+        #expect(refusal([numbered[0], unnumbered, numbered[1], numbered[2]])?.hasPrefix(unnumbered + ": this partial has no shard number") == true)
+        // A merge tree may hold a gap (the rest comes in another branch), not a step back.
+        #expect(refusal([numbered[0], numbered[2]], toPartial: true) == nil)
+        #expect(refusal([numbered[2], numbered[0]], toPartial: true) != nil)
+        #expect(refusal(numbered) == nil)
     }
 
     /// A partial whose checksum is right but whose sections lie (written on purpose, as
@@ -218,6 +260,19 @@ import Testing
                 let records = PartialRowRecord.unshuffled(try PartialReader.inflated(payload, path: good, limit: PartialFormat.maxSection))
                 return try GzipDeflater.compress(PartialRowRecord.shuffled(Array(records.dropLast(PartialRowRecord.size))))
             })
+        // A day no run makes in the counts (a checksum-valid partial would otherwise trap the merge).
+        var counts = try reader.counts(schema: try PipelineLoader.load(path: defaultPipeline).groupKey)
+        counts.add(key: 0, reasons: 0, contacted: false, intervention: false, day: Day(daysSinceEpoch: Int32.max - 5))
+        let badDay = try GzipDeflater.compress(try CompactCoder.encode(counts))
+        hostile.append(try rewrite("day.sprxpart") { kind, payload in kind == .counts ? badDay : payload })
+        // A row record whose day is Int32.min (bytes 41-44 of the record).
+        hostile.append(
+            try rewrite("row-day.sprxpart") { kind, payload in
+                guard kind == .rows else { return payload }
+                var records = PartialRowRecord.unshuffled(try PartialReader.inflated(payload, path: good, limit: PartialFormat.maxSection))
+                records.replaceSubrange(41..<45, with: [0, 0, 0, 0x80])
+                return try GzipDeflater.compress(PartialRowRecord.shuffled(records))
+            })
         for path in hostile {
             for toPartial in [false, true] {
                 var options = Self.options([path], out: folder + "/out-\(UUID().uuidString)", jobs: 1)
@@ -253,7 +308,7 @@ import Testing
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         let reader = try PartialReader(path: path)
         // Exact: 3 clean referrals (a count a published table would suppress).
-        #expect(try reader.counts().referrals == 3)
+        #expect(try reader.counts(schema: try PipelineLoader.load(path: defaultPipeline).groupKey).referrals == 3)
         var quarantine: [UInt8] = [], rest: [UInt8] = []
         try reader.forEachSection { kind, payload in
             switch kind {
