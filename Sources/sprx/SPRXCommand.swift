@@ -286,8 +286,9 @@ struct Merge: ParsableCommand {
         abstract: "Merge shards' partial files into the output folder one run over all their inputs would write.",
         discussion:
             "Partials (files, or folders of *.sprxpart files in name order) are merged in the order given: the shards' order is the inputs' order. "
-            + "Repeats across shards are found here; a repeated row is read again from its input file (at the path its shard saw), so keep the inputs "
-            + "until the merge. Disclosure control happens here and only here.\n\n" + ExitStatus.runHelp)
+            + "Repeats within and across shards are found here; for a conflict (its raw row is quarantined) or a repeat with an unmapped label, "
+            + "the merge reads that input file again (where its shard read it), so keep the inputs until the merge. Number shards with "
+            + "`run --shard-index I --shard-count N` and a missing, repeated or misplaced shard is refused. Disclosure control happens here and only here.\n\n" + ExitStatus.runHelp)
 
     @Option(help: "The pipeline file (YAML): the one every shard was counted with.")
     var pipeline: String

@@ -161,7 +161,8 @@ def shard_task(settings):
         scratch = tempfile.mkdtemp(prefix=f"sprx-shard-{index:04d}-")
         try:
             partial = os.path.join(scratch, settings["partial_names"][index])
-            command += ["--partial", partial, "--quiet"]
+            # Numbered, so the merge refuses a shard missing, repeated or out of order.
+            command += ["--partial", partial, "--shard-index", str(index), "--shard-count", str(len(settings["partial_names"])), "--quiet"]
             if settings["jobs"]:
                 command += ["--jobs", str(settings["jobs"])]
             started = time.monotonic()
