@@ -182,7 +182,7 @@ def check_type(value, t, where, errors):
 # that take a value (--input takes several), the rest are flags. The binary's --help is
 # the judge of what is accepted (check_flags).
 SPRX_VALUE_OPTIONS = {"--pipeline", "--input", "--out", "--partial", "--jobs", "--progress",
-                      "--reference-dir", "--as-of"}
+                      "--reference-dir", "--as-of", "--shard-index", "--shard-count"}
 
 
 def parse_sprx(tokens):
