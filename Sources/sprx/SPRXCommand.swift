@@ -288,7 +288,8 @@ struct Merge: ParsableCommand {
             "Partials (files, or folders of *.sprxpart files in name order) are merged in the order given: the shards' order is the inputs' order. "
             + "Repeats within and across shards are found here; for a conflict (its raw row is quarantined) or a repeat with an unmapped label, "
             + "the merge reads that input file again (where its shard read it), so keep the inputs until the merge. Number shards with "
-            + "`run --shard-index I --shard-count N` and a missing, repeated or misplaced shard is refused. Disclosure control happens here and only here.\n\n" + ExitStatus.runHelp)
+            + "`run --shard-index I --shard-count N` and a missing, repeated or misplaced shard is refused. Disclosure control happens here and only here.\n\n"
+            + ExitStatus.runHelp)
 
     @Option(help: "The pipeline file (YAML): the one every shard was counted with.")
     var pipeline: String
