@@ -140,7 +140,12 @@ public enum InputResolver {
         return (lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz")) && !name.hasPrefix("._")
     }
 
-    public static func resolve(_ inputs: [String]) throws -> [String] {
+    /// `reads` chooses a folder's entries (default ``readsEntry(named:)``), `described`
+    /// names them when a folder has none (`sprx merge` reads folders of partials so).
+    public static func resolve(
+        _ inputs: [String], reads: (String) -> Bool = readsEntry(named:),
+        described: String = "*.csv or *.csv.gz files (extensions in any case); name other files as --input directly"
+    ) throws -> [String] {
         var files: [String] = []
         for input in inputs {
             guard let kind = InputKind.of(input) else {
@@ -148,11 +153,11 @@ public enum InputResolver {
             }
             if kind == .folder {
                 let names = try entries(of: input)
-                    .filter(readsEntry(named:))
+                    .filter(reads)
                     .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
                 if names.isEmpty {
                     throw SPRXError(
-                        .inputUnreadable, "folder holds no *.csv or *.csv.gz files (extensions in any case); name other files as --input directly",
+                        .inputUnreadable, "folder holds no \(described)",
                         location: DataLocation(file: input))
                 }
                 for name in names {

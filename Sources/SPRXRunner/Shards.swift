@@ -63,7 +63,9 @@ extension Runner {
             try writer.writeJSON(.files, merger.files)
             try writer.writeJSON(.unmappedLabels, PartialLabels(merger.unmappedLabels))
             try writer.writeCompact(.counts, counts)
-            try counted.ledger.forEachRowRecordRun(maxBytes: PartialFormat.maxSection) {
+            // Runs of half a section, so even an incompressible run's gzip fits in one section
+            // (a rows section is inflated alone).
+            try counted.ledger.forEachRowRecordRun(maxBytes: PartialFormat.maxSection / 2) {
                 try writer.write(.rows, try GzipDeflater.compress(PartialRowRecord.shuffled($0)))
             }
             try sink.forEachRun(maxBytes: PartialFormat.maxSection) { try writer.write(.quarantine, $0) }
@@ -77,26 +79,9 @@ extension Runner {
 
     /// Resolves partial arguments: files as given, folders as their `*.sprxpart` files in name order.
     public static func resolvePartials(_ arguments: [String]) throws -> [String] {
-        var paths: [String] = []
-        for argument in arguments {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: argument, isDirectory: &isFolder) else {
-                throw SPRXError(.inputUnreadable, "partial file or folder does not exist", location: DataLocation(file: argument))
-            }
-            guard isFolder.boolValue else {
-                paths.append(argument)
-                continue
-            }
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: argument)) ?? [])
-                .filter { $0.hasSuffix("." + PartialFormat.fileExtension) && !$0.hasPrefix(".") }
-                .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-            guard !names.isEmpty else {
-                throw SPRXError(
-                    .inputUnreadable, "folder holds no *.\(PartialFormat.fileExtension) partial files", location: DataLocation(file: argument))
-            }
-            paths += names.map { (argument as NSString).appendingPathComponent($0) }
-        }
-        return paths
+        try InputResolver.resolve(
+            arguments, reads: { $0.hasSuffix("." + PartialFormat.fileExtension) && !$0.hasPrefix(".") },
+            described: "*.\(PartialFormat.fileExtension) partial files")
     }
 
     /// Opens and checks every partial against this pipeline and reference data, in order.
@@ -545,29 +530,39 @@ extension PartialReader {
 
     /// Calls `body` with each quarantined row's record, in order.
     func forEachQuarantinedRecord(_ body: (QuarantineRecord) throws -> Void) throws {
+        var stream = QuarantineStream()
+        try forEachSection { kind, payload in if kind == .quarantine { try stream.add(payload, from: self, body) } }
+        try stream.finish(from: self)
+    }
+
+    /// Quarantine sections' records, decoded as the sections come (a record may span two).
+    private struct QuarantineStream {
         var pending: [UInt8] = []
-        try forEachSection { kind, payload in
-            guard kind == .quarantine else { return }
+
+        mutating func add(_ payload: UnsafeRawBufferPointer, from reader: PartialReader, _ body: (QuarantineRecord) throws -> Void) throws {
             pending.append(contentsOf: payload)
             var start = 0
             while true {
                 let decoded: (QuarantineRecord, Int)?
-                do { decoded = try QuarantineRecord.decode(pending[start...]) } catch { throw damaged("a quarantined row cannot be read") }
+                do { decoded = try QuarantineRecord.decode(pending[start...]) } catch { throw reader.damaged("a quarantined row cannot be read") }
                 guard let (record, length) = decoded else { break }
                 try body(record)
                 start += length
             }
             pending.removeFirst(start)
             guard pending.count <= PartialFormat.maxSection + InputLimits.quarantinedRowPrefixBytes + 64 else {
-                throw damaged("a quarantined row is longer than any sprx writes")
+                throw reader.damaged("a quarantined row is longer than any sprx writes")
             }
         }
-        guard pending.isEmpty else { throw damaged("it ends inside a quarantined row") }
+
+        func finish(from reader: PartialReader) throws {
+            guard pending.isEmpty else { throw reader.damaged("it ends inside a quarantined row") }
+        }
     }
 
-    /// Reads the partial's rows into a merge: each clean row's record with its file's
-    /// index in the partial, each quarantined row with its file's index. Checks the rows
-    /// are as many as the header and the files say.
+    /// Reads the partial's rows into a merge, in one pass: each clean row's record with
+    /// its file's index in the partial, each quarantined row with its file's index.
+    /// Checks the rows are as many as the header and the files say.
     func take(
         files: [FileReconciliation], header: PartialHeader, schema: GroupKeySchema, row: (CleanRowTrace, Int) throws -> Void,
         quarantined: (QuarantinedRow, Int) throws -> Void
@@ -576,7 +571,19 @@ extension PartialReader {
         var file = 0
         var leftInFile = files.first.map { Int64($0.clean) } ?? 0
         var rows: Int64 = 0
+        var quarantinedRows: Int64 = 0
+        var perFile = [Int](repeating: 0, count: files.count)
+        var stream = QuarantineStream()
         try forEachSection { kind, payload in
+            if kind == .quarantine {
+                try stream.add(payload, from: self) { record in
+                    guard Int(record.file) < files.count else { throw damaged("a quarantined row names a file it does not have") }
+                    try quarantined(record.row, Int(record.file))
+                    perFile[Int(record.file)] += 1
+                    quarantinedRows += 1
+                }
+                return
+            }
             guard kind == .rows else { return }
             let planes = try Self.inflated(Array(payload), path: path, limit: PartialFormat.maxSection)
             guard planes.count % size == 0 else { throw damaged("a row record is cut short") }
@@ -597,16 +604,9 @@ extension PartialReader {
                 }
             }
         }
+        try stream.finish(from: self)
         guard rows == header.rows, rows == files.reduce(Int64(0), { $0 + Int64($1.clean) }) else {
             throw damaged("its row records are not as many as its clean rows")
-        }
-        var quarantinedRows: Int64 = 0
-        var perFile = [Int](repeating: 0, count: files.count)
-        try forEachQuarantinedRecord { record in
-            guard Int(record.file) < files.count else { throw damaged("a quarantined row names a file it does not have") }
-            try quarantined(record.row, Int(record.file))
-            perFile[Int(record.file)] += 1
-            quarantinedRows += 1
         }
         guard quarantinedRows == header.quarantinedRows, perFile == files.map(\.quarantined) else {
             throw damaged("its quarantined rows are not as many as its header and files say")

@@ -167,11 +167,7 @@ struct Run: ParsableCommand {
     @Option(help: "With --partial: how many shards the run has (with --shard-index).")
     var shardCount: Int?
 
-    @Option(help: "Worker threads (default: the number of cores).")
-    var jobs: Int?
-
-    @Flag(help: "Publish exact counts (for use inside the secure environment only).")
-    var noDisclosureControl = false
+    @OptionGroup var publishing: PublishingOptions
 
     @Flag(help: "No progress or summary on stderr.")
     var quiet = false
@@ -182,38 +178,16 @@ struct Run: ParsableCommand {
     @Option(help: .hidden)
     var progressInterval: Double = ProgressLine.lineInterval
 
-    @Flag(help: "Exit with status 3 when any row was quarantined (outputs are still published). For CI.")
-    var failOnQuarantine = false
-
-    @Option(help: "The folder of reference lookups (before SPRX_REFERENCE_DIR, the pipeline's enrich.reference_dir and the installed default).")
-    var referenceDir: String?
-
-    @Option(
-        name: .customLong("as-of"),
-        help:
-            "The date the report is as of, YYYY-MM-DD, printed on its first page (default: the day after the data period ends, so the same inputs give the same report)."
-    )
-    var asOf: String?
-
     @Option(help: .hidden)
     var blockSize: Int = 1 << 20
 
     func validate() throws {
-        if let asOf, Day(iso: asOf) == nil { throw ValidationError("--as-of must be a date as YYYY-MM-DD (got '\(DisplayText.escaped(asOf))')") }
-        if let jobs, !(1...RunOptions.maxJobs).contains(jobs) { throw ValidationError("--jobs must be from 1 to \(RunOptions.maxJobs)") }
         try ProgressOptions.check(interval: progressInterval)
         guard (1...(64 << 20)).contains(blockSize) else { throw ValidationError("--block-size must be from 1 byte to 64 MiB") }
         guard !inputs.isEmpty else { throw ValidationError("give at least one --input") }
-        switch (out, partial) {
-        case (nil, nil): throw ValidationError("give --out (an output folder) or --partial (a shard's partial file)")
-        case (.some, .some): throw ValidationError("give --out or --partial, not both: a shard writes a partial, `sprx merge` the output folder")
-        case (let out?, nil): guard !out.isEmpty else { throw ValidationError("--out must name a folder") }
-        case (nil, let partial?):
-            guard !partial.isEmpty else { throw ValidationError("--partial must name a file") }
-            if noDisclosureControl || failOnQuarantine || asOf != nil {
-                throw ValidationError("--no-disclosure-control, --fail-on-quarantine and --as-of belong to `sprx merge`: a partial publishes nothing")
-            }
-        }
+        try publishing.checkTarget(
+            out: out, partial: partial, partialIs: "a shard's partial file", publishedBy: "`sprx merge`",
+            bothWhy: ": a shard writes a partial, `sprx merge` the output folder")
         if shardIndex != nil || shardCount != nil {
             guard partial != nil else { throw ValidationError("--shard-index and --shard-count number a shard: give them with --partial") }
             guard let index = shardIndex, let count = shardCount, ShardNumber(index: index, count: count) != nil else {
@@ -225,11 +199,8 @@ struct Run: ParsableCommand {
     func run() throws {
         if let partial { return try runShard(partial) }
         let out = out ?? ""
-        var options = RunOptions(
-            pipelinePath: pipeline, inputs: inputs, outputDirectory: out, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-            disclosureControl: !noDisclosureControl, quiet: quiet, commandLine: CommandLine.arguments, blockSize: blockSize,
-            referenceDirectory: referenceDir)
-        options.asOf = asOf.flatMap { Day(iso: $0) }
+        var options = publishing.runOptions(pipeline: pipeline, inputs: inputs, out: out, quiet: quiet)
+        options.blockSize = blockSize
         options.progress = progress
         options.progressInterval = progressInterval
         // A file-size limit (ulimit -f) must fail the write (EFBIG, exit 73) rather than
@@ -241,9 +212,7 @@ struct Run: ParsableCommand {
             _ = try Inflater.selected  // SPRX_INFLATE is checked before anything is read (exit 64)
             let summary = try RunJob.run(options)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            try RunSummaryLines.finish(
-                summary, first: "\(summary.rowsRead) rows read", seconds: seconds, quiet: quiet, noDisclosureControl: noDisclosureControl,
-                failOnQuarantine: failOnQuarantine)
+            try RunSummaryLines.finish(summary, first: "\(summary.rowsRead) rows read", seconds: seconds, quiet: quiet, publishing: publishing)
         } catch let error as SPRXError {
             fail(error)
         } catch {
@@ -255,9 +224,8 @@ struct Run: ParsableCommand {
 extension Run {
     /// `--partial`: counts the inputs as one shard.
     func runShard(_ partial: String) throws {
-        var options = RunOptions(
-            pipelinePath: pipeline, inputs: inputs, outputDirectory: "", jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-            quiet: quiet, commandLine: CommandLine.arguments, blockSize: blockSize, referenceDirectory: referenceDir)
+        var options = publishing.runOptions(pipeline: pipeline, inputs: inputs, out: "", quiet: quiet)
+        options.blockSize = blockSize
         options.progress = progress
         options.progressInterval = progressInterval
         signal(SIGXFSZ, SIG_IGN)
@@ -268,10 +236,9 @@ extension Run {
             let number = shardIndex.flatMap { index in shardCount.flatMap { ShardNumber(index: index, count: $0) } }
             let summary = try RunJob.runShard(options, partialPath: partial, number: number)
             if !quiet {
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                StandardError.line(
-                    "sprx: \(summary.rowsRead) rows read: \(summary.quarantined) quarantined, \(summary.clean) held for the merge (which finds repeats within and across shards) in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(partial)) (\(summary.partialBytes) bytes)"
-                )
+                RunSummaryLines.partial(
+                    summary, first: "\(summary.rowsRead) rows read", heldFor: "the merge (which finds repeats within and across shards)", started: started,
+                    path: partial)
             }
         } catch let error as SPRXError {
             fail(error)
@@ -303,46 +270,18 @@ struct Merge: ParsableCommand {
     @Option(help: "Write one partial holding every given partial instead of an output folder (a node of a merge tree).")
     var partial: String?
 
-    @Option(help: "Worker threads (default: the number of cores).")
-    var jobs: Int?
-
-    @Flag(help: "Publish exact counts (for use inside the secure environment only).")
-    var noDisclosureControl = false
+    @OptionGroup var publishing: PublishingOptions
 
     @Flag(help: "No summary on stderr.")
     var quiet = false
 
-    @Flag(help: "Exit with status 3 when any row was quarantined (outputs are still published). For CI.")
-    var failOnQuarantine = false
-
-    @Option(help: "The folder of reference lookups (before SPRX_REFERENCE_DIR, the pipeline's enrich.reference_dir and the installed default).")
-    var referenceDir: String?
-
-    @Option(name: .customLong("as-of"), help: "The date the report is as of, YYYY-MM-DD (as for `sprx run`).")
-    var asOf: String?
-
     func validate() throws {
-        if let asOf, Day(iso: asOf) == nil { throw ValidationError("--as-of must be a date as YYYY-MM-DD (got '\(DisplayText.escaped(asOf))')") }
-        if let jobs, !(1...RunOptions.maxJobs).contains(jobs) { throw ValidationError("--jobs must be from 1 to \(RunOptions.maxJobs)") }
         guard !partials.isEmpty else { throw ValidationError("give at least one partial file or folder") }
-        switch (out, partial) {
-        case (nil, nil): throw ValidationError("give --out (an output folder) or --partial (a merged partial file)")
-        case (.some, .some): throw ValidationError("give --out or --partial, not both")
-        case (let out?, nil): guard !out.isEmpty else { throw ValidationError("--out must name a folder") }
-        case (nil, let partial?):
-            guard !partial.isEmpty else { throw ValidationError("--partial must name a file") }
-            if noDisclosureControl || failOnQuarantine || asOf != nil {
-                throw ValidationError(
-                    "--no-disclosure-control, --fail-on-quarantine and --as-of belong to the final merge (--out): a partial publishes nothing")
-            }
-        }
+        try publishing.checkTarget(out: out, partial: partial, partialIs: "a merged partial file", publishedBy: "the final merge (--out)", bothWhy: "")
     }
 
     func run() throws {
-        var options = RunOptions(
-            pipelinePath: pipeline, inputs: partials, outputDirectory: out ?? "", jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-            disclosureControl: !noDisclosureControl, quiet: quiet, commandLine: CommandLine.arguments, referenceDirectory: referenceDir)
-        options.asOf = asOf.flatMap { Day(iso: $0) }
+        let options = publishing.runOptions(pipeline: pipeline, inputs: partials, out: out ?? "", quiet: quiet)
         signal(SIGXFSZ, SIG_IGN)
         ProcessSetup.prepare()
         let started = DispatchTime.now().uptimeNanoseconds
@@ -351,9 +290,9 @@ struct Merge: ParsableCommand {
             if let partial {
                 let summary = try RunJob.mergeToPartial(options, partials: partials, partialPath: partial)
                 if !quiet {
-                    StandardError.line(
-                        "sprx: merged \(summary.rowsRead) rows read: \(summary.quarantined) quarantined, \(summary.clean) held for the final merge (which finds repeats) in \(String(format: "%.2f", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)) s -> \(DisplayText.escaped(partial)) (\(summary.partialBytes) bytes)"
-                    )
+                    RunSummaryLines.partial(
+                        summary, first: "merged \(summary.rowsRead) rows read", heldFor: "the final merge (which finds repeats)", started: started,
+                        path: partial)
                 }
                 return
             }
@@ -361,7 +300,7 @@ struct Merge: ParsableCommand {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             try RunSummaryLines.finish(
                 summary, first: "merged \(summary.result.shards?.count ?? 0) shards, \(summary.rowsRead) rows read", seconds: seconds, quiet: quiet,
-                noDisclosureControl: noDisclosureControl, failOnQuarantine: failOnQuarantine)
+                publishing: publishing)
         } catch let error as SPRXError {
             fail(error)
         } catch {
@@ -370,10 +309,68 @@ struct Merge: ParsableCommand {
     }
 }
 
+/// The options `run` and `merge` share: how a published output folder is made.
+struct PublishingOptions: ParsableArguments {
+    @Option(help: "Worker threads (default: the number of cores).")
+    var jobs: Int?
+
+    @Flag(help: "Publish exact counts (for use inside the secure environment only).")
+    var noDisclosureControl = false
+
+    @Flag(help: "Exit with status 3 when any row was quarantined (outputs are still published). For CI.")
+    var failOnQuarantine = false
+
+    @Option(help: "The folder of reference lookups (before SPRX_REFERENCE_DIR, the pipeline's enrich.reference_dir and the installed default).")
+    var referenceDir: String?
+
+    @Option(
+        name: .customLong("as-of"),
+        help:
+            "The date the report is as of, YYYY-MM-DD, printed on its first page (default: the day after the data period ends, so the same inputs give the same report)."
+    )
+    var asOf: String?
+
+    func validate() throws {
+        if let asOf, Day(iso: asOf) == nil { throw ValidationError("--as-of must be a date as YYYY-MM-DD (got '\(DisplayText.escaped(asOf))')") }
+        if let jobs, !(1...RunOptions.maxJobs).contains(jobs) { throw ValidationError("--jobs must be from 1 to \(RunOptions.maxJobs)") }
+    }
+
+    /// Exactly one of `--out` and `--partial`; a partial takes none of the publishing options.
+    func checkTarget(out: String?, partial: String?, partialIs: String, publishedBy: String, bothWhy: String) throws {
+        switch (out, partial) {
+        case (nil, nil): throw ValidationError("give --out (an output folder) or --partial (\(partialIs))")
+        case (.some, .some): throw ValidationError("give --out or --partial, not both\(bothWhy)")
+        case (let out?, nil): guard !out.isEmpty else { throw ValidationError("--out must name a folder") }
+        case (nil, let partial?):
+            guard !partial.isEmpty else { throw ValidationError("--partial must name a file") }
+            if noDisclosureControl || failOnQuarantine || asOf != nil {
+                throw ValidationError("--no-disclosure-control, --fail-on-quarantine and --as-of belong to \(publishedBy): a partial publishes nothing")
+            }
+        }
+    }
+
+    /// The engine's options for these publishing options.
+    func runOptions(pipeline: String, inputs: [String], out: String, quiet: Bool) -> RunOptions {
+        var options = RunOptions(
+            pipelinePath: pipeline, inputs: inputs, outputDirectory: out, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+            disclosureControl: !noDisclosureControl, quiet: quiet, commandLine: CommandLine.arguments, referenceDirectory: referenceDir)
+        options.asOf = asOf.flatMap { Day(iso: $0) }
+        return options
+    }
+}
+
 /// The end-of-run lines on stderr `run` and `merge` print, and `--fail-on-quarantine`'s exit.
 enum RunSummaryLines {
+    /// The line a command that writes a partial prints: rows read, where the partial is.
+    static func partial(_ summary: Runner.ShardSummary, first: String, heldFor: String, started: UInt64, path: String) {
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        StandardError.line(
+            "sprx: \(first): \(summary.quarantined) quarantined, \(summary.clean) held for \(heldFor) in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(path)) (\(summary.partialBytes) bytes)"
+        )
+    }
+
     /// Prints the summary (unless `quiet`), then exits 3 when asked to on quarantined rows.
-    static func finish(_ summary: RunSummary, first: String, seconds: Double, quiet: Bool, noDisclosureControl: Bool, failOnQuarantine: Bool) throws {
+    static func finish(_ summary: RunSummary, first: String, seconds: Double, quiet: Bool, publishing: PublishingOptions) throws {
         if !quiet {
             StandardError.line(
                 "sprx: \(first): \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(summary.outputDirectory))"
@@ -381,13 +378,13 @@ enum RunSummaryLines {
             for line in summary.fieldQuality { StandardError.line("sprx: \(line)") }
             if let line = summary.notRecordedLine { StandardError.line("sprx: \(line)") }
             for warning in summary.warnings { StandardError.line("sprx: warning: \(warning.code.rawValue): \(warning.message)") }
-            if noDisclosureControl {
+            if publishing.noDisclosureControl {
                 StandardError.line("sprx: DISCLOSURE CONTROL IS OFF: the tables hold exact counts; for the secure environment only, do not publish")
             }
             StandardError.line("sprx: \(summary.headline)")
             StandardError.line("sprx: report: \(DisplayText.escaped(summary.outputDirectory))/report.html")
         }
-        if failOnQuarantine && summary.quarantined > 0 {
+        if publishing.failOnQuarantine && summary.quarantined > 0 {
             StandardError.line("sprx: \(summary.quarantined) rows quarantined and --fail-on-quarantine given: exit \(ExitStatus.quarantinedRows)")
             throw ExitCode(ExitStatus.quarantinedRows)
         }
