@@ -110,6 +110,83 @@ public struct ShardNumber: Codable, Sendable, Equatable, CustomStringConvertible
     public var description: String { "shard \(index) of \(count) (counting from 0)" }
 }
 
+/// The names of a partial's work files beside it, and the removal of those a killed
+/// writer left.
+///
+/// `.NAME.tmp-HOST-PID-UUID` is the partial being written, `.NAME.work-HOST-PID-UUID` a
+/// shard's work folder. The host and pid let a later writer of the same partial on the
+/// same host tell a killed writer's leftovers (its pid no longer running) from a live
+/// one's; the UUID keeps two writers apart even when their pids agree (containers). A
+/// writer on another host (another node or pod sharing the folder) is never judged, so
+/// its leftovers stay for their owner to remove.
+enum PartialWorkName {
+    enum Kind: String, CaseIterable {
+        case temporaryFile = "tmp"
+        case workFolder = "work"
+    }
+
+    /// What a shard's work folder may hold (``PartialSink``): anything else and it is kept.
+    static let workFolderEntries: Set<String> = ["ledger", "quarantine.bin"]
+
+    /// A new work name of `kind` beside the partial at `path`.
+    static func make(_ kind: Kind, beside path: String) -> URL {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent().appendingPathComponent(
+            "\(prefix(kind, partialName: url.lastPathComponent))\(getpid())-\(UUID().uuidString)")
+    }
+
+    /// Removes the work files of writers of this partial on this host that are no
+    /// longer running (killed with SIGKILL, so their cleanup never ran).
+    ///
+    /// Only what sprx makes is touched: an entry named by ``make(_:beside:)`` for this
+    /// host, owned by this user, whose pid is not running (or is this process's, which
+    /// has made none yet); a temporary file only if it is a regular file, a work folder
+    /// only if it holds nothing but what a shard writes.
+    static func removeLeftoversOfKilledWriters(beside path: String) {
+        let fm = FileManager.default
+        let url = URL(fileURLWithPath: path)
+        let parent = url.deletingLastPathComponent()
+        guard let entries = try? fm.contentsOfDirectory(atPath: parent.path) else { return }
+        for entry in entries.sorted() {
+            guard let kind = Kind.allCases.first(where: { entry.hasPrefix(prefix($0, partialName: url.lastPathComponent)) }) else { continue }
+            let rest = entry.dropFirst(prefix(kind, partialName: url.lastPathComponent).count)
+            guard let dash = rest.firstIndex(of: "-") else { continue }
+            let digits = rest[..<dash]
+            guard !digits.isEmpty, digits.count <= 10, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let pid = Int32(digits),
+                UUID(uuidString: String(rest[rest.index(after: dash)...])) != nil,
+                pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH)
+            else { continue }
+            let item = parent.appendingPathComponent(entry)
+            var info = stat()
+            guard lstat(item.path, &info) == 0, info.st_uid == getuid() else { continue }
+            switch kind {
+            case .temporaryFile:
+                if (info.st_mode & S_IFMT) == S_IFREG { unlink(item.path) }
+            case .workFolder:
+                if (info.st_mode & S_IFMT) == S_IFDIR,
+                    ((try? fm.contentsOfDirectory(atPath: item.path)) ?? [""]).allSatisfy(workFolderEntries.contains)
+                {
+                    try? fm.removeItem(at: item)
+                }
+            }
+        }
+    }
+
+    /// `.NAME.KIND-HOST-`: the part of a work name this host's writers of NAME share.
+    static func prefix(_ kind: Kind, partialName: String) -> String {
+        ".\(partialName).\(kind.rawValue)-\(host)-"
+    }
+
+    /// This host's name, reduced to letters, digits, `.` and `-` (`host` when empty).
+    static let host: String = {
+        var bytes = [CChar](repeating: 0, count: 256)
+        guard gethostname(&bytes, bytes.count - 1) == 0 else { return "host" }
+        let name = String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            .filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }
+        return name.isEmpty ? "host" : name
+    }()
+}
+
 /// Writes a partial file: sections streamed to a temporary file beside the target,
 /// checksummed, then renamed over it.
 ///
@@ -138,8 +215,8 @@ final class PartialWriter {
                     location: DataLocation(file: path))
             }
         }
-        let url = URL(fileURLWithPath: path)
-        temporaryPath = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)").path
+        PartialWorkName.removeLeftoversOfKilledWriters(beside: path)
+        temporaryPath = PartialWorkName.make(.temporaryFile, beside: path).path
         do {
             descriptor = try FileDescriptor.open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, permissions: 0o600)
         } catch {

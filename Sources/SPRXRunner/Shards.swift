@@ -626,9 +626,8 @@ final class PartialSink: CountSink {
     private var record: [UInt8] = []
 
     init(besides partialPath: String, files: [String]) throws {
-        let url = URL(fileURLWithPath: partialPath)
         // A name no other process has (a retried shard in a container may have the same pid).
-        base = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).work-\(UUID().uuidString)")
+        base = PartialWorkName.make(.workFolder, beside: partialPath)
         do {
             try FileManager.default.createDirectory(at: base, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         } catch {
