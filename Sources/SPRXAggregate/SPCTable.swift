@@ -75,7 +75,7 @@ public struct SPCTableBuilder: Sendable {
             // Absent is not zero: a measure the export does not record is not charted at all.
             let withheld = series.rows.contains { row in
                 let note = row[TrendColumn.note].string ?? ""
-                return note.hasPrefix(FieldNote.notRecordedPrefix) || note.hasPrefix(FieldNote.recordedInPartPrefix)
+                return FieldNote.withholdingPrefixes.contains { note.hasPrefix($0) }
             }
             guard !withheld else { return nil }
             series.rows.sort { ($0[TrendColumn.intervalStart].string ?? "") < ($1[TrendColumn.intervalStart].string ?? "") }

@@ -172,7 +172,9 @@ extension PathwayColumn {
         case .pctContacted: ColumnMeaning("{contacted} as a percentage of {referred}", unit: "percent", empty: ColumnMeaning.figureWithheldNoted)
         case .pctIntervention: ColumnMeaning("{intervention} as a percentage of {referred}", unit: "percent", empty: ColumnMeaning.figureWithheldNoted)
         case .note:
-            ColumnMeaning("Why a figure is empty: `not_recorded:<field>`, `recorded_in_part:<field>`, `no_referrals`", unit: "codes", empty: "nothing to say")
+            ColumnMeaning(
+                "Why a figure is empty: `not_recorded:<field>`, `recorded_in_part:<field>`, `partly_blank:<field>`, `no_referrals`", unit: "codes",
+                empty: "nothing to say")
         case .suppressed: ColumnMeaning.suppressed
         case .disclosureControl: ColumnMeaning.disclosureControl
         }
@@ -327,7 +329,9 @@ extension TrendColumn {
                 empty: ColumnMeaning.figureWithheldNoted + "; always empty for counts")
         case .partial: ColumnMeaning("`TRUE` when the interval reaches outside the days the data cover", unit: "TRUE/FALSE")
         case .note:
-            ColumnMeaning("Why a figure is empty: `not_recorded:<field>`, `recorded_in_part:<field>`, `no_referrals`", unit: "codes", empty: "nothing to say")
+            ColumnMeaning(
+                "Why a figure is empty: `not_recorded:<field>`, `recorded_in_part:<field>`, `partly_blank:<field>`, `no_referrals`", unit: "codes",
+                empty: "nothing to say")
         case .suppressed: ColumnMeaning.suppressed
         case .disclosureControl: ColumnMeaning.disclosureControl
         }

@@ -533,8 +533,16 @@ public enum FieldNote {
     /// files that have it would count the other files' referrals as without it.
     public static func recordedInPart(_ field: String) -> String { recordedInPartPrefix + field }
 
+    /// Every input file has a column for the field, but it is blank for more of the
+    /// clean referrals than ``FieldRecording/blankShareLimit`` allows: a share counting
+    /// them as "no" would state what the data does not say.
+    public static func partlyBlank(_ field: String) -> String { partlyBlankPrefix + field }
+
     public static let notRecordedPrefix = "not_recorded:"
     public static let recordedInPartPrefix = "recorded_in_part:"
+    public static let partlyBlankPrefix = "partly_blank:"
+    /// Every prefix of a note that withholds a figure for want of its field.
+    public static let withholdingPrefixes = [notRecordedPrefix, recordedInPartPrefix, partlyBlankPrefix]
     /// Joins the notes of one row (a row may depend on two fields not recorded).
     public static let separator = ";"
 }

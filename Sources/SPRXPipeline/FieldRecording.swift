@@ -10,6 +10,12 @@ import SPRXCore
 /// figures are withheld the same way (note `recorded_in_part:<field>`) and the run
 /// summary and the manifest say how many files lack it. Files with no clean referral do
 /// not count either way (a header-only file says nothing about what is recorded).
+/// A field every file has a column for may still be *partly blank*: `interventions`
+/// empty for more than ``blankShareLimit`` of the clean referrals. Its share would count
+/// those referrals as without an intervention, so it is withheld the same way (note
+/// `partly_blank:<field>`; the models, which leave unknown outcomes out, are fitted). At
+/// or under the limit the share is given, the blank referrals counted as none, and the
+/// run summary and the manifest say how many there are.
 ///
 /// What depends on what:
 /// - the share that reached a link worker: `contacted`, or `contacts > 0` when the flag
@@ -28,6 +34,22 @@ public struct FieldRecording: Sendable, Equatable {
     public var recordedInPart: [(field: CanonicalField, filesWithout: Int)]
     /// Input files with clean referrals (what ``recordedInPart`` counts against).
     public var files: Int
+    /// Clean referrals whose interventions are blank, and clean referrals in all.
+    public var interventionsBlank: (blank: Int, of: Int) = (0, 0)
+    /// The pipeline says an empty interventions cell means none (`columns.empty_means_none`).
+    public var interventionsEmptyMeansNone = false
+
+    /// The share of clean referrals a field may be blank for and its share still be given
+    /// (counting them as "no"): 2%, the share at which the summary already names an
+    /// unmapped field (``QualityGates``' warning level).
+    public static let blankShareLimit = 0.02
+
+    /// Whether `interventions` is recorded in every file but blank for more than
+    /// ``blankShareLimit`` of the clean referrals.
+    public var interventionsPartlyBlank: Bool {
+        !interventionsEmptyMeansNone && !isMissing(.interventions) && interventionsBlank.of > 0
+            && Double(interventionsBlank.blank) > Self.blankShareLimit * Double(interventionsBlank.of)
+    }
 
     public init(notRecorded: [CanonicalField] = [], recordedInPart: [(field: CanonicalField, filesWithout: Int)] = [], files: Int = 0) {
         self.notRecorded = notRecorded
@@ -53,13 +75,14 @@ public struct FieldRecording: Sendable, Equatable {
     }
 
     public static func == (a: FieldRecording, b: FieldRecording) -> Bool {
-        a.notRecorded == b.notRecorded && a.files == b.files
+        a.notRecorded == b.notRecorded && a.files == b.files && a.interventionsBlank == b.interventionsBlank
+            && a.interventionsEmptyMeansNone == b.interventionsEmptyMeansNone
             && a.recordedInPart.map(\.field) == b.recordedInPart.map(\.field)
             && a.recordedInPart.map(\.filesWithout) == b.recordedInPart.map(\.filesWithout)
     }
 
-    /// Whether nothing is missing.
-    public var isComplete: Bool { notRecorded.isEmpty && recordedInPart.isEmpty }
+    /// Whether nothing is missing (no field left out, none partly blank).
+    public var isComplete: Bool { notRecorded.isEmpty && recordedInPart.isEmpty && !interventionsPartlyBlank }
 
     /// Whether a field is not recorded, or recorded in part.
     public func isMissing(_ field: CanonicalField) -> Bool {
@@ -81,7 +104,9 @@ public struct FieldRecording: Sendable, Equatable {
     }
 
     /// Why the intervention share is withheld; `nil` when it is given.
-    public var interventionShareNote: String? { note(.interventions) }
+    public var interventionShareNote: String? {
+        note(.interventions) ?? (interventionsPartlyBlank ? FieldNote.partlyBlank(CanonicalField.interventions.rawValue) : nil)
+    }
 
     /// Why rates against the population are withheld: every referral's area would be unknown.
     public var areaNote: String? { note(.areaCode) }
@@ -116,9 +141,24 @@ public struct FieldRecording: Sendable, Equatable {
     /// "not recorded in this export" or "recorded in only N of the M input files", for
     /// the report, the summary and a model's reason.
     public func wording(_ field: CanonicalField) -> String {
+        if field == .interventions && interventionsPartlyBlank { return partlyBlankWording }
         if let part = recordedInPart.first(where: { $0.field == field }) {
             return "missing from \(part.filesWithout) of the \(files) input files, so not shown"
         }
         return "not recorded in this export"
     }
+
+    /// Clean referrals with interventions blank in files that record it, when there are
+    /// any (`nil` when none, or when the field is missing from a file or every file).
+    public var interventionsBlankLine: (blank: Int, of: Int)? {
+        isMissing(.interventions) || interventionsBlank.blank == 0 ? nil : interventionsBlank
+    }
+
+    /// "blank for 764 of the 2,963 referrals (26%)".
+    public var partlyBlankWording: String {
+        let (blank, of) = interventionsBlank
+        let share = Int((100 * Double(blank) / Double(max(of, 1))).rounded())
+        return "blank for \(ProgressFigures.grouped(blank)) of the \(ProgressFigures.grouped(of)) referrals (\(share)%)"
+    }
+
 }

@@ -222,6 +222,15 @@ public struct PipelineConfiguration: Sendable {
     public var columns: [CanonicalField: [String]]
     /// Fields an export may leave out (`columns.optional`); never a required field.
     public var optionalColumns: Set<CanonicalField> = []
+    /// Count fields whose empty cell the export uses for none (`columns.empty_means_none`;
+    /// a spreadsheet kept by hand often leaves 0 blank). Without it an empty cell is
+    /// unknown, and a field blank for more than ``FieldRecording/blankShareLimit`` of the
+    /// clean referrals has its share withheld (``FieldRecording``); with it the share
+    /// counts empty cells as none. The models leave empty counts out either way.
+    public var emptyMeansNone: Set<CanonicalField> = []
+    /// The fields `columns.empty_means_none` may name: those whose share an empty cell
+    /// changes (the contact share reads an empty flag from `contacts` already).
+    public static let emptyMeansNoneFields: [CanonicalField] = [.interventions]
     /// The `missing_values` section: per field, the values that mean "not known"
     /// (`unknown`, `N/K`, `-`, …), matched as labels are (case, surrounding and repeated
     /// inner spaces ignored). Such a value makes the field Unknown and never quarantines

@@ -174,7 +174,18 @@ public enum PipelineLoader {
 
         // columns
         let columnsEntry = try top.required("columns")
-        try columnsEntry.allowKeys(CanonicalField.allCases.map(\.rawValue) + [optionalColumnsKey])
+        try columnsEntry.allowKeys(CanonicalField.allCases.map(\.rawValue) + [optionalColumnsKey, emptyMeansNoneKey])
+        var emptyMeansNone: Set<CanonicalField> = []
+        if let entry = try columnsEntry.optional(emptyMeansNoneKey) {
+            for name in try entry.stringList(nonEmpty: true) {
+                guard let field = CanonicalField(rawValue: name), PipelineConfiguration.emptyMeansNoneFields.contains(field) else {
+                    throw entry.fail(
+                        "fields whose empty cell can mean none: \(PipelineConfiguration.emptyMeansNoneFields.map(\.rawValue).joined(separator: ", ")) (not '\(DisplayText.escaped(name))')"
+                    )
+                }
+                guard emptyMeansNone.insert(field).inserted else { throw entry.fail("each field once ('\(name)' repeats)") }
+            }
+        }
         var columns: [CanonicalField: [String]] = [:]
         var optionalColumns: Set<CanonicalField> = []
         if let optionalEntry = try columnsEntry.optional(optionalColumnsKey) {
@@ -440,6 +451,7 @@ public enum PipelineLoader {
         configuration.organisations = organisations
         configuration.caseMixStrata = caseMixStrata
         configuration.missingValues = missingValues
+        configuration.emptyMeansNone = emptyMeansNone
         configuration.dimensions = dimensions
         configuration.reasonGroups = reasonGroups
         configuration.report = try top.optional(reportKey).map { try parseReport($0) } ?? ReportSettings()
@@ -527,6 +539,9 @@ public enum PipelineLoader {
 
     /// The key under `columns` that lists the fields an export may leave out.
     static let optionalColumnsKey = "optional"
+    /// The key under `columns` that lists the count fields whose empty cell means none
+    /// (``PipelineConfiguration/emptyMeansNone``).
+    static let emptyMeansNoneKey = "empty_means_none"
 
     /// Refuses a label listed under two different values of one vocabulary (two routes,
     /// two sexes, …), compared as the matcher compares them (``LabelTable/normalise``:

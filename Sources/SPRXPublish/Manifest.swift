@@ -123,6 +123,12 @@ struct Manifest: Encodable {
     var fields_not_recorded: [String] = []
     /// Optional fields some input files lack: withheld the same way (`recorded_in_part:<field>`).
     var fields_recorded_in_part: [FieldRecordedInPart] = []
+    struct FieldPartlyBlank: Encodable { var field: String; var blank: Int; var clean_referrals: Int; var share_withheld: Bool }
+    /// A field every file records but some clean referrals leave blank (exact counts of
+    /// records, like `inputs`): its share is withheld (`partly_blank:<field>`) above
+    /// ``FieldRecording/blankShareLimit``, else given with the blanks counted as none.
+    /// Absent when no referral has one blank.
+    var fields_partly_blank: [FieldPartlyBlank]? = nil
     /// One shard counted by `sprx run --partial`: an id from its inputs' paths and
     /// contents, and its inputs in order.
     struct Shard: Encodable { var id: String; var inputs: [String] }
@@ -143,6 +149,13 @@ struct Manifest: Encodable {
         fields_not_recorded = recording.notRecorded.map(\.rawValue)
         fields_recorded_in_part = recording.recordedInPart.map {
             FieldRecordedInPart(field: $0.field.rawValue, files_without: $0.filesWithout, files: recording.files)
+        }
+        if let blank = recording.interventionsBlankLine {
+            fields_partly_blank = [
+                FieldPartlyBlank(
+                    field: CanonicalField.interventions.rawValue, blank: blank.blank, clean_referrals: blank.of,
+                    share_withheld: recording.interventionsPartlyBlank)
+            ]
         }
         population_rates = rates
         link_worker_provision = provision

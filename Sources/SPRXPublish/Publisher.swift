@@ -29,6 +29,18 @@ public struct RunSummary: Sendable {
     public var duplicate: Int { result.duplicate }
     public var quarantined: Int { result.quarantined }
 
+    /// The referrals whose interventions are blank, when there are some but no more than
+    /// ``FieldRecording/blankShareLimit``: their share is given, counting them as none.
+    public var blankLine: String? {
+        let recording = result.recording
+        guard let blank = recording.interventionsBlankLine, !recording.interventionsPartlyBlank else { return nil }
+        let counted =
+            "interventions blank for \(ProgressFigures.grouped(blank.blank)) of \(ProgressFigures.grouped(blank.of)) clean referrals, counted as none in the intervention shares"
+        if recording.interventionsEmptyMeansNone { return counted + " (the pipeline's columns.empty_means_none); the models leave them out" }
+        return counted
+            + " (at most \(Int((100 * FieldRecording.blankShareLimit).rounded()))% may be; above that the shares are withheld unless the pipeline lists interventions under columns.empty_means_none)"
+    }
+
     /// The optional fields the export leaves out, what that withholds and the models it
     /// leaves unfitted, in one line for the end of the run; `nil` when every field is recorded.
     public var notRecordedLine: String? {
@@ -38,6 +50,7 @@ public struct RunSummary: Sendable {
         if !recording.notRecorded.isEmpty {
             parts.append("not recorded in this export: " + recording.notRecorded.map(\.rawValue).joined(separator: ", "))
         }
+        if recording.interventionsPartlyBlank { parts.append("interventions \(recording.partlyBlankWording)") }
         if !recording.recordedInPart.isEmpty {
             parts.append(
                 "missing from some input files (their figures withheld): "

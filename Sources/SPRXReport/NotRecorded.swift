@@ -17,6 +17,9 @@ extension Report {
     static let notRecordedText = "not recorded in this export"
     /// Where a figure would be, when its field is missing from some input files.
     static let recordedInPartText = "missing from some input files"
+    /// Where a figure would be, when its field is blank for too many referrals.
+    static let partlyBlankText =
+        "blank for more than \(Int((100 * FieldRecording.blankShareLimit).rounded()))% of referrals (unknown, not none)"
 
     /// The words for a row's note when it withholds `field`'s figures, `nil` otherwise.
     static func withheldText(note: String?, field: String) -> String? {
@@ -24,6 +27,7 @@ extension Report {
         let notes = note.split(separator: Character(FieldNote.separator)).map(String.init)
         if notes.contains(FieldNote.notRecorded(field)) { return notRecordedText }
         if notes.contains(FieldNote.recordedInPart(field)) { return recordedInPartText }
+        if notes.contains(FieldNote.partlyBlank(field)) { return partlyBlankText }
         return nil
     }
 
@@ -35,6 +39,9 @@ extension Report {
             }
             if part.hasPrefix(FieldNote.recordedInPartPrefix) {
                 return "\(DisplayNames.fieldSubject(code: String(part.dropFirst(FieldNote.recordedInPartPrefix.count)))) is \(recordedInPartText)"
+            }
+            if part.hasPrefix(FieldNote.partlyBlankPrefix) {
+                return "\(DisplayNames.fieldSubject(code: String(part.dropFirst(FieldNote.partlyBlankPrefix.count)))) is \(partlyBlankText)"
             }
         }
         return nil
@@ -68,7 +75,9 @@ extension Report {
         let recording = context.recording
         guard !recording.isComplete else { return [] }
         var sentences: [String] = []
-        let missing = recording.notRecorded.map { ($0, notRecordedText) } + recording.recordedInPart.map { ($0.field, recording.wording($0.field)) }
+        let missing =
+            recording.notRecorded.map { ($0, notRecordedText) } + recording.recordedInPart.map { ($0.field, recording.wording($0.field)) }
+            + (recording.interventionsPartlyBlank ? [(CanonicalField.interventions, recording.wording(.interventions))] : [])
         for (field, wording) in missing {
             var sentence = capitalised(DisplayNames.fieldSubject(field)) + " is \(wording)"
             var consequences = consequences(of: field, recording)

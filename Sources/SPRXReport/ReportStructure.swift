@@ -342,6 +342,9 @@ extension Report {
             parts.append(
                 "missing from some input files: " + recording.recordedInPart.map { label.inSentence(.field, $0.field.rawValue) }.joined(separator: ", "))
         }
+        if recording.interventionsPartlyBlank {
+            parts.append("\(partlyBlankText): " + label.inSentence(.field, CanonicalField.interventions.rawValue))
+        }
         guard !parts.isEmpty else { return nil }
         return parts.joined(separator: "; ") + ". Their figures are left out, never shown as zero; the Appendix says which."
     }

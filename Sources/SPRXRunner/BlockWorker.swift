@@ -136,7 +136,8 @@ struct BlockWorker: Sendable {
                         organisation: modelsByOrganisation ? organisation : nil, cell: modelProjection.apply(key),
                         contacts: record.contacts, interventions: record.interventions)
                     batch.append(
-                        key: key, reasons: record.reasons, contacted: contacted, intervention: intervention, day: record.referralDate,
+                        key: key, reasons: record.reasons, contacted: contacted, intervention: intervention,
+                        interventionUnknown: record.interventions < 0, day: record.referralDate,
                         organisation: organisation, model: countForModels ? model : nil)
                     // safe: a row's raw bytes point into the block, so a row with a base address means the block has one
                     let start = row.raw.baseAddress.map { $0 - UnsafeRawPointer(base!) } ?? 0

@@ -88,7 +88,10 @@ public struct RunResult: Sendable {
     public var quarantined: Int { files.reduce(0) { $0 + $1.quarantined } }
     /// The optional fields the inputs leave out (``FieldRecording``).
     public var recording: FieldRecording {
-        FieldRecording(files: files.map { file in (file.fieldsNotRecorded.compactMap(CanonicalField.init(rawValue:)), file.clean) })
+        var recording = FieldRecording(files: files.map { file in (file.fieldsNotRecorded.compactMap(CanonicalField.init(rawValue:)), file.clean) })
+        recording.interventionsBlank = (Int(counts.interventionsBlank), Int(counts.referrals))
+        recording.interventionsEmptyMeansNone = pipeline.emptyMeansNone.contains(.interventions)
+        return recording
     }
     /// Per gated field, one line with the share of clean referrals unknown and unmapped.
     /// A field not recorded at all has no line here: it is all unknown by absence, and the

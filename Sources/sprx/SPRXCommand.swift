@@ -377,6 +377,7 @@ enum RunSummaryLines {
             )
             for line in summary.fieldQuality { StandardError.line("sprx: \(line)") }
             if let line = summary.notRecordedLine { StandardError.line("sprx: \(line)") }
+            if let line = summary.blankLine { StandardError.line("sprx: \(line)") }
             for warning in summary.warnings { StandardError.line("sprx: warning: \(warning.code.rawValue): \(warning.message)") }
             if publishing.noDisclosureControl {
                 StandardError.line("sprx: DISCLOSURE CONTROL IS OFF: the tables hold exact counts; for the secure environment only, do not publish")
