@@ -7,19 +7,41 @@
 /// with the labels too rare to name.
 public enum IdentifierShape {
     /// Whether `text` holds something shaped like a personal identifier: an NHS number
-    /// (10 digits, spaces or dashes allowed), a run of 7 or more digits (a phone number),
-    /// a UK postcode, or an email address. A SNOMED CT concept id is a code, not an
-    /// identifier.
+    /// (10 digits), a run of 7 or more digits (a phone number), a UK postcode, or an
+    /// email address. A SNOMED CT concept id is a code, not an identifier.
+    ///
+    /// A digit is any Unicode decimal digit (fullwidth `９４３`, Arabic-Indic `٩٤٣`), and a
+    /// run of them is broken by anything but a space of any kind (no-break, thin), a
+    /// zero-width character or `.` `/` `_` `-` `(` `)` `+` (``closesUp(_:)``), so `943.476.5919`, `943/476/5919` and `(0161) 496 0000`
+    /// are caught as well as `943 476 5919`. A postcode is also caught with its letters
+    /// spaced out (`s w 1 a 1 a a`).
     public static func matches(_ text: String) -> Bool {
         if isSNOMEDConceptID(text.trimmingSpaces()) { return false }
-        if text.contains("@") && text.contains(".") { return true }
-        // Digits with separators closed up: "943 476 5919", "0161-496-0000".
+        if text.contains("@") && (text.contains(".") || text.contains("\u{FF0E}")) { return true }
+        if text.contains("\u{FF20}") { return true }  // a fullwidth at sign
         var run = 0, longest = 0
         for c in text.unicodeScalars {
-            if ("0"..."9").contains(c) { run += 1; longest = max(longest, run) } else if c != " " && c != "-" { run = 0 }
+            if c.properties.numericType == .decimal {
+                run += 1
+                longest = max(longest, run)
+            } else if !closesUp(c) {
+                run = 0
+            }
         }
         if longest >= 7 { return true }
-        return containsPostcode(text)
+        return containsPostcode(text) || containsPostcode(String(String.UnicodeScalarView(text.unicodeScalars.filter { !closesUp($0) })))
+    }
+
+    /// Whether a character between digits leaves them one run: a space of any kind, a
+    /// format character (zero-width), a dash, `_`, a bracket, `.`, `/` or `+`. Commas,
+    /// semicolons and colons separate (`1, 2, 3` is a list, not a number).
+    static func closesUp(_ c: Unicode.Scalar) -> Bool {
+        switch c.properties.generalCategory {
+        case .spaceSeparator, .format, .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation: return true
+        case .otherPunctuation: return c == "." || c == "/" || c == "\u{FF0E}" || c == "\u{FF0F}"
+        case .mathSymbol: return c == "+"
+        default: return false
+        }
     }
 
     /// Whether text holds a UK postcode: outward code (A9, A99, A9A, AA9, AA99, AA9A), an
