@@ -189,6 +189,9 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     /// Clean referrals whose interventions are blank (or whose file has no such column):
     /// unknown, never "none" (``FieldRecording/partlyBlank``).
     public private(set) var interventionsBlank: Int64 = 0
+    /// Clean referrals with neither a contacted flag nor a contact count: not known to
+    /// have reached a link worker or not (``FieldRecording``).
+    public private(set) var contactBlank: Int64 = 0
     /// What the statistical models need: per organisation, model cell and outcomes.
     public var models = ModelCounts()
 
@@ -198,13 +201,13 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     /// Adds (or with `sign: -1` removes) one referral with its full group key.
     /// `organisation` is the referral's organisation_id (the empty code when it has none).
     public mutating func add(
-        key: UInt64, reasons reasonMask: UInt32, contacted: Bool, intervention: Bool, interventionUnknown: Bool = false, day: Day? = nil,
-        organisation: ShortCode = ShortCode(), sign: Int64 = 1
+        key: UInt64, reasons reasonMask: UInt32, contacted: Bool, intervention: Bool, contactUnknown: Bool = false,
+        interventionUnknown: Bool = false, day: Day? = nil, organisation: ShortCode = ShortCode(), sign: Int64 = 1
     ) {
         var one = ReferralBatch()
         one.append(
-            key: key, reasons: reasonMask, contacted: contacted, intervention: intervention, interventionUnknown: interventionUnknown, day: day,
-            organisation: organisation, model: nil)
+            key: key, reasons: reasonMask, contacted: contacted, intervention: intervention, contactUnknown: contactUnknown,
+            interventionUnknown: interventionUnknown, day: day, organisation: organisation, model: nil)
         add(one, models: false, sign: sign)
     }
 
@@ -224,9 +227,13 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         batch.keys.withUnsafeBufferPointer { keys in
             batch.flags.withUnsafeBufferPointer { flags in
                 for day in batch.days { days.update(Self.dayKey(day)) { $0 += sign } }
-                var blank: Int64 = 0
-                for i in 0..<n where flags[i] & 4 != 0 { blank += 1 }
+                var blank: Int64 = 0, noContact: Int64 = 0
+                for i in 0..<n {
+                    if flags[i] & 4 != 0 { blank += 1 }
+                    if flags[i] & 8 != 0 { noContact += 1 }
+                }
                 interventionsBlank += sign * blank
+                contactBlank += sign * noContact
                 for i in 0..<n {
                     let f = flags[i]
                     outcomes.update(keys[i] & projection.outcome) { $0.add(contacted: f & 1 != 0, intervention: f & 2 != 0, sign: sign) }
@@ -322,6 +329,7 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         organisations.merge(other.organisations)
         models.merge(other.models)
         interventionsBlank += other.interventionsBlank
+        contactBlank += other.contactBlank
         for (index, count) in other.catchmentByAuthority.enumerated() where count != 0 {
             if index >= catchmentByAuthority.count {
                 catchmentByAuthority += [Int64](repeating: 0, count: index + 1 - catchmentByAuthority.count)
@@ -626,7 +634,8 @@ public struct ModelCounts: Sendable, Codable, Equatable {
 public struct ReferralBatch: Sendable {
     /// Each referral's full group key.
     public private(set) var keys: [UInt64] = []
-    /// Bit 0: reached a link worker; bit 1: had an intervention; bit 2: interventions blank.
+    /// Bit 0: reached a link worker; bit 1: had an intervention; bit 2: interventions
+    /// blank; bit 3: contact not recorded (``ReferralCounts/contactBlank``).
     public private(set) var flags: [UInt8] = []
     public private(set) var reasons: [UInt32] = []
     /// Referral dates (a referral added without one counts in no day).
@@ -640,11 +649,11 @@ public struct ReferralBatch: Sendable {
 
     /// Adds one referral (`model` only when the models are counted).
     @inline(__always) public mutating func append(
-        key: UInt64, reasons reasonMask: UInt32, contacted: Bool, intervention: Bool, interventionUnknown: Bool = false, day: Day?,
-        organisation: ShortCode, model: ModelCell?
+        key: UInt64, reasons reasonMask: UInt32, contacted: Bool, intervention: Bool, contactUnknown: Bool = false,
+        interventionUnknown: Bool = false, day: Day?, organisation: ShortCode, model: ModelCell?
     ) {
         keys.append(key)
-        flags.append((contacted ? 1 : 0) | (intervention ? 2 : 0) | (interventionUnknown ? 4 : 0))
+        flags.append((contacted ? 1 : 0) | (intervention ? 2 : 0) | (interventionUnknown ? 4 : 0) | (contactUnknown ? 8 : 0))
         reasons.append(reasonMask)
         if let day { days.append(day) }
         organisations.append(organisation)
@@ -680,6 +689,7 @@ extension ReferralCounts {
         if !reasonGroups.allSatisfy({ $0.key >> 56 < groups && fits($0.key & ((1 << 56) - 1), projection.route) }) { return "a reason group count" }
         if !days.allSatisfy({ Self.dayRange.contains(Int64($0.key) - (1 << 30)) }) { return "a day outside the years 1-9999" }
         if interventionsBlank < 0 || interventionsBlank > referrals { return "the count of blank interventions" }
+        if contactBlank < 0 || contactBlank > referrals { return "the count of referrals with no contact recorded" }
         if !models.cells.allSatisfy({ schema.levelsAreValid(UInt64($0.key.cell)) && $0.key.organisation.isWellFormed }) { return "a model cell" }
         var codes = true
         organisations.months.forEachEntry { codes = codes && $0.organisation.isWellFormed && $0.low < UInt64(GroupKeySchema.monthLevels) }

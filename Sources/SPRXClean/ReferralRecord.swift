@@ -55,6 +55,10 @@ public struct ReferralRecord: Sendable, Hashable {
         }
     }
 
+    /// Whether it is not known if the referral reached a link worker: the contacted flag
+    /// is empty or not known and the contact count is empty too.
+    public var contactUnknown: Bool { contacted == .unknown && contacts < 0 }
+
     /// Received at least one intervention.
     public var hadIntervention: Bool { interventions > 0 }
 }

@@ -34,21 +34,41 @@ public struct FieldRecording: Sendable, Equatable {
     public var recordedInPart: [(field: CanonicalField, filesWithout: Int)]
     /// Input files with clean referrals (what ``recordedInPart`` counts against).
     public var files: Int
-    /// Clean referrals whose interventions are blank, and clean referrals in all.
-    public var interventionsBlank: (blank: Int, of: Int) = (0, 0)
-    /// The pipeline says an empty interventions cell means none (`columns.empty_means_none`).
-    public var interventionsEmptyMeansNone = false
+    /// Per share field (``shareFields``), the clean referrals that leave it empty: for
+    /// `interventions` an empty count, for `contacted` an empty flag and an empty contact
+    /// count (the count stands in for an empty flag).
+    public var blank: [CanonicalField: Int] = [:]
+    /// Clean referrals in all (what ``blank`` counts against).
+    public var cleanReferrals = 0
+    /// Fields the pipeline says an empty cell means none for (`columns.empty_means_none`).
+    public var emptyMeansNone: Set<CanonicalField> = []
+
+    /// The fields whose share an empty cell would count as "no": reached a link worker,
+    /// received an intervention.
+    public static let shareFields: [CanonicalField] = [.contacted, .interventions]
 
     /// The share of clean referrals a field may be blank for and its share still be given
     /// (counting them as "no"): 2%, the share at which the summary already names an
     /// unmapped field (``QualityGates``' warning level).
     public static let blankShareLimit = 0.02
 
-    /// Whether `interventions` is recorded in every file but blank for more than
-    /// ``blankShareLimit`` of the clean referrals.
-    public var interventionsPartlyBlank: Bool {
-        !interventionsEmptyMeansNone && !isMissing(.interventions) && interventionsBlank.of > 0
-            && Double(interventionsBlank.blank) > Self.blankShareLimit * Double(interventionsBlank.of)
+    /// Whether a share field is recorded (its share not withheld for a missing column)
+    /// but empty for more than ``blankShareLimit`` of the clean referrals, and the
+    /// pipeline does not say an empty cell means none.
+    public func isPartlyBlank(_ field: CanonicalField) -> Bool {
+        guard let empty = blankLine(field), !emptyMeansNone.contains(field) else { return false }
+        return Double(empty.blank) > Self.blankShareLimit * Double(empty.of)
+    }
+
+    /// The share fields that are partly blank, in canonical order.
+    public var partlyBlank: [CanonicalField] { Self.shareFields.filter(isPartlyBlank) }
+
+    /// A share field's empty cells and clean referrals when it is recorded and some
+    /// referral leaves it empty; `nil` otherwise.
+    public func blankLine(_ field: CanonicalField) -> (blank: Int, of: Int)? {
+        let recorded = field == .contacted ? baseContactedShareNote == nil : note(field) == nil
+        guard recorded, let empty = blank[field], empty > 0, cleanReferrals > 0 else { return nil }
+        return (empty, cleanReferrals)
     }
 
     public init(notRecorded: [CanonicalField] = [], recordedInPart: [(field: CanonicalField, filesWithout: Int)] = [], files: Int = 0) {
@@ -75,14 +95,14 @@ public struct FieldRecording: Sendable, Equatable {
     }
 
     public static func == (a: FieldRecording, b: FieldRecording) -> Bool {
-        a.notRecorded == b.notRecorded && a.files == b.files && a.interventionsBlank == b.interventionsBlank
-            && a.interventionsEmptyMeansNone == b.interventionsEmptyMeansNone
+        a.notRecorded == b.notRecorded && a.files == b.files && a.blank == b.blank && a.cleanReferrals == b.cleanReferrals
+            && a.emptyMeansNone == b.emptyMeansNone
             && a.recordedInPart.map(\.field) == b.recordedInPart.map(\.field)
             && a.recordedInPart.map(\.filesWithout) == b.recordedInPart.map(\.filesWithout)
     }
 
     /// Whether nothing is missing (no field left out, none partly blank).
-    public var isComplete: Bool { notRecorded.isEmpty && recordedInPart.isEmpty && !interventionsPartlyBlank }
+    public var isComplete: Bool { notRecorded.isEmpty && recordedInPart.isEmpty && partlyBlank.isEmpty }
 
     /// Whether a field is not recorded, or recorded in part.
     public func isMissing(_ field: CanonicalField) -> Bool {
@@ -98,14 +118,20 @@ public struct FieldRecording: Sendable, Equatable {
 
     /// Why the share that reached a link worker is withheld: neither `contacted` nor
     /// `contacts` (which stands in for an empty flag) is fully recorded. `nil` when it is given.
+    /// Partly blank (``isPartlyBlank(_:)``) withholds it too.
     public var contactedShareNote: String? {
+        baseContactedShareNote ?? (isPartlyBlank(.contacted) ? FieldNote.partlyBlank(CanonicalField.contacted.rawValue) : nil)
+    }
+
+    /// Why the contact share is withheld for want of its columns (not for empty cells).
+    var baseContactedShareNote: String? {
         guard isMissing(.contacted) && isMissing(.contacts) else { return nil }
         return note(.contacted)
     }
 
     /// Why the intervention share is withheld; `nil` when it is given.
     public var interventionShareNote: String? {
-        note(.interventions) ?? (interventionsPartlyBlank ? FieldNote.partlyBlank(CanonicalField.interventions.rawValue) : nil)
+        note(.interventions) ?? (isPartlyBlank(.interventions) ? FieldNote.partlyBlank(CanonicalField.interventions.rawValue) : nil)
     }
 
     /// Why rates against the population are withheld: every referral's area would be unknown.
@@ -117,7 +143,7 @@ public struct FieldRecording: Sendable, Equatable {
         let outcome: CanonicalField? =
             switch model.outcome {
             case .routeNonMedical: isMissing(.referralSource) ? .referralSource : nil
-            case .contacted: contactedShareNote == nil ? nil : .contacted
+            case .contacted: baseContactedShareNote == nil ? nil : .contacted
             case .anyIntervention, .interventions: isMissing(.interventions) ? .interventions : nil
             case .contacts: isMissing(.contacts) ? .contacts : nil
             }
@@ -141,22 +167,16 @@ public struct FieldRecording: Sendable, Equatable {
     /// "not recorded in this export" or "recorded in only N of the M input files", for
     /// the report, the summary and a model's reason.
     public func wording(_ field: CanonicalField) -> String {
-        if field == .interventions && interventionsPartlyBlank { return partlyBlankWording }
+        if isPartlyBlank(field) { return partlyBlankWording(field) }
         if let part = recordedInPart.first(where: { $0.field == field }) {
             return "missing from \(part.filesWithout) of the \(files) input files, so not shown"
         }
         return "not recorded in this export"
     }
 
-    /// Clean referrals with interventions blank in files that record it, when there are
-    /// any (`nil` when none, or when the field is missing from a file or every file).
-    public var interventionsBlankLine: (blank: Int, of: Int)? {
-        isMissing(.interventions) || interventionsBlank.blank == 0 ? nil : interventionsBlank
-    }
-
     /// "blank for 764 of the 2,963 referrals (26%)".
-    public var partlyBlankWording: String {
-        let (blank, of) = interventionsBlank
+    public func partlyBlankWording(_ field: CanonicalField) -> String {
+        let (blank, of) = blankLine(field) ?? (0, 0)
         let share = Int((100 * Double(blank) / Double(max(of, 1))).rounded())
         return "blank for \(ProgressFigures.grouped(blank)) of the \(ProgressFigures.grouped(of)) referrals (\(share)%)"
     }

@@ -150,13 +150,12 @@ struct Manifest: Encodable {
         fields_recorded_in_part = recording.recordedInPart.map {
             FieldRecordedInPart(field: $0.field.rawValue, files_without: $0.filesWithout, files: recording.files)
         }
-        if let blank = recording.interventionsBlankLine {
-            fields_partly_blank = [
-                FieldPartlyBlank(
-                    field: CanonicalField.interventions.rawValue, blank: blank.blank, clean_referrals: blank.of,
-                    share_withheld: recording.interventionsPartlyBlank)
-            ]
+        let blank = FieldRecording.shareFields.compactMap { field in
+            recording.blankLine(field).map {
+                FieldPartlyBlank(field: field.rawValue, blank: $0.blank, clean_referrals: $0.of, share_withheld: recording.isPartlyBlank(field))
+            }
         }
+        if !blank.isEmpty { fields_partly_blank = blank }
         population_rates = rates
         link_worker_provision = provision
         self.period = period.map { Period(first: $0.first.description, last: $0.last.description) }

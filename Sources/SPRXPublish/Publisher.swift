@@ -29,16 +29,19 @@ public struct RunSummary: Sendable {
     public var duplicate: Int { result.duplicate }
     public var quarantined: Int { result.quarantined }
 
-    /// The referrals whose interventions are blank, when there are some but no more than
-    /// ``FieldRecording/blankShareLimit``: their share is given, counting them as none.
+    /// The referrals that leave a share field empty, when there are some but its share is
+    /// still given (at most ``FieldRecording/blankShareLimit``, or the pipeline's
+    /// `columns.empty_means_none`): counted as "no" in that share.
     public var blankLine: String? {
         let recording = result.recording
-        guard let blank = recording.interventionsBlankLine, !recording.interventionsPartlyBlank else { return nil }
-        let counted =
-            "interventions blank for \(ProgressFigures.grouped(blank.blank)) of \(ProgressFigures.grouped(blank.of)) clean referrals, counted as none in the intervention shares"
-        if recording.interventionsEmptyMeansNone { return counted + " (the pipeline's columns.empty_means_none); the models leave them out" }
-        return counted
-            + " (at most \(Int((100 * FieldRecording.blankShareLimit).rounded()))% may be; above that the shares are withheld unless the pipeline lists interventions under columns.empty_means_none)"
+        let lines = FieldRecording.shareFields.compactMap { field -> String? in
+            guard let blank = recording.blankLine(field), !recording.isPartlyBlank(field) else { return nil }
+            let counted =
+                "\(field.rawValue) empty for \(ProgressFigures.grouped(blank.blank)) of \(ProgressFigures.grouped(blank.of)) clean referrals, counted as \"no\" in its share"
+            if recording.emptyMeansNone.contains(field) { return counted + " (the pipeline's columns.empty_means_none); the models leave them out" }
+            return counted + " (at most \(Int((100 * FieldRecording.blankShareLimit).rounded()))% may be; above that the share is withheld)"
+        }
+        return lines.isEmpty ? nil : lines.joined(separator: "; ")
     }
 
     /// The optional fields the export leaves out, what that withholds and the models it
@@ -50,7 +53,7 @@ public struct RunSummary: Sendable {
         if !recording.notRecorded.isEmpty {
             parts.append("not recorded in this export: " + recording.notRecorded.map(\.rawValue).joined(separator: ", "))
         }
-        if recording.interventionsPartlyBlank { parts.append("interventions \(recording.partlyBlankWording)") }
+        for field in recording.partlyBlank { parts.append("\(field.rawValue) \(recording.partlyBlankWording(field))") }
         if !recording.recordedInPart.isEmpty {
             parts.append(
                 "missing from some input files (their figures withheld): "

@@ -342,8 +342,8 @@ extension Report {
             parts.append(
                 "missing from some input files: " + recording.recordedInPart.map { label.inSentence(.field, $0.field.rawValue) }.joined(separator: ", "))
         }
-        if recording.interventionsPartlyBlank {
-            parts.append("\(partlyBlankText): " + label.inSentence(.field, CanonicalField.interventions.rawValue))
+        if !recording.partlyBlank.isEmpty {
+            parts.append("\(partlyBlankText): " + recording.partlyBlank.map { label.inSentence(.field, $0.rawValue) }.joined(separator: ", "))
         }
         guard !parts.isEmpty else { return nil }
         return parts.joined(separator: "; ") + ". Their figures are left out, never shown as zero; the Appendix says which."

@@ -35,6 +35,8 @@ struct CleanRowTrace: Sendable {
     var areaFlags: UInt16
     /// Whether one of its labels is unmapped (taking it out again must find the label).
     var hasUnmappedLabels = false
+    /// Neither a contacted flag nor a contact count (``ReferralRecord/contactUnknown``).
+    var contactUnknown = false
 }
 
 /// One worker's result for one block: what the in-order merge needs. (The block's
@@ -137,7 +139,7 @@ struct BlockWorker: Sendable {
                         contacts: record.contacts, interventions: record.interventions)
                     batch.append(
                         key: key, reasons: record.reasons, contacted: contacted, intervention: intervention,
-                        interventionUnknown: record.interventions < 0, day: record.referralDate,
+                        contactUnknown: record.contactUnknown, interventionUnknown: record.interventions < 0, day: record.referralDate,
                         organisation: organisation, model: countForModels ? model : nil)
                     // safe: a row's raw bytes point into the block, so a row with a base address means the block has one
                     let start = row.raw.baseAddress.map { $0 - UnsafeRawPointer(base!) } ?? 0
@@ -146,7 +148,7 @@ struct BlockWorker: Sendable {
                             identity: identity, line: Int32(clamping: row.line), key: key, intervention: intervention,
                             reasons: record.reasons, rawStart: Int32(start),
                             rawEnd: Int32(start + row.raw.count), model: model, organisation: organisation, day: record.referralDate, areaFlags: flags,
-                            hasUnmappedLabels: processor.unmappedNoted != unmappedBefore))
+                            hasUnmappedLabels: processor.unmappedNoted != unmappedBefore, contactUnknown: record.contactUnknown))
                 }
             }
         }

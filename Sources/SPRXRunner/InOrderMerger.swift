@@ -123,7 +123,8 @@ final class InOrderMerger {
         let row = repeated.trace
         removals.add(
             key: row.key, reasons: row.reasons, contacted: groupKey.level(.contacted, of: row.key) == 1,
-            intervention: row.intervention, interventionUnknown: row.model.interventions < 0, day: row.day, organisation: row.organisation,
+            intervention: row.intervention, contactUnknown: row.contactUnknown, interventionUnknown: row.model.interventions < 0, day: row.day,
+            organisation: row.organisation,
             sign: -1)
         if countForModels { removals.models.add(row.model, sign: -1) }
         var stats = files[repeated.file]

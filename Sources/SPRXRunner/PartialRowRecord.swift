@@ -9,7 +9,8 @@ import SPRXPipeline
 ///
 ///     identity: id hash low, high, content hash (3 × UInt64)
 ///     line (Int32) · key (UInt64) · reasons (UInt32)
-///     flags (UInt8): 1 intervention, 2 an unmapped label, 4 the model cell keeps the organisation
+///     flags (UInt8): 1 intervention, 2 an unmapped label, 4 the model cell keeps the organisation,
+///     8 no contact recorded
 ///     day (Int32, days since 1970-01-01) · organisation (UInt64, UInt64, UInt8: ``ShortCode``)
 ///     model cell (UInt32) · contacts (Int32) · interventions (Int32) · area flags (UInt16)
 enum PartialRowRecord {
@@ -51,7 +52,8 @@ enum PartialRowRecord {
         append(trace.key)
         append(trace.reasons)
         let keepsOrganisation = trace.model.organisation.count != 0
-        append(UInt8((trace.intervention ? 1 : 0) | (trace.hasUnmappedLabels ? 2 : 0) | (keepsOrganisation ? 4 : 0)))
+        append(
+            UInt8((trace.intervention ? 1 : 0) | (trace.hasUnmappedLabels ? 2 : 0) | (keepsOrganisation ? 4 : 0) | (trace.contactUnknown ? 8 : 0)))
         append(trace.day.daysSinceEpoch)
         append(trace.organisation.low)
         append(trace.organisation.high)
@@ -76,12 +78,12 @@ enum PartialRowRecord {
         let day = Day(daysSinceEpoch: read(Int32.self))
         let organisation = ShortCode(low: read(UInt64.self), high: read(UInt64.self), count: read(UInt8.self))
         let cell = read(UInt32.self), contacts = read(Int32.self), interventions = read(Int32.self), areaFlags = read(UInt16.self)
-        guard flags <= 7, ReferralCounts.dayRange.contains(Int64(day.daysSinceEpoch)), organisation.isWellFormed, schema.levelsAreValid(key),
+        guard flags <= 15, ReferralCounts.dayRange.contains(Int64(day.daysSinceEpoch)), organisation.isWellFormed, schema.levelsAreValid(key),
             schema.levelsAreValid(UInt64(cell)), areaFlags < 1 << 9
         else { return nil }
         return CleanRowTrace(
             identity: identity, line: line, key: key, intervention: flags & 1 != 0, reasons: reasons, rawStart: 0, rawEnd: 0,
             model: ModelCell(organisation: flags & 4 != 0 ? organisation : nil, cell: cell, contacts: contacts, interventions: interventions),
-            organisation: organisation, day: day, areaFlags: areaFlags, hasUnmappedLabels: flags & 2 != 0)
+            organisation: organisation, day: day, areaFlags: areaFlags, hasUnmappedLabels: flags & 2 != 0, contactUnknown: flags & 8 != 0)
     }
 }

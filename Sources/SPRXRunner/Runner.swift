@@ -89,8 +89,9 @@ public struct RunResult: Sendable {
     /// The optional fields the inputs leave out (``FieldRecording``).
     public var recording: FieldRecording {
         var recording = FieldRecording(files: files.map { file in (file.fieldsNotRecorded.compactMap(CanonicalField.init(rawValue:)), file.clean) })
-        recording.interventionsBlank = (Int(counts.interventionsBlank), Int(counts.referrals))
-        recording.interventionsEmptyMeansNone = pipeline.emptyMeansNone.contains(.interventions)
+        recording.blank = [.interventions: Int(counts.interventionsBlank), .contacted: Int(counts.contactBlank)]
+        recording.cleanReferrals = Int(counts.referrals)
+        recording.emptyMeansNone = pipeline.emptyMeansNone
         return recording
     }
     /// Per gated field, one line with the share of clean referrals unknown and unmapped.

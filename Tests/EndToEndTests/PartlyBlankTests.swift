@@ -20,12 +20,15 @@ import Testing
     /// Writes referrals `range` (with `repeats` written again at the end) with
     /// interventions empty for `blank`, and runs the default pipeline (models cut as in
     /// ``NotRecordedTests``) with `columns` lines added.
-    static func run(_ range: Range<Int>, blank: Set<Int>, repeats: [Int] = [], columns: [String] = []) throws -> NotRecordedTests.Run {
+    static func run(
+        _ range: Range<Int>, blank: Set<Int>, noContact: Set<Int> = [], repeats: [Int] = [], columns: [String] = []
+    ) throws -> NotRecordedTests.Run {
         let dir = scratch()
-        let interventions = NotRecordedTests.header.firstIndex(of: "interventions")!  // safe: the header names it
+        func column(_ name: String) -> Int { NotRecordedTests.header.firstIndex(of: name)! }  // safe: only names the header has
         func line(_ i: Int) -> String {
             var row = NotRecordedTests.referral(i)
-            if blank.contains(i) { row[interventions] = "" }
+            if blank.contains(i) { row[column("interventions")] = "" }
+            if noContact.contains(i) { (row[column("contacted")], row[column("contacts")]) = ("", "") }
             return row.joined(separator: ",")
         }
         let text = ([NotRecordedTests.header.joined(separator: ",")] + (Array(range) + repeats).map(line)).joined(separator: "\n") + "\n"
@@ -72,7 +75,7 @@ import Testing
                 && blank?["share_withheld"] as? Bool == true, "\(String(describing: blank))")
         // The models leave the 4 out and are fitted.
         #expect(run.model("any_intervention")["excluded_unknown_outcome"] as? Int == 4, "\(run.model("any_intervention"))")
-        #expect(run.model("any_intervention")["status"] as? String != "not_recorded")
+        #expect(run.model("any_intervention")["status"] as? String == "fitted", "\(run.model("any_intervention"))")
         #expect(run.stderr.contains("interventions blank for 4 of the 40 referrals (10%)"), "\(run.stderr)")
         let markdown = run.text("report.md")
         #expect(markdown.contains("- Received at least one intervention: blank for more than 2% of referrals"), "\(markdown.prefix(3000))")
@@ -90,7 +93,7 @@ import Testing
         #expect(all["referred"] == "100" && all["intervention"] == "34" && all["pct_intervention"] == "34.00" && all["note"] == "", "\(all)")
         let blank = Self.partlyBlank(run)
         #expect(blank?["blank"] as? Int == 2 && blank?["share_withheld"] as? Bool == false, "\(String(describing: blank))")
-        #expect(run.stderr.contains("interventions blank for 2 of 100 clean referrals, counted as none"), "\(run.stderr)")
+        #expect(run.stderr.contains("interventions empty for 2 of 100 clean referrals, counted as \"no\" in its share"), "\(run.stderr)")
     }
 
     /// The pipeline says an empty cell means none: 4 of 40 empty, the share given (14 of 40).
@@ -101,6 +104,25 @@ import Testing
         #expect(all["intervention"] == "14" && all["pct_intervention"] == "35.00" && all["note"] == "", "\(all)")
         #expect(Self.partlyBlank(run)?["share_withheld"] as? Bool == false)
         #expect(run.stderr.contains("(the pipeline's columns.empty_means_none)"), "\(run.stderr)")
+    }
+
+    /// Neither a contacted flag nor a contact count for 4 of 40 (all four contacted by the
+    /// rules, so counting them as "no" would give 26 of 40): the contact share is withheld
+    /// (note `partly_blank:contacted`), the intervention share is not, the models fit.
+    @Test func noContactRecordedWithholdsTheContactShare() throws {
+        let run = try Self.run(0..<40, blank: [], noContact: [0, 1, 2, 4])
+        #expect(run.status == 0, "\(run.stderr)")
+        let all = Self.allRow(run)
+        #expect(all["contacted"] == "" && all["pct_contacted"] == "" && all["note"] == "partly_blank:contacted", "\(all)")
+        #expect(all["intervention"] == "14" && all["pct_intervention"] == "35.00", "\(all)")
+        let blank = Self.partlyBlank(run)
+        #expect(
+            blank?["field"] as? String == "contacted" && blank?["blank"] as? Int == 4 && blank?["share_withheld"] as? Bool == true,
+            "\(String(describing: blank))")
+        // The contacts model leaves the four empty counts out and is fitted.
+        #expect(run.model("contacts")["excluded_unknown_outcome"] as? Int == 4, "\(run.model("contacts"))")
+        #expect(run.model("contacts")["status"] as? String == "fitted", "\(run.model("contacts"))")
+        #expect(run.stderr.contains("contacted blank for 4 of the 40 referrals (10%)"), "\(run.stderr)")
     }
 
     /// `empty_means_none` takes only the fields an empty cell can change.
