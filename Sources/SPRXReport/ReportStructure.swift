@@ -220,10 +220,13 @@ extension Report {
     }
 
     /// Link worker provision in the most against the least deprived fifth of England's
-    /// networks, each with its interval, beside Wilding et al.
+    /// networks, each with its interval, beside Wilding et al.; only when some of this
+    /// data's organisations map to an English network at that date (a finding about
+    /// England's networks is not one about a Welsh or Scottish service, and page 1 and the
+    /// section's lead speak of the data).
     static func provisionFinding(_ numbers: ReportNumbers, _ context: ReportContext) -> Finding? {
         let figures = numbers.place
-        guard let date = figures.reportedCensus(context.censusCoverage),
+        guard let date = figures.reportedCensus(context.censusCoverage), !figures.networks(date).isEmpty,
             let most = figures.gradientRow(date, PlaceFigures.ftePer50000, "1"), let least = figures.gradientRow(date, PlaceFigures.ftePer50000, "5"),
             let m = most[ProvisionGradientColumn.value].value, let l = least[ProvisionGradientColumn.value].value
         else { return nil }
