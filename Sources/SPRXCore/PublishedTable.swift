@@ -901,7 +901,7 @@ public enum OrganisationColumn: String, TableColumn {
         /// The organisation's strata expect no events (no organisation has any there): no ratio.
         public static let noExpectedEvents = "no_expected_events"
         /// φ and τ² of the crude shares' funnel could not be estimated (fewer than two
-        /// organisations with published counts): no overdispersed limits.
+        /// organisations with referrals, three under disclosure control): no overdispersed limits.
         public static let overdispersionNotEstimated = "overdispersion_not_estimated"
         /// The same for the ratios' funnel (also when an organisation with no observed
         /// events stays after truncation: log 0 has no place on the log scale).
