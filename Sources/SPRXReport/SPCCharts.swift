@@ -134,7 +134,7 @@ enum SPCWording {
                 let small = suppressUpTo.map { "1 to \($0)" } ?? "a few"
                 let which =
                     series.measure == .referrals
-                    ? "months whose count is \(small), the low months" : "months whose numerator is \(small), mostly months of a low share"
+                    ? "months whose count is \(small), the low months" : "months whose numerator is \(small), which leaves the months of higher share"
                 return
                     "\(name): not charted: disclosure control withholds \(which), so a chart of the \(values) full months with a published value would set its centre and limits too high."
             }

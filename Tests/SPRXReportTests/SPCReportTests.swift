@@ -87,7 +87,7 @@ import Testing
                 "not charted: disclosure control withholds months whose count is 1 to 7, the low months, so a chart of the 13 full months with a published value would set its centre and limits too high."
             ), "\(sentence)")
         let share = SPCWording.sentence(headline[1], suppressUpTo: 7)
-        #expect(share.contains("months whose numerator is 1 to 7, mostly months of a low share"), "\(share)")
+        #expect(share.contains("months whose numerator is 1 to 7, which leaves the months of higher share"), "\(share)")
     }
 
     // A share with 16 values scattered over 32 months (every other month with no
