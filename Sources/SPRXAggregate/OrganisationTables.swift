@@ -587,7 +587,8 @@ public struct OrganisationTableBuilder: Sendable {
                 denominator: share.denominator, exactNumerator: Self.numerator(indicator, of: counts), exactDenominator: counts.referred)
             // safe: every indicator is one of allCases
             let index = OrganisationColumn.Indicator.allCases.firstIndex(of: indicator)!
-            if case .adjusted = caseMix, counts.referred > 0 {
+            // A unit's exact expected count, for φ and τ² whether or not its counts are published.
+            if figure.isUnit, case .adjusted = caseMix, counts.referred > 0 {
                 figure.exactExpected = unit.expected?[index] ?? standard.expected(indicator, strata: unit.strata)
             }
             // The ratio: only beside a published pair and a published overall share (the
@@ -598,7 +599,7 @@ public struct OrganisationTableBuilder: Sendable {
                 case .noStrata: Self.addNote(OrganisationColumn.Note.caseMixNoStrata, to: &row)
                 case .tooFewOrganisations: Self.addNote(OrganisationColumn.Note.caseMixTooFewOrganisations, to: &row)
                 case .adjusted:
-                    let exactExpected = figure.exactExpected ?? standard.expected(indicator, strata: unit.strata)
+                    let exactExpected = figure.exactExpected ?? unit.expected?[index] ?? standard.expected(indicator, strata: unit.strata)
                     let mixShare = exactExpected / Double(counts.referred)
                     // With disclosure control on, the published denominator times the mix's
                     // expected share (a share of exact counts over at least
