@@ -13,9 +13,11 @@
 # Exits 1 naming the first rows that differ. Needs only base R (apt-get install r-base-core).
 
 # A series is charted with 12 values or more whose gaps leave 11 moving ranges or more
-# (pairs of consecutive months both with a value).
-chartable <- function(y) {
-  sum(!is.na(y)) >= 12 && sum(!is.na(y[-1]) & !is.na(y[-length(y)])) >= 11
+# (pairs of consecutive months both with a value), and no month withheld by disclosure
+# control (`suppressed` TRUE: its count is small, so the months left are a biased
+# selection; outputs-v2.md, spc.csv).
+chartable <- function(y, suppressed = rep("FALSE", length(y))) {
+  sum(!is.na(y)) >= 12 && sum(!is.na(y[-1]) & !is.na(y[-length(y)])) >= 11 && !any(suppressed == "TRUE")
 }
 
 xmr <- function(y, improvement = 0) {
@@ -101,8 +103,12 @@ main <- function(args) {
     y <- suppressWarnings(as.numeric(s$value))
     got <- spc[key(s), ]
     if (any(got$value != s$value)) problems <- c(problems, paste("value differs from trends.csv in", key(s)[1]))
-    if (!chartable(y[full])) {
-      if (any(got$centre != "" | got$special_cause != "")) problems <- c(problems, paste("short or gappy series charted:", key(s)[1]))
+    if (!chartable(y[full], s$suppressed[full])) {
+      if (any(got$centre != "" | got$special_cause != "")) problems <- c(problems, paste("short, gappy or withheld series charted:", key(s)[1]))
+      # Long enough and unbroken but for a withheld month: its rows with a value say so.
+      if (chartable(y[full]) && any(got$note[full & !is.na(y)] != "months_withheld")) {
+        problems <- c(problems, paste("series with a month withheld not noted months_withheld:", key(s)[1]))
+      }
       next
     }
     charted <- charted + 1
@@ -137,7 +143,7 @@ write_fixture <- function(trends_csv, fixture) {
   for (s in split(trends, paste(trends$measure, trends$dimension, trends$group, sep = "|"))) {
     s <- s[order(s$interval_start), ]
     y <- suppressWarnings(as.numeric(s$value))
-    if (!chartable(y)) next
+    if (!chartable(y, s$suppressed)) next
     w <- xmr(y, 0)
     out[[length(out) + 1]] <- data.frame(measure = s$measure, dimension = s$dimension, group = s$group, interval_start = s$interval_start,
       centre = sprintf("%.17g", w$centre), lower_limit = ifelse(is.na(w$lower), "", sprintf("%.17g", w$lower)),

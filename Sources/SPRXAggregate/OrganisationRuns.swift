@@ -200,7 +200,7 @@ public struct OrganisationKeyedTable<Value: RunValue>: Sendable {
             return value
         }
         if number == next { pendingCodes.append(organisation) }
-        pending.update(UInt64(number) << 32 | UInt64(low), body)
+        pending.update(OrganisationKey.make(organisation: UInt64(number), low: low), body)
         if pending.count >= limit { flush() }
     }
 
@@ -229,13 +229,15 @@ public struct OrganisationKeyedTable<Value: RunValue>: Sendable {
         for (position, number) in order.enumerated() { rank[number] = UInt64(position) }
         var entries: [(key: UInt64, value: Value)] = []
         entries.reserveCapacity(pending.count)
-        for (key, value) in pending { entries.append((rank[Int(key >> 32)] << 32 | key & 0xFFFF_FFFF, value)) }
+        for (key, value) in pending {
+            let parts = OrganisationKey.parts(key)
+            entries.append((OrganisationKey.make(organisation: rank[parts.organisation], low: parts.low), value))
+        }
         entries.sort { $0.key < $1.key }
         var run = SortedRun()
         for entry in entries {
-            run.append(
-                code: pendingCodes[order[Int(entry.key >> 32)]], low: UInt32(truncatingIfNeeded: entry.key), field: entry.value.field,
-                fieldCount: Value.fieldCount)
+            let parts = OrganisationKey.parts(entry.key)
+            run.append(code: pendingCodes[order[parts.organisation]], low: parts.low, field: entry.value.field, fieldCount: Value.fieldCount)
         }
         run.finish()
         return run

@@ -45,9 +45,11 @@ import SPRXPipeline
 ///   (``caseMixStrata``), when fewer than ``minimumOrganisationsForCaseMix``
 ///   organisations have published counts, and (funnel and flags only) when `expected` is
 ///   below ``RatioFunnel/minimumExpected``.
-/// - Overdispersion (``Overdispersion``): the `*_od` limits are the wider of the plain
-///   and Spiegelhalter's at each end (``widened(_:_:)``), and `flag_od`/`isr_flag_od` are
-///   never further from `within` than the plain flag (``notBeyond(_:plain:)``).
+/// - Overdispersion (``Overdispersion``): φ and τ² from the organisations' exact counts
+///   around FunnelPlotR's target (``addOverdispersedLimits(to:figures:overall:)``); the
+///   `*_od` limits are the wider of the plain and Spiegelhalter's at each end
+///   (``widened(_:_:)``), and `flag_od`/`isr_flag_od` are never further from `within`
+///   than the plain flag (``notBeyond(_:plain:)``).
 /// - Order: organisation rows by code (the pooled row last), then parent rows by code;
 ///   indicators in their declared order. Values and limits have ``places`` decimals.
 public struct OrganisationTableBuilder: Sendable {
@@ -388,6 +390,12 @@ public struct OrganisationTableBuilder: Sendable {
         /// The published numerator and denominator (`nil` when either is suppressed).
         var numerator: Int64?
         var denominator: Int64?
+        /// The exact numerator and denominator, and the exact expected count (`nil` when
+        /// the indicator is not adjusted, or the row has no referrals): what φ and τ² are
+        /// estimated from (``addOverdispersedLimits(to:figures:overall:)``), never published.
+        var exactNumerator: Int64 = 0
+        var exactDenominator: Int64 = 0
+        var exactExpected: Double? = nil
         /// The organisation's mix-weighted expected share m = Σ_s (n_s / n)·p_s, and its
         /// published expected count (`nil` when the ratio's cells are empty).
         var mixShare: Double?
@@ -416,28 +424,44 @@ public struct OrganisationTableBuilder: Sendable {
         row[OrganisationColumn.note.index] = .text((codes + [note]).joined(separator: ";"))
     }
 
+    /// The fewest organisations φ and τ² are estimated from (``addOverdispersedLimits(to:figures:overall:)``):
+    /// two without disclosure control (FunnelPlotR's own least); with it, as many as the
+    /// case-mix standard needs (``minimumOrganisationsForCaseMix``), since both are
+    /// estimated from exact counts and published to 6 significant digits: from one or two
+    /// organisations they could give back the exact counts disclosure control rounds.
+    var minimumOrganisationsForDispersion: Int { disclosure.enabled ? Self.minimumOrganisationsForCaseMix : 2 }
+
     /// Fills every row's overdispersed limits and flags, per indicator, from φ and τ²
-    /// estimated over the organisation rows (``RowFigures/isUnit``): the crude shares on
-    /// the proportion scale around `overall`, the ratios on the ratio scale around 1.
-    /// Returns the estimates, per indicator and kind.
+    /// estimated over the organisation rows (``RowFigures/isUnit``). Returns the
+    /// estimates, per indicator and kind.
+    ///
+    /// φ and τ² are summary statistics over all the organisations, like the models'
+    /// coefficients: they are estimated from the exact counts (``RowFigures/exactNumerator``),
+    /// suppressed rows included, whether disclosure control is on or off, so rounding to
+    /// 5 and suppression do not inflate them (on the sample, crude non-medical φ was 3.57
+    /// from the published counts against 1.37 from the exact ones). The crude shares'
+    /// z-scores are taken around FunnelPlotR's target, Σ numerators / Σ denominators of
+    /// the units; the ratios' around 1 with the exact expected counts. The widened limits
+    /// are then drawn as the plain ones are, around the published `overall` and at the
+    /// row's published denominator (or expected count).
     func addOverdispersedLimits(to rows: inout [[Cell]], figures: [RowFigures], overall: [Double?]) -> [OrganisationFunnelFigures.Dispersion] {
         var dispersion: [OrganisationFunnelFigures.Dispersion] = []
         for (indicator, overall) in zip(OrganisationColumn.Indicator.allCases, overall) where !withheld.contains(indicator) {
             let mine = figures.filter { $0.indicator == indicator }
             var proportion: Overdispersion? = nil
-            if let overall {
-                let units = mine.filter(\.isUnit).compactMap { row -> (numerator: Double, denominator: Double)? in
-                    guard let n = row.numerator, let d = row.denominator, d > 0 else { return nil }
-                    return (Double(n), Double(d))
+            if overall != nil {
+                let units = mine.filter { $0.isUnit && $0.exactDenominator > 0 }.map {
+                    (numerator: Double($0.exactNumerator), denominator: Double($0.exactDenominator))
                 }
-                // Fewer than two units estimate nothing (and Overdispersion needs some to trim).
-                proportion = units.count < 2 ? nil : Overdispersion(units: units, target: overall, scale: .proportion)
+                let target = units.map(\.numerator).reduce(0, +) / units.map(\.denominator).reduce(0, +)
+                // Too few units estimate nothing (and Overdispersion needs some to trim).
+                proportion = units.count < minimumOrganisationsForDispersion ? nil : Overdispersion(units: units, target: target, scale: .proportion)
             }
             let ratioUnits = mine.filter(\.isUnit).compactMap { row -> (numerator: Double, denominator: Double)? in
-                guard let n = row.numerator, let e = row.expected, e > 0 else { return nil }
-                return (Double(n), e)
+                guard let e = row.exactExpected, e > 0 else { return nil }
+                return (Double(row.exactNumerator), e)
             }
-            let ratio = ratioUnits.count < 2 ? nil : Overdispersion(units: ratioUnits, target: 1, scale: .ratio)
+            let ratio = ratioUnits.count < minimumOrganisationsForDispersion ? nil : Overdispersion(units: ratioUnits, target: 1, scale: .ratio)
             dispersion.append(.init(indicator: indicator, kind: .proportion, estimate: proportion))
             dispersion.append(.init(indicator: indicator, kind: .ratio, estimate: ratio))
             for figure in mine {
@@ -560,7 +584,13 @@ public struct OrganisationTableBuilder: Sendable {
 
             var figure = RowFigures(
                 row: rows.count, indicator: indicator, isUnit: level == .organisation && id != Self.pooledID, numerator: share.numerator,
-                denominator: share.denominator)
+                denominator: share.denominator, exactNumerator: Self.numerator(indicator, of: counts), exactDenominator: counts.referred)
+            // safe: every indicator is one of allCases
+            let index = OrganisationColumn.Indicator.allCases.firstIndex(of: indicator)!
+            // A unit's exact expected count, for φ and τ² whether or not its counts are published.
+            if figure.isUnit, case .adjusted = caseMix, counts.referred > 0 {
+                figure.exactExpected = unit.expected?[index] ?? standard.expected(indicator, strata: unit.strata)
+            }
             // The ratio: only beside a published pair and a published overall share (the
             // strata's shares come from the same counts), with strata to adjust by and a
             // standard of enough organisations (``minimumOrganisationsForCaseMix``).
@@ -569,9 +599,7 @@ public struct OrganisationTableBuilder: Sendable {
                 case .noStrata: Self.addNote(OrganisationColumn.Note.caseMixNoStrata, to: &row)
                 case .tooFewOrganisations: Self.addNote(OrganisationColumn.Note.caseMixTooFewOrganisations, to: &row)
                 case .adjusted:
-                    // safe: every indicator is one of allCases
-                    let index = OrganisationColumn.Indicator.allCases.firstIndex(of: indicator)!
-                    let exactExpected = unit.expected?[index] ?? standard.expected(indicator, strata: unit.strata)
+                    let exactExpected = figure.exactExpected ?? unit.expected?[index] ?? standard.expected(indicator, strata: unit.strata)
                     let mixShare = exactExpected / Double(counts.referred)
                     // With disclosure control on, the published denominator times the mix's
                     // expected share (a share of exact counts over at least
@@ -699,7 +727,8 @@ public struct OrganisationFunnelFigures: Sendable, Equatable, Encodable {
     /// Per indicator (published order), the proportion's then the ratio's estimates.
     public var dispersion: [Dispersion]
     /// Which rows φ and τ² are estimated from.
-    public var units = "organisation rows of organisations.csv with published counts; the pooled (other) row and parent rows excluded"
+    public var units =
+        "organisation rows of organisations.csv with referrals, from their exact counts (suppressed rows included); the pooled (other) row and parent rows excluded"
 
     private enum CodingKeys: String, CodingKey {
         case caseMixStrata = "case_mix_strata", dispersion = "overdispersion", units = "overdispersion_units"

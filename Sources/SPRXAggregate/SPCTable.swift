@@ -9,8 +9,8 @@ import SPRXPipeline
 ///   one per measure and group, in the trends table's order. A measure whose field the
 ///   export does not record (a row noted `not_recorded:` or `recorded_in_part:`) has no rows.
 /// - Values: the published ones (the trends table's value cell, copied), so disclosure
-///   control holds: with it on, counts are rounded and small ones suppressed before
-///   charting; with it off, the values are exact.
+///   control holds: with it on, counts are rounded (and a series with a month
+///   suppressed is not charted, below); with it off, the values are exact.
 /// - An empty value (suppressed, or a share of no referrals) is a gap: the row is kept at
 ///   its place with `note` `no_value`, no moving range crosses it and no run or two-of-
 ///   three window holding it fires (``SPCChart``).
@@ -22,6 +22,12 @@ import SPRXPipeline
 ///   `note` `short_series`. Nor is one whose gaps leave fewer than
 ///   ``SPCColumn/minimumMovingRanges`` moving ranges (`note` `too_many_gaps`): 16 values
 ///   scattered over 60 months would put limits on 3 moving ranges.
+/// - A series with enough values but any full month withheld by disclosure control
+///   (`suppressed` `TRUE`) is not charted either (`note` `months_withheld` on its rows
+///   with a value, ``SPCColumn/Note/monthsWithheld``): a month is withheld because its
+///   count is small, so the months left are a biased selection. A month with no
+///   referrals (`suppressed` `FALSE`) is a gap as before; with disclosure control off no
+///   month is withheld and nothing changes.
 /// - `point_type` by the pipeline's `spc.improvement_direction` for the measure
 ///   (``SPCSettings``; `neutral` by default). Centre and limits to 6 significant digits.
 public struct SPCTableBuilder: Sendable {
@@ -91,7 +97,9 @@ public struct SPCTableBuilder: Sendable {
         let enough = values.compactMap { $0 }.count >= SPCColumn.minimumPoints
         let movingRanges = zip(values, values.dropFirst()).filter { $0.0 != nil && $0.1 != nil }.count
         let unbroken = movingRanges >= SPCColumn.minimumMovingRanges
-        let chart = enough && unbroken ? SPCChart(values) : nil
+        // A series with a full month withheld by disclosure control is not charted (``SPCColumn/Note/monthsWithheld``).
+        let withheld = charted.contains { series.rows[$0][TrendColumn.suppressed].flag == true }
+        let chart = enough && unbroken && !withheld ? SPCChart(values) : nil
         let direction = settings.direction(series.measure)
         var place: [Int: Int] = [:]
         for (position, index) in charted.enumerated() { place[index] = position }
@@ -108,7 +116,7 @@ public struct SPCTableBuilder: Sendable {
             } else if !hasValue {
                 note = SPCColumn.Note.noValue
             } else if chart == nil {
-                note = enough ? SPCColumn.Note.tooManyGaps : SPCColumn.Note.shortSeries
+                note = !enough ? SPCColumn.Note.shortSeries : withheld ? SPCColumn.Note.monthsWithheld : SPCColumn.Note.tooManyGaps
             } else {
                 note = chart?.meanMovingRange == nil ? SPCColumn.Note.noVariation : nil
             }

@@ -353,7 +353,8 @@ extension SPCColumn {
         case .centre:
             return ColumnMeaning(
                 "The series' centre line: the mean of its charted values", unit: "as {value}",
-                empty: "the series is too short or too broken by gaps to chart ({note} `short_series`, `too_many_gaps`)"
+                empty:
+                    "the series is too short or too broken by gaps to chart, or has a month withheld by disclosure control ({note} `short_series`, `too_many_gaps`, `months_withheld`)"
             )
         case .lowerLimit, .upperLimit:
             return ColumnMeaning(
@@ -369,7 +370,7 @@ extension SPCColumn {
                 "The special-cause rules the point is part of, `;`-separated: " + oneOf(Rule.self), unit: "codes", empty: "common cause, or " + unclassified)
         case .note:
             return ColumnMeaning(
-                "Why a point is not classified: `\(Note.noValue)`, `\(Note.partialMonth)`, `\(Note.shortSeries)`, `\(Note.tooManyGaps)`; or `\(Note.noVariation)` (no limits)",
+                "Why a point is not classified: `\(Note.noValue)`, `\(Note.partialMonth)`, `\(Note.shortSeries)`, `\(Note.tooManyGaps)`, `\(Note.monthsWithheld)`; or `\(Note.noVariation)` (no limits)",
                 unit: "codes", empty: "nothing to say")
         case .disclosureControl: return ColumnMeaning.disclosureControl
         }

@@ -77,7 +77,7 @@ public struct Grouping: Sendable, Hashable {
         /// A dimension of its own in the route, reason and pathway tables.
         public static let tables = Uses(rawValue: 1)
         /// A dimension of `trends.csv` (a declared dimension; the built-in ones are
-        /// ``GroupKeySchema/builtInTrendDimensions``, in their order).
+        /// ``GroupKeySchema/BuiltInGroupings/trendDimensions``, in their order).
         public static let trends = Uses(rawValue: 2)
         /// Kept in the models' cells, so a model can adjust for it.
         public static let model = Uses(rawValue: 4)
@@ -278,8 +278,9 @@ public struct GroupKeySchema: Sendable, Hashable {
                     "the groups need a \(shift)-bit key and sprx packs them into 64 bits: the built-in groups take \(builtInBits), which leaves \(64 - Int(builtInBits)) for declared dimensions, and these do not fit: \(named); declare fewer dimensions or fewer levels"
             )
         }
+        let builtIn = Self.builtIns(ageBands: ageBands, routes: routes, reasons: reasons)
         let groupings =
-            Self.builtInGroupings(ageBands: ageBands, routes: routes, reasons: reasons)
+            builtIn.all
             + declared.enumerated().map { n, dimension in
                 Grouping(
                     name: dimension.name, title: dimension.title, levels: dimension.levels.map(\.label) + [DeclaredDimension.unknownLabel],
@@ -287,27 +288,24 @@ public struct GroupKeySchema: Sendable, Hashable {
                     uses: (dimension.tables ? [.tables, .trends] : Grouping.Uses()).union(dimension.model ? .model : []))
             }
         self.groupings = groupings
-        // safe: the names are the built-in table's own
-        func named(_ name: String) -> Grouping { groupings.first { $0.name == name }! }
         tableDimensions =
             [TableDimension([])] + groupings.filter { $0.uses.contains(.tables) && $0.axis.declaredIndex == nil }.map { TableDimension([$0]) }
-            + Self.crossedTableDimensions.map { TableDimension($0.map(named)) }
+            + builtIn.crossedTableDimensions.map(TableDimension.init)
             + groupings.filter { $0.uses.contains(.tables) && $0.axis.declaredIndex != nil }.map { TableDimension([$0]) }
-        trendGroupings = Self.builtInTrendDimensions.map(named) + groupings.filter { $0.uses.contains(.trends) && $0.axis.declaredIndex != nil }
+        trendGroupings = builtIn.trendDimensions + groupings.filter { $0.uses.contains(.trends) && $0.axis.declaredIndex != nil }
         guard mask(modelCellAxes) >> Self.modelCellBitLimit == 0 else {
             throw Overflow(
                 message:
                     "a model cell needs more than \(Self.modelCellBitLimit) bits; declare fewer levels for the dimensions with `model: true` (\(declared.filter(\.model).map(\.name).joined(separator: ", ")))"
             )
         }
-        // safe: the default strata are built-in groupings
-        caseMixStrata = Self.defaultCaseMixStrata.map { named($0) }
+        caseMixStrata = builtIn.defaultCaseMixStrata
         for table in CountTable.allCases { try check(reads: readers(of: table), from: table) }
     }
 
     /// The case-mix strata when a pipeline names none: age band × sex × deprivation
     /// quintile × nation.
-    public static let defaultCaseMixStrata = [Grouping.Name.ageBand, Grouping.Name.sex, Grouping.Name.imdQuintile, Grouping.Name.nation]
+    public static let defaultCaseMixStrata = builtIns(ageBands: [], routes: [], reasons: []).defaultCaseMixStrata.map(\.name)
 
     /// Most bits a case-mix stratum may take: the organisation tables key a stratum in
     /// the low 32 bits of an organisation key.
@@ -365,53 +363,77 @@ public struct GroupKeySchema: Sendable, Hashable {
     /// The levels of the resident axis (``GroupAxis/resident``).
     static let residentLevels = 3
 
+    /// The built-in groupings, each held as a value (never looked up by name), and the
+    /// tables and trends they make.
+    struct BuiltInGroupings {
+        let routeType: Grouping
+        let ageBand: Grouping
+        let sex: Grouping
+        let ethnicity: Grouping
+        let imdDecile: Grouping
+        let imdQuintile: Grouping
+        let rurality: Grouping
+        let nation: Grouping
+        let route: Grouping
+        let reason: Grouping
+
+        /// Every built-in grouping, in table order.
+        var all: [Grouping] { [routeType, ageBand, sex, ethnicity, imdDecile, imdQuintile, rurality, nation, route, reason] }
+
+        /// The built-in dimensions of `trends.csv` after `all`, in publication order (each
+        /// marked ``Grouping/Uses/trends``); declared dimensions follow.
+        var trendDimensions: [Grouping] { [routeType, nation, imdQuintile] }
+
+        /// The crossed dimensions of the equity tables, after the single built-in ones: the
+        /// equity gradient within each nation, by its own quintiles and deciles.
+        var crossedTableDimensions: [[Grouping]] { [[nation, imdQuintile], [nation, imdDecile]] }
+
+        /// The case-mix strata when a pipeline names none (``GroupKeySchema/defaultCaseMixStrata``).
+        var defaultCaseMixStrata: [Grouping] { [ageBand, sex, imdQuintile, nation] }
+    }
+
+    /// The built-in groupings in table order (``BuiltInGroupings/all``).
+    static func builtInGroupings(ageBands: [AgeBand], routes: [String], reasons: [String]) -> [Grouping] {
+        builtIns(ageBands: ageBands, routes: routes, reasons: reasons).all
+    }
+
     /// The built-in groupings, declared once: name, title, levels, field and where each
     /// is published. Route and reason are the tables' categories, not dimensions; the
     /// equity gradient is each nation's own deciles, never pooled.
-    static func builtInGroupings(ageBands: [AgeBand], routes: [String], reasons: [String]) -> [Grouping] {
+    static func builtIns(ageBands: [AgeBand], routes: [String], reasons: [String]) -> BuiltInGroupings {
         typealias Name = Grouping.Name
         let deciles = (1...10).map(String.init) + ["Unknown"]
         let ages = ageBands.map(\.label) + ["Unknown"]
         let quintiles = (1...5).map(String.init) + ["Unknown"]
         /// A vocabulary's labels, its unknown level last.
         func lastUnknown(_ labels: [String]) -> Int { labels.count - 1 }
-        return [
-            Grouping(
+        return BuiltInGroupings(
+            routeType: Grouping(
                 name: Name.routeType, title: "Route type", levels: RouteType.allCases.map(\.label), axis: .routeType,
                 unknownLevel: RouteType.allCases.count - 1, uses: [.model]),
-            Grouping(name: Name.ageBand, title: "Age band", levels: ages, axis: .ageBand, unknownLevel: lastUnknown(ages), uses: [.tables, .model]),
-            Grouping(
+            ageBand: Grouping(name: Name.ageBand, title: "Age band", levels: ages, axis: .ageBand, unknownLevel: lastUnknown(ages), uses: [.tables, .model]),
+            sex: Grouping(
                 name: Name.sex, title: "Sex", levels: Sex.allCases.map(\.label), axis: .sex, unknownLevel: Sex.allCases.count - 1, uses: [.tables, .model]),
-            Grouping(
+            ethnicity: Grouping(
                 name: Name.ethnicity, title: "Ethnicity", levels: Ethnicity.allCases.map(\.label), axis: .ethnicity,
                 unknownLevel: Ethnicity.allCases.count - 1, uses: [.tables, .model]),
-            Grouping(
+            imdDecile: Grouping(
                 name: Name.imdDecile, title: "Deprivation decile (each nation's own index)", levels: deciles, axis: .decile,
                 unknownLevel: lastUnknown(deciles), uses: [.tables, .model]),
             // Deciles 1-2 are quintile 1, …, 9-10 quintile 5; Unknown stays Unknown.
-            Grouping(
+            imdQuintile: Grouping(
                 name: Name.imdQuintile, title: "Deprivation quintile (each nation's own index)", levels: quintiles, axis: .decile,
                 levelOfField: [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5], unknownLevel: lastUnknown(quintiles), uses: [.tables, .model]),
-            Grouping(
+            rurality: Grouping(
                 name: Name.rurality, title: "Rurality", levels: Rurality.allCases.map(\.label), axis: .rurality,
                 unknownLevel: Rurality.allCases.count - 1, uses: [.tables, .model]),
-            Grouping(
+            nation: Grouping(
                 name: Name.nation, title: "Nation", levels: Nation.allCases.map(\.label), axis: .nation, unknownLevel: Nation.allCases.count - 1,
                 uses: [.tables, .model]),
-            Grouping(name: Name.route, title: "Route", levels: routes, axis: .route, unknownLevel: routes.firstIndex(of: RouteType.unknown.label), uses: []),
-            Grouping(name: Name.reason, title: "Reason", levels: reasons, axis: .reason, unknownLevel: nil, uses: []),
-        ]
+            route: Grouping(
+                name: Name.route, title: "Route", levels: routes, axis: .route, unknownLevel: routes.firstIndex(of: RouteType.unknown.label), uses: []),
+            reason: Grouping(name: Name.reason, title: "Reason", levels: reasons, axis: .reason, unknownLevel: nil, uses: []))
     }
-
-    /// The built-in dimensions of `trends.csv` after `all`, in publication order (each
-    /// marked ``Grouping/Uses/trends``); declared dimensions follow.
-    public static let builtInTrendDimensions = [Grouping.Name.routeType, Grouping.Name.nation, Grouping.Name.imdQuintile]
-
-    /// The crossed dimensions of the equity tables, after the single built-in ones: the
-    /// equity gradient within each nation, by its own quintiles and deciles.
-    public static let crossedTableDimensions: [[String]] = [
-        [Grouping.Name.nation, Grouping.Name.imdQuintile], [Grouping.Name.nation, Grouping.Name.imdDecile],
-    ]
 
     /// The axes a referral's demographic pattern is made of: the built-in ones and every
     /// declared dimension (one the tables do not publish is kept too, so its unknowns are

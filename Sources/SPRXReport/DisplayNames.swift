@@ -58,6 +58,7 @@ extension DisplayNames {
         "not_recorded": "not recorded",
         "no_referrals": "no referrals",
         "suppressed": "suppressed",
+        "months_withheld": "months withheld by disclosure control",
         "organisation_id": "organisation",
         "scaled_per": "scale",
     ]

@@ -468,7 +468,7 @@ enum PlaceWording {
 
     /// Why the plain limits: the run gives no φ for this funnel.
     static let noDispersionSentence =
-        "Plain limits: no dispersion factor could be estimated for this funnel (it needs at least two organisations with published counts, and on a ratio's log scale every organisation it keeps must have at least one observed referral), so no overdispersion is allowed for."
+        "Plain limits: no dispersion factor could be estimated for this funnel (it is estimated from the organisations' exact counts and needs at least two organisations with referrals, three under disclosure control, and on a ratio's log scale every organisation it keeps must have at least one observed referral), so no overdispersion is allowed for."
 
     /// Why the parents' limits are the plain ones.
     static let parentLimitsSentence = "Plain limits: overdispersion is estimated among organisations, not parents."

@@ -130,9 +130,17 @@ enum SPCWording {
         guard series.isCharted, let latest = series.latest, let variation = series.variation else {
             let values = full.filter { $0.value != nil }.count
             let partial = full.count < series.points.count ? " (partial first or last months left out)" : ""
+            if series.points.contains(where: { $0.note == SPCColumn.Note.monthsWithheld }) {
+                let small = suppressUpTo.map { "1 to \($0)" } ?? "a few"
+                let which =
+                    series.measure == .referrals
+                    ? "months whose count is \(small), the low months" : "months whose numerator is \(small), which leaves the months of higher share"
+                return
+                    "\(name): not charted: disclosure control withholds \(which), so a chart of the \(values) full months with a published value would set its centre and limits too high."
+            }
             if series.points.contains(where: { $0.note == SPCColumn.Note.tooManyGaps }) {
                 return
-                    "\(name): not charted: its \(values) full months with a published value are broken up by months withheld by disclosure control, leaving fewer than \(SPCColumn.minimumMovingRanges) pairs of consecutive months to set limits from."
+                    "\(name): not charted: its \(values) full months with a published value are broken up by months with none, leaving fewer than \(SPCColumn.minimumMovingRanges) pairs of consecutive months to set limits from."
             }
             return
                 "\(name): not charted: \(values) full month\(values == 1 ? "" : "s") with a published value\(partial), and an SPC chart needs at least \(SPCColumn.minimumPoints)."

@@ -263,4 +263,70 @@ import Testing
         #expect(built.figures.caseMixStrata.isEmpty)
         #expect(built.figures.dispersion.filter { $0.kind == .ratio }.allSatisfy { $0.phi == nil })
     }
+
+    // φ and τ² are summary statistics over all organisations, estimated from their exact
+    // counts: disclosure control (suppressing 1-7, rounding to 5) changes the published
+    // counts but not φ or τ². Twelve organisations in one stratum, three with 1-7
+    // non-medical referrals (suppressed) and no count a multiple of 5. Expected values:
+    // FunnelPlotR's own funnel_plot() on the exact counts (Fixtures/funnelplotr_overdispersion.csv,
+    // cases exact_counts_proportions and exact_counts_ratios, made by
+    // scripts/expected/funnelplotr_overdispersion.R from its commit 9020d49), whose target
+    // for proportions is Σ numerators / Σ denominators (372/1240), to the manifest's 6
+    // significant digits. From the published counts around the published overall share
+    // (the rule before) φ differs: the check below shows the test can tell.
+    @Test func dispersionFromExactCounts() throws {
+        let exact: [(n: Int, d: Int)] = [
+            (23, 61), (4, 38), (57, 212), (11, 49), (6, 17), (88, 240), (31, 133), (2, 9), (46, 101), (19, 166), (73, 188), (12, 26),
+        ]
+        var counts = OrganisationCounts()
+        for (k, unit) in exact.enumerated() { Self.add(&counts, String(format: "A%05d", 10001 + k), referrals: unit.d, nonMedical: unit.n) }
+        let on = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: true, suppressUpTo: 7, roundTo: 5))
+        let controlled = on.buildWithFigures(counts, directory: nil)
+        let plain = Self.off.buildWithFigures(counts, directory: nil)
+        // The published counts differ: A10002's 4 is suppressed, A10001's 23 of 61 published as 25 of 60.
+        #expect(Self.cell(controlled.table, "A10002", .numerator) == "")
+        #expect(Self.cell(controlled.table, "A10001", .numerator) == "25" && Self.cell(controlled.table, "A10001", .denominator) == "60")
+        #expect(controlled.figures.dispersion == plain.figures.dispersion)
+        func estimate(_ figures: OrganisationFunnelFigures, _ kind: Overdispersion.Scale) throws -> OrganisationFunnelFigures.Dispersion {
+            try #require(figures.dispersion.first { $0.indicator == "non_medical_share" && $0.kind == kind })
+        }
+        let cases = try OverdispersionTests.cases()
+        for (kind, name, units) in [(Overdispersion.Scale.proportion, "exact_counts_proportions", 12), (.ratio, "exact_counts_ratios", 10)] {
+            let figure = try estimate(controlled.figures, kind)
+            let fixture = try #require(cases[name]?.rows.first)
+            let phi = try #require(figure.phi), tau2 = try #require(figure.tau2)
+            let expectedPhi = try #require(fixture.number("phi")), expectedTau2 = try #require(fixture.number("tau2"))
+            #expect(abs(phi - expectedPhi) <= 5e-6 * expectedPhi, "\(name) phi \(phi) vs \(expectedPhi)")
+            #expect(abs(tau2 - expectedTau2) <= 5e-6 * expectedTau2, "\(name) tau2 \(tau2) vs \(expectedTau2)")
+            #expect(figure.units == units)
+        }
+        // The published counts (suppressed rows left out) around the published overall share give another φ.
+        let published = exact.compactMap { unit -> (numerator: Double, denominator: Double)? in
+            let share = DisclosureControl.share(Int64(unit.n), of: Int64(unit.d), enabled: true, suppressUpTo: 7, roundTo: 5)
+            guard let n = share.numerator, let d = share.denominator else { return nil }
+            return (Double(n), Double(d))
+        }
+        #expect(published.count == 9)
+        let overall = try #require(Double(Self.cell(controlled.table, "A10001", .overall))) / 100
+        let fromPublished = try #require(Overdispersion(units: published, target: overall, scale: .proportion))
+        #expect(abs(fromPublished.phi - (try estimate(controlled.figures, .proportion).phi ?? 0)) > 0.01)
+    }
+
+    // With disclosure control on, φ and τ² from exact counts need three organisations (two
+    // could give back their exact counts); without it, two are enough (FunnelPlotR's least).
+    @Test func dispersionNeedsThreeOrganisationsUnderDisclosureControl() throws {
+        var counts = OrganisationCounts()
+        Self.add(&counts, "A10001", referrals: 61, nonMedical: 23)
+        Self.add(&counts, "A10002", referrals: 212, nonMedical: 57)
+        let on = OrganisationTableBuilder(disclosure: DisclosureSettings(enabled: true, suppressUpTo: 7, roundTo: 5))
+        func proportionPhi(_ builder: OrganisationTableBuilder) -> Double? {
+            builder.buildWithFigures(counts, directory: nil).figures.dispersion.first { $0.indicator == "non_medical_share" && $0.kind == .proportion }?.phi
+        }
+        #expect(proportionPhi(on) == nil)
+        #expect(proportionPhi(Self.off) != nil)
+        #expect(Self.cell(on.build(counts, directory: nil), "A10001", .lower95OD) == "")
+        Self.add(&counts, "A10003", referrals: 49, nonMedical: 11)
+        #expect(proportionPhi(on) != nil)
+        #expect(proportionPhi(on) == proportionPhi(Self.off))
+    }
 }

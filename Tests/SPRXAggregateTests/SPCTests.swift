@@ -205,15 +205,17 @@ import Testing
 /// `spc.csv` built from a trends table: which series, which rows, which notes.
 @Suite(.timeLimit(.minutes(10))) struct SPCTableTests {
     /// A trends row of `interval` `month`.
+    /// `suppressed`: whether disclosure control withheld the value (`nil`: when the value is empty).
     static func trendRow(
-        _ measure: TrendColumn.Measure, _ dimension: String, _ group: String, month: Int, value: Double?, partial: Bool = false, note: String? = nil
+        _ measure: TrendColumn.Measure, _ dimension: String, _ group: String, month: Int, value: Double?, partial: Bool = false, note: String? = nil,
+        suppressed: Bool? = nil
     ) -> [Cell] {
         let (year, monthOfYear) = (2023 + (month - 1) / 12, (month - 1) % 12 + 1)
         let start = "\(year)-\(monthOfYear < 10 ? "0" : "")\(monthOfYear)-01"
         let valueCell: Cell = measure == .referrals ? .count(value.map { Int64($0) }) : .decimal(value, places: 2)
         return [
             .text(measure.rawValue), .text(TrendColumn.Interval.month.rawValue), .text(start), .text(start), .text(dimension), .text(group), .empty, .empty,
-            valueCell, .empty, .empty, .flag(partial), note.map(Cell.text) ?? .empty, .flag(value == nil), .text("on"),
+            valueCell, .empty, .empty, .flag(partial), note.map(Cell.text) ?? .empty, .flag(suppressed ?? (value == nil)), .text("on"),
         ]
     }
 
@@ -258,8 +260,12 @@ import Testing
         var values: [Double?] = Array(repeating: 20, count: 14).enumerated().map { $0.offset % 2 == 0 ? 20 : 22 }
         values[5] = nil
         values[13] = 40
+        // The gap is a month with no referrals (not withheld by disclosure control).
         for (m, v) in values.enumerated() {
-            trends.append(Self.trendRow(.contactedShare, TableDimension.all, TableDimension.all, month: m + 1, value: v))
+            trends.append(
+                Self.trendRow(
+                    .contactedShare, TableDimension.all, TableDimension.all, month: m + 1, value: v, note: v == nil ? TrendColumn.Note.noReferrals : nil,
+                    suppressed: false))
         }
         let table = SPCTableBuilder(settings: SPCSettings(improvementDirection: [.contactedShare: .decrease])).build(trends)
         #expect(table.rows.count == 14)
@@ -272,5 +278,75 @@ import Testing
         let outlier = try #require(table.rows.last)
         #expect(outlier[SPCColumn.rules].string == "outside" && outlier[SPCColumn.pointType].string == "special_cause_concern")
         #expect(outlier[SPCColumn.specialCause] == .flag(true))
+    }
+
+    // A series with a month withheld by disclosure control is not charted: the withheld
+    // months are the low ones, so the months left would centre too high. Hand
+    // calculation: 24 months alternating 20% and 22%, but 4 of the 22% months are at 5%
+    // and disclosure control withholds them (numerators 1-7); the months left would
+    // centre on (12·20 + 8·22)/20 = 20.8% where all 24 give (12·20 + 8·22 + 4·5)/24 =
+    // 18.1667%.
+    @Test func seriesWithAMonthWithheldIsNotCharted() throws {
+        let exact: [Double] = (0..<24).map { [3, 9, 15, 21].contains($0) ? 5 : ($0 % 2 == 0 ? 20 : 22) }
+        func table(_ measure: TrendColumn.Measure, withheldBy suppressed: Bool?) -> [[Cell]] {
+            var trends = PublishedTable(.trends)
+            for (m, v) in exact.enumerated() {
+                let gap = v == 5 && suppressed != nil
+                trends.append(
+                    Self.trendRow(
+                        measure, Grouping.Name.nation, "Wales", month: m + 1, value: gap ? nil : v,
+                        note: gap && suppressed == false ? TrendColumn.Note.noReferrals : nil, suppressed: gap ? suppressed : false))
+            }
+            return SPCTableBuilder(settings: SPCSettings()).build(trends).rows
+        }
+        // Withheld: every row with a value says months_withheld; the withheld ones no_value; nothing charted.
+        for measure in [TrendColumn.Measure.nonMedicalShare, .contactedShare, .interventionShare, .referrals] {
+            let rows = table(measure, withheldBy: true)
+            #expect(rows.count == 24)
+            #expect(rows.allSatisfy { $0[SPCColumn.centre].isEmpty && $0[SPCColumn.lowerLimit].isEmpty && $0[SPCColumn.pointType].isEmpty })
+            #expect(rows.filter { $0[SPCColumn.value].value != nil }.allSatisfy { $0[SPCColumn.note].string == SPCColumn.Note.monthsWithheld })
+            #expect(rows.filter { $0[SPCColumn.value].value == nil }.count == 4)
+            #expect(rows.filter { $0[SPCColumn.value].value == nil }.allSatisfy { $0[SPCColumn.note].string == SPCColumn.Note.noValue })
+        }
+        // The same gaps by no referrals only break the series: charted from the 20 months, centre 20.8.
+        let noReferrals = table(.nonMedicalShare, withheldBy: false)
+        #expect(noReferrals.allSatisfy { $0[SPCColumn.centre] == .significant(20.8, digits: 6) })
+        #expect(!noReferrals.contains { $0[SPCColumn.note].string == SPCColumn.Note.monthsWithheld })
+        // Disclosure control off (every month published): charted from all 24, centre 18.1667.
+        let exactRows = table(.nonMedicalShare, withheldBy: nil)
+        #expect(exactRows.allSatisfy { $0[SPCColumn.centre] == .significant(436.0 / 24, digits: 6) })
+        #expect(exactRows.allSatisfy { $0[SPCColumn.note].isEmpty })
+        // Referrals the same: a withheld count is 1 to the threshold, below every month left.
+        let counts = table(.referrals, withheldBy: true)
+        #expect(counts.allSatisfy { $0[SPCColumn.centre].isEmpty })
+        #expect(counts.filter { $0[SPCColumn.value].value != nil }.allSatisfy { $0[SPCColumn.note].string == SPCColumn.Note.monthsWithheld })
+        // A count series of 0s whose other months are withheld (1-7 each) is not a flat series at 0.
+        var zeros = PublishedTable(.trends)
+        for m in 1...24 {
+            zeros.append(Self.trendRow(.referrals, Grouping.Name.nation, "Unknown", month: m, value: m % 3 == 0 ? nil : 0))
+        }
+        let zeroRows = SPCTableBuilder(settings: SPCSettings()).build(zeros).rows
+        #expect(zeroRows.allSatisfy { $0[SPCColumn.centre].isEmpty && $0[SPCColumn.note].string != SPCColumn.Note.noVariation })
+    }
+
+    // A withheld month in a share series that is short anyway says short_series (the
+    // report's reason: too few values), and a partial month withheld does not count.
+    @Test func shortSeriesAndPartialMonthsBeforeWithheld() throws {
+        var trends = PublishedTable(.trends)
+        for m in 1...11 {
+            trends.append(Self.trendRow(.contactedShare, TableDimension.all, TableDimension.all, month: m, value: m == 4 ? nil : 90, suppressed: m == 4))
+        }
+        // 13 full months of values, then a partial month withheld: charted.
+        for m in 1...14 {
+            trends.append(
+                Self.trendRow(.contactedShare, Grouping.Name.nation, "England", month: m, value: m == 14 ? nil : Double(80 + m % 2), partial: m == 14))
+        }
+        let rows = SPCTableBuilder(settings: SPCSettings()).build(trends).rows
+        let short = rows.filter { $0[SPCColumn.group].string == TableDimension.all }
+        #expect(short.count == 11)
+        #expect(short.filter { $0[SPCColumn.value].value != nil }.allSatisfy { $0[SPCColumn.note].string == SPCColumn.Note.shortSeries })
+        let england = rows.filter { $0[SPCColumn.group].string == "England" }
+        #expect(england.prefix(13).allSatisfy { !$0[SPCColumn.centre].isEmpty })
+        #expect(england[13][SPCColumn.note].string == SPCColumn.Note.partialMonth)
     }
 }

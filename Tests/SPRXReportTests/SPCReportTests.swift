@@ -11,7 +11,10 @@ import Testing
 /// short to chart said in words.
 @Suite(.timeLimit(.minutes(10))) struct SPCReportTests {
     /// A trends table of monthly `all` rows: `values` per measure, from January 2023.
-    static func tables(_ series: [TrendColumn.Measure: [Double?]], direction: [TrendColumn.Measure: ImprovementDirection] = [:]) -> PublishedTables {
+    /// `withheld`: whether an empty value was withheld by disclosure control (else the month had no referrals).
+    static func tables(
+        _ series: [TrendColumn.Measure: [Double?]], direction: [TrendColumn.Measure: ImprovementDirection] = [:], withheld: Bool = true
+    ) -> PublishedTables {
         var trends = PublishedTable(.trends)
         for measure in TrendColumn.Measure.allCases {
             guard let values = series[measure] else { continue }
@@ -20,7 +23,7 @@ import Testing
                 let cell: Cell = measure == .referrals ? .count(value.map { Int64($0) }) : .decimal(value, places: 2)
                 trends.append([
                     .text(measure.rawValue), .text("month"), .text(start), .text(start), .text("all"), .text("all"), .empty, .empty, cell, .empty, .empty,
-                    .flag(false), .empty, .flag(value == nil), .text("on"),
+                    .flag(false), .empty, .flag(value == nil && withheld), .text("on"),
                 ])
             }
         }
@@ -67,35 +70,32 @@ import Testing
         #expect(Report.spcMarkdown(figures).count == 2 + 2 + 1)
     }
 
-    // A new user's export had a month collapse to 5 referrals, suppressed, a gap. By hand:
-    // the other 13 months alternate 700 and 720, so the mean is about 709, the mean
-    // moving range 20 and the lower limit 709 − 2.66 × 20 ≈ 656, far above the 7 a
-    // suppressed count can be. The sentence names the month and says it is a signal; a
-    // share's gap is named without that claim (its value may be anything).
-    @Test func aWithheldMonthIsNamedAndACollapsedCountIsASignal() throws {
+    // A new user's export had a month collapse to 5 referrals, suppressed, a gap. A
+    // withheld month is a low one (1 to 7), so the series is not charted
+    // (`months_withheld`): the sentence says why, for a count and for a share.
+    @Test func aSeriesWithAWithheldMonthIsNotChartedAndSaysWhy() throws {
         var referrals: [Double?] = (0..<14).map { $0 % 2 == 0 ? 700 : 720 }
         referrals[5] = nil
         var shares: [Double?] = (0..<14).map { $0 % 2 == 0 ? 40 : 42 }
         shares[5] = nil
         let figures = TrendFigures(tables: Self.tables([.referrals: referrals, .contactedShare: shares]))
         let headline = figures.spcHeadline
+        #expect(headline.allSatisfy { !$0.isCharted })
         let sentence = SPCWording.sentence(headline[0], suppressUpTo: 7)
         #expect(
             sentence.contains(
-                "Not charted: June 2023, whose count is withheld by disclosure control; a withheld count is 7 or fewer, below the lower limit (6"),
-            "\(sentence)")
-        #expect(sentence.contains("so that month is a signal worth a look."), "\(sentence)")
+                "not charted: disclosure control withholds months whose count is 1 to 7, the low months, so a chart of the 13 full months with a published value would set its centre and limits too high."
+            ), "\(sentence)")
         let share = SPCWording.sentence(headline[1], suppressUpTo: 7)
-        #expect(share.contains("Not charted: June 2023, with no published share") && !share.contains("is a signal worth"), "\(share)")
-        // Disclosure control off: no claim about what a withheld count must be.
-        #expect(!SPCWording.sentence(headline[0]).contains("is a signal worth"))
+        #expect(share.contains("months whose numerator is 1 to 7, which leaves the months of higher share"), "\(share)")
     }
 
-    // A series with 16 values scattered over 30 months (every other month withheld) has
-    // enough values but too few consecutive pairs to set limits from: not charted, and said.
+    // A share with 16 values scattered over 32 months (every other month with no
+    // referrals) has enough values but too few consecutive pairs to set limits from: not
+    // charted, and said.
     @Test func aSeriesBrokenByGapsIsNotCharted() throws {
-        let referrals: [Double?] = (0..<32).map { $0 % 2 == 0 ? 100 + Double($0) : nil }
-        let figures = TrendFigures(tables: Self.tables([.referrals: referrals]))
+        let shares: [Double?] = (0..<32).map { $0 % 2 == 0 ? 40 + Double($0) : nil }
+        let figures = TrendFigures(tables: Self.tables([.contactedShare: shares], withheld: false))
         let series = try #require(figures.spcHeadline.first)
         #expect(!series.isCharted)
         #expect(figures.spc.rows.allSatisfy { $0[SPCColumn.note].string == SPCColumn.Note.tooManyGaps || $0[SPCColumn.value].isEmpty })

@@ -53,6 +53,17 @@ run("twenty_proportions", data.frame(group = sprintf("p%02d", 1:20),
 # 4. Underdispersed proportions (phi < 1): tau2 is 0, the limits the plain arcsine ones.
 run("underdispersed_proportions", data.frame(group = sprintf("u%02d", 1:10),
   num = c(30, 31, 29, 30, 30, 31, 29, 30, 30, 30), denom = rep(100, 10)), "PR")
+# 5. Twelve organisations' exact counts, three with 1-7 events (which disclosure control
+#    suppresses) and none a multiple of 5 (which it rounds): the data of
+#    OrganisationOverdispersionTableTests.dispersionFromExactCounts, where sprx must give
+#    the same phi and tau2 with disclosure control on and off. Proportions, and the
+#    ratios of one stratum (expected = n x the exact share 372/1240 = 0.3, so that
+#    FunnelPlotR's rounding of expected counts to 2 decimals changes nothing).
+dc_num <- c(23, 4, 57, 11, 6, 88, 31, 2, 46, 19, 73, 12)
+dc_denom <- c(61, 38, 212, 49, 17, 240, 133, 9, 101, 166, 188, 26)
+dc_group <- sprintf("A%05d", 10001:10012)
+run("exact_counts_proportions", data.frame(group = dc_group, num = dc_num, denom = dc_denom), "PR")
+run("exact_counts_ratios", data.frame(group = dc_group, num = dc_num, denom = dc_denom * sum(dc_num) / sum(dc_denom)), "SR")
 
 out <- do.call(rbind, rows)
 header <- c("# FunnelPlotR 9020d4972873d863e10b8a16555975f0e322adfc funnel_plot() via scripts/expected/funnelplotr_overdispersion.R",
