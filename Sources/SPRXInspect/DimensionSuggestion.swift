@@ -10,12 +10,14 @@ import SPRXPipeline
 /// seen at least `suppress_up_to + 1` times, short, not shaped like an identifier) are
 /// at least ``minCoverage`` of its non-empty values (a frequent value that cannot be a
 /// level label, such as one with a '/', counts: it is named in a comment). Never a column whose header names
-/// free text or an identifier (``excludedHeaderWords``), whose values are mostly dates,
+/// free text or an identifier (``excludedHeaderWords``), that may hold people's names (its
+/// header names a role, or its values look like names: ``peopleEvidence(_:)``), whose values are mostly dates,
 /// area codes, practice codes or codes of letters and digits (case numbers), whole
 /// numbers of more than ``maxNumberLevels`` kinds (a count or a measure), or all
 /// different. Spellings the label matcher treats alike (case, runs of spaces) are one
 /// level, named by the spelling seen most often; values that look like "not known"
-/// (``Guessing/notKnownSpellings``, and only those) go under `unknown`. Values not written are
+/// (``Guessing/notKnownSpellings``, and only those, however rarely seen: they are sprx's
+/// own words) go under `unknown`. Values not written are
 /// only counted: a run counts them as unmapped labels, as it does any value no level lists.
 struct DimensionSuggestion: Sendable {
     /// One level: the label the tables print, the value it is read from, how often seen.
@@ -224,6 +226,13 @@ struct DimensionSuggestion: Sendable {
         let ordered = profile.labels.sorted { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key }
         for (key, entry) in ordered {
             let spelling = entry.commonSpelling.trimmingSpaces()
+            // A not-known spelling is sprx's own word: written however rarely seen.
+            if Guessing.notKnownSpellings.contains(key) {
+                suggestion.unknown.append(spelling)
+                unknownCount += entry.count
+                covered += entry.count
+                continue
+            }
             // A spelling cut at the label table's length is not the value as written.
             guard disclosure.mayPublishLabel(spelling, count: entry.count), disclosure.mayPublishLabel(key, count: entry.count),
                 spelling.utf8.count < LabelTable.maxLabelLength, DisplayText.escaped(spelling) == spelling, !Self.readsLikeANote(spelling)
@@ -231,10 +240,7 @@ struct DimensionSuggestion: Sendable {
                 if entry.count < threshold { suggestion.rare += 1 } else { suggestion.withheld += 1 }
                 continue
             }
-            if Guessing.notKnownSpellings.contains(key) {
-                suggestion.unknown.append(spelling)
-                unknownCount += entry.count
-            } else if let synonym = Self.synonyms.first(where: { $0.keys.contains(key) }) {
+            if let synonym = Self.synonyms.first(where: { $0.keys.contains(key) }) {
                 if let i = suggestion.levels.firstIndex(where: { $0.label == synonym.label }) {
                     suggestion.levels[i].values.append(spelling)
                     suggestion.levels[i].count += entry.count

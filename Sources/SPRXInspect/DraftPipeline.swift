@@ -392,21 +392,30 @@ public enum DraftPipeline {
                 continue
             }
             // A covariate read from a field the export lacks is dropped from the model
-            // (every referral's value would be not recorded, so no referral could be used).
+            // (every referral's value would be not recorded, so no referral could be used);
+            // a model left with none is left out (a model needs a covariate).
+            var kept: [String] = []
+            var noCovariate = false
             for entry in block {
                 let trimmed = entry.trimmingSpaces()
                 guard trimmed.hasPrefix("covariates: [") else {
-                    out.append(entry)
+                    kept.append(entry)
                     continue
                 }
                 let covariates = trimmed.dropFirst("covariates: [".count).dropLast().split(separator: ",").map { String($0).trimmingSpaces() }
-                let kept = covariates.filter { !(modelInputs[$0] ?? []).contains(where: absentSet.contains) }
-                let dropped = covariates.filter { !kept.contains($0) }
+                let recorded = covariates.filter { !(modelInputs[$0] ?? []).contains(where: absentSet.contains) }
+                let dropped = covariates.filter { !recorded.contains($0) }
+                noCovariate = recorded.isEmpty
                 let indent = String(entry.prefix { $0 == " " })
-                out.append(
-                    indent + "covariates: [" + kept.joined(separator: ", ") + "]"
+                kept.append(
+                    indent + "covariates: [" + recorded.joined(separator: ", ") + "]"
                         + (dropped.isEmpty ? "" : "   # REVIEW: without \(dropped.joined(separator: ", ")) (not in the export)"))
             }
+            if noCovariate {
+                removed.append("\(name) (each of its covariates needs a field not in the export)")
+                continue
+            }
+            out += kept
         }
         guard !removed.isEmpty else { return out.joined(separator: "\n") }
         // The note goes before `fit:`; an empty list stays a list.
