@@ -45,7 +45,7 @@ struct DimensionSuggestion: Sendable {
     /// four words. Such a value is withheld from the draft, not made a level.
     static func readsLikeANote(_ text: String) -> Bool {
         let words = text.split { !$0.isLetter && !$0.isNumber }.map { $0.lowercased() }
-        return words.count > 4 || text.contains(where: \.isNumber) || words.contains { ["mr", "mrs", "ms", "miss", "dr", "mx"].contains($0) }
+        return words.count > 4 || text.contains(where: \.isNumber) || words.contains { titles.contains($0) }
     }
 
     /// The column's index in the inspection.
@@ -124,7 +124,8 @@ struct DimensionSuggestion: Sendable {
 
     /// Whether a value reads like a person's name: two or three words, each a capital
     /// letter then letters, apostrophes or hyphens (or an initial before the last word,
-    /// "R. Evans"; "Band A" is no name), no digit, and
+    /// "R. Evans"; "Band A" is no name; a word in capitals has four letters or more: "Age
+    /// UK" is no name), no digit, and
     /// no word of sprx's vocabularies: not a not-known spelling, not a label any guesser
     /// reads (``Guessing/value(forLabel:field:)``: "White British", "Self Referral"),
     /// and no ``categoryWords`` word.
@@ -137,12 +138,30 @@ struct DimensionSuggestion: Sendable {
             // An initial before the surname only ("R. Evans", not "Band A").
             let initial = (rest.isEmpty || rest == ".") && i < words.count - 1
             guard initial || (!rest.isEmpty && rest.allSatisfy({ $0.isLetter || $0 == "'" || $0 == "\u{2019}" || $0 == "-" })) else { return false }
+            // A short word in capitals is an abbreviation ("Age UK"), not a name.
+            if !initial && word.count < 4 && !rest.contains(where: \.isLowercase) { return false }
             if categoryWords.contains(word.lowercased()) { return false }
         }
         if Guessing.isNotKnown(text) { return false }
         let fields: [CanonicalField] = [.sex, .ethnicity, .referralSource, .referralReasons, .contacted]
         return !fields.contains { Guessing.value(forLabel: text, field: $0) != nil }
     }
+
+    /// Whether a label holds a title (Mr, Mrs, Ms, Miss, Dr, Mx) followed by a capitalised
+    /// word ("Dr Jones", "GP - Dr Patel"): a person named, in any column. (The broader
+    /// ``looksLikePersonalName(_:)`` judges a whole column, where one organisation's
+    /// two-word name among categories does not decide.)
+    static func namesAPerson(_ text: String) -> Bool {
+        let words = text.split { !$0.isLetter && $0 != "'" && $0 != "-" }
+        for (i, word) in words.enumerated().dropLast() where titles.contains(word.lowercased()) {
+            let next = words[i + 1]
+            if let first = next.first, first.isUppercase, next.count > 1, !categoryWords.contains(next.lowercased()) { return true }
+        }
+        return false
+    }
+
+    /// Titles before a person's name (``readsLikeANote(_:)``, ``namesAPerson(_:)``).
+    static let titles: Set<String> = ["mr", "mrs", "ms", "miss", "dr", "mx"]
 
     /// Why a column may hold people's names, or `nil`: its header names a person's role
     /// (``personRoleHeader(_:)``), or at least half its distinct values other than

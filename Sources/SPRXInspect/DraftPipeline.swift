@@ -157,13 +157,13 @@ public enum DraftPipeline {
         line("")
 
         // labels
-        func labels(_ field: CanonicalField) -> (guessed: [String: [String]], notGuessed: [String], rareNotGuessed: Int, separator: String?) {
-            guard let index = inspection.fieldColumns[field] else { return ([:], [], 0, nil) }
+        func labels(_ field: CanonicalField) -> (guessed: [String: [String]], notGuessed: [String], rareNotGuessed: Int, names: Int, separator: String?) {
+            guard let index = inspection.fieldColumns[field] else { return ([:], [], 0, 0, nil) }
             let profile = inspection.columns[index].profile
             let separator = field == .referralReasons ? Guessing.reasonSeparator(profile) : nil
             var guessed: [String: [String]] = [:]
             var notGuessed: [String] = []
-            var rare = 0
+            var rare = 0, names = 0
             for (label, count) in InspectionReport.labelCounts(profile, splitBy: separator) {
                 if field == .ethnicity && Guessing.looksLikeNHSEthnicCodes(profile) {
                     var bytes = Array(label.utf8)
@@ -176,6 +176,10 @@ public enum DraftPipeline {
                     && !(Guessing.isVocabularyWord(label, field: field) && !InspectionPrivacy.looksLikeIdentifier(label))
                 {
                     rare += 1
+                } else if DimensionSuggestion.namesAPerson(label) {
+                    // A title and a name, however often seen ("Dr Jones" holds "dr", a
+                    // primary care word).
+                    names += 1
                 } else if let value = Guessing.value(forLabel: label, field: field) {
                     guessed[value, default: []].append(String(label.prefix(LabelTable.maxLabelLength)))
                 } else {
@@ -184,10 +188,15 @@ public enum DraftPipeline {
             }
             // safe: iterating the dictionary's own keys
             for key in guessed.keys { guessed[key]!.sort() }
-            return (guessed, notGuessed, rare, separator)  // most frequent first (labelCounts)
+            return (guessed, notGuessed, rare, names, separator)  // most frequent first (labelCounts)
         }
         func list(_ labels: [String]) -> String { "[" + labels.map(quoted).joined(separator: ", ") + "]" }
-        func leftovers(_ notGuessed: [String], _ rare: Int) {
+        func leftovers(_ notGuessed: [String], _ rare: Int, names: Int) {
+            if names > 0 {
+                line(
+                    "  # REVIEW: \(names) label\(names == 1 ? "" : "s") naming a person (a title and a name), not written (people's names must not be published): `sprx run` counts \(names == 1 ? "it" : "them") as unmapped; list \(names == 1 ? "it" : "them") by hand only if not a name"
+                )
+            }
             let codes = notGuessed.filter(Guessing.isSNOMEDConceptID)
             let words = notGuessed.filter { !Guessing.isSNOMEDConceptID($0) }
             if !codes.isEmpty {
@@ -220,7 +229,7 @@ public enum DraftPipeline {
                     : "   # REVIEW: no label guessed: list this route's labels, or delete the line if the export has none (tables list every route declared)"
             line("  \(id): {type: \(type.label), labels: \(list(found))}\(note)")
         }
-        leftovers(source.notGuessed, source.rareNotGuessed)
+        leftovers(source.notGuessed, source.rareNotGuessed, names: source.names)
         line("")
 
         let reasons = labels(.referralReasons)
@@ -236,7 +245,7 @@ public enum DraftPipeline {
         if !missingReasons.isEmpty {
             line("  # No label guessed for: \(missingReasons.joined(separator: ", ")) (a reason needs at least one label to be listed)")
         }
-        leftovers(reasons.notGuessed, reasons.rareNotGuessed)
+        leftovers(reasons.notGuessed, reasons.rareNotGuessed, names: reasons.names)
         line(
             "reason_separators: \(quoted(reasons.separator ?? ";"))\(reasons.separator == nil ? "" : "   # REVIEW: each splits values into pieces also seen alone (`;` when none does); remove one that is part of a label")"
         )
@@ -248,13 +257,13 @@ public enum DraftPipeline {
         for value in ["male", "female", "other", "unknown"] {
             line("    \(value): \(list(sex.guessed[value] ?? []))\(sex.guessed[value] == nil ? "" : "   # REVIEW")")
         }
-        leftovers(sex.notGuessed, sex.rareNotGuessed)
+        leftovers(sex.notGuessed, sex.rareNotGuessed, names: sex.names)
         let ethnicity = labels(.ethnicity)
         line("  ethnicity:")
         for value in ["white", "mixed", "asian", "black", "other", "unknown"] {
             line("    \(value): \(list(ethnicity.guessed[value] ?? []))\(ethnicity.guessed[value] == nil ? "" : "   # REVIEW")")
         }
-        leftovers(ethnicity.notGuessed, ethnicity.rareNotGuessed)
+        leftovers(ethnicity.notGuessed, ethnicity.rareNotGuessed, names: ethnicity.names)
         let nhsCodes = inspection.fieldColumns[.ethnicity].map { Guessing.looksLikeNHSEthnicCodes(inspection.columns[$0].profile) } ?? false
         line("  # NHS Data Dictionary ETHNIC CATEGORY codes (A-C White, D-G Mixed, H-L Asian, M-P Black,")
         line("  # R-S Other, Z or 99 Unknown), read by their first character.")
@@ -270,7 +279,7 @@ public enum DraftPipeline {
             }
             line("    \(value): \(list(found))\(note)")
         }
-        leftovers(contacted.notGuessed, contacted.rareNotGuessed)
+        leftovers(contacted.notGuessed, contacted.rareNotGuessed, names: contacted.names)
         line("")
         dimensionsSection(
             dimensions, people: DimensionSuggestion.leftOutAsPeople(inspection, disclosure: inspection.settings.disclosure), threshold: threshold,

@@ -52,7 +52,7 @@ import Testing
         }
         for value in [
             "White British", "Self Referral", "Cardiff North", "Closed - Completed", "Not Known", "GP Surgery", "Unallocated", "Mary Ann Jones Smith",
-            "Room 12", "Band A", "Group B", "Prefer Not To Say", "Duty Team", "english", "Mental Health",
+            "Room 12", "Band A", "Group B", "Age UK", "Prefer Not To Say", "Duty Team", "english", "Mental Health",
         ] {
             #expect(!DimensionSuggestion.looksLikePersonalName(value), "\(value)")
         }
@@ -175,6 +175,23 @@ import Testing
         // covariate left: it is left out (a model needs one), so the draft loads.
         #expect(pipeline.models.models.isEmpty, "\(pipeline.models.models.map(\.name))")
         #expect(text.contains("contacts (each of its covariates needs a field not in the export)"))
+    }
+
+    /// A label of a categorical field that names a person by title is never written,
+    /// however often seen, though "dr" is a primary care word (hand count: GP 50,
+    /// "Dr Jones" 10, Self 20): primary_care lists GP only, self_referral Self, and one
+    /// label is counted as naming a person.
+    @Test func aTitledNameIsNeverARouteLabel() throws {
+        #expect(DimensionSuggestion.namesAPerson("Dr Jones") && DimensionSuggestion.namesAPerson("GP - Dr Patel"))
+        #expect(!DimensionSuggestion.namesAPerson("Dr's surgery") && !DimensionSuggestion.namesAPerson("Dr") && !DimensionSuggestion.namesAPerson("GP"))
+        var rows = ["Referral ID,Client ID,Referral Date,Referral Source"]
+        for i in 0..<80 { rows.append("R\(i),P\(i),2024-03-01,\(i < 50 ? "GP" : i < 60 ? "Dr Jones" : "Self")") }
+        let text = Self.draft(try Self.inspect(rows.joined(separator: "\n") + "\n"))
+        let pipeline = try Self.load(text)
+        #expect(pipeline.routes.first { $0.id == "primary_care" }?.labels == ["GP"], "\(text)")
+        #expect(pipeline.routes.first { $0.id == "self_referral" }?.labels == ["Self"])
+        #expect(!text.contains("Jones"))
+        #expect(text.contains("  # REVIEW: 1 label naming a person (a title and a name), not written"))
     }
 
     /// Provision by the nations of the area codes: wholly English (no mark), England
