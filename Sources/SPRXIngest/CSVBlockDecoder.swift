@@ -55,12 +55,14 @@ public enum CSVBlockDecoder {
     /// Calls `body` for every non-blank row in `block`, in order.
     ///
     /// Rows end as ``RowSplitter`` ends them: at an LF, a CRLF or a bare CR outside quotes.
+    /// A blank line is an empty one or one of delimiters only (`,,,,`, as a spreadsheet
+    /// saves an empty row): counted in `blankLines`, never passed to `body`.
     ///
     /// - Parameters:
     ///   - block: whole rows; only the last may lack a terminator (end of file).
     ///   - firstLine: the physical line number of the block's first byte.
     ///   - delimiter: the byte between fields (the pipeline's `input.delimiter`).
-    ///   - blankLines: incremented for every empty line skipped.
+    ///   - blankLines: incremented for every blank line skipped.
     public static func forEachRow(
         in block: UnsafeRawBufferPointer, firstLine: Int, delimiter: FieldDelimiter = .comma, scratch: CSVDecodeScratch,
         blankLines: inout Int, _ body: (CSVRow) throws -> Void
@@ -168,7 +170,9 @@ public enum CSVBlockDecoder {
                 }
             }
             let raw = UnsafeRawBufferPointer(rebasing: block[rowStart..<rawEnd])
-            if raw.isEmpty && !unterminated {
+            // A row of delimiters only (",,,,": a spreadsheet's empty row) holds no value:
+            // it is a blank line, counted as an empty one is.
+            if !unterminated && (raw.isEmpty || raw.allSatisfy { $0 == separator }) {
                 blankLines += 1
             } else {
                 try scratch.unescaped.withUnsafeBytes { scratchBytes in

@@ -143,6 +143,7 @@ public enum DraftPipeline {
             }
         }
         if !optional.isEmpty {
+            for header in dateOfBirthColumns(inspection) { line("  # " + dateOfBirthNote(header: header)) }
             line("  optional: [\(optional.map(\.rawValue).joined(separator: ", "))]   # REVIEW: no column found for these; their values are not recorded")
         }
         let dimensions = plannedDimensions(inspection)
@@ -156,13 +157,13 @@ public enum DraftPipeline {
         line("")
 
         // labels
-        func labels(_ field: CanonicalField) -> (guessed: [String: [String]], notGuessed: [String], rareNotGuessed: Int, separator: String?) {
-            guard let index = inspection.fieldColumns[field] else { return ([:], [], 0, nil) }
+        func labels(_ field: CanonicalField) -> (guessed: [String: [String]], notGuessed: [String], rareNotGuessed: Int, names: Int, separator: String?) {
+            guard let index = inspection.fieldColumns[field] else { return ([:], [], 0, 0, nil) }
             let profile = inspection.columns[index].profile
             let separator = field == .referralReasons ? Guessing.reasonSeparator(profile) : nil
             var guessed: [String: [String]] = [:]
             var notGuessed: [String] = []
-            var rare = 0
+            var rare = 0, names = 0
             for (label, count) in InspectionReport.labelCounts(profile, splitBy: separator) {
                 if field == .ethnicity && Guessing.looksLikeNHSEthnicCodes(profile) {
                     var bytes = Array(label.utf8)
@@ -175,6 +176,10 @@ public enum DraftPipeline {
                     && !(Guessing.isVocabularyWord(label, field: field) && !InspectionPrivacy.looksLikeIdentifier(label))
                 {
                     rare += 1
+                } else if DimensionSuggestion.namesAPerson(label) {
+                    // A title and a name, however often seen ("Dr Jones" holds "dr", a
+                    // primary care word).
+                    names += 1
                 } else if let value = Guessing.value(forLabel: label, field: field) {
                     guessed[value, default: []].append(String(label.prefix(LabelTable.maxLabelLength)))
                 } else {
@@ -183,10 +188,15 @@ public enum DraftPipeline {
             }
             // safe: iterating the dictionary's own keys
             for key in guessed.keys { guessed[key]!.sort() }
-            return (guessed, notGuessed, rare, separator)  // most frequent first (labelCounts)
+            return (guessed, notGuessed, rare, names, separator)  // most frequent first (labelCounts)
         }
         func list(_ labels: [String]) -> String { "[" + labels.map(quoted).joined(separator: ", ") + "]" }
-        func leftovers(_ notGuessed: [String], _ rare: Int) {
+        func leftovers(_ notGuessed: [String], _ rare: Int, names: Int) {
+            if names > 0 {
+                line(
+                    "  # REVIEW: \(names) label\(names == 1 ? "" : "s") naming a person (a title and a name), not written (people's names must not be published): `sprx run` counts \(names == 1 ? "it" : "them") as unmapped; list \(names == 1 ? "it" : "them") by hand only if not a name"
+                )
+            }
             let codes = notGuessed.filter(Guessing.isSNOMEDConceptID)
             let words = notGuessed.filter { !Guessing.isSNOMEDConceptID($0) }
             if !codes.isEmpty {
@@ -219,7 +229,7 @@ public enum DraftPipeline {
                     : "   # REVIEW: no label guessed: list this route's labels, or delete the line if the export has none (tables list every route declared)"
             line("  \(id): {type: \(type.label), labels: \(list(found))}\(note)")
         }
-        leftovers(source.notGuessed, source.rareNotGuessed)
+        leftovers(source.notGuessed, source.rareNotGuessed, names: source.names)
         line("")
 
         let reasons = labels(.referralReasons)
@@ -235,7 +245,7 @@ public enum DraftPipeline {
         if !missingReasons.isEmpty {
             line("  # No label guessed for: \(missingReasons.joined(separator: ", ")) (a reason needs at least one label to be listed)")
         }
-        leftovers(reasons.notGuessed, reasons.rareNotGuessed)
+        leftovers(reasons.notGuessed, reasons.rareNotGuessed, names: reasons.names)
         line(
             "reason_separators: \(quoted(reasons.separator ?? ";"))\(reasons.separator == nil ? "" : "   # REVIEW: each splits values into pieces also seen alone (`;` when none does); remove one that is part of a label")"
         )
@@ -247,13 +257,13 @@ public enum DraftPipeline {
         for value in ["male", "female", "other", "unknown"] {
             line("    \(value): \(list(sex.guessed[value] ?? []))\(sex.guessed[value] == nil ? "" : "   # REVIEW")")
         }
-        leftovers(sex.notGuessed, sex.rareNotGuessed)
+        leftovers(sex.notGuessed, sex.rareNotGuessed, names: sex.names)
         let ethnicity = labels(.ethnicity)
         line("  ethnicity:")
         for value in ["white", "mixed", "asian", "black", "other", "unknown"] {
             line("    \(value): \(list(ethnicity.guessed[value] ?? []))\(ethnicity.guessed[value] == nil ? "" : "   # REVIEW")")
         }
-        leftovers(ethnicity.notGuessed, ethnicity.rareNotGuessed)
+        leftovers(ethnicity.notGuessed, ethnicity.rareNotGuessed, names: ethnicity.names)
         let nhsCodes = inspection.fieldColumns[.ethnicity].map { Guessing.looksLikeNHSEthnicCodes(inspection.columns[$0].profile) } ?? false
         line("  # NHS Data Dictionary ETHNIC CATEGORY codes (A-C White, D-G Mixed, H-L Asian, M-P Black,")
         line("  # R-S Other, Z or 99 Unknown), read by their first character.")
@@ -269,9 +279,11 @@ public enum DraftPipeline {
             }
             line("    \(value): \(list(found))\(note)")
         }
-        leftovers(contacted.notGuessed, contacted.rareNotGuessed)
+        leftovers(contacted.notGuessed, contacted.rareNotGuessed, names: contacted.names)
         line("")
-        dimensionsSection(dimensions, threshold: threshold, into: &out)
+        dimensionsSection(
+            dimensions, people: DimensionSuggestion.leftOutAsPeople(inspection, disclosure: inspection.settings.disclosure), threshold: threshold,
+            into: &out)
 
         // dates
         var formats: [DateCandidate] = [.dayMonthYear]
@@ -294,8 +306,10 @@ public enum DraftPipeline {
             "  reference_dir: \(quoted(referenceDirectory))\(inspection.referenceDirectory == nil ? "   # REVIEW: no reference folder was found; name the folder holding the lookups" : "")"
         )
         line(
-            DefaultPipelineText.enrichLookups.replacingOccurrences(
-                of: "\n  catchment: every_area", with: "\n" + catchmentLines(inspection).joined(separator: "\n")))
+            withProvisionReviewed(
+                inspection,
+                in: DefaultPipelineText.enrichLookups.replacingOccurrences(
+                    of: "\n  catchment: every_area", with: "\n" + catchmentLines(inspection).joined(separator: "\n"))))
         line("")
         line("# Copied from Pipelines/referral-equity.yaml: disclosure control, models, quality gates, tolerances.")
         out.append(Self.withReferenceLevels(inspection, threshold: threshold, in: Self.withoutModelsOf(optional, in: DefaultPipelineText.fromDisclosure)))
@@ -311,6 +325,31 @@ public enum DraftPipeline {
         #   title: "Social prescribing referrals, 2024/25"
         #   organisation: "Our social prescribing service"
         """
+
+    /// Header words of a date of birth; "birth" counts beside "date" or "year" only
+    /// (not "Country of birth").
+    static let dateOfBirthWords: Set<String> = ["dob", "yob", "birthdate", "birthday", "dateofbirth"]
+
+    /// The headers of columns no field maps that name a date of birth ("Client DOB",
+    /// "Date of birth", "D.O.B."), when no column gives age: sprx reads age at referral,
+    /// never a date of birth. Judged by the header alone: no value is read or shown.
+    static func dateOfBirthColumns(_ inspection: Inspection) -> [String] {
+        if let age = inspection.fieldColumns[.age], !inspection.columns[age].positional { return [] }
+        let mapped = Set(inspection.fieldColumns.values)
+        return inspection.columns.enumerated().compactMap { index, column in
+            guard !mapped.contains(index), !column.positional else { return nil }
+            let words = Guessing.words(column.header)
+            let named =
+                !Set(words).isDisjoint(with: dateOfBirthWords) || words.joined() == "dob"
+                || (words.contains("birth") && (words.contains("date") || words.contains("year")))
+            return named ? column.header : nil
+        }
+    }
+
+    /// What a draft and `inspect` say of a date-of-birth column (its header only).
+    static func dateOfBirthNote(header: String) -> String {
+        "Column \"\(commentText(header))\" looks like a date of birth: sprx reads age at referral (whole years, column age), never a date of birth, so this export's age is not recorded and every age figure and the age_band covariate are left out. Derive age at referral before export (years between birth and referral date) and map it under age, or leave age out; a date of birth is never read."
+    }
 
     /// Fields a draft lists under `columns.optional`: not required, and no column with a
     /// header name holds them (a column known only by position cannot be mapped).
@@ -362,21 +401,30 @@ public enum DraftPipeline {
                 continue
             }
             // A covariate read from a field the export lacks is dropped from the model
-            // (every referral's value would be not recorded, so no referral could be used).
+            // (every referral's value would be not recorded, so no referral could be used);
+            // a model left with none is left out (a model needs a covariate).
+            var kept: [String] = []
+            var noCovariate = false
             for entry in block {
                 let trimmed = entry.trimmingSpaces()
                 guard trimmed.hasPrefix("covariates: [") else {
-                    out.append(entry)
+                    kept.append(entry)
                     continue
                 }
                 let covariates = trimmed.dropFirst("covariates: [".count).dropLast().split(separator: ",").map { String($0).trimmingSpaces() }
-                let kept = covariates.filter { !(modelInputs[$0] ?? []).contains(where: absentSet.contains) }
-                let dropped = covariates.filter { !kept.contains($0) }
+                let recorded = covariates.filter { !(modelInputs[$0] ?? []).contains(where: absentSet.contains) }
+                let dropped = covariates.filter { !recorded.contains($0) }
+                noCovariate = recorded.isEmpty
                 let indent = String(entry.prefix { $0 == " " })
-                out.append(
-                    indent + "covariates: [" + kept.joined(separator: ", ") + "]"
+                kept.append(
+                    indent + "covariates: [" + recorded.joined(separator: ", ") + "]"
                         + (dropped.isEmpty ? "" : "   # REVIEW: without \(dropped.joined(separator: ", ")) (not in the export)"))
             }
+            if noCovariate {
+                removed.append("\(name) (each of its covariates needs a field not in the export)")
+                continue
+            }
+            out += kept
         }
         guard !removed.isEmpty else { return out.joined(separator: "\n") }
         // The note goes before `fit:`; an empty list stays a list.
@@ -447,6 +495,90 @@ public enum DraftPipeline {
         return lines.joined(separator: "\n")
     }
 
+    /// The nations of the area column's codes, by their shape (``ColumnProfile/areaNation``),
+    /// with how many values each, in the order England, Wales, Scotland, Northern Ireland;
+    /// empty without an area column or a recognised code.
+    static func areaNations(_ inspection: Inspection) -> [(nation: Nation, count: Int)] {
+        guard let index = inspection.fieldColumns[.areaCode], !inspection.columns[index].positional else { return [] }
+        let profile = inspection.columns[index].profile
+        return Nation.known.map { ($0, profile.areaNation[Int($0.rawValue)]) }.filter { $0.1 > 0 }
+    }
+
+    /// The nations of ``areaNations(_:)`` as words with their shares ("Wales 100.0%").
+    static func nationShares(_ nations: [(nation: Nation, count: Int)]) -> String {
+        let total = nations.reduce(0) { $0 + $1.count }
+        return nations.map { "\($0.nation.label) \(String(format: "%.1f", Double($0.count) / Double(max(1, total)) * 100))%" }.joined(separator: ", ")
+    }
+
+    /// The copied lookups with England's link worker provision (`organisations:
+    /// provision:`) as the export's nations allow: kept as it is when every recognised
+    /// area code is English; commented out, under a `# REVIEW` line naming the nations,
+    /// when none is (the bundled files cover English primary care networks only, so a
+    /// report would set England's figures beside another nation's service); kept with a
+    /// `# REVIEW` mark when some are not, or when no area code was recognised.
+    static func withProvisionReviewed(_ inspection: Inspection, in text: String) -> String {
+        let nations = areaNations(inspection)
+        let english = nations.first { $0.nation == .england }?.count ?? 0
+        let total = nations.reduce(0) { $0 + $1.count }
+        if total > 0 && english == total { return text }
+        var lines = text.components(separatedBy: "\n")
+        guard let start = lines.firstIndex(of: "organisations:") else { return text }
+        var end = start + 1
+        while end < lines.count && lines[end].hasPrefix("  ") { end += 1 }
+        if total > 0 && english == 0 {
+            let block = lines[start..<end].map { "# " + $0 }
+            lines.replaceSubrange(
+                start..<end,
+                with: [
+                    "# REVIEW: left out: the bundled provision data covers English PCNs only, and the export's areas are in \(nationShares(nations)) (of its recognised area codes). Uncomment only if its organisation_id values are English PCN or practice codes."
+                ] + block)
+        } else if let provision = lines[start..<end].firstIndex(of: "  provision:") {
+            let why =
+                total == 0
+                ? "no area code of the export was recognised, so its nations are not known"
+                : "the export's areas are in \(nationShares(nations)) (of its recognised area codes)"
+            lines[provision] +=
+                "   # REVIEW: the bundled provision data covers English PCNs only; \(why): keep it only for organisations that are English PCNs or practices"
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// What `inspect --draft-pipeline` says on standard error beside the draft: columns
+    /// left out as people's names, a date of birth where age is wanted, and provision
+    /// left out for an export with no English area. Headers and nations only, never a value.
+    public static func notes(_ inspection: Inspection) -> [String] {
+        var lines: [String] = []
+        // A pipeline's own dimension that reads such a column publishes its levels: said
+        // as a warning, not as a column left out.
+        var declared: [String: String] = [:]
+        for dimension in inspection.pipeline?.dimensions ?? [] {
+            for alias in dimension.columns where declared[alias.headerKey] == nil { declared[alias.headerKey] = dimension.name }
+        }
+        let mapped = Set(inspection.fieldColumns.values)
+        for (index, column) in inspection.columns.enumerated() where !mapped.contains(index) && !column.positional {
+            guard let name = declared[column.header.headerKey], let reason = DimensionSuggestion.peopleEvidence(column) else { continue }
+            lines.append(
+                "sprx: warning: column \"\(commentText(column.header))\", read by the pipeline's dimension \(name), looks like names of people (\(reason)): its levels would be published in the tables and the report; people's names must not be. Remove the dimension, or map the column to roles or teams first"
+            )
+        }
+        for column in DimensionSuggestion.leftOutAsPeople(inspection, disclosure: inspection.settings.disclosure)
+        where declared[column.header.headerKey] == nil {
+            lines.append("sprx: " + peopleNote(header: column.header, reason: column.reason))
+        }
+        for header in dateOfBirthColumns(inspection) { lines.append("sprx: " + dateOfBirthNote(header: header)) }
+        let nations = areaNations(inspection)
+        if !nations.isEmpty && !nations.contains(where: { $0.nation == .england }) {
+            let provision =
+                inspection.pipeline == nil
+                ? "a draft leaves out England's link worker provision files (organisations: provision:), which cover English PCNs only"
+                : inspection.pipeline?.organisations?.provision != nil
+                    ? "the pipeline's link worker provision files (organisations: provision:) cover English PCNs only: remove them for this export"
+                    : nil
+            if let provision { lines.append("sprx: the export's area codes are in \(nationShares(nations)), none in England: \(provision)") }
+        }
+        return lines
+    }
+
     /// The `catchment:` line (with its comments) a draft proposes: the local authorities
     /// that hold the export's referrals when they are a small part of the UK, else
     /// `every_area`; marked `# REVIEW` either way (a catchment is a decision).
@@ -480,11 +612,19 @@ public enum DraftPipeline {
     }
 
     /// The top-level `dimensions:` section of ``plannedDimensions(_:)``, each marked
-    /// `# REVIEW`; a column without room is named in a comment. Nothing when no column
-    /// looks categorical.
-    static func dimensionsSection(_ planned: (written: [DimensionSuggestion], noRoom: [DimensionSuggestion]), threshold: Int, into out: inout [String]) {
+    /// `# REVIEW`; a column without room is named in a comment, and so is a column left
+    /// out because it may hold people's names (`people`: its header and why, never a
+    /// value). Nothing when no column looks categorical.
+    static func dimensionsSection(
+        _ planned: (written: [DimensionSuggestion], noRoom: [DimensionSuggestion]), people: [(header: String, reason: String)] = [], threshold: Int,
+        into out: inout [String]
+    ) {
         let (written, noRoom) = planned
-        guard !written.isEmpty || !noRoom.isEmpty else { return }
+        for column in people { out.append("# " + peopleNote(header: column.header, reason: column.reason)) }
+        guard !written.isEmpty || !noRoom.isEmpty else {
+            if !people.isEmpty { out.append("") }
+            return
+        }
         out.append("# Further dimensions: columns no field above reads whose values look categorical (at most")
         out.append("# \(DimensionSuggestion.maxLevels) levels, values seen at least \(threshold) times; never identifiers, dates, counts or free text).")
         out.append("# Each gets rows in the route, pathway and trend tables (dimension = its name, group = its")
@@ -525,27 +665,69 @@ public enum DraftPipeline {
         out.append("")
     }
 
+    /// What a draft and `inspect` say of a column left out because it may hold people's
+    /// names: its header and the reason, never a value.
+    static func peopleNote(header: String, reason: String) -> String {
+        "Column \"\(commentText(header))\" looks like names of people (\(reason)): it is left out, never suggested as a dimension, and its values are not shown or written. People's names must not reach published tables."
+    }
+
     /// The top-level `missing_values:` section: per count field, the frequent values that
     /// look like "not known" (``MissingValueCandidates``), marked `# REVIEW`, with how many
-    /// referrals a run would otherwise quarantine.
+    /// referrals a run would otherwise quarantine; for reasons, organisations and area
+    /// codes, their not-known spellings (``Guessing/notKnownSpellings``: sprx's own words,
+    /// so written however rarely seen), so that such a value is unknown, not a reason
+    /// left unmapped, an organisation of its own or an unrecognised area code.
+    /// Organisation ids that are no code (no digit: "Out of area") are counted in a
+    /// `# REVIEW` comment, never named (the report names no id) nor listed: whether one
+    /// means an organisation is the analyst's call.
     static func missingValuesSection(_ inspection: Inspection, threshold: Int, into out: inout [String]) {
         var entries: [String] = []
         var notes: [String] = []
-        for field in [CanonicalField.age, .contacts, .interventions] {
+        for field in CanonicalField.allCases {
             guard let index = inspection.fieldColumns[field], !inspection.columns[index].positional else { continue }
-            let found = MissingValueCandidates(inspection.columns[index].profile, field: field, threshold: threshold)
-            let listed = found.proposed.reduce(0) { $0 + $1.count }
-            if !found.proposed.isEmpty {
-                entries.append(
-                    "  \(field.rawValue): [\(found.proposed.map { quoted($0.label) }.joined(separator: ", "))]   # REVIEW: \(listed) values that look like \"not known\"; without this line a run quarantines their referrals (invalid_\(field.rawValue))"
-                )
-            }
-            let left = found.nonConforming - listed
-            if left > 0 {
-                let shown = found.notProposed.map { "'\(commentText($0.label))'" }
-                notes.append(
-                    "# REVIEW: \(left) \(field.rawValue) values are still not \(field == .age ? "whole numbers from 0 to 120" : "whole numbers, 0 or more"): a run quarantines their referrals (invalid_\(field.rawValue))\(shown.isEmpty ? "" : "; the frequent ones: " + shown.joined(separator: ", "))\(found.rare > 0 ? "; \(found.rare) are values seen fewer than \(threshold) times each, not shown" : "")"
-                )
+            let profile = inspection.columns[index].profile
+            switch field {
+            case .age, .contacts, .interventions:
+                let found = MissingValueCandidates(profile, field: field, threshold: threshold)
+                let listed = found.proposed.reduce(0) { $0 + $1.count }
+                if !found.proposed.isEmpty {
+                    entries.append(
+                        "  \(field.rawValue): [\(found.proposed.map { quoted($0.label) }.joined(separator: ", "))]   # REVIEW: \(listed) values that look like \"not known\"; without this line a run quarantines their referrals (invalid_\(field.rawValue))"
+                    )
+                }
+                let left = found.nonConforming - listed
+                if left > 0 {
+                    let shown = found.notProposed.map { "'\(commentText($0.label))'" }
+                    notes.append(
+                        "# REVIEW: \(left) \(field.rawValue) values are still not \(field == .age ? "whole numbers from 0 to 120" : "whole numbers, 0 or more"): a run quarantines their referrals (invalid_\(field.rawValue))\(shown.isEmpty ? "" : "; the frequent ones: " + shown.joined(separator: ", "))\(found.rare > 0 ? "; \(found.rare) are values seen fewer than \(threshold) times each, not shown" : "")"
+                    )
+                }
+            case .referralReasons, .organisationID, .areaCode:
+                let notKnown = profile.labels.filter { Guessing.notKnownSpellings.contains($0.key) }
+                    .sorted { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key }
+                if !notKnown.isEmpty {
+                    let count = notKnown.reduce(0) { $0 + $1.value.count }
+                    let effect: String
+                    switch field {
+                    case .organisationID: effect = "without this line each is an organisation of its own in the tables, funnels and model clusters"
+                    case .areaCode: effect = "without this line they are counted as codes no lookup recognises"
+                    default: effect = "without this line they are counted as unmapped reasons"
+                    }
+                    entries.append(
+                        "  \(field.rawValue): [\(notKnown.map { quoted($0.value.commonSpelling.trimmingSpaces()) }.joined(separator: ", "))]   # REVIEW: \(count) value\(count == 1 ? "" : "s") that mean \"not known\"; \(effect)"
+                    )
+                }
+                if field == .organisationID {
+                    // Counted, never named: the report shows no organisation id either.
+                    let words = profile.labels.filter { key, _ in !Guessing.notKnownSpellings.contains(key) && !key.contains(where: \.isNumber) }
+                    let count = words.values.reduce(0) { $0 + $1.count }
+                    if count > 0 {
+                        notes.append(
+                            "# REVIEW: \(count) organisation_id value\(count == 1 ? "" : "s") (\(words.count) distinct) with no digit, so no practice, PCN or service code (words, such as a place): each distinct value counts as an organisation of its own, in the tables and as a model cluster, unless listed under missing_values"
+                        )
+                    }
+                }
+            default: continue
             }
         }
         guard !entries.isEmpty || !notes.isEmpty else { return }

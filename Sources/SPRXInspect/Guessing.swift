@@ -160,10 +160,35 @@ public enum Guessing {
         return b[1...].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
 
+    /// The spellings exports use for "not known", declared once for every field: each
+    /// guesser reads such a value as unknown (a label of the field's unknown value, the
+    /// unknown route, a dimension's `unknown`, or a `missing_values` entry), never as a
+    /// level, a "no" or a count. Compared whole and normalised as labels are (lower case,
+    /// runs of spaces one space). Words that are a real answer in some column (a status
+    /// "Declined", a choice "Refused", "None" meaning zero) are not listed: a field whose
+    /// vocabulary reads them as unknown lists them itself (ethnicity "declined").
+    static let notKnownSpellings: Set<String> = [
+        "unknown", "unk", "not known", "n/k", "nk", "n.k.", "n.k", "n / k", "don't know", "don\u{2019}t know", "dont know",
+        "do not know", "not stated", "not specified", "unspecified", "prefer not to say", "prefer not to state",
+        "rather not say", "not recorded", "not given", "not provided", "not disclosed", "not asked", "missing", "no data",
+        "blank", "null", "nil", "n/a", "na", "not applicable", "tbc", "tbd", "to be confirmed", "?", "??", "???", "-", "--",
+        "---", ".", "*", "#n/a",
+    ]
+
+    /// Whether a label (as written or normalised) is one of ``notKnownSpellings``.
+    public static func isNotKnown(_ label: String) -> Bool {
+        notKnownSpellings.contains(label.trimmingSpaces().lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " "))
+    }
+
+    /// The phrases of ``notKnownSpellings`` a longer label may hold ("Ethnicity not
+    /// known"): those of four letters or more; shorter ones ("na", "-") only whole.
+    static let notKnownPhrases: [String] = notKnownSpellings.filter { $0.filter(\.isLetter).count >= 4 }.sorted()
+
     /// Route id → words that suggest it, checked in this order (secondary care before
-    /// VCSE, so "Community Mental Health Team" is not a community group).
+    /// VCSE, so "Community Mental Health Team" is not a community group). A not-known
+    /// spelling is the unknown route before any of these (``notKnownSpellings``).
     static let routeWords: [(String, [String])] = [
-        ("unknown", ["unknown", "not known", "not recorded", "not stated", "missing", "n/a", "n/k", "?"]),
+        ("unknown", notKnownPhrases),
         (
             "self_referral",
             [
@@ -211,14 +236,14 @@ public enum Guessing {
         ("male", ["m", "male", "man", "1"]),
         ("female", ["f", "female", "woman", "2"]),
         ("other", ["other", "non-binary", "nonbinary", "indeterminate", "i", "9", "intersex"]),
-        ("unknown", ["u", "x", "0", "?", "unknown", "not known", "n/k", "not stated", "not recorded", "prefer not to say", "refused"]),
+        ("unknown", ["u", "x", "0", "refused"]),  // and every not-known spelling (``notKnownSpellings``)
     ]
 
     /// Ethnic group → words. "Other ethnic group" (the NHS heading under which Chinese was
     /// listed before 2011) comes before the Asian words; Asian and Black before White,
     /// so "Asian British" is not White for its "British".
     static let ethnicityWords: [(String, [String])] = [
-        ("unknown", ["unknown", "not known", "n/k", "not stated", "prefer not", "refused", "not recorded", "declined"]),
+        ("unknown", ["prefer not", "refused", "declined"] + notKnownPhrases),
         ("mixed", ["mixed", "multiple"]),
         ("other", ["other ethnic group"]),
         ("asian", ["asian", "indian", "pakistani", "bangladeshi", "chinese"]),
@@ -230,18 +255,21 @@ public enum Guessing {
     /// Contacted → words, the negative before the positive ("not contacted" before
     /// "contacted"); "disengaged" is a yes (a person who disengaged was contacted).
     static let contactedWords: [(String, [String])] = [
-        ("unknown", ["unknown", "not known", "not recorded", "?", "awaiting", "pending"]),
+        ("unknown", ["awaiting", "pending"] + notKnownPhrases),
         ("no", ["n", "no", "false", "0", "not contacted", "no contact", "unable to contact", "uncontactable", "not seen"]),
         ("yes", ["y", "yes", "true", "1", "contacted", "contact made", "engaged", "disengaged", "seen", "completed"]),
     ]
 
     /// The value a normalised label suggests for a categorical field, or `nil`.
     ///
-    /// Short vocabularies (sex, contacted) match whole labels only; routes, reasons and
-    /// ethnic groups match a word or phrase inside the label.
+    /// A not-known spelling (``notKnownSpellings``) is `unknown` for every field (for
+    /// reasons, which have no such value, a draft lists it under `missing_values`). Short
+    /// vocabularies (sex) match whole labels only; routes, reasons, contacted and ethnic
+    /// groups match a word or phrase inside the label.
     public static func value(forLabel label: String, field: CanonicalField) -> String? {
         // As the clean stage matches labels: case and runs of spaces do not matter.
         let label = label.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+        if notKnownSpellings.contains(label) && [.sex, .ethnicity, .contacted, .referralSource, .referralReasons].contains(field) { return "unknown" }
         switch field {
         case .sex: return sexWords.first { $0.1.contains(label) }?.0
         case .contacted: return firstContaining(label, contactedWords)
@@ -268,7 +296,8 @@ public enum Guessing {
         case .ethnicity: table = ethnicityWords
         default: return false
         }
-        return table.contains { $0.1.contains(normal) } || table.contains { $0.0.replacingOccurrences(of: "_", with: " ") == normal }
+        return notKnownSpellings.contains(normal) || table.contains { $0.1.contains(normal) }
+            || table.contains { $0.0.replacingOccurrences(of: "_", with: " ") == normal }
     }
 
     private static func firstContaining(_ label: String, _ table: [(String, [String])]) -> String? {

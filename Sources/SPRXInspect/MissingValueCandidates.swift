@@ -24,12 +24,13 @@ public struct MissingValueCandidates: Sendable, Codable {
     /// Of those, values seen fewer than the threshold times (not shown).
     public var rare = 0
 
-    /// Words that mean "not known" in exports (compared normalised: lower case, single spaces).
-    static let missingWords: Set<String> = [
-        "unknown", "not known", "not recorded", "not stated", "missing", "n/a", "na", "n/k", "nk", "?", "??",
-        "prefer not to say", "refused", "declined", "not given", "not provided", "null", "nil", "not applicable",
-        "tbc", "not asked", "blank", "no data", "-", "--", "---", ".", "*", "x", "#n/a",
-    ]
+    /// Words that, in a column of numbers, can only mean no number was given: the
+    /// not-known spellings (``Guessing/notKnownSpellings``, declared once for every
+    /// field) and answers that are real values in a categorical column but not a count
+    /// ("Declined", "Refused", "X").
+    static func meansNoNumber(_ key: String) -> Bool {
+        Guessing.notKnownSpellings.contains(key) || ["refused", "declined", "x"].contains(key)
+    }
 
     /// The largest value the clean stage accepts for each count field (age 0-120, the
     /// others any 32-bit count; ``QuarantineReason/explanation`` words the same rules).
@@ -54,7 +55,7 @@ public struct MissingValueCandidates: Sendable, Codable {
                 continue
             }
             let value = Value(label: InspectionPrivacy.shown(label.spelling), count: label.count)
-            if Self.missingWords.contains(key) || Self.isSentinel(key, field: field) { proposed.append(value) } else { notProposed.append(value) }
+            if Self.meansNoNumber(key) || Self.isSentinel(key, field: field) { proposed.append(value) } else { notProposed.append(value) }
         }
         // An in-range number that stands out from its neighbours (age 99 where ages 94-104
         // are rare) is proposed too: a demanding analyst checks it.

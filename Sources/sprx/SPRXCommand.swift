@@ -643,6 +643,7 @@ struct Inspect: ParsableCommand {
                 )
                 for line in DraftPipeline.check(draftPipeline, inputs: inputs, referenceDirectory: referenceDir) { StandardError.line(line) }
             }
+            for line in DraftPipeline.notes(inspection) { StandardError.line(line) }
             if fflush(nil) != 0 {
                 fail(SPRXError(.outputFailed, "cannot write the report to standard output: \(String(cString: strerror(errno)))"))
             }
