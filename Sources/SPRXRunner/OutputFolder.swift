@@ -21,6 +21,17 @@ public final class OutputFolder {
     private let checked: OutputTarget
     public private(set) var written: [(path: String, bytes: Int, sha256: String)] = []
 
+    /// The empty file sprx puts in a staging folder when it makes it, and takes out just
+    /// before the commit: a folder at a staging name without it is not sprx's, and is
+    /// never removed (a user's folder named `.out.partial-123` keeps its contents).
+    static let stagingMarker = ".sprx-staging"
+
+    /// Whether `folder` holds sprx's staging marker.
+    static func isMarkedStaging(_ folder: URL) -> Bool {
+        var info = stat()
+        return lstat(folder.appendingPathComponent(stagingMarker).path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
     public init(target checked: OutputTarget) throws {
         self.checked = checked
         target = URL(fileURLWithPath: checked.path)
@@ -34,6 +45,11 @@ public final class OutputFolder {
                 guard (info.st_mode & S_IFMT) == S_IFDIR else {
                     throw SPRXError(.outputFailed, "the staging path exists and is not a folder; remove it", location: DataLocation(file: staging.path))
                 }
+                guard Self.isMarkedStaging(staging) else {
+                    throw SPRXError(
+                        .outputFailed, "a folder sprx did not make is at its staging path; sprx never removes what it did not make: move it",
+                        location: DataLocation(file: staging.path))
+                }
                 try FileManager.default.removeItem(at: staging)
             }
             // Registered before it exists: a stop that comes while it is being made must
@@ -42,6 +58,9 @@ public final class OutputFolder {
             // Each folder on its own, never with its parents: a stop signal renames the
             // staging folder away, and nothing here may make it again behind the handler.
             try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false)
+            guard FileManager.default.createFile(atPath: staging.appendingPathComponent(Self.stagingMarker).path, contents: nil) else {
+                throw SPRXError(.outputFailed, "cannot mark the staging folder as sprx's", location: DataLocation(file: staging.path))
+            }
             try FileManager.default.createDirectory(at: staging.appendingPathComponent("tables"), withIntermediateDirectories: false)
             try FileManager.default.createDirectory(
                 at: staging.appendingPathComponent("quarantine"), withIntermediateDirectories: false,
@@ -100,6 +119,7 @@ public final class OutputFolder {
         }
         try checked.verifyUnchanged()
         defer { InterruptCleanup.unregister(staging.path) }
+        unlink(staging.appendingPathComponent(Self.stagingMarker).path)
         #if os(Linux)
         if checked.identity != nil {
             if case .success = SystemCall.rename(staging.path, to: target.path, .exchange) {
@@ -243,6 +263,14 @@ public final class RunLock {
             throw SPRXError(
                 .outputLocked, "another run is writing this output; not starting: try again when it has finished", location: DataLocation(file: path))
         }
+        if info.st_size > 0 && !Self.holdsLockNote(fd, size: Int(info.st_size)) {
+            _ = flock(fd, LOCK_UN)
+            lockFile.close()
+            throw SPRXError(
+                .outputFailed,
+                "a file that is not a sprx lock is at the lock path; sprx never overwrites what it did not make: move it",
+                location: DataLocation(file: path))
+        }
         descriptor = lockFile
         tookOverStaleLock = info.st_size > 0
         InterruptCleanup.lockDescriptor = fd
@@ -251,6 +279,17 @@ public final class RunLock {
         _ = ftruncate(fd, 0)
         _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
         Self.cleanUpAfterKilledRuns(target: url)
+    }
+
+    /// Whether the lock file holds what a sprx run writes there ("pid N started DATE"),
+    /// the only content sprx replaces (an empty file is a finished run's).
+    static func holdsLockNote(_ fd: Int32, size: Int) -> Bool {
+        guard size <= 128 else { return false }
+        var bytes = [UInt8](repeating: 0, count: size)
+        guard pread(fd, &bytes, size, 0) == size else { return false }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let parts = text.split(separator: " ")
+        return parts.count == 4 && parts[0] == "pid" && parts[1].allSatisfy(\.isNumber) && parts[2] == "started"
     }
 
     deinit {
@@ -264,7 +303,7 @@ public final class RunLock {
     /// Only what sprx makes is touched: a folder (never a link or a file) named
     /// `.NAME.partial-PID`, `.NAME.stopped-PID` or `.NAME.old-PID` where PID is a number
     /// and no process with that pid is running. Staging folders are removed only if they
-    /// hold nothing but what a run writes; an old folder is put back only if it is a
+    /// hold sprx's marker (``OutputFolder/stagingMarker``) and nothing but what a run writes; an old folder is put back only if it is a
     /// previous output (``OutputTarget/whyNotReplaceable(_:)`` finds nothing foreign) and
     /// the target is missing, and is otherwise left alone.
     static func cleanUpAfterKilledRuns(target: URL) {
@@ -289,7 +328,9 @@ public final class RunLock {
                 {
                     try? fm.moveItem(at: url, to: target)
                 }
-            } else if ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).allSatisfy({ staging.contains($0) }) {
+            } else if OutputFolder.isMarkedStaging(url),
+                ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).allSatisfy({ staging.contains($0) || $0 == OutputFolder.stagingMarker })
+            {
                 try? fm.removeItem(at: url)
             }
         }

@@ -105,6 +105,8 @@ func isCompleteOutput(_ out: String) -> Bool {
         let dir = scratch()
         try "pid 999999 started 2026-01-01T00:00:00Z".write(toFile: dir + "/.out.lock", atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: dir + "/.out.partial-999999/tables", withIntermediateDirectories: true)
+        // A dead run's staging folder holds sprx's marker (OutputFolder.stagingMarker).
+        try Data().write(to: URL(fileURLWithPath: dir + "/.out.partial-999999/.sprx-staging"))
         let result = try sprx(["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", "SampleData/canonical", "--out", dir + "/out"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("stale lock"))

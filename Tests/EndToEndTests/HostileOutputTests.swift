@@ -126,8 +126,9 @@ func sprxInShell(_ script: String, in directory: String) throws -> (status: Int3
     }
 
     /// A lock file planted as a symbolic link is refused, never followed: the file it
-    /// points to keeps its bytes and is not printed. A stale lock's contents are never
-    /// echoed either.
+    /// points to keeps its bytes and is not printed. A lock file holding what no sprx run
+    /// writes (a user's file at that name) is refused, kept and never echoed; a stale
+    /// sprx lock is taken over.
     @Test func theLockFileIsNeverFollowedNorEchoed() throws {
         let dir = try workspace()
         try "SECRET-FIRST-LINE\nsecond\n".write(toFile: dir + "/other/victim.txt", atomically: true, encoding: .utf8)
@@ -140,11 +141,18 @@ func sprxInShell(_ script: String, in directory: String) throws -> (status: Int3
         #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
 
         try "SECRET-IN-LOCK pid 1".write(toFile: dir + "/.out2.lock", atomically: true, encoding: .utf8)
-        let stale = try run(dir, out: "out2")
+        let foreign = try run(dir, out: "out2")
+        #expect(foreign.status == 73, "\(foreign.stderr)")
+        #expect(foreign.stderr.contains("not a sprx lock") && !foreign.stderr.contains("SECRET"), "\(foreign.stderr)")
+        #expect(try String(contentsOfFile: dir + "/.out2.lock", encoding: .utf8) == "SECRET-IN-LOCK pid 1", "kept as it was")
+
+        try "pid 999999 started 2026-01-01T00:00:00Z".write(toFile: dir + "/.out3.lock", atomically: true, encoding: .utf8)
+        #expect(chmod(dir + "/.out3.lock", 0o644) == 0)
+        let stale = try run(dir, out: "out3")
         #expect(stale.status == 0, "\(stale.stderr)")
-        #expect(stale.stderr.contains("stale lock") && !stale.stderr.contains("SECRET"), "\(stale.stderr)")
+        #expect(stale.stderr.contains("stale lock"), "\(stale.stderr)")
         var info = stat()
-        #expect(stat(dir + "/.out2.lock", &info) == 0 && info.st_mode & 0o777 == 0o600, "the lock is owner-only")
+        #expect(stat(dir + "/.out3.lock", &info) == 0 && info.st_mode & 0o777 == 0o600, "the lock is owner-only")
     }
 
     /// SIGTERM, SIGINT and SIGHUP end the run by that signal, remove its staging folder
@@ -244,8 +252,9 @@ func sprxInShell(_ script: String, in directory: String) throws -> (status: Int3
 
     /// Names that look like sprx's leftovers are touched only when they are: a user's
     /// `.out.old-backup` and `.out.partial-mywork` are left alone, a dead run's staging
-    /// folder holding a file sprx does not write is left alone, and a dead run's real
-    /// staging folder (pid 999999, tables only) is removed.
+    /// folder holding a file sprx does not write is left alone, a folder at a dead pid's
+    /// staging name without sprx's marker (a user's) is left alone, and a dead run's real
+    /// staging folder (pid 999999: its marker and tables only) is removed.
     @Test func onlyRealLeftoversOfDeadRunsAreCleanedUp() throws {
         let dir = try workspace()
         let fm = FileManager.default
@@ -253,7 +262,9 @@ func sprxInShell(_ script: String, in directory: String) throws -> (status: Int3
             try fm.createDirectory(atPath: dir + "/" + folder, withIntermediateDirectories: true)
             try "user file".write(toFile: dir + "/" + folder + "/notes.txt", atomically: true, encoding: .utf8)
         }
+        try fm.createDirectory(atPath: dir + "/.out.partial-999997/tables", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: dir + "/.out.partial-999999/tables", withIntermediateDirectories: true)
+        try Data().write(to: URL(fileURLWithPath: dir + "/.out.partial-999999/.sprx-staging"))
         let before = outputTreeFingerprint(dir).filter { !$0.key.hasPrefix(".out.partial-999999") }
         let result = try run(dir, out: "out")
         #expect(result.status == 0, "\(result.stderr)")
