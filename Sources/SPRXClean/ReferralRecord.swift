@@ -59,6 +59,33 @@ public struct ReferralRecord: Sendable, Hashable {
     public var hadIntervention: Bool { interventions > 0 }
 }
 
+/// The plausibility bound of each whole-number field of a referral: a value from 0 to
+/// the field's maximum is accepted, a larger one quarantines the referral (age:
+/// ``QuarantineReason/invalidAge``; contacts and interventions: their own
+/// `implausible_` reasons, so a typed-in number is told from a malformed one).
+public enum PlausibleCount {
+    /// Age in whole years: 120 (no one recorded has lived longer than 122 years).
+    public static let maxAge = 120
+    /// Link worker contacts of one referral: 1,000. A link worker sees a person a handful
+    /// of times; even a contact every day for the two years a referral may stay open is
+    /// under 750, so no real service reaches 1,000, while a phone, NHS or case number
+    /// typed into the column (nine digits or more) is far beyond it.
+    public static let maxContacts = 1_000
+    /// Interventions (activities, services) one referral received: 1,000, for the
+    /// reasons given for ``maxContacts``.
+    public static let maxInterventions = 1_000
+
+    /// The field's maximum; `nil` for a field that is not a count.
+    public static func maximum(_ field: CanonicalField) -> Int? {
+        switch field {
+        case .age: maxAge
+        case .contacts: maxContacts
+        case .interventions: maxInterventions
+        default: nil
+        }
+    }
+}
+
 /// Why a row was quarantined. Raw values are never part of a reason.
 ///
 /// The cases are in the order a row is checked: a row gets the first reason that
@@ -74,8 +101,20 @@ public enum QuarantineReason: String, CaseIterable, Sendable, Codable {
     case dateOutOfWindow = "date_out_of_window"
     case invalidAge = "invalid_age"
     case invalidContacts = "invalid_contacts"
+    case implausibleContacts = "implausible_contacts"
     case invalidInterventions = "invalid_interventions"
+    case implausibleInterventions = "implausible_interventions"
     case conflictingReferralID = "conflicting_referral_id"
+
+    /// The reason a count field's value quarantines its referral: not a whole number, or
+    /// (`implausible`) one past its bound (``PlausibleCount``); age has one reason for both.
+    public static func count(_ field: CanonicalField, implausible: Bool) -> QuarantineReason {
+        switch field {
+        case .contacts: implausible ? .implausibleContacts : .invalidContacts
+        case .interventions: implausible ? .implausibleInterventions : .invalidInterventions
+        default: .invalidAge
+        }
+    }
 
     /// What the reason means, for the README and report.
     public var explanation: String {
@@ -90,9 +129,13 @@ public enum QuarantineReason: String, CaseIterable, Sendable, Codable {
         case .missingRequired: "referral_id, person_id or referral_date is empty"
         case .invalidDate: "referral_date is not a date in an accepted form"
         case .dateOutOfWindow: "referral_date is outside the pipeline's date window"
-        case .invalidAge: "age is present but not a whole number from 0 to 120"
+        case .invalidAge: "age is present but not a whole number from 0 to \(PlausibleCount.maxAge)"
         case .invalidContacts: "contacts is present but not a whole number ≥ 0"
+        case .implausibleContacts:
+            "contacts is a whole number over \(CountWords.number(PlausibleCount.maxContacts)), more than any service records for one referral (a number typed into the wrong column)"
         case .invalidInterventions: "interventions is present but not a whole number ≥ 0"
+        case .implausibleInterventions:
+            "interventions is a whole number over \(CountWords.number(PlausibleCount.maxInterventions)), more than any service records for one referral (a number typed into the wrong column)"
         case .conflictingReferralID: "referral_id repeats an earlier clean row with different content"
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SPRXClean
 import SPRXCore
 import SPRXPipeline
 
@@ -525,6 +526,15 @@ public enum DraftPipeline {
         out.append("")
     }
 
+    /// The reasons a run gives the non-conforming values of `found` not listed: not a whole
+    /// number, or (for contacts and interventions) one past the field's bound.
+    static func reasons(_ field: CanonicalField, _ found: MissingValueCandidates) -> String {
+        let invalid = QuarantineReason.count(field, implausible: false).rawValue
+        let implausible = QuarantineReason.count(field, implausible: true).rawValue
+        return found.implausible == 0
+            ? invalid : "\(invalid); \(implausible) for a whole number over \(CountWords.number(MissingValueCandidates.maximum(field)))"
+    }
+
     /// The top-level `missing_values:` section: per count field, the frequent values that
     /// look like "not known" (``MissingValueCandidates``), marked `# REVIEW`, with how many
     /// referrals a run would otherwise quarantine.
@@ -544,7 +554,7 @@ public enum DraftPipeline {
             if left > 0 {
                 let shown = found.notProposed.map { "'\(commentText($0.label))'" }
                 notes.append(
-                    "# REVIEW: \(left) \(field.rawValue) values are still not \(field == .age ? "whole numbers from 0 to 120" : "whole numbers, 0 or more"): a run quarantines their referrals (invalid_\(field.rawValue))\(shown.isEmpty ? "" : "; the frequent ones: " + shown.joined(separator: ", "))\(found.rare > 0 ? "; \(found.rare) are values seen fewer than \(threshold) times each, not shown" : "")"
+                    "# REVIEW: \(CountWords.of(left, "\(field.rawValue) value")) \(left == 1 ? "is" : "are") still not \(left == 1 ? "a whole number" : "whole numbers") from 0 to \(CountWords.number(MissingValueCandidates.maximum(field))): a run quarantines their referrals (\(Self.reasons(field, found)))\(shown.isEmpty ? "" : "; the frequent ones: " + shown.joined(separator: ", "))\(found.rare > 0 ? "; \(found.rare) \(found.rare == 1 ? "is a value" : "are values") seen fewer than \(threshold) times each, not shown" : "")"
                 )
             }
         }

@@ -107,6 +107,33 @@ import Testing
         #expect(error.message.contains("\n  quality gate max_quarantined_share failed: 3 of 3 rows read"))
     }
 
+    /// The error's "Next:" line says where each failed field's labels go: a declared
+    /// dimension's under `dimensions: NAME: levels:`, a route's under `routes:`, sex's
+    /// under `labels: sex:` (audit 26 gap 7: it said routes, reasons and labels for a
+    /// dimension). Figures by hand: 60 of 100 unmapped, over the default 50%.
+    @Test func theNextLineNamesWhereEachFailedFieldsLabelsGo() {
+        var gates = QualityGates()
+        gates.declare(dimensions: ["disability"])
+        var figures = QualityFigures(rowsRead: 100, cleanRows: 100, quarantinedRows: 0)
+        figures.dimensions["disability"] = FieldQualityFigures(cleanReferrals: 100, unknown: 60, unmapped: 60)
+        let dimension = QualityGates.error(for: gates.evaluate(figures), pipelineFile: "p.yaml").message
+        #expect(dimension.contains("for disability, add each to a level's list under dimensions: disability: levels:"), "\(dimension)")
+        #expect(!dimension.contains("(routes, reasons, labels"), "\(dimension)")
+        figures.dimensions = [:]
+        figures.fields = [
+            .referralSource: FieldQualityFigures(cleanReferrals: 100, unknown: 60, unmapped: 60),
+            .sex: FieldQualityFigures(cleanReferrals: 100, unknown: 60, unmapped: 60),
+        ]
+        let fields = QualityGates.error(for: gates.evaluate(figures), pipelineFile: "p.yaml").message
+        #expect(
+            fields.contains(
+                "for unmapped labels, for sex, add each to labels: sex:; for referral_source, add each to the labels of a route under routes:;"),
+            "\(fields)")
+        // No unmapped gate failed: the lists in general, a dimension's levels among them.
+        let none = QualityGates.error(for: QualityGates().evaluate(QualityFigures(rowsRead: 3, cleanRows: 0, quarantinedRows: 3)), pipelineFile: "p.yaml")
+        #expect(none.message.contains("add them to the pipeline's lists (routes, reasons, labels, a dimension's levels)"))
+    }
+
     @Test func percentagesAreRoundedToOneDecimal() {
         #expect(QualityGates.percent(0.615) == "61.5%")
         #expect(QualityGates.percent(1.0 / 3) == "33.3%")
