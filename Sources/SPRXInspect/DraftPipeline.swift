@@ -547,7 +547,7 @@ public enum DraftPipeline {
             let listed = found.proposed.reduce(0) { $0 + $1.count }
             if !found.proposed.isEmpty {
                 entries.append(
-                    "  \(field.rawValue): [\(found.proposed.map { quoted($0.label) }.joined(separator: ", "))]   # REVIEW: \(listed) values that look like \"not known\"; without this line a run quarantines their referrals (invalid_\(field.rawValue))"
+                    "  \(field.rawValue): [\(found.proposed.map { quoted($0.label) }.joined(separator: ", "))]   # REVIEW: \(CountWords.of(listed, "value")) that \(listed == 1 ? "looks" : "look") like \"not known\"; without this line a run quarantines their referrals (invalid_\(field.rawValue))"
                 )
             }
             let left = found.nonConforming - listed
@@ -614,7 +614,7 @@ public enum DraftPipeline {
         }
         let quarantined = result.quarantined.reduce(0) { $0 + $1.rows }
         if quarantined > 0 {
-            lines.append("sprx: under the draft, \(quarantined) of \(result.rows) rows would be quarantined:")
+            lines.append("sprx: under the draft, \(CountWords.number(quarantined)) of \(CountWords.of(result.rows, "row")) would be quarantined:")
             for count in result.quarantined {
                 lines.append("  \(count.rows) \(count.reason)\(count.field.map { " (\($0))" } ?? ""): \(count.explanation)")
             }

@@ -365,15 +365,15 @@ public struct InspectionReport: Sendable, Codable {
         if missing.listed > 0 { parts.append("\(CountWords.number(missing.listed)) listed under the pipeline's missing_values become Unknown") }
         let invalid = missing.nonConforming - missing.listed - missing.implausible
         var quarantined: [String] = []
-        if invalid > 0 { quarantined.append("\(CountWords.number(invalid)) (\(QuarantineReason.count(field, implausible: false).rawValue))") }
+        if invalid > 0 { quarantined.append("\(CountWords.of(invalid, "referral")) (\(QuarantineReason.count(field, implausible: false).rawValue))") }
         if missing.implausible > 0 {
             quarantined.append(
-                "\(CountWords.number(missing.implausible)) over \(CountWords.number(maximum)) (\(QuarantineReason.count(field, implausible: true).rawValue))")
+                "\(CountWords.of(missing.implausible, "referral")) over \(CountWords.number(maximum)) (\(QuarantineReason.count(field, implausible: true).rawValue))"
+            )
         }
         if !quarantined.isEmpty {
             parts.append(
-                "a run quarantines the referrals of \(quarantined.joined(separator: " and "))"
-                    + (underPipeline ? "" : " unless the value is listed under missing_values"))
+                "a run quarantines \(quarantined.joined(separator: " and "))" + (underPipeline ? "" : " unless the value is listed under missing_values"))
         }
         return
             "\(CountWords.of(missing.nonConforming, "value")) \(missing.nonConforming == 1 ? "is" : "are") not a whole number from 0 to \(CountWords.number(maximum)): "
@@ -423,14 +423,14 @@ public struct InspectionReport: Sendable, Codable {
                 }
                 if let rare = column.rareLabels, rare > 0 {
                     lines.append(
-                        "      \(rare) more label\(rare == 1 ? "" : "s") (\(column.rareValues ?? 0) values) not shown: seen fewer than \(labelThreshold) times, too long or shaped like an identifier"
+                        "      \(CountWords.of(rare, "more label")) (\(CountWords.of(column.rareValues ?? 0, "value"))) not shown: seen fewer than \(labelThreshold) times, too long or shaped like an identifier"
                             + (column.dimension != nil ? ", or on none of the dimension's lists" : ""))
                 }
                 if let more = column.moreLabels, more > 0 {
-                    lines.append("      \(more) more frequent labels not shown (at most \(InspectionPrivacy.maxLabelsShown))")
+                    lines.append("      \(CountWords.of(more, "more frequent label")) not shown (at most \(InspectionPrivacy.maxLabelsShown))")
                 }
                 if let unmapped = column.unmappedValues, unmapped > 0 {
-                    lines.append("      \(unmapped) values unmapped under the pipeline (they become unknown)")
+                    lines.append("      \(CountWords.of(unmapped, "value")) unmapped under the pipeline (they become unknown)")
                 }
             }
             if let dates = column.dates {
@@ -439,10 +439,12 @@ public struct InspectionReport: Sendable, Codable {
                 for date in dates { lines.append("        \(date.format): \(date.count) (\(percent(date.share)))") }
                 if let notDates = column.notDates, notDates.nonConforming > 0 {
                     lines.append(
-                        "      \(notDates.nonConforming) values are no date in any format: a run quarantines each such referral (invalid_date); a referral date is required, so it cannot be listed under missing_values"
+                        "      \(CountWords.of(notDates.nonConforming, "value")) \(notDates.nonConforming == 1 ? "is" : "are") no date in any format: a run quarantines each such referral (invalid_date); a referral date is required, so it cannot be listed under missing_values"
                     )
                     for value in notDates.notProposed { lines.append("      \(String(value.count).leftPadded(8))  \(value.label)") }
-                    if notDates.rare > 0 { lines.append("      \(notDates.rare) more such values seen fewer than \(labelThreshold) times each: not shown") }
+                    if notDates.rare > 0 {
+                        lines.append("      \(CountWords.of(notDates.rare, "more such value")) seen fewer than \(labelThreshold) times each: not shown")
+                    }
                 }
             }
             if let areas = column.areas {
@@ -460,7 +462,9 @@ public struct InspectionReport: Sendable, Codable {
                             "      \(String(value.count).leftPadded(8))  \(value.label)  looks like \"not known\": a draft lists it under missing_values")
                     }
                     for value in missing.notProposed { lines.append("      \(String(value.count).leftPadded(8))  \(value.label)  not a count: quarantined") }
-                    if missing.rare > 0 { lines.append("      \(missing.rare) more such values seen fewer than \(labelThreshold) times each: not shown") }
+                    if missing.rare > 0 {
+                        lines.append("      \(CountWords.of(missing.rare, "more such value")) seen fewer than \(labelThreshold) times each: not shown")
+                    }
                 }
             }
         }

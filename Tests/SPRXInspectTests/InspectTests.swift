@@ -406,6 +406,35 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
         #expect(MissingValueCandidates(Self.profile(ages), field: .age, threshold: 8).proposed.isEmpty)
     }
 
+    /// Under a pipeline, the per-column line applies its `missing_values` and names each
+    /// reason (issue 24 audit: "63 values … quarantines" where the pipeline listed 62).
+    /// By hand, contacts 0-5 each 8 times, `-` 9 times (listed), `9999` 8 times and
+    /// `1001` once (past 1,000: implausible_contacts), `two` twice (invalid_contacts):
+    /// 20 not accepted, 9 listed, 9 implausible, 2 invalid.
+    @Test func theColumnLineAppliesThePipelinesMissingValues() {
+        var values = (0...5).flatMap { Array(repeating: String($0), count: 8) } + Array(repeating: "-", count: 9)
+        values += Array(repeating: "9999", count: 8) + ["1001", "two", "two"]
+        let found = MissingValueCandidates(Self.profile(values), field: .contacts, threshold: 8, isListed: { $0 == "-" })
+        #expect(found.nonConforming == 20 && found.listed == 9 && found.implausible == 9)
+        #expect(found.proposed.map(\.label) == ["9999"], "a listed value is not proposed again")
+        #expect(
+            InspectionReport.nonConformingSentence(found, field: .contacts, underPipeline: true)
+                == "20 values are not a whole number from 0 to 1,000: 9 listed under the pipeline's missing_values become Unknown; a run quarantines 2 referrals (invalid_contacts) and 9 referrals over 1,000 (implausible_contacts)"
+        )
+        // Without a pipeline nothing is listed; one value alone reads in the singular.
+        let one = MissingValueCandidates(Self.profile(["1", "150"]), field: .age, threshold: 8)
+        #expect(one.implausible == 0, "an age past 120 is invalid_age, not a reason of its own")
+        #expect(
+            InspectionReport.nonConformingSentence(one, field: .age, underPipeline: false)
+                == "1 value is not a whole number from 0 to 120: a run quarantines 1 referral (invalid_age) unless the value is listed under missing_values")
+    }
+
+    /// Counts and nouns agree, thousands separated (by hand).
+    @Test func countWords() {
+        #expect(CountWords.of(1, "value") == "1 value" && CountWords.of(0, "value") == "0 values" && CountWords.of(400_000, "row") == "400,000 rows")
+        #expect(CountWords.of(2, "more such value") == "2 more such values" && CountWords.of(1, "body", plural: "bodies") == "1 body")
+    }
+
     @Test func dateValuesNoFormatReads() {
         // 20 dates, 10 `unknown`, 3 `N/K`: 13 read by no format, `unknown` shown, 3 rare.
         let values = Array(repeating: "01/02/2024", count: 20) + Array(repeating: "unknown", count: 10) + ["N/K", "N/K", "N/K"]
