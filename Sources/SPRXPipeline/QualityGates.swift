@@ -78,7 +78,9 @@ public struct QualityGates: Sendable, Hashable {
             failed.append(
                 QualityGateFailure(
                     gate: "min_clean_rows", figure: Double(figures.cleanRows), limit: Double(minCleanRows),
-                    message: "quality gate min_clean_rows failed: \(figures.cleanRows) clean rows, fewer than the \(minCleanRows) required"))
+                    message:
+                        "quality gate min_clean_rows failed: \(CountWords.of(figures.cleanRows, "clean row")), fewer than the \(CountWords.number(minCleanRows)) required"
+                ))
         }
         if figures.rowsRead > 0 {
             let share = Double(figures.quarantinedRows) / Double(figures.rowsRead)
@@ -87,7 +89,7 @@ public struct QualityGates: Sendable, Hashable {
                     QualityGateFailure(
                         gate: "max_quarantined_share", figure: share, limit: maxQuarantinedShare,
                         message:
-                            "quality gate max_quarantined_share failed: \(figures.quarantinedRows) of \(figures.rowsRead) rows read were quarantined (\(Self.percent(share))), more than the limit \(Self.percent(maxQuarantinedShare))"
+                            "quality gate max_quarantined_share failed: \(CountWords.number(figures.quarantinedRows)) of \(CountWords.of(figures.rowsRead, "row")) read \(figures.quarantinedRows == 1 ? "was" : "were") quarantined (\(Self.percent(share))), more than the limit \(Self.percent(maxQuarantinedShare))"
                             + (figures.quarantineReasons.isEmpty
                                 ? ""
                                 : "; most often: \(figures.commonestQuarantineReasons()) (the reasons are explained in docs/design.md under What a run promises; a date format the pipeline does not list shows as invalid_date)")
@@ -120,7 +122,7 @@ public struct QualityGates: Sendable, Hashable {
                     QualityGateFailure(
                         gate: gate, figure: share, limit: limit,
                         message:
-                            "quality gate \(gate) failed: \(name) \(what) for \(count) of \(counts.cleanReferrals) clean referrals (\(Self.percent(share))), more than the limit \(Self.percent(limit))"
+                            "quality gate \(gate) failed: \(name) \(what) for \(CountWords.number(count)) of \(CountWords.of(counts.cleanReferrals, "clean referral")) (\(Self.percent(share))), more than the limit \(Self.percent(limit))"
                     ))
             }
         }

@@ -43,7 +43,7 @@ import Testing
         // One more quarantined row: 501/1000 = 50.1% > 50%.
         let over = QualityFigures(rowsRead: 1000, cleanRows: 499, quarantinedRows: 501)
         #expect(gates.evaluate(over).map(\.gate) == ["max_quarantined_share"])
-        #expect(gates.evaluate(over)[0].message.contains("501 of 1000 rows read were quarantined (50.1%)"))
+        #expect(gates.evaluate(over)[0].message.contains("501 of 1,000 rows read were quarantined (50.1%)"))
     }
 
     @Test func unmappedSexFailsItsOwnGateOnly() {
