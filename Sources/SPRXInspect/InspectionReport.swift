@@ -461,7 +461,13 @@ public struct InspectionReport: Sendable, Codable {
                         lines.append(
                             "      \(String(value.count).leftPadded(8))  \(value.label)  looks like \"not known\": a draft lists it under missing_values")
                     }
-                    for value in missing.notProposed { lines.append("      \(String(value.count).leftPadded(8))  \(value.label)  not a count: quarantined") }
+                    for value in missing.notProposed {
+                        // A frequent value shown is a whole number past the bound or no count at all.
+                        let why =
+                            value.label.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+                            ? "over \(CountWords.number(MissingValueCandidates.maximum(field))): quarantined" : "not a count: quarantined"
+                        lines.append("      \(String(value.count).leftPadded(8))  \(value.label)  \(why)")
+                    }
                     if missing.rare > 0 {
                         lines.append("      \(CountWords.of(missing.rare, "more such value")) seen fewer than \(labelThreshold) times each: not shown")
                     }

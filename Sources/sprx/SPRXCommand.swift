@@ -66,12 +66,14 @@ enum ExitStatus {
         (stoppedBySignal, "stopped by signal n (130 Ctrl-C, 143 SIGTERM); nothing published"),
     ]
 
-    /// What each status of `sprx generate` means: success, and those of ``runMeanings``
-    /// that generating extracts can end with.
+    /// What each status of `sprx generate` means: success, those of ``runMeanings`` that
+    /// generating extracts can end with, and its reference files' two statuses in its words.
     static let generateMeanings: [(status: String, meaning: String)] =
-        [("0", "success: the extracts are written")]
-        + runMeanings.filter { ["\(usage)", "\(internalError)", "\(outputFailed)"].contains($0.status) }
-        + [("\(invalidPipeline)", "a reference file is missing or invalid")]
+        ([("0", "success: the extracts are written")]
+        + runMeanings.filter { ["\(usage)", "\(internalError)", "\(outputFailed)", stoppedBySignal].contains($0.status) }
+        + [("\(inputUnreadable)", "a reference file is missing or unreadable"), ("\(invalidPipeline)", "a reference file is invalid")]).sorted {
+            (Int($0.status) ?? Int.max) < (Int($1.status) ?? Int.max)
+        }
 
     /// ``runMeanings`` as the lines of `run --help`.
     static var runHelp: String { help(runMeanings) }
@@ -553,7 +555,7 @@ enum ProgressOptions {
 
     /// `--progress-interval`'s help.
     static let intervalHelp = ArgumentHelp(
-        "With --progress lines: seconds between lines (default \(Int(ProgressLine.lineInterval)); 0: a line at every update).", valueName: "seconds")
+        "With --progress lines: seconds between lines (0: a line at every update).", valueName: "seconds")
 
     /// `--progress-interval`: seconds between lines, from 0 to a day.
     static func check(interval: Double) throws {

@@ -52,13 +52,19 @@ import Testing
     @Test func generateListsItsExitStatusesAndTheProgressInterval() throws {
         let generate = try sprx(["generate", "--help"])
         #expect(generate.status == 0)
-        for line in ["Exit status:", "  0      success: the extracts are written", "  64     usage: a bad option or argument", "  73     "] {
+        for line in [
+            "Exit status:", "  0      success: the extracts are written", "  64     usage: a bad option or argument",
+            "  66     a reference file is missing or unreadable",
+            "  73     the output folder cannot be created or written",
+        ] {
             #expect(generate.stdout.contains(line), "\(line)\n\(generate.stdout)")
         }
         for command in ["run", "generate"] {
             let help = try sprx([command, "--help"])
             let words = help.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
-            #expect(words.contains("--progress-interval <seconds> With --progress lines: seconds between lines (default 10"), "\(help.stdout)")
+            #expect(
+                words.contains("--progress-interval <seconds> With --progress lines: seconds between lines (0: a line at every update). (default: 10.0)"),
+                "\(help.stdout)")
         }
     }
 }
