@@ -390,9 +390,9 @@ public struct InspectionReport: Sendable, Codable {
         lines.append("Files")
         for file in files {
             var line =
-                "  \(file.name): \(file.compression == "gzip" ? "gzip, " : "")\(file.encoding.rawValue), delimiter \(file.delimiter == .tab ? "tab" : "'\(file.delimiter.rawValue)'"), line ends \(file.lineEnds.rawValue), \(file.headerColumns) columns"
-            if let rows = file.rows { line += ", \(rows) rows" }
-            if let ragged = file.raggedRows, ragged > 0 { line += " (\(ragged) with a different number of fields: quarantined by a run)" }
+                "  \(file.name): \(file.compression == "gzip" ? "gzip, " : "")\(file.encoding.rawValue), delimiter \(file.delimiter == .tab ? "tab" : "'\(file.delimiter.rawValue)'"), line ends \(file.lineEnds.rawValue), \(CountWords.of(file.headerColumns, "column"))"
+            if let rows = file.rows { line += ", \(CountWords.of(rows, "row"))" }
+            if let ragged = file.raggedRows, ragged > 0 { line += " (\(CountWords.number(ragged)) with a different number of fields: quarantined by a run)" }
             lines.append(line)
             if file.headerless {
                 lines.append(
