@@ -110,27 +110,17 @@ public final class CleanProcessor {
         if let to = rules.pipeline.dateTo, date > to {
             return .quarantined(.dateOutOfWindow, column: CanonicalField.referralDate.rawValue)
         }
-        let age: Int
-        switch optionalCount(.age, in: row, max: 120) {
-        case .invalid: return .quarantined(.invalidAge, column: CanonicalField.age.rawValue)
-        case .absent: age = -1
-        case .value(let v): age = v
-        }
-        let contacts: Int
-        switch optionalCount(.contacts, in: row, max: Int(Int32.max)) {
-        case .invalid: return .quarantined(.invalidContacts, column: CanonicalField.contacts.rawValue)
-        case .absent: contacts = -1
-        case .value(let v): contacts = v
-        }
-        let interventions: Int
-        switch optionalCount(.interventions, in: row, max: Int(Int32.max)) {
-        case .invalid: return .quarantined(.invalidInterventions, column: CanonicalField.interventions.rawValue)
-        case .absent: interventions = -1
-        case .value(let v): interventions = v
-        }
+        // In QuarantineReason's order: age, then contacts, then interventions.
+        let age = optionalCount(.age, in: row)
+        if let reason = age.reason(.age) { return .quarantined(reason, column: CanonicalField.age.rawValue) }
+        let contacts = optionalCount(.contacts, in: row)
+        if let reason = contacts.reason(.contacts) { return .quarantined(reason, column: CanonicalField.contacts.rawValue) }
+        let interventions = optionalCount(.interventions, in: row)
+        if let reason = interventions.reason(.interventions) { return .quarantined(reason, column: CanonicalField.interventions.rawValue) }
 
         var record = ReferralRecord(
-            referralDate: date, age: Int16(age), route: rules.unknownRoute, contacts: Int32(contacts), interventions: Int32(interventions))
+            referralDate: date, age: Int16(age.value), route: rules.unknownRoute, contacts: Int32(contacts.value),
+            interventions: Int32(interventions.value))
         if column(.sex) >= 0 {
             record.sex = lookup(rules.sex, .sex, row[column(.sex)]).flatMap { Sex(rawValue: $0) } ?? .unknown
         }
@@ -152,12 +142,12 @@ public final class CleanProcessor {
 
     /// A whole-number column that may be absent from the file, empty in the row, or
     /// hold one of the field's missing values (all three: not known).
-    private func optionalCount(_ field: CanonicalField, in row: CSVRow, max: Int) -> ParsedCount {
+    private func optionalCount(_ field: CanonicalField, in row: CSVRow) -> ParsedCount {
         let index = column(field)
         guard index >= 0 else { return .absent }
         let value = Padding.trimmed(row[index])
         if isMissing(field, value) { return .absent }
-        return Self.parseCount(value, max: max)
+        return Self.parseCount(value, max: PlausibleCount.maximum(field) ?? 0)
     }
 
     /// Whether `value` (trimmed) is one of the values the pipeline lists as meaning
@@ -296,13 +286,33 @@ public final class CleanProcessor {
 
     // MARK: helpers
 
-    enum ParsedCount { case absent, invalid, value(Int) }
+    /// A count field as read: absent, not a whole number, a whole number past its
+    /// plausibility bound (``PlausibleCount``), or a value.
+    enum ParsedCount: Equatable {
+        case absent, invalid, implausible, value(Int)
 
-    /// An optional whole number from 0 to `max` (digits only, no sign or decimals).
+        /// The value, -1 when absent (and for a value that quarantines the row).
+        var value: Int {
+            if case .value(let v) = self { return v }
+            return -1
+        }
+
+        /// Why the value quarantines its referral, `nil` when it does not.
+        func reason(_ field: CanonicalField) -> QuarantineReason? {
+            switch self {
+            case .absent, .value: nil
+            case .invalid: .count(field, implausible: false)
+            case .implausible: .count(field, implausible: true)
+            }
+        }
+    }
+
+    /// An optional whole number from 0 to `max` (digits only, no sign or decimals); digits
+    /// only but more than `max`, however many, are implausible.
     static func parseCount(_ bytes: UnsafeRawBufferPointer, max: Int) -> ParsedCount {
         if bytes.isEmpty { return .absent }
-        guard let value = DecimalDigits.parse(bytes, maxDigits: 10), value <= max else { return .invalid }
-        return .value(value)
+        if let value = DecimalDigits.parse(bytes, maxDigits: 10) { return value <= max ? .value(value) : .implausible }
+        return bytes.allSatisfy { DecimalDigits.value(of: $0) != nil } ? .implausible : .invalid
     }
 
     /// UTF-8 text without NUL bytes (a NUL is never text; it marks a corrupt export).

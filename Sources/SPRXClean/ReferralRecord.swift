@@ -78,8 +78,20 @@ public enum QuarantineReason: String, CaseIterable, Sendable, Codable {
     case dateOutOfWindow = "date_out_of_window"
     case invalidAge = "invalid_age"
     case invalidContacts = "invalid_contacts"
+    case implausibleContacts = "implausible_contacts"
     case invalidInterventions = "invalid_interventions"
+    case implausibleInterventions = "implausible_interventions"
     case conflictingReferralID = "conflicting_referral_id"
+
+    /// The reason a count field's value quarantines its referral: not a whole number, or
+    /// (`implausible`) one past its bound (``PlausibleCount``); age has one reason for both.
+    public static func count(_ field: CanonicalField, implausible: Bool) -> QuarantineReason {
+        switch field {
+        case .contacts: implausible ? .implausibleContacts : .invalidContacts
+        case .interventions: implausible ? .implausibleInterventions : .invalidInterventions
+        default: .invalidAge
+        }
+    }
 
     /// What the reason means, for the README and report.
     public var explanation: String {
@@ -94,9 +106,13 @@ public enum QuarantineReason: String, CaseIterable, Sendable, Codable {
         case .missingRequired: "referral_id, person_id or referral_date is empty"
         case .invalidDate: "referral_date is not a date in an accepted form"
         case .dateOutOfWindow: "referral_date is outside the pipeline's date window"
-        case .invalidAge: "age is present but not a whole number from 0 to 120"
+        case .invalidAge: "age is present but not a whole number from 0 to \(PlausibleCount.maxAge)"
         case .invalidContacts: "contacts is present but not a whole number ≥ 0"
+        case .implausibleContacts:
+            "contacts is a whole number over \(CountWords.number(PlausibleCount.maxContacts)), more than any service records for one referral (a number typed into the wrong column)"
         case .invalidInterventions: "interventions is present but not a whole number ≥ 0"
+        case .implausibleInterventions:
+            "interventions is a whole number over \(CountWords.number(PlausibleCount.maxInterventions)), more than any service records for one referral (a number typed into the wrong column)"
         case .conflictingReferralID: "referral_id repeats an earlier clean row with different content"
         }
     }

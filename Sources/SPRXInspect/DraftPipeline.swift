@@ -1,4 +1,5 @@
 import Foundation
+import SPRXClean
 import SPRXCore
 import SPRXPipeline
 
@@ -671,6 +672,15 @@ public enum DraftPipeline {
         "Column \"\(commentText(header))\" looks like names of people (\(reason)): it is left out, never suggested as a dimension, and its values are not shown or written. People's names must not reach published tables."
     }
 
+    /// The reasons a run gives the non-conforming values of `found` not listed: not a whole
+    /// number, or (for contacts and interventions) one past the field's bound.
+    static func reasons(_ field: CanonicalField, _ found: MissingValueCandidates) -> String {
+        let invalid = QuarantineReason.count(field, implausible: false).rawValue
+        let implausible = QuarantineReason.count(field, implausible: true).rawValue
+        return found.implausible == 0
+            ? invalid : "\(invalid); \(implausible) for a whole number over \(CountWords.number(MissingValueCandidates.maximum(field)))"
+    }
+
     /// The top-level `missing_values:` section: per count field, the frequent values that
     /// look like "not known" (``MissingValueCandidates``), marked `# REVIEW`, with how many
     /// referrals a run would otherwise quarantine; for reasons, organisations and area
@@ -692,14 +702,14 @@ public enum DraftPipeline {
                 let listed = found.proposed.reduce(0) { $0 + $1.count }
                 if !found.proposed.isEmpty {
                     entries.append(
-                        "  \(field.rawValue): [\(found.proposed.map { quoted($0.label) }.joined(separator: ", "))]   # REVIEW: \(listed) values that look like \"not known\"; without this line a run quarantines their referrals (invalid_\(field.rawValue))"
+                        "  \(field.rawValue): [\(found.proposed.map { quoted($0.label) }.joined(separator: ", "))]   # REVIEW: \(CountWords.of(listed, "value")) that \(listed == 1 ? "looks" : "look") like \"not known\"; without this line a run quarantines their referrals (invalid_\(field.rawValue))"
                     )
                 }
                 let left = found.nonConforming - listed
                 if left > 0 {
                     let shown = found.notProposed.map { "'\(commentText($0.label))'" }
                     notes.append(
-                        "# REVIEW: \(left) \(field.rawValue) values are still not \(field == .age ? "whole numbers from 0 to 120" : "whole numbers, 0 or more"): a run quarantines their referrals (invalid_\(field.rawValue))\(shown.isEmpty ? "" : "; the frequent ones: " + shown.joined(separator: ", "))\(found.rare > 0 ? "; \(found.rare) are values seen fewer than \(threshold) times each, not shown" : "")"
+                        "# REVIEW: \(CountWords.of(left, "\(field.rawValue) value")) \(left == 1 ? "is" : "are") still not \(left == 1 ? "a whole number" : "whole numbers") from 0 to \(CountWords.number(MissingValueCandidates.maximum(field))): a run quarantines their referrals (\(Self.reasons(field, found)))\(shown.isEmpty ? "" : "; the frequent ones: " + shown.joined(separator: ", "))\(found.rare > 0 ? "; \(found.rare) \(found.rare == 1 ? "is a value" : "are values") seen fewer than \(threshold) times each, not shown" : "")"
                     )
                 }
             case .referralReasons, .organisationID, .areaCode:
@@ -786,7 +796,7 @@ public enum DraftPipeline {
         }
         let quarantined = result.quarantined.reduce(0) { $0 + $1.rows }
         if quarantined > 0 {
-            lines.append("sprx: under the draft, \(quarantined) of \(result.rows) rows would be quarantined:")
+            lines.append("sprx: under the draft, \(CountWords.number(quarantined)) of \(CountWords.of(result.rows, "row")) would be quarantined:")
             for count in result.quarantined {
                 lines.append("  \(count.rows) \(count.reason)\(count.field.map { " (\($0))" } ?? ""): \(count.explanation)")
             }

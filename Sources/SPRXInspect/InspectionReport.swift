@@ -1,4 +1,5 @@
 import Foundation
+import SPRXClean
 import SPRXCore
 import SPRXPipeline
 
@@ -53,26 +54,28 @@ public enum InspectionPrivacy {
         }
     }
 
-    /// The largest value of each count field that may be shown as a range end: age as
-    /// the clean stage accepts it (0 to 120); contacts and interventions of one referral
-    /// past 1,000 are not plausible (a number typed into the wrong column).
-    public static let plausibleMaximum: [CanonicalField: Int] = [.age: 120, .contacts: 1_000, .interventions: 1_000]
+    /// The largest value of each count field that may be shown as a range end: the value
+    /// the clean stage accepts (``PlausibleCount``: age 0 to 120, contacts and interventions
+    /// 0 to 1,000); a larger one is a number typed into the wrong column.
+    public static func plausibleMaximum(_ field: CanonicalField) -> Int? { PlausibleCount.maximum(field) }
 
     /// Whether a range end may be shown as it is: plausible for `field` (0 to
-    /// ``plausibleMaximum``) and not shaped like an identifier (``IdentifierShape``),
+    /// ``plausibleMaximum(_:)``) and not shaped like an identifier (``IdentifierShape``),
     /// however many values equal it (ten referrals with the same NHS number in `age`).
     static func mayShowEnd(_ value: Int, field: CanonicalField?) -> Bool {
         if IdentifierShape.matches(String(value)) { return false }
-        guard let field, let maximum = plausibleMaximum[field] else { return true }
+        guard let field, let maximum = plausibleMaximum(field) else { return true }
         return (0...maximum).contains(value)
     }
 
     /// The range of a count column as it may be shown: an end is shown as it is only when
     /// at least `threshold` values equal it and it may be shown (``mayShowEnd(_:field:)``);
-    /// otherwise as "over N" (or "under N") with N a round number (1, 2 or 5 times a power
-    /// of ten) that at least `threshold` values reach and that may itself be shown, so a
-    /// lone extreme value, or an NHS number typed into `contacts` of many referrals, is
-    /// never printed. `nil` when there are no whole numbers, or too many distinct values to tell.
+    /// otherwise as "over N" (or "under N") for the tail, with N the value that at least
+    /// `threshold` values reach (counted from the end) and that may itself be shown,
+    /// rounded towards the middle to two significant figures (``roundDown(_:)``), so the
+    /// words stay true and a lone extreme value, or an NHS number typed into `contacts` of
+    /// many referrals, is never printed: ages 18 to 90 with one 150 read "18 to over 90".
+    /// `nil` when there are no whole numbers, or too many distinct values to tell.
     public static func range(_ profile: ColumnProfile, threshold: Int, field: CanonicalField? = nil) -> String? {
         guard profile.integers > 0, profile.overflowCount == 0 else { return profile.integers > 0 ? "not shown (too many distinct values)" : nil }
         var counts: [(Int, Int)] = []
@@ -82,7 +85,7 @@ public enum InspectionPrivacy {
         counts.sort { $0.0 < $1.0 }
         guard !counts.isEmpty else { return nil }
         func end(_ ordered: [(Int, Int)], over: Bool) -> String {
-            if ordered[0].1 >= threshold && mayShowEnd(ordered[0].0, field: field) { return String(ordered[0].0) }
+            if ordered[0].1 >= threshold && mayShowEnd(ordered[0].0, field: field) { return shown(ordered[0].0) }
             // The first value that may be shown once `threshold` values reach it (or
             // every value, if fewer): values past it count towards the threshold.
             var seen = 0
@@ -92,38 +95,27 @@ public enum InspectionPrivacy {
                 if seen >= threshold && mayShowEnd(value, field: field) { reached = value; break }
             }
             guard let reached else { return seen >= threshold ? "not shown (no value that may be shown)" : "fewer than \(threshold) values" }
-            return over ? "over \(roundDown(reached))" : "under \(roundUp(reached))"
+            return over ? "over \(shown(roundDown(reached)))" : "under \(shown(roundUp(reached)))"
         }
         let low = end(counts, over: false)
         let high = end(counts.reversed(), over: true)
         return low == high ? low : "\(low) to \(high)"
     }
 
-    /// The largest of 0, 1, 2, 5, 10, 20, 50, … that is at most `n` (for `n` < 0, `n` itself):
-    /// "over N" is true because the extreme value is above the value `threshold` values reach.
+    /// `n` rounded down to two significant figures (1234 → 1200, 93 → 93, -1234 → -1300):
+    /// "over N" stays true, because the extreme value is above the value `threshold` values reach.
     static func roundDown(_ n: Int) -> Int {
-        guard n >= 0 else { return n }
-        var best = 0
-        var step = 1
-        while step <= n {
-            for m in [1, 2, 5] where step * m <= n { best = step * m }
-            if step > Int.max / 10 { break }
-            step *= 10
-        }
-        return best
+        guard n <= -100 || n >= 100 else { return n }
+        var unit = 1
+        while n.magnitude / UInt(unit) >= 100 { unit *= 10 }
+        return n >= 0 ? n / unit * unit : -((-n + unit - 1) / unit * unit)
     }
 
-    /// The smallest of 0, 1, 2, 5, 10, … that is at least `n` (for `n` < 0, the negative of
-    /// ``roundDown(_:)`` of `-n`).
-    static func roundUp(_ n: Int) -> Int {
-        if n <= 0 { return -roundDown(-n) }
-        var step = 1
-        while true {
-            for m in [1, 2, 5] where step * m >= n { return step * m }
-            if step > Int.max / 10 { return n }
-            step *= 10
-        }
-    }
+    /// `n` rounded up to two significant figures (1234 → 1300, -1234 → -1200).
+    static func roundUp(_ n: Int) -> Int { -roundDown(-n) }
+
+    /// A range end as printed: thousands separated.
+    static func shown(_ n: Int) -> String { n < 0 ? "-" + CountWords.number(-n) : CountWords.number(n) }
 }
 
 /// `sprx inspect`'s findings after the privacy rules: what the text and JSON reports print.
@@ -304,7 +296,7 @@ public struct InspectionReport: Sendable, Codable {
                 out.numbers = Numbers(
                     wholeNumbers: profile.integers, notWholeNumbers: profile.nonIntegers,
                     range: InspectionPrivacy.range(profile, threshold: threshold, field: field),
-                    missing: MissingValueCandidates(profile, field: field, threshold: threshold))
+                    missing: MissingValueCandidates(profile, field: field, threshold: threshold, isListed: { mapper?.isMissing($0, field: field) ?? false }))
             }
             return out
         }
@@ -364,6 +356,30 @@ public struct InspectionReport: Sendable, Codable {
         return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
     }
 
+    /// What a run makes of a count column's values that are no whole number it accepts:
+    /// how many the pipeline lists under `missing_values` (Unknown), and how many
+    /// quarantine their referrals, per reason (the clean stage's own, ``QuarantineReason``).
+    static func nonConformingSentence(_ missing: MissingValueCandidates, field: CanonicalField, underPipeline: Bool) -> String {
+        let maximum = MissingValueCandidates.maximum(field)
+        var parts: [String] = []
+        if missing.listed > 0 { parts.append("\(CountWords.number(missing.listed)) listed under the pipeline's missing_values become Unknown") }
+        let invalid = missing.nonConforming - missing.listed - missing.implausible
+        var quarantined: [String] = []
+        if invalid > 0 { quarantined.append("\(CountWords.of(invalid, "referral")) (\(QuarantineReason.count(field, implausible: false).rawValue))") }
+        if missing.implausible > 0 {
+            quarantined.append(
+                "\(CountWords.of(missing.implausible, "referral")) over \(CountWords.number(maximum)) (\(QuarantineReason.count(field, implausible: true).rawValue))"
+            )
+        }
+        if !quarantined.isEmpty {
+            parts.append(
+                "a run quarantines \(quarantined.joined(separator: " and "))" + (underPipeline ? "" : " unless the value is listed under missing_values"))
+        }
+        return
+            "\(CountWords.of(missing.nonConforming, "value")) \(missing.nonConforming == 1 ? "is" : "are") not a whole number from 0 to \(CountWords.number(maximum)): "
+            + parts.joined(separator: "; ")
+    }
+
     /// The report for people.
     public func text() -> String {
         var lines: [String] = []
@@ -374,9 +390,9 @@ public struct InspectionReport: Sendable, Codable {
         lines.append("Files")
         for file in files {
             var line =
-                "  \(file.name): \(file.compression == "gzip" ? "gzip, " : "")\(file.encoding.rawValue), delimiter \(file.delimiter == .tab ? "tab" : "'\(file.delimiter.rawValue)'"), line ends \(file.lineEnds.rawValue), \(file.headerColumns) columns"
-            if let rows = file.rows { line += ", \(rows) rows" }
-            if let ragged = file.raggedRows, ragged > 0 { line += " (\(ragged) with a different number of fields: quarantined by a run)" }
+                "  \(file.name): \(file.compression == "gzip" ? "gzip, " : "")\(file.encoding.rawValue), delimiter \(file.delimiter == .tab ? "tab" : "'\(file.delimiter.rawValue)'"), line ends \(file.lineEnds.rawValue), \(CountWords.of(file.headerColumns, "column"))"
+            if let rows = file.rows { line += ", \(CountWords.of(rows, "row"))" }
+            if let ragged = file.raggedRows, ragged > 0 { line += " (\(CountWords.number(ragged)) with a different number of fields: quarantined by a run)" }
             lines.append(line)
             if file.headerless {
                 lines.append(
@@ -407,14 +423,14 @@ public struct InspectionReport: Sendable, Codable {
                 }
                 if let rare = column.rareLabels, rare > 0 {
                     lines.append(
-                        "      \(rare) more label\(rare == 1 ? "" : "s") (\(column.rareValues ?? 0) values) not shown: seen fewer than \(labelThreshold) times, too long or shaped like an identifier"
+                        "      \(CountWords.of(rare, "more label")) (\(CountWords.of(column.rareValues ?? 0, "value"))) not shown: seen fewer than \(labelThreshold) times, too long or shaped like an identifier"
                             + (column.dimension != nil ? ", or on none of the dimension's lists" : ""))
                 }
                 if let more = column.moreLabels, more > 0 {
-                    lines.append("      \(more) more frequent labels not shown (at most \(InspectionPrivacy.maxLabelsShown))")
+                    lines.append("      \(CountWords.of(more, "more frequent label")) not shown (at most \(InspectionPrivacy.maxLabelsShown))")
                 }
                 if let unmapped = column.unmappedValues, unmapped > 0 {
-                    lines.append("      \(unmapped) values unmapped under the pipeline (they become unknown)")
+                    lines.append("      \(CountWords.of(unmapped, "value")) unmapped under the pipeline (they become unknown)")
                 }
             }
             if let dates = column.dates {
@@ -423,10 +439,12 @@ public struct InspectionReport: Sendable, Codable {
                 for date in dates { lines.append("        \(date.format): \(date.count) (\(percent(date.share)))") }
                 if let notDates = column.notDates, notDates.nonConforming > 0 {
                     lines.append(
-                        "      \(notDates.nonConforming) values are no date in any format: a run quarantines each such referral (invalid_date); a referral date is required, so it cannot be listed under missing_values"
+                        "      \(CountWords.of(notDates.nonConforming, "value")) \(notDates.nonConforming == 1 ? "is" : "are") no date in any format: a run quarantines each such referral (invalid_date); a referral date is required, so it cannot be listed under missing_values"
                     )
                     for value in notDates.notProposed { lines.append("      \(String(value.count).leftPadded(8))  \(value.label)") }
-                    if notDates.rare > 0 { lines.append("      \(notDates.rare) more such values seen fewer than \(labelThreshold) times each: not shown") }
+                    if notDates.rare > 0 {
+                        lines.append("      \(CountWords.of(notDates.rare, "more such value")) seen fewer than \(labelThreshold) times each: not shown")
+                    }
                 }
             }
             if let areas = column.areas {
@@ -437,17 +455,22 @@ public struct InspectionReport: Sendable, Codable {
             }
             if let numbers = column.numbers {
                 lines.append("      whole numbers: \(numbers.wholeNumbers), range \(numbers.range ?? "none"); not whole numbers: \(numbers.notWholeNumbers)")
-                if let missing = numbers.missing, missing.nonConforming > 0, let field = column.field {
-                    let rule = field == "age" ? "a whole number from 0 to 120" : "a whole number, 0 or more"
-                    lines.append(
-                        "      \(missing.nonConforming) values are not \(rule): a run quarantines each such referral (invalid_\(field)) unless the value is listed under missing_values"
-                    )
+                if let missing = numbers.missing, missing.nonConforming > 0, let field = column.field.flatMap(CanonicalField.init(rawValue:)) {
+                    lines.append("      " + Self.nonConformingSentence(missing, field: field, underPipeline: pipeline != nil))
                     for value in missing.proposed {
                         lines.append(
                             "      \(String(value.count).leftPadded(8))  \(value.label)  looks like \"not known\": a draft lists it under missing_values")
                     }
-                    for value in missing.notProposed { lines.append("      \(String(value.count).leftPadded(8))  \(value.label)  not a count: quarantined") }
-                    if missing.rare > 0 { lines.append("      \(missing.rare) more such values seen fewer than \(labelThreshold) times each: not shown") }
+                    for value in missing.notProposed {
+                        // A frequent value shown is a whole number past the bound or no count at all.
+                        let why =
+                            value.label.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+                            ? "over \(CountWords.number(MissingValueCandidates.maximum(field))): quarantined" : "not a count: quarantined"
+                        lines.append("      \(String(value.count).leftPadded(8))  \(value.label)  \(why)")
+                    }
+                    if missing.rare > 0 {
+                        lines.append("      \(CountWords.of(missing.rare, "more such value")) seen fewer than \(labelThreshold) times each: not shown")
+                    }
                 }
             }
         }

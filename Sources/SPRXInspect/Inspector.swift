@@ -174,9 +174,11 @@ public enum Inspector {
                 // Windows-1252; otherwise a few corrupt values in a UTF-8 file.
                 if utf8 == 0 && notUTF8 * 100 > rows {
                     facts.encoding = .windows1252
-                    facts.note = "\(notUTF8) values after the first bytes are not UTF-8 and none is UTF-8 beyond ASCII: most likely Windows-1252"
+                    facts.note =
+                        "\(CountWords.of(notUTF8, "value")) after the first bytes \(notUTF8 == 1 ? "is" : "are") not UTF-8 and none is UTF-8 beyond ASCII: most likely Windows-1252"
                 } else {
-                    facts.note = "\(notUTF8) values are not UTF-8: a run quarantines their rows (invalid_encoding) when the column is mapped"
+                    facts.note =
+                        "\(CountWords.of(notUTF8, "value")) \(notUTF8 == 1 ? "is" : "are") not UTF-8: a run quarantines their rows (invalid_encoding) when the column is mapped"
                 }
             }
             files.append(facts)

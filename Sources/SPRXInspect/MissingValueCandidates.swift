@@ -1,3 +1,4 @@
+import SPRXClean
 import SPRXCore
 import SPRXPipeline
 
@@ -23,6 +24,13 @@ public struct MissingValueCandidates: Sendable, Codable {
     public var nonConforming = 0
     /// Of those, values seen fewer than the threshold times (not shown).
     public var rare = 0
+    /// Of the non-conforming values, those the pipeline lists under `missing_values`
+    /// (they make the field Unknown; a run does not quarantine them). 0 without a pipeline.
+    public var listed = 0
+    /// Of the non-conforming values not listed, whole numbers past the field's bound
+    /// that have their own reason (``QuarantineReason/count(_:implausible:)``:
+    /// `implausible_contacts`, `implausible_interventions`; an age past 120 is `invalid_age`).
+    public var implausible = 0
 
     /// Words that, in a column of numbers, can only mean no number was given: the
     /// not-known spellings (``Guessing/notKnownSpellings``, declared once for every
@@ -32,9 +40,8 @@ public struct MissingValueCandidates: Sendable, Codable {
         Guessing.notKnownSpellings.contains(key) || ["refused", "declined", "x"].contains(key)
     }
 
-    /// The largest value the clean stage accepts for each count field (age 0-120, the
-    /// others any 32-bit count; ``QuarantineReason/explanation`` words the same rules).
-    static func maximum(_ field: CanonicalField) -> Int { field == .age ? 120 : Int(Int32.max) }
+    /// The largest value the clean stage accepts for each count field (``PlausibleCount``).
+    static func maximum(_ field: CanonicalField) -> Int { PlausibleCount.maximum(field) ?? 0 }
 
     /// Whether a normalised label is a count the clean stage accepts: digits only, at most
     /// 10 of them, no more than the field's maximum.
@@ -43,13 +50,21 @@ public struct MissingValueCandidates: Sendable, Codable {
         return n <= maximum(field)
     }
 
-    /// The candidates of one count column (`age`, `contacts` or `interventions`).
-    public init(_ profile: ColumnProfile, field: CanonicalField, threshold: Int) {
+    /// The candidates of one count column (`age`, `contacts` or `interventions`);
+    /// `isListed` says whether the pipeline lists a value (normalised) under `missing_values`.
+    public init(_ profile: ColumnProfile, field: CanonicalField, threshold: Int, isListed: (String) -> Bool = { _ in false }) {
         let counts = profile.labels.map { ($0.key, $0.value) }.sorted { $0.1.count != $1.1.count ? $0.1.count > $1.1.count : $0.0 < $1.0 }
         var numbers: [Int: Int] = [:]
         for (key, label) in counts { if let n = Int(key) { numbers[n] = label.count } }
         for (key, label) in counts where !Self.conforms(key, field: field) {
             nonConforming += label.count
+            if isListed(key) {
+                // Listed already: Unknown under the pipeline, neither proposed nor shown.
+                listed += label.count
+                continue
+            } else if key.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), QuarantineReason.count(field, implausible: true) != .count(field, implausible: false) {
+                implausible += label.count
+            }
             guard InspectionPrivacy.mayShow(label.spelling, count: label.count, threshold: threshold) else {
                 rare += label.count
                 continue

@@ -9,6 +9,8 @@ final class PipelineLabels {
     /// Per declared dimension (by name): its levels' values and its "not known" values,
     /// named by level label (the latter ``DeclaredDimension/unknownLabel``).
     private var dimensionTables: [String: (LabelTable, [String])] = [:]
+    /// Per field: the values the pipeline lists as meaning "not known" (`missing_values`).
+    private var missingTables: [CanonicalField: LabelTable] = [:]
     deinit { scratch.deallocate() }
     private let nhsCodes: Bool
     let separators: [UInt8]
@@ -29,6 +31,7 @@ final class PipelineLabels {
             dimensionTables[dimension.name] = table(
                 dimension.levels.map { ($0.label, $0.values) } + [(DeclaredDimension.unknownLabel, dimension.unknownValues)])
         }
+        for (field, values) in pipeline.missingValues { missingTables[field] = LabelTable(values.map { ($0, 0) }) }
         nhsCodes = pipeline.ethnicityNHSCodes
         separators = pipeline.reasonSeparators
     }
@@ -40,6 +43,13 @@ final class PipelineLabels {
         if let code = bytes.withUnsafeBytes({ table.lookup($0, scratch: scratch) }) { return names[Int(code)] }
         if field == .ethnicity && nhsCodes { return Self.nhsEthnicGroup(&bytes) }
         return nil
+    }
+
+    /// Whether the pipeline lists `label` under `missing_values` for `field`, matched as
+    /// the clean stage matches it.
+    func isMissing(_ label: String, field: CanonicalField) -> Bool {
+        guard let table = missingTables[field] else { return false }
+        return Array(label.utf8).withUnsafeBytes { table.lookup($0, scratch: scratch) } != nil
     }
 
     /// The level `label` maps to in the declared dimension `name` (its unknown level for

@@ -98,7 +98,9 @@ public struct QuarantineCheck: Sendable, Codable {
         var lines: [String] = []
         for failure in failures { lines.append("  \(failure.file): \(what) cannot read it: \(failure.message)") }
         let quarantinedRows = quarantined.reduce(0) { $0 + $1.rows }
-        lines.append("  \(rows) rows read: \(clean) clean, \(quarantinedRows) quarantined (duplicate ids are judged by the run, not counted here)")
+        lines.append(
+            "  \(CountWords.of(rows, "row")) read: \(CountWords.number(clean)) clean, \(CountWords.number(quarantinedRows)) quarantined (duplicate ids are judged by the run, not counted here)"
+        )
         for count in quarantined {
             lines.append("    \(String(count.rows).leftPadded(8))  \(count.reason)\(count.field.map { " (\($0))" } ?? ""): \(count.explanation)")
         }

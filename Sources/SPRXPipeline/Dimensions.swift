@@ -88,6 +88,8 @@ public struct LabelledField: Hashable, Sendable, Comparable, CustomStringConvert
 
     public init(_ field: CanonicalField) { name = field.rawValue }
     public init(_ dimension: DeclaredDimension) { name = dimension.name }
+    /// The declared dimension of this name (as a gate or a table names it).
+    public init(dimensionNamed name: String) { self.name = name }
 
     /// The canonical fields whose values are labels, in publication order.
     public static let canonical: [LabelledField] = [.sex, .ethnicity, .referralSource, .referralReasons, .contacted]
@@ -100,6 +102,16 @@ public struct LabelledField: Hashable, Sendable, Comparable, CustomStringConvert
 
     /// The canonical field of this name, `nil` for a declared dimension.
     public var canonicalField: CanonicalField? { CanonicalField(rawValue: name) }
+
+    /// Where the pipeline lists this field's labels, as a person adding one reads it.
+    public var pipelineList: String {
+        switch canonicalField {
+        case .referralSource: "the labels of a route under routes:"
+        case .referralReasons: "a reason's list under reasons:"
+        case nil: "a level's list under dimensions: \(name): levels: (or its unknown: list, for a value meaning not known)"
+        default: "labels: \(name):"
+        }
+    }
 
     public var description: String { name }
     public static func < (a: LabelledField, b: LabelledField) -> Bool { a.name < b.name }

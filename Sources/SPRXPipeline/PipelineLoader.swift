@@ -840,13 +840,13 @@ public enum PipelineLoader {
     }
 
     /// Parses `0-17`, `18-24`, …, `85+` into bands that must not overlap and must cover
-    /// 0-120 without gaps, so every valid age has exactly one band.
+    /// 0-120 (``PlausibleCount/maxAge``) without gaps, so every valid age has exactly one band.
     static func parseAgeBands(_ labels: [String], entry: Entry) throws -> [AgeBand] {
         var bands: [AgeBand] = []
         for label in labels {
             let text = label.trimmingCharacters(in: .whitespaces)
             if text.hasSuffix("+"), let lower = Int(text.dropLast()) {
-                bands.append(AgeBand(label: text, lower: lower, upper: 120))
+                bands.append(AgeBand(label: text, lower: lower, upper: PlausibleCount.maxAge))
             } else {
                 let parts = text.split(separator: "-", omittingEmptySubsequences: false)
                 guard parts.count == 2, let lower = Int(parts[0]), let upper = Int(parts[1]), lower <= upper else {
@@ -862,7 +862,7 @@ public enum PipelineLoader {
             }
             expectedLower = band.upper + 1
         }
-        guard expectedLower == 121 else { throw entry.fail("age bands that reach 120 (end with e.g. '85+')") }
+        guard expectedLower == PlausibleCount.maxAge + 1 else { throw entry.fail("age bands that reach \(PlausibleCount.maxAge) (end with e.g. '85+')") }
         return bands
     }
 }

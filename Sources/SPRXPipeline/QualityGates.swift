@@ -78,7 +78,9 @@ public struct QualityGates: Sendable, Hashable {
             failed.append(
                 QualityGateFailure(
                     gate: "min_clean_rows", figure: Double(figures.cleanRows), limit: Double(minCleanRows),
-                    message: "quality gate min_clean_rows failed: \(figures.cleanRows) clean rows, fewer than the \(minCleanRows) required"))
+                    message:
+                        "quality gate min_clean_rows failed: \(CountWords.of(figures.cleanRows, "clean row")), fewer than the \(CountWords.number(minCleanRows)) required"
+                ))
         }
         if figures.rowsRead > 0 {
             let share = Double(figures.quarantinedRows) / Double(figures.rowsRead)
@@ -87,7 +89,7 @@ public struct QualityGates: Sendable, Hashable {
                     QualityGateFailure(
                         gate: "max_quarantined_share", figure: share, limit: maxQuarantinedShare,
                         message:
-                            "quality gate max_quarantined_share failed: \(figures.quarantinedRows) of \(figures.rowsRead) rows read were quarantined (\(Self.percent(share))), more than the limit \(Self.percent(maxQuarantinedShare))"
+                            "quality gate max_quarantined_share failed: \(CountWords.number(figures.quarantinedRows)) of \(CountWords.of(figures.rowsRead, "row")) read \(figures.quarantinedRows == 1 ? "was" : "were") quarantined (\(Self.percent(share))), more than the limit \(Self.percent(maxQuarantinedShare))"
                             + (figures.quarantineReasons.isEmpty
                                 ? ""
                                 : "; most often: \(figures.commonestQuarantineReasons()) (the reasons are explained in docs/design.md under What a run promises; a date format the pipeline does not list shows as invalid_date)")
@@ -120,7 +122,7 @@ public struct QualityGates: Sendable, Hashable {
                     QualityGateFailure(
                         gate: gate, figure: share, limit: limit,
                         message:
-                            "quality gate \(gate) failed: \(name) \(what) for \(count) of \(counts.cleanReferrals) clean referrals (\(Self.percent(share))), more than the limit \(Self.percent(limit))"
+                            "quality gate \(gate) failed: \(name) \(what) for \(CountWords.number(count)) of \(CountWords.of(counts.cleanReferrals, "clean referral")) (\(Self.percent(share))), more than the limit \(Self.percent(limit))"
                     ))
             }
         }
@@ -134,8 +136,24 @@ public struct QualityGates: Sendable, Hashable {
             .qualityGate,
             "the run failed \(failures.count) quality gate\(failures.count == 1 ? "" : "s") of the pipeline's quality section and nothing was published:\n"
                 + failures.map { "  " + $0.message }.joined(separator: "\n")
-                + "\n  Next: for quarantined rows, fix what their reason names (dates.formats for invalid_date, input.delimiter for field_count); for unmapped labels, add them to the pipeline's lists (routes, reasons, labels); to see them, run once with a copy of the pipeline whose quality section allows it and read quarantine/unmapped_labels.csv. A gate's limit is set in the pipeline's quality section.",
+                + "\n  Next: for quarantined rows, fix what their reason names (dates.formats for invalid_date, input.delimiter for field_count); for unmapped labels, \(unmappedHint(failures)); to see them, run once with a copy of the pipeline whose quality section allows it and read quarantine/unmapped_labels.csv. A gate's limit is set in the pipeline's quality section.",
             location: DataLocation(file: pipelineFile))
+    }
+
+    /// Where to add the unmapped labels of each failed `max_unmapped_share` gate
+    /// (``LabelledField/pipelineList``: a route's labels, a reason's list, `labels:`, a
+    /// declared dimension's levels); the pipeline's lists in general when none failed.
+    static func unmappedHint(_ failures: [QualityGateFailure]) -> String {
+        let prefix = "max_unmapped_share."
+        let places = failures.filter { $0.gate.hasPrefix(prefix) }.map { failure -> String in
+            let name = String(failure.gate.dropFirst(prefix.count))
+            if name == CanonicalField.areaCode.rawValue {
+                return "for area_code, check the codes against the reference folder's lookups (an older or newer geography than the export's)"
+            }
+            let field = CanonicalField(rawValue: name).map(LabelledField.init) ?? LabelledField(dimensionNamed: name)
+            return "for \(name), add each to \(field.pipelineList)"
+        }
+        return places.isEmpty ? "add them to the pipeline's lists (routes, reasons, labels, a dimension's levels)" : places.joined(separator: "; ")
     }
 
     /// A share as a percentage with one decimal (`0.615` → `61.5%`), locale-free.

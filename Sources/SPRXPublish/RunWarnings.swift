@@ -57,14 +57,7 @@ enum RunWarnings {
     }
 
     /// Where a field's labels are listed in a pipeline file.
-    static func pipelineKey(_ field: LabelledField) -> String {
-        switch field.canonicalField {
-        case .referralSource: "the labels of a route under routes:"
-        case .referralReasons: "a reason's list under reasons:"
-        case nil: "a level's list under dimensions: \(field.name): levels: (or its unknown: list, for a value meaning not known)"
-        default: "labels: \(field.name):"
-        }
-    }
+    static func pipelineKey(_ field: LabelledField) -> String { field.pipelineList }
 
     /// `unmapped_labels`: per field over 2% unmapped, its most common publishable labels
     /// (``UnmappedLabelTable/isPublishable(_:count:disclosure:)``: never one shaped like an identifier).

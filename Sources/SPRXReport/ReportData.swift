@@ -248,7 +248,9 @@ public enum DisplayNames {
         case .dateOutOfWindow: "Referral date outside the window"
         case .invalidAge: "Age not a whole number from 0 to 120"
         case .invalidContacts: "Contacts not a whole number"
+        case .implausibleContacts: "Contacts over \(NumberFormat.count(PlausibleCount.maxContacts))"
         case .invalidInterventions: "Interventions not a whole number"
+        case .implausibleInterventions: "Interventions over \(NumberFormat.count(PlausibleCount.maxInterventions))"
         case .conflictingReferralID: "Referral id repeated with different content"
         }
     }

@@ -66,9 +66,21 @@ enum ExitStatus {
         (stoppedBySignal, "stopped by signal n (130 Ctrl-C, 143 SIGTERM); nothing published"),
     ]
 
+    /// What each status of `sprx generate` means: success, those of ``runMeanings`` that
+    /// generating extracts can end with, and its reference files' two statuses in its words.
+    static let generateMeanings: [(status: String, meaning: String)] =
+        ([("0", "success: the extracts are written")]
+        + runMeanings.filter { ["\(usage)", "\(internalError)", "\(outputFailed)", stoppedBySignal].contains($0.status) }
+        + [("\(inputUnreadable)", "a reference file is missing or unreadable"), ("\(invalidPipeline)", "a reference file is invalid")]).sorted {
+            (Int($0.status) ?? Int.max) < (Int($1.status) ?? Int.max)
+        }
+
     /// ``runMeanings`` as the lines of `run --help`.
-    static var runHelp: String {
-        "Exit status:\n" + runMeanings.map { "  " + $0.status.padding(toLength: 7, withPad: " ", startingAt: 0) + $0.meaning }.joined(separator: "\n")
+    static var runHelp: String { help(runMeanings) }
+
+    /// Statuses and their meanings as the lines of a command's `--help`.
+    static func help(_ meanings: [(status: String, meaning: String)]) -> String {
+        "Exit status:\n" + meanings.map { "  " + $0.status.padding(toLength: 7, withPad: " ", startingAt: 0) + $0.meaning }.joined(separator: "\n")
     }
 
     static func code(for error: SPRXError) -> Int32 {
@@ -175,7 +187,7 @@ struct Run: ParsableCommand {
     @Option(help: ProgressOptions.help)
     var progress: ProgressMode = .auto
 
-    @Option(help: .hidden)
+    @Option(help: ProgressOptions.intervalHelp)
     var progressInterval: Double = ProgressLine.lineInterval
 
     @Option(help: .hidden)
@@ -212,7 +224,7 @@ struct Run: ParsableCommand {
             _ = try Inflater.selected  // SPRX_INFLATE is checked before anything is read (exit 64)
             let summary = try RunJob.run(options)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            try RunSummaryLines.finish(summary, first: "\(summary.rowsRead) rows read", seconds: seconds, quiet: quiet, publishing: publishing)
+            try RunSummaryLines.finish(summary, first: "\(CountWords.of(summary.rowsRead, "row")) read", seconds: seconds, quiet: quiet, publishing: publishing)
         } catch let error as SPRXError {
             fail(error)
         } catch {
@@ -237,7 +249,8 @@ extension Run {
             let summary = try RunJob.runShard(options, partialPath: partial, number: number)
             if !quiet {
                 RunSummaryLines.partial(
-                    summary, first: "\(summary.rowsRead) rows read", heldFor: "the merge (which finds repeats within and across shards)", started: started,
+                    summary, first: "\(CountWords.of(summary.rowsRead, "row")) read", heldFor: "the merge (which finds repeats within and across shards)",
+                    started: started,
                     path: partial)
             }
         } catch let error as SPRXError {
@@ -291,7 +304,8 @@ struct Merge: ParsableCommand {
                 let summary = try RunJob.mergeToPartial(options, partials: partials, partialPath: partial)
                 if !quiet {
                     RunSummaryLines.partial(
-                        summary, first: "merged \(summary.rowsRead) rows read", heldFor: "the final merge (which finds repeats)", started: started,
+                        summary, first: "merged \(CountWords.of(summary.rowsRead, "row")) read", heldFor: "the final merge (which finds repeats)",
+                        started: started,
                         path: partial)
                 }
                 return
@@ -299,7 +313,8 @@ struct Merge: ParsableCommand {
             let summary = try RunJob.merge(options, partials: partials)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             try RunSummaryLines.finish(
-                summary, first: "merged \(summary.result.shards?.count ?? 0) shards, \(summary.rowsRead) rows read", seconds: seconds, quiet: quiet,
+                summary, first: "merged \(CountWords.of(summary.result.shards?.count ?? 0, "shard")), \(CountWords.of(summary.rowsRead, "row")) read",
+                seconds: seconds, quiet: quiet,
                 publishing: publishing)
         } catch let error as SPRXError {
             fail(error)
@@ -361,19 +376,29 @@ struct PublishingOptions: ParsableArguments {
 
 /// The end-of-run lines on stderr `run` and `merge` print, and `--fail-on-quarantine`'s exit.
 enum RunSummaryLines {
+    /// The warning for an `--as-of` date before the data period's last day (the report
+    /// would be "as of" a day before referrals it counts); `nil` otherwise.
+    static func asOfWarning(_ asOf: Day?, lastDay: Day?) -> String? {
+        guard let asOf, let lastDay, asOf < lastDay else { return nil }
+        return
+            "sprx: warning: --as-of \(asOf) is before the data period ends (\(lastDay)): the report says it is as of \(asOf) though it counts referrals up to \(lastDay); give a date on or after \(lastDay), or leave --as-of out for the default"
+    }
+
     /// The line a command that writes a partial prints: rows read, where the partial is.
     static func partial(_ summary: Runner.ShardSummary, first: String, heldFor: String, started: UInt64, path: String) {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         StandardError.line(
-            "sprx: \(first): \(summary.quarantined) quarantined, \(summary.clean) held for \(heldFor) in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(path)) (\(summary.partialBytes) bytes)"
+            "sprx: \(first): \(CountWords.number(summary.quarantined)) quarantined, \(CountWords.number(summary.clean)) held for \(heldFor) in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(path)) (\(summary.partialBytes) bytes)"
         )
     }
 
     /// Prints the summary (unless `quiet`), then exits 3 when asked to on quarantined rows.
     static func finish(_ summary: RunSummary, first: String, seconds: Double, quiet: Bool, publishing: PublishingOptions) throws {
+        // Said even with --quiet: the report's first page carries a date the data contradict.
+        if let line = asOfWarning(publishing.asOf.flatMap { Day(iso: $0) }, lastDay: summary.result.period?.last) { StandardError.line(line) }
         if !quiet {
             StandardError.line(
-                "sprx: \(first): \(summary.clean) clean, \(summary.duplicate) duplicate, \(summary.quarantined) quarantined in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(summary.outputDirectory))"
+                "sprx: \(first): \(CountWords.number(summary.clean)) clean, \(CountWords.number(summary.duplicate)) duplicate, \(CountWords.number(summary.quarantined)) quarantined in \(String(format: "%.2f", seconds)) s -> \(DisplayText.escaped(summary.outputDirectory))"
             )
             for line in summary.fieldQuality { StandardError.line("sprx: \(line)") }
             if let line = summary.notRecordedLine { StandardError.line("sprx: \(line)") }
@@ -386,7 +411,8 @@ enum RunSummaryLines {
             StandardError.line("sprx: report: \(DisplayText.escaped(summary.outputDirectory))/report.html")
         }
         if publishing.failOnQuarantine && summary.quarantined > 0 {
-            StandardError.line("sprx: \(summary.quarantined) rows quarantined and --fail-on-quarantine given: exit \(ExitStatus.quarantinedRows)")
+            StandardError.line(
+                "sprx: \(CountWords.of(summary.quarantined, "row")) quarantined and --fail-on-quarantine given: exit \(ExitStatus.quarantinedRows)")
             throw ExitCode(ExitStatus.quarantinedRows)
         }
     }
@@ -394,7 +420,8 @@ enum RunSummaryLines {
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write synthetic referral extracts calibrated to Bu et al. (2024), over real small areas.")
+        abstract: "Write synthetic referral extracts calibrated to Bu et al. (2024), over real small areas.",
+        discussion: ExitStatus.help(ExitStatus.generateMeanings))
 
     @Option(help: "Number of rows to write (across all files).")
     var rows: Int
@@ -459,7 +486,7 @@ struct Generate: ParsableCommand {
     @Option(help: ProgressOptions.help)
     var progress: ProgressMode = .auto
 
-    @Option(help: .hidden)
+    @Option(help: ProgressOptions.intervalHelp)
     var progressInterval: Double = ProgressLine.lineInterval
 
     func validate() throws {
@@ -508,7 +535,9 @@ struct Generate: ParsableCommand {
             options.duplicates = duplicates
             options.months = months
             let summary = try ReferralGenerator.generateAtomically(options)
-            print("wrote \(summary.rowsWritten) rows in \(summary.files.count) files to \(out) (expected clean: \(summary.expectedClean))")
+            print(
+                "wrote \(CountWords.of(summary.rowsWritten, "row")) in \(CountWords.of(summary.files.count, "file")) to \(out) (expected clean: \(CountWords.number(summary.expectedClean)))"
+            )
         } catch let error as SPRXError {
             fail(error)
         } catch {
@@ -522,10 +551,14 @@ extension ProgressMode: ExpressibleByArgument {}
 /// `--progress` of `run` and `generate`: its help, declared once.
 enum ProgressOptions {
     static let help = ArgumentHelp(
-        "Progress on stderr: auto (a bar on a terminal, else nothing), bar, lines (a plain line every \(Int(ProgressLine.lineInterval)) s, for logs) or none.",
+        "Progress on stderr: auto (a bar on a terminal, else nothing), bar, lines (a plain line every --progress-interval seconds, for logs) or none.",
         valueName: "mode")
 
-    /// The hidden `--progress-interval` (seconds between lines; tests use a small one).
+    /// `--progress-interval`'s help.
+    static let intervalHelp = ArgumentHelp(
+        "With --progress lines: seconds between lines (0: a line at every update).", valueName: "seconds")
+
+    /// `--progress-interval`: seconds between lines, from 0 to a day.
     static func check(interval: Double) throws {
         guard interval.isFinite && interval >= 0 && interval <= 86_400 else {
             throw ValidationError("--progress-interval must be from 0 to 86400 seconds")

@@ -107,7 +107,7 @@ func copyPreviousOutput(to out: String) throws -> Data {
         ] {
             #expect(FileManager.default.fileExists(atPath: "\(out)/\(file)"), "\(file)")
         }
-        #expect(result.stderr.contains("3000 rows read"))
+        #expect(result.stderr.contains("3,000 rows read"))
         // No raw patient values on stderr: no referral or person ids.
         #expect(!result.stderr.contains("R0000") && !result.stderr.contains("P0000"))
     }

@@ -327,6 +327,51 @@ import Testing
         // Under the draft, inspect --pipeline says the same per field.
         let judged = try sprx(["inspect", "--input", folder + "/export.csv", "--pipeline", draft])
         #expect(judged.stdout.contains("80 rows read: 76 clean, 4 quarantined"), "\(judged.stdout)")
+        // And its per-column line agrees: of the 25 ages not accepted, the draft lists the
+        // 21 `unknown` and `N/K`; the 3 `-` and the 150 are quarantined (hand count).
+        #expect(
+            judged.stdout.contains(
+                "      25 values are not a whole number from 0 to 120: 21 listed under the pipeline's missing_values become Unknown; a run quarantines 4 referrals (invalid_age)"
+            ), "\(judged.stdout)")
+    }
+
+    /// Contacts past the plausibility bound (1,000 per referral) are counted per field by
+    /// `inspect --pipeline` and quarantined by the run as `implausible_contacts`, so the
+    /// contacts model still fits (issue 24 audit: one `999999999` made it "not fitted").
+    /// Hand-built: 60 referrals, contacts 0-5 (10 each) but row 7 `999999999` and row 19
+    /// `1001`, interventions `1500` in row 30: 3 quarantined, 57 clean.
+    @Test func countsPastTheirBoundAreQuarantinedWithTheirOwnReason() throws {
+        let folder = scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var lines = [
+            "referral_id,person_id,referral_date,age,sex,ethnicity,area_code,referral_source,referral_reasons,contacted,contacts,interventions,organisation_id"
+        ]
+        for i in 0..<60 {
+            let contacts = i == 7 ? "999999999" : i == 19 ? "1001" : String(i % 6)
+            let interventions = i == 30 ? "1500" : String(i % 3)
+            lines.append(
+                "R\(i),P\(i),2024-05-\(String(format: "%02d", i % 28 + 1)),\(30 + i % 40),\(["F", "M"][i % 2]),White,E01008881,\(["GP", "Self"][i % 2]),Anxiety,Y,\(contacts),\(interventions),U00001"
+            )
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/export.csv", atomically: true, encoding: .utf8)
+        let pipeline = "\(packageRoot)/Pipelines/referral-equity.yaml"
+        let judged = try sprx(["inspect", "--input", folder + "/export.csv", "--pipeline", pipeline])
+        #expect(judged.status == 0, "\(judged.stderr)")
+        #expect(judged.stdout.contains("60 rows read: 57 clean, 3 quarantined"), "\(judged.stdout)")
+        #expect(judged.stdout.contains("       2  implausible_contacts (contacts): contacts is a whole number over 1,000"), "\(judged.stdout)")
+        #expect(judged.stdout.contains("       1  implausible_interventions (interventions): interventions is a whole number over 1,000"))
+        #expect(
+            judged.stdout.contains(
+                "      2 values are not a whole number from 0 to 1,000: a run quarantines 2 referrals over 1,000 (implausible_contacts)"),
+            "\(judged.stdout)")
+        #expect(!judged.stdout.contains("999999999"), "no extreme value is printed")
+        let run = try sprx(["run", "--pipeline", pipeline, "--input", folder + "/export.csv", "--out", folder + "/out"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("60 rows read: 57 clean, 0 duplicate, 3 quarantined"), "\(run.stderr)")
+        let quality = try String(contentsOfFile: folder + "/out/tables/data_quality.csv", encoding: .utf8)
+        #expect(quality.contains("all,quarantined:implausible_contacts,2\n") && quality.contains("all,quarantined:implausible_interventions,1\n"))
+        #expect(quality.contains("all,quarantined:invalid_contacts,0\n"))
+        #expect(!run.stderr.contains("999999999"))
     }
 }
 

@@ -16,7 +16,7 @@ import Testing
         }
         let merged = try sprx(["merge", "--pipeline", pipeline, "--out", "\(dir)/out", dir])
         #expect(merged.status == 0, "\(merged.stderr)")
-        #expect(merged.stderr.contains("merged 2 shards, 3000 rows read"), "\(merged.stderr)")
+        #expect(merged.stderr.contains("merged 2 shards, 3,000 rows read"), "\(merged.stderr)")
         let manifest = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/out/manifest.json"))) as? [String: Any])
         let shards = try #require(manifest["shards"] as? [[String: Any]])

@@ -286,7 +286,7 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
 }
 
 /// Issue 24 item 8's rules, unit by unit. Expected values are hand-derived from the
-/// inputs written here (counts per value, the 1-2-5 round numbers), the NHS number
+/// inputs written here (counts per value, two significant figures), the NHS number
 /// check digit by hand (weights 10..2, NHS Data Dictionary), the postcode shapes from
 /// Royal Mail's published formats.
 @Suite(.timeLimit(.minutes(10))) struct PrivacyRangeAndIdentifierTests {
@@ -309,8 +309,8 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
         ages += (21...89).flatMap { Array(repeating: String($0), count: 8) }
         #expect(InspectionPrivacy.range(Self.profile(ages), threshold: 8) == "under 20 to 89")
         ages.append("104")
-        // From the top: 104 (1) then 89 (8): 89 is reached, 50 is the round number at most 89.
-        #expect(InspectionPrivacy.range(Self.profile(ages), threshold: 8) == "under 20 to over 50")
+        // From the top: 104 (1) then 89 (8): 89 is reached, two figures already.
+        #expect(InspectionPrivacy.range(Self.profile(ages), threshold: 8) == "under 20 to over 89")
         // Fewer than 8 values in all: nothing of the range is shown.
         #expect(InspectionPrivacy.range(Self.profile(["3", "9434765919"]), threshold: 8) == "fewer than 8 values")
     }
@@ -319,15 +319,15 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
     /// identifier or implausible for the field (issue 24 trial: `range under 20 to
     /// 9434765919` for Age). By hand: ages 20-89 each 8 times plus the NHS number 10
     /// times: from the top 10 values reach 9434765919 (not showable), 18 reach 89, so
-    /// "over 50" (the 1-2-5 round number at most 89). Contacts 0-5 each 8 times plus 500
+    /// "over 89". Contacts 0-5 each 8 times plus 500
     /// 8 times: 500 is plausible (at most 1,000) and shown; 5000 8 times is not: "over 5".
-    /// Age 130 seen 8 times is past the clean stage's 120: "over 50".
+    /// Age 130 seen 8 times is past the clean stage's 120: "over 89".
     @Test func extremesThatAreIdentifiersOrImplausibleAreRounded() {
         let ages = (20...89).flatMap { Array(repeating: String($0), count: 8) }
         let nhs = Array(repeating: "9434765919", count: 10)
-        #expect(InspectionPrivacy.range(Self.profile(ages + nhs), threshold: 8, field: .age) == "20 to over 50")
-        #expect(InspectionPrivacy.range(Self.profile(ages + nhs), threshold: 8) == "20 to over 50", "identifier-shaped, whatever the field")
-        #expect(InspectionPrivacy.range(Self.profile(ages + Array(repeating: "130", count: 8)), threshold: 8, field: .age) == "20 to over 50")
+        #expect(InspectionPrivacy.range(Self.profile(ages + nhs), threshold: 8, field: .age) == "20 to over 89")
+        #expect(InspectionPrivacy.range(Self.profile(ages + nhs), threshold: 8) == "20 to over 89", "identifier-shaped, whatever the field")
+        #expect(InspectionPrivacy.range(Self.profile(ages + Array(repeating: "130", count: 8)), threshold: 8, field: .age) == "20 to over 89")
         let contacts = (0...5).flatMap { Array(repeating: String($0), count: 8) }
         #expect(InspectionPrivacy.range(Self.profile(contacts + Array(repeating: "500", count: 8)), threshold: 8, field: .contacts) == "0 to 500")
         #expect(InspectionPrivacy.range(Self.profile(contacts + Array(repeating: "5000", count: 8)), threshold: 8, field: .contacts) == "0 to over 5")
@@ -336,9 +336,34 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
         #expect(InspectionPrivacy.range(Self.profile(nhs), threshold: 8, field: .contacts) == "not shown (no value that may be shown)")
     }
 
+    /// Two significant figures, towards the middle of the range, by hand.
     @Test func roundNumbers() {
-        #expect([0, 1, 4, 5, 9, 10, 89, 100, 101].map(InspectionPrivacy.roundDown) == [0, 1, 2, 5, 5, 10, 50, 100, 100])
-        #expect([1, 3, 5, 6, 20, 21].map(InspectionPrivacy.roundUp) == [1, 5, 5, 10, 20, 50])
+        #expect(
+            [0, 1, 4, 9, 10, 89, 100, 101, 150, 999, 1234, 98765, -5, -1234].map(InspectionPrivacy.roundDown) == [
+                0, 1, 4, 9, 10, 89, 100, 100, 150, 990, 1200, 98000, -5, -1300,
+            ])
+        #expect([1, 3, 20, 21, 101, 1234, -1234].map(InspectionPrivacy.roundUp) == [1, 3, 20, 21, 110, 1300, -1200])
+    }
+
+    /// The ranges a new user reads (issue 24 audit: "18 to over 50", "over 5"), by hand
+    /// with threshold 8: each end is the value 8 values reach from that end, shown as it
+    /// is when 8 values equal it, else "over"/"under" it at two significant figures.
+    @Test func rangesSayWhereTheBulkEnds() {
+        // Ages 18-90 each 8 times and one 150: from the top, 150 (1) then 90 (8).
+        let ages = (18...90).flatMap { Array(repeating: String($0), count: 8) }
+        #expect(InspectionPrivacy.range(Self.profile(ages + ["150"]), threshold: 8, field: .age) == "18 to over 90")
+        // Contacts 0-9 each 8 times: both ends shown as they are.
+        let contacts = (0...9).flatMap { Array(repeating: String($0), count: 8) }
+        #expect(InspectionPrivacy.range(Self.profile(contacts), threshold: 8, field: .contacts) == "0 to 9")
+        // 9 seen only 3 times: 9 (3) then 8 (8) reach 8 from the top.
+        let fewNines = (0...8).flatMap { Array(repeating: String($0), count: 8) } + ["9", "9", "9"]
+        #expect(InspectionPrivacy.range(Self.profile(fewNines), threshold: 8, field: .contacts) == "0 to over 8")
+        // Larger numbers: 1000 (8), 1234 (8), 1250 (1): 1234 reached, 1,200 at two figures.
+        let large = Array(repeating: "1000", count: 8) + Array(repeating: "1234", count: 8) + ["1250"]
+        #expect(InspectionPrivacy.range(Self.profile(large), threshold: 8) == "1,000 to over 1,200")
+        // And from below: 5 (1), 17 (2), 1234 (8), then 2000 (8): under 1,300 (1234 rounded up).
+        let low = ["5", "17", "17"] + Array(repeating: "1234", count: 8) + Array(repeating: "2000", count: 8)
+        #expect(InspectionPrivacy.range(Self.profile(low), threshold: 8) == "under 1,300 to 2,000")
     }
 
     @Test func identifiersAreRecognised() {
@@ -379,6 +404,35 @@ func scratchFile(_ name: String, _ bytes: [UInt8]) throws -> String {
         #expect(MissingValueCandidates(Self.profile(sentinel), field: .age, threshold: 8).proposed.map(\.label) == ["99"])
         let ages = Array(repeating: "99", count: 60) + (94...104).filter { $0 != 99 }.flatMap { Array(repeating: String($0), count: 8) }
         #expect(MissingValueCandidates(Self.profile(ages), field: .age, threshold: 8).proposed.isEmpty)
+    }
+
+    /// Under a pipeline, the per-column line applies its `missing_values` and names each
+    /// reason (issue 24 audit: "63 values … quarantines" where the pipeline listed 62).
+    /// By hand, contacts 0-5 each 8 times, `-` 9 times (listed), `9999` 8 times and
+    /// `1001` once (past 1,000: implausible_contacts), `two` twice (invalid_contacts):
+    /// 20 not accepted, 9 listed, 9 implausible, 2 invalid.
+    @Test func theColumnLineAppliesThePipelinesMissingValues() {
+        var values = (0...5).flatMap { Array(repeating: String($0), count: 8) } + Array(repeating: "-", count: 9)
+        values += Array(repeating: "9999", count: 8) + ["1001", "two", "two"]
+        let found = MissingValueCandidates(Self.profile(values), field: .contacts, threshold: 8, isListed: { $0 == "-" })
+        #expect(found.nonConforming == 20 && found.listed == 9 && found.implausible == 9)
+        #expect(found.proposed.map(\.label) == ["9999"], "a listed value is not proposed again")
+        #expect(
+            InspectionReport.nonConformingSentence(found, field: .contacts, underPipeline: true)
+                == "20 values are not a whole number from 0 to 1,000: 9 listed under the pipeline's missing_values become Unknown; a run quarantines 2 referrals (invalid_contacts) and 9 referrals over 1,000 (implausible_contacts)"
+        )
+        // Without a pipeline nothing is listed; one value alone reads in the singular.
+        let one = MissingValueCandidates(Self.profile(["1", "150"]), field: .age, threshold: 8)
+        #expect(one.implausible == 0, "an age past 120 is invalid_age, not a reason of its own")
+        #expect(
+            InspectionReport.nonConformingSentence(one, field: .age, underPipeline: false)
+                == "1 value is not a whole number from 0 to 120: a run quarantines 1 referral (invalid_age) unless the value is listed under missing_values")
+    }
+
+    /// Counts and nouns agree, thousands separated (by hand).
+    @Test func countWords() {
+        #expect(CountWords.of(1, "value") == "1 value" && CountWords.of(0, "value") == "0 values" && CountWords.of(400_000, "row") == "400,000 rows")
+        #expect(CountWords.of(2, "more such value") == "2 more such values" && CountWords.of(1, "body", plural: "bodies") == "1 body")
     }
 
     @Test func dateValuesNoFormatReads() {

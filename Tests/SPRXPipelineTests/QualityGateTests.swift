@@ -43,7 +43,7 @@ import Testing
         // One more quarantined row: 501/1000 = 50.1% > 50%.
         let over = QualityFigures(rowsRead: 1000, cleanRows: 499, quarantinedRows: 501)
         #expect(gates.evaluate(over).map(\.gate) == ["max_quarantined_share"])
-        #expect(gates.evaluate(over)[0].message.contains("501 of 1000 rows read were quarantined (50.1%)"))
+        #expect(gates.evaluate(over)[0].message.contains("501 of 1,000 rows read were quarantined (50.1%)"))
     }
 
     @Test func unmappedSexFailsItsOwnGateOnly() {
@@ -105,6 +105,33 @@ import Testing
         #expect(error.message.hasPrefix("the run failed 2 quality gates"))
         #expect(error.message.contains("\n  quality gate min_clean_rows failed: 0 clean rows"))
         #expect(error.message.contains("\n  quality gate max_quarantined_share failed: 3 of 3 rows read"))
+    }
+
+    /// The error's "Next:" line says where each failed field's labels go: a declared
+    /// dimension's under `dimensions: NAME: levels:`, a route's under `routes:`, sex's
+    /// under `labels: sex:` (audit 26 gap 7: it said routes, reasons and labels for a
+    /// dimension). Figures by hand: 60 of 100 unmapped, over the default 50%.
+    @Test func theNextLineNamesWhereEachFailedFieldsLabelsGo() {
+        var gates = QualityGates()
+        gates.declare(dimensions: ["disability"])
+        var figures = QualityFigures(rowsRead: 100, cleanRows: 100, quarantinedRows: 0)
+        figures.dimensions["disability"] = FieldQualityFigures(cleanReferrals: 100, unknown: 60, unmapped: 60)
+        let dimension = QualityGates.error(for: gates.evaluate(figures), pipelineFile: "p.yaml").message
+        #expect(dimension.contains("for disability, add each to a level's list under dimensions: disability: levels:"), "\(dimension)")
+        #expect(!dimension.contains("(routes, reasons, labels"), "\(dimension)")
+        figures.dimensions = [:]
+        figures.fields = [
+            .referralSource: FieldQualityFigures(cleanReferrals: 100, unknown: 60, unmapped: 60),
+            .sex: FieldQualityFigures(cleanReferrals: 100, unknown: 60, unmapped: 60),
+        ]
+        let fields = QualityGates.error(for: gates.evaluate(figures), pipelineFile: "p.yaml").message
+        #expect(
+            fields.contains(
+                "for unmapped labels, for sex, add each to labels: sex:; for referral_source, add each to the labels of a route under routes:;"),
+            "\(fields)")
+        // No unmapped gate failed: the lists in general, a dimension's levels among them.
+        let none = QualityGates.error(for: QualityGates().evaluate(QualityFigures(rowsRead: 3, cleanRows: 0, quarantinedRows: 3)), pipelineFile: "p.yaml")
+        #expect(none.message.contains("add them to the pipeline's lists (routes, reasons, labels, a dimension's levels)"))
     }
 
     @Test func percentagesAreRoundedToOneDecimal() {
