@@ -219,13 +219,13 @@ enum Charts {
             if !consistent {
                 let parts = NumberFormat.count(Int64(published)), whole = NumberFormat.count(total)
                 // Each count is rounded on its own, so parts and whole can differ by rounding:
-                // say which way, and "fill" only when a suppressed part has no room left.
+                // say which way, and that they add up to the whole only when a suppressed part has no room left.
                 let note =
                     published > Double(total)
                     ? "rounded parts (\(parts)) exceed the total (\(whole))"
                     : suppressed.isEmpty
                         ? "rounded parts (\(parts)) fall short of the total (\(whole))"
-                        : "rounded parts fill the total (\(whole))"
+                        : "the rounded counts shown add up to all \(whole)"
                 children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 13)), ("class", "small")], text: note))
             }
         }
@@ -257,10 +257,14 @@ enum Charts {
         let maximum = panels.flatMap { $0.points.compactMap { $0.high ?? $0.percent } }.max() ?? 100
         let yMax = max(10, min(100, (maximum / 10).rounded(.up) * 10))
         var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
+        // The y title in lines no longer than a panel's plot and a little over (stacked
+        // panels' titles never meet); its further lines push the plot right.
+        let titleLength = panelHeight - 54 + 30
+        let titleExtra = rotatedTitle(yTitle, x: 0, middle: 0, length: titleLength).extra
         for (p, panel) in panels.enumerated() {
             let ox = Double(p % columns) * (panelWidth + 20) + 10
             let oy = Double(p / columns) * (panelHeight + 20) + 10
-            let left = ox + 52, right = ox + panelWidth - 10, topY = oy + 24, bottom = oy + panelHeight - 30
+            let left = ox + 52 + titleExtra, right = ox + panelWidth - 10, topY = oy + 24, bottom = oy + panelHeight - 30
             children.append(el("text", [("x", n(ox + panelWidth / 2)), ("y", n(oy + 14)), ("text-anchor", "middle"), ("class", "panel")], text: panel.title))
             // A panel with no published point is one sentence, not a row of "s".
             guard panel.points.contains(where: { $0.percent != nil }) else {
@@ -271,14 +275,7 @@ enum Charts {
                 continue
             }
             let middle = (topY + bottom) / 2
-            children.append(
-                el(
-                    "text",
-                    [
-                        ("x", n(ox + 10)), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"),
-                        ("transform", "rotate(-90 \(n(ox + 10)) \(n(middle)))"),
-                    ],
-                    text: yTitle))
+            children.append(rotatedTitle(yTitle, x: ox + 10, middle: middle, length: titleLength).node)
             for tick in stride(from: 0.0, through: yMax, by: yMax <= 50 ? 10 : 20) {
                 let y = bottom - (bottom - topY) * tick / yMax
                 children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
@@ -445,13 +442,12 @@ enum Charts {
     static func gridlines(
         from low: Double, through high: Double, step: Double, places: Int, left: Double, right: Double, yOf: (Double) -> Double
     ) -> [Node] {
-        stride(from: low, through: high + step / 2, by: step).flatMap { tick -> [Node] in
+        zip(stride(from: low, through: high + step / 2, by: step), tickLabels(from: low, through: high, step: step, places: places)).flatMap {
+            tick, label -> [Node] in
             let y = yOf(tick)
             return [
                 el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]),
-                el(
-                    "text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")],
-                    text: NumberFormat.decimal(tick, places: places)),
+                el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: label),
             ]
         }
     }
