@@ -106,9 +106,42 @@ public enum Report {
 
     static let warningsIntro = "What this run warns about (also in manifest.json, under warnings):"
 
-    /// Each warning as a sentence a person reads: "Warning (code): message."
-    static func warningsText(_ warnings: [RunWarning]) -> [String] {
-        warnings.map { "Warning (\(DisplayNames.warningName($0.code).lowercased())): \(DisplayNames.plainWords($0.message))." }
+    /// A warning as nodes, a sentence a person reads ("Warning (name): message."), with what a person types
+    /// into a pipeline or a lookup (``DisplayNames/codeSpans(_:)``) verbatim in `<code>`,
+    /// YAML nested as it is pasted (a block of its own), so that a fix copied from the
+    /// report is the fix the manifest and stderr give.
+    static func warningNodes(_ warning: RunWarning) -> [Node] {
+        var nodes: [Node] = [.text("Warning (\(DisplayNames.warningName(warning.code).lowercased())): ")]
+        for span in DisplayNames.codeSpans(warning.message) {
+            guard span.code else {
+                nodes.append(.text(DisplayNames.prose(span.text)))
+                continue
+            }
+            let yaml = DisplayNames.pasteable(span.text)
+            nodes.append(el("code", yaml.contains("\n") ? [("class", "snippet")] : [], text: yaml))
+        }
+        return nodes + [.text(".")]
+    }
+
+    /// A warning in Markdown: its sentence with code in backticks, and nested YAML as a
+    /// fenced block after it (indented to sit in a list item).
+    static func warningMarkdown(_ warning: RunWarning) -> [String] {
+        var line = markdownText("Warning (\(DisplayNames.warningName(warning.code).lowercased())): ")
+        var blocks: [String] = []
+        for span in DisplayNames.codeSpans(warning.message) {
+            guard span.code else {
+                line += markdownText(DisplayNames.prose(span.text))
+                continue
+            }
+            let yaml = DisplayNames.pasteable(span.text)
+            if yaml.contains("\n") {
+                line += "(below)"
+                blocks += ["", "  ```yaml"] + yaml.split(separator: "\n").map { "  " + $0 } + ["  ```"]
+            } else {
+                line += "`" + yaml + "`"
+            }
+        }
+        return [line + "."] + blocks
     }
 
     static let allSuppressed = "Every figure these sentences rest on is suppressed or absent in this run's tables: there is nothing to report."
@@ -380,7 +413,7 @@ public enum Report {
         let labels = unmappedLabelRows(numbers, label)
         let warnings: [Node] =
             context.warnings.isEmpty
-            ? [] : [el("p", text: warningsIntro), el("ul", [], warningsText(context.warnings).map { el("li", [("class", "warning")], text: $0) })]
+            ? [] : [el("p", text: warningsIntro), el("ul", [], context.warnings.map { el("li", [("class", "warning")], warningNodes($0)) })]
         return section(
             "quality", "Data quality",
             warnings + [

@@ -40,6 +40,8 @@ extension Report {
         svg .onbar { font-size: 10px; }
         details { margin: 0.3rem 0 1rem; }
         .print-only { display: none; }
+        code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.9em; overflow-wrap: anywhere; }
+        code.snippet { display: block; white-space: pre-wrap; margin: 0.3rem 0; font-weight: 400; }
         summary { cursor: pointer; color: \(Palette.link); }
         footer { margin-top: 2rem; font-size: 0.8rem; color: \(Palette.muted); }
         @media print {

@@ -26,8 +26,9 @@ extension Charts {
         valueText: (Double) -> String
     ) -> Node {
         let columns = panels.count > 1 ? 2 : 1
-        let panelWidth = columns == 1 ? 860.0 : 420.0, panelHeight = 160.0, legendHeight = 26.0
+        let panelWidth = columns == 1 ? 860.0 : 420.0, panelHeight = 160.0
         let rowsOfPanels = (panels.count + columns - 1) / columns
+        let width = Double(columns) * (panelWidth + 20) + 10
         let values = panels.flatMap { $0.series.flatMap { $0.points.compactMap { $0.flatMap { $0.high ?? $0.value } } } }.filter(\.isFinite)
         let maximum = values.max() ?? 1
         let step = tickStep(maximum)
@@ -36,40 +37,55 @@ extension Charts {
         var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
         // Legend: series, band, partial, suppressed.
         let series = panels.first?.series ?? []
-        var lx = 62.0
-        func legend(_ mark: Node, _ text: String) {
-            children.append(mark)
-            children.append(el("text", [("x", n(lx + 14)), ("y", "17"), ("class", "small")], text: text))
-            lx += 28 + Double(text.count) * 6.2
+        // In rows as wide as the chart; `mark` draws an item's mark at its place (x, centre y).
+        var layout = LegendLayout(left: 62, right: width - 10)
+        func legend(_ text: String, _ mark: (Double, Double) -> Node) {
+            let at = layout.place(markWidth: 14, text: text)
+            children.append(mark(at.x, at.y))
+            children.append(el("text", [("x", n(at.x + 14)), ("y", n(at.y + 4)), ("class", "small")], text: text))
         }
         for (s, item) in series.enumerated() {
-            legend(
+            legend(item.label) { x, y in
                 bars
-                    ? el("rect", [("x", n(lx)), ("y", "7"), ("width", "10"), ("height", "10"), ("fill", item.colour)])
-                    : marker(s, x: lx + 5, y: 13, colour: item.colour, title: nil), item.label)
+                    ? el("rect", [("x", n(x)), ("y", n(y - 6)), ("width", "10"), ("height", "10"), ("fill", item.colour)])
+                    : marker(s, x: x + 5, y: y, colour: item.colour, title: nil)
+            }
         }
         if !bars {
-            legend(
+            legend("95% interval") { x, y in
                 el(
                     "rect",
-                    [("x", n(lx)), ("y", "8"), ("width", "10"), ("height", "10"), ("fill", series.first?.colour ?? Palette.neutral), ("fill-opacity", "0.25")]),
-                "95% interval")
+                    [
+                        ("x", n(x)), ("y", n(y - 5)), ("width", "10"), ("height", "10"), ("fill", series.first?.colour ?? Palette.neutral),
+                        ("fill-opacity", "0.25"),
+                    ])
+            }
         }
-        legend(
+        legend("partial interval") { x, y in
             bars
                 ? el(
                     "rect",
-                    [("x", n(lx)), ("y", "7"), ("width", "10"), ("height", "10"), ("fill", Palette.page), ("stroke", Palette.ink), ("stroke-dasharray", "2 1")])
-                : el("circle", [("cx", n(lx + 5)), ("cy", "13"), ("r", "4"), ("fill", Palette.page), ("stroke", Palette.ink), ("stroke-width", "1.5")]),
-            "partial interval")
-        legend(el("text", [("x", n(lx + 2)), ("y", "17"), ("class", "small")], text: "s"), "suppressed")
+                    [
+                        ("x", n(x)), ("y", n(y - 6)), ("width", "10"), ("height", "10"), ("fill", Palette.page), ("stroke", Palette.ink),
+                        ("stroke-dasharray", "2 1"),
+                    ])
+                : el("circle", [("cx", n(x + 5)), ("cy", n(y)), ("r", "4"), ("fill", Palette.page), ("stroke", Palette.ink), ("stroke-width", "1.5")])
+        }
+        legend("suppressed") { x, y in el("text", [("x", n(x + 2)), ("y", n(y + 4)), ("class", "small")], text: "s") }
+        let legendHeight = 26 + layout.extraHeight
+        let labels = tickLabels(from: 0, through: yMax, step: step, places: places)
+        // The y title in lines no longer than a panel's plot and a little over (stacked
+        // panels' titles never meet); its further lines push the plot right.
+        let titleLength = panelHeight - 58 + 30
+        let titleExtra = rotatedTitle(yTitle, x: 0, middle: 0, length: titleLength).extra
 
         // Axis labels: the first slot and the first of each year (January, or Q1).
         let labelled = axis.enumerated().filter { i, label in i == 0 || label.hasPrefix("Jan ") || label.hasSuffix(" Q1") }.map(\.offset)
         for (p, panel) in panels.enumerated() {
             let ox = Double(p % columns) * (panelWidth + 20) + 10
             let oy = legendHeight + Double(p / columns) * (panelHeight + 20) + 6
-            let left = ox + 62, right = ox + panelWidth - 10, topY = oy + 24, bottom = oy + panelHeight - 34
+            let left = plotLeft(origin: ox, least: 62, reserved: 16 + titleExtra, labels: labels), right = ox + panelWidth - 10, topY = oy + 24
+            let bottom = oy + panelHeight - 34
             func yOf(_ v: Double) -> Double { bottom - (bottom - topY) * min(max(v, 0), yMax) / yMax }
             let slot = (right - left) / Double(max(1, axis.count))
             func xOf(_ i: Int) -> Double { left + slot * (Double(i) + 0.5) }
@@ -84,14 +100,7 @@ extension Charts {
                 continue
             }
             let middle = (topY + bottom) / 2
-            children.append(
-                el(
-                    "text",
-                    [
-                        ("x", n(ox + 10)), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"),
-                        ("transform", "rotate(-90 \(n(ox + 10)) \(n(middle)))"),
-                    ],
-                    text: yTitle))
+            children.append(rotatedTitle(yTitle, x: ox + 10, middle: middle, length: titleLength).node)
             children += gridlines(from: 0.0, through: yMax, step: step, places: places, left: left, right: right, yOf: yOf)
             for i in labelled {
                 let x = xOf(i)
@@ -177,7 +186,7 @@ extension Charts {
                         ]))
             }
         }
-        return svg(id: id, width: Double(columns) * (panelWidth + 20) + 10, height: legendHeight + Double(rowsOfPanels) * (panelHeight + 20) + 10, children)
+        return svg(id: id, width: width, height: legendHeight + Double(rowsOfPanels) * (panelHeight + 20) + 10, children)
     }
 
     /// A marker drawn at 60% of its size about (x, y), for panels with many intervals.
@@ -209,8 +218,24 @@ extension Report {
         let axis = starts.map { TrendWording.shortLabel($0, interval) }
         let unit = interval == .month ? "month" : "quarter"
         var children: [Node] = []
-        let lead = TrendWording.lead(figures)
-        if !lead.isEmpty { children.append(el("ul", [("class", "findings")], lead.map { el("li", [], [el("p", text: $0)]) })) }
+        // Each headline trend with the variation icon of its latest month (SPC, as
+        // Making Data Count puts it beside the measure), when spc.csv charts the measure.
+        let lead = TrendWording.leadByMeasure(figures)
+        if !lead.isEmpty {
+            children.append(
+                el(
+                    "ul", [("class", "findings spc-findings")],
+                    lead.map { item in
+                        let series = figures.spcSeries(item.measure)
+                        let icon = series.isCharted ? series.variation : nil
+                        let name = TrendWording.measureName(item.measure)
+                        return el(
+                            "li", [],
+                            (icon.map {
+                                [Charts.variationIcon($0.type, high: $0.high, label: "\(name): " + SPCWording.variation($0.type, high: $0.high), size: 22)]
+                            } ?? []) + [el("p", text: item.sentence)])
+                    }))
+        }
 
         let referralsTitle = "Referrals per \(unit), all referrals"
         children.append(el("h3", text: "Referrals and shares for all referrals"))
