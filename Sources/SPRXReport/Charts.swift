@@ -379,14 +379,16 @@ enum Charts {
 
     static func forestPlot(
         id: String, title: String, description: String, rows: [(label: String, estimate: Double?, low: Double?, high: Double?)], colour: String,
-        valueTitle: String
+        valueTitle: String, compact: Bool = false
     ) -> Node {
         // Compact: rows as tight as their labels allow, each row's ratio and interval
-        // written at its right, so the figure carries the key estimates itself.
+        // written at its right, so the figure carries the key estimates itself. `compact`
+        // (the A4 print's version): as wide as the other charts, so printed at their
+        // scale, with rows closer, so that three models fit a page.
         let labelWidth = 250.0
-        let plotWidth = 360.0
+        let plotWidth = compact ? 490.0 : 360.0
         let valueWidth = 130.0
-        let rowHeight = 12.0
+        let rowHeight = compact ? 10.0 : 12.0
         let top = 20.0
         let values = rows.flatMap { [$0.low, $0.high, $0.estimate].compactMap { $0 } }.filter { $0 > 0 && $0.isFinite }
         var lo = min(0.5, values.min() ?? 0.5)

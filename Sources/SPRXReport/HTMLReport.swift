@@ -368,22 +368,27 @@ public enum Report {
             let logistic = summary.family == ModelFamilyName.logistic.rawValue
             let ratioName = logistic ? "Odds ratio" : "Rate ratio"
             let title = "\(DisplayNames.modelName(summary.name, outcome: summary.outcome)): \(ratioName.lowercased())s with 95% intervals (log scale)"
+            func forest(compact: Bool) -> Node {
+                Charts.forestPlot(
+                    id: "forest-\(summary.name)\(compact ? "-print" : "")", title: title,
+                    description:
+                        "Forest plot: one row per covariate level, the square the ratio against the reference level, the line its 95% interval; 1 means no difference.",
+                    rows: ratios.map { row in
+                        let term = row[ModelColumn.term].shown
+                        return (
+                            forestLabel(term, row[ModelColumn.level].shown, row[ModelColumn.reference].shown, label),
+                            row[ModelColumn.estimate].value, row[ModelColumn.ciLow].value, row[ModelColumn.ciHigh].value
+                        )
+                    },
+                    colour: logistic ? Palette.nonMedical : Palette.contacted, valueTitle: "\(ratioName) (log scale; 1 = no difference)",
+                    compact: compact)
+            }
             parts.append(
                 el(
                     "figure", [],
                     [
-                        Charts.forestPlot(
-                            id: "forest-\(summary.name)", title: title,
-                            description:
-                                "Forest plot: one row per covariate level, the square the ratio against the reference level, the line its 95% interval; 1 means no difference.",
-                            rows: ratios.map { row in
-                                let term = row[ModelColumn.term].shown
-                                return (
-                                    forestLabel(term, row[ModelColumn.level].shown, row[ModelColumn.reference].shown, label),
-                                    row[ModelColumn.estimate].value, row[ModelColumn.ciLow].value, row[ModelColumn.ciHigh].value
-                                )
-                            },
-                            colour: logistic ? Palette.nonMedical : Palette.contacted, valueTitle: "\(ratioName) (log scale; 1 = no difference)"),
+                        el("div", [("class", "screen-only")], [forest(compact: false)]),
+                        el("div", [("class", "print-only")], [forest(compact: true)]),
                         el("figcaption", text: title),
                     ]))
             let estimates = modelTable(numbers, summary, label)

@@ -27,7 +27,7 @@ extension Charts {
         // marker of its own: drawn as "within" it would contradict the curves around it.
         let unflagged = plotted.contains { $0.flag == nil }
         let twoRows = measure.overdispersed || unflagged
-        let width = 860.0, height = twoRows ? 356.0 : 340, left = 66.0, right = width - 150, top = twoRows ? 50.0 : 34, bottom = height - 44
+        let width = 860.0, height = twoRows ? 276.0 : 260, left = 66.0, right = width - 150, top = twoRows ? 50.0 : 34, bottom = height - 44
         let ratio = measure.scale == .ratio
         let xs = plotted.compactMap(\.x)
         let xStep = tickStep(xs.max() ?? 1)
@@ -318,7 +318,14 @@ extension Report {
         let methods = funnels.map { $0.method.joined(separator: " ") }
         let sharedMethod = level == .parent && Set(methods).count == 1
         if sharedMethod, let method = methods.first { nodes.append(el("p", [("class", "note")], text: method)) }
-        for funnel in funnels {
+        // The case-mix adjustment is said in full for the first adjusted funnel, then
+        // referred to (the print's pages are full).
+        var adjustmentSaid = false
+        for var funnel in funnels {
+            if let strata = funnel.adjustedBy, !funnel.method.isEmpty {
+                if adjustmentSaid { funnel.method[0] = PlaceWording.adjustedAsAbove(strata) }
+                adjustmentSaid = true
+            }
             let indicator = funnel.indicator
             let points = funnel.points, noun = funnel.noun, measure = funnel.measure
             let name = PlaceWording.indicatorName(indicator)

@@ -48,6 +48,8 @@ extension Report {
           @page { size: A4; margin: 12mm 13mm; }
           :root { font-size: 9.5pt; line-height: 1.35; }
           h2 { margin-top: 1.2rem; }
+          footer { margin-top: 0.8rem; }
+          details:not([open]) { display: none; }
           figure { margin: 0.5rem 0; }
           ul { margin: 0.4rem 0; }
           p { margin: 0.4rem 0; }
@@ -63,7 +65,6 @@ extension Report {
           h3, .model > p { break-after: avoid; }
           .model figcaption { display: none; }
           details > summary { display: none; }
-          details:not([open]) > :not(summary) { display: none; }
           .print-only { display: block; }
           .screen-only { display: none; }
         }

@@ -21,12 +21,15 @@ extension Charts {
     /// interval breaks the line and is marked `s` at the foot of the panel; an interval
     /// without a value is a gap; a partial interval's marker (or column) is hollow. The
     /// y scale from 0 is shared by the panels; series are told apart by shape too.
+    /// `compact`: up to three panels a row, lower, the years alone on the time axis (the
+    /// A4 print's version, whose pages are full).
     static func timePanels(
         id: String, title: String, description: String, axis: [String], panels: [TimePanel], yTitle: String, bars: Bool = false,
-        valueText: (Double) -> String
+        compact: Bool = false, valueText: (Double) -> String
     ) -> Node {
-        let columns = panels.count > 1 ? 2 : 1
-        let panelWidth = columns == 1 ? 860.0 : 420.0, panelHeight = 160.0
+        let columns = compact ? min(3, max(1, panels.count)) : panels.count > 1 ? 2 : 1
+        let panelWidth = compact ? (880 - 20 * Double(columns - 1)) / Double(columns) - 20 : columns == 1 ? 860.0 : 420.0
+        let panelHeight = compact ? 108.0 : 160.0
         let rowsOfPanels = (panels.count + columns - 1) / columns
         let width = Double(columns) * (panelWidth + 20) + 10
         let values = panels.flatMap { $0.series.flatMap { $0.points.compactMap { $0.flatMap { $0.high ?? $0.value } } } }.filter(\.isFinite)
@@ -80,7 +83,13 @@ extension Charts {
         let titleExtra = rotatedTitle(yTitle, x: 0, middle: 0, length: titleLength).extra
 
         // Axis labels: the first slot and the first of each year (January, or Q1).
-        let labelled = axis.enumerated().filter { i, label in i == 0 || label.hasPrefix("Jan ") || label.hasSuffix(" Q1") }.map(\.offset)
+        let yearStarts = axis.indices.filter { axis[$0].hasPrefix("Jan ") || axis[$0].hasSuffix(" Q1") }
+        // Compact: the year alone, at each year's start (and the first slot when a year's width is free before the next).
+        func year(_ label: String) -> String { label.split(separator: " ").first { $0.count == 4 && $0.allSatisfy(\.isNumber) }.map(String.init) ?? label }
+        let labelled =
+            compact
+            ? (yearStarts.first.map { $0 * 12 >= axis.count } ?? true ? [0] : []) + yearStarts.filter { $0 > 0 }
+            : [0] + yearStarts.filter { $0 > 0 }
         for (p, panel) in panels.enumerated() {
             let ox = Double(p % columns) * (panelWidth + 20) + 10
             let oy = legendHeight + Double(p / columns) * (panelHeight + 20) + 6
@@ -105,7 +114,8 @@ extension Charts {
             for i in labelled {
                 let x = xOf(i)
                 children.append(el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(bottom)), ("y2", n(bottom + 4)), ("stroke", Palette.ink)]))
-                children.append(el("text", [("x", n(x)), ("y", n(bottom + 15)), ("text-anchor", "middle"), ("class", "small")], text: axis[i]))
+                children.append(
+                    el("text", [("x", n(x)), ("y", n(bottom + 15)), ("text-anchor", "middle"), ("class", "small")], text: compact ? year(axis[i]) : axis[i]))
             }
             for (s, line) in panel.series.enumerated() {
                 let name = "\(panel.title), \(line.label)"
@@ -273,23 +283,28 @@ extension Report {
         if !nations.isEmpty {
             let title = "Non-medical share by \(unit) in each nation, with 95% intervals"
             children.append(el("h3", text: "Non-medical share by nation"))
+            func chart(compact: Bool) -> Node {
+                Charts.timePanels(
+                    id: compact ? "trend-nation-print" : "trend-nation", title: title,
+                    description:
+                        "One panel per nation; the line is the percentage of the \(unit)'s referrals through non-medical routes, the band its 95% Wilson interval; a hollow point is a partial \(unit); s at the foot of a panel marks a suppressed \(unit), which is a gap in the line. The same numbers are in the table below.",
+                    axis: axis,
+                    panels: nations.map { nation in
+                        Charts.TimePanel(
+                            title: nation,
+                            series: trendSeries(
+                                figures, interval, axis: starts, dimension: Grouping.Name.nation, group: nation,
+                                measures: [(.nonMedicalShare, "Non-medical share", Palette.nonMedical)]))
+                    },
+                    yTitle: "Non-medical share (%)", compact: compact, valueText: { NumberFormat.points($0) + "%" })
+            }
+            // Two panels a row on screen; three lower ones a row in the A4 print.
             children.append(
                 el(
                     "figure", [],
                     [
-                        Charts.timePanels(
-                            id: "trend-nation", title: title,
-                            description:
-                                "One panel per nation; the line is the percentage of the \(unit)'s referrals through non-medical routes, the band its 95% Wilson interval; a hollow point is a partial \(unit); s at the foot of a panel marks a suppressed \(unit), which is a gap in the line. The same numbers are in the table below.",
-                            axis: axis,
-                            panels: nations.map { nation in
-                                Charts.TimePanel(
-                                    title: nation,
-                                    series: trendSeries(
-                                        figures, interval, axis: starts, dimension: Grouping.Name.nation, group: nation,
-                                        measures: [(.nonMedicalShare, "Non-medical share", Palette.nonMedical)]))
-                            },
-                            yTitle: "Non-medical share (%)", valueText: { NumberFormat.points($0) + "%" }),
+                        el("div", [("class", "screen-only")], [chart(compact: false)]),
+                        el("div", [("class", "print-only")], [chart(compact: true)]),
                         el("figcaption", text: title + "."),
                         details(
                             tableSummary("non-medical share by nation and \(unit)", table: .trends),
