@@ -257,9 +257,9 @@ enum Charts {
         let maximum = panels.flatMap { $0.points.compactMap { $0.high ?? $0.percent } }.max() ?? 100
         let yMax = max(10, min(100, (maximum / 10).rounded(.up) * 10))
         var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
-        // The y title in lines no longer than a panel's plot and a little over (stacked
-        // panels' titles never meet); its further lines push the plot right.
-        let titleLength = panelHeight - 54 + 30
+        // The y title in lines no longer than the distance between stacked panels, less
+        // a gap (their titles never meet); its further lines push the plot right.
+        let titleLength = panelHeight + 20 - 8
         let titleExtra = rotatedTitle(yTitle, x: 0, middle: 0, length: titleLength).extra
         for (p, panel) in panels.enumerated() {
             let ox = Double(p % columns) * (panelWidth + 20) + 10

@@ -71,9 +71,9 @@ extension Charts {
         }
         let legendHeight = 26 + legend.extraHeight
         let labels = tickLabels(from: 0, through: yMax, step: step, places: places)
-        // The y title in lines no longer than a panel's plot and a little over (stacked
-        // panels' titles never meet); its further lines push the plot right.
-        let titleLength = panelHeight - 56 + 30
+        // The y title in lines no longer than the distance between stacked panels, less
+        // a gap (their titles never meet); its further lines push the plot right.
+        let titleLength = panelHeight + 20 - 8
         let titleExtra = rotatedTitle(yTitle, x: 0, middle: 0, length: titleLength).extra
         for (p, panel) in panels.enumerated() {
             let ox = Double(p % columns) * (panelWidth + 20) + 10

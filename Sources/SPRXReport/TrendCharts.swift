@@ -77,9 +77,9 @@ extension Charts {
         legend("suppressed") { x, y in el("text", [("x", n(x + 2)), ("y", n(y + 4)), ("class", "small")], text: "s") }
         let legendHeight = 26 + layout.extraHeight
         let labels = tickLabels(from: 0, through: yMax, step: step, places: places)
-        // The y title in lines no longer than a panel's plot and a little over (stacked
-        // panels' titles never meet); its further lines push the plot right.
-        let titleLength = panelHeight - 58 + 30
+        // The y title in lines no longer than the distance between stacked panels, less
+        // a gap (their titles never meet); its further lines push the plot right.
+        let titleLength = panelHeight + 20 - 8
         let titleExtra = rotatedTitle(yTitle, x: 0, middle: 0, length: titleLength).extra
 
         // Axis labels: the first slot and the first of each year (January, or Q1).
