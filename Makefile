@@ -153,6 +153,7 @@ fixtures: build
 	$(BIN) generate --rows 1500 --seed 43 --files 1 --messy --layout casemanagement --out SampleData/casemanagement
 	$(BIN) generate --rows 1500 --seed 43 --files 1 --messy --layout gpsearch --out SampleData/gpsearch
 	$(BIN) generate --rows 1000 --seed 60 --files 1 --messy --layout spreadsheet --out SampleData/spreadsheet
+	python3 scripts/make_single_nation_fixture.py
 
 clean:
 	rm -rf .build .build-asan .build-tsan .build-fuzz out out.validate out.expected .out.lock .out.*.lock
