@@ -68,8 +68,21 @@ extension Charts {
         if twoRows { (lx, ly) = (left, 29) }
         legend(funnelMarker(.above998, x: lx + 11, y: ly, title: nil), "outside 99.8%")
         legend(funnelMarker(.above95, x: lx + 11, y: ly, title: nil), "outside 95%")
-        legend(funnelMarker(.within, x: lx + 11, y: ly, title: nil), "within 95%")
-        if unflagged { legend(funnelMarker(nil, x: lx + 11, y: ly, title: nil), "not flagged: rounding could move it") }
+        // Above ``funnelPointLimit`` organisations those within the 95% limits, and those
+        // not flagged, are shaded squares (darker where more lie); the rest stay points.
+        let dense = plotted.count > funnelPointLimit
+        if dense {
+            legend(
+                el(
+                    "rect",
+                    [
+                        ("x", n(lx + 6)), ("y", n(ly - 5)), ("width", "10"), ("height", "10"), ("fill", Palette.medical),
+                        ("fill-opacity", "0.45"),
+                    ]), "within 95% or not flagged: shaded by how many")
+        } else {
+            legend(funnelMarker(.within, x: lx + 11, y: ly, title: nil), "within 95%")
+            if unflagged { legend(funnelMarker(nil, x: lx + 11, y: ly, title: nil), "not flagged: rounding could move it") }
+        }
         // Grid and axes.
         children += gridlines(from: yMin, through: yMax, step: yStep, places: tickPlaces(yStep), left: left, right: right, yOf: yOf)
         for tick in stride(from: 0.0, through: xMax + xStep / 2, by: xStep) {
@@ -148,9 +161,17 @@ extension Charts {
                         ]))
             }
         }
-        // Points, then the labels of those outside the 99.8% limits.
+        // Points, then the labels of those outside the 99.8% limits; above the limit, the
+        // points within the 95% limits (or not flagged) counted in squares of the plot instead.
+        var cells: [Int: [Int: Int]] = [:]
+        var markers: [Node] = []
         for point in plotted {
             guard let value = point.value, let x = point.x else { continue }
+            if dense && (point.flag == nil || point.flag == .within) {
+                let column = Int(((xOf(x) - left) / densityCell).rounded(.down)), row = Int(((yOf(value) - top) / densityCell).rounded(.down))
+                cells[column, default: [:]][row, default: 0] += 1
+                continue
+            }
             let text: String
             if ratio {
                 let limits =
@@ -166,8 +187,30 @@ extension Charts {
                 text =
                     "\(point.label): \(NumberFormat.percent(value, denominator: x))% of \(Report.grouped(Int(x))) referrals\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "not flagged: the rounding of small counts could move it across a limit")"
             }
-            children.append(funnelMarker(point.flag, x: xOf(x), y: yOf(value), title: text))
+            markers.append(funnelMarker(point.flag, x: xOf(x), y: yOf(value), title: text))
         }
+        let most = cells.values.flatMap(\.values).max() ?? 1
+        for column in cells.keys.sorted() {
+            for (row, count) in cells[column]!.sorted(by: { $0.key < $1.key }) {
+                // Shade by the count on a log scale: one organisation faint, the fullest square 0.6.
+                let opacity = 0.12 + 0.48 * log(1 + Double(count)) / log(1 + Double(most))
+                children.append(
+                    el(
+                        "rect",
+                        [
+                            ("class", "density"), ("x", n(left + Double(column) * densityCell)), ("y", n(top + Double(row) * densityCell)),
+                            ("width", n(densityCell)), ("height", n(densityCell)), ("fill", Palette.medical), ("fill-opacity", fixed(opacity, 2)),
+                        ],
+                        [
+                            el(
+                                "title",
+                                text:
+                                    "\(NumberFormat.count(Int64(count))) \(count == 1 ? "organisation" : "organisations") within the 95% limits or not flagged")
+                        ]
+                    ))
+            }
+        }
+        children += markers
         // Labels of those outside the 99.8% limits, the furthest out first, at most
         // ``funnelLabels``, right of the point or else left of it, and left out where both
         // would overlap a label already drawn (the table beside the chart names them all).
@@ -187,6 +230,15 @@ extension Charts {
 
     /// The most points a funnel plot labels.
     static let funnelLabels = 8
+
+    /// The most organisations a funnel plot draws one point each: above it, those within
+    /// the 95% limits (and those not flagged) are counted in ``densityCell`` squares
+    /// instead, so that 50,000 organisations do not make 50,000 points per chart; those
+    /// outside the 95% limits are always points.
+    static let funnelPointLimit = 2_000
+
+    /// The side of a square of the shaded density, in px.
+    static let densityCell = 8.0
 
     /// A funnel point's marker: a diamond outside the 99.8% limits, a filled circle outside
     /// the 95%, a hollow circle within, a hollow square when the flag is withheld (shape
@@ -358,7 +410,12 @@ extension Report {
                             xTitle: funnel.adjustedBy.map { Charts.fitted("Expected number, case-mix adjusted by \($0)", width: 690) }
                                 ?? (ratio ? "Expected number" : "Referrals (the share's denominator)"),
                             yTitle: ratio ? "Observed / expected" : "\(name) (%)", measure: measure, adjustedBy: funnel.adjustedBy),
-                        el("figcaption", text: title + "."),
+                        el(
+                            "figcaption",
+                            text: title + "."
+                                + (points.filter { $0.value != nil && ($0.x ?? 0) > 0 }.count > Charts.funnelPointLimit
+                                    ? " With more than \(Report.grouped(Charts.funnelPointLimit)) \(noun)s, those within the 95% limits or not flagged are shaded squares, darker where more lie; those outside the 95% limits are drawn one by one."
+                                    : "")),
                         details(
                             tableSummary(funnelSummary(funnel), table: .organisations),
                             dataTable(
