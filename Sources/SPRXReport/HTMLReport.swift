@@ -120,7 +120,9 @@ public enum Report {
             let yaml = DisplayNames.pasteable(span.text)
             nodes.append(el("code", yaml.contains("\n") ? [("class", "snippet")] : [], text: yaml))
         }
-        return nodes + [.text(".")]
+        // A sentence ends in a full stop, unless it ends in a block of YAML.
+        let endsInBlock = DisplayNames.codeSpans(warning.message).last.map { $0.code && DisplayNames.pasteable($0.text).contains("\n") } ?? false
+        return nodes + (endsInBlock ? [] : [.text(".")])
     }
 
     /// A warning in Markdown: its sentence with code in backticks, and nested YAML as a
