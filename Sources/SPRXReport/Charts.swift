@@ -116,10 +116,15 @@ enum Charts {
         let labelWidth = 190.0
         let barWidth = 380.0
         let rowHeight = 19.0
-        let top = 42.0
+        let hatch = "\(id)-hatch"
+        // The legend in rows as wide as the chart (the bars move down by the rows it takes).
+        var legend = LegendLayout(left: labelWidth, right: 876)
+        let legendItems = (categories.map { ($0.label, $0.colour) } + [("suppressed", "url(#\(hatch))")]).map { item in
+            (item, legend.place(markWidth: 16, text: item.0))
+        }
+        let top = 42.0 + legend.extraHeight
         let barsBottom = top + Double(rows.count) * rowHeight
         let height = barsBottom + 40
-        let hatch = "\(id)-hatch"
         var children: [Node] = [
             el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description),
             el(
@@ -134,14 +139,15 @@ enum Charts {
                 ]),
         ]
         // Legend, then the group axis title above the labels.
-        var x = labelWidth
-        for category in categories.map({ ($0.label, $0.colour) }) + [("suppressed", "url(#\(hatch))")] {
+        for (category, at) in legendItems {
             children.append(
                 el(
                     "rect",
-                    [("x", n(x)), ("y", "6"), ("width", "12"), ("height", "12"), ("fill", category.1), ("stroke", Palette.hatch), ("stroke-width", "0.5")]))
-            children.append(el("text", [("x", n(x + 16)), ("y", "16"), ("class", "small")], text: category.0))
-            x += 16 + Double(category.0.count) * 6.5 + 14
+                    [
+                        ("x", n(at.x)), ("y", n(at.y - 7)), ("width", "12"), ("height", "12"), ("fill", category.1), ("stroke", Palette.hatch),
+                        ("stroke-width", "0.5"),
+                    ]))
+            children.append(el("text", [("x", n(at.x + 16)), ("y", n(at.y + 3)), ("class", "small")], text: category.0))
         }
         children.append(el("text", [("x", "4"), ("y", n(top - 6)), ("class", "axis")], text: groupTitle))
         for (i, row) in rows.enumerated() {
@@ -322,15 +328,16 @@ enum Charts {
         let barWidth = 380.0
         let barHeight = 14.0
         let groupHeight = Double(measures.count) * (barHeight + 2) + 10
-        let top = 42.0
         var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
-        children.append(el("text", [("x", "4"), ("y", n(top - 6)), ("class", "axis")], text: groupTitle))
-        var x = labelWidth
+        // The legend in rows as wide as the chart (the bars move down by the rows it takes).
+        var legend = LegendLayout(left: labelWidth, right: 716)
         for measure in measures where measures.count > 1 {
-            children.append(el("rect", [("x", n(x)), ("y", "6"), ("width", "12"), ("height", "12"), ("fill", measure.colour)]))
-            children.append(el("text", [("x", n(x + 16)), ("y", "16"), ("class", "small")], text: measure.label))
-            x += 16 + Double(measure.label.count) * 6.5 + 14
+            let at = legend.place(markWidth: 16, text: measure.label)
+            children.append(el("rect", [("x", n(at.x)), ("y", n(at.y - 7)), ("width", "12"), ("height", "12"), ("fill", measure.colour)]))
+            children.append(el("text", [("x", n(at.x + 16)), ("y", n(at.y + 3)), ("class", "small")], text: measure.label))
         }
+        let top = 42.0 + legend.extraHeight
+        children.append(el("text", [("x", "4"), ("y", n(top - 6)), ("class", "axis")], text: groupTitle))
         for (i, row) in rows.enumerated() {
             let y = top + Double(i) * groupHeight
             children.append(

@@ -262,6 +262,21 @@ enum NumberRules {
         Charts.stackedBars(id: "t", title: "t", description: "d", categories: categories, rows: rows, groupTitle: "Group", valueTitle: "Percent").rendered
     }
 
+    /// A legend wraps before an item would pass the chart's right edge (expected by hand:
+    /// 450 px wide, items from 62 px; the single-nation representation chart's "1 = referred
+    /// in proportion to its population" ran to 629 px of a 482 px chart before).
+    @Test func legendsWrapWithinTheirChart() {
+        var legend = Charts.LegendLayout(left: 62, right: 440)
+        let first = legend.place(markWidth: 14, text: "Share of referrals ÷ share of population", gap: 10)
+        let second = legend.place(markWidth: 28, text: "1 = referred in proportion to its population")
+        #expect(first.x == 62 && first.y == 13)
+        #expect(second.x == 62 && second.y == 31 && legend.rows == 2 && legend.extraHeight == 18)
+        #expect(second.x + 28 + Charts.textWidth("1 = referred in proportion to its population") <= 440)
+        // A y axis's plot starts right of its longest tick label: "10,000" needs more than "20".
+        #expect(Charts.plotLeft(origin: 10, least: 30, reserved: 0, labels: ["0", "20"]) == 40)
+        #expect(Charts.plotLeft(origin: 10, least: 30, reserved: 0, labels: ["0", "10,000"]) > 10 + 8 + 5 * 6.6)
+    }
+
     /// Parts 315 + 210 of a total 500 (rounded counts): 63% + 42% = 105% is never written;
     /// the row says its parts exceed its total.
     @Test func roundedPartsExceedingTheTotalAreSaidNotDrawnAsPercentages() {
