@@ -379,13 +379,25 @@ extension Report {
         if findings.isEmpty {
             children.append(el("p", text: allSuppressed))
         } else {
+            // The headline trend carries the variation icon of its latest month (SPC), as
+            // the trends section's lead does.
+            let trend = trendFinding(numbers)?.here
+            let series = numbers.trends.spcSeries(.nonMedicalShare)
+            let icon = series.isCharted ? series.variation : nil
             children.append(
                 el(
                     "ul", [("class", "findings")],
                     findings.map { finding in
-                        el(
+                        let mark =
+                            finding.here == trend
+                            ? icon.map {
+                                Charts.variationIcon(
+                                    $0.type, high: $0.high,
+                                    label: TrendWording.measureName(.nonMedicalShare) + ": " + SPCWording.variation($0.type, high: $0.high), size: 18)
+                            } : nil
+                        return el(
                             "li", [],
-                            [el("p", text: finding.here)]
+                            [el("p", [], (mark.map { [$0, .text(" ")] } ?? []) + [.text(finding.here)])]
                                 + (finding.literature.map { [el("p", [("class", "comparison")], text: "Compared with: " + $0)] } ?? []))
                     }))
         }

@@ -23,6 +23,7 @@ extension Report {
         .findings .comparison { color: \(Palette.muted); font-size: 0.9rem; }
         .spc-findings li { display: flex; gap: 0.4rem; align-items: flex-start; }
         svg.variation-icon { flex: none; display: inline-block; margin-top: 0.15rem; }
+        p > svg.variation-icon { margin-top: 0; vertical-align: text-bottom; }
         .table-wrap { overflow-x: auto; max-width: 100%; margin: 0.75rem 0; }
         table { border-collapse: collapse; margin: 0; font-size: 0.85rem; min-width: min(24rem, 100%); }
         caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; overflow-wrap: break-word; }
