@@ -100,12 +100,14 @@ sanitize:
 	$(SWIFT) build --sanitize=thread --build-path .build-tsan --product sprx
 	SWIFT_BACKTRACE=enable=no $(SWIFT) test --sanitize=thread --build-path .build-tsan
 
-## check-report: the sample report in headless Chromium at 1024 px and A4 print: fails on overflow, contrast under 4.5:1, #summary off page 1, over 12 pages; rewrites docs/report-*.png
+## check-report: the sample report, then the single-nation fixture's (SampleData/single-nation: one panel a chart), in headless Chromium at 1024 px and A4 print: fails on overflow, contrast under 4.5:1, text over text, #summary off page 1, over 12 pages; rewrites docs/report-*.png from the sample
 check-report: build
 	python3 scripts/test_check_report.py
-	rm -rf $(CHECK_REPORT_OUT)
+	rm -rf $(CHECK_REPORT_OUT) $(CHECK_REPORT_OUT)-single-nation
 	$(BIN) run --pipeline $(PIPELINE) --input $(INPUT) --out $(CHECK_REPORT_OUT) --quiet
 	python3 scripts/check_report.py $(CHECK_REPORT_OUT)/report.html --pdf $(CHECK_REPORT_OUT).pdf --screenshots docs
+	$(BIN) run --pipeline SampleData/single-nation/pipeline.yaml --input SampleData/single-nation/sheffield_referrals.csv --out $(CHECK_REPORT_OUT)-single-nation --quiet
+	python3 scripts/check_report.py $(CHECK_REPORT_OUT)-single-nation/report.html --pdf $(CHECK_REPORT_OUT)-single-nation.pdf
 
 ## check-duckdb: recount route tables for 160,128 generated rows in DuckDB and compare
 check-duckdb: build
@@ -151,6 +153,7 @@ fixtures: build
 	$(BIN) generate --rows 1500 --seed 43 --files 1 --messy --layout casemanagement --out SampleData/casemanagement
 	$(BIN) generate --rows 1500 --seed 43 --files 1 --messy --layout gpsearch --out SampleData/gpsearch
 	$(BIN) generate --rows 1000 --seed 60 --files 1 --messy --layout spreadsheet --out SampleData/spreadsheet
+	python3 scripts/make_single_nation_fixture.py
 
 clean:
 	rm -rf .build .build-asan .build-tsan .build-fuzz out out.validate out.expected .out.lock .out.*.lock

@@ -29,6 +29,15 @@ The checks (rule names as printed):
                    fills of SVG shapes, composited over white by their alpha and
                    opacity; a pattern fill counts as its worst colour. Checked at 1024 px
                    with every <details> open; text clipped to nothing is skipped.
+  overlap          two rendered text elements of the same chart (the <text> of one outer
+                   <svg>, nested icons included) whose boxes intersect by more than 1 px
+                   both ways: text drawn over text, such as the rotated axis titles of
+                   stacked panels running into each other. A box is the element's
+                   rendered box less 0.18 em on each side across its line (above and
+                   below horizontal text, left and right of rotated text): the line box
+                   is that much taller than the letters, so two labels whose line boxes
+                   merely touch corners (a y tick above an x label) do not count.
+                   Checked at 1024 px with every <details> open, and in print.
   summary          #summary is absent, or does not end within page 1 of the A4 print
                    (its bottom, in print media at the A4 printable width, is lower than
                    297 mm less the margins = 1016.7 px), or forces a page break inside.
@@ -71,7 +80,7 @@ MAX_PAGES = 12
 SECTION_SHOT_MAX_HEIGHT = 4000
 # Seconds to wait for any one answer from Chromium before giving up (a hung browser).
 ANSWER_TIMEOUT = 120
-RULES = ("overflow-screen", "overflow-print", "contrast", "summary", "pages")
+RULES = ("overflow-screen", "overflow-print", "contrast", "overlap", "summary", "pages")
 
 
 class CheckError(Exception):
@@ -298,6 +307,35 @@ CONTRAST_JS = r"""
 })
 """
 
+OVERLAP_JS = r"""
+(() => {
+  const tol = 1, found = [];
+  for (const svg of document.querySelectorAll('svg')) {
+    if (svg.parentElement.closest('svg') || !shown(svg)) continue;
+    const boxes = [];
+    for (const t of svg.querySelectorAll('text')) {
+      if (!t.textContent.trim() || !shown(t)) continue;
+      const b = t.getBoundingClientRect();
+      if (b.width < 1 || b.height < 1) continue;
+      // Inset across the line: rotated text (a quarter turn) runs up the page.
+      const m = t.getScreenCTM(), scale = Math.hypot(m.a, m.b), rotated = Math.abs(m.b) > Math.abs(m.a);
+      const inset = 0.18 * parseFloat(getComputedStyle(t).fontSize) * scale;
+      const r = rotated ? { left: b.left + inset, right: b.right - inset, top: b.top, bottom: b.bottom }
+                        : { left: b.left, right: b.right, top: b.top + inset, bottom: b.bottom - inset };
+      boxes.push({ t, r });
+    }
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i].r, b = boxes[j].r;
+        const w = Math.min(a.right, b.right) - Math.max(a.left, b.left), h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (w > tol && h > tol)
+          found.push(`text in ${describe(boxes[i].t)} of ${describe(svg)} runs into text ${Math.round(w)} x ${Math.round(h)} px (at ${Math.round(Math.max(a.left, b.left))}, ${Math.round(Math.max(a.top, b.top))}): "${snippet(boxes[i].t.textContent)}" and "${snippet(boxes[j].t.textContent)}"`);
+      }
+  }
+  return found;
+})
+"""
+
 SUMMARY_JS = r"""
 ((pageHeight) => {
   const s = document.getElementById('summary');
@@ -480,12 +518,14 @@ def check(browser, report, pdf_path, max_pages=MAX_PAGES, screenshots=None):
     fit_height(SCREEN_WIDTH, 800)
     violations += [("overflow-screen", v) for v in browser.run(OVERFLOW_JS, False, PRINT_HEIGHT_PX)]
     violations += [("contrast", v) for v in browser.run(CONTRAST_JS, MIN_CONTRAST)]
+    violations += [("overlap", v) for v in browser.run(OVERLAP_JS)]
 
     # Print, A4 less the margins, the page as written (its print rules decide what shows).
     browser.load(report)
     browser.send("Emulation.setEmulatedMedia", {"media": "print"})
     fit_height(PRINT_WIDTH_PX, PRINT_HEIGHT_PX)
     violations += [("overflow-print", v) for v in browser.run(OVERFLOW_JS, True, PRINT_HEIGHT_PX)]
+    violations += [("overlap", v) for v in browser.run(OVERLAP_JS) if ("overlap", v) not in violations]
     violations += [("summary", v) for v in browser.run(SUMMARY_JS, PRINT_HEIGHT_PX)]
 
     browser.send("Emulation.clearDeviceMetricsOverride")

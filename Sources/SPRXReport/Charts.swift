@@ -116,10 +116,15 @@ enum Charts {
         let labelWidth = 190.0
         let barWidth = 380.0
         let rowHeight = 19.0
-        let top = 42.0
+        let hatch = "\(id)-hatch"
+        // The legend in rows as wide as the chart (the bars move down by the rows it takes).
+        var legend = LegendLayout(left: labelWidth, right: 876)
+        let legendItems = (categories.map { ($0.label, $0.colour) } + [("suppressed", "url(#\(hatch))")]).map { item in
+            (item, legend.place(markWidth: 16, text: item.0))
+        }
+        let top = 42.0 + legend.extraHeight
         let barsBottom = top + Double(rows.count) * rowHeight
         let height = barsBottom + 40
-        let hatch = "\(id)-hatch"
         var children: [Node] = [
             el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description),
             el(
@@ -134,14 +139,15 @@ enum Charts {
                 ]),
         ]
         // Legend, then the group axis title above the labels.
-        var x = labelWidth
-        for category in categories.map({ ($0.label, $0.colour) }) + [("suppressed", "url(#\(hatch))")] {
+        for (category, at) in legendItems {
             children.append(
                 el(
                     "rect",
-                    [("x", n(x)), ("y", "6"), ("width", "12"), ("height", "12"), ("fill", category.1), ("stroke", Palette.hatch), ("stroke-width", "0.5")]))
-            children.append(el("text", [("x", n(x + 16)), ("y", "16"), ("class", "small")], text: category.0))
-            x += 16 + Double(category.0.count) * 6.5 + 14
+                    [
+                        ("x", n(at.x)), ("y", n(at.y - 7)), ("width", "12"), ("height", "12"), ("fill", category.1), ("stroke", Palette.hatch),
+                        ("stroke-width", "0.5"),
+                    ]))
+            children.append(el("text", [("x", n(at.x + 16)), ("y", n(at.y + 3)), ("class", "small")], text: category.0))
         }
         children.append(el("text", [("x", "4"), ("y", n(top - 6)), ("class", "axis")], text: groupTitle))
         for (i, row) in rows.enumerated() {
@@ -219,13 +225,13 @@ enum Charts {
             if !consistent {
                 let parts = NumberFormat.count(Int64(published)), whole = NumberFormat.count(total)
                 // Each count is rounded on its own, so parts and whole can differ by rounding:
-                // say which way, and "fill" only when a suppressed part has no room left.
+                // say which way, and that they add up to the whole only when a suppressed part has no room left.
                 let note =
                     published > Double(total)
                     ? "rounded parts (\(parts)) exceed the total (\(whole))"
                     : suppressed.isEmpty
                         ? "rounded parts (\(parts)) fall short of the total (\(whole))"
-                        : "rounded parts fill the total (\(whole))"
+                        : "the rounded counts shown add up to all \(whole)"
                 children.append(el("text", [("x", n(labelWidth + barWidth + 6)), ("y", n(y + 13)), ("class", "small")], text: note))
             }
         }
@@ -257,10 +263,14 @@ enum Charts {
         let maximum = panels.flatMap { $0.points.compactMap { $0.high ?? $0.percent } }.max() ?? 100
         let yMax = max(10, min(100, (maximum / 10).rounded(.up) * 10))
         var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
+        // The y title in lines no longer than the distance between stacked panels, less
+        // a gap (their titles never meet); its further lines push the plot right.
+        let titleLength = panelHeight + 20 - 8
+        let titleExtra = rotatedTitle(yTitle, x: 0, middle: 0, length: titleLength).extra
         for (p, panel) in panels.enumerated() {
             let ox = Double(p % columns) * (panelWidth + 20) + 10
             let oy = Double(p / columns) * (panelHeight + 20) + 10
-            let left = ox + 52, right = ox + panelWidth - 10, topY = oy + 24, bottom = oy + panelHeight - 30
+            let left = ox + 52 + titleExtra, right = ox + panelWidth - 10, topY = oy + 24, bottom = oy + panelHeight - 30
             children.append(el("text", [("x", n(ox + panelWidth / 2)), ("y", n(oy + 14)), ("text-anchor", "middle"), ("class", "panel")], text: panel.title))
             // A panel with no published point is one sentence, not a row of "s".
             guard panel.points.contains(where: { $0.percent != nil }) else {
@@ -271,14 +281,7 @@ enum Charts {
                 continue
             }
             let middle = (topY + bottom) / 2
-            children.append(
-                el(
-                    "text",
-                    [
-                        ("x", n(ox + 10)), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"),
-                        ("transform", "rotate(-90 \(n(ox + 10)) \(n(middle)))"),
-                    ],
-                    text: yTitle))
+            children.append(rotatedTitle(yTitle, x: ox + 10, middle: middle, length: titleLength).node)
             for tick in stride(from: 0.0, through: yMax, by: yMax <= 50 ? 10 : 20) {
                 let y = bottom - (bottom - topY) * tick / yMax
                 children.append(el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]))
@@ -325,15 +328,16 @@ enum Charts {
         let barWidth = 380.0
         let barHeight = 14.0
         let groupHeight = Double(measures.count) * (barHeight + 2) + 10
-        let top = 42.0
         var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
-        children.append(el("text", [("x", "4"), ("y", n(top - 6)), ("class", "axis")], text: groupTitle))
-        var x = labelWidth
+        // The legend in rows as wide as the chart (the bars move down by the rows it takes).
+        var legend = LegendLayout(left: labelWidth, right: 716)
         for measure in measures where measures.count > 1 {
-            children.append(el("rect", [("x", n(x)), ("y", "6"), ("width", "12"), ("height", "12"), ("fill", measure.colour)]))
-            children.append(el("text", [("x", n(x + 16)), ("y", "16"), ("class", "small")], text: measure.label))
-            x += 16 + Double(measure.label.count) * 6.5 + 14
+            let at = legend.place(markWidth: 16, text: measure.label)
+            children.append(el("rect", [("x", n(at.x)), ("y", n(at.y - 7)), ("width", "12"), ("height", "12"), ("fill", measure.colour)]))
+            children.append(el("text", [("x", n(at.x + 16)), ("y", n(at.y + 3)), ("class", "small")], text: measure.label))
         }
+        let top = 42.0 + legend.extraHeight
+        children.append(el("text", [("x", "4"), ("y", n(top - 6)), ("class", "axis")], text: groupTitle))
         for (i, row) in rows.enumerated() {
             let y = top + Double(i) * groupHeight
             children.append(
@@ -382,14 +386,16 @@ enum Charts {
 
     static func forestPlot(
         id: String, title: String, description: String, rows: [(label: String, estimate: Double?, low: Double?, high: Double?)], colour: String,
-        valueTitle: String
+        valueTitle: String, compact: Bool = false
     ) -> Node {
         // Compact: rows as tight as their labels allow, each row's ratio and interval
-        // written at its right, so the figure carries the key estimates itself.
+        // written at its right, so the figure carries the key estimates itself. `compact`
+        // (the A4 print's version): as wide as the other charts, so printed at their
+        // scale, with rows closer, so that three models fit a page.
         let labelWidth = 250.0
-        let plotWidth = 360.0
+        let plotWidth = compact ? 490.0 : 360.0
         let valueWidth = 130.0
-        let rowHeight = 12.0
+        let rowHeight = compact ? 10.0 : 12.0
         let top = 20.0
         let values = rows.flatMap { [$0.low, $0.high, $0.estimate].compactMap { $0 } }.filter { $0 > 0 && $0.isFinite }
         var lo = min(0.5, values.min() ?? 0.5)
@@ -445,13 +451,12 @@ enum Charts {
     static func gridlines(
         from low: Double, through high: Double, step: Double, places: Int, left: Double, right: Double, yOf: (Double) -> Double
     ) -> [Node] {
-        stride(from: low, through: high + step / 2, by: step).flatMap { tick -> [Node] in
+        zip(stride(from: low, through: high + step / 2, by: step), tickLabels(from: low, through: high, step: step, places: places)).flatMap {
+            tick, label -> [Node] in
             let y = yOf(tick)
             return [
                 el("line", [("x1", n(left)), ("x2", n(right)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.grid)]),
-                el(
-                    "text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")],
-                    text: NumberFormat.decimal(tick, places: places)),
+                el("text", [("x", n(left - 4)), ("y", n(y + 4)), ("text-anchor", "end"), ("class", "small")], text: label),
             ]
         }
     }

@@ -106,9 +106,44 @@ public enum Report {
 
     static let warningsIntro = "What this run warns about (also in manifest.json, under warnings):"
 
-    /// Each warning as a sentence a person reads: "Warning (code): message."
-    static func warningsText(_ warnings: [RunWarning]) -> [String] {
-        warnings.map { "Warning (\(DisplayNames.warningName($0.code).lowercased())): \(DisplayNames.plainWords($0.message))." }
+    /// A warning as nodes, a sentence a person reads ("Warning (name): message."), with what a person types
+    /// into a pipeline or a lookup (``DisplayNames/codeSpans(_:)``) verbatim in `<code>`,
+    /// YAML nested as it is pasted (a block of its own), so that a fix copied from the
+    /// report is the fix the manifest and stderr give.
+    static func warningNodes(_ warning: RunWarning) -> [Node] {
+        var nodes: [Node] = [.text("Warning (\(DisplayNames.warningName(warning.code).lowercased())): ")]
+        for span in DisplayNames.codeSpans(warning.message) {
+            guard span.code else {
+                nodes.append(.text(DisplayNames.prose(span.text)))
+                continue
+            }
+            let yaml = DisplayNames.pasteable(span.text)
+            nodes.append(el("code", yaml.contains("\n") ? [("class", "snippet")] : [], text: yaml))
+        }
+        // A sentence ends in a full stop, unless it ends in a block of YAML.
+        let endsInBlock = DisplayNames.codeSpans(warning.message).last.map { $0.code && DisplayNames.pasteable($0.text).contains("\n") } ?? false
+        return nodes + (endsInBlock ? [] : [.text(".")])
+    }
+
+    /// A warning in Markdown: its sentence with code in backticks, and nested YAML as a
+    /// fenced block after it (indented to sit in a list item).
+    static func warningMarkdown(_ warning: RunWarning) -> [String] {
+        var line = markdownText("Warning (\(DisplayNames.warningName(warning.code).lowercased())): ")
+        var blocks: [String] = []
+        for span in DisplayNames.codeSpans(warning.message) {
+            guard span.code else {
+                line += markdownText(DisplayNames.prose(span.text))
+                continue
+            }
+            let yaml = DisplayNames.pasteable(span.text)
+            if yaml.contains("\n") {
+                line += "(below)"
+                blocks += ["", "  ```yaml"] + yaml.split(separator: "\n").map { "  " + $0 } + ["  ```"]
+            } else {
+                line += "`" + yaml + "`"
+            }
+        }
+        return [line + "."] + blocks
     }
 
     static let allSuppressed = "Every figure these sentences rest on is suppressed or absent in this run's tables: there is nothing to report."
@@ -335,22 +370,27 @@ public enum Report {
             let logistic = summary.family == ModelFamilyName.logistic.rawValue
             let ratioName = logistic ? "Odds ratio" : "Rate ratio"
             let title = "\(DisplayNames.modelName(summary.name, outcome: summary.outcome)): \(ratioName.lowercased())s with 95% intervals (log scale)"
+            func forest(compact: Bool) -> Node {
+                Charts.forestPlot(
+                    id: "forest-\(summary.name)\(compact ? "-print" : "")", title: title,
+                    description:
+                        "Forest plot: one row per covariate level, the square the ratio against the reference level, the line its 95% interval; 1 means no difference.",
+                    rows: ratios.map { row in
+                        let term = row[ModelColumn.term].shown
+                        return (
+                            forestLabel(term, row[ModelColumn.level].shown, row[ModelColumn.reference].shown, label),
+                            row[ModelColumn.estimate].value, row[ModelColumn.ciLow].value, row[ModelColumn.ciHigh].value
+                        )
+                    },
+                    colour: logistic ? Palette.nonMedical : Palette.contacted, valueTitle: "\(ratioName) (log scale; 1 = no difference)",
+                    compact: compact)
+            }
             parts.append(
                 el(
                     "figure", [],
                     [
-                        Charts.forestPlot(
-                            id: "forest-\(summary.name)", title: title,
-                            description:
-                                "Forest plot: one row per covariate level, the square the ratio against the reference level, the line its 95% interval; 1 means no difference.",
-                            rows: ratios.map { row in
-                                let term = row[ModelColumn.term].shown
-                                return (
-                                    forestLabel(term, row[ModelColumn.level].shown, row[ModelColumn.reference].shown, label),
-                                    row[ModelColumn.estimate].value, row[ModelColumn.ciLow].value, row[ModelColumn.ciHigh].value
-                                )
-                            },
-                            colour: logistic ? Palette.nonMedical : Palette.contacted, valueTitle: "\(ratioName) (log scale; 1 = no difference)"),
+                        el("div", [("class", "screen-only")], [forest(compact: false)]),
+                        el("div", [("class", "print-only")], [forest(compact: true)]),
                         el("figcaption", text: title),
                     ]))
             let estimates = modelTable(numbers, summary, label)
@@ -380,7 +420,7 @@ public enum Report {
         let labels = unmappedLabelRows(numbers, label)
         let warnings: [Node] =
             context.warnings.isEmpty
-            ? [] : [el("p", text: warningsIntro), el("ul", [], warningsText(context.warnings).map { el("li", [("class", "warning")], text: $0) })]
+            ? [] : [el("p", text: warningsIntro), el("ul", [], context.warnings.map { el("li", [("class", "warning")], warningNodes($0)) })]
         return section(
             "quality", "Data quality",
             warnings + [

@@ -123,7 +123,8 @@ extension Report {
             return out + ["tables/data\\_quality.csv gives no figures for the whole run.", ""]
         }
         if !context.warnings.isEmpty {
-            out += [md(warningsIntro), ""] + warningsText(context.warnings).map { "- " + md($0) } + [""]
+            out +=
+                [md(warningsIntro), ""] + context.warnings.flatMap { warning in warningMarkdown(warning).enumerated().map { $0 == 0 ? "- " + $1 : $1 } } + [""]
         }
         out += [md(qualityIntro), ""]
         out += [md(quarantineCaption) + ".", ""]

@@ -132,7 +132,7 @@ extension Report {
             let rest = message[message.index(after: space)...]
             if rest.hasPrefix("not recorded") || rest.hasPrefix("missing") { return DisplayNames.fieldSubject(field) + " is " + rest }
         }
-        return DisplayNames.plainWords(message)
+        return DisplayNames.separation(message, outcome: summary.outcome) ?? DisplayNames.plainWords(message)
     }
 
     /// `text` with its first letter upper case, to start a sentence.

@@ -414,6 +414,11 @@ enum PlaceWording {
         "Adjusted for case mix by \(strata): each \(noun)'s \(countedNoun(indicator)) (observed) against the number its own mix of people would have at every organisation's shares (expected); 1 is as expected, 1.20 is 20% more."
     }
 
+    /// ``adjustedSentence(_:by:noun:)`` after it has been said once in the section.
+    static func adjustedAsAbove(_ strata: String) -> String {
+        "Adjusted for case mix by \(strata), as above: observed against expected, 1 is as expected."
+    }
+
     /// Why a funnel compares crude shares, in words (no case-mix wording: nothing is adjusted).
     static func crudeSentence(_ reason: CrudeReason, noun: String) -> String {
         let why: String
@@ -526,8 +531,9 @@ enum PlaceWording {
             .sorted { extremity($0.element) != extremity($1.element) ? extremity($0.element) > extremity($1.element) : $0.offset < $1.offset }.map(\.element)
     }
 
-    /// The most organisations the outlier sentence names; the table lists the rest.
-    static let namedOutliers = 10
+    /// The most organisations the outlier sentence names (the furthest out); the table
+    /// lists the rest. Five keeps a report of hundreds of organisations within its pages.
+    static let namedOutliers = 5
 
     /// Those outside the 99.8% limits, named (the furthest out first), with their values; `nil` when none.
     static func outlierSentence(_ points: [FunnelPoint], overall: Double?) -> String? {

@@ -20,15 +20,47 @@ extension Charts {
         id: String, title: String, description: String, points: [FunnelPoint], overall: Double?, xTitle: String, yTitle: String,
         measure: FunnelMeasure = .crude, adjustedBy: String? = nil
     ) -> Node {
-        // With the overdispersed limits the legend's longer names take two rows: the
-        // lines on the first, the markers on the second.
         let plotted = points.filter { $0.value != nil && ($0.x ?? 0) > 0 }
         // A point whose flag is withheld (rounding could move it across a limit) has a
         // marker of its own: drawn as "within" it would contradict the curves around it.
         let unflagged = plotted.contains { $0.flag == nil }
-        let twoRows = measure.overdispersed || unflagged
-        let width = 860.0, height = twoRows ? 356.0 : 340, left = 66.0, right = width - 150, top = twoRows ? 50.0 : 34, bottom = height - 44
+        // Above ``funnelPointLimit`` organisations those within the 95% limits, and those
+        // not flagged, are shaded squares (darker where more lie); the rest stay points.
+        let dense = plotted.count > funnelPointLimit
+        let width = 860.0, left = 66.0, right = width - 150
         let ratio = measure.scale == .ratio
+        var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
+        // Legend, in rows as wide as the chart (the plot moves down by the rows it takes);
+        // `mark` draws an item's mark at its place (x, centre y).
+        var layout = LegendLayout(left: left, right: width - 4)
+        func legend(_ text: String, _ mark: (Double, Double) -> Node) {
+            let at = layout.place(markWidth: 26, text: text)
+            children.append(mark(at.x, at.y))
+            children.append(el("text", [("x", n(at.x + 26)), ("y", n(at.y + 4)), ("class", "small")], text: text))
+        }
+        func lineMark(_ dash: String?) -> (Double, Double) -> Node {
+            { x, y in
+                el(
+                    "line",
+                    [("x1", n(x)), ("x2", n(x + 22)), ("y1", n(y)), ("y2", n(y)), ("stroke", Palette.ink), ("stroke-width", "1.5")]
+                        + (dash.map { [("stroke-dasharray", $0)] } ?? []))
+            }
+        }
+        let widened = measure.overdispersed ? " (overdispersed)" : ""
+        legend(ratio ? (adjustedBy == nil ? "as expected (1)" : "as expected for its case mix (1)") : "overall", lineMark("6 3"))
+        legend("95% limits" + widened, lineMark(nil))
+        legend("99.8% limits" + widened, lineMark("1 3"))
+        legend("outside 99.8%") { x, y in funnelMarker(.above998, x: x + 11, y: y, title: nil) }
+        legend("outside 95%") { x, y in funnelMarker(.above95, x: x + 11, y: y, title: nil) }
+        if dense {
+            legend("within 95% or not flagged: shaded by how many") { x, y in
+                el("rect", [("x", n(x + 6)), ("y", n(y - 5)), ("width", "10"), ("height", "10"), ("fill", Palette.medical), ("fill-opacity", "0.45")])
+            }
+        } else {
+            legend("within 95%") { x, y in funnelMarker(.within, x: x + 11, y: y, title: nil) }
+            if unflagged { legend("not flagged: rounding could move it") { x, y in funnelMarker(nil, x: x + 11, y: y, title: nil) } }
+        }
+        let height = 260 + layout.extraHeight, top = 34 + layout.extraHeight, bottom = height - 44
         let xs = plotted.compactMap(\.x)
         let xStep = tickStep(xs.max() ?? 1)
         let xMax = max(xStep, ((xs.max() ?? 1) / xStep).rounded(.up) * xStep)
@@ -47,29 +79,6 @@ extension Charts {
         func yOf(_ v: Double) -> Double { bottom - (bottom - top) * (min(max(v, yMin), yMax) - yMin) / (yMax - yMin) }
         /// Unclamped, for the limit curves (clipped to the plot area instead).
         func yCurve(_ v: Double) -> Double { bottom - (bottom - top) * (v - yMin) / (yMax - yMin) }
-        var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
-        // Legend.
-        var lx = left, ly = 13.0
-        func legend(_ mark: Node, _ text: String) {
-            children.append(mark)
-            children.append(el("text", [("x", n(lx + 26)), ("y", n(ly + 4)), ("class", "small")], text: text))
-            lx += 40 + Double(text.count) * 6.2
-        }
-        func lineMark(_ dash: String?) -> Node {
-            el(
-                "line",
-                [("x1", n(lx)), ("x2", n(lx + 22)), ("y1", n(ly)), ("y2", n(ly)), ("stroke", Palette.ink), ("stroke-width", "1.5")]
-                    + (dash.map { [("stroke-dasharray", $0)] } ?? []))
-        }
-        let widened = measure.overdispersed ? " (overdispersed)" : ""
-        legend(lineMark("6 3"), ratio ? (adjustedBy == nil ? "as expected (1)" : "as expected for its case mix (1)") : "overall")
-        legend(lineMark(nil), "95% limits" + widened)
-        legend(lineMark("1 3"), "99.8% limits" + widened)
-        if twoRows { (lx, ly) = (left, 29) }
-        legend(funnelMarker(.above998, x: lx + 11, y: ly, title: nil), "outside 99.8%")
-        legend(funnelMarker(.above95, x: lx + 11, y: ly, title: nil), "outside 95%")
-        legend(funnelMarker(.within, x: lx + 11, y: ly, title: nil), "within 95%")
-        if unflagged { legend(funnelMarker(nil, x: lx + 11, y: ly, title: nil), "not flagged: rounding could move it") }
         // Grid and axes.
         children += gridlines(from: yMin, through: yMax, step: yStep, places: tickPlaces(yStep), left: left, right: right, yOf: yOf)
         for tick in stride(from: 0.0, through: xMax + xStep / 2, by: xStep) {
@@ -118,7 +127,11 @@ extension Charts {
             for (path, dash, name) in curves {
                 var d = ""
                 var previous: (n: Double, limit: Double)?
-                for point in known {
+                // At most a vertex a pixel across: thousands of denominators (every
+                // organisation's own expected number) would otherwise give a path of
+                // thousands of vertices per curve for what a few hundred draw.
+                var lastX = -Double.infinity
+                for (index, point) in known.enumerated() {
                     guard let limit = point[keyPath: path], let nValue = point.x else {
                         previous = nil
                         continue
@@ -130,10 +143,13 @@ extension Charts {
                             let inverse = (1 - t) / sqrt(previous.n) + t / sqrt(nValue)
                             let distance = (1 - t) * (previous.limit - overall) * sqrt(previous.n) + t * (limit - overall) * sqrt(nValue)
                             let atN = 1 / (inverse * inverse)
+                            guard xOf(atN) - lastX >= 1 || (index == known.count - 1 && k == 8) else { continue }
+                            lastX = xOf(atN)
                             d += "L\(n(xOf(atN))) \(n(yCurve(overall + distance * inverse)))"
                         }
                     } else {
                         d += "M\(n(xOf(nValue))) \(n(yCurve(limit)))"
+                        lastX = xOf(nValue)
                     }
                     previous = (nValue, limit)
                 }
@@ -148,9 +164,17 @@ extension Charts {
                         ]))
             }
         }
-        // Points, then the labels of those outside the 99.8% limits.
+        // Points, then the labels of those outside the 99.8% limits; above the limit, the
+        // points within the 95% limits (or not flagged) counted in squares of the plot instead.
+        var cells: [Int: [Int: Int]] = [:]
+        var markers: [Node] = []
         for point in plotted {
             guard let value = point.value, let x = point.x else { continue }
+            if dense && (point.flag == nil || point.flag == .within) {
+                let column = Int(((xOf(x) - left) / densityCell).rounded(.down)), row = Int(((yOf(value) - top) / densityCell).rounded(.down))
+                cells[column, default: [:]][row, default: 0] += 1
+                continue
+            }
             let text: String
             if ratio {
                 let limits =
@@ -166,8 +190,30 @@ extension Charts {
                 text =
                     "\(point.label): \(NumberFormat.percent(value, denominator: x))% of \(Report.grouped(Int(x))) referrals\(limits); \(point.flag.map(PlaceWording.flagWords) ?? "not flagged: the rounding of small counts could move it across a limit")"
             }
-            children.append(funnelMarker(point.flag, x: xOf(x), y: yOf(value), title: text))
+            markers.append(funnelMarker(point.flag, x: xOf(x), y: yOf(value), title: text))
         }
+        let most = cells.values.flatMap(\.values).max() ?? 1
+        for column in cells.keys.sorted() {
+            for (row, count) in cells[column]!.sorted(by: { $0.key < $1.key }) {
+                // Shade by the count on a log scale: one organisation faint, the fullest square 0.6.
+                let opacity = 0.12 + 0.48 * log(1 + Double(count)) / log(1 + Double(most))
+                children.append(
+                    el(
+                        "rect",
+                        [
+                            ("class", "density"), ("x", n(left + Double(column) * densityCell)), ("y", n(top + Double(row) * densityCell)),
+                            ("width", n(densityCell)), ("height", n(densityCell)), ("fill", Palette.medical), ("fill-opacity", fixed(opacity, 2)),
+                        ],
+                        [
+                            el(
+                                "title",
+                                text:
+                                    "\(NumberFormat.count(Int64(count))) \(count == 1 ? "organisation" : "organisations") within the 95% limits or not flagged")
+                        ]
+                    ))
+            }
+        }
+        children += markers
         // Labels of those outside the 99.8% limits, the furthest out first, at most
         // ``funnelLabels``, right of the point or else left of it, and left out where both
         // would overlap a label already drawn (the table beside the chart names them all).
@@ -179,6 +225,10 @@ extension Charts {
             let candidates = [(x + 8, x + 8 + length, "start"), (x - 8 - length, x - 8, "end")].filter { $0.0 >= left && $0.1 <= width - 4 }
             guard let place = candidates.first(where: { c in !boxes.contains { abs($0.y - y) < 12 && $0.x0 < c.1 && c.0 < $0.x1 } }) else { continue }
             boxes.append((place.0, place.1, y))
+            // On a page ground of its own: a label never sits on a marker's fill.
+            let drawn = textWidth(text)
+            let x0 = place.2 == "start" ? place.0 : place.1 - drawn
+            children.append(el("rect", [("x", n(x0 - 1)), ("y", n(y - 10)), ("width", n(drawn + 2)), ("height", "13"), ("fill", Palette.page)]))
             children.append(
                 el("text", [("x", n(place.2 == "start" ? place.0 : place.1)), ("y", n(y)), ("text-anchor", place.2), ("class", "small")], text: text))
         }
@@ -187,6 +237,15 @@ extension Charts {
 
     /// The most points a funnel plot labels.
     static let funnelLabels = 8
+
+    /// The most organisations a funnel plot draws one point each: above it, those within
+    /// the 95% limits (and those not flagged) are counted in ``densityCell`` squares
+    /// instead, so that 50,000 organisations do not make 50,000 points per chart; those
+    /// outside the 95% limits are always points.
+    static let funnelPointLimit = 2_000
+
+    /// The side of a square of the shaded density, in px.
+    static let densityCell = 8.0
 
     /// A funnel point's marker: a diamond outside the 99.8% limits, a filled circle outside
     /// the 95%, a hollow circle within, a hollow square when the flag is withheld (shape
@@ -318,7 +377,14 @@ extension Report {
         let methods = funnels.map { $0.method.joined(separator: " ") }
         let sharedMethod = level == .parent && Set(methods).count == 1
         if sharedMethod, let method = methods.first { nodes.append(el("p", [("class", "note")], text: method)) }
-        for funnel in funnels {
+        // The case-mix adjustment is said in full for the first adjusted funnel, then
+        // referred to (the print's pages are full).
+        var adjustmentSaid = false
+        for var funnel in funnels {
+            if let strata = funnel.adjustedBy, !funnel.method.isEmpty {
+                if adjustmentSaid { funnel.method[0] = PlaceWording.adjustedAsAbove(strata) }
+                adjustmentSaid = true
+            }
             let indicator = funnel.indicator
             let points = funnel.points, noun = funnel.noun, measure = funnel.measure
             let name = PlaceWording.indicatorName(indicator)
@@ -351,7 +417,12 @@ extension Report {
                             xTitle: funnel.adjustedBy.map { Charts.fitted("Expected number, case-mix adjusted by \($0)", width: 690) }
                                 ?? (ratio ? "Expected number" : "Referrals (the share's denominator)"),
                             yTitle: ratio ? "Observed / expected" : "\(name) (%)", measure: measure, adjustedBy: funnel.adjustedBy),
-                        el("figcaption", text: title + "."),
+                        el(
+                            "figcaption",
+                            text: title + "."
+                                + (points.filter { $0.value != nil && ($0.x ?? 0) > 0 }.count > Charts.funnelPointLimit
+                                    ? " With more than \(Report.grouped(Charts.funnelPointLimit)) \(noun)s, those within the 95% limits or not flagged are shaded squares, darker where more lie; those outside the 95% limits are drawn one by one."
+                                    : "")),
                         details(
                             tableSummary(funnelSummary(funnel), table: .organisations),
                             dataTable(

@@ -42,35 +42,44 @@ extension Charts {
         id: String, title: String, description: String, panels: [SeriesPanel], series: [(label: String, colour: String)], xTitle: String,
         yTitle: String, reference: (value: Double, label: String)? = nil, valueText: (Double) -> String
     ) -> Node {
-        let panelWidth = 420.0, panelHeight = 170.0, columns = panels.count > 1 ? 2 : 1, legendHeight = 26.0
+        let panelWidth = 420.0, panelHeight = 170.0, columns = panels.count > 1 ? 2 : 1
         let rowsOfPanels = (panels.count + columns - 1) / columns
+        let width = Double(columns) * (panelWidth + 20) + 10
         let values = panels.flatMap { $0.points.flatMap { $0.values.compactMap { $0.high ?? $0.value } } }.filter(\.isFinite)
         let maximum = max(values.max() ?? 1, (reference?.value ?? 0) * 1.2)
         let step = tickStep(maximum)
         let yMax = max(step, (maximum / step).rounded(.up) * step)
         let places = tickPlaces(step)
         var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
-        // Legend: each series' marker, then the reference line.
-        var lx = 62.0
+        // Legend: each series' marker, then the reference line, in rows as wide as the chart.
+        var legend = LegendLayout(left: 62, right: width - 10)
         for (s, item) in series.enumerated() {
-            children.append(marker(s, x: lx + 5, y: 13, colour: item.colour, title: nil))
-            children.append(el("text", [("x", n(lx + 14)), ("y", "17"), ("class", "small")], text: item.label))
-            lx += 24 + Double(item.label.count) * 6.2
+            let at = legend.place(markWidth: 14, text: item.label, gap: 10)
+            children.append(marker(s, x: at.x + 5, y: at.y, colour: item.colour, title: nil))
+            children.append(el("text", [("x", n(at.x + 14)), ("y", n(at.y + 4)), ("class", "small")], text: item.label))
         }
         if let reference {
+            let at = legend.place(markWidth: 28, text: reference.label)
             children.append(
                 el(
                     "line",
                     [
-                        ("x1", n(lx)), ("x2", n(lx + 22)), ("y1", "13"), ("y2", "13"), ("stroke", Palette.ink), ("stroke-dasharray", "5 3"),
+                        ("x1", n(at.x)), ("x2", n(at.x + 22)), ("y1", n(at.y)), ("y2", n(at.y)), ("stroke", Palette.ink), ("stroke-dasharray", "5 3"),
                         ("stroke-width", "1.5"),
                     ]))
-            children.append(el("text", [("x", n(lx + 28)), ("y", "17"), ("class", "small")], text: reference.label))
+            children.append(el("text", [("x", n(at.x + 28)), ("y", n(at.y + 4)), ("class", "small")], text: reference.label))
         }
+        let legendHeight = 26 + legend.extraHeight
+        let labels = tickLabels(from: 0, through: yMax, step: step, places: places)
+        // The y title in lines no longer than the distance between stacked panels, less
+        // a gap (their titles never meet); its further lines push the plot right.
+        let titleLength = panelHeight + 20 - 8
+        let titleExtra = rotatedTitle(yTitle, x: 0, middle: 0, length: titleLength).extra
         for (p, panel) in panels.enumerated() {
             let ox = Double(p % columns) * (panelWidth + 20) + 10
             let oy = legendHeight + Double(p / columns) * (panelHeight + 20) + 6
-            let left = ox + 62, right = ox + panelWidth - 10, topY = oy + 24, bottom = oy + panelHeight - 32
+            let left = plotLeft(origin: ox, least: 62, reserved: 16 + titleExtra, labels: labels), right = ox + panelWidth - 10, topY = oy + 24
+            let bottom = oy + panelHeight - 32
             func yOf(_ v: Double) -> Double { bottom - (bottom - topY) * min(max(v, 0), yMax) / yMax }
             children.append(el("text", [("x", n((left + right) / 2)), ("y", n(oy + 14)), ("text-anchor", "middle"), ("class", "panel")], text: panel.title))
             // A panel with no published value is one sentence, not a row of "s".
@@ -83,14 +92,7 @@ extension Charts {
                 continue
             }
             let middle = (topY + bottom) / 2
-            children.append(
-                el(
-                    "text",
-                    [
-                        ("x", n(ox + 10)), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"),
-                        ("transform", "rotate(-90 \(n(ox + 10)) \(n(middle)))"),
-                    ],
-                    text: yTitle))
+            children.append(rotatedTitle(yTitle, x: ox + 10, middle: middle, length: titleLength).node)
             children += gridlines(from: 0.0, through: yMax, step: step, places: places, left: left, right: right, yOf: yOf)
             if let reference {
                 let y = yOf(reference.value)
@@ -128,8 +130,7 @@ extension Charts {
             }
             children.append(el("text", [("x", n((left + right) / 2)), ("y", n(bottom + 28)), ("text-anchor", "middle"), ("class", "axis")], text: xTitle))
         }
-        return svg(
-            id: id, width: Double(columns) * (panelWidth + 20) + 10, height: legendHeight + Double(rowsOfPanels) * (panelHeight + 20) + 10, children)
+        return svg(id: id, width: width, height: legendHeight + Double(rowsOfPanels) * (panelHeight + 20) + 10, children)
     }
 
     /// Series `index`'s marker: a circle, then a diamond (shape tells series apart without colour).

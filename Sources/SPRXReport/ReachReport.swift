@@ -74,7 +74,7 @@ extension Report {
         guard reach.hasRates else { return section("reach", reachTitle, [el("p", text: reachWithheldSentence(context) ?? noPopulation)]) }
         let scale = reach.scale, mismatch = catchmentMismatch(context)
         var children: [Node] = [el("p", text: reachIntro(scale))] + reachWithheldIndicatorSentences(reach).map { el("p", text: $0) }
-        children += warningsText(context.warnings.filter { $0.code == .catchmentMismatch }).map { el("p", [("class", "warning")], text: $0) }
+        children += context.warnings.filter { $0.code == .catchmentMismatch }.map { el("p", [("class", "warning")], warningNodes($0)) }
         let nationRows = reachNationRows(reach)
         if !nationRows.isEmpty {
             children.append(
@@ -183,7 +183,7 @@ extension Report {
         let scale = reach.scale, mismatch = catchmentMismatch(context)
         out += [md(reachIntro(scale)), ""]
         out += reachWithheldIndicatorSentences(reach).flatMap { [md($0), ""] }
-        for warning in warningsText(context.warnings.filter { $0.code == .catchmentMismatch }) { out += ["**" + md(warning) + "**", ""] }
+        for warning in context.warnings where warning.code == .catchmentMismatch { out += warningMarkdown(warning) + [""] }
         let nationRows = reachNationRows(reach)
         if !nationRows.isEmpty {
             out += [md("Referral rates by nation, \(scale.unit) (tables/rates_by_group.csv)."), ""]

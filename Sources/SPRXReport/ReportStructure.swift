@@ -379,19 +379,31 @@ extension Report {
                         [el("p", [("class", "big")], text: card.value), el("p", text: card.label + (card.withheld.map { ": \($0)" } ?? ""))])
                 }))
         if let missing = notRecordedSummary(context, label) { children.append(el("p", text: missing)) }
-        children += warningsText(context.warnings.filter { $0.changesHeadline }).map { el("p", [("class", "warning")], text: $0) }
+        children += context.warnings.filter { $0.changesHeadline }.map { el("p", [("class", "warning")], warningNodes($0)) }
         let findings = summaryFindings(numbers, context, label)
         children.append(el("h2", text: "What this data shows"))
         if findings.isEmpty {
             children.append(el("p", text: allSuppressed))
         } else {
+            // The headline trend carries the variation icon of its latest month (SPC), as
+            // the trends section's lead does.
+            let trend = trendFinding(numbers)?.here
+            let series = numbers.trends.spcSeries(.nonMedicalShare)
+            let icon = series.isCharted ? series.variation : nil
             children.append(
                 el(
                     "ul", [("class", "findings")],
                     findings.map { finding in
-                        el(
+                        let mark =
+                            finding.here == trend
+                            ? icon.map {
+                                Charts.variationIcon(
+                                    $0.type, high: $0.high,
+                                    label: TrendWording.measureName(.nonMedicalShare) + ": " + SPCWording.variation($0.type, high: $0.high), size: 18)
+                            } : nil
+                        return el(
                             "li", [],
-                            [el("p", text: finding.here)]
+                            [el("p", [], (mark.map { [$0, .text(" ")] } ?? []) + [.text(finding.here)])]
                                 + (finding.literature.map { [el("p", [("class", "comparison")], text: "Compared with: " + $0)] } ?? []))
                     }))
         }
@@ -443,9 +455,9 @@ extension Report {
     /// References: the studies compared with and the methods used, in full. DOIs and
     /// addresses are text, not links (the report fetches and links to nothing).
     static let references: [String] = [
-        "Bu F, Hayes D, Burton A, Fancourt D. Equal, equitable or exacerbating inequalities: patterns and predictors of social prescribing referrals in 160 128 UK patients. The British Journal of Psychiatry, published online 11 November 2024 (Cambridge University Press); preprint: medRxiv, doi:10.1101/2024.03.26.24304896",
+        "Bu F, Hayes D, Burton A, Fancourt D. Equal, equitable or exacerbating inequalities: patterns and predictors of social prescribing referrals in 160 128 UK patients. The British Journal of Psychiatry, published online 11 November 2024 (Cambridge University Press). doi:10.1192/bjp.2024.141; preprint: medRxiv, doi:10.1101/2024.03.26.24304896",
         "Wilding A, Sutton M, Agboraw E, Munford L, Wilson P. Geographic inequalities in need and provision of social prescribing link workers: a retrospective study in primary care. British Journal of General Practice. 2024. doi:10.3399/BJGP.2023.0602",
-        "Wilding A, et al. Impact of the rollout of the national social prescribing link worker programme on population outcomes: evidence from a repeated cross-sectional survey. British Journal of General Practice. 2025 (early online 3 November 2025, BJGP.2024.0542). bjgp.org/content/early/2025/11/03/BJGP.2024.0542",
+        "Wilding A, et al. Impact of the rollout of the national social prescribing link worker programme on population outcomes: evidence from a repeated cross-sectional survey. British Journal of General Practice. 2025 (early online 3 November 2025). doi:10.3399/BJGP.2024.0542",
         "Public Health England, Public Health Data Science. Technical Guide: Confidence Intervals (Wilson score, Byar's and Dobson's methods; version 25 May 2018), with the Technical Guide: Funnel Plots and the slope index of inequality tool. Fingertips guidance: fingertips.phe.org.uk/profile/guidance",
         "NHS Digital. Disclosure control methodology for Hospital Episode Statistics (HES) and Emergency Care Data Set (ECDS), from September 2018. digital.nhs.uk/data-and-information/data-tools-and-services/data-services/hospital-episode-statistics/change-to-disclosure-control-methodology-for-hes-and-ecds-from-september-2018",
     ]
@@ -499,7 +511,7 @@ extension Report {
                 return "- " + md(label) + ": " + md(card.withheld ?? card.value)
             } + [""]
         if let missing = notRecordedSummary(context, label) { out += [md(missing), ""] }
-        for warning in warningsText(context.warnings.filter { $0.changesHeadline }) { out += ["**" + md(warning) + "**", ""] }
+        for warning in context.warnings where warning.changesHeadline { out += warningMarkdown(warning) + [""] }
         out += ["## What this data shows", ""]
         let findings = summaryFindings(numbers, context, label)
         if findings.isEmpty {

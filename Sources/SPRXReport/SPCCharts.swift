@@ -233,7 +233,7 @@ extension Charts {
         for (p, item) in series.enumerated() {
             let ox = Double(p % columns) * (panelWidth + 20) + 10
             let oy = legendHeight + Double(p / columns) * (panelHeight + 12) + 6
-            let left = ox + (compact ? 30 : 56), right = ox + panelWidth - (compact ? 4 : 10), topY = oy + 30, bottom = oy + panelHeight - 20
+            let right = ox + panelWidth - (compact ? 4 : 10), topY = oy + 30, bottom = oy + panelHeight - 20
             let name = TrendWording.measureName(item.measure)
             if let variation = item.variation {
                 children.append(
@@ -245,7 +245,7 @@ extension Charts {
             guard item.isCharted else {
                 children.append(
                     el(
-                        "text", [("x", n((left + right) / 2)), ("y", n((topY + bottom) / 2)), ("text-anchor", "middle"), ("class", "small")],
+                        "text", [("x", n((ox + right) / 2)), ("y", n((topY + bottom) / 2)), ("text-anchor", "middle"), ("class", "small")],
                         text: "Too few months to chart (at least \(SPCColumn.minimumPoints) are needed)."))
                 continue
             }
@@ -257,6 +257,9 @@ extension Charts {
             let step = tickStep((high - low) * (compact ? 2 : 1))
             let yMin = (low / step).rounded(.down) * step, yMax = (high / step).rounded(.up) * step
             let places = tickPlaces(step)
+            // The plot starts right of the longest tick label ("10,000" needs more than "20").
+            let left = plotLeft(
+                origin: ox, least: compact ? 30 : 56, reserved: 0, labels: tickLabels(from: yMin, through: yMax, step: step, places: places))
             func yOf(_ v: Double) -> Double { bottom - (bottom - topY) * (v - yMin) / (yMax - yMin) }
             let slot = (right - left) / Double(max(1, item.points.count))
             func xOf(_ i: Int) -> Double { left + slot * (Double(i) + 0.5) }
@@ -270,8 +273,13 @@ extension Charts {
             var labelled = item.points.indices.filter { (month(item.points[$0].start) - 1) % every == 0 }
             if let first = labelled.first, first > 0, Double(first) * slot >= labelWidth + 6 { labelled.insert(0, at: 0) }
             if labelled.isEmpty { labelled = [0] }
-            // A month with no value to chart is marked s at the foot of the panel.
+            // A month with no value to chart is marked s at the foot of the panel; where
+            // months are narrower than an s, a run of them has an s every few months
+            // (never one drawn over another).
+            var lastMark = -Double.infinity
             for (i, point) in item.points.enumerated() where point.value == nil && point.note == SPCColumn.Note.noValue {
+                guard xOf(i) - lastMark >= textWidth("s") + 2 else { continue }
+                lastMark = xOf(i)
                 children.append(el("text", [("x", n(xOf(i))), ("y", n(bottom - 3)), ("text-anchor", "middle"), ("class", "small")], text: "s"))
             }
             for i in labelled {

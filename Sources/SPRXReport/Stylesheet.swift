@@ -23,6 +23,7 @@ extension Report {
         .findings .comparison { color: \(Palette.muted); font-size: 0.9rem; }
         .spc-findings li { display: flex; gap: 0.4rem; align-items: flex-start; }
         svg.variation-icon { flex: none; display: inline-block; margin-top: 0.15rem; }
+        p > svg.variation-icon { margin-top: 0; vertical-align: text-bottom; }
         .table-wrap { overflow-x: auto; max-width: 100%; margin: 0.75rem 0; }
         table { border-collapse: collapse; margin: 0; font-size: 0.85rem; min-width: min(24rem, 100%); }
         caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; overflow-wrap: break-word; }
@@ -40,12 +41,16 @@ extension Report {
         svg .onbar { font-size: 10px; }
         details { margin: 0.3rem 0 1rem; }
         .print-only { display: none; }
+        code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.9em; overflow-wrap: anywhere; }
+        code.snippet { display: block; white-space: pre-wrap; margin: 0.3rem 0; font-weight: 400; }
         summary { cursor: pointer; color: \(Palette.link); }
         footer { margin-top: 2rem; font-size: 0.8rem; color: \(Palette.muted); }
         @media print {
           @page { size: A4; margin: 12mm 13mm; }
           :root { font-size: 9.5pt; line-height: 1.35; }
           h2 { margin-top: 1.2rem; }
+          footer { margin-top: 0.8rem; }
+          details:not([open]) { display: none; }
           figure { margin: 0.5rem 0; }
           ul { margin: 0.4rem 0; }
           p { margin: 0.4rem 0; }
@@ -61,7 +66,6 @@ extension Report {
           h3, .model > p { break-after: avoid; }
           .model figcaption { display: none; }
           details > summary { display: none; }
-          details:not([open]) > :not(summary) { display: none; }
           .print-only { display: block; }
           .screen-only { display: none; }
         }

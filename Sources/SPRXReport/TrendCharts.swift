@@ -21,13 +21,17 @@ extension Charts {
     /// interval breaks the line and is marked `s` at the foot of the panel; an interval
     /// without a value is a gap; a partial interval's marker (or column) is hollow. The
     /// y scale from 0 is shared by the panels; series are told apart by shape too.
+    /// `compact`: up to three panels a row, lower, the years alone on the time axis (the
+    /// A4 print's version, whose pages are full).
     static func timePanels(
         id: String, title: String, description: String, axis: [String], panels: [TimePanel], yTitle: String, bars: Bool = false,
-        valueText: (Double) -> String
+        compact: Bool = false, valueText: (Double) -> String
     ) -> Node {
-        let columns = panels.count > 1 ? 2 : 1
-        let panelWidth = columns == 1 ? 860.0 : 420.0, panelHeight = 160.0, legendHeight = 26.0
+        let columns = compact ? min(3, max(1, panels.count)) : panels.count > 1 ? 2 : 1
+        let panelWidth = compact ? (880 - 20 * Double(columns - 1)) / Double(columns) - 20 : columns == 1 ? 860.0 : 420.0
+        let panelHeight = compact ? 108.0 : 160.0
         let rowsOfPanels = (panels.count + columns - 1) / columns
+        let width = Double(columns) * (panelWidth + 20) + 10
         let values = panels.flatMap { $0.series.flatMap { $0.points.compactMap { $0.flatMap { $0.high ?? $0.value } } } }.filter(\.isFinite)
         let maximum = values.max() ?? 1
         let step = tickStep(maximum)
@@ -36,40 +40,61 @@ extension Charts {
         var children: [Node] = [el("title", [("id", "\(id)-title")], text: title), el("desc", [("id", "\(id)-desc")], text: description)]
         // Legend: series, band, partial, suppressed.
         let series = panels.first?.series ?? []
-        var lx = 62.0
-        func legend(_ mark: Node, _ text: String) {
-            children.append(mark)
-            children.append(el("text", [("x", n(lx + 14)), ("y", "17"), ("class", "small")], text: text))
-            lx += 28 + Double(text.count) * 6.2
+        // In rows as wide as the chart; `mark` draws an item's mark at its place (x, centre y).
+        var layout = LegendLayout(left: 62, right: width - 10)
+        func legend(_ text: String, _ mark: (Double, Double) -> Node) {
+            let at = layout.place(markWidth: 14, text: text)
+            children.append(mark(at.x, at.y))
+            children.append(el("text", [("x", n(at.x + 14)), ("y", n(at.y + 4)), ("class", "small")], text: text))
         }
         for (s, item) in series.enumerated() {
-            legend(
+            legend(item.label) { x, y in
                 bars
-                    ? el("rect", [("x", n(lx)), ("y", "7"), ("width", "10"), ("height", "10"), ("fill", item.colour)])
-                    : marker(s, x: lx + 5, y: 13, colour: item.colour, title: nil), item.label)
+                    ? el("rect", [("x", n(x)), ("y", n(y - 6)), ("width", "10"), ("height", "10"), ("fill", item.colour)])
+                    : marker(s, x: x + 5, y: y, colour: item.colour, title: nil)
+            }
         }
         if !bars {
-            legend(
+            legend("95% interval") { x, y in
                 el(
                     "rect",
-                    [("x", n(lx)), ("y", "8"), ("width", "10"), ("height", "10"), ("fill", series.first?.colour ?? Palette.neutral), ("fill-opacity", "0.25")]),
-                "95% interval")
+                    [
+                        ("x", n(x)), ("y", n(y - 5)), ("width", "10"), ("height", "10"), ("fill", series.first?.colour ?? Palette.neutral),
+                        ("fill-opacity", "0.25"),
+                    ])
+            }
         }
-        legend(
+        legend("partial interval") { x, y in
             bars
                 ? el(
                     "rect",
-                    [("x", n(lx)), ("y", "7"), ("width", "10"), ("height", "10"), ("fill", Palette.page), ("stroke", Palette.ink), ("stroke-dasharray", "2 1")])
-                : el("circle", [("cx", n(lx + 5)), ("cy", "13"), ("r", "4"), ("fill", Palette.page), ("stroke", Palette.ink), ("stroke-width", "1.5")]),
-            "partial interval")
-        legend(el("text", [("x", n(lx + 2)), ("y", "17"), ("class", "small")], text: "s"), "suppressed")
+                    [
+                        ("x", n(x)), ("y", n(y - 6)), ("width", "10"), ("height", "10"), ("fill", Palette.page), ("stroke", Palette.ink),
+                        ("stroke-dasharray", "2 1"),
+                    ])
+                : el("circle", [("cx", n(x + 5)), ("cy", n(y)), ("r", "4"), ("fill", Palette.page), ("stroke", Palette.ink), ("stroke-width", "1.5")])
+        }
+        legend("suppressed") { x, y in el("text", [("x", n(x + 2)), ("y", n(y + 4)), ("class", "small")], text: "s") }
+        let legendHeight = 26 + layout.extraHeight
+        let labels = tickLabels(from: 0, through: yMax, step: step, places: places)
+        // The y title in lines no longer than the distance between stacked panels, less
+        // a gap (their titles never meet); its further lines push the plot right.
+        let titleLength = panelHeight + 20 - 8
+        let titleExtra = rotatedTitle(yTitle, x: 0, middle: 0, length: titleLength).extra
 
         // Axis labels: the first slot and the first of each year (January, or Q1).
-        let labelled = axis.enumerated().filter { i, label in i == 0 || label.hasPrefix("Jan ") || label.hasSuffix(" Q1") }.map(\.offset)
+        let yearStarts = axis.indices.filter { axis[$0].hasPrefix("Jan ") || axis[$0].hasSuffix(" Q1") }
+        // Compact: the year alone, at each year's start (and the first slot when a year's width is free before the next).
+        func year(_ label: String) -> String { label.split(separator: " ").first { $0.count == 4 && $0.allSatisfy(\.isNumber) }.map(String.init) ?? label }
+        let labelled =
+            compact
+            ? (yearStarts.first.map { $0 * 12 >= axis.count } ?? true ? [0] : []) + yearStarts.filter { $0 > 0 }
+            : [0] + yearStarts.filter { $0 > 0 }
         for (p, panel) in panels.enumerated() {
             let ox = Double(p % columns) * (panelWidth + 20) + 10
             let oy = legendHeight + Double(p / columns) * (panelHeight + 20) + 6
-            let left = ox + 62, right = ox + panelWidth - 10, topY = oy + 24, bottom = oy + panelHeight - 34
+            let left = plotLeft(origin: ox, least: 62, reserved: 16 + titleExtra, labels: labels), right = ox + panelWidth - 10, topY = oy + 24
+            let bottom = oy + panelHeight - 34
             func yOf(_ v: Double) -> Double { bottom - (bottom - topY) * min(max(v, 0), yMax) / yMax }
             let slot = (right - left) / Double(max(1, axis.count))
             func xOf(_ i: Int) -> Double { left + slot * (Double(i) + 0.5) }
@@ -84,19 +109,13 @@ extension Charts {
                 continue
             }
             let middle = (topY + bottom) / 2
-            children.append(
-                el(
-                    "text",
-                    [
-                        ("x", n(ox + 10)), ("y", n(middle)), ("text-anchor", "middle"), ("class", "axis"),
-                        ("transform", "rotate(-90 \(n(ox + 10)) \(n(middle)))"),
-                    ],
-                    text: yTitle))
+            children.append(rotatedTitle(yTitle, x: ox + 10, middle: middle, length: titleLength).node)
             children += gridlines(from: 0.0, through: yMax, step: step, places: places, left: left, right: right, yOf: yOf)
             for i in labelled {
                 let x = xOf(i)
                 children.append(el("line", [("x1", n(x)), ("x2", n(x)), ("y1", n(bottom)), ("y2", n(bottom + 4)), ("stroke", Palette.ink)]))
-                children.append(el("text", [("x", n(x)), ("y", n(bottom + 15)), ("text-anchor", "middle"), ("class", "small")], text: axis[i]))
+                children.append(
+                    el("text", [("x", n(x)), ("y", n(bottom + 15)), ("text-anchor", "middle"), ("class", "small")], text: compact ? year(axis[i]) : axis[i]))
             }
             for (s, line) in panel.series.enumerated() {
                 let name = "\(panel.title), \(line.label)"
@@ -177,7 +196,7 @@ extension Charts {
                         ]))
             }
         }
-        return svg(id: id, width: Double(columns) * (panelWidth + 20) + 10, height: legendHeight + Double(rowsOfPanels) * (panelHeight + 20) + 10, children)
+        return svg(id: id, width: width, height: legendHeight + Double(rowsOfPanels) * (panelHeight + 20) + 10, children)
     }
 
     /// A marker drawn at 60% of its size about (x, y), for panels with many intervals.
@@ -209,8 +228,24 @@ extension Report {
         let axis = starts.map { TrendWording.shortLabel($0, interval) }
         let unit = interval == .month ? "month" : "quarter"
         var children: [Node] = []
-        let lead = TrendWording.lead(figures)
-        if !lead.isEmpty { children.append(el("ul", [("class", "findings")], lead.map { el("li", [], [el("p", text: $0)]) })) }
+        // Each headline trend with the variation icon of its latest month (SPC, as
+        // Making Data Count puts it beside the measure), when spc.csv charts the measure.
+        let lead = TrendWording.leadByMeasure(figures)
+        if !lead.isEmpty {
+            children.append(
+                el(
+                    "ul", [("class", "findings spc-findings")],
+                    lead.map { item in
+                        let series = figures.spcSeries(item.measure)
+                        let icon = series.isCharted ? series.variation : nil
+                        let name = TrendWording.measureName(item.measure)
+                        return el(
+                            "li", [],
+                            (icon.map {
+                                [Charts.variationIcon($0.type, high: $0.high, label: "\(name): " + SPCWording.variation($0.type, high: $0.high), size: 22)]
+                            } ?? []) + [el("p", text: item.sentence)])
+                    }))
+        }
 
         let referralsTitle = "Referrals per \(unit), all referrals"
         children.append(el("h3", text: "Referrals and shares for all referrals"))
@@ -248,23 +283,28 @@ extension Report {
         if !nations.isEmpty {
             let title = "Non-medical share by \(unit) in each nation, with 95% intervals"
             children.append(el("h3", text: "Non-medical share by nation"))
+            func chart(compact: Bool) -> Node {
+                Charts.timePanels(
+                    id: compact ? "trend-nation-print" : "trend-nation", title: title,
+                    description:
+                        "One panel per nation; the line is the percentage of the \(unit)'s referrals through non-medical routes, the band its 95% Wilson interval; a hollow point is a partial \(unit); s at the foot of a panel marks a suppressed \(unit), which is a gap in the line. The same numbers are in the table below.",
+                    axis: axis,
+                    panels: nations.map { nation in
+                        Charts.TimePanel(
+                            title: nation,
+                            series: trendSeries(
+                                figures, interval, axis: starts, dimension: Grouping.Name.nation, group: nation,
+                                measures: [(.nonMedicalShare, "Non-medical share", Palette.nonMedical)]))
+                    },
+                    yTitle: "Non-medical share (%)", compact: compact, valueText: { NumberFormat.points($0) + "%" })
+            }
+            // Two panels a row on screen; three lower ones a row in the A4 print.
             children.append(
                 el(
                     "figure", [],
                     [
-                        Charts.timePanels(
-                            id: "trend-nation", title: title,
-                            description:
-                                "One panel per nation; the line is the percentage of the \(unit)'s referrals through non-medical routes, the band its 95% Wilson interval; a hollow point is a partial \(unit); s at the foot of a panel marks a suppressed \(unit), which is a gap in the line. The same numbers are in the table below.",
-                            axis: axis,
-                            panels: nations.map { nation in
-                                Charts.TimePanel(
-                                    title: nation,
-                                    series: trendSeries(
-                                        figures, interval, axis: starts, dimension: Grouping.Name.nation, group: nation,
-                                        measures: [(.nonMedicalShare, "Non-medical share", Palette.nonMedical)]))
-                            },
-                            yTitle: "Non-medical share (%)", valueText: { NumberFormat.points($0) + "%" }),
+                        el("div", [("class", "screen-only")], [chart(compact: false)]),
+                        el("div", [("class", "print-only")], [chart(compact: true)]),
                         el("figcaption", text: title + "."),
                         details(
                             tableSummary("non-medical share by nation and \(unit)", table: .trends),

@@ -180,26 +180,31 @@ enum TrendWording {
     }
 
     /// The section's lead: referrals and each share in the first and last full interval.
-    static func lead(_ figures: TrendFigures) -> [String] {
-        var sentences: [String] = []
+    static func lead(_ figures: TrendFigures) -> [String] { leadByMeasure(figures).map(\.sentence) }
+
+    /// ``lead(_:)``'s sentences, each with the measure it is about (for its variation icon).
+    static func leadByMeasure(_ figures: TrendFigures) -> [(measure: TrendColumn.Measure, sentence: String)] {
+        var sentences: [(measure: TrendColumn.Measure, sentence: String)] = []
         if let span = figures.firstAndLast(.referrals) {
             let unit = span.interval == .quarter ? "quarter" : "month"
             func count(_ point: TrendPoint) -> String { point.value.map { Report.grouped(Int($0)) } ?? ReachWording.suppressed }
             sentences.append(
-                "There were \(count(span.first)) referrals in \(period(span.first, span.interval)), the first full \(unit) of the data, and \(count(span.last)) in \(period(span.last, span.interval)), the last."
-            )
+                (
+                    .referrals,
+                    "There were \(count(span.first)) referrals in \(period(span.first, span.interval)), the first full \(unit) of the data, and \(count(span.last)) in \(period(span.last, span.interval)), the last."
+                ))
         }
         for measure in [TrendColumn.Measure.nonMedicalShare, .contactedShare, .interventionShare] {
             // A share whose field is not recorded has no trend: one sentence says why.
             if let withheld = figures.withheld(measure) {
                 let subject = shareSubject(measure)
-                sentences.append(subject.prefix(1).uppercased() + subject.dropFirst() + " is \(withheld), so its trend is not shown.")
+                sentences.append((measure, subject.prefix(1).uppercased() + subject.dropFirst() + " is \(withheld), so its trend is not shown."))
                 continue
             }
             guard let span = figures.firstAndLast(measure), let sentence = shareChange(measure, first: span.first, last: span.last, span.interval) else {
                 continue
             }
-            sentences.append(sentence)
+            sentences.append((measure, sentence))
         }
         return sentences
     }

@@ -118,7 +118,8 @@ import Testing
         let message =
             "37 of 3,000 rows quarantined: most common reasons conflicting_referral_id 6, date_out_of_window 4; see tables/data_quality.csv and quarantine/rejected.csv.gz."
         let plain = DisplayNames.plainWords(message)
-        #expect(plain.contains("referral id repeated with different content 6, referral date outside the window 4;"))
+        // Each reason's count in brackets, so a reason's words never run into it.
+        #expect(plain.contains("referral id repeated with different content (6 rows), referral date outside the window (4 rows);"))
         #expect(plain.contains("tables/data_quality.csv") && plain.contains("quarantine/rejected.csv.gz."))
         #expect(DisplayNames.plainWords("suppressed;no_link_worker_fte") == "suppressed;no link worker time recorded")
         #expect(DisplayNames.plainWords("an unheard_of_code.") == "an unheard of code.")

@@ -187,6 +187,44 @@ import Testing
     }
 
     // φ not above 1: the plain limits, said with φ.
+    /// Above ``Charts/funnelPointLimit`` organisations, those within the 95% limits are
+    /// counted in shaded squares, and only those outside are points. Expected by
+    /// construction: 2,500 copies of a within point at 50 denominators, plus R1 (above the
+    /// 99.8% limit) and Y0042 (below it): 2 markers with their titles, no hollow circle,
+    /// and the squares' counts summing to 2,500.
+    @Test func manyOrganisationsAreShadedNotOnePointEach() throws {
+        let funnel = PlaceFigures(tables: [Self.table()]).funnel(.nonMedicalShare, .organisation, Self.context())
+        let within = try #require(funnel.points.first { $0.flag == .within && $0.value != nil })
+        let outside = funnel.points.filter { $0.value != nil && ($0.flag == .above998 || $0.flag == .below998) }
+        #expect(outside.count == 2)
+        var points = (0..<2_500).map { i -> FunnelPoint in
+            var point = within
+            point.code = "W\(i)"
+            point.x = (within.x ?? 1) * (1 + Double(i % 50) / 50)
+            return point
+        }
+        points += outside
+        let svg = Charts.funnelPlot(
+            id: "f", title: "t", description: "d", points: points, overall: 1, xTitle: "x", yTitle: "y", measure: funnel.measure, adjustedBy: "sex"
+        ).rendered
+        let regex = try NSRegularExpression(pattern: #"<title>([0-9,]+) organisations? within the 95% limits or not flagged</title>"#)
+        let counts = regex.matches(in: svg, range: NSRange(svg.startIndex..., in: svg)).map {
+            Int((svg as NSString).substring(with: $0.range(at: 1)).replacingOccurrences(of: ",", with: ""))!
+        }
+        #expect(!counts.isEmpty && counts.reduce(0, +) == 2_500)
+        // Only the two outside the 99.8% limits are markers (with their own titles).
+        #expect(svg.components(separatedBy: "stroke-width=\"0.8\"><title>").count - 1 == 2)
+        #expect(!svg.contains("stroke=\"#0072B2\" stroke-width=\"1.5\""))
+        #expect(svg.contains("within 95% or not flagged: shaded by how many"))
+        // Below the limit every organisation is a point.
+        let few = Charts.funnelPlot(
+            id: "f", title: "t", description: "d", points: Array(points.prefix(30)) + outside, overall: 1, xTitle: "x", yTitle: "y",
+            measure: funnel.measure, adjustedBy: "sex"
+        ).rendered
+        #expect(!few.contains("class=\"density\""))
+        #expect(few.components(separatedBy: "stroke=\"#0072B2\" stroke-width=\"1.5\"><title>").count - 1 == 30)
+    }
+
     @Test func thePlainLimitsWhenPhiIsNotAboveOne() {
         let context = Self.context(dispersion: [Self.nonMedicalRatio: FunnelDispersion(phi: 0.736, tau2: 0)])
         let funnel = PlaceFigures(tables: [Self.table()]).funnel(.nonMedicalShare, .organisation, context)

@@ -128,7 +128,9 @@ import Testing
         #expect(references.contains("doi:10.1101/2024.03.26.24304896"))
         #expect(references.contains("Bu F, Hayes D, Burton A, Fancourt D."))
         #expect(references.contains("doi:10.3399/BJGP.2023.0602"))
-        #expect(references.contains("BJGP.2024.0542"))
+        #expect(references.contains("doi:10.3399/BJGP.2024.0542"))
+        // The journal DOI of Bu et al. (BJPsych 2024), the preprint's kept as a second form.
+        #expect(references.contains("doi:10.1192/bjp.2024.141"))
         #expect(references.contains("Technical Guide: Confidence Intervals"))
         #expect(references.contains("Disclosure control methodology for Hospital Episode Statistics"))
         #expect(Self.markdown.contains("1. Bu F, Hayes D, Burton A, Fancourt D."))

@@ -169,7 +169,7 @@ func outline(_ html: String) -> String {
         // Sex "Other", non-medical: 1-7 referrals in SampleData (fixture route_type_by_group).
         #expect(fixtureMarkdown.contains("| Other | Non-medical | suppressed | 10 | suppressed | suppressed |"))
         // Its bar: 10 medical of 10 beside a suppressed part, said in words, never "100%".
-        #expect(fixtureHTML.contains(">rounded parts fill the total (10)</text>"))
+        #expect(fixtureHTML.contains(">the rounded counts shown add up to all 10</text>"))
     }
 
     @Test func labelsAreEscaped() {

@@ -173,7 +173,7 @@ func trustSection(_ text: String, _ start: String) -> String {
         let hatched = try #require(
             svg.firstMatch(of: #/width="([0-9.]+)" height="15" fill="url\(#mix-sex-hatch\)"><title>Other: non-medical suppressed</title>/#))
         #expect(hatched.1 == "14.6")
-        #expect(svg.contains(">rounded parts fill the total (10)</text>"))
+        #expect(svg.contains(">the rounded counts shown add up to all 10</text>"))
         #expect(svg.contains("<title>Tiny: suppressed (the group&#39;s total is suppressed)</title>") && svg.contains(">whole group suppressed</text>"))
         #expect(svg.contains("<pattern id=\"mix-sex-hatch\""))
     }

@@ -70,6 +70,23 @@ import Testing
         #expect(Report.spcMarkdown(figures).count == 2 + 2 + 1)
     }
 
+    /// Issue 27 asks for the variation icon "beside each headline trend": the trends
+    /// section's lead bullets carry their measure's icon (here referrals: improvement,
+    /// high, as the test above works out), a measure spc.csv does not chart has none.
+    @Test func theTrendsLeadCarriesTheIcons() throws {
+        let referrals: [Double?] = [100, 120, 100, 120, 100, 120, 100, 120, 100, 120, 100, 120, 100, 200]
+        let tables = Self.tables([.referrals: referrals, .contactedShare: [50, 51, 52, 50, 51, 52, 50, 51]], direction: [.referrals: .increase])
+        let numbers = ReportNumbers(tables: tables)
+        let section = Self.html([Report.trendsSection(numbers, ReachFixture.context(), Labels(overrides: [:]))])
+        let lead = try #require(
+            section.components(separatedBy: "<ul class=\"findings spc-findings\">").dropFirst().first?.components(separatedBy: "</ul>").first)
+        let items = lead.components(separatedBy: "<li>").dropFirst()
+        let referralsItem = try #require(items.first { $0.contains("referrals in") })
+        #expect(referralsItem.hasPrefix("<svg class=\"variation-icon\"") && referralsItem.contains("<title>Referrals: "))
+        #expect(referralsItem.contains("stroke=\"\(SPCPalette.improvement)\""))
+        #expect(!items.contains { $0.contains("reached a link worker") && $0.contains("variation-icon") })
+    }
+
     // A new user's export had a month collapse to 5 referrals, suppressed, a gap. A
     // withheld month is a low one (1 to 7), so the series is not charted
     // (`months_withheld`): the sentence says why, for a count and for a share.
