@@ -143,6 +143,15 @@ public enum DraftPipeline {
                 line("  \(field.rawValue): [\(quoted(field.rawValue))]   # REVIEW: no column found; a run fails (65) until this names the export's header")
             }
         }
+        for field in PipelineConfiguration.emptyMeansNoneFields {
+            guard let index = inspection.fieldColumns[field], !inspection.columns[index].positional else { continue }
+            let profile = inspection.columns[index].profile
+            guard profile.values > 0, Double(profile.empty) > FieldRecording.blankShareLimit * Double(profile.values) else { continue }
+            let share = Int((100 * Double(profile.empty) / Double(profile.values)).rounded())
+            line(
+                "  # empty_means_none: [\(field.rawValue)]   # REVIEW: \(field.rawValue) is empty in \(CountWords.of(profile.empty, "row")) of \(CountWords.number(profile.values)) (\(share)%): if the export leaves 0 blank, uncomment this line; otherwise an empty cell is unknown and, over \(Int((100 * FieldRecording.blankShareLimit).rounded()))% of referrals, its share is withheld"
+            )
+        }
         if !optional.isEmpty {
             for header in dateOfBirthColumns(inspection) { line("  # " + dateOfBirthNote(header: header)) }
             line("  optional: [\(optional.map(\.rawValue).joined(separator: ", "))]   # REVIEW: no column found for these; their values are not recorded")
