@@ -146,10 +146,13 @@ extension DisplayNames {
     }
 
     /// A title inside a sentence: its first letter lower case, unless its first word is
-    /// an abbreviation written in capitals ("LGBT+ status" stays as written).
+    /// an abbreviation written in capitals ("LGBT+ status" stays as written) or the title
+    /// is in title case ("Welsh Language Preference" stays as written: lowering only its
+    /// first letter gave "welsh Language Preference", and its first word may be a name).
     static func inSentence(_ title: String) -> String {
         let first = title.prefix { !$0.isWhitespace }
         if first.count > 1, first.dropFirst().first?.isUppercase == true { return title }
+        if title.split(whereSeparator: \.isWhitespace).dropFirst().contains(where: { $0.first?.isUppercase == true }) { return title }
         return title.prefix(1).lowercased() + title.dropFirst()
     }
 

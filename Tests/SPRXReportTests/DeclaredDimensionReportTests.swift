@@ -203,10 +203,14 @@ import Testing
         #expect(label(.field, "carer") == "Unpaid carer" && label(.field, "sex") == "Sex")
     }
 
-    /// A title in a sentence: first letter lower case, an abbreviation kept.
+    /// A title in a sentence: first letter lower case, an abbreviation kept, a title in
+    /// title case kept whole (a new-user trial's drafted "Welsh Language Preference" read
+    /// "by welsh Language Preference").
     @Test func titlesInSentences() {
         #expect(DisplayNames.inSentence("Deprivation quintile (each nation's own index)") == "deprivation quintile (each nation's own index)")
         #expect(DisplayNames.inSentence("LGBT+ status") == "LGBT+ status")
         #expect(DisplayNames.inSentence("A") == "a")
+        #expect(DisplayNames.inSentence("Welsh Language Preference") == "Welsh Language Preference")
+        #expect(DisplayNames.inSentence("Unpaid carer") == "unpaid carer")
     }
 }
