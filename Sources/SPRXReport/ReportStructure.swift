@@ -123,8 +123,11 @@ extension Report {
 
     /// The most against the least deprived fifth of areas, non-medical share, in the first
     /// nation (England first) where both are published, each with its interval, and
-    /// whether the two intervals overlap; a catchment of local authorities is named
-    /// instead of the nation (``catchmentPlace(_:_:nation:)``).
+    /// whether the two intervals overlap. The fifths are the nation's (its own index), and
+    /// the referrals every clean referral from them, inside a catchment or not, so the
+    /// sentence names the nation's areas and never "this catchment" (a new-user trial's
+    /// "In this catchment (Cardiff and Vale)" counted referrals from two neighbouring
+    /// authorities too), nor "In England" as if it spoke of the nation's referrals.
     static func deprivationFinding(_ numbers: ReportNumbers, _ context: ReportContext) -> Finding? {
         for nation in nations {
             func row(_ quintile: Int) -> [Cell]? {
@@ -140,7 +143,7 @@ extension Report {
                 } ?? ""
             }
             var text =
-                "In \(catchmentPlace(numbers, context, nation: nation)), \(sayPercent(p1, of: denominator(most)))\(interval(most)) of referrals from the most deprived fifth of areas came through non-medical routes, against \(sayPercent(p5, of: denominator(least)))\(interval(least)) from the least deprived fifth"
+                "Of the referrals in this data from the most deprived fifth of areas in \(nation), \(sayPercent(p1, of: denominator(most)))\(interval(most)) came through non-medical routes, against \(sayPercent(p5, of: denominator(least)))\(interval(least)) from the least deprived fifth"
             if let verdict = overlapVerdict(most, least) { text += ": " + verdict }
             return Finding(
                 here: text + ".",
@@ -158,14 +161,6 @@ extension Report {
         return low1 <= high2 && low2 <= high1
             ? "their 95% intervals overlap, so this is no clear difference"
             : "their 95% intervals do not overlap"
-    }
-
-    /// Where page 1's figures for `nation` are from, in words: the nation, or for a
-    /// catchment of local authorities "this catchment (Sheffield)" (with the nation when
-    /// the catchment's rates span more than one).
-    static func catchmentPlace(_ numbers: ReportNumbers, _ context: ReportContext, nation: String) -> String {
-        guard let names = context.catchmentNames else { return nation }
-        return catchmentNations(numbers).count > 1 ? "\(nation), in this catchment (\(names))" : "this catchment (\(names))"
     }
 
     /// "local authority Sheffield" or "local authorities A and B" (``ReportContext/catchmentNames``).

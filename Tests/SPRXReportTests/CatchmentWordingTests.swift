@@ -46,7 +46,7 @@ import Testing
         let deprivation = try #require(Report.deprivationFinding(numbers, context))
         #expect(
             deprivation.here
-                == "In this catchment (Sheffield), 18% (95% interval 15–22%) of referrals from the most deprived fifth of areas came through non-medical routes, against 12% (95% interval 10–16%) from the least deprived fifth: their 95% intervals overlap, so this is no clear difference."
+                == "Of the referrals in this data from the most deprived fifth of areas in England, 18% (95% interval 15–22%) came through non-medical routes, against 12% (95% interval 10–16%) from the least deprived fifth: their 95% intervals overlap, so this is no clear difference."
         )
         let summary = try #require(ReportStructureTests.section("summary", in: Report.html(tables: fixtureTables + [Self.rates()], context: context)))
         #expect(!summary.contains("In England") && !summary.contains("England 2.85"))
@@ -60,7 +60,10 @@ import Testing
                 == "Referrals per 1,000 residents of the catchment (Sheffield and Denbighshire) per year (95% interval), by nation: England 2.85 (2.77–2.93); Wales 1.52 (1.35–1.71). The catchment is the small areas of the local authorities Sheffield and Denbighshire the pipeline names."
         )
         let deprivation = try #require(Report.deprivationFinding(numbers, context))
-        #expect(deprivation.here.hasPrefix("In England, in this catchment (Sheffield and Denbighshire), 18% (95% interval 15–22%)"))
+        // The fifths are England's and the referrals all of the data's from them, inside the
+        // catchment or not: the catchment is not named (a trial's catchment sentence
+        // counted referrals from neighbouring authorities).
+        #expect(deprivation.here.hasPrefix("Of the referrals in this data from the most deprived fifth of areas in England, 18% (95% interval 15–22%)"))
     }
 
     /// `every_area` keeps the nation's wording.
@@ -72,7 +75,7 @@ import Testing
                 == "Referrals per 1,000 residents per year (95% interval): England 2.85 (2.77–2.93). Rates are of the residents of the small areas the referrals come from."
         )
         let deprivation = try #require(Report.deprivationFinding(numbers, context))
-        #expect(deprivation.here.hasPrefix("In England, 18% (95% interval 15–22%) of referrals"))
+        #expect(deprivation.here.hasPrefix("Of the referrals in this data from the most deprived fifth of areas in England, 18% (95% interval 15–22%)"))
     }
 
     /// Intervals 46.01–53.99 and 13.91–19.84 (Wilson, 300/600 and 100/600, by hand) do not overlap.
@@ -87,7 +90,7 @@ import Testing
         let finding = try #require(Report.deprivationFinding(ReportNumbers(tables: [routes]), Self.context([])))
         #expect(
             finding.here
-                == "In England, 50% (95% interval 46–54%) of referrals from the most deprived fifth of areas came through non-medical routes, against 17% (95% interval 14–20%) from the least deprived fifth: their 95% intervals do not overlap."
+                == "Of the referrals in this data from the most deprived fifth of areas in England, 50% (95% interval 46–54%) came through non-medical routes, against 17% (95% interval 14–20%) from the least deprived fifth: their 95% intervals do not overlap."
         )
     }
 

@@ -194,7 +194,7 @@ func trustSection(_ text: String, _ start: String) -> String {
         // intervals do not overlap); Wales quintile 1 suppressed, so left out.
         #expect(
             html.contains(
-                "In England, 22% (95% interval 19–26%) of referrals from the most deprived fifth of areas came through non-medical routes, against 12% (95% interval 9–15%) from the least deprived fifth: their 95% intervals do not overlap."
+                "Of the referrals in this data from the most deprived fifth of areas in England, 22% (95% interval 19–26%) came through non-medical routes, against 12% (95% interval 9–15%) from the least deprived fifth: their 95% intervals do not overlap."
             ))
         #expect(!html.contains("In Wales"))
         #expect(html.contains("The most common referral reason was mental health: 60.2% of referrals (95% interval 58.5–62.0%)."))
