@@ -33,6 +33,9 @@ public final class CleanProcessor {
     public private(set) var unmapped: [UnmappedLabel: Int] = [:]
     /// Unmapped labels noted so far (a row that raises it has one).
     public private(set) var unmappedNoted = 0
+    /// Unmapped reason labels noted so far (a row that raises it gives a reason no list
+    /// names: the referrals, not the labels, are what a share of referrals counts).
+    public private(set) var unmappedReasonsNoted = 0
     /// Distinct labels kept in `unmapped`, per labelled field.
     private var distinctUnmapped: [LabelledField: Int] = [:]
     private let maxDistinctUnmapped: Int
@@ -256,6 +259,7 @@ public final class CleanProcessor {
                     if let code = rules.reasons.lookup(part, scratch: scratch) {
                         mask |= 1 << UInt32(code)
                     } else if !isMissing(.referralReasons, part) {
+                        unmappedReasonsNoted += 1
                         countUnmapped(.referralReasons, part)
                     }
                 }

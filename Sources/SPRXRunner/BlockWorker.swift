@@ -46,6 +46,8 @@ struct BlockResult: Sendable {
     var blankLines = 0
     var areaCounts = AreaMatchCounts()
     var unmapped: [UnmappedLabel: Int] = [:]
+    /// Clean referrals with at least one reason no list names (``FileReconciliation/referralsWithUnmappedReason``).
+    var referralsWithUnmappedReason = 0
     var quarantined: [QuarantinedRow] = []
     var cleanRows: [CleanRowTrace] = []
     /// The block's bytes, kept until merged so a conflicting row can be quarantined raw.
@@ -98,7 +100,7 @@ struct BlockWorker: Sendable {
                 in: blockBytes, firstLine: block.firstLine, delimiter: layout.delimiter, scratch: scratch, blankLines: &result.blankLines
             ) { row in
                 result.rowsRead += 1
-                let unmappedBefore = processor.unmappedNoted
+                let unmappedBefore = processor.unmappedNoted, reasonsBefore = processor.unmappedReasonsNoted
                 switch processor.process(row) {
                 case .quarantined(let reason, let column):
                     // A row over the length limit is kept only as its first bytes.
@@ -117,6 +119,7 @@ struct BlockWorker: Sendable {
                         }
                     }
                 case .clean(let record, let identity):
+                    if processor.unmappedReasonsNoted != reasonsBefore { result.referralsWithUnmappedReason += 1 }
                     let (enrichment, flags) = enrich.enrichPacked(area: record.area, age: record.age)
                     if flags != 0 { flagCounts[Int(flags)] += 1 }
                     if enrichment.resident { counts.addCatchment(authority: enrichment.authority) }

@@ -57,6 +57,7 @@ final class InOrderMerger {
         var stats = files[file]
         stats.rowsRead += result.rowsRead
         stats.blankLines += result.blankLines
+        stats.referralsWithUnmappedReason += result.referralsWithUnmappedReason
         ledger.warm(result.cleanRows)
         try result.bytes.withUnsafeBytes { bytes in
             for row in result.cleanRows {
@@ -131,7 +132,11 @@ final class InOrderMerger {
         stats.areaCounts.subtract(AreaMatchCounts(packed: row.areaFlags))
         // Its unmapped labels were counted when it was read: take them back, so
         // overlapping extracts do not double the unmapped counts (or fail a gate).
-        for (label, count) in unmappedLabels(ofRaw: repeated.raw, file: repeated.file) {
+        let labels = unmappedLabels(ofRaw: repeated.raw, file: repeated.file)
+        if labels.keys.contains(where: { $0.field == LabelledField(.referralReasons) }) {
+            stats.referralsWithUnmappedReason = max(0, stats.referralsWithUnmappedReason - 1)
+        }
+        for (label, count) in labels {
             stats.unmapped[label.field.name] = max(0, (stats.unmapped[label.field.name] ?? 0) - count)
             unmappedLabels.subtract(field: label.field, label: label.label, count: count)
         }

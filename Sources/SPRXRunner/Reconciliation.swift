@@ -20,6 +20,10 @@ public struct FileReconciliation: Sendable, Codable, Equatable {
     /// Unmapped labels seen in this file, per field (by the field's name): the
     /// label texts themselves are only in the run-wide ``UnmappedLabelStore``.
     public var unmapped: [String: Int] = [:]
+    /// Clean referrals with at least one referral reason no list names: what the quality
+    /// gate and the summary count for `referral_reasons` (``unmapped`` counts labels, and a
+    /// referral with three unmapped reasons counts three times there).
+    public var referralsWithUnmappedReason = 0
     public var areaCounts = AreaMatchCounts()
     /// Zero bytes of padding after the file's gzip data: accepted, as gzip accepts them.
     public var gzipPaddingBytes: Int64 = 0

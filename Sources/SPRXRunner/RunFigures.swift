@@ -7,9 +7,9 @@ import SPRXPipeline
 ///
 /// Per gated field, the denominator is every clean referral; "unknown" is a referral
 /// whose value ended unknown for any reason, "unmapped" one whose label no list of the
-/// pipeline names. Where the counts cannot tell one referral's value apart (reasons and
-/// the contacted flag are counted per label, not per referral), unknown is the unmapped
-/// count, capped at the clean referrals. For `area_code`, unknown is a referral placed in
+/// pipeline names. Reasons are counted per referral (one with any reason no list names);
+/// for the contacted flag, whose counts cannot tell one referral's value apart, unknown
+/// is the unmapped count, capped at the clean referrals. For `area_code`, unknown is a referral placed in
 /// no nation's deprivation decile (empty, unrecognised or unlisted code) and unmapped a
 /// code that looks like a nation's but is not in that nation's lookup.
 enum RunFigures {
@@ -47,7 +47,11 @@ enum RunFigures {
             .sex: figures(.sex, unknown: sexUnknown),
             .ethnicity: figures(.ethnicity, unknown: ethnicityUnknown),
             .referralSource: figures(.referralSource, unknown: routeUnknown),
-            .referralReasons: figures(.referralReasons, unknown: nil),
+            .referralReasons: {
+                // Per referral, not per label (a referral with three unmapped reasons is one).
+                let referrals = min(files.reduce(0) { $0 + $1.referralsWithUnmappedReason }, total)
+                return FieldQualityFigures(cleanReferrals: total, unknown: referrals, unmapped: referrals)
+            }(),
             .contacted: figures(.contacted, unknown: nil),
         ]
         let areaUnmapped = min(area.unmatchedDeprivation.reduce(0, +), total)

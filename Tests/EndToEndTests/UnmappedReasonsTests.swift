@@ -1,0 +1,33 @@
+import Foundation
+import SPRXTestSupport
+import Testing
+
+/// A share of referrals counts referrals: 30 of 90 referrals each giving three reasons no
+/// list names are 33.3% of referrals with an unmapped reason, not "90 of 90 (100%)"
+/// (the hostile-input hunt's case, which failed the quality gate with exit 4 and
+/// published nothing). `data_quality.csv` still counts labels, as the contract says.
+///
+/// By hand: ``NotRecordedTests``' referrals 0..<90 with reasons "Walking;Cooking;Gardening"
+/// when `i % 3 == 0` (30 referrals, 90 labels), else "Mental health"; referral 0 written
+/// again at the end, an exact repeat (a duplicate, whose labels are taken back out).
+@Suite(.timeLimit(.minutes(10))) struct UnmappedReasonsTests {
+    @Test func theGateAndSummaryCountReferralsNotLabels() throws {
+        let dir = scratch()
+        func column(_ name: String) -> Int { NotRecordedTests.header.firstIndex(of: name)! }  // safe: only names the header has
+        func line(_ i: Int) -> String {
+            var row = NotRecordedTests.referral(i)
+            if i % 3 == 0 { row[column("referral_reasons")] = "Walking;Cooking;Gardening" }
+            return row.joined(separator: ",")
+        }
+        let text = ([NotRecordedTests.header.joined(separator: ",")] + (Array(0..<90) + [0]).map(line)).joined(separator: "\n") + "\n"
+        try text.write(toFile: dir + "/referrals.csv", atomically: true, encoding: .utf8)
+        let run = try sprx(
+            ["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/referrals.csv", "--out", dir + "/out", "--no-disclosure-control"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("referral_reasons: 33.3% unknown, 33.3% unmapped"), "\(run.stderr)")
+        let quality = CSVTable(text: (try? String(contentsOfFile: dir + "/out/tables/data_quality.csv", encoding: .utf8)) ?? "").records
+        let labels = quality.first { $0["file"] == "all" && $0["measure"] == "unmapped:referral_reasons" }?["value"]
+        #expect(labels == "90", "labels, not referrals, and the duplicate's taken back: \(String(describing: labels))")
+        #expect(quality.first { $0["file"] == "all" && $0["measure"] == "duplicate" }?["value"] == "1")
+    }
+}
