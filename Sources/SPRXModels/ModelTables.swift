@@ -241,8 +241,13 @@ public struct ModelTableBuilder: Sendable {
         var remap: [[Int]] = []
         for (c, covariate) in covariates.enumerated() {
             let present = allLevels[c].indices.filter { levelWeight[c][$0] > 0 }
-            // The grouping is in the key (checked above), so it has a default reference.
-            let reference = settings.references[covariate] ?? ModelSettings.defaultReference(covariate, groupKey: groupKey) ?? ""
+            // The grouping is in the key (checked above), so it has a default reference. A
+            // covariate with one level in the data (an export from Wales alone: nation) is
+            // constant: it has no terms to estimate, whatever its reference, so that level is
+            // its reference and it adds no column (the model is fitted without it, rather
+            // than failing on a reference level, England, no referral has).
+            let configured = settings.references[covariate] ?? ModelSettings.defaultReference(covariate, groupKey: groupKey) ?? ""
+            let reference = present.count == 1 ? allLevels[c][present[0]] : configured
             guard present.contains(where: { allLevels[c][$0] == reference }) else {
                 throw ModelFitError(.emptyLevel, "reference level '\(reference)' of \(covariate.rawValue) has no referrals in this model's data")
             }

@@ -93,7 +93,9 @@ import Testing
         add(&counts, 30, sex: .female, route: .nonMedical, nation: .wales)
         add(&counts, 70, sex: .female, route: .medical, nation: .wales)
         add(&counts, 60, sex: .male, route: .nonMedical, nation: .wales)
-        // No England (the reference nation) at all.
+        add(&counts, 10, sex: .female, route: .medical, nation: .scotland)
+        // No England (the reference nation) at all, and two other nations (with one, the
+        // nation would be constant and left out of the fit: OneNationModelTests).
         let byNation = ModelDefinition(name: "by_nation", outcome: .routeNonMedical, family: .logistic, covariates: [.nation])
         let (table, summaries) = builder([byNation, bySex]).build(counts)
         #expect(summaries.map(\.status) == [.failed, .failed])

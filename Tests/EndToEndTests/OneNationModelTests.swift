@@ -1,0 +1,35 @@
+import Foundation
+import SPRXTestSupport
+import Testing
+
+/// The shipped pipeline on an export from one nation other than England: the models'
+/// `nation` covariate has one level in the data, so it has nothing to estimate and is
+/// left out of the fit (its reference, England, no referral has). Before, every model
+/// failed `empty_level` (the hostile-input hunt's Welsh export).
+///
+/// By hand: ``NotRecordedTests``' 120 referrals (ages 20-139 fold to the bands; sex, route
+/// and interventions by its rules), each given one of ``DraftReferenceLevelTests``' 30
+/// Welsh small areas (3 per WIMD decile, so every quintile is present).
+@Suite(.timeLimit(.minutes(10))) struct OneNationModelTests {
+    @Test func aNationWithOneLevelIsLeftOutOfTheModels() throws {
+        let dir = scratch()
+        func column(_ name: String) -> Int { NotRecordedTests.header.firstIndex(of: name)! }  // safe: only names the header has
+        let rows = (0..<120).map { i -> String in
+            var row = NotRecordedTests.referral(i % 40)
+            row[column("referral_id")] = "W\(i)"
+            row[column("person_id")] = "Q\(i)"
+            row[column("age")] = String(20 + i % 60)
+            row[column("area_code")] = DraftReferenceLevelTests.areas[i % 30]
+            return row.joined(separator: ",")
+        }
+        try (([NotRecordedTests.header.joined(separator: ",")] + rows).joined(separator: "\n") + "\n")
+            .write(toFile: dir + "/referrals.csv", atomically: true, encoding: .utf8)
+        let run = try sprx(
+            ["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/referrals.csv", "--out", dir + "/out", "--no-disclosure-control"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!run.stderr.contains("empty_level"), "\(run.stderr)")
+        let models = CSVTable(text: (try? String(contentsOfFile: dir + "/out/tables/models.csv", encoding: .utf8)) ?? "").records
+        #expect(models.contains { $0["model"] == "route_nonmedical" && $0["term"] == "sex" }, "the model is fitted")
+        #expect(!models.contains { $0["term"] == "nation" }, "no nation terms: one level")
+    }
+}
