@@ -16,7 +16,15 @@ public struct RunWarning: Sendable, Equatable, Encodable {
         case organisationsPooled = "organisations_pooled"
         /// The catchment's referrals come from a small part of it (``CatchmentConcentration``).
         case catchmentMismatch = "catchment_mismatch"
+        /// Over ``RunWarning/unknownAreaShareLimit`` of clean referrals have no area code a
+        /// lookup recognises (empty, a postcode, another geography): no deprivation,
+        /// rurality, nation or rate for them.
+        case areasUnknown = "areas_unknown"
     }
+
+    /// A share of clean referrals with no recognised area code above this (10%) is
+    /// warned about (the sample exports have at most 1.5%).
+    public static let unknownAreaShareLimit = 0.10
 
     /// A field's unmapped share above this (2%) is warned about.
     public static let unmappedShareLimit = 0.02

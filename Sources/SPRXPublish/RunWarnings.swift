@@ -23,7 +23,22 @@ enum RunWarnings {
             warnings.append(warning)
         }
         if let concentration = rates?.concentration, concentration.mismatch { warnings.append(catchment(concentration)) }
+        if !result.recording.isMissing(.areaCode), let warning = areas(result.quality) { warnings.append(warning) }
         return warnings
+    }
+
+    /// `areas_unknown`: how many clean referrals have no area code a lookup recognises,
+    /// and what sprx reads (a postcode is the usual cause, and says nothing on its own).
+    static func areas(_ quality: QualityFigures) -> RunWarning? {
+        guard let area = quality.fields[.areaCode], area.cleanReferrals > 0,
+            Double(area.unknown) > RunWarning.unknownAreaShareLimit * Double(area.cleanReferrals)
+        else { return nil }
+        let share = QualityGates.percent(Double(area.unknown) / Double(area.cleanReferrals))
+        return RunWarning(
+            code: .areasUnknown, field: CanonicalField.areaCode.rawValue,
+            message:
+                "\(count(area.unknown)) of \(count(area.cleanReferrals)) clean referrals (\(share)) have no area code a lookup recognises (tables/data_quality.csv, area_unknown): their deprivation, rurality and nation are Unknown and they are in no rate. sprx reads small-area codes (2011 LSOA E01… and W01…, Scottish data zone S01…, Northern Ireland super output area 95…), not postcodes: convert postcodes to small areas with the ONS Postcode Directory before export, or choose a pipeline for 2021 areas if the codes are 2021 LSOAs",
+            changesHeadline: true)
     }
 
     static func count(_ n: Int) -> String {

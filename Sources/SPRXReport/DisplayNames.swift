@@ -16,6 +16,7 @@ extension DisplayNames {
         case .unmappedLabels: "Labels in no list"
         case .organisationsPooled: "Organisations pooled"
         case .catchmentMismatch: "Catchment wider than the referrals"
+        case .areasUnknown: "Area codes not recognised"
         }
     }
 
