@@ -192,6 +192,9 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
     /// Clean referrals with neither a contacted flag nor a contact count: not known to
     /// have reached a link worker or not (``FieldRecording``).
     public private(set) var contactBlank: Int64 = 0
+    /// Clean referrals with no known reason (none given, only missing values, or only
+    /// labels no list names): their reasons are unknown (the quality gate's share).
+    public private(set) var reasonsBlank: Int64 = 0
     /// What the statistical models need: per organisation, model cell and outcomes.
     public var models = ModelCounts()
 
@@ -266,6 +269,9 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
                     }
                 }
                 batch.reasons.withUnsafeBufferPointer { reasonMasks in
+                    var noReason: Int64 = 0
+                    for i in 0..<n where reasonMasks[i] == 0 { noReason += 1 }
+                    reasonsBlank += sign * noReason
                     if !projection.reasonGroupMasks.isEmpty {
                         for i in 0..<n {
                             let route = keys[i] & projection.route
@@ -330,6 +336,7 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         models.merge(other.models)
         interventionsBlank += other.interventionsBlank
         contactBlank += other.contactBlank
+        reasonsBlank += other.reasonsBlank
         for (index, count) in other.catchmentByAuthority.enumerated() where count != 0 {
             if index >= catchmentByAuthority.count {
                 catchmentByAuthority += [Int64](repeating: 0, count: index + 1 - catchmentByAuthority.count)
@@ -690,6 +697,7 @@ extension ReferralCounts {
         if !days.allSatisfy({ Self.dayRange.contains(Int64($0.key) - (1 << 30)) }) { return "a day outside the years 1-9999" }
         if interventionsBlank < 0 || interventionsBlank > referrals { return "the count of blank interventions" }
         if contactBlank < 0 || contactBlank > referrals { return "the count of referrals with no contact recorded" }
+        if reasonsBlank < 0 || reasonsBlank > referrals { return "the count of referrals with no known reason" }
         if !models.cells.allSatisfy({ schema.levelsAreValid(UInt64($0.key.cell)) && $0.key.organisation.isWellFormed }) { return "a model cell" }
         var codes = true
         organisations.months.forEachEntry { codes = codes && $0.organisation.isWellFormed && $0.low < UInt64(GroupKeySchema.monthLevels) }

@@ -7,9 +7,9 @@ import SPRXPipeline
 ///
 /// Per gated field, the denominator is every clean referral; "unknown" is a referral
 /// whose value ended unknown for any reason, "unmapped" one whose label no list of the
-/// pipeline names. Reasons are counted per referral (one with any reason no list names);
-/// for the contacted flag, whose counts cannot tell one referral's value apart, unknown
-/// is the unmapped count, capped at the clean referrals. For `area_code`, unknown is a referral placed in
+/// pipeline names. Reasons are counted per referral: unmapped, one with any reason no
+/// list names; unknown, one with no known reason. The contact flag is unknown when
+/// neither it nor a contact count is given (``ReferralCounts/contactBlank``). For `area_code`, unknown is a referral placed in
 /// no nation's deprivation decile (empty, unrecognised or unlisted code) and unmapped a
 /// code that looks like a nation's but is not in that nation's lookup.
 enum RunFigures {
@@ -48,11 +48,13 @@ enum RunFigures {
             .ethnicity: figures(.ethnicity, unknown: ethnicityUnknown),
             .referralSource: figures(.referralSource, unknown: routeUnknown),
             .referralReasons: {
-                // Per referral, not per label (a referral with three unmapped reasons is one).
+                // Per referral, not per label (a referral with three unmapped reasons is one);
+                // unknown: no known reason at all (none given, or only unmapped ones).
                 let referrals = min(files.reduce(0) { $0 + $1.referralsWithUnmappedReason }, total)
-                return FieldQualityFigures(cleanReferrals: total, unknown: referrals, unmapped: referrals)
+                return FieldQualityFigures(cleanReferrals: total, unknown: min(Int(counts.reasonsBlank), total), unmapped: referrals)
             }(),
-            .contacted: figures(.contacted, unknown: nil),
+            // Unknown: neither a contacted flag nor a contact count (an empty flag reads contacts).
+            .contacted: figures(.contacted, unknown: counts.contactBlank),
         ]
         let areaUnmapped = min(area.unmatchedDeprivation.reduce(0, +), total)
         fields[.areaCode] = FieldQualityFigures(cleanReferrals: total, unknown: min(Int(areaUnknown), total), unmapped: areaUnmapped)
