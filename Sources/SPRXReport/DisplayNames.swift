@@ -71,7 +71,9 @@ extension DisplayNames {
             return "\(quantifier) \(event), so there is nothing for the model to compare"
         }
         let factor = String(message[factorRange])
-        let group = "\(sentenceName(factor) ?? readable(factor).lowercased()) \(message[levelRange])"
+        // A route type's level is a code ("non_medical"): said by its name on the page.
+        let level = RouteType.allCases.first { $0.label == message[levelRange] }.map { routeTypeName($0).lowercased() } ?? String(message[levelRange])
+        let group = "\(sentenceName(factor) ?? readable(factor).lowercased()) \(level)"
         return "\(quantifier) with \(group) \(event), so the model cannot estimate a ratio for \(group)"
     }
 

@@ -291,7 +291,9 @@ extension Report {
             }
         }
         func pathway(_ count: PathwayColumn, _ percent: PathwayColumn, _ label: String) -> (String, String, String?) {
-            if let withheld = numbers.pathwayAllWithheld(percent) { return ("Not recorded", label, withheld) }
+            // "Not recorded" when no file has the field; "Not shown" when it is missing from
+            // some files or blank for too many referrals (recorded, but not enough to say).
+            if let withheld = numbers.pathwayAllWithheld(percent) { return (withheld == notRecordedText ? "Not recorded" : "Not shown", label, withheld) }
             return (pathwayShare(numbers, count).map { sayPercent($0.share, of: $0.total) } ?? "Suppressed", label, nil)
         }
         return [
