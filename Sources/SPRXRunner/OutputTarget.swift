@@ -152,6 +152,7 @@ public struct OutputTarget: Sendable, Equatable {
             return "it is a folder that a previous sprx run did not make (no sprx manifest.json)"
         }
         var foreign: [String] = []
+        var edited: [String] = []
         var pending = [""]
         while let folder = pending.popLast() {
             let names = ((try? fm.contentsOfDirectory(atPath: folder.isEmpty ? path : path + "/" + folder)) ?? []).sorted()
@@ -162,12 +163,22 @@ public struct OutputTarget: Sendable, Equatable {
                 switch info.st_mode & S_IFMT {
                 case S_IFDIR where folder.isEmpty && (name == "tables" || name == "quarantine"):
                     pending.append(relative)
-                case S_IFREG where relative == "manifest.json" || listed.contains(relative):
+                case S_IFREG where relative == "manifest.json":
                     continue
+                case S_IFREG where listed[relative] != nil:
+                    // Written by sprx, but is it still as sprx wrote it? An edited report is
+                    // the user's work now, and is never overwritten.
+                    if let sha = listed[relative], !sha.isEmpty, fileSHA256(path + "/" + relative) != sha { edited.append(relative) }
                 default:
                     foreign.append(relative)
                 }
             }
+        }
+        if !edited.isEmpty && foreign.isEmpty {
+            edited.sort()
+            let shown = edited.prefix(5).map { "'\(DisplayText.escaped($0))'" }.joined(separator: ", ")
+            return
+                "\(edited.count == 1 ? "a file" : "\(edited.count) files") in it changed since sprx wrote \(edited.count == 1 ? "it" : "them") (\(shown)\(edited.count > 5 ? ", …" : ""): the sha256 the manifest records no longer matches), and replacing the folder would lose the changes; move \(edited.count == 1 ? "it" : "them") out first"
         }
         guard !foreign.isEmpty else { return nil }
         foreign.sort()
@@ -200,7 +211,19 @@ public struct OutputTarget: Sendable, Equatable {
     static func isSprxManifest(_ file: String) -> Bool { sprxManifestOutputs(file) != nil }
 
     /// The output files a sprx manifest lists, or `nil` if `file` is not a sprx manifest.
-    static func sprxManifestOutputs(_ file: String) -> Set<String>? {
+    /// The sha256 of a file's bytes, read a megabyte at a time; `nil` when it cannot be read.
+    static func fileSHA256(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        var hash = SHA256()
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            chunk.withUnsafeBytes { hash.update($0) }
+        }
+        return hash.finalizeHex()
+    }
+
+    /// The outputs a sprx manifest lists, each with the sha256 it records ("" when none).
+    static func sprxManifestOutputs(_ file: String) -> [String: String]? {
         var info = stat()
         guard lstat(file, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size < 64 << 20,
             let data = FileManager.default.contents(atPath: file),
@@ -208,7 +231,8 @@ public struct OutputTarget: Sendable, Equatable {
             let tool = object["tool"] as? [String: Any], tool["name"] as? String == "sprx"
         else { return nil }
         let outputs = (object["outputs"] as? [[String: Any]]) ?? []
-        return Set(outputs.compactMap { $0["path"] as? String })
+        return Dictionary(
+            outputs.compactMap { entry in (entry["path"] as? String).map { ($0, entry["sha256"] as? String ?? "") } }, uniquingKeysWith: { first, _ in first })
     }
 
     /// `realpath(3)` of the longest existing prefix of `path`, with the rest appended

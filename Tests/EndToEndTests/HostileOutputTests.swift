@@ -106,6 +106,24 @@ func sprxInShell(_ script: String, in directory: String) throws -> (status: Int3
         #expect(try run(dir, out: "empty").status == 0)
     }
 
+    /// A file of a previous output edited since sprx wrote it (its sha256 no longer the
+    /// manifest's) is the user's work: the output is not replaced (64, naming it) and
+    /// nothing changes; restored, the output is replaced again. (The hostile-input hunt's
+    /// edited report.md was overwritten without a word.)
+    @Test func aPreviousOutputWithAnEditedFileIsNotReplaced() throws {
+        let dir = try workspace()
+        #expect(try run(dir, out: "out").status == 0)
+        let report = dir + "/out/report.md"
+        let original = try String(contentsOfFile: report, encoding: .utf8)
+        try (original + "\nMy notes for the board.\n").write(toFile: report, atomically: true, encoding: .utf8)
+        let before = outputTreeFingerprint(dir)
+        let result = try run(dir, out: "out")
+        #expect(result.status == 64 && result.stderr.contains("report.md") && result.stderr.contains("changed since sprx wrote it"), "\(result.stderr)")
+        #expect(outputTreeFingerprint(dir) == before, "nothing replaced")
+        try original.write(toFile: report, atomically: true, encoding: .utf8)
+        #expect(try run(dir, out: "out").status == 0, "as sprx wrote it, it is sprx's to replace")
+    }
+
     /// A symbolic link as `--out` is followed: the folder it points to is replaced, the
     /// link stays a link, and a 0700 folder stays 0700.
     @Test func aSymlinkedTargetIsFollowedAndItsModeKept() throws {
