@@ -360,7 +360,10 @@ public enum GLM {
             step = max(-2, min(2, step))
             logTheta += step
             if logTheta > log(1e8) {
-                throw ModelFitError(.dispersion, "θ grows without bound: the counts show no overdispersion, so a negative binomial model cannot be fitted to them (the pipeline offers no Poisson family; the other models are unaffected)")
+                throw ModelFitError(
+                    .dispersion,
+                    "θ grows without bound: the counts show no overdispersion, so a negative binomial model cannot be fitted to them (the pipeline offers no Poisson family; the other models are unaffected)"
+                )
             }
             if abs(step) < options.tolerance { return exp(logTheta) }
         }
