@@ -12,7 +12,7 @@ public enum IdentifierShape {
     ///
     /// A digit is any Unicode decimal digit (fullwidth `９４３`, Arabic-Indic `٩٤٣`), and a
     /// run of them is broken by anything but a space of any kind (no-break, thin), a
-    /// zero-width character or `.` `/` `_` `-` `(` `)` `+` (``closesUp(_:)``), so `943.476.5919`, `943/476/5919` and `(0161) 496 0000`
+    /// zero-width character or `.` `_` `-` `+` (``closesUp(_:)``), so `943.476.5919`, `943_476_5919` and `0161 496 0000`
     /// are caught as well as `943 476 5919`. A postcode is also caught with its letters
     /// spaced out (`s w 1 a 1 a a`).
     public static func matches(_ text: String) -> Bool {
@@ -33,12 +33,13 @@ public enum IdentifierShape {
     }
 
     /// Whether a character between digits leaves them one run: a space of any kind, a
-    /// format character (zero-width), a dash, `_`, a bracket, `.`, `/` or `+`. Commas,
-    /// semicolons and colons separate (`1, 2, 3` is a list, not a number).
+    /// format character (zero-width), a dash, `_`, `.` or `+`. Commas, semicolons,
+    /// colons, slashes and brackets separate (`1, 2, 3` is a list, `FY 2023/2024` and
+    /// `01/02/2024` are dates, `18-24 (2019)` a band and a year, none a number).
     static func closesUp(_ c: Unicode.Scalar) -> Bool {
         switch c.properties.generalCategory {
-        case .spaceSeparator, .format, .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation: return true
-        case .otherPunctuation: return c == "." || c == "/" || c == "\u{FF0E}" || c == "\u{FF0F}"
+        case .spaceSeparator, .format, .connectorPunctuation, .dashPunctuation: return true
+        case .otherPunctuation: return c == "." || c == "\u{FF0E}"
         case .mathSymbol: return c == "+"
         default: return false
         }

@@ -143,7 +143,9 @@ public struct FieldRecording: Sendable, Equatable {
         let outcome: CanonicalField? =
             switch model.outcome {
             case .routeNonMedical: isMissing(.referralSource) ? .referralSource : nil
-            case .contacted: baseContactedShareNote == nil ? nil : .contacted
+            // Its outcome counts a referral with neither a flag nor a count as not reached,
+            // so the share's partly-blank rule holds for it too.
+            case .contacted: contactedShareNote == nil ? nil : .contacted
             case .anyIntervention, .interventions: isMissing(.interventions) ? .interventions : nil
             case .contacts: isMissing(.contacts) ? .contacts : nil
             }

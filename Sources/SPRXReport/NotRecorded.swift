@@ -77,7 +77,7 @@ extension Report {
         var sentences: [String] = []
         let missing =
             recording.notRecorded.map { ($0, notRecordedText) } + recording.recordedInPart.map { ($0.field, recording.wording($0.field)) }
-            + recording.partlyBlank.map { ($0, recording.wording($0)) }
+            + recording.partlyBlank.filter { field in !recording.recordedInPart.contains { $0.field == field } }.map { ($0, recording.wording($0)) }
         for (field, wording) in missing {
             var sentence = capitalised(DisplayNames.fieldSubject(field)) + " is \(wording)"
             var consequences = consequences(of: field, recording)

@@ -32,6 +32,17 @@ public final class OutputFolder {
         return lstat(folder.appendingPathComponent(stagingMarker).path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
+    /// Whether a folder at a staging name is sprx's to remove: marked (a run's staging
+    /// folder), or a previous output as sprx wrote it (after the swap the replaced output
+    /// waits at the staging name, unmarked, until it is removed; a run killed in between
+    /// leaves it there, quarantined rows and all). A folder with anything else, or with a
+    /// file changed since sprx wrote it, is not.
+    static func isSprxLeftover(_ folder: URL) -> Bool {
+        if isMarkedStaging(folder) { return true }
+        return OutputTarget.isSprxManifest(folder.appendingPathComponent("manifest.json").path)
+            && OutputTarget.whyNotReplaceable(folder.path) == nil
+    }
+
     public init(target checked: OutputTarget) throws {
         self.checked = checked
         target = URL(fileURLWithPath: checked.path)
@@ -45,7 +56,7 @@ public final class OutputFolder {
                 guard (info.st_mode & S_IFMT) == S_IFDIR else {
                     throw SPRXError(.outputFailed, "the staging path exists and is not a folder; remove it", location: DataLocation(file: staging.path))
                 }
-                guard Self.isMarkedStaging(staging) else {
+                guard Self.isSprxLeftover(staging) else {
                     throw SPRXError(
                         .outputFailed, "a folder sprx did not make is at its staging path; sprx never removes what it did not make: move it",
                         location: DataLocation(file: staging.path))
@@ -328,8 +339,9 @@ public final class RunLock {
                 {
                     try? fm.moveItem(at: url, to: target)
                 }
-            } else if OutputFolder.isMarkedStaging(url),
-                ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).allSatisfy({ staging.contains($0) || $0 == OutputFolder.stagingMarker })
+            } else if OutputFolder.isMarkedStaging(url)
+                ? ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).allSatisfy({ staging.contains($0) || $0 == OutputFolder.stagingMarker })
+                : OutputFolder.isSprxLeftover(url)
             {
                 try? fm.removeItem(at: url)
             }

@@ -23,7 +23,10 @@ public enum PartialFormat {
     /// The file's first eight bytes.
     public static let magic: [UInt8] = Array("SPRXPART".utf8)
     /// The one format version this build reads and writes; another is refused (78).
-    public static let version: UInt32 = 1
+    /// Version 2: the counts carry the empty-cell and no-reason counters and the files
+    /// the referrals with an unmapped reason (the counts section has no keys, so a
+    /// version-1 partial would be read out of step).
+    public static let version: UInt32 = 2
     /// The largest section payload written; a larger length read is damage.
     public static let maxSection = 1 << 20
     /// The file name extension of partials (a folder given to `sprx merge` is read for these).

@@ -281,14 +281,18 @@ func sprxInShell(_ script: String, in directory: String) throws -> (status: Int3
             try "user file".write(toFile: dir + "/" + folder + "/notes.txt", atomically: true, encoding: .utf8)
         }
         try fm.createDirectory(atPath: dir + "/.out.partial-999997/tables", withIntermediateDirectories: true)
+        // A previous output left at a staging name by a kill after the swap (unmarked): sprx's, removed.
+        #expect(try run(dir, out: "prev").status == 0)
+        try fm.moveItem(atPath: dir + "/prev", toPath: dir + "/.out.partial-999996")
         try fm.createDirectory(atPath: dir + "/.out.partial-999999/tables", withIntermediateDirectories: true)
         try Data().write(to: URL(fileURLWithPath: dir + "/.out.partial-999999/.sprx-staging"))
-        let before = outputTreeFingerprint(dir).filter { !$0.key.hasPrefix(".out.partial-999999") }
+        let before = outputTreeFingerprint(dir).filter { !$0.key.hasPrefix(".out.partial-999999") && !$0.key.hasPrefix(".out.partial-999996") }
         let result = try run(dir, out: "out")
         #expect(result.status == 0, "\(result.stderr)")
         let after = outputTreeFingerprint(dir).filter { !$0.key.hasPrefix("out") && !$0.key.hasPrefix(".out.lock") }
         #expect(after == before.filter { !$0.key.hasPrefix(".out.lock") }, "the user's folders are untouched")
         #expect(!fm.fileExists(atPath: dir + "/.out.partial-999999"), "a dead run's staging folder is removed")
+        #expect(!fm.fileExists(atPath: dir + "/.out.partial-999996"), "a replaced output a killed run left is removed")
     }
 
     /// A previous output is replaceable only if every file in it is one its manifest

@@ -107,5 +107,16 @@ import Testing
         #expect(FieldRecording(notRecorded: [.areaCode], files: 1).missingField(of: model(.contacts, [.imdQuintile])) == .areaCode)
         #expect(FieldRecording(notRecorded: [.contacted], files: 1).missingField(of: model(.contacted, [])) == nil)
         #expect(FieldRecording(notRecorded: [.contacted, .contacts], files: 1).missingField(of: model(.contacted, [])) == .contacted)
+        // Partly blank (by hand: 10 of 100 = 10%, over 2%): the contacted model's outcome
+        // would count those ten as not reached, so it is not fitted; the intervention
+        // models leave empty counts out, so they are.
+        var blank = FieldRecording(files: 1)
+        blank.cleanReferrals = 100
+        blank.blank = [.contacted: 10, .interventions: 10]
+        #expect(blank.isPartlyBlank(.contacted) && blank.isPartlyBlank(.interventions))
+        #expect(blank.missingField(of: model(.contacted, [])) == .contacted)
+        #expect(blank.missingField(of: model(.anyIntervention, [.routeType])) == nil)
+        blank.blank = [.contacted: 2]
+        #expect(!blank.isPartlyBlank(.contacted) && blank.missingField(of: model(.contacted, [])) == nil, "2 of 100 is not over 2%")
     }
 }

@@ -23,7 +23,7 @@ import Testing
     /// SW1A 1AA) with nothing but those characters between them.
     @Test func reformattedIdentifiersAreRecognised() {
         for text in [
-            "943.476.5919", "943/476/5919", "943_476_5919", "(943) 476 5919", "+44 7700 900123",
+            "943.476.5919", "943_476_5919", "+44 7700 900123", "(0161) 496 0000",
             "943\u{00A0}476\u{00A0}5919", "943\u{2009}476\u{2009}5919", "943\u{200B}476\u{200B}5919", "9\u{2060}4\u{2060}3\u{2060}4765919",
             "\u{FF19}\u{FF14}\u{FF13}\u{FF14}\u{FF17}\u{FF16}\u{FF15}\u{FF19}\u{FF11}\u{FF19}",
             "\u{0669}\u{0664}\u{0663}\u{0664}\u{0667}\u{0666}\u{0665}\u{0669}\u{0661}\u{0669}",
@@ -33,10 +33,15 @@ import Testing
         }
     }
 
-    /// Lists and ranges of small numbers are labels: a comma, semicolon or colon separates
-    /// runs (by hand: no run here reaches 7 digits).
+    /// Lists, ranges, dates and years are labels: a comma, semicolon, colon, slash or
+    /// bracket separates runs (by hand: no run here reaches 7 digits).
     @Test func listsOfSmallNumbersAreNot() {
-        for text in ["1, 2, 3, 4, 5, 6, 7", "18-24, 25-34", "Ages 16; 17; 18", "10:30", "Year 10", "GP (practice 12)"] {
+        // Dates and years in labels (a review found these pooled when slashes and brackets
+        // joined runs): slashes and brackets separate too.
+        for text in [
+            "1, 2, 3, 4, 5, 6, 7", "18-24, 25-34", "Ages 16; 17; 18", "10:30", "Year 10", "GP (practice 12)", "FY 2023/2024",
+            "Cost of living 2023/2024", "Q1 2024/25 campaign", "Referred 01/02/2024", "Age 18-24 (2019)",
+        ] {
             #expect(!IdentifierShape.matches(text), "\(text)")
         }
     }

@@ -136,7 +136,7 @@ import Testing
             (try variant("truncated.sprxpart") { $0 = $0.prefix($0.count - 100) }, "truncated", .inputFormat),
             (try variant("cut-in-header.sprxpart") { $0 = $0.prefix(30) }, "truncated", .inputFormat),
             (try variant("not-a-partial.sprxpart") { $0 = Data("referral_id\nA\n".utf8) }, "not a sprx partial", .inputFormat),
-            (try variant("version-2.sprxpart") { $0[8] = 2 }, "format 2", .invalidPipeline),
+            (try variant("version-3.sprxpart") { $0[8] = 3 }, "format 3", .invalidPipeline),
         ]
         for (path, words, code) in cases {
             let error = try #require(refusal([paths[1], path]), "\(path) was merged")
