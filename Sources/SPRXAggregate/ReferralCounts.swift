@@ -230,17 +230,16 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
         batch.keys.withUnsafeBufferPointer { keys in
             batch.flags.withUnsafeBufferPointer { flags in
                 for day in batch.days { days.update(Self.dayKey(day)) { $0 += sign } }
+                // The empty-cell counters ride on the outcomes' pass over the flags.
                 var blank: Int64 = 0, noContact: Int64 = 0
-                for i in 0..<n {
-                    if flags[i] & 4 != 0 { blank += 1 }
-                    if flags[i] & 8 != 0 { noContact += 1 }
-                }
-                interventionsBlank += sign * blank
-                contactBlank += sign * noContact
                 for i in 0..<n {
                     let f = flags[i]
                     outcomes.update(keys[i] & projection.outcome) { $0.add(contacted: f & 1 != 0, intervention: f & 2 != 0, sign: sign) }
+                    blank &+= Int64(f >> 2 & 1)
+                    noContact &+= Int64(f >> 3 & 1)
                 }
+                interventionsBlank += sign * blank
+                contactBlank += sign * noContact
                 for i in 0..<n {
                     let f = flags[i]
                     months.update(keys[i] & projection.month) { $0.add(contacted: f & 1 != 0, intervention: f & 2 != 0, sign: sign) }
@@ -269,9 +268,6 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
                     }
                 }
                 batch.reasons.withUnsafeBufferPointer { reasonMasks in
-                    var noReason: Int64 = 0
-                    for i in 0..<n where reasonMasks[i] == 0 { noReason += 1 }
-                    reasonsBlank += sign * noReason
                     if !projection.reasonGroupMasks.isEmpty {
                         for i in 0..<n {
                             let route = keys[i] & projection.route
@@ -281,15 +277,18 @@ public struct ReferralCounts: Sendable, Codable, Equatable {
                             }
                         }
                     }
+                    var noReason: Int64 = 0
                     for i in 0..<n {
                         let pattern = keys[i] & projection.pattern
                         var mask = reasonMasks[i]
+                        if mask == 0 { noReason &+= 1 }
                         while mask != 0 {
                             let reason = UInt64(mask.trailingZeroBitCount)
                             reasons.update(pattern | reason << projection.reasonShift) { $0 += sign }
                             mask &= mask - 1
                         }
                     }
+                    reasonsBlank += sign * noReason
                 }
             }
         }

@@ -14,14 +14,9 @@ import Testing
 @Suite(.timeLimit(.minutes(10))) struct AreasUnknownTests {
     @Test func postcodesInTheAreaColumnAreWarnedAbout() throws {
         let dir = scratch()
-        let area = NotRecordedTests.header.firstIndex(of: "area_code")!  // safe: the header names it
-        let rows = (0..<40).map { i -> String in
-            var row = NotRecordedTests.referral(i)
-            if i % 2 == 1 { row[area] = "ZZ\(i % 9 + 1) \(i % 7 + 1)ZZ" }
-            return row.joined(separator: ",")
+        try NotRecordedTests.writeReferrals(Array(0..<40), to: dir + "/referrals.csv") { i, row in
+            if i % 2 == 1 { row["area_code"] = "ZZ\(i % 9 + 1) \(i % 7 + 1)ZZ" }
         }
-        try (([NotRecordedTests.header.joined(separator: ",")] + rows).joined(separator: "\n") + "\n")
-            .write(toFile: dir + "/referrals.csv", atomically: true, encoding: .utf8)
         let run = try sprx(
             ["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/referrals.csv", "--out", dir + "/out", "--no-disclosure-control"])
         #expect(run.status == 0, "\(run.stderr)")

@@ -49,6 +49,21 @@ import Testing
         ]
     }
 
+    /// Referral `i` by the rules above, by column name.
+    static func referralRow(_ i: Int) -> [String: String] { Dictionary(uniqueKeysWithValues: zip(header, referral(i))) }
+
+    /// Writes referrals `indices` (in that order, a repeat written again) as CSV at `path`
+    /// with every column, each row first passed to `edit` by column name (the tests of
+    /// other rules change a few cells of these referrals).
+    static func writeReferrals(_ indices: [Int], to path: String, _ edit: (_ i: Int, _ row: inout [String: String]) -> Void = { _, _ in }) throws {
+        let lines = indices.map { i -> String in
+            var row = referralRow(i)
+            edit(i, &row)
+            return header.map { row[$0] ?? "" }.joined(separator: ",")
+        }
+        try (([header.joined(separator: ",")] + lines).joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
     /// Writes referrals `range` as CSV without the columns `dropping`.
     static func writeExport(_ path: String, _ range: Range<Int>, dropping: Set<String>) throws {
         let keep = header.indices.filter { !dropping.contains(header[$0]) }

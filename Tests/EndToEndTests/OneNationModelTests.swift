@@ -13,17 +13,13 @@ import Testing
 @Suite(.timeLimit(.minutes(10))) struct OneNationModelTests {
     @Test func aNationWithOneLevelIsLeftOutOfTheModels() throws {
         let dir = scratch()
-        func column(_ name: String) -> Int { NotRecordedTests.header.firstIndex(of: name)! }  // safe: only names the header has
-        let rows = (0..<120).map { i -> String in
-            var row = NotRecordedTests.referral(i % 40)
-            row[column("referral_id")] = "W\(i)"
-            row[column("person_id")] = "Q\(i)"
-            row[column("age")] = String(20 + i % 60)
-            row[column("area_code")] = DraftReferenceLevelTests.areas[i % 30]
-            return row.joined(separator: ",")
+        try NotRecordedTests.writeReferrals(Array(0..<120), to: dir + "/referrals.csv") { i, row in
+            row = NotRecordedTests.referralRow(i % 40)
+            row["referral_id"] = "W\(i)"
+            row["person_id"] = "Q\(i)"
+            row["age"] = String(20 + i % 60)
+            row["area_code"] = DraftReferenceLevelTests.areas[i % 30]
         }
-        try (([NotRecordedTests.header.joined(separator: ",")] + rows).joined(separator: "\n") + "\n")
-            .write(toFile: dir + "/referrals.csv", atomically: true, encoding: .utf8)
         let run = try sprx(
             ["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/referrals.csv", "--out", dir + "/out", "--no-disclosure-control"])
         #expect(run.status == 0, "\(run.stderr)")

@@ -24,15 +24,10 @@ import Testing
         _ range: Range<Int>, blank: Set<Int>, noContact: Set<Int> = [], repeats: [Int] = [], columns: [String] = []
     ) throws -> NotRecordedTests.Run {
         let dir = scratch()
-        func column(_ name: String) -> Int { NotRecordedTests.header.firstIndex(of: name)! }  // safe: only names the header has
-        func line(_ i: Int) -> String {
-            var row = NotRecordedTests.referral(i)
-            if blank.contains(i) { row[column("interventions")] = "" }
-            if noContact.contains(i) { (row[column("contacted")], row[column("contacts")]) = ("", "") }
-            return row.joined(separator: ",")
+        try NotRecordedTests.writeReferrals(Array(range) + repeats, to: dir + "/referrals.csv") { i, row in
+            if blank.contains(i) { row["interventions"] = "" }
+            if noContact.contains(i) { (row["contacted"], row["contacts"]) = ("", "") }
         }
-        let text = ([NotRecordedTests.header.joined(separator: ",")] + (Array(range) + repeats).map(line)).joined(separator: "\n") + "\n"
-        try text.write(toFile: dir + "/referrals.csv", atomically: true, encoding: .utf8)
         let pipeline = try pipelineVariant(
             in: dir,
             [

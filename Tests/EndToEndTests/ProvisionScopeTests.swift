@@ -17,15 +17,10 @@ import Testing
 
     static func run(organisations: [String]?) throws -> (status: Int32, markdown: String, stderr: String) {
         let dir = scratch()
-        func column(_ name: String) -> Int { NotRecordedTests.header.firstIndex(of: name)! }  // safe: only names the header has
-        let rows = (0..<40).map { i -> String in
-            var row = NotRecordedTests.referral(i)
-            row[column("referral_date")] = "2025-0\(i % 3 + 1)-15"
-            if let organisations { row[column("organisation_id")] = organisations[i % organisations.count] }
-            return row.joined(separator: ",")
+        try NotRecordedTests.writeReferrals(Array(0..<40), to: dir + "/referrals.csv") { i, row in
+            row["referral_date"] = "2025-0\(i % 3 + 1)-15"
+            if let organisations { row["organisation_id"] = organisations[i % organisations.count] }
         }
-        try (([NotRecordedTests.header.joined(separator: ",")] + rows).joined(separator: "\n") + "\n")
-            .write(toFile: dir + "/referrals.csv", atomically: true, encoding: .utf8)
         let result = try sprx(
             ["run", "--pipeline", try pipelineVariant(in: dir), "--input", dir + "/referrals.csv", "--out", dir + "/out", "--no-disclosure-control"])
         return (result.status, (try? String(contentsOfFile: dir + "/out/report.md", encoding: .utf8)) ?? "", result.stderr)

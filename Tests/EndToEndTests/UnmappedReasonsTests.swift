@@ -15,15 +15,10 @@ import Testing
 @Suite(.timeLimit(.minutes(10))) struct UnmappedReasonsTests {
     @Test func theGateAndSummaryCountReferralsNotLabels() throws {
         let dir = scratch()
-        func column(_ name: String) -> Int { NotRecordedTests.header.firstIndex(of: name)! }  // safe: only names the header has
-        func line(_ i: Int) -> String {
-            var row = NotRecordedTests.referral(i)
-            if i % 3 == 0 { row[column("referral_reasons")] = "Walking;Cooking;Gardening" }
-            if [1, 2, 4, 5, 7, 8, 10, 11, 13].contains(i) { row[column("referral_reasons")] = "" }
-            return row.joined(separator: ",")
+        try NotRecordedTests.writeReferrals(Array(0..<90) + [0], to: dir + "/referrals.csv") { i, row in
+            if i % 3 == 0 { row["referral_reasons"] = "Walking;Cooking;Gardening" }
+            if [1, 2, 4, 5, 7, 8, 10, 11, 13].contains(i) { row["referral_reasons"] = "" }
         }
-        let text = ([NotRecordedTests.header.joined(separator: ",")] + (Array(0..<90) + [0]).map(line)).joined(separator: "\n") + "\n"
-        try text.write(toFile: dir + "/referrals.csv", atomically: true, encoding: .utf8)
         let run = try sprx(
             ["run", "--pipeline", "Pipelines/referral-equity.yaml", "--input", dir + "/referrals.csv", "--out", dir + "/out", "--no-disclosure-control"])
         #expect(run.status == 0, "\(run.stderr)")
